@@ -1,0 +1,56 @@
+import { assertPeriod } from './ring.js';
+
+export const trueRange = (high: number, low: number, prevClose: number): number => {
+  let tr = high - low;
+  const up = Math.abs(high - prevClose);
+  const down = Math.abs(low - prevClose);
+  if (up > tr) tr = up;
+  if (down > tr) tr = down;
+  return tr;
+};
+
+/**
+ * Average true range (TA-Lib ATR): true range needs the previous close, so the first bar yields none;
+ * the first ATR is the mean of the first `period` true ranges, then Wilder smoothing. Lookback period.
+ */
+export class Atr {
+  readonly lookback: number;
+  value = Number.NaN;
+  private count = 0;
+  private prevClose = 0;
+  private acc = 0;
+
+  constructor(readonly period: number) {
+    assertPeriod('ATR', period);
+    this.lookback = period;
+  }
+
+  get ready(): boolean {
+    return this.count > this.period;
+  }
+
+  update(high: number, low: number, close: number): number {
+    if (this.count === 0) {
+      this.prevClose = close;
+      this.count = 1;
+      return this.value;
+    }
+    const tr = trueRange(high, low, this.prevClose);
+    this.prevClose = close;
+    const n = this.period;
+    if (this.count > n) {
+      this.value = (this.value * (n - 1) + tr) / n;
+      return this.value;
+    }
+    this.acc += tr;
+    this.count++;
+    if (this.count > n) this.value = this.acc / n;
+    return this.value;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.acc = 0;
+    this.value = Number.NaN;
+  }
+}

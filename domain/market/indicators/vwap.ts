@@ -1,0 +1,46 @@
+/** One UTC day: the usual session for 24/7 crypto markets. */
+export const DAY_MS = 86_400_000;
+
+/**
+ * Volume-weighted average price of the typical price (high + low + close) / 3, anchored at the start
+ * of each session: the running sums restart when a bar's open time enters a new `sessionMs`-long
+ * window of epoch time (default: the UTC day). sessionMs = 0 anchors once at the first bar, which is
+ * what technicalindicators' VWAP computes. TA-Lib has no VWAP. NaN until the session has volume.
+ * Lookback 0.
+ */
+export class Vwap {
+  readonly lookback = 0;
+  value = Number.NaN;
+  private session = Number.NaN;
+  private pv = 0;
+  private vol = 0;
+
+  constructor(readonly sessionMs = DAY_MS) {
+    if (!(sessionMs >= 0)) throw new RangeError(`VWAP: sessionMs must be >= 0, got ${sessionMs}`);
+  }
+
+  get ready(): boolean {
+    return !Number.isNaN(this.value);
+  }
+
+  update(openTime: number, high: number, low: number, close: number, volume: number): number {
+    const session = this.sessionMs > 0 ? Math.floor(openTime / this.sessionMs) : 0;
+    if (session !== this.session) {
+      this.session = session;
+      this.pv = 0;
+      this.vol = 0;
+      this.value = Number.NaN;
+    }
+    this.pv += ((high + low + close) / 3) * volume;
+    this.vol += volume;
+    if (this.vol > 0) this.value = this.pv / this.vol;
+    return this.value;
+  }
+
+  reset(): void {
+    this.session = Number.NaN;
+    this.pv = 0;
+    this.vol = 0;
+    this.value = Number.NaN;
+  }
+}
