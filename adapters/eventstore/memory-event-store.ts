@@ -1,0 +1,125 @@
+import type { EventCatalogue, ValidatedEvent } from '../../domain/events/catalogue.js';
+import type { NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
+import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
+import type {
+  AppendResult,
+  EventStore,
+  ReadStreamOptions,
+  SubscribeOptions,
+} from '../../domain/events/event-store.js';
+import { assertAppendArgs, assertUniqueIds, expectationHolds, resolveRetry } from './append-rules.js';
+import { LocalWakeup, tail } from './subscription.js';
+
+export interface MemoryEventStoreOptions {
+  readonly catalogue: EventCatalogue;
+  /** Wall clock for recordedAt; a backtest passes its own so runs are reproducible. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The log in process memory, for backtests and tests: the same contract as the SQL stores (the shared
+ * contract suite runs against it), so a run can be persisted to PostgreSQL afterwards unchanged.
+ */
+interface MemoryLog {
+  readonly log: StoredEvent[];
+  readonly streams: Map<string, number[]>;
+  readonly ids: Map<string, number>;
+  readonly wakeup: LocalWakeup;
+}
+
+export class MemoryEventStore implements EventStore {
+  private readonly log: StoredEvent[];
+  private readonly streams: Map<string, number[]>;
+  private readonly ids: Map<string, number>;
+  private readonly wakeup: LocalWakeup;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly opts: MemoryEventStoreOptions,
+    shared?: MemoryLog,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.log = shared?.log ?? [];
+    this.streams = shared?.streams ?? new Map();
+    this.ids = shared?.ids ?? new Map();
+    this.wakeup = shared?.wakeup ?? new LocalWakeup();
+  }
+
+  /** The same log read and written under another catalogue (a newer build, in upcasting tests). */
+  withCatalogue(catalogue: EventCatalogue): MemoryEventStore {
+    const { log, streams, ids, wakeup } = this;
+    return new MemoryEventStore({ ...this.opts, catalogue }, { log, streams, ids, wakeup });
+  }
+
+  async append(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent[],
+  ): Promise<AppendResult> {
+    assertAppendArgs(streamId, expectedVersion, events.length);
+    const validated = events.map((e, i) => this.opts.catalogue.validate(e, i));
+    assertUniqueIds(validated);
+    const stream = this.streams.get(streamId);
+    const current = stream?.length ?? 0;
+    if (validated.some((e) => this.ids.has(e.eventId))) {
+      const existing = validated.flatMap((e) => {
+        const i = this.ids.get(e.eventId);
+        return i === undefined ? [] : [this.log[i]!];
+      });
+      return resolveRetry(streamId, expectedVersion, validated, existing, current);
+    }
+    if (!expectationHolds(expectedVersion, current))
+      throw new WrongExpectedVersionError(streamId, expectedVersion, current);
+    const recordedAt = this.now().toISOString();
+    const indices = stream ?? [];
+    const positions = validated.map((e: ValidatedEvent, i) => {
+      const globalPosition = this.log.length + 1;
+      this.log.push({
+        eventId: e.eventId,
+        streamId,
+        streamVersion: current + i + 1,
+        globalPosition,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        data: e.data,
+        metadata: { ...e.metadata, recordedAt },
+      });
+      this.ids.set(e.eventId, globalPosition - 1);
+      indices.push(globalPosition - 1);
+      return globalPosition;
+    });
+    if (!stream) this.streams.set(streamId, indices);
+    this.wakeup.notify();
+    return { nextExpectedVersion: current + validated.length, globalPositions: positions, duplicate: false };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const indices = this.streams.get(streamId) ?? [];
+    const from = Math.max(1, options.fromVersion ?? 1);
+    const end =
+      options.limit === undefined ? indices.length : Math.min(indices.length, from - 1 + options.limit);
+    const out: RecordedEvent[] = [];
+    for (let v = from; v <= end; v++) out.push(this.opts.catalogue.upcast(this.log[indices[v - 1]!]!));
+    return out;
+  }
+
+  async readAll(fromGlobalPosition: number, limit: number): Promise<RecordedEvent[]> {
+    const start = Math.max(0, fromGlobalPosition);
+    return this.log.slice(start, start + limit).map((e) => this.opts.catalogue.upcast(e));
+  }
+
+  subscribe(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+    return tail((from, limit) => this.readAll(from, limit), this.wakeup, options);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.log.length;
+  }
+
+  /** Stored (not upcast) events: what a test or a persist step copies into another store. */
+  raw(): readonly StoredEvent[] {
+    return this.log;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,129 @@
+import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { AnyDb } from '../sql/sql-client.js';
+
+/** Advisory-lock key that serialises appends (see APPEND_FUNCTION). 'PERP' in ASCII. */
+export const APPEND_LOCK_KEY = 0x50455250;
+
+/**
+ * Gap-free global order: the Message DB technique (message-db write_message + acquire_lock), applied
+ * to the whole log instead of one category. Every append takes one transaction-scoped advisory lock
+ * before it draws from the sequence and holds it until commit. PostgreSQL makes a commit visible
+ * (ProcArrayEndTransaction) before it releases the transaction's locks, so the next appender can only
+ * draw a higher position after the previous one is visible: positions become visible in order, and a
+ * reader that has seen position p will never later see a position below p appear. A rolled-back
+ * append leaves a hole that stays a hole forever, which readers skip safely.
+ *
+ * Why not Emmett's xid8 filter: it orders the log by (transaction id, position), so "position" stops
+ * being the order readers see and `readAll(fromGlobalPosition)` would need a compound cursor. Why not a
+ * Marten/Axon gap detector: it must guess when a gap is abandoned (timeouts), and a wrong guess skips an
+ * event. The cost of the lock is one appender at a time: measured in docs/BENCHMARKS.md; batching
+ * appends is what makes the log fast, not writer parallelism.
+ *
+ * The function is one round trip: lock, read the stream's version, check the expected version, insert
+ * the batch. An event id already in the log raises 'perpetua_duplicate_event' so that nothing of the
+ * batch is written and the caller can decide whether it was an idempotent retry.
+ */
+const APPEND_FUNCTION = `
+CREATE OR REPLACE FUNCTION perpetua_append(
+  p_stream text, p_expected_kind text, p_expected int, p_events jsonb, p_recorded_at timestamptz
+) RETURNS TABLE (status text, version int, positions bigint[])
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_current int;
+  v_n int := jsonb_array_length(p_events);
+  v_positions bigint[];
+BEGIN
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+  SELECT coalesce(max(e.stream_version), 0) INTO v_current FROM events e WHERE e.stream_id = p_stream;
+  IF (p_expected_kind = 'no_stream' AND v_current <> 0)
+     OR (p_expected_kind = 'exists' AND v_current = 0)
+     OR (p_expected_kind = 'exact' AND v_current <> p_expected) THEN
+    IF EXISTS (SELECT 1 FROM events e WHERE e.event_id = (p_events->0->>'eventId')::uuid) THEN
+      RETURN QUERY SELECT 'duplicate'::text, v_current, NULL::bigint[];
+    ELSE
+      RETURN QUERY SELECT 'conflict'::text, v_current, NULL::bigint[];
+    END IF;
+    RETURN;
+  END IF;
+  WITH ins AS (
+    INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+    SELECT x."eventId", p_stream, v_current + x.ord::int, x.type, x."schemaVersion", x.data, x.metadata, p_recorded_at
+    FROM ROWS FROM (jsonb_to_recordset(p_events)
+      AS ("eventId" uuid, type text, "schemaVersion" int, data jsonb, metadata jsonb)) WITH ORDINALITY
+      AS x("eventId", type, "schemaVersion", data, metadata, ord)
+    ORDER BY x.ord
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING global_position, stream_version
+  )
+  SELECT array_agg(ins.global_position ORDER BY ins.stream_version) INTO v_positions FROM ins;
+  IF coalesce(array_length(v_positions, 1), 0) <> v_n THEN
+    RAISE EXCEPTION 'perpetua_duplicate_event' USING ERRCODE = 'P0001';
+  END IF;
+  RETURN QUERY SELECT 'ok'::text, v_current + v_n, v_positions;
+END
+$fn$;
+`;
+
+const migrations: Record<string, Migration> = {
+  '0001_event_log': {
+    async up(db) {
+      await sql
+        .raw(`
+        CREATE SEQUENCE events_global_position_seq;
+        CREATE TABLE events (
+          global_position bigint PRIMARY KEY DEFAULT nextval('events_global_position_seq'),
+          event_id uuid NOT NULL,
+          stream_id text NOT NULL,
+          stream_version int NOT NULL CHECK (stream_version > 0),
+          type text NOT NULL,
+          schema_version int NOT NULL,
+          data jsonb NOT NULL,
+          metadata jsonb NOT NULL,
+          recorded_at timestamptz NOT NULL
+        );
+        ALTER SEQUENCE events_global_position_seq OWNED BY events.global_position;
+        CREATE UNIQUE INDEX events_event_id ON events (event_id);
+        CREATE UNIQUE INDEX events_stream ON events (stream_id, stream_version);
+      `)
+        .execute(db);
+      await sql.raw(APPEND_FUNCTION).execute(db);
+    },
+  },
+  '0002_projection_checkpoints': {
+    async up(db) {
+      await sql
+        .raw(`
+        CREATE TABLE projection_checkpoints (
+          name text PRIMARY KEY,
+          position bigint NOT NULL,
+          version int NOT NULL,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        );
+      `)
+        .execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export interface MigrationReport {
+  readonly applied: string[];
+  readonly all: string[];
+}
+
+/** Applies pending migrations in order; kysely's migrator holds a lock so two processes cannot race. */
+export const migrate = async (db: AnyDb, schema?: string): Promise<MigrationReport> => {
+  // kysely finds its bookkeeping tables by introspecting every schema; name ours so that a store in
+  // its own schema never mistakes another schema's migration table for its own.
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error)
+    throw new Error(`migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  return {
+    applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+    all: Object.keys(migrations),
+  };
+};

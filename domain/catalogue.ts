@@ -1,0 +1,9 @@
+import { EventCatalogue } from './events/catalogue.js';
+import { signalEvents } from './signals/events.js';
+import { systemEvents } from './system/events.js';
+
+/**
+ * Every event type Perpetua writes. Each bounded context exports its definitions; this is the one
+ * place that assembles them, so an event type without a schema cannot reach the log.
+ */
+export const catalogue = (): EventCatalogue => new EventCatalogue([...systemEvents, ...signalEvents]);

@@ -1,0 +1,104 @@
+import type { EventDefinition } from './define-event.js';
+import { isUuidV7, metadataSchema, type NewEvent, type StoredEvent } from './envelope.js';
+import { EventSchemaError, InvalidAppendError, UnknownEventTypeError } from './errors.js';
+
+export interface ValidatedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: NewEvent['metadata'];
+}
+
+/**
+ * The registry of every event type the log may hold. Appends are validated against the current schema
+ * (nothing is written if one event fails); reads lift old versions through the type's upcasters.
+ * Reads do not re-validate: what is in the log passed its schema when it was written, and parsing
+ * every event on a 1M-event rebuild would cost more than the rebuild itself.
+ */
+export class EventCatalogue {
+  private readonly defs = new Map<string, EventDefinition>();
+
+  constructor(definitions: Iterable<EventDefinition> = []) {
+    for (const d of definitions) this.register(d);
+  }
+
+  register(def: EventDefinition): this {
+    if (this.defs.has(def.type)) throw new Error(`event type ${def.type} registered twice`);
+    this.defs.set(def.type, def);
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.defs.has(type);
+  }
+
+  get types(): string[] {
+    return [...this.defs.keys()].sort();
+  }
+
+  definition(type: string): EventDefinition | undefined {
+    return this.defs.get(type);
+  }
+
+  /** Throws EventSchemaError (with zod's issues) or InvalidAppendError; returns data as the schema parsed it. */
+  validate(event: NewEvent, index: number): ValidatedEvent {
+    if (typeof event.eventId !== 'string' || !isUuidV7(event.eventId)) {
+      throw new InvalidAppendError(
+        `event #${index}: eventId must be a UUID v7, got ${JSON.stringify(event.eventId)}`,
+      );
+    }
+    const def = this.defs.get(event.type);
+    if (!def) {
+      throw new UnknownEventTypeError(event.type, 0, null, `event #${index} has no schema in the catalogue`);
+    }
+    const meta = metadataSchema.safeParse(event.metadata);
+    if (!meta.success) {
+      throw new EventSchemaError(
+        event.type,
+        index,
+        meta.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message })),
+      );
+    }
+    const parsed = def.schema.safeParse(event.data);
+    if (!parsed.success) {
+      throw new EventSchemaError(
+        event.type,
+        index,
+        parsed.error.issues.map((i) => ({ path: ['data', ...i.path], message: i.message })),
+      );
+    }
+    return {
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: def.schemaVersion,
+      data: parsed.data,
+      metadata: meta.data,
+    };
+  }
+
+  /** Lifts a stored event to its type's current schema version. */
+  upcast(stored: StoredEvent): StoredEvent {
+    const def = this.defs.get(stored.type);
+    if (!def) {
+      throw new UnknownEventTypeError(
+        stored.type,
+        stored.schemaVersion,
+        stored.globalPosition,
+        'unknown event type',
+      );
+    }
+    if (stored.schemaVersion === def.schemaVersion) return stored;
+    if (stored.schemaVersion > def.schemaVersion || stored.schemaVersion < 1) {
+      throw new UnknownEventTypeError(
+        stored.type,
+        stored.schemaVersion,
+        stored.globalPosition,
+        `unknown schema version (this build knows up to v${def.schemaVersion})`,
+      );
+    }
+    let data = stored.data;
+    for (let v = stored.schemaVersion; v < def.schemaVersion; v++) data = def.upcasters[v]!(data);
+    return { ...stored, schemaVersion: def.schemaVersion, data };
+  }
+}

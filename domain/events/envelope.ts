@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Where an event was produced. A strategy never sees this; the log always records it. */
+export const modes = ['backtest', 'paper', 'shadow', 'canary', 'live'] as const;
+export type Mode = (typeof modes)[number];
+
+/** `strategy:<id>@<version>`, `user:<id>` or `system:<component>`. */
+export const actorSchema = z
+  .string()
+  .regex(
+    /^(strategy:[\w.-]+@[\w.-]+|user:[\w.@-]+|system:[\w.-]+)$/,
+    'actor must be strategy:<id>@<version>, user:<id> or system:<component>',
+  );
+
+const isoInstant = z.string().datetime({ offset: true, precision: undefined });
+
+export const metadataSchema = z
+  .object({
+    correlationId: z.string().min(1),
+    causationId: z.string().min(1).nullable(),
+    actor: actorSchema,
+    mode: z.enum(modes),
+    occurredAt: isoInstant,
+  })
+  .strict();
+
+export type EventMetadata = z.infer<typeof metadataSchema>;
+
+/** What a caller hands to `append`: the store assigns stream version, global position and recordedAt. */
+export interface NewEvent<TType extends string = string, TData = unknown> {
+  readonly eventId: string;
+  readonly type: TType;
+  readonly data: TData;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as the log holds it, upcast to the current schema version of its type. */
+export interface RecordedEvent<TType extends string = string, TData = unknown> {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly globalPosition: number;
+  readonly type: TType;
+  readonly schemaVersion: number;
+  readonly data: TData;
+  readonly metadata: EventMetadata & { readonly recordedAt: string };
+}
+
+/** Stored shape before upcasting: what adapters read from their tables. */
+export type StoredEvent = RecordedEvent<string, unknown>;
+
+const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export const isUuidV7 = (s: string): boolean => uuidV7.test(s);
+
+/** Streams are `<category>-<id>`; the category is what projections and the audit timeline group by. */
+export const streamCategory = (streamId: string): string => {
+  const dash = streamId.indexOf('-');
+  return dash < 0 ? streamId : streamId.slice(0, dash);
+};
