@@ -1,4 +1,5 @@
 import { EventCatalogue } from './events/catalogue.js';
+import { marketEvents } from './market/events.js';
 import { signalEvents } from './signals/events.js';
 import { systemEvents } from './system/events.js';
 
@@ -6,4 +7,5 @@ import { systemEvents } from './system/events.js';
  * Every event type Perpetua writes. Each bounded context exports its definitions; this is the one
  * place that assembles them, so an event type without a schema cannot reach the log.
  */
-export const catalogue = (): EventCatalogue => new EventCatalogue([...systemEvents, ...signalEvents]);
+export const catalogue = (): EventCatalogue =>
+  new EventCatalogue([...systemEvents, ...signalEvents, ...marketEvents]);
