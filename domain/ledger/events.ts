@@ -1,0 +1,231 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/define-event.js';
+
+/**
+ * Ledger events. Every amount is a canonical decimal string (see fixed.ts): JSON numbers are floats and
+ * would lose the last unit. Signs: amounts credited to the account are positive, debits negative, except
+ * FeeCharged.amount which is the (non-negative) fee taken.
+ *
+ * Streams: `order-<accountId>:<clientOrderId>` holds the order lifecycle; `account-<venue>:<accountId>`
+ * holds everything that moves money or positions (the ledger proper).
+ */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a plain decimal string like "-12.5"');
+const positiveDecimal = decimal.refine((s) => !s.startsWith('-') && /[1-9]/.test(s), 'must be > 0');
+const nonNegativeDecimal = decimal.refine((s) => !s.startsWith('-'), 'must be ≥ 0');
+const id = z.string().min(1).max(128);
+const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'an exchange symbol like BTCUSDT');
+
+export const orderSides = ['BUY', 'SELL'] as const;
+export const positionSides = ['BOTH', 'LONG', 'SHORT'] as const;
+export const orderTypes = ['MARKET', 'LIMIT', 'STOP_MARKET', 'TAKE_PROFIT_MARKET'] as const;
+export const timesInForce = ['GTC', 'IOC', 'FOK'] as const;
+export const liquidities = ['maker', 'taker'] as const;
+export const marginTypes = ['cross', 'isolated'] as const;
+export const positionModes = ['one-way', 'hedge'] as const;
+
+export type OrderSide = (typeof orderSides)[number];
+export type PositionSide = (typeof positionSides)[number];
+export type OrderType = (typeof orderTypes)[number];
+export type TimeInForce = (typeof timesInForce)[number];
+export type Liquidity = (typeof liquidities)[number];
+export type MarginType = (typeof marginTypes)[number];
+export type PositionMode = (typeof positionModes)[number];
+
+// --- order stream ------------------------------------------------------------------------------------
+
+export const orderRequestedSchema = z
+  .object({
+    orderId: id,
+    clientOrderId: id,
+    accountId: id,
+    venue: id,
+    strategyId: id.nullable(),
+    symbol,
+    side: z.enum(orderSides),
+    positionSide: z.enum(positionSides),
+    type: z.enum(orderTypes),
+    quantity: positiveDecimal,
+    price: positiveDecimal.nullable(),
+    stopPrice: positiveDecimal.nullable(),
+    timeInForce: z.enum(timesInForce),
+    reduceOnly: z.boolean(),
+    postOnly: z.boolean(),
+  })
+  .strict();
+
+export const orderAcceptedSchema = z.object({ orderId: id, venueOrderId: id }).strict();
+export const orderRejectedSchema = z.object({ orderId: id, reason: z.string().min(1) }).strict();
+export const orderFilledSchema = z
+  .object({
+    orderId: id,
+    /** 1, 2, 3… per order: what the account uses to book each fill exactly once. */
+    fillSeq: z.number().int().positive(),
+    tradeId: id,
+    quantity: positiveDecimal,
+    price: positiveDecimal,
+    liquidity: z.enum(liquidities),
+    filledQuantity: positiveDecimal,
+    remainingQuantity: nonNegativeDecimal,
+  })
+  .strict();
+export const orderCancelledSchema = z.object({ orderId: id, reason: z.string().min(1) }).strict();
+export const orderExpiredSchema = z.object({ orderId: id, reason: z.string().min(1) }).strict();
+
+export const OrderRequested = defineEvent({ type: 'OrderRequested', schema: orderRequestedSchema });
+export const OrderAccepted = defineEvent({ type: 'OrderAccepted', schema: orderAcceptedSchema });
+export const OrderRejected = defineEvent({ type: 'OrderRejected', schema: orderRejectedSchema });
+export const OrderFilled = defineEvent({ type: 'OrderFilled', schema: orderFilledSchema });
+export const OrderCancelled = defineEvent({ type: 'OrderCancelled', schema: orderCancelledSchema });
+export const OrderExpired = defineEvent({ type: 'OrderExpired', schema: orderExpiredSchema });
+
+// --- account stream ----------------------------------------------------------------------------------
+
+export const accountOpenedSchema = z
+  .object({
+    accountId: id,
+    venue: id,
+    marginAsset: z.string().min(1),
+    feeTier: id,
+    positionMode: z.enum(positionModes),
+  })
+  .strict();
+export const fundsDepositedSchema = z.object({ transferId: id, amount: positiveDecimal }).strict();
+export const fundsWithdrawnSchema = z.object({ transferId: id, amount: positiveDecimal }).strict();
+export const positionModeSetSchema = z.object({ positionMode: z.enum(positionModes) }).strict();
+export const leverageSetSchema = z
+  .object({ symbol, leverage: z.number().int().min(1).max(200), maxAllowed: z.number().int().positive() })
+  .strict();
+export const marginTypeSetSchema = z.object({ symbol, marginType: z.enum(marginTypes) }).strict();
+
+export const fillSettledSchema = z
+  .object({
+    orderId: id,
+    fillSeq: z.number().int().positive(),
+    tradeId: id,
+    strategyId: id.nullable(),
+    symbol,
+    side: z.enum(orderSides),
+    positionSide: z.enum(positionSides),
+    marginType: z.enum(marginTypes),
+    leverage: z.number().int().positive(),
+    quantity: positiveDecimal,
+    price: positiveDecimal,
+    liquidity: z.enum(liquidities),
+    /** Booked to the wallet (rounded to the venue's money precision). */
+    realisedPnl: decimal,
+    /** Cross → isolated wallet transfer this fill caused (negative: margin released back to cross). */
+    isolatedMarginDelta: decimal,
+    /** The position after the fill, for read models that see one event at a time. */
+    positionQuantity: decimal,
+    entryPrice: nonNegativeDecimal,
+  })
+  .strict();
+
+export const feeChargedSchema = z
+  .object({
+    reason: z.enum(['trade', 'liquidation']),
+    symbol,
+    positionSide: z.enum(positionSides),
+    orderId: id.nullable(),
+    tradeId: id.nullable(),
+    strategyId: id.nullable(),
+    notional: nonNegativeDecimal,
+    rate: nonNegativeDecimal,
+    amount: nonNegativeDecimal,
+    /** Where the fee was taken from: the cross wallet or the position's isolated wallet. */
+    wallet: z.enum(marginTypes),
+  })
+  .strict();
+
+export const fundingPaidSchema = z
+  .object({
+    symbol,
+    positionSide: z.enum(positionSides),
+    marginType: z.enum(marginTypes),
+    fundingTime: z.number().int().nonnegative(),
+    rate: decimal,
+    markPrice: positiveDecimal,
+    positionQuantity: decimal,
+    /** Received (+) or paid (−): −positionQuantity × markPrice × rate, rounded. */
+    amount: decimal,
+  })
+  .strict();
+
+export const positionLiquidatedSchema = z
+  .object({
+    symbol,
+    positionSide: z.enum(positionSides),
+    marginType: z.enum(marginTypes),
+    /** Signed quantity that was closed (the whole position). */
+    quantity: decimal,
+    markPrice: positiveDecimal,
+    entryPrice: positiveDecimal,
+    realisedPnl: decimal,
+    /** What the check saw: margin balance ≤ maintenance margin triggered it. */
+    marginBalance: decimal,
+    maintenanceMargin: nonNegativeDecimal,
+  })
+  .strict();
+
+export const AccountOpened = defineEvent({ type: 'AccountOpened', schema: accountOpenedSchema });
+export const FundsDeposited = defineEvent({ type: 'FundsDeposited', schema: fundsDepositedSchema });
+export const FundsWithdrawn = defineEvent({ type: 'FundsWithdrawn', schema: fundsWithdrawnSchema });
+export const PositionModeSet = defineEvent({ type: 'PositionModeSet', schema: positionModeSetSchema });
+export const LeverageSet = defineEvent({ type: 'LeverageSet', schema: leverageSetSchema });
+export const MarginTypeSet = defineEvent({ type: 'MarginTypeSet', schema: marginTypeSetSchema });
+export const FillSettled = defineEvent({ type: 'FillSettled', schema: fillSettledSchema });
+export const FeeCharged = defineEvent({ type: 'FeeCharged', schema: feeChargedSchema });
+export const FundingPaid = defineEvent({ type: 'FundingPaid', schema: fundingPaidSchema });
+export const PositionLiquidated = defineEvent({
+  type: 'PositionLiquidated',
+  schema: positionLiquidatedSchema,
+});
+
+export const ledgerEvents = [
+  OrderRequested,
+  OrderAccepted,
+  OrderRejected,
+  OrderFilled,
+  OrderCancelled,
+  OrderExpired,
+  AccountOpened,
+  FundsDeposited,
+  FundsWithdrawn,
+  PositionModeSet,
+  LeverageSet,
+  MarginTypeSet,
+  FillSettled,
+  FeeCharged,
+  FundingPaid,
+  PositionLiquidated,
+] as const;
+
+export type OrderRequestedData = z.infer<typeof orderRequestedSchema>;
+export type OrderFilledData = z.infer<typeof orderFilledSchema>;
+export type FillSettledData = z.infer<typeof fillSettledSchema>;
+export type FeeChargedData = z.infer<typeof feeChargedSchema>;
+export type FundingPaidData = z.infer<typeof fundingPaidSchema>;
+export type PositionLiquidatedData = z.infer<typeof positionLiquidatedSchema>;
+
+/** The events as deciders produce them: type plus data; the command handler adds ids and metadata. */
+export type OrderEvent =
+  | { type: 'OrderRequested'; data: OrderRequestedData }
+  | { type: 'OrderAccepted'; data: z.infer<typeof orderAcceptedSchema> }
+  | { type: 'OrderRejected'; data: z.infer<typeof orderRejectedSchema> }
+  | { type: 'OrderFilled'; data: OrderFilledData }
+  | { type: 'OrderCancelled'; data: z.infer<typeof orderCancelledSchema> }
+  | { type: 'OrderExpired'; data: z.infer<typeof orderExpiredSchema> };
+
+export type AccountEvent =
+  | { type: 'AccountOpened'; data: z.infer<typeof accountOpenedSchema> }
+  | { type: 'FundsDeposited'; data: z.infer<typeof fundsDepositedSchema> }
+  | { type: 'FundsWithdrawn'; data: z.infer<typeof fundsWithdrawnSchema> }
+  | { type: 'PositionModeSet'; data: z.infer<typeof positionModeSetSchema> }
+  | { type: 'LeverageSet'; data: z.infer<typeof leverageSetSchema> }
+  | { type: 'MarginTypeSet'; data: z.infer<typeof marginTypeSetSchema> }
+  | { type: 'FillSettled'; data: FillSettledData }
+  | { type: 'FeeCharged'; data: FeeChargedData }
+  | { type: 'FundingPaid'; data: FundingPaidData }
+  | { type: 'PositionLiquidated'; data: PositionLiquidatedData };
+
+export type LedgerEvent = OrderEvent | AccountEvent;

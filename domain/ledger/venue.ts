@@ -1,0 +1,54 @@
+import { type Fixed, fixed, type Rounding } from './fixed.js';
+
+/**
+ * What differs between venues, as data. Binance first; OKX and Bybit differ in fee tiers, rounding and
+ * which wallet an isolated position's fees come from, and get their own record rather than branches in
+ * the maths.
+ */
+export interface FeeRates {
+  readonly maker: Fixed;
+  readonly taker: Fixed;
+}
+
+export interface VenueRules {
+  readonly venue: string;
+  /** Decimal places of the margin asset in the wallet (USDT on USDⓈ-M: 8). Every booked amount is rounded to it. */
+  readonly moneyDecimals: number;
+  /**
+   * Rounding of booked amounts. Binance does not document it; half-up at 8 dp reproduces the amounts
+   * in its trade and income histories for ordinary cases. Kept as data so a venue that truncates can say so.
+   */
+  readonly feeRounding: Rounding;
+  readonly pnlRounding: Rounding;
+  readonly fundingRounding: Rounding;
+  /** Isolated margin put up on opening rounds up so the position is never under-collateralised by rounding. */
+  readonly marginRounding: Rounding;
+  readonly feeTiers: Readonly<Record<string, FeeRates>>;
+}
+
+/**
+ * Binance USDⓈ-M regular-user fee schedule (https://www.binance.com/en/fee/futureFee), USDT-margined,
+ * without BNB discount. Tiers can be overridden per account by passing other rules.
+ */
+export const binanceUsdm: VenueRules = {
+  venue: 'binance',
+  moneyDecimals: 8,
+  feeRounding: 'half-up',
+  pnlRounding: 'half-up',
+  fundingRounding: 'half-up',
+  marginRounding: 'ceil',
+  feeTiers: {
+    VIP0: { maker: fixed('0.0002'), taker: fixed('0.0005') },
+    VIP1: { maker: fixed('0.00016'), taker: fixed('0.0004') },
+    VIP2: { maker: fixed('0.00014'), taker: fixed('0.00035') },
+    VIP3: { maker: fixed('0.00012'), taker: fixed('0.00032') },
+    VIP4: { maker: fixed('0.0001'), taker: fixed('0.0003') },
+    VIP5: { maker: fixed('0.00008'), taker: fixed('0.00027') },
+    VIP6: { maker: fixed('0.00006'), taker: fixed('0.00025') },
+    VIP7: { maker: fixed('0.00004'), taker: fixed('0.00022') },
+    VIP8: { maker: fixed('0.00002'), taker: fixed('0.0002') },
+    VIP9: { maker: fixed('0'), taker: fixed('0.00017') },
+  },
+};
+
+export const venueRules: Readonly<Record<string, VenueRules>> = { binance: binanceUsdm };
