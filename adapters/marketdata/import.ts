@@ -1,0 +1,36 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { type DatasetMeta, writeDatasets } from './column-store.js';
+import { type ParsedDataset, parseDatasetFile } from './csv-dataset.js';
+
+const IMPORTABLE_DIRS = ['klines', 'funding', 'mark'];
+
+/**
+ * Expands the arguments of `data import` into CSV files: a file is taken as is; a directory laid out
+ * like ../shared/data contributes its klines/, funding/ and mark/ files (trades and book captures are
+ * not bar data and are left where they are).
+ */
+export const collectFiles = (inputs: readonly string[]): string[] => {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new Error(`${input}: no such file or directory`);
+    if (statSync(input).isFile()) {
+      files.push(input);
+      continue;
+    }
+    const sub = IMPORTABLE_DIRS.map((d) => path.join(input, d)).filter((d) => existsSync(d));
+    const dirs = sub.length > 0 ? sub : [input];
+    for (const dir of dirs) {
+      for (const name of readdirSync(dir).sort()) {
+        if (/\.csv(\.gz)?$/.test(name)) files.push(path.join(dir, name));
+      }
+    }
+  }
+  return files;
+};
+
+/** Parses every file before writing anything, so one malformed row aborts the whole import. */
+export const importFiles = (files: readonly string[], marketDir: string): DatasetMeta[] => {
+  const parsed: ParsedDataset[] = files.map((f) => parseDatasetFile(f));
+  return writeDatasets(marketDir, parsed);
+};
