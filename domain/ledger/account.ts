@@ -8,7 +8,7 @@ import type {
   PositionMode,
   PositionSide,
 } from './events.js';
-import { abs, type Fixed, fixed, max, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import { abs, type Fixed, fixed, max, min, mul, roundedProduct, roundTo, toText } from './fixed.js';
 import { bracketFor, checkFillGrid, type Instrument } from './instrument.js';
 import { breachesMaintenance, initialMargin, type MarginLeg, marginSummary } from './margin.js';
 import { applyFill, entryPrice, notionalAt, type PositionAmount } from './position.js';

@@ -1,4 +1,4 @@
-import { abs, divRound, type Fixed, mul } from './fixed.js';
+import { abs, div, divRound, type Fixed, mul } from './fixed.js';
 
 /**
  * A position as signed quantity (long > 0, short < 0) and signed cost basis (Σ quantity × price of what
@@ -48,7 +48,7 @@ export const applyFill = (pos: PositionAmount, signedQty: Fixed, price: Fixed): 
 };
 
 export const entryPrice = (pos: PositionAmount): Fixed =>
-  pos.qty === 0n ? 0n : divRound(pos.cost, pos.qty, 'half-even');
+  pos.qty === 0n ? 0n : div(pos.cost, pos.qty, 'half-even');
 
 /** qty × mark − cost: positive when a long is above its entry or a short below. */
 export const unrealisedPnl = (pos: PositionAmount, mark: Fixed): Fixed => mul(pos.qty, mark) - pos.cost;

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AccountCommand,
+  type AccountContext,
+  type AccountState,
+  accountMargin,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+  walletBalance,
+} from './account.js';
+import { LedgerRuleError } from './errors.js';
+import type { AccountEvent } from './events.js';
+import { fixed, toText } from './fixed.js';
+import { instrument } from './test-fixtures.js';
+import { binanceUsdm } from './venue.js';
+
+const ctx: AccountContext = { instrument, rules: binanceUsdm };
+
+const run = (commands: AccountCommand[], s: AccountState = initialAccountState()) => {
+  const events: AccountEvent[] = [];
+  for (const c of commands) {
+    const out = decideAccount(c, s, ctx);
+    for (const e of out) evolveAccount(s, e);
+    events.push(...out);
+  }
+  return { s, events };
+};
+
+const open = (mode: 'one-way' | 'hedge' = 'one-way', deposit = '10000'): AccountCommand[] => [
+  {
+    kind: 'OpenAccount',
+    accountId: 'a1',
+    venue: 'binance',
+    marginAsset: 'USDT',
+    feeTier: 'VIP0',
+    positionMode: mode,
+  },
+  { kind: 'DepositFunds', transferId: 'd1', amount: deposit },
+];
+
+let seq = 0;
+const fill = (
+  side: 'BUY' | 'SELL',
+  quantity: string,
+  price: string,
+  over: Partial<Extract<AccountCommand, { kind: 'SettleFill' }>> = {},
+): AccountCommand => {
+  seq++;
+  return {
+    kind: 'SettleFill',
+    orderId: `o${seq}`,
+    fillSeq: 1,
+    tradeId: `t${seq}`,
+    strategyId: null,
+    symbol: 'BTCUSDT',
+    side,
+    positionSide: 'BOTH',
+    quantity,
+    price,
+    liquidity: 'taker',
+    reduceOnly: false,
+    ...over,
+  };
+};
+
+const ruleOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LedgerRuleError) return e.rule;
+    throw e;
+  }
+  return 'no error';
+};
+
+type DataOf<T extends AccountEvent['type']> = Extract<AccountEvent, { type: T }>['data'];
+const dataOf = <T extends AccountEvent['type']>(events: AccountEvent[], type: T) =>
+  events.flatMap((e) => (e.type === type ? [e.data] : [])) as DataOf<T>[];
+
+describe('account: fees, PnL, funding (worked examples)', () => {
+  /*
+   * Binance USDⓈ-M trading fees (https://www.binance.com/en/support/faq/360033544231): fee = notional × rate,
+   * notional = price × quantity; regular user (VIP0) maker 0.0200%, taker 0.0500% (https://www.binance.com/en/fee/futureFee).
+   */
+  it('charges taker and maker fees on the notional', () => {
+    const { events } = run([
+      ...open(),
+      fill('BUY', '0.01', '30000'),
+      fill('SELL', '0.01', '30000', { liquidity: 'maker' }),
+    ]);
+    expect(dataOf(events, 'FeeCharged').map((f) => f.amount)).toEqual(['0.15', '0.06']);
+  });
+
+  it('books realised PnL on close and reconciles the wallet exactly', () => {
+    const { s, events } = run([...open(), fill('BUY', '0.5', '30000'), fill('SELL', '0.5', '31000.5')]);
+    expect(dataOf(events, 'FillSettled').map((f) => f.realisedPnl)).toEqual(['0', '500.25']);
+    // fees 0.5 × 30,000 × 0.0005 = 7.5 and 0.5 × 31,000.5 × 0.0005 = 7.750125
+    expect(toText(s.totals.fees)).toBe('15.250125');
+    expect(toText(walletBalance(s))).toBe('10484.999875');
+  });
+
+  /*
+   * Binance funding (https://www.binance.com/en/support/faq/360033525031): funding amount = position notional
+   * at mark × funding rate; longs pay shorts when the rate is positive. Real data: BTCUSDT funding at
+   * 2023-01-01T00:00:00Z was 0.0001 with mark 16,537.6 (../shared/data/funding, ../shared/data/mark open).
+   */
+  it('pays funding on the notional at mark from the funding data', () => {
+    const long = run([...open(), fill('BUY', '0.5', '16500')]);
+    const fund: AccountCommand = {
+      kind: 'ApplyFunding',
+      symbol: 'BTCUSDT',
+      fundingTime: 1672531200000,
+      rate: '0.0001',
+      markPrice: '16537.6',
+    };
+    const paid = run([fund], long.s);
+    expect(dataOf(paid.events, 'FundingPaid')[0]?.amount).toBe('-0.82688');
+    expect(run([fund], paid.s).events).toEqual([]); // the same funding time again books nothing
+    const short = run([...open(), fill('SELL', '0.5', '16500'), fund]);
+    expect(dataOf(short.events, 'FundingPaid')[0]?.amount).toBe('0.82688');
+  });
+
+  it('rounds booked amounts once to 8 places (half-up)', () => {
+    const { events } = run([
+      ...open(),
+      fill('BUY', '0.003', '16537.7'),
+      {
+        kind: 'ApplyFunding',
+        symbol: 'BTCUSDT',
+        fundingTime: 1,
+        rate: '0.00003746',
+        markPrice: '16537.62911039',
+      },
+    ]);
+    // 0.003 × 16,537.62911039 × 0.00003746 = 0.00185849875942… → 0.00185850
+    expect(dataOf(events, 'FundingPaid')[0]?.amount).toBe('-0.0018585');
+  });
+});
+
+describe('account: margin modes, leverage, position modes', () => {
+  it('moves isolated margin out of cross on opening and back on close', () => {
+    const { s, events } = run([
+      ...open(),
+      { kind: 'SetMarginType', symbol: 'BTCUSDT', marginType: 'isolated' },
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 10 },
+      fill('BUY', '1', '30000'),
+    ]);
+    expect(dataOf(events, 'FillSettled')[0]?.isolatedMarginDelta).toBe('3000');
+    expect(toText(s.positions.get('BTCUSDT:BOTH')!.isolatedWallet)).toBe('3000');
+    expect(toText(s.crossWallet)).toBe('6985'); // 10,000 − 3,000 − 15 fee
+    const closed = run([fill('SELL', '1', '29000')], s);
+    expect(dataOf(closed.events, 'FillSettled')[0]).toMatchObject({
+      realisedPnl: '-1000',
+      isolatedMarginDelta: '-2000',
+    });
+    expect(s.positions.size).toBe(0);
+    expect(toText(s.crossWallet)).toBe('8970.5'); // 10,000 − 1,000 − 15 − 14.5
+  });
+
+  it('limits leverage by the bracket of the position notional', () => {
+    const { s } = run([...open('one-way', '1000000'), fill('BUY', '2', '30000')]);
+    expect(
+      ruleOf(() => decideAccount({ kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 125 }, s, ctx)),
+    ).toBe('leverage-exceeds-bracket');
+    expect(decideAccount({ kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 100 }, s, ctx)).toHaveLength(1);
+  });
+
+  it('refuses mode and margin-type changes with open positions, and mismatched position sides', () => {
+    const { s } = run([...open(), fill('BUY', '0.1', '30000')]);
+    expect(ruleOf(() => decideAccount({ kind: 'SetPositionMode', positionMode: 'hedge' }, s, ctx))).toBe(
+      'position-mode-change-with-open-positions',
+    );
+    expect(
+      ruleOf(() =>
+        decideAccount({ kind: 'SetMarginType', symbol: 'BTCUSDT', marginType: 'isolated' }, s, ctx),
+      ),
+    ).toBe('margin-type-change-with-open-position');
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.1', '30000', { positionSide: 'LONG' }), s, ctx))).toBe(
+      'position-side-mismatch',
+    );
+  });
+
+  it('keeps LONG and SHORT apart in hedge mode and refuses a hedge flip', () => {
+    const { s } = run([
+      ...open('hedge'),
+      fill('BUY', '1', '30000', { positionSide: 'LONG' }),
+      fill('SELL', '0.5', '31000', { positionSide: 'SHORT' }),
+    ]);
+    expect(toText(s.positions.get('BTCUSDT:LONG')!.qty)).toBe('1');
+    expect(toText(s.positions.get('BTCUSDT:SHORT')!.qty)).toBe('-0.5');
+    expect(ruleOf(() => decideAccount(fill('SELL', '1.5', '30000', { positionSide: 'LONG' }), s, ctx))).toBe(
+      'hedge-position-cannot-flip',
+    );
+  });
+
+  it('refuses a reduce-only fill that would open or flip', () => {
+    const { s } = run([...open(), fill('BUY', '0.1', '30000')]);
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.1', '30000', { reduceOnly: true }), s, ctx))).toBe(
+      'reduce-only-would-increase',
+    );
+    expect(ruleOf(() => decideAccount(fill('SELL', '0.2', '30000', { reduceOnly: true }), s, ctx))).toBe(
+      'reduce-only-would-increase',
+    );
+  });
+
+  it('books each fill once (orderId + fillSeq)', () => {
+    const f = fill('BUY', '0.1', '30000');
+    const { s } = run([...open(), f]);
+    expect(decideAccount(f, s, ctx)).toEqual([]);
+  });
+
+  it('reports margin figures and limits withdrawals to the available balance', () => {
+    const { s } = run([
+      ...open(),
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 10 },
+      fill('BUY', '1', '30000'),
+    ]);
+    const m = accountMargin(s, { BTCUSDT: '29000' }, ctx);
+    expect(toText(m.unrealisedPnl)).toBe('-1000');
+    expect(toText(m.crossInitialMargin)).toBe('2900'); // 29,000 / 10
+    expect(toText(m.crossMaintenanceMargin)).toBe('116'); // 29,000 × 0.4%
+    expect(toText(m.availableBalance)).toBe('6085'); // 9,985 − 1,000 − 2,900
+    expect(
+      ruleOf(() =>
+        decideAccount(
+          { kind: 'WithdrawFunds', transferId: 'w', amount: '6085.01', marks: { BTCUSDT: '29000' } },
+          s,
+          ctx,
+        ),
+      ),
+    ).toBe('insufficient-available-balance');
+    expect(
+      ruleOf(() => decideAccount({ kind: 'WithdrawFunds', transferId: 'w', amount: '1', marks: {} }, s, ctx)),
+    ).toBe('mark-price-missing');
+    expect(
+      ruleOf(() => decideAccount({ kind: 'DepositFunds', transferId: 'x', amount: '0.000000001' }, s, ctx)),
+    ).toBe('amount-precision');
+  });
+});
+
+describe('account: liquidation', () => {
+  it('liquidates an isolated position at its mark and caps the liquidation fee at the margin left', () => {
+    const { s } = run([
+      ...open(),
+      { kind: 'SetMarginType', symbol: 'BTCUSDT', marginType: 'isolated' },
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 10 },
+      fill('BUY', '1', '30000'),
+    ]);
+    expect(decideAccount({ kind: 'CheckLiquidation', marks: { BTCUSDT: '27108.5' } }, s, ctx)).toEqual([]);
+    const before = walletBalance(s);
+    const { events } = run([{ kind: 'CheckLiquidation', marks: { BTCUSDT: '27108.4' } }], s);
+    expect(events.map((e) => e.type)).toEqual(['FeeCharged', 'PositionLiquidated']);
+    const [fee] = dataOf(events, 'FeeCharged');
+    const [liq] = dataOf(events, 'PositionLiquidated');
+    expect(liq).toMatchObject({ realisedPnl: '-2891.6', quantity: '1', maintenanceMargin: '108.4336' });
+    // 2% of 27,108.4 = 542.168, but only 3,000 − 2,891.6 = 108.4 margin is left.
+    expect(fee).toMatchObject({ reason: 'liquidation', amount: '108.4', wallet: 'isolated' });
+    expect(s.positions.size).toBe(0);
+    expect(walletBalance(s) - before).toBe(fixed('-3000'));
+  });
+
+  it('liquidates every cross position when the account margin ratio reaches 100%', () => {
+    const { s } = run([
+      ...open('one-way', '1000'),
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 50 },
+      { kind: 'SetLeverage', symbol: 'ETHUSDT', leverage: 50 },
+      fill('BUY', '1', '30000'),
+      fill('SELL', '5', '2000', { symbol: 'ETHUSDT' }),
+    ]);
+    expect(
+      ruleOf(() => decideAccount({ kind: 'CheckLiquidation', marks: { BTCUSDT: '29500' } }, s, ctx)),
+    ).toBe('mark-price-missing');
+    const { events } = run([{ kind: 'CheckLiquidation', marks: { BTCUSDT: '29200', ETHUSDT: '2010' } }], s);
+    expect(dataOf(events, 'PositionLiquidated').map((l) => l.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(s.positions.size).toBe(0);
+  });
+});

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { divRound, fixed, mul, roundedProduct, roundTo, toText } from './fixed.js';
+
+describe('fixed-point decimals', () => {
+  it('parses and prints canonical decimals', () => {
+    expect(toText(fixed('0.10'))).toBe('0.1');
+    expect(toText(fixed('-12.500'))).toBe('-12.5');
+    expect(toText(fixed('-0.0'))).toBe('0');
+    expect(toText(fixed('16537.6'), 2)).toBe('16537.60');
+    expect(toText(fixed('0.000000000000000001'))).toBe('0.000000000000000001');
+  });
+
+  it('refuses exponents, NaN, Infinity and blanks with the rule name', () => {
+    for (const bad of ['1e-7', 'NaN', 'Infinity', '', ' 1', '1.', '.5', '--1', '0x10']) {
+      expect(() => fixed(bad), bad).toThrow(/decimal-format/);
+    }
+  });
+
+  it('refuses more than 18 places unless told how to round', () => {
+    expect(() => fixed('0.0000000000000000015')).toThrow(/more than 18/);
+    expect(toText(fixed('0.0000000000000000015', 'half-even'))).toBe('0.000000000000000002');
+    expect(toText(fixed('0.0000000000000000025', 'half-even'))).toBe('0.000000000000000002');
+  });
+
+  it('rounds in every mode like the definitions say', () => {
+    const cases: [bigint, bigint, Record<string, bigint>][] = [
+      [7n, 2n, { down: 3n, up: 4n, floor: 3n, ceil: 4n, 'half-up': 4n, 'half-even': 4n }],
+      [-7n, 2n, { down: -3n, up: -4n, floor: -4n, ceil: -3n, 'half-up': -4n, 'half-even': -4n }],
+      [5n, 2n, { 'half-even': 2n, 'half-up': 3n }],
+      [-5n, 2n, { 'half-even': -2n, 'half-up': -3n }],
+      [7n, 3n, { 'half-up': 2n, 'half-even': 2n, floor: 2n, ceil: 3n }],
+    ];
+    for (const [n, d, want] of cases) {
+      for (const [mode, v] of Object.entries(want)) {
+        expect(divRound(n, d, mode as Parameters<typeof divRound>[2]), `${n}/${d} ${mode}`).toBe(v);
+      }
+    }
+  });
+
+  it('rounds a product once, not twice', () => {
+    // 0.4445 × 1 at 3 dp rounds to 0.445 (half-up); rounding to 4 dp first would not change it, but
+    // 0.44449999 → 0.4445 (4 dp) → 0.445 would be wrong: the single rounding gives 0.444.
+    expect(toText(roundedProduct([fixed('0.44449999'), fixed('1')], 3, 'half-up'))).toBe('0.444');
+    expect(toText(roundTo(roundTo(fixed('0.44449999'), 4, 'half-up'), 3, 'half-up'))).toBe('0.445');
+  });
+
+  it('round-trips any decimal text exactly (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), (units) => {
+        expect(fixed(toText(units))).toBe(units);
+      }),
+    );
+  });
+
+  it('multiplies exactly when the result fits 18 places (price × quantity)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10n ** 14n }),
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        (ticks, steps) => {
+          const price = ticks * 10n ** 10n; // 8 dp
+          const qty = steps * 10n ** 10n; // 8 dp
+          expect(mul(price, qty) * 10n ** 18n).toBe(price * qty);
+        },
+      ),
+    );
+  });
+});

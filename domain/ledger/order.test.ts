@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { LedgerRuleError } from './errors.js';
+import type { OrderEvent } from './events.js';
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  type OrderCommand,
+  type OrderState,
+  type PlaceOrder,
+} from './order.js';
+import { instrument } from './test-fixtures.js';
+
+const ctx = { instrument };
+
+const place = (over: Partial<PlaceOrder> = {}): PlaceOrder => ({
+  kind: 'PlaceOrder',
+  orderId: 'o-1',
+  clientOrderId: 'c-1',
+  accountId: 'acc',
+  venue: 'binance',
+  strategyId: 's-1',
+  symbol: 'BTCUSDT',
+  side: 'BUY',
+  positionSide: 'BOTH',
+  type: 'LIMIT',
+  quantity: '0.010',
+  price: '30000.0',
+  ...over,
+});
+
+const run = (
+  commands: OrderCommand[],
+  from: OrderState = initialOrderState,
+): { state: OrderState; events: OrderEvent[] } => {
+  let state = from;
+  const events: OrderEvent[] = [];
+  for (const c of commands) {
+    const out = decideOrder(c, state, ctx);
+    for (const e of out) state = evolveOrder(state, e);
+    events.push(...out);
+  }
+  return { state, events };
+};
+
+const ruleOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LedgerRuleError) return e.rule;
+    throw e;
+  }
+  return 'no error';
+};
+
+const fill = (
+  tradeId: string,
+  quantity: string,
+  price = '30000',
+  liquidity: 'maker' | 'taker' = 'maker',
+): OrderCommand => ({
+  kind: 'FillOrder',
+  tradeId,
+  quantity,
+  price,
+  liquidity,
+});
+
+describe('order decider', () => {
+  it('runs requested → accepted → partially filled → filled', () => {
+    const { state, events } = run([
+      place(),
+      { kind: 'AcceptOrder', venueOrderId: 'v-1' },
+      fill('t-1', '0.004'),
+      fill('t-2', '0.006', '29999.9'),
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      'OrderRequested',
+      'OrderAccepted',
+      'OrderFilled',
+      'OrderFilled',
+    ]);
+    expect(state.status).toBe('filled');
+    expect(events[3]).toMatchObject({ data: { fillSeq: 2, filledQuantity: '0.01', remainingQuantity: '0' } });
+  });
+
+  it('is idempotent on clientOrderId and on tradeId', () => {
+    const { state } = run([place(), { kind: 'AcceptOrder', venueOrderId: 'v-1' }, fill('t-1', '0.004')]);
+    expect(decideOrder(place({ orderId: 'o-retry' }), state, ctx)).toEqual([]);
+    expect(decideOrder(fill('t-1', '0.004'), state, ctx)).toEqual([]);
+    expect(ruleOf(() => decideOrder(place({ quantity: '0.02' }), state, ctx))).toBe('client-order-id-reused');
+  });
+
+  it('refuses impossible transitions and bad numbers, naming the rule', () => {
+    const accepted = run([place(), { kind: 'AcceptOrder', venueOrderId: 'v-1' }]).state;
+    const cancelled = run([{ kind: 'CancelOrder', reason: 'user' }], accepted).state;
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001'), cancelled, ctx))).toBe('fill-needs-open-order');
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.011'), accepted, ctx))).toBe('fill-exceeds-remaining');
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001', '-30000'), accepted, ctx))).toBe(
+      'fill-price-must-be-positive',
+    );
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001', 'NaN'), accepted, ctx))).toBe(
+      'fill-price-not-a-number',
+    );
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001', '0'), accepted, ctx))).toBe(
+      'fill-price-must-be-positive',
+    );
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001', '30000.05'), accepted, ctx))).toBe('price-off-tick');
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001', '30000.1'), accepted, ctx))).toBe(
+      'fill-worse-than-limit',
+    );
+    expect(ruleOf(() => decideOrder(fill('t-9', '0.001'), initialOrderState, ctx))).toBe(
+      'fill-needs-open-order',
+    );
+    expect(ruleOf(() => decideOrder({ kind: 'AcceptOrder', venueOrderId: 'x' }, cancelled, ctx))).toBe(
+      'accept-needs-requested',
+    );
+    expect(ruleOf(() => decideOrder({ kind: 'ExpireOrder', reason: 'ioc' }, cancelled, ctx))).toBe(
+      'expire-needs-open-order',
+    );
+    const filled = run([fill('t-1', '0.01')], accepted).state;
+    expect(ruleOf(() => decideOrder({ kind: 'CancelOrder', reason: 'late' }, filled, ctx))).toBe(
+      'cancel-needs-open-order',
+    );
+    const rejected = run([place(), { kind: 'RejectOrder', reason: 'margin' }]).state;
+    expect(ruleOf(() => decideOrder({ kind: 'AcceptOrder', venueOrderId: 'v' }, rejected, ctx))).toBe(
+      'accept-needs-requested',
+    );
+  });
+
+  it('validates order shape per type at placement', () => {
+    const s = initialOrderState;
+    expect(ruleOf(() => decideOrder(place({ price: null }), s, ctx))).toBe('price-required');
+    expect(ruleOf(() => decideOrder(place({ type: 'MARKET' }), s, ctx))).toBe('market-order-has-price');
+    expect(ruleOf(() => decideOrder(place({ type: 'STOP_MARKET', price: null }), s, ctx))).toBe(
+      'stop-price-required',
+    );
+    expect(ruleOf(() => decideOrder(place({ type: 'MARKET', price: null, postOnly: true }), s, ctx))).toBe(
+      'post-only-needs-limit',
+    );
+    expect(ruleOf(() => decideOrder(place({ postOnly: true, timeInForce: 'IOC' }), s, ctx))).toBe(
+      'post-only-needs-gtc',
+    );
+    expect(ruleOf(() => decideOrder(place({ quantity: '0.0105' }), s, ctx))).toBe('quantity-off-step');
+    expect(ruleOf(() => decideOrder(place({ quantity: '0.001' }), s, ctx))).toBe('notional-below-min');
+    expect(ruleOf(() => decideOrder(place({ positionSide: 'LONG', reduceOnly: true }), s, ctx))).toBe(
+      'reduce-only-in-hedge-mode',
+    );
+    expect(ruleOf(() => decideOrder(place({ price: '33000', markPrice: '30000' }), s, ctx))).toBe(
+      'price-outside-band',
+    );
+    expect(ruleOf(() => decideOrder(place({ symbol: 'NOPEUSDT' }), s, ctx))).toBe('unknown-symbol');
+  });
+
+  it('rounds only where asked: quantity down, price to the passive side', () => {
+    const [e] = decideOrder(
+      place({ quantity: '0.0109', price: '30000.09', gridPolicy: 'round' }),
+      initialOrderState,
+      ctx,
+    );
+    expect(e).toMatchObject({ data: { quantity: '0.01', price: '30000' } });
+    const [s] = decideOrder(
+      place({
+        side: 'SELL',
+        type: 'TAKE_PROFIT_MARKET',
+        price: null,
+        stopPrice: '30000.01',
+        gridPolicy: 'round',
+      }),
+      initialOrderState,
+      ctx,
+    );
+    expect(s).toMatchObject({ data: { stopPrice: '30000.1', type: 'TAKE_PROFIT_MARKET' } });
+  });
+
+  it('enforces FOK all-or-nothing and post-only maker fills', () => {
+    const fok = run([place({ timeInForce: 'FOK' }), { kind: 'AcceptOrder', venueOrderId: 'v' }]).state;
+    expect(ruleOf(() => decideOrder(fill('t', '0.005'), fok, ctx))).toBe('fok-fills-entirely');
+    expect(decideOrder(fill('t', '0.01'), fok, ctx)).toHaveLength(1);
+    const po = run([place({ postOnly: true }), { kind: 'AcceptOrder', venueOrderId: 'v' }]).state;
+    expect(ruleOf(() => decideOrder(fill('t', '0.005', '30000', 'taker'), po, ctx))).toBe(
+      'post-only-cannot-take',
+    );
+  });
+
+  it('lets an IOC remainder expire after a partial fill', () => {
+    const { state, events } = run([
+      place({ timeInForce: 'IOC' }),
+      { kind: 'AcceptOrder', venueOrderId: 'v' },
+      fill('t', '0.004', '30000', 'taker'),
+      { kind: 'ExpireOrder', reason: 'IOC remainder' },
+    ]);
+    expect(state.status).toBe('expired');
+    expect(events.at(-1)?.type).toBe('OrderExpired');
+  });
+});
