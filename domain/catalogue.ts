@@ -1,4 +1,5 @@
 import { EventCatalogue } from './events/catalogue.js';
+import { ledgerEvents } from './ledger/events.js';
 import { marketEvents } from './market/events.js';
 import { signalEvents } from './signals/events.js';
 import { systemEvents } from './system/events.js';
@@ -8,4 +9,4 @@ import { systemEvents } from './system/events.js';
  * place that assembles them, so an event type without a schema cannot reach the log.
  */
 export const catalogue = (): EventCatalogue =>
-  new EventCatalogue([...systemEvents, ...signalEvents, ...marketEvents]);
+  new EventCatalogue([...systemEvents, ...signalEvents, ...marketEvents, ...ledgerEvents]);
