@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { catalogue as defaultCatalogue } from '../../domain/catalogue.js';
 import { EventCatalogue } from '../../domain/events/catalogue.js';
 import { defineEvent } from '../../domain/events/define-event.js';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { meta, signal } from '../testing/events.js';
 import {
   EventSchemaError,
   IdempotencyConflictError,
@@ -22,31 +23,6 @@ export interface ContractFixture {
   readonly store: ContractStore;
   close(): Promise<void>;
 }
-
-const meta = (over: Partial<EventMetadata> = {}): EventMetadata => ({
-  correlationId: 'obs:BTCUSDT:5m:1672531200000',
-  causationId: null,
-  actor: 'strategy:trend@1.0.0',
-  mode: 'backtest',
-  occurredAt: '2023-01-01T00:05:00.000Z',
-  ...over,
-});
-
-export const signal = (n: number, over: Partial<Record<string, unknown>> = {}): NewEvent => ({
-  eventId: uuidv7(),
-  type: 'SignalEmitted',
-  data: {
-    strategyId: 'trend',
-    strategyVersion: '1.0.0',
-    paramsVersion: 3,
-    observation: { symbol: 'BTCUSDT', timeframe: '5m', openTime: 1672531200000 + n * 300_000 },
-    side: n % 2 === 0 ? 'long' : 'short',
-    strength: 0.5,
-    features: { ema_fast: 16500.5 + n, ema_slow: 16480.25, adx: 27.1 },
-    ...over,
-  },
-  metadata: meta(),
-});
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -313,4 +289,4 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
   });
 };
 
-export { defaultCatalogue };
+export { defaultCatalogue, signal };

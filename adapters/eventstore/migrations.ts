@@ -49,7 +49,7 @@ BEGIN
     INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
     SELECT x."eventId", p_stream, v_current + x.ord::int, x.type, x."schemaVersion", x.data, x.metadata, p_recorded_at
     FROM ROWS FROM (jsonb_to_recordset(p_events)
-      AS ("eventId" uuid, type text, "schemaVersion" int, data jsonb, metadata jsonb)) WITH ORDINALITY
+      AS ("eventId" uuid, type text, "schemaVersion" int, data json, metadata json)) WITH ORDINALITY
       AS x("eventId", type, "schemaVersion", data, metadata, ord)
     ORDER BY x.ord
     ON CONFLICT (event_id) DO NOTHING
@@ -64,6 +64,11 @@ END
 $fn$;
 `;
 
+/*
+ * data and metadata are `json`, not `jsonb`: json keeps the exact text the store wrote (canonical
+ * content for hashing, byte-for-byte re-runs) and reading it back skips jsonb's re-encoding, which was
+ * the largest server-side cost of readAll. Queries on metadata use expression indexes, which json allows.
+ */
 const migrations: Record<string, Migration> = {
   '0001_event_log': {
     async up(db) {
@@ -77,8 +82,8 @@ const migrations: Record<string, Migration> = {
           stream_version int NOT NULL CHECK (stream_version > 0),
           type text NOT NULL,
           schema_version int NOT NULL,
-          data jsonb NOT NULL,
-          metadata jsonb NOT NULL,
+          data json NOT NULL,
+          metadata json NOT NULL,
           recorded_at timestamptz NOT NULL
         );
         ALTER SEQUENCE events_global_position_seq OWNED BY events.global_position;

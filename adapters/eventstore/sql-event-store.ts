@@ -34,19 +34,34 @@ interface EventRow {
 const COLUMNS = `global_position, event_id::text AS event_id, stream_id, stream_version, type, schema_version,
   data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms`;
 
-const toStored = (r: EventRow): StoredEvent => ({
-  eventId: r.event_id,
-  streamId: r.stream_id,
-  streamVersion: r.stream_version,
-  globalPosition: Number(r.global_position),
-  type: r.type,
-  schemaVersion: r.schema_version,
-  data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-  metadata: {
-    ...(typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata),
-    recordedAt: new Date(Math.round(Number(r.recorded_ms))).toISOString(),
-  },
-});
+// Rows of one append share recorded_at: formatting the instant once per run of equal values, and
+// adding recordedAt to the freshly parsed metadata object in place, keeps readAll near the wire's speed.
+let lastMs = Number.NaN;
+let lastIso = '';
+const isoOf = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+};
+
+const toStored = (r: EventRow): StoredEvent => {
+  const metadata = (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata) as StoredEvent['metadata'] & {
+    recordedAt: string;
+  };
+  metadata.recordedAt = isoOf(Math.round(Number(r.recorded_ms)));
+  return {
+    eventId: r.event_id,
+    streamId: r.stream_id,
+    streamVersion: r.stream_version,
+    globalPosition: Number(r.global_position),
+    type: r.type,
+    schemaVersion: r.schema_version,
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    metadata,
+  };
+};
 
 /** The log in PostgreSQL: a server through pg, or embedded through PGlite; one implementation. */
 export class SqlEventStore implements EventStore {
