@@ -1,0 +1,99 @@
+import type { EventMetadata, NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
+import { WrongExpectedVersionError } from '../../domain/events/errors.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+
+/**
+ * One event-sourced aggregate behind a stream: how to start, fold and recognise its events. `evolve` may
+ * update the state in place (the account does, see domain/ledger/account.ts), so a state is never reused
+ * after it was folded; a cached state is only advanced with events that are already in the log.
+ */
+export interface AggregateSpec<S, E extends { type: string; data: unknown }> {
+  readonly initial: () => S;
+  readonly evolve: (state: S, event: E) => S;
+  readonly types: ReadonlySet<string>;
+}
+
+export interface Loaded<S> {
+  readonly state: S;
+  readonly version: number;
+}
+
+/** What the caller says about the command: who, why, in which mode, at which domain time. */
+export type CommandMetadata = EventMetadata;
+
+export interface Decision<E> {
+  readonly events: readonly E[];
+  /** Stream version after the command (unchanged when the decision was empty). */
+  readonly version: number;
+  /** Event ids as appended, in order (for causation links). */
+  readonly eventIds: readonly string[];
+}
+
+/**
+ * Loads streams, decides and appends with the expected version. Folded states are cached per stream
+ * and caught up from their version on the next command, so a long-lived account costs one read of the
+ * new events, not a replay of its history. On a version conflict (another writer appended first) the
+ * cache entry is dropped and the command re-decided on fresh state, up to `retries` times.
+ */
+export class AggregateRepository<S, E extends { type: string; data: unknown }> {
+  private readonly cache = new Map<string, Loaded<S>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly spec: AggregateSpec<S, E>,
+    private readonly newEventId: () => string,
+    private readonly retries = 3,
+  ) {}
+
+  private toDomain(e: RecordedEvent): E {
+    if (!this.spec.types.has(e.type)) throw new Error(`stream ${e.streamId} holds foreign event ${e.type}`);
+    return { type: e.type, data: e.data } as E;
+  }
+
+  async load(streamId: string): Promise<Loaded<S>> {
+    const cached = this.cache.get(streamId);
+    let state = cached?.state ?? this.spec.initial();
+    let version = cached?.version ?? 0;
+    const fresh = await this.store.readStream(streamId, { fromVersion: version + 1 });
+    for (const e of fresh) {
+      state = this.spec.evolve(state, this.toDomain(e));
+      version = e.streamVersion;
+    }
+    const loaded = { state, version };
+    this.cache.set(streamId, loaded);
+    return loaded;
+  }
+
+  /** Runs `decide` on the current state and appends what it returns; a thrown rule error appends nothing. */
+  async execute(
+    streamId: string,
+    decide: (state: S) => readonly E[],
+    metadata: CommandMetadata | ((event: E, index: number) => CommandMetadata),
+  ): Promise<Decision<E>> {
+    for (let attempt = 0; ; attempt++) {
+      const { state, version } = await this.load(streamId);
+      const events = decide(state);
+      if (events.length === 0) return { events, version, eventIds: [] };
+      const batch: NewEvent[] = events.map((e, i) => ({
+        eventId: this.newEventId(),
+        type: e.type,
+        data: e.data,
+        metadata: typeof metadata === 'function' ? metadata(e, i) : metadata,
+      }));
+      try {
+        const result = await this.store.append(streamId, version, batch);
+        let next = state;
+        for (const e of events) next = this.spec.evolve(next, e);
+        this.cache.set(streamId, { state: next, version: result.nextExpectedVersion });
+        return { events, version: result.nextExpectedVersion, eventIds: batch.map((b) => b.eventId) };
+      } catch (err) {
+        this.cache.delete(streamId);
+        if (!(err instanceof WrongExpectedVersionError) || attempt >= this.retries) throw err;
+      }
+    }
+  }
+
+  forget(streamId: string): void {
+    this.cache.delete(streamId);
+  }
+}

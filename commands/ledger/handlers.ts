@@ -1,0 +1,244 @@
+import type { EventStore } from '../../domain/events/event-store.js';
+import {
+  type AccountCommand,
+  type AccountState,
+  accountStreamId,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+} from '../../domain/ledger/account.js';
+import { refuse } from '../../domain/ledger/errors.js';
+import type { AccountEvent, Liquidity, OrderEvent, OrderRequestedData } from '../../domain/ledger/events.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  type OrderState,
+  orderStreamId,
+  type PlaceOrder,
+} from '../../domain/ledger/order.js';
+import type { VenueRules } from '../../domain/ledger/venue.js';
+import { AggregateRepository, type CommandMetadata, type Decision } from './aggregate.js';
+
+export interface LedgerDeps {
+  readonly store: EventStore;
+  readonly instrument: (symbol: string) => Instrument;
+  readonly rules: VenueRules;
+  /** UUID v7 source (adapters pass uuidv7; a backtest may pass a seeded one). */
+  readonly newEventId: () => string;
+}
+
+const orderTypes = new Set([
+  'OrderRequested',
+  'OrderAccepted',
+  'OrderRejected',
+  'OrderFilled',
+  'OrderCancelled',
+  'OrderExpired',
+]);
+const accountTypes = new Set([
+  'AccountOpened',
+  'FundsDeposited',
+  'FundsWithdrawn',
+  'PositionModeSet',
+  'LeverageSet',
+  'MarginTypeSet',
+  'FillSettled',
+  'FeeCharged',
+  'FundingPaid',
+  'PositionLiquidated',
+]);
+
+export type OrderLifecycleCommand =
+  | { readonly kind: 'AcceptOrder'; readonly venueOrderId: string }
+  | { readonly kind: 'RejectOrder'; readonly reason: string }
+  | { readonly kind: 'CancelOrder'; readonly reason: string }
+  | { readonly kind: 'ExpireOrder'; readonly reason: string };
+
+export interface FillOrder {
+  readonly accountId: string;
+  readonly clientOrderId: string;
+  readonly tradeId: string;
+  readonly quantity: string;
+  readonly price: string;
+  readonly liquidity: Liquidity;
+}
+
+/**
+ * The ledger's command handlers: validate → load stream → decide → append with the expected version.
+ * A fill touches two streams: the order's (OrderFilled) and the account's (FillSettled + FeeCharged).
+ * They are two appends, so the account step books every fill of the order it has not booked yet
+ * (tracked by orderId + fillSeq): a crash between the two is repaired by retrying the same fill, which
+ * the order stream answers with nothing new and the account step completes.
+ */
+export class LedgerHandlers {
+  readonly orders: AggregateRepository<OrderState, OrderEvent>;
+  readonly accounts: AggregateRepository<AccountState, AccountEvent>;
+
+  constructor(private readonly deps: LedgerDeps) {
+    this.orders = new AggregateRepository(
+      deps.store,
+      { initial: () => initialOrderState, evolve: evolveOrder, types: orderTypes },
+      deps.newEventId,
+    );
+    this.accounts = new AggregateRepository(
+      deps.store,
+      { initial: initialAccountState, evolve: evolveAccount, types: accountTypes },
+      deps.newEventId,
+    );
+  }
+
+  private get orderCtx() {
+    return { instrument: this.deps.instrument };
+  }
+
+  private get accountCtx() {
+    return { instrument: this.deps.instrument, rules: this.deps.rules };
+  }
+
+  accountStream(accountId: string): string {
+    return accountStreamId(this.deps.rules.venue, accountId);
+  }
+
+  async account(
+    accountId: string,
+    command: AccountCommand,
+    meta: CommandMetadata,
+  ): Promise<Decision<AccountEvent>> {
+    return this.accounts.execute(
+      this.accountStream(accountId),
+      (s) => decideAccount(command, s, this.accountCtx),
+      meta,
+    );
+  }
+
+  async placeOrder(command: Omit<PlaceOrder, 'kind'>, meta: CommandMetadata): Promise<Decision<OrderEvent>> {
+    if (command.venue !== this.deps.rules.venue) {
+      refuse(
+        'venue-rules-mismatch',
+        `order for ${command.venue} sent to the ${this.deps.rules.venue} ledger`,
+      );
+    }
+    const account = await this.accounts.load(this.accountStream(command.accountId));
+    if (!account.state.exists) refuse('account-not-open', `account ${command.accountId} is not open`);
+    const mode = account.state.positionMode;
+    if ((mode === 'hedge') === (command.positionSide === 'BOTH')) {
+      refuse('position-side-mismatch', `positionSide ${command.positionSide} is not valid in ${mode} mode`);
+    }
+    return this.orders.execute(
+      orderStreamId(command.accountId, command.clientOrderId),
+      (s) => decideOrder({ kind: 'PlaceOrder', ...command }, s, this.orderCtx),
+      meta,
+    );
+  }
+
+  async order(
+    accountId: string,
+    clientOrderId: string,
+    command: OrderLifecycleCommand,
+    meta: CommandMetadata,
+  ): Promise<Decision<OrderEvent>> {
+    return this.orders.execute(
+      orderStreamId(accountId, clientOrderId),
+      (s) => decideOrder(command, s, this.orderCtx),
+      meta,
+    );
+  }
+
+  /** Records the fill on the order, then books it (and any earlier unbooked fill) on the account. */
+  async fillOrder(
+    fill: FillOrder,
+    meta: CommandMetadata,
+  ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
+    const stream = orderStreamId(fill.accountId, fill.clientOrderId);
+    const accountStream = this.accountStream(fill.accountId);
+    const before = await this.orders.load(stream);
+    const pending = before.state.request;
+    if (pending && !before.state.tradeIds.has(fill.tradeId)) {
+      // Dry run of the account rules (reduce-only, hedge flips, position side) before anything is
+      // appended: a fill the account would refuse must not land on the order stream either.
+      decideAccount(
+        this.settle(pending, before.state.fills + 1, fill),
+        (await this.accounts.load(accountStream)).state,
+        this.accountCtx,
+      );
+    }
+    const order = await this.orders.execute(
+      stream,
+      (s) =>
+        decideOrder(
+          {
+            kind: 'FillOrder',
+            tradeId: fill.tradeId,
+            quantity: fill.quantity,
+            price: fill.price,
+            liquidity: fill.liquidity,
+          },
+          s,
+          this.orderCtx,
+        ),
+      meta,
+    );
+    const req = pending!; // a fill on an order never placed was refused by decideOrder above
+    const fills = order.events.length > 0 ? order.events : await this.unbookedFills(stream);
+    const causation = order.eventIds[0] ?? meta.causationId;
+    // One append per fill: each is decided on the state the previous one left (the account folds in place,
+    // so several fills cannot be decided against one state). Normally there is exactly one.
+    const booked: AccountEvent[] = [];
+    const ids: string[] = [];
+    let version = -1;
+    for (const e of fills) {
+      if (e.type !== 'OrderFilled') continue;
+      const d = await this.accounts.execute(
+        accountStream,
+        (acc) =>
+          decideAccount(
+            this.settle(req, e.data.fillSeq, {
+              tradeId: e.data.tradeId,
+              quantity: e.data.quantity,
+              price: e.data.price,
+              liquidity: e.data.liquidity,
+            }),
+            acc,
+            this.accountCtx,
+          ),
+        { ...meta, causationId: causation },
+      );
+      booked.push(...d.events);
+      ids.push(...d.eventIds);
+      version = d.version;
+    }
+    if (version < 0) version = (await this.accounts.load(accountStream)).version;
+    const account: Decision<AccountEvent> = { events: booked, version, eventIds: ids };
+    return { order, account };
+  }
+
+  private settle(
+    req: OrderRequestedData,
+    fillSeq: number,
+    f: Pick<FillOrder, 'tradeId' | 'quantity' | 'price' | 'liquidity'>,
+  ): AccountCommand {
+    return {
+      kind: 'SettleFill',
+      orderId: req.orderId,
+      fillSeq,
+      tradeId: f.tradeId,
+      strategyId: req.strategyId,
+      symbol: req.symbol,
+      side: req.side,
+      positionSide: req.positionSide,
+      quantity: f.quantity,
+      price: f.price,
+      liquidity: f.liquidity,
+      reduceOnly: req.reduceOnly,
+    };
+  }
+
+  private async unbookedFills(orderStream: string): Promise<OrderEvent[]> {
+    const events = await this.deps.store.readStream(orderStream);
+    return events
+      .filter((e) => e.type === 'OrderFilled')
+      .map((e) => ({ type: e.type, data: e.data }) as OrderEvent);
+  }
+}

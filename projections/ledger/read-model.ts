@@ -1,0 +1,345 @@
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import {
+  type AccountState,
+  evolveAccount,
+  initialAccountState,
+  positionKey,
+  walletBalance,
+} from '../../domain/ledger/account.js';
+import type { AccountEvent, MarginType, PositionSide } from '../../domain/ledger/events.js';
+import { type Fixed, fixed } from '../../domain/ledger/fixed.js';
+import { entryPrice } from '../../domain/ledger/position.js';
+
+/**
+ * The ledger read models as plain maps: accounts, positions (per account, symbol and side), positions per
+ * strategy, and the trade list. The same fold backs the SQL projection (which loads the touched rows,
+ * folds a batch and writes them back) and the in-memory path of backtests and the benchmark.
+ *
+ * Balances and positions come from the domain's own `evolveAccount`, so the read model cannot drift from
+ * the aggregate that decided the events; what it adds is attribution (PnL, fees, funding per position and
+ * per strategy) and the trade list.
+ */
+export interface AccountView {
+  stream: string;
+  accountId: string;
+  venue: string;
+  positionMode: string;
+  feeTier: string;
+  crossWallet: Fixed;
+  walletBalance: Fixed;
+  deposits: Fixed;
+  withdrawals: Fixed;
+  realisedPnl: Fixed;
+  fees: Fixed;
+  funding: Fixed;
+  lastPosition: number;
+}
+
+export interface PositionView {
+  stream: string;
+  symbol: string;
+  positionSide: PositionSide;
+  marginType: MarginType;
+  leverage: number;
+  quantity: Fixed;
+  cost: Fixed;
+  entryPrice: Fixed;
+  isolatedWallet: Fixed;
+  realisedPnl: Fixed;
+  fees: Fixed;
+  funding: Fixed;
+  trades: number;
+  liquidations: number;
+  lastPosition: number;
+}
+
+/**
+ * A strategy's share of an account position: its own fills, the realised PnL the account booked on them
+ * and their fees. Funding is charged per account position and is not split across strategies; a
+ * liquidation closes the position for every strategy (their quantity drops to 0).
+ */
+export interface StrategyPositionView {
+  stream: string;
+  strategyId: string;
+  symbol: string;
+  positionSide: PositionSide;
+  quantity: Fixed;
+  realisedPnl: Fixed;
+  fees: Fixed;
+  trades: number;
+  lastPosition: number;
+}
+
+export interface TradeView {
+  stream: string;
+  orderId: string;
+  tradeId: string;
+  fillSeq: number;
+  strategyId: string;
+  symbol: string;
+  side: string;
+  positionSide: PositionSide;
+  quantity: Fixed;
+  price: Fixed;
+  liquidity: string;
+  realisedPnl: Fixed;
+  fee: Fixed;
+  globalPosition: number;
+  occurredAt: string;
+}
+
+const accountEventTypes = new Set([
+  'AccountOpened',
+  'FundsDeposited',
+  'FundsWithdrawn',
+  'PositionModeSet',
+  'LeverageSet',
+  'MarginTypeSet',
+  'FillSettled',
+  'FeeCharged',
+  'FundingPaid',
+  'PositionLiquidated',
+]);
+export const ledgerProjectionTypes: readonly string[] = [...accountEventTypes];
+
+const sep = '\u0000';
+export const positionViewKey = (stream: string, symbol: string, side: string) =>
+  `${stream}${sep}${symbol}${sep}${side}`;
+export const strategyViewKey = (stream: string, strategy: string, symbol: string, side: string) =>
+  `${stream}${sep}${strategy}${sep}${symbol}${sep}${side}`;
+export const tradeViewKey = (stream: string, orderId: string, tradeId: string) =>
+  `${stream}${sep}${orderId}${sep}${tradeId}`;
+
+export class LedgerReadModel {
+  readonly accounts = new Map<string, AccountView>();
+  readonly positions = new Map<string, PositionView>();
+  readonly strategies = new Map<string, StrategyPositionView>();
+  readonly trades = new Map<string, TradeView>();
+  /** Keys written since the last `drainTouched`, so the SQL projection upserts only what changed. */
+  readonly touched = {
+    accounts: new Set<string>(),
+    positions: new Set<string>(),
+    strategies: new Set<string>(),
+    trades: new Set<string>(),
+  };
+  private readonly states = new Map<string, AccountState>();
+
+  /** The account aggregate's state rebuilt from the views (what the SQL projection loads per batch). */
+  private stateOf(stream: string): AccountState {
+    const cached = this.states.get(stream);
+    if (cached) return cached;
+    const s = initialAccountState();
+    const a = this.accounts.get(stream);
+    if (a) {
+      s.exists = true;
+      s.accountId = a.accountId;
+      s.venue = a.venue;
+      s.positionMode = a.positionMode as AccountState['positionMode'];
+      s.feeTier = a.feeTier;
+      s.crossWallet = a.crossWallet;
+      Object.assign(s.totals, {
+        deposits: a.deposits,
+        withdrawals: a.withdrawals,
+        realisedPnl: a.realisedPnl,
+        fees: a.fees,
+        funding: a.funding,
+      });
+      for (const p of this.positions.values()) {
+        if (p.stream !== stream || (p.quantity === 0n && p.isolatedWallet === 0n)) continue;
+        s.positions.set(positionKey(p.symbol, p.positionSide), {
+          symbol: p.symbol,
+          side: p.positionSide,
+          marginType: p.marginType,
+          leverage: p.leverage,
+          qty: p.quantity,
+          cost: p.cost,
+          isolatedWallet: p.isolatedWallet,
+        });
+      }
+    }
+    this.states.set(stream, s);
+    return s;
+  }
+
+  private position(stream: string, symbol: string, side: PositionSide, e: RecordedEvent): PositionView {
+    const key = positionViewKey(stream, symbol, side);
+    let p = this.positions.get(key);
+    if (!p) {
+      p = {
+        stream,
+        symbol,
+        positionSide: side,
+        marginType: 'cross',
+        leverage: 0,
+        quantity: 0n,
+        cost: 0n,
+        entryPrice: 0n,
+        isolatedWallet: 0n,
+        realisedPnl: 0n,
+        fees: 0n,
+        funding: 0n,
+        trades: 0,
+        liquidations: 0,
+        lastPosition: 0,
+      };
+      this.positions.set(key, p);
+    }
+    p.lastPosition = e.globalPosition;
+    this.touched.positions.add(key);
+    return p;
+  }
+
+  private strategy(stream: string, strategyId: string, symbol: string, side: PositionSide, e: RecordedEvent) {
+    const key = strategyViewKey(stream, strategyId, symbol, side);
+    let v = this.strategies.get(key);
+    if (!v) {
+      v = {
+        stream,
+        strategyId,
+        symbol,
+        positionSide: side,
+        quantity: 0n,
+        realisedPnl: 0n,
+        fees: 0n,
+        trades: 0,
+        lastPosition: 0,
+      };
+      this.strategies.set(key, v);
+    }
+    v.lastPosition = e.globalPosition;
+    this.touched.strategies.add(key);
+    return v;
+  }
+
+  apply(e: RecordedEvent): void {
+    if (!accountEventTypes.has(e.type)) return;
+    const stream = e.streamId;
+    const ev = { type: e.type, data: e.data } as AccountEvent;
+    const s = this.stateOf(stream);
+    evolveAccount(s, ev);
+
+    switch (ev.type) {
+      case 'FillSettled': {
+        const d = ev.data;
+        const p = this.position(stream, d.symbol, d.positionSide, e);
+        p.marginType = d.marginType;
+        p.leverage = d.leverage;
+        p.realisedPnl += fixed(d.realisedPnl);
+        p.trades++;
+        const q = fixed(d.quantity);
+        const strat = this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e);
+        strat.quantity += d.side === 'BUY' ? q : -q;
+        strat.realisedPnl += fixed(d.realisedPnl);
+        strat.trades++;
+        const tk = tradeViewKey(stream, d.orderId, d.tradeId);
+        this.trades.set(tk, {
+          stream,
+          orderId: d.orderId,
+          tradeId: d.tradeId,
+          fillSeq: d.fillSeq,
+          strategyId: d.strategyId ?? '',
+          symbol: d.symbol,
+          side: d.side,
+          positionSide: d.positionSide,
+          quantity: q,
+          price: fixed(d.price),
+          liquidity: d.liquidity,
+          realisedPnl: fixed(d.realisedPnl),
+          fee: 0n,
+          globalPosition: e.globalPosition,
+          occurredAt: e.metadata.occurredAt,
+        });
+        this.touched.trades.add(tk);
+        break;
+      }
+      case 'FeeCharged': {
+        const d = ev.data;
+        const a = fixed(d.amount);
+        this.position(stream, d.symbol, d.positionSide, e).fees += a;
+        if (d.reason === 'trade' && d.orderId && d.tradeId) {
+          this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e).fees += a;
+          const tk = tradeViewKey(stream, d.orderId, d.tradeId);
+          const t = this.trades.get(tk);
+          if (t) {
+            t.fee += a;
+            this.touched.trades.add(tk);
+          }
+        }
+        break;
+      }
+      case 'FundingPaid':
+        this.position(stream, ev.data.symbol, ev.data.positionSide, e).funding += fixed(ev.data.amount);
+        break;
+      case 'PositionLiquidated': {
+        const d = ev.data;
+        const p = this.position(stream, d.symbol, d.positionSide, e);
+        p.realisedPnl += fixed(d.realisedPnl);
+        p.liquidations++;
+        for (const [key, v] of this.strategies) {
+          if (
+            v.stream === stream &&
+            v.symbol === d.symbol &&
+            v.positionSide === d.positionSide &&
+            v.quantity !== 0n
+          ) {
+            v.quantity = 0n;
+            v.lastPosition = e.globalPosition;
+            this.touched.strategies.add(key);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+
+    // Balances and open positions exactly as the aggregate holds them.
+    for (const p of this.positions.values()) {
+      if (p.stream !== stream) continue;
+      const live = s.positions.get(positionKey(p.symbol, p.positionSide));
+      const qty = live?.qty ?? 0n;
+      const cost = live?.cost ?? 0n;
+      const iso = live?.isolatedWallet ?? 0n;
+      if (p.quantity !== qty || p.cost !== cost || p.isolatedWallet !== iso) {
+        p.quantity = qty;
+        p.cost = cost;
+        p.isolatedWallet = iso;
+        p.entryPrice = entryPrice({ qty, cost });
+        if (live) p.marginType = live.marginType;
+        this.touched.positions.add(positionViewKey(stream, p.symbol, p.positionSide));
+      }
+    }
+    this.accounts.set(stream, {
+      stream,
+      accountId: s.accountId,
+      venue: s.venue,
+      positionMode: s.positionMode,
+      feeTier: s.feeTier,
+      crossWallet: s.crossWallet,
+      walletBalance: walletBalance(s),
+      deposits: s.totals.deposits,
+      withdrawals: s.totals.withdrawals,
+      realisedPnl: s.totals.realisedPnl,
+      fees: s.totals.fees,
+      funding: s.totals.funding,
+      lastPosition: e.globalPosition,
+    });
+    this.touched.accounts.add(stream);
+  }
+
+  applyAll(events: readonly RecordedEvent[]): this {
+    for (const e of events) this.apply(e);
+    return this;
+  }
+
+  drainTouched(): { accounts: string[]; positions: string[]; strategies: string[]; trades: string[] } {
+    const out = {
+      accounts: [...this.touched.accounts],
+      positions: [...this.touched.positions],
+      strategies: [...this.touched.strategies],
+      trades: [...this.touched.trades],
+    };
+    for (const set of Object.values(this.touched)) set.clear();
+    return out;
+  }
+}
