@@ -156,9 +156,8 @@ const handlerSuite = (
       expect(await ruleOf(bad('0.6', '30000'))).toBe('fill-exceeds-remaining');
       expect(await ruleOf(bad('0.1', 'NaN'))).toBe('fill-price-not-a-number');
       expect(await ruleOf(bad('0.1', '-1'))).toBe('fill-price-must-be-positive');
-      expect(await ruleOf(h.placeOrder(order('c2', { quantity: '0.0005' }), meta))).toBe(
-        'quantity-below-min',
-      );
+      expect(await ruleOf(h.placeOrder(order('c2', { quantity: '0.0005' }), meta))).toBe('quantity-off-step');
+      expect(await ruleOf(h.placeOrder(order('c2', { quantity: '0.001' }), meta))).toBe('notional-below-min');
       expect(await ruleOf(h.placeOrder(order('c3', { positionSide: 'LONG' }), meta))).toBe(
         'position-side-mismatch',
       );
