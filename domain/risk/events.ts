@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/define-event.js';
+import { toText } from '../ledger/fixed.js';
+import { observationSchema } from '../signals/events.js';
+import { breakerLevels } from './breaker-levels.js';
+import { ruleNames } from './limits.js';
+import type { RiskDecision } from './pre-trade.js';
+import type { SizingInput, SizingParams, SizingResult } from './sizing.js';
+import type { OrderIntent, RiskSnapshot } from './snapshot.js';
+
+/**
+ * Risk events. Quantities and prices that reach the venue are decimal strings (exact, on the grid);
+ * measures, thresholds and model inputs are JSON numbers, with null where a value is unbounded or
+ * unknown (JSON has no Infinity). Each event carries what a reviewer needs to see why, without
+ * re-running anything.
+ *
+ * Streams: `risk-<accountId>` (RiskDecided, PositionSized), `stops-<positionId>` (StopAdjusted,
+ * StopStatusChanged), `breaker-<scope>-<scopeId>` (the breaker ladder).
+ */
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a plain decimal string like "-12.5"');
+const id = z.string().min(1).max(128);
+const measure = z.number().finite().nullable();
+const finite = z.number().finite();
+
+export const riskStreamId = (accountId: string): string => `risk-${accountId}`;
+export const stopsStreamId = (positionId: string): string => `stops-${positionId}`;
+export const breakerStreamId = (scope: 'account' | 'strategy', scopeId: string): string =>
+  `breaker-${scope}-${scopeId}`;
+
+// --- pre-trade ----------------------------------------------------------------------------------------
+
+const ruleCheckSchema = z
+  .object({
+    rule: z.enum(ruleNames),
+    kind: z.enum(['size', 'gate']),
+    source: z.string().min(1),
+    unit: z.string(),
+    threshold: measure,
+    requested: measure,
+    approved: measure,
+    verdict: z.enum(['pass', 'resized', 'fail', 'disabled', 'not-applicable']),
+    detail: z.string(),
+  })
+  .strict();
+
+export const riskDecidedSchema = z
+  .object({
+    decisionId: id,
+    accountId: id,
+    strategyId: id.nullable(),
+    symbol: z.string().min(1),
+    observation: observationSchema.nullable(),
+    intent: z
+      .object({
+        side: z.enum(['BUY', 'SELL']),
+        type: z.enum(['MARKET', 'LIMIT']),
+        quantity: decimal,
+        price: decimal.nullable(),
+        reduceOnly: z.boolean(),
+      })
+      .strict(),
+    outcome: z.enum(['approve', 'resize', 'reject']),
+    approvedQuantity: decimal,
+    checks: z.array(ruleCheckSchema).min(1),
+    disabledRules: z.array(z.enum(ruleNames)),
+    context: z
+      .object({
+        equity: decimal,
+        dayStartEquity: decimal,
+        mark: decimal.nullable(),
+        atr: measure,
+        leverage: measure,
+        breakerLevel: z.enum(breakerLevels),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const RiskDecided = defineEvent({ type: 'RiskDecided', schema: riskDecidedSchema });
+export type RiskDecidedData = z.infer<typeof riskDecidedSchema>;
+
+export const riskDecidedData = (
+  decisionId: string,
+  intent: OrderIntent,
+  snap: RiskSnapshot,
+  decision: RiskDecision,
+  observation: { symbol: string; timeframe: string; openTime: number } | null,
+): RiskDecidedData => {
+  const mark = snap.marks[intent.symbol];
+  return {
+    decisionId,
+    accountId: intent.accountId,
+    strategyId: intent.strategyId,
+    symbol: intent.symbol,
+    observation,
+    intent: {
+      side: intent.side,
+      type: intent.type,
+      quantity: toText(intent.quantity),
+      price: intent.price === null ? null : toText(intent.price),
+      reduceOnly: intent.reduceOnly,
+    },
+    outcome: decision.outcome,
+    approvedQuantity: toText(decision.approvedQuantity),
+    checks: decision.checks.map((c) => ({ ...c })),
+    disabledRules: [...decision.disabledRules],
+    context: {
+      equity: toText(snap.equity),
+      dayStartEquity: toText(snap.dayStartEquity),
+      mark: mark === undefined ? null : toText(mark),
+      atr: snap.atr[intent.symbol] ?? null,
+      leverage: snap.leverage[intent.symbol] ?? null,
+      breakerLevel: snap.breakerLevel,
+    },
+  };
+};
+
+// --- sizing -------------------------------------------------------------------------------------------
+
+export const positionSizedSchema = z
+  .object({
+    sizingId: id,
+    accountId: id,
+    strategyId: id.nullable(),
+    symbol: z.string().min(1),
+    side: z.enum(['long', 'short']),
+    observation: observationSchema.nullable(),
+    params: z
+      .object({
+        targetVol: finite,
+        riskBudget: finite,
+        maxWeight: finite,
+        riskPerTrade: finite,
+        kellyFraction: finite,
+        kellyCap: finite,
+        leverageTiers: z.array(z.object({ maxVolPercentile: finite, leverage: finite }).strict()),
+        rangeLeverageFactor: finite,
+        marginBudget: finite,
+        breakerReduceFactor: finite,
+      })
+      .strict(),
+    inputs: z
+      .object({
+        equity: finite,
+        price: decimal,
+        orderType: z.enum(['MARKET', 'LIMIT']),
+        realisedVol: finite,
+        volPercentile: measure,
+        regime: z.enum(['trend_up', 'trend_down', 'range']).nullable(),
+        stopDistance: measure,
+        kelly: z.object({ winRate: finite, payoff: finite }).strict().nullable(),
+        breakerLevel: z.enum(breakerLevels),
+        stepSize: decimal,
+        minNotional: decimal,
+      })
+      .strict(),
+    result: z
+      .object({
+        weight: finite,
+        volTargetNotional: finite,
+        kellyFull: measure,
+        riskFraction: finite,
+        riskNotional: measure,
+        tierLeverage: finite,
+        bracketLeverage: finite,
+        leverage: finite,
+        leverageNotional: finite,
+        breakerFactor: finite,
+        notional: finite,
+        binding: z.enum(['vol-target', 'risk-per-trade', 'leverage', 'breaker']),
+        quantity: decimal,
+        belowMinimum: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const PositionSized = defineEvent({ type: 'PositionSized', schema: positionSizedSchema });
+export type PositionSizedData = z.infer<typeof positionSizedSchema>;
+
+const orNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+
+export const positionSizedData = (
+  at: {
+    sizingId: string;
+    accountId: string;
+    strategyId: string | null;
+    side: 'long' | 'short';
+    observation: { symbol: string; timeframe: string; openTime: number } | null;
+  },
+  params: SizingParams,
+  input: SizingInput,
+  result: SizingResult,
+): PositionSizedData => {
+  const inst = input.instrument;
+  return {
+    ...at,
+    symbol: inst.symbol,
+    params: { ...params, leverageTiers: params.leverageTiers.map((t) => ({ ...t })) },
+    inputs: {
+      equity: input.equity,
+      price: toText(input.price),
+      orderType: input.orderType,
+      realisedVol: Number.isFinite(input.realisedVol) ? input.realisedVol : 0,
+      volPercentile: input.volPercentile,
+      regime: input.regime,
+      stopDistance: input.stopDistance,
+      kelly: input.kelly ? { ...input.kelly } : null,
+      breakerLevel: input.breakerLevel,
+      stepSize: toText(input.orderType === 'MARKET' ? inst.marketStepSize : inst.stepSize),
+      minNotional: toText(inst.minNotional),
+    },
+    result: {
+      ...result,
+      kellyFull: orNull(result.kellyFull),
+      riskNotional: orNull(result.riskNotional),
+      quantity: toText(result.quantity),
+    },
+  };
+};
+
+export const riskEvents = [RiskDecided, PositionSized] as const;

@@ -1,0 +1,21 @@
+import { type Fixed, fixed, type Rounding, roundToStep } from '../ledger/fixed.js';
+
+/**
+ * Risk measures (ratios, leverage, ATR multiples) are float64: they explain and compare, they are never
+ * booked. Quantities and prices that go to the venue stay Fixed and on the instrument's grid; these two
+ * helpers are the only crossing points between the two worlds.
+ */
+export const toNumber = (x: Fixed): number => Number(x) / 1e18;
+
+/** A float onto the grid of `step` (0 means no grid), rounded the way the caller's safety needs. */
+export const fromNumber = (x: number, step: Fixed, mode: Rounding): Fixed => {
+  if (!Number.isFinite(x)) throw new RangeError(`cannot place ${x} on a price or quantity grid`);
+  // toFixed(18) never uses exponent notation below 1e21 and fixed() accepts 18 places exactly.
+  const v = fixed(x.toFixed(18));
+  return step === 0n ? v : roundToStep(v, step, mode);
+};
+
+export const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
+
+/** JSON has no Infinity or NaN: an unbounded or unknown measure is recorded as null. */
+export const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);

@@ -1,0 +1,181 @@
+import type { Fixed } from '../ledger/fixed.js';
+import { isRuleName, type ResolvedLimits, type RiskConfig, type RuleName, resolveLimits } from './limits.js';
+import { type Evaluation, gridStep, type RuleContext, ruleContext, rules } from './rules.js';
+import type { OrderIntent, RiskSnapshot } from './snapshot.js';
+
+export type RiskOutcome = 'approve' | 'resize' | 'reject';
+export type Verdict = 'pass' | 'resized' | 'fail' | 'disabled' | 'not-applicable';
+
+/** One line of the decision: what the rule compared, at the requested and at the approved quantity. */
+export interface RuleCheck {
+  readonly rule: RuleName;
+  readonly kind: 'size' | 'gate';
+  /** Where the threshold came from: `default`, `account:<id>`, `symbol:<s>`, `venue`, `breaker`, ... */
+  readonly source: string;
+  readonly unit: string;
+  readonly threshold: number | null;
+  /** The measure at the requested quantity. */
+  readonly requested: number | null;
+  /** The measure at the approved quantity (null when rejected). */
+  readonly approved: number | null;
+  readonly verdict: Verdict;
+  readonly detail: string;
+}
+
+export interface RiskDecision {
+  readonly outcome: RiskOutcome;
+  readonly requestedQuantity: Fixed;
+  /** 0 when rejected. */
+  readonly approvedQuantity: Fixed;
+  /** Every rule, in catalogue order, including disabled ones (marked so). */
+  readonly checks: readonly RuleCheck[];
+  readonly disabledRules: readonly RuleName[];
+  readonly limits: ResolvedLimits;
+}
+
+export interface CheckOptions {
+  /** What-if runs switch rules off by name (`--disable-rule <rule>`); unknown names are refused. */
+  readonly disabledRules?: readonly string[];
+}
+
+type Evaluations = ReadonlyMap<RuleName, Evaluation>;
+
+const evaluate = (ctx: RuleContext, q: Fixed, active: ReadonlySet<RuleName>, only?: 'size'): Evaluations => {
+  const out = new Map<RuleName, Evaluation>();
+  for (const r of rules) {
+    if (!active.has(r.name) || (only && r.kind !== only)) continue;
+    out.set(r.name, r.evaluate(ctx, q));
+  }
+  return out;
+};
+
+const failing = (ev: Evaluations): RuleName[] =>
+  [...ev].filter(([, e]) => e.applicable && !e.ok).map(([name]) => name);
+
+/**
+ * The largest quantity on the lot grid, not above the request, at which every size rule passes. Size
+ * rules only get easier as the quantity falls, so the pass/fail boundary is found by bisection.
+ */
+const largestPassing = (ctx: RuleContext, requested: Fixed, active: ReadonlySet<RuleName>): Fixed => {
+  const step = gridStep(ctx);
+  let lo = 0n;
+  let hi = requested / step + 1n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (failing(evaluate(ctx, mid * step, active, 'size')).length === 0) lo = mid;
+    else hi = mid;
+  }
+  return lo * step;
+};
+
+/**
+ * The pre-trade check. Every rule is evaluated on the post-trade state; gate failures reject, size
+ * failures resize to the largest passing quantity when allowed, and the resized order is evaluated
+ * again in full, so an approved or resized quantity has passed every active rule by construction.
+ */
+export const checkOrder = (
+  intent: OrderIntent,
+  snap: RiskSnapshot,
+  config: RiskConfig,
+  options: CheckOptions = {},
+): RiskDecision => {
+  const resolved = resolveLimits(config, intent);
+  const extra = options.disabledRules ?? [];
+  for (const r of extra) if (!isRuleName(r)) throw new RangeError(`unknown risk rule "${r}"`);
+  const disabled = new Set<RuleName>([...resolved.limits.disabled, ...(extra as RuleName[])]);
+  const active = new Set(rules.map((r) => r.name).filter((n) => !disabled.has(n)));
+  const disabledRules = [...disabled].sort();
+  const source = (name: RuleName): string => {
+    const key = rules.find((r) => r.name === name)?.limit;
+    if (name === 'breaker') return 'breaker';
+    if (name === 'lot-size') return `venue:${intent.symbol}`;
+    return key ? resolved.source[key] : 'venue';
+  };
+
+  const ctx = ruleContext(intent, snap, resolved.limits);
+  if (!ctx) {
+    const detail = `no instrument or mark price for ${intent.symbol}: the order cannot be valued`;
+    return {
+      outcome: 'reject',
+      requestedQuantity: intent.quantity,
+      approvedQuantity: 0n,
+      checks: rules.map((r) => ({
+        rule: r.name,
+        kind: r.kind,
+        source: source(r.name),
+        unit: r.unit,
+        threshold: null,
+        requested: null,
+        approved: null,
+        verdict: disabled.has(r.name) ? 'disabled' : 'fail',
+        detail,
+      })),
+      disabledRules,
+      limits: resolved,
+    };
+  }
+
+  const atRequest = evaluate(ctx, intent.quantity, active);
+  const failed = failing(atRequest);
+  let outcome: RiskOutcome = 'approve';
+  let approvedQuantity = intent.quantity;
+  let atApproved: Evaluations | null = atRequest;
+  if (failed.length > 0) {
+    outcome = 'reject';
+    approvedQuantity = 0n;
+    atApproved = null;
+    const gateFailed = failed.some((n) => rules.find((r) => r.name === n)?.kind === 'gate');
+    if (!gateFailed && resolved.limits.allowResize && !intent.reduceOnly) {
+      const q = largestPassing(ctx, intent.quantity, active);
+      if (q > 0n) {
+        const ev = evaluate(ctx, q, active);
+        if (failing(ev).length === 0) {
+          outcome = 'resize';
+          approvedQuantity = q;
+          atApproved = ev;
+        }
+      }
+    }
+  }
+
+  const checks = rules.map((r): RuleCheck => {
+    const base = { rule: r.name, kind: r.kind, source: source(r.name), unit: r.unit };
+    if (disabled.has(r.name)) {
+      return {
+        ...base,
+        threshold: null,
+        requested: null,
+        approved: null,
+        verdict: 'disabled',
+        detail: 'rule disabled',
+      };
+    }
+    const req = atRequest.get(r.name)!;
+    const app = atApproved?.get(r.name) ?? null;
+    const verdict: Verdict = !req.applicable
+      ? 'not-applicable'
+      : req.ok
+        ? 'pass'
+        : outcome === 'resize'
+          ? 'resized'
+          : 'fail';
+    return {
+      ...base,
+      threshold: finite(app?.threshold ?? req.threshold),
+      requested: finite(req.value),
+      approved: app ? finite(app.value) : null,
+      verdict,
+      detail: app?.detail ?? req.detail,
+    };
+  });
+  return {
+    outcome,
+    requestedQuantity: intent.quantity,
+    approvedQuantity,
+    checks,
+    disabledRules,
+    limits: resolved,
+  };
+};
+
+const finite = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
