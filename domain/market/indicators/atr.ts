@@ -1,13 +1,7 @@
 import { assertPeriod } from './ring.js';
 
-export const trueRange = (high: number, low: number, prevClose: number): number => {
-  let tr = high - low;
-  const up = Math.abs(high - prevClose);
-  const down = Math.abs(low - prevClose);
-  if (up > tr) tr = up;
-  if (down > tr) tr = down;
-  return tr;
-};
+export const trueRange = (high: number, low: number, prevClose: number): number =>
+  Math.max(high - low, Math.abs(high - prevClose), Math.abs(low - prevClose));
 
 /**
  * Average true range (TA-Lib ATR): true range needs the previous close, so the first bar yields none;

@@ -1,10 +1,12 @@
-import { assertPeriod, EPSILON, Ring } from './ring.js';
+import { assertPeriod, Ring } from './ring.js';
 
 /**
  * Rolling Pearson correlation of two series over `period` pairs (TA-Lib CORREL): lookback period - 1,
  * 0 when either side is flat. Co-moments are updated Welford-style (remove the oldest pair, add the
  * newest) instead of TA-Lib's raw sums, which cancel badly on price levels; clamped to [-1, 1]
- * against rounding.
+ * against rounding. Flat means every value in the window is identical, counted exactly as a run
+ * length: TA-Lib's absolute epsilon on the co-moments would call a genuinely moving 0.001-priced
+ * coin flat, while sliding updates leave rounding residue on a truly flat one.
  */
 export class Correlation {
   readonly lookback: number;
@@ -17,6 +19,10 @@ export class Correlation {
   private cxx = 0;
   private cyy = 0;
   private cxy = 0;
+  private lastX = Number.NaN;
+  private lastY = Number.NaN;
+  private runX = 0;
+  private runY = 0;
 
   constructor(readonly period: number) {
     assertPeriod('correlation', period, 2);
@@ -33,6 +39,10 @@ export class Correlation {
     if (this.xs.full) this.remove(this.xs.oldest(), this.ys.oldest());
     this.xs.push(x);
     this.ys.push(y);
+    this.runX = x === this.lastX ? this.runX + 1 : 1;
+    this.runY = y === this.lastY ? this.runY + 1 : 1;
+    this.lastX = x;
+    this.lastY = y;
     this.n++;
     const dx = x - this.mx;
     const dy = y - this.my;
@@ -43,12 +53,12 @@ export class Correlation {
     this.cxy += dx * (y - this.my);
     if (!this.xs.full) return this.value;
     const den = this.cxx * this.cyy;
-    if (!(den > EPSILON * EPSILON)) {
+    if (this.runX >= this.period || this.runY >= this.period || !(den > 0)) {
       this.value = 0;
       return 0;
     }
     const r = this.cxy / Math.sqrt(den);
-    this.value = r > 1 ? 1 : r < -1 ? -1 : r;
+    this.value = Math.max(-1, Math.min(1, r));
     return this.value;
   }
 
@@ -71,6 +81,8 @@ export class Correlation {
     this.ys.reset();
     this.n = 0;
     this.mx = this.my = this.cxx = this.cyy = this.cxy = 0;
+    this.lastX = this.lastY = Number.NaN;
+    this.runX = this.runY = 0;
     this.value = Number.NaN;
   }
 }

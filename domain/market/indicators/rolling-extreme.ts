@@ -3,11 +3,12 @@ import { assertPeriod } from './ring.js';
 /**
  * Highest (or lowest) of the last `period` values with a monotonic deque held in two preallocated
  * arrays. Each value enters and leaves the deque once, so an update is amortised O(1); a rescan of the
- * window would be O(period).
+ * window would be O(period). The capacity is a power of two so positions wrap with a mask.
  */
 export class RollingExtreme {
   private readonly vals: Float64Array;
   private readonly idx: Float64Array;
+  private readonly mask: number;
   private head = 0;
   private len = 0;
   private t = 0;
@@ -18,8 +19,11 @@ export class RollingExtreme {
     private readonly isMax: boolean,
   ) {
     assertPeriod(isMax ? 'highest' : 'lowest', period);
-    this.vals = new Float64Array(period);
-    this.idx = new Float64Array(period);
+    let cap = 1;
+    while (cap < period) cap <<= 1;
+    this.mask = cap - 1;
+    this.vals = new Float64Array(cap);
+    this.idx = new Float64Array(cap);
   }
 
   get ready(): boolean {
@@ -28,26 +32,25 @@ export class RollingExtreme {
 
   /** Pushes x and returns the extreme of the window ending at x (even before the window is full). */
   push(x: number): number {
-    const cap = this.period;
+    const mask = this.mask;
+    const vals = this.vals;
     // Expire first so the deque holds at most period - 1 old entries plus the new one.
-    if (this.len > 0 && this.idx[this.head]! <= this.t - cap) {
-      this.head = this.head + 1 === cap ? 0 : this.head + 1;
+    if (this.len > 0 && this.idx[this.head]! <= this.t - this.period) {
+      this.head = (this.head + 1) & mask;
       this.len--;
     }
-    while (this.len > 0) {
-      let back = this.head + this.len - 1;
-      if (back >= cap) back -= cap;
-      const v = this.vals[back]!;
-      if (this.isMax ? v <= x : v >= x) this.len--;
-      else break;
+    let len = this.len;
+    if (this.isMax) {
+      while (len > 0 && vals[(this.head + len - 1) & mask]! <= x) len--;
+    } else {
+      while (len > 0 && vals[(this.head + len - 1) & mask]! >= x) len--;
     }
-    let tail = this.head + this.len;
-    if (tail >= cap) tail -= cap;
-    this.vals[tail] = x;
+    const tail = (this.head + len) & mask;
+    vals[tail] = x;
     this.idx[tail] = this.t;
-    this.len++;
+    this.len = len + 1;
     this.t++;
-    this.value = this.vals[this.head]!;
+    this.value = vals[this.head]!;
     return this.value;
   }
 

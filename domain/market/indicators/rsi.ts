@@ -30,8 +30,10 @@ export class Rsi {
     }
     const d = close - this.prev;
     this.prev = close;
-    const gain = d > 0 ? d : 0;
-    const loss = d < 0 ? -d : 0;
+    // Branch-free split of the change (exact: d + |d| is 2d or 0).
+    const abs = Math.abs(d);
+    const gain = (d + abs) * 0.5;
+    const loss = (abs - d) * 0.5;
     const n = this.period;
     if (this.count <= n) {
       this.avgGain += gain;

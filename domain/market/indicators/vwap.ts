@@ -11,7 +11,8 @@ export const DAY_MS = 86_400_000;
 export class Vwap {
   readonly lookback = 0;
   value = Number.NaN;
-  private session = Number.NaN;
+  private sessionStart = Number.NaN;
+  private sessionEnd = Number.NaN;
   private pv = 0;
   private vol = 0;
 
@@ -24,9 +25,11 @@ export class Vwap {
   }
 
   update(openTime: number, high: number, low: number, close: number, volume: number): number {
-    const session = this.sessionMs > 0 ? Math.floor(openTime / this.sessionMs) : 0;
-    if (session !== this.session) {
-      this.session = session;
+    // Comparing with the session's bounds spares a division per bar; NaN bounds force the first reset.
+    if (!(openTime >= this.sessionStart && openTime < this.sessionEnd)) {
+      const ms = this.sessionMs;
+      this.sessionStart = ms > 0 ? Math.floor(openTime / ms) * ms : Number.NEGATIVE_INFINITY;
+      this.sessionEnd = ms > 0 ? this.sessionStart + ms : Number.POSITIVE_INFINITY;
       this.pv = 0;
       this.vol = 0;
       this.value = Number.NaN;
@@ -38,7 +41,7 @@ export class Vwap {
   }
 
   reset(): void {
-    this.session = Number.NaN;
+    this.sessionStart = this.sessionEnd = Number.NaN;
     this.pv = 0;
     this.vol = 0;
     this.value = Number.NaN;
