@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent } from '../events/define-event.js';
 import { toText } from '../ledger/fixed.js';
 import { observationSchema } from '../signals/events.js';
+import { breakerMetrics } from './breaker.js';
 import { breakerLevels } from './breaker-levels.js';
 import { ruleNames } from './limits.js';
 import type { RiskDecision } from './pre-trade.js';
@@ -219,4 +220,134 @@ export const positionSizedData = (
   };
 };
 
-export const riskEvents = [RiskDecided, PositionSized] as const;
+// --- stops --------------------------------------------------------------------------------------------
+
+const stopLayer = z.enum(['initial', 'break-even', 'chandelier', 'take-profit', 'time']);
+const stopKind = z.enum(['stop', 'take-profit', 'time']);
+const stopStatus = z.enum(['armed', 'triggered', 'filled', 'cancelled']);
+const inputs = z.record(z.string(), z.union([z.number().finite(), z.string(), z.null()]));
+
+/** A stop leg was placed, moved (always in the protective direction) or resized after a partial exit. */
+export const StopAdjusted = defineEvent({
+  type: 'StopAdjusted',
+  schema: z
+    .object({
+      positionId: id,
+      symbol: z.string().min(1),
+      side: z.enum(['long', 'short']),
+      legId: id,
+      layer: stopLayer,
+      kind: stopKind,
+      action: z.enum(['placed', 'moved', 'resized']),
+      previousPrice: decimal.nullable(),
+      price: decimal.nullable(),
+      quantity: decimal,
+      holding: z.enum(['engine', 'venue']),
+      at: z.number().int().nonnegative(),
+      inputs,
+    })
+    .strict(),
+});
+
+/** A stop leg changed status: armed → triggered → filled, or → cancelled. */
+export const StopStatusChanged = defineEvent({
+  type: 'StopStatusChanged',
+  schema: z
+    .object({
+      positionId: id,
+      symbol: z.string().min(1),
+      legId: id,
+      layer: stopLayer,
+      kind: stopKind,
+      from: stopStatus,
+      to: stopStatus,
+      price: decimal.nullable(),
+      quantity: decimal,
+      at: z.number().int().nonnegative(),
+      reason: z.string().min(1),
+      inputs,
+    })
+    .strict(),
+});
+
+// --- breaker ------------------------------------------------------------------------------------------
+
+const level = z.enum(breakerLevels);
+const metric = z.enum(breakerMetrics);
+const measurements = z
+  .object({
+    drawdown: z.number(),
+    lossStreak: z.number(),
+    slippage: z.number(),
+    errorRate: z.number(),
+    staleness: z.number(),
+  })
+  .strict();
+const levelThresholds = z
+  .object({
+    warn: finite.optional(),
+    reduce: finite.optional(),
+    halt: finite.optional(),
+    flatten: finite.optional(),
+  })
+  .strict();
+
+/**
+ * The ladder moved. Up: the measurements and the triggers that tripped it. Down: only with the person
+ * who approved it (the BreakerStepDownApproved just before it in the stream).
+ */
+export const BreakerLevelChanged = defineEvent({
+  type: 'BreakerLevelChanged',
+  schema: z
+    .object({
+      scope: z.enum(['account', 'strategy']),
+      scopeId: id,
+      from: level,
+      to: level,
+      direction: z.enum(['up', 'down']),
+      at: z.number().int().nonnegative(),
+      measured: measurements,
+      triggers: z.array(
+        z
+          .object({
+            metric,
+            level: z.enum(['warn', 'reduce', 'halt', 'flatten']),
+            value: z.number(),
+            threshold: finite,
+          })
+          .strict(),
+      ),
+      thresholds: z.record(metric, levelThresholds),
+      cooldownMs: z.number().int().nonnegative(),
+      approvedBy: z.string().min(1).nullable(),
+    })
+    .strict()
+    .refine((d) => (d.direction === 'down') === (d.approvedBy !== null), {
+      message: 'a step down needs its approver, a step up has none',
+    }),
+});
+
+export const BreakerStepDownApproved = defineEvent({
+  type: 'BreakerStepDownApproved',
+  schema: z
+    .object({
+      scope: z.enum(['account', 'strategy']),
+      scopeId: id,
+      approver: z.string().regex(/^user:.+/, 'a person: user:<id>'),
+      from: level,
+      to: level,
+      reason: z.string(),
+      at: z.number().int().nonnegative(),
+      measured: measurements,
+    })
+    .strict(),
+});
+
+export const riskEvents = [
+  RiskDecided,
+  PositionSized,
+  StopAdjusted,
+  StopStatusChanged,
+  BreakerLevelChanged,
+  BreakerStepDownApproved,
+] as const;
