@@ -9,9 +9,11 @@ import { defineEvent } from '../events/define-event.js';
  * Streams: `order-<accountId>:<clientOrderId>` holds the order lifecycle; `account-<venue>:<accountId>`
  * holds everything that moves money or positions (the ledger proper).
  */
+// Plain regexes, not .refine(): a refinement wraps the schema in ZodEffects and costs several times more
+// per parse, and every ledger event is validated on append.
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a plain decimal string like "-12.5"');
-const positiveDecimal = decimal.refine((s) => !s.startsWith('-') && /[1-9]/.test(s), 'must be > 0');
-const nonNegativeDecimal = decimal.refine((s) => !s.startsWith('-'), 'must be ≥ 0');
+const positiveDecimal = z.string().regex(/^(?!0+(\.0+)?$)\d+(\.\d+)?$/, 'a plain decimal string > 0');
+const nonNegativeDecimal = z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string ≥ 0');
 const id = z.string().min(1).max(128);
 const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'an exchange symbol like BTCUSDT');
 

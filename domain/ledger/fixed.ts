@@ -56,13 +56,25 @@ export const fromInt = (n: number | bigint): Fixed => BigInt(n) * ONE;
 
 /** Canonical text: no trailing zeros, no "-0"; `dp` pads (not rounds) to at least that many places. */
 export const toText = (x: Fixed, dp = 0): string => {
+  // One bigint → string conversion and string slicing: dividing by 10^18 twice costs several times more,
+  // and this runs for every amount of every event.
   const neg = x < 0n;
-  const abs = neg ? -x : x;
-  const int = abs / ONE;
-  let frac = (abs % ONE).toString().padStart(SCALE, '0').replace(/0+$/, '');
+  const digits = (neg ? -x : x).toString();
+  let int: string;
+  let frac: string;
+  if (digits.length > SCALE) {
+    int = digits.slice(0, digits.length - SCALE);
+    frac = digits.slice(digits.length - SCALE);
+  } else {
+    int = '0';
+    frac = digits.padStart(SCALE, '0');
+  }
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  frac = frac.slice(0, end);
   if (frac.length < dp) frac = frac.padEnd(dp, '0');
-  const body = frac ? `${int}.${frac}` : `${int}`;
-  return neg && abs !== 0n ? `-${body}` : body;
+  const body = frac ? `${int}.${frac}` : int;
+  return neg && x !== 0n ? `-${body}` : body;
 };
 
 /** Integer division n / d rounded by `mode` (d ≠ 0). */

@@ -1,0 +1,304 @@
+/**
+ * npm run bench:ledger — fills per second through decide → append → project.
+ *
+ * Every fill is a whole order: PlaceOrder → AcceptOrder → FillOrder on the order stream, then
+ * SettleFill (FillSettled + FeeCharged) on the account stream, then the ledger projection folds it.
+ * Paths, from the ledger alone to the full stack:
+ *  1. domain only: deciders and evolve plus the in-memory read model, no store (the ceiling);
+ *  2. in-memory store: the command handlers appending to MemoryEventStore (zod validation of every event,
+ *     expected-version checks), then the in-memory read model over readAll;
+ *  3. PGlite (file-backed in a temp dir) and 4. the PostgreSQL server at DATABASE_URL: the same handlers
+ *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
+ * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
+ * (default 2,000). Figures, not assertions: the last line is JSON for tools.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { uuidv7 } from 'uuidv7';
+import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
+import { openStore } from '../adapters/eventstore/open-store.js';
+import { loadBinanceInstruments } from '../adapters/instruments/binance-files.js';
+import { dropPgSchema } from '../adapters/sql/pg-client.js';
+import { LedgerHandlers } from '../commands/ledger/handlers.js';
+import { lcg } from '../commands/ledger/simulate.js';
+import { catalogue } from '../domain/catalogue.js';
+import type { EventMetadata, RecordedEvent } from '../domain/events/envelope.js';
+import type { EventStore } from '../domain/events/event-store.js';
+import { decideAccount, evolveAccount, initialAccountState } from '../domain/ledger/account.js';
+import type { AccountEvent, OrderEvent } from '../domain/ledger/events.js';
+import { fixed, toText } from '../domain/ledger/fixed.js';
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  type OrderCommand,
+  type OrderState,
+} from '../domain/ledger/order.js';
+import { binanceUsdm } from '../domain/ledger/venue.js';
+import { ledgerProjection } from '../projections/ledger/projection.js';
+import { LedgerReadModel } from '../projections/ledger/read-model.js';
+import { ProjectionRunner } from '../projections/runner.js';
+
+const FILLS = Number(process.env.BENCH_FILLS ?? 200_000);
+const SQL_FILLS = Number(process.env.BENCH_SQL_FILLS ?? 2_000);
+const say = (m: string) => console.log(m);
+
+const book = await loadBinanceInstruments();
+const ctx = { instrument: book.get, rules: binanceUsdm };
+
+const meta: EventMetadata = {
+  correlationId: 'bench',
+  causationId: null,
+  actor: 'system:bench',
+  mode: 'backtest',
+  occurredAt: '2023-01-01T00:00:00.000Z',
+};
+
+/** The n-th fill of the workload: a BTCUSDT random walk, sizes 0.001–0.5, both sides, 1 in 3 maker. */
+const workload = (seed: number) => {
+  const rnd = lcg(seed);
+  let ticks = 300_000n;
+  return (i: number) => {
+    ticks += BigInt(rnd(201) - 100);
+    return {
+      i,
+      side: rnd(2) === 0 ? ('BUY' as const) : ('SELL' as const),
+      quantity: toText(BigInt(1 + rnd(500)) * fixed('0.001')),
+      price: toText(ticks * fixed('0.1')),
+      liquidity: rnd(3) === 0 ? ('maker' as const) : ('taker' as const),
+    };
+  };
+};
+
+const place = (i: number, side: 'BUY' | 'SELL', quantity: string) => ({
+  orderId: `o${i}`,
+  clientOrderId: `c${i}`,
+  accountId: 'bench',
+  venue: 'binance',
+  strategyId: 'bench',
+  symbol: 'BTCUSDT',
+  side,
+  positionSide: 'BOTH' as const,
+  type: 'MARKET' as const,
+  quantity,
+});
+
+const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+
+// --- 1. domain only -----------------------------------------------------------------------------------
+const domainOnly = (n: number) => {
+  const next = workload(1);
+  const acc = initialAccountState();
+  const model = new LedgerReadModel();
+  let position = 0;
+  const record = (e: AccountEvent): RecordedEvent =>
+    ({
+      eventId: '',
+      streamId: 'account-binance:bench',
+      streamVersion: ++position,
+      globalPosition: position,
+      type: e.type,
+      schemaVersion: 1,
+      data: e.data,
+      metadata: { ...meta, recordedAt: '' },
+    }) as RecordedEvent;
+  const apply = (events: AccountEvent[]) => {
+    for (const e of events) {
+      evolveAccount(acc, e);
+      model.apply(record(e));
+    }
+  };
+  apply(
+    decideAccount(
+      {
+        kind: 'OpenAccount',
+        accountId: 'bench',
+        venue: 'binance',
+        marginAsset: 'USDT',
+        feeTier: 'VIP0',
+        positionMode: 'one-way',
+      },
+      acc,
+      ctx,
+    ),
+  );
+  apply(decideAccount({ kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, acc, ctx));
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const f = next(i);
+    let o: OrderState = initialOrderState;
+    const step = (c: OrderCommand): OrderEvent[] => {
+      const out = decideOrder(c, o, ctx);
+      for (const e of out) o = evolveOrder(o, e);
+      return out;
+    };
+    step({ kind: 'PlaceOrder', ...place(i, f.side, f.quantity) });
+    step({ kind: 'AcceptOrder', venueOrderId: `v${i}` });
+    const [filled] = step({
+      kind: 'FillOrder',
+      tradeId: `t${i}`,
+      quantity: f.quantity,
+      price: f.price,
+      liquidity: f.liquidity,
+    });
+    if (filled?.type !== 'OrderFilled') throw new Error('bench: fill refused');
+    apply(
+      decideAccount(
+        {
+          kind: 'SettleFill',
+          orderId: `o${i}`,
+          fillSeq: 1,
+          tradeId: `t${i}`,
+          strategyId: 'bench',
+          symbol: 'BTCUSDT',
+          side: f.side,
+          positionSide: 'BOTH',
+          quantity: f.quantity,
+          price: f.price,
+          liquidity: f.liquidity,
+          reduceOnly: false,
+        },
+        acc,
+        ctx,
+      ),
+    );
+  }
+  return performance.now() - t0;
+};
+
+// --- 2–4. through the handlers and a store --------------------------------------------------------------
+const throughHandlers = async (store: EventStore, n: number) => {
+  const h = new LedgerHandlers({ store, instrument: book.get, rules: binanceUsdm, newEventId: uuidv7 });
+  await h.account(
+    'bench',
+    {
+      kind: 'OpenAccount',
+      accountId: 'bench',
+      venue: 'binance',
+      marginAsset: 'USDT',
+      feeTier: 'VIP0',
+      positionMode: 'one-way',
+    },
+    meta,
+  );
+  await h.account('bench', { kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, meta);
+  const next = workload(1);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const f = next(i);
+    await h.placeOrder(place(i, f.side, f.quantity), meta);
+    await h.order('bench', `c${i}`, { kind: 'AcceptOrder', venueOrderId: `v${i}` }, meta);
+    await h.fillOrder(
+      {
+        accountId: 'bench',
+        clientOrderId: `c${i}`,
+        tradeId: `t${i}`,
+        quantity: f.quantity,
+        price: f.price,
+        liquidity: f.liquidity,
+      },
+      meta,
+    );
+  }
+  return { h, decideAppendMs: performance.now() - t0 };
+};
+
+const results: Record<string, unknown> = {
+  fills: FILLS,
+  sqlFills: SQL_FILLS,
+  cpus: cpus().length,
+  node: process.version,
+};
+
+say(
+  `ledger bench: ${FILLS} fills (domain, in-memory), ${SQL_FILLS} fills (SQL); each fill = place + accept + fill + settle + project`,
+);
+domainOnly(Math.min(20_000, FILLS)); // warm-up: JIT
+const domainMs = domainOnly(FILLS);
+results.domainOnlyFillsPerSec = rate(FILLS, domainMs);
+say(`1. domain only (decide → evolve → read model): ${results.domainOnlyFillsPerSec} fills/s`);
+
+{
+  const store = new MemoryEventStore({ catalogue: catalogue(), now: () => new Date(0) });
+  const { decideAppendMs } = await throughHandlers(store, FILLS);
+  const t0 = performance.now();
+  const model = new LedgerReadModel();
+  const head = await store.headPosition();
+  for (let from = 0; from < head; ) {
+    const batch = await store.readAll(from, 10_000);
+    model.applyAll(batch);
+    from = batch[batch.length - 1]!.globalPosition;
+  }
+  const projectMs = performance.now() - t0;
+  results.memoryFillsPerSec = rate(FILLS, decideAppendMs + projectMs);
+  results.memoryDecideAppendFillsPerSec = rate(FILLS, decideAppendMs);
+  results.memoryProjectFillsPerSec = rate(FILLS, projectMs);
+  results.memoryEvents = head;
+  say(
+    `2. in-memory store: ${results.memoryFillsPerSec} fills/s end to end (decide+append ${results.memoryDecideAppendFillsPerSec}/s, project ${results.memoryProjectFillsPerSec}/s; ${head} events)`,
+  );
+}
+
+const sqlPath = async (
+  label: string,
+  open: () => Promise<{ opened: Awaited<ReturnType<typeof openStore>>; done: () => Promise<void> }>,
+) => {
+  const { opened, done } = await open();
+  try {
+    const { decideAppendMs } = await throughHandlers(opened.store, SQL_FILLS);
+    const runner = new ProjectionRunner(opened.store, opened.db, [ledgerProjection], { batchSize: 2_000 });
+    await runner.prepare();
+    const t0 = performance.now();
+    await runner.catchUp('ledger');
+    const projectMs = performance.now() - t0;
+    const r = {
+      fillsPerSec: rate(SQL_FILLS, decideAppendMs + projectMs),
+      decideAppendFillsPerSec: rate(SQL_FILLS, decideAppendMs),
+      projectFillsPerSec: rate(SQL_FILLS, projectMs),
+    };
+    results[label] = r;
+    say(
+      `${label}: ${r.fillsPerSec} fills/s end to end (decide+append ${r.decideAppendFillsPerSec}/s, project ${r.projectFillsPerSec}/s)`,
+    );
+  } finally {
+    await done();
+  }
+};
+
+try {
+  await sqlPath('3. PGlite', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perpetua-bench-ledger-'));
+    const opened = await openStore({ dataDir: dir });
+    return {
+      opened,
+      done: async () => {
+        await opened.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  });
+} catch (e) {
+  say(`3. PGlite: failed: ${(e as Error).message}`);
+  results['3. PGlite'] = { error: (e as Error).message };
+}
+
+const url = process.env.DATABASE_URL;
+if (url) {
+  const schema = `bench_ledger_${process.pid}`;
+  await sqlPath('4. PostgreSQL', async () => {
+    const opened = await openStore({ databaseUrl: url, schema });
+    return {
+      opened,
+      done: async () => {
+        await opened.close();
+        await dropPgSchema(url, schema);
+      },
+    };
+  });
+} else {
+  say('4. PostgreSQL: skipped (DATABASE_URL not set)');
+}
+
+console.log(JSON.stringify(results));
