@@ -262,16 +262,16 @@ describe('ledger reconciliation (property)', () => {
       { numRuns: 400 },
     );
     // The sequences must actually reach the interesting paths, or the property proves little.
-    for (const t of [
-      'FillSettled',
-      'FeeCharged',
-      'FundingPaid',
-      'PositionLiquidated',
-      'MarginTypeSet',
-      'FundsWithdrawn',
-    ]) {
-      expect(coverage.get(t) ?? 0, t).toBeGreaterThan(20);
-    }
+    // Liquidations need a big adverse move on a small account, so they are rarer than the rest.
+    const atLeast: Record<string, number> = {
+      FillSettled: 200,
+      FeeCharged: 200,
+      FundingPaid: 20,
+      MarginTypeSet: 10,
+      FundsWithdrawn: 10,
+      PositionLiquidated: 3,
+    };
+    for (const [t, n] of Object.entries(atLeast)) expect(coverage.get(t) ?? 0, t).toBeGreaterThanOrEqual(n);
     console.info('reconciliation coverage', Object.fromEntries(coverage));
   });
 
