@@ -1,11 +1,21 @@
-import { type Fixed, fixed, type Rounding, roundToStep } from '../ledger/fixed.js';
+import { type Fixed, fixed, type Rounding, roundToStep, toText } from '../ledger/fixed.js';
 
 /**
  * Risk measures (ratios, leverage, ATR multiples) are float64: they explain and compare, they are never
  * booked. Quantities and prices that go to the venue stay Fixed and on the instrument's grid; these two
  * helpers are the only crossing points between the two worlds.
  */
-export const toNumber = (x: Fixed): number => Number(x) / 1e18;
+export const toNumber = (x: Fixed): number => Number(toText(x));
+
+/**
+ * Limit comparisons forgive float noise far below any meaningful amount, so a position sized exactly
+ * at a limit (1.5× equity computed as 1.5000000000000002) is not refused.
+ */
+const TOLERANCE = 1e-9;
+export const atMost = (value: number, limit: number): boolean =>
+  value <= limit + TOLERANCE * Math.max(1, Math.abs(limit));
+export const atLeast = (value: number, limit: number): boolean =>
+  value >= limit - TOLERANCE * Math.max(1, Math.abs(limit));
 
 /** A float onto the grid of `step` (0 means no grid), rounded the way the caller's safety needs. */
 export const fromNumber = (x: number, step: Fixed, mode: Rounding): Fixed => {

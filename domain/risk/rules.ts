@@ -4,7 +4,7 @@ import { liquidationPrice, maintenanceMarginOf } from '../ledger/margin.js';
 import { applyFill, flat, type PositionAmount, unrealisedPnl } from '../ledger/position.js';
 import { allowsNewEntries, levelIndex } from './breaker-levels.js';
 import type { RiskLimits, RuleName } from './limits.js';
-import { toNumber } from './num.js';
+import { atLeast, atMost, toNumber } from './num.js';
 import { correlationOf, type OrderIntent, type RiskSnapshot } from './snapshot.js';
 
 /**
@@ -130,7 +130,7 @@ const notApplicable = (detail: string): Evaluation => ({
 const exposure = (value: number, before: number, threshold: number, detail: string): Evaluation => ({
   threshold,
   value,
-  ok: value <= threshold || value <= before,
+  ok: atMost(value, threshold) || atMost(value, before),
   applicable: true,
   detail,
 });
@@ -203,7 +203,7 @@ export const rules: readonly Rule[] = [
       return {
         threshold: ctx.limits.maxDailyLoss,
         value: Number.isFinite(loss) ? loss : null,
-        ok: loss <= ctx.limits.maxDailyLoss || reducesPosition(ctx, q),
+        ok: atMost(loss, ctx.limits.maxDailyLoss) || reducesPosition(ctx, q),
         applicable: true,
         detail: 'past the limit only orders that reduce a position pass',
       };
@@ -262,7 +262,7 @@ export const rules: readonly Rule[] = [
       return {
         threshold,
         value: dev,
-        ok: dev <= threshold,
+        ok: atMost(dev, threshold),
         applicable: true,
         detail: `limit ${p} vs mark ${ctx.markN}; configured band ${ctx.limits.priceBand}, venue band ${venue}`,
       };
@@ -327,7 +327,7 @@ export const rules: readonly Rule[] = [
       return {
         threshold,
         value: lev,
-        ok: lev <= threshold || (q > 0n && reducesPosition(ctx, q) && threshold >= before),
+        ok: atMost(lev, threshold) || (q > 0n && reducesPosition(ctx, q) && threshold >= before),
         applicable: true,
         detail: `bracket for post-trade notional ${n.toFixed(2)} allows ${bracket}x`,
       };
@@ -417,7 +417,8 @@ export const rules: readonly Rule[] = [
       } catch {
         value = 0; // the notional is past the last bracket: treat as liquidating at once
       }
-      let before = Number.NEGATIVE_INFINITY;
+      // Flat before: nothing to improve on, so the limit alone decides.
+      let before = Number.POSITIVE_INFINITY;
       try {
         if (ctx.before.qty !== 0n) before = liquidationAtrs(ctx, 0n, atr);
       } catch {
@@ -426,7 +427,7 @@ export const rules: readonly Rule[] = [
       return {
         threshold: k,
         value: Number.isFinite(value) ? value : null,
-        ok: value >= k || value >= before,
+        ok: atLeast(value, k) || value >= before,
         applicable: true,
         detail: Number.isFinite(value)
           ? `|mark − liquidation price| / ATR(${atr})`
