@@ -126,6 +126,22 @@ const bracketLeverageAt = (inst: Instrument, notional: number): number => {
 };
 
 /**
+ * The largest notional n that the margin budget can carry at the leverage allowed for n itself:
+ * n ≤ min(tier, bracket(n)) × budget. Solving it over the brackets, rather than reading the bracket of
+ * some candidate size, keeps the cap independent of σ, which is what makes sizing monotone in σ.
+ */
+export const leverageCapNotional = (inst: Instrument, tier: number, budget: number): number => {
+  if (inst.brackets.length === 0) return tier * budget;
+  let best = 0;
+  for (const b of inst.brackets) {
+    const carry = Math.min(tier, b.initialLeverage) * budget;
+    const floor = toNumber(b.notionalFloor);
+    if (carry > floor) best = Math.max(best, Math.min(toNumber(b.notionalCap), carry));
+  }
+  return best;
+};
+
+/**
  * The target size: the smallest of the vol-target notional, the risk-per-trade notional (from the
  * stop distance and a Kelly-capped risk fraction) and what the tiered leverage and margin budget can
  * carry, scaled by the breaker, then floored to the lot step. Each component is returned so the
@@ -152,13 +168,13 @@ export const sizePosition = (p: SizingParams, input: SizingInput): SizingResult 
     riskNotional !== null && riskNotional < volTargetNotional ? 'risk-per-trade' : 'vol-target';
 
   const tier = tierLeverage(p, input.volPercentile, input.regime);
-  const bracket = bracketLeverageAt(input.instrument, notional);
-  const leverage = Math.min(tier, bracket);
-  const leverageNotional = leverage * p.marginBudget * equity;
+  const leverageNotional = leverageCapNotional(input.instrument, tier, p.marginBudget * equity);
   if (leverageNotional < notional) {
     notional = leverageNotional;
     binding = 'leverage';
   }
+  const bracket = bracketLeverageAt(input.instrument, notional);
+  const leverage = Math.min(tier, bracket);
   const factor = breakerFactor(p, input.breakerLevel);
   if (factor < 1) binding = 'breaker';
   notional = Math.max(0, notional * factor);
