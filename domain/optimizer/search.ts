@@ -1,0 +1,185 @@
+import type { Rng } from './rng.js';
+import type { ParameterSpace, Params } from './space.js';
+
+/**
+ * The ask/tell contract every search method implements. `ask` hands out trials (a parameter set plus
+ * the unit point it came from, under a sequential id); whoever runs them — a loop in a test, a
+ * worker_threads pool, BullMQ workers on other machines — calls `tell` with the outcomes, in any order
+ * and in any grouping. Ids make out-of-order results unambiguous even when two trials share parameters.
+ *
+ * Everything minimises: a maximised objective (Sharpe, return) is told negated — objective.ts does it.
+ *
+ * Determinism: a method's proposals depend only on its seed and the sequence of ask/tell calls. A driver
+ * that wants runs to repeat bit for bit asks a batch, waits for all of it, then tells it (generation-
+ * based methods — CMA-ES, NSGA-II — only ever work that way); one that tells as results arrive gets
+ * a valid but timing-dependent run, and its event log still replays to the same state.
+ */
+
+export type SearchMethod = 'grid' | 'random' | 'tpe' | 'cmaes' | 'nsga2';
+
+export interface Trial<P extends Params = Params> {
+  readonly id: number;
+  readonly params: P;
+  /** The point the method proposed; for discrete dimensions `params` is its snapped decoding. */
+  readonly unit: readonly number[];
+}
+
+export interface TrialResult {
+  readonly id: number;
+  /** Single-objective loss (lower is better). */
+  readonly loss?: number;
+  /** Multi-objective losses (NSGA-II); `loss` is shorthand for `[loss]`. */
+  readonly losses?: readonly number[];
+  /** Total constraint violation, 0 (default) when feasible: any feasible trial beats any infeasible one. */
+  readonly violation?: number;
+  /** The trial could not be run (engine error, invalid parameters): ranked behind everything. */
+  readonly failed?: boolean;
+}
+
+/** What a method core sees: unit points and normalised outcomes, ids assigned in proposal order. */
+export interface Observation {
+  readonly id: number;
+  readonly unit: readonly number[];
+  readonly losses: readonly number[];
+  readonly violation: number;
+}
+
+export interface UnitSearch {
+  readonly method: SearchMethod;
+  /** Up to `max` new unit points; fewer (or none) when a generation is still out or the space is done. */
+  propose(max: number): number[][];
+  observe(observations: readonly Observation[]): void;
+  /** True when the method has nothing more to propose, ever (a finished grid). */
+  readonly exhausted: boolean;
+}
+
+/** Deb's feasibility rules, then the first loss: the order every single-objective method ranks by. */
+export const compareObservations = (a: Observation, b: Observation): number => {
+  if (a.violation !== b.violation) return a.violation < b.violation ? -1 : 1;
+  const la = a.losses[0]!;
+  const lb = b.losses[0]!;
+  if (la === lb) return a.id - b.id;
+  if (Number.isNaN(la)) return 1;
+  if (Number.isNaN(lb)) return -1;
+  return la < lb ? -1 : 1;
+};
+
+export class SearchError extends Error {
+  override readonly name = 'SearchError';
+}
+
+export interface SearchBest<P extends Params> {
+  readonly trial: Trial<P>;
+  readonly loss: number;
+  readonly violation: number;
+}
+
+/** A method core bound to a parameter space: ids, decoding, result bookkeeping. */
+export class Search<P extends Params = Params> {
+  private nextId = 0;
+  private readonly outstanding = new Map<number, Trial<P>>();
+  private readonly observed: Observation[] = [];
+  private readonly trials = new Map<number, Trial<P>>();
+
+  constructor(
+    readonly space: ParameterSpace<P>,
+    private readonly core: UnitSearch,
+    /** Objectives per result; a result with a different count is rejected. */
+    readonly objectives = 1,
+  ) {}
+
+  get method(): SearchMethod {
+    return this.core.method;
+  }
+
+  get exhausted(): boolean {
+    return this.core.exhausted;
+  }
+
+  /** Trials asked but not yet told. */
+  get pending(): number {
+    return this.outstanding.size;
+  }
+
+  get told(): number {
+    return this.observed.length;
+  }
+
+  ask(max = 1): Trial<P>[] {
+    if (!Number.isInteger(max) || max < 1)
+      throw new SearchError(`ask(max) needs a positive integer, got ${max}`);
+    return this.core.propose(max).map((unit) => {
+      const trial: Trial<P> = { id: this.nextId++, params: this.space.decode(unit), unit };
+      this.outstanding.set(trial.id, trial);
+      this.trials.set(trial.id, trial);
+      return trial;
+    });
+  }
+
+  tell(results: readonly TrialResult[]): void {
+    const batch: Observation[] = [];
+    const seen = new Set<number>();
+    for (const r of results) {
+      const trial = this.outstanding.get(r.id);
+      if (!trial || seen.has(r.id)) throw new SearchError(`trial ${r.id} was not asked or was already told`);
+      seen.add(r.id);
+      batch.push({ id: r.id, unit: trial.unit, ...this.normalise(r) });
+    }
+    // Sorted by id so a batch told in completion order updates the method exactly like one told in order.
+    batch.sort((a, b) => a.id - b.id);
+    for (const o of batch) this.outstanding.delete(o.id);
+    this.observed.push(...batch);
+    this.core.observe(batch);
+  }
+
+  /** Best feasible-first trial by the first objective. */
+  best(): SearchBest<P> | undefined {
+    let best: Observation | undefined;
+    for (const o of this.observed) if (!best || compareObservations(o, best) < 0) best = o;
+    if (!best) return undefined;
+    return { trial: this.trials.get(best.id)!, loss: best.losses[0]!, violation: best.violation };
+  }
+
+  /** Every told trial with its outcome, in id order (for PBO matrices, reports, DSR trial counts). */
+  history(): readonly {
+    readonly trial: Trial<P>;
+    readonly losses: readonly number[];
+    readonly violation: number;
+  }[] {
+    return [...this.observed]
+      .sort((a, b) => a.id - b.id)
+      .map((o) => ({ trial: this.trials.get(o.id)!, losses: o.losses, violation: o.violation }));
+  }
+
+  private normalise(r: TrialResult): { losses: number[]; violation: number } {
+    if (r.failed)
+      return {
+        losses: Array<number>(this.objectives).fill(Number.POSITIVE_INFINITY),
+        violation: Number.POSITIVE_INFINITY,
+      };
+    const losses = r.losses ? [...r.losses] : r.loss !== undefined ? [r.loss] : undefined;
+    if (!losses || losses.length !== this.objectives) {
+      throw new SearchError(
+        `trial ${r.id}: expected ${this.objectives} loss value(s), got ${losses?.length ?? 0}`,
+      );
+    }
+    if (losses.some(Number.isNaN))
+      throw new SearchError(`trial ${r.id}: a loss is NaN; report failed: true instead`);
+    const violation = r.violation ?? 0;
+    if (!(violation >= 0)) throw new SearchError(`trial ${r.id}: violation must be ≥ 0, got ${violation}`);
+    return { losses, violation };
+  }
+}
+
+/** Dimension facts a core needs without depending on zod. */
+export interface DimensionShape {
+  /** Distinct levels, Infinity if continuous. */
+  readonly levels: number;
+  /** Unordered categories (kernels and crossovers must not interpolate between them). */
+  readonly categorical: boolean;
+}
+
+export const dimensionShapes = (space: ParameterSpace): DimensionShape[] =>
+  space.dimensions.map((d) => ({ levels: d.levels, categorical: d.spec.kind === 'choice' }));
+
+export type CoreFactory = (dims: readonly DimensionShape[], rng: Rng) => UnitSearch;
