@@ -22,7 +22,12 @@ export const fromNumber = (x: number, step: Fixed, mode: Rounding): Fixed => {
   if (!Number.isFinite(x)) throw new RangeError(`cannot place ${x} on a price or quantity grid`);
   // toFixed(18) never uses exponent notation below 1e21 and fixed() accepts 18 places exactly.
   const v = fixed(x.toFixed(18));
-  return step === 0n ? v : roundToStep(v, step, mode);
+  if (step === 0n) return v;
+  // 100 − 2 × 1.3 × 2 is 94.79999999999998 in float64; flooring that to a 0.1 tick would give 94.7.
+  // A value within float noise of a grid point is that grid point.
+  const nearest = roundToStep(v, step, 'half-even');
+  if (Math.abs(x - toNumber(nearest)) <= 1e-9 * Math.max(1, Math.abs(x))) return nearest;
+  return roundToStep(v, step, mode);
 };
 
 export const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));

@@ -1,0 +1,241 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Fixed, fixed, toText } from '../ledger/fixed.js';
+import { defaultAdaptiveParams, neutralInputs } from './adaptive.js';
+import { StopAdjusted, StopStatusChanged } from './events.js';
+import { toNumber } from './num.js';
+import {
+  type OpenStops,
+  onBar,
+  onExitFilled,
+  openStops,
+  type StopBook,
+  type StopEvent,
+  type StopParams,
+  type StopStatus,
+} from './stops.js';
+
+const params: StopParams = {
+  initialAtr: 2,
+  takeProfits: [
+    { r: 1, fraction: 0.5 },
+    { r: 2, fraction: 0.25 },
+  ],
+  breakEvenR: 1,
+  breakEvenOffsetR: 0.1,
+  chandelierAtr: 3,
+  chandelierActivateR: 1.5,
+  timeStopBars: 20,
+  timeStopMinR: 0.5,
+  holding: 'engine',
+  adaptive: defaultAdaptiveParams,
+};
+
+const open = (over: Partial<OpenStops> = {}): OpenStops => ({
+  positionId: 'p1',
+  symbol: 'BTCUSDT',
+  side: 'long',
+  entryPrice: fixed('100'),
+  quantity: fixed('1'),
+  at: 0,
+  atr: 2,
+  tickSize: fixed('0.1'),
+  stepSize: fixed('0.001'),
+  conditions: neutralInputs,
+  ...over,
+});
+
+const bar = (at: number, high: number, low: number, close: number, atr = 2) => ({
+  at,
+  high,
+  low,
+  close,
+  atr,
+  conditions: neutralInputs,
+});
+
+const price = (x: Fixed | null) => (x === null ? null : toText(x));
+const parse = (events: readonly StopEvent[]) => {
+  for (const e of events) {
+    if (e.type === 'StopAdjusted') StopAdjusted.schema.parse(e.data);
+    else StopStatusChanged.schema.parse(e.data);
+  }
+};
+
+describe('multi-layer stops', () => {
+  it('worked example (long): initial, take-profit ladder, break-even, chandelier, exit', () => {
+    let s = openStops(params, open());
+    parse(s.events);
+    expect(price(s.book.protective.price)).toBe('96');
+    expect(s.book.risk).toBeCloseTo(4, 12);
+    expect(s.book.takeProfits.map((l) => [price(l.price), toText(l.quantity)])).toEqual([
+      ['104', '0.5'],
+      ['108', '0.25'],
+    ]);
+    expect(s.events.map((e) => e.type)).toEqual([
+      'StopAdjusted',
+      'StopAdjusted',
+      'StopAdjusted',
+      'StopAdjusted',
+    ]);
+
+    s = onBar(params, s.book, bar(1, 101, 99, 100.5));
+    expect(s.events).toEqual([]);
+
+    s = onBar(params, s.book, bar(2, 104.5, 100, 104));
+    parse(s.events);
+    expect(s.events.map((e) => `${e.type}:${e.data.legId}:${e.data.layer}`)).toEqual([
+      'StopStatusChanged:p1:tp1:take-profit',
+      'StopAdjusted:p1:stop:break-even',
+    ]);
+    expect(price(s.book.protective.price)).toBe('100.4');
+
+    s = onExitFilled(s.book, 'p1:tp1', fixed('0.5'), 3);
+    parse(s.events);
+    expect(toText(s.book.open)).toBe('0.5');
+    expect(toText(s.book.protective.quantity)).toBe('0.5');
+
+    s = onBar(params, s.book, bar(4, 110, 104, 109));
+    parse(s.events);
+    expect(s.book.takeProfits[1]!.status).toBe('triggered');
+    expect(s.book.protective.layer).toBe('chandelier');
+    expect(price(s.book.protective.price)).toBe('104');
+    const moved = s.events.find((e) => e.type === 'StopAdjusted')!;
+    expect(moved.data).toMatchObject({ previousPrice: '100.4', price: '104', action: 'moved' });
+    expect(moved.data.inputs).toMatchObject({ best: 110, atr: 2, multiplier: 6 / 2, factor: 1 });
+
+    s = onExitFilled(s.book, 'p1:tp2', fixed('0.25'), 5);
+    s = onBar(params, s.book, bar(6, 109.5, 103.9, 104.5));
+    expect(s.book.protective.status).toBe('triggered');
+    s = onExitFilled(s.book, 'p1:stop', fixed('0.25'), 7);
+    parse(s.events);
+    expect(s.book.open).toBe(0n);
+    expect(s.book.protective.status).toBe('filled');
+    expect(s.book.timeStop!.status).toBe('cancelled');
+  });
+
+  it('short side mirrors; a bar touching stop and target assumes the stop', () => {
+    let s = openStops(params, open({ side: 'short' }));
+    expect(price(s.book.protective.price)).toBe('104');
+    expect(price(s.book.takeProfits[0]!.price)).toBe('96');
+    s = onBar(params, s.book, bar(1, 104.5, 95, 99));
+    expect(s.book.protective.status).toBe('triggered');
+    expect(s.book.takeProfits[0]!.status).toBe('armed');
+  });
+
+  it('venue-held legs are not triggered by the engine; a venue fill goes armed → triggered → filled', () => {
+    const venue = { ...params, holding: 'venue' as const };
+    let s = openStops(venue, open());
+    s = onBar(venue, s.book, bar(1, 101, 90, 95));
+    expect(s.book.protective.status).toBe('armed');
+    s = onExitFilled(s.book, 'p1:stop', fixed('1'), 2);
+    expect(
+      s.events
+        .filter((e) => e.type === 'StopStatusChanged' && e.data.legId === 'p1:stop')
+        .map((e) => (e.type === 'StopStatusChanged' ? e.data.to : '')),
+    ).toEqual(['triggered', 'filled']);
+    expect(s.book.takeProfits.every((l) => l.status === 'cancelled')).toBe(true);
+  });
+
+  it('time stop fires when the trade has not progressed', () => {
+    let s = openStops(params, open());
+    for (let i = 1; i <= 20; i++) s = onBar(params, s.book, bar(i, 100.5, 99.5, 100));
+    expect(s.book.timeStop!.status).toBe('triggered');
+  });
+
+  it('adaptive: high volatility widens, drawdown tightens, within bounds', () => {
+    const wide = openStops(params, open({ conditions: { ...neutralInputs, volPercentile: 1 } }));
+    expect(price(wide.book.protective.price)).toBe('94.8');
+    const tight = openStops(params, open({ conditions: { ...neutralInputs, drawdown: 0.9 } }));
+    // factor 1 − 2 × 0.9 < 0 is clamped at min 0.5: stop at 100 − 2 × 0.5 × 2 = 98.
+    expect(price(tight.book.protective.price)).toBe('98');
+  });
+
+  const path = fc.array(
+    fc.record({
+      move: fc.double({ min: -0.03, max: 0.03, noNaN: true }),
+      range: fc.double({ min: 0, max: 0.03, noNaN: true }),
+      vol: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+      dd: fc.option(fc.double({ min: 0, max: 0.5, noNaN: true })),
+      regime: fc.constantFrom('trend_up' as const, 'trend_down' as const, 'range' as const, null),
+      atrPct: fc.double({ min: 0.002, max: 0.05, noNaN: true }),
+    }),
+    { minLength: 1, maxLength: 80 },
+  );
+
+  it('the protective stop only moves in the protective direction and never past the initial risk', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('long' as const, 'short' as const),
+        path,
+        fc.constantFrom('engine' as const, 'venue' as const),
+        (side, bars, holding) => {
+          const p = { ...params, holding };
+          let s = openStops(p, open({ side }));
+          const initial = toNumber(s.book.initialStop);
+          let last = initial;
+          let px = 100;
+          const statuses = new Map<string, StopStatus>();
+          const allowed: Record<StopStatus, StopStatus[]> = {
+            armed: ['triggered', 'cancelled'],
+            triggered: ['filled', 'cancelled'],
+            filled: [],
+            cancelled: [],
+          };
+          const track = (events: readonly StopEvent[]) => {
+            parse(events);
+            for (const e of events) {
+              if (e.type === 'StopStatusChanged') {
+                expect(allowed[statuses.get(e.data.legId) ?? 'armed']).toContain(e.data.to);
+                statuses.set(e.data.legId, e.data.to);
+              } else if (e.data.kind === 'stop' && e.data.action === 'moved') {
+                const next = Number(e.data.price);
+                const d = side === 'long' ? 1 : -1;
+                expect(d * (next - last)).toBeGreaterThan(0);
+                expect(d * (next - initial)).toBeGreaterThan(0);
+                last = next;
+              }
+            }
+          };
+          track(s.events);
+          bars.forEach((b, i) => {
+            const next = px * (1 + b.move);
+            const high = Math.max(px, next) * (1 + b.range);
+            const low = Math.min(px, next) * (1 - b.range);
+            px = next;
+            s = onBar(p, s.book, {
+              at: i + 1,
+              high,
+              low,
+              close: next,
+              atr: next * b.atrPct,
+              conditions: { volPercentile: b.vol, drawdown: b.dd, equitySlope: b.move, regime: b.regime },
+            });
+            track(s.events);
+            // The engine fills every triggered exit at once, as a simulated venue would.
+            const triggered = [s.book.protective, ...s.book.takeProfits, s.book.timeStop].filter(
+              (l): l is NonNullable<typeof l> => l !== null && l.status === 'triggered',
+            );
+            for (const l of triggered) {
+              if (s.book.open <= 0n || l.status !== 'triggered') continue;
+              const leg = [s.book.protective, ...s.book.takeProfits, s.book.timeStop].find(
+                (x) => x?.legId === l.legId,
+              )!;
+              if (leg.status !== 'triggered') continue;
+              s = onExitFilled(s.book, l.legId, leg.quantity, i + 1);
+              track(s.events);
+            }
+          });
+          expect(s.book.open >= 0n).toBe(true);
+          const book: StopBook = s.book;
+          if (book.open === 0n) {
+            for (const l of [book.protective, ...book.takeProfits, book.timeStop]) {
+              if (l) expect(['filled', 'cancelled']).toContain(l.status);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
