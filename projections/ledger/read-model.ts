@@ -123,6 +123,7 @@ export class LedgerReadModel {
     trades: new Set<string>(),
   };
   private readonly states = new Map<string, AccountState>();
+  private lastTouched: PositionView | undefined;
 
   /** The account aggregate's state rebuilt from the views (what the SQL projection loads per batch). */
   private stateOf(stream: string): AccountState {
@@ -186,6 +187,7 @@ export class LedgerReadModel {
     }
     p.lastPosition = e.globalPosition;
     this.touched.positions.add(key);
+    this.lastTouched = p;
     return p;
   }
 
@@ -293,37 +295,53 @@ export class LedgerReadModel {
         break;
     }
 
-    // Balances and open positions exactly as the aggregate holds them.
-    for (const p of this.positions.values()) {
-      if (p.stream !== stream) continue;
-      const live = s.positions.get(positionKey(p.symbol, p.positionSide));
+    // Balances and the position this event touched, exactly as the aggregate now holds them. Only
+    // fills, fees, funding and liquidations move a position, and each names its own.
+    const moved = this.lastTouched;
+    this.lastTouched = undefined;
+    if (moved) {
+      const live = s.positions.get(positionKey(moved.symbol, moved.positionSide));
       const qty = live?.qty ?? 0n;
       const cost = live?.cost ?? 0n;
-      const iso = live?.isolatedWallet ?? 0n;
-      if (p.quantity !== qty || p.cost !== cost || p.isolatedWallet !== iso) {
-        p.quantity = qty;
-        p.cost = cost;
-        p.isolatedWallet = iso;
-        p.entryPrice = entryPrice({ qty, cost });
-        if (live) p.marginType = live.marginType;
-        this.touched.positions.add(positionViewKey(stream, p.symbol, p.positionSide));
+      moved.isolatedWallet = live?.isolatedWallet ?? 0n;
+      if (moved.quantity !== qty || moved.cost !== cost) {
+        moved.quantity = qty;
+        moved.cost = cost;
+        moved.entryPrice = entryPrice({ qty, cost });
       }
+      if (live) moved.marginType = live.marginType;
     }
-    this.accounts.set(stream, {
-      stream,
-      accountId: s.accountId,
-      venue: s.venue,
-      positionMode: s.positionMode,
-      feeTier: s.feeTier,
-      crossWallet: s.crossWallet,
-      walletBalance: walletBalance(s),
-      deposits: s.totals.deposits,
-      withdrawals: s.totals.withdrawals,
-      realisedPnl: s.totals.realisedPnl,
-      fees: s.totals.fees,
-      funding: s.totals.funding,
-      lastPosition: e.globalPosition,
-    });
+    let a = this.accounts.get(stream);
+    if (!a) {
+      a = {
+        stream,
+        accountId: s.accountId,
+        venue: s.venue,
+        positionMode: s.positionMode,
+        feeTier: s.feeTier,
+        crossWallet: 0n,
+        walletBalance: 0n,
+        deposits: 0n,
+        withdrawals: 0n,
+        realisedPnl: 0n,
+        fees: 0n,
+        funding: 0n,
+        lastPosition: 0,
+      };
+      this.accounts.set(stream, a);
+    }
+    a.accountId = s.accountId;
+    a.venue = s.venue;
+    a.positionMode = s.positionMode;
+    a.feeTier = s.feeTier;
+    a.crossWallet = s.crossWallet;
+    a.walletBalance = walletBalance(s);
+    a.deposits = s.totals.deposits;
+    a.withdrawals = s.totals.withdrawals;
+    a.realisedPnl = s.totals.realisedPnl;
+    a.fees = s.totals.fees;
+    a.funding = s.totals.funding;
+    a.lastPosition = e.globalPosition;
     this.touched.accounts.add(stream);
   }
 
