@@ -1,0 +1,12 @@
+export * from './adaptive.js';
+export * from './breaker.js';
+export * from './breaker-levels.js';
+export * from './correlations.js';
+export * from './events.js';
+export * from './flatten.js';
+export * from './limits.js';
+export { fromNumber, toNumber } from './num.js';
+export * from './pre-trade.js';
+export * from './sizing.js';
+export * from './snapshot.js';
+export * from './stops.js';
