@@ -162,6 +162,18 @@ const handlerSuite = (
         'position-side-mismatch',
       );
       expect(await ruleOf(h.placeOrder(order('c4', { accountId: 'nobody' }), meta))).toBe('account-not-open');
+      await h.account('acc1', { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 100 }, meta);
+      expect(await ruleOf(h.placeOrder(order('c6', { quantity: '21' }), meta))).toBe(
+        'position-exceeds-leverage-bracket',
+      );
+      expect(
+        await ruleOf(
+          h.placeOrder(
+            order('c7', { type: 'MARKET', price: undefined, quantity: '21', markPrice: '30000' }),
+            meta,
+          ),
+        ),
+      ).toBe('position-exceeds-leverage-bracket');
       // A reduce-only order on a flat account: the account refuses, so the order stream gets nothing either.
       await h.placeOrder(order('c5', { reduceOnly: true, side: 'SELL' }), meta);
       await h.order('acc1', 'c5', { kind: 'AcceptOrder', venueOrderId: 'v5' }, meta);
@@ -182,7 +194,7 @@ const handlerSuite = (
         ),
       ).toBe('reduce-only-would-increase');
       expect(await store.headPosition()).toBe(head2);
-      expect(head2).toBe(head + 2);
+      expect(head2).toBe(head + 3); // the leverage change, and the reduce-only order placed and accepted
     });
 
     it('books a fill the account missed (crash between the two appends) when the fill is retried', async () => {

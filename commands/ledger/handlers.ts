@@ -3,12 +3,14 @@ import {
   type AccountCommand,
   type AccountState,
   accountStreamId,
+  checkPositionLimit,
   decideAccount,
   evolveAccount,
   initialAccountState,
 } from '../../domain/ledger/account.js';
 import { refuse } from '../../domain/ledger/errors.js';
 import type { AccountEvent, Liquidity, OrderEvent, OrderRequestedData } from '../../domain/ledger/events.js';
+import { fixed } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import {
   decideOrder,
@@ -128,7 +130,23 @@ export class LedgerHandlers {
     }
     return this.orders.execute(
       orderStreamId(command.accountId, command.clientOrderId),
-      (s) => decideOrder({ kind: 'PlaceOrder', ...command }, s, this.orderCtx),
+      (s) => {
+        const events = decideOrder({ kind: 'PlaceOrder', ...command }, s, this.orderCtx);
+        const placed = events[0];
+        if (placed?.type === 'OrderRequested') {
+          const d = placed.data;
+          const reference = d.price ?? d.stopPrice ?? command.markPrice;
+          if (reference !== undefined) {
+            checkPositionLimit(
+              account.state,
+              { ...d, quantity: fixed(d.quantity) },
+              fixed(reference),
+              this.accountCtx,
+            );
+          }
+        }
+        return events;
+      },
       meta,
     );
   }

@@ -4,6 +4,7 @@ import {
   type AccountContext,
   type AccountState,
   accountMargin,
+  checkPositionLimit,
   decideAccount,
   evolveAccount,
   initialAccountState,
@@ -164,6 +165,38 @@ describe('account: margin modes, leverage, position modes', () => {
       ruleOf(() => decideAccount({ kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 125 }, s, ctx)),
     ).toBe('leverage-exceeds-bracket');
     expect(decideAccount({ kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 100 }, s, ctx)).toHaveLength(1);
+  });
+
+  it('refuses an order that would outgrow the bracket of the current leverage (pre-trade, Binance -2027)', () => {
+    const { s } = run([
+      ...open('one-way', '1000000'),
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 100 },
+    ]);
+    const order =
+      (quantity: string, side: 'BUY' | 'SELL' = 'BUY', reduceOnly = false) =>
+      () =>
+        checkPositionLimit(
+          s,
+          { symbol: 'BTCUSDT', side, positionSide: 'BOTH', quantity: fixed(quantity), reduceOnly },
+          fixed('30000'),
+          ctx,
+        );
+    // 100x is allowed up to bracket 2's cap of 600,000: 20 BTC at 30,000 fits, 21 does not.
+    expect(order('20')).not.toThrow();
+    expect(ruleOf(order('21'))).toBe('position-exceeds-leverage-bracket');
+    run([fill('BUY', '20', '30000')], s);
+    expect(ruleOf(order('0.1'))).toBe('position-exceeds-leverage-bracket');
+    expect(order('0.1', 'SELL')).not.toThrow();
+    expect(order('25', 'SELL', true)).not.toThrow();
+  });
+
+  it('applies a leverage change to the open position', () => {
+    const { s } = run([
+      ...open(),
+      fill('BUY', '1', '30000'),
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 10 },
+    ]);
+    expect(toText(accountMargin(s, { BTCUSDT: '30000' }, ctx).crossInitialMargin)).toBe('3000');
   });
 
   it('refuses mode and margin-type changes with open positions, and mismatched position sides', () => {

@@ -231,6 +231,40 @@ export const accountMargin = (
   };
 };
 
+/**
+ * Pre-trade: Binance refuses an order that would take the position past the notional its leverage allows
+ * ("Exceeded the maximum allowable position at current leverage", error -2027): the bracket of the
+ * resulting notional must allow at least the symbol's leverage. Orders that only reduce pass.
+ * `referencePrice` is the limit or stop price, or the mark for a market order.
+ */
+export const checkPositionLimit = (
+  s: AccountState,
+  order: {
+    symbol: string;
+    side: OrderSide;
+    positionSide: PositionSide;
+    quantity: Fixed;
+    reduceOnly: boolean;
+  },
+  referencePrice: Fixed,
+  ctx: AccountContext,
+): void => {
+  if (order.reduceOnly) return;
+  const inst = ctx.instrument(order.symbol);
+  const current = s.positions.get(positionKey(order.symbol, order.positionSide))?.qty ?? 0n;
+  const after = current + (order.side === 'BUY' ? order.quantity : -order.quantity);
+  if (abs(after) <= abs(current)) return;
+  const notional = mul(abs(after), referencePrice);
+  const leverage = settingsFor(s, order.symbol, inst).leverage;
+  const allowed = bracketFor(inst, notional).initialLeverage;
+  if (leverage > allowed) {
+    refuse(
+      'position-exceeds-leverage-bracket',
+      `${order.symbol} at ${leverage}x allows a position up to the bracket of ${allowed}x; ${toText(notional)} notional needs leverage ≤ ${allowed}`,
+    );
+  }
+};
+
 const feeEvent = (d: FeeChargedData): AccountEvent => ({ type: 'FeeCharged', data: d });
 
 const settleFill = (
@@ -580,6 +614,11 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
       s.positionMode = e.data.positionMode;
       return s;
     case 'LeverageSet': {
+      // Binance applies a leverage change to the open position at once: its initial margin (and, for an
+      // isolated position, the margin any increase puts up) follows the new leverage.
+      for (const [key, p] of s.positions) {
+        if (p.symbol === e.data.symbol) s.positions.set(key, { ...p, leverage: e.data.leverage });
+      }
       const cur = s.settings.get(e.data.symbol);
       s.settings.set(e.data.symbol, { marginType: cur?.marginType ?? 'cross', leverage: e.data.leverage });
       return s;
