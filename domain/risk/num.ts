@@ -1,11 +1,14 @@
-import { type Fixed, fixed, type Rounding, roundToStep, toText } from '../ledger/fixed.js';
+import { type Fixed, fixed, type Rounding, roundToStep } from '../ledger/fixed.js';
 
 /**
  * Risk measures (ratios, leverage, ATR multiples) are float64: they explain and compare, they are never
  * booked. Quantities and prices that go to the venue stay Fixed and on the instrument's grid; these two
  * helpers are the only crossing points between the two worlds.
  */
-export const toNumber = (x: Fixed): number => Number(toText(x));
+const UNIT = 10n ** 18n;
+// Integer and fraction separately: each converts exactly or to the nearest double, which a single
+// Number(x) / 1e18 does not (1.2e23 units is not a double), without the cost of going through text.
+export const toNumber = (x: Fixed): number => Number(x / UNIT) + Number(x % UNIT) / 1e18;
 
 /**
  * Limit comparisons forgive float noise far below any meaningful amount, so a position sized exactly

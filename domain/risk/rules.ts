@@ -417,17 +417,20 @@ export const rules: readonly Rule[] = [
       } catch {
         value = 0; // the notional is past the last bracket: treat as liquidating at once
       }
-      // Flat before: nothing to improve on, so the limit alone decides.
-      let before = Number.POSITIVE_INFINITY;
-      try {
-        if (ctx.before.qty !== 0n) before = liquidationAtrs(ctx, 0n, atr);
-      } catch {
-        before = 0;
-      }
+      // The pre-trade distance only matters when the limit is missed (it costs a second solve); a
+      // flat book has nothing to improve on, so then the limit alone decides.
+      const improves = (): boolean => {
+        if (ctx.before.qty === 0n) return false;
+        try {
+          return value >= liquidationAtrs(ctx, 0n, atr);
+        } catch {
+          return true;
+        }
+      };
       return {
         threshold: k,
         value: Number.isFinite(value) ? value : null,
-        ok: atLeast(value, k) || value >= before,
+        ok: atLeast(value, k) || improves(),
         applicable: true,
         detail: Number.isFinite(value)
           ? `|mark − liquidation price| / ATR(${atr})`
