@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore } from '../domain/events/event-store.js';
-import { signal } from '../adapters/testing/events.js';
 import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
 import { dropPgSchema } from '../adapters/sql/pg-client.js';
+import { signal } from '../adapters/testing/events.js';
 import { serviceUrl, uniqueSchema } from '../adapters/testing/services.js';
+import type { EventStore } from '../domain/events/event-store.js';
 import { eventCounts, readEventCounts } from './event-counts/projection.js';
 import type { Projection } from './projection.js';
 import { ProjectionRunner } from './runner.js';
@@ -27,7 +27,9 @@ const streamHeads = (failAt: { remaining: number } | null): Projection => ({
     for (const e of events) {
       if (failAt && failAt.remaining-- === 0) throw new Error('injected failure');
       await sql`INSERT INTO rm_test_stream_heads (stream_id, version, seen) VALUES (${e.streamId}, ${e.streamVersion}, 1)
-        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, seen = rm_test_stream_heads.seen + 1`.execute(tx);
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, seen = rm_test_stream_heads.seen + 1`.execute(
+        tx,
+      );
     }
   },
 });
@@ -36,15 +38,24 @@ const seed = async (store: EventStore, streams: number, perStream: number) => {
   for (let s = 0; s < streams; s++) {
     for (let i = 0; i < perStream; i += 7) {
       const n = Math.min(7, perStream - i);
-      await store.append(`${s % 2 ? 'strategy' : 'order'}-${s}`, 'any', Array.from({ length: n }, (_, k) => signal(i + k)));
+      await store.append(
+        `${s % 2 ? 'strategy' : 'order'}-${s}`,
+        'any',
+        Array.from({ length: n }, (_, k) => signal(i + k)),
+      );
     }
   }
 };
 
 const heads = async (o: OpenedStore) =>
-  (await o.db.selectFrom('rm_test_stream_heads').selectAll().orderBy('stream_id').execute()).map((r) => ({ ...r }));
+  (await o.db.selectFrom('rm_test_stream_heads').selectAll().orderBy('stream_id').execute()).map((r) => ({
+    ...r,
+  }));
 
-const runnerSuite = (name: string, open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>) => {
+const runnerSuite = (
+  name: string,
+  open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>,
+) => {
   describe(`projection runner on ${name}`, () => {
     let opened: OpenedStore;
     let close: () => Promise<void>;
@@ -59,8 +70,20 @@ const runnerSuite = (name: string, open: () => Promise<{ opened: OpenedStore; cl
       await runner.prepare();
       expect(await runner.catchUp('event-counts')).toBe(150);
       expect(await readEventCounts(opened.db)).toEqual([
-        { category: 'order', type: 'SignalEmitted', events: 90, first_position: 1, last_position: expect.any(Number) },
-        { category: 'strategy', type: 'SignalEmitted', events: 60, first_position: 31, last_position: expect.any(Number) },
+        {
+          category: 'order',
+          type: 'SignalEmitted',
+          events: 90,
+          first_position: 1,
+          last_position: expect.any(Number),
+        },
+        {
+          category: 'strategy',
+          type: 'SignalEmitted',
+          events: 60,
+          first_position: 31,
+          last_position: expect.any(Number),
+        },
       ]);
       const [st] = await runner.status();
       expect(st).toMatchObject({ name: 'event-counts', position: 150, head: 150, lag: 0, storedVersion: 1 });

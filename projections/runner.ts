@@ -17,7 +17,9 @@ export class ProjectionConflictError extends Error {
     readonly projection: string,
     expected: number,
   ) {
-    super(`projection ${projection}: checkpoint moved past ${expected} under this runner (another runner is active)`);
+    super(
+      `projection ${projection}: checkpoint moved past ${expected} under this runner (another runner is active)`,
+    );
     this.name = 'ProjectionConflictError';
   }
 }
@@ -58,7 +60,10 @@ export class ProjectionRunner {
 
   private get(name: string): Projection {
     const p = this.projections.find((x) => x.name === name);
-    if (!p) throw new Error(`no projection named ${name}; known: ${this.projections.map((x) => x.name).join(', ')}`);
+    if (!p)
+      throw new Error(
+        `no projection named ${name}; known: ${this.projections.map((x) => x.name).join(', ')}`,
+      );
     return p;
   }
 

@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { uuidv7 } from 'uuidv7';
-import type { NewEvent } from '../domain/events/envelope.js';
 import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
 import { dropPgSchema } from '../adapters/sql/pg-client.js';
+import type { NewEvent } from '../domain/events/envelope.js';
 import { eventCounts } from '../projections/event-counts/projection.js';
 import { ProjectionRunner } from '../projections/runner.js';
 
@@ -42,13 +42,27 @@ const event = (n: number): NewEvent => ({
 
 const say = (m: string) => console.log(m);
 
-const rawInsert = async (o: OpenedStore, streamId: string, startVersion: number, events: readonly NewEvent[]) => {
+const rawInsert = async (
+  o: OpenedStore,
+  streamId: string,
+  startVersion: number,
+  events: readonly NewEvent[],
+) => {
   const params: unknown[] = [];
   const rows: string[] = [];
   const now = new Date().toISOString();
   events.forEach((e, i) => {
     const b = params.length;
-    params.push(e.eventId, streamId, startVersion + i + 1, e.type, 2, JSON.stringify(e.data), JSON.stringify(e.metadata), now);
+    params.push(
+      e.eventId,
+      streamId,
+      startVersion + i + 1,
+      e.type,
+      2,
+      JSON.stringify(e.data),
+      JSON.stringify(e.metadata),
+      now,
+    );
     rows.push(`($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8})`);
   });
   await o.client.query(
@@ -83,7 +97,8 @@ const measureAppend = async (o: OpenedStore, batch: number, totalEvents: number)
     storeMs += performance.now() - t;
     const rawEvents = Array.from({ length: perRound }, () => event(n++));
     t = performance.now();
-    for (let i = 0; i < perRound; i += batch) await rawInsert(o, `raw-${streamId}`, i, rawEvents.slice(i, i + batch));
+    for (let i = 0; i < perRound; i += batch)
+      await rawInsert(o, `raw-${streamId}`, i, rawEvents.slice(i, i + batch));
     rawMs += performance.now() - t;
   }
   const total = perRound * rounds;
@@ -98,7 +113,11 @@ const measureConcurrent = async (o: OpenedStore, writers: number, batch: number,
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let i = 0; i < perWriter; i += batch) {
-        await o.store.append(`conc-${w}-${i % 10}`, 'any', Array.from({ length: batch }, () => event(n++)));
+        await o.store.append(
+          `conc-${w}-${i % 10}`,
+          'any',
+          Array.from({ length: batch }, () => event(n++)),
+        );
       }
     }),
   );
@@ -111,7 +130,11 @@ const seed = async (o: OpenedStore, total: number) => {
   const t = performance.now();
   while (n < total) {
     const k = Math.min(1000, total - n);
-    await o.store.append(`seed-${n % 5000}-${uuidv7().slice(-6)}`, 'no_stream', Array.from({ length: k }, () => event(n++)));
+    await o.store.append(
+      `seed-${n % 5000}-${uuidv7().slice(-6)}`,
+      'no_stream',
+      Array.from({ length: k }, () => event(n++)),
+    );
   }
   return { head: head + total, seconds: (performance.now() - t) / 1000 };
 };
@@ -165,7 +188,9 @@ const benchBackend = async (name: string, o: OpenedStore, rebuildEvents: number)
   const concurrent = o.kind === 'postgres' ? await measureConcurrent(o, 8, 100, 5_000) : null;
   if (concurrent) say(`append 8 writers × batch 100: ${concurrent} ev/s`);
   const seeded = await seed(o, rebuildEvents);
-  say(`seeded ${rebuildEvents} events in ${seeded.seconds.toFixed(1)} s (batch 1000); log head ${seeded.head}`);
+  say(
+    `seeded ${rebuildEvents} events in ${seeded.seconds.toFixed(1)} s (batch 1000); log head ${seeded.head}`,
+  );
   const read = await measureReadAll(o, 5_000);
   say(`readAll: ${read.events} events at ${read.perSecond} ev/s (batch 5000)`);
   const rebuild = await measureRebuild(o);
@@ -176,7 +201,9 @@ const benchBackend = async (name: string, o: OpenedStore, rebuildEvents: number)
   return { appendBatch1: b1, appendBatch100: b100, appendConcurrent8: concurrent, readAll: read, rebuild };
 };
 
-say(`# bench:store — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+say(
+  `# bench:store — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'perpetua-bench-'));
 const pglite = await openStore({ dataDir: dir });
@@ -209,7 +236,9 @@ console.log(
     targets,
     ratios: {
       pgliteAppendBatch100VsRaw: pgliteFigures.appendBatch100.ratio / targets.appendRatioBatch100,
-      postgresAppendBatch100VsRaw: pgFigures ? pgFigures.appendBatch100.ratio / targets.appendRatioBatch100 : null,
+      postgresAppendBatch100VsRaw: pgFigures
+        ? pgFigures.appendBatch100.ratio / targets.appendRatioBatch100
+        : null,
       postgresReadAll: pgFigures ? pgFigures.readAll.perSecond / targets.readAllPg : null,
       postgresRebuild: pgFigures ? pgFigures.rebuild.perSecond / targets.rebuildPg : null,
     },

@@ -11,7 +11,9 @@ if (!command || !['status', 'catch-up', 'rebuild'].includes(command) || (command
 
 const opened = await openConfiguredStore((m) => console.error(m));
 try {
-  const runner = new ProjectionRunner(opened.store, opened.db, allProjections(), { log: (m) => console.error(m) });
+  const runner = new ProjectionRunner(opened.store, opened.db, allProjections(), {
+    log: (m) => console.error(m),
+  });
   await runner.prepare();
   if (command === 'rebuild') {
     const t0 = performance.now();

@@ -28,7 +28,11 @@ await opened.store.append(`node-${id}`, 'any', [
 const runner = new ProjectionRunner(opened.store, opened.db, allProjections(), { log: say });
 await runner.prepare();
 const caught = await runner.catchUpAll();
-say(`projections caught up: ${Object.entries(caught).map(([k, v]) => `${k} +${v}`).join(', ')}`);
+say(
+  `projections caught up: ${Object.entries(caught)
+    .map(([k, v]) => `${k} +${v}`)
+    .join(', ')}`,
+);
 const stop = new AbortController();
 const projecting = runner.run(stop.signal).catch((err: unknown) => {
   say(`projection runner stopped: ${err instanceof Error ? err.message : String(err)}`);

@@ -5,7 +5,6 @@ import { catalogue as defaultCatalogue } from '../../domain/catalogue.js';
 import { EventCatalogue } from '../../domain/events/catalogue.js';
 import { defineEvent } from '../../domain/events/define-event.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
-import { meta, signal } from '../testing/events.js';
 import {
   EventSchemaError,
   IdempotencyConflictError,
@@ -14,6 +13,7 @@ import {
   WrongExpectedVersionError,
 } from '../../domain/events/errors.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import { meta, signal } from '../testing/events.js';
 
 export interface ContractStore extends EventStore {
   withCatalogue(catalogue: EventCatalogue): EventStore;

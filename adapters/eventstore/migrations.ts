@@ -19,22 +19,29 @@ export const APPEND_LOCK_KEY = 0x50455250;
  * event. The cost of the lock is one appender at a time: measured in docs/BENCHMARKS.md; batching
  * appends is what makes the log fast, not writer parallelism.
  *
- * The function is one round trip: lock, read the stream's version, check the expected version, insert
- * the batch. An event id already in the log raises 'perpetua_duplicate_event' so that nothing of the
+ * The function is one round trip: lock, read the stream's version, check the expected version, extend
+ * the hash chains (adapters/eventstore/event-hash.ts), insert the batch. An event id already in the log raises 'perpetua_duplicate_event' so that nothing of the
  * batch is written and the caller can decide whether it was an idempotent retry.
  */
 const APPEND_FUNCTION = `
 CREATE OR REPLACE FUNCTION perpetua_append(
-  p_stream text, p_expected_kind text, p_expected int, p_events jsonb, p_recorded_at timestamptz
+  p_stream text, p_expected_kind text, p_expected int, p_events json, p_content_hashes text[],
+  p_recorded_at timestamptz
 ) RETURNS TABLE (status text, version int, positions bigint[])
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_current int;
-  v_n int := jsonb_array_length(p_events);
+  v_n int := json_array_length(p_events);
   v_positions bigint[];
+  v_stream_prev bytea;
+  v_global_prev bytea;
+  v_stream_hashes bytea[] := '{}';
+  v_global_hashes bytea[] := '{}';
 BEGIN
   PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY});
-  SELECT coalesce(max(e.stream_version), 0) INTO v_current FROM events e WHERE e.stream_id = p_stream;
+  SELECT e.stream_version, e.stream_hash INTO v_current, v_stream_prev
+    FROM events e WHERE e.stream_id = p_stream ORDER BY e.stream_version DESC LIMIT 1;
+  v_current := coalesce(v_current, 0);
   IF (p_expected_kind = 'no_stream' AND v_current <> 0)
      OR (p_expected_kind = 'exists' AND v_current = 0)
      OR (p_expected_kind = 'exact' AND v_current <> p_expected) THEN
@@ -45,10 +52,20 @@ BEGIN
     END IF;
     RETURN;
   END IF;
+  -- Tamper evidence: the lock makes "the previous event" well defined for the whole log too.
+  SELECT e.global_hash INTO v_global_prev FROM events e ORDER BY e.global_position DESC LIMIT 1;
+  FOR i IN 1..v_n LOOP
+    v_stream_prev := sha256(coalesce(v_stream_prev, ''::bytea) || decode(p_content_hashes[i], 'hex'));
+    v_global_prev := sha256(coalesce(v_global_prev, ''::bytea) || v_stream_prev);
+    v_stream_hashes := v_stream_hashes || v_stream_prev;
+    v_global_hashes := v_global_hashes || v_global_prev;
+  END LOOP;
   WITH ins AS (
-    INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-    SELECT x."eventId", p_stream, v_current + x.ord::int, x.type, x."schemaVersion", x.data, x.metadata, p_recorded_at
-    FROM ROWS FROM (jsonb_to_recordset(p_events)
+    INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at,
+                        stream_hash, global_hash)
+    SELECT x."eventId", p_stream, v_current + x.ord::int, x.type, x."schemaVersion", x.data, x.metadata, p_recorded_at,
+           v_stream_hashes[x.ord], v_global_hashes[x.ord]
+    FROM ROWS FROM (json_to_recordset(p_events)
       AS ("eventId" uuid, type text, "schemaVersion" int, data json, metadata json)) WITH ORDINALITY
       AS x("eventId", type, "schemaVersion", data, metadata, ord)
     ORDER BY x.ord
@@ -84,7 +101,9 @@ const migrations: Record<string, Migration> = {
           schema_version int NOT NULL,
           data json NOT NULL,
           metadata json NOT NULL,
-          recorded_at timestamptz NOT NULL
+          recorded_at timestamptz NOT NULL,
+          stream_hash bytea NOT NULL,
+          global_hash bytea NOT NULL
         );
         ALTER SEQUENCE events_global_position_seq OWNED BY events.global_position;
         CREATE UNIQUE INDEX events_event_id ON events (event_id);

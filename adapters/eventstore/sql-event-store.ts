@@ -9,6 +9,7 @@ import type {
 } from '../../domain/events/event-store.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { assertAppendArgs, assertUniqueIds, resolveRetry } from './append-rules.js';
+import { contentHash } from './event-hash.js';
 import { LocalWakeup, tail } from './subscription.js';
 
 export interface SqlEventStoreOptions {
@@ -16,6 +17,12 @@ export interface SqlEventStoreOptions {
   readonly now?: () => Date;
   /** How often a live subscription looks for other processes' appends. */
   readonly pollMs?: number;
+}
+
+interface AppendRow {
+  status: string;
+  version: number;
+  positions: (string | number)[] | null;
 }
 
 interface EventRow {
@@ -47,7 +54,9 @@ const isoOf = (ms: number): string => {
 };
 
 const toStored = (r: EventRow): StoredEvent => {
-  const metadata = (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata) as StoredEvent['metadata'] & {
+  const metadata = (
+    typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata
+  ) as StoredEvent['metadata'] & {
     recordedAt: string;
   };
   metadata.recordedAt = isoOf(Math.round(Number(r.recorded_ms)));
@@ -89,28 +98,42 @@ export class SqlEventStore implements EventStore {
     assertUniqueIds(validated);
     const kind =
       typeof expectedVersion === 'number' ? (expectedVersion === 0 ? 'no_stream' : 'exact') : expectedVersion;
-    const payload = JSON.stringify(
-      validated.map((e) => ({
+    const recordedAt = this.now().toISOString();
+    // Serialised once: the same text is stored (json keeps it verbatim) and hashed.
+    const parts: string[] = [];
+    const hashes: string[] = [];
+    for (const e of validated) {
+      const dataJson = JSON.stringify(e.data);
+      const metadataJson = JSON.stringify(e.metadata);
+      parts.push(
+        `{"eventId":"${e.eventId}","type":${JSON.stringify(e.type)},"schemaVersion":${e.schemaVersion},` +
+          `"data":${dataJson},"metadata":${metadataJson}}`,
+      );
+      const hash = contentHash({
         eventId: e.eventId,
+        streamId,
         type: e.type,
         schemaVersion: e.schemaVersion,
-        data: e.data,
-        metadata: e.metadata,
-      })),
-    );
-    let row: { status: string; version: number; positions: (string | number)[] | null } | undefined;
+        recordedAt,
+        dataJson,
+        metadataJson,
+      });
+      hashes.push(hash.toString('hex'));
+    }
+    const payload = `[${parts.join(',')}]`;
+    let row: AppendRow | undefined;
     try {
-      const r = await this.client.query<{
-        status: string;
-        version: number;
-        positions: (string | number)[] | null;
-      }>('SELECT status, version, positions FROM perpetua_append($1, $2, $3, $4::jsonb, $5)', [
-        streamId,
-        kind,
-        typeof expectedVersion === 'number' ? expectedVersion : 0,
-        payload,
-        this.now().toISOString(),
-      ]);
+      const r = await this.client.query<AppendRow>(
+        'SELECT status, version, positions FROM perpetua_append($1, $2, $3, $4::json, $5::text[], $6)',
+        [
+          streamId,
+          kind,
+          typeof expectedVersion === 'number' ? expectedVersion : 0,
+          payload,
+          hashes,
+          recordedAt,
+        ],
+      );
       row = r.rows[0];
     } catch (err) {
       if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;

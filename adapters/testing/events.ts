@@ -26,4 +26,3 @@ export const signal = (n: number, over: Partial<Record<string, unknown>> = {}): 
   },
   metadata: meta(),
 });
-

@@ -63,10 +63,12 @@ export const eventCounts: Projection = {
 };
 
 export const readEventCounts = async (db: Parameters<Projection['setup']>[0]): Promise<EventCountRow[]> =>
-  (await db.selectFrom('rm_event_counts').selectAll().orderBy('category').orderBy('type').execute()).map((r) => ({
-    category: String(r.category),
-    type: String(r.type),
-    events: Number(r.events),
-    first_position: Number(r.first_position),
-    last_position: Number(r.last_position),
-  }));
+  (await db.selectFrom('rm_event_counts').selectAll().orderBy('category').orderBy('type').execute()).map(
+    (r) => ({
+      category: String(r.category),
+      type: String(r.type),
+      events: Number(r.events),
+      first_position: Number(r.first_position),
+      last_position: Number(r.last_position),
+    }),
+  );

@@ -7,13 +7,21 @@ import { runSession } from '../../commands/ledger/simulate.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { positionKey, walletBalance } from '../../domain/ledger/account.js';
+import { marginReport } from '../../domain/ledger/margin-report.js';
 import { instrument } from '../../domain/ledger/test-fixtures.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { ReadModelDb } from '../projection.js';
 import { ProjectionRunner } from '../runner.js';
-import { dumpLedgerTables, ledgerProjection, readLedgerAccount, readLedgerPositions } from './projection.js';
+import {
+  dumpLedgerTables,
+  ledgerProjection,
+  readLedgerAccount,
+  readLedgerPositions,
+  readMarkedAccount,
+} from './projection.js';
 import { LedgerReadModel } from './read-model.js';
 
+const ctx = { instrument, rules: binanceUsdm };
 const newHandlers = (store: EventStore) =>
   new LedgerHandlers({ store, instrument, rules: binanceUsdm, newEventId: uuidv7 });
 
@@ -117,6 +125,14 @@ const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) =
       await runner.prepare();
       await runner.catchUp('ledger');
       await expectMatchesAggregates(h, 2, readSql(opened.db));
+      // Margin at the latest marks from the rows equals the aggregate's own report.
+      const marks = { BTCUSDT: '30123.4', ETHUSDT: '2012.34' };
+      for (const a of [0, 1]) {
+        const stream = h.accountStream(`sim${a}`);
+        const fromRows = await readMarkedAccount(opened.db, stream, marks, ctx);
+        const fromAggregate = marginReport((await h.accounts.load(stream)).state, marks, ctx);
+        expect(fromRows).toEqual(fromAggregate);
+      }
       const first = JSON.stringify(await dumpLedgerTables(opened.db));
       expect(first.length).toBeGreaterThan(10_000);
       await runner.rebuild('ledger');

@@ -1,7 +1,9 @@
 import { type CreateTableBuilder, sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { AccountContext } from '../../domain/ledger/account.js';
 import type { MarginType, PositionSide } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { type MarginReport, marginReport } from '../../domain/ledger/margin-report.js';
 import type { Projection, ReadModelDb, ReadModelTx } from '../projection.js';
 import {
   type AccountView,
@@ -388,4 +390,25 @@ export const readLedgerAccount = async (
     .where('stream', '=', stream)
     .executeTakeFirst();
   return r ? accountView(r) : undefined;
+};
+
+/**
+ * Account, positions and margin at the latest marks (the mark prices come from market data, which is not
+ * event-sourced): unrealised PnL, initial and maintenance margin, margin ratio, available balance and
+ * each position's liquidation price, computed from the read model rows with the domain's own formulas.
+ */
+export const readMarkedAccount = async (
+  db: ReadModelDb,
+  stream: string,
+  marks: Readonly<Record<string, string>>,
+  ctx: AccountContext,
+): Promise<MarginReport | undefined> => {
+  const account = await readLedgerAccount(db, stream);
+  if (!account) return undefined;
+  const model = new LedgerReadModel();
+  model.accounts.set(stream, account);
+  for (const p of await readLedgerPositions(db, stream)) {
+    model.positions.set(positionViewKey(stream, p.symbol, p.positionSide), p);
+  }
+  return marginReport(model.accountState(stream), marks, ctx);
 };

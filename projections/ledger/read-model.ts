@@ -125,7 +125,15 @@ export class LedgerReadModel {
   private readonly states = new Map<string, AccountState>();
   private lastTouched: PositionView | undefined;
 
-  /** The account aggregate's state rebuilt from the views (what the SQL projection loads per batch). */
+  /**
+   * The account's balances and positions as the aggregate would hold them, rebuilt from the views; what
+   * `marginReport` needs to show margin, unrealised PnL and liquidation prices at the latest marks.
+   * Read-only for callers: the model keeps folding into it.
+   */
+  accountState(stream: string): AccountState {
+    return this.stateOf(stream);
+  }
+
   private stateOf(stream: string): AccountState {
     const cached = this.states.get(stream);
     if (cached) return cached;
@@ -269,6 +277,15 @@ export class LedgerReadModel {
         }
         break;
       }
+      case 'LeverageSet':
+        for (const [key, p] of this.positions) {
+          if (p.stream === stream && p.symbol === ev.data.symbol && p.quantity !== 0n) {
+            p.leverage = ev.data.leverage;
+            p.lastPosition = e.globalPosition;
+            this.touched.positions.add(key);
+          }
+        }
+        break;
       case 'FundingPaid':
         this.position(stream, ev.data.symbol, ev.data.positionSide, e).funding += fixed(ev.data.amount);
         break;
@@ -309,7 +326,10 @@ export class LedgerReadModel {
         moved.cost = cost;
         moved.entryPrice = entryPrice({ qty, cost });
       }
-      if (live) moved.marginType = live.marginType;
+      if (live) {
+        moved.marginType = live.marginType;
+        moved.leverage = live.leverage;
+      }
     }
     let a = this.accounts.get(stream);
     if (!a) {
