@@ -25,10 +25,15 @@ export class Adx {
   private sMinus = 0;
   private sTr = 0;
   private sumDx = 0;
+  // s - s/n + x and (adx * (n - 1) + dx) / n as products, off the division's latency (see atr.ts).
+  private readonly keep: number;
+  private readonly gain: number;
 
   constructor(readonly period = 14) {
     assertPeriod('ADX', period, 2);
     this.lookback = 2 * period - 1;
+    this.keep = (period - 1) / period;
+    this.gain = 1 / period;
   }
 
   get ready(): boolean {
@@ -61,9 +66,9 @@ export class Adx {
       this.sTr += tr;
       return this.adx;
     }
-    this.sPlus += plusDM - this.sPlus / n;
-    this.sMinus += minusDM - this.sMinus / n;
-    this.sTr += tr - this.sTr / n;
+    this.sPlus = this.sPlus * this.keep + plusDM;
+    this.sMinus = this.sMinus * this.keep + minusDM;
+    this.sTr = this.sTr * this.keep + tr;
     let dx = Number.NaN;
     if (isZero(this.sTr)) {
       this.plusDI = 0;
@@ -80,7 +85,7 @@ export class Adx {
     } else if (i === 2 * n - 1) {
       this.adx = (this.sumDx + this.dx) / n;
     } else if (!Number.isNaN(dx)) {
-      this.adx = (this.adx * (n - 1) + dx) / n;
+      this.adx = this.adx * this.keep + dx * this.gain;
     }
     return this.adx;
   }

@@ -1,16 +1,19 @@
 import { assertPeriod } from './ring.js';
 
 /**
- * Highest (or lowest) of the last `period` values with a monotonic deque held in two preallocated
- * arrays. Each value enters and leaves the deque once, so an update is amortised O(1); a rescan of the
- * window would be O(period). The capacity is a power of two so positions wrap with a mask.
+ * Highest (or lowest) of the last `period` values, van Herk / Gil-Werman style: values arrive in
+ * blocks of `period`; the window ending at position j of the current block is the current block's
+ * prefix [0..j] plus the previous block's suffix [j+1..]. The prefix extreme is a running max, the
+ * suffixes are computed once per completed block (O(period) every period updates, amortised O(1)).
+ * Unlike a monotonic deque there is no data-dependent loop, so the CPU has nothing to mispredict.
  */
 export class RollingExtreme {
-  private readonly vals: Float64Array;
-  private readonly idx: Float64Array;
-  private readonly mask: number;
-  private head = 0;
-  private len = 0;
+  private readonly block: Float64Array;
+  /** suffix[k] = extreme of the previous block from position k on; suffix[period] is the identity. */
+  private readonly suffix: Float64Array;
+  private readonly identity: number;
+  private j = 0;
+  private prefix: number;
   private t = 0;
   value = Number.NaN;
 
@@ -19,11 +22,11 @@ export class RollingExtreme {
     private readonly isMax: boolean,
   ) {
     assertPeriod(isMax ? 'highest' : 'lowest', period);
-    let cap = 1;
-    while (cap < period) cap <<= 1;
-    this.mask = cap - 1;
-    this.vals = new Float64Array(cap);
-    this.idx = new Float64Array(cap);
+    this.block = new Float64Array(period);
+    this.suffix = new Float64Array(period + 1);
+    this.identity = isMax ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+    this.suffix.fill(this.identity);
+    this.prefix = this.identity;
   }
 
   get ready(): boolean {
@@ -32,31 +35,38 @@ export class RollingExtreme {
 
   /** Pushes x and returns the extreme of the window ending at x (even before the window is full). */
   push(x: number): number {
-    const mask = this.mask;
-    const vals = this.vals;
-    // Expire first so the deque holds at most period - 1 old entries plus the new one.
-    if (this.len > 0 && this.idx[this.head]! <= this.t - this.period) {
-      this.head = (this.head + 1) & mask;
-      this.len--;
-    }
-    let len = this.len;
+    const j = this.j;
+    this.block[j] = x;
     if (this.isMax) {
-      while (len > 0 && vals[(this.head + len - 1) & mask]! <= x) len--;
+      this.prefix = Math.max(this.prefix, x);
+      this.value = Math.max(this.suffix[j + 1]!, this.prefix);
     } else {
-      while (len > 0 && vals[(this.head + len - 1) & mask]! >= x) len--;
+      this.prefix = Math.min(this.prefix, x);
+      this.value = Math.min(this.suffix[j + 1]!, this.prefix);
     }
-    const tail = (this.head + len) & mask;
-    vals[tail] = x;
-    this.idx[tail] = this.t;
-    this.len = len + 1;
     this.t++;
-    this.value = vals[this.head]!;
+    if (j + 1 === this.period) this.closeBlock();
+    else this.j = j + 1;
     return this.value;
   }
 
+  private closeBlock(): void {
+    let acc = this.identity;
+    const block = this.block;
+    const suffix = this.suffix;
+    if (this.isMax) {
+      for (let k = this.period - 1; k >= 0; k--) suffix[k] = acc = Math.max(acc, block[k]!);
+    } else {
+      for (let k = this.period - 1; k >= 0; k--) suffix[k] = acc = Math.min(acc, block[k]!);
+    }
+    this.j = 0;
+    this.prefix = this.identity;
+  }
+
   reset(): void {
-    this.head = 0;
-    this.len = 0;
+    this.suffix.fill(this.identity);
+    this.prefix = this.identity;
+    this.j = 0;
     this.t = 0;
     this.value = Number.NaN;
   }

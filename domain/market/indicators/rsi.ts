@@ -12,10 +12,15 @@ export class Rsi {
   private prev = 0;
   private avgGain = 0;
   private avgLoss = 0;
+  // Wilder smoothing as products, off the division's latency (see atr.ts).
+  private readonly keep: number;
+  private readonly gain: number;
 
   constructor(readonly period: number) {
     assertPeriod('RSI', period, 2);
     this.lookback = period;
+    this.keep = (period - 1) / period;
+    this.gain = 1 / period;
   }
 
   get ready(): boolean {
@@ -43,8 +48,8 @@ export class Rsi {
       this.avgGain /= n;
       this.avgLoss /= n;
     } else {
-      this.avgGain = (this.avgGain * (n - 1) + gain) / n;
-      this.avgLoss = (this.avgLoss * (n - 1) + loss) / n;
+      this.avgGain = this.avgGain * this.keep + gain * this.gain;
+      this.avgLoss = this.avgLoss * this.keep + loss * this.gain;
     }
     const total = this.avgGain + this.avgLoss;
     this.value = isZero(total) ? 0 : (100 * this.avgGain) / total;

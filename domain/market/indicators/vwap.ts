@@ -34,9 +34,10 @@ export class Vwap {
       this.vol = 0;
       this.value = Number.NaN;
     }
-    this.pv += ((high + low + close) / 3) * volume;
+    // pv accumulates 3 * typical * volume: one division per bar instead of two.
+    this.pv += (high + low + close) * volume;
     this.vol += volume;
-    if (this.vol > 0) this.value = this.pv / this.vol;
+    if (this.vol > 0) this.value = this.pv / (3 * this.vol);
     return this.value;
   }
 
