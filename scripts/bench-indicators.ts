@@ -26,6 +26,7 @@ import {
   ZScore,
 } from '../domain/market/indicators/index.js';
 import { barsPerYear } from '../domain/market/indicators/realised-volatility.js';
+import { defaultRegimeParams, RegimeDetector } from '../domain/market/regime.js';
 import { timeframeMs } from '../domain/market/timeframe.js';
 
 /**
@@ -274,6 +275,19 @@ const cases: Case[] = [
     ours: closeLoop(() => new EfficiencyRatio(10)),
     lib: null,
     libNote: 'technicalindicators has no efficiency ratio',
+  },
+  {
+    name: 'RegimeDetector',
+    simple: false,
+    ours: (i) => {
+      const det = new RegimeDetector(defaultRegimeParams(i.bpy));
+      const { high, low, close } = i.bars;
+      let changes = 0;
+      for (let k = 0; k < close.length; k++) if (det.update(high[k]!, low[k]!, close[k]!)) changes++;
+      fold(changes);
+    },
+    lib: null,
+    libNote: 'ADX + ER + realised vol + 500-bar percentile + hysteresis; no library equivalent',
   },
 ];
 
