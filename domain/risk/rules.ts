@@ -291,7 +291,10 @@ export const rules: readonly Rule[] = [
     unit: 'quote',
     limit: 'minNotional',
     evaluate: (ctx, q) => {
-      if (ctx.intent.reduceOnly) return notApplicable('reduce-only orders are exempt, as on the venue');
+      // The venue exempts reduce-only orders; one that would not actually reduce gets no exemption.
+      if (ctx.intent.reduceOnly && reducesPosition(ctx, q)) {
+        return notApplicable('reduce-only orders are exempt, as on the venue');
+      }
       const minQ = ctx.intent.type === 'MARKET' ? ctx.inst.marketMinQty : ctx.inst.minQty;
       const notional = toNumber(mul(q, ctx.execPrice));
       const threshold = Math.max(toNumber(ctx.inst.minNotional), ctx.limits.minNotional);

@@ -115,7 +115,6 @@ export interface StopStep {
 }
 
 const text = (x: Fixed | null): string | null => (x === null ? null : toText(x));
-const fmt = toText;
 
 const dir = (b: { side: 'long' | 'short' }): 1 | -1 => (b.side === 'long' ? 1 : -1);
 
@@ -176,7 +175,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
   const k = p.initialAtr * f.factor;
   const initialStop = stopOnGrid(o.side, entry - d * k * o.atr, o.tickSize);
   if (initialStop <= 0n)
-    throw new RangeError(`stops for ${o.positionId}: initial stop ${fmt(initialStop)} ≤ 0`);
+    throw new RangeError(`stops for ${o.positionId}: initial stop ${toText(initialStop)} ≤ 0`);
   const risk = Math.abs(entry - toNumber(initialStop));
   const common = { positionId: o.positionId, symbol: o.symbol, side: o.side, holding: p.holding, at: o.at };
   const events: StopEvent[] = [];
