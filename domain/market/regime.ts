@@ -107,8 +107,9 @@ export interface RegimeChange {
 /**
  * Streaming regime classifier for one symbol and timeframe. Deterministic: the state is a function of
  * the bars fed so far. `update` returns a RegimeChange when the confirmed regime changes (including
- * the first classification, with previous = null) and null otherwise. The volatility percentile
- * ranks the current value against a preallocated window, O(volRankWindow) per bar and no allocation.
+ * the first classification, with previous = null) and null otherwise. Nothing is allocated per bar:
+ * features live in one reused object and only a change is materialised. The volatility percentile
+ * ranks the current value against a preallocated window, O(volRankWindow) per bar.
  */
 export class RegimeDetector {
   readonly params: RegimeParams;
@@ -117,9 +118,17 @@ export class RegimeDetector {
   private readonly er: EfficiencyRatio;
   private readonly vol: RealisedVolatility;
   private readonly volHistory: Ring;
-  private candidate: Regime | null = null;
+  private readonly current: { -readonly [K in keyof RegimeFeatures]: number } = {
+    adx: Number.NaN,
+    plusDI: Number.NaN,
+    minusDI: Number.NaN,
+    efficiencyRatio: Number.NaN,
+    realisedVol: Number.NaN,
+    volPercentile: Number.NaN,
+  };
+  private candidateTrend: TrendRegime | null = null;
+  private candidateVolatility: VolatilityRegime | null = null;
   private candidateBars = 0;
-  features: RegimeFeatures | null = null;
 
   constructor(params: RegimeParams) {
     validate(params);
@@ -137,6 +146,11 @@ export class RegimeDetector {
     );
   }
 
+  /** The features of the latest bar (NaN during warm-up); a live view, copy it to keep it. */
+  get features(): Readonly<RegimeFeatures> {
+    return this.current;
+  }
+
   update(high: number, low: number, close: number): RegimeChange | null {
     const adx = this.adx.update(high, low, close);
     const er = this.er.update(close);
@@ -147,41 +161,37 @@ export class RegimeDetector {
     let atOrBelow = 0;
     const buf = this.volHistory.buf;
     for (let i = 0; i < buf.length; i++) if (buf[i]! <= vol) atOrBelow++;
-    const features: RegimeFeatures = {
-      adx,
-      plusDI: this.adx.plusDI,
-      minusDI: this.adx.minusDI,
-      efficiencyRatio: er,
-      realisedVol: vol,
-      volPercentile: atOrBelow / buf.length,
-    };
-    this.features = features;
+    const f = this.current;
+    f.adx = adx;
+    f.plusDI = this.adx.plusDI;
+    f.minusDI = this.adx.minusDI;
+    f.efficiencyRatio = er;
+    f.realisedVol = vol;
+    f.volPercentile = atOrBelow / buf.length;
     const p = this.params;
-    const proposed: Regime = {
-      trend: nextTrend(this.regime?.trend, features, p),
-      volatility: nextVolatility(this.regime?.volatility, features.volPercentile, p),
-    };
-    if (this.regime === null) return this.commit(proposed, features);
-    if (sameRegime(proposed, this.regime)) {
-      this.candidate = null;
+    const trend = nextTrend(this.regime?.trend, f, p);
+    const volatility = nextVolatility(this.regime?.volatility, f.volPercentile, p);
+    if (this.regime === null) return this.commit(trend, volatility);
+    if (trend === this.regime.trend && volatility === this.regime.volatility) {
+      this.candidateTrend = this.candidateVolatility = null;
       this.candidateBars = 0;
       return null;
     }
-    if (this.candidate !== null && sameRegime(proposed, this.candidate)) this.candidateBars++;
+    if (trend === this.candidateTrend && volatility === this.candidateVolatility) this.candidateBars++;
     else {
-      this.candidate = proposed;
+      this.candidateTrend = trend;
+      this.candidateVolatility = volatility;
       this.candidateBars = 1;
     }
-    return this.candidateBars >= p.confirmBars ? this.commit(proposed, features) : null;
+    return this.candidateBars >= p.confirmBars ? this.commit(trend, volatility) : null;
   }
 
-  private commit(next: Regime, features: RegimeFeatures): RegimeChange {
-    const change: RegimeChange = { previous: this.regime, current: next, features };
+  private commit(trend: TrendRegime, volatility: VolatilityRegime): RegimeChange {
+    const next: Regime = { trend, volatility };
+    const change: RegimeChange = { previous: this.regime, current: next, features: { ...this.current } };
     this.regime = next;
-    this.candidate = null;
+    this.candidateTrend = this.candidateVolatility = null;
     this.candidateBars = 0;
     return change;
   }
 }
-
-const sameRegime = (a: Regime, b: Regime): boolean => a.trend === b.trend && a.volatility === b.volatility;
