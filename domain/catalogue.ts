@@ -1,6 +1,7 @@
 import { EventCatalogue } from './events/catalogue.js';
 import { ledgerEvents } from './ledger/events.js';
 import { marketEvents } from './market/events.js';
+import { optimizerEvents } from './optimizer/events.js';
 import { riskEvents } from './risk/events.js';
 import { signalEvents } from './signals/events.js';
 import { systemEvents } from './system/events.js';
@@ -10,4 +11,11 @@ import { systemEvents } from './system/events.js';
  * place that assembles them, so an event type without a schema cannot reach the log.
  */
 export const catalogue = (): EventCatalogue =>
-  new EventCatalogue([...systemEvents, ...signalEvents, ...marketEvents, ...ledgerEvents, ...riskEvents]);
+  new EventCatalogue([
+    ...systemEvents,
+    ...signalEvents,
+    ...marketEvents,
+    ...ledgerEvents,
+    ...riskEvents,
+    ...optimizerEvents,
+  ]);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { checkGate, defaultPromotionPolicy, evaluateGates, type PromotionEvidence } from './gates.js';
+
+const good: PromotionEvidence = {
+  dsr: 0.97,
+  pbo: 0.1,
+  wfe: 0.7,
+  oosMaxDrawdown: 0.12,
+  oosTrades: 80,
+  oosSharpe: 1.4,
+  parameterStability: 0.6,
+};
+
+describe('promotion gates', () => {
+  it('passes when every enabled gate passes and records each value, threshold and verdict', () => {
+    const e = evaluateGates(good);
+    expect(e.verdict).toBe('pass');
+    expect(e.gates).toEqual([
+      { gate: 'dsr', value: 0.97, comparator: '>=', threshold: 0.95, verdict: 'pass' },
+      { gate: 'pbo', value: 0.1, comparator: '<=', threshold: 0.25, verdict: 'pass' },
+      { gate: 'wfe', value: 0.7, comparator: '>=', threshold: 0.5, verdict: 'pass' },
+      { gate: 'oosMaxDrawdown', value: 0.12, comparator: '<=', threshold: 0.3, verdict: 'pass' },
+      { gate: 'oosTrades', value: 80, comparator: '>=', threshold: 30, verdict: 'pass' },
+      { gate: 'oosSharpe', value: 1.4, comparator: '>=', threshold: 0.5, verdict: 'pass' },
+      { gate: 'parameterStability', value: 0.6, comparator: '>=', threshold: null, verdict: 'disabled' },
+    ]);
+  });
+
+  it('fails on any gate, names the failures, and treats thresholds as inclusive', () => {
+    const e = evaluateGates({ ...good, dsr: 0.9, pbo: 0.25, oosTrades: 12 });
+    expect(e.verdict).toBe('fail');
+    expect(e.failed).toEqual(['dsr', 'oosTrades']);
+  });
+
+  it('fails an enabled gate whose statistic could not be computed', () => {
+    expect(checkGate('wfe', Number.NaN, '>=', 0.5)).toEqual({
+      gate: 'wfe',
+      value: null,
+      comparator: '>=',
+      threshold: 0.5,
+      verdict: 'fail',
+    });
+    expect(
+      evaluateGates(
+        { ...good, parameterStability: undefined },
+        { ...defaultPromotionPolicy, minParameterStability: 0.3 },
+      ).failed,
+    ).toEqual(['parameterStability']);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Promotion gates: a candidate parameter set becomes a new version only if every enabled gate passes.
+ * Each gate reports the value it saw, the threshold and the verdict, and the events carry exactly that,
+ * so a promotion can be audited without re-running the optimisation.
+ */
+
+export const gateNames = [
+  'dsr',
+  'pbo',
+  'wfe',
+  'oosMaxDrawdown',
+  'oosTrades',
+  'oosSharpe',
+  'parameterStability',
+] as const;
+export type GateName = (typeof gateNames)[number];
+export type Comparator = '>=' | '<=';
+export type GateVerdict = 'pass' | 'fail' | 'disabled';
+
+export interface GateResult {
+  readonly gate: GateName;
+  /** null when the statistic could not be computed (NaN): that fails an enabled gate. */
+  readonly value: number | null;
+  readonly comparator: Comparator;
+  /** null when the policy disables the gate. */
+  readonly threshold: number | null;
+  readonly verdict: GateVerdict;
+}
+
+/** Thresholds; null disables a gate (its result is still recorded, as `disabled`). */
+export interface PromotionPolicy {
+  /** Deflated Sharpe Ratio of the selected set, ≥. */
+  readonly minDsr: number | null;
+  /** Probability of Backtest Overfitting (CSCV over the run's trials), ≤. */
+  readonly maxPbo: number | null;
+  /** Walk-forward efficiency (pooled), ≥: the share of in-sample performance that survived OOS. */
+  readonly minWfe: number | null;
+  /** Drawdown of the stitched out-of-sample run, ≤. */
+  readonly maxOosDrawdown: number | null;
+  /** Trades in the out-of-sample run, ≥: too few and every other statistic is noise. */
+  readonly minOosTrades: number | null;
+  /** Annualised Sharpe of the out-of-sample run, ≥. */
+  readonly minOosSharpe: number | null;
+  /** Parameter stability across walk-forward windows (walk-forward.ts), ≥. */
+  readonly minParameterStability: number | null;
+}
+
+/**
+ * Defaults for an automatic promotion: DSR 0.95 is the papers' significance level; PBO ≤ 0.25 leaves a
+ * one-in-four chance the in-sample winner is below the OOS median, a deliberate relaxation of the
+ * papers' 0.05 because crypto histories are short; WFE ≥ 0.5 is Pardo's rule of thumb.
+ */
+export const defaultPromotionPolicy: PromotionPolicy = {
+  minDsr: 0.95,
+  maxPbo: 0.25,
+  minWfe: 0.5,
+  maxOosDrawdown: 0.3,
+  minOosTrades: 30,
+  minOosSharpe: 0.5,
+  minParameterStability: null,
+};
+
+export interface PromotionEvidence {
+  readonly dsr: number;
+  readonly pbo: number;
+  readonly wfe: number;
+  readonly oosMaxDrawdown: number;
+  readonly oosTrades: number;
+  readonly oosSharpe: number;
+  readonly parameterStability?: number;
+}
+
+export const checkGate = (
+  gate: GateName,
+  value: number | undefined,
+  comparator: Comparator,
+  threshold: number | null,
+): GateResult => {
+  const v = value === undefined || Number.isNaN(value) ? null : value;
+  if (threshold === null) return { gate, value: v, comparator, threshold, verdict: 'disabled' };
+  const passed = v !== null && (comparator === '>=' ? v >= threshold : v <= threshold);
+  return { gate, value: v, comparator, threshold, verdict: passed ? 'pass' : 'fail' };
+};
+
+export interface GateEvaluation {
+  readonly verdict: 'pass' | 'fail';
+  readonly gates: readonly GateResult[];
+  readonly failed: readonly GateName[];
+}
+
+export const evaluateGates = (
+  evidence: PromotionEvidence,
+  policy: PromotionPolicy = defaultPromotionPolicy,
+): GateEvaluation => {
+  const gates = [
+    checkGate('dsr', evidence.dsr, '>=', policy.minDsr),
+    checkGate('pbo', evidence.pbo, '<=', policy.maxPbo),
+    checkGate('wfe', evidence.wfe, '>=', policy.minWfe),
+    checkGate('oosMaxDrawdown', evidence.oosMaxDrawdown, '<=', policy.maxOosDrawdown),
+    checkGate('oosTrades', evidence.oosTrades, '>=', policy.minOosTrades),
+    checkGate('oosSharpe', evidence.oosSharpe, '>=', policy.minOosSharpe),
+    checkGate('parameterStability', evidence.parameterStability, '>=', policy.minParameterStability),
+  ];
+  const failed = gates.filter((g) => g.verdict === 'fail').map((g) => g.gate);
+  return { verdict: failed.length === 0 ? 'pass' : 'fail', gates, failed };
+};
