@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+
+/**
+ * The Strategy SDK. A strategy is the same object in backtest, paper, shadow and live: it sees bars
+ * (and, when it asks, trades, books and funding) only up to "now", and acts through the context.
+ * It cannot tell which mode it runs in, and it never touches the clock, the network or randomness.
+ */
+export interface StrategyDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
+  readonly id: string;
+  /** Semantic version of the code; recorded in every signal so a decision names what made it. */
+  readonly version: string;
+  readonly description: string;
+  /** Parameters with ranges and steps (domain/optimizer/param.ts); defaults make a runnable strategy. */
+  readonly params: z.ZodType<P, z.ZodTypeDef, unknown>;
+  /** The bar timeframe it trades on, e.g. '5m'. */
+  readonly timeframe: string;
+  /** Extra feeds it wants; bars are always delivered. */
+  readonly feeds?: { readonly funding?: boolean; readonly trades?: boolean; readonly book?: boolean };
+  create(params: P, setup: StrategySetup): StrategyHandlers;
+}
+
+export interface StrategySetup {
+  readonly symbols: readonly string[];
+  /** Bar duration in ms of `timeframe`. */
+  readonly barMs: number;
+}
+
+/** A bar as the strategy sees it: a read-only view, reused between calls (copy what you keep). */
+export interface BarView {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly openTime: number;
+  readonly closeTime: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+export interface FillView {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly quantity: number;
+  readonly price: number;
+  readonly positionAfter: number;
+}
+
+export interface FundingView {
+  readonly symbol: string;
+  readonly time: number;
+  readonly rate: number;
+}
+
+export interface TradeView {
+  readonly symbol: string;
+  readonly time: number;
+  readonly price: number;
+  readonly quantity: number;
+  /** True when the buyer was the maker (the aggressor sold). */
+  readonly buyerMaker: boolean;
+}
+
+export interface BookView {
+  readonly symbol: string;
+  readonly time: number;
+  readonly bestBid: number;
+  readonly bestAsk: number;
+  readonly bidQty: number;
+  readonly askQty: number;
+}
+
+export interface StrategyHandlers {
+  onBar?(bar: BarView, ctx: StrategyContext): void;
+  onFunding?(funding: FundingView, ctx: StrategyContext): void;
+  onFill?(fill: FillView, ctx: StrategyContext): void;
+  onTrade?(trade: TradeView, ctx: StrategyContext): void;
+  onBook?(book: BookView, ctx: StrategyContext): void;
+  onTimer?(now: number, ctx: StrategyContext): void;
+}
+
+export type FeatureValue = number | string | boolean | null;
+
+/** What the strategy saw and why it acts: recorded verbatim in SignalEmitted. */
+export interface SignalRecord {
+  readonly side: 'long' | 'short' | 'flat';
+  /** Conviction in [-1, 1]; sizing may scale by it. */
+  readonly strength: number;
+  readonly features: Readonly<Record<string, FeatureValue>>;
+}
+
+export interface ProtectionRequest {
+  /** Initial stop distance as a multiple of ATR (the risk engine adapts it); or an absolute price. */
+  readonly stopAtrMultiple?: number;
+  readonly stopPrice?: number;
+  /** Partial exits at these R multiples (fractions of the position each). */
+  readonly takeProfitR?: readonly { readonly r: number; readonly fraction: number }[];
+  readonly trailing?: boolean;
+  /** Close after this many bars whatever happens. */
+  readonly maxBars?: number;
+}
+
+export interface StrategyContext {
+  /** Simulation or wall time of the event being handled (ms). */
+  readonly now: number;
+  /** Signed position in base units (positive long). */
+  position(symbol: string): number;
+  /** Account equity at the last close, in the margin asset. */
+  equity(): number;
+  /**
+   * Close prices back in time: `close(symbol, 0)` is the bar just closed, `close(symbol, 1)` the one
+   * before. A negative offset asks for the future and fails the run with LookAheadError.
+   */
+  close(symbol: string, barsAgo: number): number;
+  /** The latest funding rate published at or before now, or NaN before the first. */
+  fundingRate(symbol: string): number;
+  /**
+   * Go to this exposure: a signed fraction of the risk budget (1 = a full-size long, -1 = full short,
+   * 0 = flat). Sizing, the risk check and stops turn it into orders; `signal` records why.
+   */
+  target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void;
+}
+
+export class LookAheadError extends Error {
+  constructor(detail: string) {
+    super(`look-ahead: ${detail}`);
+    this.name = 'LookAheadError';
+  }
+}
