@@ -445,5 +445,5 @@ export const rules: readonly Rule[] = [
 
 export const ruleByName: ReadonlyMap<RuleName, Rule> = new Map(rules.map((r) => [r.name, r]));
 
-/** The venue's floor on a quantity grid step; a 0 step (no filter) falls back to 1e-8. */
+/** The grid the resize search walks: the lot step, or 1e-8 where the venue sets none. */
 export const gridStep = (ctx: RuleContext): Fixed => (ctx.lotStep > 0n ? ctx.lotStep : 10n ** 10n);
