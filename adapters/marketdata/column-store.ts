@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
-import { findGaps, type Gap } from '../../domain/market/gaps.js';
+import { findTimeGaps, type Gap } from '../../domain/market/gaps.js';
 import type { DatasetKind, ParsedDataset } from './csv-dataset.js';
 
 /**
@@ -224,16 +224,7 @@ export const verifyStore = (marketDir: string): DatasetReport[] =>
         if (ts[0] !== meta.firstTs || ts[ts.length - 1] !== meta.lastTs)
           problems.push('span differs from meta.json');
         if (meta.kind !== 'funding' && meta.timeframe && problems.length === 0) {
-          gaps = findGaps({
-            symbol: meta.symbol,
-            timeframe: meta.timeframe,
-            openTime: ts,
-            open: ts,
-            high: ts,
-            low: ts,
-            close: ts,
-            volume: ts,
-          });
+          gaps = findTimeGaps(meta.symbol, meta.timeframe, ts);
         }
       }
     } catch (e) {

@@ -11,25 +11,21 @@ export interface Gap {
 }
 
 /** Open times must strictly increase on the timeframe's grid; anything else is not a gap but bad data. */
-export const findGaps = (s: BarSeries): Gap[] => {
-  const tf = timeframeMs(s.timeframe);
+export const findGaps = (s: BarSeries): Gap[] => findTimeGaps(s.symbol, s.timeframe, s.openTime);
+
+/** The same over a bare column of open times (what the store verifies without loading prices). */
+export const findTimeGaps = (symbol: string, timeframe: string, t: Float64Array): Gap[] => {
+  const tf = timeframeMs(timeframe);
   const gaps: Gap[] = [];
-  const t = s.openTime;
   for (let i = 1; i < t.length; i++) {
     const step = t[i]! - t[i - 1]!;
     if (step === tf) continue;
     if (step <= 0 || step % tf !== 0) {
       throw new RangeError(
-        `${s.symbol} ${s.timeframe}: open times ${t[i - 1]} -> ${t[i]} are not increasing on the ${s.timeframe} grid`,
+        `${symbol} ${timeframe}: open times ${t[i - 1]} -> ${t[i]} are not increasing on the ${timeframe} grid`,
       );
     }
-    gaps.push({
-      symbol: s.symbol,
-      timeframe: s.timeframe,
-      from: t[i - 1]! + tf,
-      to: t[i]! - tf,
-      missing: step / tf - 1,
-    });
+    gaps.push({ symbol, timeframe, from: t[i - 1]! + tf, to: t[i]! - tf, missing: step / tf - 1 });
   }
   return gaps;
 };
