@@ -1,6 +1,6 @@
 import type { Fixed } from '../ledger/fixed.js';
 import { isRuleName, type ResolvedLimits, type RiskConfig, type RuleName, resolveLimits } from './limits.js';
-import { type Evaluation, gridStep, type RuleContext, ruleContext, rules } from './rules.js';
+import { type Evaluation, gridStep, type RuleContext, ruleByName, ruleContext, rules } from './rules.js';
 import type { OrderIntent, RiskSnapshot } from './snapshot.js';
 
 export type RiskOutcome = 'approve' | 'resize' | 'reject';
@@ -86,7 +86,7 @@ export const checkOrder = (
   const active = new Set(rules.map((r) => r.name).filter((n) => !disabled.has(n)));
   const disabledRules = [...disabled].sort();
   const source = (name: RuleName): string => {
-    const key = rules.find((r) => r.name === name)?.limit;
+    const key = ruleByName.get(name)?.limit;
     if (name === 'breaker') return 'breaker';
     if (name === 'lot-size') return `venue:${intent.symbol}`;
     return key ? resolved.source[key] : 'venue';
@@ -124,7 +124,7 @@ export const checkOrder = (
     outcome = 'reject';
     approvedQuantity = 0n;
     atApproved = null;
-    const gateFailed = failed.some((n) => rules.find((r) => r.name === n)?.kind === 'gate');
+    const gateFailed = failed.some((n) => ruleByName.get(n)?.kind === 'gate');
     if (!gateFailed && resolved.limits.allowResize && !intent.reduceOnly) {
       const q = largestPassing(ctx, intent.quantity, active);
       if (q > 0n) {
