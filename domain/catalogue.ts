@@ -1,3 +1,4 @@
+import { backtestEvents } from './backtest/events.js';
 import { EventCatalogue } from './events/catalogue.js';
 import { ledgerEvents } from './ledger/events.js';
 import { marketEvents } from './market/events.js';
@@ -18,4 +19,5 @@ export const catalogue = (): EventCatalogue =>
     ...ledgerEvents,
     ...riskEvents,
     ...optimizerEvents,
+    ...backtestEvents,
   ]);
