@@ -11,6 +11,8 @@ import { probabilisticSharpe, sharpeSample } from './sharpe-stats.js';
 export interface BacktestOutcome {
   /** Account equity at each bar close, initial capital first (positive, quote currency). */
   readonly equity: readonly number[];
+  /** Domain timestamps (ms) of the equity points; needed to stitch walk-forward OOS curves. */
+  readonly times?: readonly number[];
   readonly periodsPerYear: number;
   /** Round trips closed. */
   readonly trades: number;

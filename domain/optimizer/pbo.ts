@@ -38,35 +38,41 @@ export interface PboResult {
   readonly probabilityOfLoss: number;
 }
 
-interface BlockStats {
-  readonly count: number;
-  readonly sum: Float64Array;
-  readonly sumSq: Float64Array;
+/**
+ * One trial's returns reduced to per-block count, sum and sum of squares: all CSCV needs for the mean or
+ * Sharpe metric. Reducing each trial as its result arrives keeps a 10,000-trial run's memory at
+ * trials × blocks numbers instead of trials × periods.
+ */
+export interface TrialBlocks {
+  readonly count: readonly number[];
+  readonly sum: readonly number[];
+  readonly sumSq: readonly number[];
 }
 
 /**
  * Block sizes differ by at most one when S does not divide T (the paper assumes it does), so no row is
  * dropped and each block stays contiguous.
  */
-const blockStats = (matrix: readonly (readonly number[])[], blocks: number, n: number): BlockStats[] => {
-  const t = matrix.length;
-  const out: BlockStats[] = [];
+export const trialBlocks = (returns: readonly number[], blocks: number): TrialBlocks => {
+  const t = returns.length;
+  const count: number[] = [];
+  const sum: number[] = [];
+  const sumSq: number[] = [];
   let row = 0;
   for (let b = 0; b < blocks; b++) {
     const size = Math.floor(t / blocks) + (b < t % blocks ? 1 : 0);
-    const sum = new Float64Array(n);
-    const sumSq = new Float64Array(n);
+    let s = 0;
+    let s2 = 0;
     for (let r = 0; r < size; r++, row++) {
-      const values = matrix[row]!;
-      for (let j = 0; j < n; j++) {
-        const v = values[j]!;
-        sum[j]! += v;
-        sumSq[j]! += v * v;
-      }
+      const v = returns[row]!;
+      s += v;
+      s2 += v * v;
     }
-    out.push({ count: size, sum, sumSq });
+    count.push(size);
+    sum.push(s);
+    sumSq.push(s2);
   }
-  return out;
+  return { count, sum, sumSq };
 };
 
 const metricOf = (metric: PboMetric, count: number, sum: number, sumSq: number): number => {
@@ -97,15 +103,19 @@ export const combinations = (n: number, k: number): number[][] => {
   return out;
 };
 
+const checkBlocks = (blocks: number): void => {
+  if (!Number.isInteger(blocks) || blocks < 2 || blocks % 2 !== 0) {
+    throw new RangeError(`CSCV needs an even number of blocks ≥ 2, got ${blocks}`);
+  }
+};
+
 export const probabilityOfBacktestOverfitting = (
   matrix: readonly (readonly number[])[],
   options: PboOptions = {},
 ): PboResult => {
   const blocks = options.blocks ?? 16;
   const metric = options.metric ?? 'sharpe';
-  if (!Number.isInteger(blocks) || blocks < 2 || blocks % 2 !== 0) {
-    throw new RangeError(`CSCV needs an even number of blocks ≥ 2, got ${blocks}`);
-  }
+  checkBlocks(blocks);
   const n = matrix[0]?.length ?? 0;
   if (n < 2) throw new RangeError('PBO needs at least 2 trials (columns)');
   if (matrix.some((row) => row.length !== n))
@@ -116,8 +126,25 @@ export const probabilityOfBacktestOverfitting = (
       `PBO with ${blocks} blocks needs at least ${minRows} rows for metric ${metric}, got ${matrix.length}`,
     );
   }
+  const trials = Array.from({ length: n }, (_, j) =>
+    trialBlocks(
+      matrix.map((row) => row[j]!),
+      blocks,
+    ),
+  );
+  return pboFromBlocks(trials, metric);
+};
 
-  const stats = blockStats(matrix, blocks, n);
+/** PBO from trials already reduced by trialBlocks (all over the same periods, so block counts agree). */
+export const pboFromBlocks = (trials: readonly TrialBlocks[], metric: PboMetric = 'sharpe'): PboResult => {
+  const n = trials.length;
+  if (n < 2) throw new RangeError('PBO needs at least 2 trials (columns)');
+  const counts = trials[0]!.count;
+  const blocks = counts.length;
+  checkBlocks(blocks);
+  if (trials.some((t) => t.count.length !== blocks || t.count.some((c, b) => c !== counts[b]))) {
+    throw new RangeError('every trial must cover the same periods (equal block counts)');
+  }
   const splits: PboSplit[] = [];
   const is = new Float64Array(n);
   const oos = new Float64Array(n);
@@ -125,23 +152,28 @@ export const probabilityOfBacktestOverfitting = (
     const inSet = new Set(inSample);
     let isCount = 0;
     let oosCount = 0;
-    const isSum = new Float64Array(n);
-    const isSq = new Float64Array(n);
-    const oosSum = new Float64Array(n);
-    const oosSq = new Float64Array(n);
-    stats.forEach((s, b) => {
-      const [sum, sq] = inSet.has(b) ? [isSum, isSq] : [oosSum, oosSq];
-      if (inSet.has(b)) isCount += s.count;
-      else oosCount += s.count;
-      for (let j = 0; j < n; j++) {
-        sum[j]! += s.sum[j]!;
-        sq[j]! += s.sumSq[j]!;
-      }
-    });
+    for (let b = 0; b < blocks; b++) {
+      if (inSet.has(b)) isCount += counts[b]!;
+      else oosCount += counts[b]!;
+    }
     let best = 0;
     for (let j = 0; j < n; j++) {
-      is[j] = metricOf(metric, isCount, isSum[j]!, isSq[j]!);
-      oos[j] = metricOf(metric, oosCount, oosSum[j]!, oosSq[j]!);
+      const t = trials[j]!;
+      let isSum = 0;
+      let isSq = 0;
+      let oosSum = 0;
+      let oosSq = 0;
+      for (let b = 0; b < blocks; b++) {
+        if (inSet.has(b)) {
+          isSum += t.sum[b]!;
+          isSq += t.sumSq[b]!;
+        } else {
+          oosSum += t.sum[b]!;
+          oosSq += t.sumSq[b]!;
+        }
+      }
+      is[j] = metricOf(metric, isCount, isSum, isSq);
+      oos[j] = metricOf(metric, oosCount, oosSum, oosSq);
       // Strictly greater: ties go to the lowest column, so the result does not depend on sort stability.
       if (is[j]! > is[best]!) best = j;
     }

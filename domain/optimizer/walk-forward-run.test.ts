@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { BacktestOutcome } from './objective.js';
+import { param } from './param.js';
+import { decideParameterVersions, initialParameterVersionsState } from './parameter-versions.js';
+import { Rng } from './rng.js';
+import { ParameterSpace } from './space.js';
+import { parseWalkForward, type TimeRange, walkForwardWindows } from './walk-forward.js';
+import { type RunTask, type TaskOutcome, WalkForwardRun } from './walk-forward-run.js';
+
+const DAY = 86_400_000;
+const t0 = Date.UTC(2024, 0, 1);
+
+const schema = z.object({ k: param.number({ min: 0, max: 1, step: 0.05 }), filter: param.boolean() });
+const space = ParameterSpace.fromSchema(schema);
+type P = z.infer<typeof schema>;
+
+/**
+ * Stand-in for the backtest engine: daily bars over the range; the edge peaks at k = 0.6 and the filter
+ * halves the noise. Each day's noise depends only on the day, so every trial sees the same "market".
+ */
+const fakeBacktest = (params: P, range: TimeRange): BacktestOutcome => {
+  const times: number[] = [range.start];
+  const equity: number[] = [1000];
+  for (let t = range.start + DAY; t <= range.end; t += DAY) {
+    const noise = Rng.seeded(t).normal() * 0.01 * (params.filter ? 0.5 : 1);
+    const edge = 0.002 * (1 - 3 * Math.abs(params.k - 0.6));
+    times.push(t);
+    equity.push(equity[equity.length - 1]! * (1 + edge + noise));
+  }
+  return {
+    equity,
+    times,
+    periodsPerYear: 365,
+    trades: Math.round((range.end - range.start) / DAY / 2),
+    turnover: 10,
+    fees: 1,
+  };
+};
+
+const drive = (run: WalkForwardRun<P>, order: 'fifo' | 'reverse' = 'fifo', batch = 6) => {
+  const log: { tasks: RunTask<P>[]; results: TaskOutcome[] }[] = [];
+  for (let guard = 0; guard < 10_000 && !run.done; guard++) {
+    const tasks = run.next(batch);
+    const results: TaskOutcome[] = tasks.map((t) => ({
+      taskId: t.taskId,
+      outcome: fakeBacktest(t.params, t.range),
+    }));
+    run.complete(order === 'reverse' ? [...results].reverse() : results);
+    log.push({ tasks, results });
+  }
+  return log;
+};
+
+const newRun = () =>
+  new WalkForwardRun(space, {
+    runId: 'wfo-test',
+    search: { method: 'tpe', options: { startupTrials: 8 } },
+    budget: 24,
+    windows: walkForwardWindows(parseWalkForward('rolling:90d/30d'), { start: t0, end: t0 + 240 * DAY }),
+    scoring: { objectives: [{ metric: 'sharpe' }], constraints: { maxDrawdown: 0.5 } },
+  });
+
+describe('WalkForwardRun', () => {
+  it('optimises each window in-sample, runs its winner out-of-sample, and stitches the OOS curve', () => {
+    const run = newRun();
+    drive(run);
+    const r = run.report();
+    expect(r.windows).toHaveLength(5);
+    expect(r.trials).toBe(5 * 24);
+    expect(r.stitched!.equity).toHaveLength(5 * 30 + 1);
+    expect(r.stitched!.times[0]).toBe(t0 + 90 * DAY);
+    expect(r.stitched!.times.at(-1)).toBe(t0 + 240 * DAY);
+    // The planted edge peaks at k = 0.6 with the filter on; each window's winner should be near it.
+    for (const w of r.windows) {
+      expect(Math.abs(w.selected.k - 0.6)).toBeLessThanOrEqual(0.2);
+      expect(w.dsr!.trials).toBe(24);
+      expect(w.pbo).not.toBeNull();
+    }
+    expect(r.candidate).toEqual(r.windows[4]!.selected);
+    expect(Number.isFinite(r.evidence.wfe)).toBe(true);
+    expect(r.evidence.oosTrades).toBe(5 * 15);
+    expect(r.stability).not.toBeNull();
+  });
+
+  it('reports the same result whatever order results come back in', () => {
+    const a = newRun();
+    const b = newRun();
+    drive(a, 'fifo');
+    drive(b, 'reverse');
+    expect(JSON.stringify(b.report())).toBe(JSON.stringify(a.report()));
+  });
+
+  it('feeds a proposal whose gates are decided from the run evidence', () => {
+    const run = newRun();
+    drive(run);
+    const r = run.report();
+    const events = decideParameterVersions(
+      {
+        kind: 'ProposeParameterSet',
+        strategyId: 'planted-edge',
+        proposalId: 'wfo-test',
+        runId: r.runId,
+        params: r.candidate,
+        method: 'tpe',
+        trials: r.trials,
+        walkForward: 'rolling:90d/30d',
+        evidence: r.evidence,
+      },
+      initialParameterVersionsState,
+    );
+    expect(events[0]!.type).toBe('ParameterSetProposed');
+    expect(['ParameterSetPromoted', 'ParameterSetRejected']).toContain(events[1]!.type);
+    const gates = events[0]!.type === 'ParameterSetProposed' ? events[0]!.data.gates : [];
+    expect(gates.map((g) => g.gate)).toContain('pbo');
+  });
+
+  it('records failed backtests as failed trials and a failed OOS run as missing evidence', () => {
+    const run = new WalkForwardRun(space, {
+      runId: 'failing',
+      search: { method: 'random' },
+      budget: 4,
+      windows: walkForwardWindows(parseWalkForward('rolling:60d/30d'), { start: t0, end: t0 + 90 * DAY }),
+      scoring: { objectives: [{ metric: 'sharpe' }] },
+    });
+    for (let guard = 0; guard < 100 && !run.done; guard++) {
+      const tasks = run.next(10);
+      run.complete(
+        tasks.map((t, i) =>
+          i === 0 || t.kind === 'out-of-sample'
+            ? { taskId: t.taskId, failed: 'engine crashed' }
+            : { taskId: t.taskId, outcome: fakeBacktest(t.params, t.range) },
+        ),
+      );
+    }
+    const r = run.report();
+    expect(r.windows[0]!.trials).toBe(4);
+    expect(r.windows[0]!.outOfSampleFailure).toBe('engine crashed');
+    expect(r.stitched).toBeNull();
+    expect(r.evidence.oosSharpe).toBeNaN();
+    expect(() => run.complete([{ taskId: '7:oos', failed: 'x' }])).toThrow(/unknown task/);
+  });
+});
