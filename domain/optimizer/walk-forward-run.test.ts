@@ -19,11 +19,21 @@ type P = z.infer<typeof schema>;
  * Stand-in for the backtest engine: daily bars over the range; the edge peaks at k = 0.6 and the filter
  * halves the noise. Each day's noise depends only on the day, so every trial sees the same "market".
  */
+const dailyNoise = new Map<number, number>();
+const noiseOn = (t: number): number => {
+  let n = dailyNoise.get(t);
+  if (n === undefined) {
+    n = Rng.seeded(t).normal();
+    dailyNoise.set(t, n);
+  }
+  return n;
+};
+
 const fakeBacktest = (params: P, range: TimeRange): BacktestOutcome => {
   const times: number[] = [range.start];
   const equity: number[] = [1000];
   for (let t = range.start + DAY; t <= range.end; t += DAY) {
-    const noise = Rng.seeded(t).normal() * 0.01 * (params.filter ? 0.5 : 1);
+    const noise = noiseOn(t) * 0.01 * (params.filter ? 0.5 : 1);
     const edge = 0.002 * (1 - 3 * Math.abs(params.k - 0.6));
     times.push(t);
     equity.push(equity[equity.length - 1]! * (1 + edge + noise));
@@ -59,6 +69,7 @@ const newRun = () =>
     budget: 24,
     windows: walkForwardWindows(parseWalkForward('rolling:90d/30d'), { start: t0, end: t0 + 240 * DAY }),
     scoring: { objectives: [{ metric: 'sharpe' }], constraints: { maxDrawdown: 0.5 } },
+    pboBlocks: 8,
   });
 
 describe('WalkForwardRun', () => {

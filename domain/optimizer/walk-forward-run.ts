@@ -239,7 +239,7 @@ export class WalkForwardRun<P extends Params> {
     }
     const blocks = trialBlocks(returns, s.blockCount);
     const first = s.blocks.values().next().value;
-    if (first && first.count.some((c, b) => c !== blocks.count[b])) {
+    if (first?.count.some((c, b) => c !== blocks.count[b])) {
       s.pboUnavailable = 'trials covered different numbers of periods';
       s.blocks.clear();
       return;
