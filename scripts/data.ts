@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { defaultMarketDir, listDatasets, verifyStore } from '../adapters/marketdata/column-store.js';
+import {
+  datasetId,
+  defaultMarketDir,
+  listDatasets,
+  verifyStore,
+} from '../adapters/marketdata/column-store.js';
 import { collectFiles, importFiles } from '../adapters/marketdata/import.js';
 import { repoRoot, sharedDataDir } from '../adapters/marketdata/shared-data.js';
 
@@ -19,8 +24,7 @@ const runImport = (args: readonly string[]): void => {
   const started = performance.now();
   const metas = importFiles(files, marketDir);
   const rows = metas.reduce((n, m) => n + m.rows, 0);
-  for (const m of metas)
-    console.log(`imported ${m.kind}/${m.symbol}${m.timeframe ? `-${m.timeframe}` : ''} ${m.rows} rows`);
+  for (const m of metas) console.log(`imported ${datasetId(m.kind, m.symbol, m.timeframe)}: ${m.rows} rows`);
   console.log(
     `${metas.length} datasets, ${rows} rows into ${marketDir} in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
@@ -33,9 +37,9 @@ const runList = (): void => {
     return;
   }
   for (const m of metas) {
-    const name = `${m.kind}/${m.symbol}${m.timeframe ? `-${m.timeframe}` : ''}`;
+    const name = datasetId(m.kind, m.symbol, m.timeframe);
     console.log(
-      `${name.padEnd(26)} ${String(m.rows).padStart(8)} rows  ${iso(m.firstTs)} .. ${iso(m.lastTs)}`,
+      `${name.padEnd(30)} ${String(m.rows).padStart(8)} rows  ${iso(m.firstTs)} .. ${iso(m.lastTs)}`,
     );
   }
 };
@@ -49,7 +53,7 @@ const runVerify = (): number => {
   let bad = 0;
   for (const r of reports) {
     const status = r.problems.length === 0 ? 'ok' : 'FAILED';
-    console.log(`${r.id.padEnd(26)} ${status}  ${r.meta.rows} rows, ${r.gaps.length} gaps`);
+    console.log(`${r.id.padEnd(30)} ${status}  ${r.meta.rows} rows, ${r.gaps.length} gaps`);
     for (const p of r.problems) console.log(`  problem: ${p}`);
     for (const g of r.gaps)
       console.log(

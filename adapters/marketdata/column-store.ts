@@ -6,26 +6,55 @@ import { z } from 'zod';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { findTimeGaps, type Gap } from '../../domain/market/gaps.js';
-import type { DatasetKind, ParsedDataset } from './csv-dataset.js';
+import {
+  type ColumnType,
+  type ColumnValues,
+  type DatasetKind,
+  isBarKind,
+  type ParsedDataset,
+} from './csv-dataset.js';
 
 /**
- * The persistent form: one directory per dataset under `<DATA_DIR>/market/<kind>/<name>/`, one raw
- * little-endian float64 file per column (`ts.f64`, `close.f64`, ...) and a `meta.json` with row count,
- * span, each column's sha256 and the source file's sha256. A column loads with one read into a
- * Float64Array, no parsing. Float64 holds every ms timestamp exactly and is what indicators consume.
+ * The persistent form: one directory per dataset under `<DATA_DIR>/market/`, one raw little-endian
+ * file per column (`close.f64`, `local_ts_ns.i64`, `side.u8`, ...) and a `meta.json` with row count,
+ * span, each column's type, labels and sha256, and the source file's sha256. A column loads with one
+ * read into a typed array, no parsing.
+ *
+ *   klines/BTCUSDT-5m/  mark/BTCUSDT-8h/  funding/BTCUSDT/  trades/BTCUSDT/
+ *   book/BTCUSDT-depth-updates/  book/BTCUSDT-depth-snapshot/  book/BTCUSDT-bookticker/
  */
 const FORMAT = 'perpetua-columns/1';
+const KINDS = [
+  'klines',
+  'mark',
+  'funding',
+  'trades',
+  'depth-updates',
+  'depth-snapshot',
+  'bookticker',
+] as const;
+const BYTES: Record<ColumnType, number> = { f64: 8, i64: 8, u8: 1 };
 
 const metaSchema = z
   .object({
     format: z.literal(FORMAT),
-    kind: z.enum(['klines', 'funding', 'mark']),
+    kind: z.enum(KINDS),
     symbol: z.string().min(1),
     timeframe: z.string().nullable(),
     rows: z.number().int().positive(),
     firstTs: z.number().int(),
     lastTs: z.number().int(),
-    columns: z.array(z.object({ name: z.string(), file: z.string(), sha256: z.string() }).strict()),
+    columns: z.array(
+      z
+        .object({
+          name: z.string(),
+          file: z.string(),
+          type: z.enum(['f64', 'i64', 'u8']),
+          labels: z.array(z.string()).optional(),
+          sha256: z.string(),
+        })
+        .strict(),
+    ),
     source: z.object({ file: z.string(), sha256: z.string() }).strict(),
   })
   .strict();
@@ -35,8 +64,11 @@ export type DatasetMeta = z.infer<typeof metaSchema>;
 export const defaultMarketDir = (dataDir: string = process.env.DATA_DIR ?? '.data'): string =>
   path.join(dataDir, 'market');
 
-export const datasetId = (kind: DatasetKind, symbol: string, timeframe: string | null): string =>
-  kind === 'funding' ? `funding/${symbol}` : `${kind}/${symbol}-${timeframe}`;
+export const datasetId = (kind: DatasetKind, symbol: string, timeframe: string | null): string => {
+  if (kind === 'klines' || kind === 'mark') return `${kind}/${symbol}-${timeframe}`;
+  if (kind === 'funding' || kind === 'trades') return `${kind}/${symbol}`;
+  return `book/${symbol}-${kind}`;
+};
 
 const assertLittleEndian = (): void => {
   if (endianness() !== 'LE') throw new Error('the column store is little-endian; this machine is not');
@@ -44,7 +76,7 @@ const assertLittleEndian = (): void => {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-const columnBytes = (values: Float64Array): Uint8Array =>
+const bytesOf = (values: ColumnValues): Uint8Array =>
   new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 
 /**
@@ -65,12 +97,18 @@ export const writeDatasets = (marketDir: string, datasets: readonly ParsedDatase
       const dir = path.join(staging, ids[i]!);
       mkdirSync(dir, { recursive: true });
       const columns = d.columns.map((c) => {
-        const bytes = columnBytes(c.values);
-        const file = `${c.name}.f64`;
+        const bytes = bytesOf(c.values);
+        const file = `${c.name}.${c.type}`;
         writeFileSync(path.join(dir, file), bytes);
-        return { name: c.name, file, sha256: sha256(bytes) };
+        return {
+          name: c.name,
+          file,
+          type: c.type,
+          ...(c.labels ? { labels: [...c.labels] } : {}),
+          sha256: sha256(bytes),
+        };
       });
-      const ts = d.columns[0]!.values;
+      const ts = d.columns[0]!.values as Float64Array;
       const meta: DatasetMeta = {
         format: FORMAT,
         kind: d.kind,
@@ -103,11 +141,11 @@ export const writeDatasets = (marketDir: string, datasets: readonly ParsedDatase
 
 export const listDatasets = (marketDir: string): DatasetMeta[] => {
   const out: DatasetMeta[] = [];
-  for (const kind of ['klines', 'mark', 'funding'] as const) {
-    const kindDir = path.join(marketDir, kind);
-    if (!existsSync(kindDir)) continue;
-    for (const name of readdirSync(kindDir).sort()) {
-      const metaFile = path.join(kindDir, name, 'meta.json');
+  for (const top of ['klines', 'mark', 'funding', 'trades', 'book']) {
+    const topDir = path.join(marketDir, top);
+    if (!existsSync(topDir)) continue;
+    for (const name of readdirSync(topDir).sort()) {
+      const metaFile = path.join(topDir, name, 'meta.json');
       if (existsSync(metaFile)) out.push(readMeta(metaFile));
     }
   }
@@ -120,20 +158,21 @@ const readMeta = (file: string): DatasetMeta => {
   return parsed.data;
 };
 
-const readColumn = (dir: string, file: string, rows: number): Float64Array => {
+const readColumn = (dir: string, file: string, type: ColumnType, rows: number): ColumnValues => {
   const buf = readFileSync(path.join(dir, file));
-  if (buf.byteLength !== rows * 8) {
-    throw new Error(`${path.join(dir, file)}: ${buf.byteLength} bytes, expected ${rows * 8}`);
+  if (buf.byteLength !== rows * BYTES[type]) {
+    throw new Error(`${path.join(dir, file)}: ${buf.byteLength} bytes, expected ${rows * BYTES[type]}`);
   }
-  // Copy into a fresh, 8-byte-aligned buffer: Node's Buffer may sit at any offset of a shared pool.
-  const out = new Float64Array(rows);
+  // Copy into a fresh, aligned buffer: Node's Buffer may sit at any offset of a shared pool.
+  const out =
+    type === 'f64' ? new Float64Array(rows) : type === 'i64' ? new BigInt64Array(rows) : new Uint8Array(rows);
   new Uint8Array(out.buffer).set(buf);
   return out;
 };
 
 export interface LoadedDataset {
   readonly meta: DatasetMeta;
-  readonly columns: Readonly<Record<string, Float64Array>>;
+  readonly columns: Readonly<Record<string, ColumnValues>>;
 }
 
 export const loadDataset = (marketDir: string, id: string): LoadedDataset => {
@@ -143,13 +182,16 @@ export const loadDataset = (marketDir: string, id: string): LoadedDataset => {
   if (!existsSync(metaFile))
     throw new Error(`dataset ${id} not found in ${marketDir} (run: npm run data -- import)`);
   const meta = readMeta(metaFile);
-  const columns = Object.fromEntries(meta.columns.map((c) => [c.name, readColumn(dir, c.file, meta.rows)]));
+  const columns = Object.fromEntries(
+    meta.columns.map((c) => [c.name, readColumn(dir, c.file, c.type, meta.rows)]),
+  );
   return { meta, columns };
 };
 
-const col = (d: LoadedDataset, name: string): Float64Array => {
+const f64 = (d: LoadedDataset, name: string): Float64Array => {
   const c = d.columns[name];
-  if (!c) throw new Error(`dataset ${d.meta.kind}/${d.meta.symbol}: missing column ${name}`);
+  if (!(c instanceof Float64Array))
+    throw new Error(`dataset ${d.meta.kind}/${d.meta.symbol}: no float64 column ${name}`);
   return c;
 };
 
@@ -161,19 +203,19 @@ export const loadBars = (marketDir: string, symbol: string, timeframe: string): 
   return {
     symbol,
     timeframe,
-    openTime: col(d, 'ts'),
-    open: col(d, 'open'),
-    high: col(d, 'high'),
-    low: col(d, 'low'),
-    close: col(d, 'close'),
-    volume: col(d, 'volume'),
-    ...(extraNames.length > 0 ? { extra: Object.fromEntries(extraNames.map((k) => [k, col(d, k)])) } : {}),
+    openTime: f64(d, 'ts'),
+    open: f64(d, 'open'),
+    high: f64(d, 'high'),
+    low: f64(d, 'low'),
+    close: f64(d, 'close'),
+    volume: f64(d, 'volume'),
+    ...(extraNames.length > 0 ? { extra: Object.fromEntries(extraNames.map((k) => [k, f64(d, k)])) } : {}),
   };
 };
 
 export const loadFunding = (marketDir: string, symbol: string): FundingSeries => {
   const d = loadDataset(marketDir, datasetId('funding', symbol, null));
-  return { symbol, time: col(d, 'ts'), rate: col(d, 'rate') };
+  return { symbol, time: f64(d, 'ts'), rate: f64(d, 'rate') };
 };
 
 export const loadMark = (marketDir: string, symbol: string, timeframe = '8h'): MarkSeries => {
@@ -181,11 +223,40 @@ export const loadMark = (marketDir: string, symbol: string, timeframe = '8h'): M
   return {
     symbol,
     timeframe,
-    openTime: col(d, 'ts'),
-    open: col(d, 'open'),
-    high: col(d, 'high'),
-    low: col(d, 'low'),
-    close: col(d, 'close'),
+    openTime: f64(d, 'ts'),
+    open: f64(d, 'open'),
+    high: f64(d, 'high'),
+    low: f64(d, 'low'),
+    close: f64(d, 'close'),
+  };
+};
+
+/** Trades as columns; `isBuyerMaker[i] = 1` when the taker sold. */
+export interface TradeColumns {
+  readonly symbol: string;
+  readonly time: Float64Array;
+  readonly tradeId: Float64Array;
+  readonly price: Float64Array;
+  readonly qty: Float64Array;
+  readonly isBuyerMaker: Uint8Array;
+  /** The collector's receive clock; ~1.2 s behind exchange time in the shared capture. */
+  readonly localTsNs: BigInt64Array;
+}
+
+export const loadTrades = (marketDir: string, symbol: string): TradeColumns => {
+  const d = loadDataset(marketDir, datasetId('trades', symbol, null));
+  const maker = d.columns.is_buyer_maker;
+  const local = d.columns.local_ts_ns;
+  if (!(maker instanceof Uint8Array) || !(local instanceof BigInt64Array))
+    throw new Error(`trades/${symbol}: bad columns`);
+  return {
+    symbol,
+    time: f64(d, 'ts'),
+    tradeId: f64(d, 'trade_id'),
+    price: f64(d, 'price'),
+    qty: f64(d, 'qty'),
+    isBuyerMaker: maker,
+    localTsNs: local,
   };
 };
 
@@ -197,8 +268,9 @@ export interface DatasetReport {
 }
 
 /**
- * Re-reads every dataset: column checksums and sizes against meta.json, strictly increasing
- * timestamps matching the recorded span, and the gaps of bar datasets (reported, not problems).
+ * Re-reads every dataset: column checksums and sizes against meta.json, timestamps in order (strictly
+ * for bars and settlements) and matching the recorded span, and the gaps of bar datasets (reported,
+ * not problems).
  */
 export const verifyStore = (marketDir: string): DatasetReport[] =>
   listDatasets(marketDir).map((meta) => {
@@ -209,21 +281,23 @@ export const verifyStore = (marketDir: string): DatasetReport[] =>
     try {
       for (const c of meta.columns) {
         const bytes = readFileSync(path.join(dir, c.file));
-        if (bytes.byteLength !== meta.rows * 8)
-          problems.push(`${c.file}: ${bytes.byteLength} bytes, expected ${meta.rows * 8}`);
+        const expected = meta.rows * BYTES[c.type];
+        if (bytes.byteLength !== expected)
+          problems.push(`${c.file}: ${bytes.byteLength} bytes, expected ${expected}`);
         if (sha256(bytes) !== c.sha256) problems.push(`${c.file}: sha256 mismatch`);
       }
       if (problems.length === 0) {
-        const ts = loadDataset(marketDir, id).columns.ts!;
+        const ts = f64(loadDataset(marketDir, id), 'ts');
+        const strict = isBarKind(meta.kind);
         for (let i = 1; i < ts.length; i++) {
-          if (ts[i]! <= ts[i - 1]!) {
-            problems.push(`ts not increasing at row ${i}`);
+          if (strict ? ts[i]! <= ts[i - 1]! : ts[i]! < ts[i - 1]!) {
+            problems.push(`ts out of order at row ${i}`);
             break;
           }
         }
         if (ts[0] !== meta.firstTs || ts[ts.length - 1] !== meta.lastTs)
           problems.push('span differs from meta.json');
-        if (meta.kind !== 'funding' && meta.timeframe && problems.length === 0) {
+        if ((meta.kind === 'klines' || meta.kind === 'mark') && meta.timeframe && problems.length === 0) {
           gaps = findTimeGaps(meta.symbol, meta.timeframe, ts);
         }
       }

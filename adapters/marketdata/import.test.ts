@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listDatasets, loadBars, loadFunding, loadMark, verifyStore } from './column-store.js';
+import { listDatasets, loadBars, loadFunding, loadMark, loadTrades, verifyStore } from './column-store.js';
 import { MalformedDataError, parseDatasetFile } from './csv-dataset.js';
 import { collectFiles, importFiles } from './import.js';
 import { sharedBars, sharedDataDir } from './shared-data.js';
@@ -63,9 +63,32 @@ describe('CSV validation', () => {
     }
   });
 
+  it('rejects a broken depth update-id chain and a crossed book ticker', () => {
+    const depth = writeCsv('book/BADUSDT-depth-updates.csv.gz', [
+      'ts,transact_time,local_ts_ns,first_update_id,last_update_id,prev_update_id,side,price,qty',
+      '1000,1000,5,10,12,9,bid,100.5,1',
+      '1000,1000,5,10,12,9,ask,101,0',
+      '1001,1001,6,13,15,11,bid,100.4,2',
+    ]);
+    expect(() => parseDatasetFile(depth)).toThrow(
+      /:4: prev_update_id 11 != previous message's last_update_id 12/,
+    );
+    const ticker = writeCsv('book/BADUSDT-bookticker.csv.gz', [
+      'ts,event_time,local_ts_ns,update_id,bid_price,bid_qty,ask_price,ask_qty',
+      '1000,1000,5,10,100,1,100.1,1',
+      '1001,1001,6,11,100.2,1,100.1,1',
+    ]);
+    expect(() => parseDatasetFile(ticker)).toThrow(/:3: crossed: bid 100.2 > ask 100.1/);
+    const side = writeCsv('book/BADUSDT-depth-snapshot.csv.gz', [
+      'ts,transact_time,local_ts_ns,last_update_id,side,price,qty',
+      '1000,1000,5,10,buy,100,1',
+    ]);
+    expect(() => parseDatasetFile(side)).toThrow(/:2: side must be one of bid\|ask: "buy"/);
+  });
+
   it('rejects an unknown header on line 1', () => {
     const file = writeCsv('klines/BADUSDT-1m.csv.gz', ['time,o,h,l,c,v', '60000,10,11,9,10.5,100']);
-    expect(() => parseDatasetFile(file)).toThrow(/:1: unexpected header/);
+    expect(() => parseDatasetFile(file)).toThrow(/:1: unknown header/);
   });
 });
 
@@ -114,9 +137,30 @@ describe('column store', () => {
     expect(verifyStore(market)[0]!.problems).toEqual(['high.f64: sha256 mismatch']);
   });
 
-  it('collects klines, funding and mark from a shared-data-shaped folder, not trades or book', () => {
+  it('collects every CSV of a shared-data-shaped folder (klines, funding, mark, trades, book), not meta', () => {
     const files = collectFiles([sharedDataDir()]).map((f) => path.relative(sharedDataDir(), f));
-    expect(files).toHaveLength(25);
-    expect(files.some((f) => f.startsWith('trades') || f.startsWith('book'))).toBe(false);
+    expect(files).toHaveLength(29);
+    expect(files.filter((f) => f.startsWith('book'))).toHaveLength(3);
+    expect(files.some((f) => f.startsWith('meta'))).toBe(false);
+  });
+
+  it('stores tick captures with exact nanosecond clocks and label codes', () => {
+    const files = [
+      'trades/BTCUSDT.csv.gz',
+      'book/BTCUSDT-depth-updates.csv.gz',
+      'book/BTCUSDT-bookticker.csv.gz',
+    ];
+    const metas = importFiles(
+      files.map((f) => path.join(sharedDataDir(), f)),
+      market,
+    );
+    expect(metas.map((m) => m.rows)).toEqual([21313, 443521, 66089]);
+    const trades = loadTrades(market, 'BTCUSDT');
+    expect(trades.localTsNs[0]).toBe(1723161255088176367n);
+    expect(trades.tradeId[0]).toBe(5266583935);
+    expect(trades.price[0]).toBe(61800.3);
+    expect(Array.from(trades.isBuyerMaker.subarray(0, 2))).toEqual([0, 0]);
+    expect(trades.isBuyerMaker.reduce((n, v) => n + v, 0)).toBe(11697);
+    expect(verifyStore(market).every((r) => r.problems.length === 0)).toBe(true);
   });
 });

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { type DatasetMeta, writeDatasets } from './column-store.js';
 import { type ParsedDataset, parseDatasetFile } from './csv-dataset.js';
 
-const IMPORTABLE_DIRS = ['klines', 'funding', 'mark'];
+const IMPORTABLE_DIRS = ['klines', 'funding', 'mark', 'trades', 'book'];
 
 /**
  * Expands the arguments of `data import` into CSV files: a file is taken as is; a directory laid out
- * like ../shared/data contributes its klines/, funding/ and mark/ files (trades and book captures are
- * not bar data and are left where they are).
+ * like ../shared/data contributes the CSV files of its klines/, funding/, mark/, trades/ and book/
+ * folders; any other folder contributes its own CSV files.
  */
 export const collectFiles = (inputs: readonly string[]): string[] => {
   const files: string[] = [];

@@ -13,13 +13,15 @@ export const sharedDataDir = (): string =>
 
 const column = (d: ParsedDataset, name: string): Float64Array => {
   const c = d.columns.find((x) => x.name === name);
-  if (!c) throw new Error(`${d.source.file}: no column ${name}`);
+  if (!(c?.values instanceof Float64Array)) throw new Error(`${d.source.file}: no float64 column ${name}`);
   return c.values;
 };
 
 /** Parsed dataset columns as bars; the extra 1m columns are kept. */
 export const datasetToBars = (d: ParsedDataset): BarSeries => {
-  if (d.kind === 'funding' || d.timeframe === null) throw new Error(`${d.source.file} is not a bar file`);
+  if ((d.kind !== 'klines' && d.kind !== 'mark') || d.timeframe === null) {
+    throw new Error(`${d.source.file} is not a bar file`);
+  }
   const extraNames = d.columns.map((c) => c.name).filter((n) => !BASE.has(n));
   return {
     symbol: d.symbol,
