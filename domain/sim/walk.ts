@@ -1,0 +1,54 @@
+import type { BookSide } from './book-side.js';
+
+export interface LevelFill {
+  readonly priceTicks: number;
+  readonly lots: number;
+}
+
+export interface WalkResult {
+  readonly filledLots: number;
+  /** Volume-weighted average price in ticks (NaN when nothing filled); not on the tick grid in general. */
+  readonly avgPriceTicks: number;
+  /** Number of levels touched, including a partly taken last one. */
+  readonly levels: number;
+  /** One entry per level, each on the grid, so the ledger can book them as separate venue trades. */
+  readonly fills: readonly LevelFill[];
+  /** True when the book (or the limit price) ran out before the requested size. */
+  readonly partial: boolean;
+}
+
+/**
+ * A taker order walking the opposite side from the touch. `limitTicks` bounds the walk for a marketable
+ * limit order (NaN = market). The book is only read: the replayed book is the market's, and the next
+ * depth update would overwrite any liquidity we removed anyway; repeated taking inside one update
+ * interval is what the λ·√notional impact term is for.
+ */
+export const walkBook = (
+  opposite: BookSide,
+  buy: boolean,
+  lots: number,
+  limitTicks = Number.NaN,
+): WalkResult => {
+  const fills: LevelFill[] = [];
+  let left = lots;
+  let notional = 0;
+  const n = opposite.size;
+  const bounded = !Number.isNaN(limitTicks);
+  let i = 0;
+  for (; i < n && left > 0; i++) {
+    const px = opposite.priceAt(i);
+    if (bounded && (buy ? px > limitTicks : px < limitTicks)) break;
+    const take = Math.min(left, opposite.qtyAt(i));
+    fills.push({ priceTicks: px, lots: take });
+    notional += take * px;
+    left -= take;
+  }
+  const filled = lots - left;
+  return {
+    filledLots: filled,
+    avgPriceTicks: filled > 0 ? notional / filled : Number.NaN,
+    levels: fills.length,
+    fills,
+    partial: left > 0,
+  };
+};
