@@ -10,7 +10,9 @@
  *  3. PGlite (file-backed in a temp dir) and 4. the PostgreSQL server at DATABASE_URL: the same handlers
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
- * (default 2,000). Figures, not assertions: the last line is JSON for tools.
+ * (default 2,000). The handlers run single-writer (cached aggregates, no read before deciding) as a
+ * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone (for profiling). Figures, not assertions: the last
+ * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -43,6 +45,8 @@ import { ProjectionRunner } from '../projections/runner.js';
 
 const FILLS = Number(process.env.BENCH_FILLS ?? 200_000);
 const SQL_FILLS = Number(process.env.BENCH_SQL_FILLS ?? 2_000);
+/** A backtest is the only writer of its accounts; BENCH_SHARED=1 measures the re-read-before-decide mode. */
+const SINGLE_WRITER = process.env.BENCH_SHARED !== '1';
 const say = (m: string) => console.log(m);
 
 const book = await loadBinanceInstruments();
@@ -170,7 +174,13 @@ const domainOnly = (n: number) => {
 
 // --- 2–4. through the handlers and a store --------------------------------------------------------------
 const throughHandlers = async (store: EventStore, n: number) => {
-  const h = new LedgerHandlers({ store, instrument: book.get, rules: binanceUsdm, newEventId: uuidv7 });
+  const h = new LedgerHandlers({
+    store,
+    instrument: book.get,
+    rules: binanceUsdm,
+    newEventId: uuidv7,
+    singleWriter: SINGLE_WRITER,
+  });
   await h.account(
     'bench',
     {
@@ -219,6 +229,11 @@ domainOnly(Math.min(20_000, FILLS)); // warm-up: JIT
 const domainMs = domainOnly(FILLS);
 results.domainOnlyFillsPerSec = rate(FILLS, domainMs);
 say(`1. domain only (decide → evolve → read model): ${results.domainOnlyFillsPerSec} fills/s`);
+
+if (process.env.BENCH_ONLY === 'domain') {
+  console.log(JSON.stringify(results));
+  process.exit(0);
+}
 
 {
   const store = new MemoryEventStore({ catalogue: catalogue(), now: () => new Date(0) });

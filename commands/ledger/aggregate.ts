@@ -18,6 +18,18 @@ export interface Loaded<S> {
   readonly version: number;
 }
 
+export interface RepositoryOptions {
+  /** Re-decide this many times after a version conflict (default 3). */
+  readonly retries?: number;
+  /**
+   * This process is the only writer of its streams (Perpetua's one-writer-per-account rule, held by a lock
+   * in production and trivially in a backtest): a cached state is used without reading the stream first.
+   * A writer that breaks the rule is still caught by the expected-version check on append, which drops
+   * the cache and re-decides.
+   */
+  readonly singleWriter?: boolean;
+}
+
 /** What the caller says about the command: who, why, in which mode, at which domain time. */
 export type CommandMetadata = EventMetadata;
 
@@ -42,7 +54,7 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
     private readonly store: EventStore,
     private readonly spec: AggregateSpec<S, E>,
     private readonly newEventId: () => string,
-    private readonly retries = 3,
+    private readonly options: RepositoryOptions = {},
   ) {}
 
   private toDomain(e: RecordedEvent): E {
@@ -52,6 +64,7 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
 
   async load(streamId: string): Promise<Loaded<S>> {
     const cached = this.cache.get(streamId);
+    if (cached && this.options.singleWriter) return cached;
     let state = cached?.state ?? this.spec.initial();
     let version = cached?.version ?? 0;
     const fresh = await this.store.readStream(streamId, { fromVersion: version + 1 });
@@ -88,7 +101,7 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
         return { events, version: result.nextExpectedVersion, eventIds: batch.map((b) => b.eventId) };
       } catch (err) {
         this.cache.delete(streamId);
-        if (!(err instanceof WrongExpectedVersionError) || attempt >= this.retries) throw err;
+        if (!(err instanceof WrongExpectedVersionError) || attempt >= (this.options.retries ?? 3)) throw err;
       }
     }
   }

@@ -236,6 +236,21 @@ const handlerSuite = (
       expect(retry.account.events.map((e) => e.type)).toEqual(['FillSettled', 'FeeCharged']);
     });
 
+    it('single-writer mode decides from its cache, and a second writer is still caught on append', async () => {
+      const single = new LedgerHandlers({
+        store,
+        instrument,
+        rules: binanceUsdm,
+        newEventId: uuidv7,
+        singleWriter: true,
+      });
+      await single.account('acc1', { kind: 'DepositFunds', transferId: 'a', amount: '1' }, meta);
+      await h.account('acc1', { kind: 'DepositFunds', transferId: 'b', amount: '2' }, meta); // breaks the rule
+      await single.account('acc1', { kind: 'DepositFunds', transferId: 'c', amount: '3' }, meta); // conflict → re-read
+      const fresh = await handlers(store).accounts.load(h.accountStream('acc1'));
+      expect(fresh.state.crossWallet).toBe(fixed('10006'));
+    });
+
     it('two writers on one account: the loser re-reads and re-decides, nothing is lost', async () => {
       const other = handlers(store);
       await h.account('acc1', { kind: 'DepositFunds', transferId: 'a', amount: '1' }, meta);

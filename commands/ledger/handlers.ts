@@ -29,6 +29,8 @@ export interface LedgerDeps {
   readonly rules: VenueRules;
   /** UUID v7 source (adapters pass uuidv7; a backtest may pass a seeded one). */
   readonly newEventId: () => string;
+  /** See RepositoryOptions.singleWriter. */
+  readonly singleWriter?: boolean;
 }
 
 const orderTypes = new Set([
@@ -83,11 +85,13 @@ export class LedgerHandlers {
       deps.store,
       { initial: () => initialOrderState, evolve: evolveOrder, types: orderTypes },
       deps.newEventId,
+      { singleWriter: deps.singleWriter ?? false },
     );
     this.accounts = new AggregateRepository(
       deps.store,
       { initial: initialAccountState, evolve: evolveAccount, types: accountTypes },
       deps.newEventId,
+      { singleWriter: deps.singleWriter ?? false },
     );
   }
 
