@@ -1,0 +1,23 @@
+// The optimizer's public surface: what commands/, scripts/ and the UI import.
+export { CmaEs, type CmaEsOptions } from './cma-es.js';
+export { createSearch, type SearchConfig, searchMethods } from './create-search.js';
+export * from './events.js';
+export * from './gates.js';
+export { type GridOptions, GridSearch } from './grid-search.js';
+export { moments, sharpeRatio } from './moments.js';
+export { normalCdf, normalInv, normalPdf } from './normal.js';
+export { Nsga2, type Nsga2Options } from './nsga2.js';
+export * from './objective.js';
+export { type ParamSpec, type ParamValue, param } from './param.js';
+export * from './parameter-versions.js';
+export { dominates, hypervolume2d, nonDominatedSort } from './pareto.js';
+export * from './pbo.js';
+export * from './performance.js';
+export { RandomSearch } from './random-search.js';
+export { Rng, type RngState } from './rng.js';
+export * from './search.js';
+export * from './sharpe-stats.js';
+export * from './space.js';
+export { Tpe, type TpeOptions } from './tpe.js';
+export * from './walk-forward.js';
+export * from './walk-forward-run.js';
