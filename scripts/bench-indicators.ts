@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -317,7 +318,11 @@ const measure = (c: Case): { ours: number; lib: number | null } => {
 };
 
 const fmt = (n: number | null) => (n === null ? '-' : `${(n / 1e6).toFixed(2)}M`);
-console.log(`${inputs.length} kline series, ${totalBars} bars (node ${process.version})`);
+// Other work on the machine moves these figures; the load average says how much there was.
+const loadAtStart = os.loadavg()[0]!;
+console.log(
+  `${inputs.length} kline series, ${totalBars} bars (node ${process.version}, ${os.cpus().length} cpus, load ${loadAtStart.toFixed(2)})`,
+);
 console.log(
   `${'indicator'.padEnd(20)} ${'ours/s'.padStart(10)} ${'lib/s'.padStart(10)} ${'ratio'.padStart(8)}  targets`,
 );
@@ -353,6 +358,8 @@ console.log(
     library: 'technicalindicators@3.1.0',
     method: `best pass of ${ROUNDS} interleaved rounds (ours ${OURS_PER_ROUND} passes per round, library 1)`,
     targets: { ratio: TARGET_RATIO, simpleUpdatesPerSec: TARGET_SIMPLE },
+    cpus: os.cpus().length,
+    loadAverage1m: { start: Number(loadAtStart.toFixed(2)), end: Number(os.loadavg()[0]!.toFixed(2)) },
     results,
     sink: Number.isFinite(sink) ? 1 : 0,
   }),
