@@ -9,10 +9,10 @@ import { signalOf, signKeep } from './signal.js';
 
 export const emaCrossParams = z
   .object({
-    fast: param.int({ min: 2, max: 100, description: 'fast EMA period (bars)' }).default(12),
+    fast: param.int({ min: 2, max: 100, description: 'fast EMA period (bars)' }).default(20),
     slow: param
       .int({ min: 5, max: 400, step: 1, log: true, description: 'slow EMA period (bars)' })
-      .default(48),
+      .default(100),
     atrPeriod: param.int({ min: 5, max: 100, description: 'ATR period for the stop' }).default(14),
     stopAtr: param.number({ min: 0.5, max: 10, step: 0.25, description: 'stop distance in ATRs' }).default(3),
     trailing: param.boolean().default(true),
