@@ -64,11 +64,11 @@ export const queueOnTrade = (
   // Only a taker from the other side trades against resting orders at our price.
   if (tradeTicks !== o.priceTicks || sellerTaker !== o.buy) return 0;
   o.tradedSinceDepth += tradeLots;
-  const consumed = o.queueAhead < tradeLots ? o.queueAhead : tradeLots;
+  const consumed = Math.min(o.queueAhead, tradeLots);
   o.queueAhead -= consumed;
   const available = tradeLots - consumed - takenBySim;
   if (available <= 0) return 0;
-  const fill = available < remaining ? available : remaining;
+  const fill = Math.min(available, remaining);
   o.filledLots += fill;
   return fill;
 };
@@ -77,7 +77,7 @@ export const queueOnTrade = (
 export const queueOnDepth = (o: QueuedOrder, prevLots: number, newLots: number): void => {
   const decrease = prevLots - newLots;
   if (decrease > 0) {
-    const explained = decrease < o.tradedSinceDepth ? decrease : o.tradedSinceDepth;
+    const explained = Math.min(decrease, o.tradedSinceDepth);
     const cancels = decrease - explained;
     const levelBefore = prevLots - explained;
     // Rounded up to a whole lot so later fills stay on the lot grid; rounding up errs towards a later fill.

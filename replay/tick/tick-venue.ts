@@ -92,7 +92,7 @@ export class TickVenue {
   nextEventTime(): number {
     const tt = this.ti < this.trades.length ? this.trades.time[this.ti]! : Number.POSITIVE_INFINITY;
     const td = this.mi < this.depth.messages ? this.depth.time[this.mi]! : Number.POSITIVE_INFINITY;
-    return tt < td ? tt : td;
+    return Math.min(tt, td);
   }
 
   bestBid(): number {
@@ -283,7 +283,10 @@ export class TickVenue {
   }
 
   private arrive(o: SimOrder, t: number): void {
-    if (!this.book.synced) return this.reject(o, t, 'book-not-synced');
+    if (!this.book.synced) {
+      this.reject(o, t, 'book-not-synced');
+      return;
+    }
     const book = this.book;
     const opp = o.buy ? book.asks : book.bids;
     const own = o.buy ? book.bids : book.asks;
@@ -291,13 +294,20 @@ export class TickVenue {
     const bestOpp = opp.best();
     const crosses =
       !Number.isNaN(bestOpp) && (isMarket || (o.buy ? bestOpp <= o.limitTicks : bestOpp >= o.limitTicks));
-    if (isMarket && !crosses) return this.reject(o, t, 'no-liquidity');
-    if (crosses && o.postOnly) return this.reject(o, t, 'would-take');
+    if (isMarket && !crosses) {
+      this.reject(o, t, 'no-liquidity');
+      return;
+    }
+    if (crosses && o.postOnly) {
+      this.reject(o, t, 'would-take');
+      return;
+    }
     if (crosses) {
       const w = walkBook(opp, o.buy, o.lots, o.limitTicks);
       if (o.tif === 'FOK' && w.partial) {
         this.accept(o, t);
-        return this.close(o, t, 'fok-unfilled');
+        this.close(o, t, 'fok-unfilled');
+        return;
       }
       this.accept(o, t);
       const f =
@@ -313,9 +323,15 @@ export class TickVenue {
         o.state = 'closed';
         return;
       }
-      if (isMarket) return this.close(o, t, 'book-thin');
+      if (isMarket) {
+        this.close(o, t, 'book-thin');
+        return;
+      }
     } else this.accept(o, t);
-    if (o.tif !== 'GTC') return this.close(o, t, o.tif === 'FOK' ? 'fok-unfilled' : 'ioc-remainder');
+    if (o.tif !== 'GTC') {
+      this.close(o, t, o.tif === 'FOK' ? 'fok-unfilled' : 'ioc-remainder');
+      return;
+    }
     o.state = 'open';
     o.queue = joinQueue(o.buy, o.limitTicks, o.lots, own.get(o.limitTicks));
     o.queue.filledLots = o.filledLots;
