@@ -30,6 +30,18 @@ describe('bollinger-rsi', () => {
     expect(ctx.targets[0]!.protection).toMatchObject({ maxBars: small.maxBars });
   });
 
+  it('fades a spike above the upper band with RSI overbought, short', () => {
+    const closes = [...range, 102, 104, 106, 103, 100];
+    const ctx = runStrategy(bollingerRsi, { ...small, stopAtr: 10 }, [
+      barsFromCloses('X', closes, { wick: 0.1 }),
+    ]);
+    expect(ctx.targets.map((t) => [t.exposure, t.signal.features.reason])).toEqual([
+      [-1, 'fade-high'],
+      [0, 'reverted'],
+    ]);
+    expect(ctx.targets[0]!.signal.side).toBe('short');
+  });
+
   it('leaves at the time stop when the reversion does not come', () => {
     const closes = [...range, 98, 96, 94, ...Array.from({ length: 10 }, () => 94)];
     const ctx = runStrategy(bollingerRsi, { ...small, maxBars: 4, stopAtr: 10 }, [

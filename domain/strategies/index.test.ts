@@ -48,6 +48,31 @@ describe('built-in strategies', () => {
     expect(run()).toEqual(first);
   });
 
+  it.each(Object.keys(builtInStrategies))('%s: keeps each symbol to itself', (id) => {
+    const def = builtInStrategies[id]!;
+    const params = def.params.parse({});
+    const start = Date.UTC(2023, 0, 1);
+    const wave = (phase: number) =>
+      Array.from({ length: 400 }, (_, i) => 100 + 10 * Math.sin(i / 15 + phase) + 3 * Math.sin(i / 2.3));
+    const a = barsFromCloses('A', wave(0), { start });
+    const b = barsFromCloses('B', wave(2), { start });
+    const funding = (symbol: string, phase: number) => ({
+      symbol,
+      time: Float64Array.from({ length: 50 }, (_, i) => start + i * 8 * 3_600_000),
+      rate: Float64Array.from({ length: 50 }, (_, i) => 0.0001 + 0.0005 * Math.sin(i / 3 + phase)),
+    });
+    const fa = funding('A', 0);
+    const fb = funding('B', 2);
+    const both = runStrategy(def, params, [a, b], { funding: [fa, fb] }).targets;
+    const alone = [
+      ...runStrategy(def, params, [a], { funding: [fa] }).targets,
+      ...runStrategy(def, params, [b], { funding: [fb] }).targets,
+    ];
+    const key = (t: { symbol: string; time: number }) => `${t.symbol}:${t.time}`;
+    expect(both.map(key).sort()).toEqual(alone.map(key).sort());
+    expect(both.some((t) => t.symbol === 'B')).toBe(true);
+  });
+
   it('the test context fails a strategy that reads ahead', () => {
     const peeker: StrategyDefinition = {
       id: 'peeker',
