@@ -3,7 +3,7 @@ import { type GridOptions, GridSearch } from './grid-search.js';
 import { Nsga2, type Nsga2Options } from './nsga2.js';
 import { RandomSearch } from './random-search.js';
 import { Rng } from './rng.js';
-import { dimensionShapes, Search, type SearchMethod } from './search.js';
+import { dimensionShapes, Search, searchMethods } from './search.js';
 import type { ParameterSpace, Params } from './space.js';
 import { Tpe, type TpeOptions } from './tpe.js';
 
@@ -17,7 +17,7 @@ export type SearchConfig =
     }
   | { readonly method: 'nsga2'; readonly objectives: number; readonly options?: Nsga2Options };
 
-export const searchMethods: readonly SearchMethod[] = ['grid', 'random', 'tpe', 'cmaes', 'nsga2'];
+export { searchMethods };
 
 /**
  * A search over a parameter space, seeded: the same space, config and seed (a run id works) give the same

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../events/define-event.js';
 import { gateNames } from './gates.js';
+import { searchMethods } from './search.js';
 
 /**
  * Parameter versions of a strategy, in stream `parameters-<strategyId>` (parameter-versions.ts decides
@@ -46,7 +47,7 @@ export const ParameterSetProposed = defineEvent({
       /** The optimizer run (stream `optimizer-<runId>`) the candidate came from. */
       runId: id,
       params: paramsSchema,
-      method: z.enum(['grid', 'random', 'tpe', 'cmaes', 'nsga2']),
+      method: z.enum(searchMethods),
       /** Trials the run evaluated: the N that DSR deflates by. */
       trials: z.number().int().positive(),
       /** e.g. `rolling:90d/30d`; null for a single in-sample/out-of-sample split. */

@@ -6,7 +6,7 @@ import { GridSearch, gridAxis } from './grid-search.js';
 import { param } from './param.js';
 import { Rng } from './rng.js';
 import { ParameterSpace } from './space.js';
-import { boxSpace, minimise, sphere } from './test-functions.js';
+import { boxSpace, minimise, rastrigin, rosenbrock, sphere } from './test-functions.js';
 
 describe('GridSearch', () => {
   it('visits every grid point exactly once, in any order, then is exhausted', () => {
@@ -76,4 +76,24 @@ describe('GridSearch', () => {
     expect(curve).toHaveLength(100);
     expect(curve[99]).toBeCloseTo(2 * (5 / 9) ** 2, 12);
   });
+
+  // A grid's answer is the best of its points, whatever the order it walks them in: checked against brute force.
+  it.each([
+    ['Rosenbrock', rosenbrock, -2, 2, 12],
+    ['Rastrigin', rastrigin, -5.12, 5.12, 12],
+  ] as const)(
+    '%s 2-D, 144 evaluations (12×12 shuffled): equals the brute-force minimum over the same points',
+    (_, f, lo, hi, r) => {
+      const axis = Array.from({ length: r }, (_, i) => lo + ((hi - lo) * i) / (r - 1));
+      const brute = Math.min(...axis.flatMap((x) => axis.map((y) => f([x, y]))));
+      const curve = minimise(
+        createSearch(boxSpace(2, lo, hi), { method: 'grid', options: { resolution: r } }, 3),
+        f,
+        2,
+        1000,
+      );
+      expect(curve).toHaveLength(r * r);
+      expect(curve.at(-1)).toBeCloseTo(brute, 9);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 // The optimizer's public surface: what commands/, scripts/ and the UI import.
 export { CmaEs, type CmaEsOptions } from './cma-es.js';
-export { createSearch, type SearchConfig, searchMethods } from './create-search.js';
+export { createSearch, type SearchConfig } from './create-search.js';
 export * from './events.js';
 export * from './gates.js';
 export { type GridOptions, GridSearch } from './grid-search.js';

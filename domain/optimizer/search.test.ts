@@ -79,6 +79,27 @@ describe('Search bookkeeping', () => {
     expect(s.history().map((h) => h.violation)).toEqual([0.5, 0, Number.POSITIVE_INFINITY]);
   });
 
+  it('reports the Pareto front of a multi-objective search', () => {
+    const s = createSearch(
+      boxSpace(2, 0, 1),
+      { method: 'nsga2', objectives: 2, options: { populationSize: 4 } },
+      5,
+    );
+    const ts = s.ask(4);
+    const losses = [
+      [1, 4],
+      [2, 2],
+      [3, 3],
+      [4, 1],
+    ];
+    s.tell(ts.map((t, i) => ({ id: t.id, losses: losses[i]! })));
+    expect(s.paretoFront().map((p) => p.losses)).toEqual([
+      [1, 4],
+      [2, 2],
+      [4, 1],
+    ]);
+  });
+
   it('generation-based methods hand out nothing until the generation is told', () => {
     const s = createSearch(boxSpace(2, 0, 1), { method: 'cmaes', options: { populationSize: 6 } }, 3);
     const first = s.ask(4);

@@ -1,3 +1,4 @@
+import { nonDominatedSort } from './pareto.js';
 import type { Rng } from './rng.js';
 import type { ParameterSpace, Params } from './space.js';
 
@@ -15,7 +16,8 @@ import type { ParameterSpace, Params } from './space.js';
  * a valid but timing-dependent run, and its event log still replays to the same state.
  */
 
-export type SearchMethod = 'grid' | 'random' | 'tpe' | 'cmaes' | 'nsga2';
+export const searchMethods = ['grid', 'random', 'tpe', 'cmaes', 'nsga2'] as const;
+export type SearchMethod = (typeof searchMethods)[number];
 
 export interface Trial<P extends Params = Params> {
   readonly id: number;
@@ -138,6 +140,24 @@ export class Search<P extends Params = Params> {
     for (const o of this.observed) if (!best || compareObservations(o, best) < 0) best = o;
     if (!best) return undefined;
     return { trial: this.trials.get(best.id)!, loss: best.losses[0]!, violation: best.violation };
+  }
+
+  /** Told trials no other told trial dominates (constrained domination), in id order: NSGA-II's answer. */
+  paretoFront(): readonly {
+    readonly trial: Trial<P>;
+    readonly losses: readonly number[];
+    readonly violation: number;
+  }[] {
+    const all = this.history();
+    if (all.length === 0) return [];
+    return nonDominatedSort(all)[0]!
+      .sort((a, b) => a - b)
+      .map((i) => all[i]!);
+  }
+
+  /** Whether a trial was asked and not yet told: lets a driver validate a batch before it changes anything. */
+  isOutstanding(id: number): boolean {
+    return this.outstanding.has(id);
   }
 
   /** Every told trial with its outcome, in id order (for PBO matrices, reports, DSR trial counts). */

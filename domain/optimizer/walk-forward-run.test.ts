@@ -126,6 +126,38 @@ describe('WalkForwardRun', () => {
     expect(gates.map((g) => g.gate)).toContain('pbo');
   });
 
+  it('resumes after a coordinator restart by replaying its recorded tasks and results', () => {
+    const uninterrupted = newRun();
+    drive(uninterrupted);
+
+    const first = newRun();
+    const log: { tasks: RunTask<P>[]; results: TaskOutcome[] }[] = [];
+    for (let i = 0; i < 7; i++) {
+      const tasks = first.next(6);
+      const results = tasks.map((t) => ({ taskId: t.taskId, outcome: fakeBacktest(t.params, t.range) }));
+      first.complete(results);
+      log.push({ tasks, results });
+    }
+    // The coordinator dies; a new one replays the run's events, checking it hands out the same tasks.
+    const resumed = newRun();
+    for (const entry of log) {
+      expect(resumed.next(6).map((t) => t.taskId)).toEqual(entry.tasks.map((t) => t.taskId));
+      resumed.complete(entry.results);
+    }
+    drive(resumed);
+    expect(JSON.stringify(resumed.report())).toBe(JSON.stringify(uninterrupted.report()));
+  });
+
+  it('refuses a batch with an unknown or repeated task and leaves the run untouched', () => {
+    const run = newRun();
+    const [a, b] = run.next(2);
+    const ok = { taskId: a!.taskId, outcome: fakeBacktest(a!.params, a!.range) };
+    expect(() => run.complete([ok, ok])).toThrow(/already complete/);
+    expect(() => run.complete([ok, { taskId: '0:is:99', failed: 'x' }])).toThrow(/not handed out/);
+    run.complete([ok, { taskId: b!.taskId, outcome: fakeBacktest(b!.params, b!.range) }]);
+    expect(() => run.complete([ok])).toThrow(/already complete/);
+  });
+
   it('records failed backtests as failed trials and a failed OOS run as missing evidence', () => {
     const run = new WalkForwardRun(space, {
       runId: 'failing',

@@ -4,7 +4,7 @@ import { variance } from './moments.js';
 import { type BacktestOutcome, type ScoringSpec, scoreOutcome, trialResult } from './objective.js';
 import { pboFromBlocks, type TrialBlocks, trialBlocks } from './pbo.js';
 import { type PerformanceSummary, returnsFromEquity, summarisePerformance } from './performance.js';
-import type { Search } from './search.js';
+import type { Search, TrialResult } from './search.js';
 import { type DeflatedSharpe, deflatedSharpe, type SharpeSample, sharpeSample } from './sharpe-stats.js';
 import type { ParameterSpace, Params } from './space.js';
 import {
@@ -186,33 +186,41 @@ export class WalkForwardRun<P extends Params> {
     return tasks;
   }
 
+  /** Outcomes of handed-out tasks, in any order. A batch with an unknown or repeated task changes nothing. */
   complete(results: readonly TaskOutcome[]): void {
-    const told = new Map<number, { id: number; result: ReturnType<typeof trialResult> }[]>();
-    for (const r of results) {
-      const m = /^(\d+):(is:(\d+)|oos)$/.exec(r.taskId);
-      const s = m ? this.states[Number(m[1])] : undefined;
+    const parsed = results.map((r) => {
+      const m = /^(\d+):(?:is:(\d+)|(oos))$/.exec(r.taskId);
+      const window = m ? Number(m[1]) : -1;
+      const s = this.states[window];
       if (!m || !s) throw new WalkForwardRunError(`unknown task ${r.taskId}`);
-      const w = Number(m[1]);
-      if (m[2] === 'oos') {
-        if (s.oos !== 'asked')
-          throw new WalkForwardRunError(`task ${r.taskId} was not handed out or is already complete`);
+      return { r, s, window, trialId: m[3] ? null : Number(m[2]) };
+    });
+    const seen = new Set<string>();
+    for (const { r, s, trialId } of parsed) {
+      const open = trialId === null ? s.oos === 'asked' : s.search.isOutstanding(trialId);
+      if (!open || seen.has(r.taskId))
+        throw new WalkForwardRunError(`task ${r.taskId} was not handed out or is already complete`);
+      seen.add(r.taskId);
+    }
+    const told = new Map<number, TrialResult[]>();
+    for (const { r, s, window, trialId } of parsed) {
+      if (trialId === null) {
         s.oos = 'done';
         if ('failed' in r) s.oosFailure = r.failed;
         else s.oosOutcome = r.outcome;
         continue;
       }
-      const id = Number(m[3]);
-      const list = told.get(w) ?? [];
+      const list = told.get(window) ?? [];
       if ('failed' in r) {
-        list.push({ id, result: { id, failed: true } });
+        list.push({ id: trialId, failed: true });
       } else {
         const score = scoreOutcome(r.outcome, this.config.scoring);
-        this.recordTrial(s, id, r.outcome, score.summary);
-        list.push({ id, result: trialResult(id, score) });
+        this.recordTrial(s, trialId, r.outcome, score.summary);
+        list.push(trialResult(trialId, score));
       }
-      told.set(w, list);
+      told.set(window, list);
     }
-    for (const [w, list] of told) this.states[w]!.search.tell(list.map((x) => x.result));
+    for (const [w, list] of told) this.states[w]!.search.tell(list);
   }
 
   private inSampleComplete(s: WindowState<P>): boolean {
