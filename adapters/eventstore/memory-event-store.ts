@@ -39,6 +39,8 @@ export class MemoryEventStore implements EventStore {
   private readonly ids: Map<string, number>;
   private readonly wakeup: LocalWakeup;
   private readonly now: () => Date;
+  private lastRecordedMs = Number.NaN;
+  private lastRecordedAt = '';
 
   constructor(
     private readonly opts: MemoryEventStoreOptions,
@@ -49,6 +51,10 @@ export class MemoryEventStore implements EventStore {
     this.streams = shared?.streams ?? new Map();
     this.ids = shared?.ids ?? new Map();
     this.wakeup = shared?.wakeup ?? new LocalWakeup();
+  }
+
+  get catalogue(): EventCatalogue {
+    return this.opts.catalogue;
   }
 
   /** The same log read and written under another catalogue (a newer build, in upcasting tests). */
@@ -70,7 +76,10 @@ export class MemoryEventStore implements EventStore {
     assertAppendArgs(streamId, expectedVersion, events.length);
     const validated: ValidatedEvent[] =
       this.opts.validate === false
-        ? events.map((e) => ({ ...e, schemaVersion: this.opts.catalogue.definition(e.type)?.schemaVersion ?? 1 }))
+        ? events.map((e) => ({
+            ...e,
+            schemaVersion: this.opts.catalogue.definition(e.type)?.schemaVersion ?? 1,
+          }))
         : events.map((e, i) => this.opts.catalogue.validate(e, i));
     assertUniqueIds(validated);
     const stream = this.streams.get(streamId);
@@ -105,6 +114,38 @@ export class MemoryEventStore implements EventStore {
     if (!stream) this.streams.set(streamId, indices);
     this.wakeup.notify();
     return { nextExpectedVersion: current + validated.length, globalPositions: positions, duplicate: false };
+  }
+
+  /**
+   * The engine's hot path: one event, any expected version, no validation, an id the caller guarantees
+   * unique (the engine derives them from the run). Everything else is as `append`.
+   */
+  appendTrusted(streamId: string, event: NewEvent & { readonly schemaVersion: number }): number {
+    let indices = this.streams.get(streamId);
+    if (!indices) {
+      indices = [];
+      this.streams.set(streamId, indices);
+    }
+    const globalPosition = this.log.length + 1;
+    const ms = Date.now();
+    if (ms !== this.lastRecordedMs) {
+      this.lastRecordedMs = ms;
+      this.lastRecordedAt = new Date(ms).toISOString();
+    }
+    this.log.push({
+      eventId: event.eventId,
+      streamId,
+      streamVersion: indices.length + 1,
+      globalPosition,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      metadata: { ...event.metadata, recordedAt: this.lastRecordedAt },
+    });
+    this.ids.set(event.eventId, globalPosition - 1);
+    indices.push(globalPosition - 1);
+    this.wakeup.notify();
+    return globalPosition;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

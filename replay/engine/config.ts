@@ -1,0 +1,83 @@
+import type { Instrument } from '../../domain/ledger/instrument.js';
+import type { VenueRules } from '../../domain/ledger/venue.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
+import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
+import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
+import { defaultSizingParams, type SizingParams } from '../../domain/risk/sizing.js';
+import type { StopParams } from '../../domain/risk/stops.js';
+import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
+
+export interface EngineConfig {
+  readonly runId: string;
+  readonly mode: 'backtest' | 'paper';
+  readonly seed: number;
+  readonly accountId: string;
+  /** Margin asset deposited at the start, as a decimal string. */
+  readonly initialBalance: string;
+  readonly strategy: StrategyDefinition;
+  readonly params: Record<string, unknown>;
+  readonly paramsVersion: number;
+  readonly symbols: readonly string[];
+  /** [from, to) in ms: bars whose open time lies inside are replayed. */
+  readonly from: number;
+  readonly to: number;
+  readonly instrument: (symbol: string) => Instrument;
+  readonly venueRules: VenueRules;
+  readonly feeTier: string;
+  /** Leverage set on every symbol at the start (capped by its first bracket). */
+  readonly leverage: number;
+  /** λ of the square-root impact model, per symbol (default for the rest). */
+  readonly impact: { readonly default: number; readonly symbols?: Readonly<Record<string, number>> };
+  /** Seeded submit→ack latency, uniform in [min, max] ms. */
+  readonly latencyMs: { readonly min: number; readonly max: number };
+  readonly risk: {
+    readonly enabled: boolean;
+    readonly config: RiskConfig;
+    readonly disabledRules: readonly string[];
+  };
+  readonly sizing: SizingParams;
+  /** Base stop parameters; a strategy's ProtectionRequest overrides the layers it names. */
+  readonly stops: StopParams;
+  /** Equity is marked on this grid (ms). */
+  readonly equityMarkMs: number;
+}
+
+export interface MarketFeeds {
+  readonly bars: ReadonlyMap<string, BarSeries>;
+  /** Lower-timeframe bars per symbol: when present, stops are resolved inside the bar on them. */
+  readonly intrabar?: ReadonlyMap<string, BarSeries>;
+  readonly funding?: ReadonlyMap<string, FundingSeries>;
+  readonly mark?: ReadonlyMap<string, MarkSeries>;
+}
+
+export const defaultStopParams: StopParams = {
+  initialAtr: 2.5,
+  takeProfits: [],
+  breakEvenR: 0,
+  breakEvenOffsetR: 0.1,
+  chandelierAtr: 3,
+  chandelierActivateR: 1_000_000,
+  timeStopBars: 0,
+  timeStopMinR: 0,
+  holding: 'engine',
+  adaptive: defaultAdaptiveParams,
+};
+
+export const defaultRiskConfig: RiskConfig = { defaults: defaultRiskLimits };
+
+export const defaultEngineSettings = {
+  mode: 'backtest' as const,
+  seed: 1,
+  accountId: 'sim-1',
+  initialBalance: '10000',
+  paramsVersion: 0,
+  feeTier: 'VIP0',
+  leverage: 5,
+  impact: { default: 5e-6 },
+  latencyMs: { min: 20, max: 250 },
+  risk: { enabled: true, config: defaultRiskConfig, disabledRules: [] as string[] },
+  sizing: defaultSizingParams,
+  stops: defaultStopParams,
+  equityMarkMs: 3_600_000,
+};

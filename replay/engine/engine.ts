@@ -1,0 +1,1271 @@
+import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
+import type { EventCatalogue } from '../../domain/events/catalogue.js';
+import {
+  type AccountCommand,
+  type AccountState,
+  accountStreamId,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+  positionKey,
+  walletBalance,
+} from '../../domain/ledger/account.js';
+import { LedgerRuleError } from '../../domain/ledger/errors.js';
+import type { AccountEvent, OrderEvent } from '../../domain/ledger/events.js';
+import { type Fixed, toText } from '../../domain/ledger/fixed.js';
+import { maintenanceMargin } from '../../domain/ledger/instrument.js';
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  type OrderCommand,
+  type OrderState,
+} from '../../domain/ledger/order.js';
+import { timeframeMs } from '../../domain/market/timeframe.js';
+import { Rng } from '../../domain/optimizer/rng.js';
+import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
+import { correlationMatrix } from '../../domain/risk/correlations.js';
+import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
+import { fromNumber, toNumber } from '../../domain/risk/num.js';
+import { checkOrder } from '../../domain/risk/pre-trade.js';
+import { sizePosition } from '../../domain/risk/sizing.js';
+import type { OrderIntent, RiskSnapshot } from '../../domain/risk/snapshot.js';
+import {
+  closeAll,
+  isLive,
+  onExitFilled,
+  openStops,
+  type StopBook,
+  type StopEvent,
+  type StopParams,
+  onBar as stopsOnBar,
+} from '../../domain/risk/stops.js';
+import {
+  decimalText,
+  impactFraction,
+  stopFillBase,
+  takeProfitFillBase,
+  withImpact,
+} from '../../domain/sim/bar-fills.js';
+import {
+  type BarView,
+  type FeatureValue,
+  LookAheadError,
+  type ProtectionRequest,
+  type SignalRecord,
+  type StrategyContext,
+  type StrategyHandlers,
+} from '../../domain/strategy/sdk.js';
+import type { EngineConfig, MarketFeeds } from './config.js';
+import { RunLog } from './run-log.js';
+import { type PendingOrder, SymbolState } from './symbol-state.js';
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly bars: number;
+  readonly events: number;
+  readonly finalEquity: number;
+  readonly reason: 'end-of-data' | 'stopped' | 'failed';
+  readonly error: string | null;
+}
+
+/** A reused bar view: the strategy reads it during onBar and must copy what it keeps. */
+class MutableBar implements BarView {
+  symbol = '';
+  timeframe = '';
+  openTime = 0;
+  closeTime = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  volume = 0;
+}
+
+const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string, FeatureValue> => {
+  const out: Record<string, FeatureValue> = {};
+  for (const k of Object.keys(f)) {
+    const v = f[k]!;
+    out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  }
+  return out;
+};
+
+/**
+ * The one engine for backtest and paper. Time comes from the data: bars of every symbol are merged by
+ * close time (ties by symbol name, so the order of the feeds does not matter), and `step()` replays
+ * one bar: fills of orders sent at the previous close, funding settlements, stops and liquidation inside
+ * the bar, then the strategy at the close. Backtest calls `step()` in a tight loop; paper calls the same
+ * `step()` when a live-like clock reaches the next close (replay/engine/paper.ts). Every decision goes
+ * to the in-memory log as an event; the ledger deciders keep the books exact.
+ */
+export class Engine implements StrategyContext {
+  readonly store: MemoryEventStore;
+  private readonly log: RunLog;
+  private readonly symbols: SymbolState[];
+  private readonly bySymbol = new Map<string, SymbolState>();
+  private readonly handlers: StrategyHandlers;
+  private readonly rng: Rng;
+  private readonly bar = new MutableBar();
+  private readonly accountStream: string;
+  private readonly strategyStream: string;
+  private readonly riskStream: string;
+  private readonly actor: string;
+  private readonly orders = new Map<string, OrderState>();
+  private account: AccountState = initialAccountState();
+  private readonly ledgerCtx;
+  private walletF = 0;
+  private orderSeq = 0;
+  private positionSeq = 0;
+  private readonly recentOrderTimes: number[] = [];
+  private dayStart = 0;
+  private dayStartEquity = 0;
+  private peakEquity = 0;
+  private nextMarkAt = 0;
+  private current: SymbolState | null = null;
+  private bars = 0;
+  private started = false;
+  private finished: RunSummary | null = null;
+  now = 0;
+
+  constructor(
+    readonly config: EngineConfig,
+    feeds: MarketFeeds,
+    catalogue: EventCatalogue = fullCatalogue(),
+  ) {
+    this.store = new MemoryEventStore({ catalogue, validate: false });
+    this.log = new RunLog(this.store, config.runId, config.mode);
+    this.rng = Rng.seeded(config.seed);
+    const strategy = config.strategy;
+    this.actor = `strategy:${strategy.id}@${strategy.version}`;
+    this.accountStream = accountStreamId(config.venueRules.venue, config.accountId);
+    this.strategyStream = `strategy-${strategy.id}`;
+    this.riskStream = riskStreamId(config.accountId);
+    this.ledgerCtx = { instrument: config.instrument, rules: config.venueRules };
+    const tfMs = timeframeMs(strategy.timeframe);
+    const names = [...new Set(config.symbols)].sort();
+    if (names.length === 0) throw new RangeError('a run needs at least one symbol');
+    this.symbols = names.map((symbol, index) => {
+      const series = feeds.bars.get(symbol);
+      if (!series) throw new RangeError(`no ${strategy.timeframe} bars for ${symbol}`);
+      if (series.timeframe !== strategy.timeframe) {
+        throw new RangeError(
+          `${symbol}: bars are ${series.timeframe} but ${strategy.id} trades ${strategy.timeframe}`,
+        );
+      }
+      const s = new SymbolState(
+        symbol,
+        index,
+        series,
+        tfMs,
+        config.instrument(symbol),
+        config.from,
+        config.to,
+        config.leverage,
+        feeds.funding?.get(symbol),
+        feeds.mark?.get(symbol),
+        feeds.intrabar?.get(symbol),
+      );
+      this.bySymbol.set(symbol, s);
+      return s;
+    });
+    this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
+    this.bar.timeframe = strategy.timeframe;
+  }
+
+  // --- StrategyContext --------------------------------------------------------------------------------
+
+  position(symbol: string): number {
+    return this.symbolOf(symbol).qty;
+  }
+
+  equity(): number {
+    let e = this.walletF;
+    for (const s of this.symbols) if (s.qty !== 0) e += s.unrealised(s.lastClose);
+    return e;
+  }
+
+  close(symbol: string, barsAgo: number): number {
+    if (barsAgo < 0) {
+      throw new LookAheadError(
+        `${this.config.strategy.id} asked ${symbol} for the close ${-barsAgo} bar(s) ahead of now`,
+      );
+    }
+    const s = this.symbolOf(symbol);
+    const k = s.last - Math.floor(barsAgo);
+    return k >= 0 ? s.series.close[k]! : Number.NaN;
+  }
+
+  fundingRate(symbol: string): number {
+    return this.symbolOf(symbol).fundingRate;
+  }
+
+  target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void {
+    const s = this.symbolOf(symbol);
+    if (!Number.isFinite(exposure))
+      throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
+    this.decide(s, Math.max(-1, Math.min(1, exposure)), signal, protection);
+  }
+
+  private symbolOf(symbol: string): SymbolState {
+    const s = this.bySymbol.get(symbol);
+    if (!s)
+      throw new RangeError(
+        `${symbol} is not one of this run's symbols (${[...this.bySymbol.keys()].join(', ')})`,
+      );
+    return s;
+  }
+
+  // --- lifecycle --------------------------------------------------------------------------------------
+
+  /** Opens the account and records the run's inputs. Called by the first step if not before. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const c = this.config;
+    const first = Math.min(...this.symbols.map((s) => s.nextClose)) - this.symbols[0]!.tfMs;
+    const t0 = Number.isFinite(first) ? first : c.from;
+    const runCorrelation = `run-${c.runId}`;
+    this.log.emit(
+      `run-${c.runId}`,
+      'RunStarted',
+      {
+        runId: c.runId,
+        mode: c.mode,
+        strategyId: c.strategy.id,
+        strategyVersion: c.strategy.version,
+        params: c.params,
+        paramsVersion: c.paramsVersion,
+        symbols: this.symbols.map((s) => s.symbol),
+        timeframe: c.strategy.timeframe,
+        from: c.from,
+        to: c.to,
+        seed: c.seed,
+        initialBalance: c.initialBalance,
+        config: {
+          feeTier: c.feeTier,
+          leverage: c.leverage,
+          impact: c.impact,
+          latencyMs: c.latencyMs,
+          risk: { enabled: c.risk.enabled, disabledRules: [...c.risk.disabledRules], config: c.risk.config },
+          sizing: c.sizing,
+          stops: c.stops,
+          equityMarkMs: c.equityMarkMs,
+        },
+      },
+      t0,
+      runCorrelation,
+      null,
+      'system:engine',
+    );
+    this.account_(
+      {
+        kind: 'OpenAccount',
+        accountId: c.accountId,
+        venue: c.venueRules.venue,
+        marginAsset: 'USDT',
+        feeTier: c.feeTier,
+        positionMode: 'one-way',
+      },
+      t0,
+      runCorrelation,
+      null,
+    );
+    this.account_(
+      { kind: 'DepositFunds', transferId: `deposit-${c.runId}`, amount: c.initialBalance },
+      t0,
+      runCorrelation,
+      null,
+    );
+    for (const s of this.symbols) {
+      const cap = s.instrument.brackets[0]?.initialLeverage ?? c.leverage;
+      s.leverage = Math.min(c.leverage, cap);
+      this.account_(
+        { kind: 'SetLeverage', symbol: s.symbol, leverage: s.leverage },
+        t0,
+        runCorrelation,
+        null,
+      );
+    }
+    this.walletF = toNumber(walletBalance(this.account));
+    this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;
+    this.dayStartEquity = this.walletF;
+    this.peakEquity = this.walletF;
+    this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
+  }
+
+  /** Close time of the next bar, or +∞ when the data is exhausted. */
+  nextTime(): number {
+    let t = Number.POSITIVE_INFINITY;
+    for (const s of this.symbols) {
+      const n = s.nextClose;
+      if (n < t) t = n;
+    }
+    return t;
+  }
+
+  /** Replays one bar; false when there is none left. */
+  step(): boolean {
+    if (!this.started) this.start();
+    let s: SymbolState | null = null;
+    let t = Number.POSITIVE_INFINITY;
+    for (const x of this.symbols) {
+      const n = x.nextClose;
+      if (n < t) {
+        t = n;
+        s = x;
+      }
+    }
+    if (s === null) return false;
+    this.replayBar(s);
+    return true;
+  }
+
+  runToEnd(): RunSummary {
+    try {
+      while (this.step()) {}
+      return this.finish('end-of-data', null);
+    } catch (err) {
+      this.finish('failed', err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  finish(reason: RunSummary['reason'], error: string | null): RunSummary {
+    if (this.finished) return this.finished;
+    if (!this.started) this.start();
+    const at = Math.max(this.now, this.config.from);
+    this.markEquity(at);
+    const summary: RunSummary = {
+      runId: this.config.runId,
+      bars: this.bars,
+      events: this.log.count + 1,
+      finalEquity: this.equity(),
+      reason,
+      error,
+    };
+    this.log.emit(
+      `run-${this.config.runId}`,
+      'RunCompleted',
+      { ...summary },
+      at,
+      `run-${this.config.runId}`,
+      null,
+      'system:engine',
+    );
+    this.finished = summary;
+    return summary;
+  }
+
+  // --- one bar ----------------------------------------------------------------------------------------
+
+  private replayBar(s: SymbolState): void {
+    const i = s.i;
+    const series = s.series;
+    const openTime = series.openTime[i]!;
+    const closeTime = openTime + s.tfMs;
+    const open = series.open[i]!;
+    const high = series.high[i]!;
+    const low = series.low[i]!;
+    const close = series.close[i]!;
+    this.current = s;
+
+    if (s.pending.length > 0) this.fillPending(s, i, openTime, open);
+    if (
+      s.funding !== undefined &&
+      s.fundingIndex < s.funding.time.length &&
+      s.funding.time[s.fundingIndex]! <= closeTime
+    ) {
+      this.settleFunding(s, closeTime, open);
+    }
+    if (s.book !== null) this.checkStops(s, i, openTime, closeTime, open, high, low, close);
+    if (s.qty !== 0) this.checkLiquidation(s, i, closeTime, s.qty > 0 ? low : high);
+
+    s.atr.update(high, low, close);
+    s.rv.update(close);
+    s.pushReturn(close);
+    s.lastClose = close;
+    s.last = i;
+    s.i = i + 1;
+    this.bars++;
+    this.now = closeTime;
+    if (closeTime >= this.nextMarkAt) this.markEquity(closeTime);
+
+    const h = this.handlers.onBar;
+    if (h !== undefined) {
+      const b = this.bar;
+      b.symbol = s.symbol;
+      b.openTime = openTime;
+      b.closeTime = closeTime;
+      b.open = open;
+      b.high = high;
+      b.low = low;
+      b.close = close;
+      b.volume = series.volume[i]!;
+      h.call(this.handlers, b, this);
+    }
+  }
+
+  private observation(s: SymbolState, barIndex: number) {
+    return {
+      symbol: s.symbol,
+      timeframe: this.config.strategy.timeframe,
+      openTime: s.series.openTime[barIndex]!,
+    };
+  }
+
+  private correlationOf(s: SymbolState, barIndex: number): string {
+    return `obs:${s.symbol}:${this.config.strategy.timeframe}:${s.series.openTime[barIndex]!}`;
+  }
+
+  // --- decisions --------------------------------------------------------------------------------------
+
+  private decide(
+    s: SymbolState,
+    exposure: number,
+    signal: SignalRecord,
+    protection: ProtectionRequest | undefined,
+  ): void {
+    const c = this.config;
+    const at = this.now;
+    const barIndex = s.last;
+    if (barIndex < 0)
+      throw new LookAheadError(`${c.strategy.id} traded ${s.symbol} before its first bar closed`);
+    const correlationId = this.correlationOf(s, barIndex);
+    const observation = this.observation(s, barIndex);
+    const signalId = this.log.emit(
+      this.strategyStream,
+      'SignalEmitted',
+      {
+        strategyId: c.strategy.id,
+        strategyVersion: c.strategy.version,
+        paramsVersion: c.paramsVersion,
+        observation,
+        side: signal.side,
+        strength: Math.max(-1, Math.min(1, Number.isFinite(signal.strength) ? signal.strength : 0)),
+        features: cleanFeatures(signal.features),
+      },
+      at,
+      correlationId,
+      null,
+      this.actor,
+    );
+
+    const price = s.lastClose;
+    const priceFixed = fromNumber(price, s.instrument.tickSize, 'half-even');
+    const atr = s.atr.value;
+    const stopDistance =
+      protection?.stopPrice !== undefined
+        ? Math.abs(price - protection.stopPrice)
+        : Number.isFinite(atr)
+          ? (protection?.stopAtrMultiple ?? c.stops.initialAtr) * atr
+          : null;
+    const equity = this.equity();
+    const sizingInput = {
+      instrument: s.instrument,
+      orderType: 'MARKET' as const,
+      equity,
+      price: priceFixed,
+      realisedVol: s.rv.value,
+      volPercentile: null,
+      regime: null,
+      stopDistance,
+      kelly: null,
+      breakerLevel: 'normal' as const,
+    };
+    const sizing = sizePosition(c.sizing, sizingInput);
+    const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'long';
+    const sizedId = this.log.emit(
+      this.riskStream,
+      'PositionSized',
+      positionSizedData(
+        {
+          sizingId: `size-${c.runId}-${this.orderSeq + 1}`,
+          accountId: c.accountId,
+          strategyId: c.strategy.id,
+          side,
+          observation,
+        },
+        c.sizing,
+        sizingInput,
+        sizing,
+      ),
+      at,
+      correlationId,
+      signalId,
+      'system:risk',
+    );
+
+    const targetQty = exposure * toNumber(sizing.quantity);
+    const delta = targetQty - (s.qty + s.pendingQty());
+    const step = s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize;
+    const quantity = fromNumber(Math.abs(delta), step, 'floor');
+    if (quantity <= 0n) return;
+    const orderSide = delta > 0 ? 'BUY' : 'SELL';
+    const reduceOnly =
+      targetQty === 0 || (Math.sign(targetQty) === Math.sign(s.qty) && Math.abs(targetQty) < Math.abs(s.qty));
+    const intent: OrderIntent = {
+      accountId: c.accountId,
+      strategyId: c.strategy.id,
+      symbol: s.symbol,
+      side: orderSide,
+      type: 'MARKET',
+      quantity,
+      price: null,
+      reduceOnly: reduceOnly && Math.abs(delta) <= Math.abs(s.qty) + 1e-12,
+    };
+    let approved = quantity;
+    let causation = sizedId;
+    if (c.risk.enabled) {
+      const snap = this.riskSnapshot(at);
+      const decision = checkOrder(intent, snap, c.risk.config, { disabledRules: c.risk.disabledRules });
+      causation = this.log.emit(
+        this.riskStream,
+        'RiskDecided',
+        riskDecidedData(`risk-${c.runId}-${this.orderSeq + 1}`, intent, snap, decision, observation),
+        at,
+        correlationId,
+        sizedId,
+        'system:risk',
+      );
+      if (decision.outcome === 'reject') return;
+      approved = decision.approvedQuantity;
+      if (approved <= 0n) return;
+    }
+    this.placeMarket(s, orderSide, approved, intent.reduceOnly, at, correlationId, causation, protection);
+  }
+
+  private riskSnapshot(at: number): RiskSnapshot {
+    const marks: Record<string, Fixed> = {};
+    const atr: Record<string, number> = {};
+    const leverage: Record<string, number> = {};
+    const instruments: Record<string, (typeof this.symbols)[number]['instrument']> = {};
+    const returns: Record<string, number[]> = {};
+    const positions = [];
+    const openOrders = [];
+    for (const s of this.symbols) {
+      instruments[s.symbol] = s.instrument;
+      leverage[s.symbol] = s.leverage;
+      if (Number.isFinite(s.lastClose))
+        marks[s.symbol] = fromNumber(s.lastClose, s.instrument.tickSize, 'half-even');
+      if (Number.isFinite(s.atr.value)) atr[s.symbol] = s.atr.value;
+      returns[s.symbol] = s.recentReturns();
+      const p = this.account.positions.get(positionKey(s.symbol, 'BOTH'));
+      if (p && p.qty !== 0n)
+        positions.push({ symbol: s.symbol, strategyId: this.config.strategy.id, qty: p.qty, cost: p.cost });
+      for (const o of s.pending) {
+        openOrders.push({
+          symbol: s.symbol,
+          strategyId: this.config.strategy.id,
+          side: o.side,
+          qty: o.quantity,
+          price: null,
+          reduceOnly: o.reduceOnly,
+        });
+      }
+    }
+    const wallet = walletBalance(this.account);
+    const equity = fromNumber(this.equity(), 0n, 'half-even');
+    if (at - this.dayStart >= 86_400_000) {
+      this.dayStart = Math.floor(at / 86_400_000) * 86_400_000;
+      this.dayStartEquity = this.equity();
+    }
+    while (this.recentOrderTimes.length > 0 && at - this.recentOrderTimes[0]! > 3_600_000)
+      this.recentOrderTimes.shift();
+    return {
+      at,
+      accountId: this.config.accountId,
+      marginType: 'cross',
+      walletBalance: wallet,
+      equity,
+      dayStartEquity: fromNumber(this.dayStartEquity, 0n, 'half-even'),
+      instruments,
+      marks,
+      atr,
+      leverage,
+      positions,
+      openOrders,
+      recentOrderTimes: [...this.recentOrderTimes],
+      correlations: correlationMatrix(returns, 60),
+      breakerLevel: 'normal',
+    };
+  }
+
+  // --- orders and fills -------------------------------------------------------------------------------
+
+  private nextOrderId(): string {
+    this.orderSeq++;
+    return `${this.config.runId}-${this.orderSeq}`;
+  }
+
+  private orderCommand(
+    orderId: string,
+    command: OrderCommand,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const state = this.orders.get(orderId) ?? initialOrderState;
+    const events: OrderEvent[] = decideOrder(command, state, { instrument: this.config.instrument });
+    let next = state;
+    let last = causationId;
+    for (const e of events) {
+      next = evolveOrder(next, e);
+      last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
+    }
+    this.orders.set(orderId, next);
+    return last;
+  }
+
+  private account_(
+    command: AccountCommand,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): { last: string | null; events: AccountEvent[] } {
+    const events = decideAccount(command, this.account, this.ledgerCtx);
+    let last = causationId;
+    for (const e of events) {
+      this.account = evolveAccount(this.account, e);
+      last = this.log.emit(this.accountStream, e.type, e.data, at, correlationId, last, 'system:ledger');
+    }
+    return { last, events };
+  }
+
+  private placeMarket(
+    s: SymbolState,
+    side: 'BUY' | 'SELL',
+    quantity: Fixed,
+    reduceOnly: boolean,
+    at: number,
+    correlationId: string,
+    causationId: string,
+    protection: ProtectionRequest | undefined,
+  ): void {
+    const orderId = this.nextOrderId();
+    let requested: string | null;
+    try {
+      requested = this.orderCommand(
+        orderId,
+        {
+          kind: 'PlaceOrder',
+          orderId,
+          clientOrderId: orderId,
+          accountId: this.config.accountId,
+          venue: this.config.venueRules.venue,
+          strategyId: this.config.strategy.id,
+          symbol: s.symbol,
+          side,
+          positionSide: 'BOTH',
+          type: 'MARKET',
+          quantity: toText(quantity),
+          reduceOnly,
+        },
+        at,
+        correlationId,
+        causationId,
+      );
+    } catch (err) {
+      // The venue's own rules (grid, minimums) refuse before anything is written: the risk check should
+      // have caught it, so it is a configuration mismatch worth seeing, not a crash of the run.
+      if (err instanceof LedgerRuleError) return;
+      throw err;
+    }
+    this.recentOrderTimes.push(at);
+    const latency =
+      this.config.latencyMs.min + this.rng.float() * (this.config.latencyMs.max - this.config.latencyMs.min);
+    s.pending.push({
+      orderId,
+      side,
+      quantity,
+      reduceOnly,
+      submittedAt: at,
+      latency: Math.round(latency),
+      correlationId,
+      causationId: requested ?? causationId,
+      protection,
+    });
+  }
+
+  private fillPending(s: SymbolState, i: number, openTime: number, open: number): void {
+    const orders = s.pending;
+    s.pending = [];
+    for (const o of orders) {
+      const at = Math.max(openTime, o.submittedAt + o.latency);
+      const accepted = this.orderCommand(
+        o.orderId,
+        { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
+        at,
+        o.correlationId,
+        o.causationId,
+      );
+      const qty = toNumber(o.quantity);
+      const price = withImpact(open, o.side, impactFraction(this.lambda(s), qty * open));
+      this.fill(
+        s,
+        o.orderId,
+        o.side,
+        o.quantity,
+        price,
+        at,
+        o.correlationId,
+        accepted,
+        o.reduceOnly,
+        o.protection,
+        i,
+      );
+    }
+  }
+
+  private lambda(s: SymbolState): number {
+    return this.config.impact.symbols?.[s.symbol] ?? this.config.impact.default;
+  }
+
+  /** Books one fill through the order and account deciders; returns the FillSettled event id. */
+  private fill(
+    s: SymbolState,
+    orderId: string,
+    side: 'BUY' | 'SELL',
+    quantity: Fixed,
+    rawPrice: number,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+    reduceOnly: boolean,
+    protection: ProtectionRequest | undefined,
+    barIndex: number,
+  ): string | null {
+    // A fill price lands on the tick grid on the trader's worse side.
+    const price = fromNumber(rawPrice, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
+    const filledId = this.orderCommand(
+      orderId,
+      {
+        kind: 'FillOrder',
+        tradeId: `${orderId}-1`,
+        quantity: toText(quantity),
+        price: toText(price),
+        liquidity: 'taker',
+      },
+      at,
+      correlationId,
+      causationId,
+    );
+    const before = s.qty;
+    const settled = this.account_(
+      {
+        kind: 'SettleFill',
+        orderId,
+        fillSeq: 1,
+        tradeId: `${orderId}-1`,
+        strategyId: this.config.strategy.id,
+        symbol: s.symbol,
+        side,
+        positionSide: 'BOTH',
+        quantity: toText(quantity),
+        price: toText(price),
+        liquidity: 'taker',
+        reduceOnly,
+      },
+      at,
+      correlationId,
+      filledId,
+    );
+    this.refreshMirror(s);
+    const settledId = settled.last;
+    this.afterFill(s, before, toNumber(price), at, correlationId, settledId, protection, barIndex);
+    const onFill = this.handlers.onFill;
+    if (onFill !== undefined) {
+      onFill.call(
+        this.handlers,
+        {
+          orderId,
+          symbol: s.symbol,
+          side,
+          quantity: toNumber(quantity),
+          price: toNumber(price),
+          positionAfter: s.qty,
+        },
+        this,
+      );
+    }
+    return settledId;
+  }
+
+  private refreshMirror(s: SymbolState): void {
+    const p = this.account.positions.get(positionKey(s.symbol, 'BOTH'));
+    s.qty = p ? toNumber(p.qty) : 0;
+    s.cost = p ? toNumber(p.cost) : 0;
+    this.walletF = toNumber(walletBalance(this.account));
+    if (p && p.qty !== 0n) {
+      const notional = p.qty < 0n ? -p.cost : p.cost;
+      const mm = toNumber(maintenanceMargin(s.instrument, notional < 0n ? -notional : notional));
+      const n = Math.abs(s.cost);
+      s.mmRate = n > 0 ? mm / n : 0;
+    } else {
+      s.mmRate = 0;
+    }
+  }
+
+  // --- stops ------------------------------------------------------------------------------------------
+
+  private stopParams(protection: ProtectionRequest | undefined): StopParams {
+    const base = this.config.stops;
+    if (!protection) return base;
+    return {
+      ...base,
+      initialAtr: protection.stopAtrMultiple ?? base.initialAtr,
+      takeProfits: protection.takeProfitR
+        ? protection.takeProfitR.map((t) => ({ r: t.r, fraction: t.fraction }))
+        : base.takeProfits,
+      chandelierActivateR: protection.trailing
+        ? Math.min(base.chandelierActivateR, 1)
+        : base.chandelierActivateR,
+      timeStopBars: protection.maxBars ?? base.timeStopBars,
+    };
+  }
+
+  private emitStops(
+    s: SymbolState,
+    events: readonly StopEvent[],
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    let last = causationId;
+    const stream = stopsStreamId(s.book?.positionId ?? `${this.config.runId}-${s.symbol}`);
+    for (const e of events)
+      last = this.log.emit(stream, e.type, e.data, at, correlationId, last, 'system:stops');
+    return last;
+  }
+
+  private afterFill(
+    s: SymbolState,
+    before: number,
+    price: number,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+    protection: ProtectionRequest | undefined,
+    barIndex: number,
+  ): void {
+    const after = s.qty;
+    const changedSide = after === 0 || Math.sign(after) !== Math.sign(before);
+    // Any position change the strategy made re-arms the ladder for what is now open; stop exits report
+    // through onExitFilled instead (see exitLeg).
+    if (s.book !== null && (changedSide || protection !== undefined)) {
+      const step = closeAll(s.book, at, after === 0 ? 'position closed' : 'position changed');
+      this.emitStops(s, step.events, at, correlationId, causationId);
+      this.clearBook(s);
+    }
+    if (after === 0 || protection === undefined || s.book !== null) return;
+    const atr = s.atr.value;
+    if (!(atr > 0)) return;
+    const params = this.stopParams(protection);
+    this.positionSeq++;
+    const positionId = `${this.config.runId}-${s.symbol}-${this.positionSeq}`;
+    const step = openStops(params, {
+      positionId,
+      symbol: s.symbol,
+      side: after > 0 ? 'long' : 'short',
+      entryPrice: fromNumber(Math.abs(s.cost / after), s.instrument.tickSize, 'half-even'),
+      quantity: fromNumber(Math.abs(after), s.instrument.stepSize, 'half-even'),
+      at,
+      atr,
+      tickSize: s.instrument.tickSize,
+      stepSize: s.instrument.stepSize,
+      conditions: this.adaptiveInputs(),
+    });
+    s.book = step.book;
+    this.emitStops(s, step.events, at, correlationId, causationId);
+    this.syncStopLevels(s, params);
+    void price;
+    void barIndex;
+  }
+
+  private adaptiveInputs(): AdaptiveInputs {
+    const e = this.equity();
+    if (!(this.peakEquity > 0)) return neutralInputs;
+    return {
+      volPercentile: null,
+      equitySlope: null,
+      drawdown: Math.max(0, 1 - e / this.peakEquity),
+      regime: null,
+    };
+  }
+
+  private clearBook(s: SymbolState): void {
+    s.book = null;
+    s.stopLevel = Number.NaN;
+    s.targetLevel = Number.NaN;
+    s.best = Number.NaN;
+    s.skippedBars = 0;
+    s.timeStopDue = Number.POSITIVE_INFINITY;
+  }
+
+  private syncStopLevels(s: SymbolState, params: StopParams): void {
+    const b = s.book;
+    if (b === null) return;
+    const long = b.side === 'long';
+    s.stopLevel =
+      isLive(b.protective) && b.protective.price !== null ? toNumber(b.protective.price) : Number.NaN;
+    let target = Number.NaN;
+    for (const leg of b.takeProfits) {
+      if (!isLive(leg) || leg.price === null) continue;
+      const p = toNumber(leg.price);
+      if (Number.isNaN(target) || (long ? p < target : p > target)) target = p;
+    }
+    s.targetLevel = target;
+    s.best = b.best;
+    s.timeStopDue =
+      isLive(b.timeStop) && params.timeStopBars > 0 ? params.timeStopBars - b.bars : Number.POSITIVE_INFINITY;
+    s.skippedBars = 0;
+  }
+
+  /**
+   * The stop ladder is re-evaluated on a bar that touches a leg, makes a new best excursion (which is
+   * what moves break-even and the chandelier) or reaches the time stop; other bars only count toward
+   * the time stop. Lower-timeframe bars, when the feed has them, decide the order of touches inside.
+   */
+  private checkStops(
+    s: SymbolState,
+    i: number,
+    openTime: number,
+    closeTime: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+  ): void {
+    const b = s.book!;
+    const long = b.side === 'long';
+    const touches =
+      (long
+        ? low <= s.stopLevel || high >= s.targetLevel || high > s.best
+        : high >= s.stopLevel || low <= s.targetLevel || low < s.best) || s.skippedBars + 1 >= s.timeStopDue;
+    if (!touches) {
+      s.skippedBars++;
+      return;
+    }
+    const params = this.stopParams(undefined);
+    const atr = Number.isFinite(s.atr.value) ? s.atr.value : 0;
+    if (!(atr > 0)) return;
+    let book: StopBook = s.skippedBars > 0 ? { ...b, bars: b.bars + s.skippedBars } : b;
+    s.skippedBars = 0;
+    const correlationId = this.correlationOf(s, i);
+    const path = this.intrabarPath(s, openTime, closeTime);
+    const conditions = this.adaptiveInputs();
+    const events: StopEvent[] = [];
+    if (path === null) {
+      const step = stopsOnBar(params, book, { at: closeTime, high, low, close, atr, conditions });
+      book = step.book;
+      events.push(...step.events);
+    } else {
+      const [from, to] = path;
+      const ib = s.intrabar!;
+      const bars = book.bars;
+      for (let k = from; k < to && book.open > 0n; k++) {
+        const step = stopsOnBar(
+          params,
+          { ...book, bars },
+          {
+            at: ib.openTime[k]! + (closeTime - openTime) / Math.max(1, to - from),
+            high: ib.high[k]!,
+            low: ib.low[k]!,
+            close: ib.close[k]!,
+            atr,
+            conditions,
+          },
+        );
+        book = step.book;
+        events.push(...step.events);
+        if (step.events.some((e) => e.type === 'StopStatusChanged' && e.data.to === 'triggered')) break;
+      }
+      book = { ...book, bars: bars + 1 };
+    }
+    s.book = book;
+    let last = this.emitStops(s, events, closeTime, correlationId, null);
+    for (const e of events) {
+      if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
+      last = this.exitLeg(
+        s,
+        e.data.legId,
+        e.data.kind,
+        e.data.price,
+        i,
+        openTime,
+        open,
+        close,
+        correlationId,
+        last,
+      );
+      if (s.book === null || s.qty === 0) break;
+    }
+    if (s.book !== null) this.syncStopLevels(s, params);
+  }
+
+  private intrabarPath(s: SymbolState, openTime: number, closeTime: number): [number, number] | null {
+    const ib = s.intrabar;
+    if (ib === undefined) return null;
+    let k = s.intrabarIndex;
+    const t = ib.openTime;
+    while (k < t.length && t[k]! < openTime) k++;
+    let end = k;
+    while (end < t.length && t[end]! < closeTime) end++;
+    s.intrabarIndex = end;
+    return end > k ? [k, end] : null;
+  }
+
+  private exitLeg(
+    s: SymbolState,
+    legId: string,
+    kind: 'stop' | 'take-profit' | 'time',
+    priceText: string | null,
+    i: number,
+    openTime: number,
+    open: number,
+    close: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const book = s.book;
+    if (book === null || s.qty === 0) return causationId;
+    const leg = [book.protective, ...book.takeProfits, ...(book.timeStop ? [book.timeStop] : [])].find(
+      (l) => l.legId === legId,
+    );
+    if (!leg) return causationId;
+    const side = book.side === 'long' ? 'SELL' : 'BUY';
+    const legPrice = priceText === null ? close : Number(priceText);
+    const base =
+      kind === 'stop'
+        ? stopFillBase(book.side, legPrice, open)
+        : kind === 'take-profit'
+          ? takeProfitFillBase(book.side, legPrice, open)
+          : close;
+    const open_ = toNumber(book.open);
+    const qtyNum = Math.min(toNumber(leg.quantity), open_, Math.abs(s.qty));
+    const quantity = fromNumber(qtyNum, s.instrument.stepSize, 'floor');
+    if (quantity <= 0n) return causationId;
+    const at = kind === 'time' ? openTime + s.tfMs : openTime + Math.round((s.tfMs * 1) / 2);
+    const orderId = this.nextOrderId();
+    const type = kind === 'stop' ? 'STOP_MARKET' : kind === 'take-profit' ? 'TAKE_PROFIT_MARKET' : 'MARKET';
+    let requested: string | null;
+    try {
+      requested = this.orderCommand(
+        orderId,
+        {
+          kind: 'PlaceOrder',
+          orderId,
+          clientOrderId: orderId,
+          accountId: this.config.accountId,
+          venue: this.config.venueRules.venue,
+          strategyId: this.config.strategy.id,
+          symbol: s.symbol,
+          side,
+          positionSide: 'BOTH',
+          type,
+          quantity: toText(quantity),
+          ...(type === 'MARKET'
+            ? {}
+            : {
+                stopPrice: toText(
+                  fromNumber(legPrice, s.instrument.tickSize, side === 'SELL' ? 'floor' : 'ceil'),
+                ),
+              }),
+          reduceOnly: true,
+          gridPolicy: 'round',
+        },
+        at,
+        correlationId,
+        causationId,
+      );
+    } catch (err) {
+      if (err instanceof LedgerRuleError) return causationId;
+      throw err;
+    }
+    let accepted = this.orderCommand(
+      orderId,
+      { kind: 'AcceptOrder', venueOrderId: `sim-${orderId}` },
+      at,
+      correlationId,
+      requested,
+    );
+    if (type !== 'MARKET') {
+      // The price that crossed the trigger, on the grid on the crossing side.
+      const crossing = (side === 'SELL') === (kind === 'stop') ? 'floor' : 'ceil';
+      accepted = this.orderCommand(
+        orderId,
+        { kind: 'TriggerOrder', price: toText(fromNumber(base, s.instrument.tickSize, crossing)) },
+        at,
+        correlationId,
+        accepted,
+      );
+    }
+    const price = withImpact(base, side, impactFraction(this.lambda(s), qtyNum * base));
+    const before = s.qty;
+    const filledPrice = fromNumber(price, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
+    const filledId = this.orderCommand(
+      orderId,
+      {
+        kind: 'FillOrder',
+        tradeId: `${orderId}-1`,
+        quantity: toText(quantity),
+        price: toText(filledPrice),
+        liquidity: 'taker',
+      },
+      at,
+      correlationId,
+      accepted,
+    );
+    const settled = this.account_(
+      {
+        kind: 'SettleFill',
+        orderId,
+        fillSeq: 1,
+        tradeId: `${orderId}-1`,
+        strategyId: this.config.strategy.id,
+        symbol: s.symbol,
+        side,
+        positionSide: 'BOTH',
+        quantity: toText(quantity),
+        price: toText(filledPrice),
+        liquidity: 'taker',
+        reduceOnly: true,
+      },
+      at,
+      correlationId,
+      filledId,
+    );
+    this.refreshMirror(s);
+    const step = onExitFilled(s.book!, legId, quantity, at);
+    s.book = step.book;
+    const last = this.emitStops(s, step.events, at, correlationId, settled.last);
+    if (s.qty === 0 || step.book.open <= 0n) this.clearBook(s);
+    void before;
+    void i;
+    const onFill = this.handlers.onFill;
+    if (onFill !== undefined) {
+      onFill.call(
+        this.handlers,
+        {
+          orderId,
+          symbol: s.symbol,
+          side,
+          quantity: qtyNum,
+          price: toNumber(filledPrice),
+          positionAfter: s.qty,
+        },
+        this,
+      );
+    }
+    return last;
+  }
+
+  // --- funding and liquidation --------------------------------------------------------------------------
+
+  private settleFunding(s: SymbolState, closeTime: number, open: number): void {
+    const f = s.funding!;
+    while (s.fundingIndex < f.time.length && f.time[s.fundingIndex]! <= closeTime) {
+      const k = s.fundingIndex++;
+      const time = f.time[k]!;
+      const rate = f.rate[k]!;
+      s.fundingRate = rate;
+      if (s.qty !== 0) {
+        const markPrice = this.markAt(s, time, open);
+        const correlationId = `funding:${s.symbol}:${time}`;
+        this.account_(
+          {
+            kind: 'ApplyFunding',
+            symbol: s.symbol,
+            fundingTime: Math.round(time),
+            rate: decimalText(rate, 10),
+            markPrice: toText(fromNumber(markPrice, s.instrument.tickSize, 'half-even')),
+          },
+          time,
+          correlationId,
+          null,
+        );
+        this.refreshMirror(s);
+      }
+      const h = this.handlers.onFunding;
+      if (h !== undefined && this.config.strategy.feeds?.funding)
+        h.call(this.handlers, { symbol: s.symbol, time, rate }, this);
+    }
+  }
+
+  /** The mark price at a funding time: Binance's mark kline when the feed has it, else the bar's open. */
+  private markAt(s: SymbolState, time: number, fallback: number): number {
+    const m = s.mark;
+    if (m === undefined) return fallback;
+    let lo = 0;
+    let hi = m.openTime.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (m.openTime[mid]! <= time) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found >= 0 ? m.open[found]! : fallback;
+  }
+
+  /**
+   * A float estimate of the cross margin ratio at the bar's adverse extreme screens every bar; only an
+   * account within 20% of its maintenance margin goes to the ledger's exact check, which decides.
+   * Trade-price bars stand in for the mark price inside a bar (the 8h mark feed is too coarse).
+   */
+  private checkLiquidation(s: SymbolState, i: number, closeTime: number, adverse: number): void {
+    let equity = this.walletF;
+    let mm = 0;
+    for (const x of this.symbols) {
+      if (x.qty === 0) continue;
+      const p = x === s ? adverse : x.lastClose;
+      equity += x.unrealised(p);
+      mm += x.mmRate * Math.abs(x.qty) * p;
+    }
+    if (equity > mm * 1.2) return;
+    const marks: Record<string, string> = {};
+    for (const x of this.symbols) {
+      if (x.qty === 0) continue;
+      const p = x === s ? adverse : x.lastClose;
+      marks[x.symbol] = toText(fromNumber(p, x.instrument.tickSize, x.qty > 0 ? 'floor' : 'ceil'));
+    }
+    const r = this.account_({ kind: 'CheckLiquidation', marks }, closeTime, this.correlationOf(s, i), null);
+    if (r.events.length === 0) return;
+    for (const x of this.symbols) {
+      this.refreshMirror(x);
+      if (x.qty === 0 && x.book !== null) {
+        const step = closeAll(x.book, closeTime, 'liquidated');
+        this.emitStops(x, step.events, closeTime, this.correlationOf(s, i), r.last);
+        this.clearBook(x);
+      }
+      if (x.qty === 0) x.pending = x.pending.filter((o) => !o.reduceOnly);
+    }
+  }
+
+  // --- equity -----------------------------------------------------------------------------------------
+
+  private markEquity(at: number): void {
+    let unrealised = 0;
+    let exposure = 0;
+    for (const s of this.symbols) {
+      if (s.qty === 0 || !Number.isFinite(s.lastClose)) continue;
+      unrealised += s.unrealised(s.lastClose);
+      exposure += Math.abs(s.qty * s.lastClose);
+    }
+    const equity = this.walletF + unrealised;
+    if (equity > this.peakEquity) this.peakEquity = equity;
+    this.log.emit(
+      `run-${this.config.runId}`,
+      'EquityMarked',
+      { at: Math.round(at), equity, wallet: this.walletF, unrealisedPnl: unrealised, exposure },
+      at,
+      `run-${this.config.runId}`,
+      null,
+      'system:engine',
+    );
+    const m = this.config.equityMarkMs;
+    this.nextMarkAt = Math.floor(at / m) * m + m;
+  }
+}

@@ -1,0 +1,188 @@
+import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
+import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import { builtInStrategies } from '../../domain/strategies/index.js';
+import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
+import { defaultEngineSettings, type EngineConfig } from './config.js';
+import { Engine, type RunSummary } from './engine.js';
+import { type FeedCoverage, FeedError, loadFeeds } from './feeds.js';
+import { logHash } from './log-hash.js';
+import { foldRun, type RunResults } from './results.js';
+
+/** What a person (CLI, API, optimizer) asks for. Everything optional has a documented default. */
+export interface RunRequest {
+  readonly strategyId: string;
+  readonly symbols: readonly string[];
+  /** ISO date/time or ms; default: the start of the data. */
+  readonly from?: string | number;
+  /** Exclusive; default: the end of the data. */
+  readonly to?: string | number;
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly paramsVersion?: number;
+  readonly timeframe?: string;
+  readonly seed?: number;
+  readonly initialBalance?: string;
+  readonly runId?: string;
+  readonly mode?: 'backtest' | 'paper';
+  readonly riskEnabled?: boolean;
+  readonly disabledRules?: readonly string[];
+  readonly leverage?: number;
+  readonly strategyVersion?: string;
+}
+
+/** A request that cannot run; the message says what to change. The CLI exits 2 on it. */
+export class RunRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunRequestError';
+  }
+}
+
+let instruments: Promise<InstrumentBook> | null = null;
+export const instrumentBookOnce = (): Promise<InstrumentBook> => {
+  instruments ??= loadBinanceInstruments();
+  return instruments;
+};
+
+const toMs = (v: string | number | undefined, what: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const ms = typeof v === 'number' ? v : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (!Number.isFinite(ms))
+    throw new RunRequestError(`${what} ${JSON.stringify(v)} is not a date (use YYYY-MM-DD or an ISO time)`);
+  return ms;
+};
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+export interface PreparedRun {
+  readonly engine: Engine;
+  readonly config: EngineConfig;
+  readonly coverage: FeedCoverage[];
+}
+
+export const resolveStrategy = (id: string, timeframe?: string): StrategyDefinition => {
+  const def = builtInStrategies[id];
+  if (!def) {
+    throw new RunRequestError(
+      `unknown strategy "${id}"; built in: ${Object.keys(builtInStrategies).sort().join(', ')}`,
+    );
+  }
+  if (timeframe === undefined || timeframe === def.timeframe) return def;
+  if (!isTimeframe(timeframe)) throw new RunRequestError(`timeframe "${timeframe}" is not like 1m, 5m, 1h`);
+  return { ...def, timeframe };
+};
+
+/** Validates a request against the strategy's schema and the data, and builds the engine. */
+export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
+  const strategy = resolveStrategy(req.strategyId, req.timeframe);
+  if (req.strategyVersion !== undefined && req.strategyVersion !== strategy.version) {
+    throw new RunRequestError(
+      `${strategy.id} is at version ${strategy.version}; version ${req.strategyVersion} is not available in this build`,
+    );
+  }
+  const symbols = [...new Set(req.symbols.map((s) => s.trim().toUpperCase()).filter(Boolean))];
+  if (symbols.length === 0)
+    throw new RunRequestError('give at least one symbol, e.g. --symbols BTCUSDT,ETHUSDT');
+  const book = await instrumentBookOnce();
+  for (const s of symbols)
+    if (!book.all.has(s)) throw new RunRequestError(`unknown symbol ${s}: not in the venue metadata`);
+  const parsed = strategy.params.safeParse(req.params ?? {});
+  if (!parsed.success) {
+    throw new RunRequestError(
+      `parameters for ${strategy.id} are invalid: ` +
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
+    );
+  }
+  let loaded: ReturnType<typeof loadFeeds>;
+  try {
+    loaded = loadFeeds(symbols, strategy.timeframe);
+  } catch (err) {
+    if (err instanceof FeedError) throw new RunRequestError(err.message);
+    throw err;
+  }
+  const dataFrom = Math.min(...loaded.coverage.map((c) => c.from));
+  const dataTo = Math.max(...loaded.coverage.map((c) => c.to));
+  const from = toMs(req.from, 'from') ?? dataFrom;
+  const to = toMs(req.to, 'to') ?? dataTo;
+  if (!(to > from)) throw new RunRequestError(`--to (${iso(to)}) must be after --from (${iso(from)})`);
+  for (const c of loaded.coverage) {
+    if (to <= c.from || from >= c.to) {
+      throw new RunRequestError(
+        `${c.symbol} ${c.timeframe} data covers ${iso(c.from)} .. ${iso(c.to)}; the range ${iso(from)} .. ${iso(to)} is outside it`,
+      );
+    }
+  }
+  const tf = timeframeMs(strategy.timeframe);
+  const seed = req.seed ?? defaultEngineSettings.seed;
+  const runId =
+    req.runId ??
+    `bt-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}-${to}-${seed}`.replace(
+      /[^A-Za-z0-9_.-]/g,
+      '',
+    );
+  const config: EngineConfig = {
+    ...defaultEngineSettings,
+    runId,
+    mode: req.mode ?? 'backtest',
+    seed,
+    strategy,
+    params: parsed.data as Record<string, unknown>,
+    paramsVersion: req.paramsVersion ?? 0,
+    symbols,
+    from,
+    to,
+    instrument: book.get,
+    venueRules: binanceUsdm,
+    initialBalance: req.initialBalance ?? defaultEngineSettings.initialBalance,
+    leverage: req.leverage ?? defaultEngineSettings.leverage,
+    risk: {
+      ...defaultEngineSettings.risk,
+      enabled: req.riskEnabled ?? true,
+      disabledRules: [...(req.disabledRules ?? [])],
+    },
+    equityMarkMs: Math.max(tf, defaultEngineSettings.equityMarkMs),
+  };
+  if (!/^\d+(\.\d+)?$/.test(config.initialBalance) || Number(config.initialBalance) <= 0) {
+    throw new RunRequestError(
+      `initial balance ${JSON.stringify(config.initialBalance)} must be a positive decimal`,
+    );
+  }
+  let engine: Engine;
+  try {
+    engine = new Engine(config, loaded.feeds);
+  } catch (err) {
+    throw new RunRequestError(err instanceof Error ? err.message : String(err));
+  }
+  return { engine, config, coverage: loaded.coverage };
+};
+
+export interface BacktestOutput {
+  readonly summary: RunSummary;
+  readonly results: RunResults;
+  readonly hash: string;
+  readonly engine: Engine;
+  readonly coverage: FeedCoverage[];
+}
+
+/** A whole backtest: prepare, replay to the end (reporting progress), fold the results, hash the log. */
+export const runBacktest = async (
+  req: RunRequest,
+  onProgress?: (done: number, total: number) => void,
+): Promise<BacktestOutput> => {
+  const { engine, config, coverage } = await prepareRun(req);
+  const span = config.to - config.from;
+  let n = 0;
+  engine.start();
+  try {
+    while (engine.step()) {
+      if (onProgress && ++n % 5000 === 0) onProgress(Math.min(span, engine.now - config.from), span);
+    }
+  } catch (err) {
+    engine.finish('failed', err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  const summary = engine.finish('end-of-data', null);
+  onProgress?.(span, span);
+  const events = engine.store.raw();
+  return { summary, results: foldRun(events), hash: logHash(events), engine, coverage };
+};

@@ -1,0 +1,138 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { builtInStrategies } from '../domain/strategies/index.js';
+import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
+import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
+import { RunRequestError, runBacktest } from '../replay/engine/run.js';
+
+const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
+       [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
+       [--out report.json]
+strategies: ${Object.keys(builtInStrategies).sort().join(', ')}`;
+
+const main = async (): Promise<number> => {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2), {
+      values: [
+        'strategy',
+        'symbols',
+        'from',
+        'to',
+        'params',
+        'timeframe',
+        'seed',
+        'balance',
+        'disable-rule',
+        'out',
+        'run-id',
+      ],
+      flags: ['no-risk', 'help', 'quiet'],
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  if (args.flags.has('help')) {
+    console.log(usage);
+    return 0;
+  }
+  const one = (k: string) => args.values.get(k)?.at(-1);
+  const strategyId = one('strategy');
+  const symbols = one('symbols');
+  if (!strategyId || !symbols) {
+    console.error(`--strategy and --symbols are required\n${usage}`);
+    return 2;
+  }
+  const seedText = one('seed');
+  if (seedText !== undefined && !/^-?\d+$/.test(seedText)) {
+    console.error(`--seed must be an integer, got ${seedText}`);
+    return 2;
+  }
+  const quiet = args.flags.has('quiet') || !process.stderr.isTTY;
+  const t0 = performance.now();
+  let lastDraw = 0;
+  try {
+    const params = parseAssignments(args.values.get('params') ?? []);
+    const out = await runBacktest(
+      {
+        strategyId,
+        symbols: symbols.split(','),
+        from: one('from'),
+        to: one('to'),
+        params,
+        timeframe: one('timeframe'),
+        ...(seedText !== undefined ? { seed: Number(seedText) } : {}),
+        initialBalance: one('balance'),
+        disabledRules: args.values.get('disable-rule') ?? [],
+        riskEnabled: !args.flags.has('no-risk'),
+        runId: one('run-id'),
+      },
+      (done, total) => {
+        if (quiet) return;
+        const now = performance.now();
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        const f = total > 0 ? done / total : 1;
+        const w = 30;
+        process.stderr.write(
+          `\r[${'#'.repeat(Math.round(f * w)).padEnd(w, '.')}] ${(f * 100).toFixed(0).padStart(3)}%`,
+        );
+      },
+    );
+    if (!quiet) process.stderr.write('\n');
+    const secs = (performance.now() - t0) / 1000;
+    const k = out.results.kpis();
+    const c = out.engine.config;
+    console.log(`run ${c.runId}`);
+    console.log(
+      `${c.strategy.id}@${c.strategy.version} on ${c.symbols.join(', ')} ${c.strategy.timeframe}, ` +
+        `${new Date(c.from).toISOString()} .. ${new Date(c.to).toISOString()}, seed ${c.seed}`,
+    );
+    console.log(`params ${JSON.stringify(c.params)}`);
+    for (const cov of out.coverage) {
+      if (cov.source === 'resampled-1m')
+        console.log(`note: ${cov.symbol} ${cov.timeframe} bars resampled from 1m; stops resolved on 1m bars`);
+    }
+    console.log(formatTable(kpiRows(k)));
+    console.log(`bars ${out.summary.bars}, events ${out.summary.events}, ${secs.toFixed(2)} s`);
+    console.log(`event-log hash ${out.hash}`);
+    const file = one('out') ?? path.join('reports', `${c.runId}.json`);
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          runId: c.runId,
+          strategy: { id: c.strategy.id, version: c.strategy.version, timeframe: c.strategy.timeframe },
+          params: c.params,
+          symbols: c.symbols,
+          from: new Date(c.from).toISOString(),
+          to: new Date(c.to).toISOString(),
+          seed: c.seed,
+          kpis: k,
+          trades: out.results.trades,
+          openTrades: out.results.openTrades(),
+          equityCurve: out.results.curve,
+          eventLogHash: out.hash,
+          events: out.summary.events,
+          bars: out.summary.bars,
+        },
+        (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+        2,
+      ),
+    );
+    console.log(`report ${file}`);
+    return 0;
+  } catch (err) {
+    if (!quiet) process.stderr.write('\n');
+    if (err instanceof RunRequestError || err instanceof ArgError) {
+      console.error(`${err.message}\n${usage}`);
+      return 2;
+    }
+    console.error(`backtest failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+};
+
+process.exitCode = await main();
