@@ -27,12 +27,20 @@ const exchange = (
   for (const s of steps) {
     mid += s.move;
     const rows: Msg['rows'] = [];
-    for (const px of [...bids.keys()]) if (px >= mid) bids.delete(px), rows.push({ ask: false, px, lots: 0 });
-    for (const px of [...asks.keys()]) if (px < mid) asks.delete(px), rows.push({ ask: true, px, lots: 0 });
+    for (const [book, ask] of [
+      [bids, false],
+      [asks, true],
+    ] as const) {
+      for (const px of [...book.keys()]) {
+        if (ask ? px >= mid : px < mid) continue;
+        book.delete(px);
+        rows.push({ ask, px, lots: 0 });
+      }
+    }
     for (const c of s.changes) {
       const px = c.ask ? mid + c.off : mid - 1 - c.off;
-      (c.ask ? asks : bids)[c.lots > 0 ? 'set' : 'delete'](px, c.lots);
-      if (c.lots === 0) (c.ask ? asks : bids).delete(px);
+      if (c.lots > 0) (c.ask ? asks : bids).set(px, c.lots);
+      else (c.ask ? asks : bids).delete(px);
       rows.push({ ask: c.ask, px, lots: c.lots });
     }
     const U = u + 1;
