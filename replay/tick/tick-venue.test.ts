@@ -162,12 +162,19 @@ describe('tick venue: invariants over random ticks and orders', () => {
         fc.array(order, { maxLength: 8 }),
         fc.integer(),
         (ts, ds, os, seed) => {
-          let t = 1;
-          const trades = ts.map((x) => ({ t: (t += x.dt), px: x.px, lots: x.lots, sell: x.sell }));
-          t = 1;
+          const clock = (dts: readonly number[]): number[] => {
+            let t = 1;
+            return dts.map((dt) => {
+              t += dt;
+              return t;
+            });
+          };
+          const tt = clock(ts.map((x) => x.dt));
+          const trades = ts.map((x, i) => ({ t: tt[i]!, px: x.px, lots: x.lots, sell: x.sell }));
+          const dt = clock(ds.map((d) => d.dt));
           // Bids below 1001, asks from 1001 up: the generated book itself never crosses.
-          const msgs = ds.map((d) => ({
-            t: (t += d.dt),
+          const msgs = ds.map((d, i) => ({
+            t: dt[i]!,
             rows: d.rows.map(
               ([ask, off, lots]) => [ask ? 'ask' : 'bid', ask ? 1001 + off : 1000 - off, lots] as const,
             ),
