@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { catalogue } from '../../domain/catalogue.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import { fixed } from '../../domain/ledger/fixed.js';
+import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { Ema } from '../../domain/market/indicators/ema.js';
+import { builtInStrategies } from '../../domain/strategies/index.js';
+import { LookAheadError, type StrategyDefinition } from '../../domain/strategy/sdk.js';
+import { defaultEngineSettings } from './config.js';
+import { Engine } from './engine.js';
+import { loadFeeds } from './feeds.js';
+import { logHash } from './log-hash.js';
+import { runPaper } from './paper.js';
+import { instrumentBookOnce, prepareRun, RunRequestError, runBacktest } from './run.js';
+
+const H1 = {
+  strategyId: 'ema-cross',
+  symbols: ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'],
+  from: '2023-01-01',
+  to: '2023-05-01',
+};
+
+const byType = (events: readonly StoredEvent[], type: string) => events.filter((e) => e.type === type);
+
+describe('engine on real data', () => {
+  it('a multi-symbol backtest is byte-identical when re-run and when the feeds arrive shuffled', async () => {
+    const a = await runBacktest(H1);
+    const b = await runBacktest(H1);
+    expect(b.hash).toBe(a.hash);
+    expect(a.results.kpis().trades).toBeGreaterThan(5);
+
+    // Same inputs, feeds handed over in reverse order and symbols listed backwards.
+    const book = await instrumentBookOnce();
+    const { feeds } = loadFeeds([...H1.symbols].reverse(), '1h');
+    const shuffled = {
+      bars: new Map([...feeds.bars].reverse()),
+      funding: new Map([...(feeds.funding ?? new Map())].reverse()),
+      mark: new Map([...(feeds.mark ?? new Map())].reverse()),
+    };
+    const c = a.engine.config;
+    const e = new Engine({ ...c, symbols: [...c.symbols].reverse(), instrument: book.get }, shuffled);
+    e.runToEnd();
+    expect(logHash(e.store.raw())).toBe(a.hash);
+  });
+
+  it('writes only events that pass their schemas, and the ledger reconciles to the last unit', async () => {
+    const { engine } = await runBacktest({ ...H1, strategyId: 'bollinger-rsi', to: '2023-03-01' });
+    const events = engine.store.raw();
+    const cat = catalogue();
+    events.forEach((e, i) => {
+      const { recordedAt: _r, ...metadata } = e.metadata;
+      expect(() =>
+        cat.validate({ eventId: e.eventId, type: e.type, data: e.data, metadata }, i),
+      ).not.toThrow();
+    });
+    const sum = (type: string, field: string) =>
+      byType(events, type).reduce(
+        (s, e) => s + fixed(String((e.data as Record<string, unknown>)[field])),
+        0n,
+      );
+    const deposits = sum('FundsDeposited', 'amount');
+    const realised = sum('FillSettled', 'realisedPnl') + sum('PositionLiquidated', 'realisedPnl');
+    const fees = sum('FeeCharged', 'amount');
+    const funding = sum('FundingPaid', 'amount');
+    expect(byType(events, 'FillSettled').length).toBeGreaterThan(4);
+    const account = engine as unknown as {
+      account: { crossWallet: bigint; positions: Map<string, { isolatedWallet: bigint }> };
+    };
+    let wallet = account.account.crossWallet;
+    for (const p of account.account.positions.values()) wallet += p.isolatedWallet;
+    expect(wallet - deposits).toBe(realised - fees + funding);
+  });
+
+  it('every order traces back through its decision chain to a signal or a stop', async () => {
+    const { engine } = await runBacktest({ ...H1, to: '2023-03-01' });
+    const events = engine.store.raw();
+    const byId = new Map(events.map((e) => [e.eventId, e]));
+    const requested = byType(events, 'OrderRequested');
+    expect(requested.length).toBeGreaterThan(3);
+    for (const o of requested) {
+      const chain: string[] = [];
+      let e: StoredEvent | undefined = o;
+      while (e) {
+        chain.push(e.type);
+        e = e.metadata.causationId ? byId.get(e.metadata.causationId) : undefined;
+      }
+      expect(['SignalEmitted', 'StopStatusChanged']).toContain(chain.at(-1));
+      if (chain.at(-1) === 'SignalEmitted')
+        expect(chain).toEqual(['OrderRequested', 'RiskDecided', 'PositionSized', 'SignalEmitted']);
+      for (const c of chain)
+        expect(byId.get(o.eventId)!.metadata.correlationId).toBe(o.metadata.correlationId);
+    }
+    for (const f of byType(events, 'FillSettled'))
+      expect(byId.get(f.metadata.causationId!)!.type).toBe('OrderFilled');
+  });
+
+  it('every built-in strategy runs on the real data and trades', async () => {
+    for (const id of Object.keys(builtInStrategies)) {
+      const symbols = id === 'funding-carry' ? ['BTCUSDT', 'ETHUSDT', 'SUIUSDT'] : ['BTCUSDT', 'ETHUSDT'];
+      const out = await runBacktest({ strategyId: id, symbols, from: '2023-06-01', to: '2023-10-01' });
+      expect(out.summary.reason, id).toBe('end-of-data');
+      expect(byType(out.engine.store.raw(), 'SignalEmitted').length, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('resamples 1m-only symbols and resolves stops on the 1m bars inside each bar', async () => {
+    const out = await runBacktest({
+      strategyId: 'ema-cross',
+      symbols: ['AVAXUSDT', 'LINKUSDT'],
+      timeframe: '5m',
+      params: { fast: 8, slow: 34 },
+    });
+    expect(out.coverage.every((c) => c.source === 'resampled-1m' && c.intrabar)).toBe(true);
+    expect(out.results.kpis().stopsTriggered).toBeGreaterThan(0);
+  });
+
+  it('refuses bad requests with a clear message', async () => {
+    await expect(prepareRun({ ...H1, strategyId: 'nope' })).rejects.toThrow(/unknown strategy "nope"/);
+    await expect(prepareRun({ ...H1, symbols: ['DOGEXYZ'] })).rejects.toThrow(/unknown symbol DOGEXYZ/);
+    await expect(prepareRun({ ...H1, from: '2030-01-01', to: '2031-01-01' })).rejects.toThrow(/outside it/);
+    await expect(prepareRun({ ...H1, params: { fast: 500 } })).rejects.toThrow(RunRequestError);
+    await expect(prepareRun({ ...H1, params: { fast: 500 } })).rejects.toThrow(/fast/);
+    await expect(prepareRun({ ...H1, from: 'yesterday' })).rejects.toThrow(/not a date/);
+  });
+});
+
+describe('engine guarantees', () => {
+  const peeker: StrategyDefinition = {
+    id: 'peeker',
+    version: '0.0.1',
+    description: 'reads the next close',
+    timeframe: '1h',
+    params: z.object({}),
+    create: () => ({
+      onBar(bar, ctx) {
+        if (bar.openTime >= Date.UTC(2023, 0, 3)) ctx.close(bar.symbol, -1);
+      },
+    }),
+  };
+
+  it('a strategy that reads ahead fails the run with LookAheadError', async () => {
+    const book = await instrumentBookOnce();
+    const { feeds } = loadFeeds(['BTCUSDT'], '1h');
+    const e = new Engine(
+      {
+        ...defaultEngineSettings,
+        runId: 'peek',
+        strategy: peeker,
+        params: {},
+        symbols: ['BTCUSDT'],
+        from: Date.UTC(2023, 0, 1),
+        to: Date.UTC(2023, 1, 1),
+        instrument: book.get,
+        venueRules: binanceUsdm,
+      },
+      feeds,
+    );
+    expect(() => e.runToEnd()).toThrow(LookAheadError);
+    expect(() => e.runToEnd()).toThrow(/look-ahead: peeker asked BTCUSDT for the close 1 bar\(s\) ahead/);
+    const done = byType(e.store.raw(), 'RunCompleted')[0]!;
+    expect(done.data).toMatchObject({ reason: 'failed' });
+  });
+
+  it('paper mode is the same engine: at any speed it decides what the backtest decides', async () => {
+    const req = { ...H1, symbols: ['BTCUSDT'], to: '2023-02-01' };
+    const bt = await runBacktest(req);
+    const { engine } = await prepareRun({ ...req, mode: 'paper' });
+    let fake = 0;
+    await runPaper(engine, {
+      speed: 3_600_000,
+      clock: { now: () => fake, sleep: async (ms) => void (fake += ms) },
+    });
+    // Only the recorded mode differs (in RunStarted and in each event's metadata).
+    const strip = (es: readonly StoredEvent[]) =>
+      es.map((e) => [
+        e.type,
+        e.streamId,
+        e.type === 'RunStarted' ? { ...(e.data as object), mode: '-' } : e.data,
+      ]);
+    expect(strip(engine.store.raw())).toEqual(strip(bt.engine.store.raw()));
+    expect(engine.store.raw()[5]!.metadata.mode).toBe('paper');
+  });
+
+  it('an EMA strategy written inline sees only closed bars', async () => {
+    const seen: number[] = [];
+    const spy: StrategyDefinition = {
+      id: 'spy',
+      version: '0.0.1',
+      description: 'records what it sees',
+      timeframe: '1h',
+      params: z.object({}),
+      create: () => {
+        const ema = new Ema(3);
+        return {
+          onBar(bar, ctx) {
+            ema.update(bar.close);
+            expect(ctx.close(bar.symbol, 0)).toBe(bar.close);
+            expect(ctx.now).toBe(bar.closeTime);
+            seen.push(bar.closeTime);
+          },
+        };
+      },
+    };
+    const book = await instrumentBookOnce();
+    const { feeds } = loadFeeds(['ETHUSDT'], '1h');
+    new Engine(
+      {
+        ...defaultEngineSettings,
+        runId: 'spy',
+        strategy: spy,
+        params: {},
+        symbols: ['ETHUSDT'],
+        from: Date.UTC(2023, 0, 1),
+        to: Date.UTC(2023, 0, 2),
+        instrument: book.get,
+        venueRules: binanceUsdm,
+      },
+      feeds,
+    ).runToEnd();
+    expect(seen).toHaveLength(24);
+    expect(seen[0]).toBe(Date.UTC(2023, 0, 1, 1));
+  });
+});
