@@ -1,4 +1,4 @@
-import { type Bar, type BarSeries, seriesFromBars } from '../market/bars.js';
+import { type Bar, type BarSeries, lastAtOrBefore, seriesFromBars } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
 import { timeframeMs } from '../market/timeframe.js';
 import {
@@ -65,8 +65,7 @@ export class TestContext implements StrategyContext {
   fundingRate(symbol: string): number {
     const f = this.funding.get(symbol);
     if (!f) return Number.NaN;
-    let i = f.time.length - 1;
-    while (i >= 0 && f.time[i]! > this.now) i--;
+    const i = lastAtOrBefore(f.time, this.now);
     return i < 0 ? Number.NaN : f.rate[i]!;
   }
 
