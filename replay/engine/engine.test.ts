@@ -79,17 +79,17 @@ describe('engine on real data', () => {
     const requested = byType(events, 'OrderRequested');
     expect(requested.length).toBeGreaterThan(3);
     for (const o of requested) {
-      const chain: string[] = [];
+      const links: StoredEvent[] = [];
       let e: StoredEvent | undefined = o;
       while (e) {
-        chain.push(e.type);
+        links.push(e);
         e = e.metadata.causationId ? byId.get(e.metadata.causationId) : undefined;
       }
+      const chain = links.map((x) => x.type);
       expect(['SignalEmitted', 'StopStatusChanged']).toContain(chain.at(-1));
       if (chain.at(-1) === 'SignalEmitted')
         expect(chain).toEqual(['OrderRequested', 'RiskDecided', 'PositionSized', 'SignalEmitted']);
-      for (const c of chain)
-        expect(byId.get(o.eventId)!.metadata.correlationId).toBe(o.metadata.correlationId);
+      for (const x of links) expect(x.metadata.correlationId).toBe(o.metadata.correlationId);
     }
     for (const f of byType(events, 'FillSettled'))
       expect(byId.get(f.metadata.causationId!)!.type).toBe('OrderFilled');
@@ -169,7 +169,12 @@ describe('engine guarantees', () => {
     let fake = 0;
     await runPaper(engine, {
       speed: 3_600_000,
-      clock: { now: () => fake, sleep: async (ms) => void (fake += ms) },
+      clock: {
+        now: () => fake,
+        sleep: async (ms) => {
+          fake += ms;
+        },
+      },
     });
     // Only the recorded mode differs (in RunStarted and in each event's metadata).
     const strip = (es: readonly StoredEvent[]) =>

@@ -59,7 +59,7 @@ import {
 } from '../../domain/strategy/sdk.js';
 import type { EngineConfig, MarketFeeds } from './config.js';
 import { RunLog } from './run-log.js';
-import { type PendingOrder, SymbolState } from './symbol-state.js';
+import { SymbolState } from './symbol-state.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -123,7 +123,6 @@ export class Engine implements StrategyContext {
   private dayStartEquity = 0;
   private peakEquity = 0;
   private nextMarkAt = 0;
-  private current: SymbolState | null = null;
   private bars = 0;
   private started = false;
   private finished: RunSummary | null = null;
@@ -369,7 +368,6 @@ export class Engine implements StrategyContext {
     const high = series.high[i]!;
     const low = series.low[i]!;
     const close = series.close[i]!;
-    this.current = s;
 
     if (s.pending.length > 0) this.fillPending(s, i, openTime, open);
     if (
