@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { gridIndex, gridValue, type ParamSpec, type ParamValue, registeredSpec } from './param.js';
 
 /**
@@ -31,6 +31,44 @@ export class ParameterSpaceError extends Error {
   override readonly name = 'ParameterSpaceError';
 }
 
+/**
+ * zod type by its `typeName`, not `instanceof`: a strategy built against another copy of zod (a plugin
+ * with its own node_modules) has schemas whose classes are not this module's, but whose shape is the same.
+ */
+type ZodKind =
+  | 'ZodDefault'
+  | 'ZodOptional'
+  | 'ZodNullable'
+  | 'ZodReadonly'
+  | 'ZodCatch'
+  | 'ZodEffects'
+  | 'ZodBranded'
+  | 'ZodLiteral'
+  | 'ZodNumber'
+  | 'ZodEnum'
+  | 'ZodNativeEnum'
+  | 'ZodBoolean'
+  | 'ZodUnion'
+  | 'ZodObject';
+interface KindMap {
+  ZodDefault: z.ZodDefault<z.ZodTypeAny>;
+  ZodOptional: z.ZodOptional<z.ZodTypeAny>;
+  ZodNullable: z.ZodNullable<z.ZodTypeAny>;
+  ZodReadonly: z.ZodReadonly<z.ZodTypeAny>;
+  ZodCatch: z.ZodCatch<z.ZodTypeAny>;
+  ZodEffects: z.ZodEffects<z.ZodTypeAny>;
+  ZodBranded: z.ZodBranded<z.ZodTypeAny, string>;
+  ZodLiteral: z.ZodLiteral<unknown>;
+  ZodNumber: z.ZodNumber;
+  ZodEnum: z.ZodEnum<[string, ...string[]]>;
+  ZodNativeEnum: z.ZodNativeEnum<z.EnumLike>;
+  ZodBoolean: z.ZodBoolean;
+  ZodUnion: z.ZodUnion<[z.ZodTypeAny, ...z.ZodTypeAny[]]>;
+  ZodObject: z.AnyZodObject;
+}
+const is = <K extends ZodKind>(s: z.ZodTypeAny, kind: K): s is z.ZodTypeAny & KindMap[K] =>
+  (s._def as { typeName?: unknown }).typeName === kind;
+
 interface Resolved {
   readonly spec: ParamSpec | undefined;
   readonly fixed: ParamValue | undefined;
@@ -45,22 +83,17 @@ const resolveField = (schema: z.ZodTypeAny): Resolved => {
   let hasDefault = false;
   let defaultValue: unknown;
   for (let guard = 0; guard < 32; guard++) {
-    if (s instanceof z.ZodDefault) {
+    if (is(s, 'ZodDefault')) {
       if (!hasDefault) {
         hasDefault = true;
         defaultValue = s._def.defaultValue();
       }
       s = s._def.innerType;
-    } else if (
-      s instanceof z.ZodOptional ||
-      s instanceof z.ZodNullable ||
-      s instanceof z.ZodReadonly ||
-      s instanceof z.ZodCatch
-    ) {
+    } else if (is(s, 'ZodOptional') || is(s, 'ZodNullable') || is(s, 'ZodReadonly') || is(s, 'ZodCatch')) {
       s = s._def.innerType;
-    } else if (s instanceof z.ZodEffects) {
+    } else if (is(s, 'ZodEffects')) {
       s = s._def.schema;
-    } else if (s instanceof z.ZodBranded) {
+    } else if (is(s, 'ZodBranded')) {
       s = s._def.type;
     } else {
       break;
@@ -68,7 +101,7 @@ const resolveField = (schema: z.ZodTypeAny): Resolved => {
     spec ??= registeredSpec(s);
   }
   spec ??= inferSpec(s);
-  const fixed = s instanceof z.ZodLiteral && isParamValue(s._def.value) ? s._def.value : undefined;
+  const fixed = is(s, 'ZodLiteral') && isParamValue(s._def.value) ? s._def.value : undefined;
   return { spec, fixed, hasDefault, defaultValue };
 };
 
@@ -77,7 +110,7 @@ const isParamValue = (v: unknown): v is ParamValue =>
 
 /** What plain zod already says: bounds, int, multipleOf; enums, booleans, unions of literals. */
 const inferSpec = (s: z.ZodTypeAny): ParamSpec | undefined => {
-  if (s instanceof z.ZodNumber) {
+  if (is(s, 'ZodNumber')) {
     const checks = s._def.checks;
     let min = Number.NEGATIVE_INFINITY;
     let max = Number.POSITIVE_INFINITY;
@@ -112,17 +145,17 @@ const inferSpec = (s: z.ZodTypeAny): ParamSpec | undefined => {
       ...(step || s.isInt ? { step: step ?? 1 } : {}),
     };
   }
-  if (s instanceof z.ZodEnum) return { kind: 'choice', options: [...(s.options as string[])] };
-  if (s instanceof z.ZodNativeEnum) {
+  if (is(s, 'ZodEnum')) return { kind: 'choice', options: [...(s.options as string[])] };
+  if (is(s, 'ZodNativeEnum')) {
     const values = Object.values(s.enum as Record<string, string | number>);
     // Numeric TS enums map names to numbers and numbers back to names; keep the numbers.
     const numbers = values.filter((v): v is number => typeof v === 'number');
     return { kind: 'choice', options: numbers.length > 0 ? numbers : values };
   }
-  if (s instanceof z.ZodBoolean) return { kind: 'choice', options: [false, true] };
-  if (s instanceof z.ZodUnion) {
+  if (is(s, 'ZodBoolean')) return { kind: 'choice', options: [false, true] };
+  if (is(s, 'ZodUnion')) {
     const opts: unknown[] = (s.options as z.ZodTypeAny[]).map((o) =>
-      o instanceof z.ZodLiteral ? o._def.value : undefined,
+      is(o, 'ZodLiteral') ? o._def.value : undefined,
     );
     if (opts.every(isParamValue)) return { kind: 'choice', options: opts };
   }
@@ -138,10 +171,10 @@ const levelCount = (spec: ParamSpec): number => {
 const objectOf = (schema: z.ZodTypeAny): z.AnyZodObject => {
   let s = schema;
   for (let guard = 0; guard < 32; guard++) {
-    if (s instanceof z.ZodObject) return s;
-    if (s instanceof z.ZodEffects) s = s._def.schema;
-    else if (s instanceof z.ZodDefault || s instanceof z.ZodReadonly) s = s._def.innerType;
-    else if (s instanceof z.ZodBranded) s = s._def.type;
+    if (is(s, 'ZodObject')) return s;
+    if (is(s, 'ZodEffects')) s = s._def.schema;
+    else if (is(s, 'ZodDefault') || is(s, 'ZodReadonly')) s = s._def.innerType;
+    else if (is(s, 'ZodBranded')) s = s._def.type;
     else break;
   }
   throw new ParameterSpaceError('a parameter schema must be a zod object (optionally refined)');
