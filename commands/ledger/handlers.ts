@@ -37,6 +37,7 @@ const orderTypes = new Set([
   'OrderRequested',
   'OrderAccepted',
   'OrderRejected',
+  'OrderTriggered',
   'OrderFilled',
   'OrderCancelled',
   'OrderExpired',
@@ -57,6 +58,7 @@ const accountTypes = new Set([
 export type OrderLifecycleCommand =
   | { readonly kind: 'AcceptOrder'; readonly venueOrderId: string }
   | { readonly kind: 'RejectOrder'; readonly reason: string }
+  | { readonly kind: 'TriggerOrder'; readonly price: string }
   | { readonly kind: 'CancelOrder'; readonly reason: string }
   | { readonly kind: 'ExpireOrder'; readonly reason: string };
 

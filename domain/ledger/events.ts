@@ -56,6 +56,7 @@ export const orderRequestedSchema = z
   .strict();
 
 export const orderAcceptedSchema = z.object({ orderId: id, venueOrderId: id }).strict();
+export const orderTriggeredSchema = z.object({ orderId: id, triggerPrice: positiveDecimal }).strict();
 export const orderRejectedSchema = z.object({ orderId: id, reason: z.string().min(1) }).strict();
 export const orderFilledSchema = z
   .object({
@@ -76,6 +77,7 @@ export const orderExpiredSchema = z.object({ orderId: id, reason: z.string().min
 export const OrderRequested = defineEvent({ type: 'OrderRequested', schema: orderRequestedSchema });
 export const OrderAccepted = defineEvent({ type: 'OrderAccepted', schema: orderAcceptedSchema });
 export const OrderRejected = defineEvent({ type: 'OrderRejected', schema: orderRejectedSchema });
+export const OrderTriggered = defineEvent({ type: 'OrderTriggered', schema: orderTriggeredSchema });
 export const OrderFilled = defineEvent({ type: 'OrderFilled', schema: orderFilledSchema });
 export const OrderCancelled = defineEvent({ type: 'OrderCancelled', schema: orderCancelledSchema });
 export const OrderExpired = defineEvent({ type: 'OrderExpired', schema: orderExpiredSchema });
@@ -187,6 +189,7 @@ export const ledgerEvents = [
   OrderRequested,
   OrderAccepted,
   OrderRejected,
+  OrderTriggered,
   OrderFilled,
   OrderCancelled,
   OrderExpired,
@@ -214,6 +217,7 @@ export type OrderEvent =
   | { type: 'OrderRequested'; data: OrderRequestedData }
   | { type: 'OrderAccepted'; data: z.infer<typeof orderAcceptedSchema> }
   | { type: 'OrderRejected'; data: z.infer<typeof orderRejectedSchema> }
+  | { type: 'OrderTriggered'; data: z.infer<typeof orderTriggeredSchema> }
   | { type: 'OrderFilled'; data: OrderFilledData }
   | { type: 'OrderCancelled'; data: z.infer<typeof orderCancelledSchema> }
   | { type: 'OrderExpired'; data: z.infer<typeof orderExpiredSchema> };

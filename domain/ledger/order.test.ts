@@ -183,6 +183,47 @@ describe('order decider', () => {
     );
   });
 
+  /*
+   * Binance New Order (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api):
+   * STOP/STOP_MARKET trigger a BUY when the price ≥ stopPrice and a SELL when ≤; TAKE_PROFIT(_MARKET) a BUY
+   * when ≤ and a SELL when ≥.
+   */
+  it('fills a conditional order only after its stop is crossed, in the documented direction', () => {
+    const accepted = (type: 'STOP_MARKET' | 'TAKE_PROFIT_MARKET', side: 'BUY' | 'SELL') =>
+      run([
+        place({ type, side, price: null, stopPrice: '30000' }),
+        { kind: 'AcceptOrder', venueOrderId: 'v' },
+      ]).state;
+    const cases = [
+      ['STOP_MARKET', 'BUY', '29999.9', '30000'],
+      ['STOP_MARKET', 'SELL', '30000.1', '30000'],
+      ['TAKE_PROFIT_MARKET', 'BUY', '30000.1', '30000'],
+      ['TAKE_PROFIT_MARKET', 'SELL', '29999.9', '30000'],
+    ] as const;
+    for (const [type, side, notYet, crossed] of cases) {
+      const s = accepted(type, side);
+      expect(
+        ruleOf(() => decideOrder(fill('t', '0.01', crossed, 'taker'), s, ctx)),
+        `${type} ${side}`,
+      ).toBe('conditional-order-not-triggered');
+      expect(
+        ruleOf(() => decideOrder({ kind: 'TriggerOrder', price: notYet }, s, ctx)),
+        `${type} ${side}`,
+      ).toBe('trigger-price-not-reached');
+      const { state, events } = run(
+        [{ kind: 'TriggerOrder', price: crossed }, fill('t', '0.01', crossed, 'taker')],
+        s,
+      );
+      expect(events.map((e) => e.type)).toEqual(['OrderTriggered', 'OrderFilled']);
+      expect(state.status).toBe('filled');
+      expect(decideOrder({ kind: 'TriggerOrder', price: crossed }, state, ctx)).toEqual([]);
+    }
+    const limit = run([place(), { kind: 'AcceptOrder', venueOrderId: 'v' }]).state;
+    expect(ruleOf(() => decideOrder({ kind: 'TriggerOrder', price: '1' }, limit, ctx))).toBe(
+      'trigger-needs-conditional-order',
+    );
+  });
+
   it('lets an IOC remainder expire after a partial fill', () => {
     const { state, events } = run([
       place({ timeInForce: 'IOC' }),

@@ -37,6 +37,8 @@ export type OrderStatus =
 
 export interface OrderState {
   readonly status: OrderStatus;
+  /** Conditional orders only: the stop price has been crossed and the order now works as a market order. */
+  readonly triggered: boolean;
   readonly request: OrderRequestedData | null;
   readonly quantity: Fixed;
   readonly filled: Fixed;
@@ -46,6 +48,7 @@ export interface OrderState {
 
 export const initialOrderState: OrderState = {
   status: 'none',
+  triggered: false,
   request: null,
   quantity: 0n,
   filled: 0n,
@@ -80,6 +83,8 @@ export type OrderCommand =
   | PlaceOrder
   | { readonly kind: 'AcceptOrder'; readonly venueOrderId: string }
   | { readonly kind: 'RejectOrder'; readonly reason: string }
+  /** `price` is the observed price the order's trigger watches (mark or last, per the caller's working type). */
+  | { readonly kind: 'TriggerOrder'; readonly price: string }
   | {
       readonly kind: 'FillOrder';
       readonly tradeId: string;
@@ -198,11 +203,38 @@ export const decideOrder = (command: OrderCommand, state: OrderState, ctx: Order
         return refuse('reject-needs-requested', `cannot reject an order that is ${state.status}`);
       return [{ type: 'OrderRejected', data: { orderId: state.request!.orderId, reason: command.reason } }];
     }
+    case 'TriggerOrder': {
+      if (state.triggered) return [];
+      if (state.status !== 'accepted') {
+        return refuse('trigger-needs-accepted-order', `cannot trigger an order that is ${state.status}`);
+      }
+      const req = state.request!;
+      if (req.stopPrice === null)
+        refuse('trigger-needs-conditional-order', `${req.type} order ${req.orderId} has no stop price`);
+      const seen = parsePositive(command.price, 'trigger-price');
+      const stop = fixed(req.stopPrice!);
+      // Binance New Order (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api):
+      // STOP_MARKET triggers a BUY at price ≥ stopPrice and a SELL at ≤; TAKE_PROFIT_MARKET the other way round.
+      const rising = (req.type === 'STOP_MARKET') === (req.side === 'BUY');
+      if (rising ? seen < stop : seen > stop) {
+        refuse(
+          'trigger-price-not-reached',
+          `${req.type} ${req.side} stop ${req.stopPrice} is not crossed by price ${command.price}`,
+        );
+      }
+      return [{ type: 'OrderTriggered', data: { orderId: req.orderId, triggerPrice: toText(seen) } }];
+    }
     case 'FillOrder': {
       if (state.tradeIds.has(command.tradeId)) return [];
       if (!isOpen(state.status))
         return refuse('fill-needs-open-order', `cannot fill an order that is ${state.status}`);
       const req = state.request!;
+      if (req.stopPrice !== null && !state.triggered) {
+        refuse(
+          'conditional-order-not-triggered',
+          `${req.type} order ${req.orderId} cannot fill before its stop is crossed`,
+        );
+      }
       const qty = parsePositive(command.quantity, 'fill-quantity');
       const price = parsePositive(command.price, 'fill-price');
       checkFillGrid(ctx.instrument(req.symbol), price, qty);
@@ -272,6 +304,8 @@ export const evolveOrder = (state: OrderState, event: OrderEvent): OrderState =>
       return { ...state, status: 'accepted' };
     case 'OrderRejected':
       return { ...state, status: 'rejected' };
+    case 'OrderTriggered':
+      return { ...state, triggered: true };
     case 'OrderFilled': {
       const filled = fixed(event.data.filledQuantity);
       const tradeIds = new Set(state.tradeIds).add(event.data.tradeId);

@@ -125,6 +125,13 @@ const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) =
       await runner.prepare();
       await runner.catchUp('ledger');
       await expectMatchesAggregates(h, 2, readSql(opened.db));
+      // The reconciliation identity holds on the stored rows too.
+      for (const a of [0, 1]) {
+        const acc = (await readLedgerAccount(opened.db, h.accountStream(`sim${a}`)))!;
+        expect(acc.walletBalance).toBe(
+          acc.deposits - acc.withdrawals + acc.realisedPnl - acc.fees + acc.funding,
+        );
+      }
       // Margin at the latest marks from the rows equals the aggregate's own report.
       const marks = { BTCUSDT: '30123.4', ETHUSDT: '2012.34' };
       for (const a of [0, 1]) {
