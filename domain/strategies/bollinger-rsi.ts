@@ -101,7 +101,9 @@ export const bollingerRsi: StrategyDefinition<BollingerRsiParams> = {
           bbPeriod: p.bbPeriod,
           bbK: p.bbK,
         }),
-        exposure !== 0 ? { stopPrice: s.stop.level, maxBars: p.maxBars } : undefined,
+        exposure !== 0
+          ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr, maxBars: p.maxBars }
+          : undefined,
       );
     };
 

@@ -82,7 +82,7 @@ export const donchianBreakout: StrategyDefinition<DonchianBreakoutParams> = {
           exitPeriod: p.exitPeriod,
           stopAtr: p.stopAtr,
         }),
-        exposure !== 0 ? { stopPrice: s.stop.level } : undefined,
+        exposure !== 0 ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr } : undefined,
       );
     };
 

@@ -78,7 +78,9 @@ export const emaCross: StrategyDefinition<EmaCrossParams> = {
           atrPeriod: p.atrPeriod,
           stopAtr: p.stopAtr,
         }),
-        exposure !== 0 ? { stopPrice: s.stop.level } : undefined,
+        exposure !== 0
+          ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr, trailing: p.trailing }
+          : undefined,
       );
     };
 

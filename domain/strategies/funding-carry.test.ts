@@ -40,7 +40,7 @@ describe('funding-carry', () => {
       [1, 'shorts-pay'],
     ]);
     // Acted on the first bar closing after each settlement, not before it.
-    expect(ctx.targets.map((t) => (t.time + 1 - start) / HOUR)).toEqual([9, 17, 25]);
+    expect(ctx.targets.map((t) => (t.time - start) / HOUR)).toEqual([9, 17, 25]);
     const f = ctx.targets[0]!.signal.features;
     expect(f.fundingRate).toBe(0.0006);
     expect(f.fundingAnnualised).toBeCloseTo(0.0006 * 1095);
@@ -56,7 +56,7 @@ describe('funding-carry', () => {
     const ctx = runStrategy(fundingCarry, small, [barsFromCloses('X', flat(24), { wick: 0.1 })], {
       funding: [funding],
     });
-    expect(ctx.targets.map((t) => [t.exposure, (t.time + 1 - start) / HOUR])).toEqual([
+    expect(ctx.targets.map((t) => [t.exposure, (t.time - start) / HOUR])).toEqual([
       [-1, 6],
       [0, 17],
     ]);
@@ -83,7 +83,7 @@ describe('funding-carry', () => {
       [0, 'stop'],
       [-1, 'longs-pay'],
     ]);
-    expect((ctx.targets[2]!.time + 1 - start) / HOUR).toBe(25);
+    expect((ctx.targets[2]!.time - start) / HOUR).toBe(25);
   });
 
   it('refuses parameters outside their range or an exit band wider than the entry band', () => {

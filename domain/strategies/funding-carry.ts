@@ -102,7 +102,7 @@ export const fundingCarry: StrategyDefinition<FundingCarryParams> = {
             stopPrice: exposure !== 0 ? s.stop.level : exitStop,
           },
         ),
-        exposure !== 0 ? { stopPrice: s.stop.level } : undefined,
+        exposure !== 0 ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr } : undefined,
       );
     };
 

@@ -119,7 +119,8 @@ export const runStrategy = <P extends Record<string, unknown>>(
     if (k < 0) break;
     const s = series[k]!;
     const i = barAt[k]!++;
-    const closeTime = s.openTime[i]! + barMs - 1;
+    // As the engine (replay/engine): the bar's close and the decision time are the next bar's open.
+    const closeTime = s.openTime[i]! + barMs;
     (options.funding ?? []).forEach((f, j) => {
       while (fundingAt[j]! < f.time.length && f.time[fundingAt[j]!]! <= closeTime) {
         const at = fundingAt[j]!++;
@@ -206,7 +207,7 @@ export const grossReturn = (targets: readonly TargetCall[], series: BarSeries): 
   const ms = timeframeMs(series.timeframe);
   for (let i = 0; i < series.close.length; i++) {
     if (i > 0) equity *= 1 + exposure * (series.close[i]! / series.close[i - 1]! - 1);
-    const closeTime = series.openTime[i]! + ms - 1;
+    const closeTime = series.openTime[i]! + ms;
     while (j < mine.length && mine[j]!.time <= closeTime) exposure = mine[j++]!.exposure;
   }
   return equity - 1;

@@ -105,7 +105,7 @@ export const volBreakout: StrategyDefinition<VolBreakoutParams> = {
           rangeAtr: p.rangeAtr,
           stopPrice: exposure !== 0 ? s.stop.level : exitStop,
         }),
-        exposure !== 0 ? { stopPrice: s.stop.level } : undefined,
+        exposure !== 0 ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr, trailing: true } : undefined,
       );
     };
 
