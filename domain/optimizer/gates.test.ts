@@ -47,4 +47,15 @@ describe('promotion gates', () => {
       ).failed,
     ).toEqual(['parameterStability']);
   });
+
+  it('records an unbounded value as null but judges it on the real value', () => {
+    expect(checkGate('oosSharpe', Number.POSITIVE_INFINITY, '>=', 0.5)).toEqual({
+      gate: 'oosSharpe',
+      value: null,
+      comparator: '>=',
+      threshold: 0.5,
+      verdict: 'pass',
+    });
+    expect(checkGate('oosMaxDrawdown', Number.POSITIVE_INFINITY, '<=', 0.3).verdict).toBe('fail');
+  });
 });

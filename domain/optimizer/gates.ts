@@ -19,7 +19,7 @@ export type GateVerdict = 'pass' | 'fail' | 'disabled';
 
 export interface GateResult {
   readonly gate: GateName;
-  /** null when the statistic could not be computed (NaN): that fails an enabled gate. */
+  /** null when the statistic is not finite: NaN (could not be computed, fails) or ±Infinity (JSON has none). */
   readonly value: number | null;
   readonly comparator: Comparator;
   /** null when the policy disables the gate. */
@@ -70,16 +70,24 @@ export interface PromotionEvidence {
   readonly parameterStability?: number;
 }
 
+/**
+ * `value` is recorded as null when it is not finite, because JSON has no Infinity (the risk events follow
+ * the same rule); the verdict is decided on the real value, so an unbounded Sharpe still passes a minimum
+ * while an uncomputable one (NaN) fails.
+ */
 export const checkGate = (
   gate: GateName,
   value: number | undefined,
   comparator: Comparator,
   threshold: number | null,
 ): GateResult => {
-  const v = value === undefined || Number.isNaN(value) ? null : value;
-  if (threshold === null) return { gate, value: v, comparator, threshold, verdict: 'disabled' };
-  const passed = v !== null && (comparator === '>=' ? v >= threshold : v <= threshold);
-  return { gate, value: v, comparator, threshold, verdict: passed ? 'pass' : 'fail' };
+  const recorded = value !== undefined && Number.isFinite(value) ? value : null;
+  if (threshold === null) return { gate, value: recorded, comparator, threshold, verdict: 'disabled' };
+  const passed =
+    value !== undefined &&
+    !Number.isNaN(value) &&
+    (comparator === '>=' ? value >= threshold : value <= threshold);
+  return { gate, value: recorded, comparator, threshold, verdict: passed ? 'pass' : 'fail' };
 };
 
 export interface GateEvaluation {

@@ -163,6 +163,7 @@ describe('parameter versions', () => {
     const { state, log } = run([
       propose('p1', { fast: 12, ma: 'ema' }),
       propose('p2', { fast: 10, ma: 'sma' }, { ...good, dsr: Number.NaN }),
+      propose('p3', { fast: 9, ma: 'wma' }, { ...good, oosSharpe: Number.POSITIVE_INFINITY }),
     ]);
     const all = [...log, ...run([{ kind: 'RollBackParameters', toVersion: 1, reason: 'r' }], state).log];
     for (const e of all) {
