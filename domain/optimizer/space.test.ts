@@ -124,6 +124,31 @@ describe('decode / encode', () => {
   });
 });
 
+describe('log-scaled integer grids', () => {
+  const s = ParameterSpace.fromSchema(
+    z.object({
+      period: param.int({ min: 2, max: 400, log: true }),
+      k: param.number({ min: 0.1, max: 10, step: 0.1, log: true }),
+    }),
+  );
+
+  it('decode to valid grid values, round-trip, and give short periods as much room as long ones', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (a, b) => {
+          const p = s.decode([a, b]);
+          return s.validate(p).ok && s.key(s.decode(s.encode(p))) === s.key(p);
+        },
+      ),
+    );
+    // Geometric midpoint of [2, 400] is √800 ≈ 28: half of the unit range goes to periods below it.
+    expect(s.decode([0.5, 0.5]).period).toBe(28);
+    expect(s.decode([0.5, 0.5]).k).toBe(1);
+  });
+});
+
 describe('validate', () => {
   const good = {
     fast: 10,
