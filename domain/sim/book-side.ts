@@ -1,11 +1,23 @@
+/** What readers of one side need, whatever its storage. */
+export interface SideView {
+  readonly size: number;
+  /** Best price in ticks, NaN when the side is empty. */
+  best(): number;
+  bestQty(): number;
+  get(ticks: number): number;
+  /** Visits levels from the touch outwards until `visit` returns false. */
+  forEachLevel(visit: (ticks: number, lots: number) => boolean): void;
+  total(): number;
+}
+
 /**
- * One side of an L2 book as parallel sorted typed arrays. Keys are `dir × ticks` kept ascending so the
- * best level sits at the end for both sides (bids dir = +1, asks dir = −1): most diff updates land near
- * the touch, so inserts and deletes shift only the few levels between them and the end, and the search
- * gallops back from the end instead of bisecting the whole side. Far-away levels (Binance sends bids at
- * 560 and asks at 621k) cost nothing but a slot, which a dense price ladder could not promise.
+ * One side of an L2 book as parallel sorted typed arrays: the ladder's overflow for levels far from the
+ * touch, and the reference the ladder is tested against. Keys are `dir × ticks` kept ascending so the
+ * best level sits at the end for both sides (bids dir = +1, asks dir = −1); the search gallops back from
+ * the end because updates cluster near the touch. Far-away levels (Binance sends bids at 560 and asks at
+ * 621k) cost a slot each, not a price range.
  */
-export class BookSide {
+export class BookSide implements SideView {
   private keys: Float64Array;
   private qtys: Float64Array;
   private n = 0;
@@ -27,7 +39,6 @@ export class BookSide {
     this.n = 0;
   }
 
-  /** Best price in ticks, NaN when the side is empty. */
   best(): number {
     return this.n === 0 ? Number.NaN : this.dir * this.keys[this.n - 1]!;
   }
@@ -36,16 +47,11 @@ export class BookSide {
     return this.n === 0 ? 0 : this.qtys[this.n - 1]!;
   }
 
-  /** Price of the i-th level from the touch (0 = best). */
-  priceAt(i: number): number {
-    return this.dir * this.keys[this.n - 1 - i]!;
+  forEachLevel(visit: (ticks: number, lots: number) => boolean): void {
+    for (let i = this.n - 1; i >= 0; i--) if (!visit(this.dir * this.keys[i]!, this.qtys[i]!)) return;
   }
 
-  qtyAt(i: number): number {
-    return this.qtys[this.n - 1 - i]!;
-  }
-
-  /** Index of the first key ≥ key (n when none), searched from the end because updates cluster at the touch. */
+  /** Index of the first key ≥ key (n when none). */
   private lowerBound(key: number): number {
     const k = this.keys;
     let hi = this.n;
@@ -96,7 +102,6 @@ export class BookSide {
     return 0;
   }
 
-  /** Sum of displayed lots over all levels (tests and diagnostics). */
   total(): number {
     let s = 0;
     for (let i = 0; i < this.n; i++) s += this.qtys[i]!;

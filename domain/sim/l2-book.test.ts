@@ -79,7 +79,11 @@ const apply = (book: L2Book, m: Msg): boolean => {
 const levels = (book: L2Book, ask: boolean): Array<[number, number]> => {
   const side = ask ? book.asks : book.bids;
   const out: Array<[number, number]> = [];
-  for (let i = 0; i < side.size; i++) out.push([side.priceAt(i), side.qtyAt(i)]);
+  side.forEachLevel((px, q) => {
+    out.push([px, q]);
+    return true;
+  });
+  expect(out.length).toBe(side.size);
   return out;
 };
 

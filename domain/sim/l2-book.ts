@@ -1,5 +1,5 @@
-import { BookSide } from './book-side.js';
 import { BookSyncError } from './errors.js';
+import { LadderSide } from './ladder-side.js';
 
 export type BookSideName = 'bid' | 'ask';
 
@@ -16,8 +16,8 @@ export type DepthVerdict = 'apply' | 'drop';
  * columnar data allocates nothing per update.
  */
 export class L2Book {
-  readonly bids = new BookSide(1);
-  readonly asks = new BookSide(-1);
+  readonly bids = new LadderSide(1);
+  readonly asks = new LadderSide(-1);
   private snapshotId = Number.NaN;
   private lastU = Number.NaN;
   private state: 'empty' | 'awaiting-first' | 'synced' = 'empty';

@@ -1,4 +1,4 @@
-import type { BookSide } from './book-side.js';
+import type { SideView } from './book-side.js';
 
 export interface LevelFill {
   readonly priceTicks: number;
@@ -24,7 +24,7 @@ export interface WalkResult {
  * interval is what the λ·√notional impact term is for.
  */
 export const walkBook = (
-  opposite: BookSide,
+  opposite: SideView,
   buy: boolean,
   lots: number,
   limitTicks = Number.NaN,
@@ -32,17 +32,15 @@ export const walkBook = (
   const fills: LevelFill[] = [];
   let left = lots;
   let notional = 0;
-  const n = opposite.size;
   const bounded = !Number.isNaN(limitTicks);
-  let i = 0;
-  for (; i < n && left > 0; i++) {
-    const px = opposite.priceAt(i);
-    if (bounded && (buy ? px > limitTicks : px < limitTicks)) break;
-    const take = Math.min(left, opposite.qtyAt(i));
+  opposite.forEachLevel((px, qty) => {
+    if (bounded && (buy ? px > limitTicks : px < limitTicks)) return false;
+    const take = Math.min(left, qty);
     fills.push({ priceTicks: px, lots: take });
     notional += take * px;
     left -= take;
-  }
+    return left > 0;
+  });
   const filled = lots - left;
   return {
     filledLots: filled,
