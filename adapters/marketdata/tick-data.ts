@@ -164,6 +164,47 @@ export const loadDepthSnapshot = (file: string, scale: TickScale): DepthSnapshot
   return { lastUpdateId, time, isAsk, priceTicks, lots };
 };
 
+const BOOK_TICKER_HEADER = 'ts,event_time,local_ts_ns,update_id,bid_price,bid_qty,ask_price,ask_qty';
+
+/** Best bid/ask stream (@bookTicker), for checking a rebuilt book against what the exchange published. */
+export interface BookTickerTape {
+  readonly length: number;
+  readonly time: Float64Array;
+  readonly updateId: Float64Array;
+  readonly bidTicks: Float64Array;
+  readonly bidLots: Float64Array;
+  readonly askTicks: Float64Array;
+  readonly askLots: Float64Array;
+}
+
+export const loadBookTicker = (file: string, scale: TickScale): BookTickerTape => {
+  const { lines, rows } = readLines(file);
+  expectHeader(file, lines, BOOK_TICKER_HEADER);
+  const cols = Array.from({ length: 6 }, () => new Float64Array(rows));
+  const [time, updateId, bidTicks, bidLots, askTicks, askLots] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  for (let r = 0; r < rows; r++) {
+    const ln = r + 2;
+    const f = fieldsOf(file, lines[r + 1], ln, 8);
+    time[r] = int(file, ln, 'ts', f[0]!);
+    updateId[r] = int(file, ln, 'update_id', f[3]!);
+    bidTicks[r] = steps(file, ln, 'bid_price', f[4]!, scale.tickNum, scale.tickDen);
+    bidLots[r] = steps(file, ln, 'bid_qty', f[5]!, scale.lotNum, scale.lotDen);
+    askTicks[r] = steps(file, ln, 'ask_price', f[6]!, scale.tickNum, scale.tickDen);
+    askLots[r] = steps(file, ln, 'ask_qty', f[7]!, scale.lotNum, scale.lotDen);
+  }
+  return { length: rows, time, updateId, bidTicks, bidLots, askTicks, askLots };
+};
+
+export const sharedBookTicker = (symbol: string, scale: TickScale): BookTickerTape =>
+  loadBookTicker(path.join(sharedDataDir(), 'book', `${symbol}-bookticker.csv.gz`), scale);
+
 export interface TickData {
   readonly symbol: string;
   readonly trades: TradeTape;

@@ -44,7 +44,7 @@ export class LadderSide implements SideView {
   private bestKey(): number {
     const w = this.bestIdx >= 0 ? this.base + this.bestIdx : Number.NEGATIVE_INFINITY;
     const o = this.overflow.size > 0 ? this.dir * this.overflow.best() : Number.NEGATIVE_INFINITY;
-    return w > o ? w : o;
+    return Math.max(w, o);
   }
 
   best(): number {
