@@ -15,7 +15,7 @@
  * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { uuidv7 } from 'uuidv7';
@@ -218,6 +218,9 @@ const throughHandlers = async (store: EventStore, n: number) => {
 const results: Record<string, unknown> = {
   fills: FILLS,
   sqlFills: SQL_FILLS,
+  singleWriter: SINGLE_WRITER,
+  /** The machine is shared: a 1-minute load average above the core count means the figures are low. */
+  loadAverageAtStart: Number(loadavg()[0]!.toFixed(2)),
   cpus: cpus().length,
   node: process.version,
 };
@@ -316,4 +319,5 @@ if (url) {
   say('4. PostgreSQL: skipped (DATABASE_URL not set)');
 }
 
+results.loadAverageAtEnd = Number(loadavg()[0]!.toFixed(2));
 console.log(JSON.stringify(results));
