@@ -116,9 +116,201 @@ export type ParameterVersionEvent =
 
 export const parametersStreamId = (strategyId: string): string => `parameters-${strategyId}`;
 
+/**
+ * An optimizer run, in stream `optimizer-<runId>`: the configuration it was started with (enough to
+ * rebuild the run on another machine or after a restart), one TrialCompleted per backtest task, and the
+ * report. A restarted coordinator replays TrialCompleted into a fresh run instead of re-running them.
+ */
+const range = z.object({ start: z.number().int(), end: z.number().int() }).strict();
+/** Statistics that may be ±Infinity or NaN are recorded as null (JSON has neither). */
+const stat = finite.nullable();
+const policySchema = z
+  .object({
+    minDsr: stat,
+    maxPbo: stat,
+    minWfe: stat,
+    maxOosDrawdown: stat,
+    minOosTrades: stat,
+    minOosSharpe: stat,
+    minParameterStability: stat,
+  })
+  .strict();
+const summarySchema = z
+  .object({
+    totalReturn: stat,
+    cagr: stat,
+    volatility: stat,
+    sharpe: stat,
+    sortino: stat,
+    calmar: stat,
+    maxDrawdown: stat,
+    maxDrawdownPeriods: z.number().int().nonnegative(),
+    periods: z.number().int().nonnegative(),
+  })
+  .strict();
+
+export const OptimizerRunStarted = defineEvent({
+  type: 'OptimizerRunStarted',
+  schema: z
+    .object({
+      runId: id,
+      strategyId: id,
+      symbols: z.array(z.string().min(1)).min(1),
+      timeframe: z.string().min(1).nullable(),
+      method: z.enum(searchMethods),
+      /** Trials per walk-forward window. */
+      budget: z.number().int().min(2),
+      /** Trials asked from a window's search at a time. */
+      batch: z.number().int().positive(),
+      /**
+       * Tasks in flight at once. Part of the configuration, not of the machine: results are applied in
+       * hand-out order within this window, so the trials do not depend on how many workers ran them.
+       */
+      inFlight: z.number().int().positive(),
+      walkForward: z.string().min(1),
+      range,
+      windows: z
+        .array(
+          z.object({ index: z.number().int().nonnegative(), inSample: range, outOfSample: range }).strict(),
+        )
+        .min(1),
+      objective: z.enum(['sharpe', 'sortino', 'calmar', 'cagr', 'totalReturn', 'psr']),
+      constraints: z
+        .object({
+          maxDrawdown: finite.positive().nullable(),
+          minTrades: z.number().int().nonnegative().nullable(),
+        })
+        .strict(),
+      pboBlocks: z.number().int().min(2),
+      policy: policySchema,
+      /** Seed of the engine's simulated venue in every trial. */
+      seed: z.number().int(),
+    })
+    .strict(),
+});
+
+export const TrialCompleted = defineEvent({
+  type: 'TrialCompleted',
+  schema: z
+    .object({
+      runId: id,
+      /** `<window>:is:<trial>` or `<window>:oos`: the idempotency key of the task. */
+      taskId: z.string().regex(/^\d+:(is:\d+|oos)$/),
+      kind: z.enum(['in-sample', 'out-of-sample']),
+      window: z.number().int().nonnegative(),
+      trialId: z.number().int().nonnegative().nullable(),
+      params: paramsSchema,
+      /** Null when the backtest refused or failed (see `failure`); the search ranks such a trial last. */
+      outcome: z
+        .object({
+          /** Equity at each mark, initial capital first: little-endian float64, base64 (exact and compact). */
+          equity: z.string(),
+          /** Times (ms) of the equity points, same encoding; kept for out-of-sample runs, which are stitched. */
+          times: z.string().nullable(),
+          periodsPerYear: finite.positive(),
+          trades: z.number().int().nonnegative(),
+          turnover: finite.nonnegative(),
+          fees: finite.nonnegative(),
+          /** For readers; the run recomputes everything from `equity`. */
+          summary: summarySchema,
+        })
+        .strict()
+        .nullable(),
+      failure: z.string().min(1).nullable(),
+    })
+    .strict(),
+});
+
+export const OptimizerRunCompleted = defineEvent({
+  type: 'OptimizerRunCompleted',
+  schema: z
+    .object({
+      runId: id,
+      strategyId: id,
+      trials: z.number().int().nonnegative(),
+      windows: z.array(
+        z
+          .object({
+            index: z.number().int().nonnegative(),
+            inSample: range,
+            outOfSample: range,
+            trials: z.number().int().nonnegative(),
+            selected: paramsSchema,
+            selectedFeasible: z.boolean(),
+            inSampleSummary: summarySchema.nullable(),
+            outOfSampleSummary: summarySchema.nullable(),
+            outOfSampleTrades: z.number().int().nonnegative().nullable(),
+            outOfSampleFailure: z.string().nullable(),
+            dsr: stat,
+            pbo: stat,
+            pboNote: z.string().nullable(),
+          })
+          .strict(),
+      ),
+      candidate: paramsSchema,
+      outOfSample: summarySchema.nullable(),
+      outOfSampleTrades: z.number().int().nonnegative(),
+      efficiency: stat,
+      stability: stat,
+      evidence: evidenceSchema,
+      /** The proposal in `parameters-<strategyId>` this run produced (its id is the run id). */
+      proposalId: id,
+      verdict: z.enum(['pass', 'fail']),
+      gates: z.array(gateResultSchema).min(1),
+    })
+    .strict(),
+});
+
+/** Automation 1 and the schedule: a request to re-optimise a strategy, in stream `reoptimization-<strategyId>`. */
+export const ReoptimizationRequested = defineEvent({
+  type: 'ReoptimizationRequested',
+  schema: z
+    .object({
+      strategyId: id,
+      requestId: id,
+      trigger: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('schedule'), cron: z.string().min(1), dueAt: z.number().int() }).strict(),
+        z
+          .object({
+            kind: z.literal('kpi'),
+            /** Every KPI checked with its value and threshold, breached or not. */
+            checks: z
+              .array(
+                z
+                  .object({
+                    kpi: z.enum(['rollingSharpe', 'drawdown']),
+                    value: stat,
+                    comparator: z.enum(['>=', '<=']),
+                    threshold: finite,
+                    breached: z.boolean(),
+                  })
+                  .strict(),
+              )
+              .min(1),
+            window: z.number().int().positive(),
+          })
+          .strict(),
+      ]),
+    })
+    .strict(),
+});
+
+export type OptimizerRunStartedData = z.infer<typeof OptimizerRunStarted.schema>;
+export type TrialCompletedData = z.infer<typeof TrialCompleted.schema>;
+export type OptimizerRunCompletedData = z.infer<typeof OptimizerRunCompleted.schema>;
+export type ReoptimizationRequestedData = z.infer<typeof ReoptimizationRequested.schema>;
+export type RunSummaryData = z.infer<typeof summarySchema>;
+
+export const optimizerStreamId = (runId: string): string => `optimizer-${runId}`;
+export const reoptimizationStreamId = (strategyId: string): string => `reoptimization-${strategyId}`;
+
 export const optimizerEvents = [
   ParameterSetProposed,
   ParameterSetPromoted,
   ParameterSetRejected,
   ParameterSetRolledBack,
+  OptimizerRunStarted,
+  TrialCompleted,
+  OptimizerRunCompleted,
+  ReoptimizationRequested,
 ] as const;
