@@ -17,6 +17,9 @@
  *   cancel (too optimistic). Empirically cancels lean to the back of queues, so this is, if anything,
  *   slightly optimistic; it is the common middle ground.
  * - The queue ahead never exceeds what is displayed at the level, and is zero when the level is gone.
+ * - Only prints fill a resting order. If the other side's displayed book moves onto its price without a
+ *   print, it stays unfilled: that liquidity never met a real order there, so assuming a fill would be
+ *   inventing a trade.
  */
 export interface QueuedOrder {
   readonly buy: boolean;

@@ -100,6 +100,48 @@ describe('tick venue: resting limit orders and the queue ahead', () => {
   });
 });
 
+describe('tick venue: merge order and impact', () => {
+  it('puts an order arriving in the same millisecond as a print after it, and after that ms depth', () => {
+    const v = venue(
+      handFeeds(
+        book,
+        [sync, { t: 5, rows: [['bid', 1000, 9]] }],
+        [
+          { t: 5, px: 1000, lots: 5, sell: true },
+          { t: 6, px: 1000, lots: 9, sell: true },
+        ],
+      ),
+      {
+        latency: {
+          submit: { baseMs: 3, jitterMs: 0 },
+          ack: { baseMs: 0, jitterMs: 0 },
+          cancel: { baseMs: 0, jitterMs: 0 },
+        },
+      },
+    );
+    v.advanceTo(2);
+    const id = v.placeLimit({ side: 'BUY', price: 100, qty: 0.001 }, 2);
+    v.advanceTo(5);
+    // Arrived at 5 behind the 9 lots the depth message at 5 displays; the print at 5 was before it.
+    expect(v.queueAhead(id)).toBe(0.009);
+    v.advanceTo(6);
+    expect(fills(v.drainReports())).toEqual([]);
+  });
+
+  it('moves taker fills against the taker by λ·√notional, rounded outward to the tick grid', () => {
+    const v = venue(handFeeds(book, [sync], []), { impactLambda: 1e-3 });
+    v.advanceTo(1);
+    v.placeMarket({ side: 'BUY', qty: 0.002 }, 1);
+    v.placeMarket({ side: 'SELL', qty: 0.002 }, 1);
+    v.advanceTo(1);
+    // Notional ≈ 0.2 USDT: 1e-3 · √0.2 ≈ 0.045 % of 100.1, rounded out to a whole tick.
+    expect(fills(v.drainReports())).toEqual([
+      [1, 100.2, 0.002, 'taker'],
+      [1, 99.9, 0.002, 'taker'],
+    ]);
+  });
+});
+
 describe('tick venue: latency', () => {
   const latency = {
     submit: { baseMs: 10, jitterMs: 0 },

@@ -1,0 +1,8 @@
+/**
+ * The tick-level simulated venue for one symbol. An engine builds one per symbol from the loaded feeds
+ * (adapters/marketdata/tick-data.ts), merges `nextEventTime()` across venues and its other feeds, calls
+ * `advanceTo(t)`, places or cancels orders at its current time, and reads `drainReports()`.
+ */
+export type { TickFeeds } from './tick-venue.js';
+export { TickVenue } from './tick-venue.js';
+export type { LimitRequest, MarketRequest, ReplayCounts, TickReport, TickVenueConfig } from './types.js';
