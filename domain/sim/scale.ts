@@ -74,3 +74,13 @@ export const lotsToQty = (s: TickScale, lots: number): number => (lots * s.lotNu
 export const priceToTicks = (s: TickScale, price: number): number =>
   Math.round((price * s.tickDen) / s.tickNum);
 export const qtyToLots = (s: TickScale, qty: number): number => Math.round((qty * s.lotDen) / s.lotNum);
+
+/**
+ * Whether a float price/quantity is a whole number of steps, up to float noise (61800.3 × 10 is
+ * 618002.9999999999). Off-grid orders are refused at the venue, as Binance does (-1111/-4014), rather
+ * than rounded: rounding is the ledger's GridPolicy decision, taken before an order reaches a venue.
+ */
+export const onGrid = (value: number, num: number, den: number): boolean => {
+  const units = (value * den) / num;
+  return Math.abs(units - Math.round(units)) < 1e-6;
+};

@@ -92,6 +92,13 @@ describe('tick venue: resting limit orders and the queue ahead', () => {
     expect(of(fok)).toEqual(['accepted', 'cancelled']);
   });
 
+  it('refuses off-grid prices and quantities instead of rounding them', () => {
+    const v = venue(handFeeds(book, [sync], []));
+    expect(() => v.placeLimit({ side: 'BUY', price: 100.05, qty: 0.001 }, 0)).toThrow(/tick grid/);
+    expect(() => v.placeMarket({ side: 'BUY', qty: 0.0015 }, 0)).toThrow(/whole number of lots/);
+    expect(() => v.placeLimit({ side: 'BUY', price: 6180.3, qty: 0.003 }, 0)).not.toThrow();
+  });
+
   it('refuses orders before the book has synced', () => {
     const v = venue(handFeeds(book, [{ ...sync, t: 5 }], []));
     v.placeLimit({ side: 'BUY', price: 100, qty: 0.001 }, 0);

@@ -4,7 +4,14 @@ import { impactFraction } from '../../domain/sim/impact.js';
 import { L2Book } from '../../domain/sim/l2-book.js';
 import { LatencyModel, zeroLatency } from '../../domain/sim/latency.js';
 import { joinQueue, type QueuedOrder, queueOnDepth, queueOnTrade } from '../../domain/sim/queue.js';
-import { lotsToQty, priceToTicks, qtyToLots, type TickScale, ticksToPrice } from '../../domain/sim/scale.js';
+import {
+  lotsToQty,
+  onGrid,
+  priceToTicks,
+  qtyToLots,
+  type TickScale,
+  ticksToPrice,
+} from '../../domain/sim/scale.js';
 import { walkBook } from '../../domain/sim/walk.js';
 import type { LimitRequest, MarketRequest, ReplayCounts, TickReport, TickVenueConfig } from './types.js';
 
@@ -105,11 +112,13 @@ export class TickVenue {
 
   /** Queue ahead of a resting order in base-asset quantity (null when it is not resting). */
   queueAhead(orderId: string): number | null {
-    const q = this.orders.get(orderId)?.queue;
-    return q && this.orders.get(orderId)?.state === 'open' ? lotsToQty(this.scale, q.queueAhead) : null;
+    const o = this.orders.get(orderId);
+    return o?.state === 'open' && o.queue ? lotsToQty(this.scale, o.queue.queueAhead) : null;
   }
 
   placeLimit(req: LimitRequest, t: number): string {
+    if (!onGrid(req.price, this.scale.tickNum, this.scale.tickDen))
+      throw new RangeError(`price ${req.price} is not on the tick grid`);
     const limitTicks = priceToTicks(this.scale, req.price);
     if (!(limitTicks > 0)) throw new RangeError(`limit price must be positive, got ${req.price}`);
     return this.submit(
@@ -181,6 +190,8 @@ export class TickVenue {
     t: number,
   ): string {
     this.checkTime(t);
+    if (!onGrid(qty, this.scale.lotNum, this.scale.lotDen))
+      throw new RangeError(`quantity ${qty} is not a whole number of lots`);
     const lots = qtyToLots(this.scale, qty);
     if (!(lots > 0)) throw new RangeError(`quantity must be at least one lot, got ${qty}`);
     const id = clientId ?? `${this.config.symbol}-${this.orders.size + 1}`;
