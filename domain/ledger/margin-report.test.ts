@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AccountCommand, decideAccount, evolveAccount, initialAccountState } from './account.js';
-import { fixed, roundTo, toText } from './fixed.js';
+import { abs, fixed, roundTo, toText } from './fixed.js';
 import { marginReport } from './margin-report.js';
 import { instrument } from './test-fixtures.js';
 import { binanceUsdm } from './venue.js';
@@ -78,5 +79,39 @@ describe('margin report at marks', () => {
     );
     const gap = at.crossMarginBalance - at.crossMaintenanceMargin;
     expect(gap < fixed('0.0001') && gap > -fixed('0.0001')).toBe(true);
+  });
+});
+
+describe('margin report (property)', () => {
+  it('at each cross position’s liquidation price the cross margin balance meets the maintenance margin', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 500, max: 200_000 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 50_000 }),
+        fc.boolean(),
+        fc.integer({ min: 25_000, max: 35_000 }),
+        fc.integer({ min: 1_800, max: 2_200 }),
+        (deposit, btcSteps, btcLong, ethSteps, ethLong, btcMark, ethMark) => {
+          const s = account([
+            { kind: 'DepositFunds', transferId: 'd', amount: String(deposit) },
+            fill('BTCUSDT', btcLong ? 'BUY' : 'SELL', toText(BigInt(btcSteps) * fixed('0.001')), '30000', 1),
+            fill('ETHUSDT', ethLong ? 'BUY' : 'SELL', toText(BigInt(ethSteps) * fixed('0.001')), '2000', 2),
+          ]);
+          const marks = { BTCUSDT: String(btcMark), ETHUSDT: String(ethMark) };
+          const r = marginReport(s, marks, ctx);
+          for (const p of r.positions) {
+            if (p.liquidationPrice === null) continue;
+            const at = marginReport(s, { ...marks, [p.symbol]: toText(p.liquidationPrice) }, ctx);
+            const gap = at.crossMarginBalance - at.crossMaintenanceMargin;
+            // LP is rounded to 1e-18; the MM's ceil adds at most 1e-18 per leg.
+            const tolerance = abs(p.quantity) / 10n ** 17n + 10n;
+            expect(abs(gap) <= tolerance, `${p.symbol} gap ${toText(gap)}`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
