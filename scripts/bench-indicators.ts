@@ -1,8 +1,6 @@
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import * as ti from 'technicalindicators';
 import { parseDatasetFile } from '../adapters/marketdata/csv-dataset.js';
 import { datasetToBars, sharedDataDir } from '../adapters/marketdata/shared-data.js';
@@ -91,20 +89,11 @@ interface Case {
   readonly libNote?: string;
 }
 
-const closeLoop = (make: () => { update(x: number): number }) => (i: Input) => {
-  const ind = make();
-  const c = i.bars.close;
-  let acc = 0;
-  for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
-  fold(acc);
-};
-const hlcLoop = (make: () => { update(h: number, l: number, c: number): number }) => (i: Input) => {
-  const ind = make();
-  const { high, low, close } = i.bars;
-  let acc = 0;
-  for (let k = 0; k < close.length; k++) acc += ind.update(high[k]!, low[k]!, close[k]!) || 0;
-  fold(acc);
-};
+/*
+ * Each case spells out its own loop. A shared helper taking a factory would make its one
+ * `ind.update` call site see every indicator class, turn megamorphic and stop V8 from inlining: the
+ * benchmark would time call dispatch, not the indicators. A strategy's call sites are monomorphic.
+ */
 const logReturns = (c: number[]) => {
   const out = new Array<number>(c.length - 1);
   for (let k = 1; k < c.length; k++) out[k - 1] = Math.log(c[k]! / c[k - 1]!);
@@ -115,31 +104,61 @@ const cases: Case[] = [
   {
     name: 'SMA(20)',
     simple: true,
-    ours: closeLoop(() => new Sma(20)),
+    ours: (i) => {
+      const ind = new Sma(20);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.SMA.calculate({ period: 20, values: i.plain.close })),
   },
   {
     name: 'EMA(20)',
     simple: true,
-    ours: closeLoop(() => new Ema(20)),
+    ours: (i) => {
+      const ind = new Ema(20);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.EMA.calculate({ period: 20, values: i.plain.close })),
   },
   {
     name: 'WMA(20)',
     simple: true,
-    ours: closeLoop(() => new Wma(20)),
+    ours: (i) => {
+      const ind = new Wma(20);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.WMA.calculate({ period: 20, values: i.plain.close })),
   },
   {
     name: 'RSI(14)',
     simple: true,
-    ours: closeLoop(() => new Rsi(14)),
+    ours: (i) => {
+      const ind = new Rsi(14);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.RSI.calculate({ period: 14, values: i.plain.close })),
   },
   {
     name: 'ATR(14)',
     simple: true,
-    ours: hlcLoop(() => new Atr(14)),
+    ours: (i) => {
+      const ind = new Atr(14);
+      const { high, low, close } = i.bars;
+      let acc = 0;
+      for (let k = 0; k < close.length; k++) acc += ind.update(high[k]!, low[k]!, close[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.ATR.calculate({ period: 14, ...i.plain })),
   },
   {
@@ -157,13 +176,25 @@ const cases: Case[] = [
   {
     name: 'Bollinger(20,2)',
     simple: false,
-    ours: closeLoop(() => new Bollinger(20, 2)),
+    ours: (i) => {
+      const ind = new Bollinger(20, 2);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.BollingerBands.calculate({ period: 20, stdDev: 2, values: i.plain.close })),
   },
   {
     name: 'MACD(12,26,9)',
     simple: false,
-    ours: closeLoop(() => new Macd(12, 26, 9)),
+    ours: (i) => {
+      const ind = new Macd(12, 26, 9);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) =>
       foldArr(
         ti.MACD.calculate({
@@ -179,7 +210,13 @@ const cases: Case[] = [
   {
     name: 'ADX(14)',
     simple: false,
-    ours: hlcLoop(() => new Adx(14)),
+    ours: (i) => {
+      const ind = new Adx(14);
+      const { high, low, close } = i.bars;
+      let acc = 0;
+      for (let k = 0; k < close.length; k++) acc += ind.update(high[k]!, low[k]!, close[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.ADX.calculate({ period: 14, ...i.plain })),
   },
   {
@@ -201,7 +238,13 @@ const cases: Case[] = [
   {
     name: 'Keltner(20,10,2)',
     simple: false,
-    ours: hlcLoop(() => new Keltner(20, 10, 2)),
+    ours: (i) => {
+      const ind = new Keltner(20, 10, 2);
+      const { high, low, close } = i.bars;
+      let acc = 0;
+      for (let k = 0; k < close.length; k++) acc += ind.update(high[k]!, low[k]!, close[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) =>
       foldArr(
         ti.KeltnerChannels.calculate({
@@ -216,7 +259,13 @@ const cases: Case[] = [
   {
     name: 'Stochastic(14,3,3)',
     simple: false,
-    ours: hlcLoop(() => new Stochastic(14, 3, 3)),
+    ours: (i) => {
+      const ind = new Stochastic(14, 3, 3);
+      const { high, low, close } = i.bars;
+      let acc = 0;
+      for (let k = 0; k < close.length; k++) acc += ind.update(high[k]!, low[k]!, close[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => {
       const fast = ti.Stochastic.calculate({ period: 14, signalPeriod: 3, ...i.plain });
       const slowK = ti.SMA.calculate({ period: 3, values: fast.map((r) => r.k) });
@@ -241,14 +290,26 @@ const cases: Case[] = [
   {
     name: 'RealisedVol(20)',
     simple: false,
-    ours: (i) => closeLoop(() => new RealisedVolatility(20, i.bpy))(i),
+    ours: (i) => {
+      const ind = new RealisedVolatility(20, i.bpy);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => foldArr(ti.SD.calculate({ period: 20, values: logReturns(i.plain.close) })),
     libNote: 'log returns + SD',
   },
   {
     name: 'ZScore(20)',
     simple: false,
-    ours: closeLoop(() => new ZScore(20)),
+    ours: (i) => {
+      const ind = new ZScore(20);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: (i) => {
       const c = i.plain.close;
       const sma = ti.SMA.calculate({ period: 20, values: c });
@@ -273,7 +334,13 @@ const cases: Case[] = [
   {
     name: 'EfficiencyRatio(10)',
     simple: false,
-    ours: closeLoop(() => new EfficiencyRatio(10)),
+    ours: (i) => {
+      const ind = new EfficiencyRatio(10);
+      const c = i.bars.close;
+      let acc = 0;
+      for (let k = 0; k < c.length; k++) acc += ind.update(c[k]!) || 0;
+      fold(acc);
+    },
     lib: null,
     libNote: 'technicalindicators has no efficiency ratio',
   },
@@ -292,16 +359,7 @@ const cases: Case[] = [
   },
 ];
 
-/**
- * The library leaves hundreds of MB of result objects behind, and a pass of ours lasts a few ms: a
- * collection landing inside it would time the library's garbage. So every pass, of either side,
- * starts from a collected heap.
- */
-v8.setFlagsFromString('--expose-gc');
-const collect = vm.runInNewContext('gc') as () => void;
-
 const passSeconds = (f: (i: Input) => void): number => {
-  collect();
   const t0 = performance.now();
   for (const i of inputs) f(i);
   return (performance.now() - t0) / 1000;
