@@ -1,0 +1,24 @@
+import { Layout } from './components/layout';
+import { useLocation } from './lib/router';
+import { AuditPage } from './pages/audit';
+import { BacktestsPage } from './pages/backtests';
+import { DashboardPage } from './pages/dashboard';
+import { OrdersPage } from './pages/orders';
+import { StrategiesPage } from './pages/strategies';
+
+const pages: [prefix: string, Page: () => React.JSX.Element][] = [
+  ['/orders', OrdersPage],
+  ['/strategies', StrategiesPage],
+  ['/backtests', BacktestsPage],
+  ['/audit', AuditPage],
+];
+
+export function App() {
+  const { pathname } = useLocation();
+  const Page = pages.find(([p]) => pathname.startsWith(p))?.[1] ?? DashboardPage;
+  return (
+    <Layout>
+      <Page />
+    </Layout>
+  );
+}

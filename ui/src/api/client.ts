@@ -1,0 +1,116 @@
+import type { BacktestRequest } from './schemas';
+import type {
+  Account,
+  ApiErrorBody,
+  BacktestRun,
+  Bar,
+  Breaker,
+  DecisionChain,
+  EquityPoint,
+  Fill,
+  Health,
+  HeatmapCell,
+  Order,
+  Page,
+  Position,
+  RiskDecision,
+  Strategy,
+  SystemStatus,
+  TimelineItem,
+} from './types';
+
+/** An API error with the server's code and, for 400/422, zod's issues so a form can show them by field. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: unknown[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+const withQuery = (path: string, query?: Query): string => {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    // Empty filters mean "any": the server would reject an empty string as a value.
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+};
+
+const isErrorBody = (x: unknown): x is ApiErrorBody =>
+  typeof x === 'object' && x !== null && 'error' in x && typeof (x as ApiErrorBody).error === 'object';
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, {
+    ...init,
+    headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) },
+  });
+  const text = await res.text();
+  let body: unknown = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (!res.ok) {
+    if (isErrorBody(body)) {
+      throw new ApiError(res.status, body.error.code, body.error.message, body.error.issues ?? []);
+    }
+    throw new ApiError(res.status, 'http', `${res.status} ${res.statusText}`);
+  }
+  return body as T;
+}
+
+export type OrderFilters = { symbol?: string; strategyId?: string; status?: string };
+export type FillFilters = { orderId?: string; symbol?: string };
+export type TimelineFilters = {
+  from?: string;
+  to?: string;
+  strategy?: string;
+  symbol?: string;
+  actor?: string;
+  type?: string;
+  correlationId?: string;
+};
+export type Paging = { limit?: number; cursor?: string | null };
+
+const enc = encodeURIComponent;
+
+/** One function per route of docs/api.md; the only place the UI knows URLs. */
+export const api = {
+  health: () => request<Health>('/api/health'),
+  status: () => request<SystemStatus>('/api/status'),
+  accounts: () => request<Account[]>('/api/accounts'),
+  positions: (accountId?: string) => request<Position[]>(withQuery('/api/positions', { accountId })),
+  orders: (f: OrderFilters & Paging = {}) => request<Page<Order>>(withQuery('/api/orders', f)),
+  fills: (f: FillFilters & Paging = {}) => request<Page<Fill>>(withQuery('/api/fills', f)),
+  strategies: () => request<Strategy[]>('/api/strategies'),
+  strategyEquity: (id: string) => request<EquityPoint[]>(`/api/strategies/${enc(id)}/equity`),
+  heatmap: () => request<HeatmapCell[]>('/api/pnl/heatmap'),
+  riskDecisions: (f: { outcome?: string } & Paging = {}) =>
+    request<Page<RiskDecision>>(withQuery('/api/risk/decisions', f)),
+  breakers: () => request<Breaker[]>('/api/breakers'),
+  timeline: (f: TimelineFilters & Paging = {}) =>
+    request<Page<TimelineItem>>(withQuery('/api/audit/timeline', f)),
+  chain: (id: string) => request<DecisionChain>(`/api/audit/chains/${enc(id)}`),
+  bars: (symbol: string, q: { timeframe?: string; from?: number; to?: number } = {}) =>
+    request<Bar[]>(withQuery(`/api/market/${enc(symbol)}/bars`, q)),
+  backtests: () => request<BacktestRun[] | Page<BacktestRun>>('/api/backtests'),
+  backtest: (runId: string) => request<BacktestRun>(`/api/backtests/${enc(runId)}`),
+  startBacktest: (body: BacktestRequest) =>
+    request<{ runId: string }>('/api/backtests', { method: 'POST', body: JSON.stringify(body) }),
+};
+
+/** `GET /api/backtests` is a list; accept it bare or paginated, as the contract does not pin it. */
+export const listItems = <T>(x: T[] | Page<T> | undefined): T[] =>
+  x === undefined ? [] : Array.isArray(x) ? x : x.items;

@@ -1,0 +1,255 @@
+/**
+ * Response shapes of the HTTP API, as docs/api.md states them. Money and quantities are decimal strings
+ * (exact on the wire); ratios and KPIs are numbers. Fields the contract leaves open are typed loosely
+ * (`unknown`, records) so a richer server response renders instead of breaking the page.
+ */
+import type { BreakerLevel } from '../../../domain/risk/breaker-levels';
+
+export type Decimal = string;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Health {
+  ok: boolean;
+  version?: string;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  position: number;
+  head?: number;
+  lag: number;
+  version?: number;
+}
+
+export interface PaperRunStatus {
+  runId: string;
+  strategyId?: string;
+  progress?: number;
+  [key: string]: unknown;
+}
+
+export interface SystemStatus {
+  version?: string;
+  store: { kind: string; location: string; head: number };
+  projections: ProjectionStatus[];
+  paperRuns?: PaperRunStatus[];
+}
+
+export interface Account {
+  accountId: string;
+  venue: string;
+  walletBalance: Decimal;
+  equity: Decimal;
+  unrealisedPnl: Decimal;
+  availableBalance: Decimal;
+  marginRatio: number | null;
+}
+
+export const stopStatuses = ['armed', 'triggered', 'filled', 'cancelled'] as const;
+export type StopStatus = (typeof stopStatuses)[number];
+
+export interface PositionStop {
+  status: StopStatus;
+  price: Decimal | null;
+  layer: string | number | null;
+}
+
+export interface Position {
+  accountId: string;
+  symbol: string;
+  side: string;
+  quantity: Decimal;
+  entryPrice: Decimal;
+  markPrice: Decimal | null;
+  unrealisedPnl: Decimal;
+  leverage: number | string | null;
+  stop: PositionStop | null;
+}
+
+export interface Order {
+  orderId: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: Decimal;
+  price: Decimal | null;
+  stopPrice: Decimal | null;
+  status: string;
+  filledQuantity: Decimal;
+  averagePrice: Decimal | null;
+  strategyId: string | null;
+  correlationId: string;
+  createdAt: string | number;
+  updatedAt: string | number;
+}
+
+export interface Fill {
+  orderId: string;
+  symbol: string;
+  side: string;
+  quantity: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  realisedPnl: Decimal;
+  liquidity: string;
+  at: string | number;
+  correlationId: string;
+}
+
+export type StrategyState = 'running' | 'stopped' | 'halted';
+export type Kpis = Record<string, number | null>;
+
+export interface Strategy {
+  strategyId: string;
+  version: string;
+  paramsVersion: number;
+  params: Record<string, unknown>;
+  state: StrategyState;
+  kpis: Kpis;
+}
+
+export interface EquityPoint {
+  at: string | number;
+  equity: number | Decimal;
+}
+
+export interface HeatmapCell {
+  strategyId: string;
+  symbol: string;
+  realisedPnl: Decimal;
+  unrealisedPnl: Decimal;
+}
+
+export interface RuleCheck {
+  rule: string;
+  kind?: string;
+  source?: string;
+  unit?: string;
+  threshold: number | null;
+  requested?: number | null;
+  approved?: number | null;
+  value?: number | null;
+  verdict: string;
+  detail?: string;
+}
+
+export interface RiskDecision {
+  decisionId: string;
+  accountId?: string;
+  strategyId: string | null;
+  symbol: string;
+  outcome: 'approve' | 'resize' | 'reject';
+  approvedQuantity?: Decimal;
+  checks: RuleCheck[];
+  intent?: { side: string; type: string; quantity: Decimal; price: Decimal | null; reduceOnly: boolean };
+  context?: Record<string, unknown>;
+  occurredAt?: string | number;
+  correlationId?: string;
+  globalPosition?: number;
+}
+
+export interface Breaker {
+  scope: string;
+  scopeId: string;
+  level: BreakerLevel;
+  since: string | number | null;
+  measured: Record<string, number | null> | number | null;
+}
+
+export interface TimelineItem {
+  globalPosition: number;
+  eventId: string;
+  type: string;
+  streamId: string;
+  occurredAt: string | number;
+  actor: string;
+  correlationId: string;
+  causationId: string | null;
+  summary: string;
+}
+
+/** One event of a decision chain. The server may nest the envelope under `event`; see `chainLink()`. */
+export interface ChainLink {
+  globalPosition?: number;
+  eventId?: string;
+  type?: string;
+  streamId?: string;
+  occurredAt?: string | number;
+  actor?: string;
+  correlationId?: string;
+  causationId?: string | null;
+  summary?: string;
+  data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  event?: ChainLink;
+  [key: string]: unknown;
+}
+
+export interface DecisionChain {
+  root: ChainLink | string | null;
+  links: ChainLink[];
+  broken: unknown[];
+}
+
+export interface Bar {
+  openTime: number;
+  open: Decimal | number;
+  high: Decimal | number;
+  low: Decimal | number;
+  close: Decimal | number;
+  volume: Decimal | number;
+}
+
+export type BacktestStatus = 'queued' | 'running' | 'done' | 'completed' | 'failed' | string;
+
+export interface BacktestTrade {
+  symbol: string;
+  side: string;
+  openedAt: number | string;
+  closedAt: number | string | null;
+  entryPrice: number | Decimal;
+  exitPrice: number | Decimal | null;
+  realisedPnl?: number | Decimal;
+  fees?: number | Decimal;
+  netPnl?: number | Decimal;
+  [key: string]: unknown;
+}
+
+export interface BacktestReport {
+  kpis: Kpis;
+  equity?: EquityPoint[];
+  equityCurve?: EquityPoint[];
+  curve?: EquityPoint[];
+  trades: BacktestTrade[];
+  logHash?: string;
+  eventLogHash?: string;
+  hash?: string;
+}
+
+export interface BacktestRun {
+  runId: string;
+  status: BacktestStatus;
+  progress: number;
+  strategyId?: string;
+  symbols?: string[];
+  error?: string | null;
+  createdAt?: string | number;
+  report?: BacktestReport | null;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: unknown[] };
+}
+
+export const liveChannels = ['positions', 'orders', 'pnl', 'risk', 'events'] as const;
+export type LiveChannel = (typeof liveChannels)[number];
+
+export interface LiveMessage {
+  channel: LiveChannel;
+  globalPosition: number;
+  data: unknown;
+}

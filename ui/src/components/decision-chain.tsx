@@ -1,0 +1,176 @@
+import { AlertTriangle, ArrowDown } from 'lucide-react';
+import type { ChainLink, DecisionChain, RuleCheck } from '@/api/types';
+import { fmtNum, fmtTime } from '@/lib/format';
+import { VerdictBadge } from './status-badges';
+import { Badge } from './ui/badge';
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from './ui/table';
+
+/** The envelope of a link, whether the server sends it flat or nested under `event`/`metadata`. */
+export interface LinkView {
+  key: string;
+  type: string;
+  streamId: string;
+  globalPosition: number | null;
+  occurredAt: string | number | null;
+  actor: string;
+  summary: string | null;
+  data: Record<string, unknown>;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+export function chainLink(raw: ChainLink, i: number): LinkView {
+  const l = raw.event ?? raw;
+  const meta = (l.metadata ?? {}) as Record<string, unknown>;
+  const pos = typeof l.globalPosition === 'number' ? l.globalPosition : null;
+  return {
+    key: l.eventId ?? `${pos ?? 'x'}-${i}`,
+    type: l.type ?? 'event',
+    streamId: l.streamId ?? '',
+    globalPosition: pos,
+    occurredAt: l.occurredAt ?? str(meta.occurredAt),
+    actor: l.actor ?? str(meta.actor) ?? '',
+    summary: l.summary ?? null,
+    data: (l.data ?? {}) as Record<string, unknown>,
+  };
+}
+
+const isChecks = (x: unknown): x is RuleCheck[] =>
+  Array.isArray(x) && x.every((c) => typeof c === 'object' && c !== null && 'rule' in c && 'verdict' in c);
+
+/** Every rule the risk engine checked, with the threshold it held the order to and the value it saw. */
+export function RiskChecks({ checks }: { checks: RuleCheck[] }) {
+  return (
+    <Table data-testid="risk-checks">
+      <TableHeader>
+        <TableRow>
+          <TableHead>rule</TableHead>
+          <TableHead>kind</TableHead>
+          <TableHead className="text-right">threshold</TableHead>
+          <TableHead className="text-right">value</TableHead>
+          <TableHead className="text-right">approved</TableHead>
+          <TableHead>unit</TableHead>
+          <TableHead>verdict</TableHead>
+          <TableHead>detail</TableHead>
+        </TableRow>
+      </TableHeader>
+      <TableBody>
+        {checks.map((c) => (
+          <TableRow key={c.rule} data-testid="risk-check">
+            <TableCell className="font-mono text-xs">{c.rule}</TableCell>
+            <TableCell className="text-xs text-muted-foreground">{c.kind ?? ''}</TableCell>
+            <TableCell className="text-right">
+              {c.threshold === null ? '∞' : fmtNum(c.threshold, 4)}
+            </TableCell>
+            <TableCell className="text-right">{fmtNum(c.value ?? c.requested ?? null, 4)}</TableCell>
+            <TableCell className="text-right">{fmtNum(c.approved ?? null, 4)}</TableCell>
+            <TableCell className="text-xs text-muted-foreground">{c.unit ?? ''}</TableCell>
+            <TableCell>
+              <VerdictBadge verdict={c.verdict} />
+            </TableCell>
+            <TableCell className="max-w-64 truncate text-xs text-muted-foreground" title={c.detail}>
+              {c.detail ?? ''}
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+const scalar = (v: unknown): string => {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : fmtNum(v, 6);
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+};
+
+/** The data of any other event as key/value pairs; nested checks get their own table. */
+function DataList({ data }: { data: Record<string, unknown> }) {
+  const entries = Object.entries(data).filter(([k, v]) => k !== 'checks' && !(k === 'features' && v));
+  if (entries.length === 0) return null;
+  return (
+    <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs">
+      {entries.map(([k, v]) => (
+        <div key={k} className="contents">
+          <dt className="text-muted-foreground">{k}</dt>
+          <dd className="font-mono break-all">{scalar(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Features({ features }: { features: Record<string, unknown> }) {
+  return (
+    <div className="mt-2 flex flex-wrap gap-1" data-testid="signal-features">
+      {Object.entries(features).map(([k, v]) => (
+        <Badge key={k} variant="outline" className="font-mono">
+          {k}={scalar(v)}
+        </Badge>
+      ))}
+    </div>
+  );
+}
+
+function LinkCard({ link }: { link: LinkView }) {
+  const checks = link.data.checks;
+  const features = link.data.features;
+  const outcome = str(link.data.outcome);
+  return (
+    <div className="rounded-md border bg-card p-3" data-testid="chain-link" data-type={link.type}>
+      <div className="mb-2 flex flex-wrap items-center gap-2">
+        <Badge variant="secondary" className="font-mono">
+          {link.type}
+        </Badge>
+        {outcome && <VerdictBadge verdict={outcome} />}
+        <span className="text-xs text-muted-foreground">{fmtTime(link.occurredAt)}</span>
+        <span className="text-xs text-muted-foreground">{link.actor}</span>
+        <span className="ml-auto font-mono text-[11px] text-muted-foreground">
+          {link.streamId} {link.globalPosition !== null && `#${link.globalPosition}`}
+        </span>
+      </div>
+      {link.summary && <p className="mb-2 text-sm">{link.summary}</p>}
+      <DataList data={link.data} />
+      {features !== null && typeof features === 'object' && (
+        <Features features={features as Record<string, unknown>} />
+      )}
+      {isChecks(checks) && (
+        <div className="mt-3">
+          <RiskChecks checks={checks} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A decision chain, root first: observation → signal → risk decision → order → fills. */
+export function DecisionChainView({ chain }: { chain: DecisionChain }) {
+  const links = chain.links.map(chainLink);
+  return (
+    <div className="space-y-3" data-testid="decision-chain">
+      {chain.broken.length > 0 && (
+        <div className="flex items-start gap-2 rounded-md border border-destructive/50 p-2 text-xs text-destructive">
+          <AlertTriangle className="size-4 shrink-0" />
+          <div>
+            The chain has {chain.broken.length} broken link(s):
+            <ul className="mt-1 list-disc pl-4 font-mono">
+              {chain.broken.map((b) => (
+                <li key={JSON.stringify(b)}>{typeof b === 'string' ? b : JSON.stringify(b)}</li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+      {links.length === 0 && <p className="text-xs text-muted-foreground">This chain has no events.</p>}
+      <ol className="space-y-1">
+        {links.map((l, i) => (
+          <li key={l.key}>
+            {i > 0 && <ArrowDown className="mx-auto my-1 size-4 text-muted-foreground" />}
+            <LinkCard link={l} />
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+import { Play } from 'lucide-react';
+import { type FormEvent, useState } from 'react';
+import { ApiError } from '@/api/client';
+import { useStartBacktest, useStrategies } from '@/api/hooks';
+import { type BacktestRequest, backtestRequestSchema, issuesByField } from '@/api/schemas';
+import { Button } from '@/components/ui/button';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { Select } from '@/components/ui/select';
+import { ParamsEditor } from './params-editor';
+
+/** The symbols ../shared/data holds for the whole span; others can be typed in. */
+const knownSymbols = ['BTCUSDT', 'ETHUSDT', 'LTCUSDT', 'SUIUSDT', '1000PEPEUSDT'];
+const timeframes = ['5m', '1h'];
+
+interface FormState {
+  strategyId: string;
+  symbols: string;
+  timeframe: string;
+  from: string;
+  to: string;
+  seed: string;
+  params: Record<string, string>;
+}
+
+const initial: FormState = {
+  strategyId: '',
+  symbols: 'BTCUSDT',
+  timeframe: '1h',
+  from: '2023-01-01',
+  to: '2023-02-01',
+  seed: '1',
+  params: {},
+};
+
+const dayMs = (d: string): number | undefined => (d ? Date.parse(`${d}T00:00:00Z`) : undefined);
+
+/** Form strings → the POST body, typed by each parameter's default so "20" goes out as 20. */
+function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
+  const params: Record<string, unknown> = {};
+  for (const [k, raw] of Object.entries(f.params)) {
+    const def = defaults[k];
+    if (typeof def === 'number') params[k] = raw.trim() === '' ? Number.NaN : Number(raw);
+    else if (typeof def === 'boolean') params[k] = raw === 'true';
+    else params[k] = raw;
+  }
+  return {
+    strategyId: f.strategyId,
+    symbols: f.symbols
+      .split(/[\s,]+/)
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean),
+    timeframe: f.timeframe || undefined,
+    from: dayMs(f.from),
+    to: dayMs(f.to),
+    seed: f.seed.trim() === '' ? undefined : Number(f.seed),
+    params: Object.keys(params).length > 0 ? params : undefined,
+  };
+}
+
+function FieldError({ msg }: { msg: string | undefined }) {
+  if (!msg) return null;
+  return (
+    <p className="text-[11px] text-destructive" role="alert" data-testid="field-error">
+      {msg}
+    </p>
+  );
+}
+
+export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void }) {
+  const strategies = useStrategies();
+  const start = useStartBacktest();
+  const [form, setForm] = useState<FormState>(initial);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const list = strategies.data ?? [];
+  const strategyId = form.strategyId || list[0]?.strategyId || '';
+  const defaults = list.find((s) => s.strategyId === strategyId)?.params ?? {};
+
+  const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const parsed = backtestRequestSchema.safeParse(toRequest({ ...form, strategyId }, defaults));
+    if (!parsed.success) {
+      setErrors(issuesByField(parsed.error.issues));
+      return;
+    }
+    setErrors({});
+    const body: BacktestRequest = parsed.data;
+    start.mutate(body, {
+      onSuccess: (r) => onStarted(r.runId),
+      onError: (err) => {
+        if (err instanceof ApiError && err.issues.length > 0) {
+          setErrors(issuesByField(err.issues as { path: (string | number)[]; message: string }[]));
+        } else setErrors({ form: err instanceof Error ? err.message : String(err) });
+      },
+    });
+  };
+
+  return (
+    <form onSubmit={submit} className="space-y-3" noValidate data-testid="backtest-form">
+      <div className="grid gap-3 sm:grid-cols-2">
+        <div className="space-y-1">
+          <Label htmlFor="bt-strategy">strategy</Label>
+          <Select
+            id="bt-strategy"
+            name="strategyId"
+            value={strategyId}
+            aria-invalid={Boolean(errors.strategyId)}
+            onChange={(e) => set({ strategyId: e.target.value, params: {} })}
+          >
+            {list.map((s) => (
+              <option key={s.strategyId} value={s.strategyId}>
+                {s.strategyId}
+              </option>
+            ))}
+          </Select>
+          <FieldError msg={errors.strategyId} />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="bt-symbols">symbols (comma separated)</Label>
+          <Input
+            id="bt-symbols"
+            name="symbols"
+            list="bt-symbol-options"
+            value={form.symbols}
+            aria-invalid={Boolean(errors.symbols)}
+            onChange={(e) => set({ symbols: e.target.value })}
+          />
+          <datalist id="bt-symbol-options">
+            {knownSymbols.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+          <FieldError msg={errors.symbols} />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="bt-from">from (UTC)</Label>
+          <Input
+            id="bt-from"
+            name="from"
+            type="date"
+            value={form.from}
+            onChange={(e) => set({ from: e.target.value })}
+          />
+          <FieldError msg={errors.from} />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="bt-to">to (UTC)</Label>
+          <Input
+            id="bt-to"
+            name="to"
+            type="date"
+            value={form.to}
+            aria-invalid={Boolean(errors.to)}
+            onChange={(e) => set({ to: e.target.value })}
+          />
+          <FieldError msg={errors.to} />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="bt-timeframe">timeframe</Label>
+          <Select
+            id="bt-timeframe"
+            name="timeframe"
+            value={form.timeframe}
+            onChange={(e) => set({ timeframe: e.target.value })}
+          >
+            {timeframes.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </Select>
+          <FieldError msg={errors.timeframe} />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="bt-seed">seed</Label>
+          <Input
+            id="bt-seed"
+            name="seed"
+            inputMode="numeric"
+            value={form.seed}
+            aria-invalid={Boolean(errors.seed)}
+            onChange={(e) => set({ seed: e.target.value })}
+          />
+          <FieldError msg={errors.seed} />
+        </div>
+      </div>
+      <ParamsEditor
+        defaults={defaults}
+        values={form.params}
+        onChange={(params) => set({ params })}
+        error={errors.params}
+      />
+      <FieldError msg={errors.form} />
+      <Button type="submit" disabled={start.isPending || !strategyId} data-testid="start-backtest">
+        <Play /> {start.isPending ? 'starting…' : 'Run backtest'}
+      </Button>
+    </form>
+  );
+}

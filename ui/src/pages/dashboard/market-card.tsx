@@ -1,0 +1,65 @@
+import { useState } from 'react';
+import { useBars, useHeatmap, usePositions } from '@/api/hooks';
+import { CandleChart } from '@/components/charts/candle-chart';
+import { QueryState } from '@/components/query-state';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { Select } from '@/components/ui/select';
+
+const timeframes = ['5m', '1h'] as const;
+
+/** The traded symbols' bars; the list is whatever the strategies hold or have traded. */
+export function MarketCard() {
+  const positions = usePositions();
+  const heatmap = useHeatmap();
+  const symbols = [
+    ...new Set([
+      ...(positions.data ?? []).map((p) => p.symbol),
+      ...(heatmap.data ?? []).map((c) => c.symbol),
+    ]),
+  ].sort();
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [timeframe, setTimeframe] = useState<string>('1h');
+  const symbol = chosen ?? symbols[0] ?? null;
+  const bars = useBars(symbol, timeframe);
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Market</CardTitle>
+        <div className="flex gap-2">
+          <Select
+            aria-label="symbol"
+            className="w-36"
+            value={symbol ?? ''}
+            onChange={(e) => setChosen(e.target.value)}
+          >
+            {symbols.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </Select>
+          <Select
+            aria-label="timeframe"
+            className="w-20"
+            value={timeframe}
+            onChange={(e) => setTimeframe(e.target.value)}
+          >
+            {timeframes.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </Select>
+        </div>
+      </CardHeader>
+      <CardContent>
+        {symbol === null ? (
+          <div className="py-6 text-xs text-muted-foreground">no traded symbols yet</div>
+        ) : (
+          <QueryState
+            query={bars}
+            empty={(d) => (d.length === 0 ? `no ${timeframe} bars for ${symbol}` : null)}
+          >
+            {(b) => <CandleChart bars={b} />}
+          </QueryState>
+        )}
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,63 @@
+import { useStatus } from '@/api/hooks';
+import { QueryState } from '@/components/query-state';
+import { Badge } from '@/components/ui/badge';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { fmtPct } from '@/lib/format';
+
+/** The log head and how far each read model trails it: a lagging projection means a stale screen. */
+export function SystemCard() {
+  const status = useStatus();
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Projections</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <QueryState query={status}>
+          {(s) => (
+            <div className="space-y-3 text-sm">
+              <div className="flex flex-wrap items-center gap-2 text-xs text-muted-foreground">
+                <Badge variant="secondary">{s.store.kind}</Badge>
+                <span className="truncate" title={s.store.location}>
+                  {s.store.location}
+                </span>
+                <span className="ml-auto tabular" data-testid="log-head">
+                  head {s.store.head}
+                </span>
+              </div>
+              <ul className="space-y-1" data-testid="projection-lag">
+                {s.projections.map((p) => (
+                  <li key={p.name} className="flex items-center gap-2">
+                    <span className="font-mono text-xs">{p.name}</span>
+                    <span className="ml-auto tabular text-xs text-muted-foreground">@{p.position}</span>
+                    <Badge variant={p.lag === 0 ? 'positive' : p.lag < 100 ? 'warning' : 'destructive'}>
+                      lag {p.lag}
+                    </Badge>
+                  </li>
+                ))}
+              </ul>
+              {(s.paperRuns ?? []).length > 0 && (
+                <ul className="space-y-1 border-t pt-2">
+                  {(s.paperRuns ?? []).map((r) => (
+                    <li key={r.runId} className="space-y-1 text-xs">
+                      <div className="flex justify-between">
+                        <span className="font-mono">{r.strategyId ?? r.runId}</span>
+                        <span className="tabular">{fmtPct(r.progress ?? null, 1)}</span>
+                      </div>
+                      <div className="h-1 rounded bg-muted">
+                        <div
+                          className="h-1 rounded bg-primary"
+                          style={{ width: `${(r.progress ?? 0) * 100}%` }}
+                        />
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
+        </QueryState>
+      </CardContent>
+    </Card>
+  );
+}
