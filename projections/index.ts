@@ -1,5 +1,19 @@
+import { auditProjection } from './audit/projection.js';
 import { eventCounts } from './event-counts/projection.js';
+import { ledgerProjection } from './ledger/projection.js';
+import { ordersProjection } from './orders/projection.js';
 import type { Projection } from './projection.js';
+import { riskProjection } from './risk/projection.js';
+import { runsProjection } from './runs/projection.js';
+import { stopsProjection } from './stops/projection.js';
 
-/** Every projection the node runs. Later issues add positions, KPIs, bandit scores, the audit timeline. */
-export const allProjections = (): Projection[] => [eventCounts];
+/** Every projection the node runs. Later issues add bandit scores and more. */
+export const allProjections = (): Projection[] => [
+  eventCounts,
+  ledgerProjection,
+  ordersProjection,
+  runsProjection,
+  riskProjection,
+  stopsProjection,
+  auditProjection,
+];

@@ -1,0 +1,51 @@
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { dataOf, rec } from '../support.js';
+
+const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** One line a person reads in the timeline; the event itself is one click away. */
+export const summarise = (e: RecordedEvent): string => {
+  const d = dataOf(e);
+  switch (e.type) {
+    case 'SignalEmitted': {
+      const o = rec(d.observation);
+      return `${s(d.strategyId)} ${s(d.side)} ${s(o.symbol)} ${s(o.timeframe)} strength ${s(d.strength)}`;
+    }
+    case 'PositionSized':
+      return `sized ${s(d.symbol)} ${s(d.side)} → ${s(rec(d.result).quantity)} (${s(rec(d.result).binding)})`;
+    case 'RiskDecided':
+      return `risk ${s(d.outcome)} ${s(rec(d.intent).side)} ${s(d.symbol)} ${s(rec(d.intent).quantity)} → ${s(d.approvedQuantity)}`;
+    case 'OrderRequested':
+      return `${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} ${s(d.type)}${d.price ? ` @ ${s(d.price)}` : ''}${d.stopPrice ? ` stop ${s(d.stopPrice)}` : ''}`;
+    case 'OrderFilled':
+      return `filled ${s(d.quantity)} @ ${s(d.price)} (${s(d.liquidity)})`;
+    case 'OrderTriggered':
+      return `triggered at ${s(d.triggerPrice)}`;
+    case 'OrderRejected':
+    case 'OrderCancelled':
+    case 'OrderExpired':
+      return `${e.type.slice(5).toLowerCase()}: ${s(d.reason)}`;
+    case 'FillSettled':
+      return `${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} @ ${s(d.price)}, realised ${s(d.realisedPnl)}, position ${s(d.positionQuantity)}`;
+    case 'FeeCharged':
+      return `fee ${s(d.amount)} on ${s(d.symbol)}`;
+    case 'FundingPaid':
+      return `funding ${s(d.amount)} on ${s(d.symbol)} at rate ${s(d.rate)}`;
+    case 'StopAdjusted':
+      return `${s(d.kind)} ${s(d.action)} ${s(d.symbol)} ${s(d.layer)} ${s(d.previousPrice) || '–'} → ${s(d.price)}`;
+    case 'StopStatusChanged':
+      return `${s(d.kind)} ${s(d.symbol)} ${s(d.from)} → ${s(d.to)}${d.reason ? ` (${s(d.reason)})` : ''}`;
+    case 'BreakerLevelChanged':
+      return `breaker ${s(d.scope)} ${s(d.scopeId)} ${s(d.from)} → ${s(d.to)}`;
+    case 'EquityMarked':
+      return `equity ${Number(d.equity).toFixed(2)} (unrealised ${Number(d.unrealisedPnl).toFixed(2)})`;
+    case 'RunStarted':
+      return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}`;
+    case 'RunCompleted':
+      return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
+    default: {
+      const keys = Object.keys(d).slice(0, 3);
+      return `${e.type}${keys.length ? ` ${keys.map((k) => `${k}=${JSON.stringify(d[k]).slice(0, 40)}`).join(' ')}` : ''}`;
+    }
+  }
+};

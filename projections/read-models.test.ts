@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceUrl } from '../adapters/testing/services.js';
+import type { StoredEvent } from '../domain/events/envelope.js';
+import { foldRun } from '../replay/engine/results.js';
+import { readAudit } from './audit/projection.js';
+import { readFills, readOrder, readOrders } from './orders/projection.js';
+import { readBreakers, readRiskDecisions } from './risk/projection.js';
+import { readStrategyStats } from './runs/projection.js';
+import { latestRun, readEquity, runKpis } from './runs/read.js';
+import { readStops } from './stops/projection.js';
+import { type ProjectedStore, paperRunEvents, projectedStore } from './testing/paper-fixture.js';
+
+const url = serviceUrl('DATABASE_URL');
+const runId = 'paper-ema-cross-test';
+
+const backends: [string, string | undefined][] = [['PGlite', undefined]];
+if (url) backends.push(['PostgreSQL', url]);
+
+let events: readonly StoredEvent[] = [];
+beforeAll(async () => {
+  events = await paperRunEvents('ema-cross', runId);
+});
+
+const count = (type: string) => events.filter((e) => e.type === type).length;
+
+describe.each(backends)('read models on %s', (_name, databaseUrl) => {
+  let p: ProjectedStore;
+  beforeAll(async () => {
+    p = await projectedStore(events, databaseUrl);
+  });
+  afterAll(async () => p?.close());
+  const db = () => p.opened.db;
+
+  it('orders: one row per OrderRequested, statuses and fills match the log, pages do not overlap', async () => {
+    expect(count('OrderRequested')).toBeGreaterThan(5);
+    const all = await readOrders(db(), { limit: 500 });
+    expect(all.items).toHaveLength(count('OrderRequested'));
+    const filled = all.items.filter((o) => o.status === 'filled');
+    expect(filled).toHaveLength(
+      new Set(
+        events.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { orderId: string }).orderId),
+      ).size,
+    );
+    for (const o of filled) expect(Number(o.averagePrice)).toBeGreaterThan(0);
+    const positions = all.items.map((o) => o.globalPosition);
+    expect([...positions].sort((a, b) => b - a)).toEqual(positions);
+    const first = await readOrders(db(), { limit: 3 });
+    const second = await readOrders(db(), { limit: 3, before: first.next! });
+    expect(second.items[0]!.globalPosition).toBeLessThan(first.items[2]!.globalPosition);
+    const byStrategy = await readOrders(db(), { strategyId: 'nope', limit: 10 });
+    expect(byStrategy.items).toEqual([]);
+    expect((await readOrder(db(), all.items[0]!.orderId))?.orderId).toBe(all.items[0]!.orderId);
+  });
+
+  it('fills: realised PnL and fees add up to the ledger events exactly', async () => {
+    const fills = await readFills(db(), { limit: 500 });
+    expect(fills.items).toHaveLength(count('FillSettled'));
+    const sum = (xs: string[]) => xs.reduce((s, x) => s + Number(x), 0);
+    const tradeFees = events
+      .filter((e) => e.type === 'FeeCharged' && (e.data as { orderId: string | null }).orderId)
+      .map((e) => (e.data as { amount: string }).amount);
+    expect(sum(fills.items.map((f) => f.fee))).toBeCloseTo(sum(tradeFees), 6);
+    const realised = events
+      .filter((e) => e.type === 'FillSettled')
+      .map((e) => (e.data as { realisedPnl: string }).realisedPnl);
+    expect(sum(fills.items.map((f) => f.realisedPnl))).toBeCloseTo(sum(realised), 6);
+    const one = fills.items[0]!;
+    expect(
+      (await readFills(db(), { orderId: one.orderId, limit: 10 })).items.every(
+        (f) => f.orderId === one.orderId,
+      ),
+    ).toBe(true);
+  });
+
+  it('runs: equity curve and KPIs agree with the engine results fold', async () => {
+    const results = foldRun(events);
+    const run = await latestRun(db(), 'ema-cross', 'paper');
+    expect(run?.run_id).toBe(runId);
+    expect(run?.state).toBe('completed');
+    const curve = await readEquity(db(), runId);
+    const lastPerInstant = new Map(results.curve.map((c) => [c.at, c.equity]));
+    expect(curve.map((c) => c.equity)).toEqual([...lastPerInstant.values()]);
+    const k = runKpis(run!);
+    const ref = results.kpis();
+    expect(k.totalReturn).toBeCloseTo(ref.totalReturn, 9);
+    expect(k.maxDrawdown).toBeCloseTo(ref.maxDrawdown, 9);
+    if (k.sharpe !== null && Number.isFinite(ref.sharpe)) expect(k.sharpe).toBeCloseTo(ref.sharpe, 1);
+    const stats = (await readStrategyStats(db())).get('ema-cross');
+    expect(stats?.fills).toBe(count('FillSettled'));
+    expect(stats!.risk_approved + stats!.risk_resized + stats!.risk_rejected).toBe(count('RiskDecided'));
+  });
+
+  it('risk: every decision with its checks; filter by outcome; no breakers in a calm run', async () => {
+    const all = await readRiskDecisions(db(), { limit: 500 });
+    expect(all.items).toHaveLength(count('RiskDecided'));
+    expect(all.items[0]!.checks.length).toBeGreaterThan(3);
+    const approved = await readRiskDecisions(db(), { outcome: 'approve', limit: 500 });
+    expect(approved.items.every((d) => d.outcome === 'approve')).toBe(true);
+    expect(await readBreakers(db())).toEqual(
+      events.some((e) => e.type === 'BreakerLevelChanged') ? expect.any(Array) : [],
+    );
+  });
+
+  it('stops: the latest leg of each symbol matches the last stop event', async () => {
+    const stops = await readStops(db(), [runId]);
+    expect(stops.size).toBeGreaterThan(0);
+    for (const [key, v] of stops) {
+      const symbol = key.split('\u0000')[1]!;
+      const last = events.filter(
+        (e) =>
+          (e.type === 'StopStatusChanged' || e.type === 'StopAdjusted') &&
+          (e.data as { symbol: string; kind: string }).symbol === symbol &&
+          (e.data as { kind: string }).kind === 'stop',
+      );
+      expect(last.length).toBeGreaterThan(0);
+      expect(['armed', 'triggered', 'filled', 'cancelled']).toContain(v.status);
+    }
+  });
+
+  it('audit: every event, filters by type, symbol, strategy, correlation and time, paginated', async () => {
+    const head = await readAudit(db(), { limit: 500 });
+    expect(head.items[0]!.globalPosition).toBe(await p.opened.store.headPosition());
+    let n = 0;
+    let before: number | undefined;
+    for (;;) {
+      const page = await readAudit(db(), { limit: 250, ...(before ? { before } : {}) });
+      n += page.items.length;
+      if (page.next === null) break;
+      before = page.next;
+    }
+    expect(n).toBe(events.length);
+    const fills = await readAudit(db(), { type: 'FillSettled', limit: 500 });
+    expect(fills.items).toHaveLength(count('FillSettled'));
+    const eth = await readAudit(db(), { symbol: 'ETHUSDT', strategy: 'ema-cross', limit: 500 });
+    expect(eth.items.length).toBeGreaterThan(0);
+    const chain = eth.items[0]!.correlationId;
+    const linked = await readAudit(db(), { correlationId: chain, limit: 500 });
+    expect(linked.items.length).toBe(events.filter((e) => e.metadata.correlationId === chain).length);
+    const day = await readAudit(db(), {
+      from: Date.parse('2023-06-10T00:00:00Z'),
+      to: Date.parse('2023-06-11T00:00:00Z'),
+      limit: 500,
+    });
+    expect(day.items.length).toBeGreaterThan(0);
+    expect(day.items.every((i) => i.occurredAt.startsWith('2023-06-10'))).toBe(true);
+    expect(fills.items[0]!.summary).toMatch(/realised/);
+  });
+
+  it('a rebuild from position 0 gives the same rows', async () => {
+    const before = await readOrders(db(), { limit: 500 });
+    await p.runner.rebuild('orders');
+    await p.runner.rebuild('runs');
+    expect(await readOrders(db(), { limit: 500 })).toEqual(before);
+    expect((await latestRun(db(), 'ema-cross', 'paper'))?.marks).toBe(count('EquityMarked'));
+  });
+});

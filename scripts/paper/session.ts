@@ -1,0 +1,158 @@
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import { Engine } from '../../replay/engine/engine.js';
+import { loadFeeds } from '../../replay/engine/feeds.js';
+import { runPaper } from '../../replay/engine/paper.js';
+import { prepareRun } from '../../replay/engine/run.js';
+import { LogCopier } from './copier.js';
+
+export interface PaperRunStatus {
+  runId: string;
+  strategyId: string;
+  accountId: string;
+  symbols: string[];
+  from: string;
+  to: string;
+  /** Domain time the run has reached. */
+  simTime: string;
+  progress: number;
+  speed: number;
+  state: 'starting' | 'running' | 'finished' | 'failed';
+  events: number;
+  copied: number;
+  error: string | null;
+}
+
+/** FNV-1a: a short stable tag for the symbol set, so another set gets its own run and account. */
+const tag = (s: string): string => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0').slice(0, 6);
+};
+
+/**
+ * The run id is stable for a given strategy, start date and symbol set: a restart replays the same
+ * run (the engine is deterministic and its event ids derive from the run id and domain time), skips
+ * what the log already holds and carries on from there, so the dashboard continues instead of
+ * accumulating a new account per restart. Another start date or symbol set is another run.
+ */
+export const paperRunId = (strategyId: string, from: string, symbols: readonly string[]): string =>
+  `paper-${strategyId}-${from.replaceAll('-', '')}-${tag([...symbols].sort().join(','))}`;
+
+export interface PaperSessionOptions {
+  readonly strategyId: string;
+  readonly symbols: readonly string[];
+  /** YYYY-MM-DD inside the data. */
+  readonly from: string;
+  readonly speed: number;
+  readonly store: EventStore & EventLookup;
+  readonly flushMs?: number;
+  readonly onAppended?: (events: readonly StoredEvent[]) => void;
+  readonly log?: (m: string) => void;
+}
+
+/** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
+export class PaperSession {
+  readonly runId: string;
+  private engine: Engine | null = null;
+  private copier: LogCopier | null = null;
+  private state: PaperRunStatus['state'] = 'starting';
+  private error: string | null = null;
+  private range = { from: 0, to: 0 };
+
+  constructor(private readonly opts: PaperSessionOptions) {
+    this.runId = paperRunId(opts.strategyId, opts.from, opts.symbols);
+  }
+
+  /** Builds the engine; its account id is the run id so each run books into its own account. */
+  async prepare(): Promise<void> {
+    const { config } = await prepareRun({
+      strategyId: this.opts.strategyId,
+      symbols: this.opts.symbols,
+      from: this.opts.from,
+      mode: 'paper',
+      runId: this.runId,
+    });
+    const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
+    this.engine = new Engine({ ...config, accountId: this.runId }, feeds);
+    this.range = { from: config.from, to: config.to };
+    this.copier = new LogCopier(() => this.engine!.store.raw(), this.opts.store, this.opts.onAppended);
+  }
+
+  /**
+   * After a restart: re-run (at full speed) the part the log already holds, then copy from the first
+   * event it lacks. Deterministic replay makes those the same events with the same ids.
+   */
+  async fastForward(): Promise<number> {
+    const engine = this.need();
+    engine.start();
+    const raw = engine.store.raw();
+    while (raw.length > 0 && (await this.opts.store.readById(raw[raw.length - 1]!.eventId))) {
+      let stepped = false;
+      for (let i = 0; i < 48; i++) stepped = engine.step() || stepped;
+      if (!stepped) break;
+    }
+    return this.copier!.resume();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const engine = this.need();
+    const copier = this.copier!;
+    this.state = 'running';
+    const timer = setInterval(() => {
+      copier.flush().catch((err: unknown) => this.fail(err));
+    }, this.opts.flushMs ?? 250);
+    try {
+      const summary = await runPaper(engine, { speed: this.opts.speed, signal });
+      await copier.flush();
+      this.state =
+        summary.reason === 'failed' ? 'failed' : summary.reason === 'end-of-data' ? 'finished' : 'running';
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.state = 'failed';
+    this.error = err instanceof Error ? err.message : String(err);
+    this.opts.log?.(`paper ${this.runId}: ${this.error}`);
+  }
+
+  private need(): Engine {
+    if (!this.engine) throw new Error(`paper ${this.runId}: prepare() first`);
+    return this.engine;
+  }
+
+  /** Last close the run has seen for a symbol: the mark the API values open positions at. */
+  mark(symbol: string): number | null {
+    if (!this.engine || !this.engine.config.symbols.includes(symbol)) return null;
+    const c = this.engine.close(symbol, 0);
+    return Number.isFinite(c) ? c : null;
+  }
+
+  get simTime(): number {
+    return this.engine?.now ?? this.range.from;
+  }
+
+  status(): PaperRunStatus {
+    const span = this.range.to - this.range.from;
+    const now = Math.max(this.range.from, this.simTime);
+    return {
+      runId: this.runId,
+      strategyId: this.opts.strategyId,
+      accountId: this.runId,
+      symbols: [...this.opts.symbols],
+      from: new Date(this.range.from).toISOString(),
+      to: new Date(this.range.to).toISOString(),
+      simTime: new Date(now).toISOString(),
+      progress: span > 0 ? Math.min(1, (now - this.range.from) / span) : 0,
+      speed: this.opts.speed,
+      state: this.state,
+      events: this.engine?.store.raw().length ?? 0,
+      copied: this.copier?.position ?? 0,
+      error: this.error,
+    };
+  }
+}
