@@ -1,6 +1,6 @@
 import { AlertTriangle, ArrowDown } from 'lucide-react';
 import type { ChainLink, DecisionChain, RuleCheck } from '@/api/types';
-import { fmtNum, fmtTime } from '@/lib/format';
+import { fmtMeasure, fmtTime } from '@/lib/format';
 import { VerdictBadge } from './status-badges';
 import { Badge } from './ui/badge';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from './ui/table';
@@ -60,15 +60,15 @@ export function RiskChecks({ checks }: { checks: RuleCheck[] }) {
             <TableCell className="font-mono text-xs">{c.rule}</TableCell>
             <TableCell className="text-xs text-muted-foreground">{c.kind ?? ''}</TableCell>
             <TableCell className="text-right">
-              {c.threshold === null ? '∞' : fmtNum(c.threshold, 4)}
+              {c.threshold === null ? '∞' : fmtMeasure(c.threshold)}
             </TableCell>
-            <TableCell className="text-right">{fmtNum(c.value ?? c.requested ?? null, 4)}</TableCell>
-            <TableCell className="text-right">{fmtNum(c.approved ?? null, 4)}</TableCell>
+            <TableCell className="text-right">{fmtMeasure(c.value ?? c.requested ?? null)}</TableCell>
+            <TableCell className="text-right">{fmtMeasure(c.approved ?? null)}</TableCell>
             <TableCell className="text-xs text-muted-foreground">{c.unit ?? ''}</TableCell>
             <TableCell>
               <VerdictBadge verdict={c.verdict} />
             </TableCell>
-            <TableCell className="max-w-64 truncate text-xs text-muted-foreground" title={c.detail}>
+            <TableCell className="min-w-40 text-xs whitespace-normal text-muted-foreground">
               {c.detail ?? ''}
             </TableCell>
           </TableRow>
@@ -80,7 +80,7 @@ export function RiskChecks({ checks }: { checks: RuleCheck[] }) {
 
 const scalar = (v: unknown): string => {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : fmtNum(v, 6);
+  if (typeof v === 'number') return fmtMeasure(v);
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 };

@@ -31,7 +31,7 @@ export function FilterBar({ fields, values, onChange, onClear }: Props) {
             id={`filter-${f.name}`}
             name={f.name}
             type={f.type ?? 'text'}
-            className="h-8 w-40"
+            className={f.type === 'datetime-local' ? 'h-8 w-52' : 'h-8 w-40'}
             placeholder={f.placeholder}
             value={values[f.name] ?? ''}
             list={f.options ? `filter-${f.name}-options` : undefined}

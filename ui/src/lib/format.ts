@@ -51,3 +51,10 @@ export const pnlClass = (v: string | number | null | undefined): string => {
   if (n === null || n === 0) return 'text-muted-foreground';
   return n > 0 ? 'text-positive' : 'text-destructive';
 };
+
+/** A measure as it was recorded, without padding: 0.7 stays 0.7, 1e-7 is not rounded to 0. */
+export const fmtMeasure = (v: number | null | undefined): string => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential(3);
+  return String(Number(v.toFixed(6)));
+};

@@ -31,7 +31,12 @@ export function CandleChart({ bars, className }: { bars: readonly Bar[]; classNa
       wickDownColor: down,
       borderVisible: false,
     });
-    const volume = c.addSeries(HistogramSeries, { priceScaleId: 'vol', priceFormat: { type: 'volume' } });
+    const volume = c.addSeries(HistogramSeries, {
+      priceScaleId: 'vol',
+      priceFormat: { type: 'volume' },
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
     c.priceScale('vol').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     chart.current = c;
     series.current = { candles, volume };

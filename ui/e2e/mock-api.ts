@@ -1,0 +1,453 @@
+/**
+ * A stand-in for the API of docs/api.md, for working on the UI without the engine: `npx tsx
+ * ui/e2e/mock-api.ts [port]` serves ui/dist and made-up but contract-shaped data that moves (a WebSocket
+ * tick every 500 ms). The browser tests run against the real `npm start`; this only answers "does the
+ * UI render the contract" while the server is elsewhere.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { WebSocketServer } from 'ws';
+
+const port = Number(process.argv[2] ?? process.env.PORT ?? 8090);
+const dist = new URL('../dist/', import.meta.url).pathname;
+const strategies = ['ema-cross', 'donchian-breakout', 'bollinger-rsi'];
+const symbols = ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'];
+const start = Date.UTC(2023, 0, 1);
+const hour = 3_600_000;
+
+let seed = 7;
+const rnd = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+
+let position = 1000;
+let clock = start + 200 * hour;
+const cells = new Map(strategies.flatMap((st) => symbols.map((sy) => [`${st}|${sy}`, { r: 0, u: 0 }])));
+const equity = new Map(strategies.map((s) => [s, [] as { at: number; equity: number }[]]));
+for (const s of strategies) {
+  let e = 10_000;
+  for (let i = 0; i < 200; i++) {
+    e += (rnd() - 0.48) * 40;
+    equity.get(s)?.push({ at: start + i * hour, equity: Number(e.toFixed(2)) });
+  }
+}
+const orders = Array.from({ length: 12 }, (_, i) => ({
+  orderId: `ord-${1000 + i}`,
+  symbol: symbols[i % 3] ?? 'BTCUSDT',
+  side: i % 2 ? 'SELL' : 'BUY',
+  type: i % 4 === 3 ? 'STOP_MARKET' : 'MARKET',
+  quantity: '0.010',
+  price: null,
+  stopPrice: i % 4 === 3 ? '16420.0' : null,
+  status: i % 5 === 4 ? 'REJECTED' : 'FILLED',
+  filledQuantity: i % 5 === 4 ? '0' : '0.010',
+  averagePrice: i % 5 === 4 ? null : '16543.2',
+  strategyId: strategies[i % 3] ?? null,
+  correlationId: `corr-${i}`,
+  createdAt: new Date(start + (190 - i) * hour).toISOString(),
+  updatedAt: new Date(start + (190 - i) * hour + 1000).toISOString(),
+}));
+const checks = [
+  ['breaker', 'gate', 'level', 0, 0, 0, 'pass'],
+  ['daily-loss', 'gate', 'USDT', 300, 12.5, 12.5, 'pass'],
+  ['max-leverage', 'size', 'x', 5, 3.2, 3.2, 'pass'],
+  ['max-position-notional', 'size', 'USDT', 5000, 6200, 5000, 'resized'],
+  ['liquidation-distance', 'gate', 'ATR', 3, 7.1, 7.1, 'pass'],
+  ['correlation-cluster', 'gate', 'rho', 0.8, null, null, 'not-applicable'],
+] as const;
+const ruleChecks = checks.map(([rule, kind, unit, threshold, requested, approved, verdict]) => ({
+  rule,
+  kind,
+  source: 'limits',
+  unit,
+  threshold,
+  requested,
+  approved,
+  verdict,
+  detail: verdict === 'resized' ? 'cut to the notional cap' : '',
+}));
+const chain = (id: string) => {
+  const o = orders.find((x) => x.orderId === id) ?? orders[0];
+  const at = o?.createdAt ?? new Date(clock).toISOString();
+  const link = (n: number, type: string, data: Record<string, unknown>) => ({
+    globalPosition: 500 + n,
+    eventId: `evt-${id}-${n}`,
+    type,
+    streamId: `${type === 'SignalEmitted' ? 'strategy' : type === 'RiskDecided' ? 'risk' : 'order'}-${id}`,
+    occurredAt: at,
+    actor: `strategy:${o?.strategyId}@1`,
+    correlationId: o?.correlationId,
+    causationId: null,
+    data,
+  });
+  return {
+    root: `bar ${o?.symbol} 1h ${at}`,
+    links: [
+      link(0, 'SignalEmitted', {
+        symbol: o?.symbol,
+        side: 'long',
+        strength: 0.7,
+        features: { emaFast: 16510.2, emaSlow: 16380.9, atr: 120.4 },
+      }),
+      link(1, 'RiskDecided', {
+        decisionId: `dec-${id}`,
+        outcome: 'resize',
+        approvedQuantity: '0.010',
+        checks: ruleChecks,
+      }),
+      link(2, 'OrderRequested', { orderId: id, symbol: o?.symbol, side: o?.side, quantity: '0.010' }),
+      link(3, 'OrderFilled', { orderId: id, price: '16543.2', quantity: '0.010', liquidity: 'taker' }),
+    ],
+    broken: [],
+  };
+};
+const runs = new Map<string, { runId: string; strategyId: string; symbols: string[]; startedAt: number }>();
+
+const send = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((ok) => {
+    let b = '';
+    req.on('data', (c) => {
+      b += c;
+    });
+    req.on('end', () => ok(b));
+  });
+
+const runView = (r: { runId: string; strategyId: string; symbols: string[]; startedAt: number }) => {
+  const progress = Math.min(1, (Date.now() - r.startedAt) / 3000);
+  const done = progress >= 1;
+  return {
+    runId: r.runId,
+    strategyId: r.strategyId,
+    symbols: r.symbols,
+    status: done ? 'done' : 'running',
+    progress,
+    createdAt: new Date(r.startedAt).toISOString(),
+    report: done
+      ? {
+          kpis: { totalReturn: 0.042, sharpe: 1.31, maxDrawdown: 0.061, winRate: 0.52, trades: 4, fees: 3.2 },
+          equity: equity.get(r.strategyId) ?? [],
+          trades: [
+            {
+              symbol: 'BTCUSDT',
+              side: 'long',
+              openedAt: start,
+              closedAt: start + 5 * hour,
+              entryPrice: 16500,
+              exitPrice: 16620,
+              fees: 0.8,
+              netPnl: 11.2,
+            },
+            {
+              symbol: 'BTCUSDT',
+              side: 'short',
+              openedAt: start + 9 * hour,
+              closedAt: start + 14 * hour,
+              entryPrice: 16700,
+              exitPrice: 16760,
+              fees: 0.8,
+              netPnl: -6.8,
+            },
+          ],
+          logHash: 'sha256:4f1c…',
+        }
+      : null,
+  };
+};
+
+const routes: [
+  RegExp,
+  (m: RegExpMatchArray, url: URL, req: IncomingMessage) => Promise<[number, unknown]> | [number, unknown],
+][] = [
+  [/^\/api\/health$/, () => [200, { ok: true, version: 'mock' }]],
+  [
+    /^\/api\/status$/,
+    () => [
+      200,
+      {
+        store: { kind: 'mock', location: 'memory', head: position },
+        projections: [
+          { name: 'ledger', position: position - 3, lag: 3 },
+          { name: 'event-counts', position, lag: 0 },
+        ],
+        paperRuns: strategies.map((s, i) => ({
+          runId: `paper-${s}`,
+          strategyId: s,
+          progress: 0.3 + i * 0.1,
+        })),
+      },
+    ],
+  ],
+  [
+    /^\/api\/accounts$/,
+    () => {
+      const u = [...cells.values()].reduce((a, c) => a + c.u, 0);
+      return [
+        200,
+        [
+          {
+            accountId: 'paper-1',
+            venue: 'binance',
+            walletBalance: '30000.00',
+            equity: (30000 + u).toFixed(2),
+            unrealisedPnl: u.toFixed(2),
+            availableBalance: '21000.00',
+            marginRatio: 0.041,
+          },
+        ],
+      ];
+    },
+  ],
+  [
+    /^\/api\/positions$/,
+    () => [
+      200,
+      [
+        {
+          accountId: 'paper-1',
+          symbol: 'BTCUSDT',
+          side: 'long',
+          quantity: '0.010',
+          entryPrice: '16543.2',
+          markPrice: '16610.0',
+          unrealisedPnl: '0.67',
+          leverage: 3,
+          stop: { status: 'armed', price: '16300.0', layer: 1 },
+        },
+        {
+          accountId: 'paper-1',
+          symbol: 'ETHUSDT',
+          side: 'short',
+          quantity: '0.50',
+          entryPrice: '1210.5',
+          markPrice: '1215.0',
+          unrealisedPnl: '-2.25',
+          leverage: 2,
+          stop: { status: 'triggered', price: '1220.0', layer: 2 },
+        },
+        {
+          accountId: 'paper-1',
+          symbol: 'LTCUSDT',
+          side: 'long',
+          quantity: '3.0',
+          entryPrice: '70.10',
+          markPrice: '69.00',
+          unrealisedPnl: '-3.30',
+          leverage: 2,
+          stop: { status: 'filled', price: '69.0', layer: 1 },
+        },
+      ],
+    ],
+  ],
+  [/^\/api\/orders$/, () => [200, { items: orders, nextCursor: null }]],
+  [
+    /^\/api\/fills$/,
+    () => [
+      200,
+      {
+        items: orders
+          .filter((o) => o.status === 'FILLED')
+          .map((o) => ({
+            orderId: o.orderId,
+            symbol: o.symbol,
+            side: o.side,
+            quantity: '0.010',
+            price: '16543.2',
+            fee: '0.066',
+            realisedPnl: '1.20',
+            liquidity: 'taker',
+            at: o.updatedAt,
+            correlationId: o.correlationId,
+          })),
+        nextCursor: null,
+      },
+    ],
+  ],
+  [
+    /^\/api\/strategies$/,
+    () => [
+      200,
+      strategies.map((s, i) => ({
+        strategyId: s,
+        version: '1.0.0',
+        paramsVersion: i,
+        params: { fast: 12 + i, slow: 48, atrStop: 2.5, useFunding: i === 0 },
+        state: i === 2 ? 'halted' : 'running',
+        kpis: {
+          totalReturn: 0.03 * (i + 1),
+          sharpe: 1.1 - i * 0.4,
+          maxDrawdown: 0.05,
+          winRate: 0.5,
+          trades: 10 + i,
+        },
+      })),
+    ],
+  ],
+  [/^\/api\/strategies\/([^/]+)\/equity$/, (m) => [200, equity.get(decodeURIComponent(m[1] ?? '')) ?? []]],
+  [
+    /^\/api\/pnl\/heatmap$/,
+    () => [
+      200,
+      [...cells.entries()].map(([k, c]) => {
+        const [strategyId, symbol] = k.split('|');
+        return { strategyId, symbol, realisedPnl: c.r.toFixed(2), unrealisedPnl: c.u.toFixed(2) };
+      }),
+    ],
+  ],
+  [
+    /^\/api\/breakers$/,
+    () => [
+      200,
+      [
+        { scope: 'account', scopeId: 'paper-1', level: 'normal', since: start, measured: { drawdown: 0.01 } },
+        {
+          scope: 'strategy',
+          scopeId: 'bollinger-rsi',
+          level: 'halt',
+          since: start + 150 * hour,
+          measured: { drawdown: 0.12, lossStreak: 6 },
+        },
+      ],
+    ],
+  ],
+  [
+    /^\/api\/risk\/decisions$/,
+    () => [
+      200,
+      {
+        items: orders.slice(0, 5).map((o, i) => ({
+          decisionId: `dec-${i}`,
+          accountId: 'paper-1',
+          strategyId: o.strategyId,
+          symbol: o.symbol,
+          outcome: i === 4 ? 'reject' : i === 1 ? 'resize' : 'approve',
+          approvedQuantity: '0.010',
+          intent: { side: o.side, type: 'MARKET', quantity: '0.012', price: null, reduceOnly: false },
+          checks: ruleChecks,
+          occurredAt: o.createdAt,
+          correlationId: o.orderId,
+        })),
+        nextCursor: null,
+      },
+    ],
+  ],
+  [
+    /^\/api\/audit\/timeline$/,
+    () => [
+      200,
+      {
+        items: Array.from({ length: 20 }, (_, i) => ({
+          globalPosition: position - i,
+          eventId: `evt-${i}`,
+          type: ['SignalEmitted', 'RiskDecided', 'OrderRequested', 'OrderFilled'][i % 4],
+          streamId: `order-ord-${1000 + (i >> 2)}`,
+          occurredAt: new Date(clock - i * 60_000).toISOString(),
+          actor: 'strategy:ema-cross@1',
+          correlationId: `corr-${i >> 2}`,
+          causationId: null,
+          summary: `event ${position - i}`,
+        })),
+        nextCursor: 'next',
+      },
+    ],
+  ],
+  [/^\/api\/audit\/chains\/([^/]+)$/, (m) => [200, chain(decodeURIComponent(m[1] ?? ''))]],
+  [
+    /^\/api\/market\/([^/]+)\/bars$/,
+    () => {
+      let p = 16500;
+      return [
+        200,
+        Array.from({ length: 150 }, (_, i) => {
+          const o = p;
+          p += (rnd() - 0.5) * 80;
+          return {
+            openTime: start + i * hour,
+            open: o.toFixed(1),
+            high: (Math.max(o, p) + 20).toFixed(1),
+            low: (Math.min(o, p) - 20).toFixed(1),
+            close: p.toFixed(1),
+            volume: (rnd() * 900).toFixed(3),
+          };
+        }),
+      ];
+    },
+  ],
+  [
+    /^\/api\/backtests$/,
+    async (_m, _u, req) => {
+      if (req.method === 'POST') {
+        const body = JSON.parse(await readBody(req)) as { strategyId: string; symbols: string[] };
+        const runId = `bt-${runs.size + 1}`;
+        runs.set(runId, { runId, strategyId: body.strategyId, symbols: body.symbols, startedAt: Date.now() });
+        return [202, { runId }];
+      }
+      return [200, [...runs.values()].map((r) => ({ ...runView(r), report: undefined }))];
+    },
+  ],
+  [
+    /^\/api\/backtests\/([^/]+)$/,
+    (m) => {
+      const r = runs.get(m[1] ?? '');
+      return r ? [200, runView(r)] : [404, { error: { code: 'not_found', message: 'no such run' } }];
+    },
+  ],
+];
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://x');
+  for (const [re, handle] of routes) {
+    const m = url.pathname.match(re);
+    if (m) {
+      const [status, body] = await handle(m, url, req);
+      return send(res, status, body);
+    }
+  }
+  const file = join(dist, url.pathname);
+  const found = url.pathname !== '/' && statSync(file, { throwIfNoEntry: false })?.isFile();
+  const types: Record<string, string> = {
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.html': 'text/html',
+  };
+  res.writeHead(200, {
+    'content-type': types[found ? extname(file) : '.html'] ?? 'application/octet-stream',
+  });
+  res.end(readFileSync(found ? file : join(dist, 'index.html')));
+});
+
+const wss = new WebSocketServer({ server, path: '/ws' });
+setInterval(() => {
+  position += 1;
+  clock += hour;
+  const key = [...cells.keys()][Math.floor(rnd() * cells.size)] ?? '';
+  const c = cells.get(key);
+  if (c) {
+    c.u = (rnd() - 0.45) * 60;
+    c.r += (rnd() - 0.45) * 10;
+  }
+  const [strategyId, symbol] = key.split('|');
+  for (const s of strategies) {
+    const pts = equity.get(s);
+    const last = pts?.[pts.length - 1];
+    if (pts && last) pts.push({ at: clock, equity: Number((last.equity + (rnd() - 0.48) * 40).toFixed(2)) });
+  }
+  const msg = JSON.stringify({
+    channel: 'pnl',
+    globalPosition: position,
+    data: { strategyId, symbol, realisedPnl: c?.r.toFixed(2), unrealisedPnl: c?.u.toFixed(2) },
+  });
+  const ev = JSON.stringify({ channel: 'events', globalPosition: position, data: { type: 'EquityMarked' } });
+  for (const ws of wss.clients) {
+    ws.send(msg);
+    ws.send(ev);
+  }
+}, 500);
+
+server.listen(port, () => console.log(`mock API and UI on http://localhost:${port}`));
