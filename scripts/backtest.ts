@@ -1,13 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { builtInStrategies } from '../domain/strategies/index.js';
+import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
 import { RunRequestError, runBacktest } from '../replay/engine/run.js';
+import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
        [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
-       [--out report.json]
+       [--out report.json] [--persist (write the run's events to the main store for replay/audit)]
 strategies: ${Object.keys(builtInStrategies).sort().join(', ')}`;
 
 const main = async (): Promise<number> => {
@@ -27,7 +29,7 @@ const main = async (): Promise<number> => {
         'out',
         'run-id',
       ],
-      flags: ['no-risk', 'help', 'quiet'],
+      flags: ['no-risk', 'help', 'quiet', 'persist'],
     });
   } catch (err) {
     console.error(`${(err as Error).message}\n${usage}`);
@@ -123,6 +125,15 @@ const main = async (): Promise<number> => {
       ),
     );
     console.log(`report ${file}`);
+    if (args.flags.has('persist')) {
+      const opened = await openConfiguredStore((m) => console.error(m));
+      try {
+        const r = await persistRun(out.engine.store.raw(), opened.store);
+        console.log(`persisted ${r.appended} events to the main store (${r.duplicates} already there)`);
+      } finally {
+        await opened.close();
+      }
+    }
     return 0;
   } catch (err) {
     if (!quiet) process.stderr.write('\n');

@@ -12,10 +12,10 @@ import {
   UnknownEventTypeError,
   WrongExpectedVersionError,
 } from '../../domain/events/errors.js';
-import type { EventStore } from '../../domain/events/event-store.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import { meta, signal } from '../testing/events.js';
 
-export interface ContractStore extends EventStore {
+export interface ContractStore extends EventStore, EventLookup {
   withCatalogue(catalogue: EventCatalogue): EventStore;
 }
 
@@ -266,6 +266,21 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
       await expect(store.readAll(r1.globalPositions[0]!, 10)).rejects.toThrow(
         new RegExp(`unknown schema version .*SignalEmitted v9 at global position ${r2.globalPositions[0]}`),
       );
+    });
+
+    it('finds a decision chain by correlationId and any event by id', async () => {
+      const a = signal(1);
+      const b = {
+        ...signal(2),
+        metadata: { ...signal(2).metadata, correlationId: 'obs:ETHUSDT:5m:1', causationId: a.eventId },
+      };
+      await store.append('s-c', 'no_stream', [a, b, signal(3)]);
+      const chain = await store.readByCorrelation('obs:ETHUSDT:5m:1');
+      expect(chain.map((e) => e.eventId)).toEqual([b.eventId]);
+      expect((await store.readByCorrelation(a.metadata.correlationId)).length).toBe(2);
+      expect((await store.readById(a.eventId))?.streamVersion).toBe(1);
+      expect(await store.readById('0190a7a2-0000-7000-8000-000000000000')).toBeUndefined();
+      expect(await store.readById('not-an-id')).toBeUndefined();
     });
 
     it('takes 10k events in one append and pages through them', async () => {

@@ -3,6 +3,7 @@ import type { NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/e
 import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type {
   AppendResult,
+  EventLookup,
   EventStore,
   ReadStreamOptions,
   SubscribeOptions,
@@ -33,7 +34,7 @@ interface MemoryLog {
   readonly wakeup: LocalWakeup;
 }
 
-export class MemoryEventStore implements EventStore {
+export class MemoryEventStore implements EventStore, EventLookup {
   private readonly log: StoredEvent[];
   private readonly streams: Map<string, number[]>;
   private readonly ids: Map<string, number>;
@@ -165,6 +166,21 @@ export class MemoryEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
     return tail((from, limit) => this.readAll(from, limit), this.wakeup, options);
+  }
+
+  async readByCorrelation(correlationId: string, limit = 10_000): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    for (const e of this.log) {
+      if (e.metadata.correlationId !== correlationId) continue;
+      out.push(this.opts.catalogue.upcast(e));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async readById(eventId: string): Promise<RecordedEvent | undefined> {
+    const i = this.ids.get(eventId);
+    return i === undefined ? undefined : this.opts.catalogue.upcast(this.log[i]!);
   }
 
   async headPosition(): Promise<number> {

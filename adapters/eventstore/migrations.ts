@@ -129,6 +129,16 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+migrations['0003_correlation_index'] = {
+  // Decision chains are read by correlationId (replay explain, the API's chain view); the position in
+  // the index keeps a chain in log order without a sort.
+  async up(db) {
+    await sql
+      .raw(`CREATE INDEX events_correlation ON events ((metadata->>'correlationId'), global_position)`)
+      .execute(db);
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export interface MigrationReport {

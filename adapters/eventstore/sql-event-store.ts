@@ -3,6 +3,7 @@ import type { NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/e
 import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type {
   AppendResult,
+  EventLookup,
   EventStore,
   ReadStreamOptions,
   SubscribeOptions,
@@ -72,8 +73,11 @@ const toStored = (r: EventRow): StoredEvent => {
   };
 };
 
+const APPEND_SQL =
+  'SELECT status, version, positions FROM perpetua_append($1, $2, $3, $4::json, $5::text[], $6)';
+
 /** The log in PostgreSQL: a server through pg, or embedded through PGlite; one implementation. */
-export class SqlEventStore implements EventStore {
+export class SqlEventStore implements EventStore, EventLookup {
   private readonly wakeup = new LocalWakeup();
   private readonly now: () => Date;
 
@@ -93,6 +97,56 @@ export class SqlEventStore implements EventStore {
     expectedVersion: ExpectedVersion,
     events: readonly NewEvent[],
   ): Promise<AppendResult> {
+    const prepared = this.prepare(streamId, expectedVersion, events);
+    let row: AppendRow | undefined;
+    try {
+      row = (await this.client.query<AppendRow>(APPEND_SQL, prepared.params)).rows[0];
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;
+      return this.retryResult(streamId, expectedVersion, prepared.validated);
+    }
+    return this.settle(streamId, expectedVersion, prepared.validated, row);
+  }
+
+  /**
+   * Several appends in one transaction: all or none. A bulk copy (a backtest persisted to the main
+   * store) pays one commit instead of one per stream batch. When the transaction meets an event that
+   * is already in the log it is rolled back and the appends are retried one by one, which resolves
+   * each as an idempotent retry or reports the conflict.
+   */
+  async appendAll(
+    batches: readonly { streamId: string; expectedVersion: ExpectedVersion; events: readonly NewEvent[] }[],
+  ): Promise<AppendResult[]> {
+    const prepared = batches.map((b) => ({ ...b, ...this.prepare(b.streamId, b.expectedVersion, b.events) }));
+    const conn = await this.client.connect();
+    let rows: (AppendRow | undefined)[] | null = [];
+    try {
+      await conn.query('BEGIN');
+      for (const p of prepared) {
+        const row = (await conn.query<AppendRow>(APPEND_SQL, p.params)).rows[0];
+        if (row?.status !== 'ok') {
+          rows = null;
+          break;
+        }
+        rows.push(row);
+      }
+      await conn.query(rows === null ? 'ROLLBACK' : 'COMMIT');
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => {});
+      if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;
+      rows = null;
+    } finally {
+      conn.release();
+    }
+    if (rows === null) {
+      const out: AppendResult[] = [];
+      for (const b of batches) out.push(await this.append(b.streamId, b.expectedVersion, b.events));
+      return out;
+    }
+    return prepared.map((p, i) => this.settleSync(p.streamId, p.expectedVersion, rows![i]!));
+  }
+
+  private prepare(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]) {
     assertAppendArgs(streamId, expectedVersion, events.length);
     const validated = events.map((e, i) => this.opts.catalogue.validate(e, i));
     assertUniqueIds(validated);
@@ -120,27 +174,33 @@ export class SqlEventStore implements EventStore {
       });
       hashes.push(hash.toString('hex'));
     }
-    const payload = `[${parts.join(',')}]`;
-    let row: AppendRow | undefined;
-    try {
-      const r = await this.client.query<AppendRow>(
-        'SELECT status, version, positions FROM perpetua_append($1, $2, $3, $4::json, $5::text[], $6)',
-        [
-          streamId,
-          kind,
-          typeof expectedVersion === 'number' ? expectedVersion : 0,
-          payload,
-          hashes,
-          recordedAt,
-        ],
-      );
-      row = r.rows[0];
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;
-      return this.retryResult(streamId, expectedVersion, validated);
-    }
+    const params = [
+      streamId,
+      kind,
+      typeof expectedVersion === 'number' ? expectedVersion : 0,
+      `[${parts.join(',')}]`,
+      hashes,
+      recordedAt,
+    ];
+    return { validated, params };
+  }
+
+  private async settle(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    validated: readonly ValidatedEvent[],
+    row: AppendRow | undefined,
+  ): Promise<AppendResult> {
+    if (row?.status === 'duplicate') return this.retryResult(streamId, expectedVersion, validated);
+    return this.settleSync(streamId, expectedVersion, row);
+  }
+
+  private settleSync(
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    row: AppendRow | undefined,
+  ): AppendResult {
     if (!row) throw new Error('perpetua_append returned no row');
-    if (row.status === 'duplicate') return this.retryResult(streamId, expectedVersion, validated);
     if (row.status === 'conflict')
       throw new WrongExpectedVersionError(streamId, expectedVersion, row.version);
     this.wakeup.notify();
@@ -188,6 +248,23 @@ export class SqlEventStore implements EventStore {
       pollMs: this.opts.pollMs ?? 200,
       ...options,
     });
+  }
+
+  async readByCorrelation(correlationId: string, limit = 10_000): Promise<RecordedEvent[]> {
+    const r = await this.client.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE metadata->>'correlationId' = $1 ORDER BY global_position LIMIT $2`,
+      [correlationId, limit],
+    );
+    return r.rows.map((row) => this.opts.catalogue.upcast(toStored(row)));
+  }
+
+  async readById(eventId: string): Promise<RecordedEvent | undefined> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) return undefined;
+    const r = await this.client.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE event_id = $1::uuid`, [
+      eventId,
+    ]);
+    const row = r.rows[0];
+    return row ? this.opts.catalogue.upcast(toStored(row)) : undefined;
   }
 
   async headPosition(): Promise<number> {

@@ -48,3 +48,12 @@ export interface EventStore {
   headPosition(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Look-ups the audit tools need beyond the log's order: a decision chain is every event sharing one
+ * correlationId, and a reviewer starts from any event id. Both SQL stores and the memory store have them.
+ */
+export interface EventLookup {
+  readByCorrelation(correlationId: string, limit?: number): Promise<RecordedEvent[]>;
+  readById(eventId: string): Promise<RecordedEvent | undefined>;
+}

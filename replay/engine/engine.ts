@@ -139,7 +139,8 @@ export class Engine implements StrategyContext {
     const strategy = config.strategy;
     this.actor = `strategy:${strategy.id}@${strategy.version}`;
     this.accountStream = accountStreamId(config.venueRules.venue, config.accountId);
-    this.strategyStream = `strategy-${strategy.id}`;
+    // Run-scoped streams: many runs share one log without mixing their histories.
+    this.strategyStream = `strategy-${config.runId}`;
     this.riskStream = riskStreamId(config.accountId);
     this.ledgerCtx = { instrument: config.instrument, rules: config.venueRules };
     const tfMs = timeframeMs(strategy.timeframe);
@@ -473,7 +474,7 @@ export class Engine implements StrategyContext {
       breakerLevel: 'normal' as const,
     };
     const sizing = sizePosition(c.sizing, sizingInput);
-    const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'long';
+    const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : s.qty < 0 ? 'short' : 'long';
     const sizedId = this.log.emit(
       this.riskStream,
       'PositionSized',

@@ -1,6 +1,7 @@
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import type { RiskConfig } from '../../domain/risk/limits.js';
 import { builtInStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type EngineConfig } from './config.js';
@@ -28,6 +29,10 @@ export interface RunRequest {
   readonly disabledRules?: readonly string[];
   readonly leverage?: number;
   readonly strategyVersion?: string;
+  /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
+  readonly engine?: Partial<
+    Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs'>
+  > & { readonly riskConfig?: RiskConfig };
 }
 
 /** A request that cannot run; the message says what to change. The CLI exits 2 on it. */
@@ -123,6 +128,7 @@ export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
   const config: EngineConfig = {
     ...defaultEngineSettings,
     runId,
+    accountId: runId,
     mode: req.mode ?? 'backtest',
     seed,
     strategy,
@@ -137,10 +143,17 @@ export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
     leverage: req.leverage ?? defaultEngineSettings.leverage,
     risk: {
       ...defaultEngineSettings.risk,
+      ...(req.engine?.riskConfig ? { config: req.engine.riskConfig } : {}),
       enabled: req.riskEnabled ?? true,
       disabledRules: [...(req.disabledRules ?? [])],
     },
     equityMarkMs: Math.max(tf, defaultEngineSettings.equityMarkMs),
+    ...(req.engine?.feeTier ? { feeTier: req.engine.feeTier } : {}),
+    ...(req.engine?.impact ? { impact: req.engine.impact } : {}),
+    ...(req.engine?.latencyMs ? { latencyMs: req.engine.latencyMs } : {}),
+    ...(req.engine?.sizing ? { sizing: req.engine.sizing } : {}),
+    ...(req.engine?.stops ? { stops: req.engine.stops } : {}),
+    ...(req.engine?.equityMarkMs ? { equityMarkMs: req.engine.equityMarkMs } : {}),
   };
   if (!/^\d+(\.\d+)?$/.test(config.initialBalance) || Number(config.initialBalance) <= 0) {
     throw new RunRequestError(

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
+import { defaultRiskLimits } from '../../domain/risk/limits.js';
+import { runBacktest } from '../engine/run.js';
+import { explainChain, formatChain } from './explain.js';
+import { persistRun } from './persist.js';
+import { rerun } from './rerun.js';
+import { whatIf } from './whatif.js';
+
+/**
+ * The compliance story end to end: a multi-symbol backtest whose risk engine rejects orders (a tight
+ * order-rate limit) and whose stops fire, recorded in the main store; one order explained from
+ * observation to stops; the run re-executed identically; a what-if that changes decisions.
+ */
+describe('decision-chain replay, exact re-run and counterfactual', () => {
+  let opened: OpenedStore;
+  let runId: string;
+
+  beforeAll(async () => {
+    opened = await openStore({ dataDir: ':memory:' });
+    const out = await runBacktest({
+      strategyId: 'ema-cross',
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      from: '2023-01-01',
+      to: '2023-04-01',
+      params: { fast: 10, slow: 40 },
+      engine: {
+        riskConfig: {
+          defaults: { ...defaultRiskLimits, maxOrdersPerWindow: 2, orderRateWindowMs: 12 * 3_600_000 },
+        },
+      },
+    });
+    runId = out.engine.config.runId;
+    const k = out.results.kpis();
+    expect(k.riskRejected).toBeGreaterThan(0);
+    expect(k.stopsTriggered).toBeGreaterThan(0);
+    const r = await persistRun(out.engine.store.raw(), opened.store);
+    expect(r.appended).toBe(out.engine.store.raw().length);
+    expect((await persistRun(out.engine.store.raw(), opened.store)).duplicates).toBe(r.appended);
+  });
+
+  afterAll(async () => opened.close());
+
+  it('explains an order from the observation through risk, fills, PnL and stops', async () => {
+    const { rows } = await opened.client.query<{ stream_id: string }>(
+      `SELECT e.stream_id FROM events e WHERE e.type = 'StopAdjusted' ORDER BY global_position LIMIT 1`,
+    );
+    expect(rows.length).toBe(1);
+    const stop = (await opened.store.readStream(rows[0]!.stream_id))[0]!;
+    const chain = await explainChain(opened.store, stop.metadata.correlationId);
+    const types = chain.links.map((l) => l.type);
+    expect(types.slice(0, 4)).toEqual(['SignalEmitted', 'PositionSized', 'RiskDecided', 'OrderRequested']);
+    for (const t of ['OrderAccepted', 'OrderFilled', 'FillSettled', 'FeeCharged', 'StopAdjusted'])
+      expect(types).toContain(t);
+    expect(chain.broken).toEqual([]);
+    const orderId = (chain.links[3]!.data as { orderId: string }).orderId;
+    const byOrder = await explainChain(opened.store, orderId);
+    expect(byOrder.links.map((l) => l.eventId)).toEqual(chain.links.map((l) => l.eventId));
+    const text = formatChain(byOrder);
+    expect(text).toMatch(/risk APPROVE BUY|risk APPROVE SELL|risk RESIZE/);
+    expect(text).toMatch(/order-rate \[pass\] threshold 2/);
+    expect(text).toMatch(/chain complete/);
+    // A chain whose link was removed names what is missing.
+    const risk = chain.links[2]!;
+    await opened.client.query('DELETE FROM events WHERE event_id = $1::uuid', [risk.eventId]);
+    const broken = await explainChain(opened.store, orderId);
+    expect(broken.broken).toEqual([expect.objectContaining({ missingCausationId: risk.eventId })]);
+    expect(formatChain(broken)).toMatch(new RegExp(`BROKEN: OrderRequested .* names cause ${risk.eventId}`));
+  });
+
+  it('re-runs the recorded run identically, and shows the first divergence when the log was edited', async () => {
+    const fresh = await openStore({ dataDir: ':memory:' });
+    try {
+      const out = await runBacktest({
+        strategyId: 'bollinger-rsi',
+        symbols: ['LTCUSDT', 'ETHUSDT'],
+        from: '2023-02-01',
+        to: '2023-04-01',
+      });
+      await persistRun(out.engine.store.raw(), fresh.store);
+      const same = await rerun(fresh.store, out.engine.config.runId);
+      expect(same).toMatchObject({ identical: true, divergence: null });
+      expect(same.events).toBe(out.engine.store.raw().length);
+      const filled = out.engine.store.raw().find((e) => e.type === 'OrderFilled')!;
+      await fresh.client.query(
+        `UPDATE events SET data = replace(data::text, '"liquidity":"taker"', '"liquidity":"maker"')::json WHERE event_id = $1::uuid`,
+        [filled.eventId],
+      );
+      const diverged = await rerun(fresh.store, out.engine.config.runId);
+      expect(diverged.identical).toBe(false);
+      expect(diverged.divergence).toMatchObject({
+        streamId: filled.streamId,
+        streamVersion: filled.streamVersion,
+        fields: ['data.liquidity'],
+      });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a what-if without the order-rate rule adds the decisions it had rejected', async () => {
+    const r = await whatIf(opened.store, runId, { disableRules: ['order-rate'] });
+    expect(r.diff.added.length + r.diff.changed.length + r.diff.removed.length).toBeGreaterThan(0);
+    expect(r.kpis.variant.riskRejected).toBeLessThan(r.kpis.baseline.riskRejected);
+    expect(r.chains.length).toBeGreaterThan(0);
+    const p = await whatIf(opened.store, runId, { set: { slow: 60 } });
+    expect(p.diff.added.length + p.diff.removed.length + p.diff.changed.length).toBeGreaterThan(0);
+    await expect(whatIf(opened.store, runId, { strategyVersion: '0.9.0' })).rejects.toThrow(
+      /version 0.9.0 is not available/,
+    );
+    await expect(whatIf(opened.store, runId, { disableRules: ['no-such-rule'] })).rejects.toThrow(
+      /unknown risk rule/,
+    );
+  });
+});

@@ -1,0 +1,159 @@
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+
+export interface ChainLink {
+  readonly globalPosition: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly streamId: string;
+  readonly occurredAt: string;
+  readonly actor: string;
+  readonly causationId: string | null;
+  /** One line a person can read: what the event says, with its numbers. */
+  readonly summary: string;
+  readonly data: unknown;
+}
+
+export interface BrokenLink {
+  readonly eventId: string;
+  readonly missingCausationId: string;
+  readonly detail: string;
+}
+
+export interface DecisionChain {
+  readonly query: string;
+  readonly correlationId: string;
+  readonly links: ChainLink[];
+  readonly broken: BrokenLink[];
+}
+
+export class ChainNotFoundError extends Error {
+  constructor(id: string) {
+    super(`no event, order or correlation id matches "${id}"`);
+    this.name = 'ChainNotFoundError';
+  }
+}
+
+type D = Record<string, unknown>;
+const s = (x: unknown) => (x === null || x === undefined ? '—' : String(x));
+const fmt = (x: unknown) =>
+  typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toPrecision(6)) : s(x);
+
+const features = (f: unknown): string =>
+  Object.entries((f ?? {}) as D)
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(', ');
+
+/** The sentence for each event type a decision chain can hold. Unknown types fall back to their fields. */
+export const summarise = (e: RecordedEvent): string => {
+  const d = e.data as D;
+  switch (e.type) {
+    case 'SignalEmitted': {
+      const o = d.observation as D;
+      return `${d.strategyId}@${d.strategyVersion} (params v${d.paramsVersion}) saw ${o.symbol} ${o.timeframe} bar ${new Date(Number(o.openTime)).toISOString()} → ${d.side} (strength ${fmt(d.strength)}); features: ${features(d.features)}`;
+    }
+    case 'PositionSized': {
+      const r = d.result as D;
+      const i = d.inputs as D;
+      return `sized ${d.side} ${d.symbol}: equity ${fmt(i.equity)}, σ ${fmt(i.realisedVol)}, stop distance ${fmt(i.stopDistance)} → weight ${fmt(r.weight)}, leverage ${fmt(r.leverage)}, notional ${fmt(r.notional)} (bound by ${s(r.binding)}), quantity ${s(r.quantity)}`;
+    }
+    case 'RiskDecided': {
+      const checks = (d.checks as D[]) ?? [];
+      const lines = checks
+        .filter((c) => c.verdict !== 'not-applicable')
+        .map(
+          (c) =>
+            `${c.rule} [${c.verdict}] threshold ${fmt(c.threshold)} ${s(c.unit)}, seen ${fmt(c.requested)}${c.approved !== c.requested ? ` → ${fmt(c.approved)}` : ''}`,
+        );
+      const intent = d.intent as D;
+      return `risk ${String(d.outcome).toUpperCase()} ${intent.side} ${intent.quantity} ${d.symbol} → approved ${d.approvedQuantity}; ${checks.length} rules: ${lines.join('; ')}`;
+    }
+    case 'OrderRequested':
+      return `order ${d.orderId}: ${d.side} ${d.type} ${d.quantity} ${d.symbol}${d.price ? ` @ ${d.price}` : ''}${d.stopPrice ? ` stop ${d.stopPrice}` : ''}${d.reduceOnly ? ' reduce-only' : ''}`;
+    case 'OrderAccepted':
+      return `venue accepted ${d.orderId} as ${d.venueOrderId}`;
+    case 'OrderRejected':
+      return `venue rejected ${d.orderId}: ${d.reason}`;
+    case 'OrderTriggered':
+      return `${d.orderId} triggered at ${d.triggerPrice}`;
+    case 'OrderFilled':
+      return `filled ${d.quantity} @ ${d.price} (${d.liquidity}); ${d.filledQuantity} filled, ${d.remainingQuantity} left`;
+    case 'FillSettled':
+      return `booked: position ${d.symbol} now ${d.positionQuantity} @ entry ${d.entryPrice}, realised PnL ${d.realisedPnl}`;
+    case 'FeeCharged':
+      return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
+    case 'FundingPaid':
+      return `funding ${d.amount} at rate ${d.rate}, mark ${d.markPrice}, position ${d.positionQuantity}`;
+    case 'PositionLiquidated':
+      return `LIQUIDATED ${d.quantity} ${d.symbol} at mark ${d.markPrice}: margin ${d.marginBalance} ≤ maintenance ${d.maintenanceMargin}`;
+    case 'StopAdjusted':
+      return `${d.layer} ${d.kind} ${d.action}: ${s(d.previousPrice)} → ${s(d.price)} for ${d.quantity} (${d.holding}-held); inputs ${features(d.inputs)}`;
+    case 'StopStatusChanged':
+      return `${d.layer} ${d.kind} ${d.from} → ${d.to} at ${s(d.price)}: ${d.reason}`;
+    default:
+      return JSON.stringify(d).slice(0, 200);
+  }
+};
+
+const link = (e: RecordedEvent): ChainLink => ({
+  globalPosition: e.globalPosition,
+  eventId: e.eventId,
+  type: e.type,
+  streamId: e.streamId,
+  occurredAt: e.metadata.occurredAt,
+  actor: e.metadata.actor,
+  causationId: e.metadata.causationId,
+  summary: summarise(e),
+  data: e.data,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The whole decision chain behind an order, an event or a market observation: every event that shares
+ * the correlationId, in log order, each with a readable summary. A causation that points at an event
+ * the log does not have is reported as broken, naming the missing id.
+ */
+export const explainChain = async (store: EventStore & EventLookup, id: string): Promise<DecisionChain> => {
+  let correlationId: string | null = null;
+  if (UUID.test(id)) correlationId = (await store.readById(id))?.metadata.correlationId ?? null;
+  if (correlationId === null) {
+    const order = await store.readStream(`order-${id}`, { limit: 1 });
+    if (order[0]) correlationId = order[0].metadata.correlationId;
+  }
+  if (correlationId === null && (await store.readByCorrelation(id, 1)).length > 0) correlationId = id;
+  if (correlationId === null) throw new ChainNotFoundError(id);
+
+  const events = await store.readByCorrelation(correlationId);
+  const have = new Set(events.map((e) => e.eventId));
+  const broken: BrokenLink[] = [];
+  for (const e of events) {
+    const c = e.metadata.causationId;
+    if (c === null || have.has(c)) continue;
+    // A cause outside the chain is fine (a stop placed by an earlier fill); a cause nowhere is not.
+    if (!(await store.readById(c))) {
+      broken.push({
+        eventId: e.eventId,
+        missingCausationId: c,
+        detail: `${e.type} at position ${e.globalPosition} names cause ${c}, which is not in the log`,
+      });
+    }
+  }
+  return { query: id, correlationId, links: events.map(link), broken };
+};
+
+/** The chain as text for a terminal. */
+export const formatChain = (c: DecisionChain): string => {
+  const lines = [
+    `decision chain ${c.correlationId} (${c.links.length} events)${c.query !== c.correlationId ? ` for ${c.query}` : ''}`,
+  ];
+  const obs = /^obs:([^:]+):([^:]+):(\d+)$/.exec(c.correlationId);
+  if (obs)
+    lines.push(`  observation  ${obs[1]} ${obs[2]} bar opened ${new Date(Number(obs[3])).toISOString()}`);
+  const w = Math.max(...c.links.map((l) => l.type.length), 10);
+  for (const l of c.links)
+    lines.push(`  #${String(l.globalPosition).padEnd(7)} ${l.type.padEnd(w)}  ${l.summary}`);
+  if (c.broken.length === 0) lines.push('  chain complete: every cause is in the log');
+  else for (const b of c.broken) lines.push(`  BROKEN: ${b.detail}`);
+  return lines.join('\n');
+};

@@ -1,0 +1,173 @@
+import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
+import type { RunInputs } from '../../domain/backtest/events.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import type { RiskConfig } from '../../domain/risk/limits.js';
+import type { EngineConfig } from '../engine/config.js';
+import type { Engine } from '../engine/engine.js';
+import { prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
+
+export interface RecordedRun {
+  readonly inputs: RunInputs;
+  readonly completed: { readonly events: number; readonly reason: string } | null;
+}
+
+export const readRecordedRun = async (store: EventStore, runId: string): Promise<RecordedRun> => {
+  const events = await store.readStream(`run-${runId}`);
+  const started = events.find((e) => e.type === 'RunStarted');
+  if (!started)
+    throw new RunRequestError(`no recorded run ${runId} in this store (stream run-${runId} is empty)`);
+  const completed = events.find((e) => e.type === 'RunCompleted');
+  return {
+    inputs: started.data as RunInputs,
+    completed: completed ? (completed.data as { events: number; reason: string }) : null,
+  };
+};
+
+export interface Change {
+  readonly set?: Readonly<Record<string, unknown>>;
+  readonly disableRules?: readonly string[];
+  readonly strategyVersion?: string;
+}
+
+/** The request that reproduces a recorded run from its RunStarted inputs, optionally with one change. */
+export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRequest => {
+  const c = inputs.config as {
+    feeTier?: string;
+    leverage?: number;
+    impact?: EngineConfig['impact'];
+    latencyMs?: EngineConfig['latencyMs'];
+    risk?: { enabled?: boolean; disabledRules?: string[]; config?: RiskConfig };
+    sizing?: EngineConfig['sizing'];
+    stops?: EngineConfig['stops'];
+    equityMarkMs?: number;
+  };
+  return {
+    strategyId: inputs.strategyId,
+    strategyVersion: change.strategyVersion ?? inputs.strategyVersion,
+    symbols: inputs.symbols,
+    timeframe: inputs.timeframe,
+    from: inputs.from,
+    to: inputs.to,
+    seed: inputs.seed,
+    runId: inputs.runId,
+    mode: inputs.mode,
+    initialBalance: inputs.initialBalance,
+    paramsVersion: inputs.paramsVersion,
+    params: { ...inputs.params, ...(change.set ?? {}) },
+    riskEnabled: c.risk?.enabled ?? true,
+    disabledRules: [...(c.risk?.disabledRules ?? []), ...(change.disableRules ?? [])],
+    ...(c.leverage !== undefined ? { leverage: c.leverage } : {}),
+    engine: {
+      ...(c.feeTier ? { feeTier: c.feeTier } : {}),
+      ...(c.impact ? { impact: c.impact } : {}),
+      ...(c.latencyMs ? { latencyMs: c.latencyMs } : {}),
+      ...(c.sizing ? { sizing: c.sizing } : {}),
+      ...(c.stops ? { stops: c.stops } : {}),
+      ...(c.equityMarkMs ? { equityMarkMs: c.equityMarkMs } : {}),
+      ...(c.risk?.config ? { riskConfig: c.risk.config } : {}),
+    },
+  };
+};
+
+export const replayRequest = async (req: RunRequest): Promise<Engine> => {
+  const { engine } = await prepareRun(req);
+  engine.runToEnd();
+  return engine;
+};
+
+// Key order is not content: the main store keeps data as its zod schema parsed it (schema order), the
+// in-memory run as the engine built it.
+const comparable = (e: StoredEvent) => {
+  const { recordedAt: _r, ...metadata } = e.metadata;
+  return canonicalJson([e.eventId, e.streamId, e.streamVersion, e.type, e.schemaVersion, e.data, metadata]);
+};
+
+export interface Divergence {
+  /** Position of the event in the re-run's log order (0-based). */
+  readonly index: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly rerun: StoredEvent | null;
+  readonly recorded: StoredEvent | null;
+  readonly fields: string[];
+}
+
+export interface RerunReport {
+  readonly runId: string;
+  readonly identical: boolean;
+  readonly events: number;
+  readonly recordedEvents: number;
+  readonly divergence: Divergence | null;
+}
+
+const differingFields = (a: StoredEvent, b: StoredEvent): string[] => {
+  const out: string[] = [];
+  for (const k of ['eventId', 'type', 'schemaVersion'] as const) if (a[k] !== b[k]) out.push(k);
+  const da = a.data as Record<string, unknown>;
+  const db = b.data as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(da ?? {}), ...Object.keys(db ?? {})])) {
+    if (canonicalJson(da?.[k]) !== canonicalJson(db?.[k])) out.push(`data.${k}`);
+  }
+  for (const k of ['correlationId', 'causationId', 'actor', 'mode', 'occurredAt'] as const) {
+    if (a.metadata[k] !== b.metadata[k]) out.push(`metadata.${k}`);
+  }
+  return out;
+};
+
+/**
+ * Re-executes a recorded run from its recorded inputs and compares the new log with the recorded one
+ * event by event: the same stream at the same version must hold the same event (ids, data, links,
+ * domain time). Global positions and recordedAt are the only fields allowed to differ.
+ */
+export const rerun = async (store: EventStore, runId: string): Promise<RerunReport> => {
+  const recorded = await readRecordedRun(store, runId);
+  const engine = await replayRequest(requestFromInputs(recorded.inputs));
+  const fresh = engine.store.raw();
+  const streams = new Map<string, StoredEvent[]>();
+  for (const e of fresh)
+    if (!streams.has(e.streamId)) streams.set(e.streamId, await store.readStream(e.streamId));
+  let recordedEvents = 0;
+  for (const s of streams.values()) recordedEvents += s.length;
+  for (let i = 0; i < fresh.length; i++) {
+    const e = fresh[i]!;
+    const r = streams.get(e.streamId)![e.streamVersion - 1] ?? null;
+    if (r === null || comparable(r) !== comparable(e)) {
+      return {
+        runId,
+        identical: false,
+        events: fresh.length,
+        recordedEvents,
+        divergence: {
+          index: i,
+          streamId: e.streamId,
+          streamVersion: e.streamVersion,
+          rerun: e,
+          recorded: r,
+          fields: r ? differingFields(e, r) : ['(missing)'],
+        },
+      };
+    }
+  }
+  for (const [streamId, rec] of streams) {
+    const mine = fresh.filter((e) => e.streamId === streamId).length;
+    if (rec.length > mine) {
+      const r = rec[mine]!;
+      return {
+        runId,
+        identical: false,
+        events: fresh.length,
+        recordedEvents,
+        divergence: {
+          index: fresh.length,
+          streamId,
+          streamVersion: r.streamVersion,
+          rerun: null,
+          recorded: r,
+          fields: ['(extra recorded event)'],
+        },
+      };
+    }
+  }
+  return { runId, identical: true, events: fresh.length, recordedEvents, divergence: null };
+};
