@@ -10,7 +10,7 @@
  *  3. PGlite (file-backed in a temp dir) and 4. the PostgreSQL server at DATABASE_URL: the same handlers
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
- * (default 2,000). The handlers run single-writer (cached aggregates, no read before deciding) as a
+ * (default 2,000); BENCH_FLOW=combined uses placeAndFill. The handlers run single-writer (cached aggregates, no read before deciding) as a
  * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone (for profiling). Figures, not assertions: the last
  * line is JSON for tools.
  */
@@ -47,6 +47,11 @@ const FILLS = Number(process.env.BENCH_FILLS ?? 200_000);
 const SQL_FILLS = Number(process.env.BENCH_SQL_FILLS ?? 2_000);
 /** A backtest is the only writer of its accounts; BENCH_SHARED=1 measures the re-read-before-decide mode. */
 const SINGLE_WRITER = process.env.BENCH_SHARED !== '1';
+/**
+ * BENCH_FLOW=combined places, accepts and fills each order with one command (placeAndFill: 2 appends per
+ * fill, as a backtest's simulated venue does); the default sends the three commands separately (4 appends).
+ */
+const COMBINED = process.env.BENCH_FLOW === 'combined';
 const say = (m: string) => console.log(m);
 
 const book = await loadBinanceInstruments();
@@ -198,6 +203,11 @@ const throughHandlers = async (store: EventStore, n: number) => {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const f = next(i);
+    if (COMBINED) {
+      const fill = { tradeId: `t${i}`, quantity: f.quantity, price: f.price, liquidity: f.liquidity };
+      await h.placeAndFill(place(i, f.side, f.quantity), `v${i}`, fill, meta);
+      continue;
+    }
     await h.placeOrder(place(i, f.side, f.quantity), meta);
     await h.order('bench', `c${i}`, { kind: 'AcceptOrder', venueOrderId: `v${i}` }, meta);
     await h.fillOrder(
@@ -219,6 +229,7 @@ const results: Record<string, unknown> = {
   fills: FILLS,
   sqlFills: SQL_FILLS,
   singleWriter: SINGLE_WRITER,
+  flow: COMBINED ? 'combined' : 'separate',
   /** The machine is shared: a 1-minute load average above the core count means the figures are low. */
   loadAverageAtStart: Number(loadavg()[0]!.toFixed(2)),
   cpus: cpus().length,

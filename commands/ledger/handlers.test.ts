@@ -137,6 +137,33 @@ const handlerSuite = (
       expect(settled.map((e) => e.metadata.causationId)).toEqual(orderEvents.slice(2).map((e) => e.eventId));
     });
 
+    it('placeAndFill appends the same events as the separate commands, in two appends', async () => {
+      const fill = { tradeId: 'pf-1', quantity: '0.5', price: '30000', liquidity: 'taker' as const };
+      const r = await h.placeAndFill(order('pf', { type: 'MARKET', price: undefined }), 'v-pf', fill, meta);
+      expect(r.order.events.map((e) => e.type)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderFilled']);
+      expect(r.account.events.map((e) => e.type)).toEqual(['FillSettled', 'FeeCharged']);
+      const again = await h.placeAndFill(
+        order('pf', { type: 'MARKET', price: undefined }),
+        'v-pf',
+        fill,
+        meta,
+      );
+      expect(again.order.events).toEqual([]);
+      expect(again.account.events).toEqual([]);
+      const head = await store.headPosition();
+      expect(
+        await ruleOf(
+          h.placeAndFill(
+            order('pf2', { type: 'MARKET', price: undefined, side: 'SELL', quantity: '1', reduceOnly: true }),
+            'v',
+            { ...fill, tradeId: 'pf-2', quantity: '1' },
+            meta,
+          ),
+        ),
+      ).toBe('reduce-only-would-increase');
+      expect(await store.headPosition()).toBe(head);
+    });
+
     it('appends nothing when a rule is broken', async () => {
       await h.placeOrder(order('c1'), meta);
       await h.order('acc1', 'c1', { kind: 'AcceptOrder', venueOrderId: 'v1' }, meta);

@@ -122,6 +122,62 @@ export class LedgerHandlers {
   }
 
   async placeOrder(command: Omit<PlaceOrder, 'kind'>, meta: CommandMetadata): Promise<Decision<OrderEvent>> {
+    const place = await this.placement(command);
+    return this.orders.execute(orderStreamId(command.accountId, command.clientOrderId), place, meta);
+  }
+
+  /**
+   * Place, accept and fill in one go, for a simulated venue that fills a marketable order on arrival (a
+   * backtest): the same events as the three separate commands, appended as one batch on the order
+   * stream, then the fill booked on the account. Rules are checked before anything is appended.
+   */
+  async placeAndFill(
+    command: Omit<PlaceOrder, 'kind'>,
+    venueOrderId: string,
+    fill: Omit<FillOrder, 'accountId' | 'clientOrderId'>,
+    meta: CommandMetadata,
+  ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
+    const place = await this.placement(command);
+    const accountStream = this.accountStream(command.accountId);
+    const account = await this.accounts.load(accountStream);
+    const order = await this.orders.execute(
+      orderStreamId(command.accountId, command.clientOrderId),
+      (s) => {
+        const placed = place(s);
+        if (placed.length === 0) return []; // a retry of an order already placed: nothing new
+        let state = s;
+        for (const e of placed) state = evolveOrder(state, e);
+        const accepted = decideOrder({ kind: 'AcceptOrder', venueOrderId }, state, this.orderCtx);
+        for (const e of accepted) state = evolveOrder(state, e);
+        const filled = decideOrder({ kind: 'FillOrder', ...fill }, state, this.orderCtx);
+        // Dry run of the account rules before the order batch is appended (see fillOrder).
+        decideAccount(this.settle(state.request!, 1, fill), account.state, this.accountCtx);
+        return [...placed, ...accepted, ...filled];
+      },
+      meta,
+    );
+    if (order.events.length === 0) {
+      // A retry: the order is already in the log. Book whatever fill the account may have missed.
+      const repaired = await this.fillOrder(
+        { ...fill, accountId: command.accountId, clientOrderId: command.clientOrderId },
+        meta,
+      );
+      return { order, account: repaired.account };
+    }
+    const filled = order.events.find((e) => e.type === 'OrderFilled');
+    if (!filled || filled.type !== 'OrderFilled')
+      throw new Error('placeAndFill: the order batch has no fill');
+    const req = (order.events[0] as Extract<OrderEvent, { type: 'OrderRequested' }>).data;
+    const booked = await this.accounts.execute(
+      accountStream,
+      (acc) => decideAccount(this.settle(req, filled.data.fillSeq, fill), acc, this.accountCtx),
+      { ...meta, causationId: order.eventIds[order.events.indexOf(filled)] ?? meta.causationId },
+    );
+    return { order, account: booked };
+  }
+
+  /** Account-level checks of a new order, then its decision (shared by placeOrder and placeAndFill). */
+  private async placement(command: Omit<PlaceOrder, 'kind'>): Promise<(s: OrderState) => OrderEvent[]> {
     if (command.venue !== this.deps.rules.venue) {
       refuse(
         'venue-rules-mismatch',
@@ -134,27 +190,23 @@ export class LedgerHandlers {
     if ((mode === 'hedge') === (command.positionSide === 'BOTH')) {
       refuse('position-side-mismatch', `positionSide ${command.positionSide} is not valid in ${mode} mode`);
     }
-    return this.orders.execute(
-      orderStreamId(command.accountId, command.clientOrderId),
-      (s) => {
-        const events = decideOrder({ kind: 'PlaceOrder', ...command }, s, this.orderCtx);
-        const placed = events[0];
-        if (placed?.type === 'OrderRequested') {
-          const d = placed.data;
-          const reference = d.price ?? d.stopPrice ?? command.markPrice;
-          if (reference !== undefined) {
-            checkPositionLimit(
-              account.state,
-              { ...d, quantity: fixed(d.quantity) },
-              fixed(reference),
-              this.accountCtx,
-            );
-          }
+    return (s) => {
+      const events = decideOrder({ kind: 'PlaceOrder', ...command }, s, this.orderCtx);
+      const placed = events[0];
+      if (placed?.type === 'OrderRequested') {
+        const d = placed.data;
+        const reference = d.price ?? d.stopPrice ?? command.markPrice;
+        if (reference !== undefined) {
+          checkPositionLimit(
+            account.state,
+            { ...d, quantity: fixed(d.quantity) },
+            fixed(reference),
+            this.accountCtx,
+          );
         }
-        return events;
-      },
-      meta,
-    );
+      }
+      return events;
+    };
   }
 
   async order(
