@@ -24,6 +24,11 @@ export interface TpeOptions {
   readonly gamma?: (n: number) => number;
   /** Weight of the uniform prior component relative to one trial (default 1). */
   readonly priorWeight?: number;
+  /**
+   * Count trials asked but not yet told as bad ones (Optuna's `constant_liar`), default true: a batch
+   * for parallel workers then spreads out instead of sampling one model's peak eight times.
+   */
+  readonly constantLiar?: boolean;
 }
 
 interface Component {
@@ -31,8 +36,8 @@ interface Component {
   readonly weight: number;
   /** The uniform prior: density 1 everywhere. */
   readonly prior: boolean;
-  /** log(weight share) minus every ordered dimension's log normaliser, computed once per mixture. */
-  logConstant: number;
+  /** −Σ log(σ·√(2π)·truncated mass) over ordered dimensions: depends on the component only, so computed once. */
+  readonly logNorm: number;
 }
 
 interface Mixture {
@@ -60,6 +65,11 @@ export class Tpe implements UnitSearch {
   private readonly candidates: number;
   private readonly gamma: (n: number) => number;
   private readonly priorWeight: number;
+  private readonly constantLiar: boolean;
+  private readonly pending = new Map<number, readonly number[]>();
+  private nextId = 0;
+  /** The model for the current set of told trials; only the liars change between proposals of a batch. */
+  private model: { readonly told: number; readonly good: Mixture; readonly bad: Mixture } | undefined;
 
   constructor(
     private readonly dims: readonly DimensionShape[],
@@ -70,70 +80,80 @@ export class Tpe implements UnitSearch {
     this.candidates = options.candidates ?? 24;
     this.gamma = options.gamma ?? ((n) => Math.min(Math.ceil(0.1 * n), 25));
     this.priorWeight = options.priorWeight ?? 1;
+    this.constantLiar = options.constantLiar ?? true;
   }
 
   propose(max: number): number[][] {
     const out: number[][] = [];
-    if (this.observations.length < this.startup) {
-      for (let i = 0; i < max; i++) out.push(this.dims.map(() => this.rng.float()));
-      return out;
-    }
-    const ranked = [...this.observations].sort(compareObservations);
-    const nGood = Math.max(1, Math.min(ranked.length - 1, this.gamma(ranked.length)));
-    const good = this.mixture(ranked.slice(0, nGood));
-    const bad = this.mixture(ranked.slice(nGood));
     for (let i = 0; i < max; i++) {
-      let best: number[] | undefined;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < this.candidates; c++) {
-        const x = this.sampleFrom(good);
-        const score = this.logDensity(good, x) - this.logDensity(bad, x);
-        if (score > bestScore || !best) {
-          best = x;
-          bestScore = score;
-        }
-      }
-      out.push(best!);
+      const x =
+        this.observations.length < this.startup ? this.dims.map(() => this.rng.float()) : this.fromModel();
+      this.pending.set(this.nextId++, x);
+      out.push(x);
     }
     return out;
   }
 
   observe(observations: readonly Observation[]): void {
+    for (const o of observations) this.pending.delete(o.id);
     this.observations.push(...observations);
   }
 
-  private mixture(obs: readonly Observation[]): Mixture {
+  private fromModel(): number[] {
+    if (this.model?.told !== this.observations.length) {
+      const ranked = [...this.observations].sort(compareObservations);
+      const nGood = Math.max(1, Math.min(ranked.length - 1, this.gamma(ranked.length)));
+      this.model = {
+        told: this.observations.length,
+        good: this.mixture(ranked.slice(0, nGood).map((o) => o.unit)),
+        bad: this.mixture(ranked.slice(nGood).map((o) => o.unit)),
+      };
+    }
+    const good = this.model.good;
+    let bad = this.model.bad;
+    if (this.constantLiar && this.pending.size > 0) {
+      // Liars share the told trials' bandwidth: they are placeholders, not evidence about the surface.
+      const liars = [...this.pending.values()].map((u) => this.component(u, 1, bad.sigma));
+      bad = {
+        components: [...bad.components, ...liars],
+        sigma: bad.sigma,
+        totalWeight: bad.totalWeight + liars.length,
+      };
+    }
+    let best: number[] | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < this.candidates; c++) {
+      const x = this.sampleFrom(good);
+      const score = this.logDensity(good, x) - this.logDensity(bad, x);
+      if (score > bestScore || !best) {
+        best = x;
+        bestScore = score;
+      }
+    }
+    return best!;
+  }
+
+  private component(centre: readonly number[], weight: number, sigma: readonly number[]): Component {
+    let logNorm = 0;
+    this.dims.forEach((dim, i) => {
+      if (dim.categorical) return;
+      const mu = centre[i]!;
+      const sd = sigma[i]!;
+      const mass = normalCdf((1 - mu) / sd) - normalCdf((0 - mu) / sd);
+      logNorm -= Math.log(sd * Math.sqrt(2 * Math.PI) * mass);
+    });
+    return { centre, weight, prior: false, logNorm };
+  }
+
+  private mixture(units: readonly (readonly number[])[]): Mixture {
     const d = this.dims.length;
-    const n = obs.length;
+    const n = units.length;
     const base = 0.2 * (n + 1) ** (-1 / (d + 4));
     const floor = 1 / Math.min(100, n + 1);
     const sigma = this.dims.map(() => Math.max(base, floor));
-    const totalWeight = n + this.priorWeight;
-    const components: Component[] = obs.map((o) => ({
-      centre: o.unit,
-      weight: 1,
-      prior: false,
-      logConstant: 0,
-    }));
-    components.push({
-      centre: this.dims.map(() => 0.5),
-      weight: this.priorWeight,
-      prior: true,
-      logConstant: 0,
-    });
-    // The truncation mass depends only on the component, not on x: hoisting it keeps a 1000-trial run fast.
-    for (const c of components) {
-      c.logConstant = Math.log(c.weight / totalWeight);
-      if (c.prior) continue;
-      this.dims.forEach((dim, i) => {
-        if (dim.categorical) return;
-        const mu = c.centre[i]!;
-        const sd = sigma[i]!;
-        const mass = normalCdf((1 - mu) / sd) - normalCdf((0 - mu) / sd);
-        c.logConstant -= Math.log(sd * Math.sqrt(2 * Math.PI) * mass);
-      });
-    }
-    return { components, sigma, totalWeight };
+    const components = units.map((u) => this.component(u, 1, sigma));
+    components.push({ centre: this.dims.map(() => 0.5), weight: this.priorWeight, prior: true, logNorm: 0 });
+    return { components, sigma, totalWeight: n + this.priorWeight };
   }
 
   private pickComponent(m: Mixture): Component {
@@ -167,7 +187,7 @@ export class Tpe implements UnitSearch {
 
   private logDensity(m: Mixture, x: readonly number[]): number {
     const terms = m.components.map((c) => {
-      let lp = c.logConstant;
+      let lp = Math.log(c.weight) + c.logNorm;
       if (c.prior) return lp;
       for (let i = 0; i < this.dims.length; i++) {
         const dim = this.dims[i]!;
@@ -185,6 +205,6 @@ export class Tpe implements UnitSearch {
       }
       return lp;
     });
-    return logSumExp(terms);
+    return logSumExp(terms) - Math.log(m.totalWeight);
   }
 }
