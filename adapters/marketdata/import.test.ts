@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listDatasets, loadBars, loadFunding, loadMark, loadTrades, verifyStore } from './column-store.js';
 import { MalformedDataError, parseDatasetFile } from './csv-dataset.js';
 import { collectFiles, importFiles } from './import.js';
+import { openMarketStore } from './market-store.js';
 import { sharedBars, sharedDataDir } from './shared-data.js';
 
 let work: string;
@@ -110,6 +111,20 @@ describe('column store', () => {
       'funding/BTCUSDT',
     ]);
     expect(verifyStore(market).every((r) => r.problems.length === 0 && r.gaps.length === 0)).toBe(true);
+  });
+
+  it('serves any timeframe from the coarsest stored series that divides it', () => {
+    importFiles(
+      ['klines/BTCUSDT-5m.csv.gz', 'klines/BTCUSDT-1h.csv.gz'].map((f) => path.join(sharedDataDir(), f)),
+      market,
+    );
+    const store = openMarketStore(market);
+    expect(store.bars('BTCUSDT', '1h').openTime.length).toBe(8760);
+    const h4 = store.bars('BTCUSDT', '4h');
+    expect(h4.openTime.length).toBe(2190);
+    expect(h4.high[0]).toBe(Math.max(...store.bars('BTCUSDT', '1h').high.subarray(0, 4)));
+    expect(store.bars('BTCUSDT', '15m').openTime.length).toBe(35040);
+    expect(() => store.bars('BTCUSDT', '1m')).toThrow(/no BTCUSDT klines/);
   });
 
   it('an import with one malformed file writes nothing, and leaves an earlier import intact', () => {
