@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { drawdown, returnsFromEquity, summarisePerformance } from './performance.js';
+import { drawdown, equityFromReturns, returnsFromEquity, summarisePerformance } from './performance.js';
 
 describe('summarisePerformance', () => {
   /*
@@ -37,6 +37,15 @@ describe('summarisePerformance', () => {
           return maxDrawdown >= 0 && maxDrawdown < 1 && drawdown(sorted).maxDrawdown === 0;
         },
       ),
+    );
+  });
+
+  it('converts between returns and equity both ways', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { maxLength: 30 }), (rs) => {
+        const back = returnsFromEquity(equityFromReturns(rs, 100));
+        return back.length === rs.length && back.every((r, i) => Math.abs(r - rs[i]!) < 1e-12);
+      }),
     );
   });
 

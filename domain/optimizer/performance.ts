@@ -34,6 +34,14 @@ export const returnsFromEquity = (equity: readonly number[]): number[] => {
   return out;
 };
 
+/** The inverse of returnsFromEquity, for engines or tests that produce per-period returns. */
+export const equityFromReturns = (returns: readonly number[], initial = 1): number[] => {
+  if (!(initial > 0)) throw new RangeError(`initial equity must be positive, got ${initial}`);
+  const out = [initial];
+  for (const r of returns) out.push(out[out.length - 1]! * (1 + r));
+  return out;
+};
+
 const ratio = (num: number, den: number): number => {
   if (den > 0) return num / den;
   // No risk measured: an edge with no variability is unbounded, no edge is zero.
