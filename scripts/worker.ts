@@ -1,5 +1,6 @@
+import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
 import { startTrialWorker } from '../adapters/optimizer/trial-queue.js';
-import { evaluateTrial } from '../replay/optimizer/evaluate-trial.js';
+import { backtestWorkerModule } from '../replay/optimizer/backtest-executor.js';
 
 /**
  * `npm run worker`: runs optimizer trials from the Redis queue until stopped. Start as many as you like,
@@ -27,7 +28,10 @@ const main = async (): Promise<void> => {
   const concurrency = intEnv('OPTIMIZER_CONCURRENCY') ?? 1;
   const lockMs = intEnv('OPTIMIZER_LOCK_MS');
   const quiet = process.env.OPTIMIZER_WORKER_QUIET === '1';
-  const worker = await startTrialWorker(evaluateTrial, {
+  // Backtests run on threads so this thread stays free to renew job locks: a trial that blocked it
+  // longer than the lock (loading a year of data does) would be declared stalled and run twice.
+  const pool = new PoolExecutor({ workers: concurrency, filename: backtestWorkerModule, attempts: 1 });
+  const worker = await startTrialWorker((job) => pool.run(job), {
     redisUrl,
     concurrency,
     ...(process.env.OPTIMIZER_QUEUE ? { queue: process.env.OPTIMIZER_QUEUE } : {}),
@@ -39,6 +43,7 @@ const main = async (): Promise<void> => {
   console.log(`worker ${process.pid} ready (concurrency ${concurrency})`);
   const stop = async () => {
     await worker.close();
+    await pool.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -53,6 +53,9 @@ export class QueueExecutor implements TrialExecutor {
     const b = connect(options.redisUrl);
     const queue = new Queue<TrialJob, TrialOutput>(name, { connection: a, prefix });
     const events = new QueueEvents(name, { connection: b, prefix });
+    // Every job in flight waits on these emitters; a run keeps dozens in flight, which is not a leak.
+    queue.setMaxListeners(1000);
+    events.setMaxListeners(1000);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return new QueueExecutor(queue, events, [a, b], Math.max(1, options.attempts ?? 3));
   }
@@ -102,6 +105,8 @@ export const startTrialWorker = async (
     },
   );
   worker.on('completed', (job) => options.onEvent?.('done', job.data.taskId));
+  // Without a listener BullMQ prints whole stacks; a lost lock after a stall is expected and recovered.
+  worker.on('error', (err) => options.onEvent?.('failed', '-', err.message));
   worker.on('failed', (job, err) => {
     if (job) options.onEvent?.('failed', job.data.taskId, err.message);
   });

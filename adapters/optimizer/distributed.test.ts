@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { uuidv7 } from 'uuidv7';
+import { describe, expect, it } from 'vitest';
+import { runOptimizer } from '../../commands/optimizer/coordinator.js';
+import { runConfig } from '../../commands/optimizer/run-config.js';
+import { catalogue } from '../../domain/catalogue.js';
+import { inlineBacktestExecutor } from '../../replay/optimizer/backtest-executor.js';
+import { MemoryEventStore } from '../eventstore/memory-event-store.js';
+import { serviceUrl } from '../testing/services.js';
+import { QueueExecutor } from './trial-queue.js';
+
+const redisUrl = serviceUrl('REDIS_URL');
+
+const config = runConfig({
+  strategyId: 'ema-cross',
+  symbols: ['BTCUSDT'],
+  method: 'cmaes',
+  budget: 8,
+  walkForward: 'rolling:30d/15d',
+  from: Date.UTC(2023, 0, 1),
+  to: Date.UTC(2023, 2, 2),
+});
+
+interface WorkerProc {
+  readonly proc: ChildProcess;
+  readonly lines: string[];
+  readonly ready: Promise<void>;
+}
+
+const startWorker = (url: string, queue: string): WorkerProc => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
+    env: { ...process.env, REDIS_URL: url, OPTIMIZER_QUEUE: queue, OPTIMIZER_LOCK_MS: '2000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const l of parts) {
+        lines.push(l);
+        if (l.includes('ready')) resolve();
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
+  });
+  return { proc, lines, ready };
+};
+
+const until = async (cond: () => boolean, ms: number): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
+  it('completes with two worker processes when one is killed mid-trial, with the same result as in-process', async () => {
+    const url = redisUrl!;
+    const queue = `test-opt-${process.pid}-${Date.now().toString(36)}`;
+    const workers = [startWorker(url, queue), startWorker(url, queue)];
+    const executor = await QueueExecutor.open({ redisUrl: url, queue });
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+      const [victim, survivor] = workers as [WorkerProc, WorkerProc];
+      let killedTask: string | null = null;
+      // Kill the victim as soon as it holds a trial it has not finished, after the run is under way.
+      const killer = until(() => {
+        const started = victim.lines.filter((l) => l.startsWith('start '));
+        const open = started.find((l) => !victim.lines.includes(l.replace('start', 'done')));
+        if (started.length >= 2 && open) {
+          killedTask = open.slice('start '.length);
+          victim.proc.kill('SIGKILL');
+          return true;
+        }
+        return false;
+      }, 60_000);
+      const store = new MemoryEventStore({ catalogue: catalogue() });
+      const out = await runOptimizer(config, { store, executor, newEventId: uuidv7, now: () => 0 });
+      await killer;
+      expect(killedTask).not.toBeNull();
+      expect(victim.proc.signalCode).toBe('SIGKILL');
+      // The dead worker's trial was picked up again by the survivor.
+      expect(survivor.lines).toContain(`done ${killedTask}`);
+      expect(out.executed).toBe(18);
+
+      const reference = await runOptimizer(config, {
+        store: new MemoryEventStore({ catalogue: catalogue() }),
+        executor: inlineBacktestExecutor(),
+        newEventId: uuidv7,
+        now: () => 0,
+      });
+      expect(out.completed).toEqual(reference.completed);
+    } finally {
+      for (const w of workers) w.proc.kill('SIGKILL');
+      await executor.close();
+      const connection = new Redis(url, { maxRetriesPerRequest: null });
+      const q = new Queue(queue, { connection, prefix: 'perpetua' });
+      await q.obliterate({ force: true });
+      await q.close();
+      connection.disconnect();
+    }
+  });
+});
