@@ -1,7 +1,7 @@
 import { Adx } from './indicators/adx.js';
 import { EfficiencyRatio } from './indicators/efficiency-ratio.js';
 import { RealisedVolatility } from './indicators/realised-volatility.js';
-import { Ring } from './indicators/ring.js';
+import { RollingRank } from './indicators/rolling-rank.js';
 
 export type TrendRegime = 'trend_up' | 'trend_down' | 'range';
 export type VolatilityRegime = 'high' | 'normal' | 'low';
@@ -109,7 +109,7 @@ export interface RegimeChange {
  * the bars fed so far. `update` returns a RegimeChange when the confirmed regime changes (including
  * the first classification, with previous = null) and null otherwise. Nothing is allocated per bar:
  * features live in one reused object and only a change is materialised. The volatility percentile
- * ranks the current value against a preallocated window, O(volRankWindow) per bar.
+ * comes from a sorted preallocated window (rolling-rank.ts): O(log window) compares and a memmove.
  */
 export class RegimeDetector {
   readonly params: RegimeParams;
@@ -117,7 +117,7 @@ export class RegimeDetector {
   private readonly adx: Adx;
   private readonly er: EfficiencyRatio;
   private readonly vol: RealisedVolatility;
-  private readonly volHistory: Ring;
+  private readonly volRank: RollingRank;
   private readonly current: { -readonly [K in keyof RegimeFeatures]: number } = {
     adx: Number.NaN,
     plusDI: Number.NaN,
@@ -136,7 +136,7 @@ export class RegimeDetector {
     this.adx = new Adx(params.adxPeriod);
     this.er = new EfficiencyRatio(params.erPeriod);
     this.vol = new RealisedVolatility(params.volPeriod, params.barsPerYear);
-    this.volHistory = new Ring(params.volRankWindow);
+    this.volRank = new RollingRank(params.volRankWindow);
   }
 
   /** Bars needed before the first classification. */
@@ -156,18 +156,15 @@ export class RegimeDetector {
     const er = this.er.update(close);
     const vol = this.vol.update(close);
     if (Number.isNaN(vol)) return null;
-    this.volHistory.push(vol);
-    if (!this.volHistory.full || Number.isNaN(adx) || Number.isNaN(er)) return null;
-    let atOrBelow = 0;
-    const buf = this.volHistory.buf;
-    for (let i = 0; i < buf.length; i++) if (buf[i]! <= vol) atOrBelow++;
+    const rank = this.volRank.push(vol);
+    if (!this.volRank.ready || Number.isNaN(adx) || Number.isNaN(er)) return null;
     const f = this.current;
     f.adx = adx;
     f.plusDI = this.adx.plusDI;
     f.minusDI = this.adx.minusDI;
     f.efficiencyRatio = er;
     f.realisedVol = vol;
-    f.volPercentile = atOrBelow / buf.length;
+    f.volPercentile = rank;
     const p = this.params;
     const trend = nextTrend(this.regime?.trend, f, p);
     const volatility = nextVolatility(this.regime?.volatility, f.volPercentile, p);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as batch from './batch.js';
 import { RollingExtreme } from './rolling-extreme.js';
+import { RollingRank } from './rolling-rank.js';
 import { Rsi } from './rsi.js';
 import { Sma } from './sma.js';
 
@@ -85,6 +86,23 @@ describe('indicator invariants (fast-check)', () => {
         }
         return true;
       }),
+    );
+  });
+
+  it('rolling rank equals the share of the window at or below the newest value, ties included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        (ints, w) => {
+          // Small integers force many ties, where an off-by-one in the search bounds would show.
+          const rank = new RollingRank(w);
+          return ints.every((x, i) => {
+            const win = ints.slice(Math.max(0, i - w + 1), i + 1);
+            return rank.push(x) === win.filter((v) => v <= x).length / win.length;
+          });
+        },
+      ),
     );
   });
 
