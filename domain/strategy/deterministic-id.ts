@@ -19,17 +19,29 @@ export class DeterministicIds {
   next(timeMs: number): string {
     const seq = this.seq++;
     const t = Math.max(0, Math.floor(timeMs));
-    const hex = t.toString(16).padStart(12, '0').slice(-12);
+    const hi = Math.floor(t / 0x10000);
     const a = mix(this.saltHash ^ seq);
     const b = mix(a ^ 0x9e3779b9 ^ seq);
     const c = mix(b ^ 0x85ebca6b);
-    const randA = (a & 0x0fff).toString(16).padStart(3, '0');
-    const variant = (0x8 | ((b >>> 28) & 0x3)).toString(16);
-    const randB = (b & 0x0fff_ffff).toString(16).padStart(7, '0');
-    const randC = ((c >>> 0) * 0x100 + (seq & 0xff)).toString(16).padStart(10, '0').slice(-10);
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${randA}-${variant}${randB.slice(0, 3)}-${randB.slice(3)}${randC.slice(0, 8)}`;
+    // 48-bit time | version 7 + 12 random bits | variant 10 + 14 bits | 48 bits (32 hashed + 16 of seq)
+    return (
+      hex8(hi) +
+      '-' +
+      hex4(t & 0xffff) +
+      '-' +
+      hex4(0x7000 | (a & 0x0fff)) +
+      '-' +
+      hex4(0x8000 | (b & 0x3fff)) +
+      '-' +
+      hex4((c >>> 16) ^ (seq >>> 16)) +
+      hex8(((c & 0xffff) * 0x10000 + (seq & 0xffff)) >>> 0)
+    );
   }
 }
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex4 = (x: number): string => HEX[(x >>> 8) & 0xff]! + HEX[x & 0xff]!;
+const hex8 = (x: number): string => hex4((x >>> 16) & 0xffff) + hex4(x & 0xffff);
 
 const mix = (x: number): number => {
   let h = x >>> 0;

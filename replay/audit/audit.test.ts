@@ -37,7 +37,7 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
     const r = await persistRun(out.engine.store.raw(), opened.store);
     expect(r.appended).toBe(out.engine.store.raw().length);
     expect((await persistRun(out.engine.store.raw(), opened.store)).duplicates).toBe(r.appended);
-  });
+  }, 240_000);
 
   afterAll(async () => opened.close());
 

@@ -41,6 +41,10 @@ export interface EngineConfig {
   readonly stops: StopParams;
   /** Equity is marked on this grid (ms). */
   readonly equityMarkMs: number;
+  /** Keep the run's events in memory (default true); see RunLog. */
+  readonly retainEvents?: boolean;
+  /** Sees every event as it is written (results folds, hashes, live pushes). */
+  readonly onEvent?: (e: import('../../domain/events/envelope.js').StoredEvent) => void;
 }
 
 export interface MarketFeeds {

@@ -134,7 +134,10 @@ export class Engine implements StrategyContext {
     catalogue: EventCatalogue = fullCatalogue(),
   ) {
     this.store = new MemoryEventStore({ catalogue, validate: false });
-    this.log = new RunLog(this.store, config.runId, config.mode);
+    this.log = new RunLog(this.store, config.runId, config.mode, {
+      retain: config.retainEvents ?? true,
+      ...(config.onEvent ? { observe: config.onEvent } : {}),
+    });
     this.rng = Rng.seeded(config.seed);
     const strategy = config.strategy;
     this.actor = `strategy:${strategy.id}@${strategy.version}`;
@@ -517,7 +520,7 @@ export class Engine implements StrategyContext {
     let approved = quantity;
     let causation = sizedId;
     if (c.risk.enabled) {
-      const snap = this.riskSnapshot(at);
+      const snap = this.riskSnapshot(at, s.symbol);
       const decision = checkOrder(intent, snap, c.risk.config, { disabledRules: c.risk.disabledRules });
       causation = this.log.emit(
         this.riskStream,
@@ -535,7 +538,7 @@ export class Engine implements StrategyContext {
     this.placeMarket(s, orderSide, approved, intent.reduceOnly, at, correlationId, causation, protection);
   }
 
-  private riskSnapshot(at: number): RiskSnapshot {
+  private riskSnapshot(at: number, symbol: string): RiskSnapshot {
     const marks: Record<string, Fixed> = {};
     const atr: Record<string, number> = {};
     const leverage: Record<string, number> = {};
@@ -549,7 +552,8 @@ export class Engine implements StrategyContext {
       if (Number.isFinite(s.lastClose))
         marks[s.symbol] = fromNumber(s.lastClose, s.instrument.tickSize, 'half-even');
       if (Number.isFinite(s.atr.value)) atr[s.symbol] = s.atr.value;
-      returns[s.symbol] = s.recentReturns();
+      // The cluster rule compares the order's symbol with what is held: only those returns are needed.
+      if (s.symbol === symbol || s.qty !== 0) returns[s.symbol] = s.recentReturns();
       const p = this.account.positions.get(positionKey(s.symbol, 'BOTH'));
       if (p && p.qty !== 0n)
         positions.push({ symbol: s.symbol, strategyId: this.config.strategy.id, qty: p.qty, cost: p.cost });

@@ -1,24 +1,40 @@
 import type { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import type { EventMetadata, Mode } from '../../domain/events/envelope.js';
+import type { EventMetadata, Mode, StoredEvent } from '../../domain/events/envelope.js';
 import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
 
+export interface RunLogOptions {
+  /**
+   * Keep every event in the in-memory store (default). Off for long runs and optimizer trials: each
+   * event then only passes through `observe` (results fold, log hash) and memory stays flat however
+   * many bars and orders the run has.
+   */
+  readonly retain?: boolean;
+  readonly observe?: (e: StoredEvent) => void;
+}
+
 /**
- * The engine's pen: every event of a run goes through here into the in-memory store, with ids derived
- * from the run id and domain time (so a re-run writes the same ids) and the chain links filled in.
+ * The engine's pen: every event of a run goes through here, with ids derived from the run id and
+ * domain time (so a re-run writes the same ids) and the chain links filled in.
  */
 export class RunLog {
   private readonly ids: DeterministicIds;
+  private readonly versions = new Map<string, number>();
+  private readonly streamVersions = new Map<string, number>();
+  private readonly retain: boolean;
+  private readonly observe: ((e: StoredEvent) => void) | undefined;
   private lastMs = Number.NaN;
   private lastIso = '';
-  private readonly versions = new Map<string, number>();
   count = 0;
 
   constructor(
     readonly store: MemoryEventStore,
     runId: string,
     private readonly mode: Mode,
+    opts: RunLogOptions = {},
   ) {
     this.ids = new DeterministicIds(runId);
+    this.retain = opts.retain ?? true;
+    this.observe = opts.observe;
   }
 
   private iso(ms: number): string {
@@ -27,6 +43,17 @@ export class RunLog {
       this.lastIso = new Date(ms).toISOString();
     }
     return this.lastIso;
+  }
+
+  private schemaVersion(type: string): number {
+    let v = this.versions.get(type);
+    if (v === undefined) {
+      const def = this.store.catalogue.definition(type);
+      if (!def) throw new RangeError(`engine emitted ${type}, which has no schema in the catalogue`);
+      v = def.schemaVersion;
+      this.versions.set(type, v);
+    }
+    return v;
   }
 
   emit(
@@ -39,22 +66,27 @@ export class RunLog {
     actor: string,
   ): string {
     const eventId = this.ids.next(at);
-    const metadata: EventMetadata = {
-      correlationId,
-      causationId,
-      actor,
-      mode: this.mode,
-      occurredAt: this.iso(at),
-    };
-    let schemaVersion = this.versions.get(type);
-    if (schemaVersion === undefined) {
-      const def = this.store.catalogue.definition(type);
-      if (!def) throw new RangeError(`engine emitted ${type}, which has no schema in the catalogue`);
-      schemaVersion = def.schemaVersion;
-      this.versions.set(type, schemaVersion);
-    }
-    this.store.appendTrusted(streamId, { eventId, type, schemaVersion, data, metadata });
+    const metadata: EventMetadata = { correlationId, causationId, actor, mode: this.mode, occurredAt: this.iso(at) };
+    const schemaVersion = this.schemaVersion(type);
     this.count++;
+    if (this.retain) {
+      this.store.appendTrusted(streamId, { eventId, type, schemaVersion, data, metadata });
+      if (this.observe) this.observe(this.store.raw()[this.count - 1]!);
+      return eventId;
+    }
+    const streamVersion = (this.streamVersions.get(streamId) ?? 0) + 1;
+    // One small counter per stream (orders, positions): bytes per order, not per bar.
+    this.streamVersions.set(streamId, streamVersion);
+    this.observe?.({
+      eventId,
+      streamId,
+      streamVersion,
+      globalPosition: this.count,
+      type,
+      schemaVersion,
+      data,
+      metadata: { ...metadata, recordedAt: '' },
+    });
     return eventId;
   }
 }
