@@ -1,12 +1,35 @@
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { uuidv7 } from 'uuidv7';
+import { createApp } from '../adapters/http/app.js';
+import { BacktestManager } from '../adapters/http/backtests.js';
+import { chainExplainer } from '../adapters/http/chains.js';
+import { ApiMetrics } from '../adapters/http/metrics.js';
+import { listen } from '../adapters/http/server.js';
+import { binanceUsdm } from '../domain/ledger/venue.js';
+import { builtInStrategies } from '../domain/strategies/index.js';
 import { allProjections } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
+import { loadFeeds } from '../replay/engine/feeds.js';
+import { instrumentBookOnce } from '../replay/engine/run.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
+import { PaperFleet } from './paper/fleet.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
+const t0 = performance.now();
 say(`starting v${packageVersion()} (node ${process.version})`);
+
+/*
+ * Paper trading settings. 3600× replays an hour of market per second: the built-in strategies trade
+ * 1h bars, so every second brings a new bar to each run and the dashboard visibly moves; the seven
+ * months after 2023-06-01 then last about 85 minutes. PAPER_SPEED=1 is real time.
+ */
+const speed = Number(process.env.PAPER_SPEED ?? 3600);
+if (!(speed > 0))
+  throw new RangeError(`PAPER_SPEED must be a positive number, got ${process.env.PAPER_SPEED}`);
+const paperFrom = process.env.PAPER_FROM ?? '2023-06-01';
+const paperSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT').split(',').map((s) => s.trim());
+const port = Number(process.env.PORT ?? 8080);
 
 const opened = await openConfiguredStore(say);
 const id = nodeId();
@@ -38,21 +61,59 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
   say(`projection runner stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
 
-const app = new Hono();
-app.get('/api/health', (c) => c.json({ ok: true }));
-app.get('/api/status', async (c) =>
-  c.json({
-    version: packageVersion(),
-    node: id,
-    store: { kind: opened.kind, location: opened.location, head: await opened.store.headPosition() },
-    projections: await runner.status(),
-  }),
+const metrics = new ApiMetrics(runner);
+const fleet = new PaperFleet({
+  strategies: Object.keys(builtInStrategies),
+  symbols: paperSymbols,
+  from: paperFrom,
+  speed,
+  store: opened.store,
+  onAppended: (events) => metrics.observeAppended(events),
+  log: say,
+});
+await fleet.prepare();
+fleet.start(stop.signal);
+say(
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} at ${speed}×`,
 );
 
-const port = Number(process.env.PORT ?? 8080);
-const server = serve({ fetch: app.fetch, port }, (info) => {
-  say(`HTTP on http://localhost:${info.port} (GET /api/health, /api/status); Ctrl-C stops`);
+const book = await instrumentBookOnce();
+const backtests = new BacktestManager();
+const { app } = createApp({
+  version: packageVersion(),
+  node: id,
+  store: opened.store,
+  db: opened.db,
+  storeInfo: { kind: opened.kind, location: opened.location },
+  projections: runner,
+  paper: () => fleet.status(),
+  marks: (accountId, symbol) => fleet.mark(accountId, symbol),
+  accountContext: { instrument: book.get, rules: binanceUsdm },
+  strategies: Object.values(builtInStrategies).map((d) => ({
+    id: d.id,
+    version: d.version,
+    defaults: d.params.parse({}) as Record<string, unknown>,
+  })),
+  backtests,
+  metrics,
+  bars: (symbol, timeframe) => {
+    try {
+      return loadFeeds([symbol], timeframe).feeds.bars.get(symbol);
+    } catch {
+      return undefined;
+    }
+  },
+  marketNow: () => fleet.now(),
+  explain: chainExplainer(opened.store),
+  log: say,
+  uiDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'dist'),
 });
+
+const http = await listen(app, { port, store: opened.store, metrics });
+say(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+say(
+  `open ${http.url}  (API under /api, OpenAPI at /openapi.json, metrics at /metrics, WebSocket at /ws); Ctrl-C stops`,
+);
 
 let stopping = false;
 const shutdown = async (sig: string) => {
@@ -60,7 +121,8 @@ const shutdown = async (sig: string) => {
   stopping = true;
   say(`${sig}: stopping`);
   stop.abort();
-  server.close();
+  await fleet.stopped();
+  await http.close();
   await projecting;
   await opened.close();
   process.exit(0);

@@ -1,0 +1,376 @@
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { AccountContext } from '../../domain/ledger/account.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import { readAudit } from '../../projections/audit/projection.js';
+import { readFills, readOrders } from '../../projections/orders/projection.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+import { readBreakers, readRiskDecisions } from '../../projections/risk/projection.js';
+import { latestRun, readEquity } from '../../projections/runs/read.js';
+import type { BacktestManager } from './backtests.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { ApiError, errorJson, notFound } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
+import { RouteTable } from './routes.js';
+import * as s from './schemas.js';
+import { mountUi } from './ui.js';
+import {
+  decimalOf,
+  type Marks,
+  readAccounts,
+  readHeatmap,
+  readPositions,
+  readStrategies,
+  type StrategyInfo,
+} from './views.js';
+
+export interface ApiDeps {
+  readonly version: string;
+  readonly node: string;
+  readonly store: EventStore & EventLookup;
+  readonly db: ReadModelDb;
+  readonly storeInfo: { readonly kind: string; readonly location: string };
+  readonly projections: {
+    status(): Promise<
+      readonly { name: string; version: number; position: number; head: number; lag: number }[]
+    >;
+  };
+  readonly paper?: () => z.input<typeof s.paperRun>[];
+  readonly marks: Marks;
+  readonly accountContext: AccountContext;
+  readonly strategies: readonly StrategyInfo[];
+  readonly backtests: BacktestManager;
+  readonly metrics: ApiMetrics;
+  /** Bars of a symbol in a timeframe, or undefined when the data has none. */
+  readonly bars: (symbol: string, timeframe: string) => BarSeries | undefined;
+  /** Domain time of the paper runs: the market screen does not show bars from their future. */
+  readonly marketNow?: () => number | null;
+  /** Decision chain of an order, correlation or event id (replay/explain.ts); undefined when unknown. */
+  readonly explain?: (id: string) => Promise<z.input<typeof s.chain> | undefined>;
+  readonly log?: (m: string) => void;
+  /** Built UI to serve on the same origin (ui/dist). */
+  readonly uiDir?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const maxBars = 5_000;
+
+/** The HTTP API of docs/api.md: routes, validation, errors, OpenAPI and metrics (WebSocket: ws.ts). */
+export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
+  const app = new Hono();
+  const log = deps.log ?? ((m: string) => console.error(m));
+  const routes = new RouteTable(app, log);
+
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    deps.metrics.requests.observe(
+      { method: c.req.method, route: c.req.routePath || 'unmatched', status: String(c.res.status) },
+      (performance.now() - t0) / 1_000,
+    );
+  });
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorJson(err.code, err.message, err.issues), err.status);
+    log(`${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return c.json(errorJson('internal', 'internal error'), 500);
+  });
+  app.notFound((c) => c.json(errorJson('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  // --- system -----------------------------------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/health',
+    summary: 'Liveness and version',
+    response: s.health,
+    handler: () => ({ ok: true, version: deps.version }),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/status',
+    summary: 'Store, log head, projections with lag, paper runs with progress',
+    response: s.status,
+    handler: async () => ({
+      version: deps.version,
+      node: deps.node,
+      store: { ...deps.storeInfo, head: await deps.store.headPosition() },
+      projections: (await deps.projections.status()).map((p) => ({
+        name: p.name,
+        version: p.version,
+        position: p.position,
+        head: p.head,
+        lag: p.lag,
+      })),
+      paper: deps.paper?.() ?? [],
+    }),
+  });
+
+  // --- accounts, positions, orders, fills --------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/accounts',
+    summary: 'Accounts with wallet, equity and margin at the latest marks',
+    response: s.accounts,
+    handler: () => readAccounts(deps.db, deps.accountContext, deps.marks),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/positions',
+    summary: 'Open positions at the latest marks, with their stop status',
+    query: s.positionsQuery,
+    response: s.positions,
+    handler: ({ query }) => readPositions(deps.db, deps.accountContext, deps.marks, query.accountId),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/orders',
+    summary: 'Orders, newest first',
+    query: s.ordersQuery,
+    response: s.page(s.order),
+    handler: async ({ query }) => {
+      const p = await readOrders(deps.db, {
+        ...(query.symbol ? { symbol: query.symbol } : {}),
+        ...(query.strategyId ? { strategyId: query.strategyId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...cursorOf(query.cursor),
+        limit: query.limit,
+      });
+      return {
+        items: p.items.map(({ accountId: _a, globalPosition: _g, ...o }) => ({
+          ...o,
+          side: o.side as 'BUY' | 'SELL',
+        })),
+        nextCursor: encodeCursor(p.next),
+      };
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/fills',
+    summary: 'Fills, newest first',
+    query: s.fillsQuery,
+    response: s.page(s.fill),
+    handler: async ({ query }) => {
+      const p = await readFills(deps.db, {
+        ...(query.orderId ? { orderId: query.orderId } : {}),
+        ...(query.symbol ? { symbol: query.symbol } : {}),
+        ...cursorOf(query.cursor),
+        limit: query.limit,
+      });
+      return {
+        items: p.items.map((f) => ({
+          orderId: f.orderId,
+          symbol: f.symbol,
+          side: f.side as 'BUY' | 'SELL',
+          quantity: f.quantity,
+          price: f.price,
+          fee: f.fee,
+          realisedPnl: f.realisedPnl,
+          liquidity: f.liquidity as 'maker' | 'taker',
+          at: f.at,
+          correlationId: f.correlationId,
+        })),
+        nextCursor: encodeCursor(p.next),
+      };
+    },
+  });
+
+  // --- strategies and PnL -------------------------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/strategies',
+    summary: 'Strategies with state, parameters and KPIs of their paper run',
+    response: s.strategies,
+    handler: () => readStrategies(deps.db, deps.strategies),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/strategies/:id/equity',
+    summary: "Equity curve of the strategy's paper run",
+    params: s.strategyParams,
+    response: s.equityCurve,
+    errors: [404],
+    handler: async ({ params }) => {
+      const run = await latestRun(deps.db, params.id, 'paper');
+      if (!run && !deps.strategies.some((x) => x.id === params.id)) throw notFound('strategy', params.id);
+      if (!run) return [];
+      return (await readEquity(deps.db, run.run_id)).map((p) => ({
+        at: iso(p.at),
+        equity: decimalOf(p.equity),
+      }));
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/pnl/heatmap',
+    summary: 'Realised (net of fees) and unrealised PnL per strategy and symbol',
+    response: s.heatmap,
+    handler: () => readHeatmap(deps.db, deps.marks),
+  });
+
+  // --- risk -----------------------------------------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/risk/decisions',
+    summary: 'Risk decisions, newest first, every rule with threshold, value and verdict',
+    query: s.riskQuery,
+    response: s.page(s.riskDecision),
+    handler: async ({ query }) => {
+      const p = await readRiskDecisions(deps.db, {
+        ...(query.outcome ? { outcome: query.outcome } : {}),
+        ...cursorOf(query.cursor),
+        limit: query.limit,
+      });
+      return { items: p.items as z.input<typeof s.riskDecision>[], nextCursor: encodeCursor(p.next) };
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/breakers',
+    summary: 'Current level of every circuit breaker',
+    response: s.breakers,
+    handler: async () => (await readBreakers(deps.db)) as z.input<typeof s.breakers>,
+  });
+
+  // --- audit ----------------------------------------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/audit/timeline',
+    summary: 'Every event, newest first, filtered by time, strategy, symbol, actor, type or correlation',
+    query: s.auditQuery,
+    response: s.page(s.auditItem),
+    handler: async ({ query }) => {
+      const p = await readAudit(deps.db, {
+        ...(query.from ? { from: s.parseTime(query.from) } : {}),
+        ...(query.to ? { to: s.parseTime(query.to) } : {}),
+        ...(query.strategy ? { strategy: query.strategy } : {}),
+        ...(query.symbol ? { symbol: query.symbol } : {}),
+        ...(query.actor ? { actor: query.actor } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.correlationId ? { correlationId: query.correlationId } : {}),
+        ...cursorOf(query.cursor),
+        limit: query.limit,
+      });
+      return { items: p.items, nextCursor: encodeCursor(p.next) };
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/audit/chains/:id',
+    summary: 'The decision chain of an orderId, correlationId or eventId',
+    params: s.chainParams,
+    response: s.chain,
+    errors: [404],
+    handler: async ({ params }) => {
+      const chain = deps.explain ? await deps.explain(params.id) : undefined;
+      if (!chain) throw notFound('order, correlation or event', params.id);
+      return chain;
+    },
+  });
+
+  // --- market data ------------------------------------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/market/:symbol/bars',
+    summary: 'OHLCV bars; without a range, the latest 500 up to the paper runs’ time',
+    params: s.barsParams,
+    query: s.barsQuery,
+    response: s.bars,
+    errors: [404, 422],
+    handler: ({ params, query }) => {
+      const series = deps.bars(params.symbol, query.timeframe);
+      if (!series) throw notFound(`${query.timeframe} bars for symbol`, params.symbol);
+      const t = series.openTime;
+      const now = deps.marketNow?.() ?? null;
+      const to = query.to ? s.parseTime(query.to) : now !== null ? now : t[t.length - 1]! + 1;
+      const hi = lowerBound(t, to);
+      const from = query.from ? s.parseTime(query.from) : null;
+      if (from !== null && from >= to) throw new ApiError(422, 'bad_range', '`from` must be before `to`');
+      const lo = from !== null ? lowerBound(t, from) : Math.max(0, hi - 500);
+      const start = Math.max(lo, hi - maxBars);
+      const out: z.input<typeof s.bar>[] = [];
+      for (let i = start; i < hi; i++) {
+        out.push({
+          openTime: iso(t[i]!),
+          open: decimalOf(series.open[i]!),
+          high: decimalOf(series.high[i]!),
+          low: decimalOf(series.low[i]!),
+          close: decimalOf(series.close[i]!),
+          volume: decimalOf(series.volume[i]!),
+        });
+      }
+      return out;
+    },
+  });
+
+  // --- backtests ----------------------------------------------------------------------------------------
+  routes.add({
+    method: 'post',
+    path: '/api/backtests',
+    summary: 'Start a backtest in this process; poll GET /api/backtests/{runId}',
+    body: s.backtestRequest,
+    status: 202,
+    response: s.backtestAccepted,
+    errors: [422],
+    handler: async ({ body }) => ({ runId: await deps.backtests.start(body) }),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/backtests',
+    summary: 'Backtests of this process, newest first (without reports)',
+    response: s.backtestList,
+    handler: () => deps.backtests.list().map(({ report: _r, ...b }) => b),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/backtests/:runId',
+    summary: 'Status, progress and, when done, the report',
+    params: s.backtestParams,
+    response: s.backtest,
+    errors: [404],
+    handler: ({ params }) => {
+      const b = deps.backtests.get(params.runId);
+      if (!b) throw notFound('backtest', params.runId);
+      return b;
+    },
+  });
+
+  // --- documents ----------------------------------------------------------------------------------------
+  app.get('/metrics', async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
+  let doc: unknown = null;
+  app.get('/openapi.json', (c) => {
+    doc ??= routes.openApi(
+      { title: 'Perpetua API', version: deps.version },
+      {
+        '/metrics': {
+          get: {
+            summary: 'Prometheus metrics',
+            responses: { '200': { description: 'text/plain exposition format' } },
+          },
+        },
+      },
+    );
+    return c.json(doc);
+  });
+  if (deps.uiDir) mountUi(app, deps.uiDir);
+  return { app, routes };
+};
+
+const cursorOf = (cursor: string | undefined): { before?: number } => {
+  const before = decodeCursor(cursor);
+  return before === undefined ? {} : { before };
+};
+
+/** First index whose value is ≥ x. */
+const lowerBound = (a: Float64Array, x: number): number => {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};

@@ -1,0 +1,79 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+
+export interface LagSource {
+  status(): Promise<readonly { name: string; lag: number; head: number }[]>;
+}
+
+/** The node's Prometheus metrics; one registry per app so tests do not share counters. */
+export class ApiMetrics {
+  readonly registry = new Registry();
+  private readonly appended: Counter<'type'>;
+  private readonly orders: Counter<'type'>;
+  private readonly rejects: Counter<'source'>;
+  readonly requests: Histogram<'method' | 'route' | 'status'>;
+  readonly wsClients: Gauge;
+  readonly wsDropped: Counter;
+
+  constructor(lag?: LagSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'perpetua_' });
+    this.appended = new Counter({
+      name: 'perpetua_events_appended_total',
+      help: 'Events appended to the log by this process, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.orders = new Counter({
+      name: 'perpetua_orders_total',
+      help: 'Order lifecycle events appended, by type (OrderRequested, OrderFilled, ...)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.rejects = new Counter({
+      name: 'perpetua_rejects_total',
+      help: 'Orders refused: by the risk engine (reject) or by the venue',
+      labelNames: ['source'],
+      registers,
+    });
+    this.requests = new Histogram({
+      name: 'perpetua_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.wsClients = new Gauge({
+      name: 'perpetua_ws_clients',
+      help: 'Open WebSocket connections',
+      registers,
+    });
+    this.wsDropped = new Counter({
+      name: 'perpetua_ws_dropped_total',
+      help: 'WebSocket clients dropped for reading too slowly',
+      registers,
+    });
+    if (lag) {
+      new Gauge({
+        name: 'perpetua_projection_lag_events',
+        help: 'Events between the log head and each projection checkpoint',
+        labelNames: ['projection'],
+        registers,
+        async collect() {
+          for (const s of await lag.status()) this.set({ projection: s.name }, s.lag);
+        },
+      });
+    }
+  }
+
+  /** Called with every batch this process appends. */
+  observeAppended(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      this.appended.inc({ type: e.type });
+      if (e.type.startsWith('Order')) this.orders.inc({ type: e.type });
+      if (e.type === 'OrderRejected') this.rejects.inc({ source: 'venue' });
+      if (e.type === 'RiskDecided' && (e.data as { outcome?: string }).outcome === 'reject')
+        this.rejects.inc({ source: 'risk' });
+    }
+  }
+}

@@ -1,0 +1,368 @@
+import { z } from 'zod';
+import { riskDecidedSchema } from '../../domain/risk/events.js';
+
+/*
+ * Every body the API accepts or returns, as zod: the handlers validate against these and
+ * /openapi.json is generated from them, so the document cannot drift from what is served.
+ */
+
+export const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string like "12.5"');
+const iso = z.string().datetime({ offset: true });
+const kpiNumber = z.number().nullable();
+
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z
+      .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() }))
+      .optional(),
+  }),
+});
+
+// --- query building blocks ----------------------------------------------------------------------------
+
+/** Opaque to clients: base64url of the global position the next page reads below. */
+export const cursorParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, 'not a cursor returned by this API')
+  .optional();
+export const limitParam = z.coerce.number().int().min(1).max(500).default(100);
+const symbolParam = z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT');
+const idParam = z.string().min(1).max(200);
+/** Time filters take an ISO time or a YYYY-MM-DD date (UTC). */
+const timeParam = z
+  .string()
+  .refine((v) => Number.isFinite(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)), {
+    message: 'an ISO time or YYYY-MM-DD',
+  });
+export const parseTime = (v: string): number =>
+  Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+
+export const page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+// --- system -------------------------------------------------------------------------------------------
+
+export const health = z.object({ ok: z.boolean(), version: z.string() });
+
+export const paperRun = z.object({
+  runId: z.string(),
+  strategyId: z.string(),
+  accountId: z.string(),
+  symbols: z.array(z.string()),
+  from: iso,
+  to: iso,
+  simTime: iso,
+  progress: z.number().min(0).max(1),
+  speed: z.number(),
+  state: z.enum(['starting', 'running', 'finished', 'failed']),
+  events: z.number().int(),
+  copied: z.number().int(),
+  error: z.string().nullable(),
+});
+
+export const status = z.object({
+  version: z.string(),
+  node: z.string(),
+  store: z.object({ kind: z.string(), location: z.string(), head: z.number().int() }),
+  projections: z.array(
+    z.object({
+      name: z.string(),
+      version: z.number().int(),
+      position: z.number().int(),
+      head: z.number().int(),
+      lag: z.number().int(),
+    }),
+  ),
+  paper: z.array(paperRun),
+});
+
+// --- accounts and positions -----------------------------------------------------------------------------
+
+export const account = z.object({
+  accountId: z.string(),
+  venue: z.string(),
+  walletBalance: decimal,
+  equity: decimal,
+  unrealisedPnl: decimal,
+  availableBalance: decimal,
+  marginRatio: z.number().nullable(),
+});
+export const accounts = z.array(account);
+
+export const stopStatus = z.enum(['armed', 'triggered', 'filled', 'cancelled']);
+export const position = z.object({
+  accountId: z.string(),
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  quantity: decimal,
+  entryPrice: decimal,
+  markPrice: decimal,
+  unrealisedPnl: decimal,
+  leverage: z.number().int(),
+  stop: z.object({ status: stopStatus, price: decimal, layer: z.string() }).nullable(),
+});
+export const positions = z.array(position);
+export const positionsQuery = z.object({ accountId: idParam.optional() });
+
+// --- orders and fills -----------------------------------------------------------------------------------
+
+export const orderStatus = z.enum([
+  'new',
+  'accepted',
+  'triggered',
+  'partially_filled',
+  'filled',
+  'rejected',
+  'cancelled',
+  'expired',
+]);
+export const order = z.object({
+  orderId: z.string(),
+  symbol: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  type: z.string(),
+  quantity: decimal,
+  price: decimal.nullable(),
+  stopPrice: decimal.nullable(),
+  status: orderStatus,
+  filledQuantity: decimal,
+  averagePrice: decimal.nullable(),
+  strategyId: z.string().nullable(),
+  correlationId: z.string(),
+  createdAt: iso,
+  updatedAt: iso,
+});
+export const ordersQuery = z.object({
+  symbol: symbolParam.optional(),
+  strategyId: idParam.optional(),
+  status: orderStatus.optional(),
+  limit: limitParam,
+  cursor: cursorParam,
+});
+
+export const fill = z.object({
+  orderId: z.string(),
+  symbol: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  quantity: decimal,
+  price: decimal,
+  fee: decimal,
+  realisedPnl: decimal,
+  liquidity: z.enum(['maker', 'taker']),
+  at: iso,
+  correlationId: z.string(),
+});
+export const fillsQuery = z.object({
+  orderId: idParam.optional(),
+  symbol: symbolParam.optional(),
+  limit: limitParam,
+  cursor: cursorParam,
+});
+
+// --- strategies and PnL ---------------------------------------------------------------------------------
+
+export const strategyKpis = z.object({
+  startEquity: z.number(),
+  equity: z.number(),
+  totalReturn: z.number(),
+  maxDrawdown: z.number(),
+  sharpe: kpiNumber,
+  sortino: kpiNumber,
+  fills: z.number().int(),
+  winRate: kpiNumber,
+  realisedPnl: z.number(),
+  fees: z.number(),
+  riskApproved: z.number().int(),
+  riskResized: z.number().int(),
+  riskRejected: z.number().int(),
+  stopsTriggered: z.number().int(),
+});
+export const strategy = z.object({
+  strategyId: z.string(),
+  version: z.string(),
+  paramsVersion: z.number().int(),
+  params: z.record(z.unknown()),
+  state: z.enum(['running', 'stopped', 'halted']),
+  kpis: strategyKpis.nullable(),
+});
+export const strategies = z.array(strategy);
+export const equityPoint = z.object({ at: iso, equity: decimal });
+export const equityCurve = z.array(equityPoint);
+export const strategyParams = z.object({ id: idParam });
+
+export const heatmap = z.array(
+  z.object({ strategyId: z.string(), symbol: z.string(), realisedPnl: decimal, unrealisedPnl: decimal }),
+);
+
+// --- risk ---------------------------------------------------------------------------------------------
+
+export const riskDecision = z.object({
+  globalPosition: z.number().int(),
+  eventId: z.string(),
+  decisionId: z.string(),
+  accountId: z.string(),
+  strategyId: z.string().nullable(),
+  symbol: z.string(),
+  outcome: z.enum(['approve', 'resize', 'reject']),
+  approvedQuantity: decimal.nullable(),
+  intent: riskDecidedSchema.shape.intent,
+  checks: riskDecidedSchema.shape.checks,
+  occurredAt: iso,
+  correlationId: z.string(),
+});
+export const riskQuery = z.object({
+  outcome: z.enum(['approve', 'resize', 'reject']).optional(),
+  limit: limitParam,
+  cursor: cursorParam,
+});
+
+export const breakers = z.array(
+  z.object({
+    scope: z.enum(['account', 'strategy']),
+    scopeId: z.string(),
+    level: z.string(),
+    since: iso,
+    measured: z.record(z.number()),
+  }),
+);
+
+// --- audit --------------------------------------------------------------------------------------------
+
+export const auditItem = z.object({
+  globalPosition: z.number().int(),
+  eventId: z.string(),
+  type: z.string(),
+  streamId: z.string(),
+  occurredAt: iso,
+  actor: z.string(),
+  correlationId: z.string(),
+  causationId: z.string().nullable(),
+  summary: z.string(),
+});
+export const auditQuery = z
+  .object({
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    strategy: idParam.optional(),
+    symbol: symbolParam.optional(),
+    actor: idParam.optional(),
+    type: z
+      .string()
+      .regex(/^[A-Za-z]{1,80}$/, 'an event type like OrderFilled')
+      .optional(),
+    correlationId: idParam.optional(),
+    limit: limitParam,
+    cursor: cursorParam,
+  })
+  .refine((q) => !q.from || !q.to || parseTime(q.from) < parseTime(q.to), {
+    message: '`from` must be before `to`',
+    path: ['to'],
+  });
+export const chainParams = z.object({ id: idParam });
+
+// --- market data --------------------------------------------------------------------------------------
+
+export const bar = z.object({
+  openTime: iso,
+  open: decimal,
+  high: decimal,
+  low: decimal,
+  close: decimal,
+  volume: decimal,
+});
+export const bars = z.array(bar);
+export const barsParams = z.object({ symbol: symbolParam });
+export const barsQuery = z.object({
+  timeframe: z
+    .string()
+    .regex(/^\d+[mhdw]$/, 'a timeframe like 1m, 5m, 1h')
+    .default('1h'),
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+});
+
+// --- backtests ------------------------------------------------------------------------------------------
+
+/** The backtest form uses this schema too (ui/ may import it): one definition of a valid request. */
+export const backtestRequest = z
+  .object({
+    strategyId: z.string().min(1).max(80),
+    symbols: z.array(symbolParam).min(1).max(10),
+    from: timeParam.optional(),
+    to: timeParam.optional(),
+    params: z.record(z.unknown()).optional(),
+    timeframe: z
+      .string()
+      .regex(/^\d+[mhdw]$/, 'a timeframe like 1m, 5m, 1h')
+      .optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+  })
+  .strict()
+  .refine((b) => b.from === undefined || b.to === undefined || parseTime(b.from) < parseTime(b.to), {
+    message: 'the end must come after the start',
+    path: ['to'],
+  });
+export type BacktestRequest = z.infer<typeof backtestRequest>;
+export const backtestAccepted = z.object({ runId: z.string() });
+
+export const backtestTrade = z.object({
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  openedAt: iso,
+  closedAt: iso.nullable(),
+  entryPrice: z.number(),
+  exitPrice: z.number().nullable(),
+  quantity: z.number(),
+  realisedPnl: z.number(),
+  fees: z.number(),
+  funding: z.number(),
+  netPnl: z.number(),
+});
+export const backtestReport = z.object({
+  kpis: z.record(kpiNumber),
+  equity: z.array(z.object({ at: iso, equity: z.number() })),
+  trades: z.array(backtestTrade),
+  eventLogHash: z.string(),
+  events: z.number().int(),
+});
+export const backtest = z.object({
+  runId: z.string(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  progress: z.number().min(0).max(1),
+  request: backtestRequest,
+  createdAt: iso,
+  finishedAt: iso.nullable(),
+  error: z.string().nullable(),
+  report: backtestReport.nullable(),
+});
+export const backtestList = z.array(backtest.omit({ report: true }));
+export const backtestParams = z.object({ runId: idParam });
+
+// --- decision chains (replay/audit/explain.ts) -----------------------------------------------------------
+
+const chainLink = z.object({
+  globalPosition: z.number().int(),
+  eventId: z.string(),
+  type: z.string(),
+  streamId: z.string(),
+  occurredAt: iso,
+  actor: z.string(),
+  causationId: z.string().nullable(),
+  summary: z.string(),
+  data: z.unknown(),
+});
+export const chain = z.object({
+  /** The event that started the chain (the first of the correlation). */
+  root: chainLink.nullable(),
+  query: z.string(),
+  correlationId: z.string(),
+  links: z.array(chainLink),
+  broken: z.array(z.object({ eventId: z.string(), missingCausationId: z.string(), detail: z.string() })),
+});

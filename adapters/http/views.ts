@@ -1,0 +1,231 @@
+import type { z } from 'zod';
+import type { AccountContext } from '../../domain/ledger/account.js';
+import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
+import { readMarkedAccount } from '../../projections/ledger/projection.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+import { readBreakers } from '../../projections/risk/projection.js';
+import { readStrategyStats } from '../../projections/runs/projection.js';
+import { latestRun, runKpis } from '../../projections/runs/read.js';
+import { readStops } from '../../projections/stops/projection.js';
+import type { account, heatmap, position, strategy } from './schemas.js';
+
+/*
+ * Composes read-model rows with the latest marks. Marks are market data (not in the log), so they come
+ * from the caller: the paper runs' last closes in `npm start`, a fixed map in tests. A symbol with no
+ * mark yet is valued at its entry price (zero unrealised) rather than hidden.
+ */
+
+export type Marks = (accountId: string, symbol: string) => number | null;
+
+/** Display scale for money derived here (prices × quantities); stored amounts keep their own text. */
+const money = (x: Fixed): string => toText(roundTo(x, 8, 'half-even'));
+export const decimalOf = (n: number): string => {
+  if (!Number.isFinite(n)) return '0';
+  const s = n.toFixed(10).replace(/\.?0+$/, '');
+  return s === '-0' ? '0' : s;
+};
+
+interface AccountRow {
+  stream: string;
+  accountId: string;
+  venue: string;
+}
+
+const accountRows = async (db: ReadModelDb, accountId?: string): Promise<AccountRow[]> => {
+  let q = db.selectFrom('rm_ledger_accounts').select(['stream', 'account_id', 'venue']);
+  if (accountId) q = q.where('account_id', '=', accountId);
+  return (await q.orderBy('account_id').execute()).map((r) => ({
+    stream: String(r.stream),
+    accountId: String(r.account_id),
+    venue: String(r.venue),
+  }));
+};
+
+const openSymbols = async (
+  db: ReadModelDb,
+  streams: readonly string[],
+): Promise<Map<string, Set<string>>> => {
+  const out = new Map<string, Set<string>>();
+  if (streams.length === 0) return out;
+  const rows = await db
+    .selectFrom('rm_ledger_positions')
+    .select(['stream', 'symbol', 'quantity', 'entry_price'])
+    .where('stream', 'in', [...streams])
+    .execute();
+  for (const r of rows) {
+    if (fixed(String(r.quantity)) === 0n) continue;
+    const set = out.get(String(r.stream)) ?? new Set<string>();
+    set.add(String(r.symbol));
+    out.set(String(r.stream), set);
+  }
+  return out;
+};
+
+const markMap = async (
+  db: ReadModelDb,
+  a: AccountRow,
+  symbols: ReadonlySet<string>,
+  marks: Marks,
+): Promise<Record<string, string>> => {
+  const out: Record<string, string> = {};
+  for (const s of symbols) {
+    const m = marks(a.accountId, s);
+    if (m !== null) out[s] = decimalOf(m);
+  }
+  const missing = [...symbols].filter((s) => !(s in out));
+  if (missing.length) {
+    const rows = await db
+      .selectFrom('rm_ledger_positions')
+      .select(['symbol', 'entry_price'])
+      .where('stream', '=', a.stream)
+      .where('symbol', 'in', missing)
+      .execute();
+    for (const r of rows) out[String(r.symbol)] ??= String(r.entry_price);
+  }
+  return out;
+};
+
+const marked = async (db: ReadModelDb, ctx: AccountContext, marks: Marks, accountId?: string) => {
+  const rows = await accountRows(db, accountId);
+  const open = await openSymbols(
+    db,
+    rows.map((r) => r.stream),
+  );
+  const out = [];
+  for (const a of rows) {
+    const m = await markMap(db, a, open.get(a.stream) ?? new Set(), marks);
+    const report = await readMarkedAccount(db, a.stream, m, ctx);
+    if (report) out.push({ row: a, report });
+  }
+  return out;
+};
+
+export const readAccounts = async (
+  db: ReadModelDb,
+  ctx: AccountContext,
+  marks: Marks,
+): Promise<z.input<typeof account>[]> =>
+  (await marked(db, ctx, marks)).map(({ row, report }) => ({
+    accountId: row.accountId,
+    venue: row.venue,
+    walletBalance: toText(report.walletBalance),
+    equity: money(report.equity),
+    unrealisedPnl: money(report.unrealisedPnl),
+    availableBalance: money(report.availableBalance),
+    marginRatio: report.crossMarginRatio === null ? null : Number(toText(report.crossMarginRatio)),
+  }));
+
+export const readPositions = async (
+  db: ReadModelDb,
+  ctx: AccountContext,
+  marks: Marks,
+  accountId?: string,
+): Promise<z.input<typeof position>[]> => {
+  const accounts = await marked(db, ctx, marks, accountId);
+  // A paper run's account id is its run id, which is how its stop legs are filed (projections/stops).
+  const stops = await readStops(
+    db,
+    accounts.map((a) => a.row.accountId),
+  );
+  return accounts.flatMap(({ row, report }) =>
+    report.positions.map((p) => ({
+      accountId: row.accountId,
+      symbol: p.symbol,
+      side: p.quantity > 0n ? ('long' as const) : ('short' as const),
+      quantity: toText(p.quantity < 0n ? -p.quantity : p.quantity),
+      entryPrice: money(p.entryPrice),
+      markPrice: toText(p.markPrice),
+      unrealisedPnl: money(p.unrealisedPnl),
+      leverage: p.leverage,
+      stop: stops.get(`${row.accountId}\u0000${p.symbol}`) ?? null,
+    })),
+  );
+};
+
+export const readHeatmap = async (db: ReadModelDb, marks: Marks): Promise<z.input<typeof heatmap>> => {
+  const [shares, positions, accounts] = await Promise.all([
+    db.selectFrom('rm_ledger_strategy_positions').selectAll().execute(),
+    db
+      .selectFrom('rm_ledger_positions')
+      .select(['stream', 'symbol', 'position_side', 'entry_price'])
+      .execute(),
+    accountRows(db),
+  ]);
+  const accountOf = new Map(accounts.map((a) => [a.stream, a.accountId]));
+  const entry = new Map(
+    positions.map((p) => [`${p.stream}\u0000${p.symbol}\u0000${p.position_side}`, String(p.entry_price)]),
+  );
+  const cells = new Map<string, { strategyId: string; symbol: string; realised: Fixed; unrealised: Fixed }>();
+  for (const s of shares) {
+    const strategyId = String(s.strategy_id);
+    const symbol = String(s.symbol);
+    const key = `${strategyId}\u0000${symbol}`;
+    const cell = cells.get(key) ?? { strategyId, symbol, realised: 0n, unrealised: 0n };
+    cell.realised += fixed(String(s.realised_pnl)) - fixed(String(s.fees));
+    const qty = fixed(String(s.quantity));
+    const e = entry.get(`${s.stream}\u0000${symbol}\u0000${s.position_side}`);
+    const m = marks(accountOf.get(String(s.stream)) ?? '', symbol);
+    if (qty !== 0n && e !== undefined && m !== null)
+      cell.unrealised += mul(qty, fixed(decimalOf(m)) - fixed(e));
+    cells.set(key, cell);
+  }
+  return [...cells.values()]
+    .sort((a, b) => a.strategyId.localeCompare(b.strategyId) || a.symbol.localeCompare(b.symbol))
+    .map((c) => ({
+      strategyId: c.strategyId,
+      symbol: c.symbol,
+      realisedPnl: money(c.realised),
+      unrealisedPnl: money(c.unrealised),
+    }));
+};
+
+export interface StrategyInfo {
+  readonly id: string;
+  readonly version: string;
+  readonly defaults: Record<string, unknown>;
+}
+
+export const readStrategies = async (
+  db: ReadModelDb,
+  known: readonly StrategyInfo[],
+  mode = 'paper',
+): Promise<z.input<typeof strategy>[]> => {
+  const [stats, breakers] = await Promise.all([readStrategyStats(db), readBreakers(db)]);
+  const halted = new Set(
+    breakers
+      .filter((b) => b.scope === 'strategy' && (b.level === 'halt' || b.level === 'flatten'))
+      .map((b) => b.scopeId),
+  );
+  const out: z.input<typeof strategy>[] = [];
+  for (const s of known) {
+    const run = await latestRun(db, s.id, mode);
+    const st = stats.get(s.id);
+    const k = run ? runKpis(run) : null;
+    out.push({
+      strategyId: s.id,
+      version: run?.strategy_version ?? s.version,
+      paramsVersion: run?.params_version ?? 0,
+      params: run ? (JSON.parse(run.params) as Record<string, unknown>) : s.defaults,
+      state: halted.has(s.id) ? 'halted' : run?.state === 'running' ? 'running' : 'stopped',
+      kpis: k
+        ? {
+            startEquity: k.startEquity,
+            equity: k.equity,
+            totalReturn: k.totalReturn,
+            maxDrawdown: k.maxDrawdown,
+            sharpe: k.sharpe,
+            sortino: k.sortino,
+            fills: st?.fills ?? 0,
+            winRate: st && st.closing_fills > 0 ? st.wins / st.closing_fills : null,
+            realisedPnl: st?.realised ?? 0,
+            fees: st?.fees ?? 0,
+            riskApproved: st?.risk_approved ?? 0,
+            riskResized: st?.risk_resized ?? 0,
+            riskRejected: st?.risk_rejected ?? 0,
+            stopsTriggered: st?.stops_triggered ?? 0,
+          }
+        : null,
+    });
+  }
+  return out;
+};

@@ -1,0 +1,139 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import type { ApiMetrics } from './metrics.js';
+
+export const channels = ['positions', 'orders', 'pnl', 'risk', 'events'] as const;
+export type Channel = (typeof channels)[number];
+
+/** Which events each channel carries; `events` carries all of them. */
+const channelTypes: Record<Exclude<Channel, 'events'>, ReadonlySet<string>> = {
+  orders: new Set([
+    'OrderRequested',
+    'OrderAccepted',
+    'OrderRejected',
+    'OrderTriggered',
+    'OrderFilled',
+    'OrderCancelled',
+    'OrderExpired',
+    'FillSettled',
+  ]),
+  positions: new Set([
+    'FillSettled',
+    'PositionLiquidated',
+    'FundingPaid',
+    'LeverageSet',
+    'StopAdjusted',
+    'StopStatusChanged',
+  ]),
+  pnl: new Set(['EquityMarked', 'FillSettled', 'FeeCharged', 'FundingPaid', 'PositionLiquidated']),
+  risk: new Set(['RiskDecided', 'PositionSized', 'BreakerLevelChanged', 'BreakerStepDownApproved']),
+};
+
+export const channelsOf = (type: string, wanted: readonly Channel[]): Channel[] =>
+  wanted.filter((c) => c === 'events' || channelTypes[c].has(type));
+
+export interface WsOptions {
+  /** Bytes a client may have unsent before it is dropped. */
+  readonly maxBufferedBytes?: number;
+  readonly heartbeatMs?: number;
+}
+
+const refuse = (socket: Duplex, status: string, message: string) => {
+  socket.write(
+    `HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`,
+  );
+  socket.destroy();
+};
+
+type Subscription = { channels: Channel[]; from: number | null };
+
+export const parseSubscription = (url: URL): Subscription | string => {
+  const raw = (url.searchParams.get('channels') ?? 'events')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const unknown = raw.filter((c) => !(channels as readonly string[]).includes(c));
+  if (raw.length === 0 || unknown.length)
+    return `unknown channel(s) ${unknown.join(',')}; use ${channels.join(',')}`;
+  const f = url.searchParams.get('from');
+  if (f !== null && !/^\d{1,15}$/.test(f)) return '`from` must be a global position (an integer ≥ 0)';
+  return { channels: [...new Set(raw)] as Channel[], from: f === null ? null : Number(f) };
+};
+
+/**
+ * `WS /ws?channels=…&from=<globalPosition>`: one log subscription per client, from `from` inclusive
+ * (catch-up, then live) or from the head. Every message is `{ channel, globalPosition, data: <the event> }`. The
+ * subscription reads only as fast as it sends, and a client whose unsent bytes pass the cap is closed
+ * (code 4008): the server never queues without bound for a reader that cannot keep up.
+ */
+export const attachWebSocket = (
+  server: Server,
+  store: EventStore,
+  metrics: ApiMetrics,
+  opts: WsOptions = {},
+) => {
+  const maxBuffered = opts.maxBufferedBytes ?? 1 << 20;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return refuse(socket, '404 Not Found', 'no WebSocket here; use /ws');
+    const sub = parseSubscription(url);
+    if (typeof sub === 'string') return refuse(socket, '400 Bad Request', sub);
+    wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, sub));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const serve = async (ws: WebSocket, sub: Subscription) => {
+    metrics.wsClients.inc();
+    const stop = new AbortController();
+    let alive = true;
+    const beat = setInterval(() => {
+      if (!alive) return ws.terminate();
+      alive = false;
+      ws.ping();
+    }, opts.heartbeatMs ?? 30_000);
+    ws.on('pong', () => {
+      alive = true;
+    });
+    ws.on('close', () => {
+      stop.abort();
+      clearInterval(beat);
+      metrics.wsClients.dec();
+    });
+    // Client messages are not part of the protocol; ignore them rather than buffer them.
+    ws.on('message', () => {});
+    try {
+      // `from` is inclusive (the first message is at or after it); the store's cursor is exclusive.
+      const from = sub.from !== null ? Math.max(0, sub.from - 1) : await store.headPosition();
+      for await (const e of store.subscribe({ from, signal: stop.signal })) {
+        if (ws.readyState !== ws.OPEN) break;
+        for (const channel of channelsOf(e.type, sub.channels)) send(ws, channel, e);
+        if (ws.bufferedAmount > maxBuffered) {
+          metrics.wsDropped.inc();
+          ws.close(4008, 'too slow: unsent data passed the cap; reconnect with from=<last globalPosition>');
+          // The close frame queues behind the unsent data; a reader that is stuck never reaches it.
+          setTimeout(() => ws.terminate(), 1_000).unref();
+          break;
+        }
+      }
+    } catch {
+      ws.terminate();
+    }
+  };
+
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.off('upgrade', onUpgrade);
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+};
+
+const send = (ws: WebSocket, channel: Channel, e: RecordedEvent) => {
+  ws.send(JSON.stringify({ channel, globalPosition: e.globalPosition, data: e }));
+};

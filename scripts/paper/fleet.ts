@@ -1,0 +1,76 @@
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import { type PaperRunStatus, PaperSession } from './session.js';
+
+export interface FleetOptions {
+  readonly strategies: readonly string[];
+  readonly symbols: readonly string[];
+  readonly from: string;
+  readonly speed: number;
+  readonly store: EventStore & EventLookup;
+  readonly onAppended?: (events: readonly StoredEvent[]) => void;
+  readonly log: (m: string) => void;
+}
+
+/** Every built-in strategy paper-trading side by side, each in its own run and account. */
+export class PaperFleet {
+  private readonly sessions: PaperSession[] = [];
+  private running: Promise<void>[] = [];
+
+  constructor(private readonly opts: FleetOptions) {}
+
+  /** Prepares each run and skips what the log already holds; a strategy that cannot run is reported and left out. */
+  async prepare(): Promise<void> {
+    for (const strategyId of this.opts.strategies) {
+      const session = new PaperSession({
+        strategyId,
+        symbols: this.opts.symbols,
+        from: this.opts.from,
+        speed: this.opts.speed,
+        store: this.opts.store,
+        log: this.opts.log,
+        ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
+      });
+      try {
+        await session.prepare();
+        const skipped = await session.fastForward();
+        if (skipped > 0)
+          this.opts.log(`paper ${session.runId}: resumed after ${skipped} events already in the log`);
+        this.sessions.push(session);
+      } catch (err) {
+        this.opts.log(
+          `paper ${strategyId}: not started: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
+  }
+
+  start(signal: AbortSignal): void {
+    this.running = this.sessions.map((s) => s.run(signal));
+  }
+
+  async stopped(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  status(): PaperRunStatus[] {
+    return this.sessions.map((s) => s.status());
+  }
+
+  /** The mark of a symbol for an account: its own run's last close, else any run's. */
+  mark(accountId: string, symbol: string): number | null {
+    const own = this.sessions.find((s) => s.runId === accountId)?.mark(symbol);
+    if (own != null) return own;
+    for (const s of this.sessions) {
+      const m = s.mark(symbol);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+
+  /** Where the runs' clocks are: the earliest, so no screen shows a bar some run has not reached. */
+  now(): number | null {
+    if (this.sessions.length === 0) return null;
+    return Math.min(...this.sessions.map((s) => s.simTime));
+  }
+}
