@@ -12,6 +12,7 @@ export { Obv } from './obv.js';
 export { barsPerYear, RealisedVolatility } from './realised-volatility.js';
 export { Ring } from './ring.js';
 export { RollingExtreme } from './rolling-extreme.js';
+export { RollingRank } from './rolling-rank.js';
 export { Rsi } from './rsi.js';
 export { Sma } from './sma.js';
 export { Stochastic } from './stochastic.js';
