@@ -1,0 +1,80 @@
+import { uuidv7 } from 'uuidv7';
+import { describe, expect, it } from 'vitest';
+import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { catalogue } from '../../domain/catalogue.js';
+import { reoptimizationStreamId } from '../../domain/optimizer/events.js';
+import { ReoptimizationTriggers } from './triggers.js';
+
+const t = (iso: string) => Date.parse(iso);
+const setup = () => {
+  const store = new MemoryEventStore({ catalogue: catalogue() });
+  return { store, triggers: new ReoptimizationTriggers(store, uuidv7) };
+};
+
+describe('re-optimisation triggers', () => {
+  it('schedule: one request per due time, catch-up collapses missed ones, repeated ticks request nothing', async () => {
+    const { store, triggers } = setup();
+    const base = { strategyId: 'ema-cross', cron: '0 3 * * *', since: t('2023-01-01T00:00:00Z') };
+    const early = await triggers.schedule({ ...base, now: t('2023-01-01T02:59:00Z') });
+    expect(early).toEqual({ requested: null, nextDueAt: t('2023-01-01T03:00:00Z') });
+    const first = await triggers.schedule({ ...base, now: t('2023-01-01T03:00:30Z') });
+    expect(first.requested?.trigger).toEqual({
+      kind: 'schedule',
+      cron: '0 3 * * *',
+      dueAt: t('2023-01-01T03:00:00Z'),
+    });
+    expect(first.nextDueAt).toBe(t('2023-01-02T03:00:00Z'));
+    expect((await triggers.schedule({ ...base, now: t('2023-01-01T04:00:00Z') })).requested).toBeNull();
+    // Down for three days: one request, for the latest due time.
+    const late = await triggers.schedule({ ...base, now: t('2023-01-04T05:00:00Z') });
+    expect(late.requested?.trigger).toMatchObject({ dueAt: t('2023-01-04T03:00:00Z') });
+    expect(await store.readStream(reoptimizationStreamId('ema-cross'))).toHaveLength(2);
+  });
+
+  it('KPIs: a decaying rolling Sharpe or a deep drawdown requests a run, with every check recorded', async () => {
+    const { triggers } = setup();
+    const thresholds = { minRollingSharpe: 0.5, maxDrawdown: 0.1, window: 48 };
+    const rising = Array.from({ length: 100 }, (_, i) => 10_000 * (1 + 0.001 * i + 0.0005 * Math.sin(i)));
+    const now = t('2023-02-01T00:00:00Z');
+    expect(
+      await triggers.checkKpis({ strategyId: 's', equity: rising, periodsPerYear: 8760, thresholds, now }),
+    ).toBeNull();
+    const falling = [
+      ...rising,
+      ...Array.from({ length: 48 }, (_, i) => rising.at(-1)! * (1 - 0.003 * (i + 1))),
+    ];
+    const req = await triggers.checkKpis({
+      strategyId: 's',
+      equity: falling,
+      periodsPerYear: 8760,
+      thresholds,
+      now,
+    });
+    expect(req?.trigger.kind).toBe('kpi');
+    if (req?.trigger.kind !== 'kpi') return;
+    expect(req.trigger.checks.map((c) => [c.kpi, c.breached])).toEqual([
+      ['rollingSharpe', true],
+      ['drawdown', true],
+    ]);
+    expect(req.trigger.checks[1]!.value).toBeCloseTo(0.144, 3);
+    // Within the cooldown nothing more is requested; after it, again.
+    expect(
+      await triggers.checkKpis({
+        strategyId: 's',
+        equity: falling,
+        periodsPerYear: 8760,
+        thresholds,
+        now: now + 3_600_000,
+      }),
+    ).toBeNull();
+    expect(
+      await triggers.checkKpis({
+        strategyId: 's',
+        equity: falling,
+        periodsPerYear: 8760,
+        thresholds,
+        now: now + 2 * 86_400_000,
+      }),
+    ).not.toBeNull();
+  });
+});

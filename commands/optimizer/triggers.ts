@@ -1,0 +1,183 @@
+import type { EventMetadata } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import { type ReoptimizationRequestedData, reoptimizationStreamId } from '../../domain/optimizer/events.js';
+import { annualisedSharpe, drawdown, returnsFromEquity } from '../../domain/optimizer/performance.js';
+import { nextCronTime, parseCron } from '../../domain/schedule/cron.js';
+import { AggregateRepository } from '../ledger/aggregate.js';
+
+/**
+ * Triggers for re-optimisation (automation 1 and the schedule), as commands on the stream
+ * `reoptimization-<strategyId>`: each decides from the requests already recorded, so a scheduler that
+ * ticks twice, or restarts, requests a run once.
+ */
+
+type RequestEvent = { readonly type: 'ReoptimizationRequested'; readonly data: ReoptimizationRequestedData };
+
+interface TriggerState {
+  readonly requestIds: ReadonlySet<string>;
+  /** dueAt of the latest schedule-triggered request, per cron expression. */
+  readonly lastDue: ReadonlyMap<string, number>;
+  /** occurredAt (ms) of the latest KPI-triggered request. */
+  readonly lastKpiAt: number | null;
+}
+
+const initial = (): TriggerState => ({ requestIds: new Set(), lastDue: new Map(), lastKpiAt: null });
+
+const evolveWithTime = (s: TriggerState, e: RequestEvent, at: number): TriggerState => {
+  const requestIds = new Set(s.requestIds).add(e.data.requestId);
+  const t = e.data.trigger;
+  if (t.kind === 'schedule') return { ...s, requestIds, lastDue: new Map(s.lastDue).set(t.cron, t.dueAt) };
+  return { ...s, requestIds, lastKpiAt: at };
+};
+
+export interface ScheduleCommand {
+  readonly strategyId: string;
+  readonly cron: string;
+  /** When the schedule took effect: the first run is the first due time after it. */
+  readonly since: number;
+  readonly now: number;
+}
+
+/**
+ * One request for the latest due time ≤ now: a scheduler that was down for three due times catches up
+ * with one run, not three. Returns the next due time so the scheduler knows when to wake.
+ */
+export const decideSchedule = (
+  cmd: ScheduleCommand,
+  s: TriggerState,
+): { events: RequestEvent[]; nextDueAt: number | null } => {
+  const cron = parseCron(cmd.cron);
+  let due = nextCronTime(cron, s.lastDue.get(cmd.cron) ?? cmd.since);
+  let latest: number | null = null;
+  while (due !== null && due <= cmd.now) {
+    latest = due;
+    due = nextCronTime(cron, due);
+  }
+  if (latest === null) return { events: [], nextDueAt: due };
+  const requestId = `${cmd.strategyId}:schedule:${latest}`;
+  if (s.requestIds.has(requestId)) return { events: [], nextDueAt: due };
+  return {
+    events: [
+      {
+        type: 'ReoptimizationRequested',
+        data: {
+          strategyId: cmd.strategyId,
+          requestId,
+          trigger: { kind: 'schedule', cron: cmd.cron, dueAt: latest },
+        },
+      },
+    ],
+    nextDueAt: due,
+  };
+};
+
+export interface KpiThresholds {
+  /** Annualised Sharpe over the last `window` returns, ≥. */
+  readonly minRollingSharpe: number;
+  /** Drawdown from the peak within the window, ≤. */
+  readonly maxDrawdown: number;
+  /** Returns in the rolling window. */
+  readonly window: number;
+  /** No second KPI request within this long of the last one (ms, default a day): a run takes time. */
+  readonly cooldownMs?: number;
+}
+
+export interface KpiCommand {
+  readonly strategyId: string;
+  /** The strategy's live/paper equity marks, oldest first. */
+  readonly equity: readonly number[];
+  readonly periodsPerYear: number;
+  readonly thresholds: KpiThresholds;
+  readonly now: number;
+}
+
+export const decideKpis = (cmd: KpiCommand, s: TriggerState): RequestEvent[] => {
+  const { thresholds: th } = cmd;
+  const recent = cmd.equity.slice(-(th.window + 1));
+  if (recent.length < th.window + 1) return [];
+  const sharpe = annualisedSharpe(returnsFromEquity(recent), cmd.periodsPerYear);
+  const dd = drawdown(recent).maxDrawdown;
+  const checks = [
+    {
+      kpi: 'rollingSharpe' as const,
+      value: Number.isFinite(sharpe) ? sharpe : null,
+      comparator: '>=' as const,
+      threshold: th.minRollingSharpe,
+      // An undefined Sharpe (flat curve) is not evidence of decay.
+      breached: Number.isFinite(sharpe) ? sharpe < th.minRollingSharpe : false,
+    },
+    {
+      kpi: 'drawdown' as const,
+      value: dd,
+      comparator: '<=' as const,
+      threshold: th.maxDrawdown,
+      breached: dd > th.maxDrawdown,
+    },
+  ];
+  if (!checks.some((c) => c.breached)) return [];
+  if (s.lastKpiAt !== null && cmd.now - s.lastKpiAt < (th.cooldownMs ?? 86_400_000)) return [];
+  return [
+    {
+      type: 'ReoptimizationRequested',
+      data: {
+        strategyId: cmd.strategyId,
+        requestId: `${cmd.strategyId}:kpi:${cmd.now}`,
+        trigger: { kind: 'kpi', checks, window: th.window },
+      },
+    },
+  ];
+};
+
+const meta = (strategyId: string, now: number): EventMetadata => ({
+  correlationId: `reoptimize:${strategyId}`,
+  causationId: null,
+  actor: 'system:scheduler',
+  mode: 'live',
+  occurredAt: new Date(now).toISOString(),
+});
+
+/** The scheduler's handlers for both triggers. */
+export class ReoptimizationTriggers {
+  private readonly repo: AggregateRepository<TriggerState, RequestEvent>;
+
+  constructor(store: EventStore, newEventId: () => string) {
+    this.repo = new AggregateRepository(
+      store,
+      {
+        initial,
+        // The KPI cooldown needs the request's time; the aggregate sees only type and data, so it is kept
+        // in the request id (`<strategy>:kpi:<ms>`).
+        evolve: (s, e) => evolveWithTime(s, e, Number(e.data.requestId.split(':kpi:')[1] ?? Number.NaN)),
+        types: new Set(['ReoptimizationRequested']),
+      },
+      newEventId,
+    );
+  }
+
+  /** The scheduler job: call on every tick (or at the returned time). */
+  async schedule(
+    cmd: ScheduleCommand,
+  ): Promise<{ requested: ReoptimizationRequestedData | null; nextDueAt: number | null }> {
+    let nextDueAt: number | null = null;
+    const d = await this.repo.execute(
+      reoptimizationStreamId(cmd.strategyId),
+      (s) => {
+        const r = decideSchedule(cmd, s);
+        nextDueAt = r.nextDueAt;
+        return r.events;
+      },
+      meta(cmd.strategyId, cmd.now),
+    );
+    return { requested: d.events[0]?.data ?? null, nextDueAt };
+  }
+
+  /** The KPI watcher: call when new equity marks arrive. */
+  async checkKpis(cmd: KpiCommand): Promise<ReoptimizationRequestedData | null> {
+    const d = await this.repo.execute(
+      reoptimizationStreamId(cmd.strategyId),
+      (s) => decideKpis(cmd, s),
+      meta(cmd.strategyId, cmd.now),
+    );
+    return d.events[0]?.data ?? null;
+  }
+}
