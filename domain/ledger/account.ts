@@ -8,7 +8,18 @@ import type {
   PositionMode,
   PositionSide,
 } from './events.js';
-import { abs, type Fixed, fixed, max, min, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import {
+  abs,
+  canonicalText,
+  type Fixed,
+  fixed,
+  max,
+  min,
+  mul,
+  roundedProduct,
+  roundTo,
+  toText,
+} from './fixed.js';
 import { bracketFor, checkFillGrid, type Instrument } from './instrument.js';
 import { breachesMaintenance, initialMargin, type MarginLeg, marginSummary } from './margin.js';
 import { applyFill, entryPrice, notionalAt, type PositionAmount } from './position.js';
@@ -352,8 +363,8 @@ const settleFill = (
         positionSide: c.positionSide,
         marginType: pos.marginType,
         leverage: pos.leverage,
-        quantity: toText(qty),
-        price: toText(price),
+        quantity: canonicalText(c.quantity, qty),
+        price: canonicalText(c.price, price),
         liquidity: c.liquidity,
         realisedPnl: toText(realised),
         isolatedMarginDelta: toText(isolatedDelta),
@@ -396,8 +407,8 @@ const applyFunding = (
       positionSide: p.side,
       marginType: p.marginType,
       fundingTime: c.fundingTime,
-      rate: toText(rate),
-      markPrice: toText(mark),
+      rate: canonicalText(c.rate, rate),
+      markPrice: canonicalText(c.markPrice, mark),
       positionQuantity: toText(p.qty),
       // Binance: funding = position notional at mark × rate; longs pay shorts when the rate is positive.
       amount: toText(roundedProduct([-p.qty, mark, rate], rules.moneyDecimals, rules.fundingRounding)),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { divRound, fixed, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import { canonicalText, divRound, fixed, mul, roundedProduct, roundTo, toText } from './fixed.js';
 
 describe('fixed-point decimals', () => {
   it('parses and prints canonical decimals', () => {
@@ -43,6 +43,34 @@ describe('fixed-point decimals', () => {
     // 0.44449999 → 0.4445 (4 dp) → 0.445 would be wrong: the single rounding gives 0.444.
     expect(toText(roundedProduct([fixed('0.44449999'), fixed('1')], 3, 'half-up'))).toBe('0.444');
     expect(toText(roundTo(roundTo(fixed('0.44449999'), 4, 'half-up'), 3, 'half-up'))).toBe('0.445');
+  });
+
+  it('reuses an input only when it is already canonical', () => {
+    for (const t of ['0', '1', '-1', '0.5', '-0.5', '10', '30000.1', '0.000001'])
+      expect(canonicalText(t, fixed(t))).toBe(t);
+    const fixes: [string, string][] = [
+      ['0.10', '0.1'],
+      ['-0', '0'],
+      ['-0.00', '0'],
+      ['007', '7'],
+      ['1.0', '1'],
+      ['00.5', '0.5'],
+    ];
+    for (const [t, want] of fixes) expect(canonicalText(t, fixed(t))).toBe(want);
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }),
+        fc.nat(3),
+        fc.nat(3),
+        (units, lead, trail) => {
+          const t = toText(units);
+          const padded =
+            t.replace(/^(-?)/, `$1${'0'.repeat(lead)}`) +
+            (t.includes('.') ? '0'.repeat(Math.min(trail, 18 - t.split('.')[1]!.length)) : '');
+          expect(canonicalText(padded, fixed(padded))).toBe(t);
+        },
+      ),
+    );
   });
 
   it('round-trips any decimal text exactly (property)', () => {

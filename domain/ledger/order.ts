@@ -8,7 +8,7 @@ import type {
   PositionSide,
   TimeInForce,
 } from './events.js';
-import { type Fixed, fixed, toText } from './fixed.js';
+import { canonicalText, type Fixed, fixed, toText } from './fixed.js';
 import {
   checkFillGrid,
   checkMinNotional,
@@ -136,7 +136,8 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
   if (c.type === 'LIMIT' && c.stopPrice != null)
     refuse('limit-order-has-stop', 'LIMIT orders take no stopPrice');
 
-  const quantity = conformQty(inst, parsePositive(c.quantity, 'quantity'), market, policy);
+  const asked = parsePositive(c.quantity, 'quantity');
+  const quantity = conformQty(inst, asked, market, policy);
   let price: Fixed | null = null;
   if (c.type === 'LIMIT') {
     price = conformPrice(inst, parsePositive(c.price, 'price'), c.side, policy);
@@ -162,7 +163,7 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
     side: c.side,
     positionSide: c.positionSide,
     type: c.type,
-    quantity: toText(quantity),
+    quantity: quantity === asked ? canonicalText(c.quantity, asked) : toText(quantity),
     price: price === null ? null : toText(price),
     stopPrice: stopPrice === null ? null : toText(stopPrice),
     timeInForce: tif,
@@ -271,8 +272,8 @@ export const decideOrder = (command: OrderCommand, state: OrderState, ctx: Order
             orderId: req.orderId,
             fillSeq: state.fills + 1,
             tradeId: command.tradeId,
-            quantity: toText(qty),
-            price: toText(price),
+            quantity: canonicalText(command.quantity, qty),
+            price: canonicalText(command.price, price),
             liquidity: command.liquidity,
             filledQuantity: toText(filled),
             remainingQuantity: toText(state.quantity - filled),

@@ -110,6 +110,13 @@ export const strategyViewKey = (stream: string, strategy: string, symbol: string
 export const tradeViewKey = (stream: string, orderId: string, tradeId: string) =>
   `${stream}${sep}${orderId}${sep}${tradeId}`;
 
+/** A set that keeps nothing (see stateOf). */
+class Forgetful extends Set<string> {
+  override add(): this {
+    return this;
+  }
+}
+
 export class LedgerReadModel {
   readonly accounts = new Map<string, AccountView>();
   readonly positions = new Map<string, PositionView>();
@@ -137,7 +144,9 @@ export class LedgerReadModel {
   private stateOf(stream: string): AccountState {
     const cached = this.states.get(stream);
     if (cached) return cached;
-    const s = initialAccountState();
+    // The read model never decides, so it needs no dedupe memory of settled fills and transfers; those
+    // sets grow with every fill and would double the fold's allocation for nothing.
+    const s: AccountState = { ...initialAccountState(), settledFills: new Forgetful(), transfers: new Forgetful() };
     const a = this.accounts.get(stream);
     if (a) {
       s.exists = true;
