@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:optimize`: optimizer throughput and memory. Figures, not assertions; the last line is
+ * JSON for tools.
+ *  1. trials/s of a real walk-forward run (ema-cross, BTCUSDT 1h, CMA-ES) on a thread pool of 1 and 2
+ *     workers, after a warm-up that loads the data in every thread; best of 2 passes each;
+ *  2. the same run as BullMQ jobs taken by 2 `scripts/worker.ts` processes (needs REDIS_URL);
+ *  3. coordinator memory at 100 and 10,000 trials, with the synthetic objective (replay/optimizer/
+ *     synthetic-executor.ts, ~1/1000 of a backtest) so that 10,000 trials take seconds: it measures what
+ *     the coordinator keeps per trial, not the engine.
+ * Usage: npm run bench:optimize [-- --only throughput|queue|memory]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { uuidv7 } from 'uuidv7';
+import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
+import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
+import { QueueExecutor } from '../adapters/optimizer/trial-queue.js';
+import { type OptimizerProgress, runOptimizer } from '../commands/optimizer/coordinator.js';
+import type { TrialExecutor } from '../commands/optimizer/ports.js';
+import { type OptimizeRequest, runConfig } from '../commands/optimizer/run-config.js';
+import { backtestWorkerModule } from '../replay/optimizer/backtest-executor.js';
+import { syntheticExecutor } from '../replay/optimizer/synthetic-executor.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const want = (part: string) => only === undefined || only === part;
+const stamp = Date.now().toString(36);
+
+const real: Omit<OptimizeRequest, 'runId'> = {
+  strategyId: 'ema-cross',
+  symbols: ['BTCUSDT'],
+  method: 'cmaes',
+  budget: 24,
+  walkForward: 'rolling:60d/30d',
+  from: Date.UTC(2023, 0, 1),
+  to: Date.UTC(2023, 4, 1),
+  inFlight: 16,
+};
+
+const timed = async (
+  opened: OpenedStore,
+  executor: TrialExecutor,
+  req: OptimizeRequest,
+  onProgress?: (p: OptimizerProgress) => void,
+): Promise<{ trials: number; seconds: number }> => {
+  const t0 = performance.now();
+  const out = await runOptimizer(runConfig(req), {
+    store: opened.store,
+    executor,
+    newEventId: uuidv7,
+    now: Date.now,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  return { trials: out.executed, seconds: (performance.now() - t0) / 1000 };
+};
+
+const throughput = async (opened: OpenedStore, workers: number): Promise<number> => {
+  const pool = new PoolExecutor({ workers, filename: backtestWorkerModule });
+  try {
+    // Warm-up: every thread compiles the engine and loads the year of bars once.
+    await timed(opened, pool, { ...real, budget: 2 * workers, runId: `bench-warm-${workers}-${stamp}` });
+    let best = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await timed(opened, pool, { ...real, runId: `bench-pool${workers}-${pass}-${stamp}` });
+      best = Math.max(best, r.trials / r.seconds);
+      console.log(
+        `  ${workers} worker(s), pass ${pass + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s`,
+      );
+    }
+    return best;
+  } finally {
+    await pool.close();
+  }
+};
+
+const startWorker = (redisUrl: string, queue: string): { proc: ChildProcess; ready: Promise<void> } => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
+    env: { ...process.env, REDIS_URL: redisUrl, OPTIMIZER_QUEUE: queue, OPTIMIZER_WORKER_QUIET: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return { proc, ready };
+};
+
+const queued = async (opened: OpenedStore, redisUrl: string): Promise<number> => {
+  const queue = `bench-opt-${stamp}`;
+  const workers = [startWorker(redisUrl, queue), startWorker(redisUrl, queue)];
+  const executor = await QueueExecutor.open({ redisUrl, queue });
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+    await timed(opened, executor, { ...real, budget: 4, runId: `bench-qwarm-${stamp}` });
+    let best = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await timed(opened, executor, { ...real, runId: `bench-queue-${pass}-${stamp}` });
+      best = Math.max(best, r.trials / r.seconds);
+      console.log(
+        `  2 BullMQ worker processes, pass ${pass + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s`,
+      );
+    }
+    return best;
+  } finally {
+    for (const w of workers) w.proc.kill('SIGTERM');
+    await executor.close();
+  }
+};
+
+const MB = 2 ** 20;
+const memory = async (opened: OpenedStore, trials: number) => {
+  const windows = 4;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let peakHeap = 0;
+  let peakRss = 0;
+  const every = Math.max(1, Math.floor((trials + windows) / 40));
+  const r = await timed(
+    opened,
+    syntheticExecutor(),
+    {
+      strategyId: 'ema-cross',
+      symbols: ['BTCUSDT'],
+      method: 'cmaes',
+      budget: trials / windows,
+      walkForward: 'rolling:20d/10d',
+      from: Date.UTC(2023, 0, 1),
+      to: Date.UTC(2023, 0, 1) + (20 + 10 * windows) * 86_400_000,
+      pboBlocks: 12,
+      runId: `bench-mem-${trials}-${stamp}`,
+    },
+    (p) => {
+      if (p.done % every !== 0) return;
+      gc();
+      const m = process.memoryUsage();
+      peakHeap = Math.max(peakHeap, m.heapUsed - before);
+      peakRss = Math.max(peakRss, m.rss);
+    },
+  );
+  console.log(
+    `  ${trials} synthetic trials in ${r.seconds.toFixed(1)} s: coordinator heap growth ${(peakHeap / MB).toFixed(1)} MB (after GC, peak), rss ${(peakRss / MB).toFixed(0)} MB`,
+  );
+  return { heapMB: peakHeap / MB, rssMB: peakRss / MB, seconds: r.seconds };
+};
+
+const load0 = loadavg()[0]!;
+console.log(
+  `# bench:optimize — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, load ${load0.toFixed(2)}`,
+);
+const opened = await openStore({ dataDir: ':memory:' });
+const result: Record<string, unknown> = { cpus: cpus().length };
+try {
+  if (want('throughput')) {
+    console.log(
+      `real backtests: ${real.strategyId} ${real.symbols.join(',')} 1h, ${real.method}, ${real.walkForward}, budget ${real.budget}/window`,
+    );
+    const one = await throughput(opened, 1);
+    const two = await throughput(opened, 2);
+    Object.assign(result, {
+      trialsPerSec1: +one.toFixed(2),
+      trialsPerSec2: +two.toFixed(2),
+      speedup2: +(two / one).toFixed(2),
+    });
+  }
+  if (want('queue')) {
+    const redisUrl = process.env.REDIS_URL;
+    if (redisUrl) {
+      const q = await queued(opened, redisUrl);
+      Object.assign(result, { trialsPerSecBullmq2: +q.toFixed(2) });
+      if (typeof result.trialsPerSec1 === 'number')
+        result.bullmqSpeedup2 = +(q / result.trialsPerSec1).toFixed(2);
+    } else {
+      console.log('  REDIS_URL not set: BullMQ part skipped');
+    }
+  }
+  if (want('memory')) {
+    console.log(
+      'memory, synthetic objective (not the engine), CMA-ES, 4 windows, 481-point in-sample curves:',
+    );
+    const small = await memory(opened, 100);
+    const large = await memory(opened, 10_000);
+    Object.assign(result, {
+      heapMB100: +small.heapMB.toFixed(1),
+      heapMB10k: +large.heapMB.toFixed(1),
+      heapBytesPerTrial10k: Math.round((large.heapMB * MB) / 10_000),
+      rssMB100: Math.round(small.rssMB),
+      rssMB10k: Math.round(large.rssMB),
+      syntheticTrialsPerSec10k: Math.round(10_000 / large.seconds),
+    });
+  }
+} finally {
+  await opened.close();
+}
+result.loadAverage1m = { start: +load0.toFixed(2), end: +loadavg()[0]!.toFixed(2) };
+console.log(JSON.stringify(result));
