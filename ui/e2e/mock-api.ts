@@ -41,7 +41,7 @@ const orders = Array.from({ length: 12 }, (_, i) => ({
   quantity: '0.010',
   price: null,
   stopPrice: i % 4 === 3 ? '16420.0' : null,
-  status: i % 5 === 4 ? 'REJECTED' : 'FILLED',
+  status: i % 5 === 4 ? 'rejected' : 'filled',
   filledQuantity: i % 5 === 4 ? '0' : '0.010',
   averagePrice: i % 5 === 4 ? null : '16543.2',
   strategyId: strategies[i % 3] ?? null,
@@ -124,8 +124,7 @@ const runView = (r: { runId: string; strategyId: string; symbols: string[]; star
   const done = progress >= 1;
   return {
     runId: r.runId,
-    strategyId: r.strategyId,
-    symbols: r.symbols,
+    request: { strategyId: r.strategyId, symbols: r.symbols },
     status: done ? 'done' : 'running',
     progress,
     createdAt: new Date(r.startedAt).toISOString(),
@@ -155,7 +154,7 @@ const runView = (r: { runId: string; strategyId: string; symbols: string[]; star
               netPnl: -6.8,
             },
           ],
-          logHash: 'sha256:4f1c…',
+          eventLogHash: 'sha256:4f1c…',
         }
       : null,
   };
@@ -176,7 +175,17 @@ const routes: [
           { name: 'ledger', position: position - 3, lag: 3 },
           { name: 'event-counts', position, lag: 0 },
         ],
-        paperRuns: strategies.map((s, i) => ({
+        paper: strategies.map((s, i) => ({
+          accountId: 'paper-1',
+          symbols,
+          from: new Date(start).toISOString(),
+          to: new Date(start + 8760 * hour).toISOString(),
+          simTime: new Date(clock).toISOString(),
+          speed: 3600,
+          state: 'running',
+          events: position,
+          copied: position,
+          error: null,
           runId: `paper-${s}`,
           strategyId: s,
           progress: 0.3 + i * 0.1,
@@ -252,7 +261,7 @@ const routes: [
       200,
       {
         items: orders
-          .filter((o) => o.status === 'FILLED')
+          .filter((o) => o.status === 'filled')
           .map((o) => ({
             orderId: o.orderId,
             symbol: o.symbol,
@@ -368,7 +377,7 @@ const routes: [
           const o = p;
           p += (rnd() - 0.5) * 80;
           return {
-            openTime: start + i * hour,
+            openTime: new Date(start + i * hour).toISOString(),
             open: o.toFixed(1),
             high: (Math.max(o, p) + 20).toFixed(1),
             low: (Math.min(o, p) - 20).toFixed(1),

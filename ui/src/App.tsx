@@ -1,3 +1,4 @@
+import { ErrorBoundary } from './components/error-boundary';
 import { Layout } from './components/layout';
 import { useLocation } from './lib/router';
 import { AuditPage } from './pages/audit';
@@ -18,7 +19,9 @@ export function App() {
   const Page = pages.find(([p]) => pathname.startsWith(p))?.[1] ?? DashboardPage;
   return (
     <Layout>
-      <Page />
+      <ErrorBoundary key={pathname} name={`the ${pathname} page`}>
+        <Page />
+      </ErrorBoundary>
     </Layout>
   );
 }

@@ -103,7 +103,7 @@ export const api = {
   timeline: (f: TimelineFilters & Paging = {}) =>
     request<Page<TimelineItem>>(withQuery('/api/audit/timeline', f)),
   chain: (id: string) => request<DecisionChain>(`/api/audit/chains/${enc(id)}`),
-  bars: (symbol: string, q: { timeframe?: string; from?: number; to?: number } = {}) =>
+  bars: (symbol: string, q: { timeframe?: string; from?: string; to?: string } = {}) =>
     request<Bar[]>(withQuery(`/api/market/${enc(symbol)}/bars`, q)),
   backtests: () => request<BacktestRun[] | Page<BacktestRun>>('/api/backtests'),
   backtest: (runId: string) => request<BacktestRun>(`/api/backtests/${enc(runId)}`),

@@ -74,10 +74,11 @@ export const useChain = (id: string | null) =>
     // A chain grows while its order is working (fills, stops); a closed one never changes.
     staleTime: 5_000,
   });
-export const useBars = (symbol: string | null, timeframe: string) =>
+export const useBars = (symbol: string | null, timeframe: string, window: { from?: string; to?: string }) =>
   useQuery({
-    queryKey: queryKeys.market.bars(symbol ?? '', timeframe),
-    queryFn: () => api.bars(symbol ?? '', { timeframe }),
+    queryKey: queryKeys.market.bars(symbol ?? '', timeframe, window),
+    queryFn: () => api.bars(symbol ?? '', { timeframe, ...window }),
+    placeholderData: keepPreviousData,
     enabled: symbol !== null,
     refetchInterval: 30_000,
   });
@@ -96,8 +97,7 @@ export const useBacktest = (runId: string | null) =>
     refetchInterval: (q) => (isFinished(q.state.data?.status) ? false : 500),
   });
 
-export const isFinished = (status: string | undefined): boolean =>
-  status === 'done' || status === 'completed' || status === 'failed' || status === 'succeeded';
+export const isFinished = (status: string | undefined): boolean => status === 'done' || status === 'failed';
 
 export const useStartBacktest = () => {
   const qc = useQueryClient();

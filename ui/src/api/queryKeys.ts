@@ -37,7 +37,8 @@ export const queryKeys = {
     chain: (id: string) => ['audit', 'chain', id] as const,
   },
   market: {
-    bars: (symbol: string, timeframe: string) => ['market', 'bars', symbol, timeframe] as const,
+    bars: (symbol: string, timeframe: string, window: { from?: string; to?: string }) =>
+      ['market', 'bars', symbol, timeframe, window] as const,
   },
   backtests: {
     all: ['backtests'] as const,

@@ -2,30 +2,43 @@ import { z } from 'zod';
 
 /**
  * The body of `POST /api/backtests` as docs/api.md states it:
- * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed? }`. Times are epoch milliseconds (UTC), as
- * everywhere in the log; parameter values are what a run's inputs accept (domain/backtest/events.ts).
+ * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed? }`. Times are an ISO time or a YYYY-MM-DD
+ * date (UTC), as the server's query filters take them; parameter values are what a run's inputs accept
+ * (domain/backtest/events.ts). The server's copy lives in adapters/http/schemas.ts, which ui/ may not import.
  * The form validates with this schema before sending, so the user sees the same messages the server's
  * 400 would carry, next to the field.
  */
 const paramValue = z.union([z.number().finite(), z.string(), z.boolean()]);
+const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+/** Epoch milliseconds of an ISO time or a YYYY-MM-DD date read as UTC midnight. */
+export const parseTime = (v: string): number => Date.parse(isDate(v) ? `${v}T00:00:00Z` : v);
+const time = z
+  .string()
+  .refine((v) => Number.isFinite(parseTime(v)), { message: 'an ISO time or YYYY-MM-DD' });
 
 export const backtestRequestSchema = z
   .object({
-    strategyId: z.string().min(1, 'choose a strategy'),
+    strategyId: z.string().min(1, 'choose a strategy').max(80),
     symbols: z
       .array(z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT'))
-      .min(1, 'at least one symbol'),
-    from: z.number().int().nonnegative().optional(),
-    to: z.number().int().nonnegative().optional(),
+      .min(1, 'at least one symbol')
+      .max(10, 'at most 10 symbols'),
+    from: time.optional(),
+    to: time.optional(),
     params: z.record(z.string(), paramValue).optional(),
     timeframe: z
       .string()
-      .regex(/^\d+[smhdw]$/, 'a timeframe like 5m or 1h')
+      .regex(/^\d+[mhdw]$/, 'a timeframe like 5m or 1h')
       .optional(),
-    seed: z.number().int().optional(),
+    seed: z
+      .number({ invalid_type_error: 'a whole number' })
+      .int('a whole number')
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
   })
   .strict()
-  .refine((b) => b.from === undefined || b.to === undefined || b.from < b.to, {
+  .refine((b) => b.from === undefined || b.to === undefined || parseTime(b.from) < parseTime(b.to), {
     message: 'the end must come after the start',
     path: ['to'],
   });

@@ -4,6 +4,7 @@
  * (`unknown`, records) so a richer server response renders instead of breaking the page.
  */
 import type { BreakerLevel } from '../../../domain/risk/breaker-levels';
+import type { BacktestRequest } from './schemas';
 
 export type Decimal = string;
 
@@ -25,18 +26,29 @@ export interface ProjectionStatus {
   version?: number;
 }
 
+/** A paper run replays history in accelerated time; `simTime` is where its clock is now. */
 export interface PaperRunStatus {
   runId: string;
-  strategyId?: string;
-  progress?: number;
-  [key: string]: unknown;
+  strategyId: string;
+  accountId: string;
+  symbols: string[];
+  from: string;
+  to: string;
+  simTime: string;
+  progress: number;
+  speed: number;
+  state: 'starting' | 'running' | 'finished' | 'failed';
+  events: number;
+  copied: number;
+  error: string | null;
 }
 
 export interface SystemStatus {
   version?: string;
+  node?: string;
   store: { kind: string; location: string; head: number };
   projections: ProjectionStatus[];
-  paperRuns?: PaperRunStatus[];
+  paper: PaperRunStatus[];
 }
 
 export interface Account {
@@ -55,7 +67,7 @@ export type StopStatus = (typeof stopStatuses)[number];
 export interface PositionStop {
   status: StopStatus;
   price: Decimal | null;
-  layer: string | number | null;
+  layer: string | null;
 }
 
 export interface Position {
@@ -69,6 +81,17 @@ export interface Position {
   leverage: number | string | null;
   stop: PositionStop | null;
 }
+
+export const orderStatuses = [
+  'new',
+  'accepted',
+  'triggered',
+  'partially_filled',
+  'filled',
+  'rejected',
+  'cancelled',
+  'expired',
+] as const;
 
 export interface Order {
   orderId: string;
@@ -109,7 +132,7 @@ export interface Strategy {
   paramsVersion: number;
   params: Record<string, unknown>;
   state: StrategyState;
-  kpis: Kpis;
+  kpis: Kpis | null;
 }
 
 export interface EquityPoint {
@@ -155,7 +178,7 @@ export interface RiskDecision {
 export interface Breaker {
   scope: string;
   scopeId: string;
-  level: BreakerLevel;
+  level: BreakerLevel | string;
   since: string | number | null;
   measured: Record<string, number | null> | number | null;
 }
@@ -196,7 +219,7 @@ export interface DecisionChain {
 }
 
 export interface Bar {
-  openTime: number;
+  openTime: string | number;
   open: Decimal | number;
   high: Decimal | number;
   low: Decimal | number;
@@ -204,43 +227,41 @@ export interface Bar {
   volume: Decimal | number;
 }
 
-export type BacktestStatus = 'queued' | 'running' | 'done' | 'completed' | 'failed' | string;
+export type BacktestStatus = 'queued' | 'running' | 'done' | 'failed';
 
 export interface BacktestTrade {
   symbol: string;
-  side: string;
-  openedAt: number | string;
-  closedAt: number | string | null;
+  side: 'long' | 'short';
+  openedAt: string | number;
+  closedAt: string | number | null;
   entryPrice: number | Decimal;
   exitPrice: number | Decimal | null;
+  quantity?: number;
   realisedPnl?: number | Decimal;
   fees?: number | Decimal;
+  funding?: number | Decimal;
   netPnl?: number | Decimal;
-  [key: string]: unknown;
 }
 
 export interface BacktestReport {
   kpis: Kpis;
-  equity?: EquityPoint[];
-  equityCurve?: EquityPoint[];
-  curve?: EquityPoint[];
+  equity: EquityPoint[];
   trades: BacktestTrade[];
-  logHash?: string;
   eventLogHash?: string;
-  hash?: string;
+  events?: number;
 }
 
 export interface BacktestRun {
   runId: string;
   status: BacktestStatus;
   progress: number;
-  strategyId?: string;
-  symbols?: string[];
-  error?: string | null;
-  createdAt?: string | number;
+  /** What was asked for, as posted. */
+  request: BacktestRequest;
+  createdAt: string;
+  finishedAt?: string | null;
+  error: string | null;
   report?: BacktestReport | null;
 }
-
 export interface ApiErrorBody {
   error: { code: string; message: string; issues?: unknown[] };
 }

@@ -3,6 +3,7 @@ import { fmtMoney, fmtNum, fmtPct } from '@/lib/format';
 
 /** How each known KPI reads; anything else the server adds is shown as a plain number. */
 const kpiFormat: Record<string, { label: string; fmt: (v: number | null) => string }> = {
+  equity: { label: 'Equity', fmt: (v) => fmtMoney(v) },
   totalReturn: { label: 'Return', fmt: (v) => fmtPct(v) },
   cagr: { label: 'CAGR', fmt: (v) => fmtPct(v) },
   sharpe: { label: 'Sharpe', fmt: (v) => fmtNum(v) },
@@ -14,6 +15,11 @@ const kpiFormat: Record<string, { label: string; fmt: (v: number | null) => stri
   exposure: { label: 'Exposure', fmt: (v) => fmtPct(v, 1) },
   turnover: { label: 'Turnover', fmt: (v) => fmtNum(v, 1) },
   trades: { label: 'Trades', fmt: (v) => fmtNum(v, 0) },
+  fills: { label: 'Fills', fmt: (v) => fmtNum(v, 0) },
+  riskApproved: { label: 'Risk approved', fmt: (v) => fmtNum(v, 0) },
+  riskResized: { label: 'Risk resized', fmt: (v) => fmtNum(v, 0) },
+  riskRejected: { label: 'Risk rejected', fmt: (v) => fmtNum(v, 0) },
+  stopsTriggered: { label: 'Stops triggered', fmt: (v) => fmtNum(v, 0) },
   finalEquity: { label: 'Final equity', fmt: (v) => fmtMoney(v) },
   startEquity: { label: 'Start equity', fmt: (v) => fmtMoney(v) },
   realisedPnl: { label: 'Realised', fmt: (v) => fmtMoney(v) },

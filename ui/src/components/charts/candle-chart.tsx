@@ -8,7 +8,7 @@ import {
 } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
 import type { Bar } from '@/api/types';
-import { toNumber } from '@/lib/format';
+import { toMillis, toNumber } from '@/lib/format';
 import { cn } from '@/lib/utils';
 import { chartOptions } from './chart-base';
 
@@ -50,12 +50,15 @@ export function CandleChart({ bars, className }: { bars: readonly Bar[]; classNa
   useEffect(() => {
     const s = series.current;
     if (!s) return;
-    const rows = [...bars].sort((a, b) => a.openTime - b.openTime);
+    const rows = bars
+      .map((b) => ({ ...b, ms: toMillis(b.openTime) ?? Number.NaN }))
+      .filter((b) => Number.isFinite(b.ms))
+      .sort((a, b) => a.ms - b.ms);
     const seen = new Set<number>();
     const candles: { time: UTCTimestamp; open: number; high: number; low: number; close: number }[] = [];
     const volume: { time: UTCTimestamp; value: number; color: string }[] = [];
     for (const b of rows) {
-      const t = Math.floor(b.openTime / 1000);
+      const t = Math.floor(b.ms / 1000);
       const o = toNumber(b.open);
       const h = toNumber(b.high);
       const l = toNumber(b.low);

@@ -49,7 +49,8 @@ export function LineChart({ series, className, area = series.length === 1 }: Pro
     });
     c.timeScale().fitContent();
     return () => {
-      for (const m of made) c.removeSeries(m);
+      // The chart may already be gone (unmount runs its cleanup too); removing from it would throw.
+      if (chart.current === c) for (const m of made) c.removeSeries(m);
     };
   }, [series, area]);
 

@@ -14,7 +14,7 @@ const fields: FilterField[] = [
   { name: 'from', label: 'from (UTC)', type: 'datetime-local' },
   { name: 'to', label: 'to (UTC)', type: 'datetime-local' },
   { name: 'strategy', label: 'strategy', placeholder: 'ema-cross' },
-  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT' },
+  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT', upper: true },
   { name: 'actor', label: 'actor', placeholder: 'strategy:ema-cross@1' },
   {
     name: 'type',

@@ -33,8 +33,6 @@ const initial: FormState = {
   params: {},
 };
 
-const dayMs = (d: string): number | undefined => (d ? Date.parse(`${d}T00:00:00Z`) : undefined);
-
 /** Form strings → the POST body, typed by each parameter's default so "20" goes out as 20. */
 function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
   const params: Record<string, unknown> = {};
@@ -51,8 +49,8 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
       .map((s) => s.trim().toUpperCase())
       .filter(Boolean),
     timeframe: f.timeframe || undefined,
-    from: dayMs(f.from),
-    to: dayMs(f.to),
+    from: f.from || undefined,
+    to: f.to || undefined,
     seed: f.seed.trim() === '' ? undefined : Number(f.seed),
     params: Object.keys(params).length > 0 ? params : undefined,
   };

@@ -26,8 +26,6 @@ export function Progress({ value }: { value: number }) {
   );
 }
 
-const curveOf = (r: BacktestReport) => r.equity ?? r.equityCurve ?? r.curve ?? [];
-
 function Trades({ trades }: { trades: BacktestTrade[] }) {
   if (trades.length === 0) return <div className="text-xs text-muted-foreground">no trades in this run</div>;
   return (
@@ -68,7 +66,7 @@ function Trades({ trades }: { trades: BacktestTrade[] }) {
 }
 
 function Report({ report }: { report: BacktestReport }) {
-  const curve = curveOf(report);
+  const curve = report.equity;
   const series = useMemo(
     () => [
       {
@@ -82,7 +80,7 @@ function Report({ report }: { report: BacktestReport }) {
     ],
     [curve],
   );
-  const hash = report.logHash ?? report.eventLogHash ?? report.hash;
+  const hash = report.eventLogHash;
   return (
     <div className="space-y-4" data-testid="backtest-report">
       <KpiGrid kpis={report.kpis} />
@@ -105,8 +103,8 @@ function Header({ run }: { run: BacktestRun }) {
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <span className="font-mono">{run.runId}</span>
-        {run.strategyId && <Badge variant="outline">{run.strategyId}</Badge>}
-        {(run.symbols ?? []).map((s) => (
+        <Badge variant="outline">{run.request.strategyId}</Badge>
+        {run.request.symbols.map((s) => (
           <Badge key={s} variant="secondary">
             {s}
           </Badge>

@@ -26,11 +26,9 @@ export function RunsList({
                   selected === r.runId && 'bg-accent',
                 )}
               >
-                <span className="truncate font-mono">{r.strategyId ?? r.runId}</span>
-                <span className="text-muted-foreground">{(r.symbols ?? []).join(',')}</span>
-                <span className="ml-auto text-muted-foreground">
-                  {r.createdAt ? fmtTime(r.createdAt) : ''}
-                </span>
+                <span className="truncate font-mono">{r.request.strategyId}</span>
+                <span className="text-muted-foreground">{r.request.symbols.join(',')}</span>
+                <span className="ml-auto text-muted-foreground">{fmtTime(r.createdAt)}</span>
                 <Badge variant={r.status === 'failed' ? 'destructive' : 'secondary'}>
                   {r.status} {r.progress < 1 && r.status !== 'failed' ? fmtPct(r.progress, 0) : ''}
                 </Badge>

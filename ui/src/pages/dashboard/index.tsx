@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react';
+import { ErrorBoundary } from '@/components/error-boundary';
 import { PageHeader } from '@/components/layout';
 import { AccountSummary } from './account-summary';
 import { BreakersCard } from './breakers-card';
@@ -7,21 +9,39 @@ import { PnlHeatmap } from './pnl-heatmap';
 import { PositionsCard } from './positions-card';
 import { SystemCard } from './system-card';
 
+const Guard = ({ name, children }: { name: string; children: ReactNode }) => (
+  <ErrorBoundary name={name}>{children}</ErrorBoundary>
+);
+
 export function DashboardPage() {
   return (
     <div className="space-y-4">
       <PageHeader title="Dashboard" />
-      <AccountSummary />
+      <Guard name="accounts">
+        <AccountSummary />
+      </Guard>
       <div className="grid gap-4 xl:grid-cols-3">
         <div className="space-y-4 xl:col-span-2">
-          <EquityCard />
-          <PnlHeatmap />
-          <PositionsCard />
-          <MarketCard />
+          <Guard name="equity curve">
+            <EquityCard />
+          </Guard>
+          <Guard name="PnL heatmap">
+            <PnlHeatmap />
+          </Guard>
+          <Guard name="positions">
+            <PositionsCard />
+          </Guard>
+          <Guard name="market">
+            <MarketCard />
+          </Guard>
         </div>
         <div className="space-y-4">
-          <BreakersCard />
-          <SystemCard />
+          <Guard name="breakers">
+            <BreakersCard />
+          </Guard>
+          <Guard name="projections">
+            <SystemCard />
+          </Guard>
         </div>
       </div>
     </div>

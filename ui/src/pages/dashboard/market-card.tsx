@@ -1,11 +1,26 @@
 import { useState } from 'react';
-import { useBars, useHeatmap, usePositions } from '@/api/hooks';
+import { useBars, useHeatmap, usePositions, useStatus } from '@/api/hooks';
 import { CandleChart } from '@/components/charts/candle-chart';
 import { QueryState } from '@/components/query-state';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Select } from '@/components/ui/select';
 
 const timeframes = ['5m', '1h'] as const;
+const barMs: Record<string, number> = { '5m': 300_000, '1h': 3_600_000 };
+const shown = 200;
+
+/**
+ * The window ends at the paper run's clock, not the wall clock: the run replays history, and bars past
+ * its clock would be the future the strategies cannot see. Rounded to the bar so the key changes per bar.
+ */
+function useWindow(timeframe: string): { from?: string; to?: string } {
+  const status = useStatus();
+  const sim = status.data?.paper.map((p) => Date.parse(p.simTime)).filter(Number.isFinite);
+  if (!sim || sim.length === 0) return {};
+  const step = barMs[timeframe] ?? 3_600_000;
+  const to = Math.floor(Math.max(...sim) / step) * step + step;
+  return { from: new Date(to - shown * step).toISOString(), to: new Date(to).toISOString() };
+}
 
 /** The traded symbols' bars; the list is whatever the strategies hold or have traded. */
 export function MarketCard() {
@@ -20,7 +35,7 @@ export function MarketCard() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [timeframe, setTimeframe] = useState<string>('1h');
   const symbol = chosen ?? symbols[0] ?? null;
-  const bars = useBars(symbol, timeframe);
+  const bars = useBars(symbol, timeframe, useWindow(timeframe));
   return (
     <Card>
       <CardHeader>

@@ -2,7 +2,7 @@ import { useStatus } from '@/api/hooks';
 import { QueryState } from '@/components/query-state';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { fmtPct } from '@/lib/format';
+import { fmtPct, fmtTime } from '@/lib/format';
 
 /** The log head and how far each read model trails it: a lagging projection means a stale screen. */
 export function SystemCard() {
@@ -10,7 +10,7 @@ export function SystemCard() {
   return (
     <Card>
       <CardHeader>
-        <CardTitle>Projections</CardTitle>
+        <CardTitle>Projections and paper runs</CardTitle>
       </CardHeader>
       <CardContent>
         <QueryState query={status}>
@@ -36,19 +36,20 @@ export function SystemCard() {
                   </li>
                 ))}
               </ul>
-              {(s.paperRuns ?? []).length > 0 && (
+              {s.paper.length > 0 && (
                 <ul className="space-y-1 border-t pt-2">
-                  {(s.paperRuns ?? []).map((r) => (
-                    <li key={r.runId} className="space-y-1 text-xs">
-                      <div className="flex justify-between">
-                        <span className="font-mono">{r.strategyId ?? r.runId}</span>
-                        <span className="tabular">{fmtPct(r.progress ?? null, 1)}</span>
+                  {s.paper.map((r) => (
+                    <li key={r.runId} className="space-y-1 text-xs" data-testid="paper-run">
+                      <div className="flex justify-between gap-2">
+                        <span className="font-mono">{r.strategyId}</span>
+                        <span className="text-muted-foreground">{r.state}</span>
+                        <span className="ml-auto tabular text-muted-foreground">
+                          {fmtTime(r.simTime)} · {r.speed}×
+                        </span>
+                        <span className="tabular">{fmtPct(r.progress, 1)}</span>
                       </div>
                       <div className="h-1 rounded bg-muted">
-                        <div
-                          className="h-1 rounded bg-primary"
-                          style={{ width: `${(r.progress ?? 0) * 100}%` }}
-                        />
+                        <div className="h-1 rounded bg-primary" style={{ width: `${r.progress * 100}%` }} />
                       </div>
                     </li>
                   ))}

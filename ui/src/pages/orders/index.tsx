@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { orderStatuses } from '@/api/types';
 import { ChainSheet } from '@/components/chain-sheet';
 import { FilterBar, type FilterField } from '@/components/filter-bar';
 import { PageHeader } from '@/components/layout';
@@ -9,14 +10,9 @@ import { FillsTable } from './fills-table';
 import { OrdersTable } from './orders-table';
 
 const fields: FilterField[] = [
-  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT' },
+  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT', upper: true },
   { name: 'strategyId', label: 'strategy', placeholder: 'ema-cross' },
-  {
-    name: 'status',
-    label: 'status',
-    placeholder: 'any',
-    options: ['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED'],
-  },
+  { name: 'status', label: 'status', choices: orderStatuses },
 ];
 
 export function OrdersPage() {

@@ -1,0 +1,121 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const repoRoot = new URL('../../', import.meta.url).pathname;
+export const artifacts = join(repoRoot, 'ui', 'e2e', 'artifacts');
+
+/** Debian's chromium; playwright's own browser download is never used (no network in CI). */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const haveChromium = existsSync(chromiumPath);
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** The OS picks a free port; closing and reusing it is a small race that loopback tests can afford. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The same step as `npm start`'s prestart: the server serves ui/dist, so it must exist and be current. */
+export function buildUi(): void {
+  const r = spawnSync(process.execPath, ['scripts/ensure-ui.mjs'], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the UI failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+export interface RunningSystem {
+  url: string;
+  dataDir: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the system as `npm start` does (scripts/start.ts under tsx) on a fresh embedded store in a temp
+ * directory and an ephemeral port. DATABASE_URL and REDIS_URL are removed so the run never touches the
+ * PostgreSQL schema other tests use: this is the first-run experience of a fresh clone.
+ */
+export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
+  // For working on the tests: point them at a server already running (`npm start`, or mock-api.ts).
+  const external = process.env.E2E_BASE_URL;
+  if (external) return { url: external, dataDir: '', output: () => '', stop: async () => {} };
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir };
+  delete childEnv.DATABASE_URL;
+  delete childEnv.REDIS_URL;
+  const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
+  // Its own process group, so stopping it also stops anything it spawned (workers, pools).
+  const child: ChildProcess = spawn(tsx, ['scripts/start.ts'], {
+    cwd: repoRoot,
+    env: childEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    log += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    log += b.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    process.kill(-child.pid, 'SIGTERM');
+    const t = setTimeout(() => {
+      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    }, 10_000);
+    await exited;
+    clearTimeout(t);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${log}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the server did not answer /api/health within 90 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, dataDir, output: () => log, stop };
+}
+
+export async function shoot(page: Page, name: string): Promise<string> {
+  mkdirSync(artifacts, { recursive: true });
+  const path = join(artifacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
