@@ -2,6 +2,7 @@ import type { OptimizerRunCompletedData, OptimizerRunStartedData } from '../../d
 import type { GateEvaluation } from '../../domain/optimizer/gates.js';
 import type { Params } from '../../domain/optimizer/space.js';
 import type { WalkForwardReport } from '../../domain/optimizer/walk-forward-run.js';
+import { encodeFloat64 } from './float-codec.js';
 import { summaryData } from './trial-records.js';
 
 const n = (x: number | null | undefined): number | null =>
@@ -32,6 +33,9 @@ export const completedData = (
     pboNote: w.pboNote,
   })),
   candidate: { ...r.candidate },
+  stitched: r.stitched
+    ? { equity: encodeFloat64(r.stitched.equity), times: encodeFloat64(r.stitched.times) }
+    : null,
   outOfSample: r.outOfSample ? summaryData(r.outOfSample) : null,
   outOfSampleTrades: r.outOfSampleTrades,
   efficiency: n(r.efficiency),

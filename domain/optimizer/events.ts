@@ -248,6 +248,8 @@ export const OptimizerRunCompleted = defineEvent({
           .strict(),
       ),
       candidate: paramsSchema,
+      /** The stitched out-of-sample curve (float64 base64, as in TrialCompleted), for charts and audits. */
+      stitched: z.object({ equity: z.string(), times: z.string() }).strict().nullable(),
       outOfSample: summarySchema.nullable(),
       outOfSampleTrades: z.number().int().nonnegative(),
       efficiency: stat,
