@@ -40,6 +40,8 @@ export class LiveConnection {
   private lastEventPosition: number | null = null;
   private retryMs = 500;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
+  private pending: LiveSnapshot | null = null;
   private stopped = true;
 
   constructor(private readonly channels: readonly LiveChannel[] = liveChannels) {}
@@ -72,8 +74,22 @@ export class LiveConnection {
   getSnapshot = (): LiveSnapshot => this.snapshot;
 
   private set(patch: Partial<LiveSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch };
+    this.snapshot = { ...(this.pending ?? this.snapshot), ...patch };
+    this.pending = null;
     for (const w of this.watchers) w();
+  }
+
+  /**
+   * Message counters change with every message, thousands a second in an accelerated paper run;
+   * watchers (a re-render each) hear about them at most every 250 ms.
+   */
+  private count(patch: Partial<LiveSnapshot>): void {
+    this.pending = { ...(this.pending ?? this.snapshot), ...patch };
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      if (this.pending) this.set({});
+    }, 250);
   }
 
   private url(): string {
@@ -109,9 +125,10 @@ export class LiveConnection {
       if (this.lastEventPosition !== null && m.globalPosition <= this.lastEventPosition) return;
       this.lastEventPosition = m.globalPosition;
     }
-    const last = this.snapshot.lastPosition;
-    this.set({
-      messages: this.snapshot.messages + 1,
+    const current = this.pending ?? this.snapshot;
+    const last = current.lastPosition;
+    this.count({
+      messages: current.messages + 1,
       lastMessageAt: Date.now(),
       lastPosition:
         m.globalPosition >= 0 && (last === null || m.globalPosition > last) ? m.globalPosition : last,

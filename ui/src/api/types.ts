@@ -212,10 +212,20 @@ export interface ChainLink {
   [key: string]: unknown;
 }
 
+/** A cause an event names that the log does not hold: the chain cannot be explained past it. */
+export interface BrokenLink {
+  eventId: string;
+  missingCausationId: string;
+  detail: string;
+}
+
 export interface DecisionChain {
-  root: ChainLink | string | null;
+  /** The id asked for (order, correlation or event) and the chain it resolved to. */
+  query?: string;
+  correlationId?: string;
+  root?: ChainLink | string | null;
   links: ChainLink[];
-  broken: unknown[];
+  broken: (BrokenLink | string)[];
 }
 
 export interface Bar {

@@ -149,6 +149,11 @@ export function DecisionChainView({ chain }: { chain: DecisionChain }) {
   const links = chain.links.map(chainLink);
   return (
     <div className="space-y-3" data-testid="decision-chain">
+      {chain.correlationId && (
+        <p className="font-mono text-xs text-muted-foreground">
+          correlation {chain.correlationId} · {links.length} events
+        </p>
+      )}
       {chain.broken.length > 0 && (
         <div className="flex items-start gap-2 rounded-md border border-destructive/50 p-2 text-xs text-destructive">
           <AlertTriangle className="size-4 shrink-0" />
@@ -156,7 +161,7 @@ export function DecisionChainView({ chain }: { chain: DecisionChain }) {
             The chain has {chain.broken.length} broken link(s):
             <ul className="mt-1 list-disc pl-4 font-mono">
               {chain.broken.map((b) => (
-                <li key={JSON.stringify(b)}>{typeof b === 'string' ? b : JSON.stringify(b)}</li>
+                <li key={typeof b === 'string' ? b : b.eventId}>{typeof b === 'string' ? b : b.detail}</li>
               ))}
             </ul>
           </div>

@@ -2,7 +2,6 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 import { LiveConnection, type LiveSnapshot } from '@/api/live';
 import { liveInvalidator } from '@/api/live-invalidation';
-import type { LiveChannel, LiveMessage } from '@/api/types';
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
@@ -29,18 +28,4 @@ const useConnection = (): LiveConnection => {
 export function useLiveSnapshot(): LiveSnapshot {
   const c = useConnection();
   return useSyncExternalStore(c.watch, c.getSnapshot);
-}
-
-/** Calls `onMessage` for each message of `channel`; the latest callback is used without resubscribing. */
-export function useLiveChannel(channel: LiveChannel, onMessage: (m: LiveMessage) => void): void {
-  const c = useConnection();
-  const [ref] = useState(() => ({ current: onMessage }));
-  ref.current = onMessage;
-  useEffect(
-    () =>
-      c.subscribe((m) => {
-        if (m.channel === channel) ref.current(m);
-      }),
-    [c, channel, ref],
-  );
 }
