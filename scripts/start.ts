@@ -22,12 +22,14 @@ say(`starting v${packageVersion()} (node ${process.version})`);
 /*
  * Paper trading settings. 3600× replays an hour of market per second: the built-in strategies trade
  * 1h bars, so every second brings a new bar to each run and the dashboard visibly moves; the seven
- * months after 2023-06-01 then last about 85 minutes. PAPER_SPEED=1 is real time.
+ * months after 2023-06-01 then last about 85 minutes. PAPER_SPEED=1 is real time. The ten days before
+ * the start are replayed at full speed first (PAPER_WARMUP_DAYS) so the strategies trade at once.
  */
 const speed = Number(process.env.PAPER_SPEED ?? 3600);
 if (!(speed > 0))
   throw new RangeError(`PAPER_SPEED must be a positive number, got ${process.env.PAPER_SPEED}`);
 const paperFrom = process.env.PAPER_FROM ?? '2023-06-01';
+const warmupDays = Number(process.env.PAPER_WARMUP_DAYS ?? 10);
 const paperSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT').split(',').map((s) => s.trim());
 const port = Number(process.env.PORT ?? 8080);
 
@@ -66,6 +68,7 @@ const fleet = new PaperFleet({
   strategies: Object.keys(builtInStrategies),
   symbols: paperSymbols,
   from: paperFrom,
+  warmupDays,
   speed,
   store: opened.store,
   onAppended: (events) => metrics.observeAppended(events),

@@ -10,12 +10,13 @@ const toNew = (e: StoredEvent): NewEvent => {
  * Copies a run's in-memory log into the main store, in the run's order. Consecutive events of one
  * stream go in one append (a stream's events stay in order and a batch is atomic), so what has been
  * copied is always a prefix of the run's log. That is what makes a restart exact: `resume` finds the
- * prefix by binary search on event ids and copying carries on after it, never re-sending a batch with
- * other boundaries (which the store would refuse as an idempotency conflict).
+ * prefix by binary search on event ids and copying carries on after it, so no batch ever mixes events
+ * the log has with events it lacks (which the store refuses as an idempotency conflict).
  */
 export class LogCopier {
   private copied = 0;
   private flushing: Promise<number> | null = null;
+  private limit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly source: () => readonly StoredEvent[],
@@ -43,6 +44,11 @@ export class LogCopier {
     return lo;
   }
 
+  /** Copies nothing the source records after this call (see PaperSession.run). */
+  freeze(): void {
+    this.limit = this.source().length;
+  }
+
   /** Appends everything new; concurrent calls share one flush so the order holds. */
   flush(): Promise<number> {
     this.flushing ??= this.copy().finally(() => {
@@ -53,15 +59,16 @@ export class LogCopier {
 
   private async copy(): Promise<number> {
     const log = this.source();
+    const end = Math.min(log.length, this.limit);
     let n = 0;
-    while (this.copied < log.length) {
+    while (this.copied < end) {
       const start = this.copied;
       const stream = log[start]!.streamId;
-      let end = start + 1;
-      while (end < log.length && end - start < this.maxBatch && log[end]!.streamId === stream) end++;
-      const batch = log.slice(start, end);
+      let stop = start + 1;
+      while (stop < end && stop - start < this.maxBatch && log[stop]!.streamId === stream) stop++;
+      const batch = log.slice(start, stop);
       await this.target.append(stream, 'any', batch.map(toNew));
-      this.copied = end;
+      this.copied = stop;
       n += batch.length;
       this.onAppended(batch);
     }

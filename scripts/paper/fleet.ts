@@ -7,6 +7,7 @@ export interface FleetOptions {
   readonly symbols: readonly string[];
   readonly from: string;
   readonly speed: number;
+  readonly warmupDays?: number;
   readonly store: EventStore & EventLookup;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log: (m: string) => void;
@@ -27,6 +28,7 @@ export class PaperFleet {
         symbols: this.opts.symbols,
         from: this.opts.from,
         speed: this.opts.speed,
+        ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
         store: this.opts.store,
         log: this.opts.log,
         ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),

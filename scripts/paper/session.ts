@@ -45,6 +45,11 @@ export interface PaperSessionOptions {
   /** YYYY-MM-DD inside the data. */
   readonly from: string;
   readonly speed: number;
+  /**
+   * Days of data before `from` replayed at full speed when the run starts, so indicators are warm and
+   * the strategies trade from the first paced minute instead of after a hundred bars of silence.
+   */
+  readonly warmupDays?: number;
   readonly store: EventStore & EventLookup;
   readonly flushMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -59,6 +64,7 @@ export class PaperSession {
   private state: PaperRunStatus['state'] = 'starting';
   private error: string | null = null;
   private range = { from: 0, to: 0 };
+  private pacedFrom = 0;
 
   constructor(private readonly opts: PaperSessionOptions) {
     this.runId = paperRunId(opts.strategyId, opts.from, opts.symbols);
@@ -66,10 +72,12 @@ export class PaperSession {
 
   /** Builds the engine; its account id is the run id so each run books into its own account. */
   async prepare(): Promise<void> {
+    const from = Date.parse(`${this.opts.from}T00:00:00Z`) - (this.opts.warmupDays ?? 0) * 86_400_000;
+    this.pacedFrom = Date.parse(`${this.opts.from}T00:00:00Z`);
     const { config } = await prepareRun({
       strategyId: this.opts.strategyId,
       symbols: this.opts.symbols,
-      from: this.opts.from,
+      from,
       mode: 'paper',
       runId: this.runId,
     });
@@ -81,7 +89,8 @@ export class PaperSession {
 
   /**
    * After a restart: re-run (at full speed) the part the log already holds, then copy from the first
-   * event it lacks. Deterministic replay makes those the same events with the same ids.
+   * event it lacks. Deterministic replay makes those the same events with the same ids. Then the
+   * warm-up, also at full speed, up to the paced start.
    */
   async fastForward(): Promise<number> {
     const engine = this.need();
@@ -92,13 +101,18 @@ export class PaperSession {
       for (let i = 0; i < 48; i++) stepped = engine.step() || stepped;
       if (!stepped) break;
     }
-    return this.copier!.resume();
+    const skipped = await this.copier!.resume();
+    while (engine.nextTime() < this.pacedFrom && engine.step()) {}
+    return skipped;
   }
 
   async run(signal: AbortSignal): Promise<void> {
     const engine = this.need();
     const copier = this.copier!;
     this.state = 'running';
+    // A shutdown is not the end of the run: the engine would record RunCompleted(stopped) as it stops,
+    // which a restart (resuming the same run) would not reproduce. So nothing after the abort is copied.
+    signal.addEventListener('abort', () => copier.freeze(), { once: true });
     const timer = setInterval(() => {
       copier.flush().catch((err: unknown) => this.fail(err));
     }, this.opts.flushMs ?? 250);
