@@ -3,6 +3,7 @@ import type { VenueRules } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
+import { type BreakerParams, defaultBreakerParams } from '../../domain/risk/breaker.js';
 import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
 import { defaultSizingParams, type SizingParams } from '../../domain/risk/sizing.js';
 import type { StopParams } from '../../domain/risk/stops.js';
@@ -37,6 +38,8 @@ export interface EngineConfig {
     readonly disabledRules: readonly string[];
   };
   readonly sizing: SizingParams;
+  /** The breaker ladder's thresholds; null switches it off. */
+  readonly breaker: BreakerParams | null;
   /** Base stop parameters; a strategy's ProtectionRequest overrides the layers it names. */
   readonly stops: StopParams;
   /** Equity is marked on this grid (ms). */
@@ -82,6 +85,7 @@ export const defaultEngineSettings = {
   latencyMs: { min: 20, max: 250 },
   risk: { enabled: true, config: defaultRiskConfig, disabledRules: [] as string[] },
   sizing: defaultSizingParams,
+  breaker: defaultBreakerParams as BreakerParams | null,
   stops: defaultStopParams,
   equityMarkMs: 3_600_000,
 };

@@ -115,6 +115,26 @@ describe('engine on real data', () => {
     expect(out.results.kpis().stopsTriggered).toBeGreaterThan(0);
   });
 
+  it('the breaker ladder trips on drawdown, blocks new entries and says why, and never steps down by itself', async () => {
+    const out = await runBacktest({ ...H1, params: { fast: 5, slow: 20 }, to: '2023-03-01' });
+    const events = out.engine.store.raw();
+    const changes = byType(events, 'BreakerLevelChanged').map(
+      (e) => e.data as { from: string; to: string; direction: string; triggers: unknown[] },
+    );
+    expect(changes.length).toBeGreaterThan(0);
+    for (const c of changes) expect(c.direction).toBe('up');
+    expect(changes[0]!.triggers.length).toBeGreaterThan(0);
+    if (changes.some((c) => c.to === 'halt' || c.to === 'flatten')) {
+      const refused = byType(events, 'RiskDecided').filter((e) =>
+        ((e.data as { checks: { rule: string; verdict: string }[] }).checks ?? []).some(
+          (k) => k.rule === 'breaker' && k.verdict === 'fail',
+        ),
+      );
+      expect(refused.length).toBeGreaterThan(0);
+    }
+    expect(out.results.kpis().breakerTransitions).toBe(changes.length);
+  });
+
   it('refuses bad requests with a clear message', async () => {
     await expect(prepareRun({ ...H1, strategyId: 'nope' })).rejects.toThrow(/unknown strategy "nope"/);
     await expect(prepareRun({ ...H1, symbols: ['DOGEXYZ'] })).rejects.toThrow(/unknown symbol DOGEXYZ/);

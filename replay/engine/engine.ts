@@ -25,8 +25,21 @@ import {
 import { timeframeMs } from '../../domain/market/timeframe.js';
 import { Rng } from '../../domain/optimizer/rng.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
+import {
+  type BreakerState,
+  decideBreaker,
+  evolveBreaker,
+  initialBreakerState,
+} from '../../domain/risk/breaker.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
-import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
+import {
+  breakerStreamId,
+  positionSizedData,
+  riskDecidedData,
+  riskStreamId,
+  stopsStreamId,
+} from '../../domain/risk/events.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
 import { sizePosition } from '../../domain/risk/sizing.js';
@@ -126,6 +139,10 @@ export class Engine implements StrategyContext {
   private bars = 0;
   private started = false;
   private finished: RunSummary | null = null;
+  private breaker: BreakerState;
+  private lossStreak = 0;
+  private venueRefusals = 0;
+  private readonly tradeNet = new Map<string, number>();
   now = 0;
 
   constructor(
@@ -174,6 +191,7 @@ export class Engine implements StrategyContext {
       return s;
     });
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
+    this.breaker = initialBreakerState('strategy', config.runId);
     this.bar.timeframe = strategy.timeframe;
   }
 
@@ -474,7 +492,7 @@ export class Engine implements StrategyContext {
       regime: null,
       stopDistance,
       kelly: null,
-      breakerLevel: 'normal' as const,
+      breakerLevel: this.breaker.level,
     };
     const sizing = sizePosition(c.sizing, sizingInput);
     const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : s.qty < 0 ? 'short' : 'long';
@@ -499,7 +517,11 @@ export class Engine implements StrategyContext {
       'system:risk',
     );
 
-    const targetQty = exposure * toNumber(sizing.quantity);
+    // A halted breaker sizes new entries to zero; the order still goes to the risk check at its
+    // unrestricted size so the log records the refusal and which rule made it.
+    const halted = sizing.quantity === 0n && this.breaker.level !== 'normal';
+    const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
+    const targetQty = exposure * toNumber(unrestricted.quantity);
     const delta = targetQty - (s.qty + s.pendingQty());
     const step = s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize;
     const quantity = fromNumber(Math.abs(delta), step, 'floor');
@@ -591,7 +613,7 @@ export class Engine implements StrategyContext {
       openOrders,
       recentOrderTimes: [...this.recentOrderTimes],
       correlations: correlationMatrix(returns, 60),
-      breakerLevel: 'normal',
+      breakerLevel: this.breaker.level,
     };
   }
 
@@ -672,7 +694,10 @@ export class Engine implements StrategyContext {
     } catch (err) {
       // The venue's own rules (grid, minimums) refuse before anything is written: the risk check should
       // have caught it, so it is a configuration mismatch worth seeing, not a crash of the run.
-      if (err instanceof LedgerRuleError) return;
+      if (err instanceof LedgerRuleError) {
+        this.venueRefusals++;
+        return;
+      }
       throw err;
     }
     this.recentOrderTimes.push(at);
@@ -775,6 +800,7 @@ export class Engine implements StrategyContext {
       filledId,
     );
     this.refreshMirror(s);
+    this.trackTrade(s, before, settled.events);
     const settledId = settled.last;
     this.afterFill(s, before, toNumber(price), at, correlationId, settledId, protection, barIndex);
     const onFill = this.handlers.onFill;
@@ -793,6 +819,75 @@ export class Engine implements StrategyContext {
       );
     }
     return settledId;
+  }
+
+  /** Net result of each round trip (realised − fees) feeds the breaker's loss streak. */
+  private trackTrade(s: SymbolState, before: number, events: readonly AccountEvent[]): void {
+    let net = this.tradeNet.get(s.symbol) ?? 0;
+    for (const e of events) {
+      if (e.type === 'FillSettled') net += Number(e.data.realisedPnl);
+      else if (e.type === 'FeeCharged') net -= Number(e.data.amount);
+    }
+    const closed = before !== 0 && (s.qty === 0 || Math.sign(s.qty) !== Math.sign(before));
+    if (!closed) {
+      this.tradeNet.set(s.symbol, net);
+      return;
+    }
+    this.lossStreak = net < 0 ? this.lossStreak + 1 : 0;
+    this.tradeNet.set(s.symbol, 0);
+  }
+
+  /**
+   * The breaker ladder is measured at every equity mark. It only steps up here; stepping down takes a
+   * person's approval (an ApproveStepDown command with the approver), which a backtest never has, so a
+   * tripped backtest stays tripped — as the account would in production until someone looks.
+   */
+  private observeBreaker(at: number, equity: number): void {
+    const params = this.config.breaker;
+    if (params === null) return;
+    const measured = {
+      drawdown: this.peakEquity > 0 ? Math.max(0, 1 - equity / this.peakEquity) : 0,
+      lossStreak: this.lossStreak,
+      // The simulated venue fills exactly at the cost model and never goes stale: both read 0 here.
+      slippage: 0,
+      errorRate: this.orderSeq > 0 ? this.venueRefusals / this.orderSeq : 0,
+      staleness: 0,
+    };
+    const events = decideBreaker(this.breaker, params, { kind: 'ObserveBreaker', at, measured });
+    if (events.length === 0) return;
+    const correlationId = `breaker:${this.config.runId}:${at}`;
+    let last: string | null = null;
+    for (const e of events) {
+      this.breaker = evolveBreaker(this.breaker, e);
+      last = this.log.emit(
+        breakerStreamId('strategy', this.config.runId),
+        e.type,
+        e.data,
+        at,
+        correlationId,
+        last,
+        'system:breaker',
+      );
+    }
+    if (this.breaker.level === 'flatten') this.flattenAll(at, correlationId, last!);
+  }
+
+  private flattenAll(at: number, correlationId: string, causationId: string): void {
+    for (const s of this.symbols) {
+      if (s.qty === 0) continue;
+      s.pending = s.pending.filter((o) => o.reduceOnly);
+      const qty = fromNumber(
+        Math.abs(s.qty),
+        s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
+        'floor',
+      );
+      if (qty > 0n)
+        this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, causationId, undefined);
+    }
+  }
+
+  get breakerLevel(): BreakerLevel {
+    return this.breaker.level;
   }
 
   private refreshMirror(s: SymbolState): void {
@@ -1140,11 +1235,11 @@ export class Engine implements StrategyContext {
       filledId,
     );
     this.refreshMirror(s);
+    this.trackTrade(s, before, settled.events);
     const step = onExitFilled(s.book!, legId, quantity, at);
     s.book = step.book;
     const last = this.emitStops(s, step.events, at, correlationId, settled.last);
     if (s.qty === 0 || step.book.open <= 0n) this.clearBook(s);
-    void before;
     void i;
     const onFill = this.handlers.onFill;
     if (onFill !== undefined) {
@@ -1259,6 +1354,7 @@ export class Engine implements StrategyContext {
     }
     const equity = this.walletF + unrealised;
     if (equity > this.peakEquity) this.peakEquity = equity;
+    this.observeBreaker(at, equity);
     this.log.emit(
       `run-${this.config.runId}`,
       'EquityMarked',

@@ -66,7 +66,13 @@ export class RunLog {
     actor: string,
   ): string {
     const eventId = this.ids.next(at);
-    const metadata: EventMetadata = { correlationId, causationId, actor, mode: this.mode, occurredAt: this.iso(at) };
+    const metadata: EventMetadata = {
+      correlationId,
+      causationId,
+      actor,
+      mode: this.mode,
+      occurredAt: this.iso(at),
+    };
     const schemaVersion = this.schemaVersion(type);
     this.count++;
     if (this.retain) {
