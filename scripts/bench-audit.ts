@@ -19,7 +19,9 @@ const url = process.env.DATABASE_URL;
 const schema = `bench_audit_${Date.now().toString(36)}`;
 const dir = url ? null : mkdtempSync(join(tmpdir(), 'perpetua-audit-'));
 const opened = await openStore(url ? { databaseUrl: url, schema } : { dataDir: dir! });
-console.log(`# bench:audit — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+console.log(
+  `# bench:audit — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+);
 console.log(`store: ${opened.kind} at ${opened.location}`);
 try {
   let total = await opened.store.headPosition();
@@ -36,19 +38,25 @@ try {
     });
     const events = out.engine.store.raw();
     await persistRun(events, opened.store);
-    for (const e of events) if (e.type === 'OrderRequested' && orderIds.length < 100_000) orderIds.push((e.data as { orderId: string }).orderId);
+    for (const e of events)
+      if (e.type === 'OrderRequested' && orderIds.length < 100_000)
+        orderIds.push((e.data as { orderId: string }).orderId);
     total += events.length;
     run++;
     process.stderr.write(`\rrecorded ${run} runs, ${total} events`);
   }
   process.stderr.write('\n');
-  console.log(`log: ${total} events from ${run} recorded backtests (${((performance.now() - t0) / 1000).toFixed(0)} s to record)`);
+  console.log(
+    `log: ${total} events from ${run} recorded backtests (${((performance.now() - t0) / 1000).toFixed(0)} s to record)`,
+  );
 
   const tv = performance.now();
   const report = await verifyLog(opened.client, { batchSize: 10_000 });
   const verifySeconds = (performance.now() - tv) / 1000;
   const verifyPerSecond = Math.round(report.checked / verifySeconds);
-  console.log(`audit verify: ${report.checked} events in ${verifySeconds.toFixed(1)} s = ${verifyPerSecond} events/s; intact: ${report.ok}`);
+  console.log(
+    `audit verify: ${report.checked} events in ${verifySeconds.toFixed(1)} s = ${verifyPerSecond} events/s; intact: ${report.ok}`,
+  );
 
   const latencies: number[] = [];
   let step = Math.max(1, Math.floor(orderIds.length / 200));
@@ -60,7 +68,8 @@ try {
   }
   step = 0;
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(2));
+  const q = (p: number) =>
+    Number(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(2));
   console.log(`explain latency over ${latencies.length} orders: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
   console.log(
     JSON.stringify({

@@ -16,8 +16,8 @@ import { Ema } from '../domain/market/indicators/ema.js';
 import { emaCross } from '../domain/strategies/index.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { Engine } from '../replay/engine/engine.js';
-import { instrumentBookOnce } from '../replay/engine/run.js';
 import { RunResults } from '../replay/engine/results.js';
+import { instrumentBookOnce } from '../replay/engine/run.js';
 
 const SYMBOLS = ['ALGOUSDT', 'AVAXUSDT', 'FILUSDT', 'LINKUSDT', 'NEARUSDT'];
 const TARGET_BARS = Number(process.env.BENCH_BARS ?? 1_000_000);
@@ -96,7 +96,14 @@ const runEngine = (risk: boolean) => {
   const ms = performance.now() - t;
   if (heap.length < 4) heap.push(mb(process.memoryUsage().heapUsed));
   void results.kpis();
-  return { barsPerSecond: Math.round((summary.bars / ms) * 1000), bars: summary.bars, events: summary.events, orders, seconds: ms / 1000, heapMbAtQuarters: heap };
+  return {
+    barsPerSecond: Math.round((summary.bars / ms) * 1000),
+    bars: summary.bars,
+    events: summary.events,
+    orders,
+    seconds: ms / 1000,
+    heapMbAtQuarters: heap,
+  };
 };
 
 /** The same rules with no framework: EMAs, ATR, a trailing ATR stop on closes, unit positions, float PnL. */
@@ -149,15 +156,23 @@ const tightLoop = () => {
   return { barsPerSecond: Math.round((totalBars / ms) * 1000), trades, pnl };
 };
 
-console.log(`# bench:backtest — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
-console.log(`data: 1m bars of ${SYMBOLS.join(', ')} (${perPass} real bars, Feb 2023), replayed ${passes}× back to back = ${totalBars} bars`);
+console.log(
+  `# bench:backtest — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+);
+console.log(
+  `data: 1m bars of ${SYMBOLS.join(', ')} (${perPass} real bars, Feb 2023), replayed ${passes}× back to back = ${totalBars} bars`,
+);
 tightLoop();
 const tight = tightLoop();
 console.log(`tight loop (no framework): ${tight.barsPerSecond} bars/s, ${tight.trades} entries`);
 const full = runEngine(true);
-console.log(`engine, risk on:  ${full.barsPerSecond} bars/s (${full.bars} bars, ${full.orders} orders, ${full.events} events, ${full.seconds.toFixed(2)} s); heap at 25/50/75/100%: ${full.heapMbAtQuarters.join(' / ')} MB`);
+console.log(
+  `engine, risk on:  ${full.barsPerSecond} bars/s (${full.bars} bars, ${full.orders} orders, ${full.events} events, ${full.seconds.toFixed(2)} s); heap at 25/50/75/100%: ${full.heapMbAtQuarters.join(' / ')} MB`,
+);
 const noRisk = runEngine(false);
-console.log(`engine, risk off: ${noRisk.barsPerSecond} bars/s (${noRisk.orders} orders, ${noRisk.events} events)`);
+console.log(
+  `engine, risk off: ${noRisk.barsPerSecond} bars/s (${noRisk.orders} orders, ${noRisk.events} events)`,
+);
 const perOrderRiskUs = full.orders > 0 ? ((full.seconds - noRisk.seconds) / full.orders) * 1e6 : 0;
 console.log(`risk check cost: ${perOrderRiskUs.toFixed(0)} µs per order (risk on vs off time ÷ orders)`);
 const targets = { barsPerSecond: 2_000_000, ofTightLoop: 0.5 };
