@@ -75,6 +75,48 @@ describe('Binance liquidation price', () => {
     expect(cents(lp)).toBe('19230.77');
   });
 
+  /*
+   * The FAQ's own example (same page): one-way cross account, wallet balance 1,535,443.01 USDT, holding
+   * ETHUSDT 3,683.979 long at 1,456.84 (MMR 10 %, maintenance amount 135,365) and BTCUSDT 109.488 long at
+   * 32,481.98 (MMR 2.5 %, maintenance amount 16,300). For each contract the other one enters as TMM1/UPNL1:
+   * ETHUSDT with TMM1 71,200.81144 and UPNL1 −56,354.57 liquidates at 1,153.26; BTCUSDT with TMM1 356,512.508
+   * and UPNL1 −448,192.89 at 26,316.89. (The same numbers are in freqtrade's tests/leverage/test_liquidation_price.py.)
+   * The brackets are the FAQ's, not today's, so each contract gets one bracket with the FAQ's MMR and cum.
+   */
+  it("reproduces the Binance FAQ's cross-margin example (ETHUSDT 1,153.26 and BTCUSDT 26,316.89)", () => {
+    const faq = (symbol: string, mmr: string, cum: string) => ({
+      ...instrument(symbol),
+      brackets: [
+        {
+          bracket: 1,
+          initialLeverage: 10,
+          notionalFloor: 0n,
+          notionalCap: fixed('100000000000'),
+          maintMarginRatio: fixed(mmr),
+          cum: fixed(cum),
+        },
+      ],
+    });
+    const eth = liquidationPrice({
+      walletBalance: fixed('1535443.01'),
+      otherMaintenanceMargin: fixed('71200.81144'),
+      otherUnrealisedPnl: fixed('-56354.57'),
+      instrument: faq('ETHUSDT', '0.10', '135365'),
+      positions: [pos('3683.979', '1456.84')],
+      referencePrice: fixed('1456.84'),
+    });
+    const btcLp = liquidationPrice({
+      walletBalance: fixed('1535443.01'),
+      otherMaintenanceMargin: fixed('356512.508'),
+      otherUnrealisedPnl: fixed('-448192.89'),
+      instrument: faq('BTCUSDT', '0.025', '16300'),
+      positions: [pos('109.488', '32481.98')],
+      referencePrice: fixed('32481.98'),
+    });
+    expect(cents(eth)).toBe('1153.26');
+    expect(cents(btcLp)).toBe('26316.89');
+  });
+
   it('returns null when no positive price liquidates (1x long)', () => {
     expect(isolated(pos('1', '30000'), '30000')).toBeNull();
   });
