@@ -5,7 +5,8 @@ import { parseArgs } from '../cli/args.js';
 export const optimizeUsage = `usage: npm run optimize -- --strategy <id> --symbols BTCUSDT[,ETHUSDT] --method cmaes --budget 40
          --wfo rolling:90d/30d [--workers N] [--from 2023-01-01] [--to 2023-12-31] [--timeframe 1h]
          [--objective sharpe|sortino|calmar|cagr|totalReturn|psr] [--min-trades N] [--max-dd 0.3]
-         [--min-dsr 0.95] [--max-pbo 0.25] [--min-oos-trades 30] [--in-flight 16] [--batch 8] [--seed 1]
+         [--min-dsr 0.95] [--max-pbo 0.25] [--min-wfe 0.5] [--min-oos-sharpe 0.5] [--max-oos-dd 0.3]
+         [--min-oos-trades 30] (a gate's value or "off") [--in-flight 16] [--batch 8] [--seed 1]
          [--run-id <id>] [--local] [--json]
        npm run optimize -- rollback --strategy <id> --to-version <n> [--reason <text>]
        npm run optimize -- versions --strategy <id>
@@ -47,6 +48,9 @@ const values = [
   'min-dsr',
   'max-pbo',
   'min-oos-trades',
+  'min-oos-sharpe',
+  'max-oos-dd',
+  'min-wfe',
   'in-flight',
   'batch',
   'seed',
@@ -96,14 +100,20 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
   const method = one('method') ?? 'cmaes';
   const budget = integer(one('budget'), 'budget', 2) ?? 40;
   const walkForward = one('wfo') ?? 'rolling:90d/30d';
-  const minDsr = fraction(one('min-dsr'), 'min-dsr');
-  const maxPbo = fraction(one('max-pbo'), 'max-pbo');
-  const minOosTrades = integer(one('min-oos-trades'), 'min-oos-trades', 0);
-  const policy = {
-    ...(minDsr !== undefined ? { minDsr } : {}),
-    ...(maxPbo !== undefined ? { maxPbo } : {}),
-    ...(minOosTrades !== undefined ? { minOosTrades } : {}),
+  // A gate's threshold, or null to record it as disabled.
+  const gate = (name: (typeof values)[number], parse: (v: string, name: string) => number | undefined) => {
+    const v = one(name);
+    return v === undefined ? undefined : v === 'off' ? null : parse(v, name);
   };
+  const thresholds = {
+    minDsr: gate('min-dsr', fraction),
+    maxPbo: gate('max-pbo', fraction),
+    minWfe: gate('min-wfe', fraction),
+    minOosSharpe: gate('min-oos-sharpe', fraction),
+    maxOosDrawdown: gate('max-oos-dd', fraction),
+    minOosTrades: gate('min-oos-trades', (v, n) => integer(v, n, 0)),
+  };
+  const policy = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined));
   const optional = {
     timeframe: one('timeframe'),
     objective: one('objective'),
