@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerRuleError } from './errors.js';
-import type { OrderEvent } from './events.js';
+import { ledgerEvents, type OrderEvent } from './events.js';
 import {
   decideOrder,
   evolveOrder,
@@ -12,6 +12,9 @@ import {
 import { instrument } from './test-fixtures.js';
 
 const ctx = { instrument };
+const schemas = new Map<string, (typeof ledgerEvents)[number]['schema']>(
+  ledgerEvents.map((d) => [d.type, d.schema]),
+);
 
 const place = (over: Partial<PlaceOrder> = {}): PlaceOrder => ({
   kind: 'PlaceOrder',
@@ -37,7 +40,10 @@ const run = (
   const events: OrderEvent[] = [];
   for (const c of commands) {
     const out = decideOrder(c, state, ctx);
-    for (const e of out) state = evolveOrder(state, e);
+    for (const e of out) {
+      schemas.get(e.type)!.parse(e.data); // what the decider emits must pass the store's validation
+      state = evolveOrder(state, e);
+    }
     events.push(...out);
   }
   return { state, events };

@@ -12,6 +12,7 @@ import {
 } from './account.js';
 import { LedgerRuleError } from './errors.js';
 import type { AccountEvent, PositionSide } from './events.js';
+import { ledgerEvents } from './events.js';
 import { type Fixed, fixed, toText } from './fixed.js';
 import { instrument } from './test-fixtures.js';
 import { binanceUsdm } from './venue.js';
@@ -24,6 +25,13 @@ import { binanceUsdm } from './venue.js';
  * from the fills equal the aggregate's, and a replay from the first event gives the same state.
  */
 const ctx: AccountContext = { instrument, rules: binanceUsdm };
+const schemas = new Map<string, (typeof ledgerEvents)[number]['schema']>(
+  ledgerEvents.map((d) => [d.type, d.schema]),
+);
+const schemaOf = (type: string) => schemas.get(type) ?? fail(`no schema for ${type}`);
+const fail = (m: string): never => {
+  throw new Error(m);
+};
 const symbols = ['BTCUSDT', 'ETHUSDT'] as const;
 const basePrice = { BTCUSDT: 30000, ETHUSDT: 2000 } as const;
 const tick = { BTCUSDT: 0.1, ETHUSDT: 0.01 } as const;
@@ -218,7 +226,11 @@ describe('ledger reconciliation (property)', () => {
               expect(snapshot(s)).toBe(snap); // a refused command changes nothing
               return;
             }
-            for (const e of out) evolveAccount(s, e);
+            for (const e of out) {
+              // Whatever the decider emits must pass the event's schema, or the store would refuse it.
+              schemaOf(e.type).parse(e.data);
+              evolveAccount(s, e);
+            }
             all.push(...out);
             expect(walletBalance(s) - before).toBe(walletEffect(out).net);
             for (const e of out) coverage.set(e.type, (coverage.get(e.type) ?? 0) + 1);
