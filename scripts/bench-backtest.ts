@@ -8,12 +8,14 @@
  * tight loop of the same strategy with no framework, heap at each quarter of the run, and the ratios.
  */
 import { cpus, totalmem } from 'node:os';
+import { z } from 'zod';
 import { sharedBars } from '../adapters/marketdata/shared-data.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import type { BarSeries } from '../domain/market/bars.js';
 import { Atr } from '../domain/market/indicators/atr.js';
 import { Ema } from '../domain/market/indicators/ema.js';
 import { emaCross } from '../domain/strategies/index.js';
+import type { StrategyDefinition } from '../domain/strategy/sdk.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { Engine } from '../replay/engine/engine.js';
 import { RunResults } from '../replay/engine/results.js';
@@ -55,8 +57,8 @@ const book = await instrumentBookOnce();
 
 const mb = (b: number) => Math.round(b / 1048576);
 
-const runEngine = (risk: boolean) => {
-  const strategy = { ...emaCross, timeframe: '1m' };
+const runEngine = (risk: boolean, quiet = false) => {
+  const strategy = quiet ? quietStrategy : { ...emaCross, timeframe: '1m' };
   const from = Math.min(...series.map((s) => s.openTime[0]!));
   const to = Math.max(...series.map((s) => s.openTime[s.openTime.length - 1]!)) + 60_000;
   global.gc?.();
@@ -65,7 +67,7 @@ const runEngine = (risk: boolean) => {
   const engine = new Engine(
     {
       ...defaultEngineSettings,
-      runId: `bench-${risk ? 'risk' : 'norisk'}`,
+      runId: `bench-${risk ? 'risk' : 'norisk'}${quiet ? '-quiet' : ''}`,
       strategy,
       params,
       symbols: SYMBOLS,
@@ -74,6 +76,9 @@ const runEngine = (risk: boolean) => {
       instrument: book.get,
       venueRules: binanceUsdm,
       risk: { ...defaultEngineSettings.risk, enabled: risk },
+      // The breaker would halt this untuned strategy within days and turn the run into refusals; the
+      // benchmark measures the order path, so it keeps trading.
+      breaker: null,
       // Long runs fold results as events pass instead of keeping them: memory independent of length.
       retainEvents: false,
       onEvent: (e) => {
@@ -104,6 +109,30 @@ const runEngine = (risk: boolean) => {
     seconds: ms / 1000,
     heapMbAtQuarters: heap,
   };
+};
+
+/**
+ * The per-bar cost of the framework alone: the reference strategy's indicator work (two EMAs and an ATR
+ * per bar) without ever trading, so every bar goes through the merge, the bar view, stops and equity
+ * marks but no order path.
+ */
+const quietStrategy: StrategyDefinition = {
+  id: 'quiet-ema',
+  version: '1.0.0',
+  description: 'ema-cross indicator work, never trades',
+  timeframe: '1m',
+  params: z.object({}),
+  create: (_p, setup) => {
+    const st = new Map(
+      setup.symbols.map((s) => [s, { f: new Ema(20), s: new Ema(100), a: new Atr(14), x: 0 }]),
+    );
+    return {
+      onBar(bar) {
+        const k = st.get(bar.symbol)!;
+        k.x += k.f.update(bar.close) - k.s.update(bar.close) + k.a.update(bar.high, bar.low, bar.close);
+      },
+    };
+  },
 };
 
 /** The same rules with no framework: EMAs, ATR, a trailing ATR stop on closes, unit positions, float PnL. */
@@ -165,6 +194,10 @@ console.log(
 tightLoop();
 const tight = tightLoop();
 console.log(`tight loop (no framework): ${tight.barsPerSecond} bars/s, ${tight.trades} entries`);
+const quiet = runEngine(true, true);
+console.log(
+  `engine, no orders (framework per-bar cost): ${quiet.barsPerSecond} bars/s (${quiet.events} events)`,
+);
 const full = runEngine(true);
 console.log(
   `engine, risk on:  ${full.barsPerSecond} bars/s (${full.bars} bars, ${full.orders} orders, ${full.events} events, ${full.seconds.toFixed(2)} s); heap at 25/50/75/100%: ${full.heapMbAtQuarters.join(' / ')} MB`,
@@ -184,6 +217,7 @@ console.log(
     tightLoopBarsPerSecond: tight.barsPerSecond,
     engineBarsPerSecond: full.barsPerSecond,
     engineNoRiskBarsPerSecond: noRisk.barsPerSecond,
+    engineNoOrdersBarsPerSecond: quiet.barsPerSecond,
     orders: full.orders,
     events: full.events,
     riskOnVsOff: Number((full.barsPerSecond / noRisk.barsPerSecond).toFixed(3)),
@@ -194,6 +228,7 @@ console.log(
       barsPerSecond: Number((full.barsPerSecond / targets.barsPerSecond).toFixed(3)),
       ofTightLoop: Number((full.barsPerSecond / tight.barsPerSecond / targets.ofTightLoop).toFixed(3)),
       engineVsTightLoop: Number((full.barsPerSecond / tight.barsPerSecond).toFixed(3)),
+      noOrdersBarsPerSecond: Number((quiet.barsPerSecond / targets.barsPerSecond).toFixed(3)),
     },
   }),
 );
