@@ -1,0 +1,157 @@
+import net from 'node:net';
+import { uuidv7 } from 'uuidv7';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { catalogue } from '../../domain/catalogue.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import { paperRunEvents } from '../../projections/testing/paper-fixture.js';
+import { MemoryEventStore } from '../eventstore/memory-event-store.js';
+import { ApiMetrics } from './metrics.js';
+import { listen, type RunningServer } from './server.js';
+import { testApp } from './testing.js';
+import { channelsOf } from './ws.js';
+
+interface Message {
+  channel: string;
+  globalPosition: number;
+  data: { type: string; eventId: string };
+}
+
+let events: readonly StoredEvent[] = [];
+let t: Awaited<ReturnType<typeof testApp>>;
+let srv: RunningServer;
+
+beforeAll(async () => {
+  events = await paperRunEvents('ema-cross', 'paper-ws-test', '2023-06-10');
+  t = await testApp(events);
+  srv = await listen(t.app, { port: 0, hostname: '127.0.0.1', store: t.store, metrics: t.metrics });
+});
+afterAll(async () => {
+  await srv?.close();
+  await t?.close();
+});
+
+const open = (server: RunningServer, query: string) =>
+  new WebSocket(`ws://127.0.0.1:${server.port}/ws?${query}`);
+
+/** Collects messages until `until` says stop (or times out). */
+const collect = (ws: WebSocket, until: (ms: Message[]) => boolean, ms = 10_000): Promise<Message[]> =>
+  new Promise((resolve, reject) => {
+    const got: Message[] = [];
+    const timer = setTimeout(() => reject(new Error(`timed out with ${got.length} messages`)), ms);
+    ws.on('message', (raw) => {
+      got.push(JSON.parse(String(raw)) as Message);
+      if (until(got)) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+    ws.on('error', reject);
+  });
+
+const bulk = Array.from({ length: 400 }, (_, i) => `migration-${i}-${'x'.repeat(16)}`);
+const nodeEvent = () => ({
+  eventId: uuidv7(),
+  type: 'NodeStarted',
+  data: { nodeId: 'ws-test', version: 'test', store: 'pglite', migrations: [] },
+  metadata: {
+    correlationId: 'node-ws-test',
+    causationId: null,
+    actor: 'system:node',
+    mode: 'paper' as const,
+    occurredAt: new Date().toISOString(),
+  },
+});
+
+describe('WS /ws', () => {
+  it('routes event types to channels', () => {
+    expect(channelsOf('FillSettled', ['orders', 'positions', 'pnl', 'risk', 'events'])).toEqual([
+      'orders',
+      'positions',
+      'pnl',
+      'events',
+    ]);
+    expect(channelsOf('RiskDecided', ['orders', 'risk'])).toEqual(['risk']);
+    expect(channelsOf('NodeStarted', ['orders'])).toEqual([]);
+  });
+
+  it('a live subscriber sees a new event arrive', async () => {
+    const ws = open(srv, 'channels=events');
+    await new Promise((r) => ws.once('open', r));
+    // The subscription starts at the head when the connection is served; give it that moment.
+    await new Promise((r) => setTimeout(r, 100));
+    const arrived = collect(ws, (ms) => ms.some((m) => m.data.type === 'NodeStarted'));
+    const e = nodeEvent();
+    await t.store.append('node-ws-test', 'any', [e]);
+    const got = await arrived;
+    const m = got.find((x) => x.data.type === 'NodeStarted')!;
+    expect(m.channel).toBe('events');
+    expect(m.data.eventId).toBe(e.eventId);
+    ws.close();
+  });
+
+  it('resumes from a global position (inclusive) and keeps log order; channels filter', async () => {
+    const from = 10;
+    const ws = open(srv, `channels=events&from=${from}`);
+    const got = await collect(ws, (ms) => ms.length >= 20);
+    expect(got.map((m) => m.globalPosition)).toEqual(Array.from({ length: got.length }, (_, i) => from + i));
+    expect(got[0]!.data.eventId).toBe(events[from - 1]!.eventId);
+    ws.close();
+
+    const orders = open(srv, 'channels=orders&from=1');
+    const o = await collect(orders, (ms) => ms.length >= 5);
+    expect(o.every((m) => m.channel === 'orders' && /^Order|^FillSettled$/.test(m.data.type))).toBe(true);
+    orders.close();
+  });
+
+  it('drops a client that stops reading instead of buffering for it', async () => {
+    // ~12 MB of events: more than the kernel's socket buffers hold, so unsent bytes pile up in ws.
+    const big = new MemoryEventStore({ catalogue: catalogue() });
+    for (let i = 0; i < 60; i++) {
+      await big.append(
+        'node-big',
+        'any',
+        Array.from({ length: 20 }, () => ({
+          ...nodeEvent(),
+          data: { ...nodeEvent().data, migrations: bulk },
+        })),
+      );
+    }
+    const metrics = new ApiMetrics();
+    const slow = await listen(t.app, {
+      port: 0,
+      hostname: '127.0.0.1',
+      store: big,
+      metrics,
+      ws: { maxBufferedBytes: 256 * 1024 },
+    });
+    const socket = net.connect(slow.port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      'GET /ws?channels=events&from=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    socket.pause(); // a client that never reads again
+    const deadline = Date.now() + 20_000;
+    let dropped = '';
+    while (Date.now() < deadline) {
+      dropped = await metrics.registry.getSingleMetricAsString('perpetua_ws_dropped_total');
+      if (/perpetua_ws_dropped_total 1/.test(dropped)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(dropped).toMatch(/perpetua_ws_dropped_total 1/);
+    socket.destroy();
+    await slow.close();
+  });
+
+  it('refuses unknown channels and bad positions with 400 before upgrading', async () => {
+    for (const q of ['channels=prices', 'channels=events&from=-1', 'channels=events&from=abc']) {
+      const ws = open(srv, q);
+      const status = await new Promise<number>((resolve) =>
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+      );
+      ws.on('error', () => {});
+      expect(status, q).toBe(400);
+    }
+  });
+});
