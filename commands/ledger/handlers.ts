@@ -165,8 +165,7 @@ export class LedgerHandlers {
       return { order, account: repaired.account };
     }
     const filled = order.events.find((e) => e.type === 'OrderFilled');
-    if (!filled || filled.type !== 'OrderFilled')
-      throw new Error('placeAndFill: the order batch has no fill');
+    if (filled?.type !== 'OrderFilled') throw new Error('placeAndFill: the order batch has no fill');
     const req = (order.events[0] as Extract<OrderEvent, { type: 'OrderRequested' }>).data;
     const booked = await this.accounts.execute(
       accountStream,

@@ -63,7 +63,7 @@ export const fixed = (text: string, rounding?: Rounding): Fixed => {
   if (i !== n || digits === 0 || frac === 0) {
     throw new FixedFormatError(`decimal-format: ${JSON.stringify(text)} is not a plain decimal number`);
   }
-  const places = frac < 0 ? 0 : frac;
+  const places = Math.max(frac, 0);
   let units = big ?? BigInt(acc);
   if (places <= SCALE) {
     units *= POW10[SCALE - places]!;

@@ -146,7 +146,11 @@ export class LedgerReadModel {
     if (cached) return cached;
     // The read model never decides, so it needs no dedupe memory of settled fills and transfers; those
     // sets grow with every fill and would double the fold's allocation for nothing.
-    const s: AccountState = { ...initialAccountState(), settledFills: new Forgetful(), transfers: new Forgetful() };
+    const s: AccountState = {
+      ...initialAccountState(),
+      settledFills: new Forgetful(),
+      transfers: new Forgetful(),
+    };
     const a = this.accounts.get(stream);
     if (a) {
       s.exists = true;
