@@ -4,7 +4,7 @@
  *  1. trials/s of a real walk-forward run (ema-cross, BTCUSDT 1h, CMA-ES) on a thread pool of 1 and 2
  *     workers, after a warm-up that loads the data in every thread; best of 2 passes each;
  *  2. the same run as BullMQ jobs taken by 2 `scripts/worker.ts` processes (needs REDIS_URL);
- *  3. coordinator memory at 100 and 10,000 trials, with the synthetic objective (replay/optimizer/
+ *  3. coordinator memory at 100 and 10,000 trials, with the synthetic objective (commands/optimizer/
  *     synthetic-executor.ts, ~1/1000 of a backtest) so that 10,000 trials take seconds: it measures what
  *     the coordinator keeps per trial, not the engine.
  * Usage: npm run bench:optimize [-- --only throughput|queue|memory]
@@ -20,8 +20,8 @@ import { QueueExecutor } from '../adapters/optimizer/trial-queue.js';
 import { type OptimizerProgress, runOptimizer } from '../commands/optimizer/coordinator.js';
 import type { TrialExecutor } from '../commands/optimizer/ports.js';
 import { type OptimizeRequest, runConfig } from '../commands/optimizer/run-config.js';
+import { syntheticExecutor } from '../commands/optimizer/synthetic-executor.js';
 import { backtestWorkerModule } from '../replay/optimizer/backtest-executor.js';
-import { syntheticExecutor } from '../replay/optimizer/synthetic-executor.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

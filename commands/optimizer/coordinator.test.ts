@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { optimizerStreamId, parametersStreamId } from '../../domain/optimizer/events.js';
-import { syntheticExecutor } from '../../replay/optimizer/synthetic-executor.js';
 import { OptimizerRunConflictError, runOptimizer } from './coordinator.js';
 import { ParameterVersionHandlers } from './parameter-versions.js';
 import { runConfig } from './run-config.js';
+import { syntheticExecutor } from './synthetic-executor.js';
 
 const day = 86_400_000;
 const from = Date.UTC(2023, 0, 1);

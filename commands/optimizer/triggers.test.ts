@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { reoptimizationStreamId } from '../../domain/optimizer/events.js';
+import { runForRequest } from './reoptimize.js';
+import { syntheticExecutor } from './synthetic-executor.js';
 import { ReoptimizationTriggers } from './triggers.js';
 
 const t = (iso: string) => Date.parse(iso);
@@ -76,5 +78,43 @@ describe('re-optimisation triggers', () => {
         now: now + 2 * 86_400_000,
       }),
     ).not.toBeNull();
+  });
+});
+
+describe('re-optimisation process manager', () => {
+  it('turns a scheduled request into an optimizer run, once', async () => {
+    const { store, triggers } = setup();
+    await triggers.schedule({
+      strategyId: 'ema-cross',
+      cron: '@daily',
+      since: t('2023-03-01T12:00:00Z'),
+      now: t('2023-03-02T00:05:00Z'),
+    });
+    const [request] = await store.readStream(reoptimizationStreamId('ema-cross'));
+    const templates = new Map([
+      [
+        'ema-cross',
+        {
+          symbols: ['BTCUSDT'],
+          method: 'random',
+          budget: 6,
+          walkForward: 'rolling:20d/10d',
+          lookbackMs: 40 * 86_400_000,
+        },
+      ],
+    ]);
+    let ran = 0;
+    const deps = {
+      store,
+      executor: syntheticExecutor({ onRun: () => ran++ }),
+      newEventId: uuidv7,
+      now: () => 0,
+    };
+    const out = await runForRequest(request!, templates, deps);
+    expect(out?.config.runId).toBe(`reopt-ema-cross_schedule_${t('2023-03-02T00:00:00Z')}`);
+    expect(out?.config.range.end).toBe(t('2023-03-02T00:00:00Z'));
+    expect(ran).toBe(out!.config.windows.length * 7);
+    await runForRequest(request!, templates, deps);
+    expect(ran).toBe(out!.config.windows.length * 7);
   });
 });

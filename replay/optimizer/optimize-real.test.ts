@@ -53,7 +53,15 @@ describe('walk-forward optimisation on real data through the worker pool', () =>
       two.completed.verdict === 'pass' ? 'ParameterSetPromoted' : 'ParameterSetRejected',
     ]);
     const gates = (decided[0]!.data as { gates: { gate: string }[] }).gates.map((g) => g.gate);
-    expect(gates).toEqual(['dsr', 'pbo', 'wfe', 'oosMaxDrawdown', 'oosTrades', 'oosSharpe', 'parameterStability']);
+    expect(gates).toEqual([
+      'dsr',
+      'pbo',
+      'wfe',
+      'oosMaxDrawdown',
+      'oosTrades',
+      'oosSharpe',
+      'parameterStability',
+    ]);
     const trials = await opened.store.readStream(optimizerStreamId(config.runId));
     expect(trials.filter((e) => e.type === 'TrialCompleted')).toHaveLength(18);
 

@@ -1,6 +1,6 @@
-import { encodeFloat64 } from '../../commands/optimizer/float-codec.js';
-import type { TrialExecutor, TrialJob, TrialOutput } from '../../commands/optimizer/ports.js';
 import { Rng } from '../../domain/optimizer/rng.js';
+import { encodeFloat64 } from './float-codec.js';
+import type { TrialExecutor, TrialJob, TrialOutput } from './ports.js';
 
 const HOUR = 3_600_000;
 
