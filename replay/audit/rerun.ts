@@ -41,6 +41,8 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     sizing?: EngineConfig['sizing'];
     stops?: EngineConfig['stops'];
     equityMarkMs?: number;
+    warmupBars?: number;
+    breaker?: EngineConfig['breaker'];
   };
   return {
     strategyId: inputs.strategyId,
@@ -58,6 +60,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     riskEnabled: c.risk?.enabled ?? true,
     disabledRules: [...(c.risk?.disabledRules ?? []), ...(change.disableRules ?? [])],
     ...(c.leverage !== undefined ? { leverage: c.leverage } : {}),
+    warmupBars: c.warmupBars ?? 0,
     engine: {
       ...(c.feeTier ? { feeTier: c.feeTier } : {}),
       ...(c.impact ? { impact: c.impact } : {}),
@@ -66,6 +69,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
       ...(c.stops ? { stops: c.stops } : {}),
       ...(c.equityMarkMs ? { equityMarkMs: c.equityMarkMs } : {}),
       ...(c.risk?.config ? { riskConfig: c.risk.config } : {}),
+      ...(c.breaker !== undefined ? { breaker: c.breaker } : {}),
     },
   };
 };

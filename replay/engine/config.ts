@@ -44,6 +44,11 @@ export interface EngineConfig {
   readonly stops: StopParams;
   /** Equity is marked on this grid (ms). */
   readonly equityMarkMs: number;
+  /**
+   * Bars before `from` replayed to warm indicators and the strategy up: they reach onBar, but targets
+   * are ignored and nothing is booked, so the run starts flat with ready indicators.
+   */
+  readonly warmupBars?: number;
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */

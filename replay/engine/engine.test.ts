@@ -207,6 +207,48 @@ describe('engine guarantees', () => {
     expect(engine.store.raw()[5]!.metadata.mode).toBe('paper');
   });
 
+  it('warm-up bars reach the strategy but book nothing; the run starts flat at `from`', async () => {
+    let warm = 0;
+    const eager: StrategyDefinition = {
+      id: 'eager',
+      version: '0.0.1',
+      description: 'targets on every bar',
+      timeframe: '1h',
+      params: z.object({}),
+      create: () => ({
+        onBar(bar, ctx) {
+          if (bar.openTime < Date.UTC(2023, 1, 1)) warm++;
+          ctx.target(bar.symbol, 1, { side: 'long', strength: 1, features: { n: warm } });
+        },
+      }),
+    };
+    const book = await instrumentBookOnce();
+    const { feeds } = loadFeeds(['BTCUSDT'], '1h');
+    const e = new Engine(
+      {
+        ...defaultEngineSettings,
+        runId: 'warm',
+        strategy: eager,
+        params: {},
+        symbols: ['BTCUSDT'],
+        from: Date.UTC(2023, 1, 1),
+        to: Date.UTC(2023, 1, 2),
+        warmupBars: 48,
+        instrument: book.get,
+        venueRules: binanceUsdm,
+      },
+      feeds,
+    );
+    const summary = e.runToEnd();
+    expect(warm).toBe(48);
+    expect(summary.bars).toBe(24);
+    const signals = byType(e.store.raw(), 'SignalEmitted');
+    expect(signals.length).toBeGreaterThan(0);
+    expect((signals[0]!.data as { observation: { openTime: number } }).observation.openTime).toBe(
+      Date.UTC(2023, 1, 1),
+    );
+  });
+
   it('an EMA strategy written inline sees only closed bars', async () => {
     const seen: number[] = [];
     const spy: StrategyDefinition = {

@@ -139,6 +139,7 @@ export class Engine implements StrategyContext {
   private bars = 0;
   private started = false;
   private finished: RunSummary | null = null;
+  private warming = false;
   private breaker: BreakerState;
   private lossStreak = 0;
   private venueRefusals = 0;
@@ -186,6 +187,7 @@ export class Engine implements StrategyContext {
         feeds.funding?.get(symbol),
         feeds.mark?.get(symbol),
         feeds.intrabar?.get(symbol),
+        config.warmupBars ?? 0,
       );
       this.bySymbol.set(symbol, s);
       return s;
@@ -224,6 +226,7 @@ export class Engine implements StrategyContext {
 
   target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void {
     const s = this.symbolOf(symbol);
+    if (this.warming) return;
     if (!Number.isFinite(exposure))
       throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
     this.decide(s, Math.max(-1, Math.min(1, exposure)), signal, protection);
@@ -245,7 +248,9 @@ export class Engine implements StrategyContext {
     if (this.started) return;
     this.started = true;
     const c = this.config;
-    const first = Math.min(...this.symbols.map((s) => s.nextClose)) - this.symbols[0]!.tfMs;
+    const first = Math.min(
+      ...this.symbols.map((s) => s.series.openTime[s.liveFrom] ?? Number.POSITIVE_INFINITY),
+    );
     const t0 = Number.isFinite(first) ? first : c.from;
     const runCorrelation = `run-${c.runId}`;
     this.log.emit(
@@ -273,6 +278,8 @@ export class Engine implements StrategyContext {
           sizing: c.sizing,
           stops: c.stops,
           equityMarkMs: c.equityMarkMs,
+          warmupBars: c.warmupBars ?? 0,
+          breaker: c.breaker,
         },
       },
       t0,
@@ -390,6 +397,10 @@ export class Engine implements StrategyContext {
     const high = series.high[i]!;
     const low = series.low[i]!;
     const close = series.close[i]!;
+    if (i < s.liveFrom) {
+      this.warmUp(s, i, openTime, closeTime, high, low, close);
+      return;
+    }
 
     if (s.pending.length > 0) this.fillPending(s, i, openTime, open);
     if (
@@ -424,6 +435,46 @@ export class Engine implements StrategyContext {
       b.close = close;
       b.volume = series.volume[i]!;
       h.call(this.handlers, b, this);
+    }
+  }
+
+  private warmUp(
+    s: SymbolState,
+    i: number,
+    openTime: number,
+    closeTime: number,
+    high: number,
+    low: number,
+    close: number,
+  ): void {
+    const f = s.funding;
+    if (f !== undefined) {
+      while (s.fundingIndex < f.time.length && f.time[s.fundingIndex]! <= closeTime)
+        s.fundingRate = f.rate[s.fundingIndex++]!;
+    }
+    s.atr.update(high, low, close);
+    s.rv.update(close);
+    s.pushReturn(close);
+    s.lastClose = close;
+    s.last = i;
+    s.i = i + 1;
+    const h = this.handlers.onBar;
+    if (h === undefined) return;
+    const b = this.bar;
+    b.symbol = s.symbol;
+    b.openTime = openTime;
+    b.closeTime = closeTime;
+    b.open = s.series.open[i]!;
+    b.high = high;
+    b.low = low;
+    b.close = close;
+    b.volume = s.series.volume[i]!;
+    this.now = closeTime;
+    this.warming = true;
+    try {
+      h.call(this.handlers, b, this);
+    } finally {
+      this.warming = false;
     }
   }
 

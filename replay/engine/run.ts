@@ -29,9 +29,11 @@ export interface RunRequest {
   readonly disabledRules?: readonly string[];
   readonly leverage?: number;
   readonly strategyVersion?: string;
+  /** Bars before `from` that warm the strategy up (default 300, fewer when the data starts later). */
+  readonly warmupBars?: number;
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
-    Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs'>
+    Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
   > & { readonly riskConfig?: RiskConfig };
 }
 
@@ -148,12 +150,14 @@ export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
       disabledRules: [...(req.disabledRules ?? [])],
     },
     equityMarkMs: Math.max(tf, defaultEngineSettings.equityMarkMs),
+    warmupBars: req.warmupBars ?? 300,
     ...(req.engine?.feeTier ? { feeTier: req.engine.feeTier } : {}),
     ...(req.engine?.impact ? { impact: req.engine.impact } : {}),
     ...(req.engine?.latencyMs ? { latencyMs: req.engine.latencyMs } : {}),
     ...(req.engine?.sizing ? { sizing: req.engine.sizing } : {}),
     ...(req.engine?.stops ? { stops: req.engine.stops } : {}),
     ...(req.engine?.equityMarkMs ? { equityMarkMs: req.engine.equityMarkMs } : {}),
+    ...(req.engine?.breaker !== undefined ? { breaker: req.engine.breaker } : {}),
   };
   if (!/^\d+(\.\d+)?$/.test(config.initialBalance) || Number(config.initialBalance) <= 0) {
     throw new RunRequestError(

@@ -32,6 +32,8 @@ export class SymbolState {
   i: number;
   last = -1;
   readonly end: number;
+  /** First bar inside the run's range; bars before it only warm indicators and the strategy up. */
+  readonly liveFrom: number;
   readonly tickSize: number;
   readonly atr = new Atr(14);
   readonly rv: RealisedVolatility;
@@ -71,19 +73,21 @@ export class SymbolState {
     readonly funding: FundingSeries | undefined,
     readonly mark: MarkSeries | undefined,
     readonly intrabar: BarSeries | undefined,
+    warmupBars = 0,
   ) {
     const open = series.openTime;
     let i = 0;
     while (i < open.length && open[i]! < from) i++;
     let end = i;
     while (end < open.length && open[end]! < to) end++;
-    this.i = i;
+    this.liveFrom = i;
+    this.i = Math.max(0, i - warmupBars);
     this.end = end;
     this.tickSize = toNumber(instrument.tickSize);
     this.rv = new RealisedVolatility(30, barsPerYear(tfMs));
     this.leverage = leverage;
     if (funding) {
-      while (this.fundingIndex < funding.time.length && funding.time[this.fundingIndex]! <= open[i]!) {
+      while (this.fundingIndex < funding.time.length && funding.time[this.fundingIndex]! <= open[this.i]!) {
         this.fundingRate = funding.rate[this.fundingIndex]!;
         this.fundingIndex++;
       }
