@@ -46,8 +46,11 @@ const runCommand = async (cmd: Extract<OptimizeCommand, { kind: 'run' }>): Promi
     `optimizer run ${config.runId}: ${config.strategyId} on ${config.symbols.join(',')}, ${config.method}, ${config.budget} trials × ${config.windows.length} window(s) (${config.walkForward}), ${where}; log: ${opened.location}`,
   );
   const abort = new AbortController();
-  process.once('SIGINT', () => {
-    console.error('\nstopping: results so far are recorded; run the same command again to resume');
+  process.on('SIGINT', () => {
+    if (abort.signal.aborted) process.exit(130);
+    console.error(
+      '\nstopping after the trials in flight (Ctrl-C again to quit now); the same command resumes',
+    );
     abort.abort();
   });
   const t0 = performance.now();

@@ -67,14 +67,19 @@ describe('optimizer coordinator', () => {
     const stop = new AbortController();
     let first = 0;
     const interrupted = syntheticExecutor({
+      jitterMs: 3,
       onRun: () => {
         if (++first === 20) stop.abort();
       },
     });
     await expect(runOptimizer(config(), { ...deps(s, interrupted), signal: stop.signal })).rejects.toThrow();
-    const recorded = (await s.readStream(optimizerStreamId(config().runId))).filter(
-      (e) => e.type === 'TrialCompleted',
-    ).length;
+    const trialCount = async () =>
+      (await s.readStream(optimizerStreamId(config().runId))).filter((e) => e.type === 'TrialCompleted')
+        .length;
+    const recorded = await trialCount();
+    // Nothing lands after the stopped call returned (it would race the resuming coordinator).
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await trialCount()).toBe(recorded);
     expect(recorded).toBeGreaterThanOrEqual(14);
     const ran: string[] = [];
     const resumed = await runOptimizer(

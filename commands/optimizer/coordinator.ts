@@ -165,15 +165,22 @@ const drive = async (
     }
   };
 
-  refill();
-  while (!run.done) {
-    deps.signal?.throwIfAborted();
-    const head = pending.shift();
-    if (!head) throw new Error(`run ${config.runId} stalled: nothing in flight and not finished`);
-    run.complete([await head.result]);
-    done++;
-    deps.onProgress?.({ done, total, replayed, task: head.task });
+  try {
     refill();
+    while (!run.done) {
+      deps.signal?.throwIfAborted();
+      const head = pending.shift();
+      if (!head) throw new Error(`run ${config.runId} stalled: nothing in flight and not finished`);
+      run.complete([await head.result]);
+      done++;
+      deps.onProgress?.({ done, total, replayed, task: head.task });
+      refill();
+    }
+  } catch (err) {
+    // Trials already out still land in the log; waiting for them means nothing appends after this call
+    // returns, where it would race a coordinator that resumes the run.
+    await Promise.allSettled(pending.map((p) => p.result));
+    throw err;
   }
   return { executed, replayed };
 };
