@@ -113,9 +113,10 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Run
   return { url, dataDir, output: () => log, stop };
 }
 
-export async function shoot(page: Page, name: string): Promise<string> {
+/** A page is shot whole; a side panel is fixed to the viewport, so it is shot as the viewport shows it. */
+export async function shoot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(artifacts, { recursive: true });
   const path = join(artifacts, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

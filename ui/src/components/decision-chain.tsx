@@ -45,31 +45,30 @@ export function RiskChecks({ checks }: { checks: RuleCheck[] }) {
       <TableHeader>
         <TableRow>
           <TableHead>rule</TableHead>
-          <TableHead>kind</TableHead>
+          <TableHead>verdict</TableHead>
           <TableHead className="text-right">threshold</TableHead>
           <TableHead className="text-right">value</TableHead>
           <TableHead className="text-right">approved</TableHead>
-          <TableHead>unit</TableHead>
-          <TableHead>verdict</TableHead>
-          <TableHead>detail</TableHead>
+          <TableHead>unit · detail</TableHead>
         </TableRow>
       </TableHeader>
       <TableBody>
         {checks.map((c) => (
-          <TableRow key={c.rule} data-testid="risk-check">
-            <TableCell className="font-mono text-xs">{c.rule}</TableCell>
-            <TableCell className="text-xs text-muted-foreground">{c.kind ?? ''}</TableCell>
+          <TableRow key={c.rule} data-testid="risk-check" data-verdict={c.verdict}>
+            <TableCell className="font-mono text-xs" title={c.kind}>
+              {c.rule}
+            </TableCell>
+            <TableCell>
+              <VerdictBadge verdict={c.verdict} />
+            </TableCell>
             <TableCell className="text-right">
               {c.threshold === null ? '∞' : fmtMeasure(c.threshold)}
             </TableCell>
             <TableCell className="text-right">{fmtMeasure(c.value ?? c.requested ?? null)}</TableCell>
             <TableCell className="text-right">{fmtMeasure(c.approved ?? null)}</TableCell>
-            <TableCell className="text-xs text-muted-foreground">{c.unit ?? ''}</TableCell>
-            <TableCell>
-              <VerdictBadge verdict={c.verdict} />
-            </TableCell>
-            <TableCell className="min-w-40 text-xs whitespace-normal text-muted-foreground">
-              {c.detail ?? ''}
+            <TableCell className="min-w-48 text-xs whitespace-normal text-muted-foreground">
+              {c.unit}
+              {c.detail ? ` · ${c.detail}` : ''}
             </TableCell>
           </TableRow>
         ))}
@@ -85,16 +84,35 @@ const scalar = (v: unknown): string => {
   return String(v);
 };
 
-/** The data of any other event as key/value pairs; nested checks get their own table. */
-function DataList({ data }: { data: Record<string, unknown> }) {
-  const entries = Object.entries(data).filter(([k, v]) => k !== 'checks' && !(k === 'features' && v));
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An event's data as key/value pairs. Nested objects (sizing inputs, risk context) fold away, open on
+ * a click: the reviewer sees the decision first and the arithmetic behind it on demand.
+ */
+function DataList({ data, skip = [] }: { data: Record<string, unknown>; skip?: readonly string[] }) {
+  const entries = Object.entries(data).filter(([k]) => !skip.includes(k));
   if (entries.length === 0) return null;
   return (
     <dl className="grid grid-cols-[max-content_1fr] gap-x-3 gap-y-0.5 text-xs">
       {entries.map(([k, v]) => (
         <div key={k} className="contents">
           <dt className="text-muted-foreground">{k}</dt>
-          <dd className="font-mono break-all">{scalar(v)}</dd>
+          <dd className="min-w-0 font-mono break-all">
+            {isRecord(v) ? (
+              <details>
+                <summary className="cursor-pointer text-muted-foreground">
+                  {Object.keys(v).length} fields
+                </summary>
+                <div className="mt-1 border-l pl-2">
+                  <DataList data={v} />
+                </div>
+              </details>
+            ) : (
+              scalar(v)
+            )}
+          </dd>
         </div>
       ))}
     </dl>
@@ -130,8 +148,12 @@ function LinkCard({ link }: { link: LinkView }) {
           {link.streamId} {link.globalPosition !== null && `#${link.globalPosition}`}
         </span>
       </div>
-      {link.summary && <p className="mb-2 text-sm">{link.summary}</p>}
-      <DataList data={link.data} />
+      {link.summary && (
+        <p className="mb-2 line-clamp-2 text-sm" title={link.summary}>
+          {link.summary}
+        </p>
+      )}
+      <DataList data={link.data} skip={['checks', 'features']} />
       {features !== null && typeof features === 'object' && (
         <Features features={features as Record<string, unknown>} />
       )}

@@ -21,7 +21,7 @@ export function StopBadge({ stop }: { stop: PositionStop | null }) {
       <Icon />
       {stop.status}
       {stop.price !== null && <span className="tabular opacity-80">@ {fmtDecimal(stop.price)}</span>}
-      {stop.layer !== null && stop.layer !== undefined && <span className="opacity-60">L{stop.layer}</span>}
+      {stop.layer && <span className="opacity-60">· {stop.layer}</span>}
     </Badge>
   );
 }

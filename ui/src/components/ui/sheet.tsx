@@ -29,7 +29,7 @@ export function Sheet({ open, onClose, title, children, className }: SheetProps)
         role="dialog"
         aria-modal="true"
         className={cn(
-          'relative flex h-full w-full max-w-3xl flex-col border-l bg-background shadow-xl',
+          'relative flex h-full w-full max-w-4xl flex-col border-l bg-background shadow-xl',
           className,
         )}
       >

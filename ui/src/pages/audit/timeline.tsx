@@ -14,7 +14,7 @@ interface Props {
 
 export function Timeline({ filters, onOpen }: Props) {
   const pages = useCursorPages(JSON.stringify(filters));
-  const timeline = useTimeline({ ...filters, limit: 100, cursor: pages.cursor });
+  const timeline = useTimeline({ ...filters, limit: 50, cursor: pages.cursor });
   return (
     <QueryState query={timeline} empty={(d) => (d.items.length === 0 ? 'no events match' : null)}>
       {(page) => (

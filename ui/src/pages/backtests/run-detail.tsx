@@ -8,7 +8,7 @@ import { Pnl } from '@/components/pnl';
 import { QueryState } from '@/components/query-state';
 import { Badge } from '@/components/ui/badge';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
-import { fmtDecimal, fmtPct, fmtTime, toMillis, toNumber } from '@/lib/format';
+import { fmtDecimal, fmtNum, fmtPct, fmtTime, toMillis, toNumber } from '@/lib/format';
 
 export function Progress({ value }: { value: number }) {
   const pct = Math.max(0, Math.min(1, value));
@@ -54,7 +54,7 @@ function Trades({ trades }: { trades: BacktestTrade[] }) {
             <TableCell className="text-xs">{t.closedAt === null ? 'open' : fmtTime(t.closedAt)}</TableCell>
             <TableCell className="text-right">{fmtDecimal(t.entryPrice)}</TableCell>
             <TableCell className="text-right">{fmtDecimal(t.exitPrice)}</TableCell>
-            <TableCell className="text-right">{fmtDecimal(t.fees ?? null)}</TableCell>
+            <TableCell className="text-right">{fmtNum(toNumber(t.fees ?? null), 4)}</TableCell>
             <TableCell className="text-right">
               <Pnl value={t.netPnl ?? t.realisedPnl ?? null} />
             </TableCell>

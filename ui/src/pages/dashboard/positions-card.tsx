@@ -20,6 +20,7 @@ export function PositionsCard() {
             <Table data-testid="positions">
               <TableHeader>
                 <TableRow>
+                  <TableHead>account</TableHead>
                   <TableHead>symbol</TableHead>
                   <TableHead>side</TableHead>
                   <TableHead className="text-right">qty</TableHead>
@@ -33,6 +34,9 @@ export function PositionsCard() {
               <TableBody>
                 {list.map((p) => (
                   <TableRow key={`${p.accountId}|${p.symbol}|${p.side}`}>
+                    <TableCell className="max-w-36 truncate font-mono text-xs" title={p.accountId}>
+                      {p.accountId}
+                    </TableCell>
                     <TableCell className="font-medium">{p.symbol}</TableCell>
                     <TableCell>
                       <Badge variant={/long|buy/i.test(p.side) ? 'positive' : 'destructive'}>{p.side}</Badge>

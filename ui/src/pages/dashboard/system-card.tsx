@@ -42,12 +42,17 @@ export function SystemCard() {
                     <li key={r.runId} className="space-y-1 text-xs" data-testid="paper-run">
                       <div className="flex justify-between gap-2">
                         <span className="font-mono">{r.strategyId}</span>
-                        <span className="text-muted-foreground">{r.state}</span>
-                        <span className="ml-auto tabular text-muted-foreground">
-                          {fmtTime(r.simTime)} · {r.speed}×
-                        </span>
                         <span className="tabular">{fmtPct(r.progress, 1)}</span>
                       </div>
+                      <div className="flex justify-between gap-2 text-[11px] text-muted-foreground">
+                        <span>
+                          {r.state} · {r.speed}×
+                        </span>
+                        <span className="tabular" title="the run's simulated clock">
+                          {fmtTime(r.simTime)}
+                        </span>
+                      </div>
+                      {r.error && <div className="text-[11px] text-destructive">{r.error}</div>}
                       <div className="h-1 rounded bg-muted">
                         <div className="h-1 rounded bg-primary" style={{ width: `${r.progress * 100}%` }} />
                       </div>

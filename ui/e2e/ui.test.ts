@@ -1,0 +1,173 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildUi,
+  chromiumPath,
+  haveChromium,
+  launchBrowser,
+  type RunningSystem,
+  shoot,
+  startSystem,
+} from './harness';
+
+/**
+ * The browser tests of issue 9: the system as `npm start` brings it up, driven through Debian's chromium.
+ * Screenshots go to ui/e2e/artifacts/ for a person to look at. Without chromium they skip locally, but
+ * under CI=true they fail: CI installs it (.ci/run), so its absence there is a broken setup.
+ */
+const ci = process.env.CI === 'true';
+
+describe.skipIf(!haveChromium && !ci)('web UI against the running system', () => {
+  let system: RunningSystem;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`no chromium at ${chromiumPath}: apt-get install -y chromium`);
+    buildUi();
+    system = await startSystem();
+    browser = await launchBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  }, 30_000);
+
+  /** Uncaught errors, and console errors (a view's error boundary logs what it caught, a failed fetch too). */
+  const watch = (page: Page, path: string) => {
+    page.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`${path}: console: ${m.text()}`);
+    });
+  };
+
+  const open = async (path: string): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    watch(page, path);
+    page.setDefaultTimeout(30_000);
+    await page.goto(system.url + path);
+    return page;
+  };
+
+  it('serves the SPA for any path, and the API beside it', async () => {
+    const deep = await fetch(`${system.url}/audit?type=RiskDecided`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('<div id="root">');
+    const health = await fetch(`${system.url}/api/health`);
+    expect(health.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('the dashboard shows PnL changing through the WebSocket', async () => {
+    const frames: string[] = [];
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    watch(page, '/');
+    page.on('websocket', (ws) => {
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload === 'string') frames.push(f.payload);
+      });
+    });
+    await page.goto(system.url);
+    await page.locator('[data-testid=live-indicator][data-state=open]').waitFor({ timeout: 20_000 });
+    // Paper trading needs a few simulated days before the first fill books PnL.
+    const total = page.getByTestId('pnl-total');
+    await total.waitFor({ state: 'attached', timeout: 90_000 });
+    const before = await total.textContent();
+    const pnlFrames = () => frames.filter((f) => f.includes('"channel":"pnl"')).length;
+    const seen = pnlFrames();
+    await expect
+      .poll(async () => (await total.textContent()) !== before && pnlFrames() > seen, {
+        timeout: 90_000,
+        interval: 500,
+      })
+      .toBe(true);
+    await expect.poll(() => page.locator('[data-testid=heatmap-cell]').count()).toBeGreaterThan(0);
+    await page.locator('[data-testid=line-chart] canvas').first().waitFor();
+    await page.waitForTimeout(1_000);
+    await shoot(page, 'dashboard');
+    await page.close();
+  }, 240_000);
+
+  it('an order opens its decision chain with every risk rule checked', async () => {
+    const page = await open('/orders');
+    const rows = page.getByTestId('order-row');
+    await rows.first().waitFor({ timeout: 60_000 });
+    // Engine-held stop orders have no risk decision of their own; look for an order that does.
+    let found = false;
+    const n = Math.min(await rows.count(), 10);
+    for (let i = 0; i < n && !found; i++) {
+      await rows.nth(i).click();
+      await page.getByTestId('chain-link').first().waitFor();
+      found = (await page.locator('[data-testid=chain-link][data-type=RiskDecided]').count()) > 0;
+      if (!found) await page.keyboard.press('Escape');
+    }
+    expect(found).toBe(true);
+    const checks = page.getByTestId('risk-check');
+    expect(await checks.count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid=chain-link][data-type=SignalEmitted]').count())
+      .toBeGreaterThan(0);
+    await checks.first().scrollIntoViewIfNeeded();
+    await shoot(page, 'decision-chain', false);
+    await page.close();
+  }, 120_000);
+
+  it('runs a small backtest from the form, validated before it is sent', async () => {
+    const page = await open('/backtests');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/backtests')) posts.push(r.postData() ?? '');
+    });
+    const form = page.getByTestId('backtest-form');
+    await page.locator('#bt-strategy option').first().waitFor({ state: 'attached' });
+    // Invalid first: the zod schema stops it in the browser.
+    await form.locator('#bt-symbols').fill('btc usdt!');
+    await form.locator('#bt-to').fill('2022-12-01');
+    await page.getByTestId('start-backtest').click();
+    await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThanOrEqual(2);
+    expect(posts).toHaveLength(0);
+
+    // A month of two symbols: small enough to finish in seconds, long enough for the breakout to trade.
+    await form.locator('#bt-strategy').selectOption('donchian-breakout');
+    await form.locator('#bt-symbols').fill('BTCUSDT, ETHUSDT');
+    await form.locator('#bt-from').fill('2023-01-01');
+    await form.locator('#bt-to').fill('2023-02-01');
+    await form.locator('#bt-timeframe').selectOption('1h');
+    await page.getByTestId('start-backtest').click();
+    await expect.poll(() => posts.length).toBe(1);
+    expect(JSON.parse(posts[0] ?? '{}')).toMatchObject({
+      strategyId: 'donchian-breakout',
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      from: '2023-01-01',
+      to: '2023-02-01',
+      timeframe: '1h',
+    });
+    await page.getByTestId('backtest-progress').waitFor();
+    const status = page.getByTestId('backtest-status');
+    await expect.poll(() => status.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/done|failed/);
+    expect(await status.textContent()).toBe('done');
+    await page.getByTestId('backtest-report').waitFor();
+    expect(await page.getByTestId('kpis').last().textContent()).toMatch(/Return/);
+    expect(await page.locator('[data-testid=backtest-trades] tbody tr').count()).toBeGreaterThan(0);
+    await page.locator('[data-testid=backtest-report] [data-testid=line-chart] canvas').first().waitFor();
+    await page.waitForTimeout(500);
+    await shoot(page, 'backtest');
+    await page.close();
+  }, 180_000);
+
+  it('the audit timeline filters by event type and explains a decision', async () => {
+    const page = await open('/audit?type=RiskDecided');
+    const rows = page.getByTestId('timeline-row');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const types = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+    expect(new Set(types)).toEqual(new Set(['RiskDecided']));
+    await rows.first().click();
+    await page.getByTestId('risk-checks').first().scrollIntoViewIfNeeded();
+    await shoot(page, 'audit-chain', false);
+    await page.close();
+  }, 120_000);
+
+  it('no page threw or logged an error', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
