@@ -3,13 +3,13 @@ import type { Breaker } from '@/api/types';
 import { QueryState } from '@/components/query-state';
 import { BreakerBadge, BreakerLadder } from '@/components/status-badges';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { fmtNum, fmtTime } from '@/lib/format';
+import { fmtMeasure, fmtTime } from '@/lib/format';
 
 const measures = (m: Breaker['measured']): string => {
   if (m === null || m === undefined) return '';
-  if (typeof m === 'number') return fmtNum(m, 4);
+  if (typeof m === 'number') return fmtMeasure(m);
   return Object.entries(m)
-    .map(([k, v]) => `${k} ${fmtNum(v, 4)}`)
+    .map(([k, v]) => `${k} ${fmtMeasure(v)}`)
     .join(' · ');
 };
 

@@ -28,12 +28,6 @@ export function DashboardPage() {
           <Guard name="PnL heatmap">
             <PnlHeatmap />
           </Guard>
-          <Guard name="positions">
-            <PositionsCard />
-          </Guard>
-          <Guard name="market">
-            <MarketCard />
-          </Guard>
         </div>
         <div className="space-y-4">
           <Guard name="breakers">
@@ -44,6 +38,12 @@ export function DashboardPage() {
           </Guard>
         </div>
       </div>
+      <Guard name="positions">
+        <PositionsCard />
+      </Guard>
+      <Guard name="market">
+        <MarketCard />
+      </Guard>
     </div>
   );
 }

@@ -34,7 +34,7 @@ export function PositionsCard() {
               <TableBody>
                 {list.map((p) => (
                   <TableRow key={`${p.accountId}|${p.symbol}|${p.side}`}>
-                    <TableCell className="max-w-36 truncate font-mono text-xs" title={p.accountId}>
+                    <TableCell className="max-w-72 truncate font-mono text-xs" title={p.accountId}>
                       {p.accountId}
                     </TableCell>
                     <TableCell className="font-medium">{p.symbol}</TableCell>
