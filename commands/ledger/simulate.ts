@@ -16,6 +16,12 @@ export interface SessionOptions {
   readonly fundingEvery?: number;
   readonly hedge?: boolean;
   readonly deposit?: string;
+  /** Leverage set on both symbols for every account (default: the venue default, 20x). */
+  readonly leverage?: number;
+  /** Odd-numbered accounts trade isolated margin. */
+  readonly isolatedOddAccounts?: boolean;
+  /** Multiplies the random walk's step (default 1: about ±1 USDT a minute on BTC). */
+  readonly volatility?: number;
 }
 
 export interface SessionStats {
@@ -24,6 +30,7 @@ export interface SessionStats {
   refused: number;
   fundings: number;
   liquidationChecks: number;
+  liquidations: number;
 }
 
 const symbols = [
@@ -41,7 +48,14 @@ export const lcg = (seed: number) => {
 
 export const runSession = async (h: LedgerHandlers, opts: SessionOptions): Promise<SessionStats> => {
   const rnd = lcg(opts.seed);
-  const stats: SessionStats = { fills: 0, orders: 0, refused: 0, fundings: 0, liquidationChecks: 0 };
+  const stats: SessionStats = {
+    fills: 0,
+    orders: 0,
+    refused: 0,
+    fundings: 0,
+    liquidationChecks: 0,
+    liquidations: 0,
+  };
   const ticks: bigint[] = symbols.map((s): bigint => s.price);
   let time = Date.UTC(2023, 0, 1);
   const meta = (): EventMetadata => ({
@@ -70,7 +84,16 @@ export const runSession = async (h: LedgerHandlers, opts: SessionOptions): Promi
       { kind: 'DepositFunds', transferId: 'seed', amount: opts.deposit ?? '100000' },
       meta(),
     );
+    for (const { symbol } of symbols) {
+      if (opts.isolatedOddAccounts && a % 2 === 1) {
+        await h.account(accountId, { kind: 'SetMarginType', symbol, marginType: 'isolated' }, meta());
+      }
+      if (opts.leverage !== undefined) {
+        await h.account(accountId, { kind: 'SetLeverage', symbol, leverage: opts.leverage }, meta());
+      }
+    }
   }
+  const volatility = BigInt(opts.volatility ?? 1);
   const marks = () =>
     Object.fromEntries(symbols.map((s, i) => [s.symbol, toText(ticks[i]! * fixed(s.tick))]));
   const fundingEvery = opts.fundingEvery ?? 50;
@@ -78,7 +101,7 @@ export const runSession = async (h: LedgerHandlers, opts: SessionOptions): Promi
     time += 60_000;
     const k = rnd(symbols.length);
     const spec = symbols[k]!;
-    ticks[k] = ticks[k]! + BigInt(rnd(201) - 100) * (spec.symbol === 'BTCUSDT' ? 10n : 1n);
+    ticks[k] = ticks[k]! + BigInt(rnd(201) - 100) * (spec.symbol === 'BTCUSDT' ? 10n : 1n) * volatility;
     const accountId = `sim${rnd(opts.accounts)}`;
     try {
       if (i % fundingEvery === fundingEvery - 1) {
@@ -100,7 +123,10 @@ export const runSession = async (h: LedgerHandlers, opts: SessionOptions): Promi
         continue;
       }
       if (i % 10 === 9) {
-        await h.account(accountId, { kind: 'CheckLiquidation', marks: marks() }, meta());
+        for (let a = 0; a < opts.accounts; a++) {
+          const d = await h.account(`sim${a}`, { kind: 'CheckLiquidation', marks: marks() }, meta());
+          stats.liquidations += d.events.filter((e) => e.type === 'PositionLiquidated').length;
+        }
         stats.liquidationChecks++;
         continue;
       }

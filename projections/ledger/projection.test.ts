@@ -49,20 +49,25 @@ const expectMatchesAggregates = async (
 };
 
 describe('ledger read model (in memory)', () => {
-  it('re-derives balances and positions equal to the aggregates, both position modes', async () => {
+  it('re-derives balances and positions equal to the aggregates: both modes, cross and isolated, liquidations', async () => {
     for (const hedge of [false, true]) {
       const store = new MemoryEventStore({ catalogue: catalogue() });
       const h = newHandlers(store);
       const stats = await runSession(h, {
         seed: hedge ? 7 : 3,
-        accounts: 3,
-        steps: 600,
+        accounts: 4,
+        steps: 800,
         hedge,
-        deposit: '20000',
+        deposit: '3000',
+        leverage: 50,
+        isolatedOddAccounts: true,
+        volatility: 40,
       });
       expect(stats.fills).toBeGreaterThan(300);
+      expect(stats.fundings).toBeGreaterThan(10);
+      expect(stats.liquidations, 'the session should reach liquidations').toBeGreaterThan(0);
       const model = new LedgerReadModel().applyAll(await store.readAll(0, 1_000_000));
-      await expectMatchesAggregates(h, 3, async (stream) => {
+      await expectMatchesAggregates(h, 4, async (stream) => {
         const acc = model.accounts.get(stream);
         return {
           wallet: acc?.walletBalance,
@@ -120,7 +125,17 @@ const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) =
     it('matches the aggregates in small batches, and a rebuild from 0 is byte-identical', async () => {
       const log = logOf(opened);
       const h = newHandlers(log);
-      await runSession(h, { seed: 11, accounts: 2, steps: 300, deposit: '20000' });
+      const stats = await runSession(h, {
+        seed: 11,
+        accounts: 2,
+        steps: 300,
+        deposit: '3000',
+        leverage: 50,
+        isolatedOddAccounts: true,
+        volatility: 40,
+      });
+      expect(stats.liquidations).toBeGreaterThan(0);
+      expect(stats.fundings).toBeGreaterThan(0);
       const runner = new ProjectionRunner(log, opened.db, [ledgerProjection], { batchSize: 37 });
       await runner.prepare();
       await runner.catchUp('ledger');
