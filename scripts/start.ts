@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { uuidv7 } from 'uuidv7';
 import { createApp } from '../adapters/http/app.js';
 import { BacktestManager } from '../adapters/http/backtests.js';
+import { ProjectionVersion } from '../adapters/http/cache.js';
 import { chainExplainer } from '../adapters/http/chains.js';
 import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
@@ -82,6 +83,7 @@ say(
 
 const book = await instrumentBookOnce();
 const backtests = new BacktestManager();
+const readVersion = await new ProjectionVersion(runner).start();
 const { app } = createApp({
   version: packageVersion(),
   node: id,
@@ -107,6 +109,7 @@ const { app } = createApp({
     }
   },
   marketNow: () => fleet.now(),
+  readVersion: () => readVersion.value,
   explain: chainExplainer(opened.store),
   log: say,
   uiDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'dist'),

@@ -9,6 +9,7 @@ import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers, readRiskDecisions } from '../../projections/risk/projection.js';
 import { latestRun, readEquity } from '../../projections/runs/read.js';
 import type { BacktestManager } from './backtests.js';
+import { ResponseCache } from './cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError, errorJson, notFound } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
@@ -49,6 +50,11 @@ export interface ApiDeps {
   /** Decision chain of an order, correlation or event id (replay/explain.ts); undefined when unknown. */
   readonly explain?: (id: string) => Promise<z.input<typeof s.chain> | undefined>;
   readonly log?: (m: string) => void;
+  /**
+   * The read models' version (cache.ts: ProjectionVersion). Given, read responses are reused until it
+   * moves; absent, every request reads the tables.
+   */
+  readonly readVersion?: () => number | null;
   /** Built UI to serve on the same origin (ui/dist). */
   readonly uiDir?: string;
 }
@@ -60,7 +66,7 @@ const maxBars = 5_000;
 export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   const app = new Hono();
   const log = deps.log ?? ((m: string) => console.error(m));
-  const routes = new RouteTable(app, log);
+  const routes = new RouteTable(app, log, deps.readVersion ? new ResponseCache(deps.readVersion) : null);
 
   app.use('*', async (c, next) => {
     const t0 = performance.now();
@@ -88,6 +94,8 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/status',
+    // Paper progress moves without the log: a quarter second old at most.
+    cache: { ttlMs: 250 },
     summary: 'Store, log head, projections with lag, paper runs with progress',
     response: s.status,
     handler: async () => ({
@@ -109,6 +117,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/accounts',
+    cache: 'log',
     summary: 'Accounts with wallet, equity and margin at the latest marks',
     response: s.accounts,
     handler: () => readAccounts(deps.db, deps.accountContext, deps.marks),
@@ -116,6 +125,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/positions',
+    cache: 'log',
     summary: 'Open positions at the latest marks, with their stop status',
     query: s.positionsQuery,
     response: s.positions,
@@ -124,6 +134,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/orders',
+    cache: 'log',
     summary: 'Orders, newest first',
     query: s.ordersQuery,
     response: s.page(s.order),
@@ -147,6 +158,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/fills',
+    cache: 'log',
     summary: 'Fills, newest first',
     query: s.fillsQuery,
     response: s.page(s.fill),
@@ -179,6 +191,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/strategies',
+    cache: 'log',
     summary: 'Strategies with state, parameters and KPIs of their paper run',
     response: s.strategies,
     handler: () => readStrategies(deps.db, deps.strategies),
@@ -186,6 +199,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/strategies/:id/equity',
+    cache: 'log',
     summary: "Equity curve of the strategy's paper run",
     params: s.strategyParams,
     response: s.equityCurve,
@@ -203,6 +217,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/pnl/heatmap',
+    cache: 'log',
     summary: 'Realised (net of fees) and unrealised PnL per strategy and symbol',
     response: s.heatmap,
     handler: () => readHeatmap(deps.db, deps.marks),
@@ -212,6 +227,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/risk/decisions',
+    cache: 'log',
     summary: 'Risk decisions, newest first, every rule with threshold, value and verdict',
     query: s.riskQuery,
     response: s.page(s.riskDecision),
@@ -227,6 +243,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/breakers',
+    cache: 'log',
     summary: 'Current level of every circuit breaker',
     response: s.breakers,
     handler: async () => (await readBreakers(deps.db)) as z.input<typeof s.breakers>,
@@ -236,6 +253,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/audit/timeline',
+    cache: 'log',
     summary: 'Every event, newest first, filtered by time, strategy, symbol, actor, type or correlation',
     query: s.auditQuery,
     response: s.page(s.auditItem),
@@ -257,6 +275,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/audit/chains/:id',
+    cache: 'log',
     summary: 'The decision chain of an orderId, correlationId or eventId',
     params: s.chainParams,
     response: s.chain,
@@ -272,6 +291,8 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   routes.add({
     method: 'get',
     path: '/api/market/:symbol/bars',
+    // Market data is files, but the default range follows the paper clock.
+    cache: { ttlMs: 1_000 },
     summary: 'OHLCV bars; without a range, the latest 500 up to the paper runs’ time',
     params: s.barsParams,
     query: s.barsQuery,

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { type ZodTypeAny, z } from 'zod';
+import type { CachedBody, CachePolicy, ResponseCache } from './cache.js';
 import { ApiError, errorJson } from './errors.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
 import { errorBody } from './schemas.js';
@@ -22,6 +23,8 @@ export interface RouteSpec<
   readonly body?: B;
   readonly status?: 200 | 202;
   readonly response: R;
+  /** Reuse of the response (GET only, when the table has a cache): see cache.ts. */
+  readonly cache?: CachePolicy;
   /** Status codes besides 400 this route can answer with, for the document. */
   readonly errors?: readonly (404 | 409 | 422)[];
   readonly handler: (
@@ -67,6 +70,7 @@ export class RouteTable {
   constructor(
     private readonly app: Hono,
     private readonly log: (m: string) => void = console.error,
+    private readonly cache: ResponseCache | null = null,
   ) {}
 
   add<
@@ -86,7 +90,7 @@ export class RouteTable {
       response: spec.response,
       errors: spec.errors ?? [],
     });
-    const handle = async (c: Context) => {
+    const compute = async (c: Context): Promise<CachedBody> => {
       const query = parse(spec.query, c.req.query(), 'query');
       const params = parse(spec.params, c.req.param(), 'path');
       let raw: unknown;
@@ -105,12 +109,19 @@ export class RouteTable {
         this.log(
           `${spec.method.toUpperCase()} ${spec.path}: response does not match its schema: ${checked.error.message}`,
         );
-        return c.json(
-          errorJson('response_invalid', 'the server produced a response outside its contract'),
-          500,
-        );
+        return {
+          status: 500,
+          body: JSON.stringify(
+            errorJson('response_invalid', 'the server produced a response outside its contract'),
+          ),
+        };
       }
-      return c.json(checked.data, (spec.status ?? 200) as 200);
+      return { status: spec.status ?? 200, body: JSON.stringify(checked.data) };
+    };
+    const cache = spec.method === 'get' && spec.cache ? this.cache : null;
+    const handle = async (c: Context) => {
+      const r = cache ? await cache.get(c.req.url, spec.cache!, () => compute(c)) : await compute(c);
+      return c.body(r.body, r.status as 200, { 'content-type': 'application/json' });
     };
     if (spec.method === 'get') this.app.get(spec.path, handle);
     else this.app.post(spec.path, handle);
