@@ -162,7 +162,10 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     const types = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
     expect(new Set(types)).toEqual(new Set(['RiskDecided']));
     await rows.first().click();
-    await page.getByTestId('risk-checks').first().scrollIntoViewIfNeeded();
+    // The chain opens around the clicked event, outlined.
+    const focused = page.locator('[data-testid=chain-link][data-type=RiskDecided][data-focused]');
+    await focused.waitFor();
+    await focused.getByTestId('risk-checks').scrollIntoViewIfNeeded();
     await shoot(page, 'audit-chain', false);
     await page.close();
   }, 120_000);

@@ -12,7 +12,7 @@ export function ChainSheet({ id, onClose }: { id: string | null; onClose: () => 
       onClose={onClose}
       title={<span className="font-mono">decision chain · {id}</span>}
     >
-      <QueryState query={chain}>{(c) => <DecisionChainView chain={c} />}</QueryState>
+      <QueryState query={chain}>{(c) => <DecisionChainView chain={c} focus={id} />}</QueryState>
     </Sheet>
   );
 }

@@ -1,6 +1,7 @@
 import { AlertTriangle, ArrowDown } from 'lucide-react';
 import type { ChainLink, DecisionChain, RuleCheck } from '@/api/types';
 import { fmtMeasure, fmtTime } from '@/lib/format';
+import { cn } from '@/lib/utils';
 import { VerdictBadge } from './status-badges';
 import { Badge } from './ui/badge';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from './ui/table';
@@ -131,12 +132,17 @@ function Features({ features }: { features: Record<string, unknown> }) {
   );
 }
 
-function LinkCard({ link }: { link: LinkView }) {
+function LinkCard({ link, focused }: { link: LinkView; focused: boolean }) {
   const checks = link.data.checks;
   const features = link.data.features;
   const outcome = str(link.data.outcome);
   return (
-    <div className="rounded-md border bg-card p-3" data-testid="chain-link" data-type={link.type}>
+    <div
+      className={cn('rounded-md border bg-card p-3', focused && 'border-primary ring-1 ring-primary')}
+      data-testid="chain-link"
+      data-type={link.type}
+      data-focused={focused || undefined}
+    >
       <div className="mb-2 flex flex-wrap items-center gap-2">
         <Badge variant="secondary" className="font-mono">
           {link.type}
@@ -166,8 +172,11 @@ function LinkCard({ link }: { link: LinkView }) {
   );
 }
 
-/** A decision chain, root first: observation → signal → risk decision → order → fills. */
-export function DecisionChainView({ chain }: { chain: DecisionChain }) {
+/**
+ * A decision chain, root first: observation → signal → risk decision → order → fills. The event the
+ * chain was opened from (`focus`, when it was an event id) is outlined, so it can be found in the chain.
+ */
+export function DecisionChainView({ chain, focus }: { chain: DecisionChain; focus?: string | null }) {
   const links = chain.links.map(chainLink);
   return (
     <div className="space-y-3" data-testid="decision-chain">
@@ -194,7 +203,7 @@ export function DecisionChainView({ chain }: { chain: DecisionChain }) {
         {links.map((l, i) => (
           <li key={l.key}>
             {i > 0 && <ArrowDown className="mx-auto my-1 size-4 text-muted-foreground" />}
-            <LinkCard link={l} />
+            <LinkCard link={l} focused={focus === l.key} />
           </li>
         ))}
       </ol>

@@ -13,13 +13,13 @@ import { Timeline } from './timeline';
 const fields: FilterField[] = [
   { name: 'from', label: 'from (UTC)', type: 'datetime-local' },
   { name: 'to', label: 'to (UTC)', type: 'datetime-local' },
-  { name: 'strategy', label: 'strategy', placeholder: 'ema-cross' },
-  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT', upper: true },
-  { name: 'actor', label: 'actor', placeholder: 'strategy:ema-cross@1' },
+  { name: 'strategy', label: 'strategy', placeholder: 'e.g. ema-cross' },
+  { name: 'symbol', label: 'symbol', placeholder: 'e.g. BTCUSDT', upper: true },
+  { name: 'actor', label: 'actor', placeholder: 'e.g. system:risk' },
   {
     name: 'type',
     label: 'event type',
-    placeholder: 'RiskDecided',
+    placeholder: 'e.g. RiskDecided',
     options: [
       'SignalEmitted',
       'RiskDecided',

@@ -10,8 +10,8 @@ import { FillsTable } from './fills-table';
 import { OrdersTable } from './orders-table';
 
 const fields: FilterField[] = [
-  { name: 'symbol', label: 'symbol', placeholder: 'BTCUSDT', upper: true },
-  { name: 'strategyId', label: 'strategy', placeholder: 'ema-cross' },
+  { name: 'symbol', label: 'symbol', placeholder: 'e.g. BTCUSDT', upper: true },
+  { name: 'strategyId', label: 'strategy', placeholder: 'e.g. ema-cross' },
   { name: 'status', label: 'status', choices: orderStatuses },
 ];
 
@@ -31,12 +31,14 @@ export function OrdersPage() {
             onChange={filters.set}
             onClear={filters.clear}
           />
-          <div className="flex gap-1 rounded-md bg-muted p-1">
+          <div className="flex gap-1 rounded-md bg-muted p-1" role="tablist">
             {(['orders', 'fills'] as const).map((t) => (
               <Button
                 key={t}
                 size="sm"
-                variant={tab === t ? 'secondary' : 'ghost'}
+                role="tab"
+                aria-selected={tab === t}
+                variant={tab === t ? 'default' : 'ghost'}
                 onClick={() => filters.set('tab', t === 'orders' ? '' : t)}
               >
                 {t}
