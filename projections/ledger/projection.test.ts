@@ -2,6 +2,8 @@ import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
+import { dropPgSchema } from '../../adapters/sql/pg-client.js';
+import { serviceUrl, uniqueSchema } from '../../adapters/testing/services.js';
 import { LedgerHandlers } from '../../commands/ledger/handlers.js';
 import { runSession } from '../../commands/ledger/simulate.js';
 import { catalogue } from '../../domain/catalogue.js';
@@ -101,16 +103,46 @@ describe('ledger read model (in memory)', () => {
 });
 
 /*
- * The read models live in SQL (PGlite here; PostgreSQL when DATABASE_URL is set runs the same code through
- * the runner's tests). The log is either the in-memory store or the SQL store itself.
+ * The read models live in SQL: PGlite, and the PostgreSQL server when DATABASE_URL is set. The log is the
+ * in-memory store or the SQL store itself.
  */
-const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) => {
-  describe(`ledger projection: log on ${logName}, read models on PGlite`, () => {
+interface SqlTarget {
+  readonly name: string;
+  readonly open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>;
+}
+const pglite: SqlTarget = {
+  name: 'PGlite',
+  open: async () => {
+    const opened = await openStore({ dataDir: ':memory:' });
+    return { opened, close: () => opened.close() };
+  },
+};
+const url = serviceUrl('DATABASE_URL');
+const postgres: SqlTarget | null = url
+  ? {
+      name: 'PostgreSQL',
+      open: async () => {
+        const schema = uniqueSchema('ledger_rm');
+        const opened = await openStore({ databaseUrl: url, schema });
+        return {
+          opened,
+          close: async () => {
+            await opened.close();
+            await dropPgSchema(url, schema);
+          },
+        };
+      },
+    }
+  : null;
+
+const sqlSuite = (target: SqlTarget, logName: string, logOf: (opened: OpenedStore) => EventStore) => {
+  describe(`ledger projection: log on ${logName}, read models on ${target.name}`, () => {
     let opened: OpenedStore;
+    let close: () => Promise<void>;
     beforeEach(async () => {
-      opened = await openStore({ dataDir: ':memory:' });
+      ({ opened, close } = await target.open());
     });
-    afterEach(async () => opened.close());
+    afterEach(async () => close());
 
     const readSql = (db: ReadModelDb) => async (stream: string) => {
       const acc = await readLedgerAccount(db, stream);
@@ -128,7 +160,7 @@ const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) =
       const stats = await runSession(h, {
         seed: 11,
         accounts: 2,
-        steps: 300,
+        steps: 150,
         deposit: '3000',
         leverage: 50,
         isolatedOddAccounts: true,
@@ -167,5 +199,6 @@ const sqlSuite = (logName: string, logOf: (opened: OpenedStore) => EventStore) =
   });
 };
 
-sqlSuite('the in-memory store', () => new MemoryEventStore({ catalogue: catalogue() }));
-sqlSuite('PGlite', (opened) => opened.store);
+sqlSuite(pglite, 'the in-memory store', () => new MemoryEventStore({ catalogue: catalogue() }));
+sqlSuite(pglite, 'PGlite', (opened) => opened.store);
+if (postgres) sqlSuite(postgres, 'PostgreSQL', (opened) => opened.store);
