@@ -7,7 +7,7 @@ export const APPEND_LOCK_KEY = 0x50455250;
 /**
  * Gap-free global order: the Message DB technique (message-db write_message + acquire_lock), applied
  * to the whole log instead of one category. Every append takes one transaction-scoped advisory lock
- * before it draws from the sequence and holds it until commit. PostgreSQL makes a commit visible
+ * (keyed by the log's schema) before it draws from the sequence and holds it until commit. PostgreSQL makes a commit visible
  * (ProcArrayEndTransaction) before it releases the transaction's locks, so the next appender can only
  * draw a higher position after the previous one is visible: positions become visible in order, and a
  * reader that has seen position p will never later see a position below p appear. A rolled-back
@@ -38,7 +38,7 @@ DECLARE
   v_stream_hashes bytea[] := '{}';
   v_global_hashes bytea[] := '{}';
 BEGIN
-  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY});
+  PERFORM pg_advisory_xact_lock(${APPEND_LOCK_KEY}, hashtext(current_schema()));
   SELECT e.stream_version, e.stream_hash INTO v_current, v_stream_prev
     FROM events e WHERE e.stream_id = p_stream ORDER BY e.stream_version DESC LIMIT 1;
   v_current := coalesce(v_current, 0);
@@ -136,6 +136,15 @@ migrations['0003_correlation_index'] = {
     await sql
       .raw(`CREATE INDEX events_correlation ON events ((metadata->>'correlationId'), global_position)`)
       .execute(db);
+  },
+};
+
+migrations['0004_append_lock_per_schema'] = {
+  // Advisory locks are database-wide: with one key for every schema, two logs in one database (tests,
+  // benches, tenants) queued behind each other. The key now includes the schema, so each log orders
+  // its own appends and no other.
+  async up(db) {
+    await sql.raw(APPEND_FUNCTION).execute(db);
   },
 };
 
