@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { uuidv7 } from 'uuidv7';
@@ -60,6 +61,8 @@ say(
     .join(', ')}`,
 );
 const stop = new AbortController();
+// Every paper run, its clock and the projection runner wait on this one signal.
+setMaxListeners(64, stop.signal);
 const projecting = runner.run(stop.signal).catch((err: unknown) => {
   say(`projection runner stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
