@@ -2,13 +2,38 @@ import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { queryKeys } from './queryKeys';
 import type { HeatmapCell, LiveChannel, LiveMessage } from './types';
 
+interface Stale {
+  key: QueryKey;
+  /** At most one refetch per this many ms, however many messages arrive. */
+  everyMs: number;
+}
+
+const quick = 750;
+/** Equity curves are long (a mark per hour of history) and move slowly on screen: refetched less often. */
+const slow = 5_000;
+
 /** Which cached reads each channel makes stale. The server's projections are the truth; we re-read them. */
-const staleOn: Record<LiveChannel, readonly QueryKey[]> = {
-  positions: [queryKeys.positions.all, queryKeys.accounts],
-  orders: [queryKeys.orders.all, queryKeys.fills.all],
-  pnl: [queryKeys.pnl.heatmap, queryKeys.accounts, queryKeys.strategies.all],
-  risk: [queryKeys.risk.all],
-  events: [queryKeys.audit.all, queryKeys.status, queryKeys.backtests.all],
+const staleOn: Record<LiveChannel, readonly Stale[]> = {
+  positions: [
+    { key: queryKeys.positions.all, everyMs: quick },
+    { key: queryKeys.accounts, everyMs: quick },
+  ],
+  orders: [
+    { key: queryKeys.orders.all, everyMs: quick },
+    { key: queryKeys.fills.all, everyMs: quick },
+  ],
+  pnl: [
+    { key: queryKeys.pnl.heatmap, everyMs: quick },
+    { key: queryKeys.accounts, everyMs: quick },
+    { key: queryKeys.strategies.list, everyMs: quick },
+    { key: queryKeys.strategies.equityAll, everyMs: slow },
+  ],
+  risk: [{ key: queryKeys.risk.all, everyMs: quick }],
+  events: [
+    { key: queryKeys.audit.all, everyMs: quick },
+    { key: queryKeys.status, everyMs: quick },
+    { key: queryKeys.backtests.all, everyMs: quick },
+  ],
 };
 
 const isCell = (x: unknown): x is HeatmapCell =>
@@ -35,20 +60,22 @@ const patchHeatmap = (qc: QueryClient, data: unknown): void => {
 };
 
 /**
- * Turns live messages into cache updates, at most one refetch per channel per `intervalMs`: a paper run
- * in accelerated time sends hundreds of messages a second and the screen need not redraw for each.
+ * Turns live messages into cache updates, throttled per query key: a paper run in accelerated time
+ * sends hundreds of messages a second and the screen need not refetch for each. The server's messages
+ * carry recorded events, so most are "something changed" signals; the read models say what.
  */
-export function liveInvalidator(qc: QueryClient, intervalMs = 750): (m: LiveMessage) => void {
-  const pending = new Map<LiveChannel, ReturnType<typeof setTimeout>>();
+export function liveInvalidator(qc: QueryClient): (m: LiveMessage) => void {
+  const pending = new Set<string>();
   return (m) => {
     if (m.channel === 'pnl') patchHeatmap(qc, m.data);
-    if (pending.has(m.channel)) return;
-    pending.set(
-      m.channel,
+    for (const { key, everyMs } of staleOn[m.channel]) {
+      const id = JSON.stringify(key);
+      if (pending.has(id)) continue;
+      pending.add(id);
       setTimeout(() => {
-        pending.delete(m.channel);
-        for (const key of staleOn[m.channel]) void qc.invalidateQueries({ queryKey: key });
-      }, intervalMs),
-    );
+        pending.delete(id);
+        void qc.invalidateQueries({ queryKey: key });
+      }, everyMs);
+    }
   };
 }

@@ -23,6 +23,7 @@ export const queryKeys = {
   strategies: {
     all: ['strategies'] as const,
     list: ['strategies', 'list'] as const,
+    equityAll: ['strategies', 'equity'] as const,
     equity: (id: string) => ['strategies', 'equity', id] as const,
   },
   pnl: { heatmap: ['pnl', 'heatmap'] as const },

@@ -1,4 +1,11 @@
-import { AreaSeries, createChart, type IChartApi, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import {
+  AreaSeries,
+  createChart,
+  type IChartApi,
+  type ISeriesApi,
+  LineSeries,
+  type UTCTimestamp,
+} from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
 import { cn } from '@/lib/utils';
 import { chartOptions, palette } from './chart-base';
@@ -15,43 +22,74 @@ interface Props {
   area?: boolean;
 }
 
-/** Equity curves. The chart is created once; data updates replace series without rebuilding the canvas. */
+type Drawn = ISeriesApi<'Area'> | ISeriesApi<'Line'>;
+
+/**
+ * Equity curves. The chart and each named series are created once and then only given new data, so a
+ * live refresh neither flickers nor throws away the zoom the user chose; the view fits the data only
+ * when the set of curves changes.
+ */
 export function LineChart({ series, className, area = series.length === 1 }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
+  const drawn = useRef(new Map<string, Drawn>());
 
   useEffect(() => {
     if (!el.current) return;
     const c = createChart(el.current, chartOptions);
     chart.current = c;
+    const lines = drawn.current;
     return () => {
       chart.current = null;
+      lines.clear();
       c.remove();
     };
   }, []);
 
+  // Switching between area and lines redraws every series in the new style.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `area` is the trigger, not a value read here
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
-    const made = series.map((s, i) => {
-      const color = palette[i % palette.length] ?? '#38bdf8';
-      const opts = { title: series.length > 1 ? s.name : '', lineWidth: 2 as const, priceLineVisible: false };
-      const line = area
-        ? c.addSeries(AreaSeries, {
-            ...opts,
-            lineColor: color,
-            topColor: `${color}55`,
-            bottomColor: `${color}05`,
-          })
-        : c.addSeries(LineSeries, { ...opts, color });
+    for (const s of drawn.current.values()) c.removeSeries(s);
+    drawn.current.clear();
+  }, [area]);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    const lines = drawn.current;
+    const names = new Set(series.map((s) => s.name));
+    let changed = false;
+    for (const [name, s] of lines) {
+      if (names.has(name)) continue;
+      c.removeSeries(s);
+      lines.delete(name);
+      changed = true;
+    }
+    series.forEach((s, i) => {
+      let line = lines.get(s.name);
+      if (!line) {
+        const color = palette[i % palette.length] ?? '#38bdf8';
+        const opts = {
+          title: series.length > 1 ? s.name : '',
+          lineWidth: 2 as const,
+          priceLineVisible: false,
+        };
+        line = area
+          ? c.addSeries(AreaSeries, {
+              ...opts,
+              lineColor: color,
+              topColor: `${color}55`,
+              bottomColor: `${color}05`,
+            })
+          : c.addSeries(LineSeries, { ...opts, color });
+        lines.set(s.name, line);
+        changed = true;
+      }
       line.setData(s.points);
-      return line;
     });
-    c.timeScale().fitContent();
-    return () => {
-      // The chart may already be gone (unmount runs its cleanup too); removing from it would throw.
-      if (chart.current === c) for (const m of made) c.removeSeries(m);
-    };
+    if (changed) c.timeScale().fitContent();
   }, [series, area]);
 
   return <div ref={el} className={cn('h-64 w-full', className)} data-testid="line-chart" />;
