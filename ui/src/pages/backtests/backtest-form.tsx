@@ -4,8 +4,8 @@ import { ApiError } from '@/api/client';
 import { useStartBacktest, useStrategies } from '@/api/hooks';
 import { type BacktestRequest, backtestRequestSchema, issuesByField } from '@/api/schemas';
 import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
 import { Select } from '@/components/ui/select';
 import { ParamsEditor } from './params-editor';
 
@@ -56,15 +56,6 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
   };
 }
 
-function FieldError({ msg }: { msg: string | undefined }) {
-  if (!msg) return null;
-  return (
-    <p className="text-[11px] text-destructive" role="alert" data-testid="field-error">
-      {msg}
-    </p>
-  );
-}
-
 export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void }) {
   const strategies = useStrategies();
   const start = useStartBacktest();
@@ -98,11 +89,9 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
   return (
     <form onSubmit={submit} className="space-y-3" noValidate data-testid="backtest-form">
       <div className="grid gap-3 sm:grid-cols-2">
-        <div className="space-y-1">
-          <Label htmlFor="bt-strategy">strategy</Label>
+        <Field id="bt-strategy" label="strategy" error={errors.strategyId}>
           <Select
             id="bt-strategy"
-            name="strategyId"
             value={strategyId}
             aria-invalid={Boolean(errors.strategyId)}
             onChange={(e) => set({ strategyId: e.target.value, params: {} })}
@@ -113,13 +102,10 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
               </option>
             ))}
           </Select>
-          <FieldError msg={errors.strategyId} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="bt-symbols">symbols (comma separated)</Label>
+        </Field>
+        <Field id="bt-symbols" label="symbols (comma separated)" error={errors.symbols}>
           <Input
             id="bt-symbols"
-            name="symbols"
             list="bt-symbol-options"
             value={form.symbols}
             aria-invalid={Boolean(errors.symbols)}
@@ -130,36 +116,22 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
               <option key={s} value={s} />
             ))}
           </datalist>
-          <FieldError msg={errors.symbols} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="bt-from">from (UTC)</Label>
-          <Input
-            id="bt-from"
-            name="from"
-            type="date"
-            value={form.from}
-            onChange={(e) => set({ from: e.target.value })}
-          />
-          <FieldError msg={errors.from} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="bt-to">to (UTC)</Label>
+        </Field>
+        <Field id="bt-from" label="from (UTC)" error={errors.from}>
+          <Input id="bt-from" type="date" value={form.from} onChange={(e) => set({ from: e.target.value })} />
+        </Field>
+        <Field id="bt-to" label="to (UTC)" error={errors.to}>
           <Input
             id="bt-to"
-            name="to"
             type="date"
             value={form.to}
             aria-invalid={Boolean(errors.to)}
             onChange={(e) => set({ to: e.target.value })}
           />
-          <FieldError msg={errors.to} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="bt-timeframe">timeframe</Label>
+        </Field>
+        <Field id="bt-timeframe" label="timeframe" error={errors.timeframe}>
           <Select
             id="bt-timeframe"
-            name="timeframe"
             value={form.timeframe}
             onChange={(e) => set({ timeframe: e.target.value })}
           >
@@ -167,20 +139,16 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
               <option key={t}>{t}</option>
             ))}
           </Select>
-          <FieldError msg={errors.timeframe} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="bt-seed">seed</Label>
+        </Field>
+        <Field id="bt-seed" label="seed" error={errors.seed}>
           <Input
             id="bt-seed"
-            name="seed"
             inputMode="numeric"
             value={form.seed}
             aria-invalid={Boolean(errors.seed)}
             onChange={(e) => set({ seed: e.target.value })}
           />
-          <FieldError msg={errors.seed} />
-        </div>
+        </Field>
       </div>
       <ParamsEditor
         defaults={defaults}
@@ -188,7 +156,11 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
         onChange={(params) => set({ params })}
         error={errors.params}
       />
-      <FieldError msg={errors.form} />
+      {errors.form && (
+        <p className="text-xs text-destructive" role="alert" data-testid="field-error">
+          {errors.form}
+        </p>
+      )}
       <Button type="submit" disabled={start.isPending || !strategyId} data-testid="start-backtest">
         <Play /> {start.isPending ? 'starting…' : 'Run backtest'}
       </Button>
