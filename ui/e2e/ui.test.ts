@@ -112,6 +112,20 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await page.close();
   }, 120_000);
 
+  it('lists every strategy with its state, version, parameters and KPIs', async () => {
+    const page = await open('/strategies');
+    const cards = page.getByTestId('strategy-card');
+    await cards.first().waitFor();
+    expect(await cards.count()).toBeGreaterThanOrEqual(5);
+    const first = cards.first();
+    expect(await first.getByTestId('strategy-params').textContent()).not.toBe('');
+    expect(await first.getByTestId('kpis').textContent()).toMatch(/Return/);
+    expect(await first.textContent()).toMatch(/running|stopped|halted/);
+    await page.locator('[data-testid=strategy-card] [data-testid=line-chart] canvas').first().waitFor();
+    await shoot(page, 'strategies');
+    await page.close();
+  }, 60_000);
+
   it('runs a small backtest from the form, validated before it is sent', async () => {
     const page = await open('/backtests');
     const posts: string[] = [];
@@ -126,6 +140,7 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await page.getByTestId('start-backtest').click();
     await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThanOrEqual(2);
     expect(posts).toHaveLength(0);
+    await shoot(page, 'backtest-invalid', false);
 
     // A month of two symbols: small enough to finish in seconds, long enough for the breakout to trade.
     await form.locator('#bt-strategy').selectOption('donchian-breakout');
