@@ -241,6 +241,12 @@ describe('account: margin modes, leverage, position modes', () => {
     const f = fill('BUY', '0.1', '30000');
     const { s } = run([...open(), f]);
     expect(decideAccount(f, s, ctx)).toEqual([]);
+    const skipped = {
+      ...(f as Extract<AccountCommand, { kind: 'SettleFill' }>),
+      fillSeq: 3,
+      tradeId: 'later',
+    };
+    expect(ruleOf(() => decideAccount(skipped, s, ctx))).toBe('fill-out-of-sequence');
   });
 
   it('reports margin figures and limits withdrawals to the available balance', () => {

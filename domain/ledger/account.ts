@@ -77,7 +77,11 @@ export interface AccountState {
   crossWallet: Fixed;
   readonly positions: Map<string, PositionState>;
   readonly settings: Map<string, SymbolSettings>;
-  readonly settledFills: Set<string>;
+  /**
+   * Per order, the highest fillSeq booked. Fills are booked in fillSeq order (the order stream's order),
+   * so this answers "already booked?" with one entry per order instead of one per fill.
+   */
+  readonly settledFills: Map<string, number>;
   readonly transfers: Set<string>;
   readonly lastFundingTime: Map<string, number>;
   readonly totals: LedgerTotals;
@@ -93,7 +97,7 @@ export const initialAccountState = (): AccountState => ({
   crossWallet: 0n,
   positions: new Map(),
   settings: new Map(),
-  settledFills: new Set(),
+  settledFills: new Map(),
   transfers: new Set(),
   lastFundingTime: new Map(),
   totals: { deposits: 0n, withdrawals: 0n, realisedPnl: 0n, fees: 0n, funding: 0n },
@@ -283,7 +287,14 @@ const settleFill = (
   s: AccountState,
   ctx: AccountContext,
 ): AccountEvent[] => {
-  if (s.settledFills.has(`${c.orderId}#${c.fillSeq}`)) return [];
+  const booked = s.settledFills.get(c.orderId) ?? 0;
+  if (c.fillSeq <= booked) return [];
+  if (c.fillSeq !== booked + 1) {
+    refuse(
+      'fill-out-of-sequence',
+      `fill ${c.fillSeq} of order ${c.orderId} before fill ${booked + 1} was booked`,
+    );
+  }
   const inst = ctx.instrument(c.symbol);
   const qty = parsePositive(c.quantity, 'fill-quantity');
   const price = parsePositive(c.price, 'fill-price');
@@ -669,7 +680,7 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
       if (next.qty === 0n && next.isolatedWallet === 0n) s.positions.delete(key);
       else s.positions.set(key, next);
       s.totals.realisedPnl += realised;
-      s.settledFills.add(`${d.orderId}#${d.fillSeq}`);
+      s.settledFills.set(d.orderId, d.fillSeq);
       return s;
     }
     case 'FeeCharged': {

@@ -117,6 +117,13 @@ class Forgetful extends Set<string> {
   }
 }
 
+/** A map that keeps nothing (see stateOf). */
+class ForgetfulMap extends Map<string, number> {
+  override set(): this {
+    return this;
+  }
+}
+
 export class LedgerReadModel {
   readonly accounts = new Map<string, AccountView>();
   readonly positions = new Map<string, PositionView>();
@@ -148,7 +155,7 @@ export class LedgerReadModel {
     // sets grow with every fill and would double the fold's allocation for nothing.
     const s: AccountState = {
       ...initialAccountState(),
-      settledFills: new Forgetful(),
+      settledFills: new ForgetfulMap(),
       transfers: new Forgetful(),
     };
     const a = this.accounts.get(stream);
