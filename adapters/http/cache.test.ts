@@ -9,15 +9,15 @@ describe('ResponseCache', () => {
     const compute = async () => {
       computed++;
       await new Promise((r) => setTimeout(r, 5));
-      return { status: 200, body: `v${version}` };
+      return { status: 200, body: Buffer.from(`v${version}`) };
     };
     const [a, b] = await Promise.all([cache.get('/x', 'log', compute), cache.get('/x', 'log', compute)]);
-    expect([a.body, b.body, computed]).toEqual(['v1', 'v1', 1]);
-    expect((await cache.get('/x', 'log', compute)).body).toBe('v1');
-    expect((await cache.get('/y', 'log', compute)).body).toBe('v1');
+    expect([String(a.body), String(b.body), computed]).toEqual(['v1', 'v1', 1]);
+    expect((await cache.get('/x', 'log', compute)).body.toString()).toBe('v1');
+    expect((await cache.get('/y', 'log', compute)).body.toString()).toBe('v1');
     expect(computed).toBe(2);
     version = 2;
-    expect((await cache.get('/x', 'log', compute)).body).toBe('v2');
+    expect((await cache.get('/x', 'log', compute)).body.toString()).toBe('v2');
     version = null;
     await cache.get('/x', 'log', compute);
     await cache.get('/x', 'log', compute);
@@ -32,18 +32,18 @@ describe('ResponseCache', () => {
       () => now,
     );
     let n = 0;
-    const compute = async () => ({ status: 200, body: String(++n) });
-    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body).toBe('1');
+    const compute = async () => ({ status: 200, body: Buffer.from(String(++n)) });
+    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body.toString()).toBe('1');
     now = 100;
-    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body).toBe('1');
+    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body.toString()).toBe('1');
     now = 300;
-    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body).toBe('2');
+    expect((await cache.get('/s', { ttlMs: 250 }, compute)).body.toString()).toBe('2');
     const failing = () => Promise.reject(new Error('boom'));
     await expect(cache.get('/f', 'log', failing)).rejects.toThrow('boom');
     await new Promise((r) => setTimeout(r, 0));
-    expect((await cache.get('/f', 'log', compute)).body).toBe('3');
+    expect((await cache.get('/f', 'log', compute)).body.toString()).toBe('3');
     await cache.get('/a', 'log', compute);
     await cache.get('/b', 'log', compute);
-    expect((await cache.get('/f', 'log', compute)).body).toBe('6');
+    expect((await cache.get('/f', 'log', compute)).body.toString()).toBe('6');
   });
 });

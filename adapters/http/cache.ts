@@ -7,7 +7,8 @@
  */
 export interface CachedBody {
   readonly status: number;
-  readonly body: string;
+  /** Encoded once: a hit writes the bytes without re-encoding tens of kilobytes of JSON. */
+  readonly body: Uint8Array;
 }
 
 interface Entry {

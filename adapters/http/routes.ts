@@ -111,17 +111,21 @@ export class RouteTable {
         );
         return {
           status: 500,
-          body: JSON.stringify(
-            errorJson('response_invalid', 'the server produced a response outside its contract'),
+          body: Buffer.from(
+            JSON.stringify(
+              errorJson('response_invalid', 'the server produced a response outside its contract'),
+            ),
           ),
         };
       }
-      return { status: spec.status ?? 200, body: JSON.stringify(checked.data) };
+      return { status: spec.status ?? 200, body: Buffer.from(JSON.stringify(checked.data)) };
     };
     const cache = spec.method === 'get' && spec.cache ? this.cache : null;
     const handle = async (c: Context) => {
       const r = cache ? await cache.get(c.req.url, spec.cache!, () => compute(c)) : await compute(c);
-      return c.body(r.body, r.status as 200, { 'content-type': 'application/json' });
+      return c.body(r.body as Uint8Array<ArrayBuffer>, r.status as 200, {
+        'content-type': 'application/json',
+      });
     };
     if (spec.method === 'get') this.app.get(spec.path, handle);
     else this.app.post(spec.path, handle);
