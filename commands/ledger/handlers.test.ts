@@ -263,6 +263,52 @@ const handlerSuite = (
       expect(retry.account.events.map((e) => e.type)).toEqual(['FillSettled', 'FeeCharged']);
     });
 
+    it('books a missed fill first when the next fill of the order arrives', async () => {
+      await h.placeOrder(order('c1'), meta);
+      await h.order('acc1', 'c1', { kind: 'AcceptOrder', venueOrderId: 'v1' }, meta);
+      await h.orders.execute(
+        orderStreamId('acc1', 'c1'),
+        () => [
+          {
+            type: 'OrderFilled',
+            data: {
+              orderId: 'id-c1',
+              fillSeq: 1,
+              tradeId: 't1',
+              quantity: '0.2',
+              price: '30000',
+              liquidity: 'maker',
+              filledQuantity: '0.2',
+              remainingQuantity: '0.3',
+            },
+          },
+        ],
+        meta,
+      );
+      const next = await h.fillOrder(
+        {
+          accountId: 'acc1',
+          clientOrderId: 'c1',
+          tradeId: 't2',
+          quantity: '0.3',
+          price: '30000',
+          liquidity: 'maker',
+        },
+        meta,
+      );
+      expect(next.account.events.map((e) => e.type)).toEqual([
+        'FillSettled',
+        'FeeCharged',
+        'FillSettled',
+        'FeeCharged',
+      ]);
+      expect(next.account.events.flatMap((e) => (e.type === 'FillSettled' ? [e.data.fillSeq] : []))).toEqual([
+        1, 2,
+      ]);
+      const acc = await handlers(store).accounts.load(h.accountStream('acc1'));
+      expect(toText(acc.state.positions.get('BTCUSDT:BOTH')!.qty)).toBe('0.5');
+    });
+
     it('single-writer mode decides from its cache, and a second writer is still caught on append', async () => {
       const single = new LedgerHandlers({
         store,

@@ -9,7 +9,13 @@ import {
   initialAccountState,
 } from '../../domain/ledger/account.js';
 import { refuse } from '../../domain/ledger/errors.js';
-import type { AccountEvent, Liquidity, OrderEvent, OrderRequestedData } from '../../domain/ledger/events.js';
+import type {
+  AccountEvent,
+  Liquidity,
+  OrderEvent,
+  OrderFilledData,
+  OrderRequestedData,
+} from '../../domain/ledger/events.js';
 import { fixed } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import {
@@ -230,7 +236,13 @@ export class LedgerHandlers {
     const accountStream = this.accountStream(fill.accountId);
     const before = await this.orders.load(stream);
     const pending = before.state.request;
+    const repaired: AccountEvent[] = [];
+    const repairedIds: string[] = [];
     if (pending && !before.state.tradeIds.has(fill.tradeId)) {
+      // Earlier fills the account missed (a crash between the two appends) are booked first, in order.
+      const earlier = await this.bookMissingFills(stream, pending, accountStream, meta);
+      repaired.push(...earlier.events);
+      repairedIds.push(...earlier.eventIds);
       // Dry run of the account rules (reduce-only, hedge flips, position side) before anything is
       // appended: a fill the account would refuse must not land on the order stream either.
       decideAccount(
@@ -256,37 +268,69 @@ export class LedgerHandlers {
       meta,
     );
     const req = pending!; // a fill on an order never placed was refused by decideOrder above
-    const fills = order.events.length > 0 ? order.events : await this.unbookedFills(stream);
-    const causation = order.eventIds[0] ?? meta.causationId;
-    // One append per fill: each is decided on the state the previous one left (the account folds in place,
-    // so several fills cannot be decided against one state). Normally there is exactly one.
-    const booked: AccountEvent[] = [];
-    const ids: string[] = [];
-    let version = -1;
-    for (const e of fills) {
-      if (e.type !== 'OrderFilled') continue;
+    if (order.events.length === 0) {
+      // A retry of a fill already on the order: book whatever the account has not.
+      const retried = await this.bookMissingFills(stream, req, accountStream, meta);
+      return {
+        order,
+        account: {
+          ...retried,
+          events: [...repaired, ...retried.events],
+          eventIds: [...repairedIds, ...retried.eventIds],
+        },
+      };
+    }
+    const filled = order.events[0]!;
+    if (filled.type !== 'OrderFilled')
+      throw new Error('fillOrder: the order decided something other than a fill');
+    const d = await this.accounts.execute(
+      accountStream,
+      (acc) => decideAccount(this.settle(req, filled.data.fillSeq, filled.data), acc, this.accountCtx),
+      { ...meta, causationId: order.eventIds[0] ?? meta.causationId },
+    );
+    return {
+      order,
+      account: {
+        events: [...repaired, ...d.events],
+        version: d.version,
+        eventIds: [...repairedIds, ...d.eventIds],
+      },
+    };
+  }
+
+  /**
+   * Books, one append each and in fillSeq order, the fills of an order that the account has not booked.
+   * Each is decided on the state the previous one left: the account folds in place, so several fills
+   * cannot be decided against one state.
+   */
+  private async bookMissingFills(
+    orderStream: string,
+    req: OrderRequestedData,
+    accountStream: string,
+    meta: CommandMetadata,
+  ): Promise<Decision<AccountEvent>> {
+    const account = await this.accounts.load(accountStream);
+    const booked = account.state.settledFills.get(req.orderId) ?? 0;
+    const { state } = await this.orders.load(orderStream);
+    if (state.fills <= booked) return { events: [], version: account.version, eventIds: [] };
+    const missing = (await this.deps.store.readStream(orderStream)).filter(
+      (e) => e.type === 'OrderFilled' && (e.data as OrderFilledData).fillSeq > booked,
+    );
+    const events: AccountEvent[] = [];
+    const eventIds: string[] = [];
+    let version = account.version;
+    for (const e of missing) {
+      const f = e.data as OrderFilledData;
       const d = await this.accounts.execute(
         accountStream,
-        (acc) =>
-          decideAccount(
-            this.settle(req, e.data.fillSeq, {
-              tradeId: e.data.tradeId,
-              quantity: e.data.quantity,
-              price: e.data.price,
-              liquidity: e.data.liquidity,
-            }),
-            acc,
-            this.accountCtx,
-          ),
-        { ...meta, causationId: causation },
+        (acc) => decideAccount(this.settle(req, f.fillSeq, f), acc, this.accountCtx),
+        { ...meta, causationId: e.eventId },
       );
-      booked.push(...d.events);
-      ids.push(...d.eventIds);
+      events.push(...d.events);
+      eventIds.push(...d.eventIds);
       version = d.version;
     }
-    if (version < 0) version = (await this.accounts.load(accountStream)).version;
-    const account: Decision<AccountEvent> = { events: booked, version, eventIds: ids };
-    return { order, account };
+    return { events, version, eventIds };
   }
 
   private settle(
@@ -308,12 +352,5 @@ export class LedgerHandlers {
       liquidity: f.liquidity,
       reduceOnly: req.reduceOnly,
     };
-  }
-
-  private async unbookedFills(orderStream: string): Promise<OrderEvent[]> {
-    const events = await this.deps.store.readStream(orderStream);
-    return events
-      .filter((e) => e.type === 'OrderFilled')
-      .map((e) => ({ type: e.type, data: e.data }) as OrderEvent);
   }
 }
