@@ -41,7 +41,7 @@ export function KpiGrid({ kpis, limit }: { kpis: Kpis | null | undefined; limit?
   const shown = limit ? entries.slice(0, limit) : entries;
   if (shown.length === 0) return <div className="text-xs text-muted-foreground">no KPIs yet</div>;
   return (
-    <dl className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-4" data-testid="kpis">
+    <dl className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-4 lg:grid-cols-7" data-testid="kpis">
       {shown.map(([k, v]) => {
         const f = kpiFormat[k];
         return (
