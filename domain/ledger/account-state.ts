@@ -1,0 +1,176 @@
+import { refuse } from './errors.js';
+import type {
+  AccountEvent,
+  FeeChargedData,
+  Liquidity,
+  MarginType,
+  OrderSide,
+  PositionMode,
+  PositionSide,
+} from './events.js';
+import { type Fixed, fixed, roundTo } from './fixed.js';
+import type { Instrument } from './instrument.js';
+import type { PositionAmount } from './position.js';
+import type { VenueRules } from './venue.js';
+
+/** State, commands and shared helpers of the account aggregate; the rules themselves are in account.ts. */
+export interface PositionState extends PositionAmount {
+  readonly symbol: string;
+  readonly side: PositionSide;
+  readonly marginType: MarginType;
+  readonly leverage: number;
+  readonly isolatedWallet: Fixed;
+}
+
+export interface SymbolSettings {
+  readonly leverage: number;
+  readonly marginType: MarginType;
+}
+
+export interface LedgerTotals {
+  deposits: Fixed;
+  withdrawals: Fixed;
+  realisedPnl: Fixed;
+  fees: Fixed;
+  funding: Fixed;
+}
+
+/**
+ * Folded in place: `evolveAccount` updates the maps and sets of the state it is given and returns it.
+ * Copying the settled-fill set on every fill would make a replay quadratic; callers treat a state they
+ * passed to evolve as consumed. `decideAccount` never mutates.
+ */
+export interface AccountState {
+  exists: boolean;
+  accountId: string;
+  venue: string;
+  marginAsset: string;
+  feeTier: string;
+  positionMode: PositionMode;
+  crossWallet: Fixed;
+  readonly positions: Map<string, PositionState>;
+  readonly settings: Map<string, SymbolSettings>;
+  /**
+   * Per order, the highest fillSeq booked. Fills are booked in fillSeq order (the order stream's order),
+   * so this answers "already booked?" with one entry per order instead of one per fill.
+   */
+  readonly settledFills: Map<string, number>;
+  readonly transfers: Set<string>;
+  readonly lastFundingTime: Map<string, number>;
+  readonly totals: LedgerTotals;
+}
+
+export const initialAccountState = (): AccountState => ({
+  exists: false,
+  accountId: '',
+  venue: '',
+  marginAsset: '',
+  feeTier: '',
+  positionMode: 'one-way',
+  crossWallet: 0n,
+  positions: new Map(),
+  settings: new Map(),
+  settledFills: new Map(),
+  transfers: new Set(),
+  lastFundingTime: new Map(),
+  totals: { deposits: 0n, withdrawals: 0n, realisedPnl: 0n, fees: 0n, funding: 0n },
+});
+
+/** Binance's default for a symbol nobody configured: 20x cross, capped by the first bracket. */
+export const DEFAULT_LEVERAGE = 20;
+
+export const walletBalance = (s: AccountState): Fixed => {
+  let w = s.crossWallet;
+  for (const p of s.positions.values()) w += p.isolatedWallet;
+  return w;
+};
+
+export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}:${side}`;
+
+export type AccountCommand =
+  | {
+      readonly kind: 'OpenAccount';
+      readonly accountId: string;
+      readonly venue: string;
+      readonly marginAsset: string;
+      readonly feeTier: string;
+      readonly positionMode: PositionMode;
+    }
+  | { readonly kind: 'DepositFunds'; readonly transferId: string; readonly amount: string }
+  | {
+      readonly kind: 'WithdrawFunds';
+      readonly transferId: string;
+      readonly amount: string;
+      readonly marks: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'SetPositionMode'; readonly positionMode: PositionMode }
+  | { readonly kind: 'SetLeverage'; readonly symbol: string; readonly leverage: number }
+  | { readonly kind: 'SetMarginType'; readonly symbol: string; readonly marginType: MarginType }
+  | {
+      readonly kind: 'SettleFill';
+      readonly orderId: string;
+      readonly fillSeq: number;
+      readonly tradeId: string;
+      readonly strategyId: string | null;
+      readonly symbol: string;
+      readonly side: OrderSide;
+      readonly positionSide: PositionSide;
+      readonly quantity: string;
+      readonly price: string;
+      readonly liquidity: Liquidity;
+      readonly reduceOnly: boolean;
+    }
+  | {
+      readonly kind: 'ApplyFunding';
+      readonly symbol: string;
+      readonly fundingTime: number;
+      readonly rate: string;
+      readonly markPrice: string;
+    }
+  | { readonly kind: 'CheckLiquidation'; readonly marks: Readonly<Record<string, string>> };
+
+export interface AccountContext {
+  readonly instrument: (symbol: string) => Instrument;
+  readonly rules: VenueRules;
+}
+
+export const parse = (text: string, what: string): Fixed => {
+  try {
+    return fixed(text);
+  } catch {
+    return refuse(`${what}-not-a-number`, `${what} ${JSON.stringify(text)} is not a plain decimal number`);
+  }
+};
+
+export const parsePositive = (text: string, what: string): Fixed => {
+  const v = parse(text, what);
+  if (v <= 0n) refuse(`${what}-must-be-positive`, `${what} ${text} must be > 0`);
+  return v;
+};
+
+export const parseMoney = (text: string, what: string, rules: VenueRules): Fixed => {
+  const v = parsePositive(text, what);
+  if (roundTo(v, rules.moneyDecimals, 'down') !== v) {
+    refuse('amount-precision', `${what} ${text} has more than ${rules.moneyDecimals} decimal places`);
+  }
+  return v;
+};
+
+export const settingsFor = (s: AccountState, symbol: string, inst: Instrument): SymbolSettings =>
+  s.settings.get(symbol) ?? {
+    leverage: Math.min(DEFAULT_LEVERAGE, inst.brackets[0]?.initialLeverage ?? DEFAULT_LEVERAGE),
+    marginType: 'cross',
+  };
+
+export const openPositionsOf = (s: AccountState, symbol?: string): PositionState[] =>
+  [...s.positions.values()].filter((p) => p.qty !== 0n && (symbol === undefined || p.symbol === symbol));
+
+export const markOf = (marks: Readonly<Record<string, string>>, symbol: string): Fixed => {
+  const m = marks[symbol];
+  if (m === undefined) return refuse('mark-price-missing', `no mark price for ${symbol}`);
+  return parsePositive(m, 'mark-price');
+};
+
+export const feeEvent = (d: FeeChargedData): AccountEvent => ({ type: 'FeeCharged', data: d });
+
+export const accountStreamId = (venue: string, accountId: string): string => `account-${venue}:${accountId}`;

@@ -1,0 +1,133 @@
+import {
+  type AccountCommand,
+  type AccountContext,
+  type AccountState,
+  feeEvent,
+  type PositionState,
+  parsePositive,
+  positionKey,
+  settingsFor,
+} from './account-state.js';
+import { refuse } from './errors.js';
+import type { AccountEvent } from './events.js';
+import { abs, canonicalText, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import { checkFillGrid } from './instrument.js';
+import { initialMargin } from './margin.js';
+import { applyFill, entryPrice } from './position.js';
+
+/** Books one fill: realised PnL, isolated margin moved, the trade fee (see account.ts for the booking rules). */
+export const settleFill = (
+  c: Extract<AccountCommand, { kind: 'SettleFill' }>,
+  s: AccountState,
+  ctx: AccountContext,
+): AccountEvent[] => {
+  const booked = s.settledFills.get(c.orderId) ?? 0;
+  if (c.fillSeq <= booked) return [];
+  if (c.fillSeq !== booked + 1) {
+    refuse(
+      'fill-out-of-sequence',
+      `fill ${c.fillSeq} of order ${c.orderId} before fill ${booked + 1} was booked`,
+    );
+  }
+  const inst = ctx.instrument(c.symbol);
+  const qty = parsePositive(c.quantity, 'fill-quantity');
+  const price = parsePositive(c.price, 'fill-price');
+  checkFillGrid(inst, price, qty);
+  const hedge = s.positionMode === 'hedge';
+  if (hedge === (c.positionSide === 'BOTH')) {
+    refuse('position-side-mismatch', `positionSide ${c.positionSide} is not valid in ${s.positionMode} mode`);
+  }
+  const key = positionKey(c.symbol, c.positionSide);
+  const settings = settingsFor(s, c.symbol, inst);
+  const existing = s.positions.get(key);
+  const pos: PositionState = existing ?? {
+    symbol: c.symbol,
+    side: c.positionSide,
+    marginType: settings.marginType,
+    leverage: settings.leverage,
+    qty: 0n,
+    cost: 0n,
+    isolatedWallet: 0n,
+  };
+  const signed = c.side === 'BUY' ? qty : -qty;
+  if (c.positionSide === 'LONG' && pos.qty + signed < 0n) {
+    refuse(
+      'hedge-position-cannot-flip',
+      `selling ${c.quantity} would take the LONG ${c.symbol} position below zero`,
+    );
+  }
+  if (c.positionSide === 'SHORT' && pos.qty + signed > 0n) {
+    refuse(
+      'hedge-position-cannot-flip',
+      `buying ${c.quantity} would take the SHORT ${c.symbol} position above zero`,
+    );
+  }
+  if (c.reduceOnly && (pos.qty === 0n || pos.qty > 0n === signed > 0n || abs(signed) > abs(pos.qty))) {
+    refuse(
+      'reduce-only-would-increase',
+      `reduce-only fill of ${c.side} ${c.quantity} would open or increase ${c.symbol}`,
+    );
+  }
+  const { rules } = ctx;
+  const dp = rules.moneyDecimals;
+  const outcome = applyFill(pos, signed, price);
+  const realised = roundTo(outcome.realisedExact, dp, rules.pnlRounding);
+  let isolatedDelta = 0n;
+  if (pos.marginType === 'isolated') {
+    const afterPnl = pos.isolatedWallet + realised;
+    if (outcome.closed !== 0n) {
+      const release =
+        outcome.closed === pos.qty
+          ? afterPnl
+          : roundTo((afterPnl * abs(outcome.closed)) / abs(pos.qty), dp, 'down');
+      isolatedDelta -= release;
+    }
+    if (outcome.opened !== 0n) {
+      isolatedDelta += roundTo(
+        initialMargin(mul(abs(outcome.opened), price), pos.leverage),
+        dp,
+        rules.marginRounding,
+      );
+    }
+  }
+  const tier = rules.feeTiers[s.feeTier];
+  if (!tier) return refuse('unknown-fee-tier', `venue ${rules.venue} has no fee tier ${s.feeTier}`);
+  const rate = c.liquidity === 'maker' ? tier.maker : tier.taker;
+  const fee = roundedProduct([qty, price, rate], dp, rules.feeRounding);
+  const after = outcome.position;
+  return [
+    {
+      type: 'FillSettled',
+      data: {
+        orderId: c.orderId,
+        fillSeq: c.fillSeq,
+        tradeId: c.tradeId,
+        strategyId: c.strategyId,
+        symbol: c.symbol,
+        side: c.side,
+        positionSide: c.positionSide,
+        marginType: pos.marginType,
+        leverage: pos.leverage,
+        quantity: canonicalText(c.quantity, qty),
+        price: canonicalText(c.price, price),
+        liquidity: c.liquidity,
+        realisedPnl: toText(realised),
+        isolatedMarginDelta: toText(isolatedDelta),
+        positionQuantity: toText(after.qty),
+        entryPrice: toText(abs(entryPrice(after))),
+      },
+    },
+    feeEvent({
+      reason: 'trade',
+      symbol: c.symbol,
+      positionSide: c.positionSide,
+      orderId: c.orderId,
+      tradeId: c.tradeId,
+      strategyId: c.strategyId,
+      notional: toText(mul(qty, price)),
+      rate: toText(rate),
+      amount: toText(fee),
+      wallet: 'cross',
+    }),
+  ];
+};
