@@ -17,7 +17,7 @@ import vm from 'node:vm';
 import { uuidv7 } from 'uuidv7';
 import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
 import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
-import { QueueExecutor } from '../adapters/optimizer/trial-queue.js';
+import { obliterateQueue, QueueExecutor } from '../adapters/optimizer/trial-queue.js';
 import { type OptimizerProgress, runOptimizer } from '../commands/optimizer/coordinator.js';
 import type { TrialExecutor } from '../commands/optimizer/ports.js';
 import { type OptimizeRequest, runConfig } from '../commands/optimizer/run-config.js';
@@ -147,6 +147,7 @@ const queued = async (opened: OpenedStore, redisUrl: string): Promise<number> =>
   } finally {
     for (const w of workers) w.proc.kill('SIGTERM');
     await executor.close();
+    await obliterateQueue({ redisUrl, queue });
   }
 };
 

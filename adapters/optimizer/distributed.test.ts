@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { runOptimizer } from '../../commands/optimizer/coordinator.js';
@@ -9,7 +7,7 @@ import { catalogue } from '../../domain/catalogue.js';
 import { inlineBacktestExecutor } from '../../replay/optimizer/backtest-executor.js';
 import { MemoryEventStore } from '../eventstore/memory-event-store.js';
 import { serviceUrl } from '../testing/services.js';
-import { QueueExecutor } from './trial-queue.js';
+import { obliterateQueue, QueueExecutor } from './trial-queue.js';
 
 const redisUrl = serviceUrl('REDIS_URL');
 
@@ -99,11 +97,7 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
     } finally {
       for (const w of workers) w.proc.kill('SIGKILL');
       await executor.close();
-      const connection = new Redis(url, { maxRetriesPerRequest: null });
-      const q = new Queue(queue, { connection, prefix: 'perpetua' });
-      await q.obliterate({ force: true });
-      await q.close();
-      connection.disconnect();
+      await obliterateQueue({ redisUrl: url, queue });
     }
   });
 });

@@ -118,3 +118,15 @@ export const startTrialWorker = async (
     },
   };
 };
+
+/** Removes a queue and every job in it (tests and benchmarks use throwaway queues). */
+export const obliterateQueue = async (options: TrialQueueOptions): Promise<void> => {
+  const connection = connect(options.redisUrl);
+  const queue = new Queue(options.queue ?? QUEUE, { connection, prefix: options.prefix ?? PREFIX });
+  try {
+    await queue.obliterate({ force: true });
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+};
