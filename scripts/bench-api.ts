@@ -3,6 +3,9 @@
  * load generator does not share its event loop) over an embedded store holding two months of paper
  * trading by every built-in strategy on three symbols, projected. Each route gets a fixed 1,000 req/s
  * (the target: p99 ≤ 20 ms there), then the route mix runs unthrottled for the ceiling. Last line: JSON.
+ * BENCH_WRITES=1 appends to the log every 250 ms meanwhile (cache churn as on a live node);
+ * BENCH_NO_CACHE=1 reads the tables on every request; BENCH_RATE, BENCH_SECONDS change the load;
+ * DATABASE_URL puts the log and read models on that server (a fresh schema, dropped at the end).
  */
 import { fork } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -30,7 +33,11 @@ const serve = async () => {
   const { instrumentBookOnce, prepareRun } = await import('../replay/engine/run.js');
   const { LogCopier } = await import('./paper/copier.js');
 
-  const opened = await openStore({ dataDir: ':memory:' });
+  const { uniqueSchema } = await import('../adapters/testing/services.js');
+  const { dropPgSchema } = await import('../adapters/sql/pg-client.js');
+  const url = process.env.DATABASE_URL;
+  const schema = uniqueSchema('bench_api');
+  const opened = await openStore(url ? { databaseUrl: url, schema } : { dataDir: ':memory:' });
   const symbols = ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'];
   const marks = new Map<string, InstanceType<typeof Engine>>();
   let events = 0;
@@ -90,6 +97,41 @@ const serve = async () => {
     explain: chainExplainer(opened.store),
     ...(process.env.BENCH_NO_CACHE ? {} : { readVersion: () => version.value }),
   });
+  const stop = new AbortController();
+  let projecting: Promise<void> = Promise.resolve();
+  let churn: NodeJS.Timeout | undefined;
+  process.once('SIGTERM', () => {
+    clearInterval(churn);
+    version.stop();
+    stop.abort();
+    void projecting
+      .then(() => opened.close())
+      .then(() => (url ? dropPgSchema(url, schema) : undefined))
+      .finally(() => process.exit(0));
+  });
+  if (process.env.BENCH_WRITES) {
+    // Churn as under `npm start`: the log grows every 250 ms and the projections follow, so every
+    // cached response is invalidated four times a second and recomputed on its next request.
+    const { uuidv7 } = await import('uuidv7');
+    projecting = runner.run(stop.signal);
+    churn = setInterval(() => {
+      const at = new Date().toISOString();
+      void opened.store.append('node-bench', 'any', [
+        {
+          eventId: uuidv7(),
+          type: 'NodeStarted',
+          data: { nodeId: 'bench', version: 'bench', store: 'pglite', migrations: [] },
+          metadata: {
+            correlationId: 'node-bench',
+            causationId: null,
+            actor: 'system:node',
+            mode: 'paper',
+            occurredAt: at,
+          },
+        },
+      ]);
+    }, 250);
+  }
   const http = await listen(app, { port: 0, hostname: '127.0.0.1', store: opened.store, metrics });
   process.send?.({ port: http.port, events });
 };
@@ -141,7 +183,9 @@ const main = async () => {
   console.log(
     `log: ${ready.events} events (5 strategies × 3 symbols × 2 months of paper trading), projected`,
   );
-  console.log(`each route at ${rate} req/s for ${seconds} s, 20 connections\n`);
+  console.log(
+    `each route at ${rate} req/s for ${seconds} s, 20 connections; ${process.env.BENCH_NO_CACHE ? 'no response cache' : 'response cache on'}; ${process.env.BENCH_WRITES ? 'log appended every 250 ms' : 'log static'}\n`,
+  );
   console.log(
     'route'.padEnd(64),
     'req/s'.padStart(7),
@@ -183,6 +227,7 @@ const main = async () => {
     `\nunthrottled mix of all routes: ${Math.round(mix.requests.average)} req/s, p50 ${mix.latency.p50} ms, p99 ${mix.latency.p99} ms`,
   );
   child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
   const worst = results.reduce((a, b) => (b.p99 > a.p99 ? b : a));
   const meeting = results.filter((r) => r.p99 <= targetP99 && r.reqPerSec >= rate * 0.95).length;
   console.log(
@@ -191,6 +236,9 @@ const main = async () => {
   console.log(
     JSON.stringify({
       bench: 'api',
+      store: process.env.DATABASE_URL ? 'postgres' : 'pglite',
+      cache: !process.env.BENCH_NO_CACHE,
+      writes: Boolean(process.env.BENCH_WRITES),
       cpus: cpus().length,
       rate,
       seconds,
