@@ -161,6 +161,8 @@ export interface RuleCheck {
 }
 
 export interface RiskDecision {
+  /** The event's id: unique, unlike decisionId, which the engine repeats for its rejected attempts. */
+  eventId?: string;
   decisionId: string;
   accountId?: string;
   strategyId: string | null;

@@ -6,6 +6,7 @@ import { PageHeader } from '@/components/layout';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
+import { useDebounced } from '@/hooks/debounced';
 import { useUrlFilters } from '@/hooks/url-filters';
 import { RiskDecisions } from './risk-decisions';
 import { Timeline } from './timeline';
@@ -34,8 +35,11 @@ const fields: FilterField[] = [
 const names = fields.map((f) => f.name);
 
 /** datetime-local has no zone; the audit trail is read in UTC like the log's domain time. */
-const utc = (local: string): string | undefined =>
-  local ? new Date(`${local}:00Z`).toISOString() : undefined;
+const utc = (local: string): string | undefined => {
+  const ms = local ? Date.parse(`${local}:00Z`) : Number.NaN;
+  // A hand-edited URL can hold anything; an unreadable time is no filter rather than a broken page.
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+};
 
 function ChainLookup({ onOpen }: { onOpen: (id: string) => void }) {
   const [id, setId] = useState('');
@@ -63,7 +67,8 @@ export function AuditPage() {
   const filters = useUrlFilters(names);
   const [open, setOpen] = useState<string | null>(null);
   const v = filters.values;
-  const query = { ...v, from: utc(v.from ?? ''), to: utc(v.to ?? '') };
+  const typed = useDebounced(v);
+  const query = { ...typed, from: utc(typed.from ?? ''), to: utc(typed.to ?? '') };
   return (
     <div className="space-y-4">
       <PageHeader title="Audit">

@@ -69,7 +69,7 @@ export function RiskDecisions({ onOpen }: { onOpen: (id: string) => void }) {
           <>
             <ul className="space-y-1">
               {page.items.map((d) => (
-                <DecisionRow key={d.decisionId} d={d} onOpen={onOpen} />
+                <DecisionRow key={d.eventId ?? d.decisionId} d={d} onOpen={onOpen} />
               ))}
             </ul>
             <Pager

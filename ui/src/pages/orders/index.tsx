@@ -5,6 +5,7 @@ import { FilterBar, type FilterField } from '@/components/filter-bar';
 import { PageHeader } from '@/components/layout';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader } from '@/components/ui/card';
+import { useDebounced } from '@/hooks/debounced';
 import { useUrlFilters } from '@/hooks/url-filters';
 import { FillsTable } from './fills-table';
 import { OrdersTable } from './orders-table';
@@ -19,7 +20,7 @@ export function OrdersPage() {
   const filters = useUrlFilters(['symbol', 'strategyId', 'status', 'tab']);
   const [open, setOpen] = useState<string | null>(null);
   const tab = filters.values.tab === 'fills' ? 'fills' : 'orders';
-  const { symbol, strategyId, status } = filters.values;
+  const { symbol, strategyId, status } = useDebounced(filters.values);
   return (
     <div className="space-y-4">
       <PageHeader title="Orders & fills" />
