@@ -317,14 +317,11 @@ const loadStats = async (
   return out;
 };
 
-export type StrategyStats = Omit<StrategyStatsRow, 'strategy_id'>;
+export type StrategyStats = Record<(typeof statCols)[number], number>;
 export const readStrategyStats = async (db: Db): Promise<Map<string, StrategyStats>> => {
   const out = new Map<string, StrategyStats>();
   for (const r of await db.selectFrom('rm_strategy_stats').selectAll().execute()) {
-    const s = newStats(String(r.strategy_id));
-    for (const c of statCols) s[c] = num(r[c]);
-    const { strategy_id: _id, ...rest } = s;
-    out.set(String(r.strategy_id), rest);
+    out.set(String(r.strategy_id), Object.fromEntries(statCols.map((c) => [c, num(r[c])])) as StrategyStats);
   }
   return out;
 };
