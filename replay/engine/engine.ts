@@ -130,6 +130,8 @@ export class Engine implements StrategyContext {
   private readonly ledgerCtx;
   private walletF = 0;
   private orderSeq = 0;
+  /** One per decision (sized and risk-checked), refused or not; orders count separately. */
+  private decisionSeq = 0;
   private positionSeq = 0;
   private readonly recentOrderTimes: number[] = [];
   private dayStart = 0;
@@ -552,7 +554,7 @@ export class Engine implements StrategyContext {
       'PositionSized',
       positionSizedData(
         {
-          sizingId: `size-${c.runId}-${this.orderSeq + 1}`,
+          sizingId: `size-${c.runId}-${++this.decisionSeq}`,
           accountId: c.accountId,
           strategyId: c.strategy.id,
           side,
@@ -598,7 +600,7 @@ export class Engine implements StrategyContext {
       causation = this.log.emit(
         this.riskStream,
         'RiskDecided',
-        riskDecidedData(`risk-${c.runId}-${this.orderSeq + 1}`, intent, snap, decision, observation),
+        riskDecidedData(`risk-${c.runId}-${this.decisionSeq}`, intent, snap, decision, observation),
         at,
         correlationId,
         sizedId,
