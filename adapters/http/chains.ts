@@ -10,7 +10,9 @@ export const chainExplainer =
     try {
       const c = await explainChain(store, id);
       return {
-        root: c.links[0] ?? null,
+        // The event that started the chain has no cause; stop updates on the same bar share the
+        // correlation but are caused by earlier events, so log order alone would pick them.
+        root: c.links.find((l) => l.causationId === null) ?? c.links[0] ?? null,
         query: c.query,
         correlationId: c.correlationId,
         links: c.links,

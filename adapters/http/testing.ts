@@ -10,8 +10,12 @@ import { chainExplainer } from './chains.js';
 import { ApiMetrics } from './metrics.js';
 
 /** The app over a projected store of real paper-run events, wired as scripts/start.ts wires it. */
-export const testApp = async (events: readonly StoredEvent[], overrides: Partial<ApiDeps> = {}) => {
-  const p: ProjectedStore = await projectedStore(events);
+export const testApp = async (
+  events: readonly StoredEvent[],
+  overrides: Partial<ApiDeps> = {},
+  databaseUrl?: string,
+) => {
+  const p: ProjectedStore = await projectedStore(events, databaseUrl);
   const book = await instrumentBookOnce();
   const metrics = new ApiMetrics(p.runner);
   const backtests = new BacktestManager();

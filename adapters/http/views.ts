@@ -206,7 +206,12 @@ export const readStrategies = async (
       version: run?.strategy_version ?? s.version,
       paramsVersion: run?.params_version ?? 0,
       params: run ? (JSON.parse(run.params) as Record<string, unknown>) : s.defaults,
-      state: halted.has(s.id) ? 'halted' : run?.state === 'running' ? 'running' : 'stopped',
+      state:
+        halted.has(s.id) || (run && halted.has(run.run_id))
+          ? 'halted'
+          : run?.state === 'running'
+            ? 'running'
+            : 'stopped',
       kpis: k
         ? {
             startEquity: k.startEquity,
