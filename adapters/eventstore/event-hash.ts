@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Tamper evidence. Each event's content hash covers what a reviewer relies on: id, stream, type,
@@ -19,11 +19,12 @@ export const contentHash = (c: {
   dataJson: string;
   metadataJson: string;
 }): Buffer =>
-  createHash('sha256')
-    .update(
-      `${c.eventId}\n${c.streamId}\n${c.type}\n${c.schemaVersion}\n${c.recordedAt}\n${c.dataJson}\n${c.metadataJson}`,
-    )
-    .digest();
+  // One-shot hash(): half the cost of createHash().update().digest() for a few hundred bytes.
+  hash(
+    'sha256',
+    `${c.eventId}\n${c.streamId}\n${c.type}\n${c.schemaVersion}\n${c.recordedAt}\n${c.dataJson}\n${c.metadataJson}`,
+    'buffer',
+  );
 
 const EMPTY = Buffer.alloc(0);
 

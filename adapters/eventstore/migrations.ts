@@ -20,8 +20,9 @@ export const APPEND_LOCK_KEY = 0x50455250;
  * appends is what makes the log fast, not writer parallelism.
  *
  * The function is one round trip: lock, read the stream's version, check the expected version, extend
- * the hash chains (adapters/eventstore/event-hash.ts), insert the batch. An event id already in the log raises 'perpetua_duplicate_event' so that nothing of the
- * batch is written and the caller can decide whether it was an idempotent retry.
+ * the hash chains (adapters/eventstore/event-hash.ts), insert the batch. An event id already in the log
+ * fails the insert on its unique index, so nothing of the batch is written and the caller can decide
+ * whether it was an idempotent retry.
  */
 const APPEND_FUNCTION = `
 CREATE OR REPLACE FUNCTION perpetua_append(
@@ -69,13 +70,9 @@ BEGIN
       AS ("eventId" uuid, type text, "schemaVersion" int, data json, metadata json)) WITH ORDINALITY
       AS x("eventId", type, "schemaVersion", data, metadata, ord)
     ORDER BY x.ord
-    ON CONFLICT (event_id) DO NOTHING
     RETURNING global_position, stream_version
   )
   SELECT array_agg(ins.global_position ORDER BY ins.stream_version) INTO v_positions FROM ins;
-  IF coalesce(array_length(v_positions, 1), 0) <> v_n THEN
-    RAISE EXCEPTION 'perpetua_duplicate_event' USING ERRCODE = 'P0001';
-  END IF;
   RETURN QUERY SELECT 'ok'::text, v_current + v_n, v_positions;
 END
 $fn$;
@@ -143,6 +140,16 @@ migrations['0004_append_lock_per_schema'] = {
   // Advisory locks are database-wide: with one key for every schema, two logs in one database (tests,
   // benches, tenants) queued behind each other. The key now includes the schema, so each log orders
   // its own appends and no other.
+  async up(db) {
+    await sql.raw(APPEND_FUNCTION).execute(db);
+  },
+};
+
+migrations['0005_append_plain_insert'] = {
+  // A plain INSERT: an event id already in the log now fails on the unique index (23505 on
+  // events_event_id) instead of going through ON CONFLICT's speculative insertion on every row, which
+  // cost more than the rest of the append at batch 100. The caller treats that error as "maybe an
+  // idempotent retry", exactly as before.
   async up(db) {
     await sql.raw(APPEND_FUNCTION).execute(db);
   },

@@ -73,6 +73,14 @@ const toStored = (r: EventRow): StoredEvent => {
   };
 };
 
+/** The append met an event id that is already in the log (unique index events_event_id). */
+const isDuplicateEventId = (err: unknown): boolean => {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  return (
+    e?.code === '23505' && (e.constraint === 'events_event_id' || /events_event_id/.test(e.message ?? ''))
+  );
+};
+
 const APPEND_SQL =
   'SELECT status, version, positions FROM perpetua_append($1, $2, $3, $4::json, $5::text[], $6)';
 
@@ -102,7 +110,7 @@ export class SqlEventStore implements EventStore, EventLookup {
     try {
       row = (await this.client.query<AppendRow>(APPEND_SQL, prepared.params)).rows[0];
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;
+      if (!isDuplicateEventId(err)) throw err;
       return this.retryResult(streamId, expectedVersion, prepared.validated);
     }
     return this.settle(streamId, expectedVersion, prepared.validated, row);
@@ -133,7 +141,7 @@ export class SqlEventStore implements EventStore, EventLookup {
       await conn.query(rows === null ? 'ROLLBACK' : 'COMMIT');
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => {});
-      if (!(err instanceof Error) || !err.message.includes('perpetua_duplicate_event')) throw err;
+      if (!isDuplicateEventId(err)) throw err;
       rows = null;
     } finally {
       conn.release();
