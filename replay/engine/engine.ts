@@ -31,7 +31,7 @@ import {
   evolveBreaker,
   initialBreakerState,
 } from '../../domain/risk/breaker.js';
-import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
+import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import {
   breakerStreamId,
@@ -143,6 +143,7 @@ export class Engine implements StrategyContext {
   private finished: RunSummary | null = null;
   private warming = false;
   private breaker: BreakerState;
+  private accountBreaker: BreakerState;
   private lossStreak = 0;
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
@@ -196,6 +197,7 @@ export class Engine implements StrategyContext {
     });
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breaker = initialBreakerState('strategy', config.runId);
+    this.accountBreaker = initialBreakerState('account', config.accountId);
     this.bar.timeframe = strategy.timeframe;
   }
 
@@ -545,7 +547,7 @@ export class Engine implements StrategyContext {
       regime: null,
       stopDistance,
       kelly: null,
-      breakerLevel: this.breaker.level,
+      breakerLevel: this.breakerLevel,
     };
     const sizing = sizePosition(c.sizing, sizingInput);
     const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : s.qty < 0 ? 'short' : 'long';
@@ -572,7 +574,7 @@ export class Engine implements StrategyContext {
 
     // A halted breaker sizes new entries to zero; the order still goes to the risk check at its
     // unrestricted size so the log records the refusal and which rule made it.
-    const halted = sizing.quantity === 0n && this.breaker.level !== 'normal';
+    const halted = sizing.quantity === 0n && this.breakerLevel !== 'normal';
     const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
     const targetQty = exposure * toNumber(unrestricted.quantity);
     const delta = targetQty - (s.qty + s.pendingQty());
@@ -666,7 +668,7 @@ export class Engine implements StrategyContext {
       openOrders,
       recentOrderTimes: [...this.recentOrderTimes],
       correlations: correlationMatrix(returns, 60),
-      breakerLevel: this.breaker.level,
+      breakerLevel: this.breakerLevel,
     };
   }
 
@@ -939,8 +941,9 @@ export class Engine implements StrategyContext {
     }
   }
 
+  /** The stricter of the strategy's and the account's ladders is what sizing and the risk check see. */
   get breakerLevel(): BreakerLevel {
-    return this.breaker.level;
+    return stricterLevel(this.breaker.level, this.accountBreaker.level);
   }
 
   private refreshMirror(s: SymbolState): void {
