@@ -16,7 +16,8 @@ import { runBacktest } from '../replay/engine/run.js';
 
 const TARGET = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const url = process.env.DATABASE_URL;
-const schema = `bench_audit_${Date.now().toString(36)}`;
+// BENCH_AUDIT_SCHEMA continues an earlier, interrupted log instead of recording it all again.
+const schema = process.env.BENCH_AUDIT_SCHEMA ?? `bench_audit_${Date.now().toString(36)}`;
 const dir = url ? null : mkdtempSync(join(tmpdir(), 'perpetua-audit-'));
 const opened = await openStore(url ? { databaseUrl: url, schema } : { dataDir: dir! });
 console.log(
@@ -34,7 +35,7 @@ try {
       symbols: ['ALGOUSDT', 'AVAXUSDT', 'FILUSDT', 'LINKUSDT', 'NEARUSDT'],
       timeframe: '1m',
       seed: run + 1,
-      runId: `audit-${run}`,
+      runId: `audit-${total}`,
     });
     const events = out.engine.store.raw();
     await persistRun(events, opened.store);

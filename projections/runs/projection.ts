@@ -1,17 +1,7 @@
 import { type CreateTableBuilder, sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { Projection } from '../projection.js';
-import {
-  type Db,
-  dataOf,
-  num,
-  type Row,
-  rec,
-  runIdOfStream,
-  str,
-  strategyOf,
-  upsertRows,
-} from '../support.js';
+import { type Db, dataOf, num, type Row, rec, runIdOfStream, strategyOf, upsertRows } from '../support.js';
 
 /*
  * Runs (paper and any other run whose events reach the log), their equity curves from EquityMarked, and

@@ -141,7 +141,7 @@ export class PaperSession {
 
   /** Last close the run has seen for a symbol: the mark the API values open positions at. */
   mark(symbol: string): number | null {
-    if (!this.engine || !this.engine.config.symbols.includes(symbol)) return null;
+    if (!this.engine?.config.symbols.includes(symbol)) return null;
     const c = this.engine.close(symbol, 0);
     return Number.isFinite(c) ? c : null;
   }
