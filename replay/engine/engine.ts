@@ -694,7 +694,10 @@ export class Engine implements StrategyContext {
       next = evolveOrder(next, e);
       last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
     }
-    this.orders.set(orderId, next);
+    // A finished order takes no more commands: dropping it keeps memory independent of the order count.
+    if (next.status === 'filled' || next.status === 'cancelled' || next.status === 'rejected' || next.status === 'expired') {
+      this.orders.delete(orderId);
+    } else this.orders.set(orderId, next);
     return last;
   }
 
