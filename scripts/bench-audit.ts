@@ -59,6 +59,13 @@ try {
     `audit verify: ${report.checked} events in ${verifySeconds.toFixed(1)} s = ${verifyPerSecond} events/s; intact: ${report.ok}`,
   );
 
+  if (orderIds.length === 0) {
+    // A continued log: take orders spread over the whole log.
+    const { rows } = await opened.client.query<{ id: string }>(
+      `SELECT data->>'orderId' AS id FROM events WHERE type = 'OrderRequested' ORDER BY global_position`,
+    );
+    for (const r of rows) orderIds.push(r.id);
+  }
   const latencies: number[] = [];
   let step = Math.max(1, Math.floor(orderIds.length / 200));
   for (let i = 0; i < orderIds.length && latencies.length < 200; i += step) {
