@@ -64,11 +64,9 @@ describe('engine on real data', () => {
     const fees = sum('FeeCharged', 'amount');
     const funding = sum('FundingPaid', 'amount');
     expect(byType(events, 'FillSettled').length).toBeGreaterThan(4);
-    const account = engine as unknown as {
-      account: { crossWallet: bigint; positions: Map<string, { isolatedWallet: bigint }> };
-    };
-    let wallet = account.account.crossWallet;
-    for (const p of account.account.positions.values()) wallet += p.isolatedWallet;
+    const account = engine.ledgerAccount;
+    let wallet = account.crossWallet;
+    for (const p of account.positions.values()) wallet += p.isolatedWallet;
     expect(wallet - deposits).toBe(realised - fees + funding);
   });
 

@@ -1,45 +1,18 @@
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
-import {
-  type AccountCommand,
-  type AccountState,
-  accountStreamId,
-  decideAccount,
-  evolveAccount,
-  initialAccountState,
-  positionKey,
-  walletBalance,
-} from '../../domain/ledger/account.js';
+import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
-import type { AccountEvent, OrderEvent } from '../../domain/ledger/events.js';
+import type { AccountEvent } from '../../domain/ledger/events.js';
 import { type Fixed, toText } from '../../domain/ledger/fixed.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
-import {
-  decideOrder,
-  evolveOrder,
-  initialOrderState,
-  type OrderCommand,
-  type OrderState,
-} from '../../domain/ledger/order.js';
+import { markKnownAt } from '../../domain/market/funding.js';
 import { timeframeMs } from '../../domain/market/timeframe.js';
 import { Rng } from '../../domain/optimizer/rng.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
-import {
-  type BreakerState,
-  decideBreaker,
-  evolveBreaker,
-  initialBreakerState,
-} from '../../domain/risk/breaker.js';
-import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
-import {
-  breakerStreamId,
-  positionSizedData,
-  riskDecidedData,
-  riskStreamId,
-  stopsStreamId,
-} from '../../domain/risk/events.js';
+import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
 import { sizePosition } from '../../domain/risk/sizing.js';
@@ -70,7 +43,9 @@ import {
   type StrategyContext,
   type StrategyHandlers,
 } from '../../domain/strategy/sdk.js';
+import { BreakerDesk } from './breaker-desk.js';
 import type { EngineConfig, MarketFeeds } from './config.js';
+import { LedgerDesk } from './ledger-desk.js';
 import { RunLog } from './run-log.js';
 import { SymbolState } from './symbol-state.js';
 
@@ -125,9 +100,8 @@ export class Engine implements StrategyContext {
   private readonly strategyStream: string;
   private readonly riskStream: string;
   private readonly actor: string;
-  private readonly orders = new Map<string, OrderState>();
-  private account: AccountState = initialAccountState();
-  private readonly ledgerCtx;
+  private readonly ledger: LedgerDesk;
+  private readonly breakers: BreakerDesk;
   private walletF = 0;
   private orderSeq = 0;
   /** One per decision (sized and risk-checked), refused or not; orders count separately. */
@@ -142,8 +116,6 @@ export class Engine implements StrategyContext {
   private started = false;
   private finished: RunSummary | null = null;
   private warming = false;
-  private breaker: BreakerState;
-  private accountBreaker: BreakerState;
   private lossStreak = 0;
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
@@ -166,7 +138,10 @@ export class Engine implements StrategyContext {
     // Run-scoped streams: many runs share one log without mixing their histories.
     this.strategyStream = `strategy-${config.runId}`;
     this.riskStream = riskStreamId(config.accountId);
-    this.ledgerCtx = { instrument: config.instrument, rules: config.venueRules };
+    this.ledger = new LedgerDesk(this.log, this.accountStream, {
+      instrument: config.instrument,
+      rules: config.venueRules,
+    });
     const tfMs = timeframeMs(strategy.timeframe);
     const names = [...new Set(config.symbols)].sort();
     if (names.length === 0) throw new RangeError('a run needs at least one symbol');
@@ -196,8 +171,7 @@ export class Engine implements StrategyContext {
       return s;
     });
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
-    this.breaker = initialBreakerState('strategy', config.runId);
-    this.accountBreaker = initialBreakerState('account', config.accountId);
+    this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
     this.bar.timeframe = strategy.timeframe;
   }
 
@@ -291,7 +265,7 @@ export class Engine implements StrategyContext {
       null,
       'system:engine',
     );
-    this.account_(
+    this.ledger.book(
       {
         kind: 'OpenAccount',
         accountId: c.accountId,
@@ -304,7 +278,7 @@ export class Engine implements StrategyContext {
       runCorrelation,
       null,
     );
-    this.account_(
+    this.ledger.book(
       { kind: 'DepositFunds', transferId: `deposit-${c.runId}`, amount: c.initialBalance },
       t0,
       runCorrelation,
@@ -313,14 +287,14 @@ export class Engine implements StrategyContext {
     for (const s of this.symbols) {
       const cap = s.instrument.brackets[0]?.initialLeverage ?? c.leverage;
       s.leverage = Math.min(c.leverage, cap);
-      this.account_(
+      this.ledger.book(
         { kind: 'SetLeverage', symbol: s.symbol, leverage: s.leverage },
         t0,
         runCorrelation,
         null,
       );
     }
-    this.walletF = toNumber(walletBalance(this.account));
+    this.walletF = toNumber(this.ledger.wallet());
     this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;
     this.dayStartEquity = this.walletF;
     this.peakEquity = this.walletF;
@@ -406,7 +380,7 @@ export class Engine implements StrategyContext {
       return;
     }
 
-    if (s.pending.length > 0) this.fillPending(s, i, openTime, open);
+    if (s.pending.length > 0) this.fillPending(s, openTime, open);
     if (
       s.funding !== undefined &&
       s.fundingIndex < s.funding.time.length &&
@@ -631,7 +605,7 @@ export class Engine implements StrategyContext {
       if (Number.isFinite(s.atr.value)) atr[s.symbol] = s.atr.value;
       // The cluster rule compares the order's symbol with what is held: only those returns are needed.
       if (s.symbol === symbol || s.qty !== 0) returns[s.symbol] = s.recentReturns();
-      const p = this.account.positions.get(positionKey(s.symbol, 'BOTH'));
+      const p = this.ledger.position(s.symbol);
       if (p && p.qty !== 0n)
         positions.push({ symbol: s.symbol, strategyId: this.config.strategy.id, qty: p.qty, cost: p.cost });
       for (const o of s.pending) {
@@ -645,7 +619,7 @@ export class Engine implements StrategyContext {
         });
       }
     }
-    const wallet = walletBalance(this.account);
+    const wallet = this.ledger.wallet();
     const equity = fromNumber(this.equity(), 0n, 'half-even');
     if (at - this.dayStart >= 86_400_000) {
       this.dayStart = Math.floor(at / 86_400_000) * 86_400_000;
@@ -679,43 +653,6 @@ export class Engine implements StrategyContext {
     return `${this.config.runId}-${this.orderSeq}`;
   }
 
-  private orderCommand(
-    orderId: string,
-    command: OrderCommand,
-    at: number,
-    correlationId: string,
-    causationId: string | null,
-  ): string | null {
-    const state = this.orders.get(orderId) ?? initialOrderState;
-    const events: OrderEvent[] = decideOrder(command, state, { instrument: this.config.instrument });
-    let next = state;
-    let last = causationId;
-    for (const e of events) {
-      next = evolveOrder(next, e);
-      last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
-    }
-    // A finished order takes no more commands: dropping it keeps memory independent of the order count.
-    if (next.status === 'filled' || next.status === 'cancelled' || next.status === 'rejected' || next.status === 'expired') {
-      this.orders.delete(orderId);
-    } else this.orders.set(orderId, next);
-    return last;
-  }
-
-  private account_(
-    command: AccountCommand,
-    at: number,
-    correlationId: string,
-    causationId: string | null,
-  ): { last: string | null; events: AccountEvent[] } {
-    const events = decideAccount(command, this.account, this.ledgerCtx);
-    let last = causationId;
-    for (const e of events) {
-      this.account = evolveAccount(this.account, e);
-      last = this.log.emit(this.accountStream, e.type, e.data, at, correlationId, last, 'system:ledger');
-    }
-    return { last, events };
-  }
-
   private placeMarket(
     s: SymbolState,
     side: 'BUY' | 'SELL',
@@ -729,7 +666,7 @@ export class Engine implements StrategyContext {
     const orderId = this.nextOrderId();
     let requested: string | null;
     try {
-      requested = this.orderCommand(
+      requested = this.ledger.order(
         orderId,
         {
           kind: 'PlaceOrder',
@@ -774,12 +711,12 @@ export class Engine implements StrategyContext {
     });
   }
 
-  private fillPending(s: SymbolState, i: number, openTime: number, open: number): void {
+  private fillPending(s: SymbolState, openTime: number, open: number): void {
     const orders = s.pending;
     s.pending = [];
     for (const o of orders) {
       const at = Math.max(openTime, o.submittedAt + o.latency);
-      const accepted = this.orderCommand(
+      const accepted = this.ledger.order(
         o.orderId,
         { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
         at,
@@ -799,7 +736,6 @@ export class Engine implements StrategyContext {
         accepted,
         o.reduceOnly,
         o.protection,
-        i,
       );
     }
   }
@@ -820,11 +756,10 @@ export class Engine implements StrategyContext {
     causationId: string | null,
     reduceOnly: boolean,
     protection: ProtectionRequest | undefined,
-    barIndex: number,
   ): string | null {
     // A fill price lands on the tick grid on the trader's worse side.
     const price = fromNumber(rawPrice, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
-    const filledId = this.orderCommand(
+    const filledId = this.ledger.order(
       orderId,
       {
         kind: 'FillOrder',
@@ -838,7 +773,7 @@ export class Engine implements StrategyContext {
       causationId,
     );
     const before = s.qty;
-    const settled = this.account_(
+    const settled = this.ledger.book(
       {
         kind: 'SettleFill',
         orderId,
@@ -860,7 +795,7 @@ export class Engine implements StrategyContext {
     this.refreshMirror(s);
     this.trackTrade(s, before, settled.events);
     const settledId = settled.last;
-    this.afterFill(s, before, toNumber(price), at, correlationId, settledId, protection, barIndex);
+    this.afterFill(s, before, at, correlationId, settledId, protection);
     const onFill = this.handlers.onFill;
     if (onFill !== undefined) {
       onFill.call(
@@ -901,8 +836,7 @@ export class Engine implements StrategyContext {
    * tripped backtest stays tripped — as the account would in production until someone looks.
    */
   private observeBreaker(at: number, equity: number): void {
-    const params = this.config.breaker;
-    if (params === null) return;
+    if (this.config.breaker === null) return;
     const measured = {
       drawdown: this.peakEquity > 0 ? Math.max(0, 1 - equity / this.peakEquity) : 0,
       lossStreak: this.lossStreak,
@@ -911,23 +845,12 @@ export class Engine implements StrategyContext {
       errorRate: this.orderSeq > 0 ? this.venueRefusals / this.orderSeq : 0,
       staleness: 0,
     };
-    const events = decideBreaker(this.breaker, params, { kind: 'ObserveBreaker', at, measured });
-    if (events.length === 0) return;
+    const before = this.breakerLevel;
     const correlationId = `breaker:${this.config.runId}:${at}`;
-    let last: string | null = null;
-    for (const e of events) {
-      this.breaker = evolveBreaker(this.breaker, e);
-      last = this.log.emit(
-        breakerStreamId('strategy', this.config.runId),
-        e.type,
-        e.data,
-        at,
-        correlationId,
-        last,
-        'system:breaker',
-      );
+    const last = this.breakers.observe(at, measured, correlationId);
+    if (this.breakerLevel === 'flatten' && before !== 'flatten' && last !== null) {
+      this.flattenAll(at, correlationId, last);
     }
-    if (this.breaker.level === 'flatten') this.flattenAll(at, correlationId, last!);
   }
 
   private flattenAll(at: number, correlationId: string, causationId: string): void {
@@ -944,16 +867,21 @@ export class Engine implements StrategyContext {
     }
   }
 
-  /** The stricter of the strategy's and the account's ladders is what sizing and the risk check see. */
+  /** The stricter of the strategy's and the account's ladders (see BreakerDesk). */
   get breakerLevel(): BreakerLevel {
-    return stricterLevel(this.breaker.level, this.accountBreaker.level);
+    return this.breakers.level;
+  }
+
+  /** The account as the ledger holds it (tests reconcile it against the log). */
+  get ledgerAccount(): AccountState {
+    return this.ledger.account;
   }
 
   private refreshMirror(s: SymbolState): void {
-    const p = this.account.positions.get(positionKey(s.symbol, 'BOTH'));
+    const p = this.ledger.position(s.symbol);
     s.qty = p ? toNumber(p.qty) : 0;
     s.cost = p ? toNumber(p.cost) : 0;
-    this.walletF = toNumber(walletBalance(this.account));
+    this.walletF = toNumber(this.ledger.wallet());
     if (p && p.qty !== 0n) {
       const notional = p.qty < 0n ? -p.cost : p.cost;
       const mm = toNumber(maintenanceMargin(s.instrument, notional < 0n ? -notional : notional));
@@ -999,12 +927,10 @@ export class Engine implements StrategyContext {
   private afterFill(
     s: SymbolState,
     before: number,
-    price: number,
     at: number,
     correlationId: string,
     causationId: string | null,
     protection: ProtectionRequest | undefined,
-    barIndex: number,
   ): void {
     const after = s.qty;
     const changedSide = after === 0 || Math.sign(after) !== Math.sign(before);
@@ -1036,8 +962,6 @@ export class Engine implements StrategyContext {
     s.book = step.book;
     this.emitStops(s, step.events, at, correlationId, causationId);
     this.syncStopLevels(s, params);
-    void price;
-    void barIndex;
   }
 
   private adaptiveInputs(): AdaptiveInputs {
@@ -1149,7 +1073,6 @@ export class Engine implements StrategyContext {
         e.data.legId,
         e.data.kind,
         e.data.price,
-        i,
         openTime,
         open,
         close,
@@ -1178,7 +1101,6 @@ export class Engine implements StrategyContext {
     legId: string,
     kind: 'stop' | 'take-profit' | 'time',
     priceText: string | null,
-    i: number,
     openTime: number,
     open: number,
     close: number,
@@ -1208,7 +1130,7 @@ export class Engine implements StrategyContext {
     const type = kind === 'stop' ? 'STOP_MARKET' : kind === 'take-profit' ? 'TAKE_PROFIT_MARKET' : 'MARKET';
     let requested: string | null;
     try {
-      requested = this.orderCommand(
+      requested = this.ledger.order(
         orderId,
         {
           kind: 'PlaceOrder',
@@ -1240,7 +1162,7 @@ export class Engine implements StrategyContext {
       if (err instanceof LedgerRuleError) return causationId;
       throw err;
     }
-    let accepted = this.orderCommand(
+    let accepted = this.ledger.order(
       orderId,
       { kind: 'AcceptOrder', venueOrderId: `sim-${orderId}` },
       at,
@@ -1250,7 +1172,7 @@ export class Engine implements StrategyContext {
     if (type !== 'MARKET') {
       // The price that crossed the trigger, on the grid on the crossing side.
       const crossing = (side === 'SELL') === (kind === 'stop') ? 'floor' : 'ceil';
-      accepted = this.orderCommand(
+      accepted = this.ledger.order(
         orderId,
         { kind: 'TriggerOrder', price: toText(fromNumber(base, s.instrument.tickSize, crossing)) },
         at,
@@ -1261,7 +1183,7 @@ export class Engine implements StrategyContext {
     const price = withImpact(base, side, impactFraction(this.lambda(s), qtyNum * base));
     const before = s.qty;
     const filledPrice = fromNumber(price, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
-    const filledId = this.orderCommand(
+    const filledId = this.ledger.order(
       orderId,
       {
         kind: 'FillOrder',
@@ -1274,7 +1196,7 @@ export class Engine implements StrategyContext {
       correlationId,
       accepted,
     );
-    const settled = this.account_(
+    const settled = this.ledger.book(
       {
         kind: 'SettleFill',
         orderId,
@@ -1299,7 +1221,6 @@ export class Engine implements StrategyContext {
     s.book = step.book;
     const last = this.emitStops(s, step.events, at, correlationId, settled.last);
     if (s.qty === 0 || step.book.open <= 0n) this.clearBook(s);
-    void i;
     const onFill = this.handlers.onFill;
     if (onFill !== undefined) {
       onFill.call(
@@ -1330,7 +1251,7 @@ export class Engine implements StrategyContext {
       if (s.qty !== 0) {
         const markPrice = this.markAt(s, time, open);
         const correlationId = `funding:${s.symbol}:${time}`;
-        this.account_(
+        this.ledger.book(
           {
             kind: 'ApplyFunding',
             symbol: s.symbol,
@@ -1352,19 +1273,7 @@ export class Engine implements StrategyContext {
 
   /** The mark price at a funding time: Binance's mark kline when the feed has it, else the bar's open. */
   private markAt(s: SymbolState, time: number, fallback: number): number {
-    const m = s.mark;
-    if (m === undefined) return fallback;
-    let lo = 0;
-    let hi = m.openTime.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (m.openTime[mid]! <= time) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found >= 0 ? m.open[found]! : fallback;
+    return s.mark === undefined ? fallback : (markKnownAt(s.mark, time) ?? fallback);
   }
 
   /**
@@ -1388,7 +1297,12 @@ export class Engine implements StrategyContext {
       const p = x === s ? adverse : x.lastClose;
       marks[x.symbol] = toText(fromNumber(p, x.instrument.tickSize, x.qty > 0 ? 'floor' : 'ceil'));
     }
-    const r = this.account_({ kind: 'CheckLiquidation', marks }, closeTime, this.correlationOf(s, i), null);
+    const r = this.ledger.book(
+      { kind: 'CheckLiquidation', marks },
+      closeTime,
+      this.correlationOf(s, i),
+      null,
+    );
     if (r.events.length === 0) return;
     for (const x of this.symbols) {
       this.refreshMirror(x);

@@ -1,0 +1,93 @@
+import {
+  type AccountCommand,
+  type AccountContext,
+  type AccountState,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+  type PositionState,
+  positionKey,
+  walletBalance,
+} from '../../domain/ledger/account.js';
+import type { AccountEvent, OrderEvent } from '../../domain/ledger/events.js';
+import type { Fixed } from '../../domain/ledger/fixed.js';
+import {
+  decideOrder,
+  evolveOrder,
+  initialOrderState,
+  type OrderCommand,
+  type OrderState,
+} from '../../domain/ledger/order.js';
+import type { RunLog } from './run-log.js';
+
+/**
+ * The engine's books: the ledger's order and account deciders, folded as the run goes and written to
+ * the run's log with their causal links. Every amount the run reports comes from here, exactly.
+ */
+export class LedgerDesk {
+  private state: AccountState = initialAccountState();
+  private readonly orders = new Map<string, OrderState>();
+
+  constructor(
+    private readonly log: RunLog,
+    private readonly accountStream: string,
+    private readonly ctx: AccountContext,
+  ) {}
+
+  get account(): AccountState {
+    return this.state;
+  }
+
+  /** Decides an order command, appends its events to `order-<id>`; returns the last event id. */
+  order(
+    orderId: string,
+    command: OrderCommand,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const state = this.orders.get(orderId) ?? initialOrderState;
+    const events: OrderEvent[] = decideOrder(command, state, { instrument: this.ctx.instrument });
+    let next = state;
+    let last = causationId;
+    for (const e of events) {
+      next = evolveOrder(next, e);
+      last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
+    }
+    // A finished order takes no more commands: dropping it keeps memory independent of the order count.
+    if (
+      next.status === 'filled' ||
+      next.status === 'cancelled' ||
+      next.status === 'rejected' ||
+      next.status === 'expired'
+    ) {
+      this.orders.delete(orderId);
+    } else this.orders.set(orderId, next);
+    return last;
+  }
+
+  /** Decides an account command (fills, funding, liquidation checks) and appends its events. */
+  book(
+    command: AccountCommand,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): { last: string | null; events: AccountEvent[] } {
+    const events = decideAccount(command, this.state, this.ctx);
+    let last = causationId;
+    for (const e of events) {
+      this.state = evolveAccount(this.state, e);
+      last = this.log.emit(this.accountStream, e.type, e.data, at, correlationId, last, 'system:ledger');
+    }
+    return { last, events };
+  }
+
+  /** The one-way position of a symbol, if any. */
+  position(symbol: string): PositionState | undefined {
+    return this.state.positions.get(positionKey(symbol, 'BOTH'));
+  }
+
+  wallet(): Fixed {
+    return walletBalance(this.state);
+  }
+}
