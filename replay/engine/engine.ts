@@ -142,6 +142,11 @@ export class Engine implements StrategyContext {
       instrument: config.instrument,
       rules: config.venueRules,
     });
+    if (strategy.feeds?.trades || strategy.feeds?.book) {
+      // Tick-level fills exist (replay/tick) but this loop replays bars: refuse rather than silently
+      // starve a strategy whose onTrade/onBook would never be called.
+      throw new RangeError(`${strategy.id} asks for trade/book feeds, which the bar engine does not deliver yet`);
+    }
     const tfMs = timeframeMs(strategy.timeframe);
     const names = [...new Set(config.symbols)].sort();
     if (names.length === 0) throw new RangeError('a run needs at least one symbol');
