@@ -1,6 +1,7 @@
 import { auditProjection } from './audit/projection.js';
 import { eventCounts } from './event-counts/projection.js';
 import { ledgerProjection } from './ledger/projection.js';
+import { optimizerProjection } from './optimizer/projection.js';
 import { ordersProjection } from './orders/projection.js';
 import type { Projection } from './projection.js';
 import { riskProjection } from './risk/projection.js';
@@ -16,4 +17,5 @@ export const allProjections = (): Projection[] => [
   riskProjection,
   stopsProjection,
   auditProjection,
+  optimizerProjection,
 ];

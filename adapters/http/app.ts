@@ -13,6 +13,7 @@ import { ResponseCache } from './cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError, errorJson, notFound } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
+import { addOptimizerRoutes, approversFromEnv } from './optimizer-routes.js';
 import { RouteTable } from './routes.js';
 import * as s from './schemas.js';
 import { mountUi } from './ui.js';
@@ -55,6 +56,8 @@ export interface ApiDeps {
    * moves; absent, every request reads the tables.
    */
   readonly readVersion?: () => number | null;
+  /** Who may promote and roll back parameter versions; default: PERPETUA_APPROVERS, read per request. */
+  readonly approvers?: () => readonly string[] | null;
   /** Built UI to serve on the same origin (ui/dist). */
   readonly uiDir?: string;
 }
@@ -354,6 +357,14 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
       if (!b) throw notFound('backtest', params.runId);
       return b;
     },
+  });
+
+  // --- optimizer and parameter versions ------------------------------------------------------------------
+  addOptimizerRoutes(routes, {
+    db: deps.db,
+    store: deps.store,
+    strategyIds: deps.strategies.map((x) => x.id),
+    approvers: deps.approvers ?? approversFromEnv,
   });
 
   // --- documents ----------------------------------------------------------------------------------------

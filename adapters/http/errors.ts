@@ -3,7 +3,7 @@ import type { ZodIssue } from 'zod';
 /** A client's mistake with the status it deserves; anything else reaching the error handler is ours (500). */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409 | 422,
+    readonly status: 400 | 403 | 404 | 409 | 422,
     readonly code: string,
     message: string,
     readonly issues?: readonly ZodIssue[],

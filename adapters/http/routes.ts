@@ -26,7 +26,7 @@ export interface RouteSpec<
   /** Reuse of the response (GET only, when the table has a cache): see cache.ts. */
   readonly cache?: CachePolicy;
   /** Status codes besides 400 this route can answer with, for the document. */
-  readonly errors?: readonly (404 | 409 | 422)[];
+  readonly errors?: readonly (403 | 404 | 409 | 422)[];
   readonly handler: (
     input: { query: z.output<Q>; params: z.output<P>; body: z.output<B> },
     c: Context,
@@ -147,7 +147,13 @@ export class RouteTable {
       for (const code of r.errors) {
         responses[String(code)] = {
           description:
-            code === 404 ? 'unknown id' : code === 409 ? 'conflict' : 'valid request that breaks a rule',
+            code === 403
+              ? 'not authorised'
+              : code === 404
+                ? 'unknown id'
+                : code === 409
+                  ? 'conflict'
+                  : 'valid request that breaks a rule',
           content: { 'application/json': { schema: err } },
         };
       }

@@ -1,0 +1,216 @@
+import { uuidv7 } from 'uuidv7';
+import type { z } from 'zod';
+import { decodeFloat64 } from '../../commands/optimizer/float-codec.js';
+import { ParameterVersionHandlers } from '../../commands/optimizer/parameter-versions.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import type { ParameterVersionCommand } from '../../domain/optimizer/parameter-versions.js';
+import { ParameterVersionError } from '../../domain/optimizer/parameter-versions.js';
+import {
+  readOptimizerRun,
+  readOptimizerRuns,
+  readOptimizerTrials,
+  readStrategyParameters,
+} from '../../projections/optimizer/read.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+import { ApiError, notFound } from './errors.js';
+import * as o from './optimizer-schemas.js';
+import type { RouteTable } from './routes.js';
+
+export interface OptimizerRouteDeps {
+  readonly db: ReadModelDb;
+  readonly store: EventStore;
+  readonly strategyIds: readonly string[];
+  /** Who may promote and roll back; null: nobody (the variable is unset). Read per request. */
+  readonly approvers: () => readonly string[] | null;
+  readonly now?: () => number;
+}
+
+export const approversFromEnv = (): readonly string[] | null => {
+  const v = process.env.PERPETUA_APPROVERS;
+  if (v === undefined || v.trim() === '') return null;
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+};
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoRange = (r: { start: number; end: number }) => ({ start: iso(r.start), end: iso(r.end) });
+
+type Window = z.input<typeof o.runWindow>;
+const windowOf = (w: Record<string, unknown>): Window => {
+  const x = w as unknown as Window & {
+    inSample: { start: number; end: number };
+    outOfSample: { start: number; end: number };
+  };
+  return { ...x, inSample: isoRange(x.inSample), outOfSample: isoRange(x.outOfSample) };
+};
+
+/** Run list and detail, trials, and the parameter versions with their promote/rollback actions. */
+export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps): void => {
+  const handlers = new ParameterVersionHandlers(deps.store, uuidv7);
+  const knownStrategy = (id: string) => {
+    if (!deps.strategyIds.includes(id)) throw notFound('strategy', id);
+  };
+
+  routes.add({
+    method: 'get',
+    path: '/api/optimizer/runs',
+    cache: 'log',
+    summary: 'Optimizer runs, newest first, with progress, verdict, DSR and PBO',
+    query: o.runsQuery,
+    response: o.runList,
+    handler: ({ query }) =>
+      readOptimizerRuns(deps.db, query.strategyId ? { strategyId: query.strategyId } : {}),
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/optimizer/runs/:runId',
+    cache: 'log',
+    summary: 'One run: configuration, walk-forward windows, DSR, PBO, gates, verdict and stitched OOS curve',
+    params: o.runParams,
+    response: o.runDetail,
+    errors: [404],
+    handler: async ({ params }) => {
+      const r = await readOptimizerRun(deps.db, params.runId);
+      if (!r) throw notFound('optimizer run', params.runId);
+      const { report, windows, gates, config, ...rest } = r;
+      const rep = (report ?? {}) as {
+        candidate?: Record<string, number | string | boolean>;
+        evidence?: Record<string, number | null>;
+        efficiency?: number | null;
+        stability?: number | null;
+        outOfSample?: z.input<typeof o.runDetail>['outOfSample'];
+        stitched?: { equity: string; times: string } | null;
+      };
+      const equity = rep.stitched ? decodeFloat64(rep.stitched.equity) : [];
+      const times = rep.stitched ? decodeFloat64(rep.stitched.times) : [];
+      return {
+        ...rest,
+        config,
+        windows: windows.map(windowOf),
+        candidate: rep.candidate ?? null,
+        evidence: rep.evidence ?? null,
+        efficiency: rep.efficiency ?? null,
+        stability: rep.stability ?? null,
+        outOfSample: rep.outOfSample ?? null,
+        gates: gates as z.input<typeof o.gate>[],
+        stitched: equity.map((e, i) => ({ at: iso(times[i] ?? 0), equity: e })),
+      };
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/optimizer/runs/:runId/trials',
+    cache: 'log',
+    summary:
+      'Every trial of a run in the order it was applied: params and score (iteration curves, heatmaps)',
+    params: o.runParams,
+    response: o.trials,
+    errors: [404],
+    handler: async ({ params }) => {
+      const r = await readOptimizerRun(deps.db, params.runId);
+      if (!r) throw notFound('optimizer run', params.runId);
+      const items = (await readOptimizerTrials(deps.db, params.runId)) as z.input<typeof o.trial>[];
+      return { runId: r.runId, objective: r.objective, items };
+    },
+  });
+  routes.add({
+    method: 'get',
+    path: '/api/strategies/:id/parameters',
+    cache: 'log',
+    summary: 'Parameter proposals and versions of a strategy, the active version and the last change',
+    params: o.strategyParams,
+    response: o.parameterVersions,
+    errors: [404],
+    handler: async ({ params }) => {
+      knownStrategy(params.id);
+      return (await readStrategyParameters(deps.db, params.id)) as z.input<typeof o.parameterVersions>;
+    },
+  });
+
+  /** Authorisation first, so an outsider learns nothing about proposals from the 422s. */
+  const act = async (
+    strategyId: string,
+    approver: string,
+    user: string | undefined,
+    command: ParameterVersionCommand,
+  ): Promise<z.input<typeof o.parameterAction>> => {
+    const allowed = deps.approvers();
+    if (allowed === null)
+      throw new ApiError(
+        403,
+        'approvals_disabled',
+        'promote and rollback are disabled: set PERPETUA_APPROVERS=<user>[,<user>...] on the server and send x-perpetua-user: <user>',
+      );
+    if (!user)
+      throw new ApiError(403, 'forbidden', 'send the header x-perpetua-user: <user id> of an approver');
+    if (!allowed.includes(user))
+      throw new ApiError(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
+    if (approver !== user)
+      throw new ApiError(
+        403,
+        'forbidden',
+        `approver ${JSON.stringify(approver)} is not the user in x-perpetua-user`,
+      );
+    knownStrategy(strategyId);
+    try {
+      const at = (deps.now ?? Date.now)();
+      const d = await handlers.handle(strategyId, command, {
+        correlationId: `approval:${uuidv7()}`,
+        causationId: null,
+        actor: `user:${user}`,
+        mode: 'backtest',
+        occurredAt: iso(at),
+      });
+      const state = await handlers.state(strategyId);
+      return {
+        strategyId,
+        events: d.events.map((e) => ({
+          type: e.type,
+          version:
+            e.type === 'ParameterSetPromoted'
+              ? e.data.version
+              : e.type === 'ParameterSetRolledBack'
+                ? e.data.toVersion
+                : null,
+        })),
+        activeVersion: state.active,
+      };
+    } catch (err) {
+      // The decider's refusals are the client's mistake (unknown proposal, rejected, nothing to roll back).
+      if (err instanceof ParameterVersionError) throw new ApiError(422, err.rule, err.message);
+      throw err;
+    }
+  };
+
+  routes.add({
+    method: 'post',
+    path: '/api/strategies/:id/parameters/promote',
+    summary: 'Approve a pending proposal (header x-perpetua-user: an approver from PERPETUA_APPROVERS)',
+    params: o.strategyParams,
+    body: o.promoteBody,
+    response: o.parameterAction,
+    errors: [403, 404, 422],
+    handler: ({ params, body }, c) =>
+      act(params.id, body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'ApproveParameterSet',
+        proposalId: body.proposalId,
+      }),
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/strategies/:id/parameters/rollback',
+    summary: 'Make an earlier version active again (header x-perpetua-user: an approver)',
+    params: o.strategyParams,
+    body: o.rollbackBody,
+    response: o.parameterAction,
+    errors: [403, 404, 422],
+    handler: ({ params, body }, c) =>
+      act(params.id, body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'RollBackParameters',
+        toVersion: body.toVersion,
+        reason: body.reason ?? `rolled back by ${body.approver}`,
+      }),
+  });
+};
