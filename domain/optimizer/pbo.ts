@@ -145,12 +145,51 @@ export const pboFromBlocks = (trials: readonly TrialBlocks[], metric: PboMetric 
   if (trials.some((t) => t.count.length !== blocks || t.count.some((c, b) => c !== counts[b]))) {
     throw new RangeError('every trial must cover the same periods (equal block counts)');
   }
+  const sum = new Float64Array(n * blocks);
+  const sumSq = new Float64Array(n * blocks);
+  for (const [j, t] of trials.entries()) {
+    sum.set(t.sum, j * blocks);
+    sumSq.set(t.sumSq, j * blocks);
+  }
+  return pboFromBlockMatrix({ count: counts, sum, sumSq }, metric);
+};
+
+/**
+ * Every trial's block sums packed trial-major (trial j's block b at j × S + b), over the same block
+ * counts: what a long run keeps instead of one TrialBlocks object per trial (two doubles per block and
+ * trial, no per-trial object or array headers).
+ */
+export interface BlockMatrix {
+  readonly count: readonly number[];
+  readonly sum: Float64Array;
+  readonly sumSq: Float64Array;
+}
+
+/** PBO from a packed block matrix; the same arithmetic, in the same order, as pboFromBlocks. */
+export const pboFromBlockMatrix = (m: BlockMatrix, metric: PboMetric = 'sharpe'): PboResult => {
+  const counts = m.count;
+  const blocks = counts.length;
+  checkBlocks(blocks);
+  const n = Math.floor(m.sum.length / blocks);
+  if (n < 2) throw new RangeError('PBO needs at least 2 trials (columns)');
+  if (m.sum.length !== n * blocks || m.sumSq.length !== n * blocks)
+    throw new RangeError('the block matrix needs one sum and one sum of squares per trial and block');
   const splits: PboSplit[] = [];
   const is = new Float64Array(n);
   const oos = new Float64Array(n);
   // Whole-series totals once per trial: the OOS half is then total − IS, halving the work per split.
-  const totalSum = trials.map((t) => t.sum.reduce((a, b) => a + b, 0));
-  const totalSq = trials.map((t) => t.sumSq.reduce((a, b) => a + b, 0));
+  const totalSum = new Float64Array(n);
+  const totalSq = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let a = 0;
+    let a2 = 0;
+    for (let b = 0; b < blocks; b++) {
+      a += m.sum[j * blocks + b]!;
+      a2 += m.sumSq[j * blocks + b]!;
+    }
+    totalSum[j] = a;
+    totalSq[j] = a2;
+  }
   const totalCount = counts.reduce((a, b) => a + b, 0);
   for (const inSample of combinations(blocks, blocks / 2)) {
     let isCount = 0;
@@ -158,12 +197,12 @@ export const pboFromBlocks = (trials: readonly TrialBlocks[], metric: PboMetric 
     const oosCount = totalCount - isCount;
     let best = 0;
     for (let j = 0; j < n; j++) {
-      const t = trials[j]!;
+      const row = j * blocks;
       let isSum = 0;
       let isSq = 0;
       for (const b of inSample) {
-        isSum += t.sum[b]!;
-        isSq += t.sumSq[b]!;
+        isSum += m.sum[row + b]!;
+        isSq += m.sumSq[row + b]!;
       }
       is[j] = metricOf(metric, isCount, isSum, isSq);
       oos[j] = metricOf(metric, oosCount, totalSum[j]! - isSum, totalSq[j]! - isSq);

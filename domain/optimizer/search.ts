@@ -76,19 +76,37 @@ export interface SearchBest<P extends Params> {
   readonly violation: number;
 }
 
+export interface SearchOptions {
+  /**
+   * Keep every told trial for history() and paretoFront() (default true). A driver that only needs best()
+   * and told — a walk-forward run of 10,000 trials — turns it off so the search's memory does not grow
+   * with the trials (the method core may still keep what its model needs: TPE keeps every observation).
+   */
+  readonly keepHistory?: boolean;
+}
+
 /** A method core bound to a parameter space: ids, decoding, result bookkeeping. */
 export class Search<P extends Params = Params> {
   private nextId = 0;
   private readonly outstanding = new Map<number, Trial<P>>();
+  /** Every told trial, only when history is kept. */
   private readonly observed: Observation[] = [];
   private readonly trials = new Map<number, Trial<P>>();
+  private toldCount = 0;
+  // Folded as results arrive, in the order a scan of the history would visit them, so best() answers the
+  // same with or without the history.
+  private bestSoFar: { readonly observation: Observation; readonly trial: Trial<P> } | undefined;
+  private readonly keepHistory: boolean;
 
   constructor(
     readonly space: ParameterSpace<P>,
     private readonly core: UnitSearch,
     /** Objectives per result; a result with a different count is rejected. */
     readonly objectives = 1,
-  ) {}
+    options: SearchOptions = {},
+  ) {
+    this.keepHistory = options.keepHistory ?? true;
+  }
 
   get method(): SearchMethod {
     return this.core.method;
@@ -104,7 +122,7 @@ export class Search<P extends Params = Params> {
   }
 
   get told(): number {
-    return this.observed.length;
+    return this.toldCount;
   }
 
   ask(max = 1): Trial<P>[] {
@@ -113,7 +131,7 @@ export class Search<P extends Params = Params> {
     return this.core.propose(max).map((unit) => {
       const trial: Trial<P> = { id: this.nextId++, params: this.space.decode(unit), unit };
       this.outstanding.set(trial.id, trial);
-      this.trials.set(trial.id, trial);
+      if (this.keepHistory) this.trials.set(trial.id, trial);
       return trial;
     });
   }
@@ -129,17 +147,21 @@ export class Search<P extends Params = Params> {
     }
     // Sorted by id so a batch told in completion order updates the method exactly like one told in order.
     batch.sort((a, b) => a.id - b.id);
-    for (const o of batch) this.outstanding.delete(o.id);
-    this.observed.push(...batch);
+    for (const o of batch) {
+      if (!this.bestSoFar || compareObservations(o, this.bestSoFar.observation) < 0)
+        this.bestSoFar = { observation: o, trial: this.outstanding.get(o.id)! };
+      this.outstanding.delete(o.id);
+    }
+    this.toldCount += batch.length;
+    if (this.keepHistory) this.observed.push(...batch);
     this.core.observe(batch);
   }
 
   /** Best feasible-first trial by the first objective. */
   best(): SearchBest<P> | undefined {
-    let best: Observation | undefined;
-    for (const o of this.observed) if (!best || compareObservations(o, best) < 0) best = o;
+    const best = this.bestSoFar;
     if (!best) return undefined;
-    return { trial: this.trials.get(best.id)!, loss: best.losses[0]!, violation: best.violation };
+    return { trial: best.trial, loss: best.observation.losses[0]!, violation: best.observation.violation };
   }
 
   /** Told trials no other told trial dominates (constrained domination), in id order: NSGA-II's answer. */
@@ -166,6 +188,8 @@ export class Search<P extends Params = Params> {
     readonly losses: readonly number[];
     readonly violation: number;
   }[] {
+    if (!this.keepHistory)
+      throw new SearchError('this search keeps no history (created with keepHistory: false)');
     return [...this.observed]
       .sort((a, b) => a.id - b.id)
       .map((o) => ({ trial: this.trials.get(o.id)!, losses: o.losses, violation: o.violation }));

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { SearchConfig } from './create-search.js';
+import { createSearch, type SearchConfig } from './create-search.js';
 import type { BacktestOutcome } from './objective.js';
 import { param } from './param.js';
 import { Rng } from './rng.js';
+import { SearchError } from './search.js';
 import { ParameterSpace } from './space.js';
+import { boxSpace, rastrigin, vectorOf } from './test-functions.js';
 import { parseWalkForward, type TimeRange, walkForwardWindows } from './walk-forward.js';
 import { WalkForwardRun } from './walk-forward-run.js';
 
@@ -98,4 +100,40 @@ describe('WalkForwardRun outcomes are pinned', () => {
       runWith({ method: 'nsga2', objectives: 1, options: { populationSize: 10 } }, 40),
     ).toMatchSnapshot();
   });
+});
+
+describe('a search without history', () => {
+  const configs: SearchConfig[] = [
+    { method: 'grid' },
+    { method: 'random' },
+    { method: 'tpe' },
+    { method: 'cmaes' },
+    { method: 'nsga2', objectives: 1 },
+  ];
+  for (const config of configs) {
+    it(`${config.method}: proposes and picks exactly what one with history does, and refuses history()`, () => {
+      const box = boxSpace(3, -5.12, 5.12);
+      const kept = createSearch(box, config, 7);
+      const lean = createSearch(box, config, 7, { keepHistory: false });
+      for (let round = 0; round < 30; round++) {
+        const a = kept.ask(6);
+        const b = lean.ask(6);
+        expect(b).toEqual(a);
+        // Failures and infeasible trials too, told out of order, so the fold sees every ranking rule.
+        const results = a
+          .map((t) =>
+            t.id % 11 === 5
+              ? { id: t.id, failed: true }
+              : { id: t.id, loss: rastrigin(vectorOf(t.params, 3)), violation: t.id % 7 === 3 ? 0.5 : 0 },
+          )
+          .reverse();
+        kept.tell(results);
+        lean.tell(results);
+        expect(lean.best()).toEqual(kept.best());
+        expect(lean.told).toBe(kept.told);
+      }
+      expect(() => lean.history()).toThrow(SearchError);
+      expect(() => lean.paretoFront()).toThrow(SearchError);
+    });
+  }
 });

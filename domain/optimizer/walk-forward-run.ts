@@ -2,7 +2,7 @@ import { createSearch, type SearchConfig } from './create-search.js';
 import type { PromotionEvidence } from './gates.js';
 import { variance } from './moments.js';
 import { type BacktestOutcome, type ScoringSpec, scoreOutcome, trialResult } from './objective.js';
-import { pboFromBlocks, type TrialBlocks, trialBlocks } from './pbo.js';
+import { pboFromBlockMatrix, trialBlocks } from './pbo.js';
 import { type PerformanceSummary, returnsFromEquity, summarisePerformance } from './performance.js';
 import type { Search, TrialResult } from './search.js';
 import { type DeflatedSharpe, deflatedSharpe, type SharpeSample, sharpeSample } from './sharpe-stats.js';
@@ -23,8 +23,10 @@ import {
  * drives it with next()/complete() and records both as events in `optimizer-<runId>`; replaying those
  * events into a fresh run restores it, because every window's search is seeded from the run id.
  *
- * Per trial only summaries are kept (a performance summary, four Sharpe-sample numbers, CSCV block sums),
- * never the equity curve, so memory grows with trials × blocks, not trials × bars.
+ * Per trial only numbers in typed arrays are kept — its Sharpe ratio (for DSR's variance) and its CSCV
+ * block sums (for PBO) — plus the summary and Sharpe sample of the current winner only, and the search
+ * keeps no history (only its method's model), so a trial costs 8 × (1 + 2 × blocks) bytes, never its
+ * equity curve or a per-trial object.
  */
 
 export interface WalkForwardRunConfig {
@@ -73,9 +75,19 @@ interface WindowState<P extends Params> {
   readonly window: WalkForwardWindow;
   readonly search: Search<P>;
   asked: number;
-  readonly trials: Map<number, TrialRecord>;
-  readonly blocks: Map<number, TrialBlocks>;
+  /** Sharpe ratio by trial id; NaN for a failed trial. */
+  sharpes: Float64Array;
+  /** The search's current best trial's record, if that trial succeeded: a later best is always a newer trial. */
+  best: (TrialRecord & { readonly id: number }) | undefined;
   blockCount: number | undefined;
+  /** Block lengths, the same for every trial (checked as each arrives). */
+  blockLengths: readonly number[] | undefined;
+  /** Block sums and sums of squares by trial id, trial-major (id × blockCount + b). */
+  blockSum: Float64Array;
+  blockSumSq: Float64Array;
+  /** 1 where the trial id has block sums (failed trials have none). */
+  hasBlocks: Uint8Array;
+  blockTrials: number;
   pboUnavailable: string | undefined;
   oos: 'waiting' | 'asked' | 'done';
   oosOutcome: BacktestOutcome | undefined;
@@ -117,6 +129,21 @@ export class WalkForwardRunError extends Error {
 
 const largestEven = (x: number): number => 2 * Math.floor(x / 2);
 
+// Doubling, so a run of n trials copies O(n) numbers in all; new slots hold `fill` so a gap reads as absent.
+const ensureF64 = (a: Float64Array, size: number, fill: number): Float64Array => {
+  if (a.length >= size) return a;
+  const b = new Float64Array(Math.max(size, 2 * a.length));
+  b.fill(fill, a.length);
+  b.set(a);
+  return b;
+};
+const ensureU8 = (a: Uint8Array, size: number): Uint8Array => {
+  if (a.length >= size) return a;
+  const b = new Uint8Array(Math.max(size, 2 * a.length));
+  b.set(a);
+  return b;
+};
+
 export class WalkForwardRun<P extends Params> {
   private readonly states: WindowState<P>[];
   private readonly batch: number;
@@ -131,11 +158,17 @@ export class WalkForwardRun<P extends Params> {
     this.batch = config.batch ?? 8;
     this.states = config.windows.map((window) => ({
       window,
-      search: createSearch(space, config.search, `${config.runId}:${window.index}`),
+      // best() and told are all the run asks of its searches: no history, so they do not grow with trials.
+      search: createSearch(space, config.search, `${config.runId}:${window.index}`, { keepHistory: false }),
       asked: 0,
-      trials: new Map(),
-      blocks: new Map(),
+      sharpes: new Float64Array(0),
+      best: undefined,
       blockCount: undefined,
+      blockLengths: undefined,
+      blockSum: new Float64Array(0),
+      blockSumSq: new Float64Array(0),
+      hasBlocks: new Uint8Array(0),
+      blockTrials: 0,
       pboUnavailable: undefined,
       oos: 'waiting',
       oosOutcome: undefined,
@@ -203,6 +236,7 @@ export class WalkForwardRun<P extends Params> {
       seen.add(r.taskId);
     }
     const told = new Map<number, TrialResult[]>();
+    const records = new Map<number, Map<number, TrialRecord>>();
     for (const { r, s, window, trialId } of parsed) {
       if (trialId === null) {
         s.oos = 'done';
@@ -215,12 +249,23 @@ export class WalkForwardRun<P extends Params> {
         list.push({ id: trialId, failed: true });
       } else {
         const score = scoreOutcome(r.outcome, this.config.scoring);
-        this.recordTrial(s, trialId, r.outcome, score.summary);
+        const fresh = records.get(window) ?? new Map<number, TrialRecord>();
+        fresh.set(trialId, this.recordTrial(s, trialId, r.outcome, score.summary));
+        records.set(window, fresh);
         list.push(trialResult(trialId, score));
       }
       told.set(window, list);
     }
-    for (const [w, list] of told) this.states[w]!.search.tell(list);
+    for (const [w, list] of told) {
+      const s = this.states[w]!;
+      s.search.tell(list);
+      // The best only ever moves to a trial of the batch just told, so the other records can go.
+      const id = s.search.best()?.trial.id;
+      if (id !== undefined && id !== s.best?.id) {
+        const record = records.get(w)?.get(id);
+        s.best = record ? { id, ...record } : undefined;
+      }
+    }
   }
 
   private inSampleComplete(s: WindowState<P>): boolean {
@@ -234,42 +279,72 @@ export class WalkForwardRun<P extends Params> {
     id: number,
     outcome: BacktestOutcome,
     summary: PerformanceSummary,
-  ): void {
+  ): TrialRecord {
     const returns = returnsFromEquity(outcome.equity);
-    s.trials.set(id, { summary, sample: sharpeSample(returns) });
-    if (s.pboUnavailable) return;
+    const record = { summary, sample: sharpeSample(returns) };
+    s.sharpes = ensureF64(s.sharpes, id + 1, Number.NaN);
+    s.sharpes[id] = record.sample.sharpe;
+    if (s.pboUnavailable) return record;
     if (s.blockCount === undefined) {
       s.blockCount = Math.min(this.config.pboBlocks ?? 16, largestEven(returns.length / 2));
       if (s.blockCount < 2) {
         s.pboUnavailable = `in-sample series of ${returns.length} returns is too short for CSCV`;
-        return;
+        return record;
       }
     }
-    const blocks = trialBlocks(returns, s.blockCount);
-    const first = s.blocks.values().next().value;
-    if (first?.count.some((c, b) => c !== blocks.count[b])) {
+    const k = s.blockCount;
+    const blocks = trialBlocks(returns, k);
+    if (s.blockLengths?.some((c, b) => c !== blocks.count[b])) {
       s.pboUnavailable = 'trials covered different numbers of periods';
-      s.blocks.clear();
-      return;
+      s.blockSum = new Float64Array(0);
+      s.blockSumSq = new Float64Array(0);
+      s.hasBlocks = new Uint8Array(0);
+      s.blockTrials = 0;
+      return record;
     }
-    s.blocks.set(id, blocks);
+    s.blockLengths ??= blocks.count;
+    s.blockSum = ensureF64(s.blockSum, (id + 1) * k, 0);
+    s.blockSumSq = ensureF64(s.blockSumSq, (id + 1) * k, 0);
+    s.hasBlocks = ensureU8(s.hasBlocks, id + 1);
+    s.blockSum.set(blocks.sum, id * k);
+    s.blockSumSq.set(blocks.sumSq, id * k);
+    s.hasBlocks[id] = 1;
+    s.blockTrials++;
+    return record;
+  }
+
+  /** The block sums of the trials that have them, in trial-id order (float sums depend on order). */
+  private blockMatrix(s: WindowState<P>): { sum: Float64Array; sumSq: Float64Array } {
+    const k = s.blockCount!;
+    const n = s.blockTrials;
+    let last = -1;
+    for (let id = 0; id < s.hasBlocks.length; id++) if (s.hasBlocks[id]) last = id;
+    if (last + 1 === n) return { sum: s.blockSum.subarray(0, n * k), sumSq: s.blockSumSq.subarray(0, n * k) };
+    const sum = new Float64Array(n * k);
+    const sumSq = new Float64Array(n * k);
+    let j = 0;
+    for (let id = 0; id <= last; id++) {
+      if (!s.hasBlocks[id]) continue;
+      sum.set(s.blockSum.subarray(id * k, (id + 1) * k), j * k);
+      sumSq.set(s.blockSumSq.subarray(id * k, (id + 1) * k), j * k);
+      j++;
+    }
+    return { sum, sumSq };
   }
 
   private windowReport(s: WindowState<P>, index: number): WindowReport<P> {
     const best = s.search.best()!;
-    const record = s.trials.get(best.trial.id);
+    const record = s.best?.id === best.trial.id ? s.best : undefined;
     // In trial-id order: results arrive in any order and float sums depend on order.
-    const sharpes = [...s.trials.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([, t]) => t.sample.sharpe)
-      .filter(Number.isFinite);
+    const sharpes: number[] = [];
+    for (const x of s.sharpes) if (Number.isFinite(x)) sharpes.push(x);
     const dsr =
       record && sharpes.length >= 2 ? deflatedSharpe(record.sample, s.search.told, variance(sharpes)) : null;
     let pbo: number | null = null;
     let pboNote = s.pboUnavailable ?? null;
     if (!pboNote) {
-      if (s.blocks.size >= 2)
-        pbo = pboFromBlocks([...s.blocks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b)).pbo;
+      if (s.blockTrials >= 2)
+        pbo = pboFromBlockMatrix({ count: s.blockLengths!, ...this.blockMatrix(s) }).pbo;
       else pboNote = 'fewer than 2 successful trials';
     }
     const o = s.oosOutcome;
