@@ -4,6 +4,7 @@ import { timeframeMs } from '../market/timeframe.js';
 import {
   type BarView,
   LookAheadError,
+  type OrderRequest,
   type ProtectionRequest,
   type SignalRecord,
   type StrategyContext,
@@ -67,6 +68,18 @@ export class TestContext implements StrategyContext {
     if (!f) return Number.NaN;
     const i = lastAtOrBefore(f.time, this.now);
     return i < 0 ? Number.NaN : f.rate[i]!;
+  }
+
+  /** The built-in strategies trade by targets; explicit orders are recorded so a test would see them. */
+  readonly orders: { time: number; request: OrderRequest; signal: SignalRecord }[] = [];
+
+  order(request: OrderRequest, signal: SignalRecord): string | null {
+    this.orders.push({ time: this.now, request, signal });
+    return `test-${this.orders.length}`;
+  }
+
+  cancel(_orderId: string): boolean {
+    return false;
   }
 
   target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void {

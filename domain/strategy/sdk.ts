@@ -101,6 +101,20 @@ export interface ProtectionRequest {
   readonly maxBars?: number;
 }
 
+/** An explicit order, for strategies that manage their own entries (a target is the simpler path). */
+export interface OrderRequest {
+  readonly symbol: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly type: 'MARKET' | 'LIMIT';
+  /** Base units; floored to the lot step. */
+  readonly quantity: number;
+  /** LIMIT only; rounded to the tick on the passive side. */
+  readonly price?: number;
+  /** GTC rests until filled or cancelled; IOC lives for the first bar after it reaches the venue. */
+  readonly timeInForce?: 'GTC' | 'IOC';
+  readonly reduceOnly?: boolean;
+}
+
 export interface StrategyContext {
   /** Simulation or wall time of the event being handled (ms). */
   readonly now: number;
@@ -120,6 +134,13 @@ export interface StrategyContext {
    * 0 = flat). Sizing, the risk check and stops turn it into orders; `signal` records why.
    */
   target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void;
+  /**
+   * Sends one order after the risk check; `signal` records why. Returns the order id, or null when the
+   * risk check or the venue's rules refused it (the log says which rule).
+   */
+  order(request: OrderRequest, signal: SignalRecord): string | null;
+  /** Cancels a resting order of this strategy; false when it is no longer open. */
+  cancel(orderId: string): boolean;
 }
 
 export class LookAheadError extends Error {

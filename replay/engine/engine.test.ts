@@ -247,6 +247,109 @@ describe('engine guarantees', () => {
     );
   });
 
+  it('explicit orders: a limit rests until the market trades through it (maker), an IOC expires, a cancel cancels', async () => {
+    const ids: Record<string, string | null> = {};
+    const placedAt = { t: 0 };
+    const placer: StrategyDefinition = {
+      id: 'placer',
+      version: '0.0.1',
+      description: 'places explicit orders',
+      timeframe: '1h',
+      params: z.object({}),
+      create: () => {
+        let n = 0;
+        return {
+          onBar(bar, ctx) {
+            n++;
+            const why = { side: 'long' as const, strength: 1, features: { close: bar.close } };
+            // After 20 bars: the engine's ATR (the liquidation-distance rule needs it) is ready.
+            if (n === 20) {
+              ids.limit = ctx.order(
+                { symbol: bar.symbol, side: 'BUY', type: 'LIMIT', quantity: 0.01, price: bar.close * 0.999 },
+                why,
+              );
+              // Inside the 2% price band of the risk check, far enough below that one bar rarely reaches it.
+              ids.ioc = ctx.order(
+                {
+                  symbol: bar.symbol,
+                  side: 'BUY',
+                  type: 'LIMIT',
+                  quantity: 0.01,
+                  price: bar.close * 0.985,
+                  timeInForce: 'IOC',
+                },
+                why,
+              );
+              ids.resting = ctx.order(
+                { symbol: bar.symbol, side: 'BUY', type: 'LIMIT', quantity: 0.01, price: bar.close * 0.985 },
+                why,
+              );
+              placedAt.t = bar.closeTime;
+            }
+            if (n === 22) ids.cancelled = String(ctx.cancel(ids.resting!));
+            if (n === 40)
+              ids.market = ctx.order(
+                { symbol: bar.symbol, side: 'SELL', type: 'MARKET', quantity: 0.005, reduceOnly: true },
+                why,
+              );
+          },
+        };
+      },
+    };
+    const book = await instrumentBookOnce();
+    const { feeds } = loadFeeds(['BTCUSDT'], '1h');
+    const e = new Engine(
+      {
+        ...defaultEngineSettings,
+        runId: 'placer',
+        strategy: placer,
+        params: {},
+        symbols: ['BTCUSDT'],
+        from: Date.UTC(2023, 0, 9),
+        to: Date.UTC(2023, 0, 20),
+        warmupBars: 0,
+        instrument: book.get,
+        venueRules: binanceUsdm,
+        breaker: null,
+      },
+      feeds,
+    );
+    e.runToEnd();
+    const events = e.store.raw();
+    const of = (id: string | null | undefined) =>
+      events.filter((x) => x.streamId === `order-${id}`).map((x) => x.type);
+    expect(ids.limit).toBeTruthy();
+    // What the IOC and the resting order must do follows from the next bars of the real data.
+    const bars = feeds.bars.get('BTCUSDT')!;
+    const k = bars.openTime.indexOf(placedAt.t);
+    const iocPrice = Number(
+      (events.find((x) => x.streamId === `order-${ids.ioc}`)!.data as { price: string }).price,
+    );
+    const reached = (i: number) => bars.low[i]! < iocPrice;
+    expect(of(ids.ioc)).toEqual([
+      'OrderRequested',
+      'OrderAccepted',
+      reached(k) ? 'OrderFilled' : 'OrderExpired',
+    ]);
+    expect(of(ids.resting)).toEqual([
+      'OrderRequested',
+      'OrderAccepted',
+      reached(k) || reached(k + 1) ? 'OrderFilled' : 'OrderCancelled',
+    ]);
+    expect(ids.cancelled).toBe(String(!(reached(k) || reached(k + 1))));
+    expect(of(ids.limit)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderFilled']);
+    const req = events.find((x) => x.streamId === `order-${ids.limit}` && x.type === 'OrderRequested')!
+      .data as { price: string };
+    const fill = events.find((x) => x.streamId === `order-${ids.limit}` && x.type === 'OrderFilled')!
+      .data as { price: string; liquidity: string };
+    expect(fill).toMatchObject({ price: req.price, liquidity: 'maker' });
+    expect(of(ids.market)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderFilled']);
+    for (const id of [ids.limit, ids.ioc, ids.resting, ids.market]) {
+      const first = events.find((x) => x.streamId === `order-${id}`)!;
+      expect(events.find((x) => x.eventId === first.metadata.causationId)!.type).toBe('RiskDecided');
+    }
+  });
+
   it('an EMA strategy written inline sees only closed bars', async () => {
     const seen: number[] = [];
     const spy: StrategyDefinition = {

@@ -38,6 +38,7 @@ import {
   type BarView,
   type FeatureValue,
   LookAheadError,
+  type OrderRequest,
   type ProtectionRequest,
   type SignalRecord,
   type StrategyContext,
@@ -47,7 +48,7 @@ import { BreakerDesk } from './breaker-desk.js';
 import type { EngineConfig, MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { RunLog } from './run-log.js';
-import { SymbolState } from './symbol-state.js';
+import { type PendingOrder, SymbolState } from './symbol-state.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -145,7 +146,9 @@ export class Engine implements StrategyContext {
     if (strategy.feeds?.trades || strategy.feeds?.book) {
       // Tick-level fills exist (replay/tick) but this loop replays bars: refuse rather than silently
       // starve a strategy whose onTrade/onBook would never be called.
-      throw new RangeError(`${strategy.id} asks for trade/book feeds, which the bar engine does not deliver yet`);
+      throw new RangeError(
+        `${strategy.id} asks for trade/book feeds, which the bar engine does not deliver yet`,
+      );
     }
     const tfMs = timeframeMs(strategy.timeframe);
     const names = [...new Set(config.symbols)].sort();
@@ -385,7 +388,7 @@ export class Engine implements StrategyContext {
       return;
     }
 
-    if (s.pending.length > 0) this.fillPending(s, openTime, open);
+    if (s.pending.length > 0) this.fillPending(s, openTime, open, high, low);
     if (
       s.funding !== undefined &&
       s.fundingIndex < s.funding.time.length &&
@@ -475,14 +478,9 @@ export class Engine implements StrategyContext {
 
   // --- decisions --------------------------------------------------------------------------------------
 
-  private decide(
-    s: SymbolState,
-    exposure: number,
-    signal: SignalRecord,
-    protection: ProtectionRequest | undefined,
-  ): void {
+  /** Every decision starts with what the strategy saw: the signal, correlated to the bar just closed. */
+  private emitSignal(s: SymbolState, signal: SignalRecord) {
     const c = this.config;
-    const at = this.now;
     const barIndex = s.last;
     if (barIndex < 0)
       throw new LookAheadError(`${c.strategy.id} traded ${s.symbol} before its first bar closed`);
@@ -500,11 +498,150 @@ export class Engine implements StrategyContext {
         strength: Math.max(-1, Math.min(1, Number.isFinite(signal.strength) ? signal.strength : 0)),
         features: cleanFeatures(signal.features),
       },
-      at,
+      this.now,
       correlationId,
       null,
       this.actor,
     );
+    return { signalId, correlationId, observation };
+  }
+
+  order(req: OrderRequest, signal: SignalRecord): string | null {
+    const s = this.symbolOf(req.symbol);
+    if (req.side !== 'BUY' && req.side !== 'SELL')
+      throw new RangeError(`order side must be BUY or SELL, got ${String(req.side)}`);
+    if (req.type !== 'MARKET' && req.type !== 'LIMIT')
+      throw new RangeError(`order type must be MARKET or LIMIT, got ${String(req.type)}`);
+    if (!(req.quantity > 0) || !Number.isFinite(req.quantity))
+      throw new RangeError(`order quantity ${req.quantity} must be > 0`);
+    if (req.type === 'LIMIT' && !(Number.isFinite(req.price) && (req.price ?? 0) > 0)) {
+      throw new RangeError(`a LIMIT order needs a price > 0, got ${req.price}`);
+    }
+    if (this.warming) return null;
+    const c = this.config;
+    const at = this.now;
+    const { signalId, correlationId, observation } = this.emitSignal(s, signal);
+    const inst = s.instrument;
+    const market = req.type === 'MARKET';
+    const quantity = fromNumber(
+      req.quantity,
+      market && inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
+      'floor',
+    );
+    if (quantity <= 0n) return null;
+    // A limit price rounds to the passive side, never more aggressive than asked.
+    const price = market
+      ? null
+      : fromNumber(req.price!, inst.tickSize, req.side === 'BUY' ? 'floor' : 'ceil');
+    const reduceOnly = req.reduceOnly ?? false;
+    const intent: OrderIntent = {
+      accountId: c.accountId,
+      strategyId: c.strategy.id,
+      symbol: s.symbol,
+      side: req.side,
+      type: req.type,
+      quantity,
+      price,
+      reduceOnly,
+    };
+    let approved = quantity;
+    let causation = signalId;
+    if (c.risk.enabled) {
+      const snap = this.riskSnapshot(at, s.symbol);
+      const decision = checkOrder(intent, snap, c.risk.config, { disabledRules: c.risk.disabledRules });
+      this.decisionSeq++;
+      causation = this.log.emit(
+        this.riskStream,
+        'RiskDecided',
+        riskDecidedData(`risk-${c.runId}-${this.decisionSeq}`, intent, snap, decision, observation),
+        at,
+        correlationId,
+        signalId,
+        'system:risk',
+      );
+      if (decision.outcome === 'reject' || decision.approvedQuantity <= 0n) return null;
+      approved = decision.approvedQuantity;
+    }
+    const orderId = this.nextOrderId();
+    const timeInForce = req.timeInForce ?? 'GTC';
+    let requested: string | null;
+    try {
+      requested = this.ledger.order(
+        orderId,
+        {
+          kind: 'PlaceOrder',
+          orderId,
+          clientOrderId: orderId,
+          accountId: c.accountId,
+          venue: c.venueRules.venue,
+          strategyId: c.strategy.id,
+          symbol: s.symbol,
+          side: req.side,
+          positionSide: 'BOTH',
+          type: req.type,
+          quantity: toText(approved),
+          ...(price === null ? {} : { price: toText(price), timeInForce }),
+          reduceOnly,
+          gridPolicy: 'round',
+        },
+        at,
+        correlationId,
+        causation,
+      );
+    } catch (err) {
+      if (err instanceof LedgerRuleError) {
+        this.venueRefusals++;
+        return null;
+      }
+      throw err;
+    }
+    this.recentOrderTimes.push(at);
+    const latency = c.latencyMs.min + this.rng.float() * (c.latencyMs.max - c.latencyMs.min);
+    s.pending.push({
+      orderId,
+      type: req.type,
+      price: price === null ? Number.NaN : toNumber(price),
+      timeInForce,
+      ackId: null,
+      side: req.side,
+      quantity: approved,
+      reduceOnly,
+      submittedAt: at,
+      latency: Math.round(latency),
+      correlationId,
+      causationId: requested ?? causation,
+      protection: undefined,
+    });
+    return orderId;
+  }
+
+  cancel(orderId: string): boolean {
+    for (const s of this.symbols) {
+      const k = s.pending.findIndex((o) => o.orderId === orderId);
+      if (k < 0) continue;
+      const o = s.pending[k]!;
+      s.pending.splice(k, 1);
+      this.ledger.order(
+        orderId,
+        { kind: 'CancelOrder', reason: `cancelled by ${this.config.strategy.id}` },
+        this.now,
+        o.correlationId,
+        o.ackId ?? o.causationId,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  private decide(
+    s: SymbolState,
+    exposure: number,
+    signal: SignalRecord,
+    protection: ProtectionRequest | undefined,
+  ): void {
+    const c = this.config;
+    const at = this.now;
+    const { signalId, correlationId, observation } = this.emitSignal(s, signal);
 
     const price = s.lastClose;
     const priceFixed = fromNumber(price, s.instrument.tickSize, 'half-even');
@@ -705,6 +842,10 @@ export class Engine implements StrategyContext {
       this.config.latencyMs.min + this.rng.float() * (this.config.latencyMs.max - this.config.latencyMs.min);
     s.pending.push({
       orderId,
+      type: 'MARKET',
+      price: Number.NaN,
+      timeInForce: 'GTC',
+      ackId: null,
       side,
       quantity,
       reduceOnly,
@@ -716,33 +857,72 @@ export class Engine implements StrategyContext {
     });
   }
 
-  private fillPending(s: SymbolState, openTime: number, open: number): void {
+  /**
+   * Orders sent before this bar meet it. A market order fills at the open, moved by impact. A limit
+   * order is acknowledged, then fills at its price only when the bar trades through it (a touch is not
+   * enough: the queue ahead at that price is unknown in bars), as maker; an IOC that does not fill on
+   * its first bar expires, a GTC rests.
+   */
+  private fillPending(s: SymbolState, openTime: number, open: number, high: number, low: number): void {
     const orders = s.pending;
     s.pending = [];
     for (const o of orders) {
       const at = Math.max(openTime, o.submittedAt + o.latency);
-      const accepted = this.ledger.order(
-        o.orderId,
-        { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
-        at,
-        o.correlationId,
-        o.causationId,
-      );
-      const qty = toNumber(o.quantity);
-      const price = withImpact(open, o.side, impactFraction(this.lambda(s), qty * open));
-      this.fill(
-        s,
-        o.orderId,
-        o.side,
-        o.quantity,
-        price,
-        at,
-        o.correlationId,
-        accepted,
-        o.reduceOnly,
-        o.protection,
-      );
+      if (o.ackId === null) {
+        o.ackId = this.ledger.order(
+          o.orderId,
+          { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
+          at,
+          o.correlationId,
+          o.causationId,
+        );
+      }
+      if (o.type === 'MARKET') {
+        const qty = toNumber(o.quantity);
+        const price = withImpact(open, o.side, impactFraction(this.lambda(s), qty * open));
+        this.fill(
+          s,
+          o.orderId,
+          o.side,
+          o.quantity,
+          price,
+          at,
+          o.correlationId,
+          o.ackId,
+          o.reduceOnly,
+          o.protection,
+        );
+        continue;
+      }
+      const through = o.side === 'BUY' ? low < o.price : high > o.price;
+      if (through && (!o.reduceOnly || this.reduces(s, o))) {
+        this.fill(
+          s,
+          o.orderId,
+          o.side,
+          o.quantity,
+          o.price,
+          at,
+          o.correlationId,
+          o.ackId,
+          o.reduceOnly,
+          o.protection,
+          'maker',
+        );
+      } else if (o.timeInForce === 'IOC' || (o.reduceOnly && !this.reduces(s, o))) {
+        const reason =
+          o.timeInForce === 'IOC' ? 'IOC: not filled on arrival' : 'reduce-only: nothing left to reduce';
+        this.ledger.order(o.orderId, { kind: 'ExpireOrder', reason }, at, o.correlationId, o.ackId);
+      } else {
+        s.pending.push(o);
+      }
     }
+  }
+
+  /** A reduce-only order may only fill against an opposite position at least its size. */
+  private reduces(s: SymbolState, o: PendingOrder): boolean {
+    const q = toNumber(o.quantity);
+    return o.side === 'BUY' ? s.qty <= -q + 1e-12 : s.qty >= q - 1e-12;
   }
 
   private lambda(s: SymbolState): number {
@@ -761,8 +941,10 @@ export class Engine implements StrategyContext {
     causationId: string | null,
     reduceOnly: boolean,
     protection: ProtectionRequest | undefined,
+    liquidity: 'maker' | 'taker' = 'taker',
   ): string | null {
-    // A fill price lands on the tick grid on the trader's worse side.
+    // A taker's price lands on the tick grid on the trader's worse side; a maker fills at its own
+    // limit, which is on the grid already.
     const price = fromNumber(rawPrice, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
     const filledId = this.ledger.order(
       orderId,
@@ -771,7 +953,7 @@ export class Engine implements StrategyContext {
         tradeId: `${orderId}-1`,
         quantity: toText(quantity),
         price: toText(price),
-        liquidity: 'taker',
+        liquidity,
       },
       at,
       correlationId,
@@ -790,7 +972,7 @@ export class Engine implements StrategyContext {
         positionSide: 'BOTH',
         quantity: toText(quantity),
         price: toText(price),
-        liquidity: 'taker',
+        liquidity,
         reduceOnly,
       },
       at,

@@ -10,6 +10,12 @@ import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 
 export interface PendingOrder {
   readonly orderId: string;
+  readonly type: 'MARKET' | 'LIMIT';
+  /** LIMIT price as a float (the exact one is in OrderRequested), NaN for market orders. */
+  readonly price: number;
+  readonly timeInForce: 'GTC' | 'IOC';
+  /** Set once the venue acknowledged it (a resting limit is acknowledged on its first bar). */
+  ackId: string | null;
   readonly side: 'BUY' | 'SELL';
   readonly quantity: Fixed;
   readonly reduceOnly: boolean;
