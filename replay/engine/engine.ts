@@ -946,15 +946,41 @@ export class Engine implements StrategyContext {
     // A taker's price lands on the tick grid on the trader's worse side; a maker fills at its own
     // limit, which is on the grid already.
     const price = fromNumber(rawPrice, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
+    const before = s.qty;
+    const settledId = this.bookFill(
+      s,
+      orderId,
+      side,
+      quantity,
+      price,
+      liquidity,
+      reduceOnly,
+      at,
+      correlationId,
+      causationId,
+    );
+    this.afterFill(s, before, at, correlationId, settledId, protection);
+    this.notifyFill(s, orderId, side, toNumber(quantity), toNumber(price));
+    return settledId;
+  }
+
+  /** The exact booking of one fill: FillOrder on the order's stream, SettleFill on the account's. */
+  private bookFill(
+    s: SymbolState,
+    orderId: string,
+    side: 'BUY' | 'SELL',
+    quantity: Fixed,
+    price: Fixed,
+    liquidity: 'maker' | 'taker',
+    reduceOnly: boolean,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const tradeId = `${orderId}-1`;
     const filledId = this.ledger.order(
       orderId,
-      {
-        kind: 'FillOrder',
-        tradeId: `${orderId}-1`,
-        quantity: toText(quantity),
-        price: toText(price),
-        liquidity,
-      },
+      { kind: 'FillOrder', tradeId, quantity: toText(quantity), price: toText(price), liquidity },
       at,
       correlationId,
       causationId,
@@ -965,7 +991,7 @@ export class Engine implements StrategyContext {
         kind: 'SettleFill',
         orderId,
         fillSeq: 1,
-        tradeId: `${orderId}-1`,
+        tradeId,
         strategyId: this.config.strategy.id,
         symbol: s.symbol,
         side,
@@ -981,24 +1007,23 @@ export class Engine implements StrategyContext {
     );
     this.refreshMirror(s);
     this.trackTrade(s, before, settled.events);
-    const settledId = settled.last;
-    this.afterFill(s, before, at, correlationId, settledId, protection);
+    return settled.last;
+  }
+
+  private notifyFill(
+    s: SymbolState,
+    orderId: string,
+    side: 'BUY' | 'SELL',
+    quantity: number,
+    price: number,
+  ): void {
     const onFill = this.handlers.onFill;
-    if (onFill !== undefined) {
-      onFill.call(
-        this.handlers,
-        {
-          orderId,
-          symbol: s.symbol,
-          side,
-          quantity: toNumber(quantity),
-          price: toNumber(price),
-          positionAfter: s.qty,
-        },
-        this,
-      );
-    }
-    return settledId;
+    if (onFill === undefined) return;
+    onFill.call(
+      this.handlers,
+      { orderId, symbol: s.symbol, side, quantity, price, positionAfter: s.qty },
+      this,
+    );
   }
 
   /** Net result of each round trip (realised − fees) feeds the breaker's loss streak. */
@@ -1368,61 +1393,24 @@ export class Engine implements StrategyContext {
       );
     }
     const price = withImpact(base, side, impactFraction(this.lambda(s), qtyNum * base));
-    const before = s.qty;
     const filledPrice = fromNumber(price, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
-    const filledId = this.ledger.order(
+    const settledId = this.bookFill(
+      s,
       orderId,
-      {
-        kind: 'FillOrder',
-        tradeId: `${orderId}-1`,
-        quantity: toText(quantity),
-        price: toText(filledPrice),
-        liquidity: 'taker',
-      },
+      side,
+      quantity,
+      filledPrice,
+      'taker',
+      true,
       at,
       correlationId,
       accepted,
     );
-    const settled = this.ledger.book(
-      {
-        kind: 'SettleFill',
-        orderId,
-        fillSeq: 1,
-        tradeId: `${orderId}-1`,
-        strategyId: this.config.strategy.id,
-        symbol: s.symbol,
-        side,
-        positionSide: 'BOTH',
-        quantity: toText(quantity),
-        price: toText(filledPrice),
-        liquidity: 'taker',
-        reduceOnly: true,
-      },
-      at,
-      correlationId,
-      filledId,
-    );
-    this.refreshMirror(s);
-    this.trackTrade(s, before, settled.events);
     const step = onExitFilled(s.book!, legId, quantity, at);
     s.book = step.book;
-    const last = this.emitStops(s, step.events, at, correlationId, settled.last);
+    const last = this.emitStops(s, step.events, at, correlationId, settledId);
     if (s.qty === 0 || step.book.open <= 0n) this.clearBook(s);
-    const onFill = this.handlers.onFill;
-    if (onFill !== undefined) {
-      onFill.call(
-        this.handlers,
-        {
-          orderId,
-          symbol: s.symbol,
-          side,
-          quantity: qtyNum,
-          price: toNumber(filledPrice),
-          positionAfter: s.qty,
-        },
-        this,
-      );
-    }
+    this.notifyFill(s, orderId, side, qtyNum, toNumber(filledPrice));
     return last;
   }
 
