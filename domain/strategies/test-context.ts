@@ -1,8 +1,8 @@
 import { type Bar, type BarSeries, lastAtOrBefore, seriesFromBars } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
 import { timeframeMs } from '../market/timeframe.js';
+import { MutableBar } from '../strategy/mutable-bar.js';
 import {
-  type BarView,
   LookAheadError,
   type OrderRequest,
   type ProtectionRequest,
@@ -25,18 +25,6 @@ export interface TargetCall {
   readonly close: number;
   readonly signal: SignalRecord;
   readonly protection: ProtectionRequest | undefined;
-}
-
-class MutableBar implements BarView {
-  symbol = '';
-  timeframe = '';
-  openTime = 0;
-  closeTime = 0;
-  open = 0;
-  high = 0;
-  low = 0;
-  close = 0;
-  volume = 0;
 }
 
 export class TestContext implements StrategyContext {

@@ -34,8 +34,8 @@ import {
   takeProfitFillBase,
   withImpact,
 } from '../../domain/sim/bar-fills.js';
+import { MutableBar } from '../../domain/strategy/mutable-bar.js';
 import {
-  type BarView,
   type FeatureValue,
   LookAheadError,
   type OrderRequest,
@@ -57,19 +57,6 @@ export interface RunSummary {
   readonly finalEquity: number;
   readonly reason: 'end-of-data' | 'stopped' | 'failed';
   readonly error: string | null;
-}
-
-/** A reused bar view: the strategy reads it during onBar and must copy what it keeps. */
-class MutableBar implements BarView {
-  symbol = '';
-  timeframe = '';
-  openTime = 0;
-  closeTime = 0;
-  open = 0;
-  high = 0;
-  low = 0;
-  close = 0;
-  volume = 0;
 }
 
 const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string, FeatureValue> => {
