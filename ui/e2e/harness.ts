@@ -57,12 +57,17 @@ export interface RunningSystem {
  * directory and an ephemeral port. DATABASE_URL and REDIS_URL are removed so the run never touches the
  * PostgreSQL schema other tests use: this is the first-run experience of a fresh clone.
  */
-export async function startSystem(env: Record<string, string> = {}): Promise<RunningSystem> {
+export async function startSystem(
+  env: Record<string, string> = {},
+  /** Writes into the fresh DATA_DIR before the server opens it (the embedded store has one writer). */
+  prepare?: (dataDir: string) => void,
+): Promise<RunningSystem> {
   // For working on the tests: point them at a server already running (`npm start`, or mock-api.ts).
   const external = process.env.E2E_BASE_URL;
   if (external) return { url: external, dataDir: '', output: () => '', stop: async () => {} };
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
+  prepare?.(dataDir);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir };
   delete childEnv.DATABASE_URL;
   delete childEnv.REDIS_URL;

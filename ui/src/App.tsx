@@ -4,6 +4,7 @@ import { useLocation } from './lib/router';
 import { AuditPage } from './pages/audit';
 import { BacktestsPage } from './pages/backtests';
 import { DashboardPage } from './pages/dashboard';
+import { OptimizerPage } from './pages/optimizer';
 import { OrdersPage } from './pages/orders';
 import { StrategiesPage } from './pages/strategies';
 
@@ -11,6 +12,7 @@ const pages: [prefix: string, Page: () => React.JSX.Element][] = [
   ['/orders', OrdersPage],
   ['/strategies', StrategiesPage],
   ['/backtests', BacktestsPage],
+  ['/optimizer', OptimizerPage],
   ['/audit', AuditPage],
 ];
 

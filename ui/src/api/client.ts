@@ -1,3 +1,10 @@
+import type {
+  OptimizerRun,
+  OptimizerRunDetail,
+  ParameterAction,
+  ParameterVersions,
+  Trials,
+} from './optimizer-types';
 import type { BacktestRequest } from './schemas';
 import type {
   Account,
@@ -51,7 +58,12 @@ const isErrorBody = (x: unknown): x is ApiErrorBody =>
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, {
     ...init,
-    headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      accept: 'application/json',
+      ...(init?.body ? { 'content-type': 'application/json' } : {}),
+      // Callers add their own (the approver's x-perpetua-user) on top of the defaults.
+      ...(init?.headers as Record<string, string> | undefined),
+    },
   });
   const text = await res.text();
   let body: unknown = null;
@@ -109,6 +121,23 @@ export const api = {
   backtest: (runId: string) => request<BacktestRun>(`/api/backtests/${enc(runId)}`),
   startBacktest: (body: BacktestRequest) =>
     request<{ runId: string }>('/api/backtests', { method: 'POST', body: JSON.stringify(body) }),
+  optimizerRuns: () => request<OptimizerRun[]>('/api/optimizer/runs'),
+  optimizerRun: (runId: string) => request<OptimizerRunDetail>(`/api/optimizer/runs/${enc(runId)}`),
+  optimizerTrials: (runId: string) => request<Trials>(`/api/optimizer/runs/${enc(runId)}/trials`),
+  parameters: (strategyId: string) =>
+    request<ParameterVersions>(`/api/strategies/${enc(strategyId)}/parameters`),
+  /** The approver is sent twice on purpose: the header authorises, the body records who approved. */
+  parameterAction: (
+    strategyId: string,
+    action: 'promote' | 'rollback',
+    approver: string,
+    body: { proposalId: string } | { toVersion: number },
+  ) =>
+    request<ParameterAction>(`/api/strategies/${enc(strategyId)}/parameters/${action}`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
 };
 
 /** `GET /api/backtests` is a list; accept it bare or paginated, as the contract does not pin it. */

@@ -33,6 +33,8 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     { key: queryKeys.audit.all, everyMs: quick },
     { key: queryKeys.status, everyMs: quick },
     { key: queryKeys.backtests.all, everyMs: quick },
+    // Trials arrive many a second during a run; the optimizer screen re-reads at most every few seconds.
+    { key: queryKeys.optimizer.all, everyMs: slow },
   ],
 };
 

@@ -41,6 +41,13 @@ export const queryKeys = {
     bars: (symbol: string, timeframe: string, window: { from?: string; to?: string }) =>
       ['market', 'bars', symbol, timeframe, window] as const,
   },
+  optimizer: {
+    all: ['optimizer'] as const,
+    runs: ['optimizer', 'runs'] as const,
+    run: (runId: string) => ['optimizer', 'run', runId] as const,
+    trials: (runId: string) => ['optimizer', 'trials', runId] as const,
+    parameters: (strategyId: string) => ['optimizer', 'parameters', strategyId] as const,
+  },
   backtests: {
     all: ['backtests'] as const,
     list: ['backtests', 'list'] as const,

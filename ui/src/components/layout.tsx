@@ -1,4 +1,12 @@
-import { Activity, BarChart3, FlaskConical, LayoutDashboard, ListOrdered, ScrollText } from 'lucide-react';
+import {
+  Activity,
+  BarChart3,
+  FlaskConical,
+  LayoutDashboard,
+  ListOrdered,
+  ScrollText,
+  SlidersHorizontal,
+} from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useLiveSnapshot } from '@/hooks/live';
 import { Link } from '@/lib/router';
@@ -9,6 +17,7 @@ const nav = [
   { to: '/orders', label: 'Orders & fills', icon: ListOrdered },
   { to: '/strategies', label: 'Strategies', icon: BarChart3 },
   { to: '/backtests', label: 'Backtests', icon: FlaskConical },
+  { to: '/optimizer', label: 'Optimizer', icon: SlidersHorizontal },
   { to: '/audit', label: 'Audit', icon: ScrollText },
 ];
 

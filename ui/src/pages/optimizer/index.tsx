@@ -1,0 +1,30 @@
+import { useOptimizerRun, useOptimizerRuns } from '@/api/optimizer-hooks';
+import { PageHeader } from '@/components/layout';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { useUrlFilters } from '@/hooks/url-filters';
+import { ParameterVersionsCard } from './parameter-versions';
+import { RunDetail } from './run-detail';
+import { RunsTable } from './runs-table';
+
+export function OptimizerPage() {
+  // The selected run is in the URL so a report can be linked to; the newest run is shown by default.
+  const url = useUrlFilters(['run']);
+  const runs = useOptimizerRuns();
+  const runId = url.values.run || runs.data?.[0]?.runId || null;
+  const run = useOptimizerRun(runId);
+  return (
+    <div className="space-y-4">
+      <PageHeader title="Optimizer" />
+      <Card>
+        <CardHeader>
+          <CardTitle>Runs</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <RunsTable query={runs} selected={runId} onSelect={(id) => url.set('run', id)} />
+        </CardContent>
+      </Card>
+      {runId && <RunDetail runId={runId} query={run} />}
+      {run.data && <ParameterVersionsCard strategyId={run.data.strategyId} />}
+    </div>
+  );
+}
