@@ -44,6 +44,16 @@ describe('engine on real data', () => {
     expect(logHash(e.store.raw())).toBe(a.hash);
   });
 
+  it('folding events as they pass gives the same results and hash as keeping the log', async () => {
+    const req = { ...H1, to: '2023-03-01' };
+    const kept = await runBacktest(req);
+    const folded = await runBacktest({ ...req, retainEvents: false });
+    expect(folded.hash).toBe(kept.hash);
+    expect(folded.results.kpis()).toEqual(kept.results.kpis());
+    expect(folded.results.trades).toEqual(kept.results.trades);
+    expect(folded.engine.store.raw()).toHaveLength(0);
+  });
+
   it('writes only events that pass their schemas, and the ledger reconciles to the last unit', async () => {
     const { engine } = await runBacktest({ ...H1, strategyId: 'bollinger-rsi', to: '2023-03-01' });
     const events = engine.store.raw();

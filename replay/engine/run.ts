@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
@@ -7,8 +9,8 @@ import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type EngineConfig } from './config.js';
 import { Engine, type RunSummary } from './engine.js';
 import { type FeedCoverage, FeedError, loadFeeds } from './feeds.js';
-import { logHash } from './log-hash.js';
-import { foldRun, type RunResults } from './results.js';
+import { eventFingerprint, logHash } from './log-hash.js';
+import { foldRun, RunResults } from './results.js';
 
 /** What a person (CLI, API, optimizer) asks for. Everything optional has a documented default. */
 export interface RunRequest {
@@ -31,6 +33,11 @@ export interface RunRequest {
   readonly strategyVersion?: string;
   /** Bars before `from` that warm the strategy up (default 300, fewer when the data starts later). */
   readonly warmupBars?: number;
+  /**
+   * Keep the run's events in memory (default). Off for optimizer trials: results and the log hash are
+   * folded as events pass, which is the same figures without holding or re-reading the log.
+   */
+  readonly retainEvents?: boolean;
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
     Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
@@ -80,7 +87,10 @@ export const resolveStrategy = (id: string, timeframe?: string): StrategyDefinit
 };
 
 /** Validates a request against the strategy's schema and the data, and builds the engine. */
-export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
+export const prepareRun = async (
+  req: RunRequest,
+  observe?: (e: StoredEvent) => void,
+): Promise<PreparedRun> => {
   const strategy = resolveStrategy(req.strategyId, req.timeframe);
   if (req.strategyVersion !== undefined && req.strategyVersion !== strategy.version) {
     throw new RunRequestError(
@@ -166,7 +176,10 @@ export const prepareRun = async (req: RunRequest): Promise<PreparedRun> => {
   }
   let engine: Engine;
   try {
-    engine = new Engine(config, loaded.feeds);
+    engine = new Engine(
+      { ...config, retainEvents: req.retainEvents ?? true, ...(observe ? { onEvent: observe } : {}) },
+      loaded.feeds,
+    );
   } catch (err) {
     throw new RunRequestError(err instanceof Error ? err.message : String(err));
   }
@@ -186,7 +199,18 @@ export const runBacktest = async (
   req: RunRequest,
   onProgress?: (done: number, total: number) => void,
 ): Promise<BacktestOutput> => {
-  const { engine, config, coverage } = await prepareRun(req);
+  const retain = req.retainEvents ?? true;
+  const folded = new RunResults();
+  const hasher = createHash('sha256');
+  const { engine, config, coverage } = await prepareRun(
+    req,
+    retain
+      ? undefined
+      : (e) => {
+          folded.apply(e);
+          hasher.update(eventFingerprint(e)).update('\n');
+        },
+  );
   const span = config.to - config.from;
   let n = 0;
   engine.start();
@@ -200,6 +224,7 @@ export const runBacktest = async (
   }
   const summary = engine.finish('end-of-data', null);
   onProgress?.(span, span);
+  if (!retain) return { summary, results: folded, hash: hasher.digest('hex'), engine, coverage };
   const events = engine.store.raw();
   return { summary, results: foldRun(events), hash: logHash(events), engine, coverage };
 };
