@@ -14,6 +14,8 @@ const redisUrl = serviceUrl('REDIS_URL');
 const config = runConfig({
   strategyId: 'ema-cross',
   symbols: ['BTCUSDT'],
+  // 5m bars: a trial lasts long enough (~0.1 s) that a kill sent when it starts lands while it runs.
+  timeframe: '5m',
   method: 'cmaes',
   budget: 8,
   walkForward: 'rolling:30d/15d',
@@ -25,6 +27,8 @@ interface WorkerProc {
   readonly proc: ChildProcess;
   readonly lines: string[];
   readonly ready: Promise<void>;
+  /** Sees each line as it is read, in the same tick: the test kills from here, not from a poll. */
+  onLine: ((line: string) => void) | null;
 }
 
 const startWorker = (url: string, queue: string): WorkerProc => {
@@ -33,6 +37,7 @@ const startWorker = (url: string, queue: string): WorkerProc => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
+  const worker: { onLine: ((line: string) => void) | null } = { onLine: null };
   const ready = new Promise<void>((resolve, reject) => {
     let buffered = '';
     proc.stdout!.on('data', (chunk: Buffer) => {
@@ -41,12 +46,13 @@ const startWorker = (url: string, queue: string): WorkerProc => {
       buffered = parts.pop()!;
       for (const l of parts) {
         lines.push(l);
+        worker.onLine?.(l);
         if (l.includes('ready')) resolve();
       }
     });
     proc.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
   });
-  return { proc, lines, ready };
+  return Object.assign(worker, { proc, lines, ready });
 };
 
 const until = async (cond: () => boolean, ms: number): Promise<void> => {
@@ -67,17 +73,14 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
       await Promise.all(workers.map((w) => w.ready));
       const [victim, survivor] = workers as [WorkerProc, WorkerProc];
       let killedTask: string | null = null;
-      // Kill the victim as soon as it holds a trial it has not finished, after the run is under way.
-      const killer = until(() => {
-        const started = victim.lines.filter((l) => l.startsWith('start '));
-        const open = started.find((l) => !victim.lines.includes(l.replace('start', 'done')));
-        if (started.length >= 2 && open) {
-          killedTask = open.slice('start '.length);
-          victim.proc.kill('SIGKILL');
-          return true;
-        }
-        return false;
-      }, 60_000);
+      let starts = 0;
+      // Kill the victim the moment it announces its second trial, while that trial is running.
+      victim.onLine = (l) => {
+        if (killedTask !== null || !l.startsWith('start ') || ++starts < 2) return;
+        killedTask = l.slice('start '.length);
+        victim.proc.kill('SIGKILL');
+      };
+      const killer = until(() => killedTask !== null, 60_000);
       const store = new MemoryEventStore({ catalogue: catalogue() });
       const out = await runOptimizer(config, { store, executor, newEventId: uuidv7, now: () => 0 });
       await killer;
