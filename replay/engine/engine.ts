@@ -6,6 +6,7 @@ import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { type Fixed, toText } from '../../domain/ledger/fixed.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
+import type { PlaceOrder } from '../../domain/ledger/order.js';
 import { markKnownAt } from '../../domain/market/funding.js';
 import { timeframeMs } from '../../domain/market/timeframe.js';
 import { Rng } from '../../domain/optimizer/rng.js';
@@ -551,36 +552,24 @@ export class Engine implements StrategyContext {
     }
     const orderId = this.nextOrderId();
     const timeInForce = req.timeInForce ?? 'GTC';
-    let requested: string | null;
-    try {
-      requested = this.ledger.order(
-        orderId,
-        {
-          kind: 'PlaceOrder',
-          orderId,
-          clientOrderId: orderId,
-          accountId: c.accountId,
-          venue: c.venueRules.venue,
-          strategyId: c.strategy.id,
-          symbol: s.symbol,
-          side: req.side,
-          positionSide: 'BOTH',
-          type: req.type,
-          quantity: toText(approved),
-          ...(price === null ? {} : { price: toText(price), timeInForce }),
-          reduceOnly,
-          gridPolicy: 'round',
-        },
-        at,
-        correlationId,
-        causation,
-      );
-    } catch (err) {
-      if (err instanceof LedgerRuleError) {
-        this.venueRefusals++;
-        return null;
-      }
-      throw err;
+    const requested = this.requestOrder(
+      s,
+      orderId,
+      {
+        side: req.side,
+        type: req.type,
+        quantity: toText(approved),
+        ...(price === null ? {} : { price: toText(price), timeInForce }),
+        reduceOnly,
+        gridPolicy: 'round',
+      },
+      at,
+      correlationId,
+      causation,
+    );
+    if (requested === undefined) {
+      this.venueRefusals++;
+      return null;
     }
     this.recentOrderTimes.push(at);
     const latency = c.latencyMs.min + this.rng.float() * (c.latencyMs.max - c.latencyMs.min);
@@ -782,6 +771,44 @@ export class Engine implements StrategyContext {
     return `${this.config.runId}-${this.orderSeq}`;
   }
 
+  /**
+   * PlaceOrder for this run's account. Returns the OrderRequested event id, or undefined when the venue's
+   * own rules (grid, minimums) refuse it: nothing is written then, and the caller decides whether that
+   * counts against the venue error rate.
+   */
+  private requestOrder(
+    s: SymbolState,
+    orderId: string,
+    fields: Pick<PlaceOrder, 'side' | 'type' | 'quantity' | 'reduceOnly'> &
+      Partial<Pick<PlaceOrder, 'price' | 'stopPrice' | 'timeInForce' | 'gridPolicy'>>,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null | undefined {
+    try {
+      return this.ledger.order(
+        orderId,
+        {
+          kind: 'PlaceOrder',
+          orderId,
+          clientOrderId: orderId,
+          accountId: this.config.accountId,
+          venue: this.config.venueRules.venue,
+          strategyId: this.config.strategy.id,
+          symbol: s.symbol,
+          positionSide: 'BOTH',
+          ...fields,
+        },
+        at,
+        correlationId,
+        causationId,
+      );
+    } catch (err) {
+      if (err instanceof LedgerRuleError) return undefined;
+      throw err;
+    }
+  }
+
   private placeMarket(
     s: SymbolState,
     side: 'BUY' | 'SELL',
@@ -793,36 +820,17 @@ export class Engine implements StrategyContext {
     protection: ProtectionRequest | undefined,
   ): void {
     const orderId = this.nextOrderId();
-    let requested: string | null;
-    try {
-      requested = this.ledger.order(
-        orderId,
-        {
-          kind: 'PlaceOrder',
-          orderId,
-          clientOrderId: orderId,
-          accountId: this.config.accountId,
-          venue: this.config.venueRules.venue,
-          strategyId: this.config.strategy.id,
-          symbol: s.symbol,
-          side,
-          positionSide: 'BOTH',
-          type: 'MARKET',
-          quantity: toText(quantity),
-          reduceOnly,
-        },
-        at,
-        correlationId,
-        causationId,
-      );
-    } catch (err) {
-      // The venue's own rules (grid, minimums) refuse before anything is written: the risk check should
-      // have caught it, so it is a configuration mismatch worth seeing, not a crash of the run.
-      if (err instanceof LedgerRuleError) {
-        this.venueRefusals++;
-        return;
-      }
-      throw err;
+    const requested = this.requestOrder(
+      s,
+      orderId,
+      { side, type: 'MARKET', quantity: toText(quantity), reduceOnly },
+      at,
+      correlationId,
+      causationId,
+    );
+    if (requested === undefined) {
+      this.venueRefusals++;
+      return;
     }
     this.recentOrderTimes.push(at);
     const latency =
@@ -1324,43 +1332,31 @@ export class Engine implements StrategyContext {
     const qtyNum = Math.min(toNumber(leg.quantity), open_, Math.abs(s.qty));
     const quantity = fromNumber(qtyNum, s.instrument.stepSize, 'floor');
     if (quantity <= 0n) return causationId;
-    const at = kind === 'time' ? openTime + s.tfMs : openTime + Math.round((s.tfMs * 1) / 2);
+    const at = kind === 'time' ? openTime + s.tfMs : openTime + Math.round(s.tfMs / 2);
     const orderId = this.nextOrderId();
     const type = kind === 'stop' ? 'STOP_MARKET' : kind === 'take-profit' ? 'TAKE_PROFIT_MARKET' : 'MARKET';
-    let requested: string | null;
-    try {
-      requested = this.ledger.order(
-        orderId,
-        {
-          kind: 'PlaceOrder',
-          orderId,
-          clientOrderId: orderId,
-          accountId: this.config.accountId,
-          venue: this.config.venueRules.venue,
-          strategyId: this.config.strategy.id,
-          symbol: s.symbol,
-          side,
-          positionSide: 'BOTH',
-          type,
-          quantity: toText(quantity),
-          ...(type === 'MARKET'
-            ? {}
-            : {
-                stopPrice: toText(
-                  fromNumber(legPrice, s.instrument.tickSize, side === 'SELL' ? 'floor' : 'ceil'),
-                ),
-              }),
-          reduceOnly: true,
-          gridPolicy: 'round',
-        },
-        at,
-        correlationId,
-        causationId,
-      );
-    } catch (err) {
-      if (err instanceof LedgerRuleError) return causationId;
-      throw err;
-    }
+    const requested = this.requestOrder(
+      s,
+      orderId,
+      {
+        side,
+        type,
+        quantity: toText(quantity),
+        ...(type === 'MARKET'
+          ? {}
+          : {
+              stopPrice: toText(
+                fromNumber(legPrice, s.instrument.tickSize, side === 'SELL' ? 'floor' : 'ceil'),
+              ),
+            }),
+        reduceOnly: true,
+        gridPolicy: 'round',
+      },
+      at,
+      correlationId,
+      causationId,
+    );
+    if (requested === undefined) return causationId;
     let accepted = this.ledger.order(
       orderId,
       { kind: 'AcceptOrder', venueOrderId: `sim-${orderId}` },
