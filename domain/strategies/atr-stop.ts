@@ -19,6 +19,17 @@ export class AtrStop {
     this.level = close - direction * this.multiple * atr;
   }
 
+  /**
+   * Arms for a new exposure, or disarms when going flat, and returns the stop price a signal records:
+   * the new level on an entry, the level that was live on an exit (null when there was none).
+   */
+  follow(exposure: number, close: number, atr: number): number | null {
+    const previous = this.direction !== 0 ? this.level : null;
+    if (exposure !== 0) this.arm(exposure, close, atr);
+    else this.disarm();
+    return exposure !== 0 ? this.level : previous;
+  }
+
   disarm(): void {
     this.direction = 0;
     this.level = Number.NaN;

@@ -75,9 +75,7 @@ export const bollingerRsi: StrategyDefinition<BollingerRsiParams> = {
 
     const act = (ctx: StrategyContext, bar: BarView, s: State, exposure: number, reason: string): void => {
       const atr = s.atr.value;
-      const exitStop = s.stop.direction !== 0 ? s.stop.level : null;
-      if (exposure !== 0) s.stop.arm(exposure, bar.close, atr);
-      else s.stop.disarm();
+      const stopPrice = s.stop.follow(exposure, bar.close, atr);
       const held = s.barsHeld;
       s.exposure = exposure;
       s.barsHeld = 0;
@@ -93,7 +91,7 @@ export const bollingerRsi: StrategyDefinition<BollingerRsiParams> = {
           rsi: s.rsi.value,
           adx: s.adx.adx,
           atr,
-          stopPrice: exposure !== 0 ? s.stop.level : exitStop,
+          stopPrice,
           barsHeld: held,
           oversold: p.oversold,
           overbought: p.overbought,

@@ -62,9 +62,7 @@ export const donchianBreakout: StrategyDefinition<DonchianBreakoutParams> = {
 
     const act = (ctx: StrategyContext, bar: BarView, s: State, exposure: number, reason: string): void => {
       const atr = s.atr.value;
-      const exitStop = s.stop.direction !== 0 ? s.stop.level : null;
-      if (exposure !== 0) s.stop.arm(exposure, bar.close, atr);
-      else s.stop.disarm();
+      const stopPrice = s.stop.follow(exposure, bar.close, atr);
       s.exposure = exposure;
       ctx.target(
         bar.symbol,
@@ -77,7 +75,7 @@ export const donchianBreakout: StrategyDefinition<DonchianBreakoutParams> = {
           exitHigh: s.exitHi,
           exitLow: s.exitLo,
           atr,
-          stopPrice: exposure !== 0 ? s.stop.level : exitStop,
+          stopPrice,
           entryPeriod: p.entryPeriod,
           exitPeriod: p.exitPeriod,
           stopAtr: p.stopAtr,

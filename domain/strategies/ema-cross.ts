@@ -58,10 +58,7 @@ export const emaCross: StrategyDefinition<EmaCrossParams> = {
 
     const act = (ctx: StrategyContext, bar: BarView, s: State, exposure: number, reason: string): void => {
       const atr = s.atr.value;
-      // The stop that was live when leaving (null when there was none), or the new one when entering.
-      const exitStop = s.stop.direction !== 0 ? s.stop.level : null;
-      if (exposure !== 0) s.stop.arm(exposure, bar.close, atr);
-      else s.stop.disarm();
+      const stopPrice = s.stop.follow(exposure, bar.close, atr);
       s.exposure = exposure;
       ctx.target(
         bar.symbol,
@@ -72,7 +69,7 @@ export const emaCross: StrategyDefinition<EmaCrossParams> = {
           fastEma: s.fast.value,
           slowEma: s.slow.value,
           atr,
-          stopPrice: exposure !== 0 ? s.stop.level : exitStop,
+          stopPrice,
           fast: p.fast,
           slow: p.slow,
           atrPeriod: p.atrPeriod,

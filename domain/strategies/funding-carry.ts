@@ -78,9 +78,7 @@ export const fundingCarry: StrategyDefinition<FundingCarryParams> = {
 
     const act = (ctx: StrategyContext, bar: BarView, s: State, exposure: number, reason: string): void => {
       const atr = s.atr.value;
-      const exitStop = s.stop.direction !== 0 ? s.stop.level : null;
-      if (exposure !== 0) s.stop.arm(exposure, bar.close, atr);
-      else s.stop.disarm();
+      const stopPrice = s.stop.follow(exposure, bar.close, atr);
       s.exposure = exposure;
       const deviation = s.rate - p.neutralRate;
       ctx.target(
@@ -99,7 +97,7 @@ export const fundingCarry: StrategyDefinition<FundingCarryParams> = {
             entryBand: p.entryBand,
             exitBand: p.exitBand,
             atr,
-            stopPrice: exposure !== 0 ? s.stop.level : exitStop,
+            stopPrice,
           },
         ),
         exposure !== 0 ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr } : undefined,

@@ -80,9 +80,7 @@ export const volBreakout: StrategyDefinition<VolBreakoutParams> = {
 
     const act = (ctx: StrategyContext, bar: BarView, s: State, exposure: number, reason: string): void => {
       const atr = s.atr.value;
-      const exitStop = s.stop.direction !== 0 ? s.stop.level : null;
-      if (exposure !== 0) s.stop.arm(exposure, bar.close, atr);
-      else s.stop.disarm();
+      const stopPrice = s.stop.follow(exposure, bar.close, atr);
       s.exposure = exposure;
       ctx.target(
         bar.symbol,
@@ -103,7 +101,7 @@ export const volBreakout: StrategyDefinition<VolBreakoutParams> = {
           adxMin: p.adxMin,
           channelAtr: p.channelAtr,
           rangeAtr: p.rangeAtr,
-          stopPrice: exposure !== 0 ? s.stop.level : exitStop,
+          stopPrice,
         }),
         exposure !== 0 ? { stopPrice: s.stop.level, stopAtrMultiple: p.stopAtr, trailing: true } : undefined,
       );
