@@ -40,10 +40,10 @@ export interface CheckOptions {
 
 type Evaluations = ReadonlyMap<RuleName, Evaluation>;
 
-const evaluate = (ctx: RuleContext, q: Fixed, active: ReadonlySet<RuleName>, only?: 'size'): Evaluations => {
+const evaluate = (ctx: RuleContext, q: Fixed, active: ReadonlySet<RuleName>): Evaluations => {
   const out = new Map<RuleName, Evaluation>();
   for (const r of rules) {
-    if (!active.has(r.name) || (only && r.kind !== only)) continue;
+    if (!active.has(r.name)) continue;
     out.set(r.name, r.evaluate(ctx, q));
   }
   return out;
@@ -54,15 +54,25 @@ const failing = (ev: Evaluations): RuleName[] =>
 
 /**
  * The largest quantity on the lot grid, not above the request, at which every size rule passes. Size
- * rules only get easier as the quantity falls, so the pass/fail boundary is found by bisection.
+ * rules only get easier as the quantity falls, so the pass/fail boundary is found by bisection, and
+ * only the rules that failed at the request can fail below it: those alone are probed, each probe
+ * stopping at the first failure. The caller re-evaluates the result against every rule.
  */
-const largestPassing = (ctx: RuleContext, requested: Fixed, active: ReadonlySet<RuleName>): Fixed => {
+const largestPassing = (ctx: RuleContext, requested: Fixed, failed: readonly RuleName[]): Fixed => {
+  const probes = failed.map((n) => ruleByName.get(n)!.evaluate);
+  const passes = (q: Fixed): boolean => {
+    for (const evaluate of probes) {
+      const e = evaluate(ctx, q);
+      if (e.applicable && !e.ok) return false;
+    }
+    return true;
+  };
   const step = gridStep(ctx);
   let lo = 0n;
   let hi = requested / step + 1n;
   while (hi - lo > 1n) {
     const mid = (lo + hi) / 2n;
-    if (failing(evaluate(ctx, mid * step, active, 'size')).length === 0) lo = mid;
+    if (passes(mid * step)) lo = mid;
     else hi = mid;
   }
   return lo * step;
@@ -126,7 +136,7 @@ export const checkOrder = (
     atApproved = null;
     const gateFailed = failed.some((n) => ruleByName.get(n)?.kind === 'gate');
     if (!gateFailed && resolved.limits.allowResize && !intent.reduceOnly) {
-      const q = largestPassing(ctx, intent.quantity, active);
+      const q = largestPassing(ctx, intent.quantity, failed);
       if (q > 0n) {
         const ev = evaluate(ctx, q, active);
         if (failing(ev).length === 0) {
@@ -139,10 +149,12 @@ export const checkOrder = (
   }
 
   const checks = rules.map((r): RuleCheck => {
-    const base = { rule: r.name, kind: r.kind, source: source(r.name), unit: r.unit };
     if (disabled.has(r.name)) {
       return {
-        ...base,
+        rule: r.name,
+        kind: r.kind,
+        source: source(r.name),
+        unit: r.unit,
         threshold: null,
         requested: null,
         approved: null,
@@ -160,7 +172,10 @@ export const checkOrder = (
           ? 'resized'
           : 'fail';
     return {
-      ...base,
+      rule: r.name,
+      kind: r.kind,
+      source: source(r.name),
+      unit: r.unit,
       threshold: finite(app?.threshold ?? req.threshold),
       requested: finite(req.value),
       approved: app ? finite(app.value) : null,
