@@ -23,6 +23,7 @@ export const evaluateTrial = async (job: TrialJob): Promise<TrialOutput> => {
       runId: `opt-${job.runId}-${job.taskId.replaceAll(':', '_')}`.slice(0, 120),
       // A trial needs the results, not the log: folding as events pass keeps a worker's heap small.
       retainEvents: false,
+      hashLog: false,
       ...(job.timeframe !== null ? { timeframe: job.timeframe } : {}),
     });
   } catch (err) {
