@@ -28,7 +28,7 @@ const main = async (): Promise<void> => {
   const concurrency = intEnv('OPTIMIZER_CONCURRENCY') ?? 1;
   const lockMs = intEnv('OPTIMIZER_LOCK_MS');
   const quiet = process.env.OPTIMIZER_WORKER_QUIET === '1';
-  // Backtests run on threads so this thread stays free to renew job locks: a trial that blocked it
+  // Backtests run in the pool's workers so this thread stays free to renew job locks: a trial that blocked it
   // longer than the lock (loading a year of data does) would be declared stalled and run twice.
   const pool = new PoolExecutor({ workers: concurrency, filename: backtestWorkerModule, attempts: 1 });
   const worker = await startTrialWorker((job) => pool.run(job), {
