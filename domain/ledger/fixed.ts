@@ -23,6 +23,7 @@ export type Rounding = 'down' | 'up' | 'floor' | 'ceil' | 'half-up' | 'half-even
 // Up to 10^72: a product of four 18-place factors. Looking a power up beats computing it per call.
 const POW10: readonly bigint[] = Array.from({ length: 4 * SCALE + 1 }, (_, i) => 10n ** BigInt(i));
 const pow10 = (k: number): bigint => POW10[k] ?? 10n ** BigInt(k);
+const POW10_15 = POW10[15]!;
 
 export class FixedFormatError extends Error {
   readonly rule = 'decimal-format';
@@ -44,7 +45,11 @@ export const fixed = (text: string, rounding?: Rounding): Fixed => {
   let i = 0;
   const neg = n > 0 && text.charCodeAt(0) === 45; // '-'
   if (neg) i = 1;
+  // Digits gather in a double, 15 at a time (exact below 2^53), and fold into the bigint a chunk at a
+  // time: one multiply-add per 15 digits instead of one per digit, and a 23-digit amount such as
+  // x.toFixed(18) costs two bigint conversions.
   let acc = 0;
+  let accDigits = 0;
   let digits = 0;
   let frac = -1; // digits after the point; -1 while there is no point
   let big: bigint | null = null;
@@ -59,14 +64,18 @@ export const fixed = (text: string, rounding?: Rounding): Fixed => {
     if (c < 48 || c > 57) break;
     if (frac >= 0) frac++;
     digits++;
-    if (big === null && digits <= 15) acc = acc * 10 + (c - 48);
-    else big = (big ?? BigInt(acc)) * 10n + BigInt(c - 48);
+    acc = acc * 10 + (c - 48);
+    if (++accDigits === 15) {
+      big = big === null ? BigInt(acc) : big * POW10_15 + BigInt(acc);
+      acc = 0;
+      accDigits = 0;
+    }
   }
   if (i !== n || digits === 0 || frac === 0) {
     throw new FixedFormatError(`decimal-format: ${JSON.stringify(text)} is not a plain decimal number`);
   }
   const places = Math.max(frac, 0);
-  let units = big ?? BigInt(acc);
+  let units = big === null ? BigInt(acc) : accDigits === 0 ? big : big * pow10(accDigits) + BigInt(acc);
   if (places <= SCALE) {
     units *= pow10(SCALE - places);
   } else {

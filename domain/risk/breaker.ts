@@ -167,6 +167,8 @@ export const decideBreaker = (
   cmd: BreakerCommand,
 ): readonly BreakerEvent[] => {
   const { level, triggers } = measuredLevel(p, cmd.measured);
+  // Observations arrive every bar and almost never move the level: return before copying anything.
+  if (cmd.kind === 'ObserveBreaker' && levelIndex(level) <= levelIndex(state.level)) return [];
   const base = {
     scope: state.scope,
     scopeId: state.scopeId,
