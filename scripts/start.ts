@@ -8,6 +8,7 @@ import { ProjectionVersion } from '../adapters/http/cache.js';
 import { chainExplainer } from '../adapters/http/chains.js';
 import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
+import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { builtInStrategies } from '../domain/strategies/index.js';
 import { allProjections } from '../projections/index.js';
@@ -16,6 +17,7 @@ import { loadFeeds } from '../replay/engine/feeds.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
+import { type RunningScheduler, startScheduler } from './reoptimization.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
 const t0 = performance.now();
@@ -84,6 +86,30 @@ say(
   `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} at ${speed}×`,
 );
 
+/*
+ * Automation 1 in the same process (an embedded store has one): the re-optimisation scheduler follows
+ * the paper runs' market clock and KPIs and runs the optimizer when they call for it. SCHEDULER=off
+ * leaves it out (e.g. when `npm run scheduler` watches a shared PostgreSQL log); SCHEDULER_WORKERS sets
+ * its trial workers (default 1, leaving a core to the paper runs and the API).
+ */
+let scheduling: RunningScheduler | null = null;
+if ((process.env.SCHEDULER ?? 'on') !== 'off') {
+  const workers = Number(process.env.SCHEDULER_WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(
+      `SCHEDULER_WORKERS must be a positive integer, got ${process.env.SCHEDULER_WORKERS}`,
+    );
+  scheduling = await startScheduler({
+    store: opened.store,
+    plan: defaultSchedulerPlan(Object.keys(builtInStrategies), paperSymbols),
+    workers,
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    signal: stop.signal,
+    log: say,
+  });
+  say(`re-optimisation scheduler: weekly and on KPI decay per strategy, trials on ${scheduling.where}`);
+}
+
 const book = await instrumentBookOnce();
 const backtests = new BacktestManager();
 const readVersion = await new ProjectionVersion(runner).start();
@@ -95,6 +121,14 @@ const { app } = createApp({
   storeInfo: { kind: opened.kind, location: opened.location },
   projections: runner,
   paper: () => fleet.status(),
+  ...(scheduling
+    ? {
+        scheduler: () => {
+          const st = scheduling!.scheduler.status();
+          return { ...st, clock: st.clock === null ? null : new Date(st.clock).toISOString() };
+        },
+      }
+    : {}),
   marks: (accountId, symbol) => fleet.mark(accountId, symbol),
   accountContext: { instrument: book.get, rules: binanceUsdm },
   strategies: Object.values(builtInStrategies).map((d) => ({
@@ -131,6 +165,7 @@ const shutdown = async (sig: string) => {
   say(`${sig}: stopping`);
   stop.abort();
   await fleet.stopped();
+  await scheduling?.done;
   await http.close();
   await projecting;
   await opened.close();

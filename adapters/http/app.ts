@@ -39,6 +39,8 @@ export interface ApiDeps {
     >;
   };
   readonly paper?: () => z.input<typeof s.paperRun>[];
+  /** The node's re-optimisation scheduler, when it runs one. */
+  readonly scheduler?: () => NonNullable<z.input<typeof s.status>['scheduler']>;
   readonly marks: Marks;
   readonly accountContext: AccountContext;
   readonly strategies: readonly StrategyInfo[];
@@ -113,6 +115,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
         lag: p.lag,
       })),
       paper: deps.paper?.() ?? [],
+      scheduler: deps.scheduler?.() ?? null,
     }),
   });
 

@@ -76,6 +76,20 @@ export const status = z.object({
     }),
   ),
   paper: z.array(paperRun),
+  /** The re-optimisation scheduler of this node (null when it runs elsewhere or is off). */
+  scheduler: z
+    .object({
+      clock: iso.nullable(),
+      caughtUp: z.boolean(),
+      watchedRuns: z.number().int(),
+      requests: z.number().int(),
+      runsStarted: z.number().int(),
+      runsFinished: z.number().int(),
+      superseded: z.number().int(),
+      running: z.string().nullable(),
+      lastError: z.string().nullable(),
+    })
+    .nullable(),
 });
 
 // --- accounts and positions -----------------------------------------------------------------------------

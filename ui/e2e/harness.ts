@@ -68,7 +68,15 @@ export async function startSystem(
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
   prepare?.(dataDir);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir };
+  // The re-optimisation scheduler is off unless a test asks for it: its optimizer runs would compete
+  // with the browser for the CI machine's two cores.
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    SCHEDULER: 'off',
+    ...env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+  };
   delete childEnv.DATABASE_URL;
   delete childEnv.REDIS_URL;
   const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');

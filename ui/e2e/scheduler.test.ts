@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningSystem, startSystem } from './harness';
+
+/**
+ * Automation 1 end to end, without a browser: `npm start` with the scheduler on and the paper clock at
+ * 50,000× (a market week in about 12 s). The paper runs' marks reach the first Monday, the scheduler
+ * requests a re-optimisation of each strategy, runs the optimizer on real data, and the run appears in
+ * the optimizer API with its gates' verdict.
+ */
+let sys: RunningSystem;
+
+beforeAll(async () => {
+  sys = await startSystem({ SCHEDULER: 'on', PAPER_SPEED: '50000', PAPER_SYMBOLS: 'BTCUSDT,ETHUSDT' });
+}, 120_000);
+
+afterAll(async () => {
+  await sys?.stop();
+});
+
+const json = async <T>(path: string): Promise<T> => {
+  const r = await fetch(`${sys.url}${path}`);
+  expect(r.status, path).toBe(200);
+  return (await r.json()) as T;
+};
+
+interface Status {
+  scheduler: { caughtUp: boolean; requests: number; runsFinished: number; lastError: string | null } | null;
+}
+interface RunItem {
+  runId: string;
+  strategyId: string;
+  state: string;
+  verdict: 'pass' | 'fail' | null;
+  dsr: number | null;
+  pbo: number | null;
+}
+
+describe('npm start with the re-optimisation scheduler', () => {
+  it('requests and completes an optimizer run from the paper runs’ market clock', async () => {
+    const deadline = Date.now() + 150_000;
+    let status: Status['scheduler'] = null;
+    while (Date.now() < deadline) {
+      status = (await json<Status>('/api/status')).scheduler;
+      if (status && status.runsFinished >= 1) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(status, sys.output()).not.toBeNull();
+    expect(status!.caughtUp).toBe(true);
+    expect(status!.requests).toBeGreaterThanOrEqual(1);
+    expect(status!.runsFinished, sys.output()).toBeGreaterThanOrEqual(1);
+    expect(status!.lastError, sys.output()).toBeNull();
+
+    const runs = await json<RunItem[]>('/api/optimizer/runs');
+    const reopt = runs.filter((r) => r.runId.startsWith('reopt-') && r.state === 'completed');
+    expect(reopt.length, JSON.stringify(runs)).toBeGreaterThanOrEqual(1);
+    for (const r of reopt) {
+      expect(['pass', 'fail']).toContain(r.verdict);
+      expect(r.dsr === null || Number.isFinite(r.dsr)).toBe(true);
+    }
+    expect(sys.output()).toMatch(/scheduler: (schedule|kpi) trigger requested re-optimisation/);
+  }, 180_000);
+});
