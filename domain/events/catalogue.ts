@@ -1,5 +1,11 @@
 import type { EventDefinition } from './define-event.js';
-import { isUuidV7, metadataSchema, type NewEvent, type StoredEvent } from './envelope.js';
+import {
+  isUuidV7,
+  metadataSchema,
+  type NewEvent,
+  type StoredEvent,
+  validMetadataOrNull,
+} from './envelope.js';
 import { EventSchemaError, InvalidAppendError, UnknownEventTypeError } from './errors.js';
 
 export interface ValidatedEvent {
@@ -52,13 +58,17 @@ export class EventCatalogue {
     if (!def) {
       throw new UnknownEventTypeError(event.type, 0, null, `event #${index} has no schema in the catalogue`);
     }
-    const meta = metadataSchema.safeParse(event.metadata);
-    if (!meta.success) {
-      throw new EventSchemaError(
-        event.type,
-        index,
-        meta.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message })),
-      );
+    let metadata = validMetadataOrNull(event.metadata);
+    if (metadata === null) {
+      const meta = metadataSchema.safeParse(event.metadata);
+      if (!meta.success) {
+        throw new EventSchemaError(
+          event.type,
+          index,
+          meta.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message })),
+        );
+      }
+      metadata = meta.data;
     }
     const parsed = def.schema.safeParse(event.data);
     if (!parsed.success) {
@@ -73,7 +83,7 @@ export class EventCatalogue {
       type: event.type,
       schemaVersion: def.schemaVersion,
       data: parsed.data,
-      metadata: meta.data,
+      metadata,
     };
   }
 

@@ -5,12 +5,10 @@ export const modes = ['backtest', 'paper', 'shadow', 'canary', 'live'] as const;
 export type Mode = (typeof modes)[number];
 
 /** `strategy:<id>@<version>`, `user:<id>` or `system:<component>`. */
+const ACTOR = /^(strategy:[\w.-]+@[\w.-]+|user:[\w.@-]+|system:[\w.-]+)$/;
 export const actorSchema = z
   .string()
-  .regex(
-    /^(strategy:[\w.-]+@[\w.-]+|user:[\w.@-]+|system:[\w.-]+)$/,
-    'actor must be strategy:<id>@<version>, user:<id> or system:<component>',
-  );
+  .regex(ACTOR, 'actor must be strategy:<id>@<version>, user:<id> or system:<component>');
 
 // A precompiled pattern: zod's .datetime() rebuilds its regex on every parse, which was 8% of an
 // append's profile. Same acceptance: an ISO 8601 instant with Z or a numeric offset.
@@ -31,6 +29,29 @@ export const metadataSchema = z
   .strict();
 
 export type EventMetadata = z.infer<typeof metadataSchema>;
+
+const modeSet: ReadonlySet<string> = new Set(modes);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/**
+ * metadataSchema's verdict on valid metadata, without zod: every event of every append carries the same
+ * five fields, and zod 3 spent ~7 µs an event on them, the largest single cost of a batch-100 append.
+ * Returns the same object zod would (fields in schema order, so the stored JSON text is the same), or
+ * null whenever zod might say anything else; the caller then asks zod, which names the problem. A
+ * property test holds the two equal on valid and broken metadata (envelope.test.ts).
+ */
+export const validMetadataOrNull = (m: unknown): EventMetadata | null => {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
+  const o = m as Record<string, unknown>;
+  if (Object.keys(o).length !== 5) return null;
+  const { correlationId, causationId, actor, mode, occurredAt } = o;
+  if (!isText(correlationId) || !(causationId === null || isText(causationId))) return null;
+  if (typeof actor !== 'string' || !ACTOR.test(actor)) return null;
+  if (typeof mode !== 'string' || !modeSet.has(mode)) return null;
+  if (typeof occurredAt !== 'string' || !ISO_INSTANT.test(occurredAt) || Number.isNaN(Date.parse(occurredAt)))
+    return null;
+  return { correlationId, causationId, actor, mode: mode as Mode, occurredAt };
+};
 
 /** What a caller hands to `append`: the store assigns stream version, global position and recordedAt. */
 export interface NewEvent<TType extends string = string, TData = unknown> {
