@@ -1,10 +1,11 @@
 /**
  * `npm run bench:optimize`: optimizer throughput and memory. Figures, not assertions; the last line is
  * JSON for tools.
- *  1. trials/s of a real walk-forward run (ema-cross, BTCUSDT+ETHUSDT 5m, CMA-ES) on a thread pool of 1 and 2
- *     workers, after a warm-up that loads the data in every thread; 1- and 2-thread passes alternate,
- *     best of 4 each, timed over the drive phase (see `timed`);
- *  2. the same run as BullMQ jobs taken by 2 `scripts/worker.ts` processes (needs REDIS_URL), best of 4;
+ *  1. trials/s of a real walk-forward run (ema-cross, BTCUSDT+ETHUSDT 5m, CMA-ES) on the pool with 1 and 2
+ *     worker processes, and on 1 and 2 worker threads with V8's helper threads for comparison; two warm-up passes
+ *     each, then six alternating passes of identical work; medians (and best), timed over the drive phase
+ *     (see `timed`);
+ *  2. the same run as BullMQ jobs taken by 2 `scripts/worker.ts` processes (needs REDIS_URL), median of 6;
  *  3. coordinator memory at 100 and 10,000 trials, with the synthetic objective (commands/optimizer/
  *     synthetic-executor.ts, ~1/1000 of a backtest) so that 10,000 trials take seconds: it measures what
  *     the coordinator keeps per trial, not the engine.
@@ -86,14 +87,21 @@ const timed = async (
  * swings of the shared machine's load. Identical passes on this machine vary by ±25 % even in one process
  * (memory-bound work on a shared host), so each figure is the median of its passes, with the best beside.
  *  - 1 and 2 workers: the pool as shipped (child processes, V8 single-threaded);
- *  - 1 worker thread with V8's helper threads, for comparison: the fastest one worker can be on an
- *    otherwise idle machine, since its GC and compiler threads borrow the second core.
+ *  - 1 and 2 worker threads with V8's helper threads, for comparison: one thread is the fastest one worker
+ *    can be on an otherwise idle machine, since its GC and compiler threads borrow the second core.
  */
-const throughput = async (opened: OpenedStore, rounds: number) => {
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const throughput = async (rounds: number) => {
   const pools = [
     { label: '1 worker process', workers: 1, threads: false },
     { label: '2 worker processes', workers: 2, threads: false },
     { label: '1 worker thread (V8 helper threads on)', workers: 1, threads: true },
+    { label: '2 worker threads (V8 helper threads on)', workers: 2, threads: true },
   ].map((p) => ({
     ...p,
     pool: new PoolExecutor({
@@ -107,27 +115,28 @@ const throughput = async (opened: OpenedStore, rounds: number) => {
   try {
     // Warm-up, two full passes each: every worker loads the bars once, and V8 needs well over a million
     // bars through the engine before a worker reaches its steady speed.
-    for (let w = 0; w < 2; w++)
-      for (const p of pools)
-        await timed(opened, p.pool, { ...real, runId: `bench-warm-${p.workers}-${p.threads}-${w}-${stamp}` });
-    for (let pass = 0; pass < rounds; pass++) {
+    // Every pass is the same work: the same run id (the search is seeded from it) in a fresh log, since in
+    // a log that has the run the coordinator would only report it. Different run ids explore different
+    // parameters, whose backtests differ in cost, which made passes incomparable.
+    const pass = async (pool: PoolExecutor) => {
+      const log = await openStore({ dataDir: ':memory:' });
+      try {
+        return await timed(log, pool, { ...real, runId: `bench-throughput-${stamp}` });
+      } finally {
+        await log.close();
+      }
+    };
+    for (let w = 0; w < 2; w++) for (const p of pools) await pass(p.pool);
+    for (let i = 0; i < rounds; i++) {
       for (const p of pools) {
-        const r = await timed(opened, p.pool, {
-          ...real,
-          runId: `bench-pool${p.workers}-${p.threads}-${pass}-${stamp}`,
-        });
+        const r = await pass(p.pool);
         p.rates.push(r.trials / r.seconds);
         p.cores.push(r.cores);
         console.log(
-          `  ${p.label}, pass ${pass + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s (whole run ${r.runSeconds.toFixed(2)} s, ${r.cores.toFixed(2)} cores busy)`,
+          `  ${p.label}, pass ${i + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s (whole run ${r.runSeconds.toFixed(2)} s, ${r.cores.toFixed(2)} cores busy)`,
         );
       }
     }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((a, b) => a - b);
-      const m = s.length >> 1;
-      return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-    };
     return pools.map((p) => ({
       label: p.label,
       median: median(p.rates),
@@ -160,15 +169,17 @@ const queued = async (opened: OpenedStore, redisUrl: string): Promise<number> =>
   try {
     await Promise.all(workers.map((w) => w.ready));
     await timed(opened, executor, { ...real, runId: `bench-qwarm-${stamp}` });
-    let best = 0;
-    for (let pass = 0; pass < 4; pass++) {
+    // Job ids contain the run id (a re-submitted task finds its job), so here each pass needs its own
+    // run id and draws its own parameters: the median of six evens out their different costs.
+    const rates: number[] = [];
+    for (let pass = 0; pass < 6; pass++) {
       const r = await timed(opened, executor, { ...real, runId: `bench-queue-${pass}-${stamp}` });
-      best = Math.max(best, r.trials / r.seconds);
+      rates.push(r.trials / r.seconds);
       console.log(
         `  2 BullMQ worker processes, pass ${pass + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s`,
       );
     }
-    return best;
+    return median(rates);
   } finally {
     for (const w of workers) w.proc.kill('SIGTERM');
     await executor.close();
@@ -223,8 +234,8 @@ try {
     console.log(
       `real backtests: ${real.strategyId} ${real.symbols.join(',')} ${real.timeframe}, ${real.method}, ${real.walkForward}, budget ${real.budget}/window`,
     );
-    const [one, two, thread1] = await throughput(opened, 6);
-    for (const f of [one!, two!, thread1!])
+    const [one, two, thread1, thread2] = await throughput(6);
+    for (const f of [one!, two!, thread1!, thread2!])
       console.log(
         `  ${f.label}: median ${f.median.toFixed(2)} trials/s, best ${f.best.toFixed(2)}, ${f.cores.toFixed(2)} cores busy`,
       );
@@ -238,6 +249,8 @@ try {
       trialsPerSec1Thread: +thread1!.median.toFixed(2),
       coresBusy1Thread: +thread1!.cores.toFixed(2),
       speedup2VsThread1: +(two!.median / thread1!.median).toFixed(2),
+      trialsPerSec2Threads: +thread2!.median.toFixed(2),
+      speedup2Threads: +(thread2!.median / thread1!.median).toFixed(2),
     });
   }
   if (want('queue')) {
