@@ -7,6 +7,7 @@ import {
   validMetadataOrNull,
 } from './envelope.js';
 import { EventSchemaError, InvalidAppendError, UnknownEventTypeError } from './errors.js';
+import { compileFastParse, type FastParse, MISS } from './fast-parse.js';
 
 export interface ValidatedEvent {
   readonly eventId: string;
@@ -24,6 +25,8 @@ export interface ValidatedEvent {
  */
 export class EventCatalogue {
   private readonly defs = new Map<string, EventDefinition>();
+  /** Per type, the fast path in front of zod (fast-parse.ts), or null where the schema has none. */
+  private readonly fast = new Map<string, FastParse | null>();
 
   constructor(definitions: Iterable<EventDefinition> = []) {
     for (const d of definitions) this.register(d);
@@ -32,6 +35,7 @@ export class EventCatalogue {
   register(def: EventDefinition): this {
     if (this.defs.has(def.type)) throw new Error(`event type ${def.type} registered twice`);
     this.defs.set(def.type, def);
+    this.fast.set(def.type, compileFastParse(def.schema));
     return this;
   }
 
@@ -70,19 +74,23 @@ export class EventCatalogue {
       }
       metadata = meta.data;
     }
-    const parsed = def.schema.safeParse(event.data);
-    if (!parsed.success) {
-      throw new EventSchemaError(
-        event.type,
-        index,
-        parsed.error.issues.map((i) => ({ path: ['data', ...i.path], message: i.message })),
-      );
+    let data = this.fast.get(event.type)?.(event.data) ?? MISS;
+    if (data === MISS) {
+      const parsed = def.schema.safeParse(event.data);
+      if (!parsed.success) {
+        throw new EventSchemaError(
+          event.type,
+          index,
+          parsed.error.issues.map((i) => ({ path: ['data', ...i.path], message: i.message })),
+        );
+      }
+      data = parsed.data;
     }
     return {
       eventId: event.eventId,
       type: event.type,
       schemaVersion: def.schemaVersion,
-      data: parsed.data,
+      data,
       metadata,
     };
   }
