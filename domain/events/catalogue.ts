@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { EventDefinition } from './define-event.js';
 import {
   isUuidV7,
@@ -16,6 +17,24 @@ export interface ValidatedEvent {
   readonly data: unknown;
   readonly metadata: NewEvent['metadata'];
 }
+
+const parseOrThrow = <S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+  type: string,
+  index: number,
+  field: 'data' | 'metadata',
+): z.output<S> => {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new EventSchemaError(
+      type,
+      index,
+      parsed.error.issues.map((i) => ({ path: [field, ...i.path], message: i.message })),
+    );
+  }
+  return parsed.data;
+};
 
 /**
  * The registry of every event type the log may hold. Appends are validated against the current schema
@@ -62,30 +81,12 @@ export class EventCatalogue {
     if (!def) {
       throw new UnknownEventTypeError(event.type, 0, null, `event #${index} has no schema in the catalogue`);
     }
-    let metadata = validMetadataOrNull(event.metadata);
-    if (metadata === null) {
-      const meta = metadataSchema.safeParse(event.metadata);
-      if (!meta.success) {
-        throw new EventSchemaError(
-          event.type,
-          index,
-          meta.error.issues.map((i) => ({ path: ['metadata', ...i.path], message: i.message })),
-        );
-      }
-      metadata = meta.data;
-    }
+    // The fast paths vouch for valid input; zod decides everything else and names what is wrong.
+    const metadata =
+      validMetadataOrNull(event.metadata) ??
+      parseOrThrow(metadataSchema, event.metadata, event.type, index, 'metadata');
     let data = this.fast.get(event.type)?.(event.data) ?? MISS;
-    if (data === MISS) {
-      const parsed = def.schema.safeParse(event.data);
-      if (!parsed.success) {
-        throw new EventSchemaError(
-          event.type,
-          index,
-          parsed.error.issues.map((i) => ({ path: ['data', ...i.path], message: i.message })),
-        );
-      }
-      data = parsed.data;
-    }
+    if (data === MISS) data = parseOrThrow(def.schema, event.data, event.type, index, 'data');
     return {
       eventId: event.eventId,
       type: event.type,
