@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { catalogue } from '../catalogue.js';
 import { compileFastParse, MISS } from './fast-parse.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: zod 3's _def internals are untyped; the generator reads them
 type Def = { typeName: string } & Record<string, any>;
 const defOf = (s: z.ZodTypeAny) => s._def as Def;
 
@@ -103,7 +104,11 @@ const junk = [undefined, null, '', 'x', -1, 0.5, 1e21, Number.NaN, Number.POSITI
 const mutate = (value: unknown, pick: number, op: number, j: unknown): unknown => {
   const containers: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (containers.push({ parent: v, key: i }), walk(x)));
+    if (Array.isArray(v))
+      for (let i = 0; i < v.length; i++) {
+        containers.push({ parent: v, key: i });
+        walk(v[i]);
+      }
     else if (v !== null && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) {
         containers.push({ parent: v as Record<string, unknown>, key: k });
