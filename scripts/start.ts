@@ -102,8 +102,9 @@ if ((process.env.SCHEDULER ?? 'on') !== 'off') {
   scheduling = await startScheduler({
     store: opened.store,
     plan: defaultSchedulerPlan(Object.keys(builtInStrategies), paperSymbols),
+    // Local workers even when REDIS_URL is set: a node that trades should not wait on queue workers
+    // that may not exist. `npm run scheduler` is the one that sends trials to BullMQ.
     workers,
-    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
     signal: stop.signal,
     log: say,
   });
