@@ -71,6 +71,8 @@ describe.skipIf(!haveChromium && !ci)('Optimizer page', () => {
 
   it('shows runs, gates, windows, the iteration curves, heatmap and OOS curve; an approver rolls back', async () => {
     const page = await open('/optimizer');
+    // This system runs with SCHEDULER=off (the harness default): the page says so.
+    await page.getByTestId('scheduler-status').locator('[data-state=off]').waitFor();
     const runs = page.getByTestId('optimizer-runs');
     const cmaes = runs.getByRole('cell', { name: 'cmaes', exact: true });
     await cmaes.click();

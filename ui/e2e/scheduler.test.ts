@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningSystem, startSystem } from './harness';
+import {
+  buildUi,
+  chromiumPath,
+  haveChromium,
+  launchBrowser,
+  type RunningSystem,
+  startSystem,
+} from './harness';
 
 /**
  * Automation 1 end to end, without a browser: `npm start` with the scheduler on and the paper clock at
@@ -9,7 +16,10 @@ import { type RunningSystem, startSystem } from './harness';
  */
 let sys: RunningSystem;
 
+const ci = process.env.CI === 'true';
+
 beforeAll(async () => {
+  if (haveChromium) buildUi();
   sys = await startSystem({ SCHEDULER: 'on', PAPER_SPEED: '50000', PAPER_SYMBOLS: 'BTCUSDT,ETHUSDT' });
 }, 120_000);
 
@@ -58,5 +68,23 @@ describe('npm start with the re-optimisation scheduler', () => {
       expect(r.dsr === null || Number.isFinite(r.dsr)).toBe(true);
     }
     expect(sys.output()).toMatch(/scheduler: (schedule|kpi) trigger requested re-optimisation/);
+
+    // The Optimizer page shows what the scheduler is doing (browser part: chromium, required under CI).
+    if (!haveChromium) {
+      if (ci) throw new Error(`no chromium at ${chromiumPath}: apt-get install -y chromium`);
+      return;
+    }
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${sys.url}/optimizer`);
+      const card = page.getByTestId('scheduler-status');
+      await card.locator('[data-state=on]').waitFor({ timeout: 20_000 });
+      const text = (await card.textContent()) ?? '';
+      expect(text).toContain('following the log');
+      expect(text).toMatch(/\d+ requests · [1-9]\d*\/\d+ runs finished/);
+    } finally {
+      await browser.close();
+    }
   }, 180_000);
 });

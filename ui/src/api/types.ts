@@ -43,12 +43,26 @@ export interface PaperRunStatus {
   error: string | null;
 }
 
+/** The node's re-optimisation scheduler (automation 1); null when it runs elsewhere or is off. */
+export interface SchedulerStatus {
+  clock: string | null;
+  caughtUp: boolean;
+  watchedRuns: number;
+  requests: number;
+  runsStarted: number;
+  runsFinished: number;
+  superseded: number;
+  running: string | null;
+  lastError: string | null;
+}
+
 export interface SystemStatus {
   version?: string;
   node?: string;
   store: { kind: string; location: string; head: number };
   projections: ProjectionStatus[];
   paper: PaperRunStatus[];
+  scheduler?: SchedulerStatus | null;
 }
 
 export interface Account {

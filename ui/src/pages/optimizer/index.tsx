@@ -5,6 +5,7 @@ import { useUrlFilters } from '@/hooks/url-filters';
 import { ParameterVersionsCard } from './parameter-versions';
 import { RunDetail } from './run-detail';
 import { RunsTable } from './runs-table';
+import { SchedulerCard } from './scheduler-card';
 
 export function OptimizerPage() {
   // The selected run is in the URL so a report can be linked to; the newest run is shown by default.
@@ -15,6 +16,7 @@ export function OptimizerPage() {
   return (
     <div className="space-y-4">
       <PageHeader title="Optimizer" />
+      <SchedulerCard />
       <Card>
         <CardHeader>
           <CardTitle>Runs</CardTitle>
