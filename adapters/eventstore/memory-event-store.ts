@@ -1,5 +1,5 @@
 import type { EventCatalogue, ValidatedEvent } from '../../domain/events/catalogue.js';
-import type { NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
+import type { EventMetadata, NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
 import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type {
   AppendResult,
@@ -33,6 +33,16 @@ interface MemoryLog {
   readonly ids: Map<string, number>;
   readonly wakeup: LocalWakeup;
 }
+
+/** The stored metadata: a literal in envelope order, which V8 builds several times faster than a spread. */
+export const withRecordedAt = (m: EventMetadata, recordedAt: string): RecordedEvent['metadata'] => ({
+  correlationId: m.correlationId,
+  causationId: m.causationId,
+  actor: m.actor,
+  mode: m.mode,
+  occurredAt: m.occurredAt,
+  recordedAt,
+});
 
 export class MemoryEventStore implements EventStore, EventLookup {
   private readonly log: StoredEvent[];
@@ -106,7 +116,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
         type: e.type,
         schemaVersion: e.schemaVersion,
         data: e.data,
-        metadata: { ...e.metadata, recordedAt },
+        metadata: withRecordedAt(e.metadata, recordedAt),
       });
       this.ids.set(e.eventId, globalPosition - 1);
       indices.push(globalPosition - 1);
@@ -141,7 +151,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
       type: event.type,
       schemaVersion: event.schemaVersion,
       data: event.data,
-      metadata: { ...event.metadata, recordedAt: this.lastRecordedAt },
+      metadata: withRecordedAt(event.metadata, this.lastRecordedAt),
     });
     this.ids.set(event.eventId, globalPosition - 1);
     indices.push(globalPosition - 1);

@@ -1,4 +1,4 @@
-import type { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { type MemoryEventStore, withRecordedAt } from '../../adapters/eventstore/memory-event-store.js';
 import type { EventMetadata, Mode, StoredEvent } from '../../domain/events/envelope.js';
 import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
 
@@ -91,7 +91,7 @@ export class RunLog {
       type,
       schemaVersion,
       data,
-      metadata: { ...metadata, recordedAt: '' },
+      metadata: withRecordedAt(metadata, ''),
     });
     return eventId;
   }
