@@ -32,7 +32,7 @@ const isTrialOutput = (x: unknown): x is TrialOutput =>
  * marking, parallel scavenging or background compilation). A trial is pure CPU and the pool is sized to
  * the cores, so V8's helper threads only take time from the sibling workers: as worker threads, one
  * trial thread kept ~1.2 cores busy and two workers on two cores reached ~1.5× the throughput of one;
- * as single-threaded processes each worker costs exactly one core and two reach ~2× (docs/BENCHMARKS.md,
+ * as single-threaded processes each worker costs exactly one core and two reach 1.8–2.0× (docs/BENCHMARKS.md,
  * `npm run bench:optimize`). V8 flags are per process, which is why these are processes, not threads.
  */
 export class PoolExecutor implements TrialExecutor {
