@@ -5,6 +5,7 @@ import {
   schedulerPlan,
 } from '../commands/optimizer/scheduler-config.js';
 import { builtInStrategies } from '../domain/strategies/index.js';
+import { ArgError, parseArgs } from '../replay/cli/args.js';
 import { openConfiguredStore } from './node-context.js';
 import { startScheduler } from './reoptimization.js';
 
@@ -16,30 +17,17 @@ import { startScheduler } from './reoptimization.js';
  * PAPER_SYMBOLS with the defaults of commands/optimizer/scheduler-config.ts.
  */
 const say = (m: string) => console.log(`[scheduler] ${m}`);
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) {
-    console.error(`${name} needs a value`);
-    process.exit(2);
-  }
-  return v;
-};
-for (const a of args)
-  if (a.startsWith('--') && a !== '--config' && a !== '--workers') {
-    console.error(`unknown option ${a}; usage: npm run scheduler -- [--config file.json] [--workers N]`);
-    process.exit(2);
-  }
+const usage = 'usage: npm run scheduler -- [--config file.json] [--workers N]';
 
 let plan: SchedulerPlan;
 let workers: number | undefined;
 try {
-  const file = flag('--config');
-  const w = flag('--workers');
+  const args = parseArgs(process.argv.slice(2), { values: ['config', 'workers'], flags: [] });
+  if (args.positional.length > 0) throw new ArgError(`unexpected ${args.positional.join(' ')}; ${usage}`);
+  const file = args.values.get('config')?.at(-1);
+  const w = args.values.get('workers')?.at(-1);
   if (w !== undefined) {
-    if (!/^[1-9]\d*$/.test(w)) throw new Error(`--workers must be a positive integer, got ${w}`);
+    if (!/^[1-9]\d*$/.test(w)) throw new ArgError(`--workers must be a positive integer, got ${w}`);
     workers = Number(w);
   }
   plan = file

@@ -33,8 +33,9 @@ interface EventRow {
   stream_version: number;
   type: string;
   schema_version: number;
-  data: unknown;
-  metadata: Omit<StoredEvent['metadata'], 'recordedAt'>;
+  /** JSON text (COLUMNS casts it): parsed on first access. */
+  data: string;
+  metadata: string;
   recorded_ms: string | number;
 }
 
@@ -64,12 +65,11 @@ type Metadata = StoredEvent['metadata'];
  * payload of only a few. Own enumerable getters, so spreading an event or JSON.stringify sees both.
  */
 const toStored = (r: EventRow): StoredEvent => {
-  let dataText: string | null = typeof r.data === 'string' ? r.data : null;
-  let data: unknown = dataText === null ? r.data : undefined;
-  let metaText: string | null = typeof r.metadata === 'string' ? r.metadata : null;
-  let metadata = (metaText === null ? r.metadata : undefined) as Metadata | undefined;
+  let dataText: string | null = r.data;
+  let data: unknown;
+  let metaText: string | null = r.metadata;
+  let metadata: Metadata | undefined;
   const recordedAt = isoOf(Math.round(Number(r.recorded_ms)));
-  if (metadata) (metadata as { recordedAt: string }).recordedAt = recordedAt;
   return {
     eventId: r.event_id,
     streamId: r.stream_id,
