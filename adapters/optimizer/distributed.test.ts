@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { runOptimizer } from '../../commands/optimizer/coordinator.js';
+import type { TrialJob } from '../../commands/optimizer/ports.js';
 import { runConfig } from '../../commands/optimizer/run-config.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { inlineBacktestExecutor } from '../../replay/optimizer/backtest-executor.js';
@@ -69,16 +72,33 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
     const queue = `test-opt-${process.pid}-${Date.now().toString(36)}`;
     const workers = [startWorker(url, queue), startWorker(url, queue)];
     const executor = await QueueExecutor.open({ redisUrl: url, queue });
+    const inspectorConnection = new Redis(url, { maxRetriesPerRequest: null });
+    const inspector = new Queue<TrialJob>(queue, { connection: inspectorConnection, prefix: 'perpetua' });
     try {
       await Promise.all(workers.map((w) => w.ready));
       const [victim, survivor] = workers as [WorkerProc, WorkerProc];
       let killedTask: string | null = null;
       let starts = 0;
-      // Kill the victim the moment it announces its second trial, while that trial is running.
+      let checking = false;
+      // Kill the victim while one of its trials is running. By the time its "start" line reaches us the
+      // trial may already be done (an out-of-sample trial takes ~20 ms, and this process can be busy
+      // longer), so freeze the victim first, and kill it only if Redis still shows the job active under
+      // its lock; otherwise let it go on and try its next trial.
       victim.onLine = (l) => {
-        if (killedTask !== null || !l.startsWith('start ') || ++starts < 2) return;
-        killedTask = l.slice('start '.length);
-        victim.proc.kill('SIGKILL');
+        if (killedTask !== null || checking || !l.startsWith('start ') || ++starts < 2) return;
+        const task = l.slice('start '.length);
+        victim.proc.kill('SIGSTOP');
+        checking = true;
+        void (async () => {
+          const active = await inspector.getActive();
+          if (active.some((j) => j.data.taskId === task)) {
+            killedTask = task;
+            victim.proc.kill('SIGKILL');
+          } else {
+            victim.proc.kill('SIGCONT');
+          }
+          checking = false;
+        })();
       };
       const killer = until(() => killedTask !== null, 60_000);
       const store = new MemoryEventStore({ catalogue: catalogue() });
@@ -99,6 +119,8 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
       expect(out.completed).toEqual(reference.completed);
     } finally {
       for (const w of workers) w.proc.kill('SIGKILL');
+      await inspector.close();
+      inspectorConnection.disconnect();
       await executor.close();
       await obliterateQueue({ redisUrl: url, queue });
     }

@@ -173,20 +173,21 @@ describe('indicator invariants (fast-check)', () => {
           const r = batch.correlation(x, y, n);
           const rt = batch.correlation(y, x, n);
           const s = negate ? -1 : 1;
-          const affine = batch.correlation(
-            x,
-            x.map((v) => s * a * v + 5),
-            n,
-          );
+          const mapped = x.map((v) => s * a * v + 5);
+          const affine = batch.correlation(x, mapped, n);
           const spread = (a: Float64Array, i: number) => {
             const w = a.subarray(i - n + 1, i + 1);
-            return (Math.max(...w) - Math.min(...w)) / Math.max(...w);
+            const hi = Math.max(...w);
+            const lo = Math.min(...w);
+            return (hi - lo) / Math.max(Math.abs(hi), Math.abs(lo));
           };
           for (let i = n - 1; i < len; i++) {
             if (!(Math.abs(r[i]!) <= 1)) return false;
             // Below ~1e-4 relative spread the co-moments are mostly rounding; nothing to compare there.
+            // That holds for the mapped series too: +5 on a 0.001 coin leaves it moving 1e-8 of its
+            // level, and a sliding window cannot resolve that after a larger move has left it.
             if (spread(x, i) < 1e-4) continue;
-            if (Math.abs(affine[i]! - s) > 1e-6) return false;
+            if (spread(mapped, i) >= 1e-4 && Math.abs(affine[i]! - s) > 1e-6) return false;
             if (spread(y, i) >= 1e-4 && !near(r[i]!, rt[i]!, 1e-6)) return false;
           }
           return true;
