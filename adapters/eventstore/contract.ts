@@ -59,6 +59,17 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
       expect(Number.isNaN(Date.parse(first.metadata.recordedAt))).toBe(false);
       expect(read[1]!.globalPosition).toBeGreaterThan(first.globalPosition);
       expect(await store.headPosition()).toBe(r.globalPositions[1]);
+      // What the API and reports serialise: every envelope field, whatever the adapter's object is.
+      expect(JSON.parse(JSON.stringify(first))).toEqual({
+        eventId: events[0]!.eventId,
+        streamId: 'strategy-trend',
+        streamVersion: 1,
+        globalPosition: r.globalPositions[0],
+        type: 'SignalEmitted',
+        schemaVersion: 2,
+        data: events[0]!.data,
+        metadata: { ...meta(), recordedAt: first.metadata.recordedAt },
+      });
     });
 
     it('checks every kind of expected version and reports the actual one', async () => {

@@ -118,6 +118,16 @@ export class EventCatalogue {
     }
     let data = stored.data;
     for (let v = stored.schemaVersion; v < def.schemaVersion; v++) data = def.upcasters[v]!(data);
-    return { ...stored, schemaVersion: def.schemaVersion, data };
+    // A literal, not a spread: the SQL store's events carry data and metadata as class accessors.
+    return {
+      eventId: stored.eventId,
+      streamId: stored.streamId,
+      streamVersion: stored.streamVersion,
+      globalPosition: stored.globalPosition,
+      type: stored.type,
+      schemaVersion: def.schemaVersion,
+      data,
+      metadata: stored.metadata,
+    };
   }
 }
