@@ -185,6 +185,17 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
       expect(await store.readStream('s-i')).toHaveLength(4);
     });
 
+    it('an event id in upper case is the same id: stored in lower case, and a retry in either case is idempotent', async () => {
+      const e = signal(1);
+      const upper = { ...e, eventId: e.eventId.toUpperCase() };
+      const first = await store.append('s-case', 'no_stream', [upper]);
+      const [read] = await store.readStream('s-case');
+      expect(read!.eventId).toBe(e.eventId);
+      expect(await store.append('s-case', 'no_stream', [e])).toEqual({ ...first, duplicate: true });
+      expect(await store.append('s-case', 'no_stream', [upper])).toEqual({ ...first, duplicate: true });
+      expect(await store.readStream('s-case')).toHaveLength(1);
+    });
+
     it('a reused event id with other content, stream or batch is an error and writes nothing', async () => {
       const e = signal(1);
       await store.append('s-d', 'no_stream', [e]);

@@ -10,7 +10,7 @@ import { createHash, hash } from 'node:crypto';
  * inserted or edited anywhere, including the last event of a stream or a whole stream. Keeping the
  * chain continuous costs one lookup per append because appends are already serialised (migrations.ts).
  */
-export const contentHash = (c: {
+export interface HashedContent {
   eventId: string;
   streamId: string;
   type: string;
@@ -18,13 +18,16 @@ export const contentHash = (c: {
   recordedAt: string;
   dataJson: string;
   metadataJson: string;
-}): Buffer =>
-  // One-shot hash(): half the cost of createHash().update().digest() for a few hundred bytes.
-  hash(
-    'sha256',
-    `${c.eventId}\n${c.streamId}\n${c.type}\n${c.schemaVersion}\n${c.recordedAt}\n${c.dataJson}\n${c.metadataJson}`,
-    'buffer',
-  );
+}
+
+const contentText = (c: HashedContent): string =>
+  `${c.eventId}\n${c.streamId}\n${c.type}\n${c.schemaVersion}\n${c.recordedAt}\n${c.dataJson}\n${c.metadataJson}`;
+
+// One-shot hash(): half the cost of createHash().update().digest() for a few hundred bytes.
+export const contentHash = (c: HashedContent): Buffer => hash('sha256', contentText(c), 'buffer');
+
+/** The same hash as hex text, as the append sends it: straight to hex skips a Buffer and its conversion. */
+export const contentHashHex = (c: HashedContent): string => hash('sha256', contentText(c), 'hex');
 
 const EMPTY = Buffer.alloc(0);
 

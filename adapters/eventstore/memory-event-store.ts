@@ -189,7 +189,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async readById(eventId: string): Promise<RecordedEvent | undefined> {
-    const i = this.ids.get(eventId);
+    const i = this.ids.get(eventId.toLowerCase());
     return i === undefined ? undefined : this.opts.catalogue.upcast(this.log[i]!);
   }
 

@@ -32,7 +32,8 @@ CREATE OR REPLACE FUNCTION perpetua_append(
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_current int;
-  v_n int := json_array_length(p_events);
+  -- The hashes count the batch: json_array_length would parse the whole batch once more just to count it.
+  v_n int := cardinality(p_content_hashes);
   v_positions bigint[];
   v_stream_prev bytea;
   v_global_prev bytea;
@@ -150,6 +151,14 @@ migrations['0005_append_plain_insert'] = {
   // events_event_id) instead of going through ON CONFLICT's speculative insertion on every row, which
   // cost more than the rest of the append at batch 100. The caller treats that error as "maybe an
   // idempotent retry", exactly as before.
+  async up(db) {
+    await sql.raw(APPEND_FUNCTION).execute(db);
+  },
+};
+
+migrations['0006_append_counts_hashes'] = {
+  // The batch size is taken from the hash array instead of json_array_length, which parsed the whole
+  // JSON batch a second time (~0.2 ms of a 100-event append).
   async up(db) {
     await sql.raw(APPEND_FUNCTION).execute(db);
   },

@@ -10,7 +10,7 @@ import type {
 } from '../../domain/events/event-store.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { assertAppendArgs, assertUniqueIds, resolveRetry } from './append-rules.js';
-import { contentHash } from './event-hash.js';
+import { contentHashHex } from './event-hash.js';
 import { LocalWakeup, tail } from './subscription.js';
 
 export interface SqlEventStoreOptions {
@@ -228,16 +228,17 @@ export class SqlEventStore implements EventStore, EventLookup {
         `{"eventId":"${e.eventId}","type":${JSON.stringify(e.type)},"schemaVersion":${e.schemaVersion},` +
           `"data":${dataJson},"metadata":${metadataJson}}`,
       );
-      const hash = contentHash({
-        eventId: e.eventId,
-        streamId,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        recordedAt,
-        dataJson,
-        metadataJson,
-      });
-      hashes.push(hash.toString('hex'));
+      hashes.push(
+        contentHashHex({
+          eventId: e.eventId,
+          streamId,
+          type: e.type,
+          schemaVersion: e.schemaVersion,
+          recordedAt,
+          dataJson,
+          metadataJson,
+        }),
+      );
     }
     const params = [
       streamId,

@@ -88,7 +88,9 @@ export class EventCatalogue {
     let data = this.fast.get(event.type)?.(event.data) ?? MISS;
     if (data === MISS) data = parseOrThrow(def.schema, event.data, event.type, index, 'data');
     return {
-      eventId: event.eventId,
+      // PostgreSQL stores a uuid and prints it in lower case; the content hash, idempotent retries and
+      // the in-memory store must all see that same text, whatever case the caller wrote.
+      eventId: event.eventId.toLowerCase(),
       type: event.type,
       schemaVersion: def.schemaVersion,
       data,
