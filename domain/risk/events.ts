@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../events/define-event.js';
 import { toText } from '../ledger/fixed.js';
-import { observationSchema } from '../signals/events.js';
+import { type Observation, observationSchema } from '../signals/events.js';
 import { breakerMetrics } from './breaker.js';
 import { breakerLevels } from './breaker-levels.js';
 import { ruleNames } from './limits.js';
@@ -85,7 +85,7 @@ export const riskDecidedData = (
   intent: OrderIntent,
   snap: RiskSnapshot,
   decision: RiskDecision,
-  observation: { symbol: string; timeframe: string; openTime: number } | null,
+  observation: Observation | null,
 ): RiskDecidedData => {
   const mark = snap.marks[intent.symbol];
   return {
@@ -187,7 +187,7 @@ export const positionSizedData = (
     accountId: string;
     strategyId: string | null;
     side: 'long' | 'short';
-    observation: { symbol: string; timeframe: string; openTime: number } | null;
+    observation: Observation | null;
   },
   params: SizingParams,
   input: SizingInput,

@@ -1,14 +1,25 @@
 import { z } from 'zod';
 import { defineEvent } from '../events/define-event.js';
 
-/** The market observation a decision chain starts from. */
+/**
+ * The market observation a decision chain starts from: a bar, named by its open time. A strategy fed
+ * trades or books can decide between bar closes; then `tick` says what it was handling (a print, a book
+ * update, a fill report) and when, and the bar is the one that print fell in, still open. Optional, so
+ * every event written before it still validates.
+ */
 export const observationSchema = z
   .object({
     symbol: z.string().min(1),
     timeframe: z.string().regex(/^\d+[smhdw]$/, 'timeframe like 1m, 5m, 1h'),
     openTime: z.number().int().nonnegative(),
+    tick: z
+      .object({ kind: z.enum(['trade', 'book', 'fill']), time: z.number().int().nonnegative() })
+      .strict()
+      .optional(),
   })
   .strict();
+
+export type Observation = z.infer<typeof observationSchema>;
 
 const featureValue = z.union([z.number().finite(), z.string(), z.boolean(), z.null()]);
 

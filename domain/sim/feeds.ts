@@ -58,3 +58,26 @@ export const emptyDepth = (): DepthStream => ({
   priceTicks: new Float64Array(0),
   lots: new Float64Array(0),
 });
+
+/**
+ * From the first event of any stream to the last: a recorder captures all streams at once, so this is the
+ * stretch of time the capture saw (the snapshot may come after the first diffs; Binance's sync rule
+ * drops those).
+ */
+export const captureSpan = (
+  trades: TradeTape,
+  snapshot: DepthSnapshot,
+  depth: DepthStream,
+): { readonly from: number; readonly to: number } => {
+  let from = snapshot.time;
+  let to = snapshot.time;
+  if (trades.length > 0) {
+    from = Math.min(from, trades.time[0]!);
+    to = Math.max(to, trades.time[trades.length - 1]!);
+  }
+  if (depth.messages > 0) {
+    from = Math.min(from, depth.time[0]!);
+    to = Math.max(to, depth.time[depth.messages - 1]!);
+  }
+  return { from, to };
+};

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lotsToQty, parseSteps, tickScale, ticksToPrice } from './scale.js';
+import { lotsToQty, lotsToText, parseSteps, tickScale, ticksToPrice, ticksToText } from './scale.js';
 
 describe('tick scale', () => {
   const btc = tickScale('0.10', '0.001');
@@ -28,6 +28,19 @@ describe('tick scale', () => {
         const text = ticksToPrice(btc, ticks).toFixed(1);
         expect(parseSteps(text, btc.tickNum, btc.tickDen)).toBe(ticks);
         expect(String(lotsToQty(btc, ticks))).toBe(String(Number((ticks / 1000).toFixed(3))));
+      }),
+    );
+  });
+
+  it('writes whole ticks and lots as canonical decimal text for the ledger, exactly', () => {
+    expect(ticksToText(btc, 618003)).toBe('61800.3');
+    expect(ticksToText(btc, 618000)).toBe('61800');
+    expect(lotsToText(btc, 50)).toBe('0.05');
+    expect(lotsToText(tickScale('0.5', '5'), 3)).toBe('15');
+    expect(ticksToText(tickScale('0.5', '5'), 21)).toBe('10.5');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), (ticks) => {
+        expect(parseSteps(ticksToText(btc, ticks), btc.tickNum, btc.tickDen)).toBe(ticks);
       }),
     );
   });

@@ -1,3 +1,5 @@
+import { ONE, toText } from '../ledger/fixed.js';
+
 /**
  * Integer units for the simulator. Prices are held as whole ticks and quantities as whole lots (float64
  * integers, exact below 2^53) so queue arithmetic never drifts: "queue ahead reached zero" must be an
@@ -69,6 +71,15 @@ export const parseSteps = (text: string, num: number, den: number): number => {
 
 export const ticksToPrice = (s: TickScale, ticks: number): number => (ticks * s.tickNum) / s.tickDen;
 export const lotsToQty = (s: TickScale, lots: number): number => (lots * s.lotNum) / s.lotDen;
+
+// The denominator is a power of ten no finer than the ledger's 18 places, so this is exact: a fill leaves
+// the simulator as the ledger's own decimal text, never through a float's shortest representation.
+const unitsToText = (units: number, num: number, den: number): string =>
+  toText(BigInt(units) * BigInt(num) * (ONE / BigInt(den)));
+
+/** Whole ticks/lots as canonical decimal text ("61800.3", "0.05"): what the ledger and the venue port take. */
+export const ticksToText = (s: TickScale, ticks: number): string => unitsToText(ticks, s.tickNum, s.tickDen);
+export const lotsToText = (s: TickScale, lots: number): string => unitsToText(lots, s.lotNum, s.lotDen);
 
 /** The nearest whole tick/lot to a float price/quantity given by a caller (strategies think in floats). */
 export const priceToTicks = (s: TickScale, price: number): number =>

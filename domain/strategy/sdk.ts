@@ -14,7 +14,12 @@ export interface StrategyDefinition<P extends Record<string, unknown> = Record<s
   readonly params: z.ZodType<P, z.ZodTypeDef, unknown>;
   /** The bar timeframe it trades on, e.g. '5m'. */
   readonly timeframe: string;
-  /** Extra feeds it wants; bars are always delivered. */
+  /**
+   * Extra feeds it wants; bars are always delivered. Asking for trades or books also changes how its
+   * orders fill: against the same trade/L2 capture, tick by tick (queue position for limits, a walk of
+   * the book for market orders, seeded latency) instead of on bars, so a run without that data for
+   * every symbol over its whole span is refused rather than left to starve.
+   */
   readonly feeds?: { readonly funding?: boolean; readonly trades?: boolean; readonly book?: boolean };
   create(params: P, setup: StrategySetup): StrategyHandlers;
 }
@@ -53,8 +58,10 @@ export interface FundingView {
   readonly rate: number;
 }
 
+/** One print, handed over at its time: a view reused between calls, like BarView (copy what you keep). */
 export interface TradeView {
   readonly symbol: string;
+  /** Exchange trade time (ms); `ctx.now` equals it while the handler runs. */
   readonly time: number;
   readonly price: number;
   readonly quantity: number;
@@ -62,6 +69,10 @@ export interface TradeView {
   readonly buyerMaker: boolean;
 }
 
+/**
+ * The top of the L2 book once every depth update stamped `time` is applied (one call per millisecond
+ * with updates); reused between calls.
+ */
 export interface BookView {
   readonly symbol: string;
   readonly time: number;
@@ -90,6 +101,10 @@ export interface SignalRecord {
   readonly features: Readonly<Record<string, FeatureValue>>;
 }
 
+/**
+ * The engine's stops for the position a target opens. They trigger on bars, so a strategy fed trades or
+ * books cannot ask for them (yet); it manages its exits with orders.
+ */
 export interface ProtectionRequest {
   /** Initial stop distance as a multiple of ATR (the risk engine adapts it); or an absolute price. */
   readonly stopAtrMultiple?: number;
@@ -110,7 +125,10 @@ export interface OrderRequest {
   readonly quantity: number;
   /** LIMIT only; rounded to the tick on the passive side. */
   readonly price?: number;
-  /** GTC rests until filled or cancelled; IOC lives for the first bar after it reaches the venue. */
+  /**
+   * GTC rests until filled or cancelled. IOC fills what it can when it reaches the venue and expires the
+   * rest; with bar fills "when it reaches the venue" is the first bar after it is sent.
+   */
   readonly timeInForce?: 'GTC' | 'IOC';
   readonly reduceOnly?: boolean;
 }
@@ -139,7 +157,10 @@ export interface StrategyContext {
    * risk check or the venue's rules refused it (the log says which rule).
    */
   order(request: OrderRequest, signal: SignalRecord): string | null;
-  /** Cancels a resting order of this strategy; false when it is no longer open. */
+  /**
+   * Cancels a resting order of this strategy; false when it is no longer open. With tick fills the cancel
+   * lands after the venue's latency and the order may fill first (the log says which).
+   */
   cancel(orderId: string): boolean;
 }
 

@@ -50,7 +50,11 @@ export const summarise = (e: RecordedEvent): string => {
   switch (e.type) {
     case 'SignalEmitted': {
       const o = d.observation as D;
-      return `${d.strategyId}@${d.strategyVersion} (params v${d.paramsVersion}) saw ${o.symbol} ${o.timeframe} bar ${new Date(Number(o.openTime)).toISOString()} → ${d.side} (strength ${fmt(d.strength)}); features: ${features(d.features)}`;
+      const tick = o.tick as D | undefined;
+      const saw = tick
+        ? `a ${o.symbol} ${tick.kind} at ${new Date(Number(tick.time)).toISOString()} (in the ${o.timeframe} bar opened ${new Date(Number(o.openTime)).toISOString()})`
+        : `${o.symbol} ${o.timeframe} bar ${new Date(Number(o.openTime)).toISOString()}`;
+      return `${d.strategyId}@${d.strategyVersion} (params v${d.paramsVersion}) saw ${saw} → ${d.side} (strength ${fmt(d.strength)}); features: ${features(d.features)}`;
     }
     case 'PositionSized': {
       const r = d.result as D;
@@ -148,8 +152,11 @@ export const formatChain = (c: DecisionChain): string => {
     `decision chain ${c.correlationId} (${c.links.length} events)${c.query !== c.correlationId ? ` for ${c.query}` : ''}`,
   ];
   const obs = /^obs:([^:]+):([^:]+):(\d+)$/.exec(c.correlationId);
-  if (obs)
-    lines.push(`  observation  ${obs[1]} ${obs[2]} bar opened ${new Date(Number(obs[3])).toISOString()}`);
+  if (obs) {
+    const when = new Date(Number(obs[3])).toISOString();
+    const tick = obs[2] === 'trade' || obs[2] === 'book' || obs[2] === 'fill';
+    lines.push(`  observation  ${obs[1]} ${obs[2]} ${tick ? 'at' : 'bar opened'} ${when}`);
+  }
   const w = Math.max(...c.links.map((l) => l.type.length), 10);
   for (const l of c.links)
     lines.push(`  #${String(l.globalPosition).padEnd(7)} ${l.type.padEnd(w)}  ${l.summary}`);

@@ -7,7 +7,10 @@ import { type BreakerParams, defaultBreakerParams } from '../../domain/risk/brea
 import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
 import { defaultSizingParams, type SizingParams } from '../../domain/risk/sizing.js';
 import type { StopParams } from '../../domain/risk/stops.js';
+import type { LatencyConfig } from '../../domain/sim/latency.js';
+import type { TickScale } from '../../domain/sim/scale.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
+import type { TickFeeds } from '../tick/tick-venue.js';
 
 export interface EngineConfig {
   readonly runId: string;
@@ -30,8 +33,13 @@ export interface EngineConfig {
   readonly leverage: number;
   /** λ of the square-root impact model, per symbol (default for the rest). */
   readonly impact: { readonly default: number; readonly symbols?: Readonly<Record<string, number>> };
-  /** Seeded submit→ack latency, uniform in [min, max] ms. */
+  /** Seeded submit→ack latency of bar fills, uniform in [min, max] ms. */
   readonly latencyMs: { readonly min: number; readonly max: number };
+  /**
+   * Latencies of the tick venue that fills a strategy asking for trades or books (default
+   * defaultTickLatency), drawn per symbol from the run's seed.
+   */
+  readonly tickLatency?: LatencyConfig;
   readonly risk: {
     readonly enabled: boolean;
     readonly config: RiskConfig;
@@ -61,7 +69,27 @@ export interface MarketFeeds {
   readonly intrabar?: ReadonlyMap<string, BarSeries>;
   readonly funding?: ReadonlyMap<string, FundingSeries>;
   readonly mark?: ReadonlyMap<string, MarkSeries>;
+  /**
+   * Trade and L2 captures per symbol. A strategy that asks for trades or books needs one for every symbol
+   * over the whole run: it is what onTrade/onBook see and what its orders fill against.
+   */
+  readonly ticks?: ReadonlyMap<string, TickCapture>;
 }
+
+/** A trade/L2 capture in whole ticks and lots of its instrument's grid. */
+export interface TickCapture extends TickFeeds {
+  readonly scale: TickScale;
+}
+
+/**
+ * A client near the exchange: about 20 ms to the matching engine with an exponential tail, a few ms back
+ * on the user-data stream. Milliseconds decide queue position, so a tick run should say what it assumed.
+ */
+export const defaultTickLatency: LatencyConfig = {
+  submit: { baseMs: 20, jitterMs: 10 },
+  ack: { baseMs: 5, jitterMs: 5 },
+  cancel: { baseMs: 20, jitterMs: 10 },
+};
 
 export const defaultStopParams: StopParams = {
   initialAtr: 2.5,

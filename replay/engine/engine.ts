@@ -4,11 +4,12 @@ import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { AccountEvent } from '../../domain/ledger/events.js';
-import { type Fixed, toText } from '../../domain/ledger/fixed.js';
+import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
+import type { VenueFill, VenueReport } from '../../domain/ledger/venue-port.js';
 import { markKnownAt } from '../../domain/market/funding.js';
-import { timeframeMs } from '../../domain/market/timeframe.js';
+import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { Rng } from '../../domain/optimizer/rng.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
@@ -28,6 +29,7 @@ import {
   type StopParams,
   onBar as stopsOnBar,
 } from '../../domain/risk/stops.js';
+import type { Observation } from '../../domain/signals/events.js';
 import {
   decimalText,
   impactFraction,
@@ -46,10 +48,11 @@ import {
   type StrategyHandlers,
 } from '../../domain/strategy/sdk.js';
 import { BreakerDesk } from './breaker-desk.js';
-import type { EngineConfig, MarketFeeds } from './config.js';
+import { defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { RunLog } from './run-log.js';
 import { type PendingOrder, SymbolState } from './symbol-state.js';
+import { type ReportOutcome, TickDesk, type TickHooks, type TickOrder } from './tick-desk.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -76,6 +79,19 @@ const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string
  * the bar, then the strategy at the close. Backtest calls `step()` in a tight loop; paper calls the same
  * `step()` when a live-like clock reaches the next close (replay/engine/paper.ts). Every decision goes
  * to the in-memory log as an event; the ledger deciders keep the books exact.
+ *
+ * A strategy that asks for trades or books gets a TickDesk: the same merge then also steps through
+ * every print, depth message and venue report (bars first on equal times), the strategy's onTrade/onBook
+ * run at their time, and its orders go to a simulated tick venue through the Venue port
+ * (domain/ledger/venue-port.ts); the reports are booked through the same ledger path as bar fills.
+ *
+ * Bar fills do not go through the port, on purpose. They are decided inside one bar's replay, between
+ * the engine's own steps: a reduce-only order fills only against the position the fills before it in
+ * the same bar left, the stop ladder's exits are priced from the (intra)bar path and booked as orders
+ * already triggered, and onFill runs between fills. Behind submit/poll the bar venue would need the
+ * position and the ladder, or the engine would re-check what it was told; and keeping today's event
+ * order byte for byte would put a report queue and a poll on the per-bar path for no new behaviour.
+ * Without a strategy that asks for ticks none of the tick code runs: one null check per step.
  */
 export class Engine implements StrategyContext {
   readonly store: MemoryEventStore;
@@ -108,6 +124,14 @@ export class Engine implements StrategyContext {
   private lossStreak = 0;
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
+  /** Null unless the strategy asks for trades or books. */
+  private readonly ticks: TickDesk | null;
+  private readonly tickHooks: TickHooks;
+  private readonly tfMs: number;
+  /** What a tick-fed strategy is handling, while it handles it: its decisions name it as their observation. */
+  private tickKind: 'trade' | 'book' | 'fill' | null = null;
+  private tickSymbol = '';
+  private tickTime = 0;
   now = 0;
 
   constructor(
@@ -131,14 +155,8 @@ export class Engine implements StrategyContext {
       instrument: config.instrument,
       rules: config.venueRules,
     });
-    if (strategy.feeds?.trades || strategy.feeds?.book) {
-      // Tick-level fills exist (replay/tick) but this loop replays bars: refuse rather than silently
-      // starve a strategy whose onTrade/onBook would never be called.
-      throw new RangeError(
-        `${strategy.id} asks for trade/book feeds, which the bar engine does not deliver yet`,
-      );
-    }
     const tfMs = timeframeMs(strategy.timeframe);
+    this.tfMs = tfMs;
     const names = [...new Set(config.symbols)].sort();
     if (names.length === 0) throw new RangeError('a run needs at least one symbol');
     this.symbols = names.map((symbol, index) => {
@@ -169,6 +187,50 @@ export class Engine implements StrategyContext {
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
     this.bar.timeframe = strategy.timeframe;
+    const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
+    // A strategy whose onTrade/onBook would never be called is refused by the desk when the data is
+    // missing, rather than left to starve.
+    this.ticks =
+      asked.trades || asked.book
+        ? new TickDesk(this.symbols, feeds.ticks, {
+            strategyId: strategy.id,
+            asked,
+            deliver: {
+              trades: asked.trades && this.handlers.onTrade !== undefined,
+              book: asked.book && this.handlers.onBook !== undefined,
+            },
+            from: config.from,
+            to: config.to,
+            seed: config.seed,
+            latency: config.tickLatency ?? defaultTickLatency,
+          })
+        : null;
+    this.tickHooks = {
+      at: (t) => {
+        this.now = t;
+      },
+      report: (s, o, r) => this.venueReport(s, o, r),
+      trade: (s, v) => {
+        this.tickKind = 'trade';
+        this.tickSymbol = s.symbol;
+        this.tickTime = v.time;
+        try {
+          this.handlers.onTrade!.call(this.handlers, v, this);
+        } finally {
+          this.tickKind = null;
+        }
+      },
+      book: (s, v) => {
+        this.tickKind = 'book';
+        this.tickSymbol = s.symbol;
+        this.tickTime = v.time;
+        try {
+          this.handlers.onBook!.call(this.handlers, v, this);
+        } finally {
+          this.tickKind = null;
+        }
+      },
+    };
   }
 
   // --- StrategyContext --------------------------------------------------------------------------------
@@ -203,6 +265,13 @@ export class Engine implements StrategyContext {
     if (this.warming) return;
     if (!Number.isFinite(exposure))
       throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
+    if (protection !== undefined && this.ticks !== null) {
+      // The stop ladder triggers on bars and books its exits at bar prices; against a tick venue that
+      // would be a fill no book ever offered.
+      throw new RangeError(
+        `${this.config.strategy.id}: protection (the engine's stops) is not available with trade/book feeds yet; manage exits with orders`,
+      );
+    }
     this.decide(s, Math.max(-1, Math.min(1, exposure)), signal, protection);
   }
 
@@ -254,6 +323,9 @@ export class Engine implements StrategyContext {
           equityMarkMs: c.equityMarkMs,
           warmupBars: c.warmupBars ?? 0,
           breaker: c.breaker,
+          ...(this.ticks !== null
+            ? { tickFills: { latency: c.tickLatency ?? defaultTickLatency, impactLambda: 0 } }
+            : {}),
         },
       },
       t0,
@@ -297,17 +369,18 @@ export class Engine implements StrategyContext {
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 
-  /** Close time of the next bar, or +∞ when the data is exhausted. */
+  /** Time of the next bar close (or tick, for a tick-fed strategy), or +∞ when the data is exhausted. */
   nextTime(): number {
     let t = Number.POSITIVE_INFINITY;
     for (const s of this.symbols) {
       const n = s.nextClose;
       if (n < t) t = n;
     }
+    if (this.ticks !== null) t = Math.min(t, this.ticks.nextTime());
     return t;
   }
 
-  /** Replays one bar; false when there is none left. */
+  /** Replays one bar (or one tick time of one symbol); false when there is none left. */
   step(): boolean {
     if (!this.started) this.start();
     let s: SymbolState | null = null;
@@ -318,6 +391,10 @@ export class Engine implements StrategyContext {
         t = n;
         s = x;
       }
+    }
+    if (this.ticks !== null && this.ticks.nextTime() < t) {
+      this.ticks.step(this.tickHooks);
+      return true;
     }
     if (s === null) return false;
     this.replayBar(s);
@@ -466,14 +543,30 @@ export class Engine implements StrategyContext {
 
   // --- decisions --------------------------------------------------------------------------------------
 
-  /** Every decision starts with what the strategy saw: the signal, correlated to the bar just closed. */
+  /**
+   * Every decision starts with what the strategy saw: the signal, correlated to the bar just closed, or
+   * to the print, book update or fill a tick-fed strategy is handling.
+   */
   private emitSignal(s: SymbolState, signal: SignalRecord) {
     const c = this.config;
-    const barIndex = s.last;
-    if (barIndex < 0)
-      throw new LookAheadError(`${c.strategy.id} traded ${s.symbol} before its first bar closed`);
-    const correlationId = this.correlationOf(s, barIndex);
-    const observation = this.observation(s, barIndex);
+    let correlationId: string;
+    let observation: Observation;
+    if (this.tickKind === null) {
+      const barIndex = s.last;
+      if (barIndex < 0)
+        throw new LookAheadError(`${c.strategy.id} traded ${s.symbol} before its first bar closed`);
+      correlationId = this.correlationOf(s, barIndex);
+      observation = this.observation(s, barIndex);
+    } else {
+      const time = this.tickTime;
+      correlationId = `obs:${this.tickSymbol}:${this.tickKind}:${time}`;
+      observation = {
+        symbol: this.tickSymbol,
+        timeframe: c.strategy.timeframe,
+        openTime: bucketStart(time, this.tfMs),
+        tick: { kind: this.tickKind, time },
+      };
+    }
     const signalId = this.log.emit(
       this.strategyStream,
       'SignalEmitted',
@@ -572,6 +665,10 @@ export class Engine implements StrategyContext {
       return null;
     }
     this.recentOrderTimes.push(at);
+    if (this.ticks !== null) {
+      this.submitTick(s, orderId, req.side, price, reduceOnly, at, correlationId, requested ?? causation);
+      return orderId;
+    }
     const latency = c.latencyMs.min + this.rng.float() * (c.latencyMs.max - c.latencyMs.min);
     s.pending.push({
       orderId,
@@ -606,7 +703,9 @@ export class Engine implements StrategyContext {
       );
       return true;
     }
-    return false;
+    // A tick venue cancels after its latency and the order may fill first: the CancelOrder event waits
+    // for the venue's word.
+    return this.ticks?.cancel(orderId, this.now, `cancelled by ${this.config.strategy.id}`) ?? false;
   }
 
   private decide(
@@ -669,7 +768,8 @@ export class Engine implements StrategyContext {
     const halted = sizing.quantity === 0n && this.breakerLevel !== 'normal';
     const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
     const targetQty = exposure * toNumber(unrestricted.quantity);
-    const delta = targetQty - (s.qty + s.pendingQty());
+    const pending = this.ticks === null ? s.pendingQty() : s.pendingQty() + this.ticks.pendingQty(s);
+    const delta = targetQty - (s.qty + pending);
     const step = s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize;
     const quantity = fromNumber(Math.abs(delta), step, 'floor');
     if (quantity <= 0n) return;
@@ -735,6 +835,18 @@ export class Engine implements StrategyContext {
           price: null,
           reduceOnly: o.reduceOnly,
         });
+      }
+      if (this.ticks !== null) {
+        for (const o of this.ticks.openOrders(s)) {
+          openOrders.push({
+            symbol: s.symbol,
+            strategyId: this.config.strategy.id,
+            side: o.side,
+            qty: o.quantity - o.filled,
+            price: o.price,
+            reduceOnly: o.reduceOnly,
+          });
+        }
       }
     }
     const wallet = this.ledger.wallet();
@@ -833,6 +945,10 @@ export class Engine implements StrategyContext {
       return;
     }
     this.recentOrderTimes.push(at);
+    if (this.ticks !== null) {
+      this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requested ?? causationId);
+      return;
+    }
     const latency =
       this.config.latencyMs.min + this.rng.float() * (this.config.latencyMs.max - this.config.latencyMs.min);
     s.pending.push({
@@ -924,6 +1040,130 @@ export class Engine implements StrategyContext {
     return this.config.impact.symbols?.[s.symbol] ?? this.config.impact.default;
   }
 
+  // --- tick venue ---------------------------------------------------------------------------------------
+
+  /** Sends an order the ledger has just recorded to the symbol's tick venue, exactly as recorded. */
+  private submitTick(
+    s: SymbolState,
+    orderId: string,
+    side: 'BUY' | 'SELL',
+    price: Fixed | null,
+    reduceOnly: boolean,
+    at: number,
+    correlationId: string,
+    requestedId: string | null,
+  ): void {
+    const request = this.ledger.requested(orderId)!;
+    this.ticks!.submit(
+      s,
+      {
+        orderId,
+        side,
+        quantity: fixed(request.quantity),
+        price,
+        reduceOnly,
+        correlationId,
+        requestedId,
+        ackId: null,
+        filled: 0n,
+        fills: 0,
+        cancelReason: null,
+      },
+      request,
+      at,
+    );
+  }
+
+  /** One venue report into the ledger, stamped with the venue's time (the engine learns it later). */
+  private venueReport(s: SymbolState, o: TickOrder, r: VenueReport): ReportOutcome {
+    const c = o.correlationId;
+    switch (r.kind) {
+      case 'accepted':
+        o.ackId = this.ledger.order(
+          o.orderId,
+          { kind: 'AcceptOrder', venueOrderId: r.venueOrderId },
+          r.time,
+          c,
+          o.requestedId,
+        );
+        return 'open';
+      case 'rejected':
+        this.venueRefusals++;
+        this.ledger.order(o.orderId, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);
+        return 'closed';
+      case 'triggered':
+        o.ackId = this.ledger.order(
+          o.orderId,
+          { kind: 'TriggerOrder', price: r.triggerPrice },
+          r.time,
+          c,
+          o.ackId,
+        );
+        return 'open';
+      case 'fill':
+        return this.tickFill(s, o, r);
+      case 'cancelled':
+        this.ledger.order(
+          o.orderId,
+          { kind: 'CancelOrder', reason: o.cancelReason ?? r.reason },
+          r.time,
+          c,
+          o.ackId ?? o.requestedId,
+        );
+        return 'closed';
+      case 'expired':
+        this.ledger.order(o.orderId, { kind: 'ExpireOrder', reason: r.reason }, r.time, c, o.ackId);
+        return 'closed';
+      case 'cancel-rejected':
+        // The cancel lost a race (the order filled, or the cancel landed before the order did).
+        return 'open';
+    }
+  }
+
+  private tickFill(s: SymbolState, o: TickOrder, r: VenueFill): ReportOutcome {
+    const quantity = fixed(r.quantity);
+    const q = toNumber(quantity);
+    if (o.reduceOnly && !(o.side === 'BUY' ? s.qty <= -q + 1e-12 : s.qty >= q - 1e-12)) {
+      // The simulated venue sees no positions; Binance would have expired this order, and so does the ledger.
+      this.ledger.order(
+        o.orderId,
+        { kind: 'ExpireOrder', reason: 'reduce-only: nothing left to reduce' },
+        r.time,
+        o.correlationId,
+        o.ackId,
+      );
+      return 'abandoned';
+    }
+    o.fills++;
+    o.filled += quantity;
+    const price = fixed(r.price);
+    const before = s.qty;
+    const settledId = this.bookFill(
+      s,
+      o.orderId,
+      o.side,
+      quantity,
+      price,
+      r.liquidity,
+      o.reduceOnly,
+      r.time,
+      o.correlationId,
+      o.ackId,
+      r.tradeId,
+      o.fills,
+    );
+    this.afterFill(s, before, r.time, o.correlationId, settledId, undefined);
+    this.tickKind = 'fill';
+    this.tickSymbol = s.symbol;
+    this.tickTime = this.now;
+    try {
+      this.notifyFill(s, o.orderId, o.side, q, toNumber(price));
+    } finally {
+      this.tickKind = null;
+    }
+    return o.filled >= o.quantity ? 'closed' : 'open';
+  }
+
   /** Books one fill through the order and account deciders; returns the FillSettled event id. */
   private fill(
     s: SymbolState,
@@ -971,8 +1211,9 @@ export class Engine implements StrategyContext {
     at: number,
     correlationId: string,
     causationId: string | null,
+    tradeId = `${orderId}-1`,
+    fillSeq = 1,
   ): string | null {
-    const tradeId = `${orderId}-1`;
     const filledId = this.ledger.order(
       orderId,
       { kind: 'FillOrder', tradeId, quantity: toText(quantity), price: toText(price), liquidity },
@@ -985,7 +1226,7 @@ export class Engine implements StrategyContext {
       {
         kind: 'SettleFill',
         orderId,
-        fillSeq: 1,
+        fillSeq,
         tradeId,
         strategyId: this.config.strategy.id,
         symbol: s.symbol,
@@ -1064,6 +1305,7 @@ export class Engine implements StrategyContext {
     for (const s of this.symbols) {
       if (s.qty === 0) continue;
       s.pending = s.pending.filter((o) => o.reduceOnly);
+      if (this.ticks !== null) this.ticks.cancelOpening(s, at, 'breaker flatten: entries cancelled');
       const qty = fromNumber(
         Math.abs(s.qty),
         s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,

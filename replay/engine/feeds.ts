@@ -6,10 +6,14 @@ import {
   sharedFunding,
   sharedMark,
 } from '../../adapters/marketdata/shared-data.js';
+import { sharedTickData } from '../../adapters/marketdata/tick-data.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { resample } from '../../domain/market/resample.js';
-import type { MarketFeeds } from './config.js';
+import { captureSpan } from '../../domain/sim/feeds.js';
+import type { TickScale } from '../../domain/sim/scale.js';
+import { barsFromTrades } from '../../domain/sim/trade-bars.js';
+import type { MarketFeeds, TickCapture } from './config.js';
 
 export interface FeedCoverage {
   readonly symbol: string;
@@ -17,7 +21,8 @@ export interface FeedCoverage {
   /** Open time of the first bar and the close time of the last one (ms). */
   readonly from: number;
   readonly to: number;
-  readonly source: 'file' | 'resampled-1m';
+  /** `trades`: made from the trade capture the run also replays tick by tick. */
+  readonly source: 'file' | 'resampled-1m' | 'trades';
   readonly intrabar: boolean;
   readonly funding: boolean;
 }
@@ -37,6 +42,20 @@ export class FeedError extends Error {
   }
 }
 
+const TICK_FILES = (symbol: string) => [
+  file('trades', `${symbol}.csv.gz`),
+  file('book', `${symbol}-depth-snapshot.csv.gz`),
+  file('book', `${symbol}-depth-updates.csv.gz`),
+];
+
+export interface FeedOptions {
+  /**
+   * Load each symbol's trade/L2 capture on its instrument's grid, for a strategy that asks for trades or
+   * books; its bars are then made from the same trades, so the bars and the prints it sees agree.
+   */
+  readonly ticks?: (symbol: string) => TickScale;
+}
+
 /**
  * Real Binance data for a run: the strategy's timeframe from its own file, or resampled from 1m bars on
  * exact boundaries (then the 1m bars also resolve stops inside each bar), plus funding and 8h mark
@@ -45,17 +64,41 @@ export class FeedError extends Error {
 export const loadFeeds = (
   symbols: readonly string[],
   timeframe: string,
+  options: FeedOptions = {},
 ): { feeds: MarketFeeds; coverage: FeedCoverage[] } => {
   const bars = new Map<string, BarSeries>();
   const intrabar = new Map<string, BarSeries>();
   const funding = new Map<string, FundingSeries>();
   const mark = new Map<string, MarkSeries>();
+  const ticks = new Map<string, TickCapture>();
   const coverage: FeedCoverage[] = [];
   for (const symbol of symbols) {
     let series: BarSeries;
     let source: FeedCoverage['source'] = 'file';
     const one = file('klines', `${symbol}-1m.csv.gz`);
-    if (existsSync(file('klines', `${symbol}-${timeframe}.csv.gz`))) {
+    if (options.ticks !== undefined) {
+      const missing = TICK_FILES(symbol).filter((f) => !existsSync(f));
+      if (missing.length > 0)
+        throw new FeedError(
+          `no ${symbol} trade/L2 data in ${sharedDataDir()}: missing ${missing.join(', ')}`,
+        );
+      const scale = options.ticks(symbol);
+      const key = `${symbol}-ticks-${scale.tickNum}/${scale.tickDen}-${scale.lotNum}/${scale.lotDen}`;
+      const capture = cached(key, (): TickCapture => ({ ...sharedTickData(symbol, scale), scale }));
+      ticks.set(symbol, capture);
+      series = cached(`${key}-${timeframe}`, () =>
+        barsFromTrades(
+          capture.trades,
+          scale,
+          symbol,
+          timeframe,
+          captureSpan(capture.trades, capture.snapshot, capture.depth),
+        ),
+      );
+      if (series.openTime.length < 2)
+        throw new FeedError(`the ${symbol} trade capture is shorter than two ${timeframe} bars`);
+      source = 'trades';
+    } else if (existsSync(file('klines', `${symbol}-${timeframe}.csv.gz`))) {
       series = cached(`${symbol}-${timeframe}`, () => sharedBars(symbol, timeframe));
     } else if (existsSync(one)) {
       const m1 = cached(`${symbol}-1m`, () => sharedBars(symbol, '1m'));
@@ -91,5 +134,8 @@ export const loadFeeds = (
       funding: hasFunding,
     });
   }
-  return { feeds: { bars, intrabar, funding, mark }, coverage };
+  return {
+    feeds: { bars, intrabar, funding, mark, ...(ticks.size > 0 ? { ticks } : {}) },
+    coverage,
+  };
 };

@@ -9,7 +9,7 @@ import {
   positionKey,
   walletBalance,
 } from '../../domain/ledger/account.js';
-import type { AccountEvent, OrderEvent } from '../../domain/ledger/events.js';
+import type { AccountEvent, OrderEvent, OrderRequestedData } from '../../domain/ledger/events.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import {
   decideOrder,
@@ -64,6 +64,11 @@ export class LedgerDesk {
       this.orders.delete(orderId);
     } else this.orders.set(orderId, next);
     return last;
+  }
+
+  /** The order as OrderRequested recorded it, while the order is open: what goes to a venue. */
+  requested(orderId: string): OrderRequestedData | null {
+    return this.orders.get(orderId)?.request ?? null;
   }
 
   /** Decides an account command (fills, funding, liquidation checks) and appends its events. */

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
+import { toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
+import { tickScale } from '../../domain/sim/scale.js';
 import { builtInStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type EngineConfig } from './config.js';
@@ -116,8 +118,20 @@ export const prepareRun = async (
     );
   }
   let loaded: ReturnType<typeof loadFeeds>;
+  const tickFed = strategy.feeds?.trades === true || strategy.feeds?.book === true;
   try {
-    loaded = loadFeeds(symbols, strategy.timeframe);
+    loaded = loadFeeds(
+      symbols,
+      strategy.timeframe,
+      tickFed
+        ? {
+            ticks: (s) => {
+              const inst = book.get(s);
+              return tickScale(toText(inst.tickSize), toText(inst.stepSize));
+            },
+          }
+        : {},
+    );
   } catch (err) {
     if (err instanceof FeedError) throw new RunRequestError(err.message);
     throw err;

@@ -107,6 +107,55 @@ describe('tick venue: resting limit orders and the queue ahead', () => {
   });
 });
 
+describe('tick venue: conditional orders', () => {
+  it('arms a stop unseen, triggers it on the print that crosses it and walks the book as a market order', () => {
+    const v = venue(
+      handFeeds(
+        book,
+        [sync],
+        [
+          { t: 3, px: 1001, lots: 1, sell: false },
+          { t: 5, px: 1002, lots: 1, sell: false },
+        ],
+      ),
+    );
+    v.advanceTo(1);
+    // A buy stop at 100.2 (a short's protective stop) and a sell take-profit at 100.1.
+    const stop = v.placeStop({ side: 'BUY', kind: 'stop', stopPrice: 100.2, qty: 0.004 }, 1);
+    const tp = v.placeStop({ side: 'SELL', kind: 'take-profit', stopPrice: 100.1, qty: 0.001 }, 1);
+    v.advanceTo(4);
+    const early = v.drainReports();
+    expect(early.filter((r) => r.orderId === stop).map((r) => r.kind)).toEqual(['accepted']);
+    // The print at 100.1 reached the take-profit: it sold into the bids at once.
+    expect(early.filter((r) => r.orderId === tp)).toEqual([
+      { kind: 'accepted', orderId: tp, time: 1, receivedAt: 1 },
+      { kind: 'triggered', orderId: tp, time: 3, receivedAt: 3, triggerPrice: 100.1 },
+      expect.objectContaining({ kind: 'fill', price: 100, qty: 0.001, liquidity: 'taker', leavesQty: 0 }),
+    ]);
+    v.advanceTo(10);
+    const rs = v.drainReports();
+    expect(rs[0]).toEqual({ kind: 'triggered', orderId: stop, time: 5, receivedAt: 5, triggerPrice: 100.2 });
+    expect(fills(rs)).toEqual([
+      [5, 100.1, 0.002, 'taker'],
+      [5, 100.2, 0.002, 'taker'],
+    ]);
+  });
+
+  it('refuses a stop the last price has already crossed, and cancels an armed one', () => {
+    const v = venue(handFeeds(book, [sync], [{ t: 2, px: 1001, lots: 1, sell: false }]));
+    v.advanceTo(3);
+    const late = v.placeStop({ side: 'BUY', kind: 'stop', stopPrice: 100, qty: 0.001 }, 3);
+    const armed = v.placeStop({ side: 'SELL', kind: 'stop', stopPrice: 99, qty: 0.001 }, 3);
+    v.cancel(armed, 4);
+    v.advanceTo(5);
+    expect(v.drainReports().map((r) => [r.orderId, r.kind, 'reason' in r ? r.reason : ''])).toEqual([
+      [late, 'rejected', 'would-trigger'],
+      [armed, 'accepted', ''],
+      [armed, 'cancelled', 'user'],
+    ]);
+  });
+});
+
 describe('tick venue: merge order and impact', () => {
   it('puts an order arriving in the same millisecond as a print after it, and after that ms depth', () => {
     const v = venue(

@@ -12,8 +12,15 @@ import {
   type TickScale,
   ticksToPrice,
 } from '../../domain/sim/scale.js';
-import { walkBook } from '../../domain/sim/walk.js';
-import type { LimitRequest, MarketRequest, ReplayCounts, TickReport, TickVenueConfig } from './types.js';
+import { type WalkResult, walkBook } from '../../domain/sim/walk.js';
+import type {
+  LimitRequest,
+  MarketRequest,
+  ReplayCounts,
+  StopRequest,
+  TickReport,
+  TickVenueConfig,
+} from './types.js';
 
 interface SimOrder {
   readonly id: string;
@@ -22,6 +29,9 @@ interface SimOrder {
   readonly lots: number;
   /** NaN for a market order. */
   readonly limitTicks: number;
+  /** A conditional order's stop (NaN otherwise); `rising` when a print at or above it triggers. */
+  readonly stopTicks: number;
+  readonly rising: boolean;
   readonly tif: 'GTC' | 'IOC' | 'FOK';
   readonly postOnly: boolean;
   state: 'in-flight' | 'open' | 'closed';
@@ -67,6 +77,10 @@ export class TickVenue {
   private readonly actions: Action[] = [];
   /** Resting orders in placement order: earlier ones take a shared print first. */
   private resting: SimOrder[] = [];
+  /** Conditional orders waiting for their stop, in placement order. */
+  private armed: SimOrder[] = [];
+  /** The last print, the price conditional orders watch (Binance's CONTRACT_PRICE working type). */
+  private lastTradeTicks = Number.NaN;
   private readonly orders = new Map<string, SimOrder>();
   private reports: TickReport[] = [];
 
@@ -102,6 +116,14 @@ export class TickVenue {
     return Math.min(tt, td);
   }
 
+  /**
+   * When the next of our own orders or cancels lands (Infinity when none is in flight). With no market
+   * event before it, an engine that only stepped to market events would hear of it late.
+   */
+  nextActionTime(): number {
+    return this.actions.length > 0 ? this.actions[0]!.time : Number.POSITIVE_INFINITY;
+  }
+
   bestBid(): number {
     return ticksToPrice(this.scale, this.book.bestBid());
   }
@@ -134,6 +156,18 @@ export class TickVenue {
 
   placeMarket(req: MarketRequest, t: number): string {
     return this.submit(req.clientOrderId, req.side, req.qty, Number.NaN, 'IOC', false, t);
+  }
+
+  /** A STOP_MARKET / TAKE_PROFIT_MARKET order: rests unseen until a print crosses its stop, then takes the book. */
+  placeStop(req: StopRequest, t: number): string {
+    if (!onGrid(req.stopPrice, this.scale.tickNum, this.scale.tickDen))
+      throw new RangeError(`stop price ${req.stopPrice} is not on the tick grid`);
+    const stopTicks = priceToTicks(this.scale, req.stopPrice);
+    if (!(stopTicks > 0)) throw new RangeError(`stop price must be positive, got ${req.stopPrice}`);
+    // Binance: STOP_MARKET buys when the price rises to the stop and sells when it falls to it;
+    // TAKE_PROFIT_MARKET the other way round.
+    const rising = (req.kind === 'stop') === (req.side === 'BUY');
+    return this.submit(req.clientOrderId, req.side, req.qty, Number.NaN, 'GTC', false, t, stopTicks, rising);
   }
 
   /** Requests a cancel at t; it takes effect after the cancel latency, and the order may fill meanwhile. */
@@ -188,6 +222,8 @@ export class TickVenue {
     tif: 'GTC' | 'IOC' | 'FOK',
     postOnly: boolean,
     t: number,
+    stopTicks = Number.NaN,
+    rising = false,
   ): string {
     this.checkTime(t);
     if (!onGrid(qty, this.scale.lotNum, this.scale.lotDen))
@@ -202,6 +238,8 @@ export class TickVenue {
       buy: side === 'BUY',
       lots,
       limitTicks,
+      stopTicks,
+      rising,
       tif,
       postOnly,
       state: 'in-flight',
@@ -223,9 +261,11 @@ export class TickVenue {
 
   private onTrade(i: number): void {
     this.counts.trades++;
+    const tr = this.trades;
+    this.lastTradeTicks = tr.priceTicks[i]!;
+    if (this.armed.length > 0) this.triggerOn(this.lastTradeTicks, tr.time[i]!);
     const resting = this.resting;
     if (resting.length === 0) return;
-    const tr = this.trades;
     const px = tr.priceTicks[i]!;
     const lots = tr.lots[i]!;
     const sellerTaker = tr.sellerTaker[i] === 1;
@@ -287,10 +327,55 @@ export class TickVenue {
         return;
       }
       this.close(o, a.time, 'user');
-      this.resting = this.resting.filter((x) => x !== o);
+      if (Number.isNaN(o.stopTicks)) this.resting = this.resting.filter((x) => x !== o);
+      else this.armed = this.armed.filter((x) => x !== o);
       return;
     }
-    this.arrive(o, a.time);
+    if (Number.isNaN(o.stopTicks)) this.arrive(o, a.time);
+    else this.arm(o, a.time);
+  }
+
+  private crossed(o: SimOrder, px: number): boolean {
+    return o.rising ? px >= o.stopTicks : px <= o.stopTicks;
+  }
+
+  private arm(o: SimOrder, t: number): void {
+    // Binance refuses a conditional order its working price has already crossed (-2021, "would
+    // immediately trigger") rather than filling it at once.
+    if (!Number.isNaN(this.lastTradeTicks) && this.crossed(o, this.lastTradeTicks)) {
+      this.reject(o, t, 'would-trigger');
+      return;
+    }
+    this.accept(o, t);
+    o.state = 'open';
+    this.armed.push(o);
+  }
+
+  /**
+   * A print crossed armed stops: each becomes a market order at once, inside the matching engine, so
+   * against the book as it stands before the depth update stamped with the same time (prints go first).
+   */
+  private triggerOn(px: number, t: number): void {
+    let fired = false;
+    for (const o of this.armed) {
+      if (!this.crossed(o, px)) continue;
+      fired = true;
+      this.report({
+        kind: 'triggered',
+        orderId: o.id,
+        time: t,
+        receivedAt: this.ack(t),
+        triggerPrice: ticksToPrice(this.scale, px),
+      });
+      const opp = o.buy ? this.book.asks : this.book.bids;
+      if (Number.isNaN(opp.best())) {
+        this.close(o, t, 'book-thin');
+        continue;
+      }
+      if (this.sweep(o, walkBook(opp, o.buy, o.lots - o.filledLots), t)) this.close(o, t, 'book-thin');
+      else o.state = 'closed';
+    }
+    if (fired) this.armed = this.armed.filter((o) => o.state === 'open');
   }
 
   private arrive(o: SimOrder, t: number): void {
@@ -321,15 +406,7 @@ export class TickVenue {
         return;
       }
       this.accept(o, t);
-      const f =
-        this.lambda > 0
-          ? impactFraction(
-              this.lambda,
-              ticksToPrice(this.scale, w.avgPriceTicks) * lotsToQty(this.scale, w.filledLots),
-            )
-          : 0;
-      for (const lf of w.fills)
-        this.fill(o, this.impacted(lf.priceTicks, o.buy, f), lf.lots, 'taker', t, null);
+      this.sweep(o, w, t);
       if (!w.partial) {
         o.state = 'closed';
         return;
@@ -347,6 +424,19 @@ export class TickVenue {
     o.queue = joinQueue(o.buy, o.limitTicks, o.lots, own.get(o.limitTicks));
     o.queue.filledLots = o.filledLots;
     this.resting.push(o);
+  }
+
+  /** Books a walk of the book as taker fills; true when it left part of the order unfilled. */
+  private sweep(o: SimOrder, w: WalkResult, t: number): boolean {
+    const f =
+      this.lambda > 0
+        ? impactFraction(
+            this.lambda,
+            ticksToPrice(this.scale, w.avgPriceTicks) * lotsToQty(this.scale, w.filledLots),
+          )
+        : 0;
+    for (const lf of w.fills) this.fill(o, this.impacted(lf.priceTicks, o.buy, f), lf.lots, 'taker', t, null);
+    return w.partial;
   }
 
   /** Impact moves the price against the taker; rounded outward to the tick grid so the ledger can book it. */
@@ -367,7 +457,11 @@ export class TickVenue {
     this.report({ kind: 'accepted', orderId: o.id, time: t, receivedAt: this.ack(t) });
   }
 
-  private reject(o: SimOrder, t: number, reason: 'book-not-synced' | 'would-take' | 'no-liquidity'): void {
+  private reject(
+    o: SimOrder,
+    t: number,
+    reason: 'book-not-synced' | 'would-take' | 'no-liquidity' | 'would-trigger',
+  ): void {
     o.state = 'closed';
     this.report({ kind: 'rejected', orderId: o.id, time: t, receivedAt: this.ack(t), reason });
   }

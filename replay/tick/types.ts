@@ -31,6 +31,15 @@ export interface MarketRequest {
   readonly qty: number;
 }
 
+/** A conditional market order (Binance STOP_MARKET or TAKE_PROFIT_MARKET) watching the last trade price. */
+export interface StopRequest {
+  readonly clientOrderId?: string;
+  readonly side: OrderSide;
+  readonly kind: 'stop' | 'take-profit';
+  readonly stopPrice: number;
+  readonly qty: number;
+}
+
 /**
  * What the venue tells the strategy, as plain objects. `time` is when it happened at the venue (the
  * data's clock, epoch ms); `receivedAt` adds the ack latency: when the strategy may know it.
@@ -47,7 +56,15 @@ export type TickReport =
       readonly orderId: string;
       readonly time: number;
       readonly receivedAt: number;
-      readonly reason: 'book-not-synced' | 'would-take' | 'no-liquidity';
+      readonly reason: 'book-not-synced' | 'would-take' | 'no-liquidity' | 'would-trigger';
+    }
+  | {
+      readonly kind: 'triggered';
+      readonly orderId: string;
+      readonly time: number;
+      readonly receivedAt: number;
+      /** The print that crossed the stop. */
+      readonly triggerPrice: number;
     }
   | {
       readonly kind: 'fill';

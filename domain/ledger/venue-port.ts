@@ -1,0 +1,109 @@
+import type { Liquidity, OrderRequestedData } from './events.js';
+
+/**
+ * The execution venue port: what an engine needs from a place that works orders. The simulated tick
+ * venue implements it (replay/tick/sim-venue.ts); a live ccxt adapter is to implement the same thing, so
+ * the engine that books the reports cannot tell which one it talks to. Bar fills are not behind it
+ * (replay/engine/engine.ts says why).
+ *
+ * Time is the caller's. Every call carries the engine's clock (`at`, `t`, epoch ms, never going back):
+ * the data's clock in backtest and paper, the wall clock (or the exchange's, as the engine tracks it) live.
+ * The port is synchronous because the engine's step is: nothing here waits on the network.
+ *
+ * Each report maps onto one command of the order decider (domain/ledger/order.ts): accepted →
+ * AcceptOrder, rejected → RejectOrder, triggered → TriggerOrder, fill → FillOrder (then the account's
+ * SettleFill, which charges the fee from the account's tier), cancelled → CancelOrder, expired →
+ * ExpireOrder. `cancel-rejected` changes nothing in the ledger: the order went on to another end.
+ *
+ * What a live adapter must do to implement it:
+ * - `submit`/`cancel` enqueue the REST call (POST/DELETE /fapi/v1/order with newClientOrderId =
+ *   clientOrderId) and return at once; the response and the user-data stream (ORDER_TRADE_UPDATE) are
+ *   buffered as reports. An HTTP or venue error on submit becomes a `rejected` report, never a throw.
+ * - Reports carry the exchange's transaction time as `time` and the local receive time as `receivedAt`,
+ *   and `poll(t)` returns what was received up to t in arrival order (the user-data stream is one ordered
+ *   channel: a later report never overtakes an earlier one, and the simulator keeps that too).
+ * - Map Binance's statuses: NEW → accepted, REJECTED → rejected, a conditional order's trigger (its
+ *   TRADE_UPDATE with an activated stop) → triggered, TRADE → fill (tradeId = the exchange's trade id,
+ *   liquidity from the maker flag, fee from commission/commissionAsset), CANCELED → cancelled,
+ *   EXPIRED (IOC/FOK remainder, market order out of book) → expired; an "unknown order" answer to a
+ *   cancel → cancel-rejected.
+ * - Enforce nothing the exchange enforces (reduceOnly, postOnly, filters): the exchange's verdict arrives
+ *   as a report, and the ledger has already refused what breaks its rules before anything is sent.
+ * - Reconnects: replay missed updates (GET /fapi/v1/order per open clientOrderId) into the same buffer
+ *   before reporting anything newer, so the ledger never sees a fill before its acceptance.
+ * - `nextEventAt()` returns +∞: a live venue cannot know when the exchange will speak, so a live engine
+ *   polls on its own clock (each websocket message, each timer tick) instead of stepping to this time.
+ */
+
+/** An order as the ledger recorded it (OrderRequested): the engine sends exactly what it booked. */
+export type VenueOrder = Pick<
+  OrderRequestedData,
+  | 'clientOrderId'
+  | 'symbol'
+  | 'side'
+  | 'positionSide'
+  | 'type'
+  | 'quantity'
+  | 'price'
+  | 'stopPrice'
+  | 'timeInForce'
+  | 'reduceOnly'
+  | 'postOnly'
+>;
+
+interface ReportBase {
+  readonly clientOrderId: string;
+  /** When it happened at the venue (the exchange's transaction time), epoch ms. */
+  readonly time: number;
+  /** When the trader learns it (time + the venue→trader latency): the engine acts on it no earlier. */
+  readonly receivedAt: number;
+}
+
+export interface VenueFill extends ReportBase {
+  readonly kind: 'fill';
+  /** Unique per order: the ledger's idempotency key for this fill. */
+  readonly tradeId: string;
+  /** Decimal text on the instrument's tick and lot grids. */
+  readonly price: string;
+  readonly quantity: string;
+  /** Decides the fee rate (maker or taker of the account's tier). */
+  readonly liquidity: Liquidity;
+  /** Quantity still open after this fill. */
+  readonly remaining: string;
+  /**
+   * The venue's own fee figure when it reports one (live: commission and its asset). The ledger charges
+   * the fee from the account's tier; a difference between the two is a reconciliation finding.
+   */
+  readonly fee?: { readonly amount: string; readonly asset: string };
+}
+
+export type VenueReport =
+  | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
+  | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })
+  /** A STOP_MARKET / TAKE_PROFIT_MARKET order's stop was crossed; it now works as a market order. */
+  | (ReportBase & { readonly kind: 'triggered'; readonly triggerPrice: string })
+  | VenueFill
+  /** Cancelled on the trader's request. */
+  | (ReportBase & { readonly kind: 'cancelled'; readonly reason: string })
+  /** Ended by the venue's rules: an IOC/FOK remainder, a market order the book could not fill. */
+  | (ReportBase & { readonly kind: 'expired'; readonly reason: string })
+  /** A cancel that found nothing open (already filled, expired, or not yet arrived). */
+  | (ReportBase & { readonly kind: 'cancel-rejected'; readonly reason: string });
+
+export interface Venue {
+  /**
+   * Sends an order at `at`. Whatever the venue makes of it comes back as reports, rejections included.
+   * Throws only on a caller's error (a reused clientOrderId, time going back, a symbol it does not trade).
+   */
+  submit(order: VenueOrder, at: number): void;
+  /** Asks to cancel at `at`. The order may still fill before the cancel lands; the reports say. */
+  cancel(clientOrderId: string, at: number): void;
+  /** Lets the venue run to `t` and returns, once each and in arrival order, the reports received by then. */
+  poll(t: number): readonly VenueReport[];
+  /**
+   * The earliest time at which the venue has something to do or to say (an order or cancel landing, a
+   * market event that may fill a resting order, a report reaching the trader), +∞ when it cannot know.
+   * An engine that replays history steps to it; a live engine ignores it.
+   */
+  nextEventAt(): number;
+}
