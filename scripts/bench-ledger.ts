@@ -11,7 +11,7 @@
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
  * (default 2,000); BENCH_FLOW=combined uses placeAndFill. The handlers run single-writer (cached aggregates, no read before deciding) as a
- * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone (for profiling). Figures, not assertions: the last
+ * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=memory paths 1–2 (for profiling). Figures, not assertions: the last
  * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -282,6 +282,11 @@ if (process.env.BENCH_ONLY === 'domain') {
   say(
     `2. in-memory store: ${results.memoryFillsPerSec} fills/s end to end (${results.memoryCpuFillsPerSec}/s of CPU time; decide+append ${results.memoryDecideAppendFillsPerSec}/s, project ${results.memoryProjectFillsPerSec}/s; ${head} events)`,
   );
+}
+
+if (process.env.BENCH_ONLY === 'memory') {
+  console.log(JSON.stringify(results));
+  process.exit(0);
 }
 
 const sqlPath = async (
