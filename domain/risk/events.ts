@@ -54,7 +54,7 @@ export const riskDecidedSchema = z
     intent: z
       .object({
         side: z.enum(['BUY', 'SELL']),
-        type: z.enum(['MARKET', 'LIMIT']),
+        type: z.enum(['MARKET', 'LIMIT', 'STOP_MARKET', 'TAKE_PROFIT_MARKET']),
         quantity: decimal,
         price: decimal.nullable(),
         reduceOnly: z.boolean(),

@@ -80,7 +80,8 @@ export const ruleContext = (
     othersNet: others.reduce((s, o) => s + o.signed, 0),
     otherMaintenance,
     otherUnrealised,
-    lotStep: intent.type === 'MARKET' ? inst.marketStepSize : inst.stepSize,
+    // Stop and take-profit orders execute as market orders and fall under the market lot filter.
+    lotStep: intent.type === 'LIMIT' ? inst.stepSize : inst.marketStepSize,
   };
 };
 
@@ -249,6 +250,9 @@ export const rules: readonly Rule[] = [
     limit: 'priceBand',
     evaluate: (ctx) => {
       if (ctx.intent.price === null) return notApplicable('market order: valued at the mark');
+      // A protective stop sits far from the mark by design; the venue bands limit prices, not triggers.
+      if (ctx.intent.type !== 'LIMIT')
+        return notApplicable('conditional order: a trigger, not a limit price');
       const p = toNumber(ctx.intent.price);
       const dev = Math.abs(p / ctx.markN - 1);
       const { percentPriceUp: up, percentPriceDown: down } = ctx.inst;
@@ -274,7 +278,7 @@ export const rules: readonly Rule[] = [
     unit: 'base quantity',
     limit: null,
     evaluate: (ctx, q) => {
-      const maxQ = ctx.intent.type === 'MARKET' ? ctx.inst.marketMaxQty : ctx.inst.maxQty;
+      const maxQ = ctx.intent.type === 'LIMIT' ? ctx.inst.maxQty : ctx.inst.marketMaxQty;
       const onGrid = isMultipleOf(q, ctx.lotStep);
       return {
         threshold: maxQ === 0n ? null : toNumber(maxQ),
@@ -295,7 +299,7 @@ export const rules: readonly Rule[] = [
       if (ctx.intent.reduceOnly && reducesPosition(ctx, q)) {
         return notApplicable('reduce-only orders are exempt, as on the venue');
       }
-      const minQ = ctx.intent.type === 'MARKET' ? ctx.inst.marketMinQty : ctx.inst.minQty;
+      const minQ = ctx.intent.type === 'LIMIT' ? ctx.inst.minQty : ctx.inst.marketMinQty;
       const notional = toNumber(mul(q, ctx.execPrice));
       const threshold = Math.max(toNumber(ctx.inst.minNotional), ctx.limits.minNotional);
       return {

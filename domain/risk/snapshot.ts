@@ -59,9 +59,12 @@ export interface OrderIntent {
   readonly strategyId: string | null;
   readonly symbol: string;
   readonly side: 'BUY' | 'SELL';
-  readonly type: 'MARKET' | 'LIMIT';
+  readonly type: 'MARKET' | 'LIMIT' | 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
   readonly quantity: Fixed;
-  /** Limit price; null for market orders, which are valued at the mark. */
+  /**
+   * Limit price, or a stop/take-profit order's trigger (where it is meant to execute); null for market
+   * orders, which are valued at the mark.
+   */
   readonly price: Fixed | null;
   readonly reduceOnly: boolean;
 }

@@ -120,16 +120,30 @@ export interface ProtectionRequest {
 export interface OrderRequest {
   readonly symbol: string;
   readonly side: 'BUY' | 'SELL';
-  readonly type: 'MARKET' | 'LIMIT';
+  /**
+   * The ledger's order types. STOP_MARKET and TAKE_PROFIT_MARKET rest until the price crosses
+   * `stopPrice` (a BUY stop at or above it, a SELL stop at or below; a take-profit the other way round),
+   * then work as a market order. One whose stop is already crossed when it reaches the venue is
+   * rejected, as Binance rejects an order that would trigger immediately.
+   */
+  readonly type: 'MARKET' | 'LIMIT' | 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
   /** Base units; floored to the lot step. */
   readonly quantity: number;
   /** LIMIT only; rounded to the tick on the passive side. */
   readonly price?: number;
+  /** STOP_MARKET and TAKE_PROFIT_MARKET only: the trigger, rounded to the tick away from the market. */
+  readonly stopPrice?: number;
   /**
-   * GTC rests until filled or cancelled. IOC fills what it can when it reaches the venue and expires the
-   * rest; with bar fills "when it reaches the venue" is the first bar after it is sent.
+   * LIMIT only. GTC rests until filled or cancelled. IOC fills what it can when it reaches the venue and
+   * expires the rest; FOK fills in full then or not at all. With bar fills "when it reaches the venue" is
+   * the first bar after it is sent, and a bar has no volume limit, so FOK and IOC behave alike there.
    */
-  readonly timeInForce?: 'GTC' | 'IOC';
+  readonly timeInForce?: 'GTC' | 'IOC' | 'FOK';
+  /**
+   * LIMIT with GTC only: the order may only add liquidity. One that would take liquidity when it reaches
+   * the venue (a buy at or above the price there, a sell at or below) expires instead (Binance's GTX).
+   */
+  readonly postOnly?: boolean;
   readonly reduceOnly?: boolean;
 }
 

@@ -63,6 +63,38 @@ export interface RunSummary {
   readonly error: string | null;
 }
 
+/** A BUY stop and a SELL take-profit fire when the price rises to their stop; the other two when it falls. */
+const triggersAbove = (type: OrderRequest['type'], side: 'BUY' | 'SELL'): boolean =>
+  (type === 'STOP_MARKET') === (side === 'BUY');
+
+/** A strategy's malformed order is a bug in the strategy: the run stops with what was wrong. */
+const checkOrderRequest = (req: OrderRequest): void => {
+  if (req.side !== 'BUY' && req.side !== 'SELL')
+    throw new RangeError(`order side must be BUY or SELL, got ${String(req.side)}`);
+  const { type } = req;
+  if (type !== 'MARKET' && type !== 'LIMIT' && type !== 'STOP_MARKET' && type !== 'TAKE_PROFIT_MARKET')
+    throw new RangeError(
+      `order type must be MARKET, LIMIT, STOP_MARKET or TAKE_PROFIT_MARKET, got ${String(type)}`,
+    );
+  if (!(req.quantity > 0) || !Number.isFinite(req.quantity))
+    throw new RangeError(`order quantity ${req.quantity} must be > 0`);
+  const positive = (x: number | undefined) => x !== undefined && Number.isFinite(x) && x > 0;
+  if (type === 'LIMIT' && !positive(req.price))
+    throw new RangeError(`a LIMIT order needs a price > 0, got ${req.price}`);
+  if (type !== 'LIMIT' && req.price !== undefined)
+    throw new RangeError(`${type} orders take no price (a stop's trigger is stopPrice)`);
+  const conditional = type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
+  if (conditional && !positive(req.stopPrice))
+    throw new RangeError(`a ${type} order needs a stopPrice > 0, got ${req.stopPrice}`);
+  if (!conditional && req.stopPrice !== undefined) throw new RangeError(`${type} orders take no stopPrice`);
+  const tif = req.timeInForce;
+  if (tif !== undefined && tif !== 'GTC' && tif !== 'IOC' && tif !== 'FOK')
+    throw new RangeError(`timeInForce must be GTC, IOC or FOK, got ${String(tif)}`);
+  if (tif !== undefined && type !== 'LIMIT') throw new RangeError(`timeInForce applies to LIMIT orders only`);
+  if (req.postOnly && (type !== 'LIMIT' || (tif ?? 'GTC') !== 'GTC'))
+    throw new RangeError('postOnly needs a LIMIT order with GTC');
+};
+
 const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string, FeatureValue> => {
   const out: Record<string, FeatureValue> = {};
   for (const k of Object.keys(f)) {
@@ -591,30 +623,29 @@ export class Engine implements StrategyContext {
     const s = this.symbolOf(req.symbol);
     if (req.side !== 'BUY' && req.side !== 'SELL')
       throw new RangeError(`order side must be BUY or SELL, got ${String(req.side)}`);
-    if (req.type !== 'MARKET' && req.type !== 'LIMIT')
-      throw new RangeError(`order type must be MARKET or LIMIT, got ${String(req.type)}`);
-    if (!(req.quantity > 0) || !Number.isFinite(req.quantity))
-      throw new RangeError(`order quantity ${req.quantity} must be > 0`);
-    if (req.type === 'LIMIT' && !(Number.isFinite(req.price) && (req.price ?? 0) > 0)) {
-      throw new RangeError(`a LIMIT order needs a price > 0, got ${req.price}`);
-    }
+    checkOrderRequest(req);
     if (this.warming) return null;
     const c = this.config;
     const at = this.now;
     const { signalId, correlationId, observation } = this.emitSignal(s, signal);
     const inst = s.instrument;
-    const market = req.type === 'MARKET';
+    const limit = req.type === 'LIMIT';
+    const conditional = req.type === 'STOP_MARKET' || req.type === 'TAKE_PROFIT_MARKET';
+    // Stop and take-profit orders execute as market orders: Binance sizes them by the market lot filter.
     const quantity = fromNumber(
       req.quantity,
-      market && inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
+      !limit && inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
       'floor',
     );
     if (quantity <= 0n) return null;
     // A limit price rounds to the passive side, never more aggressive than asked.
-    const price = market
-      ? null
-      : fromNumber(req.price!, inst.tickSize, req.side === 'BUY' ? 'floor' : 'ceil');
+    const price = limit ? fromNumber(req.price!, inst.tickSize, req.side === 'BUY' ? 'floor' : 'ceil') : null;
+    // A trigger rounds away from the market: it fires no earlier than asked.
+    const stopPrice = conditional
+      ? fromNumber(req.stopPrice!, inst.tickSize, triggersAbove(req.type, req.side) ? 'ceil' : 'floor')
+      : null;
     const reduceOnly = req.reduceOnly ?? false;
+    const postOnly = req.postOnly ?? false;
     const intent: OrderIntent = {
       accountId: c.accountId,
       strategyId: c.strategy.id,
@@ -622,7 +653,8 @@ export class Engine implements StrategyContext {
       side: req.side,
       type: req.type,
       quantity,
-      price,
+      // A conditional order is valued where it is meant to execute: at its trigger.
+      price: price ?? stopPrice,
       reduceOnly,
     };
     let approved = quantity;
@@ -653,6 +685,8 @@ export class Engine implements StrategyContext {
         type: req.type,
         quantity: toText(approved),
         ...(price === null ? {} : { price: toText(price), timeInForce }),
+        ...(stopPrice === null ? {} : { stopPrice: toText(stopPrice) }),
+        ...(postOnly ? { postOnly } : {}),
         reduceOnly,
         gridPolicy: 'round',
       },
@@ -674,7 +708,9 @@ export class Engine implements StrategyContext {
       orderId,
       type: req.type,
       price: price === null ? Number.NaN : toNumber(price),
+      stopPrice: stopPrice === null ? Number.NaN : toNumber(stopPrice),
       timeInForce,
+      postOnly,
       ackId: null,
       side: req.side,
       quantity: approved,
@@ -955,7 +991,9 @@ export class Engine implements StrategyContext {
       orderId,
       type: 'MARKET',
       price: Number.NaN,
+      stopPrice: Number.NaN,
       timeInForce: 'GTC',
+      postOnly: false,
       ackId: null,
       side,
       quantity,
@@ -979,7 +1017,23 @@ export class Engine implements StrategyContext {
     s.pending = [];
     for (const o of orders) {
       const at = Math.max(openTime, o.submittedAt + o.latency);
-      if (o.ackId === null) {
+      const arriving = o.ackId === null;
+      if (arriving) {
+        const conditional = o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET';
+        if (conditional && (triggersAbove(o.type, o.side) ? open >= o.stopPrice : open <= o.stopPrice)) {
+          // Binance refuses a conditional order whose trigger the price has already crossed (-2021).
+          this.ledger.order(
+            o.orderId,
+            {
+              kind: 'RejectOrder',
+              reason: `order would immediately trigger: stop ${this.ledger.requested(o.orderId)?.stopPrice} already crossed at ${open}`,
+            },
+            at,
+            o.correlationId,
+            o.causationId,
+          );
+          continue;
+        }
         o.ackId = this.ledger.order(
           o.orderId,
           { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
@@ -987,6 +1041,20 @@ export class Engine implements StrategyContext {
           o.correlationId,
           o.causationId,
         );
+        if (o.postOnly && (o.side === 'BUY' ? o.price >= open : o.price <= open)) {
+          this.ledger.order(
+            o.orderId,
+            { kind: 'ExpireOrder', reason: `post-only: would take liquidity at ${open} on arrival` },
+            at,
+            o.correlationId,
+            o.ackId,
+          );
+          continue;
+        }
+      }
+      if (o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET') {
+        this.workConditional(s, o, at, open, high, low);
+        continue;
       }
       if (o.type === 'MARKET') {
         const qty = toNumber(o.quantity);
@@ -1020,14 +1088,71 @@ export class Engine implements StrategyContext {
           o.protection,
           'maker',
         );
-      } else if (o.timeInForce === 'IOC' || (o.reduceOnly && !this.reduces(s, o))) {
+      } else if (o.timeInForce !== 'GTC' || (o.reduceOnly && !this.reduces(s, o))) {
         const reason =
-          o.timeInForce === 'IOC' ? 'IOC: not filled on arrival' : 'reduce-only: nothing left to reduce';
+          o.timeInForce !== 'GTC'
+            ? `${o.timeInForce}: not filled on arrival`
+            : 'reduce-only: nothing left to reduce';
         this.ledger.order(o.orderId, { kind: 'ExpireOrder', reason }, at, o.correlationId, o.ackId);
       } else {
         s.pending.push(o);
       }
     }
+  }
+
+  /**
+   * A resting STOP_MARKET / TAKE_PROFIT_MARKET meets a bar. It triggers when the bar's range crosses its
+   * stop, then fills as a market order at the stop, or at the open when the bar opened beyond it (a gap
+   * fills where the market was: against a stop, in favour of a take-profit), moved by impact.
+   */
+  private workConditional(
+    s: SymbolState,
+    o: PendingOrder,
+    at: number,
+    open: number,
+    high: number,
+    low: number,
+  ): void {
+    const above = triggersAbove(o.type, o.side);
+    if (!(above ? high >= o.stopPrice : low <= o.stopPrice)) {
+      s.pending.push(o);
+      return;
+    }
+    if (o.reduceOnly && !this.reduces(s, o)) {
+      this.ledger.order(
+        o.orderId,
+        { kind: 'ExpireOrder', reason: 'reduce-only: nothing left to reduce' },
+        at,
+        o.correlationId,
+        o.ackId,
+      );
+      return;
+    }
+    const base = above ? Math.max(o.stopPrice, open) : Math.min(o.stopPrice, open);
+    const triggeredId = this.ledger.order(
+      o.orderId,
+      {
+        kind: 'TriggerOrder',
+        price: toText(fromNumber(base, s.instrument.tickSize, above ? 'ceil' : 'floor')),
+      },
+      at,
+      o.correlationId,
+      o.ackId,
+    );
+    const qty = toNumber(o.quantity);
+    const price = withImpact(base, o.side, impactFraction(this.lambda(s), qty * base));
+    this.fill(
+      s,
+      o.orderId,
+      o.side,
+      o.quantity,
+      price,
+      at,
+      o.correlationId,
+      triggeredId,
+      o.reduceOnly,
+      o.protection,
+    );
   }
 
   /** A reduce-only order may only fill against an opposite position at least its size. */
@@ -1061,6 +1186,8 @@ export class Engine implements StrategyContext {
         side,
         quantity: fixed(request.quantity),
         price,
+        conditional: request.type === 'STOP_MARKET' || request.type === 'TAKE_PROFIT_MARKET',
+        triggered: false,
         reduceOnly,
         correlationId,
         requestedId,
@@ -1092,6 +1219,7 @@ export class Engine implements StrategyContext {
         this.ledger.order(o.orderId, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);
         return 'closed';
       case 'triggered':
+        o.triggered = true;
         o.ackId = this.ledger.order(
           o.orderId,
           { kind: 'TriggerOrder', price: r.triggerPrice },

@@ -10,10 +10,13 @@ import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 
 export interface PendingOrder {
   readonly orderId: string;
-  readonly type: 'MARKET' | 'LIMIT';
+  readonly type: 'MARKET' | 'LIMIT' | 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
   /** LIMIT price as a float (the exact one is in OrderRequested), NaN for market orders. */
   readonly price: number;
-  readonly timeInForce: 'GTC' | 'IOC';
+  /** Trigger of a STOP_MARKET / TAKE_PROFIT_MARKET as a float, NaN otherwise. */
+  readonly stopPrice: number;
+  readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
+  readonly postOnly: boolean;
   /** Set once the venue acknowledged it (a resting limit is acknowledged on its first bar). */
   ackId: string | null;
   readonly side: 'BUY' | 'SELL';
@@ -123,9 +126,17 @@ export class SymbolState {
     return this.qty * price - this.cost;
   }
 
+  /**
+   * Signed quantity the symbol's orders are working towards. A stop or take-profit that has not fired is
+   * a contingency, not a fill on its way: counting it would let a protective stop cancel out the very
+   * position it protects when a target is sized.
+   */
   pendingQty(): number {
     let q = 0;
-    for (const p of this.pending) q += (p.side === 'BUY' ? 1 : -1) * toNumber(p.quantity);
+    for (const p of this.pending) {
+      if (p.type === 'STOP_MARKET' || p.type === 'TAKE_PROFIT_MARKET') continue;
+      q += (p.side === 'BUY' ? 1 : -1) * toNumber(p.quantity);
+    }
     return q;
   }
 }

@@ -18,6 +18,10 @@ export interface TickOrder {
   readonly quantity: Fixed;
   /** LIMIT price; null for market orders. */
   readonly price: Fixed | null;
+  /** A STOP_MARKET / TAKE_PROFIT_MARKET: until it fires it is a contingency, not quantity on its way. */
+  readonly conditional: boolean;
+  /** Set when the venue reports the trigger. */
+  triggered: boolean;
   readonly reduceOnly: boolean;
   readonly correlationId: string;
   /** The OrderRequested event: what the venue's acceptance or rejection follows. */
@@ -266,8 +270,10 @@ export class TickDesk {
   /** Signed quantity still to fill on the symbol's open orders, in base units. */
   pendingQty(s: SymbolState): number {
     let q = 0;
-    for (const o of this.lanes[s.index]!.open.values())
+    for (const o of this.lanes[s.index]!.open.values()) {
+      if (o.conditional && !o.triggered) continue;
       q += (o.side === 'BUY' ? 1 : -1) * toNumber(o.quantity - o.filled);
+    }
     return q;
   }
 }
