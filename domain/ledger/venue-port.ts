@@ -2,8 +2,8 @@ import type { Liquidity, OrderRequestedData } from './events.js';
 
 /**
  * The execution venue port: what an engine needs from a place that works orders. The simulated tick
- * venue implements it (replay/tick/sim-venue.ts); a live ccxt adapter is to implement the same thing, so
- * the engine that books the reports cannot tell which one it talks to. Bar fills are not behind it
+ * venue implements it (replay/tick/sim-venue.ts), and so does the live ccxt adapter
+ * (adapters/venue/ccxt-venue.ts), so the engine that books the reports cannot tell which one it talks to. Bar fills are not behind it
  * (replay/engine/engine.ts says why).
  *
  * Time is the caller's. Every call carries the engine's clock (`at`, `t`, epoch ms, never going back):
@@ -17,8 +17,11 @@ import type { Liquidity, OrderRequestedData } from './events.js';
  *
  * What a live adapter must do to implement it:
  * - `submit`/`cancel` enqueue the REST call (POST/DELETE /fapi/v1/order with newClientOrderId =
- *   clientOrderId) and return at once; the response and the user-data stream (ORDER_TRADE_UPDATE) are
- *   buffered as reports. An HTTP or venue error on submit becomes a `rejected` report, never a throw.
+ *   clientOrderId; since December 2025 Binance takes STOP_MARKET / TAKE_PROFIT_MARKET through its algo
+ *   service, POST/DELETE /fapi/v1/algoOrder with clientAlgoId, and streams them as ALGO_UPDATE) and
+ *   return at once; the response and the user-data stream (ORDER_TRADE_UPDATE) are buffered as reports.
+ *   An HTTP or venue error on submit becomes a `rejected` report, never a throw. adapters/venue/ccxt-venue.ts
+ *   is that adapter for Binance USDⓈ-M.
  * - Reports carry the exchange's transaction time as `time` and the local receive time as `receivedAt`,
  *   and `poll(t)` returns what was received up to t in arrival order (the user-data stream is one ordered
  *   channel: a later report never overtakes an earlier one, and the simulator keeps that too).

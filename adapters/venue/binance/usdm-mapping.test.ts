@@ -1,0 +1,97 @@
+import { ExchangeError, InsufficientFunds, OrderNotFound, RequestTimeout } from 'ccxt';
+import { describe, expect, it } from 'vitest';
+import { binanceCallError } from './usdm-errors.js';
+import { streamObservations } from './usdm-messages.js';
+
+describe('Binance USDⓈ-M mapping', () => {
+  it("reads Binance's code as a verdict, except the codes that say the outcome is unknown", () => {
+    const margin = binanceCallError(
+      new InsufficientFunds('binanceusdm {"code":-2019,"msg":"Margin is insufficient."}'),
+    );
+    expect([margin.outcome, margin.reason, margin.extra.code]).toEqual([
+      'refused',
+      'insufficient margin: Margin is insufficient. (binance -2019)',
+      '-2019',
+    ]);
+    const unknownOrder = binanceCallError(
+      new OrderNotFound('binanceusdm {"code":-2011,"msg":"Unknown order sent."}'),
+    );
+    expect([unknownOrder.outcome, unknownOrder.extra.unknownOrder]).toEqual(['refused', true]);
+    const backend = binanceCallError(
+      new ExchangeError(
+        'binanceusdm {"code":-1007,"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}',
+      ),
+      123,
+    );
+    expect([backend.outcome, backend.extra.expiresAt]).toEqual(['unknown', 123]);
+    expect(binanceCallError(new RequestTimeout('binanceusdm POST http://x timed out')).reason).toBe(
+      'no verdict (network: RequestTimeout: binanceusdm POST http://x timed out)',
+    );
+    expect(binanceCallError(new TypeError("Cannot use 'in' operator")).outcome).toBe('unknown');
+  });
+
+  it('maps a conditional order firing (ALGO_UPDATE TRIGGERED) to a trigger naming the order it put in the book', () => {
+    const msg = {
+      e: 'ALGO_UPDATE',
+      T: 1750515742304,
+      E: 1750515742303,
+      o: {
+        caid: 'sl-1',
+        aid: 2148719,
+        at: 'CONDITIONAL',
+        o: 'STOP_MARKET',
+        s: 'BTCUSDT',
+        X: 'TRIGGERED',
+        ai: '8886774',
+        tp: '95000.00',
+        tt: 1750515742300,
+      },
+    };
+    expect(streamObservations(msg)).toEqual([
+      { clientOrderId: 'sl-1', venueOrderId: '2148719', time: 1750515742303, kind: 'ack' },
+      {
+        clientOrderId: 'sl-1',
+        venueOrderId: '2148719',
+        time: 1750515742300,
+        kind: 'trigger',
+        triggerPrice: '95000.00',
+        childOrderId: '8886774',
+      },
+    ]);
+  });
+
+  it('names why an order expired, ignores events about other things, and refuses a malformed order event', () => {
+    const expired = {
+      e: 'ORDER_TRADE_UPDATE',
+      E: 2,
+      T: 1,
+      o: {
+        c: 'i-1',
+        o: 'LIMIT',
+        f: 'IOC',
+        x: 'EXPIRED',
+        X: 'EXPIRED',
+        i: 9,
+        l: '0',
+        z: '0.001',
+        L: '0',
+        T: 1,
+        t: 0,
+        m: false,
+      },
+    };
+    expect(streamObservations(expired)).toEqual([
+      {
+        clientOrderId: 'i-1',
+        venueOrderId: '9',
+        time: 1,
+        kind: 'end',
+        end: 'expired',
+        reason: 'IOC: remainder not filled on arrival',
+        cumFilled: '0.001',
+      },
+    ]);
+    expect(streamObservations({ e: 'ACCOUNT_UPDATE', a: {} })).toEqual([]);
+    expect(() => streamObservations({ ...expired, o: { ...expired.o, T: 'yesterday' } })).toThrow();
+  });
+});

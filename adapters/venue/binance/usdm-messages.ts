@@ -1,0 +1,277 @@
+import { z } from 'zod';
+import type { Observation } from '../observation.js';
+
+/**
+ * Binance USDⓈ-M payloads as observations: the user-data stream's ORDER_TRADE_UPDATE and ALGO_UPDATE
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams), and the REST
+ * replies of /fapi/v1/order, /fapi/v1/algoOrder and /fapi/v1/userTrades. Each payload is validated, so a
+ * reply that is not what the API promises is an error here rather than an undefined further on.
+ */
+
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/);
+const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+
+const orderUpdate = z.object({
+  e: z.literal('ORDER_TRADE_UPDATE'),
+  o: z.object({
+    c: z.string(),
+    o: z.string(),
+    f: z.string(),
+    x: z.string(),
+    X: z.string(),
+    i: id,
+    l: decimal,
+    z: decimal,
+    L: decimal,
+    n: decimal.optional(),
+    N: z.string().optional(),
+    T: z.number(),
+    t: z.number(),
+    m: z.boolean(),
+    ot: z.string().optional(),
+  }),
+});
+
+const algoUpdate = z.object({
+  e: z.literal('ALGO_UPDATE'),
+  /** Binance documents E as the transaction time of ALGO_UPDATE. */
+  E: z.number(),
+  o: z.object({
+    caid: z.string(),
+    aid: id,
+    X: z.string(),
+    ai: z.union([z.literal(''), id]).optional(),
+    aq: decimal.optional(),
+    tp: decimal,
+    tt: z.number().optional(),
+    rm: z.string().optional(),
+  }),
+});
+
+const orderReply = z.object({
+  orderId: id,
+  clientOrderId: z.string(),
+  status: z.string(),
+  type: z.string(),
+  timeInForce: z.string(),
+  executedQty: decimal,
+  updateTime: z.number(),
+});
+
+const algoReply = z.object({
+  algoId: id,
+  clientAlgoId: z.string(),
+  algoStatus: z.string(),
+  triggerPrice: decimal,
+  actualOrderId: z.union([z.literal(''), id]).nullish(),
+  updateTime: z.number(),
+  triggerTime: z.number().optional(),
+});
+
+const algoCancelReply = z.object({ algoId: id, clientAlgoId: z.string(), code: z.string(), msg: z.string() });
+
+const tradeReply = z.object({
+  id,
+  orderId: id,
+  price: decimal,
+  qty: decimal,
+  commission: decimal,
+  commissionAsset: z.string(),
+  maker: z.boolean(),
+  time: z.number(),
+});
+
+/** Why Binance expired an order, from the order's type and time in force. */
+const expiryReason = (type: string, tif: string): string => {
+  if (tif === 'IOC') return 'IOC: remainder not filled on arrival';
+  if (tif === 'FOK') return 'FOK: could not fill completely on arrival';
+  if (tif === 'GTX') return 'post-only: would have taken liquidity';
+  if (type === 'MARKET') return 'market: the book ran out before the order was filled';
+  return 'expired by the venue';
+};
+
+const abs = (d: string): string => (d.startsWith('-') ? d.slice(1) : d);
+
+/** A user-stream message; messages about anything but orders give nothing. */
+export const streamObservations = (message: unknown): Observation[] => {
+  const kind = (message as { e?: unknown } | null)?.e;
+  if (kind === 'ORDER_TRADE_UPDATE') {
+    const { o } = orderUpdate.parse(message);
+    const base = { clientOrderId: o.c, venueOrderId: o.i, time: o.T };
+    switch (o.x) {
+      case 'NEW':
+        return [{ ...base, kind: 'ack' }];
+      case 'TRADE':
+        return [
+          {
+            ...base,
+            kind: 'trade',
+            tradeId: String(o.t),
+            price: o.L,
+            quantity: o.l,
+            liquidity: o.m ? 'maker' : 'taker',
+            fee: o.n === undefined || o.N === undefined ? null : { amount: abs(o.n), asset: o.N },
+            cumFilled: o.z,
+          },
+        ];
+      case 'CANCELED':
+        return [{ ...base, kind: 'end', end: 'cancelled', reason: 'cancelled on request', cumFilled: o.z }];
+      case 'EXPIRED':
+        return [{ ...base, kind: 'end', end: 'expired', reason: expiryReason(o.o, o.f), cumFilled: o.z }];
+      case 'REJECTED':
+        return [{ ...base, kind: 'end', end: 'rejected', reason: 'rejected by the venue', cumFilled: o.z }];
+      default:
+        // AMENDMENT and CALCULATED (liquidation) do not change what the ledger books for our orders.
+        return [];
+    }
+  }
+  if (kind === 'ALGO_UPDATE') {
+    const m = algoUpdate.parse(message);
+    return algoObservations(
+      { clientOrderId: m.o.caid, venueOrderId: m.o.aid, time: m.E },
+      m.o.X,
+      m.o.tp,
+      m.o.ai ? m.o.ai : null,
+      m.o.tt || m.E,
+      m.o.aq ?? '0',
+      m.o.rm,
+    );
+  }
+  return [];
+};
+
+const algoObservations = (
+  base: { clientOrderId: string; venueOrderId: string; time: number },
+  status: string,
+  triggerPrice: string,
+  childOrderId: string | null,
+  triggerTime: number,
+  executed: string,
+  rejectReason: string | undefined,
+): Observation[] => {
+  const ack: Observation = { ...base, kind: 'ack' };
+  switch (status) {
+    case 'NEW':
+    case 'TRIGGERING':
+      return [ack];
+    case 'TRIGGERED':
+    case 'FINISHED':
+      return [
+        ack,
+        { ...base, time: triggerTime, kind: 'trigger', triggerPrice, childOrderId },
+        ...(status === 'FINISHED'
+          ? [{ ...base, venueOrderId: childOrderId, kind: 'filled-so-far' as const, cumFilled: executed }]
+          : []),
+      ];
+    case 'CANCELED':
+      return [
+        ack,
+        { ...base, kind: 'end', end: 'cancelled', reason: 'cancelled on request', cumFilled: '0' },
+      ];
+    case 'EXPIRED':
+      return [
+        ack,
+        { ...base, kind: 'end', end: 'expired', reason: 'expired by the venue', cumFilled: executed },
+      ];
+    case 'REJECTED':
+      return [
+        {
+          ...base,
+          kind: 'end',
+          end: 'rejected',
+          reason: rejectReason ? `rejected by the venue: ${rejectReason}` : 'rejected by the venue',
+          cumFilled: '0',
+        },
+      ];
+    default:
+      return [];
+  }
+};
+
+/** A /fapi/v1/order reply (place, cancel or query). */
+export const orderObservations = (reply: unknown): Observation[] => {
+  const r = orderReply.parse(reply);
+  const base = { clientOrderId: r.clientOrderId, venueOrderId: r.orderId, time: r.updateTime };
+  const ack: Observation = { ...base, kind: 'ack' };
+  switch (r.status) {
+    case 'NEW':
+    case 'PARTIALLY_FILLED':
+    case 'FILLED':
+      return [ack, { ...base, kind: 'filled-so-far', cumFilled: r.executedQty }];
+    case 'CANCELED':
+      return [
+        ack,
+        { ...base, kind: 'end', end: 'cancelled', reason: 'cancelled on request', cumFilled: r.executedQty },
+      ];
+    case 'EXPIRED':
+    case 'EXPIRED_IN_MATCH':
+      return [
+        ack,
+        {
+          ...base,
+          kind: 'end',
+          end: 'expired',
+          reason: expiryReason(r.type, r.timeInForce),
+          cumFilled: r.executedQty,
+        },
+      ];
+    case 'REJECTED':
+      return [{ ...base, kind: 'end', end: 'rejected', reason: 'rejected by the venue', cumFilled: '0' }];
+    default:
+      throw new Error(`unknown Binance order status ${JSON.stringify(r.status)}`);
+  }
+};
+
+/** A /fapi/v1/algoOrder reply (place or query), and the id of the order it triggered, if any. */
+export const algoObservationsOf = (
+  reply: unknown,
+): { observations: Observation[]; childOrderId: string | null } => {
+  const r = algoReply.parse(reply);
+  const child = r.actualOrderId ? r.actualOrderId : null;
+  return {
+    childOrderId: child,
+    observations: algoObservations(
+      { clientOrderId: r.clientAlgoId, venueOrderId: r.algoId, time: r.updateTime },
+      r.algoStatus,
+      r.triggerPrice,
+      child,
+      r.triggerTime || r.updateTime,
+      '0',
+      undefined,
+    ),
+  };
+};
+
+/** A DELETE /fapi/v1/algoOrder reply: it carries no time, so the caller supplies when it arrived. */
+export const algoCancelObservations = (reply: unknown, receivedAt: number): Observation[] => {
+  const r = algoCancelReply.parse(reply);
+  return [
+    {
+      clientOrderId: r.clientAlgoId,
+      venueOrderId: r.algoId,
+      time: receivedAt,
+      kind: 'end',
+      end: 'cancelled',
+      reason: 'cancelled on request',
+      cumFilled: '0',
+    },
+  ];
+};
+
+/** /fapi/v1/userTrades rows, oldest first. */
+export const tradeObservations = (rows: readonly unknown[]): Observation[] =>
+  rows
+    .map((row) => tradeReply.parse(row))
+    .sort((a, b) => a.time - b.time || Number(BigInt(a.id) - BigInt(b.id)))
+    .map((t) => ({
+      clientOrderId: null,
+      venueOrderId: t.orderId,
+      time: t.time,
+      kind: 'trade' as const,
+      tradeId: t.id,
+      price: t.price,
+      quantity: t.qty,
+      liquidity: t.maker ? ('maker' as const) : ('taker' as const),
+      fee: { amount: abs(t.commission), asset: t.commissionAsset },
+      cumFilled: null,
+    }));

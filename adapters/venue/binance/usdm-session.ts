@@ -1,0 +1,279 @@
+import { fixed } from '../../../domain/ledger/fixed.js';
+import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
+import type { Observation } from '../observation.js';
+import { type StreamHandlers, VenueCallError, type VenueSession } from '../venue-session.js';
+import { binanceCallError } from './usdm-errors.js';
+import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
+import {
+  algoCancelObservations,
+  algoObservationsOf,
+  orderObservations,
+  streamObservations,
+  tradeObservations,
+} from './usdm-messages.js';
+
+export interface BinanceUsdmSessionOptions {
+  /**
+   * ccxt constructor config: apiKey, secret, timeout, options (recvWindow, ws backoff, ...). Credentials come
+   * from the composition root; the adapter reads no environment.
+   */
+  readonly ccxt: Readonly<Record<string, unknown>>;
+  /** Sends every REST and websocket call here instead of Binance (a local fake in tests). */
+  readonly endpoint?: { readonly rest: string; readonly ws: string };
+  /** Pause before the user stream is reopened after it broke (ccxt adds its own backoff on top). */
+  readonly reconnectDelayMs?: number;
+}
+
+const isConditional = (o: VenueOrder): boolean => o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET';
+
+/** Turns a parse failure of a reply into "no verdict": the request went out and may have been executed. */
+const readReply = <T>(what: string, read: () => T, expiresAt?: number): T => {
+  try {
+    return read();
+  } catch (e) {
+    throw new VenueCallError(
+      'unknown',
+      `no verdict (unreadable ${what} reply: ${(e as Error).message.slice(0, 200)})`,
+      {
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        cause: e,
+      },
+    );
+  }
+};
+
+/**
+ * Binance USDⓈ-M futures through ccxt's binanceusdm. Orders go out with createOrder, which Binance (and
+ * ccxt since the December 2025 change) routes by type: MARKET and LIMIT to POST /fapi/v1/order with
+ * newClientOrderId, STOP_MARKET and TAKE_PROFIT_MARKET to the algo service (POST /fapi/v1/algoOrder,
+ * algoType CONDITIONAL, clientAlgoId, triggerPrice); cancels and lookups follow the same split. The user
+ * stream is ccxt's listenKey stream (watchOrders), read message by message (see TappedBinanceUsdm).
+ */
+export class BinanceUsdmSession implements VenueSession {
+  readonly name = 'binanceusdm';
+  private readonly ex: TappedBinanceUsdm;
+  /** Binance symbol (BTCUSDT) → ccxt symbol (BTC/USDT:USDT), linear perpetuals only. */
+  private readonly symbols = new Map<string, string>();
+  private readonly reconnectDelayMs: number;
+  private closed = false;
+  private loop: Promise<void> | null = null;
+
+  constructor(opts: BinanceUsdmSessionOptions) {
+    const options = (opts.ccxt.options ?? {}) as Record<string, unknown>;
+    this.ex = new TappedBinanceUsdm({
+      ...opts.ccxt,
+      // fetchCurrencies would call the spot wallet API (sapi), and watchOrders would load a positions
+      // snapshot (leverage brackets, account): the venue uses neither, the ledger keeps the positions.
+      options: { ...options, fetchCurrencies: false, watchPositions: { fetchPositionsSnapshot: false } },
+      ...(opts.endpoint ? { urls: binanceUsdmUrls(opts.endpoint.rest, opts.endpoint.ws) } : {}),
+    });
+    this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
+  }
+
+  async start(handlers: StreamHandlers): Promise<void> {
+    // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
+    await this.ex.loadHttpProxyAgent();
+    await this.ex.loadMarkets();
+    for (const m of Object.values(this.ex.markets ?? {})) {
+      if (m?.linear && m.swap && typeof m.id === 'string' && typeof m.symbol === 'string')
+        this.symbols.set(m.id, m.symbol);
+    }
+    let first: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+    const firstConnection = new Promise<void>((resolve, reject) => {
+      first = { resolve, reject };
+    });
+    this.ex.rawOrderUpdate = (message) => {
+      let observations: Observation[];
+      try {
+        observations = streamObservations(message);
+      } catch (e) {
+        handlers.gap(`unreadable stream message: ${(e as Error).message.slice(0, 200)}`);
+        return;
+      }
+      if (observations.length > 0) handlers.message(observations);
+    };
+    this.ex.streamConnected = () => {
+      handlers.connected();
+      first?.resolve();
+      first = null;
+    };
+    this.loop = this.watch(handlers, (e) => {
+      first?.reject(e);
+      first = null;
+    });
+    try {
+      await firstConnection;
+    } catch (e) {
+      // Nobody gets a session that never connected, so nobody could stop its reconnect loop.
+      await this.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Keeps watchOrders pending so ccxt holds the stream open (and its listenKey alive) and reopens it after
+   * a drop. Its results are not used: the messages come through rawOrderUpdate.
+   */
+  private async watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.ex.watchOrders();
+      } catch (e) {
+        if (this.closed) return;
+        failedBeforeConnecting(e);
+        handlers.disconnected(e);
+        await new Promise((r) => setTimeout(r, this.reconnectDelayMs));
+      }
+    }
+  }
+
+  trades(symbol: string): boolean {
+    return this.symbols.has(symbol);
+  }
+
+  now(): number {
+    return this.ex.milliseconds();
+  }
+
+  async place(order: VenueOrder): Promise<readonly Observation[]> {
+    const symbol = this.ccxtSymbol(order.symbol);
+    const { type, side, amount, price, params } = createOrderArgs(order);
+    if (order.stopPrice !== null && isConditional(order)) {
+      const sent = String(this.ex.priceToPrecision(symbol, order.stopPrice));
+      if (fixed(sent) !== fixed(order.stopPrice))
+        throw new VenueCallError(
+          'refused',
+          `not sent: trigger price ${order.stopPrice} is off ${order.symbol}'s tick grid (ccxt would send ${sent})`,
+        );
+    }
+    try {
+      // ccxt builds (and checks) the request before it sends anything: a failure here never reached Binance.
+      this.ex.createOrderRequest(symbol, type, side, amount, price, params);
+    } catch (e) {
+      throw new VenueCallError('refused', `not sent: ${(e as Error).message}`, { cause: e });
+    }
+    const expiresAt = this.ex.milliseconds() + this.recvWindow();
+    let reply: unknown;
+    try {
+      reply = (await this.ex.createOrder(symbol, type, side, amount, price, params)).info;
+    } catch (e) {
+      throw binanceCallError(e, expiresAt);
+    }
+    return readReply(
+      'order',
+      () => (isConditional(order) ? algoObservationsOf(reply).observations : orderObservations(reply)),
+      expiresAt,
+    );
+  }
+
+  async cancel(order: VenueOrder): Promise<readonly Observation[]> {
+    const symbol = this.ccxtSymbol(order.symbol);
+    const params = isConditional(order)
+      ? { trigger: true, clientAlgoId: order.clientOrderId }
+      : { origClientOrderId: order.clientOrderId };
+    let reply: unknown;
+    try {
+      reply = (await this.ex.cancelOrder('', symbol, params)).info;
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    const at = this.ex.milliseconds();
+    return readReply('cancel', () =>
+      isConditional(order) ? algoCancelObservations(reply, at) : orderObservations(reply),
+    );
+  }
+
+  async lookup(order: VenueOrder): Promise<readonly Observation[] | null> {
+    const symbol = this.ccxtSymbol(order.symbol);
+    if (!isConditional(order)) {
+      const reply = await this.fetchOrder(symbol, { origClientOrderId: order.clientOrderId });
+      return reply === null ? null : readReply('order', () => orderObservations(reply));
+    }
+    const algo = await this.fetchOrder(symbol, { trigger: true, clientAlgoId: order.clientOrderId });
+    if (algo === null) return null;
+    const { observations, childOrderId } = readReply('algo order', () => algoObservationsOf(algo));
+    if (childOrderId === null) return observations;
+    // Triggered: the fills and the end belong to the order the algo service put in the book.
+    const child = await this.fetchOrder(symbol, { orderId: childOrderId });
+    if (child === null) return observations;
+    return [...observations, ...readReply('order', () => orderObservations(child))];
+  }
+
+  async fills(order: VenueOrder, fillsOrderId: string): Promise<readonly Observation[]> {
+    const symbol = this.ccxtSymbol(order.symbol);
+    let rows: unknown[];
+    try {
+      const trades = await this.ex.fetchMyTrades(symbol, undefined, undefined, { orderId: fillsOrderId });
+      rows = trades.map((t) => t.info as unknown);
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('trades', () => tradeObservations(rows));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.ex.close();
+    await this.loop;
+  }
+
+  private async fetchOrder(symbol: string, params: Record<string, unknown>): Promise<unknown | null> {
+    try {
+      return (await this.ex.fetchOrder('', symbol, params)).info;
+    } catch (e) {
+      const err = binanceCallError(e);
+      if (err.outcome === 'refused' && err.extra.code === '-2013') return null;
+      throw err;
+    }
+  }
+
+  private ccxtSymbol(symbol: string): string {
+    const s = this.symbols.get(symbol);
+    if (s === undefined) throw new RangeError(`binanceusdm does not trade ${symbol}`);
+    return s;
+  }
+
+  private recvWindow(): number {
+    const w = this.ex.options.recvWindow;
+    return typeof w === 'number' ? w : 5000;
+  }
+}
+
+/**
+ * The createOrder arguments for an order the ledger booked. Price and quantity also go in params as the
+ * ledger's exact text: ccxt would otherwise round them to the market's precision, and an off-grid value
+ * must reach Binance as booked so that Binance's own filter verdict comes back. A conditional order's
+ * trigger price cannot be passed through that way (ccxt always formats it), so an off-grid one is refused
+ * before sending rather than sent as something else.
+ */
+export const createOrderArgs = (
+  o: VenueOrder,
+): {
+  type: string;
+  side: string;
+  amount: number;
+  price: number | undefined;
+  params: Record<string, unknown>;
+} => {
+  const params: Record<string, unknown> = { newClientOrderId: o.clientOrderId, quantity: o.quantity };
+  if (o.reduceOnly) params.reduceOnly = true;
+  // Binance rejects positionSide BOTH in hedge mode and accepts its absence in one-way mode.
+  if (o.positionSide !== 'BOTH') params.positionSide = o.positionSide;
+  const side = o.side.toLowerCase();
+  const amount = Number(o.quantity);
+  switch (o.type) {
+    case 'MARKET':
+      return { type: 'market', side, amount, price: undefined, params };
+    case 'LIMIT':
+      params.price = o.price;
+      // Binance USDⓈ-M spells post-only as time in force GTX ("good till crossing").
+      params.timeInForce = o.postOnly ? 'GTX' : o.timeInForce;
+      return { type: 'limit', side, amount, price: Number(o.price), params };
+    case 'STOP_MARKET':
+      params.stopLossPrice = o.stopPrice;
+      return { type: 'market', side, amount, price: undefined, params };
+    case 'TAKE_PROFIT_MARKET':
+      params.takeProfitPrice = o.stopPrice;
+      return { type: 'market', side, amount, price: undefined, params };
+  }
+};

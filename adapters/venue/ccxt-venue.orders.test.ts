@@ -1,0 +1,264 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toText } from '../../domain/ledger/fixed.js';
+import type { VenueReport } from '../../domain/ledger/venue-port.js';
+import { brief, until, venueOrder } from './testing/venue-fixtures.js';
+import { type Harness, openHarness } from './testing/venue-harness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await openHarness();
+  h.fake.engine.setPrice('BTCUSDT', '100000');
+});
+afterEach(async () => {
+  await h?.close();
+});
+
+/** Waits for `n` reports in all, lets the calls finish, and hands everything out. */
+const settle = async (n: number): Promise<readonly VenueReport[]> => {
+  await until(
+    () => h.venue.received >= n,
+    () => `${n} reports (have ${h.venue.received})`,
+  );
+  await h.venue.idle();
+  return h.venue.poll(h.clock.t);
+};
+
+/** Reports grouped by order: orders run concurrently, each order's own reports keep their order. */
+const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {
+  const out: Record<string, string[]> = {};
+  for (const line of brief(rs)) {
+    const id = line.split(' ')[0]!;
+    out[id] = [...(out[id] ?? []), line];
+  }
+  return out;
+};
+
+/** A request's Binance parameters without the signing ones, which differ on every call. */
+const sent = (method: string, path: string, id: string): Record<string, string> => {
+  const r = h.fake.requests.find(
+    (x) =>
+      x.method === method &&
+      x.path === path &&
+      (x.params.newClientOrderId === id || x.params.clientAlgoId === id || x.params.origClientOrderId === id),
+  );
+  if (r === undefined) throw new Error(`no ${method} ${path} for ${id}`);
+  const { timestamp, signature, recvWindow, ...rest } = r.params;
+  expect([timestamp, signature, recvWindow].every((v) => v !== undefined)).toBe(true);
+  return rest;
+};
+
+describe('CcxtVenue on Binance USDⓈ-M (fake server): orders', () => {
+  it('sends each order type with its flags as Binance parameters: newClientOrderId, GTX for post-only, the algo service for stops', async () => {
+    const v = h.venue;
+    v.submit(venueOrder({ clientOrderId: 'mkt', side: 'BUY', type: 'MARKET', quantity: '0.003' }), h.clock.t);
+    await settle(2);
+    v.submit(venueOrder({ clientOrderId: 'lim', side: 'BUY', type: 'LIMIT', price: '99000.5' }), h.clock.t);
+    v.submit(
+      venueOrder({ clientOrderId: 'po', side: 'SELL', type: 'LIMIT', price: '101000', postOnly: true }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({ clientOrderId: 'ioc', side: 'SELL', type: 'LIMIT', price: '101000', timeInForce: 'IOC' }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({ clientOrderId: 'fok', side: 'BUY', type: 'LIMIT', price: '99000', timeInForce: 'FOK' }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({ clientOrderId: 'ro', side: 'SELL', type: 'MARKET', quantity: '0.001', reduceOnly: true }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({
+        clientOrderId: 'sl',
+        side: 'SELL',
+        type: 'STOP_MARKET',
+        stopPrice: '95000',
+        reduceOnly: true,
+      }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({
+        clientOrderId: 'tp',
+        side: 'SELL',
+        type: 'TAKE_PROFIT_MARKET',
+        stopPrice: '105000.5',
+        quantity: '0.001',
+      }),
+      h.clock.t,
+    );
+    await settle(2 + 10);
+
+    const order = '/fapi/v1/order';
+    const base = { symbol: 'BTCUSDT', newOrderRespType: 'RESULT' };
+    expect(sent('POST', order, 'mkt')).toEqual({
+      ...base,
+      side: 'BUY',
+      type: 'MARKET',
+      quantity: '0.003',
+      newClientOrderId: 'mkt',
+    });
+    expect(sent('POST', order, 'lim')).toEqual({
+      ...base,
+      side: 'BUY',
+      type: 'LIMIT',
+      quantity: '0.002',
+      price: '99000.5',
+      timeInForce: 'GTC',
+      newClientOrderId: 'lim',
+    });
+    expect(sent('POST', order, 'po')).toMatchObject({
+      type: 'LIMIT',
+      side: 'SELL',
+      price: '101000',
+      timeInForce: 'GTX',
+    });
+    expect(sent('POST', order, 'ioc')).toMatchObject({ type: 'LIMIT', timeInForce: 'IOC' });
+    expect(sent('POST', order, 'fok')).toMatchObject({ type: 'LIMIT', timeInForce: 'FOK' });
+    expect(sent('POST', order, 'ro')).toEqual({
+      ...base,
+      side: 'SELL',
+      type: 'MARKET',
+      quantity: '0.001',
+      reduceOnly: 'true',
+      newClientOrderId: 'ro',
+    });
+    const algo = '/fapi/v1/algoOrder';
+    expect(sent('POST', algo, 'sl')).toEqual({
+      ...base,
+      algoType: 'CONDITIONAL',
+      side: 'SELL',
+      type: 'STOP_MARKET',
+      quantity: '0.002',
+      triggerPrice: '95000',
+      reduceOnly: 'true',
+      clientAlgoId: 'sl',
+    });
+    expect(sent('POST', algo, 'tp')).toMatchObject({
+      type: 'TAKE_PROFIT_MARKET',
+      triggerPrice: '105000.5',
+      clientAlgoId: 'tp',
+    });
+    expect(h.fake.unknownRequests()).toEqual([]);
+  });
+
+  it('works IOC, FOK and post-only the way Binance does: expiries and a post-only that would take refused', async () => {
+    const v = h.venue;
+    v.submit(
+      venueOrder({ clientOrderId: 'ioc', side: 'SELL', type: 'LIMIT', price: '101000', timeInForce: 'IOC' }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({ clientOrderId: 'fok', side: 'BUY', type: 'LIMIT', price: '99000', timeInForce: 'FOK' }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({ clientOrderId: 'po', side: 'BUY', type: 'LIMIT', price: '100000.1', postOnly: true }),
+      h.clock.t,
+    );
+    expect(byOrder(await settle(5))).toEqual({
+      ioc: ['ioc accepted', 'ioc expired: IOC: remainder not filled on arrival'],
+      fok: ['fok accepted', 'fok expired: FOK: could not fill completely on arrival'],
+      po: [
+        'po rejected: post-only would take: Due to the order could not be executed as maker, the Post Only order will be rejected. (binance -5022)',
+      ],
+    });
+  });
+
+  it('reports a market order as accepted, then each trade with its id, price, size, taker flag and commission, then nothing more', async () => {
+    h.fake.engine.setDepth('BTCUSDT', '0.001');
+    h.venue.submit(
+      venueOrder({ clientOrderId: 'm', side: 'BUY', type: 'MARKET', quantity: '0.003' }),
+      h.clock.t,
+    );
+    const rs = await settle(4);
+    expect(brief(rs)).toEqual([
+      'm accepted',
+      'm fill 0.001@100000 taker left 0.002',
+      'm fill 0.001@100000.1 taker left 0.001',
+      'm fill 0.001@100000.2 taker left 0',
+    ]);
+    const trades = h.fake.engine.trades();
+    expect(rs.slice(1)).toEqual(
+      trades.map((t) =>
+        expect.objectContaining({
+          tradeId: String(t.id),
+          time: t.time,
+          fee: { amount: toText(t.commission), asset: 'USDT' },
+        }),
+      ),
+    );
+    expect(rs.map((r) => r.receivedAt)).toEqual(rs.map(() => h.clock.t));
+    // Nothing more: no late duplicate from the REST reply, and no trade fetch, since the stream had them all.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.venue.poll(h.clock.t)).toEqual([]);
+    expect(h.fake.requests.map((r) => `${r.method} ${r.path}`)).not.toContain('GET /fapi/v1/userTrades');
+  });
+
+  it('rests a limit order, then fills it as maker at its price as the market moves through it', async () => {
+    h.venue.submit(
+      venueOrder({ clientOrderId: 'l', side: 'BUY', type: 'LIMIT', price: '99900', quantity: '0.003' }),
+      h.clock.t,
+    );
+    expect(brief(await settle(1))).toEqual(['l accepted']);
+    h.fake.engine.setPrice('BTCUSDT', '99950');
+    h.fake.engine.setPrice('BTCUSDT', '99900', { volume: '0.001' });
+    expect(brief(await settle(2))).toEqual(['l fill 0.001@99900 maker left 0.002']);
+    h.fake.engine.setPrice('BTCUSDT', '99500');
+    expect(brief(await settle(3))).toEqual(['l fill 0.002@99900 maker left 0']);
+  });
+
+  it('reports a cancel as cancelled, and a cancel of a filled or unknown order as cancel-rejected', async () => {
+    const v = h.venue;
+    v.submit(venueOrder({ clientOrderId: 'rest', side: 'BUY', type: 'LIMIT', price: '99000' }), h.clock.t);
+    v.submit(venueOrder({ clientOrderId: 'done', side: 'BUY', type: 'MARKET' }), h.clock.t);
+    await settle(3);
+    v.cancel('rest', h.clock.t);
+    v.cancel('done', h.clock.t);
+    v.cancel('never', h.clock.t);
+    expect(byOrder(await settle(6))).toEqual({
+      rest: ['rest cancelled: cancelled on request'],
+      done: ['done cancel-rejected: unknown order: Unknown order sent. (binance -2011)'],
+      never: ['never cancel-rejected: unknown order: never submitted through this venue'],
+    });
+    expect(sent('DELETE', '/fapi/v1/order', 'rest')).toEqual({
+      symbol: 'BTCUSDT',
+      origClientOrderId: 'rest',
+    });
+  });
+
+  it('reports a take-profit as accepted, triggered and filled when the price reaches it, and cancels a stop through the algo service', async () => {
+    const v = h.venue;
+    v.submit(venueOrder({ clientOrderId: 'open', side: 'BUY', type: 'MARKET' }), h.clock.t);
+    await settle(2);
+    v.submit(
+      venueOrder({
+        clientOrderId: 'tp',
+        side: 'SELL',
+        type: 'TAKE_PROFIT_MARKET',
+        stopPrice: '102000',
+        reduceOnly: true,
+      }),
+      h.clock.t,
+    );
+    v.submit(
+      venueOrder({
+        clientOrderId: 'sl',
+        side: 'SELL',
+        type: 'STOP_MARKET',
+        stopPrice: '98000',
+        reduceOnly: true,
+      }),
+      h.clock.t,
+    );
+    expect(byOrder(await settle(4))).toEqual({ tp: ['tp accepted'], sl: ['sl accepted'] });
+    h.fake.engine.setPrice('BTCUSDT', '102000.3');
+    expect(brief(await settle(6))).toEqual(['tp triggered at 102000', 'tp fill 0.002@102000.3 taker left 0']);
+    v.cancel('sl', h.clock.t);
+    expect(brief(await settle(7))).toEqual(['sl cancelled: cancelled on request']);
+    expect(sent('DELETE', '/fapi/v1/algoOrder', 'sl')).toEqual({ symbol: 'BTCUSDT', clientAlgoId: 'sl' });
+    expect(h.fake.engine.position('BTCUSDT')).toBe(0n);
+  });
+});

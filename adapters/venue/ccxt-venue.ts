@@ -1,0 +1,378 @@
+import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import type { Observation } from './observation.js';
+import { OrderTrack } from './order-track.js';
+import { ReportInbox, type VenueClock } from './report-inbox.js';
+import { type StreamHandlers, VenueCallError, type VenueSession } from './venue-session.js';
+
+export interface CcxtVenueOptions {
+  /** The exchange account (binance/usdm-session.ts for Binance USDⓈ-M). */
+  readonly session: VenueSession;
+  /** Stamps `receivedAt`. */
+  readonly clock: VenueClock;
+  /**
+   * How long a reply may show fills the stream has not delivered before they are fetched over REST. The
+   * stream normally delivers them within milliseconds; the fetch is for a stream that lost them.
+   */
+  readonly fillGraceMs?: number;
+  /** Pause between lookups of an order whose submit got no verdict. */
+  readonly lookupRetryMs?: number;
+  /**
+   * Added to a request's expiry before "the venue has no such order" is taken as final, for the skew
+   * between the clock requests are signed with and the exchange's.
+   */
+  readonly expiryMarginMs?: number;
+  /** Called whenever a report is received: a live engine polls on it. */
+  readonly onReport?: () => void;
+  readonly log?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const asCallError = (e: unknown): VenueCallError =>
+  e instanceof VenueCallError
+    ? e
+    : new VenueCallError('unknown', `no verdict (unexpected: ${(e as Error)?.message ?? String(e)})`, {
+        cause: e,
+      });
+
+/**
+ * A live exchange behind the Venue port, through ccxt (one VenueSession per exchange account).
+ *
+ * `submit` and `cancel` return at once; the REST call runs behind them, one at a time per order (so a
+ * cancel follows its order's submit), and what comes back, from the reply or from the user stream, is
+ * buffered as reports that `poll` hands out in arrival order. An OrderTrack per order makes every fact a
+ * report once however many sources repeat it.
+ *
+ * What a call without a verdict means is never guessed. A submit that timed out, lost its connection or
+ * got an unreadable reply may have placed the order: it is looked up by clientOrderId until the venue
+ * shows it, or until the request's recvWindow has passed (after which the exchange can no longer execute
+ * it) and the venue still has no such order; only then is it reported rejected.
+ *
+ * Each time the user stream (re)connects, or brings a message that cannot be read, every open order is
+ * fetched by clientOrderId, with its trades when the venue counts fills the trader has not been told
+ * about, and what was missed is reported before any message the stream brings meanwhile (those wait until
+ * the catch-up is done).
+ */
+export class CcxtVenue implements Venue {
+  private readonly session: VenueSession;
+  private readonly inbox: ReportInbox;
+  private readonly fillGraceMs: number;
+  private readonly lookupRetryMs: number;
+  private readonly expiryMarginMs: number;
+  private readonly log: (line: string) => void;
+  /** By clientOrderId, in submission order. */
+  private readonly tracks = new Map<string, OrderTrack>();
+  private readonly byVenueId = new Map<string, OrderTrack>();
+  /** The tail of each order's call queue. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly busy = new Set<Promise<void>>();
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Stream messages waiting for a catch-up to finish; null when none is running. */
+  private held: (readonly Observation[])[] | null = null;
+  private catchUpAgain = false;
+  private now = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  /** Stream messages about orders this venue did not place (placed by hand, liquidations). */
+  unmatched = 0;
+
+  private constructor(opts: CcxtVenueOptions) {
+    this.session = opts.session;
+    this.inbox = new ReportInbox(opts.clock, opts.onReport);
+    this.fillGraceMs = opts.fillGraceMs ?? 2000;
+    this.lookupRetryMs = opts.lookupRetryMs ?? 500;
+    this.expiryMarginMs = opts.expiryMarginMs ?? 1000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Loads the venue's markets and waits until the user stream is connected. */
+  static async open(opts: CcxtVenueOptions): Promise<CcxtVenue> {
+    const v = new CcxtVenue(opts);
+    const handlers: StreamHandlers = {
+      connected: () => v.catchUpSoon(),
+      message: (obs) => v.streamMessage(obs),
+      gap: (reason) => {
+        v.log(`${v.session.name}: ${reason}; fetching the open orders`);
+        v.catchUpSoon();
+      },
+      disconnected: (e) =>
+        v.log(`${v.session.name}: user stream down: ${(e as Error)?.message ?? String(e)}`),
+    };
+    await opts.session.start(handlers);
+    return v;
+  }
+
+  // --- the port -----------------------------------------------------------------------------------
+
+  submit(order: VenueOrder, at: number): void {
+    this.checkCall(at);
+    if (this.tracks.has(order.clientOrderId))
+      throw new RangeError(`clientOrderId ${order.clientOrderId} was already submitted`);
+    if (!this.session.trades(order.symbol))
+      throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
+    const track = new OrderTrack(order);
+    this.tracks.set(order.clientOrderId, track);
+    this.enqueue(track, () => this.place(track));
+  }
+
+  cancel(clientOrderId: string, at: number): void {
+    this.checkCall(at);
+    const track = this.tracks.get(clientOrderId);
+    if (track === undefined) {
+      this.inbox.push({
+        kind: 'cancel-rejected',
+        clientOrderId,
+        time: this.session.now(),
+        reason: 'unknown order: never submitted through this venue',
+      });
+      return;
+    }
+    this.enqueue(track, () => this.cancelNow(track));
+  }
+
+  poll(t: number): readonly VenueReport[] {
+    this.checkTime(t);
+    return this.inbox.take(t);
+  }
+
+  /** A live venue cannot know when the exchange will speak: the engine polls on its own clock. */
+  nextEventAt(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** Reports received so far, handed out by `poll` or still waiting. */
+  get received(): number {
+    return this.inbox.received;
+  }
+
+  /** Resolves once no call is running or queued and no catch-up is in progress. */
+  async idle(): Promise<void> {
+    while (this.busy.size > 0 || this.held !== null) {
+      await Promise.allSettled([...this.busy]);
+      if (this.held !== null) await sleep(5);
+    }
+  }
+
+  /** Stops the stream and waits for the calls already running; reports received stay pollable. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    await Promise.allSettled([...this.busy]);
+    await this.session.close();
+  }
+
+  // --- calls --------------------------------------------------------------------------------------
+
+  private enqueue(track: OrderTrack, call: () => Promise<void>): void {
+    const id = track.clientOrderId;
+    const run = (this.queues.get(id) ?? Promise.resolve())
+      .then(() => (this.closed ? undefined : call()))
+      .catch((e: unknown) => this.log(`${id}: ${(e as Error)?.message ?? String(e)}`));
+    this.queues.set(id, run);
+    this.busy.add(run);
+    void run.finally(() => {
+      this.busy.delete(run);
+      if (this.queues.get(id) === run) this.queues.delete(id);
+    });
+  }
+
+  private async place(track: OrderTrack): Promise<void> {
+    try {
+      const obs = await this.session.place(track.order);
+      track.submit = 'answered';
+      this.apply(track, obs);
+    } catch (e) {
+      const err = asCallError(e);
+      if (err.outcome === 'refused') {
+        track.submit = 'answered';
+        this.apply(track, [this.rejection(track, err.reason)]);
+        return;
+      }
+      track.submit = 'unknown';
+      this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
+      await this.settleUnknownSubmit(track, err.extra.expiresAt ?? this.session.now());
+      track.submit = 'answered';
+    }
+  }
+
+  /**
+   * Looks the order up until the venue shows it (or the stream does), or until a lookup that started after
+   * the request expired still finds nothing: only then can the order no longer appear.
+   */
+  private async settleUnknownSubmit(track: OrderTrack, expiresAt: number): Promise<void> {
+    const final = expiresAt + this.expiryMarginMs;
+    while (!this.closed && !track.accepted && !track.done) {
+      const startedAt = this.session.now();
+      try {
+        const obs = await this.session.lookup(track.order);
+        if (obs !== null) {
+          this.apply(track, obs);
+          await this.fetchMissingFills(track);
+          return;
+        }
+        if (startedAt > final) {
+          this.apply(track, [
+            this.rejection(
+              track,
+              `not placed: the submit got no verdict and the venue has no order ${track.clientOrderId} after the request expired`,
+            ),
+          ]);
+          return;
+        }
+      } catch (e) {
+        this.log(`${track.clientOrderId}: lookup failed: ${asCallError(e).reason}`);
+      }
+      await sleep(Math.max(1, Math.min(this.lookupRetryMs, final - this.session.now() + 1)));
+    }
+  }
+
+  private async cancelNow(track: OrderTrack): Promise<void> {
+    try {
+      this.apply(track, await this.session.cancel(track.order));
+    } catch (e) {
+      const err = asCallError(e);
+      if (err.outcome === 'refused') {
+        this.cancelRejected(track, err.reason);
+        return;
+      }
+      // The cancel may or may not have landed: the order's state says which.
+      try {
+        const obs = await this.session.lookup(track.order);
+        if (obs !== null) this.apply(track, obs);
+        await this.fetchMissingFills(track);
+      } catch (e2) {
+        this.log(`${track.clientOrderId}: lookup after cancel failed: ${asCallError(e2).reason}`);
+      }
+      if (!track.done)
+        this.cancelRejected(track, `cancel ${err.reason}; the order is still open at the venue`);
+    }
+  }
+
+  /** The order's state by clientOrderId, then the trades behind any fills not reported yet. */
+  private async refresh(track: OrderTrack): Promise<void> {
+    const obs = await this.session.lookup(track.order);
+    if (obs !== null) this.apply(track, obs);
+    await this.fetchMissingFills(track);
+  }
+
+  private async fetchMissingFills(track: OrderTrack): Promise<void> {
+    if (!track.missingFills || track.fillsOrderId === null) return;
+    this.apply(track, await this.session.fills(track.order, track.fillsOrderId));
+  }
+
+  /** An error reply carries no exchange time; the session's clock (the one requests are signed with) stands in. */
+  private rejection(track: OrderTrack, reason: string): Observation {
+    return {
+      clientOrderId: track.clientOrderId,
+      venueOrderId: null,
+      time: this.session.now(),
+      kind: 'end',
+      end: 'rejected',
+      reason,
+      cumFilled: '0',
+    };
+  }
+
+  private cancelRejected(track: OrderTrack, reason: string): void {
+    this.inbox.push({
+      kind: 'cancel-rejected',
+      clientOrderId: track.clientOrderId,
+      time: this.session.now(),
+      reason,
+    });
+  }
+
+  // --- observations -------------------------------------------------------------------------------
+
+  private apply(track: OrderTrack, observations: readonly Observation[]): void {
+    for (const o of observations) for (const r of track.apply(o)) this.inbox.push(r);
+    if (track.venueOrderId !== null) this.byVenueId.set(track.venueOrderId, track);
+    if (track.fillsOrderId !== null) this.byVenueId.set(track.fillsOrderId, track);
+    this.recheckLater(track);
+  }
+
+  /**
+   * Fills a reply counted but the stream has not delivered are fetched if they are still missing after the
+   * grace; with `always` (a lookup failed, so nobody knows what was missed) the order is fetched regardless.
+   */
+  private recheckLater(track: OrderTrack, always = false): void {
+    const id = track.clientOrderId;
+    if ((!always && !track.missingFills) || this.graceTimers.has(id) || this.closed) return;
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(id);
+      if (!always && !track.missingFills) return;
+      this.enqueue(track, () =>
+        this.refresh(track).catch((e: unknown) => {
+          this.log(`${id}: lookup failed: ${asCallError(e).reason}`);
+          this.recheckLater(track, true);
+        }),
+      );
+    }, this.fillGraceMs);
+    this.graceTimers.set(id, timer);
+  }
+
+  private streamMessage(observations: readonly Observation[]): void {
+    if (this.held !== null) {
+      this.held.push(observations);
+      return;
+    }
+    this.route(observations);
+  }
+
+  private route(observations: readonly Observation[]): void {
+    for (const o of observations) {
+      const track =
+        (o.clientOrderId === null ? undefined : this.tracks.get(o.clientOrderId)) ??
+        (o.venueOrderId === null ? undefined : this.byVenueId.get(o.venueOrderId));
+      if (track === undefined) {
+        this.unmatched++;
+        continue;
+      }
+      this.apply(track, [o]);
+    }
+  }
+
+  private catchUpSoon(): void {
+    if (this.closed) return;
+    if (this.held !== null) {
+      this.catchUpAgain = true;
+      return;
+    }
+    this.held = [];
+    void this.catchUp();
+  }
+
+  /**
+   * Fetches every open order whose submit was answered (one still waiting for its answer is settled by its
+   * own call) and reports what the stream missed; then releases the messages held meanwhile, in order.
+   */
+  private async catchUp(): Promise<void> {
+    do {
+      this.catchUpAgain = false;
+      for (const track of [...this.tracks.values()]) {
+        if (this.closed) break;
+        if (track.done || track.submit !== 'answered') continue;
+        try {
+          await this.refresh(track);
+        } catch (e) {
+          this.log(`${track.clientOrderId}: catch-up lookup failed: ${asCallError(e).reason}`);
+          this.recheckLater(track, true);
+        }
+      }
+    } while (this.catchUpAgain && !this.closed);
+    const held = this.held ?? [];
+    this.held = null;
+    for (const m of held) this.route(m);
+  }
+
+  private checkCall(at: number): void {
+    if (this.closed) throw new Error(`${this.session.name} venue is closed`);
+    this.checkTime(at);
+  }
+
+  private checkTime(t: number): void {
+    if (t < this.now) throw new RangeError(`time ${t} is before the venue's last call at ${this.now}`);
+    this.now = t;
+  }
+}

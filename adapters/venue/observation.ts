@@ -1,0 +1,51 @@
+import type { Liquidity } from '../../domain/ledger/events.js';
+import type { VenueReport } from '../../domain/ledger/venue-port.js';
+
+interface ObservationBase {
+  /** Our clientOrderId as the venue echoes it; null when the message does not carry it (a trade list). */
+  readonly clientOrderId: string | null;
+  /** The venue's id of the order the message is about. */
+  readonly venueOrderId: string | null;
+  /** The venue's transaction time, epoch ms. */
+  readonly time: number;
+}
+
+/**
+ * What one venue message or reply says about one order, in terms no venue owns. A venue's mapping turns
+ * its REST replies and stream events into these; OrderTrack turns them into reports, once each. Several
+ * sources repeat each other (a REST reply and the stream both say an order is open; a lookup after a
+ * reconnect repeats fills already reported), so every observation is safe to see twice.
+ */
+export type Observation =
+  /** The venue holds the order. */
+  | (ObservationBase & { readonly kind: 'ack' })
+  /** A conditional order's trigger fired and it now works in the book as `childOrderId`. */
+  | (ObservationBase & {
+      readonly kind: 'trigger';
+      readonly triggerPrice: string;
+      readonly childOrderId: string | null;
+    })
+  | (ObservationBase & {
+      readonly kind: 'trade';
+      readonly tradeId: string;
+      readonly price: string;
+      readonly quantity: string;
+      readonly liquidity: Liquidity;
+      readonly fee: { readonly amount: string; readonly asset: string } | null;
+      /** The order's filled total after this trade, when the message says it. */
+      readonly cumFilled: string | null;
+    })
+  /** A snapshot's filled total: more than the trades seen so far means trades were missed. */
+  | (ObservationBase & { readonly kind: 'filled-so-far'; readonly cumFilled: string })
+  | (ObservationBase & {
+      readonly kind: 'end';
+      readonly end: 'cancelled' | 'expired' | 'rejected';
+      readonly reason: string;
+      /** The filled total the order ended with: the end waits until that much has been reported. */
+      readonly cumFilled: string;
+    });
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A report before it is received: the inbox stamps `receivedAt` as it buffers it. */
+export type ReportDraft = DistributiveOmit<VenueReport, 'receivedAt'>;

@@ -1,0 +1,720 @@
+import { abs, type Fixed, fixed, min, mul, roundTo, toText } from '../../../domain/ledger/fixed.js';
+import {
+  BinanceApiError,
+  checkNotional,
+  checkPrice,
+  checkQuantity,
+  decimalParam,
+  padded,
+  type SymbolRules,
+} from './fake-binance-rules.js';
+
+type Side = 'BUY' | 'SELL';
+type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
+type AlgoStatus = 'NEW' | 'TRIGGERING' | 'TRIGGERED' | 'FINISHED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
+type Params = Readonly<Record<string, string>>;
+
+interface FakeOrder {
+  readonly orderId: number;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly positionSide: string;
+  readonly type: 'MARKET' | 'LIMIT';
+  readonly origType: string;
+  readonly timeInForce: string;
+  readonly quantity: Fixed;
+  readonly price: Fixed;
+  readonly stopPrice: Fixed;
+  readonly reduceOnly: boolean;
+  readonly time: number;
+  status: OrderStatus;
+  executed: Fixed;
+  cumQuote: Fixed;
+  updateTime: number;
+}
+
+interface FakeAlgo {
+  readonly algoId: number;
+  readonly clientAlgoId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly positionSide: string;
+  readonly orderType: 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
+  readonly quantity: Fixed;
+  readonly triggerPrice: Fixed;
+  readonly reduceOnly: boolean;
+  readonly workingType: string;
+  readonly createTime: number;
+  status: AlgoStatus;
+  actualOrderId: number | null;
+  updateTime: number;
+  triggerTime: number;
+}
+
+export interface FakeTrade {
+  readonly id: number;
+  readonly symbol: string;
+  readonly orderId: number;
+  readonly side: Side;
+  readonly positionSide: string;
+  readonly price: Fixed;
+  readonly qty: Fixed;
+  readonly commission: Fixed;
+  readonly maker: boolean;
+  readonly time: number;
+}
+
+/** A user-data stream event as Binance pushes it (ORDER_TRADE_UPDATE or ALGO_UPDATE). */
+export type UserEvent = Readonly<Record<string, unknown>>;
+
+export interface FakeEngineOptions {
+  readonly now?: () => number;
+  /** USDT wallet balance the margin check works against. */
+  readonly balance?: string;
+  readonly leverage?: number;
+}
+
+// Binance USDⓈ-M regular tier (VIP 0): maker 0.0200%, taker 0.0500%.
+const MAKER_RATE = fixed('0.0002');
+const TAKER_RATE = fixed('0.0005');
+
+const isOpen = (s: OrderStatus): boolean => s === 'NEW' || s === 'PARTIALLY_FILLED';
+const sideOf = (v: string | undefined): Side => {
+  if (v === 'BUY' || v === 'SELL') return v;
+  throw new BinanceApiError(-1117, 'Invalid side.');
+};
+
+/**
+ * The exchange behind the fake server: one account in one-way mode, a price per symbol that the test
+ * sets, and the matching Binance does for what the adapter sends. Market orders take at the price (walking
+ * `depth` per tick level when the test sets one), limits that cross take, resting limits fill as maker at
+ * their own price when the price moves through them, and conditional (algo) orders trigger into a market
+ * order in the matching engine. Every change is pushed as the user-data event Binance would send.
+ */
+export class FakeBinanceEngine {
+  private readonly prices = new Map<string, Fixed>();
+  private readonly depth = new Map<string, Fixed>();
+  private readonly positions = new Map<string, Fixed>();
+  private readonly orders = new Map<number, FakeOrder>();
+  private readonly algos = new Map<number, FakeAlgo>();
+  private readonly tradeLog: FakeTrade[] = [];
+  private readonly now: () => number;
+  private lastTime = 0;
+  private nextOrderId = 8_389_765_000;
+  private nextAlgoId = 4_000_000_100;
+  private nextTradeId = 6_230_000_000;
+  balance: Fixed;
+  leverage: number;
+  /** Where user-data events go (the server fans them out to the open streams). */
+  onEvent: (event: UserEvent) => void = () => {};
+
+  constructor(
+    private readonly rules: ReadonlyMap<string, SymbolRules>,
+    opts: FakeEngineOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.balance = fixed(opts.balance ?? '10000');
+    this.leverage = opts.leverage ?? 20;
+  }
+
+  /** The exchange's clock: never goes back, so transaction times order like the events do. */
+  time(): number {
+    this.lastTime = Math.max(this.lastTime, this.now());
+    return this.lastTime;
+  }
+
+  // --- what a test controls ------------------------------------------------------------------------
+
+  /**
+   * Moves the price: resting limits it crosses fill as maker (up to `volume` in all, time priority), then
+   * conditional orders it crosses trigger.
+   */
+  setPrice(symbol: string, price: string, opts: { volume?: string } = {}): void {
+    const p = fixed(price);
+    this.prices.set(symbol, p);
+    let budget = opts.volume === undefined ? null : fixed(opts.volume);
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol || o.type !== 'LIMIT' || !isOpen(o.status)) continue;
+      if (o.side === 'BUY' ? p > o.price : p < o.price) continue;
+      if (budget !== null && budget <= 0n) break;
+      const left = o.quantity - o.executed;
+      const qty = budget === null ? left : min(left, budget);
+      if (budget !== null) budget -= qty;
+      this.fill(o, o.price, qty, true);
+    }
+    for (const a of this.algos.values()) {
+      if (a.symbol !== symbol || a.status !== 'NEW') continue;
+      if (this.crosses(a, p)) this.trigger(a);
+    }
+  }
+
+  /** Quantity available per tick level to takers (null: unlimited, one trade per order). */
+  setDepth(symbol: string, perLevel: string | null): void {
+    if (perLevel === null) this.depth.delete(symbol);
+    else this.depth.set(symbol, fixed(perLevel));
+  }
+
+  position(symbol: string): Fixed {
+    return this.positions.get(symbol) ?? 0n;
+  }
+
+  trades(): readonly FakeTrade[] {
+    return this.tradeLog;
+  }
+
+  orderCount(): number {
+    return this.orders.size + this.algos.size;
+  }
+
+  // --- REST ---------------------------------------------------------------------------------------
+
+  newOrder(params: Params): Record<string, unknown> {
+    const r = this.symbolRules(params.symbol);
+    const side = sideOf(params.side);
+    const type = params.type;
+    if (type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET' || type === 'STOP' || type === 'TAKE_PROFIT')
+      throw new BinanceApiError(
+        -4120,
+        'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.',
+      );
+    if (type !== 'MARKET' && type !== 'LIMIT') throw new BinanceApiError(-1116, 'Invalid orderType.');
+    const positionSide = this.positionSideOf(params);
+    const reduceOnly = params.reduceOnly === 'true';
+    const clientOrderId = params.newClientOrderId ?? `fake-${this.nextOrderId + 1}`;
+    if (this.openByClientId(params.symbol!, clientOrderId))
+      throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.');
+    const qty = decimalParam(params, 'quantity');
+    checkQuantity(r, params.quantity!, qty, type === 'MARKET');
+    let price = 0n;
+    let tif = 'GTC';
+    if (type === 'LIMIT') {
+      tif = params.timeInForce ?? '';
+      if (!['GTC', 'IOC', 'FOK', 'GTX'].includes(tif))
+        throw new BinanceApiError(
+          -1102,
+          "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.",
+        );
+      price = decimalParam(params, 'price');
+      checkPrice(r, params.price!, price, 'Price');
+    } else if (params.price !== undefined || params.timeInForce !== undefined) {
+      throw new BinanceApiError(
+        -1106,
+        `Parameter '${params.price !== undefined ? 'price' : 'timeInForce'}' sent when not required.`,
+      );
+    }
+    const last = this.prices.get(r.symbol);
+    // Without a price yet a market order's notional is unknown; it expires unfilled instead.
+    if (type === 'LIMIT' || last !== undefined)
+      checkNotional(r, qty, type === 'LIMIT' ? price : last!, reduceOnly);
+    if (reduceOnly) this.checkReduces(r.symbol, side);
+    if (tif === 'GTX' && last !== undefined && (side === 'BUY' ? price >= last : price <= last))
+      throw new BinanceApiError(
+        -5022,
+        'Due to the order could not be executed as maker, the Post Only order will be rejected.',
+      );
+    if (!reduceOnly) this.checkMargin(qty, type === 'LIMIT' ? price : (last ?? 0n));
+    const o = this.open({
+      clientOrderId,
+      symbol: r.symbol,
+      side,
+      positionSide,
+      type,
+      origType: type,
+      timeInForce: tif,
+      quantity: qty,
+      price,
+      stopPrice: 0n,
+      reduceOnly,
+    });
+    this.work(o);
+    return this.orderJson(o, false);
+  }
+
+  cancelOrder(params: Params): Record<string, unknown> {
+    const o = this.findOrder(params);
+    if (o === undefined || !isOpen(o.status)) throw new BinanceApiError(-2011, 'Unknown order sent.');
+    this.end(o, 'CANCELED');
+    return this.orderJson(o, false);
+  }
+
+  queryOrder(params: Params): Record<string, unknown> {
+    const o = this.findOrder(params);
+    if (o === undefined) throw new BinanceApiError(-2013, 'Order does not exist.');
+    return this.orderJson(o, true);
+  }
+
+  openOrders(params: Params): Record<string, unknown>[] {
+    return [...this.orders.values()]
+      .filter((o) => isOpen(o.status) && (params.symbol === undefined || o.symbol === params.symbol))
+      .map((o) => this.orderJson(o, true));
+  }
+
+  userTrades(params: Params): Record<string, unknown>[] {
+    this.symbolRules(params.symbol);
+    const orderId = params.orderId === undefined ? null : Number(params.orderId);
+    const fromId = params.fromId === undefined ? null : Number(params.fromId);
+    const limit = Math.min(Number(params.limit ?? 500), 1000);
+    return this.tradeLog
+      .filter(
+        (t) =>
+          t.symbol === params.symbol &&
+          (orderId === null || t.orderId === orderId) &&
+          (fromId === null || t.id >= fromId),
+      )
+      .slice(0, limit)
+      .map((t) => this.tradeJson(t));
+  }
+
+  newAlgoOrder(params: Params): Record<string, unknown> {
+    if (params.algoType !== 'CONDITIONAL') throw new BinanceApiError(-1116, 'Invalid algoType.');
+    const r = this.symbolRules(params.symbol);
+    const side = sideOf(params.side);
+    const type = params.type;
+    if (type !== 'STOP_MARKET' && type !== 'TAKE_PROFIT_MARKET')
+      throw new BinanceApiError(-1116, 'Invalid orderType.');
+    const positionSide = this.positionSideOf(params);
+    const reduceOnly = params.reduceOnly === 'true';
+    const clientAlgoId = params.clientAlgoId ?? `fake-algo-${this.nextAlgoId + 1}`;
+    for (const a of this.algos.values())
+      if (a.clientAlgoId === clientAlgoId && (a.status === 'NEW' || a.status === 'TRIGGERING'))
+        throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.');
+    const qty = decimalParam(params, 'quantity');
+    checkQuantity(r, params.quantity!, qty, true);
+    const trigger = decimalParam(params, 'triggerPrice');
+    checkPrice(r, params.triggerPrice!, trigger, 'Stop price');
+    checkNotional(r, qty, trigger, reduceOnly);
+    const t = this.time();
+    const a: FakeAlgo = {
+      algoId: ++this.nextAlgoId,
+      clientAlgoId,
+      symbol: r.symbol,
+      side,
+      positionSide,
+      orderType: type,
+      quantity: qty,
+      triggerPrice: trigger,
+      reduceOnly,
+      workingType: params.workingType ?? 'CONTRACT_PRICE',
+      createTime: t,
+      status: 'NEW',
+      actualOrderId: null,
+      updateTime: t,
+      triggerTime: 0,
+    };
+    const last = this.prices.get(r.symbol);
+    if (last !== undefined && this.crosses(a, last))
+      throw new BinanceApiError(-2021, 'Order would immediately trigger.');
+    this.algos.set(a.algoId, a);
+    this.emitAlgo(a);
+    return this.algoJson(a);
+  }
+
+  cancelAlgoOrder(params: Params): Record<string, unknown> {
+    const a = this.findAlgo(params);
+    if (a === undefined || a.status !== 'NEW') throw new BinanceApiError(-2011, 'Unknown order sent.');
+    a.status = 'CANCELED';
+    a.updateTime = this.time();
+    this.emitAlgo(a);
+    return { algoId: a.algoId, clientAlgoId: a.clientAlgoId, code: '200', msg: 'success' };
+  }
+
+  queryAlgoOrder(params: Params): Record<string, unknown> {
+    const a = this.findAlgo(params);
+    if (a === undefined) throw new BinanceApiError(-2013, 'Order does not exist.');
+    return this.algoJson(a);
+  }
+
+  openAlgoOrders(params: Params): Record<string, unknown>[] {
+    return [...this.algos.values()]
+      .filter((a) => a.status === 'NEW' && (params.symbol === undefined || a.symbol === params.symbol))
+      .map((a) => this.algoJson(a));
+  }
+
+  // --- matching -----------------------------------------------------------------------------------
+
+  private open(
+    o: Omit<FakeOrder, 'orderId' | 'time' | 'status' | 'executed' | 'cumQuote' | 'updateTime'>,
+  ): FakeOrder {
+    const t = this.time();
+    const order: FakeOrder = {
+      ...o,
+      orderId: ++this.nextOrderId,
+      time: t,
+      status: 'NEW',
+      executed: 0n,
+      cumQuote: 0n,
+      updateTime: t,
+    };
+    this.orders.set(order.orderId, order);
+    this.emitOrder(order, 'NEW');
+    return order;
+  }
+
+  /** What an order does on arrival: take what it crosses, then rest, expire or finish. */
+  private work(o: FakeOrder): void {
+    const last = this.prices.get(o.symbol);
+    if (o.type === 'MARKET') {
+      if (last !== undefined) this.take(o, null);
+      if (isOpen(o.status)) this.end(o, 'EXPIRED');
+      return;
+    }
+    const crosses = last !== undefined && (o.side === 'BUY' ? o.price >= last : o.price <= last);
+    if (o.timeInForce === 'FOK' && (!crosses || this.takeable(o) < o.quantity)) {
+      this.end(o, 'EXPIRED');
+      return;
+    }
+    if (crosses) this.take(o, o.price);
+    if (o.timeInForce === 'IOC' && isOpen(o.status)) this.end(o, 'EXPIRED');
+  }
+
+  /** Takes liquidity level by level from the current price, up to `limit` when given. */
+  private take(o: FakeOrder, limit: Fixed | null): void {
+    const r = this.rules.get(o.symbol)!;
+    const perLevel = this.depth.get(o.symbol) ?? null;
+    let price = this.prices.get(o.symbol)!;
+    while (isOpen(o.status)) {
+      if (limit !== null && (o.side === 'BUY' ? price > limit : price < limit)) return;
+      const left = o.quantity - o.executed;
+      this.fill(o, price, perLevel === null ? left : min(left, perLevel), false);
+      price = o.side === 'BUY' ? price + r.tickSize : price - r.tickSize;
+    }
+  }
+
+  private takeable(o: FakeOrder): Fixed {
+    const perLevel = this.depth.get(o.symbol);
+    if (perLevel === undefined) return o.quantity;
+    const r = this.rules.get(o.symbol)!;
+    const last = this.prices.get(o.symbol)!;
+    const levels = (o.side === 'BUY' ? o.price - last : last - o.price) / r.tickSize + 1n;
+    return levels * perLevel;
+  }
+
+  private fill(o: FakeOrder, price: Fixed, qty: Fixed, maker: boolean): void {
+    if (qty <= 0n) return;
+    const t = this.time();
+    const notional = mul(price, qty);
+    const trade: FakeTrade = {
+      id: ++this.nextTradeId,
+      symbol: o.symbol,
+      orderId: o.orderId,
+      side: o.side,
+      positionSide: o.positionSide,
+      price,
+      qty,
+      commission: roundTo(mul(notional, maker ? MAKER_RATE : TAKER_RATE), 8, 'half-up'),
+      maker,
+      time: t,
+    };
+    this.tradeLog.push(trade);
+    o.executed += qty;
+    o.cumQuote += notional;
+    o.status = o.executed === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
+    o.updateTime = t;
+    this.positions.set(o.symbol, this.position(o.symbol) + (o.side === 'BUY' ? qty : -qty));
+    this.emitOrder(o, 'TRADE', trade);
+    if (o.status === 'FILLED') this.finishAlgoOf(o);
+  }
+
+  private end(o: FakeOrder, status: 'CANCELED' | 'EXPIRED'): void {
+    o.status = status;
+    o.updateTime = this.time();
+    this.emitOrder(o, status);
+    this.finishAlgoOf(o);
+  }
+
+  private crosses(a: FakeAlgo, p: Fixed): boolean {
+    // STOP_MARKET BUY fires at price ≥ stop, SELL at ≤; TAKE_PROFIT_MARKET the other way round.
+    const rising = (a.orderType === 'STOP_MARKET') === (a.side === 'BUY');
+    return rising ? p >= a.triggerPrice : p <= a.triggerPrice;
+  }
+
+  /**
+   * The algo service hands a crossed conditional order to the matching engine as a MARKET order under
+   * the same client id, and checks margin only then (REJECTED when it fails).
+   */
+  private trigger(a: FakeAlgo): void {
+    a.status = 'TRIGGERING';
+    a.triggerTime = this.time();
+    a.updateTime = a.triggerTime;
+    this.emitAlgo(a);
+    const last = this.prices.get(a.symbol)!;
+    try {
+      if (a.reduceOnly) this.checkReduces(a.symbol, a.side);
+      else this.checkMargin(a.quantity, last);
+    } catch {
+      a.status = 'REJECTED';
+      a.updateTime = this.time();
+      this.emitAlgo(a, a.reduceOnly ? 'Reduce Only reject' : 'Margin is insufficient.');
+      return;
+    }
+    const o = this.open({
+      clientOrderId: a.clientAlgoId,
+      symbol: a.symbol,
+      side: a.side,
+      positionSide: a.positionSide,
+      type: 'MARKET',
+      origType: a.orderType,
+      timeInForce: 'GTC',
+      quantity: a.quantity,
+      price: 0n,
+      stopPrice: a.triggerPrice,
+      reduceOnly: a.reduceOnly,
+    });
+    a.status = 'TRIGGERED';
+    a.actualOrderId = o.orderId;
+    a.updateTime = this.time();
+    this.emitAlgo(a);
+    this.work(o);
+  }
+
+  private finishAlgoOf(o: FakeOrder): void {
+    for (const a of this.algos.values()) {
+      if (a.actualOrderId !== o.orderId || a.status !== 'TRIGGERED') continue;
+      a.status = 'FINISHED';
+      a.updateTime = this.time();
+      this.emitAlgo(a);
+    }
+  }
+
+  private checkReduces(symbol: string, side: Side): void {
+    const pos = this.position(symbol);
+    if (side === 'BUY' ? pos >= 0n : pos <= 0n)
+      throw new BinanceApiError(-2022, 'ReduceOnly Order is rejected.');
+  }
+
+  /** Initial margin (notional / leverage) of positions, open limits and the new order against the wallet. */
+  private checkMargin(qty: Fixed, price: Fixed): void {
+    let notional = mul(qty, price);
+    for (const o of this.orders.values())
+      if (isOpen(o.status) && o.type === 'LIMIT' && !o.reduceOnly)
+        notional += mul(o.price, o.quantity - o.executed);
+    for (const [s, pos] of this.positions) notional += mul(abs(pos), this.prices.get(s) ?? 0n);
+    if (notional > this.balance * BigInt(this.leverage))
+      throw new BinanceApiError(-2019, 'Margin is insufficient.');
+  }
+
+  // --- lookups and JSON ---------------------------------------------------------------------------
+
+  private symbolRules(symbol: string | undefined): SymbolRules {
+    if (symbol === undefined)
+      throw new BinanceApiError(
+        -1102,
+        "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+      );
+    const r = this.rules.get(symbol);
+    if (r === undefined) throw new BinanceApiError(-1121, 'Invalid symbol.');
+    return r;
+  }
+
+  private positionSideOf(params: Params): string {
+    const ps = params.positionSide ?? 'BOTH';
+    if (ps !== 'BOTH')
+      throw new BinanceApiError(-4061, "Order's position side does not match user's setting.");
+    return ps;
+  }
+
+  private openByClientId(symbol: string, id: string): boolean {
+    for (const o of this.orders.values())
+      if (o.symbol === symbol && o.clientOrderId === id && isOpen(o.status)) return true;
+    return false;
+  }
+
+  private findOrder(params: Params): FakeOrder | undefined {
+    this.symbolRules(params.symbol);
+    if (params.orderId !== undefined) {
+      const o = this.orders.get(Number(params.orderId));
+      return o?.symbol === params.symbol ? o : undefined;
+    }
+    const id = params.origClientOrderId;
+    if (id === undefined)
+      throw new BinanceApiError(-1102, "Either 'orderId' or 'origClientOrderId' must be sent.");
+    let found: FakeOrder | undefined;
+    for (const o of this.orders.values()) if (o.symbol === params.symbol && o.clientOrderId === id) found = o;
+    return found;
+  }
+
+  private findAlgo(params: Params): FakeAlgo | undefined {
+    if (params.algoId !== undefined) return this.algos.get(Number(params.algoId));
+    const id = params.clientAlgoId;
+    if (id === undefined) throw new BinanceApiError(-1102, "Either 'algoId' or 'clientAlgoId' must be sent.");
+    let found: FakeAlgo | undefined;
+    for (const a of this.algos.values()) if (a.clientAlgoId === id) found = a;
+    return found;
+  }
+
+  private px(symbol: string, x: Fixed): string {
+    return padded(x, this.rules.get(symbol)!.pricePrecision);
+  }
+
+  private qty(symbol: string, x: Fixed): string {
+    return padded(x, this.rules.get(symbol)!.quantityPrecision);
+  }
+
+  private avg(o: FakeOrder): string {
+    return o.executed === 0n ? '0' : toText(roundTo((o.cumQuote * 10n ** 18n) / o.executed, 5, 'half-up'));
+  }
+
+  private orderJson(o: FakeOrder, withTime: boolean): Record<string, unknown> {
+    return {
+      orderId: o.orderId,
+      symbol: o.symbol,
+      status: o.status,
+      clientOrderId: o.clientOrderId,
+      price: this.px(o.symbol, o.price),
+      avgPrice: this.avg(o),
+      origQty: this.qty(o.symbol, o.quantity),
+      executedQty: this.qty(o.symbol, o.executed),
+      cumQty: this.qty(o.symbol, o.executed),
+      cumQuote: toText(o.cumQuote),
+      timeInForce: o.timeInForce,
+      type: o.type,
+      reduceOnly: o.reduceOnly,
+      closePosition: false,
+      side: o.side,
+      positionSide: o.positionSide,
+      stopPrice: this.px(o.symbol, o.stopPrice),
+      workingType: 'CONTRACT_PRICE',
+      priceProtect: false,
+      origType: o.origType,
+      priceMatch: 'NONE',
+      selfTradePreventionMode: 'EXPIRE_MAKER',
+      goodTillDate: 0,
+      ...(withTime ? { time: o.time } : {}),
+      updateTime: o.updateTime,
+    };
+  }
+
+  private algoJson(a: FakeAlgo): Record<string, unknown> {
+    const child = a.actualOrderId === null ? undefined : this.orders.get(a.actualOrderId);
+    return {
+      algoId: a.algoId,
+      clientAlgoId: a.clientAlgoId,
+      algoType: 'CONDITIONAL',
+      orderType: a.orderType,
+      symbol: a.symbol,
+      side: a.side,
+      positionSide: a.positionSide,
+      timeInForce: 'GTC',
+      quantity: this.qty(a.symbol, a.quantity),
+      algoStatus: a.status,
+      actualOrderId: a.actualOrderId === null ? '' : String(a.actualOrderId),
+      actualPrice: child === undefined ? '0' : this.avg(child),
+      triggerPrice: this.px(a.symbol, a.triggerPrice),
+      price: this.px(a.symbol, 0n),
+      icebergQuantity: null,
+      selfTradePreventionMode: 'EXPIRE_MAKER',
+      workingType: a.workingType,
+      priceMatch: 'NONE',
+      closePosition: false,
+      priceProtect: false,
+      reduceOnly: a.reduceOnly,
+      activatePrice: '',
+      callbackRate: '',
+      createTime: a.createTime,
+      updateTime: a.updateTime,
+      triggerTime: a.triggerTime,
+      goodTillDate: 0,
+    };
+  }
+
+  private tradeJson(t: FakeTrade): Record<string, unknown> {
+    return {
+      buyer: t.side === 'BUY',
+      commission: toText(t.commission, 8),
+      commissionAsset: 'USDT',
+      id: t.id,
+      maker: t.maker,
+      orderId: t.orderId,
+      price: this.px(t.symbol, t.price),
+      qty: this.qty(t.symbol, t.qty),
+      quoteQty: toText(mul(t.price, t.qty)),
+      realizedPnl: '0',
+      side: t.side,
+      positionSide: t.positionSide,
+      symbol: t.symbol,
+      time: t.time,
+    };
+  }
+
+  private emitOrder(o: FakeOrder, x: 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED', trade?: FakeTrade): void {
+    const t = trade?.time ?? o.updateTime;
+    this.onEvent({
+      e: 'ORDER_TRADE_UPDATE',
+      E: t + 1,
+      T: t,
+      o: {
+        s: o.symbol,
+        c: o.clientOrderId,
+        S: o.side,
+        o: o.type,
+        f: o.timeInForce,
+        q: this.qty(o.symbol, o.quantity),
+        p: this.px(o.symbol, o.price),
+        ap: this.avg(o),
+        sp: this.px(o.symbol, o.stopPrice),
+        x,
+        X: o.status,
+        i: o.orderId,
+        l: trade ? this.qty(o.symbol, trade.qty) : '0',
+        z: this.qty(o.symbol, o.executed),
+        L: trade ? this.px(o.symbol, trade.price) : '0',
+        ...(trade ? { N: 'USDT', n: toText(trade.commission, 8) } : {}),
+        T: t,
+        t: trade?.id ?? 0,
+        b: '0',
+        a: '0',
+        m: trade?.maker ?? false,
+        R: o.reduceOnly,
+        wt: 'CONTRACT_PRICE',
+        ot: o.origType,
+        ps: o.positionSide,
+        cp: false,
+        rp: '0',
+        pP: false,
+        si: 0,
+        ss: 0,
+        V: 'EXPIRE_MAKER',
+        pm: 'NONE',
+        gtd: 0,
+      },
+    });
+  }
+
+  private emitAlgo(a: FakeAlgo, rejectReason = ''): void {
+    const child = a.actualOrderId === null ? undefined : this.orders.get(a.actualOrderId);
+    this.onEvent({
+      e: 'ALGO_UPDATE',
+      // Binance documents ALGO_UPDATE's T as the event time and E as the transaction time.
+      T: a.updateTime + 1,
+      E: a.updateTime,
+      o: {
+        caid: a.clientAlgoId,
+        aid: a.algoId,
+        at: 'CONDITIONAL',
+        o: a.orderType,
+        s: a.symbol,
+        S: a.side,
+        ps: a.positionSide,
+        f: 'GTC',
+        q: this.qty(a.symbol, a.quantity),
+        X: a.status,
+        ai: a.actualOrderId === null ? '' : String(a.actualOrderId),
+        ap: child === undefined ? '0' : this.avg(child),
+        aq: child === undefined ? '0' : this.qty(a.symbol, child.executed),
+        act: child === undefined ? '0' : 'MARKET',
+        tp: this.px(a.symbol, a.triggerPrice),
+        p: '0',
+        V: 'EXPIRE_MAKER',
+        wt: a.workingType,
+        pm: 'NONE',
+        cp: false,
+        pP: false,
+        R: a.reduceOnly,
+        tt: a.triggerTime,
+        gtd: 0,
+        rm: rejectReason,
+      },
+    });
+  }
+}

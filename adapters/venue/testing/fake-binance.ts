@@ -1,0 +1,362 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { repoRoot } from '../../marketdata/shared-data.js';
+import { FakeBinanceEngine, type FakeEngineOptions, type UserEvent } from './fake-binance-engine.js';
+import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
+
+/** The real GET /fapi/v1/exchangeInfo answer checked in beside the repository. */
+export const exchangeInfoPath = path.resolve(repoRoot, '../shared/data/meta/exchange-info.json');
+
+type Security = 'NONE' | 'USER_STREAM' | 'SIGNED';
+type Params = Record<string, string>;
+type Handler = (p: Params) => unknown;
+
+/**
+ * What the server does to the next matching request instead of answering it normally.
+ * - delay: answers after `ms`.
+ * - timeout: does the work, never answers (the client's timeout fires; the exchange has acted).
+ * - garbage: does the work, answers `status` with `body` (not what the API promises).
+ * - reset: drops the connection before doing anything (unless `process`).
+ */
+export interface Fault {
+  readonly method?: string;
+  readonly path: string;
+  readonly action: 'delay' | 'timeout' | 'garbage' | 'reset';
+  readonly ms?: number;
+  readonly status?: number;
+  readonly body?: string;
+  /** Whether the exchange acts on the request; defaults to true except for reset. */
+  readonly process?: boolean;
+  /** How many matching requests it applies to (default 1). */
+  readonly times?: number;
+}
+
+export interface LoggedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Params>;
+  readonly status: number;
+}
+
+export interface FakeBinanceOptions extends FakeEngineOptions {
+  readonly apiKey?: string;
+  readonly secret?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A local Binance USDⓈ-M futures server: the REST subset ccxt's binanceusdm uses to trade (time,
+ * exchangeInfo, order, openOrders, userTrades, algoOrder, listenKey) with Binance's HMAC-SHA256 signature
+ * and timestamp/recvWindow checks, and the user-data websocket (/ws/<listenKey>, and
+ * /private/ws?listenKey=<key> which ccxt 4.5 dials) pushing ORDER_TRADE_UPDATE and ALGO_UPDATE.
+ * Tests drive the market through `engine` and break things through `fault` and `dropUserStreams`.
+ */
+export class FakeBinance {
+  readonly engine: FakeBinanceEngine;
+  readonly apiKey: string;
+  readonly secret: string;
+  readonly requests: LoggedRequest[] = [];
+  /** Every user-data event the exchange produced, delivered or not. */
+  readonly events: UserEvent[] = [];
+  private readonly server: http.Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly sockets = new Set<Socket>();
+  private readonly streams = new Set<WebSocket>();
+  private readonly listenKeys = new Set<string>();
+  private readonly faults: { fault: Fault; left: number }[] = [];
+  private readonly exchangeInfo: Buffer;
+  private readonly routes: Map<string, { security: Security; handler: Handler }>;
+  private streamsRefused = false;
+  private dropAfter: number | null = null;
+  private corrupt = 0;
+  private port = 0;
+
+  private constructor(opts: FakeBinanceOptions) {
+    this.apiKey = opts.apiKey ?? 'fake-api-key-0123456789';
+    this.secret = opts.secret ?? 'fake-secret-9876543210';
+    this.exchangeInfo = readFileSync(exchangeInfoPath);
+    this.engine = new FakeBinanceEngine(
+      rulesFromExchangeInfo(JSON.parse(this.exchangeInfo.toString('utf8'))),
+      opts,
+    );
+    this.engine.onEvent = (e) => this.push(e);
+    const e = this.engine;
+    this.routes = new Map<string, { security: Security; handler: Handler }>([
+      ['GET /fapi/v1/ping', { security: 'NONE', handler: () => ({}) }],
+      ['GET /fapi/v1/time', { security: 'NONE', handler: () => ({ serverTime: e.time() }) }],
+      [
+        'POST /fapi/v1/listenKey',
+        { security: 'USER_STREAM', handler: () => ({ listenKey: this.newListenKey() }) },
+      ],
+      [
+        'PUT /fapi/v1/listenKey',
+        { security: 'USER_STREAM', handler: () => ({ listenKey: [...this.listenKeys].at(-1) }) },
+      ],
+      ['DELETE /fapi/v1/listenKey', { security: 'USER_STREAM', handler: () => this.closeListenKeys() }],
+      ['POST /fapi/v1/order', { security: 'SIGNED', handler: (p) => e.newOrder(p) }],
+      ['DELETE /fapi/v1/order', { security: 'SIGNED', handler: (p) => e.cancelOrder(p) }],
+      ['GET /fapi/v1/order', { security: 'SIGNED', handler: (p) => e.queryOrder(p) }],
+      ['GET /fapi/v1/openOrders', { security: 'SIGNED', handler: (p) => e.openOrders(p) }],
+      ['GET /fapi/v1/userTrades', { security: 'SIGNED', handler: (p) => e.userTrades(p) }],
+      ['POST /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.newAlgoOrder(p) }],
+      ['DELETE /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.cancelAlgoOrder(p) }],
+      ['GET /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.queryAlgoOrder(p) }],
+      ['GET /fapi/v1/openAlgoOrders', { security: 'SIGNED', handler: (p) => e.openAlgoOrders(p) }],
+    ]);
+    this.server = http.createServer((req, res) => this.serve(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
+  }
+
+  static async start(opts: FakeBinanceOptions = {}): Promise<FakeBinance> {
+    const f = new FakeBinance(opts);
+    await new Promise<void>((resolve) => f.server.listen(0, '127.0.0.1', resolve));
+    f.port = (f.server.address() as AddressInfo).port;
+    return f;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get wsOrigin(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  fault(f: Fault): void {
+    this.faults.push({ fault: f, left: f.times ?? 1 });
+  }
+
+  /**
+   * Closes every user-data stream now, or after `afterEvents` more events have been delivered (to cut a
+   * fill in the middle); with `refuse`, new streams are refused until `allowUserStreams()`.
+   */
+  dropUserStreams(opts: { afterEvents?: number; refuse?: boolean } = {}): void {
+    if (opts.refuse) this.streamsRefused = true;
+    if (opts.afterEvents !== undefined && opts.afterEvents > 0) {
+      this.dropAfter = opts.afterEvents;
+      return;
+    }
+    this.closeStreams();
+  }
+
+  /** The next `n` events go out mangled (the exchange still acted; the message just cannot be read). */
+  corruptUserEvents(n = 1): void {
+    this.corrupt += n;
+  }
+
+  allowUserStreams(): void {
+    this.streamsRefused = false;
+  }
+
+  get userStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Requests to paths the fake does not serve: ccxt reaching for something the tests did not expect. */
+  unknownRequests(): LoggedRequest[] {
+    return this.requests.filter((r) => r.status === 404);
+  }
+
+  async close(): Promise<void> {
+    this.closeStreams();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // --- HTTP ---------------------------------------------------------------------------------------
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void this.answer(req, res, Buffer.concat(chunks).toString('utf8'));
+    });
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const method = req.method ?? 'GET';
+    const query = url.search.slice(1);
+    const params: Params = Object.fromEntries([
+      ...new URLSearchParams(query).entries(),
+      ...new URLSearchParams(body).entries(),
+    ]);
+    const fault = this.takeFault(method, url.pathname);
+    if (fault?.action === 'reset' && !fault.process) {
+      this.requests.push({ method, path: url.pathname, params, status: 0 });
+      req.socket.destroy();
+      return;
+    }
+    let status = 200;
+    let text: string | Buffer;
+    if (method === 'GET' && url.pathname === '/fapi/v1/exchangeInfo') {
+      text = this.exchangeInfo;
+    } else {
+      const route = this.routes.get(`${method} ${url.pathname}`);
+      if (route === undefined) {
+        status = 404;
+        text = JSON.stringify({ code: -1000, msg: `fake binance does not serve ${method} ${url.pathname}` });
+      } else {
+        try {
+          this.authorize(route.security, req, query, body, params);
+          text = JSON.stringify(route.handler(params));
+        } catch (e) {
+          if (!(e instanceof BinanceApiError)) throw e;
+          status = e.http;
+          text = JSON.stringify({ code: e.code, msg: e.msg });
+        }
+      }
+    }
+    this.requests.push({ method, path: url.pathname, params, status });
+    if (fault !== undefined) {
+      switch (fault.action) {
+        case 'timeout':
+          return; // the socket stays open until the client gives up or the server closes
+        case 'reset':
+          req.socket.destroy();
+          return;
+        case 'delay':
+          await sleep(fault.ms ?? 0);
+          break;
+        case 'garbage':
+          status = fault.status ?? 200;
+          text = fault.body ?? '{"orderId":8389765001,"status":"NE';
+          break;
+      }
+    }
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(text);
+  }
+
+  private takeFault(method: string, pathname: string): Fault | undefined {
+    const i = this.faults.findIndex(
+      (f) => f.fault.path === pathname && (f.fault.method === undefined || f.fault.method === method),
+    );
+    if (i < 0) return undefined;
+    const f = this.faults[i]!;
+    if (--f.left <= 0) this.faults.splice(i, 1);
+    return f.fault;
+  }
+
+  /**
+   * Binance's endpoint security: an API key for user streams; for SIGNED endpoints also
+   * HMAC-SHA256(secret, query string + body without the signature) and a timestamp the server accepts
+   * (timestamp < serverTime + 1000 and serverTime − timestamp ≤ recvWindow).
+   */
+  private authorize(
+    security: Security,
+    req: http.IncomingMessage,
+    query: string,
+    body: string,
+    p: Params,
+  ): void {
+    if (security === 'NONE') return;
+    const key = req.headers['x-mbx-apikey'];
+    if (typeof key !== 'string' || key === '')
+      throw new BinanceApiError(-2014, 'API-key format invalid.', 401);
+    if (key !== this.apiKey)
+      throw new BinanceApiError(-2015, 'Invalid API-key, IP, or permissions for action.', 401);
+    if (security === 'USER_STREAM') return;
+    const sig = p.signature;
+    if (sig === undefined)
+      throw new BinanceApiError(
+        -1102,
+        "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
+      );
+    const unsigned = (s: string) => s.replace(new RegExp(`&?signature=${sig}`), '');
+    const payload = unsigned(query) + unsigned(body);
+    const want = createHmac('sha256', this.secret).update(payload).digest();
+    const got = Buffer.from(sig, 'hex');
+    if (got.length !== want.length || !timingSafeEqual(got, want))
+      throw new BinanceApiError(-1022, 'Signature for this request is not valid.');
+    if (p.timestamp === undefined)
+      throw new BinanceApiError(
+        -1102,
+        "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
+      );
+    const ts = Number(p.timestamp);
+    const window = Number(p.recvWindow ?? 5000);
+    if (!(window > 0 && window <= 60_000))
+      throw new BinanceApiError(-1131, 'recvWindow must be less than 60000');
+    const serverTime = this.engine.time();
+    if (!(ts < serverTime + 1000 && serverTime - ts <= window))
+      throw new BinanceApiError(-1021, 'Timestamp for this request is outside of the recvWindow.');
+  }
+
+  // --- user-data stream ---------------------------------------------------------------------------
+
+  private newListenKey(): string {
+    const k = randomBytes(32).toString('hex');
+    this.listenKeys.add(k);
+    return k;
+  }
+
+  private closeListenKeys(): Record<string, never> {
+    this.listenKeys.clear();
+    this.closeStreams();
+    return {};
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', this.origin);
+    const key = url.pathname.startsWith('/ws/')
+      ? url.pathname.slice(4)
+      : url.pathname === '/private/ws'
+        ? url.searchParams.get('listenKey')
+        : null;
+    const refuse = (line: string) => {
+      socket.end(`HTTP/1.1 ${line}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (this.streamsRefused) {
+      refuse('503 Service Unavailable');
+      return;
+    }
+    if (key === null || !this.listenKeys.has(key)) {
+      refuse('400 Bad Request');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.streams.add(ws);
+      ws.on('close', () => this.streams.delete(ws));
+      ws.on('message', (data) => {
+        // ccxt may send SUBSCRIBE frames; Binance acknowledges them with the request id.
+        try {
+          const m = JSON.parse(String(data)) as { id?: unknown };
+          if (m.id !== undefined) ws.send(JSON.stringify({ result: null, id: m.id }));
+        } catch {}
+      });
+    });
+  }
+
+  private push(e: UserEvent): void {
+    this.events.push(e);
+    let text = JSON.stringify(e);
+    if (this.corrupt > 0) {
+      this.corrupt--;
+      text = JSON.stringify({ ...e, o: { ...(e.o as object), i: 'not-an-id', T: 'yesterday' } });
+    }
+    for (const ws of this.streams) ws.send(text);
+    if (this.dropAfter !== null && --this.dropAfter <= 0) {
+      this.dropAfter = null;
+      // A close frame goes out after the frames already queued, so the events before the cut arrive.
+      for (const ws of this.streams) ws.close(1001, 'fake: stream dropped');
+      this.streams.clear();
+    }
+  }
+
+  private closeStreams(): void {
+    for (const ws of this.streams) ws.terminate();
+    this.streams.clear();
+  }
+}

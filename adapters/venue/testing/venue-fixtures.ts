@@ -1,0 +1,48 @@
+import type { VenueOrder, VenueReport } from '../../../domain/ledger/venue-port.js';
+
+/** A clock the test sets: `receivedAt` is what the test says the time is when a report arrives. */
+export class HandClock {
+  constructor(public t = 1_000_000) {}
+  now(): number {
+    return this.t;
+  }
+}
+
+/** Waits until `cond` holds, polling every few ms; fails with `what` after `ms`. */
+export const until = async (cond: () => boolean, what: string | (() => string), ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+export const venueOrder = (
+  o: Partial<VenueOrder> & Pick<VenueOrder, 'clientOrderId' | 'side' | 'type'>,
+): VenueOrder => ({
+  symbol: 'BTCUSDT',
+  positionSide: 'BOTH',
+  quantity: '0.002',
+  price: null,
+  stopPrice: null,
+  timeInForce: 'GTC',
+  reduceOnly: false,
+  postOnly: false,
+  ...o,
+});
+
+/** One line per report, for assertions that read like the exchange's story. */
+export const brief = (rs: readonly VenueReport[]): string[] =>
+  rs.map((r) => {
+    switch (r.kind) {
+      case 'fill':
+        return `${r.clientOrderId} fill ${r.quantity}@${r.price} ${r.liquidity} left ${r.remaining}`;
+      case 'triggered':
+        return `${r.clientOrderId} triggered at ${r.triggerPrice}`;
+      case 'accepted':
+        return `${r.clientOrderId} accepted`;
+      default:
+        return `${r.clientOrderId} ${r.kind}: ${r.reason}`;
+    }
+  });

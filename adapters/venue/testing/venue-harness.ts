@@ -1,0 +1,68 @@
+import { BinanceUsdmSession } from '../binance/usdm-session.js';
+import { CcxtVenue } from '../ccxt-venue.js';
+import { FakeBinance } from './fake-binance.js';
+import { HandClock } from './venue-fixtures.js';
+
+export interface Harness {
+  readonly fake: FakeBinance;
+  readonly clock: HandClock;
+  readonly venue: CcxtVenue;
+  readonly log: string[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** ccxt's REST timeout. */
+  readonly timeoutMs?: number;
+  /** Binance's recvWindow on every signed request. */
+  readonly recvWindowMs?: number;
+  readonly fillGraceMs?: number;
+  /** Runs on the fake before the venue connects. */
+  readonly prepare?: (fake: FakeBinance) => void;
+}
+
+/**
+ * A CcxtVenue on ccxt's binanceusdm pointed at a fresh fake server, with short timeouts so failure paths
+ * run in milliseconds. Every URL ccxt knows is moved to the fake, so nothing can reach Binance.
+ */
+export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> => {
+  const fake = await FakeBinance.start();
+  const clock = new HandClock();
+  const log: string[] = [];
+  opts.prepare?.(fake);
+  try {
+    const session = new BinanceUsdmSession({
+      ccxt: {
+        apiKey: fake.apiKey,
+        secret: fake.secret,
+        timeout: opts.timeoutMs ?? 2000,
+        // ccxt's limiter stays on, paced for a local server rather than Binance's weights.
+        rateLimit: 5,
+        options: { recvWindow: opts.recvWindowMs ?? 5000, ws: { backoff: { base: 10, max: 50 } } },
+      },
+      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+      reconnectDelayMs: 10,
+    });
+    const venue = await CcxtVenue.open({
+      session,
+      clock,
+      fillGraceMs: opts.fillGraceMs ?? 300,
+      lookupRetryMs: 50,
+      expiryMarginMs: 100,
+      log: (l) => log.push(l),
+    });
+    return {
+      fake,
+      clock,
+      venue,
+      log,
+      close: async () => {
+        await venue.close();
+        await fake.close();
+      },
+    };
+  } catch (e) {
+    await fake.close();
+    throw e;
+  }
+};

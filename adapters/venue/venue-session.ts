@@ -1,0 +1,64 @@
+import type { VenueOrder } from '../../domain/ledger/venue-port.js';
+import type { Observation } from './observation.js';
+
+/** What the user stream tells the venue, in the order it happens. */
+export interface StreamHandlers {
+  /** The stream is (re)connected: what it carries from now on is live, what happened before may be lost. */
+  connected(): void;
+  /** One stream message, as observations. */
+  message(observations: readonly Observation[]): void;
+  /** A message could not be read: it may have been about one of our orders, so treat it as a gap. */
+  gap(reason: string): void;
+  /** The stream broke; the session reopens it. */
+  disconnected(error: unknown): void;
+}
+
+/**
+ * A call the venue did not carry out as asked. `refused`: the venue said no (or the request was never
+ * sent), so nothing happened there. `unknown`: no verdict came back (timeout, dropped connection, an
+ * unreadable reply, the venue's own "status unknown"), so the request may or may not have been acted on.
+ */
+export class VenueCallError extends Error {
+  constructor(
+    readonly outcome: 'refused' | 'unknown',
+    readonly reason: string,
+    readonly extra: {
+      /** The venue's error code, when it gave one. */
+      readonly code?: string;
+      /** A cancel or lookup that found no such order. */
+      readonly unknownOrder?: boolean;
+      /** Session time after which an unanswered request can no longer be executed. */
+      readonly expiresAt?: number;
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(reason, { cause: extra.cause });
+    this.name = 'VenueCallError';
+  }
+}
+
+/**
+ * One exchange account as CcxtVenue drives it: the venue-specific half of the live adapter (which ccxt
+ * calls, with which parameters, and how the exchange's replies, stream events and errors read). CcxtVenue
+ * holds everything that is the same for every exchange: the queue, de-duplication, ordering, reconnect
+ * recovery and the outcome of calls that got no answer. Binance USDⓈ-M is binance/usdm-session.ts; OKX
+ * and Bybit would each be one more of these.
+ */
+export interface VenueSession {
+  readonly name: string;
+  /** Loads the venue's markets and opens the user stream; resolves once the stream first connects. */
+  start(handlers: StreamHandlers): Promise<void>;
+  /** Whether the venue trades this symbol (in the venue's own spelling, as the ledger books it). */
+  trades(symbol: string): boolean;
+  /** Places the order; resolves with what the reply says. Throws VenueCallError. */
+  place(order: VenueOrder): Promise<readonly Observation[]>;
+  /** Cancels by clientOrderId; resolves with what the reply says. Throws VenueCallError. */
+  cancel(order: VenueOrder): Promise<readonly Observation[]>;
+  /** The order's state at the venue by clientOrderId, or null if the venue has no such order. */
+  lookup(order: VenueOrder): Promise<readonly Observation[] | null>;
+  /** Every trade of the order in the book `fillsOrderId`, oldest first. */
+  fills(order: VenueOrder, fillsOrderId: string): Promise<readonly Observation[]>;
+  /** The clock the session signs requests with: what `expiresAt` is measured on. */
+  now(): number;
+  close(): Promise<void>;
+}
