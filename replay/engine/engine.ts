@@ -621,8 +621,6 @@ export class Engine implements StrategyContext {
 
   order(req: OrderRequest, signal: SignalRecord): string | null {
     const s = this.symbolOf(req.symbol);
-    if (req.side !== 'BUY' && req.side !== 'SELL')
-      throw new RangeError(`order side must be BUY or SELL, got ${String(req.side)}`);
     checkOrderRequest(req);
     if (this.warming) return null;
     const c = this.config;
