@@ -16,6 +16,9 @@ import { walkForwardRunOf } from './run-config.js';
 import { StreamAppender } from './stream-appender.js';
 import { sameParams, taskOutcome, trialCompleted } from './trial-records.js';
 
+/** How long a trial result may wait for others before they are appended as one batch. */
+const LINGER_MS = 100;
+
 export interface OptimizerProgress {
   readonly done: number;
   readonly total: number;
@@ -209,7 +212,8 @@ export const runOptimizer = async (
       replayed: recorded.trials.size,
     };
   }
-  const appender = new StreamAppender(deps.store, streamId, recorded.version);
+  // Results wait up to LINGER_MS to be appended together (StreamAppender says why).
+  const appender = new StreamAppender(deps.store, streamId, recorded.version, 256, LINGER_MS);
   if (recorded.version === 0) {
     const started: NewEvent = {
       eventId: deps.newEventId(),
