@@ -142,6 +142,7 @@ const throughput = async (rounds: number) => {
       median: median(p.rates),
       best: Math.max(...p.rates),
       cores: median(p.cores),
+      rates: p.rates,
     }));
   } finally {
     await Promise.all(pools.map((p) => p.pool.close()));
@@ -245,6 +246,9 @@ try {
       trialsPerSec1: +one!.median.toFixed(2),
       trialsPerSec2: +two!.median.toFixed(2),
       speedup2: +(two!.median / one!.median).toFixed(2),
+      // The same round's 2-worker pass over its 1-worker pass, median over rounds: the machine's speed
+      // drifts between rounds (±25 %), and a ratio of two medians can pair a fast round with a slow one.
+      speedup2Paired: +median(two!.rates.map((r, i) => r / one!.rates[i]!)).toFixed(2),
       speedup2Best: +(two!.best / one!.best).toFixed(2),
       trialsPerSec1Thread: +thread1!.median.toFixed(2),
       coresBusy1Thread: +thread1!.cores.toFixed(2),
