@@ -1,3 +1,4 @@
+import { isConditional } from '../../domain/ledger/events.js';
 import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
 import type { Observation, ReportDraft } from './observation.js';
@@ -34,7 +35,7 @@ export class OrderTrack {
 
   constructor(readonly order: VenueOrder) {
     this.quantity = fixed(order.quantity);
-    this.conditional = order.type === 'STOP_MARKET' || order.type === 'TAKE_PROFIT_MARKET';
+    this.conditional = isConditional(order.type);
   }
 
   get clientOrderId(): string {

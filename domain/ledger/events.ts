@@ -29,6 +29,10 @@ export type OrderSide = (typeof orderSides)[number];
 export type PositionSide = (typeof positionSides)[number];
 export type OrderType = (typeof orderTypes)[number];
 export type TimeInForce = (typeof timesInForce)[number];
+
+/** A stop or take-profit order: rests until the price crosses its stopPrice, then works as a market order. */
+export const isConditional = (type: OrderType): boolean =>
+  type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
 export type Liquidity = (typeof liquidities)[number];
 export type MarginType = (typeof marginTypes)[number];
 export type PositionMode = (typeof positionModes)[number];

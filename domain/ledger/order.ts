@@ -1,12 +1,13 @@
 import { refuse } from './errors.js';
-import type {
-  Liquidity,
-  OrderEvent,
-  OrderRequestedData,
-  OrderSide,
-  OrderType,
-  PositionSide,
-  TimeInForce,
+import {
+  isConditional,
+  type Liquidity,
+  type OrderEvent,
+  type OrderRequestedData,
+  type OrderSide,
+  type OrderType,
+  type PositionSide,
+  type TimeInForce,
 } from './events.js';
 import { canonicalText, type Fixed, fixed, toText } from './fixed.js';
 import {
@@ -118,7 +119,7 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
   const inst = ctx.instrument(c.symbol);
   if (inst.status !== 'TRADING') refuse('symbol-not-trading', `${c.symbol} status is ${inst.status}`);
   const policy = c.gridPolicy ?? 'refuse';
-  const market = c.type === 'MARKET' || c.type === 'STOP_MARKET' || c.type === 'TAKE_PROFIT_MARKET';
+  const market = c.type === 'MARKET' || isConditional(c.type);
   const tif = c.timeInForce ?? 'GTC';
   const postOnly = c.postOnly ?? false;
   const reduceOnly = c.reduceOnly ?? false;
@@ -145,7 +146,7 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
     if (c.markPrice !== undefined) checkPriceBand(inst, price, parsePositive(c.markPrice, 'mark-price'));
   }
   let stopPrice: Fixed | null = null;
-  if (c.type === 'STOP_MARKET' || c.type === 'TAKE_PROFIT_MARKET') {
+  if (isConditional(c.type)) {
     // A trigger rounds like the order it releases: toward the passive side.
     stopPrice = conformPrice(inst, parsePositive(c.stopPrice, 'stop-price'), c.side, policy);
     checkMinNotional(inst, quantity, stopPrice);

@@ -3,7 +3,7 @@ import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
-import type { AccountEvent } from '../../domain/ledger/events.js';
+import { type AccountEvent, isConditional } from '../../domain/ledger/events.js';
 import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
@@ -83,7 +83,7 @@ const checkOrderRequest = (req: OrderRequest): void => {
     throw new RangeError(`a LIMIT order needs a price > 0, got ${req.price}`);
   if (type !== 'LIMIT' && req.price !== undefined)
     throw new RangeError(`${type} orders take no price (a stop's trigger is stopPrice)`);
-  const conditional = type === 'STOP_MARKET' || type === 'TAKE_PROFIT_MARKET';
+  const conditional = isConditional(type);
   if (conditional && !positive(req.stopPrice))
     throw new RangeError(`a ${type} order needs a stopPrice > 0, got ${req.stopPrice}`);
   if (!conditional && req.stopPrice !== undefined) throw new RangeError(`${type} orders take no stopPrice`);
@@ -628,7 +628,7 @@ export class Engine implements StrategyContext {
     const { signalId, correlationId, observation } = this.emitSignal(s, signal);
     const inst = s.instrument;
     const limit = req.type === 'LIMIT';
-    const conditional = req.type === 'STOP_MARKET' || req.type === 'TAKE_PROFIT_MARKET';
+    const conditional = isConditional(req.type);
     // Stop and take-profit orders execute as market orders: Binance sizes them by the market lot filter.
     const quantity = fromNumber(
       req.quantity,
@@ -1017,8 +1017,10 @@ export class Engine implements StrategyContext {
       const at = Math.max(openTime, o.submittedAt + o.latency);
       const arriving = o.ackId === null;
       if (arriving) {
-        const conditional = o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET';
-        if (conditional && (triggersAbove(o.type, o.side) ? open >= o.stopPrice : open <= o.stopPrice)) {
+        if (
+          isConditional(o.type) &&
+          (triggersAbove(o.type, o.side) ? open >= o.stopPrice : open <= o.stopPrice)
+        ) {
           // Binance refuses a conditional order whose trigger the price has already crossed (-2021).
           this.ledger.order(
             o.orderId,
@@ -1050,25 +1052,12 @@ export class Engine implements StrategyContext {
           continue;
         }
       }
-      if (o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET') {
+      if (isConditional(o.type)) {
         this.workConditional(s, o, at, open, high, low);
         continue;
       }
       if (o.type === 'MARKET') {
-        const qty = toNumber(o.quantity);
-        const price = withImpact(open, o.side, impactFraction(this.lambda(s), qty * open));
-        this.fill(
-          s,
-          o.orderId,
-          o.side,
-          o.quantity,
-          price,
-          at,
-          o.correlationId,
-          o.ackId,
-          o.reduceOnly,
-          o.protection,
-        );
+        this.takerFill(s, o, open, at, o.ackId);
         continue;
       }
       const through = o.side === 'BUY' ? low < o.price : high > o.price;
@@ -1137,6 +1126,11 @@ export class Engine implements StrategyContext {
       o.correlationId,
       o.ackId,
     );
+    this.takerFill(s, o, base, at, triggeredId);
+  }
+
+  /** A pending order filled as taker at `base` moved by impact (a market order, a triggered stop). */
+  private takerFill(s: SymbolState, o: PendingOrder, base: number, at: number, causationId: string | null) {
     const qty = toNumber(o.quantity);
     const price = withImpact(base, o.side, impactFraction(this.lambda(s), qty * base));
     this.fill(
@@ -1147,7 +1141,7 @@ export class Engine implements StrategyContext {
       price,
       at,
       o.correlationId,
-      triggeredId,
+      causationId,
       o.reduceOnly,
       o.protection,
     );
@@ -1184,7 +1178,7 @@ export class Engine implements StrategyContext {
         side,
         quantity: fixed(request.quantity),
         price,
-        conditional: request.type === 'STOP_MARKET' || request.type === 'TAKE_PROFIT_MARKET',
+        conditional: isConditional(request.type),
         triggered: false,
         reduceOnly,
         correlationId,

@@ -1,3 +1,4 @@
+import { isConditional } from '../../domain/ledger/events.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
@@ -134,7 +135,7 @@ export class SymbolState {
   pendingQty(): number {
     let q = 0;
     for (const p of this.pending) {
-      if (p.type === 'STOP_MARKET' || p.type === 'TAKE_PROFIT_MARKET') continue;
+      if (isConditional(p.type)) continue;
       q += (p.side === 'BUY' ? 1 : -1) * toNumber(p.quantity);
     }
     return q;

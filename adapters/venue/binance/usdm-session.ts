@@ -1,3 +1,4 @@
+import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { Observation } from '../observation.js';
@@ -23,8 +24,6 @@ export interface BinanceUsdmSessionOptions {
   /** Pause before the user stream is reopened after it broke (ccxt adds its own backoff on top). */
   readonly reconnectDelayMs?: number;
 }
-
-const isConditional = (o: VenueOrder): boolean => o.type === 'STOP_MARKET' || o.type === 'TAKE_PROFIT_MARKET';
 
 /** Turns a parse failure of a reply into "no verdict": the request went out and may have been executed. */
 const readReply = <T>(what: string, read: () => T, expiresAt?: number): T => {
@@ -138,7 +137,7 @@ export class BinanceUsdmSession implements VenueSession {
   async place(order: VenueOrder): Promise<readonly Observation[]> {
     const symbol = this.ccxtSymbol(order.symbol);
     const { type, side, amount, price, params } = createOrderArgs(order);
-    if (order.stopPrice !== null && isConditional(order)) {
+    if (order.stopPrice !== null && isConditional(order.type)) {
       const sent = String(this.ex.priceToPrecision(symbol, order.stopPrice));
       if (fixed(sent) !== fixed(order.stopPrice))
         throw new VenueCallError(
@@ -161,14 +160,14 @@ export class BinanceUsdmSession implements VenueSession {
     }
     return readReply(
       'order',
-      () => (isConditional(order) ? algoObservationsOf(reply).observations : orderObservations(reply)),
+      () => (isConditional(order.type) ? algoObservationsOf(reply).observations : orderObservations(reply)),
       expiresAt,
     );
   }
 
   async cancel(order: VenueOrder): Promise<readonly Observation[]> {
     const symbol = this.ccxtSymbol(order.symbol);
-    const params = isConditional(order)
+    const params = isConditional(order.type)
       ? { trigger: true, clientAlgoId: order.clientOrderId }
       : { origClientOrderId: order.clientOrderId };
     let reply: unknown;
@@ -179,13 +178,13 @@ export class BinanceUsdmSession implements VenueSession {
     }
     const at = this.ex.milliseconds();
     return readReply('cancel', () =>
-      isConditional(order) ? algoCancelObservations(reply, at) : orderObservations(reply),
+      isConditional(order.type) ? algoCancelObservations(reply, at) : orderObservations(reply),
     );
   }
 
   async lookup(order: VenueOrder): Promise<readonly Observation[] | null> {
     const symbol = this.ccxtSymbol(order.symbol);
-    if (!isConditional(order)) {
+    if (!isConditional(order.type)) {
       const reply = await this.fetchOrder(symbol, { origClientOrderId: order.clientOrderId });
       return reply === null ? null : readReply('order', () => orderObservations(reply));
     }
