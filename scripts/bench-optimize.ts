@@ -2,9 +2,9 @@
  * `npm run bench:optimize`: optimizer throughput and memory. Figures, not assertions; the last line is
  * JSON for tools.
  *  1. trials/s of a real walk-forward run (ema-cross, BTCUSDT+ETHUSDT 5m, CMA-ES) on the pool with 1 and 2
- *     worker processes, and on 1 and 2 worker threads with V8's helper threads for comparison; two warm-up passes
- *     each, then six alternating passes of identical work; medians (and best), timed over the drive phase
- *     (see `timed`);
+ *     worker processes, then on 1 and 2 worker threads with V8's helper threads for comparison; two warm-up
+ *     passes each, then alternating passes of identical work (one search seed, see `nextRun`); medians (and
+ *     best), timed over the drive phase (see `timed`);
  *  2. the same run as BullMQ jobs taken by 2 `scripts/worker.ts` processes (needs REDIS_URL), median of 6;
  *  3. coordinator memory at 100 and 10,000 trials, with the synthetic objective (commands/optimizer/
  *     synthetic-executor.ts, ~1/1000 of a backtest) so that 10,000 trials take seconds: it measures what
@@ -12,7 +12,9 @@
  * Usage: npm run bench:optimize [-- --only throughput|queue|memory]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { uuidv7 } from 'uuidv7';
@@ -82,27 +84,43 @@ const timed = async (
   };
 };
 
-/**
- * The pools stay up and the passes alternate (1, 2, 1-thread, 1, 2, ...), so every figure sees the same
- * swings of the shared machine's load. Identical passes on this machine vary by ±25 % even in one process
- * (memory-bound work on a shared host), so each figure is the median of its passes, with the best beside.
- *  - 1 and 2 workers: the pool as shipped (child processes, V8 single-threaded);
- *  - 1 and 2 worker threads with V8's helper threads, for comparison: one thread is the fastest one worker
- *    can be on an otherwise idle machine, since its GC and compiler threads borrow the second core.
- */
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const throughput = async (rounds: number) => {
-  const pools = [
-    { label: '1 worker process', workers: 1, threads: false },
-    { label: '2 worker processes', workers: 2, threads: false },
-    { label: '1 worker thread (V8 helper threads on)', workers: 1, threads: true },
-    { label: '2 worker threads (V8 helper threads on)', workers: 2, threads: true },
-  ].map((p) => ({
+/** Every pass draws the same trials: a fresh run id (a logged run would only be reported) and one search seed. */
+const searchSeed = 'bench-throughput';
+let passNo = 0;
+const nextRun = (label: string): OptimizeRequest => ({
+  ...real,
+  runId: `bench-${label}-${stamp}-${++passNo}`,
+  searchSeed,
+});
+
+interface PoolSpec {
+  readonly label: string;
+  readonly workers: number;
+  readonly threads: boolean;
+}
+
+/**
+ * Two pools at a time stay up and their passes alternate (1, 2, 1, 2, ...), so both figures see the same
+ * swings of the shared machine's load; identical passes here vary by ±25 % even in one process. Each
+ * figure is the median of its passes, with the best beside.
+ *
+ * The log is one file-backed embedded store for the whole section, as `npm run optimize` writes to its
+ * DATA_DIR, opened before the timing starts: a fresh in-memory PGlite per pass spends its first writes
+ * growing its in-memory files, coordinator CPU that a standing log does not pay.
+ *
+ * The worker-thread pools (V8's helper threads on) run after the process pools are closed, for comparison:
+ * one thread is the fastest one worker can be on an otherwise idle machine, since its GC and compiler
+ * threads borrow the second core. Kept alive beside the process pools, their idle helper threads' work
+ * (memory-reducing GCs after a pass) landed in the process pools' passes.
+ */
+const alternate = async (opened: OpenedStore, specs: readonly PoolSpec[], rounds: number) => {
+  const pools = specs.map((p) => ({
     ...p,
     pool: new PoolExecutor({
       workers: p.workers,
@@ -115,21 +133,10 @@ const throughput = async (rounds: number) => {
   try {
     // Warm-up, two full passes each: every worker loads the bars once, and V8 needs well over a million
     // bars through the engine before a worker reaches its steady speed.
-    // Every pass is the same work: the same run id (the search is seeded from it) in a fresh log, since in
-    // a log that has the run the coordinator would only report it. Different run ids explore different
-    // parameters, whose backtests differ in cost, which made passes incomparable.
-    const pass = async (pool: PoolExecutor) => {
-      const log = await openStore({ dataDir: ':memory:' });
-      try {
-        return await timed(log, pool, { ...real, runId: `bench-throughput-${stamp}` });
-      } finally {
-        await log.close();
-      }
-    };
-    for (let w = 0; w < 2; w++) for (const p of pools) await pass(p.pool);
+    for (let w = 0; w < 2; w++) for (const p of pools) await timed(opened, p.pool, nextRun('warm'));
     for (let i = 0; i < rounds; i++) {
       for (const p of pools) {
-        const r = await pass(p.pool);
+        const r = await timed(opened, p.pool, nextRun('throughput'));
         p.rates.push(r.trials / r.seconds);
         p.cores.push(r.cores);
         console.log(
@@ -146,6 +153,33 @@ const throughput = async (rounds: number) => {
     }));
   } finally {
     await Promise.all(pools.map((p) => p.pool.close()));
+  }
+};
+
+const throughput = async (rounds: number) => {
+  const dir = mkdtempSync(join(tmpdir(), 'perpetua-bench-optimize-'));
+  const opened = await openStore({ dataDir: dir });
+  try {
+    const processes = await alternate(
+      opened,
+      [
+        { label: '1 worker process', workers: 1, threads: false },
+        { label: '2 worker processes', workers: 2, threads: false },
+      ],
+      rounds,
+    );
+    const threads = await alternate(
+      opened,
+      [
+        { label: '1 worker thread (V8 helper threads on)', workers: 1, threads: true },
+        { label: '2 worker threads (V8 helper threads on)', workers: 2, threads: true },
+      ],
+      Math.ceil(rounds / 2),
+    );
+    return [...processes, ...threads];
+  } finally {
+    await opened.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 };
 
@@ -169,12 +203,12 @@ const queued = async (opened: OpenedStore, redisUrl: string): Promise<number> =>
   const executor = await QueueExecutor.open({ redisUrl, queue });
   try {
     await Promise.all(workers.map((w) => w.ready));
-    await timed(opened, executor, { ...real, runId: `bench-qwarm-${stamp}` });
-    // Job ids contain the run id (a re-submitted task finds its job), so here each pass needs its own
-    // run id and draws its own parameters: the median of six evens out their different costs.
+    await timed(opened, executor, nextRun('qwarm'));
+    // Job ids contain the run id (a re-submitted task finds its job), so each pass has its own run id;
+    // the shared search seed makes every pass the same trials.
     const rates: number[] = [];
     for (let pass = 0; pass < 6; pass++) {
-      const r = await timed(opened, executor, { ...real, runId: `bench-queue-${pass}-${stamp}` });
+      const r = await timed(opened, executor, nextRun('queue'));
       rates.push(r.trials / r.seconds);
       console.log(
         `  2 BullMQ worker processes, pass ${pass + 1}: ${r.trials} trials in ${r.seconds.toFixed(2)} s = ${(r.trials / r.seconds).toFixed(2)} trials/s`,

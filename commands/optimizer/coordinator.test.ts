@@ -5,6 +5,7 @@ import { catalogue } from '../../domain/catalogue.js';
 import { optimizerStreamId, parametersStreamId } from '../../domain/optimizer/events.js';
 import { OptimizerRunConflictError, runOptimizer } from './coordinator.js';
 import { ParameterVersionHandlers } from './parameter-versions.js';
+import type { TrialJob } from './ports.js';
 import { runConfig } from './run-config.js';
 import { syntheticExecutor } from './synthetic-executor.js';
 
@@ -59,6 +60,49 @@ describe('optimizer coordinator', () => {
     const a = await runOptimizer(config(), deps(store()));
     const b = await runOptimizer(config(), deps(store(), syntheticExecutor({ jitterMs: 4 })));
     expect(b.completed).toEqual(a.completed);
+  });
+
+  it('in-sample trials are logged as stats; curves from an older worker or log give the same run', async () => {
+    const s = store();
+    const c = config();
+    const current = await runOptimizer(c, deps(s));
+    const events = (await s.readStream(optimizerStreamId(c.runId))).filter(
+      (e) => e.type === 'TrialCompleted',
+    );
+    const sizes = events.map((e) => ({
+      kind: (e.data as { kind: string }).kind,
+      keys: Object.keys((e.data as { outcome: object }).outcome),
+      bytes: JSON.stringify(e.data).length,
+    }));
+    for (const x of sizes.filter((x) => x.kind === 'in-sample')) {
+      expect(x.keys).toContain('stats');
+      expect(x.bytes).toBeLessThan(1_500);
+    }
+    for (const x of sizes.filter((x) => x.kind === 'out-of-sample')) expect(x.keys).toContain('equity');
+    // A worker that predates stats ignores pboBlocks and sends every curve.
+    const synthetic = syntheticExecutor();
+    const older = {
+      run: (job: TrialJob) => synthetic.run({ ...job, pboBlocks: undefined }),
+      close: async () => {},
+    };
+    const legacy = await runOptimizer(c, deps(store(), older));
+    expect(legacy.completed).toEqual(current.completed);
+  });
+
+  it('a search seed makes two run ids draw the same trials; without one, the run id seeds the search', async () => {
+    const trials = async (c: ReturnType<typeof config>) => {
+      const s = store();
+      await runOptimizer(c, deps(s));
+      return (await s.readStream(optimizerStreamId(c.runId)))
+        .filter((e) => e.type === 'TrialCompleted')
+        .map((e) => (e.data as { params: unknown }).params);
+    };
+    const seeded = await trials(config({ runId: 'seed-a', searchSeed: 'same' }));
+    expect(await trials(config({ runId: 'seed-b', searchSeed: 'same' }))).toEqual(seeded);
+    expect(await trials(config({ runId: 'seed-b' }))).not.toEqual(seeded);
+    // No seed given: the configuration, and so the derived run id, is what it was before the option existed.
+    expect(config()).not.toHaveProperty('searchSeed');
+    expect(() => config({ searchSeed: 'no spaces' })).toThrow(/search seed/);
   });
 
   it('a restarted coordinator resumes from its events without re-running recorded trials', async () => {

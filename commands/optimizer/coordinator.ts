@@ -101,6 +101,7 @@ const jobOf = (c: OptimizerRunStartedData, task: RunTask<Params>): TrialJob => (
   params: task.params,
   seed: c.seed,
   keepTimes: task.kind === 'out-of-sample',
+  pboBlocks: task.kind === 'in-sample' ? c.pboBlocks : null,
 });
 
 const ignore = (): void => {};

@@ -18,14 +18,25 @@ export interface TrialJob {
   readonly seed: number;
   /** Out-of-sample runs are stitched by time, so they bring their timestamps back. */
   readonly keepTimes: boolean;
+  /**
+   * In-sample trials: reduce the curve where it ran to its stats (domain/optimizer/trial-stats.ts) with
+   * this many CSCV blocks, and send those instead of the curve. Null: send the curve (out-of-sample runs,
+   * which are stitched). Absent in jobs queued by an older coordinator.
+   */
+  readonly pboBlocks?: number | null;
 }
 
-/** Float arrays travel as base64 float64 (float-codec.ts): exact, and a third of the JSON size. */
+/**
+ * Float arrays travel as base64 float64 (float-codec.ts): exact, and a third of the JSON size. A trial
+ * sends its curve (`equity`, `times`) or, when the job asked for it, its packed stats; never both. A
+ * worker of an older version may send the curve of an in-sample trial: the coordinator takes either.
+ */
 export type TrialOutput =
   | {
       readonly ok: true;
-      readonly equity: string;
+      readonly equity: string | null;
       readonly times: string | null;
+      readonly stats?: string | null;
       readonly periodsPerYear: number;
       readonly trades: number;
       readonly turnover: number;

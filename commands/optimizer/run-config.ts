@@ -41,6 +41,8 @@ export interface OptimizeRequest {
   readonly pboBlocks?: number;
   readonly policy?: Partial<PromotionPolicy>;
   readonly seed?: number;
+  /** The searches' seed, when it should not be the run id (see OptimizerRunStarted). */
+  readonly searchSeed?: string;
   readonly runId?: string;
 }
 
@@ -52,6 +54,12 @@ const fnv = (text: string): string => {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return h.toString(36).padStart(7, '0');
+};
+
+const searchSeedOf = (v: string): string => {
+  if (!/^[\w.:-]{1,100}$/.test(v))
+    throw new OptimizeRequestError(`search seed "${v}" must be 1-100 letters, digits, _ . : -`);
+  return v;
 };
 
 const positiveInt = (v: number, name: string, min = 1): number => {
@@ -114,6 +122,8 @@ export const runConfig = (req: OptimizeRequest): OptimizerRunStartedData => {
       minParameterStability: policy.minParameterStability,
     },
     seed: req.seed ?? 1,
+    // Only when given: a request without it keeps the configuration, and the run id derived from it, as before.
+    ...(req.searchSeed !== undefined ? { searchSeed: searchSeedOf(req.searchSeed) } : {}),
   };
   const runId = req.runId ?? `${strategy.id}-${data.method}-${fnv(JSON.stringify(data))}`;
   if (!/^[\w.-]{1,100}$/.test(runId))
@@ -141,6 +151,7 @@ export const strategySpace = (strategyId: string): ParameterSpace<Params> => {
 export const walkForwardRunOf = (c: OptimizerRunStartedData): WalkForwardRun<Params> =>
   new WalkForwardRun(strategySpace(c.strategyId), {
     runId: c.runId,
+    ...(c.searchSeed !== undefined ? { searchSeed: c.searchSeed } : {}),
     search: c.method === 'nsga2' ? { method: 'nsga2', objectives: 1 } : { method: c.method },
     budget: c.budget,
     windows: c.windows,

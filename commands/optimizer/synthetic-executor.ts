@@ -1,6 +1,6 @@
 import { Rng } from '../../domain/optimizer/rng.js';
-import { encodeFloat64 } from './float-codec.js';
 import type { TrialExecutor, TrialJob, TrialOutput } from './ports.js';
+import { trialOutputOf } from './trial-output.js';
 
 const HOUR = 3_600_000;
 
@@ -24,15 +24,14 @@ export const syntheticTrial = (job: TrialJob): TrialOutput => {
     equity[i] = equity[i - 1]! * (1 + drift + 0.004 * rng.normal());
     if (times) times[i] = job.from + i * HOUR;
   }
-  return {
-    ok: true,
-    equity: encodeFloat64(equity),
-    times: times ? encodeFloat64(times) : null,
+  return trialOutputOf(job, {
+    equity,
+    times,
     periodsPerYear: 8760,
     trades: 20 + rng.int(40),
     turnover: 5 + rng.float() * 10,
     fees: rng.float() * 20,
-  };
+  });
 };
 
 /**

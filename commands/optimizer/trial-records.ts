@@ -2,6 +2,7 @@ import type { RunSummaryData, TrialCompletedData } from '../../domain/optimizer/
 import type { BacktestOutcome } from '../../domain/optimizer/objective.js';
 import { type PerformanceSummary, summarisePerformance } from '../../domain/optimizer/performance.js';
 import type { Params } from '../../domain/optimizer/space.js';
+import { type TrialStats, unpackTrialStats } from '../../domain/optimizer/trial-stats.js';
 import type { RunTask, TaskOutcome } from '../../domain/optimizer/walk-forward-run.js';
 import { decodeFloat64 } from './float-codec.js';
 import type { TrialOutput } from './ports.js';
@@ -20,7 +21,9 @@ export const summaryData = (s: PerformanceSummary): RunSummaryData => ({
   periods: s.periods,
 });
 
-const outcomeOf = (o: NonNullable<TrialCompletedData['outcome']>): BacktestOutcome => ({
+type RecordedOutcome = NonNullable<TrialCompletedData['outcome']>;
+
+const outcomeOf = (o: Extract<RecordedOutcome, { equity: string }>): BacktestOutcome => ({
   equity: decodeFloat64(o.equity),
   ...(o.times !== null ? { times: decodeFloat64(o.times) } : {}),
   periodsPerYear: o.periodsPerYear,
@@ -29,7 +32,11 @@ const outcomeOf = (o: NonNullable<TrialCompletedData['outcome']>): BacktestOutco
   fees: o.fees,
 });
 
-/** The event recording a task's result; the equity stays encoded as the worker sent it. */
+const statsOf = (
+  o: { readonly stats: string } & Pick<TrialStats, 'periodsPerYear' | 'trades' | 'turnover' | 'fees'>,
+): TrialStats => unpackTrialStats(decodeFloat64(o.stats), o);
+
+/** The event recording a task's result; curves and stats stay encoded as the worker sent them. */
 export const trialCompleted = (
   runId: string,
   task: RunTask<Params>,
@@ -44,16 +51,29 @@ export const trialCompleted = (
     params: { ...task.params },
   };
   if (!out.ok) return { ...base, outcome: null, failure: out.failure };
+  const rest = {
+    periodsPerYear: out.periodsPerYear,
+    trades: out.trades,
+    turnover: out.turnover,
+    fees: out.fees,
+  };
+  if (out.stats) {
+    if (task.kind === 'out-of-sample')
+      throw new Error(
+        `task ${task.taskId}: the worker sent stats for an out-of-sample run, which needs its curve`,
+      );
+    // Unpacked here too, so a garbled reply stops the run (it can resume) instead of entering the log.
+    const { summary } = statsOf({ stats: out.stats, ...rest });
+    return { ...base, outcome: { stats: out.stats, ...rest, summary: summaryData(summary) }, failure: null };
+  }
+  if (out.equity === null) throw new Error(`task ${task.taskId}: the worker sent neither a curve nor stats`);
   const equity = decodeFloat64(out.equity);
   return {
     ...base,
     outcome: {
       equity: out.equity,
       times: out.times,
-      periodsPerYear: out.periodsPerYear,
-      trades: out.trades,
-      turnover: out.turnover,
-      fees: out.fees,
+      ...rest,
       summary: summaryData(summarisePerformance(equity, out.periodsPerYear)),
     },
     failure: null,
@@ -67,7 +87,9 @@ export const trialCompleted = (
 export const taskOutcome = (d: TrialCompletedData): TaskOutcome =>
   d.outcome === null
     ? { taskId: d.taskId, failed: d.failure ?? 'failed' }
-    : { taskId: d.taskId, outcome: outcomeOf(d.outcome) };
+    : 'stats' in d.outcome
+      ? { taskId: d.taskId, stats: statsOf(d.outcome) }
+      : { taskId: d.taskId, outcome: outcomeOf(d.outcome) };
 
 /** Parameters compared by value in key order: a replayed task must be the task that was recorded. */
 export const sameParams = (a: Params, b: Readonly<Record<string, unknown>>): boolean => {

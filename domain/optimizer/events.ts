@@ -185,6 +185,12 @@ export const OptimizerRunStarted = defineEvent({
       policy: policySchema,
       /** Seed of the engine's simulated venue in every trial. */
       seed: z.number().int(),
+      /**
+       * Seed of every window's search. Absent, the run id seeds it: a run's id alone then fixes its trials.
+       * Given, two runs with different ids draw the same trials (a researcher repeating a search, a benchmark
+       * timing identical work).
+       */
+      searchSeed: z.string().min(1).max(100).optional(),
     })
     .strict(),
 });
@@ -200,21 +206,40 @@ export const TrialCompleted = defineEvent({
       window: z.number().int().nonnegative(),
       trialId: z.number().int().nonnegative().nullable(),
       params: paramsSchema,
-      /** Null when the backtest refused or failed (see `failure`); the search ranks such a trial last. */
+      /**
+       * Null when the backtest refused or failed (see `failure`); the search ranks such a trial last.
+       * An out-of-sample run records its curve; an in-sample trial its stats (domain/optimizer/
+       * trial-stats.ts), or its curve when an older worker sent that or the run predates stats.
+       */
       outcome: z
-        .object({
-          /** Equity at each mark, initial capital first: little-endian float64, base64 (exact and compact). */
-          equity: z.string(),
-          /** Times (ms) of the equity points, same encoding; kept for out-of-sample runs, which are stitched. */
-          times: z.string().nullable(),
-          periodsPerYear: finite.positive(),
-          trades: z.number().int().nonnegative(),
-          turnover: finite.nonnegative(),
-          fees: finite.nonnegative(),
-          /** For readers; the run recomputes everything from `equity`. */
-          summary: summarySchema,
-        })
-        .strict()
+        .union([
+          z
+            .object({
+              /** Equity at each mark, initial capital first: little-endian float64, base64 (exact and compact). */
+              equity: z.string(),
+              /** Times (ms) of the equity points, same encoding; kept for out-of-sample runs, which are stitched. */
+              times: z.string().nullable(),
+              periodsPerYear: finite.positive(),
+              trades: z.number().int().nonnegative(),
+              turnover: finite.nonnegative(),
+              fees: finite.nonnegative(),
+              /** For readers; the run recomputes everything from `equity`. */
+              summary: summarySchema,
+            })
+            .strict(),
+          z
+            .object({
+              /** packTrialStats() floats, little-endian float64, base64: what the run scores, bit for bit. */
+              stats: z.string(),
+              periodsPerYear: finite.positive(),
+              trades: z.number().int().nonnegative(),
+              turnover: finite.nonnegative(),
+              fees: finite.nonnegative(),
+              /** For readers (JSON has no NaN or infinity); the run reads `stats`. */
+              summary: summarySchema,
+            })
+            .strict(),
+        ])
         .nullable(),
       failure: z.string().min(1).nullable(),
     })

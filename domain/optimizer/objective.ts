@@ -1,6 +1,7 @@
 import { type PerformanceSummary, returnsFromEquity, summarisePerformance } from './performance.js';
 import type { TrialResult } from './search.js';
-import { probabilisticSharpe, sharpeSample } from './sharpe-stats.js';
+import { probabilisticSharpe, type SharpeSample, sharpeSample } from './sharpe-stats.js';
+import type { TrialStats } from './trial-stats.js';
 
 /**
  * From a backtest's outcome to what a search method is told: objective values (turned into losses),
@@ -72,27 +73,83 @@ export interface Score {
   readonly violation: number;
 }
 
-const metricValue = (metric: MetricName, outcome: BacktestOutcome, s: PerformanceSummary): number => {
-  if (metric === 'psr') return probabilisticSharpe(sharpeSample(returnsFromEquity(outcome.equity)), 0);
-  return s[metric];
-};
-
 const relativeShortfall = (excess: number, threshold: number): number =>
   excess <= 0 ? 0 : threshold !== 0 ? excess / Math.abs(threshold) : excess;
 
+/** What scoring reads of a trial: its curve's summary and Sharpe sample, its costs and counts. */
+interface ScoreInputs {
+  readonly summary: PerformanceSummary;
+  readonly sample: () => SharpeSample;
+  readonly periodsPerYear: number;
+  readonly trades: number;
+  readonly turnover: number;
+  readonly fees: number;
+  readonly initialEquity: number;
+  /** The whole outcome, for custom metrics; absent when scoring a reduced trial. */
+  readonly outcome: BacktestOutcome | undefined;
+}
+
+export class ScoringError extends Error {
+  override readonly name = 'ScoringError';
+}
+
 export const scoreOutcome = (outcome: BacktestOutcome, spec: ScoringSpec): Score => {
-  const summary = summarisePerformance(outcome.equity, outcome.periodsPerYear);
-  const years = summary.periods / outcome.periodsPerYear;
-  const annualTurnover = outcome.turnover / years;
+  let sample: SharpeSample | undefined;
+  return score(
+    {
+      summary: summarisePerformance(outcome.equity, outcome.periodsPerYear),
+      sample: () => {
+        sample ??= sharpeSample(returnsFromEquity(outcome.equity));
+        return sample;
+      },
+      periodsPerYear: outcome.periodsPerYear,
+      trades: outcome.trades,
+      turnover: outcome.turnover,
+      fees: outcome.fees,
+      initialEquity: outcome.equity[0]!,
+      outcome,
+    },
+    spec,
+  );
+};
+
+/** The same score from a trial reduced where it ran (trial-stats.ts); custom metrics need the curve. */
+export const scoreStats = (stats: TrialStats, spec: ScoringSpec): Score =>
+  score(
+    {
+      summary: stats.summary,
+      sample: () => stats.sample,
+      periodsPerYear: stats.periodsPerYear,
+      trades: stats.trades,
+      turnover: stats.turnover,
+      fees: stats.fees,
+      initialEquity: stats.initialEquity,
+      outcome: undefined,
+    },
+    spec,
+  );
+
+const score = (x: ScoreInputs, spec: ScoringSpec): Score => {
+  const summary = x.summary;
+  const years = summary.periods / x.periodsPerYear;
+  const annualTurnover = x.turnover / years;
   const penalty =
     (spec.penalties?.turnover ?? 0) * annualTurnover +
-    (spec.penalties?.fees ?? 0) * (outcome.fees / outcome.equity[0]!);
+    (spec.penalties?.fees ?? 0) * (x.fees / x.initialEquity);
+
+  const metricValue = (o: ObjectiveSpec): number => {
+    if (typeof o.metric === 'function') {
+      if (!x.outcome)
+        throw new ScoringError('a custom objective reads the equity curve: score the outcome, not its stats');
+      return o.metric(x.outcome, summary);
+    }
+    return o.metric === 'psr' ? probabilisticSharpe(x.sample(), 0) : summary[o.metric];
+  };
 
   const values: number[] = [];
   const losses: number[] = [];
   spec.objectives.forEach((o, i) => {
-    const raw =
-      typeof o.metric === 'function' ? o.metric(outcome, summary) : metricValue(o.metric, outcome, summary);
+    const raw = metricValue(o);
     const direction = o.direction ?? (o.metric === 'maxDrawdown' ? 'minimize' : 'maximize');
     // Costs make the primary objective worse whichever way it points.
     const value = i === 0 ? (direction === 'maximize' ? raw - penalty : raw + penalty) : raw;
@@ -113,10 +170,10 @@ export const scoreOutcome = (outcome: BacktestOutcome, spec: ScoringSpec): Score
     });
   }
   if (c.minTrades !== undefined) {
-    const v = relativeShortfall(c.minTrades - outcome.trades, c.minTrades);
+    const v = relativeShortfall(c.minTrades - x.trades, c.minTrades);
     constraints.push({
       constraint: 'minTrades',
-      value: outcome.trades,
+      value: x.trades,
       threshold: c.minTrades,
       satisfied: v === 0,
       violation: v,

@@ -5,6 +5,7 @@ import { param } from './param.js';
 import { decideParameterVersions, initialParameterVersionsState } from './parameter-versions.js';
 import { Rng } from './rng.js';
 import { ParameterSpace } from './space.js';
+import { packTrialStats, trialStats, unpackTrialStats } from './trial-stats.js';
 import { parseWalkForward, type TimeRange, walkForwardWindows } from './walk-forward.js';
 import { type RunTask, type TaskOutcome, WalkForwardRun } from './walk-forward-run.js';
 
@@ -48,14 +49,22 @@ const fakeBacktest = (params: P, range: TimeRange): BacktestOutcome => {
   };
 };
 
-const drive = (run: WalkForwardRun<P>, order: 'fifo' | 'reverse' = 'fifo', batch = 6) => {
+/** `stats`: in-sample trials come back reduced and packed, as pool workers send them. */
+const drive = (
+  run: WalkForwardRun<P>,
+  order: 'fifo' | 'reverse' = 'fifo',
+  batch = 6,
+  reduce: 'outcome' | 'stats' = 'outcome',
+) => {
   const log: { tasks: RunTask<P>[]; results: TaskOutcome[] }[] = [];
   for (let guard = 0; guard < 10_000 && !run.done; guard++) {
     const tasks = run.next(batch);
-    const results: TaskOutcome[] = tasks.map((t) => ({
-      taskId: t.taskId,
-      outcome: fakeBacktest(t.params, t.range),
-    }));
+    const results: TaskOutcome[] = tasks.map((t) => {
+      const outcome = fakeBacktest(t.params, t.range);
+      if (reduce === 'outcome' || t.kind === 'out-of-sample') return { taskId: t.taskId, outcome };
+      const packed = packTrialStats(trialStats(outcome, run.config.pboBlocks ?? 16));
+      return { taskId: t.taskId, stats: unpackTrialStats(packed, outcome) };
+    });
     run.complete(order === 'reverse' ? [...results].reverse() : results);
     log.push({ tasks, results });
   }
@@ -100,6 +109,41 @@ describe('WalkForwardRun', () => {
     drive(a, 'fifo');
     drive(b, 'reverse');
     expect(JSON.stringify(b.report())).toBe(JSON.stringify(a.report()));
+  });
+
+  it('scores trials reduced to their stats exactly as their curves, PBO and DSR included', () => {
+    const a = newRun();
+    const b = newRun();
+    drive(a, 'fifo', 6, 'outcome');
+    drive(b, 'reverse', 6, 'stats');
+    const report = a.report();
+    expect(report.windows.every((w) => w.pbo !== null && w.dsr !== null)).toBe(true);
+    expect(JSON.stringify(b.report())).toBe(JSON.stringify(report));
+  });
+
+  it('refuses an out-of-sample result without its curve, and a custom objective without the outcome', () => {
+    const run = newRun();
+    for (let guard = 0; guard < 1_000; guard++) {
+      const tasks = run.next(6);
+      const oos = tasks.find((t) => t.kind === 'out-of-sample');
+      if (oos) {
+        const stats = trialStats(fakeBacktest(oos.params, oos.range), 8);
+        expect(() => run.complete([{ taskId: oos.taskId, stats }])).toThrow(/needs its equity curve/);
+        // Nothing was taken: the same task still completes with its curve.
+        run.complete([{ taskId: oos.taskId, outcome: fakeBacktest(oos.params, oos.range) }]);
+        break;
+      }
+      run.complete(tasks.map((t) => ({ taskId: t.taskId, outcome: fakeBacktest(t.params, t.range) })));
+    }
+    const custom = new WalkForwardRun(space, {
+      ...newRun().config,
+      scoring: { objectives: [{ metric: (o) => o.trades }] },
+    });
+    const [task] = custom.next(1);
+    const outcome = fakeBacktest(task!.params, task!.range);
+    expect(() => custom.complete([{ taskId: task!.taskId, stats: trialStats(outcome, 8) }])).toThrow(
+      /custom objective/,
+    );
   });
 
   it('feeds a proposal whose gates are decided from the run evidence', () => {

@@ -1,12 +1,19 @@
 import { createSearch, type SearchConfig } from './create-search.js';
 import type { PromotionEvidence } from './gates.js';
 import { variance } from './moments.js';
-import { type BacktestOutcome, type ScoringSpec, scoreOutcome, trialResult } from './objective.js';
-import { pboFromBlockMatrix, trialBlocks } from './pbo.js';
-import { type PerformanceSummary, returnsFromEquity, summarisePerformance } from './performance.js';
+import {
+  type BacktestOutcome,
+  type ScoringSpec,
+  scoreOutcome,
+  scoreStats,
+  trialResult,
+} from './objective.js';
+import { pboFromBlockMatrix } from './pbo.js';
+import { type PerformanceSummary, summarisePerformance } from './performance.js';
 import type { Search, TrialResult } from './search.js';
-import { type DeflatedSharpe, deflatedSharpe, type SharpeSample, sharpeSample } from './sharpe-stats.js';
+import { type DeflatedSharpe, deflatedSharpe, type SharpeSample } from './sharpe-stats.js';
 import type { ParameterSpace, Params } from './space.js';
+import { pboBlockCount, type TrialStats, trialStats } from './trial-stats.js';
 import {
   parameterStability,
   type StitchedEquity,
@@ -31,6 +38,8 @@ import {
 
 export interface WalkForwardRunConfig {
   readonly runId: string;
+  /** Seeds each window's search with the window index (default the run id). */
+  readonly searchSeed?: string;
   readonly search: SearchConfig;
   /** Trials per window. */
   readonly budget: number;
@@ -62,8 +71,13 @@ export type RunTask<P extends Params> =
       readonly range: TimeRange;
     };
 
+/**
+ * A task's result: the whole outcome, or for an in-sample trial the stats it reduces to (trial-stats.ts),
+ * which the run scores exactly as the outcome. Out-of-sample results need the curve: they are stitched.
+ */
 export type TaskOutcome =
   | { readonly taskId: string; readonly outcome: BacktestOutcome }
+  | { readonly taskId: string; readonly stats: TrialStats }
   | { readonly taskId: string; readonly failed: string };
 
 interface TrialRecord {
@@ -127,8 +141,6 @@ export class WalkForwardRunError extends Error {
   override readonly name = 'WalkForwardRunError';
 }
 
-const largestEven = (x: number): number => 2 * Math.floor(x / 2);
-
 // Doubling, so a run of n trials copies O(n) numbers in all; new slots hold `fill` so a gap reads as absent.
 const ensureF64 = (a: Float64Array, size: number, fill: number): Float64Array => {
   if (a.length >= size) return a;
@@ -159,7 +171,9 @@ export class WalkForwardRun<P extends Params> {
     this.states = config.windows.map((window) => ({
       window,
       // best() and told are all the run asks of its searches: no history, so they do not grow with trials.
-      search: createSearch(space, config.search, `${config.runId}:${window.index}`, { keepHistory: false }),
+      search: createSearch(space, config.search, `${config.searchSeed ?? config.runId}:${window.index}`, {
+        keepHistory: false,
+      }),
       asked: 0,
       sharpes: new Float64Array(0),
       best: undefined,
@@ -233,6 +247,8 @@ export class WalkForwardRun<P extends Params> {
       const open = trialId === null ? s.oos === 'asked' : s.search.isOutstanding(trialId);
       if (!open || seen.has(r.taskId))
         throw new WalkForwardRunError(`task ${r.taskId} was not handed out or is already complete`);
+      if (trialId === null && 'stats' in r)
+        throw new WalkForwardRunError(`task ${r.taskId}: an out-of-sample result needs its equity curve`);
       seen.add(r.taskId);
     }
     const told = new Map<number, TrialResult[]>();
@@ -241,16 +257,21 @@ export class WalkForwardRun<P extends Params> {
       if (trialId === null) {
         s.oos = 'done';
         if ('failed' in r) s.oosFailure = r.failed;
-        else s.oosOutcome = r.outcome;
+        else if ('outcome' in r) s.oosOutcome = r.outcome;
         continue;
       }
       const list = told.get(window) ?? [];
       if ('failed' in r) {
         list.push({ id: trialId, failed: true });
       } else {
-        const score = scoreOutcome(r.outcome, this.config.scoring);
+        const pboBlocks = this.config.pboBlocks ?? 16;
+        const stats = 'stats' in r ? r.stats : trialStats(r.outcome, pboBlocks);
+        const score =
+          'stats' in r
+            ? scoreStats(r.stats, this.config.scoring)
+            : scoreOutcome(r.outcome, this.config.scoring);
         const fresh = records.get(window) ?? new Map<number, TrialRecord>();
-        fresh.set(trialId, this.recordTrial(s, trialId, r.outcome, score.summary));
+        fresh.set(trialId, this.recordTrial(s, trialId, stats));
         records.set(window, fresh);
         list.push(trialResult(trialId, score));
       }
@@ -274,27 +295,26 @@ export class WalkForwardRun<P extends Params> {
     );
   }
 
-  private recordTrial(
-    s: WindowState<P>,
-    id: number,
-    outcome: BacktestOutcome,
-    summary: PerformanceSummary,
-  ): TrialRecord {
-    const returns = returnsFromEquity(outcome.equity);
-    const record = { summary, sample: sharpeSample(returns) };
+  private recordTrial(s: WindowState<P>, id: number, stats: TrialStats): TrialRecord {
+    const record = { summary: stats.summary, sample: stats.sample };
     s.sharpes = ensureF64(s.sharpes, id + 1, Number.NaN);
     s.sharpes[id] = record.sample.sharpe;
     if (s.pboUnavailable) return record;
     if (s.blockCount === undefined) {
-      s.blockCount = Math.min(this.config.pboBlocks ?? 16, largestEven(returns.length / 2));
+      s.blockCount = pboBlockCount(stats.returns, this.config.pboBlocks ?? 16);
       if (s.blockCount < 2) {
-        s.pboUnavailable = `in-sample series of ${returns.length} returns is too short for CSCV`;
+        s.pboUnavailable = `in-sample series of ${stats.returns} returns is too short for CSCV`;
         return record;
       }
     }
-    const k = s.blockCount;
-    const blocks = trialBlocks(returns, k);
-    if (s.blockLengths?.some((c, b) => c !== blocks.count[b])) {
+    const k: number = s.blockCount;
+    const blocks = stats.blocks;
+    // Each trial's blocks were cut from its own series: a different length shows as other counts.
+    if (
+      !blocks ||
+      blocks.count.length !== k ||
+      (s.blockLengths && s.blockLengths.some((c, b) => c !== blocks.count[b]))
+    ) {
       s.pboUnavailable = 'trials covered different numbers of periods';
       s.blockSum = new Float64Array(0);
       s.blockSumSq = new Float64Array(0);

@@ -7,7 +7,7 @@ import { parseOptimizeArgs } from './optimize-args.js';
 describe('optimize CLI arguments', () => {
   it('reads a run, a rollback and a listing', () => {
     const run = parseOptimizeArgs(
-      '--strategy ema-cross --symbols BTCUSDT,ETHUSDT --method tpe --budget 40 --wfo anchored:60d/30d --workers 3 --max-pbo 0.3'.split(
+      '--strategy ema-cross --symbols BTCUSDT,ETHUSDT --method tpe --budget 40 --wfo anchored:60d/30d --workers 3 --max-pbo 0.3 --search-seed s1'.split(
         ' ',
       ),
     );
@@ -20,6 +20,7 @@ describe('optimize CLI arguments', () => {
         budget: 40,
         walkForward: 'anchored:60d/30d',
         policy: { maxPbo: 0.3 },
+        searchSeed: 's1',
       },
     });
     expect(parseOptimizeArgs('rollback --strategy ema-cross --to-version 2'.split(' '))).toMatchObject({

@@ -7,7 +7,7 @@ export const optimizeUsage = `usage: npm run optimize -- --strategy <id> --symbo
          [--objective sharpe|sortino|calmar|cagr|totalReturn|psr] [--min-trades N] [--max-dd 0.3]
          [--min-dsr 0.95] [--max-pbo 0.25] [--min-wfe 0.5] [--min-oos-sharpe 0.5] [--max-oos-dd 0.3]
          [--min-oos-trades 30] (a gate's value or "off") [--in-flight 16] [--batch 8] [--seed 1]
-         [--run-id <id>] [--local] [--json]
+         [--search-seed <text>] [--run-id <id>] [--local] [--json]
        npm run optimize -- rollback --strategy <id> --to-version <n> [--reason <text>]
        npm run optimize -- versions --strategy <id>
 Trials run on a worker_threads pool (--workers, default 2), or as BullMQ jobs for \`npm run worker\` when
@@ -54,6 +54,7 @@ const values = [
   'in-flight',
   'batch',
   'seed',
+  'search-seed',
   'run-id',
   'to-version',
   'reason',
@@ -122,6 +123,7 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
     inFlight: integer(one('in-flight'), 'in-flight', 1),
     batch: integer(one('batch'), 'batch', 1),
     seed: integer(one('seed'), 'seed', -(2 ** 31)),
+    searchSeed: one('search-seed'),
     runId: one('run-id'),
   };
   return {
