@@ -79,6 +79,17 @@ describe('optimizer coordinator', () => {
       expect(x.bytes).toBeLessThan(1_500);
     }
     for (const x of sizes.filter((x) => x.kind === 'out-of-sample')) expect(x.keys).toContain('equity');
+    // A v1 event (before stats) is read as a curve.
+    const v2 = events.find((e) => (e.data as { kind: string }).kind === 'out-of-sample')!;
+    const { form, ...v1Outcome } = (v2.data as { outcome: { form: string } }).outcome;
+    expect(form).toBe('curve');
+    const lifted = catalogue().upcast({
+      ...v2,
+      schemaVersion: 1,
+      data: { ...(v2.data as object), outcome: v1Outcome },
+    });
+    expect(lifted.schemaVersion).toBe(2);
+    expect(lifted.data).toEqual(v2.data);
     // A worker that predates stats ignores pboBlocks and sends every curve.
     const synthetic = syntheticExecutor();
     const older = {

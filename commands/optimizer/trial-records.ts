@@ -23,7 +23,7 @@ export const summaryData = (s: PerformanceSummary): RunSummaryData => ({
 
 type RecordedOutcome = NonNullable<TrialCompletedData['outcome']>;
 
-const outcomeOf = (o: Extract<RecordedOutcome, { equity: string }>): BacktestOutcome => ({
+const outcomeOf = (o: Extract<RecordedOutcome, { form: 'curve' }>): BacktestOutcome => ({
   equity: decodeFloat64(o.equity),
   ...(o.times !== null ? { times: decodeFloat64(o.times) } : {}),
   periodsPerYear: o.periodsPerYear,
@@ -64,13 +64,18 @@ export const trialCompleted = (
       );
     // Unpacked here too, so a garbled reply stops the run (it can resume) instead of entering the log.
     const { summary } = statsOf({ stats: out.stats, ...rest });
-    return { ...base, outcome: { stats: out.stats, ...rest, summary: summaryData(summary) }, failure: null };
+    return {
+      ...base,
+      outcome: { form: 'stats', stats: out.stats, ...rest, summary: summaryData(summary) },
+      failure: null,
+    };
   }
   if (out.equity === null) throw new Error(`task ${task.taskId}: the worker sent neither a curve nor stats`);
   const equity = decodeFloat64(out.equity);
   return {
     ...base,
     outcome: {
+      form: 'curve',
       equity: out.equity,
       times: out.times,
       ...rest,
@@ -87,7 +92,7 @@ export const trialCompleted = (
 export const taskOutcome = (d: TrialCompletedData): TaskOutcome =>
   d.outcome === null
     ? { taskId: d.taskId, failed: d.failure ?? 'failed' }
-    : 'stats' in d.outcome
+    : d.outcome.form === 'stats'
       ? { taskId: d.taskId, stats: statsOf(d.outcome) }
       : { taskId: d.taskId, outcome: outcomeOf(d.outcome) };
 

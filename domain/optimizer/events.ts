@@ -195,8 +195,16 @@ export const OptimizerRunStarted = defineEvent({
     .strict(),
 });
 
+/** A v1 TrialCompleted's outcome was always a curve: v2 names the form (stats came with v2). */
+const upcastTrialCompletedV1 = (raw: unknown): unknown => {
+  const d = raw as { outcome: Record<string, unknown> | null } & Record<string, unknown>;
+  return d.outcome === null ? d : { ...d, outcome: { form: 'curve', ...d.outcome } };
+};
+
 export const TrialCompleted = defineEvent({
   type: 'TrialCompleted',
+  schemaVersion: 2,
+  upcasters: { 1: upcastTrialCompletedV1 },
   schema: z
     .object({
       runId: id,
@@ -212,9 +220,10 @@ export const TrialCompleted = defineEvent({
        * trial-stats.ts), or its curve when an older worker sent that or the run predates stats.
        */
       outcome: z
-        .union([
+        .discriminatedUnion('form', [
           z
             .object({
+              form: z.literal('curve'),
               /** Equity at each mark, initial capital first: little-endian float64, base64 (exact and compact). */
               equity: z.string(),
               /** Times (ms) of the equity points, same encoding; kept for out-of-sample runs, which are stitched. */
@@ -229,6 +238,7 @@ export const TrialCompleted = defineEvent({
             .strict(),
           z
             .object({
+              form: z.literal('stats'),
               /** packTrialStats() floats, little-endian float64, base64: what the run scores, bit for bit. */
               stats: z.string(),
               periodsPerYear: finite.positive(),
