@@ -18,9 +18,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { uuidv7 } from 'uuidv7';
 import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import { openStore } from '../adapters/eventstore/open-store.js';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { loadBinanceInstruments } from '../adapters/instruments/binance-files.js';
 import { dropPgSchema } from '../adapters/sql/pg-client.js';
 import { LedgerHandlers } from '../commands/ledger/handlers.js';
@@ -191,7 +191,7 @@ const throughHandlers = async (store: EventStore, n: number) => {
     store,
     instrument: book.get,
     rules: binanceUsdm,
-    newEventId: uuidv7,
+    newEventId: newEventId,
     singleWriter: SINGLE_WRITER,
   });
   await h.account(

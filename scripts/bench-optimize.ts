@@ -17,8 +17,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { uuidv7 } from 'uuidv7';
 import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
 import { obliterateQueue, QueueExecutor } from '../adapters/optimizer/trial-queue.js';
 import { type OptimizerProgress, runOptimizer } from '../commands/optimizer/coordinator.js';
@@ -66,7 +66,7 @@ const timed = async (
   const out = await runOptimizer(runConfig(req), {
     store: opened.store,
     executor,
-    newEventId: uuidv7,
+    newEventId: newEventId,
     now: Date.now,
     onProgress: (p) => {
       if (p.done === p.total) driven = performance.now();

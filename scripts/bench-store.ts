@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { uuidv7 } from 'uuidv7';
 import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { dropPgSchema } from '../adapters/sql/pg-client.js';
 import type { NewEvent } from '../domain/events/envelope.js';
 import { eventCounts } from '../projections/event-counts/projection.js';
@@ -20,7 +20,7 @@ import { ProjectionRunner } from '../projections/runner.js';
 const REBUILD_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 
 const event = (n: number): NewEvent => ({
-  eventId: uuidv7(),
+  eventId: newEventId(),
   type: 'SignalEmitted',
   data: {
     strategyId: 'trend',
@@ -98,7 +98,7 @@ const measureAppend = async (o: OpenedStore, batch: number, totalEvents: number)
   let n = 0;
   const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const streamId = `bench-${batch}-${r}-${uuidv7().slice(-8)}`;
+    const streamId = `bench-${batch}-${r}-${newEventId().slice(-8)}`;
     const events = Array.from({ length: perRound }, () => event(n++));
     let t = performance.now();
     let version = 0;
@@ -154,7 +154,7 @@ const seed = async (o: OpenedStore, total: number) => {
   while (n < total) {
     const k = Math.min(1000, total - n);
     await o.store.append(
-      `seed-${n % 5000}-${uuidv7().slice(-6)}`,
+      `seed-${n % 5000}-${newEventId().slice(-6)}`,
       'no_stream',
       Array.from({ length: k }, () => event(n++)),
     );

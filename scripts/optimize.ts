@@ -1,5 +1,5 @@
-import { uuidv7 } from 'uuidv7';
 import { openStore, storeConfigFromEnv } from '../adapters/eventstore/open-store.js';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
 import { QueueExecutor } from '../adapters/optimizer/trial-queue.js';
 import { OptimizerRunConflictError, runOptimizer } from '../commands/optimizer/coordinator.js';
@@ -60,7 +60,7 @@ const runCommand = async (cmd: Extract<OptimizeCommand, { kind: 'run' }>): Promi
     const out = await runOptimizer(config, {
       store: opened.store,
       executor,
-      newEventId: uuidv7,
+      newEventId: newEventId,
       now: Date.now,
       signal: abort.signal,
       onProgress: (p) => {
@@ -97,7 +97,7 @@ const versionsCommand = async (
 ): Promise<number> => {
   const opened = await openStore(storeConfigFromEnv());
   try {
-    const handlers = new ParameterVersionHandlers(opened.store, uuidv7);
+    const handlers = new ParameterVersionHandlers(opened.store, newEventId);
     if (cmd.kind === 'rollback') {
       const d = await handlers.handle(
         cmd.strategyId,

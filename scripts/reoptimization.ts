@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { uuidv7 } from 'uuidv7';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { PoolExecutor } from '../adapters/optimizer/pool-executor.js';
 import { QueueExecutor } from '../adapters/optimizer/trial-queue.js';
 import type { TrialExecutor } from '../commands/optimizer/ports.js';
@@ -42,7 +42,7 @@ export const startScheduler = async (opts: {
   };
   const scheduler = new ReoptimizationScheduler(opts.plan.strategies, {
     store: opts.store,
-    newEventId: uuidv7,
+    newEventId: newEventId,
     log: opts.log,
     runRequest: (event) => {
       if (!opts.plan.templates.has((event.data as { strategyId: string }).strategyId)) return null;
@@ -51,7 +51,7 @@ export const startScheduler = async (opts: {
           runForRequest(event, opts.plan.templates, {
             store: opts.store,
             executor: ex,
-            newEventId: uuidv7,
+            newEventId: newEventId,
             now: Date.now,
             signal: opts.signal,
           }) ?? null,

@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { uuidv7 } from 'uuidv7';
 import { createApp } from '../adapters/http/app.js';
 import { BacktestManager } from '../adapters/http/backtests.js';
 import { ProjectionVersion } from '../adapters/http/cache.js';
 import { chainExplainer } from '../adapters/http/chains.js';
 import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
+import { newEventId } from '../adapters/ids/event-id.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { builtInStrategies } from '../domain/strategies/index.js';
@@ -41,7 +41,7 @@ const opened = await openConfiguredStore(say);
 const id = nodeId();
 await opened.store.append(`node-${id}`, 'any', [
   {
-    eventId: uuidv7(),
+    eventId: newEventId(),
     type: 'NodeStarted',
     data: { nodeId: id, version: packageVersion(), store: opened.kind, migrations: opened.migrations.all },
     metadata: {

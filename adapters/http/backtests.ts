@@ -1,8 +1,8 @@
-import { uuidv7 } from 'uuidv7';
 import type { z } from 'zod';
 import { logHash } from '../../replay/engine/log-hash.js';
 import { foldRun, type RunResults } from '../../replay/engine/results.js';
 import { type PreparedRun, prepareRun, RunRequestError } from '../../replay/engine/run.js';
+import { newEventId } from '../ids/event-id.js';
 import { ApiError } from './errors.js';
 import type { BacktestRequest, backtest, backtestReport } from './schemas.js';
 
@@ -69,7 +69,7 @@ export class BacktestManager {
 
   /** Validates against the strategy and the data now (422 on a broken rule), then queues the run. */
   async start(request: BacktestRequest): Promise<string> {
-    const runId = `bt-${uuidv7()}`;
+    const runId = `bt-${newEventId()}`;
     let prepared: PreparedRun;
     try {
       prepared = await prepareRun({ ...request, runId, mode: 'backtest' });

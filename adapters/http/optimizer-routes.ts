@@ -1,4 +1,3 @@
-import { uuidv7 } from 'uuidv7';
 import type { z } from 'zod';
 import { decodeFloat64 } from '../../commands/optimizer/float-codec.js';
 import { ParameterVersionHandlers } from '../../commands/optimizer/parameter-versions.js';
@@ -12,6 +11,7 @@ import {
   readStrategyParameters,
 } from '../../projections/optimizer/read.js';
 import type { ReadModelDb } from '../../projections/projection.js';
+import { newEventId } from '../ids/event-id.js';
 import { ApiError, notFound } from './errors.js';
 import * as o from './optimizer-schemas.js';
 import type { RouteTable } from './routes.js';
@@ -48,7 +48,7 @@ const windowOf = (w: Record<string, unknown>): Window => {
 
 /** Run list and detail, trials, and the parameter versions with their promote/rollback actions. */
 export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps): void => {
-  const handlers = new ParameterVersionHandlers(deps.store, uuidv7);
+  const handlers = new ParameterVersionHandlers(deps.store, newEventId);
   const knownStrategy = (id: string) => {
     if (!deps.strategyIds.includes(id)) throw notFound('strategy', id);
   };
@@ -157,7 +157,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
     try {
       const at = (deps.now ?? Date.now)();
       const d = await handlers.handle(strategyId, command, {
-        correlationId: `approval:${uuidv7()}`,
+        correlationId: `approval:${newEventId()}`,
         causationId: null,
         actor: `user:${user}`,
         mode: 'backtest',
