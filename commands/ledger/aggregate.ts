@@ -11,6 +11,12 @@ export interface AggregateSpec<S, E extends { type: string; data: unknown }> {
   readonly initial: () => S;
   readonly evolve: (state: S, event: E) => S;
   readonly types: ReadonlySet<string>;
+  /**
+   * A state no command will change again (a filled or cancelled order). It is not kept in the cache: a
+   * node that runs for months, or a long backtest, places hundreds of thousands of orders, and a cache
+   * of every one of them only grows. A late retry reads the stream again.
+   */
+  readonly isFinal?: (state: S) => boolean;
 }
 
 export interface Loaded<S> {
@@ -73,7 +79,7 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
       version = e.streamVersion;
     }
     const loaded = { state, version };
-    this.cache.set(streamId, loaded);
+    this.remember(streamId, loaded);
     return loaded;
   }
 
@@ -97,13 +103,18 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
         const result = await this.store.append(streamId, version, batch);
         let next = state;
         for (const e of events) next = this.spec.evolve(next, e);
-        this.cache.set(streamId, { state: next, version: result.nextExpectedVersion });
+        this.remember(streamId, { state: next, version: result.nextExpectedVersion });
         return { events, version: result.nextExpectedVersion, eventIds: batch.map((b) => b.eventId) };
       } catch (err) {
         this.cache.delete(streamId);
         if (!(err instanceof WrongExpectedVersionError) || attempt >= (this.options.retries ?? 3)) throw err;
       }
     }
+  }
+
+  private remember(streamId: string, loaded: Loaded<S>): void {
+    if (this.spec.isFinal?.(loaded.state)) this.cache.delete(streamId);
+    else this.cache.set(streamId, loaded);
   }
 
   forget(streamId: string): void {

@@ -324,6 +324,33 @@ const handlerSuite = (
       expect(fresh.state.crossWallet).toBe(fixed('10006'));
     });
 
+    it('single-writer mode keeps open orders cached and lets finished ones go; a late retry still resolves', async () => {
+      const single = new LedgerHandlers({
+        store,
+        instrument,
+        rules: binanceUsdm,
+        newEventId: uuidv7,
+        singleWriter: true,
+      });
+      const reads: string[] = [];
+      const read = store.readStream.bind(store);
+      store.readStream = (id, o) => {
+        reads.push(id);
+        return read(id, o);
+      };
+      const stream = orderStreamId('acc1', 'c9');
+      await single.placeOrder(order('c9'), meta); // a new stream: read once
+      reads.length = 0;
+      await single.order('acc1', 'c9', { kind: 'AcceptOrder', venueOrderId: 'v9' }, meta);
+      const fill = { accountId: 'acc1', clientOrderId: 'c9', tradeId: 't9', quantity: '0.5', price: '30000' };
+      await single.fillOrder({ ...fill, liquidity: 'maker' }, meta);
+      expect(reads.filter((id) => id === stream)).toEqual([]); // open: decided from the cache
+      const retry = await single.fillOrder({ ...fill, liquidity: 'maker' }, meta);
+      expect(reads.filter((id) => id === stream).length).toBeGreaterThan(0); // filled: read again
+      expect(retry.order.events).toEqual([]);
+      expect(retry.account.events).toEqual([]);
+    });
+
     it('two writers on one account: the loser re-reads and re-decides, nothing is lost', async () => {
       const other = handlers(store);
       await h.account('acc1', { kind: 'DepositFunds', transferId: 'a', amount: '1' }, meta);

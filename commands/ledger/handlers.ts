@@ -22,6 +22,7 @@ import {
   decideOrder,
   evolveOrder,
   initialOrderState,
+  isFinalOrder,
   type OrderState,
   orderStreamId,
   type PlaceOrder,
@@ -91,7 +92,7 @@ export class LedgerHandlers {
   constructor(private readonly deps: LedgerDeps) {
     this.orders = new AggregateRepository(
       deps.store,
-      { initial: () => initialOrderState, evolve: evolveOrder, types: orderTypes },
+      { initial: () => initialOrderState, evolve: evolveOrder, types: orderTypes, isFinal: isFinalOrder },
       deps.newEventId,
       { singleWriter: deps.singleWriter ?? false },
     );

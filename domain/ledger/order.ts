@@ -36,6 +36,10 @@ export type OrderStatus =
   | 'cancelled'
   | 'expired';
 
+/** No command changes an order in these states any more (a retry of its last one decides nothing). */
+export const isFinalOrder = (s: Pick<OrderState, 'status'>): boolean =>
+  s.status === 'filled' || s.status === 'rejected' || s.status === 'cancelled' || s.status === 'expired';
+
 export interface OrderState {
   readonly status: OrderStatus;
   /** Conditional orders only: the stop price has been crossed and the order now works as a market order. */
