@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { builtInStrategies } from '../domain/strategies/index.js';
+import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
@@ -10,7 +10,7 @@ import { openConfiguredStore } from './node-context.js';
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
        [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
        [--out report.json] [--persist (write the run's events to the main store for replay/audit)]
-strategies: ${Object.keys(builtInStrategies).sort().join(', ')}`;
+strategies: ${Object.keys(allStrategies).sort().join(', ')}`;
 
 const main = async (): Promise<number> => {
   let args: ReturnType<typeof parseArgs>;

@@ -6,7 +6,7 @@ import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
 import { tickScale } from '../../domain/sim/scale.js';
-import { builtInStrategies } from '../../domain/strategies/index.js';
+import { allStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type EngineConfig } from './config.js';
 import { Engine, type RunSummary } from './engine.js';
@@ -82,10 +82,10 @@ export interface PreparedRun {
 }
 
 export const resolveStrategy = (id: string, timeframe?: string): StrategyDefinition => {
-  const def = builtInStrategies[id];
+  const def = allStrategies[id];
   if (!def) {
     throw new RunRequestError(
-      `unknown strategy "${id}"; built in: ${Object.keys(builtInStrategies).sort().join(', ')}`,
+      `unknown strategy "${id}"; built in: ${Object.keys(allStrategies).sort().join(', ')}`,
     );
   }
   if (timeframe === undefined || timeframe === def.timeframe) return def;
