@@ -1423,9 +1423,11 @@ export class Engine implements StrategyContext {
 
   private flattenAll(at: number, correlationId: string, causationId: string): void {
     for (const s of this.symbols) {
-      if (s.qty === 0) continue;
-      s.pending = s.pending.filter((o) => o.reduceOnly);
+      // Entries are cancelled on every symbol, flat or not, each with its event: an order the engine
+      // stops working must end in the ledger too, or it stays open there forever.
+      this.cancelPending(s, (o) => !o.reduceOnly, at, 'breaker flatten: entries cancelled');
       if (this.ticks !== null) this.ticks.cancelOpening(s, at, 'breaker flatten: entries cancelled');
+      if (s.qty === 0) continue;
       const qty = fromNumber(
         Math.abs(s.qty),
         s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
@@ -1434,6 +1436,31 @@ export class Engine implements StrategyContext {
       if (qty > 0n)
         this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, causationId, undefined);
     }
+  }
+
+  /** Stops working the bar orders that match, and records each as cancelled. */
+  private cancelPending(
+    s: SymbolState,
+    which: (o: PendingOrder) => boolean,
+    at: number,
+    reason: string,
+  ): void {
+    if (!s.pending.some(which)) return;
+    const keep: PendingOrder[] = [];
+    for (const o of s.pending) {
+      if (!which(o)) {
+        keep.push(o);
+        continue;
+      }
+      this.ledger.order(
+        o.orderId,
+        { kind: 'CancelOrder', reason },
+        at,
+        o.correlationId,
+        o.ackId ?? o.causationId,
+      );
+    }
+    s.pending = keep;
   }
 
   /** The stricter of the strategy's and the account's ladders (see BreakerDesk). */
@@ -1831,7 +1858,13 @@ export class Engine implements StrategyContext {
         this.emitStops(x, step.events, closeTime, this.correlationOf(s, i), r.last);
         this.clearBook(x);
       }
-      if (x.qty === 0) x.pending = x.pending.filter((o) => !o.reduceOnly);
+      if (x.qty === 0)
+        this.cancelPending(
+          x,
+          (o) => o.reduceOnly,
+          closeTime,
+          'liquidation closed the position: reduce-only cancelled',
+        );
     }
   }
 
