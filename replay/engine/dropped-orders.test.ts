@@ -86,7 +86,7 @@ const run = async (
 const reasonOf = (events: StoredEvent[], type: string) =>
   (events.find((e) => e.type === type)?.data as { reason?: string } | undefined)?.reason;
 
-describe('orders the engine stops working end in the ledger', () => {
+describe('orders the engine stops working, or cannot fill, end in the ledger', () => {
   it('a breaker flatten cancels resting entries, with the reason, and closes the position', async () => {
     // A 10 % fall costs the 1 BTC long 2,000 of the 10,000 account: the 20 % drawdown that flattens.
     const mids = Array.from({ length: 60 }, (_, i) =>
@@ -129,5 +129,17 @@ describe('orders the engine stops working end in the ledger', () => {
     expect(reasonOf(r.of('target'), 'OrderCancelled')).toBe(
       'liquidation closed the position: reduce-only cancelled',
     );
+  });
+
+  it('a reduce-only market order with nothing left to reduce on arrival expires instead of stopping the run', async () => {
+    // The sell was sent with a position (stop and exit on the same close); the stop took it first.
+    const mids = Array.from({ length: 40 }, (_, i) => (i < 30 ? 20_000 + (i % 2 ? -20 : 20) : 20_000));
+    const r = await run(
+      barsFrom(mids, () => 30),
+      { exit: { side: 'SELL', type: 'MARKET', quantity: 0.01, reduceOnly: true } },
+      { breaker: null },
+    );
+    expect(r.types('exit')).toEqual(['OrderRequested', 'OrderAccepted', 'OrderExpired']);
+    expect(reasonOf(r.of('exit'), 'OrderExpired')).toBe('reduce-only: nothing left to reduce');
   });
 });

@@ -1057,6 +1057,17 @@ export class Engine implements StrategyContext {
         continue;
       }
       if (o.type === 'MARKET') {
+        // Sent while there was a position to reduce; an earlier fill (a stop, say) may have taken it.
+        if (o.reduceOnly && !this.reduces(s, o)) {
+          this.ledger.order(
+            o.orderId,
+            { kind: 'ExpireOrder', reason: 'reduce-only: nothing left to reduce' },
+            at,
+            o.correlationId,
+            o.ackId,
+          );
+          continue;
+        }
         this.takerFill(s, o, open, at, o.ackId);
         continue;
       }
