@@ -10,7 +10,6 @@ import type { PlaceOrder } from '../../domain/ledger/order.js';
 import type { VenueFill, VenueReport } from '../../domain/ledger/venue-port.js';
 import { markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
-import { Rng } from '../../domain/optimizer/rng.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
@@ -47,11 +46,12 @@ import {
   type StrategyContext,
   type StrategyHandlers,
 } from '../../domain/strategy/sdk.js';
+import { type BarOrder, BarVenue, triggersAbove } from '../bar/bar-venue.js';
 import { BreakerDesk } from './breaker-desk.js';
 import { defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { RunLog } from './run-log.js';
-import { type PendingOrder, SymbolState } from './symbol-state.js';
+import { SymbolState } from './symbol-state.js';
 import { type ReportOutcome, TickDesk, type TickHooks, type TickOrder } from './tick-desk.js';
 
 export interface RunSummary {
@@ -62,10 +62,6 @@ export interface RunSummary {
   readonly reason: 'end-of-data' | 'stopped' | 'failed';
   readonly error: string | null;
 }
-
-/** A BUY stop and a SELL take-profit fire when the price rises to their stop; the other two when it falls. */
-const triggersAbove = (type: OrderRequest['type'], side: 'BUY' | 'SELL'): boolean =>
-  (type === 'STOP_MARKET') === (side === 'BUY');
 
 /** A strategy's malformed order is a bug in the strategy: the run stops with what was wrong. */
 const checkOrderRequest = (req: OrderRequest): void => {
@@ -104,6 +100,19 @@ const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string
   return out;
 };
 
+/** An order at the bar venue as the engine books it: its causation chain and what its fill sets off. */
+interface BarBooking {
+  readonly s: SymbolState;
+  readonly side: 'BUY' | 'SELL';
+  readonly reduceOnly: boolean;
+  readonly correlationId: string;
+  /** OrderRequested's id: what the venue's first word about the order answers. */
+  readonly requestedId: string | null;
+  /** The latest lifecycle event (acceptance, then the trigger): what a fill or an expiry answers. */
+  ackId: string | null;
+  readonly protection: ProtectionRequest | undefined;
+}
+
 /**
  * The one engine for backtest and paper. Time comes from the data: bars of every symbol are merged by
  * close time (ties by symbol name, so the order of the feeds does not matter), and `step()` replays
@@ -117,12 +126,12 @@ const cleanFeatures = (f: Readonly<Record<string, FeatureValue>>): Record<string
  * run at their time, and its orders go to a simulated tick venue through the Venue port
  * (domain/ledger/venue-port.ts); the reports are booked through the same ledger path as bar fills.
  *
- * Bar fills do not go through the port, on purpose. They are decided inside one bar's replay, between
- * the engine's own steps: a reduce-only order fills only against the position the fills before it in
- * the same bar left, the stop ladder's exits are priced from the (intra)bar path and booked as orders
- * already triggered, and onFill runs between fills. Behind submit/poll the bar venue would need the
- * position and the ladder, or the engine would re-check what it was told; and keeping today's event
- * order byte for byte would put a report queue and a poll on the per-bar path for no new behaviour.
+ * Otherwise a strategy's orders go through the same port to the bar venue (replay/bar/bar-venue.ts),
+ * which works them when a bar opens. It hands the bar's orders over one at a time, so each order's
+ * reports are booked, and onFill has run, before the next order meets the bar: a reduce-only order
+ * then fills only against what the fills before it left, as it did when the engine filled orders
+ * itself, and the log is byte for byte what it was. The stop ladder's exits are not venue orders: they
+ * are the risk engine's stops, priced from the (intra)bar path and booked as orders already triggered.
  * Without a strategy that asks for ticks none of the tick code runs: one null check per step.
  */
 export class Engine implements StrategyContext {
@@ -131,8 +140,11 @@ export class Engine implements StrategyContext {
   private readonly symbols: SymbolState[];
   private readonly bySymbol = new Map<string, SymbolState>();
   private readonly handlers: StrategyHandlers;
-  private readonly rng: Rng;
   private readonly bar = new MutableBar();
+  /** Where orders fill against bars (unless the strategy is fed ticks): the Venue port's bar simulator. */
+  private readonly barVenue: BarVenue;
+  /** What the engine keeps of each order working at the bar venue, to book its reports. */
+  private readonly barOrders = new Map<string, BarBooking>();
   private readonly accountStream: string;
   private readonly strategyStream: string;
   private readonly riskStream: string;
@@ -176,7 +188,12 @@ export class Engine implements StrategyContext {
       retain: config.retainEvents ?? true,
       ...(config.onEvent ? { observe: config.onEvent } : {}),
     });
-    this.rng = Rng.seeded(config.seed);
+    this.barVenue = new BarVenue({
+      instrument: config.instrument,
+      impact: (symbol) => config.impact.symbols?.[symbol] ?? config.impact.default,
+      latencyMs: config.latencyMs,
+      seed: config.seed,
+    });
     const strategy = config.strategy;
     this.actor = `strategy:${strategy.id}@${strategy.version}`;
     this.accountStream = accountStreamId(config.venueRules.venue, config.accountId);
@@ -485,7 +502,7 @@ export class Engine implements StrategyContext {
       return;
     }
 
-    if (s.pending.length > 0) this.fillPending(s, openTime, open, high, low);
+    if (this.barVenue.openOrders(s.symbol).length > 0) this.meetBar(s, openTime, open, high, low);
     if (
       s.funding !== undefined &&
       s.fundingIndex < s.funding.time.length &&
@@ -701,40 +718,15 @@ export class Engine implements StrategyContext {
       this.submitTick(s, orderId, req.side, price, reduceOnly, at, correlationId, requested ?? causation);
       return orderId;
     }
-    const latency = c.latencyMs.min + this.rng.float() * (c.latencyMs.max - c.latencyMs.min);
-    s.pending.push({
-      orderId,
-      type: req.type,
-      price: price === null ? Number.NaN : toNumber(price),
-      stopPrice: stopPrice === null ? Number.NaN : toNumber(stopPrice),
-      timeInForce,
-      postOnly,
-      ackId: null,
-      side: req.side,
-      quantity: approved,
-      reduceOnly,
-      submittedAt: at,
-      latency: Math.round(latency),
-      correlationId,
-      causationId: requested ?? causation,
-      protection: undefined,
-    });
+    this.submitBar(s, orderId, at, correlationId, requested ?? causation, undefined);
     return orderId;
   }
 
   cancel(orderId: string): boolean {
-    for (const s of this.symbols) {
-      const k = s.pending.findIndex((o) => o.orderId === orderId);
-      if (k < 0) continue;
-      const o = s.pending[k]!;
-      s.pending.splice(k, 1);
-      this.ledger.order(
-        orderId,
-        { kind: 'CancelOrder', reason: `cancelled by ${this.config.strategy.id}` },
-        this.now,
-        o.correlationId,
-        o.ackId ?? o.causationId,
-      );
+    if (this.barVenue.has(orderId)) {
+      // A bar venue cancels at once; the report is booked before this returns.
+      this.barVenue.cancel(orderId, this.now, `cancelled by ${this.config.strategy.id}`);
+      this.drainBar();
       return true;
     }
     // A tick venue cancels after its latency and the order may fill first: the CancelOrder event waits
@@ -802,7 +794,8 @@ export class Engine implements StrategyContext {
     const halted = sizing.quantity === 0n && this.breakerLevel !== 'normal';
     const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
     const targetQty = exposure * toNumber(unrestricted.quantity);
-    const pending = this.ticks === null ? s.pendingQty() : s.pendingQty() + this.ticks.pendingQty(s);
+    const pending =
+      this.ticks === null ? this.barPendingQty(s) : this.barPendingQty(s) + this.ticks.pendingQty(s);
     const delta = targetQty - (s.qty + pending);
     const step = s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize;
     const quantity = fromNumber(Math.abs(delta), step, 'floor');
@@ -860,7 +853,7 @@ export class Engine implements StrategyContext {
       const p = this.ledger.position(s.symbol);
       if (p && p.qty !== 0n)
         positions.push({ symbol: s.symbol, strategyId: this.config.strategy.id, qty: p.qty, cost: p.cost });
-      for (const o of s.pending) {
+      for (const o of this.barVenue.openOrders(s.symbol)) {
         openOrders.push({
           symbol: s.symbol,
           strategyId: this.config.strategy.id,
@@ -983,185 +976,115 @@ export class Engine implements StrategyContext {
       this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requested ?? causationId);
       return;
     }
-    const latency =
-      this.config.latencyMs.min + this.rng.float() * (this.config.latencyMs.max - this.config.latencyMs.min);
-    s.pending.push({
-      orderId,
-      type: 'MARKET',
-      price: Number.NaN,
-      stopPrice: Number.NaN,
-      timeInForce: 'GTC',
-      postOnly: false,
-      ackId: null,
-      side,
-      quantity,
-      reduceOnly,
-      submittedAt: at,
-      latency: Math.round(latency),
+    this.submitBar(s, orderId, at, correlationId, requested ?? causationId, protection);
+  }
+
+  // --- bar venue ---------------------------------------------------------------------------------------
+
+  /** Sends an order the ledger has just recorded to the bar venue, exactly as recorded. */
+  private submitBar(
+    s: SymbolState,
+    orderId: string,
+    at: number,
+    correlationId: string,
+    requestedId: string | null,
+    protection: ProtectionRequest | undefined,
+  ): void {
+    const request = this.ledger.requested(orderId)!;
+    this.barOrders.set(orderId, {
+      s,
+      side: request.side,
+      reduceOnly: request.reduceOnly,
       correlationId,
-      causationId: requested ?? causationId,
+      requestedId,
+      ackId: null,
       protection,
     });
+    this.barVenue.submit(request, at);
   }
 
-  /**
-   * Orders sent before this bar meet it. A market order fills at the open, moved by impact. A limit
-   * order is acknowledged, then fills at its price only when the bar trades through it (a touch is not
-   * enough: the queue ahead at that price is unknown in bars), as maker; an IOC that does not fill on
-   * its first bar expires, a GTC rests.
-   */
-  private fillPending(s: SymbolState, openTime: number, open: number, high: number, low: number): void {
-    const orders = s.pending;
-    s.pending = [];
-    for (const o of orders) {
-      const at = Math.max(openTime, o.submittedAt + o.latency);
-      const arriving = o.ackId === null;
-      if (arriving) {
-        if (
-          isConditional(o.type) &&
-          (triggersAbove(o.type, o.side) ? open >= o.stopPrice : open <= o.stopPrice)
-        ) {
-          // Binance refuses a conditional order whose trigger the price has already crossed (-2021).
-          this.ledger.order(
-            o.orderId,
-            {
-              kind: 'RejectOrder',
-              reason: `order would immediately trigger: stop ${this.ledger.requested(o.orderId)?.stopPrice} already crossed at ${open}`,
-            },
-            at,
-            o.correlationId,
-            o.causationId,
-          );
-          continue;
-        }
+  /** The bar meets the symbol's working orders at the bar venue; each order's reports are booked in turn. */
+  private meetBar(s: SymbolState, openTime: number, open: number, high: number, low: number): void {
+    const position = this.ledger.position(s.symbol)?.qty ?? 0n;
+    for (const _ of this.barVenue.meetBar(s.symbol, openTime, open, high, low, position)) this.drainBar();
+  }
+
+  /** Books the bar venue's reports, in the order it made them. */
+  private drainBar(): void {
+    for (const r of this.barVenue.poll(this.now)) this.barReport(r);
+  }
+
+  /** One bar-venue report into the ledger (the tick path's venueReport is its twin for ticks). */
+  private barReport(r: VenueReport): void {
+    const o = this.barOrders.get(r.clientOrderId);
+    if (o === undefined) throw new Error(`bar venue reported on unknown order ${r.clientOrderId}`);
+    const id = r.clientOrderId;
+    const c = o.correlationId;
+    switch (r.kind) {
+      case 'accepted':
         o.ackId = this.ledger.order(
-          o.orderId,
-          { kind: 'AcceptOrder', venueOrderId: `sim-${o.orderId}` },
-          at,
-          o.correlationId,
-          o.causationId,
+          id,
+          { kind: 'AcceptOrder', venueOrderId: r.venueOrderId },
+          r.time,
+          c,
+          o.requestedId,
         );
-        if (o.postOnly && (o.side === 'BUY' ? o.price >= open : o.price <= open)) {
-          this.ledger.order(
-            o.orderId,
-            { kind: 'ExpireOrder', reason: `post-only: would take liquidity at ${open} on arrival` },
-            at,
-            o.correlationId,
-            o.ackId,
-          );
-          continue;
-        }
-      }
-      if (isConditional(o.type)) {
-        this.workConditional(s, o, at, open, high, low);
-        continue;
-      }
-      if (o.type === 'MARKET') {
-        // Sent while there was a position to reduce; an earlier fill (a stop, say) may have taken it.
-        if (o.reduceOnly && !this.reduces(s, o)) {
-          this.ledger.order(
-            o.orderId,
-            { kind: 'ExpireOrder', reason: 'reduce-only: nothing left to reduce' },
-            at,
-            o.correlationId,
-            o.ackId,
-          );
-          continue;
-        }
-        this.takerFill(s, o, open, at, o.ackId);
-        continue;
-      }
-      const through = o.side === 'BUY' ? low < o.price : high > o.price;
-      if (through && (!o.reduceOnly || this.reduces(s, o))) {
-        this.fill(
-          s,
-          o.orderId,
+        return;
+      case 'rejected':
+        this.barOrders.delete(id);
+        this.ledger.order(id, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);
+        return;
+      case 'triggered':
+        // The fill that follows is caused by the trigger.
+        o.ackId = this.ledger.order(id, { kind: 'TriggerOrder', price: r.triggerPrice }, r.time, c, o.ackId);
+        return;
+      case 'fill': {
+        this.barOrders.delete(id);
+        const quantity = fixed(r.quantity);
+        const price = fixed(r.price);
+        const before = o.s.qty;
+        const settledId = this.bookFill(
+          o.s,
+          id,
           o.side,
-          o.quantity,
-          o.price,
-          at,
-          o.correlationId,
-          o.ackId,
+          quantity,
+          price,
+          r.liquidity,
           o.reduceOnly,
-          o.protection,
-          'maker',
+          r.time,
+          c,
+          o.ackId,
+          r.tradeId,
         );
-      } else if (o.timeInForce !== 'GTC' || (o.reduceOnly && !this.reduces(s, o))) {
-        const reason =
-          o.timeInForce !== 'GTC'
-            ? `${o.timeInForce}: not filled on arrival`
-            : 'reduce-only: nothing left to reduce';
-        this.ledger.order(o.orderId, { kind: 'ExpireOrder', reason }, at, o.correlationId, o.ackId);
-      } else {
-        s.pending.push(o);
+        this.afterFill(o.s, before, r.time, c, settledId, o.protection);
+        this.notifyFill(o.s, id, o.side, toNumber(quantity), toNumber(price));
+        return;
       }
+      case 'expired':
+        this.barOrders.delete(id);
+        this.ledger.order(id, { kind: 'ExpireOrder', reason: r.reason }, r.time, c, o.ackId);
+        return;
+      case 'cancelled':
+        this.barOrders.delete(id);
+        this.ledger.order(id, { kind: 'CancelOrder', reason: r.reason }, r.time, c, o.ackId ?? o.requestedId);
+        return;
+      case 'cancel-rejected':
+        return;
     }
   }
 
   /**
-   * A resting STOP_MARKET / TAKE_PROFIT_MARKET meets a bar. It triggers when the bar's range crosses its
-   * stop, then fills as a market order at the stop, or at the open when the bar opened beyond it (a gap
-   * fills where the market was: against a stop, in favour of a take-profit), moved by impact.
+   * Signed quantity the symbol's bar orders are working towards. A stop or take-profit that has not fired
+   * is a contingency, not a fill on its way: counting it would let a protective stop cancel out the very
+   * position it protects when a target is sized.
    */
-  private workConditional(
-    s: SymbolState,
-    o: PendingOrder,
-    at: number,
-    open: number,
-    high: number,
-    low: number,
-  ): void {
-    const above = triggersAbove(o.type, o.side);
-    if (!(above ? high >= o.stopPrice : low <= o.stopPrice)) {
-      s.pending.push(o);
-      return;
+  private barPendingQty(s: SymbolState): number {
+    let q = 0;
+    for (const o of this.barVenue.openOrders(s.symbol)) {
+      if (isConditional(o.type)) continue;
+      q += (o.side === 'BUY' ? 1 : -1) * toNumber(o.quantity);
     }
-    if (o.reduceOnly && !this.reduces(s, o)) {
-      this.ledger.order(
-        o.orderId,
-        { kind: 'ExpireOrder', reason: 'reduce-only: nothing left to reduce' },
-        at,
-        o.correlationId,
-        o.ackId,
-      );
-      return;
-    }
-    const base = above ? Math.max(o.stopPrice, open) : Math.min(o.stopPrice, open);
-    const triggeredId = this.ledger.order(
-      o.orderId,
-      {
-        kind: 'TriggerOrder',
-        price: toText(fromNumber(base, s.instrument.tickSize, above ? 'ceil' : 'floor')),
-      },
-      at,
-      o.correlationId,
-      o.ackId,
-    );
-    this.takerFill(s, o, base, at, triggeredId);
-  }
-
-  /** A pending order filled as taker at `base` moved by impact (a market order, a triggered stop). */
-  private takerFill(s: SymbolState, o: PendingOrder, base: number, at: number, causationId: string | null) {
-    const qty = toNumber(o.quantity);
-    const price = withImpact(base, o.side, impactFraction(this.lambda(s), qty * base));
-    this.fill(
-      s,
-      o.orderId,
-      o.side,
-      o.quantity,
-      price,
-      at,
-      o.correlationId,
-      causationId,
-      o.reduceOnly,
-      o.protection,
-    );
-  }
-
-  /** A reduce-only order may only fill against an opposite position at least its size. */
-  private reduces(s: SymbolState, o: PendingOrder): boolean {
-    const q = toNumber(o.quantity);
-    return o.side === 'BUY' ? s.qty <= -q + 1e-12 : s.qty >= q - 1e-12;
+    return q;
   }
 
   private lambda(s: SymbolState): number {
@@ -1295,41 +1218,6 @@ export class Engine implements StrategyContext {
     return o.filled >= o.quantity ? 'closed' : 'open';
   }
 
-  /** Books one fill through the order and account deciders; returns the FillSettled event id. */
-  private fill(
-    s: SymbolState,
-    orderId: string,
-    side: 'BUY' | 'SELL',
-    quantity: Fixed,
-    rawPrice: number,
-    at: number,
-    correlationId: string,
-    causationId: string | null,
-    reduceOnly: boolean,
-    protection: ProtectionRequest | undefined,
-    liquidity: 'maker' | 'taker' = 'taker',
-  ): string | null {
-    // A taker's price lands on the tick grid on the trader's worse side; a maker fills at its own
-    // limit, which is on the grid already.
-    const price = fromNumber(rawPrice, s.instrument.tickSize, side === 'BUY' ? 'ceil' : 'floor');
-    const before = s.qty;
-    const settledId = this.bookFill(
-      s,
-      orderId,
-      side,
-      quantity,
-      price,
-      liquidity,
-      reduceOnly,
-      at,
-      correlationId,
-      causationId,
-    );
-    this.afterFill(s, before, at, correlationId, settledId, protection);
-    this.notifyFill(s, orderId, side, toNumber(quantity), toNumber(price));
-    return settledId;
-  }
-
   /** The exact booking of one fill: FillOrder on the order's stream, SettleFill on the account's. */
   private bookFill(
     s: SymbolState,
@@ -1449,29 +1337,10 @@ export class Engine implements StrategyContext {
     }
   }
 
-  /** Stops working the bar orders that match, and records each as cancelled. */
-  private cancelPending(
-    s: SymbolState,
-    which: (o: PendingOrder) => boolean,
-    at: number,
-    reason: string,
-  ): void {
-    if (!s.pending.some(which)) return;
-    const keep: PendingOrder[] = [];
-    for (const o of s.pending) {
-      if (!which(o)) {
-        keep.push(o);
-        continue;
-      }
-      this.ledger.order(
-        o.orderId,
-        { kind: 'CancelOrder', reason },
-        at,
-        o.correlationId,
-        o.ackId ?? o.causationId,
-      );
-    }
-    s.pending = keep;
+  /** Cancels the symbol's working bar orders that match, each booked with `reason`. */
+  private cancelPending(s: SymbolState, which: (o: BarOrder) => boolean, at: number, reason: string): void {
+    this.barVenue.cancelWhere(s.symbol, which, at, reason);
+    this.drainBar();
   }
 
   /** The stricter of the strategy's and the account's ladders (see BreakerDesk). */

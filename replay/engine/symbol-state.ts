@@ -1,5 +1,3 @@
-import { isConditional } from '../../domain/ledger/events.js';
-import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
@@ -7,28 +5,6 @@ import { Atr } from '../../domain/market/indicators/atr.js';
 import { barsPerYear, RealisedVolatility } from '../../domain/market/indicators/realised-volatility.js';
 import { toNumber } from '../../domain/risk/num.js';
 import type { StopBook } from '../../domain/risk/stops.js';
-import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
-
-export interface PendingOrder {
-  readonly orderId: string;
-  readonly type: 'MARKET' | 'LIMIT' | 'STOP_MARKET' | 'TAKE_PROFIT_MARKET';
-  /** LIMIT price as a float (the exact one is in OrderRequested), NaN for market orders. */
-  readonly price: number;
-  /** Trigger of a STOP_MARKET / TAKE_PROFIT_MARKET as a float, NaN otherwise. */
-  readonly stopPrice: number;
-  readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
-  readonly postOnly: boolean;
-  /** Set once the venue acknowledged it (a resting limit is acknowledged on its first bar). */
-  ackId: string | null;
-  readonly side: 'BUY' | 'SELL';
-  readonly quantity: Fixed;
-  readonly reduceOnly: boolean;
-  readonly submittedAt: number;
-  readonly latency: number;
-  readonly correlationId: string;
-  readonly causationId: string;
-  readonly protection: ProtectionRequest | undefined;
-}
 
 const RETURNS = 128;
 
@@ -57,7 +33,6 @@ export class SymbolState {
   leverage: number;
   /** Maintenance margin ÷ notional at the last fill: the liquidation pre-check's estimate. */
   mmRate = 0;
-  pending: PendingOrder[] = [];
 
   book: StopBook | null = null;
   /** Float copies of the book's levels (NaN when none): the per-bar trigger pre-check. */
@@ -125,19 +100,5 @@ export class SymbolState {
 
   unrealised(price: number): number {
     return this.qty * price - this.cost;
-  }
-
-  /**
-   * Signed quantity the symbol's orders are working towards. A stop or take-profit that has not fired is
-   * a contingency, not a fill on its way: counting it would let a protective stop cancel out the very
-   * position it protects when a target is sized.
-   */
-  pendingQty(): number {
-    let q = 0;
-    for (const p of this.pending) {
-      if (isConditional(p.type)) continue;
-      q += (p.side === 'BUY' ? 1 : -1) * toNumber(p.quantity);
-    }
-    return q;
   }
 }
