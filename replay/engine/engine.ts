@@ -1353,6 +1353,16 @@ export class Engine implements StrategyContext {
     return this.ledger.account;
   }
 
+  /** Ids of the orders still working at a venue (bar or tick): every other order has ended in the log. */
+  workingOrders(): string[] {
+    const out: string[] = [];
+    for (const s of this.symbols) {
+      for (const o of this.barVenue.openOrders(s.symbol)) out.push(o.clientOrderId);
+      if (this.ticks !== null) for (const o of this.ticks.openOrders(s)) out.push(o.orderId);
+    }
+    return out;
+  }
+
   private refreshMirror(s: SymbolState): void {
     const p = this.ledger.position(s.symbol);
     s.qty = p ? toNumber(p.qty) : 0;
