@@ -195,6 +195,14 @@ export const OptimizerRunStarted = defineEvent({
     .strict(),
 });
 
+/** What a trial's outcome carries beside its curve or stats, in either form. */
+const trialFigures = {
+  periodsPerYear: finite.positive(),
+  trades: z.number().int().nonnegative(),
+  turnover: finite.nonnegative(),
+  fees: finite.nonnegative(),
+};
+
 /** A v1 TrialCompleted's outcome was always a curve: v2 names the form (stats came with v2). */
 const upcastTrialCompletedV1 = (raw: unknown): unknown => {
   const d = raw as { outcome: Record<string, unknown> | null } & Record<string, unknown>;
@@ -228,10 +236,7 @@ export const TrialCompleted = defineEvent({
               equity: z.string(),
               /** Times (ms) of the equity points, same encoding; kept for out-of-sample runs, which are stitched. */
               times: z.string().nullable(),
-              periodsPerYear: finite.positive(),
-              trades: z.number().int().nonnegative(),
-              turnover: finite.nonnegative(),
-              fees: finite.nonnegative(),
+              ...trialFigures,
               /** For readers; the run recomputes everything from `equity`. */
               summary: summarySchema,
             })
@@ -241,10 +246,7 @@ export const TrialCompleted = defineEvent({
               form: z.literal('stats'),
               /** packTrialStats() floats, little-endian float64, base64: what the run scores, bit for bit. */
               stats: z.string(),
-              periodsPerYear: finite.positive(),
-              trades: z.number().int().nonnegative(),
-              turnover: finite.nonnegative(),
-              fees: finite.nonnegative(),
+              ...trialFigures,
               /** For readers (JSON has no NaN or infinity); the run reads `stats`. */
               summary: summarySchema,
             })
