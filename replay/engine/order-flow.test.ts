@@ -302,4 +302,86 @@ describe('any order flow on real bars', () => {
       { numRuns: Number(process.env.ORDER_FLOW_TICK_RUNS ?? 8) },
     );
   });
+
+  it('targets with protection (stop ladders, take-profits, trailing, time stops) keep the same guarantees', () => {
+    const target = fc.record({
+      bar: fc.integer({ min: 0, max: BARS - 1 }),
+      symbol: fc.integer({ min: 0, max: SYMBOLS.length - 1 }),
+      exposure: fc.constantFrom(-1, -0.5, 0, 0.5, 1),
+      stopAtr: fc.option(fc.double({ min: 0.5, max: 6, noNaN: true }), { nil: undefined }),
+      takeProfitR: fc.option(
+        fc.array(
+          fc.record({
+            r: fc.double({ min: 0.5, max: 4, noNaN: true }),
+            fraction: fc.double({ min: 0.1, max: 0.33, noNaN: true }),
+          }),
+          { maxLength: 3 },
+        ),
+        { nil: undefined },
+      ),
+      trailing: fc.boolean(),
+      maxBars: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(target, { minLength: 5, maxLength: 60 }), fc.boolean(), (targets, risk) => {
+        const byBar = new Map<number, (typeof targets)[number][]>();
+        for (const t of targets) byBar.set(t.bar, [...(byBar.get(t.bar) ?? []), t]);
+        const strategy: StrategyDefinition = {
+          id: 'target-flow',
+          version: '0.0.1',
+          description: 'asks for the targets it is given',
+          timeframe: '1h',
+          params: z.object({}),
+          create: () => {
+            let n = -1;
+            let lastTime = -1;
+            return {
+              onBar(bar, ctx) {
+                if (bar.closeTime === lastTime) return;
+                lastTime = bar.closeTime;
+                n++;
+                for (const t of byBar.get(n) ?? []) {
+                  const protection = {
+                    ...(t.stopAtr !== undefined ? { stopAtrMultiple: t.stopAtr } : {}),
+                    ...(t.takeProfitR !== undefined ? { takeProfitR: t.takeProfitR } : {}),
+                    trailing: t.trailing,
+                    ...(t.maxBars !== undefined ? { maxBars: t.maxBars } : {}),
+                  };
+                  ctx.target(
+                    SYMBOLS[t.symbol]!,
+                    t.exposure,
+                    {
+                      side: t.exposure > 0 ? 'long' : t.exposure < 0 ? 'short' : 'flat',
+                      strength: t.exposure,
+                      features: {},
+                    },
+                    t.exposure === 0 ? undefined : protection,
+                  );
+                }
+              },
+            };
+          },
+        };
+        const engine = new Engine(
+          {
+            ...defaultEngineSettings,
+            runId: 'target-flow',
+            strategy,
+            params: {},
+            symbols: SYMBOLS,
+            from,
+            to: from + BARS * 3_600_000,
+            warmupBars: 20,
+            instrument,
+            venueRules: binanceUsdm,
+            risk: { ...defaultEngineSettings.risk, enabled: risk },
+            breaker: defaultBreakerParams,
+          },
+          feeds,
+        );
+        check(engine, [], SYMBOLS);
+      }),
+      { numRuns: Number(process.env.ORDER_FLOW_RUNS ?? 100) },
+    );
+  });
 });
