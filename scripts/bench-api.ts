@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { strategyInfoOf } from '../adapters/http/views.js';
 
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -25,7 +26,7 @@ const serve = async () => {
   const { ApiMetrics } = await import('../adapters/http/metrics.js');
   const { listen } = await import('../adapters/http/server.js');
   const { binanceUsdm } = await import('../domain/ledger/venue.js');
-  const { builtInStrategies } = await import('../domain/strategies/index.js');
+  const { allStrategies, builtInStrategies } = await import('../domain/strategies/index.js');
   const { allProjections } = await import('../projections/index.js');
   const { ProjectionRunner } = await import('../projections/runner.js');
   const { Engine } = await import('../replay/engine/engine.js');
@@ -79,11 +80,7 @@ const serve = async () => {
       return c !== undefined && Number.isFinite(c) ? c : null;
     },
     accountContext: { instrument: book.get, rules: binanceUsdm },
-    strategies: Object.values(builtInStrategies).map((d) => ({
-      id: d.id,
-      version: d.version,
-      defaults: d.params.parse({}) as Record<string, unknown>,
-    })),
+    strategies: Object.values(allStrategies).map(strategyInfoOf),
     backtests: new BacktestManager(),
     metrics,
     bars: (symbol, timeframe) => {

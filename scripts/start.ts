@@ -7,10 +7,11 @@ import { ProjectionVersion } from '../adapters/http/cache.js';
 import { chainExplainer } from '../adapters/http/chains.js';
 import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
+import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
-import { builtInStrategies } from '../domain/strategies/index.js';
+import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { allProjections } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { loadFeeds } from '../replay/engine/feeds.js';
@@ -132,11 +133,7 @@ const { app } = createApp({
     : {}),
   marks: (accountId, symbol) => fleet.mark(accountId, symbol),
   accountContext: { instrument: book.get, rules: binanceUsdm },
-  strategies: Object.values(builtInStrategies).map((d) => ({
-    id: d.id,
-    version: d.version,
-    defaults: d.params.parse({}) as Record<string, unknown>,
-  })),
+  strategies: Object.values(allStrategies).map(strategyInfoOf),
   backtests,
   metrics,
   bars: (symbol, timeframe) => {

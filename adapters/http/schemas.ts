@@ -195,6 +195,10 @@ export const strategyKpis = z.object({
 });
 export const strategy = z.object({
   strategyId: z.string(),
+  /** Its default timeframe; a backtest may ask for another unless it is fed ticks. */
+  timeframe: z.string(),
+  /** `ticks`: fed trades and books; it runs only where a trade/L2 capture covers the span. */
+  feeds: z.enum(['bars', 'ticks']),
   version: z.string(),
   paramsVersion: z.number().int(),
   params: z.record(z.unknown()),

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
-import { builtInStrategies } from '../../domain/strategies/index.js';
+import { allStrategies } from '../../domain/strategies/index.js';
 import { type ProjectedStore, projectedStore } from '../../projections/testing/paper-fixture.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
@@ -8,6 +8,7 @@ import { type ApiDeps, createApp } from './app.js';
 import { BacktestManager } from './backtests.js';
 import { chainExplainer } from './chains.js';
 import { ApiMetrics } from './metrics.js';
+import { strategyInfoOf } from './views.js';
 
 /** The app over a projected store of real paper-run events, wired as scripts/start.ts wires it. */
 export const testApp = async (
@@ -29,11 +30,7 @@ export const testApp = async (
     paper: () => [],
     marks: () => null,
     accountContext: { instrument: book.get, rules: binanceUsdm },
-    strategies: Object.values(builtInStrategies).map((d) => ({
-      id: d.id,
-      version: d.version,
-      defaults: d.params.parse({}) as Record<string, unknown>,
-    })),
+    strategies: Object.values(allStrategies).map(strategyInfoOf),
     backtests,
     metrics,
     bars: (symbol, timeframe) => {

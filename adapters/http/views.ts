@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AccountContext } from '../../domain/ledger/account.js';
 import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
+import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { readMarkedAccount } from '../../projections/ledger/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers } from '../../projections/risk/projection.js';
@@ -183,7 +184,20 @@ export interface StrategyInfo {
   readonly id: string;
   readonly version: string;
   readonly defaults: Record<string, unknown>;
+  /** Its default timeframe. */
+  readonly timeframe: string;
+  /** `ticks`: fed trades and books, so it runs only where a capture covers the span. */
+  readonly feeds: 'bars' | 'ticks';
 }
+
+/** What the API says of a strategy definition. */
+export const strategyInfoOf = (d: StrategyDefinition): StrategyInfo => ({
+  id: d.id,
+  version: d.version,
+  defaults: d.params.parse({}) as Record<string, unknown>,
+  timeframe: d.timeframe,
+  feeds: d.feeds?.trades === true || d.feeds?.book === true ? 'ticks' : 'bars',
+});
 
 export const readStrategies = async (
   db: ReadModelDb,
@@ -203,6 +217,8 @@ export const readStrategies = async (
     const k = run ? runKpis(run) : null;
     out.push({
       strategyId: s.id,
+      timeframe: s.timeframe,
+      feeds: s.feeds,
       version: run?.strategy_version ?? s.version,
       paramsVersion: run?.params_version ?? 0,
       params: run ? (JSON.parse(run.params) as Record<string, unknown>) : s.defaults,

@@ -170,6 +170,38 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await page.close();
   }, 180_000);
 
+  it('runs the tick strategy over the trade/L2 capture: its own timeframe, the capture as the span', async () => {
+    const page = await open('/backtests');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/backtests')) posts.push(r.postData() ?? '');
+    });
+    const form = page.getByTestId('backtest-form');
+    await page.locator('#bt-strategy option[value=flow-imbalance]').waitFor({ state: 'attached' });
+    await form.locator('#bt-strategy').selectOption('flow-imbalance');
+    expect(await form.locator('#bt-timeframe').isDisabled()).toBe(true);
+    expect(await form.locator('#bt-timeframe').textContent()).toContain('10s');
+    expect(await form.locator('#bt-from').inputValue()).toBe('');
+    expect(await form.locator('#bt-symbols').inputValue()).toBe('BTCUSDT');
+    await page.getByTestId('start-backtest').click();
+    await expect.poll(() => posts.length).toBe(1);
+    const body = JSON.parse(posts[0] ?? '{}') as Record<string, unknown>;
+    expect(body).toMatchObject({ strategyId: 'flow-imbalance', symbols: ['BTCUSDT'] });
+    expect(body.timeframe).toBeUndefined();
+    expect(body.from).toBeUndefined();
+    const status = page.getByTestId('backtest-status');
+    await expect.poll(() => status.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/done|failed/);
+    expect(await status.textContent()).toBe('done');
+    await page.getByTestId('backtest-report').waitFor();
+    expect(await page.locator('[data-testid=backtest-trades] tbody tr').count()).toBeGreaterThan(0);
+    // Back to a bar strategy: the bar defaults return.
+    await form.locator('#bt-strategy').selectOption('ema-cross');
+    expect(await form.locator('#bt-timeframe').isDisabled()).toBe(false);
+    expect(await form.locator('#bt-from').inputValue()).toBe('2023-01-01');
+    await shoot(page, 'backtest-ticks');
+    await page.close();
+  }, 180_000);
+
   it('the audit timeline filters by event type and explains a decision', async () => {
     const page = await open('/audit?type=RiskDecided');
     const rows = page.getByTestId('timeline-row');

@@ -142,6 +142,10 @@ export type Kpis = Record<string, number | null>;
 
 export interface Strategy {
   strategyId: string;
+  /** Its default timeframe. */
+  timeframe?: string;
+  /** `ticks`: fed trades and books, so a backtest runs over a trade/L2 capture. */
+  feeds?: 'bars' | 'ticks';
   version: string;
   paramsVersion: number;
   params: Record<string, unknown>;

@@ -63,9 +63,20 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
   const [errors, setErrors] = useState<Record<string, string>>({});
   const list = strategies.data ?? [];
   const strategyId = form.strategyId || list[0]?.strategyId || '';
-  const defaults = list.find((s) => s.strategyId === strategyId)?.params ?? {};
+  const chosen = list.find((s) => s.strategyId === strategyId);
+  const defaults = chosen?.params ?? {};
+  // A strategy fed trades and books runs on its own timeframe over the capture (../shared/data has six
+  // minutes of BTCUSDT): empty dates ask the server for the whole span the data covers.
+  const ticks = chosen?.feeds === 'ticks';
 
   const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+  const choose = (id: string) => {
+    const next = list.find((s) => s.strategyId === id);
+    if (next?.feeds === 'ticks')
+      set({ strategyId: id, params: {}, timeframe: '', from: '', to: '', symbols: 'BTCUSDT' });
+    else if (ticks) set({ ...initial, strategyId: id });
+    else set({ strategyId: id, params: {} });
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -94,7 +105,7 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
             id="bt-strategy"
             value={strategyId}
             aria-invalid={Boolean(errors.strategyId)}
-            onChange={(e) => set({ strategyId: e.target.value, params: {} })}
+            onChange={(e) => choose(e.target.value)}
           >
             {list.map((s) => (
               <option key={s.strategyId} value={s.strategyId}>
@@ -117,10 +128,14 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
             ))}
           </datalist>
         </Field>
-        <Field id="bt-from" label="from (UTC)" error={errors.from}>
+        <Field
+          id="bt-from"
+          label={ticks ? 'from (UTC; empty: the whole capture)' : 'from (UTC)'}
+          error={errors.from}
+        >
           <Input id="bt-from" type="date" value={form.from} onChange={(e) => set({ from: e.target.value })} />
         </Field>
-        <Field id="bt-to" label="to (UTC)" error={errors.to}>
+        <Field id="bt-to" label={ticks ? 'to (UTC; empty: the whole capture)' : 'to (UTC)'} error={errors.to}>
           <Input
             id="bt-to"
             type="date"
@@ -132,12 +147,15 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
         <Field id="bt-timeframe" label="timeframe" error={errors.timeframe}>
           <Select
             id="bt-timeframe"
-            value={form.timeframe}
+            value={ticks ? '' : form.timeframe}
+            disabled={ticks}
             onChange={(e) => set({ timeframe: e.target.value })}
           >
-            {timeframes.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
+            {ticks ? (
+              <option value="">{chosen?.timeframe} (trades and book)</option>
+            ) : (
+              timeframes.map((t) => <option key={t}>{t}</option>)
+            )}
           </Select>
         </Field>
         <Field id="bt-seed" label="seed" error={errors.seed}>
