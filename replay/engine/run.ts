@@ -178,7 +178,9 @@ export const prepareRun = async (
       enabled: req.riskEnabled ?? true,
       disabledRules: [...(req.disabledRules ?? [])],
     },
-    equityMarkMs: Math.max(tf, defaultEngineSettings.equityMarkMs),
+    // Hourly marks, or every bar for a strategy fed ticks: a capture spans minutes, and two marks would
+    // leave its curve and KPIs nothing to measure.
+    equityMarkMs: tickFed ? tf : Math.max(tf, defaultEngineSettings.equityMarkMs),
     warmupBars: req.warmupBars ?? 300,
     ...(req.engine?.feeTier ? { feeTier: req.engine.feeTier } : {}),
     ...(req.engine?.impact ? { impact: req.engine.impact } : {}),
