@@ -163,7 +163,9 @@ export interface StrategyContext {
   fundingRate(symbol: string): number;
   /**
    * Go to this exposure: a signed fraction of the risk budget (1 = a full-size long, -1 = full short,
-   * 0 = flat). Sizing, the risk check and stops turn it into orders; `signal` records why.
+   * 0 = flat). Sizing, the risk check and stops turn it into orders; `signal` records why. It is sized at
+   * the last close, or for a strategy fed ticks at the book's mid; asked before any price exists, it does
+   * nothing.
    */
   target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void;
   /**

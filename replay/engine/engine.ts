@@ -742,9 +742,13 @@ export class Engine implements StrategyContext {
   ): void {
     const c = this.config;
     const at = this.now;
+    // Fed ticks, a target is sized at the book's mid (fresher than the last close, and there before the
+    // first bar closes). With no price at all yet there is nothing to size it against: it does nothing.
+    const mid = this.ticks === null ? Number.NaN : this.ticks.midPrice(s);
+    const price = Number.isFinite(mid) ? mid : s.lastClose;
+    if (!Number.isFinite(price)) return;
     const { signalId, correlationId, observation } = this.emitSignal(s, signal);
 
-    const price = s.lastClose;
     const priceFixed = fromNumber(price, s.instrument.tickSize, 'half-even');
     const atr = s.atr.value;
     const stopDistance =

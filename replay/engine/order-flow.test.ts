@@ -162,6 +162,16 @@ const tickActor = (actions: readonly Action[]): StrategyDefinition => ({
               if (sent.length > 0) ctx.cancel(sent[a.which % sent.length]!);
               continue;
             }
+            if (a.type === 'TAKE_PROFIT_MARKET' && a.postOnly) {
+              // Some steps ask for a target instead: sizing and the engine's market orders on ticks.
+              const exposure = a.reduceOnly ? 0 : a.side === 'BUY' ? 1 : -1;
+              ctx.target('BTCUSDT', exposure, {
+                side: exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'flat',
+                strength: exposure,
+                features: { step: done },
+              });
+              continue;
+            }
             const mid = (book.bestBid + book.bestAsk) / 2;
             const req = requestOf({ ...a, symbol: 0 }, mid);
             // Stops are the order type a tick strategy uses for its exits; the quantities stay small.

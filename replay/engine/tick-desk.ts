@@ -246,6 +246,15 @@ export class TickDesk {
     lane.venue.submit(request, at);
   }
 
+  /** The book's mid price now, NaN until the book is in sync: the market a target is sized at. */
+  midPrice(s: SymbolState): number {
+    const lane = this.lanes[s.index]!;
+    const b = lane.sim.book;
+    if (!b.synced || b.bids.size === 0 || b.asks.size === 0) return Number.NaN;
+    const scale = lane.capture.scale;
+    return (ticksToPrice(scale, b.bestBid()) + ticksToPrice(scale, b.bestAsk())) / 2;
+  }
+
   /** Asks the venue to cancel; false when the order is not open here (finished, or not a tick order). */
   cancel(orderId: string, at: number, reason: string): boolean {
     for (const l of this.lanes) {
