@@ -231,6 +231,18 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
       expect(await store.headPosition()).toBe(0);
     });
 
+    it('refuses text with a NUL character anywhere in data or metadata, writing nothing', async () => {
+      // PostgreSQL text cannot hold NUL; every adapter refuses it so a log is portable between them.
+      const inData = signal(1, { features: { note: 'a\u0000b' } });
+      const err = await store.append('s-nul', 'any', [signal(2), inData]).catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(EventSchemaError);
+      expect((err as Error).message).toMatch(/data\.features\.note: text may not contain NUL/);
+      const inMeta = { ...signal(3), metadata: { ...meta(), correlationId: 'c\u0000' } };
+      await expect(store.append('s-nul', 'any', [inMeta])).rejects.toThrow(/metadata\.correlationId/);
+      expect(await store.readStream('s-nul')).toEqual([]);
+      expect(await store.headPosition()).toBe(0);
+    });
+
     it('upcasts old schema versions on read', async () => {
       const v1 = defineEvent({
         type: 'SignalEmitted',

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { type ZodTypeAny, z } from 'zod';
+import { nulTextPath } from '../../domain/events/nul-text.js';
 import type { CachedBody, CachePolicy, ResponseCache } from './cache.js';
 import { ApiError, errorJson } from './errors.js';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
@@ -55,6 +56,14 @@ const invalid = (where: string, error: z.ZodError): ApiError =>
 
 const parse = <T extends ZodTypeAny>(schema: T | undefined, value: unknown, where: string): z.output<T> => {
   if (!schema) return {} as z.output<T>;
+  // PostgreSQL text cannot hold NUL: refused here as the client's mistake, not met later as a 500.
+  const nul = nulTextPath(value);
+  if (nul !== null)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `invalid ${where}: ${nul}: text may not contain NUL (U+0000) characters`,
+    );
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(where, r.error);
   return r.data as z.output<T>;

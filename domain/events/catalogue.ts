@@ -9,6 +9,7 @@ import {
 } from './envelope.js';
 import { EventSchemaError, InvalidAppendError, UnknownEventTypeError } from './errors.js';
 import { compileFastParse, type FastParse, MISS } from './fast-parse.js';
+import { nulTextPath } from './nul-text.js';
 
 export interface ValidatedEvent {
   readonly eventId: string;
@@ -87,6 +88,17 @@ export class EventCatalogue {
       parseOrThrow(metadataSchema, event.metadata, event.type, index, 'metadata');
     let data = this.fast.get(event.type)?.(event.data) ?? MISS;
     if (data === MISS) data = parseOrThrow(def.schema, event.data, event.type, index, 'data');
+    for (const [field, value] of [
+      ['data', data],
+      ['metadata', metadata],
+    ] as const) {
+      const at = nulTextPath(value);
+      if (at !== null) {
+        throw new EventSchemaError(event.type, index, [
+          { path: [field, ...at.split('.')], message: 'text may not contain NUL (U+0000) characters' },
+        ]);
+      }
+    }
     return {
       // PostgreSQL stores a uuid and prints it in lower case; the content hash, idempotent retries and
       // the in-memory store must all see that same text, whatever case the caller wrote.
