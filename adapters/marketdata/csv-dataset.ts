@@ -200,8 +200,13 @@ export const parseDatasetFile = (file: string): ParsedDataset => {
         continue;
       }
       const v = Number(f);
-      if (k === 'int' && !Number.isSafeInteger(v))
-        throw new MalformedDataError(file, lineNo, `${col.name} out of range: ${f}`);
+      // A string of digits can still overflow a double (to Infinity): no exchange prints such a number.
+      if (k === 'int' ? !Number.isSafeInteger(v) : !Number.isFinite(v))
+        throw new MalformedDataError(
+          file,
+          lineNo,
+          `${col.name} out of range: ${f.length > 40 ? `${f.slice(0, 40)}…` : f}`,
+        );
       (col.values as Float64Array)[r] = v;
     }
     const problem = check(r);

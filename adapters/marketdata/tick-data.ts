@@ -23,7 +23,9 @@ const readLines = (file: string): { lines: string[]; rows: number } => {
   }
   const lines = text.split('\n');
   let rows = lines.length - 1;
-  while (rows > 0 && lines[rows] === '') rows--;
+  while (rows > 0 && lines[rows]!.replace(/\r$/, '') === '') rows--;
+  // An empty capture would load as nothing at all: a snapshot with no update id, a book never in sync.
+  if (rows === 0) throw new MalformedDataError(file, 2, 'no data rows');
   return { lines, rows };
 };
 
