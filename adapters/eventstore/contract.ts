@@ -231,6 +231,32 @@ export const eventStoreContract = (name: string, open: () => Promise<ContractFix
       expect(await store.headPosition()).toBe(0);
     });
 
+    it('appendAll writes every batch or none, and its retry is idempotent', async () => {
+      const a = [signal(1), signal(2)];
+      const b = [signal(3)];
+      // The second batch's expectation fails: nothing of the first is written either.
+      await expect(
+        store.appendAll([
+          { streamId: 'all-a', expectedVersion: 'no_stream', events: a },
+          { streamId: 'all-b', expectedVersion: 5, events: b },
+        ]),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect(await store.readStream('all-a')).toEqual([]);
+      const batches = [
+        { streamId: 'all-a', expectedVersion: 'no_stream' as const, events: a },
+        { streamId: 'all-b', expectedVersion: 'no_stream' as const, events: b },
+      ];
+      const done = await store.appendAll(batches);
+      expect(done.map((r) => r.nextExpectedVersion)).toEqual([2, 1]);
+      // In order; a SQL store's rolled-back attempt may have left a hole in the positions before them.
+      const positions = done.flatMap((r) => r.globalPositions);
+      expect(positions).toEqual([...positions].sort((x, y) => x - y));
+      const again = await store.appendAll(batches);
+      expect(again.flatMap((r) => r.globalPositions)).toEqual(positions);
+      expect((await store.readStream('all-a')).map((e) => e.eventId)).toEqual(a.map((e) => e.eventId));
+      expect((await store.readStream('all-b')).map((e) => e.eventId)).toEqual(b.map((e) => e.eventId));
+    });
+
     it('refuses text with a NUL character anywhere in data or metadata, writing nothing', async () => {
       // PostgreSQL text cannot hold NUL; every adapter refuses it so a log is portable between them.
       const inData = signal(1, { features: { note: 'a\u0000b' } });

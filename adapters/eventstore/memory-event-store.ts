@@ -2,6 +2,7 @@ import type { EventCatalogue, ValidatedEvent } from '../../domain/events/catalog
 import type { EventMetadata, NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
 import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type {
+  AppendBatch,
   AppendResult,
   EventLookup,
   EventStore,
@@ -84,17 +85,8 @@ export class MemoryEventStore implements EventStore, EventLookup {
 
   /** The same append without a promise: the backtest loop is synchronous and appends between bars. */
   appendSync(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]): AppendResult {
-    assertAppendArgs(streamId, expectedVersion, events.length);
-    const validated: ValidatedEvent[] =
-      this.opts.validate === false
-        ? events.map((e) => ({
-            ...e,
-            schemaVersion: this.opts.catalogue.definition(e.type)?.schemaVersion ?? 1,
-          }))
-        : events.map((e, i) => this.opts.catalogue.validate(e, i));
-    assertUniqueIds(validated);
-    const stream = this.streams.get(streamId);
-    const current = stream?.length ?? 0;
+    const validated = this.validated(streamId, expectedVersion, events);
+    const current = this.streams.get(streamId)?.length ?? 0;
     if (validated.some((e) => this.ids.has(e.eventId))) {
       const existing = validated.flatMap((e) => {
         const i = this.ids.get(e.eventId);
@@ -104,7 +96,50 @@ export class MemoryEventStore implements EventStore, EventLookup {
     }
     if (!expectationHolds(expectedVersion, current))
       throw new WrongExpectedVersionError(streamId, expectedVersion, current);
+    const result = this.write(streamId, validated, this.recordedAt(this.now().getTime()));
+    this.wakeup.notify();
+    return result;
+  }
+
+  async appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]> {
+    // Everything is checked before anything is written: the log is in this process, so nothing can
+    // come between the checks and the writes.
+    const prepared = batches.map((b) => ({
+      ...b,
+      validated: this.validated(b.streamId, b.expectedVersion, b.events),
+    }));
+    assertUniqueIds(prepared.flatMap((p) => p.validated));
+    if (prepared.some((p) => p.validated.some((e) => this.ids.has(e.eventId))))
+      return prepared.map((p) => this.appendSync(p.streamId, p.expectedVersion, p.events));
+    const lengths = new Map<string, number>();
+    for (const p of prepared) {
+      const current = lengths.get(p.streamId) ?? this.streams.get(p.streamId)?.length ?? 0;
+      if (!expectationHolds(p.expectedVersion, current))
+        throw new WrongExpectedVersionError(p.streamId, p.expectedVersion, current);
+      lengths.set(p.streamId, current + p.validated.length);
+    }
     const recordedAt = this.recordedAt(this.now().getTime());
+    const results = prepared.map((p) => this.write(p.streamId, p.validated, recordedAt));
+    this.wakeup.notify();
+    return results;
+  }
+
+  private validated(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]) {
+    assertAppendArgs(streamId, expectedVersion, events.length);
+    const validated: ValidatedEvent[] =
+      this.opts.validate === false
+        ? events.map((e) => ({
+            ...e,
+            schemaVersion: this.opts.catalogue.definition(e.type)?.schemaVersion ?? 1,
+          }))
+        : events.map((e, i) => this.opts.catalogue.validate(e, i));
+    assertUniqueIds(validated);
+    return validated;
+  }
+
+  private write(streamId: string, validated: readonly ValidatedEvent[], recordedAt: string): AppendResult {
+    const stream = this.streams.get(streamId);
+    const current = stream?.length ?? 0;
     const indices = stream ?? [];
     const positions = validated.map((e: ValidatedEvent, i) => {
       const globalPosition = this.log.length + 1;
@@ -123,7 +158,6 @@ export class MemoryEventStore implements EventStore, EventLookup {
       return globalPosition;
     });
     if (!stream) this.streams.set(streamId, indices);
-    this.wakeup.notify();
     return { nextExpectedVersion: current + validated.length, globalPositions: positions, duplicate: false };
   }
 

@@ -2,6 +2,7 @@ import type { EventCatalogue, ValidatedEvent } from '../../domain/events/catalog
 import type { NewEvent, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
 import { type ExpectedVersion, WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type {
+  AppendBatch,
   AppendResult,
   EventLookup,
   EventStore,
@@ -179,16 +180,22 @@ export class SqlEventStore implements EventStore, EventLookup {
    * is already in the log it is rolled back and the appends are retried one by one, which resolves
    * each as an idempotent retry or reports the conflict.
    */
-  async appendAll(
-    batches: readonly { streamId: string; expectedVersion: ExpectedVersion; events: readonly NewEvent[] }[],
-  ): Promise<AppendResult[]> {
+  async appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]> {
     const prepared = batches.map((b) => ({ ...b, ...this.prepare(b.streamId, b.expectedVersion, b.events) }));
     const conn = await this.client.connect();
     let rows: (AppendRow | undefined)[] | null = [];
+    let conflict: WrongExpectedVersionError | null = null;
     try {
       await conn.query('BEGIN');
       for (const p of prepared) {
         const row = (await conn.query<AppendRow>(APPEND_SQL, p.params)).rows[0];
+        if (row?.status === 'conflict') {
+          // Nothing of the transaction is kept: appending the batches one by one now would write those
+          // before this one, the half-done state appendAll exists to rule out.
+          conflict = new WrongExpectedVersionError(p.streamId, p.expectedVersion, row.version);
+          rows = null;
+          break;
+        }
         if (row?.status !== 'ok') {
           rows = null;
           break;
@@ -203,6 +210,7 @@ export class SqlEventStore implements EventStore, EventLookup {
     } finally {
       conn.release();
     }
+    if (conflict) throw conflict;
     if (rows === null) {
       const out: AppendResult[] = [];
       for (const b of batches) out.push(await this.append(b.streamId, b.expectedVersion, b.events));

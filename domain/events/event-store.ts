@@ -30,12 +30,27 @@ export interface SubscribeOptions {
  * globalPosition increases in commit order and a reader never sees a gap fill in later:
  * once it has read position p, no event with a position below p can appear.
  */
+/** One stream's part of an appendAll. */
+export interface AppendBatch {
+  readonly streamId: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly events: readonly NewEvent[];
+}
+
 export interface EventStore {
   append(
     streamId: string,
     expectedVersion: ExpectedVersion,
     events: readonly NewEvent[],
   ): Promise<AppendResult>;
+  /**
+   * Appends to several streams as one: every batch is written or none is, each checked against its own
+   * expected version. A decision that spans two streams (a fill on the order and its booking on the
+   * account) then has no moment where one is written and the other not. When a batch holds events
+   * already in the log, each batch is appended on its own instead, which resolves idempotent retries as
+   * `append` does.
+   */
+  appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Events with globalPosition > fromGlobalPosition, ascending, at most `limit`. */
   readAll(fromGlobalPosition: number, limit: number): Promise<RecordedEvent[]>;
