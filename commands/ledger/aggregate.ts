@@ -112,6 +112,21 @@ export class AggregateRepository<S, E extends { type: string; data: unknown }> {
     }
   }
 
+  /**
+   * The caller appended `events` right after `loaded` (with another stream's, in one appendAll): the
+   * cache moves on to `version` as if execute had appended them.
+   */
+  advance(streamId: string, loaded: Loaded<S>, events: readonly E[], version: number): void {
+    let next = loaded.state;
+    for (const e of events) next = this.spec.evolve(next, e);
+    this.remember(streamId, { state: next, version });
+  }
+
+  /** New events as the store takes them, with ids from this repository's source. */
+  batch(events: readonly E[], metadata: CommandMetadata): NewEvent[] {
+    return events.map((e) => ({ eventId: this.newEventId(), type: e.type, data: e.data, metadata }));
+  }
+
   private remember(streamId: string, loaded: Loaded<S>): void {
     if (this.spec.isFinal?.(loaded.state)) this.cache.delete(streamId);
     else this.cache.set(streamId, loaded);

@@ -1,3 +1,4 @@
+import { WrongExpectedVersionError } from '../../domain/events/errors.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import {
   type AccountCommand,
@@ -28,7 +29,7 @@ import {
   type PlaceOrder,
 } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
-import { AggregateRepository, type CommandMetadata, type Decision } from './aggregate.js';
+import { AggregateRepository, type CommandMetadata, type Decision, type Loaded } from './aggregate.js';
 
 export interface LedgerDeps {
   readonly store: EventStore;
@@ -81,9 +82,10 @@ export interface FillOrder {
 /**
  * The ledger's command handlers: validate → load stream → decide → append with the expected version.
  * A fill touches two streams: the order's (OrderFilled) and the account's (FillSettled + FeeCharged).
- * They are two appends, so the account step books every fill of the order it has not booked yet
- * (tracked by orderId + fillSeq): a crash between the two is repaired by retrying the same fill, which
- * the order stream answers with nothing new and the account step completes.
+ * They are written in one appendAll, both or neither: were they two appends, a crash between them would
+ * leave a fill the account books later, after fills the venue made after it, and every position and
+ * realised PnL from there on would follow the wrong order (a property test found exactly that). Logs
+ * written before can still hold such a fill: the next fill or a retry of that one books it first.
  */
 export class LedgerHandlers {
   readonly orders: AggregateRepository<OrderState, OrderEvent>;
@@ -135,8 +137,8 @@ export class LedgerHandlers {
 
   /**
    * Place, accept and fill in one go, for a simulated venue that fills a marketable order on arrival (a
-   * backtest): the same events as the three separate commands, appended as one batch on the order
-   * stream, then the fill booked on the account. Rules are checked before anything is appended.
+   * backtest): the same events as the three separate commands, and the account's booking of the fill,
+   * in one appendAll. Rules are checked before anything is appended.
    */
   async placeAndFill(
     command: Omit<PlaceOrder, 'kind'>,
@@ -145,41 +147,42 @@ export class LedgerHandlers {
     meta: CommandMetadata,
   ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
     const place = await this.placement(command);
+    const stream = orderStreamId(command.accountId, command.clientOrderId);
     const accountStream = this.accountStream(command.accountId);
-    const account = await this.accounts.load(accountStream);
-    const order = await this.orders.execute(
-      orderStreamId(command.accountId, command.clientOrderId),
-      (s) => {
-        const placed = place(s);
-        if (placed.length === 0) return []; // a retry of an order already placed: nothing new
-        let state = s;
-        for (const e of placed) state = evolveOrder(state, e);
-        const accepted = decideOrder({ kind: 'AcceptOrder', venueOrderId }, state, this.orderCtx);
-        for (const e of accepted) state = evolveOrder(state, e);
-        const filled = decideOrder({ kind: 'FillOrder', ...fill }, state, this.orderCtx);
-        // Dry run of the account rules before the order batch is appended (see fillOrder).
-        decideAccount(this.settle(state.request!, 1, fill), account.state, this.accountCtx);
-        return [...placed, ...accepted, ...filled];
-      },
-      meta,
-    );
-    if (order.events.length === 0) {
-      // A retry: the order is already in the log. Book whatever fill the account may have missed.
-      const repaired = await this.fillOrder(
-        { ...fill, accountId: command.accountId, clientOrderId: command.clientOrderId },
+    for (let attempt = 0; ; attempt++) {
+      const order = await this.orders.load(stream);
+      const placed = place(order.state);
+      if (placed.length === 0) {
+        // A retry: the order is already in the log. Book whatever fill the account may have missed.
+        return this.fillOrder(
+          { ...fill, accountId: command.accountId, clientOrderId: command.clientOrderId },
+          meta,
+        );
+      }
+      let state = order.state;
+      for (const e of placed) state = evolveOrder(state, e);
+      const accepted = decideOrder({ kind: 'AcceptOrder', venueOrderId }, state, this.orderCtx);
+      for (const e of accepted) state = evolveOrder(state, e);
+      const filled = decideOrder({ kind: 'FillOrder', ...fill }, state, this.orderCtx)[0];
+      if (filled?.type !== 'OrderFilled') throw new Error('placeAndFill: the order decided no fill');
+      const account = await this.accounts.load(accountStream);
+      const accountEvents = decideAccount(
+        this.settle(state.request!, filled.data.fillSeq, fill),
+        account.state,
+        this.accountCtx,
+      );
+      const booked = await this.appendBoth(
+        stream,
+        order,
+        [...placed, ...accepted, filled],
+        accountStream,
+        account,
+        accountEvents,
         meta,
       );
-      return { order, account: repaired.account };
+      if (booked !== null) return booked;
+      if (attempt >= 3) throw new Error(`placeAndFill: ${stream} kept changing under the append`);
     }
-    const filled = order.events.find((e) => e.type === 'OrderFilled');
-    if (filled?.type !== 'OrderFilled') throw new Error('placeAndFill: the order batch has no fill');
-    const req = (order.events[0] as Extract<OrderEvent, { type: 'OrderRequested' }>).data;
-    const booked = await this.accounts.execute(
-      accountStream,
-      (acc) => decideAccount(this.settle(req, filled.data.fillSeq, fill), acc, this.accountCtx),
-      { ...meta, causationId: order.eventIds[order.events.indexOf(filled)] ?? meta.causationId },
-    );
-    return { order, account: booked };
   }
 
   /** Account-level checks of a new order, then its decision (shared by placeOrder and placeAndFill). */
@@ -228,75 +231,112 @@ export class LedgerHandlers {
     );
   }
 
-  /** Records the fill on the order, then books it (and any earlier unbooked fill) on the account. */
+  /**
+   * Records the fill on the order and books it on the account in one appendAll: both or neither, so no
+   * crash can leave a fill on the order that the account has not booked. The account's rules decide
+   * before anything is written; a fill they refuse lands on neither stream.
+   */
   async fillOrder(
     fill: FillOrder,
     meta: CommandMetadata,
   ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
     const stream = orderStreamId(fill.accountId, fill.clientOrderId);
     const accountStream = this.accountStream(fill.accountId);
-    const before = await this.orders.load(stream);
-    const pending = before.state.request;
-    const repaired: AccountEvent[] = [];
-    const repairedIds: string[] = [];
-    if (pending && !before.state.tradeIds.has(fill.tradeId)) {
-      // Earlier fills the account missed (a crash between the two appends) are booked first, in order.
-      const earlier = await this.bookMissingFills(stream, pending, accountStream, meta);
-      repaired.push(...earlier.events);
-      repairedIds.push(...earlier.eventIds);
-      // Dry run of the account rules (reduce-only, hedge flips, position side) before anything is
-      // appended: a fill the account would refuse must not land on the order stream either.
-      decideAccount(
-        this.settle(pending, before.state.fills + 1, fill),
-        (await this.accounts.load(accountStream)).state,
+    const command = {
+      kind: 'FillOrder' as const,
+      tradeId: fill.tradeId,
+      quantity: fill.quantity,
+      price: fill.price,
+      liquidity: fill.liquidity,
+    };
+    for (let attempt = 0; ; attempt++) {
+      const order = await this.orders.load(stream);
+      const orderEvents = decideOrder(command, order.state, this.orderCtx);
+      const req = order.state.request!; // a fill on an order never placed was refused by decideOrder above
+      // Fills a log written before bookings were atomic may hold without their booking: first, in order.
+      const earlier = await this.bookMissingFills(stream, req, accountStream, meta);
+      if (orderEvents.length === 0) {
+        // A retry of a fill already on the order.
+        return { order: { events: [], version: order.version, eventIds: [] }, account: earlier };
+      }
+      const filled = orderEvents[0]!;
+      if (filled.type !== 'OrderFilled')
+        throw new Error('fillOrder: the order decided something other than a fill');
+      const account = await this.accounts.load(accountStream);
+      const accountEvents = decideAccount(
+        this.settle(req, filled.data.fillSeq, filled.data),
+        account.state,
         this.accountCtx,
       );
-    }
-    const order = await this.orders.execute(
-      stream,
-      (s) =>
-        decideOrder(
-          {
-            kind: 'FillOrder',
-            tradeId: fill.tradeId,
-            quantity: fill.quantity,
-            price: fill.price,
-            liquidity: fill.liquidity,
-          },
-          s,
-          this.orderCtx,
-        ),
-      meta,
-    );
-    const req = pending!; // a fill on an order never placed was refused by decideOrder above
-    if (order.events.length === 0) {
-      // A retry of a fill already on the order: book whatever the account has not.
-      const retried = await this.bookMissingFills(stream, req, accountStream, meta);
-      return {
+      const booked = await this.appendBoth(
+        stream,
         order,
+        orderEvents,
+        accountStream,
+        account,
+        accountEvents,
+        meta,
+      );
+      if (booked === null) {
+        if (attempt >= 3) throw new Error(`fillOrder: ${stream} kept changing under the append`);
+        continue;
+      }
+      return {
+        order: booked.order,
         account: {
-          ...retried,
-          events: [...repaired, ...retried.events],
-          eventIds: [...repairedIds, ...retried.eventIds],
+          events: [...earlier.events, ...booked.account.events],
+          version: booked.account.version,
+          eventIds: [...earlier.eventIds, ...booked.account.eventIds],
         },
       };
     }
-    const filled = order.events[0]!;
-    if (filled.type !== 'OrderFilled')
-      throw new Error('fillOrder: the order decided something other than a fill');
-    const d = await this.accounts.execute(
-      accountStream,
-      (acc) => decideAccount(this.settle(req, filled.data.fillSeq, filled.data), acc, this.accountCtx),
-      { ...meta, causationId: order.eventIds[0] ?? meta.causationId },
-    );
-    return {
-      order,
-      account: {
-        events: [...repaired, ...d.events],
-        version: d.version,
-        eventIds: [...repairedIds, ...d.eventIds],
-      },
-    };
+  }
+
+  /**
+   * The order's events and the account's booking of them in one appendAll, each stream at the version
+   * it was decided on; the account's events answer the order's fill. Null when another writer moved a
+   * stream first (both caches are dropped, and the caller decides again).
+   */
+  private async appendBoth(
+    orderStream: string,
+    order: Loaded<OrderState>,
+    orderEvents: readonly OrderEvent[],
+    accountStream: string,
+    account: Loaded<AccountState>,
+    accountEvents: readonly AccountEvent[],
+    meta: CommandMetadata,
+  ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> } | null> {
+    const orderBatch = this.orders.batch(orderEvents, meta);
+    const fillId = orderBatch[orderEvents.findIndex((e) => e.type === 'OrderFilled')]?.eventId;
+    const accountBatch = this.accounts.batch(accountEvents, {
+      ...meta,
+      causationId: fillId ?? meta.causationId,
+    });
+    try {
+      const [o, a] = await this.deps.store.appendAll([
+        { streamId: orderStream, expectedVersion: order.version, events: orderBatch },
+        { streamId: accountStream, expectedVersion: account.version, events: accountBatch },
+      ]);
+      this.orders.advance(orderStream, order, orderEvents, o!.nextExpectedVersion);
+      this.accounts.advance(accountStream, account, accountEvents, a!.nextExpectedVersion);
+      return {
+        order: {
+          events: orderEvents,
+          version: o!.nextExpectedVersion,
+          eventIds: orderBatch.map((e) => e.eventId),
+        },
+        account: {
+          events: accountEvents,
+          version: a!.nextExpectedVersion,
+          eventIds: accountBatch.map((e) => e.eventId),
+        },
+      };
+    } catch (err) {
+      this.orders.forget(orderStream);
+      this.accounts.forget(accountStream);
+      if (err instanceof WrongExpectedVersionError) return null;
+      throw err;
+    }
   }
 
   /**
