@@ -13,7 +13,11 @@ import {
 
 const curve = fc
   .array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: 2, maxLength: 400 })
-  .map((rs) => rs.reduce((eq, r) => [...eq, eq[eq.length - 1]! * (1 + r)], [1000]));
+  .map((rs) => {
+    const eq = [1000];
+    for (const r of rs) eq.push(eq[eq.length - 1]! * (1 + r));
+    return eq;
+  });
 
 describe('trial stats', () => {
   it('hold what the run reads of the curve, and survive packing bit for bit', () => {

@@ -310,11 +310,7 @@ export class WalkForwardRun<P extends Params> {
     const k: number = s.blockCount;
     const blocks = stats.blocks;
     // Each trial's blocks were cut from its own series: a different length shows as other counts.
-    if (
-      !blocks ||
-      blocks.count.length !== k ||
-      (s.blockLengths && s.blockLengths.some((c, b) => c !== blocks.count[b]))
-    ) {
+    if (!blocks || blocks.count.length !== k || s.blockLengths?.some((c, b) => c !== blocks.count[b])) {
       s.pboUnavailable = 'trials covered different numbers of periods';
       s.blockSum = new Float64Array(0);
       s.blockSumSq = new Float64Array(0);

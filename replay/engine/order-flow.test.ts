@@ -248,14 +248,9 @@ const onBars = (actions: readonly Action[]): Engine =>
     feeds,
   );
 
-const check = (engine: Engine, actions: readonly Action[], symbols: readonly string[]) => {
+const check = (engine: Engine, symbols: readonly string[]) => {
   engine.runToEnd();
   const events = engine.store.raw();
-  if (process.env.ORDER_FLOW_DEBUG) {
-    const t = new Map<string, number>();
-    for (const e of events) t.set(e.type, (t.get(e.type) ?? 0) + 1);
-    console.log(actions.length, JSON.stringify(Object.fromEntries(t)));
-  }
   const byOrder = new Map<string, StoredEvent[]>();
   for (const e of events) {
     if (!e.streamId.startsWith('order-')) continue;
@@ -298,7 +293,7 @@ describe('any order flow on real bars', () => {
   it('finishes, every order ends or is still working, and positions are the sums of fills', () => {
     fc.assert(
       fc.property(fc.array(action, { minLength: 20, maxLength: 200 }), (actions) =>
-        check(onBars(actions), actions, SYMBOLS),
+        check(onBars(actions), SYMBOLS),
       ),
       { numRuns: Number(process.env.ORDER_FLOW_RUNS ?? 100) },
     );
@@ -307,7 +302,7 @@ describe('any order flow on real bars', () => {
   it('the same on the BTCUSDT trade/L2 capture, orders sent from book updates to the tick venue', () => {
     fc.assert(
       fc.property(fc.array(action, { minLength: 20, maxLength: 120 }), (actions) =>
-        check(onTicks(actions), actions, ['BTCUSDT']),
+        check(onTicks(actions), ['BTCUSDT']),
       ),
       { numRuns: Number(process.env.ORDER_FLOW_TICK_RUNS ?? 8) },
     );
@@ -389,7 +384,7 @@ describe('any order flow on real bars', () => {
           },
           feeds,
         );
-        check(engine, [], SYMBOLS);
+        check(engine, SYMBOLS);
       }),
       { numRuns: Number(process.env.ORDER_FLOW_RUNS ?? 100) },
     );
