@@ -253,8 +253,13 @@ export class LedgerHandlers {
       const order = await this.orders.load(stream);
       const orderEvents = decideOrder(command, order.state, this.orderCtx);
       const req = order.state.request!; // a fill on an order never placed was refused by decideOrder above
+      let account = await this.accounts.load(accountStream);
       // Fills a log written before bookings were atomic may hold without their booking: first, in order.
-      const earlier = await this.bookMissingFills(stream, req, accountStream, meta);
+      const missing = order.state.fills > (account.state.settledFills.get(req.orderId) ?? 0);
+      const earlier = missing
+        ? await this.bookMissingFills(stream, req, accountStream, meta)
+        : { events: [], version: account.version, eventIds: [] };
+      if (missing) account = await this.accounts.load(accountStream);
       if (orderEvents.length === 0) {
         // A retry of a fill already on the order.
         return { order: { events: [], version: order.version, eventIds: [] }, account: earlier };
@@ -262,7 +267,6 @@ export class LedgerHandlers {
       const filled = orderEvents[0]!;
       if (filled.type !== 'OrderFilled')
         throw new Error('fillOrder: the order decided something other than a fill');
-      const account = await this.accounts.load(accountStream);
       const accountEvents = decideAccount(
         this.settle(req, filled.data.fillSeq, filled.data),
         account.state,
