@@ -368,6 +368,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     store: deps.store,
     strategyIds: deps.strategies.map((x) => x.id),
     approvers: deps.approvers ?? approversFromEnv,
+    ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
   });
 
   // --- documents ----------------------------------------------------------------------------------------

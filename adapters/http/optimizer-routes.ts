@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { decodeFloat64 } from '../../commands/optimizer/float-codec.js';
 import { ParameterVersionHandlers } from '../../commands/optimizer/parameter-versions.js';
+import { ReoptimizationTriggers } from '../../commands/optimizer/triggers.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import type { ParameterVersionCommand } from '../../domain/optimizer/parameter-versions.js';
 import { ParameterVersionError } from '../../domain/optimizer/parameter-versions.js';
@@ -23,6 +24,8 @@ export interface OptimizerRouteDeps {
   /** Who may promote and roll back; null: nobody (the variable is unset). Read per request. */
   readonly approvers: () => readonly string[] | null;
   readonly now?: () => number;
+  /** The market clock the paper runs follow (null before they start): a manual request is made at it. */
+  readonly marketNow?: () => number | null;
 }
 
 export const approversFromEnv = (): readonly string[] | null => {
@@ -129,19 +132,14 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
     },
   });
 
-  /** Authorisation first, so an outsider learns nothing about proposals from the 422s. */
-  const act = async (
-    strategyId: string,
-    approver: string,
-    user: string | undefined,
-    command: ParameterVersionCommand,
-  ): Promise<z.input<typeof o.parameterAction>> => {
+  /** Only an approver named by the header may act; authorisation first, so an outsider learns nothing. */
+  const authorise = (approver: string, user: string | undefined): void => {
     const allowed = deps.approvers();
     if (allowed === null)
       throw new ApiError(
         403,
         'approvals_disabled',
-        'promote and rollback are disabled: set PERPETUA_APPROVERS=<user>[,<user>...] on the server and send x-perpetua-user: <user>',
+        'approver actions are disabled: set PERPETUA_APPROVERS=<user>[,<user>...] on the server and send x-perpetua-user: <user>',
       );
     if (!user)
       throw new ApiError(403, 'forbidden', 'send the header x-perpetua-user: <user id> of an approver');
@@ -153,6 +151,15 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         'forbidden',
         `approver ${JSON.stringify(approver)} is not the user in x-perpetua-user`,
       );
+  };
+
+  const act = async (
+    strategyId: string,
+    approver: string,
+    user: string | undefined,
+    command: ParameterVersionCommand,
+  ): Promise<z.input<typeof o.parameterAction>> => {
+    authorise(approver, user);
     knownStrategy(strategyId);
     try {
       const at = (deps.now ?? Date.now)();
@@ -212,5 +219,25 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         toVersion: body.toVersion,
         reason: body.reason ?? `rolled back by ${body.approver}`,
       }),
+  });
+
+  const triggers = new ReoptimizationTriggers(deps.store, newEventId);
+  routes.add({
+    method: 'post',
+    path: '/api/strategies/:id/reoptimize',
+    summary:
+      'Re-optimise now (header x-perpetua-user: an approver): records ReoptimizationRequested, which the scheduler runs',
+    params: o.strategyParams,
+    body: o.reoptimizeBody,
+    status: 202,
+    response: o.reoptimizeAccepted,
+    errors: [403, 404],
+    handler: async ({ params, body }, c) => {
+      authorise(body.approver, c.req.header('x-perpetua-user'));
+      knownStrategy(params.id);
+      const at = deps.marketNow?.() ?? (deps.now ?? Date.now)();
+      const r = await triggers.manual(params.id, body.approver, at);
+      return { strategyId: params.id, requestId: r.requestId, at: iso(at) };
+    },
   });
 };

@@ -116,6 +116,14 @@ export const rollbackBody = z
     reason: z.string().min(1).max(500).optional(),
   })
   .strict();
+/** "Re-optimise now": an approver asks; the scheduler on the node runs it (see /api/status). */
+export const reoptimizeBody = z.object({ approver: userId }).strict();
+export const reoptimizeAccepted = z.object({
+  strategyId: z.string(),
+  requestId: z.string(),
+  /** The market time the request was made at: the run looks back from it. */
+  at: z.string(),
+});
 export const parameterAction = z.object({
   strategyId: z.string(),
   events: z.array(z.object({ type: z.string(), version: z.number().int().nullable() })),

@@ -152,6 +152,36 @@ describe('optimizer routes', () => {
     });
   });
 
+  it('re-optimise now: an approver only; records a manual ReoptimizationRequested once per moment', async () => {
+    approvers = null;
+    expectError(
+      await post('/api/strategies/ema-cross/reoptimize', { approver: 'alice' }, 'alice'),
+      403,
+      'approvals_disabled',
+    );
+    approvers = ['alice'];
+    expectError(await post('/api/strategies/ema-cross/reoptimize', { approver: 'alice' }), 403, 'forbidden');
+    expectError(
+      await post('/api/strategies/ema-cross/reoptimize', { approver: 'bob' }, 'bob'),
+      403,
+      'forbidden',
+    );
+    expectError(await post('/api/strategies/nope/reoptimize', { approver: 'alice' }, 'alice'), 404);
+    expectError(
+      await post('/api/strategies/ema-cross/reoptimize', { approver: 'alice', x: 1 }, 'alice'),
+      400,
+    );
+    const r = await post('/api/strategies/ema-cross/reoptimize', { approver: 'alice' }, 'alice');
+    expect(r.status).toBe(202);
+    const accepted = o.reoptimizeAccepted.parse(r.body);
+    expect(accepted.requestId).toMatch(/^ema-cross:manual:\d+$/);
+    const events = await t.store.readStream('reoptimization-ema-cross');
+    const mine = events.filter((e) => (e.data as { requestId: string }).requestId === accepted.requestId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.data).toMatchObject({ trigger: { kind: 'manual', requestedBy: 'alice' } });
+    expect(mine[0]!.metadata.actor).toBe('user:alice');
+  });
+
   it('the routes are in /openapi.json with their error codes', async () => {
     const doc = (await get('/openapi.json')).body as {
       paths: Record<string, Record<string, { responses: object }>>;

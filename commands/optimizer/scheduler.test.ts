@@ -163,7 +163,7 @@ describe('re-optimisation scheduler', () => {
     await again.stop();
   });
 
-  it('runs requests one at a time and skips one superseded by a later request for the same strategy', async () => {
+  it('runs requests one at a time, skips an automatic one superseded by a later one, never a person’s', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handed: string[] = [];
     let release: () => void = () => {};
@@ -192,21 +192,39 @@ describe('re-optimisation scheduler', () => {
       },
       metadata: { ...meta(dueAt), recordedAt: new Date(dueAt).toISOString() },
     });
+    const manual = (strategyId: string, at: number): RecordedEvent => {
+      const e = request(strategyId, at);
+      return {
+        ...e,
+        data: {
+          strategyId,
+          requestId: `${strategyId}:manual:${at}`,
+          trigger: { kind: 'manual', requestedBy: 'alice' },
+        },
+      };
+    };
     await scheduler.handle(request('ema-cross', 1));
     await until(() => handed.length === 1, 'the first run');
-    // While it runs, two more for ema-cross and one for vol-breakout arrive.
+    // While it runs, more for ema-cross (a person's among them) and one for vol-breakout arrive.
     await scheduler.handle(request('ema-cross', 2));
-    await scheduler.handle(request('vol-breakout', 3));
-    await scheduler.handle(request('ema-cross', 4));
+    await scheduler.handle(manual('ema-cross', 3));
+    await scheduler.handle(request('vol-breakout', 4));
+    await scheduler.handle(request('ema-cross', 5));
     expect(handed).toEqual(['ema-cross:schedule:1']);
-    for (const expected of [2, 3]) {
+    for (const expected of [2, 3, 4]) {
       release();
       await until(() => handed.length === expected, `run ${expected}`);
     }
     release();
-    await until(() => scheduler.status().runsFinished === 3, 'the last run');
-    expect(handed).toEqual(['ema-cross:schedule:1', 'vol-breakout:schedule:3', 'ema-cross:schedule:4']);
-    expect(scheduler.status()).toMatchObject({ requests: 4, superseded: 1, running: null });
+    await until(() => scheduler.status().runsFinished === 4, 'the last run');
+    // The automatic request behind a newer one is skipped; the person's runs although one came after it.
+    expect(handed).toEqual([
+      'ema-cross:schedule:1',
+      'ema-cross:manual:3',
+      'vol-breakout:schedule:4',
+      'ema-cross:schedule:5',
+    ]);
+    expect(scheduler.status()).toMatchObject({ requests: 5, superseded: 1, running: null });
   });
 
   it('keeps going when an optimizer run fails, and reports the error', async () => {

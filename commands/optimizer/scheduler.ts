@@ -206,9 +206,11 @@ export class ReoptimizationScheduler {
       const d = e.data as ReoptimizationRequestedData;
       // A later request for the same strategy is waiting: this one's window is stale, and running it
       // would only delay the one that matters (an accelerated paper clock can outrun the optimizer).
-      const newer = this.queue.find(
-        (q) => (q.data as ReoptimizationRequestedData).strategyId === d.strategyId,
-      );
+      // A person's request runs whatever came after it: they asked for this one.
+      const newer =
+        d.trigger.kind === 'manual'
+          ? undefined
+          : this.queue.find((q) => (q.data as ReoptimizationRequestedData).strategyId === d.strategyId);
       if (newer) {
         this.superseded++;
         if (this.caughtUp)

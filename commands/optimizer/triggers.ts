@@ -27,6 +27,8 @@ const evolveWithTime = (s: TriggerState, e: RequestEvent, at: number): TriggerSt
   const requestIds = new Set(s.requestIds).add(e.data.requestId);
   const t = e.data.trigger;
   if (t.kind === 'schedule') return { ...s, requestIds, lastDue: new Map(s.lastDue).set(t.cron, t.dueAt) };
+  // A person's request neither moves the schedule nor starts the KPI trigger's cooldown.
+  if (t.kind === 'manual') return { ...s, requestIds };
   return { ...s, requestIds, lastKpiAt: at };
 };
 
@@ -169,6 +171,28 @@ export class ReoptimizationTriggers {
       meta(cmd.strategyId, cmd.now),
     );
     return { requested: d.events[0]?.data ?? null, nextDueAt };
+  }
+
+  /**
+   * A person's request ("re-optimise now"), at `now` on the market clock the runs follow. One per
+   * strategy and millisecond: a double click asks once.
+   */
+  async manual(strategyId: string, requestedBy: string, now: number): Promise<ReoptimizationRequestedData> {
+    const requestId = `${strategyId}:manual:${now}`;
+    const d = await this.repo.execute(
+      reoptimizationStreamId(strategyId),
+      (s): RequestEvent[] =>
+        s.requestIds.has(requestId)
+          ? []
+          : [
+              {
+                type: 'ReoptimizationRequested',
+                data: { strategyId, requestId, trigger: { kind: 'manual', requestedBy } },
+              },
+            ],
+      { ...meta(strategyId, now), actor: `user:${requestedBy}` },
+    );
+    return d.events[0]?.data ?? { strategyId, requestId, trigger: { kind: 'manual', requestedBy } };
   }
 
   /** The KPI watcher: call when new equity marks arrive. */

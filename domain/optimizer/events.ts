@@ -309,6 +309,8 @@ export const ReoptimizationRequested = defineEvent({
       requestId: id,
       trigger: z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('schedule'), cron: z.string().min(1), dueAt: z.number().int() }).strict(),
+        /** A person asked for it (the UI's "re-optimise now", an approver only). */
+        z.object({ kind: z.literal('manual'), requestedBy: z.string().regex(/^[\w.@-]{1,64}$/) }).strict(),
         z
           .object({
             kind: z.literal('kpi'),

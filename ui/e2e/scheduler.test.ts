@@ -20,7 +20,12 @@ const ci = process.env.CI === 'true';
 
 beforeAll(async () => {
   if (haveChromium) buildUi();
-  sys = await startSystem({ SCHEDULER: 'on', PAPER_SPEED: '50000', PAPER_SYMBOLS: 'BTCUSDT,ETHUSDT' });
+  sys = await startSystem({
+    SCHEDULER: 'on',
+    PAPER_SPEED: '50000',
+    PAPER_SYMBOLS: 'BTCUSDT,ETHUSDT',
+    PERPETUA_APPROVERS: 'alice',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -83,8 +88,31 @@ describe('npm start with the re-optimisation scheduler', () => {
       const text = (await card.textContent()) ?? '';
       expect(text).toContain('following the log');
       expect(text).toMatch(/\d+ requests · [1-9]\d*\/\d+ runs finished/);
+
+      // An approver asks for a run now, from the page; the scheduler runs it (a person's request is never
+      // superseded by the automatic ones queued after it) and it completes with its gates' verdict.
+      await page.getByTestId('approver').fill('alice');
+      await page.getByTestId('reoptimize').click();
+      const done = page.getByTestId('reoptimize-done');
+      await done.waitFor({ timeout: 20_000 });
+      const requestId = /requested (\S+) at/.exec((await done.textContent()) ?? '')?.[1];
+      expect(requestId).toMatch(/:manual:\d+$/);
+      const runId = `reopt-${requestId}`.replace(/[^\w.-]/g, '_');
+      await expect
+        .poll(
+          async () => {
+            const list = await json<RunItem[]>('/api/optimizer/runs');
+            return list.find((r) => r.runId === runId)?.state ?? 'not started';
+          },
+          { timeout: 150_000, interval: 1_000 },
+        )
+        .toBe('completed');
+      const manual = (await json<RunItem[]>('/api/optimizer/runs')).find((r) => r.runId === runId)!;
+      expect(['pass', 'fail']).toContain(manual.verdict);
+      await page.goto(`${sys.url}/optimizer?run=${encodeURIComponent(runId)}`);
+      await page.getByTestId('parameter-versions').waitFor({ timeout: 20_000 });
     } finally {
       await browser.close();
     }
-  }, 180_000);
+  }, 330_000);
 });

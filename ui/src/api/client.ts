@@ -138,6 +138,16 @@ export const api = {
       body: JSON.stringify({ ...body, approver }),
       headers: { 'x-perpetua-user': approver },
     }),
+  /** "Re-optimise now": the scheduler on the node runs the request it records. */
+  reoptimize: (strategyId: string, approver: string) =>
+    request<{ strategyId: string; requestId: string; at: string }>(
+      `/api/strategies/${enc(strategyId)}/reoptimize`,
+      {
+        method: 'POST',
+        body: JSON.stringify({ approver }),
+        headers: { 'x-perpetua-user': approver },
+      },
+    ),
 };
 
 /** `GET /api/backtests` is a list; accept it bare or paginated, as the contract does not pin it. */

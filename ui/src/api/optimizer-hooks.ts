@@ -62,3 +62,15 @@ export const useParameterAction = (strategyId: string) => {
     },
   });
 };
+
+/** Asks the node's scheduler to re-optimise the strategy now; its run appears in the runs table. */
+export const useReoptimize = (strategyId: string) => {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (approver: string) => api.reoptimize(strategyId, approver),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: queryKeys.optimizer.all });
+      void qc.invalidateQueries({ queryKey: queryKeys.status });
+    },
+  });
+};

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError } from '@/api/client';
-import { useParameterAction, useParameterVersions } from '@/api/optimizer-hooks';
+import { useParameterAction, useParameterVersions, useReoptimize } from '@/api/optimizer-hooks';
 import { QueryState } from '@/components/query-state';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -17,17 +17,16 @@ const approverKey = 'perpetua.approver';
 export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
   const versions = useParameterVersions(strategyId);
   const action = useParameterAction(strategyId);
+  const reoptimize = useReoptimize(strategyId);
   const [approver, setApprover] = useState(() => localStorage.getItem(approverKey) ?? '');
   const act = (x: { action: 'promote'; proposalId: string } | { action: 'rollback'; toVersion: number }) => {
     localStorage.setItem(approverKey, approver);
+    reoptimize.reset();
     action.mutate({ ...x, approver });
   };
+  const failed = action.error ?? reoptimize.error;
   const refusal =
-    action.error instanceof ApiError
-      ? `${action.error.status}: ${action.error.message}`
-      : action.error
-        ? String(action.error)
-        : null;
+    failed instanceof ApiError ? `${failed.status}: ${failed.message}` : failed ? String(failed) : null;
   return (
     <Card>
       <CardHeader>
@@ -47,7 +46,27 @@ export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
           <span className="text-muted-foreground">
             sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
           </span>
+          <Button
+            size="sm"
+            variant="outline"
+            className="ml-auto"
+            disabled={!approver || reoptimize.isPending}
+            onClick={() => {
+              localStorage.setItem(approverKey, approver);
+              action.reset();
+              reoptimize.mutate(approver);
+            }}
+            data-testid="reoptimize"
+          >
+            {reoptimize.isPending ? 'asking…' : 'Re-optimise now'}
+          </Button>
         </div>
+        {reoptimize.data && !reoptimize.error && (
+          <div className="text-xs text-positive" data-testid="reoptimize-done">
+            requested {reoptimize.data.requestId} at {fmtTime(reoptimize.data.at)}: the scheduler runs it, and
+            the run appears in the table above
+          </div>
+        )}
         {refusal && (
           <div
             role="alert"
