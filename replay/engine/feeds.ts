@@ -10,6 +10,7 @@ import { sharedTickData } from '../../adapters/marketdata/tick-data.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { resample } from '../../domain/market/resample.js';
+import { timeframeMs } from '../../domain/market/timeframe.js';
 import { captureSpan } from '../../domain/sim/feeds.js';
 import type { TickScale } from '../../domain/sim/scale.js';
 import { barsFromTrades } from '../../domain/sim/trade-bars.js';
@@ -101,6 +102,12 @@ export const loadFeeds = (
     } else if (existsSync(file('klines', `${symbol}-${timeframe}.csv.gz`))) {
       series = cached(`${symbol}-${timeframe}`, () => sharedBars(symbol, timeframe));
     } else if (existsSync(one)) {
+      // Bars are built from 1m bars only for whole multiples of a minute (resample refuses the rest).
+      const tf = timeframeMs(timeframe);
+      if (tf < 60_000 || tf % 60_000 !== 0)
+        throw new FeedError(
+          `no ${timeframe} bars for ${symbol}: the data has 1m bars, and ${timeframe} is not a whole number of minutes`,
+        );
       const m1 = cached(`${symbol}-1m`, () => sharedBars(symbol, '1m'));
       series =
         timeframe === '1m'

@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { allStrategies } from '../../domain/strategies/index.js';
+import { prepareRun, RunRequestError } from './run.js';
+
+/**
+ * What the backtest CLI and the API hand the engine, at random: strategy ids, symbols (real, unknown,
+ * lower case, empty), dates in and out of the data (and not dates at all), timeframes, parameters of
+ * any type, seeds, balances and leverage. A request is either prepared, or refused with
+ * RunRequestError saying what to change: never another error (a RangeError from an invalid date, a
+ * TypeError from a parameter of the wrong type).
+ */
+
+const text = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('', ' ', '-1', '1e309', 'NaN', 'Infinity', '2023-13-45', '2023-02-30', '99999-01-01'),
+);
+const date = fc.oneof(
+  fc.constantFrom(
+    '2023-01-01',
+    '2023-03-01',
+    '2023-06-01T12:00:00Z',
+    '2022-01-01',
+    '2025-01-01',
+    '2024-08-09',
+  ),
+  text,
+  fc.integer({ min: -1e15, max: 1e15 }),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -0),
+);
+const anyValue = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  text,
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 2 }),
+);
+const strategyIds = [...Object.keys(allStrategies), 'nope', ''];
+
+const request = fc.record(
+  {
+    strategyId: fc.constantFrom(...strategyIds),
+    symbols: fc.array(fc.constantFrom('BTCUSDT', 'ethusdt', ' LTCUSDT ', 'NOPEUSDT', '', 'ALGOUSDT'), {
+      maxLength: 3,
+    }),
+    from: date,
+    to: date,
+    timeframe: fc.constantFrom('1m', '5m', '1h', '4h', '10s', '7x', '', '0m'),
+    params: fc.dictionary(fc.constantFrom('fast', 'slow', 'stopAtr', 'windowMs', 'x', 'period'), anyValue, {
+      maxKeys: 3,
+    }),
+    seed: fc.oneof(fc.integer(), fc.double()),
+    initialBalance: fc.oneof(text, fc.constantFrom('10000', '0', '-5', '1e3')),
+    leverage: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double()),
+    warmupBars: fc.oneof(fc.integer({ min: -10, max: 1000 }), fc.double()),
+  },
+  { requiredKeys: ['strategyId', 'symbols'] },
+);
+
+describe('run requests at random', () => {
+  it('are prepared, or refused with RunRequestError naming the problem', async () => {
+    await fc.assert(
+      fc.asyncProperty(request, async (req) => {
+        try {
+          await prepareRun(req as Parameters<typeof prepareRun>[0]);
+        } catch (e) {
+          if (!(e instanceof RunRequestError)) throw e;
+          expect(e.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: Number(process.env.RUN_FUZZ_RUNS ?? 150) },
+    );
+  }, 120_000);
+
+  it('refuses a bar timeframe that 1m bars cannot make, instead of failing in the resampler', async () => {
+    await expect(
+      prepareRun({ strategyId: 'ema-cross', symbols: ['ALGOUSDT'], timeframe: '10s' }),
+    ).rejects.toThrow(
+      /no 10s bars for ALGOUSDT: the data has 1m bars, and 10s is not a whole number of minutes/,
+    );
+  });
+});
