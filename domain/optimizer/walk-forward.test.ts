@@ -32,6 +32,20 @@ describe('walk-forward windows', () => {
     expect(() => parseDuration('90x')).toThrow(/unit m, h, d or w/);
   });
 
+  it('refuses more windows than MAX_WINDOWS before building any (a century in minute steps)', () => {
+    const t = Date.UTC(1950, 0, 1);
+    const century = { start: t, end: t + 100 * 365 * 86_400_000 };
+    expect(() => walkForwardWindows(parseWalkForward('rolling:1m/1m'), century)).toThrow(
+      /windows would fit this range at this step; at most 10000/,
+    );
+    expect(() =>
+      walkForwardWindows(parseWalkForward('rolling:90d/30d'), { start: 0, end: Number.POSITIVE_INFINITY }),
+    ).toThrow(/finite/);
+    expect(
+      walkForwardWindows(parseWalkForward('rolling:1d/1d'), { start: t, end: t + 9_000 * 86_400_000 }),
+    ).toHaveLength(8_999);
+  });
+
   it('rolling:90d/30d over 180 days gives 3 windows whose OOS parts tile days 90–180', () => {
     const w = walkForwardWindows(parseWalkForward('rolling:90d/30d'), { start: t0, end: t0 + 180 * DAY });
     expect(

@@ -67,6 +67,9 @@ export const parseWalkForward = (text: string, gap = 0): WalkForwardSpec => {
 };
 
 /** Every complete window that fits in the range, in time order; throws if none does. */
+/** More windows than any sensible walk-forward (ten years of daily steps are 3,650). */
+export const MAX_WINDOWS = 10_000;
+
 export const walkForwardWindows = (spec: WalkForwardSpec, range: TimeRange): WalkForwardWindow[] => {
   const step = spec.step ?? spec.outOfSample;
   const gap = spec.gap ?? 0;
@@ -80,6 +83,14 @@ export const walkForwardWindows = (spec: WalkForwardSpec, range: TimeRange): Wal
   }
   if (!(gap >= 0)) throw new WalkForwardError(`gap must be ≥ 0, got ${gap}`);
   if (!(range.end > range.start)) throw new WalkForwardError('the time range is empty');
+  if (!Number.isFinite(range.start) || !Number.isFinite(range.end))
+    throw new WalkForwardError('the time range must have finite ends');
+  // Counted before any is built: a range of centuries cut into minute steps would exhaust the memory.
+  const count = Math.floor((range.end - range.start - spec.inSample - gap - spec.outOfSample) / step) + 1;
+  if (count > MAX_WINDOWS)
+    throw new WalkForwardError(
+      `${count} windows would fit this range at this step; at most ${MAX_WINDOWS}: lengthen the step or shorten the range`,
+    );
   const windows: WalkForwardWindow[] = [];
   for (let k = 0; ; k++) {
     const isStart = spec.mode === 'rolling' ? range.start + k * step : range.start;
