@@ -65,9 +65,16 @@ describe('npm start with the re-optimisation scheduler', () => {
     expect(status!.runsFinished, sys.output()).toBeGreaterThanOrEqual(1);
     expect(status!.lastError, sys.output()).toBeNull();
 
-    const runs = await json<RunItem[]>('/api/optimizer/runs');
-    const reopt = runs.filter((r) => r.runId.startsWith('reopt-') && r.state === 'completed');
-    expect(reopt.length, JSON.stringify(runs)).toBeGreaterThanOrEqual(1);
+    // The scheduler counts a run finished when its last event is appended; the optimizer read model
+    // shows it completed once the projection has folded that event, a moment later.
+    const completedRuns = async () =>
+      (await json<RunItem[]>('/api/optimizer/runs')).filter(
+        (r) => r.runId.startsWith('reopt-') && r.state === 'completed',
+      );
+    await expect
+      .poll(async () => (await completedRuns()).length, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(1);
+    const reopt = await completedRuns();
     for (const r of reopt) {
       expect(['pass', 'fail']).toContain(r.verdict);
       expect(r.dsr === null || Number.isFinite(r.dsr)).toBe(true);
