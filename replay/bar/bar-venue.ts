@@ -36,6 +36,13 @@ export interface BarVenueOptions {
   readonly seed: number;
 }
 
+/**
+ * A reduce-only order may only fill against an opposite position at least its size (the tolerance
+ * absorbs float noise in the position mirror).
+ */
+export const reducesPosition = (side: 'BUY' | 'SELL', quantity: number, position: number): boolean =>
+  side === 'BUY' ? position <= -quantity + 1e-12 : position >= quantity - 1e-12;
+
 /** A BUY stop and a SELL take-profit fire when the price rises to their stop; the other two when it falls. */
 export const triggersAbove = (type: VenueOrder['type'], side: 'BUY' | 'SELL'): boolean =>
   (type === 'STOP_MARKET') === (side === 'BUY');
@@ -254,11 +261,8 @@ export class BarVenue implements Venue {
     }
   }
 
-  /** A reduce-only order may only fill against an opposite position at least its size. */
   private reduces(o: BarOrder): boolean {
-    const q = toNumber(o.quantity);
-    const p = toNumber(this.position);
-    return o.side === 'BUY' ? p <= -q + 1e-12 : p >= q - 1e-12;
+    return reducesPosition(o.side, toNumber(o.quantity), toNumber(this.position));
   }
 
   /** A market order or a triggered stop fills as taker at `base`, moved by impact. */

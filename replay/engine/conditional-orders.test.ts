@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
-import type { OrderRequest, StrategyDefinition } from '../../domain/strategy/sdk.js';
+import type { OrderRequest } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type MarketFeeds } from './config.js';
 import { Engine } from './engine.js';
 import { loadFeeds } from './feeds.js';
 import { instrumentBookOnce } from './run.js';
+import { type PlacerOrders, placer } from './testing/placer.js';
 
 /**
  * Stop-market, take-profit-market, post-only and fill-or-kill orders sent by a strategy, filled from real
@@ -15,39 +15,16 @@ import { instrumentBookOnce } from './run.js';
  * from the engine.
  */
 
-type Orders = (close: number) => Record<string, Omit<OrderRequest, 'symbol'>>;
-
-const run = async (orders: Orders, handMade?: { feeds: MarketFeeds; from: number; to: number }) => {
-  const ids: Record<string, string | null> = {};
-  const placed = { at: 0, close: 0 };
-  const placer: StrategyDefinition = {
-    id: 'placer',
-    version: '0.0.1',
-    description: 'sends the orders it is given after 20 bars',
-    timeframe: '1h',
-    params: z.object({}),
-    create: () => {
-      let n = 0;
-      return {
-        onBar(bar, ctx) {
-          // After 20 bars the engine's ATR is ready (the liquidation-distance rule needs it).
-          if (++n !== 20) return;
-          const why = { side: 'long' as const, strength: 1, features: { close: bar.close } };
-          for (const [name, req] of Object.entries(orders(bar.close)))
-            ids[name] = ctx.order({ symbol: bar.symbol, ...req }, why);
-          placed.at = bar.closeTime;
-          placed.close = bar.close;
-        },
-      };
-    },
-  };
+const run = async (orders: PlacerOrders, handMade?: { feeds: MarketFeeds; from: number; to: number }) => {
+  const { strategy, placed } = placer(orders);
+  const ids = placed.ids;
   const book = await instrumentBookOnce();
   const feeds = handMade?.feeds ?? loadFeeds(['BTCUSDT'], '1h').feeds;
   const engine = new Engine(
     {
       ...defaultEngineSettings,
       runId: 'conditional',
-      strategy: placer,
+      strategy,
       params: {},
       symbols: ['BTCUSDT'],
       from: handMade?.from ?? Date.UTC(2023, 0, 9),

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import { defaultBreakerParams } from '../../domain/risk/breaker.js';
-import type { OrderRequest, StrategyDefinition } from '../../domain/strategy/sdk.js';
+import type { OrderRequest } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings, type EngineConfig } from './config.js';
 import { Engine } from './engine.js';
 import { instrumentBookOnce } from './run.js';
+import { placer } from './testing/placer.js';
 
 /**
  * Orders the engine stops working on its own — entries when the breaker flattens, reduce-only orders
@@ -38,32 +38,15 @@ const run = async (
   orders: Record<string, Omit<OrderRequest, 'symbol'>>,
   over: Partial<EngineConfig>,
 ) => {
-  const ids: Record<string, string | null> = {};
-  const placer: StrategyDefinition = {
-    id: 'placer',
-    version: '0.0.1',
-    description: 'sends the orders it is given after 20 bars',
-    timeframe: '1h',
-    params: z.object({}),
-    create: () => {
-      let n = 0;
-      return {
-        onBar(bar, ctx) {
-          if (++n !== 20) return;
-          const why = { side: 'long' as const, strength: 1, features: { close: bar.close } };
-          for (const [name, req] of Object.entries(orders))
-            ids[name] = ctx.order({ symbol: bar.symbol, ...req }, why);
-        },
-      };
-    },
-  };
+  const { strategy, placed } = placer(() => orders);
+  const ids = placed.ids;
   const book = await instrumentBookOnce();
   const n = bars.openTime.length;
   const engine = new Engine(
     {
       ...defaultEngineSettings,
       runId: 'dropped',
-      strategy: placer,
+      strategy,
       params: {},
       symbols: ['BTCUSDT'],
       from: t0,

@@ -46,7 +46,7 @@ import {
   type StrategyContext,
   type StrategyHandlers,
 } from '../../domain/strategy/sdk.js';
-import { type BarOrder, BarVenue, triggersAbove } from '../bar/bar-venue.js';
+import { type BarOrder, BarVenue, reducesPosition, triggersAbove } from '../bar/bar-venue.js';
 import { BreakerDesk } from './breaker-desk.js';
 import { defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
@@ -1181,7 +1181,7 @@ export class Engine implements StrategyContext {
   private tickFill(s: SymbolState, o: TickOrder, r: VenueFill): ReportOutcome {
     const quantity = fixed(r.quantity);
     const q = toNumber(quantity);
-    if (o.reduceOnly && !(o.side === 'BUY' ? s.qty <= -q + 1e-12 : s.qty >= q - 1e-12)) {
+    if (o.reduceOnly && !reducesPosition(o.side, q, s.qty)) {
       // The simulated venue sees no positions; Binance would have expired this order, and so does the ledger.
       this.ledger.order(
         o.orderId,

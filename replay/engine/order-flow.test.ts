@@ -7,8 +7,8 @@ import type { Instrument } from '../../domain/ledger/instrument.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { defaultBreakerParams } from '../../domain/risk/breaker.js';
 import { tickScale } from '../../domain/sim/scale.js';
-import type { OrderRequest, StrategyDefinition } from '../../domain/strategy/sdk.js';
-import { defaultEngineSettings, type MarketFeeds } from './config.js';
+import type { OrderRequest, StrategyContext, StrategyDefinition } from '../../domain/strategy/sdk.js';
+import { defaultEngineSettings, type EngineConfig, type MarketFeeds } from './config.js';
 import { Engine } from './engine.js';
 import { loadFeeds } from './feeds.js';
 import { instrumentBookOnce } from './run.js';
@@ -97,42 +97,53 @@ const requestOf = (a: Extract<Action, { kind: 'order' }>, close: number): OrderR
   return { symbol, side: a.side, type: a.type, quantity, stopPrice: at, reduceOnly: a.reduceOnly };
 };
 
-const actor = (actions: readonly Action[]): StrategyDefinition => ({
-  id: 'order-flow',
+/**
+ * A 1h test strategy that hands the items of step n to `act` on the n-th bar time (both symbols share
+ * it; the items run on the first symbol's bar).
+ */
+const stepper = <T extends { readonly bar: number }>(
+  id: string,
+  items: readonly T[],
+  act: (item: T, ctx: StrategyContext, step: number) => void,
+): StrategyDefinition => ({
+  id,
   version: '0.0.1',
-  description: 'sends the orders and cancels it is given',
+  description: 'acts on the items it is given, one step per bar time',
   timeframe: '1h',
   params: z.object({}),
   create: () => {
-    const byBar = new Map<number, Action[]>();
-    for (const a of actions) byBar.set(a.bar, [...(byBar.get(a.bar) ?? []), a]);
-    const sent: string[] = [];
+    const byStep = new Map<number, T[]>();
+    for (const x of items) byStep.set(x.bar, [...(byStep.get(x.bar) ?? []), x]);
     let n = -1;
     let lastTime = -1;
     return {
       onBar(bar, ctx) {
-        // One step per bar time (both symbols share it): actions run on the first symbol's bar.
         if (bar.closeTime === lastTime) return;
         lastTime = bar.closeTime;
         n++;
-        for (const a of byBar.get(n) ?? []) {
-          if (a.kind === 'cancel') {
-            if (sent.length > 0) ctx.cancel(sent[a.which % sent.length]!);
-            continue;
-          }
-          const close = ctx.close(SYMBOLS[a.symbol]!, 0);
-          if (!Number.isFinite(close)) continue;
-          const id = ctx.order(requestOf(a, close), {
-            side: a.side === 'BUY' ? 'long' : 'short',
-            strength: 1,
-            features: { bar: n },
-          });
-          if (id !== null) sent.push(id);
-        }
+        for (const x of byStep.get(n) ?? []) act(x, ctx, n);
       },
     };
   },
 });
+
+const actor = (actions: readonly Action[]): StrategyDefinition => {
+  const sent: string[] = [];
+  return stepper('order-flow', actions, (a, ctx, step) => {
+    if (a.kind === 'cancel') {
+      if (sent.length > 0) ctx.cancel(sent[a.which % sent.length]!);
+      return;
+    }
+    const close = ctx.close(SYMBOLS[a.symbol]!, 0);
+    if (!Number.isFinite(close)) return;
+    const id = ctx.order(requestOf(a, close), {
+      side: a.side === 'BUY' ? 'long' : 'short',
+      strength: 1,
+      features: { bar: step },
+    });
+    if (id !== null) sent.push(id);
+  });
+};
 
 /**
  * The tick twin of `actor`: actions run on book updates, one step per 2.2 s of the capture (a
@@ -229,12 +240,13 @@ beforeAll(async () => {
 
 const ENDED = new Set(['OrderFilled', 'OrderCancelled', 'OrderExpired', 'OrderRejected']);
 
-const onBars = (actions: readonly Action[]): Engine =>
+/** An engine over the 1h bars of SYMBOLS, risk check off unless asked, the breaker on. */
+const onBarsOf = (strategy: StrategyDefinition, over: Partial<EngineConfig> = {}): Engine =>
   new Engine(
     {
       ...defaultEngineSettings,
-      runId: 'order-flow',
-      strategy: actor(actions),
+      runId: strategy.id,
+      strategy,
       params: {},
       symbols: SYMBOLS,
       from,
@@ -244,9 +256,12 @@ const onBars = (actions: readonly Action[]): Engine =>
       venueRules: binanceUsdm,
       risk: { ...defaultEngineSettings.risk, enabled: false },
       breaker: defaultBreakerParams,
+      ...over,
     },
     feeds,
   );
+
+const onBars = (actions: readonly Action[]): Engine => onBarsOf(actor(actions));
 
 const check = (engine: Engine, symbols: readonly string[]) => {
   engine.runToEnd();
@@ -329,61 +344,28 @@ describe('any order flow on real bars', () => {
     });
     fc.assert(
       fc.property(fc.array(target, { minLength: 5, maxLength: 60 }), fc.boolean(), (targets, risk) => {
-        const byBar = new Map<number, (typeof targets)[number][]>();
-        for (const t of targets) byBar.set(t.bar, [...(byBar.get(t.bar) ?? []), t]);
-        const strategy: StrategyDefinition = {
-          id: 'target-flow',
-          version: '0.0.1',
-          description: 'asks for the targets it is given',
-          timeframe: '1h',
-          params: z.object({}),
-          create: () => {
-            let n = -1;
-            let lastTime = -1;
-            return {
-              onBar(bar, ctx) {
-                if (bar.closeTime === lastTime) return;
-                lastTime = bar.closeTime;
-                n++;
-                for (const t of byBar.get(n) ?? []) {
-                  const protection = {
-                    ...(t.stopAtr !== undefined ? { stopAtrMultiple: t.stopAtr } : {}),
-                    ...(t.takeProfitR !== undefined ? { takeProfitR: t.takeProfitR } : {}),
-                    trailing: t.trailing,
-                    ...(t.maxBars !== undefined ? { maxBars: t.maxBars } : {}),
-                  };
-                  ctx.target(
-                    SYMBOLS[t.symbol]!,
-                    t.exposure,
-                    {
-                      side: t.exposure > 0 ? 'long' : t.exposure < 0 ? 'short' : 'flat',
-                      strength: t.exposure,
-                      features: {},
-                    },
-                    t.exposure === 0 ? undefined : protection,
-                  );
-                }
-              },
-            };
-          },
-        };
-        const engine = new Engine(
-          {
-            ...defaultEngineSettings,
-            runId: 'target-flow',
-            strategy,
-            params: {},
-            symbols: SYMBOLS,
-            from,
-            to: from + BARS * 3_600_000,
-            warmupBars: 20,
-            instrument,
-            venueRules: binanceUsdm,
-            risk: { ...defaultEngineSettings.risk, enabled: risk },
-            breaker: defaultBreakerParams,
-          },
-          feeds,
-        );
+        const strategy = stepper('target-flow', targets, (t, ctx) => {
+          const protection = {
+            ...(t.stopAtr !== undefined ? { stopAtrMultiple: t.stopAtr } : {}),
+            ...(t.takeProfitR !== undefined ? { takeProfitR: t.takeProfitR } : {}),
+            trailing: t.trailing,
+            ...(t.maxBars !== undefined ? { maxBars: t.maxBars } : {}),
+          };
+          ctx.target(
+            SYMBOLS[t.symbol]!,
+            t.exposure,
+            {
+              side: t.exposure > 0 ? 'long' : t.exposure < 0 ? 'short' : 'flat',
+              strength: t.exposure,
+              features: {},
+            },
+            t.exposure === 0 ? undefined : protection,
+          );
+        });
+        const engine = onBarsOf(strategy, {
+          warmupBars: 20,
+          risk: { ...defaultEngineSettings.risk, enabled: risk },
+        });
         check(engine, SYMBOLS);
       }),
       { numRuns: Number(process.env.ORDER_FLOW_RUNS ?? 100) },
