@@ -4,7 +4,8 @@ import type { Liquidity, OrderRequestedData } from './events.js';
  * The execution venue port: what an engine needs from a place that works orders. The simulated bar
  * venue (replay/bar/bar-venue.ts) and tick venue (replay/tick/sim-venue.ts) implement it, and so does the
  * live ccxt adapter (adapters/venue/ccxt-venue.ts), so the engine that books the reports cannot tell
- * which one it talks to. The engine's own stop ladder is not behind it (replay/engine/engine.ts says why).
+ * which one it talks to. On bars the engine's own stop ladder is not behind it (replay/engine/engine.ts says
+ * why); fed ticks, its exits are market orders through it.
  *
  * Time is the caller's. Every call carries the engine's clock (`at`, `t`, epoch ms, never going back):
  * the data's clock in backtest and paper, the wall clock (or the exchange's, as the engine tracks it) live.

@@ -8,6 +8,7 @@ import {
   type OpenStops,
   onBar,
   onExitFilled,
+  onPrint,
   openStops,
   type StopBook,
   type StopEvent,
@@ -135,6 +136,38 @@ describe('multi-layer stops', () => {
         .map((e) => (e.type === 'StopStatusChanged' ? e.data.to : '')),
     ).toEqual(['triggered', 'filled']);
     expect(s.book.takeProfits.every((l) => l.status === 'cancelled')).toBe(true);
+  });
+
+  it('prints: a trade at or through a level triggers it, the stop before any target; nothing else moves', () => {
+    const s = openStops(params, open());
+    // Between the stop (96) and the first target (104): the same book back, no events.
+    const quiet = onPrint(s.book, { at: 1, price: 103.9 });
+    expect(quiet.book).toBe(s.book);
+    expect(quiet.events).toEqual([]);
+    // At the first target exactly: it triggers; the second (108) does not, nor does the excursion move.
+    const tp = onPrint(s.book, { at: 2, price: 104 });
+    parse(tp.events);
+    expect(
+      tp.events.map((e) => `${e.data.legId}:${e.type === 'StopStatusChanged' ? e.data.to : ''}`),
+    ).toEqual(['p1:tp1:triggered']);
+    expect(tp.book.takeProfits.map((l) => l.status)).toEqual(['triggered', 'armed']);
+    expect(tp.book.best).toBe(s.book.best);
+    expect(tp.book.bars).toBe(s.book.bars);
+    // A print through both targets triggers both.
+    expect(onPrint(s.book, { at: 3, price: 108.5 }).events).toHaveLength(2);
+    // At the stop: the stop alone.
+    const stop = onPrint(tp.book, { at: 4, price: 96 });
+    expect(stop.events.map((e) => e.data.legId)).toEqual(['p1:stop']);
+    expect(stop.book.protective.status).toBe('triggered');
+    // Once triggered, the book no longer reacts; nor does a short book to a print on the wrong side.
+    expect(onPrint(stop.book, { at: 5, price: 90 }).events).toEqual([]);
+    const short = openStops(params, open({ side: 'short' }));
+    expect(onPrint(short.book, { at: 1, price: 103.9 }).events).toEqual([]);
+    expect(onPrint(short.book, { at: 1, price: 104 }).events.map((e) => e.data.legId)).toEqual(['p1:stop']);
+    expect(onPrint(short.book, { at: 1, price: 96 }).events.map((e) => e.data.legId)).toEqual(['p1:tp1']);
+    // Venue-held legs are the venue's to trigger.
+    const venue = openStops({ ...params, holding: 'venue' }, open());
+    expect(onPrint(venue.book, { at: 1, price: 80 }).events).toEqual([]);
   });
 
   it('time stop fires when the trade has not progressed', () => {

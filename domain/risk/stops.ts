@@ -441,11 +441,57 @@ export const onBar = (p: StopParams, book: StopBook, bar: StopBar): StopStep => 
   return { book: b, events };
 };
 
+export interface StopPrint {
+  /** Domain time of the trade. */
+  readonly at: number;
+  readonly price: number;
+}
+
+/**
+ * One traded price, for a position whose exits are watched print by print (a strategy fed trades): the
+ * triggers of `onBar` judged against a single price, which leaves nothing to assume about order inside
+ * a bar. The protective stop goes first; if it holds, every target the price reached triggers. The
+ * excursion, the trailing levels and the time stop move only at bar closes (`onBar`), so a position
+ * gets the same ladder whichever feed it trades on. Returns the same book when nothing triggers.
+ */
+export const onPrint = (book: StopBook, print: StopPrint): StopStep => {
+  if (book.open <= 0n || book.holding !== 'engine' || !isLive(book.protective)) return { book, events: [] };
+  const d = dir(book);
+  const seen = { price: print.price };
+  const stop = toNumber(book.protective.price!);
+  if (d === 1 ? print.price <= stop : print.price >= stop) {
+    const events = [
+      statusChange(
+        book,
+        book.protective,
+        'triggered',
+        print.at,
+        `${book.protective.layer} stop traded`,
+        seen,
+      ),
+    ];
+    return { book: { ...book, protective: { ...book.protective, status: 'triggered' } }, events };
+  }
+  const events: StopEvent[] = [];
+  const tps = book.takeProfits.map((leg) => {
+    if (!isLive(leg)) return leg;
+    const px = toNumber(leg.price!);
+    if (d === 1 ? print.price < px : print.price > px) return leg;
+    events.push(statusChange(book, leg, 'triggered', print.at, 'take-profit traded', seen));
+    return { ...leg, status: 'triggered' as const };
+  });
+  return events.length === 0 ? { book, events } : { book: { ...book, takeProfits: tps }, events };
+};
+
 const legs = (b: StopBook): StopLeg[] => [
   b.protective,
   ...b.takeProfits,
   ...(b.timeStop ? [b.timeStop] : []),
 ];
+
+/** The book's leg with this id, if it has one. */
+export const stopLeg = (b: StopBook, legId: string): StopLeg | undefined =>
+  legs(b).find((l) => l.legId === legId);
 
 const replaceLeg = (b: StopBook, leg: StopLeg): StopBook => {
   if (leg.legId === b.protective.legId) return { ...b, protective: leg };
@@ -459,7 +505,7 @@ const replaceLeg = (b: StopBook, leg: StopLeg): StopBook => {
  * full exit cancels every other live leg.
  */
 export const onExitFilled = (book: StopBook, legId: string, quantity: Fixed, at: number): StopStep => {
-  const leg = legs(book).find((l) => l.legId === legId);
+  const leg = stopLeg(book, legId);
   if (!leg) throw new RangeError(`no stop leg ${legId} on ${book.positionId}`);
   if (leg.status === 'filled' || leg.status === 'cancelled') {
     throw new RangeError(`stop leg ${legId} is ${leg.status}: it cannot fill`);

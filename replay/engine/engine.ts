@@ -26,7 +26,10 @@ import {
   type StopBook,
   type StopEvent,
   type StopParams,
+  type StopStep,
+  stopLeg,
   onBar as stopsOnBar,
+  onPrint as stopsOnPrint,
 } from '../../domain/risk/stops.js';
 import type { Observation } from '../../domain/signals/events.js';
 import {
@@ -132,6 +135,8 @@ interface BarBooking {
  * then fills only against what the fills before it left, as it did when the engine filled orders
  * itself, and the log is byte for byte what it was. The stop ladder's exits are not venue orders: they
  * are the risk engine's stops, priced from the (intra)bar path and booked as orders already triggered.
+ * Fed ticks, the ladder is judged on every print instead and its exits are market orders at the tick
+ * venue (see watchPrint).
  * Without a strategy that asks for ticks none of the tick code runs: one null check per step.
  */
 export class Engine implements StrategyContext {
@@ -259,6 +264,7 @@ export class Engine implements StrategyContext {
         this.now = t;
       },
       report: (s, o, r) => this.venueReport(s, o, r),
+      print: (s, time, price) => this.watchPrint(s, time, price),
       trade: (s, v) => {
         this.tickKind = 'trade';
         this.tickSymbol = s.symbol;
@@ -314,11 +320,11 @@ export class Engine implements StrategyContext {
     if (this.warming) return;
     if (!Number.isFinite(exposure))
       throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
-    if (protection !== undefined && this.ticks !== null) {
-      // The stop ladder triggers on bars and books its exits at bar prices; against a tick venue that
-      // would be a fill no book ever offered.
+    if (protection !== undefined && this.ticks !== null && this.config.stops.holding !== 'engine') {
+      // Fed ticks, the engine watches every print and exits through the tick venue; stops held at the
+      // venue would need the ladder's moves sent as order amendments, which the tick path does not do.
       throw new RangeError(
-        `${this.config.strategy.id}: protection (the engine's stops) is not available with trade/book feeds yet; manage exits with orders`,
+        `${this.config.strategy.id}: with trade/book feeds the engine holds the stops (stops.holding 'engine'), not the venue`,
       );
     }
     this.decide(s, Math.max(-1, Math.min(1, exposure)), signal, protection);
@@ -977,7 +983,8 @@ export class Engine implements StrategyContext {
     }
     this.recentOrderTimes.push(at);
     if (this.ticks !== null) {
-      this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requested ?? causationId);
+      const requestedId = requested ?? causationId;
+      this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requestedId, protection);
       return;
     }
     this.submitBar(s, orderId, at, correlationId, requested ?? causationId, protection);
@@ -1107,6 +1114,8 @@ export class Engine implements StrategyContext {
     at: number,
     correlationId: string,
     requestedId: string | null,
+    protection: ProtectionRequest | undefined = undefined,
+    exitLeg: string | null = null,
   ): void {
     const request = this.ledger.requested(orderId)!;
     this.ticks!.submit(
@@ -1125,14 +1134,33 @@ export class Engine implements StrategyContext {
         filled: 0n,
         fills: 0,
         cancelReason: null,
+        protection,
+        exitLeg,
       },
       request,
       at,
     );
   }
 
-  /** One venue report into the ledger, stamped with the venue's time (the engine learns it later). */
   private venueReport(s: SymbolState, o: TickOrder, r: VenueReport): ReportOutcome {
+    const outcome = this.bookReport(s, o, r);
+    if (outcome === 'open') return outcome;
+    if (o.exitLeg === null) {
+      // A protected entry that ended short of its quantity protects what it did fill.
+      if (o.protection !== undefined && o.filled > 0n && o.filled < o.quantity && s.qty !== 0)
+        this.afterFill(s, s.qty, r.time, o.correlationId, o.ackId, o.protection);
+    } else {
+      s.exitOrders.delete(o.orderId);
+      // An exit that ended short (the book ran out, a refusal) leaves its leg triggered and the position
+      // open: the next print sends what is left.
+      const leg = s.book === null ? undefined : stopLeg(s.book, o.exitLeg);
+      if (leg?.status === 'triggered' && s.qty !== 0) s.exitRetry.add(o.exitLeg);
+    }
+    return outcome;
+  }
+
+  /** One venue report into the ledger, stamped with the venue's time (the engine learns it later). */
+  private bookReport(s: SymbolState, o: TickOrder, r: VenueReport): ReportOutcome {
     const c = o.correlationId;
     switch (r.kind) {
       case 'accepted':
@@ -1210,7 +1238,16 @@ export class Engine implements StrategyContext {
       r.tradeId,
       o.fills,
     );
-    this.afterFill(s, before, r.time, o.correlationId, settledId, undefined);
+    if (o.exitLeg === null) {
+      // A market entry walks the book in several fills: its ladder is armed once, on the last.
+      const done = o.filled >= o.quantity;
+      this.afterFill(s, before, r.time, o.correlationId, settledId, done ? o.protection : undefined);
+    } else {
+      const legId = o.exitLeg;
+      s.exitFilled.set(legId, (s.exitFilled.get(legId) ?? 0n) + quantity);
+      if (o.filled >= o.quantity || s.qty === 0)
+        this.finishExit(s, legId, r.time, o.correlationId, settledId);
+    }
     this.tickKind = 'fill';
     this.tickSymbol = s.symbol;
     this.tickTime = this.now;
@@ -1472,6 +1509,11 @@ export class Engine implements StrategyContext {
     s.best = Number.NaN;
     s.skippedBars = 0;
     s.timeStopDue = Number.POSITIVE_INFINITY;
+    s.exitOrders.clear();
+    s.exitFilled.clear();
+    s.exitRetry.clear();
+    s.printHigh = Number.NEGATIVE_INFINITY;
+    s.printLow = Number.POSITIVE_INFINITY;
   }
 
   private syncStopLevels(s: SymbolState, params: StopParams): void {
@@ -1508,6 +1550,14 @@ export class Engine implements StrategyContext {
     low: number,
     close: number,
   ): void {
+    if (this.ticks !== null) {
+      // Fed ticks, the ladder moves on the prints it watched since it was armed or last moved, not on
+      // the bar: part of the bar may be older than the position. No print, no excursion.
+      high = s.printHigh;
+      low = s.printLow;
+      s.printHigh = Number.NEGATIVE_INFINITY;
+      s.printLow = Number.POSITIVE_INFINITY;
+    }
     const b = s.book!;
     const long = b.side === 'long';
     const touches =
@@ -1524,7 +1574,7 @@ export class Engine implements StrategyContext {
     let book: StopBook = s.skippedBars > 0 ? { ...b, bars: b.bars + s.skippedBars } : b;
     s.skippedBars = 0;
     const correlationId = this.correlationOf(s, i);
-    const path = this.intrabarPath(s, openTime, closeTime);
+    const path = this.ticks === null ? this.intrabarPath(s, openTime, closeTime) : null;
     const conditions = this.adaptiveInputs();
     const events: StopEvent[] = [];
     if (path === null) {
@@ -1558,17 +1608,20 @@ export class Engine implements StrategyContext {
     let last = this.emitStops(s, events, closeTime, correlationId, null);
     for (const e of events) {
       if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
-      last = this.exitLeg(
-        s,
-        e.data.legId,
-        e.data.kind,
-        e.data.price,
-        openTime,
-        open,
-        close,
-        correlationId,
-        last,
-      );
+      last =
+        this.ticks !== null
+          ? this.tickExit(s, e.data.legId, closeTime, correlationId, last)
+          : this.exitLeg(
+              s,
+              e.data.legId,
+              e.data.kind,
+              e.data.price,
+              openTime,
+              open,
+              close,
+              correlationId,
+              last,
+            );
       if (s.book === null || s.qty === 0) break;
     }
     if (s.book !== null) this.syncStopLevels(s, params);
@@ -1599,9 +1652,7 @@ export class Engine implements StrategyContext {
   ): string | null {
     const book = s.book;
     if (book === null || s.qty === 0) return causationId;
-    const leg = [book.protective, ...book.takeProfits, ...(book.timeStop ? [book.timeStop] : [])].find(
-      (l) => l.legId === legId,
-    );
+    const leg = stopLeg(book, legId);
     if (!leg) return causationId;
     const side = book.side === 'long' ? 'SELL' : 'BUY';
     const legPrice = priceText === null ? close : Number(priceText);
@@ -1672,11 +1723,140 @@ export class Engine implements StrategyContext {
       correlationId,
       accepted,
     );
-    const step = onExitFilled(s.book!, legId, quantity, at);
-    s.book = step.book;
-    const last = this.emitStops(s, step.events, at, correlationId, settledId);
-    if (s.qty === 0 || step.book.open <= 0n) this.clearBook(s);
+    const last = this.bookExit(s, onExitFilled(s.book!, legId, quantity, at), at, correlationId, settledId);
     this.notifyFill(s, orderId, side, qtyNum, toNumber(filledPrice));
+    return last;
+  }
+
+  // --- stops on ticks ------------------------------------------------------------------------------------
+
+  /**
+   * Fed ticks, the stop ladder is judged on every print, not on bars: a print through a level triggers
+   * its leg (stopsOnPrint) and the exit goes to the tick venue as a reduce-only market order that walks
+   * the real book, so a stop fills at prices the book offered, after the venue's latency. The ladder
+   * still moves (break-even, chandelier, time stop) at each bar close, in checkStops.
+   */
+  private watchPrint(s: SymbolState, time: number, price: number): void {
+    if (s.exitRetry.size > 0) {
+      const correlationId = `obs:${s.symbol}:trade:${time}`;
+      for (const legId of [...s.exitRetry]) this.tickExit(s, legId, time, correlationId, null);
+    }
+    const b = s.book;
+    if (b === null) return;
+    if (price > s.printHigh) s.printHigh = price;
+    if (price < s.printLow) s.printLow = price;
+    const crossed =
+      b.side === 'long'
+        ? price <= s.stopLevel || price >= s.targetLevel
+        : price >= s.stopLevel || price <= s.targetLevel;
+    if (!crossed) return;
+    const step = stopsOnPrint(b, { at: time, price });
+    if (step.events.length === 0) return;
+    s.book = step.book;
+    const correlationId = `obs:${s.symbol}:trade:${time}`;
+    let last = this.emitStops(s, step.events, time, correlationId, null);
+    for (const e of step.events) {
+      if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
+      last = this.tickExit(s, e.data.legId, time, correlationId, last);
+    }
+    if (s.book !== null) this.syncStopLevels(s, this.stopParams(undefined));
+  }
+
+  /**
+   * Sends a triggered leg's exit to the tick venue: what the leg has left, no more than the position
+   * less the exits already on their way. Returns the OrderRequested id (the chain goes on from it).
+   */
+  private tickExit(
+    s: SymbolState,
+    legId: string,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const book = s.book;
+    if (book === null || s.qty === 0) return causationId;
+    const leg = stopLeg(book, legId);
+    if (leg === undefined || leg.status !== 'triggered') return causationId;
+    let exiting = 0;
+    for (const [orderId, l] of s.exitOrders) {
+      if (l === legId) return causationId;
+      for (const o of this.ticks!.openOrders(s))
+        if (o.orderId === orderId) exiting += toNumber(o.quantity - o.filled);
+    }
+    const left = toNumber(leg.quantity - (s.exitFilled.get(legId) ?? 0n));
+    const inst = s.instrument;
+    const quantity = fromNumber(
+      Math.min(left, Math.abs(s.qty) - exiting),
+      inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
+      'floor',
+    );
+    s.exitRetry.delete(legId);
+    if (quantity <= 0n) return causationId;
+    const side = book.side === 'long' ? 'SELL' : 'BUY';
+    const orderId = this.nextOrderId();
+    const requested = this.requestOrder(
+      s,
+      orderId,
+      { side, type: 'MARKET', quantity: toText(quantity), reduceOnly: true },
+      at,
+      correlationId,
+      causationId,
+    );
+    // The venue's rules refused the exit (below the minimum, say): like a bar exit, the leg stays
+    // triggered and the position open, and the log shows no order.
+    if (requested === undefined) return causationId;
+    this.recentOrderTimes.push(at);
+    s.exitOrders.set(orderId, legId);
+    this.submitTick(
+      s,
+      orderId,
+      side,
+      null,
+      true,
+      at,
+      correlationId,
+      requested ?? causationId,
+      undefined,
+      legId,
+    );
+    return requested ?? causationId;
+  }
+
+  /** A leg's exit is done (its quantity filled, or the position is gone): the ladder books it. */
+  private finishExit(
+    s: SymbolState,
+    legId: string,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): void {
+    const filled = s.exitFilled.get(legId) ?? 0n;
+    s.exitFilled.delete(legId);
+    s.exitRetry.delete(legId);
+    const book = s.book;
+    if (book === null || filled <= 0n) return;
+    if (stopLeg(book, legId)?.status !== 'triggered') return;
+    this.bookExit(s, onExitFilled(book, legId, filled, at), at, correlationId, causationId);
+    if (s.book !== null) this.syncStopLevels(s, this.stopParams(undefined));
+  }
+
+  /**
+   * Records a leg's exit. When the position is flat the ladder ends there, legs left or not: the
+   * strategy's own orders may have shrunk the position below what the ladder covers, and a leg left
+   * armed on a flat position would be a stop on nothing.
+   */
+  private bookExit(
+    s: SymbolState,
+    step: StopStep,
+    at: number,
+    correlationId: string,
+    causationId: string | null,
+  ): string | null {
+    const ended =
+      s.qty === 0 && step.book.open > 0n ? closeAll(step.book, at, 'position closed', step.events) : step;
+    s.book = ended.book;
+    const last = this.emitStops(s, ended.events, at, correlationId, causationId);
+    if (s.qty === 0 || ended.book.open <= 0n) this.clearBook(s);
     return last;
   }
 

@@ -153,7 +153,8 @@ const tickActor = (actions: readonly Action[]): StrategyDefinition => ({
   id: 'order-flow-ticks',
   version: '0.0.1',
   description: 'sends the orders and cancels it is given, from book updates',
-  timeframe: '10s',
+  // Short bars: sizing (30 bars of realised volatility) and the stop ladder (ATR 14) are ready in a minute.
+  timeframe: '2s',
   params: z.object({}),
   feeds: { trades: true, book: true },
   create: () => {
@@ -175,12 +176,27 @@ const tickActor = (actions: readonly Action[]): StrategyDefinition => ({
             }
             if (a.type === 'TAKE_PROFIT_MARKET' && a.postOnly) {
               // Some steps ask for a target instead: sizing and the engine's market orders on ticks.
+              // Half of them with the engine's stop ladder, judged on prints and exited at the tick venue.
               const exposure = a.reduceOnly ? 0 : a.side === 'BUY' ? 1 : -1;
-              ctx.target('BTCUSDT', exposure, {
-                side: exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'flat',
-                strength: exposure,
-                features: { step: done },
-              });
+              const protection =
+                exposure !== 0 && a.timeInForce !== 'GTC'
+                  ? {
+                      stopAtrMultiple: 0.3 + Math.abs(a.offset) * 100,
+                      takeProfitR: [{ r: 0.5 + a.quantity, fraction: 0.5 }],
+                      trailing: a.timeInForce === 'IOC',
+                      maxBars: 3 + Math.round(a.quantity * 5),
+                    }
+                  : undefined;
+              ctx.target(
+                'BTCUSDT',
+                exposure,
+                {
+                  side: exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'flat',
+                  strength: exposure,
+                  features: { step: done },
+                },
+                protection,
+              );
               continue;
             }
             const mid = (book.bestBid + book.bestAsk) / 2;
@@ -231,7 +247,7 @@ beforeAll(async () => {
   feeds = loadFeeds(SYMBOLS, '1h').feeds;
   from = Date.UTC(2023, 2, 1);
   const book = await instrumentBookOnce();
-  const loaded = loadFeeds(['BTCUSDT'], '10s', {
+  const loaded = loadFeeds(['BTCUSDT'], '2s', {
     ticks: (s) => tickScale(toText(book.get(s).tickSize), toText(book.get(s).stepSize)),
   });
   tickFeeds = loaded.feeds;
@@ -301,6 +317,24 @@ const check = (engine: Engine, symbols: readonly string[]) => {
     }
     const held = engine.ledgerAccount.positions.get(`${symbol}:BOTH`)?.qty ?? 0n;
     expect(toText(held)).toBe(toText(sum));
+    // The engine's stops follow the position: none is left working on a flat one, and at most one
+    // position's ladder is working on an open one.
+    const legs = new Map<string, { position: string; status: string }>();
+    for (const e of events) {
+      const d = e.data as { symbol: string; positionId: string; legId: string; action?: string; to?: string };
+      if (d.symbol !== symbol) continue;
+      if (e.type === 'StopAdjusted' && d.action === 'placed')
+        legs.set(d.legId, { position: d.positionId, status: 'armed' });
+      if (e.type === 'StopStatusChanged') legs.set(d.legId, { position: d.positionId, status: d.to! });
+    }
+    const working = new Set(
+      [...legs.values()]
+        .filter((l) => l.status === 'armed' || l.status === 'triggered')
+        .map((l) => l.position),
+    );
+    expect(working.size, `${symbol} ladders working: ${[...working]}`).toBeLessThanOrEqual(
+      held === 0n ? 0 : 1,
+    );
   }
 };
 
@@ -341,6 +375,9 @@ describe('any order flow on real bars', () => {
       ),
       trailing: fc.boolean(),
       maxBars: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+      // A market order of the strategy's own after the target: the ladder covers what the target
+      // opened, and this moves the position under it.
+      nudge: fc.option(fc.double({ min: -0.3, max: 0.3, noNaN: true }), { nil: undefined }),
     });
     fc.assert(
       fc.property(fc.array(target, { minLength: 5, maxLength: 60 }), fc.boolean(), (targets, risk) => {
@@ -361,6 +398,18 @@ describe('any order flow on real bars', () => {
             },
             t.exposure === 0 ? undefined : protection,
           );
+          if (t.nudge !== undefined && Math.abs(t.nudge) >= 0.001) {
+            const symbol = SYMBOLS[t.symbol]!;
+            ctx.order(
+              {
+                symbol,
+                side: t.nudge > 0 ? 'BUY' : 'SELL',
+                type: 'MARKET',
+                quantity: Math.abs(t.nudge) * (symbol === 'ETHUSDT' ? 10 : 1),
+              },
+              { side: t.nudge > 0 ? 'long' : 'short', strength: 1, features: {} },
+            );
+          }
         });
         const engine = onBarsOf(strategy, {
           warmupBars: 20,

@@ -1,3 +1,4 @@
+import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
@@ -41,6 +42,17 @@ export class SymbolState {
   best = Number.NaN;
   skippedBars = 0;
   timeStopDue = Number.POSITIVE_INFINITY;
+  /**
+   * Fed ticks, a triggered leg exits through the tick venue: the exit orders working (order id → leg),
+   * what each leg has filled so far, and the legs whose exit ended short there, sent again at the next
+   * print.
+   */
+  readonly exitOrders = new Map<string, string>();
+  readonly exitFilled = new Map<string, Fixed>();
+  readonly exitRetry = new Set<string>();
+  /** Extremes of the prints watched since the ladder last moved (fed ticks): what the bar close moves it on. */
+  printHigh = Number.NEGATIVE_INFINITY;
+  printLow = Number.POSITIVE_INFINITY;
 
   fundingIndex = 0;
   fundingRate = Number.NaN;

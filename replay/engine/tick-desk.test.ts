@@ -7,7 +7,7 @@ import { zeroLatency } from '../../domain/sim/latency.js';
 import { barsFromTrades } from '../../domain/sim/trade-bars.js';
 import type { StrategyDefinition, StrategyHandlers } from '../../domain/strategy/sdk.js';
 import { handFeeds, testScale } from '../tick/test-feeds.js';
-import { defaultEngineSettings, type MarketFeeds } from './config.js';
+import { defaultEngineSettings, type EngineConfig, type MarketFeeds } from './config.js';
 import { Engine } from './engine.js';
 import { instrumentBookOnce } from './run.js';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   instrument = (await instrumentBookOnce()).get;
 });
 
-const engine = (handlers: (log: string[]) => StrategyHandlers) => {
+const engine = (handlers: (log: string[]) => StrategyHandlers, over: Partial<EngineConfig> = {}) => {
   const log: string[] = [];
   const strategy: StrategyDefinition = {
     id: 'hand',
@@ -63,6 +63,7 @@ const engine = (handlers: (log: string[]) => StrategyHandlers) => {
       breaker: null,
       risk: { ...defaultEngineSettings.risk, enabled: false },
       tickLatency: zeroLatency,
+      ...over,
     },
     feeds(),
   );
@@ -156,14 +157,15 @@ describe('engine with a tick venue, on hand-made ticks', () => {
     });
   });
 
-  it('refuses the engine stops, which trigger on bars, for a strategy filled tick by tick', () => {
-    const { e } = engine(() => ({
-      onBar(b, ctx) {
-        ctx.target(b.symbol, 1, why, { stopAtrMultiple: 2 });
-      },
-    }));
-    expect(() => e.runToEnd()).toThrow(
-      /protection \(the engine's stops\) is not available with trade\/book feeds/,
+  it('refuses stops held at the venue for a strategy filled tick by tick: the engine watches the prints', () => {
+    const { e } = engine(
+      () => ({
+        onBar(b, ctx) {
+          ctx.target(b.symbol, 1, why, { stopAtrMultiple: 2 });
+        },
+      }),
+      { stops: { ...defaultEngineSettings.stops, holding: 'venue' } },
     );
+    expect(() => e.runToEnd()).toThrow(/with trade\/book feeds the engine holds the stops/);
   });
 });

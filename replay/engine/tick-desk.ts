@@ -5,7 +5,7 @@ import { toNumber } from '../../domain/risk/num.js';
 import { captureSpan } from '../../domain/sim/feeds.js';
 import type { LatencyConfig } from '../../domain/sim/latency.js';
 import { lotsToQty, tickScale, ticksToPrice } from '../../domain/sim/scale.js';
-import type { BookView, TradeView } from '../../domain/strategy/sdk.js';
+import type { BookView, ProtectionRequest, TradeView } from '../../domain/strategy/sdk.js';
 import { SimVenue } from '../tick/sim-venue.js';
 import { TickVenue } from '../tick/tick-venue.js';
 import type { TickCapture } from './config.js';
@@ -32,6 +32,10 @@ export interface TickOrder {
   fills: number;
   /** Why a cancel was asked for, recorded when the venue confirms it. */
   cancelReason: string | null;
+  /** The stop ladder the strategy asked for with this entry: armed on its fills. */
+  readonly protection: ProtectionRequest | undefined;
+  /** The stop leg this order exits (the engine's stops, triggered by a print): null for the strategy's own. */
+  readonly exitLeg: string | null;
 }
 
 /** Still working; finished; or finished in the ledger while the venue may still work it (cancel it there). */
@@ -41,6 +45,8 @@ export type ReportOutcome = 'open' | 'closed' | 'abandoned';
 export interface TickHooks {
   at(t: number): void;
   report(s: SymbolState, order: TickOrder, report: VenueReport): ReportOutcome;
+  /** Every print from `from` on, before the strategy sees it: what the engine's stops are judged on. */
+  print(s: SymbolState, time: number, price: number): void;
   trade(s: SymbolState, trade: TradeView): void;
   book(s: SymbolState, book: BookView): void;
 }
@@ -215,6 +221,7 @@ export class TickDesk {
     const scale = lane.capture.scale;
     while (lane.ti < tr.length && tr.time[lane.ti]! <= t) {
       const i = lane.ti++;
+      if (lane.s.book !== null) h.print(lane.s, tr.time[i]!, ticksToPrice(scale, tr.priceTicks[i]!));
       if (!this.deliverTrades) continue;
       const v = lane.trade;
       v.time = tr.time[i]!;
