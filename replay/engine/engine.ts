@@ -166,6 +166,9 @@ export class Engine implements StrategyContext {
   private dayStartEquity = 0;
   private peakEquity = 0;
   private nextMarkAt = 0;
+  private lastMarkAt = Number.NaN;
+  /** Events in the log when the last mark was made: a later event means the books may have moved. */
+  private lastMarkCount = -1;
   private bars = 0;
   private started = false;
   private finished: RunSummary | null = null;
@@ -470,7 +473,9 @@ export class Engine implements StrategyContext {
     if (this.finished) return this.finished;
     if (!this.started) this.start();
     const at = Math.max(this.now, this.config.from);
-    this.markEquity(at);
+    // A run ending on a mark boundary was marked by its last bar: a second, identical mark would add a
+    // zero return to the curve and bias its Sharpe and Sortino.
+    if (at !== this.lastMarkAt || this.log.count !== this.lastMarkCount) this.markEquity(at);
     const summary: RunSummary = {
       runId: this.config.runId,
       bars: this.bars,
@@ -1966,5 +1971,7 @@ export class Engine implements StrategyContext {
     );
     const m = this.config.equityMarkMs;
     this.nextMarkAt = Math.floor(at / m) * m + m;
+    this.lastMarkAt = at;
+    this.lastMarkCount = this.log.count;
   }
 }
