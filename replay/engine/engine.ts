@@ -1508,6 +1508,7 @@ export class Engine implements StrategyContext {
   }
 
   private clearBook(s: SymbolState): void {
+    if (s.book !== null) this.log.forget(stopsStreamId(s.book.positionId));
     s.book = null;
     s.stopLevel = Number.NaN;
     s.targetLevel = Number.NaN;

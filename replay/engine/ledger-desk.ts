@@ -54,7 +54,8 @@ export class LedgerDesk {
       next = evolveOrder(next, e);
       last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
     }
-    // A finished order takes no more commands: dropping it keeps memory independent of the order count.
+    // A finished order takes no more commands: dropping it (and its stream's version counter) keeps
+    // memory independent of the order count.
     if (
       next.status === 'filled' ||
       next.status === 'cancelled' ||
@@ -62,6 +63,9 @@ export class LedgerDesk {
       next.status === 'expired'
     ) {
       this.orders.delete(orderId);
+      this.log.forget(`order-${orderId}`);
+      // Ended without its last fill: no SettleFill follows, so the account's memory of it goes now.
+      if (next.status !== 'filled') this.state.settledFills.delete(orderId);
     } else this.orders.set(orderId, next);
     return last;
   }
@@ -84,6 +88,12 @@ export class LedgerDesk {
       this.state = evolveAccount(this.state, e);
       last = this.log.emit(this.accountStream, e.type, e.data, at, correlationId, last, 'system:ledger');
     }
+    // The account remembers each order's last settled fill so that a repeated SettleFill books nothing.
+    // Here every fill has first passed the order's decider, which refuses a second fill of a finished
+    // order, so once the order is finished the memory is redundant: dropped, it no longer grows with
+    // every order of a long run.
+    if (command.kind === 'SettleFill' && !this.orders.has(command.orderId))
+      this.state.settledFills.delete(command.orderId);
     return { last, events };
   }
 

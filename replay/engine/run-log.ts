@@ -56,6 +56,14 @@ export class RunLog {
     return v;
   }
 
+  /**
+   * The stream has ended (a finished order, a closed position's stops): its version counter is dropped.
+   * Nothing may be written to it afterwards; the caller's deciders refuse that already.
+   */
+  forget(streamId: string): void {
+    this.streamVersions.delete(streamId);
+  }
+
   emit(
     streamId: string,
     type: string,
