@@ -5,13 +5,16 @@
  * SettleFill (FillSettled + FeeCharged) on the account stream, then the ledger projection folds it.
  * Paths, from the ledger alone to the full stack:
  *  1. domain only: deciders and evolve plus the in-memory read model, no store (the ceiling);
- *  2. in-memory store: the command handlers appending to MemoryEventStore (zod validation of every event,
- *     expected-version checks), then the in-memory read model over readAll;
- *  3. PGlite (file-backed in a temp dir) and 4. the PostgreSQL server at DATABASE_URL: the same handlers
+ *  2. a backtest's ledger: the engine's LedgerDesk deciding, its RunLog appending to the run's in-memory
+ *     store (deterministic ids, causal links, no per-append validation: the engine's own path), the
+ *     ledger read model folding each event as it is appended;
+ *  3. command handlers on the in-memory store: LedgerHandlers appending to MemoryEventStore (zod
+ *     validation of every event, expected-version checks), then the read model over readAll;
+ *  4. PGlite (file-backed in a temp dir) and 5. the PostgreSQL server at DATABASE_URL: the same handlers
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
  * (default 2,000); BENCH_FLOW=combined uses placeAndFill. The handlers run single-writer (cached aggregates, no read before deciding) as a
- * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=memory paths 1–2 (for profiling). Figures, not assertions: the last
+ * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=backtest paths 1–2, BENCH_ONLY=memory paths 1–3 (for profiling). Figures, not assertions: the last
  * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +31,12 @@ import { lcg } from '../commands/ledger/simulate.js';
 import { catalogue } from '../domain/catalogue.js';
 import type { EventMetadata, RecordedEvent } from '../domain/events/envelope.js';
 import type { EventStore } from '../domain/events/event-store.js';
-import { decideAccount, evolveAccount, initialAccountState } from '../domain/ledger/account.js';
+import {
+  accountStreamId,
+  decideAccount,
+  evolveAccount,
+  initialAccountState,
+} from '../domain/ledger/account.js';
 import type { AccountEvent, OrderEvent } from '../domain/ledger/events.js';
 import { fixed, toText } from '../domain/ledger/fixed.js';
 import {
@@ -42,6 +50,8 @@ import { binanceUsdm } from '../domain/ledger/venue.js';
 import { ledgerProjection } from '../projections/ledger/projection.js';
 import { LedgerReadModel } from '../projections/ledger/read-model.js';
 import { ProjectionRunner } from '../projections/runner.js';
+import { LedgerDesk } from '../replay/engine/ledger-desk.js';
+import { RunLog } from '../replay/engine/run-log.js';
 
 const FILLS = Number(process.env.BENCH_FILLS ?? 200_000);
 const SQL_FILLS = Number(process.env.BENCH_SQL_FILLS ?? 2_000);
@@ -185,7 +195,76 @@ const domainOnly = (n: number) => {
   return performance.now() - t0;
 };
 
-// --- 2–4. through the handlers and a store --------------------------------------------------------------
+// --- 2. the backtest's ledger: the engine's desk, its run log and the read model ------------------------
+/**
+ * What a backtest does with every fill (replay/engine/ledger-desk.ts): the same deciders, each event
+ * appended to the run's in-memory store through its RunLog (deterministic ids and causal links; no
+ * per-append validation, the log is validated when a run is persisted) and folded by the ledger read
+ * model as it is appended.
+ */
+const backtestDesk = (n: number) => {
+  const store = new MemoryEventStore({ catalogue: catalogue(), validate: false });
+  const model = new LedgerReadModel();
+  const log = new RunLog(store, 'bench-desk', 'backtest', { observe: (e) => model.apply(e), retain: process.env.BENCH_RETAIN !== '0' });
+  const desk = new LedgerDesk(log, accountStreamId('binance', 'bench'), ctx);
+  const at = Date.UTC(2023, 0, 1);
+  desk.book(
+    {
+      kind: 'OpenAccount',
+      accountId: 'bench',
+      venue: 'binance',
+      marginAsset: 'USDT',
+      feeTier: 'VIP0',
+      positionMode: 'one-way',
+    },
+    at,
+    'bench',
+    null,
+  );
+  desk.book({ kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, at, 'bench', null);
+  const next = workload(1);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const f = next(i);
+    const orderId = `o${i}`;
+    const c = `bench-${i}`;
+    let last = desk.order(orderId, { kind: 'PlaceOrder', ...place(i, f.side, f.quantity) }, at, c, null);
+    last = desk.order(orderId, { kind: 'AcceptOrder', venueOrderId: `v${i}` }, at, c, last);
+    const tradeId = `t${i}`;
+    last = desk.order(
+      orderId,
+      { kind: 'FillOrder', tradeId, quantity: f.quantity, price: f.price, liquidity: f.liquidity },
+      at,
+      c,
+      last,
+    );
+    desk.book(
+      {
+        kind: 'SettleFill',
+        orderId,
+        fillSeq: 1,
+        tradeId,
+        strategyId: 'bench',
+        symbol: 'BTCUSDT',
+        side: f.side,
+        positionSide: 'BOTH',
+        quantity: f.quantity,
+        price: f.price,
+        liquidity: f.liquidity,
+        reduceOnly: false,
+      },
+      at,
+      c,
+      last,
+    );
+  }
+  const ms = performance.now() - t0;
+  if (model.accounts.size !== 1 || log.count !== 5 * n + 2)
+    throw new Error('bench: desk path lost events');
+  return ms;
+};
+
+// --- 3–5. through the handlers and a store --------------------------------------------------------------
 const throughHandlers = async (store: EventStore, n: number) => {
   const h = new LedgerHandlers({
     store,
@@ -237,11 +316,18 @@ const throughHandlers = async (store: EventStore, n: number) => {
 const TARGET_MEMORY_FILLS_PER_SEC = 200_000;
 const withTargets = (r: Record<string, unknown>): Record<string, unknown> => ({
   ...r,
-  targets: { memoryFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC },
+  targets: {
+    memoryFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
+    backtestFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
+  },
   ratios: {
     memoryFillsPerSec:
       typeof r.memoryFillsPerSec === 'number'
         ? Number((r.memoryFillsPerSec / TARGET_MEMORY_FILLS_PER_SEC).toFixed(3))
+        : null,
+    backtestFillsPerSec:
+      typeof r.backtestFillsPerSec === 'number'
+        ? Number((r.backtestFillsPerSec / TARGET_MEMORY_FILLS_PER_SEC).toFixed(3))
         : null,
   },
 });
@@ -275,6 +361,22 @@ if (process.env.BENCH_ONLY === 'domain') {
 }
 
 {
+  backtestDesk(Math.min(20_000, FILLS)); // warm-up: JIT
+  const c = process.cpuUsage();
+  const ms = backtestDesk(FILLS);
+  results.backtestFillsPerSec = rate(FILLS, ms);
+  results.backtestCpuFillsPerSec = rate(FILLS, cpuMsSince(c));
+  say(
+    `2. a backtest's ledger (engine desk → run log → in-memory store → read model): ${results.backtestFillsPerSec} fills/s (${results.backtestCpuFillsPerSec}/s of CPU time)`,
+  );
+}
+
+if (process.env.BENCH_ONLY === 'backtest') {
+  console.log(JSON.stringify(withTargets(results)));
+  process.exit(0);
+}
+
+{
   const store = new MemoryEventStore({ catalogue: catalogue(), now: () => new Date(0) });
   const c2 = process.cpuUsage();
   const { decideAppendMs } = await throughHandlers(store, FILLS);
@@ -293,7 +395,7 @@ if (process.env.BENCH_ONLY === 'domain') {
   results.memoryEvents = head;
   results.memoryCpuFillsPerSec = rate(FILLS, cpuMsSince(c2));
   say(
-    `2. in-memory store: ${results.memoryFillsPerSec} fills/s end to end (${results.memoryCpuFillsPerSec}/s of CPU time; decide+append ${results.memoryDecideAppendFillsPerSec}/s, project ${results.memoryProjectFillsPerSec}/s; ${head} events)`,
+    `3. command handlers → in-memory store (validated appends): ${results.memoryFillsPerSec} fills/s end to end (${results.memoryCpuFillsPerSec}/s of CPU time; decide+append ${results.memoryDecideAppendFillsPerSec}/s, project ${results.memoryProjectFillsPerSec}/s; ${head} events)`,
   );
 }
 
@@ -329,7 +431,7 @@ const sqlPath = async (
 };
 
 try {
-  await sqlPath('3. PGlite', async () => {
+  await sqlPath('4. PGlite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perpetua-bench-ledger-'));
     const opened = await openStore({ dataDir: dir });
     return {
@@ -341,14 +443,14 @@ try {
     };
   });
 } catch (e) {
-  say(`3. PGlite: failed: ${(e as Error).message}`);
-  results['3. PGlite'] = { error: (e as Error).message };
+  say(`4. PGlite: failed: ${(e as Error).message}`);
+  results['4. PGlite'] = { error: (e as Error).message };
 }
 
 const url = process.env.DATABASE_URL;
 if (url) {
   const schema = `bench_ledger_${process.pid}`;
-  await sqlPath('4. PostgreSQL', async () => {
+  await sqlPath('5. PostgreSQL', async () => {
     const opened = await openStore({ databaseUrl: url, schema });
     return {
       opened,
@@ -359,7 +461,7 @@ if (url) {
     };
   });
 } else {
-  say('4. PostgreSQL: skipped (DATABASE_URL not set)');
+  say('5. PostgreSQL: skipped (DATABASE_URL not set)');
 }
 
 results.loadAverageAtEnd = Number(loadavg()[0]!.toFixed(2));

@@ -289,6 +289,15 @@ const check = (engine: Engine, symbols: readonly string[]) => {
     list.push(e);
     byOrder.set(e.streamId, list);
   }
+  // Every stream's versions run 1, 2, 3, … in log order: nothing is written to a stream the run has
+  // finished with (the run log stops counting an order's versions once the order has ended).
+  const versions = new Map<string, number>();
+  for (const e of events) {
+    const v = (versions.get(e.streamId) ?? 0) + 1;
+    if (e.streamVersion !== v)
+      throw new Error(`${e.streamId}: ${e.type} has version ${e.streamVersion}, expected ${v}`);
+    versions.set(e.streamId, v);
+  }
   const working = new Set(engine.workingOrders());
   for (const [stream, list] of byOrder) {
     const id = stream.slice('order-'.length);

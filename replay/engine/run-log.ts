@@ -83,14 +83,15 @@ export class RunLog {
     };
     const schemaVersion = this.schemaVersion(type);
     this.count++;
+    // One small counter per open stream (finished ones are forgotten): the run log is the only writer of
+    // its store, so it counts versions itself and the store need not index a million events to do it.
+    const streamVersion = (this.streamVersions.get(streamId) ?? 0) + 1;
+    this.streamVersions.set(streamId, streamVersion);
     if (this.retain) {
-      this.store.appendTrusted(streamId, { eventId, type, schemaVersion, data, metadata });
+      this.store.appendTrusted(streamId, streamVersion, { eventId, type, schemaVersion, data, metadata });
       if (this.observe) this.observe(this.store.raw()[this.count - 1]!);
       return eventId;
     }
-    const streamVersion = (this.streamVersions.get(streamId) ?? 0) + 1;
-    // One small counter per stream (orders, positions): bytes per order, not per bar.
-    this.streamVersions.set(streamId, streamVersion);
     this.observe?.({
       eventId,
       streamId,
