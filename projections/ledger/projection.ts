@@ -30,7 +30,7 @@ import {
 
 /** Loads the rows a batch touches into a read model, so the fold continues where the tables stand. */
 const loadFor = async (db: Db, events: readonly RecordedEvent[]): Promise<LedgerReadModel> => {
-  const model = new LedgerReadModel();
+  const model = new LedgerReadModel({ trackTouched: true });
   const streams = [...new Set(events.map((e) => e.streamId))];
   if (streams.length === 0) return model;
   const [accounts, positions, strategies] = await Promise.all([

@@ -129,13 +129,21 @@ export class LedgerReadModel {
   readonly positions = new Map<string, PositionView>();
   readonly strategies = new Map<string, StrategyPositionView>();
   readonly trades = new Map<string, TradeView>();
-  /** Keys written since the last `drainTouched`, so the SQL projection upserts only what changed. */
+  /**
+   * Keys written since the last `drainTouched`, so the SQL projection upserts only what changed. Kept
+   * only when asked for (`trackTouched`): a model nobody drains would otherwise hold a key per fill.
+   */
   readonly touched = {
     accounts: new Set<string>(),
     positions: new Set<string>(),
     strategies: new Set<string>(),
     trades: new Set<string>(),
   };
+  private readonly track: boolean;
+
+  constructor(opts: { readonly trackTouched?: boolean } = {}) {
+    this.track = opts.trackTouched ?? false;
+  }
   private readonly states = new Map<string, AccountState>();
   private lastTouched: PositionView | undefined;
 
@@ -214,7 +222,7 @@ export class LedgerReadModel {
       this.positions.set(key, p);
     }
     p.lastPosition = e.globalPosition;
-    this.touched.positions.add(key);
+    if (this.track) this.touched.positions.add(key);
     this.lastTouched = p;
     return p;
   }
@@ -237,7 +245,7 @@ export class LedgerReadModel {
       this.strategies.set(key, v);
     }
     v.lastPosition = e.globalPosition;
-    this.touched.strategies.add(key);
+    if (this.track) this.touched.strategies.add(key);
     return v;
   }
 
@@ -254,12 +262,13 @@ export class LedgerReadModel {
         const p = this.position(stream, d.symbol, d.positionSide, e);
         p.marginType = d.marginType;
         p.leverage = d.leverage;
-        p.realisedPnl += fixed(d.realisedPnl);
+        const realised = fixed(d.realisedPnl);
+        p.realisedPnl += realised;
         p.trades++;
         const q = fixed(d.quantity);
         const strat = this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e);
         strat.quantity += d.side === 'BUY' ? q : -q;
-        strat.realisedPnl += fixed(d.realisedPnl);
+        strat.realisedPnl += realised;
         strat.trades++;
         const tk = tradeViewKey(stream, d.orderId, d.tradeId);
         this.trades.set(tk, {
@@ -274,12 +283,12 @@ export class LedgerReadModel {
           quantity: q,
           price: fixed(d.price),
           liquidity: d.liquidity,
-          realisedPnl: fixed(d.realisedPnl),
+          realisedPnl: realised,
           fee: 0n,
           globalPosition: e.globalPosition,
           occurredAt: e.metadata.occurredAt,
         });
-        this.touched.trades.add(tk);
+        if (this.track) this.touched.trades.add(tk);
         break;
       }
       case 'FeeCharged': {
@@ -292,7 +301,7 @@ export class LedgerReadModel {
           const t = this.trades.get(tk);
           if (t) {
             t.fee += a;
-            this.touched.trades.add(tk);
+            if (this.track) this.touched.trades.add(tk);
           }
         }
         break;
@@ -302,7 +311,7 @@ export class LedgerReadModel {
           if (p.stream === stream && p.symbol === ev.data.symbol && p.quantity !== 0n) {
             p.leverage = ev.data.leverage;
             p.lastPosition = e.globalPosition;
-            this.touched.positions.add(key);
+            if (this.track) this.touched.positions.add(key);
           }
         }
         break;
@@ -323,7 +332,7 @@ export class LedgerReadModel {
           ) {
             v.quantity = 0n;
             v.lastPosition = e.globalPosition;
-            this.touched.strategies.add(key);
+            if (this.track) this.touched.strategies.add(key);
           }
         }
         break;
@@ -382,7 +391,7 @@ export class LedgerReadModel {
     a.fees = s.totals.fees;
     a.funding = s.totals.funding;
     a.lastPosition = e.globalPosition;
-    this.touched.accounts.add(stream);
+    if (this.track) this.touched.accounts.add(stream);
   }
 
   applyAll(events: readonly RecordedEvent[]): this {
