@@ -6,7 +6,8 @@
  * Figures: bars/s of the full engine (reference strategy ema-cross with its ATR stop, ledger, risk,
  * stops, every event), the same with the risk engine off (the per-order cost of risk), a hand-written
  * tight loop of the same strategy with no framework, heap at each quarter of the run, and the ratios.
- * BENCH_ONLY=full runs the reference engine run alone (for profiling).
+ * Also the ledger's share of the reference run (its desk timed call by call). BENCH_ONLY=full runs the
+ * reference engine run alone (for profiling).
  */
 import { cpus, totalmem } from 'node:os';
 import { z } from 'zod';
@@ -19,6 +20,7 @@ import { emaCross } from '../domain/strategies/index.js';
 import type { StrategyDefinition } from '../domain/strategy/sdk.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { Engine } from '../replay/engine/engine.js';
+import { LedgerDesk } from '../replay/engine/ledger-desk.js';
 import { RunResults } from '../replay/engine/results.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
 
@@ -210,7 +212,9 @@ console.log(
 const full = runEngine(true);
 if (process.env.BENCH_ONLY === 'full') {
   // For profiling the order path alone: the reference run and nothing after it.
-  console.log(`engine, risk on:  ${full.barsPerSecond} bars/s (${full.orders} orders, ${full.events} events)`);
+  console.log(
+    `engine, risk on:  ${full.barsPerSecond} bars/s (${full.orders} orders, ${full.events} events)`,
+  );
   process.exit(0);
 }
 console.log(
@@ -219,6 +223,47 @@ console.log(
 const noRisk = runEngine(false);
 console.log(
   `engine, risk off: ${noRisk.barsPerSecond} bars/s (${noRisk.orders} orders, ${noRisk.events} events)`,
+);
+/**
+ * The ledger's share of the reference run: the same run with the engine's ledger desk (every order
+ * command and account booking: deciders, evolve, events to the run log) timed call by call. The issue's
+ * ledger target exists so that the ledger is never a backtest's bottleneck; this says how much of the
+ * backtest it is. Two clock reads per call cost well under 1 % of an order's time.
+ */
+const ledgerShare = () => {
+  const proto = LedgerDesk.prototype;
+  const { order, book } = proto;
+  let ms = 0;
+  let calls = 0;
+  proto.order = function (this: LedgerDesk, ...args: Parameters<typeof order>) {
+    const t = performance.now();
+    try {
+      return order.apply(this, args);
+    } finally {
+      ms += performance.now() - t;
+      calls++;
+    }
+  };
+  proto.book = function (this: LedgerDesk, ...args: Parameters<typeof book>) {
+    const t = performance.now();
+    try {
+      return book.apply(this, args);
+    } finally {
+      ms += performance.now() - t;
+      calls++;
+    }
+  };
+  try {
+    const run = runEngine(true);
+    return { share: ms / (run.seconds * 1000), ledgerMs: ms, calls, run };
+  } finally {
+    proto.order = order;
+    proto.book = book;
+  }
+};
+const ledger = ledgerShare();
+console.log(
+  `ledger share of the reference run: ${(ledger.share * 100).toFixed(1)} % (${ledger.calls} desk calls, ${((ledger.ledgerMs / ledger.run.orders) * 1000).toFixed(1)} µs per order of ${((ledger.run.seconds / ledger.run.orders) * 1e6).toFixed(1)} µs)`,
 );
 const perOrderRiskUs = full.orders > 0 ? ((full.seconds - noRisk.seconds) / full.orders) * 1e6 : 0;
 console.log(`risk check cost: ${perOrderRiskUs.toFixed(0)} µs per order (risk on vs off time ÷ orders)`);
@@ -236,6 +281,8 @@ console.log(
     events: full.events,
     riskOnVsOff: Number((full.barsPerSecond / noRisk.barsPerSecond).toFixed(3)),
     riskMicrosPerOrder: Math.round(perOrderRiskUs),
+    ledgerShareOfRun: Number(ledger.share.toFixed(3)),
+    ledgerMicrosPerOrder: Number(((ledger.ledgerMs / ledger.run.orders) * 1000).toFixed(1)),
     heapMbAtQuarters: full.heapMbAtQuarters,
     targets,
     ratios: {
