@@ -14,7 +14,7 @@
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
  * (default 2,000); BENCH_FLOW=combined uses placeAndFill. The handlers run single-writer (cached aggregates, no read before deciding) as a
- * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=backtest paths 1–2, BENCH_ONLY=memory paths 1–3 (for profiling). Figures, not assertions: the last
+ * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=backtest paths 1–2, BENCH_ONLY=memory paths 1–3 (for profiling); BENCH_RETAIN=0 runs path 2 keeping no events, as optimizer trials do. Figures, not assertions: the last
  * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -205,7 +205,10 @@ const domainOnly = (n: number) => {
 const backtestDesk = (n: number) => {
   const store = new MemoryEventStore({ catalogue: catalogue(), validate: false });
   const model = new LedgerReadModel();
-  const log = new RunLog(store, 'bench-desk', 'backtest', { observe: (e) => model.apply(e), retain: process.env.BENCH_RETAIN !== '0' });
+  const log = new RunLog(store, 'bench-desk', 'backtest', {
+    observe: (e) => model.apply(e),
+    retain: process.env.BENCH_RETAIN !== '0',
+  });
   const desk = new LedgerDesk(log, accountStreamId('binance', 'bench'), ctx);
   const at = Date.UTC(2023, 0, 1);
   desk.book(
@@ -259,8 +262,7 @@ const backtestDesk = (n: number) => {
     );
   }
   const ms = performance.now() - t0;
-  if (model.accounts.size !== 1 || log.count !== 5 * n + 2)
-    throw new Error('bench: desk path lost events');
+  if (model.accounts.size !== 1 || log.count !== 5 * n + 2) throw new Error('bench: desk path lost events');
   return ms;
 };
 
