@@ -43,6 +43,39 @@ const run = (track: OrderTrack, obs: readonly Observation[]): string[] =>
     });
 
 describe('OrderTrack: every fact once, in an order the ledger accepts', () => {
+  it("holds a trade that arrived ahead of an earlier one until that one is in: fills in the exchange's order", () => {
+    const t = new OrderTrack(
+      venueOrder({ clientOrderId: 'o1', side: 'SELL', type: 'MARKET', quantity: '0.006' }),
+    );
+    // The stream's messages for trades a (0.002) and b (0.003) were lost; c's says 0.006 is filled.
+    expect(run(t, [ack(1), trade('c', '0.001', '0.006', 7)])).toEqual(['accepted 77 @1']);
+    expect(t.missingFills).toBe(true);
+    // The fetched trade list brings a and b (no running total), and repeats c.
+    expect(
+      run(t, [trade('a', '0.002', null, 5), trade('b', '0.003', null, 6), trade('c', '0.001', null, 7)]),
+    ).toEqual([
+      'fill a 0.002@100000.1 left 0.004 fee 0.04000002',
+      'fill b 0.003@100000.1 left 0.001 fee 0.04000002',
+      'fill c 0.001@100000.1 left 0 fee 0.04000002',
+    ]);
+    expect(t.missingFills).toBe(false);
+  });
+
+  it('releases every trade it held once the gap before them is filled, and an end parked behind them', () => {
+    const t = new OrderTrack(
+      venueOrder({ clientOrderId: 'o1', side: 'BUY', type: 'LIMIT', price: '100000.1', quantity: '0.005' }),
+    );
+    expect(
+      run(t, [ack(1), trade('c', '0.001', '0.004'), trade('b', '0.001', '0.003'), end('cancelled', '0.004')]),
+    ).toEqual(['accepted 77 @1']);
+    expect(run(t, [trade('a', '0.002', '0.002')])).toEqual([
+      'fill a 0.002@100000.1 left 0.003 fee 0.04000002',
+      'fill b 0.001@100000.1 left 0.002 fee 0.04000002',
+      'fill c 0.001@100000.1 left 0.001 fee 0.04000002',
+      'cancelled: cancelled by test',
+    ]);
+  });
+
   it('reports an acceptance once however many sources repeat it, and a fill once per trade id', () => {
     const t = new OrderTrack(
       venueOrder({ clientOrderId: 'o1', side: 'BUY', type: 'LIMIT', price: '100000.1', quantity: '0.003' }),

@@ -32,6 +32,8 @@ export class OrderTrack {
   submit: 'placing' | 'unknown' | 'answered' = 'placing';
   private readonly tradeIds = new Set<string>();
   private parkedEnd: End | null = null;
+  /** Trades that arrived ahead of an earlier one not yet reported, by the filled total before them. */
+  private readonly parkedTrades = new Map<string, Extract<Observation, { kind: 'trade' }>>();
 
   constructor(readonly order: VenueOrder) {
     this.quantity = fixed(order.quantity);
@@ -101,10 +103,33 @@ export class OrderTrack {
 
   private trade(o: Extract<Observation, { kind: 'trade' }>): ReportDraft[] {
     if (this.tradeIds.has(o.tradeId) || this.done) return [];
+    const qty = fixed(o.quantity);
+    if (o.cumFilled !== null) {
+      // The stream says how much was filled with this trade: if that leaves more before it than has been
+      // reported, an earlier trade is missing (its message was lost or unreadable). This one waits for it,
+      // so the fills reach the ledger in the exchange's order; the gap is fetched like any missing fill.
+      const before = fixed(o.cumFilled) - qty;
+      if (before > this.filled) {
+        this.seeFilled(o.cumFilled);
+        this.parkedTrades.set(toText(before), o);
+        return [];
+      }
+    }
+    const out = this.report(o, qty);
+    // The trades it was holding up, in order.
+    for (let next = this.parkedTrades.get(toText(this.filled)); next !== undefined && !this.done; ) {
+      this.parkedTrades.delete(toText(this.filled));
+      if (!this.tradeIds.has(next.tradeId)) out.push(...this.report(next, fixed(next.quantity)));
+      next = this.parkedTrades.get(toText(this.filled));
+    }
+    if (!this.done && this.parkedEnd !== null) out.push(...this.end(this.parkedEnd));
+    return out;
+  }
+
+  private report(o: Extract<Observation, { kind: 'trade' }>, qty: Fixed): ReportDraft[] {
     const out = this.ensureAccepted(o);
     // A conditional order only fills once triggered; a fill proves the trigger even if its event was lost.
     if (this.conditional && !this.triggered) out.push(...this.markTriggered(o.time, this.order.stopPrice!));
-    const qty = fixed(o.quantity);
     this.tradeIds.add(o.tradeId);
     this.filled += qty;
     this.seeFilled(o.cumFilled);
@@ -121,7 +146,6 @@ export class OrderTrack {
       ...(o.fee === null ? {} : { fee: { amount: canonical(o.fee.amount), asset: o.fee.asset } }),
     });
     if (this.filled >= this.quantity) this.done = true;
-    else if (this.parkedEnd !== null) out.push(...this.end(this.parkedEnd));
     return out;
   }
 
