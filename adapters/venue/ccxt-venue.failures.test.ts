@@ -114,6 +114,27 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): refusals and failures', (
     expect(x.venue.poll(x.clock.t)).toEqual([]);
   });
 
+  it('fetches the fills of a submit without a verdict that the stream showed in part before it dropped', async () => {
+    // The stream delivers NEW and the first trade, then drops; it is back (and its catch-up done) before
+    // the submit times out. The catch-up leaves the order to its submit; the submit must fetch it.
+    const x = await open({ timeoutMs: 300 });
+    x.fake.engine.setDepth('BTCUSDT', '0.004');
+    x.fake.fault({ method: 'POST', path: '/fapi/v1/order', action: 'timeout' });
+    x.fake.dropUserStreams({ afterEvents: 2 });
+    x.venue.submit(
+      venueOrder({ clientOrderId: 'm', side: 'BUY', type: 'MARKET', quantity: '0.008' }),
+      x.clock.t,
+    );
+    const rs = await settle(x, 3);
+    expect(brief(rs)).toEqual([
+      'm accepted',
+      'm fill 0.004@100000 taker left 0.004',
+      'm fill 0.004@100000.1 taker left 0',
+    ]);
+    expect(x.log.some((l) => l.startsWith('m: submit no verdict'))).toBe(true);
+    expect(calls(x, 'POST', '/fapi/v1/order')).toHaveLength(1);
+  });
+
   it('reports a submit that never reached Binance as rejected only once its recvWindow has passed', async () => {
     const x = await open({ recvWindowMs: 600 });
     x.fake.fault({ method: 'POST', path: '/fapi/v1/order', action: 'reset' });

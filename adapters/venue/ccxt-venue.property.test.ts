@@ -43,6 +43,13 @@ const faults: Fault[] = [
   { method: 'POST', path: '/fapi/v1/order', action: 'timeout' },
   { method: 'POST', path: '/fapi/v1/order', action: 'reset' },
   { method: 'POST', path: '/fapi/v1/order', action: 'garbage', status: 502, body: '<html>502</html>' },
+  // Acted on, then the connection drops: no verdict, yet the order is there.
+  { method: 'POST', path: '/fapi/v1/order', action: 'reset', process: true },
+  // The reply arrives after the stream has told the story.
+  { method: 'POST', path: '/fapi/v1/order', action: 'delay', ms: 150 },
+  { method: 'GET', path: '/fapi/v1/userTrades', action: 'garbage', body: '[{"id":' },
+  { method: 'POST', path: '/fapi/v1/algoOrder', action: 'reset', process: true },
+  { method: 'DELETE', path: '/fapi/v1/order', action: 'delay', ms: 150 },
   { method: 'DELETE', path: '/fapi/v1/order', action: 'timeout' },
   { method: 'DELETE', path: '/fapi/v1/order', action: 'garbage', status: 502, body: '<html>502</html>' },
   { method: 'GET', path: '/fapi/v1/order', action: 'garbage', body: '<html>oops</html>' },

@@ -70,6 +70,8 @@ export class CcxtVenue implements Venue {
   /** Stream messages waiting for a catch-up to finish; null when none is running. */
   private held: (readonly Observation[])[] | null = null;
   private catchUpAgain = false;
+  /** Orders a catch-up skipped because their submit was still being settled (see place). */
+  private readonly passedOver = new Set<string>();
   private now = Number.NEGATIVE_INFINITY;
   private closed = false;
   /** Stream messages about orders this venue did not place (placed by hand, liquidations). */
@@ -191,16 +193,33 @@ export class CcxtVenue implements Venue {
       }
       track.submit = 'unknown';
       this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
-      await this.settleUnknownSubmit(track, err.extra.expiresAt ?? this.session.now());
+      let looked = await this.settleUnknownSubmit(track, err.extra.expiresAt ?? this.session.now());
+      // The stream may have shown the order (so no lookup was needed to know it exists) and then dropped
+      // in the middle of its fills, and a catch-up meanwhile left this order to this call: the order's
+      // state is fetched once more, and again if a catch-up passed it over during that fetch.
+      while (!this.closed && !track.done && (!looked || this.passedOver.has(track.clientOrderId))) {
+        this.passedOver.delete(track.clientOrderId);
+        looked = true;
+        try {
+          await this.refresh(track);
+        } catch (e2) {
+          this.log(`${track.clientOrderId}: lookup failed: ${asCallError(e2).reason}`);
+          this.recheckLater(track, true);
+          break;
+        }
+      }
+      this.passedOver.delete(track.clientOrderId);
       track.submit = 'answered';
     }
   }
 
   /**
    * Looks the order up until the venue shows it (or the stream does), or until a lookup that started after
-   * the request expired still finds nothing: only then can the order no longer appear.
+   * the request expired still finds nothing: only then can the order no longer appear. True when it ended
+   * on a lookup (the order's state and trades are then as the venue holds them), false when the stream
+   * showed the order first.
    */
-  private async settleUnknownSubmit(track: OrderTrack, expiresAt: number): Promise<void> {
+  private async settleUnknownSubmit(track: OrderTrack, expiresAt: number): Promise<boolean> {
     const final = expiresAt + this.expiryMarginMs;
     while (!this.closed && !track.accepted && !track.done) {
       const startedAt = this.session.now();
@@ -209,7 +228,7 @@ export class CcxtVenue implements Venue {
         if (obs !== null) {
           this.apply(track, obs);
           await this.fetchMissingFills(track);
-          return;
+          return true;
         }
         if (startedAt > final) {
           this.apply(track, [
@@ -218,13 +237,14 @@ export class CcxtVenue implements Venue {
               `not placed: the submit got no verdict and the venue has no order ${track.clientOrderId} after the request expired`,
             ),
           ]);
-          return;
+          return true;
         }
       } catch (e) {
         this.log(`${track.clientOrderId}: lookup failed: ${asCallError(e).reason}`);
       }
       await sleep(Math.max(1, Math.min(this.lookupRetryMs, final - this.session.now() + 1)));
     }
+    return false;
   }
 
   private async cancelNow(track: OrderTrack): Promise<void> {
@@ -352,7 +372,12 @@ export class CcxtVenue implements Venue {
       this.catchUpAgain = false;
       for (const track of [...this.tracks.values()]) {
         if (this.closed) break;
-        if (track.done || track.submit !== 'answered') continue;
+        if (track.done) continue;
+        if (track.submit !== 'answered') {
+          // Its submit is still being settled: that call fetches the order once it has (see place).
+          this.passedOver.add(track.clientOrderId);
+          continue;
+        }
         try {
           await this.refresh(track);
         } catch (e) {
