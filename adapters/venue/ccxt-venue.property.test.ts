@@ -36,7 +36,8 @@ type Action =
   | { readonly kind: 'fault'; readonly fault: Fault }
   | { readonly kind: 'drop'; readonly afterEvents: number; readonly refuse: boolean }
   | { readonly kind: 'allow' }
-  | { readonly kind: 'corrupt' }
+  | { readonly kind: 'corrupt'; readonly n: number }
+  | { readonly kind: 'depth'; readonly lots: number | null }
   | { readonly kind: 'pause'; readonly ms: number };
 
 const faults: Fault[] = [
@@ -58,6 +59,9 @@ const faults: Fault[] = [
   { method: 'POST', path: '/fapi/v1/algoOrder', action: 'timeout' },
   { method: 'DELETE', path: '/fapi/v1/algoOrder', action: 'reset' },
   { method: 'GET', path: '/fapi/v1/algoOrder', action: 'garbage', body: '{"algoStatus":' },
+  { method: 'GET', path: '/fapi/v1/algoOrder', action: 'timeout' },
+  { method: 'DELETE', path: '/fapi/v1/algoOrder', action: 'timeout' },
+  { method: 'GET', path: '/fapi/v1/order', action: 'timeout', times: 2 },
 ];
 
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -100,7 +104,17 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'allow' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'corrupt' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('corrupt' as const), n: fc.integer({ min: 1, max: 3 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('depth' as const),
+      lots: fc.option(fc.integer({ min: 1, max: 6 }), { nil: null }),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 120 }) }),
@@ -203,6 +217,12 @@ const reconcile = (x: Harness, sent: readonly VenueOrder[], reports: readonly Ve
       fills.map((f) => `${f.tradeId} ${toText(fixed(f.quantity))}@${toText(fixed(f.price))}`),
       story(),
     ).toEqual(truth.trades.map((t) => `${t.id} ${toText(t.qty)}@${toText(t.price)}`));
+    // Each with the exchange's liquidity and commission.
+    fills.forEach((f, i) => {
+      const t = truth.trades[i]!;
+      expect(f.liquidity, story()).toBe(t.maker ? 'maker' : 'taker');
+      if (f.fee !== undefined) expect(toText(fixed(f.fee.amount)), story()).toBe(toText(t.commission));
+    });
     // The end the exchange recorded.
     const last = rs[rs.length - 1]!;
     switch (truth.status) {
@@ -272,7 +292,10 @@ const play = async (actions: readonly Action[]) => {
         x.fake.allowUserStreams();
         break;
       case 'corrupt':
-        x.fake.corruptUserEvents(1);
+        x.fake.corruptUserEvents(a.n);
+        break;
+      case 'depth':
+        x.fake.engine.setDepth('BTCUSDT', a.lots === null ? null : toText(BigInt(a.lots) * fixed('0.001')));
         break;
       case 'pause':
         await sleep(a.ms);
