@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { uuidv7 } from 'uuidv7';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
+import { dropPgSchema } from '../../adapters/sql/pg-client.js';
+import { serviceUrl, uniqueSchema } from '../../adapters/testing/services.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { EventMetadata } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
 import { walletBalance } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderFilledData } from '../../domain/ledger/events.js';
@@ -19,7 +23,8 @@ import { LedgerHandlers } from './handlers.js';
  * crashes between a fill landing on the order stream and its booking on the account, repaired by the
  * next retry. Commands the rules refuse append nothing. At the end every fill on an order stream is
  * booked on the account exactly once, each position is the sum of its fills, and the wallet moved by
- * exactly deposits + realised PnL − fees.
+ * exactly deposits + realised PnL − fees. On every store adapter: in memory (a fresh store per flow), and
+ * PGlite and PostgreSQL (one store per suite, an account per flow).
  */
 
 const meta: EventMetadata = {
@@ -108,13 +113,10 @@ const base = fixed('30000');
 
 class Crash extends Error {}
 
-const run = async (steps: readonly Step[]) => {
-  const store = new MemoryEventStore({ catalogue: catalogue() });
+const run = async (steps: readonly Step[], backing: EventStore, a: string) => {
   // The process dies while a fill is being written: before the store took it, or after it committed but
   // before the handler heard back. Either way the next process starts with nothing cached.
   let crashNext: 'before' | 'after' | null = null;
-  const append = store.append.bind(store);
-  const appendAll = store.appendAll.bind(store);
   const dies = async <T>(write: () => Promise<T>, account: boolean): Promise<T> => {
     const when = account ? crashNext : null;
     if (when === null) return write();
@@ -123,20 +125,31 @@ const run = async (steps: readonly Step[]) => {
     await write();
     throw new Crash('simulated crash after the write');
   };
-  store.append = (streamId, expected, events) =>
-    dies(() => append(streamId, expected, events), streamId.startsWith('account-'));
-  store.appendAll = (batches) =>
-    dies(
-      () => appendAll(batches),
-      batches.some((b) => b.streamId.startsWith('account-')),
-    );
+  const store = new Proxy(backing, {
+    get(target, prop) {
+      if (prop === 'append')
+        return ((streamId, expected, events) =>
+          dies(
+            () => target.append(streamId, expected, events),
+            streamId.startsWith('account-'),
+          )) satisfies EventStore['append'];
+      if (prop === 'appendAll')
+        return ((batches) =>
+          dies(
+            () => target.appendAll(batches),
+            batches.some((b) => b.streamId.startsWith('account-')),
+          )) satisfies EventStore['appendAll'];
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   const handlers = () => new LedgerHandlers({ store, instrument, rules: binanceUsdm, newEventId: uuidv7 });
   let h = handlers();
   await h.account(
-    'a',
+    a,
     {
       kind: 'OpenAccount',
-      accountId: 'a',
+      accountId: a,
       venue: 'binance',
       marginAsset: 'USDT',
       feeTier: 'VIP0',
@@ -144,7 +157,7 @@ const run = async (steps: readonly Step[]) => {
     },
     meta,
   );
-  await h.account('a', { kind: 'DepositFunds', transferId: 'd', amount: '1000000' }, meta);
+  await h.account(a, { kind: 'DepositFunds', transferId: 'd', amount: '1000000' }, meta);
   let fills = 0;
   let last: (() => Promise<unknown>) | null = null;
   /** Fills whose process died: the venue session delivers each again after the restart. */
@@ -177,7 +190,7 @@ const run = async (steps: readonly Step[]) => {
           {
             orderId: `o-${clientOrderId}`,
             clientOrderId,
-            accountId: 'a',
+            accountId: a,
             venue: 'binance',
             strategyId: 'flow',
             symbol: 'BTCUSDT',
@@ -193,15 +206,15 @@ const run = async (steps: readonly Step[]) => {
       );
     } else if (s.t === 'accept') {
       await attempt(() =>
-        h.order('a', clientOrderId, { kind: 'AcceptOrder', venueOrderId: `v-${clientOrderId}` }, meta),
+        h.order(a, clientOrderId, { kind: 'AcceptOrder', venueOrderId: `v-${clientOrderId}` }, meta),
       );
     } else if (s.t === 'cancel' || s.t === 'expire') {
       const kind = s.t === 'cancel' ? ('CancelOrder' as const) : ('ExpireOrder' as const);
-      await attempt(() => h.order('a', clientOrderId, { kind, reason: 'flow' }, meta));
+      await attempt(() => h.order(a, clientOrderId, { kind, reason: 'flow' }, meta));
     } else {
       const f = s as Extract<Step, { t: 'fill' }>;
       const fill = {
-        accountId: 'a',
+        accountId: a,
         clientOrderId,
         tradeId: `t${++fills}`,
         quantity: toText(BigInt(f.lots) * lot),
@@ -218,36 +231,91 @@ const run = async (steps: readonly Step[]) => {
   return { store, h };
 };
 
+/** Runs one flow on `store` for account `a` and checks what the ledger ended with. */
+const flowHolds = async (steps: readonly Step[], backing: EventStore, a: string) => {
+  const { store, h } = await run(steps, backing, a);
+  const account = (await h.accounts.load(h.accountStream(a))).state;
+  let position = 0n;
+  for (let i = 0; i < ORDERS; i++) {
+    const events = await store.readStream(orderStreamId(a, `c${i}`));
+    const filled = events.filter((e) => e.type === 'OrderFilled').map((e) => e.data as OrderFilledData);
+    // Every fill on the order stream is booked on the account exactly once.
+    expect(account.settledFills.get(`o-c${i}`) ?? 0).toBe(filled.length);
+    const side = (events[0]?.data as { side?: string } | undefined)?.side;
+    for (const f of filled) position += side === 'BUY' ? fixed(f.quantity) : -fixed(f.quantity);
+  }
+  expect(toText(account.positions.get('BTCUSDT:BOTH')?.qty ?? 0n)).toBe(toText(position));
+  const t = account.totals;
+  expect(toText(walletBalance(account))).toBe(
+    toText(t.deposits - t.withdrawals + t.realisedPnl - t.fees + t.funding),
+  );
+  const settled = (await store.readStream(h.accountStream(a))).filter((e) => e.type === 'FillSettled');
+  const keys = settled.map((e) => {
+    const d = e.data as { orderId: string; fillSeq: number };
+    return `${d.orderId}#${d.fillSeq}`;
+  });
+  expect(new Set(keys).size).toBe(keys.length);
+};
+
 describe('ledger command handlers under any order flow, with retries and crashes', () => {
-  it('book every fill once, keep positions equal to their fills, and the wallet to the cent', async () => {
+  it('in memory: book every fill once, keep positions equal to their fills, and the wallet to the cent', async () => {
     await fc.assert(
-      fc.asyncProperty(flow, async (steps) => {
-        const { store, h } = await run(steps);
-        const account = (await h.accounts.load(h.accountStream('a'))).state;
-        let position = 0n;
-        for (let i = 0; i < ORDERS; i++) {
-          const events = await store.readStream(orderStreamId('a', `c${i}`));
-          const filled = events.filter((e) => e.type === 'OrderFilled').map((e) => e.data as OrderFilledData);
-          // Every fill on the order stream is booked on the account exactly once.
-          expect(account.settledFills.get(`o-c${i}`) ?? 0).toBe(filled.length);
-          const side = (events[0]?.data as { side?: string } | undefined)?.side;
-          for (const f of filled) position += side === 'BUY' ? fixed(f.quantity) : -fixed(f.quantity);
-        }
-        expect(toText(account.positions.get('BTCUSDT:BOTH')?.qty ?? 0n)).toBe(toText(position));
-        const t = account.totals;
-        expect(toText(walletBalance(account))).toBe(
-          toText(t.deposits - t.withdrawals + t.realisedPnl - t.fees + t.funding),
-        );
-        const settled = (await store.readStream(h.accountStream('a'))).filter(
-          (e) => e.type === 'FillSettled',
-        );
-        const keys = settled.map((e) => {
-          const d = e.data as { orderId: string; fillSeq: number };
-          return `${d.orderId}#${d.fillSeq}`;
-        });
-        expect(new Set(keys).size).toBe(keys.length);
-      }),
+      fc.asyncProperty(flow, (steps) =>
+        flowHolds(steps, new MemoryEventStore({ catalogue: catalogue() }), 'a'),
+      ),
       { numRuns: Number(process.env.LEDGER_FLOW_RUNS ?? 150) },
     );
   }, 120_000);
 });
+
+const SQL_RUNS = Number(process.env.LEDGER_FLOW_SQL_RUNS ?? 12);
+const databaseUrl = serviceUrl('DATABASE_URL');
+const sqlTargets: {
+  name: string;
+  open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>;
+}[] = [
+  {
+    name: 'PGlite',
+    open: async () => {
+      const opened = await openStore({ dataDir: ':memory:' });
+      return { opened, close: () => opened.close() };
+    },
+  },
+  ...(databaseUrl
+    ? [
+        {
+          name: 'PostgreSQL',
+          open: async () => {
+            const schema = uniqueSchema('ledger_flow');
+            const opened = await openStore({ databaseUrl, schema });
+            return {
+              opened,
+              close: async () => {
+                await opened.close();
+                await dropPgSchema(databaseUrl, schema);
+              },
+            };
+          },
+        },
+      ]
+    : []),
+];
+
+for (const target of sqlTargets) {
+  describe(`ledger command handlers under any order flow, on ${target.name}`, () => {
+    let opened: OpenedStore;
+    let close: () => Promise<void>;
+    let flows = 0;
+    beforeAll(async () => {
+      ({ opened, close } = await target.open());
+    });
+    afterAll(async () => close());
+
+    it('book every fill once, keep positions equal to their fills, and the wallet to the cent', async () => {
+      await fc.assert(
+        fc.asyncProperty(flow, (steps) => flowHolds(steps, opened.store, `f${++flows}`)),
+        { numRuns: SQL_RUNS },
+      );
+    }, 300_000);
+  });
+}
