@@ -104,6 +104,39 @@ const place = (i: number, side: 'BUY' | 'SELL', quantity: string) => ({
   quantity,
 });
 
+const openAccount = {
+  kind: 'OpenAccount' as const,
+  accountId: 'bench',
+  venue: 'binance',
+  marginAsset: 'USDT',
+  feeTier: 'VIP0',
+  positionMode: 'one-way' as const,
+};
+const deposit = { kind: 'DepositFunds' as const, transferId: 'd', amount: '100000000' };
+
+type Fill = ReturnType<ReturnType<typeof workload>>;
+const fillOrder = (f: Fill) => ({
+  kind: 'FillOrder' as const,
+  tradeId: `t${f.i}`,
+  quantity: f.quantity,
+  price: f.price,
+  liquidity: f.liquidity,
+});
+const settleFill = (f: Fill) => ({
+  kind: 'SettleFill' as const,
+  orderId: `o${f.i}`,
+  fillSeq: 1,
+  tradeId: `t${f.i}`,
+  strategyId: 'bench',
+  symbol: 'BTCUSDT',
+  side: f.side,
+  positionSide: 'BOTH' as const,
+  quantity: f.quantity,
+  price: f.price,
+  liquidity: f.liquidity,
+  reduceOnly: false,
+});
+
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
 /**
  * CPU time of this process: on a shared machine wall time counts the other processes' turns too, CPU
@@ -137,21 +170,8 @@ const domainOnly = (n: number) => {
       model.apply(record(e));
     }
   };
-  apply(
-    decideAccount(
-      {
-        kind: 'OpenAccount',
-        accountId: 'bench',
-        venue: 'binance',
-        marginAsset: 'USDT',
-        feeTier: 'VIP0',
-        positionMode: 'one-way',
-      },
-      acc,
-      ctx,
-    ),
-  );
-  apply(decideAccount({ kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, acc, ctx));
+  apply(decideAccount(openAccount, acc, ctx));
+  apply(decideAccount(deposit, acc, ctx));
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const f = next(i);
@@ -163,34 +183,9 @@ const domainOnly = (n: number) => {
     };
     step({ kind: 'PlaceOrder', ...place(i, f.side, f.quantity) });
     step({ kind: 'AcceptOrder', venueOrderId: `v${i}` });
-    const [filled] = step({
-      kind: 'FillOrder',
-      tradeId: `t${i}`,
-      quantity: f.quantity,
-      price: f.price,
-      liquidity: f.liquidity,
-    });
+    const [filled] = step(fillOrder(f));
     if (filled?.type !== 'OrderFilled') throw new Error('bench: fill refused');
-    apply(
-      decideAccount(
-        {
-          kind: 'SettleFill',
-          orderId: `o${i}`,
-          fillSeq: 1,
-          tradeId: `t${i}`,
-          strategyId: 'bench',
-          symbol: 'BTCUSDT',
-          side: f.side,
-          positionSide: 'BOTH',
-          quantity: f.quantity,
-          price: f.price,
-          liquidity: f.liquidity,
-          reduceOnly: false,
-        },
-        acc,
-        ctx,
-      ),
-    );
+    apply(decideAccount(settleFill(f), acc, ctx));
   }
   return performance.now() - t0;
 };
@@ -211,20 +206,8 @@ const backtestDesk = (n: number) => {
   });
   const desk = new LedgerDesk(log, accountStreamId('binance', 'bench'), ctx);
   const at = Date.UTC(2023, 0, 1);
-  desk.book(
-    {
-      kind: 'OpenAccount',
-      accountId: 'bench',
-      venue: 'binance',
-      marginAsset: 'USDT',
-      feeTier: 'VIP0',
-      positionMode: 'one-way',
-    },
-    at,
-    'bench',
-    null,
-  );
-  desk.book({ kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, at, 'bench', null);
+  desk.book(openAccount, at, 'bench', null);
+  desk.book(deposit, at, 'bench', null);
   const next = workload(1);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -233,33 +216,8 @@ const backtestDesk = (n: number) => {
     const c = `bench-${i}`;
     let last = desk.order(orderId, { kind: 'PlaceOrder', ...place(i, f.side, f.quantity) }, at, c, null);
     last = desk.order(orderId, { kind: 'AcceptOrder', venueOrderId: `v${i}` }, at, c, last);
-    const tradeId = `t${i}`;
-    last = desk.order(
-      orderId,
-      { kind: 'FillOrder', tradeId, quantity: f.quantity, price: f.price, liquidity: f.liquidity },
-      at,
-      c,
-      last,
-    );
-    desk.book(
-      {
-        kind: 'SettleFill',
-        orderId,
-        fillSeq: 1,
-        tradeId,
-        strategyId: 'bench',
-        symbol: 'BTCUSDT',
-        side: f.side,
-        positionSide: 'BOTH',
-        quantity: f.quantity,
-        price: f.price,
-        liquidity: f.liquidity,
-        reduceOnly: false,
-      },
-      at,
-      c,
-      last,
-    );
+    last = desk.order(orderId, fillOrder(f), at, c, last);
+    desk.book(settleFill(f), at, c, last);
   }
   const ms = performance.now() - t0;
   if (model.accounts.size !== 1 || log.count !== 5 * n + 2) throw new Error('bench: desk path lost events');
@@ -275,19 +233,8 @@ const throughHandlers = async (store: EventStore, n: number) => {
     newEventId: newEventId,
     singleWriter: SINGLE_WRITER,
   });
-  await h.account(
-    'bench',
-    {
-      kind: 'OpenAccount',
-      accountId: 'bench',
-      venue: 'binance',
-      marginAsset: 'USDT',
-      feeTier: 'VIP0',
-      positionMode: 'one-way',
-    },
-    meta,
-  );
-  await h.account('bench', { kind: 'DepositFunds', transferId: 'd', amount: '100000000' }, meta);
+  await h.account('bench', openAccount, meta);
+  await h.account('bench', deposit, meta);
   const next = workload(1);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {

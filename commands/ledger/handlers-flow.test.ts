@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
-import { dropPgSchema } from '../../adapters/sql/pg-client.js';
-import { serviceUrl, uniqueSchema } from '../../adapters/testing/services.js';
+import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
+import { sqlTargets } from '../../adapters/testing/sql-targets.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
@@ -269,39 +268,7 @@ describe('ledger command handlers under any order flow, with retries and crashes
 });
 
 const SQL_RUNS = Number(process.env.LEDGER_FLOW_SQL_RUNS ?? 12);
-const databaseUrl = serviceUrl('DATABASE_URL');
-const sqlTargets: {
-  name: string;
-  open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>;
-}[] = [
-  {
-    name: 'PGlite',
-    open: async () => {
-      const opened = await openStore({ dataDir: ':memory:' });
-      return { opened, close: () => opened.close() };
-    },
-  },
-  ...(databaseUrl
-    ? [
-        {
-          name: 'PostgreSQL',
-          open: async () => {
-            const schema = uniqueSchema('ledger_flow');
-            const opened = await openStore({ databaseUrl, schema });
-            return {
-              opened,
-              close: async () => {
-                await opened.close();
-                await dropPgSchema(databaseUrl, schema);
-              },
-            };
-          },
-        },
-      ]
-    : []),
-];
-
-for (const target of sqlTargets) {
+for (const target of sqlTargets('ledger_flow')) {
   describe(`ledger command handlers under any order flow, on ${target.name}`, () => {
     let opened: OpenedStore;
     let close: () => Promise<void>;

@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
-import { dropPgSchema } from '../../adapters/sql/pg-client.js';
-import { serviceUrl, uniqueSchema } from '../../adapters/testing/services.js';
+import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
+import { sqlTargets } from '../../adapters/testing/sql-targets.js';
 import { LedgerHandlers } from '../../commands/ledger/handlers.js';
 import { runSession } from '../../commands/ledger/simulate.js';
 import { catalogue } from '../../domain/catalogue.js';
@@ -35,37 +34,7 @@ const failingAt = (failAt: number): Projection => ({
   },
 });
 
-const databaseUrl = serviceUrl('DATABASE_URL');
-const targets: { name: string; open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }> }[] =
-  [
-    {
-      name: 'PGlite',
-      open: async () => {
-        const opened = await openStore({ dataDir: ':memory:' });
-        return { opened, close: () => opened.close() };
-      },
-    },
-    ...(databaseUrl
-      ? [
-          {
-            name: 'PostgreSQL',
-            open: async () => {
-              const schema = uniqueSchema('ledger_crash');
-              const opened = await openStore({ databaseUrl, schema });
-              return {
-                opened,
-                close: async () => {
-                  await opened.close();
-                  await dropPgSchema(databaseUrl, schema);
-                },
-              };
-            },
-          },
-        ]
-      : []),
-  ];
-
-for (const target of targets) {
+for (const target of sqlTargets('ledger_crash')) {
   describe(`ledger projection on ${target.name}, killed mid-batch anywhere`, () => {
     let opened: OpenedStore;
     let close: () => Promise<void>;

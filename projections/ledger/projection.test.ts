@@ -1,9 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
-import { dropPgSchema } from '../../adapters/sql/pg-client.js';
-import { serviceUrl, uniqueSchema } from '../../adapters/testing/services.js';
+import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
+import { pgliteTarget, postgresTarget, type SqlTarget } from '../../adapters/testing/sql-targets.js';
 import { LedgerHandlers } from '../../commands/ledger/handlers.js';
 import { runSession } from '../../commands/ledger/simulate.js';
 import { catalogue } from '../../domain/catalogue.js';
@@ -106,34 +105,8 @@ describe('ledger read model (in memory)', () => {
  * The read models live in SQL: PGlite, and the PostgreSQL server when DATABASE_URL is set. The log is the
  * in-memory store or the SQL store itself.
  */
-interface SqlTarget {
-  readonly name: string;
-  readonly open: () => Promise<{ opened: OpenedStore; close: () => Promise<void> }>;
-}
-const pglite: SqlTarget = {
-  name: 'PGlite',
-  open: async () => {
-    const opened = await openStore({ dataDir: ':memory:' });
-    return { opened, close: () => opened.close() };
-  },
-};
-const url = serviceUrl('DATABASE_URL');
-const postgres: SqlTarget | null = url
-  ? {
-      name: 'PostgreSQL',
-      open: async () => {
-        const schema = uniqueSchema('ledger_rm');
-        const opened = await openStore({ databaseUrl: url, schema });
-        return {
-          opened,
-          close: async () => {
-            await opened.close();
-            await dropPgSchema(url, schema);
-          },
-        };
-      },
-    }
-  : null;
+const pglite = pgliteTarget;
+const postgres = postgresTarget('ledger_rm');
 
 const sqlSuite = (target: SqlTarget, logName: string, logOf: (opened: OpenedStore) => EventStore) => {
   describe(`ledger projection: log on ${logName}, read models on ${target.name}`, () => {
