@@ -1796,7 +1796,7 @@ export class Engine implements StrategyContext {
       inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
       'floor',
     );
-    s.exitRetry.delete(legId);
+    // Nothing to send while other exits cover the position: the leg waits (if it was waiting) for them.
     if (quantity <= 0n) return causationId;
     const side = book.side === 'long' ? 'SELL' : 'BUY';
     const orderId = this.nextOrderId();
@@ -1812,6 +1812,7 @@ export class Engine implements StrategyContext {
     // triggered and the position open, and the log shows no order.
     if (requested === undefined) return causationId;
     this.recentOrderTimes.push(at);
+    s.exitRetry.delete(legId);
     s.exitOrders.set(orderId, legId);
     this.submitTick(
       s,
