@@ -135,6 +135,27 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): refusals and failures', (
     expect(calls(x, 'POST', '/fapi/v1/order')).toHaveLength(1);
   });
 
+  it('fetches an order whose reply was still on its way when the stream came back: a fill in the gap is not lost', async () => {
+    // The stream delivers NEW, then drops; the limit fills while it is down; it comes back and its
+    // catch-up runs while the (slow) reply to the submit is still on its way, so it leaves the order to
+    // the submit. The reply says NEW: the submit must still fetch what happened since.
+    const x = await open();
+    x.fake.fault({ method: 'POST', path: '/fapi/v1/order', action: 'delay', ms: 400 });
+    x.fake.dropUserStreams({ afterEvents: 1, refuse: true });
+    x.venue.submit(
+      venueOrder({ clientOrderId: 'l', side: 'BUY', type: 'LIMIT', price: '99900', quantity: '0.002' }),
+      x.clock.t,
+    );
+    await until(() => x.venue.received === 1, 'the acceptance from the stream');
+    await until(() => x.fake.userStreams === 0, 'the stream to drop');
+    x.fake.engine.setPrice('BTCUSDT', '99900');
+    x.fake.allowUserStreams();
+    await until(() => x.fake.userStreams === 1, 'the stream to reconnect');
+    const rs = await settle(x, 2);
+    expect(brief(rs)).toEqual(['l accepted', 'l fill 0.002@99900 maker left 0']);
+    expect(calls(x, 'POST', '/fapi/v1/order')).toHaveLength(1);
+  });
+
   it('reports a submit that never reached Binance as rejected only once its recvWindow has passed', async () => {
     const x = await open({ recvWindowMs: 600 });
     x.fake.fault({ method: 'POST', path: '/fapi/v1/order', action: 'reset' });

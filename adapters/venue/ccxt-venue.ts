@@ -146,11 +146,14 @@ export class CcxtVenue implements Venue {
     return this.inbox.received;
   }
 
-  /** Resolves once no call is running or queued and no catch-up is in progress. */
+  /**
+   * Resolves once no call is running or queued, no catch-up is in progress and no recheck is scheduled
+   * (a lookup that failed is retried after the grace: until then the venue is not done).
+   */
   async idle(): Promise<void> {
-    while (this.busy.size > 0 || this.held !== null) {
+    while (this.busy.size > 0 || this.held !== null || this.graceTimers.size > 0) {
       await Promise.allSettled([...this.busy]);
-      if (this.held !== null) await sleep(5);
+      if (this.held !== null || this.graceTimers.size > 0) await sleep(5);
     }
   }
 
@@ -180,37 +183,39 @@ export class CcxtVenue implements Venue {
   }
 
   private async place(track: OrderTrack): Promise<void> {
+    // Whether the order's state as the venue holds it is known once the call is done.
+    let settled = true;
     try {
       const obs = await this.session.place(track.order);
-      track.submit = 'answered';
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
-      if (err.outcome === 'refused') {
-        track.submit = 'answered';
-        this.apply(track, [this.rejection(track, err.reason)]);
-        return;
+      if (err.outcome === 'refused') this.apply(track, [this.rejection(track, err.reason)]);
+      else {
+        track.submit = 'unknown';
+        this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
+        // When the stream showed the order first (NEW, maybe a fill), no lookup was needed to know it
+        // exists, and the stream may have dropped in the middle of its fills.
+        settled = await this.settleUnknownSubmit(track, err.extra.expiresAt ?? this.session.now());
       }
-      track.submit = 'unknown';
-      this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
-      let looked = await this.settleUnknownSubmit(track, err.extra.expiresAt ?? this.session.now());
-      // The stream may have shown the order (so no lookup was needed to know it exists) and then dropped
-      // in the middle of its fills, and a catch-up meanwhile left this order to this call: the order's
-      // state is fetched once more, and again if a catch-up passed it over during that fetch.
-      while (!this.closed && !track.done && (!looked || this.passedOver.has(track.clientOrderId))) {
-        this.passedOver.delete(track.clientOrderId);
-        looked = true;
-        try {
-          await this.refresh(track);
-        } catch (e2) {
-          this.log(`${track.clientOrderId}: lookup failed: ${asCallError(e2).reason}`);
-          this.recheckLater(track, true);
-          break;
-        }
-      }
-      this.passedOver.delete(track.clientOrderId);
-      track.submit = 'answered';
     }
+    // A catch-up that ran while this call was out left the order to it: the reply, or the stream before
+    // a drop, may be older than what the venue did meanwhile. The order's state is fetched, and again if
+    // a catch-up passes it over during that fetch.
+    const id = track.clientOrderId;
+    while (!this.closed && !track.done && (!settled || this.passedOver.has(id))) {
+      this.passedOver.delete(id);
+      settled = true;
+      try {
+        await this.refresh(track);
+      } catch (e) {
+        this.log(`${id}: lookup failed: ${asCallError(e).reason}`);
+        this.recheckLater(track, true);
+        break;
+      }
+    }
+    this.passedOver.delete(id);
+    track.submit = 'answered';
   }
 
   /**
