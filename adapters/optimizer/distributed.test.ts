@@ -83,13 +83,16 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
       // Kill the victim while one of its trials is running. By the time its "start" line reaches us the
       // trial may already be done (an out-of-sample trial takes ~20 ms, and this process can be busy
       // longer), so freeze the victim first, and kill it only if Redis still shows the job active under
-      // its lock; otherwise let it go on and try its next trial.
+      // its lock a moment later; otherwise let it go on and try its next trial.
       victim.onLine = (l) => {
         if (killedTask !== null || checking || !l.startsWith('start ') || ++starts < 2) return;
         const task = l.slice('start '.length);
         victim.proc.kill('SIGSTOP');
         checking = true;
         void (async () => {
+          // A completion the victim wrote just before it froze may still sit unread in Redis's socket
+          // buffer: give Redis a moment to take it, so "active" means the trial really is unfinished.
+          await new Promise((r) => setTimeout(r, 100));
           const active = await inspector.getActive();
           if (active.some((j) => j.data.taskId === task)) {
             killedTask = task;
@@ -106,7 +109,9 @@ describe.skipIf(!redisUrl)('distributed optimizer on BullMQ', () => {
       await killer;
       expect(killedTask).not.toBeNull();
       expect(victim.proc.signalCode).toBe('SIGKILL');
-      // The dead worker's trial was picked up again by the survivor.
+      // The dead worker's trial was picked up again by the survivor. Its "done" line follows the job's
+      // completion in Redis, which the coordinator may act on first: wait for the line a little.
+      await until(() => survivor.lines.includes(`done ${killedTask}`), 5_000).catch(() => {});
       expect(survivor.lines).toContain(`done ${killedTask}`);
       expect(out.executed).toBe(18);
 
