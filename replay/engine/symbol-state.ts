@@ -50,7 +50,7 @@ export class SymbolState {
   readonly exitOrders = new Map<string, string>();
   readonly exitFilled = new Map<string, Fixed>();
   readonly exitRetry = new Set<string>();
-  /** Extremes of the prints watched since the ladder last moved (fed ticks): what the bar close moves it on. */
+  /** Extremes of the prints watched since the last bar close (fed ticks): what the next close moves the ladder on. */
   printHigh = Number.NEGATIVE_INFINITY;
   printLow = Number.POSITIVE_INFINITY;
 

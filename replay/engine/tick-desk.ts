@@ -45,7 +45,10 @@ export type ReportOutcome = 'open' | 'closed' | 'abandoned';
 export interface TickHooks {
   at(t: number): void;
   report(s: SymbolState, order: TickOrder, report: VenueReport): ReportOutcome;
-  /** Every print from `from` on, before the strategy sees it: what the engine's stops are judged on. */
+  /**
+   * Each print from `from` on, while the symbol's position has a stop ladder, before the strategy sees
+   * it: what the engine's stops are judged on.
+   */
   print(s: SymbolState, time: number, price: number): void;
   trade(s: SymbolState, trade: TradeView): void;
   book(s: SymbolState, book: BookView): void;
