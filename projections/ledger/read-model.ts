@@ -140,12 +140,12 @@ export class LedgerReadModel {
     trades: new Set<string>(),
   };
   private readonly track: boolean;
+  private readonly states = new Map<string, AccountState>();
+  private lastTouched: PositionView | undefined;
 
   constructor(opts: { readonly trackTouched?: boolean } = {}) {
     this.track = opts.trackTouched ?? false;
   }
-  private readonly states = new Map<string, AccountState>();
-  private lastTouched: PositionView | undefined;
 
   /**
    * The account's balances and positions as the aggregate would hold them, rebuilt from the views; what
