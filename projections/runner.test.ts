@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type OpenedStore, openStore } from '../adapters/eventstore/open-store.js';
-import { dropPgSchema } from '../adapters/sql/pg-client.js';
+import type { OpenedStore } from '../adapters/eventstore/open-store.js';
 import { signal } from '../adapters/testing/events.js';
-import { serviceUrl, uniqueSchema } from '../adapters/testing/services.js';
+import { sqlTargets } from '../adapters/testing/sql-targets.js';
 import type { EventStore } from '../domain/events/event-store.js';
 import { eventCounts, readEventCounts } from './event-counts/projection.js';
 import type { Projection } from './projection.js';
@@ -131,22 +130,5 @@ const runnerSuite = (
   });
 };
 
-runnerSuite('PGlite', async () => {
-  const opened = await openStore({ dataDir: ':memory:' });
-  return { opened, close: () => opened.close() };
-});
-
-const url = serviceUrl('DATABASE_URL');
-if (url) {
-  runnerSuite('PostgreSQL server', async () => {
-    const schema = uniqueSchema('proj');
-    const opened = await openStore({ databaseUrl: url, schema });
-    return {
-      opened,
-      close: async () => {
-        await opened.close();
-        await dropPgSchema(url, schema);
-      },
-    };
-  });
-}
+for (const target of sqlTargets('proj'))
+  runnerSuite(target.name === 'PostgreSQL' ? 'PostgreSQL server' : target.name, target.open);

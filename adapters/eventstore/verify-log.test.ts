@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dropPgSchema } from '../sql/pg-client.js';
 import { signal } from '../testing/events.js';
-import { serviceUrl, uniqueSchema } from '../testing/services.js';
-import { type OpenedStore, openStore } from './open-store.js';
+import { sqlTargets } from '../testing/sql-targets.js';
+import type { OpenedStore } from './open-store.js';
 import { verifyLog } from './verify-log.js';
 
 const tamperSuite = (
@@ -44,22 +43,5 @@ const tamperSuite = (
   });
 };
 
-tamperSuite('PGlite', async () => {
-  const opened = await openStore({ dataDir: ':memory:' });
-  return { opened, close: () => opened.close() };
-});
-
-const url = serviceUrl('DATABASE_URL');
-if (url) {
-  tamperSuite('PostgreSQL server', async () => {
-    const schema = uniqueSchema('tamper');
-    const opened = await openStore({ databaseUrl: url, schema });
-    return {
-      opened,
-      close: async () => {
-        await opened.close();
-        await dropPgSchema(url, schema);
-      },
-    };
-  });
-}
+for (const target of sqlTargets('tamper'))
+  tamperSuite(target.name === 'PostgreSQL' ? 'PostgreSQL server' : target.name, target.open);

@@ -224,11 +224,14 @@ export class TickDesk {
     const scale = lane.capture.scale;
     while (lane.ti < tr.length && tr.time[lane.ti]! <= t) {
       const i = lane.ti++;
-      if (lane.s.book !== null) h.print(lane.s, tr.time[i]!, ticksToPrice(scale, tr.priceTicks[i]!));
+      const watched = lane.s.book !== null;
+      if (!watched && !this.deliverTrades) continue;
+      const price = ticksToPrice(scale, tr.priceTicks[i]!);
+      if (watched) h.print(lane.s, tr.time[i]!, price);
       if (!this.deliverTrades) continue;
       const v = lane.trade;
       v.time = tr.time[i]!;
-      v.price = ticksToPrice(scale, tr.priceTicks[i]!);
+      v.price = price;
       v.quantity = lotsToQty(scale, tr.lots[i]!);
       v.buyerMaker = tr.sellerTaker[i] === 1;
       h.trade(lane.s, v);
