@@ -8,7 +8,8 @@ import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
 import type { VenueFill, VenueReport } from '../../domain/ledger/venue-port.js';
-import { markKnownAt } from '../../domain/market/funding.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
@@ -179,7 +180,8 @@ export class Engine implements StrategyContext {
   /** Null unless the strategy asks for trades or books. */
   private readonly ticks: TickDesk | null;
   private readonly tickHooks: TickHooks;
-  private readonly tfMs: number;
+  /** Length of the strategy's bar (ms). */
+  readonly tfMs: number;
   /** What a tick-fed strategy is handling, while it handles it: its decisions name it as their observation. */
   private tickKind: 'trade' | 'book' | 'fill' | null = null;
   private tickSymbol = '';
@@ -425,6 +427,32 @@ export class Engine implements StrategyContext {
     this.dayStartEquity = this.walletF;
     this.peakEquity = this.walletF;
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
+  }
+
+  /**
+   * A live feed's new closed bars and funding records for one symbol, appended after what the run has
+   * (replay/engine/live.ts calls it between steps). Bars must continue the symbol's series on its grid.
+   */
+  extend(symbol: string, bars: BarSeries, funding?: FundingSeries): void {
+    if (this.ticks !== null)
+      throw new RangeError(`${this.config.strategy.id} is fed ticks; bars cannot be appended`);
+    if (bars.timeframe !== this.config.strategy.timeframe)
+      throw new RangeError(
+        `${symbol}: appended bars are ${bars.timeframe}, the run trades ${this.config.strategy.timeframe}`,
+      );
+    this.symbolOf(symbol).append(bars, funding);
+  }
+
+  /** Times of the funding records the run holds for `symbol` (replayed or not), oldest first. */
+  fundingTimes(symbol: string): Float64Array {
+    return this.symbolOf(symbol).funding?.time ?? new Float64Array(0);
+  }
+
+  /** Close time of the last bar the run holds for `symbol` (replayed or not), −∞ when it has none. */
+  lastBarClose(symbol: string): number {
+    const s = this.symbolOf(symbol);
+    const n = s.series.openTime.length;
+    return n > 0 ? s.series.openTime[n - 1]! + s.tfMs : Number.NEGATIVE_INFINITY;
   }
 
   /** Time of the next bar close (or tick, for a tick-fed strategy), or +∞ when the data is exhausted. */

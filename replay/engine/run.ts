@@ -65,7 +65,7 @@ export const instrumentBookOnce = (): Promise<InstrumentBook> => {
   return instruments;
 };
 
-const toMs = (v: string | number | undefined, what: string): number | undefined => {
+export const toMs = (v: string | number | undefined, what: string): number | undefined => {
   if (v === undefined) return undefined;
   const ms = typeof v === 'number' ? v : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
   if (!Number.isFinite(ms))
@@ -93,61 +93,20 @@ export const resolveStrategy = (id: string, timeframe?: string): StrategyDefinit
   return { ...def, timeframe };
 };
 
-/** Validates a request against the strategy's schema and the data, and builds the engine. */
-export const prepareRun = async (
+/**
+ * The engine configuration of a checked request: defaults filled in, the run id derived when not given.
+ * Shared by runs on recorded data (prepareRun) and runs fed live (replay/engine/live-run.ts).
+ */
+export const engineConfig = (
   req: RunRequest,
-  observe?: (e: StoredEvent) => void,
-): Promise<PreparedRun> => {
-  const strategy = resolveStrategy(req.strategyId, req.timeframe);
-  if (req.strategyVersion !== undefined && req.strategyVersion !== strategy.version) {
-    throw new RunRequestError(
-      `${strategy.id} is at version ${strategy.version}; version ${req.strategyVersion} is not available in this build`,
-    );
-  }
-  const symbols = [...new Set(req.symbols.map((s) => s.trim().toUpperCase()).filter(Boolean))];
-  if (symbols.length === 0)
-    throw new RunRequestError('give at least one symbol, e.g. --symbols BTCUSDT,ETHUSDT');
-  const book = await instrumentBookOnce();
-  for (const s of symbols)
-    if (!book.all.has(s)) throw new RunRequestError(`unknown symbol ${s}: not in the venue metadata`);
-  const parsed = strategy.params.safeParse(req.params ?? {});
-  if (!parsed.success) {
-    throw new RunRequestError(
-      `parameters for ${strategy.id} are invalid: ` +
-        parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
-    );
-  }
-  let loaded: ReturnType<typeof loadFeeds>;
+  strategy: StrategyDefinition,
+  symbols: readonly string[],
+  params: Record<string, unknown>,
+  from: number,
+  to: number,
+  book: InstrumentBook,
+): EngineConfig => {
   const tickFed = strategy.feeds?.trades === true || strategy.feeds?.book === true;
-  try {
-    loaded = loadFeeds(
-      symbols,
-      strategy.timeframe,
-      tickFed
-        ? {
-            ticks: (s) => {
-              const inst = book.get(s);
-              return tickScale(toText(inst.tickSize), toText(inst.stepSize));
-            },
-          }
-        : {},
-    );
-  } catch (err) {
-    if (err instanceof FeedError) throw new RunRequestError(err.message);
-    throw err;
-  }
-  const dataFrom = Math.min(...loaded.coverage.map((c) => c.from));
-  const dataTo = Math.max(...loaded.coverage.map((c) => c.to));
-  const from = toMs(req.from, 'from') ?? dataFrom;
-  const to = toMs(req.to, 'to') ?? dataTo;
-  if (!(to > from)) throw new RunRequestError(`--to (${iso(to)}) must be after --from (${iso(from)})`);
-  for (const c of loaded.coverage) {
-    if (to <= c.from || from >= c.to) {
-      throw new RunRequestError(
-        `${c.symbol} ${c.timeframe} data covers ${iso(c.from)} .. ${iso(c.to)}; the range ${iso(from)} .. ${iso(to)} is outside it`,
-      );
-    }
-  }
   const tf = timeframeMs(strategy.timeframe);
   const seed = req.seed ?? defaultEngineSettings.seed;
   const runId =
@@ -163,7 +122,7 @@ export const prepareRun = async (
     mode: req.mode ?? 'backtest',
     seed,
     strategy,
-    params: parsed.data as Record<string, unknown>,
+    params,
     paramsVersion: req.paramsVersion ?? 0,
     symbols,
     from,
@@ -195,6 +154,78 @@ export const prepareRun = async (
       `initial balance ${JSON.stringify(config.initialBalance)} must be a positive decimal`,
     );
   }
+  return config;
+};
+
+/** The strategy, symbols and parameters of a request, checked against the build and the venue metadata. */
+export const checkRequest = async (
+  req: RunRequest,
+): Promise<{
+  strategy: StrategyDefinition;
+  symbols: string[];
+  params: Record<string, unknown>;
+  book: InstrumentBook;
+}> => {
+  const strategy = resolveStrategy(req.strategyId, req.timeframe);
+  if (req.strategyVersion !== undefined && req.strategyVersion !== strategy.version) {
+    throw new RunRequestError(
+      `${strategy.id} is at version ${strategy.version}; version ${req.strategyVersion} is not available in this build`,
+    );
+  }
+  const symbols = [...new Set(req.symbols.map((s) => s.trim().toUpperCase()).filter(Boolean))];
+  if (symbols.length === 0)
+    throw new RunRequestError('give at least one symbol, e.g. --symbols BTCUSDT,ETHUSDT');
+  const book = await instrumentBookOnce();
+  for (const s of symbols)
+    if (!book.all.has(s)) throw new RunRequestError(`unknown symbol ${s}: not in the venue metadata`);
+  const parsed = strategy.params.safeParse(req.params ?? {});
+  if (!parsed.success) {
+    throw new RunRequestError(
+      `parameters for ${strategy.id} are invalid: ` +
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
+    );
+  }
+  return { strategy, symbols, params: parsed.data as Record<string, unknown>, book };
+};
+
+/** Validates a request against the strategy's schema and the data, and builds the engine. */
+export const prepareRun = async (
+  req: RunRequest,
+  observe?: (e: StoredEvent) => void,
+): Promise<PreparedRun> => {
+  const { strategy, symbols, params, book } = await checkRequest(req);
+  let loaded: ReturnType<typeof loadFeeds>;
+  const tickFed = strategy.feeds?.trades === true || strategy.feeds?.book === true;
+  try {
+    loaded = loadFeeds(
+      symbols,
+      strategy.timeframe,
+      tickFed
+        ? {
+            ticks: (s) => {
+              const inst = book.get(s);
+              return tickScale(toText(inst.tickSize), toText(inst.stepSize));
+            },
+          }
+        : {},
+    );
+  } catch (err) {
+    if (err instanceof FeedError) throw new RunRequestError(err.message);
+    throw err;
+  }
+  const dataFrom = Math.min(...loaded.coverage.map((c) => c.from));
+  const dataTo = Math.max(...loaded.coverage.map((c) => c.to));
+  const from = toMs(req.from, 'from') ?? dataFrom;
+  const to = toMs(req.to, 'to') ?? dataTo;
+  if (!(to > from)) throw new RunRequestError(`--to (${iso(to)}) must be after --from (${iso(from)})`);
+  for (const c of loaded.coverage) {
+    if (to <= c.from || from >= c.to) {
+      throw new RunRequestError(
+        `${c.symbol} ${c.timeframe} data covers ${iso(c.from)} .. ${iso(c.to)}; the range ${iso(from)} .. ${iso(to)} is outside it`,
+      );
+    }
+  }
+  const config = engineConfig(req, strategy, symbols, params, from, to, book);
   let engine: Engine;
   try {
     engine = new Engine(

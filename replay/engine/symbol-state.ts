@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { Atr } from '../../domain/market/indicators/atr.js';
 import { barsPerYear, RealisedVolatility } from '../../domain/market/indicators/realised-volatility.js';
+import { bucketStart } from '../../domain/market/timeframe.js';
 import { toNumber } from '../../domain/risk/num.js';
 import type { StopBook } from '../../domain/risk/stops.js';
 
@@ -18,9 +19,13 @@ export class SymbolState {
   /** Index of the next bar to replay; `last` is the last one replayed (−1 before the first). */
   i: number;
   last = -1;
-  readonly end: number;
-  /** First bar inside the run's range; bars before it only warm indicators and the strategy up. */
-  readonly liveFrom: number;
+  /** One past the last bar the run may replay: grows as a live feed appends bars (see `append`). */
+  end: number;
+  /**
+   * First bar inside the run's range; bars before it only warm indicators and the strategy up. A live
+   * feed's late warm-up bars (opened before `from`, appended after the start) move it on.
+   */
+  liveFrom: number;
   readonly tickSize: number;
   readonly atr = new Atr(14);
   readonly rv: RealisedVolatility;
@@ -58,16 +63,19 @@ export class SymbolState {
   fundingRate = Number.NaN;
   intrabarIndex = 0;
 
+  /** Bars and funding of a live feed live in these, with room to grow; the series are views of them. */
+  private room: { bars: Float64Array[]; funding: Float64Array[] } | null = null;
+
   constructor(
     readonly symbol: string,
     readonly index: number,
-    readonly series: BarSeries,
+    public series: BarSeries,
     readonly tfMs: number,
     readonly instrument: Instrument,
-    from: number,
-    to: number,
+    private readonly from: number,
+    private readonly to: number,
     leverage: number,
-    readonly funding: FundingSeries | undefined,
+    public funding: FundingSeries | undefined,
     readonly mark: MarkSeries | undefined,
     readonly intrabar: BarSeries | undefined,
     warmupBars = 0,
@@ -88,6 +96,69 @@ export class SymbolState {
         this.fundingRate = funding.rate[this.fundingIndex]!;
         this.fundingIndex++;
       }
+    }
+  }
+
+  /**
+   * A live feed's new bars (closed, after the last one, on the timeframe's grid) and funding records (after
+   * the last one). The per-bar path reads the series by index, so it cannot tell appended bars from bars
+   * loaded up front: a run fed bar by bar replays exactly what a run given the same bars at once does.
+   */
+  append(bars: BarSeries, funding: FundingSeries | undefined): void {
+    const n = this.series.openTime.length;
+    const k = bars.openTime.length;
+    if (k > 0) {
+      const lastOpen = n > 0 ? this.series.openTime[n - 1]! : Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < k; j++) {
+        const t = bars.openTime[j]!;
+        const prev = j === 0 ? lastOpen : bars.openTime[j - 1]!;
+        if (!(t > prev) || bucketStart(t, this.tfMs) !== t)
+          throw new RangeError(
+            `${this.symbol}: bar at ${t} does not follow the bar at ${prev} on the ${this.series.timeframe} grid`,
+          );
+      }
+    }
+    const f = funding?.time.length ?? 0;
+    if (f > 0) {
+      const have = this.funding?.time.length ?? 0;
+      const lastTime = have > 0 ? this.funding!.time[have - 1]! : Number.NEGATIVE_INFINITY;
+      if (!(funding!.time[0]! > lastTime))
+        throw new RangeError(`${this.symbol}: funding at ${funding!.time[0]} is not after ${lastTime}`);
+    }
+    this.room ??= { bars: [], funding: [] };
+    const cols = (s: BarSeries) => [s.openTime, s.open, s.high, s.low, s.close, s.volume];
+    if (k > 0) {
+      const grown = grow(this.room.bars, cols(this.series), n, cols(bars), k);
+      this.room.bars = grown;
+      const v = grown.map((c) => c.subarray(0, n + k));
+      this.series = {
+        symbol: this.series.symbol,
+        timeframe: this.series.timeframe,
+        openTime: v[0]!,
+        open: v[1]!,
+        high: v[2]!,
+        low: v[3]!,
+        close: v[4]!,
+        volume: v[5]!,
+      };
+      const open = this.series.openTime;
+      while (this.liveFrom < n + k && open[this.liveFrom]! < this.from) this.liveFrom++;
+      let end = this.end;
+      while (end < n + k && open[end]! < this.to) end++;
+      this.end = end;
+    }
+    if (f > 0) {
+      const have = this.funding?.time.length ?? 0;
+      const old = this.funding
+        ? [this.funding.time, this.funding.rate]
+        : [new Float64Array(0), new Float64Array(0)];
+      const grown = grow(this.room.funding, old, have, [funding!.time, funding!.rate], f);
+      this.room.funding = grown;
+      this.funding = {
+        symbol: this.symbol,
+        time: grown[0]!.subarray(0, have + f),
+        rate: grown[1]!.subarray(0, have + f),
+      };
     }
   }
 
@@ -114,3 +185,23 @@ export class SymbolState {
     return this.qty * price - this.cost;
   }
 }
+
+/** Columns with room for `n + k` values: the old buffers when they fit, else twice as large; new values copied in. */
+const grow = (
+  room: Float64Array[],
+  current: readonly Float64Array[],
+  n: number,
+  add: readonly Float64Array[],
+  k: number,
+): Float64Array[] => {
+  const fits = room.length === current.length && room[0]!.length >= n + k;
+  const out = fits
+    ? room
+    : current.map((c) => {
+        const b = new Float64Array(Math.max(64, 2 * (n + k)));
+        b.set(c.subarray(0, n));
+        return b;
+      });
+  for (let c = 0; c < out.length; c++) out[c]!.set(add[c]!.subarray(0, k), n);
+  return out;
+};

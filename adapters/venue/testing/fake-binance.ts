@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { repoRoot } from '../../marketdata/shared-data.js';
 import { FakeBinanceEngine, type FakeEngineOptions, type UserEvent } from './fake-binance-engine.js';
+import { type FakeMarket, fundingRates, klines } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
 
 /** The real GET /fapi/v1/exchangeInfo answer checked in beside the repository. */
@@ -45,6 +46,8 @@ export interface LoggedRequest {
 export interface FakeBinanceOptions extends FakeEngineOptions {
   readonly apiKey?: string;
   readonly secret?: string;
+  /** Market data for GET /fapi/v1/klines and /fapi/v1/fundingRate, released as the clock (`now`) passes it. */
+  readonly market?: FakeMarket;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,7 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * A local Binance USDⓈ-M futures server: the REST subset ccxt's binanceusdm uses to trade (time,
  * exchangeInfo, order, openOrders, userTrades, algoOrder, listenKey) with Binance's HMAC-SHA256 signature
- * and timestamp/recvWindow checks, and the user-data websocket (/ws/<listenKey>, and
+ * and timestamp/recvWindow checks, klines and funding rates when given a market, and the user-data websocket (/ws/<listenKey>, and
  * /private/ws?listenKey=<key> which ccxt 4.5 dials) pushing ORDER_TRADE_UPDATE and ALGO_UPDATE.
  * Tests drive the market through `engine` and break things through `fault` and `dropUserStreams`.
  */
@@ -108,6 +111,17 @@ export class FakeBinance {
       ['GET /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.queryAlgoOrder(p) }],
       ['GET /fapi/v1/openAlgoOrders', { security: 'SIGNED', handler: (p) => e.openAlgoOrders(p) }],
     ]);
+    const market = opts.market;
+    if (market) {
+      this.routes.set('GET /fapi/v1/klines', {
+        security: 'NONE',
+        handler: (p) => klines(market, e.time(), p),
+      });
+      this.routes.set('GET /fapi/v1/fundingRate', {
+        security: 'NONE',
+        handler: (p) => fundingRates(market, e.time(), p),
+      });
+    }
     this.server = http.createServer((req, res) => this.serve(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);

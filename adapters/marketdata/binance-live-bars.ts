@@ -1,0 +1,169 @@
+import ccxt from 'ccxt';
+import { z } from 'zod';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { FundingSeries } from '../../domain/market/funding.js';
+import type { LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
+import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
+
+/** A reply that is not what Binance documents: the batch is refused whole, nothing of it is used. */
+export class LiveFeedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveFeedError';
+  }
+}
+
+const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string');
+const ms = z.number().int().nonnegative();
+/** [openTime, open, high, low, close, volume, closeTime, ...] as GET /fapi/v1/klines sends it. */
+const klineRow = z.tuple([ms, decimal, decimal, decimal, decimal, decimal, ms]).rest(z.unknown());
+const fundingRow = z.object({
+  fundingTime: ms,
+  fundingRate: z.string().regex(/^-?\d+(\.\d+)?(e-?\d+)?$/i, 'a decimal rate'),
+});
+
+const describe = (e: z.ZodError): string =>
+  e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
+    .join('; ');
+
+const KLINE_LIMIT = 1500;
+const FUNDING_LIMIT = 1000;
+
+export interface BinanceLiveBarsOptions {
+  /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */
+  readonly ccxt?: Readonly<Record<string, unknown>>;
+  /** Sends every call here instead of Binance (a local fake in tests). */
+  readonly endpoint?: { readonly rest: string; readonly ws: string };
+  /** The time the exchange is at (wall time in production): a bar is closed once it has passed its end. */
+  readonly now: () => number;
+}
+
+/**
+ * Closed klines and funding rates of Binance USDⓈ-M perpetuals through ccxt's binanceusdm (its rate
+ * limiter, retries and error mapping), read raw (GET /fapi/v1/klines, /fapi/v1/fundingRate) so prices
+ * keep the exchange's decimal text until they are checked. The kline still forming, which Binance always
+ * appends, is dropped: the engine must never see a bar before it has closed.
+ */
+export class BinanceLiveBars implements LiveBars {
+  private readonly ex: InstanceType<typeof ccxt.binanceusdm>;
+  private readonly now: () => number;
+
+  constructor(opts: BinanceLiveBarsOptions) {
+    const options = (opts.ccxt?.options ?? {}) as Record<string, unknown>;
+    this.ex = new ccxt.binanceusdm({
+      ...opts.ccxt,
+      options: { ...options, fetchCurrencies: false },
+      ...(opts.endpoint ? { urls: binanceUsdmUrls(opts.endpoint.rest, opts.endpoint.ws) } : {}),
+    });
+    this.now = opts.now;
+  }
+
+  async fetch(
+    symbol: string,
+    timeframe: string,
+    afterOpen: number,
+    afterFunding: number,
+  ): Promise<LiveBatch> {
+    if (!isTimeframe(timeframe)) throw new LiveFeedError(`timeframe "${timeframe}" is not like 1m, 1h`);
+    const tf = timeframeMs(timeframe);
+    const now = this.now();
+    const bars = await this.bars(symbol, timeframe, tf, afterOpen, now);
+    const funding = await this.funding(symbol, afterFunding, now);
+    return { bars, funding };
+  }
+
+  private async bars(symbol: string, timeframe: string, tf: number, afterOpen: number, now: number) {
+    const cols: number[][] = [[], [], [], [], [], []];
+    let start = Number.isFinite(afterOpen) ? afterOpen + 1 : 0;
+    for (;;) {
+      const reply: unknown = await this.ex.fapiPublicGetKlines({
+        symbol,
+        interval: timeframe,
+        startTime: start,
+        limit: KLINE_LIMIT,
+      });
+      const parsed = z.array(klineRow).safeParse(reply);
+      if (!parsed.success)
+        throw new LiveFeedError(
+          `${symbol} ${timeframe} klines: unexpected reply (${describe(parsed.error)})`,
+        );
+      let last = cols[0]!.length > 0 ? cols[0]!.at(-1)! : afterOpen;
+      for (const row of parsed.data) {
+        const [openTime, o, h, l, c, v, closeTime] = row;
+        if (openTime + tf > now) break; // still forming (or the clocks disagree): not a closed bar yet
+        if (openTime <= last) continue; // a page boundary repeated
+        const open = Number(o);
+        const high = Number(h);
+        const low = Number(l);
+        const close = Number(c);
+        const volume = Number(v);
+        const bad =
+          bucketStart(openTime, tf) !== openTime
+            ? `opens at ${openTime}, off the ${timeframe} grid`
+            : closeTime !== openTime + tf - 1
+              ? `closes at ${closeTime}, not ${openTime + tf - 1}`
+              : !(low > 0 && low <= Math.min(open, close) && high >= Math.max(open, close))
+                ? `has low ${l}, high ${h} around open ${o} and close ${c}`
+                : null;
+        if (bad !== null) throw new LiveFeedError(`${symbol} ${timeframe} kline ${bad}`);
+        cols[0]!.push(openTime);
+        cols[1]!.push(open);
+        cols[2]!.push(high);
+        cols[3]!.push(low);
+        cols[4]!.push(close);
+        cols[5]!.push(volume);
+        last = openTime;
+      }
+      const tail = parsed.data.at(-1)?.[0];
+      // A full page ending on a closed bar may have more behind it; anything else is the end for now.
+      if (parsed.data.length < KLINE_LIMIT || tail === undefined || tail + tf > now) break;
+      start = tail + 1;
+    }
+    const f = cols.map((c) => Float64Array.from(c));
+    const series: BarSeries = {
+      symbol,
+      timeframe,
+      openTime: f[0]!,
+      open: f[1]!,
+      high: f[2]!,
+      low: f[3]!,
+      close: f[4]!,
+      volume: f[5]!,
+    };
+    return series;
+  }
+
+  private async funding(symbol: string, after: number, now: number): Promise<FundingSeries> {
+    const time: number[] = [];
+    const rate: number[] = [];
+    let start = Number.isFinite(after) ? after + 1 : 0;
+    for (;;) {
+      const reply: unknown = await this.ex.fapiPublicGetFundingRate({
+        symbol,
+        startTime: start,
+        limit: FUNDING_LIMIT,
+      });
+      const parsed = z.array(fundingRow).safeParse(reply);
+      if (!parsed.success)
+        throw new LiveFeedError(`${symbol} funding rates: unexpected reply (${describe(parsed.error)})`);
+      for (const r of parsed.data) {
+        const last = time.length > 0 ? time.at(-1)! : after;
+        if (r.fundingTime > now) break;
+        if (r.fundingTime <= last) continue;
+        const value = Number(r.fundingRate);
+        if (!Number.isFinite(value) || Math.abs(value) > 0.1)
+          throw new LiveFeedError(
+            `${symbol} funding rate ${r.fundingRate} at ${r.fundingTime} is not a rate`,
+          );
+        time.push(r.fundingTime);
+        rate.push(value);
+      }
+      if (parsed.data.length < FUNDING_LIMIT) break;
+      start = parsed.data.at(-1)!.fundingTime + 1;
+    }
+    return { symbol, time: Float64Array.from(time), rate: Float64Array.from(rate) };
+  }
+}

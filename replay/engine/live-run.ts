@@ -1,0 +1,75 @@
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { FundingSeries } from '../../domain/market/funding.js';
+import type { LiveBars } from '../../domain/market/live-feed.js';
+import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
+import type { EngineConfig } from './config.js';
+import { Engine } from './engine.js';
+import { OPEN_END } from './live.js';
+import { checkRequest, engineConfig, type RunRequest, RunRequestError, toMs } from './run.js';
+
+/** Funding history fetched before the start: enough records to know each symbol's funding interval. */
+const FUNDING_LOOKBACK_MS = 7 * 86_400_000;
+
+export interface PreparedLiveRun {
+  readonly engine: Engine;
+  readonly config: EngineConfig;
+  /** Bars per symbol the venue had before `from` (the warm-up), and after it (a restart's catch-up). */
+  readonly history: ReadonlyMap<string, { readonly warmup: number; readonly since: number }>;
+}
+
+/**
+ * A paper run on a venue's live bars: the request is checked as a backtest's is, `from` (default: now) is
+ * moved up to the next bar open, and the engine starts with the warm-up bars and recent funding the venue
+ * has. A run that started earlier (a restart with the same run id and `from`) also gets every bar closed
+ * since, and replays them on its first step: the log it writes is the one it wrote before.
+ */
+export const prepareLiveRun = async (
+  req: RunRequest,
+  feed: LiveBars,
+  now: number,
+  observe?: (e: StoredEvent) => void,
+): Promise<PreparedLiveRun> => {
+  const { strategy, symbols, params, book } = await checkRequest(req);
+  if (strategy.feeds?.trades === true || strategy.feeds?.book === true)
+    throw new RunRequestError(
+      `${strategy.id} trades on trades and order books; a live feed gives closed bars only`,
+    );
+  const tf = timeframeMs(strategy.timeframe);
+  const asked = toMs(req.from, 'from') ?? now;
+  const from = bucketStart(asked + tf - 1, tf);
+  const to = toMs(req.to, 'to') ?? OPEN_END;
+  if (!(to > from))
+    throw new RunRequestError(`--to must be after the first bar open (${new Date(from).toISOString()})`);
+  const warmupBars = req.warmupBars ?? 300;
+  const bars = new Map<string, BarSeries>();
+  const funding = new Map<string, FundingSeries>();
+  const history = new Map<string, { warmup: number; since: number }>();
+  for (const symbol of symbols) {
+    const batch = await feed.fetch(
+      symbol,
+      strategy.timeframe,
+      from - (warmupBars + 1) * tf,
+      from - FUNDING_LOOKBACK_MS,
+    );
+    bars.set(symbol, batch.bars);
+    funding.set(symbol, batch.funding);
+    let warmup = 0;
+    while (warmup < batch.bars.openTime.length && batch.bars.openTime[warmup]! < from) warmup++;
+    history.set(symbol, { warmup, since: batch.bars.openTime.length - warmup });
+  }
+  const config = engineConfig(
+    { ...req, mode: 'paper', warmupBars },
+    strategy,
+    symbols,
+    params,
+    from,
+    to,
+    book,
+  );
+  const engine = new Engine(
+    { ...config, retainEvents: true, ...(observe ? { onEvent: observe } : {}) },
+    { bars, funding },
+  );
+  return { engine, config, history };
+};

@@ -1,0 +1,311 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BinanceLiveBars, LiveFeedError } from '../../adapters/marketdata/binance-live-bars.js';
+import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
+import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { FundingSeries } from '../../domain/market/funding.js';
+import type { LiveBars } from '../../domain/market/live-feed.js';
+import { Engine } from './engine.js';
+import { runLive } from './live.js';
+import { prepareLiveRun } from './live-run.js';
+import { eventFingerprint } from './log-hash.js';
+import type { PaperClock } from './paper.js';
+
+/** Time that passes only when the run sleeps: a day of live trading takes milliseconds. */
+class VirtualClock implements PaperClock {
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+const bars = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '1h')]));
+const funding = new Map(SYMBOLS.map((s) => [s, sharedFunding(s)]));
+const FROM = Date.UTC(2023, 2, 1);
+const TO = Date.UTC(2023, 2, 15);
+const HOUR = 3_600_000;
+
+const request = {
+  strategyId: 'ema-cross',
+  symbols: SYMBOLS,
+  from: FROM,
+  to: TO,
+  runId: 'live-test',
+  warmupBars: 150,
+  params: { fast: 5, slow: 20 },
+};
+
+let fake: FakeBinance | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+const open = async (clock: VirtualClock) => {
+  fake = await FakeBinance.start({
+    now: () => clock.t,
+    market: {
+      bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+      funding: (s) => funding.get(s),
+    },
+  });
+  const feed = new BinanceLiveBars({
+    endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+    now: () => clock.t,
+    ccxt: { timeout: 1_000, rateLimit: 1 },
+  });
+  return { fake, feed };
+};
+
+const slice = (s: BarSeries, from: number): BarSeries => {
+  let i = 0;
+  while (s.openTime[i]! < from) i++;
+  return {
+    symbol: s.symbol,
+    timeframe: s.timeframe,
+    openTime: s.openTime.subarray(i),
+    open: s.open.subarray(i),
+    high: s.high.subarray(i),
+    low: s.low.subarray(i),
+    close: s.close.subarray(i),
+    volume: s.volume.subarray(i),
+  };
+};
+
+const after = (f: FundingSeries, t: number): FundingSeries => {
+  let i = 0;
+  while (f.time[i]! <= t) i++;
+  return { symbol: f.symbol, time: f.time.subarray(i), rate: f.rate.subarray(i) };
+};
+
+/** The same run as a backtest: every bar and funding record there from the start. */
+const backtestLog = async () => {
+  const clock = new VirtualClock(FROM + 2_000);
+  const { feed } = await open(clock);
+  const { config } = await prepareLiveRun(request, feed, clock.t);
+  await fake!.close();
+  fake = null;
+  const engine = new Engine(
+    { ...config, retainEvents: true },
+    {
+      bars: new Map(SYMBOLS.map((s) => [s, slice(bars.get(s)!, FROM - 150 * HOUR)])),
+      funding: new Map(SYMBOLS.map((s) => [s, after(funding.get(s)!, FROM - 7 * 86_400_000)])),
+    },
+  );
+  engine.runToEnd();
+  return engine.store.raw().map(eventFingerprint);
+};
+
+/**
+ * A venue in memory whose bars and funding records come out late: `barLag` after a bar's close for each
+ * symbol, `fundingLag` after a funding time.
+ */
+const slowVenue = (clock: VirtualClock, barLag: Record<string, number>, fundingLag: number): LiveBars => ({
+  fetch: async (symbol, _tf, afterOpen, afterFunding) => {
+    const s = bars.get(symbol)!;
+    const f = funding.get(symbol)!;
+    const lag = barLag[symbol] ?? 0;
+    let i = 0;
+    while (i < s.openTime.length && s.openTime[i]! <= afterOpen) i++;
+    let j = i;
+    while (j < s.openTime.length && s.openTime[j]! + HOUR + lag <= clock.t) j++;
+    let a = 0;
+    while (a < f.time.length && f.time[a]! <= afterFunding) a++;
+    let b = a;
+    while (b < f.time.length && f.time[b]! + fundingLag <= clock.t) b++;
+    const cut = (c: Float64Array) => c.slice(i, j);
+    return {
+      bars: {
+        symbol,
+        timeframe: '1h',
+        openTime: cut(s.openTime),
+        open: cut(s.open),
+        high: cut(s.high),
+        low: cut(s.low),
+        close: cut(s.close),
+        volume: cut(s.volume),
+      },
+      funding: { symbol, time: f.time.slice(a, b), rate: f.rate.slice(a, b) },
+    };
+  },
+});
+
+describe('a run fed live bars through Binance’s REST API (a local fake serving the real 2023 bars)', () => {
+  it('writes, bar by bar, the log a backtest over the same bars writes', async () => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    const { feed } = await open(clock);
+    const { engine, history } = await prepareLiveRun(request, feed, clock.t);
+    expect(history.get('BTCUSDT')).toEqual({ warmup: 150, since: 0 });
+    const summary = await runLive(engine, feed, { clock, settleMs: 1_000 });
+    expect(summary.reason).toBe('end-of-data');
+    const log = engine.store.raw();
+    expect(log.filter((e) => e.type === 'OrderFilled').length).toBeGreaterThan(4);
+    expect(log.filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(4);
+    expect(log.map(eventFingerprint)).toEqual(expected);
+    // Never a bar before it closed: each bar was asked for after its close, and only closed bars came back.
+    expect(fake!.unknownRequests()).toEqual([]);
+  }, 60_000);
+
+  it('rides out failed and garbled replies without losing or mangling a bar', async () => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    const { fake: f, feed } = await open(clock);
+    const { engine } = await prepareLiveRun(request, feed, clock.t);
+    const logs: string[] = [];
+    let faults = 0;
+    let steps = 0;
+    const summary = await runLive(engine, feed, {
+      clock,
+      settleMs: 1_000,
+      retryMs: 5_000,
+      log: (m) => logs.push(m),
+      onStep: (e) => {
+        // Every 40 bars after the warm-up, break the next reply in one of four ways.
+        if (e.now < FROM || ++steps % 40 !== 0) return;
+        const kind = faults++ % 4;
+        if (kind === 0)
+          f.fault({ path: '/fapi/v1/klines', action: 'garbage', status: 200, body: '[[1,"x"]]' });
+        if (kind === 1)
+          f.fault({ path: '/fapi/v1/fundingRate', action: 'garbage', status: 200, body: '{"oops":1}' });
+        if (kind === 2) f.fault({ path: '/fapi/v1/klines', action: 'reset' });
+        if (kind === 3)
+          f.fault({
+            path: '/fapi/v1/klines',
+            action: 'garbage',
+            status: 200,
+            // The next bar, with its low above its close.
+            body: JSON.stringify([
+              [e.now, '1', '2', '1.5', '1.2', '3', e.now + HOUR - 1, '0', 0, '0', '0', '0'],
+            ]),
+          });
+      },
+    });
+    expect(summary.reason).toBe('end-of-data');
+    expect(faults).toBeGreaterThan(8);
+    // Each fault broke one fetch (the last may have found no fetch after it), and each was retried.
+    expect(logs.filter((l) => l.includes('retrying')).length).toBeGreaterThanOrEqual(faults - 1);
+    expect(logs.filter((l) => l.includes('has low 1.5, high 2')).length).toBeGreaterThan(2);
+    expect(logs.filter((l) => l.startsWith('live feed back after 1 failed')).length).toBeGreaterThanOrEqual(
+      faults - 1,
+    );
+    expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
+  }, 60_000);
+
+  it('restarts mid-run: the same run id and start replay what was written, then carry on', async () => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    const feed = slowVenue(clock, {}, 0);
+    const first = await prepareLiveRun(request, feed, clock.t);
+    const stop = new AbortController();
+    const halfway = FROM + 6 * 86_400_000;
+    let before = 0;
+    await runLive(first.engine, feed, {
+      clock,
+      signal: stop.signal,
+      onStep: (e) => {
+        if (e.now < halfway || stop.signal.aborted) return;
+        stop.abort();
+        before = e.store.raw().length;
+      },
+    });
+    const written = first.engine.store.raw().map(eventFingerprint);
+    // The process is gone for half a day; the venue went on closing bars.
+    clock.t += 12 * HOUR;
+    const second = await prepareLiveRun(request, feed, clock.t);
+    expect(second.history.get('ETHUSDT')!.since).toBeGreaterThan(6 * 24);
+    const summary = await runLive(second.engine, feed, { clock });
+    expect(summary.reason).toBe('end-of-data');
+    const log = second.engine.store.raw().map(eventFingerprint);
+    expect(log).toEqual(expected);
+    // What the first process wrote up to its stop (not what stopping wrote) is a prefix of the second's log.
+    expect(before).toBeGreaterThan(100);
+    expect(written.slice(0, before)).toEqual(log.slice(0, before));
+  }, 60_000);
+});
+
+describe('runLive: the order of a backtest when the venue is slow', () => {
+  it.each([
+    ['ETHUSDT bars 40 minutes late', { ETHUSDT: 40 * 60_000 }, 0],
+    // Within the default two minutes a bar waits for its funding record.
+    ['funding records 90 s late', {}, 90_000],
+    ['both', { BTCUSDT: 5 * 60_000, ETHUSDT: 30 * 60_000 }, 90_000],
+  ])('%s: symbols wait for the late one, and a bar for its funding record', async (_, barLag, fundingLag) => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    const feed = slowVenue(clock, barLag, fundingLag);
+    const { engine } = await prepareLiveRun(request, feed, clock.t);
+    const summary = await runLive(engine, feed, { clock, settleMs: 1_000, pollMs: 30_000 });
+    expect(summary.reason).toBe('end-of-data');
+    const got = engine.store.raw().map(eventFingerprint);
+    expect(got).toEqual(expected);
+  });
+
+  it('gives up waiting for a funding record after fundingWaitMs and books it when it comes', async () => {
+    const clock = new VirtualClock(FROM + 2_000);
+    const feed = slowVenue(clock, {}, 3 * HOUR);
+    const logs: string[] = [];
+    const { engine } = await prepareLiveRun(request, feed, clock.t);
+    const summary = await runLive(engine, feed, {
+      clock,
+      fundingWaitMs: 10 * 60_000,
+      log: (m) => logs.push(m),
+    });
+    expect(summary.reason).toBe('end-of-data');
+    const log = engine.store.raw();
+    const paid = log.filter((e) => e.type === 'FundingPaid');
+    expect(paid.length).toBeGreaterThan(4);
+    // Booked late, at the bar close after the record arrived, but for its own funding time.
+    for (const e of paid) {
+      const t = (e.data as { fundingTime: number }).fundingTime;
+      expect(Date.parse(e.metadata.occurredAt)).toBe(t);
+    }
+  });
+});
+
+describe('BinanceLiveBars', () => {
+  it('hands over closed bars only: the kline still forming at the venue’s time is held back', async () => {
+    const clock = new VirtualClock(FROM + 5 * HOUR + 20 * 60_000);
+    const { feed } = await open(clock);
+    const batch = await feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1);
+    expect([...batch.bars.openTime]).toEqual([0, 1, 2, 3, 4].map((k) => FROM + k * HOUR));
+    const real = bars.get('BTCUSDT')!;
+    const k = real.openTime.indexOf(FROM + 4 * HOUR);
+    expect(batch.bars.close[4]).toBe(real.close[k]);
+    expect([...batch.funding.time].every((t) => t > FROM - 1 && t <= clock.t)).toBe(true);
+    expect(batch.funding.time.length).toBe(1);
+  });
+
+  it('refuses a reply it cannot trust with an error that says what was wrong', async () => {
+    const clock = new VirtualClock(FROM + 5 * HOUR);
+    const { fake: f, feed } = await open(clock);
+    const cases: [string, RegExp][] = [
+      ['{"code":0}', /klines: unexpected reply/],
+      ['[[1672531200000,"1","2","0.5","NaN","3",1672534799999]]', /klines: unexpected reply .*decimal/],
+      [`[[${FROM + 60_000},"1","2","0.5","1.5","3",${FROM + HOUR + 59_999}]]`, /off the 1h grid/],
+      [`[[${FROM},"1","2","0.5","1.5","3",${FROM + 2 * HOUR}]]`, /closes at/],
+      [`[[${FROM},"1","0.9","0.5","1.5","3",${FROM + HOUR - 1}]]`, /has low 0.5, high 0.9/],
+    ];
+    for (const [body, message] of cases) {
+      f.fault({ path: '/fapi/v1/klines', action: 'garbage', status: 200, body });
+      const err = await feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    f.fault({
+      path: '/fapi/v1/fundingRate',
+      action: 'garbage',
+      status: 200,
+      body: '[{"fundingTime":1,"fundingRate":"9"}]',
+    });
+    await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, 0)).rejects.toThrow(
+      /funding rate 9 at 1 is not a rate/,
+    );
+    await expect(feed.fetch('NOPEUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/Invalid symbol/);
+  });
+});

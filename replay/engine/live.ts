@@ -1,0 +1,125 @@
+import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { Engine, RunSummary } from './engine.js';
+import type { PaperClock } from './paper.js';
+
+/** The `to` of a run fed live that was given no end: the last time a JavaScript Date can hold. */
+export const OPEN_END = 8_640_000_000_000_000;
+
+export interface LiveRunOptions {
+  readonly clock: PaperClock;
+  readonly signal?: AbortSignal;
+  /** Wait after a bar's close before asking for it: the exchange publishes a closed kline a moment late. */
+  readonly settleMs?: number;
+  /** Between two asks for a bar that is due but not there yet. */
+  readonly pollMs?: number;
+  /**
+   * How long a bar that reaches a funding time waits for that funding record. Past it the bar goes on,
+   * and the funding is booked at the first bar close after it arrives (with its own funding time).
+   */
+  readonly fundingWaitMs?: number;
+  /** First pause after a failed fetch; it doubles up to `maxRetryMs` while fetches keep failing. */
+  readonly retryMs?: number;
+  readonly maxRetryMs?: number;
+  /** Called after every bar (the API pushes updates from here). */
+  readonly onStep?: (engine: Engine) => void;
+  readonly log?: (message: string) => void;
+}
+
+const FUNDING_JITTER_MS = 60_000;
+
+interface Cursor {
+  readonly symbol: string;
+  lastOpen: number;
+  lastFunding: number;
+  /** Funding interval seen in the data (ms), null until two records have come. */
+  fundingEvery: number | null;
+}
+
+/**
+ * A run fed live: the same engine and the same `step()` as a backtest, with bars appended as the venue
+ * closes them. Bars are replayed in the order a backtest replays them (close time, then symbol) by never
+ * stepping past the earliest last close among the symbols: a symbol whose bar is late holds the others
+ * back rather than letting them overtake it. So a run fed live decides exactly what a backtest over the
+ * same bars decides, which replay/engine/live.test.ts checks event by event.
+ *
+ * Fetch failures (network, an unreadable reply) are logged and retried with back-off; nothing half-read
+ * reaches the engine. The loop ends when `signal` aborts (the run is 'stopped') or once the feed has passed
+ * the run's `to` and every bar before it is replayed ('end-of-data').
+ */
+export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptions): Promise<RunSummary> => {
+  const clock = opts.clock;
+  const settleMs = opts.settleMs ?? 1_500;
+  const pollMs = opts.pollMs ?? 2_000;
+  const fundingWaitMs = opts.fundingWaitMs ?? 120_000;
+  const retryMs = opts.retryMs ?? 1_000;
+  const maxRetryMs = opts.maxRetryMs ?? 60_000;
+  const log = opts.log ?? (() => {});
+  const timeframe = engine.config.strategy.timeframe;
+  const tf = engine.tfMs;
+  const cursors: Cursor[] = engine.config.symbols.map((symbol) => {
+    const close = engine.lastBarClose(symbol);
+    const f = engine.fundingTimes(symbol);
+    return {
+      symbol,
+      lastOpen: close - tf,
+      lastFunding: f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY,
+      fundingEvery: f.length > 1 ? f[f.length - 1]! - f[f.length - 2]! : null,
+    };
+  });
+  let failures = 0;
+  engine.start();
+  try {
+    while (!opts.signal?.aborted) {
+      try {
+        for (const c of cursors) {
+          const batch = await feed.fetch(c.symbol, timeframe, c.lastOpen, c.lastFunding);
+          if (opts.signal?.aborted) break;
+          engine.extend(c.symbol, batch.bars, batch.funding);
+          const n = batch.bars.openTime.length;
+          if (n > 0) c.lastOpen = batch.bars.openTime[n - 1]!;
+          const f = batch.funding.time;
+          for (let k = 0; k < f.length; k++) {
+            if (Number.isFinite(c.lastFunding)) c.fundingEvery = f[k]! - c.lastFunding;
+            c.lastFunding = f[k]!;
+          }
+        }
+        if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const wait = Math.min(maxRetryMs, retryMs * 2 ** Math.min(failures - 1, 16));
+        log(`live feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${wait} ms`);
+        await clock.sleep(wait, opts.signal);
+        continue;
+      }
+      if (opts.signal?.aborted) break;
+      const now = clock.now();
+      let limit = Number.POSITIVE_INFINITY;
+      for (const c of cursors) {
+        limit = Math.min(limit, c.lastOpen + tf);
+        // A bar that closes at or after the next funding time waits for that record (see fundingWaitMs).
+        // Binance stamps funding a few ms past the hour (…00.008), so the interval between two records
+        // jitters: the next time is only known to within FUNDING_JITTER_MS, and bars that close that
+        // close to it wait too.
+        if (c.fundingEvery !== null) {
+          const due = c.lastFunding + c.fundingEvery;
+          if (now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
+        }
+      }
+      while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
+      const to = engine.config.to;
+      if (!Number.isFinite(engine.nextTime()) && cursors.every((c) => c.lastOpen + tf >= to))
+        return engine.finish('end-of-data', null);
+      // Sleep until the next bar of some symbol should be out; ask again soon when a bar is overdue or is
+      // here but waits for its funding record.
+      const due = Math.min(...cursors.map((c) => c.lastOpen + 2 * tf)) + settleMs;
+      const waiting = Number.isFinite(engine.nextTime());
+      const wait = !waiting && due > clock.now() ? due - clock.now() : pollMs;
+      await clock.sleep(wait, opts.signal);
+    }
+    return engine.finish('stopped', null);
+  } catch (err) {
+    engine.finish('failed', err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+};
