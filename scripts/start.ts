@@ -9,6 +9,7 @@ import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
 import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
+import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
@@ -18,6 +19,7 @@ import { loadFeeds } from '../replay/engine/feeds.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
+import { LivePaperSession } from './paper/live-session.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
@@ -33,7 +35,17 @@ say(`starting v${packageVersion()} (node ${process.version})`);
 const speed = Number(process.env.PAPER_SPEED ?? 3600);
 if (!(speed > 0))
   throw new RangeError(`PAPER_SPEED must be a positive number, got ${process.env.PAPER_SPEED}`);
-const paperFrom = process.env.PAPER_FROM ?? '2023-06-01';
+/*
+ * PAPER_FEED=binance paper-trades Binance USDⓈ-M's live bars instead (market data only: fills are
+ * simulated on the bars, as in a backtest), from PAPER_FROM (default: today, UTC). A restart with the
+ * same start resumes each run. BINANCE_FUTURES_URL / BINANCE_FUTURES_WS send the calls elsewhere (a proxy,
+ * or the local fake the tests use).
+ */
+const feedKind = process.env.PAPER_FEED ?? 'recorded';
+if (feedKind !== 'recorded' && feedKind !== 'binance')
+  throw new RangeError(`PAPER_FEED must be recorded or binance, got ${feedKind}`);
+const paperFrom =
+  process.env.PAPER_FROM ?? (feedKind === 'binance' ? new Date().toISOString().slice(0, 10) : '2023-06-01');
 const warmupDays = Number(process.env.PAPER_WARMUP_DAYS ?? 10);
 const paperSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT').split(',').map((s) => s.trim());
 const port = Number(process.env.PORT ?? 8080);
@@ -71,6 +83,20 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
 });
 
 const metrics = new ApiMetrics(runner);
+const liveBars =
+  feedKind === 'binance'
+    ? new BinanceLiveBars({
+        now: Date.now,
+        ...(process.env.BINANCE_FUTURES_URL
+          ? {
+              endpoint: {
+                rest: process.env.BINANCE_FUTURES_URL,
+                ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
+              },
+            }
+          : {}),
+      })
+    : null;
 const fleet = new PaperFleet({
   strategies: Object.keys(builtInStrategies),
   symbols: paperSymbols,
@@ -80,11 +106,25 @@ const fleet = new PaperFleet({
   store: opened.store,
   onAppended: (events) => metrics.observeAppended(events),
   log: say,
+  ...(liveBars
+    ? {
+        session: (strategyId: string) =>
+          new LivePaperSession({
+            strategyId,
+            symbols: paperSymbols,
+            from: paperFrom,
+            feed: liveBars,
+            store: opened.store,
+            onAppended: (events) => metrics.observeAppended(events),
+            log: say,
+          }),
+      }
+    : {}),
 });
 await fleet.prepare();
 fleet.start(stop.signal);
 say(
-  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} at ${speed}×`,
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveBars ? "on Binance's live bars" : `at ${speed}×`}`,
 );
 
 /*

@@ -27,13 +27,26 @@ export interface LiveRunOptions {
 
 const FUNDING_JITTER_MS = 60_000;
 
-interface Cursor {
-  readonly symbol: string;
-  lastOpen: number;
-  lastFunding: number;
-  /** Funding interval seen in the data (ms), null until two records have come. */
-  fundingEvery: number | null;
-}
+/**
+ * The latest close time up to which `engine` can step now without leaving a backtest's order: the
+ * earliest last close among its symbols, and short of any symbol's next funding time while that record
+ * may still come (`fundingWaitMs` past it). Binance stamps funding a few ms past the hour (…00.008), so
+ * the interval between two records jitters and the next time is only known to within FUNDING_JITTER_MS;
+ * bars that close that near it wait too.
+ */
+export const steppableUntil = (engine: Engine, now: number, fundingWaitMs: number): number => {
+  let limit = Number.POSITIVE_INFINITY;
+  for (const symbol of engine.config.symbols) {
+    limit = Math.min(limit, engine.lastBarClose(symbol));
+    const f = engine.fundingTimes(symbol);
+    const n = f.length;
+    if (n >= 2) {
+      const due = 2 * f[n - 1]! - f[n - 2]!;
+      if (now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
+    }
+  }
+  return limit;
+};
 
 /**
  * A run fed live: the same engine and the same `step()` as a backtest, with bars appended as the venue
@@ -56,32 +69,21 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   const log = opts.log ?? (() => {});
   const timeframe = engine.config.strategy.timeframe;
   const tf = engine.tfMs;
-  const cursors: Cursor[] = engine.config.symbols.map((symbol) => {
-    const close = engine.lastBarClose(symbol);
+  const symbols = engine.config.symbols;
+  const lastOpen = (symbol: string) => engine.lastBarClose(symbol) - tf;
+  const lastFunding = (symbol: string) => {
     const f = engine.fundingTimes(symbol);
-    return {
-      symbol,
-      lastOpen: close - tf,
-      lastFunding: f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY,
-      fundingEvery: f.length > 1 ? f[f.length - 1]! - f[f.length - 2]! : null,
-    };
-  });
+    return f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY;
+  };
   let failures = 0;
   engine.start();
   try {
     while (!opts.signal?.aborted) {
       try {
-        for (const c of cursors) {
-          const batch = await feed.fetch(c.symbol, timeframe, c.lastOpen, c.lastFunding);
+        for (const symbol of symbols) {
+          const batch = await feed.fetch(symbol, timeframe, lastOpen(symbol), lastFunding(symbol));
           if (opts.signal?.aborted) break;
-          engine.extend(c.symbol, batch.bars, batch.funding);
-          const n = batch.bars.openTime.length;
-          if (n > 0) c.lastOpen = batch.bars.openTime[n - 1]!;
-          const f = batch.funding.time;
-          for (let k = 0; k < f.length; k++) {
-            if (Number.isFinite(c.lastFunding)) c.fundingEvery = f[k]! - c.lastFunding;
-            c.lastFunding = f[k]!;
-          }
+          engine.extend(symbol, batch.bars, batch.funding);
         }
         if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
         failures = 0;
@@ -93,26 +95,14 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         continue;
       }
       if (opts.signal?.aborted) break;
-      const now = clock.now();
-      let limit = Number.POSITIVE_INFINITY;
-      for (const c of cursors) {
-        limit = Math.min(limit, c.lastOpen + tf);
-        // A bar that closes at or after the next funding time waits for that record (see fundingWaitMs).
-        // Binance stamps funding a few ms past the hour (…00.008), so the interval between two records
-        // jitters: the next time is only known to within FUNDING_JITTER_MS, and bars that close that
-        // close to it wait too.
-        if (c.fundingEvery !== null) {
-          const due = c.lastFunding + c.fundingEvery;
-          if (now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
-        }
-      }
+      const limit = steppableUntil(engine, clock.now(), fundingWaitMs);
       while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
       const to = engine.config.to;
-      if (!Number.isFinite(engine.nextTime()) && cursors.every((c) => c.lastOpen + tf >= to))
+      if (!Number.isFinite(engine.nextTime()) && symbols.every((symbol) => lastOpen(symbol) + tf >= to))
         return engine.finish('end-of-data', null);
       // Sleep until the next bar of some symbol should be out; ask again soon when a bar is overdue or is
       // here but waits for its funding record.
-      const due = Math.min(...cursors.map((c) => c.lastOpen + 2 * tf)) + settleMs;
+      const due = Math.min(...symbols.map((symbol) => lastOpen(symbol) + 2 * tf)) + settleMs;
       const waiting = Number.isFinite(engine.nextTime());
       const wait = !waiting && due > clock.now() ? due - clock.now() : pollMs;
       await clock.sleep(wait, opts.signal);

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
-import { type PaperRunStatus, PaperSession } from './session.js';
+import { type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
 export interface FleetOptions {
   readonly strategies: readonly string[];
@@ -11,11 +11,13 @@ export interface FleetOptions {
   readonly store: EventStore & EventLookup;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log: (m: string) => void;
+  /** Builds each strategy's run; default: a PaperSession replaying the recorded data at `speed`. */
+  readonly session?: (strategyId: string) => PaperRun;
 }
 
 /** Every built-in strategy paper-trading side by side, each in its own run and account. */
 export class PaperFleet {
-  private readonly sessions: PaperSession[] = [];
+  private readonly sessions: PaperRun[] = [];
   private running: Promise<void>[] = [];
 
   constructor(private readonly opts: FleetOptions) {}
@@ -23,16 +25,18 @@ export class PaperFleet {
   /** Prepares each run and skips what the log already holds; a strategy that cannot run is reported and left out. */
   async prepare(): Promise<void> {
     for (const strategyId of this.opts.strategies) {
-      const session = new PaperSession({
-        strategyId,
-        symbols: this.opts.symbols,
-        from: this.opts.from,
-        speed: this.opts.speed,
-        ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
-        store: this.opts.store,
-        log: this.opts.log,
-        ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
-      });
+      const session =
+        this.opts.session?.(strategyId) ??
+        new PaperSession({
+          strategyId,
+          symbols: this.opts.symbols,
+          from: this.opts.from,
+          speed: this.opts.speed,
+          ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
+          store: this.opts.store,
+          log: this.opts.log,
+          ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
+        });
       try {
         await session.prepare();
         const skipped = await session.fastForward();

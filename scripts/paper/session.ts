@@ -11,11 +11,15 @@ export interface PaperRunStatus {
   strategyId: string;
   accountId: string;
   symbols: string[];
+  /** `recorded`: history replayed at `speed`; `live`: a venue's bars as they close. */
+  feed: 'recorded' | 'live';
   from: string;
-  to: string;
+  /** Null for a live run without an end. */
+  to: string | null;
   /** Domain time the run has reached. */
   simTime: string;
-  progress: number;
+  /** Null for a live run without an end. */
+  progress: number | null;
   speed: number;
   state: 'starting' | 'running' | 'finished' | 'failed';
   events: number;
@@ -56,8 +60,22 @@ export interface PaperSessionOptions {
   readonly log?: (m: string) => void;
 }
 
+/** What the fleet and the API need of a paper run, whatever feeds it. */
+export interface PaperRun {
+  readonly runId: string;
+  /** Builds the engine (and loads or fetches its bars). */
+  prepare(): Promise<void>;
+  /** After a restart: replays what the log already holds and skips it; returns how many events that was. */
+  fastForward(): Promise<number>;
+  run(signal: AbortSignal): Promise<void>;
+  status(): PaperRunStatus;
+  /** Last close the run has seen for a symbol, null when it has none. */
+  mark(symbol: string): number | null;
+  readonly simTime: number;
+}
+
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
-export class PaperSession {
+export class PaperSession implements PaperRun {
   readonly runId: string;
   private engine: Engine | null = null;
   private copier: LogCopier | null = null;
@@ -158,6 +176,7 @@ export class PaperSession {
       strategyId: this.opts.strategyId,
       accountId: this.runId,
       symbols: [...this.opts.symbols],
+      feed: 'recorded',
       from: new Date(this.range.from).toISOString(),
       to: new Date(this.range.to).toISOString(),
       simTime: new Date(now).toISOString(),

@@ -178,6 +178,7 @@ const routes: [
         paper: strategies.map((s, i) => ({
           accountId: 'paper-1',
           symbols,
+          feed: 'recorded',
           from: new Date(start).toISOString(),
           to: new Date(start + 8760 * hour).toISOString(),
           simTime: new Date(clock).toISOString(),

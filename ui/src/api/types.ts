@@ -26,16 +26,21 @@ export interface ProjectionStatus {
   version?: number;
 }
 
-/** A paper run replays history in accelerated time; `simTime` is where its clock is now. */
+/**
+ * A paper run replays history in accelerated time (`feed` 'recorded') or trades a venue's bars as they
+ * close ('live'); `simTime` is where its clock is now.
+ */
 export interface PaperRunStatus {
   runId: string;
   strategyId: string;
   accountId: string;
   symbols: string[];
+  feed: 'recorded' | 'live';
   from: string;
-  to: string;
+  /** Null for a live run without an end. */
+  to: string | null;
   simTime: string;
-  progress: number;
+  progress: number | null;
   speed: number;
   state: 'starting' | 'running' | 'finished' | 'failed';
   events: number;

@@ -42,20 +42,24 @@ export function SystemCard() {
                     <li key={r.runId} className="space-y-1 text-xs" data-testid="paper-run">
                       <div className="flex justify-between gap-2">
                         <span className="font-mono">{r.strategyId}</span>
-                        <span className="tabular">{fmtPct(r.progress, 1)}</span>
+                        <span className="tabular">
+                          {r.progress === null ? 'live' : fmtPct(r.progress, 1)}
+                        </span>
                       </div>
                       <div className="flex justify-between gap-2 text-[11px] text-muted-foreground">
                         <span>
-                          {r.state} · {r.speed}×
+                          {r.state} · {r.feed === 'live' ? 'venue bars' : `${r.speed}×`}
                         </span>
                         <span className="tabular" title="the run's simulated clock">
                           {fmtTime(r.simTime)}
                         </span>
                       </div>
                       {r.error && <div className="text-[11px] text-destructive">{r.error}</div>}
-                      <div className="h-1 rounded bg-muted">
-                        <div className="h-1 rounded bg-primary" style={{ width: `${r.progress * 100}%` }} />
-                      </div>
+                      {r.progress !== null && (
+                        <div className="h-1 rounded bg-muted">
+                          <div className="h-1 rounded bg-primary" style={{ width: `${r.progress * 100}%` }} />
+                        </div>
+                      )}
                     </li>
                   ))}
                 </ul>

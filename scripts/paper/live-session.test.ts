@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
+import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
+import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import { catalogue } from '../../domain/catalogue.js';
+import type { PaperClock } from '../../replay/engine/paper.js';
+import { LivePaperSession } from './live-session.js';
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+const bars = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '1h')]));
+const funding = new Map(SYMBOLS.map((s) => [s, sharedFunding(s)]));
+const FROM = Date.UTC(2023, 2, 1);
+const HOUR = 3_600_000;
+
+/** Virtual time shared by the fake venue and the session; `onSleep` sees it move. */
+class VirtualClock implements PaperClock {
+  onSleep: (t: number) => void = () => {};
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+    this.onSleep(this.t);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+let clock: VirtualClock;
+let fake: FakeBinance;
+let feed: BinanceLiveBars;
+beforeAll(async () => {
+  clock = new VirtualClock(0);
+  fake = await FakeBinance.start({
+    now: () => clock.t,
+    market: {
+      bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+      funding: (s) => funding.get(s),
+    },
+  });
+  feed = new BinanceLiveBars({
+    endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+    now: () => clock.t,
+    ccxt: { timeout: 1_000, rateLimit: 1 },
+  });
+});
+afterAll(() => fake.close());
+
+const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
+const ids = (s: MemoryEventStore) => s.raw().map((e) => e.eventId);
+const session = (store: MemoryEventStore) =>
+  new LivePaperSession({
+    strategyId: 'ema-cross',
+    symbols: SYMBOLS,
+    from: '2023-03-01',
+    to: '2023-03-05',
+    feed,
+    store,
+    clock,
+    flushMs: 5,
+  });
+
+describe('LivePaperSession (paper trading on a venue’s live bars, the fake Binance serving the real 2023 bars)', () => {
+  it('a restart continues the same run from the venue’s bars: the log ends identical to an uninterrupted run', async () => {
+    clock.t = FROM + 2_000;
+    const reference = newStore();
+    const whole = session(reference);
+    await whole.prepare();
+    expect(await whole.fastForward()).toBe(0);
+    await whole.run(new AbortController().signal);
+    expect(whole.status()).toMatchObject({ state: 'finished', feed: 'live', progress: 1, speed: 1 });
+    expect(whole.runId).toMatch(/^live-ema-cross-20230301-/);
+    expect(reference.raw().filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(0);
+
+    // Interrupted two days in; the process is gone for six hours while the venue closes bars.
+    clock.t = FROM + 2_000;
+    const target = newStore();
+    const first = session(target);
+    await first.prepare();
+    await first.fastForward();
+    const stop = new AbortController();
+    clock.onSleep = (t) => {
+      if (t >= FROM + 2 * 24 * HOUR) stop.abort();
+    };
+    await first.run(stop.signal);
+    clock.onSleep = () => {};
+    const before = target.raw().length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(reference.raw().length);
+    expect(first.status().progress).toBeLessThan(1);
+
+    clock.t += 6 * HOUR;
+    const second = session(target);
+    await second.prepare();
+    expect(await second.fastForward()).toBe(before);
+    await second.run(new AbortController().signal);
+    expect(ids(target)).toEqual(ids(reference));
+    expect(new Set(ids(target)).size).toBe(target.raw().length);
+    expect(
+      target
+        .raw()
+        .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
+    ).toBe(false);
+  }, 60_000);
+});

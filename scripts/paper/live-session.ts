@@ -1,0 +1,149 @@
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { Engine } from '../../replay/engine/engine.js';
+import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
+import { prepareLiveRun } from '../../replay/engine/live-run.js';
+import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
+import { LogCopier } from './copier.js';
+import { type PaperRun, type PaperRunStatus, paperRunId } from './session.js';
+
+/** How long a bar waits for its funding record (runLive's fundingWaitMs); also what fastForward leaves to run(). */
+const FUNDING_WAIT_MS = 120_000;
+
+export interface LivePaperSessionOptions {
+  readonly strategyId: string;
+  readonly symbols: readonly string[];
+  /** YYYY-MM-DD or an ISO time: the run's first bar opens at or after it. Same start, same run. */
+  readonly from: string;
+  /** Exclusive end (YYYY-MM-DD or ISO); the run finishes once the venue has closed its last bar before it. Default: none. */
+  readonly to?: string;
+  readonly feed: LiveBars;
+  readonly store: EventStore & EventLookup;
+  readonly clock?: PaperClock;
+  readonly flushMs?: number;
+  readonly onAppended?: (events: readonly StoredEvent[]) => void;
+  readonly log?: (m: string) => void;
+}
+
+/**
+ * One strategy paper-trading on a venue's live bars: the engine of a backtest fed by runLive, its events
+ * copied into the main log as they are written. Fills are simulated on the bars (the bar venue), as in a
+ * backtest; the venue is asked for market data only.
+ *
+ * The run id derives from the strategy, the start and the symbols. A restart with the same three fetches
+ * the bars closed since the start, replays them (the same events with the same ids: the engine is
+ * deterministic) and copies from the first event the log lacks, so the run carries on where it was.
+ */
+export class LivePaperSession implements PaperRun {
+  readonly runId: string;
+  private engine: Engine | null = null;
+  private copier: LogCopier | null = null;
+  private state: PaperRunStatus['state'] = 'starting';
+  private error: string | null = null;
+  private readonly clock: PaperClock;
+
+  constructor(private readonly opts: LivePaperSessionOptions) {
+    this.runId = paperRunId(opts.strategyId, opts.from, opts.symbols).replace(/^paper-/, 'live-');
+    this.clock = opts.clock ?? wallClock;
+  }
+
+  async prepare(): Promise<void> {
+    const { engine } = await prepareLiveRun(
+      {
+        strategyId: this.opts.strategyId,
+        symbols: this.opts.symbols,
+        from: this.opts.from,
+        ...(this.opts.to !== undefined ? { to: this.opts.to } : {}),
+        runId: this.runId,
+      },
+      this.opts.feed,
+      this.clock.now(),
+    );
+    this.engine = engine;
+    this.copier = new LogCopier(() => engine.store.raw(), this.opts.store, this.opts.onAppended);
+  }
+
+  /**
+   * Replays the bars closed since the start (a restart's catch-up), then skips what the log already holds.
+   * Returns how many events were skipped.
+   */
+  async fastForward(): Promise<number> {
+    const engine = this.need();
+    engine.start();
+    const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
+    while (engine.nextTime() <= limit && engine.step()) {}
+    return this.copier!.resume();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const engine = this.need();
+    const copier = this.copier!;
+    this.state = 'running';
+    // As in PaperSession: what stopping writes (RunCompleted 'stopped') is not copied, so a restart that
+    // resumes the run writes the same log.
+    signal.addEventListener('abort', () => copier.freeze(), { once: true });
+    const timer = setInterval(() => {
+      copier.flush().catch((err: unknown) => this.fail(err));
+    }, this.opts.flushMs ?? 250);
+    try {
+      const summary = await runLive(engine, this.opts.feed, {
+        clock: this.clock,
+        signal,
+        fundingWaitMs: FUNDING_WAIT_MS,
+        log: (m) => this.opts.log?.(`paper ${this.runId}: ${m}`),
+      });
+      await copier.flush();
+      this.state = summary.reason === 'end-of-data' ? 'finished' : 'running';
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.state = 'failed';
+    this.error = err instanceof Error ? err.message : String(err);
+    this.opts.log?.(`paper ${this.runId}: ${this.error}`);
+  }
+
+  private need(): Engine {
+    if (!this.engine) throw new Error(`paper ${this.runId}: prepare() first`);
+    return this.engine;
+  }
+
+  mark(symbol: string): number | null {
+    if (!this.engine?.config.symbols.includes(symbol)) return null;
+    const c = this.engine.close(symbol, 0);
+    return Number.isFinite(c) ? c : null;
+  }
+
+  get simTime(): number {
+    return this.engine?.now ?? this.clock.now();
+  }
+
+  status(): PaperRunStatus {
+    const engine = this.engine;
+    const from = engine?.config.from ?? this.clock.now();
+    const to = engine?.config.to ?? OPEN_END;
+    const open = to >= OPEN_END;
+    const now = Math.max(from, this.simTime);
+    return {
+      runId: this.runId,
+      strategyId: this.opts.strategyId,
+      accountId: this.runId,
+      symbols: [...this.opts.symbols],
+      feed: 'live',
+      from: new Date(from).toISOString(),
+      to: open ? null : new Date(to).toISOString(),
+      simTime: new Date(now).toISOString(),
+      progress: open ? null : Math.min(1, (now - from) / (to - from)),
+      speed: 1,
+      state: this.state,
+      events: engine?.store.raw().length ?? 0,
+      copied: this.copier?.position ?? 0,
+      error: this.error,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
+import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { FundingSeries } from '../../domain/market/funding.js';
+import { bucketStart } from '../../domain/market/timeframe.js';
+import { builtInStrategies } from '../../domain/strategies/index.js';
+import { buildUi, type RunningSystem, startSystem } from '../../ui/e2e/harness.js';
+
+const HOUR = 3_600_000;
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+
+/**
+ * The real 2023 bars moved in time so that 2023-06-01 00:00 is the start of the current hour: the fake
+ * venue then serves real market data as if it were happening now, and releases each bar as the wall
+ * clock passes its close.
+ */
+const shift = bucketStart(Date.now(), HOUR) - Date.UTC(2023, 5, 1);
+const moved = (s: BarSeries): BarSeries => ({ ...s, openTime: s.openTime.map((t) => t + shift) });
+const movedFunding = (f: FundingSeries): FundingSeries => ({ ...f, time: f.time.map((t) => t + shift) });
+const bars = new Map(SYMBOLS.map((s) => [s, moved(sharedBars(s, '1h'))]));
+const funding = new Map(SYMBOLS.map((s) => [s, movedFunding(sharedFunding(s))]));
+
+interface PaperStatus {
+  runId: string;
+  strategyId: string;
+  feed: string;
+  state: string;
+  events: number;
+  copied: number;
+  progress: number | null;
+  to: string | null;
+}
+
+let fake: FakeBinance;
+let system: RunningSystem;
+beforeAll(async () => {
+  fake = await FakeBinance.start({
+    market: {
+      bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+      funding: (s) => funding.get(s),
+    },
+  });
+  buildUi();
+  system = await startSystem({
+    PAPER_FEED: 'binance',
+    PAPER_SYMBOLS: SYMBOLS.join(','),
+    BINANCE_FUTURES_URL: fake.origin,
+  });
+}, 120_000);
+afterAll(async () => {
+  await system?.stop();
+  await fake?.close();
+});
+
+describe('npm start with PAPER_FEED=binance', () => {
+  it('paper-trades every built-in strategy on the venue’s live bars, each run copied into the log', async () => {
+    const deadline = Date.now() + 30_000;
+    let paper: PaperStatus[] = [];
+    for (;;) {
+      const status = (await (await fetch(`${system.url}/api/status`)).json()) as { paper: PaperStatus[] };
+      paper = status.paper;
+      if (paper.length > 0 && paper.every((p) => p.state === 'running' && p.copied > 0)) break;
+      if (Date.now() > deadline)
+        throw new Error(`runs not going: ${JSON.stringify(paper)}\n${system.output()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(paper.map((p) => p.strategyId).sort()).toEqual(Object.keys(builtInStrategies).sort());
+    for (const p of paper) {
+      expect(p).toMatchObject({ feed: 'live', to: null, progress: null });
+      expect(p.runId).toMatch(/^live-/);
+    }
+    expect(system.output()).toContain("on Binance's live bars");
+    // Market data only: klines and funding rates, never an order.
+    const paths = new Set(fake.requests.map((r) => r.path));
+    expect(paths.has('/fapi/v1/klines')).toBe(true);
+    expect(paths.has('/fapi/v1/fundingRate')).toBe(true);
+    expect(fake.requests.some((r) => r.path.includes('order'))).toBe(false);
+    expect(fake.unknownRequests()).toEqual([]);
+  });
+});
