@@ -134,7 +134,15 @@ say(
  * its trial workers (default 1, leaving a core to the paper runs and the API).
  */
 let scheduling: RunningScheduler | null = null;
-if ((process.env.SCHEDULER ?? 'on') !== 'off') {
+// The optimizer backtests on the recorded data set, which ends in 2023: fed live bars, the runs' market
+// clock is today, and every re-optimisation it asked for would fail on a window outside the data. So with
+// PAPER_FEED=binance the scheduler is off unless SCHEDULER says otherwise.
+const schedulerDefault = feedKind === 'binance' ? 'off' : 'on';
+if (process.env.SCHEDULER === undefined && schedulerDefault === 'off')
+  say(
+    're-optimisation scheduler off: the optimizer backtests on the recorded data, which live runs have left behind',
+  );
+if ((process.env.SCHEDULER ?? schedulerDefault) !== 'off') {
   const workers = Number(process.env.SCHEDULER_WORKERS ?? 1);
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(
