@@ -86,7 +86,6 @@ const metrics = new ApiMetrics(runner);
 const liveBars =
   feedKind === 'binance'
     ? new BinanceLiveBars({
-        now: Date.now,
         ...(process.env.BINANCE_FUTURES_URL
           ? {
               endpoint: {

@@ -37,19 +37,18 @@ export interface BinanceLiveBarsOptions {
   readonly ccxt?: Readonly<Record<string, unknown>>;
   /** Sends every call here instead of Binance (a local fake in tests). */
   readonly endpoint?: { readonly rest: string; readonly ws: string };
-  /** The time the exchange is at (wall time in production): a bar is closed once it has passed its end. */
-  readonly now: () => number;
 }
 
 /**
  * Closed klines and funding rates of Binance USDⓈ-M perpetuals through ccxt's binanceusdm (its rate
  * limiter, retries and error mapping), read raw (GET /fapi/v1/klines, /fapi/v1/fundingRate) so prices
  * keep the exchange's decimal text until they are checked. The kline still forming, which Binance always
- * appends, is dropped: the engine must never see a bar before it has closed.
+ * appends, is dropped: the engine must never see a bar before it has closed. Whether a bar has closed is
+ * judged on the exchange's clock (GET /fapi/v1/time before the klines), not this machine's: a local clock
+ * running ahead would otherwise take the forming bar for a closed one.
  */
 export class BinanceLiveBars implements LiveBars {
   private readonly ex: InstanceType<typeof ccxt.binanceusdm>;
-  private readonly now: () => number;
 
   constructor(opts: BinanceLiveBarsOptions) {
     const options = (opts.ccxt?.options ?? {}) as Record<string, unknown>;
@@ -58,7 +57,6 @@ export class BinanceLiveBars implements LiveBars {
       options: { ...options, fetchCurrencies: false },
       ...(opts.endpoint ? { urls: binanceUsdmUrls(opts.endpoint.rest, opts.endpoint.ws) } : {}),
     });
-    this.now = opts.now;
   }
 
   async fetch(
@@ -69,10 +67,16 @@ export class BinanceLiveBars implements LiveBars {
   ): Promise<LiveBatch> {
     if (!isTimeframe(timeframe)) throw new LiveFeedError(`timeframe "${timeframe}" is not like 1m, 1h`);
     const tf = timeframeMs(timeframe);
-    const now = this.now();
+    const now = await this.serverTime();
     const bars = await this.bars(symbol, timeframe, tf, afterOpen, now);
     const funding = await this.funding(symbol, afterFunding, now);
     return { bars, funding };
+  }
+
+  private async serverTime(): Promise<number> {
+    const parsed = z.object({ serverTime: ms }).safeParse(await this.ex.fapiPublicGetTime());
+    if (!parsed.success) throw new LiveFeedError(`server time: unexpected reply (${describe(parsed.error)})`);
+    return parsed.data.serverTime;
   }
 
   private async bars(symbol: string, timeframe: string, tf: number, afterOpen: number, now: number) {
@@ -93,7 +97,7 @@ export class BinanceLiveBars implements LiveBars {
       let last = cols[0]!.length > 0 ? cols[0]!.at(-1)! : afterOpen;
       for (const row of parsed.data) {
         const [openTime, o, h, l, c, v, closeTime] = row;
-        if (openTime + tf > now) break; // still forming (or the clocks disagree): not a closed bar yet
+        if (openTime + tf > now) break; // still forming at the exchange's time
         if (openTime <= last) continue; // a page boundary repeated
         const open = Number(o);
         const high = Number(h);

@@ -46,9 +46,10 @@ afterEach(async () => {
   fake = null;
 });
 
-const open = async (clock: VirtualClock) => {
+/** `behindMs`: how far the exchange's clock is behind this machine's. */
+const open = async (clock: VirtualClock, behindMs = 0) => {
   fake = await FakeBinance.start({
-    now: () => clock.t,
+    now: () => clock.t - behindMs,
     market: {
       bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
       funding: (s) => funding.get(s),
@@ -56,7 +57,6 @@ const open = async (clock: VirtualClock) => {
   });
   const feed = new BinanceLiveBars({
     endpoint: { rest: fake.origin, ws: fake.wsOrigin },
-    now: () => clock.t,
     ccxt: { timeout: 1_000, rateLimit: 1 },
   });
   return { fake, feed };
@@ -84,10 +84,10 @@ const after = (f: FundingSeries, t: number): FundingSeries => {
 };
 
 /** The same run as a backtest: every bar and funding record there from the start. */
-const backtestLog = async () => {
+const backtestLog = async (req: typeof request = request) => {
   const clock = new VirtualClock(FROM + 2_000);
   const { feed } = await open(clock);
-  const { config } = await prepareLiveRun(request, feed, clock.t);
+  const { config } = await prepareLiveRun(req, feed, clock.t);
   await fake!.close();
   fake = null;
   const engine = new Engine(
@@ -150,6 +150,20 @@ describe('a run fed live bars through Binance’s REST API (a local fake serving
     expect(log.map(eventFingerprint)).toEqual(expected);
     // Never a bar before it closed: each bar was asked for after its close, and only closed bars came back.
     expect(fake!.unknownRequests()).toEqual([]);
+  }, 60_000);
+
+  it('judges a bar closed on the exchange’s clock: with this machine 4 s ahead, no forming bar gets in', async () => {
+    const short = { ...request, to: FROM + 4 * 86_400_000 };
+    const expected = await backtestLog(short);
+    const clock = new VirtualClock(FROM + 2_000);
+    const { fake: f, feed } = await open(clock, 4_000);
+    const { engine } = await prepareLiveRun(short, feed, clock.t);
+    const summary = await runLive(engine, feed, { clock, settleMs: 1_000, pollMs: 5_000 });
+    expect(summary.reason).toBe('end-of-data');
+    // The run asked while the exchange's bar was still forming (one ask per bar would be 2 × 96)...
+    expect(f.requests.filter((r) => r.path === '/fapi/v1/klines').length).toBeGreaterThan(2 * 2 * 96);
+    // ...and still wrote the backtest's log.
+    expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
   }, 60_000);
 
   it('rides out failed and garbled replies without losing or mangling a bar', async () => {

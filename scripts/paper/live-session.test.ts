@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
@@ -28,28 +28,29 @@ class VirtualClock implements PaperClock {
 }
 
 let clock: VirtualClock;
-let fake: FakeBinance;
-let feed: BinanceLiveBars;
-beforeAll(async () => {
-  clock = new VirtualClock(0);
-  fake = await FakeBinance.start({
+const fakes: FakeBinance[] = [];
+/** A fresh venue on the clock: the fake's time never goes back, so each timeline gets its own. */
+const venue = async (): Promise<BinanceLiveBars> => {
+  const fake = await FakeBinance.start({
     now: () => clock.t,
     market: {
       bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
       funding: (s) => funding.get(s),
     },
   });
-  feed = new BinanceLiveBars({
+  fakes.push(fake);
+  return new BinanceLiveBars({
     endpoint: { rest: fake.origin, ws: fake.wsOrigin },
-    now: () => clock.t,
     ccxt: { timeout: 1_000, rateLimit: 1 },
   });
+};
+afterAll(async () => {
+  for (const f of fakes) await f.close();
 });
-afterAll(() => fake.close());
 
 const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
 const ids = (s: MemoryEventStore) => s.raw().map((e) => e.eventId);
-const session = (store: MemoryEventStore) =>
+const session = (store: MemoryEventStore, feed: BinanceLiveBars) =>
   new LivePaperSession({
     strategyId: 'ema-cross',
     symbols: SYMBOLS,
@@ -63,9 +64,9 @@ const session = (store: MemoryEventStore) =>
 
 describe('LivePaperSession (paper trading on a venue’s live bars, the fake Binance serving the real 2023 bars)', () => {
   it('a restart continues the same run from the venue’s bars: the log ends identical to an uninterrupted run', async () => {
-    clock.t = FROM + 2_000;
+    clock = new VirtualClock(FROM + 2_000);
     const reference = newStore();
-    const whole = session(reference);
+    const whole = session(reference, await venue());
     await whole.prepare();
     expect(await whole.fastForward()).toBe(0);
     await whole.run(new AbortController().signal);
@@ -74,9 +75,10 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(reference.raw().filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(0);
 
     // Interrupted two days in; the process is gone for six hours while the venue closes bars.
-    clock.t = FROM + 2_000;
+    clock = new VirtualClock(FROM + 2_000);
+    const feed = await venue();
     const target = newStore();
-    const first = session(target);
+    const first = session(target, feed);
     await first.prepare();
     await first.fastForward();
     const stop = new AbortController();
@@ -91,7 +93,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(first.status().progress).toBeLessThan(1);
 
     clock.t += 6 * HOUR;
-    const second = session(target);
+    const second = session(target, feed);
     await second.prepare();
     expect(await second.fastForward()).toBe(before);
     await second.run(new AbortController().signal);
