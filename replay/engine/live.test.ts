@@ -103,17 +103,22 @@ const backtestLog = async (req: typeof request = request) => {
 
 /**
  * A venue in memory whose bars and funding records come out late: `barLag` after a bar's close for each
- * symbol, `fundingLag` after a funding time.
+ * symbol (a constant, or a function of the close), `fundingLag` after a funding time.
  */
-const slowVenue = (clock: VirtualClock, barLag: Record<string, number>, fundingLag: number): LiveBars => ({
+const slowVenue = (
+  clock: VirtualClock,
+  barLag: Record<string, number | ((close: number) => number)>,
+  fundingLag: number,
+): LiveBars => ({
   fetch: async (symbol, _tf, afterOpen, afterFunding) => {
     const s = bars.get(symbol)!;
     const f = funding.get(symbol)!;
-    const lag = barLag[symbol] ?? 0;
+    const given = barLag[symbol] ?? 0;
+    const lag = typeof given === 'number' ? () => given : given;
     let i = 0;
     while (i < s.openTime.length && s.openTime[i]! <= afterOpen) i++;
     let j = i;
-    while (j < s.openTime.length && s.openTime[j]! + HOUR + lag <= clock.t) j++;
+    while (j < s.openTime.length && s.openTime[j]! + HOUR + lag(s.openTime[j]! + HOUR) <= clock.t) j++;
     let a = 0;
     while (a < f.time.length && f.time[a]! <= afterFunding) a++;
     let b = a;
@@ -258,6 +263,29 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
     expect(summary.reason).toBe('end-of-data');
     const got = engine.store.raw().map(eventFingerprint);
     expect(got).toEqual(expected);
+  });
+
+  it('a symbol the venue stops publishing holds the run, which says so, and carries on when its bars come', async () => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    // ETHUSDT's bars closing in [day 3, day 3.5) come out only at day 3.5 (a twelve-hour halt).
+    const haltEnd = FROM + 3.5 * 86_400_000;
+    const halted = (close: number) =>
+      close >= FROM + 3 * 86_400_000 && close < haltEnd ? haltEnd - close + 60_000 : 0;
+    const feed = slowVenue(clock, { ETHUSDT: halted }, 0);
+    const logs: string[] = [];
+    const { engine } = await prepareLiveRun(request, feed, clock.t);
+    const summary = await runLive(engine, feed, { clock, log: (m) => logs.push(m) });
+    expect(summary.reason).toBe('end-of-data');
+    expect(logs).toContain(
+      'ETHUSDT: no closed 1h bar for 2 bars; every symbol waits for it, as a backtest would',
+    );
+    expect(logs).toContain(
+      'ETHUSDT: no closed 1h bar for 11 bars; every symbol waits for it, as a backtest would',
+    );
+    expect(logs).toContain('ETHUSDT: bars again');
+    expect(logs.some((l) => l.startsWith('BTCUSDT'))).toBe(false);
+    expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
   });
 
   it('gives up waiting for a funding record after fundingWaitMs and books it when it comes', async () => {

@@ -26,6 +26,8 @@ export interface LiveRunOptions {
 }
 
 const FUNDING_JITTER_MS = 60_000;
+/** Bars a symbol may miss before the run says it is waiting for it. */
+const STALL_BARS = 2;
 
 /**
  * The latest close time up to which `engine` can step now without leaving a backtest's order: the
@@ -76,6 +78,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
     return f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY;
   };
   let failures = 0;
+  const stalled = new Map<string, number>();
   engine.start();
   try {
     while (!opts.signal?.aborted) {
@@ -100,6 +103,17 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       const to = engine.config.to;
       if (!Number.isFinite(engine.nextTime()) && symbols.every((symbol) => lastOpen(symbol) + tf >= to))
         return engine.finish('end-of-data', null);
+      // A symbol the venue has stopped publishing (a halt, a delisting) holds the whole run; say so once
+      // per bar it misses.
+      for (const symbol of symbols) {
+        const missed = Math.floor((clock.now() - settleMs - engine.lastBarClose(symbol)) / tf);
+        if (missed >= STALL_BARS && missed !== (stalled.get(symbol) ?? 0)) {
+          stalled.set(symbol, missed);
+          log(
+            `${symbol}: no closed ${timeframe} bar for ${missed} bars; every symbol waits for it, as a backtest would`,
+          );
+        } else if (missed < STALL_BARS && stalled.delete(symbol)) log(`${symbol}: bars again`);
+      }
       // Sleep until the next bar of some symbol should be out; ask again soon when a bar is overdue or is
       // here but waits for its funding record.
       const due = Math.min(...symbols.map((symbol) => lastOpen(symbol) + 2 * tf)) + settleMs;
