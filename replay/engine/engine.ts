@@ -443,6 +443,11 @@ export class Engine implements StrategyContext {
     this.symbolOf(symbol).append(bars, funding);
   }
 
+  /** The bars the run holds for `symbol` (replayed or not): the recorded series, or what a live feed gave. */
+  barSeries(symbol: string): BarSeries {
+    return this.symbolOf(symbol).series;
+  }
+
   /** Times of the funding records the run holds for `symbol` (replayed or not), oldest first. */
   fundingTimes(symbol: string): Float64Array {
     return this.symbolOf(symbol).funding?.time ?? new Float64Array(0);

@@ -58,8 +58,12 @@ export const prepareLiveRun = async (
     while (warmup < batch.bars.openTime.length && batch.bars.openTime[warmup]! < from) warmup++;
     history.set(symbol, { warmup, since: batch.bars.openTime.length - warmup });
   }
+  // A live run's id names it as one (engineConfig would derive a backtest's `bt-…` id).
+  const runId =
+    req.runId ??
+    `live-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}`.replace(/[^A-Za-z0-9_.-]/g, '');
   const config = engineConfig(
-    { ...req, mode: 'paper', warmupBars },
+    { ...req, runId, mode: 'paper', warmupBars },
     strategy,
     symbols,
     params,

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { BarSeries } from '../../domain/market/bars.js';
 import { type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
 export interface FleetOptions {
@@ -72,6 +73,16 @@ export class PaperFleet {
       if (m !== null) return m;
     }
     return null;
+  }
+
+  /** A live run's bars of a symbol at a timeframe (the longest any run holds), undefined when none has them. */
+  bars(symbol: string, timeframe: string): BarSeries | undefined {
+    let best: BarSeries | undefined;
+    for (const s of this.sessions) {
+      const b = s.bars?.(symbol, timeframe);
+      if (b && (!best || b.openTime.length > best.openTime.length)) best = b;
+    }
+    return best;
   }
 
   /** Where the runs' clocks are: the earliest, so no screen shows a bar some run has not reached. */

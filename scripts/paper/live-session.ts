@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { Engine } from '../../replay/engine/engine.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
@@ -117,6 +118,13 @@ export class LivePaperSession implements PaperRun {
     if (!this.engine?.config.symbols.includes(symbol)) return null;
     const c = this.engine.close(symbol, 0);
     return Number.isFinite(c) ? c : null;
+  }
+
+  bars(symbol: string, timeframe: string): BarSeries | undefined {
+    const engine = this.engine;
+    if (!engine?.config.symbols.includes(symbol) || engine.config.strategy.timeframe !== timeframe)
+      return undefined;
+    return engine.barSeries(symbol);
   }
 
   get simTime(): number {

@@ -71,6 +71,18 @@ describe('npm start with PAPER_FEED=binance', () => {
       expect(p.runId).toMatch(/^live-/);
     }
     expect(system.output()).toContain("on Binance's live bars");
+    // The market page shows the venue's bars the runs hold, up to the last closed hour.
+    const market = (await (await fetch(`${system.url}/api/market/BTCUSDT/bars?timeframe=1h`)).json()) as {
+      openTime: string;
+      close: string;
+    }[];
+    expect(market.length).toBeGreaterThan(100);
+    const last = Date.parse(market.at(-1)!.openTime);
+    // (the hour before this one, or the one before that right after an hour has turned)
+    expect([1, 2].map((k) => bucketStart(Date.now(), HOUR) - k * HOUR)).toContain(last);
+    const real = bars.get('BTCUSDT')!;
+    expect(Number(market.at(-1)!.close)).toBe(real.close[real.openTime.indexOf(last)]);
+    expect((await fetch(`${system.url}/api/market/BTCUSDT/bars?timeframe=5m`)).status).toBe(404);
     // Market data only: klines and funding rates, never an order.
     const paths = new Set(fake.requests.map((r) => r.path));
     expect(paths.has('/fapi/v1/klines')).toBe(true);

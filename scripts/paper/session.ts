@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { BarSeries } from '../../domain/market/bars.js';
 import { Engine } from '../../replay/engine/engine.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
@@ -72,6 +73,8 @@ export interface PaperRun {
   /** Last close the run has seen for a symbol, null when it has none. */
   mark(symbol: string): number | null;
   readonly simTime: number;
+  /** Bars of a run fed live, for the market API (a recorded run's come from the data files). */
+  bars?(symbol: string, timeframe: string): BarSeries | undefined;
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
