@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { z } from 'zod';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { AccountContext } from '../../domain/ledger/account.js';
-import type { BarSeries } from '../../domain/market/bars.js';
+import { type BarSeries, firstAtOrAfter } from '../../domain/market/bars.js';
 import { readAudit } from '../../projections/audit/projection.js';
 import { readFills, readOrders } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
@@ -310,10 +310,10 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
       const t = series.openTime;
       const now = deps.marketNow?.() ?? null;
       const to = query.to ? s.parseTime(query.to) : now !== null ? now : t[t.length - 1]! + 1;
-      const hi = lowerBound(t, to);
+      const hi = firstAtOrAfter(t, to);
       const from = query.from ? s.parseTime(query.from) : null;
       if (from !== null && from >= to) throw new ApiError(422, 'bad_range', '`from` must be before `to`');
-      const lo = from !== null ? lowerBound(t, from) : Math.max(0, hi - 500);
+      const lo = from !== null ? firstAtOrAfter(t, from) : Math.max(0, hi - 500);
       const start = Math.max(lo, hi - maxBars);
       const out: z.input<typeof s.bar>[] = [];
       for (let i = start; i < hi; i++) {
@@ -397,16 +397,4 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
 const cursorOf = (cursor: string | undefined): { before?: number } => {
   const before = decodeCursor(cursor);
   return before === undefined ? {} : { before };
-};
-
-/** First index whose value is ≥ x. */
-const lowerBound = (a: Float64Array, x: number): number => {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 };

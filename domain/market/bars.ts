@@ -73,6 +73,18 @@ export const sliceSeries = (s: BarSeries, from: number, to: number): BarSeries =
   };
 };
 
+/** Index of the first element of a sorted array that is >= t (its length when none is). */
+export const firstAtOrAfter = (sorted: Float64Array, t: number): number => {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
 /** Index of the last element of a sorted array that is <= t, or -1. */
 export const lastAtOrBefore = (sorted: Float64Array, t: number): number => {
   let lo = 0;

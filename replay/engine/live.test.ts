@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BinanceLiveBars, LiveFeedError } from '../../adapters/marketdata/binance-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
-import type { BarSeries } from '../../domain/market/bars.js';
+import { firstAtOrAfter, sliceSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { Engine } from './engine.js';
@@ -62,21 +62,6 @@ const open = async (clock: VirtualClock, behindMs = 0) => {
   return { fake, feed };
 };
 
-const slice = (s: BarSeries, from: number): BarSeries => {
-  let i = 0;
-  while (s.openTime[i]! < from) i++;
-  return {
-    symbol: s.symbol,
-    timeframe: s.timeframe,
-    openTime: s.openTime.subarray(i),
-    open: s.open.subarray(i),
-    high: s.high.subarray(i),
-    low: s.low.subarray(i),
-    close: s.close.subarray(i),
-    volume: s.volume.subarray(i),
-  };
-};
-
 const after = (f: FundingSeries, t: number): FundingSeries => {
   let i = 0;
   while (f.time[i]! <= t) i++;
@@ -93,7 +78,16 @@ const backtestLog = async (req: typeof request = request) => {
   const engine = new Engine(
     { ...config, retainEvents: true },
     {
-      bars: new Map(SYMBOLS.map((s) => [s, slice(bars.get(s)!, FROM - 150 * HOUR)])),
+      bars: new Map(
+        SYMBOLS.map((s) => [
+          s,
+          sliceSeries(
+            bars.get(s)!,
+            firstAtOrAfter(bars.get(s)!.openTime, FROM - 150 * HOUR),
+            bars.get(s)!.openTime.length,
+          ),
+        ]),
+      ),
       funding: new Map(SYMBOLS.map((s) => [s, after(funding.get(s)!, FROM - 7 * 86_400_000)])),
     },
   );

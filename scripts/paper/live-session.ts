@@ -2,11 +2,10 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
-import type { Engine } from '../../replay/engine/engine.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
-import { LogCopier } from './copier.js';
+import { EngineRun } from './engine-run.js';
 import { type PaperRun, type PaperRunStatus, paperRunId } from './session.js';
 
 /** How long a bar waits for its funding record (runLive's fundingWaitMs); also what fastForward leaves to run(). */
@@ -36,16 +35,11 @@ export interface LivePaperSessionOptions {
  * the bars closed since the start, replays them (the same events with the same ids: the engine is
  * deterministic) and copies from the first event the log lacks, so the run carries on where it was.
  */
-export class LivePaperSession implements PaperRun {
-  readonly runId: string;
-  private engine: Engine | null = null;
-  private copier: LogCopier | null = null;
-  private state: PaperRunStatus['state'] = 'starting';
-  private error: string | null = null;
+export class LivePaperSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
 
   constructor(private readonly opts: LivePaperSessionOptions) {
-    this.runId = paperRunId(opts.strategyId, opts.from, opts.symbols).replace(/^paper-/, 'live-');
+    super(paperRunId(opts.strategyId, opts.from, opts.symbols).replace(/^paper-/, 'live-'), opts.store, opts);
     this.clock = opts.clock ?? wallClock;
   }
 
@@ -61,8 +55,7 @@ export class LivePaperSession implements PaperRun {
       this.opts.feed,
       this.clock.now(),
     );
-    this.engine = engine;
-    this.copier = new LogCopier(() => engine.store.raw(), this.opts.store, this.opts.onAppended);
+    this.attach(engine);
   }
 
   /**
@@ -77,47 +70,15 @@ export class LivePaperSession implements PaperRun {
     return this.copier!.resume();
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    const engine = this.need();
-    const copier = this.copier!;
-    this.state = 'running';
-    // As in PaperSession: what stopping writes (RunCompleted 'stopped') is not copied, so a restart that
-    // resumes the run writes the same log.
-    signal.addEventListener('abort', () => copier.freeze(), { once: true });
-    const timer = setInterval(() => {
-      copier.flush().catch((err: unknown) => this.fail(err));
-    }, this.opts.flushMs ?? 250);
-    try {
-      const summary = await runLive(engine, this.opts.feed, {
+  run(signal: AbortSignal): Promise<void> {
+    return this.drive(signal, (engine) =>
+      runLive(engine, this.opts.feed, {
         clock: this.clock,
         signal,
         fundingWaitMs: FUNDING_WAIT_MS,
         log: (m) => this.opts.log?.(`paper ${this.runId}: ${m}`),
-      });
-      await copier.flush();
-      this.state = summary.reason === 'end-of-data' ? 'finished' : 'running';
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  private fail(err: unknown): void {
-    this.state = 'failed';
-    this.error = err instanceof Error ? err.message : String(err);
-    this.opts.log?.(`paper ${this.runId}: ${this.error}`);
-  }
-
-  private need(): Engine {
-    if (!this.engine) throw new Error(`paper ${this.runId}: prepare() first`);
-    return this.engine;
-  }
-
-  mark(symbol: string): number | null {
-    if (!this.engine?.config.symbols.includes(symbol)) return null;
-    const c = this.engine.close(symbol, 0);
-    return Number.isFinite(c) ? c : null;
+      }),
+    );
   }
 
   bars(symbol: string, timeframe: string): BarSeries | undefined {

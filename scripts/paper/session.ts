@@ -5,7 +5,7 @@ import { Engine } from '../../replay/engine/engine.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
 import { prepareRun } from '../../replay/engine/run.js';
-import { LogCopier } from './copier.js';
+import { EngineRun } from './engine-run.js';
 
 export interface PaperRunStatus {
   runId: string;
@@ -78,17 +78,12 @@ export interface PaperRun {
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
-export class PaperSession implements PaperRun {
-  readonly runId: string;
-  private engine: Engine | null = null;
-  private copier: LogCopier | null = null;
-  private state: PaperRunStatus['state'] = 'starting';
-  private error: string | null = null;
+export class PaperSession extends EngineRun implements PaperRun {
   private range = { from: 0, to: 0 };
   private pacedFrom = 0;
 
   constructor(private readonly opts: PaperSessionOptions) {
-    this.runId = paperRunId(opts.strategyId, opts.from, opts.symbols);
+    super(paperRunId(opts.strategyId, opts.from, opts.symbols), opts.store, opts);
   }
 
   /** Builds the engine; its account id is the run id so each run books into its own account. */
@@ -103,9 +98,8 @@ export class PaperSession implements PaperRun {
       runId: this.runId,
     });
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
-    this.engine = new Engine({ ...config, accountId: this.runId }, feeds);
+    this.attach(new Engine({ ...config, accountId: this.runId }, feeds));
     this.range = { from: config.from, to: config.to };
-    this.copier = new LogCopier(() => this.engine!.store.raw(), this.opts.store, this.opts.onAppended);
   }
 
   /**
@@ -127,44 +121,8 @@ export class PaperSession implements PaperRun {
     return skipped;
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    const engine = this.need();
-    const copier = this.copier!;
-    this.state = 'running';
-    // A shutdown is not the end of the run: the engine would record RunCompleted(stopped) as it stops,
-    // which a restart (resuming the same run) would not reproduce. So nothing after the abort is copied.
-    signal.addEventListener('abort', () => copier.freeze(), { once: true });
-    const timer = setInterval(() => {
-      copier.flush().catch((err: unknown) => this.fail(err));
-    }, this.opts.flushMs ?? 250);
-    try {
-      const summary = await runPaper(engine, { speed: this.opts.speed, signal });
-      await copier.flush();
-      this.state =
-        summary.reason === 'failed' ? 'failed' : summary.reason === 'end-of-data' ? 'finished' : 'running';
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  private fail(err: unknown): void {
-    this.state = 'failed';
-    this.error = err instanceof Error ? err.message : String(err);
-    this.opts.log?.(`paper ${this.runId}: ${this.error}`);
-  }
-
-  private need(): Engine {
-    if (!this.engine) throw new Error(`paper ${this.runId}: prepare() first`);
-    return this.engine;
-  }
-
-  /** Last close the run has seen for a symbol: the mark the API values open positions at. */
-  mark(symbol: string): number | null {
-    if (!this.engine?.config.symbols.includes(symbol)) return null;
-    const c = this.engine.close(symbol, 0);
-    return Number.isFinite(c) ? c : null;
+  run(signal: AbortSignal): Promise<void> {
+    return this.drive(signal, (engine) => runPaper(engine, { speed: this.opts.speed, signal }));
   }
 
   get simTime(): number {

@@ -1,4 +1,4 @@
-import type { BarSeries } from '../../../domain/market/bars.js';
+import { type BarSeries, firstAtOrAfter } from '../../../domain/market/bars.js';
 import type { FundingSeries } from '../../../domain/market/funding.js';
 import { isTimeframe, timeframeMs } from '../../../domain/market/timeframe.js';
 import { BinanceApiError } from './fake-binance-rules.js';
@@ -16,18 +16,6 @@ const int = (p: Params, key: string, fallback: number): number => {
   if (v === undefined) return fallback;
   if (!/^-?\d+$/.test(v)) throw new BinanceApiError(-1100, `Illegal characters found in parameter '${key}'.`);
   return Number(v);
-};
-
-/** First index whose value is ≥ t (the arrays are sorted). */
-const lowerBound = (a: Float64Array, t: number): number => {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 };
 
 /**
@@ -50,8 +38,8 @@ export const klines = (market: FakeMarket, now: number, p: Params): unknown[][] 
   const tf = timeframeMs(interval);
   const end = Math.min(int(p, 'endTime', now), now);
   const startTime = p.startTime === undefined ? null : int(p, 'startTime', 0);
-  const last = lowerBound(s.openTime, end + 1); // bars opened at or before `end`
-  const from = startTime === null ? Math.max(0, last - limit) : lowerBound(s.openTime, startTime);
+  const last = firstAtOrAfter(s.openTime, end + 1); // bars opened at or before `end`
+  const from = startTime === null ? Math.max(0, last - limit) : firstAtOrAfter(s.openTime, startTime);
   const rows: unknown[][] = [];
   for (let i = from; i < last && rows.length < limit; i++) {
     const open = s.openTime[i]!;
@@ -84,9 +72,9 @@ export const fundingRates = (market: FakeMarket, now: number, p: Params): unknow
   if (limit < 1 || limit > 1000)
     throw new BinanceApiError(-1130, "Data sent for parameter 'limit' is not valid.");
   const end = Math.min(int(p, 'endTime', now), now);
-  const last = lowerBound(f.time, end + 1);
+  const last = firstAtOrAfter(f.time, end + 1);
   const from =
-    p.startTime === undefined ? Math.max(0, last - limit) : lowerBound(f.time, int(p, 'startTime', 0));
+    p.startTime === undefined ? Math.max(0, last - limit) : firstAtOrAfter(f.time, int(p, 'startTime', 0));
   const out: unknown[] = [];
   for (let i = from; i < last && out.length < limit; i++)
     out.push({ symbol, fundingTime: f.time[i]!, fundingRate: String(f.rate[i]!), markPrice: '' });
