@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BinanceLiveBars, LiveFeedError } from '../../adapters/marketdata/binance-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
@@ -280,6 +281,43 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
     expect(logs).toContain('ETHUSDT: bars again');
     expect(logs.some((l) => l.startsWith('BTCUSDT'))).toBe(false);
     expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
+  });
+
+  it('property: whatever the venue’s delays, the run writes the backtest’s log', async () => {
+    const short = { ...request, to: FROM + 4 * 86_400_000 };
+    const expected = await backtestLog(short);
+    const bars4 = 4 * 24 + 2;
+    // Per symbol and bar, how long after its close the venue publishes it (0–3 h; a venue publishes in
+    // order, so each bar comes no earlier than the one before), and one delay for funding records.
+    const delays = fc.array(fc.integer({ min: 0, max: 3 * 60 }), { minLength: bars4, maxLength: bars4 });
+    await fc.assert(
+      fc.asyncProperty(
+        delays,
+        delays,
+        fc.integer({ min: 0, max: 90 }),
+        fc.integer({ min: 1, max: 30 }),
+        async (btc, eth, fundingS, pollMin) => {
+          const lagOf = (minutes: number[]) => {
+            // Publication times never go back: a bar waits for the one before it.
+            const at = new Map<number, number>();
+            let prev = 0;
+            for (let k = 0; k < minutes.length; k++) {
+              const close = FROM + (k + 1) * HOUR;
+              prev = Math.max(prev, close + minutes[k]! * 60_000);
+              at.set(close, prev - close);
+            }
+            return (close: number) => at.get(close) ?? 0;
+          };
+          const clock = new VirtualClock(FROM + 2_000);
+          const feed = slowVenue(clock, { BTCUSDT: lagOf(btc), ETHUSDT: lagOf(eth) }, fundingS * 1_000);
+          const { engine } = await prepareLiveRun(short, feed, clock.t);
+          const summary = await runLive(engine, feed, { clock, pollMs: pollMin * 60_000 });
+          expect(summary.reason).toBe('end-of-data');
+          expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
+        },
+      ),
+      { numRuns: Number(process.env.LIVE_FEED_RUNS ?? 12) },
+    );
   });
 
   it('gives up waiting for a funding record after fundingWaitMs and books it when it comes', async () => {
