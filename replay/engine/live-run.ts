@@ -18,6 +18,17 @@ export interface PreparedLiveRun {
   readonly history: ReadonlyMap<string, { readonly warmup: number; readonly since: number }>;
 }
 
+/** A request checked as a backtest's is, and refused when its strategy needs more than bars. */
+export const checkLiveRequest = async (req: RunRequest): ReturnType<typeof checkRequest> => {
+  const checked = await checkRequest(req);
+  const { strategy } = checked;
+  if (strategy.feeds?.trades === true || strategy.feeds?.book === true)
+    throw new RunRequestError(
+      `${strategy.id} trades on trades and order books; a live feed gives closed bars only`,
+    );
+  return checked;
+};
+
 /**
  * A paper run on a venue's live bars: the request is checked as a backtest's is, `from` (default: now) is
  * moved up to the next bar open, and the engine starts with the warm-up bars and recent funding the venue
@@ -30,11 +41,7 @@ export const prepareLiveRun = async (
   now: number,
   observe?: (e: StoredEvent) => void,
 ): Promise<PreparedLiveRun> => {
-  const { strategy, symbols, params, book } = await checkRequest(req);
-  if (strategy.feeds?.trades === true || strategy.feeds?.book === true)
-    throw new RunRequestError(
-      `${strategy.id} trades on trades and order books; a live feed gives closed bars only`,
-    );
+  const { strategy, symbols, params, book } = await checkLiveRequest(req);
   const tf = timeframeMs(strategy.timeframe);
   const asked = toMs(req.from, 'from') ?? now;
   const from = bucketStart(asked + tf - 1, tf);

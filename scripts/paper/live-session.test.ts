@@ -30,7 +30,7 @@ class VirtualClock implements PaperClock {
 let clock: VirtualClock;
 const fakes: FakeBinance[] = [];
 /** A fresh venue on the clock: the fake's time never goes back, so each timeline gets its own. */
-const venue = async (): Promise<BinanceLiveBars> => {
+const venue = async (prepare?: (fake: FakeBinance) => void): Promise<BinanceLiveBars> => {
   const fake = await FakeBinance.start({
     now: () => clock.t,
     market: {
@@ -39,6 +39,7 @@ const venue = async (): Promise<BinanceLiveBars> => {
     },
   });
   fakes.push(fake);
+  prepare?.(fake);
   return new BinanceLiveBars({
     endpoint: { rest: fake.origin, ws: fake.wsOrigin },
     ccxt: { timeout: 1_000, rateLimit: 1 },
@@ -50,8 +51,10 @@ afterAll(async () => {
 
 const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
 const ids = (s: MemoryEventStore) => s.raw().map((e) => e.eventId);
+const logs: string[] = [];
 const session = (store: MemoryEventStore, feed: BinanceLiveBars) =>
   new LivePaperSession({
+    log: (m) => logs.push(m),
     strategyId: 'ema-cross',
     symbols: SYMBOLS,
     from: '2023-03-01',
@@ -95,8 +98,9 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     clock.t += 6 * HOUR;
     const second = session(target, feed);
     await second.prepare();
-    expect(await second.fastForward()).toBe(before);
+    logs.length = 0;
     await second.run(new AbortController().signal);
+    expect(logs).toContain(`paper ${second.runId}: resumed after ${before} events already in the log`);
     expect(ids(target)).toEqual(ids(reference));
     expect(new Set(ids(target)).size).toBe(target.raw().length);
     expect(
@@ -105,4 +109,37 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
         .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
     ).toBe(false);
   }, 60_000);
+
+  it('a venue that does not answer at start delays the run, not the node: it waits, then trades as usual', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const reference = newStore();
+    const whole = session(reference, await venue());
+    await whole.prepare();
+    await whole.run(new AbortController().signal);
+
+    clock = new VirtualClock(FROM + 2_000);
+    const target = newStore();
+    const down = session(
+      target,
+      await venue((f) => f.fault({ path: '/fapi/v1/time', action: 'reset', times: 3 })),
+    );
+    await down.prepare(); // at once: only the request is checked
+    expect(down.status()).toMatchObject({ state: 'starting', events: 0 });
+    logs.length = 0;
+    await down.run(new AbortController().signal);
+    expect(logs.filter((l) => l.includes('waiting for the venue')).length).toBe(3);
+    expect(down.status()).toMatchObject({ state: 'finished', error: null });
+    expect(ids(target)).toEqual(ids(reference));
+  }, 60_000);
+
+  it('refuses at once what cannot run on a live feed', async () => {
+    const bad = new LivePaperSession({
+      strategyId: 'flow-imbalance',
+      symbols: ['BTCUSDT'],
+      from: '2023-03-01',
+      feed: await venue(),
+      store: newStore(),
+    });
+    await expect(bad.prepare()).rejects.toThrow(/a live feed gives closed bars only/);
+  });
 });

@@ -3,13 +3,17 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
-import { prepareLiveRun } from '../../replay/engine/live-run.js';
+import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
+import type { RunRequest } from '../../replay/engine/run.js';
 import { EngineRun } from './engine-run.js';
 import { type PaperRun, type PaperRunStatus, paperRunId } from './session.js';
 
-/** How long a bar waits for its funding record (runLive's fundingWaitMs); also what fastForward leaves to run(). */
+/** How long a bar waits for its funding record (runLive's fundingWaitMs). */
 const FUNDING_WAIT_MS = 120_000;
+/** Back-off while the venue does not answer at start: from 1 s, doubling, up to a minute. */
+const RETRY_MS = 1_000;
+const MAX_RETRY_MS = 60_000;
 
 export interface LivePaperSessionOptions {
   readonly strategyId: string;
@@ -43,35 +47,50 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     this.clock = opts.clock ?? wallClock;
   }
 
-  async prepare(): Promise<void> {
-    const { engine } = await prepareLiveRun(
-      {
-        strategyId: this.opts.strategyId,
-        symbols: this.opts.symbols,
-        from: this.opts.from,
-        ...(this.opts.to !== undefined ? { to: this.opts.to } : {}),
-        runId: this.runId,
-      },
-      this.opts.feed,
-      this.clock.now(),
-    );
-    this.attach(engine);
+  private get request(): RunRequest {
+    return {
+      strategyId: this.opts.strategyId,
+      symbols: this.opts.symbols,
+      from: this.opts.from,
+      ...(this.opts.to !== undefined ? { to: this.opts.to } : {}),
+      runId: this.runId,
+    };
   }
 
   /**
-   * Replays the bars closed since the start (a restart's catch-up), then skips what the log already holds.
-   * Returns how many events were skipped.
+   * Checks the request only: a strategy or symbol that cannot run is refused here, at start. The venue
+   * is first asked in `run`, so a venue that does not answer delays this run, not the node's start.
    */
-  async fastForward(): Promise<number> {
-    const engine = this.need();
-    engine.start();
-    const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
-    while (engine.nextTime() <= limit && engine.step()) {}
-    return this.copier!.resume();
+  async prepare(): Promise<void> {
+    await checkLiveRequest(this.request);
   }
 
-  run(signal: AbortSignal): Promise<void> {
-    return this.drive(signal, (engine) =>
+  /** Nothing yet: the catch-up after a restart needs the venue's bars, and happens in `run`. */
+  async fastForward(): Promise<number> {
+    return 0;
+  }
+
+  /**
+   * Fetches the warm-up and the bars closed since the start (waiting, with back-off, while the venue does
+   * not answer), replays them, skips the events the log already holds, then trades the bars as they close.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (this.engine === null && !signal.aborted) {
+      try {
+        await this.open();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failures++;
+        const wait = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.min(failures - 1, 16));
+        this.error = `waiting for the venue: ${message}`;
+        this.opts.log?.(`paper ${this.runId}: ${this.error}; retrying in ${wait} ms`);
+        await this.clock.sleep(wait, signal);
+      }
+    }
+    if (this.engine === null) return;
+    this.error = null;
+    await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
         clock: this.clock,
         signal,
@@ -79,6 +98,18 @@ export class LivePaperSession extends EngineRun implements PaperRun {
         log: (m) => this.opts.log?.(`paper ${this.runId}: ${m}`),
       }),
     );
+  }
+
+  /** The engine with the venue's bars so far, replayed as far as is safe, and the copier past the log's part. */
+  private async open(): Promise<void> {
+    const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now());
+    engine.start();
+    const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
+    while (engine.nextTime() <= limit && engine.step()) {}
+    this.attach(engine);
+    const skipped = await this.copier!.resume();
+    if (skipped > 0)
+      this.opts.log?.(`paper ${this.runId}: resumed after ${skipped} events already in the log`);
   }
 
   bars(symbol: string, timeframe: string): BarSeries | undefined {
