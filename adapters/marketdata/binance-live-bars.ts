@@ -83,11 +83,14 @@ export class BinanceLiveBars implements LiveBars {
     const cols: number[][] = [[], [], [], [], [], []];
     let start = Number.isFinite(afterOpen) ? afterOpen + 1 : 0;
     for (;;) {
+      // Binance weighs a klines call by its limit (1 below 100 rows, 10 above 1,000): ask for the bars
+      // that can exist since `start` (and the forming one), not always for a full page.
+      const limit = Math.min(KLINE_LIMIT, Math.max(1, Math.floor((now - start) / tf) + 2));
       const reply: unknown = await this.ex.fapiPublicGetKlines({
         symbol,
         interval: timeframe,
         startTime: start,
-        limit: KLINE_LIMIT,
+        limit,
       });
       const parsed = z.array(klineRow).safeParse(reply);
       if (!parsed.success)
@@ -123,7 +126,7 @@ export class BinanceLiveBars implements LiveBars {
       }
       const tail = parsed.data.at(-1)?.[0];
       // A full page ending on a closed bar may have more behind it; anything else is the end for now.
-      if (parsed.data.length < KLINE_LIMIT || tail === undefined || tail + tf > now) break;
+      if (parsed.data.length < limit || tail === undefined || tail + tf > now) break;
       start = tail + 1;
     }
     const f = cols.map((c) => Float64Array.from(c));
@@ -145,10 +148,12 @@ export class BinanceLiveBars implements LiveBars {
     const rate: number[] = [];
     let start = Number.isFinite(after) ? after + 1 : 0;
     for (;;) {
+      // Funding comes at most hourly: that many records can exist since `start`.
+      const limit = Math.min(FUNDING_LIMIT, Math.max(1, Math.floor((now - start) / 3_600_000) + 2));
       const reply: unknown = await this.ex.fapiPublicGetFundingRate({
         symbol,
         startTime: start,
-        limit: FUNDING_LIMIT,
+        limit,
       });
       const parsed = z.array(fundingRow).safeParse(reply);
       if (!parsed.success)
@@ -165,7 +170,7 @@ export class BinanceLiveBars implements LiveBars {
         time.push(r.fundingTime);
         rate.push(value);
       }
-      if (parsed.data.length < FUNDING_LIMIT) break;
+      if (parsed.data.length < limit) break;
       start = parsed.data.at(-1)!.fundingTime + 1;
     }
     return { symbol, time: Float64Array.from(time), rate: Float64Array.from(rate) };

@@ -148,8 +148,14 @@ describe('a run fed live bars through Binance’s REST API (a local fake serving
     expect(log.filter((e) => e.type === 'OrderFilled').length).toBeGreaterThan(4);
     expect(log.filter((e) => e.type === 'FundingPaid').length).toBeGreaterThan(4);
     expect(log.map(eventFingerprint)).toEqual(expected);
-    // Never a bar before it closed: each bar was asked for after its close, and only closed bars came back.
     expect(fake!.unknownRequests()).toEqual([]);
+    // Each ask is sized to what can exist since the last bar (Binance weighs klines calls by their limit):
+    // only the warm-up asks for 100 rows or more (weight 2 and up), every later ask for a handful.
+    const limits = fake!.requests
+      .filter((r) => r.path === '/fapi/v1/klines')
+      .map((r) => Number(r.params.limit));
+    expect(limits.filter((l) => l >= 100)).toHaveLength(SYMBOLS.length);
+    expect(Math.max(...limits.slice(SYMBOLS.length))).toBeLessThanOrEqual(4);
   }, 60_000);
 
   it('judges a bar closed on the exchange’s clock: with this machine 4 s ahead, no forming bar gets in', async () => {
