@@ -10,6 +10,7 @@ import { listen } from '../adapters/http/server.js';
 import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
+import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
@@ -83,18 +84,24 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
 });
 
 const metrics = new ApiMetrics(runner);
+// Every bar and funding record the runs are given is recorded in the log first (BarClosed,
+// FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
 const liveBars =
   feedKind === 'binance'
-    ? new BinanceLiveBars({
-        ...(process.env.BINANCE_FUTURES_URL
-          ? {
-              endpoint: {
-                rest: process.env.BINANCE_FUTURES_URL,
-                ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
-              },
-            }
-          : {}),
-      })
+    ? new RecordingLiveBars(
+        new BinanceLiveBars({
+          ...(process.env.BINANCE_FUTURES_URL
+            ? {
+                endpoint: {
+                  rest: process.env.BINANCE_FUTURES_URL,
+                  ws:
+                    process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
+                },
+              }
+            : {}),
+        }),
+        opened.store,
+      )
     : null;
 const fleet = new PaperFleet({
   strategies: Object.keys(builtInStrategies),

@@ -48,6 +48,7 @@ export interface BinanceLiveBarsOptions {
  * running ahead would otherwise take the forming bar for a closed one.
  */
 export class BinanceLiveBars implements LiveBars {
+  readonly venue = 'binance';
   private readonly ex: InstanceType<typeof ccxt.binanceusdm>;
 
   constructor(opts: BinanceLiveBarsOptions) {

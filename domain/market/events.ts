@@ -55,4 +55,46 @@ export const regimeChangedData = (
   params: { ...params },
 });
 
-export const marketEvents = [RegimeChanged] as const;
+const venueSymbol = {
+  venue: z.string().min(1).max(32),
+  symbol: z.string().regex(/^[A-Z0-9]{2,30}$/, 'an exchange symbol like BTCUSDT'),
+};
+const price = z.number().finite().positive();
+
+/**
+ * A bar a venue closed, as a live feed handed it to the runs (numbers exactly as the engine read them).
+ * Recorded once per venue, symbol and timeframe, whichever run asked first: a live run's market is in
+ * the log, so the run can be re-executed from the log alone (replay/audit/rerun.ts).
+ */
+export const BarClosed = defineEvent({
+  type: 'BarClosed',
+  schema: z
+    .object({
+      ...venueSymbol,
+      timeframe: z.string().regex(/^[1-9]\d*[smhdw]$/),
+      openTime: z.number().int(),
+      open: price,
+      high: price,
+      low: price,
+      close: price,
+      volume: z.number().finite().nonnegative(),
+    })
+    .strict(),
+});
+
+/** A funding rate a venue published, as a live feed handed it to the runs. */
+export const FundingRatePublished = defineEvent({
+  type: 'FundingRatePublished',
+  schema: z
+    .object({ ...venueSymbol, fundingTime: z.number().int(), rate: z.number().finite() })
+    .strict(),
+});
+
+export type BarClosedData = z.infer<typeof BarClosed.schema>;
+export type FundingRatePublishedData = z.infer<typeof FundingRatePublished.schema>;
+
+export const barStreamId = (venue: string, symbol: string, timeframe: string): string =>
+  `bars-${venue}-${symbol}-${timeframe}`;
+export const fundingStreamId = (venue: string, symbol: string): string => `funding-${venue}-${symbol}`;
+
+export const marketEvents = [RegimeChanged, BarClosed, FundingRatePublished] as const;

@@ -12,6 +12,8 @@ export interface LiveBatch {
  * implements it for Binance USDⓈ-M. It returns only bars that have closed, never the one still forming.
  */
 export interface LiveBars {
+  /** The venue whose market this is (`binance`): recorded with the run, and with the bars. */
+  readonly venue: string;
   /**
    * Bars opened after `afterOpen` that have closed by now, and funding records after `afterFunding` (both
    * −∞ for "from the start the venue keeps"). A reply it cannot trust fails the whole call.

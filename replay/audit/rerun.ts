@@ -2,10 +2,20 @@ import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
 import type { RunInputs } from '../../domain/backtest/events.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import {
+  type BarClosedData,
+  barStreamId,
+  type FundingRatePublishedData,
+  fundingStreamId,
+} from '../../domain/market/events.js';
+import type { FundingSeries } from '../../domain/market/funding.js';
+import { timeframeMs } from '../../domain/market/timeframe.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
-import type { EngineConfig } from '../engine/config.js';
-import type { Engine } from '../engine/engine.js';
-import { prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
+import type { EngineConfig, MarketFeeds } from '../engine/config.js';
+import { Engine } from '../engine/engine.js';
+import { checkLiveRequest, FUNDING_LOOKBACK_MS } from '../engine/live-run.js';
+import { engineConfig, prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
 
 export interface RecordedRun {
   readonly inputs: RunInputs;
@@ -80,6 +90,72 @@ export const replayRequest = async (req: RunRequest): Promise<Engine> => {
   return engine;
 };
 
+/** The live feed a recorded run was given (RunStarted's config.feed), null for a run on the data files. */
+export const liveFeedOf = (inputs: RunInputs): { kind: 'live'; venue: string } | null => {
+  const f = (inputs.config as { feed?: { kind?: unknown; venue?: unknown } }).feed;
+  return f?.kind === 'live' && typeof f.venue === 'string' ? { kind: 'live', venue: f.venue } : null;
+};
+
+/**
+ * The bars and funding a live run was given, read back from the log (BarClosed, FundingRatePublished):
+ * the same ranges prepareLiveRun asked the venue for, every record since.
+ */
+const recordedMarket = async (store: EventStore, inputs: RunInputs, venue: string): Promise<MarketFeeds> => {
+  const tf = timeframeMs(inputs.timeframe);
+  const warmup = (inputs.config as { warmupBars?: number }).warmupBars ?? 0;
+  const barsAfter = inputs.from - (warmup + 1) * tf;
+  const fundingAfter = inputs.from - FUNDING_LOOKBACK_MS;
+  const bars = new Map<string, BarSeries>();
+  const funding = new Map<string, FundingSeries>();
+  for (const symbol of inputs.symbols) {
+    const b = (await store.readStream(barStreamId(venue, symbol, inputs.timeframe)))
+      .map((e) => e.data as BarClosedData)
+      .filter((d) => d.openTime > barsAfter);
+    const col = (f: (d: BarClosedData) => number) => Float64Array.from(b, f);
+    bars.set(symbol, {
+      symbol,
+      timeframe: inputs.timeframe,
+      openTime: col((d) => d.openTime),
+      open: col((d) => d.open),
+      high: col((d) => d.high),
+      low: col((d) => d.low),
+      close: col((d) => d.close),
+      volume: col((d) => d.volume),
+    });
+    const f = (await store.readStream(fundingStreamId(venue, symbol)))
+      .map((e) => e.data as FundingRatePublishedData)
+      .filter((d) => d.fundingTime > fundingAfter);
+    funding.set(symbol, {
+      symbol,
+      time: Float64Array.from(f, (d) => d.fundingTime),
+      rate: Float64Array.from(f, (d) => d.rate),
+    });
+  }
+  return { bars, funding };
+};
+
+/**
+ * Re-executes a recorded run from its inputs (with one change for a what-if): on the data files, or, for
+ * a run that was fed live, on the bars and funding the log recorded as it was given them.
+ */
+export const replayRecorded = async (
+  store: EventStore,
+  inputs: RunInputs,
+  change: Change = {},
+): Promise<Engine> => {
+  const req = requestFromInputs(inputs, change);
+  const feed = liveFeedOf(inputs);
+  if (feed === null) return replayRequest(req);
+  const { strategy, symbols, params, book } = await checkLiveRequest(req);
+  const config = engineConfig(req, strategy, symbols, params, inputs.from, inputs.to, book);
+  const engine = new Engine(
+    { ...config, feedSource: feed, retainEvents: true },
+    await recordedMarket(store, inputs, feed.venue),
+  );
+  engine.runToEnd();
+  return engine;
+};
+
 // Key order is not content: the main store keeps data as its zod schema parsed it (schema order), the
 // in-memory run as the engine built it.
 const comparable = (e: StoredEvent) => {
@@ -102,6 +178,11 @@ export interface RerunReport {
   readonly identical: boolean;
   readonly events: number;
   readonly recordedEvents: number;
+  /**
+   * Events of the re-run past the end of the recording: a live run that is still going (or was stopped)
+   * has recorded a prefix of what its bars so far decide. Always 0 for a run that completed.
+   */
+  readonly ahead: number;
   readonly divergence: Divergence | null;
 }
 
@@ -126,8 +207,11 @@ const differingFields = (a: StoredEvent, b: StoredEvent): string[] => {
  */
 export const rerun = async (store: EventStore, runId: string): Promise<RerunReport> => {
   const recorded = await readRecordedRun(store, runId);
-  const engine = await replayRequest(requestFromInputs(recorded.inputs));
+  const engine = await replayRecorded(store, recorded.inputs);
   const fresh = engine.store.raw();
+  // A live run without its end recorded: the recording is a prefix of the re-run, stream by stream.
+  const open = liveFeedOf(recorded.inputs) !== null && recorded.completed === null;
+  let ahead = 0;
   const streams = new Map<string, StoredEvent[]>();
   for (const e of fresh)
     if (!streams.has(e.streamId)) streams.set(e.streamId, await store.readStream(e.streamId));
@@ -136,12 +220,17 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
   for (let i = 0; i < fresh.length; i++) {
     const e = fresh[i]!;
     const r = streams.get(e.streamId)![e.streamVersion - 1] ?? null;
+    if (r === null && open) {
+      ahead++;
+      continue;
+    }
     if (r === null || comparable(r) !== comparable(e)) {
       return {
         runId,
         identical: false,
         events: fresh.length,
         recordedEvents,
+        ahead,
         divergence: {
           index: i,
           streamId: e.streamId,
@@ -162,6 +251,7 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
         identical: false,
         events: fresh.length,
         recordedEvents,
+        ahead,
         divergence: {
           index: fresh.length,
           streamId,
@@ -173,5 +263,5 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
       };
     }
   }
-  return { runId, identical: true, events: fresh.length, recordedEvents, divergence: null };
+  return { runId, identical: true, events: fresh.length, recordedEvents, ahead, divergence: null };
 };

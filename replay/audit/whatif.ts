@@ -2,7 +2,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { foldRun, type Kpis } from '../engine/results.js';
 import { type DecisionChain, explainChain } from './explain.js';
-import { type Change, readRecordedRun, replayRequest, requestFromInputs } from './rerun.js';
+import { type Change, readRecordedRun, replayRecorded } from './rerun.js';
 
 export interface OrderDecision {
   /** The observation (or stop trigger) the order came from, its symbol and side: what "the same decision" means. */
@@ -85,8 +85,8 @@ export const diffDecisions = (
  */
 export const whatIf = async (store: EventStore, runId: string, change: Change): Promise<WhatIfReport> => {
   const recorded = await readRecordedRun(store, runId);
-  const baseline = await replayRequest(requestFromInputs(recorded.inputs));
-  const variant = await replayRequest(requestFromInputs(recorded.inputs, change));
+  const baseline = await replayRecorded(store, recorded.inputs);
+  const variant = await replayRecorded(store, recorded.inputs, change);
   const diff = diffDecisions(baseline.store.raw(), variant.store.raw());
   const kb = foldRun(baseline.store.raw()).kpis();
   const kv = foldRun(variant.store.raw()).kpis();

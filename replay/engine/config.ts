@@ -57,6 +57,11 @@ export interface EngineConfig {
    * are ignored and nothing is booked, so the run starts flat with ready indicators.
    */
   readonly warmupBars?: number;
+  /**
+   * Where the bars come from when not from recorded files: a live feed of `venue`, whose bars the log
+   * records (BarClosed), so a re-run reads them from there. Absent for runs on the data files.
+   */
+  readonly feedSource?: { readonly kind: 'live'; readonly venue: string };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */

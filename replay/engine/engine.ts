@@ -373,6 +373,7 @@ export class Engine implements StrategyContext {
         seed: c.seed,
         initialBalance: c.initialBalance,
         config: {
+          ...(c.feedSource ? { feed: c.feedSource } : {}),
           feeTier: c.feeTier,
           leverage: c.leverage,
           impact: c.impact,

@@ -9,7 +9,7 @@ import { OPEN_END } from './live.js';
 import { checkRequest, engineConfig, type RunRequest, RunRequestError, toMs } from './run.js';
 
 /** Funding history fetched before the start: enough records to know each symbol's funding interval. */
-const FUNDING_LOOKBACK_MS = 7 * 86_400_000;
+export const FUNDING_LOOKBACK_MS = 7 * 86_400_000;
 
 export interface PreparedLiveRun {
   readonly engine: Engine;
@@ -79,8 +79,13 @@ export const prepareLiveRun = async (
     book,
   );
   const engine = new Engine(
-    { ...config, retainEvents: true, ...(observe ? { onEvent: observe } : {}) },
+    {
+      ...config,
+      feedSource: { kind: 'live', venue: feed.venue },
+      retainEvents: true,
+      ...(observe ? { onEvent: observe } : {}),
+    },
     { bars, funding },
   );
-  return { engine, config, history };
+  return { engine, config: engine.config, history };
 };

@@ -105,6 +105,7 @@ const slowVenue = (
   barLag: Record<string, number | ((close: number) => number)>,
   fundingLag: number,
 ): LiveBars => ({
+  venue: 'binance',
   fetch: async (symbol, _tf, afterOpen, afterFunding) => {
     const s = bars.get(symbol)!;
     const f = funding.get(symbol)!;

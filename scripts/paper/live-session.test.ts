@@ -1,9 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
+import { RecordingLiveBars } from '../../adapters/marketdata/recording-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { catalogue } from '../../domain/catalogue.js';
+import type { LiveBars } from '../../domain/market/live-feed.js';
+import { rerun } from '../../replay/audit/rerun.js';
+import { whatIf } from '../../replay/audit/whatif.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { LivePaperSession } from './live-session.js';
 
@@ -52,7 +56,7 @@ afterAll(async () => {
 const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
 const ids = (s: MemoryEventStore) => s.raw().map((e) => e.eventId);
 const logs: string[] = [];
-const session = (store: MemoryEventStore, feed: BinanceLiveBars) =>
+const session = (store: MemoryEventStore, feed: LiveBars) =>
   new LivePaperSession({
     log: (m) => logs.push(m),
     strategyId: 'ema-cross',
@@ -127,7 +131,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(down.status()).toMatchObject({ state: 'starting', events: 0 });
     logs.length = 0;
     await down.run(new AbortController().signal);
-    expect(logs.filter((l) => l.includes('waiting for the venue')).length).toBe(3);
+    expect(logs.filter((l) => l.includes('waiting to start')).length).toBe(3);
     expect(down.status()).toMatchObject({ state: 'finished', error: null });
     expect(ids(target)).toEqual(ids(reference));
   }, 60_000);
@@ -142,4 +146,40 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     });
     await expect(bad.prepare()).rejects.toThrow(/a live feed gives closed bars only/);
   });
+
+  it('records the bars it is given, so a live run re-runs from the log alone: stopped or finished, and as a what-if', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const store = newStore();
+    const feed = new RecordingLiveBars(await venue(), store);
+    const first = session(store, feed);
+    await first.prepare();
+    const stop = new AbortController();
+    clock.onSleep = (t) => {
+      if (t >= FROM + 2 * 24 * HOUR) stop.abort();
+    };
+    await first.run(stop.signal);
+    clock.onSleep = () => {};
+    const bars = store.raw().filter((e) => e.type === 'BarClosed');
+    // Each symbol's bars once, though the warm-up and two days were fetched in many asks.
+    expect(bars.length).toBeGreaterThan(2 * (150 + 47));
+    expect(new Set(bars.map((e) => e.eventId)).size).toBe(bars.length);
+    expect(store.raw().some((e) => e.type === 'FundingRatePublished')).toBe(true);
+
+    // Stopped two days in: the log holds a prefix of what the recorded bars decide.
+    const stopped = await rerun(store, first.runId);
+    expect(stopped).toMatchObject({ identical: true, divergence: null });
+    expect(stopped.ahead).toBeGreaterThan(0);
+
+    // Carried on to its end: the re-run is the run, event for event.
+    clock.t += HOUR;
+    const second = session(store, feed);
+    await second.prepare();
+    await second.run(new AbortController().signal);
+    expect(second.status().state).toBe('finished');
+    const finished = await rerun(store, first.runId);
+    expect(finished).toMatchObject({ identical: true, ahead: 0, divergence: null });
+    // A what-if on it: the same recorded bars, another parameter.
+    const w = await whatIf(store, first.runId, { set: { fast: 8 } });
+    expect(w.diff.added.length + w.diff.removed.length + w.diff.changed.length).toBeGreaterThan(0);
+  }, 60_000);
 });

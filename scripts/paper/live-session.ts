@@ -83,7 +83,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
         const message = err instanceof Error ? err.message : String(err);
         failures++;
         const wait = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.min(failures - 1, 16));
-        this.error = `waiting for the venue: ${message}`;
+        this.error = `waiting to start: ${message}`;
         this.opts.log?.(`paper ${this.runId}: ${this.error}; retrying in ${wait} ms`);
         await this.clock.sleep(wait, signal);
       }
