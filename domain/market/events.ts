@@ -85,9 +85,7 @@ export const BarClosed = defineEvent({
 /** A funding rate a venue published, as a live feed handed it to the runs. */
 export const FundingRatePublished = defineEvent({
   type: 'FundingRatePublished',
-  schema: z
-    .object({ ...venueSymbol, fundingTime: z.number().int(), rate: z.number().finite() })
-    .strict(),
+  schema: z.object({ ...venueSymbol, fundingTime: z.number().int(), rate: z.number().finite() }).strict(),
 });
 
 export type BarClosedData = z.infer<typeof BarClosed.schema>;
