@@ -17,6 +17,7 @@ export const chainExplainer =
         correlationId: c.correlationId,
         links: c.links,
         broken: c.broken,
+        bar: c.bar,
       };
     } catch (err) {
       if (err instanceof ChainNotFoundError) return undefined;

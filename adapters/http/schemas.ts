@@ -384,4 +384,6 @@ export const chain = z.object({
   correlationId: z.string(),
   links: z.array(chainLink),
   broken: z.array(z.object({ eventId: z.string(), missingCausationId: z.string(), detail: z.string() })),
+  /** The observed bar as recorded when a live feed gave it (BarClosed); null for bars from the data files. */
+  bar: chainLink.nullable(),
 });

@@ -1,5 +1,9 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import { venueRules } from '../../domain/ledger/venue.js';
+import { barStreamId } from '../../domain/market/events.js';
+import { isTimeframe } from '../../domain/market/timeframe.js';
+import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
 
 export interface ChainLink {
   readonly globalPosition: number;
@@ -25,6 +29,11 @@ export interface DecisionChain {
   readonly correlationId: string;
   readonly links: ChainLink[];
   readonly broken: BrokenLink[];
+  /**
+   * The bar the chain's observation names, as the log recorded it when a live feed gave it to the run
+   * (BarClosed); null when the bar came from the data files, which the log does not hold.
+   */
+  readonly bar: ChainLink | null;
 }
 
 export class ChainNotFoundError extends Error {
@@ -92,6 +101,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `LIQUIDATED ${d.quantity} ${d.symbol} at mark ${d.markPrice}: margin ${d.marginBalance} ≤ maintenance ${d.maintenanceMargin}`;
     case 'StopAdjusted':
       return `${d.layer} ${d.kind} ${d.action}: ${s(d.previousPrice)} → ${s(d.price)} for ${d.quantity} (${d.holding}-held); inputs ${features(d.inputs)}`;
+    case 'BarClosed':
+      return `${d.venue} ${d.symbol} ${d.timeframe} bar ${new Date(Number(d.openTime)).toISOString()}: open ${fmt(d.open)}, high ${fmt(d.high)}, low ${fmt(d.low)}, close ${fmt(d.close)}, volume ${fmt(d.volume)}`;
+    case 'FundingRatePublished':
+      return `${d.venue} ${d.symbol} funding rate ${fmt(d.rate)} at ${new Date(Number(d.fundingTime)).toISOString()}`;
     case 'StopStatusChanged':
       return `${d.layer} ${d.kind} ${d.from} → ${d.to} at ${s(d.price)}: ${d.reason}`;
     default:
@@ -143,7 +156,28 @@ export const explainChain = async (store: EventStore & EventLookup, id: string):
       });
     }
   }
-  return { query: id, correlationId, links: events.map(link), broken };
+  return {
+    query: id,
+    correlationId,
+    links: events.map(link),
+    broken,
+    bar: await recordedBar(store, correlationId),
+  };
+};
+
+/** A bar observation's BarClosed, looked up by its id (a function of the stream and the bar's open time). */
+const recordedBar = async (
+  store: EventStore & EventLookup,
+  correlationId: string,
+): Promise<ChainLink | null> => {
+  const obs = /^obs:([^:]+):([^:]+):(\d+)$/.exec(correlationId);
+  if (!obs || !isTimeframe(obs[2]!)) return null;
+  for (const venue of Object.keys(venueRules)) {
+    const stream = barStreamId(venue, obs[1]!, obs[2]!);
+    const e = await store.readById(new DeterministicIds(stream).next(Number(obs[3])));
+    if (e && e.streamId === stream) return link(e);
+  }
+  return null;
 };
 
 /** The chain as text for a terminal. */
@@ -157,6 +191,8 @@ export const formatChain = (c: DecisionChain): string => {
     const tick = obs[2] === 'trade' || obs[2] === 'book' || obs[2] === 'fill';
     lines.push(`  observation  ${obs[1]} ${obs[2]} ${tick ? 'at' : 'bar opened'} ${when}`);
   }
+  if (c.bar)
+    lines.push(`  market       ${c.bar.summary} (recorded as the feed gave it, #${c.bar.globalPosition})`);
   const w = Math.max(...c.links.map((l) => l.type.length), 10);
   for (const l of c.links)
     lines.push(`  #${String(l.globalPosition).padEnd(7)} ${l.type.padEnd(w)}  ${l.summary}`);

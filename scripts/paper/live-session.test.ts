@@ -6,6 +6,7 @@ import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
+import { explainChain, formatChain } from '../../replay/audit/explain.js';
 import { rerun } from '../../replay/audit/rerun.js';
 import { whatIf } from '../../replay/audit/whatif.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
@@ -178,6 +179,14 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(second.status().state).toBe('finished');
     const finished = await rerun(store, first.runId);
     expect(finished).toMatchObject({ identical: true, ahead: 0, divergence: null });
+    // A decision's chain shows the bar it was made on, as the feed gave it.
+    const order = store.raw().find((e) => e.type === 'OrderRequested')!;
+    const chain = await explainChain(store, (order.data as { orderId: string }).orderId);
+    const bar = chain.bar!;
+    expect(bar.type).toBe('BarClosed');
+    const obs = /^obs:([A-Z]+):1h:(\d+)$/.exec(chain.correlationId)!;
+    expect(bar.data).toMatchObject({ venue: 'binance', symbol: obs[1], openTime: Number(obs[2]) });
+    expect(formatChain(chain)).toContain(`market       binance ${obs[1]} 1h bar`);
     // A what-if on it: the same recorded bars, another parameter.
     const w = await whatIf(store, first.runId, { set: { fast: 8 } });
     expect(w.diff.added.length + w.diff.removed.length + w.diff.changed.length).toBeGreaterThan(0);

@@ -251,6 +251,8 @@ export interface DecisionChain {
   root?: ChainLink | string | null;
   links: ChainLink[];
   broken: (BrokenLink | string)[];
+  /** The observed bar as the log recorded it when a live feed gave it; null for bars from the data files. */
+  bar?: ChainLink | null;
 }
 
 export interface Bar {

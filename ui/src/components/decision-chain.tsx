@@ -198,6 +198,12 @@ export function DecisionChainView({ chain, focus }: { chain: DecisionChain; focu
           </div>
         </div>
       )}
+      {chain.bar && (
+        <p className="rounded-md border p-2 font-mono text-xs" data-testid="chain-bar">
+          market: {chain.bar.summary ?? ''}{' '}
+          <span className="text-muted-foreground">(recorded as the live feed gave it)</span>
+        </p>
+      )}
       {links.length === 0 && <p className="text-xs text-muted-foreground">This chain has no events.</p>}
       <ol className="space-y-1">
         {links.map((l, i) => (
