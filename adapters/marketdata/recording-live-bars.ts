@@ -1,4 +1,4 @@
-import type { NewEvent } from '../../domain/events/envelope.js';
+import type { NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import {
   type BarClosedData,
@@ -73,6 +73,28 @@ export class RecordingLiveBars implements LiveBars {
     return batch;
   }
 
+  /**
+   * The stream's last event without reading the stream: a year of 1m bars is half a million events, and
+   * the port has no "last version" call. Doubling probes find a version past the end, bisection the last.
+   */
+  private async lastEvent(stream: string): Promise<RecordedEvent | undefined> {
+    const at = async (v: number) => (await this.store.readStream(stream, { fromVersion: v, limit: 1 }))[0];
+    if ((await at(1)) === undefined) return undefined;
+    let lo = 1; // exists
+    let hi = 2;
+    while ((await at(hi)) !== undefined) {
+      lo = hi;
+      hi *= 2;
+    }
+    // lo exists, hi does not
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await at(mid)) !== undefined) lo = mid;
+      else hi = mid;
+    }
+    return at(lo);
+  }
+
   private record(
     stream: string,
     times: Float64Array,
@@ -81,7 +103,7 @@ export class RecordingLiveBars implements LiveBars {
     const run = async () => {
       let last = this.recorded.get(stream);
       if (last === undefined) {
-        const tail = (await this.store.readStream(stream)).at(-1);
+        const tail = await this.lastEvent(stream);
         const d = tail?.data as { openTime?: number; fundingTime?: number } | undefined;
         last = d?.openTime ?? d?.fundingTime ?? Number.NEGATIVE_INFINITY;
       }
