@@ -339,6 +339,9 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
     });
     expect(summary.reason).toBe('end-of-data');
     const log = engine.store.raw();
+    expect(
+      logs.some((l) => /^BTCUSDT: no funding record for 2023-03-0.T..:00:00\.0..Z after 600000 ms/.test(l)),
+    ).toBe(true);
     const paid = log.filter((e) => e.type === 'FundingPaid');
     expect(paid.length).toBeGreaterThan(4);
     // Booked late, at the bar close after the record arrived, but for its own funding time.

@@ -79,6 +79,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   };
   let failures = 0;
   const stalled = new Map<string, number>();
+  const gaveUp = new Set<string>();
   engine.start();
   try {
     while (!opts.signal?.aborted) {
@@ -99,6 +100,19 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       }
       if (opts.signal?.aborted) break;
       const limit = steppableUntil(engine, clock.now(), fundingWaitMs);
+      for (const symbol of symbols) {
+        const f = engine.fundingTimes(symbol);
+        const n = f.length;
+        if (n < 2) continue;
+        const due = 2 * f[n - 1]! - f[n - 2]!;
+        const key = `${symbol}@${due}`;
+        if (clock.now() >= due + fundingWaitMs && engine.lastBarClose(symbol) >= due && !gaveUp.has(key)) {
+          gaveUp.add(key);
+          log(
+            `${symbol}: no funding record for ${new Date(due).toISOString()} after ${fundingWaitMs} ms; bars go on, and it is booked when it comes`,
+          );
+        }
+      }
       while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
       const to = engine.config.to;
       if (!Number.isFinite(engine.nextTime()) && symbols.every((symbol) => lastOpen(symbol) + tf >= to))
