@@ -17,9 +17,11 @@ import { allStrategies, builtInStrategies } from '../domain/strategies/index.js'
 import { allProjections } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { loadFeeds } from '../replay/engine/feeds.js';
+import { wallClock } from '../replay/engine/paper.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
+import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession } from './paper/live-session.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 
@@ -84,25 +86,27 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
 });
 
 const metrics = new ApiMetrics(runner);
+const binance =
+  feedKind === 'binance'
+    ? new BinanceLiveBars({
+        ...(process.env.BINANCE_FUTURES_URL
+          ? {
+              endpoint: {
+                rest: process.env.BINANCE_FUTURES_URL,
+                ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
+              },
+            }
+          : {}),
+      })
+    : null;
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
-const liveBars =
-  feedKind === 'binance'
-    ? new RecordingLiveBars(
-        new BinanceLiveBars({
-          ...(process.env.BINANCE_FUTURES_URL
-            ? {
-                endpoint: {
-                  rest: process.env.BINANCE_FUTURES_URL,
-                  ws:
-                    process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
-                },
-              }
-            : {}),
-        }),
-        opened.store,
-      )
-    : null;
+const liveBars = binance ? new RecordingLiveBars(binance, opened.store) : null;
+// Fed live, open positions are valued at the venue's mark price between bar closes.
+const liveMarks = binance ? new LiveMarks(binance, paperSymbols, { clock: wallClock, log: say }) : null;
+liveMarks?.run(stop.signal).catch((err: unknown) => {
+  say(`mark prices stopped: ${err instanceof Error ? err.message : String(err)}`);
+});
 const fleet = new PaperFleet({
   strategies: Object.keys(builtInStrategies),
   symbols: paperSymbols,
@@ -185,7 +189,7 @@ const { app } = createApp({
         },
       }
     : {}),
-  marks: (accountId, symbol) => fleet.mark(accountId, symbol),
+  marks: (accountId, symbol) => liveMarks?.get(symbol) ?? fleet.mark(accountId, symbol),
   accountContext: { instrument: book.get, rules: binanceUsdm },
   strategies: Object.values(allStrategies).map(strategyInfoOf),
   backtests,
@@ -200,7 +204,13 @@ const { app } = createApp({
     }
   },
   marketNow: () => fleet.now(),
-  readVersion: () => readVersion.value,
+  // Answers valued at marks change with the marks too: fed live, the version also counts new marks.
+  readVersion: liveMarks
+    ? () => {
+        const v = readVersion.value;
+        return v === null ? null : v * 2 ** 20 + (liveMarks.version % 2 ** 20);
+      }
+    : () => readVersion.value,
   explain: chainExplainer(opened.store),
   log: say,
   uiDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'dist'),

@@ -29,6 +29,12 @@ const describe = (e: z.ZodError): string =>
     .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
     .join('; ');
 
+const premiumIndex = z.object({
+  symbol: z.string(),
+  markPrice: z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string'),
+  time: ms,
+});
+
 const KLINE_LIMIT = 1500;
 const FUNDING_LIMIT = 1000;
 
@@ -72,6 +78,26 @@ export class BinanceLiveBars implements LiveBars {
     const bars = await this.bars(symbol, timeframe, tf, afterOpen, now);
     const funding = await this.funding(symbol, afterFunding, now);
     return { bars, funding };
+  }
+
+  /**
+   * The venue's mark price of each symbol now (GET /fapi/v1/premiumIndex, one call per symbol, weight 1):
+   * what Binance values open positions at between bar closes.
+   */
+  async markPrices(symbols: readonly string[]): Promise<Map<string, { price: number; time: number }>> {
+    const out = new Map<string, { price: number; time: number }>();
+    for (const symbol of symbols) {
+      const parsed = premiumIndex.safeParse(await this.ex.fapiPublicGetPremiumIndex({ symbol }));
+      if (!parsed.success || parsed.data.symbol !== symbol)
+        throw new LiveFeedError(
+          `${symbol} mark price: unexpected reply (${parsed.success ? `for ${parsed.data.symbol}` : describe(parsed.error)})`,
+        );
+      const price = Number(parsed.data.markPrice);
+      if (!(price > 0))
+        throw new LiveFeedError(`${symbol} mark price ${parsed.data.markPrice} is not a price`);
+      out.set(symbol, { price, time: parsed.data.time });
+    }
+    return out;
   }
 
   private async serverTime(): Promise<number> {

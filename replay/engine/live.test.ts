@@ -365,6 +365,32 @@ describe('BinanceLiveBars', () => {
     expect(batch.funding.time.length).toBe(1);
   });
 
+  it('reads the venue’s mark price, and refuses one it cannot trust', async () => {
+    const clock = new VirtualClock(FROM + 5 * HOUR + 20 * 60_000);
+    const { fake: f, feed } = await open(clock);
+    const real = bars.get('ETHUSDT')!;
+    // The fake marks at the open of the bar forming now.
+    const marks = await feed.markPrices(['ETHUSDT']);
+    expect(marks.get('ETHUSDT')).toEqual({
+      price: real.open[real.openTime.indexOf(FROM + 5 * HOUR)],
+      time: clock.t,
+    });
+    f.fault({
+      path: '/fapi/v1/premiumIndex',
+      action: 'garbage',
+      status: 200,
+      body: '{"symbol":"ETHUSDT","markPrice":"-1","time":1}',
+    });
+    await expect(feed.markPrices(['ETHUSDT'])).rejects.toThrow(/ETHUSDT mark price: unexpected reply/);
+    f.fault({
+      path: '/fapi/v1/premiumIndex',
+      action: 'garbage',
+      status: 200,
+      body: '{"symbol":"BTCUSDT","markPrice":"1","time":1}',
+    });
+    await expect(feed.markPrices(['ETHUSDT'])).rejects.toThrow(/unexpected reply \(for BTCUSDT\)/);
+  });
+
   it('refuses a reply it cannot trust with an error that says what was wrong', async () => {
     const clock = new VirtualClock(FROM + 5 * HOUR);
     const { fake: f, feed } = await open(clock);

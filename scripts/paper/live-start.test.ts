@@ -39,6 +39,11 @@ beforeAll(async () => {
     market: {
       bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
       funding: (s) => funding.get(s),
+      // A mark 1 % above the last close, so a position valued at it cannot be valued at the close.
+      mark: (s, now) => {
+        const b = bars.get(s)!;
+        return Number((b.close[b.openTime.indexOf(bucketStart(now, HOUR) - HOUR)]! * 1.01).toFixed(2));
+      },
     },
   });
   buildUi();
@@ -46,6 +51,8 @@ beforeAll(async () => {
     PAPER_FEED: 'binance',
     PAPER_SYMBOLS: SYMBOLS.join(','),
     BINANCE_FUTURES_URL: fake.origin,
+    // Five days back: the runs replay them on start and hold positions by now.
+    PAPER_FROM: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10),
   });
 }, 120_000);
 afterAll(async () => {
@@ -83,7 +90,23 @@ describe('npm start with PAPER_FEED=binance', () => {
     const real = bars.get('BTCUSDT')!;
     expect(Number(market.at(-1)!.close)).toBe(real.close[real.openTime.indexOf(last)]);
     expect((await fetch(`${system.url}/api/market/BTCUSDT/bars?timeframe=5m`)).status).toBe(404);
-    // Market data only: klines and funding rates, never an order.
+    // Open positions are valued at the venue's mark price, not at the runs' last close.
+    let positions: { symbol: string; markPrice: string }[] = [];
+    for (const end = Date.now() + 15_000; positions.length === 0 && Date.now() < end; ) {
+      positions = (await (await fetch(`${system.url}/api/positions`)).json()) as typeof positions;
+      if (positions.length === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(positions.length).toBeGreaterThan(0);
+    const hour = bucketStart(Date.now(), HOUR);
+    for (const p of positions) {
+      const b = bars.get(p.symbol)!;
+      const marks = [hour, hour - HOUR].map((t) =>
+        Number((b.close[b.openTime.indexOf(t - HOUR)]! * 1.01).toFixed(2)),
+      );
+      expect(marks).toContain(Number(p.markPrice));
+    }
+    expect(fake.requests.some((r) => r.path === '/fapi/v1/premiumIndex')).toBe(true);
+    // Market data only: klines, funding rates and marks, never an order.
     const paths = new Set(fake.requests.map((r) => r.path));
     expect(paths.has('/fapi/v1/klines')).toBe(true);
     expect(paths.has('/fapi/v1/fundingRate')).toBe(true);

@@ -7,6 +7,8 @@ import { BinanceApiError } from './fake-binance-rules.js';
 export interface FakeMarket {
   bars(symbol: string, interval: string): BarSeries | undefined;
   funding(symbol: string): FundingSeries | undefined;
+  /** The mark price at `now`; default: the open of the bar forming then. */
+  mark?(symbol: string, now: number): number | undefined;
 }
 
 type Params = Record<string, string>;
@@ -79,4 +81,18 @@ export const fundingRates = (market: FakeMarket, now: number, p: Params): unknow
   for (let i = from; i < last && out.length < limit; i++)
     out.push({ symbol, fundingTime: f.time[i]!, fundingRate: String(f.rate[i]!), markPrice: '' });
   return out;
+};
+
+/**
+ * GET /fapi/v1/premiumIndex for one symbol: the market's mark, by default the open of the bar forming at
+ * the server's time (the fake knows bars, not ticks), so it holds for the bar and moves at each open.
+ */
+export const premiumIndex = (market: FakeMarket, now: number, p: Params): unknown => {
+  const symbol = p.symbol ?? '';
+  const s = market.bars(symbol, '1h') ?? market.bars(symbol, '1m');
+  if (!s) throw new BinanceApiError(-1121, 'Invalid symbol.');
+  const i = firstAtOrAfter(s.openTime, now + 1) - 1;
+  if (i < 0) throw new BinanceApiError(-1121, 'Invalid symbol.');
+  const mark = market.mark?.(symbol, now) ?? s.open[i]!;
+  return { symbol, markPrice: String(mark), indexPrice: String(mark), time: now };
 };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { repoRoot } from '../../marketdata/shared-data.js';
 import { FakeBinanceEngine, type FakeEngineOptions, type UserEvent } from './fake-binance-engine.js';
-import { type FakeMarket, fundingRates, klines } from './fake-binance-market.js';
+import { type FakeMarket, fundingRates, klines, premiumIndex } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
 
 /** The real GET /fapi/v1/exchangeInfo answer checked in beside the repository. */
@@ -46,7 +46,7 @@ export interface LoggedRequest {
 export interface FakeBinanceOptions extends FakeEngineOptions {
   readonly apiKey?: string;
   readonly secret?: string;
-  /** Market data for GET /fapi/v1/klines and /fapi/v1/fundingRate, released as the clock (`now`) passes it. */
+  /** Market data for GET /fapi/v1/klines, /fapi/v1/fundingRate and /fapi/v1/premiumIndex, released as the clock (`now`) passes it. */
   readonly market?: FakeMarket;
 }
 
@@ -116,6 +116,10 @@ export class FakeBinance {
       this.routes.set('GET /fapi/v1/klines', {
         security: 'NONE',
         handler: (p) => klines(market, e.time(), p),
+      });
+      this.routes.set('GET /fapi/v1/premiumIndex', {
+        security: 'NONE',
+        handler: (p) => premiumIndex(market, e.time(), p),
       });
       this.routes.set('GET /fapi/v1/fundingRate', {
         security: 'NONE',
