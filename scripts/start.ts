@@ -22,7 +22,7 @@ import { instrumentBookOnce } from '../replay/engine/run.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
-import { LivePaperSession } from './paper/live-session.js';
+import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
@@ -107,6 +107,16 @@ const liveMarks = binance ? new LiveMarks(binance, paperSymbols, { clock: wallCl
 liveMarks?.run(stop.signal).catch((err: unknown) => {
   say(`mark prices stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
+// Fed live without PAPER_FROM, each strategy carries on its latest live run on these symbols (a restart
+// on a later day resumes it) and starts today only when there is none.
+const liveStarts = new Map<string, string>();
+if (binance)
+  for (const strategyId of Object.keys(builtInStrategies)) {
+    const start =
+      process.env.PAPER_FROM ?? (await latestLiveStart(opened.db, strategyId, paperSymbols)) ?? paperFrom;
+    liveStarts.set(strategyId, start);
+    if (start !== paperFrom) say(`paper ${strategyId}: carries on its live run from ${start}`);
+  }
 const fleet = new PaperFleet({
   strategies: Object.keys(builtInStrategies),
   symbols: paperSymbols,
@@ -122,7 +132,7 @@ const fleet = new PaperFleet({
           new LivePaperSession({
             strategyId,
             symbols: paperSymbols,
-            from: paperFrom,
+            from: liveStarts.get(strategyId) ?? paperFrom,
             feed: liveBars,
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),

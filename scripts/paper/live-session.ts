@@ -2,12 +2,38 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { ReadModelDb } from '../../projections/projection.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import type { RunRequest } from '../../replay/engine/run.js';
 import { EngineRun } from './engine-run.js';
-import { type PaperRun, type PaperRunStatus, paperRunId } from './session.js';
+import { type PaperRun, type PaperRunStatus, paperRunId, symbolsTag } from './session.js';
+
+/**
+ * The start day (YYYY-MM-DD) of the latest live run of a strategy on these symbols that the log holds, or
+ * null: a node restarted on a later day carries its runs on rather than opening new accounts.
+ */
+export const latestLiveStart = async (
+  db: ReadModelDb,
+  strategyId: string,
+  symbols: readonly string[],
+): Promise<string | null> => {
+  const head = `live-${strategyId}-`;
+  const tail = `-${symbolsTag(symbols)}`;
+  const rows = await db
+    .selectFrom('rm_runs')
+    .select(['run_id'])
+    .where('run_id', 'like', `${head}%${tail}`)
+    .where('mode', '=', 'paper')
+    .orderBy('global_position', 'desc')
+    .execute();
+  for (const r of rows as { run_id: string }[]) {
+    const day = r.run_id.slice(head.length, r.run_id.length - tail.length);
+    if (/^\d{8}$/.test(day)) return `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
+  }
+  return null;
+};
 
 /** How long a bar waits for its funding record (runLive's fundingWaitMs). */
 const FUNDING_WAIT_MS = 120_000;

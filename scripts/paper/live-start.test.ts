@@ -106,6 +106,19 @@ describe('npm start with PAPER_FEED=binance', () => {
       expect(marks).toContain(Number(p.markPrice));
     }
     expect(fake.requests.some((r) => r.path === '/fapi/v1/premiumIndex')).toBe(true);
+
+    // Restarted without PAPER_FROM (as on a later day): each strategy carries on its run, same ids.
+    const before = paper.map((p) => p.runId).sort();
+    const dataDir = system.dataDir;
+    await system.stop({ keepData: true });
+    system = await startSystem(
+      { PAPER_FEED: 'binance', PAPER_SYMBOLS: SYMBOLS.join(','), BINANCE_FUTURES_URL: fake.origin },
+      undefined,
+      dataDir,
+    );
+    const again = (await (await fetch(`${system.url}/api/status`)).json()) as { paper: PaperStatus[] };
+    expect(again.paper.map((p) => p.runId).sort()).toEqual(before);
+    expect(system.output()).toContain('paper ema-cross: carries on its live run from');
     // Market data only: klines, funding rates and marks, never an order.
     const paths = new Set(fake.requests.map((r) => r.path));
     expect(paths.has('/fapi/v1/klines')).toBe(true);

@@ -29,6 +29,8 @@ export interface PaperRunStatus {
 }
 
 /** FNV-1a: a short stable tag for the symbol set, so another set gets its own run and account. */
+export const symbolsTag = (symbols: readonly string[]): string => tag([...symbols].sort().join(','));
+
 const tag = (s: string): string => {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -42,7 +44,7 @@ const tag = (s: string): string => {
  * accumulating a new account per restart. Another start date or symbol set is another run.
  */
 export const paperRunId = (strategyId: string, from: string, symbols: readonly string[]): string =>
-  `paper-${strategyId}-${from.replaceAll('-', '')}-${tag([...symbols].sort().join(','))}`;
+  `paper-${strategyId}-${from.replaceAll('-', '')}-${symbolsTag(symbols)}`;
 
 export interface PaperSessionOptions {
   readonly strategyId: string;

@@ -49,7 +49,8 @@ export interface RunningSystem {
   url: string;
   dataDir: string;
   output: () => string;
-  stop: () => Promise<void>;
+  /** Stops the server and deletes its data directory, unless `keepData` (to start it again on the same store). */
+  stop: (opts?: { keepData?: boolean }) => Promise<void>;
 }
 
 /**
@@ -61,12 +62,14 @@ export async function startSystem(
   env: Record<string, string> = {},
   /** Writes into the fresh DATA_DIR before the server opens it (the embedded store has one writer). */
   prepare?: (dataDir: string) => void,
+  /** A data directory a stopped system kept (`stop({ keepData: true })`): a restart on the same store. */
+  reuseDataDir?: string,
 ): Promise<RunningSystem> {
   // For working on the tests: point them at a server already running (`npm start`, or mock-api.ts).
   const external = process.env.E2E_BASE_URL;
   if (external) return { url: external, dataDir: '', output: () => '', stop: async () => {} };
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
+  const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
   prepare?.(dataDir);
   // The re-optimisation scheduler is off unless a test asks for it: its optimizer runs would compete
   // with the browser for the CI machine's two cores.
@@ -97,7 +100,7 @@ export async function startSystem(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
 
-  const stop = async () => {
+  const stop = async (opts: { keepData?: boolean } = {}) => {
     if (child.exitCode !== null || child.pid === undefined) return;
     process.kill(-child.pid, 'SIGTERM');
     const t = setTimeout(() => {
@@ -105,7 +108,7 @@ export async function startSystem(
     }, 10_000);
     await exited;
     clearTimeout(t);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 90_000;
