@@ -85,7 +85,13 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
   say(`projection runner stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
 
-const metrics = new ApiMetrics(runner);
+// Fed live, /metrics also says how old each symbol's newest bar is and how many fetches failed.
+const metrics = new ApiMetrics(
+  runner,
+  feedKind === 'binance'
+    ? { barAges: () => fleet.barAges(Date.now()), failures: () => liveBars?.failures ?? 0 }
+    : undefined,
+);
 const binance =
   feedKind === 'binance'
     ? new BinanceLiveBars({

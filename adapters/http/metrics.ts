@@ -5,6 +5,14 @@ export interface LagSource {
   status(): Promise<readonly { name: string; lag: number; head: number }[]>;
 }
 
+/** How a node fed live is doing: the age of each symbol's newest bar, and the feed's failed fetches. */
+export interface LiveFeedSource {
+  /** Symbol → ms since the close of the newest bar any run holds. */
+  barAges(): ReadonlyMap<string, number>;
+  /** Fetches that failed since the start (each is retried). */
+  failures(): number;
+}
+
 /** The node's Prometheus metrics; one registry per app so tests do not share counters. */
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -15,7 +23,7 @@ export class ApiMetrics {
   readonly wsClients: Gauge;
   readonly wsDropped: Counter;
 
-  constructor(lag?: LagSource) {
+  constructor(lag?: LagSource, live?: LiveFeedSource) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'perpetua_' });
     this.appended = new Counter({
@@ -53,6 +61,7 @@ export class ApiMetrics {
       help: 'WebSocket clients dropped for reading too slowly',
       registers,
     });
+    if (live) this.liveMetrics(live, registers);
     if (lag) {
       new Gauge({
         name: 'perpetua_projection_lag_events',
@@ -64,6 +73,29 @@ export class ApiMetrics {
         },
       });
     }
+  }
+
+  private liveMetrics(live: LiveFeedSource, registers: Registry[]): void {
+    new Gauge({
+      name: 'perpetua_live_bar_age_seconds',
+      help: 'Seconds since the close of the newest bar the live runs hold, by symbol (alert when it passes a bar or two)',
+      labelNames: ['symbol'],
+      registers,
+      collect() {
+        for (const [symbol, ms] of live.barAges()) this.set({ symbol }, ms / 1000);
+      },
+    });
+    let seen = 0;
+    const failures = new Counter({
+      name: 'perpetua_live_feed_failures_total',
+      help: 'Live feed fetches that failed (each is retried with back-off)',
+      registers,
+      collect() {
+        const n = live.failures();
+        if (n > seen) failures.inc(n - seen);
+        seen = n;
+      },
+    });
   }
 
   /** Called with every batch this process appends. */

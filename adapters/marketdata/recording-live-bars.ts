@@ -34,7 +34,24 @@ export class RecordingLiveBars implements LiveBars {
     this.venue = feed.venue;
   }
 
+  /** Fetches (or recordings) that failed since the start: each fails its run's ask, which is retried. */
+  failures = 0;
+
   async fetch(
+    symbol: string,
+    timeframe: string,
+    afterOpen: number,
+    afterFunding: number,
+  ): Promise<LiveBatch> {
+    try {
+      return await this.fetchAndRecord(symbol, timeframe, afterOpen, afterFunding);
+    } catch (err) {
+      this.failures++;
+      throw err;
+    }
+  }
+
+  private async fetchAndRecord(
     symbol: string,
     timeframe: string,
     afterOpen: number,

@@ -85,6 +85,15 @@ export class PaperFleet {
     return best;
   }
 
+  /** Symbol → ms since the close of the newest bar any live run holds at `now`. */
+  barAges(now: number): Map<string, number> {
+    const newest = new Map<string, number>();
+    for (const s of this.sessions)
+      for (const [symbol, close] of s.lastBarCloses?.() ?? [])
+        if (Number.isFinite(close)) newest.set(symbol, Math.max(newest.get(symbol) ?? close, close));
+    return new Map([...newest].map(([symbol, close]) => [symbol, Math.max(0, now - close)]));
+  }
+
   /** Where the runs' clocks are: the earliest, so no screen shows a bar some run has not reached. */
   now(): number | null {
     if (this.sessions.length === 0) return null;

@@ -145,6 +145,12 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     return engine.barSeries(symbol);
   }
 
+  lastBarCloses(): ReadonlyMap<string, number> {
+    const engine = this.engine;
+    if (!engine) return new Map();
+    return new Map(engine.config.symbols.map((symbol) => [symbol, engine.lastBarClose(symbol)]));
+  }
+
   get simTime(): number {
     return this.engine?.now ?? this.clock.now();
   }

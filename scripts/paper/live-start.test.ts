@@ -106,6 +106,15 @@ describe('npm start with PAPER_FEED=binance', () => {
       expect(marks).toContain(Number(p.markPrice));
     }
     expect(fake.requests.some((r) => r.path === '/fapi/v1/premiumIndex')).toBe(true);
+    // /metrics says how fresh each symbol's bars are (under two hours: the last closed hour) and that no fetch failed.
+    const metrics = await (await fetch(`${system.url}/metrics`)).text();
+    for (const symbol of SYMBOLS) {
+      const age = new RegExp(`^perpetua_live_bar_age_seconds\\{symbol="${symbol}"\\} ([0-9.e+]+)$`, 'm').exec(
+        metrics,
+      );
+      expect(Number(age?.[1])).toBeLessThan(2 * 3600);
+    }
+    expect(metrics).toMatch(/^perpetua_live_feed_failures_total 0$/m);
 
     // Restarted without PAPER_FROM (as on a later day): each strategy carries on its run, same ids.
     const before = paper.map((p) => p.runId).sort();

@@ -77,6 +77,8 @@ export interface PaperRun {
   readonly simTime: number;
   /** Bars of a run fed live, for the market API (a recorded run's come from the data files). */
   bars?(symbol: string, timeframe: string): BarSeries | undefined;
+  /** A run fed live: the close time of the newest bar it holds, per symbol. */
+  lastBarCloses?(): ReadonlyMap<string, number>;
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
