@@ -11,11 +11,12 @@ const HOUR = 3_600_000;
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 
 /**
- * The real 2023 bars moved in time so that 2023-06-01 00:00 is the start of the current hour: the fake
- * venue then serves real market data as if it were happening now, and releases each bar as the wall
- * clock passes its close.
+ * The real 2023 bars moved in time so that 2023-06-01 00:00 is the start of today (UTC): the fake venue
+ * then serves real market data as if it were happening now, and releases each bar as the wall clock
+ * passes its close. The runs start five days back, at 2023-05-27 00:00 in the data, whatever the hour:
+ * from there at least three positions are open at every hour of 2023-06-01.
  */
-const shift = bucketStart(Date.now(), HOUR) - Date.UTC(2023, 5, 1);
+const shift = bucketStart(Date.now(), 24 * HOUR) - Date.UTC(2023, 5, 1);
 const moved = (s: BarSeries): BarSeries => ({ ...s, openTime: s.openTime.map((t) => t + shift) });
 const movedFunding = (f: FundingSeries): FundingSeries => ({ ...f, time: f.time.map((t) => t + shift) });
 const bars = new Map(SYMBOLS.map((s) => [s, moved(sharedBars(s, '1h'))]));
