@@ -146,6 +146,20 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
       store: newStore(),
     });
     await expect(bad.prepare()).rejects.toThrow(/a live feed gives closed bars only/);
+    // An end before the start is found when the run starts; it fails then, and is not retried.
+    const backwards = new LivePaperSession({
+      strategyId: 'ema-cross',
+      symbols: ['BTCUSDT'],
+      from: '2023-03-05',
+      to: '2023-03-01',
+      feed: await venue(),
+      store: newStore(),
+      clock: new VirtualClock(FROM),
+    });
+    await backwards.prepare();
+    await backwards.run(new AbortController().signal);
+    expect(backwards.status()).toMatchObject({ state: 'failed' });
+    expect(backwards.status().error).toMatch(/--to must be after the first bar open/);
   });
 
   it('records the bars it is given, so a live run re-runs from the log alone: stopped or finished, and as a what-if', async () => {

@@ -6,7 +6,7 @@ import type { ReadModelDb } from '../../projections/projection.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
-import type { RunRequest } from '../../replay/engine/run.js';
+import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
 import { EngineRun } from './engine-run.js';
 import { type PaperRun, type PaperRunStatus, paperRunId, symbolsTag } from './session.js';
 
@@ -106,6 +106,8 @@ export class LivePaperSession extends EngineRun implements PaperRun {
       try {
         await this.open();
       } catch (err) {
+        // A request that cannot run will not run later either.
+        if (err instanceof RunRequestError) return this.fail(err);
         const message = err instanceof Error ? err.message : String(err);
         failures++;
         const wait = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.min(failures - 1, 16));
@@ -133,7 +135,15 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
     while (engine.nextTime() <= limit && engine.step()) {}
     this.attach(engine);
-    const skipped = await this.copier!.resume();
+    let skipped: number;
+    try {
+      skipped = await this.copier!.resume();
+    } catch (err) {
+      // Copying must start after what the log holds: without knowing where that is, start over next time.
+      this.engine = null;
+      this.copier = null;
+      throw err;
+    }
     if (skipped > 0)
       this.opts.log?.(`paper ${this.runId}: resumed after ${skipped} events already in the log`);
   }
