@@ -41,20 +41,28 @@ describe('RecordingLiveBars', () => {
     const a = new RecordingLiveBars(venueUpTo(until), store);
     await a.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1);
     expect(bars(store)).toHaveLength(10);
-    // The same ask again, and an ask from further back (a restart's warm-up): nothing twice.
+    // The same ask again: nothing twice. An ask from further back (a run starting earlier): the older
+    // bars are added, the rest not twice.
     await a.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1);
-    await a.fetch('BTCUSDT', '1h', FROM - 5 * HOUR - 1, FROM - 1);
     expect(bars(store)).toHaveLength(10);
+    await a.fetch('BTCUSDT', '1h', FROM - 5 * HOUR - 1, FROM - 1);
+    expect(bars(store)).toHaveLength(15);
     until.t += 5 * HOUR;
     await a.fetch('BTCUSDT', '1h', FROM + 9 * HOUR, FROM - 1);
-    expect(bars(store).map((e) => (e.data as { openTime: number }).openTime)).toEqual(
-      Array.from({ length: 15 }, (_, k) => FROM + k * HOUR),
+    const times = () => bars(store).map((e) => (e.data as { openTime: number }).openTime);
+    expect(times().sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 20 }, (_, k) => FROM + (k - 5) * HOUR),
     );
-    // A second recorder (a restarted node) finds where the stream ends without reading it all.
+    // A second recorder (a restarted node) finds where the stream ends without reading it all, and
+    // records from further back still without a bar twice.
     until.t += 3 * HOUR;
     const b = new RecordingLiveBars(venueUpTo(until), store);
     await b.fetch('BTCUSDT', '1h', FROM + 14 * HOUR, FROM - 1);
-    expect(bars(store)).toHaveLength(18);
+    expect(bars(store)).toHaveLength(23);
+    await b.fetch('BTCUSDT', '1h', FROM - 8 * HOUR - 1, FROM - 1);
+    expect(times().sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 26 }, (_, k) => FROM + (k - 8) * HOUR),
+    );
     const ids = bars(store).map((e) => e.eventId);
     expect(new Set(ids).size).toBe(ids.length);
     const funding = store.raw().filter((e) => e.streamId === fundingStreamId('binance', 'BTCUSDT'));

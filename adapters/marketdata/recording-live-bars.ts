@@ -22,9 +22,15 @@ import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
  */
 export class RecordingLiveBars implements LiveBars {
   readonly venue: string;
-  /** Stream → time of the last event recorded there (openTime or fundingTime). */
-  private readonly recorded = new Map<string, number>();
+  /**
+   * Stream → a range of times known to be recorded there (openTime or fundingTime). What is recorded is
+   * one contiguous run of the venue's bars: runs append the bars after the newest, and a run that starts
+   * earlier than any before it adds older ones.
+   */
+  private readonly recorded = new Map<string, { lo: number; hi: number }>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Fetches (or recordings) that failed since the start: each fails its run's ask, which is retried. */
+  failures = 0;
 
   constructor(
     private readonly feed: LiveBars,
@@ -33,9 +39,6 @@ export class RecordingLiveBars implements LiveBars {
   ) {
     this.venue = feed.venue;
   }
-
-  /** Fetches (or recordings) that failed since the start: each fails its run's ask, which is retried. */
-  failures = 0;
 
   async fetch(
     symbol: string,
@@ -118,21 +121,20 @@ export class RecordingLiveBars implements LiveBars {
     make: (k: number) => { at: number; type: string; data: BarClosedData | FundingRatePublishedData },
   ): Promise<unknown> {
     const run = async () => {
-      let last = this.recorded.get(stream);
-      if (last === undefined) {
-        const tail = await this.lastEvent(stream);
-        const d = tail?.data as { openTime?: number; fundingTime?: number } | undefined;
-        last = d?.openTime ?? d?.fundingTime ?? Number.NEGATIVE_INFINITY;
+      let known = this.recorded.get(stream);
+      if (known === undefined) {
+        // The stream's first event is the oldest the first run recorded; older ones came later, so the
+        // range from it to the last is recorded, and anything outside it may not be.
+        const first = (await this.store.readStream(stream, { limit: 1 }))[0];
+        const last = await this.lastEvent(stream);
+        // An empty stream: everything is new, and one batch records it.
+        known = first && last ? { lo: timeOf(first), hi: timeOf(last) } : { lo: -Infinity, hi: -Infinity };
       }
-      const events: NewEvent[] = [];
-      let newest = last;
-      for (let k = 0; k < times.length; k++) {
-        const t = times[k]!;
-        if (t <= last) continue;
+      const event = (k: number): NewEvent => {
         const e = make(k);
-        events.push({
+        return {
           // Fresh per event: the id is then a function of the stream and the time alone.
-          eventId: new DeterministicIds(stream).next(t),
+          eventId: new DeterministicIds(stream).next(times[k]!),
           type: e.type,
           data: e.data,
           metadata: {
@@ -142,14 +144,28 @@ export class RecordingLiveBars implements LiveBars {
             mode: this.mode,
             occurredAt: new Date(e.at).toISOString(),
           },
-        });
-        newest = t;
-      }
+        };
+      };
       try {
-        if (events.length > 0) await this.store.append(stream, 'any', events);
-        this.recorded.set(stream, newest);
+        // Older than the range: one append each, since some may be there already (an append of events
+        // that all exist is an idempotent no-op; a batch mixing both is refused).
+        for (let k = 0; k < times.length && times[k]! < known.lo; k++)
+          await this.store.append(stream, 'any', [event(k)]);
+        const newer: NewEvent[] = [];
+        let hi = known.hi;
+        for (let k = 0; k < times.length; k++) {
+          if (times[k]! <= known.hi) continue;
+          newer.push(event(k));
+          hi = times[k]!;
+        }
+        if (newer.length > 0) await this.store.append(stream, 'any', newer);
+        const oldest = times.length > 0 ? times[0]! : Infinity;
+        this.recorded.set(stream, {
+          lo: Number.isFinite(known.lo) ? Math.min(known.lo, oldest) : oldest,
+          hi: Math.max(hi, known.hi),
+        });
       } catch (err) {
-        // Someone else may have recorded part of it: read the stream's tail again next time.
+        // Someone else may have recorded part of it: look at the stream again next time.
         this.recorded.delete(stream);
         throw err;
       }
@@ -162,3 +178,8 @@ export class RecordingLiveBars implements LiveBars {
     return next;
   }
 }
+
+const timeOf = (e: RecordedEvent): number => {
+  const d = e.data as { openTime?: number; fundingTime?: number };
+  return d.openTime ?? d.fundingTime ?? Number.NaN;
+};

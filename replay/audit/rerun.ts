@@ -110,7 +110,9 @@ const recordedMarket = async (store: EventStore, inputs: RunInputs, venue: strin
   for (const symbol of inputs.symbols) {
     const b = (await store.readStream(barStreamId(venue, symbol, inputs.timeframe)))
       .map((e) => e.data as BarClosedData)
-      .filter((d) => d.openTime > barsAfter);
+      .filter((d) => d.openTime > barsAfter)
+      // A run that started earlier than those before it recorded its older bars after theirs.
+      .sort((x, y) => x.openTime - y.openTime);
     const col = (f: (d: BarClosedData) => number) => Float64Array.from(b, f);
     bars.set(symbol, {
       symbol,
@@ -124,7 +126,8 @@ const recordedMarket = async (store: EventStore, inputs: RunInputs, venue: strin
     });
     const f = (await store.readStream(fundingStreamId(venue, symbol)))
       .map((e) => e.data as FundingRatePublishedData)
-      .filter((d) => d.fundingTime > fundingAfter);
+      .filter((d) => d.fundingTime > fundingAfter)
+      .sort((x, y) => x.fundingTime - y.fundingTime);
     funding.set(symbol, {
       symbol,
       time: Float64Array.from(f, (d) => d.fundingTime),
