@@ -47,7 +47,9 @@ export const prepareLiveRun = async (
   const from = bucketStart(asked + tf - 1, tf);
   const to = toMs(req.to, 'to') ?? OPEN_END;
   if (!(to > from))
-    throw new RunRequestError(`--to must be after the first bar open (${new Date(from).toISOString()})`);
+    throw new RunRequestError(
+      `the end (to: ${new Date(to).toISOString()}) must be after the first bar open (${new Date(from).toISOString()})`,
+    );
   const warmupBars = req.warmupBars ?? 300;
   const bars = new Map<string, BarSeries>();
   const funding = new Map<string, FundingSeries>();

@@ -159,7 +159,9 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     await backwards.prepare();
     await backwards.run(new AbortController().signal);
     expect(backwards.status()).toMatchObject({ state: 'failed' });
-    expect(backwards.status().error).toMatch(/--to must be after the first bar open/);
+    expect(backwards.status().error).toMatch(
+      /the end \(to: 2023-03-01T00:00:00.000Z\) must be after the first bar open \(2023-03-05T00:00:00.000Z\)/,
+    );
   });
 
   it('records the bars it is given, so a live run re-runs from the log alone: stopped or finished, and as a what-if', async () => {
