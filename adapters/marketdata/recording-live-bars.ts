@@ -1,5 +1,6 @@
 import type { NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import { barAt } from '../../domain/market/bars.js';
 import {
   type BarClosedData,
   barStreamId,
@@ -67,17 +68,7 @@ export class RecordingLiveBars implements LiveBars {
       this.record(barStreamId(this.venue, symbol, timeframe), bars.openTime, (k) => ({
         at: bars.openTime[k]! + tf,
         type: 'BarClosed',
-        data: {
-          venue: this.venue,
-          symbol,
-          timeframe,
-          openTime: bars.openTime[k]!,
-          open: bars.open[k]!,
-          high: bars.high[k]!,
-          low: bars.low[k]!,
-          close: bars.close[k]!,
-          volume: bars.volume[k]!,
-        } satisfies BarClosedData,
+        data: { venue: this.venue, symbol, timeframe, ...barAt(bars, k) } satisfies BarClosedData,
       })),
       this.record(fundingStreamId(this.venue, symbol), funding.time, (k) => ({
         at: funding.time[k]!,

@@ -2,7 +2,7 @@ import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
 import type { RunInputs } from '../../domain/backtest/events.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
-import type { BarSeries } from '../../domain/market/bars.js';
+import { type BarSeries, seriesFromBars } from '../../domain/market/bars.js';
 import {
   type BarClosedData,
   barStreamId,
@@ -113,17 +113,7 @@ const recordedMarket = async (store: EventStore, inputs: RunInputs, venue: strin
       .filter((d) => d.openTime > barsAfter)
       // A run that started earlier than those before it recorded its older bars after theirs.
       .sort((x, y) => x.openTime - y.openTime);
-    const col = (f: (d: BarClosedData) => number) => Float64Array.from(b, f);
-    bars.set(symbol, {
-      symbol,
-      timeframe: inputs.timeframe,
-      openTime: col((d) => d.openTime),
-      open: col((d) => d.open),
-      high: col((d) => d.high),
-      low: col((d) => d.low),
-      close: col((d) => d.close),
-      volume: col((d) => d.volume),
-    });
+    bars.set(symbol, seriesFromBars(symbol, inputs.timeframe, b));
     const f = (await store.readStream(fundingStreamId(venue, symbol)))
       .map((e) => e.data as FundingRatePublishedData)
       .filter((d) => d.fundingTime > fundingAfter)
