@@ -84,7 +84,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
   };
 };
 
-export const replayRequest = async (req: RunRequest): Promise<Engine> => {
+const replayRequest = async (req: RunRequest): Promise<Engine> => {
   const { engine } = await prepareRun(req);
   engine.runToEnd();
   return engine;

@@ -40,15 +40,22 @@ export const steppableUntil = (engine: Engine, now: number, fundingWaitMs: numbe
   let limit = Number.POSITIVE_INFINITY;
   for (const symbol of engine.config.symbols) {
     limit = Math.min(limit, engine.lastBarClose(symbol));
-    const f = engine.fundingTimes(symbol);
-    const n = f.length;
-    if (n >= 2) {
-      const due = 2 * f[n - 1]! - f[n - 2]!;
-      if (now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
-    }
+    const due = nextFundingDue(engine, symbol);
+    if (due !== null && now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
   }
   return limit;
 };
+
+/** A symbol's next funding time: its last record plus the last interval; null before two records. */
+const nextFundingDue = (engine: Engine, symbol: string): number | null => {
+  const f = engine.fundingTimes(symbol);
+  const n = f.length;
+  return n >= 2 ? 2 * f[n - 1]! - f[n - 2]! : null;
+};
+
+/** The pause before retry number `failures` (1, 2, ...): `firstMs`, doubling, at most `maxMs`. */
+export const backoffMs = (failures: number, firstMs: number, maxMs: number): number =>
+  Math.min(maxMs, firstMs * 2 ** Math.min(failures - 1, 16));
 
 /**
  * A run fed live: the same engine and the same `step()` as a backtest, with bars appended as the venue
@@ -93,7 +100,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         failures = 0;
       } catch (err) {
         failures++;
-        const wait = Math.min(maxRetryMs, retryMs * 2 ** Math.min(failures - 1, 16));
+        const wait = backoffMs(failures, retryMs, maxRetryMs);
         log(`live feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${wait} ms`);
         await clock.sleep(wait, opts.signal);
         continue;
@@ -101,10 +108,8 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       if (opts.signal?.aborted) break;
       const limit = steppableUntil(engine, clock.now(), fundingWaitMs);
       for (const symbol of symbols) {
-        const f = engine.fundingTimes(symbol);
-        const n = f.length;
-        if (n < 2) continue;
-        const due = 2 * f[n - 1]! - f[n - 2]!;
+        const due = nextFundingDue(engine, symbol);
+        if (due === null) continue;
         const key = `${symbol}@${due}`;
         if (clock.now() >= due + fundingWaitMs && engine.lastBarClose(symbol) >= due && !gaveUp.has(key)) {
           gaveUp.add(key);

@@ -3,7 +3,7 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
-import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
+import { backoffMs, OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
@@ -110,7 +110,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
         if (err instanceof RunRequestError) return this.fail(err);
         const message = err instanceof Error ? err.message : String(err);
         failures++;
-        const wait = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.min(failures - 1, 16));
+        const wait = backoffMs(failures, RETRY_MS, MAX_RETRY_MS);
         this.error = `waiting to start: ${message}`;
         this.opts.log?.(`paper ${this.runId}: ${this.error}; retrying in ${wait} ms`);
         await this.clock.sleep(wait, signal);
