@@ -1,5 +1,6 @@
 import { backtestEvents } from './backtest/events.js';
 import { EventCatalogue } from './events/catalogue.js';
+import { hotlistEvents } from './hotlist/events.js';
 import { ledgerEvents } from './ledger/events.js';
 import { marketEvents } from './market/events.js';
 import { optimizerEvents } from './optimizer/events.js';
@@ -20,4 +21,5 @@ export const catalogue = (): EventCatalogue =>
     ...riskEvents,
     ...optimizerEvents,
     ...backtestEvents,
+    ...hotlistEvents,
   ]);

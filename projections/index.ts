@@ -1,5 +1,6 @@
 import { auditProjection } from './audit/projection.js';
 import { eventCounts } from './event-counts/projection.js';
+import { hotlistProjection } from './hotlist/projection.js';
 import { ledgerProjection } from './ledger/projection.js';
 import { optimizerProjection } from './optimizer/projection.js';
 import { ordersProjection } from './orders/projection.js';
@@ -8,7 +9,7 @@ import { riskProjection } from './risk/projection.js';
 import { runsProjection } from './runs/projection.js';
 import { stopsProjection } from './stops/projection.js';
 
-/** Every projection the node runs. Later issues add bandit scores and more. */
+/** Every projection the node runs. */
 export const allProjections = (): Projection[] => [
   eventCounts,
   ledgerProjection,
@@ -18,4 +19,5 @@ export const allProjections = (): Projection[] => [
   stopsProjection,
   auditProjection,
   optimizerProjection,
+  hotlistProjection,
 ];

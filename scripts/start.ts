@@ -10,15 +10,24 @@ import { listen } from '../adapters/http/server.js';
 import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
+import {
+  binanceListings,
+  LiveHotlistSource,
+  RecordedHotlistSource,
+  recordedGap,
+} from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
+import { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
+import { readWhitelist } from '../projections/hotlist/projection.js';
 import { allProjections } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { loadFeeds } from '../replay/engine/feeds.js';
 import { wallClock } from '../replay/engine/paper.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
+import { HotlistScanner } from './hotlist-scanner.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
@@ -50,7 +59,10 @@ if (feedKind !== 'recorded' && feedKind !== 'binance')
 const paperFrom =
   process.env.PAPER_FROM ?? (feedKind === 'binance' ? new Date().toISOString().slice(0, 10) : '2023-06-01');
 const warmupDays = Number(process.env.PAPER_WARMUP_DAYS ?? 10);
-const paperSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT').split(',').map((s) => s.trim());
+/** The symbols the operator configured; symbols a person put on the hotlist's whitelist join them below. */
+const configuredSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT')
+  .split(',')
+  .map((s) => s.trim());
 const port = Number(process.env.PORT ?? 8080);
 
 const opened = await openConfiguredStore(say);
@@ -78,6 +90,23 @@ say(
     .map(([k, v]) => `${k} +${v}`)
     .join(', ')}`,
 );
+/*
+ * Automation 10's outcome: a symbol a person approved from the hotlist (the whitelist) is traded with the
+ * configured ones from this start on. On the recorded feed only if the data covers the runs' warm-up, else
+ * the log says why it is left out. Approvals made while the node runs take effect at its next start.
+ */
+const whitelisted = (await readWhitelist(opened.db)).map((w) => w.symbol);
+const paperSymbols = [...configuredSymbols];
+for (const symbol of whitelisted) {
+  if (paperSymbols.includes(symbol)) continue;
+  const why =
+    feedKind === 'recorded' ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000) : null;
+  if (why) say(`whitelisted ${symbol} not traded: ${why}`);
+  else paperSymbols.push(symbol);
+}
+if (paperSymbols.length > configuredSymbols.length)
+  say(`whitelisted by the hotlist and traded: ${paperSymbols.slice(configuredSymbols.length).join(', ')}`);
+
 const stop = new AbortController();
 // Every paper run, its clock and the projection runner wait on this one signal.
 setMaxListeners(64, stop.signal);
@@ -186,7 +215,37 @@ if ((process.env.SCHEDULER ?? schedulerDefault) !== 'off') {
   say(`re-optimisation scheduler: weekly and on KPI decay per strategy, trials on ${scheduling.where}`);
 }
 
+/*
+ * Automation 10: the hotlist scans the market hourly on the runs' clock (on recorded data at most every
+ * HOTLIST_MIN_WALL_S seconds of wall time, default 300) and records a ranking with risk labels. Only a
+ * person puts a symbol on the whitelist (POST /api/hotlist/approve). HOTLIST=off leaves it out;
+ * HOTLIST_SYMBOLS sets the universe (default: the symbols with recorded 1h bars).
+ */
 const book = await instrumentBookOnce();
+const hotlistSymbols = process.env.HOTLIST_SYMBOLS
+  ? process.env.HOTLIST_SYMBOLS.split(',').map((s) => s.trim())
+  : RecordedHotlistSource.available();
+if (process.env.HOTLIST !== 'off') {
+  const meta = { instrument: (symbol: string) => book.all.get(symbol), listings: await binanceListings() };
+  const minWallS = Number(process.env.HOTLIST_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 300));
+  if (!(minWallS >= 0))
+    throw new RangeError(
+      `HOTLIST_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.HOTLIST_MIN_WALL_S}`,
+    );
+  const scanner = new HotlistScanner({
+    handlers: new HotlistHandlers(opened.store, newEventId),
+    source: binance ? new LiveHotlistSource(binance, meta) : new RecordedHotlistSource(meta),
+    symbols: hotlistSymbols,
+    marketNow: () => fleet.now(),
+    clock: wallClock,
+    minWallMs: minWallS * 1000,
+    log: say,
+  });
+  scanner.run(stop.signal).catch((err: unknown) => {
+    say(`hotlist scanner stopped: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  say(`hotlist: scanning ${hotlistSymbols.join(',')} hourly on the runs' clock`);
+}
 const backtests = new BacktestManager();
 const readVersion = await new ProjectionVersion(runner).start();
 const { app } = createApp({
@@ -220,6 +279,7 @@ const { app } = createApp({
     }
   },
   marketNow: () => fleet.now(),
+  universe: { configured: configuredSymbols, trading: () => paperSymbols },
   // Answers valued at marks change with the marks too: fed live, the version also counts new marks.
   readVersion: liveMarks
     ? () => {

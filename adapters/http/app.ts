@@ -8,12 +8,14 @@ import { readFills, readOrders } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers, readRiskDecisions } from '../../projections/risk/projection.js';
 import { latestRun, readEquity } from '../../projections/runs/read.js';
+import { approversFromEnv } from './approvers.js';
 import type { BacktestManager } from './backtests.js';
 import { ResponseCache } from './cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError, errorJson, notFound } from './errors.js';
+import { addHotlistRoutes } from './hotlist-routes.js';
 import type { ApiMetrics } from './metrics.js';
-import { addOptimizerRoutes, approversFromEnv } from './optimizer-routes.js';
+import { addOptimizerRoutes } from './optimizer-routes.js';
 import { RouteTable } from './routes.js';
 import * as s from './schemas.js';
 import { mountUi } from './ui.js';
@@ -60,6 +62,11 @@ export interface ApiDeps {
   readonly readVersion?: () => number | null;
   /** Who may promote and roll back parameter versions; default: PERPETUA_APPROVERS, read per request. */
   readonly approvers?: () => readonly string[] | null;
+  /**
+   * Symbols for the hotlist screen: those the operator configured and those the runs trade now. Absent,
+   * the hotlist routes say only what the log holds.
+   */
+  readonly universe?: { readonly configured: readonly string[]; readonly trading: () => readonly string[] };
   /** Built UI to serve on the same origin (ui/dist). */
   readonly uiDir?: string;
 }
@@ -369,6 +376,15 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     strategyIds: deps.strategies.map((x) => x.id),
     approvers: deps.approvers ?? approversFromEnv,
     ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
+  });
+
+  // --- hotlist -----------------------------------------------------------------------------------------
+  addHotlistRoutes(routes, {
+    db: deps.db,
+    store: deps.store,
+    approvers: deps.approvers ?? approversFromEnv,
+    configured: deps.universe?.configured ?? [],
+    trading: deps.universe?.trading ?? (() => []),
   });
 
   // --- documents ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import {
 } from '../../projections/optimizer/read.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { newEventId } from '../ids/event-id.js';
+import { authorise } from './approvers.js';
 import { ApiError, notFound } from './errors.js';
 import * as o from './optimizer-schemas.js';
 import type { RouteTable } from './routes.js';
@@ -27,15 +28,6 @@ export interface OptimizerRouteDeps {
   /** The market clock the paper runs follow (null before they start): a manual request is made at it. */
   readonly marketNow?: () => number | null;
 }
-
-export const approversFromEnv = (): readonly string[] | null => {
-  const v = process.env.PERPETUA_APPROVERS;
-  if (v === undefined || v.trim() === '') return null;
-  return v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
-};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoRange = (r: { start: number; end: number }) => ({ start: iso(r.start), end: iso(r.end) });
@@ -132,34 +124,13 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
     },
   });
 
-  /** Only an approver named by the header may act; authorisation first, so an outsider learns nothing. */
-  const authorise = (approver: string, user: string | undefined): void => {
-    const allowed = deps.approvers();
-    if (allowed === null)
-      throw new ApiError(
-        403,
-        'approvals_disabled',
-        'approver actions are disabled: set PERPETUA_APPROVERS=<user>[,<user>...] on the server and send x-perpetua-user: <user>',
-      );
-    if (!user)
-      throw new ApiError(403, 'forbidden', 'send the header x-perpetua-user: <user id> of an approver');
-    if (!allowed.includes(user))
-      throw new ApiError(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
-    if (approver !== user)
-      throw new ApiError(
-        403,
-        'forbidden',
-        `approver ${JSON.stringify(approver)} is not the user in x-perpetua-user`,
-      );
-  };
-
   const act = async (
     strategyId: string,
     approver: string,
     user: string | undefined,
     command: ParameterVersionCommand,
   ): Promise<z.input<typeof o.parameterAction>> => {
-    authorise(approver, user);
+    authorise(deps.approvers(), approver, user);
     knownStrategy(strategyId);
     try {
       const at = (deps.now ?? Date.now)();
@@ -233,7 +204,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
     response: o.reoptimizeAccepted,
     errors: [403, 404],
     handler: async ({ params, body }, c) => {
-      authorise(body.approver, c.req.header('x-perpetua-user'));
+      authorise(deps.approvers(), body.approver, c.req.header('x-perpetua-user'));
       knownStrategy(params.id);
       const at = deps.marketNow?.() ?? (deps.now ?? Date.now)();
       const r = await triggers.manual(params.id, body.approver, at);

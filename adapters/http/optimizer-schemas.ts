@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { userId } from './approvers.js';
 
 /* Bodies of the optimizer and parameter-version routes (docs/api.md); /openapi.json is generated from them. */
 
 const idParam = z.string().min(1).max(200);
 const stat = z.number().nullable();
 const params = z.record(z.union([z.number(), z.string(), z.boolean()]));
-/** Ids as the actor grammar allows them (`user:<id>`), so an approver can always be recorded. */
-const userId = z.string().regex(/^[\w.@-]{1,64}$/, 'letters, digits and . @ _ - (at most 64)');
 
 export const runParams = z.object({ runId: idParam });
 export const runsQuery = z.object({ strategyId: idParam.optional() }).strict();

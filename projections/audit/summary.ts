@@ -43,6 +43,17 @@ export const summarise = (e: RecordedEvent): string => {
       return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}`;
     case 'RunCompleted':
       return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
+    case 'HotlistScanned': {
+      const c = Array.isArray(d.candidates) ? d.candidates.map(rec) : [];
+      const top = c[0];
+      return `hotlist ${s(d.source)}: ${c.length} ranked${top ? `, top ${s(top.symbol)} ${Number(top.score).toFixed(2)}` : ''}`;
+    }
+    case 'HotlistSymbolApproved':
+      return `whitelisted ${s(d.symbol)} by ${s(d.approver)}${Array.isArray(d.acknowledged) && d.acknowledged.length ? `, acknowledged ${d.acknowledged.join(', ')}` : ''}`;
+    case 'HotlistSymbolDeclined':
+      return `declined ${s(d.symbol)} by ${s(d.approver)}: ${s(d.reason)}`;
+    case 'WhitelistSymbolRemoved':
+      return `removed ${s(d.symbol)} from the whitelist by ${s(d.approver)}: ${s(d.reason)}`;
     default: {
       const keys = Object.keys(d).slice(0, 3);
       return `${e.type}${keys.length ? ` ${keys.map((k) => `${k}=${JSON.stringify(d[k]).slice(0, 40)}`).join(' ')}` : ''}`;

@@ -117,6 +117,26 @@ describe('npm start with PAPER_FEED=binance', () => {
     }
     expect(metrics).toMatch(/^perpetua_live_feed_failures_total 0$/m);
 
+    // The hotlist scans the venue's bars too: the symbols the fake serves are ranked, the others are
+    // skipped with the venue's answer, and nothing from the recorded files is read for a live node.
+    let hot: {
+      scan: {
+        source: string;
+        at: string;
+        candidates: { symbol: string }[];
+        skipped: { symbol: string; reason: string }[];
+      } | null;
+    } = { scan: null };
+    for (const end = Date.now() + 15_000; hot.scan === null && Date.now() < end; ) {
+      hot = (await (await fetch(`${system.url}/api/hotlist`)).json()) as typeof hot;
+      if (hot.scan === null) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(hot.scan?.source).toBe('binance');
+    expect(hot.scan!.candidates.map((c) => c.symbol).sort()).toEqual(SYMBOLS);
+    expect(Date.parse(hot.scan!.at)).toBeGreaterThan(Date.now() - 3 * HOUR);
+    expect(hot.scan!.skipped.map((x) => x.symbol).sort()).toEqual(['1000PEPEUSDT', 'LTCUSDT', 'SUIUSDT']);
+    for (const x of hot.scan!.skipped) expect(x.reason).toMatch(/^binance: /);
+
     // Restarted without PAPER_FROM (as on a later day): each strategy carries on its run, same ids.
     const before = paper.map((p) => p.runId).sort();
     const dataDir = system.dataDir;

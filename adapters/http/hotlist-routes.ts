@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { HotlistHandlers, type PersonCommand } from '../../commands/hotlist/handlers.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import { HotlistError } from '../../domain/hotlist/whitelist.js';
+import { readHotlist } from '../../projections/hotlist/projection.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+import { newEventId } from '../ids/event-id.js';
+import { authorise, userId } from './approvers.js';
+import { ApiError } from './errors.js';
+import type { RouteTable } from './routes.js';
+
+/* The hotlist (automation 10): the latest ranking with its risk labels, and the whitelist only a person changes. */
+
+export interface HotlistRouteDeps {
+  readonly db: ReadModelDb;
+  readonly store: EventStore;
+  readonly approvers: () => readonly string[] | null;
+  /** Symbols the operator configured (PAPER_SYMBOLS): traded without the hotlist, not removable here. */
+  readonly configured: readonly string[];
+  /** Symbols the node's runs trade now (configured ∪ the whitelist as it stood at start). */
+  readonly trading: () => readonly string[];
+  readonly now?: () => number;
+}
+
+const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT');
+const scanId = z.string().min(1).max(128);
+const text = z.string().max(2000);
+const reason = z.string().trim().min(1, 'say why').max(2000);
+
+export const approveBody = z
+  .object({
+    symbol,
+    scanId,
+    approver: userId,
+    /** Label codes the approver acknowledges; every danger label of the candidate must be among them. */
+    acknowledged: z.array(z.string().max(64)).max(32),
+    note: text.optional(),
+  })
+  .strict();
+export const declineBody = z.object({ symbol, scanId, approver: userId, reason }).strict();
+export const removeBody = z.object({ symbol, approver: userId, reason }).strict();
+
+const label = z.object({
+  code: z.string(),
+  severity: z.enum(['info', 'warn', 'danger']),
+  detail: z.string(),
+});
+export const hotlistView = z.object({
+  scan: z
+    .object({
+      scanId: z.string(),
+      at: z.string(),
+      source: z.string(),
+      candidates: z.array(
+        z.object({
+          symbol: z.string(),
+          score: z.number(),
+          rank: z.number().int(),
+          dimensions: z.array(
+            z.object({
+              name: z.string(),
+              value: z.number().nullable(),
+              score: z.number(),
+              detail: z.string(),
+            }),
+          ),
+          labels: z.array(label),
+          turnover24h: z.number(),
+          return24h: z.number(),
+          lastPrice: z.number(),
+          lastBarOpen: z.string(),
+          bars: z.number().int(),
+          status: z.enum(['candidate', 'whitelisted', 'declined']),
+        }),
+      ),
+      skipped: z.array(z.object({ symbol: z.string(), reason: z.string() })),
+    })
+    .nullable(),
+  whitelist: z.array(
+    z.object({
+      symbol: z.string(),
+      approver: z.string(),
+      scanId: z.string(),
+      approvedAt: z.string(),
+      labels: z.array(label),
+      acknowledged: z.array(z.string()),
+      note: z.string(),
+    }),
+  ),
+  configured: z.array(z.string()),
+  trading: z.array(z.string()),
+  history: z.array(
+    z.object({
+      kind: z.enum(['approved', 'declined', 'removed']),
+      symbol: z.string(),
+      approver: z.string(),
+      at: z.string(),
+      scanId: z.string().nullable(),
+      text: z.string(),
+    }),
+  ),
+});
+export const hotlistAction = z.object({ symbol: z.string(), event: z.string() });
+
+export const addHotlistRoutes = (routes: RouteTable, deps: HotlistRouteDeps): void => {
+  const handlers = new HotlistHandlers(deps.store, newEventId);
+
+  routes.add({
+    method: 'get',
+    path: '/api/hotlist',
+    cache: 'log',
+    summary:
+      'The latest hot-coin scan (ranking, dimensions, risk labels), the whitelist and the decisions on it',
+    response: hotlistView,
+    handler: async () => ({
+      ...(await readHotlist(deps.db)),
+      configured: [...deps.configured],
+      trading: [...deps.trading()],
+    }),
+  });
+
+  const act = async (approver: string, user: string | undefined, command: PersonCommand) => {
+    authorise(deps.approvers(), approver, user);
+    try {
+      const d = await handlers.decide(command, (deps.now ?? Date.now)());
+      return { symbol: command.symbol, event: d.events[0]?.type ?? 'none' };
+    } catch (err) {
+      // The decider's refusals are the client's to fix: a stale scan, a missing acknowledgement, ...
+      if (err instanceof HotlistError) throw new ApiError(422, err.rule, err.message);
+      throw err;
+    }
+  };
+
+  routes.add({
+    method: 'post',
+    path: '/api/hotlist/approve',
+    summary:
+      'Put a candidate of the latest scan on the whitelist (header x-perpetua-user: an approver; every danger label acknowledged)',
+    body: approveBody,
+    response: hotlistAction,
+    errors: [403, 422],
+    handler: ({ body }, c) =>
+      act(body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'ApproveSymbol',
+        approver: body.approver,
+        symbol: body.symbol,
+        scanId: body.scanId,
+        acknowledged: body.acknowledged,
+        note: body.note ?? '',
+      }),
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/hotlist/decline',
+    summary: 'Decline a candidate of the latest scan, with a reason (header x-perpetua-user: an approver)',
+    body: declineBody,
+    response: hotlistAction,
+    errors: [403, 422],
+    handler: ({ body }, c) =>
+      act(body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'DeclineSymbol',
+        approver: body.approver,
+        symbol: body.symbol,
+        scanId: body.scanId,
+        reason: body.reason,
+      }),
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/hotlist/remove',
+    summary: 'Take a symbol off the whitelist, with a reason (header x-perpetua-user: an approver)',
+    body: removeBody,
+    response: hotlistAction,
+    errors: [403, 422],
+    handler: ({ body }, c) =>
+      act(body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'RemoveSymbol',
+        approver: body.approver,
+        symbol: body.symbol,
+        reason: body.reason,
+      }),
+  });
+};

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { defineEvent } from '../events/define-event.js';
+import { dimensionNames, labelCodes } from './scan.js';
+
+/**
+ * The hotlist, in stream `hotlist`: each scan's ranking with its risk labels, and the decisions only
+ * a person can take on it (approve a symbol onto the whitelist, decline it, take it off again). The
+ * approval records the labels the approver acknowledged. An audit can then show what the person was
+ * told when they enabled the symbol.
+ */
+
+export const hotlistStreamId = 'hotlist';
+
+const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/);
+const id = z.string().min(1).max(128);
+const finite = z.number().finite();
+const person = z.string().min(1).max(128);
+const note = z.string().max(2000);
+
+const label = z
+  .object({
+    code: z.enum(labelCodes),
+    severity: z.enum(['info', 'warn', 'danger']),
+    detail: z.string(),
+  })
+  .strict();
+
+const dimension = z
+  .object({ name: z.enum(dimensionNames), value: finite.nullable(), score: finite, detail: z.string() })
+  .strict();
+
+export const candidateSchema = z
+  .object({
+    symbol,
+    score: finite,
+    rank: z.number().int().positive(),
+    dimensions: z.array(dimension),
+    labels: z.array(label),
+    turnover24h: finite,
+    return24h: finite,
+    lastPrice: finite,
+    lastBarOpen: z.number().int(),
+    bars: z.number().int().positive(),
+  })
+  .strict();
+
+export const HotlistScanned = defineEvent({
+  type: 'HotlistScanned',
+  schema: z
+    .object({
+      scanId: id,
+      /** Market time the scan looked at (epoch ms): nothing after it was read. */
+      at: z.number().int(),
+      /** Where the bars came from: `recorded` (../shared/data) or a venue's live feed (`binance`). */
+      source: z.string().min(1),
+      config: z
+        .object({
+          lookbackDays: finite,
+          recentHours: z.number().int().positive(),
+          weights: z.record(z.enum(dimensionNames), finite),
+          newListingDays: finite,
+          minTurnover: finite,
+          baseFunding: finite,
+          extremeFunding: finite,
+          pumpReturn: finite,
+          highMaintenanceRate: finite,
+        })
+        .strict(),
+      candidates: z.array(candidateSchema),
+      skipped: z.array(z.object({ symbol, reason: z.string() }).strict()),
+    })
+    .strict(),
+});
+
+export const HotlistSymbolApproved = defineEvent({
+  type: 'HotlistSymbolApproved',
+  schema: z
+    .object({
+      symbol,
+      scanId: id,
+      approver: person,
+      /** The candidate as the approver saw it: its score, rank and every label. */
+      score: finite,
+      rank: z.number().int().positive(),
+      labels: z.array(label),
+      /** The label codes the approver acknowledged; every danger label is among them. */
+      acknowledged: z.array(z.enum(labelCodes)),
+      note,
+    })
+    .strict(),
+});
+
+export const HotlistSymbolDeclined = defineEvent({
+  type: 'HotlistSymbolDeclined',
+  schema: z.object({ symbol, scanId: id, approver: person, reason: note }).strict(),
+});
+
+export const WhitelistSymbolRemoved = defineEvent({
+  type: 'WhitelistSymbolRemoved',
+  schema: z.object({ symbol, approver: person, reason: note }).strict(),
+});
+
+export type HotlistScannedData = z.infer<typeof HotlistScanned.schema>;
+export type HotlistSymbolApprovedData = z.infer<typeof HotlistSymbolApproved.schema>;
+export type HotlistSymbolDeclinedData = z.infer<typeof HotlistSymbolDeclined.schema>;
+export type WhitelistSymbolRemovedData = z.infer<typeof WhitelistSymbolRemoved.schema>;
+
+export type HotlistEvent =
+  | { readonly type: 'HotlistScanned'; readonly data: HotlistScannedData }
+  | { readonly type: 'HotlistSymbolApproved'; readonly data: HotlistSymbolApprovedData }
+  | { readonly type: 'HotlistSymbolDeclined'; readonly data: HotlistSymbolDeclinedData }
+  | { readonly type: 'WhitelistSymbolRemoved'; readonly data: WhitelistSymbolRemovedData };
+
+export const hotlistEventTypes: ReadonlySet<string> = new Set([
+  'HotlistScanned',
+  'HotlistSymbolApproved',
+  'HotlistSymbolDeclined',
+  'WhitelistSymbolRemoved',
+]);
+
+export const hotlistEvents = [
+  HotlistScanned,
+  HotlistSymbolApproved,
+  HotlistSymbolDeclined,
+  WhitelistSymbolRemoved,
+] as const;

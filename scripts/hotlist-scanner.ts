@@ -1,0 +1,72 @@
+import type { HotlistSource } from '../adapters/marketdata/hotlist-inputs.js';
+import type { HotlistHandlers } from '../commands/hotlist/handlers.js';
+import type { PaperClock } from '../replay/engine/paper.js';
+
+export interface HotlistScannerOptions {
+  readonly handlers: HotlistHandlers;
+  readonly source: HotlistSource;
+  readonly symbols: readonly string[];
+  /** The market clock the runs follow (null before they start): scans look at the market as of it. */
+  readonly marketNow: () => number | null;
+  readonly clock: PaperClock;
+  /** Market time between scans, on its grid (the design scans hourly). */
+  readonly everyMs?: number;
+  /**
+   * Wall time between scans at least. A replay at 3600× crosses a market hour every second; a scan per
+   * second would flood the log, and a person could never approve on the latest ranking.
+   */
+  readonly minWallMs?: number;
+  readonly log: (m: string) => void;
+}
+
+/**
+ * The hotlist's scheduler (automation 10): a scan at each market hour of the runs' clock, no more often
+ * than `minWallMs` of wall time, starting at once. A failed scan is logged and tried again at the next
+ * turn; it never stops the node.
+ */
+export class HotlistScanner {
+  private readonly every: number;
+  private readonly minWall: number;
+  private lastWall = Number.NEGATIVE_INFINITY;
+  scans = 0;
+  failures = 0;
+
+  constructor(private readonly o: HotlistScannerOptions) {
+    this.every = o.everyMs ?? 3_600_000;
+    this.minWall = o.minWallMs ?? 300_000;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    let lastAt = (await this.o.handlers.state()).latest?.at ?? Number.NEGATIVE_INFINITY;
+    while (!signal.aborted) {
+      const now = this.o.marketNow();
+      const wall = this.o.clock.now();
+      if (now !== null && wall - this.lastWall >= this.minWall) {
+        const at = Math.floor(now / this.every) * this.every;
+        if (at > lastAt) {
+          this.lastWall = wall;
+          try {
+            const d = await this.o.handlers.scan(this.o.source, this.o.symbols, at);
+            lastAt = at;
+            this.scans++;
+            const scanned = d.events[0]?.type === 'HotlistScanned' ? d.events[0].data : null;
+            const top = scanned?.candidates[0];
+            this.o.log(
+              `hotlist ${d.scanId} at ${new Date(at).toISOString()}: ${scanned?.candidates.length ?? 0} ranked` +
+                (top
+                  ? `, top ${top.symbol} ${top.score.toFixed(2)}${top.labels.length ? ` [${top.labels.map((l) => l.code).join(', ')}]` : ''}`
+                  : '') +
+                (scanned?.skipped.length ? `, ${scanned.skipped.length} skipped` : ''),
+            );
+          } catch (err) {
+            this.failures++;
+            this.o.log(
+              `hotlist scan at ${new Date(at).toISOString()} failed: ${err instanceof Error ? err.message : String(err)}`,
+            );
+          }
+        }
+      }
+      await this.o.clock.sleep(1_000, signal);
+    }
+  }
+}
