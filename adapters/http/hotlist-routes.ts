@@ -139,15 +139,26 @@ export const addHotlistRoutes = (routes: RouteTable, deps: HotlistRouteDeps): vo
     body: approveBody,
     response: hotlistAction,
     errors: [403, 422],
-    handler: ({ body }, c) =>
-      act(body.approver, c.req.header('x-perpetua-user'), {
+    handler: ({ body }, c) => {
+      // The operator's own symbols are traded whatever the hotlist says: approving one would record a
+      // decision that changes nothing.
+      if (deps.configured.includes(body.symbol)) {
+        authorise(deps.approvers(), body.approver, c.req.header('x-perpetua-user'));
+        throw new ApiError(
+          422,
+          'configured',
+          `${body.symbol} is configured (PAPER_SYMBOLS): it is traded without the hotlist`,
+        );
+      }
+      return act(body.approver, c.req.header('x-perpetua-user'), {
         kind: 'ApproveSymbol',
         approver: body.approver,
         symbol: body.symbol,
         scanId: body.scanId,
         acknowledged: body.acknowledged,
         note: body.note ?? '',
-      }),
+      });
+    },
   });
   routes.add({
     method: 'post',

@@ -96,6 +96,15 @@ describe('hotlist routes', () => {
       'stale-scan',
     );
 
+    expectError(
+      await post('/api/hotlist/approve', { ...body, symbol: 'BTCUSDT', acknowledged: [] }, 'alice'),
+      422,
+      'configured',
+    );
+    expectError(
+      await post('/api/hotlist/approve', { ...body, symbol: 'BTCUSDT', acknowledged: [] }, 'mallory'),
+      403,
+    );
     const ok = await post('/api/hotlist/approve', { ...body, note: 'half size' }, 'alice');
     expect(ok).toEqual({ status: 200, body: { symbol: '1000PEPEUSDT', event: 'HotlistSymbolApproved' } });
     expectError(await post('/api/hotlist/approve', body, 'alice'), 422, 'already-whitelisted');

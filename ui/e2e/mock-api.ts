@@ -160,6 +160,214 @@ const runView = (r: { runId: string; strategyId: string; symbols: string[]; star
   };
 };
 
+/**
+ * The hotlist: one scan, decisions kept in memory, the server's rules (403 unless the user is in the
+ * approvers, which here is `alice` as the e2e test starts the real system; 422 with the decider's rule).
+ */
+const approvers = ['alice'];
+const scanAt = new Date(start + 200 * hour).toISOString();
+const hotScan = {
+  scanId: 'scan-mock-1',
+  at: scanAt,
+  source: 'recorded',
+  candidates: [
+    {
+      symbol: 'SUIUSDT',
+      score: 0.81,
+      rank: 1,
+      dimensions: [
+        {
+          name: 'turnover-surge',
+          value: 4.2,
+          score: 0.93,
+          detail: '24h turnover 4.2× its 30-day median (310M vs 74M USDT)',
+        },
+        {
+          name: 'volatility',
+          value: 0.071,
+          score: 0.88,
+          detail: 'realised 1h volatility 7.1 %, the 30-day median is 2.4 %',
+        },
+        { name: 'funding', value: 0.0009, score: 0.6, detail: 'funding 0.09 % per 8h, 9× the base rate' },
+        { name: 'momentum', value: 0.22, score: 0.79, detail: '+22 % over 24h, +31 % over 72h' },
+      ],
+      labels: [
+        { code: 'pump', severity: 'danger', detail: '+22 % in 24h: such moves often retrace' },
+        { code: 'extreme-volatility', severity: 'danger', detail: 'hourly moves of 7.1 %, 3× its usual' },
+        { code: 'crowded-long', severity: 'warn', detail: 'funding 0.09 % per 8h: longs pay to hold' },
+        { code: 'thin-history', severity: 'info', detail: '212 days of bars, fewer than a year' },
+      ],
+      turnover24h: 310_400_000,
+      return24h: 0.22,
+      lastPrice: 1.2345,
+      lastBarOpen: scanAt,
+      bars: 720,
+    },
+    {
+      symbol: '1000PEPEUSDT',
+      score: 0.64,
+      rank: 2,
+      dimensions: [
+        { name: 'turnover-surge', value: 2.1, score: 0.7, detail: '24h turnover 2.1× its 30-day median' },
+        { name: 'volatility', value: 0.04, score: 0.62, detail: 'realised 1h volatility 4 %' },
+        { name: 'funding', value: 0.0001, score: 0.1, detail: 'funding at the base rate' },
+        { name: 'momentum', value: -0.08, score: 0.55, detail: '-8 % over 24h' },
+      ],
+      labels: [
+        {
+          code: 'high-maintenance-margin',
+          severity: 'warn',
+          detail: 'maintenance margin 2.5 % at the first tier',
+        },
+      ],
+      turnover24h: 88_000_000,
+      return24h: -0.08,
+      lastPrice: 0.0012345,
+      lastBarOpen: scanAt,
+      bars: 720,
+    },
+    {
+      symbol: 'ETHUSDT',
+      score: 0.31,
+      rank: 3,
+      dimensions: [
+        { name: 'turnover-surge', value: 1.1, score: 0.2, detail: '24h turnover at its median' },
+        { name: 'volatility', value: 0.012, score: 0.3, detail: 'realised 1h volatility 1.2 %' },
+        { name: 'funding', value: null, score: 0, detail: 'no funding in the window' },
+        { name: 'momentum', value: 0.02, score: 0.4, detail: '+2 % over 24h' },
+      ],
+      labels: [],
+      turnover24h: 5_100_000_000,
+      return24h: 0.02,
+      lastPrice: 1210.5,
+      lastBarOpen: scanAt,
+      bars: 720,
+    },
+  ],
+  skipped: [{ symbol: 'LTCUSDT', reason: 'no bar in the last 24h' }],
+};
+const hot = {
+  whitelist: [] as {
+    symbol: string;
+    approver: string;
+    scanId: string;
+    approvedAt: string;
+    labels: (typeof hotScan.candidates)[number]['labels'];
+    acknowledged: string[];
+    note: string;
+  }[],
+  declined: new Set<string>(),
+  history: [] as {
+    kind: string;
+    symbol: string;
+    approver: string;
+    at: string;
+    scanId: string | null;
+    text: string;
+  }[],
+};
+const hotlistView = () => ({
+  scan: {
+    ...hotScan,
+    candidates: hotScan.candidates.map((c) => ({
+      ...c,
+      status: hot.whitelist.some((w) => w.symbol === c.symbol)
+        ? 'whitelisted'
+        : hot.declined.has(c.symbol)
+          ? 'declined'
+          : 'candidate',
+    })),
+  },
+  whitelist: hot.whitelist,
+  configured: ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'],
+  trading: ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'],
+  history: hot.history,
+});
+const refuse = (status: number, code: string, message: string): [number, unknown] => [
+  status,
+  { error: { code, message } },
+];
+const hotlistAction = async (action: string, req: IncomingMessage): Promise<[number, unknown]> => {
+  const body = JSON.parse(await readBody(req)) as {
+    symbol: string;
+    scanId?: string;
+    approver: string;
+    acknowledged?: string[];
+    note?: string;
+    reason?: string;
+  };
+  const user = req.headers['x-perpetua-user'];
+  if (typeof user !== 'string' || !approvers.includes(user))
+    return refuse(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
+  if (body.approver !== user)
+    return refuse(
+      403,
+      'forbidden',
+      `approver ${JSON.stringify(body.approver)} is not the user in x-perpetua-user`,
+    );
+  const at = new Date().toISOString();
+  const listed = hot.whitelist.find((w) => w.symbol === body.symbol);
+  if (action === 'remove') {
+    if (!listed) return refuse(422, 'not-whitelisted', `${body.symbol} is not on the whitelist`);
+    hot.whitelist = hot.whitelist.filter((w) => w !== listed);
+    hot.history.unshift({
+      kind: 'removed',
+      symbol: body.symbol,
+      approver: user,
+      at,
+      scanId: null,
+      text: body.reason ?? '',
+    });
+    return [200, { symbol: body.symbol, event: 'WhitelistSymbolRemoved' }];
+  }
+  if (body.scanId !== hotScan.scanId)
+    return refuse(422, 'stale-scan', `scan ${body.scanId} is not the latest (${hotScan.scanId})`);
+  const c = hotScan.candidates.find((x) => x.symbol === body.symbol);
+  if (!c)
+    return refuse(422, 'not-a-candidate', `${body.symbol} is not a candidate of scan ${hotScan.scanId}`);
+  if (action === 'decline') {
+    if (hot.declined.has(c.symbol))
+      return refuse(422, 'already-declined', `${c.symbol} was declined already`);
+    hot.declined.add(c.symbol);
+    hot.history.unshift({
+      kind: 'declined',
+      symbol: c.symbol,
+      approver: user,
+      at,
+      scanId: hotScan.scanId,
+      text: body.reason ?? '',
+    });
+    return [200, { symbol: c.symbol, event: 'HotlistSymbolDeclined' }];
+  }
+  if (listed) return refuse(422, 'already-whitelisted', `${c.symbol} is on the whitelist already`);
+  const acked = new Set(body.acknowledged ?? []);
+  const missing = c.labels.filter((l) => l.severity === 'danger' && !acked.has(l.code));
+  if (missing.length > 0)
+    return refuse(
+      422,
+      'unacknowledged-risk',
+      `acknowledge every danger label of ${c.symbol} first: ${missing.map((l) => l.code).join(', ')}`,
+    );
+  hot.whitelist.push({
+    symbol: c.symbol,
+    approver: user,
+    scanId: hotScan.scanId,
+    approvedAt: at,
+    labels: c.labels,
+    acknowledged: c.labels.map((l) => l.code).filter((code) => acked.has(code)),
+    note: body.note ?? '',
+  });
+  hot.history.unshift({
+    kind: 'approved',
+    symbol: c.symbol,
+    approver: user,
+    at,
+    scanId: hotScan.scanId,
+    text: body.note ?? '',
+  });
+  return [200, { symbol: c.symbol, event: 'HotlistSymbolApproved' }];
+};
+
 const routes: [
   RegExp,
   (m: RegExpMatchArray, url: URL, req: IncomingMessage) => Promise<[number, unknown]> | [number, unknown],
@@ -389,6 +597,8 @@ const routes: [
       ];
     },
   ],
+  [/^\/api\/hotlist$/, () => [200, hotlistView()]],
+  [/^\/api\/hotlist\/(approve|decline|remove)$/, (m, _u, req) => hotlistAction(m[1] ?? '', req)],
   [
     /^\/api\/backtests$/,
     async (_m, _u, req) => {

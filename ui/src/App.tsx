@@ -4,6 +4,7 @@ import { useLocation } from './lib/router';
 import { AuditPage } from './pages/audit';
 import { BacktestsPage } from './pages/backtests';
 import { DashboardPage } from './pages/dashboard';
+import { HotlistPage } from './pages/hotlist';
 import { OptimizerPage } from './pages/optimizer';
 import { OrdersPage } from './pages/orders';
 import { StrategiesPage } from './pages/strategies';
@@ -13,6 +14,7 @@ const pages: [prefix: string, Page: () => React.JSX.Element][] = [
   ['/strategies', StrategiesPage],
   ['/backtests', BacktestsPage],
   ['/optimizer', OptimizerPage],
+  ['/hotlist', HotlistPage],
   ['/audit', AuditPage],
 ];
 

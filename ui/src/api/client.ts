@@ -1,4 +1,11 @@
 import type {
+  Hotlist,
+  HotlistActionResult,
+  HotlistApproveBody,
+  HotlistDeclineBody,
+  HotlistRemoveBody,
+} from './hotlist-types';
+import type {
   OptimizerRun,
   OptimizerRunDetail,
   ParameterAction,
@@ -55,6 +62,10 @@ const withQuery = (path: string, query?: Query): string => {
 const isErrorBody = (x: unknown): x is ApiErrorBody =>
   typeof x === 'object' && x !== null && 'error' in x && typeof (x as ApiErrorBody).error === 'object';
 
+/** The flat error shape, `{ error: <code>, message }`, as the hotlist routes' contract states it. */
+const isFlatErrorBody = (x: unknown): x is { error: string; message?: unknown; issues?: unknown } =>
+  typeof x === 'object' && x !== null && typeof (x as { error?: unknown }).error === 'string';
+
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, {
     ...init,
@@ -77,6 +88,10 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   if (!res.ok) {
     if (isErrorBody(body)) {
       throw new ApiError(res.status, body.error.code, body.error.message, body.error.issues ?? []);
+    }
+    if (isFlatErrorBody(body)) {
+      const message = typeof body.message === 'string' && body.message ? body.message : body.error;
+      throw new ApiError(res.status, body.error, message, Array.isArray(body.issues) ? body.issues : []);
     }
     throw new ApiError(res.status, 'http', `${res.status} ${res.statusText}`);
   }
@@ -148,6 +163,18 @@ export const api = {
         headers: { 'x-perpetua-user': approver },
       },
     ),
+  hotlist: () => request<Hotlist>('/api/hotlist'),
+  /** As with the parameters: the header authorises the approver, the body records who decided. */
+  hotlistAction: (
+    action: 'approve' | 'decline' | 'remove',
+    approver: string,
+    body: HotlistApproveBody | HotlistDeclineBody | HotlistRemoveBody,
+  ) =>
+    request<HotlistActionResult>(`/api/hotlist/${action}`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
 };
 
 /** `GET /api/backtests` is a list; accept it bare or paginated, as the contract does not pin it. */

@@ -6,6 +6,8 @@ interface Stale {
   key: QueryKey;
   /** At most one refetch per this many ms, however many messages arrive. */
   everyMs: number;
+  /** Only messages this accepts make the key stale (default: every message of the channel). */
+  when?: (data: unknown) => boolean;
 }
 
 const quick = 750;
@@ -13,6 +15,16 @@ const quick = 750;
 const slow = 5_000;
 
 /** Which cached reads each channel makes stale. The server's projections are the truth; we re-read them. */
+/**
+ * The hotlist changes only by its own events (a scan, a person's decision), while the events channel
+ * carries a paper run's hundreds a second: re-reading it on those would be load for nothing. A message
+ * whose type cannot be read counts, so an unexpected shape errs towards a refetch.
+ */
+const hotlistEvent = (data: unknown): boolean => {
+  const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  return typeof type !== 'string' || /^(Hotlist|Whitelist)/.test(type);
+};
+
 const staleOn: Record<LiveChannel, readonly Stale[]> = {
   positions: [
     { key: queryKeys.positions.all, everyMs: quick },
@@ -35,6 +47,7 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     { key: queryKeys.backtests.all, everyMs: quick },
     // Trials arrive many a second during a run; the optimizer screen re-reads at most every few seconds.
     { key: queryKeys.optimizer.all, everyMs: slow },
+    { key: queryKeys.hotlist.all, everyMs: quick, when: hotlistEvent },
   ],
 };
 
@@ -70,7 +83,8 @@ export function liveInvalidator(qc: QueryClient): (m: LiveMessage) => void {
   const pending = new Set<string>();
   return (m) => {
     if (m.channel === 'pnl') patchHeatmap(qc, m.data);
-    for (const { key, everyMs } of staleOn[m.channel]) {
+    for (const { key, everyMs, when } of staleOn[m.channel]) {
+      if (when && !when(m.data)) continue;
       const id = JSON.stringify(key);
       if (pending.has(id)) continue;
       pending.add(id);

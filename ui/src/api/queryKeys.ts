@@ -48,6 +48,7 @@ export const queryKeys = {
     trials: (runId: string) => ['optimizer', 'trials', runId] as const,
     parameters: (strategyId: string) => ['optimizer', 'parameters', strategyId] as const,
   },
+  hotlist: { all: ['hotlist'] as const },
   backtests: {
     all: ['backtests'] as const,
     list: ['backtests', 'list'] as const,

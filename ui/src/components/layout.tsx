@@ -1,6 +1,7 @@
 import {
   Activity,
   BarChart3,
+  Flame,
   FlaskConical,
   LayoutDashboard,
   ListOrdered,
@@ -18,6 +19,7 @@ const nav = [
   { to: '/strategies', label: 'Strategies', icon: BarChart3 },
   { to: '/backtests', label: 'Backtests', icon: FlaskConical },
   { to: '/optimizer', label: 'Optimizer', icon: SlidersHorizontal },
+  { to: '/hotlist', label: 'Hotlist', icon: Flame },
   { to: '/audit', label: 'Audit', icon: ScrollText },
 ];
 

@@ -28,6 +28,18 @@ export const fmtDecimal = (v: string | number | null | undefined): string =>
 export const fmtPct = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(v * 100).toFixed(digits)}%`;
 
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** Large amounts at a glance: 1234567 → 1.2M. */
+export const fmtCompact = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : compact.format(v);
+
+/** A fraction as a signed percentage: 0.05 → +5.00%. */
+export const fmtSignedPct = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? '—'
+    : `${v > 0 ? '+' : ''}${(v * 100).toFixed(digits)}%`;
+
 export const fmtNum = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 

@@ -7,12 +7,10 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
+import { approverKey } from '@/hooks/approver';
 import { fmtTime } from '@/lib/format';
 import { VerdictBadge } from './runs-table';
 import { paramsText } from './windows-table';
-
-/** Remembered in the browser only: the server decides who may act, from PERPETUA_APPROVERS. */
-const approverKey = 'perpetua.approver';
 
 export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
   const versions = useParameterVersions(strategyId);
