@@ -57,7 +57,9 @@ export const HotlistScanned = defineEvent({
         .object({
           lookbackDays: finite,
           recentHours: z.number().int().positive(),
-          weights: z.record(z.enum(dimensionNames), finite),
+          weights: z
+            .object({ 'turnover-surge': finite, volatility: finite, funding: finite, momentum: finite })
+            .strict(),
           newListingDays: finite,
           minTurnover: finite,
           baseFunding: finite,

@@ -98,7 +98,7 @@ describe('hotlist scan: invariants', () => {
       fc.property(
         arbInput('AAAUSDT'),
         fc.integer({ min: 72, max: N - 24 }),
-        fc.double({ min: 0.1, max: 10 }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
         (a, cut, k) => {
           const at = endOf(cut);
           const changed: HotlistInput = {
@@ -122,7 +122,7 @@ describe('hotlist scan: invariants', () => {
 
   it('each symbol is compared with its own past: scaling its volume or price changes no score', () => {
     fc.assert(
-      fc.property(arbInput('AAAUSDT'), fc.double({ min: 1e-3, max: 1e3 }), (a, k) => {
+      fc.property(arbInput('AAAUSDT'), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), (a, k) => {
         const scaled: HotlistInput = { ...a, bars: { ...a.bars, volume: a.bars.volume.map((v) => v * k) } };
         const base = scanHotlist([a], endOf(N)).candidates[0]!;
         const other = scanHotlist([scaled], endOf(N)).candidates[0]!;
@@ -135,7 +135,7 @@ describe('hotlist scan: invariants', () => {
 
   it('more turnover in the last day never lowers the turnover score', () => {
     fc.assert(
-      fc.property(arbInput('AAAUSDT'), fc.double({ min: 1, max: 50 }), (a, k) => {
+      fc.property(arbInput('AAAUSDT'), fc.double({ min: 1, max: 50, noNaN: true }), (a, k) => {
         const boosted: HotlistInput = {
           ...a,
           bars: { ...a.bars, volume: a.bars.volume.map((v, i) => (i >= N - 24 ? v * k : v)) },
