@@ -4,6 +4,7 @@ import { hotlistEvents } from './hotlist/events.js';
 import { ledgerEvents } from './ledger/events.js';
 import { marketEvents } from './market/events.js';
 import { optimizerEvents } from './optimizer/events.js';
+import { portfolioEvents } from './portfolio/events.js';
 import { riskEvents } from './risk/events.js';
 import { signalEvents } from './signals/events.js';
 import { systemEvents } from './system/events.js';
@@ -22,4 +23,5 @@ export const catalogue = (): EventCatalogue =>
     ...optimizerEvents,
     ...backtestEvents,
     ...hotlistEvents,
+    ...portfolioEvents,
   ]);

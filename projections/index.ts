@@ -4,6 +4,7 @@ import { hotlistProjection } from './hotlist/projection.js';
 import { ledgerProjection } from './ledger/projection.js';
 import { optimizerProjection } from './optimizer/projection.js';
 import { ordersProjection } from './orders/projection.js';
+import { portfolioProjection } from './portfolio/projection.js';
 import type { Projection } from './projection.js';
 import { riskProjection } from './risk/projection.js';
 import { runsProjection } from './runs/projection.js';
@@ -20,4 +21,5 @@ export const allProjections = (): Projection[] => [
   auditProjection,
   optimizerProjection,
   hotlistProjection,
+  portfolioProjection,
 ];

@@ -43,7 +43,7 @@ const main = async (): Promise<number> => {
       if (asJson) console.log(json(r));
       else if (r.identical) {
         console.log(
-          `run ${id} re-ran identically: ${r.events - r.ahead} events, event by event (${((performance.now() - t0) / 1000).toFixed(1)} s)${r.ahead > 0 ? `; the re-run goes ${r.ahead} events further, past where the live run's log ends` : ''}`,
+          `run ${id} re-ran identically: ${r.events - r.ahead} events, event by event (${((performance.now() - t0) / 1000).toFixed(1)} s)${r.ahead > 0 ? `; the re-run goes ${r.ahead} events further, past where the run's log ends (it has not ended)` : ''}`,
         );
       } else {
         const d = r.divergence!;

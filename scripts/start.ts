@@ -19,6 +19,7 @@ import {
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
+import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { readWhitelist } from '../projections/hotlist/projection.js';
@@ -32,6 +33,7 @@ import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
+import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
@@ -246,6 +248,32 @@ if (process.env.HOTLIST !== 'off') {
   });
   say(`hotlist: scanning ${hotlistSymbols.join(',')} hourly on the runs' clock`);
 }
+/*
+ * Automation 7: the strategy bandit allocates capital between the paper runs and benches the weakest for
+ * a cooldown. A round runs every market hour of the runs' clock, and on recorded data at most every
+ * PORTFOLIO_MIN_WALL_S seconds of wall time (default 60). PORTFOLIO=off leaves it out. docs/portfolio.md.
+ */
+let portfolio: PortfolioManager | null = null;
+if (process.env.PORTFOLIO !== 'off') {
+  const minWallS = Number(process.env.PORTFOLIO_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+  if (!(minWallS >= 0))
+    throw new RangeError(
+      `PORTFOLIO_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.PORTFOLIO_MIN_WALL_S}`,
+    );
+  portfolio = new PortfolioManager({
+    handlers: new PortfolioHandlers(opened.store, newEventId),
+    arms: () => fleet.runs().map((run) => ({ strategyId: run.status().strategyId, run })),
+    marketNow: () => fleet.now(),
+    clock: wallClock,
+    minWallMs: minWallS * 1000,
+    log: say,
+  });
+  const manager = portfolio;
+  manager.run(stop.signal).catch((err: unknown) => {
+    say(`portfolio stopped: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  say('portfolio: strategy bandit (Thompson sampling, 7-day window, 72 h cooldown) on the runs’ clock');
+}
 const backtests = new BacktestManager();
 const readVersion = await new ProjectionVersion(runner).start();
 const { app } = createApp({
@@ -280,6 +308,7 @@ const { app } = createApp({
   },
   marketNow: () => fleet.now(),
   universe: { configured: configuredSymbols, trading: () => paperSymbols },
+  ...(portfolio ? { rebalance: (by: string) => portfolio!.rebalance(by) } : {}),
   // Answers valued at marks change with the marks too: fed live, the version also counts new marks.
   readVersion: liveMarks
     ? () => {

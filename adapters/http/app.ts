@@ -16,6 +16,7 @@ import { ApiError, errorJson, notFound } from './errors.js';
 import { addHotlistRoutes } from './hotlist-routes.js';
 import type { ApiMetrics } from './metrics.js';
 import { addOptimizerRoutes } from './optimizer-routes.js';
+import { addPortfolioRoutes } from './portfolio-routes.js';
 import { RouteTable } from './routes.js';
 import * as s from './schemas.js';
 import { mountUi } from './ui.js';
@@ -67,6 +68,8 @@ export interface ApiDeps {
    * the hotlist routes say only what the log holds.
    */
   readonly universe?: { readonly configured: readonly string[]; readonly trading: () => readonly string[] };
+  /** The node's strategy bandit: a round now, asked by a person (POST /api/alloc/rebalance). */
+  readonly rebalance?: (by: string) => Promise<{ roundId: string; at: number }>;
   /** Built UI to serve on the same origin (ui/dist). */
   readonly uiDir?: string;
 }
@@ -385,6 +388,13 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     approvers: deps.approvers ?? approversFromEnv,
     configured: deps.universe?.configured ?? [],
     trading: deps.universe?.trading ?? (() => []),
+  });
+
+  // --- portfolio (strategy bandit) ------------------------------------------------------------------------
+  addPortfolioRoutes(routes, {
+    db: deps.db,
+    approvers: deps.approvers ?? approversFromEnv,
+    ...(deps.rebalance ? { rebalance: deps.rebalance } : {}),
   });
 
   // --- documents ----------------------------------------------------------------------------------------

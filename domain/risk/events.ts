@@ -143,6 +143,11 @@ export const positionSizedSchema = z
     inputs: z
       .object({
         equity: finite,
+        /**
+         * The portfolio's allocation multiplier the equity above was scaled by (automation 7); absent
+         * for a run that was never allocated, which sizes on its whole equity.
+         */
+        allocation: z.number().finite().nonnegative().optional(),
         price: decimal,
         orderType: z.enum(['MARKET', 'LIMIT']),
         realisedVol: measure,
@@ -188,18 +193,22 @@ export const positionSizedData = (
     strategyId: string | null;
     side: 'long' | 'short';
     observation: Observation | null;
+    /** The allocation multiplier the sizing equity carries, when the portfolio set one. */
+    allocation?: number;
   },
   params: SizingParams,
   input: SizingInput,
   result: SizingResult,
 ): PositionSizedData => {
   const inst = input.instrument;
+  const { allocation: _allocation, ...who } = at;
   return {
-    ...at,
+    ...who,
     symbol: inst.symbol,
     params: { ...params, leverageTiers: params.leverageTiers.map((t) => ({ ...t })) },
     inputs: {
       equity: input.equity,
+      ...(at.allocation === undefined ? {} : { allocation: at.allocation }),
       price: toText(input.price),
       orderType: input.orderType,
       realisedVol: Number.isFinite(input.realisedVol) ? input.realisedVol : null,

@@ -54,6 +54,16 @@ export const summarise = (e: RecordedEvent): string => {
       return `declined ${s(d.symbol)} by ${s(d.approver)}: ${s(d.reason)}`;
     case 'WhitelistSymbolRemoved':
       return `removed ${s(d.symbol)} from the whitelist by ${s(d.approver)}: ${s(d.reason)}`;
+    case 'BanditRoundScored': {
+      const arms = Array.isArray(d.arms) ? d.arms.map(rec) : [];
+      return `bandit ${s(d.policy)}: ${arms.map((a) => `${s(a.id)} ${(Number(a.weightAfter) * 100).toFixed(0)}%`).join(', ')}`;
+    }
+    case 'StrategyBenched':
+      return `benched ${s(d.strategyId)} until ${new Date(Number(d.until)).toISOString()}`;
+    case 'StrategyReinstated':
+      return `reinstated ${s(d.strategyId)}`;
+    case 'AllocationApplied':
+      return `${s(d.strategyId)} allocated ×${Number(d.multiplier).toFixed(2)}${d.benched ? ' (benched)' : ''}`;
     default: {
       const keys = Object.keys(d).slice(0, 3);
       return `${e.type}${keys.length ? ` ${keys.map((k) => `${k}=${JSON.stringify(d[k]).slice(0, 40)}`).join(' ')}` : ''}`;

@@ -12,6 +12,7 @@ import {
 import type { FundingSeries } from '../../domain/market/funding.js';
 import { timeframeMs } from '../../domain/market/timeframe.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
+import { recordedAllocations } from '../engine/allocations.js';
 import type { EngineConfig, MarketFeeds } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { checkLiveRequest, FUNDING_LOOKBACK_MS } from '../engine/live-run.js';
@@ -136,13 +137,15 @@ export const replayRecorded = async (
   inputs: RunInputs,
   change: Change = {},
 ): Promise<Engine> => {
-  const req = requestFromInputs(inputs, change);
+  // The allocations the portfolio gave the run, applied where it applied them.
+  const allocations = await recordedAllocations(store, inputs.runId);
+  const req = { ...requestFromInputs(inputs, change), ...(allocations.length ? { allocations } : {}) };
   const feed = liveFeedOf(inputs);
   if (feed === null) return replayRequest(req);
   const { strategy, symbols, params, book } = await checkLiveRequest(req);
   const config = engineConfig(req, strategy, symbols, params, inputs.from, inputs.to, book);
   const engine = new Engine(
-    { ...config, feedSource: feed, retainEvents: true },
+    { ...config, feedSource: feed, retainEvents: true, ...(allocations.length ? { allocations } : {}) },
     await recordedMarket(store, inputs, feed.venue),
   );
   engine.runToEnd();
@@ -202,8 +205,9 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
   const recorded = await readRecordedRun(store, runId);
   const engine = await replayRecorded(store, recorded.inputs);
   const fresh = engine.store.raw();
-  // A live run without its end recorded: the recording is a prefix of the re-run, stream by stream.
-  const open = liveFeedOf(recorded.inputs) !== null && recorded.completed === null;
+  // A run without its end recorded (a live run going on, a paper run whose node stopped): the recording
+  // is a prefix of the re-run, stream by stream.
+  const open = recorded.completed === null;
   let ahead = 0;
   const streams = new Map<string, StoredEvent[]>();
   for (const e of fresh)

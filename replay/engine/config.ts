@@ -62,6 +62,11 @@ export interface EngineConfig {
    * records (BarClosed), so a re-run reads them from there. Absent for runs on the data files.
    */
   readonly feedSource?: { readonly kind: 'live'; readonly venue: string };
+  /**
+   * Allocations the run took before (AllocationApplied, read back from its log by a restart or a
+   * re-run), applied again where they were: before the step that follows the `seq`-th event.
+   */
+  readonly allocations?: readonly RecordedAllocation[];
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */
@@ -127,3 +132,18 @@ export const defaultEngineSettings = {
   stops: defaultStopParams,
   equityMarkMs: 3_600_000,
 };
+
+/** What the portfolio manager gives a run (domain/portfolio/events.ts, AllocationApplied). */
+export interface Allocation {
+  readonly roundId: string;
+  readonly weight: number;
+  /** Weight × the number of arms: the run sizes at multiplier × its equity; 0 holds nothing. */
+  readonly multiplier: number;
+  readonly benched: boolean;
+  readonly benchedUntil: number | null;
+  readonly reason: string;
+}
+
+export interface RecordedAllocation extends Allocation {
+  readonly seq: number;
+}

@@ -12,7 +12,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
-import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
+import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
@@ -52,7 +52,7 @@ import {
 } from '../../domain/strategy/sdk.js';
 import { type BarOrder, BarVenue, reducesPosition, triggersAbove } from '../bar/bar-venue.js';
 import { BreakerDesk } from './breaker-desk.js';
-import { defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
+import { type Allocation, defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { RunLog } from './run-log.js';
 import { SymbolState } from './symbol-state.js';
@@ -161,6 +161,9 @@ export class Engine implements StrategyContext {
   private orderSeq = 0;
   /** One per decision (sized and risk-checked), refused or not; orders count separately. */
   private decisionSeq = 0;
+  /** The portfolio's allocation in force (automation 7); null until one is applied: the run's own size. */
+  private allocation: (Allocation & { readonly eventId: string }) | null = null;
+  private allocationIdx = 0;
   private positionSeq = 0;
   private readonly recentOrderTimes: number[] = [];
   private dayStart = 0;
@@ -475,6 +478,7 @@ export class Engine implements StrategyContext {
   /** Replays one bar (or one tick time of one symbol); false when there is none left. */
   step(): boolean {
     if (!this.started) this.start();
+    this.applyRecordedAllocations();
     let s: SymbolState | null = null;
     let t = Number.POSITIVE_INFINITY;
     for (const x of this.symbols) {
@@ -506,6 +510,7 @@ export class Engine implements StrategyContext {
   finish(reason: RunSummary['reason'], error: string | null): RunSummary {
     if (this.finished) return this.finished;
     if (!this.started) this.start();
+    this.applyRecordedAllocations();
     const at = Math.max(this.now, this.config.from);
     // A run ending on a mark boundary was marked by its last bar: a second, identical mark would add a
     // zero return to the curve and bias its Sharpe and Sortino.
@@ -802,7 +807,8 @@ export class Engine implements StrategyContext {
         : Number.isFinite(atr)
           ? (protection?.stopAtrMultiple ?? c.stops.initialAtr) * atr
           : null;
-    const equity = this.equity();
+    // The portfolio's share of the capital: a run allotted half its configured weight sizes on half its equity.
+    const equity = this.equity() * (this.allocation?.multiplier ?? 1);
     const sizingInput = {
       instrument: s.instrument,
       orderType: 'MARKET' as const,
@@ -827,6 +833,7 @@ export class Engine implements StrategyContext {
           strategyId: c.strategy.id,
           side,
           observation,
+          ...(this.allocation ? { allocation: this.allocation.multiplier } : {}),
         },
         c.sizing,
         sizingInput,
@@ -881,6 +888,58 @@ export class Engine implements StrategyContext {
       if (approved <= 0n) return;
     }
     this.placeMarket(s, orderSide, approved, intent.reduceOnly, at, correlationId, causation, protection);
+  }
+
+  /**
+   * The portfolio manager's allocation (automation 7), applied now, between steps: from the next decision
+   * on the run sizes at `multiplier` × its equity. Benched, it flattens at once and opens nothing (its
+   * risk check sees the breaker at halt) until an allocation reinstates it. The AllocationApplied event
+   * records where in the log this happened, so a restart or a re-run applies it at the same place.
+   */
+  allocate(a: Allocation): string {
+    if (!this.started) this.start();
+    if (this.finished) throw new RangeError(`run ${this.config.runId} has finished; it takes no allocation`);
+    if (!(a.multiplier >= 0) || !Number.isFinite(a.multiplier))
+      throw new RangeError(`allocation multiplier must be a finite number ≥ 0, got ${a.multiplier}`);
+    const c = this.config;
+    const at = Math.max(this.now, c.from);
+    const correlationId = `allocation:${a.roundId}`;
+    const eventId = this.log.emit(
+      `run-${c.runId}`,
+      'AllocationApplied',
+      {
+        runId: c.runId,
+        roundId: a.roundId,
+        strategyId: c.strategy.id,
+        weight: a.weight,
+        multiplier: a.multiplier,
+        benched: a.benched,
+        benchedUntil: a.benchedUntil,
+        reason: a.reason,
+        seq: this.log.count,
+      },
+      at,
+      correlationId,
+      null,
+      'system:portfolio',
+    );
+    const was = this.allocation?.benched ?? false;
+    this.allocation = { ...a, eventId };
+    if (a.benched && !was) this.flattenAll(at, correlationId, eventId, 'benched by the portfolio');
+    return eventId;
+  }
+
+  /** The allocation in force, null when none was ever applied. */
+  get allocationNow(): Allocation | null {
+    return this.allocation;
+  }
+
+  private applyRecordedAllocations(): void {
+    const recorded = this.config.allocations;
+    if (!recorded) return;
+    while (this.allocationIdx < recorded.length && recorded[this.allocationIdx]!.seq <= this.log.count) {
+      this.allocate(recorded[this.allocationIdx++]!);
+    }
   }
 
   private riskSnapshot(at: number, symbol: string): RiskSnapshot {
@@ -948,7 +1007,8 @@ export class Engine implements StrategyContext {
       openOrders,
       recentOrderTimes: [...this.recentOrderTimes],
       correlations: correlationMatrix(returns, 60),
-      breakerLevel: this.breakerLevel,
+      // A benched strategy opens nothing: the breaker rule refuses its entries, as at a halt.
+      breakerLevel: this.allocation?.benched ? stricterLevel(this.breakerLevel, 'halt') : this.breakerLevel,
     };
   }
 
@@ -1400,12 +1460,12 @@ export class Engine implements StrategyContext {
     }
   }
 
-  private flattenAll(at: number, correlationId: string, causationId: string): void {
+  private flattenAll(at: number, correlationId: string, causationId: string, why = 'breaker flatten'): void {
     for (const s of this.symbols) {
       // Entries are cancelled on every symbol, flat or not, each with its event: an order the engine
       // stops working must end in the ledger too, or it stays open there forever.
-      this.cancelPending(s, (o) => !o.reduceOnly, at, 'breaker flatten: entries cancelled');
-      if (this.ticks !== null) this.ticks.cancelOpening(s, at, 'breaker flatten: entries cancelled');
+      this.cancelPending(s, (o) => !o.reduceOnly, at, `${why}: entries cancelled`);
+      if (this.ticks !== null) this.ticks.cancelOpening(s, at, `${why}: entries cancelled`);
       if (s.qty === 0) continue;
       const qty = fromNumber(
         Math.abs(s.qty),

@@ -85,6 +85,7 @@ export const prepareLiveRun = async (
       ...config,
       feedSource: { kind: 'live', venue: feed.venue },
       retainEvents: true,
+      ...(req.allocations?.length ? { allocations: req.allocations } : {}),
       ...(observe ? { onEvent: observe } : {}),
     },
     { bars, funding },

@@ -8,7 +8,7 @@ import type { RiskConfig } from '../../domain/risk/limits.js';
 import { tickScale } from '../../domain/sim/scale.js';
 import { allStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
-import { defaultEngineSettings, type EngineConfig } from './config.js';
+import { defaultEngineSettings, type EngineConfig, type RecordedAllocation } from './config.js';
 import { Engine, type RunSummary } from './engine.js';
 import { type FeedCoverage, FeedError, loadFeeds } from './feeds.js';
 import { eventFingerprint, logHash } from './log-hash.js';
@@ -45,6 +45,8 @@ export interface RunRequest {
    * shows a hash, and serialising every event for it was a fifth of a trial's time and most of its garbage.
    */
   readonly hashLog?: boolean;
+  /** Allocations the run took before (a restart or a re-run reads them from its log). */
+  readonly allocations?: readonly RecordedAllocation[];
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
     Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
@@ -229,7 +231,12 @@ export const prepareRun = async (
   let engine: Engine;
   try {
     engine = new Engine(
-      { ...config, retainEvents: req.retainEvents ?? true, ...(observe ? { onEvent: observe } : {}) },
+      {
+        ...config,
+        retainEvents: req.retainEvents ?? true,
+        ...(observe ? { onEvent: observe } : {}),
+        ...(req.allocations?.length ? { allocations: req.allocations } : {}),
+      },
       loaded.feeds,
     );
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { Allocation } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
 import { LogCopier } from './copier.js';
 import type { PaperRunStatus } from './session.js';
@@ -63,6 +64,51 @@ export abstract class EngineRun {
   protected need(): Engine {
     if (!this.engine) throw new Error(`paper ${this.runId}: prepare() first`);
     return this.engine;
+  }
+
+  /**
+   * The run's record for the portfolio's bandit (automation 7): hourly equity returns over the `periods`
+   * hours up to `until` (from its EquityMarked events), and the fills that realised PnL (its closed or
+   * reduced trades) in that span. Folded incrementally from the run's own log.
+   */
+  evidence(until: number, periods: number): { returns: number[]; trades: number } {
+    this.foldEvidence();
+    const from = until - periods * 3_600_000;
+    const marks = this.marks.filter((m) => m.at > from - 3_600_000 && m.at <= until);
+    const returns: number[] = [];
+    for (let i = 1; i < marks.length; i++)
+      if (marks[i - 1]!.equity > 0) returns.push(marks[i]!.equity / marks[i - 1]!.equity - 1);
+    const trades = this.closes.filter((t) => t > from && t <= until).length;
+    return { returns, trades };
+  }
+
+  private readonly marks: { at: number; equity: number }[] = [];
+  private readonly closes: number[] = [];
+  private folded = 0;
+
+  private foldEvidence(): void {
+    const raw = this.engine?.store.raw() ?? [];
+    for (; this.folded < raw.length; this.folded++) {
+      const e = raw[this.folded]!;
+      if (e.type === 'EquityMarked') {
+        const d = e.data as { at: number; equity: number };
+        // Marks come on an hourly grid; a second mark at the same time (a run's last) replaces the first.
+        if (this.marks.at(-1)?.at === d.at) this.marks.pop();
+        this.marks.push({ at: d.at, equity: d.equity });
+      } else if (e.type === 'FillSettled' && (e.data as { realisedPnl: string }).realisedPnl !== '0') {
+        this.closes.push(Date.parse(e.metadata.occurredAt));
+      }
+    }
+  }
+
+  /** Gives the run the portfolio's allocation, between two of its steps (JavaScript runs one at a time). */
+  allocate(a: Allocation): void {
+    this.need().allocate(a);
+  }
+
+  /** The allocation in force, null before the run has one or before it is built. */
+  allocationNow(): Allocation | null {
+    return this.engine?.allocationNow ?? null;
   }
 
   /** Last close the run has seen for a symbol: the mark the API values open positions at. */

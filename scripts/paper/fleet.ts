@@ -60,6 +60,11 @@ export class PaperFleet {
     await Promise.all(this.running);
   }
 
+  /** The runs that started, for the portfolio's bandit. */
+  runs(): readonly PaperRun[] {
+    return this.sessions;
+  }
+
   status(): PaperRunStatus[] {
     return this.sessions.map((s) => s.status());
   }

@@ -3,6 +3,7 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
+import { recordedAllocations } from '../../replay/engine/allocations.js';
 import { backoffMs, OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -130,7 +131,12 @@ export class LivePaperSession extends EngineRun implements PaperRun {
 
   /** The engine with the venue's bars so far, replayed as far as is safe, and the copier past the log's part. */
   private async open(): Promise<void> {
-    const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now());
+    const allocations = await recordedAllocations(this.opts.store, this.runId);
+    const { engine } = await prepareLiveRun(
+      { ...this.request, ...(allocations.length ? { allocations } : {}) },
+      this.opts.feed,
+      this.clock.now(),
+    );
     engine.start();
     const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
     while (engine.nextTime() <= limit && engine.step()) {}

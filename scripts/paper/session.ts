@@ -1,6 +1,8 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import { recordedAllocations } from '../../replay/engine/allocations.js';
+import type { Allocation } from '../../replay/engine/config.js';
 import { Engine } from '../../replay/engine/engine.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
@@ -79,6 +81,10 @@ export interface PaperRun {
   bars?(symbol: string, timeframe: string): BarSeries | undefined;
   /** A run fed live: the close time of the newest bar it holds, per symbol. */
   lastBarCloses?(): ReadonlyMap<string, number>;
+  /** The portfolio's hooks (automation 7): the run's record, and the allocation it is given. */
+  evidence?(until: number, periods: number): { returns: number[]; trades: number };
+  allocate?(a: Allocation): void;
+  allocationNow?(): Allocation | null;
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
@@ -102,7 +108,11 @@ export class PaperSession extends EngineRun implements PaperRun {
       runId: this.runId,
     });
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
-    this.attach(new Engine({ ...config, accountId: this.runId }, feeds));
+    // A restart applies the portfolio's allocations where the run applied them, so it replays to the same log.
+    const allocations = await recordedAllocations(this.opts.store, this.runId);
+    this.attach(
+      new Engine({ ...config, accountId: this.runId, ...(allocations.length ? { allocations } : {}) }, feeds),
+    );
     this.range = { from: config.from, to: config.to };
   }
 

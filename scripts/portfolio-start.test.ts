@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildUi, type RunningSystem, repoRoot, startSystem } from '../ui/e2e/harness.js';
+
+/**
+ * `npm start` with the strategy bandit on its embedded store: rounds on the paper runs' clock, each run
+ * takes its allocation, a restart carries every run on, and each run re-runs from the log alone to
+ * the events it recorded, allocations included.
+ */
+
+interface Portfolio {
+  latest: { roundId: string; at: string; arms: { id: string; weightAfter: number; runId: string }[] } | null;
+  history: { at: string }[];
+}
+interface Timeline {
+  items: { type: string; streamId: string; summary: string }[];
+}
+
+const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
+
+const waitFor = async <T>(what: string, f: () => Promise<T | null>, ms = 90_000): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+};
+
+let system: RunningSystem | undefined;
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('npm start: the strategy bandit', () => {
+  it('rounds, allocates, survives a restart, and every run re-runs from the log to what it recorded', async () => {
+    buildUi();
+    const env = { PORTFOLIO_MIN_WALL_S: '1', HOTLIST: 'off' };
+    system = await startSystem(env);
+    const url = system.url;
+    const p = await waitFor('three rounds', async () => {
+      const v = await json<Portfolio>(`${url}/api/portfolio`);
+      return v.history.length >= 3 ? v : null;
+    });
+    expect(p.latest!.arms.map((a) => a.id).sort()).toEqual(
+      ['bollinger-rsi', 'donchian-breakout', 'ema-cross', 'funding-carry', 'vol-breakout'].sort(),
+    );
+    expect(p.latest!.arms.reduce((s, a) => s + a.weightAfter, 0)).toBeCloseTo(1, 9);
+    const applied = await waitFor('an applied allocation', async () => {
+      const t = await json<Timeline>(`${url}/api/audit/timeline?type=AllocationApplied&limit=50`);
+      return t.items.length > 0 ? t : null;
+    });
+    for (const item of applied.items) expect(item.streamId).toMatch(/^run-paper-/);
+    const runIds = p.latest!.arms.map((a) => a.runId);
+
+    await system.stop({ keepData: true });
+    const dataDir = system.dataDir;
+    system = await startSystem(env, undefined, dataDir);
+    const out = system.output();
+    for (const id of runIds) expect(out).toMatch(new RegExp(`paper ${id}: resumed after \\d+ events`));
+    const later = await waitFor('a round after the restart', async () => {
+      const v = await json<Portfolio>(`${system!.url}/api/portfolio`);
+      return v.latest && Date.parse(v.latest.at) > Date.parse(p.latest!.at) ? v : null;
+    });
+    expect(later.history.length).toBeGreaterThan(p.history.length);
+    const status = await json<{ paper: { runId: string; state: string; error: string | null }[] }>(
+      `${system.url}/api/status`,
+    );
+    for (const r of status.paper) expect([r.runId, r.state, r.error]).toEqual([r.runId, 'running', null]);
+
+    // The embedded store has one writer: the node stops before the CLI reads it.
+    await system.stop({ keepData: true });
+    for (const id of runIds) {
+      const report = execFileSync(
+        join(repoRoot, 'node_modules', '.bin', 'tsx'),
+        ['scripts/replay.ts', 'rerun', id],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' },
+          encoding: 'utf8',
+        },
+      );
+      expect(report).toMatch(new RegExp(`run ${id} re-ran identically: \\d+ events`));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    system = undefined;
+  }, 300_000);
+});
