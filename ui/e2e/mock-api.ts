@@ -368,6 +368,107 @@ const hotlistAction = async (action: string, req: IncomingMessage): Promise<[num
   return [200, { symbol: c.symbol, event: 'HotlistSymbolApproved' }];
 };
 
+/**
+ * The strategy bandit: rounds every two market hours over five strategies, one benched for a while and
+ * back, one cooling now, a correlated pair; "rebalance now" as the server answers it (403 unless alice,
+ * 422 round-out-of-order when a round at this market hour exists).
+ */
+const arms5 = ['bollinger-rsi', 'donchian-breakout', 'ema-cross', 'funding-carry', 'vol-breakout'];
+const pfRounds: { roundId: string; at: number; weights: Record<string, number>; benched: string[] }[] = [];
+for (let i = 0; i < 60; i++) {
+  const at = start + 80 * hour + i * 2 * hour;
+  const benched = [
+    ...(i >= 12 && i < 30 ? ['donchian-breakout'] : []),
+    ...(i >= 48 ? ['bollinger-rsi'] : []),
+  ];
+  const raw = arms5.map((id, k) => (benched.includes(id) ? 0 : 1 + k * 0.4 + Math.sin(i / 6 + k) * 0.5));
+  const total = raw.reduce((a, b) => a + b, 0);
+  pfRounds.push({
+    roundId: `round-mock-${i + 1}`,
+    at,
+    weights: Object.fromEntries(arms5.map((id, k) => [id, (raw[k] ?? 0) / total])),
+    benched,
+  });
+}
+const portfolioView = () => {
+  const last = pfRounds[pfRounds.length - 1]!;
+  const prev = pfRounds[pfRounds.length - 2] ?? last;
+  return {
+    enabled: true,
+    latest: {
+      roundId: last.roundId,
+      at: new Date(last.at).toISOString(),
+      policy: 'thompson',
+      config: {
+        policy: 'thompson',
+        windowPeriods: 168,
+        minPeriods: 168,
+        minTrades: 50,
+        maxStep: 0.1,
+        minWeight: 0.05,
+        correlationThreshold: 0.8,
+        cooldownMs: 259_200_000,
+      },
+      arms: arms5.map((id, k) => {
+        const cooling = last.benched.includes(id);
+        return {
+          id,
+          runId: `paper-${id}-20230101-mock`,
+          periods: 168,
+          trades: 20 + k * 9,
+          mean: cooling ? -0.08 : 0.02 * (k - 1),
+          std: 1,
+          score: cooling ? null : 0.03 * (k - 1),
+          winProbability: cooling ? 0 : (last.weights[id] ?? 0),
+          eligible: k !== 4,
+          targetWeight: Math.min(1, (last.weights[id] ?? 0) * 1.1),
+          weightBefore: prev.weights[id] ?? 0,
+          weightAfter: last.weights[id] ?? 0,
+          status: cooling ? 'cooling' : 'active',
+          benchedUntil: cooling ? new Date(last.at + 30 * hour).toISOString() : null,
+          reasons: cooling
+            ? [`benched until ${new Date(last.at + 30 * hour).toISOString()}`]
+            : id === 'donchian-breakout'
+              ? [
+                  'target cut by 81 %: ρ = 0.81 with ema-cross',
+                  'moved +0.100 of +0.134 towards its target: slew limit 0.1 per round',
+                ]
+              : [],
+        };
+      }),
+      benched: [],
+      reinstated: [],
+      correlated: [{ a: 'donchian-breakout', b: 'ema-cross', rho: 0.81, cut: 'donchian-breakout' }],
+    },
+    history: pfRounds.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+  };
+};
+const rebalance = async (req: IncomingMessage): Promise<[number, unknown]> => {
+  const body = JSON.parse(await readBody(req)) as { approver: string };
+  const user = req.headers['x-perpetua-user'];
+  if (typeof user !== 'string' || !approvers.includes(user))
+    return refuse(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
+  if (body.approver !== user)
+    return refuse(
+      403,
+      'forbidden',
+      `approver ${JSON.stringify(body.approver)} is not the user in x-perpetua-user`,
+    );
+  const at = Math.floor(clock / hour) * hour;
+  const last = pfRounds[pfRounds.length - 1]!;
+  if (at <= last.at) {
+    const iso = (t: number) => new Date(t).toISOString();
+    return refuse(
+      422,
+      'round-out-of-order',
+      `round-out-of-order: a round at ${iso(at)} is not after the last (${iso(last.at)})`,
+    );
+  }
+  const roundId = `round-mock-${pfRounds.length + 1}`;
+  pfRounds.push({ ...last, roundId, at });
+  return [200, { roundId, at: new Date(at).toISOString() }];
+};
+
 const routes: [
   RegExp,
   (m: RegExpMatchArray, url: URL, req: IncomingMessage) => Promise<[number, unknown]> | [number, unknown],
@@ -598,6 +699,8 @@ const routes: [
     },
   ],
   [/^\/api\/hotlist$/, () => [200, hotlistView()]],
+  [/^\/api\/portfolio$/, () => [200, portfolioView()]],
+  [/^\/api\/alloc\/rebalance$/, (_m, _u, req) => rebalance(req)],
   [/^\/api\/hotlist\/(approve|decline|remove)$/, (m, _u, req) => hotlistAction(m[1] ?? '', req)],
   [
     /^\/api\/backtests$/,

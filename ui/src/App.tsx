@@ -7,11 +7,13 @@ import { DashboardPage } from './pages/dashboard';
 import { HotlistPage } from './pages/hotlist';
 import { OptimizerPage } from './pages/optimizer';
 import { OrdersPage } from './pages/orders';
+import { PortfolioPage } from './pages/portfolio';
 import { StrategiesPage } from './pages/strategies';
 
 const pages: [prefix: string, Page: () => React.JSX.Element][] = [
   ['/orders', OrdersPage],
   ['/strategies', StrategiesPage],
+  ['/portfolio', PortfolioPage],
   ['/backtests', BacktestsPage],
   ['/optimizer', OptimizerPage],
   ['/hotlist', HotlistPage],

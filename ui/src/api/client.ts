@@ -12,6 +12,7 @@ import type {
   ParameterVersions,
   Trials,
 } from './optimizer-types';
+import type { Portfolio, RebalanceAccepted } from './portfolio-types';
 import type { BacktestRequest } from './schemas';
 import type {
   Account,
@@ -173,6 +174,14 @@ export const api = {
     request<HotlistActionResult>(`/api/hotlist/${action}`, {
       method: 'POST',
       body: JSON.stringify({ ...body, approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
+  portfolio: () => request<Portfolio>('/api/portfolio'),
+  /** A strategy-bandit round now, at the runs' market hour; as elsewhere the header authorises. */
+  rebalance: (approver: string) =>
+    request<RebalanceAccepted>('/api/alloc/rebalance', {
+      method: 'POST',
+      body: JSON.stringify({ mode: 'bandit', approver }),
       headers: { 'x-perpetua-user': approver },
     }),
 };

@@ -20,9 +20,19 @@ const slow = 5_000;
  * carries a paper run's hundreds a second: re-reading it on those would be load for nothing. A message
  * whose type cannot be read counts, so an unexpected shape errs towards a refetch.
  */
+const typeOf = (data: unknown): unknown =>
+  typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+
 const hotlistEvent = (data: unknown): boolean => {
-  const type = typeof data === 'object' && data !== null ? (data as { type?: unknown }).type : undefined;
+  const type = typeOf(data);
   return typeof type !== 'string' || /^(Hotlist|Whitelist)/.test(type);
+};
+
+/** Likewise the strategy bandit's: a round recorded, a strategy benched or reinstated. */
+const portfolioTypes = new Set(['BanditRoundScored', 'StrategyBenched', 'StrategyReinstated']);
+const portfolioEvent = (data: unknown): boolean => {
+  const type = typeOf(data);
+  return typeof type !== 'string' || portfolioTypes.has(type);
 };
 
 const staleOn: Record<LiveChannel, readonly Stale[]> = {
@@ -48,6 +58,7 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     // Trials arrive many a second during a run; the optimizer screen re-reads at most every few seconds.
     { key: queryKeys.optimizer.all, everyMs: slow },
     { key: queryKeys.hotlist.all, everyMs: quick, when: hotlistEvent },
+    { key: queryKeys.portfolio.all, everyMs: quick, when: portfolioEvent },
   ],
 };
 

@@ -49,6 +49,7 @@ export const queryKeys = {
     parameters: (strategyId: string) => ['optimizer', 'parameters', strategyId] as const,
   },
   hotlist: { all: ['hotlist'] as const },
+  portfolio: { all: ['portfolio'] as const },
   backtests: {
     all: ['backtests'] as const,
     list: ['backtests', 'list'] as const,

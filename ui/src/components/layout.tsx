@@ -1,6 +1,7 @@
 import {
   Activity,
   BarChart3,
+  ChartPie,
   Flame,
   FlaskConical,
   LayoutDashboard,
@@ -17,6 +18,7 @@ const nav = [
   { to: '/', label: 'Dashboard', icon: LayoutDashboard },
   { to: '/orders', label: 'Orders & fills', icon: ListOrdered },
   { to: '/strategies', label: 'Strategies', icon: BarChart3 },
+  { to: '/portfolio', label: 'Portfolio', icon: ChartPie },
   { to: '/backtests', label: 'Backtests', icon: FlaskConical },
   { to: '/optimizer', label: 'Optimizer', icon: SlidersHorizontal },
   { to: '/hotlist', label: 'Hotlist', icon: Flame },

@@ -10,6 +10,7 @@ import { StrategyStateBadge } from '@/components/status-badges';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { toMillis, toNumber } from '@/lib/format';
+import { Link } from '@/lib/router';
 
 function Params({ params }: { params: Record<string, unknown> }) {
   const entries = Object.entries(params);
@@ -74,7 +75,11 @@ export function StrategiesPage() {
   const strategies = useStrategies();
   return (
     <div className="space-y-4">
-      <PageHeader title="Strategies" />
+      <PageHeader title="Strategies">
+        <Link to="/portfolio" className="text-xs text-muted-foreground hover:text-foreground">
+          capital allocation between them (strategy bandit): Portfolio →
+        </Link>
+      </PageHeader>
       <QueryState query={strategies} empty={(d) => (d.length === 0 ? 'no strategies registered' : null)}>
         {(list) => (
           <div className="grid gap-4 2xl:grid-cols-2">
