@@ -3,10 +3,10 @@ import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
-import type { StoredEvent } from '../domain/events/envelope.js';
 import { defaultBanditConfig } from '../domain/portfolio/bandit.js';
 import type { AllocationAppliedData, BanditRoundScoredData } from '../domain/portfolio/events.js';
 import { portfolioStreamId } from '../domain/portfolio/events.js';
+import { allocationsIn } from '../replay/engine/allocations.js';
 import type { RecordedAllocation } from '../replay/engine/config.js';
 import { Engine } from '../replay/engine/engine.js';
 import { loadFeeds } from '../replay/engine/feeds.js';
@@ -62,14 +62,6 @@ class SteppedRun extends EngineRun implements PaperRun {
     return { strategyId: this.strategyId, state: this.state } as PaperRunStatus;
   }
 }
-
-const recordedOf = (events: readonly StoredEvent[]): RecordedAllocation[] =>
-  events
-    .filter((e) => e.type === 'AllocationApplied')
-    .map((e) => {
-      const { runId: _r, strategyId: _s, ...a } = e.data as AllocationAppliedData;
-      return a;
-    });
 
 describe('portfolio manager over real paper runs', () => {
   it('rounds on the runs’ clock, allocates between steps, benches for the cooldown, and every run replays to its log', async () => {
@@ -141,7 +133,7 @@ describe('portfolio manager over real paper runs', () => {
 
     // Restart or re-run: each run, given the allocations its log recorded, writes the same log.
     for (const r of runs) {
-      const again = await engineFor(r.status().strategyId, recordedOf(r.e.store.raw()));
+      const again = await engineFor(r.status().strategyId, allocationsIn(r.e.store.raw()));
       again.runToEnd();
       expect(logHash(again.store.raw())).toBe(logHash(r.e.store.raw()));
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { AllocationAppliedData } from '../../domain/portfolio/events.js';
 import { AllocationApplied } from '../../domain/portfolio/events.js';
+import { allocationsIn } from './allocations.js';
 import type { RecordedAllocation } from './config.js';
 import { Engine } from './engine.js';
 import { loadFeeds } from './feeds.js';
@@ -128,20 +129,7 @@ describe('portfolio allocations in a run', () => {
 
   it('a re-run given the recorded allocations writes the same log', async () => {
     const events = await allocatedRun();
-    const recorded = events
-      .filter((e) => e.type === 'AllocationApplied')
-      .map((e) => {
-        const d = data<AllocationAppliedData>(e);
-        return {
-          roundId: d.roundId,
-          weight: d.weight,
-          multiplier: d.multiplier,
-          benched: d.benched,
-          benchedUntil: d.benchedUntil,
-          reason: d.reason,
-          seq: d.seq,
-        };
-      });
+    const recorded = allocationsIn(events);
     const again = await engineWith(recorded);
     again.runToEnd();
     expect(logHash(again.store.raw())).toBe(logHash(events));
