@@ -1,5 +1,6 @@
 import type { HotlistSource } from '../adapters/marketdata/hotlist-inputs.js';
 import type { HotlistHandlers } from '../commands/hotlist/handlers.js';
+import type { HotlistScannedData } from '../domain/hotlist/events.js';
 import type { PaperClock } from '../replay/engine/paper.js';
 
 export interface HotlistScannerOptions {
@@ -17,6 +18,8 @@ export interface HotlistScannerOptions {
    */
   readonly minWallMs?: number;
   readonly log: (m: string) => void;
+  /** Called with each scan as recorded (the volatility trigger reads it); a failure is logged. */
+  readonly onScan?: (scan: HotlistScannedData) => Promise<void>;
 }
 
 /**
@@ -50,6 +53,14 @@ export class HotlistScanner {
             lastAt = at;
             this.scans++;
             const scanned = d.events[0]?.type === 'HotlistScanned' ? d.events[0].data : null;
+            if (scanned && this.o.onScan)
+              await this.o
+                .onScan(scanned)
+                .catch((err: unknown) =>
+                  this.o.log(
+                    `hotlist: after scan ${d.scanId}: ${err instanceof Error ? err.message : String(err)}`,
+                  ),
+                );
             const top = scanned?.candidates[0];
             this.o.log(
               `hotlist ${d.scanId} at ${new Date(at).toISOString()}: ${scanned?.candidates.length ?? 0} ranked` +

@@ -19,6 +19,7 @@ import {
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
+import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
@@ -35,6 +36,7 @@ import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
+import { volatilityTrigger } from './volatility-trigger.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
 const t0 = performance.now();
@@ -242,6 +244,14 @@ if (process.env.HOTLIST !== 'off') {
     clock: wallClock,
     minWallMs: minWallS * 1000,
     log: say,
+    // Automation 7's volatility trigger reads each scan: a traded symbol at the top of its volatility
+    // range asks every strategy to re-optimise (the scheduler runs the requests when it is on).
+    onScan: volatilityTrigger({
+      triggers: new ReoptimizationTriggers(opened.store, newEventId),
+      strategies: Object.keys(builtInStrategies),
+      symbols: () => paperSymbols,
+      log: say,
+    }),
   });
   scanner.run(stop.signal).catch((err: unknown) => {
     say(`hotlist scanner stopped: ${err instanceof Error ? err.message : String(err)}`);

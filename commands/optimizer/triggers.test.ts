@@ -81,6 +81,52 @@ describe('re-optimisation triggers', () => {
   });
 });
 
+describe('volatility trigger', () => {
+  it('at or above the threshold only, once per cooldown, each request after the cooldown its own', async () => {
+    const { store, triggers } = setup();
+    const base = { strategyId: 'ema-cross', symbol: 'BTCUSDT', scanId: 'scan-1' };
+    expect(
+      await triggers.checkVolatility({ ...base, percentile: 0.94, now: t('2023-10-20T00:00:00Z') }),
+    ).toBeNull();
+    const first = await triggers.checkVolatility({
+      ...base,
+      percentile: 0.95,
+      now: t('2023-10-24T00:00:00Z'),
+    });
+    expect(first?.trigger).toEqual({
+      kind: 'volatility',
+      symbol: 'BTCUSDT',
+      percentile: 0.95,
+      threshold: 0.95,
+      scanId: 'scan-1',
+    });
+    expect(
+      await triggers.checkVolatility({ ...base, percentile: 1, now: t('2023-10-30T23:00:00Z') }),
+    ).toBeNull();
+    const again = await triggers.checkVolatility({
+      ...base,
+      percentile: 0.97,
+      now: t('2023-10-31T00:00:00Z'),
+    });
+    expect(again?.requestId).toBe(`ema-cross:volatility:${t('2023-10-31T00:00:00Z')}`);
+    // A restarted process reads the cooldown back from the stream.
+    const fresh = new ReoptimizationTriggers(store, uuidv7);
+    expect(
+      await fresh.checkVolatility({ ...base, percentile: 1, now: t('2023-11-01T00:00:00Z') }),
+    ).toBeNull();
+    expect(
+      await fresh.checkVolatility({
+        ...base,
+        percentile: 0.9,
+        threshold: 0.8,
+        cooldownMs: 0,
+        now: t('2023-11-01T00:00:00Z'),
+      }),
+    ).not.toBeNull();
+    expect((await store.readStream(reoptimizationStreamId('ema-cross'))).length).toBe(3);
+  });
+});
+
 describe('re-optimisation process manager', () => {
   it('turns a scheduled request into an optimizer run, once', async () => {
     const { store, triggers } = setup();

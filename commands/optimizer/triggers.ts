@@ -19,9 +19,16 @@ interface TriggerState {
   readonly lastDue: ReadonlyMap<string, number>;
   /** occurredAt (ms) of the latest KPI-triggered request. */
   readonly lastKpiAt: number | null;
+  /** occurredAt (ms) of the latest volatility-triggered request. */
+  readonly lastVolatilityAt: number | null;
 }
 
-const initial = (): TriggerState => ({ requestIds: new Set(), lastDue: new Map(), lastKpiAt: null });
+const initial = (): TriggerState => ({
+  requestIds: new Set(),
+  lastDue: new Map(),
+  lastKpiAt: null,
+  lastVolatilityAt: null,
+});
 
 const evolveWithTime = (s: TriggerState, e: RequestEvent, at: number): TriggerState => {
   const requestIds = new Set(s.requestIds).add(e.data.requestId);
@@ -29,6 +36,7 @@ const evolveWithTime = (s: TriggerState, e: RequestEvent, at: number): TriggerSt
   if (t.kind === 'schedule') return { ...s, requestIds, lastDue: new Map(s.lastDue).set(t.cron, t.dueAt) };
   // A person's request neither moves the schedule nor starts the KPI trigger's cooldown.
   if (t.kind === 'manual') return { ...s, requestIds };
+  if (t.kind === 'volatility') return { ...s, requestIds, lastVolatilityAt: at };
   return { ...s, requestIds, lastKpiAt: at };
 };
 
@@ -130,6 +138,46 @@ export const decideKpis = (cmd: KpiCommand, s: TriggerState): RequestEvent[] => 
   ];
 };
 
+export interface VolatilityCommand {
+  readonly strategyId: string;
+  readonly symbol: string;
+  /** Volatility of the last day as a percentile of the symbol's own earlier days (the hotlist's measure). */
+  readonly percentile: number;
+  readonly scanId: string;
+  /** At or above it the market counts as in a volatility spike (default 0.95). */
+  readonly threshold?: number;
+  /** No second volatility request within this long of the last (ms, default a week): one per episode. */
+  readonly cooldownMs?: number;
+  readonly now: number;
+}
+
+/**
+ * Automation 7's volatility trigger: when a symbol the strategy trades is at the top of its volatility
+ * range, re-optimise its parameters for the market it is in now, once per episode.
+ */
+export const decideVolatility = (cmd: VolatilityCommand, s: TriggerState): RequestEvent[] => {
+  const threshold = cmd.threshold ?? 0.95;
+  if (!(cmd.percentile >= threshold)) return [];
+  if (s.lastVolatilityAt !== null && cmd.now - s.lastVolatilityAt < (cmd.cooldownMs ?? 7 * 86_400_000))
+    return [];
+  return [
+    {
+      type: 'ReoptimizationRequested',
+      data: {
+        strategyId: cmd.strategyId,
+        requestId: `${cmd.strategyId}:volatility:${cmd.now}`,
+        trigger: {
+          kind: 'volatility',
+          symbol: cmd.symbol,
+          percentile: cmd.percentile,
+          threshold,
+          scanId: cmd.scanId,
+        },
+      },
+    },
+  ];
+};
+
 const meta = (strategyId: string, now: number): EventMetadata => ({
   correlationId: `reoptimize:${strategyId}`,
   causationId: null,
@@ -147,9 +195,10 @@ export class ReoptimizationTriggers {
       store,
       {
         initial,
-        // The KPI cooldown needs the request's time; the aggregate sees only type and data, so it is kept
-        // in the request id (`<strategy>:kpi:<ms>`).
-        evolve: (s, e) => evolveWithTime(s, e, Number(e.data.requestId.split(':kpi:')[1] ?? Number.NaN)),
+        // The KPI and volatility cooldowns need the request's time; the aggregate sees only type and data,
+        // so it is kept in the request id (`<strategy>:kpi:<ms>`, `<strategy>:volatility:<ms>`).
+        evolve: (s, e) =>
+          evolveWithTime(s, e, Number(e.data.requestId.split(/:(?:kpi|volatility):/)[1] ?? Number.NaN)),
         types: new Set(['ReoptimizationRequested']),
       },
       newEventId,
@@ -193,6 +242,16 @@ export class ReoptimizationTriggers {
       { ...meta(strategyId, now), actor: `user:${requestedBy}` },
     );
     return d.events[0]?.data ?? { strategyId, requestId, trigger: { kind: 'manual', requestedBy } };
+  }
+
+  /** The volatility watcher: call with each hotlist scan's measure of a symbol the strategy trades. */
+  async checkVolatility(cmd: VolatilityCommand): Promise<ReoptimizationRequestedData | null> {
+    const d = await this.repo.execute(
+      reoptimizationStreamId(cmd.strategyId),
+      (s) => decideVolatility(cmd, s),
+      meta(cmd.strategyId, cmd.now),
+    );
+    return d.events[0]?.data ?? null;
   }
 
   /** The KPI watcher: call when new equity marks arrive. */

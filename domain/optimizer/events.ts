@@ -311,6 +311,19 @@ export const ReoptimizationRequested = defineEvent({
         z.object({ kind: z.literal('schedule'), cron: z.string().min(1), dueAt: z.number().int() }).strict(),
         /** A person asked for it (the UI's "re-optimise now", an approver only). */
         z.object({ kind: z.literal('manual'), requestedBy: z.string().regex(/^[\w.@-]{1,64}$/) }).strict(),
+        /**
+         * The market's volatility spiked (automation 7): a symbol the strategy trades is at the top of its
+         * own volatility range, as the hotlist scan measured it.
+         */
+        z
+          .object({
+            kind: z.literal('volatility'),
+            symbol: z.string().min(1),
+            percentile: finite,
+            threshold: finite,
+            scanId: id,
+          })
+          .strict(),
         z
           .object({
             kind: z.literal('kpi'),
