@@ -1,4 +1,4 @@
-import { abs, type Fixed, isMultipleOf, mul } from '../ledger/fixed.js';
+import { abs, type Fixed, isMultipleOf, mul, ONE } from '../ledger/fixed.js';
 import { bracketFor, type Instrument } from '../ledger/instrument.js';
 import { liquidationPrice, maintenanceMarginOf } from '../ledger/margin.js';
 import { applyFill, flat, type PositionAmount, unrealisedPnl } from '../ledger/position.js';
@@ -29,6 +29,12 @@ export interface RuleContext {
   readonly otherMaintenance: Fixed;
   readonly otherUnrealised: Fixed;
   readonly lotStep: Fixed;
+  /**
+   * The other positions correlated with the order's symbol at |ρ| ≥ the threshold, and the rule's detail
+   * naming them: the same for every quantity, so computed once and not on every probe of the resize search.
+   */
+  readonly cluster: readonly { symbol: string; signed: number; rho: number }[];
+  readonly clusterDetail: string;
 }
 
 export const netPositions = (snap: RiskSnapshot): Map<string, PositionAmount> => {
@@ -65,6 +71,9 @@ export const ruleContext = (
       otherUnrealised += unrealisedPnl(pos, m);
     }
   }
+  const cluster = others
+    .map((o) => ({ ...o, rho: correlationOf(snap, intent.symbol, o.symbol) ?? 0 }))
+    .filter((o) => Math.abs(o.rho) >= limits.correlationThreshold);
   return {
     intent,
     snap,
@@ -82,6 +91,8 @@ export const ruleContext = (
     otherUnrealised,
     // Stop and take-profit orders execute as market orders and fall under the market lot filter.
     lotStep: intent.type === 'LIMIT' ? inst.stepSize : inst.marketStepSize,
+    cluster,
+    clusterDetail: `cluster |ρ| ≥ ${limits.correlationThreshold}: ${[intent.symbol, ...cluster.map((o) => `${o.symbol}(ρ=${o.rho.toFixed(2)})`)].join(', ')}`,
   };
 };
 
@@ -142,14 +153,9 @@ const signedAfter = (ctx: RuleContext, q: Fixed): number => toNumber(afterQty(ct
 const perEquity = (ctx: RuleContext, x: number): number =>
   ctx.equityN > 0 ? x / ctx.equityN : x === 0 ? 0 : Number.POSITIVE_INFINITY;
 
-const clusterOf = (ctx: RuleContext) =>
-  ctx.others
-    .map((o) => ({ ...o, rho: correlationOf(ctx.snap, ctx.intent.symbol, o.symbol) ?? 0 }))
-    .filter((o) => Math.abs(o.rho) >= ctx.limits.correlationThreshold);
-
 const clusterExposure = (ctx: RuleContext, q: Fixed): number => {
   let s = signedAfter(ctx, q);
-  for (const o of clusterOf(ctx)) s += Math.sign(o.rho) * o.signed;
+  for (const o of ctx.cluster) s += Math.sign(o.rho) * o.signed;
   return perEquity(ctx, Math.abs(s));
 };
 
@@ -173,7 +179,7 @@ const liquidationAtrs = (ctx: RuleContext, q: Fixed, atr: number): number => {
 
 const bracketLeverage = (ctx: RuleContext, notional: number): number => {
   try {
-    return bracketFor(ctx.inst, BigInt(Math.ceil(notional)) * 10n ** 18n).initialLeverage;
+    return bracketFor(ctx.inst, BigInt(Math.ceil(notional)) * ONE).initialLeverage;
   } catch {
     return 0; // beyond the last bracket: no leverage is allowed at all
   }
@@ -398,12 +404,11 @@ export const rules: readonly Rule[] = [
     unit: 'x equity',
     limit: 'maxClusterExposure',
     evaluate: (ctx, q) => {
-      const members = clusterOf(ctx).map((o) => `${o.symbol}(ρ=${o.rho.toFixed(2)})`);
       return exposure(
         clusterExposure(ctx, q),
         clusterExposure(ctx, 0n),
         ctx.limits.maxClusterExposure,
-        `cluster |ρ| ≥ ${ctx.limits.correlationThreshold}: ${[ctx.intent.symbol, ...members].join(', ')}`,
+        ctx.clusterDetail,
       );
     },
   },
