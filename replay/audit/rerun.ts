@@ -139,13 +139,23 @@ export const replayRecorded = async (
 ): Promise<Engine> => {
   // The allocations the portfolio gave the run, applied where it applied them.
   const allocations = await recordedAllocations(store, inputs.runId);
-  const req = { ...requestFromInputs(inputs, change), ...(allocations.length ? { allocations } : {}) };
+  // A what-if writes another log, so they go in at the run's times instead of at its event counts.
+  const whatIf = Object.keys(change).length > 0;
+  const req = {
+    ...requestFromInputs(inputs, change),
+    ...(allocations.length ? { allocations, ...(whatIf ? { allocationsBy: 'time' as const } : {}) } : {}),
+  };
   const feed = liveFeedOf(inputs);
   if (feed === null) return replayRequest(req);
   const { strategy, symbols, params, book } = await checkLiveRequest(req);
   const config = engineConfig(req, strategy, symbols, params, inputs.from, inputs.to, book);
   const engine = new Engine(
-    { ...config, feedSource: feed, retainEvents: true, ...(allocations.length ? { allocations } : {}) },
+    {
+      ...config,
+      feedSource: feed,
+      retainEvents: true,
+      ...(allocations.length ? { allocations, ...(whatIf ? { allocationsBy: 'time' as const } : {}) } : {}),
+    },
     await recordedMarket(store, inputs, feed.venue),
   );
   engine.runToEnd();

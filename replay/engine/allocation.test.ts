@@ -139,6 +139,22 @@ describe('portfolio allocations in a run', () => {
     expect(logHash(plain.store.raw())).not.toBe(logHash(events));
   });
 
+  it('a what-if (another log) takes the recorded allocations at the times the run took them', async () => {
+    const events = await allocatedRun();
+    const recorded = allocationsIn(events);
+    const { config } = await prepareRun({ ...REQUEST, params: { fast: 12 } });
+    const variant = new Engine(
+      { ...config, allocations: recorded, allocationsBy: 'time' },
+      loadFeeds(config.symbols, '1h').feeds,
+    );
+    variant.runToEnd();
+    const applied = variant.store.raw().filter((e) => e.type === 'AllocationApplied');
+    expect(applied.map((e) => (e.data as AllocationAppliedData).roundId)).toEqual(['r1', 'r2', 'r3']);
+    // Each at the first step past the time it was taken: the same hour, whatever the counts of events.
+    expect(applied.map((e) => Date.parse(e.metadata.occurredAt))).toEqual(recorded.map((a) => a.at));
+    expect(applied.map((e) => (e.data as AllocationAppliedData).seq)).not.toEqual(recorded.map((a) => a.seq));
+  });
+
   it('refuses a negative or non-finite multiplier, and an allocation after the run finished', async () => {
     const engine = await engineWith();
     const a = { roundId: 'x', weight: 0.5, multiplier: -1, benched: false, benchedUntil: null, reason: '' };

@@ -17,6 +17,7 @@ export const allocationsIn = (events: readonly StoredEvent[]): RecordedAllocatio
         benchedUntil: d.benchedUntil,
         reason: d.reason,
         seq: d.seq,
+        at: Date.parse(e.metadata.occurredAt),
       };
     });
 

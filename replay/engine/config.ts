@@ -67,6 +67,11 @@ export interface EngineConfig {
    * re-run), applied again where they were: before the step that follows the `seq`-th event.
    */
   readonly allocations?: readonly RecordedAllocation[];
+  /**
+   * `seq` (default): each before the step that follows its `seq`-th event, which reproduces the log. `time`:
+   * before the first step past its time, for a what-if whose changed decisions write another number of events.
+   */
+  readonly allocationsBy?: 'seq' | 'time';
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */
@@ -145,5 +150,8 @@ export interface Allocation {
 }
 
 export interface RecordedAllocation extends Allocation {
+  /** How many events the run had written before it: where an exact re-run applies it. */
   readonly seq: number;
+  /** The run's time when it was applied: where a what-if, whose log differs, applies it. */
+  readonly at: number;
 }

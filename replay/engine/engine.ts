@@ -510,7 +510,7 @@ export class Engine implements StrategyContext {
   finish(reason: RunSummary['reason'], error: string | null): RunSummary {
     if (this.finished) return this.finished;
     if (!this.started) this.start();
-    this.applyRecordedAllocations();
+    this.applyRecordedAllocations(true);
     const at = Math.max(this.now, this.config.from);
     // A run ending on a mark boundary was marked by its last bar: a second, identical mark would add a
     // zero return to the curve and bias its Sharpe and Sortino.
@@ -934,11 +934,17 @@ export class Engine implements StrategyContext {
     return this.allocation;
   }
 
-  private applyRecordedAllocations(): void {
+  /** Recorded allocations due before the next step (or at the end): by event count, or by time for a what-if. */
+  private applyRecordedAllocations(ending = false): void {
     const recorded = this.config.allocations;
     if (!recorded) return;
-    while (this.allocationIdx < recorded.length && recorded[this.allocationIdx]!.seq <= this.log.count) {
-      this.allocate(recorded[this.allocationIdx++]!);
+    const byTime = this.config.allocationsBy === 'time';
+    const next = byTime && !ending ? this.nextTime() : Number.POSITIVE_INFINITY;
+    while (this.allocationIdx < recorded.length) {
+      const a = recorded[this.allocationIdx]!;
+      if (byTime ? !(a.at < next) : a.seq > this.log.count) break;
+      this.allocationIdx++;
+      this.allocate(a);
     }
   }
 

@@ -47,6 +47,7 @@ export interface RunRequest {
   readonly hashLog?: boolean;
   /** Allocations the run took before (a restart or a re-run reads them from its log). */
   readonly allocations?: readonly RecordedAllocation[];
+  readonly allocationsBy?: 'seq' | 'time';
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
     Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
@@ -236,6 +237,7 @@ export const prepareRun = async (
         retainEvents: req.retainEvents ?? true,
         ...(observe ? { onEvent: observe } : {}),
         ...(req.allocations?.length ? { allocations: req.allocations } : {}),
+        ...(req.allocationsBy ? { allocationsBy: req.allocationsBy } : {}),
       },
       loaded.feeds,
     );
