@@ -18,6 +18,7 @@ import {
 } from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
+import { ParameterVersionHandlers } from '../commands/optimizer/parameter-versions.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
@@ -34,6 +35,7 @@ import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
+import type { ActiveParameters } from './paper/session.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 import { volatilityTrigger } from './volatility-trigger.js';
@@ -146,13 +148,34 @@ const liveMarks = binance ? new LiveMarks(binance, paperSymbols, { clock: wallCl
 liveMarks?.run(stop.signal).catch((err: unknown) => {
   say(`mark prices stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
+/*
+ * Automation 2's outcome: each strategy trades its promoted parameter version (the optimizer's gates, or
+ * an approver, promoted it; a rollback makes an earlier one active again). A version is its own run
+ * (`-v<n>`), so a promotion takes effect at the next start; the runs in flight keep theirs.
+ */
+const parameterVersions = new ParameterVersionHandlers(opened.store, newEventId);
+const activeParameters = new Map<string, ActiveParameters>();
+for (const strategyId of Object.keys(builtInStrategies)) {
+  const st = await parameterVersions.state(strategyId);
+  const params = st.active !== null ? st.versions.get(st.active) : undefined;
+  if (st.active === null || st.active === 0 || !params) continue;
+  activeParameters.set(strategyId, { version: st.active, params });
+  say(`paper ${strategyId}: trades parameter version ${st.active} (${JSON.stringify(params)})`);
+}
 // Fed live without PAPER_FROM, each strategy carries on its latest live run on these symbols (a restart
 // on a later day resumes it) and starts today only when there is none.
 const liveStarts = new Map<string, string>();
 if (binance)
   for (const strategyId of Object.keys(builtInStrategies)) {
     const start =
-      process.env.PAPER_FROM ?? (await latestLiveStart(opened.db, strategyId, paperSymbols)) ?? paperFrom;
+      process.env.PAPER_FROM ??
+      (await latestLiveStart(
+        opened.db,
+        strategyId,
+        paperSymbols,
+        activeParameters.get(strategyId)?.version,
+      )) ??
+      paperFrom;
     liveStarts.set(strategyId, start);
     if (start !== paperFrom) say(`paper ${strategyId}: carries on its live run from ${start}`);
   }
@@ -162,6 +185,7 @@ const fleet = new PaperFleet({
   from: paperFrom,
   warmupDays,
   speed,
+  parameters: activeParameters,
   store: opened.store,
   onAppended: (events) => metrics.observeAppended(events),
   log: say,
@@ -172,6 +196,7 @@ const fleet = new PaperFleet({
             strategyId,
             symbols: paperSymbols,
             from: liveStarts.get(strategyId) ?? paperFrom,
+            ...(activeParameters.has(strategyId) ? { parameters: activeParameters.get(strategyId)! } : {}),
             feed: liveBars,
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
-import { type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
+import { type ActiveParameters, type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
 export interface FleetOptions {
   readonly strategies: readonly string[];
@@ -12,6 +12,8 @@ export interface FleetOptions {
   readonly store: EventStore & EventLookup;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log: (m: string) => void;
+  /** The promoted parameter version each strategy trades; absent for a strategy: its schema defaults. */
+  readonly parameters?: ReadonlyMap<string, ActiveParameters>;
   /** Builds each strategy's run; default: a PaperSession replaying the recorded data at `speed`. */
   readonly session?: (strategyId: string) => PaperRun;
 }
@@ -34,6 +36,9 @@ export class PaperFleet {
           from: this.opts.from,
           speed: this.opts.speed,
           ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
+          ...(this.opts.parameters?.has(strategyId)
+            ? { parameters: this.opts.parameters.get(strategyId)! }
+            : {}),
           store: this.opts.store,
           log: this.opts.log,
           ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),

@@ -9,7 +9,14 @@ import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.j
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
 import { EngineRun } from './engine-run.js';
-import { type PaperRun, type PaperRunStatus, paperRunId, symbolsTag } from './session.js';
+import {
+  type ActiveParameters,
+  type PaperRun,
+  type PaperRunStatus,
+  paperRunId,
+  symbolsTag,
+  versionTag,
+} from './session.js';
 
 /**
  * The start day (YYYY-MM-DD) of the latest live run of a strategy on these symbols that the log holds, or
@@ -19,9 +26,10 @@ export const latestLiveStart = async (
   db: ReadModelDb,
   strategyId: string,
   symbols: readonly string[],
+  paramsVersion = 0,
 ): Promise<string | null> => {
   const head = `live-${strategyId}-`;
-  const tail = `-${symbolsTag(symbols)}`;
+  const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}`;
   const rows = await db
     .selectFrom('rm_runs')
     .select(['run_id'])
@@ -49,6 +57,8 @@ export interface LivePaperSessionOptions {
   readonly from: string;
   /** Exclusive end (YYYY-MM-DD or ISO); the run finishes once the venue has closed its last bar before it. Default: none. */
   readonly to?: string;
+  /** The promoted parameter version to trade (automation 2); absent: the schema defaults, version 0. */
+  readonly parameters?: ActiveParameters;
   readonly feed: LiveBars;
   readonly store: EventStore & EventLookup;
   readonly clock?: PaperClock;
@@ -70,7 +80,14 @@ export class LivePaperSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
 
   constructor(private readonly opts: LivePaperSessionOptions) {
-    super(paperRunId(opts.strategyId, opts.from, opts.symbols).replace(/^paper-/, 'live-'), opts.store, opts);
+    super(
+      paperRunId(opts.strategyId, opts.from, opts.symbols, opts.parameters?.version).replace(
+        /^paper-/,
+        'live-',
+      ),
+      opts.store,
+      opts,
+    );
     this.clock = opts.clock ?? wallClock;
   }
 
@@ -81,6 +98,9 @@ export class LivePaperSession extends EngineRun implements PaperRun {
       from: this.opts.from,
       ...(this.opts.to !== undefined ? { to: this.opts.to } : {}),
       runId: this.runId,
+      ...(this.opts.parameters
+        ? { params: this.opts.parameters.params, paramsVersion: this.opts.parameters.version }
+        : {}),
     };
   }
 

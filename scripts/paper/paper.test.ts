@@ -54,6 +54,13 @@ describe('PaperSession', () => {
     expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'])).not.toBe(
       paperRunId('ema-cross', '2023-06-01', ['BTCUSDT', 'ETHUSDT']),
     );
+    // A promoted parameter version is a run of its own; the defaults (version 0) keep the plain id.
+    expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'], 0)).toBe(
+      paperRunId('ema-cross', '2023-06-01', ['BTCUSDT']),
+    );
+    expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'], 3)).toBe(
+      `${paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'])}-v3`,
+    );
   });
 
   it('a restart continues the same run: the log ends identical to an uninterrupted run, no event twice', async () => {

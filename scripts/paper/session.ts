@@ -45,8 +45,22 @@ const tag = (s: string): string => {
  * what the log already holds and carries on from there, so the dashboard continues instead of
  * accumulating a new account per restart. Another start date or symbol set is another run.
  */
-export const paperRunId = (strategyId: string, from: string, symbols: readonly string[]): string =>
-  `paper-${strategyId}-${from.replaceAll('-', '')}-${symbolsTag(symbols)}`;
+export const paperRunId = (
+  strategyId: string,
+  from: string,
+  symbols: readonly string[],
+  paramsVersion = 0,
+): string =>
+  `paper-${strategyId}-${from.replaceAll('-', '')}-${symbolsTag(symbols)}${versionTag(paramsVersion)}`;
+
+/** A promoted parameter version is another run (`-v<n>`); the schema defaults (version 0) keep the plain id. */
+export const versionTag = (paramsVersion: number): string => (paramsVersion > 0 ? `-v${paramsVersion}` : '');
+
+/** A strategy's parameter version in force (commands/optimizer/parameter-versions.ts), run by a paper run. */
+export interface ActiveParameters {
+  readonly version: number;
+  readonly params: Readonly<Record<string, unknown>>;
+}
 
 export interface PaperSessionOptions {
   readonly strategyId: string;
@@ -54,6 +68,8 @@ export interface PaperSessionOptions {
   /** YYYY-MM-DD inside the data. */
   readonly from: string;
   readonly speed: number;
+  /** The promoted parameter version to trade (automation 2); absent: the schema defaults, version 0. */
+  readonly parameters?: ActiveParameters;
   /**
    * Days of data before `from` replayed at full speed when the run starts, so indicators are warm and
    * the strategies trade from the first paced minute instead of after a hundred bars of silence.
@@ -93,7 +109,7 @@ export class PaperSession extends EngineRun implements PaperRun {
   private pacedFrom = 0;
 
   constructor(private readonly opts: PaperSessionOptions) {
-    super(paperRunId(opts.strategyId, opts.from, opts.symbols), opts.store, opts);
+    super(paperRunId(opts.strategyId, opts.from, opts.symbols, opts.parameters?.version), opts.store, opts);
   }
 
   /** Builds the engine; its account id is the run id so each run books into its own account. */
@@ -106,6 +122,9 @@ export class PaperSession extends EngineRun implements PaperRun {
       from,
       mode: 'paper',
       runId: this.runId,
+      ...(this.opts.parameters
+        ? { params: this.opts.parameters.params, paramsVersion: this.opts.parameters.version }
+        : {}),
     });
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
     // A restart applies the portfolio's allocations where the run applied them, so it replays to the same log.
