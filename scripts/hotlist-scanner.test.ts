@@ -92,6 +92,30 @@ describe('hotlist scanner', () => {
     expect(await scans(live)).toEqual([0, 1, 2, 3, 4, 5].map((k) => T0 + k * HOUR));
   });
 
+  it('a store that cannot be read at start delays the scans, and stops nothing', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const real = new HotlistHandlers(store, newEventId);
+    let down = 2;
+    const handlers = Object.assign(Object.create(real) as HotlistHandlers, {
+      state: () => (down-- > 0 ? Promise.reject(new Error('connection refused')) : real.state()),
+    });
+    const h = harness(1, 2 * HOUR);
+    const logs: string[] = [];
+    await new HotlistScanner({
+      handlers,
+      source: emptySource(),
+      symbols: ['BTCUSDT'],
+      marketNow: h.marketNow,
+      clock: h.clock,
+      minWallMs: 0,
+      log: (m) => logs.push(m),
+    }).run(h.stop.signal);
+    expect(logs.filter((m) => m.includes('cannot read the scans so far: connection refused'))).toHaveLength(
+      2,
+    );
+    expect((await scans(store)).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('a failed scan is logged and tried again, and the node goes on', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     let failures = 2;

@@ -40,8 +40,21 @@ export class HotlistScanner {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let lastAt = (await this.o.handlers.state()).latest?.at ?? Number.NEGATIVE_INFINITY;
+    // Where the log's scans end; read again after a failure, so a store that was briefly away stops nothing.
+    let lastAt: number | null = null;
     while (!signal.aborted) {
+      if (lastAt === null) {
+        try {
+          lastAt = (await this.o.handlers.state()).latest?.at ?? Number.NEGATIVE_INFINITY;
+        } catch (err) {
+          this.failures++;
+          this.o.log(
+            `hotlist: cannot read the scans so far: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          await this.o.clock.sleep(1_000, signal);
+          continue;
+        }
+      }
       const now = this.o.marketNow();
       const wall = this.o.clock.now();
       if (now !== null && wall - this.lastWall >= this.minWall) {
