@@ -67,8 +67,12 @@ describe('bandit round: invariants', () => {
         const total = r.arms.reduce((s, a) => s + a.weightAfter, 0);
         const active = r.arms.filter((a) => a.status === 'active' || a.status === 'reinstated');
         if (active.length > 0) expect(total).toBeCloseTo(1, 9);
+        const floor = Math.min(config.minWeight, 1 / Math.max(1, active.length));
         for (const a of r.arms) {
           expect(a.weightAfter).toBeGreaterThanOrEqual(-1e-12);
+          // Every active arm's target keeps the floor, so it keeps earning evidence.
+          if (a.status === 'active' || a.status === 'reinstated')
+            expect(a.targetWeight).toBeGreaterThanOrEqual(floor - 1e-12);
           if (a.status === 'benched' || a.status === 'cooling') expect(a.weightAfter).toBe(0);
           if (a.status === 'cooling') expect(a.benchedUntil).toBeGreaterThan(AT);
         }

@@ -164,25 +164,28 @@ export const rewardsOf = (returns: readonly number[], window: number): number[] 
   return sigma > 0 ? w.map((r) => r / sigma) : w.map(() => 0);
 };
 
-/** The weights projected back to a sum of 1 over `ids`, keeping each at least `floor` when it can. */
+/**
+ * The weights projected back to a sum of 1 over `ids`, each at least `floor` (or 1/n when the floor
+ * cannot be met by all): arms below it are set to it, the rest are scaled into what is left, and again,
+ * until none is below; at most one pass per arm.
+ */
 const normalise = (w: Map<string, number>, ids: readonly string[], floor: number): void => {
-  const total = ids.reduce((s, id) => s + (w.get(id) ?? 0), 0);
   if (ids.length === 0) return;
-  if (total <= 0) {
-    for (const id of ids) w.set(id, 1 / ids.length);
-    return;
-  }
-  for (const id of ids) w.set(id, (w.get(id) ?? 0) / total);
   const f = Math.min(floor, 1 / ids.length);
-  // Lift the arms below the floor and take it proportionally from the others; one pass suffices
-  // because the others stay above the floor after a proportional cut of at most the lifted amount.
-  const low = ids.filter((id) => w.get(id)! < f);
-  if (low.length === 0) return;
-  const need = low.reduce((s, id) => s + (f - w.get(id)!), 0);
-  const rest = ids.filter((id) => !low.includes(id));
-  const restTotal = rest.reduce((s, id) => s + w.get(id)!, 0);
-  for (const id of low) w.set(id, f);
-  for (const id of rest) w.set(id, w.get(id)! - (need * w.get(id)!) / restTotal);
+  const atFloor = new Set<string>();
+  for (let pass = 0; pass < ids.length; pass++) {
+    const free = ids.filter((id) => !atFloor.has(id));
+    const budget = 1 - atFloor.size * f;
+    const total = free.reduce((sum, id) => sum + Math.max(0, w.get(id) ?? 0), 0);
+    for (const id of free)
+      w.set(id, total > 0 ? (Math.max(0, w.get(id) ?? 0) / total) * budget : budget / free.length);
+    const low = free.filter((id) => w.get(id)! < f);
+    if (low.length === 0) break;
+    for (const id of low) {
+      atFloor.add(id);
+      w.set(id, f);
+    }
+  }
 };
 
 /**
