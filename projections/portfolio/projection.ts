@@ -25,7 +25,7 @@ export const portfolioProjection: Projection = {
       .addColumn('benched', 'text', (c) => c.notNull())
       .addColumn('reinstated', 'text', (c) => c.notNull())
       .addColumn('correlated', 'text', (c) => c.notNull())
-      .addColumn('recorded_at', 'text', (c) => c.notNull())
+      .addColumn('occurred_at', 'text', (c) => c.notNull())
       .execute();
   },
   async apply(tx, events) {
@@ -41,7 +41,7 @@ export const portfolioProjection: Projection = {
         benched: JSON.stringify(d.benched ?? []),
         reinstated: JSON.stringify(d.reinstated ?? []),
         correlated: JSON.stringify(d.correlated ?? []),
-        recorded_at: e.metadata.occurredAt,
+        occurred_at: e.metadata.occurredAt,
       };
     });
     await upsertRows(tx, 'rm_portfolio_rounds', ['global_position'], rows);
