@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../adapters/ids/event-id.js';
-import type { HotlistSource } from '../adapters/marketdata/hotlist-inputs.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
 import type { HotlistScannedData } from '../domain/hotlist/events.js';
 import { hotlistStreamId } from '../domain/hotlist/events.js';
+import type { HotlistSource } from '../domain/hotlist/source.js';
 import { HotlistScanner } from './hotlist-scanner.js';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
-import type { HotlistSource } from '../adapters/marketdata/hotlist-inputs.js';
 import type { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import type { HotlistScannedData } from '../domain/hotlist/events.js';
+import type { HotlistSource } from '../domain/hotlist/source.js';
 import type { PaperClock } from '../replay/engine/paper.js';
 
 export interface HotlistScannerOptions {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildUi, type RunningSystem, startSystem } from '../ui/e2e/harness.js';
+import { buildUi, type RunningSystem, startSystem, waitFor } from '../ui/e2e/harness.js';
 
 /**
  * `npm start` on its embedded store: the hotlist scans the recorded market at start, a person approves
@@ -20,16 +20,6 @@ interface Hotlist {
 
 const hotlist = async (url: string): Promise<Hotlist> =>
   (await (await fetch(`${url}/api/hotlist`)).json()) as Hotlist;
-
-const waitFor = async <T>(what: string, f: () => Promise<T | null>, ms = 60_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 let system: RunningSystem | undefined;
 afterAll(async () => {

@@ -68,14 +68,16 @@ export class PortfolioManager {
     const now = this.o.marketNow();
     const wall = this.o.clock.now();
     const arms = this.o.arms();
+    let latest = state.latest;
     if (now !== null && arms.length > 0 && wall - this.lastWall >= this.minWall) {
       const at = Math.floor(now / this.every) * this.every;
       if (state.lastAt === null || at > state.lastAt) {
         this.lastWall = wall;
         await this.roundAt(at, arms, 'system:portfolio');
+        latest = (await this.o.handlers.state()).latest;
       }
     }
-    this.sync(arms, (await this.o.handlers.state()).latest);
+    this.sync(arms, latest);
   }
 
   /** A round now, asked by a person (`user:<id>`): at the market hour the runs have reached. */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildUi, type RunningSystem, repoRoot, startSystem } from '../ui/e2e/harness.js';
+import { buildUi, type RunningSystem, repoRoot, startSystem, waitFor } from '../ui/e2e/harness.js';
 
 /**
  * `npm start` with the strategy bandit on its embedded store: rounds on the paper runs' clock, each run
@@ -19,16 +19,6 @@ interface Timeline {
 }
 
 const json = async <T>(url: string): Promise<T> => (await (await fetch(url)).json()) as T;
-
-const waitFor = async <T>(what: string, f: () => Promise<T | null>, ms = 90_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-};
 
 let system: RunningSystem | undefined;
 afterAll(async () => {

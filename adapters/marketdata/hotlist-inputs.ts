@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { HotlistInput, Skipped } from '../../domain/hotlist/scan.js';
+import type { HotlistSource } from '../../domain/hotlist/source.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
@@ -10,13 +11,6 @@ import type { LiveBars } from '../../domain/market/live-feed.js';
 import { toNumber } from '../../domain/risk/num.js';
 import { defaultMetaDir } from '../instruments/binance-files.js';
 import { sharedBars, sharedDataDir, sharedFunding } from './shared-data.js';
-
-/** Where a scan's bars and funding come from, for the symbols asked at market time `at`. */
-export interface HotlistSource {
-  /** Recorded in each scan: `recorded`, or the venue of a live feed. */
-  readonly source: string;
-  inputs(symbols: readonly string[], at: number): Promise<{ inputs: HotlistInput[]; skipped: Skipped[] }>;
-}
 
 /** History a scan reads: the default 30-day lookback and the last day, with a day to spare. */
 export const HOTLIST_HISTORY_MS = 32 * 86_400_000;

@@ -1,8 +1,8 @@
-import type { HotlistSource } from '../../adapters/marketdata/hotlist-inputs.js';
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { type HotlistEvent, hotlistEventTypes, hotlistStreamId } from '../../domain/hotlist/events.js';
 import { defaultHotlistConfig, type HotlistConfig, scanHotlist } from '../../domain/hotlist/scan.js';
+import type { HotlistSource } from '../../domain/hotlist/source.js';
 import {
   decideHotlist,
   evolveHotlist,

@@ -1,6 +1,7 @@
 import type { BarSeries } from '../market/bars.js';
 import { lastAtOrBefore } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
+import { mean, variance } from '../optimizer/moments.js';
 
 /**
  * Hot-coin scoring (automation 10): which perpetuals are drawing unusual activity now, and what makes
@@ -129,14 +130,11 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const meanStd = (xs: readonly number[]): { mean: number; std: number } => {
-  let m = 0;
-  for (const x of xs) m += x;
-  m /= xs.length;
-  let v = 0;
-  for (const x of xs) v += (x - m) * (x - m);
-  return { mean: m, std: xs.length > 1 ? Math.sqrt(v / (xs.length - 1)) : 0 };
-};
+/** The optimizer's sample statistics (n − 1); callers pass at least two values. */
+const meanStd = (xs: readonly number[]): { mean: number; std: number } => ({
+  mean: mean(xs),
+  std: Math.sqrt(variance(xs)),
+});
 
 /** Share of `history` strictly below x, ties counted half: 0.5 for a value equal to all of them. */
 const percentileOf = (x: number, history: readonly number[]): number => {

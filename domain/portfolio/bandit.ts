@@ -1,3 +1,5 @@
+import { mean as sampleMean, variance } from '../optimizer/moments.js';
+
 /**
  * Strategy selection by multi-armed bandit (automation 7): each strategy is an arm, its reward the
  * risk-adjusted return of its paper run, `R = return / σ(return)` per period. UCB1 or Thompson
@@ -114,18 +116,10 @@ export interface BanditRound {
   readonly correlated: readonly CorrelatedPair[];
 }
 
-const mean = (xs: readonly number[]): number => {
-  let s = 0;
-  for (const x of xs) s += x;
-  return xs.length > 0 ? s / xs.length : 0;
-};
-
-const stdev = (xs: readonly number[], m = mean(xs)): number => {
-  if (xs.length < 2) return 0;
-  let v = 0;
-  for (const x of xs) v += (x - m) ** 2;
-  return Math.sqrt(v / (xs.length - 1));
-};
+// The optimizer's sample statistics, read as 0 where they are undefined: an arm with no history has
+// earned and risked nothing.
+const mean = (xs: readonly number[]): number => (xs.length > 0 ? sampleMean(xs) : 0);
+const stdev = (xs: readonly number[]): number => (xs.length < 2 ? 0 : Math.sqrt(variance(xs)));
 
 /** Pearson correlation of the common tail of two series; null when too short or flat. */
 export const correlation = (a: readonly number[], b: readonly number[]): number | null => {
@@ -228,7 +222,7 @@ export const banditRound = (
     arms.map((a) => {
       const r = rewards.get(a.id)!;
       const m = mean(r);
-      return [a.id, { n: r.length, mean: m, std: stdev(r, m) }] as const;
+      return [a.id, { n: r.length, mean: m, std: stdev(r) }] as const;
     }),
   );
   const totalN = Math.max(

@@ -136,3 +136,14 @@ export async function shoot(page: Page, name: string, fullPage = true): Promise<
   await page.screenshot({ path, fullPage });
   return path;
 }
+
+/** Polls `f` until it returns a value (not null), failing after `ms` with what was awaited. */
+export const waitFor = async <T>(what: string, f: () => Promise<T | null>, ms = 90_000): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+};
