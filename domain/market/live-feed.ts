@@ -20,3 +20,12 @@ export interface LiveBars {
    */
   fetch(symbol: string, timeframe: string, afterOpen: number, afterFunding: number): Promise<LiveBatch>;
 }
+
+/**
+ * The venue's mark prices now: what a run on a live account judges its stops on between bar closes, and
+ * what open positions are valued at. adapters/marketdata/binance-live-bars.ts implements it.
+ */
+export interface LiveMarkPrices {
+  /** Each symbol's mark price and the venue's time of it; a reply it cannot trust fails the whole call. */
+  markPrices(symbols: readonly string[]): Promise<Map<string, { price: number; time: number }>>;
+}

@@ -14,7 +14,8 @@ import type { TickFeeds } from '../tick/tick-venue.js';
 
 export interface EngineConfig {
   readonly runId: string;
-  readonly mode: 'backtest' | 'paper';
+  /** `live` and `canary` runs trade a real account (liveOrders); the others fill on simulated venues. */
+  readonly mode: 'backtest' | 'paper' | 'canary' | 'live';
   readonly seed: number;
   readonly accountId: string;
   /** Margin asset deposited at the start, as a decimal string. */
@@ -72,6 +73,16 @@ export interface EngineConfig {
    * before the first step past its time, for a what-if whose changed decisions write another number of events.
    */
   readonly allocationsBy?: 'seq' | 'time';
+  /**
+   * Trade a real account: every order goes to `venue` (adapters/venue/ccxt-venue.ts) instead of a
+   * simulated one, and the engine's stops are judged on the venue's marks (replay/engine/live-desk.ts).
+   * `wall` stamps the venue's calls; `venueName` is recorded in RunStarted.
+   */
+  readonly liveOrders?: {
+    readonly venue: import('../../domain/ledger/venue-port.js').Venue;
+    readonly wall: () => number;
+    readonly venueName: string;
+  };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */

@@ -54,9 +54,10 @@ import { type BarOrder, BarVenue, reducesPosition, triggersAbove } from '../bar/
 import { BreakerDesk } from './breaker-desk.js';
 import { type Allocation, defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
+import { LiveDesk } from './live-desk.js';
 import { RunLog } from './run-log.js';
 import { SymbolState } from './symbol-state.js';
-import { type ReportOutcome, TickDesk, type TickHooks, type TickOrder } from './tick-desk.js';
+import { type OrderDesk, type ReportOutcome, TickDesk, type TickHooks, type TickOrder } from './tick-desk.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -181,7 +182,7 @@ export class Engine implements StrategyContext {
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
   /** Null unless the strategy asks for trades or books. */
-  private readonly ticks: TickDesk | null;
+  private readonly desk: OrderDesk | null;
   private readonly tickHooks: TickHooks;
   /** Length of the strategy's bar (ms). */
   readonly tfMs: number;
@@ -252,8 +253,13 @@ export class Engine implements StrategyContext {
     const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
     // A strategy whose onTrade/onBook would never be called is refused by the desk when the data is
     // missing, rather than left to starve.
-    this.ticks =
-      asked.trades || asked.book
+    if (config.liveOrders !== undefined && (asked.trades || asked.book))
+      throw new RangeError(
+        `${strategy.id} trades on trades and order books; a run on a live account is fed closed bars and marks`,
+      );
+    this.desk = config.liveOrders
+      ? new LiveDesk(this.symbols, config.liveOrders)
+      : asked.trades || asked.book
         ? new TickDesk(this.symbols, feeds.ticks, {
             strategyId: strategy.id,
             asked,
@@ -328,11 +334,11 @@ export class Engine implements StrategyContext {
     if (this.warming) return;
     if (!Number.isFinite(exposure))
       throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
-    if (protection !== undefined && this.ticks !== null && this.config.stops.holding !== 'engine') {
-      // Fed ticks, the engine watches every print and exits through the tick venue; stops held at the
-      // venue would need the ladder's moves sent as order amendments, which the tick path does not do.
+    if (protection !== undefined && this.desk !== null && this.config.stops.holding !== 'engine') {
+      // Fed ticks (or marks, live), the engine watches every price and exits through the venue; stops held
+      // at the venue would need the ladder's moves sent as order amendments, which these paths do not do.
       throw new RangeError(
-        `${this.config.strategy.id}: with trade/book feeds the engine holds the stops (stops.holding 'engine'), not the venue`,
+        `${this.config.strategy.id}: with trade/book feeds or a live account the engine holds the stops (stops.holding 'engine'), not the venue`,
       );
     }
     this.decide(s, Math.max(-1, Math.min(1, exposure)), signal, protection);
@@ -387,9 +393,10 @@ export class Engine implements StrategyContext {
           equityMarkMs: c.equityMarkMs,
           warmupBars: c.warmupBars ?? 0,
           breaker: c.breaker,
-          ...(this.ticks !== null
+          ...(this.desk?.kind === 'ticks'
             ? { tickFills: { latency: c.tickLatency ?? defaultTickLatency, impactLambda: 0 } }
             : {}),
+          ...(c.liveOrders ? { orders: { kind: 'live', venue: c.liveOrders.venueName } } : {}),
         },
       },
       t0,
@@ -438,7 +445,7 @@ export class Engine implements StrategyContext {
    * (replay/engine/live.ts calls it between steps). Bars must continue the symbol's series on its grid.
    */
   extend(symbol: string, bars: BarSeries, funding?: FundingSeries): void {
-    if (this.ticks !== null)
+    if (this.desk?.kind === 'ticks')
       throw new RangeError(`${this.config.strategy.id} is fed ticks; bars cannot be appended`);
     if (bars.timeframe !== this.config.strategy.timeframe)
       throw new RangeError(
@@ -471,7 +478,7 @@ export class Engine implements StrategyContext {
       const n = s.nextClose;
       if (n < t) t = n;
     }
-    if (this.ticks !== null) t = Math.min(t, this.ticks.nextTime());
+    if (this.desk !== null) t = Math.min(t, this.desk.nextTime());
     return t;
   }
 
@@ -488,8 +495,8 @@ export class Engine implements StrategyContext {
         s = x;
       }
     }
-    if (this.ticks !== null && this.ticks.nextTime() < t) {
-      this.ticks.step(this.tickHooks);
+    if (this.desk !== null && this.desk.nextTime() < t) {
+      this.desk.step(this.tickHooks);
       return true;
     }
     if (s === null) return false;
@@ -764,7 +771,7 @@ export class Engine implements StrategyContext {
       return null;
     }
     this.recentOrderTimes.push(at);
-    if (this.ticks !== null) {
+    if (this.desk !== null) {
       this.submitTick(s, orderId, req.side, price, reduceOnly, at, correlationId, requested ?? causation);
       return orderId;
     }
@@ -781,7 +788,7 @@ export class Engine implements StrategyContext {
     }
     // A tick venue cancels after its latency and the order may fill first: the CancelOrder event waits
     // for the venue's word.
-    return this.ticks?.cancel(orderId, this.now, `cancelled by ${this.config.strategy.id}`) ?? false;
+    return this.desk?.cancel(orderId, this.now, `cancelled by ${this.config.strategy.id}`) ?? false;
   }
 
   private decide(
@@ -793,8 +800,9 @@ export class Engine implements StrategyContext {
     const c = this.config;
     const at = this.now;
     // Fed ticks, a target is sized at the book's mid (fresher than the last close, and there before the
-    // first bar closes). With no price at all yet there is nothing to size it against: it does nothing.
-    const mid = this.ticks === null ? Number.NaN : this.ticks.midPrice(s);
+    // first bar closes); on a live account, at the venue's latest mark. With no price at all yet there is
+    // nothing to size it against: it does nothing.
+    const mid = this.desk === null ? Number.NaN : this.desk.midPrice(s);
     const price = Number.isFinite(mid) ? mid : s.lastClose;
     if (!Number.isFinite(price)) return;
     const { signalId, correlationId, observation } = this.emitSignal(s, signal);
@@ -851,7 +859,7 @@ export class Engine implements StrategyContext {
     const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
     const targetQty = exposure * toNumber(unrestricted.quantity);
     const pending =
-      this.ticks === null ? this.barPendingQty(s) : this.barPendingQty(s) + this.ticks.pendingQty(s);
+      this.desk === null ? this.barPendingQty(s) : this.barPendingQty(s) + this.desk.pendingQty(s);
     const delta = targetQty - (s.qty + pending);
     const step = s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize;
     const quantity = fromNumber(Math.abs(delta), step, 'floor');
@@ -977,8 +985,8 @@ export class Engine implements StrategyContext {
           reduceOnly: o.reduceOnly,
         });
       }
-      if (this.ticks !== null) {
-        for (const o of this.ticks.openOrders(s)) {
+      if (this.desk !== null) {
+        for (const o of this.desk.openOrders(s)) {
           openOrders.push({
             symbol: s.symbol,
             strategyId: this.config.strategy.id,
@@ -1087,7 +1095,7 @@ export class Engine implements StrategyContext {
       return;
     }
     this.recentOrderTimes.push(at);
-    if (this.ticks !== null) {
+    if (this.desk !== null) {
       const requestedId = requested ?? causationId;
       this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requestedId, protection);
       return;
@@ -1223,7 +1231,7 @@ export class Engine implements StrategyContext {
     exitLeg: string | null = null,
   ): void {
     const request = this.ledger.requested(orderId)!;
-    this.ticks!.submit(
+    this.desk!.submit(
       s,
       {
         orderId,
@@ -1471,7 +1479,7 @@ export class Engine implements StrategyContext {
       // Entries are cancelled on every symbol, flat or not, each with its event: an order the engine
       // stops working must end in the ledger too, or it stays open there forever.
       this.cancelPending(s, (o) => !o.reduceOnly, at, `${why}: entries cancelled`);
-      if (this.ticks !== null) this.ticks.cancelOpening(s, at, `${why}: entries cancelled`);
+      if (this.desk !== null) this.desk.cancelOpening(s, at, `${why}: entries cancelled`);
       if (s.qty === 0) continue;
       const qty = fromNumber(
         Math.abs(s.qty),
@@ -1494,6 +1502,11 @@ export class Engine implements StrategyContext {
     return this.breakers.level;
   }
 
+  /** The desk of a run on a live account (config.liveOrders): its runner hands it marks and reports. */
+  get live(): LiveDesk | null {
+    return this.desk instanceof LiveDesk ? this.desk : null;
+  }
+
   /** The account as the ledger holds it (tests reconcile it against the log). */
   get ledgerAccount(): AccountState {
     return this.ledger.account;
@@ -1504,7 +1517,7 @@ export class Engine implements StrategyContext {
     const out: string[] = [];
     for (const s of this.symbols) {
       for (const o of this.barVenue.openOrders(s.symbol)) out.push(o.clientOrderId);
-      if (this.ticks !== null) for (const o of this.ticks.openOrders(s)) out.push(o.orderId);
+      if (this.desk !== null) for (const o of this.desk.openOrders(s)) out.push(o.orderId);
     }
     return out;
   }
@@ -1656,7 +1669,7 @@ export class Engine implements StrategyContext {
     low: number,
     close: number,
   ): void {
-    if (this.ticks !== null) {
+    if (this.desk !== null) {
       // Fed ticks, the ladder moves on the prints it watched since it was armed or last moved, not on
       // the bar: part of the bar may be older than the position. No print, no excursion.
       high = s.printHigh;
@@ -1680,7 +1693,7 @@ export class Engine implements StrategyContext {
     let book: StopBook = s.skippedBars > 0 ? { ...b, bars: b.bars + s.skippedBars } : b;
     s.skippedBars = 0;
     const correlationId = this.correlationOf(s, i);
-    const path = this.ticks === null ? this.intrabarPath(s, openTime, closeTime) : null;
+    const path = this.desk === null ? this.intrabarPath(s, openTime, closeTime) : null;
     const conditions = this.adaptiveInputs();
     const events: StopEvent[] = [];
     if (path === null) {
@@ -1715,7 +1728,7 @@ export class Engine implements StrategyContext {
     for (const e of events) {
       if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
       last =
-        this.ticks !== null
+        this.desk !== null
           ? this.tickExit(s, e.data.legId, closeTime, correlationId, last)
           : this.exitLeg(
               s,
@@ -1844,7 +1857,7 @@ export class Engine implements StrategyContext {
    */
   private watchPrint(s: SymbolState, time: number, price: number): void {
     if (s.exitRetry.size > 0) {
-      const correlationId = `obs:${s.symbol}:trade:${time}`;
+      const correlationId = `obs:${s.symbol}:${this.desk?.kind === 'live' ? 'mark' : 'trade'}:${time}`;
       for (const legId of [...s.exitRetry]) this.tickExit(s, legId, time, correlationId, null);
     }
     const b = s.book;
@@ -1859,7 +1872,7 @@ export class Engine implements StrategyContext {
     const step = stopsOnPrint(b, { at: time, price });
     if (step.events.length === 0) return;
     s.book = step.book;
-    const correlationId = `obs:${s.symbol}:trade:${time}`;
+    const correlationId = `obs:${s.symbol}:${this.desk?.kind === 'live' ? 'mark' : 'trade'}:${time}`;
     let last = this.emitStops(s, step.events, time, correlationId, null);
     for (const e of step.events) {
       if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
@@ -1880,24 +1893,45 @@ export class Engine implements StrategyContext {
     causationId: string | null,
   ): string | null {
     const book = s.book;
-    if (book === null || s.qty === 0) return causationId;
+    if (book === null || s.qty === 0) {
+      s.exitRetry.delete(legId);
+      return causationId;
+    }
     const leg = stopLeg(book, legId);
-    if (leg === undefined || leg.status !== 'triggered') return causationId;
+    if (leg === undefined || leg.status !== 'triggered') {
+      s.exitRetry.delete(legId);
+      return causationId;
+    }
     let exiting = 0;
     for (const [orderId, l] of s.exitOrders) {
       if (l === legId) return causationId;
-      for (const o of this.ticks!.openOrders(s))
+      for (const o of this.desk!.openOrders(s))
         if (o.orderId === orderId) exiting += toNumber(o.quantity - o.filled);
+    }
+    // The strategy's market orders on their way against the position (a flip sent at the close, whose
+    // fill the venue has not reported when a mark triggers the stop) will take that much off it: an exit
+    // for all of it on top would be refused as reduce-only, or leave a position the other way. A resting
+    // limit is no such promise, and does not hold the stop back.
+    let reducing = 0;
+    for (const o of this.desk!.openOrders(s)) {
+      if (o.price !== null || o.conditional || s.exitOrders.has(o.orderId)) continue;
+      if (book.side === 'long' ? o.side === 'SELL' : o.side === 'BUY')
+        reducing += toNumber(o.quantity - o.filled);
     }
     const left = toNumber(leg.quantity - (s.exitFilled.get(legId) ?? 0n));
     const inst = s.instrument;
     const quantity = fromNumber(
-      Math.min(left, Math.abs(s.qty) - exiting),
+      Math.min(left, Math.abs(s.qty) - exiting - reducing),
       inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
       'floor',
     );
     // Nothing to send while other exits cover the position: the leg waits (if it was waiting) for them.
-    if (quantity <= 0n) return causationId;
+    // While the strategy's own orders cover it, the leg looks again at the next price: should they be
+    // refused, it still exits.
+    if (quantity <= 0n) {
+      if (reducing > 0) s.exitRetry.add(legId);
+      return causationId;
+    }
     const side = book.side === 'long' ? 'SELL' : 'BUY';
     const orderId = this.nextOrderId();
     const requested = this.requestOrder(

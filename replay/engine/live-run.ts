@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { Venue } from '../../domain/ledger/venue-port.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
@@ -10,6 +11,14 @@ import { checkRequest, engineConfig, type RunRequest, RunRequestError, toMs } fr
 
 /** Funding history fetched before the start: enough records to know each symbol's funding interval. */
 export const FUNDING_LOOKBACK_MS = 7 * 86_400_000;
+
+/** The real account a run trades (EngineConfig.liveOrders), and whether it is a canary or the real thing. */
+export interface LiveOrders {
+  readonly venue: Venue;
+  readonly wall: () => number;
+  readonly venueName: string;
+  readonly mode?: 'live' | 'canary';
+}
 
 export interface PreparedLiveRun {
   readonly engine: Engine;
@@ -40,6 +49,7 @@ export const prepareLiveRun = async (
   feed: LiveBars,
   now: number,
   observe?: (e: StoredEvent) => void,
+  orders?: LiveOrders,
 ): Promise<PreparedLiveRun> => {
   const { strategy, symbols, params, book } = await checkLiveRequest(req);
   const tf = timeframeMs(strategy.timeframe);
@@ -67,12 +77,24 @@ export const prepareLiveRun = async (
     while (warmup < batch.bars.openTime.length && batch.bars.openTime[warmup]! < from) warmup++;
     history.set(symbol, { warmup, since: batch.bars.openTime.length - warmup });
   }
-  // A live run's id names it as one (engineConfig would derive a backtest's `bt-…` id).
+  if (orders !== undefined) {
+    const replayed = [...history].filter(([, h]) => h.since > 0).map(([symbol]) => symbol);
+    if (replayed.length > 0)
+      throw new RunRequestError(
+        `a run on a live account starts at the next bar open and cannot replay the past (its orders would be sent again): ` +
+          `${replayed.join(', ')} already closed bars after ${new Date(from).toISOString()}`,
+      );
+  }
+  // A live run's id names it as one (engineConfig would derive a backtest's `bt-…` id); a run that
+  // trades a real account is `real-…`, one that paper-trades the live feed `live-…`.
   const runId =
     req.runId ??
-    `live-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}`.replace(/[^A-Za-z0-9_.-]/g, '');
+    `${orders ? 'real' : 'live'}-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}`.replace(
+      /[^A-Za-z0-9_.-]/g,
+      '',
+    );
   const config = engineConfig(
-    { ...req, runId, mode: 'paper', warmupBars },
+    { ...req, runId, mode: orders?.mode ?? 'paper', warmupBars },
     strategy,
     symbols,
     params,
@@ -86,6 +108,9 @@ export const prepareLiveRun = async (
       feedSource: { kind: 'live', venue: feed.venue },
       retainEvents: true,
       ...(req.allocations?.length ? { allocations: req.allocations } : {}),
+      ...(orders
+        ? { liveOrders: { venue: orders.venue, wall: orders.wall, venueName: orders.venueName } }
+        : {}),
       ...(observe ? { onEvent: observe } : {}),
     },
     { bars, funding },

@@ -1,4 +1,4 @@
-import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import type { Engine, RunSummary } from './engine.js';
 import type { PaperClock } from './paper.js';
 
@@ -23,6 +23,49 @@ export interface LiveRunOptions {
   /** Called after every bar (the API pushes updates from here). */
   readonly onStep?: (engine: Engine) => void;
   readonly log?: (message: string) => void;
+  /**
+   * For an engine on a live account (`engine.live`): where its marks come from, how often they are
+   * asked for, and what wakes the run when the venue reports (CcxtVenue's `onReport`).
+   */
+  readonly orders?: {
+    readonly marks: LiveMarkPrices;
+    /** Between two asks for the marks (default 2 s): how late a stop can be seen crossed. */
+    readonly markEveryMs?: number;
+    readonly waker: Waker;
+  };
+}
+
+/**
+ * Wakes a sleeping live run early: the venue calls `wake` when a report arrives, so a fill is booked (and
+ * a stop ladder armed) as soon as the exchange tells, not at the next timer.
+ */
+export class Waker {
+  private woken = false;
+  private interrupt: (() => void) | null = null;
+
+  wake(): void {
+    this.woken = true;
+    this.interrupt?.();
+  }
+
+  /** Sleeps `ms` on `clock`, or until woken (at once when woken since the last sleep), or aborted. */
+  async sleep(clock: PaperClock, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    const ac = new AbortController();
+    const abort = () => ac.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    this.interrupt = abort;
+    try {
+      await clock.sleep(ms, ac.signal);
+    } finally {
+      this.interrupt = null;
+      this.woken = false;
+      signal?.removeEventListener('abort', abort);
+    }
+  }
 }
 
 const FUNDING_JITTER_MS = 60_000;
@@ -32,14 +75,16 @@ const STALL_BARS = 2;
 /**
  * The latest close time up to which `engine` can step now without leaving a backtest's order: the
  * earliest last close among its symbols, and short of any symbol's next funding time while that record
- * may still come (`fundingWaitMs` past it). Binance stamps funding a few ms past the hour (…00.008), so
+ * may still come (`fundingWaitMs` past it). A run on a live account also steps what its desk learnt
+ * before the next bar close still to come (`aheadMs` = one bar less 1 ms): bars share one grid, so no bar
+ * closes in between, and none can be stepped behind it later. Binance stamps funding a few ms past the hour (…00.008), so
  * the interval between two records jitters and the next time is only known to within FUNDING_JITTER_MS;
  * bars that close that near it wait too.
  */
-export const steppableUntil = (engine: Engine, now: number, fundingWaitMs: number): number => {
+export const steppableUntil = (engine: Engine, now: number, fundingWaitMs: number, aheadMs = 0): number => {
   let limit = Number.POSITIVE_INFINITY;
   for (const symbol of engine.config.symbols) {
-    limit = Math.min(limit, engine.lastBarClose(symbol));
+    limit = Math.min(limit, engine.lastBarClose(symbol) + aheadMs);
     const due = nextFundingDue(engine, symbol);
     if (due !== null && now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
   }
@@ -64,6 +109,11 @@ export const backoffMs = (failures: number, firstMs: number, maxMs: number): num
  * back rather than letting them overtake it. So a run fed live decides exactly what a backtest over the
  * same bars decides, which replay/engine/live.test.ts checks event by event.
  *
+ * An engine on a live account (`opts.orders`) also wakes between bars: on every venue report and every
+ * `markEveryMs`, it hands the engine the venue's reports and marks (replay/engine/live-desk.ts) and steps
+ * it through them, so fills are booked and stops judged within moments, not at the next close. Bars are
+ * then fetched only when one is due.
+ *
  * Fetch failures (network, an unreadable reply) are logged and retried with back-off; nothing half-read
  * reaches the engine. The loop ends when `signal` aborts (the run is 'stopped') or once the feed has passed
  * the run's `to` and every bar before it is replayed ('end-of-data').
@@ -79,34 +129,78 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   const timeframe = engine.config.strategy.timeframe;
   const tf = engine.tfMs;
   const symbols = engine.config.symbols;
+  const desk = engine.live;
+  const orders = opts.orders;
+  if ((desk === null) !== (orders === undefined))
+    throw new RangeError(
+      desk === null
+        ? 'marks and a waker are for an engine on a live account'
+        : 'an engine on a live account needs marks and a waker (opts.orders)',
+    );
+  const markEveryMs = orders?.markEveryMs ?? 2_000;
   const lastOpen = (symbol: string) => engine.lastBarClose(symbol) - tf;
   const lastFunding = (symbol: string) => {
     const f = engine.fundingTimes(symbol);
     return f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY;
   };
   let failures = 0;
+  let marksFailing = false;
+  let cancelledAtEnd = false;
+  let nextBars = Number.NEGATIVE_INFINITY;
+  let nextMarks = Number.NEGATIVE_INFINITY;
   const stalled = new Map<string, number>();
   const gaveUp = new Set<string>();
   engine.start();
   try {
     while (!opts.signal?.aborted) {
-      try {
-        for (const symbol of symbols) {
-          const batch = await feed.fetch(symbol, timeframe, lastOpen(symbol), lastFunding(symbol));
-          if (opts.signal?.aborted) break;
-          engine.extend(symbol, batch.bars, batch.funding);
+      if (clock.now() >= nextBars) {
+        try {
+          for (const symbol of symbols) {
+            const batch = await feed.fetch(symbol, timeframe, lastOpen(symbol), lastFunding(symbol));
+            if (opts.signal?.aborted) break;
+            engine.extend(symbol, batch.bars, batch.funding);
+          }
+          if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
+          failures = 0;
+          nextBars = Number.NEGATIVE_INFINITY;
+        } catch (err) {
+          failures++;
+          const wait = backoffMs(failures, retryMs, maxRetryMs);
+          log(`live feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${wait} ms`);
+          nextBars = clock.now() + wait;
+          if (desk === null) {
+            await clock.sleep(wait, opts.signal);
+            continue;
+          }
         }
-        if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
-        failures = 0;
-      } catch (err) {
-        failures++;
-        const wait = backoffMs(failures, retryMs, maxRetryMs);
-        log(`live feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${wait} ms`);
-        await clock.sleep(wait, opts.signal);
-        continue;
       }
       if (opts.signal?.aborted) break;
-      const limit = steppableUntil(engine, clock.now(), fundingWaitMs);
+      if (desk !== null && orders !== undefined) {
+        if (clock.now() >= nextMarks) {
+          nextMarks = clock.now() + markEveryMs;
+          try {
+            const marks = await orders.marks.markPrices(symbols);
+            for (const [symbol, m] of marks) desk.markPrice(symbol, m.price);
+            if (marksFailing) log('mark prices: the venue answers again');
+            marksFailing = false;
+          } catch (err) {
+            // Said once per outage: the stops are judged again from the next mark that comes.
+            if (!marksFailing)
+              log(
+                `mark prices: ${err instanceof Error ? err.message : String(err)}; stops wait for the next mark`,
+              );
+            marksFailing = true;
+          }
+        }
+        desk.collect();
+      }
+      const to = engine.config.to;
+      const barsDone = symbols.every((symbol) => lastOpen(symbol) + tf >= to);
+      // Once every bar before `to` is in, no bar can come behind what the desk learns: it steps freely.
+      const limit =
+        desk !== null && barsDone
+          ? Number.POSITIVE_INFINITY
+          : steppableUntil(engine, clock.now(), fundingWaitMs, desk === null ? 0 : tf - 1);
       for (const symbol of symbols) {
         const due = nextFundingDue(engine, symbol);
         if (due === null) continue;
@@ -119,9 +213,19 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         }
       }
       while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
-      const to = engine.config.to;
-      if (!Number.isFinite(engine.nextTime()) && symbols.every((symbol) => lastOpen(symbol) + tf >= to))
+      if (desk === null && barsDone && !Number.isFinite(engine.nextTime()))
         return engine.finish('end-of-data', null);
+      if (desk !== null && barsDone) {
+        // A run on a live account ends once the exchange has the last word on each of its orders: what
+        // still works at the end is cancelled, and the run waits for the venue to confirm (or fill).
+        const working = engine.workingOrders();
+        if (working.length === 0) return engine.finish('end-of-data', null);
+        if (!cancelledAtEnd) {
+          cancelledAtEnd = true;
+          log(`the run reached its end with ${working.length} order(s) working; cancelling them`);
+          for (const id of working) engine.cancel(id);
+        }
+      }
       // A symbol the venue has stopped publishing (a halt, a delisting) holds the whole run; say so once
       // per bar it misses.
       for (const symbol of symbols) {
@@ -137,8 +241,14 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       // here but waits for its funding record.
       const due = Math.min(...symbols.map((symbol) => lastOpen(symbol) + 2 * tf)) + settleMs;
       const waiting = Number.isFinite(engine.nextTime());
-      const wait = !waiting && due > clock.now() ? due - clock.now() : pollMs;
-      await clock.sleep(wait, opts.signal);
+      const barWait = !waiting && due > clock.now() ? due - clock.now() : pollMs;
+      if (desk === null || orders === undefined) {
+        await clock.sleep(barWait, opts.signal);
+        continue;
+      }
+      if (nextBars === Number.NEGATIVE_INFINITY) nextBars = clock.now() + barWait;
+      const wake = Math.min(nextBars, nextMarks);
+      await orders.waker.sleep(clock, Math.max(0, wake - clock.now()), opts.signal);
     }
     return engine.finish('stopped', null);
   } catch (err) {

@@ -28,7 +28,7 @@ export interface RunRequest {
   readonly seed?: number;
   readonly initialBalance?: string;
   readonly runId?: string;
-  readonly mode?: 'backtest' | 'paper';
+  readonly mode?: EngineConfig['mode'];
   readonly riskEnabled?: boolean;
   readonly disabledRules?: readonly string[];
   readonly leverage?: number;

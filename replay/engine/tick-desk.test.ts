@@ -166,6 +166,6 @@ describe('engine with a tick venue, on hand-made ticks', () => {
       }),
       { stops: { ...defaultEngineSettings.stops, holding: 'venue' } },
     );
-    expect(() => e.runToEnd()).toThrow(/with trade\/book feeds the engine holds the stops/);
+    expect(() => e.runToEnd()).toThrow(/with trade\/book feeds or a live account the engine holds the stops/);
   });
 });

@@ -54,6 +54,29 @@ export interface TickHooks {
   book(s: SymbolState, book: BookView): void;
 }
 
+/**
+ * Where the engine's orders go when a venue works them over time rather than at a bar's open: the tick
+ * desk (simulated venues fed a trade/L2 capture) or the live desk (replay/engine/live-desk.ts, a real
+ * account). Both hand the engine, one time at a time, the reports and prices it learns between bars.
+ */
+export interface OrderDesk {
+  readonly kind: 'ticks' | 'live';
+  /** The earliest time the desk has something for the engine; +∞ when nothing is due. */
+  nextTime(): number;
+  /** Does what is due at nextTime() for one symbol (or one item). */
+  step(h: TickHooks): void;
+  submit(s: SymbolState, order: TickOrder, request: VenueOrder, at: number): void;
+  /** The price a target is sized at now; NaN when there is none yet. */
+  midPrice(s: SymbolState): number;
+  /** Asks the venue to cancel; false when the order is not open here. */
+  cancel(orderId: string, at: number, reason: string): boolean;
+  /** Cancels every open order of the symbol that could open or add to a position. */
+  cancelOpening(s: SymbolState, at: number, reason: string): void;
+  openOrders(s: SymbolState): IterableIterator<TickOrder>;
+  /** Signed quantity still to fill on the symbol's open orders, in base units. */
+  pendingQty(s: SymbolState): number;
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Lane {
@@ -108,7 +131,8 @@ const firstAtOrAfter = (times: Float64Array, n: number, t: number): number => {
  * Ticks before `from` reach the venue only (to build its book), never the strategy; nothing at or after
  * `to` is replayed.
  */
-export class TickDesk {
+export class TickDesk implements OrderDesk {
+  readonly kind = 'ticks';
   private readonly lanes: Lane[];
   private readonly to: number;
   private readonly deliverTrades: boolean;

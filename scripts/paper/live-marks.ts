@@ -1,8 +1,7 @@
+import type { LiveMarkPrices } from '../../domain/market/live-feed.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 
-export interface MarkSource {
-  markPrices(symbols: readonly string[]): Promise<Map<string, { price: number; time: number }>>;
-}
+export type MarkSource = LiveMarkPrices;
 
 /**
  * The venue's mark prices, polled: live runs trade on bar closes, but their open positions are worth what

@@ -155,6 +155,10 @@ export class FakeBinanceEngine {
     else this.depth.set(symbol, fixed(perLevel));
   }
 
+  tickSize(symbol: string): Fixed {
+    return this.symbolRules(symbol).tickSize;
+  }
+
   position(symbol: string): Fixed {
     return this.positions.get(symbol) ?? 0n;
   }

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { divRound, fixed, toText } from '../../../domain/ledger/fixed.js';
 import { repoRoot } from '../../marketdata/shared-data.js';
 import { FakeBinanceEngine, type FakeEngineOptions, type UserEvent } from './fake-binance-engine.js';
 import { type FakeMarket, fundingRates, klines, premiumIndex } from './fake-binance-market.js';
@@ -48,6 +49,12 @@ export interface FakeBinanceOptions extends FakeEngineOptions {
   readonly secret?: string;
   /** Market data for GET /fapi/v1/klines, /fapi/v1/fundingRate and /fapi/v1/premiumIndex, released as the clock (`now`) passes it. */
   readonly market?: FakeMarket;
+  /**
+   * Symbols the exchange trades at the market's price as its clock passes (its premiumIndex mark, on the
+   * tick grid), moved before every request is answered, so a system under test trades the recorded market
+   * without the test setting prices.
+   */
+  readonly followMarket?: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +81,9 @@ export class FakeBinance {
   private readonly faults: { fault: Fault; left: number }[] = [];
   private readonly exchangeInfo: Buffer;
   private readonly routes: Map<string, { security: Security; handler: Handler }>;
+  private readonly market: FakeMarket | undefined;
+  private readonly followed: readonly string[];
+  private readonly followedAt = new Map<string, string>();
   private streamsRefused = false;
   private dropAfter: number | null = null;
   private corrupt = 0;
@@ -112,6 +122,8 @@ export class FakeBinance {
       ['GET /fapi/v1/openAlgoOrders', { security: 'SIGNED', handler: (p) => e.openAlgoOrders(p) }],
     ]);
     const market = opts.market;
+    this.market = market;
+    this.followed = opts.followMarket ?? [];
     if (market) {
       this.routes.set('GET /fapi/v1/klines', {
         security: 'NONE',
@@ -132,6 +144,27 @@ export class FakeBinance {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
+  }
+
+  /** Moves the followed symbols' prices to the market's mark now (see FakeBinanceOptions.followMarket). */
+  private followMarket(): void {
+    if (this.market === undefined) return;
+    const now = this.engine.time();
+    for (const symbol of this.followed) {
+      let mark: { markPrice: string };
+      try {
+        mark = premiumIndex(this.market, now, { symbol }) as { markPrice: string };
+      } catch {
+        continue; // no bar yet at this time
+      }
+      const tick = this.engine.tickSize(symbol);
+      const price = toText(
+        divRound(fixed(Number(mark.markPrice).toFixed(12), 'half-even'), tick, 'half-even') * tick,
+      );
+      if (this.followedAt.get(symbol) === price) continue;
+      this.followedAt.set(symbol, price);
+      this.engine.setPrice(symbol, price);
+    }
   }
 
   static async start(opts: FakeBinanceOptions = {}): Promise<FakeBinance> {
@@ -209,6 +242,7 @@ export class FakeBinance {
       ...new URLSearchParams(query).entries(),
       ...new URLSearchParams(body).entries(),
     ]);
+    this.followMarket();
     const fault = this.takeFault(method, url.pathname);
     if (fault?.action === 'reset' && !fault.process) {
       this.requests.push({ method, path: url.pathname, params, status: 0 });

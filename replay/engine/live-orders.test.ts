@@ -1,0 +1,366 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
+import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
+import { BinanceUsdmSession } from '../../adapters/venue/binance/usdm-session.js';
+import { CcxtVenue } from '../../adapters/venue/ccxt-venue.js';
+import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import { until } from '../../adapters/venue/testing/venue-fixtures.js';
+import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { binanceUsdm } from '../../domain/ledger/venue.js';
+import type { BarSeries } from '../../domain/market/bars.js';
+import type { ProtectionRequest, StrategyDefinition } from '../../domain/strategy/sdk.js';
+import { defaultEngineSettings } from './config.js';
+import { Engine } from './engine.js';
+import { runLive, Waker } from './live.js';
+import { prepareLiveRun } from './live-run.js';
+import type { PaperClock } from './paper.js';
+import { instrumentBookOnce } from './run.js';
+
+/**
+ * The engine trading a real account: its orders go to Binance USDⓈ-M through ccxt (here the local fake
+ * exchange, adapters/venue/testing/fake-binance.ts), the exchange's reports come back through the user
+ * stream and are booked by the ledger, and the engine's stop ladder, judged on the venue's marks, exits
+ * with reduce-only market orders sent to the exchange. What the ledger books must be what the exchange did.
+ */
+
+const HOUR = 3_600_000;
+const SYMBOL = 'BTCUSDT';
+const WARMUP = 60;
+
+/** Scripted: `plan` maps a live bar's number (1 = the first after the warm-up) to the exposure it targets. */
+const scripted = (
+  protection: ProtectionRequest | undefined,
+  plan: Record<number, number>,
+): StrategyDefinition => ({
+  id: 'scripted-live',
+  version: '0.0.1',
+  description: 'targets the exposures of a plan, bar by bar',
+  timeframe: '1h',
+  params: z.object({}),
+  create: () => {
+    let seen = 0;
+    return {
+      onBar(bar, ctx) {
+        seen++;
+        const exposure = plan[seen - WARMUP];
+        if (exposure === undefined) return;
+        const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'flat';
+        ctx.target(
+          SYMBOL,
+          exposure,
+          { side, strength: exposure, features: { close: bar.close } },
+          exposure !== 0 ? protection : undefined,
+        );
+      },
+    };
+  },
+});
+
+const slice = (s: BarSeries, from: number, n: number): BarSeries => {
+  const i = s.openTime.indexOf(from);
+  const pick = <T extends { slice(a: number, b: number): T }>(a: T) => a.slice(i, i + n);
+  return {
+    ...s,
+    openTime: pick(s.openTime),
+    open: pick(s.open),
+    high: pick(s.high),
+    low: pick(s.low),
+    close: pick(s.close),
+    volume: pick(s.volume),
+  };
+};
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+const setUp = async (protection: ProtectionRequest | undefined, plan: Record<number, number>) => {
+  h = await openHarness();
+  const harness = h;
+  const book = await instrumentBookOnce();
+  const start = Date.UTC(2023, 5, 1);
+  const bars = slice(sharedBars(SYMBOL, '1h'), start - WARMUP * HOUR, WARMUP + 8);
+  const from = start;
+  const events: StoredEvent[] = [];
+  const engine = new Engine(
+    {
+      ...defaultEngineSettings,
+      runId: 'live-orders',
+      mode: 'live',
+      strategy: scripted(protection, plan),
+      params: {},
+      symbols: [SYMBOL],
+      from,
+      to: from + 8 * HOUR,
+      warmupBars: WARMUP,
+      instrument: book.get,
+      venueRules: binanceUsdm,
+      // The fake's account (10,000 USDT) backs this run.
+      initialBalance: '10000',
+      liveOrders: { venue: harness.venue, wall: () => harness.clock.now(), venueName: 'binance' },
+      onEvent: (e) => events.push(e),
+    },
+    { bars: new Map([[SYMBOL, bars]]), funding: new Map([[SYMBOL, sharedFunding(SYMBOL)]]) },
+  );
+  const desk = engine.live!;
+  /** What the runner does: steps everything before the next bar close still to come. */
+  const stepUntil = (limit: number) => {
+    while (engine.nextTime() <= limit && engine.step()) {}
+  };
+  /** The bar closing at `close`: the exchange trades at its close, the engine steps it a moment later. */
+  const barCloses = (i: number) => {
+    const close = bars.openTime[i]! + HOUR;
+    harness.fake.engine.setPrice(SYMBOL, toText(fixed(String(bars.close[i]!))));
+    harness.clock.t = close + 1_500;
+    stepUntil(close);
+    return close;
+  };
+  /** Waits until the exchange has answered every call, then hands the engine what came back. */
+  const settle = async (limit: number) => {
+    await harness.venue.idle();
+    desk.collect();
+    stepUntil(limit);
+  };
+  const of = (type: string) => events.filter((e) => e.type === type);
+  const warmupEnd = WARMUP - 1;
+  return { harness, engine, desk, bars, barCloses, settle, of, events, warmupEnd };
+};
+
+describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the local fake exchange)', () => {
+  it('sends its orders to the exchange and books what the exchange did, fill for fill', async () => {
+    const { harness, engine, barCloses, settle, of, warmupEnd } = await setUp(undefined, { 1: 0.5, 4: 0 });
+    const enter = barCloses(warmupEnd + 1);
+    expect(of('OrderRequested')).toHaveLength(1);
+    // Nothing is booked before the exchange says so.
+    expect(of('OrderFilled')).toHaveLength(0);
+    await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill at the exchange');
+    await settle(enter + HOUR - 1);
+    expect(of('OrderAccepted')).toHaveLength(1);
+    expect(of('OrderFilled')).toHaveLength(1);
+    const position = harness.fake.engine.position(SYMBOL);
+    expect(position > 0n).toBe(true);
+    expect(fixed(String(engine.position(SYMBOL)))).toBe(position);
+
+    for (let i = warmupEnd + 2; i <= warmupEnd + 4; i++) await settle(barCloses(i) + HOUR - 1);
+    await until(() => harness.fake.engine.position(SYMBOL) === 0n, 'the exit to fill at the exchange');
+    await settle(harness.clock.t + HOUR);
+    expect(engine.position(SYMBOL)).toBe(0);
+
+    // Every fill the ledger booked is one of the exchange's trades, at its price and size, and none is missing.
+    const trades = harness.fake.engine.trades();
+    const filled = of('OrderFilled').map(
+      (e) => e.data as { tradeId: string; price: string; quantity: string },
+    );
+    expect(filled.map((f) => [f.tradeId, f.price, f.quantity])).toEqual(
+      trades.map((t) => [String(t.id), toText(t.price), toText(t.qty)]),
+    );
+    const started = of('RunStarted')[0]!;
+    expect(started.metadata.mode).toBe('live');
+    expect((started.data as { config: Record<string, unknown> }).config.orders).toEqual({
+      kind: 'live',
+      venue: 'binance',
+    });
+    expect(engine.workingOrders()).toEqual([]);
+  });
+
+  it('judges its stops on the venue’s marks and exits through the exchange', async () => {
+    const { harness, engine, desk, barCloses, settle, of, warmupEnd } = await setUp(
+      { stopAtrMultiple: 1 },
+      { 1: 0.5 },
+    );
+    const enter = barCloses(warmupEnd + 1);
+    await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
+    await settle(enter + HOUR - 1);
+    expect(of('OrderFilled')).toHaveLength(1);
+    expect(engine.position(SYMBOL)).toBeGreaterThan(0);
+    // The fill armed the ladder: its stop is on the book the engine holds.
+    expect(of('StopAdjusted').length).toBeGreaterThan(0);
+
+    // A mark above the stop moves nothing; one through it triggers the leg and sends the exit.
+    const entry = Number((of('OrderFilled')[0]!.data as { price: string }).price);
+    harness.clock.t += 10_000;
+    desk.markPrice(SYMBOL, entry * 1.001);
+    await settle(enter + HOUR - 1);
+    expect(of('OrderRequested')).toHaveLength(1);
+    const through = Math.round(entry * 0.9 * 10) / 10;
+    harness.fake.engine.setPrice(SYMBOL, through.toFixed(1));
+    harness.clock.t += 10_000;
+    desk.markPrice(SYMBOL, through);
+    await settle(enter + HOUR - 1);
+    const exits = of('OrderRequested').slice(1);
+    expect(exits).toHaveLength(1);
+    expect(exits[0]!.data).toMatchObject({ side: 'SELL', type: 'MARKET', reduceOnly: true });
+    await until(() => harness.fake.engine.position(SYMBOL) === 0n, 'the stop exit to fill at the exchange');
+    harness.clock.t += 1_000;
+    await settle(enter + HOUR - 1);
+    expect(engine.position(SYMBOL)).toBe(0);
+    expect(of('OrderFilled')).toHaveLength(2);
+    expect((of('OrderFilled')[1]!.data as { price: string }).price).toBe(through.toFixed(1));
+    // The exit's fill follows from the mark that triggered the stop.
+    expect(exits[0]!.metadata.correlationId).toMatch(/^obs:BTCUSDT:mark:/);
+  });
+
+  it('does not exit a position the strategy is already turning round; exits when the exchange refuses the turn', async () => {
+    for (const refused of [false, true]) {
+      await h?.close();
+      const { harness, engine, desk, barCloses, settle, of, warmupEnd } = await setUp(
+        { stopAtrMultiple: 1 },
+        { 1: 0.5, 2: -0.5 },
+      );
+      const enter = barCloses(warmupEnd + 1);
+      await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
+      await settle(enter + HOUR - 1);
+      const long = harness.fake.engine.position(SYMBOL);
+      expect(long > 0n).toBe(true);
+      // Without margin the exchange refuses the turn (it sells more than the position: not reduce-only).
+      if (refused) harness.fake.engine.balance = 0n;
+      // The close sends the turn; before its fill is reported, a mark goes through the long's stop.
+      const turn = barCloses(warmupEnd + 2);
+      expect(of('OrderRequested')).toHaveLength(2);
+      const entry = Number((of('OrderFilled')[0]!.data as { price: string }).price);
+      const through = Math.round(entry * 0.9 * 10) / 10;
+      harness.fake.engine.setPrice(SYMBOL, through.toFixed(1));
+      harness.clock.t += 1_000;
+      desk.markPrice(SYMBOL, through);
+      await settle(turn + HOUR - 1);
+      await harness.venue.idle();
+      harness.clock.t += 1_000;
+      desk.markPrice(SYMBOL, through);
+      await settle(turn + HOUR - 1);
+      if (!refused) {
+        // The stop triggered, but the turn covers the long: no exit went out, nothing was refused.
+        expect(of('OrderRequested')).toHaveLength(2);
+        expect(of('OrderRejected')).toHaveLength(0);
+        expect(harness.fake.engine.position(SYMBOL) < 0n).toBe(true);
+      } else {
+        // The turn was refused: the next mark sends the stop's exit, and the long is closed.
+        expect(of('OrderRejected')).toHaveLength(1);
+        const exits = of('OrderRequested').slice(2);
+        expect(exits.map((e) => e.data)).toMatchObject([{ side: 'SELL', reduceOnly: true }]);
+        await until(() => harness.fake.engine.position(SYMBOL) === 0n, 'the exit to fill');
+        harness.clock.t += 1_000;
+        await settle(turn + HOUR - 1);
+        expect(of('OrderRejected')).toHaveLength(1);
+      }
+      expect(fixed(String(engine.position(SYMBOL)))).toBe(harness.fake.engine.position(SYMBOL));
+      expect(engine.workingOrders()).toEqual([]);
+    }
+  });
+});
+
+/** Time that passes only when the run sleeps: days of live trading take seconds. */
+class VirtualClock implements PaperClock {
+  /** What the exchange still has to answer: time stands still until it has (it answers in no time). */
+  idle: () => Promise<void> = async () => {};
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    await this.idle();
+    // Let the user stream's messages land before time moves on.
+    await new Promise((r) => setTimeout(r, 2));
+    if (signal?.aborted) return;
+    this.t += ms;
+  }
+}
+
+describe('runLive on a live account', () => {
+  let fake: FakeBinance | null = null;
+  let venue: CcxtVenue | null = null;
+  afterEach(async () => {
+    await venue?.close();
+    await fake?.close();
+    venue = null;
+    fake = null;
+  });
+
+  it('trades a week of real BTCUSDT bars through the exchange and ends with the ledger equal to the account', async () => {
+    const from = Date.UTC(2023, 2, 1);
+    const to = from + 7 * 24 * HOUR;
+    const clock = new VirtualClock(from - 60_000);
+    const btc = sharedBars(SYMBOL, '1h');
+    fake = await FakeBinance.start({
+      now: () => clock.t,
+      market: {
+        bars: (s, interval) => (s === SYMBOL && interval === '1h' ? btc : undefined),
+        funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
+      },
+      followMarket: [SYMBOL],
+    });
+    const f = fake;
+    const waker = new Waker();
+    const session = new BinanceUsdmSession({
+      // ccxt signs with the test's clock, which the exchange's checks run on.
+      ccxt: {
+        apiKey: f.apiKey,
+        secret: f.secret,
+        timeout: 2_000,
+        rateLimit: 1,
+        milliseconds: () => clock.now(),
+      },
+      endpoint: { rest: f.origin, ws: f.wsOrigin },
+      reconnectDelayMs: 10,
+    });
+    venue = await CcxtVenue.open({ session, clock, onReport: () => waker.wake() });
+    const v = venue;
+    clock.idle = () => v.idle();
+    const feed = new BinanceLiveBars({
+      endpoint: { rest: f.origin, ws: f.wsOrigin },
+      ccxt: { timeout: 2_000, rateLimit: 1 },
+    });
+    const events: StoredEvent[] = [];
+    const said: string[] = [];
+    const { engine } = await prepareLiveRun(
+      {
+        strategyId: 'ema-cross',
+        symbols: [SYMBOL],
+        from,
+        to,
+        warmupBars: 150,
+        params: { fast: 5, slow: 20 },
+      },
+      feed,
+      clock.now(),
+      (e) => events.push(e),
+      { venue, wall: () => clock.now(), venueName: 'binance', mode: 'live' },
+    );
+    expect(engine.config.runId).toMatch(/^real-ema-cross-BTCUSDT-1h-/);
+    const summary = await runLive(engine, feed, {
+      clock,
+      orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
+      log: (m) => said.push(m),
+    });
+    expect(summary.reason, said.join('\n')).toBe('end-of-data');
+    // Nothing went wrong on the way: no refusal, no failed fetch.
+    expect(said).toEqual([]);
+    expect(events.filter((e) => e.type === 'OrderRejected')).toEqual([]);
+    const of = (type: string) => events.filter((e) => e.type === type);
+    const trades = f.engine.trades();
+    // The strategy traded, and every trade the exchange made is booked once, as the exchange made it.
+    expect(of('OrderRequested').length).toBeGreaterThanOrEqual(4);
+    const filled = of('OrderFilled').map(
+      (e) => e.data as { tradeId: string; price: string; quantity: string },
+    );
+    expect(filled.map((x) => [x.tradeId, x.price, x.quantity])).toEqual(
+      trades.map((t) => [String(t.id), toText(t.price), toText(t.qty)]),
+    );
+    expect(fixed(String(engine.position(SYMBOL)))).toBe(f.engine.position(SYMBOL));
+    expect(engine.workingOrders()).toEqual([]);
+    // Orders went out only for bars of the run, never for the warm-up: the first is at or after `from`.
+    const firstOrder = Date.parse(of('OrderRequested')[0]!.metadata.occurredAt);
+    expect(firstOrder).toBeGreaterThanOrEqual(from);
+    // Every event of the run is in time order: the desk never steps behind a bar.
+    const times = events.map((e) =>
+      e.streamId.startsWith('account-') ? 0 : Date.parse(e.metadata.occurredAt),
+    );
+    const ordered = times.filter((t) => t > 0);
+    for (let i = 1; i < ordered.length; i++)
+      expect(ordered[i]!).toBeGreaterThanOrEqual(ordered[i - 1]! - 60_000);
+  }, 120_000);
+});
