@@ -2,6 +2,7 @@ import { backtestEvents } from './backtest/events.js';
 import { EventCatalogue } from './events/catalogue.js';
 import { hotlistEvents } from './hotlist/events.js';
 import { ledgerEvents } from './ledger/events.js';
+import { lifecycleEvents } from './lifecycle/events.js';
 import { marketEvents } from './market/events.js';
 import { optimizerEvents } from './optimizer/events.js';
 import { portfolioEvents } from './portfolio/events.js';
@@ -24,4 +25,5 @@ export const catalogue = (): EventCatalogue =>
     ...backtestEvents,
     ...hotlistEvents,
     ...portfolioEvents,
+    ...lifecycleEvents,
   ]);

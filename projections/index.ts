@@ -2,6 +2,7 @@ import { auditProjection } from './audit/projection.js';
 import { eventCounts } from './event-counts/projection.js';
 import { hotlistProjection } from './hotlist/projection.js';
 import { ledgerProjection } from './ledger/projection.js';
+import { lifecycleProjection } from './lifecycle/projection.js';
 import { optimizerProjection } from './optimizer/projection.js';
 import { ordersProjection } from './orders/projection.js';
 import { portfolioProjection } from './portfolio/projection.js';
@@ -22,4 +23,5 @@ export const allProjections = (): Projection[] => [
   optimizerProjection,
   hotlistProjection,
   portfolioProjection,
+  lifecycleProjection,
 ];

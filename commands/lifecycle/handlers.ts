@@ -1,0 +1,100 @@
+import type { EventMetadata } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import {
+  type LifecycleEvent,
+  lifecycleEventTypes,
+  lifecycleStreamId,
+} from '../../domain/lifecycle/events.js';
+import { type Evidence, type GateConfig, gateChecks } from '../../domain/lifecycle/gates.js';
+import {
+  decideLifecycle,
+  evolveLifecycle,
+  initialLifecycleState,
+  type LifecycleCommand,
+  type LifecycleState,
+  type StageEvidence,
+} from '../../domain/lifecycle/lifecycle.js';
+import { AggregateRepository, type Decision } from '../ledger/aggregate.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A person's command as a caller names it: the actor is derived from the approver, never passed in. */
+export type LifecyclePersonCommand =
+  | { readonly kind: 'ApproveRealMoney'; readonly approver: string; readonly note: string }
+  | { readonly kind: 'RevokeRealMoney'; readonly approver: string; readonly note: string }
+  | { readonly kind: 'Retire'; readonly approver: string; readonly note: string };
+
+/**
+ * Commands on the `lifecycle-<strategyId>` streams. Onboarding and evaluation are the system's
+ * (`system:lifecycle`); approving, revoking and retiring carry `user:<approver>`, which the decider checks.
+ * An approval records the shadow evidence and canary checks as the handler computed them when the person
+ * decided, not as a page sent them.
+ */
+export class LifecycleHandlers {
+  private readonly repo: AggregateRepository<LifecycleState, LifecycleEvent>;
+
+  constructor(
+    store: EventStore,
+    private readonly newEventId: () => string,
+    private readonly config: GateConfig,
+    private readonly mode: EventMetadata['mode'] = 'paper',
+  ) {
+    this.repo = new AggregateRepository(
+      store,
+      { initial: () => initialLifecycleState, evolve: evolveLifecycle, types: lifecycleEventTypes },
+      newEventId,
+    );
+  }
+
+  /** Puts a strategy on paper unless it is on its way already; true when it was onboarded now. */
+  async onboard(strategyId: string, strategyVersion: string, at: number): Promise<boolean> {
+    if ((await this.state(strategyId)).stage !== null) return false;
+    await this.repo.execute(
+      lifecycleStreamId(strategyId),
+      (s) => decideLifecycle({ kind: 'Onboard', strategyId, strategyVersion, at }, s),
+      this.metadata('system:lifecycle', `lifecycle:${strategyId}:onboard`, at),
+    );
+    return true;
+  }
+
+  /** Judges the strategy's stage on what its runs show at market time `at`. */
+  evaluate(strategyId: string, evidence: StageEvidence, at: number): Promise<Decision<LifecycleEvent>> {
+    return this.repo.execute(
+      lifecycleStreamId(strategyId),
+      (s) => decideLifecycle({ kind: 'Evaluate', at, evidence, config: this.config }, s),
+      this.metadata('system:lifecycle', `lifecycle:${strategyId}:${at}`, at),
+    );
+  }
+
+  /** A person's decision, taken at wall time `at`; `shadow` is the shadow run's evidence now (if it runs). */
+  decide(
+    strategyId: string,
+    command: LifecyclePersonCommand,
+    at: number,
+    shadow: Evidence | null,
+  ): Promise<Decision<LifecycleEvent>> {
+    const actor = `user:${command.approver}`;
+    const full: LifecycleCommand =
+      command.kind === 'ApproveRealMoney'
+        ? {
+            ...command,
+            actor,
+            evidence: shadow,
+            checks: shadow ? gateChecks('canary', shadow, this.config) : [],
+          }
+        : { ...command, actor, at };
+    return this.repo.execute(
+      lifecycleStreamId(strategyId),
+      (s) => decideLifecycle(full, s),
+      this.metadata(actor, `lifecycle:${strategyId}:${this.newEventId()}`, at),
+    );
+  }
+
+  async state(strategyId: string): Promise<LifecycleState> {
+    return (await this.repo.load(lifecycleStreamId(strategyId))).state;
+  }
+
+  private metadata(actor: string, correlationId: string, at: number): EventMetadata {
+    return { correlationId, causationId: null, actor, mode: this.mode, occurredAt: iso(at) };
+  }
+}

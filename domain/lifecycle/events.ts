@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { defineEvent, type EventData } from '../events/define-event.js';
+import { stages } from './gates.js';
+
+/**
+ * A strategy's way to real money (automation 8), in stream `lifecycle-<strategyId>`: where it stands,
+ * every move with the evidence and the gate's checks that made it, and the one decision only a person
+ * can take, letting it trade real money. An audit reads here why a strategy traded the real account
+ * on a given day, on what figures, and who allowed it.
+ */
+
+export const lifecycleStreamId = (strategyId: string): string => `lifecycle-${strategyId}`;
+
+const strategyId = z.string().min(1).max(128);
+const stage = z.enum(stages);
+const person = z.string().min(1).max(128);
+const note = z.string().max(2000);
+const finite = z.number().finite();
+
+export const evidenceSchema = z
+  .object({
+    runId: z.string().min(1),
+    days: finite,
+    trades: z.number().int().nonnegative(),
+    totalReturn: finite,
+    maxDrawdown: finite,
+    sharpe: finite.nullable(),
+    /** How many per-mark returns the run had (the returns themselves stay in the run's log). */
+    returns: z.number().int().nonnegative(),
+    slippageBps: finite.nullable(),
+    breakerTripped: z.boolean(),
+  })
+  .strict();
+
+export const checkSchema = z
+  .object({
+    name: z.string(),
+    value: finite.nullable(),
+    threshold: finite,
+    pass: z.boolean(),
+    detail: z.string(),
+  })
+  .strict();
+
+export const StrategyOnboarded = defineEvent({
+  type: 'StrategyOnboarded',
+  schema: z.object({ strategyId, strategyVersion: z.string().min(1), at: z.number().int() }).strict(),
+});
+
+export const StrategyStageChanged = defineEvent({
+  type: 'StrategyStageChanged',
+  schema: z
+    .object({
+      strategyId,
+      from: stage,
+      to: stage,
+      /** gates-met: promoted on evidence; demoted: taken back on evidence; revoked / retired: by a person. */
+      reason: z.enum(['gates-met', 'demoted', 'revoked', 'retired']),
+      /** Market time of the evidence. */
+      at: z.number().int(),
+      detail: z.string(),
+      evidence: evidenceSchema.nullable(),
+      /** The run the real returns were compared with (canary → prod). */
+      shadow: evidenceSchema.nullable(),
+      checks: z.array(checkSchema),
+    })
+    .strict(),
+});
+
+/** The one human approval: the strategy may trade real money (canary, then prod on evidence alone). */
+export const RealMoneyApproved = defineEvent({
+  type: 'RealMoneyApproved',
+  schema: z
+    .object({
+      strategyId,
+      approver: person,
+      /** The stage it was at, and the evidence the approver was shown. */
+      stage,
+      evidence: evidenceSchema.nullable(),
+      checks: z.array(checkSchema),
+      note,
+    })
+    .strict(),
+});
+
+export const RealMoneyRevoked = defineEvent({
+  type: 'RealMoneyRevoked',
+  schema: z.object({ strategyId, approver: person, note }).strict(),
+});
+
+export const lifecycleEvents = [StrategyOnboarded, StrategyStageChanged, RealMoneyApproved, RealMoneyRevoked];
+
+export type StrategyOnboardedData = EventData<typeof StrategyOnboarded>;
+export type StrategyStageChangedData = EventData<typeof StrategyStageChanged>;
+export type RealMoneyApprovedData = EventData<typeof RealMoneyApproved>;
+export type RealMoneyRevokedData = EventData<typeof RealMoneyRevoked>;
+export type EvidenceData = z.infer<typeof evidenceSchema>;
+
+export type LifecycleEvent =
+  | { readonly type: 'StrategyOnboarded'; readonly data: StrategyOnboardedData }
+  | { readonly type: 'StrategyStageChanged'; readonly data: StrategyStageChangedData }
+  | { readonly type: 'RealMoneyApproved'; readonly data: RealMoneyApprovedData }
+  | { readonly type: 'RealMoneyRevoked'; readonly data: RealMoneyRevokedData };
+
+export const lifecycleEventTypes: ReadonlySet<string> = new Set(lifecycleEvents.map((d) => d.type));

@@ -1,0 +1,206 @@
+import type { Projection, ReadModelDb } from '../projection.js';
+import { dataOf, num, type Row, str, upsertRows } from '../support.js';
+
+/*
+ * Each strategy's way to real money as the Lifecycle page shows it: its stage now, who let it trade real
+ * money, and every move (onboarding, promotion, demotion, approval, revocation) with the checks and the
+ * evidence that made it, in log order.
+ */
+
+export const lifecycleProjection: Projection = {
+  name: 'lifecycle',
+  version: 1,
+  tables: ['rm_lifecycle', 'rm_lifecycle_history'],
+  types: ['StrategyOnboarded', 'StrategyStageChanged', 'RealMoneyApproved', 'RealMoneyRevoked'],
+  async setup(db) {
+    await db.schema
+      .createTable('rm_lifecycle')
+      .ifNotExists()
+      .addColumn('strategy_id', 'text', (c) => c.primaryKey())
+      .addColumn('stage', 'text', (c) => c.notNull())
+      .addColumn('since', 'bigint', (c) => c.notNull())
+      .addColumn('approved_by', 'text')
+      .addColumn('approved_at', 'text')
+      .addColumn('global_position', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('rm_lifecycle_history')
+      .ifNotExists()
+      .addColumn('global_position', 'bigint', (c) => c.primaryKey())
+      .addColumn('strategy_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('from_stage', 'text')
+      .addColumn('to_stage', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('checks', 'text', (c) => c.notNull())
+      .addColumn('evidence', 'text')
+      .execute();
+  },
+  async apply(tx, events) {
+    const ids = [...new Set(events.map((e) => String(dataOf(e).strategyId)))];
+    const current = new Map<string, Row>();
+    if (ids.length > 0)
+      for (const r of await tx
+        .selectFrom('rm_lifecycle')
+        .selectAll()
+        .where('strategy_id', 'in', ids)
+        .execute())
+        current.set(String(r.strategy_id), r as Row);
+    const history: Row[] = [];
+    for (const e of events) {
+      const d = dataOf(e);
+      const id = String(d.strategyId);
+      const row = current.get(id);
+      const base = {
+        global_position: e.globalPosition,
+        strategy_id: id,
+        at: e.metadata.occurredAt,
+        actor: e.metadata.actor,
+        from_stage: null,
+        to_stage: null,
+        reason: null,
+        evidence: null,
+        checks: '[]',
+      };
+      switch (e.type) {
+        case 'StrategyOnboarded':
+          current.set(id, {
+            strategy_id: id,
+            stage: 'paper',
+            since: num(d.at),
+            approved_by: null,
+            approved_at: null,
+            global_position: e.globalPosition,
+          });
+          history.push({
+            ...base,
+            kind: 'onboarded',
+            to_stage: 'paper',
+            detail: `version ${String(d.strategyVersion)} starts on paper`,
+          });
+          break;
+        case 'StrategyStageChanged':
+          if (row)
+            current.set(id, {
+              ...row,
+              stage: String(d.to),
+              since: num(d.at),
+              global_position: e.globalPosition,
+            });
+          history.push({
+            ...base,
+            kind: 'stage',
+            from_stage: String(d.from),
+            to_stage: String(d.to),
+            reason: String(d.reason),
+            detail: String(d.detail),
+            checks: JSON.stringify(d.checks ?? []),
+            evidence: JSON.stringify({ evidence: d.evidence ?? null, shadow: d.shadow ?? null }),
+          });
+          break;
+        case 'RealMoneyApproved':
+          if (row)
+            current.set(id, {
+              ...row,
+              approved_by: String(d.approver),
+              approved_at: e.metadata.occurredAt,
+              global_position: e.globalPosition,
+            });
+          history.push({
+            ...base,
+            kind: 'approved',
+            detail: `${String(d.approver)} let it trade real money${str(d.note) ? `: ${String(d.note)}` : ''}`,
+            checks: JSON.stringify(d.checks ?? []),
+            evidence: JSON.stringify({ evidence: d.evidence ?? null, shadow: null }),
+          });
+          break;
+        case 'RealMoneyRevoked':
+          if (row)
+            current.set(id, {
+              ...row,
+              approved_by: null,
+              approved_at: null,
+              global_position: e.globalPosition,
+            });
+          history.push({
+            ...base,
+            kind: 'revoked',
+            detail: `${String(d.approver)} revoked real money${str(d.note) ? `: ${String(d.note)}` : ''}`,
+          });
+          break;
+      }
+    }
+    await upsertRows(tx, 'rm_lifecycle', ['strategy_id'], [...current.values()]);
+    await upsertRows(tx, 'rm_lifecycle_history', ['global_position'], history);
+  },
+};
+
+export interface CheckView {
+  name: string;
+  value: number | null;
+  threshold: number;
+  pass: boolean;
+  detail: string;
+}
+
+export interface LifecycleMoveView {
+  kind: 'onboarded' | 'stage' | 'approved' | 'revoked';
+  strategyId: string;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+  at: string;
+  actor: string;
+  detail: string;
+  checks: CheckView[];
+  evidence: unknown;
+}
+
+export interface LifecycleStrategyView {
+  strategyId: string;
+  stage: string;
+  since: number;
+  approvedBy: string | null;
+  approvedAt: string | null;
+}
+
+/** Every strategy's stage, and the latest `historyLimit` moves (newest first). */
+export const readLifecycle = async (
+  db: ReadModelDb,
+  historyLimit = 100,
+): Promise<{ strategies: LifecycleStrategyView[]; history: LifecycleMoveView[] }> => {
+  const strategies = (await db.selectFrom('rm_lifecycle').selectAll().orderBy('strategy_id').execute()).map(
+    (r): LifecycleStrategyView => ({
+      strategyId: String(r.strategy_id),
+      stage: String(r.stage),
+      since: num(r.since),
+      approvedBy: str(r.approved_by),
+      approvedAt: str(r.approved_at),
+    }),
+  );
+  const history = (
+    await db
+      .selectFrom('rm_lifecycle_history')
+      .selectAll()
+      .orderBy('global_position', 'desc')
+      .limit(historyLimit)
+      .execute()
+  ).map(
+    (r): LifecycleMoveView => ({
+      kind: String(r.kind) as LifecycleMoveView['kind'],
+      strategyId: String(r.strategy_id),
+      from: str(r.from_stage),
+      to: str(r.to_stage),
+      reason: str(r.reason),
+      at: String(r.at),
+      actor: String(r.actor),
+      detail: String(r.detail),
+      checks: JSON.parse(String(r.checks)) as CheckView[],
+      evidence: r.evidence === null ? null : JSON.parse(String(r.evidence)),
+    }),
+  );
+  return { strategies, history };
+};
