@@ -17,7 +17,11 @@ import {
   recordedGap,
 } from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
+import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
+import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
+import { SharedVenue } from '../adapters/venue/shared-venue.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
+import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { ParameterVersionHandlers } from '../commands/optimizer/parameter-versions.js';
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
@@ -28,13 +32,17 @@ import { readWhitelist } from '../projections/hotlist/projection.js';
 import { allProjections } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { loadFeeds } from '../replay/engine/feeds.js';
+import { Waker } from '../replay/engine/live.js';
 import { wallClock } from '../replay/engine/paper.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
 import { HotlistScanner } from './hotlist-scanner.js';
+import { gatesFromEnv } from './lifecycle-gates.js';
+import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
+import { leftOnAccount, RealAccountSession } from './paper/real-session.js';
 import type { ActiveParameters } from './paper/session.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -309,6 +317,115 @@ if (process.env.PORTFOLIO !== 'off') {
   });
   say('portfolio: strategy bandit (Thompson sampling, 7-day window, 72 h cooldown) on the runs’ clock');
 }
+/*
+ * Automation 8: every strategy's way to real money, paper → shadow → canary → prod, judged every market
+ * hour on its runs' evidence (docs/lifecycle.md). Real money needs one person's approval
+ * (POST /api/lifecycle/approve) and a node that can trade it: LIVE_ORDERS=binance with PAPER_FEED=binance,
+ * BINANCE_API_KEY and BINANCE_API_SECRET. A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
+ * strategy), prod all of it. LIFECYCLE=off leaves it out; LIFECYCLE_GATES (JSON) changes the gates.
+ */
+const gates = gatesFromEnv(process.env.LIFECYCLE_GATES);
+const liveOrders = process.env.LIVE_ORDERS ?? 'off';
+if (liveOrders !== 'off' && liveOrders !== 'binance')
+  throw new RangeError(`LIVE_ORDERS must be off or binance, got ${liveOrders}`);
+if (liveOrders === 'binance' && !binance)
+  throw new RangeError('LIVE_ORDERS=binance needs PAPER_FEED=binance: real orders follow the live market');
+const capital = process.env.LIVE_CAPITAL ?? '1000';
+if (!/^\d+(\.\d+)?$/.test(capital) || !(Number(capital) > 0))
+  throw new RangeError(`LIVE_CAPITAL must be a positive amount of USDT, got ${capital}`);
+let realVenue: SharedVenue | null = null;
+let realAccount: CcxtVenue | null = null;
+const wakers = new Set<Waker>();
+if (liveOrders === 'binance') {
+  const apiKey = process.env.BINANCE_API_KEY;
+  const secret = process.env.BINANCE_API_SECRET;
+  if (!apiKey || !secret)
+    throw new RangeError(
+      'LIVE_ORDERS=binance needs BINANCE_API_KEY and BINANCE_API_SECRET (a futures trading key)',
+    );
+  const endpoint = process.env.BINANCE_FUTURES_URL
+    ? {
+        rest: process.env.BINANCE_FUTURES_URL,
+        ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
+      }
+    : undefined;
+  realAccount = await CcxtVenue.open({
+    session: new BinanceUsdmSession({
+      ccxt: { apiKey, secret, timeout: 10_000, options: { recvWindow: 5_000 } },
+      ...(endpoint ? { endpoint } : {}),
+    }),
+    clock: wallClock,
+    onReport: () => {
+      for (const w of wakers) w.wake();
+    },
+    log: say,
+  });
+  realVenue = new SharedVenue(realAccount);
+  say(
+    `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
+  );
+}
+let lifecycle: LifecycleManager | null = null;
+if (process.env.LIFECYCLE !== 'off') {
+  const minWallS = Number(process.env.LIFECYCLE_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+  if (!(minWallS >= 0))
+    throw new RangeError(
+      `LIFECYCLE_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.LIFECYCLE_MIN_WALL_S}`,
+    );
+  const everyS = Number(process.env.LIFECYCLE_EVERY_S ?? 3600);
+  if (!(everyS >= 1))
+    throw new RangeError(
+      `LIFECYCLE_EVERY_S must be a number of seconds ≥ 1, got ${process.env.LIFECYCLE_EVERY_S}`,
+    );
+  const startReal: StartRealRun | null =
+    realVenue && binance && liveBars
+      ? async (strategyId, mode, share) => {
+          const left = await leftOnAccount(opened.db, strategyId, binanceUsdm.venue);
+          if (left.length > 0)
+            return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange (or let the run that placed them finish) before it trades again`;
+          const waker = new Waker();
+          wakers.add(waker);
+          const run = new RealAccountSession({
+            strategyId,
+            symbols: paperSymbols,
+            ...(activeParameters.has(strategyId) ? { parameters: activeParameters.get(strategyId)! } : {}),
+            mode,
+            share,
+            capital,
+            feed: liveBars,
+            marks: binance,
+            venue: realVenue!.lane(),
+            venueName: binanceUsdm.venue,
+            waker,
+            store: opened.store,
+            onAppended: (events) => metrics.observeAppended(events),
+            log: say,
+          });
+          await run.prepare();
+          return run;
+        }
+      : null;
+  lifecycle = new LifecycleManager({
+    handlers: new LifecycleHandlers(opened.store, newEventId, gates),
+    gates,
+    strategies: new Map(Object.values(builtInStrategies).map((d) => [d.id, d.version])),
+    runs: () => fleet.runs(),
+    feed: binance ? 'live' : 'recorded',
+    marketNow: () => fleet.now(),
+    clock: wallClock,
+    minWallMs: minWallS * 1000,
+    everyMs: everyS * 1000,
+    startReal,
+    log: say,
+  });
+  const manager = lifecycle;
+  manager.run(stop.signal).catch((err: unknown) => {
+    say(`lifecycle stopped: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  say(
+    `lifecycle: paper → shadow → canary → prod on each run's evidence, real money by a person's approval${realVenue ? '' : ' (this node trades none: LIVE_ORDERS is off)'}`,
+  );
+}
 const backtests = new BacktestManager();
 const readVersion = await new ProjectionVersion(runner).start();
 const { app } = createApp({
@@ -318,7 +435,7 @@ const { app } = createApp({
   db: opened.db,
   storeInfo: { kind: opened.kind, location: opened.location },
   projections: runner,
-  paper: () => fleet.status(),
+  paper: () => [...fleet.status(), ...(lifecycle?.realRuns().map((r) => r.status()) ?? [])],
   ...(scheduling
     ? {
         scheduler: () => {
@@ -344,6 +461,35 @@ const { app } = createApp({
   marketNow: () => fleet.now(),
   universe: { configured: configuredSymbols, trading: () => paperSymbols },
   ...(portfolio ? { rebalance: (by: string) => portfolio!.rebalance(by) } : {}),
+  lifecycle: {
+    gates,
+    ...(lifecycle
+      ? {
+          evidence: (strategyId: string) => lifecycle!.evidence(strategyId),
+          realRun: (strategyId: string) => {
+            const run = lifecycle!.realRun(strategyId);
+            if (!run) return null;
+            const st = run.status();
+            return {
+              runId: run.runId,
+              mode: run.mode,
+              state: st.state,
+              share: run.sizing,
+              error: st.error,
+            };
+          },
+        }
+      : {}),
+    realMoney: () => ({
+      venue: realVenue ? binanceUsdm.venue : null,
+      why: realVenue
+        ? null
+        : lifecycle
+          ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET'
+          : 'LIFECYCLE is off',
+      capital: realVenue ? capital : null,
+    }),
+  },
   // Answers valued at marks change with the marks too: fed live, the version also counts new marks.
   readVersion: liveMarks
     ? () => {
@@ -369,6 +515,7 @@ const shutdown = async (sig: string) => {
   say(`${sig}: stopping`);
   stop.abort();
   await fleet.stopped();
+  await realAccount?.close();
   await scheduling?.done;
   await http.close();
   await projecting;

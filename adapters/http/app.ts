@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { z } from 'zod';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { AccountContext } from '../../domain/ledger/account.js';
+import { defaultGateConfig } from '../../domain/lifecycle/gates.js';
 import { type BarSeries, firstAtOrAfter } from '../../domain/market/bars.js';
 import { readAudit } from '../../projections/audit/projection.js';
 import { readFills, readOrders } from '../../projections/orders/projection.js';
@@ -14,6 +15,7 @@ import { ResponseCache } from './cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError, errorJson, notFound } from './errors.js';
 import { addHotlistRoutes } from './hotlist-routes.js';
+import { addLifecycleRoutes, type LifecycleRouteDeps } from './lifecycle-routes.js';
 import type { ApiMetrics } from './metrics.js';
 import { addOptimizerRoutes } from './optimizer-routes.js';
 import { addPortfolioRoutes } from './portfolio-routes.js';
@@ -70,6 +72,11 @@ export interface ApiDeps {
   readonly universe?: { readonly configured: readonly string[]; readonly trading: () => readonly string[] };
   /** The node's strategy bandit: a round now, asked by a person (POST /api/alloc/rebalance). */
   readonly rebalance?: (by: string) => Promise<{ roundId: string; at: number }>;
+  /**
+   * The node's side of the lifecycle (automation 8): its gates, what its runs show, its real-account runs
+   * and whether it can trade real money. Absent, the lifecycle routes say only what the log holds.
+   */
+  readonly lifecycle?: Pick<LifecycleRouteDeps, 'gates' | 'evidence' | 'realRun' | 'realMoney'>;
   /** Built UI to serve on the same origin (ui/dist). */
   readonly uiDir?: string;
 }
@@ -395,6 +402,17 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     db: deps.db,
     approvers: deps.approvers ?? approversFromEnv,
     ...(deps.rebalance ? { rebalance: deps.rebalance } : {}),
+  });
+
+  // --- lifecycle (automation 8) ----------------------------------------------------------------------------
+  addLifecycleRoutes(routes, {
+    db: deps.db,
+    store: deps.store,
+    approvers: deps.approvers ?? approversFromEnv,
+    ...(deps.lifecycle ?? {
+      gates: defaultGateConfig,
+      realMoney: () => ({ venue: null, why: 'this server runs no strategies', capital: null }),
+    }),
   });
 
   // --- documents ----------------------------------------------------------------------------------------

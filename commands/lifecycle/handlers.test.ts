@@ -81,7 +81,11 @@ describe.each(backends)('the lifecycle on %s', (_name, databaseUrl) => {
     await h.evaluate('ema-cross', { shadow: evidence('live-ema') }, T0 + 42 * DAY);
     await h.evaluate(
       'ema-cross',
-      { real: evidence('real-ema'), shadow: evidence('live-ema') },
+      // The canary's returns are its 10 % share of the strategy's.
+      {
+        real: evidence('real-ema', { returns: evidence('x').returns.map((r) => r / 10) }),
+        shadow: evidence('live-ema'),
+      },
       T0 + 50 * DAY,
     );
     expect((await h.state('ema-cross')).stage).toBe('prod');

@@ -92,17 +92,24 @@ describe('the gates', () => {
     expect(failed).toEqual(['days', 'sharpe', 'breaker']);
   });
 
-  it('let a canary into prod only when its returns cannot be told from the shadow’s', () => {
-    const real = evidence();
-    const same = evidence({ runId: 'shadow', returns: real.returns.map((r) => r * 1.0001) });
+  it('let a canary into prod only when its returns, scaled up to full size, cannot be told from the shadow’s', () => {
+    const shadowReturns = evidence().returns;
+    // The canary trades 10 % of the capital: its returns are a tenth of the strategy's.
+    const real = evidence({ returns: shadowReturns.map((r) => r * defaultGateConfig.canaryShare) });
+    const same = evidence({ runId: 'shadow', returns: [...Array(50).fill(0.01), ...shadowReturns] });
     expect(gateChecks('prod', real, defaultGateConfig, same).every((c) => c.pass)).toBe(true);
-    const apart = evidence({ runId: 'shadow', returns: real.returns.map((r) => r + 0.002) });
+    const apart = evidence({ runId: 'shadow', returns: shadowReturns.map((r) => r + 0.002) });
     const ks = gateChecks('prod', real, defaultGateConfig, apart).find((c) => c.name === 'ks')!;
     expect(ks.pass).toBe(false);
-    expect(ks.detail).toMatch(/KS test of the real against the shadow returns: D 1/);
+    expect(ks.detail).toMatch(
+      /KS test of the real \(÷ 0.1\) against the shadow returns: D 1, .* \(200 and 200 returns\)/,
+    );
+    // Unscaled, a canary's returns would look far too quiet next to the shadow's.
+    const unscaled = gateChecks('prod', evidence(), defaultGateConfig, same).find((c) => c.name === 'ks')!;
+    expect(unscaled.pass).toBe(false);
     expect(gateChecks('prod', real, defaultGateConfig).find((c) => c.name === 'ks')!.pass).toBe(false);
     expect(
-      gateChecks('prod', evidence({ slippageBps: 25 }), defaultGateConfig, same).find(
+      gateChecks('prod', { ...real, slippageBps: 25 }, defaultGateConfig, same).find(
         (c) => c.name === 'slippage',
       )!.pass,
     ).toBe(false);

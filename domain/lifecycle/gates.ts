@@ -125,7 +125,11 @@ export const gateChecks = (
     ];
   }
   const g = config.prod;
-  const ks = shadow === undefined ? null : ksTwoSample(e.returns, shadow.returns);
+  // The canary sizes on its share of the capital, so its returns are that share of the strategy's: scaled
+  // back up, they are compared with the shadow's over the same (latest) span.
+  const real = e.returns.map((r) => r / config.canaryShare);
+  const same = shadow?.returns.slice(-Math.max(1, real.length));
+  const ks = same === undefined ? null : ksTwoSample(real, same);
   return [
     atLeast('days', e.days, g.minDays, 'days on real money'),
     atLeast('trades', e.trades, g.minTrades, 'closing trades'),
@@ -139,7 +143,7 @@ export const gateChecks = (
       detail:
         ks === null
           ? 'no shadow run to compare the real returns with'
-          : `KS test of the real against the shadow returns: D ${round(ks.d)}, p ${round(ks.p)} ≥ ${g.ksAlpha} (${e.returns.length} and ${shadow!.returns.length} returns)`,
+          : `KS test of the real (÷ ${config.canaryShare}) against the shadow returns: D ${round(ks.d)}, p ${round(ks.p)} ≥ ${g.ksAlpha} (${real.length} and ${same!.length} returns)`,
     },
     atMost('slippage', e.slippageBps, g.maxSlippageBps, 'mean adverse slippage (bps)'),
     {

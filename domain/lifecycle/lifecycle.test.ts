@@ -11,6 +11,9 @@ import {
 } from './lifecycle.js';
 
 const DAY = 86_400_000;
+/** A canary's evidence: the strategy's returns at the canary's share of the capital. */
+const atCanaryShare = (runId: string, over: Partial<Evidence> = {}): Evidence =>
+  good(runId, { returns: good(runId).returns.map((r) => r * defaultGateConfig.canaryShare), ...over });
 const good = (runId: string, over: Partial<Evidence> = {}): Evidence => ({
   runId,
   days: 30,
@@ -79,7 +82,7 @@ describe('a strategy’s way to real money', () => {
       /ana let it trade real money: 10 %/,
     );
     const prod = play(
-      [evaluate(40 * DAY, { real: good('real-run'), shadow: good('shadow-run') })],
+      [evaluate(40 * DAY, { real: atCanaryShare('real-run'), shadow: good('shadow-run') })],
       after.state,
     );
     expect(prod.state.stage).toBe('prod');
@@ -115,8 +118,8 @@ describe('a strategy’s way to real money', () => {
       approve(),
       evaluate(30 * DAY, { shadow: good('s') }),
     ]).state;
-    const real = good('r');
-    const apart = good('s', { returns: real.returns.map((r) => r + 0.003) });
+    const real = atCanaryShare('r');
+    const apart = good('s', { returns: good('s').returns.map((r) => r + 0.003) });
     expect(play([evaluate(40 * DAY, { real, shadow: apart })], canary).events).toEqual([]);
   });
 

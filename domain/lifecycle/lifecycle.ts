@@ -138,11 +138,21 @@ const evaluate = (
   config: GateConfig,
 ): LifecycleEvent[] => {
   const stage = state.stage;
-  if (stage === 'paper' && ev.paper) {
-    const checks = gateChecks('shadow', ev.paper, config);
+  // A node fed the live market paper-trades it: that run is the paper evidence when there is no other.
+  const paper = ev.paper ?? ev.shadow;
+  if (stage === 'paper' && paper) {
+    const checks = gateChecks('shadow', paper, config);
     if (checks.every((c) => c.pass))
       return [
-        change(state, 'shadow', 'gates-met', at, 'the paper run passed the shadow gate', ev.paper, checks),
+        change(
+          state,
+          'shadow',
+          'gates-met',
+          at,
+          `the paper run ${paper.runId} passed the shadow gate`,
+          paper,
+          checks,
+        ),
       ];
     return [];
   }

@@ -1,5 +1,7 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
+import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
 import { LogCopier } from './copier.js';
@@ -99,6 +101,19 @@ export abstract class EngineRun {
         this.closes.push(Date.parse(e.metadata.occurredAt));
       }
     }
+  }
+
+  private lifecycleFold: EvidenceFold | null = null;
+  private lifecycleFolded = 0;
+
+  /** What the run's own events show, for the lifecycle's gates (automation 8); null before its engine is built. */
+  lifecycleEvidence(): Evidence | null {
+    const raw = this.engine?.store.raw();
+    if (raw === undefined) return null;
+    this.lifecycleFold ??= new EvidenceFold(this.runId);
+    for (; this.lifecycleFolded < raw.length; this.lifecycleFolded++)
+      this.lifecycleFold.add(raw[this.lifecycleFolded]!);
+    return this.lifecycleFold.evidence();
   }
 
   /** Gives the run the portfolio's allocation, between two of its steps (JavaScript runs one at a time). */

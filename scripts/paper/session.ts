@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
 import type { Allocation } from '../../replay/engine/config.js';
@@ -101,6 +102,8 @@ export interface PaperRun {
   evidence?(until: number, periods: number): { returns: number[]; trades: number };
   allocate?(a: Allocation): void;
   allocationNow?(): Allocation | null;
+  /** The lifecycle's hook (automation 8): what the run's own events show. */
+  lifecycleEvidence?(): Evidence | null;
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */

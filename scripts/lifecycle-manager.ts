@@ -1,0 +1,187 @@
+import type { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
+import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
+import { LifecycleError, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
+import type { PaperClock } from '../replay/engine/paper.js';
+import type { PaperRun } from './paper/session.js';
+
+/** A real-account run as the manager drives it (scripts/paper/real-session.ts). */
+export interface RealRun extends PaperRun {
+  /** What its log records: `canary` or `live` (prod); a canary promoted to prod keeps its run, at a new size. */
+  readonly mode: 'canary' | 'live';
+  readonly sizing: number;
+  resize(share: number, reason: string): void;
+}
+
+/** Starts a strategy's real-account run, or says why it cannot (something left on the account, no venue). */
+export type StartRealRun = (
+  strategyId: string,
+  mode: 'canary' | 'live',
+  share: number,
+) => Promise<RealRun | string>;
+
+export interface LifecycleManagerOptions {
+  readonly handlers: LifecycleHandlers;
+  readonly gates: GateConfig;
+  /** Every strategy the node runs, with its version (onboarded at start when new). */
+  readonly strategies: ReadonlyMap<string, string>;
+  /** The node's paper runs, one per strategy. */
+  readonly runs: () => readonly PaperRun[];
+  /** What the paper runs are: on the recorded market (paper evidence) or the venue's live bars (shadow). */
+  readonly feed: 'recorded' | 'live';
+  /** The market clock the runs follow. */
+  readonly marketNow: () => number | null;
+  readonly clock: PaperClock;
+  /** Market time between evaluations (default 1 h). */
+  readonly everyMs?: number;
+  /** Wall time between evaluations at least (a replay at 3600× would otherwise evaluate every second). */
+  readonly minWallMs?: number;
+  /** Wall time between two turns (default 1 s): how soon a person's revocation reaches a real run. */
+  readonly turnMs?: number;
+  /** Null when this node trades no real money (LIVE_ORDERS off): canary and prod then wait for one that does. */
+  readonly startReal: StartRealRun | null;
+  readonly log: (m: string) => void;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Automation 8 in the node. It onboards every strategy on paper, judges each one's stage every market
+ * hour on what its runs show (the paper runs' evidence is paper's on the recorded market and shadow's on
+ * the live one; a real run's is the canary's or prod's), and keeps the real-account runs in step with the
+ * stages every second, so a person's revocation takes effect at once: canary trades the canary share of
+ * the capital, prod all of it, and any other stage nothing (an open real run is flattened).
+ */
+export class LifecycleManager {
+  private readonly every: number;
+  private readonly minWall: number;
+  private lastWall = Number.NEGATIVE_INFINITY;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private readonly real = new Map<string, RealRun>();
+  /** Why a strategy's real run could not start, said once per reason. */
+  private readonly refused = new Map<string, string>();
+  private onboarded = false;
+  evaluations = 0;
+  failures = 0;
+
+  constructor(private readonly o: LifecycleManagerOptions) {
+    this.every = o.everyMs ?? HOUR;
+    this.minWall = o.minWallMs ?? 60_000;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.turn(signal);
+      } catch (err) {
+        this.failures++;
+        this.o.log(`lifecycle: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      await this.o.clock.sleep(this.o.turnMs ?? 1_000, signal);
+    }
+  }
+
+  /** One turn: onboarding (first turn), an evaluation when one is due, then the real runs kept in step. */
+  async turn(signal?: AbortSignal): Promise<void> {
+    if (!this.onboarded) {
+      const at = this.o.marketNow() ?? this.o.clock.now();
+      for (const [id, version] of this.o.strategies)
+        if (await this.o.handlers.onboard(id, version, at)) this.o.log(`lifecycle: ${id} onboarded on paper`);
+      this.onboarded = true;
+    }
+    const now = this.o.marketNow();
+    const wall = this.o.clock.now();
+    if (now !== null && wall - this.lastWall >= this.minWall) {
+      const at = Math.floor(now / this.every) * this.every;
+      if (at > this.lastAt) {
+        this.lastWall = wall;
+        this.lastAt = at;
+        await this.evaluate(at);
+      }
+    }
+    await this.sync(signal);
+  }
+
+  /** What each of a strategy's runs shows now. */
+  evidence(strategyId: string): StageEvidence {
+    const paper = this.o
+      .runs()
+      .find((r) => r.status().strategyId === strategyId)
+      ?.lifecycleEvidence?.();
+    const real = this.real.get(strategyId)?.lifecycleEvidence?.();
+    return {
+      ...(paper ? (this.o.feed === 'recorded' ? { paper } : { shadow: paper }) : {}),
+      ...(real ? { real } : {}),
+    };
+  }
+
+  /** The strategy's real run, if it has one. */
+  realRun(strategyId: string): RealRun | null {
+    return this.real.get(strategyId) ?? null;
+  }
+
+  realRuns(): readonly RealRun[] {
+    return [...this.real.values()];
+  }
+
+  private async evaluate(at: number): Promise<void> {
+    for (const id of this.o.strategies.keys()) {
+      const state = await this.o.handlers.state(id);
+      // Evidence older than the last move (a node restarted on the recorded market after a live one) moves nothing.
+      if (state.stage === null || at < state.since) continue;
+      try {
+        const d = await this.o.handlers.evaluate(id, this.evidence(id), at);
+        this.evaluations++;
+        for (const e of d.events)
+          if (e.type === 'StrategyStageChanged')
+            this.o.log(`lifecycle: ${id} ${e.data.from} → ${e.data.to} (${e.data.reason}): ${e.data.detail}`);
+      } catch (err) {
+        if (!(err instanceof LifecycleError)) throw err;
+        this.o.log(`lifecycle: ${id}: ${err.message}`);
+      }
+    }
+  }
+
+  /** Real runs in step with the stages: started, resized, or taken off real money. */
+  private async sync(signal?: AbortSignal): Promise<void> {
+    for (const id of this.o.strategies.keys()) {
+      const stage: Stage | null = (await this.o.handlers.state(id)).stage;
+      const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
+      const run = this.real.get(id);
+      if (run !== undefined) {
+        if (run.sizing !== want) {
+          run.resize(
+            want,
+            want === 0
+              ? `taken off real money: the strategy is at ${stage}`
+              : `${stage}: ${want * 100} % of the capital`,
+          );
+          this.o.log(`lifecycle: ${run.runId} now sizes on ${want * 100} % of the capital (${stage})`);
+        }
+        continue;
+      }
+      if (want === 0) continue;
+      if (this.o.startReal === null) {
+        this.refuse(
+          id,
+          `${id} is at ${stage}, but this node trades no real money (LIVE_ORDERS=binance with credentials starts it)`,
+        );
+        continue;
+      }
+      const started = await this.o.startReal(id, stage === 'canary' ? 'canary' : 'live', want);
+      if (typeof started === 'string') {
+        this.refuse(id, started);
+        continue;
+      }
+      this.refused.delete(id);
+      this.real.set(id, started);
+      this.o.log(`lifecycle: ${id} trades real money in ${started.runId} (${want * 100} % of the capital)`);
+      if (signal) void started.run(signal);
+    }
+  }
+
+  private refuse(id: string, why: string): void {
+    if (this.refused.get(id) === why) return;
+    this.refused.set(id, why);
+    this.o.log(`lifecycle: ${why}`);
+  }
+}

@@ -1,0 +1,206 @@
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import { accountStreamId } from '../../domain/ledger/account.js';
+import type { Venue } from '../../domain/ledger/venue-port.js';
+import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
+import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
+import { readLedgerPositions } from '../../projections/ledger/projection.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+import { backoffMs, runLive, type Waker } from '../../replay/engine/live.js';
+import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
+import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
+import { type RunRequest, RunRequestError, resolveStrategy } from '../../replay/engine/run.js';
+import { EngineRun } from './engine-run.js';
+import { type ActiveParameters, type PaperRun, type PaperRunStatus, symbolsTag } from './session.js';
+
+const FUNDING_WAIT_MS = 120_000;
+const RETRY_MS = 1_000;
+const MAX_RETRY_MS = 60_000;
+
+export interface RealAccountSessionOptions {
+  readonly strategyId: string;
+  readonly symbols: readonly string[];
+  readonly parameters?: ActiveParameters;
+  /** `canary` trades `share` of the capital (the lifecycle's canary share), `live` (prod) all of it. */
+  readonly mode: 'canary' | 'live';
+  readonly share: number;
+  /** The capital the run's ledger starts with (USDT, decimal text): what prod sizes on. */
+  readonly capital: string;
+  readonly feed: LiveBars;
+  readonly marks: LiveMarkPrices;
+  /** The exchange account, shared by every real run of the node; its reports wake the runs. */
+  readonly venue: Venue;
+  readonly venueName: string;
+  readonly waker: Waker;
+  readonly store: EventStore & EventLookup;
+  readonly clock?: PaperClock;
+  /** Between two asks for the marks (default 2 s). */
+  readonly markEveryMs?: number;
+  readonly onAppended?: (events: readonly StoredEvent[]) => void;
+  readonly log?: (m: string) => void;
+}
+
+/** What an earlier real run of the strategy left on the account: positions and working orders, by run. */
+export const leftOnAccount = async (
+  db: ReadModelDb,
+  strategyId: string,
+  venue: string,
+): Promise<string[]> => {
+  const runs = await db
+    .selectFrom('rm_runs')
+    .select(['run_id'])
+    .where('strategy_id', '=', strategyId)
+    .where('mode', 'in', ['canary', 'live'])
+    .execute();
+  const left: string[] = [];
+  for (const { run_id } of runs as { run_id: string }[]) {
+    const open = (await readLedgerPositions(db, accountStreamId(venue, run_id))).filter(
+      (p) => p.quantity !== 0n,
+    );
+    for (const p of open) left.push(`${run_id} holds ${p.symbol} ${p.quantity > 0n ? 'long' : 'short'}`);
+    const working = await db
+      .selectFrom('rm_orders')
+      .select(['order_id'])
+      .where('account_id', '=', run_id)
+      .where('status', 'in', ['new', 'accepted', 'triggered', 'partially_filled'])
+      .execute();
+    for (const o of working as { order_id: string }[]) left.push(`${run_id} has order ${o.order_id} working`);
+  }
+  return left;
+};
+
+/**
+ * A strategy trading the real account (the lifecycle's canary or prod stage): the engine of a backtest fed
+ * the venue's live bars, its orders sent to the exchange (replay/engine/live-desk.ts), its events copied
+ * into the main log as they are written.
+ *
+ * It starts at the next bar open and never replays the past: orders sent by an earlier process cannot be
+ * sent again. So each start is a new run (`real-<strategy>-<symbols>-<start>`), and the node starts one
+ * only when the strategy's earlier real runs left nothing on the account (see leftOnAccount).
+ */
+export class RealAccountSession extends EngineRun implements PaperRun {
+  private readonly clock: PaperClock;
+  private share: number;
+  private readonly from: number;
+
+  constructor(private readonly opts: RealAccountSessionOptions) {
+    const clock = opts.clock ?? wallClock;
+    const tf = timeframeMs(resolveStrategy(opts.strategyId).timeframe);
+    const from = bucketStart(clock.now() + tf - 1, tf);
+    const stamp = new Date(from).toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    super(`real-${opts.strategyId}-${symbolsTag(opts.symbols)}-${stamp}`, opts.store, opts);
+    this.clock = clock;
+    this.share = opts.share;
+    this.from = from;
+  }
+
+  private get request(): RunRequest {
+    return {
+      strategyId: this.opts.strategyId,
+      symbols: this.opts.symbols,
+      from: this.from,
+      runId: this.runId,
+      initialBalance: this.opts.capital,
+      ...(this.opts.parameters
+        ? { params: this.opts.parameters.params, paramsVersion: this.opts.parameters.version }
+        : {}),
+    };
+  }
+
+  async prepare(): Promise<void> {
+    await checkLiveRequest(this.request);
+  }
+
+  async fastForward(): Promise<number> {
+    return 0;
+  }
+
+  get mode(): 'canary' | 'live' {
+    return this.opts.mode;
+  }
+
+  /** The share of the capital it sizes on now. */
+  get sizing(): number {
+    return this.share;
+  }
+
+  /**
+   * Sizes on `share` of the capital from the next decision on; 0 takes it off real money: the engine
+   * cancels its entries and closes its positions with reduce-only orders at once (a bench).
+   */
+  resize(share: number, reason: string): void {
+    this.share = share;
+    this.engine?.allocate({
+      roundId: `lifecycle-${this.clock.now()}`,
+      weight: share,
+      multiplier: share,
+      benched: share === 0,
+      benchedUntil: null,
+      reason,
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (this.engine === null && !signal.aborted) {
+      try {
+        const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
+          venue: this.opts.venue,
+          wall: () => this.clock.now(),
+          venueName: this.opts.venueName,
+          mode: this.opts.mode,
+        });
+        engine.start();
+        this.attach(engine);
+        if (this.share !== 1)
+          this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);
+      } catch (err) {
+        if (err instanceof RunRequestError) return this.fail(err);
+        failures++;
+        const wait = backoffMs(failures, RETRY_MS, MAX_RETRY_MS);
+        this.error = `waiting to start: ${err instanceof Error ? err.message : String(err)}`;
+        this.opts.log?.(`real ${this.runId}: ${this.error}; retrying in ${wait} ms`);
+        await this.clock.sleep(wait, signal);
+      }
+    }
+    if (this.engine === null) return;
+    this.error = null;
+    await this.drive(signal, (engine) =>
+      runLive(engine, this.opts.feed, {
+        clock: this.clock,
+        signal,
+        fundingWaitMs: FUNDING_WAIT_MS,
+        orders: {
+          marks: this.opts.marks,
+          waker: this.opts.waker,
+          markEveryMs: this.opts.markEveryMs ?? 2_000,
+        },
+        log: (m) => this.opts.log?.(`real ${this.runId}: ${m}`),
+      }),
+    );
+  }
+
+  get simTime(): number {
+    return this.engine?.now ?? this.clock.now();
+  }
+
+  status(): PaperRunStatus {
+    const engine = this.engine;
+    return {
+      runId: this.runId,
+      strategyId: this.opts.strategyId,
+      accountId: this.runId,
+      symbols: [...this.opts.symbols],
+      feed: 'live',
+      from: new Date(this.from).toISOString(),
+      to: null,
+      simTime: new Date(Math.max(this.from, this.simTime)).toISOString(),
+      progress: null,
+      speed: 1,
+      state: this.state,
+      events: engine?.store.raw().length ?? 0,
+      copied: this.copier?.position ?? 0,
+      error: this.error,
+    };
+  }
+}
