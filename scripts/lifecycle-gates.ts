@@ -30,6 +30,7 @@ const overrides = z
     demoteDrawdown: share,
     // The design caps a canary at 10 % of the capital.
     canaryShare: z.number().finite().gt(0).max(0.1),
+    cooldownMs: z.number().finite().nonnegative(),
   })
   .strict()
   .partial();
@@ -58,5 +59,6 @@ export const gatesFromEnv = (json: string | undefined): GateConfig => {
     prod: { ...defaultGateConfig.prod, ...o.prod },
     demoteDrawdown: o.demoteDrawdown ?? defaultGateConfig.demoteDrawdown,
     canaryShare: o.canaryShare ?? defaultGateConfig.canaryShare,
+    cooldownMs: o.cooldownMs ?? defaultGateConfig.cooldownMs,
   };
 };

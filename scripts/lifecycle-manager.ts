@@ -10,6 +10,8 @@ export interface RealRun extends PaperRun {
   readonly mode: 'canary' | 'live';
   readonly sizing: number;
   resize(share: number, reason: string): void;
+  /** Off real money for good: flat, then its loop ends. */
+  retire(reason: string): void;
 }
 
 /** Starts a strategy's real-account run, or says why it cannot (something left on the account, no venue). */
@@ -57,6 +59,8 @@ export class LifecycleManager {
   private lastWall = Number.NEGATIVE_INFINITY;
   private lastAt = Number.NEGATIVE_INFINITY;
   private readonly real = new Map<string, RealRun>();
+  /** Real runs taken off real money (their loops end once flat), for the status pages. */
+  private readonly ended: RealRun[] = [];
   /** Why a strategy's real run could not start, said once per reason. */
   private readonly refused = new Map<string, string>();
   private onboarded = false;
@@ -114,13 +118,15 @@ export class LifecycleManager {
     };
   }
 
-  /** The strategy's real run, if it has one. */
+  /** The strategy's real run, or the last one taken off real money; null when it never had one. */
   realRun(strategyId: string): RealRun | null {
-    return this.real.get(strategyId) ?? null;
+    return (
+      this.real.get(strategyId) ?? this.ended.findLast((r) => r.status().strategyId === strategyId) ?? null
+    );
   }
 
   realRuns(): readonly RealRun[] {
-    return [...this.real.values()];
+    return [...this.ended, ...this.real.values()];
   }
 
   private async evaluate(at: number): Promise<void> {
@@ -148,13 +154,14 @@ export class LifecycleManager {
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
       const run = this.real.get(id);
       if (run !== undefined) {
-        if (run.sizing !== want) {
-          run.resize(
-            want,
-            want === 0
-              ? `taken off real money: the strategy is at ${stage}`
-              : `${stage}: ${want * 100} % of the capital`,
-          );
+        if (want === 0) {
+          // Off real money: this run closes what it holds and ends; a later canary is a new run.
+          run.retire(`taken off real money: the strategy is at ${stage}`);
+          this.real.delete(id);
+          this.ended.push(run);
+          this.o.log(`lifecycle: ${run.runId} taken off real money (${stage}): closing its positions`);
+        } else if (run.sizing !== want) {
+          run.resize(want, `${stage}: ${want * 100} % of the capital`);
           this.o.log(`lifecycle: ${run.runId} now sizes on ${want * 100} % of the capital (${stage})`);
         }
         continue;

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { LifecycleHandlers, type LifecyclePersonCommand } from '../../commands/lifecycle/handlers.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { type Evidence, type GateConfig, gateChecks, type Stage } from '../../domain/lifecycle/gates.js';
-import { LifecycleError, type StageEvidence, waitingFor } from '../../domain/lifecycle/lifecycle.js';
+import {
+  canaryChecks,
+  LifecycleError,
+  type LifecycleState,
+  type StageEvidence,
+  waitingFor,
+} from '../../domain/lifecycle/lifecycle.js';
 import { readLifecycle } from '../../projections/lifecycle/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { newEventId } from '../ids/event-id.js';
@@ -118,13 +124,19 @@ export const lifecycleAction = z.object({ strategyId: z.string(), events: z.arra
 const view = (e: Evidence | undefined) => (e === undefined ? null : { ...e, returns: e.returns.length });
 
 /** The gate into the stage after `stage`, on the evidence that gate reads. */
-const nextGate = (stage: Stage, approvedBy: string | null, ev: StageEvidence, gates: GateConfig) => {
+const nextGate = (state: LifecycleState, ev: StageEvidence, gates: GateConfig, at: number) => {
+  const stage = state.stage;
   const judge = (to: 'shadow' | 'canary' | 'prod', e: Evidence | undefined, shadow?: Evidence) => {
-    const checks = e === undefined ? [] : gateChecks(to, e, gates, shadow);
+    const checks =
+      e === undefined
+        ? []
+        : to === 'canary'
+          ? canaryChecks(state, e, gates, at)
+          : gateChecks(to, e, gates, shadow);
     const waiting =
       e === undefined
         ? `a ${to === 'shadow' ? 'paper' : to === 'canary' ? 'shadow' : 'real'} run to judge`
-        : waitingFor({ strategyId: null, stage, since: 0, approvedBy }, checks);
+        : waitingFor(state, checks);
     return { stage: to, checks, waitingFor: waiting || 'the next evaluation' };
   };
   if (stage === 'paper') return judge('shadow', ev.paper ?? ev.shadow);
@@ -157,7 +169,18 @@ export const addLifecycleRoutes = (routes: RouteTable, deps: LifecycleRouteDeps)
             approvedBy: s.approvedBy,
             approvedAt: s.approvedAt,
             evidence: { paper: view(ev.paper), shadow: view(ev.shadow), real: view(ev.real) },
-            next: nextGate(stage, s.approvedBy, ev, deps.gates),
+            next: nextGate(
+              {
+                strategyId: s.strategyId,
+                stage,
+                since: s.since,
+                approvedBy: s.approvedBy,
+                demotedAt: s.demotedAt,
+              },
+              ev,
+              deps.gates,
+              (deps.now ?? Date.now)(),
+            ),
             realRun: deps.realRun?.(s.strategyId) ?? null,
           };
         }),

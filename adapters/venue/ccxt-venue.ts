@@ -157,6 +157,11 @@ export class CcxtVenue implements Venue {
     }
   }
 
+  /** True when no call is running or queued, no catch-up is in progress and no recheck is scheduled: idle() now. */
+  get quiet(): boolean {
+    return this.busy.size === 0 && this.held === null && this.graceTimers.size === 0;
+  }
+
   /** Stops the stream and waits for the calls already running; reports received stay pollable. */
   async close(): Promise<void> {
     if (this.closed) return;

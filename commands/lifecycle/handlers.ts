@@ -5,8 +5,9 @@ import {
   lifecycleEventTypes,
   lifecycleStreamId,
 } from '../../domain/lifecycle/events.js';
-import { type Evidence, type GateConfig, gateChecks } from '../../domain/lifecycle/gates.js';
+import type { Evidence, GateConfig } from '../../domain/lifecycle/gates.js';
 import {
+  canaryChecks,
   decideLifecycle,
   evolveLifecycle,
   initialLifecycleState,
@@ -74,18 +75,18 @@ export class LifecycleHandlers {
     shadow: Evidence | null,
   ): Promise<Decision<LifecycleEvent>> {
     const actor = `user:${command.approver}`;
-    const full: LifecycleCommand =
+    const full = (s: LifecycleState): LifecycleCommand =>
       command.kind === 'ApproveRealMoney'
         ? {
             ...command,
             actor,
             evidence: shadow,
-            checks: shadow ? gateChecks('canary', shadow, this.config) : [],
+            checks: shadow ? canaryChecks(s, shadow, this.config, at) : [],
           }
         : { ...command, actor, at };
     return this.repo.execute(
       lifecycleStreamId(strategyId),
-      (s) => decideLifecycle(full, s),
+      (s) => decideLifecycle(full(s), s),
       this.metadata(actor, `lifecycle:${strategyId}:${this.newEventId()}`, at),
     );
   }

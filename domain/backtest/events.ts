@@ -10,7 +10,9 @@ const paramValue = z.union([z.number().finite(), z.string(), z.boolean()]);
 export const runInputsSchema = z
   .object({
     runId: z.string().min(1),
-    mode: z.enum(['backtest', 'paper']),
+    // canary and live runs trade a real account (replay/engine/live-desk.ts); adding them keeps every
+    // stored RunStarted valid, so the version stays 1.
+    mode: z.enum(['backtest', 'paper', 'canary', 'live']),
     strategyId: z.string().min(1),
     strategyVersion: z.string().min(1),
     params: z.record(z.string(), paramValue),

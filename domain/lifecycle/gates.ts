@@ -57,6 +57,8 @@ export interface GateConfig {
   readonly demoteDrawdown: number;
   /** The canary's share of the capital a prod run trades. */
   readonly canaryShare: number;
+  /** After a demotion, how long before the strategy may go back to canary (the design's 72 h cooling pool). */
+  readonly cooldownMs: number;
 }
 
 export const defaultGateConfig: GateConfig = {
@@ -72,6 +74,7 @@ export const defaultGateConfig: GateConfig = {
   },
   demoteDrawdown: 0.15,
   canaryShare: 0.1,
+  cooldownMs: 72 * 3_600_000,
 };
 
 export interface Check {

@@ -107,7 +107,9 @@ describe('a strategy’s way to real money', () => {
     expect(tripped.events[0]).toMatchObject({ data: { reason: 'demoted', to: 'shadow' } });
     const deep = play([evaluate(31 * DAY, { real: good('r', { maxDrawdown: 0.2 }) })], canary);
     expect(deep.state.stage).toBe('shadow');
-    // The approval stays: once the shadow gate is met again it goes back to canary by itself.
+    // The approval stays: once the shadow gate is met again it goes back to canary by itself, but not
+    // before the cooldown (72 h) since it was taken off.
+    expect(play([evaluate(33 * DAY, { shadow: good('s') })], deep.state).events).toEqual([]);
     expect(play([evaluate(40 * DAY, { shadow: good('s') })], deep.state).state.stage).toBe('canary');
   });
 

@@ -32,6 +32,8 @@ export interface LifecycleState {
   /** Market time of the last stage change (or the onboarding). */
   readonly since: number;
   readonly approvedBy: string | null;
+  /** Market time of the last demotion: the cooldown before canary again runs from it. */
+  readonly demotedAt: number | null;
 }
 
 export const initialLifecycleState: LifecycleState = {
@@ -39,6 +41,25 @@ export const initialLifecycleState: LifecycleState = {
   stage: null,
   since: 0,
   approvedBy: null,
+  demotedAt: null,
+};
+
+/** The canary gate on the shadow evidence, and, after a demotion, its cooldown (at market time `at`). */
+export const canaryChecks = (state: LifecycleState, e: Evidence, config: GateConfig, at: number): Check[] => {
+  const checks = gateChecks('canary', e, config);
+  if (state.demotedAt === null) return checks;
+  const hours = (at - state.demotedAt) / 3_600_000;
+  const needed = config.cooldownMs / 3_600_000;
+  return [
+    ...checks,
+    {
+      name: 'cooldown',
+      value: hours,
+      threshold: needed,
+      pass: hours >= needed,
+      detail: `hours since it was taken off real money ${Math.round(hours * 10) / 10} ≥ ${needed}`,
+    },
+  ];
 };
 
 interface ByPerson {
@@ -157,7 +178,7 @@ const evaluate = (
     return [];
   }
   if (stage === 'shadow' && ev.shadow && state.approvedBy !== null) {
-    const checks = gateChecks('canary', ev.shadow, config);
+    const checks = canaryChecks(state, ev.shadow, config, at);
     if (checks.every((c) => c.pass))
       return [
         change(
@@ -287,9 +308,20 @@ export const decideLifecycle = (command: LifecycleCommand, state: LifecycleState
 export const evolveLifecycle = (state: LifecycleState, e: LifecycleEvent): LifecycleState => {
   switch (e.type) {
     case 'StrategyOnboarded':
-      return { strategyId: e.data.strategyId, stage: 'paper', since: e.data.at, approvedBy: null };
+      return {
+        strategyId: e.data.strategyId,
+        stage: 'paper',
+        since: e.data.at,
+        approvedBy: null,
+        demotedAt: null,
+      };
     case 'StrategyStageChanged':
-      return { ...state, stage: e.data.to, since: Math.max(state.since, e.data.at) };
+      return {
+        ...state,
+        stage: e.data.to,
+        since: Math.max(state.since, e.data.at),
+        demotedAt: e.data.reason === 'demoted' ? e.data.at : state.demotedAt,
+      };
     case 'RealMoneyApproved':
       return { ...state, approvedBy: e.data.approver };
     case 'RealMoneyRevoked':

@@ -21,6 +21,7 @@ export const lifecycleProjection: Projection = {
       .addColumn('since', 'bigint', (c) => c.notNull())
       .addColumn('approved_by', 'text')
       .addColumn('approved_at', 'text')
+      .addColumn('demoted_at', 'bigint')
       .addColumn('global_position', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema
@@ -88,6 +89,7 @@ export const lifecycleProjection: Projection = {
               ...row,
               stage: String(d.to),
               since: num(d.at),
+              demoted_at: d.reason === 'demoted' ? num(d.at) : (row.demoted_at ?? null),
               global_position: e.globalPosition,
             });
           history.push({
@@ -165,6 +167,8 @@ export interface LifecycleStrategyView {
   since: number;
   approvedBy: string | null;
   approvedAt: string | null;
+  /** Market time of the last demotion (the cooldown before canary runs from it). */
+  demotedAt: number | null;
 }
 
 /** Every strategy's stage, and the latest `historyLimit` moves (newest first). */
@@ -179,6 +183,7 @@ export const readLifecycle = async (
       since: num(r.since),
       approvedBy: str(r.approved_by),
       approvedAt: str(r.approved_at),
+      demotedAt: r.demoted_at === null || r.demoted_at === undefined ? null : num(r.demoted_at),
     }),
   );
   const history = (

@@ -137,6 +137,11 @@ export const replayRecorded = async (
   inputs: RunInputs,
   change: Change = {},
 ): Promise<Engine> => {
+  if (inputs.mode === 'canary' || inputs.mode === 'live')
+    throw new RangeError(
+      `${inputs.runId} traded a real account: its fills are the exchange's, which no simulated venue reproduces; ` +
+        'its decisions, orders and fills are in the log (npm run replay -- explain / audit)',
+    );
   // The allocations the portfolio gave the run, applied where it applied them.
   const allocations = await recordedAllocations(store, inputs.runId);
   // A what-if writes another log, so they go in at the run's times instead of at its event counts.

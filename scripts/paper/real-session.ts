@@ -82,6 +82,9 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
   private share: number;
   private readonly from: number;
+  /** Ends the run's loop once it is flat after retire(). */
+  private readonly halt = new AbortController();
+  private retiring = false;
 
   constructor(private readonly opts: RealAccountSessionOptions) {
     const clock = opts.clock ?? wallClock;
@@ -140,9 +143,45 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     });
   }
 
+  /**
+   * Takes the run off real money for good: it sizes on nothing, closes what it holds with reduce-only
+   * orders, and its loop ends once the exchange has filled them and nothing works. A new stage is a new run.
+   */
+  retire(reason: string): void {
+    if (this.retiring) return;
+    this.retiring = true;
+    if (this.engine === null) {
+      this.halt.abort();
+      return;
+    }
+    this.resize(0, reason);
+    this.stopWhenFlat();
+  }
+
+  get retired(): boolean {
+    return this.retiring;
+  }
+
+  /**
+   * A real run whose events cannot reach the log must not go on trading unrecorded: it is retired (its
+   * positions closed) at once.
+   */
+  protected override fail(err: unknown): void {
+    super.fail(err);
+    if (!this.retiring && this.engine !== null)
+      this.retire(`taken off real money: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private stopWhenFlat(): void {
+    const engine = this.engine;
+    if (!this.retiring || engine === null) return;
+    if (engine.workingOrders().length === 0 && this.opts.symbols.every((s) => engine.position(s) === 0))
+      this.halt.abort();
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
-    while (this.engine === null && !signal.aborted) {
+    while (this.engine === null && !signal.aborted && !this.halt.signal.aborted) {
       try {
         const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
           venue: this.opts.venue,
@@ -165,19 +204,22 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     }
     if (this.engine === null) return;
     this.error = null;
+    const loop = AbortSignal.any([signal, this.halt.signal]);
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
         clock: this.clock,
-        signal,
+        signal: loop,
         fundingWaitMs: FUNDING_WAIT_MS,
         orders: {
           marks: this.opts.marks,
           waker: this.opts.waker,
           markEveryMs: this.opts.markEveryMs ?? 2_000,
         },
+        onStep: () => this.stopWhenFlat(),
         log: (m) => this.opts.log?.(`real ${this.runId}: ${m}`),
       }),
     );
+    if (this.retiring && this.state !== 'failed') this.state = 'finished';
   }
 
   get simTime(): number {

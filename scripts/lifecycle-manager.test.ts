@@ -1,0 +1,283 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
+import { newEventId } from '../adapters/ids/event-id.js';
+import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
+import { sharedBars, sharedFunding } from '../adapters/marketdata/shared-data.js';
+import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
+import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
+import { SharedVenue } from '../adapters/venue/shared-venue.js';
+import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
+import { until } from '../adapters/venue/testing/venue-fixtures.js';
+import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
+import { catalogue } from '../domain/catalogue.js';
+import { toText } from '../domain/ledger/fixed.js';
+import { defaultGateConfig, type GateConfig } from '../domain/lifecycle/gates.js';
+import { Waker } from '../replay/engine/live.js';
+import type { PaperClock } from '../replay/engine/paper.js';
+import { LifecycleManager } from './lifecycle-manager.js';
+import { LivePaperSession } from './paper/live-session.js';
+import { RealAccountSession } from './paper/real-session.js';
+
+const SYMBOL = 'BTCUSDT';
+const FROM = Date.UTC(2023, 2, 1);
+const DAY = 86_400_000;
+
+/**
+ * Discrete-event time: every loop sleeps until the test moves the clock to the earliest wake-up, which it
+ * does only while the exchange has no call in flight (a signed request must reach the exchange at the time
+ * it was signed).
+ */
+class StepClock implements PaperClock {
+  private sleepers: { at: number; wake: () => void }[] = [];
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const s = {
+        at: this.t + ms,
+        wake: () => {
+          this.sleepers = this.sleepers.filter((x) => x !== s);
+          signal?.removeEventListener('abort', s.wake);
+          resolve();
+        },
+      };
+      this.sleepers.push(s);
+      signal?.addEventListener('abort', s.wake, { once: true });
+    });
+  }
+  /** Lets real time pass for the loops' I/O, then moves to the earliest wake-up if the exchange is quiet. */
+  async step(venue: CcxtVenue): Promise<void> {
+    await venue.idle();
+    await new Promise((r) => setTimeout(r, 3));
+    if (!venue.quiet || this.sleepers.length === 0) return;
+    const next = Math.min(...this.sleepers.map((x) => x.at));
+    this.t = Math.max(this.t, next);
+    for (const x of [...this.sleepers]) if (x.at <= this.t) x.wake();
+  }
+}
+
+/** Gates a few days of data can pass; prod waits for five days of the canary. */
+const gates: GateConfig = {
+  ...defaultGateConfig,
+  shadow: { minDays: 1, minTrades: 1, minSharpe: -100, maxDrawdown: 0.5 },
+  canary: { minDays: 2, minTrades: 1, minSharpe: -100, maxDrawdown: 0.5 },
+  prod: { minDays: 5, minTrades: 2, minAnnualised: -1, maxDrawdown: 0.5, ksAlpha: 0.01, maxSlippageBps: 50 },
+  demoteDrawdown: 0.5,
+};
+
+let fake: FakeBinance | null = null;
+let account: CcxtVenue | null = null;
+afterEach(async () => {
+  await account?.close();
+  await fake?.close();
+  account = null;
+  fake = null;
+});
+
+describe('the lifecycle manager with a shadow run and a real account (the fake exchange, real 2023 bars)', () => {
+  it('takes a strategy to canary on one approval, trades the canary share on the exchange, promotes it to prod on evidence, and flattens it when revoked', async () => {
+    const clock = new StepClock(FROM - 60_000);
+    fake = await FakeBinance.start({
+      now: () => clock.t,
+      balance: '1000000',
+      market: {
+        bars: (s, interval) => (s === SYMBOL && interval === '1h' ? sharedBars(SYMBOL, '1h') : undefined),
+        funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
+      },
+      followMarket: [SYMBOL],
+    });
+    const f = fake;
+    const wakers = new Set<Waker>();
+    account = await CcxtVenue.open({
+      session: new BinanceUsdmSession({
+        ccxt: {
+          apiKey: f.apiKey,
+          secret: f.secret,
+          timeout: 2_000,
+          rateLimit: 1,
+          milliseconds: () => clock.now(),
+        },
+        endpoint: { rest: f.origin, ws: f.wsOrigin },
+        reconnectDelayMs: 10,
+      }),
+      clock,
+      onReport: () => {
+        for (const w of wakers) w.wake();
+      },
+    });
+    const acct = account;
+    const shared = new SharedVenue(acct);
+    const feed = new BinanceLiveBars({
+      endpoint: { rest: f.origin, ws: f.wsOrigin },
+      ccxt: { timeout: 2_000, rateLimit: 1 },
+    });
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const said: string[] = [];
+    const log = (m: string) => said.push(m);
+    // Fast EMAs trade a few times a week on 1h bars: evidence accrues in days.
+    const parameters = { version: 1, params: { fast: 5, slow: 20 } };
+    const shadow = new LivePaperSession({
+      strategyId: 'ema-cross',
+      symbols: [SYMBOL],
+      from: '2023-03-01',
+      parameters,
+      feed,
+      store,
+      clock,
+      flushMs: 5,
+      log,
+    });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    let realRun: RealAccountSession | null = null;
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [shadow],
+      feed: 'live',
+      marketNow: () => (shadow.status().state === 'running' ? shadow.simTime : null),
+      clock,
+      minWallMs: 0,
+      turnMs: 10 * 60_000,
+      startReal: async (strategyId, mode, share) => {
+        const waker = new Waker();
+        wakers.add(waker);
+        realRun = new RealAccountSession({
+          strategyId,
+          symbols: [SYMBOL],
+          parameters,
+          mode,
+          share,
+          capital: '100000',
+          feed,
+          marks: feed,
+          venue: shared.lane(),
+          venueName: 'binance',
+          waker,
+          store,
+          clock,
+          markEveryMs: 10 * 60_000,
+          log,
+        });
+        await realRun.prepare();
+        return realRun;
+      },
+      log,
+    });
+    const stop = new AbortController();
+    await shadow.prepare();
+    const running = [shadow.run(stop.signal), manager.run(stop.signal)];
+    const stage = async () => (await handlers.state('ema-cross')).stage;
+    const waitFor = async (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => {
+      const end = Date.now() + ms;
+      while (!(await cond())) {
+        if (Date.now() > end)
+          throw new Error(
+            `timed out waiting for ${what}\n${said.join('\n')}\n${store
+              .raw()
+              .filter(
+                (e) =>
+                  e.type === 'BreakerLevelChanged' ||
+                  e.type === 'OrderRejected' ||
+                  e.type === 'FillSettled' ||
+                  e.type === 'AllocationApplied',
+              )
+              .map((e) => JSON.stringify(e.data).slice(0, 300))
+              .join('\n')}`,
+          );
+        await clock.step(acct);
+      }
+    };
+    try {
+      await waitFor('shadow', async () => (await stage()) === 'shadow');
+      // Nobody has let it trade real money: days pass at shadow.
+      const shadowSince = clock.t;
+      await waitFor('three more days', () => clock.t > shadowSince + 3 * DAY);
+      expect(await stage()).toBe('shadow');
+      expect(realRun).toBeNull();
+
+      await handlers.decide(
+        'ema-cross',
+        { kind: 'ApproveRealMoney', approver: 'ana', note: 'test' },
+        clock.t,
+        shadow.lifecycleEvidence(),
+      );
+      await waitFor('canary', async () => (await stage()) === 'canary');
+      await waitFor('the canary run', () => realRun !== null);
+      const real = realRun!;
+      expect(real.runId).toMatch(/^real-ema-cross-/);
+      await waitFor('the canary to trade on the exchange', () => f.engine.trades().length > 0);
+      await waitFor('prod', async () => (await stage()) === 'prod', 90_000);
+      expect(real.sizing).toBe(1);
+
+      // Let prod trade until it holds a position, then revoke: it is flattened on the exchange.
+      await waitFor('a position in prod', () => f.engine.position(SYMBOL) !== 0n);
+      await handlers.decide(
+        'ema-cross',
+        { kind: 'RevokeRealMoney', approver: 'bo', note: 'enough' },
+        clock.t,
+        null,
+      );
+      await waitFor(
+        'the real run to be flattened',
+        () => real.sizing === 0 && f.engine.position(SYMBOL) === 0n,
+      );
+      const settled = () =>
+        store
+          .raw()
+          .filter(
+            (e) => e.type === 'FillSettled' && (e.data as { orderId: string }).orderId.startsWith(real.runId),
+          )
+          .at(-1)?.data as { positionQuantity: string } | undefined;
+      await waitFor('the ledger to book the exit', () => settled()?.positionQuantity === '0');
+      // Flat, the run ends; a later canary would be a new run.
+      await waitFor('the real run to end', () => real.status().state === 'finished');
+      expect(manager.realRun('ema-cross')).toBe(real);
+      expect(await stage()).toBe('shadow');
+    } finally {
+      stop.abort();
+      await Promise.all(running);
+    }
+
+    // The log tells the whole story, and every trade the exchange made is booked by the real run.
+    const realId = realRun!.runId;
+    const events = store.raw();
+    const moves = events
+      .filter((e) => e.type === 'StrategyStageChanged')
+      .map((e) => {
+        const d = e.data as { from: string; to: string; reason: string };
+        return `${d.from}→${d.to} ${d.reason}`;
+      });
+    expect(moves).toEqual([
+      'paper→shadow gates-met',
+      'shadow→canary gates-met',
+      'canary→prod gates-met',
+      'prod→shadow revoked',
+    ]);
+    const toProd = events.find(
+      (e) => e.type === 'StrategyStageChanged' && (e.data as { to: string }).to === 'prod',
+    )!;
+    expect(
+      (toProd.data as { checks: { name: string; pass: boolean }[] }).checks.map((c) => c.name),
+    ).toContain('ks');
+    const allocations = events
+      .filter((e) => e.type === 'AllocationApplied' && e.streamId.includes(realId))
+      .map((e) => (e.data as { multiplier: number; benched: boolean }).multiplier);
+    expect(allocations).toEqual([gates.canaryShare, 1, 0]);
+    const filled = events
+      .filter((e) => e.type === 'OrderFilled' && (e.data as { orderId: string }).orderId.startsWith(realId))
+      .map((e) => e.data as { tradeId: string; price: string; quantity: string });
+    expect(filled.map((x) => [x.tradeId, x.price, x.quantity])).toEqual(
+      f.engine.trades().map((t) => [String(t.id), toText(t.price), toText(t.qty)]),
+    );
+    expect(f.engine.position(SYMBOL)).toBe(0n);
+    expect(
+      events.filter(
+        (e) => e.type === 'OrderRejected' && (e.data as { orderId: string }).orderId.startsWith(realId),
+      ),
+    ).toEqual([]);
+  }, 180_000);
+});
