@@ -64,6 +64,8 @@ export class LifecycleManager {
   /** Why a strategy's real run could not start, said once per reason. */
   private readonly refused = new Map<string, string>();
   private onboarded = false;
+  /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
+  private readonly seen = new Map<string, string>();
   evaluations = 0;
   failures = 0;
 
@@ -84,23 +86,33 @@ export class LifecycleManager {
     }
   }
 
-  /** One turn: onboarding (first turn), an evaluation when one is due, then the real runs kept in step. */
+  /**
+   * One turn: onboarding (once the runs' market clock is known: every move is on it), an evaluation of
+   * every strategy when one is due and of any a person has just decided on, then the real runs kept in step.
+   */
   async turn(signal?: AbortSignal): Promise<void> {
+    const now = this.o.marketNow();
+    if (now === null) return;
     if (!this.onboarded) {
-      const at = this.o.marketNow() ?? this.o.clock.now();
       for (const [id, version] of this.o.strategies)
-        if (await this.o.handlers.onboard(id, version, at)) this.o.log(`lifecycle: ${id} onboarded on paper`);
+        if (await this.o.handlers.onboard(id, version, now))
+          this.o.log(`lifecycle: ${id} onboarded on paper`);
       this.onboarded = true;
     }
-    const now = this.o.marketNow();
     const wall = this.o.clock.now();
-    if (now !== null && wall - this.lastWall >= this.minWall) {
-      const at = Math.floor(now / this.every) * this.every;
-      if (at > this.lastAt) {
-        this.lastWall = wall;
-        this.lastAt = at;
-        await this.evaluate(at);
-      }
+    const at = Math.floor(now / this.every) * this.every;
+    const due = at > this.lastAt && wall - this.lastWall >= this.minWall;
+    if (due) {
+      this.lastWall = wall;
+      this.lastAt = at;
+    }
+    for (const id of this.o.strategies.keys()) {
+      const state = await this.o.handlers.state(id);
+      // An approval waits for no clock: the strategy is judged again at once.
+      const key = `${state.stage}|${state.approvedBy}`;
+      const changed = this.seen.get(id) !== key;
+      if (due || changed) await this.evaluate(id, Math.max(at, state.since));
+      this.seen.set(id, `${(await this.o.handlers.state(id)).stage}|${state.approvedBy}`);
     }
     await this.sync(signal);
   }
@@ -129,21 +141,18 @@ export class LifecycleManager {
     return [...this.ended, ...this.real.values()];
   }
 
-  private async evaluate(at: number): Promise<void> {
-    for (const id of this.o.strategies.keys()) {
-      const state = await this.o.handlers.state(id);
-      // Evidence older than the last move (a node restarted on the recorded market after a live one) moves nothing.
-      if (state.stage === null || at < state.since) continue;
-      try {
-        const d = await this.o.handlers.evaluate(id, this.evidence(id), at);
-        this.evaluations++;
-        for (const e of d.events)
-          if (e.type === 'StrategyStageChanged')
-            this.o.log(`lifecycle: ${id} ${e.data.from} → ${e.data.to} (${e.data.reason}): ${e.data.detail}`);
-      } catch (err) {
-        if (!(err instanceof LifecycleError)) throw err;
-        this.o.log(`lifecycle: ${id}: ${err.message}`);
-      }
+  private async evaluate(id: string, at: number): Promise<void> {
+    const state = await this.o.handlers.state(id);
+    if (state.stage === null || state.stage === 'retired') return;
+    try {
+      const d = await this.o.handlers.evaluate(id, this.evidence(id), at);
+      this.evaluations++;
+      for (const e of d.events)
+        if (e.type === 'StrategyStageChanged')
+          this.o.log(`lifecycle: ${id} ${e.data.from} → ${e.data.to} (${e.data.reason}): ${e.data.detail}`);
+    } catch (err) {
+      if (!(err instanceof LifecycleError)) throw err;
+      this.o.log(`lifecycle: ${id}: ${err.message}`);
     }
   }
 

@@ -411,7 +411,8 @@ if (process.env.LIFECYCLE !== 'off') {
     strategies: new Map(Object.values(builtInStrategies).map((d) => [d.id, d.version])),
     runs: () => fleet.runs(),
     feed: binance ? 'live' : 'recorded',
-    marketNow: () => fleet.now(),
+    // A run still starting has no market time yet (its clock reads the wall's): the lifecycle waits for all.
+    marketNow: () => (fleet.runs().some((r) => r.status().state === 'starting') ? null : fleet.now()),
     clock: wallClock,
     minWallMs: minWallS * 1000,
     everyMs: everyS * 1000,

@@ -409,6 +409,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     db: deps.db,
     store: deps.store,
     approvers: deps.approvers ?? approversFromEnv,
+    ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
     ...(deps.lifecycle ?? {
       gates: defaultGateConfig,
       realMoney: () => ({ venue: null, why: 'this server runs no strategies', capital: null }),

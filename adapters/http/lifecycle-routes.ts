@@ -42,6 +42,11 @@ export interface LifecycleRouteDeps {
     readonly why: string | null;
     readonly capital: string | null;
   };
+  /**
+   * The runs' market clock: a person's decision is stamped on it, as the evaluations are, so the
+   * lifecycle's moves stay in one time order whether the runs replay history or follow the live market.
+   */
+  readonly marketNow?: () => number | null;
   readonly now?: () => number;
 }
 
@@ -179,7 +184,7 @@ export const addLifecycleRoutes = (routes: RouteTable, deps: LifecycleRouteDeps)
               },
               ev,
               deps.gates,
-              (deps.now ?? Date.now)(),
+              deps.marketNow?.() ?? (deps.now ?? Date.now)(),
             ),
             realRun: deps.realRun?.(s.strategyId) ?? null,
           };
@@ -198,7 +203,8 @@ export const addLifecycleRoutes = (routes: RouteTable, deps: LifecycleRouteDeps)
     authorise(deps.approvers(), approver, user);
     try {
       const shadow = deps.evidence?.(id).shadow ?? null;
-      const d = await handlers.decide(id, command, (deps.now ?? Date.now)(), shadow);
+      const at = deps.marketNow?.() ?? (deps.now ?? Date.now)();
+      const d = await handlers.decide(id, command, at, shadow);
       return { strategyId: id, events: d.events.map((e) => e.type) };
     } catch (err) {
       if (err instanceof LifecycleError) throw new ApiError(422, err.rule, err.message);

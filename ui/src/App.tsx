@@ -5,6 +5,7 @@ import { AuditPage } from './pages/audit';
 import { BacktestsPage } from './pages/backtests';
 import { DashboardPage } from './pages/dashboard';
 import { HotlistPage } from './pages/hotlist';
+import { LifecyclePage } from './pages/lifecycle';
 import { OptimizerPage } from './pages/optimizer';
 import { OrdersPage } from './pages/orders';
 import { PortfolioPage } from './pages/portfolio';
@@ -17,6 +18,7 @@ const pages: [prefix: string, Page: () => React.JSX.Element][] = [
   ['/backtests', BacktestsPage],
   ['/optimizer', OptimizerPage],
   ['/hotlist', HotlistPage],
+  ['/lifecycle', LifecyclePage],
   ['/audit', AuditPage],
 ];
 

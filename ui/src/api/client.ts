@@ -6,6 +6,12 @@ import type {
   HotlistRemoveBody,
 } from './hotlist-types';
 import type {
+  Lifecycle,
+  LifecycleActionResult,
+  LifecycleApproveBody,
+  LifecycleReasonBody,
+} from './lifecycle-types';
+import type {
   OptimizerRun,
   OptimizerRunDetail,
   ParameterAction,
@@ -182,6 +188,18 @@ export const api = {
     request<RebalanceAccepted>('/api/alloc/rebalance', {
       method: 'POST',
       body: JSON.stringify({ mode: 'bandit', approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
+  lifecycle: () => request<Lifecycle>('/api/lifecycle'),
+  /** Allow, revoke or retire; as elsewhere the header authorises the approver, the body records who. */
+  lifecycleAction: (
+    action: 'approve' | 'revoke' | 'retire',
+    approver: string,
+    body: LifecycleApproveBody | LifecycleReasonBody,
+  ) =>
+    request<LifecycleActionResult>(`/api/lifecycle/${action}`, {
+      method: 'POST',
+      body: JSON.stringify({ ...body, approver }),
       headers: { 'x-perpetua-user': approver },
     }),
 };

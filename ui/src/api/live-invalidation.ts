@@ -35,6 +35,18 @@ const portfolioEvent = (data: unknown): boolean => {
   return typeof type !== 'string' || portfolioTypes.has(type);
 };
 
+/** And the lifecycle's: a strategy onboarded, moved, allowed real money or refused it again. */
+const lifecycleTypes = new Set([
+  'StrategyOnboarded',
+  'StrategyStageChanged',
+  'RealMoneyApproved',
+  'RealMoneyRevoked',
+]);
+const lifecycleEvent = (data: unknown): boolean => {
+  const type = typeOf(data);
+  return typeof type !== 'string' || lifecycleTypes.has(type);
+};
+
 const staleOn: Record<LiveChannel, readonly Stale[]> = {
   positions: [
     { key: queryKeys.positions.all, everyMs: quick },
@@ -59,6 +71,7 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     { key: queryKeys.optimizer.all, everyMs: slow },
     { key: queryKeys.hotlist.all, everyMs: quick, when: hotlistEvent },
     { key: queryKeys.portfolio.all, everyMs: quick, when: portfolioEvent },
+    { key: queryKeys.lifecycle.all, everyMs: quick, when: lifecycleEvent },
   ],
 };
 

@@ -50,6 +50,7 @@ export const queryKeys = {
   },
   hotlist: { all: ['hotlist'] as const },
   portfolio: { all: ['portfolio'] as const },
+  lifecycle: { all: ['lifecycle'] as const },
   backtests: {
     all: ['backtests'] as const,
     list: ['backtests', 'list'] as const,

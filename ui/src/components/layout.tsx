@@ -6,6 +6,7 @@ import {
   FlaskConical,
   LayoutDashboard,
   ListOrdered,
+  Route,
   ScrollText,
   SlidersHorizontal,
 } from 'lucide-react';
@@ -22,6 +23,7 @@ const nav = [
   { to: '/backtests', label: 'Backtests', icon: FlaskConical },
   { to: '/optimizer', label: 'Optimizer', icon: SlidersHorizontal },
   { to: '/hotlist', label: 'Hotlist', icon: Flame },
+  { to: '/lifecycle', label: 'Lifecycle', icon: Route },
   { to: '/audit', label: 'Audit', icon: ScrollText },
 ];
 

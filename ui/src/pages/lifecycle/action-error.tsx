@@ -1,0 +1,95 @@
+import { ApiError } from '@/api/client';
+import { Input } from '@/components/ui/input';
+
+/** What the person can do about a refusal, where the server's message alone does not say it. */
+const hints: Record<string, string> = {
+  forbidden: 'The user id must be one of PERPETUA_APPROVERS on the server.',
+  approvals_disabled: 'The server has no approvers: start it with PERPETUA_APPROVERS=<user>[,<user>…].',
+  invalid_request:
+    'The user id takes letters, digits and . @ _ - (at most 64); a revocation or a retirement needs a reason.',
+  'already-approved': 'Someone let it trade real money meanwhile: the page has been re-read.',
+  'not-approved':
+    'Its approval was revoked meanwhile, so there is nothing to revoke: the page has been re-read.',
+  retired: 'A retired strategy moves no further: it cannot be allowed real money, nor retired again.',
+  'not-onboarded': 'The node has not onboarded this strategy: it is on no way to real money yet.',
+};
+
+/** A 403 that says this user (or anyone) cannot act here: the page disables the actions until it changes. */
+export interface Refusal {
+  /** The user id refused, or null when the server refuses everyone (no approvers configured). */
+  approver: string | null;
+  code: string;
+  message: string;
+}
+
+export const refusalOf = (error: unknown, approver: string): Refusal | null =>
+  error instanceof ApiError && error.status === 403
+    ? {
+        approver: error.code === 'approvals_disabled' ? null : approver,
+        code: error.code,
+        message: error.message,
+      }
+    : null;
+
+/** Why this user cannot act, from the server's last refusal; null when nothing says so. */
+export const refusedBecause = (refusal: Refusal | null, approver: string): string | null => {
+  if (!refusal) return null;
+  if (refusal.approver === null)
+    return 'the server has no approvers (PERPETUA_APPROVERS): reload once it has';
+  return refusal.approver === approver ? `the server refused ${approver}: ${refusal.message}` : null;
+};
+
+/** The server's refusal in its own words (status, rule, message), never swallowed. */
+export function ActionError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const api = error instanceof ApiError ? error : null;
+  const hint = api ? hints[api.code] : undefined;
+  // The decider's refusals start with their rule, which the line shows already as the code.
+  const message = api?.message.startsWith(`${api.code}: `)
+    ? api.message.slice(api.code.length + 2)
+    : api?.message;
+  return (
+    <div
+      role="alert"
+      className="space-y-1 rounded-md border border-destructive/50 px-3 py-2 text-xs text-destructive"
+      data-testid="lifecycle-error"
+      data-status={api?.status}
+      data-code={api?.code}
+    >
+      <div>{api ? `${api.status} ${api.code}: ${message}` : String(error)}</div>
+      {hint && <div className="text-foreground/80">{hint}</div>}
+    </div>
+  );
+}
+
+export function ApproverInput({
+  id,
+  value,
+  onChange,
+  testId,
+}: {
+  id: string;
+  value: string;
+  onChange: (v: string) => void;
+  testId: string;
+}) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="text-xs font-medium text-muted-foreground">
+        approver (your user id)
+      </label>
+      <Input
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder="your user id"
+        autoComplete="off"
+        className="h-8"
+        data-testid={testId}
+      />
+      <p className="text-[11px] text-muted-foreground">
+        sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+import { Landmark, TriangleAlert } from 'lucide-react';
+import type { Lifecycle } from '@/api/lifecycle-types';
+import { Card, CardContent } from '@/components/ui/card';
+import { ApproverInput } from './action-error';
+import type { Acting } from './approver';
+import { canaryCapital, fmtShare } from './format';
+
+/**
+ * Whether this node can trade real money at all, the capital each strategy trades there, and the
+ * canary's share of it; beside it, the user id the page's actions are sent as.
+ */
+export function RealMoneyCard({
+  realMoney,
+  canaryShare,
+  acting,
+}: Pick<Lifecycle, 'realMoney' | 'canaryShare'> & { acting: Acting }) {
+  const amount = canaryCapital(realMoney.capital, canaryShare);
+  return (
+    <Card>
+      <CardContent className="flex flex-wrap items-start justify-between gap-4 pt-4">
+        <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-sm">
+          <dt className="text-xs text-muted-foreground">real money</dt>
+          <dd data-testid="lifecycle-real-money" data-venue={realMoney.venue ?? undefined}>
+            {realMoney.venue !== null ? (
+              <span className="inline-flex items-center gap-1.5 font-medium text-positive">
+                <Landmark className="size-4" />
+                this node can trade real money on {realMoney.venue}
+              </span>
+            ) : (
+              <span className="inline-flex items-center gap-1.5 font-medium text-destructive">
+                <TriangleAlert className="size-4" />
+                this node cannot trade real money{realMoney.why ? `: ${realMoney.why}` : ''}
+              </span>
+            )}
+          </dd>
+          <dt className="text-xs text-muted-foreground">capital per strategy</dt>
+          <dd className="tabular" data-testid="lifecycle-capital">
+            {realMoney.capital ?? <span className="text-muted-foreground">not stated by the node</span>}
+          </dd>
+          <dt className="text-xs text-muted-foreground">canary share</dt>
+          <dd className="tabular" data-testid="lifecycle-canary-share" data-share={canaryShare}>
+            {fmtShare(canaryShare)}
+            <span className="text-xs text-muted-foreground">
+              {' '}
+              of the capital{amount !== null && ` (${amount})`} on canary; prod trades all of it
+            </span>
+          </dd>
+        </dl>
+        <div className="w-64">
+          <ApproverInput
+            id="lifecycle-approver"
+            value={acting.approver}
+            onChange={acting.setApprover}
+            testId="lifecycle-approver"
+          />
+        </div>
+      </CardContent>
+    </Card>
+  );
+}
