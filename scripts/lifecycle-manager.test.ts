@@ -7,7 +7,6 @@ import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { SharedVenue } from '../adapters/venue/shared-venue.js';
 import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
-import { until } from '../adapters/venue/testing/venue-fixtures.js';
 import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
 import { toText } from '../domain/ledger/fixed.js';
