@@ -280,3 +280,105 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     ).toEqual([]);
   }, 180_000);
 });
+
+describe('stopping with LIVE_ON_STOP=flatten', () => {
+  it('retires every real run, waits for each to end, and starts none after', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    const clock: PaperClock = {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
+    };
+    const t0 = Date.UTC(2023, 5, 1);
+    const started: string[] = [];
+    /** A real run that ends 50 ms after it is retired, unless it is stuck. */
+    const stub = (id: string, stuck: boolean) => {
+      let state: 'running' | 'finished' = 'running';
+      let sizing = 0.1;
+      return {
+        runId: `real-${id}`,
+        mode: 'canary' as const,
+        get sizing() {
+          return sizing;
+        },
+        resize: (share: number) => {
+          sizing = share;
+        },
+        retire: () => {
+          sizing = 0;
+          if (!stuck) setTimeout(() => (state = 'finished'), 50);
+        },
+        prepare: async () => {},
+        fastForward: async () => 0,
+        run: async () => {},
+        mark: () => null,
+        simTime: t0,
+        status: () => ({ strategyId: id, state }) as ReturnType<RealAccountSession['status']>,
+      };
+    };
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([
+        ['ema-cross', '1.0.0'],
+        ['donchian-breakout', '1.0.0'],
+      ]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => t0,
+      clock,
+      startReal: async (id) => {
+        started.push(id);
+        return stub(id, id === 'donchian-breakout');
+      },
+      log: () => {},
+    });
+    await manager.turn();
+    // Both strategies at canary (approved, gates met).
+    for (const id of ['ema-cross', 'donchian-breakout']) {
+      await handlers.evaluate(
+        id,
+        {
+          paper: {
+            runId: 'p',
+            days: 30,
+            trades: 30,
+            totalReturn: 0.1,
+            maxDrawdown: 0.01,
+            sharpe: 2,
+            returns: [0.01, -0.005],
+            slippageBps: 1,
+            breakerTripped: false,
+          },
+        },
+        t0,
+      );
+      await handlers.decide(id, { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
+      await handlers.evaluate(
+        id,
+        {
+          shadow: {
+            runId: 's',
+            days: 30,
+            trades: 30,
+            totalReturn: 0.1,
+            maxDrawdown: 0.01,
+            sharpe: 2,
+            returns: [0.01, -0.005],
+            slippageBps: 1,
+            breakerTripped: false,
+          },
+        },
+        t0,
+      );
+    }
+    await manager.turn();
+    expect(started.sort()).toEqual(['donchian-breakout', 'ema-cross']);
+    const open = await manager.flattenAll('stopping', 500);
+    // One run ended once flat; the stuck one is reported.
+    expect(open).toEqual(['real-donchian-breakout']);
+    expect(manager.realRuns().every((r) => r.sizing === 0)).toBe(true);
+    await manager.turn();
+    expect(started).toHaveLength(2);
+  });
+});

@@ -64,6 +64,7 @@ export class LifecycleManager {
   /** Why a strategy's real run could not start, said once per reason. */
   private readonly refused = new Map<string, string>();
   private onboarded = false;
+  private stopping = false;
   /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
   private readonly seen = new Map<string, string>();
   evaluations = 0;
@@ -156,8 +157,26 @@ export class LifecycleManager {
     }
   }
 
+  /**
+   * Takes every real run off real money (the node is stopping with LIVE_ON_STOP=flatten): each closes its
+   * positions on the exchange and ends. Resolves when all have ended or `timeoutMs` has passed, with the
+   * runs still open then. No real run starts after this.
+   */
+  async flattenAll(reason: string, timeoutMs: number): Promise<string[]> {
+    this.stopping = true;
+    const runs = [...this.real.values()];
+    for (const run of runs) run.retire(reason);
+    this.ended.push(...runs);
+    this.real.clear();
+    const end = this.o.clock.now() + timeoutMs;
+    const open = () => runs.filter((r) => r.status().state === 'running').map((r) => r.runId);
+    while (open().length > 0 && this.o.clock.now() < end) await this.o.clock.sleep(100);
+    return open();
+  }
+
   /** Real runs in step with the stages: started, resized, or taken off real money. */
   private async sync(signal?: AbortSignal): Promise<void> {
+    if (this.stopping) return;
     for (const id of this.o.strategies.keys()) {
       const stage: Stage | null = (await this.o.handlers.state(id)).stage;
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;

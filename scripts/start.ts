@@ -330,6 +330,11 @@ if (liveOrders !== 'off' && liveOrders !== 'binance')
   throw new RangeError(`LIVE_ORDERS must be off or binance, got ${liveOrders}`);
 if (liveOrders === 'binance' && !binance)
   throw new RangeError('LIVE_ORDERS=binance needs PAPER_FEED=binance: real orders follow the live market');
+// On a graceful stop, `flatten` closes every real run's positions first; `keep` (default) leaves them on the
+// account, and the strategy trades real money again only once they are closed (docs/lifecycle.md).
+const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
+if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
+  throw new RangeError(`LIVE_ON_STOP must be keep or flatten, got ${liveOnStop}`);
 const capital = process.env.LIVE_CAPITAL ?? '1000';
 if (!/^\d+(\.\d+)?$/.test(capital) || !(Number(capital) > 0))
   throw new RangeError(`LIVE_CAPITAL must be a positive amount of USDT, got ${capital}`);
@@ -514,6 +519,11 @@ const shutdown = async (sig: string) => {
   if (stopping) return;
   stopping = true;
   say(`${sig}: stopping`);
+  if (liveOnStop === 'flatten' && lifecycle) {
+    say('LIVE_ON_STOP=flatten: closing the real runs’ positions first');
+    const open = await lifecycle.flattenAll('the node is stopping (LIVE_ON_STOP=flatten)', 60_000);
+    if (open.length > 0) say(`still open after 60 s, left on the account: ${open.join(', ')}`);
+  }
   stop.abort();
   await fleet.stopped();
   await realAccount?.close();
