@@ -140,6 +140,10 @@ interface BarBooking {
  * Fed ticks, the ladder is judged on every print instead and its exits are market orders at the tick
  * venue (see watchPrint).
  * Without a strategy that asks for ticks none of the tick code runs: one null check per step.
+ *
+ * A run on a real account (config.liveOrders) gets a LiveDesk instead (replay/engine/live-desk.ts): the same
+ * report booking and print-judged stop ladder, with the exchange behind the Venue port and the venue's
+ * marks as the prints.
  */
 export class Engine implements StrategyContext {
   readonly store: MemoryEventStore;
@@ -181,7 +185,7 @@ export class Engine implements StrategyContext {
   private lossStreak = 0;
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
-  /** Null unless the strategy asks for trades or books. */
+  /** Null unless the strategy asks for trades or books (a TickDesk) or the run trades a real account (a LiveDesk). */
   private readonly desk: OrderDesk | null;
   private readonly tickHooks: TickHooks;
   /** Length of the strategy's bar (ms). */
@@ -568,7 +572,10 @@ export class Engine implements StrategyContext {
       this.settleFunding(s, closeTime, open);
     }
     if (s.book !== null) this.checkStops(s, i, openTime, closeTime, open, high, low, close);
-    if (s.qty !== 0) this.checkLiquidation(s, i, closeTime, s.qty > 0 ? low : high);
+    // On a live account the exchange liquidates, not the engine: a simulated liquidation would book one
+    // that did not happen (the breaker flattens long before the margin runs out).
+    if (s.qty !== 0 && this.desk?.kind !== 'live')
+      this.checkLiquidation(s, i, closeTime, s.qty > 0 ? low : high);
 
     s.atr.update(high, low, close);
     s.rv.update(close);

@@ -270,6 +270,69 @@ class VirtualClock implements PaperClock {
   }
 }
 
+describe('liquidation on a live account', () => {
+  it('is the exchange’s: a bar through the liquidation price books none, where a backtest books one', async () => {
+    const book = await instrumentBookOnce();
+    const real = sharedBars(SYMBOL, '1h');
+    const start = Date.UTC(2023, 5, 1);
+    const base = slice(real, start - WARMUP * HOUR, WARMUP + 4);
+    // Hand-made from the real bars: the third live bar spikes to four times its open intra-bar (the short,
+    // half the equity in notional, loses more than the equity) and closes where it would have.
+    const k = WARMUP + 2;
+    const high = Float64Array.from(base.high);
+    high[k] = base.open[k]! * 4;
+    const bars: BarSeries = { ...base, high };
+    const run = async (live: boolean) => {
+      const events: StoredEvent[] = [];
+      const harness = live ? await openHarness() : null;
+      if (harness) h = harness;
+      const engine = new Engine(
+        {
+          ...defaultEngineSettings,
+          runId: live ? 'live-liq' : 'sim-liq',
+          mode: live ? 'live' : 'backtest',
+          strategy: scripted(undefined, { 1: -1 }),
+          params: {},
+          symbols: [SYMBOL],
+          from: start,
+          to: start + 4 * HOUR,
+          warmupBars: WARMUP,
+          instrument: book.get,
+          venueRules: binanceUsdm,
+          breaker: null,
+          risk: { ...defaultEngineSettings.risk, enabled: false },
+          ...(harness
+            ? { liveOrders: { venue: harness.venue, wall: () => harness.clock.now(), venueName: 'binance' } }
+            : {}),
+          onEvent: (e) => events.push(e),
+        },
+        { bars: new Map([[SYMBOL, bars]]) },
+      );
+      for (let i = WARMUP; i < WARMUP + 4; i++) {
+        const close = bars.openTime[i]! + HOUR;
+        if (harness) {
+          harness.fake.engine.setPrice(SYMBOL, toText(fixed(String(bars.close[i]!))));
+          harness.clock.t = close + 1_500;
+        }
+        while (engine.nextTime() <= close && engine.step()) {}
+        if (harness) {
+          await harness.venue.idle();
+          harness.clock.t += 500;
+          engine.live!.collect();
+          while (engine.nextTime() <= close + HOUR - 1 && engine.step()) {}
+        }
+      }
+      return { events, engine };
+    };
+    const sim = await run(false);
+    expect(sim.events.filter((e) => e.type === 'PositionLiquidated')).toHaveLength(1);
+    const live = await run(true);
+    expect(live.events.filter((e) => e.type === 'OrderFilled')).toHaveLength(1);
+    expect(live.events.filter((e) => e.type === 'PositionLiquidated')).toEqual([]);
+    expect(live.engine.position(SYMBOL)).toBeLessThan(0);
+  });
+});
+
 describe('runLive on a live account', () => {
   let fake: FakeBinance | null = null;
   let venue: CcxtVenue | null = null;
