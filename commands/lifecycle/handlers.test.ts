@@ -100,6 +100,7 @@ describe.each(backends)('the lifecycle on %s', (_name, databaseUrl) => {
         since: T0 + 50 * DAY,
         approvedBy: 'ana',
         approvedAt: new Date(T0 + 41 * DAY).toISOString(),
+        demotedAt: null,
       },
     ]);
     expect(view.history.map((m) => [m.kind, m.from, m.to, m.actor])).toEqual([
