@@ -52,6 +52,8 @@ export const paperRun = z.object({
   accountId: z.string(),
   symbols: z.array(z.string()),
   feed: z.enum(['recorded', 'live']),
+  /** paper: fills simulated; canary and live (prod): orders sent to the real account. */
+  mode: z.enum(['paper', 'canary', 'live']),
   from: iso,
   to: iso.nullable(),
   simTime: iso,

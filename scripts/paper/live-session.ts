@@ -203,6 +203,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
       accountId: this.runId,
       symbols: [...this.opts.symbols],
       feed: 'live',
+      mode: 'paper',
       from: new Date(from).toISOString(),
       to: open ? null : new Date(to).toISOString(),
       simTime: new Date(now).toISOString(),

@@ -234,6 +234,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       accountId: this.runId,
       symbols: [...this.opts.symbols],
       feed: 'live',
+      mode: this.opts.mode,
       from: new Date(this.from).toISOString(),
       to: null,
       simTime: new Date(Math.max(this.from, this.simTime)).toISOString(),

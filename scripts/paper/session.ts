@@ -17,6 +17,8 @@ export interface PaperRunStatus {
   symbols: string[];
   /** `recorded`: history replayed at `speed`; `live`: a venue's bars as they close. */
   feed: 'recorded' | 'live';
+  /** `paper`: fills simulated; `canary` and `live` (prod): orders sent to the real account. */
+  mode: 'paper' | 'canary' | 'live';
   from: string;
   /** Null for a live run without an end. */
   to: string | null;
@@ -174,6 +176,7 @@ export class PaperSession extends EngineRun implements PaperRun {
       accountId: this.runId,
       symbols: [...this.opts.symbols],
       feed: 'recorded',
+      mode: 'paper',
       from: new Date(this.range.from).toISOString(),
       to: new Date(this.range.to).toISOString(),
       simTime: new Date(now).toISOString(),

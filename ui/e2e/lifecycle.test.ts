@@ -150,14 +150,23 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     expect(canary.approvedBy).toBe('ana');
     expect(canary.realRun).toMatchObject({ mode: 'canary', share: 0.1, error: null });
     expect(canary.realRun!.runId).toMatch(new RegExp(`^real-${id}-`));
-    const status = (await (await fetch(`${system.url}/api/status`)).json()) as { paper: { runId: string }[] };
-    expect(status.paper.map((p) => p.runId)).toContain(canary.realRun!.runId);
+    const status = (await (await fetch(`${system.url}/api/status`)).json()) as {
+      paper: { runId: string; mode: string }[];
+    };
+    expect(status.paper.find((p) => p.runId === canary.realRun!.runId)?.mode).toBe('canary');
+    expect(status.paper.filter((p) => p.mode === 'paper').length).toBeGreaterThan(0);
     expect((await post('approve', { strategyId: id, approver: 'ana' }, 'ana')).status).toBe(422);
     await expect
       .poll(() => page.getByTestId(`lifecycle-stage-${id}`).getAttribute('data-stage'), settle)
       .toBe('canary');
     await expect.poll(() => row.getByTestId('lifecycle-real-run-share').textContent(), settle).toMatch(/10/);
     await shoot(page, 'lifecycle');
+
+    // The dashboard tells the real run from the paper ones.
+    const dash = await open('/');
+    await expect.poll(() => dash.getByTestId('real-money-run').count(), settle).toBe(1);
+    expect(await dash.getByTestId('real-money-run').textContent()).toBe('real money · canary');
+    await dash.close();
 
     // Revoked on the page (a reason is required): off real money at once.
     await row.getByTestId(`lifecycle-revoke-${id}`).click();

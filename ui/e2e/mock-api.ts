@@ -488,6 +488,7 @@ const routes: [
           accountId: 'paper-1',
           symbols,
           feed: 'recorded',
+          mode: 'paper',
           from: new Date(start).toISOString(),
           to: new Date(start + 8760 * hour).toISOString(),
           simTime: new Date(clock).toISOString(),

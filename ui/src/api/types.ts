@@ -36,6 +36,8 @@ export interface PaperRunStatus {
   accountId: string;
   symbols: string[];
   feed: 'recorded' | 'live';
+  /** `paper`: fills simulated; `canary` and `live` (prod): the run trades the real account. */
+  mode: 'paper' | 'canary' | 'live';
   from: string;
   /** Null for a live run without an end. */
   to: string | null;

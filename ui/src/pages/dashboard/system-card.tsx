@@ -41,7 +41,19 @@ export function SystemCard() {
                   {s.paper.map((r) => (
                     <li key={r.runId} className="space-y-1 text-xs" data-testid="paper-run">
                       <div className="flex justify-between gap-2">
-                        <span className="font-mono">{r.strategyId}</span>
+                        <span className="flex items-center gap-1">
+                          <span className="font-mono">{r.strategyId}</span>
+                          {r.mode !== 'paper' && (
+                            <Badge
+                              variant="destructive"
+                              className="px-1 py-0 text-[10px]"
+                              data-testid="real-money-run"
+                              title="this run trades the real account"
+                            >
+                              real money · {r.mode === 'canary' ? 'canary' : 'prod'}
+                            </Badge>
+                          )}
+                        </span>
                         <span className="tabular">
                           {r.progress === null ? 'live' : fmtPct(r.progress, 1)}
                         </span>
