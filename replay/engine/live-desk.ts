@@ -1,7 +1,6 @@
 import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
-import { toNumber } from '../../domain/risk/num.js';
 import type { SymbolState } from './symbol-state.js';
-import type { OrderDesk, TickHooks, TickOrder } from './tick-desk.js';
+import { type OrderDesk, pendingOf, type TickHooks, type TickOrder } from './tick-desk.js';
 
 /** What the engine learns between two bars: the venue's word on an order, or a mark price. */
 type Item =
@@ -149,12 +148,7 @@ export class LiveDesk implements OrderDesk {
   }
 
   pendingQty(s: SymbolState): number {
-    let q = 0;
-    for (const o of this.lanes[s.index]!.open.values()) {
-      if (o.conditional && !o.triggered) continue;
-      q += (o.side === 'BUY' ? 1 : -1) * toNumber(o.quantity - o.filled);
-    }
-    return q;
+    return pendingOf(this.lanes[s.index]!.open.values());
   }
 
   private push(item: Item): void {

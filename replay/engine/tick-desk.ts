@@ -77,6 +77,16 @@ export interface OrderDesk {
   pendingQty(s: SymbolState): number;
 }
 
+/** Signed quantity still to fill on `orders`, in base units; a conditional order that has not fired is none. */
+export const pendingOf = (orders: Iterable<TickOrder>): number => {
+  let q = 0;
+  for (const o of orders) {
+    if (o.conditional && !o.triggered) continue;
+    q += (o.side === 'BUY' ? 1 : -1) * toNumber(o.quantity - o.filled);
+  }
+  return q;
+};
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Lane {
@@ -315,11 +325,6 @@ export class TickDesk implements OrderDesk {
 
   /** Signed quantity still to fill on the symbol's open orders, in base units. */
   pendingQty(s: SymbolState): number {
-    let q = 0;
-    for (const o of this.lanes[s.index]!.open.values()) {
-      if (o.conditional && !o.triggered) continue;
-      q += (o.side === 'BUY' ? 1 : -1) * toNumber(o.quantity - o.filled);
-    }
-    return q;
+    return pendingOf(this.lanes[s.index]!.open.values());
   }
 }

@@ -4,7 +4,17 @@ import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
+import { backoffMs } from '../../replay/engine/live.js';
+import type { PaperClock } from '../../replay/engine/paper.js';
+import { RunRequestError } from '../../replay/engine/run.js';
 import { LogCopier } from './copier.js';
+
+/** Back-off while a live run's venue does not answer at start: from 1 s, doubling, up to a minute. */
+const OPEN_RETRY_MS = 1_000;
+const OPEN_MAX_RETRY_MS = 60_000;
+/** How long a live run's bar waits for its funding record (runLive's fundingWaitMs). */
+export const FUNDING_WAIT_MS = 120_000;
+
 import type { PaperRunStatus } from './session.js';
 
 /**
@@ -55,6 +65,38 @@ export abstract class EngineRun {
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /**
+   * Runs `open` until it has built the engine, waiting with back-off (1 s doubling to a minute) while the
+   * venue does not answer; a request that cannot run (RunRequestError) fails the run, as it would every
+   * time. Returns whether the engine was built before `signal` aborted.
+   */
+  protected async openWithRetry(
+    signal: AbortSignal,
+    clock: PaperClock,
+    tag: string,
+    open: () => Promise<void>,
+  ): Promise<boolean> {
+    let failures = 0;
+    while (this.engine === null && !signal.aborted) {
+      try {
+        await open();
+      } catch (err) {
+        if (err instanceof RunRequestError) {
+          this.fail(err);
+          return false;
+        }
+        failures++;
+        const wait = backoffMs(failures, OPEN_RETRY_MS, OPEN_MAX_RETRY_MS);
+        this.error = `waiting to start: ${err instanceof Error ? err.message : String(err)}`;
+        this.hooks.log?.(`${tag} ${this.runId}: ${this.error}; retrying in ${wait} ms`);
+        await clock.sleep(wait, signal);
+      }
+    }
+    if (this.engine === null) return false;
+    this.error = null;
+    return true;
   }
 
   protected fail(err: unknown): void {

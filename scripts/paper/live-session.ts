@@ -4,11 +4,11 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
-import { backoffMs, OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
+import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
-import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
-import { EngineRun } from './engine-run.js';
+import type { RunRequest } from '../../replay/engine/run.js';
+import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import {
   type ActiveParameters,
   type PaperRun,
@@ -43,12 +43,6 @@ export const latestLiveStart = async (
   }
   return null;
 };
-
-/** How long a bar waits for its funding record (runLive's fundingWaitMs). */
-const FUNDING_WAIT_MS = 120_000;
-/** Back-off while the venue does not answer at start: from 1 s, doubling, up to a minute. */
-const RETRY_MS = 1_000;
-const MAX_RETRY_MS = 60_000;
 
 export interface LivePaperSessionOptions {
   readonly strategyId: string;
@@ -122,23 +116,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
    * not answer), replays them, skips the events the log already holds, then trades the bars as they close.
    */
   async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (this.engine === null && !signal.aborted) {
-      try {
-        await this.open();
-      } catch (err) {
-        // A request that cannot run will not run later either.
-        if (err instanceof RunRequestError) return this.fail(err);
-        const message = err instanceof Error ? err.message : String(err);
-        failures++;
-        const wait = backoffMs(failures, RETRY_MS, MAX_RETRY_MS);
-        this.error = `waiting to start: ${message}`;
-        this.opts.log?.(`paper ${this.runId}: ${this.error}; retrying in ${wait} ms`);
-        await this.clock.sleep(wait, signal);
-      }
-    }
-    if (this.engine === null) return;
-    this.error = null;
+    if (!(await this.openWithRetry(signal, this.clock, 'paper', () => this.open()))) return;
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
         clock: this.clock,

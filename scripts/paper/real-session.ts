@@ -6,16 +6,12 @@ import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js'
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { readLedgerPositions } from '../../projections/ledger/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
-import { backoffMs, runLive, type Waker } from '../../replay/engine/live.js';
+import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
-import { type RunRequest, RunRequestError, resolveStrategy } from '../../replay/engine/run.js';
-import { EngineRun } from './engine-run.js';
+import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
+import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, symbolsTag } from './session.js';
-
-const FUNDING_WAIT_MS = 120_000;
-const RETRY_MS = 1_000;
-const MAX_RETRY_MS = 60_000;
 
 export interface RealAccountSessionOptions {
   readonly strategyId: string;
@@ -180,30 +176,20 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (this.engine === null && !signal.aborted && !this.halt.signal.aborted) {
-      try {
-        const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
-          venue: this.opts.venue,
-          wall: () => this.clock.now(),
-          venueName: this.opts.venueName,
-          mode: this.opts.mode,
-        });
-        engine.start();
-        this.attach(engine);
-        if (this.share !== 1)
-          this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);
-      } catch (err) {
-        if (err instanceof RunRequestError) return this.fail(err);
-        failures++;
-        const wait = backoffMs(failures, RETRY_MS, MAX_RETRY_MS);
-        this.error = `waiting to start: ${err instanceof Error ? err.message : String(err)}`;
-        this.opts.log?.(`real ${this.runId}: ${this.error}; retrying in ${wait} ms`);
-        await this.clock.sleep(wait, signal);
-      }
-    }
-    if (this.engine === null) return;
-    this.error = null;
+    const opening = AbortSignal.any([signal, this.halt.signal]);
+    const opened = await this.openWithRetry(opening, this.clock, 'real', async () => {
+      const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
+        venue: this.opts.venue,
+        wall: () => this.clock.now(),
+        venueName: this.opts.venueName,
+        mode: this.opts.mode,
+      });
+      engine.start();
+      this.attach(engine);
+      if (this.share !== 1)
+        this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);
+    });
+    if (!opened) return;
     const loop = AbortSignal.any([signal, this.halt.signal]);
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
