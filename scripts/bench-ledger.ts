@@ -9,6 +9,9 @@
  *     into one position view and a trade list, and nothing else: no deciders' rules, no account margin, no
  *     per-strategy views, no store. No ledger of this design can beat it on this machine, so it says how far
  *     the target is from what exact decimal-text money allows here;
+ *  0b. the same floor with money as JavaScript integers (ticks, lots, 10^-8 USDT) printed into the same
+ *     events, with one metadata object per event and with one per fill: what another representation
+ *     alone would allow (a prototype, measured, to decide on; see floorInNumbers);
  *  1. domain only: deciders and evolve plus the in-memory read model, no store (the ceiling);
  *  2. a backtest's ledger: the engine's LedgerDesk deciding, its RunLog appending to the run's in-memory
  *     store (deterministic ids, causal links, no per-append validation: the engine's own path), the
@@ -263,6 +266,145 @@ const floor = (n: number, retain: boolean) => {
   return ms;
 };
 
+// --- 0b. the floor of another representation ---------------------------------------------------------
+/** Canonical decimal text of the integer `units` × 10^-`dp` (what an event would print). */
+const unitsText = (units: number, dp: number): string => {
+  const neg = units < 0;
+  let digits = String(neg ? -units : units);
+  if (dp === 0) return neg && units !== 0 ? `-${digits}` : digits;
+  if (digits.length <= dp) digits = '0'.repeat(dp - digits.length + 1) + digits;
+  const point = digits.length - dp;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const body =
+    end === point ? digits.slice(0, point) : `${digits.slice(0, point)}.${digits.slice(point, end)}`;
+  return neg ? `-${body}` : body;
+};
+
+/**
+ * The same five events and read side as the floor above, with money in another representation: prices in
+ * whole ticks, quantities in whole lots and amounts in 10^-8 USDT, all JavaScript integers (exact below
+ * 2^53), printed as decimal text into the events as today. Average-cost PnL rounds half-even where a
+ * division does not come out whole, as any fixed-scale ledger must. `sharedMetadata` gives the five
+ * events of a fill one metadata object instead of one each (an envelope change: the causation would have
+ * to move out of it). A prototype to measure, not a ledger: no overflow guard, no other instrument.
+ * This answers how far the representation alone would take the ledger towards 200,000 fills/s.
+ */
+const floorInNumbers = (n: number, retain: boolean, sharedMetadata: boolean) => {
+  const rnd = lcg(1);
+  const inst = book.get('BTCUSDT');
+  // BTCUSDT: tick 0.1 (1 dp), lot 0.001 (3 dp): notional in 10^-4 USDT; fees 2 / 5 bp exactly.
+  if (toText(inst.tickSize) !== '0.1' || toText(inst.stepSize) !== '0.001')
+    throw new Error('bench: BTCUSDT grid changed');
+  const kept: unknown[] = [];
+  const trades = new Map<string, { quantity: number; price: number; realisedPnl: number; fee: number }>();
+  let lots = 0; // signed position
+  let cost = 0; // |position| × entry, in 10^-4 USDT
+  let wallet = 0; // 10^-8 USDT
+  let viewPnl = 0;
+  let viewFees = 0;
+  let seq = 0;
+  let ticks = 300_000;
+  const event = (type: string, data: Record<string, string>, causationId: string | null, shared: object) => {
+    seq++;
+    const e = {
+      eventId: `floor-${seq}`,
+      streamId: 'account-binance:bench',
+      streamVersion: seq,
+      globalPosition: seq,
+      type,
+      schemaVersion: 1,
+      data,
+      metadata: sharedMetadata ? shared : { ...meta, causationId, recordedAt: meta.occurredAt },
+    };
+    if (retain) kept.push(e);
+    return e;
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    ticks += rnd(201) - 100;
+    const side = rnd(2) === 0 ? 'BUY' : 'SELL';
+    const q = 1 + rnd(500);
+    const maker = rnd(3) === 0;
+    const orderId = `o${i}`;
+    const tradeId = `t${i}`;
+    const quantity = unitsText(q, 3);
+    const price = unitsText(ticks, 1);
+    const shared = sharedMetadata ? { ...meta, causationId: null, recordedAt: meta.occurredAt } : meta;
+    const placed = event(
+      'OrderRequested',
+      { orderId, clientOrderId: `c${i}`, symbol: 'BTCUSDT', side, type: 'MARKET', quantity },
+      null,
+      shared,
+    );
+    const accepted = event('OrderAccepted', { orderId, venueOrderId: `v${i}` }, placed.eventId, shared);
+    const filled = event(
+      'OrderFilled',
+      { orderId, tradeId, quantity, price, cumQty: quantity, remaining: '0' },
+      accepted.eventId,
+      shared,
+    );
+    const signed = side === 'BUY' ? q : -q;
+    let realised = 0; // 10^-4 USDT
+    if (lots !== 0 && lots > 0 !== signed > 0) {
+      const closing = Math.min(q, Math.abs(lots));
+      const exact = (cost * closing) / Math.abs(lots);
+      let entryPart = Math.round(exact);
+      if (Math.abs(exact - Math.trunc(exact)) === 0.5 && entryPart % 2 !== 0) entryPart -= 1; // half-even
+      realised = lots > 0 ? closing * ticks - entryPart : entryPart - closing * ticks;
+      cost -= entryPart;
+      lots += lots > 0 ? -closing : closing;
+      const rest = q - closing;
+      if (rest > 0) {
+        lots = signed > 0 ? rest : -rest;
+        cost = rest * ticks;
+      }
+    } else {
+      lots += signed;
+      cost += q * ticks;
+    }
+    const notional = q * ticks; // 10^-4 USDT
+    const fee = notional * (maker ? 2 : 5); // 10^-8 USDT: 2 or 5 bp
+    const realised8 = realised * 10_000;
+    wallet += realised8 - fee;
+    const entry = lots === 0 ? '0' : String(cost / Math.abs(lots) / 10);
+    const settled = event(
+      'FillSettled',
+      {
+        orderId,
+        tradeId,
+        quantity,
+        price,
+        realisedPnl: unitsText(realised8, 8),
+        positionQuantity: unitsText(lots, 3),
+        entryPrice: entry,
+      },
+      filled.eventId,
+      shared,
+    );
+    const charged = event(
+      'FeeCharged',
+      {
+        orderId,
+        tradeId,
+        notional: unitsText(notional, 4),
+        rate: maker ? '0.0002' : '0.0005',
+        amount: unitsText(fee, 8),
+      },
+      filled.eventId,
+      shared,
+    );
+    viewPnl += realised8;
+    viewFees += fee;
+    trades.set(`${orderId}\u0000${tradeId}`, { quantity: q, price: ticks, realisedPnl: realised8, fee });
+    void settled;
+    void charged;
+  }
+  const ms = performance.now() - t0;
+  if (trades.size !== n || wallet !== viewPnl - viewFees) throw new Error('bench: number floor lost fills');
+  return ms;
+};
+
 // --- 1. domain only -----------------------------------------------------------------------------------
 const domainOnly = (n: number) => {
   const next = workload(1);
@@ -385,6 +527,8 @@ const withTargets = (r: Record<string, unknown>): Record<string, unknown> => ({
     memoryFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
     backtestFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
     floorFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
+    floorNumbersFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
+    floorNumbersSharedMetaFillsPerSec: TARGET_MEMORY_FILLS_PER_SEC,
   },
   ratios: {
     memoryFillsPerSec:
@@ -394,6 +538,15 @@ const withTargets = (r: Record<string, unknown>): Record<string, unknown> => ({
     backtestFillsPerSec:
       typeof r.backtestFillsPerSec === 'number'
         ? Number((r.backtestFillsPerSec / TARGET_MEMORY_FILLS_PER_SEC).toFixed(3))
+        : null,
+    /** The same floor with money as integers in numbers: what changing the representation alone would allow. */
+    floorNumbersFillsPerSec:
+      typeof r.floorNumbersFillsPerSec === 'number'
+        ? Number((r.floorNumbersFillsPerSec / TARGET_MEMORY_FILLS_PER_SEC).toFixed(3))
+        : null,
+    floorNumbersSharedMetaFillsPerSec:
+      typeof r.floorNumbersSharedMetaFillsPerSec === 'number'
+        ? Number((r.floorNumbersSharedMetaFillsPerSec / TARGET_MEMORY_FILLS_PER_SEC).toFixed(3))
         : null,
     /** Above 1 only if the target is within what this event representation allows on this machine. */
     floorFillsPerSec:
@@ -424,6 +577,17 @@ say(
   say(
     `0. the representation's floor (five decimal-text events and the bigint math of a fill, nothing else${retain ? ', events kept' : ''}): ${results.floorFillsPerSec} fills/s`,
   );
+}
+{
+  const retain = process.env.BENCH_RETAIN !== '0';
+  for (const shared of [false, true]) {
+    floorInNumbers(Math.min(20_000, FILLS), retain, shared); // warm-up: JIT
+    const r = rate(FILLS, floorInNumbers(FILLS, retain, shared));
+    results[shared ? 'floorNumbersSharedMetaFillsPerSec' : 'floorNumbersFillsPerSec'] = r;
+    say(
+      `0b. the floor with integer ticks, lots and 10^-8 USDT in numbers (the same five events, text printed${shared ? ', one metadata object per fill' : ''}${retain ? ', events kept' : ''}): ${r} fills/s`,
+    );
+  }
 }
 if (process.env.BENCH_ONLY === 'floor') {
   console.log(JSON.stringify(withTargets(results)));
