@@ -25,6 +25,8 @@ export abstract class EngineRun {
   protected engine: Engine | null = null;
   protected copier: LogCopier | null = null;
   protected state: PaperRunStatus['state'] = 'starting';
+  /** How the run's log lines start: `paper`, or `real` for a run on the real account. */
+  protected logTag = 'paper';
   protected error: string | null = null;
 
   constructor(
@@ -75,7 +77,6 @@ export abstract class EngineRun {
   protected async openWithRetry(
     signal: AbortSignal,
     clock: PaperClock,
-    tag: string,
     open: () => Promise<void>,
   ): Promise<boolean> {
     let failures = 0;
@@ -90,7 +91,7 @@ export abstract class EngineRun {
         failures++;
         const wait = backoffMs(failures, OPEN_RETRY_MS, OPEN_MAX_RETRY_MS);
         this.error = `waiting to start: ${err instanceof Error ? err.message : String(err)}`;
-        this.hooks.log?.(`${tag} ${this.runId}: ${this.error}; retrying in ${wait} ms`);
+        this.hooks.log?.(`${this.logTag} ${this.runId}: ${this.error}; retrying in ${wait} ms`);
         await clock.sleep(wait, signal);
       }
     }
@@ -102,7 +103,7 @@ export abstract class EngineRun {
   protected fail(err: unknown): void {
     this.state = 'failed';
     this.error = err instanceof Error ? err.message : String(err);
-    this.hooks.log?.(`paper ${this.runId}: ${this.error}`);
+    this.hooks.log?.(`${this.logTag} ${this.runId}: ${this.error}`);
   }
 
   protected need(): Engine {

@@ -116,7 +116,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
    * not answer), replays them, skips the events the log already holds, then trades the bars as they close.
    */
   async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.openWithRetry(signal, this.clock, 'paper', () => this.open()))) return;
+    if (!(await this.openWithRetry(signal, this.clock, () => this.open()))) return;
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
         clock: this.clock,

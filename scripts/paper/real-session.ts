@@ -76,8 +76,10 @@ export const leftOnAccount = async (
  */
 export class RealAccountSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
+  private readonly tfMs: number;
   private share: number;
-  private readonly from: number;
+  /** The first bar open it trades: the next one after it opens (until then, after it was built). */
+  private from: number;
   /** Ends the run's loop once it is flat after retire(). */
   private readonly halt = new AbortController();
   private retiring = false;
@@ -89,8 +91,10 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     const stamp = new Date(from).toISOString().slice(0, 16).replace(/[-:T]/g, '');
     super(`real-${opts.strategyId}-${symbolsTag(opts.symbols)}-${stamp}`, opts.store, opts);
     this.clock = clock;
+    this.tfMs = tf;
     this.share = opts.share;
     this.from = from;
+    this.logTag = 'real';
   }
 
   private get request(): RunRequest {
@@ -177,7 +181,9 @@ export class RealAccountSession extends EngineRun implements PaperRun {
 
   async run(signal: AbortSignal): Promise<void> {
     const opening = AbortSignal.any([signal, this.halt.signal]);
-    const opened = await this.openWithRetry(opening, this.clock, 'real', async () => {
+    const opened = await this.openWithRetry(opening, this.clock, async () => {
+      // After a wait for the venue, the next bar open is later: the run never starts in the past.
+      this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
         wall: () => this.clock.now(),
@@ -189,7 +195,10 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       if (this.share !== 1)
         this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);
     });
-    if (!opened) return;
+    if (!opened) {
+      if (this.retiring && this.state === 'starting') this.state = 'finished';
+      return;
+    }
     const loop = AbortSignal.any([signal, this.halt.signal]);
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
