@@ -1,6 +1,6 @@
 import type { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
-import { LifecycleError, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
+import { LifecycleError, type LifecycleState, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
 import type { PaperClock } from '../replay/engine/paper.js';
 import type { PaperRun } from './paper/session.js';
 
@@ -107,13 +107,15 @@ export class LifecycleManager {
       this.lastWall = wall;
       this.lastAt = at;
     }
+    const keyOf = (s: LifecycleState) => `${s.stage}|${s.approvedBy}`;
     for (const id of this.o.strategies.keys()) {
-      const state = await this.o.handlers.state(id);
-      // An approval waits for no clock: the strategy is judged again at once.
-      const key = `${state.stage}|${state.approvedBy}`;
-      const changed = this.seen.get(id) !== key;
-      if (due || changed) await this.evaluate(id, Math.max(at, state.since));
-      this.seen.set(id, `${(await this.o.handlers.state(id)).stage}|${state.approvedBy}`);
+      let state = await this.o.handlers.state(id);
+      // A person's decision (an approval, a revocation) waits for no clock: the strategy is judged at once.
+      if (due || this.seen.get(id) !== keyOf(state)) {
+        await this.evaluate(id, Math.max(at, state.since));
+        state = await this.o.handlers.state(id);
+      }
+      this.seen.set(id, keyOf(state));
     }
     await this.sync(signal);
   }
