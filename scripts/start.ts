@@ -78,6 +78,40 @@ const configuredSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT
   .split(',')
   .map((s) => s.trim());
 const port = Number(process.env.PORT ?? 8080);
+/*
+ * The lifecycle and real money (docs/lifecycle.md), read before anything starts: a setting that cannot be
+ * right stops the node here with the reason, not halfway through its start.
+ */
+const gates = gatesFromEnv(process.env.LIFECYCLE_GATES);
+const lifecycleMinWallS = Number(process.env.LIFECYCLE_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+if (!(lifecycleMinWallS >= 0))
+  throw new RangeError(
+    `LIFECYCLE_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.LIFECYCLE_MIN_WALL_S}`,
+  );
+const lifecycleEveryS = Number(process.env.LIFECYCLE_EVERY_S ?? 3600);
+if (!(lifecycleEveryS >= 1))
+  throw new RangeError(
+    `LIFECYCLE_EVERY_S must be a number of seconds ≥ 1, got ${process.env.LIFECYCLE_EVERY_S}`,
+  );
+const liveOrders = process.env.LIVE_ORDERS ?? 'off';
+if (liveOrders !== 'off' && liveOrders !== 'binance')
+  throw new RangeError(`LIVE_ORDERS must be off or binance, got ${liveOrders}`);
+if (liveOrders === 'binance' && feedKind !== 'binance')
+  throw new RangeError('LIVE_ORDERS=binance needs PAPER_FEED=binance: real orders follow the live market');
+const apiKey = process.env.BINANCE_API_KEY;
+const secret = process.env.BINANCE_API_SECRET;
+if (liveOrders === 'binance' && (!apiKey || !secret))
+  throw new RangeError(
+    'LIVE_ORDERS=binance needs BINANCE_API_KEY and BINANCE_API_SECRET (a futures trading key)',
+  );
+// On a graceful stop, `flatten` closes every real run's positions first; `keep` (default) leaves them on the
+// account, and the strategy trades real money again only once they are closed.
+const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
+if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
+  throw new RangeError(`LIVE_ON_STOP must be keep or flatten, got ${liveOnStop}`);
+const capital = process.env.LIVE_CAPITAL ?? '1000';
+if (!/^\d+(\.\d+)?$/.test(capital) || !(Number(capital) > 0))
+  throw new RangeError(`LIVE_CAPITAL must be a positive amount of USDT, got ${capital}`);
 
 const opened = await openConfiguredStore(say);
 const id = nodeId();
@@ -324,30 +358,10 @@ if (process.env.PORTFOLIO !== 'off') {
  * BINANCE_API_KEY and BINANCE_API_SECRET. A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
  * strategy), prod all of it. LIFECYCLE=off leaves it out; LIFECYCLE_GATES (JSON) changes the gates.
  */
-const gates = gatesFromEnv(process.env.LIFECYCLE_GATES);
-const liveOrders = process.env.LIVE_ORDERS ?? 'off';
-if (liveOrders !== 'off' && liveOrders !== 'binance')
-  throw new RangeError(`LIVE_ORDERS must be off or binance, got ${liveOrders}`);
-if (liveOrders === 'binance' && !binance)
-  throw new RangeError('LIVE_ORDERS=binance needs PAPER_FEED=binance: real orders follow the live market');
-// On a graceful stop, `flatten` closes every real run's positions first; `keep` (default) leaves them on the
-// account, and the strategy trades real money again only once they are closed (docs/lifecycle.md).
-const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
-if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
-  throw new RangeError(`LIVE_ON_STOP must be keep or flatten, got ${liveOnStop}`);
-const capital = process.env.LIVE_CAPITAL ?? '1000';
-if (!/^\d+(\.\d+)?$/.test(capital) || !(Number(capital) > 0))
-  throw new RangeError(`LIVE_CAPITAL must be a positive amount of USDT, got ${capital}`);
 let realVenue: SharedVenue | null = null;
 let realAccount: CcxtVenue | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
-  const apiKey = process.env.BINANCE_API_KEY;
-  const secret = process.env.BINANCE_API_SECRET;
-  if (!apiKey || !secret)
-    throw new RangeError(
-      'LIVE_ORDERS=binance needs BINANCE_API_KEY and BINANCE_API_SECRET (a futures trading key)',
-    );
   const endpoint = process.env.BINANCE_FUTURES_URL
     ? {
         rest: process.env.BINANCE_FUTURES_URL,
@@ -356,7 +370,7 @@ if (liveOrders === 'binance') {
     : undefined;
   realAccount = await CcxtVenue.open({
     session: new BinanceUsdmSession({
-      ccxt: { apiKey, secret, timeout: 10_000, options: { recvWindow: 5_000 } },
+      ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
       ...(endpoint ? { endpoint } : {}),
     }),
     clock: wallClock,
@@ -372,16 +386,6 @@ if (liveOrders === 'binance') {
 }
 let lifecycle: LifecycleManager | null = null;
 if (process.env.LIFECYCLE !== 'off') {
-  const minWallS = Number(process.env.LIFECYCLE_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
-  if (!(minWallS >= 0))
-    throw new RangeError(
-      `LIFECYCLE_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.LIFECYCLE_MIN_WALL_S}`,
-    );
-  const everyS = Number(process.env.LIFECYCLE_EVERY_S ?? 3600);
-  if (!(everyS >= 1))
-    throw new RangeError(
-      `LIFECYCLE_EVERY_S must be a number of seconds ≥ 1, got ${process.env.LIFECYCLE_EVERY_S}`,
-    );
   const startReal: StartRealRun | null =
     realVenue && binance && liveBars
       ? async (strategyId, mode, share) => {
@@ -419,8 +423,8 @@ if (process.env.LIFECYCLE !== 'off') {
     // A run still starting has no market time yet (its clock reads the wall's): the lifecycle waits for all.
     marketNow: () => (fleet.runs().some((r) => r.status().state === 'starting') ? null : fleet.now()),
     clock: wallClock,
-    minWallMs: minWallS * 1000,
-    everyMs: everyS * 1000,
+    minWallMs: lifecycleMinWallS * 1000,
+    everyMs: lifecycleEveryS * 1000,
     startReal,
     log: say,
   });

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../adapters/marketdata/shared-data.js';
+
+/** `npm start` with settings that cannot be right: it stops before it starts anything, saying why. */
+const start = (env: Record<string, string>) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-settings-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { status: r.status, stderr: r.stderr, created: readdirSync(dataDir) };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+
+describe('npm start refuses real-money settings that cannot be right', () => {
+  it.each([
+    [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
+    [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
+    [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
+    [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
+  ])('%o', (env, message) => {
+    const r = start(env);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    // Nothing was opened: the store was never created.
+    expect(r.created).toEqual([]);
+  });
+});
