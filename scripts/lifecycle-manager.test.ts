@@ -281,8 +281,8 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
   }, 180_000);
 });
 
-describe('stopping with LIVE_ON_STOP=flatten', () => {
-  it('retires every real run, waits for each to end, and starts none after', async () => {
+describe('the manager’s hold on real runs (stub runs)', () => {
+  it('LIVE_ON_STOP=flatten: retires every real run, waits for each to end, and starts none after', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
     const clock: PaperClock = {
@@ -380,5 +380,63 @@ describe('stopping with LIVE_ON_STOP=flatten', () => {
     expect(manager.realRuns().every((r) => r.sizing === 0)).toBe(true);
     await manager.turn();
     expect(started).toHaveLength(2);
+  });
+
+  it('takes a real run in trouble off real money at once, not at the next evaluation', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    const t0 = Date.UTC(2023, 5, 1);
+    const good = {
+      runId: 'x',
+      days: 30,
+      trades: 30,
+      totalReturn: 0.1,
+      maxDrawdown: 0.01,
+      sharpe: 2,
+      returns: [0.01, -0.005],
+      slippageBps: 1,
+      breakerTripped: false,
+    };
+    let tripped = false;
+    let retired = false;
+    const run = {
+      runId: 'real-ema-cross',
+      mode: 'canary' as const,
+      sizing: 0.1,
+      resize: () => {},
+      retire: () => {
+        retired = true;
+      },
+      prepare: async () => {},
+      fastForward: async () => 0,
+      run: async () => {},
+      mark: () => null,
+      simTime: t0,
+      status: () =>
+        ({ strategyId: 'ema-cross', state: 'running' }) as ReturnType<RealAccountSession['status']>,
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross', breakerTripped: tripped }),
+    };
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => t0,
+      clock: { now: () => Date.now(), sleep: async () => {} },
+      startReal: async () => run,
+      log: () => {},
+    });
+    await manager.turn();
+    await handlers.evaluate('ema-cross', { paper: good }, t0);
+    await handlers.decide('ema-cross', { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
+    await handlers.evaluate('ema-cross', { shadow: good }, t0);
+    await manager.turn();
+    expect(manager.realRun('ema-cross')).toBe(run);
+    // The market clock has not moved: no evaluation is due. The breaker trips.
+    tripped = true;
+    await manager.turn();
+    expect((await handlers.state('ema-cross')).stage).toBe('shadow');
+    expect(retired).toBe(true);
   });
 });

@@ -110,14 +110,21 @@ export class LifecycleManager {
     const keyOf = (s: LifecycleState) => `${s.stage}|${s.approvedBy}`;
     for (const id of this.o.strategies.keys()) {
       let state = await this.o.handlers.state(id);
-      // A person's decision (an approval, a revocation) waits for no clock: the strategy is judged at once.
-      if (due || this.seen.get(id) !== keyOf(state)) {
+      // A person's decision (an approval, a revocation) waits for no clock, and neither does a real run in
+      // trouble: the strategy is judged at once.
+      if (due || this.seen.get(id) !== keyOf(state) || this.inTrouble(id)) {
         await this.evaluate(id, Math.max(at, state.since));
         state = await this.o.handlers.state(id);
       }
       this.seen.set(id, keyOf(state));
     }
     await this.sync(signal);
+  }
+
+  /** The strategy's real run tripped its breaker or drew down past the demotion limit. */
+  private inTrouble(strategyId: string): boolean {
+    const e = this.real.get(strategyId)?.lifecycleEvidence?.();
+    return e != null && (e.breakerTripped || e.maxDrawdown > this.o.gates.demoteDrawdown);
   }
 
   /** What each of a strategy's runs shows now. */
