@@ -51,7 +51,7 @@ export function StrategyCard({
             at {s.stage} since{' '}
             <span
               className="tabular text-foreground"
-              title="market time of the evidence that moved it there, or the time of a person's decision"
+              title="market time of the move that put it there (a person's decisions are stamped on the runs' market clock too)"
             >
               {fmtTime(s.since)}
             </span>
