@@ -314,6 +314,8 @@ describe('the manager’s hold on real runs (stub runs)', () => {
         mark: () => null,
         simTime: t0,
         status: () => ({ strategyId: id, state }) as ReturnType<RealAccountSession['status']>,
+        ledgerPositions: () => new Map(),
+        quiet: () => true,
       };
     };
     const manager = new LifecycleManager({
@@ -415,6 +417,8 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       status: () =>
         ({ strategyId: 'ema-cross', state: 'running' }) as ReturnType<RealAccountSession['status']>,
       lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross', breakerTripped: tripped }),
+      ledgerPositions: () => new Map(),
+      quiet: () => true,
     };
     const manager = new LifecycleManager({
       handlers,
@@ -438,5 +442,97 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     await manager.turn();
     expect((await handlers.state('ema-cross')).stage).toBe('shadow');
     expect(retired).toBe(true);
+  });
+
+  it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    const t0 = Date.UTC(2023, 5, 1);
+    let wall = 1_000_000;
+    const good = {
+      runId: 'x',
+      days: 30,
+      trades: 30,
+      totalReturn: 0.1,
+      maxDrawdown: 0.01,
+      sharpe: 2,
+      returns: [0.01, -0.005],
+      slippageBps: 1,
+      breakerTripped: false,
+    };
+    let retired = false;
+    const run = {
+      runId: 'real-ema-cross',
+      mode: 'canary' as const,
+      sizing: 0.1,
+      resize: () => {},
+      retire: () => {
+        retired = true;
+      },
+      prepare: async () => {},
+      fastForward: async () => 0,
+      run: async () => {},
+      mark: () => null,
+      simTime: t0,
+      status: () =>
+        ({ strategyId: 'ema-cross', state: 'running' }) as ReturnType<RealAccountSession['status']>,
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      // 0.012 BTC, in the ledger's 10^-18 units.
+      ledgerPositions: () => new Map([['BTCUSDT', 12n * 10n ** 15n]]),
+      quiet: () => true,
+    };
+    let onExchange = new Map([['BTCUSDT', '0.012']]);
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => t0,
+      clock: { now: () => wall, sleep: async () => {} },
+      startReal: async () => run,
+      account: { venue: 'binance', quiet: true, positions: async () => onExchange },
+      log: () => {},
+    });
+    await manager.turn();
+    await handlers.evaluate('ema-cross', { paper: good }, t0);
+    await handlers.decide('ema-cross', { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
+    await handlers.evaluate('ema-cross', { shadow: good }, t0);
+    await manager.turn();
+    const checks = () =>
+      store
+        .raw()
+        .filter((e) => e.type === 'AccountReconciled')
+        .map((e) => e.data);
+    expect(checks()).toEqual([
+      {
+        venue: 'binance',
+        at: wall,
+        matched: true,
+        rows: [{ symbol: 'BTCUSDT', exchange: '0.012', ledger: '0.012' }],
+        runs: ['real-ema-cross'],
+      },
+    ]);
+    // A trade by hand on the exchange: the first check that sees it waits for a second one.
+    onExchange = new Map([['BTCUSDT', '0.112']]);
+    wall += 60_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(1);
+    expect((await handlers.state('ema-cross')).stage).toBe('canary');
+    wall += 5_000;
+    await manager.turn();
+    expect(checks().at(-1)).toMatchObject({
+      matched: false,
+      rows: [{ symbol: 'BTCUSDT', exchange: '0.112', ledger: '0.012' }],
+    });
+    expect((await handlers.state('ema-cross')).stage).toBe('shadow');
+    await manager.turn();
+    expect(retired).toBe(true);
+    // The same answer is not recorded twice.
+    wall += 65_000;
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(2);
   });
 });

@@ -1,4 +1,6 @@
 import type { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
+import type { Fixed } from '../domain/ledger/fixed.js';
+import { checkAccount } from '../domain/lifecycle/account-check.js';
 import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
 import { LifecycleError, type LifecycleState, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
 import type { PaperClock } from '../replay/engine/paper.js';
@@ -12,6 +14,18 @@ export interface RealRun extends PaperRun {
   resize(share: number, reason: string): void;
   /** Off real money for good: flat, then its loop ends. */
   retire(reason: string): void;
+  /** The run's positions as its ledger holds them, by symbol (signed). */
+  ledgerPositions(): ReadonlyMap<string, Fixed>;
+  /** Nothing of the run is on its way: no order working, nothing learnt and not yet booked. */
+  quiet(): boolean;
+}
+
+/** The real account, as the reconciliation reads it. */
+export interface RealAccount {
+  readonly venue: string;
+  positions(): Promise<ReadonlyMap<string, string>>;
+  /** No call to the exchange in flight. */
+  readonly quiet: boolean;
 }
 
 /** Starts a strategy's real-account run, or says why it cannot (something left on the account, no venue). */
@@ -41,6 +55,9 @@ export interface LifecycleManagerOptions {
   readonly turnMs?: number;
   /** Null when this node trades no real money (LIVE_ORDERS off): canary and prod then wait for one that does. */
   readonly startReal: StartRealRun | null;
+  /** The account the real runs trade, reconciled against their ledgers every `checkEveryMs` (default 60 s). */
+  readonly account?: RealAccount;
+  readonly checkEveryMs?: number;
   readonly log: (m: string) => void;
 }
 
@@ -64,6 +81,10 @@ export class LifecycleManager {
   /** Why a strategy's real run could not start, said once per reason. */
   private readonly refused = new Map<string, string>();
   private onboarded = false;
+  private lastCheck = Number.NEGATIVE_INFINITY;
+  private checkFailing = false;
+  /** A difference seen once, waiting for a second check to confirm it. */
+  private suspect: string | null = null;
   private stopping = false;
   /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
   private readonly seen = new Map<string, string>();
@@ -119,6 +140,60 @@ export class LifecycleManager {
       this.seen.set(id, keyOf(state));
     }
     await this.sync(signal);
+    await this.reconcile(now);
+  }
+
+  /**
+   * The account against the real runs' ledgers, when nothing is on its way. A difference is acted on only
+   * when a second check, 5 s later and still quiet, finds the same one (a fill can land between the exchange's
+   * answer and the ledger's booking); then it is recorded and every strategy is taken off real money.
+   * Agreement is recorded when the answer changes.
+   */
+  private async reconcile(marketNow: number): Promise<void> {
+    const account = this.o.account;
+    if (account === undefined) return;
+    const runs = this.realRuns().filter((r) => r.status().state !== 'starting');
+    if (runs.length === 0) return;
+    const wall = this.o.clock.now();
+    const every = this.suspect === null ? (this.o.checkEveryMs ?? 60_000) : 5_000;
+    if (wall - this.lastCheck < every) return;
+    const quiet = () => account.quiet && runs.every((r) => r.quiet());
+    if (!quiet()) return;
+    this.lastCheck = wall;
+    let exchange: ReadonlyMap<string, string>;
+    try {
+      exchange = await account.positions();
+      this.checkFailing = false;
+    } catch (err) {
+      if (!this.checkFailing)
+        this.o.log(`account check: ${err instanceof Error ? err.message : String(err)}; trying again`);
+      this.checkFailing = true;
+      return;
+    }
+    if (!quiet()) return;
+    const result = checkAccount(
+      exchange,
+      runs.map((r) => r.ledgerPositions()),
+    );
+    const key = JSON.stringify(result.rows);
+    if (!result.matched && this.suspect !== key) {
+      this.suspect = key;
+      return;
+    }
+    this.suspect = null;
+    const ids = runs.map((r) => r.runId);
+    if (await this.o.handlers.recordAccountCheck(account.venue, result, ids, wall))
+      this.o.log(
+        result.matched
+          ? `account check: the ${account.venue} account matches the real runs' ledgers`
+          : `account check: the ${account.venue} account differs from the real runs' ledgers: ${result.rows
+              .filter((r) => r.exchange !== r.ledger)
+              .map((r) => `${r.symbol} exchange ${r.exchange}, ledgers ${r.ledger}`)
+              .join('; ')}`,
+      );
+    if (result.matched) return;
+    for (const id of this.real.keys())
+      await this.o.handlers.takeOff(id, marketNow, `the ${account.venue} account differs from the ledger`);
   }
 
   /** The strategy's real run tripped its breaker or drew down past the demotion limit. */

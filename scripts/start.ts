@@ -426,6 +426,18 @@ if (process.env.LIFECYCLE !== 'off') {
     minWallMs: lifecycleMinWallS * 1000,
     everyMs: lifecycleEveryS * 1000,
     startReal,
+    // Every minute, when nothing is on its way, the account is reconciled with the real runs' ledgers.
+    ...(realAccount
+      ? {
+          account: {
+            venue: binanceUsdm.venue,
+            positions: () => realAccount!.positions(),
+            get quiet() {
+              return realAccount!.quiet;
+            },
+          },
+        }
+      : {}),
     log: say,
   });
   const manager = lifecycle;

@@ -141,6 +141,14 @@ export class CcxtVenue implements Venue {
     return Number.POSITIVE_INFINITY;
   }
 
+  /**
+   * The account's open positions as the exchange holds them (symbol → signed quantity): what the ledger's
+   * positions are reconciled against (scripts/account-check.ts). Throws VenueCallError.
+   */
+  positions(): Promise<ReadonlyMap<string, string>> {
+    return this.session.positions();
+  }
+
   /** Reports received so far, handed out by `poll` or still waiting. */
   get received(): number {
     return this.inbox.received;

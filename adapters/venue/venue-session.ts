@@ -58,6 +58,11 @@ export interface VenueSession {
   lookup(order: VenueOrder): Promise<readonly Observation[] | null>;
   /** Every trade of the order in the book `fillsOrderId`, oldest first. */
   fills(order: VenueOrder, fillsOrderId: string): Promise<readonly Observation[]>;
+  /**
+   * The account's open positions as the venue holds them: symbol (the venue's own spelling) → signed
+   * quantity as decimal text (one-way mode). Throws VenueCallError.
+   */
+  positions(): Promise<ReadonlyMap<string, string>>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

@@ -1,6 +1,9 @@
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import type { AccountRow } from '../../domain/lifecycle/account-check.js';
 import {
+  type AccountReconciledData,
+  accountCheckStreamId,
   type LifecycleEvent,
   lifecycleEventTypes,
   lifecycleStreamId,
@@ -19,6 +22,8 @@ import { AggregateRepository, type Decision } from '../ledger/aggregate.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+type AccountCheckEvent = { readonly type: 'AccountReconciled'; readonly data: AccountReconciledData };
+
 /** A person's command as a caller names it: the actor is derived from the approver, never passed in. */
 export type LifecyclePersonCommand =
   | { readonly kind: 'ApproveRealMoney'; readonly approver: string; readonly note: string }
@@ -33,6 +38,8 @@ export type LifecyclePersonCommand =
  */
 export class LifecycleHandlers {
   private readonly repo: AggregateRepository<LifecycleState, LifecycleEvent>;
+  /** The account-check stream: its state is the last reconciliation recorded. */
+  private readonly checks: AggregateRepository<AccountReconciledData | null, AccountCheckEvent>;
 
   constructor(
     store: EventStore,
@@ -43,6 +50,15 @@ export class LifecycleHandlers {
     this.repo = new AggregateRepository(
       store,
       { initial: () => initialLifecycleState, evolve: evolveLifecycle, types: lifecycleEventTypes },
+      newEventId,
+    );
+    this.checks = new AggregateRepository<AccountReconciledData | null, AccountCheckEvent>(
+      store,
+      {
+        initial: (): AccountReconciledData | null => null,
+        evolve: (_s, e) => e.data,
+        types: new Set(['AccountReconciled']),
+      },
       newEventId,
     );
   }
@@ -89,6 +105,49 @@ export class LifecycleHandlers {
       (s) => decideLifecycle(full(s), s),
       this.metadata(actor, `lifecycle:${strategyId}:${this.newEventId()}`, at),
     );
+  }
+
+  /** The system takes the strategy off real money at once (if it trades it), for `reason`. */
+  takeOff(strategyId: string, at: number, reason: string): Promise<Decision<LifecycleEvent>> {
+    return this.repo.execute(
+      lifecycleStreamId(strategyId),
+      (s) => decideLifecycle({ kind: 'TakeOffRealMoney', at: Math.max(at, s.since), reason }, s),
+      this.metadata('system:lifecycle', `account-check:${at}`, at),
+    );
+  }
+
+  /**
+   * Records a reconciliation of the real account when its answer differs from the last one recorded (the
+   * first, a difference, agreement again); returns whether it was recorded.
+   */
+  async recordAccountCheck(
+    venue: string,
+    check: { readonly matched: boolean; readonly rows: readonly AccountRow[] },
+    runs: readonly string[],
+    at: number,
+  ): Promise<boolean> {
+    const d = await this.checks.execute(
+      accountCheckStreamId(venue),
+      (last) =>
+        last !== null &&
+        last.matched === check.matched &&
+        JSON.stringify(last.rows) === JSON.stringify(check.rows)
+          ? []
+          : [
+              {
+                type: 'AccountReconciled' as const,
+                data: {
+                  venue,
+                  at,
+                  matched: check.matched,
+                  rows: check.rows.map((r) => ({ ...r })),
+                  runs: [...runs],
+                },
+              },
+            ],
+      this.metadata('system:lifecycle', `account-check:${at}`, at),
+    );
+    return d.events.length > 0;
   }
 
   async state(strategyId: string): Promise<LifecycleState> {

@@ -88,12 +88,43 @@ export const RealMoneyRevoked = defineEvent({
   schema: z.object({ strategyId, approver: person, note }).strict(),
 });
 
-export const lifecycleEvents = [StrategyOnboarded, StrategyStageChanged, RealMoneyApproved, RealMoneyRevoked];
+/** Stream of the real account's reconciliations: `account-check-<venue>`. */
+export const accountCheckStreamId = (venue: string): string => `account-check-${venue}`;
+
+/**
+ * The real account against the ledgers of the runs that trade it, recorded when the answer changes (the
+ * first check, a difference, agreement again). A difference takes every strategy off real money.
+ */
+export const AccountReconciled = defineEvent({
+  type: 'AccountReconciled',
+  schema: z
+    .object({
+      venue: z.string().min(1),
+      /** Wall time of the check. */
+      at: z.number().int(),
+      matched: z.boolean(),
+      rows: z.array(
+        z.object({ symbol: z.string().min(1), exchange: z.string(), ledger: z.string() }).strict(),
+      ),
+      /** The real runs whose ledgers were summed. */
+      runs: z.array(z.string()),
+    })
+    .strict(),
+});
+
+export const lifecycleEvents = [
+  StrategyOnboarded,
+  StrategyStageChanged,
+  RealMoneyApproved,
+  RealMoneyRevoked,
+  AccountReconciled,
+];
 
 export type StrategyOnboardedData = EventData<typeof StrategyOnboarded>;
 export type StrategyStageChangedData = EventData<typeof StrategyStageChanged>;
 export type RealMoneyApprovedData = EventData<typeof RealMoneyApproved>;
 export type RealMoneyRevokedData = EventData<typeof RealMoneyRevoked>;
+export type AccountReconciledData = EventData<typeof AccountReconciled>;
 export type EvidenceData = z.infer<typeof evidenceSchema>;
 
 export type LifecycleEvent =

@@ -96,6 +96,8 @@ export type LifecycleCommand =
       readonly checks: readonly Check[];
     })
   | (ByPerson & { readonly kind: 'RevokeRealMoney'; readonly at: number })
+  /** The system takes real money away at once (the account disagrees with the ledger): back to shadow. */
+  | { readonly kind: 'TakeOffRealMoney'; readonly at: number; readonly reason: string }
   | (ByPerson & { readonly kind: 'Retire'; readonly at: number });
 
 const person = (c: ByPerson): void => {
@@ -241,6 +243,19 @@ export const decideLifecycle = (command: LifecycleCommand, state: LifecycleState
           `evidence at ${new Date(command.at).toISOString()} is older than the last change (${new Date(state.since).toISOString()})`,
         );
       return evaluate(state, command.at, command.evidence, command.config);
+    case 'TakeOffRealMoney':
+      if (!onReal(state.stage)) return [];
+      return [
+        change(
+          state,
+          'shadow',
+          'demoted',
+          command.at,
+          `taken off real money: ${command.reason}`,
+          undefined,
+          [],
+        ),
+      ];
     case 'ApproveRealMoney': {
       person(command);
       if (state.stage === 'retired') return refuse('retired', `${state.strategyId} is retired`);

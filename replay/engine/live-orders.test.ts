@@ -145,6 +145,8 @@ describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the
     const position = harness.fake.engine.position(SYMBOL);
     expect(position > 0n).toBe(true);
     expect(fixed(String(engine.position(SYMBOL)))).toBe(position);
+    // The account as the exchange lists it (GET /fapi/v3/positionRisk), which the node reconciles with.
+    expect(await harness.venue.positions()).toEqual(new Map([[SYMBOL, toText(position)]]));
 
     for (let i = warmupEnd + 2; i <= warmupEnd + 4; i++) await settle(barCloses(i) + HOUR - 1);
     await until(() => harness.fake.engine.position(SYMBOL) === 0n, 'the exit to fill at the exchange');

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
+import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
@@ -156,6 +157,18 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     }
     this.resize(0, reason);
     this.stopWhenFlat();
+  }
+
+  ledgerPositions(): ReadonlyMap<string, Fixed> {
+    const out = new Map<string, Fixed>();
+    for (const p of this.engine?.ledgerAccount.positions.values() ?? [])
+      out.set(p.symbol, (out.get(p.symbol) ?? 0n) + p.qty);
+    return out;
+  }
+
+  quiet(): boolean {
+    const engine = this.engine;
+    return engine === null || (engine.workingOrders().length === 0 && (engine.live?.waiting ?? 0) === 0);
   }
 
   get retired(): boolean {

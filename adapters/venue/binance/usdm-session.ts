@@ -210,6 +210,31 @@ export class BinanceUsdmSession implements VenueSession {
     return readReply('trades', () => tradeObservations(rows));
   }
 
+  async positions(): Promise<ReadonlyMap<string, string>> {
+    let rows: unknown;
+    try {
+      // GET /fapi/v3/positionRisk: the raw rows, as ccxt's fetchPositions would first load leverage brackets.
+      rows = await (this.ex as unknown as { fapiPrivateV3GetPositionRisk(p: object): Promise<unknown> })
+        .fapiPrivateV3GetPositionRisk({});
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('positions', () => {
+      if (!Array.isArray(rows)) throw new Error('not a list');
+      const out = new Map<string, string>();
+      for (const r of rows as Record<string, unknown>[]) {
+        const symbol = r.symbol;
+        const amount = r.positionAmt;
+        if (typeof symbol !== 'string' || typeof amount !== 'string' || !/^-?\d+(\.\d+)?$/.test(amount))
+          throw new Error(`a row without symbol or positionAmt: ${JSON.stringify(r).slice(0, 200)}`);
+        if (r.positionSide !== undefined && r.positionSide !== 'BOTH')
+          throw new Error(`${symbol} is held in hedge mode (${String(r.positionSide)}); the ledger trades one-way`);
+        if (Number(amount) !== 0) out.set(symbol, amount);
+      }
+      return out;
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.ex.close();

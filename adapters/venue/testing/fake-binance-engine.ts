@@ -155,6 +155,29 @@ export class FakeBinanceEngine {
     else this.depth.set(symbol, fixed(perLevel));
   }
 
+  /** GET /fapi/v3/positionRisk: the account's open positions (one-way mode), as Binance lists them. */
+  positionRisk(): Record<string, unknown>[] {
+    const rows: Record<string, unknown>[] = [];
+    for (const [symbol, qty] of this.positions) {
+      if (qty === 0n) continue;
+      const mark = this.prices.get(symbol) ?? 0n;
+      rows.push({
+        symbol,
+        positionSide: 'BOTH',
+        positionAmt: toText(qty),
+        markPrice: toText(mark),
+        notional: toText(mul(qty, mark)),
+        updateTime: this.time(),
+      });
+    }
+    return rows;
+  }
+
+  /** Sets a position directly, as a trade outside this account's orders would (a person on the exchange's site). */
+  setPosition(symbol: string, qty: string): void {
+    this.positions.set(symbol, fixed(qty));
+  }
+
   tickSize(symbol: string): Fixed {
     return this.symbolRules(symbol).tickSize;
   }

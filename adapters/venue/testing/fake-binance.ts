@@ -120,6 +120,7 @@ export class FakeBinance {
       ['DELETE /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.cancelAlgoOrder(p) }],
       ['GET /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.queryAlgoOrder(p) }],
       ['GET /fapi/v1/openAlgoOrders', { security: 'SIGNED', handler: (p) => e.openAlgoOrders(p) }],
+      ['GET /fapi/v3/positionRisk', { security: 'SIGNED', handler: () => e.positionRisk() }],
     ]);
     const market = opts.market;
     this.market = market;
