@@ -141,6 +141,15 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
       clock,
       minWallMs: 0,
       turnMs: 10 * 60_000,
+      // The account is reconciled with the real run's ledger as it trades: no difference may be seen.
+      account: {
+        venue: 'binance',
+        positions: () => acct.positions(),
+        get quiet() {
+          return acct.quiet;
+        },
+      },
+      checkEveryMs: 30 * 60_000,
       startReal: async (strategyId, mode, share) => {
         const waker = new Waker();
         wakers.add(waker);
@@ -250,6 +259,11 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
         const d = e.data as { from: string; to: string; reason: string };
         return `${d.from}→${d.to} ${d.reason}`;
       });
+    const checks = events
+      .filter((e) => e.type === 'AccountReconciled')
+      .map((e) => e.data as { matched: boolean });
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.every((c) => c.matched)).toBe(true);
     expect(moves).toEqual([
       'paper→shadow gates-met',
       'shadow→canary gates-met',
