@@ -9,7 +9,8 @@ import { type Check, type Evidence, type GateConfig, gateChecks, type Stage } fr
  * - letting a strategy trade real money is the one decision a person takes (an actor `user:<approver>`),
  *   once: after it, promotion and demotion are automatic;
  * - real money is taken away at once when the canary or prod run trips its breaker or draws down past the
- *   demotion limit (back to shadow), when the person revokes the approval, or when the strategy is retired.
+ *   demotion limit, or the account disagrees with the ledger (back to shadow, with a cooldown before canary
+ *   again), when a person revokes the approval, or when the strategy is retired.
  */
 
 export class LifecycleError extends Error {
