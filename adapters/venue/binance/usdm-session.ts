@@ -214,8 +214,9 @@ export class BinanceUsdmSession implements VenueSession {
     let rows: unknown;
     try {
       // GET /fapi/v3/positionRisk: the raw rows, as ccxt's fetchPositions would first load leverage brackets.
-      rows = await (this.ex as unknown as { fapiPrivateV3GetPositionRisk(p: object): Promise<unknown> })
-        .fapiPrivateV3GetPositionRisk({});
+      rows = await (
+        this.ex as unknown as { fapiPrivateV3GetPositionRisk(p: object): Promise<unknown> }
+      ).fapiPrivateV3GetPositionRisk({});
     } catch (e) {
       throw binanceCallError(e);
     }
@@ -228,7 +229,9 @@ export class BinanceUsdmSession implements VenueSession {
         if (typeof symbol !== 'string' || typeof amount !== 'string' || !/^-?\d+(\.\d+)?$/.test(amount))
           throw new Error(`a row without symbol or positionAmt: ${JSON.stringify(r).slice(0, 200)}`);
         if (r.positionSide !== undefined && r.positionSide !== 'BOTH')
-          throw new Error(`${symbol} is held in hedge mode (${String(r.positionSide)}); the ledger trades one-way`);
+          throw new Error(
+            `${symbol} is held in hedge mode (${String(r.positionSide)}); the ledger trades one-way`,
+          );
         if (Number(amount) !== 0) out.set(symbol, amount);
       }
       return out;
