@@ -410,7 +410,12 @@ if (process.env.LIFECYCLE !== 'off') {
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
           });
-          await run.prepare();
+          try {
+            await run.prepare();
+          } catch (err) {
+            wakers.delete(waker);
+            return `${strategyId} cannot trade real money: ${err instanceof Error ? err.message : String(err)}`;
+          }
           return run;
         }
       : null;
