@@ -19,6 +19,8 @@ export class EvidenceFold {
   private lastAt = Number.NaN;
   private start = Number.NaN;
   private last = Number.NaN;
+  /** The equity of the mark before the last one. */
+  private beforeLast = Number.NaN;
   private peak = Number.NEGATIVE_INFINITY;
   private maxDrawdown = 0;
   private readonly returns: number[] = [];
@@ -42,7 +44,16 @@ export class EvidenceFold {
         if (Number.isNaN(this.firstAt)) {
           this.firstAt = at;
           this.start = equity;
-        } else if (this.last > 0) this.returns.push(equity / this.last - 1);
+        } else if (at === this.lastAt) {
+          // A second mark at the same time (a run's last bar and its end) replaces the first, as the runs
+          // read model does: a zero return between the two would bias the Sharpe and the KS test.
+          if (this.returns.length > 0 && this.beforeLast > 0)
+            this.returns[this.returns.length - 1] = equity / this.beforeLast - 1;
+          else this.start = equity;
+        } else {
+          if (this.last > 0) this.returns.push(equity / this.last - 1);
+          this.beforeLast = this.last;
+        }
         this.lastAt = at;
         this.last = equity;
         if (equity > this.peak) this.peak = equity;

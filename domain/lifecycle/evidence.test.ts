@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { evidenceOf } from './evidence.js';
+
+const mark = (at: number, equity: number) => ({
+  type: 'EquityMarked',
+  data: { at, equity, wallet: equity, unrealisedPnl: 0, exposure: 0 },
+  metadata: { correlationId: `m${at}` },
+});
+const H = 3_600_000;
+
+describe('the evidence of a run’s marks', () => {
+  it('takes a second mark at the same time as a correction of the first, not as a zero return', () => {
+    const e = evidenceOf('r', [mark(0, 100), mark(H, 110), mark(2 * H, 99), mark(2 * H, 121)]);
+    expect(e.returns).toEqual([110 / 100 - 1, 121 / 110 - 1]);
+    expect(e.totalReturn).toBeCloseTo(0.21, 12);
+    expect(e.days).toBeCloseTo(2 / 24, 12);
+    // The dip to 99 was seen: the drawdown keeps it.
+    expect(e.maxDrawdown).toBeCloseTo(0.1, 12);
+  });
+
+  it('measures slippage against the price each order was sized at, adverse positive', () => {
+    const ev = (type: string, data: object, correlationId: string) => ({
+      type,
+      data,
+      metadata: { correlationId },
+    });
+    const e = evidenceOf('r', [
+      ev('PositionSized', { inputs: { price: '100' } }, 'a'),
+      ev('OrderRequested', { orderId: 'o1', side: 'BUY' }, 'a'),
+      ev('OrderFilled', { orderId: 'o1', price: '100.1' }, 'a'),
+      ev('PositionSized', { inputs: { price: '200' } }, 'b'),
+      ev('OrderRequested', { orderId: 'o2', side: 'SELL' }, 'b'),
+      ev('OrderFilled', { orderId: 'o2', price: '200.2' }, 'b'),
+      // A stop's exit was not sized: no slippage figure.
+      ev('OrderRequested', { orderId: 'o3', side: 'SELL' }, 'c'),
+      ev('OrderFilled', { orderId: 'o3', price: '150' }, 'c'),
+    ]);
+    // +10 bps paid on the buy, 10 bps gained on the sell.
+    expect(e.slippageBps).toBeCloseTo(0, 9);
+  });
+});
