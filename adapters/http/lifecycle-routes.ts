@@ -84,6 +84,16 @@ export const lifecycleView = z.object({
     capital: z.string().nullable(),
   }),
   canaryShare: z.number(),
+  /** The latest reconciliation of each real account with the real runs' ledgers (recorded when it changes). */
+  accounts: z.array(
+    z.object({
+      venue: z.string(),
+      at: z.string(),
+      matched: z.boolean(),
+      rows: z.array(z.object({ symbol: z.string(), exchange: z.string(), ledger: z.string() })),
+      runs: z.array(z.string()),
+    }),
+  ),
   strategies: z.array(
     z.object({
       strategyId: z.string(),
@@ -160,10 +170,11 @@ export const addLifecycleRoutes = (routes: RouteTable, deps: LifecycleRouteDeps)
       "Each strategy's stage on its way to real money (paper → shadow → canary → prod), the evidence of its runs, the next gate's checks, and every move",
     response: lifecycleView,
     handler: async () => {
-      const { strategies, history } = await readLifecycle(deps.db);
+      const { strategies, history, accounts } = await readLifecycle(deps.db);
       return {
         realMoney: deps.realMoney(),
         canaryShare: deps.gates.canaryShare,
+        accounts,
         strategies: strategies.map((s) => {
           const ev = deps.evidence?.(s.strategyId) ?? {};
           const stage = s.stage as Stage;

@@ -137,8 +137,33 @@ describe.each(backends)('the lifecycle on %s', (_name, databaseUrl) => {
       actor: 'user:bo',
     });
 
+    // The account checks: recorded when the answer changes, the latest per venue read back.
+    const rows = [{ symbol: 'BTCUSDT', exchange: '0.01', ledger: '0.01' }];
+    expect(await h.recordAccountCheck('binance', { matched: true, rows }, ['real-ema'], T0 + 52 * DAY)).toBe(
+      true,
+    );
+    expect(await h.recordAccountCheck('binance', { matched: true, rows }, ['real-ema'], T0 + 53 * DAY)).toBe(
+      false,
+    );
+    const differs = [{ symbol: 'BTCUSDT', exchange: '0.11', ledger: '0.01' }];
+    expect(
+      await h.recordAccountCheck('binance', { matched: false, rows: differs }, ['real-ema'], T0 + 54 * DAY),
+    ).toBe(true);
+    await runner.catchUpAll();
+    expect((await readLifecycle(opened.db)).accounts).toEqual([
+      {
+        venue: 'binance',
+        at: new Date(T0 + 54 * DAY).toISOString(),
+        matched: false,
+        rows: differs,
+        runs: ['real-ema'],
+      },
+    ]);
+    const checked = await readLifecycle(opened.db);
+
     // Rebuilt from position 0, the read model is the same.
     await runner.rebuild('lifecycle');
-    expect(await readLifecycle(opened.db)).toEqual(after);
+    expect(await readLifecycle(opened.db)).toEqual(checked);
+    expect(checked.strategies).toEqual(after.strategies);
   });
 });

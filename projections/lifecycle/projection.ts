@@ -10,8 +10,14 @@ import { dataOf, num, type Row, str, upsertRows } from '../support.js';
 export const lifecycleProjection: Projection = {
   name: 'lifecycle',
   version: 1,
-  tables: ['rm_lifecycle', 'rm_lifecycle_history'],
-  types: ['StrategyOnboarded', 'StrategyStageChanged', 'RealMoneyApproved', 'RealMoneyRevoked'],
+  tables: ['rm_lifecycle', 'rm_lifecycle_history', 'rm_account_checks'],
+  types: [
+    'StrategyOnboarded',
+    'StrategyStageChanged',
+    'RealMoneyApproved',
+    'RealMoneyRevoked',
+    'AccountReconciled',
+  ],
   async setup(db) {
     await db.schema
       .createTable('rm_lifecycle')
@@ -39,8 +45,33 @@ export const lifecycleProjection: Projection = {
       .addColumn('checks', 'text', (c) => c.notNull())
       .addColumn('evidence', 'text')
       .execute();
+    await db.schema
+      .createTable('rm_account_checks')
+      .ifNotExists()
+      .addColumn('venue', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('matched', 'integer', (c) => c.notNull())
+      .addColumn('rows', 'text', (c) => c.notNull())
+      .addColumn('runs', 'text', (c) => c.notNull())
+      .addColumn('global_position', 'bigint', (c) => c.notNull())
+      .execute();
   },
   async apply(tx, events) {
+    const checks = new Map<string, Row>();
+    for (const e of events) {
+      if (e.type !== 'AccountReconciled') continue;
+      const d = dataOf(e);
+      checks.set(String(d.venue), {
+        venue: String(d.venue),
+        at: num(d.at),
+        matched: d.matched === true ? 1 : 0,
+        rows: JSON.stringify(d.rows ?? []),
+        runs: JSON.stringify(d.runs ?? []),
+        global_position: e.globalPosition,
+      });
+    }
+    await upsertRows(tx, 'rm_account_checks', ['venue'], [...checks.values()]);
+    events = events.filter((e) => e.type !== 'AccountReconciled');
     const ids = [...new Set(events.map((e) => String(dataOf(e).strategyId)))];
     const current = new Map<string, Row>();
     if (ids.length > 0)
@@ -171,11 +202,24 @@ export interface LifecycleStrategyView {
   demotedAt: number | null;
 }
 
-/** Every strategy's stage, and the latest `historyLimit` moves (newest first). */
+/** The latest reconciliation of a real account with the real runs' ledgers. */
+export interface AccountCheckView {
+  venue: string;
+  at: string;
+  matched: boolean;
+  rows: { symbol: string; exchange: string; ledger: string }[];
+  runs: string[];
+}
+
+/** Every strategy's stage, the latest account check per venue, and the latest `historyLimit` moves (newest first). */
 export const readLifecycle = async (
   db: ReadModelDb,
   historyLimit = 100,
-): Promise<{ strategies: LifecycleStrategyView[]; history: LifecycleMoveView[] }> => {
+): Promise<{
+  strategies: LifecycleStrategyView[];
+  history: LifecycleMoveView[];
+  accounts: AccountCheckView[];
+}> => {
   const strategies = (await db.selectFrom('rm_lifecycle').selectAll().orderBy('strategy_id').execute()).map(
     (r): LifecycleStrategyView => ({
       strategyId: String(r.strategy_id),
@@ -207,5 +251,14 @@ export const readLifecycle = async (
       evidence: r.evidence === null ? null : JSON.parse(String(r.evidence)),
     }),
   );
-  return { strategies, history };
+  const accounts = (await db.selectFrom('rm_account_checks').selectAll().orderBy('venue').execute()).map(
+    (r): AccountCheckView => ({
+      venue: String(r.venue),
+      at: new Date(num(r.at)).toISOString(),
+      matched: num(r.matched) === 1,
+      rows: JSON.parse(String(r.rows)) as AccountCheckView['rows'],
+      runs: JSON.parse(String(r.runs)) as string[],
+    }),
+  );
+  return { strategies, history, accounts };
 };

@@ -91,6 +91,15 @@ export interface LifecycleMove {
   evidence: unknown;
 }
 
+/** The latest reconciliation of a real account with the real runs' ledgers (recorded when its answer changes). */
+export interface AccountCheck {
+  venue: string;
+  at: string;
+  matched: boolean;
+  rows: { symbol: string; exchange: string; ledger: string }[];
+  runs: string[];
+}
+
 export interface Lifecycle {
   realMoney: {
     /** The venue real orders go to, or null when this node cannot trade real money… */
@@ -102,6 +111,7 @@ export interface Lifecycle {
   };
   /** The canary's share of the capital (0.1 is 10 %). */
   canaryShare: number;
+  accounts: AccountCheck[];
   strategies: LifecycleStrategy[];
   /** Newest first (log order), the latest moves. */
   history: LifecycleMove[];

@@ -131,7 +131,12 @@ function LifecycleView({ l, acting, ...actions }: { l: Lifecycle; acting: Acting
   const blocked = !acting.approver ? 'type your approver user id above to act' : acting.refused;
   return (
     <>
-      <RealMoneyCard realMoney={l.realMoney} canaryShare={l.canaryShare} acting={acting} />
+      <RealMoneyCard
+        realMoney={l.realMoney}
+        canaryShare={l.canaryShare}
+        accounts={l.accounts}
+        acting={acting}
+      />
       {l.strategies.length === 0 ? (
         <Card>
           <CardContent

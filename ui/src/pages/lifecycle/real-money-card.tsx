@@ -1,6 +1,7 @@
 import { Landmark, TriangleAlert } from 'lucide-react';
-import type { Lifecycle } from '@/api/lifecycle-types';
+import type { AccountCheck, Lifecycle } from '@/api/lifecycle-types';
 import { Card, CardContent } from '@/components/ui/card';
+import { fmtTime } from '@/lib/format';
 import { ApproverInput } from './action-error';
 import type { Acting } from './approver';
 import { canaryCapital, fmtShare } from './format';
@@ -13,7 +14,8 @@ export function RealMoneyCard({
   realMoney,
   canaryShare,
   acting,
-}: Pick<Lifecycle, 'realMoney' | 'canaryShare'> & { acting: Acting }) {
+  accounts,
+}: Pick<Lifecycle, 'realMoney' | 'canaryShare' | 'accounts'> & { acting: Acting }) {
   const amount = canaryCapital(realMoney.capital, canaryShare);
   return (
     <Card>
@@ -37,6 +39,9 @@ export function RealMoneyCard({
           <dd className="tabular" data-testid="lifecycle-capital">
             {realMoney.capital ?? <span className="text-muted-foreground">not stated by the node</span>}
           </dd>
+          {accounts.map((a) => (
+            <AccountLine key={a.venue} check={a} />
+          ))}
           <dt className="text-xs text-muted-foreground">canary share</dt>
           <dd className="tabular" data-testid="lifecycle-canary-share" data-share={canaryShare}>
             {fmtShare(canaryShare)}
@@ -56,5 +61,27 @@ export function RealMoneyCard({
         </div>
       </CardContent>
     </Card>
+  );
+}
+
+/** The account against the real runs' ledgers, as last recorded: agreement, or every symbol that differs. */
+function AccountLine({ check }: { check: AccountCheck }) {
+  const differs = check.rows.filter((r) => r.exchange !== r.ledger);
+  return (
+    <>
+      <dt className="text-xs text-muted-foreground">{check.venue} account</dt>
+      <dd data-testid="lifecycle-account-check" data-matched={check.matched} className="text-xs">
+        {check.matched ? (
+          <span className="text-positive">matches the real runs' ledgers</span>
+        ) : (
+          <span className="font-medium text-destructive">
+            differs from the real runs' ledgers:{' '}
+            {differs.map((r) => `${r.symbol} exchange ${r.exchange}, ledgers ${r.ledger}`).join('; ')}; every
+            strategy was taken off real money
+          </span>
+        )}
+        <span className="text-muted-foreground"> (recorded {fmtTime(check.at)})</span>
+      </dd>
+    </>
   );
 }
