@@ -10,10 +10,10 @@ import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
 import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
 import { toText } from '../domain/ledger/fixed.js';
-import { defaultGateConfig, type GateConfig } from '../domain/lifecycle/gates.js';
+import { defaultGateConfig, type Evidence, type GateConfig } from '../domain/lifecycle/gates.js';
 import { Waker } from '../replay/engine/live.js';
 import type { PaperClock } from '../replay/engine/paper.js';
-import { LifecycleManager } from './lifecycle-manager.js';
+import { LifecycleManager, type RealRun } from './lifecycle-manager.js';
 import { LivePaperSession } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
 
@@ -295,6 +295,47 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
   }, 180_000);
 });
 
+const T0 = Date.UTC(2023, 5, 1);
+/** Evidence every gate of `gates` passes. */
+const good: Evidence = {
+  runId: 'x',
+  days: 30,
+  trades: 30,
+  totalReturn: 0.1,
+  maxDrawdown: 0.01,
+  sharpe: 2,
+  returns: [0.01, -0.005],
+  slippageBps: 1,
+  breakerTripped: false,
+};
+
+/** A real run the test drives by hand; `over` replaces what it names (getters kept as getters). */
+const stubRun = (strategyId: string, over: object = {}): RealRun => {
+  const base = {
+    runId: `real-${strategyId}`,
+    mode: 'canary' as const,
+    sizing: 0.1,
+    resize: () => {},
+    retire: () => {},
+    prepare: async () => {},
+    fastForward: async () => 0,
+    run: async () => {},
+    mark: () => null,
+    simTime: T0,
+    status: () => ({ strategyId, state: 'running' }) as ReturnType<RealAccountSession['status']>,
+    ledgerPositions: () => new Map(),
+    quiet: () => true,
+  };
+  return Object.defineProperties(base, Object.getOwnPropertyDescriptors(over)) as RealRun;
+};
+
+/** Takes a strategy to canary: the paper gate, ana's approval, the canary gate. */
+const toCanary = async (handlers: LifecycleHandlers, id: string) => {
+  await handlers.evaluate(id, { paper: good }, T0);
+  await handlers.decide(id, { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, T0, null);
+  await handlers.evaluate(id, { shadow: good }, T0);
+};
+
 describe('the manager’s hold on real runs (stub runs)', () => {
   it('LIVE_ON_STOP=flatten: retires every real run, waits for each to end, and starts none after', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
@@ -303,15 +344,13 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       now: () => Date.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
     };
-    const t0 = Date.UTC(2023, 5, 1);
+    const t0 = T0;
     const started: string[] = [];
     /** A real run that ends 50 ms after it is retired, unless it is stuck. */
     const stub = (id: string, stuck: boolean) => {
       let state: 'running' | 'finished' = 'running';
       let sizing = 0.1;
-      return {
-        runId: `real-${id}`,
-        mode: 'canary' as const,
+      return stubRun(id, {
         get sizing() {
           return sizing;
         },
@@ -322,15 +361,8 @@ describe('the manager’s hold on real runs (stub runs)', () => {
           sizing = 0;
           if (!stuck) setTimeout(() => (state = 'finished'), 50);
         },
-        prepare: async () => {},
-        fastForward: async () => 0,
-        run: async () => {},
-        mark: () => null,
-        simTime: t0,
         status: () => ({ strategyId: id, state }) as ReturnType<RealAccountSession['status']>,
-        ledgerPositions: () => new Map(),
-        quiet: () => true,
-      };
+      });
     };
     const manager = new LifecycleManager({
       handlers,
@@ -351,43 +383,7 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     });
     await manager.turn();
     // Both strategies at canary (approved, gates met).
-    for (const id of ['ema-cross', 'donchian-breakout']) {
-      await handlers.evaluate(
-        id,
-        {
-          paper: {
-            runId: 'p',
-            days: 30,
-            trades: 30,
-            totalReturn: 0.1,
-            maxDrawdown: 0.01,
-            sharpe: 2,
-            returns: [0.01, -0.005],
-            slippageBps: 1,
-            breakerTripped: false,
-          },
-        },
-        t0,
-      );
-      await handlers.decide(id, { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
-      await handlers.evaluate(
-        id,
-        {
-          shadow: {
-            runId: 's',
-            days: 30,
-            trades: 30,
-            totalReturn: 0.1,
-            maxDrawdown: 0.01,
-            sharpe: 2,
-            returns: [0.01, -0.005],
-            slippageBps: 1,
-            breakerTripped: false,
-          },
-        },
-        t0,
-      );
-    }
+    for (const id of ['ema-cross', 'donchian-breakout']) await toCanary(handlers, id);
     await manager.turn();
     expect(started.sort()).toEqual(['donchian-breakout', 'ema-cross']);
     const open = await manager.flattenAll('stopping', 500);
@@ -401,39 +397,15 @@ describe('the manager’s hold on real runs (stub runs)', () => {
   it('takes a real run in trouble off real money at once, not at the next evaluation', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
-    const t0 = Date.UTC(2023, 5, 1);
-    const good = {
-      runId: 'x',
-      days: 30,
-      trades: 30,
-      totalReturn: 0.1,
-      maxDrawdown: 0.01,
-      sharpe: 2,
-      returns: [0.01, -0.005],
-      slippageBps: 1,
-      breakerTripped: false,
-    };
+    const t0 = T0;
     let tripped = false;
     let retired = false;
-    const run = {
-      runId: 'real-ema-cross',
-      mode: 'canary' as const,
-      sizing: 0.1,
-      resize: () => {},
+    const run = stubRun('ema-cross', {
       retire: () => {
         retired = true;
       },
-      prepare: async () => {},
-      fastForward: async () => 0,
-      run: async () => {},
-      mark: () => null,
-      simTime: t0,
-      status: () =>
-        ({ strategyId: 'ema-cross', state: 'running' }) as ReturnType<RealAccountSession['status']>,
       lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross', breakerTripped: tripped }),
-      ledgerPositions: () => new Map(),
-      quiet: () => true,
-    };
+    });
     const manager = new LifecycleManager({
       handlers,
       gates,
@@ -446,9 +418,7 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       log: () => {},
     });
     await manager.turn();
-    await handlers.evaluate('ema-cross', { paper: good }, t0);
-    await handlers.decide('ema-cross', { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
-    await handlers.evaluate('ema-cross', { shadow: good }, t0);
+    await toCanary(handlers, 'ema-cross');
     await manager.turn();
     expect(manager.realRun('ema-cross')).toBe(run);
     // The market clock has not moved: no evaluation is due. The breaker trips.
@@ -461,40 +431,17 @@ describe('the manager’s hold on real runs (stub runs)', () => {
   it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
-    const t0 = Date.UTC(2023, 5, 1);
+    const t0 = T0;
     let wall = 1_000_000;
-    const good = {
-      runId: 'x',
-      days: 30,
-      trades: 30,
-      totalReturn: 0.1,
-      maxDrawdown: 0.01,
-      sharpe: 2,
-      returns: [0.01, -0.005],
-      slippageBps: 1,
-      breakerTripped: false,
-    };
     let retired = false;
-    const run = {
-      runId: 'real-ema-cross',
-      mode: 'canary' as const,
-      sizing: 0.1,
-      resize: () => {},
+    const run = stubRun('ema-cross', {
       retire: () => {
         retired = true;
       },
-      prepare: async () => {},
-      fastForward: async () => 0,
-      run: async () => {},
-      mark: () => null,
-      simTime: t0,
-      status: () =>
-        ({ strategyId: 'ema-cross', state: 'running' }) as ReturnType<RealAccountSession['status']>,
       lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
       // 0.012 BTC, in the ledger's 10^-18 units.
       ledgerPositions: () => new Map([['BTCUSDT', 12n * 10n ** 15n]]),
-      quiet: () => true,
-    };
+    });
     let onExchange = new Map([['BTCUSDT', '0.012']]);
     const manager = new LifecycleManager({
       handlers,
@@ -509,9 +456,7 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       log: () => {},
     });
     await manager.turn();
-    await handlers.evaluate('ema-cross', { paper: good }, t0);
-    await handlers.decide('ema-cross', { kind: 'ApproveRealMoney', approver: 'ana', note: '' }, t0, null);
-    await handlers.evaluate('ema-cross', { shadow: good }, t0);
+    await toCanary(handlers, 'ema-cross');
     await manager.turn();
     const checks = () =>
       store

@@ -129,17 +129,20 @@ export class LifecycleManager {
       this.lastAt = at;
     }
     const keyOf = (s: LifecycleState) => `${s.stage}|${s.approvedBy}`;
+    // One read of each strategy's stream per turn (two when it is judged): the real runs follow these stages.
+    const stages = new Map<string, Stage | null>();
     for (const id of this.o.strategies.keys()) {
       let state = await this.o.handlers.state(id);
       // A person's decision (an approval, a revocation) waits for no clock, and neither does a real run in
       // trouble: the strategy is judged at once.
       if (due || this.seen.get(id) !== keyOf(state) || this.inTrouble(id)) {
-        await this.evaluate(id, Math.max(at, state.since));
-        state = await this.o.handlers.state(id);
+        if (await this.evaluate(id, state, Math.max(at, state.since)))
+          state = await this.o.handlers.state(id);
       }
       this.seen.set(id, keyOf(state));
+      stages.set(id, state.stage);
     }
-    await this.sync(signal);
+    await this.sync(stages, signal);
     await this.reconcile(now);
   }
 
@@ -226,18 +229,20 @@ export class LifecycleManager {
     return [...this.ended, ...this.real.values()];
   }
 
-  private async evaluate(id: string, at: number): Promise<void> {
-    const state = await this.o.handlers.state(id);
-    if (state.stage === null || state.stage === 'retired') return;
+  /** Judges the strategy on its evidence; true when that moved it. */
+  private async evaluate(id: string, state: LifecycleState, at: number): Promise<boolean> {
+    if (state.stage === null || state.stage === 'retired') return false;
     try {
       const d = await this.o.handlers.evaluate(id, this.evidence(id), at);
       this.evaluations++;
       for (const e of d.events)
         if (e.type === 'StrategyStageChanged')
           this.o.log(`lifecycle: ${id} ${e.data.from} → ${e.data.to} (${e.data.reason}): ${e.data.detail}`);
+      return d.events.length > 0;
     } catch (err) {
       if (!(err instanceof LifecycleError)) throw err;
       this.o.log(`lifecycle: ${id}: ${err.message}`);
+      return false;
     }
   }
 
@@ -259,10 +264,10 @@ export class LifecycleManager {
   }
 
   /** Real runs in step with the stages: started, resized, or taken off real money. */
-  private async sync(signal?: AbortSignal): Promise<void> {
+  private async sync(stages: ReadonlyMap<string, Stage | null>, signal?: AbortSignal): Promise<void> {
     if (this.stopping) return;
     for (const id of this.o.strategies.keys()) {
-      const stage: Stage | null = (await this.o.handlers.state(id)).stage;
+      const stage = stages.get(id) ?? null;
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
       const run = this.real.get(id);
       if (run !== undefined) {
