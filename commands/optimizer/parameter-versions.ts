@@ -15,6 +15,8 @@ const types = new Set([
   'ParameterSetPromoted',
   'ParameterSetRejected',
   'ParameterSetRolledBack',
+  'ParameterCanaryStarted',
+  'ParameterCanaryConcluded',
 ]);
 
 /** Evolve copies its maps, so a cached state is never mutated behind a reader's back. */

@@ -102,17 +102,99 @@ export const ParameterSetRolledBack = defineEvent({
     .strict(),
 });
 
+const canaryPlanSchema = z
+  .object({
+    share: z.number().gt(0).lt(1),
+    minHours: z.number().nonnegative(),
+    minTrades: z.number().int().nonnegative(),
+    maxHours: z.number().positive(),
+    maxDrawdown: z.number().gt(0).lt(1),
+    confidence: z.number().gt(0.5).lt(1),
+    minPairs: z.number().int().min(2),
+  })
+  .strict();
+
+/**
+ * A proposal that passed the gates trades as a canary (automation 2): version `version` at `plan.share`
+ * of the strategy's capital beside `incumbentVersion` (0: the schema defaults), judged from `startedAt`
+ * (market time, ms). The version number is taken here; it is in force only once ParameterSetPromoted says so.
+ */
+export const ParameterCanaryStarted = defineEvent({
+  type: 'ParameterCanaryStarted',
+  schema: z
+    .object({
+      strategyId: id,
+      proposalId: id,
+      version,
+      incumbentVersion: z.number().int().nonnegative(),
+      params: paramsSchema,
+      startedAt: z.number().int(),
+      plan: canaryPlanSchema,
+    })
+    .strict(),
+});
+
+const canaryCheckSchema = z
+  .object({
+    name: z.enum(['breaker', 'max-drawdown', 'not-worse', 'hours', 'trades']),
+    value: finite.nullable(),
+    threshold: finite,
+    pass: z.boolean(),
+    detail: z.string(),
+  })
+  .strict();
+
+/**
+ * The canary's end: `adopted` (followed in the same append by ParameterSetPromoted of its version) or
+ * `rolled-back` (the version in force stays; the proposal is rejected). `by`: the judge on the runs'
+ * records (`automatic`, with its checks and evidence) or a person (`manual`, neither).
+ */
+export const ParameterCanaryConcluded = defineEvent({
+  type: 'ParameterCanaryConcluded',
+  schema: z
+    .object({
+      strategyId: id,
+      proposalId: id,
+      version,
+      incumbentVersion: z.number().int().nonnegative(),
+      outcome: z.enum(['adopted', 'rolled-back']),
+      by: z.enum(['automatic', 'manual']),
+      reason: z.string().min(1),
+      /** Market time of the judgement (ms); null for a person's decision. */
+      at: z.number().int().nullable(),
+      checks: z.array(canaryCheckSchema),
+      evidence: z
+        .object({
+          hours: finite,
+          canaryReturn: finite,
+          incumbentReturn: finite,
+          canaryMaxDrawdown: finite,
+          canaryTrades: z.number().int().nonnegative(),
+          pairs: z.number().int().nonnegative(),
+          meanDifference: finite,
+          t: finite.nullable(),
+        })
+        .strict()
+        .nullable(),
+    })
+    .strict(),
+});
+
 export type ParameterSetProposedData = z.infer<typeof ParameterSetProposed.schema>;
 export type ParameterSetPromotedData = z.infer<typeof ParameterSetPromoted.schema>;
 export type ParameterSetRejectedData = z.infer<typeof ParameterSetRejected.schema>;
 export type ParameterSetRolledBackData = z.infer<typeof ParameterSetRolledBack.schema>;
+export type ParameterCanaryStartedData = z.infer<typeof ParameterCanaryStarted.schema>;
+export type ParameterCanaryConcludedData = z.infer<typeof ParameterCanaryConcluded.schema>;
 export type GateResultData = z.infer<typeof gateResultSchema>;
 
 export type ParameterVersionEvent =
   | { readonly type: 'ParameterSetProposed'; readonly data: ParameterSetProposedData }
   | { readonly type: 'ParameterSetPromoted'; readonly data: ParameterSetPromotedData }
   | { readonly type: 'ParameterSetRejected'; readonly data: ParameterSetRejectedData }
-  | { readonly type: 'ParameterSetRolledBack'; readonly data: ParameterSetRolledBackData };
+  | { readonly type: 'ParameterSetRolledBack'; readonly data: ParameterSetRolledBackData }
+  | { readonly type: 'ParameterCanaryStarted'; readonly data: ParameterCanaryStartedData }
+  | { readonly type: 'ParameterCanaryConcluded'; readonly data: ParameterCanaryConcludedData };
 
 export const parametersStreamId = (strategyId: string): string => `parameters-${strategyId}`;
 
@@ -363,6 +445,8 @@ export const optimizerEvents = [
   ParameterSetPromoted,
   ParameterSetRejected,
   ParameterSetRolledBack,
+  ParameterCanaryStarted,
+  ParameterCanaryConcluded,
   OptimizerRunStarted,
   TrialCompleted,
   OptimizerRunCompleted,

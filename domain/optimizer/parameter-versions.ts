@@ -1,3 +1,4 @@
+import { type CanaryPlan, checkCanaryPlan, judgeCanary, type RunRecord } from './canary.js';
 import type { ParameterSetProposedData, ParameterVersionEvent } from './events.js';
 import {
   defaultPromotionPolicy,
@@ -13,6 +14,11 @@ import type { Params } from './space.js';
  * numbered versions they became, and which version is in force. Gates are evaluated inside decide, from
  * the evidence and policy in the command, so the verdict recorded is the verdict computed — a caller
  * cannot record a pass it did not earn. Rollback points at any earlier version and is an event too.
+ *
+ * A passing proposal becomes a version either at once (ProposeParameterSet's autoPromote, or a person's
+ * ApproveParameterSet) or through a canary (StartCanary, then JudgeCanary until canary.ts's judge adopts or
+ * rolls it back; canary.ts says how). One canary at a time: while it trades, nothing else is promoted and
+ * nothing is rolled back, so the version it is compared with stays the version in force.
  */
 
 export class ParameterVersionError extends Error {
@@ -31,15 +37,30 @@ const refuse = (rule: string, detail: string): never => {
 
 interface Proposal {
   readonly data: ParameterSetProposedData;
-  readonly status: 'pending' | 'promoted' | 'rejected';
+  readonly status: 'pending' | 'canary' | 'promoted' | 'rejected';
+}
+
+/** The canary trading now. */
+export interface CanaryState {
+  readonly proposalId: string;
+  readonly version: number;
+  readonly incumbentVersion: number;
+  readonly params: Params;
+  readonly startedAt: number;
+  readonly plan: CanaryPlan;
 }
 
 export interface ParameterVersionsState {
   readonly strategyId: string | null;
   readonly proposals: ReadonlyMap<string, Proposal>;
-  /** version → params */
+  /** version → params, of the versions that were promoted (in force at some time). */
   readonly versions: ReadonlyMap<number, Params>;
   readonly active: number | null;
+  readonly canary: CanaryState | null;
+  /** The highest version number taken, by a promotion or a canary (a rolled-back canary's is not reused). */
+  readonly lastVersion: number;
+  /** version → market time its canary started, for the versions that came through one. */
+  readonly canaryStarts: ReadonlyMap<number, number>;
 }
 
 export const initialParameterVersionsState: ParameterVersionsState = {
@@ -47,6 +68,9 @@ export const initialParameterVersionsState: ParameterVersionsState = {
   proposals: new Map(),
   versions: new Map(),
   active: null,
+  canary: null,
+  lastVersion: 0,
+  canaryStarts: new Map(),
 };
 
 export type ParameterVersionCommand =
@@ -66,22 +90,41 @@ export type ParameterVersionCommand =
     }
   | { readonly kind: 'ApproveParameterSet'; readonly proposalId: string }
   | { readonly kind: 'RejectParameterSet'; readonly proposalId: string; readonly reason: string }
-  | { readonly kind: 'RollBackParameters'; readonly toVersion: number; readonly reason: string };
+  | { readonly kind: 'RollBackParameters'; readonly toVersion: number; readonly reason: string }
+  /** Trades a pending, passing proposal as a canary from market time `at`. */
+  | {
+      readonly kind: 'StartCanary';
+      readonly proposalId: string;
+      readonly at: number;
+      readonly plan: CanaryPlan;
+    }
+  /** The system rolls the canary back for a reason outside the judge's (its run could not start). */
+  | { readonly kind: 'AbortCanary'; readonly version: number; readonly reason: string; readonly at: number }
+  /** The runs' records at market time `at`: the judge adopts the canary, rolls it back, or lets it trade on. */
+  | {
+      readonly kind: 'JudgeCanary';
+      readonly version: number;
+      readonly at: number;
+      readonly canary: RunRecord;
+      readonly incumbent: RunRecord;
+    };
 
 const orNull = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
-const nextVersion = (state: ParameterVersionsState): number => Math.max(0, ...state.versions.keys()) + 1;
+const nextVersion = (state: ParameterVersionsState): number =>
+  Math.max(state.lastVersion, ...state.versions.keys()) + 1;
 
 const promote = (
   state: ParameterVersionsState,
   p: ParameterSetProposedData,
   approval: 'automatic' | 'manual',
+  version = nextVersion(state),
 ): ParameterVersionEvent => ({
   type: 'ParameterSetPromoted',
   data: {
     strategyId: p.strategyId,
     proposalId: p.proposalId,
-    version: nextVersion(state),
+    version,
     previousVersion: state.active,
     params: { ...p.params },
     approval,
@@ -144,7 +187,9 @@ export const decideParameterVersions = (
             gates: proposed.gates,
           },
         });
-      } else if (command.autoPromote ?? true) {
+      } else if ((command.autoPromote ?? true) && state.canary === null) {
+        // While a canary trades, a passing proposal waits: promoting it would change what the canary is
+        // compared with.
         events.push(promote(state, proposed, 'automatic'));
       }
       return events;
@@ -154,6 +199,14 @@ export const decideParameterVersions = (
         state.proposals.get(command.proposalId) ??
         refuse('unknown-proposal', `no proposal ${command.proposalId}`);
       if (p.status === 'promoted') return [];
+      // A person may cut a canary short: it takes over now.
+      if (p.status === 'canary')
+        return conclude(state, state.canary!, 'adopted', 'manual', 'approved by a person', null);
+      if (state.canary !== null)
+        return refuse(
+          'canary-in-progress',
+          `version ${state.canary.version} is trading as a canary; adopt or roll it back first`,
+        );
       if (p.status === 'rejected')
         return refuse('proposal-rejected', `proposal ${command.proposalId} was rejected`);
       // Gates are not advisory: a failing proposal was rejected when proposed and cannot get here.
@@ -164,6 +217,9 @@ export const decideParameterVersions = (
         state.proposals.get(command.proposalId) ??
         refuse('unknown-proposal', `no proposal ${command.proposalId}`);
       if (p.status === 'rejected') return [];
+      // Rejecting the proposal a canary trades rolls the canary back.
+      if (p.status === 'canary')
+        return conclude(state, state.canary!, 'rolled-back', 'manual', command.reason, null);
       if (p.status === 'promoted') {
         return refuse(
           'proposal-promoted',
@@ -184,6 +240,11 @@ export const decideParameterVersions = (
       ];
     }
     case 'RollBackParameters': {
+      if (state.canary !== null)
+        return refuse(
+          'canary-in-progress',
+          `version ${state.canary.version} is trading as a canary beside version ${state.canary.incumbentVersion}; roll the canary back first`,
+        );
       if (state.active === null)
         return refuse('nothing-to-roll-back', 'no parameter version has been promoted');
       const params =
@@ -203,7 +264,86 @@ export const decideParameterVersions = (
         },
       ];
     }
+    case 'StartCanary': {
+      const p =
+        state.proposals.get(command.proposalId) ??
+        refuse('unknown-proposal', `no proposal ${command.proposalId}`);
+      if (p.status === 'canary') return [];
+      if (state.canary !== null)
+        return refuse('canary-in-progress', `version ${state.canary.version} is already trading as a canary`);
+      if (p.status !== 'pending')
+        return refuse('proposal-not-pending', `proposal ${command.proposalId} is ${p.status}`);
+      if (!Number.isInteger(command.at))
+        return refuse('bad-time', `start time ${command.at} is not whole ms`);
+      try {
+        checkCanaryPlan(command.plan);
+      } catch (err) {
+        return refuse('bad-canary-plan', (err as Error).message);
+      }
+      return [
+        {
+          type: 'ParameterCanaryStarted',
+          data: {
+            strategyId: p.data.strategyId,
+            proposalId: p.data.proposalId,
+            version: nextVersion(state),
+            incumbentVersion: state.active ?? 0,
+            params: { ...p.data.params },
+            startedAt: command.at,
+            plan: { ...command.plan },
+          },
+        },
+      ];
+    }
+    case 'AbortCanary': {
+      const c = state.canary;
+      if (c === null || c.version !== command.version)
+        return refuse('no-such-canary', `version ${command.version} is not trading as a canary`);
+      return conclude(state, c, 'rolled-back', 'automatic', command.reason, Math.floor(command.at));
+    }
+    case 'JudgeCanary': {
+      const c = state.canary;
+      if (c === null || c.version !== command.version)
+        return refuse('no-such-canary', `version ${command.version} is not trading as a canary`);
+      if (!(command.at >= c.startedAt))
+        return refuse('bad-time', `judged at ${command.at}, before the canary started (${c.startedAt})`);
+      const v = judgeCanary(c.plan, c.startedAt, command.at, command.canary, command.incumbent);
+      if (v.outcome === 'continue') return [];
+      return conclude(state, c, v.outcome, 'automatic', v.reason, Math.floor(command.at), v);
+    }
   }
+};
+
+/** The canary's end, and its promotion when it takes over, in one decision. */
+const conclude = (
+  state: ParameterVersionsState,
+  c: CanaryState,
+  outcome: 'adopted' | 'rolled-back',
+  by: 'automatic' | 'manual',
+  reason: string,
+  at: number | null,
+  verdict?: ReturnType<typeof judgeCanary>,
+): ParameterVersionEvent[] => {
+  const p = state.proposals.get(c.proposalId)!;
+  const events: ParameterVersionEvent[] = [
+    {
+      type: 'ParameterCanaryConcluded',
+      data: {
+        strategyId: p.data.strategyId,
+        proposalId: c.proposalId,
+        version: c.version,
+        incumbentVersion: c.incumbentVersion,
+        outcome,
+        by,
+        reason,
+        at,
+        checks: verdict ? verdict.checks.map((k) => ({ ...k })) : [],
+        evidence: verdict ? { ...verdict.evidence } : null,
+      },
+    },
+  ];
+  if (outcome === 'adopted') events.push(promote(state, p.data, by, c.version));
+  return events;
 };
 
 export const evolveParameterVersions = (
@@ -224,7 +364,44 @@ export const evolveParameterVersions = (
         ? new Map(state.proposals).set(event.data.proposalId, { ...p, status: 'promoted' })
         : state.proposals;
       const versions = new Map(state.versions).set(event.data.version, event.data.params);
-      return { ...state, proposals, versions, active: event.data.version };
+      return {
+        ...state,
+        proposals,
+        versions,
+        active: event.data.version,
+        canary: null,
+        lastVersion: Math.max(state.lastVersion, event.data.version),
+      };
+    }
+    case 'ParameterCanaryStarted': {
+      const d = event.data;
+      const p = state.proposals.get(d.proposalId);
+      const proposals = p
+        ? new Map(state.proposals).set(d.proposalId, { ...p, status: 'canary' })
+        : state.proposals;
+      return {
+        ...state,
+        proposals,
+        canary: {
+          proposalId: d.proposalId,
+          version: d.version,
+          incumbentVersion: d.incumbentVersion,
+          params: d.params,
+          startedAt: d.startedAt,
+          plan: d.plan,
+        },
+        lastVersion: Math.max(state.lastVersion, d.version),
+        canaryStarts: new Map(state.canaryStarts).set(d.version, d.startedAt),
+      };
+    }
+    case 'ParameterCanaryConcluded': {
+      const d = event.data;
+      if (d.outcome === 'adopted') return state; // the ParameterSetPromoted that follows takes it over
+      const p = state.proposals.get(d.proposalId);
+      const proposals = p
+        ? new Map(state.proposals).set(d.proposalId, { ...p, status: 'rejected' })
+        : state.proposals;
+      return { ...state, proposals, canary: null };
     }
     case 'ParameterSetRejected': {
       const p = state.proposals.get(event.data.proposalId);
