@@ -147,7 +147,9 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         events: d.events.map((e) => ({
           type: e.type,
           version:
-            e.type === 'ParameterSetPromoted'
+            e.type === 'ParameterSetPromoted' ||
+            e.type === 'ParameterCanaryStarted' ||
+            e.type === 'ParameterCanaryConcluded'
               ? e.data.version
               : e.type === 'ParameterSetRolledBack'
                 ? e.data.toVersion
@@ -165,7 +167,8 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
   routes.add({
     method: 'post',
     path: '/api/strategies/:id/parameters/promote',
-    summary: 'Approve a pending proposal (header x-perpetua-user: an approver from PERPETUA_APPROVERS)',
+    summary:
+      'Approve a pending proposal, or adopt the canary trading it now (header x-perpetua-user: an approver from PERPETUA_APPROVERS)',
     params: o.strategyParams,
     body: o.promoteBody,
     response: o.parameterAction,
@@ -174,6 +177,22 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
       act(params.id, body.approver, c.req.header('x-perpetua-user'), {
         kind: 'ApproveParameterSet',
         proposalId: body.proposalId,
+      }),
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/strategies/:id/parameters/reject',
+    summary:
+      'Reject a pending proposal, or roll back the canary trading it (header x-perpetua-user: an approver)',
+    params: o.strategyParams,
+    body: o.rejectBody,
+    response: o.parameterAction,
+    errors: [403, 404, 422],
+    handler: ({ params, body }, c) =>
+      act(params.id, body.approver, c.req.header('x-perpetua-user'), {
+        kind: 'RejectParameterSet',
+        proposalId: body.proposalId,
+        reason: body.reason ?? `rejected by ${body.approver}`,
       }),
   });
   routes.add({

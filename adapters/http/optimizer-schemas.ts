@@ -85,7 +85,8 @@ export const strategyParams = z.object({ id: idParam });
 export const proposal = z.object({
   proposalId: z.string(),
   runId: z.string(),
-  status: z.enum(['pending', 'promoted', 'rejected']),
+  /** `canary`: trading as a canary beside the version in force (its version number is taken). */
+  status: z.enum(['pending', 'canary', 'promoted', 'rejected']),
   version: z.number().int().nullable(),
   approval: z.string().nullable(),
   verdict: z.enum(['pass', 'fail']),
@@ -96,11 +97,39 @@ export const proposal = z.object({
   decidedAt: z.string().nullable(),
   decidedBy: z.string().nullable(),
 });
+export const canary = z.object({
+  version: z.number().int(),
+  proposalId: z.string(),
+  incumbentVersion: z.number().int(),
+  params,
+  plan: z.record(z.string(), z.number()),
+  /** Market time it started. */
+  startedAt: z.string(),
+  state: z.enum(['trading', 'adopted', 'rolled-back']),
+  by: z.enum(['automatic', 'manual']).nullable(),
+  reason: z.string().nullable(),
+  /** Market time of the judgement that ended it; null while trading or for a person's decision. */
+  judgedAt: z.string().nullable(),
+  checks: z.array(
+    z.object({
+      name: z.string(),
+      value: z.number().nullable(),
+      threshold: z.number(),
+      pass: z.boolean(),
+      detail: z.string(),
+    }),
+  ),
+  evidence: z.record(z.string(), z.number().nullable()).nullable(),
+  concludedAt: z.string().nullable(),
+  concludedBy: z.string().nullable(),
+});
 export const parameterVersions = z.object({
   strategyId: z.string(),
   activeVersion: z.number().int().nullable(),
   lastChange: z.object({ what: z.string(), at: z.string(), by: z.string() }).nullable(),
   proposals: z.array(proposal),
+  /** Automation 2's canaries, newest first. */
+  canaries: z.array(canary),
 });
 
 /**
@@ -108,6 +137,10 @@ export const parameterVersions = z.object({
  * `approver` must be the user the `x-perpetua-user` header names.
  */
 export const promoteBody = z.object({ proposalId: idParam, approver: userId }).strict();
+/** Rejects a pending proposal, or rolls back the canary trading it. */
+export const rejectBody = z
+  .object({ proposalId: idParam, approver: userId, reason: z.string().min(1).max(500).optional() })
+  .strict();
 export const rollbackBody = z
   .object({
     toVersion: z.number().int().positive(),

@@ -1,4 +1,7 @@
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ParameterVersionHandlers } from '../../commands/optimizer/parameter-versions.js';
+import { defaultCanaryPlan } from '../../domain/optimizer/canary.js';
 import { type OptimizerFixture, optimizerRunEvents } from '../../projections/testing/optimizer-fixture.js';
 import * as o from './optimizer-schemas.js';
 import * as s from './schemas.js';
@@ -182,6 +185,128 @@ describe('optimizer routes', () => {
     expect(mine[0]!.metadata.actor).toBe('user:alice');
   });
 
+  it('a canary: rollback refused while it trades, an approver adopts it now or rolls it back; reject a pending proposal', async () => {
+    approvers = ['alice'];
+    const h = new ParameterVersionHandlers(t.store, uuidv7);
+    const at = Date.UTC(2023, 3, 1);
+    const meta = {
+      correlationId: 'c',
+      causationId: null,
+      actor: 'system:test',
+      mode: 'paper' as const,
+      occurredAt: new Date(at).toISOString(),
+    };
+    const pending = async (proposalId: string) => {
+      const first = (await h.state('ema-cross')).proposals.get(f.pendingProposalId)!.data;
+      await h.handle(
+        'ema-cross',
+        {
+          kind: 'ProposeParameterSet',
+          strategyId: 'ema-cross',
+          proposalId,
+          runId: first.runId,
+          params: first.params,
+          method: first.method,
+          trials: first.trials,
+          walkForward: first.walkForward,
+          evidence: {
+            ...first.evidence,
+            dsr: 0.99,
+            pbo: 0.01,
+            wfe: 1,
+            oosMaxDrawdown: 0.01,
+            oosTrades: 99,
+            oosSharpe: 3,
+            parameterStability: null,
+          } as never,
+          policy: {
+            minDsr: 0,
+            maxPbo: 1,
+            minWfe: null,
+            maxOosDrawdown: 1,
+            minOosTrades: 0,
+            minOosSharpe: null,
+            minParameterStability: null,
+          },
+          autoPromote: false,
+        },
+        meta,
+      );
+    };
+    await pending('api-canary');
+    await h.handle(
+      'ema-cross',
+      { kind: 'StartCanary', proposalId: 'api-canary', at, plan: defaultCanaryPlan },
+      meta,
+    );
+    const url = (a: string) => `/api/strategies/ema-cross/parameters/${a}`;
+    expectError(
+      await post(url('rollback'), { toVersion: 2, approver: 'alice' }, 'alice'),
+      422,
+      'canary-in-progress',
+    );
+    await t.runner.catchUpAll();
+    let d = o.parameterVersions.parse((await get('/api/strategies/ema-cross/parameters')).body);
+    expect(d.proposals[0]).toMatchObject({ proposalId: 'api-canary', status: 'canary', version: 4 });
+    expect(d.canaries[0]).toMatchObject({
+      version: 4,
+      state: 'trading',
+      incumbentVersion: 1,
+      plan: defaultCanaryPlan,
+    });
+    const adopted = await post(url('promote'), { proposalId: 'api-canary', approver: 'alice' }, 'alice');
+    expect(o.parameterAction.parse(adopted.body)).toEqual({
+      strategyId: 'ema-cross',
+      events: [
+        { type: 'ParameterCanaryConcluded', version: 4 },
+        { type: 'ParameterSetPromoted', version: 4 },
+      ],
+      activeVersion: 4,
+    });
+    await t.runner.catchUpAll();
+    d = o.parameterVersions.parse((await get('/api/strategies/ema-cross/parameters')).body);
+    expect(d.canaries[0]).toMatchObject({
+      state: 'adopted',
+      by: 'manual',
+      concludedBy: 'user:alice',
+      reason: 'approved by a person',
+    });
+    // A second canary rolled back by a person, then a pending proposal rejected.
+    await pending('api-canary-2');
+    await h.handle(
+      'ema-cross',
+      { kind: 'StartCanary', proposalId: 'api-canary-2', at, plan: defaultCanaryPlan },
+      meta,
+    );
+    const back = await post(
+      url('reject'),
+      { proposalId: 'api-canary-2', approver: 'alice', reason: 'too soon' },
+      'alice',
+    );
+    expect(o.parameterAction.parse(back.body)).toMatchObject({
+      events: [{ type: 'ParameterCanaryConcluded', version: 5 }],
+      activeVersion: 4,
+    });
+    await pending('api-pending');
+    expectError(
+      await post(url('reject'), { proposalId: 'nope', approver: 'alice' }, 'alice'),
+      422,
+      'unknown-proposal',
+    );
+    expectError(await post(url('reject'), { proposalId: 'api-pending', approver: 'bob' }, 'bob'), 403);
+    const rej = await post(url('reject'), { proposalId: 'api-pending', approver: 'alice' }, 'alice');
+    expect(o.parameterAction.parse(rej.body).events).toEqual([
+      { type: 'ParameterSetRejected', version: null },
+    ]);
+    await t.runner.catchUpAll();
+    d = o.parameterVersions.parse((await get('/api/strategies/ema-cross/parameters')).body);
+    expect(d.proposals.slice(0, 3).map((p) => [p.proposalId, p.status, p.reason])).toEqual([
+      ['api-pending', 'rejected', 'rejected by alice'],
+      ['api-canary-2', 'rejected', 'canary rolled back: too soon'],
+      ['api-canary', 'promoted', null],
+    ]);
+  });
+
   it('the routes are in /openapi.json with their error codes', async () => {
     const doc = (await get('/openapi.json')).body as {
       paths: Record<string, Record<string, { responses: object }>>;
@@ -197,5 +322,6 @@ describe('optimizer routes', () => {
       expect.arrayContaining(['200', '400', '403', '404', '422']),
     );
     expect(doc.paths['/api/strategies/{id}/parameters/rollback']?.post).toBeDefined();
+    expect(doc.paths['/api/strategies/{id}/parameters/reject']?.post).toBeDefined();
   });
 });

@@ -2,6 +2,8 @@ import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type {
   OptimizerRunCompletedData,
   OptimizerRunStartedData,
+  ParameterCanaryConcludedData,
+  ParameterCanaryStartedData,
   ParameterSetPromotedData,
   ParameterSetProposedData,
   ParameterSetRejectedData,
@@ -25,6 +27,8 @@ const types = [
   'ParameterSetPromoted',
   'ParameterSetRejected',
   'ParameterSetRolledBack',
+  'ParameterCanaryStarted',
+  'ParameterCanaryConcluded',
 ] as const;
 
 const runIdOf = (streamId: string): string | null =>
@@ -64,9 +68,27 @@ const loadProposals = async (tx: Db, keys: readonly string[]): Promise<Map<strin
   return out;
 };
 
+/** The canaries the batch's conclusions refer to, keyed strategy \u0000 version. */
+const loadCanaries = async (tx: Db, events: readonly RecordedEvent[]): Promise<Map<string, Row>> => {
+  const out = new Map<string, Row>();
+  const strategies = new Set<string>();
+  for (const e of events)
+    if (e.type === 'ParameterCanaryConcluded')
+      strategies.add((e.data as ParameterCanaryConcludedData).strategyId);
+  if (strategies.size === 0) return out;
+  for (const r of await tx
+    .selectFrom('rm_param_canaries')
+    .selectAll()
+    .where('strategy_id', 'in', [...strategies])
+    .execute())
+    out.set(`${r.strategy_id}\u0000${r.version}`, r as Row);
+  return out;
+};
+
 export const optimizerProjection: Projection = {
   name: 'optimizer',
-  version: 1,
+  // 2: parameter canaries (rm_param_canaries, proposal status `canary`).
+  version: 2,
   tables: [
     'rm_opt_runs',
     'rm_opt_trials',
@@ -74,6 +96,7 @@ export const optimizerProjection: Projection = {
     'rm_opt_gates',
     'rm_param_proposals',
     'rm_param_strategies',
+    'rm_param_canaries',
   ],
   types,
   async setup(db) {
@@ -158,6 +181,27 @@ export const optimizerProjection: Projection = {
       .addColumn('last_change', 'text', (c) => c.notNull())
       .addColumn('changed_at', 'text', (c) => c.notNull())
       .addColumn('changed_by', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('rm_param_canaries')
+      .ifNotExists()
+      .addColumn('strategy_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('proposal_id', 'text', (c) => c.notNull())
+      .addColumn('incumbent_version', 'integer', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('plan', 'text', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('by', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('judged_at', 'bigint')
+      .addColumn('checks', 'text')
+      .addColumn('evidence', 'text')
+      .addColumn('concluded_at', 'text')
+      .addColumn('concluded_by', 'text')
+      .addColumn('global_position', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('rm_param_canaries_pk', ['strategy_id', 'version'])
       .execute();
   },
   async apply(tx, events) {
@@ -253,10 +297,15 @@ const applyParameters = async (tx: Db, events: readonly RecordedEvent[]): Promis
   const keys = new Set<string>();
   for (const e of events) {
     const d = e.data as { strategyId?: string; proposalId?: string };
-    if (e.type.startsWith('ParameterSet') && d.strategyId && d.proposalId)
+    if (
+      (e.type.startsWith('ParameterSet') || e.type.startsWith('ParameterCanary')) &&
+      d.strategyId &&
+      d.proposalId
+    )
       keys.add(`${d.strategyId}\u0000${d.proposalId}`);
   }
   const proposals = await loadProposals(tx, [...keys]);
+  const canaries = await loadCanaries(tx, events);
   const strategies = new Map<string, Row>();
   const decided = (e: RecordedEvent) => ({ decided_at: e.metadata.occurredAt, decided_by: e.metadata.actor });
   const setActive = (e: RecordedEvent, strategyId: string, version: number, change: string) =>
@@ -307,8 +356,57 @@ const applyParameters = async (tx: Db, events: readonly RecordedEvent[]): Promis
     } else if (e.type === 'ParameterSetRolledBack') {
       const d = e.data as ParameterSetRolledBackData;
       setActive(e, d.strategyId, d.toVersion, `rolled back v${d.fromVersion} → v${d.toVersion}: ${d.reason}`);
+    } else if (e.type === 'ParameterCanaryStarted') {
+      const d = e.data as ParameterCanaryStartedData;
+      const key = `${d.strategyId}\u0000${d.proposalId}`;
+      const p = proposals.get(key);
+      if (p) proposals.set(key, { ...p, status: 'canary', version: d.version });
+      canaries.set(`${d.strategyId}\u0000${d.version}`, {
+        strategy_id: d.strategyId,
+        version: d.version,
+        proposal_id: d.proposalId,
+        incumbent_version: d.incumbentVersion,
+        params: JSON.stringify(d.params),
+        plan: JSON.stringify(d.plan),
+        started_at: d.startedAt,
+        state: 'trading',
+        by: null,
+        reason: null,
+        judged_at: null,
+        checks: null,
+        evidence: null,
+        concluded_at: null,
+        concluded_by: null,
+        global_position: e.globalPosition,
+      });
+    } else if (e.type === 'ParameterCanaryConcluded') {
+      const d = e.data as ParameterCanaryConcludedData;
+      const ck = `${d.strategyId}\u0000${d.version}`;
+      const c = canaries.get(ck);
+      if (c)
+        canaries.set(ck, {
+          ...c,
+          state: d.outcome,
+          by: d.by,
+          reason: d.reason,
+          judged_at: d.at,
+          checks: JSON.stringify(d.checks),
+          evidence: d.evidence === null ? null : JSON.stringify(d.evidence),
+          concluded_at: e.metadata.occurredAt,
+          concluded_by: e.metadata.actor,
+        });
+      const key = `${d.strategyId}\u0000${d.proposalId}`;
+      const p = proposals.get(key);
+      if (p && d.outcome === 'rolled-back')
+        proposals.set(key, {
+          ...p,
+          status: 'rejected',
+          reason: `canary rolled back: ${d.reason}`,
+          ...decided(e),
+        });
     }
   }
+  await upsertRows(tx, 'rm_param_canaries', ['strategy_id', 'version'], [...canaries.values()]);
   await upsertRows(tx, 'rm_param_proposals', ['strategy_id', 'proposal_id'], [...proposals.values()]);
   await upsertRows(tx, 'rm_param_strategies', ['strategy_id'], [...strategies.values()]);
 };

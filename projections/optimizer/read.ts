@@ -146,7 +146,7 @@ export const readOptimizerTrials = async (db: ReadModelDb, runId: string): Promi
 export interface ParameterProposalRow {
   proposalId: string;
   runId: string;
-  status: 'pending' | 'promoted' | 'rejected';
+  status: 'pending' | 'canary' | 'promoted' | 'rejected';
   version: number | null;
   approval: string | null;
   verdict: 'pass' | 'fail';
@@ -158,11 +158,33 @@ export interface ParameterProposalRow {
   decidedBy: string | null;
 }
 
+/** A parameter version's canary (automation 2): trading beside the version in force, or how it ended. */
+export interface ParameterCanaryRow {
+  version: number;
+  proposalId: string;
+  incumbentVersion: number;
+  params: Record<string, number | string | boolean>;
+  plan: Record<string, number>;
+  /** Market time it started (ISO). */
+  startedAt: string;
+  state: 'trading' | 'adopted' | 'rolled-back';
+  by: 'automatic' | 'manual' | null;
+  reason: string | null;
+  /** Market time of the judgement that ended it (ISO); null while trading or for a person's decision. */
+  judgedAt: string | null;
+  checks: { name: string; value: number | null; threshold: number; pass: boolean; detail: string }[];
+  evidence: Record<string, number | null> | null;
+  concludedAt: string | null;
+  concludedBy: string | null;
+}
+
 export interface StrategyParameters {
   strategyId: string;
   activeVersion: number | null;
   lastChange: { what: string; at: string; by: string } | null;
   proposals: ParameterProposalRow[];
+  /** Newest first; the first is trading when its state says so. */
+  canaries: ParameterCanaryRow[];
 }
 
 export const readStrategyParameters = async (
@@ -180,6 +202,12 @@ export const readStrategyParameters = async (
     .where('strategy_id', '=', strategyId)
     .orderBy('global_position', 'desc')
     .execute();
+  const canaries = await db
+    .selectFrom('rm_param_canaries')
+    .selectAll()
+    .where('strategy_id', '=', strategyId)
+    .orderBy('version', 'desc')
+    .execute();
   return {
     strategyId,
     activeVersion: head ? optNum(head.active_version) : null,
@@ -189,7 +217,8 @@ export const readStrategyParameters = async (
     proposals: rows.map((p) => ({
       proposalId: String(p.proposal_id),
       runId: String(p.run_id),
-      status: p.status === 'promoted' ? 'promoted' : p.status === 'rejected' ? 'rejected' : 'pending',
+      status:
+        p.status === 'promoted' || p.status === 'rejected' || p.status === 'canary' ? p.status : 'pending',
       version: optNum(p.version),
       approval: p.approval === null ? null : String(p.approval),
       verdict: p.verdict === 'pass' ? 'pass' : 'fail',
@@ -199,6 +228,22 @@ export const readStrategyParameters = async (
       proposedAt: String(p.proposed_at),
       decidedAt: p.decided_at === null ? null : String(p.decided_at),
       decidedBy: p.decided_by === null ? null : String(p.decided_by),
+    })),
+    canaries: canaries.map((c) => ({
+      version: num(c.version),
+      proposalId: String(c.proposal_id),
+      incumbentVersion: num(c.incumbent_version),
+      params: parse(c.params),
+      plan: parse(c.plan),
+      startedAt: new Date(num(c.started_at)).toISOString(),
+      state: c.state === 'adopted' || c.state === 'rolled-back' ? c.state : 'trading',
+      by: c.by === 'automatic' || c.by === 'manual' ? c.by : null,
+      reason: c.reason === null ? null : String(c.reason),
+      judgedAt: c.judged_at === null ? null : new Date(num(c.judged_at)).toISOString(),
+      checks: c.checks === null ? [] : parse(c.checks),
+      evidence: c.evidence === null ? null : parse(c.evidence),
+      concludedAt: c.concluded_at === null ? null : String(c.concluded_at),
+      concludedBy: c.concluded_by === null ? null : String(c.concluded_by),
     })),
   };
 };

@@ -151,9 +151,9 @@ export const api = {
   /** The approver is sent twice on purpose: the header authorises, the body records who approved. */
   parameterAction: (
     strategyId: string,
-    action: 'promote' | 'rollback',
+    action: 'promote' | 'reject' | 'rollback',
     approver: string,
-    body: { proposalId: string } | { toVersion: number },
+    body: { proposalId: string } | { proposalId: string; reason: string } | { toVersion: number },
   ) =>
     request<ParameterAction>(`/api/strategies/${enc(strategyId)}/parameters/${action}`, {
       method: 'POST',

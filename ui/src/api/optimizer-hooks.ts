@@ -43,6 +43,8 @@ export const useParameterVersions = (strategyId: string | null) =>
 
 export type ParameterActionInput =
   | { action: 'promote'; approver: string; proposalId: string }
+  /** A pending proposal is rejected; the one a canary trades rolls the canary back. */
+  | { action: 'reject'; approver: string; proposalId: string; reason: string }
   | { action: 'rollback'; approver: string; toVersion: number };
 
 export const useParameterAction = (strategyId: string) => {
@@ -53,7 +55,11 @@ export const useParameterAction = (strategyId: string) => {
         strategyId,
         x.action,
         x.approver,
-        x.action === 'promote' ? { proposalId: x.proposalId } : { toVersion: x.toVersion },
+        x.action === 'promote'
+          ? { proposalId: x.proposalId }
+          : x.action === 'reject'
+            ? { proposalId: x.proposalId, reason: x.reason }
+            : { toVersion: x.toVersion },
       ),
     // The projection follows the append within a moment; re-read now and once more shortly after.
     onSuccess: () => {

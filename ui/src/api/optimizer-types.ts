@@ -81,7 +81,7 @@ export interface Trials {
 export interface Proposal {
   proposalId: string;
   runId: string;
-  status: 'pending' | 'promoted' | 'rejected';
+  status: 'pending' | 'canary' | 'promoted' | 'rejected';
   version: number | null;
   approval: string | null;
   verdict: 'pass' | 'fail';
@@ -93,11 +93,31 @@ export interface Proposal {
   decidedBy: string | null;
 }
 
+/** Automation 2: a version trading beside the one in force before it takes over, or how that ended. */
+export interface ParameterCanary {
+  version: number;
+  proposalId: string;
+  incumbentVersion: number;
+  params: Params;
+  plan: Record<string, number>;
+  startedAt: string;
+  state: 'trading' | 'adopted' | 'rolled-back';
+  by: 'automatic' | 'manual' | null;
+  reason: string | null;
+  judgedAt: string | null;
+  checks: { name: string; value: number | null; threshold: number; pass: boolean; detail: string }[];
+  evidence: Record<string, number | null> | null;
+  concludedAt: string | null;
+  concludedBy: string | null;
+}
+
 export interface ParameterVersions {
   strategyId: string;
   activeVersion: number | null;
   lastChange: { what: string; at: string; by: string } | null;
   proposals: Proposal[];
+  /** Newest first. */
+  canaries: ParameterCanary[];
 }
 
 export interface ParameterAction {

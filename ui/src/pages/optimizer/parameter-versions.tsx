@@ -9,6 +9,7 @@ import { Input } from '@/components/ui/input';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { approverKey } from '@/hooks/approver';
 import { fmtTime } from '@/lib/format';
+import { CanaryPanel } from './canary-panel';
 import { VerdictBadge } from './runs-table';
 import { paramsText } from './windows-table';
 
@@ -17,7 +18,12 @@ export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
   const action = useParameterAction(strategyId);
   const reoptimize = useReoptimize(strategyId);
   const [approver, setApprover] = useState(() => localStorage.getItem(approverKey) ?? '');
-  const act = (x: { action: 'promote'; proposalId: string } | { action: 'rollback'; toVersion: number }) => {
+  const act = (
+    x:
+      | { action: 'promote'; proposalId: string }
+      | { action: 'reject'; proposalId: string; reason: string }
+      | { action: 'rollback'; toVersion: number },
+  ) => {
     localStorage.setItem(approverKey, approver);
     reoptimize.reset();
     action.mutate({ ...x, approver });
@@ -83,65 +89,100 @@ export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
         )}
         <QueryState query={versions} empty={(d) => (d.proposals.length === 0 ? 'no proposals yet' : null)}>
           {(v) => (
-            <Table data-testid="parameter-versions">
-              <TableHeader>
-                <TableRow>
-                  <TableHead>version</TableHead>
-                  <TableHead>proposal</TableHead>
-                  <TableHead>status</TableHead>
-                  <TableHead>gates</TableHead>
-                  <TableHead>params</TableHead>
-                  <TableHead>decided</TableHead>
-                  <TableHead />
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {v.proposals.map((p) => (
-                  <TableRow key={p.proposalId}>
-                    <TableCell>
-                      {p.version ?? '—'}
-                      {p.version !== null && p.version === v.activeVersion && (
-                        <Badge variant="positive" className="ml-2">
-                          active
-                        </Badge>
-                      )}
-                    </TableCell>
-                    <TableCell className="font-mono text-xs">{p.proposalId}</TableCell>
-                    <TableCell>{p.status}</TableCell>
-                    <TableCell>
-                      <VerdictBadge verdict={p.verdict} />
-                    </TableCell>
-                    <TableCell className="max-w-80 truncate font-mono text-xs" title={paramsText(p.params)}>
-                      {paramsText(p.params)}
-                    </TableCell>
-                    <TableCell className="text-xs text-muted-foreground">
-                      {p.decidedBy ? `${p.decidedBy} ${fmtTime(p.decidedAt)}` : (p.reason ?? '')}
-                    </TableCell>
-                    <TableCell className="text-right">
-                      {p.status === 'pending' && (
-                        <Button
-                          size="sm"
-                          disabled={action.isPending}
-                          onClick={() => act({ action: 'promote', proposalId: p.proposalId })}
-                        >
-                          Promote
-                        </Button>
-                      )}
-                      {p.version !== null && p.version !== v.activeVersion && (
-                        <Button
-                          size="sm"
-                          variant="outline"
-                          disabled={action.isPending}
-                          onClick={() => act({ action: 'rollback', toVersion: p.version! })}
-                        >
-                          Roll back to v{p.version}
-                        </Button>
-                      )}
-                    </TableCell>
+            <>
+              {v.canaries[0] && (
+                <CanaryPanel
+                  canary={v.canaries[0]}
+                  busy={action.isPending}
+                  onAdopt={() => act({ action: 'promote', proposalId: v.canaries[0]!.proposalId })}
+                  onRollBack={() =>
+                    act({
+                      action: 'reject',
+                      proposalId: v.canaries[0]!.proposalId,
+                      reason: `canary rolled back by ${approver}`,
+                    })
+                  }
+                />
+              )}
+              <Table data-testid="parameter-versions">
+                <TableHeader>
+                  <TableRow>
+                    <TableHead>version</TableHead>
+                    <TableHead>proposal</TableHead>
+                    <TableHead>status</TableHead>
+                    <TableHead>gates</TableHead>
+                    <TableHead>params</TableHead>
+                    <TableHead>decided</TableHead>
+                    <TableHead />
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+                </TableHeader>
+                <TableBody>
+                  {v.proposals.map((p) => (
+                    <TableRow key={p.proposalId}>
+                      <TableCell>
+                        {p.version ?? '—'}
+                        {p.version !== null && p.version === v.activeVersion && (
+                          <Badge variant="positive" className="ml-2">
+                            active
+                          </Badge>
+                        )}
+                      </TableCell>
+                      <TableCell className="font-mono text-xs">{p.proposalId}</TableCell>
+                      <TableCell>
+                        {p.status === 'canary' ? <Badge variant="warning">canary</Badge> : p.status}
+                      </TableCell>
+                      <TableCell>
+                        <VerdictBadge verdict={p.verdict} />
+                      </TableCell>
+                      <TableCell className="max-w-80 truncate font-mono text-xs" title={paramsText(p.params)}>
+                        {paramsText(p.params)}
+                      </TableCell>
+                      <TableCell className="text-xs text-muted-foreground">
+                        {p.decidedBy ? `${p.decidedBy} ${fmtTime(p.decidedAt)}` : (p.reason ?? '')}
+                      </TableCell>
+                      <TableCell className="text-right">
+                        {p.status === 'pending' && (
+                          <Button
+                            size="sm"
+                            disabled={action.isPending}
+                            onClick={() => act({ action: 'promote', proposalId: p.proposalId })}
+                          >
+                            Promote
+                          </Button>
+                        )}
+                        {p.status === 'pending' && (
+                          <Button
+                            size="sm"
+                            variant="outline"
+                            className="ml-2"
+                            disabled={action.isPending}
+                            onClick={() =>
+                              act({
+                                action: 'reject',
+                                proposalId: p.proposalId,
+                                reason: `rejected by ${approver}`,
+                              })
+                            }
+                          >
+                            Reject
+                          </Button>
+                        )}
+                        {p.status === 'promoted' && p.version !== null && p.version !== v.activeVersion && (
+                          <Button
+                            size="sm"
+                            variant="outline"
+                            disabled={action.isPending}
+                            onClick={() => act({ action: 'rollback', toVersion: p.version! })}
+                          >
+                            Roll back to v{p.version}
+                          </Button>
+                        )}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </>
           )}
         </QueryState>
       </CardContent>
