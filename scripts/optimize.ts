@@ -63,6 +63,7 @@ const runCommand = async (cmd: Extract<OptimizeCommand, { kind: 'run' }>): Promi
       newEventId: newEventId,
       now: Date.now,
       signal: abort.signal,
+      autoPromote: !cmd.hold,
       onProgress: (p) => {
         const now = performance.now();
         if (now - lastDraw < (tty ? 200 : 5000) && p.done < p.total) return;

@@ -1,36 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildUi, type RunningSystem, repoRoot, startSystem } from '../ui/e2e/harness.js';
+import { buildUi, optimizeCli, type RunningSystem, startSystem } from '../ui/e2e/harness.js';
 
 /**
  * Automation 2's outcome in `npm start`: a parameter version the optimizer promoted is what the paper
  * run of its strategy trades, as its own run, from the next start.
  */
 
-// Gates wide open: the point is a promotion, not its evidence.
-const lenient = ['--min-dsr', '0', '--max-pbo', '1', '--min-wfe', 'off', '--min-oos-sharpe', 'off'];
-const lenient2 = ['--max-oos-dd', '1', '--min-oos-trades', '0'];
-
-const optimize = (dataDir: string) => {
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      'scripts/optimize.ts',
-      ...['--strategy', 'ema-cross', '--symbols', 'BTCUSDT', '--method', 'random', '--budget', '6'],
-      ...['--wfo', 'rolling:30d/15d', '--from', '2023-01-01', '--to', '2023-03-01', '--workers', '1'],
-      ...lenient,
-      ...lenient2,
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, DATA_DIR: dataDir, REDIS_URL: '', DATABASE_URL: '' },
-      encoding: 'utf8',
-    },
-  );
-  if (r.status !== 0) throw new Error(`optimize failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-};
+const optimize = (dataDir: string) =>
+  optimizeCli(dataDir, [
+    ...['--method', 'random', '--budget', '6', '--wfo', 'rolling:30d/15d'],
+    ...['--from', '2023-01-01', '--to', '2023-03-01'],
+  ]);
 
 let system: RunningSystem | undefined;
 afterAll(async () => {

@@ -28,6 +28,8 @@ export const startScheduler = async (opts: {
   redisUrl?: string;
   signal: AbortSignal;
   log: (m: string) => void;
+  /** False: a candidate that passes the gates waits for the parameter canary instead of being promoted. */
+  autoPromote?: boolean;
 }): Promise<RunningScheduler> => {
   let executor: TrialExecutor | null = null;
   const workers = Math.max(1, opts.workers ?? availableParallelism());
@@ -54,6 +56,7 @@ export const startScheduler = async (opts: {
             newEventId: newEventId,
             now: Date.now,
             signal: opts.signal,
+            ...(opts.autoPromote === false ? { autoPromote: false } : {}),
           }) ?? null,
       );
     },

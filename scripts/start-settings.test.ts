@@ -21,12 +21,14 @@ const start = (env: Record<string, string>) => {
   }
 };
 
-describe('npm start refuses real-money settings that cannot be right', () => {
+describe('npm start refuses settings that cannot be right (real money, the canaries)', () => {
   it.each([
     [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
     [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
     [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
     [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
+    [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],
+    [{ PARAMETER_CANARY_MIN_WALL_S: 'soon' }, /PARAMETER_CANARY_MIN_WALL_S must be a number of seconds/],
   ])('%o', (env, message) => {
     const r = start(env);
     expect(r.status).not.toBe(0);

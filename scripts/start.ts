@@ -35,15 +35,16 @@ import { loadFeeds } from '../replay/engine/feeds.js';
 import { Waker } from '../replay/engine/live.js';
 import { wallClock } from '../replay/engine/paper.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
+import { canaryPlanFromEnv } from './canary-plan.js';
 import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
-import { PaperFleet } from './paper/fleet.js';
+import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { leftOnAccount, RealAccountSession } from './paper/real-session.js';
-import type { ActiveParameters } from './paper/session.js';
+import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 import { volatilityTrigger } from './volatility-trigger.js';
@@ -109,6 +110,18 @@ if (liveOrders === 'binance' && (!apiKey || !secret))
 const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
 if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
   throw new RangeError(`LIVE_ON_STOP must be keep or flatten, got ${liveOnStop}`);
+/*
+ * Automation 2: a parameter version that passes the optimizer's gates trades as a canary beside the one in
+ * force before it takes over (docs/optimizer-runs.md). PARAMETER_CANARY=off promotes at once instead; JSON
+ * there changes the plan. PARAMETER_CANARY_MIN_WALL_S: wall time between judgements on recorded data.
+ */
+const canaryOn = process.env.PARAMETER_CANARY !== 'off';
+const canaryPlan = canaryPlanFromEnv(canaryOn ? process.env.PARAMETER_CANARY : undefined);
+const canaryMinWallS = Number(process.env.PARAMETER_CANARY_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+if (!(canaryMinWallS >= 0))
+  throw new RangeError(
+    `PARAMETER_CANARY_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.PARAMETER_CANARY_MIN_WALL_S}`,
+  );
 const capital = process.env.LIVE_CAPITAL ?? '1000';
 if (!/^\d+(\.\d+)?$/.test(capital) || !(Number(capital) > 0))
   throw new RangeError(`LIVE_CAPITAL must be a positive amount of USDT, got ${capital}`);
@@ -191,19 +204,34 @@ liveMarks?.run(stop.signal).catch((err: unknown) => {
   say(`mark prices stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
 /*
- * Automation 2's outcome: each strategy trades its promoted parameter version (the optimizer's gates, or
- * an approver, promoted it; a rollback makes an earlier one active again). A version is its own run
- * (`-v<n>`), so a promotion takes effect at the next start; the runs in flight keep theirs.
+ * Automation 2's outcome: each strategy trades its parameter version in force (promoted at once, adopted
+ * after its canary, or made active again by a rollback), and a version trading as a canary trades beside
+ * it. A version is its own run (`-v<n>`); one adopted through a canary keeps the run it was judged on.
  */
 const parameterVersions = new ParameterVersionHandlers(opened.store, newEventId);
-const activeParameters = new Map<string, ActiveParameters>();
+const activeParameters = new Map<string, InForceParameters>();
+const canaries = new Map<string, CanaryRunSpec>();
 for (const strategyId of Object.keys(builtInStrategies)) {
   const st = await parameterVersions.state(strategyId);
+  if (st.canary)
+    canaries.set(strategyId, {
+      version: st.canary.version,
+      params: st.canary.params,
+      startedAt: st.canary.startedAt,
+      share: st.canary.plan.share,
+    });
   const params = st.active !== null ? st.versions.get(st.active) : undefined;
   if (st.active === null || st.active === 0 || !params) continue;
-  activeParameters.set(strategyId, { version: st.active, params });
+  const since = st.canaryStarts.get(st.active);
+  activeParameters.set(strategyId, {
+    version: st.active,
+    params,
+    ...(since !== undefined ? { from: new Date(since).toISOString().slice(0, 10) } : {}),
+  });
   say(`paper ${strategyId}: trades parameter version ${st.active} (${JSON.stringify(params)})`);
 }
+for (const [strategyId, c] of canaries)
+  say(`paper ${strategyId}: parameter version ${c.version} trades as a canary (${c.share * 100} %)`);
 // Fed live without PAPER_FROM, each strategy carries on its latest live run on these symbols (a restart
 // on a later day resumes it) and starts today only when there is none.
 const liveStarts = new Map<string, string>();
@@ -228,17 +256,19 @@ const fleet = new PaperFleet({
   warmupDays,
   speed,
   parameters: activeParameters,
+  canaries,
   store: opened.store,
   onAppended: (events) => metrics.observeAppended(events),
   log: say,
   ...(liveBars
     ? {
-        session: (strategyId: string) =>
+        session: (strategyId, variant) =>
           new LivePaperSession({
             strategyId,
             symbols: paperSymbols,
-            from: liveStarts.get(strategyId) ?? paperFrom,
-            ...(activeParameters.has(strategyId) ? { parameters: activeParameters.get(strategyId)! } : {}),
+            from: variant.from ?? liveStarts.get(strategyId) ?? paperFrom,
+            ...(variant.parameters ? { parameters: variant.parameters } : {}),
+            ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
             feed: liveBars,
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
@@ -282,8 +312,27 @@ if ((process.env.SCHEDULER ?? schedulerDefault) !== 'off') {
     workers,
     signal: stop.signal,
     log: say,
+    autoPromote: !canaryOn,
   });
   say(`re-optimisation scheduler: weekly and on KPI decay per strategy, trials on ${scheduling.where}`);
+}
+if (canaryOn) {
+  const canary = new ParameterCanaryManager({
+    handlers: parameterVersions,
+    strategies: Object.keys(builtInStrategies),
+    fleet,
+    plan: canaryPlan,
+    marketNow: () => fleet.now(),
+    clock: wallClock,
+    minWallMs: canaryMinWallS * 1000,
+    log: say,
+  });
+  canary.run(stop.signal).catch((err: unknown) => {
+    say(`parameter canary stopped: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  say(
+    `parameter canary: a version that passes the gates trades ${canaryPlan.share * 100} % beside the one in force for ${canaryPlan.minHours} market hours before it takes over`,
+  );
 }
 
 /*

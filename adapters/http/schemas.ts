@@ -63,6 +63,13 @@ export const paperRun = z.object({
   events: z.number().int(),
   copied: z.number().int(),
   error: z.string().nullable(),
+  /**
+   * The parameter version the run trades and its part in automation 2: in force, a canary beside it, or
+   * replaced (flattened; a canary took over or was rolled back). Absent for real-money runs.
+   */
+  parameters: z
+    .object({ version: z.number().int().nonnegative(), role: z.enum(['in-force', 'canary', 'replaced']) })
+    .optional(),
 });
 
 export const status = z.object({

@@ -36,6 +36,11 @@ export interface CoordinatorDeps {
   readonly onProgress?: (p: OptimizerProgress) => void;
   /** Stops handing out work; what finished is recorded and a later call resumes. */
   readonly signal?: AbortSignal;
+  /**
+   * Promote a candidate that passes the gates at once (default), or leave it pending: the node then
+   * trades it as a canary before it is put in force (scripts/parameter-canary.ts).
+   */
+  readonly autoPromote?: boolean;
 }
 
 export interface OptimizerRunOutcome {
@@ -251,6 +256,7 @@ export const runOptimizer = async (
         walkForward: config.walkForward,
         evidence: report.evidence,
         policy: config.policy,
+        autoPromote: deps.autoPromote ?? true,
       },
       metadata(config.runId, deps.now()),
     );

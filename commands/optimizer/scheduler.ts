@@ -231,7 +231,9 @@ export class ReoptimizationScheduler {
             `scheduler: re-optimisation ${d.requestId} finished: ${
               out.promotedVersion !== null
                 ? `promoted parameter version ${out.promotedVersion}`
-                : 'the gates rejected the candidate'
+                : out.completed.verdict === 'pass'
+                  ? 'the candidate passed the gates and waits (as a canary, on a node that runs one)'
+                  : 'the gates rejected the candidate'
             }`,
           );
         }

@@ -7,11 +7,13 @@ export const optimizeUsage = `usage: npm run optimize -- --strategy <id> --symbo
          [--objective sharpe|sortino|calmar|cagr|totalReturn|psr] [--min-trades N] [--max-dd 0.3]
          [--min-dsr 0.95] [--max-pbo 0.25] [--min-wfe 0.5] [--min-oos-sharpe 0.5] [--max-oos-dd 0.3]
          [--min-oos-trades 30] (a gate's value or "off") [--in-flight 16] [--batch 8] [--seed 1]
-         [--search-seed <text>] [--run-id <id>] [--local] [--json]
+         [--search-seed <text>] [--run-id <id>] [--local] [--hold] [--json]
        npm run optimize -- rollback --strategy <id> --to-version <n> [--reason <text>]
        npm run optimize -- versions --strategy <id>
 Trials run on a worker_threads pool (--workers, default 2), or as BullMQ jobs for \`npm run worker\` when
-REDIS_URL is set (--local keeps them in this process's pool). A run with the same arguments resumes.`;
+REDIS_URL is set (--local keeps them in this process's pool). A run with the same arguments resumes.
+A candidate that passes the gates is promoted at once; --hold leaves it pending, for \`npm start\` to
+trade as a canary beside the version in force (or for an approver to promote).`;
 
 export type OptimizeCommand =
   | {
@@ -21,6 +23,8 @@ export type OptimizeCommand =
       readonly to: string | undefined;
       readonly workers: number;
       readonly local: boolean;
+      /** Leave a passing candidate pending instead of promoting it. */
+      readonly hold: boolean;
       readonly json: boolean;
     }
   | {
@@ -77,7 +81,7 @@ const fraction = (v: string | undefined, name: string): number | undefined => {
 
 /** argv → what to do; a mistake throws ArgError or OptimizeRequestError with the fix in the message. */
 export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
-  const args = parseArgs(argv, { values, flags: ['help', 'local', 'json'] });
+  const args = parseArgs(argv, { values, flags: ['help', 'local', 'json', 'hold'] });
   if (args.flags.has('help')) return { kind: 'help' };
   const one = (k: (typeof values)[number]) => args.values.get(k)?.at(-1);
   const sub = args.positional[0] ?? 'run';
@@ -141,6 +145,7 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
     to: one('to'),
     workers: integer(one('workers'), 'workers', 1) ?? 2,
     local: args.flags.has('local'),
+    hold: args.flags.has('hold'),
     json: args.flags.has('json'),
   };
 };

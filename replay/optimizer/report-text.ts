@@ -44,7 +44,9 @@ export const formatRunReport = (d: OptimizerRunCompletedData, promotedVersion: n
   lines.push(`candidate: ${params(d.candidate)}`);
   lines.push(
     d.verdict === 'pass'
-      ? `verdict: PROMOTED${promotedVersion !== null ? ` as version ${promotedVersion}` : ''}`
+      ? promotedVersion !== null
+        ? `verdict: PROMOTED as version ${promotedVersion}`
+        : 'verdict: PASSED, held: pending for a canary or an approver'
       : `verdict: REJECTED (${d.gates
           .filter((g) => g.verdict === 'fail')
           .map((g) => g.gate)

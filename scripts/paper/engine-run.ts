@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
+import type { RunRecord } from '../../domain/optimizer/canary.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
 import { backoffMs } from '../../replay/engine/live.js';
@@ -127,8 +128,22 @@ export abstract class EngineRun {
     return { returns, trades };
   }
 
+  /**
+   * The run's record for a parameter canary's judge (automation 2): every equity mark, and the closing
+   * trades and breaker trips (halt, flatten) or liquidations since `since`.
+   */
+  record(since: number): RunRecord {
+    this.foldEvidence();
+    return {
+      marks: this.marks,
+      trades: this.closes.filter((t) => t >= since).length,
+      breakerTripped: this.trips.some((t) => t >= since),
+    };
+  }
+
   private readonly marks: { at: number; equity: number }[] = [];
   private readonly closes: number[] = [];
+  private readonly trips: number[] = [];
   private folded = 0;
 
   private foldEvidence(): void {
@@ -142,6 +157,12 @@ export abstract class EngineRun {
         this.marks.push({ at: d.at, equity: d.equity });
       } else if (e.type === 'FillSettled' && (e.data as { realisedPnl: string }).realisedPnl !== '0') {
         this.closes.push(Date.parse(e.metadata.occurredAt));
+      } else if (
+        (e.type === 'BreakerLevelChanged' &&
+          ((e.data as { to: string }).to === 'halt' || (e.data as { to: string }).to === 'flatten')) ||
+        e.type === 'PositionLiquidated'
+      ) {
+        this.trips.push(Date.parse(e.metadata.occurredAt));
       }
     }
   }

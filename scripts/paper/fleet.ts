@@ -1,7 +1,33 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import type { Allocation } from '../../replay/engine/config.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
+
+/** What tells one run of a strategy from another: the parameters, where it starts, and how it is sized. */
+export interface RunVariant {
+  readonly parameters?: ActiveParameters;
+  /** YYYY-MM-DD; default the fleet's start. */
+  readonly from?: string;
+  /** Applied before the first step when the run's log holds no allocation yet. */
+  readonly initialAllocation?: Allocation;
+  /** Market time a run started late catches up to at full speed. */
+  readonly catchUpTo?: () => number;
+}
+
+/** A parameter version trading as a canary (automation 2) beside the version in force. */
+export interface CanaryRunSpec {
+  readonly version: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Market time (ms) the canary started: its run starts that day. */
+  readonly startedAt: number;
+  readonly share: number;
+}
+
+/** The version a strategy trades, and (for one adopted through a canary) the day its run started. */
+export interface InForceParameters extends ActiveParameters {
+  readonly from?: string;
+}
 
 export interface FleetOptions {
   readonly strategies: readonly string[];
@@ -13,72 +39,136 @@ export interface FleetOptions {
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log: (m: string) => void;
   /** The promoted parameter version each strategy trades; absent for a strategy: its schema defaults. */
-  readonly parameters?: ReadonlyMap<string, ActiveParameters>;
-  /** Builds each strategy's run; default: a PaperSession replaying the recorded data at `speed`. */
-  readonly session?: (strategyId: string) => PaperRun;
+  readonly parameters?: ReadonlyMap<string, InForceParameters>;
+  /** The canaries trading when the node starts. */
+  readonly canaries?: ReadonlyMap<string, CanaryRunSpec>;
+  /** Builds a run; default: a PaperSession replaying the recorded data at `speed`. */
+  readonly session?: (strategyId: string, variant: RunVariant) => PaperRun;
 }
 
-/** Every built-in strategy paper-trading side by side, each in its own run and account. */
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+interface Driven {
+  readonly run: PaperRun;
+  readonly role: 'in-force' | 'canary' | 'replaced';
+  readonly stop: AbortController;
+  running: Promise<void> | null;
+}
+
+/**
+ * Every built-in strategy paper-trading side by side, each in its own run and account: the version in
+ * force, and, while automation 2 judges one, its canary beside it. A canary that takes over becomes the
+ * strategy's run; the run it replaced (or a canary rolled back) is flattened and trades nothing more.
+ */
 export class PaperFleet {
-  private readonly sessions: PaperRun[] = [];
-  private running: Promise<void>[] = [];
+  private readonly inForce = new Map<string, Driven>();
+  private readonly canaryRuns = new Map<string, Driven>();
+  private readonly replaced: Driven[] = [];
+  private signal: AbortSignal | null = null;
 
   constructor(private readonly opts: FleetOptions) {}
 
   /** Prepares each run and skips what the log already holds; a strategy that cannot run is reported and left out. */
   async prepare(): Promise<void> {
     for (const strategyId of this.opts.strategies) {
-      const session =
-        this.opts.session?.(strategyId) ??
-        new PaperSession({
-          strategyId,
-          symbols: this.opts.symbols,
-          from: this.opts.from,
-          speed: this.opts.speed,
-          ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
-          ...(this.opts.parameters?.has(strategyId)
-            ? { parameters: this.opts.parameters.get(strategyId)! }
-            : {}),
-          store: this.opts.store,
-          log: this.opts.log,
-          ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
-        });
-      try {
-        await session.prepare();
-        const skipped = await session.fastForward();
-        if (skipped > 0)
-          this.opts.log(`paper ${session.runId}: resumed after ${skipped} events already in the log`);
-        this.sessions.push(session);
-      } catch (err) {
-        this.opts.log(
-          `paper ${strategyId}: not started: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
+      const p = this.opts.parameters?.get(strategyId);
+      const run = await this.open(strategyId, {
+        ...(p ? { parameters: { version: p.version, params: p.params } } : {}),
+        ...(p?.from ? { from: p.from } : {}),
+      });
+      if (!run) continue;
+      this.inForce.set(strategyId, this.driven(run, 'in-force'));
+      const canary = this.opts.canaries?.get(strategyId);
+      if (canary) await this.addCanary(strategyId, canary);
     }
   }
 
   start(signal: AbortSignal): void {
-    this.running = this.sessions.map((s) => s.run(signal));
+    this.signal = signal;
+    for (const d of this.all()) this.drive(d);
   }
 
   async stopped(): Promise<void> {
-    await Promise.all(this.running);
+    await Promise.all(this.all().map((d) => d.running));
   }
 
-  /** The runs that started, for the portfolio's bandit. */
+  /** The runs of the versions in force, one per strategy: the portfolio's arms, the lifecycle's evidence. */
   runs(): readonly PaperRun[] {
-    return this.sessions;
+    return [...this.inForce.values()].map((d) => d.run);
+  }
+
+  inForceRun(strategyId: string): PaperRun | undefined {
+    return this.inForce.get(strategyId)?.run;
+  }
+
+  canaryRun(strategyId: string): PaperRun | undefined {
+    return this.canaryRuns.get(strategyId)?.run;
+  }
+
+  /**
+   * Starts a canary's run: its version, from the day it started, sized at its share until it takes over,
+   * caught up to where the other runs are. Null (and the reason logged) when it cannot run.
+   */
+  async addCanary(strategyId: string, c: CanaryRunSpec): Promise<PaperRun | null> {
+    const existing = this.canaryRuns.get(strategyId);
+    if (existing) return existing.run;
+    const run = await this.open(strategyId, {
+      parameters: { version: c.version, params: c.params },
+      from: day(c.startedAt),
+      initialAllocation: {
+        roundId: `canary-v${c.version}`,
+        weight: c.share,
+        multiplier: c.share,
+        benched: false,
+        benchedUntil: null,
+        reason: `parameter version ${c.version} trades as a canary at ${c.share * 100} % of the capital`,
+      },
+      catchUpTo: () => Math.max(c.startedAt, this.now() ?? c.startedAt),
+    });
+    if (!run) return null;
+    const d = this.driven(run, 'canary');
+    this.canaryRuns.set(strategyId, d);
+    if (this.signal) this.drive(d);
+    return run;
+  }
+
+  /** The canary takes over: all of the capital, and the run it replaces is flattened. */
+  adopt(strategyId: string, reason: string): void {
+    const canary = this.canaryRuns.get(strategyId);
+    if (!canary) return;
+    this.canaryRuns.delete(strategyId);
+    const old = this.inForce.get(strategyId);
+    canary.run.allocate?.(this.allocation(`adopted-v${canary.run.paramsVersion ?? 0}`, 1, false, reason));
+    this.inForce.set(strategyId, { ...canary, role: 'in-force' });
+    if (old) this.retire(old, `replaced-by-v${canary.run.paramsVersion ?? 0}`, reason);
+  }
+
+  /** The canary is rolled back: flattened, trading nothing more; the version in force carries on. */
+  dropCanary(strategyId: string, reason: string): void {
+    const canary = this.canaryRuns.get(strategyId);
+    if (!canary) return;
+    this.canaryRuns.delete(strategyId);
+    this.retire(canary, `rolled-back-v${canary.run.paramsVersion ?? 0}`, reason);
   }
 
   status(): PaperRunStatus[] {
-    return this.sessions.map((s) => s.status());
+    const tagged = (d: Driven): PaperRunStatus => ({
+      ...d.run.status(),
+      parameters: { version: d.run.paramsVersion ?? 0, role: d.role },
+    });
+    return [
+      ...[...this.inForce.values()].map(tagged),
+      ...[...this.canaryRuns.values()].map(tagged),
+      ...this.replaced.map(tagged),
+    ];
   }
 
   /** The mark of a symbol for an account: its own run's last close, else any run's. */
   mark(accountId: string, symbol: string): number | null {
-    const own = this.sessions.find((s) => s.runId === accountId)?.mark(symbol);
+    const runs = this.all().map((d) => d.run);
+    const own = runs.find((s) => s.runId === accountId)?.mark(symbol);
     if (own != null) return own;
-    for (const s of this.sessions) {
+    for (const s of runs) {
       const m = s.mark(symbol);
       if (m !== null) return m;
     }
@@ -88,8 +178,8 @@ export class PaperFleet {
   /** A live run's bars of a symbol at a timeframe (the longest any run holds), undefined when none has them. */
   bars(symbol: string, timeframe: string): BarSeries | undefined {
     let best: BarSeries | undefined;
-    for (const s of this.sessions) {
-      const b = s.bars?.(symbol, timeframe);
+    for (const { run } of this.all()) {
+      const b = run.bars?.(symbol, timeframe);
       if (b && (!best || b.openTime.length > best.openTime.length)) best = b;
     }
     return best;
@@ -98,15 +188,84 @@ export class PaperFleet {
   /** Symbol → ms since the close of the newest bar any live run holds at `now`. */
   barAges(now: number): Map<string, number> {
     const newest = new Map<string, number>();
-    for (const s of this.sessions)
-      for (const [symbol, close] of s.lastBarCloses?.() ?? [])
+    for (const { run } of this.all())
+      for (const [symbol, close] of run.lastBarCloses?.() ?? [])
         if (Number.isFinite(close)) newest.set(symbol, Math.max(newest.get(symbol) ?? close, close));
     return new Map([...newest].map(([symbol, close]) => [symbol, Math.max(0, now - close)]));
   }
 
-  /** Where the runs' clocks are: the earliest, so no screen shows a bar some run has not reached. */
+  /**
+   * Where the runs' clocks are: the earliest of the runs that trade, so no screen shows a bar some run has
+   * not reached. A run that was replaced no longer counts, nor a canary whose run failed.
+   */
   now(): number | null {
-    if (this.sessions.length === 0) return null;
-    return Math.min(...this.sessions.map((s) => s.simTime));
+    // A canary whose run failed does not hold the clock back while the manager rolls it back.
+    const live = [
+      ...this.inForce.values(),
+      ...[...this.canaryRuns.values()].filter((d) => d.run.status().state !== 'failed'),
+    ];
+    if (live.length === 0) return null;
+    return Math.min(...live.map((d) => d.run.simTime));
+  }
+
+  private all(): Driven[] {
+    return [...this.inForce.values(), ...this.canaryRuns.values(), ...this.replaced];
+  }
+
+  private driven(run: PaperRun, role: Driven['role']): Driven {
+    return { run, role, stop: new AbortController(), running: null };
+  }
+
+  private drive(d: Driven): void {
+    if (d.running || !this.signal) return;
+    const outer = this.signal;
+    if (outer.aborted) d.stop.abort();
+    else outer.addEventListener('abort', () => d.stop.abort(), { once: true });
+    d.running = d.run.run(d.stop.signal);
+  }
+
+  /**
+   * Benched (flattened at once by reduce-only orders, then held at zero) and left running, so its exits
+   * are booked like any other; it is not started again after a restart.
+   */
+  private retire(d: Driven, roundId: string, reason: string): void {
+    try {
+      d.run.allocate?.(this.allocation(roundId, 0, true, reason));
+    } catch (err) {
+      this.opts.log(`paper ${d.run.runId}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.replaced.push({ ...d, role: 'replaced' });
+  }
+
+  private allocation(roundId: string, multiplier: number, benched: boolean, reason: string): Allocation {
+    return { roundId, weight: multiplier, multiplier, benched, benchedUntil: null, reason };
+  }
+
+  private async open(strategyId: string, variant: RunVariant): Promise<PaperRun | null> {
+    const session =
+      this.opts.session?.(strategyId, variant) ??
+      new PaperSession({
+        strategyId,
+        symbols: this.opts.symbols,
+        from: variant.from ?? this.opts.from,
+        speed: this.opts.speed,
+        ...(this.opts.warmupDays !== undefined ? { warmupDays: this.opts.warmupDays } : {}),
+        ...(variant.parameters ? { parameters: variant.parameters } : {}),
+        ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
+        ...(variant.catchUpTo ? { catchUpTo: variant.catchUpTo } : {}),
+        store: this.opts.store,
+        log: this.opts.log,
+        ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
+      });
+    try {
+      await session.prepare();
+      const skipped = await session.fastForward();
+      if (skipped > 0)
+        this.opts.log(`paper ${session.runId}: resumed after ${skipped} events already in the log`);
+      return session;
+    } catch (err) {
+      this.opts.log(`paper ${strategyId}: not started: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
   }
 }

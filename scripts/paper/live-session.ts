@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
+import type { Allocation } from '../../replay/engine/config.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -53,6 +54,8 @@ export interface LivePaperSessionOptions {
   readonly to?: string;
   /** The promoted parameter version to trade (automation 2); absent: the schema defaults, version 0. */
   readonly parameters?: ActiveParameters;
+  /** Applied before the run's first step when its log holds no allocation yet (a canary's share). */
+  readonly initialAllocation?: Allocation;
   readonly feed: LiveBars;
   readonly store: EventStore & EventLookup;
   readonly clock?: PaperClock;
@@ -136,6 +139,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
       this.clock.now(),
     );
     engine.start();
+    if (allocations.length === 0 && this.opts.initialAllocation) engine.allocate(this.opts.initialAllocation);
     const limit = steppableUntil(engine, this.clock.now(), FUNDING_WAIT_MS);
     while (engine.nextTime() <= limit && engine.step()) {}
     this.attach(engine);
@@ -167,6 +171,10 @@ export class LivePaperSession extends EngineRun implements PaperRun {
 
   get simTime(): number {
     return this.engine?.now ?? this.clock.now();
+  }
+
+  get paramsVersion(): number {
+    return this.opts.parameters?.version ?? 0;
   }
 
   status(): PaperRunStatus {

@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import type { RunRecord } from '../../domain/optimizer/canary.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import { Engine } from '../../replay/engine/engine.js';
@@ -31,6 +32,11 @@ export interface PaperRunStatus {
   events: number;
   copied: number;
   error: string | null;
+  /**
+   * The parameter version the run trades and its part in automation 2: `in-force`, a `canary` beside it,
+   * or `replaced` (a canary took over, or was rolled back: flat, trading nothing). Absent for real runs.
+   */
+  parameters?: { version: number; role: 'in-force' | 'canary' | 'replaced' };
 }
 
 /** FNV-1a: a short stable tag for the symbol set, so another set gets its own run and account. */
@@ -78,6 +84,10 @@ export interface PaperSessionOptions {
    * the strategies trade from the first paced minute instead of after a hundred bars of silence.
    */
   readonly warmupDays?: number;
+  /** Applied before the run's first step when its log holds no allocation yet (a canary's share). */
+  readonly initialAllocation?: Allocation;
+  /** Market time a run started late (a canary) catches up to at full speed before it is paced. */
+  readonly catchUpTo?: () => number;
   readonly store: EventStore & EventLookup;
   readonly flushMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -106,6 +116,10 @@ export interface PaperRun {
   allocationNow?(): Allocation | null;
   /** The lifecycle's hook (automation 8): what the run's own events show. */
   lifecycleEvidence?(): Evidence | null;
+  /** The parameter version it trades (0: the schema defaults). */
+  readonly paramsVersion?: number;
+  /** The parameter canary's hook (automation 2): its marks, and its trades and breaker trips since `since`. */
+  record?(since: number): RunRecord;
 }
 
 /** One strategy paper-trading on real data in accelerated time, its events copied into the main log. */
@@ -134,9 +148,12 @@ export class PaperSession extends EngineRun implements PaperRun {
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
     // A restart applies the portfolio's allocations where the run applied them, so it replays to the same log.
     const allocations = await recordedAllocations(this.opts.store, this.runId);
-    this.attach(
-      new Engine({ ...config, accountId: this.runId, ...(allocations.length ? { allocations } : {}) }, feeds),
+    const engine = new Engine(
+      { ...config, accountId: this.runId, ...(allocations.length ? { allocations } : {}) },
+      feeds,
     );
+    if (allocations.length === 0 && this.opts.initialAllocation) engine.allocate(this.opts.initialAllocation);
+    this.attach(engine);
     this.range = { from: config.from, to: config.to };
   }
 
@@ -156,11 +173,17 @@ export class PaperSession extends EngineRun implements PaperRun {
     }
     const skipped = await this.copier!.resume();
     while (engine.nextTime() < this.pacedFrom && engine.step()) {}
+    // Synchronous, so the other runs wait where they are until this one has caught them up.
+    if (this.opts.catchUpTo) while (engine.nextTime() < this.opts.catchUpTo() && engine.step()) {}
     return skipped;
   }
 
   run(signal: AbortSignal): Promise<void> {
     return this.drive(signal, (engine) => runPaper(engine, { speed: this.opts.speed, signal }));
+  }
+
+  get paramsVersion(): number {
+    return this.opts.parameters?.version ?? 0;
   }
 
   get simTime(): number {

@@ -8,6 +8,41 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 export const repoRoot = new URL('../../', import.meta.url).pathname;
 export const artifacts = join(repoRoot, 'ui', 'e2e', 'artifacts');
 
+/** Gates wide open: the tests that record optimizer runs are about what follows a verdict, not its evidence. */
+const lenientGates = [
+  ...['--min-dsr', '0', '--max-pbo', '1', '--min-wfe', 'off', '--min-oos-sharpe', 'off'],
+  ...['--max-oos-dd', '1', '--min-oos-trades', '0'],
+];
+
+/**
+ * Records an optimizer run of ema-cross on BTCUSDT with the CLI into `dataDir` (before a system opens it:
+ * the embedded store has one writer), gates wide open; `args` adds or overrides the method, budget,
+ * windows and flags. Returns what the CLI printed.
+ */
+export function optimizeCli(dataDir: string, args: readonly string[]): string {
+  const r = spawnSync(
+    join(repoRoot, 'node_modules', '.bin', 'tsx'),
+    [
+      'scripts/optimize.ts',
+      '--strategy',
+      'ema-cross',
+      '--symbols',
+      'BTCUSDT',
+      '--workers',
+      '1',
+      ...args,
+      ...lenientGates,
+    ],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, DATA_DIR: dataDir, REDIS_URL: '', DATABASE_URL: '' },
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`optimize ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
 /** Debian's chromium; playwright's own browser download is never used (no network in CI). */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(chromiumPath);

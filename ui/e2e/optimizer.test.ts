@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,8 +5,8 @@ import {
   chromiumPath,
   haveChromium,
   launchBrowser,
+  optimizeCli,
   type RunningSystem,
-  repoRoot,
   shoot,
   startSystem,
 } from './harness';
@@ -19,27 +17,11 @@ import {
  * and an approver rolls the strategy back. Skips without chromium locally, fails without it under CI.
  */
 const ci = process.env.CI === 'true';
-const lenient = ['--min-dsr', '0', '--max-pbo', '1', '--min-wfe', 'off', '--min-oos-sharpe', 'off'];
-const lenient2 = ['--max-oos-dd', '1', '--min-oos-trades', '0'];
-
-const optimize = (dataDir: string, method: string) => {
-  const r = spawnSync(
-    join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [
-      'scripts/optimize.ts',
-      ...['--strategy', 'ema-cross', '--symbols', 'BTCUSDT', '--method', method, '--budget', '8'],
-      ...['--wfo', 'rolling:30d/15d', '--from', '2023-01-01', '--to', '2023-03-15', '--workers', '1'],
-      ...lenient,
-      ...lenient2,
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, DATA_DIR: dataDir, REDIS_URL: '', DATABASE_URL: '' },
-      encoding: 'utf8',
-    },
-  );
-  if (r.status !== 0) throw new Error(`optimize ${method} failed:\n${r.stdout}\n${r.stderr}`);
-};
+const optimize = (dataDir: string, method: string) =>
+  optimizeCli(dataDir, [
+    ...['--method', method, '--budget', '8', '--wfo', 'rolling:30d/15d'],
+    ...['--from', '2023-01-01', '--to', '2023-03-15'],
+  ]);
 
 describe.skipIf(!haveChromium && !ci)('Optimizer page', () => {
   let system: RunningSystem;

@@ -48,6 +48,8 @@ export interface PaperRunStatus {
   events: number;
   copied: number;
   error: string | null;
+  /** The parameter version it trades, and whether in force, as a canary beside it, or replaced (flat). */
+  parameters?: { version: number; role: 'in-force' | 'canary' | 'replaced' };
 }
 
 /** The node's re-optimisation scheduler (automation 1); null when it runs elsewhere or is off. */

@@ -53,6 +53,23 @@ export function SystemCard() {
                               real money · {r.mode === 'canary' ? 'canary' : 'prod'}
                             </Badge>
                           )}
+                          {r.parameters && r.parameters.version > 0 && (
+                            <span className="text-muted-foreground">v{r.parameters.version}</span>
+                          )}
+                          {r.parameters && r.parameters.role !== 'in-force' && (
+                            <Badge
+                              variant={r.parameters.role === 'canary' ? 'warning' : 'outline'}
+                              className="px-1 py-0 text-[10px]"
+                              data-testid="parameter-role"
+                              title={
+                                r.parameters.role === 'canary'
+                                  ? 'a parameter version judged beside the one in force, at a small share'
+                                  : 'replaced by another parameter version: flat, trading nothing'
+                              }
+                            >
+                              {r.parameters.role}
+                            </Badge>
+                          )}
                         </span>
                         <span className="tabular">
                           {r.progress === null ? 'live' : fmtPct(r.progress, 1)}
