@@ -5,7 +5,7 @@ import { ParameterVersionHandlers } from '../commands/optimizer/parameter-versio
 import { catalogue } from '../domain/catalogue.js';
 import type { EventMetadata, StoredEvent } from '../domain/events/envelope.js';
 import type { CanaryPlan } from '../domain/optimizer/canary.js';
-import type { PromotionEvidence } from '../domain/optimizer/gates.js';
+import { passingEvidence } from '../domain/optimizer/test-fixtures.js';
 import { wallClock } from '../replay/engine/paper.js';
 import { type CanaryRunSpec, PaperFleet } from './paper/fleet.js';
 import { type PaperRun, type PaperRunStatus, paperRunId } from './paper/session.js';
@@ -20,14 +20,7 @@ import { type CanaryFleet, ParameterCanaryManager } from './parameter-canary.js'
 
 const SYMBOLS = ['BTCUSDT'];
 const FROM = '2023-06-01';
-const good: PromotionEvidence = {
-  dsr: 0.97,
-  pbo: 0.1,
-  wfe: 0.7,
-  oosMaxDrawdown: 0.12,
-  oosTrades: 80,
-  oosSharpe: 1.4,
-};
+const good = passingEvidence;
 // The paired test is set so it never fires on 48 hours: the test is about the mechanics, not the verdict.
 const plan: CanaryPlan = {
   share: 0.1,

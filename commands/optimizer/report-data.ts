@@ -48,6 +48,8 @@ export const completedData = (
     oosTrades: r.evidence.oosTrades,
     oosSharpe: n(r.evidence.oosSharpe),
     parameterStability: n(r.evidence.parameterStability),
+    oosTradesPerDay: n(r.evidence.oosTradesPerDay),
+    oosCostCoverage: n(r.evidence.oosCostCoverage),
   },
   proposalId: c.runId,
   verdict: gates.verdict,

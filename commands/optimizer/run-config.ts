@@ -120,6 +120,8 @@ export const runConfig = (req: OptimizeRequest): OptimizerRunStartedData => {
       minOosTrades: policy.minOosTrades,
       minOosSharpe: policy.minOosSharpe,
       minParameterStability: policy.minParameterStability,
+      maxOosTradesPerDay: policy.maxOosTradesPerDay ?? null,
+      minOosCostCoverage: policy.minOosCostCoverage ?? null,
     },
     seed: req.seed ?? 1,
     // Only when given: a request without it keeps the configuration, and the run id derived from it, as before.

@@ -35,6 +35,9 @@ const evidenceSchema = z
     oosTrades: z.number().int().nonnegative(),
     oosSharpe: finite.nullable(),
     parameterStability: finite.nullable(),
+    /** Absent in events recorded before the risk-check gates. */
+    oosTradesPerDay: finite.nullable().optional(),
+    oosCostCoverage: finite.nullable().optional(),
   })
   .strict();
 
@@ -215,6 +218,9 @@ const policySchema = z
     minOosTrades: stat,
     minOosSharpe: stat,
     minParameterStability: stat,
+    /** Absent in runs recorded before the risk-check gates: not checked for them. */
+    maxOosTradesPerDay: stat.optional(),
+    minOosCostCoverage: stat.optional(),
   })
   .strict();
 const summarySchema = z

@@ -9,6 +9,8 @@ const good: PromotionEvidence = {
   oosTrades: 80,
   oosSharpe: 1.4,
   parameterStability: 0.6,
+  oosTradesPerDay: 1.5,
+  oosCostCoverage: 3.2,
 };
 
 describe('promotion gates', () => {
@@ -23,7 +25,26 @@ describe('promotion gates', () => {
       { gate: 'oosTrades', value: 80, comparator: '>=', threshold: 30, verdict: 'pass' },
       { gate: 'oosSharpe', value: 1.4, comparator: '>=', threshold: 0.5, verdict: 'pass' },
       { gate: 'parameterStability', value: 0.6, comparator: '>=', threshold: null, verdict: 'disabled' },
+      { gate: 'oosTradesPerDay', value: 1.5, comparator: '<=', threshold: 48, verdict: 'pass' },
+      { gate: 'oosCostCoverage', value: 3.2, comparator: '>=', threshold: 2, verdict: 'pass' },
     ]);
+  });
+
+  it('the risk checks: too many trades a day, or an edge that higher costs would erase, fail; a policy recorded before them does not check them', () => {
+    const e = evaluateGates({ ...good, oosTradesPerDay: 60, oosCostCoverage: 1.4 });
+    expect(e.failed).toEqual(['oosTradesPerDay', 'oosCostCoverage']);
+    // Without fees there is nothing to be sensitive to: +∞ passes and is recorded as null.
+    expect(evaluateGates({ ...good, oosCostCoverage: Number.POSITIVE_INFINITY }).gates.at(-1)).toEqual({
+      gate: 'oosCostCoverage',
+      value: null,
+      comparator: '>=',
+      threshold: 2,
+      verdict: 'pass',
+    });
+    const { maxOosTradesPerDay: _a, minOosCostCoverage: _b, ...older } = defaultPromotionPolicy;
+    const old = evaluateGates({ ...good, oosTradesPerDay: 60, oosCostCoverage: 0.1 }, older);
+    expect(old.verdict).toBe('pass');
+    expect(old.gates.map((g) => g.gate)).not.toContain('oosCostCoverage');
   });
 
   it('fails on any gate, names the failures, and treats thresholds as inclusive', () => {

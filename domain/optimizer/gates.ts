@@ -12,6 +12,8 @@ export const gateNames = [
   'oosTrades',
   'oosSharpe',
   'parameterStability',
+  'oosTradesPerDay',
+  'oosCostCoverage',
 ] as const;
 export type GateName = (typeof gateNames)[number];
 export type Comparator = '>=' | '<=';
@@ -43,6 +45,18 @@ export interface PromotionPolicy {
   readonly minOosSharpe: number | null;
   /** Parameter stability across walk-forward windows (walk-forward.ts), ≥. */
   readonly minParameterStability: number | null;
+  /**
+   * The design's risk checks on a candidate (§2.2: frequency and cost sensitivity; leverage is capped on
+   * every order by the risk engine, whatever the parameters). Closing trades per day out of sample, ≤: a
+   * set that trades far more often than the data it was fitted on is not the strategy that was tested.
+   * Absent (a run recorded before these gates) means not checked.
+   */
+  readonly maxOosTradesPerDay?: number | null;
+  /**
+   * Out-of-sample profit before fees ÷ fees, ≥: 2 means the edge survives costs twice as high (a venue
+   * tier lost, or slippage the simulation did not see). Absent means not checked.
+   */
+  readonly minOosCostCoverage?: number | null;
 }
 
 /**
@@ -58,6 +72,8 @@ export const defaultPromotionPolicy: PromotionPolicy = {
   minOosTrades: 30,
   minOosSharpe: 0.5,
   minParameterStability: null,
+  maxOosTradesPerDay: 48,
+  minOosCostCoverage: 2,
 };
 
 export interface PromotionEvidence {
@@ -68,6 +84,10 @@ export interface PromotionEvidence {
   readonly oosTrades: number;
   readonly oosSharpe: number;
   readonly parameterStability?: number;
+  /** Closing trades per day over the out-of-sample windows. */
+  readonly oosTradesPerDay?: number;
+  /** Out-of-sample profit before fees ÷ fees (+∞ without fees). */
+  readonly oosCostCoverage?: number;
 }
 
 /**
@@ -109,6 +129,11 @@ export const evaluateGates = (
     checkGate('oosSharpe', evidence.oosSharpe, '>=', policy.minOosSharpe),
     checkGate('parameterStability', evidence.parameterStability, '>=', policy.minParameterStability),
   ];
+  // Only when the policy has them: a run recorded before these gates is judged as it was.
+  if (policy.maxOosTradesPerDay !== undefined)
+    gates.push(checkGate('oosTradesPerDay', evidence.oosTradesPerDay, '<=', policy.maxOosTradesPerDay));
+  if (policy.minOosCostCoverage !== undefined)
+    gates.push(checkGate('oosCostCoverage', evidence.oosCostCoverage, '>=', policy.minOosCostCoverage));
   const failed = gates.filter((g) => g.verdict === 'fail').map((g) => g.gate);
   return { verdict: failed.length === 0 ? 'pass' : 'fail', gates, failed };
 };

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { catalogue } from '../catalogue.js';
 import { defaultCanaryPlan, type EquityMark, type RunRecord } from './canary.js';
 import { optimizerEvents, type ParameterVersionEvent, parametersStreamId } from './events.js';
-import type { PromotionEvidence } from './gates.js';
 import {
   decideParameterVersions,
   evolveParameterVersions,
@@ -11,15 +10,9 @@ import {
   ParameterVersionError,
   type ParameterVersionsState,
 } from './parameter-versions.js';
+import { passingEvidence } from './test-fixtures.js';
 
-const good: PromotionEvidence = {
-  dsr: 0.97,
-  pbo: 0.1,
-  wfe: 0.7,
-  oosMaxDrawdown: 0.12,
-  oosTrades: 80,
-  oosSharpe: 1.4,
-};
+const good = passingEvidence;
 
 const propose = (
   proposalId: string,

@@ -162,6 +162,8 @@ export const decideParameterVersions = (
           oosTrades: e.oosTrades,
           oosSharpe: orNull(e.oosSharpe),
           parameterStability: orNull(e.parameterStability),
+          ...(e.oosTradesPerDay !== undefined ? { oosTradesPerDay: orNull(e.oosTradesPerDay) } : {}),
+          ...(e.oosCostCoverage !== undefined ? { oosCostCoverage: orNull(e.oosCostCoverage) } : {}),
         },
         gates: evaluation.gates.map((g) => ({ ...g })),
         verdict: evaluation.verdict,

@@ -137,6 +137,35 @@ export interface WalkForwardReport<P extends Params> {
   readonly trials: number;
 }
 
+const DAY = 86_400_000;
+
+/**
+ * The design's risk checks on a candidate, from its out-of-sample runs: closing trades per day over the
+ * out-of-sample windows, and profit before fees ÷ fees (each window's equity change plus its fees, in the
+ * quote currency). NaN where a window has no outcome, so the gates fail rather than pass on no data;
+ * coverage is +∞ without fees (nothing to be sensitive to).
+ */
+const oosRiskChecks = (
+  states: readonly { readonly window: WalkForwardWindow; readonly oosOutcome: BacktestOutcome | undefined }[],
+): { tradesPerDay: number; costCoverage: number } => {
+  let days = 0;
+  let trades = 0;
+  let net = 0;
+  let fees = 0;
+  for (const s of states) {
+    const o = s.oosOutcome;
+    if (!o || o.equity.length === 0) return { tradesPerDay: Number.NaN, costCoverage: Number.NaN };
+    days += (s.window.outOfSample.end - s.window.outOfSample.start) / DAY;
+    trades += o.trades;
+    net += o.equity[o.equity.length - 1]! - o.equity[0]!;
+    fees += o.fees;
+  }
+  return {
+    tradesPerDay: days > 0 ? trades / days : Number.NaN,
+    costCoverage: fees > 0 ? (net + fees) / fees : Number.POSITIVE_INFINITY,
+  };
+};
+
 export class WalkForwardRunError extends Error {
   override readonly name = 'WalkForwardRunError';
 }
@@ -418,6 +447,7 @@ export class WalkForwardRun<P extends Params> {
         : null;
     const last = windows[windows.length - 1]!;
     const oosTrades = windows.reduce((n, w) => n + (w.outOfSample?.trades ?? 0), 0);
+    const risk = oosRiskChecks(this.states);
     return {
       runId: this.config.runId,
       windows,
@@ -436,6 +466,8 @@ export class WalkForwardRun<P extends Params> {
         oosTrades,
         oosSharpe: oosSummary?.sharpe ?? Number.NaN,
         ...(stability === null ? {} : { parameterStability: stability }),
+        oosTradesPerDay: risk.tradesPerDay,
+        oosCostCoverage: risk.costCoverage,
       },
     };
   }

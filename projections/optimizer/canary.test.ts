@@ -5,7 +5,7 @@ import { pgliteTarget, postgresTarget, type SqlTarget } from '../../adapters/tes
 import { ParameterVersionHandlers } from '../../commands/optimizer/parameter-versions.js';
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import { defaultCanaryPlan, type EquityMark, type RunRecord } from '../../domain/optimizer/canary.js';
-import type { PromotionEvidence } from '../../domain/optimizer/gates.js';
+import { passingEvidence } from '../../domain/optimizer/test-fixtures.js';
 import { ProjectionRunner } from '../runner.js';
 import { optimizerProjection } from './projection.js';
 import { readStrategyParameters } from './read.js';
@@ -13,14 +13,7 @@ import { readStrategyParameters } from './read.js';
 const H = 3_600_000;
 const T0 = Date.UTC(2023, 6, 1);
 const plan = { ...defaultCanaryPlan, minHours: 24, maxHours: 72, minTrades: 2, minPairs: 12 };
-const good: PromotionEvidence = {
-  dsr: 0.97,
-  pbo: 0.1,
-  wfe: 0.7,
-  oosMaxDrawdown: 0.12,
-  oosTrades: 80,
-  oosSharpe: 1.4,
-};
+const good = passingEvidence;
 const meta = (actor: string, at = T0): EventMetadata => ({
   correlationId: 'canary-test',
   causationId: null,

@@ -18,6 +18,8 @@ const lenient = {
   maxOosDrawdown: 1,
   minOosTrades: 0,
   minOosSharpe: null,
+  maxOosTradesPerDay: null,
+  minOosCostCoverage: null,
 };
 
 /** The recorded evidence back to numbers: null was a non-finite value, which the gates read as NaN. */

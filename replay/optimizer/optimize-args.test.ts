@@ -40,6 +40,25 @@ describe('optimize CLI arguments', () => {
     );
     expect(() => parseOptimizeArgs('--strategy x --symbols B --bogus 1'.split(' '))).toThrow(ArgError);
     expect(() => parseOptimizeArgs('rollback --strategy x'.split(' '))).toThrow(/--to-version/);
+    expect(() =>
+      parseOptimizeArgs('--strategy x --symbols B --max-oos-trades-per-day -3'.split(' ')),
+    ).toThrow(/--max-oos-trades-per-day must be a number > 0 or "off"/);
+  });
+
+  it('reads the risk-check gates and --hold', () => {
+    const run = parseOptimizeArgs(
+      '--strategy ema-cross --symbols BTCUSDT --max-oos-trades-per-day 12 --min-oos-cost-coverage off --hold'.split(
+        ' ',
+      ),
+    );
+    expect(run).toMatchObject({
+      kind: 'run',
+      hold: true,
+      request: { policy: { maxOosTradesPerDay: 12, minOosCostCoverage: null } },
+    });
+    expect(parseOptimizeArgs('--strategy ema-cross --symbols BTCUSDT'.split(' '))).toMatchObject({
+      hold: false,
+    });
   });
 
   it('the CLI exits 2 with a clear message on bad arguments', () => {

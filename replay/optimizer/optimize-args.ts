@@ -6,7 +6,7 @@ export const optimizeUsage = `usage: npm run optimize -- --strategy <id> --symbo
          --wfo rolling:90d/30d [--workers N] [--from 2023-01-01] [--to 2023-12-31] [--timeframe 1h]
          [--objective sharpe|sortino|calmar|cagr|totalReturn|psr] [--min-trades N] [--max-dd 0.3]
          [--min-dsr 0.95] [--max-pbo 0.25] [--min-wfe 0.5] [--min-oos-sharpe 0.5] [--max-oos-dd 0.3]
-         [--min-oos-trades 30] (a gate's value or "off") [--in-flight 16] [--batch 8] [--seed 1]
+         [--min-oos-trades 30] [--max-oos-trades-per-day 48] [--min-oos-cost-coverage 2] (a gate's value or "off") [--in-flight 16] [--batch 8] [--seed 1]
          [--search-seed <text>] [--run-id <id>] [--local] [--hold] [--json]
        npm run optimize -- rollback --strategy <id> --to-version <n> [--reason <text>]
        npm run optimize -- versions --strategy <id>
@@ -55,6 +55,8 @@ const values = [
   'min-oos-sharpe',
   'max-oos-dd',
   'min-wfe',
+  'max-oos-trades-per-day',
+  'min-oos-cost-coverage',
   'in-flight',
   'batch',
   'seed',
@@ -69,6 +71,13 @@ const integer = (v: string | undefined, name: string, min: number): number | und
   if (!/^-?\d+$/.test(v) || Number(v) < min)
     throw new OptimizeRequestError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return Number(v);
+};
+
+const positive = (v: string, name: string): number => {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(n > 0))
+    throw new OptimizeRequestError(`--${name} must be a number > 0 or "off", got ${JSON.stringify(v)}`);
+  return n;
 };
 
 const fraction = (v: string | undefined, name: string): number | undefined => {
@@ -117,6 +126,8 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
     minOosSharpe: gate('min-oos-sharpe', fraction),
     maxOosDrawdown: gate('max-oos-dd', fraction),
     minOosTrades: gate('min-oos-trades', (v, n) => integer(v, n, 0)),
+    maxOosTradesPerDay: gate('max-oos-trades-per-day', positive),
+    minOosCostCoverage: gate('min-oos-cost-coverage', positive),
   };
   const policy = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined));
   const optional = {

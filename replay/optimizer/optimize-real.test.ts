@@ -61,7 +61,17 @@ describe('walk-forward optimisation on real data through the worker pool', () =>
       'oosTrades',
       'oosSharpe',
       'parameterStability',
+      'oosTradesPerDay',
+      'oosCostCoverage',
     ]);
+    // The risk checks are computed from the out-of-sample runs: trades a day and profit before fees ÷ fees.
+    const evidence = two.completed.evidence;
+    const oosDays = config.windows.reduce(
+      (d, w) => d + (w.outOfSample.end - w.outOfSample.start) / 86_400_000,
+      0,
+    );
+    expect(evidence.oosTradesPerDay).toBeCloseTo(two.completed.outOfSampleTrades / oosDays, 9);
+    expect(evidence.oosCostCoverage === null || Number.isFinite(evidence.oosCostCoverage)).toBe(true);
     const trials = await opened.store.readStream(optimizerStreamId(config.runId));
     expect(trials.filter((e) => e.type === 'TrialCompleted')).toHaveLength(18);
 

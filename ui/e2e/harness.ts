@@ -12,6 +12,7 @@ export const artifacts = join(repoRoot, 'ui', 'e2e', 'artifacts');
 const lenientGates = [
   ...['--min-dsr', '0', '--max-pbo', '1', '--min-wfe', 'off', '--min-oos-sharpe', 'off'],
   ...['--max-oos-dd', '1', '--min-oos-trades', '0'],
+  ...['--max-oos-trades-per-day', 'off', '--min-oos-cost-coverage', 'off'],
 ];
 
 /**
