@@ -24,7 +24,17 @@ const plan = { minHours: 5_000, maxHours: 10_000, maxDrawdown: 0.99, minPairs: 1
 const optimizeHeld = (dataDir: string) =>
   optimizeCli(dataDir, [
     ...['--method', 'random', '--budget', '6', '--wfo', 'rolling:30d/15d'],
-    ...['--from', '2023-01-01', '--to', '2023-03-01', '--run-id', 'canary-e2e', '--hold'],
+    ...[
+      '--from',
+      '2023-01-01',
+      '--to',
+      '2023-03-01',
+      '--run-id',
+      'canary-e2e',
+      '--hold',
+      '--search-seed',
+      'a',
+    ],
   ]);
 
 interface Status {
@@ -96,10 +106,13 @@ describe.skipIf(!haveChromium && !ci)('parameter canary (Optimizer page and npm 
     expect(await panel.textContent()).toContain('10.00 % of the capital beside version 0');
     await page.getByTestId('approver').fill('alice');
     await page.getByTestId('canary-adopt').click();
+    // The read model follows the append within moments; on a loaded machine, several.
     await expect
-      .poll(() => page.getByTestId('action-done').textContent())
+      .poll(() => page.getByTestId('action-done').textContent(), { timeout: 20_000 })
       .toContain('ParameterCanaryConcluded v1, ParameterSetPromoted v1');
-    await expect.poll(() => page.getByTestId('canary-state').textContent()).toBe('canary adopted');
+    await expect
+      .poll(() => page.getByTestId('canary-state').textContent(), { timeout: 20_000 })
+      .toBe('canary adopted');
     expect(await page.getByTestId('canary-reason').textContent()).toContain('approved by a person');
     // The fleet follows within a second: the canary's run is in force, the one it replaced is flat.
     await expect
