@@ -124,6 +124,13 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
     },
   });
 
+  // On a node whose runs have a market clock, a decision takes effect there and then: the node's runs
+  // switch at that market time (scripts/parameter-canary.ts). Without one, at the next start.
+  const marketAt = (): { at?: number } => {
+    const at = deps.marketNow?.();
+    return at === null || at === undefined ? {} : { at };
+  };
+
   const act = async (
     strategyId: string,
     approver: string,
@@ -177,6 +184,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
       act(params.id, body.approver, c.req.header('x-perpetua-user'), {
         kind: 'ApproveParameterSet',
         proposalId: body.proposalId,
+        ...marketAt(),
       }),
   });
   routes.add({
@@ -193,6 +201,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         kind: 'RejectParameterSet',
         proposalId: body.proposalId,
         reason: body.reason ?? `rejected by ${body.approver}`,
+        ...marketAt(),
       }),
   });
   routes.add({
@@ -208,6 +217,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         kind: 'RollBackParameters',
         toVersion: body.toVersion,
         reason: body.reason ?? `rolled back by ${body.approver}`,
+        ...marketAt(),
       }),
   });
 

@@ -143,7 +143,7 @@ export const rejectBody = z
   .strict();
 export const rollbackBody = z
   .object({
-    toVersion: z.number().int().positive(),
+    toVersion: z.number().int().nonnegative(),
     approver: userId,
     reason: z.string().min(1).max(500).optional(),
   })

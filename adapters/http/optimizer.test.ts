@@ -119,7 +119,7 @@ describe('optimizer routes', () => {
     );
     expectError(await post(url, { proposalId: 'nope', approver: 'alice' }, 'alice'), 422, 'unknown-proposal');
     const rb = '/api/strategies/ema-cross/parameters/rollback';
-    expectError(await post(rb, { toVersion: 0, approver: 'alice' }, 'alice'), 400);
+    expectError(await post(rb, { toVersion: -1, approver: 'alice' }, 'alice'), 400);
     expectError(await post(rb, { toVersion: 9, approver: 'alice' }, 'alice'), 422, 'unknown-version');
   });
 

@@ -69,11 +69,17 @@ export const ParameterSetPromoted = defineEvent({
       strategyId: id,
       proposalId: id,
       version,
-      previousVersion: version.nullable(),
+      /** 0: the schema defaults (after a rollback to them); null: nothing was ever promoted. */
+      previousVersion: z.number().int().nonnegative().nullable(),
       params: paramsSchema,
       /** automatic: by the gates alone; manual: an authorised user approved a proposal that passed them. */
       approval: z.enum(['automatic', 'manual']),
       gates: z.array(gateResultSchema).min(1),
+      /**
+       * Market time a node put it in force (its run trades from that day); absent when it takes effect at
+       * a node's next start, or when it took over from its canary (whose run it keeps).
+       */
+      at: z.number().int().optional(),
     })
     .strict(),
 });
@@ -96,11 +102,14 @@ export const ParameterSetRolledBack = defineEvent({
   schema: z
     .object({
       strategyId: id,
-      fromVersion: version,
-      toVersion: version,
+      fromVersion: z.number().int().nonnegative(),
+      /** 0: back to the strategy's schema defaults. */
+      toVersion: z.number().int().nonnegative(),
       /** The parameters now in force (those of toVersion), so a reader needs no second lookup. */
       params: paramsSchema,
       reason: z.string().min(1),
+      /** Market time a node switched back (the version's earlier run is reinstated); absent: at its next start. */
+      at: z.number().int().optional(),
     })
     .strict(),
 });

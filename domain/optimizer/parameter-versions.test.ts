@@ -227,7 +227,7 @@ describe('parameter versions', () => {
         params: { fast: 10 },
       });
       expect(state).toMatchObject({ active: 2, canary: null });
-      expect(state.canaryStarts.get(2)).toBe(T0);
+      expect(state.runStarts.get(2)).toBe(T0);
       expect(state.proposals.get('p2')!.status).toBe('promoted');
     });
 
@@ -357,6 +357,78 @@ describe('parameter versions', () => {
         expect(cat.definition(e.type)!.schema.safeParse(e.data).success).toBe(true);
         expect(JSON.parse(JSON.stringify(e.data))).toEqual(e.data);
       }
+    });
+  });
+
+  describe('after a canary: probation, rollbacks, where a version trades from', () => {
+    const H = 3_600_000;
+    const T0 = Date.UTC(2023, 6, 1);
+    const plan = { ...defaultCanaryPlan, minHours: 24, maxHours: 72, minTrades: 0, minPairs: 12 };
+    const flat = (hours: number): EquityMark[] =>
+      Array.from({ length: hours + 1 }, (_, i) => ({ at: T0 + i * H, equity: 10_000 }));
+    const rec = (m: EquityMark[]): RunRecord => ({ marks: m, trades: 0, breakerTripped: false });
+    const adopted = () =>
+      run([
+        propose('p1', { fast: 12 }),
+        propose('p2', { fast: 10 }, good, false),
+        { kind: 'StartCanary', proposalId: 'p2', at: T0, plan },
+        { kind: 'JudgeCanary', version: 2, at: T0 + 24 * H, canary: rec(flat(24)), incumbent: rec(flat(24)) },
+      ]).state;
+
+    it('a version adopted by the judge is on probation from the judgement, over the version it replaced; any change ends it', () => {
+      const s = adopted();
+      expect(s.probation).toEqual({ version: 2, since: T0 + 24 * H, incumbentVersion: 1 });
+      expect(s.runStarts.get(2)).toBe(T0);
+      const back = run([{ kind: 'RollBackParameters', toVersion: 1, reason: 'risk', at: T0 + 30 * H }], s);
+      expect(back.log[0]!.data).toMatchObject({ fromVersion: 2, toVersion: 1, at: T0 + 30 * H });
+      expect(back.state).toMatchObject({ active: 1, probation: null });
+      // A rollback reinstates the run the version had: where it trades from is unchanged.
+      expect(back.state.runStarts.has(1)).toBe(false);
+      const next = run([propose('p3', { fast: 8 })], s);
+      expect(next.state.probation).toBeNull();
+    });
+
+    it('rolls back to the schema defaults (version 0), and promotes over them', () => {
+      const s = adopted();
+      const back = run([{ kind: 'RollBackParameters', toVersion: 0, reason: 'defaults' }], s);
+      expect(back.log[0]!.data).toEqual({
+        strategyId: 'ema-cross',
+        fromVersion: 2,
+        toVersion: 0,
+        params: {},
+        reason: 'defaults',
+      });
+      expect(back.state.active).toBe(0);
+      const again = run(
+        [
+          propose('p3', { fast: 8 }, good, false),
+          { kind: 'ApproveParameterSet', proposalId: 'p3', at: T0 + 99 * H },
+        ],
+        back.state,
+      );
+      expect(again.log[1]!.data).toMatchObject({
+        version: 3,
+        previousVersion: 0,
+        approval: 'manual',
+        at: T0 + 99 * H,
+      });
+      // A person's promotion on a node: its run trades from the market time of the decision.
+      expect(again.state.runStarts.get(3)).toBe(T0 + 99 * H);
+      expect(() => run([{ kind: 'RollBackParameters', toVersion: 0, reason: 'x' }])).toThrow(
+        /nothing-to-roll-back/,
+      );
+    });
+
+    it('a person adopting a canary with the market time starts its probation too; without one, none', () => {
+      const staged = run([
+        propose('p1', { fast: 12 }),
+        propose('p2', { fast: 10 }, good, false),
+        { kind: 'StartCanary', proposalId: 'p2', at: T0, plan },
+      ]).state;
+      const timed = run([{ kind: 'ApproveParameterSet', proposalId: 'p2', at: T0 + 5 * H }], staged);
+      expect(timed.log[0]!.data).toMatchObject({ by: 'manual', at: T0 + 5 * H });
+      expect(timed.state.probation).toEqual({ version: 2, since: T0 + 5 * H, incumbentVersion: 1 });
+      expect(run([{ kind: 'ApproveParameterSet', proposalId: 'p2' }], staged).state.probation).toBeNull();
     });
   });
 });

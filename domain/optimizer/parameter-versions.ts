@@ -59,8 +59,21 @@ export interface ParameterVersionsState {
   readonly canary: CanaryState | null;
   /** The highest version number taken, by a promotion or a canary (a rolled-back canary's is not reused). */
   readonly lastVersion: number;
-  /** version → market time its canary started, for the versions that came through one. */
-  readonly canaryStarts: ReadonlyMap<number, number>;
+  /**
+   * version → market time from which a node trades it: its canary's start, or when a node promoted it
+   * (a promotion with `at`). A version without one trades from the node's paper start. A rollback
+   * reinstates the run the version had, so it changes none.
+   */
+  readonly runStarts: ReadonlyMap<number, number>;
+  /**
+   * The version that took over from its canary, while a risk hit may still roll it back to the version it
+   * replaced (design §13: any risk hit rolls back to the previous stable version). Cleared by any change.
+   */
+  readonly probation: {
+    readonly version: number;
+    readonly since: number;
+    readonly incumbentVersion: number;
+  } | null;
 }
 
 export const initialParameterVersionsState: ParameterVersionsState = {
@@ -70,7 +83,8 @@ export const initialParameterVersionsState: ParameterVersionsState = {
   active: null,
   canary: null,
   lastVersion: 0,
-  canaryStarts: new Map(),
+  runStarts: new Map(),
+  probation: null,
 };
 
 export type ParameterVersionCommand =
@@ -88,9 +102,21 @@ export type ParameterVersionCommand =
       /** Promote or reject by the gates at once (default); false leaves a passing proposal for approval. */
       readonly autoPromote?: boolean;
     }
-  | { readonly kind: 'ApproveParameterSet'; readonly proposalId: string }
-  | { readonly kind: 'RejectParameterSet'; readonly proposalId: string; readonly reason: string }
-  | { readonly kind: 'RollBackParameters'; readonly toVersion: number; readonly reason: string }
+  /** `at`: the market time a node puts the decision in force (absent: at its next start). */
+  | { readonly kind: 'ApproveParameterSet'; readonly proposalId: string; readonly at?: number }
+  | {
+      readonly kind: 'RejectParameterSet';
+      readonly proposalId: string;
+      readonly reason: string;
+      readonly at?: number;
+    }
+  /** Version 0 is the strategy's schema defaults. */
+  | {
+      readonly kind: 'RollBackParameters';
+      readonly toVersion: number;
+      readonly reason: string;
+      readonly at?: number;
+    }
   /** Trades a pending, passing proposal as a canary from market time `at`. */
   | {
       readonly kind: 'StartCanary';
@@ -119,6 +145,7 @@ const promote = (
   p: ParameterSetProposedData,
   approval: 'automatic' | 'manual',
   version = nextVersion(state),
+  at?: number,
 ): ParameterVersionEvent => ({
   type: 'ParameterSetPromoted',
   data: {
@@ -129,6 +156,7 @@ const promote = (
     params: { ...p.params },
     approval,
     gates: p.gates.map((g) => ({ ...g })),
+    ...(at !== undefined ? { at: Math.floor(at) } : {}),
   },
 });
 
@@ -203,7 +231,7 @@ export const decideParameterVersions = (
       if (p.status === 'promoted') return [];
       // A person may cut a canary short: it takes over now.
       if (p.status === 'canary')
-        return conclude(state, state.canary!, 'adopted', 'manual', 'approved by a person', null);
+        return conclude(state, state.canary!, 'adopted', 'manual', 'approved by a person', atOf(command.at));
       if (state.canary !== null)
         return refuse(
           'canary-in-progress',
@@ -212,7 +240,7 @@ export const decideParameterVersions = (
       if (p.status === 'rejected')
         return refuse('proposal-rejected', `proposal ${command.proposalId} was rejected`);
       // Gates are not advisory: a failing proposal was rejected when proposed and cannot get here.
-      return [promote(state, p.data, 'manual')];
+      return [promote(state, p.data, 'manual', nextVersion(state), command.at)];
     }
     case 'RejectParameterSet': {
       const p =
@@ -221,7 +249,7 @@ export const decideParameterVersions = (
       if (p.status === 'rejected') return [];
       // Rejecting the proposal a canary trades rolls the canary back.
       if (p.status === 'canary')
-        return conclude(state, state.canary!, 'rolled-back', 'manual', command.reason, null);
+        return conclude(state, state.canary!, 'rolled-back', 'manual', command.reason, atOf(command.at));
       if (p.status === 'promoted') {
         return refuse(
           'proposal-promoted',
@@ -249,9 +277,12 @@ export const decideParameterVersions = (
         );
       if (state.active === null)
         return refuse('nothing-to-roll-back', 'no parameter version has been promoted');
+      // Version 0, the schema defaults, always exists: its parameters are recorded as none.
       const params =
-        state.versions.get(command.toVersion) ??
-        refuse('unknown-version', `version ${command.toVersion} does not exist`);
+        command.toVersion === 0
+          ? {}
+          : (state.versions.get(command.toVersion) ??
+            refuse('unknown-version', `version ${command.toVersion} does not exist`));
       if (command.toVersion === state.active) return [];
       return [
         {
@@ -262,6 +293,7 @@ export const decideParameterVersions = (
             toVersion: command.toVersion,
             params: { ...params },
             reason: command.reason,
+            ...(command.at !== undefined ? { at: Math.floor(command.at) } : {}),
           },
         },
       ];
@@ -316,6 +348,8 @@ export const decideParameterVersions = (
   }
 };
 
+const atOf = (at: number | undefined): number | null => (at === undefined ? null : Math.floor(at));
+
 /** The canary's end, and its promotion when it takes over, in one decision. */
 const conclude = (
   state: ParameterVersionsState,
@@ -366,6 +400,7 @@ export const evolveParameterVersions = (
         ? new Map(state.proposals).set(event.data.proposalId, { ...p, status: 'promoted' })
         : state.proposals;
       const versions = new Map(state.versions).set(event.data.version, event.data.params);
+      const at = event.data.at;
       return {
         ...state,
         proposals,
@@ -373,6 +408,9 @@ export const evolveParameterVersions = (
         active: event.data.version,
         canary: null,
         lastVersion: Math.max(state.lastVersion, event.data.version),
+        runStarts: at === undefined ? state.runStarts : new Map(state.runStarts).set(event.data.version, at),
+        // A canary's adoption (just recorded) starts its probation; any other promotion ends one.
+        probation: state.probation?.version === event.data.version ? state.probation : null,
       };
     }
     case 'ParameterCanaryStarted': {
@@ -393,12 +431,20 @@ export const evolveParameterVersions = (
           plan: d.plan,
         },
         lastVersion: Math.max(state.lastVersion, d.version),
-        canaryStarts: new Map(state.canaryStarts).set(d.version, d.startedAt),
+        runStarts: new Map(state.runStarts).set(d.version, d.startedAt),
       };
     }
     case 'ParameterCanaryConcluded': {
       const d = event.data;
-      if (d.outcome === 'adopted') return state; // the ParameterSetPromoted that follows takes it over
+      // The ParameterSetPromoted that follows puts it in force; from the judgement's time, a risk hit rolls
+      // it back (a person's decision without a market time starts no probation).
+      if (d.outcome === 'adopted')
+        return d.at === null
+          ? state
+          : {
+              ...state,
+              probation: { version: d.version, since: d.at, incumbentVersion: d.incumbentVersion },
+            };
       const p = state.proposals.get(d.proposalId);
       const proposals = p
         ? new Map(state.proposals).set(d.proposalId, { ...p, status: 'rejected' })
@@ -412,7 +458,8 @@ export const evolveParameterVersions = (
         : state.proposals;
       return { ...state, proposals };
     }
+    // The version rolled back to trades in the run it had (it is reinstated), so its start is unchanged.
     case 'ParameterSetRolledBack':
-      return { ...state, active: event.data.toVersion };
+      return { ...state, active: event.data.toVersion, probation: null };
   }
 };
