@@ -196,7 +196,7 @@ describe('parameter canary in the node', () => {
     await fleet.stopped();
     const copied = fleet.status().find((s) => s.runId === canary.runId)!.copied;
     const st = await h.state('ema-cross');
-    expect(st.canaryStarts.get(1)).toBe(started.startedAt);
+    expect(st.runStarts.get(1)).toBe(started.startedAt);
     const again = fleetOn(store, logs, {
       parameters: new Map([['ema-cross', { version: 1, params: st.versions.get(1)!, from: day }]]),
     });
@@ -205,6 +205,40 @@ describe('parameter canary in the node', () => {
     expect(again.inForceRun('ema-cross')!.runId).toBe(canary.runId);
     expect(again.status()[0]!.copied).toBe(copied);
     expect(logs).toContain(`paper ${canary.runId}: resumed after ${copied} events already in the log`);
+
+    // 5. A person rolls back to the schema defaults: the run v0 had is replayed from the log (it ends
+    // benched by its replacement), reinstated at full size, and v1's run is flattened.
+    const stop2 = new AbortController();
+    stops.push(stop2);
+    again.start(stop2.signal);
+    const manager2 = new ParameterCanaryManager({
+      handlers: h,
+      strategies: ['ema-cross'],
+      fleet: again,
+      plan,
+      marketNow: () => again.now(),
+      clock: wallClock,
+      minWallMs: 0,
+      log: (m) => logs.push(m),
+    });
+    await h.handle(
+      'ema-cross',
+      { kind: 'RollBackParameters', toVersion: 0, reason: 'back to the defaults', at: again.now()! },
+      meta('user:alice'),
+    );
+    await manager2.turn();
+    const back = again.inForceRun('ema-cross')!;
+    expect(back.runId).toBe(incumbentId);
+    expect(back.allocationNow?.()).toMatchObject({ multiplier: 1, benched: false });
+    expect(back.allocationNow?.()?.roundId).toMatch(/^reinstated-v0-\d+$/);
+    expect(logs.some((m) => m.startsWith(`paper ${incumbentId}: resumed after `))).toBe(true);
+    expect(Object.fromEntries(again.status().map((x) => [x.runId, x.parameters?.role]))).toEqual({
+      [incumbentId]: 'in-force',
+      [canary.runId]: 'replaced',
+    });
+    expect(again.inForceRun('ema-cross')).toBe(back);
+    await manager2.turn(); // nothing more to do
+    expect(again.status()).toHaveLength(2);
   }, 150_000);
 });
 
@@ -232,7 +266,14 @@ class StubFleet implements CanaryFleet {
     private readonly at: () => number,
     private readonly canaryState: PaperRunStatus['state'] | 'cannot-start',
   ) {}
-  inForceRun = () => stubRun('in-force', 0, this.at);
+  inForceRun = () => {
+    const run = stubRun(`in-force-v${this.inForceVersion}`, this.inForceVersion, this.at);
+    return {
+      ...run,
+      simTime: this.at(),
+      record: () => ({ marks: [], trades: 0, breakerTripped: this.breaker }),
+    } as PaperRun;
+  };
   canaryRun = () => this.canary;
   async addCanary(_s: string, c: CanaryRunSpec) {
     this.calls.push(`add v${c.version}`);
@@ -242,12 +283,21 @@ class StubFleet implements CanaryFleet {
   }
   adopt(_s: string, why: string) {
     this.calls.push(`adopt: ${why}`);
+    this.inForceVersion = this.canary?.paramsVersion ?? this.inForceVersion;
     this.canary = undefined;
   }
   dropCanary(_s: string, why: string) {
     this.calls.push(`drop: ${why}`);
     this.canary = undefined;
   }
+  inForceVersion = 0;
+  breaker = false;
+  async switchTo(_s: string, v: { version: number; since?: number }) {
+    this.calls.push(`switch to v${v.version}${v.since !== undefined ? ` since ${v.since}` : ''}`);
+    this.inForceVersion = v.version;
+    return true;
+  }
+  reinstateIfReplaced() {}
 }
 
 describe('parameter canary manager (stub runs)', () => {
@@ -322,5 +372,64 @@ describe('parameter canary manager (stub runs)', () => {
     await a.manager.turn();
     expect(a.fleet.calls).toEqual(['add v1', 'adopt: parameter version 1 adopted']);
     expect(a.logs).toContain('parameter canary ema-cross: version 1 takes over');
+  });
+
+  it('rolls a version that took over back to the one it replaced on a risk hit within maxHours, and the fleet follows', async () => {
+    const a = await setUp('running');
+    await a.manager.turn(); // the canary starts
+    await a.h.handle(
+      'ema-cross',
+      { kind: 'ApproveParameterSet', proposalId: 'p1', at: a.now },
+      meta('user:alice'),
+    );
+    await a.manager.turn(); // adopted: v1 in force, on probation from now
+    expect((await a.h.state('ema-cross')).probation).toEqual({
+      version: 1,
+      since: a.now,
+      incumbentVersion: 0,
+    });
+    await a.manager.turn();
+    expect(a.fleet.calls).toEqual(['add v1', 'adopt: parameter version 1 adopted']);
+    a.fleet.breaker = true;
+    await a.manager.turn(); // the risk hit: rolled back to the schema defaults
+    const st = await a.h.state('ema-cross');
+    expect(st).toMatchObject({ active: 0, probation: null });
+    const back = (await a.store.readStream('parameters-ema-cross')).at(-1)!;
+    expect(back).toMatchObject({
+      type: 'ParameterSetRolledBack',
+      data: { fromVersion: 1, toVersion: 0, params: {}, at: a.now },
+      metadata: { actor: 'system:parameter-canary' },
+    });
+    expect((back.data as { reason: string }).reason).toMatch(
+      /^risk: the breaker halted version 1 0 market hours after/,
+    );
+    await a.manager.turn(); // the fleet follows the log
+    expect(a.fleet.calls.at(-1)).toBe('switch to v0');
+    await a.manager.turn(); // and nothing more: v0 is in force, with no probation
+    expect(a.fleet.calls).toHaveLength(3);
+    // A person's promotion in the API with the market time: its run trades from then.
+    await a.h.handle(
+      'ema-cross',
+      {
+        kind: 'ProposeParameterSet',
+        strategyId: 'ema-cross',
+        proposalId: 'p2',
+        runId: 'r2',
+        params: { fast: 9 },
+        method: 'cmaes',
+        trials: 10,
+        walkForward: null,
+        evidence: good,
+        autoPromote: false,
+      },
+      meta('system:optimizer'),
+    );
+    await a.h.handle(
+      'ema-cross',
+      { kind: 'ApproveParameterSet', proposalId: 'p2', at: a.now + 7 },
+      meta('user:alice'),
+    );
+    await a.manager.turn();
+    expect(a.fleet.calls.at(-1)).toBe(`switch to v2 since ${a.now + 7}`);
   });
 });

@@ -14,6 +14,16 @@ export interface CanaryFleet {
   addCanary(strategyId: string, c: CanaryRunSpec): Promise<PaperRun | null>;
   adopt(strategyId: string, reason: string): void;
   dropCanary(strategyId: string, reason: string): void;
+  switchTo(
+    strategyId: string,
+    v: {
+      readonly version: number;
+      readonly params: Readonly<Record<string, unknown>>;
+      readonly since?: number;
+    },
+    reason: string,
+  ): Promise<boolean>;
+  reinstateIfReplaced(strategyId: string): void;
 }
 
 export interface ParameterCanaryOptions {
@@ -110,6 +120,7 @@ export class ParameterCanaryManager {
       return;
     }
     if (c === null) {
+      if (!(await this.keepInForce(strategyId, state, now))) return;
       await this.maybeStart(strategyId, state, now);
       return;
     }
@@ -149,6 +160,66 @@ export class ParameterCanaryManager {
       meta(judgedAt, `parameter-canary:${strategyId}:v${c.version}`),
     );
     this.act(strategyId, d.events);
+  }
+
+  /**
+   * The fleet trades the version the log has in force (a rollback or a person's promotion in the API
+   * takes effect within a turn), and a version that took over from its canary is rolled back to the one
+   * it replaced on a risk hit (its breaker halted it, or it was liquidated) within `maxHours` of taking
+   * over: design §13, any risk hit rolls back to the previous stable version. False while a switch waits.
+   */
+  private async keepInForce(
+    strategyId: string,
+    state: ParameterVersionsState,
+    now: number,
+  ): Promise<boolean> {
+    const fleet = this.o.fleet;
+    const run = fleet.inForceRun(strategyId);
+    if (!run) return false;
+    const want = state.active ?? 0;
+    if ((run.paramsVersion ?? 0) !== want) {
+      const key = `${strategyId}:switch:${want}`;
+      // A run that could not start (its data, its parameters) would fail again: said once, not retried.
+      if (this.refused.has(key)) return false;
+      const ok = await fleet.switchTo(
+        strategyId,
+        {
+          version: want,
+          params: want > 0 ? (state.versions.get(want) ?? {}) : {},
+          ...(state.runStarts.has(want) ? { since: state.runStarts.get(want)! } : {}),
+        },
+        `parameter version ${want} in force`,
+      );
+      if (ok) this.o.log(`parameter canary ${strategyId}: version ${want} in force, its run trades`);
+      else {
+        this.refused.add(key);
+        this.o.log(
+          `parameter canary ${strategyId}: version ${want} is in force but its run cannot start; the runs keep version ${run.paramsVersion ?? 0} until the next start`,
+        );
+      }
+      return false;
+    }
+    fleet.reinstateIfReplaced(strategyId);
+    const p = state.probation;
+    if (p === null || p.version !== want || !run.record || now - p.since > this.o.plan.maxHours * HOUR)
+      return true;
+    if (!run.record(p.since).breakerTripped) return true;
+    const hours = Math.round(((now - p.since) / HOUR) * 10) / 10;
+    const at = Math.floor(now);
+    await this.o.handlers.handle(
+      strategyId,
+      {
+        kind: 'RollBackParameters',
+        toVersion: p.incumbentVersion,
+        reason: `risk: the breaker halted version ${want} ${hours} market hours after it took over from its canary`,
+        at,
+      },
+      meta(at, `parameter-canary:${strategyId}:v${want}:probation`),
+    );
+    this.o.log(
+      `parameter canary ${strategyId}: version ${want} rolled back to ${p.incumbentVersion} on a risk hit`,
+    );
+    return false;
   }
 
   /** The newest proposal, when it passed the gates and waits: it starts as a canary now. */

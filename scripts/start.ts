@@ -222,7 +222,7 @@ for (const strategyId of Object.keys(builtInStrategies)) {
     });
   const params = st.active !== null ? st.versions.get(st.active) : undefined;
   if (st.active === null || st.active === 0 || !params) continue;
-  const since = st.canaryStarts.get(st.active);
+  const since = st.runStarts.get(st.active);
   activeParameters.set(strategyId, {
     version: st.active,
     params,

@@ -78,6 +78,7 @@ export class PaperFleet {
       });
       if (!run) continue;
       this.inForce.set(strategyId, this.driven(run, 'in-force'));
+      this.reinstateIfReplaced(strategyId);
       const canary = this.opts.canaries?.get(strategyId);
       if (canary) await this.addCanary(strategyId, canary);
     }
@@ -142,6 +143,61 @@ export class PaperFleet {
     this.inForce.set(strategyId, { ...canary, role: 'in-force' });
     if (old) this.retire(old, `replaced-by-v${canary.run.paramsVersion ?? 0}`, reason);
   }
+
+  /**
+   * Puts another version in force for the strategy (a rollback, a person's promotion): its run, from the
+   * day the log says it trades from (else the fleet's start), caught up to the other runs. A run of it
+   * that was replaced in this process, or whose log ends replaced, is reinstated rather than started
+   * twice. The run it replaces is flattened. False (and the reason logged) when the run cannot start.
+   */
+  async switchTo(
+    strategyId: string,
+    v: {
+      readonly version: number;
+      readonly params: Readonly<Record<string, unknown>>;
+      readonly since?: number;
+    },
+    reason: string,
+  ): Promise<boolean> {
+    const old = this.inForce.get(strategyId);
+    if (old && (old.run.paramsVersion ?? 0) === v.version) return true;
+    const now = this.now();
+    const variant: RunVariant = {
+      ...(v.version > 0 ? { parameters: { version: v.version, params: v.params } } : {}),
+      from: v.since !== undefined ? day(v.since) : this.opts.from,
+      catchUpTo: () => Math.max(v.since ?? Number.NEGATIVE_INFINITY, now ?? Number.NEGATIVE_INFINITY),
+    };
+    const candidate = this.build(strategyId, variant);
+    const at = this.replaced.findIndex((d) => d.run.runId === candidate.runId);
+    let next: Driven;
+    if (at >= 0) {
+      next = { ...this.replaced.splice(at, 1)[0]!, role: 'in-force' };
+    } else {
+      if (!(await this.ready(strategyId, candidate))) return false;
+      next = this.driven(candidate, 'in-force');
+    }
+    this.inForce.set(strategyId, next);
+    this.reinstateIfReplaced(strategyId, reason);
+    if (this.signal) this.drive(next);
+    if (old) this.retire(old, `replaced-by-v${v.version}`, reason);
+    return true;
+  }
+
+  /**
+   * A run in force whose allocation is still the bench of its replacement (reinstated by a rollback, or
+   * replayed from a log that ends so) gets its whole capital back. The portfolio's own benches stand.
+   */
+  reinstateIfReplaced(strategyId: string, reason = 'the parameter version in force again'): void {
+    const d = this.inForce.get(strategyId);
+    const a = d?.run.allocationNow?.();
+    if (!d || !a?.benched || !/^(replaced-by|rolled-back)-/.test(a.roundId)) return;
+    this.reinstated++;
+    d.run.allocate?.(
+      this.allocation(`reinstated-v${d.run.paramsVersion ?? 0}-${this.reinstated}`, 1, false, reason),
+    );
+  }
+
+  private reinstated = 0;
 
   /** The canary is rolled back: flattened, trading nothing more; the version in force carries on. */
   dropCanary(strategyId: string, reason: string): void {
@@ -242,7 +298,12 @@ export class PaperFleet {
   }
 
   private async open(strategyId: string, variant: RunVariant): Promise<PaperRun | null> {
-    const session =
+    const session = this.build(strategyId, variant);
+    return (await this.ready(strategyId, session)) ? session : null;
+  }
+
+  private build(strategyId: string, variant: RunVariant): PaperRun {
+    return (
       this.opts.session?.(strategyId, variant) ??
       new PaperSession({
         strategyId,
@@ -256,16 +317,20 @@ export class PaperFleet {
         store: this.opts.store,
         log: this.opts.log,
         ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),
-      });
+      })
+    );
+  }
+
+  private async ready(strategyId: string, session: PaperRun): Promise<boolean> {
     try {
       await session.prepare();
       const skipped = await session.fastForward();
       if (skipped > 0)
         this.opts.log(`paper ${session.runId}: resumed after ${skipped} events already in the log`);
-      return session;
+      return true;
     } catch (err) {
       this.opts.log(`paper ${strategyId}: not started: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
+      return false;
     }
   }
 }

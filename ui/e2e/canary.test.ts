@@ -120,8 +120,20 @@ describe.skipIf(!haveChromium && !ci)('parameter canary (Optimizer page and npm 
         timeout: 20_000,
       })
       .toMatchObject({ [canaryRun.runId]: 'in-force' });
-    expect((await emaRuns()).filter((r) => r.parameters?.role === 'replaced')).toHaveLength(1);
+    const replaced = (await emaRuns()).filter((r) => r.parameters?.role === 'replaced');
+    expect(replaced).toHaveLength(1);
     await shoot(page, 'canary');
+    // Back to the schema defaults: the node reinstates the run v0 had, and v1's is flattened.
+    await page.getByTestId('rollback-defaults').click();
+    await expect
+      .poll(() => page.getByTestId('action-done').textContent(), { timeout: 20_000 })
+      .toContain('ParameterSetRolledBack');
+    await expect
+      .poll(async () => Object.fromEntries((await emaRuns()).map((r) => [r.runId, r.parameters?.role])), {
+        timeout: 20_000,
+      })
+      .toEqual({ [replaced[0]!.runId]: 'in-force', [canaryRun.runId]: 'replaced' });
+    expect(system.output()).toContain('parameter canary ema-cross: version 0 in force, its run trades');
     expect(errors).toEqual([]);
   }, 150_000);
 });

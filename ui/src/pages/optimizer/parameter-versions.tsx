@@ -90,6 +90,20 @@ export function ParameterVersionsCard({ strategyId }: { strategyId: string }) {
         <QueryState query={versions} empty={(d) => (d.proposals.length === 0 ? 'no proposals yet' : null)}>
           {(v) => (
             <>
+              {v.activeVersion !== null && v.activeVersion > 0 && v.canaries[0]?.state !== 'trading' && (
+                <div className="flex items-center gap-2 text-xs text-muted-foreground">
+                  version {v.activeVersion} in force
+                  <Button
+                    size="sm"
+                    variant="outline"
+                    disabled={action.isPending}
+                    onClick={() => act({ action: 'rollback', toVersion: 0 })}
+                    data-testid="rollback-defaults"
+                  >
+                    Roll back to the defaults (v0)
+                  </Button>
+                </div>
+              )}
               {v.canaries[0] && (
                 <CanaryPanel
                   canary={v.canaries[0]}
