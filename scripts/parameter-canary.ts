@@ -4,7 +4,7 @@ import type { CanaryPlan } from '../domain/optimizer/canary.js';
 import type { ParameterVersionEvent } from '../domain/optimizer/events.js';
 import type { ParameterVersionsState } from '../domain/optimizer/parameter-versions.js';
 import type { PaperClock } from '../replay/engine/paper.js';
-import type { CanaryRunSpec } from './paper/fleet.js';
+import type { CanaryRunSpec, VersionSwitch } from './paper/fleet.js';
 import type { PaperRun } from './paper/session.js';
 
 /** The fleet as the canary manager drives it (scripts/paper/fleet.ts). */
@@ -14,15 +14,7 @@ export interface CanaryFleet {
   addCanary(strategyId: string, c: CanaryRunSpec): Promise<PaperRun | null>;
   adopt(strategyId: string, reason: string): void;
   dropCanary(strategyId: string, reason: string): void;
-  switchTo(
-    strategyId: string,
-    v: {
-      readonly version: number;
-      readonly params: Readonly<Record<string, unknown>>;
-      readonly since?: number;
-    },
-    reason: string,
-  ): Promise<boolean>;
+  switchTo(strategyId: string, v: VersionSwitch, reason: string): Promise<boolean>;
   reinstateIfReplaced(strategyId: string): void;
 }
 

@@ -24,6 +24,13 @@ export interface CanaryRunSpec {
   readonly share: number;
 }
 
+/** A version to put in force: its parameters, and the market time its run trades from (else the fleet's start). */
+export interface VersionSwitch {
+  readonly version: number;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly since?: number;
+}
+
 /** The version a strategy trades, and (for one adopted through a canary) the day its run started. */
 export interface InForceParameters extends ActiveParameters {
   readonly from?: string;
@@ -150,15 +157,7 @@ export class PaperFleet {
    * that was replaced in this process, or whose log ends replaced, is reinstated rather than started
    * twice. The run it replaces is flattened. False (and the reason logged) when the run cannot start.
    */
-  async switchTo(
-    strategyId: string,
-    v: {
-      readonly version: number;
-      readonly params: Readonly<Record<string, unknown>>;
-      readonly since?: number;
-    },
-    reason: string,
-  ): Promise<boolean> {
+  async switchTo(strategyId: string, v: VersionSwitch, reason: string): Promise<boolean> {
     const old = this.inForce.get(strategyId);
     if (old && (old.run.paramsVersion ?? 0) === v.version) return true;
     const now = this.now();
