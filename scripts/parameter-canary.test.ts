@@ -237,8 +237,28 @@ describe('parameter canary in the node', () => {
       [canary.runId]: 'replaced',
     });
     expect(again.inForceRun('ema-cross')).toBe(back);
-    await manager2.turn(); // nothing more to do
+    // v1's run, once flat, is stopped: it stays listed, finished.
+    await until(
+      'the replaced run stopped',
+      () => again.status().find((x) => x.runId === canary.runId)?.state === 'finished',
+      () => manager2.turn(),
+    );
     expect(again.status()).toHaveLength(2);
+    expect(again.inForceRun('ema-cross')!.runId).toBe(incumbentId);
+    // Back to v1: its stopped run is opened again from the log, not listed twice, and given its capital back.
+    await h.handle(
+      'ema-cross',
+      { kind: 'RollBackParameters', toVersion: 1, reason: 'v1 after all', at: again.now()! },
+      meta('user:alice'),
+    );
+    await manager2.turn();
+    const v1 = again.inForceRun('ema-cross')!;
+    expect(v1.runId).toBe(canary.runId);
+    expect(v1.allocationNow?.()).toMatchObject({ multiplier: 1, benched: false });
+    expect(again.status().map((x) => [x.runId, x.parameters?.role])).toEqual([
+      [canary.runId, 'in-force'],
+      [incumbentId, 'replaced'],
+    ]);
   }, 150_000);
 });
 
@@ -298,6 +318,7 @@ class StubFleet implements CanaryFleet {
     return true;
   }
   reinstateIfReplaced() {}
+  stopIdleReplaced() {}
 }
 
 describe('parameter canary manager (stub runs)', () => {

@@ -16,6 +16,7 @@ export interface CanaryFleet {
   dropCanary(strategyId: string, reason: string): void;
   switchTo(strategyId: string, v: VersionSwitch, reason: string): Promise<boolean>;
   reinstateIfReplaced(strategyId: string): void;
+  stopIdleReplaced(): void;
 }
 
 export interface ParameterCanaryOptions {
@@ -93,6 +94,7 @@ export class ParameterCanaryManager {
       const state = await this.o.handlers.state(strategyId);
       await this.follow(strategyId, state, now, due);
     }
+    this.o.fleet.stopIdleReplaced();
   }
 
   private async follow(strategyId: string, state: ParameterVersionsState, now: number, due: boolean) {

@@ -180,6 +180,15 @@ export abstract class EngineRun {
     return this.lifecycleFold.evidence();
   }
 
+  /** Holds nothing and has no order working: a replaced run that is flat has nothing left to do. */
+  flat(): boolean {
+    const engine = this.engine;
+    if (!engine) return false;
+    return (
+      engine.workingOrders().length === 0 && engine.config.symbols.every((s) => engine.position(s) === 0)
+    );
+  }
+
   /** Gives the run the portfolio's allocation, between two of its steps (JavaScript runs one at a time). */
   allocate(a: Allocation): void {
     this.need().allocate(a);

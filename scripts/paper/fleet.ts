@@ -62,6 +62,9 @@ interface Driven {
   running: Promise<void> | null;
 }
 
+/** Market time a replaced run keeps stepping after its bench, at most, for its exits to be booked. */
+const REPLACED_GRACE_MS = 7 * 86_400_000;
+
 /**
  * Every built-in strategy paper-trading side by side, each in its own run and account: the version in
  * force, and, while automation 2 judges one, its canary beside it. A canary that takes over becomes the
@@ -167,7 +170,9 @@ export class PaperFleet {
       catchUpTo: () => Math.max(v.since ?? Number.NEGATIVE_INFINITY, now ?? Number.NEGATIVE_INFINITY),
     };
     const candidate = this.build(strategyId, variant);
-    const at = this.replaced.findIndex((d) => d.run.runId === candidate.runId);
+    // A replaced run still stepping is taken back as it is; one that was stopped is opened again from the log.
+    const at = this.replaced.findIndex((d) => d.run.runId === candidate.runId && !d.stop.signal.aborted);
+    if (at < 0) this.forget(candidate.runId);
     let next: Driven;
     if (at >= 0) {
       next = { ...this.replaced.splice(at, 1)[0]!, role: 'in-force' };
@@ -198,6 +203,28 @@ export class PaperFleet {
 
   private reinstated = 0;
 
+  /**
+   * Stops the replaced runs that have nothing left to do (flat, no order working), or that have stepped a
+   * week of market time past their replacement: each would otherwise cost an engine for good. They stay in
+   * the status list; a later rollback to one of them opens it again from the log.
+   */
+  stopIdleReplaced(): void {
+    const now = this.now();
+    for (const d of this.replaced) {
+      if (d.stop.signal.aborted) continue;
+      const since = this.replacedAt.get(d) ?? now ?? 0;
+      if (d.run.flat?.() || (now !== null && now - since > REPLACED_GRACE_MS)) d.stop.abort();
+    }
+  }
+
+  private readonly replacedAt = new WeakMap<Driven, number>();
+
+  /** Drops a stopped replaced run with this id: it is about to be opened again. */
+  private forget(runId: string): void {
+    const i = this.replaced.findIndex((d) => d.run.runId === runId);
+    if (i >= 0) this.replaced.splice(i, 1);
+  }
+
   /** The canary is rolled back: flattened, trading nothing more; the version in force carries on. */
   dropCanary(strategyId: string, reason: string): void {
     const canary = this.canaryRuns.get(strategyId);
@@ -207,10 +234,17 @@ export class PaperFleet {
   }
 
   status(): PaperRunStatus[] {
-    const tagged = (d: Driven): PaperRunStatus => ({
-      ...d.run.status(),
-      parameters: { version: d.run.paramsVersion ?? 0, role: d.role },
-    });
+    const tagged = (d: Driven): PaperRunStatus => {
+      const st = d.run.status();
+      return {
+        ...st,
+        // A replaced run stopped once it had nothing left to do: finished, not running.
+        ...(d.role === 'replaced' && d.stop.signal.aborted && st.state === 'running'
+          ? { state: 'finished' as const }
+          : {}),
+        parameters: { version: d.run.paramsVersion ?? 0, role: d.role },
+      };
+    };
     return [
       ...[...this.inForce.values()].map(tagged),
       ...[...this.canaryRuns.values()].map(tagged),
@@ -289,7 +323,10 @@ export class PaperFleet {
     } catch (err) {
       this.opts.log(`paper ${d.run.runId}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    this.replaced.push({ ...d, role: 'replaced' });
+    const replaced: Driven = { ...d, role: 'replaced' };
+    this.replaced.push(replaced);
+    const now = this.now();
+    if (now !== null) this.replacedAt.set(replaced, now);
   }
 
   private allocation(roundId: string, multiplier: number, benched: boolean, reason: string): Allocation {

@@ -116,6 +116,8 @@ export interface PaperRun {
   allocationNow?(): Allocation | null;
   /** The lifecycle's hook (automation 8): what the run's own events show. */
   lifecycleEvidence?(): Evidence | null;
+  /** Holds nothing and has no order working. */
+  flat?(): boolean;
   /** The parameter version it trades (0: the schema defaults). */
   readonly paramsVersion?: number;
   /** The parameter canary's hook (automation 2): its marks, and its trades and breaker trips since `since`. */
