@@ -213,7 +213,11 @@ const activeParameters = new Map<string, InForceParameters>();
 const canaries = new Map<string, CanaryRunSpec>();
 for (const strategyId of Object.keys(builtInStrategies)) {
   const st = await parameterVersions.state(strategyId);
-  if (st.canary)
+  if (st.canary && !canaryOn)
+    say(
+      `paper ${strategyId}: version ${st.canary.version}'s canary waits: PARAMETER_CANARY is off (an approver can adopt or roll it back on the Optimizer page)`,
+    );
+  else if (st.canary)
     canaries.set(strategyId, {
       version: st.canary.version,
       params: st.canary.params,
