@@ -394,6 +394,53 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(started).toHaveLength(2);
   });
 
+  it('a real run trading another parameter version than the one in force closes out, and the next trades the one in force', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    let inForce = 0;
+    const started: number[] = [];
+    const retired: string[] = [];
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => T0,
+      clock: { now: () => Date.now(), sleep: async () => {} },
+      startReal: async () => {
+        const version = inForce;
+        started.push(version);
+        return stubRun('ema-cross', {
+          runId: `real-ema-cross-v${version}`,
+          paramsVersion: version,
+          retire: (why: string) => retired.push(why),
+        });
+      },
+      versionInForce: async () => inForce,
+      log: () => {},
+    });
+    await manager.turn();
+    await toCanary(handlers, 'ema-cross');
+    await manager.turn();
+    await manager.turn();
+    expect(started).toEqual([0]);
+    expect(retired).toEqual([]);
+    // A canary of parameters took over: version 1 is in force.
+    inForce = 1;
+    await manager.turn();
+    expect(retired).toEqual(['parameter version 1 is in force: this run traded version 0']);
+    expect(started).toEqual([0]);
+    // The next turn starts the run of the version in force (the real node first waits for the account
+    // to be clear of the old run's positions: startReal refuses until then).
+    await manager.turn();
+    expect(manager.realRun('ema-cross')?.runId).toBe('real-ema-cross-v1');
+    expect(started).toEqual([0, 1]);
+    expect(manager.realRuns().map((r) => r.runId)).toEqual(['real-ema-cross-v0', 'real-ema-cross-v1']);
+    await manager.turn();
+    expect(started).toEqual([0, 1]);
+  });
+
   it('takes a real run in trouble off real money at once, not at the next evaluation', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);

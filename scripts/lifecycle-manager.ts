@@ -55,6 +55,12 @@ export interface LifecycleManagerOptions {
   readonly turnMs?: number;
   /** Null when this node trades no real money (LIVE_ORDERS off): canary and prod then wait for one that does. */
   readonly startReal: StartRealRun | null;
+  /**
+   * The parameter version in force for a strategy (automation 2). A real run trading another is taken off
+   * real money (it closes its positions) and the next one starts with the version in force: design §2.2's
+   * switch to 100 %. Absent: real runs keep the version they started with.
+   */
+  readonly versionInForce?: (strategyId: string) => Promise<number>;
   /** The account the real runs trade, reconciled against their ledgers every `checkEveryMs` (default 60 s). */
   readonly account?: RealAccount;
   readonly checkEveryMs?: number;
@@ -277,6 +283,22 @@ export class LifecycleManager {
           this.real.delete(id);
           this.ended.push(run);
           this.o.log(`lifecycle: ${run.runId} taken off real money (${stage}): closing its positions`);
+        } else if (
+          this.o.versionInForce &&
+          run.paramsVersion !== undefined &&
+          (await this.o.versionInForce(id)) !== run.paramsVersion
+        ) {
+          // Another parameter version is in force: this run closes what it holds and ends; once the
+          // account is clear of it, the next one trades the version in force.
+          const version = await this.o.versionInForce(id);
+          run.retire(
+            `parameter version ${version} is in force: this run traded version ${run.paramsVersion}`,
+          );
+          this.real.delete(id);
+          this.ended.push(run);
+          this.o.log(
+            `lifecycle: ${run.runId} trades parameter version ${run.paramsVersion}, version ${version} is in force: closing its positions, then a new run`,
+          );
         } else if (run.sizing !== want) {
           run.resize(want, `${stage}: ${want * 100} % of the capital`);
           this.o.log(`lifecycle: ${run.runId} now sizes on ${want * 100} % of the capital (${stage})`);

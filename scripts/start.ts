@@ -447,10 +447,13 @@ if (process.env.LIFECYCLE !== 'off') {
             return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange (or let the run that placed them finish) before it trades again`;
           const waker = new Waker();
           wakers.add(waker);
+          // The version in force now (a canary may have taken over since the node started).
+          const st = await parameterVersions.state(strategyId);
+          const inForce = st.active !== null && st.active > 0 ? st.versions.get(st.active) : undefined;
           const run = new RealAccountSession({
             strategyId,
             symbols: paperSymbols,
-            ...(activeParameters.has(strategyId) ? { parameters: activeParameters.get(strategyId)! } : {}),
+            ...(inForce ? { parameters: { version: st.active!, params: inForce } } : {}),
             mode,
             share,
             capital,
@@ -484,6 +487,13 @@ if (process.env.LIFECYCLE !== 'off') {
     minWallMs: lifecycleMinWallS * 1000,
     everyMs: lifecycleEveryS * 1000,
     startReal,
+    // A real run follows the parameter version in force: with the canary on, versions change while it trades.
+    ...(canaryOn
+      ? {
+          versionInForce: async (strategyId: string) =>
+            (await parameterVersions.state(strategyId)).active ?? 0,
+        }
+      : {}),
     // Every minute, when nothing is on its way, the account is reconciled with the real runs' ledgers.
     ...(realAccount
       ? {

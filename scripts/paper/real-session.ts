@@ -119,6 +119,11 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     return 0;
   }
 
+  /** The parameter version it trades (0: the schema defaults). */
+  get paramsVersion(): number {
+    return this.opts.parameters?.version ?? 0;
+  }
+
   get mode(): 'canary' | 'live' {
     return this.opts.mode;
   }
