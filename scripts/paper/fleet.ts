@@ -195,13 +195,11 @@ export class PaperFleet {
     const d = this.inForce.get(strategyId);
     const a = d?.run.allocationNow?.();
     if (!d || !a?.benched || !/^(replaced-by|rolled-back)-/.test(a.roundId)) return;
-    this.reinstated++;
+    // Named by the run's market time, so a reinstatement in a later process is another round.
     d.run.allocate?.(
-      this.allocation(`reinstated-v${d.run.paramsVersion ?? 0}-${this.reinstated}`, 1, false, reason),
+      this.allocation(`reinstated-v${d.run.paramsVersion ?? 0}-${d.run.simTime}`, 1, false, reason),
     );
   }
-
-  private reinstated = 0;
 
   /**
    * Stops the replaced runs that have nothing left to do (flat, no order working), or that have stepped a
