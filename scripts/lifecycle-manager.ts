@@ -4,6 +4,7 @@ import { checkAccount } from '../domain/lifecycle/account-check.js';
 import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
 import { LifecycleError, type LifecycleState, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
 import type { PaperClock } from '../replay/engine/paper.js';
+import { MarketCadence, runTurns } from './market-cadence.js';
 import type { PaperRun } from './paper/session.js';
 
 /** A real-account run as the manager drives it (scripts/paper/real-session.ts). */
@@ -77,10 +78,7 @@ const HOUR = 3_600_000;
  * the capital, prod all of it, and any other stage nothing (an open real run is flattened).
  */
 export class LifecycleManager {
-  private readonly every: number;
-  private readonly minWall: number;
-  private lastWall = Number.NEGATIVE_INFINITY;
-  private lastAt = Number.NEGATIVE_INFINITY;
+  private readonly cadence: MarketCadence;
   private readonly real = new Map<string, RealRun>();
   /** Real runs taken off real money (their loops end once flat), for the status pages. */
   private readonly ended: RealRun[] = [];
@@ -98,20 +96,19 @@ export class LifecycleManager {
   failures = 0;
 
   constructor(private readonly o: LifecycleManagerOptions) {
-    this.every = o.everyMs ?? HOUR;
-    this.minWall = o.minWallMs ?? 60_000;
+    this.cadence = new MarketCadence(o.everyMs ?? HOUR, o.minWallMs ?? 60_000);
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.turn(signal);
-      } catch (err) {
+  run(signal: AbortSignal): Promise<void> {
+    return runTurns(() => this.turn(signal), {
+      clock: this.o.clock,
+      turnMs: this.o.turnMs ?? 1_000,
+      signal,
+      failed: (err) => {
         this.failures++;
         this.o.log(`lifecycle: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      await this.o.clock.sleep(this.o.turnMs ?? 1_000, signal);
-    }
+      },
+    });
   }
 
   /**
@@ -127,13 +124,7 @@ export class LifecycleManager {
           this.o.log(`lifecycle: ${id} onboarded on paper`);
       this.onboarded = true;
     }
-    const wall = this.o.clock.now();
-    const at = Math.floor(now / this.every) * this.every;
-    const due = at > this.lastAt && wall - this.lastWall >= this.minWall;
-    if (due) {
-      this.lastWall = wall;
-      this.lastAt = at;
-    }
+    const { at, due } = this.cadence.take(now, this.o.clock.now());
     const keyOf = (s: LifecycleState) => `${s.stage}|${s.approvedBy}`;
     // One read of each strategy's stream per turn (two when it is judged): the real runs follow these stages.
     const stages = new Map<string, Stage | null>();
@@ -276,6 +267,7 @@ export class LifecycleManager {
       const stage = stages.get(id) ?? null;
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
       const run = this.real.get(id);
+      let version: number | null;
       if (run !== undefined) {
         if (want === 0) {
           // Off real money: this run closes what it holds and ends; a later canary is a new run.
@@ -283,14 +275,9 @@ export class LifecycleManager {
           this.real.delete(id);
           this.ended.push(run);
           this.o.log(`lifecycle: ${run.runId} taken off real money (${stage}): closing its positions`);
-        } else if (
-          this.o.versionInForce &&
-          run.paramsVersion !== undefined &&
-          (await this.o.versionInForce(id)) !== run.paramsVersion
-        ) {
+        } else if ((version = await this.inForceFor(id, run)) !== null) {
           // Another parameter version is in force: this run closes what it holds and ends; once the
           // account is clear of it, the next one trades the version in force.
-          const version = await this.o.versionInForce(id);
           run.retire(
             `parameter version ${version} is in force: this run traded version ${run.paramsVersion}`,
           );
@@ -323,6 +310,13 @@ export class LifecycleManager {
       this.o.log(`lifecycle: ${id} trades real money in ${started.runId} (${want * 100} % of the capital)`);
       if (signal) void started.run(signal);
     }
+  }
+
+  /** The parameter version in force when `run` trades another, else null. */
+  private async inForceFor(id: string, run: RealRun): Promise<number | null> {
+    if (!this.o.versionInForce || run.paramsVersion === undefined) return null;
+    const version = await this.o.versionInForce(id);
+    return version === run.paramsVersion ? null : version;
   }
 
   private refuse(id: string, why: string): void {

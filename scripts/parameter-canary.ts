@@ -4,6 +4,7 @@ import type { CanaryPlan } from '../domain/optimizer/canary.js';
 import type { ParameterVersionEvent } from '../domain/optimizer/events.js';
 import type { ParameterVersionsState } from '../domain/optimizer/parameter-versions.js';
 import type { PaperClock } from '../replay/engine/paper.js';
+import { MarketCadence, runTurns } from './market-cadence.js';
 import type { CanaryRunSpec, VersionSwitch } from './paper/fleet.js';
 import type { PaperRun } from './paper/session.js';
 
@@ -54,42 +55,32 @@ const meta = (at: number, correlationId: string): EventMetadata => ({
  * within a turn, not at the next hour.
  */
 export class ParameterCanaryManager {
-  private readonly every: number;
-  private readonly minWall: number;
-  private lastWall = Number.NEGATIVE_INFINITY;
-  private lastAt = Number.NEGATIVE_INFINITY;
+  private readonly cadence: MarketCadence;
   /** Why a canary's run could not start, said once. */
   private readonly refused = new Set<string>();
   judgements = 0;
   failures = 0;
 
   constructor(private readonly o: ParameterCanaryOptions) {
-    this.every = o.everyMs ?? HOUR;
-    this.minWall = o.minWallMs ?? 60_000;
+    this.cadence = new MarketCadence(o.everyMs ?? HOUR, o.minWallMs ?? 60_000);
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.turn();
-      } catch (err) {
+  run(signal: AbortSignal): Promise<void> {
+    return runTurns(() => this.turn(), {
+      clock: this.o.clock,
+      turnMs: this.o.turnMs ?? 1_000,
+      signal,
+      failed: (err) => {
         this.failures++;
         this.o.log(`parameter canary: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      await this.o.clock.sleep(this.o.turnMs ?? 1_000, signal);
-    }
+      },
+    });
   }
 
   async turn(): Promise<void> {
     const now = this.o.marketNow();
     if (now === null) return;
-    const wall = this.o.clock.now();
-    const at = Math.floor(now / this.every) * this.every;
-    const due = at > this.lastAt && wall - this.lastWall >= this.minWall;
-    if (due) {
-      this.lastWall = wall;
-      this.lastAt = at;
-    }
+    const { due } = this.cadence.take(now, this.o.clock.now());
     for (const strategyId of this.o.strategies) {
       const state = await this.o.handlers.state(strategyId);
       await this.follow(strategyId, state, now, due);

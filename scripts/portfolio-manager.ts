@@ -2,6 +2,7 @@ import type { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { type BanditConfig, defaultBanditConfig } from '../domain/portfolio/bandit.js';
 import { allocationOf, PortfolioError } from '../domain/portfolio/portfolio.js';
 import type { PaperClock } from '../replay/engine/paper.js';
+import { runTurns } from './market-cadence.js';
 import type { PaperRun } from './paper/session.js';
 
 /** One arm of the bandit: a strategy and the paper run that trades it. */
@@ -50,16 +51,16 @@ export class PortfolioManager {
     this.config = o.config ?? defaultBanditConfig;
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.turn();
-      } catch (err) {
+  run(signal: AbortSignal): Promise<void> {
+    return runTurns(() => this.turn(), {
+      clock: this.o.clock,
+      turnMs: 1_000,
+      signal,
+      failed: (err) => {
         this.failures++;
         this.o.log(`portfolio round failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      await this.o.clock.sleep(1_000, signal);
-    }
+      },
+    });
   }
 
   /** One turn: a round when one is due, then every run brought to the latest round's allocation. */

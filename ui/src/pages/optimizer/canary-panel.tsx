@@ -1,8 +1,8 @@
 import type { ParameterCanary } from '@/api/optimizer-types';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { fmtTime } from '@/lib/format';
+import { GateChecks } from '../lifecycle/gate-checks';
 import { paramsText } from './windows-table';
 
 const pct = (x: number | null | undefined) => (x == null ? '—' : `${(x * 100).toFixed(2)} %`);
@@ -71,28 +71,7 @@ export function CanaryPanel({
           {c.evidence.hours} h, drawdown {pct(c.evidence.canaryMaxDrawdown)}, {c.evidence.canaryTrades} trades
         </div>
       )}
-      {c.checks.length > 0 && (
-        <Table data-testid="canary-checks">
-          <TableHeader>
-            <TableRow>
-              <TableHead>check</TableHead>
-              <TableHead>pass</TableHead>
-              <TableHead>detail</TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {c.checks.map((k) => (
-              <TableRow key={k.name}>
-                <TableCell className="font-mono">{k.name}</TableCell>
-                <TableCell>
-                  <Badge variant={k.pass ? 'positive' : 'destructive'}>{k.pass ? 'pass' : 'fail'}</Badge>
-                </TableCell>
-                <TableCell>{k.detail}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      {c.checks.length > 0 && <GateChecks checks={c.checks} testId="canary-checks" />}
     </div>
   );
 }
