@@ -267,15 +267,16 @@ export class LifecycleManager {
       const stage = stages.get(id) ?? null;
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
       const run = this.real.get(id);
-      let version: number | null;
       if (run !== undefined) {
+        // Asked only of a run that stays on real money: one read of the parameters stream per turn.
+        const version = want === 0 ? null : await this.inForceFor(id, run);
         if (want === 0) {
           // Off real money: this run closes what it holds and ends; a later canary is a new run.
           run.retire(`taken off real money: the strategy is at ${stage}`);
           this.real.delete(id);
           this.ended.push(run);
           this.o.log(`lifecycle: ${run.runId} taken off real money (${stage}): closing its positions`);
-        } else if ((version = await this.inForceFor(id, run)) !== null) {
+        } else if (version !== null) {
           // Another parameter version is in force: this run closes what it holds and ends; once the
           // account is clear of it, the next one trades the version in force.
           run.retire(
