@@ -116,8 +116,9 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const said: string[] = [];
     const log = (m: string) => said.push(m);
-    // Fast EMAs trade a few times a week on 1h bars: evidence accrues in days.
-    const parameters = { version: 1, params: { fast: 5, slow: 20 } };
+    // Fast EMAs trade a few times a week on 1h bars: evidence accrues in days. Without the engine's trailing
+    // stop, this week's canary makes the trades the prod gate asks for.
+    const parameters = { version: 1, params: { fast: 5, slow: 20, trailing: false } };
     const shadow = new LivePaperSession({
       strategyId: 'ema-cross',
       symbols: [SYMBOL],

@@ -35,6 +35,7 @@ import { loadFeeds } from '../replay/engine/feeds.js';
 import { Waker } from '../replay/engine/live.js';
 import { wallClock } from '../replay/engine/paper.js';
 import { instrumentBookOnce } from '../replay/engine/run.js';
+import { backstopPlanFromEnv } from './backstop-plan.js';
 import { canaryPlanFromEnv } from './canary-plan.js';
 import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
@@ -110,6 +111,9 @@ if (liveOrders === 'binance' && (!apiKey || !secret))
 const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
 if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
   throw new RangeError(`LIVE_ON_STOP must be keep or flatten, got ${liveOnStop}`);
+// Each real position's backstop at the exchange (domain/risk/backstop.ts): what protects it while the node
+// is down. LIVE_BACKSTOP=off leaves the engine's own stops alone; JSON changes the plan.
+const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
 /*
  * Automation 2: a parameter version that passes the optimizer's gates trades as a canary beside the one in
  * force before it takes over (docs/optimizer-runs.md). PARAMETER_CANARY=off promotes at once instead; JSON
@@ -436,6 +440,11 @@ if (liveOrders === 'binance') {
   say(
     `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
   );
+  say(
+    backstop
+      ? `real money: each position keeps a reduce-only stop at the exchange ${backstop.bufferBps} bp beyond the engine's stop (LIVE_BACKSTOP)`
+      : 'real money: no stop is kept at the exchange (LIVE_BACKSTOP=off): a node that is down protects nothing',
+  );
 }
 let lifecycle: LifecycleManager | null = null;
 if (process.env.LIFECYCLE !== 'off') {
@@ -465,6 +474,7 @@ if (process.env.LIFECYCLE !== 'off') {
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
+            ...(backstop ? { backstop } : {}),
           });
           try {
             await run.prepare();

@@ -204,6 +204,21 @@ describe('strategies, PnL, risk', () => {
   });
 });
 
+/**
+ * The first filled entry of ema-cross: a strategy's decision, whose chain starts at its signal (a stop's
+ * exit starts at the stop's trigger instead).
+ */
+const firstEntry = () => {
+  const filled = new Set(
+    events.filter((e) => e.type === 'OrderFilled').map((e) => (e.data as { orderId: string }).orderId),
+  );
+  return events.find((e) => {
+    if (e.type !== 'OrderRequested') return false;
+    const d = e.data as { orderId: string; reduceOnly: boolean; strategyId: string | null };
+    return !d.reduceOnly && d.strategyId === 'ema-cross' && filled.has(d.orderId);
+  })!;
+};
+
 describe('audit', () => {
   it('GET /api/audit/timeline: filters and pages; bad ranges and types are 400', async () => {
     const fills = parsed(
@@ -233,7 +248,7 @@ describe('audit', () => {
       s.page(s.auditItem),
       (
         await get(
-          `/api/audit/timeline?correlationId=${encodeURIComponent(fills.items[0]!.correlationId)}&strategy=ema-cross`,
+          `/api/audit/timeline?correlationId=${encodeURIComponent(firstEntry().metadata.correlationId)}&strategy=ema-cross`,
         )
       ).body,
     );
@@ -244,9 +259,10 @@ describe('audit', () => {
   });
 
   it('GET /api/audit/chains/:id: an order’s decision chain; unknown id 404', async () => {
-    const orders = parsed(s.page(s.order), (await get('/api/orders?status=filled&limit=1')).body);
-    const c = parsed(s.chain, (await get(`/api/audit/chains/${orders.items[0]!.orderId}`)).body);
-    expect(c.correlationId).toBe(orders.items[0]!.correlationId);
+    const entry = firstEntry();
+    const { orderId } = entry.data as { orderId: string };
+    const c = parsed(s.chain, (await get(`/api/audit/chains/${orderId}`)).body);
+    expect(c.correlationId).toBe(entry.metadata.correlationId);
     expect(c.links.map((l) => l.type)).toEqual(
       expect.arrayContaining(['SignalEmitted', 'RiskDecided', 'OrderFilled']),
     );

@@ -21,6 +21,8 @@ export const orderSides = ['BUY', 'SELL'] as const;
 export const positionSides = ['BOTH', 'LONG', 'SHORT'] as const;
 export const orderTypes = ['MARKET', 'LIMIT', 'STOP_MARKET', 'TAKE_PROFIT_MARKET'] as const;
 export const timesInForce = ['GTC', 'IOC', 'FOK'] as const;
+/** Binance's names for what a conditional order's trigger watches. */
+export const workingTypes = ['MARK_PRICE', 'CONTRACT_PRICE'] as const;
 export const liquidities = ['maker', 'taker'] as const;
 export const marginTypes = ['cross', 'isolated'] as const;
 export const positionModes = ['one-way', 'hedge'] as const;
@@ -29,6 +31,7 @@ export type OrderSide = (typeof orderSides)[number];
 export type PositionSide = (typeof positionSides)[number];
 export type OrderType = (typeof orderTypes)[number];
 export type TimeInForce = (typeof timesInForce)[number];
+export type WorkingType = (typeof workingTypes)[number];
 
 /** A stop or take-profit order: rests until the price crosses its stopPrice, then works as a market order. */
 export const isConditional = (type: OrderType): boolean =>
@@ -56,6 +59,11 @@ export const orderRequestedSchema = z
     timeInForce: z.enum(timesInForce),
     reduceOnly: z.boolean(),
     postOnly: z.boolean(),
+    /**
+     * What a conditional order's trigger watches at the venue: the mark price or the last trade (the
+     * venue's default when absent). Optional, so every OrderRequested recorded before it stays valid.
+     */
+    workingType: z.enum(workingTypes).optional(),
   })
   .strict();
 

@@ -156,6 +156,27 @@ describe('order decider', () => {
       'price-outside-band',
     );
     expect(ruleOf(() => decideOrder(place({ symbol: 'NOPEUSDT' }), s, ctx))).toBe('unknown-symbol');
+    expect(ruleOf(() => decideOrder(place({ workingType: 'MARK_PRICE' }), s, ctx))).toBe(
+      'working-type-needs-trigger',
+    );
+  });
+
+  it('records what a conditional order’s trigger watches only when told, so earlier requests read the same', () => {
+    const stop = place({
+      side: 'SELL',
+      type: 'STOP_MARKET',
+      price: null,
+      stopPrice: '29000',
+      reduceOnly: true,
+    });
+    const [plain] = decideOrder(stop, initialOrderState, ctx);
+    expect(plain!.data).not.toHaveProperty('workingType');
+    const [mark] = decideOrder({ ...stop, workingType: 'MARK_PRICE' }, initialOrderState, ctx);
+    expect(mark!.data).toMatchObject({ type: 'STOP_MARKET', stopPrice: '29000', workingType: 'MARK_PRICE' });
+    expect(schemas.get('OrderRequested')!.safeParse(mark!.data).success).toBe(true);
+    expect(schemas.get('OrderRequested')!.safeParse({ ...mark!.data, workingType: 'INDEX' }).success).toBe(
+      false,
+    );
   });
 
   it('rounds only where asked: quantity down, price to the passive side', () => {

@@ -8,6 +8,7 @@ import {
   type OrderType,
   type PositionSide,
   type TimeInForce,
+  type WorkingType,
 } from './events.js';
 import { canonicalText, type Fixed, fixed, toText } from './fixed.js';
 import {
@@ -78,6 +79,8 @@ export interface PlaceOrder {
   readonly timeInForce?: TimeInForce;
   readonly reduceOnly?: boolean;
   readonly postOnly?: boolean;
+  /** A conditional order's trigger source at the venue; absent: the venue's default (the last trade). */
+  readonly workingType?: WorkingType;
   /** Off-grid price/quantity: refuse (default) or round (see GridPolicy for the direction). */
   readonly gridPolicy?: GridPolicy;
   /** When given, a limit price is checked against the instrument's PERCENT_PRICE band and a market order's notional against MIN_NOTIONAL. */
@@ -140,6 +143,8 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
     refuse('market-order-has-stop', 'MARKET orders take no stopPrice');
   if (c.type === 'LIMIT' && c.stopPrice != null)
     refuse('limit-order-has-stop', 'LIMIT orders take no stopPrice');
+  if (c.workingType !== undefined && !isConditional(c.type))
+    refuse('working-type-needs-trigger', `${c.type} orders have no trigger to watch a ${c.workingType}`);
 
   const asked = parsePositive(c.quantity, 'quantity');
   const quantity = conformQty(inst, asked, market, policy);
@@ -174,6 +179,7 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
     timeInForce: tif,
     reduceOnly,
     postOnly,
+    ...(c.workingType === undefined ? {} : { workingType: c.workingType }),
   };
 };
 

@@ -53,6 +53,7 @@ export type VenueOrder = Pick<
   | 'timeInForce'
   | 'reduceOnly'
   | 'postOnly'
+  | 'workingType'
 >;
 
 interface ReportBase {

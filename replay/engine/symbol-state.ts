@@ -6,7 +6,7 @@ import { Atr } from '../../domain/market/indicators/atr.js';
 import { barsPerYear, RealisedVolatility } from '../../domain/market/indicators/realised-volatility.js';
 import { bucketStart } from '../../domain/market/timeframe.js';
 import { toNumber } from '../../domain/risk/num.js';
-import type { StopBook } from '../../domain/risk/stops.js';
+import type { StopBook, StopParams } from '../../domain/risk/stops.js';
 
 const RETURNS = 128;
 
@@ -41,6 +41,8 @@ export class SymbolState {
   mmRate = 0;
 
   book: StopBook | null = null;
+  /** The parameters the ladder was armed with (the entry's protection over the run's defaults). */
+  ladderParams: StopParams | null = null;
   /** Float copies of the book's levels (NaN when none): the per-bar trigger pre-check. */
   stopLevel = Number.NaN;
   targetLevel = Number.NaN;
@@ -55,6 +57,21 @@ export class SymbolState {
   readonly exitOrders = new Map<string, string>();
   readonly exitFilled = new Map<string, Fixed>();
   readonly exitRetry = new Set<string>();
+  /**
+   * On a real account with a backstop plan: the reduce-only STOP_MARKET resting at the exchange for this
+   * position (null when none is working), and the last one the venue's rules or the exchange refused,
+   * which is not sent again until the position or its stop changes.
+   */
+  backstop: {
+    readonly orderId: string;
+    readonly key: string;
+    readonly side: 'long' | 'short';
+    readonly quantity: Fixed;
+    readonly trigger: Fixed;
+  } | null = null;
+  backstopRefused = '';
+  /** The latest event of the stop ladder's stream: what a backstop placed for it follows. */
+  lastStopEvent: string | null = null;
   /** Extremes of the prints watched since the last bar close (fed ticks): what the next close moves the ladder on. */
   printHigh = Number.NEGATIVE_INFINITY;
   printLow = Number.POSITIVE_INFINITY;

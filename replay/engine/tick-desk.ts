@@ -36,6 +36,8 @@ export interface TickOrder {
   readonly protection: ProtectionRequest | undefined;
   /** The stop leg this order exits (the engine's stops, triggered by a print): null for the strategy's own. */
   readonly exitLeg: string | null;
+  /** The position's backstop resting at the exchange (domain/risk/backstop.ts): the engine's, not the strategy's. */
+  readonly guard: boolean;
 }
 
 /** Still working; finished; or finished in the ledger while the venue may still work it (cancel it there). */

@@ -28,7 +28,7 @@ describe('what earlier real runs left on the account', () => {
       strategyId: 'ema-cross',
       symbols: ['BTCUSDT'],
       from: '2023-03-01',
-      to: '2023-03-08',
+      to: '2023-03-07',
       params: { fast: 5, slow: 20 },
       runId: 'real-ema-cross-earlier',
       mode: 'canary',

@@ -5,6 +5,7 @@ import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
+import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import { readLedgerPositions } from '../../projections/ledger/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { runLive, type Waker } from '../../replay/engine/live.js';
@@ -31,6 +32,11 @@ export interface RealAccountSessionOptions {
   readonly waker: Waker;
   readonly store: EventStore & EventLookup;
   readonly clock?: PaperClock;
+  /**
+   * Each position's backstop resting at the exchange (domain/risk/backstop.ts), which protects it while the
+   * node is down; absent: none.
+   */
+  readonly backstop?: BackstopPlan;
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -173,7 +179,8 @@ export class RealAccountSession extends EngineRun implements PaperRun {
 
   quiet(): boolean {
     const engine = this.engine;
-    return engine === null || (engine.workingOrders().length === 0 && (engine.live?.waiting ?? 0) === 0);
+    // A backstop resting at the exchange is not on its way: a check may read the account meanwhile.
+    return engine === null || (engine.workingOrders(false).length === 0 && (engine.live?.waiting ?? 0) === 0);
   }
 
   get retired(): boolean {
@@ -207,6 +214,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         wall: () => this.clock.now(),
         venueName: this.opts.venueName,
         mode: this.opts.mode,
+        ...(this.opts.backstop ? { backstop: this.opts.backstop } : {}),
       });
       engine.start();
       this.attach(engine);

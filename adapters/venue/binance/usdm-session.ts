@@ -298,9 +298,11 @@ export const createOrderArgs = (
       return { type: 'limit', side, amount, price: Number(o.price), params };
     case 'STOP_MARKET':
       params.stopLossPrice = o.stopPrice;
+      if (o.workingType !== undefined) params.workingType = o.workingType;
       return { type: 'market', side, amount, price: undefined, params };
     case 'TAKE_PROFIT_MARKET':
       params.takeProfitPrice = o.stopPrice;
+      if (o.workingType !== undefined) params.workingType = o.workingType;
       return { type: 'market', side, amount, price: undefined, params };
   }
 };

@@ -302,6 +302,9 @@ export class FakeBinanceEngine {
       throw new BinanceApiError(-1116, 'Invalid orderType.');
     const positionSide = this.positionSideOf(params);
     const reduceOnly = params.reduceOnly === 'true';
+    const workingType = params.workingType ?? 'CONTRACT_PRICE';
+    if (workingType !== 'CONTRACT_PRICE' && workingType !== 'MARK_PRICE')
+      throw new BinanceApiError(-1130, "Data sent for parameter 'workingType' is not valid.");
     const clientAlgoId = params.clientAlgoId ?? `fake-algo-${this.nextAlgoId + 1}`;
     for (const a of this.algos.values())
       if (a.clientAlgoId === clientAlgoId && (a.status === 'NEW' || a.status === 'TRIGGERING'))
@@ -322,7 +325,7 @@ export class FakeBinanceEngine {
       quantity: qty,
       triggerPrice: trigger,
       reduceOnly,
-      workingType: params.workingType ?? 'CONTRACT_PRICE',
+      workingType,
       createTime: t,
       status: 'NEW',
       actualOrderId: null,
