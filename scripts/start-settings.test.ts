@@ -29,6 +29,11 @@ describe('npm start refuses settings that cannot be right (real money, the canar
     [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
     [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],
     [{ PARAMETER_CANARY_MIN_WALL_S: 'soon' }, /PARAMETER_CANARY_MIN_WALL_S must be a number of seconds/],
+    [
+      { LIVE_BACKSTOP: '{"bufferBps":5}' },
+      /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
+    ],
+    [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be close or wait, got sell/],
   ])('%o', (env, message) => {
     const r = start(env);
     expect(r.status).not.toBe(0);

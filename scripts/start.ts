@@ -27,6 +27,7 @@ import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js'
 import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
+import type { AdoptingVenue } from '../domain/ledger/venue-port.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { readWhitelist } from '../projections/hotlist/projection.js';
 import { allProjections } from '../projections/index.js';
@@ -41,10 +42,11 @@ import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
+import { closeOutRun } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
-import { leftOnAccount, RealAccountSession } from './paper/real-session.js';
+import { leftOnAccount, leftoversOf, RealAccountSession } from './paper/real-session.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -114,6 +116,12 @@ if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
 // Each real position's backstop at the exchange (domain/risk/backstop.ts): what protects it while the node
 // is down. LIVE_BACKSTOP=off leaves the engine's own stops alone; JSON changes the plan.
 const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
+// What a real run of an earlier process left (positions, orders working): `close` (default) books what
+// the exchange did with its orders, cancels them and closes its positions before the strategy trades
+// again; `wait` leaves them for a person, and the strategy waits.
+const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'close';
+if (liveLeftovers !== 'close' && liveLeftovers !== 'wait')
+  throw new RangeError(`LIVE_LEFTOVERS must be close or wait, got ${liveLeftovers}`);
 /*
  * Automation 2: a parameter version that passes the optimizer's gates trades as a canary beside the one in
  * force before it takes over (docs/optimizer-runs.md). PARAMETER_CANARY=off promotes at once instead; JSON
@@ -416,6 +424,8 @@ if (process.env.PORTFOLIO !== 'off') {
  * strategy), prod all of it. LIFECYCLE=off leaves it out; LIFECYCLE_GATES (JSON) changes the gates.
  */
 let realVenue: SharedVenue | null = null;
+/** The lane that follows and closes what earlier processes' real runs left (scripts/paper/closeout.ts). */
+let closeoutLane: AdoptingVenue | null = null;
 let realAccount: CcxtVenue | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
@@ -451,9 +461,30 @@ if (process.env.LIFECYCLE !== 'off') {
   const startReal: StartRealRun | null =
     realVenue && binance && liveBars
       ? async (strategyId, mode, share) => {
-          const left = await leftOnAccount(opened.db, strategyId, binanceUsdm.venue);
-          if (left.length > 0)
-            return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange (or let the run that placed them finish) before it trades again`;
+          const leftovers = await leftoversOf(opened.db, strategyId, binanceUsdm.venue);
+          if (leftovers.length > 0) {
+            const left = await leftOnAccount(opened.db, strategyId, binanceUsdm.venue);
+            if (liveLeftovers === 'wait')
+              return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange before it trades again (LIVE_LEFTOVERS=wait)`;
+            // The earlier run's orders (its backstops) are followed from where its log left them, what the
+            // exchange did meanwhile is booked, and what it still holds is closed; the strategy then starts
+            // flat at a later turn, once the read models show the run clear.
+            closeoutLane ??= realVenue!.lane();
+            for (const l of leftovers) {
+              say(`${strategyId}: closing out what ${l.runId} left (${left.join('; ')})`);
+              const rest = await closeOutRun(l, {
+                store: opened.store,
+                venue: closeoutLane,
+                rules: binanceUsdm,
+                instrument: book.get,
+                clock: wallClock,
+                newEventId,
+                log: say,
+              });
+              if (rest.length > 0) say(`${strategyId}: ${l.runId} still leaves ${rest.join('; ')}`);
+            }
+            return `${strategyId}'s earlier real run left ${left.join('; ')}: closed out, it trades again once the books show it clear`;
+          }
           const waker = new Waker();
           wakers.add(waker);
           // The version in force now (a canary may have taken over since the node started).

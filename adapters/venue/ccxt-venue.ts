@@ -1,4 +1,5 @@
-import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import { toText } from '../../domain/ledger/fixed.js';
+import type { AdoptingVenue, BookedSoFar, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
 import type { Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
@@ -53,7 +54,7 @@ const asCallError = (e: unknown): VenueCallError =>
  * about, and what was missed is reported before any message the stream brings meanwhile (those wait until
  * the catch-up is done).
  */
-export class CcxtVenue implements Venue {
+export class CcxtVenue implements AdoptingVenue {
   private readonly session: VenueSession;
   private readonly inbox: ReportInbox;
   private readonly fillGraceMs: number;
@@ -114,6 +115,46 @@ export class CcxtVenue implements Venue {
     const track = new OrderTrack(order);
     this.tracks.set(order.clientOrderId, track);
     this.enqueue(track, () => this.place(track));
+  }
+
+  /**
+   * Follows an order an earlier process placed (AdoptingVenue): it is looked up by clientOrderId, and what
+   * the venue holds beyond `booked` is reported. One the venue does not know ends: expired when it had been
+   * accepted, rejected when not (the venue forgets unfilled orders that ended long ago, too).
+   */
+  adopt(order: VenueOrder, booked: BookedSoFar, at: number): void {
+    this.checkCall(at);
+    if (this.tracks.has(order.clientOrderId))
+      throw new RangeError(`clientOrderId ${order.clientOrderId} is already followed`);
+    if (!this.session.trades(order.symbol))
+      throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
+    const track = new OrderTrack(order);
+    track.seed(booked);
+    this.tracks.set(order.clientOrderId, track);
+    this.enqueue(track, async () => {
+      try {
+        const obs = await this.session.lookup(track.order);
+        if (obs === null) {
+          this.apply(track, [
+            {
+              clientOrderId: track.clientOrderId,
+              venueOrderId: null,
+              time: this.session.now(),
+              kind: 'end',
+              end: track.accepted ? 'expired' : 'rejected',
+              reason: `${this.session.name} has no order ${track.clientOrderId} any more`,
+              cumFilled: toText(track.filled),
+            },
+          ]);
+          return;
+        }
+        this.apply(track, obs);
+        await this.fetchMissingFills(track);
+      } catch (e) {
+        this.log(`${track.clientOrderId}: lookup of an adopted order failed: ${asCallError(e).reason}`);
+        this.recheckLater(track, true);
+      }
+    });
   }
 
   cancel(clientOrderId: string, at: number): void {

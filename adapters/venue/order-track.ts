@@ -1,6 +1,6 @@
 import { isConditional } from '../../domain/ledger/events.js';
 import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
-import type { VenueOrder } from '../../domain/ledger/venue-port.js';
+import type { BookedSoFar, VenueOrder } from '../../domain/ledger/venue-port.js';
 import type { Observation, ReportDraft } from './observation.js';
 
 type End = Extract<Observation, { kind: 'end' }>;
@@ -42,6 +42,19 @@ export class OrderTrack {
 
   get clientOrderId(): string {
     return this.order.clientOrderId;
+  }
+
+  /**
+   * An order an earlier process placed, as far as the ledger booked it: what the venue says from here on
+   * is reported only where it is new.
+   */
+  seed(booked: BookedSoFar): void {
+    this.accepted = booked.accepted;
+    this.triggered = booked.triggered;
+    this.filled = fixed(booked.filled);
+    this.venueFilled = this.filled;
+    for (const id of booked.tradeIds) this.tradeIds.add(id);
+    this.submit = 'answered';
   }
 
   /** Fills the venue has counted that no trade reported yet (they need fetching if the stream lost them). */

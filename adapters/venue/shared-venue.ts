@@ -1,4 +1,10 @@
-import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import type {
+  AdoptingVenue,
+  BookedSoFar,
+  Venue,
+  VenueOrder,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 
 /**
  * One exchange account, many runs: each run trades through its own lane, and gets back the reports on
@@ -18,8 +24,18 @@ export class SharedVenue {
   constructor(private readonly account: Venue) {}
 
   /** A new lane: a Venue for one run. */
-  lane(): Venue {
+  lane(): AdoptingVenue {
     return new Lane(this);
+  }
+
+  /** @internal */
+  adopt(lane: Lane, order: VenueOrder, booked: BookedSoFar, at: number): void {
+    if (this.owner.has(order.clientOrderId))
+      throw new RangeError(`clientOrderId ${order.clientOrderId} is already followed`);
+    const account = this.account as Partial<AdoptingVenue>;
+    if (account.adopt === undefined) throw new RangeError('this account cannot follow orders placed earlier');
+    account.adopt.call(this.account, order, booked, this.time(at));
+    this.owner.set(order.clientOrderId, lane);
   }
 
   /** @internal */
@@ -55,7 +71,7 @@ export class SharedVenue {
   }
 }
 
-class Lane implements Venue {
+class Lane implements AdoptingVenue {
   /** @internal */
   readonly inbox: VenueReport[] = [];
   private now = Number.NEGATIVE_INFINITY;
@@ -70,6 +86,11 @@ class Lane implements Venue {
   cancel(clientOrderId: string, at: number): void {
     this.check(at);
     this.shared.cancel(this, clientOrderId, at);
+  }
+
+  adopt(order: VenueOrder, booked: BookedSoFar, at: number): void {
+    this.check(at);
+    this.shared.adopt(this, order, booked, at);
   }
 
   poll(t: number): readonly VenueReport[] {

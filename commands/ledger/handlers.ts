@@ -39,7 +39,15 @@ export interface LedgerDeps {
   readonly newEventId: () => string;
   /** See RepositoryOptions.singleWriter. */
   readonly singleWriter?: boolean;
+  /**
+   * The order stream of a client order id (default orderStreamId). An engine run writes `order-<orderId>`
+   * (its order ids are its client ids): runOrderStream books into a run's own streams.
+   */
+  readonly orderStream?: (accountId: string, clientOrderId: string) => string;
 }
+
+/** The order streams an engine run writes (replay/engine/ledger-desk.ts). */
+export const runOrderStream = (_accountId: string, clientOrderId: string): string => `order-${clientOrderId}`;
 
 const orderTypes = new Set([
   'OrderRequested',
@@ -106,6 +114,10 @@ export class LedgerHandlers {
     );
   }
 
+  private orderStream(accountId: string, clientOrderId: string): string {
+    return (this.deps.orderStream ?? orderStreamId)(accountId, clientOrderId);
+  }
+
   private get orderCtx() {
     return { instrument: this.deps.instrument };
   }
@@ -132,7 +144,7 @@ export class LedgerHandlers {
 
   async placeOrder(command: Omit<PlaceOrder, 'kind'>, meta: CommandMetadata): Promise<Decision<OrderEvent>> {
     const place = await this.placement(command);
-    return this.orders.execute(orderStreamId(command.accountId, command.clientOrderId), place, meta);
+    return this.orders.execute(this.orderStream(command.accountId, command.clientOrderId), place, meta);
   }
 
   /**
@@ -147,7 +159,7 @@ export class LedgerHandlers {
     meta: CommandMetadata,
   ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
     const place = await this.placement(command);
-    const stream = orderStreamId(command.accountId, command.clientOrderId);
+    const stream = this.orderStream(command.accountId, command.clientOrderId);
     const accountStream = this.accountStream(command.accountId);
     for (let attempt = 0; ; attempt++) {
       const order = await this.orders.load(stream);
@@ -225,7 +237,7 @@ export class LedgerHandlers {
     meta: CommandMetadata,
   ): Promise<Decision<OrderEvent>> {
     return this.orders.execute(
-      orderStreamId(accountId, clientOrderId),
+      this.orderStream(accountId, clientOrderId),
       (s) => decideOrder(command, s, this.orderCtx),
       meta,
     );
@@ -240,7 +252,7 @@ export class LedgerHandlers {
     fill: FillOrder,
     meta: CommandMetadata,
   ): Promise<{ order: Decision<OrderEvent>; account: Decision<AccountEvent> }> {
-    const stream = orderStreamId(fill.accountId, fill.clientOrderId);
+    const stream = this.orderStream(fill.accountId, fill.clientOrderId);
     const accountStream = this.accountStream(fill.accountId);
     const command = {
       kind: 'FillOrder' as const,

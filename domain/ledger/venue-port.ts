@@ -112,3 +112,25 @@ export interface Venue {
    */
   nextEventAt(): number;
 }
+
+/** What the ledger has booked of an order so far: an adopting venue reports only what is new. */
+export interface BookedSoFar {
+  readonly accepted: boolean;
+  readonly triggered: boolean;
+  /** Filled quantity booked (decimal text). */
+  readonly filled: string;
+  /** The venue's trade ids already booked as fills. */
+  readonly tradeIds: readonly string[];
+}
+
+/**
+ * A live venue that can follow an order an earlier process placed: after a restart, the orders the log
+ * shows working are adopted, looked up by clientOrderId, and reported from where the ledger left them.
+ */
+export interface AdoptingVenue extends Venue {
+  /**
+   * Follows `order` (as its OrderRequested recorded it) from `booked` on. Reports come as for a submitted
+   * order; one the venue no longer knows ends (expired, or rejected if never accepted) with the reason.
+   */
+  adopt(order: VenueOrder, booked: BookedSoFar, at: number): void;
+}

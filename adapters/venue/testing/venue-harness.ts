@@ -19,6 +19,8 @@ export interface HarnessOptions {
   readonly fillGraceMs?: number;
   /** Runs on the fake before the venue connects. */
   readonly prepare?: (fake: FakeBinance) => void;
+  /** Connect to this fake (another process on the same account) instead of starting one; close() leaves it. */
+  readonly fake?: FakeBinance;
 }
 
 /**
@@ -26,7 +28,8 @@ export interface HarnessOptions {
  * run in milliseconds. Every URL ccxt knows is moved to the fake, so nothing can reach Binance.
  */
 export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> => {
-  const fake = await FakeBinance.start();
+  const shared = opts.fake !== undefined;
+  const fake = opts.fake ?? (await FakeBinance.start());
   const clock = new HandClock();
   const log: string[] = [];
   opts.prepare?.(fake);
@@ -58,11 +61,11 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       log,
       close: async () => {
         await venue.close();
-        await fake.close();
+        if (!shared) await fake.close();
       },
     };
   } catch (e) {
-    await fake.close();
+    if (!shared) await fake.close();
     throw e;
   }
 };

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { newEventId } from '../../adapters/ids/event-id.js';
+import { until } from '../../adapters/venue/testing/venue-fixtures.js';
+import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
+import { catalogue } from '../../domain/catalogue.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
+import { accountStreamId, evolveAccount, initialAccountState } from '../../domain/ledger/account.js';
+import type { AccountEvent } from '../../domain/ledger/events.js';
+import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { persistRun } from '../../replay/audit/persist.js';
+import type { PaperClock } from '../../replay/engine/paper.js';
+import { instrumentBookOnce } from '../../replay/engine/run.js';
+import { HOUR, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
+import { type CloseOutOptions, closeOutRun } from './closeout.js';
+
+/**
+ * A real run that an earlier process left behind, closed out by the next one against the local fake
+ * Binance: the run traded through the engine with its backstop at the exchange, its events reached the
+ * main log, and then its process went away (nothing steps it any more). The next process follows its
+ * orders from where the log left them and clears the account.
+ */
+
+let first: Harness | null = null;
+let second: Harness | null = null;
+afterEach(async () => {
+  await second?.close();
+  await first?.close();
+  first = second = null;
+});
+
+/** An earlier process: the run enters, its backstop rests at the exchange, its events are in `main`. */
+const earlierRun = async () => {
+  const run = await openLiveAccountRun({ stopAtrMultiple: 1 }, { 1: 0.5 }, { bufferBps: 50, moveBps: 20 });
+  first = run.harness;
+  const { harness, barCloses, settle, warmupEnd, engine } = run;
+  const enter = barCloses(warmupEnd + 1);
+  await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
+  for (let i = 0; i < 300 && run.of('OrderRequested').length < 2; i++) {
+    await settle(enter + HOUR - 1);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await until(() => harness.fake.engine.openAlgoOrders({}).length === 1, 'the backstop at the exchange');
+  for (let i = 0; i < 300 && run.of('OrderAccepted').length < 2; i++) {
+    await settle(enter + HOUR - 1);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const main = new MemoryEventStore({ catalogue: catalogue() });
+  await persistRun(engine.store.raw(), main);
+  const backstop = run.of('OrderRequested').find((e) => (e.data as { type: string }).type === 'STOP_MARKET')!;
+  return {
+    run,
+    main,
+    backstopId: (backstop.data as { orderId: string }).orderId,
+    stopPrice: fixed((backstop.data as { stopPrice: string }).stopPrice),
+    left: {
+      runId: engine.config.runId,
+      accountId: engine.config.accountId,
+      strategyId: engine.config.strategy.id,
+      mode: 'live' as const,
+      positions: [{ symbol: SYMBOL, quantity: fixed(String(engine.position(SYMBOL))) }],
+      workingOrders: [(backstop.data as { orderId: string }).orderId],
+    },
+  };
+};
+
+/** The next process: its own connection to the same account, on a clock the test moves as it waits. */
+const nextProcess = async (fake: Harness['fake']) => {
+  second = await openHarness({ fake });
+  const h = second;
+  h.clock.t = first!.clock.now() + 60_000;
+  const clock: PaperClock = {
+    now: () => h.clock.now(),
+    sleep: async (ms) => {
+      await new Promise((r) => setTimeout(r, 5));
+      h.clock.t += ms;
+    },
+  };
+  const log: string[] = [];
+  const book = await instrumentBookOnce();
+  const opts: CloseOutOptions = {
+    store: new MemoryEventStore({ catalogue: catalogue() }),
+    venue: h.venue,
+    rules: binanceUsdm,
+    instrument: book.get,
+    clock,
+    newEventId,
+    log: (m) => log.push(m),
+  };
+  return { log, opts: (store: MemoryEventStore): CloseOutOptions => ({ ...opts, store }) };
+};
+
+const account = async (store: MemoryEventStore, accountId: string) => {
+  let s = initialAccountState();
+  for (const e of await store.readStream(accountStreamId(binanceUsdm.venue, accountId)))
+    s = evolveAccount(s, e as unknown as AccountEvent);
+  return s;
+};
+
+const ofOrder = async (store: MemoryEventStore, orderId: string): Promise<StoredEvent[]> => [
+  ...(await store.readStream(`order-${orderId}`)),
+];
+
+describe('closing out a real run an earlier process left', () => {
+  it('books the fills of a backstop that fired while no process followed it, and finds nothing else to do', async () => {
+    const { run, main, backstopId, stopPrice, left } = await earlierRun();
+    const fake = run.harness.fake;
+    // The process is gone; the market falls through the backstop, which closes the position.
+    fake.engine.setPrice(SYMBOL, toText(stopPrice - fixed('20')));
+    await until(() => fake.engine.position(SYMBOL) === 0n, 'the backstop to close the position');
+    const { log, opts } = await nextProcess(fake);
+    const leftover = await closeOutRun(left, opts(main));
+    expect(leftover).toEqual([]);
+    // The backstop's story, as the exchange holds it, is in the run's own order stream.
+    const types = (await ofOrder(main, backstopId)).map((e) => e.type);
+    expect(types).toEqual(['OrderRequested', 'OrderAccepted', 'OrderTriggered', 'OrderFilled']);
+    const trades = fake.engine.trades();
+    const filled = (await ofOrder(main, backstopId)).find((e) => e.type === 'OrderFilled')!;
+    expect((filled.data as { tradeId: string }).tradeId).toBe(String(trades[1]!.id));
+    // The run's ledger is flat, as the account is; no order was sent.
+    const a = await account(main, left.accountId);
+    expect([...a.positions.values()].every((p) => p.qty === 0n)).toBe(true);
+    expect(trades).toHaveLength(2);
+    expect(log).toEqual([]);
+  });
+
+  it('cancels the resting backstop and closes what the run held, booked in its streams; a second close-out does nothing', async () => {
+    const { run, main, backstopId, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const opts = (await nextProcess(fake)).opts(main);
+    expect(await closeOutRun(left, opts)).toEqual([]);
+    expect(fake.engine.position(SYMBOL)).toBe(0n);
+    expect(fake.engine.openAlgoOrders({})).toEqual([]);
+    const backstop = await ofOrder(main, backstopId);
+    expect(backstop.map((e) => e.type)).toEqual(['OrderRequested', 'OrderAccepted', 'OrderCancelled']);
+    expect(backstop[2]!.metadata).toMatchObject({ actor: 'system:closeout', mode: 'live' });
+    const a = await account(main, left.accountId);
+    expect([...a.positions.values()].every((p) => p.qty === 0n)).toBe(true);
+    // The close is the exchange's second trade, booked as the run's reduce-only order.
+    const trades = fake.engine.trades();
+    expect(trades).toHaveLength(2);
+    const settled = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId)))
+      .filter((e) => e.type === 'FillSettled')
+      .map((e) => e.data as { tradeId: string; side: string; quantity: string });
+    expect(settled.map((s) => [s.tradeId, s.side])).toEqual(trades.map((t) => [String(t.id), t.side]));
+
+    // Once clear, another close-out of the same leftovers finds nothing to send.
+    const before = await main.headPosition();
+    expect(await closeOutRun(left, opts)).toEqual([]);
+    expect(await main.headPosition()).toBe(before);
+    expect(fake.engine.trades()).toHaveLength(2);
+  });
+});

@@ -1,0 +1,201 @@
+import { LedgerHandlers, runOrderStream } from '../../commands/ledger/handlers.js';
+import type { EventMetadata } from '../../domain/events/envelope.js';
+import type { EventStore } from '../../domain/events/event-store.js';
+import { accountStreamId } from '../../domain/ledger/account.js';
+import { LedgerRuleError } from '../../domain/ledger/errors.js';
+import type { OrderRequestedData } from '../../domain/ledger/events.js';
+import { type Fixed, toText } from '../../domain/ledger/fixed.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
+import { isFinalOrder } from '../../domain/ledger/order.js';
+import type { VenueRules } from '../../domain/ledger/venue.js';
+import type { AdoptingVenue, VenueReport } from '../../domain/ledger/venue-port.js';
+import type { PaperClock } from '../../replay/engine/paper.js';
+
+/** What an earlier real run left on the account, as its ledger and its orders' read model say. */
+export interface RunLeftovers {
+  readonly runId: string;
+  /** The run's ledger account (a real run's is its run id). */
+  readonly accountId: string;
+  readonly strategyId: string;
+  readonly mode: 'canary' | 'live';
+  /** Signed quantities by symbol. */
+  readonly positions: readonly { readonly symbol: string; readonly quantity: Fixed }[];
+  readonly workingOrders: readonly string[];
+}
+
+export interface CloseOutOptions {
+  /** The main log, where the earlier run's events were copied. */
+  readonly store: EventStore;
+  /** The account, able to follow orders an earlier process placed. */
+  readonly venue: AdoptingVenue;
+  readonly rules: VenueRules;
+  readonly instrument: (symbol: string) => Instrument;
+  readonly clock: PaperClock;
+  readonly newEventId: () => string;
+  readonly log: (m: string) => void;
+  /** How long the exchange has to answer (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Between two looks at the venue's reports (default 200 ms). */
+  readonly pollMs?: number;
+}
+
+const REASON = 'closed out after a restart: the run that placed it has ended';
+
+/**
+ * Closes out a real run an earlier process left behind (a crash, or a stop with LIVE_ON_STOP=keep), so the
+ * strategy can trade again from flat. No process followed the run's orders meanwhile, and its backstops
+ * rested at the exchange for exactly this case. So, into the run's own streams, as its ledger would have:
+ * 1. each order the log shows working is adopted (looked up by clientOrderId) and what the exchange did
+ *    with it is booked: a backstop that fired shows up as its trigger and fills;
+ * 2. whatever still works is cancelled;
+ * 3. what the run's ledger still holds is closed with reduce-only market orders, booked as they fill.
+ * Returns what is still left (empty: the run holds nothing and has no order working).
+ */
+export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promise<string[]> => {
+  const handlers = new LedgerHandlers({
+    store: o.store,
+    instrument: o.instrument,
+    rules: o.rules,
+    newEventId: o.newEventId,
+    orderStream: runOrderStream,
+  });
+  const accountId = left.accountId;
+  const correlationId = `closeout:${left.runId}:${o.clock.now()}`;
+  const meta = (t: number): EventMetadata => ({
+    correlationId,
+    causationId: null,
+    actor: 'system:closeout',
+    mode: left.mode,
+    occurredAt: new Date(t).toISOString(),
+  });
+  const deadline = o.clock.now() + (o.timeoutMs ?? 30_000);
+  const following = new Set<string>();
+  const problems: string[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  const now = () => {
+    last = Math.max(last, o.clock.now());
+    return last;
+  };
+
+  const book = async (r: VenueReport): Promise<void> => {
+    const id = r.clientOrderId;
+    const m = meta(r.time);
+    try {
+      switch (r.kind) {
+        case 'accepted':
+          await handlers.order(accountId, id, { kind: 'AcceptOrder', venueOrderId: r.venueOrderId }, m);
+          return;
+        case 'triggered':
+          await handlers.order(accountId, id, { kind: 'TriggerOrder', price: r.triggerPrice }, m);
+          return;
+        case 'fill': {
+          await handlers.fillOrder(
+            {
+              accountId,
+              clientOrderId: id,
+              tradeId: r.tradeId,
+              quantity: r.quantity,
+              price: r.price,
+              liquidity: r.liquidity,
+            },
+            m,
+          );
+          const s = (await handlers.orders.load(runOrderStream(accountId, id))).state;
+          if (isFinalOrder(s)) following.delete(id);
+          return;
+        }
+        case 'cancelled':
+          await handlers.order(accountId, id, { kind: 'CancelOrder', reason: REASON }, m);
+          following.delete(id);
+          return;
+        case 'expired':
+          await handlers.order(accountId, id, { kind: 'ExpireOrder', reason: r.reason }, m);
+          following.delete(id);
+          return;
+        case 'rejected':
+          await handlers.order(accountId, id, { kind: 'RejectOrder', reason: r.reason }, m);
+          following.delete(id);
+          return;
+        case 'cancel-rejected':
+          // The order filled or ended first: its own reports say how.
+          return;
+      }
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      problems.push(`${id}: the ledger refused the exchange's ${r.kind}: ${err.message}`);
+      following.delete(id);
+    }
+  };
+
+  /** Books what the exchange reports until every followed order has ended, or the time is up. */
+  const settle = async (): Promise<void> => {
+    while (following.size > 0 && o.clock.now() < deadline) {
+      for (const r of o.venue.poll(now())) await book(r);
+      if (following.size > 0) await o.clock.sleep(o.pollMs ?? 200);
+    }
+    for (const r of o.venue.poll(now())) await book(r);
+  };
+
+  // 1–2. The orders the log shows working: what the exchange did with them, then cancel what still works.
+  for (const id of left.workingOrders) {
+    const { state } = await handlers.orders.load(runOrderStream(accountId, id));
+    if (state.request === null || isFinalOrder(state)) continue;
+    try {
+      o.venue.adopt(
+        state.request,
+        {
+          accepted: state.status !== 'requested',
+          triggered: state.triggered,
+          filled: toText(state.filled),
+          tradeIds: [...state.tradeIds],
+        },
+        now(),
+      );
+    } catch (err) {
+      // An earlier attempt on this lane already follows it (its cancel had not landed in time): ask again.
+      if (!(err instanceof RangeError)) throw err;
+    }
+    o.venue.cancel(id, now());
+    following.add(id);
+  }
+  await settle();
+
+  // 3. What the run's ledger still holds.
+  const account = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
+  let k = 0;
+  for (const p of account.positions.values()) {
+    if (p.qty === 0n) continue;
+    // Unique across attempts (one that timed out may be followed by another), and short: Binance takes 36.
+    const clientOrderId = `${left.runId}-c${now().toString(36)}${++k}`;
+    const placed = await handlers.placeOrder(
+      {
+        orderId: clientOrderId,
+        clientOrderId,
+        accountId,
+        venue: o.rules.venue,
+        strategyId: left.strategyId,
+        symbol: p.symbol,
+        side: p.qty > 0n ? 'SELL' : 'BUY',
+        positionSide: p.side,
+        type: 'MARKET',
+        quantity: toText(p.qty > 0n ? p.qty : -p.qty),
+        reduceOnly: p.side === 'BOTH',
+      },
+      meta(now()),
+    );
+    const requested = placed.events[0];
+    if (requested?.type !== 'OrderRequested') continue;
+    o.venue.submit(requested.data as OrderRequestedData, now());
+    following.add(clientOrderId);
+    o.log(`close-out ${left.runId}: closing ${p.symbol} ${toText(p.qty)} at market`);
+  }
+  await settle();
+
+  // What is left, as the ledger now holds it.
+  const after = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
+  const out = [...problems];
+  for (const p of after.positions.values())
+    if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
+  for (const id of following) out.push(`${left.runId} has order ${id} working`);
+  return out;
+};
