@@ -85,6 +85,8 @@ export interface FillOrder {
   readonly quantity: string;
   readonly price: string;
   readonly liquidity: Liquidity;
+  /** The venue's fee for the fill in the margin asset, when it reports one (SettleFill.fee). */
+  readonly fee?: string;
 }
 
 /**
@@ -280,7 +282,7 @@ export class LedgerHandlers {
       if (filled.type !== 'OrderFilled')
         throw new Error('fillOrder: the order decided something other than a fill');
       const accountEvents = decideAccount(
-        this.settle(req, filled.data.fillSeq, filled.data),
+        this.settle(req, filled.data.fillSeq, { ...filled.data, fee: fill.fee }),
         account.state,
         this.accountCtx,
       );
@@ -393,7 +395,7 @@ export class LedgerHandlers {
   private settle(
     req: OrderRequestedData,
     fillSeq: number,
-    f: Pick<FillOrder, 'tradeId' | 'quantity' | 'price' | 'liquidity'>,
+    f: Pick<FillOrder, 'tradeId' | 'quantity' | 'price' | 'liquidity' | 'fee'>,
   ): AccountCommand {
     return {
       kind: 'SettleFill',
@@ -408,6 +410,7 @@ export class LedgerHandlers {
       price: f.price,
       liquidity: f.liquidity,
       reduceOnly: req.reduceOnly,
+      ...(f.fee == null ? {} : { fee: f.fee }),
     };
   }
 }

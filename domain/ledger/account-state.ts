@@ -119,6 +119,12 @@ export type AccountCommand =
       readonly price: string;
       readonly liquidity: Liquidity;
       readonly reduceOnly: boolean;
+      /**
+       * The fee the venue reports it took for this fill, in the margin asset. When given it is charged
+       * instead of the tier's rate × notional: a real account's own tier, discounts and rounding are the
+       * exchange's, and the ledger must agree with the exchange to the unit.
+       */
+      readonly fee?: string;
     }
   | {
       readonly kind: 'ApplyFunding';
@@ -145,6 +151,15 @@ export const parse = (text: string, what: string): Fixed => {
 export const parsePositive = (text: string, what: string): Fixed => {
   const v = parse(text, what);
   if (v <= 0n) refuse(`${what}-must-be-positive`, `${what} ${text} must be > 0`);
+  return v;
+};
+
+/** An amount ≥ 0 on the venue's money grid (a fee the venue reports may be zero). */
+export const parseFee = (text: string, rules: VenueRules): Fixed => {
+  const v = parse(text, 'fee');
+  if (v < 0n) refuse('fee-negative', `fee ${text} is negative (a rebate is not a fee)`);
+  if (roundTo(v, rules.moneyDecimals, 'down') !== v)
+    refuse('amount-precision', `fee ${text} has more than ${rules.moneyDecimals} decimal places`);
   return v;
 };
 

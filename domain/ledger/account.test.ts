@@ -93,6 +93,32 @@ describe('account: fees, PnL, funding (worked examples)', () => {
     expect(dataOf(events, 'FeeCharged').map((f) => f.amount)).toEqual(['0.15', '0.06']);
   });
 
+  it('charges the fee a live venue reports for the fill, to the unit, instead of the tier’s', () => {
+    // A VIP 1 account (taker 0.0400 %): Binance took 0.12 on a 300 USDT fill the VIP 0 tier prices at 0.15.
+    const { s, events } = run([...open(), fill('BUY', '0.01', '30000', { fee: '0.12' })]);
+    expect(dataOf(events, 'FeeCharged')).toEqual([
+      expect.objectContaining({ notional: '300', amount: '0.12', rate: '0.0004', source: 'venue' }),
+    ]);
+    expect(toText(s.totals.fees)).toBe('0.12');
+    expect(toText(walletBalance(s))).toBe('9999.88');
+    // The tier's fee carries no source; a fee of 0 (a promotion) is booked as 0.
+    const zero = run([...open(), fill('BUY', '0.01', '30000', { fee: '0' })]);
+    expect(dataOf(zero.events, 'FeeCharged')[0]).toMatchObject({ amount: '0', rate: '0', source: 'venue' });
+    expect(dataOf(run([...open(), fill('BUY', '0.01', '30000')]).events, 'FeeCharged')[0]).not.toHaveProperty(
+      'source',
+    );
+    const st = run(open()).s;
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.01', '30000', { fee: '-0.06' }), st, ctx))).toBe(
+      'fee-negative',
+    );
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.01', '30000', { fee: '0.000000001' }), st, ctx))).toBe(
+      'amount-precision',
+    );
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.01', '30000', { fee: 'lots' }), st, ctx))).toBe(
+      'fee-not-a-number',
+    );
+  });
+
   it('books realised PnL on close and reconciles the wallet exactly', () => {
     const { s, events } = run([...open(), fill('BUY', '0.5', '30000'), fill('SELL', '0.5', '31000.5')]);
     expect(dataOf(events, 'FillSettled').map((f) => f.realisedPnl)).toEqual(['0', '500.25']);

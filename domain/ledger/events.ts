@@ -150,6 +150,11 @@ export const feeChargedSchema = z
     amount: nonNegativeDecimal,
     /** Where the fee was taken from: the cross wallet or the position's isolated wallet. */
     wallet: z.enum(marginTypes),
+    /**
+     * `venue`: the amount is the one the exchange reported for the fill (the rate is what it works out to);
+     * absent: the account's fee tier priced it. Optional, so earlier FeeCharged events stay valid.
+     */
+    source: z.literal('venue').optional(),
   })
   .strict();
 

@@ -46,6 +46,7 @@ type Step =
       maker: boolean;
       long: boolean;
       reduce: boolean;
+      fee: number | undefined;
     }
   | { t: 'funding'; sym: 0 | 1; rate: number; move: number }
   | { t: 'marks'; btc: number; eth: number }
@@ -68,6 +69,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       maker: fc.boolean(),
       long: fc.boolean(),
       reduce: fc.boolean(),
+      // The fee a live venue reports, in 10⁻⁸ USDT (absent: the tier prices it).
+      fee: fc.option(fc.integer({ min: 0, max: 2_000_000_000 }), { nil: undefined }),
     }),
   },
   {
@@ -133,6 +136,7 @@ const toCommand = (st: Step, state: AccountState, time: { t: number }): AccountC
         price: priceText(st.sym, st.move),
         liquidity: st.maker ? 'maker' : 'taker',
         reduceOnly: !hedge && st.reduce,
+        ...(st.fee === undefined ? {} : { fee: toText(BigInt(st.fee) * fixed('0.00000001')) }),
       };
     }
     case 'funding':

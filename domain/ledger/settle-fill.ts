@@ -4,13 +4,14 @@ import {
   type AccountState,
   feeEvent,
   type PositionState,
+  parseFee,
   parsePositive,
   positionKey,
   settingsFor,
 } from './account-state.js';
 import { refuse } from './errors.js';
 import type { AccountEvent } from './events.js';
-import { abs, canonicalText, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import { abs, canonicalText, div, mul, roundedProduct, roundTo, toText } from './fixed.js';
 import { checkFillGrid } from './instrument.js';
 import { initialMargin } from './margin.js';
 import { applyFill, entryPrice } from './position.js';
@@ -92,8 +93,18 @@ export const settleFill = (
   }
   const tier = rules.feeTiers[s.feeTier];
   if (!tier) return refuse('unknown-fee-tier', `venue ${rules.venue} has no fee tier ${s.feeTier}`);
-  const rate = c.liquidity === 'maker' ? tier.maker : tier.taker;
-  const fee = roundedProduct([qty, price, rate], dp, rules.feeRounding);
+  const notional = mul(qty, price);
+  // The venue's own figure when it reports one; its rate is then what it works out to (8 places).
+  const reported = c.fee === undefined ? null : parseFee(c.fee, rules);
+  const rate =
+    reported === null
+      ? c.liquidity === 'maker'
+        ? tier.maker
+        : tier.taker
+      : notional > 0n
+        ? roundTo(div(reported, notional), 8, 'half-even')
+        : 0n;
+  const fee = reported ?? roundedProduct([qty, price, rate], dp, rules.feeRounding);
   const after = outcome.position;
   return [
     {
@@ -124,10 +135,11 @@ export const settleFill = (
       orderId: c.orderId,
       tradeId: c.tradeId,
       strategyId: c.strategyId,
-      notional: toText(mul(qty, price)),
+      notional: toText(notional),
       rate: toText(rate),
       amount: toText(fee),
       wallet: 'cross',
+      ...(reported === null ? {} : { source: 'venue' as const }),
     }),
   ];
 };

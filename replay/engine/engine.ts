@@ -1384,6 +1384,8 @@ export class Engine implements StrategyContext {
       o.ackId,
       r.tradeId,
       o.fills,
+      // A live venue's commission, when it is in the margin asset: the exchange's fee is the ledger's.
+      r.fee !== undefined && r.fee.asset === s.instrument.marginAsset ? r.fee.amount : undefined,
     );
     if (o.exitLeg === null) {
       // A market entry walks the book in several fills: its ladder is armed once, on the last.
@@ -1420,6 +1422,7 @@ export class Engine implements StrategyContext {
     causationId: string | null,
     tradeId = `${orderId}-1`,
     fillSeq = 1,
+    fee: string | undefined = undefined,
   ): string | null {
     const filledId = this.ledger.order(
       orderId,
@@ -1443,6 +1446,7 @@ export class Engine implements StrategyContext {
         price: toText(price),
         liquidity,
         reduceOnly,
+        ...(fee === undefined ? {} : { fee }),
       },
       at,
       correlationId,

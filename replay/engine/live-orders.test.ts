@@ -77,6 +77,32 @@ describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the
     expect(engine.workingOrders()).toEqual([]);
   });
 
+  it('charges what the exchange charged: a VIP account’s commission, not the regular tier’s', async () => {
+    const { harness, engine, barCloses, settle, of, warmupEnd } = await setUp(undefined, { 1: 0.5, 2: 0 });
+    // This account pays 0.0180 % maker and 0.0450 % taker; the ledger's tier (VIP 0) says 0.0500 %.
+    harness.fake.engine.feeRates = { maker: fixed('0.00018'), taker: fixed('0.00045') };
+    const enter = barCloses(warmupEnd + 1);
+    await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
+    await settle(enter + HOUR - 1);
+    const exit = barCloses(warmupEnd + 2);
+    await until(() => harness.fake.engine.trades().length === 2, 'the exit to fill');
+    for (let i = 0; i < 300 && of('FeeCharged').length < 2; i++) {
+      await settle(exit + HOUR - 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const fees = of('FeeCharged').map((e) => e.data as { tradeId: string; amount: string; source?: string });
+    expect(fees.map((f) => [f.tradeId, f.amount, f.source])).toEqual(
+      harness.fake.engine.trades().map((t) => [String(t.id), toText(t.commission), 'venue']),
+    );
+    // The wallet moved by exactly the realised PnL less what the exchange took.
+    const realised = of('FillSettled').reduce(
+      (a, e) => a + fixed((e.data as { realisedPnl: string }).realisedPnl),
+      0n,
+    );
+    const taken = harness.fake.engine.trades().reduce((a, t) => a + t.commission, 0n);
+    expect(engine.ledgerAccount.crossWallet - fixed('10000')).toBe(realised - taken);
+  });
+
   it('judges its stops on the venue’s marks and exits through the exchange', async () => {
     const { harness, engine, desk, barCloses, settle, of, warmupEnd } = await setUp(
       { stopAtrMultiple: 1 },

@@ -89,6 +89,8 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           await handlers.order(accountId, id, { kind: 'TriggerOrder', price: r.triggerPrice }, m);
           return;
         case 'fill': {
+          const { state: order } = await handlers.orders.load(runOrderStream(accountId, id));
+          const margin = order.request === null ? null : o.instrument(order.request.symbol).marginAsset;
           await handlers.fillOrder(
             {
               accountId,
@@ -97,6 +99,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
               quantity: r.quantity,
               price: r.price,
               liquidity: r.liquidity,
+              ...(r.fee !== undefined && r.fee.asset === margin ? { fee: r.fee.amount } : {}),
             },
             m,
           );

@@ -75,9 +75,6 @@ export interface FakeEngineOptions {
   readonly leverage?: number;
 }
 
-// Binance USDⓈ-M regular tier (VIP 0): maker 0.0200%, taker 0.0500%.
-const MAKER_RATE = fixed('0.0002');
-const TAKER_RATE = fixed('0.0005');
 
 const isOpen = (s: OrderStatus): boolean => s === 'NEW' || s === 'PARTIALLY_FILLED';
 const sideOf = (v: string | undefined): Side => {
@@ -106,6 +103,11 @@ export class FakeBinanceEngine {
   private nextTradeId = 6_230_000_000;
   balance: Fixed;
   leverage: number;
+  /**
+   * The account's commission rates: Binance USDⓈ-M's regular tier (VIP 0, maker 0.0200 %, taker 0.0500 %)
+   * unless a test gives the account another (a VIP tier, a discount).
+   */
+  feeRates = { maker: fixed('0.0002'), taker: fixed('0.0005') };
   /** Where user-data events go (the server fans them out to the open streams). */
   onEvent: (event: UserEvent) => void = () => {};
 
@@ -432,7 +434,7 @@ export class FakeBinanceEngine {
       positionSide: o.positionSide,
       price,
       qty,
-      commission: roundTo(mul(notional, maker ? MAKER_RATE : TAKER_RATE), 8, 'half-up'),
+      commission: roundTo(mul(notional, maker ? this.feeRates.maker : this.feeRates.taker), 8, 'half-up'),
       maker,
       time: t,
     };
