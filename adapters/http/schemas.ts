@@ -126,6 +126,19 @@ export const position = z.object({
   unrealisedPnl: decimal,
   leverage: z.number().int(),
   stop: z.object({ status: stopStatus, price: decimal, layer: z.string() }).nullable(),
+  /** Every live leg of the position's stop ladder: the protective stop, take-profits, the time stop. */
+  legs: z.array(
+    z.object({
+      kind: z.string(),
+      layer: z.string(),
+      status: z.enum(['armed', 'triggered']),
+      /** Null for the time stop, which has no level. */
+      price: decimal.nullable(),
+      quantity: decimal,
+    }),
+  ),
+  /** The reduce-only stop resting at the exchange for a position on a real account (docs/risk.md). */
+  exchangeStop: z.object({ orderId: z.string(), price: decimal, status: z.string() }).nullable(),
 });
 export const positions = z.array(position);
 export const positionsQuery = z.object({ accountId: idParam.optional() });

@@ -3,11 +3,12 @@ import type { AccountContext } from '../../domain/ledger/account.js';
 import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { readMarkedAccount } from '../../projections/ledger/projection.js';
+import { readBackstops } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers } from '../../projections/risk/projection.js';
 import { readStrategyStats } from '../../projections/runs/projection.js';
 import { latestRun, runKpis } from '../../projections/runs/read.js';
-import { readStops } from '../../projections/stops/projection.js';
+import { readLadders, readStops } from '../../projections/stops/projection.js';
 import type { account, heatmap, position, strategy } from './schemas.js';
 
 /*
@@ -124,10 +125,12 @@ export const readPositions = async (
 ): Promise<z.input<typeof position>[]> => {
   const accounts = await marked(db, ctx, marks, accountId);
   // A paper run's account id is its run id, which is how its stop legs are filed (projections/stops).
-  const stops = await readStops(
-    db,
-    accounts.map((a) => a.row.accountId),
-  );
+  const ids = accounts.map((a) => a.row.accountId);
+  const [stops, ladders, backstops] = await Promise.all([
+    readStops(db, ids),
+    readLadders(db, ids),
+    readBackstops(db, ids),
+  ]);
   return accounts.flatMap(({ row, report }) =>
     report.positions.map((p) => ({
       accountId: row.accountId,
@@ -139,6 +142,8 @@ export const readPositions = async (
       unrealisedPnl: money(p.unrealisedPnl),
       leverage: p.leverage,
       stop: stops.get(`${row.accountId}\u0000${p.symbol}`) ?? null,
+      legs: ladders.get(`${row.accountId}\u0000${p.symbol}`) ?? [],
+      exchangeStop: backstops.get(`${row.accountId}\u0000${p.symbol}`) ?? null,
     })),
   );
 };

@@ -393,3 +393,38 @@ export const readFills = async (
   );
   return { items, next: items.length === q.limit ? items[items.length - 1]!.globalPosition : null };
 };
+
+export interface BackstopView {
+  readonly orderId: string;
+  readonly price: string;
+  /** Resting at the exchange (accepted), or fired and working as a market order (triggered). */
+  readonly status: string;
+}
+
+/**
+ * Each (account, symbol)'s working backstop at the exchange (replay/engine: correlation `backstop:…`), for
+ * the accounts given: what protects the position when the node is not there (docs/risk.md).
+ */
+export const readBackstops = async (
+  db: ReadModelDb,
+  accountIds: readonly string[],
+): Promise<Map<string, BackstopView>> => {
+  const out = new Map<string, BackstopView>();
+  if (accountIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('rm_orders')
+    .select(['order_id', 'account_id', 'symbol', 'stop_price', 'status', 'last_position'])
+    .where('account_id', 'in', [...accountIds])
+    .where('type', '=', 'STOP_MARKET')
+    .where('status', 'in', ['new', 'accepted', 'triggered', 'partially_filled'])
+    .where('correlation_id', 'like', 'backstop:%')
+    .orderBy('last_position', 'asc')
+    .execute();
+  for (const r of rows)
+    out.set(`${r.account_id}\u0000${r.symbol}`, {
+      orderId: String(r.order_id),
+      price: String(r.stop_price),
+      status: String(r.status),
+    });
+  return out;
+};

@@ -138,3 +138,60 @@ export const readStops = async (
   }
   return new Map([...out].map(([k, v]) => [k, { status: v.status, price: v.price, layer: v.layer }]));
 };
+
+export interface LegView {
+  readonly kind: string;
+  readonly layer: string;
+  readonly status: 'armed' | 'triggered';
+  /** Null for the time stop, which has no level. */
+  readonly price: string | null;
+  readonly quantity: string;
+}
+
+const kindOrder: Record<string, number> = { stop: 0, 'take-profit': 1, time: 2 };
+
+/**
+ * Every live leg (armed or triggered) of each (run, symbol)'s latest position, the protective stop first,
+ * then the take-profits by price, then the time stop: the position list’s multi-layer indicator
+ * (design §12.9).
+ */
+export const readLadders = async (
+  db: ReadModelDb,
+  runIds: readonly string[],
+): Promise<Map<string, LegView[]>> => {
+  const out = new Map<string, LegView[]>();
+  if (runIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('rm_stops')
+    .selectAll()
+    .where('run_id', 'in', [...runIds])
+    .execute();
+  const latest = new Map<string, { position: string; at: number }>();
+  for (const r of rows) {
+    const key = `${r.run_id}\u0000${r.symbol}`;
+    const at = num(r.last_position);
+    const seen = latest.get(key);
+    if (seen === undefined || at > seen.at) latest.set(key, { position: String(r.position_id), at });
+  }
+  for (const r of rows) {
+    const key = `${r.run_id}\u0000${r.symbol}`;
+    const status = String(r.status);
+    if (latest.get(key)?.position !== String(r.position_id)) continue;
+    if (status !== 'armed' && status !== 'triggered') continue;
+    const legs = out.get(key) ?? [];
+    legs.push({
+      kind: String(r.kind),
+      layer: String(r.layer),
+      status,
+      // A leg without a level (the time stop) was filed with its null price as text.
+      price: r.price === null || String(r.price) === 'null' ? null : String(r.price),
+      quantity: String(r.quantity),
+    });
+    out.set(key, legs);
+  }
+  for (const legs of out.values())
+    legs.sort(
+      (a, b) => (kindOrder[a.kind] ?? 3) - (kindOrder[b.kind] ?? 3) || Number(a.price) - Number(b.price),
+    );
+  return out;
+};

@@ -539,6 +539,25 @@ const routes: [
           unrealisedPnl: '0.67',
           leverage: 3,
           stop: { status: 'armed', price: '16300.0', layer: 1 },
+          legs: [
+            { kind: 'stop', layer: 'initial', status: 'armed', price: '16300.0', quantity: '0.010' },
+            {
+              kind: 'take-profit',
+              layer: 'take-profit',
+              status: 'armed',
+              price: '16790.0',
+              quantity: '0.005',
+            },
+            {
+              kind: 'take-profit',
+              layer: 'take-profit',
+              status: 'armed',
+              price: '17040.0',
+              quantity: '0.005',
+            },
+            { kind: 'time', layer: 'time', status: 'armed', price: null, quantity: '0.010' },
+          ],
+          exchangeStop: { orderId: 'real-ema-cross-7', price: '16218.5', status: 'accepted' },
         },
         {
           accountId: 'paper-1',

@@ -75,7 +75,6 @@ export interface FakeEngineOptions {
   readonly leverage?: number;
 }
 
-
 const isOpen = (s: OrderStatus): boolean => s === 'NEW' || s === 'PARTIALLY_FILLED';
 const sideOf = (v: string | undefined): Side => {
   if (v === 'BUY' || v === 'SELL') return v;

@@ -77,6 +77,8 @@ export const openLiveAccountRun = async (
     {
       ...defaultEngineSettings,
       runId: 'live-orders',
+      // A real run's account is its run id (replay/engine/run.ts): its stop legs and orders are filed under it.
+      accountId: 'live-orders',
       mode: 'live',
       strategy: scripted(protection, plan),
       params: {},

@@ -103,6 +103,19 @@ export interface Position {
   unrealisedPnl: Decimal;
   leverage: number | string | null;
   stop: PositionStop | null;
+  /** The stop ladder's live legs: the protective stop, take-profits, the time stop. */
+  legs?: PositionLeg[];
+  /** The backstop resting at the exchange (a position on a real account). */
+  exchangeStop?: { orderId: string; price: Decimal; status: string } | null;
+}
+
+export interface PositionLeg {
+  kind: string;
+  layer: string;
+  status: 'armed' | 'triggered';
+  /** Null for the time stop. */
+  price: Decimal | null;
+  quantity: Decimal;
 }
 
 export const orderStatuses = [

@@ -1,5 +1,5 @@
-import { CheckCircle2, CircleDot, ShieldCheck, XCircle, Zap } from 'lucide-react';
-import type { PositionStop, StrategyState } from '@/api/types';
+import { CheckCircle2, CircleDot, Landmark, ShieldCheck, XCircle, Zap } from 'lucide-react';
+import type { Position, PositionLeg, PositionStop, StrategyState } from '@/api/types';
 import { fmtDecimal } from '@/lib/format';
 import { breakerLevels } from '../../../domain/risk/breaker-levels';
 import { Badge, type BadgeVariant } from './ui/badge';
@@ -22,6 +22,50 @@ export function StopBadge({ stop }: { stop: PositionStop | null }) {
       {stop.status}
       {stop.price !== null && <span className="tabular opacity-80">@ {fmtDecimal(stop.price)}</span>}
       {stop.layer && <span className="opacity-60">· {stop.layer}</span>}
+    </Badge>
+  );
+}
+
+const legName: Record<string, string> = { stop: 'SL', 'take-profit': 'TP', time: 'time' };
+
+/**
+ * The rest of a position's ladder, beside its protective stop: each take-profit and the time stop, armed
+ * or triggered, with its level (design §12.9: the position list shows every stop layer's state).
+ */
+export function LadderBadges({ legs }: { legs: readonly PositionLeg[] }) {
+  const rest = legs.filter((l) => l.kind !== 'stop');
+  if (rest.length === 0) return <span className="text-muted-foreground">—</span>;
+  return (
+    <div className="flex flex-wrap gap-1" data-testid="ladder">
+      {rest.map((l) => (
+        <Badge
+          key={`${l.kind}|${l.price ?? ''}|${l.quantity}`}
+          variant={l.status === 'triggered' ? 'warning' : 'secondary'}
+          data-testid="ladder-leg"
+          data-kind={l.kind}
+          title={`${l.layer} ${l.kind}, ${l.status}, ${fmtDecimal(l.quantity)}`}
+        >
+          {legName[l.kind] ?? l.kind}
+          {l.price !== null && <span className="tabular opacity-80">@ {fmtDecimal(l.price)}</span>}
+        </Badge>
+      ))}
+    </div>
+  );
+}
+
+/** The backstop resting at the exchange: what protects a real position while the node is down. */
+export function ExchangeStopBadge({ stop }: { stop: Position['exchangeStop'] }) {
+  if (!stop) return <span className="text-muted-foreground">—</span>;
+  return (
+    <Badge
+      variant={stop.status === 'triggered' ? 'warning' : 'default'}
+      data-testid="exchange-stop"
+      data-status={stop.status}
+      title={`reduce-only STOP_MARKET ${stop.orderId} on the mark price, resting at the exchange`}
+    >
+      <Landmark />
+      {stop.status === 'triggered' ? 'fired' : 'at exchange'}
+      <span className="tabular opacity-80">@ {fmtDecimal(stop.price)}</span>
     </Badge>
   );
 }

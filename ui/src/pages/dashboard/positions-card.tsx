@@ -1,7 +1,7 @@
 import { usePositions } from '@/api/hooks';
 import { Pnl } from '@/components/pnl';
 import { QueryState } from '@/components/query-state';
-import { StopBadge } from '@/components/status-badges';
+import { ExchangeStopBadge, LadderBadges, StopBadge } from '@/components/status-badges';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
@@ -29,6 +29,8 @@ export function PositionsCard() {
                   <TableHead className="text-right">uPnL</TableHead>
                   <TableHead className="text-right">lev</TableHead>
                   <TableHead>stop</TableHead>
+                  <TableHead>targets · time</TableHead>
+                  <TableHead>exchange</TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -52,6 +54,12 @@ export function PositionsCard() {
                     </TableCell>
                     <TableCell>
                       <StopBadge stop={p.stop} />
+                    </TableCell>
+                    <TableCell>
+                      <LadderBadges legs={p.legs ?? []} />
+                    </TableCell>
+                    <TableCell>
+                      <ExchangeStopBadge stop={p.exchangeStop ?? null} />
                     </TableCell>
                   </TableRow>
                 ))}
