@@ -422,7 +422,7 @@ describe('parameter canary manager (stub runs)', () => {
       metadata: { actor: 'system:parameter-canary' },
     });
     expect((back.data as { reason: string }).reason).toMatch(
-      /^risk: the breaker halted version 1 0 market hours after/,
+      /^version 1: risk: the breaker halted it 0 market hours after it took over/,
     );
     await a.manager.turn(); // the fleet follows the log
     expect(a.fleet.calls.at(-1)).toBe('switch to v0');

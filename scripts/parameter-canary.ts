@@ -1,6 +1,6 @@
 import type { ParameterVersionHandlers } from '../commands/optimizer/parameter-versions.js';
 import type { EventMetadata } from '../domain/events/envelope.js';
-import type { CanaryPlan } from '../domain/optimizer/canary.js';
+import { type CanaryPlan, judgeProbation } from '../domain/optimizer/canary.js';
 import type { ParameterVersionEvent } from '../domain/optimizer/events.js';
 import type { ParameterVersionsState } from '../domain/optimizer/parameter-versions.js';
 import type { PaperClock } from '../replay/engine/paper.js';
@@ -150,8 +150,9 @@ export class ParameterCanaryManager {
   /**
    * The fleet trades the version the log has in force (a rollback or a person's promotion in the API
    * takes effect within a turn), and a version that took over from its canary is rolled back to the one
-   * it replaced on a risk hit (its breaker halted it, or it was liquidated) within `maxHours` of taking
-   * over: design §13, any risk hit rolls back to the previous stable version. False while a switch waits.
+   * it replaced on a risk hit or when its drawdown passes the plan's limit, within `maxHours` of taking
+   * over (judgeProbation): design §13, any risk hit or performance degradation rolls back to the previous
+   * stable version. False while a switch waits.
    */
   private async keepInForce(
     strategyId: string,
@@ -186,23 +187,22 @@ export class ParameterCanaryManager {
     }
     fleet.reinstateIfReplaced(strategyId);
     const p = state.probation;
-    if (p === null || p.version !== want || !run.record || now - p.since > this.o.plan.maxHours * HOUR)
-      return true;
-    if (!run.record(p.since).breakerTripped) return true;
-    const hours = Math.round(((now - p.since) / HOUR) * 10) / 10;
+    if (p === null || p.version !== want || !run.record) return true;
+    const verdict = judgeProbation(this.o.plan, p.since, now, run.record(p.since));
+    if (!verdict.rollBack) return true;
     const at = Math.floor(now);
     await this.o.handlers.handle(
       strategyId,
       {
         kind: 'RollBackParameters',
         toVersion: p.incumbentVersion,
-        reason: `risk: the breaker halted version ${want} ${hours} market hours after it took over from its canary`,
+        reason: `version ${want}: ${verdict.reason}`,
         at,
       },
       meta(at, `parameter-canary:${strategyId}:v${want}:probation`),
     );
     this.o.log(
-      `parameter canary ${strategyId}: version ${want} rolled back to ${p.incumbentVersion} on a risk hit`,
+      `parameter canary ${strategyId}: version ${want} rolled back to ${p.incumbentVersion}: ${verdict.reason}`,
     );
     return false;
   }

@@ -6,6 +6,7 @@ import {
   defaultCanaryPlan,
   type EquityMark,
   judgeCanary,
+  judgeProbation,
   type RunRecord,
 } from './canary.js';
 
@@ -182,5 +183,60 @@ describe('judgeCanary', () => {
     expect(() => checkCanaryPlan({ ...plan, maxHours: 10 })).toThrow(/maxHours must be a number > minHours/);
     expect(() => checkCanaryPlan({ ...plan, minPairs: 1 })).toThrow(/minPairs/);
     expect(() => checkCanaryPlan(defaultCanaryPlan)).not.toThrow();
+  });
+});
+
+describe('judgeProbation (a version that took over from its canary)', () => {
+  const since = T0 + 10 * H;
+
+  it('rolls back on a risk hit, and on a drawdown past the plan’s limit since it took over', () => {
+    // 5 % down then flat: within the 10 % limit.
+    const mild = marks([0.01, -0.05, 0, 0], 10_000, since);
+    expect(judgeProbation(plan, since, since + 4 * H, rec(mild))).toMatchObject({
+      rollBack: false,
+      reason: null,
+    });
+    expect(judgeProbation(plan, since, since + 4 * H, rec(mild, 1, true))).toMatchObject({
+      rollBack: true,
+      reason: 'risk: the breaker halted it 4 market hours after it took over from its canary',
+    });
+    // Up 10 %, then down 12 % from that peak: performance degraded.
+    const bad = marks([0.1, -0.06, -0.0638], 10_000, since);
+    const v = judgeProbation(plan, since, since + 3 * H, rec(bad));
+    expect(v.rollBack).toBe(true);
+    expect(v.drawdown).toBeGreaterThan(0.1);
+    expect(v.reason).toMatch(
+      /^performance: drawdown 11\.\d+ % in the 3 market hours since it took over from its canary, over 10 %$/,
+    );
+  });
+
+  it('looks only at what happened since it took over, and not past maxHours', () => {
+    // A 20 % fall before it took over (its canary's time) is not its probation's.
+    const before = marks([-0.2, 0.001, 0.001], 10_000, since - H);
+    expect(judgeProbation(plan, since, since + 2 * H, rec(before)).rollBack).toBe(false);
+    const late = marks([0, -0.3], 10_000, since + plan.maxHours * H);
+    expect(judgeProbation(plan, since, since + (plan.maxHours + 2) * H, rec(late, 1, true)).rollBack).toBe(
+      false,
+    );
+  });
+
+  it('rolls back exactly when the breaker tripped or the drawdown passed the limit, within maxHours (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 30, maxLength: 30 }),
+        fc.boolean(),
+        (r, tripped) => {
+          const m = marks(r, 10_000, since);
+          const v = judgeProbation(plan, since, since + 30 * H, rec(m, 1, tripped));
+          let peak = 0;
+          let dd = 0;
+          for (const { equity } of m) {
+            peak = Math.max(peak, equity);
+            dd = Math.max(dd, 1 - equity / peak);
+          }
+          return v.rollBack === (tripped || dd > plan.maxDrawdown) && Math.abs(v.drawdown - dd) < 1e-12;
+        },
+      ),
+    );
   });
 });

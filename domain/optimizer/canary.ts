@@ -270,3 +270,43 @@ export const judgeCanary = (
     );
   return verdict('continue', 'still being judged');
 };
+
+/** Whether a version on probation (it took over from its canary) is rolled back to the one it replaced. */
+export interface ProbationVerdict {
+  readonly rollBack: boolean;
+  /** Why, when rolled back. */
+  readonly reason: string | null;
+  /** Its drawdown since it took over (it trades the whole capital then, so no scaling). */
+  readonly drawdown: number;
+}
+
+/**
+ * Design §13: "any risk hit or performance degradation rolls back to the previous stable version". For
+ * `maxHours` after it took over (`since`), a version is rolled back to the one it replaced when its
+ * breaker halts it or it is liquidated (a risk hit), or when its drawdown since taking over passes the
+ * plan's `maxDrawdown`, the limit its canary was held to (its performance degrading). Past `maxHours` it is
+ * the version in force like any other: a decline then is the KPI trigger's, which re-optimises.
+ */
+export const judgeProbation = (
+  plan: CanaryPlan,
+  since: number,
+  at: number,
+  run: RunRecord,
+): ProbationVerdict => {
+  const drawdown = maxDrawdown(span(run.marks, since, at));
+  const hours = r4(Math.max(0, (at - since) / HOUR));
+  if (at - since > plan.maxHours * HOUR) return { rollBack: false, reason: null, drawdown };
+  if (run.breakerTripped)
+    return {
+      rollBack: true,
+      reason: `risk: the breaker halted it ${hours} market hours after it took over from its canary`,
+      drawdown,
+    };
+  if (drawdown > plan.maxDrawdown)
+    return {
+      rollBack: true,
+      reason: `performance: drawdown ${pct(drawdown)} in the ${hours} market hours since it took over from its canary, over ${pct(plan.maxDrawdown)}`,
+      drawdown,
+    };
+  return { rollBack: false, reason: null, drawdown };
+};
