@@ -466,6 +466,15 @@ if (process.env.LIFECYCLE !== 'off') {
             const left = await leftOnAccount(opened.db, strategyId, binanceUsdm.venue);
             if (liveLeftovers === 'wait')
               return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange before it trades again (LIVE_LEFTOVERS=wait)`;
+            // A run of this process that was taken off real money is still closing its positions: its own
+            // engine follows its orders, and the strategy waits for it to end.
+            const here = new Set(
+              (lifecycle?.realRuns() ?? [])
+                .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
+                .map((r) => r.runId),
+            );
+            if (leftovers.some((l) => here.has(l.runId)))
+              return `${strategyId}'s earlier real run is still closing what it holds (${left.join('; ')}); it trades again once that run has ended`;
             // The earlier run's orders (its backstops) are followed from where its log left them, what the
             // exchange did meanwhile is booked, and what it still holds is closed; the strategy then starts
             // flat at a later turn, once the read models show the run clear.

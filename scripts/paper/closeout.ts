@@ -158,7 +158,14 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
       // An earlier attempt on this lane already follows it (its cancel had not landed in time): ask again.
       if (!(err instanceof RangeError)) throw err;
     }
-    o.venue.cancel(id, now());
+    try {
+      o.venue.cancel(id, now());
+    } catch (err) {
+      // Another run of this process follows it: that run's engine books it, not this close-out.
+      if (!(err instanceof RangeError)) throw err;
+      problems.push(`${id}: ${err.message}`);
+      continue;
+    }
     following.add(id);
   }
   await settle();
