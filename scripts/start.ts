@@ -44,9 +44,10 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { closeOutRun } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
+import { clearLeftovers } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
-import { leftOnAccount, leftoversOf, RealAccountSession } from './paper/real-session.js';
+import { RealAccountSession } from './paper/real-session.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -461,39 +462,31 @@ if (process.env.LIFECYCLE !== 'off') {
   const startReal: StartRealRun | null =
     realVenue && binance && liveBars
       ? async (strategyId, mode, share) => {
-          const leftovers = await leftoversOf(opened.db, strategyId, binanceUsdm.venue);
-          if (leftovers.length > 0) {
-            const left = await leftOnAccount(opened.db, strategyId, binanceUsdm.venue);
-            if (liveLeftovers === 'wait')
-              return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange before it trades again (LIVE_LEFTOVERS=wait)`;
-            // A run of this process that was taken off real money is still closing its positions: its own
-            // engine follows its orders, and the strategy waits for it to end.
-            const here = new Set(
-              (lifecycle?.realRuns() ?? [])
-                .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
-                .map((r) => r.runId),
-            );
-            if (leftovers.some((l) => here.has(l.runId)))
-              return `${strategyId}'s earlier real run is still closing what it holds (${left.join('; ')}); it trades again once that run has ended`;
-            // The earlier run's orders (its backstops) are followed from where its log left them, what the
-            // exchange did meanwhile is booked, and what it still holds is closed; the strategy then starts
-            // flat at a later turn, once the read models show the run clear.
-            closeoutLane ??= realVenue!.lane();
-            for (const l of leftovers) {
-              say(`${strategyId}: closing out what ${l.runId} left (${left.join('; ')})`);
-              const rest = await closeOutRun(l, {
+          closeoutLane ??= realVenue!.lane();
+          const lane = closeoutLane;
+          const waiting = await clearLeftovers(strategyId, {
+            db: opened.db,
+            venueName: binanceUsdm.venue,
+            policy: liveLeftovers,
+            activeHere: () =>
+              new Set(
+                (lifecycle?.realRuns() ?? [])
+                  .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
+                  .map((r) => r.runId),
+              ),
+            closeOut: (l) =>
+              closeOutRun(l, {
                 store: opened.store,
-                venue: closeoutLane,
+                venue: lane,
                 rules: binanceUsdm,
                 instrument: book.get,
                 clock: wallClock,
                 newEventId,
                 log: say,
-              });
-              if (rest.length > 0) say(`${strategyId}: ${l.runId} still leaves ${rest.join('; ')}`);
-            }
-            return `${strategyId}'s earlier real run left ${left.join('; ')}: closed out, it trades again once the books show it clear`;
-          }
+              }),
+            log: say,
+          });
+          if (waiting !== null) return waiting;
           const waker = new Waker();
           wakers.add(waker);
           // The version in force now (a canary may have taken over since the node started).

@@ -4,9 +4,8 @@ import { allProjections } from '../../projections/index.js';
 import { ProjectionRunner } from '../../projections/runner.js';
 import { persistRun } from '../../replay/audit/persist.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
-import { HOUR, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
+import { enterWithBackstop, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
 import { type OpenedStore, openStore } from '../eventstore/open-store.js';
-import { until } from '../venue/testing/venue-fixtures.js';
 import type { Harness } from '../venue/testing/venue-harness.js';
 import { position } from './schemas.js';
 import { readPositions } from './views.js';
@@ -41,13 +40,8 @@ describe('GET /api/positions: every stop layer of a position', () => {
       { bufferBps: 50, moveBps: 20 },
     );
     h = run.harness;
-    const { harness, barCloses, settle, warmupEnd, engine } = run;
-    const enter = barCloses(warmupEnd + 1);
-    await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
-    for (let i = 0; i < 300 && run.of('OrderAccepted').length < 2; i++) {
-      await settle(enter + HOUR - 1);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const { engine } = run;
+    await enterWithBackstop(run);
     const backstop = run
       .of('OrderRequested')
       .find((e) => (e.data as { type: string }).type === 'STOP_MARKET')!;

@@ -12,7 +12,7 @@ import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { persistRun } from '../../replay/audit/persist.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
-import { HOUR, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
+import { enterWithBackstop, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
 import { type CloseOutOptions, closeOutRun } from './closeout.js';
 
 /**
@@ -34,18 +34,9 @@ afterEach(async () => {
 const earlierRun = async () => {
   const run = await openLiveAccountRun({ stopAtrMultiple: 1 }, { 1: 0.5 }, { bufferBps: 50, moveBps: 20 });
   first = run.harness;
-  const { harness, barCloses, settle, warmupEnd, engine } = run;
-  const enter = barCloses(warmupEnd + 1);
-  await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
-  for (let i = 0; i < 300 && run.of('OrderRequested').length < 2; i++) {
-    await settle(enter + HOUR - 1);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await until(() => harness.fake.engine.openAlgoOrders({}).length === 1, 'the backstop at the exchange');
-  for (let i = 0; i < 300 && run.of('OrderAccepted').length < 2; i++) {
-    await settle(enter + HOUR - 1);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const { harness, engine } = run;
+  await enterWithBackstop(run);
+  expect(harness.fake.engine.openAlgoOrders({})).toHaveLength(1);
   const main = new MemoryEventStore({ catalogue: catalogue() });
   await persistRun(engine.store.raw(), main);
   const backstop = run.of('OrderRequested').find((e) => (e.data as { type: string }).type === 'STOP_MARKET')!;

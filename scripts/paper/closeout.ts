@@ -4,24 +4,13 @@ import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
-import { type Fixed, toText } from '../../domain/ledger/fixed.js';
+import { toText } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
 import type { AdoptingVenue, VenueReport } from '../../domain/ledger/venue-port.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
-
-/** What an earlier real run left on the account, as its ledger and its orders' read model say. */
-export interface RunLeftovers {
-  readonly runId: string;
-  /** The run's ledger account (a real run's is its run id). */
-  readonly accountId: string;
-  readonly strategyId: string;
-  readonly mode: 'canary' | 'live';
-  /** Signed quantities by symbol. */
-  readonly positions: readonly { readonly symbol: string; readonly quantity: Fixed }[];
-  readonly workingOrders: readonly string[];
-}
+import type { RunLeftovers } from './leftovers.js';
 
 export interface CloseOutOptions {
   /** The main log, where the earlier run's events were copied. */

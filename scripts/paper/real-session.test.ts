@@ -4,7 +4,7 @@ import { allProjections } from '../../projections/index.js';
 import { ProjectionRunner } from '../../projections/runner.js';
 import { persistRun } from '../../replay/audit/persist.js';
 import { runBacktest } from '../../replay/engine/run.js';
-import { leftOnAccount } from './real-session.js';
+import { leftOnAccount } from './leftovers.js';
 
 /**
  * Before a strategy trades the real account again, the node asks the read models what its earlier real

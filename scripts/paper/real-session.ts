@@ -1,18 +1,14 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
-import { accountStreamId } from '../../domain/ledger/account.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
-import { readLedgerPositions } from '../../projections/ledger/projection.js';
-import type { ReadModelDb } from '../../projections/projection.js';
 import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
-import type { RunLeftovers } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, symbolsTag } from './session.js';
 
@@ -43,51 +39,6 @@ export interface RealAccountSessionOptions {
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log?: (m: string) => void;
 }
-
-/** What the strategy's earlier real runs left on the account: positions and working orders, by run. */
-export const leftoversOf = async (
-  db: ReadModelDb,
-  strategyId: string,
-  venue: string,
-): Promise<RunLeftovers[]> => {
-  const runs = await db
-    .selectFrom('rm_runs')
-    .select(['run_id', 'mode'])
-    .where('strategy_id', '=', strategyId)
-    .where('mode', 'in', ['canary', 'live'])
-    .execute();
-  const out: RunLeftovers[] = [];
-  for (const { run_id, mode } of runs as { run_id: string; mode: 'canary' | 'live' }[]) {
-    const positions = (await readLedgerPositions(db, accountStreamId(venue, run_id)))
-      .filter((p) => p.quantity !== 0n)
-      .map((p) => ({ symbol: p.symbol, quantity: p.quantity }));
-    const working = await db
-      .selectFrom('rm_orders')
-      .select(['order_id'])
-      .where('account_id', '=', run_id)
-      .where('status', 'in', ['new', 'accepted', 'triggered', 'partially_filled'])
-      .execute();
-    const workingOrders = (working as { order_id: string }[]).map((o) => o.order_id);
-    if (positions.length > 0 || workingOrders.length > 0)
-      out.push({ runId: run_id, accountId: run_id, strategyId, mode, positions, workingOrders });
-  }
-  return out;
-};
-
-/** What an earlier real run of the strategy left on the account, in words, by run. */
-export const leftOnAccount = async (
-  db: ReadModelDb,
-  strategyId: string,
-  venue: string,
-): Promise<string[]> => {
-  const left: string[] = [];
-  for (const r of await leftoversOf(db, strategyId, venue)) {
-    for (const p of r.positions)
-      left.push(`${r.runId} holds ${p.symbol} ${p.quantity > 0n ? 'long' : 'short'}`);
-    for (const id of r.workingOrders) left.push(`${r.runId} has order ${id} working`);
-  }
-  return left;
-};
 
 /**
  * A strategy trading the real account (the lifecycle's canary or prod stage): the engine of a backtest fed

@@ -123,3 +123,21 @@ export const openLiveAccountRun = async (
   const warmupEnd = WARMUP - 1;
   return { harness, engine, desk, bars, barCloses, settle, of, events, warmupEnd };
 };
+
+export type LiveAccountRun = Awaited<ReturnType<typeof openLiveAccountRun>>;
+
+/**
+ * The run enters at its first live bar (a plan with `1:` and a protection) and steps until the exchange
+ * has accepted the position's backstop. Returns the entry bar's close time.
+ */
+export const enterWithBackstop = async (run: LiveAccountRun): Promise<number> => {
+  const { harness, barCloses, settle, warmupEnd } = run;
+  const enter = barCloses(warmupEnd + 1);
+  const started = Date.now();
+  while (harness.fake.engine.trades().length < 1 || run.of('OrderAccepted').length < 2) {
+    if (Date.now() - started > 10_000) throw new Error('timed out waiting for the entry and its backstop');
+    await settle(enter + HOUR - 1);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return enter;
+};

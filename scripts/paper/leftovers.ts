@@ -1,0 +1,97 @@
+import { accountStreamId } from '../../domain/ledger/account.js';
+import type { Fixed } from '../../domain/ledger/fixed.js';
+import { readLedgerPositions } from '../../projections/ledger/projection.js';
+import type { ReadModelDb } from '../../projections/projection.js';
+
+/** What an earlier real run left on the account, as its ledger and its orders' read model say. */
+export interface RunLeftovers {
+  readonly runId: string;
+  /** The run's ledger account (a real run's is its run id). */
+  readonly accountId: string;
+  readonly strategyId: string;
+  readonly mode: 'canary' | 'live';
+  /** Signed quantities by symbol. */
+  readonly positions: readonly { readonly symbol: string; readonly quantity: Fixed }[];
+  readonly workingOrders: readonly string[];
+}
+
+/** What the strategy's earlier real runs left on the account: positions and working orders, by run. */
+export const leftoversOf = async (
+  db: ReadModelDb,
+  strategyId: string,
+  venue: string,
+): Promise<RunLeftovers[]> => {
+  const runs = await db
+    .selectFrom('rm_runs')
+    .select(['run_id', 'mode'])
+    .where('strategy_id', '=', strategyId)
+    .where('mode', 'in', ['canary', 'live'])
+    .execute();
+  const out: RunLeftovers[] = [];
+  for (const { run_id, mode } of runs as { run_id: string; mode: 'canary' | 'live' }[]) {
+    const positions = (await readLedgerPositions(db, accountStreamId(venue, run_id)))
+      .filter((p) => p.quantity !== 0n)
+      .map((p) => ({ symbol: p.symbol, quantity: p.quantity }));
+    const working = await db
+      .selectFrom('rm_orders')
+      .select(['order_id'])
+      .where('account_id', '=', run_id)
+      .where('status', 'in', ['new', 'accepted', 'triggered', 'partially_filled'])
+      .execute();
+    const workingOrders = (working as { order_id: string }[]).map((o) => o.order_id);
+    if (positions.length > 0 || workingOrders.length > 0)
+      out.push({ runId: run_id, accountId: run_id, strategyId, mode, positions, workingOrders });
+  }
+  return out;
+};
+
+/** What an earlier real run of the strategy left on the account, in words, by run. */
+export const leftOnAccount = async (
+  db: ReadModelDb,
+  strategyId: string,
+  venue: string,
+): Promise<string[]> => {
+  const left: string[] = [];
+  for (const r of await leftoversOf(db, strategyId, venue)) {
+    for (const p of r.positions)
+      left.push(`${r.runId} holds ${p.symbol} ${p.quantity > 0n ? 'long' : 'short'}`);
+    for (const id of r.workingOrders) left.push(`${r.runId} has order ${id} working`);
+  }
+  return left;
+};
+
+export interface LeftoverHandling {
+  readonly db: ReadModelDb;
+  readonly venueName: string;
+  /** `close` closes out what a run of an earlier process left; `wait` leaves it for a person. */
+  readonly policy: 'close' | 'wait';
+  /** The real runs this process still drives: they book their own orders, and are waited for. */
+  readonly activeHere: () => ReadonlySet<string>;
+  /** Closes one run out (closeOutRun); returns what is still left. */
+  readonly closeOut: (left: RunLeftovers) => Promise<string[]>;
+  readonly log: (m: string) => void;
+}
+
+/**
+ * Before a strategy trades real money again: null when its earlier real runs left nothing on the account;
+ * otherwise why it does not start now. Under `close`, what a run of an earlier process left is closed out
+ * first, and the strategy starts at a later turn, once the read models show the run clear.
+ */
+export const clearLeftovers = async (strategyId: string, h: LeftoverHandling): Promise<string | null> => {
+  const leftovers = await leftoversOf(h.db, strategyId, h.venueName);
+  if (leftovers.length === 0) return null;
+  const left = await leftOnAccount(h.db, strategyId, h.venueName);
+  if (h.policy === 'wait')
+    return `${strategyId}'s earlier real run left ${left.join('; ')}: close them on the exchange before it trades again (LIVE_LEFTOVERS=wait)`;
+  // A run of this process that was taken off real money is still closing its positions: its own engine
+  // follows its orders, and the strategy waits for it to end.
+  const here = h.activeHere();
+  if (leftovers.some((l) => here.has(l.runId)))
+    return `${strategyId}'s earlier real run is still closing what it holds (${left.join('; ')}); it trades again once that run has ended`;
+  for (const l of leftovers) {
+    h.log(`${strategyId}: closing out what ${l.runId} left (${left.join('; ')})`);
+    const rest = await h.closeOut(l);
+    if (rest.length > 0) h.log(`${strategyId}: ${l.runId} still leaves ${rest.join('; ')}`);
+  }
+  return `${strategyId}'s earlier real run left ${left.join('; ')}: closed out, it trades again once the books show it clear`;
+};
