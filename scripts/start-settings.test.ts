@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,23 +6,29 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../adapters/marketdata/shared-data.js';
 
 /** `npm start` with settings that cannot be right: it stops before it starts anything, saying why. */
-const start = (env: Record<string, string>) => {
+const start = async (env: Record<string, string>) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-settings-'));
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', ...env },
-      encoding: 'utf8',
       timeout: 60_000,
     });
-    return { status: r.status, stderr: r.stderr, created: readdirSync(dataDir) };
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.stdout.resume();
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    return { status, stderr, created: readdirSync(dataDir) };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 };
 
 describe('npm start refuses settings that cannot be right (real money, the canaries)', () => {
-  it.each([
+  // Each case is a process of its own that spends its seconds loading modules: they run side by side.
+  it.concurrent.each([
     [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
     [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
     [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
@@ -34,8 +40,8 @@ describe('npm start refuses settings that cannot be right (real money, the canar
       /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
     ],
     [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be close or wait, got sell/],
-  ])('%o', (env, message) => {
-    const r = start(env);
+  ])('%o', async (env, message) => {
+    const r = await start(env);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
     // Nothing was opened: the store was never created.
