@@ -542,4 +542,50 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     await manager.turn();
     expect(checks()).toHaveLength(2);
   });
+
+  it('counts what an earlier process’s run left on the account: no difference, and that run named', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    const wall = 1_000_000;
+    const unit = 10n ** 15n; // 0.001 BTC in the ledger's 10^-18 units
+    const run = stubRun('ema-cross', {
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      ledgerPositions: () => new Map([['BTCUSDT', 12n * unit]]),
+    });
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => T0,
+      clock: { now: () => wall, sleep: async () => {} },
+      startReal: async () => run,
+      // The exchange holds this process's 0.012 and 0.005 an earlier run of donchian-breakout left.
+      account: { venue: 'binance', quiet: true, positions: async () => new Map([['BTCUSDT', '0.017']]) },
+      leftovers: async () => [
+        { runId: 'real-donchian-earlier', positions: new Map([['BTCUSDT', 5n * unit]]) },
+        // The read models list this process's own run too: it is counted once, from its engine.
+        { runId: 'real-ema-cross', positions: new Map([['BTCUSDT', 12n * unit]]) },
+      ],
+      log: () => {},
+    });
+    await manager.turn();
+    await toCanary(handlers, 'ema-cross');
+    await manager.turn();
+    const checks = store
+      .raw()
+      .filter((e) => e.type === 'AccountReconciled')
+      .map((e) => e.data);
+    expect(checks).toEqual([
+      {
+        venue: 'binance',
+        at: wall,
+        matched: true,
+        rows: [{ symbol: 'BTCUSDT', exchange: '0.017', ledger: '0.017' }],
+        runs: ['real-ema-cross', 'real-donchian-earlier'],
+      },
+    ]);
+    expect((await handlers.state('ema-cross')).stage).toBe('canary');
+  });
 });

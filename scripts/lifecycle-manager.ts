@@ -64,6 +64,14 @@ export interface LifecycleManagerOptions {
   readonly versionInForce?: (strategyId: string) => Promise<number>;
   /** The account the real runs trade, reconciled against their ledgers every `checkEveryMs` (default 60 s). */
   readonly account?: RealAccount;
+  /**
+   * What real runs of earlier processes left on the account, by run, as their ledgers hold them (signed
+   * quantities by symbol): the account check counts them, or a position waiting to be closed out would
+   * look like a trade by hand.
+   */
+  readonly leftovers?: () => Promise<
+    readonly { readonly runId: string; readonly positions: ReadonlyMap<string, Fixed> }[]
+  >;
   readonly checkEveryMs?: number;
   readonly log: (m: string) => void;
 }
@@ -170,19 +178,28 @@ export class LifecycleManager {
       this.checkFailing = true;
       return;
     }
+    const ids = runs.map((r) => r.runId);
+    // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
+    const earlier = ((await this.o.leftovers?.()) ?? []).filter((l) => !ids.includes(l.runId));
     if (!quiet()) return;
-    const result = checkAccount(
-      exchange,
-      runs.map((r) => r.ledgerPositions()),
-    );
+    const result = checkAccount(exchange, [
+      ...runs.map((r) => r.ledgerPositions()),
+      ...earlier.map((l) => l.positions),
+    ]);
     const key = JSON.stringify(result.rows);
     if (!result.matched && this.suspect !== key) {
       this.suspect = key;
       return;
     }
     this.suspect = null;
-    const ids = runs.map((r) => r.runId);
-    if (await this.o.handlers.recordAccountCheck(account.venue, result, ids, wall))
+    if (
+      await this.o.handlers.recordAccountCheck(
+        account.venue,
+        result,
+        [...ids, ...earlier.map((l) => l.runId)],
+        wall,
+      )
+    )
       this.o.log(
         result.matched
           ? `account check: the ${account.venue} account matches the real runs' ledgers`

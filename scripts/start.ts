@@ -44,7 +44,7 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { closeOutRun } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
-import { clearLeftovers } from './paper/leftovers.js';
+import { clearLeftovers, leftoversOf } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
@@ -547,6 +547,14 @@ if (process.env.LIFECYCLE !== 'off') {
               return realAccount!.quiet;
             },
           },
+          // What earlier processes' real runs left (waiting, or being closed out) is on the account too.
+          leftovers: async () =>
+            (await leftoversOf(opened.db, null, binanceUsdm.venue)).map((l) => {
+              const positions = new Map<string, bigint>();
+              for (const p of l.positions)
+                positions.set(p.symbol, (positions.get(p.symbol) ?? 0n) + p.quantity);
+              return { runId: l.runId, positions };
+            }),
         }
       : {}),
     log: say,

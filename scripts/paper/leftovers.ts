@@ -15,20 +15,24 @@ export interface RunLeftovers {
   readonly workingOrders: readonly string[];
 }
 
-/** What the strategy's earlier real runs left on the account: positions and working orders, by run. */
+/**
+ * What the strategy's real runs (every strategy's, for null) left on the account as the read models hold
+ * them: positions and working orders, by run.
+ */
 export const leftoversOf = async (
   db: ReadModelDb,
-  strategyId: string,
+  strategyId: string | null,
   venue: string,
 ): Promise<RunLeftovers[]> => {
-  const runs = await db
+  let q = db
     .selectFrom('rm_runs')
-    .select(['run_id', 'mode'])
-    .where('strategy_id', '=', strategyId)
-    .where('mode', 'in', ['canary', 'live'])
-    .execute();
+    .select(['run_id', 'mode', 'strategy_id'])
+    .where('mode', 'in', ['canary', 'live']);
+  if (strategyId !== null) q = q.where('strategy_id', '=', strategyId);
+  const runs = await q.execute();
   const out: RunLeftovers[] = [];
-  for (const { run_id, mode } of runs as { run_id: string; mode: 'canary' | 'live' }[]) {
+  for (const r of runs as { run_id: string; mode: 'canary' | 'live'; strategy_id: string }[]) {
+    const { run_id, mode } = r;
     const positions = (await readLedgerPositions(db, accountStreamId(venue, run_id)))
       .filter((p) => p.quantity !== 0n)
       .map((p) => ({ symbol: p.symbol, quantity: p.quantity }));
@@ -40,7 +44,14 @@ export const leftoversOf = async (
       .execute();
     const workingOrders = (working as { order_id: string }[]).map((o) => o.order_id);
     if (positions.length > 0 || workingOrders.length > 0)
-      out.push({ runId: run_id, accountId: run_id, strategyId, mode, positions, workingOrders });
+      out.push({
+        runId: run_id,
+        accountId: run_id,
+        strategyId: r.strategy_id,
+        mode,
+        positions,
+        workingOrders,
+      });
   }
   return out;
 };
