@@ -13,7 +13,7 @@ import { toText } from '../domain/ledger/fixed.js';
 import { defaultGateConfig, type Evidence, type GateConfig } from '../domain/lifecycle/gates.js';
 import { Waker } from '../replay/engine/live.js';
 import type { PaperClock } from '../replay/engine/paper.js';
-import { LifecycleManager, type RealRun } from './lifecycle-manager.js';
+import { LifecycleManager, type LifecycleManagerOptions, type RealRun } from './lifecycle-manager.js';
 import { LivePaperSession } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
 
@@ -476,10 +476,40 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(retired).toBe(true);
   });
 
-  it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
+  /** A manager on wall time `wall` with `run` at canary, checking the account `positions`; its checks. */
+  const reconciling = async (
+    run: RealRun,
+    wall: () => number,
+    positions: () => Promise<ReadonlyMap<string, string>>,
+    leftovers?: LifecycleManagerOptions['leftovers'],
+  ) => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
-    const t0 = T0;
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => T0,
+      clock: { now: wall, sleep: async () => {} },
+      startReal: async () => run,
+      account: { venue: 'binance', quiet: true, positions },
+      ...(leftovers ? { leftovers } : {}),
+      log: () => {},
+    });
+    await manager.turn();
+    await toCanary(handlers, 'ema-cross');
+    await manager.turn();
+    const checks = () =>
+      store
+        .raw()
+        .filter((e) => e.type === 'AccountReconciled')
+        .map((e) => e.data);
+    return { handlers, manager, checks };
+  };
+
+  it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
     let wall = 1_000_000;
     let retired = false;
     const run = stubRun('ema-cross', {
@@ -491,26 +521,11 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       ledgerPositions: () => new Map([['BTCUSDT', 12n * 10n ** 15n]]),
     });
     let onExchange = new Map([['BTCUSDT', '0.012']]);
-    const manager = new LifecycleManager({
-      handlers,
-      gates,
-      strategies: new Map([['ema-cross', '1.0.0']]),
-      runs: () => [],
-      feed: 'live',
-      marketNow: () => t0,
-      clock: { now: () => wall, sleep: async () => {} },
-      startReal: async () => run,
-      account: { venue: 'binance', quiet: true, positions: async () => onExchange },
-      log: () => {},
-    });
-    await manager.turn();
-    await toCanary(handlers, 'ema-cross');
-    await manager.turn();
-    const checks = () =>
-      store
-        .raw()
-        .filter((e) => e.type === 'AccountReconciled')
-        .map((e) => e.data);
+    const { handlers, manager, checks } = await reconciling(
+      run,
+      () => wall,
+      async () => onExchange,
+    );
     expect(checks()).toEqual([
       {
         venue: 'binance',
@@ -544,40 +559,24 @@ describe('the manager’s hold on real runs (stub runs)', () => {
   });
 
   it('counts what an earlier process’s run left on the account: no difference, and that run named', async () => {
-    const store = new MemoryEventStore({ catalogue: catalogue() });
-    const handlers = new LifecycleHandlers(store, newEventId, gates);
     const wall = 1_000_000;
     const unit = 10n ** 15n; // 0.001 BTC in the ledger's 10^-18 units
     const run = stubRun('ema-cross', {
       lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
       ledgerPositions: () => new Map([['BTCUSDT', 12n * unit]]),
     });
-    const manager = new LifecycleManager({
-      handlers,
-      gates,
-      strategies: new Map([['ema-cross', '1.0.0']]),
-      runs: () => [],
-      feed: 'live',
-      marketNow: () => T0,
-      clock: { now: () => wall, sleep: async () => {} },
-      startReal: async () => run,
+    const { handlers, checks } = await reconciling(
+      run,
+      () => wall,
       // The exchange holds this process's 0.012 and 0.005 an earlier run of donchian-breakout left.
-      account: { venue: 'binance', quiet: true, positions: async () => new Map([['BTCUSDT', '0.017']]) },
-      leftovers: async () => [
+      async () => new Map([['BTCUSDT', '0.017']]),
+      async () => [
         { runId: 'real-donchian-earlier', positions: new Map([['BTCUSDT', 5n * unit]]) },
         // The read models list this process's own run too: it is counted once, from its engine.
         { runId: 'real-ema-cross', positions: new Map([['BTCUSDT', 12n * unit]]) },
       ],
-      log: () => {},
-    });
-    await manager.turn();
-    await toCanary(handlers, 'ema-cross');
-    await manager.turn();
-    const checks = store
-      .raw()
-      .filter((e) => e.type === 'AccountReconciled')
-      .map((e) => e.data);
-    expect(checks).toEqual([
+    );
+    expect(checks()).toEqual([
       {
         venue: 'binance',
         at: wall,

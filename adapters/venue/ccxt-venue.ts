@@ -133,8 +133,7 @@ export class CcxtVenue implements AdoptingVenue {
     this.tracks.set(order.clientOrderId, track);
     this.enqueue(track, async () => {
       try {
-        const obs = await this.session.lookup(track.order);
-        if (obs === null) {
+        if (!(await this.refresh(track)))
           this.apply(track, [
             {
               clientOrderId: track.clientOrderId,
@@ -146,10 +145,6 @@ export class CcxtVenue implements AdoptingVenue {
               cumFilled: toText(track.filled),
             },
           ]);
-          return;
-        }
-        this.apply(track, obs);
-        await this.fetchMissingFills(track);
       } catch (e) {
         this.log(`${track.clientOrderId}: lookup of an adopted order failed: ${asCallError(e).reason}`);
         this.recheckLater(track, true);
@@ -328,11 +323,15 @@ export class CcxtVenue implements AdoptingVenue {
     }
   }
 
-  /** The order's state by clientOrderId, then the trades behind any fills not reported yet. */
-  private async refresh(track: OrderTrack): Promise<void> {
+  /**
+   * The order's state by clientOrderId, then the trades behind any fills not reported yet. False when the
+   * venue does not know the order.
+   */
+  private async refresh(track: OrderTrack): Promise<boolean> {
     const obs = await this.session.lookup(track.order);
     if (obs !== null) this.apply(track, obs);
     await this.fetchMissingFills(track);
+    return obs !== null;
   }
 
   private async fetchMissingFills(track: OrderTrack): Promise<void> {
@@ -382,10 +381,13 @@ export class CcxtVenue implements AdoptingVenue {
       this.graceTimers.delete(id);
       if (!always && !track.missingFills) return;
       this.enqueue(track, () =>
-        this.refresh(track).catch((e: unknown) => {
-          this.log(`${id}: lookup failed: ${asCallError(e).reason}`);
-          this.recheckLater(track, true);
-        }),
+        this.refresh(track).then(
+          () => {},
+          (e: unknown) => {
+            this.log(`${id}: lookup failed: ${asCallError(e).reason}`);
+            this.recheckLater(track, true);
+          },
+        ),
       );
     }, this.fillGraceMs);
     this.graceTimers.set(id, timer);

@@ -4,7 +4,7 @@ import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
-import { toText } from '../../domain/ledger/fixed.js';
+import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
@@ -58,7 +58,8 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     occurredAt: new Date(t).toISOString(),
   });
   const deadline = o.clock.now() + (o.timeoutMs ?? 30_000);
-  const following = new Set<string>();
+  /** The orders followed until they end, with the margin asset of their symbol (a fill's fee is in it). */
+  const following = new Map<string, string>();
   const problems: string[] = [];
   let last = Number.NEGATIVE_INFINITY;
   const now = () => {
@@ -78,9 +79,8 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           await handlers.order(accountId, id, { kind: 'TriggerOrder', price: r.triggerPrice }, m);
           return;
         case 'fill': {
-          const { state: order } = await handlers.orders.load(runOrderStream(accountId, id));
-          const margin = order.request === null ? null : o.instrument(order.request.symbol).marginAsset;
-          await handlers.fillOrder(
+          const margin = following.get(id);
+          const { order } = await handlers.fillOrder(
             {
               accountId,
               clientOrderId: id,
@@ -92,8 +92,10 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
             },
             m,
           );
-          const s = (await handlers.orders.load(runOrderStream(accountId, id))).state;
-          if (isFinalOrder(s)) following.delete(id);
+          // The last fill leaves nothing to fill: the order has ended.
+          const filled = order.events.find((e) => e.type === 'OrderFilled');
+          if (filled?.type === 'OrderFilled' && fixed(filled.data.remainingQuantity) === 0n)
+            following.delete(id);
           return;
         }
         case 'cancelled':
@@ -155,7 +157,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
       problems.push(`${id}: ${err.message}`);
       continue;
     }
-    following.add(id);
+    following.set(id, o.instrument(state.request.symbol).marginAsset);
   }
   await settle();
 
@@ -185,7 +187,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     const requested = placed.events[0];
     if (requested?.type !== 'OrderRequested') continue;
     o.venue.submit(requested.data as OrderRequestedData, now());
-    following.add(clientOrderId);
+    following.set(clientOrderId, o.instrument(p.symbol).marginAsset);
     o.log(`close-out ${left.runId}: closing ${p.symbol} ${toText(p.qty)} at market`);
   }
   await settle();
@@ -195,6 +197,6 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   const out = [...problems];
   for (const p of after.positions.values())
     if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
-  for (const id of following) out.push(`${left.runId} has order ${id} working`);
+  for (const id of following.keys()) out.push(`${left.runId} has order ${id} working`);
   return out;
 };
