@@ -85,7 +85,21 @@ export const walletBalance = (s: AccountState): Fixed => {
   return w;
 };
 
-export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}:${side}`;
+const positionKeys = new Map<string, Record<PositionSide, string>>();
+
+/**
+ * `SYMBOL:SIDE`. Every fill, fee and funding payment looks its position up by this key, twice (decide
+ * and evolve); building the string each time allocates it and makes the map hash it again, while the
+ * same few strings, made once per symbol, carry their hash with them.
+ */
+export const positionKey = (symbol: string, side: PositionSide): string => {
+  let keys = positionKeys.get(symbol);
+  if (keys === undefined) {
+    keys = { BOTH: `${symbol}:BOTH`, LONG: `${symbol}:LONG`, SHORT: `${symbol}:SHORT` };
+    positionKeys.set(symbol, keys);
+  }
+  return keys[side];
+};
 
 export type AccountCommand =
   | {

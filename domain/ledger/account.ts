@@ -211,10 +211,13 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
       const isolated = pos.marginType === 'isolated';
       s.crossWallet += (isolated ? 0n : realised) - delta;
       const next: PositionState = {
-        ...pos,
+        symbol: pos.symbol,
+        side: pos.side,
+        marginType: pos.marginType,
+        leverage: pos.leverage,
         qty: outcome.position.qty,
         cost: outcome.position.cost,
-        isolatedWallet: pos.isolatedWallet + (isolated ? realised : 0n) + delta,
+        isolatedWallet: isolated ? pos.isolatedWallet + realised + delta : pos.isolatedWallet + delta,
       };
       if (next.qty === 0n && next.isolatedWallet === 0n) s.positions.delete(key);
       else s.positions.set(key, next);

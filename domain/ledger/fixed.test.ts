@@ -1,6 +1,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalText, divRound, fixed, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import {
+  canonicalText,
+  divRound,
+  FixedFormatError,
+  fixed,
+  mul,
+  parseFixed,
+  type Rounding,
+  roundedProduct,
+  roundTo,
+  toText,
+} from './fixed.js';
+
+/** toText as it was first written (negate, pad, slice, trim): the definition the fast one must match. */
+const toTextByDefinition = (x: bigint, dp = 0): string => {
+  const neg = x < 0n;
+  const digits = (neg ? -x : x).toString();
+  const int = digits.length > 18 ? digits.slice(0, digits.length - 18) : '0';
+  let frac = digits.length > 18 ? digits.slice(digits.length - 18) : digits.padStart(18, '0');
+  frac = frac.replace(/0+$/, '');
+  if (frac.length < dp) frac = frac.padEnd(dp, '0');
+  const body = frac ? `${int}.${frac}` : int;
+  return neg ? `-${body}` : body;
+};
+
+/** What parsing gives, or the error it refuses with. */
+const outcome = (f: () => bigint): bigint | string => {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof FixedFormatError) return e.message;
+    throw e;
+  }
+};
 
 describe('fixed-point decimals', () => {
   it('parses and prints canonical decimals', () => {
@@ -92,6 +125,67 @@ describe('fixed-point decimals', () => {
           expect(mul(price, qty) * 10n ** 18n).toBe(price * qty);
         },
       ),
+    );
+  });
+
+  it('prints what the definition prints, for any value and padding (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }),
+          fc.bigInt({ min: -(10n ** 19n), max: 10n ** 19n }),
+          fc
+            .tuple(fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), fc.nat(30))
+            .map(([m, k]) => m * 10n ** BigInt(k)),
+        ),
+        fc.nat(20),
+        (x, dp) => {
+          expect(toText(x)).toBe(toTextByDefinition(x));
+          expect(toText(x, dp)).toBe(toTextByDefinition(x, dp));
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('parses as if it remembered nothing, whatever was parsed or printed before (property)', () => {
+    // Texts of a few lengths, printed and parsed in any order, some equal in content but distinct strings,
+    // some malformed or too precise: a remembered amount must never answer for anything but its own text.
+    const texts = [
+      '0.001',
+      '0.002',
+      '30000.1',
+      '30000.2',
+      '-1.5',
+      '1.50',
+      '1e-3',
+      '',
+      '0.0000000000000000001',
+    ];
+    const step = fc.oneof(
+      fc.record({ print: fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }) }),
+      fc.record({
+        parse: fc.oneof(
+          fc.constantFrom(...texts),
+          fc.constantFrom(...texts).map((t) => [...t].join('')), // same content, another string
+          fc.bigInt({ min: -(10n ** 24n), max: 10n ** 24n }).map((x) => toText(x)),
+        ),
+        rounding: fc.constantFrom<Rounding | undefined>(undefined, 'down', 'half-even'),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        for (const st of steps) {
+          if ('print' in st) {
+            expect(fixed(toText(st.print))).toBe(st.print);
+            continue;
+          }
+          expect(outcome(() => fixed(st.parse, st.rounding))).toBe(
+            outcome(() => parseFixed(st.parse, st.rounding)),
+          );
+        }
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

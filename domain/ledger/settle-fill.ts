@@ -10,18 +10,30 @@ import {
   settingsFor,
 } from './account-state.js';
 import { refuse } from './errors.js';
-import type { AccountEvent } from './events.js';
+import type { AccountEvent, FeeChargedData, FillSettledData } from './events.js';
 import { abs, canonicalText, div, mul, roundedProduct, roundTo, toText } from './fixed.js';
-import { checkFillGrid } from './instrument.js';
+import { checkFillGrid, type Instrument } from './instrument.js';
 import { initialMargin } from './margin.js';
 import { applyFill, entryPrice } from './position.js';
 
+type SettleFill = Extract<AccountCommand, { kind: 'SettleFill' }>;
+
+/** A fill on a side with no position opens one with the symbol's settings. */
+const newPosition = (s: AccountState, c: SettleFill, inst: Instrument): PositionState => {
+  const settings = settingsFor(s, c.symbol, inst);
+  return {
+    symbol: c.symbol,
+    side: c.positionSide,
+    marginType: settings.marginType,
+    leverage: settings.leverage,
+    qty: 0n,
+    cost: 0n,
+    isolatedWallet: 0n,
+  };
+};
+
 /** Books one fill: realised PnL, isolated margin moved, the trade fee (see account.ts for the booking rules). */
-export const settleFill = (
-  c: Extract<AccountCommand, { kind: 'SettleFill' }>,
-  s: AccountState,
-  ctx: AccountContext,
-): AccountEvent[] => {
+export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext): AccountEvent[] => {
   const booked = s.settledFills.get(c.orderId) ?? 0;
   if (c.fillSeq <= booked) return [];
   if (c.fillSeq !== booked + 1) {
@@ -38,18 +50,7 @@ export const settleFill = (
   if (hedge === (c.positionSide === 'BOTH')) {
     refuse('position-side-mismatch', `positionSide ${c.positionSide} is not valid in ${s.positionMode} mode`);
   }
-  const key = positionKey(c.symbol, c.positionSide);
-  const settings = settingsFor(s, c.symbol, inst);
-  const existing = s.positions.get(key);
-  const pos: PositionState = existing ?? {
-    symbol: c.symbol,
-    side: c.positionSide,
-    marginType: settings.marginType,
-    leverage: settings.leverage,
-    qty: 0n,
-    cost: 0n,
-    isolatedWallet: 0n,
-  };
+  const pos = s.positions.get(positionKey(c.symbol, c.positionSide)) ?? newPosition(s, c, inst);
   const signed = c.side === 'BUY' ? qty : -qty;
   if (c.positionSide === 'LONG' && pos.qty + signed < 0n) {
     refuse(
@@ -106,40 +107,37 @@ export const settleFill = (
         : 0n;
   const fee = reported ?? roundedProduct([qty, price, rate], dp, rules.feeRounding);
   const after = outcome.position;
-  return [
-    {
-      type: 'FillSettled',
-      data: {
-        orderId: c.orderId,
-        fillSeq: c.fillSeq,
-        tradeId: c.tradeId,
-        strategyId: c.strategyId,
-        symbol: c.symbol,
-        side: c.side,
-        positionSide: c.positionSide,
-        marginType: pos.marginType,
-        leverage: pos.leverage,
-        quantity: canonicalText(c.quantity, qty),
-        price: canonicalText(c.price, price),
-        liquidity: c.liquidity,
-        realisedPnl: toText(realised),
-        isolatedMarginDelta: toText(isolatedDelta),
-        positionQuantity: toText(after.qty),
-        entryPrice: toText(abs(entryPrice(after))),
-      },
-    },
-    feeEvent({
-      reason: 'trade',
-      symbol: c.symbol,
-      positionSide: c.positionSide,
-      orderId: c.orderId,
-      tradeId: c.tradeId,
-      strategyId: c.strategyId,
-      notional: toText(notional),
-      rate: toText(rate),
-      amount: toText(fee),
-      wallet: 'cross',
-      ...(reported === null ? {} : { source: 'venue' as const }),
-    }),
-  ];
+  const charged: FeeChargedData = {
+    reason: 'trade',
+    symbol: c.symbol,
+    positionSide: c.positionSide,
+    orderId: c.orderId,
+    tradeId: c.tradeId,
+    strategyId: c.strategyId,
+    notional: toText(notional),
+    rate: toText(rate),
+    amount: toText(fee),
+    wallet: 'cross',
+  };
+  // Added last, as a spread would, so the event's key order (and bytes) stay as they were.
+  if (reported !== null) charged.source = 'venue';
+  const settled: FillSettledData = {
+    orderId: c.orderId,
+    fillSeq: c.fillSeq,
+    tradeId: c.tradeId,
+    strategyId: c.strategyId,
+    symbol: c.symbol,
+    side: c.side,
+    positionSide: c.positionSide,
+    marginType: pos.marginType,
+    leverage: pos.leverage,
+    quantity: canonicalText(c.quantity, qty),
+    price: canonicalText(c.price, price),
+    liquidity: c.liquidity,
+    realisedPnl: toText(realised),
+    isolatedMarginDelta: toText(isolatedDelta),
+    positionQuantity: toText(after.qty),
+    entryPrice: toText(abs(entryPrice(after))),
+  };
+  return [{ type: 'FillSettled', data: settled }, feeEvent(charged)];
 };

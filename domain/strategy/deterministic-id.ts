@@ -23,25 +23,35 @@ export class DeterministicIds {
     const a = mix(this.saltHash ^ seq);
     const b = mix(a ^ 0x9e3779b9 ^ seq);
     const c = mix(b ^ 0x85ebca6b);
-    // 48-bit time | version 7 + 12 random bits | variant 10 + 14 bits | 48 bits (32 hashed + 16 of seq)
-    return (
-      hex8(hi) +
-      '-' +
-      hex4(t & 0xffff) +
-      '-' +
-      hex4(0x7000 | (a & 0x0fff)) +
-      '-' +
-      hex4(0x8000 | (b & 0x3fff)) +
-      '-' +
-      hex4((c >>> 16) ^ (seq >>> 16)) +
-      hex8(((c & 0xffff) * 0x10000 + (seq & 0xffff)) >>> 0)
-    );
+    // 48-bit time | version 7 + 12 random bits | variant 10 + 14 bits | 48 bits (32 hashed + 16 of seq).
+    // The 36 characters are written as codes and made into one string: joining eleven pieces built a rope of
+    // eleven strings, kept as long as the event (about 400 bytes per id instead of 56), and in a backtest
+    // that keeps its events the collector's copying of them was the largest single cost of an append.
+    const out = this.codes;
+    hex(out, 0, hi >>> 0, 8);
+    hex(out, 9, t & 0xffff, 4);
+    hex(out, 14, 0x7000 | (a & 0x0fff), 4);
+    hex(out, 19, 0x8000 | (b & 0x3fff), 4);
+    hex(out, 24, ((c >>> 16) ^ (seq >>> 16)) & 0xffff, 4);
+    hex(out, 28, ((c & 0xffff) * 0x10000 + (seq & 0xffff)) >>> 0, 8);
+    return String.fromCharCode.apply(null, out);
   }
+
+  /** The id's character codes, dashes in place; reused by every call. */
+  private readonly codes: number[] = Array.from({ length: 36 }, (_, i) =>
+    i === 8 || i === 13 || i === 18 || i === 23 ? 45 : 48,
+  );
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex4 = (x: number): string => HEX[(x >>> 8) & 0xff]! + HEX[x & 0xff]!;
-const hex8 = (x: number): string => hex4((x >>> 16) & 0xffff) + hex4(x & 0xffff);
+const DIGITS = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
+
+/** `width` lowercase hex digits of x (an unsigned 32-bit value) into `out` from `at`. */
+const hex = (out: number[], at: number, x: number, width: number): void => {
+  for (let i = width - 1; i >= 0; i--) {
+    out[at + i] = DIGITS[x & 0xf]!;
+    x >>>= 4;
+  }
+};
 
 const mix = (x: number): number => {
   let h = x >>> 0;

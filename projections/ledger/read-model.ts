@@ -142,6 +142,16 @@ export class LedgerReadModel {
   private readonly track: boolean;
   private readonly states = new Map<string, AccountState>();
   private lastTouched: PositionView | undefined;
+  /**
+   * The view keys made so far, by stream, then strategy, then the domain's position key. Two views are
+   * looked up per event; building their key afresh allocates a string the map then hashes, where a
+   * key made once keeps its hash. Keys only: the views themselves are always read from the maps, which
+   * the SQL projection fills directly.
+   */
+  private readonly positionKeys = new Map<string, Map<string, string>>();
+  private readonly strategyKeys = new Map<string, Map<string, Map<string, string>>>();
+  /** The last fill's trade key: its fee is the next event, and finds the trade without a new key. */
+  private readonly lastTrade = { stream: '', orderId: '', tradeId: '', key: '' };
 
   constructor(opts: { readonly trackTouched?: boolean } = {}) {
     this.track = opts.trackTouched ?? false;
@@ -198,8 +208,54 @@ export class LedgerReadModel {
     return s;
   }
 
+  private positionKeyOf(stream: string, symbol: string, side: PositionSide): string {
+    let keys = this.positionKeys.get(stream);
+    if (keys === undefined) {
+      keys = new Map();
+      this.positionKeys.set(stream, keys);
+    }
+    const at = positionKey(symbol, side);
+    let key = keys.get(at);
+    if (key === undefined) {
+      key = positionViewKey(stream, symbol, side);
+      keys.set(at, key);
+    }
+    return key;
+  }
+
+  private strategyKeyOf(stream: string, strategyId: string, symbol: string, side: PositionSide): string {
+    let byStrategy = this.strategyKeys.get(stream);
+    if (byStrategy === undefined) {
+      byStrategy = new Map();
+      this.strategyKeys.set(stream, byStrategy);
+    }
+    let keys = byStrategy.get(strategyId);
+    if (keys === undefined) {
+      keys = new Map();
+      byStrategy.set(strategyId, keys);
+    }
+    const at = positionKey(symbol, side);
+    let key = keys.get(at);
+    if (key === undefined) {
+      key = strategyViewKey(stream, strategyId, symbol, side);
+      keys.set(at, key);
+    }
+    return key;
+  }
+
+  private tradeKeyOf(stream: string, orderId: string, tradeId: string): string {
+    const last = this.lastTrade;
+    if (last.tradeId === tradeId && last.orderId === orderId && last.stream === stream) return last.key;
+    const key = tradeViewKey(stream, orderId, tradeId);
+    last.stream = stream;
+    last.orderId = orderId;
+    last.tradeId = tradeId;
+    last.key = key;
+    return key;
+  }
+
   private position(stream: string, symbol: string, side: PositionSide, e: RecordedEvent): PositionView {
-    const key = positionViewKey(stream, symbol, side);
+    const key = this.positionKeyOf(stream, symbol, side);
     let p = this.positions.get(key);
     if (!p) {
       p = {
@@ -228,7 +284,7 @@ export class LedgerReadModel {
   }
 
   private strategy(stream: string, strategyId: string, symbol: string, side: PositionSide, e: RecordedEvent) {
-    const key = strategyViewKey(stream, strategyId, symbol, side);
+    const key = this.strategyKeyOf(stream, strategyId, symbol, side);
     let v = this.strategies.get(key);
     if (!v) {
       v = {
@@ -252,7 +308,8 @@ export class LedgerReadModel {
   apply(e: RecordedEvent): void {
     if (!accountEventTypes.has(e.type)) return;
     const stream = e.streamId;
-    const ev = { type: e.type, data: e.data } as AccountEvent;
+    // A recorded event is a decided one with an envelope around it: evolve reads only type and data.
+    const ev = e as unknown as AccountEvent;
     const s = this.stateOf(stream);
     evolveAccount(s, ev);
 
@@ -270,7 +327,7 @@ export class LedgerReadModel {
         strat.quantity += d.side === 'BUY' ? q : -q;
         strat.realisedPnl += realised;
         strat.trades++;
-        const tk = tradeViewKey(stream, d.orderId, d.tradeId);
+        const tk = this.tradeKeyOf(stream, d.orderId, d.tradeId);
         this.trades.set(tk, {
           stream,
           orderId: d.orderId,
@@ -297,7 +354,7 @@ export class LedgerReadModel {
         this.position(stream, d.symbol, d.positionSide, e).fees += a;
         if (d.reason === 'trade' && d.orderId && d.tradeId) {
           this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e).fees += a;
-          const tk = tradeViewKey(stream, d.orderId, d.tradeId);
+          const tk = this.tradeKeyOf(stream, d.orderId, d.tradeId);
           const t = this.trades.get(tk);
           if (t) {
             t.fee += a;

@@ -16,6 +16,7 @@ import {
   evolveOrder,
   initialOrderState,
   type OrderCommand,
+  type OrderContext,
   type OrderState,
 } from '../../domain/ledger/order.js';
 import type { RunLog } from './run-log.js';
@@ -27,12 +28,16 @@ import type { RunLog } from './run-log.js';
 export class LedgerDesk {
   private state: AccountState = initialAccountState();
   private readonly orders = new Map<string, OrderState>();
+  /** The order decider's context, made once rather than per command. */
+  private readonly orderCtx: OrderContext;
 
   constructor(
     private readonly log: RunLog,
     private readonly accountStream: string,
     private readonly ctx: AccountContext,
-  ) {}
+  ) {
+    this.orderCtx = { instrument: ctx.instrument };
+  }
 
   get account(): AccountState {
     return this.state;
@@ -47,12 +52,13 @@ export class LedgerDesk {
     causationId: string | null,
   ): string | null {
     const state = this.orders.get(orderId) ?? initialOrderState;
-    const events: OrderEvent[] = decideOrder(command, state, { instrument: this.ctx.instrument });
+    const events: OrderEvent[] = decideOrder(command, state, this.orderCtx);
+    const stream = `order-${orderId}`;
     let next = state;
     let last = causationId;
     for (const e of events) {
       next = evolveOrder(next, e);
-      last = this.log.emit(`order-${orderId}`, e.type, e.data, at, correlationId, last, 'system:venue');
+      last = this.log.emit(stream, e.type, e.data, at, correlationId, last, 'system:venue');
     }
     // A finished order takes no more commands: dropping it (and its stream's version counter) keeps
     // memory independent of the order count.
@@ -63,7 +69,7 @@ export class LedgerDesk {
       next.status === 'expired'
     ) {
       this.orders.delete(orderId);
-      this.log.forget(`order-${orderId}`);
+      this.log.forget(stream);
       // Ended without its last fill: no SettleFill follows, so the account's memory of it goes now.
       if (next.status !== 'filled') this.state.settledFills.delete(orderId);
     } else this.orders.set(orderId, next);

@@ -1,5 +1,6 @@
 import { type MemoryEventStore, withRecordedAt } from '../../adapters/eventstore/memory-event-store.js';
 import type { EventMetadata, Mode, StoredEvent } from '../../domain/events/envelope.js';
+import { IsoTime } from '../../domain/events/iso-time.js';
 import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
 
 export interface RunLogOptions {
@@ -22,8 +23,7 @@ export class RunLog {
   private readonly streamVersions = new Map<string, number>();
   private readonly retain: boolean;
   private readonly observe: ((e: StoredEvent) => void) | undefined;
-  private lastMs = Number.NaN;
-  private lastIso = '';
+  private readonly iso = new IsoTime();
   count = 0;
 
   constructor(
@@ -35,14 +35,6 @@ export class RunLog {
     this.ids = new DeterministicIds(runId);
     this.retain = opts.retain ?? true;
     this.observe = opts.observe;
-  }
-
-  private iso(ms: number): string {
-    if (ms !== this.lastMs) {
-      this.lastMs = ms;
-      this.lastIso = new Date(ms).toISOString();
-    }
-    return this.lastIso;
   }
 
   private schemaVersion(type: string): number {
@@ -79,7 +71,7 @@ export class RunLog {
       causationId,
       actor,
       mode: this.mode,
-      occurredAt: this.iso(at),
+      occurredAt: this.iso.format(at),
     };
     const schemaVersion = this.schemaVersion(type);
     this.count++;
