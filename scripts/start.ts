@@ -483,6 +483,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 clock: wallClock,
                 newEventId,
                 log: say,
+                forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
               }),
             log: say,
           });

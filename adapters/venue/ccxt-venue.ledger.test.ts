@@ -48,6 +48,7 @@ const command = (r: VenueReport): OrderCommand | null => {
     case 'expired':
       return { kind: 'ExpireOrder', reason: r.reason };
     case 'cancel-rejected':
+    case 'forced':
       return null;
   }
 };

@@ -1,5 +1,11 @@
-import { toText } from '../../domain/ledger/fixed.js';
-import type { AdoptingVenue, BookedSoFar, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import { fixed, toText } from '../../domain/ledger/fixed.js';
+import type {
+  AdoptingVenue,
+  BookedSoFar,
+  VenueForcedFill,
+  VenueOrder,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import type { Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
@@ -75,8 +81,10 @@ export class CcxtVenue implements AdoptingVenue {
   private readonly passedOver = new Set<string>();
   private now = Number.NEGATIVE_INFINITY;
   private closed = false;
-  /** Stream messages about orders this venue did not place (placed by hand, liquidations). */
+  /** Stream messages about orders this venue did not place (placed by hand, or by an earlier process). */
   unmatched = 0;
+  /** The exchange's closing trades reported, by order and trade id: a repeated message is reported once. */
+  private readonly forcedSeen = new Set<string>();
 
   private constructor(opts: CcxtVenueOptions) {
     this.session = opts.session;
@@ -403,6 +411,10 @@ export class CcxtVenue implements AdoptingVenue {
 
   private route(observations: readonly Observation[]): void {
     for (const o of observations) {
+      if (o.kind === 'forced') {
+        this.forced(o);
+        continue;
+      }
       const track =
         (o.clientOrderId === null ? undefined : this.tracks.get(o.clientOrderId)) ??
         (o.venueOrderId === null ? undefined : this.byVenueId.get(o.venueOrderId));
@@ -412,6 +424,52 @@ export class CcxtVenue implements AdoptingVenue {
       }
       this.apply(track, [o]);
     }
+  }
+
+  /** A trade of the exchange's own closing order: reported once, for the runs to book by symbol. */
+  private forced(o: ForcedObservation): void {
+    const draft = this.forcedDraft(o);
+    if (draft !== null) this.inbox.push(draft);
+  }
+
+  /**
+   * The exchange's closing trades on `symbol` since `since` that this venue has not reported yet, oldest
+   * first: what a process that was down missed (a close-out books them into the run that held the
+   * position). They are not queued as reports: the runs now trading the account did not hold that position.
+   */
+  async forcedFillsSince(symbol: string, since: number): Promise<readonly ForcedDraft[]> {
+    if (this.session.forcedFills === undefined) return [];
+    const found = await this.session.forcedFills(symbol, since);
+    return found.flatMap((o) => {
+      if (o.kind !== 'forced') return [];
+      const draft = this.forcedDraft(o);
+      return draft === null ? [] : [draft];
+    });
+  }
+
+  /** The report of a closing trade, or null when it was reported already. */
+  private forcedDraft(o: ForcedObservation): ForcedDraft | null {
+    const key = `${o.venueOrderId}:${o.tradeId}`;
+    if (this.forcedSeen.has(key)) return null;
+    this.forcedSeen.add(key);
+    this.log(
+      `${this.session.name}: ${o.reason} ${o.side} ${canonical(o.quantity)} ${o.symbol} at ${canonical(o.price)} (order ${o.venueOrderId}, trade ${o.tradeId})`,
+    );
+    const { kind, reason, clientOrderId, venueOrderId, time, symbol, side, tradeId } = o;
+    // Binance pads decimals to the symbol's precision ("95000.00"); reports carry canonical text.
+    return {
+      kind,
+      reason,
+      clientOrderId,
+      venueOrderId,
+      time,
+      symbol,
+      side,
+      tradeId,
+      price: canonical(o.price),
+      quantity: canonical(o.quantity),
+      ...(o.fee === null ? {} : { fee: { amount: canonical(o.fee.amount), asset: o.fee.asset } }),
+    };
   }
 
   private catchUpSoon(): void {
@@ -462,3 +520,9 @@ export class CcxtVenue implements AdoptingVenue {
     this.now = t;
   }
 }
+
+const canonical = (d: string): string => toText(fixed(d));
+
+type ForcedObservation = Extract<Observation, { kind: 'forced' }>;
+/** A forced-fill report before the inbox stamps when it arrived. */
+export type ForcedDraft = Omit<VenueForcedFill, 'receivedAt'>;

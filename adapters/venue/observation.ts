@@ -1,5 +1,5 @@
 import type { Liquidity } from '../../domain/ledger/events.js';
-import type { VenueReport } from '../../domain/ledger/venue-port.js';
+import type { ForcedCloseReason, VenueReport } from '../../domain/ledger/venue-port.js';
 
 interface ObservationBase {
   /** Our clientOrderId as the venue echoes it; null when the message does not carry it (a trade list). */
@@ -37,6 +37,22 @@ export type Observation =
     })
   /** A snapshot's filled total: more than the trades seen so far means trades were missed. */
   | (ObservationBase & { readonly kind: 'filled-so-far'; readonly cumFilled: string })
+  /**
+   * A trade of an order the exchange placed itself (a liquidation, an ADL, a delisting settlement): it is
+   * about a position, not about one of our orders, and carries what the ledger needs to book it.
+   */
+  | (ObservationBase & {
+      readonly kind: 'forced';
+      readonly reason: ForcedCloseReason;
+      readonly clientOrderId: string;
+      readonly venueOrderId: string;
+      readonly symbol: string;
+      readonly side: 'BUY' | 'SELL';
+      readonly tradeId: string;
+      readonly price: string;
+      readonly quantity: string;
+      readonly fee: { readonly amount: string; readonly asset: string } | null;
+    })
   | (ObservationBase & {
       readonly kind: 'end';
       readonly end: 'cancelled' | 'expired' | 'rejected';

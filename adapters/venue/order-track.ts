@@ -63,6 +63,8 @@ export class OrderTrack {
   }
 
   apply(o: Observation): ReportDraft[] {
+    // The exchange's own closing orders are about a position, not this order: CcxtVenue.route takes them.
+    if (o.kind === 'forced') return [];
     this.learnIds(o);
     switch (o.kind) {
       case 'ack':

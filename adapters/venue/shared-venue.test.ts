@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import { type Fixed, fixed } from '../../domain/ledger/fixed.js';
+import type { Venue, VenueForcedFill, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
 import { SharedVenue } from './shared-venue.js';
 import { venueOrder } from './testing/venue-fixtures.js';
 
@@ -30,6 +31,21 @@ class Account implements Venue {
   }
   nextEventAt(): number {
     return Number.POSITIVE_INFINITY;
+  }
+  /** A trade of the exchange's own closing order (a liquidation, an ADL), received at `at`. */
+  forced(at: number, f: Partial<VenueForcedFill> & Pick<VenueForcedFill, 'side' | 'quantity'>): void {
+    this.queue.push({
+      kind: 'forced',
+      reason: 'liquidation',
+      clientOrderId: 'autoclose-1',
+      venueOrderId: '77',
+      tradeId: `t-${this.queue.length}`,
+      symbol: 'BTCUSDT',
+      price: '95000',
+      time: at,
+      receivedAt: at,
+      ...f,
+    });
   }
   /** A report on an order no lane placed (one placed by hand on the exchange). */
   stray(at: number): void {
@@ -72,5 +88,63 @@ describe('one account shared by several runs', () => {
     );
     expect(b.poll(2_000).map((r) => `${r.clientOrderId} ${r.kind}`)).toEqual(['b-1 cancelled']);
     expect(() => b.poll(1_999)).toThrow(/before this lane's last call/);
+  });
+});
+
+describe("the exchange's closing trades on a shared account", () => {
+  /** A run's position book: what `follow` reads, moved by what the run books. */
+  const run = (shared: SharedVenue, symbols: string[], held: Record<string, string>) => {
+    const lane = shared.lane();
+    const pos = new Map<string, Fixed>(Object.entries(held).map(([k, v]) => [k, fixed(v)]));
+    lane.follow(symbols, (s) => pos.get(s) ?? 0n);
+    return {
+      lane,
+      /** Polls and books the forced fills, as the run's engine does. */
+      take(t: number): VenueForcedFill[] {
+        const got = lane.poll(t).filter((r): r is VenueForcedFill => r.kind === 'forced');
+        for (const f of got)
+          pos.set(f.symbol, (pos.get(f.symbol) ?? 0n) + (f.side === 'BUY' ? 1n : -1n) * fixed(f.quantity));
+        return got;
+      },
+    };
+  };
+
+  it('goes to the runs that held the side it closes, each at most what it held, fees adding up exactly', () => {
+    const account = new Account();
+    const shared = new SharedVenue(account);
+    const a = run(shared, ['BTCUSDT'], { BTCUSDT: '0.002' });
+    const short = run(shared, ['BTCUSDT'], { BTCUSDT: '-0.004' });
+    const b = run(shared, ['BTCUSDT', 'ETHUSDT'], { BTCUSDT: '0.001' });
+    account.forced(100, { side: 'SELL', quantity: '0.003', fee: { amount: '0.14250001', asset: 'USDT' } });
+    const fa = a.take(100);
+    const fs = short.take(100);
+    const fb = b.take(100);
+    expect(fa.map((f) => [f.quantity, f.fee?.amount, f.tradeId])).toEqual([['0.002', '0.095', 't-0']]);
+    expect(fs).toEqual([]);
+    expect(fb.map((f) => [f.quantity, f.fee?.amount, f.tradeId])).toEqual([['0.001', '0.04750001', 't-0']]);
+    expect(shared.forcedUnrouted).toEqual([]);
+  });
+
+  it('counts a share handed out and not yet booked: two trades in a row do not give a run more than it held', () => {
+    const account = new Account();
+    const shared = new SharedVenue(account);
+    const a = run(shared, ['BTCUSDT'], { BTCUSDT: '0.002' });
+    const b = run(shared, ['BTCUSDT'], { BTCUSDT: '0.002' });
+    account.forced(100, { side: 'SELL', quantity: '0.0015' });
+    account.forced(101, { side: 'SELL', quantity: '0.0015' });
+    // b polls first: both trades are shared out before a has booked anything.
+    expect(b.take(101).map((f) => f.quantity)).toEqual(['0.001']);
+    expect(a.take(101).map((f) => f.quantity)).toEqual(['0.0015', '0.0005']);
+  });
+
+  it('leaves what no run held unrouted, and a symbol a run does not follow is not its to book', () => {
+    const account = new Account();
+    const shared = new SharedVenue(account);
+    const eth = run(shared, ['ETHUSDT'], { BTCUSDT: '5' });
+    const a = run(shared, ['BTCUSDT'], { BTCUSDT: '0.001' });
+    account.forced(100, { side: 'SELL', quantity: '0.003', reason: 'adl', clientOrderId: 'adl_autoclose' });
+    expect(eth.take(100)).toEqual([]);
+    expect(a.take(100).map((f) => [f.reason, f.quantity])).toEqual([['adl', '0.001']]);
+    expect(shared.forcedUnrouted).toEqual(['adl SELL 0.002 BTCUSDT (trade t-0)']);
   });
 });

@@ -1,7 +1,10 @@
+import { type Fixed, fixed, min, roundTo, toText } from '../../domain/ledger/fixed.js';
 import type {
   AdoptingVenue,
   BookedSoFar,
+  HoldingVenue,
   Venue,
+  VenueForcedFill,
   VenueOrder,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
@@ -17,15 +20,21 @@ import type {
  */
 export class SharedVenue {
   private readonly owner = new Map<string, Lane>();
+  /** In the order they were opened: a forced fill is shared out in this order. */
+  private readonly lanes: Lane[] = [];
   private last = Number.NEGATIVE_INFINITY;
   /** Reports on orders no lane placed (placed by hand, or by an earlier process). */
   unrouted = 0;
+  /** Forced-fill quantity no run held (a position opened by hand, or one no run follows any more). */
+  readonly forcedUnrouted: string[] = [];
 
   constructor(private readonly account: Venue) {}
 
   /** A new lane: a Venue for one run. */
-  lane(): AdoptingVenue {
-    return new Lane(this);
+  lane(): AdoptingVenue & HoldingVenue {
+    const lane = new Lane(this);
+    this.lanes.push(lane);
+    return lane;
   }
 
   /** @internal */
@@ -56,6 +65,10 @@ export class SharedVenue {
   /** @internal Hands every lane what the account received by `t`. */
   collect(t: number): void {
     for (const r of this.account.poll(this.time(t))) {
+      if (r.kind === 'forced') {
+        this.shareOut(r);
+        continue;
+      }
       const lane = this.owner.get(r.clientOrderId);
       if (lane === undefined) {
         this.unrouted++;
@@ -65,16 +78,65 @@ export class SharedVenue {
     }
   }
 
+  /**
+   * The exchange closed `quantity` of the account's net position: in one-way mode that is the sum of the
+   * runs' positions, so the fill goes to the runs holding the side it closes, each at most what it holds,
+   * in the order the runs were opened (in a liquidation every such position closes whole, so the order
+   * rarely matters; in a partial ADL the first runs give up theirs first). Each gets its share as its own
+   * fill, at the exchange's price and trade id, with the fee shared pro rata. What no run held is left
+   * unrouted: the account check then finds the difference.
+   */
+  private shareOut(r: VenueForcedFill): void {
+    const total = fixed(r.quantity);
+    const sign = r.side === 'SELL' ? 1n : -1n;
+    let left = total;
+    const shares: { lane: Lane; qty: Fixed }[] = [];
+    for (const lane of this.lanes) {
+      if (left === 0n) break;
+      const open = sign * lane.holding(r.symbol);
+      if (open <= 0n) continue;
+      const qty = min(open, left);
+      shares.push({ lane, qty });
+      left -= qty;
+    }
+    if (left > 0n)
+      this.forcedUnrouted.push(`${r.reason} ${r.side} ${toText(left)} ${r.symbol} (trade ${r.tradeId})`);
+    const fee = r.fee;
+    // The fee of what no run held stays with the unrouted remainder.
+    let feeLeft =
+      fee === undefined
+        ? 0n
+        : left === 0n
+          ? fixed(fee.amount)
+          : roundTo((fixed(fee.amount) * (total - left)) / total, 8, 'floor');
+    shares.forEach(({ lane, qty }, i) => {
+      let share: VenueForcedFill = { ...r, quantity: toText(qty) };
+      if (fee !== undefined) {
+        // Pro rata, down to the fee's 8 places; the last share takes the rest, so the shares add up to
+        // what the exchange charged, exactly.
+        const part =
+          i === shares.length - 1 ? feeLeft : roundTo((fixed(fee.amount) * qty) / total, 8, 'floor');
+        feeLeft -= part;
+        share = { ...share, fee: { amount: toText(part), asset: fee.asset } };
+      }
+      lane.take(share, sign * qty);
+    });
+  }
+
   private time(t: number): number {
     if (t > this.last) this.last = t;
     return this.last;
   }
 }
 
-class Lane implements AdoptingVenue {
+class Lane implements AdoptingVenue, HoldingVenue {
   /** @internal */
   readonly inbox: VenueReport[] = [];
   private now = Number.NEGATIVE_INFINITY;
+  private symbols: ReadonlySet<string> = new Set();
+  private held: ((symbol: string) => Fixed) | null = null;
+  /** Forced fills waiting in the inbox, signed (a SELL takes from a long), by symbol. */
+  private readonly waitingForced = new Map<string, Fixed>();
 
   constructor(private readonly shared: SharedVenue) {}
 
@@ -93,12 +155,37 @@ class Lane implements AdoptingVenue {
     this.shared.adopt(this, order, booked, at);
   }
 
+  follow(symbols: readonly string[], holding: (symbol: string) => Fixed): void {
+    this.symbols = new Set(symbols);
+    this.held = holding;
+  }
+
+  /** @internal What this lane's run holds of `symbol`, counting forced fills it has not handed on yet. */
+  holding(symbol: string): Fixed {
+    if (this.held === null || !this.symbols.has(symbol)) return 0n;
+    return this.held(symbol) - (this.waitingForced.get(symbol) ?? 0n);
+  }
+
+  /** @internal A share of a forced fill; `signedClose` is what it takes off the position (+ from a long). */
+  take(share: VenueForcedFill, signedClose: Fixed): void {
+    this.waitingForced.set(share.symbol, (this.waitingForced.get(share.symbol) ?? 0n) + signedClose);
+    this.inbox.push(share);
+  }
+
   poll(t: number): readonly VenueReport[] {
     this.check(t);
     this.shared.collect(t);
     let n = 0;
     while (n < this.inbox.length && this.inbox[n]!.receivedAt <= t) n++;
-    return n === 0 ? [] : this.inbox.splice(0, n);
+    if (n === 0) return [];
+    const out = this.inbox.splice(0, n);
+    for (const r of out) {
+      if (r.kind !== 'forced') continue;
+      // Handed on: from now on the run's own `holding` counts it until it is booked.
+      const signed = r.side === 'SELL' ? fixed(r.quantity) : -fixed(r.quantity);
+      this.waitingForced.set(r.symbol, this.waitingForced.get(r.symbol)! - signed);
+    }
+    return out;
   }
 
   nextEventAt(): number {

@@ -63,6 +63,12 @@ export interface VenueSession {
    * quantity as decimal text (one-way mode). Throws VenueCallError.
    */
   positions(): Promise<ReadonlyMap<string, string>>;
+  /**
+   * The trades of the exchange's own closing orders (liquidations, ADL) on `symbol` since `since` (epoch
+   * ms), oldest first, as `forced` observations: what a process that was down missed on the stream. A venue
+   * that cannot list them leaves this out. Throws VenueCallError.
+   */
+  forcedFills?(symbol: string, since: number): Promise<readonly Observation[]>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

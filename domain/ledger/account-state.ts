@@ -12,6 +12,7 @@ import { type Fixed, fixed, roundTo } from './fixed.js';
 import type { Instrument } from './instrument.js';
 import type { PositionAmount } from './position.js';
 import type { VenueRules } from './venue.js';
+import type { ForcedCloseReason } from './venue-port.js';
 
 /** State, commands and shared helpers of the account aggregate; the rules themselves are in account.ts. */
 export interface PositionState extends PositionAmount {
@@ -139,6 +140,11 @@ export type AccountCommand =
        * exchange's, and the ledger must agree with the exchange to the unit.
        */
       readonly fee?: string;
+      /**
+       * The fill is the exchange's own closing order (a live account's liquidation, ADL or delisting
+       * settlement), not one the ledger's order decider saw: `orderId` is the exchange's. It must reduce.
+       */
+      readonly forced?: ForcedCloseReason;
     }
   | {
       readonly kind: 'ApplyFunding';

@@ -341,3 +341,80 @@ describe('account: liquidation', () => {
     expect(s.positions.size).toBe(0);
   });
 });
+
+describe("the exchange's own closing orders (SettleFill with `forced`)", () => {
+  const forced = (
+    reason: 'liquidation' | 'adl' | 'settlement',
+    side: 'BUY' | 'SELL',
+    quantity: string,
+    price: string,
+    over: Partial<Extract<AccountCommand, { kind: 'SettleFill' }>> = {},
+  ): AccountCommand =>
+    fill(side, quantity, price, {
+      orderId: `${reason === 'adl' ? 'adl_autoclose' : 'autoclose-1'}/9001`,
+      reduceOnly: true,
+      forced: reason,
+      fee: reason === 'adl' ? '0' : '1.2345',
+      ...over,
+    });
+
+  it('books a liquidation as a reduce-only fill at the exchange price, charged its fee as a liquidation', () => {
+    const { s, events } = run([
+      ...open(),
+      fill('BUY', '0.5', '30000'),
+      forced('liquidation', 'SELL', '0.5', '27000'),
+    ]);
+    const settled = events.filter((e) => e.type === 'FillSettled').at(-1)!;
+    expect(settled.data).toMatchObject({
+      forced: 'liquidation',
+      realisedPnl: '-1500',
+      positionQuantity: '0',
+      orderId: 'autoclose-1/9001',
+    });
+    const fee = events.at(-1)!;
+    expect(fee).toMatchObject({
+      type: 'FeeCharged',
+      data: { reason: 'liquidation', amount: '1.2345', source: 'venue' },
+    });
+    // Wallet = deposit − the entry's tier fee (0.05 % of 15,000) − 1,500 − the exchange's fee.
+    expect(toText(walletBalance(s))).toBe(
+      toText(fixed('10000') - fixed('7.5') - fixed('1500') - fixed('1.2345')),
+    );
+    expect([...s.positions.values()].every((p) => p.qty === 0n)).toBe(true);
+  });
+
+  it('books an ADL in parts, once each, as trades; a repeated fill books nothing', () => {
+    const first = forced('adl', 'BUY', '0.2', '31000', { fillSeq: 1 });
+    const second = forced('adl', 'BUY', '0.1', '31010', { fillSeq: 2, tradeId: 'adl-t2' });
+    const { s, events } = run([...open(), fill('SELL', '0.5', '30000'), first, second, second]);
+    const settled = events.filter((e) => e.type === 'FillSettled').slice(1);
+    expect(settled.map((e) => [e.data.quantity, e.data.positionQuantity, e.data.realisedPnl])).toEqual([
+      ['0.2', '-0.3', '-200'],
+      ['0.1', '-0.2', '-101'],
+    ]);
+    expect(
+      events
+        .filter((e) => e.type === 'FeeCharged')
+        .slice(1)
+        .map((e) => e.data.reason),
+    ).toEqual(['trade', 'trade']);
+    expect([...s.positions.values()][0]!.qty).toBe(fixed('-0.2'));
+  });
+
+  it('refuses one that would not reduce what the account holds, or that is not booked reduce-only', () => {
+    const { s } = run([...open(), fill('BUY', '0.5', '30000')]);
+    const refused = (c: AccountCommand) => {
+      try {
+        decideAccount(c, s, ctx);
+      } catch (e) {
+        return (e as LedgerRuleError).rule;
+      }
+      return null;
+    };
+    expect(refused(forced('liquidation', 'BUY', '0.5', '27000'))).toBe('reduce-only-would-increase');
+    expect(refused(forced('liquidation', 'SELL', '0.6', '27000'))).toBe('reduce-only-would-increase');
+    expect(refused(forced('adl', 'SELL', '0.1', '31000', { reduceOnly: false }))).toBe(
+      'forced-fill-must-reduce',
+    );
+  });
+});

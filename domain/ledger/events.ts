@@ -134,6 +134,12 @@ export const fillSettledSchema = z
     /** The position after the fill, for read models that see one event at a time. */
     positionQuantity: decimal,
     entryPrice: nonNegativeDecimal,
+    /**
+     * The fill was the exchange's own closing order on a live account, not one of ours: a liquidation, an
+     * auto-deleveraging (ADL) or a delisting settlement; `orderId` is then the exchange's. Optional, so
+     * earlier FillSettled events stay valid.
+     */
+    forced: z.enum(['liquidation', 'adl', 'settlement']).optional(),
   })
   .strict();
 

@@ -64,6 +64,8 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
       `buying ${c.quantity} would take the SHORT ${c.symbol} position above zero`,
     );
   }
+  if (c.forced !== undefined && !c.reduceOnly)
+    refuse('forced-fill-must-reduce', `the exchange's ${c.forced} fill of ${c.symbol} is booked reduce-only`);
   if (c.reduceOnly && (pos.qty === 0n || pos.qty > 0n === signed > 0n || abs(signed) > abs(pos.qty))) {
     refuse(
       'reduce-only-would-increase',
@@ -108,7 +110,8 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
   const fee = reported ?? roundedProduct([qty, price, rate], dp, rules.feeRounding);
   const after = outcome.position;
   const charged: FeeChargedData = {
-    reason: 'trade',
+    // The exchange's liquidation order is charged as what it is; an ADL or a settlement trades.
+    reason: c.forced === 'liquidation' ? 'liquidation' : 'trade',
     symbol: c.symbol,
     positionSide: c.positionSide,
     orderId: c.orderId,
@@ -139,5 +142,7 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
     positionQuantity: toText(after.qty),
     entryPrice: toText(abs(entryPrice(after))),
   };
+  // Set last, as `source` is: the key order of an ordinary fill's event stays as it was.
+  if (c.forced !== undefined) settled.forced = c.forced;
   return [{ type: 'FillSettled', data: settled }, feeEvent(charged)];
 };

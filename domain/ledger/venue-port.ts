@@ -1,4 +1,5 @@
 import type { Liquidity, OrderRequestedData } from './events.js';
+import type { Fixed } from './fixed.js';
 
 /**
  * The execution venue port: what an engine needs from a place that works orders. The simulated bar
@@ -82,6 +83,31 @@ export interface VenueFill extends ReportBase {
   readonly fee?: { readonly amount: string; readonly asset: string };
 }
 
+/** Why the exchange closed a position by an order of its own. */
+export type ForcedCloseReason = 'liquidation' | 'adl' | 'settlement';
+
+/**
+ * A fill of an order the exchange placed itself to close (part of) a position: a liquidation (the margin
+ * ran out), an auto-deleveraging (ADL: a bankrupt counterparty's position was set against this profitable
+ * one) or a delisting settlement. No order of ours is behind it, so it is not routed by our clientOrderId
+ * but by symbol: `clientOrderId` is the exchange's own ("autoclose-…", "adl_autoclose",
+ * "settlement_autoclose-…"; ADL reuses one id, so `venueOrderId` is what tells two apart). The ledger books
+ * it as a reduce-only fill (SettleFill with `forced`), at the exchange's price, fee and trade id.
+ */
+export interface VenueForcedFill extends ReportBase {
+  readonly kind: 'forced';
+  readonly reason: ForcedCloseReason;
+  readonly symbol: string;
+  /** The side of the exchange's order: SELL closes a long. */
+  readonly side: 'BUY' | 'SELL';
+  readonly venueOrderId: string;
+  /** Unique per order, as for our fills. */
+  readonly tradeId: string;
+  readonly price: string;
+  readonly quantity: string;
+  readonly fee?: { readonly amount: string; readonly asset: string };
+}
+
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
   | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })
@@ -93,7 +119,8 @@ export type VenueReport =
   /** Ended by the venue's rules: an IOC/FOK remainder, a market order the book could not fill. */
   | (ReportBase & { readonly kind: 'expired'; readonly reason: string })
   /** A cancel that found nothing open (already filled, expired, or not yet arrived). */
-  | (ReportBase & { readonly kind: 'cancel-rejected'; readonly reason: string });
+  | (ReportBase & { readonly kind: 'cancel-rejected'; readonly reason: string })
+  | VenueForcedFill;
 
 export interface Venue {
   /**
@@ -133,4 +160,17 @@ export interface AdoptingVenue extends Venue {
    * order; one the venue no longer knows ends (expired, or rejected if never accepted) with the reason.
    */
   adopt(order: VenueOrder, booked: BookedSoFar, at: number): void;
+}
+
+/**
+ * A venue several runs trade through (one exchange account, adapters/venue/shared-venue.ts). The exchange's
+ * closing trades name a symbol and no order of ours, so a run says which symbols it trades and what it
+ * holds in them: a forced fill is shared out among the runs that held the side it closes.
+ */
+export interface HoldingVenue extends Venue {
+  /**
+   * `holding(symbol)` is the run's signed position in the symbol, with the forced fills it was handed but
+   * has not booked yet already counted.
+   */
+  follow(symbols: readonly string[], holding: (symbol: string) => Fixed): void;
 }

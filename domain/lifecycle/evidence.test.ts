@@ -38,4 +38,13 @@ describe('the evidence of a run’s marks', () => {
     // +10 bps paid on the buy, 10 bps gained on the sell.
     expect(e.slippageBps).toBeCloseTo(0, 9);
   });
+
+  it('counts a liquidation, simulated or by the exchange, as a risk hit; an ADL is not one', () => {
+    const ev = (type: string, data: object) => ({ type, data, metadata: { correlationId: 'x' } });
+    const settled = (forced?: string) =>
+      ev('FillSettled', { realisedPnl: '-5', ...(forced === undefined ? {} : { forced }) });
+    expect(evidenceOf('r', [settled(), settled('adl')]).breakerTripped).toBe(false);
+    expect(evidenceOf('r', [settled('liquidation')]).breakerTripped).toBe(true);
+    expect(evidenceOf('r', [ev('PositionLiquidated', { realisedPnl: '-5' })]).breakerTripped).toBe(true);
+  });
 });

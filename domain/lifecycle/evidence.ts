@@ -12,7 +12,8 @@ export interface EvidenceEvent {
 /**
  * What a run's own events show, folded as they come: its equity marks (returns, drawdown, Sharpe), its
  * closing trades, the slippage of its fills against the price each order was sized at, and whether its
- * breaker halted it. The lifecycle's gates read it (gates.ts).
+ * breaker halted it or it was liquidated (simulated, or by the exchange). The lifecycle's gates read it
+ * (gates.ts).
  */
 export class EvidenceFold {
   private firstAt = Number.NaN;
@@ -82,6 +83,11 @@ export class EvidenceFold {
       }
       case 'FillSettled':
         if (Number(d.realisedPnl) !== 0) this.trades++;
+        // Liquidated by the exchange: a risk hit, as a breaker halt is (an ADL is not the run's doing).
+        if (d.forced === 'liquidation') this.tripped = true;
+        return;
+      case 'PositionLiquidated':
+        this.tripped = true;
         return;
       case 'BreakerLevelChanged':
         if (d.to === 'halt' || d.to === 'flatten') this.tripped = true;

@@ -296,8 +296,12 @@ export const flowImbalance: StrategyDefinition<FlowImbalanceParams> = {
 
       onFill(fill: FillView, ctx) {
         const s = states.get(fill.symbol);
+        // The exchange closing the position itself (a liquidation, an ADL) ends it like an exit of ours.
         const exit =
-          fill.orderId === s.takeProfitId || fill.orderId === s.stopId || fill.orderId === s.exitId;
+          fill.forced !== undefined ||
+          fill.orderId === s.takeProfitId ||
+          fill.orderId === s.stopId ||
+          fill.orderId === s.exitId;
         if (exit) {
           if (Math.abs(fill.positionAfter) > EPS) return; // a partial exit: the rest stays protected
           cancelExits(ctx, s);

@@ -50,6 +50,11 @@ export interface FillView {
   readonly quantity: number;
   readonly price: number;
   readonly positionAfter: number;
+  /**
+   * Set when the fill is the exchange's own closing order on a live account (a liquidation, an ADL, a
+   * delisting settlement), not one of the strategy's: `orderId` is then the exchange's.
+   */
+  readonly forced?: 'liquidation' | 'adl' | 'settlement';
 }
 
 export interface FundingView {

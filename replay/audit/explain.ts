@@ -92,7 +92,9 @@ export const summarise = (e: RecordedEvent): string => {
     case 'OrderFilled':
       return `filled ${d.quantity} @ ${d.price} (${d.liquidity}); ${d.filledQuantity} filled, ${d.remainingQuantity} left`;
     case 'FillSettled':
-      return `booked: position ${d.symbol} now ${d.positionQuantity} @ entry ${d.entryPrice}, realised PnL ${d.realisedPnl}`;
+      return d.forced === undefined
+        ? `booked: position ${d.symbol} now ${d.positionQuantity} @ entry ${d.entryPrice}, realised PnL ${d.realisedPnl}`
+        : `CLOSED BY THE EXCHANGE (${FORCED[String(d.forced)] ?? d.forced}): ${d.side} ${d.quantity} ${d.symbol} @ ${d.price}; position now ${d.positionQuantity}, realised PnL ${d.realisedPnl}`;
     case 'FeeCharged':
       return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
     case 'FundingPaid':
@@ -199,4 +201,11 @@ export const formatChain = (c: DecisionChain): string => {
   if (c.broken.length === 0) lines.push('  chain complete: every cause is in the log');
   else for (const b of c.broken) lines.push(`  BROKEN: ${b.detail}`);
   return lines.join('\n');
+};
+
+/** The exchange's own closing orders (FillSettled.forced), in a reviewer's words. */
+const FORCED: Readonly<Record<string, string>> = {
+  liquidation: 'liquidation: the margin ran out',
+  adl: 'auto-deleveraging against a bankrupt position',
+  settlement: 'delisting settlement',
 };

@@ -5,9 +5,15 @@ import { type AccountState, accountStreamId } from '../../domain/ledger/account.
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import { type AccountEvent, isConditional } from '../../domain/ledger/events.js';
 import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
+import { forcedCorrelationId, forcedOrderId, forcedSettleFill } from '../../domain/ledger/forced-fill.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
-import type { VenueFill, VenueReport } from '../../domain/ledger/venue-port.js';
+import type {
+  ForcedCloseReason,
+  VenueFill,
+  VenueForcedFill,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
@@ -186,6 +192,8 @@ export class Engine implements StrategyContext {
   private lossStreak = 0;
   private venueRefusals = 0;
   private readonly tradeNet = new Map<string, number>();
+  /** The exchange's closing fills the ledger could not book, with why: the account check settles them. */
+  readonly forcedUnbooked: string[] = [];
   /** Null unless the strategy asks for trades or books (a TickDesk) or the run trades a real account (a LiveDesk). */
   private readonly desk: OrderDesk | null;
   /** On a real account: the plan of the backstops kept at the exchange (null: none). */
@@ -266,7 +274,7 @@ export class Engine implements StrategyContext {
       );
     this.backstop = config.liveOrders?.backstop ?? null;
     this.desk = config.liveOrders
-      ? new LiveDesk(this.symbols, config.liveOrders)
+      ? new LiveDesk(this.symbols, config.liveOrders, (s) => this.ledger.position(s.symbol)?.qty ?? 0n)
       : asked.trades || asked.book
         ? new TickDesk(this.symbols, feeds.ticks, {
             strategyId: strategy.id,
@@ -286,6 +294,7 @@ export class Engine implements StrategyContext {
         this.now = t;
       },
       report: (s, o, r) => this.venueReport(s, o, r),
+      forced: (s, r) => this.forcedFill(s, r),
       print: (s, time, price) => this.watchPrint(s, time, price),
       trade: (s, v) => {
         this.tickKind = 'trade';
@@ -1350,6 +1359,65 @@ export class Engine implements StrategyContext {
       case 'cancel-rejected':
         // The cancel lost a race (the order filled, or the cancel landed before the order did).
         return 'open';
+      case 'forced':
+        // The exchange's own order: the desk hands it to forcedFill by symbol, never as one of ours.
+        return 'open';
+    }
+  }
+
+  /**
+   * The exchange closed (part of) this symbol's position by its own order: a liquidation, an ADL or a
+   * delisting settlement. It is booked as what it was, a reduce-only fill at the exchange's price, fee and
+   * trade id, marked `forced` (SettleFill), so the ledger keeps agreeing with the account. A position it
+   * closes loses its ladder and its working reduce-only orders (the exchange cancels those too); what it
+   * leaves of a position keeps its ladder, whose exits are reduce-only. A fill the ledger cannot book (it
+   * would not reduce what this run holds) is counted and left to the account check.
+   */
+  private forcedFill(s: SymbolState, r: VenueForcedFill): void {
+    const orderId = forcedOrderId(r);
+    const correlationId = forcedCorrelationId(r);
+    const before = s.qty;
+    const { command, unbooked } = forcedSettleFill(
+      r,
+      this.ledger.position(s.symbol)?.qty ?? 0n,
+      s.instrument.marginAsset,
+      (this.ledger.account.settledFills.get(orderId) ?? 0) + 1,
+      this.config.strategy.id,
+    );
+    if (unbooked > 0n)
+      this.forcedUnbooked.push(
+        `${r.reason} ${r.side} ${toText(unbooked)} ${s.symbol}: more than this run held`,
+      );
+    if (command === null) return;
+    let settled: { last: string | null; events: AccountEvent[] };
+    try {
+      settled = this.ledger.book(command, r.time, correlationId, null);
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      this.forcedUnbooked.push(`${r.reason} ${r.side} ${command.quantity} ${s.symbol}: ${err.message}`);
+      return;
+    }
+    this.refreshMirror(s);
+    this.trackTrade(s, before, settled.events);
+    if (s.qty === 0) {
+      const why =
+        r.reason === 'adl' ? 'closed by the exchange (ADL)' : `closed by the exchange (${r.reason})`;
+      if (s.book !== null) {
+        const step = closeAll(s.book, r.time, why);
+        this.emitStops(s, step.events, r.time, correlationId, settled.last);
+        this.clearBook(s);
+      }
+      if (this.desk !== null)
+        for (const o of [...this.desk.openOrders(s)])
+          if (o.reduceOnly && !o.guard) this.desk.cancel(o.orderId, r.time, `${why}: nothing left to reduce`);
+    }
+    this.tickKind = 'fill';
+    this.tickSymbol = s.symbol;
+    this.tickTime = this.now;
+    try {
+      this.notifyFill(s, orderId, r.side, toNumber(fixed(command.quantity)), Number(r.price), r.reason);
+    } finally {
+      this.tickKind = null;
     }
   }
 
@@ -1463,12 +1531,21 @@ export class Engine implements StrategyContext {
     side: 'BUY' | 'SELL',
     quantity: number,
     price: number,
+    forced?: ForcedCloseReason,
   ): void {
     const onFill = this.handlers.onFill;
     if (onFill === undefined) return;
     onFill.call(
       this.handlers,
-      { orderId, symbol: s.symbol, side, quantity, price, positionAfter: s.qty },
+      {
+        orderId,
+        symbol: s.symbol,
+        side,
+        quantity,
+        price,
+        positionAfter: s.qty,
+        ...(forced === undefined ? {} : { forced }),
+      },
       this,
     );
   }

@@ -98,7 +98,9 @@ export class LedgerDesk {
     // Here every fill has first passed the order's decider, which refuses a second fill of a finished
     // order, so once the order is finished the memory is redundant: dropped, it no longer grows with
     // every order of a long run.
-    if (command.kind === 'SettleFill' && !this.orders.has(command.orderId))
+    // The exchange's closing orders (`forced`) never pass the order decider: their memory is kept, as
+    // they are few and may fill several times.
+    if (command.kind === 'SettleFill' && command.forced === undefined && !this.orders.has(command.orderId))
       this.state.settledFills.delete(command.orderId);
     return { last, events };
   }

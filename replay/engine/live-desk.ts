@@ -1,4 +1,11 @@
-import type { Venue, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import { type Fixed, fixed } from '../../domain/ledger/fixed.js';
+import type {
+  HoldingVenue,
+  Venue,
+  VenueForcedFill,
+  VenueOrder,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import type { SymbolState } from './symbol-state.js';
 import { type OrderDesk, pendingOf, type TickHooks, type TickOrder } from './tick-desk.js';
 
@@ -51,8 +58,14 @@ export class LiveDesk implements OrderDesk {
   private lastCall = Number.NEGATIVE_INFINITY;
   /** Reports on orders this run did not place (or no longer follows): counted, not booked. */
   stray = 0;
+  /** Forced fills queued and not yet booked, signed as they will change the position, by symbol. */
+  private readonly queuedForced = new Map<string, Fixed>();
 
-  constructor(symbols: readonly SymbolState[], o: LiveDeskOptions) {
+  /**
+   * `held` is the run's position in a symbol as its ledger has it: with the forced fills still queued here,
+   * it is what a shared account's venue needs to share out the next one (HoldingVenue).
+   */
+  constructor(symbols: readonly SymbolState[], o: LiveDeskOptions, held: (s: SymbolState) => Fixed) {
     this.venue = o.venue;
     this.wall = o.wall;
     this.lanes = symbols.map((s) => {
@@ -60,6 +73,13 @@ export class LiveDesk implements OrderDesk {
       this.bySymbol.set(s.symbol, lane);
       return lane;
     });
+    (this.venue as Partial<HoldingVenue>).follow?.(
+      symbols.map((s) => s.symbol),
+      (symbol) => {
+        const lane = this.bySymbol.get(symbol);
+        return lane === undefined ? 0n : held(lane.s) + (this.queuedForced.get(symbol) ?? 0n);
+      },
+    );
   }
 
   /** The venue's mark price of `symbol`, as it arrived now. */
@@ -73,8 +93,10 @@ export class LiveDesk implements OrderDesk {
   /** Takes the reports the venue has received by now into the queue; returns how many came. */
   collect(): number {
     const reports = this.venue.poll(this.call());
-    for (const r of reports)
+    for (const r of reports) {
+      if (r.kind === 'forced') this.queueForced(r, 1n);
       this.push({ kind: 'report', time: Math.max(r.receivedAt, this.lastItem), report: r });
+    }
     return reports.length;
   }
 
@@ -103,6 +125,14 @@ export class LiveDesk implements OrderDesk {
       return;
     }
     const r = item.report;
+    if (r.kind === 'forced') {
+      // The exchange's own close: about the symbol's position, not an order of this run.
+      this.queueForced(r, -1n);
+      const lane = this.bySymbol.get(r.symbol);
+      if (lane === undefined) this.stray++;
+      else h.forced(lane.s, r);
+      return;
+    }
     const lane = this.laneOf.get(r.clientOrderId);
     const o = lane?.open.get(r.clientOrderId);
     if (lane === undefined || o === undefined) {
@@ -149,6 +179,11 @@ export class LiveDesk implements OrderDesk {
 
   pendingQty(s: SymbolState): number {
     return pendingOf(this.lanes[s.index]!.open.values());
+  }
+
+  private queueForced(r: VenueForcedFill, direction: 1n | -1n): void {
+    const change = r.side === 'BUY' ? fixed(r.quantity) : -fixed(r.quantity);
+    this.queuedForced.set(r.symbol, (this.queuedForced.get(r.symbol) ?? 0n) + direction * change);
   }
 
   private push(item: Item): void {

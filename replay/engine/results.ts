@@ -111,6 +111,8 @@ export class RunResults {
         break;
       }
       case 'FillSettled':
+        // The exchange liquidating a real run is a liquidation like the simulated one.
+        if (d.forced === 'liquidation') this.liquidations++;
         this.onFill(e, d);
         break;
       case 'PositionLiquidated': {

@@ -1,6 +1,6 @@
 import type { OrderSide } from '../../domain/ledger/events.js';
 import { type Fixed, toText } from '../../domain/ledger/fixed.js';
-import type { VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import type { VenueForcedFill, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
 import { toNumber } from '../../domain/risk/num.js';
 import { captureSpan } from '../../domain/sim/feeds.js';
 import type { LatencyConfig } from '../../domain/sim/latency.js';
@@ -47,6 +47,8 @@ export type ReportOutcome = 'open' | 'closed' | 'abandoned';
 export interface TickHooks {
   at(t: number): void;
   report(s: SymbolState, order: TickOrder, report: VenueReport): ReportOutcome;
+  /** A trade of the exchange's own closing order (a live account's liquidation, ADL or settlement). */
+  forced(s: SymbolState, report: VenueForcedFill): void;
   /**
    * Each print from `from` on, while the symbol's position has a stop ladder, before the strategy sees
    * it: what the engine's stops are judged on.

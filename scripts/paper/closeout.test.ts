@@ -78,6 +78,7 @@ const nextProcess = async (fake: Harness['fake']) => {
     clock,
     newEventId,
     log: (m) => log.push(m),
+    forcedFills: (symbol, since) => h.venue.forcedFillsSince(symbol, since),
   };
   return { log, opts: (store: MemoryEventStore): CloseOutOptions => ({ ...opts, store }) };
 };
@@ -114,6 +115,52 @@ describe('closing out a real run an earlier process left', () => {
     expect([...a.positions.values()].every((p) => p.qty === 0n)).toBe(true);
     expect(trades).toHaveLength(2);
     expect(log).toEqual([]);
+  });
+
+  it('books a liquidation the exchange made while no process followed the run, and sends nothing', async () => {
+    const { run, main, backstopId, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    // The process is gone; the exchange liquidates the position (and expires the backstop first).
+    fake.engine.forceClose(SYMBOL, 'liquidation', { price: '26500' });
+    const { log, opts } = await nextProcess(fake);
+    const leftover = await closeOutRun(left, opts(main));
+    expect(leftover).toEqual([]);
+    const trade = fake.engine.trades().at(-1)!;
+    const settled = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId)))
+      .filter((e) => e.type === 'FillSettled')
+      .map(
+        (e) =>
+          e.data as { forced?: string; quantity: string; price: string; tradeId: string; orderId: string },
+      );
+    expect(settled.at(-1)).toMatchObject({
+      forced: 'liquidation',
+      quantity: toText(held),
+      price: '26500',
+      tradeId: String(trade.id),
+      orderId: expect.stringMatching(new RegExp(`^autoclose-.+/${trade.orderId}$`)),
+    });
+    const fee = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId))).at(-1)!;
+    expect(fee.data).toMatchObject({
+      reason: 'liquidation',
+      amount: toText(trade.commission),
+      source: 'venue',
+    });
+    // The backstop the exchange expired is booked so; no closing order went out.
+    expect((await ofOrder(main, backstopId)).map((e) => e.type).at(-1)).toBe('OrderExpired');
+    expect(fake.engine.trades()).toHaveLength(2);
+    const a = await account(main, left.accountId);
+    expect([...a.positions.values()].every((p) => p.qty === 0n)).toBe(true);
+    expect(log).toEqual([
+      `close-out ${left.runId}: the exchange closed ${toText(held)} ${SYMBOL} itself (liquidation at 26500) while no process followed the run; booked`,
+    ]);
+    // A second close-out finds the liquidation already booked.
+    expect(await closeOutRun(left, opts(main))).toEqual([]);
+    expect(
+      (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId))).filter(
+        (e) => (e.data as { forced?: string }).forced !== undefined,
+      ),
+    ).toHaveLength(1);
   });
 
   it('cancels the resting backstop and closes what the run held, booked in its streams; a second close-out does nothing', async () => {

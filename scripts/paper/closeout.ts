@@ -5,6 +5,12 @@ import { accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
+import {
+  type ForcedFill,
+  forcedCorrelationId,
+  forcedOrderId,
+  forcedSettleFill,
+} from '../../domain/ledger/forced-fill.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
@@ -26,6 +32,12 @@ export interface CloseOutOptions {
   readonly timeoutMs?: number;
   /** Between two looks at the venue's reports (default 200 ms). */
   readonly pollMs?: number;
+  /**
+   * The exchange's own closing trades (liquidations, ADL) on a symbol since a time, that no process booked
+   * (CcxtVenue.forcedFillsSince). Without it, a position the exchange closed while the node was down is
+   * found only when closing it is refused.
+   */
+  readonly forcedFills?: (symbol: string, since: number) => Promise<readonly ForcedFill[]>;
 }
 
 const REASON = 'closed out after a restart: the run that placed it has ended';
@@ -113,11 +125,69 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         case 'cancel-rejected':
           // The order filled or ended first: its own reports say how.
           return;
+        case 'forced':
+          // The exchange's closing trades go to the runs that follow the symbol, never to this lane; the
+          // ones no process saw are listed and booked in step 2½.
+          return;
       }
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;
       problems.push(`${id}: the ledger refused the exchange's ${r.kind}: ${err.message}`);
       following.delete(id);
+    }
+  };
+
+  /**
+   * For each position the run's ledger holds, the exchange's closing trades since the position last
+   * changed, booked into the run's account as the engine books them (Engine.forcedFill): reduce-only, at
+   * most what the run held, the exchange's fee shared the same way.
+   */
+  const bookForced = async (forcedFills: NonNullable<CloseOutOptions['forcedFills']>): Promise<void> => {
+    const stream = accountStreamId(o.rules.venue, accountId);
+    const events = await o.store.readStream(stream);
+    for (const p of (await handlers.accounts.load(stream)).state.positions.values()) {
+      if (p.qty === 0n) continue;
+      const changed = events.findLast(
+        (e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === p.symbol,
+      );
+      const since = changed === undefined ? 0 : Date.parse(changed.metadata.occurredAt);
+      let found: readonly ForcedFill[];
+      try {
+        found = await forcedFills(p.symbol, since);
+      } catch (err) {
+        problems.push(`${p.symbol}: the exchange's closing orders could not be listed: ${String(err)}`);
+        continue;
+      }
+      for (const f of found) {
+        const state = (await handlers.accounts.load(stream)).state;
+        const orderId = forcedOrderId(f);
+        const { command, unbooked } = forcedSettleFill(
+          f,
+          [...state.positions.values()].find((x) => x.symbol === f.symbol)?.qty ?? 0n,
+          o.instrument(f.symbol).marginAsset,
+          (state.settledFills.get(orderId) ?? 0) + 1,
+          left.strategyId,
+        );
+        // Not the run's to book, nor to wait for: the account check finds a position opened by hand.
+        if (unbooked > 0n)
+          o.log(
+            `close-out ${left.runId}: the exchange's ${f.reason} ${f.side} ${toText(unbooked)} ${f.symbol} is more than the run held; not booked`,
+          );
+        if (command === null) continue;
+        try {
+          await handlers.account(accountId, command, {
+            ...meta(f.time),
+            correlationId: forcedCorrelationId(f),
+          });
+        } catch (err) {
+          if (!(err instanceof LedgerRuleError)) throw err;
+          problems.push(`${f.reason} ${f.side} ${command.quantity} ${f.symbol}: ${err.message}`);
+          continue;
+        }
+        o.log(
+          `close-out ${left.runId}: the exchange closed ${command.quantity} ${f.symbol} itself (${f.reason} at ${f.price}) while no process followed the run; booked`,
+        );
+      }
     }
   };
 
@@ -160,6 +230,10 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     following.set(id, o.instrument(state.request.symbol).marginAsset);
   }
   await settle();
+
+  // 2½. What the exchange closed by itself while no process watched (a liquidation, an ADL): booked as the
+  // exchange made it, or step 3 would try to close what the exchange no longer holds.
+  if (o.forcedFills !== undefined) await bookForced(o.forcedFills);
 
   // 3. What the run's ledger still holds.
   const account = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;

@@ -160,7 +160,8 @@ export abstract class EngineRun {
       } else if (
         (e.type === 'BreakerLevelChanged' &&
           ((e.data as { to: string }).to === 'halt' || (e.data as { to: string }).to === 'flatten')) ||
-        e.type === 'PositionLiquidated'
+        e.type === 'PositionLiquidated' ||
+        (e.type === 'FillSettled' && (e.data as { forced?: string }).forced === 'liquidation')
       ) {
         this.trips.push(Date.parse(e.metadata.occurredAt));
       }

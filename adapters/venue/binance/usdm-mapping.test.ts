@@ -95,3 +95,67 @@ describe('Binance USDⓈ-M mapping', () => {
     expect(() => streamObservations({ ...expired, o: { ...expired.o, T: 'yesterday' } })).toThrow();
   });
 });
+
+describe("Binance USDⓈ-M mapping: the exchange's own closing orders", () => {
+  // Shapes from the user-data stream docs (Event: Order Update, "Liquidation and ADL").
+  const update = (o: Record<string, unknown>) => ({
+    e: 'ORDER_TRADE_UPDATE',
+    E: 1568879465651,
+    T: 1568879465650,
+    o: {
+      s: 'BTCUSDT',
+      S: 'SELL',
+      o: 'LIQUIDATION',
+      f: 'IOC',
+      q: '0.003',
+      p: '95000',
+      x: 'CALCULATED',
+      X: 'FILLED',
+      i: 8886774,
+      l: '0.003',
+      z: '0.003',
+      L: '95000.00',
+      n: '0.14250000',
+      N: 'USDT',
+      T: 1568879465650,
+      t: 4711,
+      m: false,
+      ...o,
+    },
+  });
+
+  it('reads a liquidation, an ADL and a settlement by their client order ids, trades only', () => {
+    expect(streamObservations(update({ c: 'autoclose-1568879465650123' }))).toEqual([
+      {
+        kind: 'forced',
+        reason: 'liquidation',
+        clientOrderId: 'autoclose-1568879465650123',
+        venueOrderId: '8886774',
+        time: 1568879465650,
+        symbol: 'BTCUSDT',
+        side: 'SELL',
+        tradeId: '4711',
+        price: '95000.00',
+        quantity: '0.003',
+        fee: { amount: '0.14250000', asset: 'USDT' },
+      },
+    ]);
+    const adl = streamObservations(update({ c: 'adl_autoclose', o: 'MARKET', x: 'TRADE', S: 'BUY', n: '0' }));
+    expect(
+      adl.map((o) => [o.kind, (o as { reason?: string }).reason, (o as { side?: string }).side]),
+    ).toEqual([['forced', 'adl', 'BUY']]);
+    const settlement = streamObservations(update({ c: 'settlement_autoclose-BTCUSDT', x: 'TRADE' }));
+    expect(settlement.map((o) => (o as { reason?: string }).reason)).toEqual(['settlement']);
+    // Its NEW and its end add nothing to the trade: the trade is the whole story.
+    expect(streamObservations(update({ c: 'autoclose-1', x: 'NEW', X: 'NEW' }))).toEqual([]);
+    expect(streamObservations(update({ c: 'autoclose-1', x: 'EXPIRED', X: 'EXPIRED' }))).toEqual([]);
+    // An order of ours whose id merely contains the word is ours.
+    expect(streamObservations(update({ c: 'my-autoclose-1', x: 'TRADE' }))[0]!.kind).toBe('trade');
+  });
+
+  it('refuses a closing trade that does not say which symbol or side it closed', () => {
+    expect(() => streamObservations(update({ c: 'autoclose-1', s: undefined }))).toThrow(
+      /names no symbol or side/,
+    );
+  });
+});

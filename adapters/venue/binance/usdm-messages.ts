@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ForcedCloseReason } from '../../../domain/ledger/venue-port.js';
 import type { Observation } from '../observation.js';
 
 /**
@@ -14,6 +15,8 @@ const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(Stri
 const orderUpdate = z.object({
   e: z.literal('ORDER_TRADE_UPDATE'),
   o: z.object({
+    s: z.string().optional(),
+    S: z.enum(['BUY', 'SELL']).optional(),
     c: z.string(),
     o: z.string(),
     f: z.string(),
@@ -92,11 +95,54 @@ const expiryReason = (type: string, tif: string): string => {
 
 const abs = (d: string): string => (d.startsWith('-') ? d.slice(1) : d);
 
+/**
+ * The exchange's own closing orders, by the client order id Binance gives them (user-data stream docs,
+ * "Liquidation and ADL"): "autoclose-…" a liquidation, "adl_autoclose" an auto-deleveraging,
+ * "settlement_autoclose-…" a delisting or delivery settlement.
+ */
+export const forcedCloseReason = (clientOrderId: string): ForcedCloseReason | null =>
+  clientOrderId.startsWith('autoclose-')
+    ? 'liquidation'
+    : clientOrderId === 'adl_autoclose'
+      ? 'adl'
+      : clientOrderId.startsWith('settlement_autoclose-')
+        ? 'settlement'
+        : null;
+
+type OrderUpdate = z.infer<typeof orderUpdate>['o'];
+
+/**
+ * A trade of one of the exchange's closing orders: a liquidation executes as CALCULATED, an ADL or a
+ * settlement as TRADE. Its other updates (NEW, the order's end) change nothing that the trade does not.
+ */
+const forcedObservations = (o: OrderUpdate, reason: ForcedCloseReason): Observation[] => {
+  if (o.x !== 'TRADE' && o.x !== 'CALCULATED') return [];
+  if (o.s === undefined || o.S === undefined)
+    throw new RangeError(`${reason} order ${o.i}: the update names no symbol or side`);
+  return [
+    {
+      kind: 'forced',
+      reason,
+      clientOrderId: o.c,
+      venueOrderId: o.i,
+      time: o.T,
+      symbol: o.s,
+      side: o.S,
+      tradeId: String(o.t),
+      price: o.L,
+      quantity: o.l,
+      fee: o.n === undefined || o.N === undefined ? null : { amount: abs(o.n), asset: o.N },
+    },
+  ];
+};
+
 /** A user-stream message; messages about anything but orders give nothing. */
 export const streamObservations = (message: unknown): Observation[] => {
   const kind = (message as { e?: unknown } | null)?.e;
   if (kind === 'ORDER_TRADE_UPDATE') {
     const { o } = orderUpdate.parse(message);
+    const forced = forcedCloseReason(o.c);
+    if (forced !== null) return forcedObservations(o, forced);
     const base = { clientOrderId: o.c, venueOrderId: o.i, time: o.T };
     switch (o.x) {
       case 'NEW':
@@ -256,6 +302,33 @@ export const algoCancelObservations = (reply: unknown, receivedAt: number): Obse
       cumFilled: '0',
     },
   ];
+};
+
+const forceOrderRow = z.object({
+  orderId: id,
+  symbol: z.string(),
+  clientOrderId: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  executedQty: decimal,
+});
+
+/** /fapi/v1/forceOrders rows: the exchange's closing orders that traded, with what they were. */
+export const forceOrdersOf = (
+  rows: unknown,
+): {
+  orderId: string;
+  symbol: string;
+  clientOrderId: string;
+  side: 'BUY' | 'SELL';
+  reason: ForcedCloseReason;
+}[] => {
+  if (!Array.isArray(rows)) throw new Error('not a list');
+  return rows.flatMap((row) => {
+    const o = forceOrderRow.parse(row);
+    const reason = forcedCloseReason(o.clientOrderId);
+    if (reason === null || /^0(\.0+)?$/.test(o.executedQty)) return [];
+    return [{ orderId: o.orderId, symbol: o.symbol, clientOrderId: o.clientOrderId, side: o.side, reason }];
+  });
 };
 
 /** /fapi/v1/userTrades rows, oldest first. */

@@ -8,6 +8,7 @@ import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
 import {
   algoCancelObservations,
   algoObservationsOf,
+  forceOrdersOf,
   orderObservations,
   streamObservations,
   tradeObservations,
@@ -208,6 +209,46 @@ export class BinanceUsdmSession implements VenueSession {
       throw binanceCallError(e);
     }
     return readReply('trades', () => tradeObservations(rows));
+  }
+
+  async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
+    const ccxtSymbol = this.ccxtSymbol(symbol);
+    const ex = this.ex as unknown as { fapiPrivateGetForceOrders(p: object): Promise<unknown> };
+    let rows: unknown;
+    try {
+      // GET /fapi/v1/forceOrders: liquidation and ADL orders both, at most 100 (Binance's limit).
+      rows = await ex.fapiPrivateGetForceOrders({ symbol, startTime: since, limit: 100 });
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    const orders = readReply('forceOrders', () => forceOrdersOf(rows));
+    const out: Observation[] = [];
+    for (const o of orders) {
+      let trades: unknown[];
+      try {
+        const got = await this.ex.fetchMyTrades(ccxtSymbol, undefined, undefined, { orderId: o.orderId });
+        trades = got.map((t) => t.info as unknown);
+      } catch (e) {
+        throw binanceCallError(e);
+      }
+      for (const t of readReply('trades', () => tradeObservations(trades))) {
+        if (t.kind !== 'trade') continue;
+        out.push({
+          kind: 'forced',
+          reason: o.reason,
+          clientOrderId: o.clientOrderId,
+          venueOrderId: o.orderId,
+          time: t.time,
+          symbol,
+          side: o.side,
+          tradeId: t.tradeId,
+          price: t.price,
+          quantity: t.quantity,
+          fee: t.fee,
+        });
+      }
+    }
+    return out.sort((a, b) => a.time - b.time);
   }
 
   async positions(): Promise<ReadonlyMap<string, string>> {

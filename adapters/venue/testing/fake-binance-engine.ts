@@ -20,7 +20,8 @@ interface FakeOrder {
   readonly symbol: string;
   readonly side: Side;
   readonly positionSide: string;
-  readonly type: 'MARKET' | 'LIMIT';
+  /** LIQUIDATION: the exchange's own closing order (forceClose). */
+  readonly type: 'MARKET' | 'LIMIT' | 'LIQUIDATION';
   readonly origType: string;
   readonly timeInForce: string;
   readonly quantity: Fixed;
@@ -154,6 +155,59 @@ export class FakeBinanceEngine {
   setDepth(symbol: string, perLevel: string | null): void {
     if (perLevel === null) this.depth.delete(symbol);
     else this.depth.set(symbol, fixed(perLevel));
+  }
+
+  /**
+   * The exchange closes (part of) the account's position by its own order, as Binance does when the margin
+   * runs out (a liquidation: client order id "autoclose-…", type LIQUIDATION, its trade executed as
+   * CALCULATED, charged the taker rate) or when it auto-deleverages a profitable position against a
+   * bankrupt one (ADL: "adl_autoclose", a MARKET order executed as TRADE, no commission). A liquidation
+   * first expires the symbol's working orders and conditional orders, as the exchange cancels an account's
+   * orders before it liquidates. `quantity` defaults to the whole position, `price` to the symbol's price.
+   */
+  forceClose(
+    symbol: string,
+    reason: 'liquidation' | 'adl',
+    opts: { quantity?: string; price?: string } = {},
+  ): void {
+    const pos = this.position(symbol);
+    if (pos === 0n) throw new RangeError(`no ${symbol} position to close`);
+    const qty = opts.quantity === undefined ? abs(pos) : fixed(opts.quantity);
+    if (qty <= 0n || qty > abs(pos)) throw new RangeError(`cannot close ${toText(qty)} of ${toText(pos)}`);
+    const price = opts.price === undefined ? this.prices.get(symbol) : fixed(opts.price);
+    if (price === undefined) throw new RangeError(`no ${symbol} price to close at`);
+    if (reason === 'liquidation') {
+      for (const o of this.orders.values())
+        if (o.symbol === symbol && isOpen(o.status)) this.end(o, 'EXPIRED');
+      for (const a of this.algos.values()) {
+        if (a.symbol !== symbol || a.status !== 'NEW') continue;
+        a.status = 'EXPIRED';
+        a.updateTime = this.time();
+        this.emitAlgo(a);
+      }
+    }
+    const o = this.open({
+      clientOrderId:
+        reason === 'liquidation' ? `autoclose-${this.time()}${this.nextOrderId % 1000}` : 'adl_autoclose',
+      symbol,
+      side: pos > 0n ? 'SELL' : 'BUY',
+      positionSide: 'BOTH',
+      type: reason === 'liquidation' ? 'LIQUIDATION' : 'MARKET',
+      origType: reason === 'liquidation' ? 'LIQUIDATION' : 'MARKET',
+      timeInForce: reason === 'liquidation' ? 'IOC' : 'GTC',
+      quantity: qty,
+      price,
+      stopPrice: 0n,
+      reduceOnly: true,
+    });
+    this.fill(
+      o,
+      price,
+      qty,
+      false,
+      reason === 'liquidation' ? 'CALCULATED' : 'TRADE',
+      reason === 'adl' ? 0n : null,
+    );
   }
 
   /** GET /fapi/v3/positionRisk: the account's open positions (one-way mode), as Binance lists them. */
@@ -294,6 +348,34 @@ export class FakeBinanceEngine {
       .map((t) => this.tradeJson(t));
   }
 
+  /**
+   * GET /fapi/v1/forceOrders: the account's liquidation and ADL orders, newest first (Binance sorts so),
+   * from `startTime` (default: the last 7 days), of `autoCloseType` LIQUIDATION or ADL (default both).
+   */
+  forceOrders(params: Params): Record<string, unknown>[] {
+    if (params.symbol !== undefined) this.symbolRules(params.symbol);
+    const kind = params.autoCloseType;
+    if (kind !== undefined && kind !== 'LIQUIDATION' && kind !== 'ADL')
+      throw new BinanceApiError(-1102, "Mandatory parameter 'autoCloseType' was malformed.");
+    const end = params.endTime === undefined ? this.time() : Number(params.endTime);
+    const start = params.startTime === undefined ? end - 7 * 86_400_000 : Number(params.startTime);
+    const limit = Math.min(Number(params.limit ?? 50), 100);
+    return [...this.orders.values()]
+      .filter((o) => {
+        const liquidation = o.clientOrderId.startsWith('autoclose-');
+        const adl = o.clientOrderId === 'adl_autoclose';
+        if (!liquidation && !adl) return false;
+        if (kind === 'LIQUIDATION' && !liquidation) return false;
+        if (kind === 'ADL' && !adl) return false;
+        return (
+          (params.symbol === undefined || o.symbol === params.symbol) && o.time >= start && o.time <= end
+        );
+      })
+      .sort((a, b) => b.time - a.time)
+      .slice(0, limit)
+      .map((o) => this.orderJson(o, true));
+  }
+
   newAlgoOrder(params: Params): Record<string, unknown> {
     if (params.algoType !== 'CONDITIONAL') throw new BinanceApiError(-1116, 'Invalid algoType.');
     const r = this.symbolRules(params.symbol);
@@ -421,7 +503,14 @@ export class FakeBinanceEngine {
     return levels * perLevel;
   }
 
-  private fill(o: FakeOrder, price: Fixed, qty: Fixed, maker: boolean): void {
+  private fill(
+    o: FakeOrder,
+    price: Fixed,
+    qty: Fixed,
+    maker: boolean,
+    x: 'TRADE' | 'CALCULATED' = 'TRADE',
+    commission: Fixed | null = null,
+  ): void {
     if (qty <= 0n) return;
     const t = this.time();
     const notional = mul(price, qty);
@@ -433,7 +522,8 @@ export class FakeBinanceEngine {
       positionSide: o.positionSide,
       price,
       qty,
-      commission: roundTo(mul(notional, maker ? this.feeRates.maker : this.feeRates.taker), 8, 'half-up'),
+      commission:
+        commission ?? roundTo(mul(notional, maker ? this.feeRates.maker : this.feeRates.taker), 8, 'half-up'),
       maker,
       time: t,
     };
@@ -443,7 +533,7 @@ export class FakeBinanceEngine {
     o.status = o.executed === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
     o.updateTime = t;
     this.positions.set(o.symbol, this.position(o.symbol) + (o.side === 'BUY' ? qty : -qty));
-    this.emitOrder(o, 'TRADE', trade);
+    this.emitOrder(o, x, trade);
     if (o.status === 'FILLED') this.finishAlgoOf(o);
   }
 
@@ -668,7 +758,11 @@ export class FakeBinanceEngine {
     };
   }
 
-  private emitOrder(o: FakeOrder, x: 'NEW' | 'TRADE' | 'CANCELED' | 'EXPIRED', trade?: FakeTrade): void {
+  private emitOrder(
+    o: FakeOrder,
+    x: 'NEW' | 'TRADE' | 'CALCULATED' | 'CANCELED' | 'EXPIRED',
+    trade?: FakeTrade,
+  ): void {
     const t = trade?.time ?? o.updateTime;
     this.onEvent({
       e: 'ORDER_TRADE_UPDATE',

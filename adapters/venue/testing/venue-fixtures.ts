@@ -42,6 +42,8 @@ export const brief = (rs: readonly VenueReport[]): string[] =>
         return `${r.clientOrderId} triggered at ${r.triggerPrice}`;
       case 'accepted':
         return `${r.clientOrderId} accepted`;
+      case 'forced':
+        return `${r.reason} ${r.side} ${r.quantity} ${r.symbol}@${r.price} fee ${r.fee?.amount ?? '-'}`;
       default:
         return `${r.clientOrderId} ${r.kind}: ${r.reason}`;
     }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { summarise } from './explain.js';
+
+const settled = (data: Record<string, unknown>): RecordedEvent =>
+  ({
+    eventId: 'e1',
+    streamId: 'account-binance-r1',
+    streamVersion: 3,
+    globalPosition: 9,
+    type: 'FillSettled',
+    schemaVersion: 1,
+    data: {
+      orderId: 'o1',
+      side: 'SELL',
+      quantity: '0.5',
+      price: '27000',
+      symbol: 'BTCUSDT',
+      positionQuantity: '0',
+      entryPrice: '0',
+      realisedPnl: '-1500',
+      ...data,
+    },
+    metadata: {
+      correlationId: 'c',
+      causationId: null,
+      actor: 'system:ledger',
+      mode: 'live',
+      occurredAt: '2023-06-01T00:00:00.000Z',
+      recordedAt: '2023-06-01T00:00:00.000Z',
+    },
+  }) as RecordedEvent;
+
+describe('the audit timeline’s one-line summaries', () => {
+  it('says when the exchange closed the position itself, and why, in a reviewer’s words', () => {
+    expect(summarise(settled({}))).toBe('booked: position BTCUSDT now 0 @ entry 0, realised PnL -1500');
+    expect(summarise(settled({ forced: 'liquidation' }))).toBe(
+      'CLOSED BY THE EXCHANGE (liquidation: the margin ran out): SELL 0.5 BTCUSDT @ 27000; position now 0, realised PnL -1500',
+    );
+    expect(summarise(settled({ forced: 'adl' }))).toMatch(/^CLOSED BY THE EXCHANGE \(auto-deleveraging/);
+  });
+});
