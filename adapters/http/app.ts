@@ -202,6 +202,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
           fee: f.fee,
           realisedPnl: f.realisedPnl,
           liquidity: f.liquidity as 'maker' | 'taker',
+          forced: f.forced as 'liquidation' | 'adl' | 'settlement' | null,
           at: f.at,
           correlationId: f.correlationId,
         })),

@@ -188,6 +188,8 @@ export const fill = z.object({
   fee: decimal,
   realisedPnl: decimal,
   liquidity: z.enum(['maker', 'taker']),
+  /** Set when the fill was the exchange's own closing order on a real account, not one of ours. */
+  forced: z.enum(['liquidation', 'adl', 'settlement']).nullable(),
   at: iso,
   correlationId: z.string(),
 });

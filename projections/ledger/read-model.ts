@@ -322,6 +322,8 @@ export class LedgerReadModel {
         const realised = fixed(d.realisedPnl);
         p.realisedPnl += realised;
         p.trades++;
+        // The exchange liquidating a real run's position counts as the simulated liquidation does.
+        if (d.forced === 'liquidation') p.liquidations++;
         const q = fixed(d.quantity);
         const strat = this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e);
         strat.quantity += d.side === 'BUY' ? q : -q;

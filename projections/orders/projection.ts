@@ -67,6 +67,8 @@ interface FillRow extends Row {
   fee: string;
   realised_pnl: string;
   liquidity: string;
+  /** The exchange's own closing order (FillSettled.forced): liquidation, adl, settlement; null for ours. */
+  forced: string | null;
   at: string;
   correlation_id: string;
   global_position: number;
@@ -99,7 +101,8 @@ const accountOfStream = (streamId: string): string => streamId.slice(streamId.in
 
 export const ordersProjection: Projection = {
   name: 'orders',
-  version: 1,
+  // 2: fills say which were the exchange's own closing orders (`forced`).
+  version: 2,
   tables: ['rm_orders', 'rm_fills'],
   types: orderTypes,
   async setup(db) {
@@ -131,6 +134,7 @@ export const ordersProjection: Projection = {
       .addColumn('fee', 'text', (c) => c.notNull())
       .addColumn('realised_pnl', 'text', (c) => c.notNull())
       .addColumn('liquidity', 'text', (c) => c.notNull())
+      .addColumn('forced', 'text')
       .addColumn('at', 'text', (c) => c.notNull())
       .addColumn('correlation_id', 'text', (c) => c.notNull())
       .addColumn('global_position', 'bigint', (c) => c.notNull())
@@ -159,6 +163,7 @@ export const ordersProjection: Projection = {
           fee: '0',
           realised_pnl: String(d.realisedPnl),
           liquidity: String(d.liquidity),
+          forced: str(d.forced),
           at: e.metadata.occurredAt,
           correlation_id: e.metadata.correlationId,
           global_position: e.globalPosition,
@@ -309,6 +314,7 @@ export interface FillView {
   fee: string;
   realisedPnl: string;
   liquidity: string;
+  forced: string | null;
   at: string;
   correlationId: string;
   globalPosition: number;
@@ -386,6 +392,7 @@ export const readFills = async (
       fee: String(r.fee),
       realisedPnl: String(r.realised_pnl),
       liquidity: String(r.liquidity),
+      forced: str(r.forced),
       at: String(r.at),
       correlationId: String(r.correlation_id),
       globalPosition: num(r.global_position),

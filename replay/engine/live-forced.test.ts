@@ -3,6 +3,8 @@ import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
+import { readFills } from '../../projections/orders/projection.js';
+import { projectedStore } from '../../projections/testing/paper-fixture.js';
 import { enterWithBackstop, HOUR, openLiveAccountRun, SYMBOL } from './testing/live-account.js';
 
 /**
@@ -51,7 +53,8 @@ const setUp = async () => {
 
 describe("the exchange's own closing orders on a real run (the local fake Binance)", () => {
   it('books a liquidation as the exchange made it, and ends the ladder and the orders with the position', async () => {
-    const { harness, engine, of, settleUntil, forced, settled } = await setUp();
+    const run = await setUp();
+    const { harness, engine, of, settleUntil, forced, settled } = run;
     const held = harness.fake.engine.position(SYMBOL);
     const entry = settled()[0]!;
     expect(held > 0n).toBe(true);
@@ -96,6 +99,19 @@ describe("the exchange's own closing orders on a real run (the local fake Binanc
     // The causal chain names what happened: the fill is correlated to the exchange's order.
     const e = of('FillSettled').at(-1)!;
     expect(e.metadata.correlationId).toBe(`liquidation:${exchange.orderId}`);
+    // The read models say so too: the fills list (the orders screen) and the ledger's position view.
+    const p = await projectedStore(run.events);
+    try {
+      const fills = await readFills(p.opened.db, { limit: 10 });
+      expect(fills.items.map((x) => [x.forced, x.quantity])).toEqual([
+        ['liquidation', toText(held)],
+        [null, toText(held)],
+      ]);
+      const row = await p.opened.db.selectFrom('rm_ledger_positions').selectAll().executeTakeFirstOrThrow();
+      expect([row.quantity, Number(row.liquidations)]).toEqual(['0', 1]);
+    } finally {
+      await p.close();
+    }
   });
 
   it('books an ADL of part of the position; what is left keeps its ladder and its backstop follows it', async () => {

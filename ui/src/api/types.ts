@@ -155,6 +155,8 @@ export interface Fill {
   fee: Decimal;
   realisedPnl: Decimal;
   liquidity: string;
+  /** The exchange's own closing order (liquidation, adl, settlement); null for the strategy's fills. */
+  forced: string | null;
   at: string | number;
   correlationId: string;
 }

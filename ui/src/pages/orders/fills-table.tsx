@@ -54,7 +54,18 @@ export function FillsTable({ filters, onOpen }: Props) {
                   <TableCell className="text-right">
                     <Pnl value={f.realisedPnl} />
                   </TableCell>
-                  <TableCell className="text-xs">{f.liquidity}</TableCell>
+                  <TableCell className="text-xs">
+                    {f.forced ? (
+                      <Badge
+                        variant="destructive"
+                        title="the exchange's own closing order, not the strategy's"
+                      >
+                        {FORCED[f.forced] ?? f.forced}
+                      </Badge>
+                    ) : (
+                      f.liquidity
+                    )}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -71,3 +82,10 @@ export function FillsTable({ filters, onOpen }: Props) {
     </QueryState>
   );
 }
+
+/** The exchange's own closing orders, as the fills table names them. */
+const FORCED: Record<string, string> = {
+  liquidation: 'liquidated',
+  adl: 'ADL',
+  settlement: 'settled',
+};
