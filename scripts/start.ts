@@ -447,7 +447,7 @@ if (liveOrders === 'binance') {
     },
     log: say,
   });
-  realVenue = new SharedVenue(realAccount);
+  realVenue = new SharedVenue(realAccount, say);
   say(
     `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
   );

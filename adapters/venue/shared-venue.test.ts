@@ -139,12 +139,16 @@ describe("the exchange's closing trades on a shared account", () => {
 
   it('leaves what no run held unrouted, and a symbol a run does not follow is not its to book', () => {
     const account = new Account();
-    const shared = new SharedVenue(account);
+    const said: string[] = [];
+    const shared = new SharedVenue(account, (l) => said.push(l));
     const eth = run(shared, ['ETHUSDT'], { BTCUSDT: '5' });
     const a = run(shared, ['BTCUSDT'], { BTCUSDT: '0.001' });
     account.forced(100, { side: 'SELL', quantity: '0.003', reason: 'adl', clientOrderId: 'adl_autoclose' });
     expect(eth.take(100)).toEqual([]);
     expect(a.take(100).map((f) => [f.reason, f.quantity])).toEqual([['adl', '0.001']]);
     expect(shared.forcedUnrouted).toEqual(['adl SELL 0.002 BTCUSDT (trade t-0)']);
+    expect(said).toEqual([
+      "the exchange's own closing order: adl SELL 0.002 BTCUSDT (trade t-0) is more than the runs held; the account check will see it",
+    ]);
   });
 });

@@ -28,7 +28,10 @@ export class SharedVenue {
   /** Forced-fill quantity no run held (a position opened by hand, or one no run follows any more). */
   readonly forcedUnrouted: string[] = [];
 
-  constructor(private readonly account: Venue) {}
+  constructor(
+    private readonly account: Venue,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
 
   /** A new lane: a Venue for one run. */
   lane(): AdoptingVenue & HoldingVenue {
@@ -99,8 +102,13 @@ export class SharedVenue {
       shares.push({ lane, qty });
       left -= qty;
     }
-    if (left > 0n)
-      this.forcedUnrouted.push(`${r.reason} ${r.side} ${toText(left)} ${r.symbol} (trade ${r.tradeId})`);
+    if (left > 0n) {
+      const what = `${r.reason} ${r.side} ${toText(left)} ${r.symbol} (trade ${r.tradeId})`;
+      this.forcedUnrouted.push(what);
+      this.log(
+        `the exchange's own closing order: ${what} is more than the runs held; the account check will see it`,
+      );
+    }
     const fee = r.fee;
     // The fee of what no run held stays with the unrouted remainder.
     let feeLeft =

@@ -149,6 +149,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   let nextBars = Number.NEGATIVE_INFINITY;
   let nextMarks = Number.NEGATIVE_INFINITY;
   const stalled = new Map<string, number>();
+  let forcedSaid = 0;
   const gaveUp = new Set<string>();
   engine.start();
   try {
@@ -213,6 +214,9 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         }
       }
       while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
+      // The exchange closed more than this run held (a position opened by hand): the person must know.
+      while (forcedSaid < engine.forcedUnbooked.length)
+        log(`the exchange's own closing order, not booked: ${engine.forcedUnbooked[forcedSaid++]}`);
       if (desk === null && barsDone && !Number.isFinite(engine.nextTime()))
         return engine.finish('end-of-data', null);
       if (desk !== null && barsDone) {
