@@ -135,8 +135,12 @@ export class MemoryEventStore implements EventStore, EventLookup {
     const validated: ValidatedEvent[] =
       this.opts.validate === false
         ? events.map((e) => ({
-            ...e,
+            // Written out: a spread followed by a new key is V8's slow path (about 1 µs a key).
+            eventId: e.eventId,
+            type: e.type,
             schemaVersion: this.opts.catalogue.definition(e.type)?.schemaVersion ?? 1,
+            data: e.data,
+            metadata: e.metadata,
           }))
         : events.map((e, i) => this.opts.catalogue.validate(e, i));
     assertUniqueIds(validated);

@@ -191,17 +191,15 @@ export class RunResults {
 
   /** Closed round trips, oldest first. */
   get trades(): Trade[] {
-    return this.closed.map((t) => ({ ...t, netPnl: t.realisedPnl - t.fees + t.funding }));
+    // Object.assign, not `{ ...t, netPnl }`: a spread followed by a new key is V8's slow path (~1 µs a key).
+    return this.closed.map((t) => Object.assign({}, t, { netPnl: t.realisedPnl - t.fees + t.funding }));
   }
 
   /** Trades still open at the end, marked as such (closedAt null). */
   openTrades(): Trade[] {
-    return [...this.open.values()].map((t) => ({
-      ...t,
-      closedAt: null,
-      exitPrice: null,
-      netPnl: t.realisedPnl - t.fees + t.funding,
-    }));
+    return [...this.open.values()].map((t) =>
+      Object.assign({}, t, { closedAt: null, exitPrice: null, netPnl: t.realisedPnl - t.fees + t.funding }),
+    );
   }
 
   kpis(): Kpis {
