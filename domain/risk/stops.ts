@@ -334,6 +334,7 @@ export const onBar = (p: StopParams, book: StopBook, bar: StopBar): StopStep => 
   const entry = toNumber(book.entryPrice);
   const seen = { high: bar.high, low: bar.low, close: bar.close };
   let b = book;
+  let takeProfits = b.takeProfits;
 
   if (b.holding === 'engine') {
     const stop = toNumber(b.protective.price!);
@@ -344,20 +345,21 @@ export const onBar = (p: StopParams, book: StopBook, bar: StopBar): StopStep => 
       );
       return { book: { ...b, protective: { ...b.protective, status: 'triggered' } }, events };
     }
-    const tps = b.takeProfits.map((leg) => {
-      if (!isLive(leg)) return leg;
+    // Most bars reach no target (and most ladders have none): the legs are copied only when one is hit.
+    for (let i = 0; i < takeProfits.length; i++) {
+      const leg = takeProfits[i]!;
+      if (!isLive(leg)) continue;
       const px = toNumber(leg.price!);
-      const hit = d === 1 ? bar.high >= px : bar.low <= px;
-      if (!hit) return leg;
+      if (!(d === 1 ? bar.high >= px : bar.low <= px)) continue;
       events.push(statusChange(b, leg, 'triggered', bar.at, 'take-profit reached', seen));
-      return { ...leg, status: 'triggered' as const };
-    });
-    b = { ...b, takeProfits: tps };
+      if (takeProfits === b.takeProfits) takeProfits = [...takeProfits];
+      (takeProfits as StopLeg[])[i] = { ...leg, status: 'triggered' };
+    }
   }
 
   const best = d === 1 ? Math.max(b.best, bar.high) : Math.min(b.best, bar.low);
   const bars = b.bars + 1;
-  b = { ...b, best, bars };
+  b = { ...b, takeProfits, best, bars };
   const excursionR = b.risk > 0 ? (d * (best - entry)) / b.risk : 0;
   const closeR = b.risk > 0 ? (d * (bar.close - entry)) / b.risk : 0;
 
