@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixed, isMultipleOf, mul, toText } from '../ledger/fixed.js';
+import { maxLeverageFor } from '../ledger/instrument.js';
 import { instrument } from '../ledger/test-fixtures.js';
 import { breakerLevels } from './breaker-levels.js';
 import { PositionSized, positionSizedData } from './events.js';
-import { toNumber } from './num.js';
+import { fromNumber, toNumber } from './num.js';
 import {
+  bracketLeverageAt,
   defaultSizingParams,
   kellyFraction,
   type SizingInput,
@@ -141,5 +143,34 @@ describe('sizing', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the bracket a float notional falls in', () => {
+  it('is the one its exact decimal value falls in, at and around every cap', () => {
+    for (const symbol of ['BTCUSDT', 'ETHUSDT', '1000PEPEUSDT']) {
+      const inst = instrument(symbol);
+      const caps = inst.brackets.map((b) => toNumber(b.notionalCap));
+      const near = fc.oneof(
+        fc
+          .constantFrom(...caps)
+          .chain((c) =>
+            fc.constantFrom(c, c - 1e-9, c + 1e-9, c * (1 - Number.EPSILON), c * (1 + Number.EPSILON)),
+          ),
+        fc.double({ min: -1, max: caps.at(-1)! * 2, noNaN: true }),
+      );
+      fc.assert(
+        fc.property(near, (x) => {
+          let exact: number;
+          try {
+            exact = maxLeverageFor(inst, fromNumber(Math.max(0, x), 0n, 'ceil'));
+          } catch {
+            exact = 1;
+          }
+          expect(bracketLeverageAt(inst, x)).toBe(exact);
+        }),
+        { numRuns: 300 },
+      );
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { type Fixed, mul } from '../ledger/fixed.js';
+import { type Fixed, mul, ONE } from '../ledger/fixed.js';
 import { bracketFor, type Instrument } from '../ledger/instrument.js';
 import type { TrendRegime } from '../market/regime.js';
 import type { BreakerLevel } from './breaker-levels.js';
@@ -117,9 +117,47 @@ export const tierLeverage = (p: SizingParams, volPercentile: number | null, regi
 const breakerFactor = (p: SizingParams, level: BreakerLevel): number =>
   level === 'normal' || level === 'warn' ? 1 : level === 'reduce' ? p.breakerReduceFactor : 0;
 
-const bracketLeverageAt = (inst: Instrument, notional: number): number => {
+/**
+ * An instrument's brackets as floats, made once per instrument (instruments are immutable): every sizing
+ * read them all, and each bigint → float conversion cost more than the rest of the arithmetic. `whole`
+ * says every cap is a whole number of USDT below 2^53, where comparing a float notional with the cap
+ * decides exactly what comparing its exact decimal value does (Binance's caps are).
+ */
+interface BracketFloats {
+  readonly floor: Float64Array;
+  readonly cap: Float64Array;
+  readonly whole: boolean;
+}
+const bracketFloats = new WeakMap<Instrument, BracketFloats>();
+const floatsOf = (inst: Instrument): BracketFloats => {
+  let f = bracketFloats.get(inst);
+  if (f === undefined) {
+    const n = inst.brackets.length;
+    const floor = new Float64Array(n);
+    const cap = new Float64Array(n);
+    let whole = true;
+    for (let i = 0; i < n; i++) {
+      const b = inst.brackets[i]!;
+      floor[i] = toNumber(b.notionalFloor);
+      cap[i] = toNumber(b.notionalCap);
+      if (b.notionalCap % ONE !== 0n || !Number.isSafeInteger(cap[i]!)) whole = false;
+    }
+    f = { floor, cap, whole };
+    bracketFloats.set(inst, f);
+  }
+  return f;
+};
+
+export const bracketLeverageAt = (inst: Instrument, notional: number): number => {
+  const f = floatsOf(inst);
+  const x = Math.max(0, notional);
+  if (f.whole && Number.isFinite(x)) {
+    // bracketFor: the first tier whose cap holds the notional; beyond the last, 1.
+    for (let i = 0; i < f.cap.length; i++) if (x <= f.cap[i]!) return inst.brackets[i]!.initialLeverage;
+    return 1;
+  }
   try {
-    return bracketFor(inst, fromNumber(Math.max(0, notional), 0n, 'ceil')).initialLeverage;
+    return bracketFor(inst, fromNumber(x, 0n, 'ceil')).initialLeverage;
   } catch {
     return 1;
   }
@@ -132,11 +170,11 @@ const bracketLeverageAt = (inst: Instrument, notional: number): number => {
  */
 export const leverageCapNotional = (inst: Instrument, tier: number, budget: number): number => {
   if (inst.brackets.length === 0) return tier * budget;
+  const f = floatsOf(inst);
   let best = 0;
-  for (const b of inst.brackets) {
-    const carry = Math.min(tier, b.initialLeverage) * budget;
-    const floor = toNumber(b.notionalFloor);
-    if (carry > floor) best = Math.max(best, Math.min(toNumber(b.notionalCap), carry));
+  for (let i = 0; i < inst.brackets.length; i++) {
+    const carry = Math.min(tier, inst.brackets[i]!.initialLeverage) * budget;
+    if (carry > f.floor[i]!) best = Math.max(best, Math.min(f.cap[i]!, carry));
   }
   return best;
 };
