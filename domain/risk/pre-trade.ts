@@ -40,6 +40,63 @@ export interface CheckOptions {
 
 type Evaluations = ReadonlyMap<RuleName, Evaluation>;
 
+/** What a decision needs from the configuration alone: the same for every order of one symbol. */
+interface Setup {
+  readonly resolved: ResolvedLimits;
+  readonly disabled: ReadonlySet<RuleName>;
+  readonly active: ReadonlySet<RuleName>;
+  readonly disabledRules: readonly RuleName[];
+  /** Each rule's threshold provenance, as the decision records it. */
+  readonly sources: ReadonlyMap<RuleName, string>;
+}
+
+const NONE: readonly string[] = [];
+
+/**
+ * A run checks thousands of orders against one configuration; resolving its layers and building the rule
+ * sets and their provenance was about a tenth of each check. Kept per configuration object (a change of
+ * limits is a new object, which misses) and per account, strategy, symbol and extra switched-off rules.
+ * Every decision still carries the resolved limits it was judged by.
+ */
+const setups = new WeakMap<RiskConfig, Map<string, Setup>>();
+
+const setupFor = (config: RiskConfig, intent: OrderIntent, extra: readonly string[]): Setup => {
+  let byKey = setups.get(config);
+  if (byKey === undefined) {
+    byKey = new Map();
+    setups.set(config, byKey);
+  }
+  const key = `${intent.accountId}\u0000${intent.strategyId}\u0000${intent.symbol}\u0000${extra.join(',')}`;
+  const known = byKey.get(key);
+  if (known !== undefined) return known;
+  for (const r of extra) if (!isRuleName(r)) throw new RangeError(`unknown risk rule "${r}"`);
+  const resolved = resolveLimits(config, intent);
+  const disabled = new Set<RuleName>([...resolved.limits.disabled, ...(extra as RuleName[])]);
+  const sources = new Map<RuleName, string>();
+  for (const r of rules) {
+    const source =
+      r.name === 'breaker'
+        ? 'breaker'
+        : r.name === 'lot-size'
+          ? `venue:${intent.symbol}`
+          : r.limit
+            ? resolved.source[r.limit]
+            : 'venue';
+    sources.set(r.name, source);
+  }
+  const setup: Setup = {
+    resolved,
+    disabled,
+    active: new Set(rules.map((r) => r.name).filter((n) => !disabled.has(n))),
+    disabledRules: [...disabled].sort(),
+    sources,
+  };
+  // A what-if tool may walk many symbols and rule sets: the memory must not grow without end.
+  if (byKey.size >= 1024) byKey.clear();
+  byKey.set(key, setup);
+  return setup;
+};
+
 const evaluate = (ctx: RuleContext, q: Fixed, active: ReadonlySet<RuleName>): Evaluations => {
   const out = new Map<RuleName, Evaluation>();
   for (const r of rules) {
@@ -49,8 +106,11 @@ const evaluate = (ctx: RuleContext, q: Fixed, active: ReadonlySet<RuleName>): Ev
   return out;
 };
 
-const failing = (ev: Evaluations): RuleName[] =>
-  [...ev].filter(([, e]) => e.applicable && !e.ok).map(([name]) => name);
+const failing = (ev: Evaluations): RuleName[] => {
+  const out: RuleName[] = [];
+  for (const [name, e] of ev) if (e.applicable && !e.ok) out.push(name);
+  return out;
+};
 
 /**
  * The largest quantity on the lot grid, not above the request, at which every size rule passes. Size
@@ -89,18 +149,12 @@ export const checkOrder = (
   config: RiskConfig,
   options: CheckOptions = {},
 ): RiskDecision => {
-  const resolved = resolveLimits(config, intent);
-  const extra = options.disabledRules ?? [];
-  for (const r of extra) if (!isRuleName(r)) throw new RangeError(`unknown risk rule "${r}"`);
-  const disabled = new Set<RuleName>([...resolved.limits.disabled, ...(extra as RuleName[])]);
-  const active = new Set(rules.map((r) => r.name).filter((n) => !disabled.has(n)));
-  const disabledRules = [...disabled].sort();
-  const source = (name: RuleName): string => {
-    const key = ruleByName.get(name)?.limit;
-    if (name === 'breaker') return 'breaker';
-    if (name === 'lot-size') return `venue:${intent.symbol}`;
-    return key ? resolved.source[key] : 'venue';
-  };
+  const { resolved, disabled, active, disabledRules, sources } = setupFor(
+    config,
+    intent,
+    options.disabledRules ?? NONE,
+  );
+  const source = (name: RuleName): string => sources.get(name)!;
 
   const ctx = ruleContext(intent, snap, resolved.limits);
   if (!ctx) {
