@@ -282,7 +282,8 @@ export class LedgerHandlers {
       if (filled.type !== 'OrderFilled')
         throw new Error('fillOrder: the order decided something other than a fill');
       const accountEvents = decideAccount(
-        this.settle(req, filled.data.fillSeq, { ...filled.data, fee: fill.fee }),
+        // Object.assign, not `{ ...data, fee }`: a spread followed by a new key is V8's slow path.
+        this.settle(req, filled.data.fillSeq, Object.assign({}, filled.data, { fee: fill.fee })),
         account.state,
         this.accountCtx,
       );
