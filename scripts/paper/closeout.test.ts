@@ -163,6 +163,29 @@ describe('closing out a real run an earlier process left', () => {
     ).toHaveLength(1);
   });
 
+  it('books an ADL made while no process followed the run once, however often a close-out runs again', async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    const part = (held / 2n / 10n ** 15n) * 10n ** 15n;
+    fake.engine.forceClose(SYMBOL, 'adl', { quantity: toText(part), price: '27500' });
+    // The first close-out books the ADL; its closing order never reaches the exchange.
+    fake.fault({ method: 'POST', path: '/fapi/v1/order', action: 'reset' });
+    const first = await closeOutRun(left, (await nextProcess(fake)).opts(main));
+    expect(first).toContain(`${left.runId} holds ${SYMBOL} long`);
+    // The next process's venue has reported nothing yet: the same ADL is listed again, and not booked twice.
+    await second!.close();
+    second = null;
+    expect(await closeOutRun(left, (await nextProcess(fake)).opts(main))).toEqual([]);
+    const forced = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId))).filter(
+      (e) => e.type === 'FillSettled' && (e.data as { forced?: string }).forced !== undefined,
+    );
+    expect(forced.map((e) => (e.data as { quantity: string }).quantity)).toEqual([toText(part)]);
+    expect(fake.engine.position(SYMBOL)).toBe(0n);
+    const a = await account(main, left.accountId);
+    expect([...a.positions.values()].every((p) => p.qty === 0n)).toBe(true);
+  });
+
   it('cancels the resting backstop and closes what the run held, booked in its streams; a second close-out does nothing', async () => {
     const { run, main, backstopId, left } = await earlierRun();
     const fake = run.harness.fake;

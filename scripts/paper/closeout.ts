@@ -145,22 +145,33 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   const bookForced = async (forcedFills: NonNullable<CloseOutOptions['forcedFills']>): Promise<void> => {
     const stream = accountStreamId(o.rules.venue, accountId);
     const events = await o.store.readStream(stream);
+    // What an earlier close-out booked already (it may have stopped before closing what was left): the
+    // ledger's own record, since the account's fill sequence would take a trade offered again as a new one.
+    const booked = new Set(
+      events.flatMap((e) => {
+        const d = e.data as { forced?: string; orderId: string; tradeId: string };
+        return e.type === 'FillSettled' && d.forced !== undefined ? [`${d.orderId} ${d.tradeId}`] : [];
+      }),
+    );
     for (const p of (await handlers.accounts.load(stream)).state.positions.values()) {
       if (p.qty === 0n) continue;
       const changed = events.findLast(
         (e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === p.symbol,
       );
+      // A trade since the position last changed closed this run's position. The exchange lists closing
+      // orders by when they were placed, so the listing starts a minute earlier and the trades are cut here.
       const since = changed === undefined ? 0 : Date.parse(changed.metadata.occurredAt);
       let found: readonly ForcedFill[];
       try {
-        found = await forcedFills(p.symbol, since);
+        found = (await forcedFills(p.symbol, Math.max(0, since - 60_000))).filter((f) => f.time >= since);
       } catch (err) {
         problems.push(`${p.symbol}: the exchange's closing orders could not be listed: ${String(err)}`);
         continue;
       }
       for (const f of found) {
-        const state = (await handlers.accounts.load(stream)).state;
         const orderId = forcedOrderId(f);
+        if (booked.has(`${orderId} ${f.tradeId}`)) continue;
+        const state = (await handlers.accounts.load(stream)).state;
         const { command, unbooked } = forcedSettleFill(
           f,
           [...state.positions.values()].find((x) => x.symbol === f.symbol)?.qty ?? 0n,
