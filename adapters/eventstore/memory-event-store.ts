@@ -9,6 +9,7 @@ import type {
   ReadStreamOptions,
   SubscribeOptions,
 } from '../../domain/events/event-store.js';
+import { IsoTime } from '../../domain/events/iso-time.js';
 import { assertAppendArgs, assertUniqueIds, expectationHolds, resolveRetry } from './append-rules.js';
 import { LocalWakeup, tail } from './subscription.js';
 
@@ -54,8 +55,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   private readonly indexed: { upTo: number };
   private readonly wakeup: LocalWakeup;
   private readonly now: () => Date;
-  private lastRecordedMs = Number.NaN;
-  private lastRecordedAt = '';
+  private readonly recordedIso = new IsoTime();
 
   constructor(
     private readonly opts: MemoryEventStoreOptions,
@@ -217,11 +217,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
 
   /** Appends within one millisecond share the text: toISOString per append was a visible cost. */
   private recordedAt(ms: number): string {
-    if (ms !== this.lastRecordedMs) {
-      this.lastRecordedAt = new Date(ms).toISOString();
-      this.lastRecordedMs = ms;
-    }
-    return this.lastRecordedAt;
+    return this.recordedIso.format(ms);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -9,6 +9,7 @@ import type {
   ReadStreamOptions,
   SubscribeOptions,
 } from '../../domain/events/event-store.js';
+import { IsoTime } from '../../domain/events/iso-time.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import { assertAppendArgs, assertUniqueIds, resolveRetry } from './append-rules.js';
 import { contentHashHex } from './event-hash.js';
@@ -45,17 +46,10 @@ interface EventRow {
 const COLUMNS = `global_position, event_id::text AS event_id, stream_id, stream_version, type, schema_version,
   data::text AS data, metadata::text AS metadata, (extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms`;
 
-// Rows of one append share recorded_at: formatting the instant once per run of equal values keeps readAll
+// Rows of one append share recorded_at, and IsoTime formats a run of equal instants once: readAll stays
 // near the wire's speed.
-let lastMs = Number.NaN;
-let lastIso = '';
-const isoOf = (ms: number): string => {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-};
+const iso = new IsoTime();
+const isoOf = (ms: number): string => iso.format(ms);
 
 type Metadata = StoredEvent['metadata'];
 

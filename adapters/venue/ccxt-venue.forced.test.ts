@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VenueReport } from '../../domain/ledger/venue-port.js';
-import { brief, until, venueOrder } from './testing/venue-fixtures.js';
+import { brief, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
 let h: Harness;
@@ -12,14 +11,7 @@ afterEach(async () => {
   await h?.close();
 });
 
-const settle = async (n: number): Promise<readonly VenueReport[]> => {
-  await until(
-    () => h.venue.received >= n,
-    () => `${n} reports (have ${h.venue.received})`,
-  );
-  await h.venue.idle();
-  return h.venue.poll(h.clock.t);
-};
+const settle = (n: number) => settleReports(h, n);
 
 /** A long of 0.003 BTC with a resting take-profit and a reduce-only stop at the exchange. */
 const openLong = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toText } from '../../domain/ledger/fixed.js';
 import type { VenueReport } from '../../domain/ledger/venue-port.js';
-import { brief, until, venueOrder } from './testing/venue-fixtures.js';
+import { brief, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
 let h: Harness;
@@ -14,14 +14,7 @@ afterEach(async () => {
 });
 
 /** Waits for `n` reports in all, lets the calls finish, and hands everything out. */
-const settle = async (n: number): Promise<readonly VenueReport[]> => {
-  await until(
-    () => h.venue.received >= n,
-    () => `${n} reports (have ${h.venue.received})`,
-  );
-  await h.venue.idle();
-  return h.venue.poll(h.clock.t);
-};
+const settle = (n: number) => settleReports(h, n);
 
 /** Reports grouped by order: orders run concurrently, each order's own reports keep their order. */
 const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {

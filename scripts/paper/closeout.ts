@@ -1,7 +1,7 @@
 import { LedgerHandlers, runOrderStream } from '../../commands/ledger/handlers.js';
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
-import { accountStreamId } from '../../domain/ledger/account.js';
+import { accountStreamId, positionKey } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
@@ -174,7 +174,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         const state = (await handlers.accounts.load(stream)).state;
         const { command, unbooked } = forcedSettleFill(
           f,
-          [...state.positions.values()].find((x) => x.symbol === f.symbol)?.qty ?? 0n,
+          state.positions.get(positionKey(f.symbol, 'BOTH'))?.qty ?? 0n,
           o.instrument(f.symbol).marginAsset,
           (state.settledFills.get(orderId) ?? 0) + 1,
           left.strategyId,

@@ -1,4 +1,5 @@
 import type { VenueOrder, VenueReport } from '../../../domain/ledger/venue-port.js';
+import type { CcxtVenue } from '../ccxt-venue.js';
 
 /** A clock the test sets: `receivedAt` is what the test says the time is when a report arrives. */
 export class HandClock {
@@ -7,6 +8,22 @@ export class HandClock {
     return this.t;
   }
 }
+
+/**
+ * Waits until the venue has received `n` reports in all, lets its calls finish, and hands out everything
+ * received by the harness clock's time.
+ */
+export const settleReports = async (
+  h: { readonly venue: CcxtVenue; readonly clock: HandClock },
+  n: number,
+): Promise<readonly VenueReport[]> => {
+  await until(
+    () => h.venue.received >= n,
+    () => `${n} reports (have ${h.venue.received})`,
+  );
+  await h.venue.idle();
+  return h.venue.poll(h.clock.t);
+};
 
 /** Waits until `cond` holds, polling every few ms; fails with `what` after `ms`. */
 export const until = async (cond: () => boolean, what: string | (() => string), ms = 5000): Promise<void> => {
