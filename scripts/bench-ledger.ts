@@ -22,7 +22,7 @@
  *     on the SQL store, then the SQL ledger projection caught up by the ProjectionRunner.
  * BENCH_FILLS=<n> sets the domain/in-memory fill count (default 200,000); BENCH_SQL_FILLS the SQL one
  * (default 2,000); BENCH_FLOW=combined uses placeAndFill. The handlers run single-writer (cached aggregates, no read before deciding) as a
- * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=backtest paths 1–2, BENCH_ONLY=memory paths 1–3 (for profiling); BENCH_RETAIN=0 runs path 2 keeping no events, as optimizer trials do. Figures, not assertions: the last
+ * backtest does; BENCH_SHARED=1 makes them re-read each stream first. BENCH_ONLY=domain runs path 1 alone, BENCH_ONLY=backtest paths 1–2, BENCH_ONLY=desk path 2 alone, BENCH_ONLY=memory paths 1–3 (for profiling); BENCH_RETAIN=0 runs path 2 keeping no events, as optimizer trials do. Figures, not assertions: the last
  * line is JSON for tools.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -607,7 +607,9 @@ const results: Record<string, unknown> = {
 say(
   `ledger bench: ${FILLS} fills (domain, in-memory), ${SQL_FILLS} fills (SQL); each fill = place + accept + fill + settle + project`,
 );
-{
+/** BENCH_ONLY=desk runs path 2 alone, for a profile of it. */
+const deskOnly = process.env.BENCH_ONLY === 'desk';
+if (!deskOnly) {
   const retain = process.env.BENCH_RETAIN !== '0';
   floor(Math.min(20_000, FILLS), retain); // warm-up: JIT
   results.floorFillsPerSec = rate(FILLS, floor(FILLS, retain));
@@ -615,7 +617,7 @@ say(
     `0. the representation's floor (five decimal-text events and the bigint math of a fill, nothing else${retain ? ', events kept' : ''}): ${results.floorFillsPerSec} fills/s`,
   );
 }
-{
+if (!deskOnly) {
   const retain = process.env.BENCH_RETAIN !== '0';
   for (const shared of [false, true]) {
     floorInNumbers(Math.min(20_000, FILLS), retain, shared); // warm-up: JIT
@@ -626,7 +628,7 @@ say(
     );
   }
 }
-for (const lean of [false, true]) {
+for (const lean of deskOnly ? [] : [false, true]) {
   allocationFloor(Math.min(20_000, FILLS), lean); // warm-up: JIT
   const r = rate(FILLS, allocationFloor(FILLS, lean));
   results[lean ? 'allocationLeanFillsPerSec' : 'allocationFillsPerSec'] = r;
@@ -639,14 +641,16 @@ if (process.env.BENCH_ONLY === 'floor') {
   process.exit(0);
 }
 
-domainOnly(Math.min(20_000, FILLS)); // warm-up: JIT
-const c1 = process.cpuUsage();
-const domainMs = domainOnly(FILLS);
-results.domainOnlyFillsPerSec = rate(FILLS, domainMs);
-results.domainOnlyCpuFillsPerSec = rate(FILLS, cpuMsSince(c1));
-say(
-  `1. domain only (decide → evolve → read model): ${results.domainOnlyFillsPerSec} fills/s (${results.domainOnlyCpuFillsPerSec}/s of CPU time)`,
-);
+if (!deskOnly) {
+  domainOnly(Math.min(20_000, FILLS)); // warm-up: JIT
+  const c1 = process.cpuUsage();
+  const domainMs = domainOnly(FILLS);
+  results.domainOnlyFillsPerSec = rate(FILLS, domainMs);
+  results.domainOnlyCpuFillsPerSec = rate(FILLS, cpuMsSince(c1));
+  say(
+    `1. domain only (decide → evolve → read model): ${results.domainOnlyFillsPerSec} fills/s (${results.domainOnlyCpuFillsPerSec}/s of CPU time)`,
+  );
+}
 
 if (process.env.BENCH_ONLY === 'domain') {
   console.log(JSON.stringify(withTargets(results)));
@@ -664,7 +668,7 @@ if (process.env.BENCH_ONLY === 'domain') {
   );
 }
 
-if (process.env.BENCH_ONLY === 'backtest') {
+if (process.env.BENCH_ONLY === 'backtest' || deskOnly) {
   console.log(JSON.stringify(withTargets(results)));
   process.exit(0);
 }

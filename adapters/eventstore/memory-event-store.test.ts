@@ -16,7 +16,8 @@ describe('in-memory store: trusted appends and its lazy indexes', () => {
     const schemaVersion = catalogue().definition('SignalEmitted')!.schemaVersion;
     const trusted = (stream: string, version: number, n: number) => {
       const e = signal(n);
-      store.appendTrusted(stream, version, { ...e, schemaVersion });
+      const metadata = { ...e.metadata, recordedAt: store.recordedAtNow() };
+      store.appendTrusted(stream, version, { ...e, schemaVersion, metadata });
       return e;
     };
     const a1 = trusted('s-a', 1, 1);

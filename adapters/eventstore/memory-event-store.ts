@@ -182,22 +182,29 @@ export class MemoryEventStore implements EventStore, EventLookup {
   appendTrusted(
     streamId: string,
     streamVersion: number,
-    event: NewEvent & { readonly schemaVersion: number },
-  ): number {
-    const globalPosition = this.log.length + 1;
-    const recordedAt = this.recordedAt(Date.now());
-    this.log.push({
+    event: NewEvent & { readonly schemaVersion: number; readonly metadata: RecordedEvent['metadata'] },
+  ): StoredEvent {
+    const stored: StoredEvent = {
       eventId: event.eventId,
       streamId,
       streamVersion,
-      globalPosition,
+      globalPosition: this.log.length + 1,
       type: event.type,
       schemaVersion: event.schemaVersion,
       data: event.data,
-      metadata: withRecordedAt(event.metadata, recordedAt),
-    });
+      metadata: event.metadata,
+    };
+    this.log.push(stored);
     this.wakeup.notify();
-    return globalPosition;
+    return stored;
+  }
+
+  /**
+   * The recordedAt this store would give an event appended now. The trusted path's caller builds the
+   * recorded metadata itself with it: one object per event, not one built and then copied.
+   */
+  recordedAtNow(): string {
+    return this.recordedAt(Date.now());
   }
 
   /** Brings the id and stream indexes up to the end of the log. */

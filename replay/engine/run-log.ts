@@ -1,5 +1,5 @@
-import { type MemoryEventStore, withRecordedAt } from '../../adapters/eventstore/memory-event-store.js';
-import type { EventMetadata, Mode, StoredEvent } from '../../domain/events/envelope.js';
+import type { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import type { Mode, RecordedEvent, StoredEvent } from '../../domain/events/envelope.js';
 import { IsoTime } from '../../domain/events/iso-time.js';
 import { DeterministicIds } from '../../domain/strategy/deterministic-id.js';
 
@@ -66,12 +66,14 @@ export class RunLog {
     actor: string,
   ): string {
     const eventId = this.ids.next(at);
-    const metadata: EventMetadata = {
+    const retain = this.retain;
+    const metadata: RecordedEvent['metadata'] = {
       correlationId,
       causationId,
       actor,
       mode: this.mode,
       occurredAt: this.iso.format(at),
+      recordedAt: retain ? this.store.recordedAtNow() : '',
     };
     const schemaVersion = this.schemaVersion(type);
     this.count++;
@@ -79,9 +81,15 @@ export class RunLog {
     // its store, so it counts versions itself and the store need not index a million events to do it.
     const streamVersion = (this.streamVersions.get(streamId) ?? 0) + 1;
     this.streamVersions.set(streamId, streamVersion);
-    if (this.retain) {
-      this.store.appendTrusted(streamId, streamVersion, { eventId, type, schemaVersion, data, metadata });
-      if (this.observe) this.observe(this.store.raw()[this.count - 1]!);
+    if (retain) {
+      const stored = this.store.appendTrusted(streamId, streamVersion, {
+        eventId,
+        type,
+        schemaVersion,
+        data,
+        metadata,
+      });
+      this.observe?.(stored);
       return eventId;
     }
     this.observe?.({
@@ -92,7 +100,7 @@ export class RunLog {
       type,
       schemaVersion,
       data,
-      metadata: withRecordedAt(metadata, ''),
+      metadata,
     });
     return eventId;
   }
