@@ -49,6 +49,7 @@ const command = (r: VenueReport): OrderCommand | null => {
       return { kind: 'ExpireOrder', reason: r.reason };
     case 'cancel-rejected':
     case 'forced':
+    case 'funding':
       return null;
   }
 };

@@ -2,7 +2,9 @@ import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type {
   AdoptingVenue,
   BookedSoFar,
+  FundingReportingVenue,
   VenueForcedFill,
+  VenueFunding,
   VenueOrder,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
@@ -28,6 +30,8 @@ export interface CcxtVenueOptions {
    * between the clock requests are signed with and the exchange's.
    */
   readonly expiryMarginMs?: number;
+  /** Pause before the funding records are listed again after a listing failed. */
+  readonly fundingRetryMs?: number;
   /** Called whenever a report is received: a live engine polls on it. */
   readonly onReport?: () => void;
   readonly log?: (line: string) => void;
@@ -60,7 +64,7 @@ const asCallError = (e: unknown): VenueCallError =>
  * about, and what was missed is reported before any message the stream brings meanwhile (those wait until
  * the catch-up is done).
  */
-export class CcxtVenue implements AdoptingVenue {
+export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   private readonly session: VenueSession;
   private readonly inbox: ReportInbox;
   private readonly fillGraceMs: number;
@@ -85,6 +89,18 @@ export class CcxtVenue implements AdoptingVenue {
   unmatched = 0;
   /** The exchange's closing trades reported, by order and trade id: a repeated message is reported once. */
   private readonly forcedSeen = new Set<string>();
+  /**
+   * Whether the exchange's funding records are reported (VenueFunding): a run on this venue then books
+   * funding as the exchange charged it.
+   */
+  readonly reportsFunding: boolean;
+  /** Funding records reported, by the exchange's id; listing starts at the last one's time. */
+  private readonly fundingSeen = new Set<string>();
+  private fundingCursor: number;
+  private fundingFetch: Promise<void> | null = null;
+  private fundingAgain = false;
+  private fundingRetry: NodeJS.Timeout | null = null;
+  private readonly fundingRetryMs: number;
 
   private constructor(opts: CcxtVenueOptions) {
     this.session = opts.session;
@@ -93,6 +109,10 @@ export class CcxtVenue implements AdoptingVenue {
     this.lookupRetryMs = opts.lookupRetryMs ?? 500;
     this.expiryMarginMs = opts.expiryMarginMs ?? 1000;
     this.log = opts.log ?? (() => {});
+    this.reportsFunding = opts.session.fundingSince !== undefined;
+    // Funding charged before this venue opened belongs to whatever ran then (a close-out's business).
+    this.fundingCursor = opts.session.now();
+    this.fundingRetryMs = opts.fundingRetryMs ?? 5_000;
   }
 
   /** Loads the venue's markets and waits until the user stream is connected. */
@@ -203,15 +223,21 @@ export class CcxtVenue implements AdoptingVenue {
    * (a lookup that failed is retried after the grace: until then the venue is not done).
    */
   async idle(): Promise<void> {
-    while (this.busy.size > 0 || this.held !== null || this.graceTimers.size > 0) {
+    while (!this.quiet) {
       await Promise.allSettled([...this.busy]);
-      if (this.held !== null || this.graceTimers.size > 0) await sleep(5);
+      if (!this.quiet) await sleep(5);
     }
   }
 
   /** True when no call is running or queued, no catch-up is in progress and no recheck is scheduled: idle() now. */
   get quiet(): boolean {
-    return this.busy.size === 0 && this.held === null && this.graceTimers.size === 0;
+    return (
+      this.busy.size === 0 &&
+      this.held === null &&
+      this.graceTimers.size === 0 &&
+      this.fundingFetch === null &&
+      this.fundingRetry === null
+    );
   }
 
   /** Stops the stream and waits for the calls already running; reports received stay pollable. */
@@ -220,6 +246,8 @@ export class CcxtVenue implements AdoptingVenue {
     this.closed = true;
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
+    if (this.fundingRetry !== null) clearTimeout(this.fundingRetry);
+    this.fundingRetry = null;
     await Promise.allSettled([...this.busy]);
     await this.session.close();
   }
@@ -415,6 +443,14 @@ export class CcxtVenue implements AdoptingVenue {
         this.forced(o);
         continue;
       }
+      if (o.kind === 'funding-posted') {
+        this.fetchFundingSoon();
+        continue;
+      }
+      if (o.kind === 'funding') {
+        this.funding(o);
+        continue;
+      }
       const track =
         (o.clientOrderId === null ? undefined : this.tracks.get(o.clientOrderId)) ??
         (o.venueOrderId === null ? undefined : this.byVenueId.get(o.venueOrderId));
@@ -444,6 +480,61 @@ export class CcxtVenue implements AdoptingVenue {
       if (o.kind !== 'forced') return [];
       const draft = this.forcedDraft(o);
       return draft === null ? [] : [draft];
+    });
+  }
+
+  /** An income record of funding: reported once. */
+  private funding(o: FundingObservation): void {
+    if (this.fundingSeen.has(o.incomeId)) return;
+    this.fundingSeen.add(o.incomeId);
+    if (o.time > this.fundingCursor) this.fundingCursor = o.time;
+    const { kind, time, symbol, asset, incomeId } = o;
+    const report: FundingDraft = {
+      kind,
+      clientOrderId: `funding:${incomeId}`,
+      time,
+      symbol,
+      amount: canonical(o.amount),
+      asset,
+      incomeId,
+    };
+    this.inbox.push(report);
+  }
+
+  /**
+   * Lists the funding records since the last one reported (the stream said funding was charged, or came
+   * back after a gap in which it may have been). One listing at a time; a request meanwhile runs another
+   * after it. A listing that fails is tried again after `fundingRetryMs`.
+   */
+  private fetchFundingSoon(): void {
+    const list = this.session.fundingSince?.bind(this.session);
+    if (list === undefined || this.closed) return;
+    if (this.fundingFetch !== null) {
+      this.fundingAgain = true;
+      return;
+    }
+    if (this.fundingRetry !== null) {
+      clearTimeout(this.fundingRetry);
+      this.fundingRetry = null;
+    }
+    const run = async () => {
+      do {
+        this.fundingAgain = false;
+        try {
+          for (const o of await list(this.fundingCursor)) if (o.kind === 'funding') this.funding(o);
+        } catch (e) {
+          this.log(`${this.session.name}: listing funding failed: ${asCallError(e).reason}; trying again`);
+          if (!this.closed)
+            this.fundingRetry = setTimeout(() => {
+              this.fundingRetry = null;
+              this.fetchFundingSoon();
+            }, this.fundingRetryMs);
+          return;
+        }
+      } while (this.fundingAgain && !this.closed);
+    };
+    this.fundingFetch = run().finally(() => {
+      this.fundingFetch = null;
     });
   }
 
@@ -505,6 +596,8 @@ export class CcxtVenue implements AdoptingVenue {
         }
       }
     } while (this.catchUpAgain && !this.closed);
+    // Funding charged while the stream was away said so only on the stream.
+    this.fetchFundingSoon();
     const held = this.held ?? [];
     this.held = null;
     for (const m of held) this.route(m);
@@ -524,5 +617,7 @@ export class CcxtVenue implements AdoptingVenue {
 const canonical = (d: string): string => toText(fixed(d));
 
 type ForcedObservation = Extract<Observation, { kind: 'forced' }>;
+type FundingObservation = Extract<Observation, { kind: 'funding' }>;
+type FundingDraft = Omit<VenueFunding, 'receivedAt'>;
 /** A forced-fill report before the inbox stamps when it arrived. */
 export type ForcedDraft = Omit<VenueForcedFill, 'receivedAt'>;

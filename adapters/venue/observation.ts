@@ -53,6 +53,22 @@ export type Observation =
       readonly quantity: string;
       readonly fee: { readonly amount: string; readonly asset: string } | null;
     })
+  /**
+   * Funding the exchange charged (−) or paid (+) the account on a symbol's position at a funding time (the
+   * observation's time): its own income record, `incomeId` unique per record.
+   */
+  | (ObservationBase & {
+      readonly kind: 'funding';
+      readonly symbol: string;
+      readonly amount: string;
+      readonly asset: string;
+      readonly incomeId: string;
+    })
+  /**
+   * The stream says funding moved the balance, without saying on which symbol (Binance's brief
+   * ACCOUNT_UPDATE for a cross position): the income records are to be fetched.
+   */
+  | (ObservationBase & { readonly kind: 'funding-posted' })
   | (ObservationBase & {
       readonly kind: 'end';
       readonly end: 'cancelled' | 'expired' | 'rejected';

@@ -63,8 +63,9 @@ export class OrderTrack {
   }
 
   apply(o: Observation): ReportDraft[] {
-    // The exchange's own closing orders are about a position, not this order: CcxtVenue.route takes them.
-    if (o.kind === 'forced') return [];
+    // The exchange's own closing orders and its funding are about a position, not this order:
+    // CcxtVenue.route takes them.
+    if (o.kind === 'forced' || o.kind === 'funding' || o.kind === 'funding-posted') return [];
     this.learnIds(o);
     switch (o.kind) {
       case 'ack':

@@ -1,6 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Fixed, fixed } from '../../domain/ledger/fixed.js';
-import type { Venue, VenueForcedFill, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
+import type {
+  Venue,
+  VenueForcedFill,
+  VenueFunding,
+  VenueOrder,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import { SharedVenue } from './shared-venue.js';
 import { venueOrder } from './testing/venue-fixtures.js';
 
@@ -45,6 +52,19 @@ class Account implements Venue {
       time: at,
       receivedAt: at,
       ...f,
+    });
+  }
+  /** Funding the exchange charged on the account's `symbol` position (an income record), received at `at`. */
+  funding(at: number, amount: string, symbol = 'BTCUSDT'): void {
+    this.queue.push({
+      kind: 'funding',
+      clientOrderId: `funding:${this.queue.length}`,
+      incomeId: String(this.queue.length),
+      symbol,
+      amount,
+      asset: 'USDT',
+      time: at,
+      receivedAt: at,
     });
   }
   /** A report on an order no lane placed (one placed by hand on the exchange). */
@@ -149,6 +169,76 @@ describe("the exchange's closing trades on a shared account", () => {
     expect(shared.forcedUnrouted).toEqual(['adl SELL 0.002 BTCUSDT (trade t-0)']);
     expect(said).toEqual([
       "the exchange's own closing order: adl SELL 0.002 BTCUSDT (trade t-0) is more than the runs held; the account check will see it",
+    ]);
+  });
+});
+
+describe('funding the exchange charged on a shared account', () => {
+  const lanes = (shared: SharedVenue, held: string[]) =>
+    held.map((q) => {
+      const lane = shared.lane();
+      lane.follow(['BTCUSDT'], () => fixed(q));
+      return lane;
+    });
+  const amounts = (ls: ReturnType<typeof lanes>, t: number) =>
+    ls.map((l) =>
+      l
+        .poll(t)
+        .filter((r): r is VenueFunding => r.kind === 'funding')
+        .map((r) => r.amount),
+    );
+
+  it('shares the figure by position, signed: the net position is what the exchange charged', () => {
+    const account = new Account();
+    const shared = new SharedVenue(account);
+    // Net long 0.003: the exchange charged −0.3 on it. The short run received its share, the longs paid.
+    const ls = lanes(shared, ['0.004', '-0.002', '0.001', '0']);
+    account.funding(100, '-0.3');
+    expect(amounts(ls, 100)).toEqual([['-0.4'], ['0.2'], ['-0.1'], []]);
+    expect(shared.fundingUnrouted).toEqual([]);
+    expect(ls[0]!.reportsFunding).toBe(false);
+  });
+
+  it('shares out exactly: the parts add up to the figure, each within 10^-8 of its pro-rata part', () => {
+    const lot = fc.integer({ min: -500_000, max: 500_000 }).map((n) => toText(BigInt(n) * 10n ** 15n));
+    fc.assert(
+      fc.property(
+        fc.array(lot, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: -10_000_000_000, max: 10_000_000_000 }),
+        (held, cents) => {
+          const net = held.reduce((sum, q) => sum + fixed(q), 0n);
+          fc.pre(net !== 0n);
+          const amount = BigInt(cents) * 10n ** 10n; // 8 places
+          const account = new Account();
+          const shared = new SharedVenue(account);
+          const ls = lanes(shared, held);
+          account.funding(100, toText(amount));
+          const parts = amounts(ls, 100);
+          const total = parts.flat().reduce((sum, a) => sum + fixed(a), 0n);
+          expect(total).toBe(amount);
+          held.forEach((q, i) => {
+            const got = parts[i]!.length === 0 ? 0n : fixed(parts[i]![0]!);
+            expect(parts[i]!.length).toBe(fixed(q) === 0n ? 0 : 1);
+            const exact = (amount * fixed(q)) / net;
+            const gap = got > exact ? got - exact : exact - got;
+            // Each part is its pro-rata share to 8 places; the last also takes what the others' rounding left.
+            expect(gap <= BigInt(held.length) * 10n ** 10n).toBe(true);
+          });
+        },
+      ),
+    );
+  });
+
+  it('leaves funding on a symbol no run holds unrouted, saying so', () => {
+    const account = new Account();
+    const said: string[] = [];
+    const shared = new SharedVenue(account, (l) => said.push(l));
+    const ls = lanes(shared, ['0.001']);
+    account.funding(100, '-0.05', 'ETHUSDT');
+    expect(amounts(ls, 100)).toEqual([[]]);
+    expect(shared.fundingUnrouted).toEqual(['ETHUSDT -0.05 USDT at 100 (record 0)']);
+    expect(said).toEqual([
+      'funding the exchange charged: ETHUSDT -0.05 USDT at 100 (record 0), and no run holds ETHUSDT',
     ]);
   });
 });

@@ -1,12 +1,15 @@
 import { type Fixed, fixed, min, roundTo, toText } from '../../domain/ledger/fixed.js';
-import type {
-  AdoptingVenue,
-  BookedSoFar,
-  HoldingVenue,
-  Venue,
-  VenueForcedFill,
-  VenueOrder,
-  VenueReport,
+import {
+  type AdoptingVenue,
+  type BookedSoFar,
+  type FundingReportingVenue,
+  type HoldingVenue,
+  reportsFunding,
+  type Venue,
+  type VenueForcedFill,
+  type VenueFunding,
+  type VenueOrder,
+  type VenueReport,
 } from '../../domain/ledger/venue-port.js';
 
 /**
@@ -27,14 +30,21 @@ export class SharedVenue {
   unrouted = 0;
   /** Forced-fill quantity no run held (a position opened by hand, or one no run follows any more). */
   readonly forcedUnrouted: string[] = [];
+  /** Funding the exchange charged on a symbol no run held when the record came. */
+  readonly fundingUnrouted: string[] = [];
 
   constructor(
     private readonly account: Venue,
     private readonly log: (line: string) => void = () => {},
   ) {}
 
+  /** Whether the account's venue reports the funding the exchange charged. */
+  get reportsFunding(): boolean {
+    return reportsFunding(this.account);
+  }
+
   /** A new lane: a Venue for one run. */
-  lane(): AdoptingVenue & HoldingVenue {
+  lane(): AdoptingVenue & HoldingVenue & FundingReportingVenue {
     const lane = new Lane(this);
     this.lanes.push(lane);
     return lane;
@@ -70,6 +80,10 @@ export class SharedVenue {
     for (const r of this.account.poll(this.time(t))) {
       if (r.kind === 'forced') {
         this.shareOut(r);
+        continue;
+      }
+      if (r.kind === 'funding') {
+        this.shareFunding(r);
         continue;
       }
       const lane = this.owner.get(r.clientOrderId);
@@ -131,13 +145,39 @@ export class SharedVenue {
     });
   }
 
+  /**
+   * Funding the exchange charged on the account's net position in a symbol. In one-way mode that position
+   * is the sum of the runs' (signed), so each run holding the symbol gets amount × its position ÷ the sum,
+   * to 8 places toward zero, the last taking the rest: the shares add up to the exchange's figure exactly.
+   * Positions are read when the record arrives, seconds after the funding time; a run whose position
+   * changed in between is shared by the new split (the sum still adds up). Funding on a symbol no run
+   * holds is left unrouted and logged.
+   */
+  private shareFunding(r: VenueFunding): void {
+    const holders = this.lanes.map((lane) => ({ lane, q: lane.holding(r.symbol) })).filter((h) => h.q !== 0n);
+    const net = holders.reduce((sum, h) => sum + h.q, 0n);
+    if (net === 0n) {
+      const what = `${r.symbol} ${r.amount} ${r.asset} at ${r.time} (record ${r.incomeId})`;
+      this.fundingUnrouted.push(what);
+      this.log(`funding the exchange charged: ${what}, and no run holds ${r.symbol}`);
+      return;
+    }
+    const amount = fixed(r.amount);
+    let left = amount;
+    holders.forEach(({ lane, q }, i) => {
+      const part = i === holders.length - 1 ? left : roundTo((amount * q) / net, 8, 'down');
+      left -= part;
+      lane.inbox.push({ ...r, amount: toText(part) });
+    });
+  }
+
   private time(t: number): number {
     if (t > this.last) this.last = t;
     return this.last;
   }
 }
 
-class Lane implements AdoptingVenue, HoldingVenue {
+class Lane implements AdoptingVenue, HoldingVenue, FundingReportingVenue {
   /** @internal */
   readonly inbox: VenueReport[] = [];
   private now = Number.NEGATIVE_INFINITY;
@@ -147,6 +187,10 @@ class Lane implements AdoptingVenue, HoldingVenue {
   private readonly waitingForced = new Map<string, Fixed>();
 
   constructor(private readonly shared: SharedVenue) {}
+
+  get reportsFunding(): boolean {
+    return this.shared.reportsFunding;
+  }
 
   submit(order: VenueOrder, at: number): void {
     this.check(at);

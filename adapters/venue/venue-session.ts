@@ -69,6 +69,12 @@ export interface VenueSession {
    * that cannot list them leaves this out. Throws VenueCallError.
    */
   forcedFills?(symbol: string, since: number): Promise<readonly Observation[]>;
+  /**
+   * The funding the exchange charged or paid the account since `since` (epoch ms), every symbol, oldest
+   * first, as `funding` observations (its income records). A venue that cannot list them leaves this out,
+   * and its runs book funding from their own computation. Throws VenueCallError.
+   */
+  fundingSince?(since: number): Promise<readonly Observation[]>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

@@ -152,6 +152,11 @@ export type AccountCommand =
       readonly fundingTime: number;
       readonly rate: string;
       readonly markPrice: string;
+      /**
+       * The exchange's own figure for the symbol's position at this funding (received +, paid −), on a live
+       * account: booked as charged rather than computed from the rate and the mark.
+       */
+      readonly charged?: string;
     }
   | { readonly kind: 'CheckLiquidation'; readonly marks: Readonly<Record<string, string>> };
 

@@ -165,6 +165,47 @@ describe('account: fees, PnL, funding (worked examples)', () => {
   });
 });
 
+describe("account: funding as the exchange charged it (a live account's income record)", () => {
+  const charged = (amount: string, fundingTime = 1672531200000): AccountCommand => ({
+    kind: 'ApplyFunding',
+    symbol: 'BTCUSDT',
+    fundingTime,
+    rate: '0.0001',
+    markPrice: '16537.6',
+    charged: amount,
+  });
+
+  it("books the exchange's figure, not the computed one, and the wallet moves by exactly it", () => {
+    const long = run([...open(), fill('BUY', '0.5', '16500')]);
+    const before = walletBalance(long.s);
+    // The exchange priced it at its own mark (16,537.61234…), not the feed's reading: −0.82688062.
+    const { events, s } = run([charged('-0.82688062')], long.s);
+    const [paid] = dataOf(events, 'FundingPaid');
+    expect(paid).toMatchObject({ amount: '-0.82688062', source: 'venue', positionQuantity: '0.5' });
+    expect(paid?.rate).toBe('0.0001');
+    expect(walletBalance(s) - before).toBe(fixed('-0.82688062'));
+    // Once per funding time, whichever way it came: a computed one for the same time books nothing.
+    const { rate, markPrice, fundingTime, symbol } = charged('0') as Extract<
+      AccountCommand,
+      { kind: 'ApplyFunding' }
+    >;
+    expect(run([{ kind: 'ApplyFunding', symbol, fundingTime, rate, markPrice }], s).events).toEqual([]);
+  });
+
+  it('refuses a figure it cannot place: no position, two positions, or more places than money has', () => {
+    expect(ruleOf(() => run([...open(), charged('-1')]))).toBe('funding-charged-without-position');
+    const hedge = run([
+      ...open('hedge'),
+      fill('BUY', '0.5', '16500', { positionSide: 'LONG' }),
+      fill('SELL', '0.2', '16500', { positionSide: 'SHORT' }),
+    ]);
+    expect(ruleOf(() => run([charged('-1')], hedge.s))).toBe('funding-charged-ambiguous');
+    const long = run([...open(), fill('BUY', '0.5', '16500')]);
+    expect(ruleOf(() => run([charged('-0.000000001')], long.s))).toBe('amount-precision');
+    expect(ruleOf(() => run([charged('abc')], long.s))).not.toBe('no error');
+  });
+});
+
 describe('account: margin modes, leverage, position modes', () => {
   it('moves isolated margin out of cross on opening and back on close', () => {
     const { s, events } = run([

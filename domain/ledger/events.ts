@@ -175,6 +175,13 @@ export const fundingPaidSchema = z
     positionQuantity: decimal,
     /** Received (+) or paid (−): −positionQuantity × markPrice × rate, rounded. */
     amount: decimal,
+    /**
+     * 'venue': the amount is the exchange's own, as it charged the account (a live account); rate and
+     * markPrice are then the engine's reading of the funding record and the mark, which the exchange's
+     * figure may differ from in the last places. Absent: computed here from rate and markPrice. Optional,
+     * so earlier FundingPaid events stay valid.
+     */
+    source: z.literal('venue').optional(),
   })
   .strict();
 

@@ -108,6 +108,22 @@ export interface VenueForcedFill extends ReportBase {
   readonly fee?: { readonly amount: string; readonly asset: string };
 }
 
+/**
+ * Funding the exchange charged (amount < 0) or paid (> 0) the account on a symbol's position at a funding
+ * time (`time`): its own income record. Like a forced fill it is about a position, not an order, and is
+ * routed by symbol; `clientOrderId` is `funding:<incomeId>`. A live engine books it as charged
+ * (ApplyFunding with `charged`) rather than computing its own figure from the rate and its mark reading.
+ */
+export interface VenueFunding extends ReportBase {
+  readonly kind: 'funding';
+  readonly symbol: string;
+  /** Signed decimal text in `asset`: received +, paid −. */
+  readonly amount: string;
+  readonly asset: string;
+  /** The exchange's id of the record: reported once. */
+  readonly incomeId: string;
+}
+
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
   | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })
@@ -120,7 +136,8 @@ export type VenueReport =
   | (ReportBase & { readonly kind: 'expired'; readonly reason: string })
   /** A cancel that found nothing open (already filled, expired, or not yet arrived). */
   | (ReportBase & { readonly kind: 'cancel-rejected'; readonly reason: string })
-  | VenueForcedFill;
+  | VenueForcedFill
+  | VenueFunding;
 
 export interface Venue {
   /**
@@ -174,3 +191,15 @@ export interface HoldingVenue extends Venue {
    */
   follow(symbols: readonly string[], holding: (symbol: string) => Fixed): void;
 }
+
+/**
+ * A live venue that reports the funding the exchange charged (VenueFunding). A run trading through one
+ * books funding from those reports only, never from its own computation, so its ledger moves exactly as
+ * the exchange's wallet did.
+ */
+export interface FundingReportingVenue extends Venue {
+  readonly reportsFunding: boolean;
+}
+
+export const reportsFunding = (v: Venue): boolean =>
+  (v as Partial<FundingReportingVenue>).reportsFunding === true;

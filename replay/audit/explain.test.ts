@@ -39,4 +39,24 @@ describe('the audit timeline’s one-line summaries', () => {
     );
     expect(summarise(settled({ forced: 'adl' }))).toMatch(/^CLOSED BY THE EXCHANGE \(auto-deleveraging/);
   });
+
+  it('says whose figure a funding payment is: the exchange’s, or computed from the rate and the mark', () => {
+    const funding = (extra: Record<string, unknown>) =>
+      summarise({
+        ...settled({}),
+        type: 'FundingPaid',
+        data: {
+          symbol: 'BTCUSDT',
+          amount: '-0.0300037',
+          rate: '0.0001',
+          markPrice: '100000',
+          positionQuantity: '0.003',
+          ...extra,
+        },
+      });
+    expect(funding({ source: 'venue' })).toBe(
+      "funding -0.0300037 as the exchange charged it (position 0.003; the feed's rate 0.0001, mark 100000)",
+    );
+    expect(funding({})).toBe('funding -0.0300037 at rate 0.0001, mark 100000, position 0.003');
+  });
 });

@@ -98,7 +98,9 @@ export const summarise = (e: RecordedEvent): string => {
     case 'FeeCharged':
       return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
     case 'FundingPaid':
-      return `funding ${d.amount} at rate ${d.rate}, mark ${d.markPrice}, position ${d.positionQuantity}`;
+      return d.source === 'venue'
+        ? `funding ${d.amount} as the exchange charged it (position ${d.positionQuantity}; the feed's rate ${d.rate}, mark ${d.markPrice})`
+        : `funding ${d.amount} at rate ${d.rate}, mark ${d.markPrice}, position ${d.positionQuantity}`;
     case 'PositionLiquidated':
       return `LIQUIDATED ${d.quantity} ${d.symbol} at mark ${d.markPrice}: margin ${d.marginBalance} ≤ maintenance ${d.maintenanceMargin}`;
     case 'StopAdjusted':

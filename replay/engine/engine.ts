@@ -8,11 +8,13 @@ import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import { forcedCorrelationId, forcedOrderId, forcedSettleFill } from '../../domain/ledger/forced-fill.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
-import type {
-  ForcedCloseReason,
-  VenueFill,
-  VenueForcedFill,
-  VenueReport,
+import {
+  type ForcedCloseReason,
+  reportsFunding,
+  type VenueFill,
+  type VenueForcedFill,
+  type VenueFunding,
+  type VenueReport,
 } from '../../domain/ledger/venue-port.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
@@ -194,6 +196,13 @@ export class Engine implements StrategyContext {
   private readonly tradeNet = new Map<string, number>();
   /** The exchange's closing fills the ledger could not book, with why: the account check settles them. */
   readonly forcedUnbooked: string[] = [];
+  /** Funding the exchange charged that the ledger could not book, with why: the account check settles it. */
+  readonly fundingUnbooked: string[] = [];
+  /**
+   * A real account whose venue reports the funding the exchange charged: funding is booked from those
+   * reports, as charged, and never computed here (the two would book the same funding time twice over).
+   */
+  private readonly fundingFromVenue: boolean;
   /** Null unless the strategy asks for trades or books (a TickDesk) or the run trades a real account (a LiveDesk). */
   private readonly desk: OrderDesk | null;
   /** On a real account: the plan of the backstops kept at the exchange (null: none). */
@@ -273,6 +282,7 @@ export class Engine implements StrategyContext {
         `${strategy.id} trades on trades and order books; a run on a live account is fed closed bars and marks`,
       );
     this.backstop = config.liveOrders?.backstop ?? null;
+    this.fundingFromVenue = config.liveOrders !== undefined && reportsFunding(config.liveOrders.venue);
     this.desk = config.liveOrders
       ? new LiveDesk(this.symbols, config.liveOrders, (s) => this.ledger.position(s.symbol)?.qty ?? 0n)
       : asked.trades || asked.book
@@ -295,6 +305,7 @@ export class Engine implements StrategyContext {
       },
       report: (s, o, r) => this.venueReport(s, o, r),
       forced: (s, r) => this.forcedFill(s, r),
+      funding: (s, r) => this.fundingCharged(s, r),
       print: (s, time, price) => this.watchPrint(s, time, price),
       trade: (s, v) => {
         this.tickKind = 'trade';
@@ -1360,7 +1371,8 @@ export class Engine implements StrategyContext {
         // The cancel lost a race (the order filled, or the cancel landed before the order did).
         return 'open';
       case 'forced':
-        // The exchange's own order: the desk hands it to forcedFill by symbol, never as one of ours.
+      case 'funding':
+        // About the symbol's position, not an order of ours: the desk hands them over by symbol.
         return 'open';
     }
   }
@@ -2242,7 +2254,7 @@ export class Engine implements StrategyContext {
       const time = f.time[k]!;
       const rate = f.rate[k]!;
       s.fundingRate = rate;
-      if (s.qty !== 0) {
+      if (s.qty !== 0 && !this.fundingFromVenue) {
         const markPrice = this.markAt(s, time, open);
         const correlationId = `funding:${s.symbol}:${time}`;
         this.ledger.book(
@@ -2263,6 +2275,64 @@ export class Engine implements StrategyContext {
       if (h !== undefined && this.config.strategy.feeds?.funding)
         h.call(this.handlers, { symbol: s.symbol, time, rate }, this);
     }
+  }
+
+  /**
+   * Funding as the exchange charged it, on a real account whose venue reports its income records: the
+   * exchange's figure is what the wallet moved by, so it is what the ledger books (ApplyFunding with
+   * `charged`). The rate and the mark in the event are the engine's reading: the feed's record for that
+   * funding time when it has come (else the latest rate), and the mark known then (else the venue's latest,
+   * else the last close). A figure the ledger cannot place (no position in this run, a margin asset other
+   * than the instrument's) is counted and logged, and left to the account check.
+   */
+  private fundingCharged(s: SymbolState, r: VenueFunding): void {
+    const what = `${s.symbol} ${r.amount} ${r.asset} at ${new Date(r.time).toISOString()}`;
+    if (r.asset !== s.instrument.marginAsset) {
+      this.fundingUnbooked.push(`${what}: not in ${s.instrument.marginAsset}`);
+      return;
+    }
+    const rate = this.fundingRateAt(s, r.time);
+    const venueMark = this.desk?.midPrice(s) ?? Number.NaN;
+    const mark = this.markAt(
+      s,
+      r.time,
+      Number.isFinite(venueMark) && venueMark > 0 ? venueMark : s.lastClose,
+    );
+    try {
+      const booked = this.ledger.book(
+        {
+          kind: 'ApplyFunding',
+          symbol: s.symbol,
+          fundingTime: Math.round(r.time),
+          rate: decimalText(rate, 10),
+          markPrice: toText(fromNumber(mark, s.instrument.tickSize, 'half-even')),
+          charged: r.amount,
+        },
+        r.time,
+        `funding:${s.symbol}:${r.time}`,
+        null,
+      );
+      if (booked.events.length === 0)
+        this.fundingUnbooked.push(`${what}: that funding time is booked already`);
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      this.fundingUnbooked.push(`${what}: ${err.message}`);
+      return;
+    }
+    this.refreshMirror(s);
+  }
+
+  /** The feed's funding rate for `time` when its record has come, else the latest known (0 before any). */
+  private fundingRateAt(s: SymbolState, time: number): number {
+    const f = s.funding;
+    if (f !== undefined) {
+      // Settled records are behind fundingIndex, ones not reached yet from it on: look both ways.
+      for (let k = Math.min(s.fundingIndex, f.time.length) - 1; k >= 0 && f.time[k]! >= time; k--)
+        if (f.time[k] === time) return f.rate[k]!;
+      for (let k = s.fundingIndex; k < f.time.length && f.time[k]! <= time; k++)
+        if (f.time[k] === time) return f.rate[k]!;
+    }
+    return Number.isFinite(s.fundingRate) ? s.fundingRate : 0;
   }
 
   /** The mark price at a funding time: Binance's mark kline when the feed has it, else the bar's open. */

@@ -125,6 +125,12 @@ export class LiveDesk implements OrderDesk {
       return;
     }
     const r = item.report;
+    if (r.kind === 'funding') {
+      const lane = this.bySymbol.get(r.symbol);
+      if (lane === undefined) this.stray++;
+      else h.funding(lane.s, r);
+      return;
+    }
     if (r.kind === 'forced') {
       // The exchange's own close: about the symbol's position, not an order of this run.
       this.queueForced(r, -1n);

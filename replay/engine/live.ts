@@ -150,6 +150,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   let nextMarks = Number.NEGATIVE_INFINITY;
   const stalled = new Map<string, number>();
   let forcedSaid = 0;
+  let fundingSaid = 0;
   const gaveUp = new Set<string>();
   engine.start();
   try {
@@ -217,6 +218,8 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       // The exchange closed more than this run held (a position opened by hand): the person must know.
       while (forcedSaid < engine.forcedUnbooked.length)
         log(`the exchange's own closing order, not booked: ${engine.forcedUnbooked[forcedSaid++]}`);
+      while (fundingSaid < engine.fundingUnbooked.length)
+        log(`funding the exchange charged, not booked: ${engine.fundingUnbooked[fundingSaid++]}`);
       if (desk === null && barsDone && !Number.isFinite(engine.nextTime()))
         return engine.finish('end-of-data', null);
       if (desk !== null && barsDone) {

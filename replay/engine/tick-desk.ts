@@ -1,6 +1,11 @@
 import type { OrderSide } from '../../domain/ledger/events.js';
 import { type Fixed, toText } from '../../domain/ledger/fixed.js';
-import type { VenueForcedFill, VenueOrder, VenueReport } from '../../domain/ledger/venue-port.js';
+import type {
+  VenueForcedFill,
+  VenueFunding,
+  VenueOrder,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import { toNumber } from '../../domain/risk/num.js';
 import { captureSpan } from '../../domain/sim/feeds.js';
 import type { LatencyConfig } from '../../domain/sim/latency.js';
@@ -49,6 +54,8 @@ export interface TickHooks {
   report(s: SymbolState, order: TickOrder, report: VenueReport): ReportOutcome;
   /** A trade of the exchange's own closing order (a live account's liquidation, ADL or settlement). */
   forced(s: SymbolState, report: VenueForcedFill): void;
+  /** Funding the exchange charged on the symbol's position (a live account whose venue reports it). */
+  funding(s: SymbolState, report: VenueFunding): void;
   /**
    * Each print from `from` on, while the symbol's position has a stop ladder, before the strategy sees
    * it: what the engine's stops are judged on.

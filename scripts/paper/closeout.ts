@@ -129,6 +129,9 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           // The exchange's closing trades go to the runs that follow the symbol, never to this lane; the
           // ones no process saw are listed and booked in step 2½.
           return;
+        case 'funding':
+          // Funding goes to the runs that follow the symbol; this lane follows none.
+          return;
       }
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;

@@ -5,7 +5,8 @@ type ProBinanceUsdm = InstanceType<typeof pro.binanceusdm>;
 /**
  * ccxt pro's binanceusdm with two hooks ccxt does not offer as events.
  *
- * `rawOrderUpdate` sees every ORDER_TRADE_UPDATE / ALGO_UPDATE message as it arrives. watchOrders alone
+ * `rawUserEvent` sees every ORDER_TRADE_UPDATE / ALGO_UPDATE message as it arrives, and every
+ * ACCOUNT_UPDATE (a funding settlement says so only there, and only as a balance change). watchOrders alone
  * is not enough: it resolves with ccxt's order cache, which keeps the latest state per order id, so two
  * messages that land between two awaits (NEW and a fill, two partial fills) collapse into one and the
  * earlier trade's id, price and size are gone. The ledger needs every trade exactly once.
@@ -14,12 +15,17 @@ type ProBinanceUsdm = InstanceType<typeof pro.binanceusdm>;
  * open is a (re)connection of it, and whatever happened while it was down has to be fetched.
  */
 export class TappedBinanceUsdm extends pro.binanceusdm {
-  rawOrderUpdate: (message: unknown) => void = () => {};
+  rawUserEvent: (message: unknown) => void = () => {};
   streamConnected: () => void = () => {};
 
   override handleOrderUpdate(...args: Parameters<ProBinanceUsdm['handleOrderUpdate']>): void {
-    this.rawOrderUpdate(args[1]);
+    this.rawUserEvent(args[1]);
     super.handleOrderUpdate(...args);
+  }
+
+  override handleAcountUpdate(...args: Parameters<ProBinanceUsdm['handleAcountUpdate']>): void {
+    this.rawUserEvent(args[1]);
+    super.handleAcountUpdate(...args);
   }
 
   override onConnected(...args: Parameters<ProBinanceUsdm['onConnected']>): void {

@@ -1,7 +1,7 @@
 import { ExchangeError, InsufficientFunds, OrderNotFound, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { binanceCallError } from './usdm-errors.js';
-import { streamObservations } from './usdm-messages.js';
+import { fundingObservationsOf, streamObservations } from './usdm-messages.js';
 
 describe('Binance USDⓈ-M mapping', () => {
   it("reads Binance's code as a verdict, except the codes that say the outcome is unknown", () => {
@@ -93,6 +93,97 @@ describe('Binance USDⓈ-M mapping', () => {
     ]);
     expect(streamObservations({ e: 'ACCOUNT_UPDATE', a: {} })).toEqual([]);
     expect(() => streamObservations({ ...expired, o: { ...expired.o, T: 'yesterday' } })).toThrow();
+  });
+});
+
+describe('Binance USDⓈ-M mapping: funding the exchange charged', () => {
+  // Shapes from the docs: user-data stream "Event: Balance and Position Update" (a cross position's
+  // FUNDING FEE: the balance only, no position) and REST "Get Income History" (GET /fapi/v1/income).
+  it('reads the stream\'s funding update as "fetch the records", and leaves other account updates alone', () => {
+    const update = {
+      e: 'ACCOUNT_UPDATE',
+      E: 1564745798939,
+      T: 1564745798938,
+      a: {
+        m: 'FUNDING_FEE',
+        B: [{ a: 'USDT', wb: '122624.12345678', cw: '100.12345678', bc: '50.12345678' }],
+      },
+    };
+    expect(streamObservations(update)).toEqual([
+      { kind: 'funding-posted', clientOrderId: null, venueOrderId: null, time: 1564745798938 },
+    ]);
+    expect(streamObservations({ ...update, a: { ...update.a, m: 'ORDER' } })).toEqual([]);
+    expect(() => streamObservations({ ...update, T: 'now' })).toThrow();
+  });
+
+  it('reads the income records: funding only, oldest first, amounts signed as charged', () => {
+    const rows = [
+      {
+        symbol: 'BTCUSDT',
+        incomeType: 'FUNDING_FEE',
+        income: '-0.01000000',
+        asset: 'USDT',
+        info: 'FUNDING_FEE',
+        time: 1570636800000,
+        tranId: 9689322392,
+        tradeId: '',
+      },
+      {
+        symbol: 'BTCUSDT',
+        incomeType: 'COMMISSION',
+        income: '-0.01000000',
+        asset: 'USDT',
+        info: 'COMMISSION',
+        time: 1570608000000,
+        tranId: 9689322391,
+        tradeId: '2059192',
+      },
+      {
+        symbol: 'ETHUSDT',
+        incomeType: 'FUNDING_FEE',
+        income: '0.00120000',
+        asset: 'USDT',
+        info: 'FUNDING_FEE',
+        time: 1570608000000,
+        tranId: '9689322390',
+        tradeId: '',
+      },
+      {
+        symbol: '',
+        incomeType: 'TRANSFER',
+        income: '-0.37500000',
+        asset: 'USDT',
+        info: 'TRANSFER',
+        time: 1570608000000,
+        tranId: 9689322389,
+        tradeId: '',
+      },
+    ];
+    expect(fundingObservationsOf(rows)).toEqual([
+      {
+        kind: 'funding',
+        clientOrderId: null,
+        venueOrderId: null,
+        time: 1570608000000,
+        symbol: 'ETHUSDT',
+        amount: '0.00120000',
+        asset: 'USDT',
+        incomeId: '9689322390',
+      },
+      {
+        kind: 'funding',
+        clientOrderId: null,
+        venueOrderId: null,
+        time: 1570636800000,
+        symbol: 'BTCUSDT',
+        amount: '-0.01000000',
+        asset: 'USDT',
+        incomeId: '9689322392',
+      },
+    ]);
+    expect(() => fundingObservationsOf({ code: -1021 })).toThrow('not a list');
+    expect(() => fundingObservationsOf([{ ...rows[0], income: 'lots' }])).toThrow();
+    expect(() => fundingObservationsOf([{ ...rows[0], time: -1 }])).toThrow();
   });
 });
 

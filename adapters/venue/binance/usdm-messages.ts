@@ -136,9 +136,26 @@ const forcedObservations = (o: OrderUpdate, reason: ForcedCloseReason): Observat
   ];
 };
 
-/** A user-stream message; messages about anything but orders give nothing. */
+const accountUpdate = z.object({
+  e: z.literal('ACCOUNT_UPDATE'),
+  T: z.number(),
+  a: z.object({ m: z.literal('FUNDING_FEE') }),
+});
+
+/**
+ * A user-stream message; messages about anything but orders and funding give nothing. Funding arrives as
+ * ACCOUNT_UPDATE with reason FUNDING_FEE; for a cross position it carries the balance change only, not the
+ * symbol, so it says "fetch the income records" rather than what was charged.
+ */
 export const streamObservations = (message: unknown): Observation[] => {
   const kind = (message as { e?: unknown } | null)?.e;
+  if (kind === 'ACCOUNT_UPDATE') {
+    // Balance and position updates for other reasons (orders, deposits) say nothing the order reports and
+    // the ledger do not; only funding is read, and then strictly.
+    if ((message as { a?: { m?: unknown } }).a?.m !== 'FUNDING_FEE') return [];
+    const m = accountUpdate.parse(message);
+    return [{ kind: 'funding-posted', clientOrderId: null, venueOrderId: null, time: m.T }];
+  }
   if (kind === 'ORDER_TRADE_UPDATE') {
     const { o } = orderUpdate.parse(message);
     const forced = forcedCloseReason(o.c);
@@ -348,3 +365,34 @@ export const tradeObservations = (rows: readonly unknown[]): Observation[] =>
       fee: { amount: abs(t.commission), asset: t.commissionAsset },
       cumFilled: null,
     }));
+
+const incomeRow = z.object({
+  symbol: z.string(),
+  incomeType: z.string(),
+  income: decimal,
+  asset: z.string().min(1),
+  time: z.number().int().nonnegative(),
+  tranId: id,
+});
+
+/**
+ * /fapi/v1/income rows (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History):
+ * the FUNDING_FEE records as funding observations, oldest first; other kinds of income are left out.
+ */
+export const fundingObservationsOf = (rows: unknown): Observation[] => {
+  if (!Array.isArray(rows)) throw new Error('not a list');
+  return rows
+    .map((row) => incomeRow.parse(row))
+    .filter((r) => r.incomeType === 'FUNDING_FEE' && r.symbol !== '')
+    .sort((a, b) => a.time - b.time || Number(BigInt(a.tranId) - BigInt(b.tranId)))
+    .map((r) => ({
+      kind: 'funding' as const,
+      clientOrderId: null,
+      venueOrderId: null,
+      time: r.time,
+      symbol: r.symbol,
+      amount: r.income,
+      asset: r.asset,
+      incomeId: r.tranId,
+    }));
+};

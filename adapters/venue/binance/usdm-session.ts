@@ -9,6 +9,7 @@ import {
   algoCancelObservations,
   algoObservationsOf,
   forceOrdersOf,
+  fundingObservationsOf,
   orderObservations,
   streamObservations,
   tradeObservations,
@@ -82,7 +83,7 @@ export class BinanceUsdmSession implements VenueSession {
     const firstConnection = new Promise<void>((resolve, reject) => {
       first = { resolve, reject };
     });
-    this.ex.rawOrderUpdate = (message) => {
+    this.ex.rawUserEvent = (message) => {
       let observations: Observation[];
       try {
         observations = streamObservations(message);
@@ -112,7 +113,7 @@ export class BinanceUsdmSession implements VenueSession {
 
   /**
    * Keeps watchOrders pending so ccxt holds the stream open (and its listenKey alive) and reopens it after
-   * a drop. Its results are not used: the messages come through rawOrderUpdate.
+   * a drop. Its results are not used: the messages come through rawUserEvent.
    */
   private async watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
     while (!this.closed) {
@@ -249,6 +250,29 @@ export class BinanceUsdmSession implements VenueSession {
       }
     }
     return out.sort((a, b) => a.time - b.time);
+  }
+
+  async fundingSince(since: number): Promise<readonly Observation[]> {
+    const ex = this.ex as unknown as { fapiPrivateGetIncome(p: object): Promise<unknown> };
+    const out: Observation[] = [];
+    const seen = new Set<string>();
+    let from = since;
+    // GET /fapi/v1/income pages by time (1,000 records at most): the next page starts at the last record's
+    // time, and records seen already (same time) are skipped. A page with nothing new ends the listing.
+    for (;;) {
+      let rows: unknown;
+      try {
+        rows = await ex.fapiPrivateGetIncome({ incomeType: 'FUNDING_FEE', startTime: from, limit: 1000 });
+      } catch (e) {
+        throw binanceCallError(e);
+      }
+      const page = readReply('income', () => fundingObservationsOf(rows));
+      const fresh = page.filter((o) => o.kind === 'funding' && !seen.has(o.incomeId));
+      for (const o of fresh) if (o.kind === 'funding') seen.add(o.incomeId);
+      out.push(...fresh);
+      if (fresh.length === 0 || (Array.isArray(rows) && rows.length < 1000)) return out;
+      from = page[page.length - 1]!.time;
+    }
   }
 
   async positions(): Promise<ReadonlyMap<string, string>> {

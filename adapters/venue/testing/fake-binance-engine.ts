@@ -96,6 +96,15 @@ export class FakeBinanceEngine {
   private readonly orders = new Map<number, FakeOrder>();
   private readonly algos = new Map<number, FakeAlgo>();
   private readonly tradeLog: FakeTrade[] = [];
+  /** The account's income records (GET /fapi/v1/income): funding fees, oldest first. */
+  private readonly incomeLog: {
+    symbol: string;
+    incomeType: 'FUNDING_FEE';
+    income: Fixed;
+    time: number;
+    tranId: number;
+  }[] = [];
+  private nextTranId = 9_689_322_000;
   private readonly now: () => number;
   private lastTime = 0;
   private nextOrderId = 8_389_765_000;
@@ -208,6 +217,72 @@ export class FakeBinanceEngine {
       reason === 'liquidation' ? 'CALCULATED' : 'TRADE',
       reason === 'adl' ? 0n : null,
     );
+  }
+
+  /**
+   * A funding settlement, as Binance makes one: every open position of `symbol` is charged −position ×
+   * `markPrice` × `rate` (rounded half-up to 8 places; longs pay when the rate is positive), the wallet moves
+   * by it, an income record (FUNDING_FEE, at `fundingTime`) is kept, and the stream gets the brief
+   * ACCOUNT_UPDATE Binance sends for a cross position: the balance only, no symbol. Returns the amount.
+   */
+  chargeFunding(symbol: string, rate: string, markPrice: string, fundingTime = this.time()): string {
+    this.symbolRules(symbol);
+    const pos = this.position(symbol);
+    if (pos === 0n) return '0';
+    const amount = roundTo(mul(mul(-pos, fixed(markPrice)), fixed(rate)), 8, 'half-up');
+    this.balance += amount;
+    this.incomeLog.push({
+      symbol,
+      incomeType: 'FUNDING_FEE',
+      income: amount,
+      time: fundingTime,
+      tranId: ++this.nextTranId,
+    });
+    const t = this.time();
+    this.onEvent({
+      e: 'ACCOUNT_UPDATE',
+      E: t,
+      T: t,
+      a: {
+        m: 'FUNDING_FEE',
+        B: [{ a: 'USDT', wb: toText(this.balance, 8), cw: toText(this.balance, 8), bc: toText(amount, 8) }],
+        P: [],
+      },
+    });
+    return toText(amount);
+  }
+
+  /**
+   * GET /fapi/v1/income: the account's income records from `startTime` to `endTime` (default: the last 7
+   * days), oldest first, of `incomeType` (only FUNDING_FEE is kept here), at most `limit` (default 100,
+   * at most 1000). Amounts are printed to 8 places, as Binance prints them.
+   */
+  income(params: Params): Record<string, unknown>[] {
+    if (params.symbol !== undefined) this.symbolRules(params.symbol);
+    const end = params.endTime === undefined ? this.time() : Number(params.endTime);
+    const start = params.startTime === undefined ? end - 7 * 86_400_000 : Number(params.startTime);
+    const limit = Number(params.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new BinanceApiError(-1130, "Data sent for parameter 'limit' is not valid.");
+    return this.incomeLog
+      .filter(
+        (r) =>
+          (params.symbol === undefined || r.symbol === params.symbol) &&
+          (params.incomeType === undefined || r.incomeType === params.incomeType) &&
+          r.time >= start &&
+          r.time <= end,
+      )
+      .slice(0, limit)
+      .map((r) => ({
+        symbol: r.symbol,
+        incomeType: r.incomeType,
+        income: toText(r.income, 8),
+        asset: 'USDT',
+        info: r.incomeType,
+        time: r.time,
+        tranId: r.tranId,
+        tradeId: '',
+      }));
   }
 
   /** GET /fapi/v3/positionRisk: the account's open positions (one-way mode), as Binance lists them. */

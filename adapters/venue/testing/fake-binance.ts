@@ -117,6 +117,7 @@ export class FakeBinance {
       ['GET /fapi/v1/openOrders', { security: 'SIGNED', handler: (p) => e.openOrders(p) }],
       ['GET /fapi/v1/userTrades', { security: 'SIGNED', handler: (p) => e.userTrades(p) }],
       ['GET /fapi/v1/forceOrders', { security: 'SIGNED', handler: (p) => e.forceOrders(p) }],
+      ['GET /fapi/v1/income', { security: 'SIGNED', handler: (p) => e.income(p) }],
       ['POST /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.newAlgoOrder(p) }],
       ['DELETE /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.cancelAlgoOrder(p) }],
       ['GET /fapi/v1/algoOrder', { security: 'SIGNED', handler: (p) => e.queryAlgoOrder(p) }],

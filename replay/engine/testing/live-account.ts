@@ -59,18 +59,19 @@ export const slice = (s: BarSeries, from: number, n: number): BarSeries => {
 };
 
 /**
- * A scripted run on the fake exchange's account: BTCUSDT 1h bars from 2023-06-01 (60 of warm-up, 8 live),
- * stepped by hand as the live runner would. The caller closes `harness`.
+ * A scripted run on the fake exchange's account: BTCUSDT 1h bars from 2023-06-01 (60 of warm-up,
+ * `liveBars` live, 8 unless asked), stepped by hand as the live runner would. The caller closes `harness`.
  */
 export const openLiveAccountRun = async (
   protection: ProtectionRequest | undefined,
   plan: Record<number, number>,
   backstop?: BackstopPlan,
+  liveBars = 8,
 ) => {
   const harness = await openHarness();
   const book = await instrumentBookOnce();
   const start = Date.UTC(2023, 5, 1);
-  const bars = slice(sharedBars(SYMBOL, '1h'), start - WARMUP * HOUR, WARMUP + 8);
+  const bars = slice(sharedBars(SYMBOL, '1h'), start - WARMUP * HOUR, WARMUP + liveBars);
   const from = start;
   const events: StoredEvent[] = [];
   const engine = new Engine(
@@ -84,7 +85,7 @@ export const openLiveAccountRun = async (
       params: {},
       symbols: [SYMBOL],
       from,
-      to: from + 8 * HOUR,
+      to: from + liveBars * HOUR,
       warmupBars: WARMUP,
       instrument: book.get,
       venueRules: binanceUsdm,
