@@ -58,7 +58,7 @@ const serve = async () => {
     );
     engine.start();
     while (engine.step()) {}
-    events += await new LogCopier(() => engine.store.raw(), opened.store).flush();
+    events += await new LogCopier(engine.store, opened.store).flush();
     marks.set(runId, engine);
   }
   const runner = new ProjectionRunner(opened.store, opened.db, allProjections());

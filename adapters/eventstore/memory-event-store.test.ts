@@ -42,4 +42,33 @@ describe('in-memory store: trusted appends and its lazy indexes', () => {
     expect((await store.readStream('s-c')).length).toBe(1);
     expect(await store.headPosition()).toBe(6);
   });
+
+  it('lets go of a copied prefix: positions go on, reads and checked appends refuse, saying why', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const schemaVersion = catalogue().definition('SignalEmitted')!.schemaVersion;
+    const trusted = (version: number) => {
+      const e = signal(version);
+      const metadata = { ...e.metadata, recordedAt: store.recordedAtNow() };
+      return store.appendTrusted('s-a', version, { ...e, schemaVersion, metadata });
+    };
+    for (let v = 1; v <= 5; v++) trusted(v);
+    store.release(3);
+    expect(store.released).toBe(3);
+    expect(store.raw().map((e) => e.globalPosition)).toEqual([4, 5]);
+    expect(trusted(6).globalPosition).toBe(6);
+    expect(store.total).toBe(6);
+    expect(await store.headPosition()).toBe(6);
+    // Releasing less than before, or more than is held, keeps what it must.
+    store.release(2);
+    expect(store.released).toBe(3);
+    store.release(99);
+    expect(store.released).toBe(6);
+    expect(store.raw()).toEqual([]);
+    expect(trusted(7).globalPosition).toBe(7);
+    await expect(store.readStream('s-a')).rejects.toThrow(
+      /released its first 6 events .*: read the main store/,
+    );
+    await expect(store.readById('x')).rejects.toThrow(/read the main store/);
+    await expect(store.append('s-a', 'any', [signal(8)])).rejects.toThrow(/append the main store/);
+  });
 });

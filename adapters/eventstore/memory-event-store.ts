@@ -33,8 +33,11 @@ interface MemoryLog {
   readonly log: StoredEvent[];
   readonly streams: Map<string, number[]>;
   readonly ids: Map<string, number>;
-  /** How much of the log the two indexes cover: trusted appends leave them behind (see `index`). */
-  readonly indexed: { upTo: number };
+  /**
+   * How much of the log the two indexes cover (trusted appends leave them behind, see `index`), and how
+   * many events from the start were released (`release`).
+   */
+  readonly indexed: { upTo: number; released: number };
   readonly wakeup: LocalWakeup;
 }
 
@@ -52,7 +55,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   private readonly log: StoredEvent[];
   private readonly streams: Map<string, number[]>;
   private readonly ids: Map<string, number>;
-  private readonly indexed: { upTo: number };
+  private readonly indexed: { upTo: number; released: number };
   private readonly wakeup: LocalWakeup;
   private readonly now: () => Date;
   private readonly recordedIso = new IsoTime();
@@ -65,7 +68,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
     this.log = shared?.log ?? [];
     this.streams = shared?.streams ?? new Map();
     this.ids = shared?.ids ?? new Map();
-    this.indexed = shared?.indexed ?? { upTo: 0 };
+    this.indexed = shared?.indexed ?? { upTo: 0, released: 0 };
     this.wakeup = shared?.wakeup ?? new LocalWakeup();
   }
 
@@ -89,6 +92,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
 
   /** The same append without a promise: the backtest loop is synchronous and appends between bars. */
   appendSync(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]): AppendResult {
+    this.whole('append');
     const validated = this.validated(streamId, expectedVersion, events);
     this.index();
     const current = this.streams.get(streamId)?.length ?? 0;
@@ -107,6 +111,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async appendAll(batches: readonly AppendBatch[]): Promise<AppendResult[]> {
+    this.whole('append');
     // Everything is checked before anything is written: the log is in this process, so nothing can
     // come between the checks and the writes.
     const prepared = batches.map((b) => ({
@@ -188,7 +193,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
       eventId: event.eventId,
       streamId,
       streamVersion,
-      globalPosition: this.log.length + 1,
+      globalPosition: this.indexed.released + this.log.length + 1,
       type: event.type,
       schemaVersion: event.schemaVersion,
       data: event.data,
@@ -228,6 +233,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.whole('read');
     this.index();
     const indices = this.streams.get(streamId) ?? [];
     const from = Math.max(1, options.fromVersion ?? 1);
@@ -239,6 +245,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async readAll(fromGlobalPosition: number, limit: number): Promise<RecordedEvent[]> {
+    this.whole('read');
     const start = Math.max(0, fromGlobalPosition);
     return this.log.slice(start, start + limit).map((e) => this.opts.catalogue.upcast(e));
   }
@@ -248,6 +255,7 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async readByCorrelation(correlationId: string, limit = 10_000): Promise<RecordedEvent[]> {
+    this.whole('read');
     const out: RecordedEvent[] = [];
     for (const e of this.log) {
       if (e.metadata.correlationId !== correlationId) continue;
@@ -258,18 +266,55 @@ export class MemoryEventStore implements EventStore, EventLookup {
   }
 
   async readById(eventId: string): Promise<RecordedEvent | undefined> {
+    this.whole('read');
     this.index();
     const i = this.ids.get(eventId.toLowerCase());
     return i === undefined ? undefined : this.opts.catalogue.upcast(this.log[i]!);
   }
 
   async headPosition(): Promise<number> {
-    return this.log.length;
+    return this.total;
   }
 
-  /** Stored (not upcast) events: what a test or a persist step copies into another store. */
+  /**
+   * Stored (not upcast) events: what a test or a persist step copies into another store. After a
+   * `release`, the events still held: the first is at global position `released + 1`.
+   */
   raw(): readonly StoredEvent[] {
     return this.log;
+  }
+
+  /** Every event appended so far, released ones included. */
+  get total(): number {
+    return this.indexed.released + this.log.length;
+  }
+
+  /** How many events from the start of the log were released (raw()[0] is the next one). */
+  get released(): number {
+    return this.indexed.released;
+  }
+
+  /**
+   * Lets go of the events up to global position `through` (those already held elsewhere: a live run's
+   * events once they are copied to the main store), so a run of months keeps in memory only what it has
+   * not copied yet. Only the run's own trusted appends continue after it; this store is no longer a store
+   * to read or to append to with checks (its indexes would miss what was released), and says so.
+   */
+  release(through: number): void {
+    const n = Math.min(this.log.length, through - this.indexed.released);
+    if (n <= 0) return;
+    this.log.splice(0, n);
+    this.indexed.released += n;
+    this.ids.clear();
+    this.streams.clear();
+    this.indexed.upTo = 0;
+  }
+
+  private whole(what: 'read' | 'append'): void {
+    if (this.indexed.released > 0)
+      throw new Error(
+        `this in-memory log released its first ${this.indexed.released} events (copied to the main store): ${what} the main store`,
+      );
   }
 
   async close(): Promise<void> {}

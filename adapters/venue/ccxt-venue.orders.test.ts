@@ -213,13 +213,41 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): orders', () => {
     v.cancel('never', h.clock.t);
     expect(byOrder(await settle(6))).toEqual({
       rest: ['rest cancelled: cancelled on request'],
-      done: ['done cancel-rejected: unknown order: Unknown order sent. (binance -2011)'],
+      // An order that ended is not asked about again: the venue let it go and knows it ended.
+      done: ['done cancel-rejected: the order has ended'],
       never: ['never cancel-rejected: unknown order: never submitted through this venue'],
     });
     expect(sent('DELETE', '/fapi/v1/order', 'rest')).toEqual({
       symbol: 'BTCUSDT',
       origClientOrderId: 'rest',
     });
+    // An ended order's id cannot be reused, and a late repeat of a message about it is nothing new.
+    expect(() =>
+      v.submit(venueOrder({ clientOrderId: 'done', side: 'BUY', type: 'MARKET' }), h.clock.t),
+    ).toThrow('clientOrderId done was already submitted');
+    expect(v.unmatched).toBe(0);
+    expect(v.following).toBe(0);
+  });
+
+  it('lets go of each order once it has ended: a long session holds only what still works', async () => {
+    const v = h.venue;
+    const push = h.fake.engine.onEvent;
+    // The stream repeats every message: the repeats of ended orders are recognised, not counted as strangers.
+    h.fake.engine.onEvent = (e) => {
+      push(e);
+      push(e);
+    };
+    for (let i = 0; i < 20; i++)
+      v.submit(
+        venueOrder({ clientOrderId: `m${i}`, side: i % 2 ? 'SELL' : 'BUY', type: 'MARKET' }),
+        h.clock.t,
+      );
+    v.submit(venueOrder({ clientOrderId: 'rest', side: 'BUY', type: 'LIMIT', price: '90000' }), h.clock.t);
+    const rs = await settle(41);
+    expect(rs.filter((r) => r.kind === 'fill')).toHaveLength(20);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(v.following).toBe(1);
+    expect(v.unmatched).toBe(0);
   });
 
   it('reports a take-profit as accepted, triggered and filled when the price reaches it, and cancels a stop through the algo service', async () => {

@@ -81,6 +81,13 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   /** Stream messages waiting for a catch-up to finish; null when none is running. */
   private held: (readonly Observation[])[] | null = null;
   private catchUpAgain = false;
+  /**
+   * Orders that ended, by clientOrderId and by the venue's ids, once nothing more can come of them: their
+   * tracks are let go (a node trading for months would otherwise hold every order it ever placed) and a
+   * late repeat of a message about one is recognised and dropped.
+   */
+  private readonly finished = new Set<string>();
+  private readonly finishedVenueIds = new Set<string>();
   /** Orders a catch-up skipped because their submit was still being settled (see place). */
   private readonly passedOver = new Set<string>();
   private now = Number.NEGATIVE_INFINITY;
@@ -136,7 +143,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
 
   submit(order: VenueOrder, at: number): void {
     this.checkCall(at);
-    if (this.tracks.has(order.clientOrderId))
+    if (this.tracks.has(order.clientOrderId) || this.finished.has(order.clientOrderId))
       throw new RangeError(`clientOrderId ${order.clientOrderId} was already submitted`);
     if (!this.session.trades(order.symbol))
       throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
@@ -152,7 +159,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
    */
   adopt(order: VenueOrder, booked: BookedSoFar, at: number): void {
     this.checkCall(at);
-    if (this.tracks.has(order.clientOrderId))
+    if (this.tracks.has(order.clientOrderId) || this.finished.has(order.clientOrderId))
       throw new RangeError(`clientOrderId ${order.clientOrderId} is already followed`);
     if (!this.session.trades(order.symbol))
       throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
@@ -188,7 +195,9 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         kind: 'cancel-rejected',
         clientOrderId,
         time: this.session.now(),
-        reason: 'unknown order: never submitted through this venue',
+        reason: this.finished.has(clientOrderId)
+          ? 'the order has ended'
+          : 'unknown order: never submitted through this venue',
       });
       return;
     }
@@ -211,6 +220,11 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
    */
   positions(): Promise<ReadonlyMap<string, string>> {
     return this.session.positions();
+  }
+
+  /** Orders followed and not ended (or ended with a call or recheck still due): what it holds per order. */
+  get following(): number {
+    return this.tracks.size;
   }
 
   /** Reports received so far, handed out by `poll` or still waiting. */
@@ -263,7 +277,10 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.busy.add(run);
     void run.finally(() => {
       this.busy.delete(run);
-      if (this.queues.get(id) === run) this.queues.delete(id);
+      if (this.queues.get(id) === run) {
+        this.queues.delete(id);
+        this.retire(track);
+      }
     });
   }
 
@@ -404,6 +421,22 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     if (track.venueOrderId !== null) this.byVenueId.set(track.venueOrderId, track);
     if (track.fillsOrderId !== null) this.byVenueId.set(track.fillsOrderId, track);
     this.recheckLater(track);
+    this.retire(track);
+  }
+
+  /** Lets an ended order's track go once no call on it is queued and no recheck is due. */
+  private retire(track: OrderTrack): void {
+    const id = track.clientOrderId;
+    if (!track.done || this.queues.has(id) || this.graceTimers.has(id) || this.tracks.get(id) !== track)
+      return;
+    this.tracks.delete(id);
+    this.passedOver.delete(id);
+    this.finished.add(id);
+    for (const venueId of [track.venueOrderId, track.fillsOrderId]) {
+      if (venueId === null) continue;
+      if (this.byVenueId.get(venueId) === track) this.byVenueId.delete(venueId);
+      this.finishedVenueIds.add(venueId);
+    }
   }
 
   /**
@@ -415,7 +448,10 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     if ((!always && !track.missingFills) || this.graceTimers.has(id) || this.closed) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(id);
-      if (!always && !track.missingFills) return;
+      if (!always && !track.missingFills) {
+        this.retire(track);
+        return;
+      }
       this.enqueue(track, () =>
         this.refresh(track).then(
           () => {},
@@ -455,7 +491,11 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         (o.clientOrderId === null ? undefined : this.tracks.get(o.clientOrderId)) ??
         (o.venueOrderId === null ? undefined : this.byVenueId.get(o.venueOrderId));
       if (track === undefined) {
-        this.unmatched++;
+        // A late repeat about an order that ended is nothing new; anything else is not ours.
+        const ended =
+          (o.clientOrderId !== null && this.finished.has(o.clientOrderId)) ||
+          (o.venueOrderId !== null && this.finishedVenueIds.has(o.venueOrderId));
+        if (!ended) this.unmatched++;
         continue;
       }
       this.apply(track, [o]);

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import { Engine } from '../../replay/engine/engine.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { prepareRun } from '../../replay/engine/run.js';
-import { LogCopier } from '../../scripts/paper/copier.js';
+import { LogCopier, wholeLog } from '../../scripts/paper/copier.js';
 import { allProjections } from '../index.js';
 import { ProjectionRunner } from '../runner.js';
 
@@ -44,7 +44,10 @@ export const projectedStore = async (
 ): Promise<ProjectedStore> => {
   const schema = uniqueSchema('rm');
   const opened = await openStore(databaseUrl ? { databaseUrl, schema } : { dataDir: ':memory:' });
-  await new LogCopier(() => events, opened.store).flush();
+  await new LogCopier(
+    wholeLog(() => events),
+    opened.store,
+  ).flush();
   // Small batches so folds continue across batch boundaries, as they do live.
   const runner = new ProjectionRunner(opened.store, opened.db, allProjections(), { batchSize });
   await runner.prepare();

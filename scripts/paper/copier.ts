@@ -7,6 +7,18 @@ const toNew = (e: StoredEvent): NewEvent => {
 };
 
 /**
+ * A run's log as the copier reads it: the events still held in memory, and how many before them were
+ * released (MemoryEventStore.release) once copied. Positions below are counted from the log's start.
+ */
+export interface HeldLog {
+  raw(): readonly StoredEvent[];
+  readonly released: number;
+}
+
+/** A log nothing was released from (a test's array, a finished run's events). */
+export const wholeLog = (events: () => readonly StoredEvent[]): HeldLog => ({ raw: events, released: 0 });
+
+/**
  * Copies a run's in-memory log into the main store, in the run's order. Consecutive events of one
  * stream go in one append (a stream's events stay in order and a batch is atomic), so what has been
  * copied is always a prefix of the run's log. That is what makes a restart exact: `resume` finds the
@@ -19,7 +31,7 @@ export class LogCopier {
   private limit = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly source: () => readonly StoredEvent[],
+    private readonly source: HeldLog,
     private readonly target: EventStore & EventLookup,
     private readonly onAppended: (events: readonly StoredEvent[]) => void = () => {},
     private readonly maxBatch = 500,
@@ -31,13 +43,14 @@ export class LogCopier {
 
   /** Skips the events of the source that the target already holds (they are a prefix). */
   async resume(): Promise<number> {
-    const log = this.source();
-    let lo = this.copied;
-    let hi = log.length;
-    // Invariant: log[0..lo) are in the target, log[hi..) are not.
+    const log = this.source.raw();
+    const base = this.source.released;
+    let lo = Math.max(this.copied, base);
+    let hi = base + log.length;
+    // Invariant: positions [0, lo) are in the target, [hi, …) are not.
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (await this.target.readById(log[mid]!.eventId)) lo = mid + 1;
+      if (await this.target.readById(log[mid - base]!.eventId)) lo = mid + 1;
       else hi = mid;
     }
     this.copied = lo;
@@ -46,7 +59,7 @@ export class LogCopier {
 
   /** Copies nothing the source records after this call (see PaperSession.run). */
   freeze(): void {
-    this.limit = this.source().length;
+    this.limit = this.source.released + this.source.raw().length;
   }
 
   /** Appends everything new; concurrent calls share one flush so the order holds. */
@@ -58,20 +71,24 @@ export class LogCopier {
   }
 
   private async copy(): Promise<number> {
-    const log = this.source();
-    const end = Math.min(log.length, this.limit);
     let n = 0;
-    while (this.copied < end) {
-      const start = this.copied;
+    for (;;) {
+      // Read afresh each batch: the run may release what was copied while an append was awaited.
+      const log = this.source.raw();
+      const base = this.source.released;
+      const end = Math.min(base + log.length, this.limit);
+      if (this.copied >= end) return n;
+      if (this.copied < base)
+        throw new Error(`events ${this.copied + 1}–${base} were released before they were copied`);
+      const start = this.copied - base;
       const stream = log[start]!.streamId;
       let stop = start + 1;
-      while (stop < end && stop - start < this.maxBatch && log[stop]!.streamId === stream) stop++;
+      while (stop < end - base && stop - start < this.maxBatch && log[stop]!.streamId === stream) stop++;
       const batch = log.slice(start, stop);
       await this.target.append(stream, 'any', batch.map(toNew));
-      this.copied = stop;
+      this.copied += batch.length;
       n += batch.length;
       this.onAppended(batch);
     }
-    return n;
   }
 }

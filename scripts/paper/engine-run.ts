@@ -15,6 +15,8 @@ const OPEN_RETRY_MS = 1_000;
 const OPEN_MAX_RETRY_MS = 60_000;
 /** How long a live run's bar waits for its funding record (runLive's fundingWaitMs). */
 export const FUNDING_WAIT_MS = 120_000;
+/** Copied events a running engine's log lets go of at a time (each release moves what is left down). */
+const RELEASE_BATCH = 2_048;
 
 import type { PaperRunStatus } from './session.js';
 
@@ -35,6 +37,8 @@ export abstract class EngineRun {
     private readonly target: EventStore & EventLookup,
     private readonly hooks: {
       readonly flushMs?: number;
+      /** Copied events the engine's log lets go of at a time (default 2,048). */
+      readonly releaseBatch?: number;
       readonly onAppended?: (events: readonly StoredEvent[]) => void;
       readonly log?: (m: string) => void;
     },
@@ -42,7 +46,7 @@ export abstract class EngineRun {
 
   protected attach(engine: Engine): void {
     this.engine = engine;
-    this.copier = new LogCopier(() => engine.store.raw(), this.target, this.hooks.onAppended);
+    this.copier = new LogCopier(engine.store, this.target, this.hooks.onAppended);
   }
 
   /**
@@ -56,7 +60,10 @@ export abstract class EngineRun {
     this.state = 'running';
     signal.addEventListener('abort', () => copier.freeze(), { once: true });
     const timer = setInterval(() => {
-      copier.flush().catch((err: unknown) => this.fail(err));
+      copier.flush().then(
+        () => this.releaseCopied(),
+        (err: unknown) => this.fail(err),
+      );
     }, this.hooks.flushMs ?? 250);
     try {
       const summary = await drive(engine);
@@ -141,15 +148,34 @@ export abstract class EngineRun {
     };
   }
 
+  /**
+   * Lets the engine's in-memory log go of what the main store holds and the run's own folds (evidence,
+   * lifecycle) have read, in batches: a paper or real run of months keeps in memory only what it has not
+   * copied yet, and the main store is its record. Nothing else reads a running engine's log.
+   */
+  private releaseCopied(): void {
+    const engine = this.engine;
+    const copier = this.copier;
+    if (engine === null || copier === null) return;
+    this.foldEvidence();
+    this.lifecycleEvidence();
+    const through = Math.min(copier.position, this.folded, this.lifecycleFolded);
+    if (through - engine.store.released >= (this.hooks.releaseBatch ?? RELEASE_BATCH))
+      engine.store.release(through);
+  }
+
   private readonly marks: { at: number; equity: number }[] = [];
   private readonly closes: number[] = [];
   private readonly trips: number[] = [];
   private folded = 0;
 
   private foldEvidence(): void {
-    const raw = this.engine?.store.raw() ?? [];
-    for (; this.folded < raw.length; this.folded++) {
-      const e = raw[this.folded]!;
+    const store = this.engine?.store;
+    if (store === undefined) return;
+    const raw = store.raw();
+    const base = store.released;
+    for (; this.folded < base + raw.length; this.folded++) {
+      const e = raw[this.folded - base]!;
       if (e.type === 'EquityMarked') {
         const d = e.data as { at: number; equity: number };
         // Marks come on an hourly grid; a second mark at the same time (a run's last) replaces the first.
@@ -173,11 +199,13 @@ export abstract class EngineRun {
 
   /** What the run's own events show, for the lifecycle's gates (automation 8); null before its engine is built. */
   lifecycleEvidence(): Evidence | null {
-    const raw = this.engine?.store.raw();
-    if (raw === undefined) return null;
+    const store = this.engine?.store;
+    if (store === undefined) return null;
+    const raw = store.raw();
+    const base = store.released;
     this.lifecycleFold ??= new EvidenceFold(this.runId);
-    for (; this.lifecycleFolded < raw.length; this.lifecycleFolded++)
-      this.lifecycleFold.add(raw[this.lifecycleFolded]!);
+    for (; this.lifecycleFolded < base + raw.length; this.lifecycleFolded++)
+      this.lifecycleFold.add(raw[this.lifecycleFolded - base]!);
     return this.lifecycleFold.evidence();
   }
 

@@ -196,7 +196,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
       progress: open ? null : Math.min(1, (now - from) / (to - from)),
       speed: 1,
       state: this.state,
-      events: engine?.store.raw().length ?? 0,
+      events: engine?.store.total ?? 0,
       copied: this.copier?.position ?? 0,
       error: this.error,
     };

@@ -3,7 +3,8 @@ import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.j
 import { catalogue } from '../../domain/catalogue.js';
 import { IdempotencyConflictError } from '../../domain/events/errors.js';
 import { paperRunEvents } from '../../projections/testing/paper-fixture.js';
-import { LogCopier } from './copier.js';
+import type { Engine } from '../../replay/engine/engine.js';
+import { LogCopier, wholeLog } from './copier.js';
 import { PaperSession, paperRunId } from './session.js';
 
 const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
@@ -14,21 +15,52 @@ describe('LogCopier', () => {
     const events = await paperRunEvents('ema-cross', 'paper-copier-test', '2023-06-08');
     const target = newStore();
     const half = Math.floor(events.length / 2);
-    await new LogCopier(() => events.slice(0, half), target).flush();
+    await new LogCopier(
+      wholeLog(() => events.slice(0, half)),
+      target,
+    ).flush();
     expect(target.raw().length).toBe(half);
 
-    const resumed = new LogCopier(() => events, target);
+    const resumed = new LogCopier(
+      wholeLog(() => events),
+      target,
+    );
     expect(await resumed.resume()).toBe(half);
     expect(await resumed.flush()).toBe(events.length - half);
     expect(ids(target)).toEqual(events.map((e) => e.eventId));
     expect(target.raw().map((e) => e.streamId)).toEqual(events.map((e) => e.streamId));
   });
 
+  it('copies on across a release of what it copied, and refuses to skip what was released before it was copied', async () => {
+    const events = await paperRunEvents('ema-cross', 'paper-copier-release', '2023-06-08');
+    const held = { events: events.slice(0, 40), released: 0 };
+    const log = {
+      raw: () => held.events,
+      get released() {
+        return held.released;
+      },
+    };
+    const target = newStore();
+    const copier = new LogCopier(log, target);
+    await copier.flush();
+    // The run lets go of the first 30 (copied) and writes 20 more.
+    held.released = 30;
+    held.events = events.slice(30, 60);
+    expect(await copier.flush()).toBe(20);
+    expect(ids(target)).toEqual(events.slice(0, 60).map((e) => e.eventId));
+    // A log that let go of events nobody copied is a bug, not something to paper over.
+    const early = new LogCopier({ raw: () => events.slice(10, 20), released: 10 }, newStore());
+    await expect(early.flush()).rejects.toThrow('events 1–10 were released before they were copied');
+  });
+
   it('a batch straddling copied and uncopied events is refused by the store: why copying resumes at the prefix', async () => {
     const events = await paperRunEvents('ema-cross', 'paper-copier-test2', '2023-06-05');
     const i = events.findIndex((e, k) => k > 0 && events[k + 1]?.streamId === e.streamId);
     const target = newStore();
-    await new LogCopier(() => events.slice(0, i + 1), target).flush();
+    await new LogCopier(
+      wholeLog(() => events.slice(0, i + 1)),
+      target,
+    ).flush();
     const batch = [events[i]!, events[i + 1]!].map(({ eventId, type, data, metadata }) => {
       const { recordedAt: _r, ...m } = metadata;
       return { eventId, type, data, metadata: m };
@@ -97,5 +129,40 @@ describe('PaperSession', () => {
         .raw()
         .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
     ).toBe(false);
+  });
+
+  it('keeps in memory only what it has not copied yet: the copied part of a long run is let go', async () => {
+    const target = newStore();
+    const session = new PaperSession({
+      ...opts,
+      speed: 3_600 * 2_000,
+      store: target,
+      flushMs: 5,
+      releaseBatch: 100,
+    });
+    await session.prepare();
+    await session.fastForward();
+    const engine = (session as unknown as { engine: Engine }).engine;
+    let mostHeld = 0;
+    const watch = setInterval(() => {
+      mostHeld = Math.max(mostHeld, engine.store.raw().length);
+    }, 1);
+    await session.run(new AbortController().signal);
+    clearInterval(watch);
+    expect(session.status().state).toBe('finished');
+    // Everything reached the main store, in order, once; the engine's log let go of most of it on the way.
+    expect(target.raw().length).toBe(engine.store.total);
+    expect(session.status().events).toBe(engine.store.total);
+    expect(engine.store.released).toBeGreaterThan(0);
+    expect(engine.store.released + engine.store.raw().length).toBe(engine.store.total);
+    expect(ids(target).slice(engine.store.released)).toEqual(engine.store.raw().map((e) => e.eventId));
+    expect(mostHeld).toBeLessThan(engine.store.total / 3);
+    // The run's folds read every event before it went: its evidence is the whole run's.
+    const record = session.record(0);
+    const marks = target.raw().filter((e) => e.type === 'EquityMarked').length;
+    expect(record.marks.length).toBeGreaterThan(0);
+    expect(record.marks.length).toBeLessThanOrEqual(marks);
+    // A released log is no store to read: it says where to read instead.
+    await expect(engine.store.readAll(0, 10)).rejects.toThrow(/released its first \d+ events/);
   });
 });

@@ -230,7 +230,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       progress: null,
       speed: 1,
       state: this.state,
-      events: engine?.store.raw().length ?? 0,
+      events: engine?.store.total ?? 0,
       copied: this.copier?.position ?? 0,
       error: this.error,
     };

@@ -90,6 +90,8 @@ export interface PaperSessionOptions {
   readonly catchUpTo?: () => number;
   readonly store: EventStore & EventLookup;
   readonly flushMs?: number;
+  /** Copied events the engine's log lets go of at a time (default 2,048). */
+  readonly releaseBatch?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
   readonly log?: (m: string) => void;
 }
@@ -208,7 +210,7 @@ export class PaperSession extends EngineRun implements PaperRun {
       progress: span > 0 ? Math.min(1, (now - this.range.from) / span) : 0,
       speed: this.opts.speed,
       state: this.state,
-      events: this.engine?.store.raw().length ?? 0,
+      events: this.engine?.store.total ?? 0,
       copied: this.copier?.position ?? 0,
       error: this.error,
     };
