@@ -326,6 +326,7 @@ const stubRun = (strategyId: string, over: object = {}): RealRun => {
     status: () => ({ strategyId, state: 'running' }) as ReturnType<RealAccountSession['status']>,
     ledgerPositions: () => new Map(),
     quiet: () => true,
+    unbooked: () => [],
   };
   return Object.defineProperties(base, Object.getOwnPropertyDescriptors(over)) as RealRun;
 };

@@ -19,6 +19,12 @@ export interface RealRun extends PaperRun {
   ledgerPositions(): ReadonlyMap<string, Fixed>;
   /** Nothing of the run is on its way: no order working, nothing learnt and not yet booked. */
   quiet(): boolean;
+  /**
+   * What the exchange recorded that the run's ledger could not book (a closing trade beyond what it held,
+   * funding on a position it does not hold), oldest first, in words; each is an ExchangeRecordUnbooked
+   * event in the run's stream too.
+   */
+  unbooked(): readonly string[];
 }
 
 /** The real account, as the reconciliation reads it. */

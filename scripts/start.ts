@@ -618,6 +618,7 @@ const { app } = createApp({
               state: st.state,
               share: run.sizing,
               error: st.error,
+              unbooked: [...run.unbooked()],
             };
           },
         }

@@ -26,6 +26,8 @@ export interface RealRunView {
   /** Share of the capital it sizes on (the canary's 10 %, prod's 100 %, 0 once taken off). */
   readonly share: number;
   readonly error: string | null;
+  /** What the exchange recorded that the run's ledger could not book, in words (see RealRun.unbooked). */
+  readonly unbooked: string[];
 }
 
 export interface LifecycleRouteDeps {
@@ -115,6 +117,7 @@ export const lifecycleView = z.object({
           state: z.string(),
           share: z.number(),
           error: z.string().nullable(),
+          unbooked: z.array(z.string()),
         })
         .nullable(),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../events/define-event.js';
+import { defineEvent, type EventData } from '../events/define-event.js';
 
 /**
  * A run's own stream (`run-<runId>`): what it was given, its equity marks and how it ended. The
@@ -63,4 +63,32 @@ export const RunCompleted = defineEvent({
     .strict(),
 });
 
-export const backtestEvents = [RunStarted, EquityMarked, RunCompleted] as const;
+/**
+ * Something the exchange recorded on a real account that the run's ledger could not book: the part of a
+ * closing trade of the exchange's own order beyond what the run held, or funding it charged on a position
+ * the run does not hold (one opened by hand, say). Booking it would put in the run's ledger what the run
+ * never held; dropping it silently would hide a difference from the reviewer. So it is recorded, in the
+ * run's stream, and the account check settles what it means.
+ */
+export const ExchangeRecordUnbooked = defineEvent({
+  type: 'ExchangeRecordUnbooked',
+  schema: z
+    .object({
+      record: z.enum(['forced-fill', 'funding']),
+      symbol: z.string().min(1),
+      /** The exchange's id: `<orderId>/<tradeId>` of a closing trade, the income record's id of funding. */
+      ref: z.string().min(1),
+      /** The exchange's time of it, epoch ms. */
+      time: z.number().int().nonnegative(),
+      /** A closing trade: the quantity not booked; funding: the amount charged (received +, paid −). */
+      amount: z.string().regex(/^-?\d+(\.\d+)?$/),
+      /** The amount's asset for funding; the traded quantity's symbol for a closing trade. */
+      unit: z.string().min(1),
+      why: z.string().min(1),
+    })
+    .strict(),
+});
+
+export type ExchangeRecordUnbookedData = EventData<typeof ExchangeRecordUnbooked>;
+
+export const backtestEvents = [RunStarted, EquityMarked, RunCompleted, ExchangeRecordUnbooked] as const;

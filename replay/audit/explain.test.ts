@@ -58,5 +58,22 @@ describe('the audit timeline’s one-line summaries', () => {
       "funding -0.0300037 as the exchange charged it (position 0.003; the feed's rate 0.0001, mark 100000)",
     );
     expect(funding({})).toBe('funding -0.0300037 at rate 0.0001, mark 100000, position 0.003');
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'ExchangeRecordUnbooked',
+        data: {
+          record: 'funding',
+          symbol: 'BTCUSDT',
+          ref: '9689322392',
+          time: 1,
+          amount: '-0.3',
+          unit: 'USDT',
+          why: 'the account holds no BTCUSDT position',
+        },
+      }),
+    ).toBe(
+      "NOT BOOKED: the exchange's funding -0.3 USDT on BTCUSDT (9689322392): the account holds no BTCUSDT position",
+    );
   });
 });

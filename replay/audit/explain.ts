@@ -97,6 +97,8 @@ export const summarise = (e: RecordedEvent): string => {
         : `CLOSED BY THE EXCHANGE (${FORCED[String(d.forced)] ?? d.forced}): ${d.side} ${d.quantity} ${d.symbol} @ ${d.price}; position now ${d.positionQuantity}, realised PnL ${d.realisedPnl}`;
     case 'FeeCharged':
       return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
+    case 'ExchangeRecordUnbooked':
+      return `NOT BOOKED: the exchange's ${d.record === 'funding' ? 'funding' : 'closing trade'} ${d.amount} ${d.unit} on ${d.symbol} (${d.ref}): ${d.why}`;
     case 'FundingPaid':
       return d.source === 'venue'
         ? `funding ${d.amount} as the exchange charged it (position ${d.positionQuantity}; the feed's rate ${d.rate}, mark ${d.markPrice})`

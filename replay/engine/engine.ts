@@ -1,4 +1,5 @@
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import type { ExchangeRecordUnbookedData } from '../../domain/backtest/events.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
@@ -1396,17 +1397,29 @@ export class Engine implements StrategyContext {
       (this.ledger.account.settledFills.get(orderId) ?? 0) + 1,
       this.config.strategy.id,
     );
-    if (unbooked > 0n)
-      this.forcedUnbooked.push(
-        `${r.reason} ${r.side} ${toText(unbooked)} ${s.symbol}: more than this run held`,
+    const notBooked = (quantity: string, why: string) => {
+      this.forcedUnbooked.push(`${r.reason} ${r.side} ${quantity} ${s.symbol}: ${why}`);
+      this.recordUnbooked(
+        {
+          record: 'forced-fill',
+          symbol: s.symbol,
+          ref: `${r.venueOrderId}/${r.tradeId}`,
+          time: Math.round(r.time),
+          amount: quantity,
+          unit: s.symbol,
+          why: `${r.reason} ${r.side}: ${why}`,
+        },
+        correlationId,
       );
+    };
+    if (unbooked > 0n) notBooked(toText(unbooked), 'more than this run held');
     if (command === null) return;
     let settled: { last: string | null; events: AccountEvent[] };
     try {
       settled = this.ledger.book(command, r.time, correlationId, null);
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;
-      this.forcedUnbooked.push(`${r.reason} ${r.side} ${command.quantity} ${s.symbol}: ${err.message}`);
+      notBooked(command.quantity, err.message);
       return;
     }
     this.refreshMirror(s);
@@ -2286,9 +2299,26 @@ export class Engine implements StrategyContext {
    * than the instrument's) is counted and logged, and left to the account check.
    */
   private fundingCharged(s: SymbolState, r: VenueFunding): void {
-    const what = `${s.symbol} ${r.amount} ${r.asset} at ${new Date(r.time).toISOString()}`;
+    const correlationId = `funding:${s.symbol}:${r.time}`;
+    const notBooked = (why: string) => {
+      this.fundingUnbooked.push(
+        `${s.symbol} ${r.amount} ${r.asset} at ${new Date(r.time).toISOString()}: ${why}`,
+      );
+      this.recordUnbooked(
+        {
+          record: 'funding',
+          symbol: s.symbol,
+          ref: r.incomeId,
+          time: Math.round(r.time),
+          amount: r.amount,
+          unit: r.asset,
+          why,
+        },
+        correlationId,
+      );
+    };
     if (r.asset !== s.instrument.marginAsset) {
-      this.fundingUnbooked.push(`${what}: not in ${s.instrument.marginAsset}`);
+      notBooked(`not in ${s.instrument.marginAsset}`);
       return;
     }
     const rate = this.fundingRateAt(s, r.time);
@@ -2309,17 +2339,29 @@ export class Engine implements StrategyContext {
           charged: r.amount,
         },
         r.time,
-        `funding:${s.symbol}:${r.time}`,
+        correlationId,
         null,
       );
-      if (booked.events.length === 0)
-        this.fundingUnbooked.push(`${what}: that funding time is booked already`);
+      if (booked.events.length === 0) notBooked('that funding time is booked already');
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;
-      this.fundingUnbooked.push(`${what}: ${err.message}`);
+      notBooked(err.message);
       return;
     }
     this.refreshMirror(s);
+  }
+
+  /** What the exchange recorded and the ledger could not book, in the run's stream for the reviewer. */
+  private recordUnbooked(data: ExchangeRecordUnbookedData, correlationId: string): void {
+    this.log.emit(
+      `run-${this.config.runId}`,
+      'ExchangeRecordUnbooked',
+      data,
+      data.time,
+      correlationId,
+      null,
+      'system:engine',
+    );
   }
 
   /** The feed's funding rate for `time` when its record has come, else the latest known (0 before any). */

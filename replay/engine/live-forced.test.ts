@@ -149,6 +149,17 @@ describe("the exchange's own closing orders on a real run (the local fake Binanc
     expect(engine.forcedUnbooked).toEqual([
       `liquidation SELL ${toText(held * 2n)} BTCUSDT: more than this run held`,
     ]);
+    expect(of('ExchangeRecordUnbooked').map((e) => e.data)).toEqual([
+      {
+        record: 'forced-fill',
+        symbol: SYMBOL,
+        ref: `${exchange.orderId}/${exchange.id}`,
+        time: exchange.time,
+        amount: toText(held * 2n),
+        unit: SYMBOL,
+        why: 'liquidation SELL: more than this run held',
+      },
+    ]);
     // Its third of the exchange's commission, down to the fee's 8 places.
     const third = exchange.commission / 3n;
     expect(of('FeeCharged').at(-1)!.data).toMatchObject({

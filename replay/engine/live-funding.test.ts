@@ -85,5 +85,11 @@ describe('funding on a real run (the local fake Binance)', () => {
     expect(paid()).toEqual([]);
     expect(engine.fundingUnbooked[0]).toContain(`${SYMBOL} ${charged} USDT`);
     expect(engine.fundingUnbooked[0]).toContain(`holds no ${SYMBOL} position`);
+    // Recorded in the run's stream, for the reviewer and the account check.
+    const records = run.of('ExchangeRecordUnbooked');
+    expect(records.map((e) => e.streamId)).toEqual([`run-${engine.config.runId}`]);
+    const data = records[0]!.data as { why: string };
+    expect(data).toMatchObject({ record: 'funding', symbol: SYMBOL, amount: charged, unit: 'USDT' });
+    expect(data.why).toContain(`holds no ${SYMBOL} position`);
   });
 });

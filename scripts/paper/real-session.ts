@@ -145,6 +145,15 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     return out;
   }
 
+  unbooked(): readonly string[] {
+    const engine = this.engine;
+    if (engine === null) return [];
+    return [
+      ...engine.forcedUnbooked.map((w) => `the exchange's closing trade: ${w}`),
+      ...engine.fundingUnbooked.map((w) => `funding the exchange charged: ${w}`),
+    ];
+  }
+
   quiet(): boolean {
     const engine = this.engine;
     // A backstop resting at the exchange is not on its way: a check may read the account meanwhile.

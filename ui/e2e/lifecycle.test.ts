@@ -148,7 +148,7 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     await expect.poll(async () => (await emaCross())?.realRun?.state, settle).toBe('running');
     const canary = (await emaCross())!;
     expect(canary.approvedBy).toBe('ana');
-    expect(canary.realRun).toMatchObject({ mode: 'canary', share: 0.1, error: null });
+    expect(canary.realRun).toMatchObject({ mode: 'canary', share: 0.1, error: null, unbooked: [] });
     expect(canary.realRun!.runId).toMatch(new RegExp(`^real-${id}-`));
     const status = (await (await fetch(`${system.url}/api/status`)).json()) as {
       paper: { runId: string; mode: string }[];

@@ -44,6 +44,11 @@ export interface RealRunView {
   /** Share of the capital it sizes on: the canary's share, 1 in prod, 0 once taken off. */
   share: number;
   error: string | null;
+  /**
+   * What the exchange recorded that the run's ledger could not book (a closing trade beyond what it held,
+   * funding on a position it does not hold), in words: the account check settles what it means.
+   */
+  unbooked: string[];
 }
 
 export interface NextGate {

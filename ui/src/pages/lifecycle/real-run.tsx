@@ -44,6 +44,21 @@ export function RealRunPanel({
             {fmtShare(run.share)}
             {run.share === 0 && <span className="text-muted-foreground"> (taken off real money)</span>}
           </dd>
+          {run.unbooked.length > 0 && (
+            <>
+              <dt className="text-warning">not booked</dt>
+              <dd className="whitespace-normal text-warning" data-testid="lifecycle-real-run-unbooked">
+                <p>
+                  The exchange recorded what this run's ledger could not book; the account check settles it:
+                </p>
+                <ul className="list-disc pl-4">
+                  {run.unbooked.map((u) => (
+                    <li key={u}>{u}</li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
           {run.error !== null && (
             <>
               <dt className="text-destructive">error</dt>
