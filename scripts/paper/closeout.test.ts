@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
+import { SharedVenue } from '../../adapters/venue/shared-venue.js';
 import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
 import { catalogue } from '../../domain/catalogue.js';
@@ -211,5 +212,42 @@ describe('closing out a real run an earlier process left', () => {
     expect(await closeOutRun(left, opts)).toEqual([]);
     expect(await main.headPosition()).toBe(before);
     expect(fake.engine.trades()).toHaveLength(2);
+  });
+
+  it("on a shared account, keeps this run's share of funding charged during the close-out from the run still trading the symbol", async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const next = await nextProcess(fake);
+    const shared = new SharedVenue(second!.venue);
+    // Another strategy's run trades the same symbol through its own lane of the account, holding as much.
+    const held = fake.engine.position(SYMBOL);
+    const neighbour = shared.lane();
+    neighbour.follow([SYMBOL], () => held);
+    // The exchange settles funding on the account's net position (both runs'), just as the close-out starts.
+    fake.engine.setPosition(SYMBOL, toText(2n * held));
+    const charged = fixed(fake.engine.chargeFunding(SYMBOL, '0.0001', '27000'));
+    fake.engine.setPosition(SYMBOL, toText(held));
+    await until(() => second!.venue.received >= 1, 'the funding record');
+    const closer = shared.lane();
+    expect(await closeOutRun(left, { ...next.opts(main), venue: closer })).toEqual([]);
+    // The neighbour is handed its half of the figure, not the whole: this run's half stayed here, logged.
+    const theirs = neighbour
+      .poll(second!.clock.now())
+      .flatMap((r) => (r.kind === 'funding' ? [fixed(r.amount)] : []));
+    expect(theirs).toEqual([charged / 2n]);
+    const ours = next.log.filter((l) => l.includes("the exchange's funding"));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toContain(`the exchange's funding ${toText(charged / 2n)} USDT on ${SYMBOL} at `);
+    expect(ours[0]).toContain('(its share of what the account held) is not booked');
+    // Once closed out, the lane no longer claims the symbol: later funding is the neighbour's alone.
+    fake.engine.setPosition(SYMBOL, toText(held));
+    const received = second!.venue.received;
+    const later = fixed(fake.engine.chargeFunding(SYMBOL, '0.0001', '27000'));
+    await until(() => second!.venue.received > received, 'the second funding record');
+    const next2 = neighbour
+      .poll(second!.clock.now() + 1)
+      .flatMap((r) => (r.kind === 'funding' ? [fixed(r.amount)] : []));
+    expect(next2).toEqual([later]);
+    expect(shared.fundingUnrouted).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId, positionKey } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
-import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
 import {
   type ForcedFill,
   forcedCorrelationId,
@@ -14,7 +14,7 @@ import {
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
-import type { AdoptingVenue, VenueReport } from '../../domain/ledger/venue-port.js';
+import type { AdoptingVenue, HoldingVenue, VenueReport } from '../../domain/ledger/venue-port.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import type { RunLeftovers } from './leftovers.js';
 
@@ -78,6 +78,22 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     last = Math.max(last, o.clock.now());
     return last;
   };
+  /**
+   * What the run still holds, by symbol, as its ledger says after each booking. On a shared account the
+   * exchange's funding is split among the runs holding a symbol (SharedVenue); this run holds its part
+   * until it is closed, so it follows its symbols with it, or a neighbour would be handed this run's share.
+   * The close-out books no funding itself: its share is logged.
+   */
+  const holding = new Map<string, Fixed>();
+  const accountStream = accountStreamId(o.rules.venue, accountId);
+  const refreshHolding = async (): Promise<void> => {
+    const state = (await handlers.accounts.load(accountStream)).state;
+    holding.clear();
+    for (const p of state.positions.values()) holding.set(p.symbol, (holding.get(p.symbol) ?? 0n) + p.qty);
+  };
+  const follow = (o.venue as Partial<HoldingVenue>).follow?.bind(o.venue);
+  await refreshHolding();
+  follow?.([...holding.keys()], (symbol) => holding.get(symbol) ?? 0n);
 
   const book = async (r: VenueReport): Promise<void> => {
     const id = r.clientOrderId;
@@ -125,12 +141,18 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         case 'cancel-rejected':
           // The order filled or ended first: its own reports say how.
           return;
-        case 'forced':
-          // The exchange's closing trades go to the runs that follow the symbol, never to this lane; the
-          // ones no process saw are listed and booked in step 2½.
+        case 'forced': {
+          // This run's share of a closing trade the exchange made during the close-out (its lane follows what
+          // the run holds); the ones no process saw are listed and booked in step 2½.
+          const { receivedAt: _r, kind: _k, ...f } = r;
+          await bookOneForced(f, 'during the close-out');
           return;
+        }
         case 'funding':
-          // Funding goes to the runs that follow the symbol; this lane follows none.
+          // This run's share of funding charged while it is closed out: not booked (see `holding`).
+          o.log(
+            `close-out ${left.runId}: the exchange's funding ${r.amount} ${r.asset} on ${r.symbol} at ${new Date(r.time).toISOString()} (its share of what the account held) is not booked`,
+          );
           return;
       }
     } catch (err) {
@@ -140,23 +162,61 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     }
   };
 
-  /**
-   * For each position the run's ledger holds, the exchange's closing trades since the position last
-   * changed, booked into the run's account as the engine books them (Engine.forcedFill): reduce-only, at
-   * most what the run held, the exchange's fee shared the same way.
-   */
-  const bookForced = async (forcedFills: NonNullable<CloseOutOptions['forcedFills']>): Promise<void> => {
-    const stream = accountStreamId(o.rules.venue, accountId);
-    const events = await o.store.readStream(stream);
-    // What an earlier close-out booked already (it may have stopped before closing what was left): the
-    // ledger's own record, since the account's fill sequence would take a trade offered again as a new one.
-    const booked = new Set(
-      events.flatMap((e) => {
+  /** The exchange's closing trades the run's ledger has booked (an earlier close-out may have booked some). */
+  let forcedBooked: Set<string> | null = null;
+  const bookedForced = async (): Promise<Set<string>> => {
+    // The ledger's own record: the account's fill sequence would take a trade offered again as a new one.
+    forcedBooked ??= new Set(
+      (await o.store.readStream(accountStream)).flatMap((e) => {
         const d = e.data as { forced?: string; orderId: string; tradeId: string };
         return e.type === 'FillSettled' && d.forced !== undefined ? [`${d.orderId} ${d.tradeId}`] : [];
       }),
     );
-    for (const p of (await handlers.accounts.load(stream)).state.positions.values()) {
+    return forcedBooked;
+  };
+
+  /**
+   * One trade of the exchange's own closing order, booked into the run's account as the engine books it
+   * (Engine.forcedFill): reduce-only, at most what the run holds, the exchange's fee shared the same way.
+   */
+  const bookOneForced = async (f: ForcedFill, when: string): Promise<void> => {
+    const orderId = forcedOrderId(f);
+    const booked = await bookedForced();
+    if (booked.has(`${orderId} ${f.tradeId}`)) return;
+    const state = (await handlers.accounts.load(accountStream)).state;
+    const { command, unbooked } = forcedSettleFill(
+      f,
+      state.positions.get(positionKey(f.symbol, 'BOTH'))?.qty ?? 0n,
+      o.instrument(f.symbol).marginAsset,
+      (state.settledFills.get(orderId) ?? 0) + 1,
+      left.strategyId,
+    );
+    // Not the run's to book, nor to wait for: the account check finds a position opened by hand.
+    if (unbooked > 0n)
+      o.log(
+        `close-out ${left.runId}: the exchange's ${f.reason} ${f.side} ${toText(unbooked)} ${f.symbol} is more than the run held; not booked`,
+      );
+    if (command === null) return;
+    try {
+      await handlers.account(accountId, command, { ...meta(f.time), correlationId: forcedCorrelationId(f) });
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      problems.push(`${f.reason} ${f.side} ${command.quantity} ${f.symbol}: ${err.message}`);
+      return;
+    }
+    booked.add(`${orderId} ${f.tradeId}`);
+    o.log(
+      `close-out ${left.runId}: the exchange closed ${command.quantity} ${f.symbol} itself (${f.reason} at ${f.price}) ${when}; booked`,
+    );
+  };
+
+  /**
+   * For each position the run's ledger holds, the exchange's closing trades since the position last
+   * changed (bookOneForced).
+   */
+  const bookForced = async (forcedFills: NonNullable<CloseOutOptions['forcedFills']>): Promise<void> => {
+    const events = await o.store.readStream(accountStream);
+    for (const p of (await handlers.accounts.load(accountStream)).state.positions.values()) {
       if (p.qty === 0n) continue;
       const changed = events.findLast(
         (e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === p.symbol,
@@ -171,37 +231,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         problems.push(`${p.symbol}: the exchange's closing orders could not be listed: ${String(err)}`);
         continue;
       }
-      for (const f of found) {
-        const orderId = forcedOrderId(f);
-        if (booked.has(`${orderId} ${f.tradeId}`)) continue;
-        const state = (await handlers.accounts.load(stream)).state;
-        const { command, unbooked } = forcedSettleFill(
-          f,
-          state.positions.get(positionKey(f.symbol, 'BOTH'))?.qty ?? 0n,
-          o.instrument(f.symbol).marginAsset,
-          (state.settledFills.get(orderId) ?? 0) + 1,
-          left.strategyId,
-        );
-        // Not the run's to book, nor to wait for: the account check finds a position opened by hand.
-        if (unbooked > 0n)
-          o.log(
-            `close-out ${left.runId}: the exchange's ${f.reason} ${f.side} ${toText(unbooked)} ${f.symbol} is more than the run held; not booked`,
-          );
-        if (command === null) continue;
-        try {
-          await handlers.account(accountId, command, {
-            ...meta(f.time),
-            correlationId: forcedCorrelationId(f),
-          });
-        } catch (err) {
-          if (!(err instanceof LedgerRuleError)) throw err;
-          problems.push(`${f.reason} ${f.side} ${command.quantity} ${f.symbol}: ${err.message}`);
-          continue;
-        }
-        o.log(
-          `close-out ${left.runId}: the exchange closed ${command.quantity} ${f.symbol} itself (${f.reason} at ${f.price}) while no process followed the run; booked`,
-        );
-      }
+      for (const f of found) await bookOneForced(f, 'while no process followed the run');
     }
   };
 
@@ -209,82 +239,92 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   const settle = async (): Promise<void> => {
     while (following.size > 0 && o.clock.now() < deadline) {
       for (const r of o.venue.poll(now())) await book(r);
+      await refreshHolding();
       if (following.size > 0) await o.clock.sleep(o.pollMs ?? 200);
     }
     for (const r of o.venue.poll(now())) await book(r);
+    await refreshHolding();
   };
 
-  // 1–2. The orders the log shows working: what the exchange did with them, then cancel what still works.
-  for (const id of left.workingOrders) {
-    const { state } = await handlers.orders.load(runOrderStream(accountId, id));
-    if (state.request === null || isFinalOrder(state)) continue;
-    try {
-      o.venue.adopt(
-        state.request,
+  try {
+    // 1–2. The orders the log shows working: what the exchange did with them, then cancel what still works.
+    for (const id of left.workingOrders) {
+      const { state } = await handlers.orders.load(runOrderStream(accountId, id));
+      if (state.request === null || isFinalOrder(state)) continue;
+      try {
+        o.venue.adopt(
+          state.request,
+          {
+            accepted: state.status !== 'requested',
+            triggered: state.triggered,
+            filled: toText(state.filled),
+            tradeIds: [...state.tradeIds],
+          },
+          now(),
+        );
+      } catch (err) {
+        // An earlier attempt on this lane already follows it (its cancel had not landed in time): ask again.
+        if (!(err instanceof RangeError)) throw err;
+      }
+      try {
+        o.venue.cancel(id, now());
+      } catch (err) {
+        // Another run of this process follows it: that run's engine books it, not this close-out.
+        if (!(err instanceof RangeError)) throw err;
+        problems.push(`${id}: ${err.message}`);
+        continue;
+      }
+      following.set(id, o.instrument(state.request.symbol).marginAsset);
+    }
+    await settle();
+
+    // 2½. What the exchange closed by itself while no process watched (a liquidation, an ADL): booked as the
+    // exchange made it, or step 3 would try to close what the exchange no longer holds.
+    if (o.forcedFills !== undefined) {
+      await bookForced(o.forcedFills);
+      await refreshHolding();
+    }
+
+    // 3. What the run's ledger still holds.
+    const account = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
+    let k = 0;
+    for (const p of account.positions.values()) {
+      if (p.qty === 0n) continue;
+      // Unique across attempts (one that timed out may be followed by another), and short: Binance takes 36.
+      const clientOrderId = `${left.runId}-c${now().toString(36)}${++k}`;
+      const placed = await handlers.placeOrder(
         {
-          accepted: state.status !== 'requested',
-          triggered: state.triggered,
-          filled: toText(state.filled),
-          tradeIds: [...state.tradeIds],
+          orderId: clientOrderId,
+          clientOrderId,
+          accountId,
+          venue: o.rules.venue,
+          strategyId: left.strategyId,
+          symbol: p.symbol,
+          side: p.qty > 0n ? 'SELL' : 'BUY',
+          positionSide: p.side,
+          type: 'MARKET',
+          quantity: toText(p.qty > 0n ? p.qty : -p.qty),
+          reduceOnly: p.side === 'BOTH',
         },
-        now(),
+        meta(now()),
       );
-    } catch (err) {
-      // An earlier attempt on this lane already follows it (its cancel had not landed in time): ask again.
-      if (!(err instanceof RangeError)) throw err;
+      const requested = placed.events[0];
+      if (requested?.type !== 'OrderRequested') continue;
+      o.venue.submit(requested.data as OrderRequestedData, now());
+      following.set(clientOrderId, o.instrument(p.symbol).marginAsset);
+      o.log(`close-out ${left.runId}: closing ${p.symbol} ${toText(p.qty)} at market`);
     }
-    try {
-      o.venue.cancel(id, now());
-    } catch (err) {
-      // Another run of this process follows it: that run's engine books it, not this close-out.
-      if (!(err instanceof RangeError)) throw err;
-      problems.push(`${id}: ${err.message}`);
-      continue;
-    }
-    following.set(id, o.instrument(state.request.symbol).marginAsset);
+    await settle();
+
+    // What is left, as the ledger now holds it.
+    const after = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
+    const out = [...problems];
+    for (const p of after.positions.values())
+      if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
+    for (const id of following.keys()) out.push(`${left.runId} has order ${id} working`);
+    return out;
+  } finally {
+    // The lane no longer speaks for the run.
+    follow?.([], () => 0n);
   }
-  await settle();
-
-  // 2½. What the exchange closed by itself while no process watched (a liquidation, an ADL): booked as the
-  // exchange made it, or step 3 would try to close what the exchange no longer holds.
-  if (o.forcedFills !== undefined) await bookForced(o.forcedFills);
-
-  // 3. What the run's ledger still holds.
-  const account = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
-  let k = 0;
-  for (const p of account.positions.values()) {
-    if (p.qty === 0n) continue;
-    // Unique across attempts (one that timed out may be followed by another), and short: Binance takes 36.
-    const clientOrderId = `${left.runId}-c${now().toString(36)}${++k}`;
-    const placed = await handlers.placeOrder(
-      {
-        orderId: clientOrderId,
-        clientOrderId,
-        accountId,
-        venue: o.rules.venue,
-        strategyId: left.strategyId,
-        symbol: p.symbol,
-        side: p.qty > 0n ? 'SELL' : 'BUY',
-        positionSide: p.side,
-        type: 'MARKET',
-        quantity: toText(p.qty > 0n ? p.qty : -p.qty),
-        reduceOnly: p.side === 'BOTH',
-      },
-      meta(now()),
-    );
-    const requested = placed.events[0];
-    if (requested?.type !== 'OrderRequested') continue;
-    o.venue.submit(requested.data as OrderRequestedData, now());
-    following.set(clientOrderId, o.instrument(p.symbol).marginAsset);
-    o.log(`close-out ${left.runId}: closing ${p.symbol} ${toText(p.qty)} at market`);
-  }
-  await settle();
-
-  // What is left, as the ledger now holds it.
-  const after = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
-  const out = [...problems];
-  for (const p of after.positions.values())
-    if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
-  for (const id of following.keys()) out.push(`${left.runId} has order ${id} working`);
-  return out;
 };
