@@ -60,6 +60,19 @@ describe("CcxtVenue on Binance USDⓈ-M (fake server): the exchange's own closin
     expect(h.venue.unmatched).toBe(0);
   });
 
+  it('reports the clearance fee the exchange took when it liquidated, once, as what was taken', async () => {
+    await openLong();
+    h.fake.engine.forceClose('BTCUSDT', 'liquidation', { price: '95000', clearanceRate: '0.0125' });
+    const rs = await settle(8);
+    // 0.003 × 95,000 × 1.25 % = 3.5625 USDT, after the expiries and the closing trade.
+    expect(brief(rs).slice(-2)).toEqual([
+      'liquidation SELL 0.003 BTCUSDT@95000 fee 0.1425',
+      expect.stringMatching(/^clearance-fee BTCUSDT 3\.5625 USDT @\d+$/),
+    ]);
+    expect(rs.at(-1)!.clientOrderId).toMatch(/^clearance:\d+$/);
+    expect(h.log.some((l) => l.includes('liquidation clearance fee 3.5625 USDT on BTCUSDT'))).toBe(true);
+  });
+
   it('reports an ADL, part of the position, with the commission the exchange took (none)', async () => {
     await openLong();
     h.fake.engine.forceClose('BTCUSDT', 'adl', { quantity: '0.001', price: '101000' });

@@ -88,7 +88,7 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): funding the exchange char
       throw new Error(`${e.message}; log: ${h.log.join(' | ')}`);
     });
     expect(rs.map((x) => x.amount)).toEqual(['-0.03']);
-    expect(h.log.some((l) => l.includes('listing funding failed'))).toBe(true);
+    expect(h.log.some((l) => l.includes('listing funding records failed'))).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     await h.venue.idle();
     expect(h.venue.poll(h.clock.t)).toEqual([]);

@@ -50,6 +50,7 @@ const command = (r: VenueReport): OrderCommand | null => {
     case 'cancel-rejected':
     case 'forced':
     case 'funding':
+    case 'clearance-fee':
       return null;
   }
 };

@@ -4,11 +4,10 @@ import type {
   BookedSoFar,
   FundingReportingVenue,
   VenueForcedFill,
-  VenueFunding,
   VenueOrder,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
-import type { Observation } from './observation.js';
+import type { IncomeKind, Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
 import { type StreamHandlers, VenueCallError, type VenueSession } from './venue-session.js';
@@ -30,7 +29,7 @@ export interface CcxtVenueOptions {
    * between the clock requests are signed with and the exchange's.
    */
   readonly expiryMarginMs?: number;
-  /** Pause before the funding records are listed again after a listing failed. */
+  /** Pause before income records (funding, clearance fees) are listed again after a listing failed. */
   readonly fundingRetryMs?: number;
   /** Called whenever a report is received: a live engine polls on it. */
   readonly onReport?: () => void;
@@ -101,13 +100,13 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
    * funding as the exchange charged it.
    */
   readonly reportsFunding: boolean;
-  /** Funding records reported, by the exchange's id; listing starts at the last one's time. */
-  private readonly fundingSeen = new Set<string>();
-  private fundingCursor: number;
-  private fundingFetch: Promise<void> | null = null;
-  private fundingAgain = false;
-  private fundingRetry: NodeJS.Timeout | null = null;
-  private readonly fundingRetryMs: number;
+  /**
+   * The income records (funding, clearance fees) reported, by the exchange's id; each kind is listed from
+   * the last record of it reported, one listing at a time.
+   */
+  private readonly incomeSeen = new Set<string>();
+  private readonly listings: Record<IncomeKind, IncomeListing>;
+  private readonly incomeRetryMs: number;
 
   private constructor(opts: CcxtVenueOptions) {
     this.session = opts.session;
@@ -116,10 +115,12 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.lookupRetryMs = opts.lookupRetryMs ?? 500;
     this.expiryMarginMs = opts.expiryMarginMs ?? 1000;
     this.log = opts.log ?? (() => {});
-    this.reportsFunding = opts.session.fundingSince !== undefined;
-    // Funding charged before this venue opened belongs to whatever ran then (a close-out's business).
-    this.fundingCursor = opts.session.now();
-    this.fundingRetryMs = opts.fundingRetryMs ?? 5_000;
+    this.reportsFunding = opts.session.incomeSince !== undefined;
+    // Income before this venue opened belongs to whatever ran then (a close-out's business).
+    const opened = opts.session.now();
+    const listing = (): IncomeListing => ({ cursor: opened, running: null, again: false, retry: null });
+    this.listings = { funding: listing(), 'clearance-fee': listing() };
+    this.incomeRetryMs = opts.fundingRetryMs ?? 5_000;
   }
 
   /** Loads the venue's markets and waits until the user stream is connected. */
@@ -249,8 +250,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       this.busy.size === 0 &&
       this.held === null &&
       this.graceTimers.size === 0 &&
-      this.fundingFetch === null &&
-      this.fundingRetry === null
+      Object.values(this.listings).every((l) => l.running === null && l.retry === null)
     );
   }
 
@@ -260,8 +260,10 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.closed = true;
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
-    if (this.fundingRetry !== null) clearTimeout(this.fundingRetry);
-    this.fundingRetry = null;
+    for (const l of Object.values(this.listings)) {
+      if (l.retry !== null) clearTimeout(l.retry);
+      l.retry = null;
+    }
     await Promise.allSettled([...this.busy]);
     await this.session.close();
   }
@@ -479,12 +481,12 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         this.forced(o);
         continue;
       }
-      if (o.kind === 'funding-posted') {
-        this.fetchFundingSoon();
+      if (o.kind === 'income-posted') {
+        this.listIncomeSoon(o.income);
         continue;
       }
-      if (o.kind === 'funding') {
-        this.funding(o);
+      if (o.kind === 'funding' || o.kind === 'clearance-fee') {
+        this.income(o);
         continue;
       }
       const track =
@@ -523,58 +525,79 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     });
   }
 
-  /** An income record of funding: reported once. */
-  private funding(o: FundingObservation): void {
-    if (this.fundingSeen.has(o.incomeId)) return;
-    this.fundingSeen.add(o.incomeId);
-    if (o.time > this.fundingCursor) this.fundingCursor = o.time;
-    const { kind, time, symbol, asset, incomeId } = o;
-    const report: FundingDraft = {
-      kind,
-      clientOrderId: `funding:${incomeId}`,
+  /** An income record (funding, a clearance fee): reported once. */
+  private income(o: IncomeObservation): void {
+    if (this.incomeSeen.has(o.incomeId)) return;
+    this.incomeSeen.add(o.incomeId);
+    const listing = this.listings[o.kind];
+    if (o.time > listing.cursor) listing.cursor = o.time;
+    const { time, symbol, asset, incomeId } = o;
+    if (o.kind === 'funding') {
+      this.inbox.push({
+        kind: 'funding',
+        clientOrderId: `funding:${incomeId}`,
+        time,
+        symbol,
+        amount: canonical(o.amount),
+        asset,
+        incomeId,
+      });
+      return;
+    }
+    // Binance lists the fee as income, so negative: the report says what was taken.
+    const taken = -fixed(o.amount);
+    this.log(
+      `${this.session.name}: liquidation clearance fee ${toText(taken)} ${asset} on ${symbol} (record ${incomeId})`,
+    );
+    this.inbox.push({
+      kind: 'clearance-fee',
+      clientOrderId: `clearance:${incomeId}`,
       time,
       symbol,
-      amount: canonical(o.amount),
+      amount: toText(taken),
       asset,
       incomeId,
-    };
-    this.inbox.push(report);
+    });
   }
 
   /**
-   * Lists the funding records since the last one reported (the stream said funding was charged, or came
-   * back after a gap in which it may have been). One listing at a time; a request meanwhile runs another
-   * after it. A listing that fails is tried again after `fundingRetryMs`.
+   * Lists the income records of a kind since the last one reported (the stream said the balance moved for
+   * it, or came back after a gap in which it may have). One listing per kind at a time; a request
+   * meanwhile runs another after it. A listing that fails is tried again after `fundingRetryMs`.
    */
-  private fetchFundingSoon(): void {
-    const list = this.session.fundingSince?.bind(this.session);
+  private listIncomeSoon(kind: IncomeKind): void {
+    const list = this.session.incomeSince?.bind(this.session);
     if (list === undefined || this.closed) return;
-    if (this.fundingFetch !== null) {
-      this.fundingAgain = true;
+    const l = this.listings[kind];
+    if (l.running !== null) {
+      l.again = true;
       return;
     }
-    if (this.fundingRetry !== null) {
-      clearTimeout(this.fundingRetry);
-      this.fundingRetry = null;
+    if (l.retry !== null) {
+      clearTimeout(l.retry);
+      l.retry = null;
     }
     const run = async () => {
       do {
-        this.fundingAgain = false;
+        l.again = false;
         try {
-          for (const o of await list(this.fundingCursor)) if (o.kind === 'funding') this.funding(o);
+          for (const o of await list(kind, l.cursor))
+            if (o.kind === 'funding' || o.kind === 'clearance-fee') this.income(o);
         } catch (e) {
-          this.log(`${this.session.name}: listing funding failed: ${asCallError(e).reason}; trying again`);
+          this.log(
+            `${this.session.name}: listing ${kind} records failed: ${asCallError(e).reason}; trying again`,
+          );
           if (!this.closed)
-            this.fundingRetry = setTimeout(() => {
-              this.fundingRetry = null;
-              this.fetchFundingSoon();
-            }, this.fundingRetryMs);
+            l.retry = setTimeout(() => {
+              l.retry = null;
+              this.listIncomeSoon(kind);
+            }, this.incomeRetryMs);
           return;
         }
-      } while (this.fundingAgain && !this.closed);
+      } while (l.again && !this.closed);
     };
-    this.fundingFetch = run().finally(() => {
-      this.fundingFetch = null;
+    l.running = run().finally(() => {
+      l.running = null;
     });
   }
 
@@ -636,8 +659,9 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         }
       }
     } while (this.catchUpAgain && !this.closed);
-    // Funding charged while the stream was away said so only on the stream.
-    this.fetchFundingSoon();
+    // Funding or a clearance fee charged while the stream was away said so only on the stream.
+    this.listIncomeSoon('funding');
+    this.listIncomeSoon('clearance-fee');
     const held = this.held ?? [];
     this.held = null;
     for (const m of held) this.route(m);
@@ -657,7 +681,14 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
 const canonical = (d: string): string => toText(fixed(d));
 
 type ForcedObservation = Extract<Observation, { kind: 'forced' }>;
-type FundingObservation = Extract<Observation, { kind: 'funding' }>;
-type FundingDraft = Omit<VenueFunding, 'receivedAt'>;
+type IncomeObservation = Extract<Observation, { kind: 'funding' | 'clearance-fee' }>;
+
+/** One kind of income record as the venue lists it: from where, and whether a listing runs or waits. */
+interface IncomeListing {
+  cursor: number;
+  running: Promise<void> | null;
+  again: boolean;
+  retry: NodeJS.Timeout | null;
+}
 /** A forced-fill report before the inbox stamps when it arrived. */
 export type ForcedDraft = Omit<VenueForcedFill, 'receivedAt'>;

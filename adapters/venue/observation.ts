@@ -65,10 +65,21 @@ export type Observation =
       readonly incomeId: string;
     })
   /**
-   * The stream says funding moved the balance, without saying on which symbol (Binance's brief
-   * ACCOUNT_UPDATE for a cross position): the income records are to be fetched.
+   * The exchange's liquidation clearance fee (Binance's INSURANCE_CLEAR income record): what it took for
+   * the insurance fund when it liquidated a position of `symbol`; `amount` signed as the income (paid −).
    */
-  | (ObservationBase & { readonly kind: 'funding-posted' })
+  | (ObservationBase & {
+      readonly kind: 'clearance-fee';
+      readonly symbol: string;
+      readonly amount: string;
+      readonly asset: string;
+      readonly incomeId: string;
+    })
+  /**
+   * The stream says funding or a clearance fee moved the balance, without saying on which symbol
+   * (Binance's brief ACCOUNT_UPDATE for a cross position): the income records are to be fetched.
+   */
+  | (ObservationBase & { readonly kind: 'income-posted'; readonly income: IncomeKind })
   | (ObservationBase & {
       readonly kind: 'end';
       readonly end: 'cancelled' | 'expired' | 'rejected';
@@ -76,6 +87,9 @@ export type Observation =
       /** The filled total the order ended with: the end waits until that much has been reported. */
       readonly cumFilled: string;
     });
+
+/** The kinds of income record a venue reports: funding, and a liquidation's clearance fee. */
+export type IncomeKind = 'funding' | 'clearance-fee';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

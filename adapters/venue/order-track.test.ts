@@ -39,7 +39,7 @@ const run = (track: OrderTrack, obs: readonly Observation[]): string[] =>
         return `fill ${r.tradeId} ${r.quantity}@${r.price} left ${r.remaining} fee ${r.fee?.amount}`;
       if (r.kind === 'triggered') return `triggered ${r.triggerPrice} @${r.time}`;
       if (r.kind === 'accepted') return `accepted ${r.venueOrderId} @${r.time}`;
-      if (r.kind === 'funding') return `funding ${r.amount}`;
+      if (r.kind === 'funding' || r.kind === 'clearance-fee') return `${r.kind} ${r.amount}`;
       return `${r.kind}: ${r.reason}`;
     });
 

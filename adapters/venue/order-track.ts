@@ -65,7 +65,13 @@ export class OrderTrack {
   apply(o: Observation): ReportDraft[] {
     // The exchange's own closing orders and its funding are about a position, not this order:
     // CcxtVenue.route takes them.
-    if (o.kind === 'forced' || o.kind === 'funding' || o.kind === 'funding-posted') return [];
+    if (
+      o.kind === 'forced' ||
+      o.kind === 'funding' ||
+      o.kind === 'clearance-fee' ||
+      o.kind === 'income-posted'
+    )
+      return [];
     this.learnIds(o);
     switch (o.kind) {
       case 'ack':

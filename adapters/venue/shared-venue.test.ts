@@ -67,6 +67,19 @@ class Account implements Venue {
       receivedAt: at,
     });
   }
+  /** The clearance fee of a liquidation on the account's `symbol` position, received at `at`. */
+  clearance(at: number, amount: string, symbol = 'BTCUSDT'): void {
+    this.queue.push({
+      kind: 'clearance-fee',
+      clientOrderId: `clearance:${this.queue.length}`,
+      incomeId: String(this.queue.length),
+      symbol,
+      amount,
+      asset: 'USDT',
+      time: at,
+      receivedAt: at,
+    });
+  }
   /** A report on an order no lane placed (one placed by hand on the exchange). */
   stray(at: number): void {
     this.queue.push({
@@ -240,5 +253,34 @@ describe('funding the exchange charged on a shared account', () => {
     expect(said).toEqual([
       'funding the exchange charged: ETHUSDT -0.05 USDT at 100 (record 0), and no run holds ETHUSDT',
     ]);
+  });
+});
+
+describe("a liquidation's clearance fee on a shared account", () => {
+  it('follows the liquidation: shared among the runs it closed, by what each gave up, adding up exactly', () => {
+    const account = new Account();
+    const said: string[] = [];
+    const shared = new SharedVenue(account, (l) => said.push(l));
+    const lane = (held: string) => {
+      const l = shared.lane();
+      l.follow(['BTCUSDT'], () => fixed(held));
+      return l;
+    };
+    const a = lane('0.002');
+    const b = lane('0.001');
+    const flat = lane('0');
+    // A fee before any liquidation here has nobody to go to.
+    account.clearance(99, '1');
+    a.poll(99);
+    expect(shared.clearanceUnrouted).toEqual(['BTCUSDT 1 USDT (record 0)']);
+    // One liquidation order in two trades closes both longs; its fee follows it.
+    account.forced(100, { side: 'SELL', quantity: '0.002', venueOrderId: '77' });
+    account.forced(100, { side: 'SELL', quantity: '0.001', venueOrderId: '77' });
+    account.clearance(101, '3.56250001');
+    const fees = (l: typeof a) => l.poll(101).flatMap((r) => (r.kind === 'clearance-fee' ? [r.amount] : []));
+    const [fa, fb, ff] = [fees(a), fees(b), fees(flat)];
+    // Two thirds and one third, down to 8 places; the last takes the rest.
+    expect([fa, fb, ff]).toEqual([['2.375'], ['1.18750001'], []]);
+    expect(said).toHaveLength(1);
   });
 });

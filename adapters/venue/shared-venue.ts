@@ -6,6 +6,7 @@ import {
   type HoldingVenue,
   reportsFunding,
   type Venue,
+  type VenueClearanceFee,
   type VenueForcedFill,
   type VenueFunding,
   type VenueOrder,
@@ -32,6 +33,10 @@ export class SharedVenue {
   readonly forcedUnrouted: string[] = [];
   /** Funding the exchange charged on a symbol no run held when the record came. */
   readonly fundingUnrouted: string[] = [];
+  /** Clearance fees of a liquidation no run here took a share of. */
+  readonly clearanceUnrouted: string[] = [];
+  /** By symbol, the exchange's last liquidation order and the share of it each run took: what its fee follows. */
+  private readonly liquidated = new Map<string, { venueOrderId: string; shares: Map<Lane, Fixed> }>();
 
   constructor(
     private readonly account: Venue,
@@ -84,6 +89,10 @@ export class SharedVenue {
       }
       if (r.kind === 'funding') {
         this.shareFunding(r);
+        continue;
+      }
+      if (r.kind === 'clearance-fee') {
+        this.shareClearance(r);
         continue;
       }
       const lane = this.owner.get(r.clientOrderId);
@@ -142,6 +151,38 @@ export class SharedVenue {
         share = { ...share, fee: { amount: toText(part), asset: fee.asset } };
       }
       lane.take(share, sign * qty);
+    });
+    if (r.reason === 'liquidation' && shares.length > 0) {
+      let last = this.liquidated.get(r.symbol);
+      if (last?.venueOrderId !== r.venueOrderId) {
+        last = { venueOrderId: r.venueOrderId, shares: new Map() };
+        this.liquidated.set(r.symbol, last);
+      }
+      for (const { lane, qty } of shares) last.shares.set(lane, (last.shares.get(lane) ?? 0n) + qty);
+    }
+  }
+
+  /**
+   * The clearance fee of the symbol's last liquidation, shared among the runs whose positions it closed, pro
+   * rata to what each gave up, to 8 places down, the last taking the rest (so the shares add up exactly).
+   * A fee after no liquidation this process saw is left unrouted and logged.
+   */
+  private shareClearance(r: VenueClearanceFee): void {
+    const last = this.liquidated.get(r.symbol);
+    if (last === undefined) {
+      const what = `${r.symbol} ${r.amount} ${r.asset} (record ${r.incomeId})`;
+      this.clearanceUnrouted.push(what);
+      this.log(`the exchange's liquidation clearance fee ${what}: no run here was liquidated on ${r.symbol}`);
+      return;
+    }
+    const holders = [...last.shares];
+    const total = holders.reduce((sum, [, q]) => sum + q, 0n);
+    const amount = fixed(r.amount);
+    let left = amount;
+    holders.forEach(([lane, q], i) => {
+      const part = i === holders.length - 1 ? left : roundTo((amount * q) / total, 8, 'down');
+      left -= part;
+      lane.inbox.push({ ...r, amount: toText(part) });
     });
   }
 

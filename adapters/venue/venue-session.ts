@@ -1,5 +1,5 @@
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
-import type { Observation } from './observation.js';
+import type { IncomeKind, Observation } from './observation.js';
 
 /** What the user stream tells the venue, in the order it happens. */
 export interface StreamHandlers {
@@ -70,11 +70,12 @@ export interface VenueSession {
    */
   forcedFills?(symbol: string, since: number): Promise<readonly Observation[]>;
   /**
-   * The funding the exchange charged or paid the account since `since` (epoch ms), every symbol, oldest
-   * first, as `funding` observations (its income records). A venue that cannot list them leaves this out,
-   * and its runs book funding from their own computation. Throws VenueCallError.
+   * The account's income records of one kind since `since` (epoch ms), every symbol, oldest first: the
+   * funding the exchange charged or paid (`funding` observations), or the clearance fees it took when it
+   * liquidated (`clearance-fee`). A venue that cannot list them leaves this out, and its runs book funding
+   * from their own computation. Throws VenueCallError.
    */
-  fundingSince?(since: number): Promise<readonly Observation[]>;
+  incomeSince?(kind: IncomeKind, since: number): Promise<readonly Observation[]>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

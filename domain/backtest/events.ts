@@ -65,8 +65,8 @@ export const RunCompleted = defineEvent({
 
 /**
  * Something the exchange recorded on a real account that the run's ledger could not book: the part of a
- * closing trade of the exchange's own order beyond what the run held, or funding it charged on a position
- * the run does not hold (one opened by hand, say). Booking it would put in the run's ledger what the run
+ * closing trade of the exchange's own order beyond what the run held, funding it charged on a position
+ * the run does not hold (one opened by hand, say), or a clearance fee of a liquidation the run was not in. Booking it would put in the run's ledger what the run
  * never held; dropping it silently would hide a difference from the reviewer. So it is recorded, in the
  * run's stream, and the account check settles what it means.
  */
@@ -74,13 +74,16 @@ export const ExchangeRecordUnbooked = defineEvent({
   type: 'ExchangeRecordUnbooked',
   schema: z
     .object({
-      record: z.enum(['forced-fill', 'funding']),
+      record: z.enum(['forced-fill', 'funding', 'clearance-fee']),
       symbol: z.string().min(1),
-      /** The exchange's id: `<orderId>/<tradeId>` of a closing trade, the income record's id of funding. */
+      /** The exchange's id: `<orderId>/<tradeId>` of a closing trade, the income record's id otherwise. */
       ref: z.string().min(1),
       /** The exchange's time of it, epoch ms. */
       time: z.number().int().nonnegative(),
-      /** A closing trade: the quantity not booked; funding: the amount charged (received +, paid −). */
+      /**
+       * A closing trade: the quantity not booked; funding: the amount charged (received +, paid −); a
+       * clearance fee: the amount taken.
+       */
       amount: z.string().regex(/^-?\d+(\.\d+)?$/),
       /** The amount's asset for funding; the traded quantity's symbol for a closing trade. */
       unit: z.string().min(1),

@@ -158,7 +158,21 @@ export type AccountCommand =
        */
       readonly charged?: string;
     }
-  | { readonly kind: 'CheckLiquidation'; readonly marks: Readonly<Record<string, string>> };
+  | { readonly kind: 'CheckLiquidation'; readonly marks: Readonly<Record<string, string>> }
+  /**
+   * The exchange's liquidation clearance fee (Binance's INSURANCE_CLEAR income) on a live account: what it
+   * took for the insurance fund when it liquidated `orderId` (the exchange's closing order, as the forced
+   * fill booked it), on `notional` (what that order closed of this account's position), booked as charged.
+   */
+  | {
+      readonly kind: 'ChargeClearanceFee';
+      readonly symbol: string;
+      readonly positionSide: PositionSide;
+      readonly orderId: string;
+      readonly strategyId: string | null;
+      readonly notional: string;
+      readonly amount: string;
+    };
 
 export interface AccountContext {
   readonly instrument: (symbol: string) => Instrument;

@@ -206,6 +206,50 @@ describe("account: funding as the exchange charged it (a live account's income r
   });
 });
 
+describe("account: the exchange's liquidation clearance fee (a live account's INSURANCE_CLEAR income)", () => {
+  const clearance = (amount: string, notional = '8250'): AccountCommand => ({
+    kind: 'ChargeClearanceFee',
+    symbol: 'BTCUSDT',
+    positionSide: 'BOTH',
+    orderId: 'autoclose-1/77',
+    strategyId: 's1',
+    notional,
+    amount,
+  });
+
+  it('charges the figure to the cross wallet as a liquidation fee, at the rate it works out to', () => {
+    const closed = run([
+      ...open(),
+      fill('BUY', '0.5', '16500'),
+      fill('SELL', '0.5', '16500', { reduceOnly: true }),
+    ]);
+    const before = walletBalance(closed.s);
+    const { events, s } = run([clearance('103.125')], closed.s);
+    expect(dataOf(events, 'FeeCharged')).toEqual([
+      {
+        reason: 'liquidation',
+        symbol: 'BTCUSDT',
+        positionSide: 'BOTH',
+        orderId: 'autoclose-1/77',
+        tradeId: null,
+        strategyId: 's1',
+        notional: '8250',
+        rate: '0.0125',
+        amount: '103.125',
+        wallet: 'cross',
+        source: 'venue',
+      },
+    ]);
+    expect(walletBalance(s) - before).toBe(-fixed('103.125'));
+  });
+
+  it('refuses a figure that is not a fee: negative, finer than money, or on no notional', () => {
+    expect(ruleOf(() => run([...open(), clearance('-1')]))).toBe('fee-negative');
+    expect(ruleOf(() => run([...open(), clearance('0.000000001')]))).toBe('amount-precision');
+    expect(ruleOf(() => run([...open(), clearance('1', '0')]))).not.toBe('no error');
+  });
+});
+
 describe('account: margin modes, leverage, position modes', () => {
   it('moves isolated margin out of cross on opening and back on close', () => {
     const { s, events } = run([

@@ -4,15 +4,18 @@ import {
   type AccountContext,
   type AccountState,
   DEFAULT_LEVERAGE,
+  feeEvent,
   openPositionsOf,
   type PositionState,
+  parseFee,
   parseMoney,
+  parsePositive,
   positionKey,
   settingsFor,
 } from './account-state.js';
 import { refuse } from './errors.js';
 import type { AccountEvent } from './events.js';
-import { abs, type Fixed, fixed, min, toText } from './fixed.js';
+import { abs, div, type Fixed, fixed, min, roundTo, toText } from './fixed.js';
 import { applyFunding } from './funding.js';
 import { bracketFor } from './instrument.js';
 import { checkLiquidation } from './liquidation.js';
@@ -139,6 +142,27 @@ export const decideAccount = (
       return applyFunding(command, s, ctx);
     case 'CheckLiquidation':
       return checkLiquidation(command, s, ctx);
+    case 'ChargeClearanceFee': {
+      const amount = parseFee(command.amount, ctx.rules);
+      const notional = parsePositive(command.notional, 'clearance-notional');
+      return [
+        feeEvent({
+          reason: 'liquidation',
+          symbol: command.symbol,
+          positionSide: command.positionSide,
+          orderId: command.orderId,
+          tradeId: null,
+          strategyId: command.strategyId,
+          notional: toText(notional),
+          // What the exchange's figure works out to on the notional, to 8 places (as a venue-priced fill's).
+          rate: toText(roundTo(div(amount, notional), 8, 'half-even')),
+          amount: toText(amount),
+          // The liquidated position is gone: the fee comes out of the cross wallet.
+          wallet: 'cross',
+          source: 'venue',
+        }),
+      ];
+    }
   }
 };
 

@@ -124,6 +124,22 @@ export interface VenueFunding extends ReportBase {
   readonly incomeId: string;
 }
 
+/**
+ * The exchange's liquidation clearance fee (Binance's INSURANCE_CLEAR income record): what it took for the
+ * insurance fund when it liquidated a position of `symbol`, at `time`. Routed by symbol to the runs whose
+ * positions that liquidation closed; `clientOrderId` is `clearance:<incomeId>`. A live engine books it as a
+ * liquidation fee against the liquidation it follows.
+ */
+export interface VenueClearanceFee extends ReportBase {
+  readonly kind: 'clearance-fee';
+  readonly symbol: string;
+  /** What was taken (≥ 0), decimal text in `asset`. */
+  readonly amount: string;
+  readonly asset: string;
+  /** The exchange's id of the record: reported once. */
+  readonly incomeId: string;
+}
+
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
   | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })
@@ -137,7 +153,8 @@ export type VenueReport =
   /** A cancel that found nothing open (already filled, expired, or not yet arrived). */
   | (ReportBase & { readonly kind: 'cancel-rejected'; readonly reason: string })
   | VenueForcedFill
-  | VenueFunding;
+  | VenueFunding
+  | VenueClearanceFee;
 
 export interface Venue {
   /**

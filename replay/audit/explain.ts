@@ -54,6 +54,12 @@ const features = (f: unknown): string =>
     .join(', ');
 
 /** The sentence for each event type a decision chain can hold. Unknown types fall back to their fields. */
+const UNBOOKED: Record<string, string> = {
+  'forced-fill': 'closing trade',
+  funding: 'funding',
+  'clearance-fee': 'liquidation clearance fee',
+};
+
 export const summarise = (e: RecordedEvent): string => {
   const d = e.data as D;
   switch (e.type) {
@@ -98,7 +104,7 @@ export const summarise = (e: RecordedEvent): string => {
     case 'FeeCharged':
       return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
     case 'ExchangeRecordUnbooked':
-      return `NOT BOOKED: the exchange's ${d.record === 'funding' ? 'funding' : 'closing trade'} ${d.amount} ${d.unit} on ${d.symbol} (${d.ref}): ${d.why}`;
+      return `NOT BOOKED: the exchange's ${UNBOOKED[String(d.record)] ?? d.record} ${d.amount} ${d.unit} on ${d.symbol} (${d.ref}): ${d.why}`;
     case 'FundingPaid':
       return d.source === 'venue'
         ? `funding ${d.amount} as the exchange charged it (position ${d.positionQuantity}; the feed's rate ${d.rate}, mark ${d.markPrice})`

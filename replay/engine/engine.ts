@@ -5,13 +5,14 @@ import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import { type AccountEvent, isConditional } from '../../domain/ledger/events.js';
-import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
+import { type Fixed, fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import { forcedCorrelationId, forcedOrderId, forcedSettleFill } from '../../domain/ledger/forced-fill.js';
 import { maintenanceMargin } from '../../domain/ledger/instrument.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
 import {
   type ForcedCloseReason,
   reportsFunding,
+  type VenueClearanceFee,
   type VenueFill,
   type VenueForcedFill,
   type VenueFunding,
@@ -200,6 +201,14 @@ export class Engine implements StrategyContext {
   /** Funding the exchange charged that the ledger could not book, with why: the account check settles it. */
   readonly fundingUnbooked: string[] = [];
   /**
+   * By symbol, the exchange's last liquidation of this run's position as booked: its order (as the ledger
+   * names it) and the notional it closed. Its clearance fee, reported after it, is charged against it.
+   */
+  private readonly liquidations = new Map<
+    string,
+    { orderId: string; venueOrderId: string; notional: Fixed }
+  >();
+  /**
    * A real account whose venue reports the funding the exchange charged: funding is booked from those
    * reports, as charged, and never computed here (the two would book the same funding time twice over).
    */
@@ -307,6 +316,7 @@ export class Engine implements StrategyContext {
       report: (s, o, r) => this.venueReport(s, o, r),
       forced: (s, r) => this.forcedFill(s, r),
       funding: (s, r) => this.fundingCharged(s, r),
+      clearanceFee: (s, r) => this.clearanceFee(s, r),
       print: (s, time, price) => this.watchPrint(s, time, price),
       trade: (s, v) => {
         this.tickKind = 'trade';
@@ -1373,6 +1383,7 @@ export class Engine implements StrategyContext {
         return 'open';
       case 'forced':
       case 'funding':
+      case 'clearance-fee':
         // About the symbol's position, not an order of ours: the desk hands them over by symbol.
         return 'open';
     }
@@ -1424,6 +1435,12 @@ export class Engine implements StrategyContext {
     }
     this.refreshMirror(s);
     this.trackTrade(s, before, settled.events);
+    if (r.reason === 'liquidation') {
+      const notional = mul(fixed(command.quantity), fixed(command.price));
+      const last = this.liquidations.get(s.symbol);
+      if (last?.venueOrderId === r.venueOrderId) last.notional += notional;
+      else this.liquidations.set(s.symbol, { orderId, venueOrderId: r.venueOrderId, notional });
+    }
     if (s.qty === 0) {
       const why =
         r.reason === 'adl' ? 'closed by the exchange (ADL)' : `closed by the exchange (${r.reason})`;
@@ -2343,6 +2360,60 @@ export class Engine implements StrategyContext {
         null,
       );
       if (booked.events.length === 0) notBooked('that funding time is booked already');
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      notBooked(err.message);
+      return;
+    }
+    this.refreshMirror(s);
+  }
+
+  /**
+   * The clearance fee the exchange took when it liquidated this run's position (Binance's INSURANCE_CLEAR):
+   * booked as charged, a liquidation fee against the liquidation it follows (its order and the notional this
+   * run's share of it closed). A fee with no liquidation of this run to follow is recorded as not booked.
+   */
+  private clearanceFee(s: SymbolState, r: VenueClearanceFee): void {
+    const last = this.liquidations.get(s.symbol);
+    const correlationId = last === undefined ? `clearance:${r.incomeId}` : `liquidation:${last.venueOrderId}`;
+    const notBooked = (why: string) => {
+      this.forcedUnbooked.push(`clearance fee ${r.amount} ${r.asset} on ${s.symbol}: ${why}`);
+      this.recordUnbooked(
+        {
+          record: 'clearance-fee',
+          symbol: s.symbol,
+          ref: r.incomeId,
+          time: Math.round(r.time),
+          amount: r.amount,
+          unit: r.asset,
+          why,
+        },
+        correlationId,
+      );
+    };
+    if (last === undefined) {
+      notBooked('this run was not liquidated on it');
+      return;
+    }
+    if (r.asset !== s.instrument.marginAsset) {
+      notBooked(`not in ${s.instrument.marginAsset}`);
+      return;
+    }
+    try {
+      this.ledger.book(
+        {
+          kind: 'ChargeClearanceFee',
+          symbol: s.symbol,
+          positionSide: 'BOTH',
+          orderId: last.orderId,
+          strategyId: this.config.strategy.id,
+          notional: toText(last.notional),
+          amount: r.amount,
+        },
+        r.time,
+        correlationId,
+        null,
+      );
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;
       notBooked(err.message);

@@ -125,10 +125,11 @@ export class LiveDesk implements OrderDesk {
       return;
     }
     const r = item.report;
-    if (r.kind === 'funding') {
+    if (r.kind === 'funding' || r.kind === 'clearance-fee') {
       const lane = this.bySymbol.get(r.symbol);
       if (lane === undefined) this.stray++;
-      else h.funding(lane.s, r);
+      else if (r.kind === 'funding') h.funding(lane.s, r);
+      else h.clearanceFee(lane.s, r);
       return;
     }
     if (r.kind === 'forced') {

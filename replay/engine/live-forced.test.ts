@@ -114,6 +114,41 @@ describe("the exchange's own closing orders on a real run (the local fake Binanc
     }
   });
 
+  it("books the liquidation's clearance fee as the exchange took it, against the liquidation", async () => {
+    const run = await setUp();
+    const { harness, engine, of, settleUntil, forced } = run;
+    const held = harness.fake.engine.position(SYMBOL);
+    harness.fake.engine.forceClose(SYMBOL, 'liquidation', { price: '26000', clearanceRate: '0.0125' });
+    const fees = () =>
+      of('FeeCharged')
+        .map(
+          (e) => e.data as { reason: string; orderId: string | null; tradeId: string | null; amount: string },
+        )
+        .filter((d) => d.reason === 'liquidation');
+    await settleUntil(() => forced().length === 1 && fees().length === 2, 'the clearance fee');
+    const notional = (held * fixed('26000')) / 10n ** 18n;
+    const taken = (notional * fixed('0.0125')) / 10n ** 18n;
+    const exchange = harness.fake.engine.trades().at(-1)!;
+    const clearance = fees()[1]!;
+    expect(clearance).toEqual({
+      reason: 'liquidation',
+      symbol: SYMBOL,
+      positionSide: 'BOTH',
+      orderId: forced()[0]!.orderId,
+      tradeId: null,
+      strategyId: engine.config.strategy.id,
+      notional: toText(notional),
+      rate: '0.0125',
+      amount: toText(taken),
+      wallet: 'cross',
+      source: 'venue',
+    });
+    expect(forced()[0]!.orderId).toMatch(new RegExp(`/${exchange.orderId}$`));
+    const e = of('FeeCharged').at(-1)!;
+    expect(e.metadata.correlationId).toBe(`liquidation:${exchange.orderId}`);
+    expect(of('ExchangeRecordUnbooked')).toEqual([]);
+  });
+
   it('books an ADL of part of the position; what is left keeps its ladder and its backstop follows it', async () => {
     const { harness, engine, of, settleUntil, forced } = await setUp();
     const held = harness.fake.engine.position(SYMBOL);

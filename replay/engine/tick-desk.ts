@@ -1,6 +1,7 @@
 import type { OrderSide } from '../../domain/ledger/events.js';
 import { type Fixed, toText } from '../../domain/ledger/fixed.js';
 import type {
+  VenueClearanceFee,
   VenueForcedFill,
   VenueFunding,
   VenueOrder,
@@ -56,6 +57,8 @@ export interface TickHooks {
   forced(s: SymbolState, report: VenueForcedFill): void;
   /** Funding the exchange charged on the symbol's position (a live account whose venue reports it). */
   funding(s: SymbolState, report: VenueFunding): void;
+  /** The clearance fee the exchange took when it liquidated the symbol's position (a live account). */
+  clearanceFee(s: SymbolState, report: VenueClearanceFee): void;
   /**
    * Each print from `from` on, while the symbol's position has a stop ladder, before the strategy sees
    * it: what the engine's stops are judged on.

@@ -148,6 +148,12 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           await bookOneForced(f, 'during the close-out');
           return;
         }
+        case 'clearance-fee':
+          // The exchange's clearance fee of a liquidation: the close-out does not book it.
+          o.log(
+            `close-out ${left.runId}: the exchange's liquidation clearance fee ${r.amount} ${r.asset} on ${r.symbol} is not booked`,
+          );
+          return;
         case 'funding':
           // This run's share of funding charged while it is closed out: not booked (see `holding`).
           o.log(

@@ -1,7 +1,7 @@
 import { ExchangeError, InsufficientFunds, OrderNotFound, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { binanceCallError } from './usdm-errors.js';
-import { fundingObservationsOf, streamObservations } from './usdm-messages.js';
+import { incomeObservationsOf, streamObservations } from './usdm-messages.js';
 
 describe('Binance USDⓈ-M mapping', () => {
   it("reads Binance's code as a verdict, except the codes that say the outcome is unknown", () => {
@@ -110,7 +110,13 @@ describe('Binance USDⓈ-M mapping: funding the exchange charged', () => {
       },
     };
     expect(streamObservations(update)).toEqual([
-      { kind: 'funding-posted', clientOrderId: null, venueOrderId: null, time: 1564745798938 },
+      {
+        kind: 'income-posted',
+        income: 'funding',
+        clientOrderId: null,
+        venueOrderId: null,
+        time: 1564745798938,
+      },
     ]);
     expect(streamObservations({ ...update, a: { ...update.a, m: 'ORDER' } })).toEqual([]);
     expect(() => streamObservations({ ...update, T: 'now' })).toThrow();
@@ -159,7 +165,7 @@ describe('Binance USDⓈ-M mapping: funding the exchange charged', () => {
         tradeId: '',
       },
     ];
-    expect(fundingObservationsOf(rows)).toEqual([
+    expect(incomeObservationsOf(rows)).toEqual([
       {
         kind: 'funding',
         clientOrderId: null,
@@ -181,9 +187,39 @@ describe('Binance USDⓈ-M mapping: funding the exchange charged', () => {
         incomeId: '9689322392',
       },
     ]);
-    expect(() => fundingObservationsOf({ code: -1021 })).toThrow('not a list');
-    expect(() => fundingObservationsOf([{ ...rows[0], income: 'lots' }])).toThrow();
-    expect(() => fundingObservationsOf([{ ...rows[0], time: -1 }])).toThrow();
+    expect(() => incomeObservationsOf({ code: -1021 })).toThrow('not a list');
+    expect(() => incomeObservationsOf([{ ...rows[0], income: 'lots' }])).toThrow();
+    expect(() => incomeObservationsOf([{ ...rows[0], time: -1 }])).toThrow();
+  });
+
+  it('reads a liquidation clearance fee (INSURANCE_CLEAR) from the stream and from the records', () => {
+    expect(
+      streamObservations({ e: 'ACCOUNT_UPDATE', E: 2, T: 1, a: { m: 'INSURANCE_CLEAR', B: [], P: [] } }),
+    ).toEqual([
+      { kind: 'income-posted', income: 'clearance-fee', clientOrderId: null, venueOrderId: null, time: 1 },
+    ]);
+    const row = {
+      symbol: 'BTCUSDT',
+      incomeType: 'INSURANCE_CLEAR',
+      income: '-3.37500000',
+      asset: 'USDT',
+      info: '',
+      time: 1570636800000,
+      tranId: 9689322400,
+      tradeId: '',
+    };
+    expect(incomeObservationsOf([row])).toEqual([
+      {
+        kind: 'clearance-fee',
+        clientOrderId: null,
+        venueOrderId: null,
+        time: 1570636800000,
+        symbol: 'BTCUSDT',
+        amount: '-3.37500000',
+        asset: 'USDT',
+        incomeId: '9689322400',
+      },
+    ]);
   });
 });
 

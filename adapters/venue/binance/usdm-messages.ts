@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ForcedCloseReason } from '../../../domain/ledger/venue-port.js';
-import type { Observation } from '../observation.js';
+import type { IncomeKind, Observation } from '../observation.js';
 
 /**
  * Binance USDⓈ-M payloads as observations: the user-data stream's ORDER_TRADE_UPDATE and ALGO_UPDATE
@@ -139,22 +139,38 @@ const forcedObservations = (o: OrderUpdate, reason: ForcedCloseReason): Observat
 const accountUpdate = z.object({
   e: z.literal('ACCOUNT_UPDATE'),
   T: z.number(),
-  a: z.object({ m: z.literal('FUNDING_FEE') }),
+  a: z.object({ m: z.enum(['FUNDING_FEE', 'INSURANCE_CLEAR']) }),
 });
 
+/** Binance's income type of each kind of income record a venue reports. */
+export const incomeTypeOf: Readonly<Record<IncomeKind, string>> = {
+  funding: 'FUNDING_FEE',
+  'clearance-fee': 'INSURANCE_CLEAR',
+};
+
 /**
- * A user-stream message; messages about anything but orders and funding give nothing. Funding arrives as
- * ACCOUNT_UPDATE with reason FUNDING_FEE; for a cross position it carries the balance change only, not the
- * symbol, so it says "fetch the income records" rather than what was charged.
+ * A user-stream message; messages about anything but orders, funding and clearance fees give nothing.
+ * Those two arrive as ACCOUNT_UPDATE with reason FUNDING_FEE or INSURANCE_CLEAR; for a cross position it
+ * carries the balance change only, not the symbol, so it says "fetch the income records" rather than what
+ * was charged.
  */
 export const streamObservations = (message: unknown): Observation[] => {
   const kind = (message as { e?: unknown } | null)?.e;
   if (kind === 'ACCOUNT_UPDATE') {
     // Balance and position updates for other reasons (orders, deposits) say nothing the order reports and
     // the ledger do not; only funding is read, and then strictly.
-    if ((message as { a?: { m?: unknown } }).a?.m !== 'FUNDING_FEE') return [];
+    const reason = (message as { a?: { m?: unknown } }).a?.m;
+    if (reason !== 'FUNDING_FEE' && reason !== 'INSURANCE_CLEAR') return [];
     const m = accountUpdate.parse(message);
-    return [{ kind: 'funding-posted', clientOrderId: null, venueOrderId: null, time: m.T }];
+    return [
+      {
+        kind: 'income-posted',
+        income: m.a.m === 'FUNDING_FEE' ? 'funding' : 'clearance-fee',
+        clientOrderId: null,
+        venueOrderId: null,
+        time: m.T,
+      },
+    ];
   }
   if (kind === 'ORDER_TRADE_UPDATE') {
     const { o } = orderUpdate.parse(message);
@@ -377,16 +393,17 @@ const incomeRow = z.object({
 
 /**
  * /fapi/v1/income rows (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History):
- * the FUNDING_FEE records as funding observations, oldest first; other kinds of income are left out.
+ * the FUNDING_FEE records as funding observations and the INSURANCE_CLEAR ones as clearance fees, oldest
+ * first; other kinds of income are left out.
  */
-export const fundingObservationsOf = (rows: unknown): Observation[] => {
+export const incomeObservationsOf = (rows: unknown): Observation[] => {
   if (!Array.isArray(rows)) throw new Error('not a list');
   return rows
     .map((row) => incomeRow.parse(row))
-    .filter((r) => r.incomeType === 'FUNDING_FEE' && r.symbol !== '')
+    .filter((r) => (r.incomeType === 'FUNDING_FEE' || r.incomeType === 'INSURANCE_CLEAR') && r.symbol !== '')
     .sort((a, b) => a.time - b.time || Number(BigInt(a.tranId) - BigInt(b.tranId)))
     .map((r) => ({
-      kind: 'funding' as const,
+      kind: r.incomeType === 'FUNDING_FEE' ? ('funding' as const) : ('clearance-fee' as const),
       clientOrderId: null,
       venueOrderId: null,
       time: r.time,

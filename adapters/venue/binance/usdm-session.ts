@@ -1,7 +1,7 @@
 import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
-import type { Observation } from '../observation.js';
+import type { IncomeKind, Observation } from '../observation.js';
 import { type StreamHandlers, VenueCallError, type VenueSession } from '../venue-session.js';
 import { binanceCallError } from './usdm-errors.js';
 import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
@@ -9,7 +9,8 @@ import {
   algoCancelObservations,
   algoObservationsOf,
   forceOrdersOf,
-  fundingObservationsOf,
+  incomeObservationsOf,
+  incomeTypeOf,
   orderObservations,
   streamObservations,
   tradeObservations,
@@ -252,7 +253,7 @@ export class BinanceUsdmSession implements VenueSession {
     return out.sort((a, b) => a.time - b.time);
   }
 
-  async fundingSince(since: number): Promise<readonly Observation[]> {
+  async incomeSince(kind: IncomeKind, since: number): Promise<readonly Observation[]> {
     const ex = this.ex as unknown as { fapiPrivateGetIncome(p: object): Promise<unknown> };
     const out: Observation[] = [];
     const seen = new Set<string>();
@@ -262,13 +263,17 @@ export class BinanceUsdmSession implements VenueSession {
     for (;;) {
       let rows: unknown;
       try {
-        rows = await ex.fapiPrivateGetIncome({ incomeType: 'FUNDING_FEE', startTime: from, limit: 1000 });
+        rows = await ex.fapiPrivateGetIncome({
+          incomeType: incomeTypeOf[kind],
+          startTime: from,
+          limit: 1000,
+        });
       } catch (e) {
         throw binanceCallError(e);
       }
-      const page = readReply('income', () => fundingObservationsOf(rows));
-      const fresh = page.filter((o) => o.kind === 'funding' && !seen.has(o.incomeId));
-      for (const o of fresh) if (o.kind === 'funding') seen.add(o.incomeId);
+      const page = readReply('income', () => incomeObservationsOf(rows)).filter((o) => o.kind === kind);
+      const fresh = page.filter((o) => 'incomeId' in o && !seen.has(o.incomeId));
+      for (const o of fresh) if ('incomeId' in o) seen.add(o.incomeId);
       out.push(...fresh);
       if (fresh.length === 0 || (Array.isArray(rows) && rows.length < 1000)) return out;
       from = page[page.length - 1]!.time;

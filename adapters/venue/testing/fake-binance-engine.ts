@@ -99,7 +99,7 @@ export class FakeBinanceEngine {
   /** The account's income records (GET /fapi/v1/income): funding fees, oldest first. */
   private readonly incomeLog: {
     symbol: string;
-    incomeType: 'FUNDING_FEE';
+    incomeType: 'FUNDING_FEE' | 'INSURANCE_CLEAR';
     income: Fixed;
     time: number;
     tranId: number;
@@ -173,11 +173,13 @@ export class FakeBinanceEngine {
    * bankrupt one (ADL: "adl_autoclose", a MARKET order executed as TRADE, no commission). A liquidation
    * first expires the symbol's working orders and conditional orders, as the exchange cancels an account's
    * orders before it liquidates. `quantity` defaults to the whole position, `price` to the symbol's price.
+   * With `clearanceRate`, a liquidation also takes the clearance fee for the insurance fund (that rate of
+   * the notional closed, half-up to 8 places): an INSURANCE_CLEAR income record and its ACCOUNT_UPDATE.
    */
   forceClose(
     symbol: string,
     reason: 'liquidation' | 'adl',
-    opts: { quantity?: string; price?: string } = {},
+    opts: { quantity?: string; price?: string; clearanceRate?: string } = {},
   ): void {
     const pos = this.position(symbol);
     if (pos === 0n) throw new RangeError(`no ${symbol} position to close`);
@@ -217,6 +219,32 @@ export class FakeBinanceEngine {
       reason === 'liquidation' ? 'CALCULATED' : 'TRADE',
       reason === 'adl' ? 0n : null,
     );
+    if (reason === 'liquidation' && opts.clearanceRate !== undefined) {
+      const fee = roundTo(mul(mul(qty, price), fixed(opts.clearanceRate)), 8, 'half-up');
+      this.bookIncome(symbol, 'INSURANCE_CLEAR', -fee, this.time());
+    }
+  }
+
+  /** Books an income record: the wallet moves, the record is kept, the brief ACCOUNT_UPDATE goes out. */
+  private bookIncome(
+    symbol: string,
+    incomeType: 'FUNDING_FEE' | 'INSURANCE_CLEAR',
+    amount: Fixed,
+    time: number,
+  ): void {
+    this.balance += amount;
+    this.incomeLog.push({ symbol, incomeType, income: amount, time, tranId: ++this.nextTranId });
+    const t = this.time();
+    this.onEvent({
+      e: 'ACCOUNT_UPDATE',
+      E: t,
+      T: t,
+      a: {
+        m: incomeType,
+        B: [{ a: 'USDT', wb: toText(this.balance, 8), cw: toText(this.balance, 8), bc: toText(amount, 8) }],
+        P: [],
+      },
+    });
   }
 
   /**
@@ -230,31 +258,13 @@ export class FakeBinanceEngine {
     const pos = this.position(symbol);
     if (pos === 0n) return '0';
     const amount = roundTo(mul(mul(-pos, fixed(markPrice)), fixed(rate)), 8, 'half-up');
-    this.balance += amount;
-    this.incomeLog.push({
-      symbol,
-      incomeType: 'FUNDING_FEE',
-      income: amount,
-      time: fundingTime,
-      tranId: ++this.nextTranId,
-    });
-    const t = this.time();
-    this.onEvent({
-      e: 'ACCOUNT_UPDATE',
-      E: t,
-      T: t,
-      a: {
-        m: 'FUNDING_FEE',
-        B: [{ a: 'USDT', wb: toText(this.balance, 8), cw: toText(this.balance, 8), bc: toText(amount, 8) }],
-        P: [],
-      },
-    });
+    this.bookIncome(symbol, 'FUNDING_FEE', amount, fundingTime);
     return toText(amount);
   }
 
   /**
    * GET /fapi/v1/income: the account's income records from `startTime` to `endTime` (default: the last 7
-   * days), oldest first, of `incomeType` (only FUNDING_FEE is kept here), at most `limit` (default 100,
+   * days), oldest first, of `incomeType` (FUNDING_FEE and INSURANCE_CLEAR are kept here), at most `limit` (default 100,
    * at most 1000). Amounts are printed to 8 places, as Binance prints them.
    */
   income(params: Params): Record<string, unknown>[] {

@@ -62,7 +62,8 @@ export const brief = (rs: readonly VenueReport[]): string[] =>
       case 'forced':
         return `${r.reason} ${r.side} ${r.quantity} ${r.symbol}@${r.price} fee ${r.fee?.amount ?? '-'}`;
       case 'funding':
-        return `funding ${r.symbol} ${r.amount} ${r.asset} @${r.time}`;
+      case 'clearance-fee':
+        return `${r.kind} ${r.symbol} ${r.amount} ${r.asset} @${r.time}`;
       default:
         return `${r.clientOrderId} ${r.kind}: ${r.reason}`;
     }
