@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeBinance } from './testing/fake-binance.js';
 import { brief, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
@@ -93,5 +94,27 @@ describe("CcxtVenue on Binance USDⓈ-M (fake server): the exchange's own closin
     await new Promise((r) => setTimeout(r, 100));
     expect(brief(h.venue.poll(h.clock.t))).toEqual([]);
     expect(h.venue.received).toBe(5);
+  });
+
+  it('lists more than a page (100) of the closing orders the exchange made while nobody listened', async () => {
+    // A clock a millisecond further on each time it is read: every closing order has its own time.
+    let tick = 0;
+    const fake = await FakeBinance.start({ now: () => Date.now() + tick++ });
+    try {
+      fake.engine.setPrice('BTCUSDT', '100000');
+      fake.engine.setPosition('BTCUSDT', '1');
+      for (let i = 0; i < 105; i++) fake.engine.forceClose('BTCUSDT', 'adl', { quantity: '0.001' });
+      const later = await openHarness({ fake });
+      try {
+        const found = await later.venue.forcedFillsSince('BTCUSDT', 0);
+        expect(found).toHaveLength(105);
+        expect(new Set(found.map((f) => f.venueOrderId)).size).toBe(105);
+        expect(found.map((f) => f.time)).toEqual([...found.map((f) => f.time)].sort((a, b) => a - b));
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await fake.close();
+    }
   });
 });

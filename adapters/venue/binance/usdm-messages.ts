@@ -343,24 +343,33 @@ const forceOrderRow = z.object({
   clientOrderId: z.string(),
   side: z.enum(['BUY', 'SELL']),
   executedQty: decimal,
+  time: z.number().int().nonnegative(),
 });
 
-/** /fapi/v1/forceOrders rows: the exchange's closing orders that traded, with what they were. */
-export const forceOrdersOf = (
-  rows: unknown,
-): {
-  orderId: string;
-  symbol: string;
-  clientOrderId: string;
-  side: 'BUY' | 'SELL';
-  reason: ForcedCloseReason;
-}[] => {
+/** A closing order of the exchange's, as /fapi/v1/forceOrders lists it. */
+export interface ForceOrder {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly clientOrderId: string;
+  readonly side: 'BUY' | 'SELL';
+  readonly reason: ForcedCloseReason;
+  /** When the exchange placed it, epoch ms. */
+  readonly time: number;
+  /** Whether it traded at all (one that did not has no trades to book). */
+  readonly traded: boolean;
+}
+
+/** /fapi/v1/forceOrders rows: the exchange's closing orders, with what they were. */
+export const forceOrdersOf = (rows: unknown): ForceOrder[] => {
   if (!Array.isArray(rows)) throw new Error('not a list');
   return rows.flatMap((row) => {
     const o = forceOrderRow.parse(row);
     const reason = forcedCloseReason(o.clientOrderId);
-    if (reason === null || /^0(\.0+)?$/.test(o.executedQty)) return [];
-    return [{ orderId: o.orderId, symbol: o.symbol, clientOrderId: o.clientOrderId, side: o.side, reason }];
+    if (reason === null) return [];
+    const { orderId, symbol, clientOrderId, side, time } = o;
+    return [
+      { orderId, symbol, clientOrderId, side, reason, time, traded: !/^0(\.0+)?$/.test(o.executedQty) },
+    ];
   });
 };
 

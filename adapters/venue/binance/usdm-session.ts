@@ -8,6 +8,7 @@ import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
 import {
   algoCancelObservations,
   algoObservationsOf,
+  type ForceOrder,
   forceOrdersOf,
   incomeObservationsOf,
   incomeTypeOf,
@@ -216,16 +217,32 @@ export class BinanceUsdmSession implements VenueSession {
   async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
     const ccxtSymbol = this.ccxtSymbol(symbol);
     const ex = this.ex as unknown as { fapiPrivateGetForceOrders(p: object): Promise<unknown> };
-    let rows: unknown;
-    try {
-      // GET /fapi/v1/forceOrders: liquidation and ADL orders both, at most 100 (Binance's limit).
-      rows = await ex.fapiPrivateGetForceOrders({ symbol, startTime: since, limit: 100 });
-    } catch (e) {
-      throw binanceCallError(e);
+    // GET /fapi/v1/forceOrders: liquidation and ADL orders both, newest first, at most 100 a page (Binance's
+    // limit). A full page is followed by the one ending where it ended (orders of that instant are met
+    // again and skipped), until a page is not full or brings nothing new.
+    const orders = new Map<string, ForceOrder>();
+    let end: number | undefined;
+    for (;;) {
+      let rows: unknown;
+      try {
+        rows = await ex.fapiPrivateGetForceOrders({
+          symbol,
+          startTime: since,
+          ...(end === undefined ? {} : { endTime: end }),
+          limit: 100,
+        });
+      } catch (e) {
+        throw binanceCallError(e);
+      }
+      const page = readReply('forceOrders', () => forceOrdersOf(rows));
+      const fresh = page.filter((o) => !orders.has(o.orderId));
+      for (const o of fresh) orders.set(o.orderId, o);
+      if (fresh.length === 0 || (Array.isArray(rows) && rows.length < 100)) break;
+      end = Math.min(...page.map((o) => o.time));
     }
-    const orders = readReply('forceOrders', () => forceOrdersOf(rows));
     const out: Observation[] = [];
-    for (const o of orders) {
+    for (const o of orders.values()) {
+      if (!o.traded) continue;
       let trades: unknown[];
       try {
         const got = await this.ex.fetchMyTrades(ccxtSymbol, undefined, undefined, { orderId: o.orderId });
