@@ -54,11 +54,14 @@ class Account implements Venue {
       ...f,
     });
   }
-  /** Funding the exchange charged on the account's `symbol` position (an income record), received at `at`. */
-  funding(at: number, amount: string, symbol = 'BTCUSDT'): void {
+  /**
+   * An income record on the account's `symbol` position, received at `at`: funding the exchange charged, or
+   * the clearance fee of a liquidation.
+   */
+  income(at: number, kind: 'funding' | 'clearance-fee', amount: string, symbol = 'BTCUSDT'): void {
     this.queue.push({
-      kind: 'funding',
-      clientOrderId: `funding:${this.queue.length}`,
+      kind,
+      clientOrderId: `${kind}:${this.queue.length}`,
       incomeId: String(this.queue.length),
       symbol,
       amount,
@@ -67,18 +70,11 @@ class Account implements Venue {
       receivedAt: at,
     });
   }
-  /** The clearance fee of a liquidation on the account's `symbol` position, received at `at`. */
+  funding(at: number, amount: string, symbol = 'BTCUSDT'): void {
+    this.income(at, 'funding', amount, symbol);
+  }
   clearance(at: number, amount: string, symbol = 'BTCUSDT'): void {
-    this.queue.push({
-      kind: 'clearance-fee',
-      clientOrderId: `clearance:${this.queue.length}`,
-      incomeId: String(this.queue.length),
-      symbol,
-      amount,
-      asset: 'USDT',
-      time: at,
-      receivedAt: at,
-    });
+    this.income(at, 'clearance-fee', amount, symbol);
   }
   /** A report on an order no lane placed (one placed by hand on the exchange). */
   stray(at: number): void {

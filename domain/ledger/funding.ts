@@ -3,19 +3,21 @@ import {
   type AccountContext,
   type AccountState,
   openPositionsOf,
+  type PositionState,
   parse,
   parsePositive,
 } from './account-state.js';
 import { refuse } from './errors.js';
-import type { AccountEvent } from './events.js';
-import { canonicalText, roundedProduct, roundTo, toText } from './fixed.js';
+import type { AccountEvent, FundingPaidData } from './events.js';
+import { canonicalText, type Fixed, roundedProduct, roundTo, toText } from './fixed.js';
 
-/** Binance funding at one settlement for every open position of the symbol; idempotent per funding time. */
-export const applyFunding = (
-  c: Extract<AccountCommand, { kind: 'ApplyFunding' }>,
-  s: AccountState,
-  ctx: AccountContext,
-): AccountEvent[] => {
+type ApplyFunding = Extract<AccountCommand, { kind: 'ApplyFunding' }>;
+
+/**
+ * Binance funding at one settlement for every open position of the symbol, or the exchange's own figure
+ * when the command carries one (`charged`); idempotent per funding time.
+ */
+export const applyFunding = (c: ApplyFunding, s: AccountState, ctx: AccountContext): AccountEvent[] => {
   if (!Number.isSafeInteger(c.fundingTime) || c.fundingTime < 0) {
     refuse('funding-time-invalid', `fundingTime ${c.fundingTime} must be a non-negative integer (epoch ms)`);
   }
@@ -24,10 +26,8 @@ export const applyFunding = (
   const rate = parse(c.rate, 'funding-rate');
   const mark = parsePositive(c.markPrice, 'mark-price');
   const { rules } = ctx;
-  if (c.charged !== undefined) return chargedFunding(c, c.charged, s, rules.moneyDecimals);
-  return openPositionsOf(s, c.symbol).map((p) => ({
-    type: 'FundingPaid',
-    data: {
+  const paid = (p: PositionState, amount: Fixed): AccountEvent => {
+    const data: FundingPaidData = {
       symbol: c.symbol,
       positionSide: p.side,
       marginType: p.marginType,
@@ -35,25 +35,34 @@ export const applyFunding = (
       rate: canonicalText(c.rate, rate),
       markPrice: canonicalText(c.markPrice, mark),
       positionQuantity: toText(p.qty),
-      // Binance: funding = position notional at mark × rate; longs pay shorts when the rate is positive.
-      amount: toText(roundedProduct([-p.qty, mark, rate], rules.moneyDecimals, rules.fundingRounding)),
-    },
-  }));
+      amount: toText(amount),
+    };
+    // Set last, so a computed payment's event keeps its key order (and bytes).
+    if (c.charged !== undefined) data.source = 'venue';
+    return { type: 'FundingPaid', data };
+  };
+  if (c.charged !== undefined) {
+    const p = chargedPosition(c, s);
+    return [paid(p, chargedAmount(c.charged, rules.moneyDecimals))];
+  }
+  // Binance: funding = position notional at mark × rate; longs pay shorts when the rate is positive.
+  return openPositionsOf(s, c.symbol).map((p) =>
+    paid(p, roundedProduct([-p.qty, mark, rate], rules.moneyDecimals, rules.fundingRounding)),
+  );
 };
 
-/**
- * The exchange's figure, booked as charged. It is one amount per symbol (Binance's income record), so the
- * symbol must have exactly one open position; anything else is refused rather than guessed at.
- */
-const chargedFunding = (
-  c: Extract<AccountCommand, { kind: 'ApplyFunding' }>,
-  charged: string,
-  s: AccountState,
-  moneyDecimals: number,
-): AccountEvent[] => {
+const chargedAmount = (charged: string, moneyDecimals: number): Fixed => {
   const amount = parse(charged, 'funding-charged');
   if (roundTo(amount, moneyDecimals, 'down') !== amount)
     refuse('amount-precision', `funding ${charged} has more than ${moneyDecimals} decimal places`);
+  return amount;
+};
+
+/**
+ * The position the exchange's figure is for. It is one amount per symbol (Binance's income record), so the
+ * symbol must have exactly one open position; anything else is refused rather than guessed at.
+ */
+const chargedPosition = (c: ApplyFunding, s: AccountState): PositionState => {
   const open = openPositionsOf(s, c.symbol);
   if (open.length === 0) {
     refuse(
@@ -67,21 +76,5 @@ const chargedFunding = (
       `the exchange charged one ${c.symbol} funding figure and the account holds ${open.length} ${c.symbol} positions (hedge mode)`,
     );
   }
-  const p = open[0]!;
-  return [
-    {
-      type: 'FundingPaid',
-      data: {
-        symbol: c.symbol,
-        positionSide: p.side,
-        marginType: p.marginType,
-        fundingTime: c.fundingTime,
-        rate: canonicalText(c.rate, parse(c.rate, 'funding-rate')),
-        markPrice: canonicalText(c.markPrice, parsePositive(c.markPrice, 'mark-price')),
-        positionQuantity: toText(p.qty),
-        amount: toText(amount),
-        source: 'venue',
-      },
-    },
-  ];
+  return open[0]!;
 };

@@ -200,6 +200,8 @@ export class Engine implements StrategyContext {
   readonly forcedUnbooked: string[] = [];
   /** Funding the exchange charged that the ledger could not book, with why: the account check settles it. */
   readonly fundingUnbooked: string[] = [];
+  /** Clearance fees the exchange took that the ledger could not book, with why. */
+  readonly clearanceUnbooked: string[] = [];
   /**
    * By symbol, the exchange's last liquidation of this run's position as booked: its order (as the ledger
    * names it) and the notional it closed. Its clearance fee, reported after it, is charged against it.
@@ -2317,23 +2319,7 @@ export class Engine implements StrategyContext {
    */
   private fundingCharged(s: SymbolState, r: VenueFunding): void {
     const correlationId = `funding:${s.symbol}:${r.time}`;
-    const notBooked = (why: string) => {
-      this.fundingUnbooked.push(
-        `${s.symbol} ${r.amount} ${r.asset} at ${new Date(r.time).toISOString()}: ${why}`,
-      );
-      this.recordUnbooked(
-        {
-          record: 'funding',
-          symbol: s.symbol,
-          ref: r.incomeId,
-          time: Math.round(r.time),
-          amount: r.amount,
-          unit: r.asset,
-          why,
-        },
-        correlationId,
-      );
-    };
+    const notBooked = (why: string) => this.incomeNotBooked(s, r, why, correlationId);
     if (r.asset !== s.instrument.marginAsset) {
       notBooked(`not in ${s.instrument.marginAsset}`);
       return;
@@ -2376,21 +2362,7 @@ export class Engine implements StrategyContext {
   private clearanceFee(s: SymbolState, r: VenueClearanceFee): void {
     const last = this.liquidations.get(s.symbol);
     const correlationId = last === undefined ? `clearance:${r.incomeId}` : `liquidation:${last.venueOrderId}`;
-    const notBooked = (why: string) => {
-      this.forcedUnbooked.push(`clearance fee ${r.amount} ${r.asset} on ${s.symbol}: ${why}`);
-      this.recordUnbooked(
-        {
-          record: 'clearance-fee',
-          symbol: s.symbol,
-          ref: r.incomeId,
-          time: Math.round(r.time),
-          amount: r.amount,
-          unit: r.asset,
-          why,
-        },
-        correlationId,
-      );
-    };
+    const notBooked = (why: string) => this.incomeNotBooked(s, r, why, correlationId);
     if (last === undefined) {
       notBooked('this run was not liquidated on it');
       return;
@@ -2420,6 +2392,30 @@ export class Engine implements StrategyContext {
       return;
     }
     this.refreshMirror(s);
+  }
+
+  /** An income record (funding, a clearance fee) the ledger could not book: listed in words, and recorded. */
+  private incomeNotBooked(
+    s: SymbolState,
+    r: VenueFunding | VenueClearanceFee,
+    why: string,
+    correlationId: string,
+  ): void {
+    (r.kind === 'funding' ? this.fundingUnbooked : this.clearanceUnbooked).push(
+      `${s.symbol} ${r.amount} ${r.asset} at ${new Date(r.time).toISOString()}: ${why}`,
+    );
+    this.recordUnbooked(
+      {
+        record: r.kind,
+        symbol: s.symbol,
+        ref: r.incomeId,
+        time: Math.round(r.time),
+        amount: r.amount,
+        unit: r.asset,
+        why,
+      },
+      correlationId,
+    );
   }
 
   /** What the exchange recorded and the ledger could not book, in the run's stream for the reviewer. */

@@ -151,6 +151,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   const stalled = new Map<string, number>();
   let forcedSaid = 0;
   let fundingSaid = 0;
+  let clearanceSaid = 0;
   const gaveUp = new Set<string>();
   engine.start();
   try {
@@ -220,6 +221,10 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         log(`the exchange's own closing order, not booked: ${engine.forcedUnbooked[forcedSaid++]}`);
       while (fundingSaid < engine.fundingUnbooked.length)
         log(`funding the exchange charged, not booked: ${engine.fundingUnbooked[fundingSaid++]}`);
+      while (clearanceSaid < engine.clearanceUnbooked.length)
+        log(
+          `the exchange's liquidation clearance fee, not booked: ${engine.clearanceUnbooked[clearanceSaid++]}`,
+        );
       if (desk === null && barsDone && !Number.isFinite(engine.nextTime()))
         return engine.finish('end-of-data', null);
       if (desk !== null && barsDone) {

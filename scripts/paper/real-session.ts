@@ -151,6 +151,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     return [
       ...engine.forcedUnbooked.map((w) => `the exchange's closing trade: ${w}`),
       ...engine.fundingUnbooked.map((w) => `funding the exchange charged: ${w}`),
+      ...engine.clearanceUnbooked.map((w) => `the exchange's liquidation clearance fee: ${w}`),
     ];
   }
 
