@@ -484,6 +484,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 newEventId,
                 log: say,
                 forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
+                fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
               }),
             log: say,
           });

@@ -2,6 +2,7 @@ import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type {
   AdoptingVenue,
   BookedSoFar,
+  FundingCharge,
   FundingReportingVenue,
   VenueForcedFill,
   VenueOrder,
@@ -10,7 +11,12 @@ import type {
 import type { IncomeKind, Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
-import { type StreamHandlers, VenueCallError, type VenueSession } from './venue-session.js';
+import {
+  type FundingSettlement,
+  type StreamHandlers,
+  VenueCallError,
+  type VenueSession,
+} from './venue-session.js';
 
 export interface CcxtVenueOptions {
   /** The exchange account (binance/usdm-session.ts for Binance USDⓈ-M). */
@@ -598,6 +604,46 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     };
     l.running = run().finally(() => {
       l.running = null;
+    });
+  }
+
+  /**
+   * Funding the exchange charged on `symbol` since `since` that this venue has not reported, oldest first,
+   * each with the rate and mark of its settlement (the nearest within a minute of it in the exchange's
+   * funding history, null without one): what a close-out books for a run the node was down for. Not
+   * queued as reports: the runs now trading did not hold that position then.
+   */
+  async fundingChargedSince(symbol: string, since: number): Promise<readonly FundingCharge[]> {
+    if (this.session.incomeSince === undefined) return [];
+    const found = (await this.session.incomeSince('funding', since)).flatMap((o) =>
+      o.kind === 'funding' && o.symbol === symbol && !this.incomeSeen.has(o.incomeId) ? [o] : [],
+    );
+    if (found.length === 0) return [];
+    const settlements =
+      this.session.fundingSettlements === undefined
+        ? []
+        : await this.session.fundingSettlements(
+            symbol,
+            found[0]!.time - 60_000,
+            found[found.length - 1]!.time + 60_000,
+          );
+    return found.map((o) => {
+      let best: FundingSettlement | null = null;
+      for (const s of settlements)
+        if (
+          Math.abs(s.time - o.time) <= 60_000 &&
+          (best === null || Math.abs(s.time - o.time) < Math.abs(best.time - o.time))
+        )
+          best = s;
+      return {
+        symbol,
+        time: o.time,
+        amount: canonical(o.amount),
+        asset: o.asset,
+        incomeId: o.incomeId,
+        rate: best === null ? null : canonical(best.rate),
+        markPrice: best?.markPrice == null ? null : canonical(best.markPrice),
+      };
     });
   }
 

@@ -1,6 +1,13 @@
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from './observation.js';
 
+/** One funding settlement as the exchange's history gives it; decimal text as the exchange printed it. */
+export interface FundingSettlement {
+  readonly time: number;
+  readonly rate: string;
+  readonly markPrice: string | null;
+}
+
 /** What the user stream tells the venue, in the order it happens. */
 export interface StreamHandlers {
   /** The stream is (re)connected: what it carries from now on is live, what happened before may be lost. */
@@ -76,6 +83,11 @@ export interface VenueSession {
    * from their own computation. Throws VenueCallError.
    */
   incomeSince?(kind: IncomeKind, since: number): Promise<readonly Observation[]>;
+  /**
+   * The symbol's funding settlements from `from` to `to` (epoch ms), oldest first: each one's time, rate and
+   * the mark price it was charged at. Left out by a venue that cannot list them. Throws VenueCallError.
+   */
+  fundingSettlements?(symbol: string, from: number, to: number): Promise<readonly FundingSettlement[]>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

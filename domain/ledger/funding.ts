@@ -9,7 +9,8 @@ import {
 } from './account-state.js';
 import { refuse } from './errors.js';
 import type { AccountEvent, FundingPaidData } from './events.js';
-import { canonicalText, type Fixed, roundedProduct, roundTo, toText } from './fixed.js';
+import { canonicalText, type Fixed, roundedProduct, roundTo, SCALE, toText } from './fixed.js';
+import type { VenueRules } from './venue.js';
 
 type ApplyFunding = Extract<AccountCommand, { kind: 'ApplyFunding' }>;
 
@@ -49,6 +50,22 @@ export const applyFunding = (c: ApplyFunding, s: AccountState, ctx: AccountConte
   return openPositionsOf(s, c.symbol).map((p) =>
     paid(p, roundedProduct([-p.qty, mark, rate], rules.moneyDecimals, rules.fundingRounding)),
   );
+};
+
+/**
+ * Whether an exchange's funding figure is what `qty` alone pays at that settlement's mark and rate, to one
+ * unit of the last place of money: how a figure on an account's net position is told to be one run's.
+ */
+export const isChargeFor = (
+  amount: Fixed,
+  qty: Fixed,
+  markPrice: Fixed,
+  rate: Fixed,
+  rules: Pick<VenueRules, 'moneyDecimals' | 'fundingRounding'>,
+): boolean => {
+  const own = roundedProduct([-qty, markPrice, rate], rules.moneyDecimals, rules.fundingRounding);
+  const gap = own > amount ? own - amount : amount - own;
+  return gap <= 10n ** BigInt(SCALE - rules.moneyDecimals);
 };
 
 const chargedAmount = (charged: string, moneyDecimals: number): Fixed => {

@@ -140,6 +140,22 @@ export interface VenueClearanceFee extends ReportBase {
   readonly incomeId: string;
 }
 
+/**
+ * A funding record of the exchange's, listed after the fact (not reported live): what a close-out books for
+ * a run the node was down for. `rate` and `markPrice` are those of the exchange's settlement at that time
+ * (its funding-rate history), null when it does not give them.
+ */
+export interface FundingCharge {
+  readonly symbol: string;
+  readonly time: number;
+  /** Signed decimal text: received +, paid −. */
+  readonly amount: string;
+  readonly asset: string;
+  readonly incomeId: string;
+  readonly rate: string | null;
+  readonly markPrice: string | null;
+}
+
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
   | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })

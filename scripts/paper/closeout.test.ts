@@ -80,6 +80,7 @@ const nextProcess = async (fake: Harness['fake']) => {
     newEventId,
     log: (m) => log.push(m),
     forcedFills: (symbol, since) => h.venue.forcedFillsSince(symbol, since),
+    fundingCharged: (symbol, since) => h.venue.fundingChargedSince(symbol, since),
   };
   return { log, opts: (store: MemoryEventStore): CloseOutOptions => ({ ...opts, store }) };
 };
@@ -249,5 +250,43 @@ describe('closing out a real run an earlier process left', () => {
       .flatMap((r) => (r.kind === 'funding' ? [fixed(r.amount)] : []));
     expect(next2).toEqual([later]);
     expect(shared.fundingUnrouted).toEqual([]);
+  });
+
+  it("books funding charged while no process followed the run, where the figure is the run's alone", async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    // Two settlements while the node was down: the first on the run's position alone, the second after a
+    // person added to it by hand (the account's net position is no longer the run's).
+    const at = fake.engine.time();
+    const first = fake.engine.chargeFunding(SYMBOL, '0.0001', '27123.45678901', at);
+    fake.engine.setPosition(SYMBOL, toText(held * 2n));
+    fake.engine.chargeFunding(SYMBOL, '0.0002', '27000', at + 1);
+    fake.engine.setPosition(SYMBOL, toText(held));
+    const { log, opts } = await nextProcess(fake);
+    expect(await closeOutRun(left, opts(main))).toEqual([]);
+    const paid = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId)))
+      .filter((e) => e.type === 'FundingPaid')
+      .map((e) => e.data as { amount: string; source?: string; markPrice: string; rate: string });
+    expect(paid).toEqual([
+      expect.objectContaining({
+        amount: first,
+        source: 'venue',
+        markPrice: '27123.45678901',
+        rate: '0.0001',
+      }),
+    ]);
+    expect(log.filter((l) => l.includes("the exchange's funding"))).toEqual([
+      expect.stringMatching(
+        /funding -[\d.]+ USDT on BTCUSDT at .*, charged while no process followed the run; booked$/,
+      ),
+      expect.stringMatching(/is not what this run's [\d.]+ alone pays: it and what follows are not booked$/),
+    ]);
+    // Once booked, a second close-out books it no more.
+    expect(await closeOutRun(left, opts(main))).toEqual([]);
+    const again = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId))).filter(
+      (e) => e.type === 'FundingPaid',
+    );
+    expect(again).toHaveLength(1);
   });
 });

@@ -11,10 +11,16 @@ import {
   forcedOrderId,
   forcedSettleFill,
 } from '../../domain/ledger/forced-fill.js';
+import { isChargeFor } from '../../domain/ledger/funding.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
-import type { AdoptingVenue, HoldingVenue, VenueReport } from '../../domain/ledger/venue-port.js';
+import type {
+  AdoptingVenue,
+  FundingCharge,
+  HoldingVenue,
+  VenueReport,
+} from '../../domain/ledger/venue-port.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import type { RunLeftovers } from './leftovers.js';
 
@@ -38,6 +44,12 @@ export interface CloseOutOptions {
    * found only when closing it is refused.
    */
   readonly forcedFills?: (symbol: string, since: number) => Promise<readonly ForcedFill[]>;
+  /**
+   * Funding the exchange charged on a symbol since a time that no process booked, with each settlement's
+   * rate and mark (CcxtVenue.fundingChargedSince). Without it, funding charged while the node was down is
+   * not booked.
+   */
+  readonly fundingCharged?: (symbol: string, since: number) => Promise<readonly FundingCharge[]>;
 }
 
 const REASON = 'closed out after a restart: the run that placed it has ended';
@@ -46,9 +58,10 @@ const REASON = 'closed out after a restart: the run that placed it has ended';
  * Closes out a real run an earlier process left behind (a crash, or a stop with LIVE_ON_STOP=keep), so the
  * strategy can trade again from flat. No process followed the run's orders meanwhile, and its backstops
  * rested at the exchange for exactly this case. So, into the run's own streams, as its ledger would have:
+ * 0. funding the exchange charged on what the run held meanwhile is booked, where the figure is the run's;
  * 1. each order the log shows working is adopted (looked up by clientOrderId) and what the exchange did
  *    with it is booked: a backstop that fired shows up as its trigger and fills;
- * 2. whatever still works is cancelled;
+ * 2. whatever still works is cancelled (2½: the exchange's own closing trades meanwhile are booked);
  * 3. what the run's ledger still holds is closed with reduce-only market orders, booked as they fill.
  * Returns what is still left (empty: the run holds nothing and has no order working).
  */
@@ -241,6 +254,73 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     }
   };
 
+  /**
+   * Funding the exchange charged on what the run held while no process followed it, booked as charged
+   * before anything else (it was charged on the position as the ledger still holds it). A record is the
+   * account's, on its net position: it is booked only when it is exactly what this run's position alone
+   * pays at that settlement's mark and rate (to the last place of money). The first that is not (the
+   * position changed, or another run held the symbol too) ends the booking for that symbol; it and what
+   * follows are logged.
+   */
+  const bookFundingWhileDown = async (
+    charged: NonNullable<CloseOutOptions['fundingCharged']>,
+  ): Promise<void> => {
+    const events = await o.store.readStream(accountStream);
+    const state = (await handlers.accounts.load(accountStream)).state;
+    for (const p of state.positions.values()) {
+      if (p.qty === 0n) continue;
+      const changed = events.findLast(
+        (e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === p.symbol,
+      );
+      const booked = state.lastFundingTime.get(p.symbol);
+      const since = Math.max(
+        booked === undefined ? 0 : booked + 1,
+        changed === undefined ? 0 : Date.parse(changed.metadata.occurredAt),
+      );
+      let found: readonly FundingCharge[];
+      try {
+        found = await charged(p.symbol, since);
+      } catch (err) {
+        problems.push(`${p.symbol}: the exchange's funding records could not be listed: ${String(err)}`);
+        continue;
+      }
+      for (const f of found) {
+        const at = new Date(f.time).toISOString();
+        const what = `close-out ${left.runId}: the exchange's funding ${f.amount} ${f.asset} on ${p.symbol} at ${at}`;
+        const ours =
+          f.rate !== null &&
+          f.markPrice !== null &&
+          f.asset === o.instrument(p.symbol).marginAsset &&
+          isChargeFor(fixed(f.amount), p.qty, fixed(f.markPrice), fixed(f.rate), o.rules);
+        if (!ours) {
+          o.log(
+            `${what} is not what this run's ${toText(p.qty)} alone pays${f.markPrice === null ? ' (the exchange gives no mark for it)' : ''}: it and what follows are not booked`,
+          );
+          break;
+        }
+        try {
+          await handlers.account(
+            accountId,
+            {
+              kind: 'ApplyFunding',
+              symbol: p.symbol,
+              fundingTime: f.time,
+              rate: f.rate!,
+              markPrice: f.markPrice!,
+              charged: f.amount,
+            },
+            { ...meta(f.time), correlationId: `funding:${p.symbol}:${f.time}` },
+          );
+        } catch (err) {
+          if (!(err instanceof LedgerRuleError)) throw err;
+          problems.push(`${what}: ${err.message}`);
+          break;
+        }
+        o.log(`${what}, charged while no process followed the run; booked`);
+      }
+    }
+  };
+
   /** Books what the exchange reports until every followed order has ended, or the time is up. */
   const settle = async (): Promise<void> => {
     while (following.size > 0 && o.clock.now() < deadline) {
@@ -253,6 +333,9 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   };
 
   try {
+    // 0. Funding charged on what the run held while no process followed it.
+    if (o.fundingCharged !== undefined) await bookFundingWhileDown(o.fundingCharged);
+
     // 1–2. The orders the log shows working: what the exchange did with them, then cancel what still works.
     for (const id of left.workingOrders) {
       const { state } = await handlers.orders.load(runOrderStream(accountId, id));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ForcedCloseReason } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
+import type { FundingSettlement } from '../venue-session.js';
 
 /**
  * Binance USDⓈ-M payloads as observations: the user-data stream's ORDER_TRADE_UPDATE and ALGO_UPDATE
@@ -421,4 +422,22 @@ export const incomeObservationsOf = (rows: unknown): Observation[] => {
       asset: r.asset,
       incomeId: r.tranId,
     }));
+};
+
+const fundingRateRow = z.object({
+  fundingTime: z.number().int().nonnegative(),
+  fundingRate: z.string().regex(/^-?\d+(\.\d+)?$/),
+  markPrice: z.union([z.literal(''), z.string().regex(/^\d+(\.\d+)?$/)]).optional(),
+});
+
+/**
+ * /fapi/v1/fundingRate rows (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Get-Funding-Rate-History):
+ * each settlement's time, rate and the mark price it was charged at (null when the row has none).
+ */
+export const fundingSettlementsOf = (rows: unknown): FundingSettlement[] => {
+  if (!Array.isArray(rows)) throw new Error('not a list');
+  return rows.map((row) => {
+    const r = fundingRateRow.parse(row);
+    return { time: r.fundingTime, rate: r.fundingRate, markPrice: r.markPrice ? r.markPrice : null };
+  });
 };

@@ -2,7 +2,12 @@ import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
-import { type StreamHandlers, VenueCallError, type VenueSession } from '../venue-session.js';
+import {
+  type FundingSettlement,
+  type StreamHandlers,
+  VenueCallError,
+  type VenueSession,
+} from '../venue-session.js';
 import { binanceCallError } from './usdm-errors.js';
 import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
 import {
@@ -10,6 +15,7 @@ import {
   algoObservationsOf,
   type ForceOrder,
   forceOrdersOf,
+  fundingSettlementsOf,
   incomeObservationsOf,
   incomeTypeOf,
   orderObservations,
@@ -295,6 +301,18 @@ export class BinanceUsdmSession implements VenueSession {
       if (fresh.length === 0 || (Array.isArray(rows) && rows.length < 1000)) return out;
       from = page[page.length - 1]!.time;
     }
+  }
+
+  async fundingSettlements(symbol: string, from: number, to: number): Promise<readonly FundingSettlement[]> {
+    const ex = this.ex as unknown as { fapiPublicGetFundingRate(p: object): Promise<unknown> };
+    let rows: unknown;
+    try {
+      // GET /fapi/v1/fundingRate: at most 1,000 records, far more than the settlements of a close-out's span.
+      rows = await ex.fapiPublicGetFundingRate({ symbol, startTime: from, endTime: to, limit: 1000 });
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('fundingRate', () => fundingSettlementsOf(rows));
   }
 
   async positions(): Promise<ReadonlyMap<string, string>> {

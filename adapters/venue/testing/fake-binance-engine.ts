@@ -105,6 +105,13 @@ export class FakeBinanceEngine {
     tranId: number;
   }[] = [];
   private nextTranId = 9_689_322_000;
+  /** The funding settlements made (GET /fapi/v1/fundingRate), oldest first, with the mark each was priced at. */
+  private readonly fundingLog: {
+    symbol: string;
+    fundingTime: number;
+    fundingRate: string;
+    markPrice: string;
+  }[] = [];
   private readonly now: () => number;
   private lastTime = 0;
   private nextOrderId = 8_389_765_000;
@@ -255,11 +262,28 @@ export class FakeBinanceEngine {
    */
   chargeFunding(symbol: string, rate: string, markPrice: string, fundingTime = this.time()): string {
     this.symbolRules(symbol);
+    this.fundingLog.push({ symbol, fundingTime, fundingRate: rate, markPrice });
     const pos = this.position(symbol);
     if (pos === 0n) return '0';
     const amount = roundTo(mul(mul(-pos, fixed(markPrice)), fixed(rate)), 8, 'half-up');
     this.bookIncome(symbol, 'FUNDING_FEE', amount, fundingTime);
     return toText(amount);
+  }
+
+  /**
+   * GET /fapi/v1/fundingRate from the settlements this engine made: a symbol's records from `startTime` to
+   * `endTime`, oldest first, at most `limit` (default 100, at most 1000), with the mark each was priced at.
+   */
+  fundingRates(params: Params): Record<string, unknown>[] {
+    const end = params.endTime === undefined ? this.time() : Number(params.endTime);
+    const start = params.startTime === undefined ? 0 : Number(params.startTime);
+    const limit = Number(params.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new BinanceApiError(-1130, "Data sent for parameter 'limit' is not valid.");
+    return this.fundingLog
+      .filter((r) => r.symbol === params.symbol && r.fundingTime >= start && r.fundingTime <= end)
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
   }
 
   /**

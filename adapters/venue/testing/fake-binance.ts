@@ -140,6 +140,9 @@ export class FakeBinance {
         security: 'NONE',
         handler: (p) => fundingRates(market, e.time(), p),
       });
+    } else {
+      // Without a market, the settlements the test made (chargeFunding), each with its mark.
+      this.routes.set('GET /fapi/v1/fundingRate', { security: 'NONE', handler: (p) => e.fundingRates(p) });
     }
     this.server = http.createServer((req, res) => this.serve(req, res));
     this.server.on('connection', (s) => {
