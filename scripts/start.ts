@@ -485,6 +485,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 log: say,
                 forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
                 fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
+                clearanceFees: (symbol, since) => realAccount!.clearanceFeesSince(symbol, since),
               }),
             log: say,
           });

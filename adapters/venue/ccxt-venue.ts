@@ -2,6 +2,7 @@ import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type {
   AdoptingVenue,
   BookedSoFar,
+  ClearanceCharge,
   FundingCharge,
   FundingReportingVenue,
   VenueForcedFill,
@@ -645,6 +646,20 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         markPrice: best?.markPrice == null ? null : canonical(best.markPrice),
       };
     });
+  }
+
+  /**
+   * The clearance fees the exchange took on `symbol` since `since` that this venue has not reported, oldest
+   * first, each as what was taken: what a close-out books against a liquidation made while the node was
+   * down. Not queued as reports.
+   */
+  async clearanceFeesSince(symbol: string, since: number): Promise<readonly ClearanceCharge[]> {
+    if (this.session.incomeSince === undefined) return [];
+    return (await this.session.incomeSince('clearance-fee', since)).flatMap((o) =>
+      o.kind === 'clearance-fee' && o.symbol === symbol && !this.incomeSeen.has(o.incomeId)
+        ? [{ symbol, time: o.time, amount: toText(-fixed(o.amount)), asset: o.asset, incomeId: o.incomeId }]
+        : [],
+    );
   }
 
   /** The report of a closing trade, or null when it was reported already. */

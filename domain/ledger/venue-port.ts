@@ -156,6 +156,15 @@ export interface FundingCharge {
   readonly markPrice: string | null;
 }
 
+/** A liquidation clearance fee of the exchange's, listed after the fact: what was taken (≥ 0). */
+export interface ClearanceCharge {
+  readonly symbol: string;
+  readonly time: number;
+  readonly amount: string;
+  readonly asset: string;
+  readonly incomeId: string;
+}
+
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
   | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })

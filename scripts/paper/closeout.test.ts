@@ -81,6 +81,7 @@ const nextProcess = async (fake: Harness['fake']) => {
     log: (m) => log.push(m),
     forcedFills: (symbol, since) => h.venue.forcedFillsSince(symbol, since),
     fundingCharged: (symbol, since) => h.venue.fundingChargedSince(symbol, since),
+    clearanceFees: (symbol, since) => h.venue.clearanceFeesSince(symbol, since),
   };
   return { log, opts: (store: MemoryEventStore): CloseOutOptions => ({ ...opts, store }) };
 };
@@ -288,5 +289,35 @@ describe('closing out a real run an earlier process left', () => {
       (e) => e.type === 'FundingPaid',
     );
     expect(again).toHaveLength(1);
+  });
+
+  it("books its share of a liquidation's clearance fee taken while no process followed the run, once", async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    // A person had added as much again by hand: the exchange liquidates the whole, and its fee is for the whole.
+    fake.engine.setPosition(SYMBOL, toText(held * 2n));
+    fake.engine.forceClose(SYMBOL, 'liquidation', { price: '26500', clearanceRate: '0.0125' });
+    const { log, opts } = await nextProcess(fake);
+    expect(await closeOutRun(left, opts(main))).toEqual([]);
+    const stream = accountStreamId(binanceUsdm.venue, left.accountId);
+    const fees = async () =>
+      (await main.readStream(stream))
+        .filter((e) => e.type === 'FeeCharged' && (e.data as { tradeId: string | null }).tradeId === null)
+        .map((e) => e.data as { reason: string; amount: string; notional: string; source?: string });
+    // The whole fee: 2 × held × 26,500 × 1.25 %; the run's half of it, on the notional it gave up.
+    const whole = (2n * held * fixed('26500') * fixed('0.0125')) / 10n ** 36n;
+    expect(await fees()).toEqual([
+      expect.objectContaining({
+        reason: 'liquidation',
+        amount: toText(whole / 2n),
+        notional: toText((held * fixed('26500')) / 10n ** 18n),
+        source: 'venue',
+      }),
+    ]);
+    expect(log.some((l) => l.includes("this run's share of the liquidation"))).toBe(true);
+    // A second close-out books it no more.
+    expect(await closeOutRun(left, opts(main))).toEqual([]);
+    expect(await fees()).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@ import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId, positionKey } from '../../domain/ledger/account.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import type { OrderRequestedData } from '../../domain/ledger/events.js';
-import { type Fixed, fixed, toText } from '../../domain/ledger/fixed.js';
+import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import {
   type ForcedFill,
   forcedCorrelationId,
@@ -17,6 +17,7 @@ import { isFinalOrder } from '../../domain/ledger/order.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
 import type {
   AdoptingVenue,
+  ClearanceCharge,
   FundingCharge,
   HoldingVenue,
   VenueReport,
@@ -50,9 +51,21 @@ export interface CloseOutOptions {
    * not booked.
    */
   readonly fundingCharged?: (symbol: string, since: number) => Promise<readonly FundingCharge[]>;
+  /**
+   * The clearance fees the exchange took on a symbol since a time that no process booked
+   * (CcxtVenue.clearanceFeesSince). Without it, the fee of a liquidation made while the node was down is
+   * not booked.
+   */
+  readonly clearanceFees?: (symbol: string, since: number) => Promise<readonly ClearanceCharge[]>;
 }
 
 const REASON = 'closed out after a restart: the run that placed it has ended';
+
+/** A liquidation's clearance fee as the ledger books it: a venue-priced liquidation fee on the order, with no trade. */
+const isClearanceOf = (data: unknown, orderId: string): boolean => {
+  const d = data as { reason?: string; orderId?: string | null; tradeId?: string | null; source?: string };
+  return d.reason === 'liquidation' && d.orderId === orderId && d.tradeId === null && d.source === 'venue';
+};
 
 /**
  * Closes out a real run an earlier process left behind (a crash, or a stop with LIVE_ON_STOP=keep), so the
@@ -231,10 +244,12 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
 
   /**
    * For each position the run's ledger holds, the exchange's closing trades since the position last
-   * changed (bookOneForced).
+   * changed (bookOneForced); then the clearance fee of each liquidation among them (bookClearance).
    */
   const bookForced = async (forcedFills: NonNullable<CloseOutOptions['forcedFills']>): Promise<void> => {
     const events = await o.store.readStream(accountStream);
+    /** The liquidation orders listed, by the ledger's order id: their first trade and all they closed. */
+    const liquidations = new Map<string, { symbol: string; time: number; closed: Fixed }>();
     for (const p of (await handlers.accounts.load(accountStream)).state.positions.values()) {
       if (p.qty === 0n) continue;
       const changed = events.findLast(
@@ -250,7 +265,84 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         problems.push(`${p.symbol}: the exchange's closing orders could not be listed: ${String(err)}`);
         continue;
       }
-      for (const f of found) await bookOneForced(f, 'while no process followed the run');
+      for (const f of found) {
+        if (f.reason === 'liquidation') {
+          const l = liquidations.get(forcedOrderId(f));
+          if (l === undefined)
+            liquidations.set(forcedOrderId(f), { symbol: f.symbol, time: f.time, closed: fixed(f.quantity) });
+          else l.closed += fixed(f.quantity);
+        }
+        await bookOneForced(f, 'while no process followed the run');
+      }
+    }
+    if (o.clearanceFees !== undefined && liquidations.size > 0)
+      await bookClearance(o.clearanceFees, liquidations);
+  };
+
+  /**
+   * The clearance fee of each liquidation made while no process followed the run. The exchange's record is
+   * the account's, for the whole order: the run is charged its share, in proportion to what the order
+   * closed of the run's position (what the ledger booked) against all it closed, to 8 places down. A
+   * record is matched to the liquidation nearest in time, within a minute; one already booked (an earlier
+   * close-out) is not booked again.
+   */
+  const bookClearance = async (
+    clearanceFees: NonNullable<CloseOutOptions['clearanceFees']>,
+    liquidations: ReadonlyMap<string, { symbol: string; time: number; closed: Fixed }>,
+  ): Promise<void> => {
+    const events = await o.store.readStream(accountStream);
+    const listed = new Map<string, readonly ClearanceCharge[]>();
+    for (const [orderId, l] of liquidations) {
+      if (events.some((e) => e.type === 'FeeCharged' && isClearanceOf(e.data, orderId))) continue;
+      let booked = 0n;
+      let notional = 0n;
+      for (const e of events) {
+        const d = e.data as { forced?: string; orderId: string; quantity: string; price: string };
+        if (e.type !== 'FillSettled' || d.forced !== 'liquidation' || d.orderId !== orderId) continue;
+        booked += fixed(d.quantity);
+        notional += mul(fixed(d.quantity), fixed(d.price));
+      }
+      if (booked === 0n) continue;
+      let records = listed.get(l.symbol);
+      if (records === undefined) {
+        try {
+          records = await clearanceFees(l.symbol, l.time - 60_000);
+        } catch (err) {
+          problems.push(`${l.symbol}: the exchange's clearance fees could not be listed: ${String(err)}`);
+          continue;
+        }
+        listed.set(l.symbol, records);
+      }
+      const near = records
+        .filter((r) => Math.abs(r.time - l.time) <= 60_000)
+        .sort((a, b) => Math.abs(a.time - l.time) - Math.abs(b.time - l.time))[0];
+      if (near === undefined) continue;
+      const share =
+        booked === l.closed
+          ? fixed(near.amount)
+          : roundTo((fixed(near.amount) * booked) / l.closed, 8, 'down');
+      try {
+        await handlers.account(
+          accountId,
+          {
+            kind: 'ChargeClearanceFee',
+            symbol: l.symbol,
+            positionSide: 'BOTH',
+            orderId,
+            strategyId: left.strategyId,
+            notional: toText(notional),
+            amount: toText(share),
+          },
+          { ...meta(near.time), correlationId: `liquidation:${orderId.slice(orderId.lastIndexOf('/') + 1)}` },
+        );
+      } catch (err) {
+        if (!(err instanceof LedgerRuleError)) throw err;
+        problems.push(`the clearance fee ${near.amount} on ${l.symbol}: ${err.message}`);
+        continue;
+      }
+      o.log(
+        `close-out ${left.runId}: the exchange's liquidation clearance fee on ${l.symbol}, ${toText(share)} ${near.asset} of ${near.amount} (this run's share of the liquidation), taken while no process followed the run; booked`,
+      );
     }
   };
 
