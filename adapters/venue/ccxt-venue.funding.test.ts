@@ -77,7 +77,14 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): funding the exchange char
 
   it('tries a failed listing again, and reports nothing twice when the stream repeats itself', async () => {
     await openLong();
-    h.fake.fault({ method: 'GET', path: '/fapi/v1/income', action: 'garbage', status: 500, body: 'oops' });
+    h.fake.fault({
+      method: 'GET',
+      path: '/fapi/v1/income',
+      action: 'garbage',
+      status: 500,
+      body: 'oops',
+      times: 2,
+    });
     const push = h.fake.engine.onEvent;
     h.fake.engine.onEvent = (e) => {
       push(e);
@@ -88,7 +95,10 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): funding the exchange char
       throw new Error(`${e.message}; log: ${h.log.join(' | ')}`);
     });
     expect(rs.map((x) => x.amount)).toEqual(['-0.03']);
-    expect(h.log.some((l) => l.includes('listing funding records failed'))).toBe(true);
+    // Each failure in a row waits twice as long as the last (50 ms in this harness).
+    expect(
+      h.log.filter((l) => l.includes('listing funding records failed')).map((l) => l.split('; ')[1]),
+    ).toEqual(['trying again in 50 ms', 'trying again in 100 ms']);
     await new Promise((r) => setTimeout(r, 100));
     await h.venue.idle();
     expect(h.venue.poll(h.clock.t)).toEqual([]);

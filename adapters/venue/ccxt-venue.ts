@@ -125,7 +125,13 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.reportsFunding = opts.session.incomeSince !== undefined;
     // Income before this venue opened belongs to whatever ran then (a close-out's business).
     const opened = opts.session.now();
-    const listing = (): IncomeListing => ({ cursor: opened, running: null, again: false, retry: null });
+    const listing = (): IncomeListing => ({
+      cursor: opened,
+      running: null,
+      again: false,
+      retry: null,
+      failures: 0,
+    });
     this.listings = { funding: listing(), 'clearance-fee': listing() };
     this.incomeRetryMs = opts.fundingRetryMs ?? 5_000;
   }
@@ -590,15 +596,19 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         try {
           for (const o of await list(kind, l.cursor))
             if (o.kind === 'funding' || o.kind === 'clearance-fee') this.income(o);
+          l.failures = 0;
         } catch (e) {
+          // Doubling from fundingRetryMs up to five minutes: an endpoint that keeps failing is tried, and
+          // logged, a few times an hour rather than every few seconds.
+          const wait = Math.min(this.incomeRetryMs * 2 ** l.failures++, 300_000);
           this.log(
-            `${this.session.name}: listing ${kind} records failed: ${asCallError(e).reason}; trying again`,
+            `${this.session.name}: listing ${kind} records failed: ${asCallError(e).reason}; trying again in ${wait} ms`,
           );
           if (!this.closed)
             l.retry = setTimeout(() => {
               l.retry = null;
               this.listIncomeSoon(kind);
-            }, this.incomeRetryMs);
+            }, wait);
           return;
         }
       } while (l.again && !this.closed);
@@ -750,6 +760,8 @@ interface IncomeListing {
   running: Promise<void> | null;
   again: boolean;
   retry: NodeJS.Timeout | null;
+  /** Listings failed in a row: the next retry waits twice as long as the last. */
+  failures: number;
 }
 /** A forced-fill report before the inbox stamps when it arrived. */
 export type ForcedDraft = Omit<VenueForcedFill, 'receivedAt'>;
