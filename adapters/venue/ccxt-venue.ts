@@ -37,7 +37,7 @@ export interface CcxtVenueOptions {
    */
   readonly expiryMarginMs?: number;
   /** Pause before income records (funding, clearance fees) are listed again after a listing failed. */
-  readonly fundingRetryMs?: number;
+  readonly incomeRetryMs?: number;
   /** Called whenever a report is received: a live engine polls on it. */
   readonly onReport?: () => void;
   readonly log?: (line: string) => void;
@@ -133,7 +133,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       failures: 0,
     });
     this.listings = { funding: listing(), 'clearance-fee': listing() };
-    this.incomeRetryMs = opts.fundingRetryMs ?? 5_000;
+    this.incomeRetryMs = opts.incomeRetryMs ?? 5_000;
   }
 
   /** Loads the venue's markets and waits until the user stream is connected. */
@@ -576,7 +576,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   /**
    * Lists the income records of a kind since the last one reported (the stream said the balance moved for
    * it, or came back after a gap in which it may have). One listing per kind at a time; a request
-   * meanwhile runs another after it. A listing that fails is tried again after `fundingRetryMs`.
+   * meanwhile runs another after it. A listing that fails is tried again after `incomeRetryMs`.
    */
   private listIncomeSoon(kind: IncomeKind): void {
     const list = this.session.incomeSince?.bind(this.session);
@@ -598,7 +598,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
             if (o.kind === 'funding' || o.kind === 'clearance-fee') this.income(o);
           l.failures = 0;
         } catch (e) {
-          // Doubling from fundingRetryMs up to five minutes: an endpoint that keeps failing is tried, and
+          // Doubling from incomeRetryMs up to five minutes: an endpoint that keeps failing is tried, and
           // logged, a few times an hour rather than every few seconds.
           const wait = Math.min(this.incomeRetryMs * 2 ** l.failures++, 300_000);
           this.log(

@@ -175,15 +175,7 @@ export class SharedVenue {
       this.log(`the exchange's liquidation clearance fee ${what}: no run here was liquidated on ${r.symbol}`);
       return;
     }
-    const holders = [...last.shares];
-    const total = holders.reduce((sum, [, q]) => sum + q, 0n);
-    const amount = fixed(r.amount);
-    let left = amount;
-    holders.forEach(([lane, q], i) => {
-      const part = i === holders.length - 1 ? left : roundTo((amount * q) / total, 8, 'down');
-      left -= part;
-      lane.inbox.push({ ...r, amount: toText(part) });
-    });
+    handOut(r, [...last.shares]);
   }
 
   /**
@@ -195,21 +187,16 @@ export class SharedVenue {
    * holds is left unrouted and logged.
    */
   private shareFunding(r: VenueFunding): void {
-    const holders = this.lanes.map((lane) => ({ lane, q: lane.holding(r.symbol) })).filter((h) => h.q !== 0n);
-    const net = holders.reduce((sum, h) => sum + h.q, 0n);
-    if (net === 0n) {
+    const holders = this.lanes
+      .map((lane): [Lane, Fixed] => [lane, lane.holding(r.symbol)])
+      .filter(([, q]) => q !== 0n);
+    if (holders.reduce((sum, [, q]) => sum + q, 0n) === 0n) {
       const what = `${r.symbol} ${r.amount} ${r.asset} at ${r.time} (record ${r.incomeId})`;
       this.fundingUnrouted.push(what);
       this.log(`funding the exchange charged: ${what}, and no run holds ${r.symbol}`);
       return;
     }
-    const amount = fixed(r.amount);
-    let left = amount;
-    holders.forEach(({ lane, q }, i) => {
-      const part = i === holders.length - 1 ? left : roundTo((amount * q) / net, 8, 'down');
-      left -= part;
-      lane.inbox.push({ ...r, amount: toText(part) });
-    });
+    handOut(r, holders);
   }
 
   private time(t: number): number {
@@ -217,6 +204,25 @@ export class SharedVenue {
     return this.last;
   }
 }
+
+/**
+ * An account-wide amount (funding, a clearance fee) handed to each lane in proportion to its weight (signed
+ * positions, or what a liquidation closed), to 8 places toward zero, the last taking the rest: the parts add
+ * up to the exchange's figure exactly.
+ */
+const handOut = <R extends VenueFunding | VenueClearanceFee>(
+  r: R,
+  weights: readonly (readonly [Lane, Fixed])[],
+): void => {
+  const total = weights.reduce((sum, [, w]) => sum + w, 0n);
+  const amount = fixed(r.amount);
+  let left = amount;
+  weights.forEach(([lane, w], i) => {
+    const part = i === weights.length - 1 ? left : roundTo((amount * w) / total, 8, 'down');
+    left -= part;
+    lane.inbox.push({ ...r, amount: toText(part) });
+  });
+};
 
 class Lane implements AdoptingVenue, HoldingVenue, FundingReportingVenue {
   /** @internal */

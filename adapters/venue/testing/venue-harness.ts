@@ -52,7 +52,7 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       fillGraceMs: opts.fillGraceMs ?? 300,
       lookupRetryMs: 50,
       expiryMarginMs: 100,
-      fundingRetryMs: 50,
+      incomeRetryMs: 50,
       log: (l) => log.push(l),
     });
     return {
