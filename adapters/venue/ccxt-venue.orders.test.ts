@@ -250,6 +250,28 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): orders', () => {
     expect(v.unmatched).toBe(0);
   });
 
+  it('keeps the ids of ended orders for a while only: after two spans of endedOrderTtlMs one is a stranger', async () => {
+    await h.close();
+    h = await openHarness({ endedOrderTtlMs: 150, fillGraceMs: 20 });
+    h.fake.engine.setPrice('BTCUSDT', '100000');
+    const v = h.venue;
+    const pause = () => new Promise((r) => setTimeout(r, 200));
+    for (const [i, id] of ['m0', 'm1', 'm2'].entries()) {
+      v.submit(venueOrder({ clientOrderId: id, side: 'BUY', type: 'MARKET' }), h.clock.t);
+      await settle(2 * (i + 1));
+      await pause();
+    }
+    v.cancel('m0', h.clock.t);
+    v.cancel('m1', h.clock.t);
+    v.cancel('m2', h.clock.t);
+    expect(brief(await settle(9))).toEqual([
+      'm0 cancel-rejected: unknown order: never submitted through this venue',
+      'm1 cancel-rejected: the order has ended',
+      'm2 cancel-rejected: the order has ended',
+    ]);
+    expect(v.endedHeld).toBe(2);
+  });
+
   it('reports a take-profit as accepted, triggered and filled when the price reaches it, and cancels a stop through the algo service', async () => {
     const v = h.venue;
     v.submit(venueOrder({ clientOrderId: 'open', side: 'BUY', type: 'MARKET' }), h.clock.t);

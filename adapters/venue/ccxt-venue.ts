@@ -9,6 +9,7 @@ import type {
   VenueOrder,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
+import { ExpiringSet } from './expiring-map.js';
 import type { IncomeKind, Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
@@ -38,10 +39,17 @@ export interface CcxtVenueOptions {
   readonly expiryMarginMs?: number;
   /** Pause before income records (funding, clearance fees) are listed again after a listing failed. */
   readonly incomeRetryMs?: number;
+  /**
+   * How long the ids of an order that ended are kept (default a day; let go by twice that): a message
+   * about it later than that is counted as not ours.
+   */
+  readonly endedOrderTtlMs?: number;
   /** Called whenever a report is received: a live engine polls on it. */
   readonly onReport?: () => void;
   readonly log?: (line: string) => void;
 }
+
+const DAY_MS = 86_400_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -89,11 +97,12 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   private catchUpAgain = false;
   /**
    * Orders that ended, by clientOrderId and by the venue's ids, once nothing more can come of them: their
-   * tracks are let go (a node trading for months would otherwise hold every order it ever placed) and a
-   * late repeat of a message about one is recognised and dropped.
+   * tracks are let go and a late repeat of a message about one is recognised and dropped. Their ids are
+   * kept for a day or two, not for ever: a node trading for months would otherwise hold every id it ever
+   * used. Messages come within seconds of what they report; a day later one is not a repeat to expect.
    */
-  private readonly finished = new Set<string>();
-  private readonly finishedVenueIds = new Set<string>();
+  private readonly finished: ExpiringSet;
+  private readonly finishedVenueIds: ExpiringSet;
   /** Orders a catch-up skipped because their submit was still being settled (see place). */
   private readonly passedOver = new Set<string>();
   private now = Number.NEGATIVE_INFINITY;
@@ -134,6 +143,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     });
     this.listings = { funding: listing(), 'clearance-fee': listing() };
     this.incomeRetryMs = opts.incomeRetryMs ?? 5_000;
+    this.finished = new ExpiringSet(opts.endedOrderTtlMs ?? DAY_MS);
+    this.finishedVenueIds = new ExpiringSet(opts.endedOrderTtlMs ?? DAY_MS);
   }
 
   /** Loads the venue's markets and waits until the user stream is connected. */
@@ -239,6 +250,11 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   /** Orders followed and not ended (or ended with a call or recheck still due): what it holds per order. */
   get following(): number {
     return this.tracks.size;
+  }
+
+  /** Ended orders whose ids are still kept (see `endedOrderTtlMs`). */
+  get endedHeld(): number {
+    return this.finished.size;
   }
 
   /** Reports received so far, handed out by `poll` or still waiting. */
@@ -446,11 +462,12 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       return;
     this.tracks.delete(id);
     this.passedOver.delete(id);
-    this.finished.add(id);
+    const now = this.session.now();
+    this.finished.add(id, now);
     for (const venueId of [track.venueOrderId, track.fillsOrderId]) {
       if (venueId === null) continue;
       if (this.byVenueId.get(venueId) === track) this.byVenueId.delete(venueId);
-      this.finishedVenueIds.add(venueId);
+      this.finishedVenueIds.add(venueId, now);
     }
   }
 

@@ -120,6 +120,40 @@ describe('one account shared by several runs', () => {
   });
 });
 
+describe('what a shared account remembers of ended orders', () => {
+  it("routes reports on an order that ended for a while, then forgets its run: a long session holds a day's orders, not every one", () => {
+    const account = new Account();
+    const shared = new SharedVenue(account, () => {}, { endedOrderTtlMs: 1_000 });
+    const a = shared.lane();
+    const b = shared.lane();
+    a.submit(venueOrder({ clientOrderId: 'a-1', side: 'BUY', type: 'LIMIT', price: '90000' }), 0);
+    b.submit(venueOrder({ clientOrderId: 'b-1', side: 'BUY', type: 'LIMIT', price: '90000' }), 0);
+    a.cancel('a-1', 100);
+    expect(a.poll(200).map((r) => `${r.clientOrderId} ${r.kind}`)).toEqual(['a-1 accepted', 'a-1 cancelled']);
+    // Ended, but still a's: a second cancel (crossing the end) is allowed and its answer comes back to a.
+    a.cancel('a-1', 300);
+    expect(a.poll(400).map((r) => `${r.clientOrderId} ${r.kind}`)).toEqual(['a-1 cancelled']);
+    expect(() => b.submit(venueOrder({ clientOrderId: 'a-1', side: 'BUY', type: 'MARKET' }), 500)).toThrow(
+      /already submitted/,
+    );
+    expect(shared.ordersHeld).toBe(2);
+    // Two spans later, with orders ending meanwhile, a-1 is forgotten; b-1, still working, is not.
+    for (const t of [1_500, 2_600]) {
+      a.submit(venueOrder({ clientOrderId: `a-${t}`, side: 'BUY', type: 'MARKET' }), t);
+      a.cancel(`a-${t}`, t + 1);
+      a.poll(t + 50);
+    }
+    expect(shared.ordersHeld).toBe(3); // b-1 working, a-1500 and a-2600 ended within the span
+    expect(() => a.cancel('a-1', 2_700)).toThrow(/not an order of this lane/);
+    b.cancel('b-1', 2_800);
+    expect(b.poll(2_900).map((r) => `${r.clientOrderId} ${r.kind}`)).toEqual([
+      'b-1 accepted',
+      'b-1 cancelled',
+    ]);
+    expect(shared.unrouted).toBe(0);
+  });
+});
+
 describe("the exchange's closing trades on a shared account", () => {
   /** A run's position book: what `follow` reads, moved by what the run books. */
   const run = (shared: SharedVenue, symbols: string[], held: Record<string, string>) => {

@@ -12,6 +12,7 @@ import {
   type VenueOrder,
   type VenueReport,
 } from '../../domain/ledger/venue-port.js';
+import { ExpiringMap } from './expiring-map.js';
 
 /**
  * One exchange account, many runs: each run trades through its own lane, and gets back the reports on
@@ -22,8 +23,29 @@ import {
  * The account's venue wants its calls in time order; the lanes' clocks each run forward but not in step,
  * so every call to it is stamped with the latest time any lane has used.
  */
+export interface SharedVenueOptions {
+  /**
+   * How long an ended order's run is remembered (default a day; forgotten by twice that): a report on
+   * it later than that is unrouted.
+   */
+  readonly endedOrderTtlMs?: number;
+}
+
+/** Whether a report is the last the venue makes about its order (a cancel of it may still be answered). */
+const endsOrder = (r: VenueReport): boolean =>
+  r.kind === 'rejected' ||
+  r.kind === 'cancelled' ||
+  r.kind === 'expired' ||
+  (r.kind === 'fill' && fixed(r.remaining) === 0n);
+
 export class SharedVenue {
+  /** The run of each order still working. */
   private readonly owner = new Map<string, Lane>();
+  /**
+   * The run of each order that ended, for a while: a node trading for months would otherwise hold one
+   * entry per order it ever placed. A late answer (a cancel that crossed the order's end) still finds its run.
+   */
+  private readonly endedOwner: ExpiringMap<Lane>;
   /** In the order they were opened: a forced fill is shared out in this order. */
   private readonly lanes: Lane[] = [];
   private last = Number.NEGATIVE_INFINITY;
@@ -41,7 +63,19 @@ export class SharedVenue {
   constructor(
     private readonly account: Venue,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+    opts: SharedVenueOptions = {},
+  ) {
+    this.endedOwner = new ExpiringMap(opts.endedOrderTtlMs ?? 86_400_000);
+  }
+
+  /** Orders whose run is remembered: those working, and those that ended within the last day or two. */
+  get ordersHeld(): number {
+    return this.owner.size + this.endedOwner.size;
+  }
+
+  private ownerOf(clientOrderId: string): Lane | undefined {
+    return this.owner.get(clientOrderId) ?? this.endedOwner.get(clientOrderId);
+  }
 
   /** Whether the account's venue reports the funding the exchange charged. */
   get reportsFunding(): boolean {
@@ -57,7 +91,7 @@ export class SharedVenue {
 
   /** @internal */
   adopt(lane: Lane, order: VenueOrder, booked: BookedSoFar, at: number): void {
-    if (this.owner.has(order.clientOrderId))
+    if (this.ownerOf(order.clientOrderId) !== undefined)
       throw new RangeError(`clientOrderId ${order.clientOrderId} is already followed`);
     const account = this.account as Partial<AdoptingVenue>;
     if (account.adopt === undefined) throw new RangeError('this account cannot follow orders placed earlier');
@@ -67,7 +101,7 @@ export class SharedVenue {
 
   /** @internal */
   submit(lane: Lane, order: VenueOrder, at: number): void {
-    if (this.owner.has(order.clientOrderId))
+    if (this.ownerOf(order.clientOrderId) !== undefined)
       throw new RangeError(`clientOrderId ${order.clientOrderId} was already submitted`);
     this.account.submit(order, this.time(at));
     this.owner.set(order.clientOrderId, lane);
@@ -75,7 +109,7 @@ export class SharedVenue {
 
   /** @internal */
   cancel(lane: Lane, clientOrderId: string, at: number): void {
-    if (this.owner.get(clientOrderId) !== lane)
+    if (this.ownerOf(clientOrderId) !== lane)
       throw new RangeError(`clientOrderId ${clientOrderId} is not an order of this lane`);
     this.account.cancel(clientOrderId, this.time(at));
   }
@@ -95,12 +129,14 @@ export class SharedVenue {
         this.shareClearance(r);
         continue;
       }
-      const lane = this.owner.get(r.clientOrderId);
+      const lane = this.ownerOf(r.clientOrderId);
       if (lane === undefined) {
         this.unrouted++;
         continue;
       }
       lane.inbox.push(r);
+      if (endsOrder(r) && this.owner.delete(r.clientOrderId))
+        this.endedOwner.set(r.clientOrderId, lane, this.last);
     }
   }
 

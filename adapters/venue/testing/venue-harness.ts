@@ -17,6 +17,7 @@ export interface HarnessOptions {
   /** Binance's recvWindow on every signed request. */
   readonly recvWindowMs?: number;
   readonly fillGraceMs?: number;
+  readonly endedOrderTtlMs?: number;
   /** Runs on the fake before the venue connects. */
   readonly prepare?: (fake: FakeBinance) => void;
   /** Connect to this fake (another process on the same account) instead of starting one; close() leaves it. */
@@ -53,6 +54,7 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       lookupRetryMs: 50,
       expiryMarginMs: 100,
       incomeRetryMs: 50,
+      ...(opts.endedOrderTtlMs === undefined ? {} : { endedOrderTtlMs: opts.endedOrderTtlMs }),
       log: (l) => log.push(l),
     });
     return {
