@@ -85,8 +85,10 @@ export interface FillOrder {
   readonly quantity: string;
   readonly price: string;
   readonly liquidity: Liquidity;
-  /** The venue's fee for the fill in the margin asset, when it reports one (SettleFill.fee). */
+  /** The venue's fee for the fill, when it reports one (SettleFill.fee). */
   readonly fee?: string;
+  /** The asset of `fee` when it is not the margin asset (BNB; SettleFill.feeAsset). */
+  readonly feeAsset?: string;
 }
 
 /**
@@ -283,7 +285,11 @@ export class LedgerHandlers {
         throw new Error('fillOrder: the order decided something other than a fill');
       const accountEvents = decideAccount(
         // Object.assign, not `{ ...data, fee }`: a spread followed by a new key is V8's slow path.
-        this.settle(req, filled.data.fillSeq, Object.assign({}, filled.data, { fee: fill.fee })),
+        this.settle(
+          req,
+          filled.data.fillSeq,
+          Object.assign({}, filled.data, { fee: fill.fee, feeAsset: fill.feeAsset }),
+        ),
         account.state,
         this.accountCtx,
       );
@@ -396,7 +402,7 @@ export class LedgerHandlers {
   private settle(
     req: OrderRequestedData,
     fillSeq: number,
-    f: Pick<FillOrder, 'tradeId' | 'quantity' | 'price' | 'liquidity' | 'fee'>,
+    f: Pick<FillOrder, 'tradeId' | 'quantity' | 'price' | 'liquidity' | 'fee' | 'feeAsset'>,
   ): AccountCommand {
     return {
       kind: 'SettleFill',
@@ -412,6 +418,7 @@ export class LedgerHandlers {
       liquidity: f.liquidity,
       reduceOnly: req.reduceOnly,
       ...(f.fee == null ? {} : { fee: f.fee }),
+      ...(f.feeAsset == null ? {} : { feeAsset: f.feeAsset }),
     };
   }
 }

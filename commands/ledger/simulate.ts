@@ -1,6 +1,6 @@
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import { LedgerRuleError } from '../../domain/ledger/errors.js';
-import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { div, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import type { LedgerHandlers } from './handlers.js';
 
 /**
@@ -22,6 +22,11 @@ export interface SessionOptions {
   readonly isolatedOddAccounts?: boolean;
   /** Multiplies the random walk's step (default 1: about ±1 USDT a minute on BTC). */
   readonly volatility?: number;
+  /**
+   * Every n-th order's fills report a commission taken in BNB (Binance's BNB deduction: the tier's rate
+   * less 10 %, at 300 USDT a BNB), as a live venue would. Default: none.
+   */
+  readonly bnbFeeEvery?: number;
 }
 
 export interface SessionStats {
@@ -37,6 +42,8 @@ const symbols = [
   { symbol: 'BTCUSDT', price: 300_000n, tick: '0.1', step: '0.001', maxSteps: 2000 },
   { symbol: 'ETHUSDT', price: 200_000n, tick: '0.01', step: '0.001', maxSteps: 20_000 },
 ] as const;
+
+const BNB_PRICE = fixed('300');
 
 export const lcg = (seed: number) => {
   let s = seed >>> 0 || 1;
@@ -156,15 +163,27 @@ export const runSession = async (h: LedgerHandlers, opts: SessionOptions): Promi
       const price = toText(ticks[k]! * fixed(spec.tick));
       const parts =
         steps > 1 && rnd(2) === 0 ? [BigInt(steps >> 1), BigInt(steps - (steps >> 1))] : [BigInt(steps)];
+      const inBnb = opts.bnbFeeEvery !== undefined && stats.orders % opts.bnbFeeEvery === 0;
       for (const [n, part] of parts.entries()) {
+        const quantity = part * fixed(spec.step);
+        const liquidity = rnd(3) === 0 ? 'maker' : 'taker';
+        const rate = liquidity === 'maker' ? '0.00018' : '0.00045';
         await h.fillOrder(
           {
             accountId,
             clientOrderId,
             tradeId: `t${i}-${n}`,
-            quantity: toText(part * fixed(spec.step)),
+            quantity: toText(quantity),
             price,
-            liquidity: rnd(3) === 0 ? 'maker' : 'taker',
+            liquidity,
+            ...(inBnb
+              ? {
+                  fee: toText(
+                    roundTo(div(mul(mul(quantity, fixed(price)), fixed(rate)), BNB_PRICE), 8, 'half-up'),
+                  ),
+                  feeAsset: 'BNB',
+                }
+              : {}),
           },
           meta(),
         );

@@ -59,6 +59,17 @@ export interface AccountState {
   readonly transfers: Set<string>;
   readonly lastFundingTime: Map<string, number>;
   readonly totals: LedgerTotals;
+  /**
+   * Fees paid in assets other than the margin asset (BNB), by asset: how much of it, and what it was worth
+   * in the margin asset. Not in `totals.fees`: the wallet did not pay them, and Δ wallet stays exactly
+   * deposits − withdrawals + realised PnL − fees + funding.
+   */
+  readonly otherAssetFees: Map<string, OtherAssetFees>;
+}
+
+export interface OtherAssetFees {
+  paid: Fixed;
+  worth: Fixed;
 }
 
 export const initialAccountState = (): AccountState => ({
@@ -75,6 +86,7 @@ export const initialAccountState = (): AccountState => ({
   transfers: new Set(),
   lastFundingTime: new Map(),
   totals: { deposits: 0n, withdrawals: 0n, realisedPnl: 0n, fees: 0n, funding: 0n },
+  otherAssetFees: new Map(),
 });
 
 /** Binance's default for a symbol nobody configured: 20x cross, capped by the first bracket. */
@@ -140,6 +152,13 @@ export type AccountCommand =
        * exchange's, and the ledger must agree with the exchange to the unit.
        */
       readonly fee?: string;
+      /**
+       * The asset `fee` is in, when the venue says (live: commissionAsset). Absent or the margin asset: the
+       * fee is taken from the wallet. Another asset (BNB): it is booked as paid in that asset (FeeCharged
+       * `paidIn`), the wallet does not move, and the fee's worth is priced from the tier less the venue's
+       * discount for the asset.
+       */
+      readonly feeAsset?: string;
       /**
        * The fill is the exchange's own closing order (a live account's liquidation, ADL or delisting
        * settlement), not one the ledger's order decider saw: `orderId` is the exchange's. It must reduce.

@@ -119,6 +119,44 @@ describe('account: fees, PnL, funding (worked examples)', () => {
     );
   });
 
+  /*
+   * With "Using BNB deduction" on, Binance takes USDⓈ-M fees in BNB at 10 % off
+   * (https://www.binance.com/en/fee/futureFee, https://www.binance.com/en/support/faq/115000583311): the
+   * fill's commissionAsset is BNB and the USDT wallet does not move.
+   */
+  it('books a commission paid in BNB as paid in BNB: the wallet does not move, and the fee is worth the tier less 10 %', () => {
+    const { s, events } = run([
+      ...open(),
+      // 0.01 × 30,000 = 300 USDT at taker 0.05 % = 0.15 USDT, 10 % off = 0.135 USDT: 0.00045 BNB at 300.
+      fill('BUY', '0.01', '30000', { fee: '0.00045', feeAsset: 'BNB' }),
+      fill('SELL', '0.01', '30100', { fee: '0.1505', feeAsset: 'USDT' }),
+    ]);
+    expect(dataOf(events, 'FeeCharged')).toEqual([
+      expect.objectContaining({
+        notional: '300',
+        rate: '0.00045',
+        amount: '0.135',
+        source: 'venue',
+        paidIn: { asset: 'BNB', amount: '0.00045' },
+      }),
+      expect.objectContaining({ notional: '301', amount: '0.1505', rate: '0.0005', source: 'venue' }),
+    ]);
+    expect(dataOf(events, 'FeeCharged')[1]).not.toHaveProperty('paidIn');
+    // The wallet paid the USDT fee only: Δ wallet = realised PnL − fees (in USDT) exactly.
+    expect(toText(s.totals.fees)).toBe('0.1505');
+    expect(toText(walletBalance(s))).toBe(toText(fixed('10000') + fixed('1') - fixed('0.1505')));
+    expect(s.otherAssetFees.get('BNB')).toEqual({ paid: fixed('0.00045'), worth: fixed('0.135') });
+    const st = run(open()).s;
+    expect(
+      ruleOf(() =>
+        decideAccount(fill('BUY', '0.01', '30000', { fee: '0.00045', feeAsset: 'bnb!' }), st, ctx),
+      ),
+    ).toBe('fee-asset-format');
+    // An asset the venue gives no discount for is worth the tier's full rate.
+    const other = run([...open(), fill('BUY', '0.01', '30000', { fee: '0.2', feeAsset: 'BFUSD' })]);
+    expect(dataOf(other.events, 'FeeCharged')[0]).toMatchObject({ amount: '0.15', rate: '0.0005' });
+  });
+
   it('books realised PnL on close and reconciles the wallet exactly', () => {
     const { s, events } = run([...open(), fill('BUY', '0.5', '30000'), fill('SELL', '0.5', '31000.5')]);
     expect(dataOf(events, 'FillSettled').map((f) => f.realisedPnl)).toEqual(['0', '500.25']);

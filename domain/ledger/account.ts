@@ -48,6 +48,7 @@ export {
   DEFAULT_LEVERAGE,
   initialAccountState,
   type LedgerTotals,
+  type OtherAssetFees,
   type PositionState,
   positionKey,
   type SymbolSettings,
@@ -251,6 +252,18 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
     }
     case 'FeeCharged': {
       const a = fixed(e.data.amount);
+      const paidIn = e.data.paidIn;
+      if (paidIn !== undefined) {
+        // Paid in another asset: the wallet did not move; what it cost is kept beside the totals.
+        const o = s.otherAssetFees.get(paidIn.asset);
+        const paid = fixed(paidIn.amount);
+        if (o === undefined) s.otherAssetFees.set(paidIn.asset, { paid, worth: a });
+        else {
+          o.paid += paid;
+          o.worth += a;
+        }
+        return s;
+      }
       s.totals.fees += a;
       const key = positionKey(e.data.symbol, e.data.positionSide);
       const pos = s.positions.get(key);

@@ -161,6 +161,19 @@ export const feeChargedSchema = z
      * absent: the account's fee tier priced it. Optional, so earlier FeeCharged events stay valid.
      */
     source: z.literal('venue').optional(),
+    /**
+     * The fee was paid in another asset than the margin asset (BNB, with Binance's BNB deduction on):
+     * `amount` of `asset` left the account and the margin wallet did not move. `amount` above is then what
+     * the fee was worth in the margin asset (the tier's rate less the venue's discount for that asset, on
+     * the notional), its cost in PnL. Optional, so earlier FeeCharged events stay valid.
+     */
+    paidIn: z
+      .object({
+        asset: z.string().regex(/^[A-Z0-9]{2,12}$/, 'an asset code like BNB'),
+        amount: nonNegativeDecimal,
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

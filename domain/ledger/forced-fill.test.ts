@@ -60,8 +60,18 @@ describe('what a run books of the exchange’s closing trade', () => {
     );
   });
 
-  it('charges no fee it cannot book in the margin asset', () => {
+  it('passes a fee taken in another asset on as paid in it, pro rata to what the run held', () => {
     const t = { ...trade('SELL', '0.5'), fee: { amount: '0.01', asset: 'BNB' } };
-    expect(forcedSettleFill(t, fixed('1'), 'USDT', 1, null).command?.fee).toBeUndefined();
+    expect(forcedSettleFill(t, fixed('1'), 'USDT', 1, null).command).toMatchObject({
+      fee: '0.01',
+      feeAsset: 'BNB',
+    });
+    expect(forcedSettleFill(t, fixed('0.2'), 'USDT', 1, null).command).toMatchObject({
+      fee: '0.004',
+      feeAsset: 'BNB',
+    });
+    expect(
+      forcedSettleFill({ ...t, fee: { amount: '0.01', asset: 'USDT' } }, fixed('1'), 'USDT', 1, null).command,
+    ).not.toHaveProperty('feeAsset');
   });
 });

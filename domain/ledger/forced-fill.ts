@@ -10,8 +10,8 @@ export type ForcedFill = Omit<VenueForcedFill, 'receivedAt' | 'kind'>;
  * reduce-only fill at the exchange's price and trade id, under the exchange's order id, marked `forced`.
  * The exchange closes the account's net position, so the run books at most what it holds of the side
  * the trade closes (`held`, signed); the rest (`unbooked`) was not the run's: a position opened by hand.
- * The exchange's fee, when it is in the margin asset, is charged for the part booked, pro rata and down to
- * the fee's 8 places. `command` is null when the run holds nothing the trade closes.
+ * The exchange's fee is charged for the part booked, pro rata and down to the fee's 8 places, in the asset
+ * the exchange took it in (BNB with Binance's BNB deduction: booked as paid in it, see SettleFill.feeAsset). `command` is null when the run holds nothing the trade closes.
  */
 export const forcedSettleFill = (
   f: ForcedFill,
@@ -25,11 +25,12 @@ export const forcedSettleFill = (
   if (open <= 0n) return { command: null, unbooked: total };
   const quantity = min(open, total);
   const fee =
-    f.fee === undefined || f.fee.asset !== marginAsset
+    f.fee === undefined
       ? undefined
       : quantity === total
         ? f.fee.amount
         : toText(roundTo((fixed(f.fee.amount) * quantity) / total, 8, 'floor'));
+  const feeAsset = f.fee !== undefined && f.fee.asset !== marginAsset ? f.fee.asset : undefined;
   return {
     command: {
       kind: 'SettleFill',
@@ -46,6 +47,7 @@ export const forcedSettleFill = (
       reduceOnly: true,
       forced: f.reason,
       ...(fee === undefined ? {} : { fee }),
+      ...(feeAsset === undefined ? {} : { feeAsset }),
     },
     unbooked: total - quantity,
   };

@@ -47,6 +47,7 @@ type Step =
       long: boolean;
       reduce: boolean;
       fee: number | undefined;
+      bnb: boolean;
     }
   | { t: 'funding'; sym: 0 | 1; rate: number; move: number }
   | { t: 'marks'; btc: number; eth: number }
@@ -71,6 +72,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       reduce: fc.boolean(),
       // The fee a live venue reports, in 10⁻⁸ USDT (absent: the tier prices it).
       fee: fc.option(fc.integer({ min: 0, max: 2_000_000_000 }), { nil: undefined }),
+      // That fee paid in BNB (Binance's BNB deduction): the wallet does not pay it.
+      bnb: fc.boolean(),
     }),
   },
   {
@@ -137,6 +140,7 @@ const toCommand = (st: Step, state: AccountState, time: { t: number }): AccountC
         liquidity: st.maker ? 'maker' : 'taker',
         reduceOnly: !hedge && st.reduce,
         ...(st.fee === undefined ? {} : { fee: toText(BigInt(st.fee) * fixed('0.00000001')) }),
+        ...(st.fee !== undefined && st.bnb ? { feeAsset: 'BNB' } : {}),
       };
     }
     case 'funding':
@@ -176,19 +180,33 @@ const toCommand = (st: Step, state: AccountState, time: { t: number }): AccountC
 /** What the events alone say the wallet moved by. */
 const walletEffect = (
   events: readonly AccountEvent[],
-): { net: Fixed; realised: Fixed; fees: Fixed; funding: Fixed; flows: Fixed } => {
+): {
+  net: Fixed;
+  realised: Fixed;
+  fees: Fixed;
+  funding: Fixed;
+  flows: Fixed;
+  bnbPaid: Fixed;
+  bnbWorth: Fixed;
+} => {
   let realised = 0n;
   let fees = 0n;
+  let bnbPaid = 0n;
+  let bnbWorth = 0n;
   let funding = 0n;
   let flows = 0n;
   for (const e of events) {
     if (e.type === 'FillSettled' || e.type === 'PositionLiquidated') realised += fixed(e.data.realisedPnl);
-    else if (e.type === 'FeeCharged') fees += fixed(e.data.amount);
+    else if (e.type === 'FeeCharged' && e.data.paidIn !== undefined) {
+      // Paid in BNB: the wallet does not move; the fee's worth is kept beside it.
+      bnbPaid += fixed(e.data.paidIn.amount);
+      bnbWorth += fixed(e.data.amount);
+    } else if (e.type === 'FeeCharged') fees += fixed(e.data.amount);
     else if (e.type === 'FundingPaid') funding += fixed(e.data.amount);
     else if (e.type === 'FundsDeposited') flows += fixed(e.data.amount);
     else if (e.type === 'FundsWithdrawn') flows -= fixed(e.data.amount);
   }
-  return { net: realised - fees + funding + flows, realised, fees, funding, flows };
+  return { net: realised - fees + funding + flows, realised, fees, funding, flows, bnbPaid, bnbWorth };
 };
 
 const snapshot = (s: AccountState): string =>
@@ -200,6 +218,7 @@ const snapshot = (s: AccountState): string =>
       settledFills: [...s.settledFills],
       transfers: [...s.transfers],
       lastFundingTime: [...s.lastFundingTime],
+      otherAssetFees: [...s.otherAssetFees],
     },
     (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
   );
@@ -257,6 +276,8 @@ describe('ledger reconciliation (property)', () => {
           expect(s.totals.realisedPnl).toBe(eff.realised);
           expect(s.totals.fees).toBe(eff.fees);
           expect(s.totals.funding).toBe(eff.funding);
+          const bnb = s.otherAssetFees.get('BNB') ?? { paid: 0n, worth: 0n };
+          expect(bnb).toEqual({ paid: eff.bnbPaid, worth: eff.bnbWorth });
 
           // Positions re-derived from the fills and liquidations alone.
           const qty = new Map<string, Fixed>();

@@ -11,12 +11,15 @@ import {
 } from './account-state.js';
 import { refuse } from './errors.js';
 import type { AccountEvent, FeeChargedData, FillSettledData } from './events.js';
-import { abs, canonicalText, div, mul, roundedProduct, roundTo, toText } from './fixed.js';
+import { abs, canonicalText, div, type Fixed, mul, ONE, roundedProduct, roundTo, toText } from './fixed.js';
 import { checkFillGrid, type Instrument } from './instrument.js';
 import { initialMargin } from './margin.js';
 import { applyFill, entryPrice } from './position.js';
 
 type SettleFill = Extract<AccountCommand, { kind: 'SettleFill' }>;
+
+/** What FeeCharged.paidIn.asset accepts. */
+const ASSET = /^[A-Z0-9]{2,12}$/;
 
 /** A fill on a side with no position opens one with the symbol's settings. */
 const newPosition = (s: AccountState, c: SettleFill, inst: Instrument): PositionState => {
@@ -97,17 +100,23 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
   const tier = rules.feeTiers[s.feeTier];
   if (!tier) return refuse('unknown-fee-tier', `venue ${rules.venue} has no fee tier ${s.feeTier}`);
   const notional = mul(qty, price);
+  const tierRate = c.liquidity === 'maker' ? tier.maker : tier.taker;
   // The venue's own figure when it reports one; its rate is then what it works out to (8 places).
   const reported = c.fee === undefined ? null : parseFee(c.fee, rules);
-  const rate =
-    reported === null
-      ? c.liquidity === 'maker'
-        ? tier.maker
-        : tier.taker
-      : notional > 0n
-        ? roundTo(div(reported, notional), 8, 'half-even')
-        : 0n;
-  const fee = reported ?? roundedProduct([qty, price, rate], dp, rules.feeRounding);
+  // A commission in another asset (BNB) is not the wallet's: it is recorded as paid in that asset, and
+  // costs what the venue priced it at before converting: the tier's rate less the asset's discount.
+  const elsewhere =
+    reported !== null && c.feeAsset !== undefined && c.feeAsset !== s.marginAsset ? c.feeAsset : null;
+  if (elsewhere !== null && !ASSET.test(elsewhere))
+    refuse('fee-asset-format', `fee asset ${JSON.stringify(elsewhere)} is not an asset code like BNB`);
+  let rate: Fixed;
+  if (elsewhere !== null) rate = mul(tierRate, ONE - (rules.feeAssetDiscounts?.[elsewhere] ?? 0n));
+  else if (reported === null) rate = tierRate;
+  else rate = notional > 0n ? roundTo(div(reported, notional), 8, 'half-even') : 0n;
+  const fee =
+    reported !== null && elsewhere === null
+      ? reported
+      : roundedProduct([qty, price, rate], dp, rules.feeRounding);
   const after = outcome.position;
   const charged: FeeChargedData = {
     // The exchange's liquidation order is charged as what it is; an ADL or a settlement trades.
@@ -124,6 +133,8 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
   };
   // Added last, as a spread would, so the event's key order (and bytes) stay as they were.
   if (reported !== null) charged.source = 'venue';
+  if (elsewhere !== null && reported !== null)
+    charged.paidIn = { asset: elsewhere, amount: toText(reported) };
   const settled: FillSettledData = {
     orderId: c.orderId,
     fillSeq: c.fillSeq,

@@ -24,6 +24,13 @@ export interface VenueRules {
   /** Isolated margin put up on opening rounds up so the position is never under-collateralised by rounding. */
   readonly marginRounding: Rounding;
   readonly feeTiers: Readonly<Record<string, FeeRates>>;
+  /**
+   * Assets other than the margin asset the venue takes fees in, with the discount it gives for paying so
+   * (Binance: BNB, 10 % off on USDⓈ-M). A fill whose commission came in one is booked as paid in it: the
+   * margin wallet does not move, and the fee is worth the tier's rate less this discount on the notional.
+   * An asset not listed is worth the tier's full rate.
+   */
+  readonly feeAssetDiscounts?: Readonly<Record<string, Fixed>>;
 }
 
 /**
@@ -49,6 +56,8 @@ export const binanceUsdm: VenueRules = {
     VIP8: { maker: fixed('0.00002'), taker: fixed('0.0002') },
     VIP9: { maker: fixed('0'), taker: fixed('0.00017') },
   },
+  // "Using BNB to pay for fees": 10 % off USDⓈ-M futures fees (https://www.binance.com/en/fee/futureFee).
+  feeAssetDiscounts: { BNB: fixed('0.1') },
 };
 
 export const venueRules: Readonly<Record<string, VenueRules>> = { binance: binanceUsdm };

@@ -28,7 +28,9 @@ export const summarise = (e: RecordedEvent): string => {
     case 'FillSettled':
       return `${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} @ ${s(d.price)}, realised ${s(d.realisedPnl)}, position ${s(d.positionQuantity)}`;
     case 'FeeCharged':
-      return `fee ${s(d.amount)} on ${s(d.symbol)}`;
+      return d.paidIn === undefined
+        ? `fee ${s(d.amount)} on ${s(d.symbol)}`
+        : `fee ${s((d.paidIn as { amount: string }).amount)} ${s((d.paidIn as { asset: string }).asset)} (worth ${s(d.amount)}) on ${s(d.symbol)}`;
     case 'FundingPaid':
       return `funding ${s(d.amount)} on ${s(d.symbol)} at rate ${s(d.rate)}`;
     case 'StopAdjusted':

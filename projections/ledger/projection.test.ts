@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
@@ -34,6 +35,7 @@ const expectMatchesAggregates = async (
     wallet: bigint | undefined;
     positions: Map<string, bigint>;
     totals: bigint[] | undefined;
+    otherAssetFees: ReadonlyMap<string, { paid: bigint; worth: bigint }> | undefined;
   }>,
 ) => {
   for (let a = 0; a < accounts; a++) {
@@ -41,6 +43,7 @@ const expectMatchesAggregates = async (
     const { state } = await h.accounts.load(stream);
     const got = await read(stream);
     expect(got.wallet, stream).toBe(walletBalance(state));
+    expect(got.otherAssetFees, stream).toEqual(state.otherAssetFees);
     expect(got.totals).toEqual([state.totals.realisedPnl, state.totals.fees, state.totals.funding]);
     for (const [key, p] of state.positions)
       expect(got.positions.get(key) ?? 0n, `${stream} ${key}`).toBe(p.qty);
@@ -63,6 +66,7 @@ describe('ledger read model (in memory)', () => {
         leverage: 50,
         isolatedOddAccounts: true,
         volatility: 40,
+        bnbFeeEvery: 5,
       });
       expect(stats.fills).toBeGreaterThan(300);
       expect(stats.fundings).toBeGreaterThan(10);
@@ -73,6 +77,7 @@ describe('ledger read model (in memory)', () => {
         return {
           wallet: acc?.walletBalance,
           totals: acc ? [acc.realisedPnl, acc.fees, acc.funding] : undefined,
+          otherAssetFees: acc?.otherAssetFees,
           positions: new Map(
             [...model.positions.values()]
               .filter((p) => p.stream === stream)
@@ -80,11 +85,15 @@ describe('ledger read model (in memory)', () => {
           ),
         };
       });
-      // Attribution adds up: per-position and per-strategy figures sum to the account's.
+      // Attribution adds up: per-position and per-strategy figures sum to the account's. The positions'
+      // fees count what fees paid in BNB were worth; the account's are the wallet's.
       for (const acc of model.accounts.values()) {
         const positions = [...model.positions.values()].filter((p) => p.stream === acc.stream);
+        const bnb = acc.otherAssetFees.get('BNB');
+        expect(bnb?.paid ?? 0n, 'some fees were paid in BNB').toBeGreaterThan(0n);
+        const offWallet = bnb?.worth ?? 0n;
         expect(positions.reduce((s, p) => s + p.realisedPnl, 0n)).toBe(acc.realisedPnl);
-        expect(positions.reduce((s, p) => s + p.fees, 0n)).toBe(acc.fees);
+        expect(positions.reduce((s, p) => s + p.fees, 0n)).toBe(acc.fees + offWallet);
         expect(positions.reduce((s, p) => s + p.funding, 0n)).toBe(acc.funding);
         expect(acc.walletBalance).toBe(
           acc.deposits - acc.withdrawals + acc.realisedPnl - acc.fees + acc.funding,
@@ -94,8 +103,8 @@ describe('ledger read model (in memory)', () => {
           .filter((t) => t.stream === acc.stream)
           .reduce((s, t) => s + t.fee, 0n);
         const liquidated = positions.some((p) => p.liquidations > 0);
-        if (liquidated) expect(tradeFees <= acc.fees).toBe(true);
-        else expect(tradeFees).toBe(acc.fees);
+        if (liquidated) expect(tradeFees <= acc.fees + offWallet).toBe(true);
+        else expect(tradeFees).toBe(acc.fees + offWallet);
       }
     }
   });
@@ -123,6 +132,7 @@ const sqlSuite = (target: SqlTarget, logName: string, logOf: (opened: OpenedStor
       return {
         wallet: acc?.walletBalance,
         totals: acc ? [acc.realisedPnl, acc.fees, acc.funding] : undefined,
+        otherAssetFees: acc?.otherAssetFees,
         positions: new Map(positions.map((p) => [positionKey(p.symbol, p.positionSide), p.quantity])),
       };
     };
@@ -138,6 +148,7 @@ const sqlSuite = (target: SqlTarget, logName: string, logOf: (opened: OpenedStor
         leverage: 50,
         isolatedOddAccounts: true,
         volatility: 40,
+        bnbFeeEvery: 4,
       });
       expect(stats.liquidations).toBeGreaterThan(0);
       expect(stats.fundings).toBeGreaterThan(0);
@@ -175,3 +186,27 @@ const sqlSuite = (target: SqlTarget, logName: string, logOf: (opened: OpenedStor
 sqlSuite(pglite, 'the in-memory store', () => new MemoryEventStore({ catalogue: catalogue() }));
 sqlSuite(pglite, 'PGlite', (opened) => opened.store);
 if (postgres) sqlSuite(postgres, 'PostgreSQL', (opened) => opened.store);
+
+describe('ledger projection: a database from version 1', () => {
+  it('gains the column for fees paid in other assets, and its rows are rebuilt with it', async () => {
+    const { opened, close } = await pglite.open();
+    try {
+      const h = newHandlers(opened.store);
+      await runSession(h, { seed: 5, accounts: 1, steps: 60, bnbFeeEvery: 2 });
+      // The accounts table as version 1 made it, with rows, and its checkpoint at version 1.
+      const v1 = new ProjectionRunner(opened.store, opened.db, [{ ...ledgerProjection, version: 1 }]);
+      await v1.prepare();
+      await v1.catchUp('ledger');
+      await sql`ALTER TABLE rm_ledger_accounts DROP COLUMN fees_other_assets`.execute(opened.db);
+      const runner = new ProjectionRunner(opened.store, opened.db, [ledgerProjection]);
+      await runner.prepare();
+      await runner.catchUp('ledger');
+      const acc = (await readLedgerAccount(opened.db, h.accountStream('sim0')))!;
+      const { state } = await h.accounts.load(h.accountStream('sim0'));
+      expect(acc.otherAssetFees.get('BNB')?.paid).toBeGreaterThan(0n);
+      expect(acc.otherAssetFees).toEqual(state.otherAssetFees);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -77,7 +77,8 @@ const loadFor = async (db: Db, events: readonly RecordedEvent[]): Promise<Ledger
 
 export const ledgerProjection: Projection = {
   name: 'ledger',
-  version: 1,
+  // 2: accounts gained fees_other_assets (fees paid in BNB).
+  version: 2,
   tables: Object.values(tables).map((t) => t.name),
   types: ledgerProjectionTypes,
   async setup(db) {

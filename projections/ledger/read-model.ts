@@ -3,6 +3,7 @@ import {
   type AccountState,
   evolveAccount,
   initialAccountState,
+  type OtherAssetFees,
   positionKey,
   walletBalance,
 } from '../../domain/ledger/account.js';
@@ -30,8 +31,14 @@ export interface AccountView {
   deposits: Fixed;
   withdrawals: Fixed;
   realisedPnl: Fixed;
+  /** Fees the wallet paid (in the margin asset). */
   fees: Fixed;
   funding: Fixed;
+  /**
+   * Fees paid in other assets (BNB), by asset: how much, and their worth in the margin asset. The
+   * positions', strategies' and trades' `fees` count that worth; the account's `fees` (the wallet's) do not.
+   */
+  otherAssetFees: ReadonlyMap<string, OtherAssetFees>;
   lastPosition: number;
 }
 
@@ -191,6 +198,7 @@ export class LedgerReadModel {
         fees: a.fees,
         funding: a.funding,
       });
+      for (const [asset, f] of a.otherAssetFees) s.otherAssetFees.set(asset, { ...f });
       for (const p of this.positions.values()) {
         if (p.stream !== stream || (p.quantity === 0n && p.isolatedWallet === 0n)) continue;
         s.positions.set(positionKey(p.symbol, p.positionSide), {
@@ -434,6 +442,7 @@ export class LedgerReadModel {
         realisedPnl: 0n,
         fees: 0n,
         funding: 0n,
+        otherAssetFees: s.otherAssetFees,
         lastPosition: 0,
       };
       this.accounts.set(stream, a);
@@ -449,6 +458,8 @@ export class LedgerReadModel {
     a.realisedPnl = s.totals.realisedPnl;
     a.fees = s.totals.fees;
     a.funding = s.totals.funding;
+    // The aggregate's own map, kept current by every fee it folds.
+    a.otherAssetFees = s.otherAssetFees;
     a.lastPosition = e.globalPosition;
     if (this.track) this.touched.accounts.add(stream);
   }

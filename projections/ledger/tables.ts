@@ -1,4 +1,5 @@
 import { type CreateTableBuilder, sql } from 'kysely';
+import type { OtherAssetFees } from '../../domain/ledger/account.js';
 import type { MarginType, PositionSide } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import type { ReadModelDb, ReadModelTx } from '../projection.js';
@@ -29,6 +30,7 @@ const accountCols = [
   'realised_pnl',
   'fees',
   'funding',
+  'fees_other_assets',
   'last_position',
 ];
 const positionCols = [
@@ -105,6 +107,7 @@ const textCols = new Set([
   'side',
   'liquidity',
   'occurred_at',
+  'fees_other_assets',
 ]);
 
 export const createTable = async (
@@ -117,7 +120,19 @@ export const createTable = async (
     b = b.addColumn(c, type, (col) => col.notNull());
   }
   await b.addPrimaryKeyConstraint(`${t.name}_pk`, [...t.pk]).execute();
+  // Columns added after a table was first made: a database from before gets them here, and the version
+  // bump that came with them rebuilds the rows.
+  for (const c of t.cols) {
+    const fill = addedLater[c];
+    if (fill === undefined) continue;
+    await sql`ALTER TABLE ${sql.table(t.name)} ADD COLUMN IF NOT EXISTS ${sql.ref(c)} text NOT NULL DEFAULT ${sql.lit(fill)}`.execute(
+      db,
+    );
+  }
 };
+
+/** Columns added in a later projection version, with the value rows from before read as. */
+const addedLater: Readonly<Record<string, string>> = { fees_other_assets: '{}' };
 
 export const upsert = async (
   db: Db,
@@ -144,6 +159,24 @@ export const upsert = async (
 
 // --- row ↔ view -------------------------------------------------------------------------------------
 
+/**
+ * Fees paid in other assets as JSON text, assets in order and amounts as canonical decimals
+ * (`{"BNB":{"paid":"0.00045","worth":"0.135"}}`): byte-identical across rebuilds.
+ */
+export const otherAssetFeesText = (m: ReadonlyMap<string, OtherAssetFees>): string =>
+  JSON.stringify(
+    Object.fromEntries(
+      [...m.keys()].sort().map((k) => [k, { paid: toText(m.get(k)!.paid), worth: toText(m.get(k)!.worth) }]),
+    ),
+  );
+const otherAssetFeesOf = (text: string): Map<string, OtherAssetFees> =>
+  new Map(
+    Object.entries(JSON.parse(text) as Record<string, { paid: string; worth: string }>).map(([k, v]) => [
+      k,
+      { paid: fixed(v.paid), worth: fixed(v.worth) },
+    ]),
+  );
+
 export const accountRow = (a: AccountView): Row => ({
   stream: a.stream,
   account_id: a.accountId,
@@ -157,6 +190,7 @@ export const accountRow = (a: AccountView): Row => ({
   realised_pnl: toText(a.realisedPnl),
   fees: toText(a.fees),
   funding: toText(a.funding),
+  fees_other_assets: otherAssetFeesText(a.otherAssetFees),
   last_position: a.lastPosition,
 });
 export const accountView = (r: Row): AccountView => ({
@@ -172,6 +206,7 @@ export const accountView = (r: Row): AccountView => ({
   realisedPnl: fixed(String(r.realised_pnl)),
   fees: fixed(String(r.fees)),
   funding: fixed(String(r.funding)),
+  otherAssetFees: otherAssetFeesOf(String(r.fees_other_assets ?? '{}')),
   lastPosition: Number(r.last_position),
 });
 export const positionRow = (p: PositionView): Row => ({

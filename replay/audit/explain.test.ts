@@ -76,4 +76,24 @@ describe('the audit timeline’s one-line summaries', () => {
       "NOT BOOKED: the exchange's funding -0.3 USDT on BTCUSDT (9689322392): the account holds no BTCUSDT position",
     );
   });
+
+  it('says in which asset a fee was paid, and what it was worth, when the wallet did not pay it', () => {
+    const fee = (extra: Record<string, unknown>) =>
+      summarise({
+        ...settled({}),
+        type: 'FeeCharged',
+        data: {
+          reason: 'trade',
+          symbol: 'BTCUSDT',
+          notional: '300',
+          rate: '0.00045',
+          amount: '0.135',
+          ...extra,
+        },
+      });
+    expect(fee({})).toBe('fee 0.135 (trade, rate 0.00045 on 300)');
+    expect(fee({ paidIn: { asset: 'BNB', amount: '0.00045' } })).toBe(
+      'fee paid in BNB: 0.00045 BNB, worth 0.135 (trade, rate 0.00045 on 300); the wallet did not pay it',
+    );
+  });
 });

@@ -101,8 +101,12 @@ export const summarise = (e: RecordedEvent): string => {
       return d.forced === undefined
         ? `booked: position ${d.symbol} now ${d.positionQuantity} @ entry ${d.entryPrice}, realised PnL ${d.realisedPnl}`
         : `CLOSED BY THE EXCHANGE (${FORCED[String(d.forced)] ?? d.forced}): ${d.side} ${d.quantity} ${d.symbol} @ ${d.price}; position now ${d.positionQuantity}, realised PnL ${d.realisedPnl}`;
-    case 'FeeCharged':
-      return `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`;
+    case 'FeeCharged': {
+      const paid = d.paidIn as { asset: string; amount: string } | undefined;
+      return paid === undefined
+        ? `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`
+        : `fee paid in ${paid.asset}: ${paid.amount} ${paid.asset}, worth ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional}); the wallet did not pay it`;
+    }
     case 'ExchangeRecordUnbooked':
       return `NOT BOOKED: the exchange's ${UNBOOKED[String(d.record)] ?? d.record} ${d.amount} ${d.unit} on ${d.symbol} (${d.ref}): ${d.why}`;
     case 'FundingPaid':

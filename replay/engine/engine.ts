@@ -1496,8 +1496,10 @@ export class Engine implements StrategyContext {
       o.ackId,
       r.tradeId,
       o.fills,
-      // A live venue's commission, when it is in the margin asset: the exchange's fee is the ledger's.
-      r.fee !== undefined && r.fee.asset === s.instrument.marginAsset ? r.fee.amount : undefined,
+      // A live venue's commission: the exchange's fee is the ledger's, in the asset it was taken in (BNB
+      // with Binance's BNB deduction: booked as paid in BNB, the wallet does not move).
+      r.fee?.amount,
+      r.fee === undefined || r.fee.asset === s.instrument.marginAsset ? undefined : r.fee.asset,
     );
     if (o.exitLeg === null) {
       // A market entry walks the book in several fills: its ladder is armed once, on the last.
@@ -1535,6 +1537,7 @@ export class Engine implements StrategyContext {
     tradeId = `${orderId}-1`,
     fillSeq = 1,
     fee: string | undefined = undefined,
+    feeAsset: string | undefined = undefined,
   ): string | null {
     const filledId = this.ledger.order(
       orderId,
@@ -1559,6 +1562,7 @@ export class Engine implements StrategyContext {
         liquidity,
         reduceOnly,
         ...(fee === undefined ? {} : { fee }),
+        ...(feeAsset === undefined ? {} : { feeAsset }),
       },
       at,
       correlationId,

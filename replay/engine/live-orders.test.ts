@@ -7,7 +7,7 @@ import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
-import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
@@ -77,19 +77,26 @@ describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the
     expect(engine.workingOrders()).toEqual([]);
   });
 
+  /** The scripted entry at the first bar after the warm-up and exit at the next, both filled and their fees booked. */
+  const roundTrip = async (
+    r: Pick<Awaited<ReturnType<typeof setUp>>, 'harness' | 'barCloses' | 'settle' | 'of' | 'warmupEnd'>,
+  ) => {
+    const enter = r.barCloses(r.warmupEnd + 1);
+    await until(() => r.harness.fake.engine.trades().length === 1, 'the entry to fill');
+    await r.settle(enter + HOUR - 1);
+    const exit = r.barCloses(r.warmupEnd + 2);
+    await until(() => r.harness.fake.engine.trades().length === 2, 'the exit to fill');
+    for (let i = 0; i < 300 && r.of('FeeCharged').length < 2; i++) {
+      await r.settle(exit + HOUR - 1);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  };
+
   it('charges what the exchange charged: a VIP account’s commission, not the regular tier’s', async () => {
     const { harness, engine, barCloses, settle, of, warmupEnd } = await setUp(undefined, { 1: 0.5, 2: 0 });
     // This account pays 0.0180 % maker and 0.0450 % taker; the ledger's tier (VIP 0) says 0.0500 %.
     harness.fake.engine.feeRates = { maker: fixed('0.00018'), taker: fixed('0.00045') };
-    const enter = barCloses(warmupEnd + 1);
-    await until(() => harness.fake.engine.trades().length === 1, 'the entry to fill');
-    await settle(enter + HOUR - 1);
-    const exit = barCloses(warmupEnd + 2);
-    await until(() => harness.fake.engine.trades().length === 2, 'the exit to fill');
-    for (let i = 0; i < 300 && of('FeeCharged').length < 2; i++) {
-      await settle(exit + HOUR - 1);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await roundTrip({ harness, barCloses, settle, of, warmupEnd });
     const fees = of('FeeCharged').map((e) => e.data as { tradeId: string; amount: string; source?: string });
     expect(fees.map((f) => [f.tradeId, f.amount, f.source])).toEqual(
       harness.fake.engine.trades().map((t) => [String(t.id), toText(t.commission), 'venue']),
@@ -101,6 +108,38 @@ describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the
     );
     const taken = harness.fake.engine.trades().reduce((a, t) => a + t.commission, 0n);
     expect(engine.ledgerAccount.crossWallet - fixed('10000')).toBe(realised - taken);
+  });
+
+  it('books a commission the exchange took in BNB as paid in BNB: the USDT wallet moves by the realised PnL alone', async () => {
+    const { harness, engine, barCloses, settle, of, warmupEnd } = await setUp(undefined, { 1: 0.5, 2: 0 });
+    // "Using BNB deduction" is on: each trade's commission is 10 % off, in BNB at 600 USDT.
+    harness.fake.engine.bnbFees = { price: fixed('600') };
+    await roundTrip({ harness, barCloses, settle, of, warmupEnd });
+    const trades = harness.fake.engine.trades();
+    expect(trades.every((t) => t.commissionAsset === 'BNB' && t.commission > 0n)).toBe(true);
+    const fees = of('FeeCharged').map(
+      (e) =>
+        e.data as {
+          tradeId: string;
+          amount: string;
+          notional: string;
+          paidIn?: { asset: string; amount: string };
+        },
+    );
+    // Paid: the exchange's BNB figure. Worth: the tier's taker rate less 10 % on the notional, in USDT.
+    expect(fees.map((f) => [f.tradeId, f.paidIn])).toEqual(
+      trades.map((t) => [String(t.id), { asset: 'BNB', amount: toText(t.commission) }]),
+    );
+    for (const f of fees)
+      expect(fixed(f.amount)).toBe(roundTo(mul(fixed(f.notional), fixed('0.00045')), 8, 'half-up'));
+    const realised = of('FillSettled').reduce(
+      (a, e) => a + fixed((e.data as { realisedPnl: string }).realisedPnl),
+      0n,
+    );
+    expect(engine.ledgerAccount.crossWallet - fixed('10000')).toBe(realised);
+    expect(engine.ledgerAccount.otherAssetFees.get('BNB')?.paid).toBe(
+      trades.reduce((a, t) => a + t.commission, 0n),
+    );
   });
 
   it('judges its stops on the venue’s marks and exits through the exchange', async () => {

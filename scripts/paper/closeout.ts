@@ -142,7 +142,11 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
               quantity: r.quantity,
               price: r.price,
               liquidity: r.liquidity,
-              ...(r.fee !== undefined && r.fee.asset === margin ? { fee: r.fee.amount } : {}),
+              ...(r.fee === undefined
+                ? {}
+                : r.fee.asset === margin
+                  ? { fee: r.fee.amount }
+                  : { fee: r.fee.amount, feeAsset: r.fee.asset }),
             },
             m,
           );

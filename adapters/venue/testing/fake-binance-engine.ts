@@ -1,4 +1,4 @@
-import { abs, type Fixed, fixed, min, mul, roundTo, toText } from '../../../domain/ledger/fixed.js';
+import { abs, div, type Fixed, fixed, min, mul, roundTo, toText } from '../../../domain/ledger/fixed.js';
 import {
   BinanceApiError,
   checkNotional,
@@ -62,6 +62,7 @@ export interface FakeTrade {
   readonly price: Fixed;
   readonly qty: Fixed;
   readonly commission: Fixed;
+  readonly commissionAsset: string;
   readonly maker: boolean;
   readonly time: number;
 }
@@ -124,6 +125,11 @@ export class FakeBinanceEngine {
    * unless a test gives the account another (a VIP tier, a discount).
    */
   feeRates = { maker: fixed('0.0002'), taker: fixed('0.0005') };
+  /**
+   * Binance's "BNB deduction": when set, every trade's commission is taken in BNB at 10 % off, converted at
+   * this BNB price (rounded half-up to 8 places), instead of in USDT.
+   */
+  bnbFees: { readonly price: Fixed } | null = null;
   /** Where user-data events go (the server fans them out to the open streams). */
   onEvent: (event: UserEvent) => void = () => {};
 
@@ -623,6 +629,8 @@ export class FakeBinanceEngine {
     if (qty <= 0n) return;
     const t = this.time();
     const notional = mul(price, qty);
+    const rate = maker ? this.feeRates.maker : this.feeRates.taker;
+    const bnb = commission === null ? this.bnbFees : null;
     const trade: FakeTrade = {
       id: ++this.nextTradeId,
       symbol: o.symbol,
@@ -632,7 +640,10 @@ export class FakeBinanceEngine {
       price,
       qty,
       commission:
-        commission ?? roundTo(mul(notional, maker ? this.feeRates.maker : this.feeRates.taker), 8, 'half-up'),
+        bnb !== null
+          ? roundTo(div(mul(notional, (rate * 9n) / 10n), bnb.price), 8, 'half-up')
+          : (commission ?? roundTo(mul(notional, rate), 8, 'half-up')),
+      commissionAsset: bnb !== null ? 'BNB' : 'USDT',
       maker,
       time: t,
     };
@@ -852,7 +863,7 @@ export class FakeBinanceEngine {
     return {
       buyer: t.side === 'BUY',
       commission: toText(t.commission, 8),
-      commissionAsset: 'USDT',
+      commissionAsset: t.commissionAsset,
       id: t.id,
       maker: t.maker,
       orderId: t.orderId,
@@ -893,7 +904,7 @@ export class FakeBinanceEngine {
         l: trade ? this.qty(o.symbol, trade.qty) : '0',
         z: this.qty(o.symbol, o.executed),
         L: trade ? this.px(o.symbol, trade.price) : '0',
-        ...(trade ? { N: 'USDT', n: toText(trade.commission, 8) } : {}),
+        ...(trade ? { N: trade.commissionAsset, n: toText(trade.commission, 8) } : {}),
         T: t,
         t: trade?.id ?? 0,
         b: '0',
