@@ -9,6 +9,7 @@ import { ApiMetrics } from '../adapters/http/metrics.js';
 import { listen } from '../adapters/http/server.js';
 import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
+import type { InstrumentBook } from '../adapters/instruments/binance-files.js';
 import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
 import {
   binanceListings,
@@ -26,6 +27,7 @@ import { ParameterVersionHandlers } from '../commands/optimizer/parameter-versio
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
+import { instrumentChanges } from '../domain/ledger/instrument-changes.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import type { AdoptingVenue } from '../domain/ledger/venue-port.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
@@ -464,6 +466,25 @@ if (process.env.LIFECYCLE !== 'off') {
       ? async (strategyId, mode, share) => {
           closeoutLane ??= realVenue!.lane();
           const lane = closeoutLane;
+          // Real orders and fills are on the exchange's grids and brackets of today, listed afresh at each
+          // start; the recorded metadata may be out of date (Binance changes ticks and brackets).
+          let instruments: InstrumentBook;
+          try {
+            instruments = await realAccount!.instrumentBook();
+          } catch (err) {
+            return `${strategyId} cannot trade real money: the exchange's instruments could not be listed (${err instanceof Error ? err.message : String(err)})`;
+          }
+          for (const symbol of paperSymbols) {
+            const now = instruments.all.get(symbol);
+            if (now === undefined)
+              return `${strategyId} cannot trade real money: the exchange no longer lists ${symbol}`;
+            const recorded = book.all.get(symbol);
+            if (recorded === undefined) continue;
+            for (const line of instrumentChanges(recorded, now))
+              say(
+                `instruments: ${line} on the exchange since the recorded metadata; real runs use the exchange's`,
+              );
+          }
           const waiting = await clearLeftovers(strategyId, {
             db: opened.db,
             venueName: binanceUsdm.venue,
@@ -479,7 +500,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 store: opened.store,
                 venue: lane,
                 rules: binanceUsdm,
-                instrument: book.get,
+                instrument: instruments.get,
                 clock: wallClock,
                 newEventId,
                 log: say,
@@ -510,6 +531,7 @@ if (process.env.LIFECYCLE !== 'off') {
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
+            instruments,
             ...(backstop ? { backstop } : {}),
           });
           try {

@@ -9,6 +9,7 @@ import type {
   VenueOrder,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
+import { type InstrumentBook, instrumentBook } from '../instruments/binance-files.js';
 import { ExpiringSet } from './expiring-map.js';
 import type { IncomeKind, Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
@@ -245,6 +246,16 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
    */
   positions(): Promise<ReadonlyMap<string, string>> {
     return this.session.positions();
+  }
+
+  /**
+   * The instruments as the exchange lists them now, as a book (a symbol it does not list is refused by
+   * rule, as the recorded book refuses it). Throws VenueCallError when the listing fails or cannot be read.
+   */
+  async instrumentBook(): Promise<InstrumentBook> {
+    if (this.session.instruments === undefined)
+      throw new VenueCallError('unknown', `${this.session.name} cannot list its instruments`);
+    return instrumentBook(await this.session.instruments());
   }
 
   /** Orders followed and not ended (or ended with a call or recheck still due): what it holds per order. */

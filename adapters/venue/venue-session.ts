@@ -1,3 +1,4 @@
+import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from './observation.js';
 
@@ -88,6 +89,12 @@ export interface VenueSession {
    * the mark price it was charged at. Left out by a venue that cannot list them. Throws VenueCallError.
    */
   fundingSettlements?(symbol: string, from: number, to: number): Promise<readonly FundingSettlement[]>;
+  /**
+   * Every instrument as the exchange lists it now (tick and lot grids, limits, leverage brackets), by
+   * symbol: what a real account's orders and fills are on. Left out by a venue that cannot list them.
+   * Throws VenueCallError, on a reply that cannot be read too.
+   */
+  instruments?(): Promise<ReadonlyMap<string, Instrument>>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { InstrumentBook } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import type { BarSeries } from '../../domain/market/bars.js';
@@ -21,6 +22,11 @@ export interface LiveOrders {
   readonly mode?: 'live' | 'canary';
   /** Each position's backstop at the exchange (EngineConfig.liveOrders.backstop); absent: none. */
   readonly backstop?: BackstopPlan;
+  /**
+   * The instruments as the exchange lists them now (CcxtVenue.instrumentBook): a real account's orders and
+   * fills are on its current grids and brackets. Absent: the recorded metadata.
+   */
+  readonly instruments?: InstrumentBook;
 }
 
 export interface PreparedLiveRun {
@@ -31,8 +37,11 @@ export interface PreparedLiveRun {
 }
 
 /** A request checked as a backtest's is, and refused when its strategy needs more than bars. */
-export const checkLiveRequest = async (req: RunRequest): ReturnType<typeof checkRequest> => {
-  const checked = await checkRequest(req);
+export const checkLiveRequest = async (
+  req: RunRequest,
+  instruments?: InstrumentBook,
+): ReturnType<typeof checkRequest> => {
+  const checked = await checkRequest(req, instruments);
   const { strategy } = checked;
   if (strategy.feeds?.trades === true || strategy.feeds?.book === true)
     throw new RunRequestError(
@@ -54,7 +63,7 @@ export const prepareLiveRun = async (
   observe?: (e: StoredEvent) => void,
   orders?: LiveOrders,
 ): Promise<PreparedLiveRun> => {
-  const { strategy, symbols, params, book } = await checkLiveRequest(req);
+  const { strategy, symbols, params, book } = await checkLiveRequest(req, orders?.instruments);
   const tf = timeframeMs(strategy.timeframe);
   const asked = toMs(req.from, 'from') ?? now;
   const from = bucketStart(asked + tf - 1, tf);

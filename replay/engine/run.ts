@@ -163,6 +163,8 @@ export const engineConfig = (
 /** The strategy, symbols and parameters of a request, checked against the build and the venue metadata. */
 export const checkRequest = async (
   req: RunRequest,
+  /** The instruments to check against and trade by (default: the recorded venue metadata). */
+  instruments?: InstrumentBook,
 ): Promise<{
   strategy: StrategyDefinition;
   symbols: string[];
@@ -178,7 +180,7 @@ export const checkRequest = async (
   const symbols = [...new Set(req.symbols.map((s) => s.trim().toUpperCase()).filter(Boolean))];
   if (symbols.length === 0)
     throw new RunRequestError('give at least one symbol, e.g. --symbols BTCUSDT,ETHUSDT');
-  const book = await instrumentBookOnce();
+  const book = instruments ?? (await instrumentBookOnce());
   for (const s of symbols)
     if (!book.all.has(s)) throw new RunRequestError(`unknown symbol ${s}: not in the venue metadata`);
   const parsed = strategy.params.safeParse(req.params ?? {});

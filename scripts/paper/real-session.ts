@@ -1,3 +1,4 @@
+import type { InstrumentBook } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
@@ -34,6 +35,8 @@ export interface RealAccountSessionOptions {
    * node is down; absent: none.
    */
   readonly backstop?: BackstopPlan;
+  /** The instruments as the exchange lists them now (default: the recorded metadata). */
+  readonly instruments?: InstrumentBook;
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -86,7 +89,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   }
 
   async prepare(): Promise<void> {
-    await checkLiveRequest(this.request);
+    await checkLiveRequest(this.request, this.opts.instruments);
   }
 
   async fastForward(): Promise<number> {
@@ -193,6 +196,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         venueName: this.opts.venueName,
         mode: this.opts.mode,
         ...(this.opts.backstop ? { backstop: this.opts.backstop } : {}),
+        ...(this.opts.instruments ? { instruments: this.opts.instruments } : {}),
       });
       engine.start();
       this.attach(engine);

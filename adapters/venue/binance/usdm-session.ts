@@ -1,5 +1,7 @@
+import { instrumentsFromBinance } from '../../../domain/ledger/binance-metadata.js';
 import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
+import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import {
@@ -313,6 +315,25 @@ export class BinanceUsdmSession implements VenueSession {
       throw binanceCallError(e);
     }
     return readReply('fundingRate', () => fundingSettlementsOf(rows));
+  }
+
+  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
+    const ex = this.ex as unknown as {
+      fapiPublicGetExchangeInfo(p: object): Promise<unknown>;
+      fapiPrivateGetLeverageBracket(p: object): Promise<unknown>;
+    };
+    let info: unknown;
+    let brackets: unknown;
+    try {
+      // GET /fapi/v1/exchangeInfo (public) and GET /fapi/v1/leverageBracket (signed: the account's own brackets).
+      [info, brackets] = await Promise.all([
+        ex.fapiPublicGetExchangeInfo({}),
+        ex.fapiPrivateGetLeverageBracket({}),
+      ]);
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('exchangeInfo and leverageBracket', () => instrumentsFromBinance(info, brackets));
   }
 
   async positions(): Promise<ReadonlyMap<string, string>> {

@@ -12,6 +12,8 @@ import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js'
 
 /** The real GET /fapi/v1/exchangeInfo answer checked in beside the repository. */
 export const exchangeInfoPath = path.resolve(repoRoot, '../shared/data/meta/exchange-info.json');
+/** The real GET /fapi/v1/leverageBracket answer checked in beside the repository. */
+export const leverageBracketsPath = path.resolve(repoRoot, '../shared/data/meta/leverage-brackets.json');
 
 type Security = 'NONE' | 'USER_STREAM' | 'SIGNED';
 type Params = Record<string, string>;
@@ -55,6 +57,11 @@ export interface FakeBinanceOptions extends FakeEngineOptions {
    * without the test setting prices.
    */
   readonly followMarket?: readonly string[];
+  /**
+   * Changes the exchange's listing from the recorded one (a tick size Binance has since changed, say):
+   * GET /fapi/v1/exchangeInfo answers with it, and the exchange's own order checks follow it.
+   */
+  readonly exchangeInfo?: (recorded: { symbols: Record<string, unknown>[] }) => unknown;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +99,12 @@ export class FakeBinance {
   private constructor(opts: FakeBinanceOptions) {
     this.apiKey = opts.apiKey ?? 'fake-api-key-0123456789';
     this.secret = opts.secret ?? 'fake-secret-9876543210';
-    this.exchangeInfo = readFileSync(exchangeInfoPath);
+    const recorded = readFileSync(exchangeInfoPath);
+    this.exchangeInfo =
+      opts.exchangeInfo === undefined
+        ? recorded
+        : Buffer.from(JSON.stringify(opts.exchangeInfo(JSON.parse(recorded.toString('utf8')))));
+    const brackets = JSON.parse(readFileSync(leverageBracketsPath, 'utf8')) as unknown;
     this.engine = new FakeBinanceEngine(
       rulesFromExchangeInfo(JSON.parse(this.exchangeInfo.toString('utf8'))),
       opts,
@@ -102,6 +114,7 @@ export class FakeBinance {
     this.routes = new Map<string, { security: Security; handler: Handler }>([
       ['GET /fapi/v1/ping', { security: 'NONE', handler: () => ({}) }],
       ['GET /fapi/v1/time', { security: 'NONE', handler: () => ({ serverTime: e.time() }) }],
+      ['GET /fapi/v1/leverageBracket', { security: 'SIGNED', handler: () => brackets }],
       [
         'POST /fapi/v1/listenKey',
         { security: 'USER_STREAM', handler: () => ({ listenKey: this.newListenKey() }) },
