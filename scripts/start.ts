@@ -507,6 +507,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
                 fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
                 clearanceFees: (symbol, since) => realAccount!.clearanceFeesSince(symbol, since),
+                fundingSettlement: (symbol, time) => realAccount!.fundingSettlementAt(symbol, time),
               }),
             log: say,
           });

@@ -52,6 +52,21 @@ export interface CcxtVenueOptions {
 
 const DAY_MS = 86_400_000;
 
+/** The settlement nearest `time`, within a minute of it: how an income record finds its rate and mark. */
+const nearestSettlement = (
+  settlements: readonly FundingSettlement[],
+  time: number,
+): FundingSettlement | null => {
+  let best: FundingSettlement | null = null;
+  for (const s of settlements)
+    if (
+      Math.abs(s.time - time) <= 60_000 &&
+      (best === null || Math.abs(s.time - time) < Math.abs(best.time - time))
+    )
+      best = s;
+  return best;
+};
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const asCallError = (e: unknown): VenueCallError =>
@@ -667,13 +682,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
             found[found.length - 1]!.time + 60_000,
           );
     return found.map((o) => {
-      let best: FundingSettlement | null = null;
-      for (const s of settlements)
-        if (
-          Math.abs(s.time - o.time) <= 60_000 &&
-          (best === null || Math.abs(s.time - o.time) < Math.abs(best.time - o.time))
-        )
-          best = s;
+      const best = nearestSettlement(settlements, o.time);
       return {
         symbol,
         time: o.time,
@@ -684,6 +693,18 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         markPrice: best?.markPrice == null ? null : canonical(best.markPrice),
       };
     });
+  }
+
+  /**
+   * The rate and mark price of the symbol's funding settlement at `time` (within a minute: the income record
+   * and the settlement are stamped apart), or null when the exchange lists none or cannot list them.
+   */
+  async fundingSettlementAt(symbol: string, time: number): Promise<FundingSettlement | null> {
+    if (this.session.fundingSettlements === undefined) return null;
+    return nearestSettlement(
+      await this.session.fundingSettlements(symbol, time - 60_000, time + 60_000),
+      time,
+    );
   }
 
   /**

@@ -82,6 +82,7 @@ const nextProcess = async (fake: Harness['fake']) => {
     forcedFills: (symbol, since) => h.venue.forcedFillsSince(symbol, since),
     fundingCharged: (symbol, since) => h.venue.fundingChargedSince(symbol, since),
     clearanceFees: (symbol, since) => h.venue.clearanceFeesSince(symbol, since),
+    fundingSettlement: (symbol, time) => h.venue.fundingSettlementAt(symbol, time),
   };
   return { log, opts: (store: MemoryEventStore): CloseOutOptions => ({ ...opts, store }) };
 };
@@ -216,7 +217,7 @@ describe('closing out a real run an earlier process left', () => {
     expect(fake.engine.trades()).toHaveLength(2);
   });
 
-  it("on a shared account, keeps this run's share of funding charged during the close-out from the run still trading the symbol", async () => {
+  it("on a shared account, books this run's share of funding charged during the close-out, and hands the run still trading the symbol its own", async () => {
     const { run, main, left } = await earlierRun();
     const fake = run.harness.fake;
     const next = await nextProcess(fake);
@@ -232,15 +233,24 @@ describe('closing out a real run an earlier process left', () => {
     await until(() => second!.venue.received >= 1, 'the funding record');
     const closer = shared.lane();
     expect(await closeOutRun(left, { ...next.opts(main), venue: closer })).toEqual([]);
-    // The neighbour is handed its half of the figure, not the whole: this run's half stayed here, logged.
+    // The neighbour is handed its half of the figure, not the whole: this run's half stayed here, booked as
+    // charged at the settlement's rate and mark. (Step 0 saw the whole figure, which is not the run's alone.)
     const theirs = neighbour
       .poll(second!.clock.now())
       .flatMap((r) => (r.kind === 'funding' ? [fixed(r.amount)] : []));
     expect(theirs).toEqual([charged / 2n]);
-    const ours = next.log.filter((l) => l.includes("the exchange's funding"));
-    expect(ours).toHaveLength(1);
-    expect(ours[0]).toContain(`the exchange's funding ${toText(charged / 2n)} USDT on ${SYMBOL} at `);
-    expect(ours[0]).toContain('(its share of what the account held) is not booked');
+    const paid = (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId)))
+      .filter((e) => e.type === 'FundingPaid')
+      .map((e) => e.data);
+    expect(paid).toEqual([
+      expect.objectContaining({
+        amount: toText(charged / 2n),
+        source: 'venue',
+        rate: '0.0001',
+        markPrice: '27000',
+      }),
+    ]);
+    expect(next.log.filter((l) => l.includes('charged during the close-out; booked'))).toHaveLength(1);
     // Once closed out, the lane no longer claims the symbol: later funding is the neighbour's alone.
     fake.engine.setPosition(SYMBOL, toText(held));
     const received = second!.venue.received;
@@ -319,5 +329,46 @@ describe('closing out a real run an earlier process left', () => {
     // A second close-out books it no more.
     expect(await closeOutRun(left, opts(main))).toEqual([]);
     expect(await fees()).toHaveLength(1);
+  });
+
+  it('books a liquidation the exchange makes as the close-out starts, and its clearance fee against it', async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    const next = await nextProcess(fake);
+    // The next process is connected when the exchange liquidates: the trade and the fee come to it as reports.
+    fake.engine.forceClose(SYMBOL, 'liquidation', { price: '26500', clearanceRate: '0.0125' });
+    await until(() => second!.venue.received >= 2, 'the liquidation and its clearance fee');
+    expect(await closeOutRun(left, next.opts(main))).toEqual([]);
+    const events = await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId));
+    const liquidation = events.find(
+      (e) => e.type === 'FillSettled' && (e.data as { forced?: string }).forced,
+    );
+    expect(liquidation?.data).toMatchObject({
+      forced: 'liquidation',
+      quantity: toText(held),
+      price: '26500',
+    });
+    const fee = events.filter(
+      (e) => e.type === 'FeeCharged' && (e.data as { tradeId: unknown }).tradeId === null,
+    );
+    expect(fee.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        reason: 'liquidation',
+        orderId: (liquidation!.data as { orderId: string }).orderId,
+        amount: toText((held * fixed('26500') * fixed('0.0125')) / 10n ** 36n),
+        source: 'venue',
+      }),
+    ]);
+    expect(next.log.some((l) => l.includes('taken during the close-out; booked'))).toBe(true);
+    // Nothing was left to close at market, and a second close-out books the fee no more.
+    expect(fake.engine.trades()).toHaveLength(2); // the entry, and the exchange's liquidation
+    expect(next.log.some((l) => l.includes('at market'))).toBe(false);
+    expect(await closeOutRun(left, next.opts(main))).toEqual([]);
+    expect(
+      (await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId))).filter(
+        (e) => e.type === 'FeeCharged' && (e.data as { tradeId: unknown }).tradeId === null,
+      ),
+    ).toHaveLength(1);
   });
 });

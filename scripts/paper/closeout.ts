@@ -20,6 +20,8 @@ import type {
   ClearanceCharge,
   FundingCharge,
   HoldingVenue,
+  VenueClearanceFee,
+  VenueFunding,
   VenueReport,
 } from '../../domain/ledger/venue-port.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
@@ -57,6 +59,14 @@ export interface CloseOutOptions {
    * not booked.
    */
   readonly clearanceFees?: (symbol: string, since: number) => Promise<readonly ClearanceCharge[]>;
+  /**
+   * The rate and mark of the symbol's funding settlement at a time (CcxtVenue.fundingSettlementAt): what the
+   * run's share of funding charged during the close-out is booked with. Without it, that share is logged.
+   */
+  readonly fundingSettlement?: (
+    symbol: string,
+    time: number,
+  ) => Promise<{ readonly rate: string; readonly markPrice: string | null } | null>;
 }
 
 const REASON = 'closed out after a restart: the run that placed it has ended';
@@ -76,6 +86,8 @@ const isClearanceOf = (data: unknown, orderId: string): boolean => {
  *    with it is booked: a backstop that fired shows up as its trigger and fills;
  * 2. whatever still works is cancelled (2½: the exchange's own closing trades meanwhile are booked);
  * 3. what the run's ledger still holds is closed with reduce-only market orders, booked as they fill.
+ * Throughout, what the exchange does meanwhile is booked as the engine would: its closing trades, the run's
+ * share of funding, and a liquidation's clearance fee.
  * Returns what is still left (empty: the run holds nothing and has no order working).
  */
 export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promise<string[]> => {
@@ -107,8 +119,8 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   /**
    * What the run still holds, by symbol, as its ledger says after each booking. On a shared account the
    * exchange's funding is split among the runs holding a symbol (SharedVenue); this run holds its part
-   * until it is closed, so it follows its symbols with it, or a neighbour would be handed this run's share.
-   * The close-out books no funding itself: its share is logged.
+   * until it is closed, so it follows its symbols with it, or a neighbour would be handed this run's share,
+   * which the close-out books (bookFundingNow).
    */
   const holding = new Map<string, Fixed>();
   const accountStream = accountStreamId(o.rules.venue, accountId);
@@ -179,16 +191,10 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           return;
         }
         case 'clearance-fee':
-          // The exchange's clearance fee of a liquidation: the close-out does not book it.
-          o.log(
-            `close-out ${left.runId}: the exchange's liquidation clearance fee ${r.amount} ${r.asset} on ${r.symbol} is not booked`,
-          );
+          await bookClearanceNow(r);
           return;
         case 'funding':
-          // This run's share of funding charged while it is closed out: not booked (see `holding`).
-          o.log(
-            `close-out ${left.runId}: the exchange's funding ${r.amount} ${r.asset} on ${r.symbol} at ${new Date(r.time).toISOString()} (its share of what the account held) is not booked`,
-          );
+          await bookFundingNow(r);
           return;
       }
     } catch (err) {
@@ -196,6 +202,95 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
       problems.push(`${id}: the ledger refused the exchange's ${r.kind}: ${err.message}`);
       following.delete(id);
     }
+  };
+
+  /** Funding as the exchange charged it, into the run's account; the ledger's reason when it refuses. */
+  const applyCharged = async (
+    symbol: string,
+    fundingTime: number,
+    rate: string,
+    markPrice: string,
+    charged: string,
+  ): Promise<string | null> => {
+    try {
+      await handlers.account(
+        accountId,
+        { kind: 'ApplyFunding', symbol, fundingTime, rate, markPrice, charged },
+        { ...meta(fundingTime), correlationId: `funding:${symbol}:${fundingTime}` },
+      );
+      return null;
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      return err.message;
+    }
+  };
+
+  /**
+   * This run's share of funding the exchange charged while it is closed out (its lane follows what the run
+   * holds), booked as charged. The booking names the settlement's rate and mark: the exchange's funding
+   * history gives them (`fundingSettlement`); without it, or when it does not have them, the share is logged.
+   */
+  const bookFundingNow = async (r: VenueFunding): Promise<void> => {
+    const what = `close-out ${left.runId}: the exchange's funding ${r.amount} ${r.asset} on ${r.symbol} at ${new Date(r.time).toISOString()} (its share of what the account held)`;
+    let settlement: { readonly rate: string; readonly markPrice: string | null } | null | undefined;
+    try {
+      settlement = await o.fundingSettlement?.(r.symbol, r.time);
+    } catch (err) {
+      o.log(`${what} is not booked: the exchange's funding history could not be listed (${String(err)})`);
+      return;
+    }
+    if (r.asset !== o.instrument(r.symbol).marginAsset) {
+      o.log(`${what} is not booked: it is not in the margin asset`);
+      return;
+    }
+    if (settlement?.rate == null || settlement.markPrice == null) {
+      o.log(`${what} is not booked: the exchange gives no rate and mark for it`);
+      return;
+    }
+    const refused = await applyCharged(r.symbol, r.time, settlement.rate, settlement.markPrice, r.amount);
+    if (refused !== null) {
+      o.log(`${what} is not booked: ${refused}`);
+      return;
+    }
+    o.log(`${what}, charged during the close-out; booked`);
+  };
+
+  /**
+   * The liquidations the close-out booked, by symbol (the latest): what a clearance fee the exchange takes
+   * during the close-out follows, as the engine charges it (Engine.clearanceFee).
+   */
+  const liquidated = new Map<string, { orderId: string; notional: Fixed }>();
+
+  /** This run's share of a liquidation's clearance fee taken during the close-out, charged against it, once. */
+  const bookClearanceNow = async (r: VenueClearanceFee): Promise<void> => {
+    const what = `close-out ${left.runId}: the exchange's liquidation clearance fee ${r.amount} ${r.asset} on ${r.symbol}`;
+    const l = liquidated.get(r.symbol);
+    if (l === undefined) {
+      o.log(`${what} is not booked: the close-out booked no liquidation of the run on ${r.symbol}`);
+      return;
+    }
+    const events = await o.store.readStream(accountStream);
+    if (events.some((e) => e.type === 'FeeCharged' && isClearanceOf(e.data, l.orderId))) return;
+    try {
+      await handlers.account(
+        accountId,
+        {
+          kind: 'ChargeClearanceFee',
+          symbol: r.symbol,
+          positionSide: 'BOTH',
+          orderId: l.orderId,
+          strategyId: left.strategyId,
+          notional: toText(l.notional),
+          amount: r.amount,
+        },
+        { ...meta(r.time), correlationId: `liquidation:${l.orderId.slice(l.orderId.lastIndexOf('/') + 1)}` },
+      );
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      o.log(`${what} is not booked: ${err.message}`);
+      return;
+    }
+    o.log(`${what} (this run's share), taken during the close-out; booked`);
   };
 
   /** The exchange's closing trades the run's ledger has booked (an earlier close-out may have booked some). */
@@ -241,6 +336,12 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
       return;
     }
     booked.add(`${orderId} ${f.tradeId}`);
+    if (f.reason === 'liquidation') {
+      const l = liquidated.get(f.symbol);
+      const notional = mul(fixed(command.quantity), fixed(f.price));
+      if (l?.orderId === orderId) l.notional += notional;
+      else liquidated.set(f.symbol, { orderId, notional });
+    }
     o.log(
       `close-out ${left.runId}: the exchange closed ${command.quantity} ${f.symbol} itself (${f.reason} at ${f.price}) ${when}; booked`,
     );
@@ -394,22 +495,9 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
           );
           break;
         }
-        try {
-          await handlers.account(
-            accountId,
-            {
-              kind: 'ApplyFunding',
-              symbol: p.symbol,
-              fundingTime: f.time,
-              rate: f.rate!,
-              markPrice: f.markPrice!,
-              charged: f.amount,
-            },
-            { ...meta(f.time), correlationId: `funding:${p.symbol}:${f.time}` },
-          );
-        } catch (err) {
-          if (!(err instanceof LedgerRuleError)) throw err;
-          problems.push(`${what}: ${err.message}`);
+        const refused = await applyCharged(p.symbol, f.time, f.rate!, f.markPrice!, f.amount);
+        if (refused !== null) {
+          problems.push(`${what}: ${refused}`);
           break;
         }
         o.log(`${what}, charged while no process followed the run; booked`);
