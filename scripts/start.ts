@@ -46,7 +46,7 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { closeOutRun } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
-import { clearLeftovers, leftoversOf } from './paper/leftovers.js';
+import { clearLeftovers, leftoversOf, realAccountStreams, realPositionsAt } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
@@ -508,6 +508,13 @@ if (process.env.LIFECYCLE !== 'off') {
                 fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
                 clearanceFees: (symbol, since) => realAccount!.clearanceFeesSince(symbol, since),
                 fundingSettlement: (symbol, time) => realAccount!.fundingSettlementAt(symbol, time),
+                positionsAt: async (symbol, time) =>
+                  realPositionsAt(
+                    opened.store,
+                    await realAccountStreams(opened.db, binanceUsdm.venue),
+                    symbol,
+                    time,
+                  ),
               }),
             log: say,
           });

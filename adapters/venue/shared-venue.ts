@@ -1,4 +1,5 @@
 import { type Fixed, fixed, min, roundTo, toText } from '../../domain/ledger/fixed.js';
+import { proRata } from '../../domain/ledger/shares.js';
 import {
   type AdoptingVenue,
   type BookedSoFar,
@@ -250,13 +251,13 @@ const handOut = <R extends VenueFunding | VenueClearanceFee>(
   r: R,
   weights: readonly (readonly [Lane, Fixed])[],
 ): void => {
-  const total = weights.reduce((sum, [, w]) => sum + w, 0n);
-  const amount = fixed(r.amount);
-  let left = amount;
-  weights.forEach(([lane, w], i) => {
-    const part = i === weights.length - 1 ? left : roundTo((amount * w) / total, 8, 'down');
-    left -= part;
-    lane.inbox.push({ ...r, amount: toText(part) });
+  const parts = proRata(
+    fixed(r.amount),
+    weights.map(([, w]) => w),
+    8,
+  );
+  weights.forEach(([lane], i) => {
+    lane.inbox.push({ ...r, amount: toText(parts[i]!) });
   });
 };
 

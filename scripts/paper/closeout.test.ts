@@ -4,17 +4,20 @@ import { newEventId } from '../../adapters/ids/event-id.js';
 import { SharedVenue } from '../../adapters/venue/shared-venue.js';
 import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
+import { LedgerHandlers, runOrderStream } from '../../commands/ledger/handlers.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { accountStreamId, evolveAccount, initialAccountState } from '../../domain/ledger/account.js';
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
+import { proRata } from '../../domain/ledger/shares.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { persistRun } from '../../replay/audit/persist.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { enterWithBackstop, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
 import { type CloseOutOptions, closeOutRun } from './closeout.js';
+import { realPositionsAt } from './leftovers.js';
 
 /**
  * A real run that an earlier process left behind, closed out by the next one against the local fake
@@ -291,7 +294,7 @@ describe('closing out a real run an earlier process left', () => {
       expect.stringMatching(
         /funding -[\d.]+ USDT on BTCUSDT at .*, charged while no process followed the run; booked$/,
       ),
-      expect.stringMatching(/is not what this run's [\d.]+ alone pays: it and what follows are not booked$/),
+      expect.stringMatching(/is not what the real runs' [\d.]+ then pays: not booked$/),
     ]);
     // Once booked, a second close-out books it no more.
     expect(await closeOutRun(left, opts(main))).toEqual([]);
@@ -299,6 +302,108 @@ describe('closing out a real run an earlier process left', () => {
       (e) => e.type === 'FundingPaid',
     );
     expect(again).toHaveLength(1);
+  });
+
+  it('books its share of funding charged while no process followed it on a symbol another real run held too', async () => {
+    const { run, main, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    const at = fake.engine.time();
+    // Another strategy's real run bought as much on the same account before the node went down.
+    const neighbour = 'real-neighbour';
+    const handlers = new LedgerHandlers({
+      store: main,
+      instrument: (await instrumentBookOnce()).get,
+      rules: binanceUsdm,
+      newEventId,
+      orderStream: runOrderStream,
+    });
+    const meta = (t: number) => ({
+      correlationId: 'neighbour',
+      causationId: null,
+      actor: 'system:test',
+      mode: 'live' as const,
+      occurredAt: new Date(t).toISOString(),
+    });
+    const open = {
+      kind: 'OpenAccount',
+      accountId: neighbour,
+      venue: 'binance',
+      marginAsset: 'USDT',
+    } as const;
+    await handlers.account(
+      neighbour,
+      { ...open, feeTier: 'VIP0', positionMode: 'one-way' },
+      meta(at - 120_000),
+    );
+    await handlers.account(
+      neighbour,
+      { kind: 'DepositFunds', transferId: 'd', amount: '10000' },
+      meta(at - 120_000),
+    );
+    await handlers.placeOrder(
+      {
+        orderId: 'n-1',
+        clientOrderId: 'n-1',
+        accountId: neighbour,
+        venue: 'binance',
+        strategyId: 'other',
+        symbol: SYMBOL,
+        side: 'BUY',
+        positionSide: 'BOTH',
+        type: 'MARKET',
+        quantity: toText(held),
+      },
+      meta(at - 60_000),
+    );
+    await handlers.order(neighbour, 'n-1', { kind: 'AcceptOrder', venueOrderId: 'v-n-1' }, meta(at - 60_000));
+    await handlers.fillOrder(
+      {
+        accountId: neighbour,
+        clientOrderId: 'n-1',
+        tradeId: 'nt-1',
+        quantity: toText(held),
+        price: '27000',
+        liquidity: 'taker',
+      },
+      meta(at - 60_000),
+    );
+    // The exchange settles funding on the account's net position, both runs' (rate and mark to the 8th place).
+    fake.engine.setPosition(SYMBOL, toText(2n * held));
+    const whole = fixed(fake.engine.chargeFunding(SYMBOL, '0.00010017', '27123.45678901', at));
+    const streams = [
+      accountStreamId(binanceUsdm.venue, left.accountId),
+      accountStreamId(binanceUsdm.venue, neighbour),
+    ];
+    const { log, opts } = await nextProcess(fake);
+    const positionsAt = (symbol: string, time: number) => realPositionsAt(main, streams, symbol, time);
+    expect(await closeOutRun(left, { ...opts(main), positionsAt })).toEqual([]);
+    const paid = (await main.readStream(streams[0]!))
+      .filter((e) => e.type === 'FundingPaid')
+      .map((e) => e.data);
+    // The split every close-out computes alike: by signed positions, the runs in the order of their streams.
+    const split = proRata(
+      whole,
+      [...streams].sort().map(() => held),
+      8,
+    );
+    const ours = split[[...streams].sort().indexOf(streams[0]!)]!;
+    expect(paid).toEqual([expect.objectContaining({ amount: toText(ours), source: 'venue' })]);
+    expect(log.some((l) => l.includes(`booked this run's share, ${toText(ours)}`))).toBe(true);
+    // Without the other runs' positions, the figure is not this run's alone: nothing is booked.
+    await second?.close();
+    await first?.close();
+    const other = await earlierRun();
+    const otherFake = other.run.harness.fake;
+    otherFake.engine.setPosition(SYMBOL, toText(2n * held));
+    otherFake.engine.chargeFunding(SYMBOL, '0.0001', '27000', otherFake.engine.time());
+    const alone = await nextProcess(otherFake);
+    expect(await closeOutRun(other.left, alone.opts(other.main))).toEqual([]);
+    const booked = await other.main.readStream(accountStreamId(binanceUsdm.venue, other.left.accountId));
+    expect(booked.filter((e) => e.type === 'FundingPaid')).toEqual([]);
+    expect(alone.log.some((l) => /is not what the real runs' [\d.]+ then pays: not booked$/.test(l))).toBe(
+      true,
+    );
   });
 
   it("books its share of a liquidation's clearance fee taken while no process followed the run, once", async () => {

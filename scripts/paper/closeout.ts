@@ -14,6 +14,7 @@ import {
 import { isChargeFor } from '../../domain/ledger/funding.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import { isFinalOrder } from '../../domain/ledger/order.js';
+import { positionAt, proRata } from '../../domain/ledger/shares.js';
 import type { VenueRules } from '../../domain/ledger/venue.js';
 import type {
   AdoptingVenue,
@@ -63,6 +64,12 @@ export interface CloseOutOptions {
    * The rate and mark of the symbol's funding settlement at a time (CcxtVenue.fundingSettlementAt): what the
    * run's share of funding charged during the close-out is booked with. Without it, that share is logged.
    */
+  /**
+   * Every real run's position in a symbol just before a time, by account stream, as their ledgers in the main
+   * log say (`realPositionsAt`): what funding charged while the node was down on an account several runs
+   * shared is split by. Without it, a record is booked only when it is this run's alone.
+   */
+  readonly positionsAt?: (symbol: string, time: number) => Promise<ReadonlyMap<string, Fixed>>;
   readonly fundingSettlement?: (
     symbol: string,
     time: number,
@@ -453,11 +460,13 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
 
   /**
    * Funding the exchange charged on what the run held while no process followed it, booked as charged
-   * before anything else (it was charged on the position as the ledger still holds it). A record is the
-   * account's, on its net position: it is booked only when it is exactly what this run's position alone
-   * pays at that settlement's mark and rate (to the last place of money). The first that is not (the
-   * position changed, or another run held the symbol too) ends the booking for that symbol; it and what
-   * follows are logged.
+   * before anything else (the ledger still holds the position it was charged on). A record is the account's,
+   * on its net position: the real runs' positions in the symbol at that settlement, as their ledgers say
+   * (`positionsAt`; without it, this run's alone). It is booked when it is exactly what that net pays at the
+   * settlement's mark and rate (to one unit of the last place), and then this run gets its share, split by
+   * signed positions as the shared account splits live funding (`proRata`, the runs in the order of their
+   * streams, so each run's close-out computes the same split). A record that is not (a position opened by
+   * hand) is logged, not booked.
    */
   const bookFundingWhileDown = async (
     charged: NonNullable<CloseOutOptions['fundingCharged']>,
@@ -466,13 +475,13 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     const state = (await handlers.accounts.load(accountStream)).state;
     for (const p of state.positions.values()) {
       if (p.qty === 0n) continue;
-      const changed = events.findLast(
+      const first = events.find(
         (e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === p.symbol,
       );
       const booked = state.lastFundingTime.get(p.symbol);
       const since = Math.max(
         booked === undefined ? 0 : booked + 1,
-        changed === undefined ? 0 : Date.parse(changed.metadata.occurredAt),
+        first === undefined ? 0 : Date.parse(first.metadata.occurredAt),
       );
       let found: readonly FundingCharge[];
       try {
@@ -482,25 +491,42 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         continue;
       }
       for (const f of found) {
-        const at = new Date(f.time).toISOString();
-        const what = `close-out ${left.runId}: the exchange's funding ${f.amount} ${f.asset} on ${p.symbol} at ${at}`;
+        const own = positionAt(events, p.symbol, f.time);
+        if (own === 0n) continue; // the run held none of the symbol at that settlement
+        const what = `close-out ${left.runId}: the exchange's funding ${f.amount} ${f.asset} on ${p.symbol} at ${new Date(f.time).toISOString()}`;
+        let holders: ReadonlyMap<string, Fixed>;
+        try {
+          holders = (await o.positionsAt?.(p.symbol, f.time)) ?? new Map([[accountStream, own]]);
+        } catch (err) {
+          problems.push(`${what}: the real runs' positions then could not be read: ${String(err)}`);
+          break;
+        }
+        const streams = [...new Set([...holders.keys(), accountStream])].sort();
+        const weights = streams.map((s) => (s === accountStream ? own : (holders.get(s) ?? 0n)));
+        const net = weights.reduce((sum, w) => sum + w, 0n);
         const ours =
           f.rate !== null &&
           f.markPrice !== null &&
           f.asset === o.instrument(p.symbol).marginAsset &&
-          isChargeFor(fixed(f.amount), p.qty, fixed(f.markPrice), fixed(f.rate), o.rules);
+          net !== 0n &&
+          isChargeFor(fixed(f.amount), net, fixed(f.markPrice), fixed(f.rate), o.rules);
         if (!ours) {
           o.log(
-            `${what} is not what this run's ${toText(p.qty)} alone pays${f.markPrice === null ? ' (the exchange gives no mark for it)' : ''}: it and what follows are not booked`,
+            `${what} is not what the real runs' ${toText(net)} then pays${f.markPrice === null ? ' (the exchange gives no mark for it)' : ''}: not booked`,
           );
-          break;
+          continue;
         }
-        const refused = await applyCharged(p.symbol, f.time, f.rate!, f.markPrice!, f.amount);
+        const share = proRata(fixed(f.amount), weights, o.rules.moneyDecimals)[
+          streams.indexOf(accountStream)
+        ]!;
+        const refused = await applyCharged(p.symbol, f.time, f.rate!, f.markPrice!, toText(share));
         if (refused !== null) {
           problems.push(`${what}: ${refused}`);
           break;
         }
-        o.log(`${what}, charged while no process followed the run; booked`);
+        o.log(
+          `${what}, charged while no process followed the run; booked${streams.length > 1 ? ` this run's share, ${toText(share)}` : ''}`,
+        );
       }
     }
   };

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
+import { fixed } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { allProjections } from '../../projections/index.js';
 import { ProjectionRunner } from '../../projections/runner.js';
@@ -10,7 +11,7 @@ import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
 import { closeOutRun } from './closeout.js';
-import { clearLeftovers, type LeftoverHandling } from './leftovers.js';
+import { clearLeftovers, type LeftoverHandling, realAccountStreams, realPositionsAt } from './leftovers.js';
 
 /**
  * What `npm start` does before a strategy trades real money again (clearLeftovers), from the read models:
@@ -41,6 +42,12 @@ describe('clearing what earlier real runs left before a strategy trades again', 
     await runner.catchUpAll();
     const strategyId = engine.config.strategy.id;
     const runId = engine.config.runId;
+    // The real runs' ledgers, and what they held at a time: what funding charged while down is split by.
+    const streams = await realAccountStreams(opened.db, binanceUsdm.venue);
+    expect(streams).toEqual([`account-binance:${runId}`]);
+    const held = await realPositionsAt(opened.store, streams, 'BTCUSDT', Date.now() + 60_000);
+    expect(held).toEqual(new Map([[streams[0], fixed(String(engine.position('BTCUSDT')))]]));
+    expect(await realPositionsAt(opened.store, streams, 'BTCUSDT', 0)).toEqual(new Map());
 
     second = await openHarness({ fake: harness.fake });
     const h2 = second;

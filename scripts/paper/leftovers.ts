@@ -1,5 +1,7 @@
+import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
+import { positionAt } from '../../domain/ledger/shares.js';
 import { readLedgerPositions } from '../../projections/ledger/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 
@@ -52,6 +54,34 @@ export const leftoversOf = async (
         positions,
         workingOrders,
       });
+  }
+  return out;
+};
+
+/** The ledger account streams of every real run (canary or prod) the read models know of, in order. */
+export const realAccountStreams = async (db: ReadModelDb, venue: string): Promise<string[]> => {
+  const runs = await db
+    .selectFrom('rm_runs')
+    .select(['run_id'])
+    .where('mode', 'in', ['canary', 'live'])
+    .execute();
+  return (runs as { run_id: string }[]).map((r) => accountStreamId(venue, r.run_id)).sort();
+};
+
+/**
+ * Each of `streams`' position in `symbol` just before `time`, as its ledger in the main log says (zeros
+ * left out): what the account's net position was made of at a funding settlement.
+ */
+export const realPositionsAt = async (
+  store: Pick<EventStore, 'readStream'>,
+  streams: readonly string[],
+  symbol: string,
+  time: number,
+): Promise<Map<string, Fixed>> => {
+  const out = new Map<string, Fixed>();
+  for (const stream of streams) {
+    const qty = positionAt(await store.readStream(stream), symbol, time);
+    if (qty !== 0n) out.set(stream, qty);
   }
   return out;
 };
