@@ -9,7 +9,7 @@ import { SharedVenue } from '../adapters/venue/shared-venue.js';
 import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
 import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
-import { toText } from '../domain/ledger/fixed.js';
+import { fixed, toText } from '../domain/ledger/fixed.js';
 import { defaultGateConfig, type Evidence, type GateConfig } from '../domain/lifecycle/gates.js';
 import { Waker } from '../replay/engine/live.js';
 import type { PaperClock } from '../replay/engine/paper.js';
@@ -146,6 +146,7 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
       account: {
         venue: 'binance',
         positions: () => acct.positions(),
+        walletBalance: (asset) => acct.walletBalance(asset),
         get quiet() {
           return acct.quiet;
         },
@@ -262,9 +263,12 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
       });
     const checks = events
       .filter((e) => e.type === 'AccountReconciled')
-      .map((e) => e.data as { matched: boolean });
+      .map((e) => e.data as { matched: boolean; wallet?: { unexplained: string; ledgers: string } });
     expect(checks.length).toBeGreaterThan(0);
-    expect(checks.every((c) => c.matched)).toBe(true);
+    expect(checks.filter((c) => !c.matched)).toEqual([]);
+    // The exchange's wallet moved by exactly what the real run's ledger booked (its trades' realised PnL,
+    // commissions and funding): nothing unexplained, at every check.
+    expect(checks.filter((c) => c.wallet !== undefined && c.wallet.unexplained !== '0')).toEqual([]);
     expect(moves).toEqual([
       'paper→shadow gates-met',
       'shadow→canary gates-met',
@@ -288,6 +292,9 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
       f.engine.trades().map((t) => [String(t.id), toText(t.price), toText(t.qty)]),
     );
     expect(f.engine.position(SYMBOL)).toBe(0n);
+    // Over the whole run, to the unit: the wallet moved by what the real run's ledger booked.
+    expect(fixed(await acct.walletBalance('USDT')) - fixed('1000000')).toBe(realRun!.ledgerFlows());
+    expect(realRun!.ledgerFlows()).not.toBe(0n);
     expect(
       events.filter(
         (e) => e.type === 'OrderRejected' && (e.data as { orderId: string }).orderId.startsWith(realId),
@@ -483,7 +490,9 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     wall: () => number,
     positions: () => Promise<ReadonlyMap<string, string>>,
     leftovers?: LifecycleManagerOptions['leftovers'],
+    wallet?: Pick<LifecycleManagerOptions, 'otherLedgerFlows'> & { balance: () => Promise<string> },
   ) => {
+    const said: string[] = [];
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
     const manager = new LifecycleManager({
@@ -495,9 +504,15 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       marketNow: () => T0,
       clock: { now: wall, sleep: async () => {} },
       startReal: async () => run,
-      account: { venue: 'binance', quiet: true, positions },
+      account: {
+        venue: 'binance',
+        quiet: true,
+        positions,
+        ...(wallet ? { walletBalance: wallet.balance } : {}),
+      },
       ...(leftovers ? { leftovers } : {}),
-      log: () => {},
+      ...(wallet?.otherLedgerFlows ? { otherLedgerFlows: wallet.otherLedgerFlows } : {}),
+      log: (m) => said.push(m),
     });
     await manager.turn();
     await toCanary(handlers, 'ema-cross');
@@ -507,8 +522,48 @@ describe('the manager’s hold on real runs (stub runs)', () => {
         .raw()
         .filter((e) => e.type === 'AccountReconciled')
         .map((e) => e.data);
-    return { handlers, manager, checks };
+    return { handlers, manager, checks, said };
   };
+
+  it('checks the wallet against every real run’s ledger: a movement no ledger explains is recorded once confirmed, and takes nothing away', async () => {
+    let wall = 1_000_000;
+    let flows = fixed('-12.5'); // what this run's ledger moved so far: realised PnL − fees + funding
+    const run = stubRun('ema-cross', {
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      ledgerFlows: () => flows,
+    });
+    let onExchange = '10037.5'; // 10,000 deposited, 50 an earlier process's run made, less this run's 12.5
+    const { handlers, manager, checks, said } = await reconciling(
+      run,
+      () => wall,
+      async () => new Map(),
+      undefined,
+      { balance: async () => onExchange, otherLedgerFlows: async () => fixed('50') },
+    );
+    expect(checks()).toEqual([
+      expect.objectContaining({
+        matched: true,
+        wallet: { asset: 'USDT', exchange: '10037.5', ledgers: '37.5', baseline: '10000', unexplained: '0' },
+      }),
+    ]);
+    // A trade the ledger books as the exchange made it: nothing unexplained, nothing recorded.
+    flows -= fixed('3.25');
+    onExchange = '10034.25';
+    wall += 60_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(1);
+    // 500 USDT transferred out: the first check that sees it waits for a second one, which records it.
+    onExchange = '9534.25';
+    wall += 60_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(1);
+    wall += 5_000;
+    await manager.turn();
+    expect(checks().at(-1)).toMatchObject({ matched: true, wallet: { unexplained: '-500' } });
+    expect(said.some((l) => l.includes('holds -500 USDT the real runs'))).toBe(true);
+    // It is reported, not acted on: a transfer is the owner's to make.
+    expect((await handlers.state('ema-cross')).stage).toBe('canary');
+  });
 
   it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
     let wall = 1_000_000;

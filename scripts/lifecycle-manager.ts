@@ -1,6 +1,6 @@
 import type { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
-import type { Fixed } from '../domain/ledger/fixed.js';
-import { checkAccount } from '../domain/lifecycle/account-check.js';
+import { type Fixed, fixed } from '../domain/ledger/fixed.js';
+import { checkAccount, checkWallet, type WalletCheck } from '../domain/lifecycle/account-check.js';
 import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
 import { LifecycleError, type LifecycleState, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
 import type { PaperClock } from '../replay/engine/paper.js';
@@ -19,6 +19,8 @@ export interface RealRun extends PaperRun {
   ledgerPositions(): ReadonlyMap<string, Fixed>;
   /** Nothing of the run is on its way: no order working, nothing learnt and not yet booked. */
   quiet(): boolean;
+  /** The money its ledger moved in the account's wallet (realised PnL − fees + funding); see checkWallet. */
+  ledgerFlows?(): Fixed;
   /**
    * What the exchange recorded that the run's ledger could not book (a closing trade beyond what it held,
    * funding on a position it does not hold), oldest first, in words; each is an ExchangeRecordUnbooked
@@ -31,6 +33,8 @@ export interface RealRun extends PaperRun {
 export interface RealAccount {
   readonly venue: string;
   positions(): Promise<ReadonlyMap<string, string>>;
+  /** The wallet balance in the margin asset; without it, the check leaves the wallet out. */
+  walletBalance?(asset: string): Promise<string>;
   /** No call to the exchange in flight. */
   readonly quiet: boolean;
 }
@@ -78,11 +82,18 @@ export interface LifecycleManagerOptions {
   readonly leftovers?: () => Promise<
     readonly { readonly runId: string; readonly positions: ReadonlyMap<string, Fixed> }[]
   >;
+  /**
+   * The money the ledgers of the real runs this process does not drive moved in the wallet (runs of earlier
+   * processes, as the read models hold them): the wallet check counts every real run's.
+   */
+  readonly otherLedgerFlows?: (driven: ReadonlySet<string>) => Promise<Fixed>;
   readonly checkEveryMs?: number;
   readonly log: (m: string) => void;
 }
 
 const HOUR = 3_600_000;
+/** The margin asset of the real account (USDⓈ-M). */
+const WALLET_ASSET = 'USDT';
 
 /**
  * Automation 8 in the node. It onboards every strategy on paper, judges each one's stage every market
@@ -103,6 +114,10 @@ export class LifecycleManager {
   private checkFailing = false;
   /** A difference seen once, waiting for a second check to confirm it. */
   private suspect: string | null = null;
+  /** The money no ledger explained at this process's first wallet check; null before it. */
+  private walletBaseline: Fixed | null = null;
+  /** What the last recorded check found unexplained in the wallet. */
+  private walletUnexplained: string | null = null;
   private stopping = false;
   /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
   private readonly seen = new Map<string, string>();
@@ -187,21 +202,32 @@ export class LifecycleManager {
     const ids = runs.map((r) => r.runId);
     // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
     const earlier = ((await this.o.leftovers?.()) ?? []).filter((l) => !ids.includes(l.runId));
+    const wallet = await this.walletCheck(account, runs);
     if (!quiet()) return;
     const result = checkAccount(exchange, [
       ...runs.map((r) => r.ledgerPositions()),
       ...earlier.map((l) => l.positions),
     ]);
-    const key = JSON.stringify(result.rows);
-    if (!result.matched && this.suspect !== key) {
+    // A difference, in the positions or in the wallet's unexplained money, counts once a second check finds it too.
+    const key = JSON.stringify([result.rows, wallet?.unexplained]);
+    const moved =
+      wallet !== null && this.walletUnexplained !== null && wallet.unexplained !== this.walletUnexplained;
+    if ((!result.matched || moved) && this.suspect !== key) {
       this.suspect = key;
       return;
     }
     this.suspect = null;
+    if (wallet !== null) {
+      if (wallet.unexplained !== (this.walletUnexplained ?? '0'))
+        this.o.log(
+          `account check: the ${account.venue} wallet holds ${wallet.unexplained} ${wallet.asset} the real runs' ledgers do not explain, since this process's first check (a transfer, a trade by hand, or a charge not booked)`,
+        );
+      this.walletUnexplained = wallet.unexplained;
+    }
     if (
       await this.o.handlers.recordAccountCheck(
         account.venue,
-        result,
+        { ...result, ...(wallet === null ? {} : { wallet }) },
         [...ids, ...earlier.map((l) => l.runId)],
         wall,
       )
@@ -217,6 +243,29 @@ export class LifecycleManager {
     if (result.matched) return;
     for (const id of this.real.keys())
       await this.o.handlers.takeOff(id, marketNow, `the ${account.venue} account differs from the ledger`);
+  }
+
+  /**
+   * The wallet against every real run's ledger (checkWallet), or null when the account or a run cannot say.
+   * The first one sets the baseline this process measures from.
+   */
+  private async walletCheck(account: RealAccount, runs: readonly RealRun[]): Promise<WalletCheck | null> {
+    if (account.walletBalance === undefined || runs.some((r) => r.ledgerFlows === undefined)) return null;
+    let balance: string;
+    let others: Fixed;
+    try {
+      balance = await account.walletBalance(WALLET_ASSET);
+      others = (await this.o.otherLedgerFlows?.(new Set(runs.map((r) => r.runId)))) ?? 0n;
+    } catch (err) {
+      this.o.log(
+        `account check: the wallet could not be read (${err instanceof Error ? err.message : String(err)})`,
+      );
+      return null;
+    }
+    const flows = runs.reduce((sum, r) => sum + r.ledgerFlows!(), others);
+    const check = checkWallet(WALLET_ASSET, fixed(balance), flows, this.walletBaseline);
+    this.walletBaseline ??= fixed(check.baseline);
+    return check;
   }
 
   /** The strategy's real run tripped its breaker or drew down past the demotion limit. */

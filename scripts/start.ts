@@ -46,7 +46,13 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { closeOutRun } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
-import { clearLeftovers, leftoversOf, realAccountStreams, realPositionsAt } from './paper/leftovers.js';
+import {
+  clearLeftovers,
+  leftoversOf,
+  realAccountStreams,
+  realLedgerFlows,
+  realPositionsAt,
+} from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
@@ -576,6 +582,7 @@ if (process.env.LIFECYCLE !== 'off') {
           account: {
             venue: binanceUsdm.venue,
             positions: () => realAccount!.positions(),
+            walletBalance: (asset) => realAccount!.walletBalance(asset),
             get quiet() {
               return realAccount!.quiet;
             },
@@ -588,6 +595,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 positions.set(p.symbol, (positions.get(p.symbol) ?? 0n) + p.quantity);
               return { runId: l.runId, positions };
             }),
+          otherLedgerFlows: (driven) => realLedgerFlows(opened.db, binanceUsdm.venue, driven),
         }
       : {}),
     log: say,

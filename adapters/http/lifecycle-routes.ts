@@ -94,6 +94,16 @@ export const lifecycleView = z.object({
       matched: z.boolean(),
       rows: z.array(z.object({ symbol: z.string(), exchange: z.string(), ledger: z.string() })),
       runs: z.array(z.string()),
+      /** The wallet against the money every real run's ledger moved; `unexplained` ≠ 0: money no ledger booked. */
+      wallet: z
+        .object({
+          asset: z.string(),
+          exchange: z.string(),
+          ledgers: z.string(),
+          baseline: z.string(),
+          unexplained: z.string(),
+        })
+        .nullable(),
     }),
   ),
   strategies: z.array(

@@ -273,6 +273,16 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     return instrumentBook(await this.session.instruments());
   }
 
+  /**
+   * The account's wallet balance in `asset`, canonical decimal text. Throws VenueCallError when the
+   * exchange cannot be asked or its answer read.
+   */
+  async walletBalance(asset: string): Promise<string> {
+    if (this.session.walletBalance === undefined)
+      throw new VenueCallError('unknown', `${this.session.name} cannot say its wallet balance`);
+    return canonical(await this.session.walletBalance(asset));
+  }
+
   /** Orders followed and not ended (or ended with a call or recheck still due): what it holds per order. */
   get following(): number {
     return this.tracks.size;

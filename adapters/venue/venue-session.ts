@@ -95,6 +95,11 @@ export interface VenueSession {
    * Throws VenueCallError, on a reply that cannot be read too.
    */
   instruments?(): Promise<ReadonlyMap<string, Instrument>>;
+  /**
+   * The account's wallet balance in `asset` (decimal text; what it holds before unrealised profit): what the
+   * ledgers' money is reconciled with. Left out by a venue that cannot say. Throws VenueCallError.
+   */
+  walletBalance?(asset: string): Promise<string>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

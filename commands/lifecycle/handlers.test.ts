@@ -157,8 +157,29 @@ describe.each(backends)('the lifecycle on %s', (_name, databaseUrl) => {
         matched: false,
         rows: differs,
         runs: ['real-ema'],
+        wallet: null,
       },
     ]);
+    // The wallet: its balance moves with every trade, and only a change in what no ledger explains is news.
+    const wallet = (exchange: string, ledgers: string, unexplained: string) => ({
+      asset: 'USDT',
+      exchange,
+      ledgers,
+      baseline: '10000',
+      unexplained,
+    });
+    const check = (w: ReturnType<typeof wallet>, day: number) =>
+      h.recordAccountCheck(
+        'binance',
+        { matched: false, rows: differs, wallet: w },
+        ['real-ema'],
+        T0 + day * DAY,
+      );
+    expect(await check(wallet('10012.5', '12.5', '0'), 55)).toBe(true);
+    expect(await check(wallet('10020', '20', '0'), 56)).toBe(false);
+    expect(await check(wallet('9520', '20', '-500'), 57)).toBe(true);
+    await runner.catchUpAll();
+    expect((await readLifecycle(opened.db)).accounts[0]?.wallet).toEqual(wallet('9520', '20', '-500'));
     const checked = await readLifecycle(opened.db);
 
     // Rebuilt from position 0, the read model is the same.

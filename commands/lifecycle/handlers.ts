@@ -1,6 +1,6 @@
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
-import type { AccountRow } from '../../domain/lifecycle/account-check.js';
+import type { AccountRow, WalletCheck } from '../../domain/lifecycle/account-check.js';
 import {
   type AccountReconciledData,
   accountCheckStreamId,
@@ -122,16 +122,18 @@ export class LifecycleHandlers {
    */
   async recordAccountCheck(
     venue: string,
-    check: { readonly matched: boolean; readonly rows: readonly AccountRow[] },
+    check: { readonly matched: boolean; readonly rows: readonly AccountRow[]; readonly wallet?: WalletCheck },
     runs: readonly string[],
     at: number,
   ): Promise<boolean> {
     const d = await this.checks.execute(
       accountCheckStreamId(venue),
       (last) =>
+        // The wallet's balance moves with every trade; what is news is the money no ledger explains.
         last !== null &&
         last.matched === check.matched &&
-        JSON.stringify(last.rows) === JSON.stringify(check.rows)
+        JSON.stringify(last.rows) === JSON.stringify(check.rows) &&
+        last.wallet?.unexplained === check.wallet?.unexplained
           ? []
           : [
               {
@@ -142,6 +144,7 @@ export class LifecycleHandlers {
                   matched: check.matched,
                   rows: check.rows.map((r) => ({ ...r })),
                   runs: [...runs],
+                  ...(check.wallet === undefined ? {} : { wallet: { ...check.wallet } }),
                 },
               },
             ],

@@ -36,3 +36,41 @@ export const checkAccount = (
   }
   return { matched, rows };
 };
+
+/**
+ * The account's wallet against the money the real runs' ledgers moved (realised PnL − fees paid from the
+ * wallet + funding, every real run's): their difference is the money no ledger explains (the user's
+ * deposits, and what came before the runs), and it stays the same while every movement is booked.
+ * `unexplained` is how far it moved from `baseline` (the difference at the first check): a transfer, a trade
+ * made by hand, or a charge the ledgers missed.
+ */
+export interface WalletCheck {
+  readonly asset: string;
+  readonly exchange: string;
+  readonly ledgers: string;
+  readonly baseline: string;
+  readonly unexplained: string;
+}
+
+export const checkWallet = (
+  asset: string,
+  exchange: Fixed,
+  ledgerFlows: Fixed,
+  baseline: Fixed | null,
+): WalletCheck => {
+  const base = baseline ?? exchange - ledgerFlows;
+  return {
+    asset,
+    exchange: toText(exchange),
+    ledgers: toText(ledgerFlows),
+    baseline: toText(base),
+    unexplained: toText(exchange - ledgerFlows - base),
+  };
+};
+
+/** The money an account's ledger moved in its wallet: realised PnL − fees it paid + funding. */
+export const ledgerFlows = (totals: {
+  readonly realisedPnl: Fixed;
+  readonly fees: Fixed;
+  readonly funding: Fixed;
+}): Fixed => totals.realisedPnl - totals.fees + totals.funding;

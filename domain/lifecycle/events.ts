@@ -108,6 +108,20 @@ export const AccountReconciled = defineEvent({
       ),
       /** The real runs whose ledgers were summed. */
       runs: z.array(z.string()),
+      /**
+       * The wallet against the money every real run's ledger moved (domain/lifecycle/account-check.ts,
+       * checkWallet). Optional: checks recorded before it, and accounts that cannot say, have none.
+       */
+      wallet: z
+        .object({
+          asset: z.string().min(1),
+          exchange: z.string(),
+          ledgers: z.string(),
+          baseline: z.string(),
+          unexplained: z.string(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
 });

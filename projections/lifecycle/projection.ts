@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Projection, ReadModelDb } from '../projection.js';
 import { dataOf, num, type Row, str, upsertRows } from '../support.js';
 
@@ -9,7 +10,8 @@ import { dataOf, num, type Row, str, upsertRows } from '../support.js';
 
 export const lifecycleProjection: Projection = {
   name: 'lifecycle',
-  version: 1,
+  // 2: account checks gained the wallet.
+  version: 2,
   tables: ['rm_lifecycle', 'rm_lifecycle_history', 'rm_account_checks'],
   types: [
     'StrategyOnboarded',
@@ -55,6 +57,8 @@ export const lifecycleProjection: Projection = {
       .addColumn('runs', 'text', (c) => c.notNull())
       .addColumn('global_position', 'bigint', (c) => c.notNull())
       .execute();
+    // Added with version 2: a database from before gets the column, and the version bump rebuilds the rows.
+    await sql`ALTER TABLE rm_account_checks ADD COLUMN IF NOT EXISTS wallet text`.execute(db);
   },
   async apply(tx, events) {
     const checks = new Map<string, Row>();
@@ -67,6 +71,7 @@ export const lifecycleProjection: Projection = {
         matched: d.matched === true ? 1 : 0,
         rows: JSON.stringify(d.rows ?? []),
         runs: JSON.stringify(d.runs ?? []),
+        wallet: d.wallet === undefined ? null : JSON.stringify(d.wallet),
         global_position: e.globalPosition,
       });
     }
@@ -209,6 +214,12 @@ export interface AccountCheckView {
   matched: boolean;
   rows: { symbol: string; exchange: string; ledger: string }[];
   runs: string[];
+  /**
+   * The wallet against the money every real run's ledger moved: `unexplained` is what moved that no ledger
+   * booked since the node's first check (a transfer, a trade by hand, a charge not booked). Null when the
+   * check could not read it (or was recorded before the node read wallets).
+   */
+  wallet: { asset: string; exchange: string; ledgers: string; baseline: string; unexplained: string } | null;
 }
 
 /** Every strategy's stage, the latest account check per venue, and the latest `historyLimit` moves (newest first). */
@@ -258,6 +269,7 @@ export const readLifecycle = async (
       matched: num(r.matched) === 1,
       rows: JSON.parse(String(r.rows)) as AccountCheckView['rows'],
       runs: JSON.parse(String(r.runs)) as string[],
+      wallet: r.wallet == null ? null : (JSON.parse(String(r.wallet)) as AccountCheckView['wallet']),
     }),
   );
   return { strategies, history, accounts };

@@ -1,7 +1,8 @@
 import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
-import type { Fixed } from '../../domain/ledger/fixed.js';
+import { type Fixed, fixed } from '../../domain/ledger/fixed.js';
 import { positionAt } from '../../domain/ledger/shares.js';
+import { ledgerFlows } from '../../domain/lifecycle/account-check.js';
 import { readLedgerPositions } from '../../projections/ledger/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 
@@ -66,6 +67,34 @@ export const realAccountStreams = async (db: ReadModelDb, venue: string): Promis
     .where('mode', 'in', ['canary', 'live'])
     .execute();
   return (runs as { run_id: string }[]).map((r) => accountStreamId(venue, r.run_id)).sort();
+};
+
+/**
+ * The money the ledgers of every real run but `driven` moved in the wallet (realised PnL − fees + funding),
+ * as the read models hold them: the runs of earlier processes, for the wallet check.
+ */
+export const realLedgerFlows = async (
+  db: ReadModelDb,
+  venue: string,
+  driven: ReadonlySet<string>,
+): Promise<Fixed> => {
+  const streams = (await realAccountStreams(db, venue)).filter(
+    (s) => !driven.has(s.slice(accountStreamId(venue, '').length)),
+  );
+  if (streams.length === 0) return 0n;
+  const rows = await db
+    .selectFrom('rm_ledger_accounts')
+    .select(['realised_pnl', 'fees', 'funding'])
+    .where('stream', 'in', streams)
+    .execute();
+  let sum = 0n;
+  for (const r of rows as { realised_pnl: string; fees: string; funding: string }[])
+    sum += ledgerFlows({
+      realisedPnl: fixed(r.realised_pnl),
+      fees: fixed(r.fees),
+      funding: fixed(r.funding),
+    });
+  return sum;
 };
 
 /**

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
+import { ledgerFlows } from '../../domain/lifecycle/account-check.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
@@ -146,6 +147,11 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     for (const p of this.engine?.ledgerAccount.positions.values() ?? [])
       out.set(p.symbol, (out.get(p.symbol) ?? 0n) + p.qty);
     return out;
+  }
+
+  ledgerFlows(): Fixed {
+    const totals = this.engine?.ledgerAccount.totals;
+    return totals === undefined ? 0n : ledgerFlows(totals);
   }
 
   unbooked(): readonly string[] {

@@ -160,6 +160,11 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
       .poll(() => page.getByTestId(`lifecycle-stage-${id}`).getAttribute('data-stage'), settle)
       .toBe('canary');
     await expect.poll(() => row.getByTestId('lifecycle-real-run-share').textContent(), settle).toMatch(/10/);
+    // The account is reconciled with the real run's ledger: its positions, and its wallet to the unit.
+    await expect
+      .poll(() => page.getByTestId('lifecycle-wallet-check').getAttribute('data-unexplained'), settle)
+      .toBe('0');
+    expect(await page.getByTestId('lifecycle-account-check').getAttribute('data-matched')).toBe('true');
     await shoot(page, 'lifecycle');
 
     // The dashboard tells the real run from the paper ones.

@@ -336,6 +336,28 @@ export class BinanceUsdmSession implements VenueSession {
     return readReply('exchangeInfo and leverageBracket', () => instrumentsFromBinance(info, brackets));
   }
 
+  async walletBalance(asset: string): Promise<string> {
+    let rows: unknown;
+    try {
+      // GET /fapi/v2/balance: per asset, `balance` is the wallet balance (crossUnPnl is apart from it).
+      rows = await (
+        this.ex as unknown as { fapiPrivateV2GetBalance(p: object): Promise<unknown> }
+      ).fapiPrivateV2GetBalance({});
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('balance', () => {
+      if (!Array.isArray(rows)) throw new Error('not a list');
+      const row = (rows as Record<string, unknown>[]).find((r) => r.asset === asset);
+      // An asset the account never held is not listed: it holds none of it.
+      if (row === undefined) return '0';
+      const b = row.balance;
+      if (typeof b !== 'string' || !/^-?\d+(\.\d+)?$/.test(b))
+        throw new Error(`${asset} balance ${JSON.stringify(b)} is not a decimal`);
+      return b;
+    });
+  }
+
   async positions(): Promise<ReadonlyMap<string, string>> {
     let rows: unknown;
     try {

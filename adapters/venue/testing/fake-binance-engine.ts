@@ -1,4 +1,5 @@
 import { abs, div, type Fixed, fixed, min, mul, roundTo, toText } from '../../../domain/ledger/fixed.js';
+import { applyFill } from '../../../domain/ledger/position.js';
 import {
   BinanceApiError,
   checkNotional,
@@ -63,6 +64,8 @@ export interface FakeTrade {
   readonly qty: Fixed;
   readonly commission: Fixed;
   readonly commissionAsset: string;
+  /** The realised profit the trade booked to the wallet (Binance's `realizedPnl`, `rp`), 8 places. */
+  readonly realizedPnl: Fixed;
   readonly maker: boolean;
   readonly time: number;
 }
@@ -94,6 +97,8 @@ export class FakeBinanceEngine {
   private readonly prices = new Map<string, Fixed>();
   private readonly depth = new Map<string, Fixed>();
   private readonly positions = new Map<string, Fixed>();
+  /** Each position's cost (signed quantity × average entry price): what its realised profit is measured from. */
+  private readonly costs = new Map<string, Fixed>();
   private readonly orders = new Map<number, FakeOrder>();
   private readonly algos = new Map<number, FakeAlgo>();
   private readonly tradeLog: FakeTrade[] = [];
@@ -346,6 +351,8 @@ export class FakeBinanceEngine {
   /** Sets a position directly, as a trade outside this account's orders would (a person on the exchange's site). */
   setPosition(symbol: string, qty: string): void {
     this.positions.set(symbol, fixed(qty));
+    // Bought or sold by hand at the last price: the position's entry is that price from now on.
+    this.costs.set(symbol, mul(fixed(qty), this.prices.get(symbol) ?? 0n));
   }
 
   tickSize(symbol: string): Fixed {
@@ -631,6 +638,14 @@ export class FakeBinanceEngine {
     const notional = mul(price, qty);
     const rate = maker ? this.feeRates.maker : this.feeRates.taker;
     const bnb = commission === null ? this.bnbFees : null;
+    // The wallet moves as Binance's does: by the trade's realised profit (half-up to 8 places) less a
+    // commission taken in USDT.
+    const outcome = applyFill(
+      { qty: this.position(o.symbol), cost: this.costs.get(o.symbol) ?? 0n },
+      o.side === 'BUY' ? qty : -qty,
+      price,
+    );
+    const realizedPnl = roundTo(outcome.realisedExact, 8, 'half-up');
     const trade: FakeTrade = {
       id: ++this.nextTradeId,
       symbol: o.symbol,
@@ -644,6 +659,7 @@ export class FakeBinanceEngine {
           ? roundTo(div(mul(notional, (rate * 9n) / 10n), bnb.price), 8, 'half-up')
           : (commission ?? roundTo(mul(notional, rate), 8, 'half-up')),
       commissionAsset: bnb !== null ? 'BNB' : 'USDT',
+      realizedPnl,
       maker,
       time: t,
     };
@@ -652,7 +668,9 @@ export class FakeBinanceEngine {
     o.cumQuote += notional;
     o.status = o.executed === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
     o.updateTime = t;
-    this.positions.set(o.symbol, this.position(o.symbol) + (o.side === 'BUY' ? qty : -qty));
+    this.positions.set(o.symbol, outcome.position.qty);
+    this.costs.set(o.symbol, outcome.position.cost);
+    this.balance += realizedPnl - (trade.commissionAsset === 'USDT' ? trade.commission : 0n);
     this.emitOrder(o, x, trade);
     if (o.status === 'FILLED') this.finishAlgoOf(o);
   }
@@ -870,7 +888,7 @@ export class FakeBinanceEngine {
       price: this.px(t.symbol, t.price),
       qty: this.qty(t.symbol, t.qty),
       quoteQty: toText(mul(t.price, t.qty)),
-      realizedPnl: '0',
+      realizedPnl: toText(t.realizedPnl),
       side: t.side,
       positionSide: t.positionSide,
       symbol: t.symbol,
@@ -915,7 +933,7 @@ export class FakeBinanceEngine {
         ot: o.origType,
         ps: o.positionSide,
         cp: false,
-        rp: '0',
+        rp: trade ? toText(trade.realizedPnl, 8) : '0',
         pP: false,
         si: 0,
         ss: 0,

@@ -116,6 +116,28 @@ export class FakeBinance {
       ['GET /fapi/v1/time', { security: 'NONE', handler: () => ({ serverTime: e.time() }) }],
       ['GET /fapi/v1/leverageBracket', { security: 'SIGNED', handler: () => brackets }],
       [
+        'GET /fapi/v2/balance',
+        {
+          security: 'SIGNED',
+          handler: () => {
+            const wallet = toText(e.balance, 8);
+            return [
+              {
+                accountAlias: 'SgsR',
+                asset: 'USDT',
+                balance: wallet,
+                crossWalletBalance: wallet,
+                crossUnPnl: '0.00000000',
+                availableBalance: wallet,
+                maxWithdrawAmount: wallet,
+                marginAvailable: true,
+                updateTime: e.time(),
+              },
+            ];
+          },
+        },
+      ],
+      [
         'POST /fapi/v1/listenKey',
         { security: 'USER_STREAM', handler: () => ({ listenKey: this.newListenKey() }) },
       ],

@@ -103,6 +103,12 @@ export interface AccountCheck {
   matched: boolean;
   rows: { symbol: string; exchange: string; ledger: string }[];
   runs: string[];
+  /**
+   * The wallet against the money every real run's ledger moved: `unexplained` is what moved that no ledger
+   * booked since the node's first check (a transfer, a trade by hand, a charge not booked). Null when the
+   * check could not read it (or was recorded before the node read wallets).
+   */
+  wallet: { asset: string; exchange: string; ledgers: string; baseline: string; unexplained: string } | null;
 }
 
 export interface Lifecycle {

@@ -82,6 +82,35 @@ function AccountLine({ check }: { check: AccountCheck }) {
         )}
         <span className="text-muted-foreground"> (recorded {fmtTime(check.at)})</span>
       </dd>
+      {check.wallet && <WalletLine wallet={check.wallet} />}
+    </>
+  );
+}
+
+/** The wallet against the money the real runs' ledgers moved: what no ledger explains since the node's first check. */
+function WalletLine({ wallet }: { wallet: NonNullable<AccountCheck['wallet']> }) {
+  const explained = Number(wallet.unexplained) === 0;
+  return (
+    <>
+      <dt className="text-xs text-muted-foreground">{wallet.asset} wallet</dt>
+      <dd
+        data-testid="lifecycle-wallet-check"
+        data-unexplained={wallet.unexplained}
+        className="text-xs tabular"
+      >
+        {explained ? (
+          <span className="text-positive">every movement is in the real runs' ledgers</span>
+        ) : (
+          <span className="font-medium text-destructive">
+            {wallet.unexplained} {wallet.asset} moved that no ledger booked (a transfer, a trade by hand, or a
+            charge not booked)
+          </span>
+        )}
+        <span className="text-muted-foreground">
+          {' '}
+          (wallet {wallet.exchange}; the ledgers moved {wallet.ledgers} since their start)
+        </span>
+      </dd>
     </>
   );
 }

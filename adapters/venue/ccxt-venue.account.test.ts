@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixed } from '../../domain/ledger/fixed.js';
 import { loadBinanceInstruments } from '../instruments/binance-files.js';
 import { FakeBinance } from './testing/fake-binance.js';
+import { settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
 let h: Harness | undefined;
@@ -54,6 +55,32 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the instruments as the ex
     });
     await expect(h.venue.instrumentBook()).rejects.toThrow(
       /unreadable exchangeInfo and leverageBracket reply/,
+    );
+  });
+});
+
+describe('CcxtVenue on Binance USDⓈ-M (fake server): the wallet balance', () => {
+  it('reads the USDT wallet, which moves by each trade’s realised profit less its commission', async () => {
+    h = await openHarness();
+    const v = h.venue;
+    h.fake.engine.setPrice('BTCUSDT', '100000');
+    expect(await v.walletBalance('USDT')).toBe('10000');
+    expect(await v.walletBalance('BNB')).toBe('0');
+    // Bought 0.01 at 100,000: 0.5 USDT of taker commission. Sold at 101,000: 10 of profit, 0.505 of commission.
+    v.submit(venueOrder({ clientOrderId: 'in', side: 'BUY', type: 'MARKET', quantity: '0.01' }), h.clock.t);
+    await settleReports(h, 2);
+    expect(await v.walletBalance('USDT')).toBe('9999.5');
+    h.fake.engine.setPrice('BTCUSDT', '101000');
+    v.submit(venueOrder({ clientOrderId: 'out', side: 'SELL', type: 'MARKET', quantity: '0.01' }), h.clock.t);
+    await settleReports(h, 4);
+    expect(await v.walletBalance('USDT')).toBe('10008.995');
+  });
+
+  it('refuses a reply it cannot read, saying which', async () => {
+    h = await openHarness();
+    h.fake.fault({ path: '/fapi/v2/balance', action: 'garbage', body: '[{"asset":"USDT","balance":12.5}]' });
+    await expect(h.venue.walletBalance('USDT')).rejects.toThrow(
+      /unreadable balance reply: USDT balance 12.5 is not a decimal/,
     );
   });
 });
