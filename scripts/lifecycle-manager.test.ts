@@ -171,6 +171,7 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
           clock,
           markEveryMs: 10 * 60_000,
           log,
+          configureAccount: (settings) => acct.configure(settings),
         });
         await realRun.prepare();
         return realRun;
@@ -292,6 +293,16 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
       f.engine.trades().map((t) => [String(t.id), toText(t.price), toText(t.qty)]),
     );
     expect(f.engine.position(SYMBOL)).toBe(0n);
+    // The account traded the symbol as the run's ledger booked it (cross, 5x), not at the exchange's default
+    // (20x): it was set before the first order.
+    expect(f.engine.symbolLeverage.get(SYMBOL)).toBe(5);
+    const asked = f.requests.filter((r) => r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/leverage');
+    expect(asked.map((r) => [r.path, r.params.marginType ?? r.params.leverage])).toEqual([
+      ['/fapi/v1/marginType', 'CROSSED'],
+      ['/fapi/v1/leverage', '5'],
+    ]);
+    const firstOrder = f.requests.findIndex((r) => r.path === '/fapi/v1/order');
+    expect(firstOrder).toBeGreaterThan(f.requests.findIndex((r) => r.path === '/fapi/v1/leverage'));
     // Over the whole run, to the unit: the wallet moved by what the real run's ledger booked.
     expect(fixed(await acct.walletBalance('USDT')) - fixed('1000000')).toBe(realRun!.ledgerFlows());
     expect(realRun!.ledgerFlows()).not.toBe(0n);

@@ -546,6 +546,7 @@ if (process.env.LIFECYCLE !== 'off') {
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
             instruments,
+            configureAccount: (settings) => realAccount!.configure(settings),
             ...(backstop ? { backstop } : {}),
           });
           try {

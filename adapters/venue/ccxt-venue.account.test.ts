@@ -84,3 +84,36 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the wallet balance', () =
     );
   });
 });
+
+describe('CcxtVenue on Binance USDⓈ-M (fake server): the account trades by the ledger’s settings', () => {
+  const settings = (leverage: number, marginType: 'cross' | 'isolated') =>
+    new Map([['BTCUSDT', { leverage, marginType }]]);
+
+  it('sets each symbol’s margin type and leverage, and setting them again is no error', async () => {
+    h = await openHarness();
+    const e = h.fake.engine;
+    await h.venue.configure(settings(5, 'isolated'));
+    expect([e.symbolMarginType.get('BTCUSDT'), e.symbolLeverage.get('BTCUSDT')]).toEqual(['ISOLATED', 5]);
+    await h.venue.configure(settings(5, 'isolated'));
+    await h.venue.configure(settings(3, 'cross'));
+    expect([e.symbolMarginType.get('BTCUSDT'), e.symbolLeverage.get('BTCUSDT')]).toEqual(['CROSSED', 3]);
+    expect(h.fake.requests.filter((r) => r.path === '/fapi/v1/marginType').map((r) => r.status)).toEqual([
+      200, 400, 200,
+    ]);
+  });
+
+  it('refuses an account in hedge mode, and a margin type the exchange will not change under a position, saying why', async () => {
+    h = await openHarness();
+    const e = h.fake.engine;
+    e.dualSidePosition = true;
+    await expect(h.venue.configure(settings(5, 'cross'))).rejects.toThrow(
+      /hedge mode .*switch the account to one-way mode/,
+    );
+    e.dualSidePosition = false;
+    e.setPrice('BTCUSDT', '100000');
+    e.setPosition('BTCUSDT', '0.01');
+    await expect(h.venue.configure(settings(5, 'isolated'))).rejects.toThrow(
+      /BTCUSDT isolated 5x: .*Margin type cannot be changed if there exists position/,
+    );
+  });
+});

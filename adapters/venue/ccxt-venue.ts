@@ -17,6 +17,7 @@ import { ReportInbox, type VenueClock } from './report-inbox.js';
 import {
   type FundingSettlement,
   type StreamHandlers,
+  type SymbolSetting,
   VenueCallError,
   type VenueSession,
 } from './venue-session.js';
@@ -281,6 +282,36 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     if (this.session.walletBalance === undefined)
       throw new VenueCallError('unknown', `${this.session.name} cannot say its wallet balance`);
     return canonical(await this.session.walletBalance(asset));
+  }
+
+  /**
+   * Makes the account trade the symbols as the runs' ledgers book them: one-way position mode (refused, not
+   * changed, when the account is in hedge mode: a person chose it, and may hold positions in it) and each
+   * symbol's margin type and leverage. Throws VenueCallError, naming what the exchange refused.
+   */
+  async configure(symbols: ReadonlyMap<string, SymbolSetting>): Promise<void> {
+    const s = this.session;
+    if (s.positionMode === undefined || s.configureSymbol === undefined)
+      throw new VenueCallError('unknown', `${s.name} cannot set leverage and margin type`);
+    if ((await s.positionMode()) === 'hedge')
+      throw new VenueCallError(
+        'refused',
+        `the ${s.name} account is in hedge mode (a long and a short per symbol); the ledger trades one-way: switch the account to one-way mode`,
+      );
+    for (const [symbol, setting] of symbols) {
+      try {
+        await s.configureSymbol(symbol, setting);
+      } catch (e) {
+        const err = asCallError(e);
+        throw new VenueCallError(
+          err.outcome,
+          `${symbol} ${setting.marginType} ${setting.leverage}x: ${err.reason}`,
+          {
+            cause: e,
+          },
+        );
+      }
+    }
   }
 
   /** Orders followed and not ended (or ended with a call or recheck still due): what it holds per order. */

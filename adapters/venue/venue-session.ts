@@ -1,5 +1,12 @@
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
+
+/** A symbol's margin settings on the account. */
+export interface SymbolSetting {
+  readonly leverage: number;
+  readonly marginType: 'cross' | 'isolated';
+}
+
 import type { IncomeKind, Observation } from './observation.js';
 
 /** One funding settlement as the exchange's history gives it; decimal text as the exchange printed it. */
@@ -100,6 +107,17 @@ export interface VenueSession {
    * ledgers' money is reconciled with. Left out by a venue that cannot say. Throws VenueCallError.
    */
   walletBalance?(asset: string): Promise<string>;
+  /**
+   * Whether the account holds one position per symbol (`one-way`) or a long and a short (`hedge`). Left out
+   * by a venue that cannot say. Throws VenueCallError.
+   */
+  positionMode?(): Promise<'one-way' | 'hedge'>;
+  /**
+   * Sets a symbol's margin type and leverage on the account, as a run's ledger books them: the exchange
+   * sizes margin and liquidates by its own settings, not the ledger's. Setting what is already set is no
+   * error. Throws VenueCallError (a margin type cannot change while a position is open).
+   */
+  configureSymbol?(symbol: string, settings: SymbolSetting): Promise<void>;
   /** The clock the session signs requests with: what `expiresAt` is measured on. */
   now(): number;
   close(): Promise<void>;

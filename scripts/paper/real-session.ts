@@ -1,4 +1,5 @@
 import type { InstrumentBook } from '../../adapters/instruments/binance-files.js';
+import type { SymbolSetting } from '../../adapters/venue/venue-session.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { Fixed } from '../../domain/ledger/fixed.js';
@@ -38,6 +39,12 @@ export interface RealAccountSessionOptions {
   readonly backstop?: BackstopPlan;
   /** The instruments as the exchange lists them now (default: the recorded metadata). */
   readonly instruments?: InstrumentBook;
+  /**
+   * Sets the account's margin type and leverage of the run's symbols to what its ledger books
+   * (CcxtVenue.configure), before it sends an order: the exchange margins and liquidates by its own
+   * settings. A failure keeps the run from starting, and it is tried again.
+   */
+  readonly configureAccount?: (settings: ReadonlyMap<string, SymbolSetting>) => Promise<void>;
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -205,6 +212,13 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         ...(this.opts.instruments ? { instruments: this.opts.instruments } : {}),
       });
       engine.start();
+      // The ledger's settings, now booked: the account must trade by the same before the first order.
+      const settings = new Map<string, SymbolSetting>();
+      for (const symbol of engine.config.symbols) {
+        const s = engine.ledgerAccount.settings.get(symbol);
+        if (s !== undefined) settings.set(symbol, { leverage: s.leverage, marginType: s.marginType });
+      }
+      await this.opts.configureAccount?.(settings);
       this.attach(engine);
       if (this.share !== 1)
         this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);

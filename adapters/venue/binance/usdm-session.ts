@@ -4,6 +4,7 @@ import { fixed } from '../../../domain/ledger/fixed.js';
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
+import type { SymbolSetting } from '../venue-session.js';
 import {
   type FundingSettlement,
   type StreamHandlers,
@@ -355,6 +356,52 @@ export class BinanceUsdmSession implements VenueSession {
       if (typeof b !== 'string' || !/^-?\d+(\.\d+)?$/.test(b))
         throw new Error(`${asset} balance ${JSON.stringify(b)} is not a decimal`);
       return b;
+    });
+  }
+
+  async positionMode(): Promise<'one-way' | 'hedge'> {
+    let reply: unknown;
+    try {
+      // GET /fapi/v1/positionSide/dual: {"dualSidePosition": true} is hedge mode.
+      reply = await (
+        this.ex as unknown as { fapiPrivateGetPositionSideDual(p: object): Promise<unknown> }
+      ).fapiPrivateGetPositionSideDual({});
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    return readReply('positionSide/dual', () => {
+      const dual = (reply as { dualSidePosition?: unknown } | null)?.dualSidePosition;
+      if (typeof dual !== 'boolean')
+        throw new Error(`dualSidePosition ${JSON.stringify(dual)} is not a boolean`);
+      return dual ? 'hedge' : 'one-way';
+    });
+  }
+
+  async configureSymbol(symbol: string, settings: SymbolSetting): Promise<void> {
+    const ex = this.ex as unknown as {
+      fapiPrivatePostMarginType(p: object): Promise<unknown>;
+      fapiPrivatePostLeverage(p: object): Promise<unknown>;
+    };
+    try {
+      await ex.fapiPrivatePostMarginType({
+        symbol,
+        marginType: settings.marginType === 'cross' ? 'CROSSED' : 'ISOLATED',
+      });
+    } catch (e) {
+      const err = binanceCallError(e);
+      // -4046 "No need to change margin type.": it already is.
+      if (err.extra.code !== '-4046') throw err;
+    }
+    let reply: unknown;
+    try {
+      reply = await ex.fapiPrivatePostLeverage({ symbol, leverage: settings.leverage });
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+    readReply('leverage', () => {
+      const got = Number((reply as { leverage?: unknown } | null)?.leverage);
+      if (got !== settings.leverage)
+        throw new Error(`${symbol} leverage is ${String(got)}, not the ${settings.leverage} asked for`);
     });
   }
 

@@ -417,7 +417,7 @@ export class FakeBinanceEngine {
         -5022,
         'Due to the order could not be executed as maker, the Post Only order will be rejected.',
       );
-    if (!reduceOnly) this.checkMargin(qty, type === 'LIMIT' ? price : (last ?? 0n));
+    if (!reduceOnly) this.checkMargin(r.symbol, qty, type === 'LIMIT' ? price : (last ?? 0n));
     const o = this.open({
       clientOrderId,
       symbol: r.symbol,
@@ -700,7 +700,7 @@ export class FakeBinanceEngine {
     const last = this.prices.get(a.symbol)!;
     try {
       if (a.reduceOnly) this.checkReduces(a.symbol, a.side);
-      else this.checkMargin(a.quantity, last);
+      else this.checkMargin(a.symbol, a.quantity, last);
     } catch {
       a.status = 'REJECTED';
       a.updateTime = this.time();
@@ -742,15 +742,53 @@ export class FakeBinanceEngine {
       throw new BinanceApiError(-2022, 'ReduceOnly Order is rejected.');
   }
 
-  /** Initial margin (notional / leverage) of positions, open limits and the new order against the wallet. */
-  private checkMargin(qty: Fixed, price: Fixed): void {
-    let notional = mul(qty, price);
+  /** Initial margin (notional / the symbol's leverage) of positions, open limits and the new order against the wallet. */
+  private checkMargin(symbol: string, qty: Fixed, price: Fixed): void {
+    const lev = (s: string) => BigInt(this.symbolLeverage.get(s) ?? this.leverage);
+    // Summed as notional × (the largest leverage ÷ the symbol's), against the wallet × the largest leverage:
+    // exact in integers, and the same as Σ notional ÷ leverage ≤ wallet.
+    let most = BigInt(this.leverage);
+    for (const l of this.symbolLeverage.values()) if (BigInt(l) > most) most = BigInt(l);
+    let margin = (mul(qty, price) * most) / lev(symbol);
     for (const o of this.orders.values())
       if (isOpen(o.status) && o.type === 'LIMIT' && !o.reduceOnly)
-        notional += mul(o.price, o.quantity - o.executed);
-    for (const [s, pos] of this.positions) notional += mul(abs(pos), this.prices.get(s) ?? 0n);
-    if (notional > this.balance * BigInt(this.leverage))
-      throw new BinanceApiError(-2019, 'Margin is insufficient.');
+        margin += (mul(o.price, o.quantity - o.executed) * most) / lev(o.symbol);
+    for (const [s, pos] of this.positions)
+      margin += (mul(abs(pos), this.prices.get(s) ?? 0n) * most) / lev(s);
+    if (margin > this.balance * most) throw new BinanceApiError(-2019, 'Margin is insufficient.');
+  }
+
+  // --- the account's settings (POST /fapi/v1/leverage, /fapi/v1/marginType, GET /fapi/v1/positionSide/dual) ---
+
+  /** Hedge mode ("dual side position") instead of one-way: what a person may have set on the account. */
+  dualSidePosition = false;
+  /** Per symbol, as set through the API (Binance's default for a symbol nobody set: 20x, cross). */
+  readonly symbolLeverage = new Map<string, number>();
+  readonly symbolMarginType = new Map<string, 'CROSSED' | 'ISOLATED'>();
+
+  positionSideDual(): { dualSidePosition: boolean } {
+    return { dualSidePosition: this.dualSidePosition };
+  }
+
+  changeLeverage(p: Record<string, string>): Record<string, unknown> {
+    const r = this.symbolRules(p.symbol);
+    const leverage = Number(p.leverage);
+    if (!Number.isInteger(leverage) || leverage < 1 || leverage > 125)
+      throw new BinanceApiError(-4028, `Leverage ${p.leverage} is not valid`);
+    this.symbolLeverage.set(r.symbol, leverage);
+    return { leverage, maxNotionalValue: '1000000', symbol: r.symbol };
+  }
+
+  changeMarginType(p: Record<string, string>): Record<string, unknown> {
+    const r = this.symbolRules(p.symbol);
+    const type = p.marginType;
+    if (type !== 'CROSSED' && type !== 'ISOLATED') throw new BinanceApiError(-1116, 'Invalid marginType.');
+    if ((this.symbolMarginType.get(r.symbol) ?? 'CROSSED') === type)
+      throw new BinanceApiError(-4046, 'No need to change margin type.');
+    if (this.position(r.symbol) !== 0n)
+      throw new BinanceApiError(-4048, 'Margin type cannot be changed if there exists position.');
+    this.symbolMarginType.set(r.symbol, type);
+    return { code: 200, msg: 'success' };
   }
 
   // --- lookups and JSON ---------------------------------------------------------------------------

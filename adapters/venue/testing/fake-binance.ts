@@ -115,6 +115,9 @@ export class FakeBinance {
       ['GET /fapi/v1/ping', { security: 'NONE', handler: () => ({}) }],
       ['GET /fapi/v1/time', { security: 'NONE', handler: () => ({ serverTime: e.time() }) }],
       ['GET /fapi/v1/leverageBracket', { security: 'SIGNED', handler: () => brackets }],
+      ['GET /fapi/v1/positionSide/dual', { security: 'SIGNED', handler: () => e.positionSideDual() }],
+      ['POST /fapi/v1/leverage', { security: 'SIGNED', handler: (p) => e.changeLeverage(p) }],
+      ['POST /fapi/v1/marginType', { security: 'SIGNED', handler: (p) => e.changeMarginType(p) }],
       [
         'GET /fapi/v2/balance',
         {
