@@ -296,7 +296,9 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     // The account traded the symbol as the run's ledger booked it (cross, 5x), not at the exchange's default
     // (20x): it was set before the first order.
     expect(f.engine.symbolLeverage.get(SYMBOL)).toBe(5);
-    const asked = f.requests.filter((r) => r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/leverage');
+    const asked = f.requests.filter(
+      (r) => r.path === '/fapi/v1/marginType' || r.path === '/fapi/v1/leverage',
+    );
     expect(asked.map((r) => [r.path, r.params.marginType ?? r.params.leverage])).toEqual([
       ['/fapi/v1/marginType', 'CROSSED'],
       ['/fapi/v1/leverage', '5'],
