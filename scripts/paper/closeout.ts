@@ -61,15 +61,15 @@ export interface CloseOutOptions {
    */
   readonly clearanceFees?: (symbol: string, since: number) => Promise<readonly ClearanceCharge[]>;
   /**
-   * The rate and mark of the symbol's funding settlement at a time (CcxtVenue.fundingSettlementAt): what the
-   * run's share of funding charged during the close-out is booked with. Without it, that share is logged.
-   */
-  /**
    * Every real run's position in a symbol just before a time, by account stream, as their ledgers in the main
    * log say (`realPositionsAt`): what funding charged while the node was down on an account several runs
    * shared is split by. Without it, a record is booked only when it is this run's alone.
    */
   readonly positionsAt?: (symbol: string, time: number) => Promise<ReadonlyMap<string, Fixed>>;
+  /**
+   * The rate and mark of the symbol's funding settlement at a time (CcxtVenue.fundingSettlementAt): what the
+   * run's share of funding charged during the close-out is booked with. Without it, that share is logged.
+   */
   readonly fundingSettlement?: (
     symbol: string,
     time: number,
