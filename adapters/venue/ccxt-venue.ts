@@ -261,7 +261,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
    * positions are reconciled against (scripts/account-check.ts). Throws VenueCallError.
    */
   positions(): Promise<ReadonlyMap<string, string>> {
-    return this.session.positions();
+    return this.tracked(() => this.session.positions());
   }
 
   /**
@@ -271,7 +271,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   async instrumentBook(): Promise<InstrumentBook> {
     if (this.session.instruments === undefined)
       throw new VenueCallError('unknown', `${this.session.name} cannot list its instruments`);
-    return instrumentBook(await this.session.instruments());
+    const list = this.session.instruments.bind(this.session);
+    return instrumentBook(await this.tracked(list));
   }
 
   /**
@@ -281,7 +282,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   async walletBalance(asset: string): Promise<string> {
     if (this.session.walletBalance === undefined)
       throw new VenueCallError('unknown', `${this.session.name} cannot say its wallet balance`);
-    return canonical(await this.session.walletBalance(asset));
+    const read = this.session.walletBalance.bind(this.session);
+    return canonical(await this.tracked(() => read(asset)));
   }
 
   /**
@@ -293,14 +295,16 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     const s = this.session;
     if (s.positionMode === undefined || s.configureSymbol === undefined)
       throw new VenueCallError('unknown', `${s.name} cannot set leverage and margin type`);
-    if ((await s.positionMode()) === 'hedge')
+    const mode = s.positionMode.bind(s);
+    const set = s.configureSymbol.bind(s);
+    if ((await this.tracked(mode)) === 'hedge')
       throw new VenueCallError(
         'refused',
         `the ${s.name} account is in hedge mode (a long and a short per symbol); the ledger trades one-way: switch the account to one-way mode`,
       );
     for (const [symbol, setting] of symbols) {
       try {
-        await s.configureSymbol(symbol, setting);
+        await this.tracked(() => set(symbol, setting));
       } catch (e) {
         const err = asCallError(e);
         throw new VenueCallError(
@@ -365,6 +369,21 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   }
 
   // --- calls --------------------------------------------------------------------------------------
+
+  /**
+   * A call about the account rather than an order (its instruments, wallet, positions, settings), counted
+   * as in flight while it runs: `quiet` and `idle` mean no call to the exchange at all.
+   */
+  private tracked<T>(call: () => Promise<T>): Promise<T> {
+    const run = call();
+    const done = run.then(
+      () => {},
+      () => {},
+    );
+    this.busy.add(done);
+    void done.finally(() => this.busy.delete(done));
+    return run;
+  }
 
   private enqueue(track: OrderTrack, call: () => Promise<void>): void {
     const id = track.clientOrderId;
