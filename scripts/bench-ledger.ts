@@ -622,6 +622,14 @@ const results: Record<string, unknown> = {
 say(
   `ledger bench: ${FILLS} fills (domain, in-memory), ${SQL_FILLS} fills (SQL); each fill = place + accept + fill + settle + project`,
 );
+/** A synchronous path's fills/s in wall time and in CPU time, after a warm-up run for the JIT. */
+const wallAndCpu = (path: (n: number) => number): [number, number] => {
+  path(Math.min(20_000, FILLS));
+  const cpu = process.cpuUsage();
+  const ms = path(FILLS);
+  return [rate(FILLS, ms), rate(FILLS, cpuMsSince(cpu))];
+};
+
 /** BENCH_ONLY=desk runs path 2 alone, for a profile of it. */
 const deskOnly = process.env.BENCH_ONLY === 'desk';
 if (!deskOnly) {
@@ -657,11 +665,7 @@ if (process.env.BENCH_ONLY === 'floor') {
 }
 
 if (!deskOnly) {
-  domainOnly(Math.min(20_000, FILLS)); // warm-up: JIT
-  const c1 = process.cpuUsage();
-  const domainMs = domainOnly(FILLS);
-  results.domainOnlyFillsPerSec = rate(FILLS, domainMs);
-  results.domainOnlyCpuFillsPerSec = rate(FILLS, cpuMsSince(c1));
+  [results.domainOnlyFillsPerSec, results.domainOnlyCpuFillsPerSec] = wallAndCpu(domainOnly);
   say(
     `1. domain only (decide → evolve → read model): ${results.domainOnlyFillsPerSec} fills/s (${results.domainOnlyCpuFillsPerSec}/s of CPU time)`,
   );
@@ -673,11 +677,7 @@ if (process.env.BENCH_ONLY === 'domain') {
 }
 
 {
-  backtestDesk(Math.min(20_000, FILLS)); // warm-up: JIT
-  const c = process.cpuUsage();
-  const ms = backtestDesk(FILLS);
-  results.backtestFillsPerSec = rate(FILLS, ms);
-  results.backtestCpuFillsPerSec = rate(FILLS, cpuMsSince(c));
+  [results.backtestFillsPerSec, results.backtestCpuFillsPerSec] = wallAndCpu(backtestDesk);
   say(
     `2. a backtest's ledger (engine desk → run log → in-memory store → read model): ${results.backtestFillsPerSec} fills/s (${results.backtestCpuFillsPerSec}/s of CPU time)`,
   );

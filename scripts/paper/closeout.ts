@@ -233,6 +233,38 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
   };
 
   /**
+   * A liquidation's clearance fee, into the run's account against the liquidation order `orderId` (what it
+   * closed of the run: `notional`), correlated with it; the ledger's reason when it refuses.
+   */
+  const chargeClearance = async (
+    symbol: string,
+    orderId: string,
+    notional: Fixed,
+    amount: string,
+    time: number,
+  ): Promise<string | null> => {
+    try {
+      await handlers.account(
+        accountId,
+        {
+          kind: 'ChargeClearanceFee',
+          symbol,
+          positionSide: 'BOTH',
+          orderId,
+          strategyId: left.strategyId,
+          notional: toText(notional),
+          amount,
+        },
+        { ...meta(time), correlationId: `liquidation:${orderId.slice(orderId.lastIndexOf('/') + 1)}` },
+      );
+      return null;
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      return err.message;
+    }
+  };
+
+  /**
    * This run's share of funding the exchange charged while it is closed out (its lane follows what the run
    * holds), booked as charged. The booking names the settlement's rate and mark: the exchange's funding
    * history gives them (`fundingSettlement`); without it, or when it does not have them, the share is logged.
@@ -278,23 +310,9 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     }
     const events = await o.store.readStream(accountStream);
     if (events.some((e) => e.type === 'FeeCharged' && isClearanceOf(e.data, l.orderId))) return;
-    try {
-      await handlers.account(
-        accountId,
-        {
-          kind: 'ChargeClearanceFee',
-          symbol: r.symbol,
-          positionSide: 'BOTH',
-          orderId: l.orderId,
-          strategyId: left.strategyId,
-          notional: toText(l.notional),
-          amount: r.amount,
-        },
-        { ...meta(r.time), correlationId: `liquidation:${l.orderId.slice(l.orderId.lastIndexOf('/') + 1)}` },
-      );
-    } catch (err) {
-      if (!(err instanceof LedgerRuleError)) throw err;
-      o.log(`${what} is not booked: ${err.message}`);
+    const refused = await chargeClearance(r.symbol, l.orderId, l.notional, r.amount, r.time);
+    if (refused !== null) {
+      o.log(`${what} is not booked: ${refused}`);
       return;
     }
     o.log(`${what} (this run's share), taken during the close-out; booked`);
@@ -433,23 +451,9 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
         booked === l.closed
           ? fixed(near.amount)
           : roundTo((fixed(near.amount) * booked) / l.closed, 8, 'down');
-      try {
-        await handlers.account(
-          accountId,
-          {
-            kind: 'ChargeClearanceFee',
-            symbol: l.symbol,
-            positionSide: 'BOTH',
-            orderId,
-            strategyId: left.strategyId,
-            notional: toText(notional),
-            amount: toText(share),
-          },
-          { ...meta(near.time), correlationId: `liquidation:${orderId.slice(orderId.lastIndexOf('/') + 1)}` },
-        );
-      } catch (err) {
-        if (!(err instanceof LedgerRuleError)) throw err;
-        problems.push(`the clearance fee ${near.amount} on ${l.symbol}: ${err.message}`);
+      const refused = await chargeClearance(l.symbol, orderId, notional, toText(share), near.time);
+      if (refused !== null) {
+        problems.push(`the clearance fee ${near.amount} on ${l.symbol}: ${refused}`);
         continue;
       }
       o.log(

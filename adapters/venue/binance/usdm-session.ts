@@ -225,24 +225,18 @@ export class BinanceUsdmSession implements VenueSession {
 
   async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
     const ccxtSymbol = this.ccxtSymbol(symbol);
-    const ex = this.ex as unknown as { fapiPrivateGetForceOrders(p: object): Promise<unknown> };
     // GET /fapi/v1/forceOrders: liquidation and ADL orders both, newest first, at most 100 a page (Binance's
     // limit). A full page is followed by the one ending where it ended (orders of that instant are met
     // again and skipped), until a page is not full or brings nothing new.
     const orders = new Map<string, ForceOrder>();
     let end: number | undefined;
     for (;;) {
-      let rows: unknown;
-      try {
-        rows = await ex.fapiPrivateGetForceOrders({
-          symbol,
-          startTime: since,
-          ...(end === undefined ? {} : { endTime: end }),
-          limit: 100,
-        });
-      } catch (e) {
-        throw binanceCallError(e);
-      }
+      const rows = await this.endpoint('fapiPrivateGetForceOrders', {
+        symbol,
+        startTime: since,
+        ...(end === undefined ? {} : { endTime: end }),
+        limit: 100,
+      });
       const page = readReply('forceOrders', () => forceOrdersOf(rows));
       const fresh = page.filter((o) => !orders.has(o.orderId));
       for (const o of fresh) orders.set(o.orderId, o);
@@ -279,24 +273,32 @@ export class BinanceUsdmSession implements VenueSession {
     return out.sort((a, b) => a.time - b.time);
   }
 
+  /**
+   * One of Binance's endpoints as ccxt names it (`fapiPrivateV2GetBalance`, …), its raw reply: ccxt's
+   * unified methods would reshape or pre-load what the adapter reads itself. An error is read as Binance's
+   * verdict (binanceCallError); the caller reads the reply with readReply.
+   */
+  private async endpoint(method: string, params: object = {}): Promise<unknown> {
+    const ex = this.ex as unknown as Record<string, (p: object) => Promise<unknown>>;
+    try {
+      return await ex[method]!.call(this.ex, params);
+    } catch (e) {
+      throw binanceCallError(e);
+    }
+  }
+
   async incomeSince(kind: IncomeKind, since: number): Promise<readonly Observation[]> {
-    const ex = this.ex as unknown as { fapiPrivateGetIncome(p: object): Promise<unknown> };
     const out: Observation[] = [];
     const seen = new Set<string>();
     let from = since;
     // GET /fapi/v1/income pages by time (1,000 records at most): the next page starts at the last record's
     // time, and records seen already (same time) are skipped. A page with nothing new ends the listing.
     for (;;) {
-      let rows: unknown;
-      try {
-        rows = await ex.fapiPrivateGetIncome({
-          incomeType: incomeTypeOf[kind],
-          startTime: from,
-          limit: 1000,
-        });
-      } catch (e) {
-        throw binanceCallError(e);
-      }
+      const rows = await this.endpoint('fapiPrivateGetIncome', {
+        incomeType: incomeTypeOf[kind],
+        startTime: from,
+        limit: 1000,
+      });
       const page = readReply('income', () => incomeObservationsOf(rows)).filter((o) => o.kind === kind);
       const fresh = page.filter((o) => 'incomeId' in o && !seen.has(o.incomeId));
       for (const o of fresh) if ('incomeId' in o) seen.add(o.incomeId);
@@ -307,46 +309,28 @@ export class BinanceUsdmSession implements VenueSession {
   }
 
   async fundingSettlements(symbol: string, from: number, to: number): Promise<readonly FundingSettlement[]> {
-    const ex = this.ex as unknown as { fapiPublicGetFundingRate(p: object): Promise<unknown> };
-    let rows: unknown;
-    try {
-      // GET /fapi/v1/fundingRate: at most 1,000 records, far more than the settlements of a close-out's span.
-      rows = await ex.fapiPublicGetFundingRate({ symbol, startTime: from, endTime: to, limit: 1000 });
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    // GET /fapi/v1/fundingRate: at most 1,000 records, far more than the settlements of a close-out's span.
+    const rows = await this.endpoint('fapiPublicGetFundingRate', {
+      symbol,
+      startTime: from,
+      endTime: to,
+      limit: 1000,
+    });
     return readReply('fundingRate', () => fundingSettlementsOf(rows));
   }
 
   async instruments(): Promise<ReadonlyMap<string, Instrument>> {
-    const ex = this.ex as unknown as {
-      fapiPublicGetExchangeInfo(p: object): Promise<unknown>;
-      fapiPrivateGetLeverageBracket(p: object): Promise<unknown>;
-    };
-    let info: unknown;
-    let brackets: unknown;
-    try {
-      // GET /fapi/v1/exchangeInfo (public) and GET /fapi/v1/leverageBracket (signed: the account's own brackets).
-      [info, brackets] = await Promise.all([
-        ex.fapiPublicGetExchangeInfo({}),
-        ex.fapiPrivateGetLeverageBracket({}),
-      ]);
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    // GET /fapi/v1/exchangeInfo (public) and GET /fapi/v1/leverageBracket (signed: the account's own brackets).
+    const [info, brackets] = await Promise.all([
+      this.endpoint('fapiPublicGetExchangeInfo'),
+      this.endpoint('fapiPrivateGetLeverageBracket'),
+    ]);
     return readReply('exchangeInfo and leverageBracket', () => instrumentsFromBinance(info, brackets));
   }
 
   async walletBalance(asset: string): Promise<string> {
-    let rows: unknown;
-    try {
-      // GET /fapi/v2/balance: per asset, `balance` is the wallet balance (crossUnPnl is apart from it).
-      rows = await (
-        this.ex as unknown as { fapiPrivateV2GetBalance(p: object): Promise<unknown> }
-      ).fapiPrivateV2GetBalance({});
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    // GET /fapi/v2/balance: per asset, `balance` is the wallet balance (crossUnPnl is apart from it).
+    const rows = await this.endpoint('fapiPrivateV2GetBalance');
     return readReply('balance', () => {
       if (!Array.isArray(rows)) throw new Error('not a list');
       const row = (rows as Record<string, unknown>[]).find((r) => r.asset === asset);
@@ -360,15 +344,8 @@ export class BinanceUsdmSession implements VenueSession {
   }
 
   async positionMode(): Promise<'one-way' | 'hedge'> {
-    let reply: unknown;
-    try {
-      // GET /fapi/v1/positionSide/dual: {"dualSidePosition": true} is hedge mode.
-      reply = await (
-        this.ex as unknown as { fapiPrivateGetPositionSideDual(p: object): Promise<unknown> }
-      ).fapiPrivateGetPositionSideDual({});
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    // GET /fapi/v1/positionSide/dual: {"dualSidePosition": true} is hedge mode.
+    const reply = await this.endpoint('fapiPrivateGetPositionSideDual');
     return readReply('positionSide/dual', () => {
       const dual = (reply as { dualSidePosition?: unknown } | null)?.dualSidePosition;
       if (typeof dual !== 'boolean')
@@ -378,26 +355,16 @@ export class BinanceUsdmSession implements VenueSession {
   }
 
   async configureSymbol(symbol: string, settings: SymbolSetting): Promise<void> {
-    const ex = this.ex as unknown as {
-      fapiPrivatePostMarginType(p: object): Promise<unknown>;
-      fapiPrivatePostLeverage(p: object): Promise<unknown>;
-    };
     try {
-      await ex.fapiPrivatePostMarginType({
+      await this.endpoint('fapiPrivatePostMarginType', {
         symbol,
         marginType: settings.marginType === 'cross' ? 'CROSSED' : 'ISOLATED',
       });
-    } catch (e) {
-      const err = binanceCallError(e);
+    } catch (err) {
       // -4046 "No need to change margin type.": it already is.
-      if (err.extra.code !== '-4046') throw err;
+      if (!(err instanceof VenueCallError) || err.extra.code !== '-4046') throw err;
     }
-    let reply: unknown;
-    try {
-      reply = await ex.fapiPrivatePostLeverage({ symbol, leverage: settings.leverage });
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    const reply = await this.endpoint('fapiPrivatePostLeverage', { symbol, leverage: settings.leverage });
     readReply('leverage', () => {
       const got = Number((reply as { leverage?: unknown } | null)?.leverage);
       if (got !== settings.leverage)
@@ -406,15 +373,8 @@ export class BinanceUsdmSession implements VenueSession {
   }
 
   async positions(): Promise<ReadonlyMap<string, string>> {
-    let rows: unknown;
-    try {
-      // GET /fapi/v3/positionRisk: the raw rows, as ccxt's fetchPositions would first load leverage brackets.
-      rows = await (
-        this.ex as unknown as { fapiPrivateV3GetPositionRisk(p: object): Promise<unknown> }
-      ).fapiPrivateV3GetPositionRisk({});
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    // GET /fapi/v3/positionRisk: the raw rows, as ccxt's fetchPositions would first load leverage brackets.
+    const rows = await this.endpoint('fapiPrivateV3GetPositionRisk');
     return readReply('positions', () => {
       if (!Array.isArray(rows)) throw new Error('not a list');
       const out = new Map<string, string>();
