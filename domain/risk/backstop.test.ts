@@ -17,6 +17,9 @@ describe('the exchange-held backstop', () => {
   });
 
   it('is always beyond the stop by at least the buffer (property)', () => {
+    expect(
+      toText(backstopTrigger('short', 46_674.17906873995, { bufferBps: 1_998, moveBps: 0 }, fixed('0.01'))),
+    ).toBe('55999.68');
     fc.assert(
       fc.property(
         fc.double({ min: 0.01, max: 200_000, noNaN: true }),
@@ -26,7 +29,12 @@ describe('the exchange-held backstop', () => {
           const plan = { bufferBps, moveBps: 0 };
           const t = toNumber(backstopTrigger(long ? 'long' : 'short', stop, plan, fixed('0.01')));
           const edge = long ? stop * (1 - bufferBps / 10_000) : stop * (1 + bufferBps / 10_000);
-          return long ? t <= edge + 1e-9 * stop : t >= edge - 1e-9 * stop;
+          // fromNumber takes a value within 1e-9 of a grid point, relative to the value itself, as that
+          // point (float noise), so the allowance is relative to the edge, not the stop: with a 19.98 %
+          // buffer on a short at 46,674.18 the edge 55,999.680047 is 4.7e-5 from 55,999.68, inside
+          // 1e-9 × 56,000 but not 1e-9 × 46,674 (the counterexample CI found).
+          const noise = 1e-9 * Math.max(1, edge);
+          return long ? t <= edge + noise : t >= edge - noise;
         },
       ),
     );
