@@ -2,8 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixed } from '../../domain/ledger/fixed.js';
 import { loadBinanceInstruments } from '../instruments/binance-files.js';
 import { FakeBinance } from './testing/fake-binance.js';
+import { withFilters } from './testing/listing.js';
 import { settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
+
+/** Binance has moved BTCUSDT to a 0.01 tick since the recording (0.1). */
+const finerTick = withFilters('BTCUSDT', { PRICE_FILTER: { tickSize: '0.01' } });
 
 let h: Harness | undefined;
 let fake: FakeBinance | undefined;
@@ -28,22 +32,32 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the instruments as the ex
 
   it('gives the exchange’s grid where it changed since the recording', async () => {
     fake = await FakeBinance.start({
-      exchangeInfo: (info) => ({
-        ...info,
-        symbols: info.symbols.map((s) =>
-          s.symbol !== 'BTCUSDT'
-            ? s
-            : {
-                ...s,
-                filters: (s.filters as Record<string, unknown>[]).map((f) =>
-                  f.filterType === 'PRICE_FILTER' ? { ...f, tickSize: '0.01' } : f,
-                ),
-              },
-        ),
-      }),
+      exchangeInfo: finerTick,
     });
     h = await openHarness({ fake });
     expect((await h.venue.instrumentBook()).get('BTCUSDT').tickSize).toBe(fixed('0.01'));
+  });
+
+  it('sends trigger prices on the new grid once it has listed it: ccxt formats them by the listing of now', async () => {
+    h = await openHarness();
+    await h.venue.instrumentBook();
+    const loads = () => h!.fake.requests.filter((r) => r.path === '/fapi/v1/exchangeInfo').length;
+    // A listing that changed nothing does not load ccxt's markets again (2 MB of JSON).
+    const before = loads();
+    await h.venue.instrumentBook();
+    expect(loads()).toBe(before + 1);
+    h.fake.relist(finerTick);
+    expect((await h.venue.instrumentBook()).get('BTCUSDT').tickSize).toBe(fixed('0.01'));
+    // The listing, and ccxt's markets loaded again from it.
+    expect(loads()).toBe(before + 3);
+    h.venue.submit(
+      venueOrder({ clientOrderId: 'sl', side: 'SELL', type: 'STOP_MARKET', stopPrice: '95000.05' }),
+      h.clock.t,
+    );
+    const [r] = await settleReports(h, 1);
+    expect(r).toMatchObject({ kind: 'accepted', clientOrderId: 'sl' });
+    const sent = h.fake.requests.find((x) => x.path === '/fapi/v1/algoOrder' && x.method === 'POST');
+    expect(sent?.params.triggerPrice).toBe('95000.05');
   });
 
   it('refuses a reply it cannot read, saying which, and takes nothing from it', async () => {

@@ -55,6 +55,10 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): refusals and failures', (
       small:
         "small rejected: below minimum notional: Order's notional must be no smaller than 100 (unless you choose reduce only). (binance -4164)",
     });
+    // A refusal by the symbol's listed rules says so: the run may hold an out-of-date listing (margin is not one).
+    expect(
+      Object.fromEntries(rs.map((r) => [r.clientOrderId, r.kind === 'rejected' && r.listing === true])),
+    ).toEqual({ margin: false, tick: true, digits: true, small: true });
     expect(x.fake.engine.orderCount()).toBe(0);
   });
 

@@ -409,7 +409,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
-      if (err.outcome === 'refused') this.apply(track, [this.rejection(track, err.reason)]);
+      if (err.outcome === 'refused')
+        this.apply(track, [this.rejection(track, err.reason, err.extra.listing)]);
       else {
         track.submit = 'unknown';
         this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
@@ -510,7 +511,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   }
 
   /** An error reply carries no exchange time; the session's clock (the one requests are signed with) stands in. */
-  private rejection(track: OrderTrack, reason: string): Observation {
+  private rejection(track: OrderTrack, reason: string, listing = false): Observation {
     return {
       clientOrderId: track.clientOrderId,
       venueOrderId: null,
@@ -519,6 +520,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       end: 'rejected',
       reason,
       cumFilled: '0',
+      ...(listing ? { listing: true } : {}),
     };
   }
 

@@ -84,6 +84,8 @@ export type Observation =
       readonly kind: 'end';
       readonly end: 'cancelled' | 'expired' | 'rejected';
       readonly reason: string;
+      /** A refusal by the instrument's listed rules (VenueCallError's `listing`). */
+      readonly listing?: boolean;
       /** The filled total the order ended with: the end waits until that much has been reported. */
       readonly cumFilled: string;
     });

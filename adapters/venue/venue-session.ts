@@ -42,6 +42,11 @@ export class VenueCallError extends Error {
       readonly code?: string;
       /** A cancel or lookup that found no such order. */
       readonly unknownOrder?: boolean;
+      /**
+       * A refusal by the instrument's listed rules (tick, step, minimums and maximums): the listing the
+       * caller sized by may be out of date.
+       */
+      readonly listing?: boolean;
       /** Session time after which an unanswered request can no longer be executed. */
       readonly expiresAt?: number;
       readonly cause?: unknown;

@@ -167,7 +167,15 @@ export interface ClearanceCharge {
 
 export type VenueReport =
   | (ReportBase & { readonly kind: 'accepted'; readonly venueOrderId: string })
-  | (ReportBase & { readonly kind: 'rejected'; readonly reason: string })
+  | (ReportBase & {
+      readonly kind: 'rejected';
+      readonly reason: string;
+      /**
+       * Refused by the instrument's listed rules (tick, step, minimums): the venue may have changed its
+       * listing since the run read it, so the run lists it again.
+       */
+      readonly listing?: boolean;
+    })
   /** A STOP_MARKET / TAKE_PROFIT_MARKET order's stop was crossed; it now works as a market order. */
   | (ReportBase & { readonly kind: 'triggered'; readonly triggerPrice: string })
   | VenueFill

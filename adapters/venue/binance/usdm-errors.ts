@@ -39,6 +39,12 @@ const LABELS: Readonly<Record<string, string>> = {
  */
 const STATUS_UNKNOWN = new Set(['-1000', '-1001', '-1006', '-1007']);
 
+/**
+ * Codes by which Binance refuses an order for its symbol's filters (precision, tick, step, minimums,
+ * maximums): what exchangeInfo lists, and changes now and then.
+ */
+const LISTING = new Set(['-1111', '-4003', '-4004', '-4005', '-4013', '-4014', '-4016', '-4023', '-4164']);
+
 /** ccxt puts the exchange's body after the exchange id: `binanceusdm {"code":-2019,"msg":"..."}`. */
 const binanceBody = (message: string): { code: string; msg: string } | null => {
   const at = message.indexOf('{');
@@ -67,6 +73,7 @@ export const binanceCallError = (e: unknown, expiresAt?: number): VenueCallError
     return new VenueCallError('refused', `${label}: ${body.msg} (binance ${body.code})`, {
       code: body.code,
       unknownOrder: body.code === '-2011' || body.code === '-2013',
+      ...(LISTING.has(body.code) ? { listing: true } : {}),
       cause: e,
     });
   }

@@ -2,6 +2,7 @@ import { instrumentsFromBinance } from '../../../domain/ledger/binance-metadata.
 import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
 import type { Instrument } from '../../../domain/ledger/instrument.js';
+import { instrumentChanges } from '../../../domain/ledger/instrument-changes.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import type { SymbolSetting } from '../venue-session.js';
@@ -69,6 +70,8 @@ export class BinanceUsdmSession implements VenueSession {
   private readonly reconnectDelayMs: number;
   private closed = false;
   private loop: Promise<void> | null = null;
+  /** The instruments as this session last listed them (ccxt's markets agree with them). */
+  private listed: ReadonlyMap<string, Instrument> | null = null;
 
   constructor(opts: BinanceUsdmSessionOptions) {
     const options = (opts.ccxt.options ?? {}) as Record<string, unknown>;
@@ -325,7 +328,22 @@ export class BinanceUsdmSession implements VenueSession {
       this.endpoint('fapiPublicGetExchangeInfo'),
       this.endpoint('fapiPrivateGetLeverageBracket'),
     ]);
-    return readReply('exchangeInfo and leverageBracket', () => instrumentsFromBinance(info, brackets));
+    const listed = readReply('exchangeInfo and leverageBracket', () =>
+      instrumentsFromBinance(info, brackets),
+    );
+    // ccxt formats trigger prices by its markets' precision, which must be the listing's of now. Loading
+    // them costs as much as the listing itself, so only when the listing is new to this session.
+    if (this.listed === null || listingChanged(this.listed, listed)) await this.reloadMarkets();
+    this.listed = listed;
+    return listed;
+  }
+
+  private async reloadMarkets(): Promise<void> {
+    try {
+      await this.ex.loadMarkets(true);
+    } catch (e) {
+      throw binanceCallError(e);
+    }
   }
 
   async walletBalance(asset: string): Promise<string> {
@@ -460,4 +478,17 @@ export const createOrderArgs = (
       if (o.workingType !== undefined) params.workingType = o.workingType;
       return { type: 'market', side, amount, price: undefined, params };
   }
+};
+
+/** Whether two listings differ in a symbol, or in anything orders, fills and margin depend on. */
+const listingChanged = (
+  before: ReadonlyMap<string, Instrument>,
+  now: ReadonlyMap<string, Instrument>,
+): boolean => {
+  if (before.size !== now.size) return true;
+  for (const [symbol, inst] of now) {
+    const was = before.get(symbol);
+    if (was === undefined || instrumentChanges(was, inst).length > 0) return true;
+  }
+  return false;
 };

@@ -139,7 +139,7 @@ export class FakeBinanceEngine {
   onEvent: (event: UserEvent) => void = () => {};
 
   constructor(
-    private readonly rules: ReadonlyMap<string, SymbolRules>,
+    private rules: ReadonlyMap<string, SymbolRules>,
     opts: FakeEngineOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
@@ -353,6 +353,11 @@ export class FakeBinanceEngine {
     this.positions.set(symbol, fixed(qty));
     // Bought or sold by hand at the last price: the position's entry is that price from now on.
     this.costs.set(symbol, mul(fixed(qty), this.prices.get(symbol) ?? 0n));
+  }
+
+  /** The exchange changes its listing (FakeBinance.relist): orders are checked and filled by it from now. */
+  relist(rules: ReadonlyMap<string, SymbolRules>): void {
+    this.rules = rules;
   }
 
   tickSize(symbol: string): Fixed {

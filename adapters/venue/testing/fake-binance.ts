@@ -86,7 +86,7 @@ export class FakeBinance {
   private readonly streams = new Set<WebSocket>();
   private readonly listenKeys = new Set<string>();
   private readonly faults: { fault: Fault; left: number }[] = [];
-  private readonly exchangeInfo: Buffer;
+  private exchangeInfo: Buffer;
   private readonly routes: Map<string, { security: Security; handler: Handler }>;
   private readonly market: FakeMarket | undefined;
   private readonly followed: readonly string[];
@@ -224,6 +224,16 @@ export class FakeBinance {
 
   get wsOrigin(): string {
     return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Binance changes its listing mid-session (a finer tick, a larger step): GET /fapi/v1/exchangeInfo
+   * answers with `change` applied to what it answers now, and the exchange's order checks and prices
+   * follow it at once.
+   */
+  relist(change: (listed: { symbols: Record<string, unknown>[] }) => unknown): void {
+    this.exchangeInfo = Buffer.from(JSON.stringify(change(JSON.parse(this.exchangeInfo.toString('utf8')))));
+    this.engine.relist(rulesFromExchangeInfo(JSON.parse(this.exchangeInfo.toString('utf8'))));
   }
 
   fault(f: Fault): void {
