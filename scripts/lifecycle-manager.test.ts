@@ -132,6 +132,7 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
     let realRun: RealAccountSession | null = null;
+    let listings = 0;
     const manager = new LifecycleManager({
       handlers,
       gates,
@@ -172,6 +173,12 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
           markEveryMs: 10 * 60_000,
           log,
           configureAccount: (settings) => acct.configure(settings),
+          listInstruments: () => {
+            listings++;
+            return acct.instrumentBook();
+          },
+          // Hourly in production; the test's clock crosses days of bars, and each listing is 2 MB of JSON.
+          instrumentsEveryMs: 6 * 3_600_000,
         });
         await realRun.prepare();
         return realRun;
@@ -304,6 +311,11 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     // Over the whole run, to the unit: the wallet moved by what the real run's ledger booked.
     expect(fixed(await acct.walletBalance('USDT')) - fixed('1000000')).toBe(realRun!.ledgerFlows());
     expect(realRun!.ledgerFlows()).not.toBe(0n);
+    // The run looked at the exchange's listing every hour of its clock; Binance's listing is the recorded
+    // one here, so no look found a change: the same instrument read through the API and from the files.
+    expect(listings).toBeGreaterThan(2);
+    expect(events.filter((e) => e.type === 'InstrumentUpdated')).toEqual([]);
+    expect(said.filter((l) => l.includes('instruments:'))).toEqual([]);
     expect(
       events.filter(
         (e) => e.type === 'OrderRejected' && (e.data as { orderId: string }).orderId.startsWith(realId),

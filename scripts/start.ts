@@ -546,6 +546,7 @@ if (process.env.LIFECYCLE !== 'off') {
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
             instruments,
+            listInstruments: () => realAccount!.instrumentBook(),
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(backstop ? { backstop } : {}),
           });

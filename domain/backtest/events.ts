@@ -94,4 +94,74 @@ export const ExchangeRecordUnbooked = defineEvent({
 
 export type ExchangeRecordUnbookedData = EventData<typeof ExchangeRecordUnbooked>;
 
-export const backtestEvents = [RunStarted, EquityMarked, RunCompleted, ExchangeRecordUnbooked] as const;
+const decimal = z.string().regex(/^\d+(\.\d+)?$/);
+
+/** An instrument as the ledger checks orders and fills and margins positions by it, amounts as decimal text. */
+export const instrumentListingSchema = z
+  .object({
+    status: z.string().min(1),
+    marginAsset: z.string().min(1),
+    tickSize: decimal,
+    minPrice: decimal,
+    maxPrice: decimal,
+    stepSize: decimal,
+    minQty: decimal,
+    maxQty: decimal,
+    marketStepSize: decimal,
+    marketMinQty: decimal,
+    marketMaxQty: decimal,
+    minNotional: decimal,
+    percentPriceUp: decimal,
+    percentPriceDown: decimal,
+    liquidationFeeRate: decimal,
+    brackets: z
+      .array(
+        z
+          .object({
+            bracket: z.number().int().positive(),
+            initialLeverage: z.number().positive(),
+            notionalFloor: decimal,
+            notionalCap: decimal,
+            maintMarginRatio: decimal,
+            cum: decimal,
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+/**
+ * A run on a real account took the exchange's new listing of one of its symbols mid-run: Binance changed
+ * a tick, a step, a minimum or a leverage bracket. From this event on, the run's orders, fills and margin
+ * follow `instrument`; before it, the listing the run started with (or the previous InstrumentUpdated).
+ * Recorded in the run's stream with the differences in words, so a reviewer reading a fill on a finer
+ * grid, or a margin figure that moved with no trade, finds why.
+ */
+export const InstrumentUpdated = defineEvent({
+  type: 'InstrumentUpdated',
+  schema: z
+    .object({
+      venue: z.string().min(1),
+      symbol: z.string().min(1),
+      /**
+       * What prompted the listing: the run's periodic look, a fill the old grid could not hold, or an order
+       * the venue refused by its listed rules.
+       */
+      prompt: z.enum(['scheduled', 'fill-off-grid', 'order-refused']),
+      /** One line per difference, as instrumentChanges writes them. */
+      changes: z.array(z.string().min(1)).min(1),
+      instrument: instrumentListingSchema,
+    })
+    .strict(),
+});
+
+export type InstrumentUpdatedData = EventData<typeof InstrumentUpdated>;
+
+export const backtestEvents = [
+  RunStarted,
+  EquityMarked,
+  RunCompleted,
+  ExchangeRecordUnbooked,
+  InstrumentUpdated,
+] as const;

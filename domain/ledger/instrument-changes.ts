@@ -54,3 +54,30 @@ export const instrumentChanges = (before: Instrument, now: Instrument): string[]
   }
   return out;
 };
+
+/** An instrument's fields as decimal text: how a run records the listing it took (InstrumentUpdated). */
+export const instrumentListing = (inst: Instrument) => ({
+  status: inst.status,
+  marginAsset: inst.marginAsset,
+  tickSize: toText(inst.tickSize),
+  minPrice: toText(inst.minPrice),
+  maxPrice: toText(inst.maxPrice),
+  stepSize: toText(inst.stepSize),
+  minQty: toText(inst.minQty),
+  maxQty: toText(inst.maxQty),
+  marketStepSize: toText(inst.marketStepSize),
+  marketMinQty: toText(inst.marketMinQty),
+  marketMaxQty: toText(inst.marketMaxQty),
+  minNotional: toText(inst.minNotional),
+  percentPriceUp: toText(inst.percentPriceUp),
+  percentPriceDown: toText(inst.percentPriceDown),
+  liquidationFeeRate: toText(inst.liquidationFeeRate),
+  brackets: inst.brackets.map((b) => ({
+    bracket: b.bracket,
+    initialLeverage: b.initialLeverage,
+    notionalFloor: toText(b.notionalFloor),
+    notionalCap: toText(b.notionalCap),
+    maintMarginRatio: toText(b.maintMarginRatio),
+    cum: toText(b.cum),
+  })),
+});

@@ -127,6 +127,14 @@ export const conformQty = (inst: Instrument, qty: Fixed, market: boolean, policy
   return q;
 };
 
+/** The finer of the limit and market lot steps: a fill of either kind of order lands on it. */
+const fillStep = (inst: Instrument): Fixed =>
+  inst.stepSize < inst.marketStepSize || inst.marketStepSize === 0n ? inst.stepSize : inst.marketStepSize;
+
+/** Whether a fill's price and quantity sit on the instrument's grids (checkFillGrid, without refusing). */
+export const onFillGrid = (inst: Instrument, price: Fixed, qty: Fixed): boolean =>
+  isMultipleOf(price, inst.tickSize) && isMultipleOf(qty, fillStep(inst));
+
 /** A fill must sit on the grid exactly: the venue never fills off-grid, so this catches corrupted input. */
 export const checkFillGrid = (inst: Instrument, price: Fixed, qty: Fixed): void => {
   if (price <= 0n) refuse('price-must-be-positive', `fill price ${toText(price)} must be > 0`);
@@ -137,8 +145,7 @@ export const checkFillGrid = (inst: Instrument, price: Fixed, qty: Fixed): void 
       `${inst.symbol} fill price ${toText(price)} is not a multiple of ${toText(inst.tickSize)}`,
     );
   }
-  const step =
-    inst.stepSize < inst.marketStepSize || inst.marketStepSize === 0n ? inst.stepSize : inst.marketStepSize;
+  const step = fillStep(inst);
   if (!isMultipleOf(qty, step)) {
     refuse(
       'quantity-off-step',

@@ -77,6 +77,24 @@ describe('the audit timeline’s one-line summaries', () => {
     );
   });
 
+  it('says what the exchange changed in a listing, and what made the run look', () => {
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'InstrumentUpdated',
+        data: {
+          venue: 'binance',
+          symbol: 'BTCUSDT',
+          prompt: 'fill-off-grid',
+          changes: ['BTCUSDT tickSize 0.1 → 0.01'],
+          instrument: {},
+        },
+      }),
+    ).toBe(
+      'LISTING CHANGED on the exchange (a fill came between the ticks the run held): BTCUSDT tickSize 0.1 → 0.01; the run trades and books by it from here',
+    );
+  });
+
   it('says in which asset a fee was paid, and what it was worth, when the wallet did not pay it', () => {
     const fee = (extra: Record<string, unknown>) =>
       summarise({

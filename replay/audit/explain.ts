@@ -60,6 +60,12 @@ const UNBOOKED: Record<string, string> = {
   'clearance-fee': 'liquidation clearance fee',
 };
 
+const LISTING_PROMPT: Record<string, string> = {
+  scheduled: 'found at the run’s hourly look',
+  'fill-off-grid': 'a fill came between the ticks the run held',
+  'order-refused': 'the exchange refused an order by its listed rules',
+};
+
 export const summarise = (e: RecordedEvent): string => {
   const d = e.data as D;
   switch (e.type) {
@@ -107,6 +113,8 @@ export const summarise = (e: RecordedEvent): string => {
         ? `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`
         : `fee paid in ${paid.asset}: ${paid.amount} ${paid.asset}, worth ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional}); the wallet did not pay it`;
     }
+    case 'InstrumentUpdated':
+      return `LISTING CHANGED on the exchange (${LISTING_PROMPT[String(d.prompt)] ?? d.prompt}): ${(d.changes as string[]).join('; ')}; the run trades and books by it from here`;
     case 'ExchangeRecordUnbooked':
       return `NOT BOOKED: the exchange's ${UNBOOKED[String(d.record)] ?? d.record} ${d.amount} ${d.unit} on ${d.symbol} (${d.ref}): ${d.why}`;
     case 'FundingPaid':

@@ -88,6 +88,12 @@ export interface EngineConfig {
      * process is down. Absent: none.
      */
     readonly backstop?: import('../../domain/risk/backstop.js').BackstopPlan;
+    /**
+     * The runner lists the venue's instruments again when the engine asks (Engine.listingWanted) and on
+     * a schedule, and hands them to Engine.relist: a fill off the grid the run holds then waits for the
+     * new listing instead of being refused. Absent: the run keeps the instruments it started with.
+     */
+    readonly relisting?: boolean;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;

@@ -1,5 +1,5 @@
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import type { ExchangeRecordUnbookedData } from '../../domain/backtest/events.js';
+import type { ExchangeRecordUnbookedData, InstrumentUpdatedData } from '../../domain/backtest/events.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
@@ -7,7 +7,8 @@ import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import { type AccountEvent, isConditional } from '../../domain/ledger/events.js';
 import { type Fixed, fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import { forcedCorrelationId, forcedOrderId, forcedSettleFill } from '../../domain/ledger/forced-fill.js';
-import { maintenanceMargin } from '../../domain/ledger/instrument.js';
+import { type Instrument, maintenanceMargin, onFillGrid } from '../../domain/ledger/instrument.js';
+import { instrumentChanges, instrumentListing } from '../../domain/ledger/instrument-changes.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
 import {
   type ForcedCloseReason,
@@ -156,6 +157,9 @@ interface BarBooking {
  * report booking and print-judged stop ladder, with the exchange behind the Venue port and the venue's
  * marks as the prints.
  */
+/** Listings a fill off its symbol's grid waits for before it is let through to the ledger (see relist). */
+const MAX_LISTINGS_PER_FILL = 3;
+
 export class Engine implements StrategyContext {
   readonly store: MemoryEventStore;
   private readonly log: RunLog;
@@ -195,6 +199,14 @@ export class Engine implements StrategyContext {
   private warming = false;
   private lossStreak = 0;
   private venueRefusals = 0;
+  /** A real run whose runner lists the venue's instruments again on request (liveOrders.relisting). */
+  private readonly relisting: boolean;
+  /** Why the run wants the instruments listed again, null while it does not. */
+  private listingPrompt: 'fill-off-grid' | 'order-refused' | null = null;
+  /** Orders refused by a listed rule since the last listing, by symbol: counted as venue errors by relist. */
+  private readonly listingRefusals = new Map<string, number>();
+  /** The fill at the desk's head that is off its symbol's grid, and how many listings it has waited for. */
+  private heldFill: { readonly key: string; listings: number } | null = null;
   private readonly tradeNet = new Map<string, number>();
   /** The exchange's closing fills the ledger could not book, with why: the account check settles them. */
   readonly forcedUnbooked: string[] = [];
@@ -250,8 +262,11 @@ export class Engine implements StrategyContext {
     // Run-scoped streams: many runs share one log without mixing their histories.
     this.strategyStream = `strategy-${config.runId}`;
     this.riskStream = riskStreamId(config.accountId);
+    this.relisting = config.liveOrders?.relisting === true;
     this.ledger = new LedgerDesk(this.log, this.accountStream, {
-      instrument: config.instrument,
+      // A run that relists books by each symbol's listing of now; every other run by the config's, which
+      // never changes (and costs no lookup on a backtest's hot path).
+      instrument: this.relisting ? (symbol) => this.symbolOf(symbol).instrument : config.instrument,
       rules: config.venueRules,
     });
     const tfMs = timeframeMs(strategy.timeframe);
@@ -545,6 +560,7 @@ export class Engine implements StrategyContext {
       }
     }
     if (this.desk !== null && this.desk.nextTime() < t) {
+      if (this.relisting && this.waitsForListing()) return false;
       this.desk.step(this.tickHooks);
       if (this.backstop !== null) this.keepBackstops(this.backstop);
       return true;
@@ -1352,8 +1368,16 @@ export class Engine implements StrategyContext {
         );
         return 'open';
       case 'rejected':
-        // A backstop the exchange refuses (its trigger already passed) says nothing about the venue's health.
-        if (!o.guard) this.venueRefusals++;
+        if (r.listing === true && this.relisting && !o.guard) {
+          // Refused by a tick, step or minimum: the venue may have changed them since the run listed them.
+          // Then the refusal is the run's stale listing, not the venue's health; it counts as a venue error
+          // only once the next listing shows the symbol unchanged (relist).
+          this.listingRefusals.set(s.symbol, (this.listingRefusals.get(s.symbol) ?? 0) + 1);
+          this.listingPrompt ??= 'order-refused';
+        } else if (!o.guard) {
+          // A backstop the exchange refuses (its trigger already passed) says nothing about the venue's health.
+          this.venueRefusals++;
+        }
         this.ledger.order(o.orderId, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);
         return 'closed';
       case 'triggered':
@@ -1663,6 +1687,90 @@ export class Engine implements StrategyContext {
   /** The stricter of the strategy's and the account's ladders (see BreakerDesk). */
   get breakerLevel(): BreakerLevel {
     return this.breakers.level;
+  }
+
+  /**
+   * Why the run wants its venue's instruments listed again now (a run with liveOrders.relisting), or null:
+   * a fill it cannot book on the grid it holds waits for the listing (step() makes no progress meanwhile),
+   * or the venue refused an order by its listed rules. The runner lists them and calls relist.
+   */
+  get listingWanted(): 'fill-off-grid' | 'order-refused' | null {
+    return this.listingPrompt;
+  }
+
+  /**
+   * Takes the venue's listing of now (null: listing it failed). Each symbol whose listing differs from the
+   * one the run holds is relisted: recorded (InstrumentUpdated, in the run's stream) and traded, booked and
+   * margined by from here on. Returns the differences in words, and a line for a symbol the listing lacks.
+   * A fill waiting for a listing waits for at most MAX_LISTINGS_PER_FILL of them: a fill no listing puts on
+   * the grid is bad data, and booking it fails the run with the ledger's reason, as it would have at once.
+   */
+  relist(
+    listing: ((symbol: string) => Instrument | undefined) | null,
+    prompt: 'scheduled' | 'fill-off-grid' | 'order-refused',
+  ): string[] {
+    if (prompt === 'fill-off-grid' && this.heldFill !== null) this.heldFill.listings++;
+    this.listingPrompt = null;
+    if (listing === null) return [];
+    const lines: string[] = [];
+    const at = Math.max(this.now, this.config.from);
+    for (const s of this.symbols) {
+      const now = listing(s.symbol);
+      if (now === undefined) {
+        lines.push(`${s.symbol} is not in the venue's listing; the run keeps the one it holds`);
+        this.venueRefusals += this.listingRefusals.get(s.symbol) ?? 0;
+        this.listingRefusals.delete(s.symbol);
+        continue;
+      }
+      const changes = instrumentChanges(s.instrument, now);
+      // Refusals the listing does not explain were the venue's word on the orders: venue errors after all.
+      this.venueRefusals += changes.length === 0 ? (this.listingRefusals.get(s.symbol) ?? 0) : 0;
+      this.listingRefusals.delete(s.symbol);
+      if (changes.length === 0) continue;
+      s.relist(now);
+      const data: InstrumentUpdatedData = {
+        venue: this.config.venueRules.venue,
+        symbol: s.symbol,
+        prompt,
+        changes,
+        instrument: instrumentListing(now),
+      };
+      this.log.emit(
+        `run-${this.config.runId}`,
+        'InstrumentUpdated',
+        data,
+        at,
+        `listing:${s.symbol}:${at}`,
+        null,
+        'system:engine',
+      );
+      lines.push(...changes);
+    }
+    return lines;
+  }
+
+  /** Whether the desk's next item is a fill off its symbol's grid that waits for a new listing. */
+  private waitsForListing(): boolean {
+    const f = this.live?.headFill() ?? null;
+    if (f === null) {
+      this.heldFill = null;
+      return false;
+    }
+    let fits: boolean;
+    try {
+      fits = onFillGrid(f.s.instrument, fixed(f.price), fixed(f.quantity));
+    } catch {
+      // Unreadable figures are no listing's doing: booking refuses them with the ledger's reason.
+      fits = true;
+    }
+    if (fits) {
+      this.heldFill = null;
+      return false;
+    }
+    if (this.heldFill?.key !== f.key) this.heldFill = { key: f.key, listings: 0 };
+    if (this.heldFill.listings >= MAX_LISTINGS_PER_FILL) return false;
+    this.listingPrompt = 'fill-off-grid';
+    return true;
   }
 
   /** The desk of a run on a live account (config.liveOrders): its runner hands it marks and reports. */

@@ -100,6 +100,32 @@ export class LiveDesk implements OrderDesk {
     return reports.length;
   }
 
+  /**
+   * The fill next in the queue (of an order this run follows, or the exchange's own close on one of its
+   * symbols) with its symbol, or null when the next item is anything else.
+   */
+  headFill(): {
+    readonly s: SymbolState;
+    readonly key: string;
+    readonly price: string;
+    readonly quantity: string;
+  } | null {
+    const item = this.head < this.queue.length ? this.queue[this.head]! : null;
+    if (item === null || item.kind !== 'report') return null;
+    const r = item.report;
+    if (r.kind === 'fill') {
+      const lane = this.laneOf.get(r.clientOrderId);
+      if (lane === undefined || !lane.open.has(r.clientOrderId)) return null;
+      return { s: lane.s, key: `${r.clientOrderId}/${r.tradeId}`, price: r.price, quantity: r.quantity };
+    }
+    if (r.kind === 'forced') {
+      const lane = this.bySymbol.get(r.symbol);
+      if (lane === undefined) return null;
+      return { s: lane.s, key: `${r.venueOrderId}/${r.tradeId}`, price: r.price, quantity: r.quantity };
+    }
+    return null;
+  }
+
   /** Items waiting for the engine to step to them. */
   get waiting(): number {
     return this.queue.length - this.head;

@@ -4,12 +4,14 @@ import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data
 import { BinanceUsdmSession } from '../../adapters/venue/binance/usdm-session.js';
 import { CcxtVenue } from '../../adapters/venue/ccxt-venue.js';
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import { withFilters } from '../../adapters/venue/testing/listing.js';
 import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import { bucketStart } from '../../domain/market/timeframe.js';
 import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings } from './config.js';
 import { Engine } from './engine.js';
@@ -317,16 +319,19 @@ describe('runLive on a live account', () => {
     fake = null;
   });
 
-  it('trades a week of real BTCUSDT bars through the exchange and ends with the ledger equal to the account', async () => {
-    const from = Date.UTC(2023, 2, 1);
-    const to = from + 7 * 24 * HOUR;
-    const clock = new VirtualClock(from - 60_000);
+  /** The fake exchange trading the recorded BTCUSDT market on `clock`, the account's venue and its feed. */
+  const openAccount = async (
+    clock: VirtualClock,
+    now: () => number = () => clock.t,
+    mark?: (symbol: string, now: number) => number | undefined,
+  ) => {
     const btc = sharedBars(SYMBOL, '1h');
     fake = await FakeBinance.start({
-      now: () => clock.t,
+      now,
       market: {
         bars: (s, interval) => (s === SYMBOL && interval === '1h' ? btc : undefined),
         funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
+        ...(mark ? { mark } : {}),
       },
       followMarket: [SYMBOL],
     });
@@ -351,9 +356,20 @@ describe('runLive on a live account', () => {
       endpoint: { rest: f.origin, ws: f.wsOrigin },
       ccxt: { timeout: 2_000, rateLimit: 1 },
     });
-    const events: StoredEvent[] = [];
-    const said: string[] = [];
-    const { engine } = await prepareLiveRun(
+    return { f, venue: v, feed, waker };
+  };
+
+  /** ema-cross (5/20) on the account's BTCUSDT 1h bars over [from, to). */
+  const prepareWeek = (
+    clock: VirtualClock,
+    from: number,
+    to: number,
+    venue: CcxtVenue,
+    feed: BinanceLiveBars,
+    events: StoredEvent[],
+    relisting = false,
+  ) =>
+    prepareLiveRun(
       {
         strategyId: 'ema-cross',
         symbols: [SYMBOL],
@@ -365,8 +381,23 @@ describe('runLive on a live account', () => {
       feed,
       clock.now(),
       (e) => events.push(e),
-      { venue, wall: () => clock.now(), venueName: 'binance', mode: 'live' },
+      {
+        venue,
+        wall: () => clock.now(),
+        venueName: 'binance',
+        mode: 'live',
+        ...(relisting ? { relisting } : {}),
+      },
     );
+
+  it('trades a week of real BTCUSDT bars through the exchange and ends with the ledger equal to the account', async () => {
+    const from = Date.UTC(2023, 2, 1);
+    const to = from + 7 * 24 * HOUR;
+    const clock = new VirtualClock(from - 60_000);
+    const { f, venue, feed, waker } = await openAccount(clock);
+    const events: StoredEvent[] = [];
+    const said: string[] = [];
+    const { engine } = await prepareWeek(clock, from, to, venue, feed, events);
     expect(engine.config.runId).toMatch(/^real-ema-cross-BTCUSDT-1h-/);
     const summary = await runLive(engine, feed, {
       clock,
@@ -399,5 +430,81 @@ describe('runLive on a live account', () => {
     const ordered = times.filter((t) => t > 0);
     for (let i = 1; i < ordered.length; i++)
       expect(ordered[i]!).toBeGreaterThanOrEqual(ordered[i - 1]! - 60_000);
+  }, 120_000);
+
+  it('takes the exchange’s new tick mid-run: a fill on the finer grid waits for the listing, then is booked', async () => {
+    const from = Date.UTC(2023, 2, 1);
+    const to = from + 7 * 24 * HOUR;
+    const clock = new VirtualClock(from - 60_000);
+    // On the third day Binance lists BTCUSDT at a 0.01 tick: its prices (the followed mark) have cents.
+    const changeAt = from + 2 * 24 * HOUR;
+    let changed = false;
+    const finerTick = withFilters(SYMBOL, { PRICE_FILTER: { tickSize: '0.01' } });
+    // The recorded opens are on the 0.1 grid; the market on a 0.01 tick is modelled as the real open and
+    // 5 cents, so the exchange's prices (it trades at the mark) fall between the old ticks.
+    const btc = sharedBars(SYMBOL, '1h');
+    const cents = (_symbol: string, t: number) =>
+      t < changeAt ? undefined : btc.open[btc.openTime.indexOf(bucketStart(t, HOUR))]! + 0.05;
+    const { f, venue, feed, waker } = await openAccount(
+      clock,
+      () => {
+        if (!changed && clock.t >= changeAt && fake !== null) {
+          changed = true;
+          fake.relist(finerTick);
+        }
+        return clock.t;
+      },
+      cents,
+    );
+    const events: StoredEvent[] = [];
+    const said: string[] = [];
+    const { engine } = await prepareWeek(clock, from, to, venue, feed, events, true);
+    let listings = 0;
+    const summary = await runLive(engine, feed, {
+      clock,
+      orders: {
+        marks: feed,
+        markEveryMs: 10 * 60_000,
+        waker,
+        // No scheduled look within the week: the fill off the old grid is what asks for the listing.
+        instrumentsEveryMs: 30 * 24 * HOUR,
+        instruments: async () => {
+          listings++;
+          const { all } = await venue.instrumentBook();
+          return (symbol) => all.get(symbol);
+        },
+      },
+      log: (m) => said.push(m),
+    });
+    expect(summary.reason, said.join('\n')).toBe('end-of-data');
+    expect(changed).toBe(true);
+    expect(said).toEqual([
+      'instruments: BTCUSDT tickSize 0.1 → 0.01 (fill-off-grid); the run trades by the venue’s listing from now on'.replace(
+        '’',
+        "'",
+      ),
+    ]);
+    expect(listings).toBe(1);
+    const of = (type: string) => events.filter((e) => e.type === type);
+    const updated = of('InstrumentUpdated');
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.streamId).toBe(`run-${engine.config.runId}`);
+    expect(updated[0]!.data).toMatchObject({
+      venue: 'binance',
+      symbol: SYMBOL,
+      prompt: 'fill-off-grid',
+      changes: ['BTCUSDT tickSize 0.1 → 0.01'],
+      instrument: { tickSize: '0.01' },
+    });
+    expect(Date.parse(updated[0]!.metadata.occurredAt)).toBeGreaterThanOrEqual(changeAt);
+    // Every trade the exchange made is booked once, as the exchange made it, some of them between the
+    // old ticks; and the ledger holds what the account holds.
+    const filled = of('OrderFilled').map((e) => e.data as { tradeId: string; price: string });
+    expect(filled.map((x) => [x.tradeId, x.price])).toEqual(
+      f.engine.trades().map((t) => [String(t.id), toText(t.price)]),
+    );
+    expect(filled.some((x) => fixed(x.price) % fixed('0.1') !== 0n)).toBe(true);
+    expect(fixed(String(engine.position(SYMBOL)))).toBe(f.engine.position(SYMBOL));
+    expect(of('OrderRejected')).toEqual([]);
   }, 120_000);
 });

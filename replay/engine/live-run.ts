@@ -27,6 +27,8 @@ export interface LiveOrders {
    * fills are on its current grids and brackets. Absent: the recorded metadata.
    */
   readonly instruments?: InstrumentBook;
+  /** The runner lists the venue's instruments again mid-run (EngineConfig.liveOrders.relisting). */
+  readonly relisting?: boolean;
 }
 
 export interface PreparedLiveRun {
@@ -127,6 +129,7 @@ export const prepareLiveRun = async (
               wall: orders.wall,
               venueName: orders.venueName,
               ...(orders.backstop ? { backstop: orders.backstop } : {}),
+              ...(orders.relisting ? { relisting: true } : {}),
             },
           }
         : {}),

@@ -1,3 +1,4 @@
+import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import type { Engine, RunSummary } from './engine.js';
 import type { PaperClock } from './paper.js';
@@ -32,6 +33,13 @@ export interface LiveRunOptions {
     /** Between two asks for the marks (default 2 s): how late a stop can be seen crossed. */
     readonly markEveryMs?: number;
     readonly waker: Waker;
+    /**
+     * The venue's instruments as it lists them now (CcxtVenue.instrumentBook), for an engine with
+     * liveOrders.relisting: asked every `instrumentsEveryMs` (default an hour) and whenever the engine
+     * wants them (Engine.listingWanted), and handed to Engine.relist.
+     */
+    readonly instruments?: () => Promise<(symbol: string) => Instrument | undefined>;
+    readonly instrumentsEveryMs?: number;
   };
 }
 
@@ -144,6 +152,39 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
     return f.length > 0 ? f[f.length - 1]! : Number.NEGATIVE_INFINITY;
   };
   let failures = 0;
+  // The run was given the venue's listing as it started: the first look is one interval on.
+  const instrumentsEveryMs = orders?.instrumentsEveryMs ?? 3_600_000;
+  let nextListing = clock.now() + instrumentsEveryMs;
+  let listingFailures = 0;
+  let listingRetry = Number.NEGATIVE_INFINITY;
+  /** Lists the venue's instruments when due or wanted, and hands them to the engine. */
+  const relist = async (): Promise<void> => {
+    const list = orders?.instruments;
+    if (list === undefined) return;
+    const wanted = engine.listingWanted;
+    const now = clock.now();
+    if (!(wanted !== null ? now >= listingRetry : now >= nextListing)) return;
+    const prompt = wanted ?? 'scheduled';
+    try {
+      const listing = await list();
+      for (const line of engine.relist(listing, prompt))
+        log(`instruments: ${line} (${prompt}); the run trades by the venue's listing from now on`);
+      listingFailures = 0;
+      nextListing = clock.now() + instrumentsEveryMs;
+      // A fill the new listing did not put on the grid asks again, but not at once: the venue's listing
+      // may lag its matching engine by a moment.
+      listingRetry = clock.now() + retryMs;
+    } catch (err) {
+      listingFailures++;
+      const wait = backoffMs(listingFailures, retryMs, maxRetryMs);
+      listingRetry = clock.now() + wait;
+      if (wanted === null) nextListing = listingRetry;
+      engine.relist(null, prompt);
+      log(
+        `instruments: listing them failed (${err instanceof Error ? err.message : String(err)}); again in ${wait} ms`,
+      );
+    }
+  };
   let marksFailing = false;
   let cancelledAtEnd = false;
   let nextBars = Number.NEGATIVE_INFINITY;
@@ -196,6 +237,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
           }
         }
         desk.collect();
+        await relist();
       }
       const to = engine.config.to;
       const barsDone = symbols.every((symbol) => lastOpen(symbol) + tf >= to);
@@ -216,6 +258,11 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         }
       }
       while (engine.nextTime() <= limit && engine.step()) opts.onStep?.(engine);
+      // A fill waits for the venue's new listing (or an order was refused by it): list now, then go on.
+      if (orders?.instruments !== undefined && engine.listingWanted !== null && clock.now() >= listingRetry) {
+        await relist();
+        continue;
+      }
       // The exchange closed more than this run held (a position opened by hand): the person must know.
       while (forcedSaid < engine.forcedUnbooked.length)
         log(`the exchange's own closing order, not booked: ${engine.forcedUnbooked[forcedSaid++]}`);

@@ -26,7 +26,7 @@ export class SymbolState {
    * feed's late warm-up bars (opened before `from`, appended after the start) move it on.
    */
   liveFrom: number;
-  readonly tickSize: number;
+  tickSize: number;
   readonly atr = new Atr(14);
   readonly rv: RealisedVolatility;
   /** The last RETURNS log returns, for the correlation input of the risk check. */
@@ -88,7 +88,7 @@ export class SymbolState {
     readonly index: number,
     public series: BarSeries,
     readonly tfMs: number,
-    readonly instrument: Instrument,
+    public instrument: Instrument,
     private readonly from: number,
     private readonly to: number,
     leverage: number,
@@ -114,6 +114,12 @@ export class SymbolState {
         this.fundingIndex++;
       }
     }
+  }
+
+  /** The exchange's new listing of the symbol (a real run's, mid-run): its grid and brackets from now on. */
+  relist(instrument: Instrument): void {
+    this.instrument = instrument;
+    this.tickSize = toNumber(instrument.tickSize);
   }
 
   /**

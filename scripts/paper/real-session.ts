@@ -40,6 +40,14 @@ export interface RealAccountSessionOptions {
   /** The instruments as the exchange lists them now (default: the recorded metadata). */
   readonly instruments?: InstrumentBook;
   /**
+   * Lists them again (CcxtVenue.instrumentBook): every hour, and when a fill or a refusal says the
+   * exchange changed them, so the run books and sizes by the exchange's grid mid-run. Absent: the run
+   * keeps the listing it started with.
+   */
+  readonly listInstruments?: () => Promise<InstrumentBook>;
+  /** Between two scheduled listings (default an hour). */
+  readonly instrumentsEveryMs?: number;
+  /**
    * Sets the account's margin type and leverage of the run's symbols to what its ledger books
    * (CcxtVenue.configure), before it sends an order: the exchange margins and liquidates by its own
    * settings. A failure keeps the run from starting, and it is tried again.
@@ -210,6 +218,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         mode: this.opts.mode,
         ...(this.opts.backstop ? { backstop: this.opts.backstop } : {}),
         ...(this.opts.instruments ? { instruments: this.opts.instruments } : {}),
+        ...(this.opts.listInstruments ? { relisting: true } : {}),
       });
       engine.start();
       // The ledger's settings, now booked: the account must trade by the same before the first order.
@@ -228,6 +237,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       return;
     }
     const loop = AbortSignal.any([signal, this.halt.signal]);
+    const list = this.opts.listInstruments;
     await this.drive(signal, (engine) =>
       runLive(engine, this.opts.feed, {
         clock: this.clock,
@@ -237,6 +247,15 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           marks: this.opts.marks,
           waker: this.opts.waker,
           markEveryMs: this.opts.markEveryMs ?? 2_000,
+          ...(list
+            ? {
+                instruments: async () => {
+                  const { all } = await list();
+                  return (symbol: string) => all.get(symbol);
+                },
+                ...(this.opts.instrumentsEveryMs ? { instrumentsEveryMs: this.opts.instrumentsEveryMs } : {}),
+              }
+            : {}),
         },
         onStep: () => this.stopWhenFlat(),
         log: (m) => this.opts.log?.(`real ${this.runId}: ${m}`),

@@ -67,6 +67,7 @@ export const openLiveAccountRun = async (
   plan: Record<number, number>,
   backstop?: BackstopPlan,
   liveBars = 8,
+  extra: { readonly relisting?: boolean } = {},
 ) => {
   const harness = await openHarness();
   const book = await instrumentBookOnce();
@@ -96,6 +97,7 @@ export const openLiveAccountRun = async (
         wall: () => harness.clock.now(),
         venueName: 'binance',
         ...(backstop ? { backstop } : {}),
+        ...(extra.relisting ? { relisting: true } : {}),
       },
       onEvent: (e) => events.push(e),
     },
@@ -122,7 +124,7 @@ export const openLiveAccountRun = async (
   };
   const of = (type: string) => events.filter((e) => e.type === type);
   const warmupEnd = WARMUP - 1;
-  return { harness, engine, desk, bars, barCloses, settle, of, events, warmupEnd };
+  return { harness, engine, desk, bars, barCloses, settle, stepUntil, of, events, warmupEnd };
 };
 
 export type LiveAccountRun = Awaited<ReturnType<typeof openLiveAccountRun>>;
