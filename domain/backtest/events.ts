@@ -158,10 +158,38 @@ export const InstrumentUpdated = defineEvent({
 
 export type InstrumentUpdatedData = EventData<typeof InstrumentUpdated>;
 
+/**
+ * A run on a real account stopped waiting for one of its symbols: the venue stopped publishing its bars (a
+ * halt, a delisting, a feed that lost it) while the others went on. A backtest's order (no bar replayed
+ * before an earlier one of another symbol) would hold the whole run, stops included, until the symbol came
+ * back; with real money on the others that is worse than trading on without it. From this event on, the run
+ * replays no bar of the symbol; a position it holds in it is still watched on the venue's marks by its
+ * stops and backstop, and the exchange's own closes of it are booked.
+ */
+export const SymbolSetAside = defineEvent({
+  type: 'SymbolSetAside',
+  schema: z
+    .object({
+      venue: z.string().min(1),
+      symbol: z.string().min(1),
+      /** Close time of the last bar replayed, epoch ms. */
+      lastBarClose: z.number().int(),
+      /** How long past its next bar's close it had waited, ms. */
+      waitedMs: z.number().int().nonnegative(),
+      /** The run's position in it then (signed decimal text; 0 when flat). */
+      position: z.string().regex(/^-?\d+(\.\d+)?$/),
+      why: z.string().min(1),
+    })
+    .strict(),
+});
+
+export type SymbolSetAsideData = EventData<typeof SymbolSetAside>;
+
 export const backtestEvents = [
   RunStarted,
   EquityMarked,
   RunCompleted,
   ExchangeRecordUnbooked,
   InstrumentUpdated,
+  SymbolSetAside,
 ] as const;

@@ -45,6 +45,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}`;
     case 'RunCompleted':
       return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
+    case 'InstrumentUpdated':
+      return `listing changed (${s(d.prompt)}): ${Array.isArray(d.changes) ? d.changes.join('; ') : ''}`;
+    case 'SymbolSetAside':
+      return `set aside ${s(d.symbol)} (position ${s(d.position)}): ${s(d.why)}`;
     case 'HotlistScanned': {
       const c = Array.isArray(d.candidates) ? d.candidates.map(rec) : [];
       const top = c[0];

@@ -77,6 +77,25 @@ describe('the audit timeline’s one-line summaries', () => {
     );
   });
 
+  it('says which symbol a real run set aside, after how long, and what it held', () => {
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'SymbolSetAside',
+        data: {
+          venue: 'binance',
+          symbol: 'ETHUSDT',
+          lastBarClose: Date.UTC(2023, 2, 3),
+          waitedMs: 15 * 60_000,
+          position: '-0.5',
+          why: "no closed 1h bar since 2023-03-03T00:00:00.000Z while the other symbols' went on",
+        },
+      }),
+    ).toBe(
+      "SET ASIDE: ETHUSDT published no bar for 15 min past its next close (last bar closed 2023-03-03T00:00:00.000Z): no closed 1h bar since 2023-03-03T00:00:00.000Z while the other symbols' went on; the run trades on without it, position -0.5 left to its stops on the venue's marks",
+    );
+  });
+
   it('says what the exchange changed in a listing, and what made the run look', () => {
     expect(
       summarise({

@@ -1,5 +1,9 @@
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
-import type { ExchangeRecordUnbookedData, InstrumentUpdatedData } from '../../domain/backtest/events.js';
+import type {
+  ExchangeRecordUnbookedData,
+  InstrumentUpdatedData,
+  SymbolSetAsideData,
+} from '../../domain/backtest/events.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
@@ -203,6 +207,8 @@ export class Engine implements StrategyContext {
   private readonly relisting: boolean;
   /** Why the run wants the instruments listed again, null while it does not. */
   private listingPrompt: 'fill-off-grid' | 'order-refused' | null = null;
+  /** Symbols set aside (setAside): the run replays no more of their bars. */
+  private readonly asideSymbols = new Set<string>();
   /** Orders refused by a listed rule since the last listing, by symbol: counted as venue errors by relist. */
   private readonly listingRefusals = new Map<string, number>();
   /** The fill at the desk's head that is off its symbol's grid, and how many listings it has waited for. */
@@ -515,7 +521,50 @@ export class Engine implements StrategyContext {
       throw new RangeError(
         `${symbol}: appended bars are ${bars.timeframe}, the run trades ${this.config.strategy.timeframe}`,
       );
+    // A symbol set aside replays nothing more: bars it publishes again would come behind the others'.
+    if (this.asideSymbols.has(symbol)) return;
     this.symbolOf(symbol).append(bars, funding);
+  }
+
+  /** Whether `symbol` was set aside (setAside). */
+  isAside(symbol: string): boolean {
+    return this.asideSymbols.has(symbol);
+  }
+
+  /**
+   * Stops waiting for `symbol`'s bars (a run on a live account only): its venue stopped publishing them
+   * while the other symbols' went on, and a backtest's order would hold the whole run behind it. Recorded
+   * (SymbolSetAside, in the run's stream); the runner no longer fetches, waits for or replays its bars, and
+   * the bars it still holds but has not replayed are dropped (they would come behind the others' now). A
+   * position in it stays under its stops on the venue's marks, and the exchange's closes of it are booked.
+   * A run that reruns from its log never sets a symbol aside: paper runs keep a backtest's order.
+   */
+  setAside(symbol: string, waitedMs: number, why: string): void {
+    if (this.desk?.kind !== 'live')
+      throw new RangeError(`only a run on a live account sets a symbol aside (${symbol})`);
+    const s = this.symbolOf(symbol);
+    if (this.asideSymbols.has(symbol)) return;
+    this.asideSymbols.add(symbol);
+    const lastBarClose = s.i > 0 ? s.series.openTime[s.i - 1]! + s.tfMs : this.config.from;
+    s.end = s.i;
+    const at = Math.max(this.now, this.config.from);
+    const data: SymbolSetAsideData = {
+      venue: this.config.venueRules.venue,
+      symbol,
+      lastBarClose: Math.round(lastBarClose),
+      waitedMs: Math.max(0, Math.round(waitedMs)),
+      position: toText(this.ledger.position(symbol)?.qty ?? 0n),
+      why,
+    };
+    this.log.emit(
+      `run-${this.config.runId}`,
+      'SymbolSetAside',
+      data,
+      at,
+      `aside:${symbol}:${at}`,
+      null,
+      'system:engine',
+    );
   }
 
   /** The bars the run holds for `symbol` (replayed or not): the recorded series, or what a live feed gave. */

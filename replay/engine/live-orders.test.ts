@@ -322,18 +322,22 @@ describe('runLive on a live account', () => {
   /** The fake exchange trading the recorded BTCUSDT market on `clock`, the account's venue and its feed. */
   const openAccount = async (
     clock: VirtualClock,
-    now: () => number = () => clock.t,
-    mark?: (symbol: string, now: number) => number | undefined,
+    o: {
+      readonly now?: () => number;
+      readonly mark?: (symbol: string, now: number) => number | undefined;
+      /** The 1h bars the exchange publishes, by symbol (default: BTCUSDT's recorded ones). */
+      readonly bars?: ReadonlyMap<string, BarSeries>;
+    } = {},
   ) => {
-    const btc = sharedBars(SYMBOL, '1h');
+    const bars = o.bars ?? new Map([[SYMBOL, sharedBars(SYMBOL, '1h')]]);
     fake = await FakeBinance.start({
-      now,
+      now: o.now ?? (() => clock.t),
       market: {
-        bars: (s, interval) => (s === SYMBOL && interval === '1h' ? btc : undefined),
-        funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
-        ...(mark ? { mark } : {}),
+        bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+        funding: (s) => (bars.has(s) ? sharedFunding(s) : undefined),
+        ...(o.mark ? { mark: o.mark } : {}),
       },
-      followMarket: [SYMBOL],
+      followMarket: [...bars.keys()],
     });
     const f = fake;
     const waker = new Waker();
@@ -359,7 +363,7 @@ describe('runLive on a live account', () => {
     return { f, venue: v, feed, waker };
   };
 
-  /** ema-cross (5/20) on the account's BTCUSDT 1h bars over [from, to). */
+  /** ema-cross (5/20) on the account's 1h bars of `symbols` (BTCUSDT) over [from, to). */
   const prepareWeek = (
     clock: VirtualClock,
     from: number,
@@ -368,11 +372,12 @@ describe('runLive on a live account', () => {
     feed: BinanceLiveBars,
     events: StoredEvent[],
     relisting = false,
+    symbols: readonly string[] = [SYMBOL],
   ) =>
     prepareLiveRun(
       {
         strategyId: 'ema-cross',
-        symbols: [SYMBOL],
+        symbols,
         from,
         to,
         warmupBars: 150,
@@ -445,17 +450,16 @@ describe('runLive on a live account', () => {
     const btc = sharedBars(SYMBOL, '1h');
     const cents = (_symbol: string, t: number) =>
       t < changeAt ? undefined : btc.open[btc.openTime.indexOf(bucketStart(t, HOUR))]! + 0.05;
-    const { f, venue, feed, waker } = await openAccount(
-      clock,
-      () => {
+    const { f, venue, feed, waker } = await openAccount(clock, {
+      now: () => {
         if (!changed && clock.t >= changeAt && fake !== null) {
           changed = true;
           fake.relist(finerTick);
         }
         return clock.t;
       },
-      cents,
-    );
+      mark: cents,
+    });
     const events: StoredEvent[] = [];
     const said: string[] = [];
     const { engine } = await prepareWeek(clock, from, to, venue, feed, events, true);
@@ -507,4 +511,84 @@ describe('runLive on a live account', () => {
     expect(fixed(String(engine.position(SYMBOL)))).toBe(f.engine.position(SYMBOL));
     expect(of('OrderRejected')).toEqual([]);
   }, 120_000);
+
+  it.each([
+    ['halted: it publishes no more bars', false],
+    ['delisted: its klines and mark answer "Invalid symbol"', true],
+  ])(
+    'sets aside a symbol the exchange stops publishing (%s), and trades the others on',
+    async (_, delisted) => {
+      const from = Date.UTC(2023, 2, 1);
+      const to = from + 5 * 24 * HOUR;
+      // ETHUSDT's last bar opens an hour before the third day; then the exchange publishes no more (a halt).
+      const haltAt = from + 2 * 24 * HOUR;
+      const eth = sharedBars('ETHUSDT', '1h');
+      const n = eth.openTime.findIndex((t) => t >= haltAt);
+      const cut = (a: Float64Array) => a.slice(0, n);
+      const bars = new Map<string, BarSeries>([
+        [SYMBOL, sharedBars(SYMBOL, '1h')],
+        [
+          'ETHUSDT',
+          {
+            ...eth,
+            openTime: cut(eth.openTime),
+            open: cut(eth.open),
+            high: cut(eth.high),
+            low: cut(eth.low),
+            close: cut(eth.close),
+            volume: cut(eth.volume),
+          },
+        ],
+      ]);
+      const clock = new VirtualClock(from - 60_000);
+      const { f, venue, feed, waker } = await openAccount(clock, {
+        bars,
+        // Delisted a few minutes after its last bar closed (which the run has fetched by then).
+        now: () => {
+          if (delisted && clock.t >= haltAt + 5 * 60_000) bars.delete('ETHUSDT');
+          return clock.t;
+        },
+      });
+      const events: StoredEvent[] = [];
+      const said: string[] = [];
+      // ETHUSDT first: the symbol that fails is fetched before the one that goes on.
+      const { engine } = await prepareWeek(clock, from, to, venue, feed, events, false, ['ETHUSDT', SYMBOL]);
+      const summary = await runLive(engine, feed, {
+        clock,
+        orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
+        log: (m) => said.push(m),
+      });
+      expect(summary.reason, said.join('\n')).toBe('end-of-data');
+      const asideLines = said.filter((l) => l.startsWith('ETHUSDT: set aside'));
+      expect(asideLines).toEqual([
+        expect.stringMatching(
+          /^ETHUSDT: set aside: no closed 1h bar since 2023-03-03T00:00:00\.000Z while the other symbols' went on; the run trades the others/,
+        ),
+      ]);
+      // Halted, nothing else is said; delisted, the failing fetches (and marks, while it holds ETHUSDT) are.
+      if (!delisted) expect(said).toEqual(asideLines);
+      else expect(said.some((l) => /^live feed: .*Invalid symbol/.test(l))).toBe(true);
+      expect(said.some((l) => l.includes('BTCUSDT'))).toBe(false);
+      const of = (type: string) => events.filter((e) => e.type === type);
+      const aside = of('SymbolSetAside');
+      expect(aside.map((e) => e.data)).toMatchObject([{ symbol: 'ETHUSDT', lastBarClose: haltAt }]);
+      const asideData = aside[0]!.data as { waitedMs: number; position: string };
+      expect(asideData.waitedMs).toBeGreaterThanOrEqual(15 * 60_000);
+      expect(fixed(asideData.position)).toBe(fixed(String(engine.position('ETHUSDT'))));
+      // BTCUSDT traded on after it, to the end: without the set-aside the run would wait for ETHUSDT for ever.
+      const asideAt = Date.parse(aside[0]!.metadata.occurredAt);
+      expect(asideAt).toBeLessThan(haltAt + HOUR + 30 * 60_000);
+      const btcOrders = of('OrderRequested').filter(
+        (e) =>
+          (e.data as { symbol: string }).symbol === SYMBOL && Date.parse(e.metadata.occurredAt) > asideAt,
+      );
+      expect(btcOrders.length).toBeGreaterThan(0);
+      expect(engine.lastBarClose(SYMBOL)).toBeGreaterThanOrEqual(to);
+      // Every trade the exchange made on either symbol is booked, and the ledger holds what the account holds.
+      expect(of('OrderFilled')).toHaveLength(f.engine.trades().length);
+      for (const symbol of [SYMBOL, 'ETHUSDT'])
+        expect(fixed(String(engine.position(symbol)))).toBe(f.engine.position(symbol));
+    },
+    120_000,
+  );
 });

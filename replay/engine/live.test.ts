@@ -287,6 +287,9 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
     );
     expect(logs).toContain('ETHUSDT: bars again');
     expect(logs.some((l) => l.startsWith('BTCUSDT'))).toBe(false);
+    // A paper run never sets a symbol aside: it keeps the backtest's order, so that it reruns from its log.
+    expect(engine.isAside('ETHUSDT')).toBe(false);
+    expect(() => engine.setAside('ETHUSDT', 0, 'halted')).toThrow(/only a run on a live account/);
     expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
   });
 

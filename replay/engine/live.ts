@@ -21,6 +21,12 @@ export interface LiveRunOptions {
   /** First pause after a failed fetch; it doubles up to `maxRetryMs` while fetches keep failing. */
   readonly retryMs?: number;
   readonly maxRetryMs?: number;
+  /**
+   * A run on a live account stops waiting for a symbol whose next bar is this late (default 15 minutes)
+   * while another symbol's bars went on past it: it is set aside (Engine.setAside) rather than hold the
+   * others, and their stops, behind it. Runs without a live account wait, as a backtest would.
+   */
+  readonly setAsideAfterMs?: number;
   /** Called after every bar (the API pushes updates from here). */
   readonly onStep?: (engine: Engine) => void;
   readonly log?: (message: string) => void;
@@ -92,6 +98,7 @@ const STALL_BARS = 2;
 export const steppableUntil = (engine: Engine, now: number, fundingWaitMs: number, aheadMs = 0): number => {
   let limit = Number.POSITIVE_INFINITY;
   for (const symbol of engine.config.symbols) {
+    if (engine.isAside(symbol)) continue;
     limit = Math.min(limit, engine.lastBarClose(symbol) + aheadMs);
     const due = nextFundingDue(engine, symbol);
     if (due !== null && now < due + fundingWaitMs) limit = Math.min(limit, due - FUNDING_JITTER_MS);
@@ -146,6 +153,9 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         : 'an engine on a live account needs marks and a waker (opts.orders)',
     );
   const markEveryMs = orders?.markEveryMs ?? 2_000;
+  const setAsideAfterMs = opts.setAsideAfterMs ?? 15 * 60_000;
+  /** The symbols the run still waits for: all of them, less those set aside. */
+  const active = () => symbols.filter((symbol) => !engine.isAside(symbol));
   const lastOpen = (symbol: string) => engine.lastBarClose(symbol) - tf;
   const lastFunding = (symbol: string) => {
     const f = engine.fundingTimes(symbol);
@@ -199,11 +209,20 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
     while (!opts.signal?.aborted) {
       if (clock.now() >= nextBars) {
         try {
-          for (const symbol of symbols) {
-            const batch = await feed.fetch(symbol, timeframe, lastOpen(symbol), lastFunding(symbol));
-            if (opts.signal?.aborted) break;
-            engine.extend(symbol, batch.bars, batch.funding);
+          // A run on a live account fetches every symbol even when one fails (a delisted symbol's klines
+          // answer an error for good): the others' bars going on is what lets it set that one aside.
+          let failed: unknown = null;
+          for (const symbol of active()) {
+            try {
+              const batch = await feed.fetch(symbol, timeframe, lastOpen(symbol), lastFunding(symbol));
+              if (opts.signal?.aborted) break;
+              engine.extend(symbol, batch.bars, batch.funding);
+            } catch (err) {
+              if (desk === null) throw err;
+              failed ??= err;
+            }
           }
+          if (failed !== null) throw failed;
           if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
           failures = 0;
           nextBars = Number.NEGATIVE_INFINITY;
@@ -222,16 +241,30 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       if (desk !== null && orders !== undefined) {
         if (clock.now() >= nextMarks) {
           nextMarks = clock.now() + markEveryMs;
-          try {
-            const marks = await orders.marks.markPrices(symbols);
-            for (const [symbol, m] of marks) desk.markPrice(symbol, m.price);
+          // A symbol set aside is still watched while the run holds it: its stops judge its marks. Once
+          // flat it is left alone (a delisted symbol has no mark to ask for).
+          const watched = symbols.filter(
+            (symbol) => !engine.isAside(symbol) || engine.position(symbol) !== 0,
+          );
+          // One ask per symbol, as the venue answers them anyway: a symbol whose mark fails (halted,
+          // delisted) does not keep the others' stops from their marks.
+          let failed: unknown = null;
+          for (const symbol of watched) {
+            try {
+              const m = (await orders.marks.markPrices([symbol])).get(symbol);
+              if (m !== undefined) desk.markPrice(symbol, m.price);
+            } catch (err) {
+              failed ??= err;
+            }
+          }
+          if (failed === null) {
             if (marksFailing) log('mark prices: the venue answers again');
             marksFailing = false;
-          } catch (err) {
+          } else {
             // Said once per outage: the stops are judged again from the next mark that comes.
             if (!marksFailing)
               log(
-                `mark prices: ${err instanceof Error ? err.message : String(err)}; stops wait for the next mark`,
+                `mark prices: ${failed instanceof Error ? failed.message : String(failed)}; stops wait for the next mark`,
               );
             marksFailing = true;
           }
@@ -240,13 +273,13 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         await relist();
       }
       const to = engine.config.to;
-      const barsDone = symbols.every((symbol) => lastOpen(symbol) + tf >= to);
+      const barsDone = active().every((symbol) => lastOpen(symbol) + tf >= to);
       // Once every bar before `to` is in, no bar can come behind what the desk learns: it steps freely.
       const limit =
         desk !== null && barsDone
           ? Number.POSITIVE_INFINITY
           : steppableUntil(engine, clock.now(), fundingWaitMs, desk === null ? 0 : tf - 1);
-      for (const symbol of symbols) {
+      for (const symbol of active()) {
         const due = nextFundingDue(engine, symbol);
         if (due === null) continue;
         const key = `${symbol}@${due}`;
@@ -286,9 +319,27 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         }
       }
       // A symbol the venue has stopped publishing (a halt, a delisting) holds the whole run; say so once
-      // per bar it misses.
-      for (const symbol of symbols) {
-        const missed = Math.floor((clock.now() - settleMs - engine.lastBarClose(symbol)) / tf);
+      // per bar it misses. A run on a live account sets it aside once it is setAsideAfterMs late while
+      // another symbol's bars went on past it (not when the whole feed is late: that is an outage).
+      for (const symbol of active()) {
+        const last = engine.lastBarClose(symbol);
+        const late = clock.now() - (last + tf);
+        if (
+          desk !== null &&
+          late >= setAsideAfterMs &&
+          symbols.some(
+            (other) => other !== symbol && !engine.isAside(other) && engine.lastBarClose(other) > last,
+          )
+        ) {
+          const why = `no closed ${timeframe} bar since ${new Date(last).toISOString()} while the other symbols' went on`;
+          engine.setAside(symbol, late, why);
+          stalled.delete(symbol);
+          log(
+            `${symbol}: set aside: ${why}; the run trades the others, and a position in ${symbol} stays under its stops on the venue's marks`,
+          );
+          continue;
+        }
+        const missed = Math.floor((clock.now() - settleMs - last) / tf);
         if (missed >= STALL_BARS && missed !== (stalled.get(symbol) ?? 0)) {
           stalled.set(symbol, missed);
           log(
@@ -298,7 +349,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       }
       // Sleep until the next bar of some symbol should be out; ask again soon when a bar is overdue or is
       // here but waits for its funding record.
-      const due = Math.min(...symbols.map((symbol) => lastOpen(symbol) + 2 * tf)) + settleMs;
+      const due = Math.min(...active().map((symbol) => lastOpen(symbol) + 2 * tf)) + settleMs;
       const waiting = Number.isFinite(engine.nextTime());
       const barWait = !waiting && due > clock.now() ? due - clock.now() : pollMs;
       if (desk === null || orders === undefined) {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { summarise } from './summary.js';
+
+const event = (type: string, data: Record<string, unknown>): RecordedEvent => ({
+  eventId: '0190f5e2-0000-7000-8000-000000000001',
+  streamId: 'run-real-x',
+  streamVersion: 1,
+  globalPosition: 1,
+  type,
+  schemaVersion: 1,
+  data,
+  metadata: {
+    correlationId: 'c',
+    causationId: null,
+    actor: 'system:engine',
+    mode: 'live',
+    occurredAt: '2023-03-03T01:15:00.000Z',
+    recordedAt: '2023-03-03T01:15:00.000Z',
+  },
+});
+
+describe('the audit timeline’s one-line summaries', () => {
+  it('says what the exchange changed in a run’s listing, and why the run looked', () => {
+    expect(
+      summarise(
+        event('InstrumentUpdated', {
+          symbol: 'BTCUSDT',
+          prompt: 'fill-off-grid',
+          changes: ['BTCUSDT tickSize 0.1 → 0.01', 'BTCUSDT minPrice 261.1 → 261.11'],
+        }),
+      ),
+    ).toBe('listing changed (fill-off-grid): BTCUSDT tickSize 0.1 → 0.01; BTCUSDT minPrice 261.1 → 261.11');
+  });
+
+  it('says which symbol a run set aside, what it held in it, and why', () => {
+    expect(
+      summarise(
+        event('SymbolSetAside', { symbol: 'ETHUSDT', position: '-0.5', why: 'no closed 1h bar since …' }),
+      ),
+    ).toBe('set aside ETHUSDT (position -0.5): no closed 1h bar since …');
+  });
+
+  it('falls back to the type and the first fields for a type it has no line for', () => {
+    expect(summarise(event('SomethingNew', { a: 1, b: 'two', c: [3], d: 4 }))).toBe(
+      'SomethingNew a=1 b="two" c=[3]',
+    );
+  });
+});
