@@ -586,6 +586,51 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect((await handlers.state('ema-cross')).stage).toBe('canary');
   });
 
+  it('does not read the wallet while funding settles: funding charged on the hour and booked a minute later is no difference', async () => {
+    // 07:50: the first check sets the baseline.
+    let wall = Date.UTC(2023, 5, 1, 7, 50);
+    let flows = 0n;
+    const run = stubRun('ema-cross', {
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      ledgerFlows: () => flows,
+    });
+    let onExchange = '10000';
+    const { manager, checks, said } = await reconciling(
+      run,
+      () => wall,
+      async () => new Map(),
+      undefined,
+      { balance: async () => onExchange },
+    );
+    expect(checks()).toMatchObject([{ wallet: { unexplained: '0' } }]);
+    // 08:00:02: Binance has charged 1.5 of funding; its income record has not reached the run's ledger. Two
+    // checks 5 s apart would confirm it as money no ledger explains; in the settling minutes the wallet is
+    // not read, and the last check stands.
+    onExchange = '9998.5';
+    wall = Date.UTC(2023, 5, 1, 8, 0, 2);
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    wall += 60_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(1);
+    // 08:06: the ledger has booked it; the wallet agrees with it.
+    flows = fixed('-1.5');
+    wall = Date.UTC(2023, 5, 1, 8, 6);
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    expect(checks()).toHaveLength(1);
+    expect(said.filter((l) => l.includes('do not explain'))).toEqual([]);
+    // A transfer out after the settling minutes is still seen, and confirmed by a fresh reading.
+    onExchange = '9498.5';
+    wall += 60_000;
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    expect(checks().at(-1)).toMatchObject({ wallet: { unexplained: '-500' } });
+  });
+
   it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {
     let wall = 1_000_000;
     let retired = false;

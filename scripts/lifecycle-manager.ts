@@ -94,6 +94,12 @@ export interface LifecycleManagerOptions {
 const HOUR = 3_600_000;
 /** The margin asset of the real account (USDⓈ-M). */
 const WALLET_ASSET = 'USDT';
+/**
+ * The first minutes of each hour, when Binance charges funding (every 8, 4 or 1 hours, on the hour) and its
+ * income record is on its way: the wallet has moved and no ledger has booked it yet. A wallet read then
+ * would set a baseline off by the funding, or see a difference that is gone a minute later.
+ */
+const FUNDING_SETTLE_MS = 5 * 60_000;
 
 /**
  * Automation 8 in the node. It onboards every strategy on paper, judges each one's stage every market
@@ -118,6 +124,11 @@ export class LifecycleManager {
   private walletBaseline: Fixed | null = null;
   /** What the last recorded check found unexplained in the wallet. */
   private walletUnexplained: string | null = null;
+  /**
+   * The last wallet check recorded (confirmed): it stands while funding settles (FUNDING_SETTLE_MS). Not
+   * the last one read: a difference seen once must be confirmed by a fresh reading.
+   */
+  private lastWallet: WalletCheck | null = null;
   private stopping = false;
   /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
   private readonly seen = new Map<string, string>();
@@ -223,6 +234,7 @@ export class LifecycleManager {
           `account check: the ${account.venue} wallet holds ${wallet.unexplained} ${wallet.asset} the real runs' ledgers do not explain, since this process's first check (a transfer, a trade by hand, or a charge not booked)`,
         );
       this.walletUnexplained = wallet.unexplained;
+      this.lastWallet = wallet;
     }
     if (
       await this.o.handlers.recordAccountCheck(
@@ -247,10 +259,12 @@ export class LifecycleManager {
 
   /**
    * The wallet against every real run's ledger (checkWallet), or null when the account or a run cannot say.
-   * The first one sets the baseline this process measures from.
+   * The first one sets the baseline this process measures from. In the minutes after each hour, while
+   * funding settles, the wallet is not read: the last check stands (none before the first).
    */
   private async walletCheck(account: RealAccount, runs: readonly RealRun[]): Promise<WalletCheck | null> {
     if (account.walletBalance === undefined || runs.some((r) => r.ledgerFlows === undefined)) return null;
+    if (this.o.clock.now() % 3_600_000 < FUNDING_SETTLE_MS) return this.lastWallet;
     let balance: string;
     let others: Fixed;
     try {
