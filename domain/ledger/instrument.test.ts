@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixed, toText } from './fixed.js';
 import {
@@ -7,6 +8,7 @@ import {
   conformPrice,
   conformQty,
   maintenanceMargin,
+  onFillGrid,
 } from './instrument.js';
 import { instrument } from './test-fixtures.js';
 
@@ -57,5 +59,32 @@ describe('instrument grid rules', () => {
     expect(toText(maintenanceMargin(btc, fixed('50000')))).toBe('200');
     // Three tiers: 50,000 × 0.4% + 550,000 × 0.5% + 100,000 × 0.65% = 200 + 2,750 + 650.
     expect(toText(maintenanceMargin(btc, fixed('700000')))).toBe('3600');
+  });
+});
+
+describe('onFillGrid', () => {
+  it('says a fill is on the grid exactly when checkFillGrid takes it (property)', () => {
+    // Each of price and quantity is drawn on its grid (a multiple of the tick or step) or anywhere (1e-6
+    // units: almost never on it), so all four cases come up.
+    fc.assert(
+      fc.property(
+        fc.constantFrom(btc, pepe),
+        fc.bigInt({ min: 1n, max: 10n ** 7n }),
+        fc.bigInt({ min: 1n, max: 10n ** 7n }),
+        fc.boolean(),
+        fc.boolean(),
+        (inst, p, q, priceOnGrid, qtyOnGrid) => {
+          const price = priceOnGrid ? p * inst.tickSize : p * 10n ** 12n;
+          const qty = qtyOnGrid ? q * inst.stepSize : q * 10n ** 12n;
+          let takes = true;
+          try {
+            checkFillGrid(inst, price, qty);
+          } catch {
+            takes = false;
+          }
+          return onFillGrid(inst, price, qty) === takes;
+        },
+      ),
+    );
   });
 });

@@ -272,7 +272,10 @@ export class Engine implements StrategyContext {
     this.ledger = new LedgerDesk(this.log, this.accountStream, {
       // A run that relists books by each symbol's listing of now; every other run by the config's, which
       // never changes (and costs no lookup on a backtest's hot path).
-      instrument: this.relisting ? (symbol) => this.symbolOf(symbol).instrument : config.instrument,
+      // A symbol not the run's is the book's to refuse, as a rule (LedgerRuleError), not a crash.
+      instrument: this.relisting
+        ? (symbol) => this.bySymbol.get(symbol)?.instrument ?? config.instrument(symbol)
+        : config.instrument,
       rules: config.venueRules,
     });
     const tfMs = timeframeMs(strategy.timeframe);
