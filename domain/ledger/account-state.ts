@@ -65,6 +65,13 @@ export interface AccountState {
    * deposits − withdrawals + realised PnL − fees + funding.
    */
   readonly otherAssetFees: Map<string, OtherAssetFees>;
+  /** The account's own commission rates by symbol (FeeRatesSet); a symbol without them pays its tier's. */
+  readonly feeRates: Map<string, FeeRates>;
+}
+
+export interface FeeRates {
+  readonly maker: Fixed;
+  readonly taker: Fixed;
 }
 
 export interface OtherAssetFees {
@@ -87,6 +94,7 @@ export const initialAccountState = (): AccountState => ({
   lastFundingTime: new Map(),
   totals: { deposits: 0n, withdrawals: 0n, realisedPnl: 0n, fees: 0n, funding: 0n },
   otherAssetFees: new Map(),
+  feeRates: new Map(),
 });
 
 /** Binance's default for a symbol nobody configured: 20x cross, capped by the first bracket. */
@@ -133,6 +141,13 @@ export type AccountCommand =
   | { readonly kind: 'SetPositionMode'; readonly positionMode: PositionMode }
   | { readonly kind: 'SetLeverage'; readonly symbol: string; readonly leverage: number }
   | { readonly kind: 'SetMarginType'; readonly symbol: string; readonly marginType: MarginType }
+  /** The account's own commission rates on a symbol (decimal text fractions), replacing its tier's. */
+  | {
+      readonly kind: 'SetFeeRates';
+      readonly symbol: string;
+      readonly makerRate: string;
+      readonly takerRate: string;
+    }
   | {
       readonly kind: 'SettleFill';
       readonly orderId: string;

@@ -157,6 +157,55 @@ describe('account: fees, PnL, funding (worked examples)', () => {
     expect(dataOf(other.events, 'FeeCharged')[0]).toMatchObject({ amount: '0.15', rate: '0.0005' });
   });
 
+  /*
+   * Binance USDⓈ-M fee rates (https://www.binance.com/en/fee/futureFee): VIP 0 pays maker 0.0200 % / taker
+   * 0.0500 %, VIP 1 maker 0.0160 % / taker 0.0400 %. An account's own rates are what GET
+   * /fapi/v1/commissionRate lists for a symbol; BNB deduction takes 10 % off them.
+   */
+  it('charges and prices fees at the account’s own rates once they are set, its tier’s before', () => {
+    const vip1 = {
+      kind: 'SetFeeRates',
+      symbol: 'BTCUSDT',
+      makerRate: '0.00016',
+      takerRate: '0.0004',
+    } as const;
+    const { s, events } = run([
+      ...open(),
+      vip1,
+      // Setting the same rates again records nothing.
+      vip1,
+      // A simulated fill: 0.01 × 30,000 = 300 at the VIP 1 taker 0.04 % = 0.12 (the tier would charge 0.15).
+      fill('BUY', '0.01', '30000'),
+      // In BNB: worth 300 × 0.04 % less 10 % = 0.108 (the tier's rate would price it at 0.135).
+      fill('SELL', '0.01', '30000', { fee: '0.00036', feeAsset: 'BNB' }),
+    ]);
+    expect(dataOf(events, 'FeeRatesSet')).toEqual([
+      { symbol: 'BTCUSDT', makerRate: '0.00016', takerRate: '0.0004' },
+    ]);
+    expect(dataOf(events, 'FeeCharged')).toEqual([
+      expect.objectContaining({ notional: '300', rate: '0.0004', amount: '0.12' }),
+      expect.objectContaining({
+        notional: '300',
+        rate: '0.00036',
+        amount: '0.108',
+        paidIn: { asset: 'BNB', amount: '0.00036' },
+      }),
+    ]);
+    expect(toText(s.totals.fees)).toBe('0.12');
+    // Another symbol still pays the tier's.
+    const eth = run([...open(), vip1, fill('BUY', '0.1', '2000', { symbol: 'ETHUSDT' })]);
+    expect(dataOf(eth.events, 'FeeCharged')[0]).toMatchObject({ rate: '0.0005', amount: '0.1' });
+    const st = run(open()).s;
+    expect(ruleOf(() => decideAccount({ ...vip1, takerRate: '0.05' }, st, ctx))).toBe(
+      'fee-rate-out-of-range',
+    );
+    expect(ruleOf(() => decideAccount({ ...vip1, makerRate: '-0.0001' }, st, ctx))).toBe(
+      'fee-rate-out-of-range',
+    );
+    expect(ruleOf(() => decideAccount({ ...vip1, makerRate: 'cheap' }, st, ctx))).toBe('fee-rate-format');
+    expect(ruleOf(() => decideAccount({ ...vip1, symbol: 'NOPEUSDT' }, st, ctx))).toBe('unknown-symbol');
+  });
+
   it('books realised PnL on close and reconciles the wallet exactly', () => {
     const { s, events } = run([...open(), fill('BUY', '0.5', '30000'), fill('SELL', '0.5', '31000.5')]);
     expect(dataOf(events, 'FillSettled').map((f) => f.realisedPnl)).toEqual(['0', '500.25']);

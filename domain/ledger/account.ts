@@ -55,6 +55,9 @@ export {
   walletBalance,
 } from './account-state.js';
 
+/** A commission rate this large is a mistake (Binance's are a few basis points). */
+const MAX_FEE_RATE = fixed('0.01');
+
 export const decideAccount = (
   command: AccountCommand,
   s: AccountState,
@@ -137,6 +140,34 @@ export const decideAccount = (
       }
       return [{ type: 'MarginTypeSet', data: { symbol: command.symbol, marginType: command.marginType } }];
     }
+    case 'SetFeeRates': {
+      ctx.instrument(command.symbol);
+      const rate = (text: string, which: string): Fixed => {
+        let r: Fixed;
+        try {
+          r = fixed(text);
+        } catch {
+          return refuse(
+            'fee-rate-format',
+            `${command.symbol} ${which} rate ${JSON.stringify(text)} is not a decimal`,
+          );
+        }
+        // Binance's rates are a few basis points. A rebate (< 0) is not booked as a fee: out of range too.
+        if (r < 0n || r >= MAX_FEE_RATE)
+          refuse('fee-rate-out-of-range', `${command.symbol} ${which} rate ${text} must be in [0, 0.01)`);
+        return r;
+      };
+      const maker = rate(command.makerRate, 'maker');
+      const taker = rate(command.takerRate, 'taker');
+      const cur = s.feeRates.get(command.symbol);
+      if (cur !== undefined && cur.maker === maker && cur.taker === taker) return [];
+      return [
+        {
+          type: 'FeeRatesSet',
+          data: { symbol: command.symbol, makerRate: toText(maker), takerRate: toText(taker) },
+        },
+      ];
+    }
     case 'SettleFill':
       return settleFill(command, s, ctx);
     case 'ApplyFunding':
@@ -217,6 +248,9 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
       });
       return s;
     }
+    case 'FeeRatesSet':
+      s.feeRates.set(e.data.symbol, { maker: fixed(e.data.makerRate), taker: fixed(e.data.takerRate) });
+      return s;
     case 'FillSettled': {
       const d = e.data;
       const key = positionKey(d.symbol, d.positionSide);

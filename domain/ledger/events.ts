@@ -112,6 +112,15 @@ export const leverageSetSchema = z
   .object({ symbol, leverage: z.number().int().min(1).max(200), maxAllowed: z.number().int().positive() })
   .strict();
 export const marginTypeSetSchema = z.object({ symbol, marginType: z.enum(marginTypes) }).strict();
+/** A commission rate as a fraction of the notional (0.0004 is 4 bp). */
+const feeRate = z.string().regex(/^\d+(\.\d+)?$/);
+/**
+ * The account's own commission rates on a symbol, as the venue lists them (Binance: GET
+ * /fapi/v1/commissionRate): a VIP tier, a promotion. From then on the ledger
+ * charges the symbol's simulated fees, and prices a fee paid in another asset (BNB), at these rates
+ * instead of its fee tier's.
+ */
+export const feeRatesSetSchema = z.object({ symbol, makerRate: feeRate, takerRate: feeRate }).strict();
 
 export const fillSettledSchema = z
   .object({
@@ -220,6 +229,7 @@ export const FundsWithdrawn = defineEvent({ type: 'FundsWithdrawn', schema: fund
 export const PositionModeSet = defineEvent({ type: 'PositionModeSet', schema: positionModeSetSchema });
 export const LeverageSet = defineEvent({ type: 'LeverageSet', schema: leverageSetSchema });
 export const MarginTypeSet = defineEvent({ type: 'MarginTypeSet', schema: marginTypeSetSchema });
+export const FeeRatesSet = defineEvent({ type: 'FeeRatesSet', schema: feeRatesSetSchema });
 export const FillSettled = defineEvent({ type: 'FillSettled', schema: fillSettledSchema });
 export const FeeCharged = defineEvent({ type: 'FeeCharged', schema: feeChargedSchema });
 export const FundingPaid = defineEvent({ type: 'FundingPaid', schema: fundingPaidSchema });
@@ -242,6 +252,7 @@ export const ledgerEvents = [
   PositionModeSet,
   LeverageSet,
   MarginTypeSet,
+  FeeRatesSet,
   FillSettled,
   FeeCharged,
   FundingPaid,
@@ -272,6 +283,7 @@ export type AccountEvent =
   | { type: 'PositionModeSet'; data: z.infer<typeof positionModeSetSchema> }
   | { type: 'LeverageSet'; data: z.infer<typeof leverageSetSchema> }
   | { type: 'MarginTypeSet'; data: z.infer<typeof marginTypeSetSchema> }
+  | { type: 'FeeRatesSet'; data: z.infer<typeof feeRatesSetSchema> }
   | { type: 'FillSettled'; data: FillSettledData }
   | { type: 'FeeCharged'; data: FeeChargedData }
   | { type: 'FundingPaid'; data: FundingPaidData }

@@ -53,6 +53,8 @@ type Step =
   | { t: 'marks'; btc: number; eth: number }
   | { t: 'margin'; sym: 0 | 1; isolated: boolean }
   | { t: 'leverage'; sym: 0 | 1; lev: number }
+  /** The account's own rates on a symbol, in hundredths of a basis point. */
+  | { t: 'rates'; sym: 0 | 1; maker: number; taker: number }
   | { t: 'deposit'; cents: number }
   | { t: 'withdraw'; cents: number };
 
@@ -90,6 +92,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({ t: fc.constant('leverage' as const), sym, lev: fc.integer({ min: 1, max: 125 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('rates' as const),
+      sym,
+      maker: fc.integer({ min: 0, max: 500 }),
+      taker: fc.integer({ min: 0, max: 800 }),
+    }),
   },
   {
     weight: 1,
@@ -165,6 +176,13 @@ const toCommand = (st: Step, state: AccountState, time: { t: number }): AccountC
       };
     case 'leverage':
       return { kind: 'SetLeverage', symbol: symbols[st.sym], leverage: st.lev };
+    case 'rates':
+      return {
+        kind: 'SetFeeRates',
+        symbol: symbols[st.sym],
+        makerRate: toText(BigInt(st.maker) * 10n ** 12n),
+        takerRate: toText(BigInt(st.taker) * 10n ** 12n),
+      };
     case 'deposit':
       return { kind: 'DepositFunds', transferId: `d${n}`, amount: toText(BigInt(st.cents) * 10n ** 16n) };
     case 'withdraw':

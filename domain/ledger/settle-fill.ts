@@ -100,7 +100,16 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
   const tier = rules.feeTiers[s.feeTier];
   if (!tier) return refuse('unknown-fee-tier', `venue ${rules.venue} has no fee tier ${s.feeTier}`);
   const notional = mul(qty, price);
-  const tierRate = c.liquidity === 'maker' ? tier.maker : tier.taker;
+  // The account's own rates on the symbol when the venue listed them (a VIP tier), else its tier's.
+  const own = s.feeRates.size === 0 ? undefined : s.feeRates.get(c.symbol);
+  const tierRate =
+    own !== undefined
+      ? c.liquidity === 'maker'
+        ? own.maker
+        : own.taker
+      : c.liquidity === 'maker'
+        ? tier.maker
+        : tier.taker;
   // The venue's own figure when it reports one; its rate is then what it works out to (8 places).
   const reported = c.fee === undefined ? null : parseFee(c.fee, rules);
   // A commission in another asset (BNB) is not the wallet's: it is recorded as paid in that asset, and
