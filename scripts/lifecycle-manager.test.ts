@@ -179,6 +179,7 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
           },
           // Hourly in production; the test's clock crosses days of bars, and each listing is 2 MB of JSON.
           instrumentsEveryMs: 6 * 3_600_000,
+          commissionRates: (symbols) => acct.commissionRates(symbols),
         });
         await realRun.prepare();
         return realRun;
@@ -314,6 +315,12 @@ describe('the lifecycle manager with a shadow run and a real account (the fake e
     // The run looked at the exchange's listing every hour of its clock; Binance's listing is the recorded
     // one here, so no look found a change: the same instrument read through the API and from the files.
     expect(listings).toBeGreaterThan(2);
+    // Each real run booked the account's own commission rates as the exchange listed them.
+    const rates = events.filter((e) => e.type === 'FeeRatesSet').map((e) => e.data);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(new Set(rates.map((r) => JSON.stringify(r)))).toEqual(
+      new Set([JSON.stringify({ symbol: SYMBOL, makerRate: '0.0002', takerRate: '0.0005' })]),
+    );
     expect(events.filter((e) => e.type === 'InstrumentUpdated')).toEqual([]);
     expect(said.filter((l) => l.includes('instruments:'))).toEqual([]);
     expect(

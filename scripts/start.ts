@@ -547,6 +547,7 @@ if (process.env.LIFECYCLE !== 'off') {
             log: say,
             instruments,
             listInstruments: () => realAccount!.instrumentBook(),
+            commissionRates: (symbols) => realAccount!.commissionRates(symbols),
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(backstop ? { backstop } : {}),
           });

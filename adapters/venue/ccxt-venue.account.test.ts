@@ -99,6 +99,38 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the wallet balance', () =
   });
 });
 
+describe('CcxtVenue on Binance USDⓈ-M (fake server): the account’s own commission rates', () => {
+  it('reads each symbol’s rates as the exchange charges them', async () => {
+    h = await openHarness();
+    expect(await h.venue.commissionRates(['BTCUSDT', 'ETHUSDT'])).toEqual(
+      new Map([
+        ['BTCUSDT', { maker: '0.0002', taker: '0.0005' }],
+        ['ETHUSDT', { maker: '0.0002', taker: '0.0005' }],
+      ]),
+    );
+    h.fake.engine.feeRates = { maker: fixed('0.00016'), taker: fixed('0.0004') };
+    expect(await h.venue.commissionRates(['BTCUSDT'])).toEqual(
+      new Map([['BTCUSDT', { maker: '0.00016', taker: '0.0004' }]]),
+    );
+    const asked = h.fake.requests.filter((r) => r.path === '/fapi/v1/commissionRate');
+    expect(asked.map((r) => r.params.symbol)).toEqual(['BTCUSDT', 'ETHUSDT', 'BTCUSDT']);
+    expect(asked.every((r) => r.params.signature !== undefined)).toBe(true);
+    await expect(h.venue.commissionRates(['NOPEUSDT'])).rejects.toThrow(/-1121/);
+  });
+
+  it('refuses a reply it cannot read, saying which', async () => {
+    h = await openHarness();
+    h.fake.fault({
+      path: '/fapi/v1/commissionRate',
+      action: 'garbage',
+      body: '{"symbol":"BTCUSDT","makerCommissionRate":0.0002,"takerCommissionRate":"0.0005"}',
+    });
+    await expect(h.venue.commissionRates(['BTCUSDT'])).rejects.toThrow(
+      /unreadable commissionRate reply: maker 0.0002 is not a decimal rate/,
+    );
+  });
+});
+
 describe('CcxtVenue on Binance USDⓈ-M (fake server): the account trades by the ledger’s settings', () => {
   const settings = (leverage: number, marginType: 'cross' | 'isolated') =>
     new Map([['BTCUSDT', { leverage, marginType }]]);

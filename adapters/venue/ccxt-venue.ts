@@ -287,6 +287,25 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   }
 
   /**
+   * The account's own commission rates on each symbol (canonical decimal text), for the runs' ledgers to
+   * charge and price fees by (SetFeeRates). Throws VenueCallError when the exchange cannot be asked or its
+   * answer read.
+   */
+  async commissionRates(
+    symbols: readonly string[],
+  ): Promise<ReadonlyMap<string, { readonly maker: string; readonly taker: string }>> {
+    if (this.session.commissionRates === undefined)
+      throw new VenueCallError('unknown', `${this.session.name} cannot list its commission rates`);
+    const read = this.session.commissionRates.bind(this.session);
+    const out = new Map<string, { maker: string; taker: string }>();
+    for (const symbol of symbols) {
+      const r = await this.tracked(() => read(symbol));
+      out.set(symbol, { maker: canonical(r.maker), taker: canonical(r.taker) });
+    }
+    return out;
+  }
+
+  /**
    * Makes the account trade the symbols as the runs' ledgers book them: one-way position mode (refused, not
    * changed, when the account is in hedge mode: a person chose it, and may hold positions in it) and each
    * symbol's margin type and leverage. Throws VenueCallError, naming what the exchange refused.

@@ -113,6 +113,12 @@ export interface VenueSession {
    */
   walletBalance?(asset: string): Promise<string>;
   /**
+   * The account's own commission rates on a symbol (decimal text fractions: 0.0004 is 4 bp), as the
+   * exchange charges them: its VIP tier, a promotion. Left out by a venue that cannot say. Throws
+   * VenueCallError.
+   */
+  commissionRates?(symbol: string): Promise<{ readonly maker: string; readonly taker: string }>;
+  /**
    * Whether the account holds one position per symbol (`one-way`) or a long and a short (`hedge`). Left out
    * by a venue that cannot say. Throws VenueCallError.
    */

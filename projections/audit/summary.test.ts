@@ -41,6 +41,12 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('set aside ETHUSDT (position -0.5): no closed 1h bar since …');
   });
 
+  it('says which commission rates the account pays on a symbol', () => {
+    expect(
+      summarise(event('FeeRatesSet', { symbol: 'BTCUSDT', makerRate: '0.00016', takerRate: '0.0004' })),
+    ).toBe('fee rates BTCUSDT: maker 0.00016, taker 0.0004');
+  });
+
   it('falls back to the type and the first fields for a type it has no line for', () => {
     expect(summarise(event('SomethingNew', { a: 1, b: 'two', c: [3], d: 4 }))).toBe(
       'SomethingNew a=1 b="two" c=[3]',

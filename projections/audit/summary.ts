@@ -45,6 +45,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}`;
     case 'RunCompleted':
       return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
+    case 'FeeRatesSet':
+      return `fee rates ${s(d.symbol)}: maker ${s(d.makerRate)}, taker ${s(d.takerRate)}`;
     case 'InstrumentUpdated':
       return `listing changed (${s(d.prompt)}): ${Array.isArray(d.changes) ? d.changes.join('; ') : ''}`;
     case 'SymbolSetAside':

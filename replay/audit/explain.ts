@@ -113,6 +113,8 @@ export const summarise = (e: RecordedEvent): string => {
         ? `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`
         : `fee paid in ${paid.asset}: ${paid.amount} ${paid.asset}, worth ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional}); the wallet did not pay it`;
     }
+    case 'FeeRatesSet':
+      return `the account's own commission rates on ${d.symbol}: maker ${d.makerRate}, taker ${d.takerRate} (as the exchange lists them; they replace the fee tier's)`;
     case 'SymbolSetAside':
       return `SET ASIDE: ${d.symbol} published no bar for ${Math.round(Number(d.waitedMs) / 60_000)} min past its next close (last bar closed ${new Date(Number(d.lastBarClose)).toISOString()}): ${d.why}; the run trades on without it, position ${d.position} left to its stops on the venue's marks`;
     case 'InstrumentUpdated':

@@ -94,6 +94,11 @@ export interface EngineConfig {
      * new listing instead of being refused. Absent: the run keeps the instruments it started with.
      */
     readonly relisting?: boolean;
+    /**
+     * The account's own commission rates by symbol (CcxtVenue.commissionRates, decimal text), booked at the
+     * start (SetFeeRates): the ledger prices simulated fees and fees paid in BNB by them. Absent: the tier's.
+     */
+    readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;

@@ -505,6 +505,14 @@ export class Engine implements StrategyContext {
         runCorrelation,
         null,
       );
+      const rates = c.liveOrders?.feeRates?.get(s.symbol);
+      if (rates !== undefined)
+        this.ledger.book(
+          { kind: 'SetFeeRates', symbol: s.symbol, makerRate: rates.maker, takerRate: rates.taker },
+          t0,
+          runCorrelation,
+          null,
+        );
     }
     this.walletF = toNumber(this.ledger.wallet());
     this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;

@@ -144,6 +144,37 @@ describe('an engine run on a live account (Binance USDⓈ-M through ccxt, on the
     );
   });
 
+  it('prices a VIP account’s commission in BNB at the account’s own rates, which the run asked the exchange for', async () => {
+    const run = await openLiveAccountRun(undefined, { 1: 0.5, 2: 0 }, undefined, 8, {
+      feeRates: new Map([[SYMBOL, { maker: '0.00016', taker: '0.0004' }]]),
+    });
+    h = run.harness;
+    const { harness, engine, barCloses, settle, of, warmupEnd } = run;
+    // VIP 1 (maker 0.016 %, taker 0.040 %), with "Using BNB deduction" on; the exchange lists those rates.
+    harness.fake.engine.feeRates = { maker: fixed('0.00016'), taker: fixed('0.0004') };
+    harness.fake.engine.bnbFees = { price: fixed('600') };
+    expect(await harness.venue.commissionRates([SYMBOL])).toEqual(
+      new Map([[SYMBOL, { maker: '0.00016', taker: '0.0004' }]]),
+    );
+    await roundTrip({ harness, barCloses, settle, of, warmupEnd });
+    expect(of('FeeRatesSet').map((e) => e.data)).toEqual([
+      { symbol: SYMBOL, makerRate: '0.00016', takerRate: '0.0004' },
+    ]);
+    const fees = of('FeeCharged').map(
+      (e) => e.data as { amount: string; notional: string; paidIn?: unknown },
+    );
+    expect(fees).toHaveLength(2);
+    // Worth the account's taker rate less 10 %, as Binance priced it before converting to BNB; the tier's
+    // would have said 0.045 %, a quarter more.
+    for (const f of fees) {
+      expect(f.paidIn).toBeDefined();
+      expect(fixed(f.amount)).toBe(roundTo(mul(fixed(f.notional), fixed('0.00036')), 8, 'half-up'));
+    }
+    expect(engine.ledgerAccount.otherAssetFees.get('BNB')?.paid).toBe(
+      harness.fake.engine.trades().reduce((a, t) => a + t.commission, 0n),
+    );
+  });
+
   it('judges its stops on the venue’s marks and exits through the exchange', async () => {
     const { harness, engine, desk, barCloses, settle, of, warmupEnd } = await setUp(
       { stopAtrMultiple: 1 },

@@ -29,6 +29,8 @@ export interface LiveOrders {
   readonly instruments?: InstrumentBook;
   /** The runner lists the venue's instruments again mid-run (EngineConfig.liveOrders.relisting). */
   readonly relisting?: boolean;
+  /** The account's own commission rates by symbol (EngineConfig.liveOrders.feeRates). */
+  readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
 }
 
 export interface PreparedLiveRun {
@@ -130,6 +132,7 @@ export const prepareLiveRun = async (
               venueName: orders.venueName,
               ...(orders.backstop ? { backstop: orders.backstop } : {}),
               ...(orders.relisting ? { relisting: true } : {}),
+              ...(orders.feeRates ? { feeRates: orders.feeRates } : {}),
             },
           }
         : {}),

@@ -48,6 +48,14 @@ export interface RealAccountSessionOptions {
   /** Between two scheduled listings (default an hour). */
   readonly instrumentsEveryMs?: number;
   /**
+   * The account's own commission rates on the run's symbols (CcxtVenue.commissionRates), asked at each
+   * start and booked by the run's ledger (SetFeeRates): simulated fees and fees paid in BNB are priced at
+   * them, not the tier's. A failure keeps the run from starting, and it is tried again. Absent: the tier's.
+   */
+  readonly commissionRates?: (
+    symbols: readonly string[],
+  ) => Promise<ReadonlyMap<string, { readonly maker: string; readonly taker: string }>>;
+  /**
    * Sets the account's margin type and leverage of the run's symbols to what its ledger books
    * (CcxtVenue.configure), before it sends an order: the exchange margins and liquidates by its own
    * settings. A failure keeps the run from starting, and it is tried again.
@@ -211,6 +219,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     const opened = await this.openWithRetry(opening, this.clock, async () => {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
       this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
+      const feeRates = await this.opts.commissionRates?.(this.opts.symbols);
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
         wall: () => this.clock.now(),
@@ -219,6 +228,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         ...(this.opts.backstop ? { backstop: this.opts.backstop } : {}),
         ...(this.opts.instruments ? { instruments: this.opts.instruments } : {}),
         ...(this.opts.listInstruments ? { relisting: true } : {}),
+        ...(feeRates ? { feeRates } : {}),
       });
       engine.start();
       // The ledger's settings, now booked: the account must trade by the same before the first order.

@@ -338,6 +338,22 @@ export class BinanceUsdmSession implements VenueSession {
     return listed;
   }
 
+  async commissionRates(symbol: string): Promise<{ maker: string; taker: string }> {
+    // GET /fapi/v1/commissionRate: {"symbol", "makerCommissionRate": "0.0002", "takerCommissionRate": "0.0004"}.
+    const reply = await this.endpoint('fapiPrivateGetCommissionRate', { symbol });
+    return readReply('commissionRate', () => {
+      const r = reply as Record<string, unknown>;
+      if (r === null || typeof r !== 'object' || r.symbol !== symbol)
+        throw new Error(`not ${symbol}'s rates`);
+      const rate = (v: unknown, which: string): string => {
+        if (typeof v !== 'string' || !/^\d+(\.\d+)?$/.test(v))
+          throw new Error(`${which} ${JSON.stringify(v)} is not a decimal rate`);
+        return v;
+      };
+      return { maker: rate(r.makerCommissionRate, 'maker'), taker: rate(r.takerCommissionRate, 'taker') };
+    });
+  }
+
   private async reloadMarkets(): Promise<void> {
     try {
       await this.ex.loadMarkets(true);

@@ -798,7 +798,7 @@ export class FakeBinanceEngine {
 
   // --- lookups and JSON ---------------------------------------------------------------------------
 
-  private symbolRules(symbol: string | undefined): SymbolRules {
+  symbolRules(symbol: string | undefined): SymbolRules {
     if (symbol === undefined)
       throw new BinanceApiError(
         -1102,

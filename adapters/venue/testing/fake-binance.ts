@@ -119,6 +119,20 @@ export class FakeBinance {
       ['POST /fapi/v1/leverage', { security: 'SIGNED', handler: (p) => e.changeLeverage(p) }],
       ['POST /fapi/v1/marginType', { security: 'SIGNED', handler: (p) => e.changeMarginType(p) }],
       [
+        'GET /fapi/v1/commissionRate',
+        {
+          security: 'SIGNED',
+          handler: (p) => {
+            e.symbolRules(p.symbol);
+            return {
+              symbol: p.symbol,
+              makerCommissionRate: toText(e.feeRates.maker, 4),
+              takerCommissionRate: toText(e.feeRates.taker, 4),
+            };
+          },
+        },
+      ],
+      [
         'GET /fapi/v2/balance',
         {
           security: 'SIGNED',

@@ -67,7 +67,10 @@ export const openLiveAccountRun = async (
   plan: Record<number, number>,
   backstop?: BackstopPlan,
   liveBars = 8,
-  extra: { readonly relisting?: boolean } = {},
+  extra: {
+    readonly relisting?: boolean;
+    readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
+  } = {},
 ) => {
   const harness = await openHarness();
   const book = await instrumentBookOnce();
@@ -98,6 +101,7 @@ export const openLiveAccountRun = async (
         venueName: 'binance',
         ...(backstop ? { backstop } : {}),
         ...(extra.relisting ? { relisting: true } : {}),
+        ...(extra.feeRates ? { feeRates: extra.feeRates } : {}),
       },
       onEvent: (e) => events.push(e),
     },
