@@ -1759,7 +1759,8 @@ export class Engine implements StrategyContext {
   }
 
   /**
-   * Takes the venue's listing of now (null: listing it failed). Each symbol whose listing differs from the
+   * Takes the venue's listing of now (null: listing it failed, which counts as one of a held fill's
+   * listings and leaves listingWanted as it was). Each symbol whose listing differs from the
    * one the run holds is relisted: recorded (InstrumentUpdated, in the run's stream) and traded, booked and
    * margined by from here on. Returns the differences in words, and a line for a symbol the listing lacks.
    * A fill waiting for a listing waits for at most MAX_LISTINGS_PER_FILL of them: a fill no listing puts on
@@ -1770,11 +1771,14 @@ export class Engine implements StrategyContext {
     prompt: 'scheduled' | 'fill-off-grid' | 'order-refused',
   ): string[] {
     if (prompt === 'fill-off-grid' && this.heldFill !== null) this.heldFill.listings++;
-    this.listingPrompt = null;
+    // A listing that failed leaves the wish standing: the runner asks again after its back-off.
     if (listing === null) return [];
+    this.listingPrompt = null;
     const lines: string[] = [];
     const at = Math.max(this.now, this.config.from);
     for (const s of this.symbols) {
+      // A symbol set aside trades no more in this run; a delisted one would be said missing every hour.
+      if (this.asideSymbols.has(s.symbol)) continue;
       const now = listing(s.symbol);
       if (now === undefined) {
         lines.push(`${s.symbol} is not in the venue's listing; the run keeps the one it holds`);

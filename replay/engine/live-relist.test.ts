@@ -89,6 +89,10 @@ describe('a real run whose exchange changes the listing mid-run', () => {
     expect(of('OrderRejected')).toHaveLength(1);
     // Until the listing is in, the refusal may be the run's stale listing: not counted.
     expect(refusals()).toBe(0);
+    // A listing that failed leaves the wish standing (the runner asks again after its back-off).
+    expect(engine.relist(null, 'order-refused')).toEqual([]);
+    expect(engine.listingWanted).toBe('order-refused');
+    expect(refusals()).toBe(0);
     // The venue's listing still says 0.001 (it lags, or the refusal had another cause): it counts.
     const held = engine.config.instrument(SYMBOL);
     expect(engine.relist((symbol) => (symbol === SYMBOL ? held : undefined), 'order-refused')).toEqual([]);
