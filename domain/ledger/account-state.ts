@@ -11,7 +11,7 @@ import type {
 import { type Fixed, fixed, roundTo } from './fixed.js';
 import type { Instrument } from './instrument.js';
 import type { PositionAmount } from './position.js';
-import type { VenueRules } from './venue.js';
+import type { FeeRates, VenueRules } from './venue.js';
 import type { ForcedCloseReason } from './venue-port.js';
 
 /** State, commands and shared helpers of the account aggregate; the rules themselves are in account.ts. */
@@ -67,11 +67,6 @@ export interface AccountState {
   readonly otherAssetFees: Map<string, OtherAssetFees>;
   /** The account's own commission rates by symbol (FeeRatesSet); a symbol without them pays its tier's. */
   readonly feeRates: Map<string, FeeRates>;
-}
-
-export interface FeeRates {
-  readonly maker: Fixed;
-  readonly taker: Fixed;
 }
 
 export interface OtherAssetFees {
