@@ -1780,17 +1780,13 @@ export class Engine implements StrategyContext {
       // A symbol set aside trades no more in this run; a delisted one would be said missing every hour.
       if (this.asideSymbols.has(s.symbol)) continue;
       const now = listing(s.symbol);
-      if (now === undefined) {
-        lines.push(`${s.symbol} is not in the venue's listing; the run keeps the one it holds`);
-        this.venueRefusals += this.listingRefusals.get(s.symbol) ?? 0;
-        this.listingRefusals.delete(s.symbol);
-        continue;
-      }
-      const changes = instrumentChanges(s.instrument, now);
+      const changes = now === undefined ? [] : instrumentChanges(s.instrument, now);
       // Refusals the listing does not explain were the venue's word on the orders: venue errors after all.
-      this.venueRefusals += changes.length === 0 ? (this.listingRefusals.get(s.symbol) ?? 0) : 0;
+      if (changes.length === 0) this.venueRefusals += this.listingRefusals.get(s.symbol) ?? 0;
       this.listingRefusals.delete(s.symbol);
-      if (changes.length === 0) continue;
+      if (now === undefined)
+        lines.push(`${s.symbol} is not in the venue's listing; the run keeps the one it holds`);
+      if (now === undefined || changes.length === 0) continue;
       s.relist(now);
       const data: InstrumentUpdatedData = {
         venue: this.config.venueRules.venue,

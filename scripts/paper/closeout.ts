@@ -211,20 +211,13 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     }
   };
 
-  /** Funding as the exchange charged it, into the run's account; the ledger's reason when it refuses. */
-  const applyCharged = async (
-    symbol: string,
-    fundingTime: number,
-    rate: string,
-    markPrice: string,
-    charged: string,
+  /** Books one account command of the run; null when booked, the ledger's reason when it refuses. */
+  const ledgerVerdict = async (
+    command: Parameters<typeof handlers.account>[1],
+    metadata: Parameters<typeof handlers.account>[2],
   ): Promise<string | null> => {
     try {
-      await handlers.account(
-        accountId,
-        { kind: 'ApplyFunding', symbol, fundingTime, rate, markPrice, charged },
-        { ...meta(fundingTime), correlationId: `funding:${symbol}:${fundingTime}` },
-      );
+      await handlers.account(accountId, command, metadata);
       return null;
     } catch (err) {
       if (!(err instanceof LedgerRuleError)) throw err;
@@ -232,37 +225,42 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     }
   };
 
+  /** Funding as the exchange charged it, into the run's account; the ledger's reason when it refuses. */
+  const applyCharged = (
+    symbol: string,
+    fundingTime: number,
+    rate: string,
+    markPrice: string,
+    charged: string,
+  ): Promise<string | null> =>
+    ledgerVerdict(
+      { kind: 'ApplyFunding', symbol, fundingTime, rate, markPrice, charged },
+      { ...meta(fundingTime), correlationId: `funding:${symbol}:${fundingTime}` },
+    );
+
   /**
    * A liquidation's clearance fee, into the run's account against the liquidation order `orderId` (what it
    * closed of the run: `notional`), correlated with it; the ledger's reason when it refuses.
    */
-  const chargeClearance = async (
+  const chargeClearance = (
     symbol: string,
     orderId: string,
     notional: Fixed,
     amount: string,
     time: number,
-  ): Promise<string | null> => {
-    try {
-      await handlers.account(
-        accountId,
-        {
-          kind: 'ChargeClearanceFee',
-          symbol,
-          positionSide: 'BOTH',
-          orderId,
-          strategyId: left.strategyId,
-          notional: toText(notional),
-          amount,
-        },
-        { ...meta(time), correlationId: `liquidation:${orderId.slice(orderId.lastIndexOf('/') + 1)}` },
-      );
-      return null;
-    } catch (err) {
-      if (!(err instanceof LedgerRuleError)) throw err;
-      return err.message;
-    }
-  };
+  ): Promise<string | null> =>
+    ledgerVerdict(
+      {
+        kind: 'ChargeClearanceFee',
+        symbol,
+        positionSide: 'BOTH',
+        orderId,
+        strategyId: left.strategyId,
+        notional: toText(notional),
+        amount,
+      },
+      { ...meta(time), correlationId: `liquidation:${orderId.slice(orderId.lastIndexOf('/') + 1)}` },
+    );
 
   /**
    * This run's share of funding the exchange charged while it is closed out (its lane follows what the run
