@@ -185,6 +185,33 @@ export const SymbolSetAside = defineEvent({
 
 export type SymbolSetAsideData = EventData<typeof SymbolSetAside>;
 
+/**
+ * A symbol set aside (SymbolSetAside) is back in its run: the venue publishes its bars again (a halt
+ * ended, or a feed that had lost it found it). From this event on the run replays its bars again from
+ * `firstBarOpen`. Bars it published that close at or before the time the run had reached (`runAt`)
+ * would replay behind the other symbols' and are skipped, never shown to the strategy, like the bars of a
+ * halt: a gap in the symbol's series.
+ */
+export const SymbolRejoined = defineEvent({
+  type: 'SymbolRejoined',
+  schema: z
+    .object({
+      venue: z.string().min(1),
+      symbol: z.string().min(1),
+      /** Open time of the first bar replayed again, epoch ms. */
+      firstBarOpen: z.number().int(),
+      /** The run's time when it came back: bars closing at or before it were skipped. */
+      runAt: z.number().int(),
+      /** Bars the venue published after the last one replayed that were skipped (behind `runAt`). */
+      skippedBars: z.number().int().nonnegative(),
+      /** The run's position in it then (signed decimal text; 0 when flat). */
+      position: z.string().regex(/^-?\d+(\.\d+)?$/),
+    })
+    .strict(),
+});
+
+export type SymbolRejoinedData = EventData<typeof SymbolRejoined>;
+
 export const backtestEvents = [
   RunStarted,
   EquityMarked,
@@ -192,4 +219,5 @@ export const backtestEvents = [
   ExchangeRecordUnbooked,
   InstrumentUpdated,
   SymbolSetAside,
+  SymbolRejoined,
 ] as const;

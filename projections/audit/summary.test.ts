@@ -41,6 +41,19 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('set aside ETHUSDT (position -0.5): no closed 1h bar since …');
   });
 
+  it('says which symbol came back into a run, from which bar', () => {
+    expect(
+      summarise(
+        event('SymbolRejoined', {
+          symbol: 'ETHUSDT',
+          firstBarOpen: Date.UTC(2023, 2, 3, 6),
+          position: '0',
+          skippedBars: 2,
+        }),
+      ),
+    ).toBe('rejoined ETHUSDT from 2023-03-03T06:00:00.000Z (position 0, 2 bar(s) skipped)');
+  });
+
   it('says which commission rates the account pays on a symbol', () => {
     expect(
       summarise(event('FeeRatesSet', { symbol: 'BTCUSDT', makerRate: '0.00016', takerRate: '0.0004' })),

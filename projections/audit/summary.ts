@@ -51,6 +51,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `listing changed (${s(d.prompt)}): ${Array.isArray(d.changes) ? d.changes.join('; ') : ''}`;
     case 'SymbolSetAside':
       return `set aside ${s(d.symbol)} (position ${s(d.position)}): ${s(d.why)}`;
+    case 'SymbolRejoined':
+      return `rejoined ${s(d.symbol)} from ${new Date(Number(d.firstBarOpen)).toISOString()} (position ${s(d.position)}, ${s(d.skippedBars)} bar(s) skipped)`;
     case 'HotlistScanned': {
       const c = Array.isArray(d.candidates) ? d.candidates.map(rec) : [];
       const top = c[0];

@@ -96,6 +96,25 @@ describe('the audit timeline’s one-line summaries', () => {
     );
   });
 
+  it('says which symbol came back into a real run, from which bar, and what it skipped', () => {
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'SymbolRejoined',
+        data: {
+          venue: 'binance',
+          symbol: 'ETHUSDT',
+          firstBarOpen: Date.UTC(2023, 2, 3, 6),
+          runAt: Date.UTC(2023, 2, 3, 6, 30),
+          skippedBars: 0,
+          position: '-0.5',
+        },
+      }),
+    ).toBe(
+      'REJOINED: ETHUSDT publishes bars again; the run replays them from the bar opening 2023-03-03T06:00:00.000Z, and skipped 0 bar(s) that closed by 2023-03-03T06:30:00.000Z, the time it had reached (position -0.5)',
+    );
+  });
+
   it('says what the exchange changed in a listing, and what made the run look', () => {
     expect(
       summarise({

@@ -117,6 +117,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `the account's own commission rates on ${d.symbol}: maker ${d.makerRate}, taker ${d.takerRate} (as the exchange lists them; they replace the fee tier's)`;
     case 'SymbolSetAside':
       return `SET ASIDE: ${d.symbol} published no bar for ${Math.round(Number(d.waitedMs) / 60_000)} min past its next close (last bar closed ${new Date(Number(d.lastBarClose)).toISOString()}): ${d.why}; the run trades on without it, position ${d.position} left to its stops on the venue's marks`;
+    case 'SymbolRejoined':
+      return `REJOINED: ${d.symbol} publishes bars again; the run replays them from the bar opening ${new Date(Number(d.firstBarOpen)).toISOString()}, and skipped ${d.skippedBars} bar(s) that closed by ${new Date(Number(d.runAt)).toISOString()}, the time it had reached (position ${d.position})`;
     case 'InstrumentUpdated':
       return `LISTING CHANGED on the exchange (${LISTING_PROMPT[String(d.prompt)] ?? d.prompt}): ${(d.changes as string[]).join('; ')}; the run trades and books by it from here`;
     case 'ExchangeRecordUnbooked':

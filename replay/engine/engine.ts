@@ -2,6 +2,7 @@ import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.j
 import type {
   ExchangeRecordUnbookedData,
   InstrumentUpdatedData,
+  SymbolRejoinedData,
   SymbolSetAsideData,
 } from '../../domain/backtest/events.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
@@ -576,6 +577,65 @@ export class Engine implements StrategyContext {
       null,
       'system:engine',
     );
+  }
+
+  /**
+   * Takes a symbol set aside back into the run: its venue publishes bars again (`bars`, fetched after the
+   * last one the run holds). Bars that close at or before the run's time would replay behind the other
+   * symbols' bars and are skipped, never shown to the strategy (a gap in its series, as a halt leaves);
+   * so are bars it held but had not replayed when it was set aside. When a bar closes after the run's
+   * time, the symbol rejoins from it (SymbolRejoined, in the run's stream) and its bars are fetched,
+   * awaited and replayed as before. Returns the bars taken (0: it stays aside, nothing recorded).
+   */
+  rejoin(symbol: string, bars: BarSeries, funding?: FundingSeries): number {
+    if (!this.asideSymbols.has(symbol)) throw new RangeError(`${symbol} was not set aside`);
+    if (bars.timeframe !== this.config.strategy.timeframe)
+      throw new RangeError(
+        `${symbol}: appended bars are ${bars.timeframe}, the run trades ${this.config.strategy.timeframe}`,
+      );
+    const s = this.symbolOf(symbol);
+    const at = Math.max(this.now, this.config.from);
+    const open = bars.openTime;
+    let first = 0;
+    while (first < open.length && open[first]! + s.tfMs <= at) first++;
+    if (first === open.length) return 0;
+    const n = s.series.openTime.length;
+    const skipped = first + (n - s.i);
+    const keep = (c: Float64Array) => c.subarray(first);
+    s.i = n;
+    s.end = n;
+    s.append(
+      {
+        symbol: bars.symbol,
+        timeframe: bars.timeframe,
+        openTime: keep(bars.openTime),
+        open: keep(bars.open),
+        high: keep(bars.high),
+        low: keep(bars.low),
+        close: keep(bars.close),
+        volume: keep(bars.volume),
+      },
+      funding,
+    );
+    this.asideSymbols.delete(symbol);
+    const data: SymbolRejoinedData = {
+      venue: this.config.venueRules.venue,
+      symbol,
+      firstBarOpen: Math.round(open[first]!),
+      runAt: Math.round(at),
+      skippedBars: skipped,
+      position: toText(this.ledger.position(symbol)?.qty ?? 0n),
+    };
+    this.log.emit(
+      `run-${this.config.runId}`,
+      'SymbolRejoined',
+      data,
+      at,
+      `rejoin:${symbol}:${at}`,
+      null,
+      'system:engine',
+    );
+    return open.length - first;
   }
 
   /** The bars the run holds for `symbol` (replayed or not): the recorded series, or what a live feed gave. */

@@ -7,6 +7,7 @@ import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { withFilters } from '../../adapters/venue/testing/listing.js';
 import { until } from '../../adapters/venue/testing/venue-fixtures.js';
 import { type Harness, openHarness } from '../../adapters/venue/testing/venue-harness.js';
+import type { SymbolRejoinedData } from '../../domain/backtest/events.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
@@ -619,6 +620,102 @@ describe('runLive on a live account', () => {
       expect(of('OrderFilled')).toHaveLength(f.engine.trades().length);
       for (const symbol of [SYMBOL, 'ETHUSDT'])
         expect(fixed(String(engine.position(symbol)))).toBe(f.engine.position(symbol));
+    },
+    120_000,
+  );
+
+  it.each([
+    ['a halt of six hours ends: no bars in between', 'halt'],
+    ['its klines fail for four hours, then answer with every bar since', 'outage'],
+  ] as const)(
+    'takes a symbol set aside back once the exchange publishes it again (%s)',
+    async (_, how) => {
+      const from = Date.UTC(2023, 2, 1);
+      const to = from + 5 * 24 * HOUR;
+      const haltAt = from + 2 * 24 * HOUR;
+      const backAt = haltAt + (how === 'halt' ? 6 : 4) * HOUR;
+      const eth = sharedBars('ETHUSDT', '1h');
+      // A halt leaves a gap in the exchange's klines; an outage of the symbol's feed leaves none.
+      const keep = Array.from(eth.openTime, (t) => how === 'outage' || t < haltAt || t >= backAt);
+      const pick = (a: Float64Array) => a.filter((_, i) => keep[i]);
+      const ethSeries: BarSeries = {
+        ...eth,
+        openTime: pick(eth.openTime),
+        open: pick(eth.open),
+        high: pick(eth.high),
+        low: pick(eth.low),
+        close: pick(eth.close),
+        volume: pick(eth.volume),
+      };
+      const bars = new Map<string, BarSeries>([
+        [SYMBOL, sharedBars(SYMBOL, '1h')],
+        ['ETHUSDT', ethSeries],
+      ]);
+      const clock = new VirtualClock(from - 60_000);
+      const { f, venue, feed, waker } = await openAccount(clock, {
+        bars,
+        // The outage: from a few minutes after its last bar the run saw until `backAt`, ETHUSDT's klines
+        // and mark answer an error.
+        now: () => {
+          if (how === 'outage') {
+            const lost = clock.t >= haltAt + 5 * 60_000 && clock.t < backAt;
+            if (lost) bars.delete('ETHUSDT');
+            else bars.set('ETHUSDT', ethSeries);
+          }
+          return clock.t;
+        },
+      });
+      const events: StoredEvent[] = [];
+      const said: string[] = [];
+      const { engine } = await prepareWeek(clock, from, to, venue, feed, events, false, ['ETHUSDT', SYMBOL]);
+      const summary = await runLive(engine, feed, {
+        clock,
+        orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
+        log: (m) => said.push(m),
+      });
+      expect(summary.reason, said.join('\n')).toBe('end-of-data');
+      const of = (type: string) => events.filter((e) => e.type === type);
+      expect(of('SymbolSetAside').map((e) => e.data)).toMatchObject([
+        { symbol: 'ETHUSDT', lastBarClose: haltAt },
+      ]);
+      const rejoined = of('SymbolRejoined');
+      expect(rejoined).toHaveLength(1);
+      const back = rejoined[0]!.data as SymbolRejoinedData;
+      const rejoinedAt = Date.parse(rejoined[0]!.metadata.occurredAt);
+      expect(back.runAt).toBe(rejoinedAt);
+      // It came back with the first bar that closed after the run's time: at once after a halt (its first
+      // bar is the one opening when trading resumed); after an outage, every bar before is skipped.
+      if (how === 'halt') {
+        expect(back).toMatchObject({ symbol: 'ETHUSDT', firstBarOpen: backAt, skippedBars: 0 });
+      } else {
+        expect(back.firstBarOpen + HOUR).toBeGreaterThan(rejoinedAt);
+        expect(back.firstBarOpen).toBeLessThanOrEqual(backAt);
+        expect(back.skippedBars).toBe((back.firstBarOpen - haltAt) / HOUR);
+      }
+      expect(rejoinedAt).toBeLessThan(backAt + 2 * HOUR);
+      expect(said.filter((l) => l.startsWith('ETHUSDT: bars again'))).toEqual([
+        `ETHUSDT: bars again from ${new Date(back.firstBarOpen).toISOString()}; it rejoins the run (bars closing before the run's time are skipped)`,
+      ]);
+      // ETHUSDT's bars were replayed again to the end, none of the skipped ones: the strategy decided on
+      // bars up to the set-aside and from the rejoin on, and no decision of the run went back in time.
+      expect(engine.lastBarClose('ETHUSDT')).toBeGreaterThanOrEqual(to);
+      const ethBars = of('SignalEmitted')
+        .map((e) => e.data as { observation: { symbol: string; openTime: number } })
+        .filter((d) => d.observation.symbol === 'ETHUSDT')
+        .map((d) => d.observation.openTime);
+      expect(ethBars.some((t) => t >= back.firstBarOpen)).toBe(true);
+      expect(ethBars.filter((t) => t >= haltAt && t < back.firstBarOpen)).toEqual([]);
+      const times = events
+        .filter((e) => !e.streamId.startsWith('account-'))
+        .map((e) => Date.parse(e.metadata.occurredAt));
+      for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]! - 60_000);
+      // Every trade the exchange made is booked, and the ledger holds what the account holds.
+      expect(of('OrderFilled')).toHaveLength(f.engine.trades().length);
+      // (The engine's position is a float mirror of its ledger: 1.473 reads 1.4729999999999999.)
+      for (const symbol of [SYMBOL, 'ETHUSDT'])
+        expect(roundTo(fixed(String(engine.position(symbol))), 8, 'half-even')).toBe(
+          f.engine.position(symbol),
+        );
     },
     120_000,
   );

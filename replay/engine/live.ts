@@ -195,6 +195,38 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
       );
     }
   };
+  /** A symbol set aside → open time of the last bar of it fetched since (none the run could take). */
+  const asideSince = new Map<string, number>();
+  /**
+   * Asks each symbol set aside for its bars, with the others' (once a bar): one the venue publishes again
+   * rejoins the run (Engine.rejoin). Its fetch failing (delisted) is what set it aside and says nothing.
+   */
+  const lookForAside = async (): Promise<void> => {
+    for (const symbol of symbols) {
+      if (!engine.isAside(symbol)) continue;
+      let batch: Awaited<ReturnType<LiveBars['fetch']>>;
+      try {
+        batch = await feed.fetch(
+          symbol,
+          timeframe,
+          asideSince.get(symbol) ?? lastOpen(symbol),
+          lastFunding(symbol),
+        );
+      } catch {
+        continue;
+      }
+      const k = batch.bars.openTime.length;
+      if (k === 0) continue;
+      asideSince.set(symbol, batch.bars.openTime[k - 1]!);
+      const taken = engine.rejoin(symbol, batch.bars, batch.funding);
+      if (taken === 0) continue;
+      asideSince.delete(symbol);
+      const firstOpen = batch.bars.openTime[k - taken]!;
+      log(
+        `${symbol}: bars again from ${new Date(firstOpen).toISOString()}; it rejoins the run (bars closing before the run's time are skipped)`,
+      );
+    }
+  };
   let marksFailing = false;
   let cancelledAtEnd = false;
   let nextBars = Number.NEGATIVE_INFINITY;
@@ -222,6 +254,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
               failed ??= err;
             }
           }
+          if (desk !== null && !opts.signal?.aborted) await lookForAside();
           if (failed !== null) throw failed;
           if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
           failures = 0;
