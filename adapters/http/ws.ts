@@ -23,6 +23,8 @@ const channelTypes: Record<Exclude<Channel, 'events'>, ReadonlySet<string>> = {
   positions: new Set([
     'FillSettled',
     'PositionLiquidated',
+    'PositionHandedOver',
+    'PositionTakenOver',
     'FundingPaid',
     'LeverageSet',
     'StopAdjusted',

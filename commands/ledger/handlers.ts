@@ -65,10 +65,13 @@ const accountTypes = new Set([
   'PositionModeSet',
   'LeverageSet',
   'MarginTypeSet',
+  'FeeRatesSet',
   'FillSettled',
   'FeeCharged',
   'FundingPaid',
   'PositionLiquidated',
+  'PositionHandedOver',
+  'PositionTakenOver',
 ]);
 
 export type OrderLifecycleCommand =

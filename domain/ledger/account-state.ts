@@ -11,6 +11,7 @@ import type {
 import { type Fixed, fixed, roundTo } from './fixed.js';
 import type { Instrument } from './instrument.js';
 import type { PositionAmount } from './position.js';
+import type { HandOverPosition, TakeOverPosition } from './position-move.js';
 import type { FeeRates, VenueRules } from './venue.js';
 import type { ForcedCloseReason } from './venue-port.js';
 
@@ -118,6 +119,8 @@ export const positionKey = (symbol: string, side: PositionSide): string => {
 };
 
 export type AccountCommand =
+  | HandOverPosition
+  | TakeOverPosition
   | {
       readonly kind: 'OpenAccount';
       readonly accountId: string;

@@ -20,6 +20,7 @@ import { applyFunding } from './funding.js';
 import { bracketFor } from './instrument.js';
 import { checkLiquidation } from './liquidation.js';
 import { applyFill } from './position.js';
+import { handOverPosition, positionMoveId, takeOverPosition } from './position-move.js';
 import { settleFill } from './settle-fill.js';
 
 /**
@@ -170,6 +171,10 @@ export const decideAccount = (
     }
     case 'SettleFill':
       return settleFill(command, s, ctx);
+    case 'HandOverPosition':
+      return handOverPosition(command, s);
+    case 'TakeOverPosition':
+      return takeOverPosition(command, s, ctx);
     case 'ApplyFunding':
       return applyFunding(command, s, ctx);
     case 'CheckLiquidation':
@@ -313,6 +318,27 @@ export const evolveAccount = (s: AccountState, e: AccountEvent): AccountState =>
       const pos = s.positions.get(key);
       if (e.data.marginType === 'isolated' && pos) s.positions.set(key, withIsolated(pos, a));
       else s.crossWallet += a;
+      return s;
+    }
+    case 'PositionHandedOver': {
+      const d = e.data;
+      s.positions.delete(positionKey(d.symbol, d.positionSide));
+      s.transfers.add(positionMoveId(s.accountId, d.toAccount, d.symbol, d.positionSide));
+      return s;
+    }
+    case 'PositionTakenOver': {
+      const d = e.data;
+      const set = s.settings.get(d.symbol);
+      s.positions.set(positionKey(d.symbol, d.positionSide), {
+        symbol: d.symbol,
+        side: d.positionSide,
+        marginType: 'cross',
+        leverage: set?.leverage ?? DEFAULT_LEVERAGE,
+        qty: fixed(d.quantity),
+        cost: fixed(d.cost),
+        isolatedWallet: 0n,
+      });
+      s.transfers.add(positionMoveId(d.fromAccount, s.accountId, d.symbol, d.positionSide));
       return s;
     }
     case 'PositionLiquidated': {

@@ -223,6 +223,37 @@ export const positionLiquidatedSchema = z
   })
   .strict();
 
+/**
+ * A position moved between two accounts of the ledger at its cost, with no trade: a real run that starts
+ * after a crash takes over what the run before it still held on the exchange (the exchange's position did
+ * not change, only which run's ledger accounts for it). Nothing is realised, no fee is charged and neither
+ * wallet moves, so Δ wallet = deposits − withdrawals + realised PnL − fees + funding still holds for each
+ * account, and the sum over the accounts of every position is unchanged. Cross margin only: an isolated
+ * position's own wallet would have to move with it.
+ */
+const positionMovedFields = {
+  symbol,
+  positionSide: z.enum(positionSides),
+  /** The strategy whose run hands it over or takes it over. */
+  strategyId: id.nullable(),
+  /** Signed quantity moved (the whole position). */
+  quantity: decimal,
+  /** Its signed cost basis (Σ quantity × price of what is open), moved exactly. */
+  cost: decimal,
+  /** |cost ÷ quantity| to 8 places, for reading. */
+  entryPrice: positiveDecimal,
+};
+
+/** The account handed a whole cross position over to `toAccount` (the run taking it over). */
+export const positionHandedOverSchema = z
+  .object({ ...positionMovedFields, toAccount: z.string().min(1) })
+  .strict();
+
+/** The account took a whole cross position over from `fromAccount` (the run that held it before). */
+export const positionTakenOverSchema = z
+  .object({ ...positionMovedFields, fromAccount: z.string().min(1) })
+  .strict();
+
 export const AccountOpened = defineEvent({ type: 'AccountOpened', schema: accountOpenedSchema });
 export const FundsDeposited = defineEvent({ type: 'FundsDeposited', schema: fundsDepositedSchema });
 export const FundsWithdrawn = defineEvent({ type: 'FundsWithdrawn', schema: fundsWithdrawnSchema });
@@ -236,6 +267,14 @@ export const FundingPaid = defineEvent({ type: 'FundingPaid', schema: fundingPai
 export const PositionLiquidated = defineEvent({
   type: 'PositionLiquidated',
   schema: positionLiquidatedSchema,
+});
+export const PositionHandedOver = defineEvent({
+  type: 'PositionHandedOver',
+  schema: positionHandedOverSchema,
+});
+export const PositionTakenOver = defineEvent({
+  type: 'PositionTakenOver',
+  schema: positionTakenOverSchema,
 });
 
 export const ledgerEvents = [
@@ -257,6 +296,8 @@ export const ledgerEvents = [
   FeeCharged,
   FundingPaid,
   PositionLiquidated,
+  PositionHandedOver,
+  PositionTakenOver,
 ] as const;
 
 export type OrderRequestedData = z.infer<typeof orderRequestedSchema>;
@@ -265,6 +306,8 @@ export type FillSettledData = z.infer<typeof fillSettledSchema>;
 export type FeeChargedData = z.infer<typeof feeChargedSchema>;
 export type FundingPaidData = z.infer<typeof fundingPaidSchema>;
 export type PositionLiquidatedData = z.infer<typeof positionLiquidatedSchema>;
+export type PositionHandedOverData = z.infer<typeof positionHandedOverSchema>;
+export type PositionTakenOverData = z.infer<typeof positionTakenOverSchema>;
 
 /** The events as deciders produce them: type plus data; the command handler adds ids and metadata. */
 export type OrderEvent =
@@ -287,6 +330,8 @@ export type AccountEvent =
   | { type: 'FillSettled'; data: FillSettledData }
   | { type: 'FeeCharged'; data: FeeChargedData }
   | { type: 'FundingPaid'; data: FundingPaidData }
-  | { type: 'PositionLiquidated'; data: PositionLiquidatedData };
+  | { type: 'PositionLiquidated'; data: PositionLiquidatedData }
+  | { type: 'PositionHandedOver'; data: PositionHandedOverData }
+  | { type: 'PositionTakenOver'; data: PositionTakenOverData };
 
 export type LedgerEvent = OrderEvent | AccountEvent;

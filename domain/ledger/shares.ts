@@ -21,16 +21,25 @@ export const proRata = (amount: Fixed, weights: readonly Fixed[], dp: number): F
 
 /**
  * A one-way account's signed position in `symbol` just before `time`, from its stream alone: the fills
- * (the exchange's own closing ones included) and liquidations whose domain time is earlier. What the
- * exchange charged funding on at a settlement, whatever was booked after it since.
+ * (the exchange's own closing ones included), liquidations and positions moved between runs (handed over,
+ * taken over) whose domain time is earlier. What the exchange charged funding on at a settlement, whatever
+ * was booked after it since.
  */
 export const positionAt = (events: readonly RecordedEvent[], symbol: string, time: number): Fixed => {
   let qty = 0n;
   for (const e of events) {
-    if (e.type !== 'FillSettled' && e.type !== 'PositionLiquidated') continue;
+    const t = e.type;
+    if (
+      t !== 'FillSettled' &&
+      t !== 'PositionLiquidated' &&
+      t !== 'PositionHandedOver' &&
+      t !== 'PositionTakenOver'
+    )
+      continue;
     const d = e.data as { symbol: string; side?: string; quantity: string };
     if (d.symbol !== symbol || Date.parse(e.metadata.occurredAt) >= time) continue;
-    if (e.type === 'PositionLiquidated') qty = 0n;
+    if (t === 'PositionLiquidated' || t === 'PositionHandedOver') qty = 0n;
+    else if (t === 'PositionTakenOver') qty += fixed(d.quantity);
     else qty += d.side === 'BUY' ? fixed(d.quantity) : -fixed(d.quantity);
   }
   return qty;

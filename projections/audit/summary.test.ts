@@ -54,6 +54,16 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('rejoined ETHUSDT from 2023-03-03T06:00:00.000Z (position 0, 2 bar(s) skipped)');
   });
 
+  it('says which position moved between two runs, both ways', () => {
+    const moved = { symbol: 'BTCUSDT', quantity: '0.05', entryPrice: '26000' };
+    expect(summarise(event('PositionTakenOver', { ...moved, fromAccount: 'real-a' }))).toBe(
+      'took over BTCUSDT 0.05 @ 26000 from real-a',
+    );
+    expect(summarise(event('PositionHandedOver', { ...moved, toAccount: 'real-b' }))).toBe(
+      'handed over BTCUSDT 0.05 @ 26000 to real-b',
+    );
+  });
+
   it('says which commission rates the account pays on a symbol', () => {
     expect(
       summarise(event('FeeRatesSet', { symbol: 'BTCUSDT', makerRate: '0.00016', takerRate: '0.0004' })),

@@ -49,6 +49,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `fee rates ${s(d.symbol)}: maker ${s(d.makerRate)}, taker ${s(d.takerRate)}`;
     case 'InstrumentUpdated':
       return `listing changed (${s(d.prompt)}): ${Array.isArray(d.changes) ? d.changes.join('; ') : ''}`;
+    case 'PositionTakenOver':
+      return `took over ${s(d.symbol)} ${s(d.quantity)} @ ${s(d.entryPrice)} from ${s(d.fromAccount)}`;
+    case 'PositionHandedOver':
+      return `handed over ${s(d.symbol)} ${s(d.quantity)} @ ${s(d.entryPrice)} to ${s(d.toAccount)}`;
     case 'SymbolSetAside':
       return `set aside ${s(d.symbol)} (position ${s(d.position)}): ${s(d.why)}`;
     case 'SymbolRejoined':

@@ -110,6 +110,95 @@ describe('ledger read model (in memory)', () => {
   });
 });
 
+describe('ledger read model: a position moved between two runs’ accounts', () => {
+  it('shows it in the account that took it over and no longer in the one that handed it over, per strategy too', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const h = newHandlers(store);
+    const meta = {
+      correlationId: 'carry',
+      causationId: null,
+      actor: 'system:ledger',
+      mode: 'live',
+      occurredAt: '2023-06-01T00:00:00.000Z',
+    } as const;
+    for (const id of ['run-a', 'run-b']) {
+      await h.account(
+        id,
+        {
+          kind: 'OpenAccount',
+          accountId: id,
+          venue: 'binance',
+          marginAsset: 'USDT',
+          feeTier: 'VIP0',
+          positionMode: 'one-way',
+        },
+        meta,
+      );
+      await h.account(id, { kind: 'DepositFunds', transferId: `d-${id}`, amount: '10000' }, meta);
+    }
+    await h.account(
+      'run-a',
+      {
+        kind: 'SettleFill',
+        orderId: 'o1',
+        fillSeq: 1,
+        tradeId: 't1',
+        strategyId: 'ema-cross',
+        symbol: 'BTCUSDT',
+        side: 'BUY',
+        positionSide: 'BOTH',
+        quantity: '0.05',
+        price: '26000',
+        liquidity: 'taker',
+        reduceOnly: false,
+      },
+      meta,
+    );
+    const handed = await h.account(
+      'run-a',
+      {
+        kind: 'HandOverPosition',
+        symbol: 'BTCUSDT',
+        positionSide: 'BOTH',
+        strategyId: 'ema-cross',
+        toAccount: 'run-b',
+      },
+      meta,
+    );
+    const d = handed.events[0]!.data as { quantity: string; cost: string };
+    await h.account(
+      'run-b',
+      {
+        kind: 'TakeOverPosition',
+        symbol: 'BTCUSDT',
+        positionSide: 'BOTH',
+        strategyId: 'ema-cross',
+        quantity: d.quantity,
+        cost: d.cost,
+        fromAccount: 'run-a',
+      },
+      meta,
+    );
+    const model = new LedgerReadModel().applyAll(await store.readAll(0, 1_000));
+    const view = (stream: string) =>
+      [...model.positions.values()].find((p) => p.stream === stream && p.symbol === 'BTCUSDT');
+    expect(view(h.accountStream('run-a'))).toMatchObject({ quantity: 0n, cost: 0n, trades: 1 });
+    expect(view(h.accountStream('run-b'))).toMatchObject({ quantity: 50_000_000_000_000_000n, trades: 0 });
+    expect(view(h.accountStream('run-b'))!.entryPrice).toBe(26_000n * 10n ** 18n);
+    const strategy = (stream: string) =>
+      [...model.strategies.values()].find((s) => s.stream === stream && s.strategyId === 'ema-cross')
+        ?.quantity;
+    expect(strategy(h.accountStream('run-a'))).toBe(0n);
+    expect(strategy(h.accountStream('run-b'))).toBe(50_000_000_000_000_000n);
+    // Nothing realised, no fee for the move; each account reconciles on its own.
+    for (const acc of model.accounts.values())
+      expect(acc.walletBalance).toBe(
+        acc.deposits - acc.withdrawals + acc.realisedPnl - acc.fees + acc.funding,
+      );
+    expect(model.accounts.get(h.accountStream('run-b'))!.realisedPnl).toBe(0n);
+  });
+});
+
 /*
  * The read models live in SQL: PGlite, and the PostgreSQL server when DATABASE_URL is set. The log is the
  * in-memory store or the SQL store itself.

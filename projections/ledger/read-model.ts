@@ -106,6 +106,8 @@ const accountEventTypes = new Set([
   'FeeCharged',
   'FundingPaid',
   'PositionLiquidated',
+  'PositionHandedOver',
+  'PositionTakenOver',
 ]);
 export const ledgerProjectionTypes: readonly string[] = [...accountEventTypes];
 
@@ -402,6 +404,19 @@ export class LedgerReadModel {
             if (this.track) this.touched.strategies.add(key);
           }
         }
+        break;
+      }
+      case 'PositionHandedOver':
+      case 'PositionTakenOver': {
+        // The position moved between two runs' accounts with no trade: only its holder changes.
+        const d = ev.data;
+        const p = this.position(stream, d.symbol, d.positionSide, e);
+        p.marginType = 'cross';
+        if (ev.type === 'PositionTakenOver')
+          p.leverage = s.positions.get(positionKey(d.symbol, d.positionSide))?.leverage ?? p.leverage;
+        const q = fixed(d.quantity);
+        const strat = this.strategy(stream, d.strategyId ?? '', d.symbol, d.positionSide, e);
+        strat.quantity += ev.type === 'PositionTakenOver' ? q : -q;
         break;
       }
       default:

@@ -96,6 +96,27 @@ describe('the audit timeline’s one-line summaries', () => {
     );
   });
 
+  it('says which position a real run carried on from the one before it, with no trade', () => {
+    const moved = {
+      symbol: 'BTCUSDT',
+      positionSide: 'BOTH',
+      strategyId: 'ema-cross',
+      quantity: '0.05',
+      cost: '1300',
+      entryPrice: '26000',
+    };
+    expect(
+      summarise({ ...settled({}), type: 'PositionTakenOver', data: { ...moved, fromAccount: 'real-a' } }),
+    ).toBe(
+      'CARRIED ON: took over BTCUSDT 0.05 at its cost (entry 26000) from real-a, which held it on the exchange; no trade, nothing realised',
+    );
+    expect(
+      summarise({ ...settled({}), type: 'PositionHandedOver', data: { ...moved, toAccount: 'real-b' } }),
+    ).toBe(
+      'HANDED OVER: BTCUSDT 0.05 (entry 26000) to real-b, the run that carries it on; no trade, nothing realised',
+    );
+  });
+
   it('says which symbol came back into a real run, from which bar, and what it skipped', () => {
     expect(
       summarise({

@@ -115,6 +115,10 @@ export const summarise = (e: RecordedEvent): string => {
     }
     case 'FeeRatesSet':
       return `the account's own commission rates on ${d.symbol}: maker ${d.makerRate}, taker ${d.takerRate} (as the exchange lists them; they replace the fee tier's)`;
+    case 'PositionTakenOver':
+      return `CARRIED ON: took over ${d.symbol} ${d.quantity} at its cost (entry ${d.entryPrice}) from ${d.fromAccount}, which held it on the exchange; no trade, nothing realised`;
+    case 'PositionHandedOver':
+      return `HANDED OVER: ${d.symbol} ${d.quantity} (entry ${d.entryPrice}) to ${d.toAccount}, the run that carries it on; no trade, nothing realised`;
     case 'SymbolSetAside':
       return `SET ASIDE: ${d.symbol} published no bar for ${Math.round(Number(d.waitedMs) / 60_000)} min past its next close (last bar closed ${new Date(Number(d.lastBarClose)).toISOString()}): ${d.why}; the run trades on without it, position ${d.position} left to its stops on the venue's marks`;
     case 'SymbolRejoined':
