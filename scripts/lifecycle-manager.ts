@@ -22,6 +22,11 @@ export interface RealRun extends PaperRun {
   /** The money its ledger moved in the account's wallet (realised PnL − fees + funding); see checkWallet. */
   ledgerFlows?(): Fixed;
   /**
+   * The earlier run whose positions it has taken over (Engine's carry), once it has: its ledger holds them
+   * now, and that run's read models may still show them until the hand-over reaches them.
+   */
+  carriedFrom?(): string | null;
+  /**
    * What the exchange recorded that the run's ledger could not book (a closing trade beyond what it held,
    * funding on a position it does not hold), oldest first, in words; each is an ExchangeRecordUnbooked
    * event in the run's stream too.
@@ -212,7 +217,11 @@ export class LifecycleManager {
     }
     const ids = runs.map((r) => r.runId);
     // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
-    const earlier = ((await this.o.leftovers?.()) ?? []).filter((l) => !ids.includes(l.runId));
+    // A run whose positions a run here has taken over is counted by that run's ledger, not twice.
+    const carried = new Set(runs.map((r) => r.carriedFrom?.() ?? null));
+    const earlier = ((await this.o.leftovers?.()) ?? []).filter(
+      (l) => !ids.includes(l.runId) && !carried.has(l.runId),
+    );
     const wallet = await this.walletCheck(account, runs);
     if (!quiet()) return;
     const result = checkAccount(exchange, [

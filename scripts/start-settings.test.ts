@@ -39,7 +39,7 @@ describe('npm start refuses settings that cannot be right (real money, the canar
       { LIVE_BACKSTOP: '{"bufferBps":5}' },
       /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
     ],
-    [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be close or wait, got sell/],
+    [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be carry, close or wait, got sell/],
   ])('%o', async (env, message) => {
     const r = await start(env);
     expect(r.status).not.toBe(0);

@@ -27,6 +27,7 @@ import { ParameterVersionHandlers } from '../commands/optimizer/parameter-versio
 import { defaultSchedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
+import { toText } from '../domain/ledger/fixed.js';
 import { instrumentChanges } from '../domain/ledger/instrument-changes.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import type { AdoptingVenue } from '../domain/ledger/venue-port.js';
@@ -44,9 +45,10 @@ import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
-import { closeOutRun } from './paper/closeout.js';
+import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
 import {
+  carryableLeftover,
   clearLeftovers,
   leftoversOf,
   realAccountStreams,
@@ -125,12 +127,13 @@ if (liveOnStop !== 'keep' && liveOnStop !== 'flatten')
 // Each real position's backstop at the exchange (domain/risk/backstop.ts): what protects it while the node
 // is down. LIVE_BACKSTOP=off leaves the engine's own stops alone; JSON changes the plan.
 const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
-// What a real run of an earlier process left (positions, orders working): `close` (default) books what
-// the exchange did with its orders, cancels them and closes its positions before the strategy trades
-// again; `wait` leaves them for a person, and the strategy waits.
-const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'close';
-if (liveLeftovers !== 'close' && liveLeftovers !== 'wait')
-  throw new RangeError(`LIVE_LEFTOVERS must be close or wait, got ${liveLeftovers}`);
+// What a real run of an earlier process left (positions, orders working): `carry` (default) has the
+// strategy's next run take its positions over where the strategy still wants them, and close the rest
+// (docs/lifecycle.md); `close` books what the exchange did with its orders, cancels them and closes its
+// positions before the strategy trades again; `wait` leaves them for a person, and the strategy waits.
+const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'carry';
+if (liveLeftovers !== 'carry' && liveLeftovers !== 'close' && liveLeftovers !== 'wait')
+  throw new RangeError(`LIVE_LEFTOVERS must be carry, close or wait, got ${liveLeftovers}`);
 /*
  * Automation 2: a parameter version that passes the optimizer's gates trades as a canary beside the one in
  * force before it takes over (docs/optimizer-runs.md). PARAMETER_CANARY=off promotes at once instead; JSON
@@ -491,40 +494,47 @@ if (process.env.LIFECYCLE !== 'off') {
                 `instruments: ${line} on the exchange since the recorded metadata; real runs use the exchange's`,
               );
           }
-          const waiting = await clearLeftovers(strategyId, {
-            db: opened.db,
-            venueName: binanceUsdm.venue,
-            policy: liveLeftovers,
-            activeHere: () =>
-              new Set(
-                (lifecycle?.realRuns() ?? [])
-                  .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
-                  .map((r) => r.runId),
-              ),
-            closeOut: (l) =>
-              closeOutRun(l, {
-                store: opened.store,
-                venue: lane,
-                rules: binanceUsdm,
-                instrument: instruments.get,
-                clock: wallClock,
-                newEventId,
-                log: say,
-                forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
-                fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
-                clearanceFees: (symbol, since) => realAccount!.clearanceFeesSince(symbol, since),
-                fundingSettlement: (symbol, time) => realAccount!.fundingSettlementAt(symbol, time),
-                positionsAt: async (symbol, time) =>
-                  realPositionsAt(
-                    opened.store,
-                    await realAccountStreams(opened.db, binanceUsdm.venue),
-                    symbol,
-                    time,
-                  ),
-              }),
+          const closeOutOptions: CloseOutOptions = {
+            store: opened.store,
+            venue: lane,
+            rules: binanceUsdm,
+            instrument: instruments.get,
+            clock: wallClock,
+            newEventId,
             log: say,
-          });
-          if (waiting !== null) return waiting;
+            forcedFills: (symbol, since) => realAccount!.forcedFillsSince(symbol, since),
+            fundingCharged: (symbol, since) => realAccount!.fundingChargedSince(symbol, since),
+            clearanceFees: (symbol, since) => realAccount!.clearanceFeesSince(symbol, since),
+            fundingSettlement: (symbol, time) => realAccount!.fundingSettlementAt(symbol, time),
+            positionsAt: async (symbol, time) =>
+              realPositionsAt(
+                opened.store,
+                await realAccountStreams(opened.db, binanceUsdm.venue),
+                symbol,
+                time,
+              ),
+          };
+          const activeHere = () =>
+            new Set(
+              (lifecycle?.realRuns() ?? [])
+                .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
+                .map((r) => r.runId),
+            );
+          const leftovers = { db: opened.db, venueName: binanceUsdm.venue, activeHere };
+          const carryFrom =
+            liveLeftovers === 'carry' ? await carryableLeftover(strategyId, leftovers, paperSymbols) : null;
+          if (carryFrom === null) {
+            const waiting = await clearLeftovers(strategyId, {
+              ...leftovers,
+              policy: liveLeftovers === 'wait' ? 'wait' : 'close',
+              closeOut: (l) => closeOutRun(l, closeOutOptions),
+              log: say,
+            });
+            if (waiting !== null) return waiting;
+          } else {
+            const held = carryFrom.positions.map((p) => `${p.symbol} ${toText(p.quantity)}`).join(', ');
+            say(`${strategyId}: its next real run carries on what ${carryFrom.runId} left (${held})`);
+          }
           const waker = new Waker();
           wakers.add(waker);
           // The version in force now (a canary may have taken over since the node started).
@@ -549,6 +559,9 @@ if (process.env.LIFECYCLE !== 'off') {
             listInstruments: () => realAccount!.instrumentBook(),
             commissionRates: (symbols) => realAccount!.commissionRates(symbols),
             configureAccount: (settings) => realAccount!.configure(settings),
+            ...(carryFrom !== null
+              ? { carry: { from: carryFrom, settle: (l) => settleForCarry(l, closeOutOptions) } }
+              : {}),
             ...(backstop ? { backstop } : {}),
           });
           try {

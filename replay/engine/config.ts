@@ -99,6 +99,22 @@ export interface EngineConfig {
      * start (SetFeeRates): the ledger prices simulated fees and fees paid in BNB by them. Absent: the tier's.
      */
     readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
+    /**
+     * What an earlier real run of the strategy still holds on the exchange (a crash, or a stop that kept
+     * its positions), carried on by this one instead of closed at market: the whole positions of the
+     * ledger account `fromAccount`, exactly as its ledger holds them. Once the warm-up has shown what the
+     * strategy wants, the engine takes each over at its cost (PositionTakenOver here, PositionHandedOver
+     * in the earlier run's account stream, written together) and keeps it under a stop ladder armed at
+     * the last close, or exits it at once when the strategy no longer wants that side.
+     */
+    readonly carry?: {
+      readonly fromAccount: string;
+      readonly positions: readonly {
+        readonly symbol: string;
+        readonly quantity: string;
+        readonly cost: string;
+      }[];
+    };
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;

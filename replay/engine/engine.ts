@@ -208,6 +208,12 @@ export class Engine implements StrategyContext {
   private readonly relisting: boolean;
   /** Why the run wants the instruments listed again, null while it does not. */
   private listingPrompt: 'fill-off-grid' | 'order-refused' | null = null;
+  /** The account whose positions the run has taken over (carryOver), null before or without. */
+  private carriedFromAccount: string | null = null;
+  /** Whether the run has stepped an item that is not a warm-up bar. */
+  private pastWarmup = false;
+  /** What an earlier run left to carry on (liveOrders.carry), until the warm-up is over; then null. */
+  private carry: NonNullable<NonNullable<EngineConfig['liveOrders']>['carry']> | null;
   /** Symbols set aside (setAside): the run replays no more of their bars. */
   private readonly asideSymbols = new Set<string>();
   /** Orders refused by a listed rule since the last listing, by symbol: counted as venue errors by relist. */
@@ -270,6 +276,8 @@ export class Engine implements StrategyContext {
     this.strategyStream = `strategy-${config.runId}`;
     this.riskStream = riskStreamId(config.accountId);
     this.relisting = config.liveOrders?.relisting === true;
+    this.carry = null;
+    if (config.liveOrders?.carry !== undefined) this.carryOn(config.liveOrders.carry);
     this.ledger = new LedgerDesk(this.log, this.accountStream, {
       // A run that relists books by each symbol's listing of now; every other run by the config's, which
       // never changes (and costs no lookup on a backtest's hot path).
@@ -397,7 +405,12 @@ export class Engine implements StrategyContext {
 
   target(symbol: string, exposure: number, signal: SignalRecord, protection?: ProtectionRequest): void {
     const s = this.symbolOf(symbol);
-    if (this.warming) return;
+    if (this.warming) {
+      // Not traded, but remembered: what it would hold now decides whether a carried position is kept.
+      s.warmTarget = exposure;
+      s.warmProtection = protection;
+      return;
+    }
     if (!Number.isFinite(exposure))
       throw new RangeError(`target for ${symbol}: exposure ${exposure} is not finite`);
     if (protection !== undefined && this.desk !== null && this.config.stops.holding !== 'engine') {
@@ -677,6 +690,14 @@ export class Engine implements StrategyContext {
       if (n < t) {
         t = n;
         s = x;
+      }
+    }
+    // The warm-up is over at the first item that is not a warm-up bar: carry on what the last run left.
+    if (!this.pastWarmup) {
+      const next = Math.min(t, this.desk?.nextTime() ?? t);
+      if (Number.isFinite(next) && (s === null || s.i >= s.liveFrom || next < t)) {
+        this.pastWarmup = true;
+        if (this.carry !== null) this.carryOver(next);
       }
     }
     if (this.desk !== null && this.desk.nextTime() < t) {
@@ -2079,6 +2100,8 @@ export class Engine implements StrategyContext {
     correlationId: string,
     causationId: string | null,
     protection: ProtectionRequest | undefined,
+    /** The price the ladder is armed from (R, the targets); NaN: the position's entry. */
+    armedAt = Number.NaN,
   ): void {
     const after = s.qty;
     const changedSide = after === 0 || Math.sign(after) !== Math.sign(before);
@@ -2099,7 +2122,11 @@ export class Engine implements StrategyContext {
       positionId,
       symbol: s.symbol,
       side: after > 0 ? 'long' : 'short',
-      entryPrice: fromNumber(Math.abs(s.cost / after), s.instrument.tickSize, 'half-even'),
+      entryPrice: fromNumber(
+        Number.isFinite(armedAt) ? armedAt : Math.abs(s.cost / after),
+        s.instrument.tickSize,
+        'half-even',
+      ),
       quantity: fromNumber(Math.abs(after), s.instrument.stepSize, 'half-even'),
       at,
       atr,
@@ -2112,6 +2139,91 @@ export class Engine implements StrategyContext {
     s.ladderParams = params;
     this.emitStops(s, step.events, at, correlationId, causationId);
     this.syncStopLevels(s, params);
+  }
+
+  /** The earlier run's account whose positions this run has taken over (carryOn), once it has. */
+  get carriedFrom(): string | null {
+    return this.carriedFromAccount;
+  }
+
+  /**
+   * What an earlier real run left, to carry on (as liveOrders.carry): given after the engine is built
+   * (the earlier run is settled once the new one is ready to trade), before it steps past its warm-up.
+   */
+  carryOn(carry: NonNullable<NonNullable<EngineConfig['liveOrders']>['carry']>): void {
+    if (this.config.liveOrders === undefined)
+      throw new RangeError('only a run on a live account carries on what an earlier run left');
+    if (this.carry !== null || this.pastWarmup)
+      throw new RangeError('a run carries on what an earlier run left once, before it trades');
+    for (const p of carry.positions)
+      if (!this.config.symbols.includes(p.symbol))
+        throw new RangeError(`the run carries on ${p.symbol}, which it does not trade`);
+    this.carry = carry;
+  }
+
+  /**
+   * Takes over the positions an earlier real run left (liveOrders.carry), now that the warm-up has shown
+   * what the strategy would hold. Each is booked at its cost (PositionTakenOver), and the earlier run's
+   * ledger gives it up in the same breath (PositionHandedOver, in that run's account stream, written
+   * right behind it so that the copier writes the two in one transaction: a crash leaves both or
+   * neither). Where the strategy's last target in the warm-up was for that side, the position is kept
+   * under a stop ladder armed from the last close with the protection that target asked for (the old
+   * ladder's targets were measured from an entry long past); otherwise it is closed at once with a
+   * reduce-only market order, as the strategy would not hold it.
+   */
+  private carryOver(at: number): void {
+    const carry = this.carry!;
+    this.carry = null;
+    this.carriedFromAccount = carry.fromAccount;
+    const c = this.config;
+    const correlationId = `carry:${c.runId}`;
+    const fromStream = accountStreamId(c.venueRules.venue, carry.fromAccount);
+    this.now = Math.max(this.now, at);
+    for (const p of carry.positions) {
+      const s = this.symbolOf(p.symbol);
+      const taken = this.ledger.book(
+        {
+          kind: 'TakeOverPosition',
+          symbol: s.symbol,
+          positionSide: 'BOTH',
+          strategyId: c.strategy.id,
+          quantity: p.quantity,
+          cost: p.cost,
+          fromAccount: carry.fromAccount,
+        },
+        at,
+        correlationId,
+        null,
+      );
+      const t = taken.events[0];
+      if (t?.type !== 'PositionTakenOver') continue;
+      const { fromAccount: _from, ...moved } = t.data;
+      this.log.emit(
+        fromStream,
+        'PositionHandedOver',
+        { ...moved, toAccount: c.accountId },
+        at,
+        correlationId,
+        taken.last,
+        'system:ledger',
+      );
+      this.refreshMirror(s);
+      if (s.warmTarget * s.qty > 0) {
+        this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
+        continue;
+      }
+      const qty = fromNumber(
+        Math.abs(s.qty),
+        s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
+        'floor',
+      );
+      if (qty > 0n)
+        this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, taken.last!, undefined);
+    }
+    // The drawdown and the day's loss count from here: what the position lost before is the earlier run's.
+    const e = this.equity();
+    this.peakEquity = e;
+    this.dayStartEquity = e;
   }
 
   private adaptiveInputs(): AdaptiveInputs {

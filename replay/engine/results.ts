@@ -115,6 +115,12 @@ export class RunResults {
         if (d.forced === 'liquidation') this.liquidations++;
         this.onFill(e, d);
         break;
+      case 'PositionTakenOver': {
+        // Carried on from an earlier run: a round trip of this run from here, at the position's own entry.
+        const at = Date.parse(e.metadata.occurredAt);
+        this.openTrade(String(d.symbol), num(d.quantity), at, num(d.entryPrice));
+        break;
+      }
       case 'PositionLiquidated': {
         this.liquidations++;
         const symbol = String(d.symbol);

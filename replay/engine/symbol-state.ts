@@ -7,6 +7,7 @@ import { barsPerYear, RealisedVolatility } from '../../domain/market/indicators/
 import { bucketStart } from '../../domain/market/timeframe.js';
 import { toNumber } from '../../domain/risk/num.js';
 import type { StopBook, StopParams } from '../../domain/risk/stops.js';
+import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 
 const RETURNS = 128;
 
@@ -75,6 +76,14 @@ export class SymbolState {
   /** Extremes of the prints watched since the last bar close (fed ticks): what the next close moves the ladder on. */
   printHigh = Number.NEGATIVE_INFINITY;
   printLow = Number.POSITIVE_INFINITY;
+
+  /**
+   * The last exposure the strategy asked for during the warm-up (NaN: none), and its protection: what it
+   * would hold now had it been trading. A position carried over from an earlier run is kept only on that
+   * side (Engine's carry).
+   */
+  warmTarget = Number.NaN;
+  warmProtection: ProtectionRequest | undefined = undefined;
 
   fundingIndex = 0;
   fundingRate = Number.NaN;

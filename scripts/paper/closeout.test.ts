@@ -16,7 +16,8 @@ import { persistRun } from '../../replay/audit/persist.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { enterWithBackstop, openLiveAccountRun, SYMBOL } from '../../replay/engine/testing/live-account.js';
-import { type CloseOutOptions, closeOutRun } from './closeout.js';
+import { type CloseOutOptions, closeOutRun, settleForCarry } from './closeout.js';
+import { LogCopier, wholeLog } from './copier.js';
 import { realPositionsAt } from './leftovers.js';
 
 /**
@@ -475,5 +476,80 @@ describe('closing out a real run an earlier process left', () => {
         (e) => e.type === 'FeeCharged' && (e.data as { tradeId: unknown }).tradeId === null,
       ),
     ).toHaveLength(1);
+  });
+});
+
+describe('carrying on what a real run of an earlier process left', () => {
+  it('settles its orders but not its position, which the next run takes over with no trade; the two ledgers move it in one append', async () => {
+    const { run, main, backstopId, left } = await earlierRun();
+    const fake = run.harness.fake;
+    const held = fake.engine.position(SYMBOL);
+    const next = await nextProcess(fake);
+    // Settling: the backstop resting at the exchange is cancelled and booked; the position stays open.
+    const settled = await settleForCarry(left, next.opts(main));
+    expect(settled.left).toEqual([]);
+    const before = await account(main, left.accountId);
+    const p = before.positions.get(`${SYMBOL}:BOTH`)!;
+    expect(settled.held).toEqual([
+      { symbol: SYMBOL, quantity: toText(held), cost: toText(p.cost), marginType: 'cross' },
+    ]);
+    expect(fake.engine.openAlgoOrders({})).toEqual([]);
+    expect((await ofOrder(main, backstopId)).map((e) => e.type).at(-1)).toBe('OrderCancelled');
+    expect(fake.engine.position(SYMBOL)).toBe(held);
+    expect(fake.engine.trades()).toHaveLength(1);
+    // The next run, on the same account, wants the long its warm-up ends on: it takes the position over.
+    const carrier = await openLiveAccountRun(
+      { stopAtrMultiple: 3 },
+      { 0: 0.5 },
+      { bufferBps: 50, moveBps: 20 },
+      8,
+      {
+        harness: second!,
+        runId: 'real-next',
+        carry: {
+          fromAccount: left.accountId,
+          positions: settled.held.map(({ symbol, quantity, cost }) => ({ symbol, quantity, cost })),
+        },
+      },
+    );
+    // (Its clock is the next process's, a minute past the earlier run's: its first step is a bar later.)
+    const close = carrier.barCloses(carrier.warmupEnd + 2);
+    for (let i = 0; carrier.of('OrderAccepted').length < 1; i++) {
+      if (i > 2_000) throw new Error('timed out waiting for the carried position’s backstop');
+      await carrier.settle(close + 3_599_999);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Its log reaches the main log as a running run's does: the take-over and the hand-over in one append.
+    let appendAlls = 0;
+    const appendAll = main.appendAll.bind(main);
+    main.appendAll = (batches) => {
+      appendAlls++;
+      return appendAll(batches);
+    };
+    await new LogCopier(
+      wholeLog(() => carrier.engine.store.raw()),
+      main,
+    ).flush();
+    expect(appendAlls).toBe(1);
+    const earlierStream = await main.readStream(accountStreamId(binanceUsdm.venue, left.accountId));
+    expect(earlierStream.at(-1)!.type).toBe('PositionHandedOver');
+    expect(earlierStream.at(-1)!.data).toMatchObject({
+      quantity: toText(held),
+      cost: toText(p.cost),
+      toAccount: 'real-next',
+    });
+    const a = await account(main, left.accountId);
+    const b = await account(main, 'real-next');
+    expect([...a.positions.values()].filter((x) => x.qty !== 0n)).toEqual([]);
+    expect(b.positions.get(`${SYMBOL}:BOTH`)).toMatchObject({ qty: held, cost: p.cost });
+    // Neither ledger realised anything or paid a fee for the move; the exchange made no trade for it, and the
+    // carried position rests under the new run's backstop.
+    expect(b.totals.realisedPnl).toBe(0n);
+    expect(b.totals.fees).toBe(0n);
+    expect(a.totals.realisedPnl).toBe(before.totals.realisedPnl);
+    expect(fake.engine.trades()).toHaveLength(1);
+    expect(fake.engine.position(SYMBOL)).toBe(held);
+    const resting = fake.engine.openAlgoOrders({}) as { clientAlgoId: string }[];
+    expect(resting.map((o) => o.clientAlgoId.startsWith('real-next'))).toEqual([true]);
   });
 });

@@ -97,7 +97,33 @@ const isClearanceOf = (data: unknown, orderId: string): boolean => {
  * share of funding, and a liquidation's clearance fee.
  * Returns what is still left (empty: the run holds nothing and has no order working).
  */
-export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promise<string[]> => {
+export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promise<string[]> =>
+  (await closeOut(left, o, false)).left;
+
+/** A whole cross position an earlier run's ledger holds, exactly: what a new run can carry on. */
+export interface HeldPosition {
+  readonly symbol: string;
+  readonly quantity: string;
+  readonly cost: string;
+  readonly marginType: 'cross' | 'isolated';
+}
+
+/**
+ * Steps 0–2½ of a close-out, for a new run that carries on what the earlier one held: what the exchange
+ * did while no process followed the run is booked, and its orders (its backstops) are cancelled, but its
+ * positions are left open, for the new run to take over (Engine's liveOrders.carry). Returns them as the
+ * ledger holds them after the bookings, and what else is left (an order that would not end, say).
+ */
+export const settleForCarry = (
+  left: RunLeftovers,
+  o: CloseOutOptions,
+): Promise<{ readonly left: string[]; readonly held: readonly HeldPosition[] }> => closeOut(left, o, true);
+
+const closeOut = async (
+  left: RunLeftovers,
+  o: CloseOutOptions,
+  carry: boolean,
+): Promise<{ left: string[]; held: HeldPosition[] }> => {
   const handlers = new LedgerHandlers({
     store: o.store,
     instrument: o.instrument,
@@ -586,8 +612,23 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
       await refreshHolding();
     }
 
-    // 3. What the run's ledger still holds.
+    // 3. What the run's ledger still holds: closed, or left to the run that carries it on.
     const account = (await handlers.accounts.load(accountStreamId(o.rules.venue, accountId))).state;
+    if (carry) {
+      const held: HeldPosition[] = [];
+      for (const p of account.positions.values())
+        if (p.qty !== 0n)
+          held.push({
+            symbol: p.symbol,
+            quantity: toText(p.qty),
+            cost: toText(p.cost),
+            marginType: p.marginType,
+          });
+      return {
+        left: [...problems, ...[...following.keys()].map((id) => `${left.runId} has order ${id} working`)],
+        held,
+      };
+    }
     let k = 0;
     for (const p of account.positions.values()) {
       if (p.qty === 0n) continue;
@@ -623,7 +664,7 @@ export const closeOutRun = async (left: RunLeftovers, o: CloseOutOptions): Promi
     for (const p of after.positions.values())
       if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
     for (const id of following.keys()) out.push(`${left.runId} has order ${id} working`);
-    return out;
+    return { left: out, held: [] };
   } finally {
     // The lane no longer speaks for the run.
     follow?.([], () => 0n);

@@ -1,6 +1,13 @@
 import type { NewEvent, StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 
+/**
+ * Event types written in one transaction with the batch after them: a position a run takes over is given
+ * up by the earlier run's ledger in the next event (Engine's carry), and a crash between the two appends
+ * would leave the position in both ledgers.
+ */
+const WITH_NEXT = new Set(['PositionTakenOver']);
+
 const toNew = (e: StoredEvent): NewEvent => {
   const { recordedAt: _wall, ...metadata } = e.metadata;
   return { eventId: e.eventId, type: e.type, data: e.data, metadata };
@@ -81,14 +88,32 @@ export class LogCopier {
       if (this.copied < base)
         throw new Error(`events ${this.copied + 1}–${base} were released before they were copied`);
       const start = this.copied - base;
-      const stream = log[start]!.streamId;
-      let stop = start + 1;
-      while (stop < end - base && stop - start < this.maxBatch && log[stop]!.streamId === stream) stop++;
-      const batch = log.slice(start, stop);
-      await this.target.append(stream, 'any', batch.map(toNew));
-      this.copied += batch.length;
-      n += batch.length;
-      this.onAppended(batch);
+      let stop = this.batchEnd(log, start, end - base);
+      const batches = [log.slice(start, stop)];
+      while (WITH_NEXT.has(log[stop - 1]!.type) && stop < end - base) {
+        const next = this.batchEnd(log, stop, end - base);
+        batches.push(log.slice(stop, next));
+        stop = next;
+      }
+      if (batches.length === 1)
+        await this.target.append(batches[0]![0]!.streamId, 'any', batches[0]!.map(toNew));
+      else
+        await this.target.appendAll(
+          batches.map((b) => ({ streamId: b[0]!.streamId, expectedVersion: 'any', events: b.map(toNew) })),
+        );
+      for (const batch of batches) {
+        this.copied += batch.length;
+        n += batch.length;
+        this.onAppended(batch);
+      }
     }
+  }
+
+  /** One past the last event of the batch that starts at `start`: consecutive events of one stream. */
+  private batchEnd(log: readonly StoredEvent[], start: number, end: number): number {
+    const stream = log[start]!.streamId;
+    let stop = start + 1;
+    while (stop < end && stop - start < this.maxBatch && log[stop]!.streamId === stream) stop++;
+    return stop;
   }
 }

@@ -130,6 +130,26 @@ export const leftOnAccount = async (
   return left;
 };
 
+/**
+ * The earlier real run whose positions the strategy's next run can carry on (LIVE_LEFTOVERS=carry), or
+ * null when it must close them out (or has nothing to carry). It can when exactly one earlier run left
+ * anything, that run is not still driven by this process, and every position it holds is in a symbol the
+ * new run trades. Which of them the new run keeps is the strategy's to say, after its warm-up (Engine's
+ * carry); its orders are settled by the new run just before it trades.
+ */
+export const carryableLeftover = async (
+  strategyId: string,
+  h: Pick<LeftoverHandling, 'db' | 'venueName' | 'activeHere'>,
+  symbols: readonly string[],
+): Promise<RunLeftovers | null> => {
+  const leftovers = await leftoversOf(h.db, strategyId, h.venueName);
+  if (leftovers.length !== 1) return null;
+  const l = leftovers[0]!;
+  if (h.activeHere().has(l.runId)) return null;
+  if (l.positions.length === 0 || !l.positions.every((p) => symbols.includes(p.symbol))) return null;
+  return l;
+};
+
 export interface LeftoverHandling {
   readonly db: ReadModelDb;
   readonly venueName: string;

@@ -71,6 +71,67 @@ describe('LogCopier', () => {
   });
 });
 
+describe('LogCopier and a position moved between two runs', () => {
+  const meta = {
+    correlationId: 'carry:run-b',
+    causationId: null,
+    actor: 'system:ledger',
+    mode: 'live',
+    occurredAt: '2023-06-01T00:00:05.000Z',
+  } as const;
+  const moved = {
+    symbol: 'BTCUSDT',
+    positionSide: 'BOTH',
+    strategyId: 'ema-cross',
+    quantity: '0.05',
+    cost: '1300',
+    entryPrice: '26000',
+  };
+  const [E1, E2, E3, E4] = [1, 2, 3, 4].map((i) => `0190a0b0-0000-7000-8000-00000000000${i}`) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  /** A run's log: it takes run-a's position over, run-a's ledger gives it up, then the run goes on. */
+  const carryLog = async () => {
+    const source = newStore();
+    await source.append('account-binance:run-b', 'any', [
+      { eventId: E1, type: 'FundsDeposited', data: { transferId: 'd', amount: '100' }, metadata: meta },
+      { eventId: E2, type: 'PositionTakenOver', data: { ...moved, fromAccount: 'run-a' }, metadata: meta },
+    ]);
+    await source.append('account-binance:run-a', 'any', [
+      { eventId: E3, type: 'PositionHandedOver', data: { ...moved, toAccount: 'run-b' }, metadata: meta },
+    ]);
+    await source.append('account-binance:run-b', 'any', [
+      { eventId: E4, type: 'FundsDeposited', data: { transferId: 'd2', amount: '1' }, metadata: meta },
+    ]);
+    return wholeLog(() => source.raw());
+  };
+
+  it('writes the take-over and the hand-over behind it in one transaction', async () => {
+    const target = newStore();
+    const together: string[][] = [];
+    const appendAll = target.appendAll.bind(target);
+    target.appendAll = (batches) => {
+      together.push(batches.flatMap((b) => b.events.map((e) => e.eventId)));
+      return appendAll(batches);
+    };
+    expect(await new LogCopier(await carryLog(), target).flush()).toBe(4);
+    expect(together).toEqual([[E1, E2, E3]]);
+    expect(ids(target)).toEqual([E1, E2, E3, E4]);
+  });
+
+  it('leaves neither in the log when that transaction fails: the position is never in both ledgers, or in none', async () => {
+    const target = newStore();
+    target.appendAll = () => Promise.reject(new Error('connection lost'));
+    const copier = new LogCopier(await carryLog(), target);
+    await expect(copier.flush()).rejects.toThrow('connection lost');
+    expect(ids(target)).toEqual([]);
+    expect(copier.position).toBe(0);
+  });
+});
+
 describe('PaperSession', () => {
   const opts = {
     strategyId: 'ema-cross',

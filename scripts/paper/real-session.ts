@@ -12,7 +12,9 @@ import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
+import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
+import type { RunLeftovers } from './leftovers.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, symbolsTag } from './session.js';
 
 export interface RealAccountSessionOptions {
@@ -61,6 +63,20 @@ export interface RealAccountSessionOptions {
    * settings. A failure keeps the run from starting, and it is tried again.
    */
   readonly configureAccount?: (settings: ReadonlyMap<string, SymbolSetting>) => Promise<void>;
+  /**
+   * An earlier real run of the strategy that left positions on the account (a crash, or a stop that kept
+   * them), for this run to carry on instead of closing them at market: once this run is built, warmed and
+   * configured, `settle` books what the exchange did while no process followed `from` and cancels its
+   * orders (settleForCarry), and the engine takes over what `from`'s ledger still holds (Engine.carryOn).
+   * Settling that leaves anything else (an order that would not end) keeps the run from starting; it is
+   * tried again.
+   */
+  readonly carry?: {
+    readonly from: RunLeftovers;
+    readonly settle: (
+      from: RunLeftovers,
+    ) => Promise<{ readonly left: readonly string[]; readonly held: readonly HeldPosition[] }>;
+  };
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -172,6 +188,10 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     return out;
   }
 
+  carriedFrom(): string | null {
+    return this.engine?.carriedFrom ?? null;
+  }
+
   ledgerFlows(): Fixed {
     const totals = this.engine?.ledgerAccount.totals;
     return totals === undefined ? 0n : ledgerFlows(totals);
@@ -238,6 +258,28 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         if (s !== undefined) settings.set(symbol, { leverage: s.leverage, marginType: s.marginType });
       }
       await this.opts.configureAccount?.(settings);
+      const carry = this.opts.carry;
+      if (carry !== undefined) {
+        // Last before trading: the earlier run's backstops are cancelled here, and this run's first step
+        // takes its positions over and places their new ones.
+        const { left, held } = await carry.settle(carry.from);
+        if (left.length > 0)
+          throw new Error(`what ${carry.from.runId} left is not settled yet: ${left.join('; ')}`);
+        // Real runs trade cross margin; an isolated position's own wallet would have to move with it.
+        const isolated = held.filter((p) => p.marginType !== 'cross').map((p) => p.symbol);
+        if (isolated.length > 0)
+          throw new Error(
+            `${carry.from.runId} holds ${isolated.join(', ')} on isolated margin, which a run cannot carry on: start with LIVE_LEFTOVERS=close`,
+          );
+        engine.carryOn({
+          fromAccount: carry.from.accountId,
+          positions: held.map(({ symbol, quantity, cost }) => ({ symbol, quantity, cost })),
+        });
+        for (const p of held)
+          this.opts.log?.(
+            `real ${this.runId}: carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}`,
+          );
+      }
       this.attach(engine);
       if (this.share !== 1)
         this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);

@@ -70,9 +70,13 @@ export const openLiveAccountRun = async (
   extra: {
     readonly relisting?: boolean;
     readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
+    readonly carry?: NonNullable<ConstructorParameters<typeof Engine>[0]['liveOrders']>['carry'];
+    /** Another process's connection to an account (openHarness({ fake })), and its run's id. */
+    readonly harness?: Awaited<ReturnType<typeof openHarness>>;
+    readonly runId?: string;
   } = {},
 ) => {
-  const harness = await openHarness();
+  const harness = extra.harness ?? (await openHarness());
   const book = await instrumentBookOnce();
   const start = Date.UTC(2023, 5, 1);
   const bars = slice(sharedBars(SYMBOL, '1h'), start - WARMUP * HOUR, WARMUP + liveBars);
@@ -81,9 +85,9 @@ export const openLiveAccountRun = async (
   const engine = new Engine(
     {
       ...defaultEngineSettings,
-      runId: 'live-orders',
+      runId: extra.runId ?? 'live-orders',
       // A real run's account is its run id (replay/engine/run.ts): its stop legs and orders are filed under it.
-      accountId: 'live-orders',
+      accountId: extra.runId ?? 'live-orders',
       mode: 'live',
       strategy: scripted(protection, plan),
       params: {},
@@ -102,6 +106,7 @@ export const openLiveAccountRun = async (
         ...(backstop ? { backstop } : {}),
         ...(extra.relisting ? { relisting: true } : {}),
         ...(extra.feeRates ? { feeRates: extra.feeRates } : {}),
+        ...(extra.carry ? { carry: extra.carry } : {}),
       },
       onEvent: (e) => events.push(e),
     },
