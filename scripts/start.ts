@@ -560,7 +560,14 @@ if (process.env.LIFECYCLE !== 'off') {
             commissionRates: (symbols) => realAccount!.commissionRates(symbols),
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(carryFrom !== null
-              ? { carry: { from: carryFrom, settle: (l) => settleForCarry(l, closeOutOptions) } }
+              ? {
+                  carry: {
+                    from: carryFrom,
+                    // Its own lane: the settling runs inside the new run's start, beside other strategies'
+                    // close-outs, and a lane follows one run's holding for the funding split.
+                    settle: (l) => settleForCarry(l, { ...closeOutOptions, venue: realVenue!.lane() }),
+                  },
+                }
               : {}),
             ...(backstop ? { backstop } : {}),
           });
