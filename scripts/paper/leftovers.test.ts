@@ -11,7 +11,13 @@ import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
 import { closeOutRun } from './closeout.js';
-import { clearLeftovers, type LeftoverHandling, realAccountStreams, realPositionsAt } from './leftovers.js';
+import {
+  carryableLeftover,
+  clearLeftovers,
+  type LeftoverHandling,
+  realAccountStreams,
+  realPositionsAt,
+} from './leftovers.js';
 
 /**
  * What `npm start` does before a strategy trades real money again (clearLeftovers), from the read models:
@@ -83,6 +89,19 @@ describe('clearing what earlier real runs left before a strategy trades again', 
 
     // A strategy that never traded real money has nothing to clear.
     expect(await clearLeftovers('donchian-breakout', handling({}))).toBeNull();
+    // LIVE_LEFTOVERS=carry: the one earlier run, its position in a symbol the next run trades, is carried on;
+    // not by a run that does not trade BTCUSDT, and not while this process still drives that run.
+    const carry = (symbols: readonly string[], over: Partial<LeftoverHandling> = {}) =>
+      carryableLeftover(strategyId, handling(over), symbols);
+    expect(await carry(['BTCUSDT', 'ETHUSDT'])).toMatchObject({
+      runId,
+      accountId: runId,
+      positions: [{ symbol: 'BTCUSDT', quantity: fixed(String(engine.position('BTCUSDT'))) }],
+      workingOrders: [expect.any(String)],
+    });
+    expect(await carry(['ETHUSDT'])).toBeNull();
+    expect(await carry(['BTCUSDT'], { activeHere: () => new Set([runId]) })).toBeNull();
+    expect(await carryableLeftover('donchian-breakout', handling({}), ['BTCUSDT'])).toBeNull();
     // LIVE_LEFTOVERS=wait: it says what is left, and leaves it.
     expect(await clearLeftovers(strategyId, handling({ policy: 'wait' }))).toMatch(
       new RegExp(
