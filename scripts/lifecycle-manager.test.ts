@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../adapters/ids/event-id.js';
-import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
-import { sharedBars, sharedFunding } from '../adapters/marketdata/shared-data.js';
-import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
-import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
+import type { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { SharedVenue } from '../adapters/venue/shared-venue.js';
-import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
+import type { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
 import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { catalogue } from '../domain/catalogue.js';
 import { fixed, toText } from '../domain/ledger/fixed.js';
@@ -16,6 +13,7 @@ import type { PaperClock } from '../replay/engine/paper.js';
 import { LifecycleManager, type LifecycleManagerOptions, type RealRun } from './lifecycle-manager.js';
 import { LivePaperSession } from './paper/live-session.js';
 import { RealAccountSession } from './paper/real-session.js';
+import { connectFakeAccount, fakeBinanceOn } from './testing/fake-account.js';
 import { StepClock } from './testing/step-clock.js';
 
 const SYMBOL = 'BTCUSDT';
@@ -43,40 +41,14 @@ afterEach(async () => {
 describe('the lifecycle manager with a shadow run and a real account (the fake exchange, real 2023 bars)', () => {
   it('takes a strategy to canary on one approval, trades the canary share on the exchange, promotes it to prod on evidence, and flattens it when revoked', async () => {
     const clock = new StepClock(FROM - 60_000);
-    fake = await FakeBinance.start({
-      now: () => clock.t,
-      balance: '1000000',
-      market: {
-        bars: (s, interval) => (s === SYMBOL && interval === '1h' ? sharedBars(SYMBOL, '1h') : undefined),
-        funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
-      },
-      followMarket: [SYMBOL],
-    });
+    const started = await fakeBinanceOn(clock, SYMBOL);
+    fake = started.fake;
+    const { feed } = started;
     const f = fake;
     const wakers = new Set<Waker>();
-    account = await CcxtVenue.open({
-      session: new BinanceUsdmSession({
-        ccxt: {
-          apiKey: f.apiKey,
-          secret: f.secret,
-          timeout: 2_000,
-          rateLimit: 1,
-          milliseconds: () => clock.now(),
-        },
-        endpoint: { rest: f.origin, ws: f.wsOrigin },
-        reconnectDelayMs: 10,
-      }),
-      clock,
-      onReport: () => {
-        for (const w of wakers) w.wake();
-      },
-    });
+    account = await connectFakeAccount(fake, clock, wakers);
     const acct = account;
     const shared = new SharedVenue(acct);
-    const feed = new BinanceLiveBars({
-      endpoint: { rest: f.origin, ws: f.wsOrigin },
-      ccxt: { timeout: 2_000, rateLimit: 1 },
-    });
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const said: string[] = [];
     const log = (m: string) => said.push(m);

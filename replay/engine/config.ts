@@ -107,19 +107,22 @@ export interface EngineConfig {
      * in the earlier run's account stream, written together) and keeps it under a stop ladder armed at
      * the last close, or exits it at once when the strategy no longer wants that side.
      */
-    readonly carry?: {
-      readonly fromAccount: string;
-      readonly positions: readonly {
-        readonly symbol: string;
-        readonly quantity: string;
-        readonly cost: string;
-      }[];
-    };
+    readonly carry?: CarryOver;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
   /** Sees every event as it is written (results folds, hashes, live pushes). */
   readonly onEvent?: (e: import('../../domain/events/envelope.js').StoredEvent) => void;
+}
+
+/** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */
+export interface CarryOver {
+  readonly fromAccount: string;
+  readonly positions: readonly {
+    readonly symbol: string;
+    readonly quantity: string;
+    readonly cost: string;
+  }[];
 }
 
 export interface MarketFeeds {

@@ -69,7 +69,13 @@ import {
 } from '../../domain/strategy/sdk.js';
 import { type BarOrder, BarVenue, reducesPosition, triggersAbove } from '../bar/bar-venue.js';
 import { BreakerDesk } from './breaker-desk.js';
-import { type Allocation, defaultTickLatency, type EngineConfig, type MarketFeeds } from './config.js';
+import {
+  type Allocation,
+  type CarryOver,
+  defaultTickLatency,
+  type EngineConfig,
+  type MarketFeeds,
+} from './config.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { LiveDesk } from './live-desk.js';
 import { RunLog } from './run-log.js';
@@ -213,7 +219,7 @@ export class Engine implements StrategyContext {
   /** Whether the run has stepped an item that is not a warm-up bar. */
   private pastWarmup = false;
   /** What an earlier run left to carry on (liveOrders.carry), until the warm-up is over; then null. */
-  private carry: NonNullable<NonNullable<EngineConfig['liveOrders']>['carry']> | null;
+  private carry: CarryOver | null;
   /** Symbols set aside (setAside): the run replays no more of their bars. */
   private readonly asideSymbols = new Set<string>();
   /** Orders refused by a listed rule since the last listing, by symbol: counted as venue errors by relist. */
@@ -542,13 +548,22 @@ export class Engine implements StrategyContext {
   extend(symbol: string, bars: BarSeries, funding?: FundingSeries): void {
     if (this.desk?.kind === 'ticks')
       throw new RangeError(`${this.config.strategy.id} is fed ticks; bars cannot be appended`);
+    this.checkAppended(symbol, bars);
+    // A symbol set aside replays nothing more: bars it publishes again would come behind the others'.
+    if (this.asideSymbols.has(symbol)) return;
+    this.symbolOf(symbol).append(bars, funding);
+  }
+
+  private checkAppended(symbol: string, bars: BarSeries): void {
     if (bars.timeframe !== this.config.strategy.timeframe)
       throw new RangeError(
         `${symbol}: appended bars are ${bars.timeframe}, the run trades ${this.config.strategy.timeframe}`,
       );
-    // A symbol set aside replays nothing more: bars it publishes again would come behind the others'.
-    if (this.asideSymbols.has(symbol)) return;
-    this.symbolOf(symbol).append(bars, funding);
+  }
+
+  /** The run's position in `symbol` as its ledger holds it, as signed decimal text (0 when flat). */
+  private heldText(symbol: string): string {
+    return toText(this.ledger.position(symbol)?.qty ?? 0n);
   }
 
   /** Whether `symbol` was set aside (setAside). */
@@ -578,7 +593,7 @@ export class Engine implements StrategyContext {
       symbol,
       lastBarClose: Math.round(lastBarClose),
       waitedMs: Math.max(0, Math.round(waitedMs)),
-      position: toText(this.ledger.position(symbol)?.qty ?? 0n),
+      position: this.heldText(symbol),
       why,
     };
     this.log.emit(
@@ -602,10 +617,7 @@ export class Engine implements StrategyContext {
    */
   rejoin(symbol: string, bars: BarSeries, funding?: FundingSeries): number {
     if (!this.asideSymbols.has(symbol)) throw new RangeError(`${symbol} was not set aside`);
-    if (bars.timeframe !== this.config.strategy.timeframe)
-      throw new RangeError(
-        `${symbol}: appended bars are ${bars.timeframe}, the run trades ${this.config.strategy.timeframe}`,
-      );
+    this.checkAppended(symbol, bars);
     const s = this.symbolOf(symbol);
     const at = Math.max(this.now, this.config.from);
     const open = bars.openTime;
@@ -637,7 +649,7 @@ export class Engine implements StrategyContext {
       firstBarOpen: Math.round(open[first]!),
       runAt: Math.round(at),
       skippedBars: skipped,
-      position: toText(this.ledger.position(symbol)?.qty ?? 0n),
+      position: this.heldText(symbol),
     };
     this.log.emit(
       `run-${this.config.runId}`,
@@ -1808,15 +1820,20 @@ export class Engine implements StrategyContext {
       // stops working must end in the ledger too, or it stays open there forever.
       this.cancelPending(s, (o) => !o.reduceOnly, at, `${why}: entries cancelled`);
       if (this.desk !== null) this.desk.cancelOpening(s, at, `${why}: entries cancelled`);
-      if (s.qty === 0) continue;
-      const qty = fromNumber(
-        Math.abs(s.qty),
-        s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
-        'floor',
-      );
-      if (qty > 0n)
-        this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, causationId, undefined);
+      this.closeAtMarket(s, at, correlationId, causationId);
     }
+  }
+
+  /** Sends a reduce-only market order for what the symbol holds (floored to the market lot), if anything. */
+  private closeAtMarket(s: SymbolState, at: number, correlationId: string, causationId: string): void {
+    if (s.qty === 0) return;
+    const qty = fromNumber(
+      Math.abs(s.qty),
+      s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
+      'floor',
+    );
+    if (qty > 0n)
+      this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, causationId, undefined);
   }
 
   /** Cancels the symbol's working bar orders that match, each booked with `reason`. */
@@ -2150,7 +2167,7 @@ export class Engine implements StrategyContext {
    * What an earlier real run left, to carry on (as liveOrders.carry): given after the engine is built
    * (the earlier run is settled once the new one is ready to trade), before it steps past its warm-up.
    */
-  carryOn(carry: NonNullable<NonNullable<EngineConfig['liveOrders']>['carry']>): void {
+  carryOn(carry: CarryOver): void {
     if (this.config.liveOrders === undefined)
       throw new RangeError('only a run on a live account carries on what an earlier run left');
     if (this.carry !== null || this.pastWarmup)
@@ -2208,17 +2225,9 @@ export class Engine implements StrategyContext {
         'system:ledger',
       );
       this.refreshMirror(s);
-      if (s.warmTarget * s.qty > 0) {
+      if (s.warmTarget * s.qty > 0)
         this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
-        continue;
-      }
-      const qty = fromNumber(
-        Math.abs(s.qty),
-        s.instrument.marketStepSize > 0n ? s.instrument.marketStepSize : s.instrument.stepSize,
-        'floor',
-      );
-      if (qty > 0n)
-        this.placeMarket(s, s.qty > 0 ? 'SELL' : 'BUY', qty, true, at, correlationId, taken.last!, undefined);
+      else this.closeAtMarket(s, at, correlationId, taken.last!);
     }
     // The drawdown and the day's loss count from here: what the position lost before is the earlier run's.
     const e = this.equity();

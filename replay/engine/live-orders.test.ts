@@ -427,6 +427,49 @@ describe('runLive on a live account', () => {
       },
     );
 
+  /** ETHUSDT's real 1h bars, only those `keep` says the exchange publishes. */
+  const ethBars = (keep: (openTime: number) => boolean): BarSeries => {
+    const eth = sharedBars('ETHUSDT', '1h');
+    const kept = Array.from(eth.openTime, keep);
+    const pick = (a: Float64Array) => a.filter((_, i) => kept[i]);
+    return {
+      ...eth,
+      openTime: pick(eth.openTime),
+      open: pick(eth.open),
+      high: pick(eth.high),
+      low: pick(eth.low),
+      close: pick(eth.close),
+      volume: pick(eth.volume),
+    };
+  };
+
+  /**
+   * Five days from `from` of ema-cross on ETHUSDT (fetched first) and BTCUSDT through runLive on the fake
+   * exchange, which serves `bars` (a test changes them as the clock passes, in `onTime`).
+   */
+  const runEthAndBtc = async (from: number, bars: Map<string, BarSeries>, onTime: (t: number) => void) => {
+    const to = from + 5 * 24 * HOUR;
+    const clock = new VirtualClock(from - 60_000);
+    const { f, venue, feed, waker } = await openAccount(clock, {
+      bars,
+      now: () => {
+        onTime(clock.t);
+        return clock.t;
+      },
+    });
+    const events: StoredEvent[] = [];
+    const said: string[] = [];
+    const { engine } = await prepareWeek(clock, from, to, venue, feed, events, false, ['ETHUSDT', SYMBOL]);
+    const summary = await runLive(engine, feed, {
+      clock,
+      orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
+      log: (m) => said.push(m),
+    });
+    expect(summary.reason, said.join('\n')).toBe('end-of-data');
+    const of = (type: string) => events.filter((e) => e.type === type);
+    return { f, engine, events, said, of, to };
+  };
+
   it('trades a week of real BTCUSDT bars through the exchange and ends with the ledger equal to the account', async () => {
     const from = Date.UTC(2023, 2, 1);
     const to = from + 7 * 24 * HOUR;
@@ -551,46 +594,16 @@ describe('runLive on a live account', () => {
     'sets aside a symbol the exchange stops publishing (%s), and trades the others on',
     async (_, delisted) => {
       const from = Date.UTC(2023, 2, 1);
-      const to = from + 5 * 24 * HOUR;
       // ETHUSDT's last bar opens an hour before the third day; then the exchange publishes no more (a halt).
       const haltAt = from + 2 * 24 * HOUR;
-      const eth = sharedBars('ETHUSDT', '1h');
-      const n = eth.openTime.findIndex((t) => t >= haltAt);
-      const cut = (a: Float64Array) => a.slice(0, n);
       const bars = new Map<string, BarSeries>([
         [SYMBOL, sharedBars(SYMBOL, '1h')],
-        [
-          'ETHUSDT',
-          {
-            ...eth,
-            openTime: cut(eth.openTime),
-            open: cut(eth.open),
-            high: cut(eth.high),
-            low: cut(eth.low),
-            close: cut(eth.close),
-            volume: cut(eth.volume),
-          },
-        ],
+        ['ETHUSDT', ethBars((t) => t < haltAt)],
       ]);
-      const clock = new VirtualClock(from - 60_000);
-      const { f, venue, feed, waker } = await openAccount(clock, {
-        bars,
-        // Delisted a few minutes after its last bar closed (which the run has fetched by then).
-        now: () => {
-          if (delisted && clock.t >= haltAt + 5 * 60_000) bars.delete('ETHUSDT');
-          return clock.t;
-        },
+      // Delisted a few minutes after its last bar closed (which the run has fetched by then).
+      const { f, engine, said, of, to } = await runEthAndBtc(from, bars, (t) => {
+        if (delisted && t >= haltAt + 5 * 60_000) bars.delete('ETHUSDT');
       });
-      const events: StoredEvent[] = [];
-      const said: string[] = [];
-      // ETHUSDT first: the symbol that fails is fetched before the one that goes on.
-      const { engine } = await prepareWeek(clock, from, to, venue, feed, events, false, ['ETHUSDT', SYMBOL]);
-      const summary = await runLive(engine, feed, {
-        clock,
-        orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
-        log: (m) => said.push(m),
-      });
-      expect(summary.reason, said.join('\n')).toBe('end-of-data');
       const asideLines = said.filter((l) => l.startsWith('ETHUSDT: set aside'));
       expect(asideLines).toEqual([
         expect.stringMatching(
@@ -601,7 +614,6 @@ describe('runLive on a live account', () => {
       if (!delisted) expect(said).toEqual(asideLines);
       else expect(said.some((l) => /^live feed: .*Invalid symbol/.test(l))).toBe(true);
       expect(said.some((l) => l.includes('BTCUSDT'))).toBe(false);
-      const of = (type: string) => events.filter((e) => e.type === type);
       const aside = of('SymbolSetAside');
       expect(aside.map((e) => e.data)).toMatchObject([{ symbol: 'ETHUSDT', lastBarClose: haltAt }]);
       const asideData = aside[0]!.data as { waitedMs: number; position: string };
@@ -631,50 +643,21 @@ describe('runLive on a live account', () => {
     'takes a symbol set aside back once the exchange publishes it again (%s)',
     async (_, how) => {
       const from = Date.UTC(2023, 2, 1);
-      const to = from + 5 * 24 * HOUR;
       const haltAt = from + 2 * 24 * HOUR;
       const backAt = haltAt + (how === 'halt' ? 6 : 4) * HOUR;
-      const eth = sharedBars('ETHUSDT', '1h');
       // A halt leaves a gap in the exchange's klines; an outage of the symbol's feed leaves none.
-      const keep = Array.from(eth.openTime, (t) => how === 'outage' || t < haltAt || t >= backAt);
-      const pick = (a: Float64Array) => a.filter((_, i) => keep[i]);
-      const ethSeries: BarSeries = {
-        ...eth,
-        openTime: pick(eth.openTime),
-        open: pick(eth.open),
-        high: pick(eth.high),
-        low: pick(eth.low),
-        close: pick(eth.close),
-        volume: pick(eth.volume),
-      };
+      const ethSeries = ethBars((t) => how === 'outage' || t < haltAt || t >= backAt);
       const bars = new Map<string, BarSeries>([
         [SYMBOL, sharedBars(SYMBOL, '1h')],
         ['ETHUSDT', ethSeries],
       ]);
-      const clock = new VirtualClock(from - 60_000);
-      const { f, venue, feed, waker } = await openAccount(clock, {
-        bars,
-        // The outage: from a few minutes after its last bar the run saw until `backAt`, ETHUSDT's klines
-        // and mark answer an error.
-        now: () => {
-          if (how === 'outage') {
-            const lost = clock.t >= haltAt + 5 * 60_000 && clock.t < backAt;
-            if (lost) bars.delete('ETHUSDT');
-            else bars.set('ETHUSDT', ethSeries);
-          }
-          return clock.t;
-        },
+      // The outage: from a few minutes after its last bar the run saw until `backAt`, ETHUSDT's klines and
+      // mark answer an error.
+      const { f, engine, events, said, of, to } = await runEthAndBtc(from, bars, (t) => {
+        if (how !== 'outage') return;
+        if (t >= haltAt + 5 * 60_000 && t < backAt) bars.delete('ETHUSDT');
+        else bars.set('ETHUSDT', ethSeries);
       });
-      const events: StoredEvent[] = [];
-      const said: string[] = [];
-      const { engine } = await prepareWeek(clock, from, to, venue, feed, events, false, ['ETHUSDT', SYMBOL]);
-      const summary = await runLive(engine, feed, {
-        clock,
-        orders: { marks: feed, markEveryMs: 10 * 60_000, waker },
-        log: (m) => said.push(m),
-      });
-      expect(summary.reason, said.join('\n')).toBe('end-of-data');
-      const of = (type: string) => events.filter((e) => e.type === type);
       expect(of('SymbolSetAside').map((e) => e.data)).toMatchObject([
         { symbol: 'ETHUSDT', lastBarClose: haltAt },
       ]);
@@ -699,12 +682,12 @@ describe('runLive on a live account', () => {
       // ETHUSDT's bars were replayed again to the end, none of the skipped ones: the strategy decided on
       // bars up to the set-aside and from the rejoin on, and no decision of the run went back in time.
       expect(engine.lastBarClose('ETHUSDT')).toBeGreaterThanOrEqual(to);
-      const ethBars = of('SignalEmitted')
+      const ethDecided = of('SignalEmitted')
         .map((e) => e.data as { observation: { symbol: string; openTime: number } })
         .filter((d) => d.observation.symbol === 'ETHUSDT')
         .map((d) => d.observation.openTime);
-      expect(ethBars.some((t) => t >= back.firstBarOpen)).toBe(true);
-      expect(ethBars.filter((t) => t >= haltAt && t < back.firstBarOpen)).toEqual([]);
+      expect(ethDecided.some((t) => t >= back.firstBarOpen)).toBe(true);
+      expect(ethDecided.filter((t) => t >= haltAt && t < back.firstBarOpen)).toEqual([]);
       const times = events
         .filter((e) => !e.streamId.startsWith('account-'))
         .map((e) => Date.parse(e.metadata.occurredAt));

@@ -570,6 +570,7 @@ const closeOut = async (
     await refreshHolding();
   };
 
+  const stillWorking = () => [...following.keys()].map((id) => `${left.runId} has order ${id} working`);
   try {
     // 0. Funding charged on what the run held while no process followed it.
     if (o.fundingCharged !== undefined) await bookFundingWhileDown(o.fundingCharged);
@@ -624,10 +625,7 @@ const closeOut = async (
             cost: toText(p.cost),
             marginType: p.marginType,
           });
-      return {
-        left: [...problems, ...[...following.keys()].map((id) => `${left.runId} has order ${id} working`)],
-        held,
-      };
+      return { left: [...problems, ...stillWorking()], held };
     }
     let k = 0;
     for (const p of account.positions.values()) {
@@ -663,7 +661,7 @@ const closeOut = async (
     const out = [...problems];
     for (const p of after.positions.values())
       if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
-    for (const id of following.keys()) out.push(`${left.runId} has order ${id} working`);
+    out.push(...stillWorking());
     return { left: out, held: [] };
   } finally {
     // The lane no longer speaks for the run.

@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
-import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
-import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
-import { BinanceUsdmSession } from '../../adapters/venue/binance/usdm-session.js';
-import { CcxtVenue } from '../../adapters/venue/ccxt-venue.js';
+import type { CcxtVenue } from '../../adapters/venue/ccxt-venue.js';
 import { SharedVenue } from '../../adapters/venue/shared-venue.js';
-import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import type { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { accountStreamId, evolveAccount, initialAccountState } from '../../domain/ledger/account.js';
 import type { AccountEvent } from '../../domain/ledger/events.js';
@@ -14,6 +11,7 @@ import { toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { Waker } from '../../replay/engine/live.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
+import { connectFakeAccount, fakeBinanceOn } from '../testing/fake-account.js';
 import { StepClock } from '../testing/step-clock.js';
 import { settleForCarry } from './closeout.js';
 import { RealAccountSession } from './real-session.js';
@@ -41,43 +39,16 @@ afterEach(async () => {
 describe('a real run carried on by the next process', () => {
   it('takes over what the crashed run held, with no trade, under a backstop of its own; the log moves it between the ledgers', async () => {
     const clock = new StepClock(FROM - 60_000);
-    fake = await FakeBinance.start({
-      now: () => clock.t,
-      balance: '1000000',
-      market: {
-        bars: (s, interval) => (s === SYMBOL && interval === '1h' ? sharedBars(SYMBOL, '1h') : undefined),
-        funding: (s) => (s === SYMBOL ? sharedFunding(SYMBOL) : undefined),
-      },
-      followMarket: [SYMBOL],
-    });
+    const started = await fakeBinanceOn(clock, SYMBOL);
+    fake = started.fake;
+    const { feed } = started;
     const f = fake;
     const wakers = new Set<Waker>();
     /** One process's connection to the account. */
-    const connect = () =>
-      CcxtVenue.open({
-        session: new BinanceUsdmSession({
-          ccxt: {
-            apiKey: f.apiKey,
-            secret: f.secret,
-            timeout: 2_000,
-            rateLimit: 1,
-            milliseconds: () => clock.now(),
-          },
-          endpoint: { rest: f.origin, ws: f.wsOrigin },
-          reconnectDelayMs: 10,
-        }),
-        clock,
-        onReport: () => {
-          for (const w of wakers) w.wake();
-        },
-      });
+    const connect = () => connectFakeAccount(f, clock, wakers);
     account = await connect();
     let acct = account;
     let shared = new SharedVenue(acct);
-    const feed = new BinanceLiveBars({
-      endpoint: { rest: f.origin, ws: f.wsOrigin },
-      ccxt: { timeout: 2_000, rateLimit: 1 },
-    });
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const said: string[] = [];
     const book = await instrumentBookOnce();

@@ -7,7 +7,7 @@ import { binanceUsdm } from '../../../domain/ledger/venue.js';
 import type { BarSeries } from '../../../domain/market/bars.js';
 import type { BackstopPlan } from '../../../domain/risk/backstop.js';
 import type { ProtectionRequest, StrategyDefinition } from '../../../domain/strategy/sdk.js';
-import { defaultEngineSettings } from '../config.js';
+import { type CarryOver, defaultEngineSettings } from '../config.js';
 import { Engine } from '../engine.js';
 import { instrumentBookOnce } from '../run.js';
 
@@ -70,7 +70,7 @@ export const openLiveAccountRun = async (
   extra: {
     readonly relisting?: boolean;
     readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
-    readonly carry?: NonNullable<ConstructorParameters<typeof Engine>[0]['liveOrders']>['carry'];
+    readonly carry?: CarryOver;
     /** Another process's connection to an account (openHarness({ fake })), and its run's id. */
     readonly harness?: Awaited<ReturnType<typeof openHarness>>;
     readonly runId?: string;
