@@ -31,7 +31,13 @@ describe('CcxtVenue adopting an earlier process’s orders (fake Binance)', () =
     fake.engine.setPrice('BTCUSDT', '100000');
     fake.engine.setDepth('BTCUSDT', '0.001');
     // A market order that walks three levels: three trades at the exchange.
-    const order = venueOrder({ clientOrderId: 'old-1', side: 'BUY', type: 'MARKET', quantity: '0.003' });
+    // An id longer than Binance takes: the later process finds it under the same short one.
+    const order = venueOrder({
+      clientOrderId: 'real-bollinger-rsi-a1b2c3-202303011100-17',
+      side: 'BUY',
+      type: 'MARKET',
+      quantity: '0.003',
+    });
     earlier.venue.submit(order, earlier.clock.t);
     const seen = await reportsOf(earlier, 4);
     const fills = seen.filter((r) => r.kind === 'fill');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toText } from '../../domain/ledger/fixed.js';
 import type { VenueReport } from '../../domain/ledger/venue-port.js';
+import { binanceClientId } from './binance/usdm-session.js';
 import { brief, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
@@ -303,5 +304,53 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): orders', () => {
     expect(brief(await settle(7))).toEqual(['sl cancelled: cancelled on request']);
     expect(sent('DELETE', '/fapi/v1/algoOrder', 'sl')).toEqual({ symbol: 'BTCUSDT', clientAlgoId: 'sl' });
     expect(h.fake.engine.position('BTCUSDT')).toBe(0n);
+  });
+
+  it('sends a client id longer than Binance takes (36 characters) as a short one of its own, and routes what Binance says back to ours', async () => {
+    const v = h.venue;
+    // A run's ids: `<run id>-<n>`, 45 and 46 characters here; Binance refuses anything past 36 (-4015).
+    const run = 'real-donchian-breakout-a1b2c3-202303011100';
+    const [mkt, rest, tp] = [`${run}-1`, `${run}-2`, `${run}-10`];
+    v.submit(venueOrder({ clientOrderId: mkt, side: 'BUY', type: 'MARKET' }), h.clock.t);
+    v.submit(venueOrder({ clientOrderId: rest, side: 'BUY', type: 'LIMIT', price: '99000' }), h.clock.t);
+    v.submit(
+      venueOrder({
+        clientOrderId: tp,
+        side: 'SELL',
+        type: 'TAKE_PROFIT_MARKET',
+        stopPrice: '102000',
+        reduceOnly: true,
+      }),
+      h.clock.t,
+    );
+    expect(byOrder(await settle(4))).toEqual({
+      [mkt]: [`${mkt} accepted`, `${mkt} fill 0.002@100000 taker left 0`],
+      [rest]: [`${rest} accepted`],
+      [tp]: [`${tp} accepted`],
+    });
+    const wire = (id: string) => binanceClientId(id);
+    // What reached Binance: a valid id, the same every time for the same order, one per order.
+    for (const id of [mkt, rest, tp]) {
+      expect(wire(id)).toMatch(/^[.A-Z:/a-z0-9_-]{1,36}$/);
+      expect(wire(id)).toBe(binanceClientId(id));
+    }
+    expect(new Set([mkt, rest, tp].map(wire)).size).toBe(3);
+    expect(wire('m1')).toBe('m1');
+    expect(sent('POST', '/fapi/v1/order', wire(mkt)).newClientOrderId).toBe(wire(mkt));
+    // The stream's messages about them (trigger, fill, cancel) come back under our ids.
+    h.fake.engine.setPrice('BTCUSDT', '102000.3');
+    expect(brief(await settle(6))).toEqual([
+      `${tp} triggered at 102000`,
+      `${tp} fill 0.002@102000.3 taker left 0`,
+    ]);
+    v.cancel(rest, h.clock.t);
+    expect(brief(await settle(7))).toEqual([`${rest} cancelled: cancelled on request`]);
+    expect(sent('DELETE', '/fapi/v1/order', wire(rest))).toEqual({
+      symbol: 'BTCUSDT',
+      origClientOrderId: wire(rest),
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(v.unmatched).toBe(0);
+    expect(v.following).toBe(0);
   });
 });

@@ -105,6 +105,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   /** By clientOrderId, in submission order. */
   private readonly tracks = new Map<string, OrderTrack>();
   private readonly byVenueId = new Map<string, OrderTrack>();
+  /** By our client id as the venue spells it, where that differs (VenueSession.wireId). */
+  private readonly byWireId = new Map<string, OrderTrack>();
   /** The tail of each order's call queue. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly busy = new Set<Promise<void>>();
@@ -190,7 +192,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     if (!this.session.trades(order.symbol))
       throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
     const track = new OrderTrack(order);
-    this.tracks.set(order.clientOrderId, track);
+    this.follow(track);
     this.enqueue(track, () => this.place(track));
   }
 
@@ -207,7 +209,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       throw new RangeError(`${this.session.name} does not trade ${order.symbol}`);
     const track = new OrderTrack(order);
     track.seed(booked);
-    this.tracks.set(order.clientOrderId, track);
+    this.follow(track);
     this.enqueue(track, async () => {
       try {
         if (!(await this.refresh(track)))
@@ -552,6 +554,18 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     });
   }
 
+  /** The venue's spelling of our client id (VenueSession.wireId). */
+  private wire(clientOrderId: string): string {
+    return this.session.wireId?.(clientOrderId) ?? clientOrderId;
+  }
+
+  private follow(track: OrderTrack): void {
+    const id = track.clientOrderId;
+    this.tracks.set(id, track);
+    const wire = this.wire(id);
+    if (wire !== id) this.byWireId.set(wire, track);
+  }
+
   // --- observations -------------------------------------------------------------------------------
 
   private apply(track: OrderTrack, observations: readonly Observation[]): void {
@@ -571,6 +585,11 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.passedOver.delete(id);
     const now = this.session.now();
     this.finished.add(id, now);
+    const wire = this.wire(id);
+    if (wire !== id) {
+      if (this.byWireId.get(wire) === track) this.byWireId.delete(wire);
+      this.finished.add(wire, now);
+    }
     for (const venueId of [track.venueOrderId, track.fillsOrderId]) {
       if (venueId === null) continue;
       if (this.byVenueId.get(venueId) === track) this.byVenueId.delete(venueId);
@@ -627,7 +646,9 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         continue;
       }
       const track =
-        (o.clientOrderId === null ? undefined : this.tracks.get(o.clientOrderId)) ??
+        (o.clientOrderId === null
+          ? undefined
+          : (this.tracks.get(o.clientOrderId) ?? this.byWireId.get(o.clientOrderId))) ??
         (o.venueOrderId === null ? undefined : this.byVenueId.get(o.venueOrderId));
       if (track === undefined) {
         // A late repeat about an order that ended is nothing new; anything else is not ours.

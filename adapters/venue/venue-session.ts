@@ -70,6 +70,12 @@ export interface VenueSession {
   start(handlers: StreamHandlers): Promise<void>;
   /** Whether the venue trades this symbol (in the venue's own spelling, as the ledger books it). */
   trades(symbol: string): boolean;
+  /**
+   * Our client order id as the venue takes it, where its rule differs (length, characters): what it sends
+   * and what the venue's replies and stream messages carry back. The same id always gives the same one.
+   * Absent: as it is.
+   */
+  wireId?(clientOrderId: string): string;
   /** Places the order; resolves with what the reply says. Throws VenueCallError. */
   place(order: VenueOrder): Promise<readonly Observation[]>;
   /** Cancels by clientOrderId; resolves with what the reply says. Throws VenueCallError. */

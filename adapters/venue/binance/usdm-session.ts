@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { instrumentsFromBinance } from '../../../domain/ledger/binance-metadata.js';
 import { isConditional } from '../../../domain/ledger/events.js';
 import { fixed } from '../../../domain/ledger/fixed.js';
@@ -146,6 +147,10 @@ export class BinanceUsdmSession implements VenueSession {
     return this.symbols.has(symbol);
   }
 
+  wireId(clientOrderId: string): string {
+    return binanceClientId(clientOrderId);
+  }
+
   now(): number {
     return this.ex.milliseconds();
   }
@@ -184,8 +189,8 @@ export class BinanceUsdmSession implements VenueSession {
   async cancel(order: VenueOrder): Promise<readonly Observation[]> {
     const symbol = this.ccxtSymbol(order.symbol);
     const params = isConditional(order.type)
-      ? { trigger: true, clientAlgoId: order.clientOrderId }
-      : { origClientOrderId: order.clientOrderId };
+      ? { trigger: true, clientAlgoId: binanceClientId(order.clientOrderId) }
+      : { origClientOrderId: binanceClientId(order.clientOrderId) };
     let reply: unknown;
     try {
       reply = (await this.ex.cancelOrder('', symbol, params)).info;
@@ -201,10 +206,15 @@ export class BinanceUsdmSession implements VenueSession {
   async lookup(order: VenueOrder): Promise<readonly Observation[] | null> {
     const symbol = this.ccxtSymbol(order.symbol);
     if (!isConditional(order.type)) {
-      const reply = await this.fetchOrder(symbol, { origClientOrderId: order.clientOrderId });
+      const reply = await this.fetchOrder(symbol, {
+        origClientOrderId: binanceClientId(order.clientOrderId),
+      });
       return reply === null ? null : readReply('order', () => orderObservations(reply));
     }
-    const algo = await this.fetchOrder(symbol, { trigger: true, clientAlgoId: order.clientOrderId });
+    const algo = await this.fetchOrder(symbol, {
+      trigger: true,
+      clientAlgoId: binanceClientId(order.clientOrderId),
+    });
     if (algo === null) return null;
     const { observations, childOrderId } = readReply('algo order', () => algoObservationsOf(algo));
     if (childOrderId === null) return observations;
@@ -455,6 +465,23 @@ export class BinanceUsdmSession implements VenueSession {
   }
 }
 
+/** Binance's rule for a client order id (newClientOrderId, clientAlgoId): USDⓈ-M Futures, New Order. */
+const BINANCE_CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+
+/**
+ * Our client order id as Binance takes it: as it is where it keeps Binance's rule (at most 36 characters of
+ * `.A-Z:/a-z0-9_-`), else its first 23 characters (others as `_`), a dot and 12 characters of its SHA-256
+ * in base64url. A run's order ids (`<run id>-<n>`) outgrow 36 characters with a longer strategy name or
+ * the tenth order, and Binance refuses them (-4015). The ledger keeps its own id; the same id always gives
+ * the same one here, so an order an earlier process placed is found again (adopt), and CcxtVenue routes
+ * what Binance says about it back by it (VenueSession.wireId). 72 bits of hash make two ids of one
+ * account meeting on one wire id a chance of about 2^-72 per pair.
+ */
+export const binanceClientId = (id: string): string =>
+  BINANCE_CLIENT_ID.test(id)
+    ? id
+    : `${id.slice(0, 23).replace(/[^.A-Z:/a-z0-9_-]/g, '_')}.${createHash('sha256').update(id).digest('base64url').slice(0, 12)}`;
+
 /**
  * The createOrder arguments for an order the ledger booked. Price and quantity also go in params as the
  * ledger's exact text: ccxt would otherwise round them to the market's precision, and an off-grid value
@@ -471,7 +498,10 @@ export const createOrderArgs = (
   price: number | undefined;
   params: Record<string, unknown>;
 } => {
-  const params: Record<string, unknown> = { newClientOrderId: o.clientOrderId, quantity: o.quantity };
+  const params: Record<string, unknown> = {
+    newClientOrderId: binanceClientId(o.clientOrderId),
+    quantity: o.quantity,
+  };
   if (o.reduceOnly) params.reduceOnly = true;
   // Binance rejects positionSide BOTH in hedge mode and accepts its absence in one-way mode.
   if (o.positionSide !== 'BOTH') params.positionSide = o.positionSide;

@@ -2,6 +2,7 @@ import { abs, div, type Fixed, fixed, min, mul, roundTo, toText } from '../../..
 import { applyFill } from '../../../domain/ledger/position.js';
 import {
   BinanceApiError,
+  checkClientId,
   checkNotional,
   checkPrice,
   checkQuantity,
@@ -390,7 +391,7 @@ export class FakeBinanceEngine {
     if (type !== 'MARKET' && type !== 'LIMIT') throw new BinanceApiError(-1116, 'Invalid orderType.');
     const positionSide = this.positionSideOf(params);
     const reduceOnly = params.reduceOnly === 'true';
-    const clientOrderId = params.newClientOrderId ?? `fake-${this.nextOrderId + 1}`;
+    const clientOrderId = checkClientId(params.newClientOrderId ?? `fake-${this.nextOrderId + 1}`);
     if (this.openByClientId(params.symbol!, clientOrderId))
       throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.');
     const qty = decimalParam(params, 'quantity');
@@ -515,7 +516,7 @@ export class FakeBinanceEngine {
     const workingType = params.workingType ?? 'CONTRACT_PRICE';
     if (workingType !== 'CONTRACT_PRICE' && workingType !== 'MARK_PRICE')
       throw new BinanceApiError(-1130, "Data sent for parameter 'workingType' is not valid.");
-    const clientAlgoId = params.clientAlgoId ?? `fake-algo-${this.nextAlgoId + 1}`;
+    const clientAlgoId = checkClientId(params.clientAlgoId ?? `fake-algo-${this.nextAlgoId + 1}`);
     for (const a of this.algos.values())
       if (a.clientAlgoId === clientAlgoId && (a.status === 'NEW' || a.status === 'TRIGGERING'))
         throw new BinanceApiError(-4116, 'ClientOrderId is duplicated.');

@@ -12,6 +12,16 @@ export class BinanceApiError extends Error {
   }
 }
 
+/**
+ * Binance's rule for the client ids of orders and algo orders (newClientOrderId, clientAlgoId): "a unique
+ * id among open orders … can only be string following the rule: ^[\.A-Z\:/a-z0-9_-]{1,36}$" (USDⓈ-M
+ * Futures, New Order and New Algo Order); anything else is refused with -4015.
+ */
+export const checkClientId = (id: string): string => {
+  if (!/^[.A-Z:/a-z0-9_-]{1,36}$/.test(id)) throw new BinanceApiError(-4015, 'Client order id is not valid.');
+  return id;
+};
+
 /** The filters of one symbol, read from the real exchangeInfo file the fake serves. */
 export interface SymbolRules {
   readonly symbol: string;
