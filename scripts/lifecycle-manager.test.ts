@@ -414,6 +414,147 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(started).toEqual([0, 1]);
   });
 
+  /**
+   * A manager with ema-cross at canary trading version 0 in a stub run holding 0.5 BTCUSDT, handing over
+   * to the run of the version in force (handOverVersions), on an account that holds 0.5 BTCUSDT.
+   */
+  const handingOver = async (next: (replacing: RealRun | undefined) => RealRun | string) => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    let inForce = 0;
+    const retired: string[] = [];
+    const replaced: (string | undefined)[] = [];
+    const said: string[] = [];
+    let state: 'running' | 'finished' = 'running';
+    const v0 = stubRun('ema-cross', {
+      runId: 'real-ema-cross-v0',
+      paramsVersion: 0,
+      retire: (why: string) => retired.push(why),
+      status: () => ({ strategyId: 'ema-cross', state }) as ReturnType<RealAccountSession['status']>,
+      // Its own ledger (in memory) never sees the hand-over, which the taking run writes into its stream.
+      ledgerPositions: () => new Map([['BTCUSDT', fixed('0.5')]]),
+    });
+    let wall = 1_000_000;
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => T0,
+      clock: { now: () => wall, sleep: async () => {} },
+      startReal: async (_id, _mode, _share, replacing) => {
+        replaced.push(replacing?.runId);
+        return replacing === undefined ? v0 : next(replacing);
+      },
+      versionInForce: async () => inForce,
+      handOverVersions: true,
+      account: { venue: 'binance', quiet: true, positions: async () => new Map([['BTCUSDT', '0.5']]) },
+      log: (m) => said.push(m),
+    });
+    await manager.turn();
+    await toCanary(handlers, 'ema-cross');
+    await manager.turn();
+    expect(manager.realRun('ema-cross')).toBe(v0);
+    // A canary of parameters took over: version 1 is in force.
+    inForce = 1;
+    wall += 60_000;
+    await manager.turn();
+    const checks = () =>
+      store
+        .raw()
+        .filter((e) => e.type === 'AccountReconciled')
+        .map((e) => (e.data as { matched: boolean }).matched);
+    return {
+      manager,
+      handlers,
+      retired,
+      replaced,
+      said,
+      checks,
+      v0,
+      handedOver: () => {
+        state = 'finished';
+      },
+      later: () => {
+        wall += 60_000;
+        return manager.turn();
+      },
+    };
+  };
+
+  it('hands a run of a version no longer in force over to the run of the version in force: it trades on until that run has taken its positions over, and is never flattened', async () => {
+    let carried: string | null = null;
+    let state: 'starting' | 'running' = 'starting';
+    const v1 = stubRun('ema-cross', {
+      runId: 'real-ema-cross-v1',
+      paramsVersion: 1,
+      retire: () => {
+        throw new Error('the run of the version in force is not retired');
+      },
+      status: () => ({ strategyId: 'ema-cross', state }) as ReturnType<RealAccountSession['status']>,
+      carriedFrom: () => carried,
+      ledgerPositions: () => new Map(carried === null ? [] : [['BTCUSDT', fixed('0.5')]]),
+    });
+    const h = await handingOver(() => v1);
+    expect(h.replaced).toEqual([undefined, 'real-ema-cross-v0']);
+    expect(h.retired).toEqual([]);
+    expect(h.manager.realRun('ema-cross')).toBe(v1);
+    expect(h.manager.realRuns().map((r) => r.runId)).toEqual(['real-ema-cross-v0', 'real-ema-cross-v1']);
+    expect(h.said).toContain(
+      'lifecycle: real-ema-cross-v0 trades parameter version 0, version 1 is in force: real-ema-cross-v1 takes its positions over once it is ready, at no trade; until then it trades on',
+    );
+    // While v1 starts, v0 still holds the position: the account check counts it there.
+    await h.later();
+    expect(h.retired).toEqual([]);
+    // v1 takes it over; v0's loop ends. Its in-memory ledger still shows the position, which is counted once.
+    state = 'running';
+    carried = 'real-ema-cross-v0';
+    h.handedOver();
+    await h.later();
+    await h.later();
+    expect(h.retired).toEqual([]);
+    expect(h.checks().every((m) => m)).toBe(true);
+    expect(h.checks().length).toBeGreaterThan(0);
+    expect(h.manager.realRuns().map((r) => r.runId)).toEqual(['real-ema-cross-v0', 'real-ema-cross-v1']);
+    expect(h.replaced).toEqual([undefined, 'real-ema-cross-v0']);
+  });
+
+  it('closes out a run of a version no longer in force when the run of the version in force cannot start, or fails before it took the positions over', async () => {
+    // It cannot start: the run closes its positions as before.
+    const refused = await handingOver(() => 'the exchange could not be reached');
+    expect(refused.retired).toEqual(['parameter version 1 is in force: this run traded version 0']);
+    expect(refused.said).toContain(
+      'lifecycle: real-ema-cross-v0 cannot hand its positions over (the exchange could not be reached): it closes them instead',
+    );
+    // It starts, then fails before taking them over: the run trading on closes them.
+    let state: 'starting' | 'failed' = 'starting';
+    const v1 = stubRun('ema-cross', {
+      runId: 'real-ema-cross-v1',
+      paramsVersion: 1,
+      status: () =>
+        ({ strategyId: 'ema-cross', state, error: 'no bars' }) as ReturnType<RealAccountSession['status']>,
+      carriedFrom: () => null,
+    });
+    const failed = await handingOver(() => v1);
+    expect(failed.retired).toEqual([]);
+    state = 'failed';
+    await failed.later();
+    expect(failed.retired).toEqual(['the run that was to take its positions over failed: no bars']);
+    // Taken off real money while the new run starts: both go, the one trading on closes its positions.
+    const revoked = await handingOver(() =>
+      stubRun('ema-cross', { runId: 'real-ema-cross-v1', paramsVersion: 1, carriedFrom: () => null }),
+    );
+    await revoked.handlers.decide(
+      'ema-cross',
+      { kind: 'RevokeRealMoney', approver: 'ana', note: 'enough' },
+      T0,
+      null,
+    );
+    await revoked.later();
+    expect(revoked.retired).toEqual(['taken off real money before its positions were handed over']);
+  });
+
   it('takes a real run in trouble off real money at once, not at the next evaluation', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);

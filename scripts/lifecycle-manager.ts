@@ -44,11 +44,16 @@ export interface RealAccount {
   readonly quiet: boolean;
 }
 
-/** Starts a strategy's real-account run, or says why it cannot (something left on the account, no venue). */
+/**
+ * Starts a strategy's real-account run, or says why it cannot (something left on the account, no venue).
+ * With `replacing`, the new run carries on what that run of this process holds: it stops it once it is
+ * ready to trade (RealAccountSession.handOver) and takes its positions over.
+ */
 export type StartRealRun = (
   strategyId: string,
   mode: 'canary' | 'live',
   share: number,
+  replacing?: RealRun,
 ) => Promise<RealRun | string>;
 
 export interface LifecycleManagerOptions {
@@ -77,6 +82,12 @@ export interface LifecycleManagerOptions {
    * switch to 100 %. Absent: real runs keep the version they started with.
    */
   readonly versionInForce?: (strategyId: string) => Promise<number>;
+  /**
+   * A real run trading a version no longer in force hands its positions to the run of the version in force
+   * (startReal's `replacing`), which takes them over at no trade; it trades on until that run is ready.
+   * Absent or false: it closes them and ends, and the next run starts flat.
+   */
+  readonly handOverVersions?: boolean;
   /** The account the real runs trade, reconciled against their ledgers every `checkEveryMs` (default 60 s). */
   readonly account?: RealAccount;
   /**
@@ -118,6 +129,11 @@ export class LifecycleManager {
   private readonly real = new Map<string, RealRun>();
   /** Real runs taken off real money (their loops end once flat), for the status pages. */
   private readonly ended: RealRun[] = [];
+  /**
+   * By strategy, its run of a version no longer in force that trades on until the run in `real` takes its
+   * positions over (handOverVersions).
+   */
+  private readonly handing = new Map<string, RealRun>();
   /** Why a strategy's real run could not start, said once per reason. */
   private readonly refused = new Map<string, string>();
   private onboarded = false;
@@ -197,7 +213,10 @@ export class LifecycleManager {
   private async reconcile(marketNow: number): Promise<void> {
     const account = this.o.account;
     if (account === undefined) return;
-    const runs = this.realRuns().filter((r) => r.status().state !== 'starting');
+    // A run whose positions a run here has taken over is counted by that run's ledger, not twice: its own
+    // ledger (in memory) never saw the hand-over, which the taking run writes into its stream.
+    const carried = new Set(this.realRuns().map((r) => r.carriedFrom?.() ?? null));
+    const runs = this.realRuns().filter((r) => r.status().state !== 'starting' && !carried.has(r.runId));
     if (runs.length === 0) return;
     const wall = this.o.clock.now();
     const every = this.suspect === null ? (this.o.checkEveryMs ?? 60_000) : 5_000;
@@ -217,8 +236,6 @@ export class LifecycleManager {
     }
     const ids = runs.map((r) => r.runId);
     // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
-    // A run whose positions a run here has taken over is counted by that run's ledger, not twice.
-    const carried = new Set(runs.map((r) => r.carriedFrom?.() ?? null));
     const earlier = ((await this.o.leftovers?.()) ?? []).filter(
       (l) => !ids.includes(l.runId) && !carried.has(l.runId),
     );
@@ -318,7 +335,7 @@ export class LifecycleManager {
   }
 
   realRuns(): readonly RealRun[] {
-    return [...this.ended, ...this.real.values()];
+    return [...this.ended, ...this.handing.values(), ...this.real.values()];
   }
 
   /** Judges the strategy on its evidence; true when that moved it. */
@@ -345,10 +362,12 @@ export class LifecycleManager {
    */
   async flattenAll(reason: string, timeoutMs: number): Promise<string[]> {
     this.stopping = true;
-    const runs = [...this.real.values()];
+    // A run handing over retires too: once it has handed over, the one taking over answers for its positions.
+    const runs = [...this.handing.values(), ...this.real.values()];
     for (const run of runs) run.retire(reason);
     this.ended.push(...runs);
     this.real.clear();
+    this.handing.clear();
     const end = this.o.clock.now() + timeoutMs;
     const open = () => runs.filter((r) => r.status().state === 'running').map((r) => r.runId);
     while (open().length > 0 && this.o.clock.now() < end) await this.o.clock.sleep(100);
@@ -361,6 +380,7 @@ export class LifecycleManager {
     for (const id of this.o.strategies.keys()) {
       const stage = stages.get(id) ?? null;
       const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
+      this.followHandOver(id, want);
       const run = this.real.get(id);
       if (run !== undefined) {
         // Asked only of a run that stays on real money: one read of the parameters stream per turn.
@@ -372,6 +392,8 @@ export class LifecycleManager {
           this.ended.push(run);
           this.o.log(`lifecycle: ${run.runId} taken off real money (${stage}): closing its positions`);
         } else if (version !== null) {
+          if (await this.handOver(id, run, stage === 'canary' ? 'canary' : 'live', want, version, signal))
+            continue;
           // Another parameter version is in force: this run closes what it holds and ends; once the
           // account is clear of it, the next one trades the version in force.
           run.retire(
@@ -406,6 +428,61 @@ export class LifecycleManager {
       this.o.log(`lifecycle: ${id} trades real money in ${started.runId} (${want * 100} % of the capital)`);
       if (signal) void started.run(signal);
     }
+  }
+
+  /**
+   * Starts the run of the version in force to take `run`'s positions over (handOverVersions); `run` trades
+   * on until it is ready. False when that is off, `run` is not trading, or the new run cannot start (then
+   * `run` closes out as before, and the reason is logged).
+   */
+  private async handOver(
+    id: string,
+    run: RealRun,
+    mode: 'canary' | 'live',
+    want: number,
+    version: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    if (this.o.handOverVersions !== true || this.o.startReal === null) return false;
+    if (run.status().state !== 'running') return false;
+    const next = await this.o.startReal(id, mode, want, run);
+    if (typeof next === 'string') {
+      this.o.log(`lifecycle: ${run.runId} cannot hand its positions over (${next}): it closes them instead`);
+      return false;
+    }
+    this.real.set(id, next);
+    this.handing.set(id, run);
+    this.o.log(
+      `lifecycle: ${run.runId} trades parameter version ${run.paramsVersion}, version ${version} is in force: ${next.runId} takes its positions over once it is ready, at no trade; until then it trades on`,
+    );
+    if (signal) void next.run(signal);
+    return true;
+  }
+
+  /**
+   * The run handing its positions over (handOver), until it has: once it has stopped it is an ended run;
+   * when the run that was to take them over failed or was taken off real money before it took them, it
+   * is taken off real money itself (it closes them), as it would have been without the hand-over.
+   */
+  private followHandOver(id: string, want: number): void {
+    const old = this.handing.get(id);
+    if (old === undefined) return;
+    const next = this.real.get(id);
+    if (old.status().state !== 'running') {
+      this.handing.delete(id);
+      this.ended.push(old);
+      return;
+    }
+    const failed = next === undefined || next.status().state === 'failed';
+    if (!failed && want > 0) return;
+    old.retire(
+      want === 0
+        ? `taken off real money before its positions were handed over`
+        : `the run that was to take its positions over failed: ${next?.status().error ?? ''}`,
+    );
+    this.handing.delete(id);
+    this.ended.push(old);
+    this.o.log(`lifecycle: ${old.runId} keeps its positions and closes them: the hand-over did not happen`);
   }
 
   /** The parameter version in force when `run` trades another, else null. */

@@ -30,7 +30,7 @@ import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { toText } from '../domain/ledger/fixed.js';
 import { instrumentChanges } from '../domain/ledger/instrument-changes.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
-import type { AdoptingVenue } from '../domain/ledger/venue-port.js';
+import type { AdoptingVenue, HoldingVenue } from '../domain/ledger/venue-port.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { readWhitelist } from '../projections/hotlist/projection.js';
 import { allProjections } from '../projections/index.js';
@@ -57,7 +57,7 @@ import {
 } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
-import { RealAccountSession } from './paper/real-session.js';
+import { RealAccountSession, type RealAccountSessionOptions } from './paper/real-session.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -438,6 +438,8 @@ if (process.env.PORTFOLIO !== 'off') {
 let realVenue: SharedVenue | null = null;
 /** The lane that follows and closes what earlier processes' real runs left (scripts/paper/closeout.ts). */
 let closeoutLane: AdoptingVenue | null = null;
+/** Each real run's lane of the account, by run id: a run handing over is settled on its own. */
+const realLanes = new Map<string, AdoptingVenue & HoldingVenue>();
 let realAccount: CcxtVenue | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
@@ -472,9 +474,9 @@ let lifecycle: LifecycleManager | null = null;
 if (process.env.LIFECYCLE !== 'off') {
   const startReal: StartRealRun | null =
     realVenue && binance && liveBars
-      ? async (strategyId, mode, share) => {
+      ? async (strategyId, mode, share, replacing) => {
           closeoutLane ??= realVenue!.lane();
-          const lane = closeoutLane;
+          const closeoutVenue = closeoutLane;
           // Real orders and fills are on the exchange's grids and brackets of today, listed afresh at each
           // start; the recorded metadata may be out of date (Binance changes ticks and brackets).
           let instruments: InstrumentBook;
@@ -496,7 +498,7 @@ if (process.env.LIFECYCLE !== 'off') {
           }
           const closeOutOptions: CloseOutOptions = {
             store: opened.store,
-            venue: lane,
+            venue: closeoutVenue,
             rules: binanceUsdm,
             instrument: instruments.get,
             clock: wallClock,
@@ -521,9 +523,37 @@ if (process.env.LIFECYCLE !== 'off') {
                 .map((r) => r.runId),
             );
           const leftovers = { db: opened.db, venueName: binanceUsdm.venue, activeHere };
+          let carry: RealAccountSessionOptions['carry'];
+          if (replacing !== undefined) {
+            // A run of this process whose parameter version is no longer in force: it trades on until this
+            // one is ready, then stops, and is settled on its own lane, which follows its orders.
+            const from = replacing instanceof RealAccountSession ? replacing : null;
+            const lane = realLanes.get(replacing.runId);
+            if (from === null || lane === undefined)
+              return `${replacing.runId} is not a real run of this process`;
+            carry = {
+              from: { runId: from.runId, accountId: from.runId },
+              settle: async () =>
+                settleForCarry(
+                  await from.handOver(`the run of the parameter version in force takes them over`),
+                  { ...closeOutOptions, venue: lane },
+                ),
+            };
+          }
           const carryFrom =
-            liveLeftovers === 'carry' ? await carryableLeftover(strategyId, leftovers, paperSymbols) : null;
-          if (carryFrom === null) {
+            liveLeftovers === 'carry' && replacing === undefined
+              ? await carryableLeftover(strategyId, leftovers, paperSymbols)
+              : null;
+          if (carryFrom !== null) {
+            const held = carryFrom.positions.map((p) => `${p.symbol} ${toText(p.quantity)}`).join(', ');
+            say(`${strategyId}: its next real run carries on what ${carryFrom.runId} left (${held})`);
+            carry = {
+              from: carryFrom,
+              // Its own lane: the settling runs inside the new run's start, beside other strategies'
+              // close-outs, and a lane follows one run's holding for the funding split.
+              settle: () => settleForCarry(carryFrom, { ...closeOutOptions, venue: realVenue!.lane() }),
+            };
+          } else if (replacing === undefined) {
             const waiting = await clearLeftovers(strategyId, {
               ...leftovers,
               policy: liveLeftovers === 'wait' ? 'wait' : 'close',
@@ -531,15 +561,13 @@ if (process.env.LIFECYCLE !== 'off') {
               log: say,
             });
             if (waiting !== null) return waiting;
-          } else {
-            const held = carryFrom.positions.map((p) => `${p.symbol} ${toText(p.quantity)}`).join(', ');
-            say(`${strategyId}: its next real run carries on what ${carryFrom.runId} left (${held})`);
           }
           const waker = new Waker();
           wakers.add(waker);
           // The version in force now (a canary may have taken over since the node started).
           const st = await parameterVersions.state(strategyId);
           const inForce = st.active !== null && st.active > 0 ? st.versions.get(st.active) : undefined;
+          const lane = realVenue!.lane();
           const run = new RealAccountSession({
             strategyId,
             symbols: paperSymbols,
@@ -549,7 +577,7 @@ if (process.env.LIFECYCLE !== 'off') {
             capital,
             feed: liveBars,
             marks: binance,
-            venue: realVenue!.lane(),
+            venue: lane,
             venueName: binanceUsdm.venue,
             waker,
             store: opened.store,
@@ -559,16 +587,7 @@ if (process.env.LIFECYCLE !== 'off') {
             listInstruments: () => realAccount!.instrumentBook(),
             commissionRates: (symbols) => realAccount!.commissionRates(symbols),
             configureAccount: (settings) => realAccount!.configure(settings),
-            ...(carryFrom !== null
-              ? {
-                  carry: {
-                    from: carryFrom,
-                    // Its own lane: the settling runs inside the new run's start, beside other strategies'
-                    // close-outs, and a lane follows one run's holding for the funding split.
-                    settle: (l) => settleForCarry(l, { ...closeOutOptions, venue: realVenue!.lane() }),
-                  },
-                }
-              : {}),
+            ...(carry !== undefined ? { carry } : {}),
             ...(backstop ? { backstop } : {}),
           });
           try {
@@ -577,6 +596,7 @@ if (process.env.LIFECYCLE !== 'off') {
             wakers.delete(waker);
             return `${strategyId} cannot trade real money: ${err instanceof Error ? err.message : String(err)}`;
           }
+          realLanes.set(run.runId, lane);
           return run;
         }
       : null;
@@ -597,6 +617,8 @@ if (process.env.LIFECYCLE !== 'off') {
       ? {
           versionInForce: async (strategyId: string) =>
             (await parameterVersions.state(strategyId)).active ?? 0,
+          // Under LIVE_LEFTOVERS=carry, the run of the version in force takes the positions over.
+          handOverVersions: liveLeftovers === 'carry',
         }
       : {}),
     // Every minute, when nothing is on its way, the account is reconciled with the real runs' ledgers.

@@ -2186,7 +2186,7 @@ export class Engine implements StrategyContext {
    * neither). Where the strategy's last target in the warm-up was for that side, the position is kept
    * under a stop ladder armed from the last close with the protection that target asked for (the old
    * ladder's targets were measured from an entry long past); otherwise it is closed at once with a
-   * reduce-only market order, as the strategy would not hold it.
+   * reduce-only market order, as the strategy would not hold it (nor would a benched run).
    */
   private carryOver(at: number): void {
     const carry = this.carry!;
@@ -2225,7 +2225,8 @@ export class Engine implements StrategyContext {
         'system:ledger',
       );
       this.refreshMirror(s);
-      if (s.warmTarget * s.qty > 0)
+      // A run taken off real money before it took over (benched) keeps nothing.
+      if (s.warmTarget * s.qty > 0 && this.allocation?.benched !== true)
         this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
       else this.closeAtMarket(s, at, correlationId, taken.last!);
     }

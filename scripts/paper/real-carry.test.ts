@@ -7,20 +7,21 @@ import type { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { accountStreamId, evolveAccount, initialAccountState } from '../../domain/ledger/account.js';
 import type { AccountEvent } from '../../domain/ledger/events.js';
-import { toText } from '../../domain/ledger/fixed.js';
+import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { Waker } from '../../replay/engine/live.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { connectFakeAccount, fakeBinanceOn } from '../testing/fake-account.js';
 import { StepClock } from '../testing/step-clock.js';
-import { settleForCarry } from './closeout.js';
-import { RealAccountSession } from './real-session.js';
+import { type CloseOutOptions, settleForCarry } from './closeout.js';
+import { RealAccountSession, type RealAccountSessionOptions } from './real-session.js';
 
 /**
- * A node that crashes with a real position open, and the next one carrying it on: two RealAccountSessions
- * on the fake exchange, the first stopped while it holds a position under its backstop (as a crash or
- * LIVE_ON_STOP=keep leaves it), the second given that run to carry on (what scripts/start.ts does under
- * LIVE_LEFTOVERS=carry).
+ * A real run's positions carried on by the next run with no trade: two RealAccountSessions on the fake
+ * exchange, the first holding a position under its backstop. Either its process goes away (a crash, or
+ * LIVE_ON_STOP=keep) and the next process carries it on (what scripts/start.ts does under
+ * LIVE_LEFTOVERS=carry), or a parameter version is put in force and the run of that version takes it over
+ * in the same process (the lifecycle manager's hand-over).
  */
 
 const SYMBOL = 'BTCUSDT';
@@ -36,23 +37,37 @@ afterEach(async () => {
   fake = null;
 });
 
-describe('a real run carried on by the next process', () => {
-  it('takes over what the crashed run held, with no trade, under a backstop of its own; the log moves it between the ledgers', async () => {
-    const clock = new StepClock(FROM - 60_000);
-    const started = await fakeBinanceOn(clock, SYMBOL);
-    fake = started.fake;
-    const { feed } = started;
-    const f = fake;
-    const wakers = new Set<Waker>();
-    /** One process's connection to the account. */
-    const connect = () => connectFakeAccount(f, clock, wakers);
-    account = await connect();
-    let acct = account;
-    let shared = new SharedVenue(acct);
-    const store = new MemoryEventStore({ catalogue: catalogue() });
-    const said: string[] = [];
-    const book = await instrumentBookOnce();
-    const session = (extra: Partial<ConstructorParameters<typeof RealAccountSession>[0]> = {}) => {
+/**
+ * The fake exchange, one process's connection to it and a first real run of ema-cross, driven until it
+ * holds a position with its backstop resting at the exchange.
+ */
+const runHoldingAPosition = async () => {
+  const clock = new StepClock(FROM - 60_000);
+  const started = await fakeBinanceOn(clock, SYMBOL);
+  fake = started.fake;
+  const { feed } = started;
+  const f = fake;
+  const wakers = new Set<Waker>();
+  account = await connectFakeAccount(f, clock, wakers);
+  const store = new MemoryEventStore({ catalogue: catalogue() });
+  const said: string[] = [];
+  const book = await instrumentBookOnce();
+  const p = {
+    clock,
+    f,
+    store,
+    said,
+    acct: account,
+    shared: new SharedVenue(account),
+    /** A new process: its own connection to the account, an hour later. */
+    async reconnect(): Promise<void> {
+      await p.acct.close();
+      wakers.clear();
+      clock.t += HOUR;
+      account = p.acct = await connectFakeAccount(f, clock, wakers);
+      p.shared = new SharedVenue(p.acct);
+    },
+    session(extra: Partial<RealAccountSessionOptions> = {}): RealAccountSession {
       const waker = new Waker();
       wakers.add(waker);
       return new RealAccountSession({
@@ -65,104 +80,183 @@ describe('a real run carried on by the next process', () => {
         capital: '100000',
         feed,
         marks: feed,
-        venue: shared.lane(),
+        venue: p.shared.lane(),
         venueName: 'binance',
         waker,
         store,
         clock,
         markEveryMs: 10 * 60_000,
         backstop: { bufferBps: 50, moveBps: 20 },
-        configureAccount: (settings) => acct.configure(settings),
-        commissionRates: (symbols) => acct.commissionRates(symbols),
+        configureAccount: (settings) => p.acct.configure(settings),
+        commissionRates: (symbols) => p.acct.commissionRates(symbols),
         log: (m) => said.push(m),
         ...extra,
       });
-    };
-    const drive = async (what: string, done: () => boolean, steps = 20_000) => {
+    },
+    async drive(what: string, done: () => boolean, steps = 20_000): Promise<void> {
       for (let i = 0; !done(); i++) {
         if (i > steps) throw new Error(`timed out waiting for ${what}\n${said.join('\n')}`);
-        await clock.step(acct);
+        await clock.step(p.acct);
       }
-    };
-
-    // The first process: its run trades until it holds a position with its backstop resting at the exchange.
-    const first = session();
-    await first.prepare();
-    const stopFirst = new AbortController();
-    const firstDone = first.run(stopFirst.signal);
-    const backstops = () => f.engine.openAlgoOrders({}) as { clientAlgoId: string }[];
-    await drive(
-      'a position under its backstop',
-      () => f.engine.position(SYMBOL) !== 0n && backstops().length === 1 && first.quiet(),
-    );
-    const held = f.engine.position(SYMBOL);
-    const tradesBefore = f.engine.trades().length;
-    // It goes away with the position open (its events are in the main log up to here).
-    stopFirst.abort();
-    await Promise.race([firstDone, drive('the first run to stop', () => false, 200).catch(() => {})]);
-    await firstDone;
-    const ledger = async (accountId: string) => {
+    },
+    /** Waits for a stopped run's loop to end, moving the clock meanwhile (a sleep may wait on it). */
+    async stopped(done: Promise<void>): Promise<void> {
+      await Promise.race([done, p.drive('the run to stop', () => false, 200).catch(() => {})]);
+      await done;
+    },
+    backstops: () => f.engine.openAlgoOrders({}) as { clientAlgoId: string }[],
+    /** A run's position as its ledger in the main log holds it. */
+    async ledger(accountId: string) {
       let s = initialAccountState();
       for (const e of await store.readStream(accountStreamId('binance', accountId)))
         s = evolveAccount(s, e as unknown as AccountEvent);
       return s.positions.get(`${SYMBOL}:BOTH`);
-    };
-    const left = await ledger(first.runId);
+    },
+    closeOut: (venue: CloseOutOptions['venue']): CloseOutOptions => ({
+      store,
+      venue,
+      rules: binanceUsdm,
+      instrument: book.get,
+      clock,
+      newEventId,
+      log: (m) => said.push(m),
+    }),
+  };
+  const firstLane = p.shared.lane();
+  const first = p.session({ venue: firstLane });
+  await first.prepare();
+  const stopFirst = new AbortController();
+  const firstDone = first.run(stopFirst.signal);
+  await p.drive(
+    'a position under its backstop',
+    () => f.engine.position(SYMBOL) !== 0n && p.backstops().length === 1 && first.quiet(),
+  );
+  return Object.assign(p, { first, firstLane, stopFirst, firstDone });
+};
+
+/**
+ * Drives `second` until it holds what `first` held under a backstop of its own, and checks that the
+ * exchange made no trade for it.
+ */
+const takenOver = async (
+  p: Awaited<ReturnType<typeof runHoldingAPosition>>,
+  second: RealAccountSession,
+  held: bigint,
+  cost: bigint,
+  tradesBefore: number,
+) => {
+  await p.drive(
+    'the carried position under the new run’s backstop',
+    () =>
+      second.carriedFrom() !== null &&
+      p.backstops().some((o) => o.clientAlgoId.startsWith(second.runId)) &&
+      second.quiet(),
+  );
+  expect(p.said).toContain(
+    `real ${second.runId}: carries on ${SYMBOL} ${toText(held)} (cost ${toText(cost)}) from ${p.first.runId}`,
+  );
+  // The exchange made no trade for it: the position is where it was, under the new run's backstop only.
+  expect(p.f.engine.trades()).toHaveLength(tradesBefore);
+  expect(p.f.engine.position(SYMBOL)).toBe(held);
+  expect(p.backstops().map((o) => o.clientAlgoId.startsWith(second.runId))).toEqual([true]);
+  expect(second.carriedFrom()).toBe(p.first.runId);
+  expect(second.ledgerPositions().get(SYMBOL)).toBe(held);
+};
+
+/** The main log's two ledgers: the earlier run's handed the position over, the new one took it at its cost. */
+const movedInTheLog = async (
+  p: Awaited<ReturnType<typeof runHoldingAPosition>>,
+  second: RealAccountSession,
+  held: bigint,
+  cost: bigint,
+) => {
+  expect((await p.ledger(p.first.runId))?.qty ?? 0n).toBe(0n);
+  expect(await p.ledger(second.runId)).toMatchObject({ qty: held, cost });
+  const types = (await p.store.readStream(accountStreamId('binance', p.first.runId))).map((e) => e.type);
+  expect(types.at(-1)).toBe('PositionHandedOver');
+};
+
+describe('a real run carried on by the next one', () => {
+  it('by the next process: takes over what the crashed run held, with no trade, under a backstop of its own; the log moves it between the ledgers', async () => {
+    const p = await runHoldingAPosition();
+    const { f, first } = p;
+    const held = f.engine.position(SYMBOL);
+    const tradesBefore = f.engine.trades().length;
+    // It goes away with the position open (its events are in the main log up to here).
+    p.stopFirst.abort();
+    await p.stopped(p.firstDone);
+    const left = await p.ledger(first.runId);
     expect(left?.qty).toBe(held);
 
     // That process is gone; the next one, an hour later, has its own connection and carries it on.
-    await acct.close();
-    wakers.clear();
-    clock.t += HOUR;
-    account = acct = await connect();
-    shared = new SharedVenue(acct);
-    const second = session({
+    await p.reconnect();
+    const from = {
+      runId: first.runId,
+      accountId: first.runId,
+      strategyId: 'ema-cross',
+      mode: 'live' as const,
+      positions: [{ symbol: SYMBOL, quantity: held }],
+      workingOrders: p.backstops().map((o) => o.clientAlgoId),
+    };
+    const second = p.session({
+      carry: { from, settle: () => settleForCarry(from, p.closeOut(p.firstLane)) },
+    });
+    await second.prepare();
+    const stopSecond = new AbortController();
+    const secondDone = second.run(stopSecond.signal);
+    await takenOver(p, second, held, left!.cost, tradesBefore);
+    // The next funding the exchange charges on the position is the new run's, all of it: the lane that
+    // settled the earlier run follows nothing once it is settled, or the account's split would hand that
+    // lane a share no run books.
+    const flowsBefore = second.ledgerFlows();
+    const charged = f.engine.chargeFunding(SYMBOL, '0.0001', '23000');
+    await p.drive(
+      'the funding booked',
+      () => (second.ledgerFlows() !== flowsBefore || second.unbooked().length > 0) && second.quiet(),
+    );
+    expect(second.unbooked()).toEqual([]);
+    expect(second.ledgerFlows() - flowsBefore).toBe(fixed(charged));
+    stopSecond.abort();
+    await p.stopped(secondDone);
+    await movedInTheLog(p, second, held, left!.cost);
+  }, 120_000);
+
+  it('in the same process (a parameter version put in force): the earlier run trades on until the next is ready, then stops and is settled on its own lane; the next takes the position over with no trade', async () => {
+    const p = await runHoldingAPosition();
+    const { f, first } = p;
+    const tradesBefore = f.engine.trades().length;
+    const held = f.engine.position(SYMBOL);
+    let tradingWhileWarming = false;
+    // The run of version 2, on the same connection and account: it stops the first once it is ready.
+    const second = p.session({
+      parameters: { version: 2, params: { fast: 5, slow: 21, trailing: false } },
       carry: {
-        from: {
-          runId: first.runId,
-          accountId: first.runId,
-          strategyId: 'ema-cross',
-          mode: 'live',
-          positions: [{ symbol: SYMBOL, quantity: held }],
-          workingOrders: backstops().map((o) => o.clientAlgoId),
+        from: { runId: first.runId, accountId: first.runId },
+        settle: async () => {
+          tradingWhileWarming = first.status().state === 'running';
+          return settleForCarry(await first.handOver('version 2 is in force'), p.closeOut(p.firstLane));
         },
-        settle: (l) =>
-          settleForCarry(l, {
-            store,
-            venue: shared.lane(),
-            rules: binanceUsdm,
-            instrument: book.get,
-            clock,
-            newEventId,
-            log: (m) => said.push(m),
-          }),
       },
     });
     await second.prepare();
     const stopSecond = new AbortController();
     const secondDone = second.run(stopSecond.signal);
-    await drive(
-      'the carried position under the new run’s backstop',
-      () =>
-        second.carriedFrom() !== null &&
-        backstops().some((o) => o.clientAlgoId.startsWith(second.runId)) &&
-        second.quiet(),
+    await p.drive('the hand-over', () => first.handedOver && first.status().state === 'finished');
+    expect(tradingWhileWarming).toBe(true);
+    expect(p.said).toContain(
+      `real ${first.runId}: hands its positions over to the next run: version 2 is in force`,
     );
-    expect(said).toContain(
-      `real ${second.runId}: carries on ${SYMBOL} ${toText(held)} (cost ${toText(left!.cost)}) from ${first.runId}`,
-    );
-    // The exchange made no trade for it: the position is where it was, under the new run's backstop only.
-    expect(f.engine.trades()).toHaveLength(tradesBefore);
-    expect(f.engine.position(SYMBOL)).toBe(held);
-    expect(backstops().map((o) => o.clientAlgoId.startsWith(second.runId))).toEqual([true]);
-    expect(second.carriedFrom()).toBe(first.runId);
-    expect(second.ledgerPositions().get(SYMBOL)).toBe(held);
+    // The first run's events are all in the main log before it is settled: its ledger still holds it.
+    const left = await p.ledger(first.runId);
+    expect(left?.qty).toBe(held);
+    await takenOver(p, second, held, left!.cost, tradesBefore);
+    // A retire after the hand-over changes nothing: the run that took the position over answers for it.
+    first.retire('too late');
+    expect(first.retired).toBe(false);
     stopSecond.abort();
-    await secondDone;
-    // In the main log the earlier run's ledger handed it over and the new one took it over, at its cost.
-    expect((await ledger(first.runId))?.qty ?? 0n).toBe(0n);
-    expect(await ledger(second.runId)).toMatchObject({ qty: held, cost: left!.cost });
-    const types = (await store.readStream(accountStreamId('binance', first.runId))).map((e) => e.type);
-    expect(types.at(-1)).toBe('PositionHandedOver');
+    p.stopFirst.abort();
+    await p.stopped(secondDone);
+    await p.firstDone;
+    await movedInTheLog(p, second, held, left!.cost);
   }, 120_000);
 });

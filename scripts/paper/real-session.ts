@@ -64,18 +64,20 @@ export interface RealAccountSessionOptions {
    */
   readonly configureAccount?: (settings: ReadonlyMap<string, SymbolSetting>) => Promise<void>;
   /**
-   * An earlier real run of the strategy that left positions on the account (a crash, or a stop that kept
-   * them), for this run to carry on instead of closing them at market: once this run is built, warmed and
-   * configured, `settle` books what the exchange did while no process followed `from` and cancels its
-   * orders (settleForCarry), and the engine takes over what `from`'s ledger still holds (Engine.carryOn).
-   * Settling that leaves anything else (an order that would not end) keeps the run from starting; it is
-   * tried again.
+   * An earlier real run of the strategy whose positions this run carries on instead of closing them at
+   * market: a run of an earlier process (a crash, or a stop that kept them), or one of this process that
+   * trades a parameter version no longer in force (handOver). Once this run is built, warmed and
+   * configured, `settle` stops the earlier run where it still trades, books what the exchange did that its
+   * ledger has not, cancels its orders (settleForCarry), and returns what its ledger still holds; the
+   * engine takes that over (Engine.carryOn). Settling that leaves anything else (an order that would not
+   * end) keeps the run from starting; it is tried again.
    */
   readonly carry?: {
-    readonly from: RunLeftovers;
-    readonly settle: (
-      from: RunLeftovers,
-    ) => Promise<{ readonly left: readonly string[]; readonly held: readonly HeldPosition[] }>;
+    readonly from: { readonly runId: string; readonly accountId: string };
+    readonly settle: () => Promise<{
+      readonly left: readonly string[];
+      readonly held: readonly HeldPosition[];
+    }>;
   };
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
@@ -101,6 +103,14 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   /** Ends the run's loop once it is flat after retire(). */
   private readonly halt = new AbortController();
   private retiring = false;
+  /** Why it was retired, for an engine built after the retire (one that settles an earlier run to carry on). */
+  private retireReason = '';
+  /** Settling the earlier run it carries on: a retire then waits for the engine, which must take it over. */
+  private settling = false;
+  /** Stopped to hand its positions over to the next run of this process (handOver). */
+  private handingOver = false;
+  /** The run's loop, once run() was called: handOver waits for it to end. */
+  private loop: Promise<void> | null = null;
 
   constructor(private readonly opts: RealAccountSessionOptions) {
     const clock = opts.clock ?? wallClock;
@@ -171,14 +181,53 @@ export class RealAccountSession extends EngineRun implements PaperRun {
    * orders, and its loop ends once the exchange has filled them and nothing works. A new stage is a new run.
    */
   retire(reason: string): void {
-    if (this.retiring) return;
+    // A run that handed its positions over holds nothing: the run that took them over answers for them.
+    if (this.retiring || this.handingOver) return;
     this.retiring = true;
+    this.retireReason = reason;
     if (this.engine === null) {
-      this.halt.abort();
+      // While an earlier run is being settled for it, this run must take its positions over (and close
+      // them, as it is retired): nobody else would.
+      if (!this.settling) this.halt.abort();
       return;
     }
     this.resize(0, reason);
     this.stopWhenFlat();
+  }
+
+  /**
+   * Stops the run for the next run of this process to carry on what it holds (a parameter version put in
+   * force: the hand-over costs no trade). Its loop ends where it is, its positions and orders as they are
+   * (its backstops go on resting at the exchange) and every event it wrote copied into the main log; the
+   * next run then settles it on its lane (settleForCarry: its orders cancelled, what they did meanwhile
+   * booked). Resolves with what it leaves. A run that has not started trading is left to retire instead.
+   */
+  async handOver(reason: string): Promise<RunLeftovers> {
+    if (this.loop === null || this.state !== 'running' || this.retiring)
+      throw new Error(`${this.runId} is not trading, so it hands nothing over (${this.state})`);
+    if (!this.handingOver) {
+      this.handingOver = true;
+      this.opts.log?.(`real ${this.runId}: hands its positions over to the next run: ${reason}`);
+      this.halt.abort();
+    }
+    await this.loop;
+    const engine = this.need();
+    const positions: { symbol: string; quantity: Fixed }[] = [];
+    for (const [symbol, quantity] of this.ledgerPositions())
+      if (quantity !== 0n) positions.push({ symbol, quantity });
+    return {
+      runId: this.runId,
+      accountId: this.runId,
+      strategyId: this.opts.strategyId,
+      mode: this.opts.mode,
+      positions,
+      workingOrders: engine.workingOrders(),
+    };
+  }
+
+  /** Handed its positions over to the next run (handOver). */
+  get handedOver(): boolean {
+    return this.handingOver;
   }
 
   ledgerPositions(): ReadonlyMap<string, Fixed> {
@@ -234,7 +283,12 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       this.halt.abort();
   }
 
-  async run(signal: AbortSignal): Promise<void> {
+  run(signal: AbortSignal): Promise<void> {
+    this.loop ??= this.trade(signal);
+    return this.loop;
+  }
+
+  private async trade(signal: AbortSignal): Promise<void> {
     const opening = AbortSignal.any([signal, this.halt.signal]);
     const opened = await this.openWithRetry(opening, this.clock, async () => {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
@@ -262,7 +316,16 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       if (carry !== undefined) {
         // Last before trading: the earlier run's backstops are cancelled here, and this run's first step
         // takes its positions over and places their new ones.
-        const { left, held } = await carry.settle(carry.from);
+        // Stopped or retired before it took anything over: the earlier run is left as it is.
+        if (opening.aborted) throw new Error(`stopped before it carried on what ${carry.from.runId} holds`);
+        this.settling = true;
+        let settled: Awaited<ReturnType<typeof carry.settle>>;
+        try {
+          settled = await carry.settle();
+        } finally {
+          this.settling = false;
+        }
+        const { left, held } = settled;
         if (left.length > 0)
           throw new Error(`what ${carry.from.runId} left is not settled yet: ${left.join('; ')}`);
         // Real runs trade cross margin; an isolated position's own wallet would have to move with it.
@@ -281,7 +344,9 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           );
       }
       this.attach(engine);
-      if (this.share !== 1)
+      // Retired while it settled the earlier run: it takes the positions over only to close them.
+      if (this.retiring) this.resize(0, this.retireReason);
+      else if (this.share !== 1)
         this.resize(this.share, `${this.opts.mode}: ${this.share * 100} % of the capital`);
     });
     if (!opened) {
@@ -313,7 +378,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         log: (m) => this.opts.log?.(`real ${this.runId}: ${m}`),
       }),
     );
-    if (this.retiring && this.state !== 'failed') this.state = 'finished';
+    if ((this.retiring || this.handingOver) && this.state !== 'failed') this.state = 'finished';
   }
 
   get simTime(): number {
