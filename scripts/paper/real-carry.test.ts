@@ -101,7 +101,12 @@ const runHoldingAPosition = async () => {
     },
     /** Waits for a stopped run's loop to end, moving the clock meanwhile (a sleep may wait on it). */
     async stopped(done: Promise<void>): Promise<void> {
-      await Promise.race([done, p.drive('the run to stop', () => false, 200).catch(() => {})]);
+      let over = false;
+      const end = () => {
+        over = true;
+      };
+      done.then(end, end);
+      await p.drive('the run to stop', () => over, 2_000);
       await done;
     },
     backstops: () => f.engine.openAlgoOrders({}) as { clientAlgoId: string }[],
@@ -199,7 +204,7 @@ describe('a real run carried on by the next one', () => {
       workingOrders: p.backstops().map((o) => o.clientAlgoId),
     };
     const second = p.session({
-      carry: { from, settle: () => settleForCarry(from, p.closeOut(p.firstLane)) },
+      carry: { from, settle: () => settleForCarry(from, p.closeOut(p.shared.lane())) },
     });
     await second.prepare();
     const stopSecond = new AbortController();
