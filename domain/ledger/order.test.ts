@@ -149,6 +149,19 @@ describe('order decider', () => {
     );
     expect(ruleOf(() => decideOrder(place({ quantity: '0.0105' }), s, ctx))).toBe('quantity-off-step');
     expect(ruleOf(() => decideOrder(place({ quantity: '0.001' }), s, ctx))).toBe('notional-below-min');
+    // Reduce-only orders are exempt, as on Binance (-4164 "… unless you choose reduce only"): a position's
+    // small remainder and its stop can always be placed.
+    for (const small of [
+      place({ quantity: '0.001', reduceOnly: true }),
+      place({ quantity: '0.001', reduceOnly: true, type: 'STOP_MARKET', price: null, stopPrice: '29000' }),
+      place({ quantity: '0.001', reduceOnly: true, type: 'MARKET', price: null, markPrice: '30000' }),
+    ])
+      expect(decideOrder(small, s, ctx).map((e) => e.type)).toEqual(['OrderRequested']);
+    expect(
+      ruleOf(() =>
+        decideOrder(place({ quantity: '0.001', type: 'MARKET', price: null, markPrice: '30000' }), s, ctx),
+      ),
+    ).toBe('notional-below-min');
     expect(ruleOf(() => decideOrder(place({ positionSide: 'LONG', reduceOnly: true }), s, ctx))).toBe(
       'reduce-only-in-hedge-mode',
     );

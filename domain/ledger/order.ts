@@ -153,20 +153,24 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
 
   const asked = parsePositive(c.quantity, 'quantity');
   const quantity = conformQty(inst, asked, market, policy);
+  // Binance exempts reduce-only orders from MIN_NOTIONAL ("Order's notional must be no smaller than 5
+  // (unless you choose reduce only)", -4164): the remainder of a position, or its stop, is always closable.
+  // Whether it really reduces is the venue's check when it fills (a reduce-only that would not is refused).
+  const minNotional = c.reduceOnly ? () => {} : checkMinNotional;
   let price: Fixed | null = null;
   if (c.type === 'LIMIT') {
     price = conformPrice(inst, parsePositive(c.price, 'price'), c.side, policy);
-    checkMinNotional(inst, quantity, price);
+    minNotional(inst, quantity, price);
     if (c.markPrice !== undefined) checkPriceBand(inst, price, parsePositive(c.markPrice, 'mark-price'));
   }
   let stopPrice: Fixed | null = null;
   if (isConditional(c.type)) {
     // A trigger rounds like the order it releases: toward the passive side.
     stopPrice = conformPrice(inst, parsePositive(c.stopPrice, 'stop-price'), c.side, policy);
-    checkMinNotional(inst, quantity, stopPrice);
+    minNotional(inst, quantity, stopPrice);
   }
   if (c.type === 'MARKET' && c.markPrice !== undefined) {
-    checkMinNotional(inst, quantity, parsePositive(c.markPrice, 'mark-price'));
+    minNotional(inst, quantity, parsePositive(c.markPrice, 'mark-price'));
   }
   const request: { -readonly [K in keyof OrderRequestedData]: OrderRequestedData[K] } = {
     orderId: c.orderId,
