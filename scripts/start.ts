@@ -47,6 +47,7 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
+import { handOverCarry } from './paper/hand-over.js';
 import {
   carryableLeftover,
   clearLeftovers,
@@ -531,14 +532,12 @@ if (process.env.LIFECYCLE !== 'off') {
             const lane = realLanes.get(replacing.runId);
             if (from === null || lane === undefined)
               return `${replacing.runId} is not a real run of this process`;
-            carry = {
-              from: { runId: from.runId, accountId: from.runId },
-              settle: async () =>
-                settleForCarry(
-                  await from.handOver(`the run of the parameter version in force takes them over`),
-                  { ...closeOutOptions, venue: lane },
-                ),
-            };
+            carry = handOverCarry(
+              from,
+              lane,
+              closeOutOptions,
+              'the run of the parameter version in force takes them over',
+            );
           }
           const carryFrom =
             liveLeftovers === 'carry' && replacing === undefined

@@ -14,6 +14,7 @@ import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { connectFakeAccount, fakeBinanceOn } from '../testing/fake-account.js';
 import { StepClock } from '../testing/step-clock.js';
 import { type CloseOutOptions, settleForCarry } from './closeout.js';
+import { handOverCarry } from './hand-over.js';
 import { RealAccountSession, type RealAccountSessionOptions } from './real-session.js';
 
 /**
@@ -233,13 +234,14 @@ describe('a real run carried on by the next one', () => {
     const held = f.engine.position(SYMBOL);
     let tradingWhileWarming = false;
     // The run of version 2, on the same connection and account: it stops the first once it is ready.
+    const handOver = handOverCarry(first, p.firstLane, p.closeOut(p.shared.lane()), 'version 2 is in force');
     const second = p.session({
       parameters: { version: 2, params: { fast: 5, slow: 21, trailing: false } },
       carry: {
-        from: { runId: first.runId, accountId: first.runId },
-        settle: async () => {
+        ...handOver,
+        settle: () => {
           tradingWhileWarming = first.status().state === 'running';
-          return settleForCarry(await first.handOver('version 2 is in force'), p.closeOut(p.firstLane));
+          return handOver.settle();
         },
       },
     });

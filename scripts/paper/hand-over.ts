@@ -1,0 +1,19 @@
+import { type CloseOutOptions, settleForCarry } from './closeout.js';
+import type { RealAccountSession, RealAccountSessionOptions } from './real-session.js';
+
+/**
+ * What the run of a parameter version put in force carries on from `from`, the run of this process that
+ * traded the version before (the lifecycle manager's hand-over): once the new run is ready, `from` stops
+ * (RealAccountSession.handOver) and is settled on `lane`, its own lane of the account, which still
+ * follows its orders (a new lane could not adopt them while it does); then the new run takes its
+ * positions over.
+ */
+export const handOverCarry = (
+  from: RealAccountSession,
+  lane: CloseOutOptions['venue'],
+  closeOut: CloseOutOptions,
+  reason: string,
+): NonNullable<RealAccountSessionOptions['carry']> => ({
+  from: { runId: from.runId, accountId: from.runId },
+  settle: async () => settleForCarry(await from.handOver(reason), { ...closeOut, venue: lane }),
+});
