@@ -233,15 +233,19 @@ describe('a real run carried on by the next one', () => {
     const tradesBefore = f.engine.trades().length;
     const held = f.engine.position(SYMBOL);
     let tradingWhileWarming = false;
+    let settles = 0;
     // The run of version 2, on the same connection and account: it stops the first once it is ready.
     const handOver = handOverCarry(first, p.firstLane, p.closeOut(p.shared.lane()), 'version 2 is in force');
     const second = p.session({
       parameters: { version: 2, params: { fast: 5, slow: 21, trailing: false } },
       carry: {
         ...handOver,
-        settle: () => {
-          tradingWhileWarming = first.status().state === 'running';
-          return handOver.settle();
+        settle: async () => {
+          tradingWhileWarming ||= first.status().state === 'running';
+          const settled = await handOver.settle();
+          // The first settling leaves something (as an order that would not end does): the start is tried
+          // again a second later, and settles the same stopped run again.
+          return settles++ === 0 ? { ...settled, left: ['an order that would not end'] } : settled;
         },
       },
     });
@@ -250,6 +254,10 @@ describe('a real run carried on by the next one', () => {
     const secondDone = second.run(stopSecond.signal);
     await p.drive('the hand-over', () => first.handedOver && first.status().state === 'finished');
     expect(tradingWhileWarming).toBe(true);
+    await p.drive('the start tried again', () => settles === 2);
+    expect(p.said.filter((m) => m.includes('is not settled yet: an order that would not end'))).toHaveLength(
+      1,
+    );
     expect(p.said).toContain(
       `real ${first.runId}: hands its positions over to the next run: version 2 is in force`,
     );

@@ -202,15 +202,26 @@ export class RealAccountSession extends EngineRun implements PaperRun {
    * next run then settles it on its lane (settleForCarry: its orders cancelled, what they did meanwhile
    * booked). Resolves with what it leaves. A run that has not started trading is left to retire instead.
    */
-  async handOver(reason: string): Promise<RunLeftovers> {
+  handOver(reason: string): Promise<RunLeftovers> {
+    // Asked again when settling it failed and the next run's start is tried again: the same answer.
+    this.handedOverAs ??= this.stopForHandOver(reason);
+    return this.handedOverAs;
+  }
+
+  private handedOverAs: Promise<RunLeftovers> | null = null;
+
+  private async stopForHandOver(reason: string): Promise<RunLeftovers> {
     if (this.loop === null || this.state !== 'running' || this.retiring)
       throw new Error(`${this.runId} is not trading, so it hands nothing over (${this.state})`);
-    if (!this.handingOver) {
-      this.handingOver = true;
-      this.opts.log?.(`real ${this.runId}: hands its positions over to the next run: ${reason}`);
-      this.halt.abort();
-    }
+    this.handingOver = true;
+    this.opts.log?.(`real ${this.runId}: hands its positions over to the next run: ${reason}`);
+    this.halt.abort();
     await this.loop;
+    // Its events did not all reach the main log: settling it there would book on a ledger that is behind.
+    if ((this.state as PaperRunStatus['state']) === 'failed')
+      throw new Error(
+        `${this.runId} failed as it stopped (${this.error}): it cannot be settled for a hand-over`,
+      );
     const engine = this.need();
     const positions: { symbol: string; quantity: Fixed }[] = [];
     for (const [symbol, quantity] of this.ledgerPositions())
