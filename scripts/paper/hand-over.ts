@@ -6,7 +6,7 @@ import type { RealAccountSession, RealAccountSessionOptions } from './real-sessi
  * traded the version before (the lifecycle manager's hand-over): once the new run is ready, `from` stops
  * (RealAccountSession.handOver) and is settled on `lane`, its own lane of the account, which still
  * follows its orders (a new lane could not adopt them while it does); then the new run takes its
- * positions over.
+ * positions over. When `from` no longer trades by then, the new run takes nothing over and starts flat.
  */
 export const handOverCarry = (
   from: RealAccountSession,
@@ -15,5 +15,9 @@ export const handOverCarry = (
   reason: string,
 ): NonNullable<RealAccountSessionOptions['carry']> => ({
   from: { runId: from.runId, accountId: from.runId },
-  settle: async () => settleForCarry(await from.handOver(reason), { ...closeOut, venue: lane }),
+  settle: async () => {
+    const left = await from.handOver(reason);
+    // It no longer traded (taken off real money, it closes its positions itself): nothing to take over.
+    return left === null ? { left: [], held: [] } : settleForCarry(left, { ...closeOut, venue: lane });
+  },
 });

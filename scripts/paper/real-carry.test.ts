@@ -274,4 +274,31 @@ describe('a real run carried on by the next one', () => {
     await p.firstDone;
     await movedInTheLog(p, second, held, left!.cost);
   }, 120_000);
+
+  it('in the same process, when the earlier run is taken off real money before the next is ready: it closes its own position, and the next takes nothing over', async () => {
+    const p = await runHoldingAPosition();
+    const { f, first } = p;
+    const second = p.session({
+      parameters: { version: 2, params: { fast: 5, slow: 21, trailing: false } },
+      carry: handOverCarry(first, p.firstLane, p.closeOut(p.shared.lane()), 'version 2 is in force'),
+    });
+    await second.prepare();
+    first.retire('taken off real money: the strategy is at shadow');
+    const stopSecond = new AbortController();
+    const secondDone = second.run(stopSecond.signal);
+    await p.drive(
+      'the first run flat and the second trading',
+      () => first.status().state === 'finished' && second.status().state === 'running' && second.quiet(),
+    );
+    expect(p.said).toContain(
+      `real ${first.runId}: hands nothing over to the next run: it no longer trades (running)`,
+    );
+    expect(first.handedOver).toBe(false);
+    expect(second.carriedFrom()).toBeNull();
+    expect(f.engine.position(SYMBOL)).toBe(second.ledgerPositions().get(SYMBOL) ?? 0n);
+    expect((await p.ledger(first.runId))?.qty ?? 0n).toBe(0n);
+    stopSecond.abort();
+    await p.stopped(secondDone);
+    await p.stopped(p.firstDone);
+  }, 120_000);
 });

@@ -200,19 +200,24 @@ export class RealAccountSession extends EngineRun implements PaperRun {
    * force: the hand-over costs no trade). Its loop ends where it is, its positions and orders as they are
    * (its backstops go on resting at the exchange) and every event it wrote copied into the main log; the
    * next run then settles it on its lane (settleForCarry: its orders cancelled, what they did meanwhile
-   * booked). Resolves with what it leaves. A run that has not started trading is left to retire instead.
+   * booked). Resolves with what it leaves, or null when it no longer trades: taken off real money (it
+   * closes its positions itself) or ended, it hands nothing over and the next run starts flat.
    */
-  handOver(reason: string): Promise<RunLeftovers> {
+  handOver(reason: string): Promise<RunLeftovers | null> {
     // Asked again when settling it failed and the next run's start is tried again: the same answer.
     this.handedOverAs ??= this.stopForHandOver(reason);
     return this.handedOverAs;
   }
 
-  private handedOverAs: Promise<RunLeftovers> | null = null;
+  private handedOverAs: Promise<RunLeftovers | null> | null = null;
 
-  private async stopForHandOver(reason: string): Promise<RunLeftovers> {
-    if (this.loop === null || this.state !== 'running' || this.retiring)
-      throw new Error(`${this.runId} is not trading, so it hands nothing over (${this.state})`);
+  private async stopForHandOver(reason: string): Promise<RunLeftovers | null> {
+    if (this.loop === null || this.state !== 'running' || this.retiring) {
+      this.opts.log?.(
+        `real ${this.runId}: hands nothing over to the next run: it no longer trades (${this.state})`,
+      );
+      return null;
+    }
     this.handingOver = true;
     this.opts.log?.(`real ${this.runId}: hands its positions over to the next run: ${reason}`);
     this.halt.abort();
@@ -345,10 +350,13 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           throw new Error(
             `${carry.from.runId} holds ${isolated.join(', ')} on isolated margin, which a run cannot carry on: start with LIVE_LEFTOVERS=close`,
           );
-        engine.carryOn({
-          fromAccount: carry.from.accountId,
-          positions: held.map(({ symbol, quantity, cost }) => ({ symbol, quantity, cost })),
-        });
+        // Nothing held (a backstop fired meanwhile, or the earlier run closes its own): nothing to take
+        // over, and the earlier run's ledger goes on counting for itself in the account check.
+        if (held.length > 0)
+          engine.carryOn({
+            fromAccount: carry.from.accountId,
+            positions: held.map(({ symbol, quantity, cost }) => ({ symbol, quantity, cost })),
+          });
         for (const p of held)
           this.opts.log?.(
             `real ${this.runId}: carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}`,
