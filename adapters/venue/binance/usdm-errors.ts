@@ -23,6 +23,7 @@ const LABELS: Readonly<Record<string, string>> = {
   '-4004': 'quantity below minimum',
   '-4005': 'quantity above maximum',
   '-4013': 'price below minimum',
+  '-4015': 'client order id not valid',
   '-4014': 'price off the tick grid',
   '-4016': 'price above maximum',
   '-4023': 'quantity off the step grid',
