@@ -418,7 +418,10 @@ describe('the manager’s hold on real runs (stub runs)', () => {
    * A manager with ema-cross at canary trading version 0 in a stub run holding 0.5 BTCUSDT, handing over
    * to the run of the version in force (handOverVersions), on an account that holds 0.5 BTCUSDT.
    */
-  const handingOver = async (next: (replacing: RealRun | undefined) => RealRun | string) => {
+  const handingOver = async (
+    next: (replacing: RealRun | undefined) => RealRun | string,
+    account: { exchange?: string; leftovers?: LifecycleManagerOptions['leftovers'] } = {},
+  ) => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const handlers = new LifecycleHandlers(store, newEventId, gates);
     let inForce = 0;
@@ -426,11 +429,15 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     const replaced: (string | undefined)[] = [];
     const said: string[] = [];
     let state: 'running' | 'finished' = 'running';
+    let handedOver = false;
     const v0 = stubRun('ema-cross', {
       runId: 'real-ema-cross-v0',
       paramsVersion: 0,
       retire: (why: string) => retired.push(why),
       status: () => ({ strategyId: 'ema-cross', state }) as ReturnType<RealAccountSession['status']>,
+      get handedOver() {
+        return handedOver;
+      },
       // Its own ledger (in memory) never sees the hand-over, which the taking run writes into its stream.
       ledgerPositions: () => new Map([['BTCUSDT', fixed('0.5')]]),
     });
@@ -449,7 +456,12 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       },
       versionInForce: async () => inForce,
       handOverVersions: true,
-      account: { venue: 'binance', quiet: true, positions: async () => new Map([['BTCUSDT', '0.5']]) },
+      account: {
+        venue: 'binance',
+        quiet: true,
+        positions: async () => new Map([['BTCUSDT', account.exchange ?? '0.5']]),
+      },
+      ...(account.leftovers ? { leftovers: account.leftovers } : {}),
       log: (m) => said.push(m),
     });
     await manager.turn();
@@ -474,6 +486,7 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       checks,
       v0,
       handedOver: () => {
+        handedOver = true;
         state = 'finished';
       },
       later: () => {
@@ -518,6 +531,25 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(h.checks().length).toBeGreaterThan(0);
     expect(h.manager.realRuns().map((r) => r.runId)).toEqual(['real-ema-cross-v0', 'real-ema-cross-v1']);
     expect(h.replaced).toEqual([undefined, 'real-ema-cross-v0']);
+  });
+
+  it('counts a run that handed over from the read models: what settling it booked (its exit filling meanwhile) is there, not in its engine', async () => {
+    // Its exit filled while it was settled: the exchange and the read models hold nothing, its engine
+    // still 0.5, and the new run took nothing over.
+    const v1 = stubRun('ema-cross', {
+      runId: 'real-ema-cross-v1',
+      paramsVersion: 1,
+      carriedFrom: () => null,
+    });
+    const h = await handingOver(() => v1, {
+      exchange: '0',
+      leftovers: async () => [{ runId: 'real-ema-cross-v0', positions: new Map() }],
+    });
+    h.handedOver();
+    await h.later();
+    await h.later();
+    expect(h.checks().at(-1)).toBe(true);
+    expect(h.retired).toEqual([]);
   });
 
   it('closes out a run of a version no longer in force when the run of the version in force cannot start, or fails before it took the positions over', async () => {

@@ -27,6 +27,12 @@ export interface RealRun extends PaperRun {
    */
   carriedFrom?(): string | null;
   /**
+   * It stopped to hand its positions over to the next run (RealAccountSession.handOver). What settling it
+   * booked next (a fill of an order in flight, funding) is in the main log, not in its engine: it is
+   * counted from the read models, as a run of an earlier process is.
+   */
+  readonly handedOver?: boolean;
+  /**
    * What the exchange recorded that the run's ledger could not book (a closing trade beyond what it held,
    * funding on a position it does not hold), oldest first, in words; each is an ExchangeRecordUnbooked
    * event in the run's stream too.
@@ -214,9 +220,12 @@ export class LifecycleManager {
     const account = this.o.account;
     if (account === undefined) return;
     // A run whose positions a run here has taken over is counted by that run's ledger, not twice: its own
-    // ledger (in memory) never saw the hand-over, which the taking run writes into its stream.
+    // ledger (in memory) never saw the hand-over, which the taking run writes into its stream. One that
+    // handed over and was settled is counted from the read models, which hold what settling it booked.
     const carried = new Set(this.realRuns().map((r) => r.carriedFrom?.() ?? null));
-    const runs = this.realRuns().filter((r) => r.status().state !== 'starting' && !carried.has(r.runId));
+    const runs = this.realRuns().filter(
+      (r) => r.status().state !== 'starting' && !carried.has(r.runId) && r.handedOver !== true,
+    );
     if (runs.length === 0) return;
     const wall = this.o.clock.now();
     const every = this.suspect === null ? (this.o.checkEveryMs ?? 60_000) : 5_000;
