@@ -98,6 +98,11 @@ describe('npm start with the re-optimisation scheduler', () => {
 
       // An approver asks for a run now, from the page; the scheduler runs it (a person's request is never
       // superseded by the automatic ones queued after it) and it completes with its gates' verdict.
+      // The page shows the run it first showed until the person picks another: the runs the scheduler
+      // starts meanwhile do not swap it (and the parameter card's strategy) under their hands.
+      const selected = page.getByTestId('optimizer-runs').locator('tr[aria-selected=true]');
+      await selected.waitFor({ timeout: 20_000 });
+      const shown = await selected.getAttribute('data-run-id');
       await page.getByTestId('approver').fill('alice');
       await page.getByTestId('reoptimize').click();
       const done = page.getByTestId('reoptimize-done');
@@ -116,6 +121,13 @@ describe('npm start with the re-optimisation scheduler', () => {
         .toBe('completed');
       const manual = (await json<RunItem[]>('/api/optimizer/runs')).find((r) => r.runId === runId)!;
       expect(['pass', 'fail']).toContain(manual.verdict);
+      await expect
+        .poll(() => page.getByTestId('optimizer-runs').locator(`tr[data-run-id="${runId}"]`).count(), {
+          timeout: 20_000,
+        })
+        .toBe(1);
+      expect(await selected.getAttribute('data-run-id')).toBe(shown);
+      expect(await page.getByTestId('reoptimize-done').textContent()).toContain(requestId);
       await page.goto(`${sys.url}/optimizer?run=${encodeURIComponent(runId)}`);
       await page.getByTestId('parameter-versions').waitFor({ timeout: 20_000 });
     } finally {

@@ -45,6 +45,8 @@ export function RunsTable({
               <TableRow
                 key={r.runId}
                 onClick={() => onSelect(r.runId)}
+                aria-selected={selected === r.runId}
+                data-run-id={r.runId}
                 className={cn('cursor-pointer', selected === r.runId && 'bg-accent')}
               >
                 <TableCell className="font-mono text-xs">{r.runId}</TableCell>
