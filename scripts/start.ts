@@ -58,7 +58,7 @@ import {
 } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
-import { RealAccountSession, type RealAccountSessionOptions } from './paper/real-session.js';
+import { RealAccountSession, type RealAccountSessionOptions, realRunId } from './paper/real-session.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -561,11 +561,14 @@ if (process.env.LIFECYCLE !== 'off') {
             });
             if (waiting !== null) return waiting;
           }
-          const waker = new Waker();
-          wakers.add(waker);
           // The version in force now (a canary may have taken over since the node started).
           const st = await parameterVersions.state(strategyId);
           const inForce = st.active !== null && st.active > 0 ? st.versions.get(st.active) : undefined;
+          const id = realRunId(strategyId, paperSymbols, wallClock.now(), inForce ? st.active! : 0);
+          // Two real runs of one strategy built in the same second would share their streams.
+          if (realLanes.has(id)) return `${strategyId}: a real run ${id} was built this second; tried again`;
+          const waker = new Waker();
+          wakers.add(waker);
           const lane = realVenue!.lane();
           const run = new RealAccountSession({
             strategyId,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
+import { binanceClientId } from '../../adapters/venue/binance/usdm-session.js';
 import type { CcxtVenue } from '../../adapters/venue/ccxt-venue.js';
 import { SharedVenue } from '../../adapters/venue/shared-venue.js';
 import type { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
@@ -110,6 +111,19 @@ const runHoldingAPosition = async () => {
       await p.drive('the run to stop', () => over, 2_000);
       await done;
     },
+    /** The ledger's ids of the orders `runId` placed, from the main log. */
+    ordersOf(runId: string): string[] {
+      return store
+        .raw()
+        .filter((e) => e.type === 'OrderRequested')
+        .map((e) => e.data as { accountId: string; clientOrderId: string })
+        .filter((d) => d.accountId === runId)
+        .map((d) => d.clientOrderId);
+    },
+    /** Whether an order resting at the exchange (by the id Binance has for it) is one `runId` placed. */
+    placedBy(runId: string, wireId: string): boolean {
+      return p.ordersOf(runId).some((id) => binanceClientId(id) === wireId);
+    },
     backstops: () => f.engine.openAlgoOrders({}) as { clientAlgoId: string }[],
     /** A run's position as its ledger in the main log holds it. */
     async ledger(accountId: string) {
@@ -155,7 +169,7 @@ const takenOver = async (
     'the carried position under the new run’s backstop',
     () =>
       second.carriedFrom() !== null &&
-      p.backstops().some((o) => o.clientAlgoId.startsWith(second.runId)) &&
+      p.backstops().some((o) => p.placedBy(second.runId, o.clientAlgoId)) &&
       second.quiet(),
   );
   expect(p.said).toContain(
@@ -164,7 +178,7 @@ const takenOver = async (
   // The exchange made no trade for it: the position is where it was, under the new run's backstop only.
   expect(p.f.engine.trades()).toHaveLength(tradesBefore);
   expect(p.f.engine.position(SYMBOL)).toBe(held);
-  expect(p.backstops().map((o) => o.clientAlgoId.startsWith(second.runId))).toEqual([true]);
+  expect(p.backstops().map((o) => p.placedBy(second.runId, o.clientAlgoId))).toEqual([true]);
   expect(second.carriedFrom()).toBe(p.first.runId);
   expect(second.ledgerPositions().get(SYMBOL)).toBe(held);
 };
@@ -202,7 +216,10 @@ describe('a real run carried on by the next one', () => {
       strategyId: 'ema-cross',
       mode: 'live' as const,
       positions: [{ symbol: SYMBOL, quantity: held }],
-      workingOrders: p.backstops().map((o) => o.clientAlgoId),
+      // As the read models list them: the ledger's ids of its orders resting at the exchange.
+      workingOrders: p
+        .ordersOf(first.runId)
+        .filter((id) => p.backstops().some((o) => o.clientAlgoId === binanceClientId(id))),
     };
     const second = p.session({
       carry: { from, settle: () => settleForCarry(from, p.closeOut(p.shared.lane())) },

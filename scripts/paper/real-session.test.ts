@@ -5,6 +5,7 @@ import { ProjectionRunner } from '../../projections/runner.js';
 import { persistRun } from '../../replay/audit/persist.js';
 import { runBacktest } from '../../replay/engine/run.js';
 import { leftOnAccount } from './leftovers.js';
+import { realRunId } from './real-session.js';
 
 /**
  * Before a strategy trades the real account again, the node asks the read models what its earlier real
@@ -56,5 +57,17 @@ describe('what earlier real runs left on the account', () => {
     await persistRun(paper.engine.store.raw(), opened.store);
     await runner.catchUpAll();
     expect(await leftOnAccount(opened.db, 'ema-cross', 'binance')).toHaveLength(1);
+  });
+});
+
+describe('real run ids', () => {
+  it('gives two runs built before the same bar ids of their own (a crash and restart, or a new version, within the bar), and tells versions apart', () => {
+    const at = Date.UTC(2023, 2, 1, 10, 20, 0);
+    const first = realRunId('ema-cross', ['BTCUSDT'], at, 0);
+    expect(first).toMatch(/^real-ema-cross-[0-9a-f]{6}-20230301102000$/);
+    // Fifteen minutes later, still before the 11:00 bar both would start at.
+    expect(realRunId('ema-cross', ['BTCUSDT'], at + 15 * 60_000, 0)).not.toBe(first);
+    expect(realRunId('ema-cross', ['BTCUSDT'], at, 2)).toBe(`${first}-v2`);
+    expect(realRunId('ema-cross', ['ETHUSDT'], at, 0)).not.toBe(first);
   });
 });

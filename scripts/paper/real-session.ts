@@ -15,7 +15,13 @@ import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
 import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import type { RunLeftovers } from './leftovers.js';
-import { type ActiveParameters, type PaperRun, type PaperRunStatus, symbolsTag } from './session.js';
+import {
+  type ActiveParameters,
+  type PaperRun,
+  type PaperRunStatus,
+  symbolsTag,
+  versionTag,
+} from './session.js';
 
 export interface RealAccountSessionOptions {
   readonly strategyId: string;
@@ -94,6 +100,19 @@ export interface RealAccountSessionOptions {
  * sent again. So each start is a new run (`real-<strategy>-<symbols>-<start>`), and the node starts one
  * only when the strategy's earlier real runs left nothing on the account (see leftOnAccount).
  */
+/**
+ * A real run's id: `real-<strategy>-<symbols tag>-<when it was built, to the second>[-v<version>]`. Not the
+ * bar it starts at: two runs built before the same bar (a parameter version put in force, or a node that
+ * crashes and restarts, within a bar of the last start) would share their streams and ledger account.
+ */
+export const realRunId = (
+  strategyId: string,
+  symbols: readonly string[],
+  builtAt: number,
+  paramsVersion: number,
+): string =>
+  `real-${strategyId}-${symbolsTag(symbols)}-${new Date(builtAt).toISOString().slice(0, 19).replace(/[-:T]/g, '')}${versionTag(paramsVersion)}`;
+
 export class RealAccountSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
   private readonly tfMs: number;
@@ -116,8 +135,11 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     const clock = opts.clock ?? wallClock;
     const tf = timeframeMs(resolveStrategy(opts.strategyId).timeframe);
     const from = bucketStart(clock.now() + tf - 1, tf);
-    const stamp = new Date(from).toISOString().slice(0, 16).replace(/[-:T]/g, '');
-    super(`real-${opts.strategyId}-${symbolsTag(opts.symbols)}-${stamp}`, opts.store, opts);
+    super(
+      realRunId(opts.strategyId, opts.symbols, clock.now(), opts.parameters?.version ?? 0),
+      opts.store,
+      opts,
+    );
     this.clock = clock;
     this.tfMs = tf;
     this.share = opts.share;
