@@ -400,3 +400,19 @@ describe('engine guarantees', () => {
     expect(seen[0]).toBe(Date.UTC(2023, 0, 1, 1));
   });
 });
+
+describe('a run on too little capital', () => {
+  it('says once per symbol that its entries size below the venue minimum and are not placed', async () => {
+    // 100 USDT risking 1 % a trade sizes BTCUSDT entries far below Binance's 100 USDT minimum notional.
+    const small = await runBacktest({ ...H1, symbols: ['BTCUSDT'], initialBalance: '100' });
+    expect(small.engine.store.raw().filter((e) => e.type === 'OrderRequested')).toEqual([]);
+    expect(small.engine.tooSmall).toHaveLength(1);
+    expect(small.engine.tooSmall[0]).toMatch(
+      /^BTCUSDT: an entry sized at \d+\.\d\d USDT is below the venue's minimum \(100 USDT notional, 0\.001 BTC\), so it is not placed; the run sizes on \d+\.\d\d USDT of equity$/,
+    );
+    // With the default capital it trades, and says nothing.
+    const enough = await runBacktest({ ...H1, symbols: ['BTCUSDT'] });
+    expect(enough.engine.tooSmall).toEqual([]);
+    expect(enough.engine.store.raw().some((e) => e.type === 'OrderRequested')).toBe(true);
+  });
+});

@@ -234,6 +234,11 @@ export class Engine implements StrategyContext {
   /** Clearance fees the exchange took that the ledger could not book, with why. */
   readonly clearanceUnbooked: string[] = [];
   /**
+   * Symbols whose entries sized below the venue's minimum (and so were not placed), once each, in words:
+   * a run on too little capital (a canary on a share of it) trades none of them, which its log should say.
+   */
+  readonly tooSmall: string[] = [];
+  /**
    * By symbol, the exchange's last liquidation of this run's position as booked: its order (as the ledger
    * names it) and the notional it closed. Its clearance fee, reported after it, is charged against it.
    */
@@ -1053,6 +1058,7 @@ export class Engine implements StrategyContext {
       breakerLevel: this.breakerLevel,
     };
     const sizing = sizePosition(c.sizing, sizingInput);
+    if (sizing.belowMinimum && exposure !== 0 && s.qty === 0) this.sayTooSmall(s, sizing.notional, equity);
     const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : s.qty < 0 ? 'short' : 'long';
     const sizedId = this.log.emit(
       this.riskStream,
@@ -1119,6 +1125,15 @@ export class Engine implements StrategyContext {
       if (approved <= 0n) return;
     }
     this.placeMarket(s, orderSide, approved, intent.reduceOnly, at, correlationId, causation, protection);
+  }
+
+  private sayTooSmall(s: SymbolState, notional: number, equity: number): void {
+    const said = `${s.symbol}:`;
+    if (this.tooSmall.some((w) => w.startsWith(said))) return;
+    const i = s.instrument;
+    this.tooSmall.push(
+      `${said} an entry sized at ${notional.toFixed(2)} ${i.marginAsset} is below the venue's minimum (${toText(i.minNotional)} ${i.marginAsset} notional, ${toText(i.minQty)} ${i.baseAsset}), so it is not placed; the run sizes on ${equity.toFixed(2)} ${i.marginAsset} of equity`,
+    );
   }
 
   /**

@@ -235,6 +235,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   let forcedSaid = 0;
   let fundingSaid = 0;
   let clearanceSaid = 0;
+  let tooSmallSaid = 0;
   const gaveUp = new Set<string>();
   engine.start();
   try {
@@ -334,6 +335,8 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         log(`the exchange's own closing order, not booked: ${engine.forcedUnbooked[forcedSaid++]}`);
       while (fundingSaid < engine.fundingUnbooked.length)
         log(`funding the exchange charged, not booked: ${engine.fundingUnbooked[fundingSaid++]}`);
+      // Once per symbol: a run on too little capital trades none of it, and nothing else says why.
+      while (tooSmallSaid < engine.tooSmall.length) log(engine.tooSmall[tooSmallSaid++]!);
       while (clearanceSaid < engine.clearanceUnbooked.length)
         log(
           `the exchange's liquidation clearance fee, not booked: ${engine.clearanceUnbooked[clearanceSaid++]}`,
