@@ -1058,8 +1058,8 @@ export class Engine implements StrategyContext {
       breakerLevel: this.breakerLevel,
     };
     const sizing = sizePosition(c.sizing, sizingInput);
-    // Sized to something, by a breaker at normal, and still below the minimum: the capital is too small.
-    if (sizing.belowMinimum && sizing.notional > 0 && this.breakerLevel === 'normal' && exposure !== 0)
+    // Sized to something and still below the minimum (not sized to nothing by a halt or a missing input).
+    if (sizing.belowMinimum && sizing.notional > 0 && exposure !== 0)
       this.sayTooSmall(s, sizing.notional, equity);
     const side = exposure > 0 ? 'long' : exposure < 0 ? 'short' : s.qty < 0 ? 'short' : 'long';
     const sizedId = this.log.emit(
