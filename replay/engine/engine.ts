@@ -238,6 +238,7 @@ export class Engine implements StrategyContext {
    * a run on too little capital (a canary on a share of it) trades none of them, which its log should say.
    */
   readonly tooSmall: string[] = [];
+  private readonly tooSmallSaid = new Set<string>();
   /**
    * By symbol, the exchange's last liquidation of this run's position as booked: its order (as the ledger
    * names it) and the notional it closed. Its clearance fee, reported after it, is charged against it.
@@ -1130,11 +1131,11 @@ export class Engine implements StrategyContext {
   }
 
   private sayTooSmall(s: SymbolState, notional: number, equity: number): void {
-    const said = `${s.symbol}:`;
-    if (this.tooSmall.some((w) => w.startsWith(said))) return;
+    if (this.tooSmallSaid.has(s.symbol)) return;
+    this.tooSmallSaid.add(s.symbol);
     const i = s.instrument;
     this.tooSmall.push(
-      `${said} an entry sized at ${notional.toFixed(2)} ${i.marginAsset} is below the venue's minimum (${toText(i.minNotional)} ${i.marginAsset} notional, ${toText(i.minQty)} ${i.baseAsset}), so it is not placed; the run sizes on ${equity.toFixed(2)} ${i.marginAsset} of equity`,
+      `${s.symbol}: an entry sized at ${notional.toFixed(2)} ${i.marginAsset} is below the venue's minimum (${toText(i.minNotional)} ${i.marginAsset} notional, ${toText(i.minQty)} ${i.baseAsset}), so it is not placed; the run sizes on ${equity.toFixed(2)} ${i.marginAsset} of equity`,
     );
   }
 

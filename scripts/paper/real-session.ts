@@ -92,15 +92,6 @@ export interface RealAccountSessionOptions {
 }
 
 /**
- * A strategy trading the real account (the lifecycle's canary or prod stage): the engine of a backtest fed
- * the venue's live bars, its orders sent to the exchange (replay/engine/live-desk.ts), its events copied
- * into the main log as they are written.
- *
- * It starts at the next bar open and never replays the past: orders sent by an earlier process cannot be
- * sent again. So each start is a new run (`real-<strategy>-<symbols>-<start>`), and the node starts one
- * only when the strategy's earlier real runs left nothing on the account (see leftOnAccount).
- */
-/**
  * A real run's id: `real-<strategy>-<symbols tag>-<when it was built, to the second>[-v<version>]`. Not the
  * bar it starts at: two runs built before the same bar (a parameter version put in force, or a node that
  * crashes and restarts, within a bar of the last start) would share their streams and ledger account.
@@ -113,6 +104,15 @@ export const realRunId = (
 ): string =>
   `real-${strategyId}-${symbolsTag(symbols)}-${new Date(builtAt).toISOString().slice(0, 19).replace(/[-:T]/g, '')}${versionTag(paramsVersion)}`;
 
+/**
+ * A strategy trading the real account (the lifecycle's canary or prod stage): the engine of a backtest fed
+ * the venue's live bars, its orders sent to the exchange (replay/engine/live-desk.ts), its events copied
+ * into the main log as they are written.
+ *
+ * It starts at the next bar open and never replays the past: orders sent by an earlier process cannot be
+ * sent again. So each start is a new run (realRunId). What the strategy's earlier real run left on the
+ * account is carried on (`carry`) or closed out before it trades (docs/lifecycle.md).
+ */
 export class RealAccountSession extends EngineRun implements PaperRun {
   private readonly clock: PaperClock;
   private readonly tfMs: number;
