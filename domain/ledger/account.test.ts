@@ -10,10 +10,10 @@ import {
   initialAccountState,
   walletBalance,
 } from './account.js';
-import { LedgerRuleError } from './errors.js';
+import type { LedgerRuleError } from './errors.js';
 import type { AccountEvent } from './events.js';
 import { fixed, toText } from './fixed.js';
-import { instrument } from './test-fixtures.js';
+import { instrument, ruleOf } from './test-fixtures.js';
 import { binanceUsdm } from './venue.js';
 
 const ctx: AccountContext = { instrument, rules: binanceUsdm };
@@ -63,16 +63,6 @@ const fill = (
     reduceOnly: false,
     ...over,
   };
-};
-
-const ruleOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof LedgerRuleError) return e.rule;
-    throw e;
-  }
-  return 'no error';
 };
 
 type DataOf<T extends AccountEvent['type']> = Extract<AccountEvent, { type: T }>['data'];

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { LedgerRuleError } from './errors.js';
 import { ledgerEvents, type OrderEvent } from './events.js';
 import {
   decideOrder,
@@ -9,7 +8,7 @@ import {
   type OrderState,
   type PlaceOrder,
 } from './order.js';
-import { instrument } from './test-fixtures.js';
+import { instrument, ruleOf } from './test-fixtures.js';
 
 const ctx = { instrument };
 const schemas = new Map<string, (typeof ledgerEvents)[number]['schema']>(
@@ -47,16 +46,6 @@ const run = (
     events.push(...out);
   }
   return { state, events };
-};
-
-const ruleOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof LedgerRuleError) return e.rule;
-    throw e;
-  }
-  return 'no error';
 };
 
 const fill = (

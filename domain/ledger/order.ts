@@ -127,6 +127,9 @@ const parsePositive = (text: string | null | undefined, what: string): Fixed => 
 const sameRequest = (a: OrderRequestedData, b: OrderRequestedData): boolean =>
   JSON.stringify({ ...a, orderId: '' }) === JSON.stringify({ ...b, orderId: '' });
 
+/** The minimum-notional check of a reduce-only order: none (Binance exempts them; see buildRequest). */
+const exemptFromMinNotional = (): void => {};
+
 const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
   const inst = ctx.instrument(c.symbol);
   if (inst.status !== 'TRADING') refuse('symbol-not-trading', `${c.symbol} status is ${inst.status}`);
@@ -156,7 +159,7 @@ const buildRequest = (c: PlaceOrder, ctx: OrderContext): OrderRequestedData => {
   // Binance exempts reduce-only orders from MIN_NOTIONAL ("Order's notional must be no smaller than 5
   // (unless you choose reduce only)", -4164): the remainder of a position, or its stop, is always closable.
   // Whether it really reduces is the venue's check when it fills (a reduce-only that would not is refused).
-  const minNotional = c.reduceOnly ? () => {} : checkMinNotional;
+  const minNotional = c.reduceOnly ? exemptFromMinNotional : checkMinNotional;
   let price: Fixed | null = null;
   if (c.type === 'LIMIT') {
     price = conformPrice(inst, parsePositive(c.price, 'price'), c.side, policy);

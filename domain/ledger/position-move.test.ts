@@ -9,10 +9,9 @@ import {
   initialAccountState,
   walletBalance,
 } from './account.js';
-import { LedgerRuleError } from './errors.js';
 import type { AccountEvent } from './events.js';
 import { type Fixed, fixed, toText } from './fixed.js';
-import { instrument } from './test-fixtures.js';
+import { instrument, ruleOf } from './test-fixtures.js';
 import { binanceUsdm } from './venue.js';
 
 const ctx: AccountContext = { instrument, rules: binanceUsdm };
@@ -76,16 +75,6 @@ const takeOver = (from: string, handed: AccountEvent): AccountCommand => {
     cost: handed.data.cost,
     fromAccount: from,
   };
-};
-
-const ruleOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof LedgerRuleError) return e.rule;
-    throw e;
-  }
-  return 'no error';
 };
 
 /** Δ wallet = deposits − withdrawals + realised PnL − fees + funding, exactly. */

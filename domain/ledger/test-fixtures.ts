@@ -1,5 +1,5 @@
 import { instrumentsFromBinance } from './binance-metadata.js';
-import { refuse } from './errors.js';
+import { LedgerRuleError, refuse } from './errors.js';
 import type { Instrument } from './instrument.js';
 
 /**
@@ -240,3 +240,14 @@ export const fixtureInstruments = instrumentsFromBinance(exchangeInfo, leverageB
 
 export const instrument = (symbol: string): Instrument =>
   fixtureInstruments.get(symbol) ?? refuse('unknown-symbol', `no instrument ${symbol}`);
+
+/** The rule a ledger decision refused with, or 'no error': what the deciders' tests compare. */
+export const ruleOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LedgerRuleError) return e.rule;
+    throw e;
+  }
+  return 'no error';
+};
