@@ -1,16 +1,64 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type Fixed, toText } from '../domain/ledger/fixed.js';
 import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
-import { RunRequestError, runBacktest } from '../replay/engine/run.js';
+import { defaultEngineSettings } from '../replay/engine/config.js';
+import { type RunRequest, RunRequestError, runBacktest } from '../replay/engine/run.js';
 import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
        [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
+       [--leverage 5] [--fee-tier VIP0] [--impact 5e-6[,BTCUSDT=2e-6]] [--latency 20-250 (ms, or one figure)]
        [--out report.json] [--persist (write the run's events to the main store for replay/audit)]
 strategies: ${Object.keys(allStrategies).sort().join(', ')}`;
+
+const number = (name: string, text: string): number => {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new ArgError(`--${name} wants a number, got ${text}`);
+  return n;
+};
+
+/** The cost and leverage flags as a run request's fields; the engine's config checks their ranges. */
+const parseCosts = (one: (k: string) => string | undefined): Pick<RunRequest, 'leverage' | 'engine'> => {
+  const leverage = one('leverage');
+  const feeTier = one('fee-tier');
+  const impact = one('impact');
+  const latency = one('latency');
+  let impactModel: { default: number; symbols?: Record<string, number> } | undefined;
+  if (impact !== undefined) {
+    // One default and any number of SYMBOL=λ overrides, in any order.
+    const symbols: Record<string, number> = {};
+    let fallback: number | undefined;
+    for (const part of impact.split(',').filter(Boolean)) {
+      const eq = part.indexOf('=');
+      if (eq < 0) fallback = number('impact', part);
+      else symbols[part.slice(0, eq).trim().toUpperCase()] = number('impact', part.slice(eq + 1));
+    }
+    impactModel = {
+      default: fallback ?? defaultEngineSettings.impact.default,
+      ...(Object.keys(symbols).length > 0 ? { symbols } : {}),
+    };
+  }
+  let latencyMs: { min: number; max: number } | undefined;
+  if (latency !== undefined) {
+    const m = /^\s*([^-\s]+)\s*(?:-\s*([^-\s]+)\s*)?$/.exec(latency);
+    if (!m)
+      throw new ArgError(`--latency wants milliseconds as min-max (20-250) or one figure, got ${latency}`);
+    const min = number('latency', m[1]!);
+    latencyMs = { min, max: m[2] === undefined ? min : number('latency', m[2]) };
+  }
+  return {
+    ...(leverage !== undefined ? { leverage: number('leverage', leverage) } : {}),
+    engine: {
+      ...(feeTier !== undefined ? { feeTier } : {}),
+      ...(impactModel ? { impact: impactModel } : {}),
+      ...(latencyMs ? { latencyMs } : {}),
+    },
+  };
+};
 
 const main = async (): Promise<number> => {
   let args: ReturnType<typeof parseArgs>;
@@ -28,6 +76,10 @@ const main = async (): Promise<number> => {
         'disable-rule',
         'out',
         'run-id',
+        'leverage',
+        'fee-tier',
+        'impact',
+        'latency',
       ],
       flags: ['no-risk', 'help', 'quiet', 'persist'],
     });
@@ -56,6 +108,7 @@ const main = async (): Promise<number> => {
   let lastDraw = 0;
   try {
     const params = parseAssignments(args.values.get('params') ?? []);
+    const costs = parseCosts(one);
     const out = await runBacktest(
       {
         strategyId,
@@ -69,6 +122,7 @@ const main = async (): Promise<number> => {
         disabledRules: args.values.get('disable-rule') ?? [],
         riskEnabled: !args.flags.has('no-risk'),
         runId: one('run-id'),
+        ...costs,
       },
       (done, total) => {
         if (quiet) return;
@@ -92,6 +146,15 @@ const main = async (): Promise<number> => {
         `${new Date(c.from).toISOString()} .. ${new Date(c.to).toISOString()}, seed ${c.seed}`,
     );
     console.log(`params ${JSON.stringify(c.params)}`);
+    const tier = c.venueRules.feeTiers[c.feeTier]!;
+    const pct = (f: Fixed) => `${Number((Number(toText(f)) * 100).toFixed(4))} %`;
+    const perSymbol = Object.entries(c.impact.symbols ?? {}).map(([k, v]) => `${k} ${v}`);
+    console.log(
+      `costs ${c.feeTier} fees (maker ${pct(tier.maker)}, taker ${pct(tier.taker)}), leverage ${c.leverage}, ` +
+        `impact λ ${c.impact.default}${perSymbol.length ? ` (${perSymbol.join(', ')})` : ''}, ` +
+        `latency ${c.latencyMs.min}-${c.latencyMs.max} ms, balance ${c.initialBalance}` +
+        `${c.risk.enabled ? (c.risk.disabledRules.length ? `, risk rules off: ${c.risk.disabledRules.join(', ')}` : '') : ', risk off'}`,
+    );
     for (const cov of out.coverage) {
       if (cov.source === 'resampled-1m')
         console.log(`note: ${cov.symbol} ${cov.timeframe} bars resampled from 1m; stops resolved on 1m bars`);
@@ -114,6 +177,14 @@ const main = async (): Promise<number> => {
           from: new Date(c.from).toISOString(),
           to: new Date(c.to).toISOString(),
           seed: c.seed,
+          settings: {
+            initialBalance: c.initialBalance,
+            leverage: c.leverage,
+            feeTier: c.feeTier,
+            impact: c.impact,
+            latencyMs: c.latencyMs,
+            risk: { enabled: c.risk.enabled, disabledRules: c.risk.disabledRules },
+          },
           kpis: k,
           trades: out.results.trades,
           openTrades: out.results.openTrades(),

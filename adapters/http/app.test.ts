@@ -365,4 +365,51 @@ describe('backtests', () => {
       422,
     );
   });
+
+  it('the account a backtest trades on: balance, leverage, fee tier, impact and latency', async () => {
+    const body = {
+      strategyId: 'donchian-breakout',
+      symbols: ['BTCUSDT'],
+      from: '2023-03-01',
+      to: '2023-04-01',
+      initialBalance: '2500',
+      leverage: 2,
+      feeTier: 'VIP9',
+      impact: 0,
+      latencyMs: { min: 0, max: 0 },
+    };
+    const r = await post('/api/backtests', JSON.stringify(body));
+    expect(r.status).toBe(202);
+    const { runId: id } = parsed(s.backtestAccepted, r.body);
+    const plain = await post(
+      '/api/backtests',
+      JSON.stringify({ ...body, initialBalance: '2500', feeTier: 'VIP0' }),
+    );
+    const { runId: plainId } = parsed(s.backtestAccepted, plain.body);
+    await t.backtests.idle();
+    const done = parsed(s.backtest, (await get(`/api/backtests/${id}`)).body);
+    const base = parsed(s.backtest, (await get(`/api/backtests/${plainId}`)).body);
+    expect(done.request).toMatchObject({ initialBalance: '2500', leverage: 2, feeTier: 'VIP9' });
+    expect(done.report?.kpis.startEquity).toBe(2500);
+    // VIP9 pays no maker fee and 1.7 bp taker against VIP0's 2 and 5: the same trades cost less.
+    expect(done.report?.trades.length).toBe(base.report?.trades.length);
+    expect(done.report!.kpis.fees!).toBeLessThan(base.report!.kpis.fees! * 0.5);
+    expect(done.report!.kpis.fees!).toBeGreaterThan(0);
+
+    const tiers = expectError(
+      await post('/api/backtests', JSON.stringify({ ...body, feeTier: 'VIP42' })),
+      422,
+      'invalid_backtest',
+    );
+    expect(tiers.error.message).toContain('VIP0, VIP1');
+    for (const bad of [
+      { leverage: 0 },
+      { leverage: 1.5 },
+      { initialBalance: '-1' },
+      { initialBalance: '0' },
+      { impact: -1 },
+      { latencyMs: { min: 300, max: 20 } },
+    ])
+      expectError(await post('/api/backtests', JSON.stringify({ ...body, ...bad })), 400, 'invalid_request');
+  });
 });

@@ -72,7 +72,17 @@ export class BacktestManager {
     const runId = `bt-${newEventId()}`;
     let prepared: PreparedRun;
     try {
-      prepared = await prepareRun({ ...request, runId, mode: 'backtest' });
+      const { feeTier, impact, latencyMs, ...rest } = request;
+      prepared = await prepareRun({
+        ...rest,
+        runId,
+        mode: 'backtest',
+        engine: {
+          ...(feeTier !== undefined ? { feeTier } : {}),
+          ...(impact !== undefined ? { impact: { default: impact } } : {}),
+          ...(latencyMs !== undefined ? { latencyMs } : {}),
+        },
+      });
     } catch (err) {
       if (err instanceof RunRequestError) throw new ApiError(422, 'invalid_backtest', err.message);
       throw err;

@@ -346,6 +346,27 @@ export const backtestRequest = z
       .min(0)
       .max(2 ** 31 - 1)
       .optional(),
+    /** USDT deposited at the start (default 10000). */
+    initialBalance: z
+      .string()
+      .regex(/^\d{1,12}(\.\d{1,8})?$/, 'a positive amount like "2500" or "2500.5"')
+      .refine((v) => Number(v) > 0, 'more than 0')
+      .optional(),
+    /** Leverage set on every symbol, capped by its first bracket (default 5). */
+    leverage: z.number().int().min(1).max(125).optional(),
+    /** The venue's fee tier the fills are charged at (default VIP0). */
+    feeTier: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,16}$/, 'a fee tier like VIP0')
+      .optional(),
+    /** λ of the square-root impact model for every symbol (default 5e-6). */
+    impact: z.number().min(0).max(0.01).optional(),
+    /** Submit→ack latency of bar fills, uniform in [min, max] ms (default 20–250). */
+    latencyMs: z
+      .object({ min: z.number().int().min(0).max(60_000), max: z.number().int().min(0).max(60_000) })
+      .strict()
+      .refine((l) => l.min <= l.max, { message: 'min must not exceed max', path: ['max'] })
+      .optional(),
   })
   .strict()
   .refine((b) => b.from === undefined || b.to === undefined || parseTime(b.from) < parseTime(b.to), {

@@ -6,7 +6,7 @@ import { prepareRun, RunRequestError } from './run.js';
 /**
  * What the backtest CLI and the API hand the engine, at random: strategy ids, symbols (real, unknown,
  * lower case, empty), dates in and out of the data (and not dates at all), timeframes, parameters of
- * any type, seeds, balances and leverage. A request is either prepared, or refused with
+ * any type, seeds, balances, leverage and cost models (fee tier, impact, latency). A request is either prepared, or refused with
  * RunRequestError saying what to change: never another error (a RangeError from an invalid date, a
  * TypeError from a parameter of the wrong type).
  */
@@ -54,6 +54,25 @@ const request = fc.record(
     initialBalance: fc.oneof(text, fc.constantFrom('10000', '0', '-5', '1e3')),
     leverage: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double()),
     warmupBars: fc.oneof(fc.integer({ min: -10, max: 1000 }), fc.double()),
+    engine: fc.record(
+      {
+        feeTier: fc.constantFrom('VIP0', 'VIP9', 'VIP10', 'vip1', '', 'constructor', 'toString'),
+        impact: fc.record(
+          {
+            default: fc.oneof(fc.double(), fc.constantFrom(0, 5e-6, 0.02)),
+            symbols: fc.dictionary(fc.constantFrom('BTCUSDT', 'LTCUSDT', 'NOPE'), fc.double(), {
+              maxKeys: 2,
+            }),
+          },
+          { requiredKeys: ['default'] },
+        ),
+        latencyMs: fc.record({
+          min: fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.double()),
+          max: fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.double()),
+        }),
+      },
+      { requiredKeys: [] },
+    ),
   },
   { requiredKeys: ['strategyId', 'symbols'] },
 );
@@ -72,6 +91,29 @@ describe('run requests at random', () => {
       { numRuns: Number(process.env.RUN_FUZZ_RUNS ?? 150) },
     );
   }, 120_000);
+
+  it('names what is wrong with a cost model or leverage before the run starts', async () => {
+    const req = { strategyId: 'ema-cross', symbols: ['BTCUSDT'], from: '2023-01-01', to: '2023-01-08' };
+    const refused = (extra: object) => prepareRun({ ...req, ...extra });
+    await expect(refused({ engine: { feeTier: 'VIP10' } })).rejects.toThrow(
+      /fee tier "VIP10" is not one of binance's: VIP0, .*VIP9/,
+    );
+    await expect(refused({ engine: { feeTier: 'constructor' } })).rejects.toThrow(RunRequestError);
+    await expect(refused({ leverage: 0 })).rejects.toThrow(/leverage 0 must be a whole number from 1 to 125/);
+    await expect(refused({ engine: { impact: { default: Number.NaN } } })).rejects.toThrow(/impact λ/);
+    await expect(refused({ engine: { impact: { default: 0, symbols: { ETHUSDT: 1e-6 } } } })).rejects.toThrow(
+      /impact λ for ETHUSDT: the run does not trade it/,
+    );
+    await expect(refused({ engine: { latencyMs: { min: 30, max: 20 } } })).rejects.toThrow(/0 ≤ min ≤ max/);
+    // In range, the run prepares and starts: the ledger takes the tier.
+    const { engine } = await prepareRun({
+      ...req,
+      leverage: 3,
+      engine: { feeTier: 'VIP4', latencyMs: { min: 0, max: 0 } },
+    });
+    engine.start();
+    expect(engine.config.feeTier).toBe('VIP4');
+  });
 
   it('refuses a bar timeframe that 1m bars cannot make, instead of failing in the resampler', async () => {
     await expect(

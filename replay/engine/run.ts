@@ -144,7 +144,7 @@ export const engineConfig = (
     // leave its curve and KPIs nothing to measure.
     equityMarkMs: tickFed ? tf : Math.max(tf, defaultEngineSettings.equityMarkMs),
     warmupBars: req.warmupBars ?? 300,
-    ...(req.engine?.feeTier ? { feeTier: req.engine.feeTier } : {}),
+    ...(req.engine?.feeTier !== undefined ? { feeTier: req.engine.feeTier } : {}),
     ...(req.engine?.impact ? { impact: req.engine.impact } : {}),
     ...(req.engine?.latencyMs ? { latencyMs: req.engine.latencyMs } : {}),
     ...(req.engine?.sizing ? { sizing: req.engine.sizing } : {}),
@@ -157,7 +157,38 @@ export const engineConfig = (
       `initial balance ${JSON.stringify(config.initialBalance)} must be a positive decimal`,
     );
   }
+  checkCosts(config);
   return config;
+};
+
+/**
+ * What a person may change beyond the strategy (leverage, fee tier, impact, latency), checked here so a bad one is a clear
+ * refusal before the run, not a ledger refusal at its first event or NaN prices at its first fill.
+ */
+const checkCosts = (c: EngineConfig): void => {
+  if (!Number.isInteger(c.leverage) || c.leverage < 1 || c.leverage > 125)
+    throw new RunRequestError(`leverage ${String(c.leverage)} must be a whole number from 1 to 125`);
+  const tiers = Object.keys(c.venueRules.feeTiers);
+  if (!Object.hasOwn(c.venueRules.feeTiers, c.feeTier))
+    throw new RunRequestError(
+      `fee tier ${JSON.stringify(c.feeTier)} is not one of ${c.venueRules.venue}'s: ${tiers.join(', ')}`,
+    );
+  const lambda = (v: unknown, what: string) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 0.01)
+      throw new RunRequestError(`impact λ ${what} must be a number from 0 to 0.01, got ${String(v)}`);
+  };
+  lambda(c.impact.default, 'for every symbol');
+  for (const [symbol, v] of Object.entries(c.impact.symbols ?? {})) {
+    if (!c.symbols.includes(symbol))
+      throw new RunRequestError(`impact λ for ${symbol}: the run does not trade it`);
+    lambda(v, `for ${symbol}`);
+  }
+  const { min, max } = c.latencyMs;
+  const ms = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 60_000;
+  if (!ms(min) || !ms(max) || min > max)
+    throw new RunRequestError(
+      `latency ${String(min)}-${String(max)} ms must be whole milliseconds, 0 ≤ min ≤ max ≤ 60000`,
+    );
 };
 
 /** The strategy, symbols and parameters of a request, checked against the build and the venue metadata. */

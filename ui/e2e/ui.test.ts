@@ -137,8 +137,9 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     // Invalid first: the zod schema stops it in the browser.
     await form.locator('#bt-symbols').fill('btc usdt!');
     await form.locator('#bt-to').fill('2022-12-01');
+    await form.locator('#bt-leverage').fill('0');
     await page.getByTestId('start-backtest').click();
-    await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => page.getByTestId('field-error').count()).toBeGreaterThanOrEqual(3);
     expect(posts).toHaveLength(0);
     await shoot(page, 'backtest-invalid', false);
 
@@ -148,6 +149,9 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await form.locator('#bt-from').fill('2023-01-01');
     await form.locator('#bt-to').fill('2023-02-01');
     await form.locator('#bt-timeframe').selectOption('1h');
+    await form.locator('#bt-balance').fill('2500');
+    await form.locator('#bt-leverage').fill('5');
+    await form.locator('#bt-fee-tier').selectOption('VIP3');
     await page.getByTestId('start-backtest').click();
     await expect.poll(() => posts.length).toBe(1);
     expect(JSON.parse(posts[0] ?? '{}')).toMatchObject({
@@ -156,8 +160,12 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
       from: '2023-01-01',
       to: '2023-02-01',
       timeframe: '1h',
+      initialBalance: '2500',
+      leverage: 5,
+      feeTier: 'VIP3',
     });
     await page.getByTestId('backtest-progress').waitFor();
+    expect(await page.getByTestId('backtest-settings').textContent()).toBe('2500 USDT · 5× · VIP3');
     const status = page.getByTestId('backtest-status');
     await expect.poll(() => status.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/done|failed/);
     expect(await status.textContent()).toBe('done');

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * The body of `POST /api/backtests` as docs/api.md states it:
- * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed? }`. Times are an ISO time or a YYYY-MM-DD
+ * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed?, initialBalance?, leverage?, feeTier?, … }`
+ * (the form sends neither impact nor latency). Times are an ISO time or a YYYY-MM-DD
  * date (UTC), as the server's query filters take them; parameter values are what a run's inputs accept
  * (domain/backtest/events.ts). The server's copy lives in adapters/http/schemas.ts, which ui/ may not import.
  * The form validates with this schema before sending, so the user sees the same messages the server's
@@ -35,6 +36,21 @@ export const backtestRequestSchema = z
       .int('a whole number')
       .min(0)
       .max(2 ** 31 - 1)
+      .optional(),
+    initialBalance: z
+      .string()
+      .regex(/^\d{1,12}(\.\d{1,8})?$/, 'a positive amount like 2500 or 2500.5')
+      .refine((v) => Number(v) > 0, 'more than 0')
+      .optional(),
+    leverage: z
+      .number({ invalid_type_error: 'a whole number' })
+      .int('a whole number')
+      .min(1, 'at least 1')
+      .max(125, 'at most 125')
+      .optional(),
+    feeTier: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,16}$/, 'a fee tier like VIP0')
       .optional(),
   })
   .strict()

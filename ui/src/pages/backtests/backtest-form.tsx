@@ -20,8 +20,14 @@ interface FormState {
   from: string;
   to: string;
   seed: string;
+  balance: string;
+  leverage: string;
+  feeTier: string;
   params: Record<string, string>;
 }
+
+/** Binance USDⓈ-M's regular tiers (domain/ledger/venue.ts); the server refuses any other. */
+const feeTiers = Array.from({ length: 10 }, (_, i) => `VIP${i}`);
 
 const initial: FormState = {
   strategyId: '',
@@ -30,6 +36,9 @@ const initial: FormState = {
   from: '2023-01-01',
   to: '2023-02-01',
   seed: '1',
+  balance: '10000',
+  leverage: '5',
+  feeTier: 'VIP0',
   params: {},
 };
 
@@ -52,6 +61,9 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
     from: f.from || undefined,
     to: f.to || undefined,
     seed: f.seed.trim() === '' ? undefined : Number(f.seed),
+    initialBalance: f.balance.trim() === '' ? undefined : f.balance.trim(),
+    leverage: f.leverage.trim() === '' ? undefined : Number(f.leverage),
+    feeTier: f.feeTier || undefined,
     params: Object.keys(params).length > 0 ? params : undefined,
   };
 }
@@ -166,6 +178,31 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
             aria-invalid={Boolean(errors.seed)}
             onChange={(e) => set({ seed: e.target.value })}
           />
+        </Field>
+        <Field id="bt-balance" label="balance (USDT)" error={errors.initialBalance}>
+          <Input
+            id="bt-balance"
+            inputMode="decimal"
+            value={form.balance}
+            aria-invalid={Boolean(errors.initialBalance)}
+            onChange={(e) => set({ balance: e.target.value })}
+          />
+        </Field>
+        <Field id="bt-leverage" label="leverage" error={errors.leverage}>
+          <Input
+            id="bt-leverage"
+            inputMode="numeric"
+            value={form.leverage}
+            aria-invalid={Boolean(errors.leverage)}
+            onChange={(e) => set({ leverage: e.target.value })}
+          />
+        </Field>
+        <Field id="bt-fee-tier" label="fee tier" error={errors.feeTier}>
+          <Select id="bt-fee-tier" value={form.feeTier} onChange={(e) => set({ feeTier: e.target.value })}>
+            {feeTiers.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </Select>
         </Field>
       </div>
       <ParamsEditor

@@ -109,6 +109,10 @@ function Header({ run }: { run: BacktestRun }) {
             {s}
           </Badge>
         ))}
+        <span className="text-xs text-muted-foreground" data-testid="backtest-settings">
+          {run.request.initialBalance ?? '10000'} USDT · {run.request.leverage ?? 5}× ·{' '}
+          {run.request.feeTier ?? 'VIP0'}
+        </span>
         <Badge
           variant={failed ? 'destructive' : isFinished(run.status) ? 'positive' : 'default'}
           data-testid="backtest-status"
