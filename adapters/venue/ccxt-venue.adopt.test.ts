@@ -69,6 +69,33 @@ describe('CcxtVenue adopting an earlier process’s orders (fake Binance)', () =
     ).toThrow(/already followed/);
   });
 
+  it('reads every trade of an order of more trades than Binance lists in one page', async () => {
+    earlier = await openHarness();
+    const fake = earlier.fake;
+    fake.engine.setPrice('BTCUSDT', '100000');
+    fake.engine.setDepth('BTCUSDT', '0.001');
+    // 1,234 levels walked: 1,234 trades, more than one page of GET /fapi/v1/userTrades (1,000 at most).
+    const order = venueOrder({
+      clientOrderId: 'many-trades-1',
+      side: 'BUY',
+      type: 'MARKET',
+      quantity: '1.234',
+    });
+    earlier.venue.submit(order, earlier.clock.t);
+    await until(
+      () => fake.engine.trades().length === 1234,
+      () => `1234 trades at the exchange (have ${fake.engine.trades().length})`,
+    );
+    // The process that placed it went away before it booked anything but the acceptance.
+    later = await openHarness({ fake });
+    later.venue.adopt(order, { accepted: true, triggered: false, filled: '0', tradeIds: [] }, later.clock.t);
+    const next = await reportsOf(later, 1234);
+    const fills = next.flatMap((r) => (r.kind === 'fill' ? [r] : []));
+    expect(fills).toHaveLength(1234);
+    expect(new Set(fills.map((r) => r.tradeId)).size).toBe(1234);
+    expect(fills.at(-1)?.remaining).toBe('0');
+  }, 30_000);
+
   it('ends an order the exchange does not know: expired if it had been accepted, rejected if not', async () => {
     later = await openHarness();
     later.fake.engine.setPrice('BTCUSDT', '100000');

@@ -40,6 +40,9 @@ export interface BinanceUsdmSessionOptions {
   readonly reconnectDelayMs?: number;
 }
 
+/** The most trades GET /fapi/v1/userTrades gives in one call ("limit: Default 500; max 1000"). */
+const TRADES_PAGE = 1000;
+
 /** Turns a parse failure of a reply into "no verdict": the request went out and may have been executed. */
 const readReply = <T>(what: string, read: () => T, expiresAt?: number): T => {
   try {
@@ -225,19 +228,43 @@ export class BinanceUsdmSession implements VenueSession {
   }
 
   async fills(order: VenueOrder, fillsOrderId: string): Promise<readonly Observation[]> {
-    const symbol = this.ccxtSymbol(order.symbol);
-    let rows: unknown[];
-    try {
-      const trades = await this.ex.fetchMyTrades(symbol, undefined, undefined, { orderId: fillsOrderId });
-      rows = trades.map((t) => t.info as unknown);
-    } catch (e) {
-      throw binanceCallError(e);
-    }
+    const rows = await this.orderTrades(order.symbol, fillsOrderId);
     return readReply('trades', () => tradeObservations(rows));
   }
 
-  async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
+  /**
+   * Every trade of one order (GET /fapi/v1/userTrades), oldest first. Binance gives at most 1000 a call
+   * (500 unless asked), so a full page is followed from the trade after its last: without that, an order
+   * of more trades would never be found complete and its catch-up would ask for the same page for ever.
+   */
+  private async orderTrades(symbol: string, orderId: string): Promise<unknown[]> {
     const ccxtSymbol = this.ccxtSymbol(symbol);
+    const rows: unknown[] = [];
+    let fromId: number | undefined;
+    for (;;) {
+      let page: unknown[];
+      try {
+        const trades = await this.ex.fetchMyTrades(ccxtSymbol, undefined, TRADES_PAGE, {
+          orderId,
+          ...(fromId === undefined ? {} : { fromId }),
+        });
+        page = trades.map((t) => t.info as unknown);
+      } catch (e) {
+        throw binanceCallError(e);
+      }
+      rows.push(...page);
+      if (page.length < TRADES_PAGE) return rows;
+      const last = Math.max(...page.map((r) => Number((r as { id?: unknown }).id)));
+      if (!Number.isSafeInteger(last) || (fromId !== undefined && last < fromId))
+        throw new VenueCallError(
+          'unknown',
+          `a page of trades of order ${orderId} ends in no readable trade id`,
+        );
+      fromId = last + 1;
+    }
+  }
+
+  async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
     // GET /fapi/v1/forceOrders: liquidation and ADL orders both, newest first, at most 100 a page (Binance's
     // limit). A full page is followed by the one ending where it ended (orders of that instant are met
     // again and skipped), until a page is not full or brings nothing new.
@@ -259,13 +286,7 @@ export class BinanceUsdmSession implements VenueSession {
     const out: Observation[] = [];
     for (const o of orders.values()) {
       if (!o.traded) continue;
-      let trades: unknown[];
-      try {
-        const got = await this.ex.fetchMyTrades(ccxtSymbol, undefined, undefined, { orderId: o.orderId });
-        trades = got.map((t) => t.info as unknown);
-      } catch (e) {
-        throw binanceCallError(e);
-      }
+      const trades = await this.orderTrades(symbol, o.orderId);
       for (const t of readReply('trades', () => tradeObservations(trades))) {
         if (t.kind !== 'trade') continue;
         out.push({
