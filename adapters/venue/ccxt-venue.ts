@@ -430,8 +430,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
-      if (err.outcome === 'refused')
-        this.apply(track, [this.rejection(track, err.reason, err.extra.listing)]);
+      if (err.outcome === 'refused') this.apply(track, [this.rejection(track, err.reason, err.extra)]);
       else {
         track.submit = 'unknown';
         this.log(`${track.clientOrderId}: submit ${err.reason}; looking the order up`);
@@ -532,7 +531,11 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   }
 
   /** An error reply carries no exchange time; the session's clock (the one requests are signed with) stands in. */
-  private rejection(track: OrderTrack, reason: string, listing = false): Observation {
+  private rejection(
+    track: OrderTrack,
+    reason: string,
+    why: { readonly listing?: boolean; readonly unmetTerms?: boolean } = {},
+  ): Observation {
     return {
       clientOrderId: track.clientOrderId,
       venueOrderId: null,
@@ -541,7 +544,8 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
       end: 'rejected',
       reason,
       cumFilled: '0',
-      ...(listing ? { listing: true } : {}),
+      ...(why.listing ? { listing: true } : {}),
+      ...(why.unmetTerms ? { unmetTerms: true } : {}),
     };
   }
 

@@ -86,6 +86,8 @@ export type Observation =
       readonly reason: string;
       /** A refusal by the instrument's listed rules (VenueCallError's `listing`). */
       readonly listing?: boolean;
+      /** Refused on arrival by its own terms (VenueCallError's `unmetTerms`). */
+      readonly unmetTerms?: boolean;
       /** The filled total the order ended with: the end waits until that much has been reported. */
       readonly cumFilled: string;
     });

@@ -182,7 +182,15 @@ export class OrderTrack {
     this.done = true;
     const base = { clientOrderId: this.clientOrderId, time: o.time };
     if (o.end === 'rejected' && !this.accepted)
-      return [{ ...base, kind: 'rejected', reason: o.reason, ...(o.listing ? { listing: true } : {}) }];
+      return [
+        {
+          ...base,
+          kind: 'rejected',
+          reason: o.reason,
+          ...(o.listing ? { listing: true } : {}),
+          ...(o.unmetTerms ? { unmetTerms: true } : {}),
+        },
+      ];
     const out = this.ensureAccepted(o);
     if (o.end === 'cancelled') out.push({ ...base, kind: 'cancelled', reason: o.reason });
     // A venue that refuses an order it had accepted (a conditional order failing its margin check when it

@@ -47,6 +47,11 @@ export class VenueCallError extends Error {
        * caller sized by may be out of date.
        */
       readonly listing?: boolean;
+      /**
+       * An order refused on arrival by its own terms: a fill-or-kill that could not fill whole, a post-only
+       * order that would have taken. How the market stood, not the venue's health.
+       */
+      readonly unmetTerms?: boolean;
       /** Session time after which an unanswered request can no longer be executed. */
       readonly expiresAt?: number;
       readonly cause?: unknown;

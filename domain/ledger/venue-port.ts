@@ -175,6 +175,12 @@ export type VenueReport =
        * listing since the run read it, so the run lists it again.
        */
       readonly listing?: boolean;
+      /**
+       * Refused on arrival by its own terms: a fill-or-kill order that could not fill whole, a post-only
+       * order that would have taken (Binance refuses both rather than expiring them). Part of trading, like
+       * an IOC's expiry: not counted against the venue's health.
+       */
+      readonly unmetTerms?: boolean;
     })
   /** A STOP_MARKET / TAKE_PROFIT_MARKET order's stop was crossed; it now works as a market order. */
   | (ReportBase & { readonly kind: 'triggered'; readonly triggerPrice: string })

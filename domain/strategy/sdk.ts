@@ -146,7 +146,9 @@ export interface OrderRequest {
   readonly timeInForce?: 'GTC' | 'IOC' | 'FOK';
   /**
    * LIMIT with GTC only: the order may only add liquidity. One that would take liquidity when it reaches
-   * the venue (a buy at or above the price there, a sell at or below) expires instead (Binance's GTX).
+   * the venue (a buy at or above the price there, a sell at or below) expires instead (Binance's GTX; a
+   * real Binance account refuses it, -5022). Neither, nor a FOK the market cannot fill (refused live,
+   * -5021), counts as a venue error.
    */
   readonly postOnly?: boolean;
   readonly reduceOnly?: boolean;

@@ -1545,8 +1545,11 @@ export class Engine implements StrategyContext {
           // only once the next listing shows the symbol unchanged (relist).
           this.listingRefusals.set(s.symbol, (this.listingRefusals.get(s.symbol) ?? 0) + 1);
           this.listingPrompt ??= 'order-refused';
-        } else if (!o.guard) {
-          // A backstop the exchange refuses (its trigger already passed) says nothing about the venue's health.
+        } else if (!o.guard && r.unmetTerms !== true) {
+          // A backstop the exchange refuses (its trigger already passed) says nothing about the venue's
+          // health, nor does a fill-or-kill that could not fill or a post-only order that would have taken:
+          // the simulated venues expire those, and counting them here would halt on live what a backtest
+          // let trade.
           this.venueRefusals++;
         }
         this.ledger.order(o.orderId, { kind: 'RejectOrder', reason: r.reason }, r.time, c, o.requestedId);

@@ -46,6 +46,12 @@ const STATUS_UNKNOWN = new Set(['-1000', '-1001', '-1006', '-1007']);
  */
 const LISTING = new Set(['-1111', '-4003', '-4004', '-4005', '-4013', '-4014', '-4016', '-4023', '-4164']);
 
+/**
+ * Codes by which Binance refuses an order on arrival for its own terms, and keeps no record of it: -5021 a
+ * fill-or-kill that could not fill whole, -5022 a post-only (GTX) order that would have taken.
+ */
+const UNMET_TERMS = new Set(['-5021', '-5022']);
+
 /** ccxt puts the exchange's body after the exchange id: `binanceusdm {"code":-2019,"msg":"..."}`. */
 const binanceBody = (message: string): { code: string; msg: string } | null => {
   const at = message.indexOf('{');
@@ -75,6 +81,7 @@ export const binanceCallError = (e: unknown, expiresAt?: number): VenueCallError
       code: body.code,
       unknownOrder: body.code === '-2011' || body.code === '-2013',
       ...(LISTING.has(body.code) ? { listing: true } : {}),
+      ...(UNMET_TERMS.has(body.code) ? { unmetTerms: true } : {}),
       cause: e,
     });
   }

@@ -424,6 +424,12 @@ export class FakeBinanceEngine {
         'Due to the order could not be executed as maker, the Post Only order will be rejected.',
       );
     if (!reduceOnly) this.checkMargin(r.symbol, qty, type === 'LIMIT' ? price : (last ?? 0n));
+    // Binance refuses a fill-or-kill it cannot fill whole, and keeps no record: no NEW, no EXPIRED.
+    if (tif === 'FOK' && !this.fillsWhole(r.symbol, side, price, qty))
+      throw new BinanceApiError(
+        -5021,
+        'Due to the order could not be filled immediately, the FOK order has been rejected. The order will not be recorded in the order history',
+      );
     const o = this.open({
       clientOrderId,
       symbol: r.symbol,
@@ -601,10 +607,6 @@ export class FakeBinanceEngine {
       return;
     }
     const crosses = last !== undefined && (o.side === 'BUY' ? o.price >= last : o.price <= last);
-    if (o.timeInForce === 'FOK' && (!crosses || this.takeable(o) < o.quantity)) {
-      this.end(o, 'EXPIRED');
-      return;
-    }
     if (crosses) this.take(o, o.price);
     if (o.timeInForce === 'IOC' && isOpen(o.status)) this.end(o, 'EXPIRED');
   }
@@ -622,13 +624,15 @@ export class FakeBinanceEngine {
     }
   }
 
-  private takeable(o: FakeOrder): Fixed {
-    const perLevel = this.depth.get(o.symbol);
-    if (perLevel === undefined) return o.quantity;
-    const r = this.rules.get(o.symbol)!;
-    const last = this.prices.get(o.symbol)!;
-    const levels = (o.side === 'BUY' ? o.price - last : last - o.price) / r.tickSize + 1n;
-    return levels * perLevel;
+  /** Whether a limit order at `price` could fill `qty` whole on arrival: what a fill-or-kill needs. */
+  private fillsWhole(symbol: string, side: 'BUY' | 'SELL', price: Fixed, qty: Fixed): boolean {
+    const last = this.prices.get(symbol);
+    if (last === undefined || (side === 'BUY' ? price < last : price > last)) return false;
+    const perLevel = this.depth.get(symbol);
+    if (perLevel === undefined) return true;
+    const r = this.rules.get(symbol)!;
+    const levels = (side === 'BUY' ? price - last : last - price) / r.tickSize + 1n;
+    return levels * perLevel >= qty;
   }
 
   private fill(

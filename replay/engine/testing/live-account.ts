@@ -74,6 +74,8 @@ export const openLiveAccountRun = async (
     /** Another process's connection to an account (openHarness({ fake })), and its run's id. */
     readonly harness?: Awaited<ReturnType<typeof openHarness>>;
     readonly runId?: string;
+    /** Another strategy than the scripted plan's (the plan is then unused). */
+    readonly strategy?: StrategyDefinition;
   } = {},
 ) => {
   const harness = extra.harness ?? (await openHarness());
@@ -89,7 +91,7 @@ export const openLiveAccountRun = async (
       // A real run's account is its run id (replay/engine/run.ts): its stop legs and orders are filed under it.
       accountId: extra.runId ?? 'live-orders',
       mode: 'live',
-      strategy: scripted(protection, plan),
+      strategy: extra.strategy ?? scripted(protection, plan),
       params: {},
       symbols: [SYMBOL],
       from,
