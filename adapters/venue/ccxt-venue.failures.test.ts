@@ -253,6 +253,35 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): refusals and failures', (
     expect(v.poll(x.clock.t)).toEqual([]);
   });
 
+  it('opens the stream again on a new key when Binance says its listenKey expired, and misses no fill', async () => {
+    const x = await open();
+    const v = x.venue;
+    v.submit(
+      venueOrder({ clientOrderId: 'k', side: 'BUY', type: 'LIMIT', price: '99900', quantity: '0.002' }),
+      x.clock.t,
+    );
+    expect(brief(await settle(x, 1))).toEqual(['k accepted']);
+    // The key lapsed: one listenKeyExpired, then the socket stays open and silent.
+    x.fake.expireListenKeys();
+    x.fake.engine.setPrice('BTCUSDT', '99900', { volume: '0.001' });
+    await until(
+      () => v.received >= 2,
+      () => `the first fill (have ${v.received})`,
+    );
+    x.fake.engine.setPrice('BTCUSDT', '99900', { volume: '0.001' });
+    await until(
+      () => v.received >= 3,
+      () => `the second fill (have ${v.received})`,
+    );
+    await v.idle();
+    expect(brief(v.poll(x.clock.t))).toEqual([
+      'k fill 0.001@99900 maker left 0.001',
+      'k fill 0.001@99900 maker left 0',
+    ]);
+    expect(calls(x, 'POST', '/fapi/v1/listenKey')).toHaveLength(2);
+    expect(x.fake.userStreams).toBe(1);
+  });
+
   it('fails to open when the user stream cannot connect', async () => {
     await expect(openHarness({ prepare: (f) => f.dropUserStreams({ refuse: true }) })).rejects.toThrow(/503/);
   });

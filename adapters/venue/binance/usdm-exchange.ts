@@ -1,4 +1,4 @@
-import { pro } from 'ccxt';
+import { NetworkError, pro } from 'ccxt';
 
 type ProBinanceUsdm = InstanceType<typeof pro.binanceusdm>;
 
@@ -13,6 +13,11 @@ type ProBinanceUsdm = InstanceType<typeof pro.binanceusdm>;
  *
  * `streamConnected` fires when a websocket opens. This instance is used for the user stream only, so every
  * open is a (re)connection of it, and whatever happened while it was down has to be fetched.
+ *
+ * `listenKeyExpired`: Binance says so on the stream when the key's keepalive lapsed, and then sends
+ * nothing more on it, though the socket may stay open. ccxt drops that message, so the stream would go
+ * silent with no error and every fill after it unreported. Here it breaks the stream instead: the watch
+ * fails, the session reopens it on a new key, and the reconnection's catch-up fetches what was missed.
  */
 export class TappedBinanceUsdm extends pro.binanceusdm {
   rawUserEvent: (message: unknown) => void = () => {};
@@ -26,6 +31,26 @@ export class TappedBinanceUsdm extends pro.binanceusdm {
   override handleAcountUpdate(...args: Parameters<ProBinanceUsdm['handleAcountUpdate']>): void {
     this.rawUserEvent(args[1]);
     super.handleAcountUpdate(...args);
+  }
+
+  override handleMessage(...args: Parameters<ProBinanceUsdm['handleMessage']>): void {
+    const [client, message] = args;
+    if ((message as { e?: unknown } | null)?.e !== 'listenKeyExpired') {
+      super.handleMessage(...args);
+      return;
+    }
+    // The next watch asks for a new key (ccxt re-authenticates when its last authentication is stale).
+    const future = (this.options as Record<string, Record<string, unknown>>).future ?? {};
+    (this.options as Record<string, unknown>).future = {
+      ...future,
+      listenKey: undefined,
+      lastAuthenticatedTime: 0,
+    };
+    const c = client as { reset(e: unknown): void; close(): unknown };
+    c.reset(new NetworkError(`${this.id} listenKeyExpired: the user stream carries nothing more`));
+    Promise.resolve()
+      .then(() => c.close())
+      .catch(() => {});
   }
 
   override onConnected(...args: Parameters<ProBinanceUsdm['onConnected']>): void {

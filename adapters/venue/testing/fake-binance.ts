@@ -84,6 +84,8 @@ export class FakeBinance {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
   private readonly streams = new Set<WebSocket>();
+  /** Streams whose listenKey expired: open, carrying nothing. */
+  private readonly silenced: WebSocket[] = [];
   private readonly listenKeys = new Set<string>();
   private readonly faults: { fault: Fault; left: number }[] = [];
   private exchangeInfo: Buffer;
@@ -160,7 +162,14 @@ export class FakeBinance {
       ],
       [
         'PUT /fapi/v1/listenKey',
-        { security: 'USER_STREAM', handler: () => ({ listenKey: [...this.listenKeys].at(-1) }) },
+        {
+          security: 'USER_STREAM',
+          handler: () => {
+            const key = [...this.listenKeys].at(-1);
+            if (key === undefined) throw new BinanceApiError(-1125, 'This listenKey does not exist.');
+            return { listenKey: key };
+          },
+        },
       ],
       ['DELETE /fapi/v1/listenKey', { security: 'USER_STREAM', handler: () => this.closeListenKeys() }],
       ['POST /fapi/v1/order', { security: 'SIGNED', handler: (p) => e.newOrder(p) }],
@@ -265,6 +274,23 @@ export class FakeBinance {
       return;
     }
     this.closeStreams();
+  }
+
+  /**
+   * The listenKeys expire, as when their keepalive lapsed (a process suspended past 60 minutes): each open
+   * user stream gets Binance's `listenKeyExpired` event and then nothing more, though its socket stays open;
+   * a keepalive of the key is refused (-1125) and a client must ask for a new key.
+   */
+  expireListenKeys(): void {
+    const text = JSON.stringify({
+      e: 'listenKeyExpired',
+      E: this.engine.time(),
+      listenKey: [...this.listenKeys].at(-1) ?? '',
+    });
+    for (const ws of this.streams) ws.send(text);
+    this.silenced.push(...this.streams);
+    this.streams.clear();
+    this.listenKeys.clear();
   }
 
   /** The next `n` events go out mangled (the exchange still acted; the message just cannot be read). */
@@ -476,7 +502,8 @@ export class FakeBinance {
   }
 
   private closeStreams(): void {
-    for (const ws of this.streams) ws.terminate();
+    for (const ws of [...this.streams, ...this.silenced]) ws.terminate();
     this.streams.clear();
+    this.silenced.length = 0;
   }
 }
