@@ -5,6 +5,7 @@ import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
+import { runNotes } from '../replay/cli/run-notes.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { type RunRequest, RunRequestError, runBacktest } from '../replay/engine/run.js';
 import { openConfiguredStore } from './node-context.js';
@@ -161,6 +162,7 @@ const main = async (): Promise<number> => {
     }
     // Why a run on little capital made no trade in a symbol: nothing else in the table says it.
     for (const line of out.engine.tooSmall) console.log(`note: ${line}`);
+    for (const line of runNotes(out)) console.log(`note: ${line}`);
     console.log(formatTable(kpiRows(k)));
     console.log(`bars ${out.summary.bars}, events ${out.summary.events}, ${secs.toFixed(2)} s`);
     console.log(`event-log hash ${out.hash}`);

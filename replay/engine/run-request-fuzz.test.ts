@@ -105,6 +105,16 @@ describe('run requests at random', () => {
       /impact λ for ETHUSDT: the run does not trade it/,
     );
     await expect(refused({ engine: { latencyMs: { min: 30, max: 20 } } })).rejects.toThrow(/0 ≤ min ≤ max/);
+    await expect(refused({ params: { fsat: 5 } })).rejects.toThrow(
+      /ema-cross has no parameter "fsat"; its parameters are fast, slow/,
+    );
+    await expect(refused({ disabledRules: ['breakers'] })).rejects.toThrow(
+      /unknown risk rule "breakers"; the rules are breaker, /,
+    );
+    // Above the risk limit every order would be refused: said before the run, unless the rule is off.
+    await expect(refused({ leverage: 20 })).rejects.toThrow(/leverage 20 is above the risk limit of 10/);
+    await prepareRun({ ...req, leverage: 20, disabledRules: ['max-leverage'] });
+    await prepareRun({ ...req, leverage: 20, riskEnabled: false });
     // In range, the run prepares and starts: the ledger takes the tier.
     const { engine } = await prepareRun({
       ...req,
@@ -113,6 +123,32 @@ describe('run requests at random', () => {
     });
     engine.start();
     expect(engine.config.feeTier).toBe('VIP4');
+  });
+
+  it('derives a run id per variant: the defaults keep theirs, any change gets its own', async () => {
+    const req = { strategyId: 'ema-cross', symbols: ['BTCUSDT'], from: '2023-01-01', to: '2023-01-08' };
+    const id = async (extra: object) => (await prepareRun({ ...req, ...extra })).config.runId;
+    const plain = await id({});
+    expect(plain).toBe('bt-ema-cross-BTCUSDT-1h-1672531200000-1673136000000-1');
+    // Asking for the defaults by name is the same run.
+    expect(await id({ params: { fast: 20 }, initialBalance: '10000', leverage: 5 })).toBe(plain);
+    const variants = [
+      { params: { fast: 10 } },
+      { params: { fast: 12 } },
+      { initialBalance: '5000' },
+      { initialBalance: '10000.0' },
+      { leverage: 3 },
+      { riskEnabled: false },
+      { disabledRules: ['order-rate'] },
+      { engine: { feeTier: 'VIP3' } },
+      { engine: { impact: { default: 0 } } },
+      { engine: { latencyMs: { min: 0, max: 0 } } },
+    ];
+    const ids = await Promise.all(variants.map(id));
+    for (const v of ids) expect(v).toMatch(new RegExp(`^${plain}-[0-9a-f]{8}$`));
+    expect(new Set(ids).size).toBe(variants.length);
+    // The same variant, the same id: a re-run or a second persist finds its own run.
+    expect(await id({ params: { fast: 10 } })).toBe(ids[0]);
   });
 
   it('refuses a bar timeframe that 1m bars cannot make, instead of failing in the resampler', async () => {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
-import type { RiskConfig } from '../../domain/risk/limits.js';
+import { isRuleName, type RiskConfig, resolveLimits, ruleNames } from '../../domain/risk/limits.js';
 import { tickScale } from '../../domain/sim/scale.js';
 import { allStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
@@ -114,7 +115,7 @@ export const engineConfig = (
   const seed = req.seed ?? defaultEngineSettings.seed;
   const runId =
     req.runId ??
-    `bt-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}-${to}-${seed}`.replace(
+    `bt-${strategy.id}-${symbols.join('_')}-${strategy.timeframe}-${from}-${to}-${seed}${variantTag(req, strategy, params)}`.replace(
       /[^A-Za-z0-9_.-]/g,
       '',
     );
@@ -157,17 +158,38 @@ export const engineConfig = (
       `initial balance ${JSON.stringify(config.initialBalance)} must be a positive decimal`,
     );
   }
-  checkCosts(config);
+  checkSettings(config);
   return config;
 };
 
 /**
- * What a person may change beyond the strategy (leverage, fee tier, impact, latency), checked here so a bad one is a clear
- * refusal before the run, not a ledger refusal at its first event or NaN prices at its first fill.
+ * What a person may change beyond the strategy (leverage, fee tier, impact, latency, the risk rules
+ * switched off), checked here so a bad one is a clear refusal before the run, not a ledger refusal at its
+ * first event, NaN prices at its first fill, or a run that silently never trades.
  */
-const checkCosts = (c: EngineConfig): void => {
+const checkSettings = (c: EngineConfig): void => {
   if (!Number.isInteger(c.leverage) || c.leverage < 1 || c.leverage > 125)
     throw new RunRequestError(`leverage ${String(c.leverage)} must be a whole number from 1 to 125`);
+  const unknownRules = c.risk.disabledRules.filter((r) => !isRuleName(r));
+  if (unknownRules.length > 0)
+    throw new RunRequestError(
+      `unknown risk rule ${unknownRules.map((r) => JSON.stringify(r)).join(', ')}; the rules are ${ruleNames.join(', ')}`,
+    );
+  if (c.risk.enabled && !c.risk.disabledRules.includes('max-leverage')) {
+    // The max-leverage rule refuses every order of a symbol set above its limit: say so now.
+    for (const symbol of c.symbols) {
+      const { limits } = resolveLimits(c.risk.config, {
+        accountId: c.accountId,
+        strategyId: c.strategy.id,
+        symbol,
+      });
+      const set = Math.min(c.leverage, c.instrument(symbol).brackets[0]?.initialLeverage ?? c.leverage);
+      if (set > limits.maxLeverage && !limits.disabled.includes('max-leverage'))
+        throw new RunRequestError(
+          `leverage ${c.leverage} is above the risk limit of ${limits.maxLeverage} for ${symbol}: the max-leverage rule would refuse every order; ask for ${limits.maxLeverage} or less, or disable that rule`,
+        );
+    }
+  }
   const tiers = Object.keys(c.venueRules.feeTiers);
   if (!Object.hasOwn(c.venueRules.feeTiers, c.feeTier))
     throw new RunRequestError(
@@ -189,6 +211,42 @@ const checkCosts = (c: EngineConfig): void => {
     throw new RunRequestError(
       `latency ${String(min)}-${String(max)} ms must be whole milliseconds, 0 ≤ min ≤ max ≤ 60000`,
     );
+};
+
+/**
+ * `-<8 hex>` naming what a request changes from the defaults (parameters, balance, leverage, costs, risk,
+ * warm-up), or nothing when it changes none. Two runs of one strategy, data and seed that differ in
+ * anything else got one id: the second's report overwrote the first's, and persisting it was refused as
+ * a rewrite of the first's events. A run on the defaults keeps the id it always had.
+ */
+const variantTag = (
+  req: RunRequest,
+  strategy: StrategyDefinition,
+  params: Record<string, unknown>,
+): string => {
+  const defaults = strategy.params.safeParse({});
+  const changed: Record<string, unknown> = {};
+  const paramChanges = Object.entries(params).filter(
+    ([k, v]) =>
+      !defaults.success || canonicalJson((defaults.data as Record<string, unknown>)[k]) !== canonicalJson(v),
+  );
+  if (paramChanges.length > 0) changed.params = Object.fromEntries(paramChanges);
+  // As text: "10000.0" books another deposit event than "10000", so it is another run.
+  if (req.initialBalance !== undefined && req.initialBalance !== defaultEngineSettings.initialBalance)
+    changed.initialBalance = req.initialBalance;
+  if (req.leverage !== undefined && req.leverage !== defaultEngineSettings.leverage)
+    changed.leverage = req.leverage;
+  if (req.riskEnabled === false) changed.risk = false;
+  if (req.disabledRules?.length) changed.disabledRules = [...new Set(req.disabledRules)].sort();
+  if (req.warmupBars !== undefined && req.warmupBars !== 300) changed.warmupBars = req.warmupBars;
+  const engine = Object.entries(req.engine ?? {}).filter(
+    ([k, v]) =>
+      v !== undefined &&
+      canonicalJson(v) !== canonicalJson((defaultEngineSettings as Record<string, unknown>)[k]),
+  );
+  if (engine.length > 0) changed.engine = Object.fromEntries(engine);
+  if (Object.keys(changed).length === 0) return '';
+  return `-${createHash('sha256').update(canonicalJson(changed)).digest('hex').slice(0, 8)}`;
 };
 
 /** The strategy, symbols and parameters of a request, checked against the build and the venue metadata. */
@@ -221,6 +279,14 @@ export const checkRequest = async (
         parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; '),
     );
   }
+  // zod drops keys a schema does not name, so a misspelt parameter would run on its default unseen. The
+  // parsed object names every parameter the strategy has (defaults filled in): anything else is a typo.
+  const known = parsed.data as Record<string, unknown>;
+  const unknown = Object.keys(req.params ?? {}).filter((k) => !Object.hasOwn(known, k));
+  if (unknown.length > 0)
+    throw new RunRequestError(
+      `${strategy.id} has no parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its parameters are ${Object.keys(known).join(', ')}`,
+    );
   return { strategy, symbols, params: parsed.data as Record<string, unknown>, book };
 };
 
@@ -249,11 +315,18 @@ export const prepareRun = async (
     if (err instanceof FeedError) throw new RunRequestError(err.message);
     throw err;
   }
+  if (strategy.feeds?.funding === true) {
+    const without = loaded.coverage.filter((c) => !c.funding).map((c) => c.symbol);
+    if (without.length > 0)
+      throw new RunRequestError(
+        `${strategy.id} trades on funding rates, and the data has none for ${without.join(', ')}`,
+      );
+  }
   const dataFrom = Math.min(...loaded.coverage.map((c) => c.from));
   const dataTo = Math.max(...loaded.coverage.map((c) => c.to));
   const from = toMs(req.from, 'from') ?? dataFrom;
   const to = toMs(req.to, 'to') ?? dataTo;
-  if (!(to > from)) throw new RunRequestError(`--to (${iso(to)}) must be after --from (${iso(from)})`);
+  if (!(to > from)) throw new RunRequestError(`the end (${iso(to)}) must be after the start (${iso(from)})`);
   for (const c of loaded.coverage) {
     if (to <= c.from || from >= c.to) {
       throw new RunRequestError(
