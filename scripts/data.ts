@@ -5,7 +5,8 @@ import {
   listDatasets,
   verifyStore,
 } from '../adapters/marketdata/column-store.js';
-import { collectFiles, importFiles } from '../adapters/marketdata/import.js';
+import { MalformedDataError } from '../adapters/marketdata/csv-dataset.js';
+import { collectFiles, importFiles, MissingInputError } from '../adapters/marketdata/import.js';
 import { repoRoot, sharedDataDir } from '../adapters/marketdata/shared-data.js';
 
 /**
@@ -20,7 +21,7 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 
 const runImport = (args: readonly string[]): void => {
   const inputs = args.length > 0 ? args : [sharedDataDir()];
   const files = collectFiles(inputs);
-  if (files.length === 0) throw new Error(`no CSV files found in ${inputs.join(', ')}`);
+  if (files.length === 0) throw new MissingInputError(`no CSV files found in ${inputs.join(', ')}`);
   const started = performance.now();
   const metas = importFiles(files, marketDir);
   const rows = metas.reduce((n, m) => n + m.rows, 0);
@@ -78,5 +79,6 @@ try {
   }
 } catch (e) {
   console.error((e as Error).message);
-  process.exitCode = 1;
+  // What was given was wrong (no such file, a malformed one): a usage error, as the other CLIs say it.
+  process.exitCode = e instanceof MalformedDataError || e instanceof MissingInputError ? 2 : 1;
 }

@@ -4,8 +4,19 @@ import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run projections -- status | catch-up | rebuild <name>`;
 const [command, name] = process.argv.slice(2);
-if (!command || !['status', 'catch-up', 'rebuild'].includes(command) || (command === 'rebuild' && !name)) {
-  console.error(usage);
+const extra = process.argv.slice(command === 'rebuild' ? 4 : 3);
+if (
+  !command ||
+  !['status', 'catch-up', 'rebuild'].includes(command) ||
+  (command === 'rebuild' && !name) ||
+  extra.length > 0
+) {
+  console.error(extra.length > 0 ? `unexpected ${extra.join(' ')}\n${usage}` : usage);
+  process.exit(2);
+}
+const names = allProjections().map((p) => p.name);
+if (command === 'rebuild' && !names.includes(name!)) {
+  console.error(`no projection named ${name}; the projections are ${names.join(', ')}`);
   process.exit(2);
 }
 

@@ -194,7 +194,14 @@ export const parseDatasetFile = (file: string): ParsedDataset => {
         continue;
       }
       const ok = k === 'dec' ? DECIMAL.test(f) : k === 'udec' ? UNSIGNED_DECIMAL.test(f) : INTEGER.test(f);
-      if (!ok) throw new MalformedDataError(file, lineNo, `${col.name} is not a number: "${f}"`);
+      if (!ok)
+        throw new MalformedDataError(
+          file,
+          lineNo,
+          k === 'udec' && DECIMAL.test(f)
+            ? `${col.name} must not be negative: "${f}"`
+            : `${col.name} is not a number: "${f}"`,
+        );
       if (k === 'int64') {
         (col.values as BigInt64Array)[r] = BigInt(f);
         continue;
@@ -237,7 +244,10 @@ const rowCheck = (
         ? `ts ${ts[r]} is not on the ${timeframe} grid`
         : h[r]! < o[r]! || h[r]! < c[r]! || l[r]! > o[r]! || l[r]! > c[r]!
           ? `inconsistent OHLC: ${o[r]},${h[r]},${l[r]},${c[r]}`
-          : undefined);
+          : // No exchange trades a perpetual at 0: a zero low is a hole in the source, not a price.
+            l[r]! <= 0
+            ? `prices must be above 0: ${o[r]},${h[r]},${l[r]},${c[r]}`
+            : undefined);
   }
   if (kind === 'trades') {
     const id = f64('trade_id');

@@ -50,6 +50,9 @@ describe('CSV validation', () => {
     ['a duplicate timestamp', '60000,10.5,12,10,11,50', 3, /does not increase/],
     ['an off-grid timestamp', '120500,10.5,12,10,11,50', 3, /grid/],
     ['high below close', '120000,10.5,10.8,10,11,50', 3, /inconsistent OHLC/],
+    ['a negative volume', '120000,10.5,12,10,11,-1', 3, /volume must not be negative: "-1"/],
+    ['a negative price', '120000,-10,12,10,11,50', 3, /open must not be negative: "-10"/],
+    ['a bar at zero', '120000,0,0,0,0,50', 3, /prices must be above 0: 0,0,0,0/],
   ])('rejects %s naming file and line', (_, row, line, reason) => {
     const file = writeCsv('klines/BADUSDT-1m.csv.gz', [KLINE_HEADER, '60000,10,11,9,10.5,100', row]);
     try {

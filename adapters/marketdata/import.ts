@@ -10,10 +10,18 @@ const IMPORTABLE_DIRS = ['klines', 'funding', 'mark', 'trades', 'book'];
  * like ../shared/data contributes the CSV files of its klines/, funding/, mark/, trades/ and book/
  * folders; any other folder contributes its own CSV files.
  */
+/** A file or directory to import that is not there. */
+export class MissingInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MissingInputError';
+  }
+}
+
 export const collectFiles = (inputs: readonly string[]): string[] => {
   const files: string[] = [];
   for (const input of inputs) {
-    if (!existsSync(input)) throw new Error(`${input}: no such file or directory`);
+    if (!existsSync(input)) throw new MissingInputError(`${input}: no such file or directory`);
     if (statSync(input).isFile()) {
       files.push(input);
       continue;
