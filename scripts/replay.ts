@@ -1,6 +1,6 @@
 import { ChainNotFoundError, explainChain, formatChain } from '../replay/audit/explain.js';
 import { rerun } from '../replay/audit/rerun.js';
-import { whatIf } from '../replay/audit/whatif.js';
+import { describeChange, whatIf } from '../replay/audit/whatif.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { RunRequestError } from '../replay/engine/run.js';
 import { openConfiguredStore } from './node-context.js';
@@ -89,7 +89,7 @@ const main = async (): Promise<number> => {
       console.log(`  - ${o.occurredAt} ${o.side} ${o.quantity} ${o.symbol} (${o.type}) [${o.correlationId}]`);
     for (const c of d.changed.slice(0, 10))
       console.log(
-        `  ~ ${c.after.occurredAt} ${c.after.symbol} ${c.after.side} ${c.before.quantity} → ${c.after.quantity}`,
+        `  ~ ${c.after.occurredAt} ${c.after.side} ${c.after.quantity} ${c.after.symbol} (${c.after.type}): ${describeChange(c)} [${c.after.correlationId}]`,
       );
     console.log('KPI deltas (variant − baseline):');
     for (const [k, v] of Object.entries(r.kpis.delta))

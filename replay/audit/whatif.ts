@@ -14,12 +14,27 @@ export interface OrderDecision {
   readonly quantity: string;
   readonly correlationId: string;
   readonly occurredAt: string;
+  /** Everything the order asked the venue for (its OrderRequested less its own ids): what "changed" compares. */
+  readonly terms: Readonly<Record<string, unknown>>;
+}
+
+/** One term of an order that differs between the two runs, e.g. a take-profit's price. */
+export interface TermChange {
+  readonly term: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface OrderChange {
+  readonly before: OrderDecision;
+  readonly after: OrderDecision;
+  readonly terms: TermChange[];
 }
 
 export interface DecisionDiff {
   readonly added: OrderDecision[];
   readonly removed: OrderDecision[];
-  readonly changed: { readonly before: OrderDecision; readonly after: OrderDecision }[];
+  readonly changed: OrderChange[];
   readonly unchanged: number;
 }
 
@@ -35,6 +50,32 @@ export interface WhatIfReport {
   /** Chains of the first few changed decisions, from the variant's log. */
   readonly chains: DecisionChain[];
 }
+
+/** An order's own ids: they name it, and differ between the runs once anything does, so they are no term. */
+const ORDER_IDS: ReadonlySet<string> = new Set(['orderId', 'clientOrderId']);
+
+const termsOf = (d: Record<string, unknown>): Record<string, unknown> => {
+  const terms: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) if (!ORDER_IDS.has(k)) terms[k] = v;
+  return terms;
+};
+
+/** The terms in which two orders differ, in the order the first one lists them. */
+const termChanges = (before: OrderDecision, after: OrderDecision): TermChange[] => {
+  const out: TermChange[] = [];
+  // A term one of them lacks (an optional field like workingType) differs too: as absent on that side.
+  for (const term of new Set([...Object.keys(before.terms), ...Object.keys(after.terms)])) {
+    const [x, y] = [before.terms[term], after.terms[term]];
+    if (x !== y) out.push({ term, before: x, after: y });
+  }
+  return out;
+};
+
+const shown = (v: unknown): string => (v === undefined || v === null ? 'none' : String(v));
+
+/** What changed in an order, for reading: `price 61761.4 → 61835.5, quantity 0.01 → 0.02`. */
+export const describeChange = (c: OrderChange): string =>
+  c.terms.map((t) => `${t.term} ${shown(t.before)} → ${shown(t.after)}`).join(', ');
 
 const decisions = (events: readonly StoredEvent[]): Map<string, OrderDecision> => {
   const out = new Map<string, OrderDecision>();
@@ -52,6 +93,7 @@ const decisions = (events: readonly StoredEvent[]): Map<string, OrderDecision> =
       quantity: d.quantity!,
       correlationId: e.metadata.correlationId,
       occurredAt: e.metadata.occurredAt,
+      terms: termsOf(d),
     });
   }
   return out;
@@ -65,12 +107,17 @@ export const diffDecisions = (
   const b = decisions(variant);
   const added: OrderDecision[] = [];
   const removed: OrderDecision[] = [];
-  const changed: { before: OrderDecision; after: OrderDecision }[] = [];
+  const changed: OrderChange[] = [];
   let unchanged = 0;
   for (const [k, x] of a) {
     const y = b.get(k);
-    if (!y) removed.push(x);
-    else if (y.quantity !== x.quantity) changed.push({ before: x, after: y });
+    if (!y) {
+      removed.push(x);
+      continue;
+    }
+    // Any term, not only the size: a re-priced take-profit or stop is a different order to the venue.
+    const terms = termChanges(x, y);
+    if (terms.length > 0) changed.push({ before: x, after: y, terms });
     else unchanged++;
   }
   for (const [k, y] of b) if (!a.has(k)) added.push(y);
@@ -80,8 +127,8 @@ export const diffDecisions = (
 /**
  * A counterfactual: the recorded run re-executed twice from its inputs, once as recorded and once with
  * one change, both in memory under the same run id (so every decision before the change's first effect
- * has the same id in both). The report lists orders added, removed and resized, their chains, and how
- * the KPIs moved.
+ * has the same id in both). The report lists orders added, removed and changed (in any of their terms),
+ * their chains, and how the KPIs moved.
  */
 export const whatIf = async (store: EventStore, runId: string, change: Change): Promise<WhatIfReport> => {
   const recorded = await readRecordedRun(store, runId);

@@ -73,6 +73,12 @@ export class RunResults {
   private readonly open = new Map<string, OpenTrade>();
   /** The trade each order's fill touched: its FeeCharged (which follows the fill) is booked there. */
   private readonly tradeByOrder = new Map<string, OpenTrade>();
+  /**
+   * A fill that reverses a position both closes a trade (tradeByOrder) and opens the next: its fee is
+   * shared between them by quantity, so each side of the reversal pays for its own part of the fill.
+   * Only reversals have an entry, so an ordinary fill costs no more than before.
+   */
+  private readonly reversalByOrder = new Map<string, { opened: OpenTrade; closedShare: number }>();
   private fees = 0;
   private funding = 0;
   private realised = 0;
@@ -98,9 +104,19 @@ export class RunResults {
       case 'FeeCharged': {
         const amount = num(d.amount);
         this.fees += amount;
-        const t = d.orderId ? this.tradeByOrder.get(String(d.orderId)) : this.open.get(String(d.symbol));
-        if (t) t.fees += amount;
-        if (d.orderId) this.tradeByOrder.delete(String(d.orderId));
+        const orderId = d.orderId ? String(d.orderId) : null;
+        const t = orderId !== null ? this.tradeByOrder.get(orderId) : this.open.get(String(d.symbol));
+        const reversal = orderId !== null ? this.reversalByOrder.get(orderId) : undefined;
+        if (t && reversal) {
+          const closing = amount * reversal.closedShare;
+          t.fees += closing;
+          // The remainder, not amount × (1 − share): the two parts then add up to the fee exactly.
+          reversal.opened.fees += amount - closing;
+        } else if (t) t.fees += amount;
+        if (orderId !== null) {
+          this.tradeByOrder.delete(orderId);
+          this.reversalByOrder.delete(orderId);
+        }
         break;
       }
       case 'FundingPaid': {
@@ -168,7 +184,11 @@ export class RunResults {
       } else {
         t.maxQuantity = Math.max(t.maxQuantity, Math.abs(after));
       }
-      if (after !== 0 && !t) this.openTrade(symbol, after, at, num(d.entryPrice));
+      if (after !== 0 && !t) {
+        // Reversed: the fill closed the old position (qty − |after| of it) and opened |after| the other way.
+        const opened = this.openTrade(symbol, after, at, num(d.entryPrice));
+        this.reversalByOrder.set(orderId, { opened, closedShare: (qty - Math.abs(after)) / qty });
+      }
       return;
     }
     if (after !== 0) this.tradeByOrder.set(orderId, this.openTrade(symbol, after, at, num(d.entryPrice)));

@@ -12,6 +12,8 @@ const toMs = (v: string | undefined, what: string): number | undefined => {
   return ms;
 };
 
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
 /**
  * The time range an optimizer run covers: --from/--to, defaulting to where every symbol has data, and
  * checked before any trial runs (a run whose every trial fails on missing data would only waste a budget).
@@ -42,6 +44,21 @@ export const resolveDataRange = async (
   }
   const start = toMs(from, 'from') ?? Math.max(...coverage.map((c) => c.from));
   const end = toMs(to, 'to') ?? Math.min(...coverage.map((c) => c.to));
-  if (!(end > start)) throw new OptimizeRequestError('--to must be after --from (and inside the data)');
+  if (!(end > start)) {
+    if (from !== undefined && to !== undefined) throw new OptimizeRequestError('--to must be after --from');
+    // A bound left out defaults to where every symbol has data, and that left nothing: say where the data is.
+    const spans = coverage.map((c) => `${c.symbol} ${iso(c.from)} .. ${iso(c.to)}`).join(', ');
+    throw new OptimizeRequestError(
+      `the ${tf} data covers ${spans}; the range ${iso(start)} .. ${iso(end)} is empty`,
+    );
+  }
+  // Worded as the engine words it: every trial would fail on this, so say it once, before the first.
+  for (const c of coverage) {
+    if (end <= c.from || start >= c.to) {
+      throw new OptimizeRequestError(
+        `${c.symbol} ${c.timeframe} data covers ${iso(c.from)} .. ${iso(c.to)}; the range ${iso(start)} .. ${iso(end)} is outside it`,
+      );
+    }
+  }
   return { from: start, to: end };
 };
