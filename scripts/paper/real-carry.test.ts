@@ -307,8 +307,13 @@ describe('a real run carried on by the next one', () => {
       'the first run flat and the second trading',
       () => first.status().state === 'finished' && second.status().state === 'running' && second.quiet(),
     );
-    expect(p.said).toContain(
-      `real ${first.runId}: hands nothing over to the next run: it no longer trades (running)`,
+    // Whether the retired run has finished closing by the time the next is ready is the machine's pace.
+    expect(p.said).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^real ${first.runId}: hands nothing over to the next run: it no longer trades \\((running|finished)\\)$`,
+        ),
+      ),
     );
     expect(first.handedOver).toBe(false);
     expect(second.carriedFrom()).toBeNull();
