@@ -146,6 +146,38 @@ describe.each(backends)('read models on %s', (_name, databaseUrl) => {
     expect(fills.items[0]!.summary).toMatch(/realised/);
   });
 
+  it('pages: the last one has no cursor even when it is full, and no page is empty', async () => {
+    type Read = (q: { before?: number; limit: number }) => Promise<{ items: unknown[]; next: number | null }>;
+    const reads: [string, Read, number][] = [
+      ['orders', (q) => readOrders(db(), { ...q, strategyId: 'ema-cross' }), count('OrderRequested')],
+      ['fills', (q) => readFills(db(), q), count('FillSettled')],
+      ['risk decisions', (q) => readRiskDecisions(db(), q), count('RiskDecided')],
+      ['audit', (q) => readAudit(db(), { ...q, type: 'RiskDecided' }), count('RiskDecided')],
+    ];
+    for (const [name, read, total] of reads) {
+      expect(total, name).toBeGreaterThan(3);
+      // Exactly one full page: the whole list, and no cursor to an empty one.
+      const whole = await read({ limit: total });
+      expect([whole.items.length, whole.next], name).toEqual([total, null]);
+      // One short: a cursor, then the last row alone.
+      const first = await read({ limit: total - 1 });
+      expect(first.next, name).not.toBeNull();
+      const last = await read({ limit: total - 1, before: first.next! });
+      expect([last.items.length, last.next], name).toEqual([1, null]);
+      // Pages of a size that divides the total: every page full, the last without a cursor.
+      const size = total % 2 === 0 ? 2 : total % 3 === 0 ? 3 : 1;
+      const sizes: number[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = await read({ limit: size, ...(before !== undefined ? { before } : {}) });
+        sizes.push(page.items.length);
+        if (page.next === null) break;
+        before = page.next;
+      }
+      expect(sizes, name).toEqual(Array.from({ length: total / size }, () => size));
+    }
+  });
+
   it('a rebuild from position 0 gives the same rows', async () => {
     const before = await readOrders(db(), { limit: 500 });
     await p.runner.rebuild('orders');

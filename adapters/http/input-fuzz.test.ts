@@ -1,7 +1,10 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LifecycleHandlers } from '../../commands/lifecycle/handlers.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
+import { defaultGateConfig } from '../../domain/lifecycle/gates.js';
 import { paperRunEvents } from '../../projections/testing/paper-fixture.js';
+import { newEventId } from '../ids/event-id.js';
 import * as s from './schemas.js';
 import { testApp } from './testing.js';
 
@@ -115,4 +118,52 @@ describe('API input fuzzing', () => {
       { numRuns: Number(process.env.API_FUZZ_RUNS ?? 300) },
     );
   }, 120_000);
+
+  it('refuses an unpaired UTF-16 surrogate in any string of any JSON body with a 400 naming the field', async () => {
+    // JSON text may escape a lone surrogate (`"\ud800"`); PostgreSQL's json type refuses it, so
+    // without this check the append failed as a 500 after the approver had been authorised.
+    vi.stubEnv('PERPETUA_APPROVERS', 'ana');
+    // On paper, so the approval gets as far as the append.
+    await new LifecycleHandlers(t.store, newEventId, defaultGateConfig).onboard(
+      'ema-cross',
+      '1',
+      Date.parse('2023-06-21T00:00:00Z'),
+    );
+    try {
+      const send = (path: string, text: string) =>
+        t.app.request(path, {
+          method: 'POST',
+          body: text,
+          headers: { 'content-type': 'application/json', 'x-perpetua-user': 'ana' },
+        });
+      const refused = async (res: Response, field: string) => {
+        expect(res.status).toBe(400);
+        const e = s.errorBody.parse(await res.json()).error;
+        expect(e.code).toBe('invalid_request');
+        expect(e.message).toContain(`${field}: text may not contain an unpaired UTF-16 surrogate`);
+      };
+      await refused(
+        await send('/api/lifecycle/approve', '{"strategyId":"ema-cross","approver":"ana","note":"\\ud800"}'),
+        'note',
+      );
+      await refused(
+        await send(
+          '/api/hotlist/decline',
+          '{"symbol":"SUIUSDT","scanId":"s1","approver":"ana","reason":"too thin \\udfff"}',
+        ),
+        'reason',
+      );
+      // A pair is a character like any other: only the lone halves are refused, wherever they are.
+      for (const r of routes.filter((x) => x.method === 'post')) {
+        const path = r.path.replace(/\{[^}]+\}/g, 'ema-cross');
+        const ok = await send(path, '{"approver":"ana","note":"\\ud83d\\ude00"}');
+        expect(ok.status, `POST ${path} with a surrogate pair`).toBeLessThan(500);
+        expect(await ok.text()).not.toContain('surrogate');
+        await refused(await send(path, '{"approver":"ana","params":{"a":["x","\\udc00y"]}}'), 'params.a[1]');
+        await refused(await send(path, '{"approver":"ana","\\ud800":1}'), '(key)');
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });

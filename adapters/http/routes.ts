@@ -54,6 +54,37 @@ const invalid = (where: string, error: z.ZodError): ApiError =>
     error.issues,
   );
 
+/** Under the u flag a pair is one code point, so this matches only a half with no partner. */
+const loneSurrogate = /\p{Cs}/u;
+
+/**
+ * The path (`note`, `params.a[1]`, `(key)` for a key) of the first string or key holding an unpaired
+ * UTF-16 surrogate, or null. JSON text may escape one (`"\ud800"`) and JSON.parse keeps it, but it is no
+ * character: PostgreSQL's json type refuses the value, and UTF-8 cannot encode it.
+ */
+const loneSurrogatePath = (value: unknown, path: (string | number)[] = []): (string | number)[] | null => {
+  if (typeof value === 'string') return loneSurrogate.test(value) ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = loneSurrogatePath(value[i], [...path, i]);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (loneSurrogate.test(k)) return [...path, '(key)'];
+    const p = loneSurrogatePath(v, [...path, k]);
+    if (p !== null) return p;
+  }
+  return null;
+};
+
+/** `params.a[1]`, as nulTextPath spells a path. */
+const pathText = (path: readonly (string | number)[]): string =>
+  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') ||
+  '(value)';
+
 const parse = <T extends ZodTypeAny>(schema: T | undefined, value: unknown, where: string): z.output<T> => {
   if (!schema) return {} as z.output<T>;
   // PostgreSQL text cannot hold NUL: refused here as the client's mistake, not met later as a 500.
@@ -64,6 +95,14 @@ const parse = <T extends ZodTypeAny>(schema: T | undefined, value: unknown, wher
       'invalid_request',
       `invalid ${where}: ${nul}: text may not contain NUL (U+0000) characters`,
     );
+  // The same for a lone surrogate, which would otherwise reach the log's json column as a 500.
+  const lone = loneSurrogatePath(value);
+  if (lone !== null) {
+    const message = 'text may not contain an unpaired UTF-16 surrogate (U+D800–U+DFFF)';
+    throw new ApiError(400, 'invalid_request', `invalid ${where}: ${pathText(lone)}: ${message}`, [
+      { code: 'custom', path: lone, message },
+    ]);
+  }
   const r = schema.safeParse(value);
   if (!r.success) throw invalid(where, r.error);
   return r.data as z.output<T>;

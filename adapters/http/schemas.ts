@@ -30,14 +30,34 @@ export const cursorParam = z
 export const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 const symbolParam = z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT');
 const idParam = z.string().min(1).max(200);
-/** Time filters take an ISO time or a YYYY-MM-DD date (UTC). */
-const timeParam = z
-  .string()
-  .refine((v) => Number.isFinite(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)), {
-    message: 'an ISO time or YYYY-MM-DD',
-  });
-export const parseTime = (v: string): number =>
-  Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+const timeSyntax = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2})))?$/;
+/**
+ * Epoch milliseconds of a YYYY-MM-DD date (UTC midnight) or of an ISO-8601 date-time with seconds and a
+ * zone (`Z` or `±hh:mm`); NaN for anything else. Date.parse alone rolls 2023-02-30 over to 2023-03-02,
+ * reads 24:00 as the next day and `1` as the year 2001, so the wall time it read must round-trip to the
+ * one written. ui/src/api/schemas.ts holds the same rule for the form.
+ */
+export const parseTime = (v: string): number => {
+  const m = timeSyntax.exec(v);
+  if (!m) return Number.NaN;
+  const [, date, clock, sign, hours, minutes] = m;
+  if (Number(hours ?? 0) > 23 || Number(minutes ?? 0) > 59) return Number.NaN;
+  const ms = Date.parse(clock === undefined ? `${date}T00:00:00Z` : v);
+  if (!Number.isFinite(ms)) return Number.NaN;
+  const offset = (sign === '-' ? -1 : 1) * (Number(hours ?? 0) * 60 + Number(minutes ?? 0)) * 60_000;
+  return new Date(ms + offset).toISOString().startsWith(`${date}T${clock ?? '00:00:00'}`) ? ms : Number.NaN;
+};
+/** Time filters take a real YYYY-MM-DD date (UTC) or an ISO-8601 date-time with a zone. */
+const timeParam = z.string().refine((v) => Number.isFinite(parseTime(v)), {
+  message: 'a date like 2023-06-21 or an ISO time like 2023-06-21T00:00:00Z',
+});
+/** A range is judged only between valid ends: a bad end has its own message already. */
+const ordered = (from: string | undefined, to: string | undefined): boolean => {
+  if (from === undefined || to === undefined) return true;
+  const a = parseTime(from);
+  const b = parseTime(to);
+  return !Number.isFinite(a) || !Number.isFinite(b) || a < b;
+};
 
 export const page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -299,7 +319,7 @@ export const auditQuery = z
     limit: limitParam,
     cursor: cursorParam,
   })
-  .refine((q) => !q.from || !q.to || parseTime(q.from) < parseTime(q.to), {
+  .refine((q) => ordered(q.from, q.to), {
     message: '`from` must be before `to`',
     path: ['to'],
   });
@@ -369,7 +389,7 @@ export const backtestRequest = z
       .optional(),
   })
   .strict()
-  .refine((b) => b.from === undefined || b.to === undefined || parseTime(b.from) < parseTime(b.to), {
+  .refine((b) => ordered(b.from, b.to), {
     message: 'the end must come after the start',
     path: ['to'],
   });

@@ -111,8 +111,12 @@ export const readAudit = async (
   if (q.type) s = s.where('type', '=', q.type);
   if (q.correlationId) s = s.where('correlation_id', '=', q.correlationId);
   if (q.before !== undefined) s = s.where('global_position', '<', q.before);
-  const rows = await s.orderBy('global_position', 'desc').limit(q.limit).execute();
-  const items = rows.map(
+  // One row past the page says whether another follows: a full last page gets no cursor.
+  const rows = await s
+    .orderBy('global_position', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  const items = rows.slice(0, q.limit).map(
     (r): AuditItem => ({
       globalPosition: num(r.global_position),
       eventId: String(r.event_id),
@@ -125,5 +129,5 @@ export const readAudit = async (
       summary: String(r.summary),
     }),
   );
-  return { items, next: items.length === q.limit ? items[items.length - 1]!.globalPosition : null };
+  return { items, next: rows.length > q.limit ? items[items.length - 1]!.globalPosition : null };
 };

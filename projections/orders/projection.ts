@@ -329,9 +329,18 @@ const average = (notional: string, qty: string): string | null => {
 
 export interface Page<T> {
   items: T[];
-  /** Position of the last item when the page is full: the next page reads below it. */
+  /** Position of the last item when more rows follow it: the next page reads below it. */
   next: number | null;
 }
+
+/**
+ * The page of `limit` rows out of `limit + 1` read: the extra row only says whether another page exists,
+ * so a last page that happens to be full carries no cursor to an empty one.
+ */
+const pageOf = <T extends { globalPosition: number }>(rows: T[], limit: number): Page<T> => {
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? items[items.length - 1]!.globalPosition : null };
+};
 
 export const readOrders = async (
   db: ReadModelDb,
@@ -342,8 +351,11 @@ export const readOrders = async (
   if (q.strategyId) s = s.where('strategy_id', '=', q.strategyId);
   if (q.status) s = s.where('status', '=', q.status);
   if (q.before !== undefined) s = s.where('global_position', '<', q.before);
-  const items = (await s.orderBy('global_position', 'desc').limit(q.limit).execute()).map(orderView);
-  return { items, next: items.length === q.limit ? items[items.length - 1]!.globalPosition : null };
+  const rows = await s
+    .orderBy('global_position', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  return pageOf(rows.map(orderView), q.limit);
 };
 
 const orderView = (r: Record<string, unknown>): OrderView => ({
@@ -378,7 +390,10 @@ export const readFills = async (
   if (q.orderId) s = s.where('order_id', '=', q.orderId);
   if (q.symbol) s = s.where('symbol', '=', q.symbol);
   if (q.before !== undefined) s = s.where('global_position', '<', q.before);
-  const rows = await s.orderBy('global_position', 'desc').limit(q.limit).execute();
+  const rows = await s
+    .orderBy('global_position', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const items = rows.map(
     (r): FillView => ({
       orderId: String(r.order_id),
@@ -398,7 +413,7 @@ export const readFills = async (
       globalPosition: num(r.global_position),
     }),
   );
-  return { items, next: items.length === q.limit ? items[items.length - 1]!.globalPosition : null };
+  return pageOf(items, q.limit);
 };
 
 export interface BackstopView {

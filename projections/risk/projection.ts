@@ -102,8 +102,12 @@ export const readRiskDecisions = async (
   let s = db.selectFrom('rm_risk_decisions').selectAll();
   if (q.outcome) s = s.where('outcome', '=', q.outcome);
   if (q.before !== undefined) s = s.where('global_position', '<', q.before);
-  const rows = await s.orderBy('global_position', 'desc').limit(q.limit).execute();
-  const items = rows.map(
+  // One row past the page says whether another follows: a full last page gets no cursor.
+  const rows = await s
+    .orderBy('global_position', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  const items = rows.slice(0, q.limit).map(
     (r): RiskDecisionView => ({
       globalPosition: num(r.global_position),
       decisionId: String(r.decision_id),
@@ -119,7 +123,7 @@ export const readRiskDecisions = async (
       correlationId: String(r.correlation_id),
     }),
   );
-  return { items, next: items.length === q.limit ? items[items.length - 1]!.globalPosition : null };
+  return { items, next: rows.length > q.limit ? items[items.length - 1]!.globalPosition : null };
 };
 
 export interface BreakerView {

@@ -10,12 +10,32 @@ import { z } from 'zod';
  * 400 would carry, next to the field.
  */
 const paramValue = z.union([z.number().finite(), z.string(), z.boolean()]);
-const isDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
-/** Epoch milliseconds of an ISO time or a YYYY-MM-DD date read as UTC midnight. */
-export const parseTime = (v: string): number => Date.parse(isDate(v) ? `${v}T00:00:00Z` : v);
-const time = z
-  .string()
-  .refine((v) => Number.isFinite(parseTime(v)), { message: 'an ISO time or YYYY-MM-DD' });
+const timeSyntax = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2})))?$/;
+/**
+ * Epoch milliseconds of a YYYY-MM-DD date (UTC midnight) or of an ISO-8601 date-time with seconds and a
+ * zone; NaN for anything else. Date.parse alone rolls 2023-02-30 over to 2023-03-02 and reads `1` as the
+ * year 2001, so the wall time it read must round-trip to the one written (the server's rule, too).
+ */
+export const parseTime = (v: string): number => {
+  const m = timeSyntax.exec(v);
+  if (!m) return Number.NaN;
+  const [, date, clock, sign, hours, minutes] = m;
+  if (Number(hours ?? 0) > 23 || Number(minutes ?? 0) > 59) return Number.NaN;
+  const ms = Date.parse(clock === undefined ? `${date}T00:00:00Z` : v);
+  if (!Number.isFinite(ms)) return Number.NaN;
+  const offset = (sign === '-' ? -1 : 1) * (Number(hours ?? 0) * 60 + Number(minutes ?? 0)) * 60_000;
+  return new Date(ms + offset).toISOString().startsWith(`${date}T${clock ?? '00:00:00'}`) ? ms : Number.NaN;
+};
+const time = z.string().refine((v) => Number.isFinite(parseTime(v)), {
+  message: 'a date like 2023-06-21 or an ISO time like 2023-06-21T00:00:00Z',
+});
+/** A range is judged only between valid ends: a bad end has its own message already. */
+const ordered = (from: string | undefined, to: string | undefined): boolean => {
+  if (from === undefined || to === undefined) return true;
+  const a = parseTime(from);
+  const b = parseTime(to);
+  return !Number.isFinite(a) || !Number.isFinite(b) || a < b;
+};
 
 export const backtestRequestSchema = z
   .object({
@@ -54,7 +74,7 @@ export const backtestRequestSchema = z
       .optional(),
   })
   .strict()
-  .refine((b) => b.from === undefined || b.to === undefined || parseTime(b.from) < parseTime(b.to), {
+  .refine((b) => ordered(b.from, b.to), {
     message: 'the end must come after the start',
     path: ['to'],
   });

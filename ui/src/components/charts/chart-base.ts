@@ -11,9 +11,24 @@ export const chartOptions: DeepPartial<ChartOptions> = {
   },
   grid: { vertLines: { color: 'rgba(120,130,160,0.12)' }, horzLines: { color: 'rgba(120,130,160,0.12)' } },
   rightPriceScale: { borderVisible: false },
-  timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+  timeScale: {
+    borderVisible: false,
+    timeVisible: true,
+    secondsVisible: false,
+    // fitContent never packs bars closer than this; the default 0.5 px left a series longer than twice
+    // the chart's width in pixels showing only its tail (a stitched OOS curve of 2,000+ points).
+    minBarSpacing: 0.001,
+  },
   crosshair: { horzLine: { labelBackgroundColor: '#334' }, vertLine: { labelBackgroundColor: '#334' } },
 };
+
+/**
+ * Whether a view (a logical range, null before anything is drawn) shows every one of `points` bars.
+ * Such a view is fitted again after new data, so it keeps showing the whole curve as it grows or is
+ * replaced; a view the user zoomed or scrolled stays where they put it.
+ */
+export const showsWhole = (view: { from: number; to: number } | null, points: number): boolean =>
+  view === null || (view.from <= 0.5 && view.to >= points - 1.5);
 
 export const palette = ['#38bdf8', '#a78bfa', '#34d399', '#fbbf24', '#f472b6', '#fb7185', '#60a5fa'];
 

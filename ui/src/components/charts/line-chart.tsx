@@ -8,7 +8,7 @@ import {
 } from 'lightweight-charts';
 import { useEffect, useRef } from 'react';
 import { cn } from '@/lib/utils';
-import { chartOptions, palette } from './chart-base';
+import { chartOptions, palette, showsWhole } from './chart-base';
 
 export interface LineSeriesData {
   name: string;
@@ -26,13 +26,16 @@ type Drawn = ISeriesApi<'Area'> | ISeriesApi<'Line'>;
 
 /**
  * Equity curves. The chart and each named series are created once and then only given new data, so a
- * live refresh neither flickers nor throws away the zoom the user chose; the view fits the data only
- * when the set of curves changes.
+ * live refresh neither flickers nor throws away the zoom the user chose; the view fits the data when
+ * the set of curves changes, and after new data while it shows every point (a curve that grows, or
+ * another run's curve under the same name, is seen whole, not as the old view's count of bars).
  */
 export function LineChart({ series, className, area = series.length === 1 }: Props) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | null>(null);
   const drawn = useRef(new Map<string, Drawn>());
+  /** Bars on the time scale as last drawn: what a view must span to show every point. */
+  const bars = useRef(0);
 
   useEffect(() => {
     if (!el.current) return;
@@ -60,6 +63,7 @@ export function LineChart({ series, className, area = series.length === 1 }: Pro
     if (!c) return;
     const lines = drawn.current;
     const names = new Set(series.map((s) => s.name));
+    const whole = showsWhole(c.timeScale().getVisibleLogicalRange(), bars.current);
     let changed = false;
     for (const [name, s] of lines) {
       if (names.has(name)) continue;
@@ -89,7 +93,8 @@ export function LineChart({ series, className, area = series.length === 1 }: Pro
       }
       line.setData(s.points);
     });
-    if (changed) c.timeScale().fitContent();
+    bars.current = new Set(series.flatMap((s) => s.points.map((p) => p.time))).size;
+    if (changed || whole) c.timeScale().fitContent();
   }, [series, area]);
 
   return <div ref={el} className={cn('h-64 w-full', className)} data-testid="line-chart" />;
