@@ -59,6 +59,7 @@ import {
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { RealAccountSession, type RealAccountSessionOptions, realRunId } from './paper/real-session.js';
+import { closeOutSuperseded, latestPaperStart, supersededPaperRuns } from './paper/superseded.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
@@ -278,7 +279,39 @@ if (binance)
     liveStarts.set(strategyId, start);
     if (start !== paperFrom) say(`paper ${strategyId}: carries on its live run from ${start}`);
   }
+/*
+ * On the recorded feed, a strategy whose symbol set changed since the last start (the hotlist's whitelist,
+ * or PAPER_SYMBOLS) trades it in a run of its own (the run id names the symbols). The run it supersedes is
+ * ended first, with the engine's events: its positions closed at its next bars and the run completed
+ * (scripts/paper/superseded.ts), so no view counts it as live. The new run carries the clock on from
+ * where the superseded one was, so the market clock never goes back, and the next start resumes it.
+ */
+const starts = new Map<string, { from: string; catchUpTo?: number }>();
+if (!binance)
+  for (const strategyId of Object.keys(builtInStrategies)) {
+    const version = activeParameters.get(strategyId)?.version ?? 0;
+    const resumed = await latestPaperStart(opened.db, strategyId, paperSymbols, paperFrom, version);
+    if (resumed !== null && resumed !== paperFrom) {
+      starts.set(strategyId, { from: resumed });
+      say(`paper ${strategyId}: carries on its run on ${paperSymbols.join(',')} from ${resumed}`);
+    }
+    let reached = Number.NEGATIVE_INFINITY;
+    for (const run of await supersededPaperRuns(opened.db, strategyId, paperSymbols))
+      reached = Math.max(
+        reached,
+        await closeOutSuperseded(run, { store: opened.store, warmupDays, symbols: paperSymbols, log: say }),
+      );
+    if (resumed === null && reached > Date.parse(`${paperFrom}T00:00:00Z`)) {
+      const from = new Date(reached).toISOString().slice(0, 10);
+      // Caught up through the bar that closed at `reached` (the catch-up steps what comes before its mark).
+      starts.set(strategyId, { from, catchUpTo: reached + 1 });
+      say(
+        `paper ${strategyId}: trades ${paperSymbols.join(',')} from ${new Date(reached).toISOString()}, where its run on the earlier symbols ended`,
+      );
+    }
+  }
 const fleet = new PaperFleet({
+  starts,
   strategies: Object.keys(builtInStrategies),
   symbols: paperSymbols,
   from: paperFrom,

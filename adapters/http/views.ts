@@ -33,14 +33,36 @@ interface AccountRow {
   venue: string;
 }
 
+/**
+ * Paper runs that ended before their data did: a run superseded by the strategy's run on another symbol
+ * set is closed out and completed as stopped (scripts/paper/superseded.ts). Their accounts (a paper run's
+ * account id is its run id) are no longer traded: the lists of live accounts and positions leave them out.
+ * Real runs (mode canary or live) are never left out: what they hold is on the exchange.
+ */
+const endedPaperRuns = async (db: ReadModelDb): Promise<Set<string>> =>
+  new Set(
+    (
+      await db
+        .selectFrom('rm_runs')
+        .select(['run_id'])
+        .where('mode', '=', 'paper')
+        .where('state', '=', 'stopped')
+        .execute()
+    ).map((r) => String(r.run_id)),
+  );
+
+/** The accounts, without those of ended paper runs unless one is asked for by its id. */
 const accountRows = async (db: ReadModelDb, accountId?: string): Promise<AccountRow[]> => {
   let q = db.selectFrom('rm_ledger_accounts').select(['stream', 'account_id', 'venue']);
   if (accountId) q = q.where('account_id', '=', accountId);
-  return (await q.orderBy('account_id').execute()).map((r) => ({
-    stream: String(r.stream),
-    accountId: String(r.account_id),
-    venue: String(r.venue),
-  }));
+  const ended = accountId ? new Set<string>() : await endedPaperRuns(db);
+  return (await q.orderBy('account_id').execute())
+    .map((r) => ({
+      stream: String(r.stream),
+      accountId: String(r.account_id),
+      venue: String(r.venue),
+    }))
+    .filter((r) => !ended.has(r.accountId));
 };
 
 const openSymbols = async (
@@ -149,20 +171,28 @@ export const readPositions = async (
 };
 
 export const readHeatmap = async (db: ReadModelDb, marks: Marks): Promise<z.input<typeof heatmap>> => {
-  const [shares, positions, accounts] = await Promise.all([
+  const [shares, positions, accounts, ended] = await Promise.all([
     db.selectFrom('rm_ledger_strategy_positions').selectAll().execute(),
     db
       .selectFrom('rm_ledger_positions')
       .select(['stream', 'symbol', 'position_side', 'entry_price'])
       .execute(),
     accountRows(db),
+    endedPaperRuns(db),
   ]);
   const accountOf = new Map(accounts.map((a) => [a.stream, a.accountId]));
+  // An ended paper run's PnL is not the strategies' live PnL (its streams are filed under its account id).
+  const endedStreams = new Set(
+    (await db.selectFrom('rm_ledger_accounts').select(['stream', 'account_id']).execute())
+      .filter((r) => ended.has(String(r.account_id)))
+      .map((r) => String(r.stream)),
+  );
   const entry = new Map(
     positions.map((p) => [`${p.stream}\u0000${p.symbol}\u0000${p.position_side}`, String(p.entry_price)]),
   );
   const cells = new Map<string, { strategyId: string; symbol: string; realised: Fixed; unrealised: Fixed }>();
   for (const s of shares) {
+    if (endedStreams.has(String(s.stream))) continue;
     const strategyId = String(s.strategy_id);
     const symbol = String(s.symbol);
     const key = `${strategyId}\u0000${symbol}`;

@@ -197,6 +197,14 @@ export abstract class EngineRun {
   private lifecycleFold: EvidenceFold | null = null;
   private lifecycleFolded = 0;
 
+  /**
+   * Market time (ms) the run's lifecycle evidence starts at: what it did before is not evidence of the
+   * stage it trades. A recorded paper run's lead-in before its paced start (PaperSession's `warmupDays`)
+   * trades, so that the strategy holds what it would at the start, but it is not paper trading: a gate
+   * counting it would count days the strategy never spent at paper (docs/lifecycle.md).
+   */
+  protected evidenceFrom = Number.NEGATIVE_INFINITY;
+
   /** What the run's own events show, for the lifecycle's gates (automation 8); null before its engine is built. */
   lifecycleEvidence(): Evidence | null {
     const store = this.engine?.store;
@@ -204,8 +212,12 @@ export abstract class EngineRun {
     const raw = store.raw();
     const base = store.released;
     this.lifecycleFold ??= new EvidenceFold(this.runId);
-    for (; this.lifecycleFolded < base + raw.length; this.lifecycleFolded++)
-      this.lifecycleFold.add(raw[this.lifecycleFolded - base]!);
+    for (; this.lifecycleFolded < base + raw.length; this.lifecycleFolded++) {
+      const e = raw[this.lifecycleFolded - base]!;
+      const at =
+        e.type === 'EquityMarked' ? Number((e.data as { at: number }).at) : Date.parse(e.metadata.occurredAt);
+      if (at >= this.evidenceFrom) this.lifecycleFold.add(e);
+    }
     return this.lifecycleFold.evidence();
   }
 

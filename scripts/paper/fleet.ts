@@ -49,6 +49,12 @@ export interface FleetOptions {
   readonly parameters?: ReadonlyMap<string, InForceParameters>;
   /** The canaries trading when the node starts. */
   readonly canaries?: ReadonlyMap<string, CanaryRunSpec>;
+  /**
+   * Where a strategy's run starts when not at `from`: it carries the clock on from a run it supersedes
+   * (another symbol set, scripts/paper/superseded.ts). `from` is its start day, `catchUpTo` the market time
+   * it catches up to at full speed before it is paced, so the runs' clock does not go back.
+   */
+  readonly starts?: ReadonlyMap<string, { readonly from: string; readonly catchUpTo?: number }>;
   /** Builds a run; default: a PaperSession replaying the recorded data at `speed`. */
   readonly session?: (strategyId: string, variant: RunVariant) => PaperRun;
 }
@@ -82,9 +88,14 @@ export class PaperFleet {
   async prepare(): Promise<void> {
     for (const strategyId of this.opts.strategies) {
       const p = this.opts.parameters?.get(strategyId);
+      const s = this.opts.starts?.get(strategyId);
+      // The later of the version's start and the start carried on from a superseded run.
+      const from = p?.from && (!s || p.from > s.from) ? p.from : s?.from;
+      const catchUpTo = s?.catchUpTo;
       const run = await this.open(strategyId, {
         ...(p ? { parameters: { version: p.version, params: p.params } } : {}),
-        ...(p?.from ? { from: p.from } : {}),
+        ...(from ? { from } : {}),
+        ...(catchUpTo !== undefined ? { catchUpTo: () => catchUpTo } : {}),
       });
       if (!run) continue;
       this.inForce.set(strategyId, this.driven(run, 'in-force'));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { IdempotencyConflictError } from '../../domain/events/errors.js';
+import { evidenceOf } from '../../domain/lifecycle/evidence.js';
 import { paperRunEvents } from '../../projections/testing/paper-fixture.js';
 import type { Engine } from '../../replay/engine/engine.js';
 import { LogCopier, wholeLog } from './copier.js';
@@ -190,6 +191,37 @@ describe('PaperSession', () => {
         .raw()
         .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
     ).toBe(false);
+  });
+
+  it('counts for the lifecycle only what it did from its start: the traded lead-in is not paper evidence', async () => {
+    const target = newStore();
+    const session = new PaperSession({ ...opts, strategyId: 'vol-breakout', speed: 1e12, store: target });
+    await session.prepare();
+    await session.fastForward();
+    const engine = (session as unknown as { engine: Engine }).engine;
+    const from = Date.parse(`${opts.from}T00:00:00Z`);
+    // Three days of the run proper after the five-day lead-in.
+    while (engine.nextTime() < from + 3 * 86_400_000 && engine.step()) {}
+    await (session as unknown as { copier: LogCopier }).copier.flush();
+    // The lead-in traded: orders filled before the start.
+    const early = target
+      .raw()
+      .filter((e) => e.type === 'OrderFilled' && Date.parse(e.metadata.occurredAt) < from);
+    expect(early.length).toBeGreaterThan(0);
+    const ev = session.lifecycleEvidence()!;
+    // Folding the whole log would say about eight days (the lead-in's five and the three since).
+    expect(evidenceOf(session.runId, target.raw()).days).toBeGreaterThan(7);
+    expect(ev.days).toBeGreaterThan(2.9);
+    expect(ev.days).toBeLessThanOrEqual(3);
+    const closesSince = target
+      .raw()
+      .filter(
+        (e) =>
+          e.type === 'FillSettled' &&
+          (e.data as { realisedPnl: string }).realisedPnl !== '0' &&
+          Date.parse(e.metadata.occurredAt) >= from,
+      ).length;
+    expect(ev.trades).toBe(closesSince);
   });
 
   it('keeps in memory only what it has not copied yet: the copied part of a long run is let go', async () => {

@@ -139,6 +139,8 @@ export class PaperSession extends EngineRun implements PaperRun {
   async prepare(): Promise<void> {
     const from = Date.parse(`${this.opts.from}T00:00:00Z`) - (this.opts.warmupDays ?? 0) * 86_400_000;
     this.pacedFrom = Date.parse(`${this.opts.from}T00:00:00Z`);
+    // The lead-in before `from` is traded but is not paper trading: the lifecycle's gates count from `from`.
+    this.evidenceFrom = this.pacedFrom;
     const { config } = await prepareRun({
       strategyId: this.opts.strategyId,
       symbols: this.opts.symbols,
@@ -184,6 +186,24 @@ export class PaperSession extends EngineRun implements PaperRun {
 
   run(signal: AbortSignal): Promise<void> {
     return this.drive(signal, (engine) => runPaper(engine, { speed: this.opts.speed, signal }));
+  }
+
+  /**
+   * Ends a run another one supersedes (the strategy now trades another symbol set): after fastForward
+   * has replayed what the log holds, it is benched (`roundId`; its positions closed by reduce-only orders
+   * at the next bars, as the fleet retires a replaced run), stepped until it is flat (at most `maxSteps`),
+   * and completed as stopped. Every event is the engine's, copied into the log, so a re-run reproduces it.
+   * Returns the market time it ended at and whether it was flat by then.
+   */
+  async closeOut(roundId: string, reason: string, maxSteps = 24 * 7): Promise<{ at: number; flat: boolean }> {
+    const engine = this.need();
+    engine.allocate({ roundId, weight: 0, multiplier: 0, benched: true, benchedUntil: null, reason });
+    for (let i = 0; i < maxSteps && !this.flat() && engine.step(); i++) {}
+    const flat = this.flat();
+    engine.finish('stopped', null);
+    await this.copier!.flush();
+    this.state = 'finished';
+    return { at: engine.now, flat };
   }
 
   get paramsVersion(): number {
