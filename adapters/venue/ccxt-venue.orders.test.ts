@@ -280,6 +280,27 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): orders', () => {
     expect(v.endedHeld).toBe(2);
   });
 
+  it('is refused an eleventh conditional order resting on one symbol, as Binance refuses it (MAX_NUM_ALGO_ORDERS)', async () => {
+    for (let k = 0; k < 11; k++)
+      h.venue.submit(
+        venueOrder({
+          clientOrderId: `tp-${k}`,
+          side: 'SELL',
+          type: 'TAKE_PROFIT_MARKET',
+          stopPrice: String(101000 + k * 100),
+          quantity: '0.001',
+        }),
+        h.clock.t,
+      );
+    const rs = await settle(11);
+    const refused = rs.filter((r) => r.kind === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect(brief(refused)[0]).toMatch(
+      /rejected: too many conditional orders on the symbol: .*\(binance -4045\)$/,
+    );
+    expect(rs.filter((r) => r.kind === 'accepted')).toHaveLength(10);
+  });
+
   it('reports a take-profit as accepted, triggered and filled when the price reaches it, and cancels a stop through the algo service', async () => {
     const v = h.venue;
     v.submit(venueOrder({ clientOrderId: 'open', side: 'BUY', type: 'MARKET' }), h.clock.t);

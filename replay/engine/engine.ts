@@ -240,6 +240,12 @@ export class Engine implements StrategyContext {
   readonly tooSmall: string[] = [];
   private readonly tooSmallSaid = new Set<string>();
   /**
+   * Backstops the exchange refused, in words: the position they were for is then protected by the
+   * engine's stop alone, which needs this process running. A person should know (a limit of resting
+   * conditional orders per symbol, a trigger the mark had passed).
+   */
+  readonly backstopsRefused: string[] = [];
+  /**
    * By symbol, the exchange's last liquidation of this run's position as booked: its order (as the ledger
    * names it) and the notional it closed. Its clearance fee, reported after it, is charged against it.
    */
@@ -1506,7 +1512,12 @@ export class Engine implements StrategyContext {
     if (o.guard) {
       if (s.backstop?.orderId === o.orderId) {
         // Refused (the venue's rules, or a trigger the mark has already passed): not sent again as it was.
-        if (r.kind === 'rejected') s.backstopRefused = s.backstop.key;
+        if (r.kind === 'rejected') {
+          s.backstopRefused = s.backstop.key;
+          this.backstopsRefused.push(
+            `${s.symbol}: the exchange refused the backstop of the ${s.backstop.side} ${toText(s.backstop.quantity)} (trigger ${toText(s.backstop.trigger)}: ${r.reason}); until the stop moves, the position has only the engine's stop, which needs this process running`,
+          );
+        }
         s.backstop = null;
       }
       return outcome;

@@ -257,5 +257,11 @@ describe('the backstop at the exchange (a run on a real account, the local fake 
     expect(algos()).toEqual([]);
     expect(engine.workingOrders()).toEqual([]);
     expect((engine as unknown as { venueRefusals: number }).venueRefusals).toBe(0);
+    // Said once, for the run's log: the position now has only the engine's stop.
+    expect(engine.backstopsRefused).toEqual([
+      expect.stringMatching(
+        /^BTCUSDT: the exchange refused the backstop of the long [\d.]+ \(trigger [\d.]+: .*-2021.*\); until the stop moves, the position has only the engine's stop/,
+      ),
+    ]);
   });
 });

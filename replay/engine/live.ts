@@ -236,6 +236,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
   let fundingSaid = 0;
   let clearanceSaid = 0;
   let tooSmallSaid = 0;
+  let backstopsSaid = 0;
   const gaveUp = new Set<string>();
   engine.start();
   try {
@@ -337,6 +338,7 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         log(`funding the exchange charged, not booked: ${engine.fundingUnbooked[fundingSaid++]}`);
       // Once per symbol: a run on too little capital trades none of it, and nothing else says why.
       while (tooSmallSaid < engine.tooSmall.length) log(engine.tooSmall[tooSmallSaid++]!);
+      while (backstopsSaid < engine.backstopsRefused.length) log(engine.backstopsRefused[backstopsSaid++]!);
       while (clearanceSaid < engine.clearanceUnbooked.length)
         log(
           `the exchange's liquidation clearance fee, not booked: ${engine.clearanceUnbooked[clearanceSaid++]}`,

@@ -27,6 +27,7 @@ const LABELS: Readonly<Record<string, string>> = {
   '-4014': 'price off the tick grid',
   '-4016': 'price above maximum',
   '-4023': 'quantity off the step grid',
+  '-4045': 'too many conditional orders on the symbol',
   '-4061': 'position side mismatch',
   '-4116': 'duplicate clientOrderId',
   '-4164': 'below minimum notional',

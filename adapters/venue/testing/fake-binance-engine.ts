@@ -552,6 +552,9 @@ export class FakeBinanceEngine {
     const last = this.prices.get(r.symbol);
     if (last !== undefined && this.crosses(a, last))
       throw new BinanceApiError(-2021, 'Order would immediately trigger.');
+    let resting = 0;
+    for (const x of this.algos.values()) if (x.symbol === r.symbol && x.status === 'NEW') resting++;
+    if (resting >= r.maxAlgoOrders) throw new BinanceApiError(-4045, 'Reach max stop order limit.');
     this.algos.set(a.algoId, a);
     this.emitAlgo(a);
     return this.algoJson(a);

@@ -38,6 +38,8 @@ export interface SymbolRules {
   readonly minNotional: Fixed;
   readonly notionalText: string;
   readonly orderTypes: readonly string[];
+  /** MAX_NUM_ALGO_ORDERS: conditional orders the account may have resting on the symbol (BTCUSDT: 10). */
+  readonly maxAlgoOrders: number;
 }
 
 interface RawFilter {
@@ -81,6 +83,7 @@ export const rulesFromExchangeInfo = (info: { symbols: readonly RawSymbol[] }): 
       minNotional: fixed(field(f, 'MIN_NOTIONAL', 'notional')),
       notionalText: field(f, 'MIN_NOTIONAL', 'notional'),
       orderTypes: s.orderTypes,
+      maxAlgoOrders: Number(s.filters.find((x) => x.filterType === 'MAX_NUM_ALGO_ORDERS')?.limit ?? 10),
     });
   }
   return out;
