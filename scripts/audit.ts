@@ -3,8 +3,9 @@ import { openConfiguredStore } from './node-context.js';
 
 const usage = 'usage: npm run audit -- verify [--json]';
 const args = process.argv.slice(2);
-if (args[0] !== 'verify') {
-  console.error(usage);
+const unknown = args.slice(1).filter((a) => a !== '--json');
+if (args[0] !== 'verify' || unknown.length > 0) {
+  console.error(unknown.length > 0 ? `unexpected ${unknown.join(' ')}\n${usage}` : usage);
   process.exit(2);
 }
 const json = args.includes('--json');

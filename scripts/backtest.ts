@@ -100,8 +100,17 @@ const main = async (): Promise<number> => {
     return 2;
   }
   const seedText = one('seed');
-  if (seedText !== undefined && !/^-?\d+$/.test(seedText)) {
-    console.error(`--seed must be an integer, got ${seedText}`);
+  if (seedText !== undefined && !(/^-?\d+$/.test(seedText) && Number.isSafeInteger(Number(seedText)))) {
+    console.error(`--seed must be a whole number of at most 15 digits, got ${seedText}`);
+    return 2;
+  }
+  const runId = one('run-id');
+  if (runId !== undefined && !/^[A-Za-z0-9_.-]{1,120}$/.test(runId)) {
+    console.error(`--run-id must be 1 to 120 letters, digits, '_', '.' or '-', got ${JSON.stringify(runId)}`);
+    return 2;
+  }
+  if (args.positional.length > 0) {
+    console.error(`unexpected ${args.positional.join(' ')}: every option takes its --name\n${usage}`);
     return 2;
   }
   const quiet = args.flags.has('quiet') || !process.stderr.isTTY;
@@ -122,7 +131,7 @@ const main = async (): Promise<number> => {
         initialBalance: one('balance'),
         disabledRules: args.values.get('disable-rule') ?? [],
         riskEnabled: !args.flags.has('no-risk'),
-        runId: one('run-id'),
+        runId,
         ...costs,
       },
       (done, total) => {

@@ -41,6 +41,8 @@ export const parseArgs = (
   return { positional, values, flags };
 };
 
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 /** `k=v` pairs: numbers and booleans become numbers and booleans, the rest stay text. */
 export const parseAssignments = (pairs: readonly string[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
@@ -49,8 +51,15 @@ export const parseAssignments = (pairs: readonly string[]): Record<string, unkno
     if (eq <= 0) throw new ArgError(`parameter "${p}" must look like name=value`);
     const k = p.slice(0, eq);
     const v = p.slice(eq + 1);
+    // Decimal numbers only: Number() would also read 0x10 as 16, " 5" as 5 and "" as 0.
     out[k] =
-      v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+      v === 'true'
+        ? true
+        : v === 'false'
+          ? false
+          : DECIMAL.test(v) && Number.isFinite(Number(v))
+            ? Number(v)
+            : v;
   }
   return out;
 };

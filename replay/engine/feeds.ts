@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   sharedBars,
@@ -116,7 +116,16 @@ export const loadFeeds = (
       source = timeframe === '1m' ? 'file' : 'resampled-1m';
       if (timeframe !== '1m') intrabar.set(symbol, m1);
     } else {
-      throw new FeedError(`no ${timeframe} (or 1m) bars for ${symbol} in ${sharedDataDir()}`);
+      const have = existsSync(path.dirname(one))
+        ? readdirSync(path.dirname(one))
+            .filter((f) => f.startsWith(`${symbol}-`) && f.endsWith('.csv.gz'))
+            .map((f) => f.slice(symbol.length + 1, -'.csv.gz'.length))
+        : [];
+      throw new FeedError(
+        have.length > 0
+          ? `no ${timeframe} bars for ${symbol}: the data has its ${have.join(', ')} bars, and ${timeframe} cannot be made from them`
+          : `no bars for ${symbol} in ${sharedDataDir()}`,
+      );
     }
     bars.set(symbol, series);
     const hasFunding = existsSync(file('funding', `${symbol}.csv.gz`));

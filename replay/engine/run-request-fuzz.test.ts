@@ -111,6 +111,9 @@ describe('run requests at random', () => {
     await expect(refused({ disabledRules: ['breakers'] })).rejects.toThrow(
       /unknown risk rule "breakers"; the rules are breaker, /,
     );
+    await expect(refused({ timeframe: '1m' })).rejects.toThrow(
+      /no 1m bars for BTCUSDT: the data has its 1h, 5m bars, and 1m cannot be made from them/,
+    );
     // Above the risk limit every order would be refused: said before the run, unless the rule is off.
     await expect(refused({ leverage: 20 })).rejects.toThrow(/leverage 20 is above the risk limit of 10/);
     await prepareRun({ ...req, leverage: 20, disabledRules: ['max-leverage'] });

@@ -35,14 +35,35 @@ describe('optimize CLI arguments', () => {
 
   it('names the mistake', () => {
     expect(() => parseOptimizeArgs(['--symbols', 'BTCUSDT'])).toThrow(/--strategy is required/);
-    expect(() => parseOptimizeArgs('--strategy x --symbols B --budget 1'.split(' '))).toThrow(
+    expect(() => parseOptimizeArgs('--strategy ema-cross --symbols B --budget 1'.split(' '))).toThrow(
       OptimizeRequestError,
     );
-    expect(() => parseOptimizeArgs('--strategy x --symbols B --bogus 1'.split(' '))).toThrow(ArgError);
-    expect(() => parseOptimizeArgs('rollback --strategy x'.split(' '))).toThrow(/--to-version/);
+    expect(() => parseOptimizeArgs('--strategy ema-cross --symbols B --bogus 1'.split(' '))).toThrow(
+      ArgError,
+    );
+    expect(() => parseOptimizeArgs('rollback --strategy ema-cross'.split(' '))).toThrow(/--to-version/);
     expect(() =>
-      parseOptimizeArgs('--strategy x --symbols B --max-oos-trades-per-day -3'.split(' ')),
+      parseOptimizeArgs('--strategy ema-cross --symbols B --max-oos-trades-per-day -3'.split(' ')),
     ).toThrow(/--max-oos-trades-per-day must be a number > 0 or "off"/);
+    // A strategy the build does not have is named as such, for every command.
+    for (const cmd of [
+      'versions --strategy nope',
+      'rollback --strategy nope --to-version 0',
+      '--strategy nope --symbols B',
+    ])
+      expect(() => parseOptimizeArgs(cmd.split(' '))).toThrow(
+        /unknown strategy "nope"; built in: .*ema-cross/,
+      );
+    // Probabilities and a drawdown past 1 make a gate that can never be met (or never fail).
+    for (const gate of ['--min-dsr 1.5', '--max-pbo 2', '--max-oos-dd 1.2'])
+      expect(() => parseOptimizeArgs(`--strategy ema-cross --symbols B ${gate}`.split(' '))).toThrow(
+        /must be between 0 and 1/,
+      );
+    expect(
+      parseOptimizeArgs('--strategy ema-cross --symbols B --min-dsr 1 --min-wfe 1.5'.split(' ')),
+    ).toMatchObject({
+      kind: 'run',
+    });
   });
 
   it('reads the risk-check gates and --hold', () => {

@@ -1,5 +1,6 @@
 import type { OptimizeRequest } from '../../commands/optimizer/run-config.js';
 import { OptimizeRequestError } from '../../commands/optimizer/run-config.js';
+import { allStrategies } from '../../domain/strategies/index.js';
 import { parseArgs } from '../cli/args.js';
 
 export const optimizeUsage = `usage: npm run optimize -- --strategy <id> --symbols BTCUSDT[,ETHUSDT] --method cmaes --budget 40
@@ -88,6 +89,13 @@ const fraction = (v: string | undefined, name: string): number | undefined => {
   return x;
 };
 
+/** DSR and PBO are probabilities, a drawdown a fraction of equity: past 1 a gate can never be met (or never fail). */
+const probability = (v: string | undefined, name: string): number | undefined => {
+  const x = fraction(v, name);
+  if (x !== undefined && x > 1) throw new OptimizeRequestError(`--${name} must be between 0 and 1, got ${v}`);
+  return x;
+};
+
 /** argv → what to do; a mistake throws ArgError or OptimizeRequestError with the fix in the message. */
 export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
   const args = parseArgs(argv, { values, flags: ['help', 'local', 'json', 'hold'] });
@@ -96,6 +104,10 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
   const sub = args.positional[0] ?? 'run';
   const strategyId = one('strategy');
   if (!strategyId) throw new OptimizeRequestError('--strategy is required');
+  if (!Object.hasOwn(allStrategies, strategyId))
+    throw new OptimizeRequestError(
+      `unknown strategy "${strategyId}"; built in: ${Object.keys(allStrategies).sort().join(', ')}`,
+    );
   if (sub === 'rollback') {
     const toVersion = integer(one('to-version'), 'to-version', 0);
     if (toVersion === undefined) throw new OptimizeRequestError('rollback needs --to-version <n>');
@@ -120,11 +132,11 @@ export const parseOptimizeArgs = (argv: readonly string[]): OptimizeCommand => {
     return v === undefined ? undefined : v === 'off' ? null : parse(v, name);
   };
   const thresholds = {
-    minDsr: gate('min-dsr', fraction),
-    maxPbo: gate('max-pbo', fraction),
+    minDsr: gate('min-dsr', probability),
+    maxPbo: gate('max-pbo', probability),
     minWfe: gate('min-wfe', fraction),
     minOosSharpe: gate('min-oos-sharpe', fraction),
-    maxOosDrawdown: gate('max-oos-dd', fraction),
+    maxOosDrawdown: gate('max-oos-dd', probability),
     minOosTrades: gate('min-oos-trades', (v, n) => integer(v, n, 0)),
     maxOosTradesPerDay: gate('max-oos-trades-per-day', positive),
     minOosCostCoverage: gate('min-oos-cost-coverage', positive),
