@@ -1,5 +1,9 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
-import type { ReoptimizationRequestedData } from '../../domain/optimizer/events.js';
+import {
+  type OptimizerRunStartedData,
+  optimizerStreamId,
+  type ReoptimizationRequestedData,
+} from '../../domain/optimizer/events.js';
 import { type CoordinatorDeps, type OptimizerRunOutcome, runOptimizer } from './coordinator.js';
 import { type OptimizeRequest, runConfig } from './run-config.js';
 
@@ -26,8 +30,15 @@ export const runForRequest = (
   const at =
     request.trigger.kind === 'schedule' ? request.trigger.dueAt : Date.parse(event.metadata.occurredAt);
   const runId = `reopt-${request.requestId}`.replace(/[^\w.-]/g, '_').slice(0, 100);
-  return runOptimizer(
-    runConfig({ ...rest, strategyId: request.strategyId, from: at - lookbackMs, to: at, runId }),
-    deps,
-  );
+  return (async () => {
+    // A run already started keeps the configuration it started with: the template may have changed since
+    // (the node now trades other symbols), and a restart resumes or reports the run, not a new one that
+    // the recorded start would refuse as a conflict.
+    const [first] = await deps.store.readStream(optimizerStreamId(runId), { fromVersion: 1, limit: 1 });
+    const config =
+      first?.type === 'OptimizerRunStarted'
+        ? (first.data as OptimizerRunStartedData)
+        : runConfig({ ...rest, strategyId: request.strategyId, from: at - lookbackMs, to: at, runId });
+    return runOptimizer(config, deps);
+  })();
 };

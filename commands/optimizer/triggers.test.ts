@@ -162,5 +162,14 @@ describe('re-optimisation process manager', () => {
     expect(ran).toBe(out!.config.windows.length * 7);
     await runForRequest(request!, templates, deps);
     expect(ran).toBe(out!.config.windows.length * 7);
+    // The node's template changed since (it trades another symbol set now): the request's run is still
+    // the one it started as, reported again, not refused as a conflicting configuration.
+    const changed = new Map([
+      ['ema-cross', { ...templates.get('ema-cross')!, symbols: ['BTCUSDT', 'ETHUSDT'] }],
+    ]);
+    const again = await runForRequest(request!, changed, deps);
+    expect(again?.config.symbols).toEqual(['BTCUSDT']);
+    expect(again?.executed).toBe(0);
+    expect(ran).toBe(out!.config.windows.length * 7);
   });
 });
