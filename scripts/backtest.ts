@@ -169,8 +169,6 @@ const main = async (): Promise<number> => {
       if (cov.source === 'resampled-1m')
         console.log(`note: ${cov.symbol} ${cov.timeframe} bars resampled from 1m; stops resolved on 1m bars`);
     }
-    // Why a run on little capital made no trade in a symbol: nothing else in the table says it.
-    for (const line of out.engine.tooSmall) console.log(`note: ${line}`);
     for (const line of runNotes(out)) console.log(`note: ${line}`);
     console.log(formatTable(kpiRows(k)));
     console.log(`bars ${out.summary.bars}, events ${out.summary.events}, ${secs.toFixed(2)} s`);

@@ -391,10 +391,22 @@ describe('backtests', () => {
     const base = parsed(s.backtest, (await get(`/api/backtests/${plainId}`)).body);
     expect(done.request).toMatchObject({ initialBalance: '2500', leverage: 2, feeTier: 'VIP9' });
     expect(done.report?.kpis.startEquity).toBe(2500);
+    expect(done.report?.notes).toEqual([]);
     // VIP9 pays no maker fee and 1.7 bp taker against VIP0's 2 and 5: the same trades cost less.
     expect(done.report?.trades.length).toBe(base.report?.trades.length);
     expect(done.report!.kpis.fees!).toBeLessThan(base.report!.kpis.fees! * 0.5);
     expect(done.report!.kpis.fees!).toBeGreaterThan(0);
+
+    // Notes say what the KPIs hide: here, that the data ends a month before the range does.
+    const short = await post(
+      '/api/backtests',
+      JSON.stringify({ strategyId: 'ema-cross', symbols: ['BTCUSDT'], from: '2023-12-20', to: '2024-02-01' }),
+    );
+    const { runId: shortId } = parsed(s.backtestAccepted, short.body);
+    await t.backtests.idle();
+    expect(parsed(s.backtest, (await get(`/api/backtests/${shortId}`)).body).report?.notes).toEqual([
+      "BTCUSDT 1h data ends at 2024-01-01T00:00:00Z, before the run's end",
+    ]);
 
     const tiers = expectError(
       await post('/api/backtests', JSON.stringify({ ...body, feeTier: 'VIP42' })),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { runNotes } from '../../replay/cli/run-notes.js';
 import { logHash } from '../../replay/engine/log-hash.js';
 import { foldRun, type RunResults } from '../../replay/engine/results.js';
 import { type PreparedRun, prepareRun, RunRequestError } from '../../replay/engine/run.js';
@@ -33,7 +34,7 @@ const thin = <T>(xs: readonly T[], max: number): T[] => {
   return out;
 };
 
-const reportOf = (results: RunResults, hash: string, events: number): Report => ({
+const reportOf = (results: RunResults, hash: string, events: number, notes: string[]): Report => ({
   kpis: Object.fromEntries(Object.entries(results.kpis()).map(([k, v]) => [k, finite(v)])),
   equity: thin(results.curve, 1_000).map((p) => ({ at: iso(p.at), equity: p.equity })),
   trades: [...results.trades, ...results.openTrades()].map((t) => ({
@@ -51,6 +52,7 @@ const reportOf = (results: RunResults, hash: string, events: number): Report => 
   })),
   eventLogHash: hash,
   events,
+  notes,
 });
 
 /**
@@ -121,7 +123,7 @@ export class BacktestManager {
       }
       engine.finish('end-of-data', null);
       const events = engine.store.raw();
-      job.report = reportOf(foldRun(events), logHash(events), events.length);
+      job.report = reportOf(foldRun(events), logHash(events), events.length, runNotes(job.prepared!));
       job.status = 'done';
       job.progress = 1;
     } catch (err) {

@@ -415,6 +415,8 @@ export const backtestReport = z.object({
   trades: z.array(backtestTrade),
   eventLogHash: z.string(),
   events: z.number().int(),
+  /** What the KPIs alone hide: entries too small to place, data short of the range, no funding, a halting breaker. */
+  notes: z.array(z.string()),
 });
 export const backtest = z.object({
   runId: z.string(),

@@ -3,12 +3,13 @@ import type { BacktestOutput } from '../engine/run.js';
 const day = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /**
- * What the KPI table cannot say but changes how to read it: a range the data does not cover whole, a
- * symbol with no funding on record, a breaker that stopped the trading.
+ * What the KPI table cannot say but changes how to read it: a symbol whose entries were too small to
+ * place, a range the data does not cover whole, a symbol with no funding on record, a breaker that
+ * stopped the trading. The CLI prints them; the API's report carries them.
  */
-export const runNotes = (out: BacktestOutput): string[] => {
+export const runNotes = (out: Pick<BacktestOutput, 'engine' | 'coverage'>): string[] => {
   const c = out.engine.config;
-  const notes: string[] = [];
+  const notes: string[] = [...out.engine.tooSmall];
   for (const cov of out.coverage) {
     if (cov.from > c.from)
       notes.push(`${cov.symbol} ${cov.timeframe} data starts at ${day(cov.from)}, after the run's start`);

@@ -305,6 +305,8 @@ export interface BacktestReport {
   trades: BacktestTrade[];
   eventLogHash?: string;
   events?: number;
+  /** What the KPIs alone hide: entries too small to place, data short of the range, no funding, a halting breaker. */
+  notes?: string[];
 }
 
 export interface BacktestRun {

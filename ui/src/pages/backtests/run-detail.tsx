@@ -83,6 +83,13 @@ function Report({ report }: { report: BacktestReport }) {
   const hash = report.eventLogHash;
   return (
     <div className="space-y-4" data-testid="backtest-report">
+      {(report.notes ?? []).length > 0 && (
+        <ul className="space-y-1 text-xs text-muted-foreground" data-testid="backtest-notes">
+          {report.notes!.map((n) => (
+            <li key={n}>note: {n}</li>
+          ))}
+        </ul>
+      )}
       <KpiGrid kpis={report.kpis} />
       {series[0] && series[0].points.length > 0 ? (
         <LineChart series={series} />
