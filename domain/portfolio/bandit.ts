@@ -209,7 +209,7 @@ export const banditRound = (
     } else if (a.benchedUntil !== null) {
       status.set(a.id, 'reinstated');
       until.set(a.id, null);
-      reasons.get(a.id)!.push('cooldown over: back with the minimum weight');
+      reasons.get(a.id)!.push('cooldown over: climbs back from 0 at the slew pace');
     } else {
       status.set(a.id, 'active');
       until.set(a.id, null);

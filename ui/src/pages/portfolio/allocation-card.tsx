@@ -70,8 +70,8 @@ export function AllocationCard({ round, colors }: { round: PortfolioRound; color
         <p className="text-[11px] text-muted-foreground">
           Weights sum to 100 %.
           {step !== null && ` Capital moves at most ${fmtNum(step * 100, 0)} percentage points per round;`}
-          {floor !== null && ` every active strategy keeps at least ${fmtWeight(floor)};`} a benched one drops
-          to 0 at once and comes back with the minimum when its cooldown ends.
+          {floor !== null && ` no active strategy's target is below ${fmtWeight(floor)};`} a benched one drops
+          to 0 at once, and when its cooldown ends climbs back from 0 at that pace.
         </p>
         <Config config={round.config} />
       </CardContent>

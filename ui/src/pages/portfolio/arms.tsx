@@ -24,7 +24,7 @@ const look: Record<ArmStatus, { variant: BadgeVariant; icon: typeof CircleCheck;
   reinstated: {
     variant: 'default',
     icon: RotateCcw,
-    title: 'its cooldown ended this round: back with the minimum weight',
+    title: 'its cooldown ended this round: it climbs back from 0 at the slew pace',
   },
 };
 
