@@ -57,8 +57,12 @@ describe('npm run data', () => {
       '3600000,10.5,oops,10,11,2',
     ]);
     const r = run('import', path.join(work, 'in', 'bad'));
-    expect(r.code).toBe(1);
+    // What was given is wrong: a usage error, as the other CLIs exit on bad input.
+    expect(r.code).toBe(2);
     expect(r.out).toMatch(/TESTUSDT-1h\.csv\.gz:3: high is not a number: "oops"/);
     expect(run('list').out).toMatch(/klines\/TESTUSDT-1h\s+3 rows/);
+    const missing = run('import', path.join(work, 'in', 'nothing-here.csv.gz'));
+    expect(missing.code).toBe(2);
+    expect(missing.out).toMatch(/nothing-here\.csv\.gz: no such file or directory/);
   });
 });
