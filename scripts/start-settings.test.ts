@@ -48,3 +48,50 @@ describe('npm start refuses settings that cannot be right (real money, the canar
     expect(r.created).toEqual([]);
   });
 });
+
+describe('npm start under a supervisor', () => {
+  it('stops the node when npm is sent SIGTERM, as a process manager or `docker stop` sends it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-sigterm-'));
+    let npm: ReturnType<typeof spawn> | null = null;
+    try {
+      npm = spawn('npm', ['start', '--silent'], {
+        cwd: repoRoot,
+        // A group of its own: whatever is left of it at the end is killed with it, so a failure here
+        // never leaves a node trading on.
+        detached: true,
+        env: {
+          ...process.env,
+          DATABASE_URL: '',
+          DATA_DIR: dataDir,
+          PORT: '0',
+          SCHEDULER: 'off',
+          HOTLIST: 'off',
+          PORTFOLIO: 'off',
+          LIFECYCLE: 'off',
+        },
+      });
+      let out = '';
+      const said = (d: string) => {
+        out += d;
+      };
+      npm.stdout!.setEncoding('utf8').on('data', said);
+      npm.stderr!.setEncoding('utf8').on('data', said);
+      const deadline = Date.now() + 90_000;
+      while (!/ready in/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/ready in/);
+      // npm's script runs under `sh -c`: without `exec` the shell died on the signal and left the node
+      // running, and trading, with no parent.
+      npm.kill('SIGTERM');
+      const stopDeadline = Date.now() + 30_000;
+      while (!/stopped: /.test(out) && Date.now() < stopDeadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/SIGTERM: stopping/);
+      expect(out).toMatch(/stopped: the runs, the API and the store are closed/);
+    } finally {
+      try {
+        if (npm?.pid !== undefined) process.kill(-npm.pid, 'SIGKILL');
+      } catch {}
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
+});

@@ -788,6 +788,7 @@ const shutdown = async (sig: string) => {
   await http.close();
   await projecting;
   await opened.close();
+  say('stopped: the runs, the API and the store are closed');
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
