@@ -171,6 +171,13 @@ interface BarBooking {
 /** Listings a fill off its symbol's grid waits for before it is let through to the ledger (see relist). */
 const MAX_LISTINGS_PER_FILL = 3;
 
+/**
+ * When a bar's triggered leg exits on bar fills: the bar does not say when inside it the level was
+ * touched, so mid-bar; a time stop at the close that ends the bars it allows.
+ */
+const exitLegAt = (kind: 'stop' | 'take-profit' | 'time', openTime: number, tfMs: number): number =>
+  kind === 'time' ? openTime + tfMs : openTime + Math.round(tfMs / 2);
+
 export class Engine implements StrategyContext {
   readonly store: MemoryEventStore;
   private readonly log: RunLog;
@@ -2142,6 +2149,25 @@ export class Engine implements StrategyContext {
     return last;
   }
 
+  /** A bar's stop events, each triggered leg at the time its exit will be stamped (exitLegAt). */
+  private emitBarStops(
+    s: SymbolState,
+    events: readonly StopEvent[],
+    openTime: number,
+    closeTime: number,
+    correlationId: string,
+  ): string | null {
+    let last: string | null = null;
+    for (const e of events) {
+      const at =
+        e.type === 'StopStatusChanged' && e.data.to === 'triggered'
+          ? exitLegAt(e.data.kind, openTime, s.tfMs)
+          : closeTime;
+      last = this.emitStops(s, [e], at, correlationId, last);
+    }
+    return last;
+  }
+
   private afterFill(
     s: SymbolState,
     before: number,
@@ -2384,7 +2410,13 @@ export class Engine implements StrategyContext {
       book = { ...book, bars: bars + 1 };
     }
     s.book = book;
-    let last = this.emitStops(s, events, closeTime, correlationId, null);
+    // On bar fills a triggered leg's exit is stamped inside the bar (exitLeg: mid-bar, a time stop at the
+    // close), so its trigger is too: stamped at the close, the audit timeline showed the fill before the
+    // trigger that caused it. The desk's exits go out at the step, as their triggers do.
+    let last =
+      this.desk === null
+        ? this.emitBarStops(s, events, openTime, closeTime, correlationId)
+        : this.emitStops(s, events, closeTime, correlationId, null);
     for (const e of events) {
       if (e.type !== 'StopStatusChanged' || e.data.to !== 'triggered') continue;
       last =
@@ -2445,7 +2477,7 @@ export class Engine implements StrategyContext {
     const qtyNum = Math.min(toNumber(leg.quantity), open_, Math.abs(s.qty));
     const quantity = fromNumber(qtyNum, s.instrument.stepSize, 'floor');
     if (quantity <= 0n) return causationId;
-    const at = kind === 'time' ? openTime + s.tfMs : openTime + Math.round(s.tfMs / 2);
+    const at = exitLegAt(kind, openTime, s.tfMs);
     const orderId = this.nextOrderId();
     const type = kind === 'stop' ? 'STOP_MARKET' : kind === 'take-profit' ? 'TAKE_PROFIT_MARKET' : 'MARKET';
     const requested = this.requestOrder(
