@@ -141,6 +141,21 @@ describe('RunResults: trades from fills and fees', () => {
     expect(trades[0]!.fees).toBeCloseTo(fees[0]! + fees[1]! + fees[2]!, 10);
   });
 
+  it('books a second fee on the order that closed a trade (a liquidation’s clearance fee) to that trade', () => {
+    const { events, fees } = settle([
+      { lots: 100, price: 1500 },
+      { lots: -100, price: 1400 },
+    ]);
+    const at = Date.UTC(2023, 0, 2);
+    events.push(
+      event('FeeCharged', { reason: 'liquidation', symbol: SYMBOL, orderId: 'o1', amount: '0.7' }, at, 90),
+    );
+    const { trades, fees: total } = allTrades(events);
+    expect(trades).toHaveLength(1);
+    expect(trades[0]!.fees).toBeCloseTo(fees[0]! + fees[1]! + 0.7, 10);
+    expect(trades[0]!.fees).toBeCloseTo(total, 10);
+  });
+
   it('keeps the trades’ fees summing to the fee total, each trade paying for its part of every fill', () => {
     const fill = fc.record({
       lots: fc.integer({ min: -300, max: 300 }).filter((x) => x !== 0),

@@ -79,6 +79,7 @@ export class RunResults {
    * Only reversals have an entry, so an ordinary fill costs no more than before.
    */
   private readonly reversalByOrder = new Map<string, { opened: OpenTrade; closedShare: number }>();
+  private lastCharged: { readonly orderId: string; readonly trade: OpenTrade } | null = null;
   private fees = 0;
   private funding = 0;
   private realised = 0;
@@ -105,7 +106,13 @@ export class RunResults {
         const amount = num(d.amount);
         this.fees += amount;
         const orderId = d.orderId ? String(d.orderId) : null;
-        const t = orderId !== null ? this.tradeByOrder.get(orderId) : this.open.get(String(d.symbol));
+        // A second fee on an order already charged (a liquidation's clearance fee, reported after the
+        // fill's own) belongs to the trade that order closed: the last order charged is remembered.
+        const t =
+          orderId === null
+            ? this.open.get(String(d.symbol))
+            : (this.tradeByOrder.get(orderId) ??
+              (this.lastCharged?.orderId === orderId ? this.lastCharged.trade : undefined));
         const reversal = orderId !== null ? this.reversalByOrder.get(orderId) : undefined;
         if (t && reversal) {
           const closing = amount * reversal.closedShare;
@@ -114,6 +121,7 @@ export class RunResults {
           reversal.opened.fees += amount - closing;
         } else if (t) t.fees += amount;
         if (orderId !== null) {
+          if (t && !reversal) this.lastCharged = { orderId, trade: t };
           this.tradeByOrder.delete(orderId);
           this.reversalByOrder.delete(orderId);
         }
