@@ -58,6 +58,7 @@ import {
 } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
+import { endOlderEngineRuns } from './paper/older-engine.js';
 import { RealAccountSession, type RealAccountSessionOptions, realRunId } from './paper/real-session.js';
 import { closeOutSuperseded, latestPaperStart, supersededPaperRuns } from './paper/superseded.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
@@ -262,6 +263,12 @@ for (const strategyId of Object.keys(builtInStrategies)) {
 }
 for (const [strategyId, c] of canaries)
   say(`paper ${strategyId}: parameter version ${c.version} trades as a canary (${c.share * 100} %)`);
+// Paper runs an earlier engine wrote cannot be resumed by this one (replay/engine/engine-version.ts):
+// they end where they stood, and on the recorded feed each strategy's new run carries their clock on.
+const olderEngine = new Map<string, number>();
+for (const r of await endOlderEngineRuns(opened.db, opened.store, say))
+  if (r.runId.startsWith('paper-'))
+    olderEngine.set(r.strategyId, Math.max(olderEngine.get(r.strategyId) ?? 0, r.lastAt));
 // Fed live without PAPER_FROM, each strategy carries on its latest live run on these symbols (a restart
 // on a later day resumes it) and starts today only when there is none.
 const liveStarts = new Map<string, string>();
@@ -295,7 +302,7 @@ if (!binance)
       starts.set(strategyId, { from: resumed });
       say(`paper ${strategyId}: carries on its run on ${paperSymbols.join(',')} from ${resumed}`);
     }
-    let reached = Number.NEGATIVE_INFINITY;
+    let reached = olderEngine.get(strategyId) ?? Number.NEGATIVE_INFINITY;
     for (const run of await supersededPaperRuns(opened.db, strategyId, paperSymbols))
       reached = Math.max(
         reached,
@@ -306,7 +313,7 @@ if (!binance)
       // Caught up through the bar that closed at `reached` (the catch-up steps what comes before its mark).
       starts.set(strategyId, { from, catchUpTo: reached + 1 });
       say(
-        `paper ${strategyId}: trades ${paperSymbols.join(',')} from ${new Date(reached).toISOString()}, where its run on the earlier symbols ended`,
+        `paper ${strategyId}: trades ${paperSymbols.join(',')} from ${new Date(reached).toISOString()}, where its earlier run ended`,
       );
     }
   }

@@ -208,6 +208,11 @@ export class Engine implements StrategyContext {
   private dayStartEquity = 0;
   private peakEquity = 0;
   private nextMarkAt = 0;
+  /**
+   * The mark due at this time, written once every bar closing then has been replayed (step): marked
+   * inside the first symbol's bar, it valued the others at their previous close.
+   */
+  private markDueAt: number | null = null;
   private lastMarkAt = Number.NaN;
   /** Events in the log when the last mark was made: a later event means the books may have moved. */
   private lastMarkCount = -1;
@@ -735,12 +740,20 @@ export class Engine implements StrategyContext {
       if (this.relisting && this.waitsForListing()) return false;
       this.desk.step(this.tickHooks);
       if (this.backstop !== null) this.keepBackstops(this.backstop);
+      if (this.markDueAt !== null && this.nextTime() > this.markDueAt) this.markDue();
       return true;
     }
     if (s === null) return false;
     this.replayBar(s);
     if (this.backstop !== null) this.keepBackstops(this.backstop);
+    if (this.markDueAt !== null && this.nextTime() > this.markDueAt) this.markDue();
     return true;
+  }
+
+  private markDue(): void {
+    const at = this.markDueAt!;
+    this.markDueAt = null;
+    this.markEquity(at);
   }
 
   runToEnd(): RunSummary {
@@ -757,6 +770,7 @@ export class Engine implements StrategyContext {
     if (this.finished) return this.finished;
     if (!this.started) this.start();
     this.applyRecordedAllocations(true);
+    if (this.markDueAt !== null) this.markDue();
     const at = Math.max(this.now, this.config.from);
     // A run ending on a mark boundary was marked by its last bar: a second, identical mark would add a
     // zero return to the curve and bias its Sharpe and Sortino.
@@ -820,7 +834,7 @@ export class Engine implements StrategyContext {
     s.i = i + 1;
     this.bars++;
     this.now = closeTime;
-    if (closeTime >= this.nextMarkAt) this.markEquity(closeTime);
+    if (closeTime >= this.nextMarkAt && this.markDueAt === null) this.markDueAt = closeTime;
 
     const h = this.handlers.onBar;
     if (h !== undefined) {
@@ -1204,7 +1218,11 @@ export class Engine implements StrategyContext {
     const next = byTime && !ending ? this.nextTime() : Number.POSITIVE_INFINITY;
     while (this.allocationIdx < recorded.length) {
       const a = recorded[this.allocationIdx]!;
-      if (byTime ? !(a.at < next) : a.seq > this.log.count) break;
+      // By count, and not before the time it was taken: a step may write no event (a bar whose equity
+      // mark waits for the other symbols' bars), so the count alone cannot tell the boundaries on either
+      // side of such a step apart, and the allocation would be applied a bar early.
+      if (byTime ? !(a.at < next) : a.seq > this.log.count || a.at > Math.max(this.now, this.config.from))
+        break;
       this.allocationIdx++;
       this.allocate(a);
     }

@@ -5,6 +5,7 @@ import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
 import type { Allocation } from '../../replay/engine/config.js';
+import { engineTag } from '../../replay/engine/engine-version.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -30,7 +31,7 @@ export const latestLiveStart = async (
   paramsVersion = 0,
 ): Promise<string | null> => {
   const head = `live-${strategyId}-`;
-  const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}`;
+  const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}${engineTag()}`;
   const rows = await db
     .selectFrom('rm_runs')
     .select(['run_id'])

@@ -152,8 +152,12 @@ describe('PaperSession', () => {
     expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'], 0)).toBe(
       paperRunId('ema-cross', '2023-06-01', ['BTCUSDT']),
     );
+    // The engine's log version ends the id: a run an earlier engine wrote is another run.
+    expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'])).toMatch(
+      /^paper-ema-cross-20230601-[0-9a-f]{6}-e2$/,
+    );
     expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'], 3)).toBe(
-      `${paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'])}-v3`,
+      `${paperRunId('ema-cross', '2023-06-01', ['BTCUSDT']).replace(/-e2$/, '')}-v3-e2`,
     );
   });
 

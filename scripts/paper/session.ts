@@ -6,6 +6,7 @@ import type { RunRecord } from '../../domain/optimizer/canary.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import { Engine } from '../../replay/engine/engine.js';
+import { engineTag } from '../../replay/engine/engine-version.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
 import { prepareRun } from '../../replay/engine/run.js';
@@ -52,7 +53,8 @@ const tag = (s: string): string => {
  * The run id is stable for a given strategy, start date and symbol set: a restart replays the same
  * run (the engine is deterministic and its event ids derive from the run id and domain time), skips
  * what the log already holds and carries on from there, so the dashboard continues instead of
- * accumulating a new account per restart. Another start date or symbol set is another run.
+ * accumulating a new account per restart. Another start date or symbol set is another run, and so is
+ * another engine log version (replay/engine/engine-version.ts): an earlier engine's run cannot be resumed.
  */
 export const paperRunId = (
   strategyId: string,
@@ -60,7 +62,7 @@ export const paperRunId = (
   symbols: readonly string[],
   paramsVersion = 0,
 ): string =>
-  `paper-${strategyId}-${from.replaceAll('-', '')}-${symbolsTag(symbols)}${versionTag(paramsVersion)}`;
+  `paper-${strategyId}-${from.replaceAll('-', '')}-${symbolsTag(symbols)}${versionTag(paramsVersion)}${engineTag()}`;
 
 /** A promoted parameter version is another run (`-v<n>`); the schema defaults (version 0) keep the plain id. */
 export const versionTag = (paramsVersion: number): string => (paramsVersion > 0 ? `-v${paramsVersion}` : '');

@@ -1,5 +1,6 @@
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { ReadModelDb } from '../../projections/projection.js';
+import { engineTag } from '../../replay/engine/engine-version.js';
 import { PaperSession, symbolsTag, versionTag } from './session.js';
 
 /**
@@ -83,7 +84,7 @@ export const latestPaperStart = async (
   paramsVersion = 0,
 ): Promise<string | null> => {
   const head = `paper-${strategyId}-`;
-  const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}`;
+  const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}${engineTag()}`;
   const rows = (await db
     .selectFrom('rm_runs')
     .select(['run_id'])

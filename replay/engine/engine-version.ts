@@ -1,0 +1,20 @@
+/**
+ * The version of what the engine writes for given inputs. A restart replays a paper run from its start
+ * and carries on after what the log holds, which works only while this build writes the very log the
+ * recorded run did. Bump it whenever the same inputs give another log (another event, value or time),
+ * so runs recorded by an earlier engine are ended where they stood rather than resumed into a conflict.
+ *
+ * 1: every build up to 2026-11-27.
+ * 2: equity marks written after every bar closing at the mark's time (they valued the symbols after the
+ *    first at their previous close); a bar-fill stop's trigger stamped when its exit is.
+ */
+export const engineLogVersion = 2;
+
+/** The run id suffix of a run this engine writes: none for version 1, whose ids had none. */
+export const engineTag = (version = engineLogVersion): string => (version > 1 ? `-e${version}` : '');
+
+/** The engine log version a paper or live run id says it was written by (1 without a tag). */
+export const engineVersionOf = (runId: string): number => {
+  const m = /-e(\d+)$/.exec(runId);
+  return m ? Number(m[1]) : 1;
+};
