@@ -7,7 +7,8 @@ describe('summarisePerformance', () => {
    * Worked: equity 100 → 110 → 99 → 118.8, returns +10%, −10%, +20%, 3 periods a year (so one year).
    *   mean 0.0667, sample std √(0.046667/2) = 0.152753 → Sharpe 0.436436·√3 = 0.755929
    *   downside deviation √((0 + 0.01 + 0)/3) = 0.057735 → Sortino 0.0667/0.057735·√3 = 2.0
-   *   drawdown 110 → 99 = 10% over 1 period; total return = CAGR = 18.8%; Calmar 1.88
+   *   drawdown 110 → 99 = 10%, under water 2 periods (until 118.8 regains the peak); total return = CAGR
+   *   = 18.8%; Calmar 1.88
    */
   it('matches the hand-worked example', () => {
     const s = summarisePerformance([100, 110, 99, 118.8], 3);
@@ -16,8 +17,15 @@ describe('summarisePerformance', () => {
     expect(s.sharpe).toBeCloseTo(0.755929, 6);
     expect(s.sortino).toBeCloseTo(2.0, 6);
     expect(s.maxDrawdown).toBeCloseTo(0.1, 12);
-    expect(s.maxDrawdownPeriods).toBe(1);
+    expect(s.maxDrawdownPeriods).toBe(2);
     expect(s.calmar).toBeCloseTo(1.88, 10);
+  });
+
+  it('times a drawdown from its peak to the mark that regains it, or to the end if none does', () => {
+    const dd = expect.closeTo(0.1, 12);
+    expect(drawdown([100, 90, 95, 100, 110])).toEqual({ maxDrawdown: dd, maxDrawdownPeriods: 3 });
+    expect(drawdown([100, 90, 95, 99])).toEqual({ maxDrawdown: dd, maxDrawdownPeriods: 3 });
+    expect(drawdown([100, 101, 102])).toEqual({ maxDrawdown: 0, maxDrawdownPeriods: 0 });
   });
 
   it('treats a riskless rising curve as unbounded, not NaN', () => {

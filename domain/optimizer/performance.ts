@@ -65,16 +65,24 @@ export const annualisedSortino = (returns: readonly number[], periodsPerYear: nu
   return ratio(sum / returns.length, Math.sqrt(down / returns.length)) * Math.sqrt(periodsPerYear);
 };
 
+/**
+ * The deepest fall from a peak, as a fraction of it, and the longest time under water: from a peak to the
+ * mark that regains it (the drawdown lasted until then), or to the last mark if it never does.
+ */
 export const drawdown = (equity: readonly number[]): { maxDrawdown: number; maxDrawdownPeriods: number } => {
   let peak = Number.NEGATIVE_INFINITY;
   let peakAt = 0;
+  let under = false;
   let maxDrawdown = 0;
   let maxDrawdownPeriods = 0;
   equity.forEach((e, i) => {
     if (e >= peak) {
+      if (under) maxDrawdownPeriods = Math.max(maxDrawdownPeriods, i - peakAt);
+      under = false;
       peak = e;
       peakAt = i;
     } else {
+      under = true;
       maxDrawdown = Math.max(maxDrawdown, 1 - e / peak);
       maxDrawdownPeriods = Math.max(maxDrawdownPeriods, i - peakAt);
     }

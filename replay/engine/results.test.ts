@@ -106,6 +106,30 @@ const allTrades = (events: StoredEvent[]): { trades: Trade[]; fees: number } => 
   return { trades: [...r.trades, ...r.openTrades()], fees: r.kpis().fees };
 };
 
+describe('RunResults: a run that lost everything', () => {
+  it('reports a 100 % drawdown and a −100 % CAGR, not n/a', () => {
+    const start = Date.UTC(2023, 0, 1);
+    const curve = [9000, 5000, 0, 0].map((equity, i) =>
+      event(
+        'EquityMarked',
+        { at: start + (i + 1) * 3_600_000, equity, wallet: equity, unrealisedPnl: 0, exposure: 0 },
+        start,
+        i,
+      ),
+    );
+    const k = foldRun([
+      event('RunStarted', { initialBalance: '10000', config: { equityMarkMs: 3_600_000 } }, start, 100),
+      ...curve,
+    ]).kpis();
+    expect(k.totalReturn).toBe(-1);
+    expect(k.maxDrawdown).toBe(1);
+    expect(k.maxDrawdownMs).toBe(4 * 3_600_000);
+    expect(k.cagr).toBe(-1);
+    expect(k.calmar).toBe(-1);
+    expect(Number.isNaN(k.sharpe)).toBe(true);
+  });
+});
+
 describe('RunResults: trades from fills and fees', () => {
   it('shares the fee of a fill that reverses a position between the trade it closes and the one it opens', () => {
     // Short 0.1, then one buy of 0.15 closes it and opens a 0.05 long, then a sell closes that.

@@ -1,6 +1,6 @@
 import type { EquityMarkedData, RunInputs } from '../../domain/backtest/events.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
-import { summarisePerformance } from '../../domain/optimizer/performance.js';
+import { drawdown, summarisePerformance } from '../../domain/optimizer/performance.js';
 
 export interface Trade {
   readonly symbol: string;
@@ -66,6 +66,26 @@ const num = (x: unknown): number => (typeof x === 'number' ? x : Number(x));
  * FillSettled/FeeCharged/FundingPaid, risk and stop outcomes from their events. It reads nothing but
  * the log, so the same fold serves a finished backtest, a paper run in progress and a persisted run.
  */
+/**
+ * The KPIs a curve too short for returns, or one that reached zero (a return past −100 % means nothing),
+ * still has: the drawdown needs no positive equity, and a run that lost everything compounded at −100 %.
+ */
+const ruinedOrShort = (equity: readonly number[], start: number) => {
+  const last = equity[equity.length - 1]!;
+  const { maxDrawdown, maxDrawdownPeriods } = drawdown(equity);
+  const ruined = equity.some((x) => x <= 0);
+  const cagr = ruined && last <= 0 ? -1 : Number.NaN;
+  return {
+    totalReturn: last / start - 1,
+    cagr,
+    sharpe: Number.NaN,
+    sortino: Number.NaN,
+    calmar: maxDrawdown > 0 ? cagr / maxDrawdown : Number.NaN,
+    maxDrawdown: equity.length >= 2 ? maxDrawdown : Number.NaN,
+    maxDrawdownPeriods,
+  };
+};
+
 export class RunResults {
   inputs: RunInputs | null = null;
   readonly curve: { at: number; equity: number; exposure: number }[] = [];
@@ -246,15 +266,7 @@ export class RunResults {
     const perf =
       equity.length >= 3 && equity.every((x) => x > 0)
         ? summarisePerformance(equity, periodsPerYear)
-        : {
-            totalReturn: equity[equity.length - 1]! / start - 1,
-            cagr: Number.NaN,
-            sharpe: Number.NaN,
-            sortino: Number.NaN,
-            calmar: Number.NaN,
-            maxDrawdown: Number.NaN,
-            maxDrawdownPeriods: 0,
-          };
+        : ruinedOrShort(equity, start);
     const trades = this.trades;
     const wins = trades.filter((t) => t.netPnl > 0);
     const losses = trades.filter((t) => t.netPnl <= 0);
