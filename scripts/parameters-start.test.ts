@@ -35,7 +35,7 @@ describe('npm start: promoted parameters', () => {
     const ema = status.paper.find((p) => p.strategyId === 'ema-cross')!;
     expect(ema.runId).toMatch(/^paper-ema-cross-20230601-[0-9a-f]{6}-v1-e2$/);
     for (const p of status.paper.filter((x) => x.strategyId !== 'ema-cross'))
-      expect(p.runId).not.toMatch(/-v\d+$/);
+      expect(p.runId).not.toMatch(/-v\d+(-e\d+)?$/);
     expect(system.output()).toMatch(/paper ema-cross: trades parameter version 1 \(\{/);
     // The run records the version and its parameters.
     const versions = (await (await fetch(`${system.url}/api/strategies/ema-cross/parameters`)).json()) as {
