@@ -662,6 +662,53 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     return { handlers, manager, checks, said };
   };
 
+  it('checks the account with no real run of its own while an earlier run’s leftovers wait: a trade by hand beside them is recorded', async () => {
+    let wall = 1_000_000;
+    const said: string[] = [];
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    const handlers = new LifecycleHandlers(store, newEventId, gates);
+    let onExchange = new Map([['BTCUSDT', '-0.092']]);
+    const manager = new LifecycleManager({
+      handlers,
+      gates,
+      strategies: new Map([['ema-cross', '1.0.0']]),
+      runs: () => [],
+      feed: 'live',
+      marketNow: () => T0,
+      clock: { now: () => wall, sleep: async () => {} },
+      // LIVE_LEFTOVERS=wait: no run starts while what the earlier one left waits for a person.
+      startReal: async () => 'ema-cross: waits for a person to close what real-ema-cross-old left',
+      account: { venue: 'binance', quiet: true, positions: async () => onExchange },
+      leftovers: async () => [
+        { runId: 'real-ema-cross-old', positions: new Map([['BTCUSDT', fixed('-0.092')]]) },
+      ],
+      log: (m) => said.push(m),
+    });
+    await manager.turn();
+    await toCanary(handlers, 'ema-cross');
+    await manager.turn();
+    expect(manager.realRuns()).toEqual([]);
+    const checks = () =>
+      store
+        .raw()
+        .filter((e) => e.type === 'AccountReconciled')
+        .map((e) => e.data as { matched: boolean; runs: string[] });
+    expect(checks()).toEqual([expect.objectContaining({ matched: true, runs: ['real-ema-cross-old'] })]);
+    // A person buys 1 ETH by hand: the next check suspects it, the one 5 s later records it.
+    onExchange = new Map([
+      ['BTCUSDT', '-0.092'],
+      ['ETHUSDT', '1'],
+    ]);
+    wall += 60_000;
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    expect(checks().at(-1)).toMatchObject({ matched: false });
+    expect(said).toContain(
+      "account check: the binance account differs from the real runs' ledgers: ETHUSDT exchange 1, ledgers 0",
+    );
+  });
+
   it('checks the wallet against every real run’s ledger: a movement no ledger explains is recorded once confirmed, and takes nothing away', async () => {
     let wall = 1_000_000;
     let flows = fixed('-12.5'); // what this run's ledger moved so far: realised PnL − fees + funding
@@ -820,7 +867,9 @@ describe('the manager’s hold on real runs (stub runs)', () => {
         at: wall,
         matched: true,
         rows: [{ symbol: 'BTCUSDT', exchange: '0.017', ledger: '0.017' }],
-        runs: ['real-ema-cross', 'real-donchian-earlier'],
+        // Checked first before this process's run started, from what the read models list: the same
+        // answer once it runs is not recorded again.
+        runs: ['real-donchian-earlier', 'real-ema-cross'],
       },
     ]);
     expect((await handlers.state('ema-cross')).stage).toBe('canary');

@@ -226,13 +226,21 @@ export class LifecycleManager {
     const runs = this.realRuns().filter(
       (r) => r.status().state !== 'starting' && !carried.has(r.runId) && r.handedOver !== true,
     );
-    if (runs.length === 0) return;
+    // With no run of its own, the check still counts what earlier processes' runs left (waiting under
+    // LIVE_LEFTOVERS=wait, say): a trade by hand beside them is as much the person's to know.
+    if (runs.length === 0 && this.o.leftovers === undefined) return;
     const wall = this.o.clock.now();
     const every = this.suspect === null ? (this.o.checkEveryMs ?? 60_000) : 5_000;
     if (wall - this.lastCheck < every) return;
     const quiet = () => account.quiet && runs.every((r) => r.quiet());
     if (!quiet()) return;
     this.lastCheck = wall;
+    const ids = runs.map((r) => r.runId);
+    // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
+    const earlier = ((await this.o.leftovers?.()) ?? []).filter(
+      (l) => !ids.includes(l.runId) && !carried.has(l.runId),
+    );
+    if (runs.length === 0 && earlier.length === 0) return;
     let exchange: ReadonlyMap<string, string>;
     try {
       exchange = await account.positions();
@@ -243,11 +251,6 @@ export class LifecycleManager {
       this.checkFailing = true;
       return;
     }
-    const ids = runs.map((r) => r.runId);
-    // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
-    const earlier = ((await this.o.leftovers?.()) ?? []).filter(
-      (l) => !ids.includes(l.runId) && !carried.has(l.runId),
-    );
     const wallet = await this.walletCheck(account, runs);
     if (!quiet()) return;
     const result = checkAccount(exchange, [
