@@ -15,10 +15,11 @@ afterEach(async () => {
   earlier = later = null;
 });
 
-const reportsOf = async (h: Harness, n: number): Promise<readonly VenueReport[]> => {
+const reportsOf = async (h: Harness, n: number, ms = 5000): Promise<readonly VenueReport[]> => {
   await until(
     () => h.venue.received >= n,
     () => `${n} reports (have ${h.venue.received})`,
+    ms,
   );
   await h.venue.idle();
   return h.venue.poll(h.clock.t);
@@ -86,10 +87,18 @@ describe('CcxtVenue adopting an earlier process’s orders (fake Binance)', () =
       () => fake.engine.trades().length === 1234,
       () => `1234 trades at the exchange (have ${fake.engine.trades().length})`,
     );
+    // Its stream has carried all 1,234 messages before the next process dials in: on a busy machine the
+    // earlier connection parsing them would hold up the next one's first calls (one test process hosts both).
+    await until(
+      () => earlier!.venue.received >= 1235,
+      () => `the earlier connection's reports (have ${earlier!.venue.received})`,
+      30_000,
+    );
+    await earlier.venue.idle();
     // The process that placed it went away before it booked anything but the acceptance.
     later = await openHarness({ fake });
     later.venue.adopt(order, { accepted: true, triggered: false, filled: '0', tradeIds: [] }, later.clock.t);
-    const next = await reportsOf(later, 1234);
+    const next = await reportsOf(later, 1234, 30_000);
     const fills = next.flatMap((r) => (r.kind === 'fill' ? [r] : []));
     expect(fills).toHaveLength(1234);
     expect(new Set(fills.map((r) => r.tradeId)).size).toBe(1234);

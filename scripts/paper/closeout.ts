@@ -117,13 +117,18 @@ export interface HeldPosition {
 export const settleForCarry = (
   left: RunLeftovers,
   o: CloseOutOptions,
-): Promise<{ readonly left: string[]; readonly held: readonly HeldPosition[] }> => closeOut(left, o, true);
+): Promise<{
+  readonly left: string[];
+  readonly held: readonly HeldPosition[];
+  /** Symbols the exchange liquidated while no process followed the run (booked by the settling). */
+  readonly liquidated: readonly string[];
+}> => closeOut(left, o, true);
 
 const closeOut = async (
   left: RunLeftovers,
   o: CloseOutOptions,
   carry: boolean,
-): Promise<{ left: string[]; held: HeldPosition[] }> => {
+): Promise<{ left: string[]; held: HeldPosition[]; liquidated: string[] }> => {
   const handlers = new LedgerHandlers({
     store: o.store,
     instrument: o.instrument,
@@ -625,7 +630,7 @@ const closeOut = async (
             cost: toText(p.cost),
             marginType: p.marginType,
           });
-      return { left: [...problems, ...stillWorking()], held };
+      return { left: [...problems, ...stillWorking()], held, liquidated: [...liquidated.keys()] };
     }
     let k = 0;
     for (const p of account.positions.values()) {
@@ -662,7 +667,7 @@ const closeOut = async (
     for (const p of after.positions.values())
       if (p.qty !== 0n) out.push(`${left.runId} holds ${p.symbol} ${p.qty > 0n ? 'long' : 'short'}`);
     out.push(...stillWorking());
-    return { left: out, held: [] };
+    return { left: out, held: [], liquidated: [...liquidated.keys()] };
   } finally {
     // The lane no longer speaks for the run.
     follow?.([], () => 0n);

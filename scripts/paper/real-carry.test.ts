@@ -197,6 +197,51 @@ const movedInTheLog = async (
 };
 
 describe('a real run carried on by the next one', () => {
+  it('by the next process, after the exchange liquidated part of it meanwhile: books it and trips the lifecycle’s evidence, as a liquidation seen live does', async () => {
+    const p = await runHoldingAPosition();
+    const { f, first } = p;
+    const held = f.engine.position(SYMBOL);
+    p.stopFirst.abort();
+    await p.stopped(p.firstDone);
+    // While no process follows the account, the exchange liquidates half of it (on the 0.001 grid).
+    const step = fixed('0.001');
+    const abs = held < 0n ? -held : held;
+    const part = (abs / 2n / step) * step;
+    f.engine.forceClose(SYMBOL, 'liquidation', { quantity: toText(part) });
+    await p.reconnect();
+    const from = {
+      runId: first.runId,
+      accountId: first.runId,
+      strategyId: 'ema-cross',
+      mode: 'live' as const,
+      positions: [{ symbol: SYMBOL, quantity: held }],
+      workingOrders: p
+        .ordersOf(first.runId)
+        .filter((id) => p.backstops().some((o) => o.clientAlgoId === binanceClientId(id))),
+    };
+    const second = p.session({
+      carry: {
+        from,
+        settle: () =>
+          settleForCarry(from, {
+            ...p.closeOut(p.shared.lane()),
+            forcedFills: (symbol, since) => p.acct.forcedFillsSince(symbol, since),
+          }),
+      },
+    });
+    await second.prepare();
+    const stopSecond = new AbortController();
+    const secondDone = second.run(stopSecond.signal);
+    await p.drive('the rest taken over', () => second.carriedFrom() !== null && second.quiet());
+    expect(p.said.some((l) => /closed [\d.]+ BTCUSDT itself \(liquidation/.test(l))).toBe(true);
+    expect(p.said).toContain(
+      `real ${second.runId}: the exchange liquidated BTCUSDT of ${first.runId} while no process followed it: the strategy goes off real money, as after a liquidation seen live`,
+    );
+    expect(second.lifecycleEvidence()?.breakerTripped).toBe(true);
+    stopSecond.abort();
+    await p.stopped(secondDone);
+  }, 120_000);
+
   it('by the next process: takes over what the crashed run held, with no trade, under a backstop of its own; the log moves it between the ledgers', async () => {
     const p = await runHoldingAPosition();
     const { f, first } = p;

@@ -5,6 +5,7 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import { ledgerFlows } from '../../domain/lifecycle/account-check.js';
+import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
@@ -83,6 +84,8 @@ export interface RealAccountSessionOptions {
     readonly settle: () => Promise<{
       readonly left: readonly string[];
       readonly held: readonly HeldPosition[];
+      /** Symbols the exchange liquidated while no process followed the earlier run. */
+      readonly liquidated?: readonly string[];
     }>;
   };
   /** Between two asks for the marks (default 2 s). */
@@ -130,6 +133,8 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   private handingOver = false;
   /** The run's loop, once run() was called: handOver waits for it to end. */
   private loop: Promise<void> | null = null;
+  /** Symbols of the run it carries on that the exchange liquidated while no process followed it. */
+  private liquidatedMeanwhile: readonly string[] = [];
 
   constructor(private readonly opts: RealAccountSessionOptions) {
     const clock = opts.clock ?? wallClock;
@@ -275,6 +280,12 @@ export class RealAccountSession extends EngineRun implements PaperRun {
     return out;
   }
 
+  /** As the engine's events show, and tripped when the run it carries on was liquidated meanwhile. */
+  override lifecycleEvidence(): Evidence | null {
+    const e = super.lifecycleEvidence();
+    return e !== null && this.liquidatedMeanwhile.length > 0 ? { ...e, breakerTripped: true } : e;
+  }
+
   carriedFrom(): string | null {
     return this.engine?.carriedFrom ?? null;
   }
@@ -364,6 +375,15 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           this.settling = false;
         }
         const { left, held } = settled;
+        // Liquidated while no process followed it: a risk hit, as if this run's own breaker had tripped.
+        // The lifecycle takes the strategy off real money at once (lifecycleEvidence below), which a
+        // liquidation seen live does too; carrying the rest on as if nothing happened would not.
+        if ((settled.liquidated ?? []).length > 0) {
+          this.liquidatedMeanwhile = [...settled.liquidated!];
+          this.opts.log?.(
+            `real ${this.runId}: the exchange liquidated ${this.liquidatedMeanwhile.join(', ')} of ${carry.from.runId} while no process followed it: the strategy goes off real money, as after a liquidation seen live`,
+          );
+        }
         if (left.length > 0)
           throw new Error(`what ${carry.from.runId} left is not settled yet: ${left.join('; ')}`);
         // Real runs trade cross margin; an isolated position's own wallet would have to move with it.
