@@ -623,7 +623,8 @@ describe('the manager’s hold on real runs (stub runs)', () => {
 
   /** A manager on wall time `wall` with `run` at canary, checking the account `positions`; its checks. */
   const reconciling = async (
-    run: RealRun,
+    /** The real run it starts, or why none starts (LIVE_LEFTOVERS=wait). */
+    run: RealRun | string,
     wall: () => number,
     positions: () => Promise<ReadonlyMap<string, string>>,
     leftovers?: LifecycleManagerOptions['leftovers'],
@@ -664,35 +665,15 @@ describe('the manager’s hold on real runs (stub runs)', () => {
 
   it('checks the account with no real run of its own while an earlier run’s leftovers wait: a trade by hand beside them is recorded', async () => {
     let wall = 1_000_000;
-    const said: string[] = [];
-    const store = new MemoryEventStore({ catalogue: catalogue() });
-    const handlers = new LifecycleHandlers(store, newEventId, gates);
     let onExchange = new Map([['BTCUSDT', '-0.092']]);
-    const manager = new LifecycleManager({
-      handlers,
-      gates,
-      strategies: new Map([['ema-cross', '1.0.0']]),
-      runs: () => [],
-      feed: 'live',
-      marketNow: () => T0,
-      clock: { now: () => wall, sleep: async () => {} },
+    const { manager, checks, said } = await reconciling(
       // LIVE_LEFTOVERS=wait: no run starts while what the earlier one left waits for a person.
-      startReal: async () => 'ema-cross: waits for a person to close what real-ema-cross-old left',
-      account: { venue: 'binance', quiet: true, positions: async () => onExchange },
-      leftovers: async () => [
-        { runId: 'real-ema-cross-old', positions: new Map([['BTCUSDT', fixed('-0.092')]]) },
-      ],
-      log: (m) => said.push(m),
-    });
-    await manager.turn();
-    await toCanary(handlers, 'ema-cross');
-    await manager.turn();
+      'ema-cross: waits for a person to close what real-ema-cross-old left',
+      () => wall,
+      async () => onExchange,
+      async () => [{ runId: 'real-ema-cross-old', positions: new Map([['BTCUSDT', fixed('-0.092')]]) }],
+    );
     expect(manager.realRuns()).toEqual([]);
-    const checks = () =>
-      store
-        .raw()
-        .filter((e) => e.type === 'AccountReconciled')
-        .map((e) => e.data as { matched: boolean; runs: string[] });
     expect(checks()).toEqual([expect.objectContaining({ matched: true, runs: ['real-ema-cross-old'] })]);
     // A person buys 1 ETH by hand: the next check suspects it, the one 5 s later records it.
     onExchange = new Map([

@@ -154,6 +154,19 @@ const runHoldingAPosition = async () => {
   return Object.assign(p, { first, firstLane, stopFirst, firstDone });
 };
 
+/** What the first run left, as the next process reads it from the read models to carry it on. */
+const leftBy = (p: Awaited<ReturnType<typeof runHoldingAPosition>>, held: bigint) => ({
+  runId: p.first.runId,
+  accountId: p.first.runId,
+  strategyId: 'ema-cross',
+  mode: 'live' as const,
+  positions: [{ symbol: SYMBOL, quantity: held }],
+  // As the read models list them: the ledger's ids of its orders resting at the exchange.
+  workingOrders: p
+    .ordersOf(p.first.runId)
+    .filter((id) => p.backstops().some((o) => o.clientAlgoId === binanceClientId(id))),
+});
+
 /**
  * Drives `second` until it holds what `first` held under a backstop of its own, and checks that the
  * exchange made no trade for it.
@@ -209,16 +222,7 @@ describe('a real run carried on by the next one', () => {
     const part = (abs / 2n / step) * step;
     f.engine.forceClose(SYMBOL, 'liquidation', { quantity: toText(part) });
     await p.reconnect();
-    const from = {
-      runId: first.runId,
-      accountId: first.runId,
-      strategyId: 'ema-cross',
-      mode: 'live' as const,
-      positions: [{ symbol: SYMBOL, quantity: held }],
-      workingOrders: p
-        .ordersOf(first.runId)
-        .filter((id) => p.backstops().some((o) => o.clientAlgoId === binanceClientId(id))),
-    };
+    const from = leftBy(p, held);
     const second = p.session({
       carry: {
         from,
@@ -255,17 +259,7 @@ describe('a real run carried on by the next one', () => {
 
     // That process is gone; the next one, an hour later, has its own connection and carries it on.
     await p.reconnect();
-    const from = {
-      runId: first.runId,
-      accountId: first.runId,
-      strategyId: 'ema-cross',
-      mode: 'live' as const,
-      positions: [{ symbol: SYMBOL, quantity: held }],
-      // As the read models list them: the ledger's ids of its orders resting at the exchange.
-      workingOrders: p
-        .ordersOf(first.runId)
-        .filter((id) => p.backstops().some((o) => o.clientAlgoId === binanceClientId(id))),
-    };
+    const from = leftBy(p, held);
     const second = p.session({
       carry: { from, settle: () => settleForCarry(from, p.closeOut(p.shared.lane())) },
     });
