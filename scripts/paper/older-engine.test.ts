@@ -59,6 +59,13 @@ describe('paper runs an earlier engine wrote', () => {
     expect(ended.map((r) => r.runId).sort()).toEqual([earlier, liveEarlier].sort());
     for (const r of ended) expect(r.lastAt).toBe(Date.parse('2023-03-08T00:00:00Z'));
     expect(said.join('\n')).toMatch(/written by an earlier engine \(log version 1\); ended where it stood/);
+    // Started again before the read models caught up: each is found ended in its stream, not ended twice.
+    const again = await endOlderEngineRuns(db, store, () => {});
+    expect(again.map((r) => r.runId).sort()).toEqual([earlier, liveEarlier].sort());
+    for (const runId of [earlier, liveEarlier])
+      expect((await store.readStream(`run-${runId}`)).filter((e) => e.type === 'RunCompleted')).toHaveLength(
+        1,
+      );
     await runner.catchUpAll();
     const state = async (runId: string) =>
       (await db.selectFrom('rm_runs').select(['state']).where('run_id', '=', runId).executeTakeFirstOrThrow())

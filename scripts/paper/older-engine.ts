@@ -27,7 +27,7 @@ export const endOlderEngineRuns = async (
 ): Promise<EndedRun[]> => {
   const rows = (await db
     .selectFrom('rm_runs')
-    .select(['run_id', 'strategy_id', 'last_at', 'last_equity', 'marks'])
+    .select(['run_id', 'strategy_id', 'last_at', 'last_equity'])
     .where('mode', '=', 'paper')
     .where('state', '=', 'running')
     .orderBy('global_position', 'asc')
@@ -36,7 +36,6 @@ export const endOlderEngineRuns = async (
     strategy_id: string;
     last_at: number | string;
     last_equity: number | string;
-    marks: number | string;
   }[];
   const ended: EndedRun[] = [];
   for (const r of rows) {
@@ -45,7 +44,13 @@ export const endOlderEngineRuns = async (
     if (version >= engineLogVersion) continue;
     const lastAt = Number(r.last_at);
     const stream = `run-${r.run_id}`;
-    const events = (await store.readStream(stream)).length;
+    const written = await store.readStream(stream);
+    // Ended already (by a start that stopped before the read models caught up with it): not a second
+    // time, but its clock still carries on.
+    if (written.at(-1)?.type === 'RunCompleted') {
+      ended.push({ runId: r.run_id, strategyId: r.strategy_id, lastAt });
+      continue;
+    }
     await store.append(stream, 'any', [
       {
         eventId: newEventId(),
@@ -53,7 +58,7 @@ export const endOlderEngineRuns = async (
         data: {
           runId: r.run_id,
           bars: 0,
-          events,
+          events: written.length,
           finalEquity: Number(r.last_equity),
           reason: 'stopped',
           error: `written by engine log version ${version}; this build (version ${engineLogVersion}) writes another log on the same inputs and cannot resume it, so it ended where it stood`,
