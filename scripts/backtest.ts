@@ -5,9 +5,9 @@ import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
-import { runNotes } from '../replay/cli/run-notes.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { type RunRequest, RunRequestError, runBacktest } from '../replay/engine/run.js';
+import { runNotes } from '../replay/engine/run-notes.js';
 import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { runNotes } from '../../replay/cli/run-notes.js';
 import { logHash } from '../../replay/engine/log-hash.js';
 import { foldRun, type RunResults } from '../../replay/engine/results.js';
 import { type PreparedRun, prepareRun, RunRequestError } from '../../replay/engine/run.js';
+import { runNotes } from '../../replay/engine/run-notes.js';
 import { newEventId } from '../ids/event-id.js';
 import { ApiError } from './errors.js';
 import type { BacktestRequest, backtest, backtestReport } from './schemas.js';

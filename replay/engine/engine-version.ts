@@ -15,6 +15,8 @@ export const engineTag = (version = engineLogVersion): string => (version > 1 ? 
 
 /** The engine log version a paper or live run id says it was written by (1 without a tag). */
 export const engineVersionOf = (runId: string): number => {
-  const m = /-e(\d+)$/.exec(runId);
+  // At most three digits: a version-1 id ends in its six-character symbols tag, which may itself read
+  // `e` and five digits (`-e12345`).
+  const m = /-e(\d{1,3})$/.exec(runId);
   return m ? Number(m[1]) : 1;
 };

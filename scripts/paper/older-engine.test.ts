@@ -31,6 +31,7 @@ describe('paper runs an earlier engine wrote', () => {
     const earlier = current.slice(0, -engineTag().length);
     expect(engineVersionOf(earlier)).toBe(1);
     expect(engineVersionOf(current)).toBe(engineLogVersion);
+    expect(engineVersionOf('paper-ema-cross-20230601-e12345')).toBe(1);
     const liveEarlier = earlier.replace(/^paper-/, 'live-');
     for (const runId of [earlier, current, liveEarlier]) {
       const { engine } = await runBacktest({

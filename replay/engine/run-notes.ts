@@ -1,4 +1,4 @@
-import type { BacktestOutput } from '../engine/run.js';
+import type { BacktestOutput } from './run.js';
 
 const day = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunRequestError, runBacktest } from '../engine/run.js';
+import { RunRequestError, runBacktest } from './run.js';
 import { runNotes } from './run-notes.js';
 
 /** The notes the backtest CLI prints under its header: what the KPI table alone would hide. */
