@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Fixed, toText } from '../domain/ledger/fixed.js';
 import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
-import { ArgError, parseArgs, parseAssignments } from '../replay/cli/args.js';
+import { ArgError, decimalNumber, parseArgs, parseAssignments } from '../replay/cli/args.js';
 import { formatTable, kpiRows } from '../replay/cli/kpi-table.js';
 import { defaultEngineSettings } from '../replay/engine/config.js';
 import { type RunRequest, RunRequestError, runBacktest } from '../replay/engine/run.js';
@@ -17,8 +17,8 @@ const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHU
 strategies: ${Object.keys(allStrategies).sort().join(', ')}`;
 
 const number = (name: string, text: string): number => {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new ArgError(`--${name} wants a number, got ${text}`);
+  const n = decimalNumber(text);
+  if (n === undefined) throw new ArgError(`--${name} wants a number, got ${text}`);
   return n;
 };
 

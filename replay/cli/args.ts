@@ -43,6 +43,12 @@ export const parseArgs = (
 
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/** A finite number written in decimals (an exponent allowed), or undefined: Number() also reads 0x10, " 5", "". */
+export const decimalNumber = (text: string): number | undefined => {
+  const n = DECIMAL.test(text) ? Number(text) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+};
+
 /** `k=v` pairs: numbers and booleans become numbers and booleans, the rest stay text. */
 export const parseAssignments = (pairs: readonly string[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
@@ -52,14 +58,7 @@ export const parseAssignments = (pairs: readonly string[]): Record<string, unkno
     const k = p.slice(0, eq);
     const v = p.slice(eq + 1);
     // Decimal numbers only: Number() would also read 0x10 as 16, " 5" as 5 and "" as 0.
-    out[k] =
-      v === 'true'
-        ? true
-        : v === 'false'
-          ? false
-          : DECIMAL.test(v) && Number.isFinite(Number(v))
-            ? Number(v)
-            : v;
+    out[k] = v === 'true' ? true : v === 'false' ? false : (decimalNumber(v) ?? v);
   }
   return out;
 };
