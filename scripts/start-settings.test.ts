@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,17 @@ describe('npm start refuses settings that cannot be right (real money, the canar
 });
 
 describe('npm start under a supervisor', () => {
+  it('runs the long-lived nodes as node itself, with tsx as a loader in the same process', () => {
+    // tsx's CLI runs the script in a child and relays a signal to it; when the child has not answered
+    // within 30 ms (a busy event loop: a paper replay step, a loaded machine), it SIGKILLs the child. A
+    // supervisor's SIGTERM then killed the node outright: no orderly stop, no LIVE_ON_STOP. Checked
+    // by hand: a script busy in 200 ms slices exits 143 without its handler under `tsx`, and runs
+    // its handler under `node --import tsx`.
+    const scripts = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts;
+    for (const name of ['start', 'worker', 'scheduler'])
+      expect(scripts[name], name).toMatch(/^exec node --import tsx scripts\/\w+\.ts$/);
+  });
+
   it('stops the node when npm is sent SIGTERM, as a process manager or `docker stop` sends it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'perpetua-sigterm-'));
     let npm: ReturnType<typeof spawn> | null = null;

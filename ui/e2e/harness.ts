@@ -118,9 +118,10 @@ export async function startSystem(
   };
   delete childEnv.DATABASE_URL;
   delete childEnv.REDIS_URL;
-  const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-  // Its own process group, so stopping it also stops anything it spawned (workers, pools).
-  const child: ChildProcess = spawn(tsx, ['scripts/start.ts'], {
+  // Its own process group, so stopping it also stops anything it spawned (workers, pools). Node itself
+  // with tsx as a loader, as `npm start` runs it: tsx's CLI SIGKILLs a child that is slow to answer a
+  // signal, and the stop would not be the orderly one the tests rely on.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: repoRoot,
     env: childEnv,
     detached: true,
