@@ -54,6 +54,10 @@ const main = async (): Promise<number> => {
           `  recorded: ${d.recorded ? json({ type: d.recorded.type, data: d.recorded.data }) : '(none)'}`,
         );
         console.log(`  re-run:   ${d.rerun ? json({ type: d.rerun.type, data: d.rerun.data }) : '(none)'}`);
+        if (r.recordedEngine !== r.engine)
+          console.log(
+            `  the run was recorded by engine log version ${r.recordedEngine ?? '2 or earlier'} and this build writes version ${r.engine}: the engine's decisions changed between them (replay/engine/engine-version.ts says how), so this divergence is expected and says nothing about the log; re-run it with the build that recorded it`,
+          );
       }
       return r.identical ? 0 : 1;
     }

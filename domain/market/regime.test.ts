@@ -11,6 +11,7 @@ import {
   type RegimeChange,
   RegimeDetector,
   type RegimeFeatures,
+  TrendTracker,
 } from './regime.js';
 import { timeframeMs } from './timeframe.js';
 
@@ -100,5 +101,45 @@ describe('regime detection on real data', () => {
     expect(() =>
       RegimeChanged.schema.parse({ ...data, current: { trend: 'sideways', volatility: 'low' } }),
     ).toThrow();
+  });
+});
+
+describe('TrendTracker (the trend axis alone, as the engine reads it)', () => {
+  const bars = sharedBars('ETHUSDT', '1h');
+  const params = defaultRegimeParams(barsPerYear(timeframeMs(bars.timeframe)));
+
+  it('classifies soon after ADX warms up, holds each trend at least confirmBars, and agrees with the detector', () => {
+    const tracker = new TrendTracker(params);
+    const det = new RegimeDetector(params);
+    const trends: (string | null)[] = [];
+    let agree = 0;
+    let compared = 0;
+    for (let i = 0; i < bars.close.length; i++) {
+      tracker.update(bars.high[i]!, bars.low[i]!, bars.close[i]!);
+      det.update(bars.high[i]!, bars.low[i]!, bars.close[i]!);
+      trends.push(tracker.trend);
+      if (det.regime !== null) {
+        compared++;
+        if (det.regime.trend === tracker.trend) agree++;
+      }
+    }
+    // ADX(14) needs 28 bars; the detector waits 520 for its volatility percentile.
+    const first = trends.findIndex((t) => t !== null);
+    expect(first).toBeLessThan(40);
+    expect(first).toBeLessThan(det.warmup - 1);
+    const runs: number[] = [];
+    let len = 1;
+    for (let i = first + 1; i < trends.length; i++) {
+      if (trends[i] === trends[i - 1]) len++;
+      else {
+        runs.push(len);
+        len = 1;
+      }
+    }
+    // Each change after the first needs confirmBars bars of agreement, so no trend lasts less.
+    for (const r of runs.slice(1)) expect(r).toBeGreaterThanOrEqual(params.confirmBars);
+    expect(new Set(trends.slice(first))).toEqual(new Set(['trend_up', 'trend_down', 'range']));
+    // Only the confirmation differs (a volatility flip no longer restarts it): nearly every bar agrees.
+    expect(agree / compared).toBeGreaterThan(0.95);
   });
 });

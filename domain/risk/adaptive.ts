@@ -19,6 +19,8 @@ export interface AdaptiveParams {
   readonly rangeFactor: number;
   readonly min: number;
   readonly max: number;
+  /** The equity slope is read over this many of the run's last equity marks (track-record.ts). */
+  readonly slopeMarks: number;
 }
 
 export const defaultAdaptiveParams: AdaptiveParams = {
@@ -30,6 +32,7 @@ export const defaultAdaptiveParams: AdaptiveParams = {
   rangeFactor: 0.85,
   min: 0.5,
   max: 1.5,
+  slopeMarks: 24,
 };
 
 export interface AdaptiveInputs {

@@ -134,6 +134,11 @@ export const positionSizedSchema = z
         riskPerTrade: finite,
         kellyFraction: finite,
         kellyCap: finite,
+        // Since engine log version 3; a sizing recorded before had no floor (no edge sized to zero)
+        // and no window (its Kelly input was never fed).
+        kellyFloor: finite.optional(),
+        kellyWindow: z.number().int().positive().optional(),
+        kellyMinTrades: z.number().int().positive().optional(),
         leverageTiers: z.array(z.object({ maxVolPercentile: finite, leverage: finite }).strict()),
         rangeLeverageFactor: finite,
         marginBudget: finite,
@@ -154,7 +159,15 @@ export const positionSizedSchema = z
         volPercentile: measure,
         regime: z.enum(['trend_up', 'trend_down', 'range']).nullable(),
         stopDistance: measure,
-        kelly: z.object({ winRate: finite, payoff: finite }).strict().nullable(),
+        kelly: z
+          .object({
+            winRate: finite,
+            payoff: finite,
+            /** How many round trips the statistics come from (since engine log version 3). */
+            trades: z.number().int().positive().optional(),
+          })
+          .strict()
+          .nullable(),
         breakerLevel: z.enum(breakerLevels),
         stepSize: decimal,
         minNotional: decimal,
@@ -222,7 +235,13 @@ export const positionSizedData = (
   const orderType = input.orderType;
   const realisedVol = Number.isFinite(input.realisedVol) ? input.realisedVol : null;
   const { volPercentile, regime, stopDistance, breakerLevel } = input;
-  const kelly = input.kelly ? { winRate: input.kelly.winRate, payoff: input.kelly.payoff } : null;
+  const k = input.kelly;
+  const kelly =
+    k === null
+      ? null
+      : k.trades === undefined
+        ? { winRate: k.winRate, payoff: k.payoff }
+        : { winRate: k.winRate, payoff: k.payoff, trades: k.trades };
   const stepSize = toText(orderType === 'MARKET' ? inst.marketStepSize : inst.stepSize);
   const minNotional = toText(inst.minNotional);
   // Two literals rather than a spread: the allocation sits after the equity it scaled, when there is one.

@@ -56,14 +56,41 @@ describe('sizing', () => {
     expect(PositionSized.schema.parse(data)).toEqual(data);
   });
 
-  it('a wide stop makes risk-per-trade bind; no edge in Kelly sizes to zero', () => {
+  it('a wide stop makes risk-per-trade bind; no edge in Kelly scales it to the floor, not to zero', () => {
     const wide = sizePosition(defaultSizingParams, input({ stopDistance: 6000 }));
     expect(wide.binding).toBe('risk-per-trade');
     expect(wide.riskNotional).toBeCloseTo(10_000, 6);
     const noEdge = sizePosition(defaultSizingParams, input({ kelly: { winRate: 0.3, payoff: 1 } }));
     expect(kellyFraction(0.3, 1)).toBeLessThan(0);
-    expect(noEdge.quantity).toBe(0n);
-    expect(noEdge.belowMinimum).toBe(true);
+    // Zero would be for good: a strategy that places nothing never changes its statistics again.
+    expect(noEdge.riskFraction).toBe(defaultSizingParams.kellyFloor * defaultSizingParams.riskPerTrade);
+    expect(noEdge.quantity > 0n).toBe(true);
+    // A thin edge sits between the floor and the plain risk per trade: quarter Kelly of f* = 0.02.
+    const thin = sizePosition(defaultSizingParams, input({ kelly: { winRate: 0.36, payoff: 2 } }));
+    expect(thin.riskFraction).toBeCloseTo(0.25 * (0.36 - 0.64 / 2), 12);
+    // No losses in the window: full Kelly is the win rate, capped.
+    const flawless = sizePosition(defaultSizingParams, input({ kelly: { winRate: 1, payoff: 1e9 } }));
+    expect(flawless.riskFraction).toBe(defaultSizingParams.riskPerTrade);
+  });
+
+  it('the Kelly risk fraction stays between the floor and the plain risk per trade, and grows with the edge', () => {
+    const p = defaultSizingParams;
+    const stats = fc.record({
+      winRate: fc.double({ min: 0, max: 1, noNaN: true }),
+      payoff: fc.double({ min: 0, max: 1e9, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(stats, stats, (a, b) => {
+        const ra = sizePosition(p, input({ kelly: a })).riskFraction;
+        const rb = sizePosition(p, input({ kelly: b })).riskFraction;
+        for (const r of [ra, rb]) {
+          expect(r).toBeGreaterThanOrEqual(p.kellyFloor * p.riskPerTrade);
+          expect(r).toBeLessThanOrEqual(p.riskPerTrade);
+        }
+        // More wins at a payoff no worse is no smaller a bet.
+        if (a.winRate <= b.winRate && a.payoff <= b.payoff) expect(ra).toBeLessThanOrEqual(rb);
+      }),
+    );
   });
 
   it('range regime and high volatility lower the leverage tier; the breaker scales or stops size', () => {

@@ -23,6 +23,17 @@ export interface SizingParams {
   readonly kellyFraction: number;
   /** Hard cap on the Kelly risk fraction, whatever the edge estimate says. */
   readonly kellyCap: number;
+  /**
+   * The least share of riskPerTrade the Kelly limit may leave, however poor the edge estimate. Sizing a
+   * strategy to zero would make zero its last word: with no trades its statistics never change again,
+   * so one bad patch would end it for good. Taking a weak strategy off is the bandit's judgement
+   * (automation 7, with its cooldown and smoothing period); sizing only scales it down.
+   */
+  readonly kellyFloor: number;
+  /** The strategy's last `kellyWindow` round trips make its Kelly statistics… */
+  readonly kellyWindow: number;
+  /** …once it has at least `kellyMinTrades` of them; before, sizing takes riskPerTrade as it is. */
+  readonly kellyMinTrades: number;
   /** Ascending by maxVolPercentile; the last tier should reach 1. */
   readonly leverageTiers: readonly LeverageTier[];
   /** Leverage multiplier in a range (directionless) regime. */
@@ -40,6 +51,9 @@ export const defaultSizingParams: SizingParams = {
   riskPerTrade: 0.01,
   kellyFraction: 0.25,
   kellyCap: 0.02,
+  kellyFloor: 0.25,
+  kellyWindow: 50,
+  kellyMinTrades: 20,
   leverageTiers: [
     { maxVolPercentile: 0.3, leverage: 5 },
     { maxVolPercentile: 0.7, leverage: 3 },
@@ -64,7 +78,7 @@ export interface SizingInput {
   /** |entry − initial stop| in price units; null when the strategy sets no stop. */
   readonly stopDistance: number | null;
   /** Trade statistics of the strategy for Kelly; null until it has a track record. */
-  readonly kelly: { readonly winRate: number; readonly payoff: number } | null;
+  readonly kelly: { readonly winRate: number; readonly payoff: number; readonly trades?: number } | null;
   readonly breakerLevel: BreakerLevel;
 }
 
@@ -76,7 +90,7 @@ export interface SizingResult {
   readonly volTargetNotional: number;
   /** Full Kelly f* = p − (1 − p)/R, before the fraction and cap; null without statistics. */
   readonly kellyFull: number | null;
-  /** The risk fraction used: min(riskPerTrade, clamp(fraction·f*, 0, cap)). */
+  /** The risk fraction used: min(riskPerTrade, max(floor·riskPerTrade, clamp(fraction·f*, 0, cap))). */
   readonly riskFraction: number;
   readonly riskNotional: number | null;
   readonly tierLeverage: number;
@@ -195,7 +209,10 @@ export const sizePosition = (p: SizingParams, input: SizingInput): SizingResult 
   const riskFraction =
     kellyFull === null
       ? p.riskPerTrade
-      : Math.min(p.riskPerTrade, clamp(p.kellyFraction * kellyFull, 0, p.kellyCap));
+      : Math.min(
+          p.riskPerTrade,
+          Math.max(p.kellyFloor * p.riskPerTrade, clamp(p.kellyFraction * kellyFull, 0, p.kellyCap)),
+        );
   const riskNotional =
     input.stopDistance !== null && input.stopDistance > 0
       ? ((riskFraction * equity) / input.stopDistance) * priceN

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
 import { defaultRiskLimits } from '../../domain/risk/limits.js';
+import { engineLogVersion } from '../engine/engine-version.js';
 import { runBacktest } from '../engine/run.js';
 import { explainChain, formatChain } from './explain.js';
 import { persistRun } from './persist.js';
@@ -93,6 +94,21 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
         streamVersion: filled.streamVersion,
         fields: ['data.liquidity'],
       });
+      expect(diverged).toMatchObject({ recordedEngine: engineLogVersion, engine: engineLogVersion });
+
+      // A run recorded by an engine before version 3: no engine version, no Kelly window or slope marks
+      // in its settings. The re-run takes today's defaults for them (it used to fail on the missing
+      // window) and says which engine recorded the run, so its divergence is not read as an edited log.
+      const started = out.engine.store.raw().find((e) => e.type === 'RunStarted')!;
+      await fresh.client.query(
+        `UPDATE events SET data = (data::jsonb #- '{config,engineVersion}' #- '{config,sizing,kellyWindow}'
+           #- '{config,sizing,kellyMinTrades}' #- '{config,sizing,kellyFloor}'
+           #- '{config,stops,adaptive,slopeMarks}')::json WHERE event_id = $1::uuid`,
+        [started.eventId],
+      );
+      const older = await rerun(fresh.store, out.engine.config.runId);
+      expect(older).toMatchObject({ identical: false, recordedEngine: null, engine: engineLogVersion });
+      expect(older.divergence).toMatchObject({ streamId: started.streamId, fields: ['data.config'] });
     } finally {
       await fresh.close();
     }

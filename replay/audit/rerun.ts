@@ -11,10 +11,13 @@ import {
 } from '../../domain/market/events.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import { timeframeMs } from '../../domain/market/timeframe.js';
+import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
 import type { RiskConfig } from '../../domain/risk/limits.js';
+import { defaultSizingParams } from '../../domain/risk/sizing.js';
 import { recordedAllocations } from '../engine/allocations.js';
 import type { EngineConfig, MarketFeeds } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
+import { engineLogVersion, engineVersionOf } from '../engine/engine-version.js';
 import { checkLiveRequest, FUNDING_LOOKBACK_MS } from '../engine/live-run.js';
 import { engineConfig, prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
 
@@ -76,8 +79,12 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
       ...(c.feeTier ? { feeTier: c.feeTier } : {}),
       ...(c.impact ? { impact: c.impact } : {}),
       ...(c.latencyMs ? { latencyMs: c.latencyMs } : {}),
-      ...(c.sizing ? { sizing: c.sizing } : {}),
-      ...(c.stops ? { stops: c.stops } : {}),
+      // A run recorded by an earlier engine lacks the settings added since (the Kelly window, the equity
+      // slope's marks): it takes their defaults, as it would be run today.
+      ...(c.sizing ? { sizing: { ...defaultSizingParams, ...c.sizing } } : {}),
+      ...(c.stops
+        ? { stops: { ...c.stops, adaptive: { ...defaultAdaptiveParams, ...(c.stops.adaptive ?? {}) } } }
+        : {}),
       ...(c.equityMarkMs ? { equityMarkMs: c.equityMarkMs } : {}),
       ...(c.risk?.config ? { riskConfig: c.risk.config } : {}),
       ...(c.breaker !== undefined ? { breaker: c.breaker } : {}),
@@ -195,7 +202,22 @@ export interface RerunReport {
    */
   readonly ahead: number;
   readonly divergence: Divergence | null;
+  /**
+   * The engine log version the run was recorded by (RunStarted's config.engineVersion, or a paper or
+   * live run id's tag; null: recorded before versions were written down, so 2 or earlier) and the one
+   * this build writes. When they differ a re-run is expected to diverge: the engine changed, not the log.
+   */
+  readonly recordedEngine: number | null;
+  readonly engine: number;
 }
+
+/** The engine log version a recorded run was written by, null when its record does not say. */
+export const recordedEngineVersion = (inputs: RunInputs): number | null => {
+  const v = (inputs.config as { engineVersion?: unknown }).engineVersion;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  // Paper and live run ids carry the version since version 2; a backtest's id never did.
+  return inputs.mode !== 'backtest' && /-e\d{1,3}$/.test(inputs.runId) ? engineVersionOf(inputs.runId) : null;
+};
 
 const differingFields = (a: StoredEvent, b: StoredEvent): string[] => {
   const out: string[] = [];
@@ -218,6 +240,7 @@ const differingFields = (a: StoredEvent, b: StoredEvent): string[] => {
  */
 export const rerun = async (store: EventStore, runId: string): Promise<RerunReport> => {
   const recorded = await readRecordedRun(store, runId);
+  const versions = { recordedEngine: recordedEngineVersion(recorded.inputs), engine: engineLogVersion };
   const engine = await replayRecorded(store, recorded.inputs);
   const fresh = engine.store.raw();
   // A run without its end recorded (a live run going on, a paper run whose node stopped): the recording
@@ -243,6 +266,7 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
         events: fresh.length,
         recordedEvents,
         ahead,
+        ...versions,
         divergence: {
           index: i,
           streamId: e.streamId,
@@ -264,6 +288,7 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
         events: fresh.length,
         recordedEvents,
         ahead,
+        ...versions,
         divergence: {
           index: fresh.length,
           streamId,
@@ -275,5 +300,13 @@ export const rerun = async (store: EventStore, runId: string): Promise<RerunRepo
       };
     }
   }
-  return { runId, identical: true, events: fresh.length, recordedEvents, ahead, divergence: null };
+  return {
+    runId,
+    identical: true,
+    events: fresh.length,
+    recordedEvents,
+    ahead,
+    divergence: null,
+    ...versions,
+  };
 };

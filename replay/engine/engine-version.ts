@@ -7,8 +7,11 @@
  * 1: every build up to 2026-11-27.
  * 2: equity marks written after every bar closing at the mark's time (they valued the symbols after the
  *    first at their previous close); a bar-fill stop's trigger stamped when its exit is.
+ * 3: sizing and the adaptive stops read the symbol's vol percentile and regime, the run's equity slope
+ *    and its Kelly statistics (all were left out before); the sizing stop distance carries the
+ *    adaptive factor.
  */
-export const engineLogVersion = 2;
+export const engineLogVersion = 3;
 
 /** The run id suffix of a run this engine writes: none for version 1, whose ids had none. */
 export const engineTag = (version = engineLogVersion): string => (version > 1 ? `-e${version}` : '');

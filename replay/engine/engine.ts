@@ -27,7 +27,7 @@ import {
 import type { BarSeries } from '../../domain/market/bars.js';
 import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
-import { type AdaptiveInputs, neutralInputs } from '../../domain/risk/adaptive.js';
+import { type AdaptiveInputs, adaptiveFactor, neutralInputs } from '../../domain/risk/adaptive.js';
 import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/risk/backstop.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
@@ -49,6 +49,7 @@ import {
   onBar as stopsOnBar,
   onPrint as stopsOnPrint,
 } from '../../domain/risk/stops.js';
+import { EquitySlope, TradeRecord } from '../../domain/risk/track-record.js';
 import type { Observation } from '../../domain/signals/events.js';
 import {
   decimalText,
@@ -76,6 +77,7 @@ import {
   type EngineConfig,
   type MarketFeeds,
 } from './config.js';
+import { engineLogVersion } from './engine-version.js';
 import { LedgerDesk } from './ledger-desk.js';
 import { LiveDesk } from './live-desk.js';
 import { RunLog } from './run-log.js';
@@ -195,6 +197,12 @@ export class Engine implements StrategyContext {
   private readonly actor: string;
   private readonly ledger: LedgerDesk;
   private readonly breakers: BreakerDesk;
+  /**
+   * Whether the breaker's level scales sizing: only while its rule refuses orders. With the rule
+   * disabled (a what-if without it, `--disable-rule breaker`) or no risk checks at all, a sizing cut
+   * by the breaker was followed by an order at the full size, and the log contradicted itself.
+   */
+  private readonly breakerSizes: boolean;
   private walletF = 0;
   private orderSeq = 0;
   /** One per decision (sized and risk-checked), refused or not; orders count separately. */
@@ -239,6 +247,10 @@ export class Engine implements StrategyContext {
   /** The fill at the desk's head that is off its symbol's grid, and how many listings it has waited for. */
   private heldFill: { readonly key: string; listings: number } | null = null;
   private readonly tradeNet = new Map<string, number>();
+  /** The run's last round trips, net: the Kelly input of its sizing. */
+  private readonly tradeRecord: TradeRecord;
+  /** The slope of the run's last equity marks: the adaptive stops tighten while it falls. */
+  private readonly equitySlope: EquitySlope;
   /** The exchange's closing fills the ledger could not book, with why: the account check settles them. */
   readonly forcedUnbooked: string[] = [];
   /** Funding the exchange charged that the ledger could not book, with why: the account check settles it. */
@@ -289,6 +301,8 @@ export class Engine implements StrategyContext {
     catalogue: EventCatalogue = fullCatalogue(),
   ) {
     this.store = new MemoryEventStore({ catalogue, validate: false });
+    this.tradeRecord = new TradeRecord(config.sizing.kellyWindow, config.sizing.kellyMinTrades);
+    this.equitySlope = new EquitySlope(config.stops.adaptive.slopeMarks);
     this.log = new RunLog(this.store, config.runId, config.mode, {
       retain: config.retainEvents ?? true,
       ...(config.onEvent ? { observe: config.onEvent } : {}),
@@ -348,6 +362,7 @@ export class Engine implements StrategyContext {
     });
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
+    this.breakerSizes = config.risk.enabled && !config.risk.disabledRules.includes('breaker');
     this.bar.timeframe = strategy.timeframe;
     const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
     // A strategy whose onTrade/onBook would never be called is refused by the desk when the data is
@@ -501,6 +516,8 @@ export class Engine implements StrategyContext {
           stops: c.stops,
           equityMarkMs: c.equityMarkMs,
           warmupBars: c.warmupBars ?? 0,
+          // What an exact re-run needs besides the inputs: the engine that wrote the log (engine-version.ts).
+          engineVersion: engineLogVersion,
           breaker: c.breaker,
           ...(this.desk?.kind === 'ticks'
             ? { tickFills: { latency: c.tickLatency ?? defaultTickLatency, impactLambda: 0 } }
@@ -827,7 +844,8 @@ export class Engine implements StrategyContext {
       this.checkLiquidation(s, i, closeTime, s.qty > 0 ? low : high);
 
     s.atr.update(high, low, close);
-    s.rv.update(close);
+    s.rvRank.push(s.rv.update(close));
+    s.regime.update(high, low, close);
     s.pushReturn(close);
     s.lastClose = close;
     s.last = i;
@@ -866,7 +884,8 @@ export class Engine implements StrategyContext {
         s.fundingRate = f.rate[s.fundingIndex++]!;
     }
     s.atr.update(high, low, close);
-    s.rv.update(close);
+    s.rvRank.push(s.rv.update(close));
+    s.regime.update(high, low, close);
     s.pushReturn(close);
     s.lastClose = close;
     s.last = i;
@@ -1065,12 +1084,18 @@ export class Engine implements StrategyContext {
 
     const priceFixed = fromNumber(price, s.instrument.tickSize, 'half-even');
     const atr = s.atr.value;
-    const stopDistance =
-      protection?.stopPrice !== undefined
-        ? Math.abs(price - protection.stopPrice)
-        : Number.isFinite(atr)
-          ? (protection?.stopAtrMultiple ?? c.stops.initialAtr) * atr
-          : null;
+    const conditions = this.adaptiveInputs(s);
+    // Risk per trade is what a stop-out would lose. The ladder places its initial stop at the ATR
+    // multiple scaled by the adaptive factor (openStops); a strategy's own stop price exits it too, so
+    // the nearer of the two is the one that bounds the loss.
+    const ladder = Number.isFinite(atr)
+      ? (protection?.stopAtrMultiple ?? c.stops.initialAtr) *
+        adaptiveFactor(c.stops.adaptive, conditions).factor *
+        atr
+      : Number.NaN;
+    const own = protection?.stopPrice !== undefined ? Math.abs(price - protection.stopPrice) : Number.NaN;
+    const nearer = Math.min(Number.isNaN(ladder) ? Infinity : ladder, Number.isNaN(own) ? Infinity : own);
+    const stopDistance = nearer === Infinity ? null : nearer;
     // The portfolio's share of the capital: a run allotted half its configured weight sizes on half its equity.
     const equity = this.equity() * (this.allocation?.multiplier ?? 1);
     const sizingInput = {
@@ -1079,11 +1104,11 @@ export class Engine implements StrategyContext {
       equity,
       price: priceFixed,
       realisedVol: s.rv.value,
-      volPercentile: null,
-      regime: null,
+      volPercentile: conditions.volPercentile,
+      regime: conditions.regime,
       stopDistance,
-      kelly: null,
-      breakerLevel: this.breakerLevel,
+      kelly: this.tradeRecord.kelly(),
+      breakerLevel: this.breakerSizes ? this.breakerLevel : ('normal' as const),
     };
     const sizing = sizePosition(c.sizing, sizingInput);
     // Sized to something and still below the minimum (not sized to nothing by a halt or a missing input).
@@ -1114,7 +1139,7 @@ export class Engine implements StrategyContext {
 
     // A halted breaker sizes new entries to zero; the order still goes to the risk check at its
     // unrestricted size so the log records the refusal and which rule made it.
-    const halted = sizing.quantity === 0n && this.breakerLevel !== 'normal';
+    const halted = sizing.quantity === 0n && sizingInput.breakerLevel !== 'normal';
     const unrestricted = halted ? sizePosition(c.sizing, { ...sizingInput, breakerLevel: 'normal' }) : sizing;
     const targetQty = exposure * toNumber(unrestricted.quantity);
     const pending =
@@ -1845,6 +1870,7 @@ export class Engine implements StrategyContext {
       return;
     }
     this.lossStreak = net < 0 ? this.lossStreak + 1 : 0;
+    this.tradeRecord.push(net);
     this.tradeNet.set(s.symbol, 0);
   }
 
@@ -2225,7 +2251,7 @@ export class Engine implements StrategyContext {
       atr,
       tickSize: s.instrument.tickSize,
       stepSize: s.instrument.stepSize,
-      conditions: this.adaptiveInputs(),
+      conditions: this.adaptiveInputs(s),
     });
     s.book = step.book;
     // The ladder keeps what the entry asked for (trailing, a time stop) for as long as it lives.
@@ -2312,14 +2338,15 @@ export class Engine implements StrategyContext {
     this.dayStartEquity = e;
   }
 
-  private adaptiveInputs(): AdaptiveInputs {
+  /** What the adaptive stops of `s` read now: its vol percentile and regime, the run's equity curve. */
+  private adaptiveInputs(s: SymbolState): AdaptiveInputs {
     const e = this.equity();
     if (!(this.peakEquity > 0)) return neutralInputs;
     return {
-      volPercentile: null,
-      equitySlope: null,
+      volPercentile: s.volPercentile(),
+      equitySlope: this.equitySlope.value,
       drawdown: Math.max(0, 1 - e / this.peakEquity),
-      regime: null,
+      regime: s.trend(),
     };
   }
 
@@ -2398,7 +2425,7 @@ export class Engine implements StrategyContext {
     s.skippedBars = 0;
     const correlationId = this.correlationOf(s, i);
     const path = this.desk === null ? this.intrabarPath(s, openTime, closeTime) : null;
-    const conditions = this.adaptiveInputs();
+    const conditions = this.adaptiveInputs(s);
     const events: StopEvent[] = [];
     if (path === null) {
       const step = stopsOnBar(params, book, { at: closeTime, high, low, close, atr, conditions });
@@ -2942,6 +2969,7 @@ export class Engine implements StrategyContext {
     }
     const equity = this.walletF + unrealised;
     if (equity > this.peakEquity) this.peakEquity = equity;
+    this.equitySlope.push(equity);
     this.observeBreaker(at, equity);
     this.log.emit(
       `run-${this.config.runId}`,

@@ -4,6 +4,8 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { Atr } from '../../domain/market/indicators/atr.js';
 import { barsPerYear, RealisedVolatility } from '../../domain/market/indicators/realised-volatility.js';
+import { LazyRank } from '../../domain/market/indicators/rolling-rank.js';
+import { defaultRegimeParams, type TrendRegime, TrendTracker } from '../../domain/market/regime.js';
 import { bucketStart } from '../../domain/market/timeframe.js';
 import { toNumber } from '../../domain/risk/num.js';
 import type { StopBook, StopParams } from '../../domain/risk/stops.js';
@@ -30,6 +32,12 @@ export class SymbolState {
   tickSize: number;
   readonly atr = new Atr(14);
   readonly rv: RealisedVolatility;
+  /**
+   * The symbol's trend regime, and its realised vol's last 500 values to rank the current one in: the
+   * sizing's leverage tier and the adaptive stops read them (automations 3 and 9).
+   */
+  readonly regime: TrendTracker;
+  readonly rvRank = new LazyRank(500);
   /** The last RETURNS log returns, for the correlation input of the risk check. */
   readonly returns = new Float64Array(RETURNS);
   returnCount = 0;
@@ -116,6 +124,7 @@ export class SymbolState {
     this.end = end;
     this.tickSize = toNumber(instrument.tickSize);
     this.rv = new RealisedVolatility(30, barsPerYear(tfMs));
+    this.regime = new TrendTracker(defaultRegimeParams(barsPerYear(tfMs)));
     this.leverage = leverage;
     if (funding) {
       while (this.fundingIndex < funding.time.length && funding.time[this.fundingIndex]! <= open[this.i]!) {
@@ -196,6 +205,17 @@ export class SymbolState {
 
   get nextClose(): number {
     return this.i < this.end ? this.series.openTime[this.i]! + this.tfMs : Number.POSITIVE_INFINITY;
+  }
+
+  /** The realised vol's percentile among its last 500 values; null until there are 500. */
+  volPercentile(): number | null {
+    const v = this.rvRank.rank();
+    return Number.isFinite(v) ? v : null;
+  }
+
+  /** The confirmed trend regime; null before the first classification. */
+  trend(): TrendRegime | null {
+    return this.regime.trend;
   }
 
   pushReturn(close: number): void {

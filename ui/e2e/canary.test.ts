@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium && !ci)('parameter canary (Optimizer page and npm 
       .poll(async () => (await emaRuns()).map((r) => r.parameters?.role).sort(), { timeout: 60_000 })
       .toEqual(['canary', 'in-force']);
     const canaryRun = (await emaRuns()).find((r) => r.parameters?.role === 'canary')!;
-    expect(canaryRun.runId).toMatch(/^paper-ema-cross-2023\d{4}-[0-9a-f]{6}-v1-e2$/);
+    expect(canaryRun.runId).toMatch(/^paper-ema-cross-2023\d{4}-[0-9a-f]{6}-v1-e\d+$/);
     expect(canaryRun.parameters?.version).toBe(1);
     expect(system.output()).toMatch(
       /parameter canary ema-cross: version 1 \(\{.*\}\) trades 10 % beside version 0/,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as batch from './batch.js';
 import { RollingExtreme } from './rolling-extreme.js';
-import { RollingRank } from './rolling-rank.js';
+import { LazyRank, RollingRank } from './rolling-rank.js';
 import { Rsi } from './rsi.js';
 import { Sma } from './sma.js';
 
@@ -100,6 +100,27 @@ describe('indicator invariants (fast-check)', () => {
           return ints.every((x, i) => {
             const win = ints.slice(Math.max(0, i - w + 1), i + 1);
             return rank.push(x) === win.filter((v) => v <= x).length / win.length;
+          });
+        },
+      ),
+    );
+  });
+
+  it('the lazy rank is the rolling rank once its window is full, NaN before, and skips NaN', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(Number.NaN)), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        (xs, w) => {
+          const eager = new RollingRank(w);
+          const lazy = new LazyRank(w);
+          let pushed = 0;
+          return xs.every((x) => {
+            lazy.push(x);
+            if (Number.isNaN(x)) return true;
+            pushed++;
+            const r = eager.push(x);
+            return pushed < w ? Number.isNaN(lazy.rank()) : lazy.rank() === r;
           });
         },
       ),

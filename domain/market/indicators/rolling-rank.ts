@@ -59,3 +59,42 @@ export class RollingRank {
     this.value = Number.NaN;
   }
 }
+
+/**
+ * The same rank as RollingRank, computed when asked rather than on every push: a push is O(1), a
+ * query O(window). For a percentile read far less often than it is fed: the engine feeds it every
+ * bar and reads it only when it sizes an entry or moves a stop, where RollingRank's sorted window
+ * cost more per bar (≈ 0.2 µs at 500 values) than the rest of the bar's indicators together.
+ */
+export class LazyRank {
+  private readonly ring: Ring;
+
+  constructor(readonly window: number) {
+    assertPeriod('rolling rank', window);
+    this.ring = new Ring(window);
+  }
+
+  get ready(): boolean {
+    return this.ring.full;
+  }
+
+  /** Pushes x (NaN is skipped: a value not yet known is not part of the history). */
+  push(x: number): void {
+    if (!Number.isNaN(x)) this.ring.push(x);
+  }
+
+  /** The newest value's rank among the window's values, itself included, in (0, 1]; NaN until full. */
+  rank(): number {
+    const r = this.ring;
+    if (!r.full) return Number.NaN;
+    const x = r.ago(0);
+    const buf = r.buf;
+    let atOrBelow = 0;
+    for (let i = 0; i < buf.length; i++) if (buf[i]! <= x) atOrBelow++;
+    return atOrBelow / buf.length;
+  }
+
+  reset(): void {
+    this.ring.reset();
+  }
+}

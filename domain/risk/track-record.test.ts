@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EquitySlope, TradeRecord, UNBOUNDED_PAYOFF } from './track-record.js';
+
+const net = fc.double({ min: -1e6, max: 1e6, noNaN: true });
+
+describe('TradeRecord', () => {
+  it('says nothing until it holds minTrades, then reads only the last `window` trades', () => {
+    fc.assert(
+      fc.property(fc.array(net, { maxLength: 200 }), fc.integer({ min: 1, max: 60 }), (nets, window) => {
+        const minTrades = Math.max(1, Math.floor(window / 2));
+        const r = new TradeRecord(window, minTrades);
+        for (const x of nets) r.push(x);
+        const last = nets.slice(-window);
+        const k = r.kelly();
+        if (last.length < minTrades) {
+          expect(k).toBeNull();
+          return;
+        }
+        const wins = last.filter((x) => x > 0);
+        const losses = last.filter((x) => x < 0);
+        expect(k!.trades).toBe(last.length);
+        expect(k!.winRate).toBe(wins.length / last.length);
+        if (wins.length === 0) expect(k!.payoff).toBe(0);
+        else if (losses.length === 0) expect(k!.payoff).toBe(UNBOUNDED_PAYOFF);
+        else {
+          const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+          expect(k!.payoff).toBeCloseTo(mean(wins) / -mean(losses), 6);
+        }
+      }),
+    );
+  });
+
+  it('a worked window: 3 wins of 200 and 2 losses of 100 are p = 0.6, R = 2', () => {
+    const r = new TradeRecord(5, 5);
+    for (const x of [-100, 200, 200, -100, 200]) r.push(x);
+    expect(r.kelly()).toEqual({ winRate: 0.6, payoff: 2, trades: 5 });
+    // The oldest loss leaves the window: p = 0.6 still (a break-even trade does not win), R unchanged.
+    r.push(0);
+    expect(r.kelly()).toEqual({ winRate: 0.6, payoff: 2, trades: 5 });
+  });
+
+  it('refuses a window it cannot keep and a trade that is not a number', () => {
+    expect(() => new TradeRecord(0, 1)).toThrow(/window/);
+    expect(() => new TradeRecord(10, 11)).toThrow(/minTrades/);
+    expect(() => new TradeRecord(10, 5).push(Number.NaN)).toThrow(/finite/);
+  });
+});
+
+describe('EquitySlope', () => {
+  it('is the least-squares slope of the last `window` marks, null before', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 1e7, noNaN: true }), { maxLength: 80 }),
+        fc.integer({ min: 2, max: 30 }),
+        (marks, window) => {
+          const e = new EquitySlope(window);
+          for (const m of marks) e.push(m);
+          if (marks.length < window) {
+            expect(e.value).toBeNull();
+            return;
+          }
+          const y = marks.slice(-window);
+          const xm = (window - 1) / 2;
+          const ym = y.reduce((a, b) => a + b, 0) / window;
+          let sxy = 0;
+          let sxx = 0;
+          y.forEach((v, i) => {
+            sxy += (i - xm) * (v - ym);
+            sxx += (i - xm) ** 2;
+          });
+          expect(e.value!).toBeCloseTo(sxy / sxx, 3);
+        },
+      ),
+    );
+  });
+
+  it('a flat curve has a slope of exactly zero (neither rising nor falling)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 1e9, noNaN: true }), fc.integer({ min: 2, max: 100 }), (v, w) => {
+        const e = new EquitySlope(w);
+        for (let i = 0; i < w + 3; i++) e.push(v);
+        expect(e.value).toBe(0);
+      }),
+    );
+  });
+
+  it('follows the sign of a steady rise or fall', () => {
+    const up = new EquitySlope(4);
+    for (const m of [100, 101, 103, 106]) up.push(m);
+    expect(up.value).toBeCloseTo(2, 12);
+    const down = new EquitySlope(3);
+    for (const m of [100, 101, 103, 106, 100, 95]) down.push(m);
+    expect(down.value).toBeLessThan(0);
+  });
+});

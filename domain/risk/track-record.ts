@@ -1,0 +1,117 @@
+/**
+ * The two readings of a strategy's own record that sizing and the adaptive stops take: the Kelly
+ * statistics of its last round trips and the slope of its equity curve. Both are rolling windows over
+ * a fixed number of observations, so a run that changes character is judged on what it does now (the
+ * design's "last 50 trades" assessment period), and both allocate nothing after construction.
+ */
+
+export interface KellyStats {
+  /** Share of the window's trades that made money (after fees). */
+  readonly winRate: number;
+  /** Mean winning trade ÷ mean losing trade (both positive). */
+  readonly payoff: number;
+  /** How many trades the statistics come from. */
+  readonly trades: number;
+}
+
+/**
+ * A window with no losing trade has an unbounded payoff; this stands in for it. Full Kelly is then
+ * p − (1 − p)/R = p to within 1e-9, which is what the limit is.
+ */
+export const UNBOUNDED_PAYOFF = 1e9;
+
+export class TradeRecord {
+  private readonly nets: Float64Array;
+  private n = 0;
+  private next = 0;
+
+  constructor(
+    readonly window: number,
+    readonly minTrades: number,
+  ) {
+    if (!Number.isInteger(window) || window < 1)
+      throw new RangeError(`trade record: window must be a whole number ≥ 1, got ${window}`);
+    if (!Number.isInteger(minTrades) || minTrades < 1 || minTrades > window)
+      throw new RangeError(
+        `trade record: minTrades must be a whole number in 1..${window}, got ${minTrades}`,
+      );
+    this.nets = new Float64Array(window);
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  /** One closed round trip's net result (realised PnL − fees ± funding). */
+  push(net: number): void {
+    if (!Number.isFinite(net)) throw new RangeError(`trade record: a trade's net must be finite, got ${net}`);
+    this.nets[this.next] = net;
+    this.next = (this.next + 1) % this.window;
+    if (this.n < this.window) this.n++;
+  }
+
+  /**
+   * The window's statistics, or null while it holds fewer than `minTrades`: a handful of trades says
+   * nothing about an edge, and sizing then takes its plain risk per trade. A break-even trade counts
+   * as a trade that did not win.
+   */
+  kelly(): KellyStats | null {
+    if (this.n < this.minTrades) return null;
+    let wins = 0;
+    let losses = 0;
+    let won = 0;
+    let lost = 0;
+    for (let i = 0; i < this.n; i++) {
+      const x = this.nets[i]!;
+      if (x > 0) {
+        wins++;
+        won += x;
+      } else if (x < 0) {
+        losses++;
+        lost -= x;
+      }
+    }
+    const payoff = wins === 0 ? 0 : losses === 0 ? UNBOUNDED_PAYOFF : won / wins / (lost / losses);
+    return { winRate: wins / this.n, payoff, trades: this.n };
+  }
+}
+
+/**
+ * Least-squares slope of the last `window` equity marks, in USDT per mark; null until the window is
+ * full. The adaptive stop reads only its sign (a falling curve tightens the stops); a slope over a
+ * window rather than the last two marks keeps one noisy mark from flipping it.
+ */
+export class EquitySlope {
+  private readonly ring: Float64Array;
+  private n = 0;
+  private next = 0;
+  value: number | null = null;
+
+  constructor(readonly window: number) {
+    if (!Number.isInteger(window) || window < 2)
+      throw new RangeError(`equity slope: window must be a whole number ≥ 2, got ${window}`);
+    this.ring = new Float64Array(window);
+  }
+
+  push(equity: number): void {
+    if (!Number.isFinite(equity)) return;
+    const w = this.window;
+    this.ring[this.next] = equity;
+    this.next = (this.next + 1) % w;
+    if (this.n < w) this.n++;
+    if (this.n < w) return;
+    // x = 0..w−1 from the oldest mark; centred, so Σx' = 0 and the slope is Σx'y / Σx'². y is taken
+    // from the oldest mark: a flat curve then sums exact zeros, where summing x'·y would leave a
+    // rounding residue whose sign could tighten every stop of a run that never traded.
+    const mid = (w - 1) / 2;
+    const base = this.ring[this.next]!;
+    let sxy = 0;
+    let sxx = 0;
+    for (let k = 0; k < w; k++) {
+      const x = k - mid;
+      sxy += x * (this.ring[(this.next + k) % w]! - base);
+      sxx += x * x;
+    }
+    this.value = sxy / sxx;
+  }
+}
