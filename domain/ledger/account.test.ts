@@ -502,6 +502,56 @@ describe('account: liquidation', () => {
     expect(dataOf(events, 'PositionLiquidated').map((l) => l.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     expect(s.positions.size).toBe(0);
   });
+
+  // Binance, "Introduction to Futures Insurance Funds"
+  // (https://www.binance.com/en/support/faq/introduction-to-futures-insurance-funds-360033525371): a
+  // position is bankrupt when the assets made available for it are below 0 after liquidation; the
+  // insurance fund takes it over and funds its losses. A trader loses at most that margin.
+  it('an isolated position closed past its bankruptcy price loses its margin, not more', () => {
+    const { s } = run([
+      ...open(),
+      { kind: 'SetMarginType', symbol: 'BTCUSDT', marginType: 'isolated' },
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 10 },
+      fill('BUY', '1', '30000'),
+    ]);
+    const before = walletBalance(s);
+    // A gap to 26,000: 4,000 lost at the mark on 3,000 of margin.
+    const { events } = run([{ kind: 'CheckLiquidation', marks: { BTCUSDT: '26000' } }], s);
+    const [fee] = dataOf(events, 'FeeCharged');
+    const [liq] = dataOf(events, 'PositionLiquidated');
+    expect(liq).toMatchObject({ realisedPnl: '-3000', insuranceFundCovered: '1000' });
+    expect(fee).toMatchObject({ amount: '0' });
+    expect(walletBalance(s) - before).toBe(fixed('-3000'));
+  });
+
+  it('a cross account loses at most its wallet, a gain on one leg offsetting a loss on another first', () => {
+    // The gaining leg is closed first, so its fee is paid before the losing leg runs the wallet dry.
+    const { s } = run([
+      ...open('one-way', '1000'),
+      { kind: 'SetLeverage', symbol: 'BTCUSDT', leverage: 50 },
+      { kind: 'SetLeverage', symbol: 'ETHUSDT', leverage: 50 },
+      fill('BUY', '5', '2000', { symbol: 'ETHUSDT' }),
+      fill('BUY', '1', '30000'),
+    ]);
+    const before = walletBalance(s);
+    const { events } = run([{ kind: 'CheckLiquidation', marks: { BTCUSDT: '28000', ETHUSDT: '2100' } }], s);
+    const liqs = dataOf(events, 'PositionLiquidated');
+    const fees = dataOf(events, 'FeeCharged');
+    expect(liqs.map((l) => [l.symbol, l.realisedPnl, l.insuranceFundCovered])).toEqual([
+      ['ETHUSDT', '500', undefined],
+      // −2,000 at the mark; the fund takes what the wallet (1,000 − fees of the opening fills + 500 −
+      // the ETH liquidation fee) could not pay.
+      ['BTCUSDT', toText(-(before + fixed('500') - fixed(fees[0]!.amount))), expect.any(String)],
+    ]);
+    expect(fees.map((f) => f.amount)).toEqual(['210', '0']); // 2 % of 10,500; nothing left for BTC's
+    expect(walletBalance(s)).toBe(0n);
+    // Δ wallet = realised − fees, exactly: the covered part is in neither.
+    const realised = liqs.reduce((a, l) => a + fixed(l.realisedPnl), 0n);
+    const charged = fees.reduce((a, f) => a + fixed(f.amount), 0n);
+    expect(walletBalance(s) - before).toBe(realised - charged);
+    // The trader's loss and the fund's share make up the loss at the mark.
+    expect(fixed(liqs[1]!.realisedPnl) - fixed(liqs[1]!.insuranceFundCovered!)).toBe(fixed('-2000'));
+  });
 });
 
 describe("the exchange's own closing orders (SettleFill with `forced`)", () => {

@@ -220,6 +220,12 @@ export const positionLiquidatedSchema = z
     /** What the check saw: margin balance ≤ maintenance margin triggered it. */
     marginBalance: decimal,
     maintenanceMargin: nonNegativeDecimal,
+    /**
+     * The loss at the mark past what the margin held, taken on by the venue's insurance fund and not
+     * by the trader (realisedPnl is net of it). Absent when the margin covered the whole loss, as it
+     * was on every event written before it existed.
+     */
+    insuranceFundCovered: positiveDecimal.optional(),
   })
   .strict();
 
