@@ -9,7 +9,7 @@
  *    first at their previous close); a bar-fill stop's trigger stamped when its exit is.
  * 3: sizing and the adaptive stops read the symbol's vol percentile and regime, the run's equity slope
  *    and its Kelly statistics (all were left out before); the sizing stop distance carries the
- *    adaptive factor.
+ *    adaptive factor; a liquidation past the bankruptcy price loses only the margin.
  */
 export const engineLogVersion = 3;
 
