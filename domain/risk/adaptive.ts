@@ -15,8 +15,14 @@ export interface AdaptiveParams {
   readonly drawdownTighten: number;
   /** Factor lost while the equity curve slopes down. */
   readonly slopeTighten: number;
+  /** In a trend the position goes with (a long in trend_up): wider, to let a winner run. */
   readonly trendFactor: number;
   readonly rangeFactor: number;
+  /**
+   * In a trend against the position (a long in trend_down): tighter. Widening it as for a trend with
+   * the position gave a losing counter-trend trade the most room of all.
+   */
+  readonly counterTrendFactor: number;
   readonly min: number;
   readonly max: number;
   /** The equity slope is read over this many of the run's last equity marks (track-record.ts). */
@@ -30,6 +36,7 @@ export const defaultAdaptiveParams: AdaptiveParams = {
   slopeTighten: 0.15,
   trendFactor: 1.15,
   rangeFactor: 0.85,
+  counterTrendFactor: 0.85,
   min: 0.5,
   max: 1.5,
   slopeMarks: 24,
@@ -59,11 +66,26 @@ export interface AdaptiveFactor {
   readonly regime: number;
 }
 
-export const adaptiveFactor = (p: AdaptiveParams, x: AdaptiveInputs): AdaptiveFactor => {
+/**
+ * `side` is the position's (or the entry's): a trend counts as one only in its direction. Without a side
+ * (a caller that has none) a trend either way takes trendFactor, as before sides were read.
+ */
+export const adaptiveFactor = (
+  p: AdaptiveParams,
+  x: AdaptiveInputs,
+  side: 'long' | 'short' | null = null,
+): AdaptiveFactor => {
   const vol = x.volPercentile === null ? 1 : p.volLow + (p.volHigh - p.volLow) * clamp(x.volPercentile, 0, 1);
   const dd = x.drawdown === null ? 0 : clamp(x.drawdown, 0, 1);
   const slope = x.equitySlope !== null && x.equitySlope < 0 ? p.slopeTighten : 0;
   const equity = Math.max(0, 1 - p.drawdownTighten * dd - slope);
-  const regime = x.regime === null ? 1 : x.regime === 'range' ? p.rangeFactor : p.trendFactor;
+  const regime =
+    x.regime === null
+      ? 1
+      : x.regime === 'range'
+        ? p.rangeFactor
+        : side === null || (x.regime === 'trend_up') === (side === 'long')
+          ? p.trendFactor
+          : p.counterTrendFactor;
   return { factor: clamp(vol * equity * regime, p.min, p.max), vol, equity, regime };
 };

@@ -195,7 +195,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
   if (!(o.atr > 0)) throw new RangeError(`stops for ${o.positionId}: ATR must be > 0`);
   const d = dir(o);
   const entry = toNumber(o.entryPrice);
-  const f = adaptiveFactor(p.adaptive, o.conditions);
+  const f = adaptiveFactor(p.adaptive, o.conditions, o.side);
   const k = p.initialAtr * f.factor;
   const initialStop = stopOnGrid(o.side, entry - d * k * o.atr, o.tickSize);
   if (initialStop <= 0n)
@@ -385,7 +385,7 @@ export const onBar = (p: StopParams, book: StopBook, bar: StopBar): StopStep => 
     });
   }
   if (excursionR >= p.chandelierActivateR && bar.atr > 0) {
-    const f = adaptiveFactor(p.adaptive, bar.conditions);
+    const f = adaptiveFactor(p.adaptive, bar.conditions, b.side);
     const k = p.chandelierAtr * f.factor;
     candidates.push({
       layer: 'chandelier',

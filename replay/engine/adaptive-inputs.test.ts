@@ -98,14 +98,25 @@ describe('the sizing and the adaptive stops are fed what they adapt to', () => {
   it('the initial stops widen with the vol percentile, follow the regime and read the equity slope', () => {
     const initial = events
       .filter((e) => e.type === 'StopAdjusted' && (e.data as { layer: string }).layer === 'initial')
-      .map((e) => (e.data as { inputs: StopInputs }).inputs);
+      .map((e) => {
+        const d = e.data as { side: 'long' | 'short'; inputs: StopInputs };
+        return { ...d.inputs, side: d.side };
+      });
     expect(initial.length).toBeGreaterThan(20);
     const a = defaultAdaptiveParams;
     for (const x of initial) {
       if (x.volPercentile === null) expect(x.volFactor).toBe(1);
       else expect(x.volFactor).toBeCloseTo(a.volLow + (a.volHigh - a.volLow) * x.volPercentile, 12);
+      // A trend widens the stop of a position that goes with it and tightens one against it.
+      const withTrend = (x.regime === 'trend_up') === (x.side === 'long');
       expect(x.regimeFactor).toBe(
-        x.regime === null ? 1 : x.regime === 'range' ? a.rangeFactor : a.trendFactor,
+        x.regime === null
+          ? 1
+          : x.regime === 'range'
+            ? a.rangeFactor
+            : withTrend
+              ? a.trendFactor
+              : a.counterTrendFactor,
       );
     }
     expect(initial.filter((x) => x.volFactor !== 1).length).toBeGreaterThan(initial.length * 0.5);

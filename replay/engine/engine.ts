@@ -1090,7 +1090,8 @@ export class Engine implements StrategyContext {
     // the nearer of the two is the one that bounds the loss.
     const ladder = Number.isFinite(atr)
       ? (protection?.stopAtrMultiple ?? c.stops.initialAtr) *
-        adaptiveFactor(c.stops.adaptive, conditions).factor *
+        adaptiveFactor(c.stops.adaptive, conditions, exposure > 0 ? 'long' : exposure < 0 ? 'short' : null)
+          .factor *
         atr
       : Number.NaN;
     const own = protection?.stopPrice !== undefined ? Math.abs(price - protection.stopPrice) : Number.NaN;

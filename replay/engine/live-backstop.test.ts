@@ -193,13 +193,13 @@ describe('the backstop at the exchange (a run on a real account, the local fake 
   });
 
   it('moves with a trailing stop once the stop has drifted moveBps from it, not before', async () => {
-    // BTCUSDT 2023-06-01: the entry fills at the 01:00 close (27,059.8), the stop 1 ATR below (×1.15: the
-    // adaptive factor of a trend regime, so 26,877.6); a mark before the 02:00 close (27,065.5) lifts the
-    // chandelier (3 ATR × 1.15 under the best price) at that close: to 26,913.6 from a best of 27,460
-    // (less than 20 bp), to 27,053.6 from 27,600.
+    // BTCUSDT 2023-06-01: the entry fills at the 01:00 close (27,059.8), the stop 1 ATR below (× 0.85: a
+    // long in a trend_down regime, so 26,925.1); a mark before the 02:00 close (27,065.5) lifts the
+    // chandelier (3 ATR × 0.85 under the best price) at that close: to 26,946.1 from a best of 27,350
+    // (less than 20 bp), to 27,036.1 from 27,440.
     for (const [best, moved] of [
-      [27_460, false],
-      [27_600, true],
+      [27_350, false],
+      [27_440, true],
     ] as const) {
       await h?.close();
       const { harness, barCloses, settle, warmupEnd, algos, backstops, desk, stopLevel, settleUntil } =
