@@ -45,6 +45,60 @@ const label = z.object({
   severity: z.enum(['info', 'warn', 'danger']),
   detail: z.string(),
 });
+const band = z.object({ low: z.number(), high: z.number() });
+const priceRange = z
+  .object({
+    high24h: z.number(),
+    low24h: z.number(),
+    sigmaHourly: z.number(),
+    sigma24h: z.number(),
+    returns: z.number().int(),
+    recentSigma24h: z.number(),
+    expected1: band,
+    expected2: band,
+    detail: z.string(),
+  })
+  .describe(
+    'The last 24h high/low, and the next 24h expected at the last close × exp(±kσ), σ the hourly log-return σ of the bars read × √24',
+  );
+const safeLeverage = z
+  .object({
+    leverage: z.number().int(),
+    severeMove: z.number(),
+    percentileMove: z.number().nullable(),
+    windows: z.number().int(),
+    sigmaMove: z.number(),
+    maintenanceRate: z.number().nullable(),
+    maxLeverage: z.number().nullable(),
+    bracketCap: z.number().nullable(),
+    capped: z.boolean(),
+    detail: z.string(),
+  })
+  .describe(
+    'The highest whole leverage a short survives a severe 24h move at (the larger of the 99th-percentile |24h move| and 3σ), with the first bracket’s maintenance margin, within [1, the first bracket’s cap]',
+  );
+const sentiment = z
+  .object({
+    name: z.literal('derived-fear-greed'),
+    basis: z.string(),
+    value: z.number(),
+    band: z.enum(['extreme-fear', 'fear', 'neutral', 'greed', 'extreme-greed']),
+    components: z.array(
+      z.object({
+        name: z.string(),
+        value: z.number().nullable(),
+        score: z.number().nullable(),
+        symbols: z.number().int(),
+        detail: z.string(),
+      }),
+    ),
+    weights: z.array(z.object({ symbol: z.string(), weight: z.number() })),
+    detail: z.string(),
+  })
+  .describe(
+    'The market mood at the scan, 0 (fear) .. 100 (greed), derived from the scanned symbols’ own bars and funding: not the alternative.me Crypto Fear & Greed Index',
+  );
+
 export const hotlistView = z.object({
   scan: z
     .object({
@@ -70,10 +124,14 @@ export const hotlistView = z.object({
           lastPrice: z.number(),
           lastBarOpen: z.string(),
           bars: z.number().int(),
+          // Null on a scan recorded before they were computed.
+          priceRange: priceRange.nullable(),
+          safeLeverage: safeLeverage.nullable(),
           status: z.enum(['candidate', 'whitelisted', 'declined']),
         }),
       ),
       skipped: z.array(z.object({ symbol: z.string(), reason: z.string() })),
+      sentiment: sentiment.nullable(),
     })
     .nullable(),
   whitelist: z.array(
@@ -110,7 +168,7 @@ export const addHotlistRoutes = (routes: RouteTable, deps: HotlistRouteDeps): vo
     path: '/api/hotlist',
     cache: 'log',
     summary:
-      'The latest hot-coin scan (ranking, dimensions, risk labels), the whitelist and the decisions on it',
+      'The latest hot-coin scan (ranking, dimensions, risk labels, price ranges, safe leverage, market sentiment), the whitelist and the decisions on it',
     response: hotlistView,
     handler: async () => ({
       ...(await readHotlist(deps.db)),

@@ -155,5 +155,27 @@ describe('hotlist routes', () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     for (const p of ['/api/hotlist', '/api/hotlist/approve', '/api/hotlist/decline', '/api/hotlist/remove'])
       expect(doc.paths[p]).toBeDefined();
+    // The response documents the new figures, and says the sentiment is derived, not the published index.
+    const get = JSON.stringify(doc.paths['/api/hotlist']);
+    for (const field of ['priceRange', 'expected1', 'safeLeverage', 'severeMove', 'sentiment', 'components'])
+      expect(get).toContain(`"${field}"`);
+    expect(get).toContain('not the alternative.me Crypto Fear & Greed Index');
+  });
+
+  it('GET /api/hotlist: each candidate’s price range and safe leverage, and the scan’s market sentiment', async () => {
+    // The latest scan is the one of 2023-05-07 18:00 recorded above.
+    const scan = (await get()).scan!;
+    const lev = Object.fromEntries(scan.candidates.map((c) => [c.symbol, c.safeLeverage?.leverage]));
+    expect(lev).toEqual({ '1000PEPEUSDT': 1, LTCUSDT: 9, SUIUSDT: 3, BTCUSDT: 12, ETHUSDT: 10 });
+    const btc = scan.candidates.find((c) => c.symbol === 'BTCUSDT')!;
+    expect(btc.priceRange!.expected1.low).toBeLessThan(btc.lastPrice);
+    expect(btc.priceRange!.expected1.high).toBeGreaterThan(btc.lastPrice);
+    expect(btc.priceRange!.detail).toContain('hourly log returns');
+    expect(btc.safeLeverage).toMatchObject({ maintenanceRate: 0.004, maxLeverage: 125, bracketCap: 50_000 });
+    const s = scan.sentiment!;
+    expect(s).toMatchObject({ name: 'derived-fear-greed', band: 'greed' });
+    expect(s.value).toBeCloseTo(56.16, 2);
+    expect(s.basis).toContain('not the alternative.me Crypto Fear & Greed Index');
+    expect(s.components.map((c) => c.name)).toEqual(['momentum', 'volatility', 'funding', 'volume']);
   });
 });

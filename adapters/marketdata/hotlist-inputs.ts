@@ -50,6 +50,9 @@ const inputOf = (
     funding,
     listedAt: meta.listings.get(symbol) ?? null,
     maintenanceRate: first ? toNumber(first.maintMarginRatio) : null,
+    // The first bracket is the small position a hotlist trial starts with: its cap is the most leverage on offer.
+    maxLeverage: first ? first.initialLeverage : null,
+    bracketCap: first ? toNumber(first.notionalCap) : null,
   };
 };
 

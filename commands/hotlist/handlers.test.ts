@@ -146,4 +146,62 @@ describe.each(backends)('hotlist on %s', (_name, databaseUrl) => {
     await runner.rebuild('hotlist');
     expect(await readHotlist(opened.db)).toEqual(after);
   });
+
+  it('a scan records each candidate’s price range and safe leverage and its market sentiment, and the read model carries them', async () => {
+    const h = new HotlistHandlers(opened.store, newEventId);
+    const d = await h.scan(source, RecordedHotlistSource.available(), Date.parse('2023-10-24T00:00:00Z'));
+    const scanned = d.events[0]!;
+    if (scanned.type !== 'HotlistScanned') throw new Error('expected a scan');
+    const btc = scanned.data.candidates.find((c) => c.symbol === 'BTCUSDT')!;
+    expect(btc.safeLeverage).toMatchObject({ leverage: 15, maintenanceRate: 0.004, maxLeverage: 125 });
+    expect(btc.priceRange).toMatchObject({ low24h: 29869.4, high24h: 35981.9 });
+    expect(scanned.data.sentiment).toMatchObject({ name: 'derived-fear-greed', band: 'greed' });
+
+    await runner.catchUpAll();
+    const view = await readHotlist(opened.db);
+    expect(view.scan!.scanId).toBe(d.scanId);
+    expect(view.scan!.sentiment).toEqual(scanned.data.sentiment);
+    for (const c of scanned.data.candidates) {
+      const v = view.scan!.candidates.find((x) => x.symbol === c.symbol)!;
+      expect(v.priceRange).toEqual(c.priceRange);
+      expect(v.safeLeverage).toEqual(c.safeLeverage);
+    }
+  });
+
+  it('a scan recorded before the figures existed is still valid, and reads as null, not as made-up figures', async () => {
+    const h = new HotlistHandlers(opened.store, newEventId);
+    const d = await h.scan(source, ['BTCUSDT'], Date.parse('2023-10-25T00:00:00Z'));
+    const scanned = d.events[0]!;
+    if (scanned.type !== 'HotlistScanned') throw new Error('expected a scan');
+    // The same scan as an older node wrote it: no priceRange, no safeLeverage, no sentiment.
+    const { sentiment: _s, ...older } = scanned.data;
+    const data = {
+      ...older,
+      scanId: `${d.scanId}-old`,
+      at: Date.parse('2023-10-26T00:00:00Z'),
+      candidates: older.candidates.map(({ priceRange: _p, safeLeverage: _l, ...c }) => c),
+    };
+    const stream = await opened.store.readStream(hotlistStreamId);
+    await opened.store.append(hotlistStreamId, stream.length, [
+      {
+        eventId: newEventId(),
+        type: 'HotlistScanned',
+        data,
+        metadata: {
+          correlationId: `hotlist:${data.scanId}`,
+          causationId: null,
+          actor: 'system:hotlist',
+          mode: 'paper',
+          occurredAt: new Date(data.at).toISOString(),
+        },
+      },
+    ]);
+    await runner.catchUpAll();
+    const view = await readHotlist(opened.db);
+    expect(view.scan!.scanId).toBe(data.scanId);
+    expect(view.scan!.sentiment).toBeNull();
+    expect(view.scan!.candidates.map((c) => [c.symbol, c.priceRange, c.safeLeverage])).toEqual([
+      ['BTCUSDT', null, null],
+    ]);
+  });
 });

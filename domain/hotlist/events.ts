@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../events/define-event.js';
 import { dimensionNames, labelCodes } from './scan.js';
+import { moodComponentNames, SENTIMENT_NAME, sentimentBands } from './sentiment.js';
 
 /**
  * The hotlist, in stream `hotlist`: each scan's ranking with its risk labels, and the decisions only
@@ -29,6 +30,59 @@ const dimension = z
   .object({ name: z.enum(dimensionNames), value: finite.nullable(), score: finite, detail: z.string() })
   .strict();
 
+const band = z.object({ low: finite, high: finite }).strict();
+
+const priceRange = z
+  .object({
+    high24h: finite,
+    low24h: finite,
+    sigmaHourly: finite,
+    sigma24h: finite,
+    returns: z.number().int().nonnegative(),
+    recentSigma24h: finite,
+    expected1: band,
+    expected2: band,
+    detail: z.string(),
+  })
+  .strict();
+
+const safeLeverage = z
+  .object({
+    leverage: z.number().int().positive(),
+    severeMove: finite,
+    percentileMove: finite.nullable(),
+    windows: z.number().int().nonnegative(),
+    sigmaMove: finite,
+    maintenanceRate: finite.nullable(),
+    maxLeverage: finite.nullable(),
+    bracketCap: finite.nullable(),
+    capped: z.boolean(),
+    detail: z.string(),
+  })
+  .strict();
+
+export const sentimentSchema = z
+  .object({
+    name: z.literal(SENTIMENT_NAME),
+    basis: z.string(),
+    value: finite,
+    band: z.enum(sentimentBands),
+    components: z.array(
+      z
+        .object({
+          name: z.enum(moodComponentNames),
+          value: finite.nullable(),
+          score: finite.nullable(),
+          symbols: z.number().int().nonnegative(),
+          detail: z.string(),
+        })
+        .strict(),
+    ),
+    weights: z.array(z.object({ symbol, weight: finite }).strict()),
+    detail: z.string(),
+  })
+  .strict();
+
 export const candidateSchema = z
   .object({
     symbol,
@@ -41,6 +95,9 @@ export const candidateSchema = z
     lastPrice: finite,
     lastBarOpen: z.number().int(),
     bars: z.number().int().positive(),
+    // Optional: scans recorded before these figures existed stay valid as they are.
+    priceRange: priceRange.optional(),
+    safeLeverage: safeLeverage.optional(),
   })
   .strict();
 
@@ -70,6 +127,8 @@ export const HotlistScanned = defineEvent({
         .strict(),
       candidates: z.array(candidateSchema),
       skipped: z.array(z.object({ symbol, reason: z.string() }).strict()),
+      /** The market's mood over the scored symbols (null: none scored); absent in scans from before it. */
+      sentiment: sentimentSchema.nullable().optional(),
     })
     .strict(),
 });

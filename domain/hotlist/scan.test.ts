@@ -4,7 +4,9 @@ import { loadBinanceInstruments } from '../../adapters/instruments/binance-files
 import { binanceListings, RecordedHotlistSource } from '../../adapters/marketdata/hotlist-inputs.js';
 import type { BarSeries } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
+import { leverageFor } from './risk-figures.js';
 import { defaultHotlistConfig, type HotlistInput, scanHotlist } from './scan.js';
+import { bandOf, marketSentiment, type SymbolMood } from './sentiment.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -101,19 +103,27 @@ describe('hotlist scan: invariants', () => {
         fc.double({ min: 0.1, max: 10, noNaN: true }),
         (a, cut, k) => {
           const at = endOf(cut);
+          const later = (i: number) => a.bars.openTime[i]! + HOUR > at;
           const changed: HotlistInput = {
             ...a,
             bars: {
               ...a.bars,
-              close: a.bars.close.map((x, i) => (a.bars.openTime[i]! + HOUR > at ? x * k : x)),
-              volume: a.bars.volume.map((x, i) => (a.bars.openTime[i]! + HOUR > at ? x * k * 7 : x)),
+              close: a.bars.close.map((x, i) => (later(i) ? x * k : x)),
+              // The price range reads highs and lows too: a later spike must not widen it.
+              high: a.bars.high.map((x, i) => (later(i) ? x * k * 3 : x)),
+              low: a.bars.low.map((x, i) => (later(i) ? x / (k * 3) : x)),
+              volume: a.bars.volume.map((x, i) => (later(i) ? x * k * 7 : x)),
             },
             funding: {
               ...a.funding!,
               rate: a.funding!.rate.map((x, i) => (a.funding!.time[i]! > at ? x + 0.01 : x)),
             },
           };
-          expect(scanHotlist([changed], at)).toEqual(scanHotlist([a], at));
+          const before = scanHotlist([a], at);
+          expect(scanHotlist([changed], at)).toEqual(before);
+          // The new figures are part of what is compared: a scan that forgot them would prove nothing.
+          expect(before.candidates[0]!.priceRange.detail).toContain('hourly log returns');
+          expect(before.sentiment).not.toBeNull();
         },
       ),
       { numRuns: runs },
@@ -236,6 +246,262 @@ describe('hotlist scan: hand-made cases', () => {
   });
 });
 
+describe('hotlist scan: price range, safe leverage, sentiment', () => {
+  /** The same market with every hourly return k times larger: the same path, more volatile. */
+  const wilder = (a: HotlistInput, k: number): HotlistInput => {
+    const c = a.bars.close;
+    const close = new Float64Array(c.length);
+    close[0] = c[0]!;
+    for (let i = 1; i < c.length; i++) close[i] = close[i - 1]! * (c[i]! / c[i - 1]!) ** k;
+    return { ...a, bars: { ...a.bars, open: close, high: close, low: close, close } };
+  };
+  const withTerms = (a: HotlistInput, mmr: number, maxLeverage: number): HotlistInput => ({
+    ...a,
+    maintenanceRate: mmr,
+    maxLeverage,
+    bracketCap: 50_000,
+  });
+  const arbTerms = fc.record({
+    mmr: fc.double({ min: 0, max: 0.05, noNaN: true }),
+    max: fc.integer({ min: 1, max: 125 }),
+  });
+
+  it('the expected range holds the last close, the last 24h high/low bracket it, and more volatility widens it', () => {
+    fc.assert(
+      fc.property(arbInput('AAAUSDT'), fc.double({ min: 1, max: 4, noNaN: true }), (a, k) => {
+        const c = scanHotlist([a], endOf(N)).candidates[0]!;
+        const r = c.priceRange;
+        expect(r.expected2.low).toBeLessThanOrEqual(r.expected1.low);
+        expect(r.expected1.low).toBeLessThanOrEqual(c.lastPrice);
+        expect(c.lastPrice).toBeLessThanOrEqual(r.expected1.high);
+        expect(r.expected1.high).toBeLessThanOrEqual(r.expected2.high);
+        expect(r.low24h).toBeLessThanOrEqual(c.lastPrice);
+        expect(r.high24h).toBeGreaterThanOrEqual(c.lastPrice);
+        expect(r.sigma24h).toBeCloseTo(r.sigmaHourly * Math.sqrt(24), 12);
+        const w = scanHotlist([wilder(a, k)], endOf(N)).candidates[0]!.priceRange;
+        // The band is a ratio to the last close, which the wilder path moves too.
+        expect(w.expected1.high / w.expected1.low).toBeGreaterThanOrEqual(
+          (r.expected1.high / r.expected1.low) * (1 - 1e-12),
+        );
+        expect(w.expected2.high / w.expected2.low).toBeGreaterThanOrEqual(
+          (r.expected2.high / r.expected2.low) * (1 - 1e-12),
+        );
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('safe leverage is a whole number in [1, the venue cap], never higher on a wilder market or a higher maintenance rate', () => {
+    fc.assert(
+      fc.property(
+        arbInput('AAAUSDT'),
+        arbTerms,
+        fc.double({ min: 1, max: 4, noNaN: true }),
+        fc.double({ min: 0, max: 0.05, noNaN: true }),
+        (a, t, k, extra) => {
+          const lev = (x: HotlistInput) => scanHotlist([x], endOf(N)).candidates[0]!.safeLeverage;
+          const base = lev(withTerms(a, t.mmr, t.max));
+          expect(Number.isInteger(base.leverage)).toBe(true);
+          expect(base.leverage).toBeGreaterThanOrEqual(1);
+          expect(base.leverage).toBeLessThanOrEqual(t.max);
+          expect(base.severeMove).toBe(Math.max(base.percentileMove ?? 0, base.sigmaMove));
+          // Below the cap and above the floor, the leverage survives the move and one more × would not.
+          if (!base.capped && base.leverage > 1) {
+            const need = base.severeMove + t.mmr * (1 + base.severeMove);
+            expect(base.leverage * need).toBeLessThan(1);
+            expect((base.leverage + 1) * need).toBeGreaterThanOrEqual(1);
+          }
+          expect(lev(withTerms(wilder(a, k), t.mmr, t.max)).leverage).toBeLessThanOrEqual(base.leverage);
+          expect(lev(withTerms(a, t.mmr + extra, t.max)).leverage).toBeLessThanOrEqual(base.leverage);
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+
+  it('the sentiment is one figure per scan in [0, 100], its band matches, and so do its components', () => {
+    fc.assert(
+      fc.property(arbInput('AAAUSDT'), arbInput('BBBUSDT'), arbInput('CCCUSDT'), (a, b, c) => {
+        const s = scanHotlist([a, b, c], endOf(N)).sentiment!;
+        expect(s.name).toBe('derived-fear-greed');
+        expect(s.basis).toContain('not the alternative.me');
+        expect(s.value).toBeGreaterThanOrEqual(0);
+        expect(s.value).toBeLessThanOrEqual(100);
+        expect(s.band).toBe(bandOf(s.value));
+        expect(s.components.map((x) => x.name)).toEqual(['momentum', 'volatility', 'funding', 'volume']);
+        const scores = s.components.flatMap((x) => (x.score === null ? [] : [x.score]));
+        for (const x of scores) expect(x >= 0 && x <= 100).toBe(true);
+        expect(s.value).toBeCloseTo(scores.reduce((p, q) => p + q, 0) / scores.length, 9);
+        expect(s.weights.reduce((p, w) => p + w.weight, 0)).toBeCloseTo(1, 12);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('no scored symbol, no sentiment', () => {
+    expect(scanHotlist([], endOf(N)).sentiment).toBeNull();
+  });
+});
+
+describe('price range, safe leverage, sentiment: hand-made cases', () => {
+  it('leverage: strictly below liquidation, so a move that hits the threshold exactly costs one ×', () => {
+    // 10 % and no maintenance margin: 10× is liquidated exactly at the move, 9× survives it.
+    expect(leverageFor(0.1, 0)).toBe(9);
+    expect(leverageFor(0.09, 0)).toBe(11);
+    // 6 % with 0.4 %: the short needs 6 % + 0.4 % × 1.06 = 6.424 % of margin, 1 / 0.06424 = 15.6.
+    expect(leverageFor(0.06, 0.004)).toBe(15);
+    expect(leverageFor(1.5, 0.01)).toBe(0);
+  });
+
+  const steady = (symbol: string, vol: number): HotlistInput => ({
+    symbol,
+    bars: series(
+      symbol,
+      Array.from({ length: N }, (_, i) => (i % 2 === 0 ? vol : -vol)),
+      Array(N).fill(1e6),
+    ),
+    funding: null,
+    listedAt: null,
+    maintenanceRate: 0.004,
+    maxLeverage: 125,
+    bracketCap: 50_000,
+  });
+
+  it('a steady ±1 % an hour: σ and the bands from it, the 3σ move and the leverage it allows', () => {
+    const c = scanHotlist([steady('AAAUSDT', 0.01)], endOf(N)).candidates[0]!;
+    // 743 alternating ±1 % log returns, one more −1 % than +1 %: a mean of −0.01 / 743, and σ (n − 1) from it.
+    const sigma = 0.01 * Math.sqrt((743 - 1 / 743) / 742);
+    expect(c.priceRange.sigmaHourly).toBeCloseTo(sigma, 12);
+    expect(c.priceRange.expected1.high).toBeCloseTo(c.lastPrice * Math.exp(sigma * Math.sqrt(24)), 9);
+    expect(c.priceRange.expected2.low).toBeCloseTo(c.lastPrice * Math.exp(-2 * sigma * Math.sqrt(24)), 9);
+    // Over any 24h the path returns to where it was: no 24h move, so the 3σ day decides.
+    const l = c.safeLeverage;
+    expect(l.percentileMove).toBeCloseTo(0, 12);
+    expect(l.sigmaMove).toBeCloseTo(Math.exp(3 * sigma * Math.sqrt(24)) - 1, 12);
+    expect(l.leverage).toBe(leverageFor(l.sigmaMove, 0.004));
+    expect(l.leverage).toBe(6);
+    expect(l.detail).toContain('maintenance margin 0.40 %');
+    expect(l.detail).toContain('up to 50000 USDT');
+  });
+
+  it('a quiet market is capped at the venue’s leverage; unknown terms are said, not made up', () => {
+    const quiet = scanHotlist([steady('AAAUSDT', 0.00001)], endOf(N)).candidates[0]!.safeLeverage;
+    expect(quiet).toMatchObject({ leverage: 125, capped: true, maxLeverage: 125 });
+    expect(quiet.detail).toContain("capped at the venue's 125×");
+    const unknown = scanHotlist(
+      [{ ...steady('AAAUSDT', 0.01), maintenanceRate: null, maxLeverage: null, bracketCap: null }],
+      endOf(N),
+    ).candidates[0]!.safeLeverage;
+    expect(unknown.maintenanceRate).toBeNull();
+    expect(unknown.detail).toContain('maintenance margin unknown');
+    // Without the 0.4 % the same move allows more, never less.
+    expect(unknown.leverage).toBe(leverageFor(unknown.sigmaMove, 0));
+    expect(unknown.leverage).toBeGreaterThanOrEqual(6);
+  });
+
+  it('an elevenfold day on a fresh listing leaves only 1×, and says even that is liquidated on a short', () => {
+    const rets = Array.from({ length: 48 }, (_, i) => (i < 24 ? 0 : i % 2 === 0 ? 0.3 : -0.1));
+    const c = scanHotlist(
+      [
+        {
+          symbol: 'NEWUSDT',
+          bars: series('NEWUSDT', rets, Array(48).fill(1)),
+          funding: null,
+          listedAt: null,
+          maintenanceRate: 0.01,
+        },
+      ],
+      endOf(48),
+    ).candidates[0]!;
+    expect(c.safeLeverage.leverage).toBe(1);
+    expect(c.safeLeverage.detail).toContain('even 1× is liquidated');
+  });
+
+  const mood = (symbol: string, m: Partial<SymbolMood>): SymbolMood => ({
+    symbol,
+    turnover24h: 1e9,
+    closePercentile: 0.5,
+    vsMean: 0,
+    closes: 720,
+    volPercentile: 0.5,
+    funding: 0.0001,
+    surge: 1,
+    return24h: 0,
+    ...m,
+  });
+  const scale = { baseFunding: 0.0001, extremeFunding: 0.001 };
+
+  it('sentiment: an ordinary market is neutral, a euphoric one extreme greed, a panic extreme fear', () => {
+    const ordinary = marketSentiment([mood('AAAUSDT', {}), mood('BBBUSDT', {})], scale)!;
+    expect(ordinary.value).toBeCloseTo(50, 9);
+    expect(ordinary.band).toBe('neutral');
+    const euphoric = marketSentiment(
+      [
+        mood('AAAUSDT', {
+          closePercentile: 1,
+          volPercentile: 0,
+          funding: 0.001,
+          surge: 8,
+          return24h: 0.1,
+        }),
+      ],
+      scale,
+    )!;
+    expect(euphoric.value).toBeCloseTo(100, 9);
+    expect(euphoric.band).toBe('extreme-greed');
+    const panic = marketSentiment(
+      [
+        mood('AAAUSDT', {
+          closePercentile: 0,
+          volPercentile: 1,
+          funding: -0.0008,
+          surge: 8,
+          return24h: -0.1,
+        }),
+      ],
+      scale,
+    )!;
+    expect(panic.value).toBeCloseTo(0, 9);
+    expect(panic.band).toBe('extreme-fear');
+  });
+
+  it('sentiment: symbols weigh by turnover; one without funding is left out of that component, not counted neutral', () => {
+    const s = marketSentiment(
+      [
+        mood('BIGUSDT', { turnover24h: 3e9, closePercentile: 1 }),
+        mood('SMLUSDT', { turnover24h: 1e9, closePercentile: 0, funding: null }),
+      ],
+      scale,
+    )!;
+    const momentum = s.components.find((c) => c.name === 'momentum')!;
+    expect(momentum.score).toBeCloseTo(75, 9);
+    expect(momentum.symbols).toBe(2);
+    const funding = s.components.find((c) => c.name === 'funding')!;
+    expect(funding).toMatchObject({ symbols: 1, value: 0.0001 });
+    expect(funding.score).toBeCloseTo(50, 9);
+    expect(s.weights).toEqual([
+      { symbol: 'BIGUSDT', weight: 0.75 },
+      { symbol: 'SMLUSDT', weight: 0.25 },
+    ]);
+    expect(s.detail).toContain('BIG 75 %');
+  });
+
+  it('bands: the thresholds, on the whole number the page shows', () => {
+    expect([0, 24.4, 24.5, 44.4, 44.5, 55.4, 55.5, 75.4, 75.5, 100].map(bandOf)).toEqual([
+      'extreme-fear',
+      'extreme-fear',
+      'fear',
+      'fear',
+      'neutral',
+      'neutral',
+      'greed',
+      'greed',
+      'extreme-greed',
+      'extreme-greed',
+    ]);
+  });
+});
+
 describe('hotlist scan on the recorded 2023 data', () => {
   const scan = async (iso: string) => {
     const book = await loadBinanceInstruments();
@@ -280,5 +546,71 @@ describe('hotlist scan on the recorded 2023 data', () => {
     expect(r.skipped.map((s) => s.symbol).sort()).toEqual(['1000PEPEUSDT', 'SUIUSDT']);
     for (const s of r.skipped) expect(s.reason).toContain('not listed yet');
     expect(r.candidates.map((c) => c.symbol).sort()).toEqual(['BTCUSDT', 'ETHUSDT', 'LTCUSDT']);
+  });
+
+  it('2023-10-24: the ranges, the leverage and the mood of the spot-ETF rally, as measured', async () => {
+    const r = await scan('2023-10-24T00:00:00Z');
+    const by = (s: string) => r.candidates.find((c) => c.symbol === s)!;
+    const btc = by('BTCUSDT');
+    // The day's real wick: 29,869.4 to 35,981.9, a 20.5 % range, around a close of 33,074.
+    expect(btc.priceRange.low24h).toBe(29869.4);
+    expect(btc.priceRange.high24h).toBe(35981.9);
+    expect(btc.priceRange.returns).toBe(743);
+    // The month before was calm (σ 1.97 % a day), so the ±1σ band is narrow for a day like this one
+    // (σ 5.82 % a day on its own): the detail says both.
+    expect(btc.priceRange.sigma24h).toBeCloseTo(0.0197, 4);
+    expect(btc.priceRange.recentSigma24h).toBeCloseTo(0.0582, 4);
+    expect(btc.priceRange.expected1.low).toBeCloseTo(32430.0, 0);
+    expect(btc.priceRange.expected1.high).toBeCloseTo(33730.8, 0);
+    expect(btc.priceRange.detail).toContain('the last 24h alone: σ 5.82 % a day');
+    // 3σ (6.1 %) beats the month's 99th-percentile day (5.1 %); with 0.4 % maintenance: 15×.
+    expect(btc.safeLeverage).toMatchObject({ leverage: 15, maintenanceRate: 0.004, maxLeverage: 125 });
+    expect(btc.safeLeverage.percentileMove!).toBeCloseTo(0.051, 3);
+    expect(btc.safeLeverage.sigmaMove).toBeCloseTo(0.061, 3);
+    expect(Object.fromEntries(r.candidates.map((c) => [c.symbol, c.safeLeverage.leverage]))).toEqual({
+      BTCUSDT: 15,
+      ETHUSDT: 15,
+      LTCUSDT: 14,
+      SUIUSDT: 8,
+      '1000PEPEUSDT': 4,
+    });
+    // Greed (58): every major at the top of its month and trading 3-4× its usual turnover up, held back
+    // by volatility at its extreme (fear) and funding at the base rate (neutral).
+    const s = r.sentiment!;
+    expect(s.value).toBeCloseTo(57.95, 2);
+    expect(s.band).toBe('greed');
+    const score = Object.fromEntries(s.components.map((c) => [c.name, Math.round(c.score!)]));
+    expect(score).toEqual({ momentum: 100, volatility: 0, funding: 50, volume: 82 });
+    expect(s.weights[0]).toMatchObject({ symbol: 'BTCUSDT' });
+    expect(s.weights[0]!.weight).toBeCloseTo(0.76, 2);
+  });
+
+  it('2023-03-11, the SVB weekend: extreme fear, and less leverage than in calm October', async () => {
+    const r = await scan('2023-03-11T00:00:00Z');
+    const s = r.sentiment!;
+    expect(s.value).toBeCloseTo(22.5, 2);
+    expect(s.band).toBe('extreme-fear');
+    const score = Object.fromEntries(s.components.map((c) => [c.name, Math.round(c.score!)]));
+    expect(score).toEqual({ momentum: 3, volatility: 9, funding: 44, volume: 34 });
+    expect(Object.fromEntries(r.candidates.map((c) => [c.symbol, c.safeLeverage.leverage]))).toEqual({
+      LTCUSDT: 6,
+      ETHUSDT: 10,
+      BTCUSDT: 8,
+    });
+    const btc = r.candidates.find((c) => c.symbol === 'BTCUSDT')!;
+    // Here the month's worst days (the 99th percentile, 11.3 %) are wider than 3σ (8.1 %): they decide.
+    expect(btc.safeLeverage.percentileMove!).toBeCloseTo(0.113, 3);
+    expect(btc.safeLeverage.severeMove).toBe(btc.safeLeverage.percentileMove);
+    expect(btc.priceRange.low24h).toBe(19521.6);
+    expect(btc.priceRange.high24h).toBe(20351.8);
+  });
+
+  it('1000PEPE two days after its listing: a 29 % daily σ leaves 1×, and the detail says even that is not safe', async () => {
+    const r = await scan('2023-05-07T18:00:00Z');
+    const pepe = r.candidates.find((c) => c.symbol === '1000PEPEUSDT')!;
+    expect(pepe.priceRange.returns).toBe(49);
+    expect(pepe.priceRange.sigma24h).toBeCloseTo(0.292, 3);
+    expect(pepe.safeLeverage.leverage).toBe(1);
+    expect(pepe.safeLeverage.detail).toContain('even 1× is liquidated');
   });
 });

@@ -2,6 +2,8 @@ import type { BarSeries } from '../market/bars.js';
 import { lastAtOrBefore } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
 import { mean, variance } from '../optimizer/moments.js';
+import { type PriceRange, priceRange, type SafeLeverage, safeLeverage } from './risk-figures.js';
+import { type MarketSentiment, marketSentiment, type SymbolMood } from './sentiment.js';
 
 /**
  * Hot-coin scoring (automation 10): which perpetuals are drawing unusual activity now, and what makes
@@ -74,6 +76,9 @@ export interface HotlistInput {
   readonly listedAt: number | null;
   /** Maintenance margin rate of the first leverage bracket, null when unknown. */
   readonly maintenanceRate: number | null;
+  /** The first bracket's leverage cap and notional cap (USDT); absent or null when unknown. */
+  readonly maxLeverage?: number | null;
+  readonly bracketCap?: number | null;
 }
 
 export interface Dimension {
@@ -104,6 +109,15 @@ export interface Candidate {
   /** Open time of the last bar read, and how many bars the comparison used. */
   readonly lastBarOpen: number;
   readonly bars: number;
+  /** Absent in scans recorded before they were computed; every scan from scanHotlist has them. */
+  readonly priceRange?: PriceRange;
+  readonly safeLeverage?: SafeLeverage;
+}
+
+/** A candidate as scanHotlist produces it: with its price range and safe leverage. */
+export interface ScoredCandidate extends Candidate {
+  readonly priceRange: PriceRange;
+  readonly safeLeverage: SafeLeverage;
 }
 
 export interface Skipped {
@@ -115,6 +129,13 @@ export interface ScanResult {
   readonly at: number;
   readonly candidates: readonly Candidate[];
   readonly skipped: readonly Skipped[];
+  /** The market's mood over the scored symbols; null when none was scored, absent in older scans. */
+  readonly sentiment?: MarketSentiment | null;
+}
+
+export interface FullScanResult extends ScanResult {
+  readonly candidates: readonly ScoredCandidate[];
+  readonly sentiment: MarketSentiment | null;
 }
 
 const HOUR = 3_600_000;
@@ -158,21 +179,34 @@ export const scanHotlist = (
   inputs: readonly HotlistInput[],
   at: number,
   config: HotlistConfig = defaultHotlistConfig,
-): ScanResult => {
-  const scored: Omit<Candidate, 'rank'>[] = [];
+): FullScanResult => {
+  const scored: Omit<ScoredCandidate, 'rank'>[] = [];
+  const moods: SymbolMood[] = [];
   const skipped: Skipped[] = [];
   for (const input of inputs) {
     const r = scoreOne(input, at, config);
     if ('reason' in r) skipped.push(r);
-    else scored.push(r);
+    else {
+      scored.push(r.candidate);
+      moods.push(r.mood);
+    }
   }
   // Highest score first; the symbol breaks ties so a scan's order never depends on the input's.
   scored.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   skipped.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  return { at, candidates: scored.map((c, i) => ({ ...c, rank: i + 1 })), skipped };
+  return {
+    at,
+    candidates: scored.map((c, i) => ({ ...c, rank: i + 1 })),
+    skipped,
+    sentiment: marketSentiment(moods, config),
+  };
 };
 
-const scoreOne = (input: HotlistInput, at: number, c: HotlistConfig): Omit<Candidate, 'rank'> | Skipped => {
+const scoreOne = (
+  input: HotlistInput,
+  at: number,
+  c: HotlistConfig,
+): { candidate: Omit<ScoredCandidate, 'rank'>; mood: SymbolMood } | Skipped => {
   const { symbol, bars } = input;
   if (bars.timeframe !== '1h') return { symbol, reason: `needs 1h bars, got ${bars.timeframe}` };
   // The last bar closed by `at`: its open is at most at − 1h.
@@ -343,7 +377,8 @@ const scoreOne = (input: HotlistInput, at: number, c: HotlistConfig): Omit<Candi
     turnover24h: recentTurnover,
     ret24,
   });
-  return {
+  const window = { high: bars.high, low: bars.low, close, first, last, recent };
+  const candidate = {
     symbol,
     score,
     dimensions,
@@ -353,6 +388,39 @@ const scoreOne = (input: HotlistInput, at: number, c: HotlistConfig): Omit<Candi
     lastPrice: close[last]!,
     lastBarOpen: bars.openTime[last]!,
     bars: n,
+    priceRange: priceRange(window),
+    safeLeverage: safeLeverage(window, {
+      maintenanceRate: input.maintenanceRate,
+      maxLeverage: input.maxLeverage ?? null,
+      bracketCap: input.bracketCap ?? null,
+    }),
+  };
+  return {
+    candidate,
+    mood: {
+      symbol,
+      ...closePosition(close, Math.max(first, last - lookback), last),
+      turnover24h: recentTurnover,
+      volPercentile: volPct,
+      funding: latestFunding,
+      surge,
+      return24h: ret24,
+    },
+  };
+};
+
+/** Where the last close sits among the closes [from, last): its percentile and its distance from their mean. */
+const closePosition = (
+  close: ArrayLike<number>,
+  from: number,
+  last: number,
+): { closePercentile: number; vsMean: number; closes: number } => {
+  const xs: number[] = [];
+  for (let i = from; i < last; i++) xs.push(close[i]!);
+  return {
+    closePercentile: percentileOf(close[last]!, xs),
+    vsMean: close[last]! / mean(xs) - 1,
+    closes: xs.length,
   };
 };
 

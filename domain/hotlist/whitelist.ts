@@ -1,5 +1,6 @@
 import type { HotlistEvent, HotlistScannedData, HotlistSymbolApprovedData } from './events.js';
 import type { HotlistConfig, LabelCode, ScanResult } from './scan.js';
+import type { MarketSentiment } from './sentiment.js';
 
 /**
  * The hotlist aggregate (stream `hotlist`): scans come in from the scheduler, and symbols go onto the
@@ -90,6 +91,15 @@ const candidateOf = (state: HotlistState, scanId: string, symbol: string) => {
   return c;
 };
 
+const copySentiment = (s: MarketSentiment | null): HotlistScannedData['sentiment'] =>
+  s === null
+    ? null
+    : {
+        ...s,
+        components: s.components.map((c) => ({ ...c })),
+        weights: s.weights.map((w) => ({ ...w })),
+      };
+
 export const decideHotlist = (command: HotlistCommand, state: HotlistState): HotlistEvent[] => {
   switch (command.kind) {
     case 'RecordScan': {
@@ -110,6 +120,10 @@ export const decideHotlist = (command: HotlistCommand, state: HotlistState): Hot
           labels: c.labels.map((l) => ({ ...l })),
         })),
         skipped: command.result.skipped.map((s) => ({ ...s })),
+        // A result from before the sentiment existed records none, rather than a made-up null.
+        ...(command.result.sentiment === undefined
+          ? {}
+          : { sentiment: copySentiment(command.result.sentiment) }),
       };
       return [{ type: 'HotlistScanned', data }];
     }

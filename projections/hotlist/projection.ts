@@ -1,15 +1,18 @@
+import { sql } from 'kysely';
+import type { HotlistScannedData } from '../../domain/hotlist/events.js';
 import type { Projection, ReadModelDb } from '../projection.js';
 import { dataOf, num, type Row, str, upsertRows } from '../support.js';
 
 /*
- * The hotlist as the UI shows it: the latest scan (ranking, dimensions and labels as JSON, since the
- * label list is the domain's and grows), the symbols on the whitelist with what their approver
+ * The hotlist as the UI shows it: the latest scan (ranking, dimensions, labels, price ranges and safe
+ * leverage as JSON, since those shapes are the domain's and grow; the scan's market sentiment beside
+ * it), the symbols on the whitelist with what their approver
  * acknowledged, and every person's decision in log order.
  */
 
 export const hotlistProjection: Projection = {
   name: 'hotlist',
-  version: 1,
+  version: 2,
   tables: ['rm_hotlist_scan', 'rm_hotlist_whitelist', 'rm_hotlist_decisions'],
   types: ['HotlistScanned', 'HotlistSymbolApproved', 'HotlistSymbolDeclined', 'WhitelistSymbolRemoved'],
   async setup(db) {
@@ -24,6 +27,8 @@ export const hotlistProjection: Projection = {
       .addColumn('skipped', 'text', (c) => c.notNull())
       .addColumn('global_position', 'bigint', (c) => c.notNull())
       .execute();
+    // Added with version 2: a database from before gets the column, and the version bump rebuilds the row.
+    await sql`ALTER TABLE rm_hotlist_scan ADD COLUMN IF NOT EXISTS sentiment text`.execute(db);
     await db.schema
       .createTable('rm_hotlist_whitelist')
       .ifNotExists()
@@ -65,6 +70,7 @@ export const hotlistProjection: Projection = {
             source: String(d.source),
             candidates: JSON.stringify(d.candidates ?? []),
             skipped: JSON.stringify(d.skipped ?? []),
+            sentiment: d.sentiment == null ? null : JSON.stringify(d.sentiment),
             global_position: e.globalPosition,
           };
           break;
@@ -115,6 +121,11 @@ const decision = (
   text,
 });
 
+type StoredScanCandidate = HotlistScannedData['candidates'][number];
+export type PriceRange = NonNullable<StoredScanCandidate['priceRange']>;
+export type SafeLeverage = NonNullable<StoredScanCandidate['safeLeverage']>;
+export type MarketSentiment = NonNullable<HotlistScannedData['sentiment']>;
+
 export interface HotlistLabelView {
   code: string;
   severity: 'info' | 'warn' | 'danger';
@@ -132,6 +143,9 @@ export interface HotlistCandidateView {
   lastPrice: number;
   lastBarOpen: string;
   bars: number;
+  /** Null for a scan recorded before these figures existed. */
+  priceRange: PriceRange | null;
+  safeLeverage: SafeLeverage | null;
   status: 'candidate' | 'whitelisted' | 'declined';
 }
 
@@ -161,12 +175,21 @@ export interface HotlistView {
     source: string;
     candidates: HotlistCandidateView[];
     skipped: { symbol: string; reason: string }[];
+    /** The scan's market mood; null when it scored no symbol or was recorded before the mood existed. */
+    sentiment: MarketSentiment | null;
   } | null;
   whitelist: WhitelistEntryView[];
   history: HotlistDecisionView[];
 }
 
-type StoredCandidate = Omit<HotlistCandidateView, 'status' | 'lastBarOpen'> & { lastBarOpen: number };
+type StoredCandidate = Omit<
+  HotlistCandidateView,
+  'status' | 'lastBarOpen' | 'priceRange' | 'safeLeverage'
+> & {
+  lastBarOpen: number;
+  priceRange?: PriceRange;
+  safeLeverage?: SafeLeverage;
+};
 
 export const readWhitelist = async (db: ReadModelDb): Promise<WhitelistEntryView[]> =>
   (await db.selectFrom('rm_hotlist_whitelist').selectAll().orderBy('symbol').execute()).map((r) => ({
@@ -221,6 +244,8 @@ export const readHotlist = async (db: ReadModelDb, historyLimit = 50): Promise<H
     (c): HotlistCandidateView => ({
       ...c,
       lastBarOpen: new Date(c.lastBarOpen).toISOString(),
+      priceRange: c.priceRange ?? null,
+      safeLeverage: c.safeLeverage ?? null,
       status: listed.has(c.symbol) ? 'whitelisted' : declined.has(c.symbol) ? 'declined' : 'candidate',
     }),
   );
@@ -231,6 +256,7 @@ export const readHotlist = async (db: ReadModelDb, historyLimit = 50): Promise<H
       source: String(row.source),
       candidates,
       skipped: JSON.parse(String(row.skipped)) as { symbol: string; reason: string }[],
+      sentiment: row.sentiment == null ? null : (JSON.parse(String(row.sentiment)) as MarketSentiment),
     },
     whitelist,
     history,

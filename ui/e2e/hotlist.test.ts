@@ -105,6 +105,46 @@ describe.skipIf(!haveChromium && !ci)('Hotlist page', () => {
       expect(await page.getByTestId('hotlist-skipped').textContent()).toContain(scan.skipped[0]!.reason);
     }
 
+    // At the top, the scan's market sentiment: its value, band and every component in words, named as
+    // derived from the scanned market and not the published Fear & Greed Index.
+    const sentiment = scan.sentiment;
+    if (!sentiment) throw new Error(`scan ${scan.scanId} has no sentiment`);
+    const mood = page.getByTestId('hotlist-sentiment');
+    expect(await mood.getAttribute('data-band')).toBe(sentiment.band);
+    expect(await mood.getByTestId('sentiment-value').textContent()).toBe(sentiment.value.toFixed(0));
+    expect(await mood.getByTestId('sentiment-band').textContent()).toBe(sentiment.band.replace('-', ' '));
+    const moodText = (await mood.textContent()) ?? '';
+    expect(moodText).toContain('not the alternative.me Crypto Fear & Greed Index');
+    expect(moodText).toContain(sentiment.detail);
+    const parts = await mood
+      .getByTestId('sentiment-component')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+    expect(parts).toEqual(sentiment.components.map((c) => c.name));
+    for (const c of sentiment.components) expect(moodText).toContain(c.detail);
+    // Above the ranking, where a reviewer reads it first.
+    const above = await page.evaluate(() => {
+      const a = document.querySelector('[data-testid=hotlist-sentiment]');
+      const b = document.querySelector('[data-testid=hotlist-ranking]');
+      return !!a && !!b && (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    });
+    expect(above).toBe(true);
+
+    // Each row: the last 24h's range with the expected one under it, and the safe leverage; the
+    // sentences behind them are the tooltips.
+    for (const c of ranked) {
+      const r = c.priceRange;
+      const l = c.safeLeverage;
+      if (!r || !l) throw new Error(`${c.symbol} has no price range or safe leverage`);
+      const range = rowOf(c.symbol).getByTestId('candidate-range');
+      expect(Number(await range.getAttribute('data-low'))).toBe(r.low24h);
+      expect(Number(await range.getAttribute('data-high'))).toBe(r.high24h);
+      expect(await range.getAttribute('title')).toBe(r.detail);
+      const lev = rowOf(c.symbol).getByTestId('candidate-leverage');
+      expect(await lev.getAttribute('data-leverage')).toBe(String(l.leverage));
+      expect(await lev.textContent()).toContain(`${l.leverage}×`);
+      expect(await lev.getAttribute('title')).toBe(l.detail);
+    }
+
     // The top candidate not yet decided on, of those the hotlist is for: a configured symbol (BTCUSDT…) is
     // traded anyway, and it carries no labels to acknowledge. Its row opens to the four dimensions and
     // what each number means.
@@ -122,6 +162,9 @@ describe.skipIf(!haveChromium && !ci)('Hotlist page', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
     expect(dims.sort()).toEqual(['funding', 'momentum', 'turnover-surge', 'volatility']);
     for (const d of top.dimensions) expect(await detail.textContent()).toContain(d.detail);
+    // ...and to its price range and safe leverage in full.
+    expect(await detail.getByTestId('range-detail').textContent()).toContain(top.priceRange!.detail);
+    expect(await detail.getByTestId('leverage-detail').textContent()).toContain(top.safeLeverage!.detail);
     await shoot(page, 'hotlist');
 
     // Enable…: every label listed; the button stays disabled while a danger label is unticked.

@@ -24,6 +24,66 @@ export interface Dimension {
 
 export type CandidateStatus = 'candidate' | 'whitelisted' | 'declined';
 
+export interface PriceBand {
+  low: number;
+  high: number;
+}
+
+/** Where the price went in the last 24h and where it may go in the next, from its realised volatility. */
+export interface PriceRange {
+  high24h: number;
+  low24h: number;
+  /** σ of the hourly log returns read, and scaled to a day (× √24). */
+  sigmaHourly: number;
+  sigma24h: number;
+  returns: number;
+  /** The last 24h's own σ scaled to a day: context, not used for the bands. */
+  recentSigma24h: number;
+  /** The last close × exp(∓1σ) and exp(∓2σ). */
+  expected1: PriceBand;
+  expected2: PriceBand;
+  detail: string;
+}
+
+/** The highest whole leverage a severe 24h move does not liquidate, with how it was worked out. */
+export interface SafeLeverage {
+  leverage: number;
+  severeMove: number;
+  percentileMove: number | null;
+  windows: number;
+  sigmaMove: number;
+  maintenanceRate: number | null;
+  maxLeverage: number | null;
+  bracketCap: number | null;
+  capped: boolean;
+  detail: string;
+}
+
+export type SentimentBand = 'extreme-fear' | 'fear' | 'neutral' | 'greed' | 'extreme-greed';
+
+/**
+ * The market's mood at the scan, 0..100, derived from the scanned symbols' own bars and funding: not
+ * the alternative.me Crypto Fear & Greed Index.
+ */
+export interface MarketSentiment {
+  name: 'derived-fear-greed';
+  /** Where the figure comes from, in words. */
+  basis: string;
+  value: number;
+  band: SentimentBand;
+  components: {
+    name: 'momentum' | 'volatility' | 'funding' | 'volume' | (string & {});
+    value: number | null;
+    /** 0 (fear) .. 100 (greed). */
+    score: number | null;
+    symbols: number;
+    detail: string;
+  }[];
+  /** Each symbol's share of the average: its 24h turnover ÷ the total. */
+  weights: { symbol: string; weight: number }[];
+  detail: string;
+}
+
 export interface Candidate {
   symbol: string;
   /** 0..1 */
@@ -38,6 +98,9 @@ export interface Candidate {
   lastPrice: number;
   lastBarOpen: string;
   bars: number;
+  /** Null (or absent from an older server) for a scan recorded before these figures existed. */
+  priceRange?: PriceRange | null;
+  safeLeverage?: SafeLeverage | null;
   status: CandidateStatus;
 }
 
@@ -49,6 +112,8 @@ export interface HotlistScan {
   source: string;
   candidates: Candidate[];
   skipped: { symbol: string; reason: string }[];
+  /** Null when the scan scored no symbol or was recorded before the sentiment existed. */
+  sentiment?: MarketSentiment | null;
 }
 
 export interface WhitelistEntry {

@@ -8,6 +8,7 @@ import { EnableSheet } from './enable-sheet';
 import { HistoryCard } from './history';
 import { RankingCard } from './ranking';
 import { DeclineSheet, RemoveSheet } from './reason-sheet';
+import { SentimentCard } from './sentiment';
 import { WhitelistCard } from './whitelist';
 
 type Open =
@@ -69,12 +70,15 @@ export function HotlistPage() {
                 </CardContent>
               </Card>
             ) : (
-              <RankingCard
-                scan={h.scan}
-                configured={h.configured}
-                onEnable={(symbol) => h.scan && act({ kind: 'enable', symbol, scanId: h.scan.scanId })}
-                onDecline={(symbol) => h.scan && act({ kind: 'decline', symbol, scanId: h.scan.scanId })}
-              />
+              <>
+                <SentimentCard scan={h.scan} />
+                <RankingCard
+                  scan={h.scan}
+                  configured={h.configured}
+                  onEnable={(symbol) => h.scan && act({ kind: 'enable', symbol, scanId: h.scan.scanId })}
+                  onDecline={(symbol) => h.scan && act({ kind: 'decline', symbol, scanId: h.scan.scanId })}
+                />
+              </>
             )}
             <div className="grid gap-4 2xl:grid-cols-2">
               <WhitelistCard
