@@ -186,7 +186,9 @@ describe('multi-layer stops', () => {
 
   it('adaptive: a trend widens the stop of a position going with it, and tightens one against it', () => {
     const at = (side: 'long' | 'short', regime: 'trend_up' | 'trend_down') =>
-      price(openStops(params, open({ side, conditions: { ...neutralInputs, regime } })).book.protective.price);
+      price(
+        openStops(params, open({ side, conditions: { ...neutralInputs, regime } })).book.protective.price,
+      );
     // 2 ATR of 2 from 100, × 1.15 with the trend, × 0.85 against it.
     expect(at('long', 'trend_up')).toBe('95.4');
     expect(at('long', 'trend_down')).toBe('96.6');
