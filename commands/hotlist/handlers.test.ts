@@ -80,6 +80,13 @@ describe.each(backends)('hotlist on %s', (_name, databaseUrl) => {
     expect(ok.events.map((e) => e.type)).toEqual(['HotlistSymbolApproved']);
     const stored = (await opened.store.readStream(hotlistStreamId)).at(-1)!;
     expect(stored.metadata.actor).toBe('user:alice');
+    // The approval keeps what the page showed the approver beside the labels, read back from the store.
+    expect(stored.data).toMatchObject({
+      priceRange: pepe.priceRange,
+      safeLeverage: pepe.safeLeverage,
+      sentiment: scanned.data.sentiment,
+    });
+    expect((stored.data as { safeLeverage: { leverage: number } }).safeLeverage.leverage).toBe(1);
     expect((await opened.store.readStream(hotlistStreamId))[0]!.metadata.actor).toBe('system:hotlist');
 
     await h.decide(

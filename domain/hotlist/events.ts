@@ -147,6 +147,13 @@ export const HotlistSymbolApproved = defineEvent({
       /** The label codes the approver acknowledged; every danger label is among them. */
       acknowledged: z.array(z.enum(labelCodes)),
       note,
+      /**
+       * The price range, safe leverage and market mood the approver was shown beside the labels; absent
+       * in approvals of scans recorded before they were computed.
+       */
+      priceRange: priceRange.optional(),
+      safeLeverage: safeLeverage.optional(),
+      sentiment: sentimentSchema.nullable().optional(),
     })
     .strict(),
 });

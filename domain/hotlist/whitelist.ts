@@ -159,6 +159,20 @@ export const decideHotlist = (command: HotlistCommand, state: HotlistState): Hot
         // In the candidate's label order, each once.
         acknowledged: c.labels.map((l) => l.code).filter((code) => acked.has(code)) as LabelCode[],
         note: command.note,
+        // What else the page showed the approver: a compliance reviewer replays the figures too.
+        ...(c.priceRange
+          ? {
+              priceRange: {
+                ...c.priceRange,
+                expected1: { ...c.priceRange.expected1 },
+                expected2: { ...c.priceRange.expected2 },
+              },
+            }
+          : {}),
+        ...(c.safeLeverage ? { safeLeverage: { ...c.safeLeverage } } : {}),
+        ...(state.latest?.sentiment === undefined
+          ? {}
+          : { sentiment: copySentiment(state.latest.sentiment) }),
       };
       return [{ type: 'HotlistSymbolApproved', data }];
     }
