@@ -61,6 +61,17 @@ describe('decision-chain replay, exact re-run and counterfactual', () => {
     expect(text).toMatch(/risk APPROVE BUY|risk APPROVE SELL|risk RESIZE/);
     expect(text).toMatch(/order-rate \[pass\] threshold 1/);
     expect(text).toMatch(/chain complete/);
+    // A later sizing, once the run has a record: the sentence says what the size was read from.
+    const { rows: later } = await opened.client.query<{ correlation_id: string }>(
+      `SELECT e.metadata->>'correlationId' AS correlation_id FROM events e WHERE e.type = 'PositionSized'
+         AND e.data->'inputs'->'kelly' IS NOT NULL AND json_typeof(e.data->'inputs'->'kelly') = 'object'
+       ORDER BY global_position DESC LIMIT 1`,
+    );
+    expect(later.length).toBe(1);
+    const sized = formatChain(await explainChain(opened.store, later[0]!.correlation_id));
+    expect(sized).toMatch(
+      /sized (long|short) \w+: equity [\d.]+, σ [\d.]+ \(p\d+ of its last 500\), regime (trend_up|trend_down|range), stop distance [\d.]+, Kelly p [\d.]+ R [\d.e+]+ over \d+ trades → risk [\d.]+ % of equity → .* \(tier \d+, bracket \d+\)/,
+    );
     // A chain whose link was removed names what is missing.
     const risk = chain.links[2]!;
     await opened.client.query('DELETE FROM events WHERE event_id = $1::uuid', [risk.eventId]);

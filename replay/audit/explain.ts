@@ -80,7 +80,16 @@ export const summarise = (e: RecordedEvent): string => {
     case 'PositionSized': {
       const r = d.result as D;
       const i = d.inputs as D;
-      return `sized ${d.side} ${d.symbol}: equity ${fmt(i.equity)}, σ ${fmt(i.realisedVol)}, stop distance ${fmt(i.stopDistance)} → weight ${fmt(r.weight)}, leverage ${fmt(r.leverage)}, notional ${fmt(r.notional)} (bound by ${s(r.binding)}), quantity ${s(r.quantity)}`;
+      // What the leverage tier and the risk fraction were read from (the percentile, the regime, the
+      // strategy's record): a reviewer asking "why this size" needs them in the sentence.
+      const pct =
+        typeof i.volPercentile === 'number' ? ` (p${Math.round(i.volPercentile * 100)} of its last 500)` : '';
+      const k = i.kelly as D | null;
+      const kelly =
+        k === null || k === undefined
+          ? ''
+          : `, Kelly p ${fmt(k.winRate)} R ${fmt(k.payoff)}${k.trades === undefined ? '' : ` over ${k.trades} trades`} → risk ${fmt((r.riskFraction as number) * 100)} % of equity`;
+      return `sized ${d.side} ${d.symbol}: equity ${fmt(i.equity)}, σ ${fmt(i.realisedVol)}${pct}, regime ${i.regime ?? 'unknown'}, stop distance ${fmt(i.stopDistance)}${kelly} → weight ${fmt(r.weight)}, leverage ${fmt(r.leverage)} (tier ${fmt(r.tierLeverage)}, bracket ${fmt(r.bracketLeverage)}), notional ${fmt(r.notional)} (bound by ${s(r.binding)}), quantity ${s(r.quantity)}`;
     }
     case 'RiskDecided': {
       const checks = (d.checks as D[]) ?? [];
