@@ -708,7 +708,14 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(checks()).toEqual([
       expect.objectContaining({
         matched: true,
-        wallet: { asset: 'USDT', exchange: '10037.5', ledgers: '37.5', baseline: '10000', unexplained: '0' },
+        wallet: {
+          asset: 'USDT',
+          exchange: '10037.5',
+          ledgers: '37.5',
+          baseline: '10000',
+          unexplained: '0',
+          readAt: new Date(1_000_000).toISOString(),
+        },
       }),
     ]);
     // A trade the ledger books as the exchange made it: nothing unexplained, nothing recorded.
@@ -773,6 +780,35 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     wall += 5_000;
     await manager.turn();
     expect(checks().at(-1)).toMatchObject({ wallet: { unexplained: '-500' } });
+  });
+
+  it('a check recorded while funding settles carries the last wallet reading on, saying when it was read', async () => {
+    let wall = Date.UTC(2023, 5, 1, 7, 50);
+    const run = stubRun('ema-cross', {
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      ledgerFlows: () => 0n,
+    });
+    let held = new Map<string, string>();
+    const { manager, checks } = await reconciling(
+      run,
+      () => wall,
+      async () => held,
+      undefined,
+      { balance: async () => '10000' },
+    );
+    expect(checks()).toMatchObject([{ wallet: { readAt: '2023-06-01T07:50:00.000Z' } }]);
+    // 08:01: a position no ledger holds, confirmed 5 s later, inside the settling minutes: the check is
+    // recorded with the wallet as read at 07:50, and says so, rather than as if read now.
+    held = new Map([['BTCUSDT', '0.5']]);
+    wall = Date.UTC(2023, 5, 1, 8, 1);
+    await manager.turn();
+    wall += 5_000;
+    await manager.turn();
+    expect(checks().at(-1)).toMatchObject({
+      matched: false,
+      at: Date.UTC(2023, 5, 1, 8, 1, 5),
+      wallet: { readAt: '2023-06-01T07:50:00.000Z' },
+    });
   });
 
   it('reconciles the account with the real runs’ ledgers: a confirmed difference is recorded and takes real money away', async () => {

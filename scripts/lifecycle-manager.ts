@@ -305,6 +305,7 @@ export class LifecycleManager {
     if (this.o.clock.now() % 3_600_000 < FUNDING_SETTLE_MS) return this.lastWallet;
     let balance: string;
     let others: Fixed;
+    const readAt = this.o.clock.now();
     try {
       balance = await account.walletBalance(WALLET_ASSET);
       others = (await this.o.otherLedgerFlows?.(new Set(runs.map((r) => r.runId)))) ?? 0n;
@@ -315,7 +316,7 @@ export class LifecycleManager {
       return null;
     }
     const flows = runs.reduce((sum, r) => sum + r.ledgerFlows!(), others);
-    const check = checkWallet(WALLET_ASSET, fixed(balance), flows, this.walletBaseline);
+    const check = checkWallet(WALLET_ASSET, fixed(balance), flows, this.walletBaseline, readAt);
     this.walletBaseline ??= fixed(check.baseline);
     return check;
   }

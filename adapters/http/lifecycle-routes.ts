@@ -102,6 +102,12 @@ export const lifecycleView = z.object({
           ledgers: z.string(),
           baseline: z.string(),
           unexplained: z.string(),
+          readAt: z
+            .string()
+            .optional()
+            .describe(
+              'When the wallet was read: a check in the minutes after an hour (funding settling) carries the last reading on',
+            ),
         })
         .nullable(),
     }),

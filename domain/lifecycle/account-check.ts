@@ -50,6 +50,11 @@ export interface WalletCheck {
   readonly ledgers: string;
   readonly baseline: string;
   readonly unexplained: string;
+  /**
+   * When the wallet was read (ISO time). A check in the minutes after an hour, while funding settles,
+   * does not read it and carries the last reading on: this says how old that reading is.
+   */
+  readonly readAt?: string;
 }
 
 export const checkWallet = (
@@ -57,6 +62,8 @@ export const checkWallet = (
   exchange: Fixed,
   ledgerFlows: Fixed,
   baseline: Fixed | null,
+  /** When `exchange` was read (epoch ms); recorded so a reading carried on is seen for what it is. */
+  readAt?: number,
 ): WalletCheck => {
   const base = baseline ?? exchange - ledgerFlows;
   return {
@@ -65,6 +72,7 @@ export const checkWallet = (
     ledgers: toText(ledgerFlows),
     baseline: toText(base),
     unexplained: toText(exchange - ledgerFlows - base),
+    ...(readAt === undefined ? {} : { readAt: new Date(readAt).toISOString() }),
   };
 };
 

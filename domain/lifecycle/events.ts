@@ -119,6 +119,8 @@ export const AccountReconciled = defineEvent({
           ledgers: z.string(),
           baseline: z.string(),
           unexplained: z.string(),
+          /** When the wallet was read: older than the check when the check carried the last reading on. */
+          readAt: z.string().datetime().optional(),
         })
         .strict()
         .optional(),

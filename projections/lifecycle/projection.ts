@@ -219,7 +219,15 @@ export interface AccountCheckView {
    * booked since the node's first check (a transfer, a trade by hand, a charge not booked). Null when the
    * check could not read it (or was recorded before the node read wallets).
    */
-  wallet: { asset: string; exchange: string; ledgers: string; baseline: string; unexplained: string } | null;
+  wallet: {
+    asset: string;
+    exchange: string;
+    ledgers: string;
+    baseline: string;
+    unexplained: string;
+    /** When the wallet was read (absent in checks recorded before this was kept). */
+    readAt?: string;
+  } | null;
 }
 
 /** Every strategy's stage, the latest account check per venue, and the latest `historyLimit` moves (newest first). */

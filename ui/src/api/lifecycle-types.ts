@@ -108,7 +108,15 @@ export interface AccountCheck {
    * booked since the node's first check (a transfer, a trade by hand, a charge not booked). Null when the
    * check could not read it (or was recorded before the node read wallets).
    */
-  wallet: { asset: string; exchange: string; ledgers: string; baseline: string; unexplained: string } | null;
+  wallet: {
+    asset: string;
+    exchange: string;
+    ledgers: string;
+    baseline: string;
+    unexplained: string;
+    /** When the wallet was read; older than the check when it carried the last reading on. */
+    readAt?: string;
+  } | null;
 }
 
 export interface Lifecycle {

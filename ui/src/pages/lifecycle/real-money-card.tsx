@@ -82,14 +82,23 @@ function AccountLine({ check }: { check: AccountCheck }) {
         )}
         <span className="text-muted-foreground"> (recorded {fmtTime(check.at)})</span>
       </dd>
-      {check.wallet && <WalletLine wallet={check.wallet} />}
+      {check.wallet && <WalletLine wallet={check.wallet} checkedAt={check.at} />}
     </>
   );
 }
 
 /** The wallet against the money the real runs' ledgers moved: what no ledger explains since the node's first check. */
-function WalletLine({ wallet }: { wallet: NonNullable<AccountCheck['wallet']> }) {
+function WalletLine({
+  wallet,
+  checkedAt,
+}: {
+  wallet: NonNullable<AccountCheck['wallet']>;
+  checkedAt: AccountCheck['at'];
+}) {
   const explained = Number(wallet.unexplained) === 0;
+  // A check in the minutes after an hour carries the last reading on (funding is settling): say how old.
+  const carried =
+    wallet.readAt !== undefined && new Date(checkedAt).getTime() - Date.parse(wallet.readAt) > 60_000;
   return (
     <>
       <dt className="text-xs text-muted-foreground">{wallet.asset} wallet</dt>
@@ -110,6 +119,13 @@ function WalletLine({ wallet }: { wallet: NonNullable<AccountCheck['wallet']> })
           {' '}
           (wallet {wallet.exchange}; the ledgers moved {wallet.ledgers} since their start)
         </span>
+        {carried && (
+          <span data-testid="lifecycle-wallet-read-at" className="text-muted-foreground">
+            {' '}
+            — the wallet as read at {fmtTime(wallet.readAt!)}: it is not read in the minutes after each hour,
+            while funding settles
+          </span>
+        )}
       </dd>
     </>
   );
