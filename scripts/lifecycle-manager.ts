@@ -110,6 +110,8 @@ export interface LifecycleManagerOptions {
    */
   readonly otherLedgerFlows?: (driven: ReadonlySet<string>) => Promise<Fixed>;
   readonly checkEveryMs?: number;
+  /** The first minutes of each hour in which the wallet is not read (default FUNDING_SETTLE_MS). */
+  readonly fundingSettleMs?: number;
   readonly log: (m: string) => void;
 }
 
@@ -121,7 +123,7 @@ const WALLET_ASSET = 'USDT';
  * income record is on its way: the wallet has moved and no ledger has booked it yet. A wallet read then
  * would set a baseline off by the funding, or see a difference that is gone a minute later.
  */
-const FUNDING_SETTLE_MS = 5 * 60_000;
+export const FUNDING_SETTLE_MS = 5 * 60_000;
 
 /**
  * Automation 8 in the node. It onboards every strategy on paper, judges each one's stage every market
@@ -302,7 +304,8 @@ export class LifecycleManager {
    */
   private async walletCheck(account: RealAccount, runs: readonly RealRun[]): Promise<WalletCheck | null> {
     if (account.walletBalance === undefined || runs.some((r) => r.ledgerFlows === undefined)) return null;
-    if (this.o.clock.now() % 3_600_000 < FUNDING_SETTLE_MS) return this.lastWallet;
+    if (this.o.clock.now() % 3_600_000 < (this.o.fundingSettleMs ?? FUNDING_SETTLE_MS))
+      return this.lastWallet;
     let balance: string;
     let others: Fixed;
     const readAt = this.o.clock.now();

@@ -137,6 +137,13 @@ const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
 const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'carry';
 if (liveLeftovers !== 'carry' && liveLeftovers !== 'close' && liveLeftovers !== 'wait')
   throw new RangeError(`LIVE_LEFTOVERS must be carry, close or wait, got ${liveLeftovers}`);
+// The first seconds of each hour in which the account check does not read the wallet (funding settling,
+// docs/lifecycle.md): 300 by default.
+const walletSettleS = Number(process.env.LIVE_WALLET_SETTLE_S ?? 300);
+if (!(walletSettleS >= 0 && walletSettleS < 3600))
+  throw new RangeError(
+    `LIVE_WALLET_SETTLE_S must be a number of seconds in 0..3599, got ${process.env.LIVE_WALLET_SETTLE_S}`,
+  );
 /*
  * Automation 2: a parameter version that passes the optimizer's gates trades as a canary beside the one in
  * force before it takes over (docs/optimizer-runs.md). PARAMETER_CANARY=off promotes at once instead; JSON
@@ -651,6 +658,7 @@ if (process.env.LIFECYCLE !== 'off') {
     // A run still starting has no market time yet (its clock reads the wall's): the lifecycle waits for all.
     marketNow: () => (fleet.runs().some((r) => r.status().state === 'starting') ? null : fleet.now()),
     clock: wallClock,
+    fundingSettleMs: walletSettleS * 1000,
     minWallMs: lifecycleMinWallS * 1000,
     everyMs: lifecycleEveryS * 1000,
     startReal,

@@ -65,6 +65,9 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
       LIVE_CAPITAL: '50000',
       LIFECYCLE_GATES: JSON.stringify({ shadow: lenient, canary: lenient }),
       LIFECYCLE_EVERY_S: '1',
+      // The wallet is read at any minute: by default not in the first five of an hour (funding settling),
+      // and a run in those minutes found no wallet line to check.
+      LIVE_WALLET_SETTLE_S: '0',
       PERPETUA_APPROVERS: 'ana',
       HOTLIST: 'off',
       PORTFOLIO: 'off',
