@@ -1,3 +1,5 @@
+import { variance } from '../optimizer/moments.js';
+
 /**
  * Two of the figures automation 10 asks every recommendation to carry, so a reviewer can size a trade
  * before enabling it: where the price may go in a day, and how much leverage survives a bad day. Both
@@ -71,16 +73,10 @@ export const quantile = (xs: readonly number[], q: number): number => {
   return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
 };
 
-/** Sample standard deviation (n − 1) of a[from..to]. */
-const stdOf = (a: ArrayLike<number>, from: number, to: number): number => {
-  const n = to - from + 1;
-  if (n < 2) return 0;
-  let m = 0;
-  for (let i = from; i <= to; i++) m += a[i]!;
-  m /= n;
-  let v = 0;
-  for (let i = from; i <= to; i++) v += (a[i]! - m) ** 2;
-  return Math.sqrt(v / (n - 1));
+/** Sample standard deviation (n − 1); 0 below two values (no spread measured is none assumed). */
+const stdOf = (xs: readonly number[]): number => {
+  const v = variance(xs);
+  return Number.isNaN(v) ? 0 : Math.sqrt(v);
 };
 
 /** The bars a scan read: indices [first, last] of a gap-free hourly run, and the last `recent` of them. */
@@ -99,8 +95,8 @@ export const realisedSigma = (
 ): { hourly: number; day: number; returns: number; recentDay: number } => {
   const rets: number[] = [];
   for (let i = w.first + 1; i <= w.last; i++) rets.push(Math.log(w.close[i]! / w.close[i - 1]!));
-  const hourly = stdOf(rets, 0, rets.length - 1);
-  const recent = stdOf(rets, Math.max(0, rets.length - w.recent), rets.length - 1);
+  const hourly = stdOf(rets);
+  const recent = stdOf(rets.slice(Math.max(0, rets.length - w.recent)));
   return {
     hourly,
     day: hourly * Math.sqrt(w.recent),

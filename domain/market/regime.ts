@@ -98,6 +98,16 @@ export const nextVolatility = (
   return pct >= p.highVolEnter ? 'high' : pct <= p.lowVolEnter ? 'low' : 'normal';
 };
 
+/** A features object to reuse across bars, every value unknown (NaN) until the indicators warm up. */
+const unknownFeatures = (): { -readonly [K in keyof RegimeFeatures]: number } => ({
+  adx: Number.NaN,
+  plusDI: Number.NaN,
+  minusDI: Number.NaN,
+  efficiencyRatio: Number.NaN,
+  realisedVol: Number.NaN,
+  volPercentile: Number.NaN,
+});
+
 export interface RegimeChange {
   readonly previous: Regime | null;
   readonly current: Regime;
@@ -118,14 +128,7 @@ export class RegimeDetector {
   private readonly er: EfficiencyRatio;
   private readonly vol: RealisedVolatility;
   private readonly volRank: RollingRank;
-  private readonly current: { -readonly [K in keyof RegimeFeatures]: number } = {
-    adx: Number.NaN,
-    plusDI: Number.NaN,
-    minusDI: Number.NaN,
-    efficiencyRatio: Number.NaN,
-    realisedVol: Number.NaN,
-    volPercentile: Number.NaN,
-  };
+  private readonly current = unknownFeatures();
   private candidateTrend: TrendRegime | null = null;
   private candidateVolatility: VolatilityRegime | null = null;
   private candidateBars = 0;
@@ -206,14 +209,7 @@ export class TrendTracker {
   trend: TrendRegime | null = null;
   private readonly adx: Adx;
   private readonly er: EfficiencyRatio;
-  private readonly f: { -readonly [K in keyof RegimeFeatures]: number } = {
-    adx: Number.NaN,
-    plusDI: Number.NaN,
-    minusDI: Number.NaN,
-    efficiencyRatio: Number.NaN,
-    realisedVol: Number.NaN,
-    volPercentile: Number.NaN,
-  };
+  private readonly f = unknownFeatures();
   private candidate: TrendRegime | null = null;
   private candidateBars = 0;
 

@@ -1093,10 +1093,12 @@ export class Engine implements StrategyContext {
         adaptiveFactor(c.stops.adaptive, conditions, exposure > 0 ? 'long' : exposure < 0 ? 'short' : null)
           .factor *
         atr
-      : Number.NaN;
-    const own = protection?.stopPrice !== undefined ? Math.abs(price - protection.stopPrice) : Number.NaN;
-    const nearer = Math.min(Number.isNaN(ladder) ? Infinity : ladder, Number.isNaN(own) ? Infinity : own);
-    const stopDistance = nearer === Infinity ? null : nearer;
+      : Number.POSITIVE_INFINITY;
+    // A strategy's stop not known yet (NaN before its own ATR warms up) bounds nothing.
+    const stopPrice = protection?.stopPrice ?? Number.NaN;
+    const own = Number.isFinite(stopPrice) ? Math.abs(price - stopPrice) : Number.POSITIVE_INFINITY;
+    const nearer = Math.min(ladder, own);
+    const stopDistance = Number.isFinite(nearer) ? nearer : null;
     // The portfolio's share of the capital: a run allotted half its configured weight sizes on half its equity.
     const equity = this.equity() * (this.allocation?.multiplier ?? 1);
     const sizingInput = {
