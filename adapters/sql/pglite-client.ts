@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { loopSlicer } from './loop-slice.js';
 import { Mutex } from './mutex.js';
 import type { PoolLike, SqlClient, SqlConnection } from './sql-client.js';
 
@@ -21,9 +22,13 @@ export const createPgliteClient = async (opts: PgliteClientOptions = {}): Promis
   // int8 as a JS string, as pg does: adapters convert explicitly, so both drivers behave the same.
   const db = await PGlite.create(opts.dataDir, { parsers: { [types.INT8]: (v: string) => v } });
   const mutex = new Mutex();
+  // 10 ms: a request waits at most about that long behind a catch-up, and a turn every 10 ms costs
+  // the catch-up nothing measurable.
+  const slicer = loopSlicer(10);
   let closed = false;
 
   const run = async (sql: string, params?: readonly unknown[]) => {
+    await slicer.due();
     if (closed) throw new Error('the PGlite store is closed');
     const r =
       params && params.length > 0
