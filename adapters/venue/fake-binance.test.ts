@@ -114,3 +114,82 @@ describe('the fake Binance USDⓈ-M server', () => {
     }
   });
 });
+
+describe('reduce-only on the fake, as Binance states it (FAQ 360039707291, "Summary of Failed Orders")', () => {
+  const e = () => fake.engine;
+  const place = (p: Record<string, string>) =>
+    e().newOrder({ symbol: 'BTCUSDT', type: 'MARKET', timestamp: String(Date.now()), ...p }) as {
+      status: string;
+      executedQty: string;
+    };
+  const codeOf = (f: () => unknown): number | null => {
+    try {
+      f();
+      return null;
+    } catch (err) {
+      return (err as { code?: number }).code ?? null;
+    }
+  };
+
+  it('refuses one that goes the position’s way, or a limit larger than the position', () => {
+    place({ side: 'BUY', quantity: '0.010', newClientOrderId: 'open' });
+    expect(
+      codeOf(() => place({ side: 'BUY', quantity: '0.001', reduceOnly: 'true', newClientOrderId: 'r1' })),
+    ).toBe(-2022);
+    const limit = (q: string, id: string) =>
+      e().newOrder({
+        symbol: 'BTCUSDT',
+        side: 'SELL',
+        type: 'LIMIT',
+        timeInForce: 'GTC',
+        price: '101000',
+        quantity: q,
+        reduceOnly: 'true',
+        newClientOrderId: id,
+      });
+    expect(codeOf(() => limit('0.011', 'r2'))).toBe(-2022);
+    expect(codeOf(() => limit('0.010', 'r3'))).toBeNull();
+  });
+
+  it('a market order larger than the position closes it and expires the rest: it never flips it', () => {
+    place({ side: 'BUY', quantity: '0.010', newClientOrderId: 'open' });
+    const o = place({ side: 'SELL', quantity: '0.030', reduceOnly: 'true', newClientOrderId: 'close' });
+    expect(o).toMatchObject({ status: 'EXPIRED', executedQty: '0.010' });
+    expect(e().position('BTCUSDT')).toBe(0n);
+  });
+
+  it('a resting limit fills only what is left when the position shrank under it, then expires', () => {
+    place({ side: 'BUY', quantity: '0.010', newClientOrderId: 'open' });
+    e().newOrder({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      price: '101000',
+      quantity: '0.010',
+      reduceOnly: 'true',
+      newClientOrderId: 'take',
+    });
+    place({ side: 'SELL', quantity: '0.006', newClientOrderId: 'scale-out' });
+    e().setPrice('BTCUSDT', '101000');
+    expect(e().position('BTCUSDT')).toBe(0n);
+    const take = e().openOrders({ symbol: 'BTCUSDT' });
+    expect(take).toEqual([]);
+  });
+
+  it('a triggered reduce-only stop for more than is held closes what is held', () => {
+    place({ side: 'BUY', quantity: '0.010', newClientOrderId: 'open' });
+    e().newAlgoOrder({
+      algoType: 'CONDITIONAL',
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'STOP_MARKET',
+      triggerPrice: '99000',
+      quantity: '0.020',
+      reduceOnly: 'true',
+      clientAlgoId: 'backstop',
+    });
+    e().setPrice('BTCUSDT', '98900');
+    expect(e().position('BTCUSDT')).toBe(0n);
+  });
+});

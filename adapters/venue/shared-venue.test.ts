@@ -14,10 +14,13 @@ import { venueOrder } from './testing/venue-fixtures.js';
 /** An account that accepts every order it is sent, reporting it received 10 ms later; it checks its clock. */
 class Account implements Venue {
   readonly calls: number[] = [];
+  /** Every order as the account was sent it. */
+  readonly sent: VenueOrder[] = [];
   private readonly queue: VenueReport[] = [];
   private now = Number.NEGATIVE_INFINITY;
   submit(order: VenueOrder, at: number): void {
     this.tick(at);
+    this.sent.push(order);
     this.queue.push({
       kind: 'accepted',
       clientOrderId: order.clientOrderId,
@@ -312,5 +315,57 @@ describe("a liquidation's clearance fee on a shared account", () => {
     // Two thirds and one third, down to 8 places; the last takes the rest.
     expect([fa, fb, ff]).toEqual([['2.375'], ['1.18750001'], []]);
     expect(said).toHaveLength(1);
+  });
+});
+
+describe('reduce-only on a shared symbol', () => {
+  const holding = (shared: SharedVenue, qty: string) => {
+    const lane = shared.lane();
+    lane.follow(['BTCUSDT'], () => fixed(qty));
+    return lane;
+  };
+  const close = (id: string, o: Partial<VenueOrder> = {}) =>
+    venueOrder({
+      clientOrderId: id,
+      side: 'SELL',
+      type: 'MARKET',
+      quantity: '0.010',
+      reduceOnly: true,
+      ...o,
+    });
+
+  it("goes without the flag when the other runs' opposite holdings leave the account less than the run closes", () => {
+    const account = new Account();
+    const said: string[] = [];
+    const shared = new SharedVenue(account, (l) => said.push(l));
+    const a = holding(shared, '0.010');
+    holding(shared, '-0.006');
+    a.submit(close('a-1'), 1);
+    // The account holds 0.004: a reduce-only sell of 0.010 would fill 0.004 and leave a's ledger long 0.006.
+    expect(account.sent[0]).toMatchObject({ clientOrderId: 'a-1', reduceOnly: false, quantity: '0.010' });
+    expect(said).toEqual([expect.stringContaining('a-1: sent without reduce-only')]);
+    // What the net position can take keeps the flag: exact either way, and the exchange's guard stays.
+    a.submit(close('a-2', { quantity: '0.004' }), 2);
+    expect(account.sent[1]!.reduceOnly).toBe(true);
+  });
+
+  it('keeps the flag when the account holds enough, when the order is more than the run holds, and on stops', () => {
+    const account = new Account();
+    const shared = new SharedVenue(account);
+    const a = holding(shared, '0.010');
+    const b = holding(shared, '-0.006');
+    holding(shared, '0.002');
+    // The account is long 0.006 net: b's buy closing its short of 0.006 would be refused as reduce-only.
+    b.submit(close('b-1', { side: 'BUY', quantity: '0.006' }), 1);
+    expect(account.sent.at(-1)!.reduceOnly).toBe(false);
+    // a closes 0.006 of its 0.010: the net long of 0.006 takes it.
+    a.submit(close('a-1', { quantity: '0.006' }), 2);
+    expect(account.sent.at(-1)!.reduceOnly).toBe(true);
+    // More than a holds: not a close of its own position; the exchange judges it as sent.
+    a.submit(close('a-2', { quantity: '0.020' }), 3);
+    expect(account.sent.at(-1)!.reduceOnly).toBe(true);
+    // A backstop keeps the flag whatever the others hold.
+    a.submit(close('a-3', { type: 'STOP_MARKET', stopPrice: '90000' }), 4);
+    expect(account.sent.at(-1)!.reduceOnly).toBe(true);
   });
 });

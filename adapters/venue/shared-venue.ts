@@ -104,8 +104,34 @@ export class SharedVenue {
   submit(lane: Lane, order: VenueOrder, at: number): void {
     if (this.ownerOf(order.clientOrderId) !== undefined)
       throw new RangeError(`clientOrderId ${order.clientOrderId} was already submitted`);
-    this.account.submit(order, this.time(at));
+    const sent = this.asSent(lane, order);
+    if (sent !== order)
+      this.log(
+        `${order.clientOrderId}: sent without reduce-only: it closes ${order.quantity} ${order.symbol} of its run's position, and the other runs' opposite holdings leave the account's net position smaller than that`,
+      );
+    this.account.submit(sent, this.time(at));
     this.owner.set(order.clientOrderId, lane);
+  }
+
+  /**
+   * One-way mode nets the runs' positions into one per symbol, and the exchange judges reduce-only against
+   * that net position: it fills such an order only up to it and refuses one where there is none (Binance,
+   * FAQ 360039707291). A run closing its long of 0.010 while another run holds a short of 0.006 would have
+   * its close cut to 0.004, its ledger left holding what the account no longer has, and every later
+   * reduce-only close refused. So a market or limit order that closes the run's own position goes without
+   * the flag when the runs' holdings summed cannot take it: on the account it then does what it does in
+   * the run's ledger, and the account still equals the sum of the runs. Conditional orders (the backstops)
+   * keep the flag: one that fires after its position is gone must not open another.
+   */
+  private asSent(lane: Lane, order: VenueOrder): VenueOrder {
+    if (!order.reduceOnly || (order.type !== 'MARKET' && order.type !== 'LIMIT')) return order;
+    const qty = fixed(order.quantity);
+    // What an order on this side can take off a position: a long's size for a sell, a short's for a buy.
+    const room = (pos: Fixed): Fixed => (order.side === 'SELL' ? pos : -pos);
+    let net = 0n;
+    for (const l of this.lanes) net += l.holding(order.symbol);
+    if (room(net) >= qty || room(lane.holding(order.symbol)) < qty) return order;
+    return { ...order, reduceOnly: false };
   }
 
   /** @internal */

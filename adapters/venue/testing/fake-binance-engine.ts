@@ -417,7 +417,7 @@ export class FakeBinanceEngine {
     // Without a price yet a market order's notional is unknown; it expires unfilled instead.
     if (type === 'LIMIT' || last !== undefined)
       checkNotional(r, qty, type === 'LIMIT' ? price : last!, reduceOnly);
-    if (reduceOnly) this.checkReduces(r.symbol, side);
+    if (reduceOnly) this.checkReduces(r.symbol, side, type === 'LIMIT' ? qty : null);
     if (tif === 'GTX' && last !== undefined && (side === 'BUY' ? price >= last : price <= last))
       throw new BinanceApiError(
         -5022,
@@ -641,12 +641,24 @@ export class FakeBinanceEngine {
   private fill(
     o: FakeOrder,
     price: Fixed,
-    qty: Fixed,
+    wanted: Fixed,
     maker: boolean,
     x: 'TRADE' | 'CALCULATED' = 'TRADE',
     commission: Fixed | null = null,
   ): void {
-    if (qty <= 0n) return;
+    if (wanted <= 0n) return;
+    let qty = wanted;
+    // A reduce-only order never opens or flips a position: it fills what is left of it, and once there is
+    // nothing left it expires (the position went to zero under it: its own earlier fills, another order,
+    // a liquidation).
+    if (o.reduceOnly) {
+      const room = this.reduceOnlyRoom(o.symbol, o.side);
+      if (room === 0n) {
+        if (isOpen(o.status)) this.end(o, 'EXPIRED');
+        return;
+      }
+      if (qty > room) qty = room;
+    }
     const t = this.time();
     const notional = mul(price, qty);
     const rate = maker ? this.feeRates.maker : this.feeRates.taker;
@@ -686,6 +698,7 @@ export class FakeBinanceEngine {
     this.balance += realizedPnl - (trade.commissionAsset === 'USDT' ? trade.commission : 0n);
     this.emitOrder(o, x, trade);
     if (o.status === 'FILLED') this.finishAlgoOf(o);
+    else if (o.reduceOnly && outcome.position.qty === 0n) this.end(o, 'EXPIRED');
   }
 
   private end(o: FakeOrder, status: 'CANCELED' | 'EXPIRED'): void {
@@ -749,10 +762,22 @@ export class FakeBinanceEngine {
     }
   }
 
-  private checkReduces(symbol: string, side: Side): void {
-    const pos = this.position(symbol);
-    if (side === 'BUY' ? pos >= 0n : pos <= 0n)
+  /**
+   * Binance's "Summary of Failed Orders in Binance Futures" (FAQ 360039707291): a reduce-only order is
+   * refused when it goes the position's way (or there is none), or when it is larger than the position,
+   * except that reduce-only MARKET and STOP_MARKET orders of the position's size or more are not held to
+   * the size (`limitQty` null). What such an order fills is capped at the position (`reduceOnlyRoom`).
+   */
+  private checkReduces(symbol: string, side: Side, limitQty: Fixed | null = null): void {
+    const room = this.reduceOnlyRoom(symbol, side);
+    if (room === 0n || (limitQty !== null && limitQty > room))
       throw new BinanceApiError(-2022, 'ReduceOnly Order is rejected.');
+  }
+
+  /** How much an order on `side` can take off the position without crossing zero. */
+  private reduceOnlyRoom(symbol: string, side: Side): Fixed {
+    const pos = this.position(symbol);
+    return side === 'BUY' ? (pos < 0n ? -pos : 0n) : pos > 0n ? pos : 0n;
   }
 
   /** Initial margin (notional / the symbol's leverage) of positions, open limits and the new order against the wallet. */
