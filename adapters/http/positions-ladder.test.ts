@@ -57,6 +57,9 @@ describe('GET /api/positions: every stop layer of a position', () => {
     expect(list).toHaveLength(1);
     const p = position.parse(list[0]);
     expect(p).toMatchObject({ accountId: engine.config.accountId, symbol: SYMBOL, side: 'long' });
+    // No mark on this node for it (marks: () => null): valued at its entry, no unrealised PnL, not a 500.
+    expect(Number(p.markPrice)).toBeCloseTo(Number(p.entryPrice), 6);
+    expect(Number(p.unrealisedPnl)).toBeCloseTo(0, 6);
     expect(p.legs.map((l) => [l.kind, l.status])).toEqual([
       ['stop', 'armed'],
       ['take-profit', 'armed'],

@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type { AccountContext } from '../../domain/ledger/account.js';
+import { openPositionsOf } from '../../domain/ledger/account-state.js';
 import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
+import { marginReport } from '../../domain/ledger/margin-report.js';
+import { entryPrice } from '../../domain/ledger/position.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
-import { readMarkedAccount } from '../../projections/ledger/projection.js';
+import { readLedgerAccountState } from '../../projections/ledger/projection.js';
 import { readBackstops } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers } from '../../projections/risk/projection.js';
@@ -65,61 +68,24 @@ const accountRows = async (db: ReadModelDb, accountId?: string): Promise<Account
     .filter((r) => !ended.has(r.accountId));
 };
 
-const openSymbols = async (
-  db: ReadModelDb,
-  streams: readonly string[],
-): Promise<Map<string, Set<string>>> => {
-  const out = new Map<string, Set<string>>();
-  if (streams.length === 0) return out;
-  const rows = await db
-    .selectFrom('rm_ledger_positions')
-    .select(['stream', 'symbol', 'quantity', 'entry_price'])
-    .where('stream', 'in', [...streams])
-    .execute();
-  for (const r of rows) {
-    if (fixed(String(r.quantity)) === 0n) continue;
-    const set = out.get(String(r.stream)) ?? new Set<string>();
-    set.add(String(r.symbol));
-    out.set(String(r.stream), set);
-  }
-  return out;
-};
-
-const markMap = async (
-  db: ReadModelDb,
-  a: AccountRow,
-  symbols: ReadonlySet<string>,
-  marks: Marks,
-): Promise<Record<string, string>> => {
-  const out: Record<string, string> = {};
-  for (const s of symbols) {
-    const m = marks(a.accountId, s);
-    if (m !== null) out[s] = decimalOf(m);
-  }
-  const missing = [...symbols].filter((s) => !(s in out));
-  if (missing.length) {
-    const rows = await db
-      .selectFrom('rm_ledger_positions')
-      .select(['symbol', 'entry_price'])
-      .where('stream', '=', a.stream)
-      .where('symbol', 'in', missing)
-      .execute();
-    for (const r of rows) out[String(r.symbol)] ??= String(r.entry_price);
-  }
-  return out;
-};
-
+/**
+ * Each account with its margin report at the latest marks. A position whose symbol has no mark yet (a
+ * run that has not priced it since the node started) is valued at its entry price, so it shows no
+ * unrealised PnL rather than failing the whole request. The marks are taken for the positions of the
+ * state the report is made from, so a fill folded meanwhile cannot bring a position without one.
+ */
 const marked = async (db: ReadModelDb, ctx: AccountContext, marks: Marks, accountId?: string) => {
-  const rows = await accountRows(db, accountId);
-  const open = await openSymbols(
-    db,
-    rows.map((r) => r.stream),
-  );
   const out = [];
-  for (const a of rows) {
-    const m = await markMap(db, a, open.get(a.stream) ?? new Set(), marks);
-    const report = await readMarkedAccount(db, a.stream, m, ctx);
-    if (report) out.push({ row: a, report });
+  for (const a of await accountRows(db, accountId)) {
+    const state = await readLedgerAccountState(db, a.stream);
+    if (!state) continue;
+    const m: Record<string, string> = {};
+    for (const p of openPositionsOf(state)) {
+      if (p.symbol in m) continue;
+      const mark = marks(a.accountId, p.symbol);
+      m[p.symbol] = mark !== null ? decimalOf(mark) : toText(entryPrice(p));
+    }
+    out.push({ row: a, report: marginReport(state, m, ctx) });
   }
   return out;
 };

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { AccountContext } from '../../domain/ledger/account.js';
+import type { AccountState } from '../../domain/ledger/account-state.js';
 import { type MarginReport, marginReport } from '../../domain/ledger/margin-report.js';
 import type { Projection, ReadModelDb } from '../projection.js';
 import {
@@ -150,18 +151,32 @@ export const readLedgerAccount = async (
  * event-sourced): unrealised PnL, initial and maintenance margin, margin ratio, available balance and
  * each position's liquidation price, computed from the read model rows with the domain's own formulas.
  */
+/**
+ * An account's state as the read model holds it. The account row and its positions are read in one
+ * repeatable-read transaction: read one after the other, a fill folded between the two reads showed a
+ * position the account row did not account for (or the reverse), and a caller pricing the positions it
+ * had found a moment before met one it had no mark for.
+ */
+export const readLedgerAccountState = (db: ReadModelDb, stream: string): Promise<AccountState | undefined> =>
+  db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const account = await readLedgerAccount(tx, stream);
+      if (!account) return undefined;
+      const model = new LedgerReadModel();
+      model.accounts.set(stream, account);
+      for (const p of await readLedgerPositions(tx, stream))
+        model.positions.set(positionViewKey(stream, p.symbol, p.positionSide), p);
+      return model.accountState(stream);
+    });
+
 export const readMarkedAccount = async (
   db: ReadModelDb,
   stream: string,
   marks: Readonly<Record<string, string>>,
   ctx: AccountContext,
 ): Promise<MarginReport | undefined> => {
-  const account = await readLedgerAccount(db, stream);
-  if (!account) return undefined;
-  const model = new LedgerReadModel();
-  model.accounts.set(stream, account);
-  for (const p of await readLedgerPositions(db, stream)) {
-    model.positions.set(positionViewKey(stream, p.symbol, p.positionSide), p);
-  }
-  return marginReport(model.accountState(stream), marks, ctx);
+  const state = await readLedgerAccountState(db, stream);
+  return state && marginReport(state, marks, ctx);
 };

@@ -226,6 +226,13 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
   }, 120_000);
 
   it('no page threw or logged an error', () => {
-    expect(pageErrors).toEqual([]);
+    // A 500 shows in the page only as "Failed to load resource": the server's log says which request and why.
+    const serverSaid = system
+      .output()
+      .split('\n')
+      .filter((l) => /^(\[perpetua\] )?(GET|POST|PUT|DELETE) \//.test(l) || /^\s+at /.test(l))
+      .slice(0, 40)
+      .join('\n');
+    expect(pageErrors, serverSaid).toEqual([]);
   });
 });
