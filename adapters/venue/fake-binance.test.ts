@@ -122,6 +122,18 @@ describe('reduce-only on the fake, as Binance states it (FAQ 360039707291, "Summ
       status: string;
       executedQty: string;
     };
+  /** A reduce-only sell limit above the market (a take-profit). */
+  const limit = (quantity: string, newClientOrderId: string) =>
+    e().newOrder({
+      symbol: 'BTCUSDT',
+      side: 'SELL',
+      type: 'LIMIT',
+      timeInForce: 'GTC',
+      price: '101000',
+      quantity,
+      reduceOnly: 'true',
+      newClientOrderId,
+    });
   const codeOf = (f: () => unknown): number | null => {
     try {
       f();
@@ -136,17 +148,6 @@ describe('reduce-only on the fake, as Binance states it (FAQ 360039707291, "Summ
     expect(
       codeOf(() => place({ side: 'BUY', quantity: '0.001', reduceOnly: 'true', newClientOrderId: 'r1' })),
     ).toBe(-2022);
-    const limit = (q: string, id: string) =>
-      e().newOrder({
-        symbol: 'BTCUSDT',
-        side: 'SELL',
-        type: 'LIMIT',
-        timeInForce: 'GTC',
-        price: '101000',
-        quantity: q,
-        reduceOnly: 'true',
-        newClientOrderId: id,
-      });
     expect(codeOf(() => limit('0.011', 'r2'))).toBe(-2022);
     expect(codeOf(() => limit('0.010', 'r3'))).toBeNull();
   });
@@ -160,16 +161,7 @@ describe('reduce-only on the fake, as Binance states it (FAQ 360039707291, "Summ
 
   it('a resting limit fills only what is left when the position shrank under it, then expires', () => {
     place({ side: 'BUY', quantity: '0.010', newClientOrderId: 'open' });
-    e().newOrder({
-      symbol: 'BTCUSDT',
-      side: 'SELL',
-      type: 'LIMIT',
-      timeInForce: 'GTC',
-      price: '101000',
-      quantity: '0.010',
-      reduceOnly: 'true',
-      newClientOrderId: 'take',
-    });
+    limit('0.010', 'take');
     place({ side: 'SELL', quantity: '0.006', newClientOrderId: 'scale-out' });
     e().setPrice('BTCUSDT', '101000');
     expect(e().position('BTCUSDT')).toBe(0n);

@@ -1,4 +1,4 @@
-import type { BarSeries } from '../market/bars.js';
+import { type BarSeries, firstAtOrAfter } from '../market/bars.js';
 import type { PriceRange, SafeLeverage } from './risk-figures.js';
 import type { FullScanResult } from './scan.js';
 import { type SentimentBand, sentimentBands } from './sentiment.js';
@@ -54,14 +54,7 @@ export interface Recommendation {
  */
 export const outcomeOf = (c: Recommendation, at: number, bars: BarSeries, hours = 24): Outcome | null => {
   const t = bars.openTime;
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid]! < at) lo = mid + 1;
-    else hi = mid;
-  }
-  const first = lo;
+  const first = firstAtOrAfter(t, at);
   const last = first + hours - 1;
   if (last >= t.length || t[first] !== at || t[last] !== at + (hours - 1) * HOUR) return null;
   let high = Number.NEGATIVE_INFINITY;
