@@ -13,9 +13,9 @@ describe('npm run hotlist:calibrate', () => {
         s.symbol,
         [
           s.days,
-          Math.round(s.inside1! * 100),
-          Math.round(s.inside2! * 100),
-          Number(s.meanLeverage!.toFixed(1)),
+          Math.round(s.inside1 * 100),
+          Math.round(s.inside2 * 100),
+          Number(s.meanLeverage.toFixed(1)),
           s.shortLiquidations,
           s.longLiquidations,
         ],

@@ -85,7 +85,7 @@ export const runCalibration = async (span: CalibrationSpan): Promise<Calibration
   };
 };
 
-const pct = (x: number | null): string => (x === null ? '—' : `${Math.round(x * 100)} %`);
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 export const formatCalibration = (r: CalibrationRun): string => {
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -96,7 +96,7 @@ export const formatCalibration = (r: CalibrationRun): string => {
     '|---|---|---|---|---|---|---|',
     ...r.symbols.map(
       (s) =>
-        `| ${s.symbol} | ${s.days} | ${pct(s.inside1)} | ${pct(s.inside2)} | ${s.meanLeverage === null ? '—' : `${s.meanLeverage.toFixed(1)}×`} | ${s.shortLiquidations} | ${s.longLiquidations} |`,
+        `| ${s.symbol} | ${s.days} | ${pct(s.inside1)} | ${pct(s.inside2)} | ${s.meanLeverage.toFixed(1)}× | ${s.shortLiquidations} | ${s.longLiquidations} |`,
     ),
     '',
   ];

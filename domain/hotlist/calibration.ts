@@ -1,5 +1,5 @@
 import { type BarSeries, firstAtOrAfter } from '../market/bars.js';
-import type { PriceRange, SafeLeverage } from './risk-figures.js';
+import { type PriceRange, quantile, type SafeLeverage } from './risk-figures.js';
 import type { FullScanResult } from './scan.js';
 import { type SentimentBand, sentimentBands } from './sentiment.js';
 
@@ -85,10 +85,10 @@ export const outcomeOf = (c: Recommendation, at: number, bars: BarSeries, hours 
 export interface SymbolCalibration {
   readonly symbol: string;
   readonly days: number;
-  /** Shares of the days whose next close fell inside the ±1σ and ±2σ bands (null with no day). */
-  readonly inside1: number | null;
-  readonly inside2: number | null;
-  readonly meanLeverage: number | null;
+  /** Shares of the days whose next close fell inside the ±1σ and ±2σ bands. */
+  readonly inside1: number;
+  readonly inside2: number;
+  readonly meanLeverage: number;
   /** Days on which a short (long) at the recommended leverage would have been liquidated. */
   readonly shortLiquidations: number;
   readonly longLiquidations: number;
@@ -118,28 +118,30 @@ export const calibrate = (
     if (list) list.push(o);
     else by.set(o.symbol, [o]);
   }
-  const share = (os: readonly Outcome[], f: (o: Outcome) => boolean): number | null =>
-    os.length === 0 ? null : os.filter(f).length / os.length;
+  // Every group holds at least the outcome that made it.
+  const share = (os: readonly Outcome[], f: (o: Outcome) => boolean): number =>
+    os.filter(f).length / os.length;
   const symbols = [...by].map(([symbol, os]) => ({
     symbol,
     days: os.length,
     inside1: share(os, (o) => o.inside1),
     inside2: share(os, (o) => o.inside2),
-    meanLeverage: os.length === 0 ? null : os.reduce((s, o) => s + o.leverage, 0) / os.length,
+    meanLeverage: os.reduce((s, o) => s + o.leverage, 0) / os.length,
     shortLiquidations: os.filter((o) => o.shortLiquidated).length,
     longLiquidations: os.filter((o) => o.longLiquidated).length,
   }));
-  const values = scans
-    .map((s) => s.sentiment?.value)
-    .filter((v): v is number => v !== undefined)
-    .sort((a, b) => a - b);
+  const values = scans.flatMap((s) => (s.sentiment ? [s.sentiment.value] : [])).sort((a, b) => a - b);
   const bands = Object.fromEntries(sentimentBands.map((b) => [b, 0])) as Record<SentimentBand, number>;
   for (const s of scans) if (s.sentiment) bands[s.sentiment.band]++;
   const n = values.length;
-  const median =
-    n === 0 ? null : n % 2 === 1 ? values[(n - 1) / 2]! : (values[n / 2 - 1]! + values[n / 2]!) / 2;
   return {
     symbols,
-    sentiment: { scans: n, min: n ? values[0]! : null, max: n ? values[n - 1]! : null, median, bands },
+    sentiment: {
+      scans: n,
+      min: n ? values[0]! : null,
+      max: n ? values[n - 1]! : null,
+      median: n ? quantile(values, 0.5) : null,
+      bands,
+    },
   };
 };
