@@ -13,7 +13,7 @@ const tripped = async () => {
   const [up] = decideBreaker(initialBreakerState('strategy', 'ema-cross'), defaultBreakerParams, {
     kind: 'ObserveBreaker',
     at: T0,
-    measured: { drawdown: 0.13, lossStreak: 2, slippage: 0, errorRate: 0, staleness: 0 },
+    measured: { drawdown: 0.13, lossStreak: 2, slippage: 0, errorRate: 0, staleness: 0, marginRatio: 0 },
   });
   await store.append(breakerStreamId('strategy', 'ema-cross'), 'no_stream', [
     {
@@ -36,7 +36,7 @@ describe('approving a breaker step-down', () => {
   it('needs a person, a finished cooldown and measurements that allow the lower level', async () => {
     const store = await tripped();
     expect((await loadBreaker(store, 'strategy', 'ema-cross')).state.level).toBe('halt');
-    const now = { drawdown: 0.06, lossStreak: 0, slippage: 0, errorRate: 0, staleness: 0 };
+    const now = { drawdown: 0.06, lossStreak: 0, slippage: 0, errorRate: 0, staleness: 0, marginRatio: 0 };
     const cmd = {
       scope: 'strategy' as const,
       scopeId: 'ema-cross',

@@ -17,7 +17,14 @@ import {
 import { breakerLevels, levelIndex } from './breaker-levels.js';
 import { BreakerLevelChanged, BreakerStepDownApproved } from './events.js';
 
-const calm: BreakerMeasurements = { drawdown: 0, lossStreak: 0, slippage: 0, errorRate: 0, staleness: 0 };
+const calm: BreakerMeasurements = {
+  drawdown: 0,
+  lossStreak: 0,
+  slippage: 0,
+  errorRate: 0,
+  staleness: 0,
+  marginRatio: 0,
+};
 const p = defaultBreakerParams;
 
 const apply = (
@@ -113,12 +120,32 @@ describe('breaker ladder', () => {
     expect(measuredLevel(p, { ...calm, errorRate: Number.NaN }).level).toBe('halt');
   });
 
+  it('the margin ratio steps the ladder up to flatten before the venue liquidates at 1', () => {
+    expect(measuredLevel(p, { ...calm, marginRatio: 0.49 }).level).toBe('normal');
+    expect(measuredLevel(p, { ...calm, marginRatio: 0.7 }).level).toBe('reduce');
+    expect(measuredLevel(p, { ...calm, marginRatio: 0.95 })).toEqual({
+      level: 'flatten',
+      triggers: [{ metric: 'marginRatio', level: 'flatten', value: 0.95, threshold: 0.9 }],
+    });
+  });
+
+  it('what was recorded before the margin ratio existed is judged without it, not as broken', () => {
+    // A v1 event's measurements (no marginRatio) against today's ladder, and today's against a v1 ladder.
+    const { marginRatio: _, ...v1Measured } = { ...calm, drawdown: 0.09 };
+    expect(measuredLevel(p, v1Measured as BreakerMeasurements).level).toBe('reduce');
+    const { marginRatio: __, ...v1Thresholds } = p.thresholds;
+    expect(measuredLevel({ ...p, thresholds: v1Thresholds }, { ...calm, marginRatio: 5 }).level).toBe(
+      'normal',
+    );
+  });
+
   const measurements = fc.record({
     drawdown: fc.double({ min: 0, max: 0.3, noNaN: true }),
     lossStreak: fc.integer({ min: 0, max: 12 }),
     slippage: fc.double({ min: 0, max: 80, noNaN: true }),
     errorRate: fc.double({ min: 0, max: 0.4, noNaN: true }),
     staleness: fc.integer({ min: 0, max: 200_000 }),
+    marginRatio: fc.double({ min: 0, max: 1.2, noNaN: true }),
   });
   const command = fc.oneof(
     fc.record({

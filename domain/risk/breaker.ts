@@ -6,7 +6,14 @@ import { type BreakerLevel, breakerLevels, levelIndex } from './breaker-levels.j
  * person's approval, only after the cooldown since the last transition, and only to a level the
  * current measurements allow: a recovered number alone does not reopen trading.
  */
-export const breakerMetrics = ['drawdown', 'lossStreak', 'slippage', 'errorRate', 'staleness'] as const;
+export const breakerMetrics = [
+  'drawdown',
+  'lossStreak',
+  'slippage',
+  'errorRate',
+  'staleness',
+  'marginRatio',
+] as const;
 export type BreakerMetric = (typeof breakerMetrics)[number];
 
 export interface BreakerMeasurements {
@@ -20,14 +27,23 @@ export interface BreakerMeasurements {
   readonly errorRate: number;
   /** Age of the newest market data, ms. */
   readonly staleness: number;
+  /**
+   * The cross account's margin ratio, as the venue computes it: maintenance margin ÷ margin balance (wallet
+   * plus unrealised PnL). The venue liquidates at 1; the ladder flattens before that, so the account pays
+   * a market exit rather than the liquidation fee and the insurance fund's clearance.
+   */
+  readonly marginRatio: number;
 }
 
 export type TrippingLevel = Exclude<BreakerLevel, 'normal'>;
 export type LevelThresholds = Readonly<Partial<Record<TrippingLevel, number>>>;
 
 export interface BreakerParams {
-  /** A metric at or above a level's threshold trips that level; omitted levels never trip. */
-  readonly thresholds: Readonly<Record<BreakerMetric, LevelThresholds>>;
+  /**
+   * A metric at or above a level's threshold trips that level; omitted levels never trip. A ladder
+   * recorded before a metric existed has no entry for it, and that metric never trips it.
+   */
+  readonly thresholds: Readonly<Partial<Record<BreakerMetric, LevelThresholds>>>;
   /** Minimum time at a level before it may be stepped down. */
   readonly cooldownMs: number;
 }
@@ -39,6 +55,9 @@ export const defaultBreakerParams: BreakerParams = {
     slippage: { warn: 10, reduce: 25, halt: 50 },
     errorRate: { warn: 0.05, reduce: 0.1, halt: 0.25 },
     staleness: { warn: 30_000, halt: 120_000 },
+    // Binance liquidates at 100 %; a loss that takes the ratio from 90 % to 100 % is a tenth of the margin
+    // balance, which a market exit at 90 % keeps.
+    marginRatio: { warn: 0.5, reduce: 0.65, halt: 0.8, flatten: 0.9 },
   },
   cooldownMs: 3_600_000,
 };
@@ -82,11 +101,14 @@ export const measuredLevel = (
   let level: BreakerLevel = 'normal';
   const triggers: BreakerTrigger[] = [];
   for (const metric of breakerMetrics) {
-    const value = m[metric];
+    // Absent in measurements recorded before the metric existed: not measured, so not judged.
+    const value = (m as Partial<BreakerMeasurements>)[metric];
+    const levels = p.thresholds[metric];
+    if (value === undefined || levels === undefined) continue;
     let hit: BreakerTrigger | null = null;
     for (const l of breakerLevels) {
       if (l === 'normal') continue;
-      const t = p.thresholds[metric][l];
+      const t = levels[l];
       // NaN counts as tripping the worst configured level: a metric that cannot be computed is not safe.
       if (t !== undefined && (value >= t || Number.isNaN(value)))
         hit = { metric, level: l, value, threshold: t };

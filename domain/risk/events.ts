@@ -363,6 +363,8 @@ const measurements = z
     slippage: z.number(),
     errorRate: z.number(),
     staleness: z.number(),
+    // v2: absent in v1 events, which were measured before the margin ratio was; read as not measured.
+    marginRatio: z.number().optional(),
   })
   .strict();
 const levelThresholds = z
@@ -380,6 +382,9 @@ const levelThresholds = z
  */
 export const BreakerLevelChanged = defineEvent({
   type: 'BreakerLevelChanged',
+  // v2 measures the margin ratio too; a v1 event reads as it was (its ladder had no such metric).
+  schemaVersion: 2,
+  upcasters: { 1: (d) => d },
   schema: z
     .object({
       scope: z.enum(['account', 'strategy']),
@@ -411,6 +416,9 @@ export const BreakerLevelChanged = defineEvent({
 
 export const BreakerStepDownApproved = defineEvent({
   type: 'BreakerStepDownApproved',
+  // v2 measures the margin ratio too, as BreakerLevelChanged does.
+  schemaVersion: 2,
+  upcasters: { 1: (d) => d },
   schema: z
     .object({
       scope: z.enum(['account', 'strategy']),

@@ -10,8 +10,10 @@
  * 3: sizing and the adaptive stops read the symbol's vol percentile and regime, the run's equity slope
  *    and its Kelly statistics (all were left out before); the sizing stop distance carries the
  *    adaptive factor; a liquidation past the bankruptcy price loses only the margin.
+ * 4: the breaker measures the cross account's margin ratio at each mark (flatten at 90 %, before the
+ *    venue liquidates at 100 %); its events are schema version 2, with the ratio among the measurements.
  */
-export const engineLogVersion = 3;
+export const engineLogVersion = 4;
 
 /** The run id suffix of a run this engine writes: none for version 1, whose ids had none. */
 export const engineTag = (version = engineLogVersion): string => (version > 1 ? `-e${version}` : '');

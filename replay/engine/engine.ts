@@ -32,6 +32,7 @@ import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
+import { marginRatio } from '../../domain/risk/margin-ratio.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
 import { sizePosition } from '../../domain/risk/sizing.js';
@@ -1884,6 +1885,13 @@ export class Engine implements StrategyContext {
    */
   private observeBreaker(at: number, equity: number): void {
     if (this.config.breaker === null) return;
+    // Cross margin: every position's maintenance margin against the whole margin balance (the equity). Each
+    // is its notional at the last close times the rate its bracket gave at the entry (s.mmRate): within
+    // a bracket that differs from the exact figure only by its maintenance amount's share of the move.
+    let maintenance = 0;
+    for (const s of this.symbols)
+      if (s.qty !== 0 && Number.isFinite(s.lastClose))
+        maintenance += s.mmRate * Math.abs(s.qty * s.lastClose);
     const measured = {
       drawdown: this.peakEquity > 0 ? Math.max(0, 1 - equity / this.peakEquity) : 0,
       lossStreak: this.lossStreak,
@@ -1891,6 +1899,7 @@ export class Engine implements StrategyContext {
       slippage: 0,
       errorRate: this.orderSeq > 0 ? this.venueRefusals / this.orderSeq : 0,
       staleness: 0,
+      marginRatio: marginRatio(maintenance, equity),
     };
     const before = this.breakerLevel;
     const correlationId = `breaker:${this.config.runId}:${at}`;
