@@ -11,7 +11,8 @@
  *    and its Kelly statistics (all were left out before); the sizing stop distance carries the
  *    adaptive factor; a liquidation past the bankruptcy price loses only the margin.
  * 4: the breaker measures the cross account's margin ratio at each mark (flatten at 90 %, before the
- *    venue liquidates at 100 %); its events are schema version 2, with the ratio among the measurements.
+ *    venue liquidates at 100 %), and the slippage of fills from a book or an exchange (it read 0); its
+ *    events are schema version 2, with the ratio among the measurements.
  */
 export const engineLogVersion = 4;
 

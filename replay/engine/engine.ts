@@ -36,6 +36,7 @@ import { marginRatio } from '../../domain/risk/margin-ratio.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
 import { sizePosition } from '../../domain/risk/sizing.js';
+import { SlippageWindow, slippageBps } from '../../domain/risk/slippage.js';
 import type { OrderIntent, RiskSnapshot } from '../../domain/risk/snapshot.js';
 import {
   closeAll,
@@ -230,6 +231,8 @@ export class Engine implements StrategyContext {
   private finished: RunSummary | null = null;
   private warming = false;
   private lossStreak = 0;
+  /** The breaker's slippage over the last fills of market orders and stops (ticks and real accounts). */
+  private readonly slippage = new SlippageWindow();
   private venueRefusals = 0;
   /** A real run whose runner lists the venue's instruments again on request (liveOrders.relisting). */
   private readonly relisting: boolean;
@@ -849,6 +852,8 @@ export class Engine implements StrategyContext {
     s.regime.update(high, low, close);
     s.pushReturn(close);
     s.lastClose = close;
+    // The close is now the latest price: a print from before it no longer is.
+    s.lastPrint = Number.NaN;
     s.last = i;
     s.i = i + 1;
     this.bars++;
@@ -889,6 +894,8 @@ export class Engine implements StrategyContext {
     s.regime.update(high, low, close);
     s.pushReturn(close);
     s.lastClose = close;
+    // The close is now the latest price: a print from before it no longer is.
+    s.lastPrint = Number.NaN;
     s.last = i;
     s.i = i + 1;
     const h = this.handlers.onBar;
@@ -1535,6 +1542,13 @@ export class Engine implements StrategyContext {
     guard = false,
   ): void {
     const request = this.ledger.requested(orderId)!;
+    const reference = isConditional(request.type)
+      ? Number(request.stopPrice)
+      : price !== null
+        ? Number.NaN
+        : Number.isFinite(s.lastPrint)
+          ? s.lastPrint
+          : s.lastClose;
     this.desk!.submit(
       s,
       {
@@ -1554,6 +1568,7 @@ export class Engine implements StrategyContext {
         protection,
         exitLeg,
         guard,
+        reference,
       },
       request,
       at,
@@ -1764,6 +1779,10 @@ export class Engine implements StrategyContext {
       r.fee?.amount,
       r.fee === undefined || r.fee.asset === s.instrument.marginAsset ? undefined : r.fee.asset,
     );
+    if (o.reference > 0) {
+      const p = toNumber(price);
+      this.slippage.push(slippageBps(o.side, o.reference, p), q * p);
+    }
     if (o.exitLeg === null) {
       // A market entry walks the book in several fills: its ladder is armed once, on the last.
       const done = o.filled >= o.quantity;
@@ -1895,8 +1914,10 @@ export class Engine implements StrategyContext {
     const measured = {
       drawdown: this.peakEquity > 0 ? Math.max(0, 1 - equity / this.peakEquity) : 0,
       lossStreak: this.lossStreak,
-      // The simulated venue fills exactly at the cost model and never goes stale: both read 0 here.
-      slippage: 0,
+      // Fills from a book or an exchange (fed ticks, a real account): measured on each market fill and
+      // triggered stop (tickFill). The bar venue fills at its cost model by construction: 0 there, and
+      // it never goes stale.
+      slippage: this.slippage.mean(),
       errorRate: this.orderSeq > 0 ? this.venueRefusals / this.orderSeq : 0,
       staleness: 0,
       marginRatio: marginRatio(maintenance, equity),
@@ -2605,6 +2626,7 @@ export class Engine implements StrategyContext {
    * still moves (break-even, chandelier, time stop) at each bar close, in checkStops.
    */
   private watchPrint(s: SymbolState, time: number, price: number): void {
+    s.lastPrint = price;
     if (s.exitRetry.size > 0) {
       const correlationId = `obs:${s.symbol}:${this.desk?.kind === 'live' ? 'mark' : 'trade'}:${time}`;
       for (const legId of [...s.exitRetry]) this.tickExit(s, legId, time, correlationId, null);

@@ -84,6 +84,8 @@ export class SymbolState {
   /** Extremes of the prints watched since the last bar close (fed ticks): what the next close moves the ladder on. */
   printHigh = Number.NEGATIVE_INFINITY;
   printLow = Number.POSITIVE_INFINITY;
+  /** The latest print (a trade fed as ticks, a live mark): what a market order sent now is measured against. */
+  lastPrint = Number.NaN;
 
   /**
    * The last exposure the strategy asked for during the warm-up (NaN: none), and its protection: what it

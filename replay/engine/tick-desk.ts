@@ -44,6 +44,11 @@ export interface TickOrder {
   readonly exitLeg: string | null;
   /** The position's backstop resting at the exchange (domain/risk/backstop.ts): the engine's, not the strategy's. */
   readonly guard: boolean;
+  /**
+   * The price the order was sent against, for the breaker's slippage: the latest print for a market order,
+   * the trigger for a stop; NaN for a limit, which is not measured.
+   */
+  readonly reference: number;
 }
 
 /** Still working; finished; or finished in the ledger while the venue may still work it (cancel it there). */
