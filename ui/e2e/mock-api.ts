@@ -266,11 +266,76 @@ const hot = {
     text: string;
   }[],
 };
+/**
+ * The price range and safe leverage every scan now carries, worked from a made-up daily σ the way
+ * domain/hotlist/risk-figures.ts works them (log bands; the largest whole leverage a short survives a 3σ
+ * day at the first bracket's maintenance rate), so the page shows figures that hang together.
+ */
+const riskFigures = (lastPrice: number, sigma24h: number, mmr: number, maxLeverage: number) => {
+  const band = (k: number) => ({
+    low: Number((lastPrice * Math.exp(-k * sigma24h)).toPrecision(6)),
+    high: Number((lastPrice * Math.exp(k * sigma24h)).toPrecision(6)),
+  });
+  const move = Math.exp(3 * sigma24h) - 1;
+  const need = move + mmr * (1 + move);
+  const raw = Math.floor(1 / need) - (Math.floor(1 / need) * need >= 1 ? 1 : 0);
+  const leverage = Math.max(1, Math.min(raw, maxLeverage));
+  return {
+    priceRange: {
+      high24h: Number((lastPrice * 1.04).toPrecision(6)),
+      low24h: Number((lastPrice * 0.95).toPrecision(6)),
+      sigmaHourly: sigma24h / Math.sqrt(24),
+      sigma24h,
+      returns: 743,
+      recentSigma24h: sigma24h * 1.3,
+      expected1: band(1),
+      expected2: band(2),
+      detail: `±1σ and ±2σ of the month's hourly σ scaled to a day (${(sigma24h * 100).toFixed(2)} %)`,
+    },
+    safeLeverage: {
+      leverage,
+      severeMove: move,
+      percentileMove: null,
+      windows: 720,
+      sigmaMove: move,
+      maintenanceRate: mmr,
+      maxLeverage,
+      bracketCap: 50_000,
+      capped: raw > maxLeverage,
+      detail: `severe 24h move ${(move * 100).toFixed(1)} % (3σ); maintenance margin ${(mmr * 100).toFixed(2)} %`,
+    },
+  };
+};
+const figures: Record<string, ReturnType<typeof riskFigures>> = {
+  SUIUSDT: riskFigures(1.2345, 0.071, 0.01, 50),
+  '1000PEPEUSDT': riskFigures(0.0012345, 0.04, 0.025, 25),
+  ETHUSDT: riskFigures(1210.5, 0.012, 0.005, 100),
+};
+const sentiment = {
+  name: 'derived-fear-greed' as const,
+  basis: "the scanned symbols' own momentum, volatility, funding and volume; not the alternative.me index",
+  value: 61.3,
+  band: 'greed' as const,
+  components: [
+    { name: 'momentum', value: 0.06, score: 68, symbols: 3, detail: '+6 % over 24h, turnover-weighted' },
+    { name: 'volatility', value: 1.4, score: 38, symbols: 3, detail: 'hourly σ 1.4× its month' },
+    { name: 'funding', value: 0.0003, score: 72, symbols: 3, detail: 'funding 0.03 % per 8h' },
+    { name: 'volume', value: 1.9, score: 67, symbols: 3, detail: 'turnover 1.9× its 30-day median' },
+  ],
+  weights: [
+    { symbol: 'ETHUSDT', weight: 0.93 },
+    { symbol: 'SUIUSDT', weight: 0.056 },
+    { symbol: '1000PEPEUSDT', weight: 0.014 },
+  ],
+  detail: 'greed: momentum, funding and volume up; volatility reads as fear',
+};
 const hotlistView = () => ({
   scan: {
     ...hotScan,
+    sentiment,
     candidates: hotScan.candidates.map((c) => ({
       ...c,
+      ...figures[c.symbol],
       status: hot.whitelist.some((w) => w.symbol === c.symbol)
         ? 'whitelisted'
         : hot.declined.has(c.symbol)
