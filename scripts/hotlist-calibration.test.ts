@@ -56,6 +56,8 @@ describe('npm run hotlist:calibrate', () => {
     expect(bad(['--from', '2023-02-30'])).toThrow(/not a calendar date/);
     expect(bad(['--from', '1 Feb'])).toThrow(ArgError);
     expect(bad(['--from', '2023-03-01', '--to', '2023-02-01'])).toThrow(/before --from/);
+    // The default --to is named as it is, not as "undefined".
+    expect(bad(['--from', '2024-01-01'])).toThrow('--to (2023-12-30) is before --from (2024-01-01)');
     expect(bad(['--hour', '24'])).toThrow(/0\.\.23/);
     expect(bad(['--days', '3'])).toThrow(/unknown option --days/);
     expect(bad(['2023'])).toThrow(/unexpected argument/);

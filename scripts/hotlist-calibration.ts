@@ -42,9 +42,11 @@ export const parseSpan = (argv: readonly string[]): { span: CalibrationSpan; jso
   const args = parseArgs(argv, { values: ['from', 'to', 'hour'], flags: ['json'] });
   if (args.positional.length > 0) throw new ArgError(`unexpected argument "${args.positional[0]}"`);
   const one = (k: string) => args.values.get(k)?.at(-1);
-  const from = dateArg('from', one('from') ?? '2023-02-01');
-  const to = dateArg('to', one('to') ?? '2023-12-30');
-  if (to < from) throw new ArgError(`--to (${one('to')}) is before --from (${one('from') ?? '2023-02-01'})`);
+  const fromText = one('from') ?? '2023-02-01';
+  const toText = one('to') ?? '2023-12-30';
+  const from = dateArg('from', fromText);
+  const to = dateArg('to', toText);
+  if (to < from) throw new ArgError(`--to (${toText}) is before --from (${fromText})`);
   const hourText = one('hour') ?? '0';
   const hour = /^\d{1,2}$/.test(hourText) ? Number(hourText) : Number.NaN;
   if (!(hour >= 0 && hour <= 23)) throw new ArgError(`--hour must be a whole hour 0..23, got "${hourText}"`);
