@@ -130,7 +130,7 @@ export const calibrate = (
     shortLiquidations: os.filter((o) => o.shortLiquidated).length,
     longLiquidations: os.filter((o) => o.longLiquidated).length,
   }));
-  const values = scans.flatMap((s) => (s.sentiment ? [s.sentiment.value] : [])).sort((a, b) => a - b);
+  const values = scans.flatMap((s) => (s.sentiment ? [s.sentiment.value] : []));
   const bands = Object.fromEntries(sentimentBands.map((b) => [b, 0])) as Record<SentimentBand, number>;
   for (const s of scans) if (s.sentiment) bands[s.sentiment.band]++;
   const n = values.length;
@@ -138,8 +138,8 @@ export const calibrate = (
     symbols,
     sentiment: {
       scans: n,
-      min: n ? values[0]! : null,
-      max: n ? values[n - 1]! : null,
+      min: n ? Math.min(...values) : null,
+      max: n ? Math.max(...values) : null,
       median: n ? quantile(values, 0.5) : null,
       bands,
     },

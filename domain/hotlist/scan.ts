@@ -2,7 +2,7 @@ import type { BarSeries } from '../market/bars.js';
 import { lastAtOrBefore } from '../market/bars.js';
 import type { FundingSeries } from '../market/funding.js';
 import { mean, variance } from '../optimizer/moments.js';
-import { type PriceRange, priceRange, type SafeLeverage, safeLeverage } from './risk-figures.js';
+import { type PriceRange, priceRange, quantile, type SafeLeverage, safeLeverage } from './risk-figures.js';
 import { type MarketSentiment, marketSentiment, type SymbolMood } from './sentiment.js';
 
 /**
@@ -145,12 +145,6 @@ const pct = (x: number, dp = 1): string => `${(x * 100).toFixed(dp)} %`;
 const usd = (x: number): string =>
   x >= 1e9 ? `${(x / 1e9).toFixed(2)}B` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${Math.round(x)}`;
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /** The optimizer's sample statistics (n − 1); callers pass at least two values. */
 const meanStd = (xs: readonly number[]): { mean: number; std: number } => ({
   mean: mean(xs),
@@ -250,7 +244,7 @@ const scoreOne = (
     for (let i = end - recent + 1; i <= end; i++) s += turnover(i);
     pastWindows.push(s);
   }
-  const usual = median(pastWindows);
+  const usual = quantile(pastWindows, 0.5);
   const surge = usual > 0 ? recentTurnover / usual : null;
   const surgeDim: Dimension = {
     name: 'turnover-surge',
