@@ -28,10 +28,18 @@ const entrySchema = z
         maxDrawdown: z.number().gt(0).lt(1),
         window: z.number().int().min(2),
         cooldownDays: z.number().positive().default(7),
+        /** Design §14: the window's return must beat this share of the backtest's windows; null: unchecked. */
+        minBacktestPercentile: z.number().gt(0).lt(0.5).nullable().default(0.05),
       })
       .strict()
       .nullable()
-      .default({ minRollingSharpe: 0, maxDrawdown: 0.1, window: 168, cooldownDays: 7 }),
+      .default({
+        minRollingSharpe: 0,
+        maxDrawdown: 0.1,
+        window: 168,
+        cooldownDays: 7,
+        minBacktestPercentile: 0.05,
+      }),
     kpiEvery: z.number().int().positive().default(24),
     symbols: z.array(z.string().min(1)).min(1),
     timeframe: z.string().default('1h'),
@@ -71,6 +79,9 @@ export const schedulerPlan = (input: unknown): SchedulerPlan => {
             maxDrawdown: e.kpi.maxDrawdown,
             window: e.kpi.window,
             cooldownMs: e.kpi.cooldownDays * DAY_MS,
+            ...(e.kpi.minBacktestPercentile !== null && {
+              minBacktestPercentile: e.kpi.minBacktestPercentile,
+            }),
           }
         : null,
       kpiEvery: e.kpiEvery,

@@ -3,7 +3,8 @@ import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import type { ReoptimizationRequestedData } from '../../domain/optimizer/events.js';
 import type { OptimizerRunOutcome } from './coordinator.js';
-import { type KpiThresholds, ReoptimizationTriggers } from './triggers.js';
+import { loadKpiReference } from './kpi-reference.js';
+import { type KpiReference, type KpiThresholds, ReoptimizationTriggers } from './triggers.js';
 
 /** What the scheduler watches for one strategy: a cron schedule, KPI thresholds, or both. */
 export interface ScheduledStrategy {
@@ -39,6 +40,8 @@ export interface SchedulerStatus {
 
 interface WatchedRun {
   readonly strategyId: string;
+  /** The parameter version the run trades: its backtest is what the KPI check compares with. */
+  readonly paramsVersion: number;
   readonly equity: number[];
   lastAt: number | null;
   spacingMs: number | null;
@@ -66,6 +69,8 @@ export class ReoptimizationScheduler {
   private readonly firstSeen = new Map<string, number>();
   private readonly nextDue = new Map<string, number>();
   private readonly queue: RecordedEvent[] = [];
+  /** Out-of-sample curves by strategy, version and grid: read from the log once each. */
+  private readonly references = new Map<string, Promise<KpiReference | null>>();
   private draining: Promise<void> = Promise.resolve();
   private drainActive = false;
   private clock: number | null = null;
@@ -133,6 +138,7 @@ export class ReoptimizationScheduler {
       if (d.mode !== 'backtest' && this.config.has(d.strategyId)) {
         this.runs.set(e.streamId, {
           strategyId: d.strategyId,
+          paramsVersion: d.paramsVersion,
           equity: [],
           lastAt: null,
           spacingMs: null,
@@ -180,15 +186,30 @@ export class ReoptimizationScheduler {
     }
     if (cfg.kpi !== null && run.sinceCheck >= (cfg.kpiEvery ?? 24) && run.spacingMs !== null) {
       run.sinceCheck = 0;
+      const reference =
+        cfg.kpi.minBacktestPercentile === undefined ? null : await this.reference(run, run.spacingMs);
       const requested = await this.triggers.checkKpis({
         strategyId: cfg.strategyId,
         equity: run.equity,
         periodsPerYear: YEAR_MS / run.spacingMs,
         thresholds: cfg.kpi,
+        ...(reference && { reference }),
         now: run.lastAt!,
       });
       if (requested) this.say(requested, 'kpi');
     }
+  }
+
+  private reference(run: WatchedRun, stepMs: number): Promise<KpiReference | null> {
+    const key = `${run.strategyId}\u0000${run.paramsVersion}\u0000${stepMs}`;
+    let ref = this.references.get(key);
+    if (!ref) {
+      ref = loadKpiReference(this.deps.store, run.strategyId, run.paramsVersion, stepMs);
+      // A failed read is tried again at the next check rather than remembered.
+      ref.catch(() => this.references.delete(key));
+      this.references.set(key, ref);
+    }
+    return ref;
   }
 
   private say(r: ReoptimizationRequestedData, why: string): void {

@@ -81,6 +81,51 @@ describe('re-optimisation triggers', () => {
   });
 });
 
+describe('KPI trigger against the backtest', () => {
+  it('records the comparison beside the other checks; a backtest shorter than two windows judges nothing', async () => {
+    const thresholds = { minRollingSharpe: 0.5, maxDrawdown: 0.1, window: 4, minBacktestPercentile: 0.05 };
+    const equity = [100, 99, 97, 94, 90]; // −10 % over the window: the drawdown breaches
+    const now = t('2023-02-01T00:00:00Z');
+    const check = async (reference: number[]) => {
+      const { triggers } = setup();
+      const req = await triggers.checkKpis({
+        strategyId: 's',
+        equity,
+        periodsPerYear: 8760,
+        thresholds,
+        reference: { paramsVersion: 3, optimizerRunId: 'opt-1', equity: reference },
+        now,
+      });
+      if (req?.trigger.kind !== 'kpi') throw new Error('expected a KPI request');
+      return req.trigger.checks.find((c) => c.kpi === 'backtestPercentile');
+    };
+    // Windows of 4 steps in a 9-point reference: 5 of them, returns 0 %, +1 %, ... all above −10 %.
+    const rising = [100, 100, 100, 100, 100, 101, 102, 103, 104];
+    expect(await check(rising)).toEqual({
+      kpi: 'backtestPercentile',
+      value: 0,
+      comparator: '>=',
+      threshold: 0.05,
+      breached: true,
+      reference: {
+        paramsVersion: 3,
+        optimizerRunId: 'opt-1',
+        windows: 5,
+        liveReturn: 90 / 100 - 1,
+        medianReturn: 102 / 100 - 1,
+      },
+    });
+    // 3 windows of 4 steps: fewer windows than the window has steps, too few to place it among them.
+    expect(await check(rising.slice(2))).toEqual({
+      kpi: 'backtestPercentile',
+      value: null,
+      comparator: '>=',
+      threshold: 0.05,
+      breached: false,
+    });
+  });
+});
+
 describe('volatility trigger', () => {
   it('at or above the threshold only, once per cooldown, each request after the cooldown its own', async () => {
     const { store, triggers } = setup();

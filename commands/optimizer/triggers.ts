@@ -1,5 +1,6 @@
 import type { EventMetadata } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import { backtestPercentile } from '../../domain/optimizer/backtest-percentile.js';
 import { type ReoptimizationRequestedData, reoptimizationStreamId } from '../../domain/optimizer/events.js';
 import { annualisedSharpe, drawdown, returnsFromEquity } from '../../domain/optimizer/performance.js';
 import { nextCronTime, parseCron } from '../../domain/schedule/cron.js';
@@ -12,6 +13,7 @@ import { AggregateRepository } from '../ledger/aggregate.js';
  */
 
 type RequestEvent = { readonly type: 'ReoptimizationRequested'; readonly data: ReoptimizationRequestedData };
+type KpiCheck = Extract<ReoptimizationRequestedData['trigger'], { kind: 'kpi' }>['checks'][number];
 
 interface TriggerState {
   readonly requestIds: ReadonlySet<string>;
@@ -90,6 +92,18 @@ export interface KpiThresholds {
   readonly window: number;
   /** No second KPI request within this long of the last one (ms, default a day): a run takes time. */
   readonly cooldownMs?: number;
+  /**
+   * The window's return must beat at least this share of the same-length windows of the out-of-sample
+   * backtest behind the parameters in force (design §14; backtest-percentile.ts). Absent: not checked.
+   */
+  readonly minBacktestPercentile?: number;
+}
+
+/** The out-of-sample backtest of the parameters a run trades, on the run's equity-mark grid. */
+export interface KpiReference {
+  readonly paramsVersion: number;
+  readonly optimizerRunId: string;
+  readonly equity: readonly number[];
 }
 
 export interface KpiCommand {
@@ -98,6 +112,8 @@ export interface KpiCommand {
   readonly equity: readonly number[];
   readonly periodsPerYear: number;
   readonly thresholds: KpiThresholds;
+  /** Absent when the parameters in force came from no optimizer run (the schema defaults). */
+  readonly reference?: KpiReference;
   readonly now: number;
 }
 
@@ -107,7 +123,7 @@ export const decideKpis = (cmd: KpiCommand, s: TriggerState): RequestEvent[] => 
   if (recent.length < th.window + 1) return [];
   const sharpe = annualisedSharpe(returnsFromEquity(recent), cmd.periodsPerYear);
   const dd = drawdown(recent).maxDrawdown;
-  const checks = [
+  const checks: KpiCheck[] = [
     {
       kpi: 'rollingSharpe' as const,
       value: Number.isFinite(sharpe) ? sharpe : null,
@@ -124,6 +140,27 @@ export const decideKpis = (cmd: KpiCommand, s: TriggerState): RequestEvent[] => 
       breached: dd > th.maxDrawdown,
     },
   ];
+  if (th.minBacktestPercentile !== undefined && cmd.reference) {
+    const ref = cmd.reference;
+    const p = backtestPercentile(recent, ref.equity);
+    checks.push({
+      kpi: 'backtestPercentile',
+      value: p?.percentile ?? null,
+      comparator: '>=',
+      threshold: th.minBacktestPercentile,
+      // A backtest too short to have a distribution is not evidence either way.
+      breached: p !== null && p.percentile < th.minBacktestPercentile,
+      ...(p && {
+        reference: {
+          paramsVersion: ref.paramsVersion,
+          optimizerRunId: ref.optimizerRunId,
+          windows: p.windows,
+          liveReturn: p.liveReturn,
+          medianReturn: p.medianReturn,
+        },
+      }),
+    });
+  }
   if (!checks.some((c) => c.breached)) return [];
   if (s.lastKpiAt !== null && cmd.now - s.lastKpiAt < (th.cooldownMs ?? 86_400_000)) return [];
   return [

@@ -400,6 +400,9 @@ export const OptimizerRunCompleted = defineEvent({
 /** Automation 1 and the schedule: a request to re-optimise a strategy, in stream `reoptimization-<strategyId>`. */
 export const ReoptimizationRequested = defineEvent({
   type: 'ReoptimizationRequested',
+  // v2 adds the `backtestPercentile` KPI; a v1 event reads as it was (it had only the other two).
+  schemaVersion: 2,
+  upcasters: { 1: (d) => d },
   schema: z
     .object({
       strategyId: id,
@@ -429,11 +432,25 @@ export const ReoptimizationRequested = defineEvent({
               .array(
                 z
                   .object({
-                    kpi: z.enum(['rollingSharpe', 'drawdown']),
+                    kpi: z.enum(['rollingSharpe', 'drawdown', 'backtestPercentile']),
                     value: stat,
                     comparator: z.enum(['>=', '<=']),
                     threshold: finite,
                     breached: z.boolean(),
+                    /**
+                     * `backtestPercentile` only: what the window was compared with, the out-of-sample curve
+                     * of the optimizer run that chose the parameters in force (design §14).
+                     */
+                    reference: z
+                      .object({
+                        paramsVersion: z.number().int().positive(),
+                        optimizerRunId: id,
+                        windows: z.number().int().positive(),
+                        liveReturn: finite,
+                        medianReturn: finite,
+                      })
+                      .strict()
+                      .optional(),
                   })
                   .strict(),
               )
