@@ -41,6 +41,16 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('set aside ETHUSDT (position -0.5): no closed 1h bar since …');
   });
 
+  it('says which feed went down and how long it was down', () => {
+    const feed = { feed: 'marks', symbol: null, since: 0, detail: '3 asks for mark prices failed in a row' };
+    expect(summarise(event('FeedInterrupted', { ...feed, at: 1_200_000 }))).toBe(
+      'feed down: marks, 3 asks for mark prices failed in a row',
+    );
+    expect(
+      summarise(event('FeedRestored', { ...feed, feed: 'bars', symbol: 'ETHUSDT', at: 7_200_000 })),
+    ).toBe('feed back: bars ETHUSDT after 120 min');
+  });
+
   it('says which symbol came back into a run, from which bar', () => {
     expect(
       summarise(

@@ -55,6 +55,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `handed over ${s(d.symbol)} ${s(d.quantity)} @ ${s(d.entryPrice)} to ${s(d.toAccount)}`;
     case 'SymbolSetAside':
       return `set aside ${s(d.symbol)} (position ${s(d.position)}): ${s(d.why)}`;
+    case 'FeedInterrupted':
+      return `feed down: ${s(d.feed)}${d.symbol ? ` ${s(d.symbol)}` : ''}, ${s(d.detail)}`;
+    case 'FeedRestored':
+      return `feed back: ${s(d.feed)}${d.symbol ? ` ${s(d.symbol)}` : ''} after ${Math.round((Number(d.at) - Number(d.since)) / 60_000)} min`;
     case 'SymbolRejoined':
       return `rejoined ${s(d.symbol)} from ${new Date(Number(d.firstBarOpen)).toISOString()} (position ${s(d.position)}, ${s(d.skippedBars)} bar(s) skipped)`;
     case 'HotlistScanned': {

@@ -96,6 +96,40 @@ describe('the audit timeline’s one-line summaries', () => {
     );
   });
 
+  it('says which feed went down, since when, and how long it was down', () => {
+    const feed = {
+      runId: 'live-a',
+      strategyId: 'ema-cross',
+      mode: 'paper',
+      feed: 'bars',
+      symbol: 'ETHUSDT',
+      since: Date.UTC(2023, 2, 3),
+      detail: 'no closed 1h bar for 2 bars',
+    };
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'FeedInterrupted',
+        data: { ...feed, at: Date.UTC(2023, 2, 3, 2, 0, 1) },
+      }),
+    ).toBe(
+      'FEED DOWN (bars ETHUSDT) since 2023-03-03T00:00:00.000Z, noticed 2023-03-03T02:00:01.000Z: no closed 1h bar for 2 bars',
+    );
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'FeedRestored',
+        data: {
+          ...feed,
+          feed: 'venue',
+          symbol: null,
+          at: Date.UTC(2023, 2, 3, 5, 30),
+          detail: 'bars fetched again',
+        },
+      }),
+    ).toBe('FEED BACK (venue) after 330 min: bars fetched again');
+  });
+
   it('says which position a real run carried on from the one before it, with no trade', () => {
     const moved = {
       symbol: 'BTCUSDT',

@@ -130,6 +130,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `HANDED OVER: ${d.symbol} ${d.quantity} (entry ${d.entryPrice}) to ${d.toAccount}, the run that carries it on; no trade, nothing realised`;
     case 'SymbolSetAside':
       return `SET ASIDE: ${d.symbol} published no bar for ${Math.round(Number(d.waitedMs) / 60_000)} min past its next close (last bar closed ${new Date(Number(d.lastBarClose)).toISOString()}): ${d.why}; the run trades on without it, position ${d.position} left to its stops on the venue's marks`;
+    case 'FeedInterrupted':
+      return `FEED DOWN (${d.feed}${d.symbol ? ` ${d.symbol}` : ''}) since ${new Date(Number(d.since)).toISOString()}, noticed ${new Date(Number(d.at)).toISOString()}: ${d.detail}`;
+    case 'FeedRestored':
+      return `FEED BACK (${d.feed}${d.symbol ? ` ${d.symbol}` : ''}) after ${Math.round((Number(d.at) - Number(d.since)) / 60_000)} min: ${d.detail}`;
     case 'SymbolRejoined':
       return `REJOINED: ${d.symbol} publishes bars again; the run replays them from the bar opening ${new Date(Number(d.firstBarOpen)).toISOString()}, and skipped ${d.skippedBars} bar(s) that closed by ${new Date(Number(d.runAt)).toISOString()}, the time it had reached (position ${d.position})`;
     case 'InstrumentUpdated':

@@ -12,11 +12,12 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import type { LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart } from '../../domain/market/timeframe.js';
 import type { ProtectionRequest } from '../../domain/strategy/sdk.js';
 import { defaultEngineSettings } from './config.js';
 import { Engine } from './engine.js';
-import { runLive, Waker } from './live.js';
+import { type FeedChange, runLive, Waker } from './live.js';
 import { prepareLiveRun } from './live-run.js';
 import type { PaperClock } from './paper.js';
 import { instrumentBookOnce } from './run.js';
@@ -511,6 +512,47 @@ describe('runLive on a live account', () => {
     for (let i = 1; i < ordered.length; i++)
       expect(ordered[i]!).toBeGreaterThanOrEqual(ordered[i - 1]! - 60_000);
   }, 120_000);
+
+  it('reports a mark-price outage once, when it has lasted three asks, and its end', async () => {
+    const from = Date.UTC(2023, 2, 1);
+    const to = from + 2 * 24 * HOUR;
+    const down = from + 24 * HOUR + 5 * 60_000;
+    const up = down + 2 * HOUR;
+    const clock = new VirtualClock(from - 60_000);
+    const { venue, feed, waker } = await openAccount(clock);
+    const marks: LiveMarkPrices = {
+      markPrices: (symbols) =>
+        clock.t >= down && clock.t < up ? Promise.reject(new Error('HTTP 503')) : feed.markPrices(symbols),
+    };
+    const events: StoredEvent[] = [];
+    const said: string[] = [];
+    const feeds: FeedChange[] = [];
+    const { engine } = await prepareWeek(clock, from, to, venue, feed, events);
+    const summary = await runLive(engine, feed, {
+      clock,
+      orders: { marks, markEveryMs: 10 * 60_000, waker },
+      log: (m) => said.push(m),
+      onFeed: (c) => feeds.push(c),
+    });
+    expect(summary.reason, said.join('\n')).toBe('end-of-data');
+    expect(said.filter((l) => l.startsWith('mark prices'))).toEqual([
+      'mark prices: HTTP 503; stops wait for the next mark',
+      'mark prices: the venue answers again',
+    ]);
+    expect(feeds.map((c) => [c.feed, c.symbol, c.state])).toEqual([
+      ['marks', null, 'interrupted'],
+      ['marks', null, 'restored'],
+    ]);
+    const [lost, back] = feeds;
+    // Asked every 10 minutes: the first failure is within 10 minutes of `down`, the third 20 minutes later.
+    expect(lost!.since).toBeGreaterThanOrEqual(down);
+    expect(lost!.since).toBeLessThan(down + 10 * 60_000);
+    expect(lost!.at - lost!.since).toBeGreaterThanOrEqual(20 * 60_000);
+    expect(lost!.detail).toMatch(/^3 asks for mark prices failed in a row \(HTTP 503\)/);
+    expect(back!.since).toBe(lost!.since);
+    expect(back!.at).toBeGreaterThanOrEqual(up);
+    expect(back!.detail).toMatch(/after 1[12] failed asks$/);
+  }, 60_000);
 
   it('takes the exchange’s new tick mid-run: a fill on the finer grid waits for the listing, then is booked', async () => {
     const from = Date.UTC(2023, 2, 1);

@@ -7,7 +7,7 @@ import { firstAtOrAfter, sliceSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { Engine } from './engine.js';
-import { runLive } from './live.js';
+import { type FeedChange, runLive } from './live.js';
 import { prepareLiveRun } from './live-run.js';
 import { eventFingerprint } from './log-hash.js';
 import type { PaperClock } from './paper.js';
@@ -179,6 +179,7 @@ describe('a run fed live bars through Binance’s REST API (a local fake serving
     const { fake: f, feed } = await open(clock);
     const { engine } = await prepareLiveRun(request, feed, clock.t);
     const logs: string[] = [];
+    const feeds: FeedChange[] = [];
     let faults = 0;
     let steps = 0;
     const summary = await runLive(engine, feed, {
@@ -186,6 +187,7 @@ describe('a run fed live bars through Binance’s REST API (a local fake serving
       settleMs: 1_000,
       retryMs: 5_000,
       log: (m) => logs.push(m),
+      onFeed: (c) => feeds.push(c),
       onStep: (e) => {
         // Every 40 bars after the warm-up, break the next reply in one of four ways.
         if (e.now < FROM || ++steps % 40 !== 0) return;
@@ -215,6 +217,8 @@ describe('a run fed live bars through Binance’s REST API (a local fake serving
     expect(logs.filter((l) => l.startsWith('live feed back after 1 failed')).length).toBeGreaterThanOrEqual(
       faults - 1,
     );
+    // One failed reply at a time is a blip, not an outage: nothing for the alerts.
+    expect(feeds).toEqual([]);
     expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
   }, 60_000);
 
@@ -276,12 +280,33 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
       close >= FROM + 3 * 86_400_000 && close < haltEnd ? haltEnd - close + 60_000 : 0;
     const feed = slowVenue(clock, { ETHUSDT: halted }, 0);
     const logs: string[] = [];
+    const feeds: FeedChange[] = [];
     const { engine } = await prepareLiveRun(request, feed, clock.t);
-    const summary = await runLive(engine, feed, { clock, log: (m) => logs.push(m) });
+    const summary = await runLive(engine, feed, {
+      clock,
+      log: (m) => logs.push(m),
+      onFeed: (c) => feeds.push(c),
+    });
     expect(summary.reason).toBe('end-of-data');
     expect(logs).toContain(
       'ETHUSDT: no closed 1h bar for 2 bars; every symbol waits for it, as a backtest would',
     );
+    // One outage, reported when it began to count (two bars missed) and when it ended, for the alerts.
+    // The bar closing at day 3 is the first held: the last one out closed an hour before.
+    const lastBefore = FROM + 3 * 86_400_000 - HOUR;
+    expect(feeds.map(({ at: _, ...c }) => c)).toEqual([
+      {
+        feed: 'bars',
+        symbol: 'ETHUSDT',
+        state: 'interrupted',
+        since: lastBefore,
+        detail: 'no closed 1h bar for 2 bars',
+      },
+      { feed: 'bars', symbol: 'ETHUSDT', state: 'restored', since: lastBefore, detail: 'closed bars again' },
+    ]);
+    expect(feeds[0]!.at).toBeGreaterThanOrEqual(lastBefore + 2 * HOUR);
+    expect(feeds[0]!.at).toBeLessThan(lastBefore + 3 * HOUR);
+    expect(feeds[1]!.at).toBeGreaterThanOrEqual(haltEnd);
     expect(logs).toContain(
       'ETHUSDT: no closed 1h bar for 11 bars; every symbol waits for it, as a backtest would',
     );
@@ -290,6 +315,36 @@ describe('runLive: the order of a backtest when the venue is slow', () => {
     // A paper run never sets a symbol aside: it keeps the backtest's order, so that it reruns from its log.
     expect(engine.isAside('ETHUSDT')).toBe(false);
     expect(() => engine.setAside('ETHUSDT', 0, 'halted')).toThrow(/only a run on a live account/);
+    expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
+  });
+
+  it('a venue that does not answer for five hours: one outage for the alerts, then the backtest’s log', async () => {
+    const expected = await backtestLog();
+    const clock = new VirtualClock(FROM + 2_000);
+    const down = FROM + 2 * 86_400_000 + 30 * 60_000;
+    const up = down + 5 * HOUR;
+    const venue = slowVenue(clock, {}, 0);
+    const feed: LiveBars = {
+      venue: 'binance',
+      fetch: (...args) =>
+        clock.t >= down && clock.t < up ? Promise.reject(new Error('ECONNREFUSED')) : venue.fetch(...args),
+    };
+    const feeds: FeedChange[] = [];
+    const { engine } = await prepareLiveRun(request, feed, clock.t);
+    const summary = await runLive(engine, feed, { clock, retryMs: 60_000, onFeed: (c) => feeds.push(c) });
+    expect(summary.reason).toBe('end-of-data');
+    expect(feeds.map((c) => [c.feed, c.symbol, c.state])).toEqual([
+      ['venue', null, 'interrupted'],
+      ['venue', null, 'restored'],
+    ]);
+    const [lost, back] = feeds;
+    // The outage began at the first failed fetch, within the bar after `down`; it was reported at the third.
+    expect(lost!.since).toBeGreaterThanOrEqual(down);
+    expect(lost!.since).toBeLessThan(down + HOUR);
+    expect(lost!.at).toBeGreaterThan(lost!.since);
+    expect(lost!.detail).toMatch(/^3 fetches of bars failed in a row: ECONNREFUSED$/);
+    expect(back!.since).toBe(lost!.since);
+    expect(back!.at).toBeGreaterThanOrEqual(up);
     expect(engine.store.raw().map(eventFingerprint)).toEqual(expected);
   });
 

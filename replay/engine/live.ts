@@ -31,6 +31,12 @@ export interface LiveRunOptions {
   readonly onStep?: (engine: Engine) => void;
   readonly log?: (message: string) => void;
   /**
+   * Called when a feed the run depends on stops or comes back (design §14: exchange connectivity), once
+   * per outage: the session records it for the alerts. Not part of the run's log, which a re-run must
+   * reproduce from the bars alone.
+   */
+  readonly onFeed?: (change: FeedChange) => void;
+  /**
    * For an engine on a live account (`engine.live`): where its marks come from, how often they are
    * asked for, and what wakes the run when the venue reports (CcxtVenue's `onReport`).
    */
@@ -48,6 +54,24 @@ export interface LiveRunOptions {
     readonly instrumentsEveryMs?: number;
   };
 }
+
+/**
+ * A feed outage begun or ended. `bars`: a symbol's closed bars stopped coming (STALL_BARS missed);
+ * `venue`: fetching bars failed FEED_FAILURES times in a row; `marks`: asking a real run's marks failed
+ * FEED_FAILURES times in a row. `since` is when the outage began: the last bar's close, or the first
+ * failure.
+ */
+export interface FeedChange {
+  readonly feed: 'bars' | 'venue' | 'marks';
+  readonly symbol: string | null;
+  readonly state: 'interrupted' | 'restored';
+  readonly since: number;
+  readonly at: number;
+  readonly detail: string;
+}
+
+/** Failures in a row before a fetch or mark outage is reported: one failed request is a blip, not an outage. */
+const FEED_FAILURES = 3;
 
 /**
  * Wakes a sleeping live run early: the venue calls `wake` when a report arrives, so a fill is booked (and
@@ -228,10 +252,16 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
     }
   };
   let marksFailing = false;
+  let markFailures = 0;
+  let marksDownSince = 0;
+  let fetchDownSince = 0;
+  const feedChange = (c: Omit<FeedChange, 'at'>) => opts.onFeed?.({ ...c, at: clock.now() });
   let cancelledAtEnd = false;
   let nextBars = Number.NEGATIVE_INFINITY;
   let nextMarks = Number.NEGATIVE_INFINITY;
   const stalled = new Map<string, number>();
+  /** The last bar's close when a symbol's stall began: what its FeedChange reports as `since`. */
+  const stalledSince = new Map<string, number>();
   let forcedSaid = 0;
   let fundingSaid = 0;
   let clearanceSaid = 0;
@@ -259,12 +289,30 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
           if (desk !== null && !opts.signal?.aborted) await lookForAside();
           if (failed !== null) throw failed;
           if (failures > 0) log(`live feed back after ${failures} failed fetch(es)`);
+          if (failures >= FEED_FAILURES)
+            feedChange({
+              feed: 'venue',
+              symbol: null,
+              state: 'restored',
+              since: fetchDownSince,
+              detail: `bars fetched again after ${failures} failed fetches`,
+            });
           failures = 0;
           nextBars = Number.NEGATIVE_INFINITY;
         } catch (err) {
           failures++;
           const wait = backoffMs(failures, retryMs, maxRetryMs);
-          log(`live feed: ${err instanceof Error ? err.message : String(err)}; retrying in ${wait} ms`);
+          const why = err instanceof Error ? err.message : String(err);
+          log(`live feed: ${why}; retrying in ${wait} ms`);
+          if (failures === 1) fetchDownSince = clock.now();
+          if (failures === FEED_FAILURES)
+            feedChange({
+              feed: 'venue',
+              symbol: null,
+              state: 'interrupted',
+              since: fetchDownSince,
+              detail: `${failures} fetches of bars failed in a row: ${why}`,
+            });
           nextBars = clock.now() + wait;
           if (desk === null) {
             await clock.sleep(wait, opts.signal);
@@ -294,8 +342,26 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
           }
           if (failed === null) {
             if (marksFailing) log('mark prices: the venue answers again');
+            if (markFailures >= FEED_FAILURES)
+              feedChange({
+                feed: 'marks',
+                symbol: null,
+                state: 'restored',
+                since: marksDownSince,
+                detail: `mark prices answered again after ${markFailures} failed asks`,
+              });
             marksFailing = false;
+            markFailures = 0;
           } else {
+            if (++markFailures === 1) marksDownSince = clock.now();
+            if (markFailures === FEED_FAILURES)
+              feedChange({
+                feed: 'marks',
+                symbol: null,
+                state: 'interrupted',
+                since: marksDownSince,
+                detail: `${markFailures} asks for mark prices failed in a row (${failed instanceof Error ? failed.message : String(failed)}); stops wait for the next mark, the backstops at the exchange hold`,
+              });
             // Said once per outage: the stops are judged again from the next mark that comes.
             if (!marksFailing)
               log(
@@ -371,7 +437,9 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         ) {
           const why = `no closed ${timeframe} bar since ${new Date(last).toISOString()} while the other symbols' went on`;
           engine.setAside(symbol, late, why);
+          // SymbolSetAside in the run's log says what became of the outage: no FeedChange closes it.
           stalled.delete(symbol);
+          stalledSince.delete(symbol);
           log(
             `${symbol}: set aside: ${why}; the run trades the others, and a position in ${symbol} stays under its stops on the venue's marks`,
           );
@@ -379,11 +447,30 @@ export const runLive = async (engine: Engine, feed: LiveBars, opts: LiveRunOptio
         }
         const missed = Math.floor((clock.now() - settleMs - last) / tf);
         if (missed >= STALL_BARS && missed !== (stalled.get(symbol) ?? 0)) {
+          if (!stalled.has(symbol)) {
+            stalledSince.set(symbol, last);
+            feedChange({
+              feed: 'bars',
+              symbol,
+              state: 'interrupted',
+              since: last,
+              detail: `no closed ${timeframe} bar for ${missed} bars`,
+            });
+          }
           stalled.set(symbol, missed);
           log(
             `${symbol}: no closed ${timeframe} bar for ${missed} bars; every symbol waits for it, as a backtest would`,
           );
-        } else if (missed < STALL_BARS && stalled.delete(symbol)) log(`${symbol}: bars again`);
+        } else if (missed < STALL_BARS && stalled.delete(symbol)) {
+          log(`${symbol}: bars again`);
+          feedChange({
+            feed: 'bars',
+            symbol,
+            state: 'restored',
+            since: stalledSince.get(symbol) ?? last,
+            detail: 'closed bars again',
+          });
+        }
       }
       // Sleep until the next bar of some symbol should be out; ask again soon when a bar is overdue or is
       // here but waits for its funding record.

@@ -1,11 +1,13 @@
+import { newEventId } from '../../adapters/ids/event-id.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { RunRecord } from '../../domain/optimizer/canary.js';
+import { type FeedChangeData, feedStreamId } from '../../domain/system/events.js';
 import type { Allocation } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
-import { backoffMs } from '../../replay/engine/live.js';
+import { backoffMs, type FeedChange } from '../../replay/engine/live.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { RunRequestError } from '../../replay/engine/run.js';
 import { LogCopier } from './copier.js';
@@ -106,6 +108,43 @@ export abstract class EngineRun {
     if (this.engine === null) return false;
     this.error = null;
     return true;
+  }
+
+  /**
+   * runLive's `onFeed`: the outage as FeedInterrupted / FeedRestored in `feed-<runId>`, for the alerts.
+   * Written straight to the main log (the run's own log holds only what a re-run reproduces); a write that
+   * fails is said in the log and does not stop the run, which trades on regardless.
+   */
+  protected recordFeed(change: FeedChange): void {
+    const engine = this.engine;
+    if (!engine || engine.config.mode === 'backtest') return;
+    const { state, ...observed } = change;
+    const data: FeedChangeData = {
+      runId: this.runId,
+      strategyId: engine.config.strategy.id,
+      mode: engine.config.mode,
+      ...observed,
+    };
+    this.target
+      .append(feedStreamId(this.runId), 'any', [
+        {
+          eventId: newEventId(),
+          type: state === 'interrupted' ? 'FeedInterrupted' : 'FeedRestored',
+          data,
+          metadata: {
+            correlationId: `run-${this.runId}`,
+            causationId: null,
+            actor: 'system:feed',
+            mode: engine.config.mode,
+            occurredAt: new Date(change.at).toISOString(),
+          },
+        },
+      ])
+      .catch((err: unknown) =>
+        this.hooks.log?.(
+          `${this.logTag} ${this.runId}: the feed's ${state} was not recorded: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
   }
 
   protected fail(err: unknown): void {

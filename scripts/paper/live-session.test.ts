@@ -137,6 +137,50 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(ids(target)).toEqual(ids(reference));
   }, 60_000);
 
+  it('records a feed outage for the alerts beside the run, whose own log it leaves as it was', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const reference = newStore();
+    const whole = session(reference, await venue());
+    await whole.prepare();
+    await whole.run(new AbortController().signal);
+
+    clock = new VirtualClock(FROM + 2_000);
+    const target = newStore();
+    const live = await venue();
+    const down = FROM + 36 * HOUR;
+    const up = down + 4 * HOUR;
+    const flaky: LiveBars = {
+      venue: 'binance',
+      fetch: (...args) =>
+        clock.t >= down && clock.t < up ? Promise.reject(new Error('fetch failed')) : live.fetch(...args),
+    };
+    const run = session(target, flaky);
+    await run.prepare();
+    await run.run(new AbortController().signal);
+    expect(run.status()).toMatchObject({ state: 'finished', error: null });
+    const feedEvents = target.raw().filter((e) => e.streamId === `feed-${run.runId}`);
+    expect(feedEvents.map((e) => e.type)).toEqual(['FeedInterrupted', 'FeedRestored']);
+    expect(feedEvents[0]!.data).toMatchObject({
+      runId: run.runId,
+      strategyId: 'ema-cross',
+      mode: 'paper',
+      feed: 'venue',
+      symbol: null,
+      detail: '3 fetches of bars failed in a row: fetch failed',
+    });
+    expect(feedEvents[0]!.metadata).toMatchObject({
+      actor: 'system:feed',
+      correlationId: `run-${run.runId}`,
+    });
+    expect((feedEvents[1]!.data as { at: number }).at).toBeGreaterThanOrEqual(up);
+    expect(
+      target
+        .raw()
+        .filter((e) => !e.streamId.startsWith('feed-'))
+        .map((e) => e.eventId),
+    ).toEqual(ids(reference));
+  }, 60_000);
+
   it('refuses at once what cannot run on a live feed', async () => {
     const bad = new LivePaperSession({
       strategyId: 'flow-imbalance',

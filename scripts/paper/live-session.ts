@@ -127,6 +127,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
         signal,
         fundingWaitMs: FUNDING_WAIT_MS,
         log: (m) => this.opts.log?.(`paper ${this.runId}: ${m}`),
+        onFeed: (c) => this.recordFeed(c),
       }),
     );
   }

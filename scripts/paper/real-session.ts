@@ -437,6 +437,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         },
         onStep: () => this.stopWhenFlat(),
         log: (m) => this.opts.log?.(`real ${this.runId}: ${m}`),
+        onFeed: (c) => this.recordFeed(c),
       }),
     );
     if ((this.retiring || this.handingOver) && this.state !== 'failed') this.state = 'finished';
