@@ -1,3 +1,4 @@
+import { alertsProjection } from './alerts/projection.js';
 import { auditProjection } from './audit/projection.js';
 import { eventCounts } from './event-counts/projection.js';
 import { hotlistProjection } from './hotlist/projection.js';
@@ -24,4 +25,5 @@ export const allProjections = (): Projection[] => [
   hotlistProjection,
   portfolioProjection,
   lifecycleProjection,
+  alertsProjection,
 ];

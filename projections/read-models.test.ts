@@ -1,7 +1,10 @@
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceUrl } from '../adapters/testing/services.js';
-import type { StoredEvent } from '../domain/events/envelope.js';
+import type { Mode, NewEvent, StoredEvent } from '../domain/events/envelope.js';
 import { foldRun } from '../replay/engine/results.js';
+import { alertOf } from './alerts/alert-of.js';
+import { readAlerts } from './alerts/projection.js';
 import { readAudit } from './audit/projection.js';
 import { readFills, readOrder, readOrders } from './orders/projection.js';
 import { readBreakers, readRiskDecisions } from './risk/projection.js';
@@ -184,5 +187,138 @@ describe.each(backends)('read models on %s', (_name, databaseUrl) => {
     await p.runner.rebuild('runs');
     expect(await readOrders(db(), { limit: 500 })).toEqual(before);
     expect((await latestRun(db(), 'ema-cross', 'paper'))?.marks).toBe(count('EquityMarked'));
+  });
+});
+
+/** Events that raise alerts (and two that look alike but do not), appended after a calm paper run. */
+const alertStory = (): { streamId: string; events: NewEvent[] }[] => {
+  const at = Date.parse('2023-06-21T00:00:00Z');
+  const meta = (mode: Mode = 'paper', actor = 'system:risk') => ({
+    correlationId: 'alerts-test',
+    causationId: null,
+    actor,
+    mode,
+    occurredAt: new Date(at).toISOString(),
+  });
+  const measured = {
+    drawdown: 0.13,
+    lossStreak: 2,
+    slippage: 1,
+    errorRate: 0,
+    staleness: 0,
+    marginRatio: 0.1,
+  };
+  const breaker = (from: string, to: string, mode: Mode = 'paper'): NewEvent => ({
+    eventId: uuidv7(),
+    type: 'BreakerLevelChanged',
+    data: {
+      scope: 'account',
+      scopeId: runId,
+      from,
+      to,
+      direction: 'up',
+      at,
+      measured,
+      triggers: [{ metric: 'drawdown', level: to, value: 0.13, threshold: to === 'warn' ? 0.05 : 0.12 }],
+      thresholds: { drawdown: { warn: 0.05, reduce: 0.08, halt: 0.12, flatten: 0.2 } },
+      cooldownMs: 3_600_000,
+      approvedBy: null,
+    },
+    metadata: meta(mode),
+  });
+  const reopt = (trigger: unknown): NewEvent => ({
+    eventId: uuidv7(),
+    type: 'ReoptimizationRequested',
+    data: { strategyId: 'ema-cross', requestId: uuidv7(), trigger },
+    metadata: meta('paper', 'system:scheduler'),
+  });
+  return [
+    { streamId: `breaker-account-${runId}`, events: [breaker('normal', 'warn'), breaker('warn', 'halt')] },
+    { streamId: 'breaker-account-bt-1', events: [breaker('normal', 'halt', 'backtest')] },
+    {
+      streamId: 'reoptimization-ema-cross',
+      events: [
+        reopt({ kind: 'schedule', cron: '0 0 * * 0', dueAt: at }),
+        reopt({
+          kind: 'kpi',
+          window: 168,
+          checks: [{ kpi: 'rollingSharpe', value: -0.3, comparator: '>=', threshold: 0.5, breached: true }],
+        }),
+      ],
+    },
+    {
+      streamId: `run-${runId}-2`,
+      events: [
+        {
+          eventId: uuidv7(),
+          type: 'RunCompleted',
+          data: {
+            runId: `${runId}-2`,
+            bars: 10,
+            events: 50,
+            finalEquity: 9000,
+            reason: 'failed',
+            error: 'boom',
+          },
+          metadata: meta('paper', 'system:engine'),
+        },
+      ],
+    },
+  ];
+};
+
+describe.each(backends)('alerts read model on %s', (_name, databaseUrl) => {
+  let p: ProjectedStore;
+  beforeAll(async () => {
+    p = await projectedStore(events, databaseUrl);
+    for (const s of alertStory()) await p.opened.store.append(s.streamId, 'any', s.events);
+    await p.runner.catchUpAll();
+  });
+  afterAll(async () => p?.close());
+  const db = () => p.opened.db;
+
+  it('one row per alert, newest first; the schedule and the backtest raise none', async () => {
+    const all = await readAlerts(db(), { limit: 100 });
+    const paperAlerts = events.filter((e) => alertOf(e) !== null).length;
+    expect(all.items).toHaveLength(paperAlerts + 4);
+    expect(all.next).toBeNull();
+    const ours = all.items.slice(0, 4);
+    expect(ours.map((a) => [a.type, a.severity])).toEqual([
+      ['RunCompleted', 'critical'],
+      ['ReoptimizationRequested', 'warning'],
+      ['BreakerLevelChanged', 'critical'],
+      ['BreakerLevelChanged', 'warning'],
+    ]);
+    expect(ours[2]).toMatchObject({
+      scope: 'account',
+      subject: runId,
+      title: `Account ${runId} breaker warn → halt: drawdown 13% ≥ 12% (halt)`,
+      correlationId: 'alerts-test',
+      occurredAt: '2023-06-21T00:00:00.000Z',
+    });
+    expect(ours[0]!.subject).toBe(`${runId}-2`);
+    const positions = all.items.map((a) => a.globalPosition);
+    expect([...positions].sort((a, b) => b - a)).toEqual(positions);
+  });
+
+  it('a minimum severity keeps it and the worse; pages follow the cursor', async () => {
+    const critical = await readAlerts(db(), { minSeverity: 'critical', limit: 100 });
+    expect(critical.items.every((a) => a.severity === 'critical')).toBe(true);
+    expect(critical.items.length).toBeGreaterThanOrEqual(2);
+    const warning = await readAlerts(db(), { minSeverity: 'warning', limit: 100 });
+    expect(warning.items.every((a) => a.severity !== 'info')).toBe(true);
+    expect(warning.items.length).toBeGreaterThan(critical.items.length);
+    const first = await readAlerts(db(), { limit: 2 });
+    const second = await readAlerts(db(), { limit: 2, before: first.next! });
+    expect(second.items[0]!.globalPosition).toBeLessThan(first.items[1]!.globalPosition);
+  });
+
+  it('a rebuild from position 0 gives the same rows', async () => {
+    const before = await db().selectFrom('rm_alerts').selectAll().orderBy('global_position').execute();
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    await p.runner.rebuild('alerts');
+    expect(await db().selectFrom('rm_alerts').selectAll().orderBy('global_position').execute()).toEqual(
+      before,
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { AccountContext } from '../../domain/ledger/account.js';
 import { defaultGateConfig } from '../../domain/lifecycle/gates.js';
 import { type BarSeries, firstAtOrAfter } from '../../domain/market/bars.js';
+import { readAlerts } from '../../projections/alerts/projection.js';
 import { readAudit } from '../../projections/audit/projection.js';
 import { readFills, readOrders } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
@@ -271,6 +272,24 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     summary: 'Current level of every circuit breaker',
     response: s.breakers,
     handler: async () => (await readBreakers(deps.db)) as z.input<typeof s.breakers>,
+  });
+
+  // --- alerts (design §11 stream/alerts, §14) ------------------------------------------------------------
+  routes.add({
+    method: 'get',
+    path: '/api/alerts',
+    cache: 'log',
+    summary: 'Alerts raised by recorded events, newest first, at or above a severity',
+    query: s.alertsQuery,
+    response: s.page(s.alert),
+    handler: async ({ query }) => {
+      const p = await readAlerts(deps.db, {
+        ...(query.severity ? { minSeverity: query.severity } : {}),
+        ...cursorOf(query.cursor),
+        limit: query.limit,
+      });
+      return { items: p.items, nextCursor: encodeCursor(p.next) };
+    },
   });
 
   // --- audit ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { riskDecidedSchema } from '../../domain/risk/events.js';
+import { alertScopes, alertSeverities } from '../../projections/alerts/alert-of.js';
 
 /*
  * Every body the API accepts or returns, as zod: the handlers validate against these and
@@ -290,6 +291,29 @@ export const breakers = z.array(
     measured: z.record(z.number()),
   }),
 );
+
+// --- alerts -------------------------------------------------------------------------------------------
+
+export const alert = z.object({
+  globalPosition: z.number().int(),
+  eventId: z.string(),
+  /** The recorded event that raised it. */
+  type: z.string(),
+  severity: z.enum(alertSeverities),
+  scope: z.enum(alertScopes),
+  /** The account, strategy or run id it is about. */
+  subject: z.string(),
+  title: z.string(),
+  detail: z.string(),
+  occurredAt: iso,
+  correlationId: z.string(),
+});
+export const alertsQuery = z.object({
+  /** The least severe to list: `warning` lists warnings and critical alerts. */
+  severity: z.enum(alertSeverities).optional(),
+  limit: limitParam,
+  cursor: cursorParam,
+});
 
 // --- audit --------------------------------------------------------------------------------------------
 

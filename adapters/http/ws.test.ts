@@ -63,16 +63,78 @@ const nodeEvent = () => ({
   },
 });
 
+const fill = () => ({
+  orderId: 'o-1',
+  fillSeq: 1,
+  tradeId: 't-1',
+  strategyId: null,
+  symbol: 'BTCUSDT',
+  side: 'SELL',
+  positionSide: 'BOTH',
+  marginType: 'cross',
+  leverage: 5,
+  quantity: '0.010',
+  price: '25000',
+  liquidity: 'taker',
+  realisedPnl: '-1',
+  isolatedMarginDelta: '0',
+  positionQuantity: '0',
+  entryPrice: '0',
+});
+const reopt = (kind: 'schedule' | 'kpi') => ({
+  ...nodeEvent(),
+  type: 'ReoptimizationRequested',
+  data: {
+    strategyId: 'ema-cross',
+    requestId: uuidv7(),
+    trigger:
+      kind === 'schedule'
+        ? { kind, cron: '0 0 * * 0', dueAt: 0 }
+        : {
+            kind,
+            window: 168,
+            checks: [{ kpi: 'rollingSharpe', value: -1, comparator: '>=', threshold: 0.5, breached: true }],
+          },
+  },
+});
+
 describe('WS /ws', () => {
-  it('routes event types to channels', () => {
-    expect(channelsOf('FillSettled', ['orders', 'positions', 'pnl', 'risk', 'events'])).toEqual([
-      'orders',
-      'positions',
-      'pnl',
+  it('routes events to channels: by type, and to alerts by what the alerts feed would list', () => {
+    const routed = (type: string, data: unknown = {}, streamId = 'some-stream') => ({
+      type,
+      data,
+      streamId,
+      metadata: { ...nodeEvent().metadata, recordedAt: '' },
+    });
+    const all = ['orders', 'positions', 'pnl', 'risk', 'alerts', 'events'] as const;
+    expect(channelsOf(routed('FillSettled', fill()), all)).toEqual(['orders', 'positions', 'pnl', 'events']);
+    expect(channelsOf(routed('RiskDecided'), ['orders', 'risk'])).toEqual(['risk']);
+    expect(channelsOf(routed('NodeStarted'), ['orders', 'alerts'])).toEqual([]);
+    expect(
+      channelsOf(routed('FillSettled', { ...fill(), forced: 'liquidation' }, 'account-b:a'), all),
+    ).toEqual(['orders', 'positions', 'pnl', 'alerts', 'events']);
+    expect(channelsOf(routed('ReoptimizationRequested', reopt('schedule').data), all)).toEqual(['events']);
+    expect(channelsOf(routed('ReoptimizationRequested', reopt('kpi').data), all)).toEqual([
+      'alerts',
       'events',
     ]);
-    expect(channelsOf('RiskDecided', ['orders', 'risk'])).toEqual(['risk']);
-    expect(channelsOf('NodeStarted', ['orders'])).toEqual([]);
+  });
+
+  it('the alerts channel sends a KPI breach and holds back a scheduled request', async () => {
+    const ws = open(srv, 'channels=alerts');
+    await new Promise((r) => ws.once('open', r));
+    // The subscription starts at the head when the connection is served; give it that moment.
+    await new Promise((r) => setTimeout(r, 100));
+    const got: Message[] = [];
+    ws.on('message', (raw) => got.push(JSON.parse(String(raw)) as Message));
+    const routine = reopt('schedule');
+    const breach = reopt('kpi');
+    await t.store.append('reoptimization-ema-cross', 'any', [routine, breach]);
+    await expect.poll(() => got.length).toBeGreaterThan(0);
+    // Long enough for a message about the scheduled request, written first, to have come too.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.map((m) => [m.channel, m.data.eventId])).toEqual([['alerts', breach.eventId]]);
+    ws.close();
   });
 
   it('a live subscriber sees a new event arrive', async () => {

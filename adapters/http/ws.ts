@@ -3,13 +3,14 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
+import { alertOf } from '../../projections/alerts/alert-of.js';
 import type { ApiMetrics } from './metrics.js';
 
-export const channels = ['positions', 'orders', 'pnl', 'risk', 'events'] as const;
+export const channels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'events'] as const;
 export type Channel = (typeof channels)[number];
 
 /** Which events each channel carries; `events` carries all of them. */
-const channelTypes: Record<Exclude<Channel, 'events'>, ReadonlySet<string>> = {
+const channelTypes: Record<Exclude<Channel, 'events' | 'alerts'>, ReadonlySet<string>> = {
   orders: new Set([
     'OrderRequested',
     'OrderAccepted',
@@ -34,8 +35,19 @@ const channelTypes: Record<Exclude<Channel, 'events'>, ReadonlySet<string>> = {
   risk: new Set(['RiskDecided', 'PositionSized', 'BreakerLevelChanged', 'BreakerStepDownApproved']),
 };
 
-export const channelsOf = (type: string, wanted: readonly Channel[]): Channel[] =>
-  wanted.filter((c) => c === 'events' || channelTypes[c].has(type));
+/** What routing reads of an event: its type, and for `alerts` what alertOf reads. */
+type Routed = Pick<RecordedEvent, 'type' | 'data' | 'streamId' | 'metadata'>;
+
+/**
+ * `alerts` carries the events the alerts feed lists (projections/alerts/alert-of.ts), judged by the same
+ * function: a type alone cannot tell a scheduled re-optimisation from a KPI breach, nor our fill from the
+ * exchange's liquidation.
+ */
+const carries = (channel: Channel, e: Routed): boolean =>
+  channel === 'events' || (channel === 'alerts' ? alertOf(e) !== null : channelTypes[channel].has(e.type));
+
+export const channelsOf = (e: Routed, wanted: readonly Channel[]): Channel[] =>
+  wanted.filter((c) => carries(c, e));
 
 export interface WsOptions {
   /** Bytes a client may have unsent before it is dropped. */
@@ -112,7 +124,7 @@ export const attachWebSocket = (
       const from = sub.from !== null ? Math.max(0, sub.from - 1) : await store.headPosition();
       for await (const e of store.subscribe({ from, signal: stop.signal })) {
         if (ws.readyState !== ws.OPEN) break;
-        for (const channel of channelsOf(e.type, sub.channels)) send(ws, channel, e);
+        for (const channel of channelsOf(e, sub.channels)) send(ws, channel, e);
         if (ws.bufferedAmount > maxBuffered) {
           metrics.wsDropped.inc();
           ws.close(4008, 'too slow: unsent data passed the cap; reconnect with from=<last globalPosition>');

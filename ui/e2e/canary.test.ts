@@ -134,6 +134,19 @@ describe.skipIf(!haveChromium && !ci)('parameter canary (Optimizer page and npm 
       })
       .toEqual({ [replaced[0]!.runId]: 'in-force', [canaryRun.runId]: 'replaced' });
     expect(system.output()).toContain('parameter canary ema-cross: version 0 in force, its run trades');
+    // The rollback is an alert on the dashboard, in the server's words.
+    const dash2 = await open('/');
+    await expect
+      .poll(() => dash2.getByTestId('alert-title').allTextContents(), { timeout: 20_000 })
+      .toContainEqual(
+        expect.stringMatching(/^ema-cross parameters rolled back from v1 to the schema defaults/),
+      );
+    expect(
+      await dash2
+        .locator('[data-testid=alert-row][data-severity=warning]')
+        .filter({ hasText: 'rolled back' })
+        .count(),
+    ).toBe(1);
     expect(errors).toEqual([]);
   }, 150_000);
 });

@@ -8,6 +8,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import type { Mode } from '../../domain/events/envelope.js';
+import {
+  type AlertSeverity,
+  alertOf,
+  alertSeverities,
+  severitiesFrom,
+} from '../../projections/alerts/alert-of.js';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8090);
 const dist = new URL('../dist/', import.meta.url).pathname;
@@ -534,6 +541,186 @@ const rebalance = async (req: IncomingMessage): Promise<[number, unknown]> => {
   return [200, { roundId, at: new Date(at).toISOString() }];
 };
 
+/**
+ * Alerts: recorded events that tell the same story as the breakers and hotlist above (bollinger-rsi's
+ * ladder climbing to halt, its KPIs breached, a canary rolled back, SUIUSDT's volatility), turned into
+ * alerts by the server's own mapping, so the card shows the titles the server would write. The scheduled
+ * request among them raises none, as on the server.
+ */
+const mockEvents: {
+  type: string;
+  streamId: string;
+  at: number;
+  mode?: Mode;
+  actor?: string;
+  data: unknown;
+}[] = [];
+const ladder = (scope: 'account' | 'strategy', scopeId: string) => {
+  let level = 'normal';
+  // What the ladder measures carries on between its moves: the metric that moved it up reads its trigger's
+  // value, and a person steps it down once the measures are calm again.
+  const calm = {
+    drawdown: 0.03,
+    lossStreak: 2,
+    slippage: 3,
+    errorRate: 0,
+    staleness: 1_200,
+    marginRatio: 0.041,
+  };
+  let seen: Record<string, number> = { ...calm };
+  return (
+    hours: number,
+    to: string,
+    trigger: { metric: string; value: number; threshold: number } | null,
+  ) => {
+    const up = trigger !== null;
+    seen = trigger ? { ...seen, [trigger.metric]: trigger.value } : { ...calm };
+    mockEvents.push({
+      type: 'BreakerLevelChanged',
+      streamId: `breaker-${scope}-${scopeId}`,
+      at: start + hours * hour,
+      data: {
+        scope,
+        scopeId,
+        from: level,
+        to,
+        direction: up ? 'up' : 'down',
+        at: start + hours * hour,
+        measured: { ...seen },
+        triggers: trigger ? [{ ...trigger, level: to }] : [],
+        thresholds: {},
+        cooldownMs: hour,
+        approvedBy: up ? null : 'user:alice',
+      },
+    });
+    level = to;
+  };
+};
+const account = ladder('account', 'paper-1');
+account(60, 'warn', { metric: 'drawdown', value: 0.052, threshold: 0.05 });
+account(90, 'normal', null);
+const bollinger = ladder('strategy', 'bollinger-rsi');
+bollinger(120, 'warn', { metric: 'drawdown', value: 0.061, threshold: 0.05 });
+bollinger(135, 'reduce', { metric: 'lossStreak', value: 6, threshold: 6 });
+bollinger(150, 'halt', { metric: 'drawdown', value: 0.12, threshold: 0.12 });
+mockEvents.push(
+  {
+    type: 'ParameterCanaryConcluded',
+    streamId: 'parameters-donchian-breakout',
+    at: start + 110 * hour,
+    actor: 'system:parameter-canary',
+    data: {
+      strategyId: 'donchian-breakout',
+      proposalId: 'opt-mock-7',
+      version: 4,
+      incumbentVersion: 3,
+      outcome: 'rolled-back',
+      by: 'automatic',
+      reason: 'the canary drew down 6.4 %, past its 5 % limit',
+      at: start + 110 * hour,
+      checks: [
+        { name: 'max-drawdown', value: 0.064, threshold: 0.05, pass: false, detail: 'drew down 6.4 %' },
+      ],
+      evidence: null,
+    },
+  },
+  {
+    type: 'ReoptimizationRequested',
+    streamId: 'reoptimization-bollinger-rsi',
+    at: start + 151 * hour,
+    actor: 'system:scheduler',
+    data: {
+      strategyId: 'bollinger-rsi',
+      requestId: 'bollinger-rsi:kpi:mock',
+      trigger: {
+        kind: 'kpi',
+        window: 168,
+        checks: [
+          { kpi: 'rollingSharpe', value: -0.81, comparator: '>=', threshold: 0.5, breached: true },
+          { kpi: 'drawdown', value: 0.12, comparator: '<=', threshold: 0.1, breached: true },
+        ],
+      },
+    },
+  },
+  {
+    type: 'ReoptimizationRequested',
+    streamId: 'reoptimization-ema-cross',
+    at: start + 168 * hour,
+    actor: 'system:scheduler',
+    data: {
+      strategyId: 'ema-cross',
+      requestId: 'ema-cross:schedule:mock',
+      trigger: { kind: 'schedule', cron: '0 0 * * 0', dueAt: start + 168 * hour },
+    },
+  },
+  {
+    type: 'ReoptimizationRequested',
+    streamId: 'reoptimization-ema-cross',
+    at: start + 200 * hour,
+    actor: 'system:scheduler',
+    data: {
+      strategyId: 'ema-cross',
+      requestId: 'ema-cross:volatility:mock',
+      trigger: {
+        kind: 'volatility',
+        symbol: 'SUIUSDT',
+        percentile: 0.97,
+        threshold: 0.95,
+        scanId: 'scan-mock-1',
+      },
+    },
+  },
+);
+mockEvents.sort((a, b) => a.at - b.at);
+const mockAlerts = mockEvents
+  .map((e, i) => {
+    const occurredAt = new Date(e.at).toISOString();
+    const metadata = {
+      correlationId: `mock-${i}`,
+      causationId: null,
+      actor: e.actor ?? 'system:risk',
+      mode: e.mode ?? ('paper' as const),
+      occurredAt,
+      recordedAt: occurredAt,
+    };
+    const a = alertOf({ type: e.type, streamId: e.streamId, data: e.data, metadata });
+    return (
+      a && {
+        globalPosition: 300 + i,
+        eventId: `evt-alert-${i}`,
+        type: e.type,
+        ...a,
+        occurredAt,
+        correlationId: metadata.correlationId,
+      }
+    );
+  })
+  .filter((a) => a !== null)
+  .reverse();
+const alertCursor = (p: number) => Buffer.from(`p1:${p}`).toString('base64url');
+const alertsPage = (url: URL): [number, unknown] => {
+  const q = url.searchParams;
+  const severity = q.get('severity') ?? 'info';
+  if (!(alertSeverities as readonly string[]).includes(severity))
+    return refuse(
+      400,
+      'invalid_request',
+      `invalid query: severity: Invalid enum value. Expected 'info' | 'warning' | 'critical', received '${severity}'`,
+    );
+  const limit = Number(q.get('limit') ?? 100);
+  const cursor = q.get('cursor');
+  const before = cursor ? Number(/^p1:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString())?.[1]) : null;
+  const wanted = new Set(severitiesFrom(severity as AlertSeverity));
+  const rows = mockAlerts.filter(
+    (a) => wanted.has(a.severity) && (before === null || a.globalPosition < before),
+  );
+  const items = rows.slice(0, limit);
+  return [
+    200,
+    { items, nextCursor: rows.length > limit ? alertCursor(items[items.length - 1]!.globalPosition) : null },
+  ];
+};
+
 const routes: [
   RegExp,
   (m: RegExpMatchArray, url: URL, req: IncomingMessage) => Promise<[number, unknown]> | [number, unknown],
@@ -783,6 +970,7 @@ const routes: [
       ];
     },
   ],
+  [/^\/api\/alerts$/, (_m, url) => alertsPage(url)],
   [/^\/api\/hotlist$/, () => [200, hotlistView()]],
   [/^\/api\/portfolio$/, () => [200, portfolioView()]],
   [/^\/api\/alloc\/rebalance$/, (_m, _u, req) => rebalance(req)],

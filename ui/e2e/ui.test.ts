@@ -69,6 +69,19 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     });
     await page.goto(system.url);
     await page.locator('[data-testid=live-indicator][data-state=open]').waitFor({ timeout: 20_000 });
+    // The alerts feed renders: the alerts it lists, or says there are none (a calm paper start has none).
+    const alertsCard = page.getByTestId('alerts-card');
+    await alertsCard.waitFor();
+    await alertsCard.locator('[data-testid=alert-row], [data-testid=alerts-empty]').first().waitFor();
+    // As many rows as the API lists (the card shows the latest 20); polled, as paper trading may add one.
+    const listed = async () =>
+      ((await (await fetch(`${system.url}/api/alerts?limit=20`)).json()) as { items: unknown[] }).items
+        .length;
+    await expect
+      .poll(async () => (await alertsCard.getByTestId('alert-row').count()) === (await listed()), {
+        timeout: 20_000,
+      })
+      .toBe(true);
     // Paper trading needs a few simulated days before the first fill books PnL.
     const total = page.getByTestId('pnl-total');
     await total.waitFor({ state: 'attached', timeout: 90_000 });

@@ -22,6 +22,8 @@ import type { Portfolio, RebalanceAccepted } from './portfolio-types';
 import type { BacktestRequest } from './schemas';
 import type {
   Account,
+  Alert,
+  AlertSeverity,
   ApiErrorBody,
   BacktestRun,
   Bar,
@@ -117,6 +119,8 @@ export type TimelineFilters = {
   correlationId?: string;
 };
 export type Paging = { limit?: number; cursor?: string | null };
+/** The least severe alert to list: `warning` lists warnings and critical ones. */
+export type AlertFilters = { severity?: AlertSeverity };
 
 const enc = encodeURIComponent;
 
@@ -134,6 +138,7 @@ export const api = {
   riskDecisions: (f: { outcome?: string } & Paging = {}) =>
     request<Page<RiskDecision>>(withQuery('/api/risk/decisions', f)),
   breakers: () => request<Breaker[]>('/api/breakers'),
+  alerts: (f: AlertFilters & Paging = {}) => request<Page<Alert>>(withQuery('/api/alerts', f)),
   timeline: (f: TimelineFilters & Paging = {}) =>
     request<Page<TimelineItem>>(withQuery('/api/audit/timeline', f)),
   chain: (id: string) => request<DecisionChain>(`/api/audit/chains/${enc(id)}`),

@@ -1,5 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  type AlertFilters,
   api,
   type FillFilters,
   listItems,
@@ -30,6 +31,14 @@ export const useHeatmap = () =>
   useQuery({ queryKey: queryKeys.pnl.heatmap, queryFn: api.heatmap, refetchInterval: safetyNet });
 export const useBreakers = () =>
   useQuery({ queryKey: queryKeys.risk.breakers, queryFn: api.breakers, refetchInterval: safetyNet });
+/** The alerts channel of the WebSocket makes these stale as an alert is recorded; the poll is the safety net. */
+export const useAlerts = (f: AlertFilters & Paging) =>
+  useQuery({
+    queryKey: queryKeys.alerts.list(f),
+    queryFn: () => api.alerts(f),
+    placeholderData: keepPreviousData,
+    refetchInterval: safetyNet,
+  });
 export const useStrategies = () =>
   useQuery({ queryKey: queryKeys.strategies.list, queryFn: api.strategies, refetchInterval: safetyNet });
 export const useStrategyEquity = (id: string) =>

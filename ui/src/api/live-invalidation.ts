@@ -63,6 +63,7 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     { key: queryKeys.strategies.equityAll, everyMs: slow },
   ],
   risk: [{ key: queryKeys.risk.all, everyMs: quick }],
+  alerts: [{ key: queryKeys.alerts.all, everyMs: quick }],
   events: [
     { key: queryKeys.audit.all, everyMs: quick },
     { key: queryKeys.status, everyMs: quick },

@@ -1,4 +1,4 @@
-import type { FillFilters, OrderFilters, Paging, TimelineFilters } from './client';
+import type { AlertFilters, FillFilters, OrderFilters, Paging, TimelineFilters } from './client';
 
 /**
  * Every query key in one factory, grouped so a WebSocket message can invalidate a whole group
@@ -31,6 +31,10 @@ export const queryKeys = {
     all: ['risk'] as const,
     decisions: (f: { outcome?: string } & Paging) => ['risk', 'decisions', f] as const,
     breakers: ['risk', 'breakers'] as const,
+  },
+  alerts: {
+    all: ['alerts'] as const,
+    list: (f: AlertFilters & Paging) => ['alerts', 'list', f] as const,
   },
   audit: {
     all: ['audit'] as const,

@@ -227,6 +227,25 @@ export interface Breaker {
   measured: Record<string, number | null> | number | null;
 }
 
+export const alertSeverities = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof alertSeverities)[number];
+
+/** Something a trader must be told, raised by a recorded event (GET /api/alerts). */
+export interface Alert {
+  globalPosition: number;
+  eventId: string;
+  /** The event type that raised it. */
+  type: string;
+  severity: AlertSeverity;
+  scope: 'account' | 'strategy' | 'run' | 'system';
+  /** The account, strategy or run id it is about. */
+  subject: string;
+  title: string;
+  detail: string;
+  occurredAt: string;
+  correlationId: string;
+}
+
 export interface TimelineItem {
   globalPosition: number;
   eventId: string;
@@ -324,7 +343,7 @@ export interface ApiErrorBody {
   error: { code: string; message: string; issues?: unknown[] };
 }
 
-export const liveChannels = ['positions', 'orders', 'pnl', 'risk', 'events'] as const;
+export const liveChannels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'events'] as const;
 export type LiveChannel = (typeof liveChannels)[number];
 
 export interface LiveMessage {

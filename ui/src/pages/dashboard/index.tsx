@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { ErrorBoundary } from '@/components/error-boundary';
 import { PageHeader } from '@/components/layout';
 import { AccountSummary } from './account-summary';
+import { AlertsCard } from './alerts-card';
 import { BreakersCard } from './breakers-card';
 import { EquityCard } from './equity-card';
 import { MarketCard } from './market-card';
@@ -30,6 +31,9 @@ export function DashboardPage() {
           </Guard>
         </div>
         <div className="space-y-4">
+          <Guard name="alerts">
+            <AlertsCard />
+          </Guard>
           <Guard name="breakers">
             <BreakersCard />
           </Guard>
