@@ -64,6 +64,7 @@ import { closeOutSuperseded, latestPaperStart, supersededPaperRuns } from './pap
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
+import { VenueHealth } from './venue-health.js';
 import { volatilityTrigger } from './volatility-trigger.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
@@ -489,6 +490,8 @@ let closeoutLane: AdoptingVenue | null = null;
 /** Each real run's lane of the account, by run id: a run handing over is settled on its own. */
 const realLanes = new Map<string, AdoptingVenue & HoldingVenue>();
 let realAccount: CcxtVenue | null = null;
+/** Its round trips and user stream, recorded as VenueHealthChanged for the alerts (design §14). */
+let venueHealth: VenueHealth | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
   const endpoint = process.env.BINANCE_FUTURES_URL
@@ -497,6 +500,14 @@ if (liveOrders === 'binance') {
         ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
       }
     : undefined;
+  const health = new VenueHealth({
+    store: opened.store,
+    venue: binanceUsdm.venue,
+    now: Date.now,
+    onCall: (c) => metrics.venueCalls.observe({ call: c.call, outcome: c.outcome }, c.ms / 1000),
+    log: say,
+  });
+  venueHealth = health;
   realAccount = await CcxtVenue.open({
     session: new BinanceUsdmSession({
       ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
@@ -506,6 +517,8 @@ if (liveOrders === 'binance') {
     onReport: () => {
       for (const w of wakers) w.wake();
     },
+    onCall: (c) => health.call(c),
+    onStream: (state, detail) => health.stream(state, detail),
     log: say,
   });
   realVenue = new SharedVenue(realAccount, say);
@@ -799,6 +812,7 @@ const shutdown = async (sig: string) => {
   stop.abort();
   await fleet.stopped();
   await realAccount?.close();
+  await venueHealth?.close();
   await scheduling?.done;
   await http.close();
   await projecting;

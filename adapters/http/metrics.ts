@@ -22,6 +22,8 @@ export class ApiMetrics {
   readonly requests: Histogram<'method' | 'route' | 'status'>;
   readonly wsClients: Gauge;
   readonly wsDropped: Counter;
+  /** Round trips of the orders placed and cancelled on the real account (design §14, a slow venue). */
+  readonly venueCalls: Histogram<'call' | 'outcome'>;
 
   constructor(lag?: LagSource, live?: LiveFeedSource) {
     const registers = [this.registry];
@@ -59,6 +61,13 @@ export class ApiMetrics {
     this.wsDropped = new Counter({
       name: 'perpetua_ws_dropped_total',
       help: 'WebSocket clients dropped for reading too slowly',
+      registers,
+    });
+    this.venueCalls = new Histogram({
+      name: 'perpetua_venue_call_seconds',
+      help: 'Round trip of orders placed and cancelled on the real account, by call and how the venue answered',
+      labelNames: ['call', 'outcome'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     if (live) this.liveMetrics(live, registers);

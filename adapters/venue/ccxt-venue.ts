@@ -48,7 +48,20 @@ export interface CcxtVenueOptions {
   readonly endedOrderTtlMs?: number;
   /** Called whenever a report is received: a live engine polls on it. */
   readonly onReport?: () => void;
+  /**
+   * Each order placed or cancelled: its round trip and how the venue answered (design §14, a slow
+   * venue). `unknown`: no verdict came (a timeout, a dropped connection).
+   */
+  readonly onCall?: (sample: VenueCallSample) => void;
+  /** The user stream (the account's reports) came up or went down. */
+  readonly onStream?: (state: 'up' | 'down', detail: string) => void;
   readonly log?: (line: string) => void;
+}
+
+export interface VenueCallSample {
+  readonly call: 'place' | 'cancel';
+  readonly ms: number;
+  readonly outcome: 'answered' | 'refused' | 'unknown';
 }
 
 const DAY_MS = 86_400_000;
@@ -102,6 +115,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   private readonly lookupRetryMs: number;
   private readonly expiryMarginMs: number;
   private readonly log: (line: string) => void;
+  private readonly onCall: ((sample: VenueCallSample) => void) | undefined;
   /** By clientOrderId, in submission order. */
   private readonly tracks = new Map<string, OrderTrack>();
   private readonly byVenueId = new Map<string, OrderTrack>();
@@ -150,6 +164,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     this.lookupRetryMs = opts.lookupRetryMs ?? 500;
     this.expiryMarginMs = opts.expiryMarginMs ?? 1000;
     this.log = opts.log ?? (() => {});
+    this.onCall = opts.onCall;
     this.reportsFunding = opts.session.incomeSince !== undefined;
     // Income before this venue opened belongs to whatever ran then (a close-out's business).
     const opened = opts.session.now();
@@ -170,14 +185,20 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   static async open(opts: CcxtVenueOptions): Promise<CcxtVenue> {
     const v = new CcxtVenue(opts);
     const handlers: StreamHandlers = {
-      connected: () => v.catchUpSoon(),
+      connected: () => {
+        opts.onStream?.('up', `${v.session.name}: user stream connected`);
+        v.catchUpSoon();
+      },
       message: (obs) => v.streamMessage(obs),
       gap: (reason) => {
         v.log(`${v.session.name}: ${reason}; fetching the open orders`);
         v.catchUpSoon();
       },
-      disconnected: (e) =>
-        v.log(`${v.session.name}: user stream down: ${(e as Error)?.message ?? String(e)}`),
+      disconnected: (e) => {
+        const why = `${v.session.name}: user stream down: ${(e as Error)?.message ?? String(e)}`;
+        v.log(why);
+        opts.onStream?.('down', why);
+      },
     };
     await opts.session.start(handlers);
     return v;
@@ -425,11 +446,14 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
   private async place(track: OrderTrack): Promise<void> {
     // Whether the order's state as the venue holds it is known once the call is done.
     let settled = true;
+    const sent = performance.now();
     try {
       const obs = await this.session.place(track.order);
+      this.timed('place', sent, 'answered');
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
+      this.timed('place', sent, err.outcome === 'refused' ? 'refused' : 'unknown');
       if (err.outcome === 'refused') this.apply(track, [this.rejection(track, err.reason, err.extra)]);
       else {
         track.submit = 'unknown';
@@ -492,11 +516,20 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     return false;
   }
 
+  /** The round trip of a call that moves money, for the latency watch (wall time: it measures the network). */
+  private timed(call: VenueCallSample['call'], sent: number, outcome: VenueCallSample['outcome']): void {
+    this.onCall?.({ call, ms: performance.now() - sent, outcome });
+  }
+
   private async cancelNow(track: OrderTrack): Promise<void> {
+    const sent = performance.now();
     try {
-      this.apply(track, await this.session.cancel(track.order));
+      const obs = await this.session.cancel(track.order);
+      this.timed('cancel', sent, 'answered');
+      this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
+      this.timed('cancel', sent, err.outcome === 'refused' ? 'refused' : 'unknown');
       if (err.outcome === 'refused') {
         this.cancelRejected(track, err.reason);
         return;

@@ -44,4 +44,39 @@ export const feedStreamId = (runId: string): string => `feed-${runId}`;
 
 export type FeedChangeData = z.infer<typeof feedChange>;
 
-export const systemEvents = [NodeStarted, FeedInterrupted, FeedRestored] as const;
+/**
+ * The real account's venue got slow or lost its user stream, or is well again (design §14, market level:
+ * connectivity and matching latency), in stream `venue-<venue>`. Observed by the node: the round trips of
+ * the orders it places and cancels, and the stream its fills arrive by.
+ */
+export const VenueHealthChanged = defineEvent({
+  type: 'VenueHealthChanged',
+  schema: z
+    .object({
+      venue: z.string().min(1),
+      /** latency: the 90th percentile round trip of placing and cancelling; user-stream: the account's reports. */
+      aspect: z.enum(['latency', 'user-stream']),
+      state: z.enum(['degraded', 'normal']),
+      /** When the degradation began (ms): for `normal`, the start of the episode it ends. */
+      since: z.number().int(),
+      at: z.number().int(),
+      detail: z.string().min(1),
+      latency: z
+        .object({
+          p50Ms: z.number().finite().nonnegative(),
+          p90Ms: z.number().finite().nonnegative(),
+          calls: z.number().int().positive(),
+          degradedMs: z.number().finite().positive(),
+          recoverMs: z.number().finite().positive(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+});
+
+export const venueStreamId = (venue: string): string => `venue-${venue}`;
+
+export type VenueHealthChangedData = z.infer<typeof VenueHealthChanged.schema>;
+
+export const systemEvents = [NodeStarted, FeedInterrupted, FeedRestored, VenueHealthChanged] as const;

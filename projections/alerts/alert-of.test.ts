@@ -284,6 +284,50 @@ describe('alertOf: feeds', () => {
   });
 });
 
+describe('alertOf: the real account’s venue', () => {
+  const latency = { p50Ms: 140, p90Ms: 2_300, calls: 20, degradedMs: 1_500, recoverMs: 750 };
+  const health = (over: Record<string, unknown>) => ({
+    venue: 'binance',
+    aspect: 'latency',
+    state: 'degraded',
+    since: T,
+    at: T,
+    detail: 'orders take 2300 ms (90th percentile of the last 20 placed or cancelled; slow from 1500 ms)',
+    latency,
+    ...over,
+  });
+
+  it('a slow venue is a warning, a lost user stream critical, either one coming back info', () => {
+    const slow = alertOf(ev('VenueHealthChanged', health({}), { streamId: 'venue-binance', mode: 'live' }));
+    expect(slow).toEqual({
+      severity: 'warning',
+      scope: 'system',
+      subject: 'binance',
+      title: 'binance: orders are slow since 2023-06-10T12:00:00.000Z',
+      detail: 'orders take 2300 ms (90th percentile of the last 20 placed or cancelled; slow from 1500 ms)',
+    });
+    const fast = alertOf(
+      ev('VenueHealthChanged', health({ state: 'normal', at: T + 40 * 60_000, detail: 'fast' }), {
+        mode: 'live',
+      }),
+    );
+    expect(fast).toMatchObject({ severity: 'info', title: 'binance: orders fast again after 40 min' });
+    const lost = health({
+      aspect: 'user-stream',
+      latency: undefined,
+      detail: 'binance: user stream down: closed',
+    });
+    delete (lost as { latency?: unknown }).latency;
+    expect(alertOf(ev('VenueHealthChanged', lost, { mode: 'live' }))).toMatchObject({
+      severity: 'critical',
+      title: 'binance: user stream (fills, order updates) lost since 2023-06-10T12:00:00.000Z',
+    });
+    expect(
+      alertOf(ev('VenueHealthChanged', { ...lost, state: 'normal', at: T + 90_000 }, { mode: 'live' })),
+    ).toMatchObject({ severity: 'info', title: 'binance: user stream back after 90 s' });
+  });
+});
+
 const reopt = (trigger: unknown) => ({ strategyId: 'donchian-breakout', requestId: 'r-1', trigger });
 
 describe('alertOf: the optimizer', () => {

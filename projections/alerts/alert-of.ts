@@ -14,7 +14,7 @@ import type {
   ReoptimizationRequestedData,
 } from '../../domain/optimizer/events.js';
 import type { BreakerLevelChanged } from '../../domain/risk/events.js';
-import type { FeedChangeData } from '../../domain/system/events.js';
+import type { FeedChangeData, VenueHealthChangedData } from '../../domain/system/events.js';
 
 /*
  * What a trader must be told, read off events the log records anyway (design §14): the mapping is one
@@ -51,6 +51,7 @@ export const alertEventTypes: readonly string[] = [
   'SymbolRejoined',
   'FeedInterrupted',
   'FeedRestored',
+  'VenueHealthChanged',
   'ReoptimizationRequested',
   'ParameterSetRolledBack',
   'ParameterCanaryConcluded',
@@ -104,6 +105,8 @@ const raise = (e: AlertInput): Alert | null => {
       return feedDown(e.data as FeedChangeData);
     case 'FeedRestored':
       return feedBack(e.data as FeedChangeData);
+    case 'VenueHealthChanged':
+      return venueHealth(e.data as VenueHealthChangedData);
     case 'ReoptimizationRequested':
       return reoptimization(e.data as ReoptimizationRequestedData);
     case 'ParameterSetRolledBack':
@@ -310,6 +313,29 @@ const feedBack = (d: FeedChangeData): Alert => ({
   title: `Feed restored for ${runName(d)}: ${feedWhat(d)} back after ${duration(Math.max(0, d.at - d.since))}`,
   detail: d.detail,
 });
+
+/**
+ * The real account's venue. A slow venue is a warning (orders still go through, late); a lost user stream
+ * is critical: fills then reach the ledger only through lookups.
+ */
+const venueHealth = (d: VenueHealthChangedData): Alert => {
+  const what = d.aspect === 'latency' ? 'orders are slow' : 'user stream (fills, order updates) lost';
+  if (d.state === 'degraded')
+    return {
+      severity: d.aspect === 'latency' ? 'warning' : 'critical',
+      scope: 'system',
+      subject: d.venue,
+      title: `${d.venue}: ${what} since ${new Date(d.since).toISOString()}`,
+      detail: d.detail,
+    };
+  return {
+    severity: 'info',
+    scope: 'system',
+    subject: d.venue,
+    title: `${d.venue}: ${d.aspect === 'latency' ? 'orders fast again' : 'user stream back'} after ${duration(Math.max(0, d.at - d.since))}`,
+    detail: d.detail,
+  };
+};
 
 // --- optimizer ----------------------------------------------------------------------------------------
 

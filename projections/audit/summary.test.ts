@@ -51,6 +51,19 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('feed back: bars ETHUSDT after 120 min');
   });
 
+  it('says what became of the real account’s venue', () => {
+    expect(
+      summarise(
+        event('VenueHealthChanged', {
+          venue: 'binance',
+          aspect: 'latency',
+          state: 'degraded',
+          detail: 'orders take 2300 ms',
+        }),
+      ),
+    ).toBe('binance latency degraded: orders take 2300 ms');
+  });
+
   it('says which symbol came back into a run, from which bar', () => {
     expect(
       summarise(

@@ -57,6 +57,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `set aside ${s(d.symbol)} (position ${s(d.position)}): ${s(d.why)}`;
     case 'FeedInterrupted':
       return `feed down: ${s(d.feed)}${d.symbol ? ` ${s(d.symbol)}` : ''}, ${s(d.detail)}`;
+    case 'VenueHealthChanged':
+      return `${s(d.venue)} ${s(d.aspect)} ${s(d.state)}: ${s(d.detail)}`;
     case 'FeedRestored':
       return `feed back: ${s(d.feed)}${d.symbol ? ` ${s(d.symbol)}` : ''} after ${Math.round((Number(d.at) - Number(d.since)) / 60_000)} min`;
     case 'SymbolRejoined':

@@ -130,6 +130,23 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('FEED BACK (venue) after 330 min: bars fetched again');
   });
 
+  it('says when the real account’s venue got slow', () => {
+    expect(
+      summarise({
+        ...settled({}),
+        type: 'VenueHealthChanged',
+        data: {
+          venue: 'binance',
+          aspect: 'latency',
+          state: 'degraded',
+          since: Date.UTC(2023, 2, 3),
+          at: Date.UTC(2023, 2, 3),
+          detail: 'orders take 2300 ms',
+        },
+      }),
+    ).toBe('VENUE DEGRADED (binance latency) since 2023-03-03T00:00:00.000Z: orders take 2300 ms');
+  });
+
   it('says which position a real run carried on from the one before it, with no trade', () => {
     const moved = {
       symbol: 'BTCUSDT',

@@ -132,6 +132,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `SET ASIDE: ${d.symbol} published no bar for ${Math.round(Number(d.waitedMs) / 60_000)} min past its next close (last bar closed ${new Date(Number(d.lastBarClose)).toISOString()}): ${d.why}; the run trades on without it, position ${d.position} left to its stops on the venue's marks`;
     case 'FeedInterrupted':
       return `FEED DOWN (${d.feed}${d.symbol ? ` ${d.symbol}` : ''}) since ${new Date(Number(d.since)).toISOString()}, noticed ${new Date(Number(d.at)).toISOString()}: ${d.detail}`;
+    case 'VenueHealthChanged':
+      return `VENUE ${d.state === 'degraded' ? 'DEGRADED' : 'WELL AGAIN'} (${d.venue} ${d.aspect}) since ${new Date(Number(d.since)).toISOString()}: ${d.detail}`;
     case 'FeedRestored':
       return `FEED BACK (${d.feed}${d.symbol ? ` ${d.symbol}` : ''}) after ${Math.round((Number(d.at) - Number(d.since)) / 60_000)} min: ${d.detail}`;
     case 'SymbolRejoined':

@@ -1,5 +1,5 @@
 import { BinanceUsdmSession } from '../binance/usdm-session.js';
-import { CcxtVenue } from '../ccxt-venue.js';
+import { CcxtVenue, type CcxtVenueOptions } from '../ccxt-venue.js';
 import { FakeBinance } from './fake-binance.js';
 import { HandClock } from './venue-fixtures.js';
 
@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly prepare?: (fake: FakeBinance) => void;
   /** Connect to this fake (another process on the same account) instead of starting one; close() leaves it. */
   readonly fake?: FakeBinance;
+  readonly onCall?: CcxtVenueOptions['onCall'];
+  readonly onStream?: CcxtVenueOptions['onStream'];
 }
 
 /**
@@ -55,6 +57,8 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       expiryMarginMs: 100,
       incomeRetryMs: 50,
       ...(opts.endedOrderTtlMs === undefined ? {} : { endedOrderTtlMs: opts.endedOrderTtlMs }),
+      ...(opts.onCall ? { onCall: opts.onCall } : {}),
+      ...(opts.onStream ? { onStream: opts.onStream } : {}),
       log: (l) => log.push(l),
     });
     return {

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
+import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
+import { catalogue } from '../domain/catalogue.js';
+import type { VenueHealthChangedData } from '../domain/system/events.js';
+import { VenueHealth } from './venue-health.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const setup = () => {
+  const store = new MemoryEventStore({ catalogue: catalogue() });
+  let t = Date.UTC(2026, 10, 28);
+  const samples: VenueCallSample[] = [];
+  const health = new VenueHealth({
+    store,
+    venue: 'binance',
+    now: () => t,
+    latency: { window: 10, minSlow: 3, degradedMs: 1_000, recoverMs: 400 },
+    streamGraceMs: 30_000,
+    onCall: (s) => samples.push(s),
+  });
+  const changes = async () => {
+    await health.close();
+    return store.raw().map((e) => {
+      expect(e.streamId).toBe('venue-binance');
+      expect(e.metadata.actor).toBe('system:venue');
+      return e.data as VenueHealthChangedData;
+    });
+  };
+  return { health, changes, samples, tick: (ms: number) => (t += ms), at: () => t };
+};
+
+const place = (ms: number): VenueCallSample => ({ call: 'place', ms, outcome: 'answered' });
+
+describe('VenueHealth (the real account’s venue as the node sees it)', () => {
+  it('records the venue turning slow once, and well again once, with the figures', async () => {
+    const { health, changes, samples, tick, at } = setup();
+    for (let i = 0; i < 5; i++) health.call(place(80));
+    const start = tick(60_000);
+    // The third slow call makes it slow: three of eight calls, the p90 (8th of 8) 2.5 s.
+    for (let i = 0; i < 10; i++) health.call(place(2_500));
+    tick(600_000);
+    for (let i = 0; i < 10; i++) health.call(place(90));
+    expect(samples).toHaveLength(25);
+    const recorded = await changes();
+    expect(recorded).toEqual([
+      {
+        venue: 'binance',
+        aspect: 'latency',
+        state: 'degraded',
+        since: start,
+        at: start,
+        detail: 'orders take 2500 ms (90th percentile of the last 8 placed or cancelled; slow from 1000 ms)',
+        latency: { p50Ms: 80, p90Ms: 2_500, calls: 8, degradedMs: 1_000, recoverMs: 400 },
+      },
+      {
+        venue: 'binance',
+        aspect: 'latency',
+        state: 'normal',
+        since: start,
+        at: at(),
+        detail: 'orders take 90 ms again (90th percentile of the last 10; well under 400 ms)',
+        latency: { p50Ms: 90, p90Ms: 90, calls: 10, degradedMs: 1_000, recoverMs: 400 },
+      },
+    ]);
+  });
+
+  it('records a user stream down past the grace, and back; a short drop records nothing', async () => {
+    vi.useFakeTimers();
+    const { health, changes, tick } = setup();
+    // Down for 5 s (the venue's daily reconnect): nothing.
+    health.stream('down', 'binance: user stream down: closed');
+    vi.advanceTimersByTime(5_000);
+    tick(5_000);
+    health.stream('up', 'binance: user stream connected');
+    vi.advanceTimersByTime(60_000);
+    expect(await changes()).toEqual([]);
+    // Down for two minutes: recorded once at the grace, and its end.
+    const down = tick(1_000);
+    health.stream('down', 'binance: user stream down: ECONNRESET');
+    health.stream('down', 'binance: user stream down: ECONNREFUSED');
+    tick(30_000);
+    vi.advanceTimersByTime(30_000);
+    tick(90_000);
+    health.stream('up', 'binance: user stream connected');
+    expect(await changes()).toEqual([
+      {
+        venue: 'binance',
+        aspect: 'user-stream',
+        state: 'degraded',
+        since: down,
+        at: down + 30_000,
+        detail: 'binance: user stream down: ECONNRESET; fills are learnt from lookups until it is back',
+      },
+      {
+        venue: 'binance',
+        aspect: 'user-stream',
+        state: 'normal',
+        since: down,
+        at: down + 120_000,
+        detail: 'binance: user stream connected',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,132 @@
+import { newEventId } from '../adapters/ids/event-id.js';
+import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
+import type { EventStore } from '../domain/events/event-store.js';
+import { defaultLatencyWatch, LatencyWatch, type LatencyWatchConfig } from '../domain/risk/venue-latency.js';
+import { type VenueHealthChangedData, venueStreamId } from '../domain/system/events.js';
+
+export interface VenueHealthOptions {
+  readonly store: EventStore;
+  readonly venue: string;
+  readonly now: () => number;
+  readonly latency?: LatencyWatchConfig;
+  /**
+   * How long the user stream may be down before it is recorded: the venue drops it now and then (Binance
+   * ends every connection after a day) and it is back within seconds.
+   */
+  readonly streamGraceMs?: number;
+  /** Every round trip, for the metrics. */
+  readonly onCall?: (sample: VenueCallSample) => void;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The real account's venue as the node sees it: CcxtVenue's `onCall` and `onStream` in, VenueHealthChanged
+ * in `venue-<venue>` out, for the alerts (design §14: connectivity and matching latency). Changes only:
+ * one event when the venue turns slow or loses its stream, one when it is well again.
+ */
+export class VenueHealth {
+  private readonly watch: LatencyWatch;
+  private readonly config: LatencyWatchConfig;
+  private slowSince = 0;
+  private streamDownAt: number | null = null;
+  private streamReported = false;
+  private streamTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Appends in the order the changes happened. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: VenueHealthOptions) {
+    this.config = o.latency ?? defaultLatencyWatch;
+    this.watch = new LatencyWatch(this.config);
+  }
+
+  /** CcxtVenue's `onCall`. A call with no verdict counts with the time waited: a venue that times out is slow. */
+  call(sample: VenueCallSample): void {
+    this.o.onCall?.(sample);
+    const change = this.watch.observe(sample.ms);
+    if (change === null) return;
+    const at = this.o.now();
+    if (change.state === 'degraded') this.slowSince = at;
+    const { degradedMs, recoverMs } = this.config;
+    this.record({
+      aspect: 'latency',
+      state: change.state,
+      since: this.slowSince,
+      at,
+      detail:
+        change.state === 'degraded'
+          ? `orders take ${Math.round(change.p90Ms)} ms (90th percentile of the last ${change.calls} placed or cancelled; slow from ${degradedMs} ms)`
+          : `orders take ${Math.round(change.p90Ms)} ms again (90th percentile of the last ${change.calls}; well under ${recoverMs} ms)`,
+      latency: { p50Ms: change.p50Ms, p90Ms: change.p90Ms, calls: change.calls, degradedMs, recoverMs },
+    });
+  }
+
+  /** CcxtVenue's `onStream`. */
+  stream(state: 'up' | 'down', detail: string): void {
+    if (state === 'down') {
+      if (this.streamDownAt !== null) return;
+      const since = this.o.now();
+      this.streamDownAt = since;
+      this.streamTimer = setTimeout(() => {
+        this.streamTimer = null;
+        this.streamReported = true;
+        this.record({
+          aspect: 'user-stream',
+          state: 'degraded',
+          since,
+          at: this.o.now(),
+          detail: `${detail}; fills are learnt from lookups until it is back`,
+        });
+      }, this.o.streamGraceMs ?? 30_000);
+      return;
+    }
+    if (this.streamTimer !== null) clearTimeout(this.streamTimer);
+    this.streamTimer = null;
+    if (this.streamReported && this.streamDownAt !== null)
+      this.record({
+        aspect: 'user-stream',
+        state: 'normal',
+        since: this.streamDownAt,
+        at: this.o.now(),
+        detail,
+      });
+    this.streamDownAt = null;
+    this.streamReported = false;
+  }
+
+  /** Waits for what is being written; stops the stream's timer. */
+  async close(): Promise<void> {
+    if (this.streamTimer !== null) clearTimeout(this.streamTimer);
+    this.streamTimer = null;
+    await this.writing;
+  }
+
+  private record(change: Omit<VenueHealthChangedData, 'venue'>): void {
+    const data: VenueHealthChangedData = { venue: this.o.venue, ...change };
+    this.o.log?.(`${this.o.venue}: ${change.aspect} ${change.state}: ${change.detail}`);
+    this.writing = this.writing.then(() =>
+      this.o.store
+        .append(venueStreamId(this.o.venue), 'any', [
+          {
+            eventId: newEventId(),
+            type: 'VenueHealthChanged',
+            data,
+            metadata: {
+              correlationId: venueStreamId(this.o.venue),
+              causationId: null,
+              actor: 'system:venue',
+              mode: 'live',
+              occurredAt: new Date(change.at).toISOString(),
+            },
+          },
+        ])
+        .then(
+          () => {},
+          // The node trades on; what it could not write is in its log.
+          (err: unknown) =>
+            this.o.log?.(
+              `${this.o.venue}: the ${change.aspect} change was not recorded: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+        ),
+    );
+  }
+}
