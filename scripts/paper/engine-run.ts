@@ -132,7 +132,8 @@ export abstract class EngineRun {
           type: state === 'interrupted' ? 'FeedInterrupted' : 'FeedRestored',
           data,
           metadata: {
-            correlationId: `run-${this.runId}`,
+            // Its own chain: an outage and its end, not the run's (a year of equity marks shares `run-<id>`).
+            correlationId: feedStreamId(this.runId),
             causationId: null,
             actor: 'system:feed',
             mode: engine.config.mode,

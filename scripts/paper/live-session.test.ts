@@ -170,7 +170,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     });
     expect(feedEvents[0]!.metadata).toMatchObject({
       actor: 'system:feed',
-      correlationId: `run-${run.runId}`,
+      correlationId: `feed-${run.runId}`,
     });
     expect((feedEvents[1]!.data as { at: number }).at).toBeGreaterThanOrEqual(up);
     expect(

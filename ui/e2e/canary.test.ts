@@ -147,6 +147,13 @@ describe.skipIf(!haveChromium && !ci)('parameter canary (Optimizer page and npm 
         .filter({ hasText: 'rolled back' })
         .count(),
     ).toBe(1);
+    // "why" opens the decision chain behind the alert, with the rollback itself outlined.
+    await dash2
+      .locator('[data-testid=alert-row]')
+      .filter({ hasText: 'rolled back' })
+      .getByTestId('alert-explain')
+      .click();
+    await dash2.locator('[data-testid=chain-link][data-type=ParameterSetRolledBack][data-focused]').waitFor();
     expect(errors).toEqual([]);
   }, 150_000);
 });

@@ -1,9 +1,11 @@
-import { Info, OctagonAlert, TriangleAlert } from 'lucide-react';
+import { Info, OctagonAlert, Search, TriangleAlert } from 'lucide-react';
 import { useState } from 'react';
 import { useAlerts } from '@/api/hooks';
 import type { Alert, AlertSeverity } from '@/api/types';
+import { ChainSheet } from '@/components/chain-sheet';
 import { QueryState } from '@/components/query-state';
 import { Badge, type BadgeVariant } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Select } from '@/components/ui/select';
 import { fmtTime } from '@/lib/format';
@@ -26,7 +28,13 @@ export function SeverityBadge({ severity }: { severity: AlertSeverity }) {
   );
 }
 
-function AlertRow({ a }: { a: Alert }) {
+/**
+ * A failed run's chain is the whole run (every equity mark shares its correlation): too long to be the
+ * answer to "why", and the title already holds the error.
+ */
+const explainable = (a: Alert) => a.type !== 'RunCompleted';
+
+function AlertRow({ a, onExplain }: { a: Alert; onExplain: (eventId: string) => void }) {
   const critical = a.severity === 'critical';
   return (
     <li
@@ -46,6 +54,18 @@ function AlertRow({ a }: { a: Alert }) {
         <span className="ml-auto min-w-0 truncate text-muted-foreground" title={`${a.scope} ${a.subject}`}>
           {a.scope} <span className="font-mono text-foreground">{a.subject}</span>
         </span>
+        {explainable(a) && (
+          <Button
+            size="sm"
+            variant="ghost"
+            className="h-6 px-1.5 text-[11px]"
+            onClick={() => onExplain(a.eventId)}
+            title="the decision chain behind this alert"
+            data-testid="alert-explain"
+          >
+            <Search /> why
+          </Button>
+        )}
       </div>
       <div
         className={cn('break-words', critical && 'font-medium text-destructive')}
@@ -68,6 +88,7 @@ function AlertRow({ a }: { a: Alert }) {
  */
 export function AlertsCard() {
   const [severity, setSeverity] = useState<AlertSeverity>('info');
+  const [open, setOpen] = useState<string | null>(null);
   const alerts = useAlerts({ severity: severity === 'info' ? undefined : severity, limit: 20 });
   const critical = alerts.data?.items.filter((a) => a.severity === 'critical').length ?? 0;
   return (
@@ -106,12 +127,13 @@ export function AlertsCard() {
           {(p) => (
             <ul className="max-h-96 space-y-1 overflow-y-auto" data-testid="alerts">
               {p.items.map((a) => (
-                <AlertRow key={a.globalPosition} a={a} />
+                <AlertRow key={a.globalPosition} a={a} onExplain={setOpen} />
               ))}
             </ul>
           )}
         </QueryState>
       </CardContent>
+      <ChainSheet id={open} onClose={() => setOpen(null)} />
     </Card>
   );
 }
