@@ -416,9 +416,10 @@ export const BreakerLevelChanged = defineEvent({
 
 export const BreakerStepDownApproved = defineEvent({
   type: 'BreakerStepDownApproved',
-  // v2 measures the margin ratio too, as BreakerLevelChanged does.
-  schemaVersion: 2,
-  upcasters: { 1: (d) => d },
+  // v2 measures the margin ratio too, as BreakerLevelChanged does; v3 may carry `seq` (a running engine's
+  // approval). Older events read as they were.
+  schemaVersion: 3,
+  upcasters: { 1: (d) => d, 2: (d) => d },
   schema: z
     .object({
       scope: z.enum(['account', 'strategy']),
@@ -429,6 +430,11 @@ export const BreakerStepDownApproved = defineEvent({
       reason: z.string(),
       at: z.number().int().nonnegative(),
       measured: measurements,
+      /**
+       * Approved in a running engine: how many events its log held before the approval, where a restart or
+       * a re-run applies it again (as AllocationApplied's `seq`).
+       */
+      seq: z.number().int().nonnegative().optional(),
     })
     .strict(),
 });

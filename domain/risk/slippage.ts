@@ -32,6 +32,12 @@ export class SlippageWindow {
     if (this.count < this.capacity) this.count++;
   }
 
+  /** Forgets every fill: a person's breaker step-down acknowledged them (docs/risk.md). */
+  clear(): void {
+    this.next = 0;
+    this.count = 0;
+  }
+
   mean(): number {
     let weighted = 0;
     let total = 0;

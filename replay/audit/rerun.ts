@@ -20,6 +20,7 @@ import { Engine } from '../engine/engine.js';
 import { engineLogVersion, engineVersionOf } from '../engine/engine-version.js';
 import { checkLiveRequest, FUNDING_LOOKBACK_MS } from '../engine/live-run.js';
 import { engineConfig, prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
+import { recordedStepDowns } from '../engine/step-downs.js';
 
 export interface RecordedRun {
   readonly inputs: RunInputs;
@@ -151,11 +152,18 @@ export const replayRecorded = async (
     );
   // The allocations the portfolio gave the run, applied where it applied them.
   const allocations = await recordedAllocations(store, inputs.runId);
+  // And the breaker step-downs a person approved in it (a paper run's account id is its run id).
+  const stepDowns = await recordedStepDowns(store, inputs.runId, inputs.runId);
   // A what-if writes another log, so they go in at the run's times instead of at its event counts.
   const whatIf = Object.keys(change).length > 0;
+  const recorded = {
+    ...(allocations.length ? { allocations } : {}),
+    ...(stepDowns.length ? { stepDowns } : {}),
+  };
   const req = {
     ...requestFromInputs(inputs, change),
-    ...(allocations.length ? { allocations, ...(whatIf ? { allocationsBy: 'time' as const } : {}) } : {}),
+    ...recorded,
+    ...(whatIf && (allocations.length || stepDowns.length) ? { allocationsBy: 'time' as const } : {}),
   };
   const feed = liveFeedOf(inputs);
   if (feed === null) return replayRequest(req);
@@ -166,7 +174,8 @@ export const replayRecorded = async (
       ...config,
       feedSource: feed,
       retainEvents: true,
-      ...(allocations.length ? { allocations, ...(whatIf ? { allocationsBy: 'time' as const } : {}) } : {}),
+      ...recorded,
+      ...(whatIf && (allocations.length || stepDowns.length) ? { allocationsBy: 'time' as const } : {}),
     },
     await recordedMarket(store, inputs, feed.venue),
   );

@@ -1,4 +1,5 @@
 import {
+  type BreakerEvent,
   type BreakerMeasurements,
   type BreakerParams,
   type BreakerState,
@@ -6,8 +7,9 @@ import {
   evolveBreaker,
   initialBreakerState,
 } from '../../domain/risk/breaker.js';
-import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
+import { type BreakerLevel, levelIndex, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { breakerStreamId } from '../../domain/risk/events.js';
+import type { BreakerStepDown } from './config.js';
 import type { RunLog } from './run-log.js';
 
 /**
@@ -59,5 +61,55 @@ export class BreakerDesk {
     this.strategy = step(this.strategy);
     this.account = step(this.account);
     return last;
+  }
+
+  /**
+   * A person's step-down of every ladder above `cmd.to`, judged on `measured`. Both ladders are decided
+   * before either is written: a refusal (BreakerRuleError: the cooldown, measurements that still breach)
+   * writes nothing. Returns the last event written.
+   */
+  stepDown(
+    at: number,
+    cmd: BreakerStepDown,
+    measured: BreakerMeasurements,
+    seq: number,
+    correlationId: string,
+  ): string {
+    const params = this.params;
+    if (params === null) throw new RangeError('the run has no breaker to step down');
+    const above = [this.strategy, this.account].filter((s) => levelIndex(s.level) > levelIndex(cmd.to));
+    if (above.length === 0)
+      throw new RangeError(`the run's breakers are at ${this.level}; ${cmd.to} is not below it`);
+    const decided = above.map((state) => ({
+      state,
+      events: decideBreaker(state, params, {
+        kind: 'ApproveStepDown',
+        at,
+        measured,
+        approver: cmd.approver,
+        to: cmd.to,
+        reason: cmd.reason,
+      }),
+    }));
+    let last: string | null = null;
+    for (const { state, events } of decided) {
+      let next = state;
+      for (const e of events) {
+        const data = e.type === 'BreakerStepDownApproved' ? { ...e.data, seq } : e.data;
+        next = evolveBreaker(next, { type: e.type, data } as BreakerEvent);
+        last = this.log.emit(
+          breakerStreamId(state.scope, state.scopeId),
+          e.type,
+          data,
+          at,
+          correlationId,
+          last,
+          cmd.approver,
+        );
+      }
+      if (state.scope === 'strategy') this.strategy = next;
+      else this.account = next;
+    }
+    return last!;
   }
 }

@@ -73,6 +73,8 @@ export interface EngineConfig {
    * before the first step past its time, for a what-if whose changed decisions write another number of events.
    */
   readonly allocationsBy?: 'seq' | 'time';
+  /** Breaker step-downs approved before (read back from the ladders' streams), applied as allocations are. */
+  readonly stepDowns?: readonly RecordedStepDown[];
   /**
    * Trade a real account: every order goes to `venue` (adapters/venue/ccxt-venue.ts) instead of a
    * simulated one, and the engine's stops are judged on the venue's marks (replay/engine/live-desk.ts).
@@ -194,6 +196,21 @@ export interface Allocation {
   readonly benched: boolean;
   readonly benchedUntil: number | null;
   readonly reason: string;
+}
+
+/** A person steps a run's breakers down (docs/risk.md, "Down"): every ladder of the run above `to`. */
+export interface BreakerStepDown {
+  readonly to: import('../../domain/risk/breaker-levels.js').BreakerLevel;
+  /** `user:<id>`. */
+  readonly approver: string;
+  readonly reason: string;
+}
+
+export interface RecordedStepDown extends BreakerStepDown {
+  /** How many events the run had written before it: where a restart or an exact re-run applies it. */
+  readonly seq: number;
+  /** The run's time when it was approved: where a what-if applies it. */
+  readonly at: number;
 }
 
 export interface RecordedAllocation extends Allocation {

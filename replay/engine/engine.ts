@@ -29,6 +29,7 @@ import { type FundingSeries, markKnownAt } from '../../domain/market/funding.js'
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import { type AdaptiveInputs, adaptiveFactor, neutralInputs } from '../../domain/risk/adaptive.js';
 import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/risk/backstop.js';
+import type { BreakerMeasurements } from '../../domain/risk/breaker.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
@@ -74,6 +75,7 @@ import { type BarOrder, BarVenue, reducesPosition, triggersAbove } from '../bar/
 import { BreakerDesk } from './breaker-desk.js';
 import {
   type Allocation,
+  type BreakerStepDown,
   type CarryOver,
   defaultTickLatency,
   type EngineConfig,
@@ -212,11 +214,20 @@ export class Engine implements StrategyContext {
   /** The portfolio's allocation in force (automation 7); null until one is applied: the run's own size. */
   private allocation: (Allocation & { readonly eventId: string }) | null = null;
   private allocationIdx = 0;
+  private stepDownIdx = 0;
   private positionSeq = 0;
   private readonly recentOrderTimes: number[] = [];
   private dayStart = 0;
   private dayStartEquity = 0;
   private peakEquity = 0;
+  /**
+   * The breaker's drawdown peak: the equity peak, but one a person's step-down resets, as it does the loss
+   * streak, the error count and the slippage window. The approval acknowledged those losses; without the
+   * reset a halted run, which trades nothing, could never measure its way below the halt again.
+   */
+  private breakerPeak = 0;
+  private refusalsAcknowledged = 0;
+  private ordersAcknowledged = 0;
   private nextMarkAt = 0;
   /**
    * The mark due at this time, written once every bar closing then has been replayed (step): marked
@@ -583,6 +594,7 @@ export class Engine implements StrategyContext {
     this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;
     this.dayStartEquity = this.walletF;
     this.peakEquity = this.walletF;
+    this.breakerPeak = this.walletF;
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 
@@ -739,7 +751,7 @@ export class Engine implements StrategyContext {
   /** Replays one bar (or one tick time of one symbol); false when there is none left. */
   step(): boolean {
     if (!this.started) this.start();
-    this.applyRecordedAllocations();
+    this.applyRecorded();
     let s: SymbolState | null = null;
     let t = Number.POSITIVE_INFINITY;
     for (const x of this.symbols) {
@@ -790,7 +802,7 @@ export class Engine implements StrategyContext {
   finish(reason: RunSummary['reason'], error: string | null): RunSummary {
     if (this.finished) return this.finished;
     if (!this.started) this.start();
-    this.applyRecordedAllocations(true);
+    this.applyRecorded(true);
     if (this.markDueAt !== null) this.markDue();
     const at = Math.max(this.now, this.config.from);
     // A run ending on a mark boundary was marked by its last bar: a second, identical mark would add a
@@ -1247,9 +1259,18 @@ export class Engine implements StrategyContext {
   }
 
   /** Recorded allocations due before the next step (or at the end): by event count, or by time for a what-if. */
-  private applyRecordedAllocations(ending = false): void {
+  /**
+   * The allocations and step-downs recorded before the next step, in the order they were taken: each one
+   * applied moves the count the next is due at.
+   */
+  private applyRecorded(ending = false): void {
+    while (this.applyRecordedAllocations(ending) || this.applyRecordedStepDowns(ending)) {}
+  }
+
+  private applyRecordedAllocations(ending = false): boolean {
     const recorded = this.config.allocations;
-    if (!recorded) return;
+    if (!recorded) return false;
+    let applied = false;
     const byTime = this.config.allocationsBy === 'time';
     const next = byTime && !ending ? this.nextTime() : Number.POSITIVE_INFINITY;
     while (this.allocationIdx < recorded.length) {
@@ -1261,7 +1282,9 @@ export class Engine implements StrategyContext {
         break;
       this.allocationIdx++;
       this.allocate(a);
+      applied = true;
     }
+    return applied;
   }
 
   private riskSnapshot(at: number, symbol: string): RiskSnapshot {
@@ -1904,6 +1927,16 @@ export class Engine implements StrategyContext {
    */
   private observeBreaker(at: number, equity: number): void {
     if (this.config.breaker === null) return;
+    const measured = this.breakerMeasurements(equity);
+    const before = this.breakerLevel;
+    const correlationId = `breaker:${this.config.runId}:${at}`;
+    const last = this.breakers.observe(at, measured, correlationId);
+    if (this.breakerLevel === 'flatten' && before !== 'flatten' && last !== null) {
+      this.flattenAll(at, correlationId, last);
+    }
+  }
+
+  private breakerMeasurements(equity: number): BreakerMeasurements {
     // Cross margin: every position's maintenance margin against the whole margin balance (the equity). Each
     // is its notional at the last close times the rate its bracket gave at the entry (s.mmRate): within
     // a bracket that differs from the exact figure only by its maintenance amount's share of the move.
@@ -1911,23 +1944,67 @@ export class Engine implements StrategyContext {
     for (const s of this.symbols)
       if (s.qty !== 0 && Number.isFinite(s.lastClose))
         maintenance += s.mmRate * Math.abs(s.qty * s.lastClose);
-    const measured = {
-      drawdown: this.peakEquity > 0 ? Math.max(0, 1 - equity / this.peakEquity) : 0,
+    const orders = this.orderSeq - this.ordersAcknowledged;
+    return {
+      drawdown: this.breakerPeak > 0 ? Math.max(0, 1 - equity / this.breakerPeak) : 0,
       lossStreak: this.lossStreak,
       // Fills from a book or an exchange (fed ticks, a real account): measured on each market fill and
       // triggered stop (tickFill). The bar venue fills at its cost model by construction: 0 there, and
       // it never goes stale.
       slippage: this.slippage.mean(),
-      errorRate: this.orderSeq > 0 ? this.venueRefusals / this.orderSeq : 0,
+      errorRate: orders > 0 ? (this.venueRefusals - this.refusalsAcknowledged) / orders : 0,
       staleness: 0,
       marginRatio: marginRatio(maintenance, equity),
     };
-    const before = this.breakerLevel;
-    const correlationId = `breaker:${this.config.runId}:${at}`;
-    const last = this.breakers.observe(at, measured, correlationId);
-    if (this.breakerLevel === 'flatten' && before !== 'flatten' && last !== null) {
-      this.flattenAll(at, correlationId, last);
+  }
+
+  /**
+   * A person steps the run's breakers down (docs/risk.md, "Down"), between steps: every ladder above
+   * `cmd.to` goes to it, from the next decision on. The approval acknowledges what tripped them: the
+   * drawdown is measured from the equity now, and the loss streak, error rate and slippage start again,
+   * so what is judged is whether anything still calls for more (the margin ratio can: a position still
+   * open near its liquidation). Refused (BreakerRuleError, nothing written) within the ladder's cooldown,
+   * by a system actor, or above the current level. The approval records where in the log it was made,
+   * so a restart or a re-run applies it at the same place.
+   */
+  stepDownBreaker(cmd: BreakerStepDown): string {
+    if (!this.started) this.start();
+    const c = this.config;
+    if (this.finished) throw new RangeError(`run ${c.runId} has finished; its breakers stay as they ended`);
+    const at = Math.max(this.now, c.from);
+    const equity = this.equity();
+    const fresh = {
+      ...this.breakerMeasurements(equity),
+      drawdown: 0,
+      lossStreak: 0,
+      slippage: 0,
+      errorRate: 0,
+    };
+    const last = this.breakers.stepDown(at, cmd, fresh, this.log.count, `breaker-approval:${c.runId}:${at}`);
+    this.breakerPeak = equity;
+    this.lossStreak = 0;
+    this.refusalsAcknowledged = this.venueRefusals;
+    this.ordersAcknowledged = this.orderSeq;
+    this.slippage.clear();
+    return last;
+  }
+
+  /** Recorded step-downs due before the next step (or at the end), as recorded allocations. */
+  private applyRecordedStepDowns(ending = false): boolean {
+    const recorded = this.config.stepDowns;
+    if (!recorded) return false;
+    const byTime = this.config.allocationsBy === 'time';
+    const next = byTime && !ending ? this.nextTime() : Number.POSITIVE_INFINITY;
+    let applied = false;
+    while (this.stepDownIdx < recorded.length) {
+      const d = recorded[this.stepDownIdx]!;
+      if (byTime ? !(d.at < next) : d.seq > this.log.count || d.at > Math.max(this.now, this.config.from))
+        break;
+      this.stepDownIdx++;
+      this.stepDownBreaker(d);
+      applied = true;
     }
+    return applied;
   }
 
   private flattenAll(at: number, correlationId: string, causationId: string, why = 'breaker flatten'): void {
@@ -2368,6 +2445,7 @@ export class Engine implements StrategyContext {
     // The drawdown and the day's loss count from here: what the position lost before is the earlier run's.
     const e = this.equity();
     this.peakEquity = e;
+    this.breakerPeak = e;
     this.dayStartEquity = e;
   }
 
@@ -3003,6 +3081,7 @@ export class Engine implements StrategyContext {
     }
     const equity = this.walletF + unrealised;
     if (equity > this.peakEquity) this.peakEquity = equity;
+    if (equity > this.breakerPeak) this.breakerPeak = equity;
     this.equitySlope.push(equity);
     this.observeBreaker(at, equity);
     this.log.emit(

@@ -124,6 +124,7 @@ export const prepareLiveRun = async (
       feedSource: { kind: 'live', venue: feed.venue },
       retainEvents: true,
       ...(req.allocations?.length ? { allocations: req.allocations } : {}),
+      ...(req.stepDowns?.length ? { stepDowns: req.stepDowns } : {}),
       ...(orders
         ? {
             liveOrders: {

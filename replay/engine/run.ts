@@ -9,7 +9,12 @@ import { isRuleName, type RiskConfig, resolveLimits, ruleNames } from '../../dom
 import { tickScale } from '../../domain/sim/scale.js';
 import { allStrategies } from '../../domain/strategies/index.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
-import { defaultEngineSettings, type EngineConfig, type RecordedAllocation } from './config.js';
+import {
+  defaultEngineSettings,
+  type EngineConfig,
+  type RecordedAllocation,
+  type RecordedStepDown,
+} from './config.js';
 import { Engine, type RunSummary } from './engine.js';
 import { type FeedCoverage, FeedError, loadFeeds } from './feeds.js';
 import { eventFingerprint, logHash } from './log-hash.js';
@@ -49,6 +54,8 @@ export interface RunRequest {
   /** Allocations the run took before (a restart or a re-run reads them from its log). */
   readonly allocations?: readonly RecordedAllocation[];
   readonly allocationsBy?: 'seq' | 'time';
+  /** Breaker step-downs a person approved in the run before (read back from its ladders' streams). */
+  readonly stepDowns?: readonly RecordedStepDown[];
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
     Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
@@ -344,6 +351,7 @@ export const prepareRun = async (
         ...(observe ? { onEvent: observe } : {}),
         ...(req.allocations?.length ? { allocations: req.allocations } : {}),
         ...(req.allocationsBy ? { allocationsBy: req.allocationsBy } : {}),
+        ...(req.stepDowns?.length ? { stepDowns: req.stepDowns } : {}),
       },
       loaded.feeds,
     );

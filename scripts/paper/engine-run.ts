@@ -4,8 +4,9 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { RunRecord } from '../../domain/optimizer/canary.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { type FeedChangeData, feedStreamId } from '../../domain/system/events.js';
-import type { Allocation } from '../../replay/engine/config.js';
+import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
 import { backoffMs, type FeedChange } from '../../replay/engine/live.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
@@ -273,6 +274,15 @@ export abstract class EngineRun {
   /** Gives the run the portfolio's allocation, between two of its steps (JavaScript runs one at a time). */
   allocate(a: Allocation): void {
     this.need().allocate(a);
+  }
+
+  /** A person's breaker step-down, between two of its steps (Engine.stepDownBreaker). */
+  stepDownBreaker(cmd: BreakerStepDown): string {
+    return this.need().stepDownBreaker(cmd);
+  }
+
+  breakerLevel(): BreakerLevel {
+    return this.need().breakerLevel;
   }
 
   /** The allocation in force, null before the run has one or before it is built. */

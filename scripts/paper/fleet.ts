@@ -1,7 +1,8 @@
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
-import type { Allocation } from '../../replay/engine/config.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
+import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
 /** What tells one run of a strategy from another: the parameters, where it starts, and how it is sized. */
@@ -76,6 +77,14 @@ const REPLACED_GRACE_MS = 7 * 86_400_000;
  * force, and, while automation 2 judges one, its canary beside it. A canary that takes over becomes the
  * strategy's run; the run it replaced (or a canary rolled back) is flattened and trades nothing more.
  */
+/** A step-down for a run this node does not drive (or not yet: it is still starting). */
+export class UnknownRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownRunError';
+  }
+}
+
 export class PaperFleet {
   private readonly inForce = new Map<string, Driven>();
   private readonly canaryRuns = new Map<string, Driven>();
@@ -117,6 +126,20 @@ export class PaperFleet {
   /** The runs of the versions in force, one per strategy: the portfolio's arms, the lifecycle's evidence. */
   runs(): readonly PaperRun[] {
     return [...this.inForce.values()].map((d) => d.run);
+  }
+
+  /**
+   * A person steps a running paper run's breakers down (docs/risk.md, "Down"), by its run id (its breakers'
+   * scope id). Throws UnknownRunError for a run the fleet does not drive, or one still starting; the
+   * engine's BreakerRuleError (cooldown, measurements that still breach) or RangeError (not a step down)
+   * when it refuses, having written nothing.
+   */
+  stepDownBreaker(runId: string, cmd: BreakerStepDown): { eventId: string; level: BreakerLevel } {
+    const d = this.all().find((x) => x.run.runId === runId);
+    if (!d?.run.stepDownBreaker || d.run.status().state === 'starting')
+      throw new UnknownRunError(`no running paper run ${runId} on this node`);
+    const eventId = d.run.stepDownBreaker(cmd);
+    return { eventId, level: d.run.breakerLevel?.() ?? cmd.to };
   }
 
   inForceRun(strategyId: string): PaperRun | undefined {

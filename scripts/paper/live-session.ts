@@ -10,6 +10,7 @@ import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import type { RunRequest } from '../../replay/engine/run.js';
+import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import {
   type ActiveParameters,
@@ -135,8 +136,13 @@ export class LivePaperSession extends EngineRun implements PaperRun {
   /** The engine with the venue's bars so far, replayed as far as is safe, and the copier past the log's part. */
   private async open(): Promise<void> {
     const allocations = await recordedAllocations(this.opts.store, this.runId);
+    const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
     const { engine } = await prepareLiveRun(
-      { ...this.request, ...(allocations.length ? { allocations } : {}) },
+      {
+        ...this.request,
+        ...(allocations.length ? { allocations } : {}),
+        ...(stepDowns.length ? { stepDowns } : {}),
+      },
       this.opts.feed,
       this.clock.now(),
     );

@@ -3,13 +3,15 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { RunRecord } from '../../domain/optimizer/canary.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
-import type { Allocation } from '../../replay/engine/config.js';
+import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
 import { Engine } from '../../replay/engine/engine.js';
 import { engineTag } from '../../replay/engine/engine-version.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
 import { prepareRun } from '../../replay/engine/run.js';
+import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun } from './engine-run.js';
 
 export interface PaperRunStatus {
@@ -118,6 +120,10 @@ export interface PaperRun {
   evidence?(until: number, periods: number): { returns: number[]; trades: number };
   allocate?(a: Allocation): void;
   allocationNow?(): Allocation | null;
+  /** A person steps its breakers down (the Dashboard's breakers card, POST /api/breakers/step-down). */
+  stepDownBreaker?(cmd: BreakerStepDown): string;
+  /** The stricter of its breaker ladders now. */
+  breakerLevel?(): BreakerLevel;
   /** The lifecycle's hook (automation 8): what the run's own events show. */
   lifecycleEvidence?(): Evidence | null;
   /** Holds nothing and has no order working. */
@@ -156,8 +162,15 @@ export class PaperSession extends EngineRun implements PaperRun {
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
     // A restart applies the portfolio's allocations where the run applied them, so it replays to the same log.
     const allocations = await recordedAllocations(this.opts.store, this.runId);
+    // And a person's breaker step-downs, where they were approved.
+    const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
     const engine = new Engine(
-      { ...config, accountId: this.runId, ...(allocations.length ? { allocations } : {}) },
+      {
+        ...config,
+        accountId: this.runId,
+        ...(allocations.length ? { allocations } : {}),
+        ...(stepDowns.length ? { stepDowns } : {}),
+      },
       feeds,
     );
     if (allocations.length === 0 && this.opts.initialAllocation) engine.allocate(this.opts.initialAllocation);
