@@ -15,8 +15,9 @@ import type { RunLog } from './run-log.js';
 /**
  * The strategy's and the account's breaker ladders. One strategy per account in a run, so both see the
  * same figures, but each has its own stream and, in production, its own thresholds and history. They
- * only step up here; stepping down takes a person's approval (commands/risk), which a backtest never has,
- * so a tripped backtest stays tripped — as the account would until someone looks.
+ * step up on measurements alone; stepping down takes a person's approval (`stepDown`, from the API for a
+ * paper run), which a backtest never has, so a tripped backtest stays tripped — as the account would
+ * until someone looks.
  */
 export class BreakerDesk {
   private strategy: BreakerState;

@@ -1922,8 +1922,8 @@ export class Engine implements StrategyContext {
 
   /**
    * The breaker ladder is measured at every equity mark. It only steps up here; stepping down takes a
-   * person's approval (an ApproveStepDown command with the approver), which a backtest never has, so a
-   * tripped backtest stays tripped — as the account would in production until someone looks.
+   * person's approval (stepDownBreaker), which a backtest never has, so a tripped backtest stays tripped —
+   * as the account would in production until someone looks.
    */
   private observeBreaker(at: number, equity: number): void {
     if (this.config.breaker === null) return;
