@@ -751,6 +751,7 @@ const { app } = createApp({
   marketNow: () => fleet.now(),
   universe: { configured: configuredSymbols, trading: () => paperSymbols },
   ...(portfolio ? { rebalance: (by: string) => portfolio!.rebalance(by) } : {}),
+  stepDownBreaker: (runId, cmd) => fleet.stepDownBreaker(runId, cmd),
   lifecycle: {
     gates,
     ...(lifecycle

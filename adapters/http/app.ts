@@ -4,13 +4,15 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { AccountContext } from '../../domain/ledger/account.js';
 import { defaultGateConfig } from '../../domain/lifecycle/gates.js';
 import { type BarSeries, firstAtOrAfter } from '../../domain/market/bars.js';
+import { BreakerRuleError } from '../../domain/risk/breaker.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { readAlerts } from '../../projections/alerts/projection.js';
 import { readAudit } from '../../projections/audit/projection.js';
 import { readFills, readOrders } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers, readRiskDecisions } from '../../projections/risk/projection.js';
 import { latestRun, readEquity } from '../../projections/runs/read.js';
-import { approversFromEnv } from './approvers.js';
+import { approversFromEnv, authorise } from './approvers.js';
 import type { BacktestManager } from './backtests.js';
 import { ResponseCache } from './cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -71,6 +73,15 @@ export interface ApiDeps {
    * the hotlist routes say only what the log holds.
    */
   readonly universe?: { readonly configured: readonly string[]; readonly trading: () => readonly string[] };
+  /**
+   * A person steps a paper run's breakers down (POST /api/breakers/step-down), `approver` as `user:<id>`.
+   * Null for a run the node does not drive; throws BreakerRuleError or RangeError when the breaker
+   * refuses (having written nothing). Absent, the node drives no paper runs.
+   */
+  readonly stepDownBreaker?: (
+    runId: string,
+    cmd: { readonly to: BreakerLevel; readonly approver: string; readonly reason: string },
+  ) => { eventId: string; level: BreakerLevel } | null;
   /** The node's strategy bandit: a round now, asked by a person (POST /api/alloc/rebalance). */
   readonly rebalance?: (by: string) => Promise<{ roundId: string; at: number }>;
   /**
@@ -272,6 +283,40 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     summary: 'Current level of every circuit breaker',
     response: s.breakers,
     handler: async () => (await readBreakers(deps.db)) as z.input<typeof s.breakers>,
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/breakers/step-down',
+    summary:
+      "Step a running paper run's breakers down to a lower level (header x-perpetua-user: an approver); refused by the breaker (cooldown, measurements that still breach, not below the current level) with a 409",
+    body: s.breakerStepDownBody,
+    response: s.breakerStepDownResult,
+    errors: [403, 404, 409],
+    handler: ({ body }, c) => {
+      const user = c.req.header('x-perpetua-user');
+      authorise(deps.approvers?.() ?? approversFromEnv(), body.approver ?? user ?? '', user);
+      if (!deps.stepDownBreaker)
+        throw new ApiError(
+          404,
+          'no_paper_runs',
+          'this node drives no paper runs: no breaker to step down here',
+        );
+      let r: ReturnType<NonNullable<ApiDeps['stepDownBreaker']>>;
+      try {
+        r = deps.stepDownBreaker(body.runId, {
+          to: body.to,
+          approver: `user:${user}`,
+          reason: body.reason,
+        });
+      } catch (err) {
+        // The breaker refused and wrote nothing: its words are what the person needs to read.
+        if (err instanceof BreakerRuleError) throw new ApiError(409, err.rule, err.message);
+        if (err instanceof RangeError) throw new ApiError(409, 'refused', err.message);
+        throw err;
+      }
+      if (r === null) throw new ApiError(404, 'not_found', `no running paper run ${body.runId} on this node`);
+      return { runId: body.runId, level: r.level, eventId: r.eventId };
+    },
   });
 
   // --- alerts (design §11 stream/alerts, §14) ------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { breakerLevels } from '../../domain/risk/breaker-levels.js';
 import { riskDecidedSchema } from '../../domain/risk/events.js';
 import { alertScopes, alertSeverities } from '../../projections/alerts/alert-of.js';
+import { userId } from './approvers.js';
 
 /*
  * Every body the API accepts or returns, as zod: the handlers validate against these and
@@ -291,6 +293,25 @@ export const breakers = z.array(
     measured: z.record(z.number()),
   }),
 );
+
+/**
+ * A person steps a paper run's breakers down (docs/risk.md, "Down"). `flatten` is no target: nothing is
+ * above it to step down from. `approver` may be left out; when given it must be the x-perpetua-user, as
+ * on the other approver routes (the header authorises, the body records who).
+ */
+export const breakerStepDownBody = z
+  .object({
+    runId: z.string().min(1).max(200),
+    to: z.enum(['normal', 'warn', 'reduce', 'halt']),
+    reason: z.string().trim().min(1, 'say why').max(500),
+    approver: userId.optional(),
+  })
+  .strict();
+export const breakerStepDownResult = z.object({
+  runId: z.string(),
+  level: z.enum(breakerLevels),
+  eventId: z.string(),
+});
 
 // --- alerts -------------------------------------------------------------------------------------------
 

@@ -77,14 +77,6 @@ const REPLACED_GRACE_MS = 7 * 86_400_000;
  * force, and, while automation 2 judges one, its canary beside it. A canary that takes over becomes the
  * strategy's run; the run it replaced (or a canary rolled back) is flattened and trades nothing more.
  */
-/** A step-down for a run this node does not drive (or not yet: it is still starting). */
-export class UnknownRunError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownRunError';
-  }
-}
-
 export class PaperFleet {
   private readonly inForce = new Map<string, Driven>();
   private readonly canaryRuns = new Map<string, Driven>();
@@ -130,14 +122,13 @@ export class PaperFleet {
 
   /**
    * A person steps a running paper run's breakers down (docs/risk.md, "Down"), by its run id (its breakers'
-   * scope id). Throws UnknownRunError for a run the fleet does not drive, or one still starting; the
-   * engine's BreakerRuleError (cooldown, measurements that still breach) or RangeError (not a step down)
-   * when it refuses, having written nothing.
+   * scope id). Null for a run the fleet does not drive, or one still starting; throws the engine's
+   * BreakerRuleError (cooldown, measurements that still breach) or RangeError (not a step down) when it
+   * refuses, having written nothing.
    */
-  stepDownBreaker(runId: string, cmd: BreakerStepDown): { eventId: string; level: BreakerLevel } {
+  stepDownBreaker(runId: string, cmd: BreakerStepDown): { eventId: string; level: BreakerLevel } | null {
     const d = this.all().find((x) => x.run.runId === runId);
-    if (!d?.run.stepDownBreaker || d.run.status().state === 'starting')
-      throw new UnknownRunError(`no running paper run ${runId} on this node`);
+    if (!d?.run.stepDownBreaker || d.run.status().state === 'starting') return null;
     const eventId = d.run.stepDownBreaker(cmd);
     return { eventId, level: d.run.breakerLevel?.() ?? cmd.to };
   }

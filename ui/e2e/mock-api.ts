@@ -8,7 +8,18 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import { breakerStepDownBody } from '../../adapters/http/schemas.js';
 import type { Mode } from '../../domain/events/envelope.js';
+import {
+  type BreakerMeasurements,
+  BreakerRuleError,
+  type BreakerState,
+  decideBreaker,
+  defaultBreakerParams,
+  evolveBreaker,
+  initialBreakerState,
+} from '../../domain/risk/breaker.js';
+import { type BreakerLevel, levelIndex, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import {
   type AlertSeverity,
   alertOf,
@@ -542,6 +553,59 @@ const rebalance = async (req: IncomingMessage): Promise<[number, unknown]> => {
 };
 
 /**
+ * POST /api/breakers/step-down as the server answers it: the body checked by its own schema first, then
+ * the approver, then the run (404 for one the node does not drive), then the breaker's own rules (409
+ * with the rule, or `refused` for a target the run's ladders are not above).
+ */
+const stepDown = async (req: IncomingMessage): Promise<[number, unknown]> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readBody(req));
+  } catch {
+    return refuse(400, 'malformed_json', 'the request body is not JSON');
+  }
+  const parsed = breakerStepDownBody.safeParse(raw);
+  if (!parsed.success)
+    return [
+      400,
+      {
+        error: {
+          code: 'invalid_request',
+          message: `invalid body: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+          issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
+        },
+      },
+    ];
+  const body = parsed.data;
+  const user = req.headers['x-perpetua-user'];
+  if (typeof user !== 'string' || !user)
+    return refuse(403, 'forbidden', 'send the header x-perpetua-user: <user id> of an approver');
+  if (!approvers.includes(user))
+    return refuse(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
+  if (body.approver !== undefined && body.approver !== user)
+    return refuse(
+      403,
+      'forbidden',
+      `approver ${JSON.stringify(body.approver)} is not the user in x-perpetua-user`,
+    );
+  if (!strategies.some((s) => runIdOf(s) === body.runId))
+    return refuse(404, 'not_found', `no running paper run ${body.runId} on this node`);
+  try {
+    const r = stepDownBreakers(body.runId, clock, {
+      to: body.to,
+      approver: `user:${user}`,
+      reason: body.reason,
+    });
+    appendMockEvents(r.events);
+    return [200, { runId: body.runId, level: r.level, eventId: `evt-step-down-${position}` }];
+  } catch (err) {
+    if (err instanceof BreakerRuleError) return refuse(409, err.rule, err.message);
+    if (err instanceof RangeError) return refuse(409, 'refused', err.message);
+    throw err;
+  }
+};
+
+/**
  * Alerts: recorded events that tell the same story as the breakers and hotlist above (bollinger-rsi's
  * ladder climbing to halt, its KPIs breached, a canary rolled back, SUIUSDT's volatility), turned into
  * alerts by the server's own mapping, so the card shows the titles the server would write. The scheduled
@@ -555,54 +619,110 @@ const mockEvents: {
   actor?: string;
   data: unknown;
 }[] = [];
-const ladder = (scope: 'account' | 'strategy', scopeId: string) => {
-  let level = 'normal';
-  // What the ladder measures carries on between its moves: the metric that moved it up reads its trigger's
-  // value, and a person steps it down once the measures are calm again.
-  const calm = {
-    drawdown: 0.03,
-    lossStreak: 2,
-    slippage: 3,
-    errorRate: 0,
-    staleness: 1_200,
-    marginRatio: 0.041,
-  };
-  let seen: Record<string, number> = { ...calm };
-  return (
-    hours: number,
-    to: string,
-    trigger: { metric: string; value: number; threshold: number } | null,
-  ) => {
-    const up = trigger !== null;
-    seen = trigger ? { ...seen, [trigger.metric]: trigger.value } : { ...calm };
-    mockEvents.push({
-      type: 'BreakerLevelChanged',
-      streamId: `breaker-${scope}-${scopeId}`,
-      at: start + hours * hour,
-      data: {
-        scope,
-        scopeId,
-        from: level,
-        to,
-        direction: up ? 'up' : 'down',
-        at: start + hours * hour,
-        measured: { ...seen },
-        triggers: trigger ? [{ ...trigger, level: to }] : [],
-        thresholds: {},
-        cooldownMs: hour,
-        approvedBy: up ? null : 'user:alice',
-      },
-    });
-    level = to;
+/**
+ * The breakers: each paper run's two ladders (scope strategy and account, scope id = the run id), moved
+ * by the server's own decider on the run's measurements, so the card, the alerts and a person's
+ * step-down meet the rules the server applies (the cooldown, measurements that still call for more).
+ */
+const runIdOf = (strategyId: string) => `paper-${strategyId}`;
+const calm: BreakerMeasurements = {
+  drawdown: 0.03,
+  lossStreak: 2,
+  slippage: 3,
+  errorRate: 0,
+  staleness: 1_200,
+  marginRatio: 0.041,
+};
+const breakerRuns = new Map<string, { measured: BreakerMeasurements; ladders: BreakerState[] }>();
+const breakerRun = (runId: string) => {
+  let r = breakerRuns.get(runId);
+  if (!r) {
+    r = {
+      measured: calm,
+      ladders: [initialBreakerState('strategy', runId), initialBreakerState('account', runId)],
+    };
+    breakerRuns.set(runId, r);
+  }
+  return r;
+};
+/** Both ladders of a run see the same figures, as the engine's breaker desk gives them. */
+const observeBreakers = (runId: string, hours: number, m: Partial<BreakerMeasurements>) => {
+  const r = breakerRun(runId);
+  r.measured = { ...r.measured, ...m };
+  const at = start + hours * hour;
+  r.ladders = r.ladders.map((state) => {
+    let next = state;
+    for (const e of decideBreaker(state, defaultBreakerParams, {
+      kind: 'ObserveBreaker',
+      at,
+      measured: r.measured,
+    })) {
+      next = evolveBreaker(next, e);
+      mockEvents.push({
+        type: e.type,
+        streamId: breakerStream(state),
+        at,
+        actor: 'system:breaker',
+        data: e.data,
+      });
+    }
+    return next;
+  });
+};
+const breakerStream = (s: BreakerState) => `breaker-${s.scope}-${s.scopeId}`;
+const lastMeasured = (s: BreakerState): BreakerMeasurements | Record<string, never> => {
+  const stream = breakerStream(s);
+  const last = mockEvents.findLast((e) => e.streamId === stream && e.type === 'BreakerLevelChanged');
+  return (last?.data as { measured?: BreakerMeasurements } | undefined)?.measured ?? {};
+};
+/**
+ * A person's step-down, as the engine takes it: every ladder above `to`, judged on measurements the
+ * approval resets (only what it cannot acknowledge, the margin ratio and the data's age, is kept); both
+ * decided before either is written, so a refusal writes nothing.
+ */
+const stepDownBreakers = (
+  runId: string,
+  at: number,
+  cmd: { to: BreakerLevel; approver: string; reason: string },
+): { events: (typeof mockEvents)[number][]; level: BreakerLevel } => {
+  const r = breakerRuns.get(runId);
+  if (!r) throw new RangeError('the run has no breaker to step down');
+  const level = r.ladders.reduce<BreakerLevel>((l, s) => stricterLevel(l, s.level), 'normal');
+  const above = r.ladders.filter((s) => levelIndex(s.level) > levelIndex(cmd.to));
+  if (above.length === 0)
+    throw new RangeError(`the run's breakers are at ${level}; ${cmd.to} is not below it`);
+  const measured = { ...r.measured, drawdown: 0, lossStreak: 0, slippage: 0, errorRate: 0 };
+  const decided = above.map((state) => ({
+    state,
+    events: decideBreaker(state, defaultBreakerParams, { kind: 'ApproveStepDown', at, measured, ...cmd }),
+  }));
+  const written: (typeof mockEvents)[number][] = [];
+  for (const { state, events } of decided) {
+    let next = state;
+    for (const e of events) {
+      next = evolveBreaker(next, e);
+      written.push({ type: e.type, streamId: breakerStream(state), at, actor: cmd.approver, data: e.data });
+    }
+    r.ladders = r.ladders.map((s) => (s.scope === state.scope ? next : s));
+  }
+  r.measured = measured;
+  return {
+    events: written,
+    level: r.ladders.reduce<BreakerLevel>((l, s) => stricterLevel(l, s.level), 'normal'),
   };
 };
-const account = ladder('account', 'paper-1');
-account(60, 'warn', { metric: 'drawdown', value: 0.052, threshold: 0.05 });
-account(90, 'normal', null);
-const bollinger = ladder('strategy', 'bollinger-rsi');
-bollinger(120, 'warn', { metric: 'drawdown', value: 0.061, threshold: 0.05 });
-bollinger(135, 'reduce', { metric: 'lossStreak', value: 6, threshold: 6 });
-bollinger(150, 'halt', { metric: 'drawdown', value: 0.12, threshold: 0.12 });
+observeBreakers(runIdOf('ema-cross'), 60, { drawdown: 0.052 });
+stepDownBreakers(runIdOf('ema-cross'), start + 90 * hour, {
+  to: 'normal',
+  approver: 'user:alice',
+  reason: 'the drawdown was the funding spike of the 3rd',
+}).events.forEach((e) => {
+  mockEvents.push(e);
+});
+observeBreakers(runIdOf('bollinger-rsi'), 120, { drawdown: 0.061 });
+observeBreakers(runIdOf('bollinger-rsi'), 135, { lossStreak: 6 });
+// A position still near its liquidation: the margin ratio keeps the run at reduce whatever a person says.
+observeBreakers(runIdOf('bollinger-rsi'), 150, { drawdown: 0.12, marginRatio: 0.66 });
 mockEvents.push(
   {
     type: 'ParameterCanaryConcluded',
@@ -672,31 +792,42 @@ mockEvents.push(
   },
 );
 mockEvents.sort((a, b) => a.at - b.at);
-const mockAlerts = mockEvents
-  .map((e, i) => {
-    const occurredAt = new Date(e.at).toISOString();
-    const metadata = {
-      correlationId: `mock-${i}`,
-      causationId: null,
-      actor: e.actor ?? 'system:risk',
-      mode: e.mode ?? ('paper' as const),
+const alertOfMock = (e: (typeof mockEvents)[number], globalPosition: number, i: number) => {
+  const occurredAt = new Date(e.at).toISOString();
+  const metadata = {
+    correlationId: `mock-${i}`,
+    causationId: null,
+    actor: e.actor ?? 'system:risk',
+    mode: e.mode ?? ('paper' as const),
+    occurredAt,
+    recordedAt: occurredAt,
+  };
+  const a = alertOf({ type: e.type, streamId: e.streamId, data: e.data, metadata });
+  return (
+    a && {
+      globalPosition,
+      eventId: `evt-alert-${i}`,
+      type: e.type,
+      ...a,
       occurredAt,
-      recordedAt: occurredAt,
-    };
-    const a = alertOf({ type: e.type, streamId: e.streamId, data: e.data, metadata });
-    return (
-      a && {
-        globalPosition: 300 + i,
-        eventId: `evt-alert-${i}`,
-        type: e.type,
-        ...a,
-        occurredAt,
-        correlationId: metadata.correlationId,
-      }
-    );
-  })
+      correlationId: metadata.correlationId,
+    }
+  );
+};
+type MockAlert = NonNullable<ReturnType<typeof alertOfMock>>;
+const mockAlerts: MockAlert[] = mockEvents
+  .map((e, i) => alertOfMock(e, 300 + i, i))
   .filter((a) => a !== null)
   .reverse();
+/** Events a person's action appends now: at the head of the log, newest alert first. */
+const appendMockEvents = (events: readonly (typeof mockEvents)[number][]) => {
+  for (const e of events) {
+    position += 1;
+    mockEvents.push(e);
+    const a = alertOfMock(e, position, mockEvents.length);
+    if (a) mockAlerts.unshift(a);
+  }
+};
 const alertCursor = (p: number) => Buffer.from(`p1:${p}`).toString('base64url');
 const alertsPage = (url: URL): [number, unknown] => {
   const q = url.searchParams;
@@ -749,7 +880,7 @@ const routes: [
           events: position,
           copied: position,
           error: null,
-          runId: `paper-${s}`,
+          runId: runIdOf(s),
           strategyId: s,
           progress: 0.3 + i * 0.1,
         })),
@@ -895,18 +1026,23 @@ const routes: [
     /^\/api\/breakers$/,
     () => [
       200,
-      [
-        { scope: 'account', scopeId: 'paper-1', level: 'normal', since: start, measured: { drawdown: 0.01 } },
-        {
-          scope: 'strategy',
-          scopeId: 'bollinger-rsi',
-          level: 'halt',
-          since: start + 150 * hour,
-          measured: { drawdown: 0.12, lossStreak: 6 },
-        },
-      ],
+      [...breakerRuns.values()]
+        .flatMap((r) =>
+          r.ladders
+            .filter((l) => l.since !== null)
+            .map((l) => ({
+              scope: l.scope,
+              scopeId: l.scopeId,
+              level: l.level,
+              since: new Date(l.since ?? start).toISOString(),
+              // As the read model has it: what the ladder's last move measured.
+              measured: lastMeasured(l),
+            })),
+        )
+        .sort((a, b) => a.scope.localeCompare(b.scope) || a.scopeId.localeCompare(b.scopeId)),
     ],
   ],
+  [/^\/api\/breakers\/step-down$/, (_m, _u, req) => stepDown(req)],
   [
     /^\/api\/risk\/decisions$/,
     () => [

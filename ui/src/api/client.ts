@@ -28,6 +28,8 @@ import type {
   BacktestRun,
   Bar,
   Breaker,
+  BreakerStepDownBody,
+  BreakerStepDownResult,
   DecisionChain,
   EquityPoint,
   Fill,
@@ -138,6 +140,13 @@ export const api = {
   riskDecisions: (f: { outcome?: string } & Paging = {}) =>
     request<Page<RiskDecision>>(withQuery('/api/risk/decisions', f)),
   breakers: () => request<Breaker[]>('/api/breakers'),
+  /** A person steps a paper run's breakers down; as elsewhere the header authorises, the body records who. */
+  stepDownBreaker: (approver: string, body: BreakerStepDownBody) =>
+    request<BreakerStepDownResult>('/api/breakers/step-down', {
+      method: 'POST',
+      body: JSON.stringify({ ...body, approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
   alerts: (f: AlertFilters & Paging = {}) => request<Page<Alert>>(withQuery('/api/alerts', f)),
   timeline: (f: TimelineFilters & Paging = {}) =>
     request<Page<TimelineItem>>(withQuery('/api/audit/timeline', f)),

@@ -10,6 +10,7 @@ import {
 } from './client';
 import { queryKeys } from './queryKeys';
 import type { BacktestRequest } from './schemas';
+import type { BreakerStepDownBody } from './types';
 
 /**
  * Query hooks. Freshness comes from the WebSocket (it invalidates these keys), so polling is only a slow
@@ -31,6 +32,27 @@ export const useHeatmap = () =>
   useQuery({ queryKey: queryKeys.pnl.heatmap, queryFn: api.heatmap, refetchInterval: safetyNet });
 export const useBreakers = () =>
   useQuery({ queryKey: queryKeys.risk.breakers, queryFn: api.breakers, refetchInterval: safetyNet });
+/**
+ * A person's breaker step-down. The read models follow the append within a moment: breakers and alerts
+ * (a step down raises one) are re-read now and once more shortly after. A refusal re-reads the breakers
+ * too, as it may mean the ladder moved since the page read it.
+ */
+export const useStepDownBreaker = () => {
+  const qc = useQueryClient();
+  const reread = () => {
+    void qc.invalidateQueries({ queryKey: queryKeys.risk.breakers });
+    void qc.invalidateQueries({ queryKey: queryKeys.alerts.all });
+  };
+  return useMutation({
+    mutationFn: (x: { approver: string; body: BreakerStepDownBody }) =>
+      api.stepDownBreaker(x.approver, x.body),
+    onSuccess: () => {
+      reread();
+      setTimeout(reread, 500);
+    },
+    onError: () => void qc.invalidateQueries({ queryKey: queryKeys.risk.breakers }),
+  });
+};
 /** The alerts channel of the WebSocket makes these stale as an alert is recorded; the poll is the safety net. */
 export const useAlerts = (f: AlertFilters & Paging) =>
   useQuery({

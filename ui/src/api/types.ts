@@ -227,6 +227,28 @@ export interface Breaker {
   measured: Record<string, number | null> | number | null;
 }
 
+/** Where a person may step a run's breakers down to: anything below flatten, which nothing is above. */
+export const stepDownTargets = [
+  'normal',
+  'warn',
+  'reduce',
+  'halt',
+] as const satisfies readonly BreakerLevel[];
+export type StepDownTarget = (typeof stepDownTargets)[number];
+
+/** `POST /api/breakers/step-down`: the approver travels as x-perpetua-user and in the body, as elsewhere. */
+export interface BreakerStepDownBody {
+  runId: string;
+  to: StepDownTarget;
+  reason: string;
+}
+
+export interface BreakerStepDownResult {
+  runId: string;
+  level: BreakerLevel;
+  eventId: string;
+}
+
 export const alertSeverities = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
 
