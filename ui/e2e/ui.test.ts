@@ -25,7 +25,7 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`no chromium at ${chromiumPath}: apt-get install -y chromium`);
     buildUi();
-    system = await startSystem();
+    system = await startSystem({ PERPETUA_APPROVERS: 'alice' });
     browser = await launchBrowser();
   }, 240_000);
 
@@ -100,6 +100,41 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await shoot(page, 'dashboard');
     await page.close();
   }, 240_000);
+
+  it('an approver steps a tripped breaker down from the dashboard, and the alerts say so', async () => {
+    const page = await open('/');
+    // Paper trading trips a strategy's ladder (a loss streak, a drawdown) within a few simulated days.
+    const tripped = page
+      .locator('[data-testid=breaker][data-scope=strategy]')
+      .filter({ has: page.getByTestId('step-down') })
+      .first();
+    await tripped.waitFor({ timeout: 120_000 });
+    const runId = (await tripped.getAttribute('data-scope-id'))!;
+    await tripped.getByTestId('step-down').click();
+    const sheet = page.getByTestId('step-down-sheet');
+    await sheet.getByTestId('step-down-target').selectOption('normal');
+    await sheet.getByTestId('step-down-reason').fill('reviewed the trip in the e2e test');
+    await sheet.getByTestId('step-down-approver').fill('alice');
+    await sheet.getByTestId('step-down-confirm').click();
+    await page.getByTestId('step-down-done').waitFor();
+    // The engine wrote the approval and the step down; the read models and the alerts follow.
+    const alerts = async () =>
+      (
+        (await (await fetch(`${system.url}/api/alerts?limit=100`)).json()) as { items: { title: string }[] }
+      ).items.map((a) => a.title);
+    await expect
+      .poll(alerts, { timeout: 20_000 })
+      .toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^Strategy ${runId} breaker stepped down .* → normal, approved by user:alice$`),
+        ),
+      );
+    // The card shows the ladder at normal, with nothing left to step down.
+    const row = page.locator(`[data-testid=breaker][data-scope=strategy][data-scope-id="${runId}"]`);
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/normal/);
+    expect(await row.getByTestId('step-down').count()).toBe(0);
+    await shoot(page, 'breaker-step-down');
+  });
 
   it('an order opens its decision chain with every risk rule checked', async () => {
     const page = await open('/orders');
