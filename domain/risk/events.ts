@@ -4,6 +4,7 @@ import { toText } from '../ledger/fixed.js';
 import { type Observation, observationSchema } from '../signals/events.js';
 import { breakerMetrics } from './breaker.js';
 import { breakerLevels } from './breaker-levels.js';
+import { limitScopes, limitsPatchSchema } from './limit-changes.js';
 import { ruleNames } from './limits.js';
 import type { RiskDecision } from './pre-trade.js';
 import type { SizingInput, SizingParams, SizingResult } from './sizing.js';
@@ -439,6 +440,44 @@ export const BreakerStepDownApproved = defineEvent({
     .strict(),
 });
 
+const limitChange = {
+  /** One id per change, so a run that applies it can tell it from the next. */
+  changeId: z.string().min(1).max(128),
+  scope: z.enum(limitScopes),
+  key: z.string().min(1).max(128).nullable(),
+  limits: limitsPatchSchema,
+};
+
+/**
+ * A person set one layer of the pre-trade limits (domain/risk/limit-changes.ts), in stream `risk-limits`:
+ * the desk's record of its risk appetite, which every run then applies (RiskLimitsApplied).
+ */
+export const RiskLimitsSet = defineEvent({
+  type: 'RiskLimitsSet',
+  schema: z
+    .object({
+      ...limitChange,
+      approver: z.string().regex(/^user:.+/, 'a person: user:<id>'),
+      reason: z.string().min(1).max(500),
+    })
+    .strict(),
+});
+
+/**
+ * A run took a limit change, between two steps, in its own stream: from its next decision its risk check
+ * judges by it. `seq` is how many events the run had written before, where a restart or a re-run applies
+ * it again.
+ */
+export const RiskLimitsApplied = defineEvent({
+  type: 'RiskLimitsApplied',
+  schema: z.object({ ...limitChange, seq: z.number().int().nonnegative() }).strict(),
+});
+
+export const riskLimitsStreamId = 'risk-limits';
+
+export type RiskLimitsSetData = z.infer<typeof RiskLimitsSet.schema>;
+export type RiskLimitsAppliedData = z.infer<typeof RiskLimitsApplied.schema>;
+
 export const riskEvents = [
   RiskDecided,
   PositionSized,
@@ -446,4 +485,6 @@ export const riskEvents = [
   StopStatusChanged,
   BreakerLevelChanged,
   BreakerStepDownApproved,
+  RiskLimitsSet,
+  RiskLimitsApplied,
 ] as const;

@@ -19,6 +19,7 @@ import type { EngineConfig, MarketFeeds } from '../engine/config.js';
 import { Engine } from '../engine/engine.js';
 import { engineLogVersion, engineVersionOf } from '../engine/engine-version.js';
 import { checkLiveRequest, FUNDING_LOOKBACK_MS } from '../engine/live-run.js';
+import { recordedLimitChanges } from '../engine/recorded-limits.js';
 import { engineConfig, prepareRun, type RunRequest, RunRequestError } from '../engine/run.js';
 import { recordedStepDowns } from '../engine/step-downs.js';
 
@@ -154,16 +155,20 @@ export const replayRecorded = async (
   const allocations = await recordedAllocations(store, inputs.runId);
   // And the breaker step-downs a person approved in it (a paper run's account id is its run id).
   const stepDowns = await recordedStepDowns(store, inputs.runId, inputs.runId);
+  // And the desk's limit changes it took.
+  const limitChanges = await recordedLimitChanges(store, inputs.runId);
   // A what-if writes another log, so they go in at the run's times instead of at its event counts.
   const whatIf = Object.keys(change).length > 0;
   const recorded = {
     ...(allocations.length ? { allocations } : {}),
     ...(stepDowns.length ? { stepDowns } : {}),
+    ...(limitChanges.length ? { limitChanges } : {}),
   };
+  const anyRecorded = allocations.length > 0 || stepDowns.length > 0 || limitChanges.length > 0;
   const req = {
     ...requestFromInputs(inputs, change),
     ...recorded,
-    ...(whatIf && (allocations.length || stepDowns.length) ? { allocationsBy: 'time' as const } : {}),
+    ...(whatIf && anyRecorded ? { allocationsBy: 'time' as const } : {}),
   };
   const feed = liveFeedOf(inputs);
   if (feed === null) return replayRequest(req);
@@ -175,7 +180,7 @@ export const replayRecorded = async (
       feedSource: feed,
       retainEvents: true,
       ...recorded,
-      ...(whatIf && (allocations.length || stepDowns.length) ? { allocationsBy: 'time' as const } : {}),
+      ...(whatIf && anyRecorded ? { allocationsBy: 'time' as const } : {}),
     },
     await recordedMarket(store, inputs, feed.venue),
   );

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
 import { type BreakerParams, defaultBreakerParams } from '../../domain/risk/breaker.js';
+import type { LimitChange } from '../../domain/risk/limit-changes.js';
 import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
 import { defaultSizingParams, type SizingParams } from '../../domain/risk/sizing.js';
 import type { StopParams } from '../../domain/risk/stops.js';
@@ -75,6 +76,8 @@ export interface EngineConfig {
   readonly allocationsBy?: 'seq' | 'time';
   /** Breaker step-downs approved before (read back from the ladders' streams), applied as allocations are. */
   readonly stepDowns?: readonly RecordedStepDown[];
+  /** Desk limit changes the run took before (RiskLimitsApplied in its stream), applied as allocations are. */
+  readonly limitChanges?: readonly RecordedLimitChange[];
   /**
    * Trade a real account: every order goes to `venue` (adapters/venue/ccxt-venue.ts) instead of a
    * simulated one, and the engine's stops are judged on the venue's marks (replay/engine/live-desk.ts).
@@ -204,6 +207,18 @@ export interface BreakerStepDown {
   /** `user:<id>`. */
   readonly approver: string;
   readonly reason: string;
+}
+
+/** A desk limit change as a run takes it (RiskLimitsSet's change, with its id). */
+export interface LimitChangeInput extends LimitChange {
+  readonly changeId: string;
+}
+
+export interface RecordedLimitChange extends LimitChangeInput {
+  /** How many events the run had written before it: where a restart or an exact re-run applies it. */
+  readonly seq: number;
+  /** The run's time when it took it: where a what-if applies it. */
+  readonly at: number;
 }
 
 export interface RecordedStepDown extends BreakerStepDown {

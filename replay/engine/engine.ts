@@ -33,6 +33,8 @@ import type { BreakerMeasurements } from '../../domain/risk/breaker.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
+import { applyLimitChange, checkLimitChange } from '../../domain/risk/limit-changes.js';
+import type { RiskConfig } from '../../domain/risk/limits.js';
 import { marginRatio } from '../../domain/risk/margin-ratio.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
@@ -79,6 +81,7 @@ import {
   type CarryOver,
   defaultTickLatency,
   type EngineConfig,
+  type LimitChangeInput,
   type MarketFeeds,
 } from './config.js';
 import { engineLogVersion } from './engine-version.js';
@@ -215,6 +218,10 @@ export class Engine implements StrategyContext {
   private allocation: (Allocation & { readonly eventId: string }) | null = null;
   private allocationIdx = 0;
   private stepDownIdx = 0;
+  private limitChangeIdx = 0;
+  /** The risk check's limits: the configured ones, then each desk change the run took (applyRiskLimits). */
+  private riskConfig: RiskConfig;
+  private readonly limitChangesTaken = new Set<string>();
   private positionSeq = 0;
   private readonly recentOrderTimes: number[] = [];
   private dayStart = 0;
@@ -377,6 +384,7 @@ export class Engine implements StrategyContext {
     });
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
+    this.riskConfig = config.risk.config;
     this.breakerSizes = config.risk.enabled && !config.risk.disabledRules.includes('breaker');
     this.bar.timeframe = strategy.timeframe;
     const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
@@ -1028,7 +1036,7 @@ export class Engine implements StrategyContext {
     let causation = signalId;
     if (c.risk.enabled) {
       const snap = this.riskSnapshot(at, s.symbol);
-      const decision = checkOrder(intent, snap, c.risk.config, { disabledRules: c.risk.disabledRules });
+      const decision = checkOrder(intent, snap, this.riskConfig, { disabledRules: c.risk.disabledRules });
       this.decisionSeq++;
       causation = this.log.emit(
         this.riskStream,
@@ -1188,7 +1196,7 @@ export class Engine implements StrategyContext {
     let causation = sizedId;
     if (c.risk.enabled) {
       const snap = this.riskSnapshot(at, s.symbol);
-      const decision = checkOrder(intent, snap, c.risk.config, { disabledRules: c.risk.disabledRules });
+      const decision = checkOrder(intent, snap, this.riskConfig, { disabledRules: c.risk.disabledRules });
       causation = this.log.emit(
         this.riskStream,
         'RiskDecided',
@@ -1264,7 +1272,11 @@ export class Engine implements StrategyContext {
    * applied moves the count the next is due at.
    */
   private applyRecorded(ending = false): void {
-    while (this.applyRecordedAllocations(ending) || this.applyRecordedStepDowns(ending)) {}
+    while (
+      this.applyRecordedAllocations(ending) ||
+      this.applyRecordedStepDowns(ending) ||
+      this.applyRecordedLimitChanges(ending)
+    ) {}
   }
 
   private applyRecordedAllocations(ending = false): boolean {
@@ -1987,6 +1999,56 @@ export class Engine implements StrategyContext {
     this.ordersAcknowledged = this.orderSeq;
     this.slippage.clear();
     return last;
+  }
+
+  /**
+   * A desk limit change (RiskLimitsSet), taken between steps: from the next decision the risk check judges
+   * by the config with that layer replaced. Recorded as RiskLimitsApplied in the run's stream with where in
+   * the log it was taken, so a restart or a re-run takes it at the same place. A change the run took
+   * already is left (null): the node hands every change to every run, and a restarted run has read its
+   * own back.
+   */
+  applyRiskLimits(change: LimitChangeInput): string | null {
+    if (!this.started) this.start();
+    const c = this.config;
+    if (this.finished) throw new RangeError(`run ${c.runId} has finished; it takes no limit change`);
+    if (this.limitChangesTaken.has(change.changeId)) return null;
+    checkLimitChange(change);
+    const at = Math.max(this.now, c.from);
+    this.riskConfig = applyLimitChange(this.riskConfig, change);
+    this.limitChangesTaken.add(change.changeId);
+    return this.log.emit(
+      `run-${c.runId}`,
+      'RiskLimitsApplied',
+      {
+        changeId: change.changeId,
+        scope: change.scope,
+        key: change.key,
+        limits: change.limits,
+        seq: this.log.count,
+      },
+      at,
+      `risk-limits:${change.changeId}`,
+      null,
+      'system:risk',
+    );
+  }
+
+  private applyRecordedLimitChanges(ending = false): boolean {
+    const recorded = this.config.limitChanges;
+    if (!recorded) return false;
+    const byTime = this.config.allocationsBy === 'time';
+    const next = byTime && !ending ? this.nextTime() : Number.POSITIVE_INFINITY;
+    let applied = false;
+    while (this.limitChangeIdx < recorded.length) {
+      const d = recorded[this.limitChangeIdx]!;
+      if (byTime ? !(d.at < next) : d.seq > this.log.count || d.at > Math.max(this.now, this.config.from))
+        break;
+      this.limitChangeIdx++;
+      this.applyRiskLimits(d);
+      applied = true;
+    }
+    return applied;
   }
 
   /** Recorded step-downs due before the next step (or at the end), as recorded allocations. */

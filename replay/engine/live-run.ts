@@ -125,6 +125,7 @@ export const prepareLiveRun = async (
       retainEvents: true,
       ...(req.allocations?.length ? { allocations: req.allocations } : {}),
       ...(req.stepDowns?.length ? { stepDowns: req.stepDowns } : {}),
+      ...(req.limitChanges?.length ? { limitChanges: req.limitChanges } : {}),
       ...(orders
         ? {
             liveOrders: {

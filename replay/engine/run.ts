@@ -13,6 +13,7 @@ import {
   defaultEngineSettings,
   type EngineConfig,
   type RecordedAllocation,
+  type RecordedLimitChange,
   type RecordedStepDown,
 } from './config.js';
 import { Engine, type RunSummary } from './engine.js';
@@ -56,6 +57,8 @@ export interface RunRequest {
   readonly allocationsBy?: 'seq' | 'time';
   /** Breaker step-downs a person approved in the run before (read back from its ladders' streams). */
   readonly stepDowns?: readonly RecordedStepDown[];
+  /** Desk limit changes the run took before (RiskLimitsApplied in its stream). */
+  readonly limitChanges?: readonly RecordedLimitChange[];
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
     Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
@@ -352,6 +355,7 @@ export const prepareRun = async (
         ...(req.allocations?.length ? { allocations: req.allocations } : {}),
         ...(req.allocationsBy ? { allocationsBy: req.allocationsBy } : {}),
         ...(req.stepDowns?.length ? { stepDowns: req.stepDowns } : {}),
+        ...(req.limitChanges?.length ? { limitChanges: req.limitChanges } : {}),
       },
       loaded.feeds,
     );

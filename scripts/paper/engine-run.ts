@@ -1,4 +1,5 @@
 import { newEventId } from '../../adapters/ids/event-id.js';
+import { readDeskLimits } from '../../commands/risk/set-limits.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
@@ -6,7 +7,7 @@ import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { RunRecord } from '../../domain/optimizer/canary.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { type FeedChangeData, feedStreamId } from '../../domain/system/events.js';
-import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
+import type { Allocation, BreakerStepDown, LimitChangeInput } from '../../replay/engine/config.js';
 import type { Engine, RunSummary } from '../../replay/engine/engine.js';
 import { backoffMs, type FeedChange } from '../../replay/engine/live.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
@@ -34,6 +35,9 @@ export abstract class EngineRun {
   /** How the run's log lines start: `paper`, or `real` for a run on the real account. */
   protected logTag = 'paper';
   protected error: string | null = null;
+  /** Desk limit changes handed over before the run trades (it is still replaying, or not built). */
+  private pendingLimits: LimitChangeInput[] = [];
+  private driving = false;
 
   constructor(
     readonly runId: string,
@@ -61,6 +65,7 @@ export abstract class EngineRun {
     const engine = this.need();
     const copier = this.copier!;
     this.state = 'running';
+    await this.takeDeskLimits(engine);
     signal.addEventListener('abort', () => copier.freeze(), { once: true });
     const timer = setInterval(() => {
       copier.flush().then(
@@ -274,6 +279,43 @@ export abstract class EngineRun {
   /** Gives the run the portfolio's allocation, between two of its steps (JavaScript runs one at a time). */
   allocate(a: Allocation): void {
     this.need().allocate(a);
+  }
+
+  /**
+   * The desk's limit changes, once the run trades: every change recorded in `risk-limits` that the run has
+   * not taken (a new run takes them all; a restarted one read back those it took, where it took them),
+   * then those handed over while it replayed. From here on `applyRiskLimits` hands them over between steps.
+   */
+  private async takeDeskLimits(engine: Engine): Promise<void> {
+    let desk: readonly LimitChangeInput[] = [];
+    try {
+      desk = (await readDeskLimits(this.target)).changes;
+    } catch (err) {
+      // The run trades on the limits it has; those it missed come with the next change or start.
+      this.hooks.log?.(
+        `${this.logTag} ${this.runId}: the desk's limits could not be read: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    this.driving = true;
+    for (const change of [...desk, ...this.pendingLimits]) this.takeLimits(engine, change);
+    this.pendingLimits = [];
+  }
+
+  /** A desk limit change (PaperFleet.applyRiskLimits): between two steps once the run trades, else held. */
+  applyRiskLimits(change: LimitChangeInput): void {
+    if (!this.driving || this.engine === null) this.pendingLimits.push(change);
+    else this.takeLimits(this.engine, change);
+  }
+
+  private takeLimits(engine: Engine, change: LimitChangeInput): void {
+    try {
+      engine.applyRiskLimits(change);
+    } catch (err) {
+      // A run that has finished takes nothing more; the others' refusal is the change's fault, said once.
+      this.hooks.log?.(
+        `${this.logTag} ${this.runId}: limit change ${change.changeId} not taken: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
   }
 
   /** A person's breaker step-down, between two of its steps (Engine.stepDownBreaker). */

@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
+import type { RiskLimitsSetData } from '../../domain/risk/events.js';
 import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
@@ -131,6 +132,15 @@ export class PaperFleet {
     if (!d?.run.stepDownBreaker || d.run.status().state === 'starting') return null;
     const eventId = d.run.stepDownBreaker(cmd);
     return { eventId, level: d.run.breakerLevel?.() ?? cmd.to };
+  }
+
+  /**
+   * A limit change the desk recorded (RiskLimitsSet): every run the fleet drives takes it between two of its
+   * steps, or as soon as it trades after its replay when it is still starting; a run that took it already
+   * (a restart reads its RiskLimitsApplied back) leaves it.
+   */
+  applyRiskLimits(change: RiskLimitsSetData): void {
+    for (const d of this.all()) d.run.applyRiskLimits?.(change);
   }
 
   inForceRun(strategyId: string): PaperRun | undefined {

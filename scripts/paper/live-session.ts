@@ -9,6 +9,7 @@ import { engineTag } from '../../replay/engine/engine-version.js';
 import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
+import { recordedLimitChanges } from '../../replay/engine/recorded-limits.js';
 import type { RunRequest } from '../../replay/engine/run.js';
 import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
@@ -137,11 +138,13 @@ export class LivePaperSession extends EngineRun implements PaperRun {
   private async open(): Promise<void> {
     const allocations = await recordedAllocations(this.opts.store, this.runId);
     const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
+    const limitChanges = await recordedLimitChanges(this.opts.store, this.runId);
     const { engine } = await prepareLiveRun(
       {
         ...this.request,
         ...(allocations.length ? { allocations } : {}),
         ...(stepDowns.length ? { stepDowns } : {}),
+        ...(limitChanges.length ? { limitChanges } : {}),
       },
       this.opts.feed,
       this.clock.now(),

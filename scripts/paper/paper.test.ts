@@ -1,9 +1,12 @@
+import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
+import { setRiskLimits } from '../../commands/risk/set-limits.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { IdempotencyConflictError } from '../../domain/events/errors.js';
 import { evidenceOf } from '../../domain/lifecycle/evidence.js';
 import { paperRunEvents } from '../../projections/testing/paper-fixture.js';
+import { rerun } from '../../replay/audit/rerun.js';
 import type { Engine } from '../../replay/engine/engine.js';
 import { LogCopier, wholeLog } from './copier.js';
 import { PaperSession, paperRunId } from './session.js';
@@ -195,6 +198,53 @@ describe('PaperSession', () => {
         .raw()
         .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
     ).toBe(false);
+  });
+
+  it('takes the desk’s limit changes: those recorded before it trades, and one handed over mid-run, each once across a restart', async () => {
+    const target = newStore();
+    const before = uuidv7();
+    await setRiskLimits(
+      target,
+      {
+        scope: 'defaults',
+        key: null,
+        limits: { maxLeverage: 8 },
+        approver: 'user:alice',
+        reason: 'desk-wide cap',
+        at: Date.UTC(2023, 10, 1),
+      },
+      before,
+    );
+    const first = new PaperSession({ ...opts, speed: 3_600 * 40, store: target, flushMs: 20 });
+    await first.prepare();
+    await first.fastForward();
+    const stop = new AbortController();
+    const running = first.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    const mid = {
+      changeId: 'change-mid',
+      scope: 'symbol' as const,
+      key: 'ETHUSDT',
+      limits: { maxPositionNotional: 3_000 },
+    };
+    first.applyRiskLimits(mid);
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await running;
+
+    const second = new PaperSession({ ...opts, speed: 1e12, store: target });
+    await second.prepare();
+    await second.fastForward();
+    // Handed over again after the restart (the node hands every change to every run): already taken.
+    second.applyRiskLimits(mid);
+    await second.run(new AbortController().signal);
+    const applied = target.raw().filter((e) => e.type === 'RiskLimitsApplied');
+    expect(applied.map((e) => (e.data as { changeId: string }).changeId)).toEqual([before, 'change-mid']);
+    expect(new Set(ids(target)).size).toBe(target.raw().length);
+    // The whole run, both changes where it took them, re-runs from the log alone.
+    const report = await rerun(target, first.runId);
+    expect(report.divergence).toBeNull();
+    expect(report.identical).toBe(true);
   });
 
   it('counts for the lifecycle only what it did from its start: the traded lead-in is not paper evidence', async () => {

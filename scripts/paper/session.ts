@@ -5,11 +5,12 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { RunRecord } from '../../domain/optimizer/canary.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
-import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
+import type { Allocation, BreakerStepDown, LimitChangeInput } from '../../replay/engine/config.js';
 import { Engine } from '../../replay/engine/engine.js';
 import { engineTag } from '../../replay/engine/engine-version.js';
 import { loadFeeds } from '../../replay/engine/feeds.js';
 import { runPaper } from '../../replay/engine/paper.js';
+import { recordedLimitChanges } from '../../replay/engine/recorded-limits.js';
 import { prepareRun } from '../../replay/engine/run.js';
 import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun } from './engine-run.js';
@@ -124,6 +125,8 @@ export interface PaperRun {
   stepDownBreaker?(cmd: BreakerStepDown): string;
   /** The stricter of its breaker ladders now. */
   breakerLevel?(): BreakerLevel;
+  /** A limit change of the desk (RiskLimitsSet), taken between two steps once the run trades. */
+  applyRiskLimits?(change: LimitChangeInput): void;
   /** The lifecycle's hook (automation 8): what the run's own events show. */
   lifecycleEvidence?(): Evidence | null;
   /** Holds nothing and has no order working. */
@@ -164,12 +167,14 @@ export class PaperSession extends EngineRun implements PaperRun {
     const allocations = await recordedAllocations(this.opts.store, this.runId);
     // And a person's breaker step-downs, where they were approved.
     const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
+    const limitChanges = await recordedLimitChanges(this.opts.store, this.runId);
     const engine = new Engine(
       {
         ...config,
         accountId: this.runId,
         ...(allocations.length ? { allocations } : {}),
         ...(stepDowns.length ? { stepDowns } : {}),
+        ...(limitChanges.length ? { limitChanges } : {}),
       },
       feeds,
     );
