@@ -328,6 +328,30 @@ describe('alertOf: the real account’s venue', () => {
   });
 });
 
+describe('alertOf: the desk’s risk limits', () => {
+  it('a change is info naming the layer, the limits, who and why; a removal says so', () => {
+    const set = {
+      changeId: 'c-1',
+      scope: 'symbol',
+      key: 'BTCUSDT',
+      limits: { maxLeverage: 3, disabled: ['order-rate'] },
+      approver: 'user:alice',
+      reason: 'BTC at most 3x this week',
+    };
+    expect(alertOf(ev('RiskLimitsSet', set, { streamId: 'risk-limits', mode: 'live' }))).toEqual({
+      severity: 'info',
+      scope: 'system',
+      subject: 'symbol:BTCUSDT',
+      title: 'Risk limits of the symbol BTCUSDT set by user:alice: maxLeverage 3, disabled order-rate',
+      detail: 'BTC at most 3x this week. Every run takes it from its next decision.',
+    });
+    expect(
+      alertOf(ev('RiskLimitsSet', { ...set, scope: 'defaults', key: null, limits: {} }, { mode: 'live' }))
+        ?.title,
+    ).toBe('Risk limits of the desk defaults set by user:alice: override removed');
+  });
+});
+
 const reopt = (trigger: unknown) => ({ strategyId: 'donchian-breakout', requestId: 'r-1', trigger });
 
 describe('alertOf: the optimizer', () => {

@@ -13,7 +13,7 @@ import type {
   ParameterSetRolledBackData,
   ReoptimizationRequestedData,
 } from '../../domain/optimizer/events.js';
-import type { BreakerLevelChanged } from '../../domain/risk/events.js';
+import type { BreakerLevelChanged, RiskLimitsSetData } from '../../domain/risk/events.js';
 import type { FeedChangeData, VenueHealthChangedData } from '../../domain/system/events.js';
 
 /*
@@ -52,6 +52,7 @@ export const alertEventTypes: readonly string[] = [
   'FeedInterrupted',
   'FeedRestored',
   'VenueHealthChanged',
+  'RiskLimitsSet',
   'ReoptimizationRequested',
   'ParameterSetRolledBack',
   'ParameterCanaryConcluded',
@@ -107,6 +108,8 @@ const raise = (e: AlertInput): Alert | null => {
       return feedBack(e.data as FeedChangeData);
     case 'VenueHealthChanged':
       return venueHealth(e.data as VenueHealthChangedData);
+    case 'RiskLimitsSet':
+      return limitsSet(e.data as RiskLimitsSetData);
     case 'ReoptimizationRequested':
       return reoptimization(e.data as ReoptimizationRequestedData);
     case 'ParameterSetRolledBack':
@@ -334,6 +337,21 @@ const venueHealth = (d: VenueHealthChangedData): Alert => {
     subject: d.venue,
     title: `${d.venue}: ${d.aspect === 'latency' ? 'orders fast again' : 'user stream back'} after ${duration(Math.max(0, d.at - d.since))}`,
     detail: d.detail,
+  };
+};
+
+/** A person changed what every run's risk check judges by: the desk must know who, what and why. */
+const limitsSet = (d: RiskLimitsSetData): Alert => {
+  const fields = Object.entries(d.limits).map(
+    ([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') || 'none' : String(v)}`,
+  );
+  const layer = d.scope === 'defaults' ? 'desk defaults' : `${d.scope} ${d.key}`;
+  return {
+    severity: 'info',
+    scope: 'system',
+    subject: d.scope === 'defaults' ? 'desk' : `${d.scope}:${d.key}`,
+    title: `Risk limits of the ${layer} set by ${d.approver}: ${fields.length ? fields.join(', ') : 'override removed'}`,
+    detail: `${d.reason}. Every run takes it from its next decision.`,
   };
 };
 
