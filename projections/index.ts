@@ -9,6 +9,7 @@ import { ordersProjection } from './orders/projection.js';
 import { portfolioProjection } from './portfolio/projection.js';
 import type { Projection } from './projection.js';
 import { riskProjection } from './risk/projection.js';
+import { riskLimitsProjection } from './risk-limits/projection.js';
 import { runsProjection } from './runs/projection.js';
 import { stopsProjection } from './stops/projection.js';
 
@@ -19,6 +20,7 @@ export const allProjections = (): Projection[] => [
   ordersProjection,
   runsProjection,
   riskProjection,
+  riskLimitsProjection,
   stopsProjection,
   auditProjection,
   optimizerProjection,

@@ -1,13 +1,16 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceUrl } from '../adapters/testing/services.js';
+import { readDeskLimits, setRiskLimits } from '../commands/risk/set-limits.js';
 import type { Mode, NewEvent, StoredEvent } from '../domain/events/envelope.js';
+import { defaultRiskLimits } from '../domain/risk/limits.js';
 import { foldRun } from '../replay/engine/results.js';
 import { alertOf } from './alerts/alert-of.js';
 import { readAlerts } from './alerts/projection.js';
 import { readAudit } from './audit/projection.js';
 import { readFills, readOrder, readOrders } from './orders/projection.js';
 import { readBreakers, readRiskDecisions } from './risk/projection.js';
+import { readRiskLimits } from './risk-limits/projection.js';
 import { readStrategyStats } from './runs/projection.js';
 import { latestRun, readEquity, runKpis } from './runs/read.js';
 import { readStops } from './stops/projection.js';
@@ -320,5 +323,95 @@ describe.each(backends)('alerts read model on %s', (_name, databaseUrl) => {
     expect(await db().selectFrom('rm_alerts').selectAll().orderBy('global_position').execute()).toEqual(
       before,
     );
+  });
+});
+
+describe.each(backends)('risk limits read model on %s', (_name, databaseUrl) => {
+  let p: ProjectedStore;
+  const at = Date.parse('2023-06-21T00:00:00Z');
+  beforeAll(async () => {
+    p = await projectedStore(events, databaseUrl);
+    const store = p.opened.store;
+    const set = (n: number, c: Omit<Parameters<typeof setRiskLimits>[1], 'approver' | 'at'>) =>
+      setRiskLimits(store, { ...c, approver: 'user:alice', at: at + n * 60_000 }, uuidv7());
+    await set(0, {
+      scope: 'defaults',
+      key: null,
+      limits: { maxLeverage: 5, maxDailyLoss: 0.03 },
+      reason: 'calmer',
+    });
+    await set(1, { scope: 'symbol', key: 'BTCUSDT', limits: { maxLeverage: 3 }, reason: 'BTC only 3x' });
+    await set(2, { scope: 'symbol', key: 'ETHUSDT', limits: { maxPositionNotional: 5_000 }, reason: 'thin' });
+    await set(3, {
+      scope: 'strategy-symbol',
+      key: 'ema-cross:BTCUSDT',
+      limits: { allowResize: false },
+      reason: 'r',
+    });
+    // Replaces the defaults whole: maxDailyLoss is back to the built-in value.
+    await set(4, { scope: 'defaults', key: null, limits: { maxLeverage: 8 }, reason: 'a bit more room' });
+    // Removes the ETHUSDT override.
+    await set(5, { scope: 'symbol', key: 'ETHUSDT', limits: {}, reason: 'liquid again' });
+    // Only the desk's stream counts, as for the command side's fold.
+    await store.append('risk-limits-elsewhere', 'any', [
+      {
+        eventId: uuidv7(),
+        type: 'RiskLimitsSet',
+        data: {
+          changeId: 'stray',
+          scope: 'defaults',
+          key: null,
+          limits: { maxLeverage: 1 },
+          approver: 'user:mallory',
+          reason: 'not the desk',
+        },
+        metadata: {
+          correlationId: 'stray',
+          causationId: null,
+          actor: 'user:mallory',
+          mode: 'live',
+          occurredAt: new Date(at).toISOString(),
+        },
+      },
+    ]);
+    await p.runner.catchUpAll();
+  });
+  afterAll(async () => p?.close());
+  const db = () => p.opened.db;
+
+  it('folds the changes into the config the command side reads, the newest change first', async () => {
+    const view = await readRiskLimits(db());
+    expect(view.config).toEqual((await readDeskLimits(p.opened.store)).config);
+    expect(view.config).toEqual({
+      defaults: { ...defaultRiskLimits, maxLeverage: 8 },
+      symbols: { BTCUSDT: { maxLeverage: 3 } },
+      strategySymbols: { 'ema-cross:BTCUSDT': { allowResize: false } },
+    });
+    expect(view.changes.map((c) => c.reason)).toEqual([
+      'liquid again',
+      'a bit more room',
+      'r',
+      'thin',
+      'BTC only 3x',
+      'calmer',
+    ]);
+    expect(view.changes[0]).toMatchObject({
+      scope: 'symbol',
+      key: 'ETHUSDT',
+      limits: {},
+      approver: 'user:alice',
+      occurredAt: '2023-06-21T00:05:00.000Z',
+    });
+    expect(view.changes[0]!.changeId).toBe(view.changes[0]!.eventId);
+    expect((await readRiskLimits(db(), { limit: 2 })).changes).toEqual(view.changes.slice(0, 2));
+  });
+
+  it('a rebuild from position 0 gives the same rows', async () => {
+    const rows = () =>
+      db().selectFrom('rm_risk_limit_changes').selectAll().orderBy('global_position').execute();
+    const before = await rows();
+    expect(before).toHaveLength(6);
+    await p.runner.rebuild('risk-limits');
+    expect(await rows()).toEqual(before);
   });
 });

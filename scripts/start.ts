@@ -752,6 +752,7 @@ const { app } = createApp({
   universe: { configured: configuredSymbols, trading: () => paperSymbols },
   ...(portfolio ? { rebalance: (by: string) => portfolio!.rebalance(by) } : {}),
   stepDownBreaker: (runId, cmd) => fleet.stepDownBreaker(runId, cmd),
+  applyRiskLimits: (c) => fleet.applyRiskLimits(c),
   lifecycle: {
     gates,
     ...(lifecycle

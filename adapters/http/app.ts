@@ -1,17 +1,23 @@
 import { Hono } from 'hono';
 import type { z } from 'zod';
+import { setRiskLimits } from '../../commands/risk/set-limits.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { AccountContext } from '../../domain/ledger/account.js';
 import { defaultGateConfig } from '../../domain/lifecycle/gates.js';
 import { type BarSeries, firstAtOrAfter } from '../../domain/market/bars.js';
 import { BreakerRuleError } from '../../domain/risk/breaker.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
+import type { RiskLimitsSetData } from '../../domain/risk/events.js';
+import { LimitChangeError } from '../../domain/risk/limit-changes.js';
+import { defaultRiskLimits, type RiskLimits } from '../../domain/risk/limits.js';
 import { readAlerts } from '../../projections/alerts/projection.js';
 import { readAudit } from '../../projections/audit/projection.js';
 import { readFills, readOrders } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers, readRiskDecisions } from '../../projections/risk/projection.js';
+import { readRiskLimits } from '../../projections/risk-limits/projection.js';
 import { latestRun, readEquity } from '../../projections/runs/read.js';
+import { newEventId } from '../ids/event-id.js';
 import { approversFromEnv, authorise } from './approvers.js';
 import type { BacktestManager } from './backtests.js';
 import { ResponseCache } from './cache.js';
@@ -82,6 +88,12 @@ export interface ApiDeps {
     runId: string,
     cmd: { readonly to: BreakerLevel; readonly approver: string; readonly reason: string },
   ) => { eventId: string; level: BreakerLevel } | null;
+  /**
+   * Hands a desk limit change, once recorded (POST /api/risk/limits), to every run the node drives: each
+   * takes it between two of its steps and records RiskLimitsApplied. Absent, the change is recorded only;
+   * a run reads the desk's changes when it starts.
+   */
+  readonly applyRiskLimits?: (change: RiskLimitsSetData) => void;
   /** The node's strategy bandit: a round now, asked by a person (POST /api/alloc/rebalance). */
   readonly rebalance?: (by: string) => Promise<{ roundId: string; at: number }>;
   /**
@@ -95,6 +107,8 @@ export interface ApiDeps {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const maxBars = 5_000;
+/** The history of limit changes GET /api/risk/limits lists: people make them, so this is months of them. */
+const maxLimitChanges = 100;
 
 /** The HTTP API of docs/api.md: routes, validation, errors, OpenAPI and metrics (WebSocket: ws.ts). */
 export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
@@ -294,7 +308,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     errors: [403, 404, 409],
     handler: ({ body }, c) => {
       const user = c.req.header('x-perpetua-user');
-      authorise(deps.approvers?.() ?? approversFromEnv(), body.approver ?? user ?? '', user);
+      authorise((deps.approvers ?? approversFromEnv)(), body.approver ?? user ?? '', user);
       if (!deps.stepDownBreaker)
         throw new ApiError(
           404,
@@ -316,6 +330,77 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
       }
       if (r === null) throw new ApiError(404, 'not_found', `no running paper run ${body.runId} on this node`);
       return { runId: body.runId, level: r.level, eventId: r.eventId };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/api/risk/limits',
+    cache: 'log',
+    summary:
+      'The pre-trade limits the desk set: the defaults in force, the overrides by scope and key, the latest changes (newest first) and the built-in defaults',
+    response: s.riskLimitsView,
+    handler: async () => {
+      const { config, changes } = await readRiskLimits(deps.db, { limit: maxLimitChanges });
+      const layers = [
+        ['account', config.accounts],
+        ['strategy', config.strategies],
+        ['symbol', config.symbols],
+        ['strategy-symbol', config.strategySymbols],
+      ] as const;
+      return {
+        defaults: { ...config.defaults, disabled: [...config.defaults.disabled] },
+        overrides: layers.flatMap(([scope, layer]) =>
+          Object.entries(layer ?? {})
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([key, limits]) => ({ scope, key, limits: patchOf(limits) })),
+        ),
+        changes: changes.map((c) => ({
+          changeId: c.changeId,
+          scope: c.scope,
+          key: c.key,
+          limits: c.limits,
+          approver: c.approver,
+          reason: c.reason,
+          occurredAt: c.occurredAt,
+        })),
+        builtIn: { ...defaultRiskLimits, disabled: [...defaultRiskLimits.disabled] },
+      };
+    },
+  });
+  routes.add({
+    method: 'post',
+    path: '/api/risk/limits',
+    summary:
+      'Set one layer of the pre-trade limits (header x-perpetua-user: an approver): the defaults (key null) or the override of an account, strategy, symbol or <strategy>:<symbol>, replaced by the fields named (none removes the override); every run the node drives takes it between two steps',
+    body: s.riskLimitsBody,
+    response: s.riskLimitsResult,
+    errors: [403],
+    handler: async ({ body }, c) => {
+      const user = c.req.header('x-perpetua-user');
+      authorise((deps.approvers ?? approversFromEnv)(), body.approver ?? user ?? '', user);
+      let data: RiskLimitsSetData;
+      try {
+        data = await setRiskLimits(
+          deps.store,
+          {
+            scope: body.scope,
+            key: body.key,
+            limits: body.limits,
+            approver: `user:${user}`,
+            reason: body.reason,
+            // The runs' market clock, as the other decisions a person takes: one time order with theirs.
+            at: deps.marketNow?.() ?? Date.now(),
+          },
+          newEventId(),
+        );
+      } catch (err) {
+        // A key that does not fit its scope; nothing was written.
+        if (err instanceof LimitChangeError) throw new ApiError(400, 'invalid_change', err.message);
+        throw err;
+      }
+      deps.applyRiskLimits?.(data);
+      return { changeId: data.changeId, scope: data.scope, key: data.key, limits: data.limits };
     },
   });
 
@@ -503,6 +588,15 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   if (deps.uiDir) mountUi(app, deps.uiDir);
   return { app, routes };
 };
+
+/** Limits as the response types them: the domain's rule list is read-only, the schema's a plain array. */
+const patchOf = ({
+  disabled,
+  ...rest
+}: Partial<RiskLimits>): z.input<typeof s.riskLimitsResult>['limits'] => ({
+  ...rest,
+  ...(disabled ? { disabled: [...disabled] } : {}),
+});
 
 const cursorOf = (cursor: string | undefined): { before?: number } => {
   const before = decodeCursor(cursor);

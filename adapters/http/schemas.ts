@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { breakerLevels } from '../../domain/risk/breaker-levels.js';
 import { riskDecidedSchema } from '../../domain/risk/events.js';
+import { limitScopes, limitsPatchSchema } from '../../domain/risk/limit-changes.js';
 import { alertScopes, alertSeverities } from '../../projections/alerts/alert-of.js';
 import { userId } from './approvers.js';
 
@@ -311,6 +312,44 @@ export const breakerStepDownResult = z.object({
   runId: z.string(),
   level: z.enum(breakerLevels),
   eventId: z.string(),
+});
+
+/**
+ * The desk's pre-trade limits (docs/risk.md, "Changing the limits"). A change names one layer: the
+ * desk-wide defaults (no key) or the override of one account, strategy, symbol or `<strategy>:<symbol>`,
+ * and replaces it with the fields it names; no field removes the override. The ranges are the event's
+ * (domain/risk/limit-changes.ts), so a value out of range is a 400 naming the field, not a refused append.
+ */
+const limitKey = z.string().min(1).max(128);
+export const riskLimitsBody = z
+  .object({
+    scope: z.enum(limitScopes),
+    key: limitKey.nullable().default(null),
+    limits: limitsPatchSchema,
+    reason: z.string().trim().min(1, 'say why').max(500),
+    approver: userId.optional(),
+  })
+  .strict();
+export const riskLimitsResult = z.object({
+  changeId: z.string(),
+  scope: z.enum(limitScopes),
+  key: z.string().nullable(),
+  limits: limitsPatchSchema,
+});
+/** Every limit with a value: the defaults in force and the built-in ones they started from. */
+const riskLimitsFull = limitsPatchSchema.required();
+export const riskLimitsView = z.object({
+  defaults: riskLimitsFull,
+  overrides: z.array(
+    z.object({
+      scope: z.enum(limitScopes).exclude(['defaults']),
+      key: z.string(),
+      limits: limitsPatchSchema,
+    }),
+  ),
+  /** Newest first, the latest 100. */
+  changes: z.array(riskLimitsResult.extend({ approver: z.string(), reason: z.string(), occurredAt: iso })),
+  builtIn: riskLimitsFull,
 });
 
 // --- alerts -------------------------------------------------------------------------------------------

@@ -110,6 +110,15 @@ describe('WS /ws', () => {
     expect(channelsOf(routed('FillSettled', fill()), all)).toEqual(['orders', 'positions', 'pnl', 'events']);
     expect(channelsOf(routed('RiskDecided'), ['orders', 'risk'])).toEqual(['risk']);
     expect(channelsOf(routed('NodeStarted'), ['orders', 'alerts'])).toEqual([]);
+    // A desk limit change (news for every trader) and a run taking it: the risk screen re-reads on either.
+    const change = { changeId: 'c1', scope: 'symbol', key: 'BTCUSDT', limits: { maxLeverage: 3 } };
+    expect(
+      channelsOf(routed('RiskLimitsSet', { ...change, approver: 'user:alice', reason: 'BTC at 3x' }), all),
+    ).toEqual(['risk', 'alerts', 'events']);
+    expect(channelsOf(routed('RiskLimitsApplied', { ...change, seq: 12 }, 'run-paper-x'), all)).toEqual([
+      'risk',
+      'events',
+    ]);
     expect(
       channelsOf(routed('FillSettled', { ...fill(), forced: 'liquidation' }, 'account-b:a'), all),
     ).toEqual(['orders', 'positions', 'pnl', 'alerts', 'events']);

@@ -32,7 +32,14 @@ const channelTypes: Record<Exclude<Channel, 'events' | 'alerts'>, ReadonlySet<st
     'StopStatusChanged',
   ]),
   pnl: new Set(['EquityMarked', 'FillSettled', 'FeeCharged', 'FundingPaid', 'PositionLiquidated']),
-  risk: new Set(['RiskDecided', 'PositionSized', 'BreakerLevelChanged', 'BreakerStepDownApproved']),
+  risk: new Set([
+    'RiskDecided',
+    'PositionSized',
+    'BreakerLevelChanged',
+    'BreakerStepDownApproved',
+    'RiskLimitsSet',
+    'RiskLimitsApplied',
+  ]),
 };
 
 /** What routing reads of an event: its type, and for `alerts` what alertOf reads. */

@@ -93,6 +93,34 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('fee rates BTCUSDT: maker 0.00016, taker 0.0004');
   });
 
+  it('says which layer of the limits a person set, to what, and why; and that a run took it', () => {
+    const change = { changeId: 'c1', scope: 'symbol', key: 'BTCUSDT', limits: { maxLeverage: 3 } };
+    expect(
+      summarise(event('RiskLimitsSet', { ...change, approver: 'user:alice', reason: 'BTC at 3x' })),
+    ).toBe('limits symbol BTCUSDT maxLeverage 3 by user:alice: BTC at 3x');
+    expect(summarise(event('RiskLimitsApplied', { ...change, seq: 120 }))).toBe(
+      'took limits symbol BTCUSDT maxLeverage 3',
+    );
+    expect(
+      summarise(
+        event('RiskLimitsSet', {
+          changeId: 'c2',
+          scope: 'defaults',
+          key: null,
+          limits: { maxDailyLoss: 0.03, disabled: ['price-band', 'order-rate'] },
+          approver: 'user:alice',
+          reason: 'calmer',
+        }),
+      ),
+    ).toBe('limits defaults maxDailyLoss 0.03, disabled [price-band, order-rate] by user:alice: calmer');
+    expect(summarise(event('RiskLimitsApplied', { ...change, limits: {}, seq: 7 }))).toBe(
+      'took limits symbol BTCUSDT removed',
+    );
+    expect(
+      summarise(event('RiskLimitsApplied', { ...change, scope: 'defaults', key: null, limits: {} })),
+    ).toBe('took limits defaults back to built-in');
+  });
+
   it('falls back to the type and the first fields for a type it has no line for', () => {
     expect(summarise(event('SomethingNew', { a: 1, b: 'two', c: [3], d: 4 }))).toBe(
       'SomethingNew a=1 b="two" c=[3]',

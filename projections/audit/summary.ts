@@ -3,6 +3,17 @@ import { dataOf, rec } from '../support.js';
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
+/** `symbol BTCUSDT maxLeverage 3`: the layer a limit change replaced and what it holds now. */
+const limitsLine = (d: Record<string, unknown>): string => {
+  const named = Object.entries(rec(d.limits)).map(
+    ([k, v]) => `${k} ${Array.isArray(v) ? `[${v.join(', ')}]` : s(v)}`,
+  );
+  const layer = `${s(d.scope)}${d.key ? ` ${s(d.key)}` : ''}`;
+  // An empty change means a different thing per layer: the built-in defaults, or no override at all.
+  if (named.length === 0) return `${layer} ${d.scope === 'defaults' ? 'back to built-in' : 'removed'}`;
+  return `${layer} ${named.join(', ')}`;
+};
+
 /** One line a person reads in the timeline; the event itself is one click away. */
 export const summarise = (e: RecordedEvent): string => {
   const d = dataOf(e);
@@ -84,6 +95,10 @@ export const summarise = (e: RecordedEvent): string => {
       return `reinstated ${s(d.strategyId)}`;
     case 'AllocationApplied':
       return `${s(d.strategyId)} allocated ×${Number(d.multiplier).toFixed(2)}${d.benched ? ' (benched)' : ''}`;
+    case 'RiskLimitsSet':
+      return `limits ${limitsLine(d)} by ${s(d.approver)}: ${s(d.reason)}`;
+    case 'RiskLimitsApplied':
+      return `took limits ${limitsLine(d)}`;
     default: {
       const keys = Object.keys(d).slice(0, 3);
       return `${e.type}${keys.length ? ` ${keys.map((k) => `${k}=${JSON.stringify(d[k]).slice(0, 40)}`).join(' ')}` : ''}`;

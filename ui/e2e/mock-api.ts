@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { breakerStepDownBody } from '../../adapters/http/schemas.js';
+import { breakerStepDownBody, riskLimitsBody } from '../../adapters/http/schemas.js';
 import type { Mode } from '../../domain/events/envelope.js';
 import {
   type BreakerMeasurements,
@@ -20,6 +20,13 @@ import {
   initialBreakerState,
 } from '../../domain/risk/breaker.js';
 import { type BreakerLevel, levelIndex, stricterLevel } from '../../domain/risk/breaker-levels.js';
+import {
+  applyLimitChange,
+  checkLimitChange,
+  type LimitChange,
+  LimitChangeError,
+} from '../../domain/risk/limit-changes.js';
+import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
 import {
   type AlertSeverity,
   alertOf,
@@ -606,6 +613,115 @@ const stepDown = async (req: IncomingMessage): Promise<[number, unknown]> => {
 };
 
 /**
+ * The desk's limits (GET and POST /api/risk/limits): changes kept in memory and folded with the domain's
+ * own applyLimitChange, a body checked by the server's schema, then the approver, then the key by the
+ * domain's rule, so the page meets the server's answers and messages.
+ */
+type MockLimitChange = LimitChange & { changeId: string; approver: string; reason: string; at: number };
+const limitChanges: MockLimitChange[] = [
+  {
+    changeId: 'chg-mock-1',
+    scope: 'defaults',
+    key: null,
+    limits: { maxLeverage: 8, maxDailyLoss: 0.04 },
+    approver: 'user:alice',
+    reason: 'quarter-end: a little less room',
+    at: start + 20 * hour,
+  },
+  {
+    changeId: 'chg-mock-2',
+    scope: 'symbol',
+    key: 'LTCUSDT',
+    limits: { maxPositionNotional: 20_000, maxLeverage: 3 },
+    approver: 'user:alice',
+    reason: 'LTC books are thin',
+    at: start + 40 * hour,
+  },
+];
+/** As the log holds a change: each raises an alert, as on the server. */
+const limitEvent = ({ at, ...data }: MockLimitChange) => ({
+  type: 'RiskLimitsSet',
+  streamId: 'risk-limits',
+  at,
+  actor: data.approver,
+  data,
+});
+const invalidBody = (issues: { path: (string | number)[]; message: string }[]): [number, unknown] => [
+  400,
+  {
+    error: {
+      code: 'invalid_request',
+      message: `invalid body: ${issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      issues: issues.map((i) => ({ path: i.path, message: i.message })),
+    },
+  },
+];
+const riskLimitsView = () => {
+  const config = limitChanges.reduce<RiskConfig>((c, x) => applyLimitChange(c, x), {
+    defaults: defaultRiskLimits,
+  });
+  const layers = [
+    ['account', config.accounts],
+    ['strategy', config.strategies],
+    ['symbol', config.symbols],
+    ['strategy-symbol', config.strategySymbols],
+  ] as const;
+  return {
+    defaults: config.defaults,
+    overrides: layers.flatMap(([scope, layer]) =>
+      Object.entries(layer ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, limits]) => ({ scope, key, limits })),
+    ),
+    changes: [...limitChanges]
+      .reverse()
+      .slice(0, 100)
+      .map(({ at, ...c }) => ({ ...c, occurredAt: new Date(at).toISOString() })),
+    builtIn: defaultRiskLimits,
+  };
+};
+const setLimits = async (req: IncomingMessage): Promise<[number, unknown]> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readBody(req));
+  } catch {
+    return refuse(400, 'malformed_json', 'the request body is not JSON');
+  }
+  const parsed = riskLimitsBody.safeParse(raw);
+  if (!parsed.success) return invalidBody(parsed.error.issues);
+  const body = parsed.data;
+  const user = req.headers['x-perpetua-user'];
+  if (typeof user !== 'string' || !user)
+    return refuse(403, 'forbidden', 'send the header x-perpetua-user: <user id> of an approver');
+  if (!approvers.includes(user))
+    return refuse(403, 'forbidden', `user ${JSON.stringify(user)} is not an approver`);
+  if (body.approver !== undefined && body.approver !== user)
+    return refuse(
+      403,
+      'forbidden',
+      `approver ${JSON.stringify(body.approver)} is not the user in x-perpetua-user`,
+    );
+  try {
+    checkLimitChange(body);
+  } catch (err) {
+    if (err instanceof LimitChangeError) return refuse(400, 'invalid_change', err.message);
+    throw err;
+  }
+  const change: MockLimitChange = {
+    changeId: `chg-mock-${limitChanges.length + 1}`,
+    scope: body.scope,
+    key: body.key,
+    limits: body.limits,
+    approver: `user:${user}`,
+    reason: body.reason,
+    at: clock,
+  };
+  limitChanges.push(change);
+  appendMockEvents([limitEvent(change)]);
+  return [200, { changeId: change.changeId, scope: change.scope, key: change.key, limits: change.limits }];
+};
+
+/**
  * Alerts: recorded events that tell the same story as the breakers and hotlist above (bollinger-rsi's
  * ladder climbing to halt, its KPIs breached, a canary rolled back, SUIUSDT's volatility), turned into
  * alerts by the server's own mapping, so the card shows the titles the server would write. The scheduled
@@ -791,6 +907,7 @@ mockEvents.push(
     },
   },
 );
+for (const c of limitChanges) mockEvents.push(limitEvent(c));
 mockEvents.sort((a, b) => a.at - b.at);
 const alertOfMock = (e: (typeof mockEvents)[number], globalPosition: number, i: number) => {
   const occurredAt = new Date(e.at).toISOString();
@@ -1043,6 +1160,10 @@ const routes: [
     ],
   ],
   [/^\/api\/breakers\/step-down$/, (_m, _u, req) => stepDown(req)],
+  [
+    /^\/api\/risk\/limits$/,
+    (_m, _u, req) => (req.method === 'POST' ? setLimits(req) : [200, riskLimitsView()]),
+  ],
   [
     /^\/api\/risk\/decisions$/,
     () => [

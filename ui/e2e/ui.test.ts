@@ -136,6 +136,55 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await shoot(page, 'breaker-step-down');
   });
 
+  it('an approver sets a symbol limit on the Risk page, and every running paper run takes it', async () => {
+    const page = await open('/');
+    await page.getByRole('link', { name: 'Risk' }).click();
+    const form = page.getByTestId('limits-form');
+    await form.getByTestId('limits-scope').selectOption('symbol');
+    await form.getByTestId('limits-key').fill('btcusdt');
+    await form.getByTestId('limit-input-maxLeverage').fill('3');
+    await form.getByTestId('limits-reason').fill('BTC at 3x, set in the e2e test');
+    await form.getByTestId('limits-approver').fill('alice');
+    const running = async () =>
+      (
+        (await (await fetch(`${system.url}/api/status`)).json()) as {
+          paper: { runId: string; state: string }[];
+        }
+      ).paper
+        .filter((r) => r.state === 'running')
+        .map((r) => `run-${r.runId}`)
+        .sort();
+    const runs = await running();
+    expect(runs.length).toBeGreaterThan(0);
+    await form.getByTestId('limits-submit').click();
+    const done = page.getByTestId('limits-done');
+    await done.waitFor();
+    const changeId = (await done.getAttribute('data-change-id'))!;
+    // The table and the history follow the read model.
+    const row = page.locator('[data-testid=override-row][data-scope=symbol][data-key=BTCUSDT]');
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('max leverage 3×');
+    const change = page.locator(`[data-testid=limit-change][data-change-id="${changeId}"]`);
+    await change.waitFor();
+    expect(await change.textContent()).toMatch(
+      /symbol BTCUSDT.*max leverage 3×.*user:alice.*BTC at 3x, set in the e2e test/,
+    );
+    expect(await page.getByTestId('limit-change').first().getAttribute('data-change-id')).toBe(changeId);
+    // Each run that was trading takes it between two steps and records so in its own stream.
+    const applied = async () =>
+      (
+        (await (
+          await fetch(
+            `${system.url}/api/audit/timeline?type=RiskLimitsApplied&correlationId=risk-limits:${changeId}&limit=100`,
+          )
+        ).json()) as { items: { streamId: string }[] }
+      ).items
+        .map((i) => i.streamId)
+        .sort();
+    await expect.poll(applied, { timeout: 20_000 }).toEqual(expect.arrayContaining(runs));
+    await shoot(page, 'risk-limits');
+    await page.close();
+  }, 60_000);
+
   it('an order opens its decision chain with every risk rule checked', async () => {
     const page = await open('/orders');
     const rows = page.getByTestId('order-row');

@@ -9,12 +9,14 @@ import { LifecyclePage } from './pages/lifecycle';
 import { OptimizerPage } from './pages/optimizer';
 import { OrdersPage } from './pages/orders';
 import { PortfolioPage } from './pages/portfolio';
+import { RiskPage } from './pages/risk';
 import { StrategiesPage } from './pages/strategies';
 
 const pages: [prefix: string, Page: () => React.JSX.Element][] = [
   ['/orders', OrdersPage],
   ['/strategies', StrategiesPage],
   ['/portfolio', PortfolioPage],
+  ['/risk', RiskPage],
   ['/backtests', BacktestsPage],
   ['/optimizer', OptimizerPage],
   ['/hotlist', HotlistPage],

@@ -19,6 +19,7 @@ import type {
   Trials,
 } from './optimizer-types';
 import type { Portfolio, RebalanceAccepted } from './portfolio-types';
+import type { RiskLimitsView, SetRiskLimitsBody, SetRiskLimitsResult } from './risk-limits-types';
 import type { BacktestRequest } from './schemas';
 import type {
   Account,
@@ -143,6 +144,14 @@ export const api = {
   /** A person steps a paper run's breakers down; as elsewhere the header authorises, the body records who. */
   stepDownBreaker: (approver: string, body: BreakerStepDownBody) =>
     request<BreakerStepDownResult>('/api/breakers/step-down', {
+      method: 'POST',
+      body: JSON.stringify({ ...body, approver }),
+      headers: { 'x-perpetua-user': approver },
+    }),
+  riskLimits: () => request<RiskLimitsView>('/api/risk/limits'),
+  /** A person sets one layer of the desk's limits; as elsewhere the header authorises, the body records who. */
+  setRiskLimits: (approver: string, body: SetRiskLimitsBody) =>
+    request<SetRiskLimitsResult>('/api/risk/limits', {
       method: 'POST',
       body: JSON.stringify({ ...body, approver }),
       headers: { 'x-perpetua-user': approver },

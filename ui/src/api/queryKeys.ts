@@ -31,6 +31,7 @@ export const queryKeys = {
     all: ['risk'] as const,
     decisions: (f: { outcome?: string } & Paging) => ['risk', 'decisions', f] as const,
     breakers: ['risk', 'breakers'] as const,
+    limits: ['risk', 'limits'] as const,
   },
   alerts: {
     all: ['alerts'] as const,

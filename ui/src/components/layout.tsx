@@ -8,6 +8,7 @@ import {
   ListOrdered,
   Route,
   ScrollText,
+  ShieldAlert,
   SlidersHorizontal,
 } from 'lucide-react';
 import type { ReactNode } from 'react';
@@ -20,6 +21,7 @@ const nav = [
   { to: '/orders', label: 'Orders & fills', icon: ListOrdered },
   { to: '/strategies', label: 'Strategies', icon: BarChart3 },
   { to: '/portfolio', label: 'Portfolio', icon: ChartPie },
+  { to: '/risk', label: 'Risk', icon: ShieldAlert },
   { to: '/backtests', label: 'Backtests', icon: FlaskConical },
   { to: '/optimizer', label: 'Optimizer', icon: SlidersHorizontal },
   { to: '/hotlist', label: 'Hotlist', icon: Flame },
