@@ -54,6 +54,7 @@ export abstract class EngineRun {
   protected attach(engine: Engine): void {
     this.engine = engine;
     this.copier = new LogCopier(engine.store, this.target, this.hooks.onAppended);
+    this.readDeskLimits();
   }
 
   /**
@@ -65,7 +66,8 @@ export abstract class EngineRun {
     const engine = this.need();
     const copier = this.copier!;
     this.state = 'running';
-    await this.takeDeskLimits(engine);
+    this.driving = true;
+    for (const change of this.pendingLimits.splice(0)) this.takeLimits(engine, change);
     signal.addEventListener('abort', () => copier.freeze(), { once: true });
     const timer = setInterval(() => {
       copier.flush().then(
@@ -282,23 +284,23 @@ export abstract class EngineRun {
   }
 
   /**
-   * The desk's limit changes, once the run trades: every change recorded in `risk-limits` that the run has
-   * not taken (a new run takes them all; a restarted one read back those it took, where it took them),
-   * then those handed over while it replayed. From here on `applyRiskLimits` hands them over between steps.
+   * The desk's limit changes recorded before this run was built: read as it is attached, and handed over as
+   * any change is (held until the run trades, when a restarted run has replayed those it took already).
+   * Read in the background rather than awaited before the first step: the run's first steps then happen at
+   * once, as the fleet's clock expects, and a read that ends after them hands the changes over between two
+   * later steps. A new run takes them all; a restarted one those it had not taken.
    */
-  private async takeDeskLimits(engine: Engine): Promise<void> {
-    let desk: readonly LimitChangeInput[] = [];
-    try {
-      desk = (await readDeskLimits(this.target)).changes;
-    } catch (err) {
-      // The run trades on the limits it has; those it missed come with the next change or start.
-      this.hooks.log?.(
-        `${this.logTag} ${this.runId}: the desk's limits could not be read: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    this.driving = true;
-    for (const change of [...desk, ...this.pendingLimits]) this.takeLimits(engine, change);
-    this.pendingLimits = [];
+  private readDeskLimits(): void {
+    readDeskLimits(this.target).then(
+      (desk) => {
+        for (const change of desk.changes) this.applyRiskLimits(change);
+      },
+      (err: unknown) =>
+        // The run trades on the limits it has; those it missed come with the next change or start.
+        this.hooks.log?.(
+          `${this.logTag} ${this.runId}: the desk's limits could not be read: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+    );
   }
 
   /** A desk limit change (PaperFleet.applyRiskLimits): between two steps once the run trades, else held. */

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError } from '@/api/client';
 import { useStepDownBreaker } from '@/api/hooks';
 import { type Breaker, type BreakerStepDownResult, type StepDownTarget, stepDownTargets } from '@/api/types';
+import { ApiRefusal, ApproverField } from '@/components/approver-action';
 import { BreakerBadge } from '@/components/status-badges';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -99,7 +99,7 @@ export function StepDownSheet({ runId, ladders, onClose, onDone }: Props) {
             </li>
           ))}
         </ul>
-        <StepDownError error={action.error} />
+        <ApiRefusal error={action.error} hints={hints} testId="step-down-error" />
         <Field id="step-down-target" label="step down to">
           <Select
             id="step-down-target"
@@ -127,20 +127,12 @@ export function StepDownSheet({ runId, ladders, onClose, onDone }: Props) {
             data-testid="step-down-reason"
           />
         </Field>
-        <Field id="step-down-approver" label="approver (your user id)">
-          <Input
-            id="step-down-approver"
-            value={approver}
-            onChange={(e) => setApprover(e.target.value)}
-            placeholder="your user id"
-            autoComplete="off"
-            className="h-8"
-            data-testid="step-down-approver"
-          />
-          <p className="text-[11px] text-muted-foreground">
-            sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
-          </p>
-        </Field>
+        <ApproverField
+          id="step-down-approver"
+          value={approver}
+          onChange={setApprover}
+          testId="step-down-approver"
+        />
         <div className="flex items-center gap-3">
           <Button
             type="submit"
@@ -153,28 +145,5 @@ export function StepDownSheet({ runId, ladders, onClose, onDone }: Props) {
         </div>
       </form>
     </Sheet>
-  );
-}
-
-/** The server's refusal in its own words (status, rule, message), never swallowed. */
-function StepDownError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const api = error instanceof ApiError ? error : null;
-  const hint = api ? hints[api.code] : undefined;
-  // The breaker's refusals start with their rule, which the line shows already as the code.
-  const message = api?.message.startsWith(`${api.code}: `)
-    ? api.message.slice(api.code.length + 2)
-    : api?.message;
-  return (
-    <div
-      role="alert"
-      className="space-y-1 rounded-md border border-destructive/50 px-3 py-2 text-xs text-destructive"
-      data-testid="step-down-error"
-      data-status={api?.status}
-      data-code={api?.code}
-    >
-      <div>{api ? `${api.status} ${api.code}: ${message}` : String(error)}</div>
-      {hint && <div className="text-foreground/80">{hint}</div>}
-    </div>
   );
 }

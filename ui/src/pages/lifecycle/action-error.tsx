@@ -1,4 +1,5 @@
 import { ApiError } from '@/api/client';
+import { ApiRefusal } from '@/components/approver-action';
 import { Input } from '@/components/ui/input';
 
 /** What the person can do about a refusal, where the server's message alone does not say it. */
@@ -41,25 +42,7 @@ export const refusedBecause = (refusal: Refusal | null, approver: string): strin
 
 /** The server's refusal in its own words (status, rule, message), never swallowed. */
 export function ActionError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const api = error instanceof ApiError ? error : null;
-  const hint = api ? hints[api.code] : undefined;
-  // The decider's refusals start with their rule, which the line shows already as the code.
-  const message = api?.message.startsWith(`${api.code}: `)
-    ? api.message.slice(api.code.length + 2)
-    : api?.message;
-  return (
-    <div
-      role="alert"
-      className="space-y-1 rounded-md border border-destructive/50 px-3 py-2 text-xs text-destructive"
-      data-testid="lifecycle-error"
-      data-status={api?.status}
-      data-code={api?.code}
-    >
-      <div>{api ? `${api.status} ${api.code}: ${message}` : String(error)}</div>
-      {hint && <div className="text-foreground/80">{hint}</div>}
-    </div>
-  );
+  return <ApiRefusal error={error} hints={hints} testId="lifecycle-error" />;
 }
 
 export function ApproverInput({

@@ -1,8 +1,8 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { ApiError } from '@/api/client';
 import { useSetRiskLimits } from '@/api/risk-limits-hooks';
 import type { LimitScope, LimitsPatch, RiskLimitsView, SetRiskLimitsResult } from '@/api/risk-limits-types';
 import { issuesByField } from '@/api/schemas';
+import { ApiRefusal, ApproverField } from '@/components/approver-action';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
@@ -304,21 +304,8 @@ export function LimitsForm({ view, initial, onLoad }: Props) {
           data-testid="limits-reason"
         />
       </Field>
-      <Field id="limits-approver" label="approver (your user id)">
-        <Input
-          id="limits-approver"
-          value={approver}
-          onChange={(e) => setApprover(e.target.value)}
-          placeholder="your user id"
-          autoComplete="off"
-          className="h-8"
-          data-testid="limits-approver"
-        />
-        <p className="text-[11px] text-muted-foreground">
-          sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
-        </p>
-      </Field>
-      <LimitsError error={action.error} />
+      <ApproverField id="limits-approver" value={approver} onChange={setApprover} testId="limits-approver" />
+      <ApiRefusal error={action.error} hints={hints} testId="limits-error" />
       {done && (
         <div
           role="status"
@@ -345,24 +332,5 @@ export function LimitsForm({ view, initial, onLoad }: Props) {
         {blockedSet && <span className="text-xs text-muted-foreground">{blockedSet}</span>}
       </div>
     </form>
-  );
-}
-
-/** The server's refusal in its own words (status, code, message), never swallowed. */
-function LimitsError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const api = error instanceof ApiError ? error : null;
-  const hint = api ? hints[api.code] : undefined;
-  return (
-    <div
-      role="alert"
-      className="space-y-1 rounded-md border border-destructive/50 px-3 py-2 text-xs text-destructive"
-      data-testid="limits-error"
-      data-status={api?.status}
-      data-code={api?.code}
-    >
-      <div>{api ? `${api.status} ${api.code}: ${api.message}` : String(error)}</div>
-      {hint && <div className="text-foreground/80">{hint}</div>}
-    </div>
   );
 }
