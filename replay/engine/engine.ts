@@ -1266,10 +1266,9 @@ export class Engine implements StrategyContext {
     return this.allocation;
   }
 
-  /** Recorded allocations due before the next step (or at the end): by event count, or by time for a what-if. */
   /**
-   * The allocations and step-downs recorded before the next step, in the order they were taken: each one
-   * applied moves the count the next is due at.
+   * The allocations, breaker step-downs and limit changes recorded before the next step, in the order they
+   * were taken: each one applied moves the count the next is due at.
    */
   private applyRecorded(ending = false): void {
     while (
@@ -1279,6 +1278,7 @@ export class Engine implements StrategyContext {
     ) {}
   }
 
+  /** Recorded allocations due before the next step (or at the end): by event count, or by time for a what-if. */
   private applyRecordedAllocations(ending = false): boolean {
     const recorded = this.config.allocations;
     if (!recorded) return false;
