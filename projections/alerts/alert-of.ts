@@ -40,26 +40,6 @@ export interface Alert {
 export const severitiesFrom = (min: AlertSeverity): AlertSeverity[] =>
   alertSeverities.slice(alertSeverities.indexOf(min));
 
-/** Every type alertOf may turn into an alert; the others are never one. */
-export const alertEventTypes: readonly string[] = [
-  'BreakerLevelChanged',
-  'PositionLiquidated',
-  'FillSettled',
-  'RunCompleted',
-  'ExchangeRecordUnbooked',
-  'SymbolSetAside',
-  'SymbolRejoined',
-  'FeedInterrupted',
-  'FeedRestored',
-  'VenueHealthChanged',
-  'RiskLimitsSet',
-  'ReoptimizationRequested',
-  'ParameterSetRolledBack',
-  'ParameterCanaryConcluded',
-  'StrategyStageChanged',
-  'AccountReconciled',
-];
-
 /**
  * These happen inside a run, and a backtest's run is research on history: its breakers and liquidations
  * are part of its report, not something to act on now. Optimizer and lifecycle decisions act on what
@@ -76,6 +56,18 @@ const runEventTypes: ReadonlySet<string> = new Set([
   'FeedInterrupted',
   'FeedRestored',
 ]);
+
+/** Every type alertOf may turn into an alert; the others are never one. */
+export const alertEventTypes: readonly string[] = [
+  ...runEventTypes,
+  'VenueHealthChanged',
+  'RiskLimitsSet',
+  'ReoptimizationRequested',
+  'ParameterSetRolledBack',
+  'ParameterCanaryConcluded',
+  'StrategyStageChanged',
+  'AccountReconciled',
+];
 
 type AlertInput = Pick<RecordedEvent, 'type' | 'data' | 'streamId' | 'metadata'>;
 

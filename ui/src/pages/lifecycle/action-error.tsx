@@ -1,6 +1,5 @@
 import { ApiError } from '@/api/client';
 import { ApiRefusal } from '@/components/approver-action';
-import { Input } from '@/components/ui/input';
 
 /** What the person can do about a refusal, where the server's message alone does not say it. */
 const hints: Record<string, string> = {
@@ -45,34 +44,5 @@ export function ActionError({ error }: { error: unknown }) {
   return <ApiRefusal error={error} hints={hints} testId="lifecycle-error" />;
 }
 
-export function ApproverInput({
-  id,
-  value,
-  onChange,
-  testId,
-}: {
-  id: string;
-  value: string;
-  onChange: (v: string) => void;
-  testId: string;
-}) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="text-xs font-medium text-muted-foreground">
-        approver (your user id)
-      </label>
-      <Input
-        id={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        placeholder="your user id"
-        autoComplete="off"
-        className="h-8"
-        data-testid={testId}
-      />
-      <p className="text-[11px] text-muted-foreground">
-        sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
-      </p>
-    </div>
-  );
-}
+/** The lifecycle's approver forms ask for the user id as every approver form does. */
+export { ApproverField as ApproverInput } from '@/components/approver-action';
