@@ -690,6 +690,19 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     );
   });
 
+  it('checks a real run at its first quiet moment, not a minute after a check that found nothing to count', async () => {
+    const wall = 1_000_000;
+    const run = stubRun('ema-cross', { lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }) });
+    // The first turn checks for earlier runs' leftovers and finds none; the run starts in the same minute.
+    const { checks } = await reconciling(
+      run,
+      () => wall,
+      async () => new Map(),
+      async () => [],
+    );
+    expect(checks()).toEqual([expect.objectContaining({ matched: true, runs: ['real-ema-cross'] })]);
+  });
+
   it('checks the wallet against every real run’s ledger: a movement no ledger explains is recorded once confirmed, and takes nothing away', async () => {
     let wall = 1_000_000;
     let flows = fixed('-12.5'); // what this run's ledger moved so far: realised PnL − fees + funding

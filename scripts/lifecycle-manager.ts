@@ -147,6 +147,8 @@ export class LifecycleManager {
   private onboarded = false;
   private lastCheck = Number.NEGATIVE_INFINITY;
   private checkFailing = false;
+  /** The real runs the last check counted, by id: a new one is checked without waiting for the minute. */
+  private checkedRuns = '';
   /** A difference seen once, waiting for a second check to confirm it. */
   private suspect: string | null = null;
   /** The money no ledger explained at this process's first wallet check; null before it. */
@@ -233,11 +235,14 @@ export class LifecycleManager {
     if (runs.length === 0 && this.o.leftovers === undefined) return;
     const wall = this.o.clock.now();
     const every = this.suspect === null ? (this.o.checkEveryMs ?? 60_000) : 5_000;
-    if (wall - this.lastCheck < every) return;
+    const ids = runs.map((r) => r.runId);
+    // A run that has just begun to trade is checked at its first quiet moment, not up to a minute later.
+    const drivenKey = ids.join(',');
+    if (wall - this.lastCheck < every && drivenKey === this.checkedRuns) return;
     const quiet = () => account.quiet && runs.every((r) => r.quiet());
     if (!quiet()) return;
     this.lastCheck = wall;
-    const ids = runs.map((r) => r.runId);
+    this.checkedRuns = drivenKey;
     // Runs of earlier processes this one does not drive: their ledgers hold what they left on the account.
     const earlier = ((await this.o.leftovers?.()) ?? []).filter(
       (l) => !ids.includes(l.runId) && !carried.has(l.runId),
