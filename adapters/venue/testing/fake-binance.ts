@@ -7,6 +7,13 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { divRound, fixed, toText } from '../../../domain/ledger/fixed.js';
 import { repoRoot } from '../../marketdata/shared-data.js';
 import { FakeBinanceEngine, type FakeEngineOptions, type UserEvent } from './fake-binance-engine.js';
+import {
+  type Admission,
+  FakeRateLimits,
+  ordersIn,
+  type RequestSeen,
+  rateLimitsOf,
+} from './fake-binance-limits.js';
 import { type FakeMarket, fundingRates, klines, premiumIndex } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
 
@@ -25,12 +32,18 @@ type Handler = (p: Params) => unknown;
  * - timeout: does the work, never answers (the client's timeout fires; the exchange has acted).
  * - garbage: does the work, answers `status` with `body` (not what the API promises).
  * - reset: drops the connection before doing anything (unless `process`).
+ * - throttle: answers 429 (-1003) with Retry-After `retryAfterS` (default 1) without acting; it is a 429
+ *   like any other, so requests before the Retry-After are violations that lead to a ban.
+ * - ban: answers 418 and bans the IP for `retryAfterS` seconds (default 1) from now, without acting.
+ * A request the rate limits refuse still uses up a fault matching it.
  */
 export interface Fault {
   readonly method?: string;
   readonly path: string;
-  readonly action: 'delay' | 'timeout' | 'garbage' | 'reset';
+  readonly action: 'delay' | 'timeout' | 'garbage' | 'reset' | 'throttle' | 'ban';
   readonly ms?: number;
+  /** The Retry-After of a throttle or ban, in seconds. */
+  readonly retryAfterS?: number;
   readonly status?: number;
   readonly body?: string;
   /** Whether the exchange acts on the request; defaults to true except for reset. */
@@ -44,6 +57,8 @@ export interface LoggedRequest {
   readonly path: string;
   readonly params: Readonly<Params>;
   readonly status: number;
+  /** The exchange's clock when the request arrived: tests check that nothing arrived during a back-off. */
+  readonly time: number;
 }
 
 export interface FakeBinanceOptions extends FakeEngineOptions {
@@ -62,6 +77,15 @@ export interface FakeBinanceOptions extends FakeEngineOptions {
    * GET /fapi/v1/exchangeInfo answers with it, and the exchange's own order checks follow it.
    */
   readonly exchangeInfo?: (recorded: { symbols: Record<string, unknown>[] }) => unknown;
+  /**
+   * False: requests are counted and reported in headers but never refused for going over the limits
+   * (faults can still throttle and ban). By default Binance's limits from exchangeInfo's `rateLimits` apply.
+   */
+  readonly rateLimits?: false;
+  /** Requests during a 429's Retry-After that get the IP banned (default 3). */
+  readonly banAfterViolations?: number;
+  /** The first ban's length (default 120 000 ms, Binance's 2 minutes); each later ban doubles, up to 3 days. */
+  readonly banMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,6 +95,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * exchangeInfo, order, openOrders, userTrades, algoOrder, listenKey) with Binance's HMAC-SHA256 signature
  * and timestamp/recvWindow checks, klines and funding rates when given a market, and the user-data websocket (/ws/<listenKey>, and
  * /private/ws?listenKey=<key> which ccxt 4.5 dials) pushing ORDER_TRADE_UPDATE and ALGO_UPDATE.
+ * Binance's REST rate limits apply as exchangeInfo's `rateLimits` state them (see fake-binance-limits.ts).
  * Tests drive the market through `engine` and break things through `fault` and `dropUserStreams`.
  */
 export class FakeBinance {
@@ -90,6 +115,7 @@ export class FakeBinance {
   private readonly faults: { fault: Fault; left: number }[] = [];
   private exchangeInfo: Buffer;
   private readonly routes: Map<string, { security: Security; handler: Handler }>;
+  private readonly limits: FakeRateLimits;
   private readonly market: FakeMarket | undefined;
   private readonly followed: readonly string[];
   private readonly followedAt = new Map<string, string>();
@@ -107,10 +133,13 @@ export class FakeBinance {
         ? recorded
         : Buffer.from(JSON.stringify(opts.exchangeInfo(JSON.parse(recorded.toString('utf8')))));
     const brackets = JSON.parse(readFileSync(leverageBracketsPath, 'utf8')) as unknown;
-    this.engine = new FakeBinanceEngine(
-      rulesFromExchangeInfo(JSON.parse(this.exchangeInfo.toString('utf8'))),
-      opts,
-    );
+    const info = JSON.parse(this.exchangeInfo.toString('utf8'));
+    this.engine = new FakeBinanceEngine(rulesFromExchangeInfo(info), opts);
+    this.limits = new FakeRateLimits(rateLimitsOf(info), () => this.engine.time(), {
+      enforce: opts.rateLimits !== false,
+      ...(opts.banAfterViolations === undefined ? {} : { banAfterViolations: opts.banAfterViolations }),
+      ...(opts.banMs === undefined ? {} : { banMs: opts.banMs }),
+    });
     this.engine.onEvent = (e) => this.push(e);
     const e = this.engine;
     this.routes = new Map<string, { security: Security; handler: Handler }>([
@@ -256,11 +285,38 @@ export class FakeBinance {
    */
   relist(change: (listed: { symbols: Record<string, unknown>[] }) => unknown): void {
     this.exchangeInfo = Buffer.from(JSON.stringify(change(JSON.parse(this.exchangeInfo.toString('utf8')))));
-    this.engine.relist(rulesFromExchangeInfo(JSON.parse(this.exchangeInfo.toString('utf8'))));
+    const info = JSON.parse(this.exchangeInfo.toString('utf8'));
+    this.engine.relist(rulesFromExchangeInfo(info));
+    this.limits.reconfigure(rateLimitsOf(info));
   }
 
   fault(f: Fault): void {
     this.faults.push({ fault: f, left: f.times ?? 1 });
+  }
+
+  /** Another client on the same IP used `weight` in the current windows: exhausts the budget from outside. */
+  spendWeight(weight: number): void {
+    this.limits.spendWeight(weight);
+  }
+
+  /** Another process on the same account placed `n` orders in the current windows (ORDERS are per account). */
+  spendOrders(n: number): void {
+    this.limits.spendOrders(n);
+  }
+
+  /** Used weight and order counts in the current windows, keyed like the headers ('1M', '10S'). */
+  usage(): { weight: Record<string, number>; orders: Record<string, number> } {
+    return this.limits.usage();
+  }
+
+  /** Requests answered 429: the client went over a limit or kept asking during the Retry-After. */
+  throttled(): LoggedRequest[] {
+    return this.requests.filter((r) => r.status === 429);
+  }
+
+  /** Requests answered 418: the IP was banned when they arrived. */
+  banned(): LoggedRequest[] {
+    return this.requests.filter((r) => r.status === 418);
   }
 
   /**
@@ -329,6 +385,7 @@ export class FakeBinance {
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+    const time = this.engine.time();
     const url = new URL(req.url ?? '/', this.origin);
     const method = req.method ?? 'GET';
     const query = url.search.slice(1);
@@ -339,31 +396,42 @@ export class FakeBinance {
     this.followMarket();
     const fault = this.takeFault(method, url.pathname);
     if (fault?.action === 'reset' && !fault.process) {
-      this.requests.push({ method, path: url.pathname, params, status: 0 });
+      this.requests.push({ method, path: url.pathname, params, status: 0, time });
       req.socket.destroy();
+      return;
+    }
+    const isExchangeInfo = method === 'GET' && url.pathname === '/fapi/v1/exchangeInfo';
+    const route = this.routes.get(`${method} ${url.pathname}`);
+    const admission = this.admit(fault, {
+      method,
+      path: url.pathname,
+      params,
+      served: isExchangeInfo || route !== undefined,
+    });
+    if (admission.status !== 200) {
+      this.requests.push({ method, path: url.pathname, params, status: admission.status, time });
+      res.writeHead(admission.status, { 'content-type': 'application/json', ...admission.headers });
+      res.end(admission.body);
       return;
     }
     let status = 200;
     let text: string | Buffer;
-    if (method === 'GET' && url.pathname === '/fapi/v1/exchangeInfo') {
+    if (isExchangeInfo) {
       text = this.exchangeInfo;
+    } else if (route === undefined) {
+      status = 404;
+      text = JSON.stringify({ code: -1000, msg: `fake binance does not serve ${method} ${url.pathname}` });
     } else {
-      const route = this.routes.get(`${method} ${url.pathname}`);
-      if (route === undefined) {
-        status = 404;
-        text = JSON.stringify({ code: -1000, msg: `fake binance does not serve ${method} ${url.pathname}` });
-      } else {
-        try {
-          this.authorize(route.security, req, query, body, params);
-          text = JSON.stringify(route.handler(params));
-        } catch (e) {
-          if (!(e instanceof BinanceApiError)) throw e;
-          status = e.http;
-          text = JSON.stringify({ code: e.code, msg: e.msg });
-        }
+      try {
+        this.authorize(route.security, req, query, body, params);
+        text = JSON.stringify(route.handler(params));
+      } catch (e) {
+        if (!(e instanceof BinanceApiError)) throw e;
+        status = e.http;
+        text = JSON.stringify({ code: e.code, msg: e.msg });
       }
     }
-    this.requests.push({ method, path: url.pathname, params, status });
+    this.requests.push({ method, path: url.pathname, params, status, time });
     if (fault !== undefined) {
       switch (fault.action) {
         case 'timeout':
@@ -381,8 +449,16 @@ export class FakeBinance {
       }
     }
     if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'application/json' });
+    res.writeHead(status, { 'content-type': 'application/json', ...admission.headers });
     res.end(text);
+  }
+
+  /** Binance's rate limits decide first: a throttled or banned request is never acted on. */
+  private admit(fault: Fault | undefined, req: RequestSeen): Admission {
+    const placesOrders = () => ordersIn(req.method, req.path, req.params) > 0;
+    if (fault?.action === 'throttle') return this.limits.throttle(fault.retryAfterS ?? 1, placesOrders());
+    if (fault?.action === 'ban') return this.limits.ban(fault.retryAfterS ?? 1, placesOrders());
+    return this.limits.admit(req);
   }
 
   private takeFault(method: string, pathname: string): Fault | undefined {
