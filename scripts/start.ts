@@ -505,14 +505,27 @@ if (liveOrders === 'binance') {
     venue: binanceUsdm.venue,
     now: Date.now,
     onCall: (c) => metrics.venueCalls.observe({ call: c.call, outcome: c.outcome }, c.ms / 1000),
+    onRate: (e) => metrics.observeRate(e),
     log: say,
   });
   venueHealth = health;
+  // Binance's rate limits (exchangeInfo's, synced from its headers): reduce-only orders, cancels and
+  // lookups first; nothing is sent while Binance says stop, and a ban is an alert (docs/live-venue.md).
+  const session = new BinanceUsdmSession({
+    ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
+    ...(endpoint ? { endpoint } : {}),
+    rateLimits: { onEvent: (e) => health.rate(e) },
+    log: say,
+  });
+  const gate = session.rateGate;
+  if (gate !== null)
+    metrics.watchRateBudget(() =>
+      gate.budget
+        .usage(Date.now())
+        .map((u) => ({ kind: u.limit.kind, window: u.limit.label, used: u.used, limit: u.limit.limit })),
+    );
   realAccount = await CcxtVenue.open({
-    session: new BinanceUsdmSession({
-      ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
-      ...(endpoint ? { endpoint } : {}),
-    }),
+    session,
     clock: wallClock,
     onReport: () => {
       for (const w of wakers) w.wake();

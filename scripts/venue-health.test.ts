@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
+import type { RateGateEvent } from '../adapters/venue/rate-gate.js';
 import { catalogue } from '../domain/catalogue.js';
 import type { VenueHealthChangedData } from '../domain/system/events.js';
 import { VenueHealth } from './venue-health.js';
@@ -13,6 +14,7 @@ const setup = () => {
   const store = new MemoryEventStore({ catalogue: catalogue() });
   let t = Date.UTC(2026, 10, 28);
   const samples: VenueCallSample[] = [];
+  const rates: RateGateEvent['kind'][] = [];
   const health = new VenueHealth({
     store,
     venue: 'binance',
@@ -20,6 +22,7 @@ const setup = () => {
     latency: { window: 10, minSlow: 3, degradedMs: 1_000, recoverMs: 400 },
     streamGraceMs: 30_000,
     onCall: (s) => samples.push(s),
+    onRate: (e) => rates.push(e.kind),
   });
   const changes = async () => {
     await health.close();
@@ -29,7 +32,7 @@ const setup = () => {
       return e.data as VenueHealthChangedData;
     });
   };
-  return { health, changes, samples, tick: (ms: number) => (t += ms), at: () => t };
+  return { health, changes, samples, rates, tick: (ms: number) => (t += ms), at: () => t };
 };
 
 const place = (ms: number): VenueCallSample => ({ call: 'place', ms, outcome: 'answered' });
@@ -103,5 +106,42 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
         detail: 'binance: user stream connected',
       },
     ]);
+  });
+
+  it("records the exchange's stops for its rate limits and their end; waits and refusals only reach the metrics", async () => {
+    const { health, changes, rates, at } = setup();
+    const since = at();
+    health.rate({ kind: 'waited', priority: 'trade', ms: 1_200 });
+    health.rate({
+      kind: 'halted',
+      status: 429,
+      since,
+      until: since + 3_000,
+      detail: 'binance -1003 too many',
+    });
+    health.rate({ kind: 'refused', priority: 'trade', reason: 'held' });
+    health.rate({
+      kind: 'halted',
+      status: 418,
+      since,
+      until: since + 120_000,
+      detail: 'binance -1003 banned',
+    });
+    health.rate({ kind: 'resumed', since, at: since + 120_001 });
+    expect(rates).toEqual(['waited', 'halted', 'refused', 'halted', 'resumed']);
+    const recorded = await changes();
+    expect(recorded.map((c) => [c.aspect, c.state, c.rate?.status ?? null])).toEqual([
+      ['rate-limit', 'degraded', 429],
+      ['rate-limit', 'degraded', 418],
+      ['rate-limit', 'normal', null],
+    ]);
+    expect(recorded[1]!.detail).toBe(
+      `the exchange banned this IP until ${new Date(since + 120_000).toISOString()} (418: binance -1003 banned); nothing is sent, not even cancels, until then: the stops at the exchange still stand`,
+    );
+    expect(recorded[2]).toMatchObject({
+      since,
+      at: since + 120_001,
+      detail: 'the exchange takes calls again',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { newEventId } from '../adapters/ids/event-id.js';
 import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
+import type { RateGateEvent } from '../adapters/venue/rate-gate.js';
 import type { EventStore } from '../domain/events/event-store.js';
 import { defaultLatencyWatch, LatencyWatch, type LatencyWatchConfig } from '../domain/risk/venue-latency.js';
 import { type VenueHealthChangedData, venueStreamId } from '../domain/system/events.js';
@@ -16,6 +17,8 @@ export interface VenueHealthOptions {
   readonly streamGraceMs?: number;
   /** Every round trip, for the metrics. */
   readonly onCall?: (sample: VenueCallSample) => void;
+  /** Every event of the rate gate (waits, refusals), for the metrics. */
+  readonly onRate?: (e: RateGateEvent) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -91,6 +94,36 @@ export class VenueHealth {
       });
     this.streamDownAt = null;
     this.streamReported = false;
+  }
+
+  /**
+   * The rate gate's events (BinanceUsdmSession's `rateLimits.onEvent`). The exchange's stops are recorded,
+   * a ban as loudly as it is: nothing, not even a cancel, reaches the exchange until it ends. Waits and
+   * refusals are many and short: they go to the metrics.
+   */
+  rate(e: RateGateEvent): void {
+    this.o.onRate?.(e);
+    if (e.kind === 'halted') {
+      const until = new Date(e.until).toISOString();
+      this.record({
+        aspect: 'rate-limit',
+        state: 'degraded',
+        since: e.since,
+        at: this.o.now(),
+        detail:
+          e.status === 418
+            ? `the exchange banned this IP until ${until} (418: ${e.detail}); nothing is sent, not even cancels, until then: the stops at the exchange still stand`
+            : `the exchange asked to slow down (429: ${e.detail}); nothing is sent until ${until}, then calls go again, reduce-only orders and cancels first`,
+        rate: { status: e.status, until: e.until },
+      });
+    } else if (e.kind === 'resumed')
+      this.record({
+        aspect: 'rate-limit',
+        state: 'normal',
+        since: e.since,
+        at: e.at,
+        detail: 'the exchange takes calls again',
+      });
   }
 
   /** Waits for what is being written; stops the stream's timer. */

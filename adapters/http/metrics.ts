@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoredEvent } from '../../domain/events/envelope.js';
+import type { RateGateEvent } from '../venue/rate-gate.js';
 
 export interface LagSource {
   status(): Promise<readonly { name: string; lag: number; head: number }[]>;
@@ -24,6 +25,8 @@ export class ApiMetrics {
   readonly wsDropped: Counter;
   /** Round trips of the orders placed and cancelled on the real account (design §14, a slow venue). */
   readonly venueCalls: Histogram<'call' | 'outcome'>;
+  private readonly rateWaits: Histogram<'priority'>;
+  private readonly rateRefused: Counter<'priority'>;
 
   constructor(lag?: LagSource, live?: LiveFeedSource) {
     const registers = [this.registry];
@@ -70,6 +73,19 @@ export class ApiMetrics {
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.rateWaits = new Histogram({
+      name: 'perpetua_venue_rate_wait_seconds',
+      help: "Time calls to the real account's exchange waited for its rate limits, by priority (protect, trade, read)",
+      labelNames: ['priority'],
+      buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.rateRefused = new Counter({
+      name: 'perpetua_venue_rate_refused_total',
+      help: "Calls to the real account's exchange not sent because its rate limits would have held them too long",
+      labelNames: ['priority'],
+      registers,
+    });
     if (live) this.liveMetrics(live, registers);
     if (lag) {
       new Gauge({
@@ -103,6 +119,33 @@ export class ApiMetrics {
         const n = live.failures();
         if (n > seen) failures.inc(n - seen);
         seen = n;
+      },
+    });
+  }
+
+  /** The rate gate's waits and refusals (RateGate `onEvent`). */
+  observeRate(e: RateGateEvent): void {
+    if (e.kind === 'waited') this.rateWaits.observe({ priority: e.priority }, e.ms / 1000);
+    else if (e.kind === 'refused') this.rateRefused.inc({ priority: e.priority });
+  }
+
+  /** How much of each of the exchange's rate-limit windows is used, read at each scrape. */
+  watchRateBudget(
+    usage: () => readonly {
+      readonly kind: string;
+      readonly window: string;
+      readonly used: number;
+      readonly limit: number;
+    }[],
+  ): void {
+    new Gauge({
+      name: 'perpetua_venue_rate_used_ratio',
+      help: "Share of each rate-limit window of the real account's exchange used (its own count and its headers'), by kind (weight, orders) and window",
+      labelNames: ['kind', 'window'],
+      registers: [this.registry],
+      collect() {
+        for (const u of usage())
+          this.set({ kind: u.kind, window: u.window }, u.limit > 0 ? u.used / u.limit : 0);
       },
     });
   }

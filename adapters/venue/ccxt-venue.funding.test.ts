@@ -40,7 +40,8 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): funding the exchange char
   it("reports the exchange's figure once, at the funding time, signed as the wallet moved", async () => {
     await openLong();
     expect(h.venue.reportsFunding).toBe(true);
-    const fundingTime = Date.now() + 10;
+    // Settled just now: the exchange says so on the stream once it has booked it, never ahead of time.
+    const fundingTime = Date.now() - 1;
     // The exchange's mark carries more places than the tick: its figure is not the ledger's estimate.
     const charged = h.fake.engine.chargeFunding('BTCUSDT', '0.0001', '100012.34567891', fundingTime);
     expect(charged).toBe('-0.0300037');

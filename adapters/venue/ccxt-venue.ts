@@ -15,11 +15,13 @@ import type { IncomeKind, Observation } from './observation.js';
 import { OrderTrack } from './order-track.js';
 import { ReportInbox, type VenueClock } from './report-inbox.js';
 import {
+  type CallContext,
   type FundingSettlement,
   type StreamHandlers,
   type SymbolSetting,
   VenueCallError,
   type VenueSession,
+  withCallContext,
 } from './venue-session.js';
 
 export interface CcxtVenueOptions {
@@ -447,13 +449,19 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     // Whether the order's state as the venue holds it is known once the call is done.
     let settled = true;
     const sent = performance.now();
+    let call: CallContext | null = null;
     try {
-      const obs = await this.session.place(track.order);
-      this.timed('place', sent, 'answered');
+      const obs = await withCallContext((c) => {
+        call = c;
+        return this.session.place(track.order);
+      });
+      this.timed('place', sent, call, 'answered');
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
-      this.timed('place', sent, err.outcome === 'refused' ? 'refused' : 'unknown');
+      // Held back or answered 429 for the rate limits: what that says of the venue is the gate's to report.
+      if (!err.extra.throttled)
+        this.timed('place', sent, call, err.outcome === 'refused' ? 'refused' : 'unknown');
       if (err.outcome === 'refused') this.apply(track, [this.rejection(track, err.reason, err.extra)]);
       else {
         track.submit = 'unknown';
@@ -516,20 +524,34 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     return false;
   }
 
-  /** The round trip of a call that moves money, for the latency watch (wall time: it measures the network). */
-  private timed(call: VenueCallSample['call'], sent: number, outcome: VenueCallSample['outcome']): void {
-    this.onCall?.({ call, ms: performance.now() - sent, outcome });
+  /**
+   * The round trip of a call that moves money, for the latency watch (wall time: it measures the network),
+   * without any wait for the exchange's rate budget: that says nothing of the venue's speed.
+   */
+  private timed(
+    call: VenueCallSample['call'],
+    sent: number,
+    context: CallContext | null,
+    outcome: VenueCallSample['outcome'],
+  ): void {
+    const ms = performance.now() - sent - (context?.waitedMs ?? 0);
+    this.onCall?.({ call, ms: Math.max(0, ms), outcome });
   }
 
   private async cancelNow(track: OrderTrack): Promise<void> {
     const sent = performance.now();
+    let call: CallContext | null = null;
     try {
-      const obs = await this.session.cancel(track.order);
-      this.timed('cancel', sent, 'answered');
+      const obs = await withCallContext((c) => {
+        call = c;
+        return this.session.cancel(track.order);
+      });
+      this.timed('cancel', sent, call, 'answered');
       this.apply(track, obs);
     } catch (e) {
       const err = asCallError(e);
-      this.timed('cancel', sent, err.outcome === 'refused' ? 'refused' : 'unknown');
+      if (!err.extra.throttled)
+        this.timed('cancel', sent, call, err.outcome === 'refused' ? 'refused' : 'unknown');
       if (err.outcome === 'refused') {
         this.cancelRejected(track, err.reason);
         return;

@@ -1,5 +1,29 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../domain/ledger/venue-port.js';
+
+/**
+ * The venue call being made in this async context. The session fills it in: when the request was signed
+ * (a recvWindow runs from then) and how long it waited for the exchange's rate budget first, so that
+ * the round trip is timed without the wait.
+ */
+export interface CallContext {
+  signedAt: number | null;
+  waitedMs: number;
+}
+
+const callContext = new AsyncLocalStorage<CallContext>();
+
+/** The context of the call in progress, if a caller opened one (see withCallContext). */
+export const currentCall = (): CallContext | undefined => callContext.getStore();
+
+/** Runs `fn` as one venue call, in the context of the call in progress if there is one. */
+export const withCallContext = <T>(fn: (ctx: CallContext) => Promise<T>): Promise<T> => {
+  const outer = callContext.getStore();
+  if (outer !== undefined) return fn(outer);
+  const ctx: CallContext = { signedAt: null, waitedMs: 0 };
+  return callContext.run(ctx, () => fn(ctx));
+};
 
 /** A symbol's margin settings on the account. */
 export interface SymbolSetting {
@@ -52,6 +76,11 @@ export class VenueCallError extends Error {
        * order that would have taken. How the market stood, not the venue's health.
        */
       readonly unmetTerms?: boolean;
+      /**
+       * Not executed for the exchange's rate limits: held back unsent, or answered 429/418. The venue's
+       * health, not the order's terms.
+       */
+      readonly throttled?: boolean;
       /** Session time after which an unanswered request can no longer be executed. */
       readonly expiresAt?: number;
       readonly cause?: unknown;

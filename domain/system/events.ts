@@ -45,17 +45,24 @@ export const feedStreamId = (runId: string): string => `feed-${runId}`;
 export type FeedChangeData = z.infer<typeof feedChange>;
 
 /**
- * The real account's venue got slow or lost its user stream, or is well again (design §14, market level:
- * connectivity and matching latency), in stream `venue-<venue>`. Observed by the node: the round trips of
- * the orders it places and cancels, and the stream its fills arrive by.
+ * The real account's venue got slow, lost its user stream or stopped the node for its rate limits, or is
+ * well again (design §14, market level: connectivity, matching latency, rate limits), in stream
+ * `venue-<venue>`. Observed by the node: the round trips of the orders it places and cancels, the stream
+ * its fills arrive by, and the exchange's 429 and 418 answers. v2 added the `rate-limit` aspect; a v1
+ * event is a v2 one as it is.
  */
 export const VenueHealthChanged = defineEvent({
   type: 'VenueHealthChanged',
+  schemaVersion: 2,
+  upcasters: { 1: (d) => d },
   schema: z
     .object({
       venue: z.string().min(1),
-      /** latency: the 90th percentile round trip of placing and cancelling; user-stream: the account's reports. */
-      aspect: z.enum(['latency', 'user-stream']),
+      /**
+       * latency: the 90th percentile round trip of placing and cancelling; user-stream: the account's
+       * reports; rate-limit: the exchange said stop (429) or banned the IP (418), and nothing is sent.
+       */
+      aspect: z.enum(['latency', 'user-stream', 'rate-limit']),
       state: z.enum(['degraded', 'normal']),
       /** When the degradation began (ms): for `normal`, the start of the episode it ends. */
       since: z.number().int(),
@@ -69,6 +76,11 @@ export const VenueHealthChanged = defineEvent({
           degradedMs: z.number().finite().positive(),
           recoverMs: z.number().finite().positive(),
         })
+        .strict()
+        .optional(),
+      /** For rate-limit: the exchange's answer and when it lets calls through again (ms). */
+      rate: z
+        .object({ status: z.union([z.literal(429), z.literal(418)]), until: z.number().int() })
         .strict()
         .optional(),
     })

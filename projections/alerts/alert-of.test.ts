@@ -326,6 +326,33 @@ describe('alertOf: the real account’s venue', () => {
       alertOf(ev('VenueHealthChanged', { ...lost, state: 'normal', at: T + 90_000 }, { mode: 'live' })),
     ).toMatchObject({ severity: 'info', title: 'binance: user stream back after 90 s' });
   });
+
+  it('a 429 is a warning and a 418 ban critical, each saying until when; the end is info', () => {
+    const stop = (status: 429 | 418) => {
+      const d = health({ aspect: 'rate-limit', detail: 'held', rate: { status, until: T + 120_000 } });
+      delete (d as { latency?: unknown }).latency;
+      return alertOf(ev('VenueHealthChanged', d, { streamId: 'venue-binance', mode: 'live' }));
+    };
+    expect(stop(429)).toEqual({
+      severity: 'warning',
+      scope: 'system',
+      subject: 'binance',
+      title:
+        'binance: rate limit hit, nothing is sent since 2023-06-10T12:00:00.000Z, until 2023-06-10T12:02:00.000Z',
+      detail: 'held',
+    });
+    expect(stop(418)).toMatchObject({
+      severity: 'critical',
+      title:
+        'binance: IP banned by the exchange since 2023-06-10T12:00:00.000Z, until 2023-06-10T12:02:00.000Z',
+    });
+    const back = health({ aspect: 'rate-limit', state: 'normal', at: T + 120_000, detail: 'again' });
+    delete (back as { latency?: unknown }).latency;
+    expect(alertOf(ev('VenueHealthChanged', back, { mode: 'live' }))).toMatchObject({
+      severity: 'info',
+      title: 'binance: calls go through again after 2 min',
+    });
+  });
 });
 
 describe('alertOf: the desk’s risk limits', () => {

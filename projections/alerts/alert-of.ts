@@ -309,25 +309,40 @@ const feedBack = (d: FeedChangeData): Alert => ({
   detail: d.detail,
 });
 
+const VENUE_DOWN: Record<VenueHealthChangedData['aspect'], string> = {
+  latency: 'orders are slow',
+  'user-stream': 'user stream (fills, order updates) lost',
+  'rate-limit': 'rate limit hit, nothing is sent',
+};
+
+const VENUE_BACK: Record<VenueHealthChangedData['aspect'], string> = {
+  latency: 'orders fast again',
+  'user-stream': 'user stream back',
+  'rate-limit': 'calls go through again',
+};
+
 /**
- * The real account's venue. A slow venue is a warning (orders still go through, late); a lost user stream
- * is critical: fills then reach the ledger only through lookups.
+ * The real account's venue. A slow venue or a 429 is a warning (orders still go through, late); a lost
+ * user stream is critical (fills then reach the ledger only through lookups), and so is a 418 ban: not
+ * even a cancel can be sent until it ends.
  */
 const venueHealth = (d: VenueHealthChangedData): Alert => {
-  const what = d.aspect === 'latency' ? 'orders are slow' : 'user stream (fills, order updates) lost';
-  if (d.state === 'degraded')
+  if (d.state === 'degraded') {
+    const critical = d.aspect === 'user-stream' || (d.aspect === 'rate-limit' && d.rate?.status === 418);
+    const what = d.rate?.status === 418 ? 'IP banned by the exchange' : VENUE_DOWN[d.aspect];
     return {
-      severity: d.aspect === 'latency' ? 'warning' : 'critical',
+      severity: critical ? 'critical' : 'warning',
       scope: 'system',
       subject: d.venue,
-      title: `${d.venue}: ${what} since ${new Date(d.since).toISOString()}`,
+      title: `${d.venue}: ${what} since ${new Date(d.since).toISOString()}${d.rate ? `, until ${new Date(d.rate.until).toISOString()}` : ''}`,
       detail: d.detail,
     };
+  }
   return {
     severity: 'info',
     scope: 'system',
     subject: d.venue,
-    title: `${d.venue}: ${d.aspect === 'latency' ? 'orders fast again' : 'user stream back'} after ${duration(Math.max(0, d.at - d.since))}`,
+    title: `${d.venue}: ${VENUE_BACK[d.aspect]} after ${duration(Math.max(0, d.at - d.since))}`,
     detail: d.detail,
   };
 };

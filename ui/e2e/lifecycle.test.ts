@@ -201,5 +201,11 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
       )
       .toBe('revoked');
     expect(errors).toEqual([]);
+    // The account's calls kept within Binance's limits as the exchange lists them: never told 429, and
+    // the share of each window used is on /metrics.
+    expect(fake.throttled()).toEqual([]);
+    const metrics = await (await fetch(`${system.url}/metrics`)).text();
+    expect(metrics).toMatch(/^perpetua_venue_rate_used_ratio\{kind="weight",window="1M"\} [\d.e-]+$/m);
+    expect(metrics).toMatch(/^perpetua_venue_rate_used_ratio\{kind="orders",window="10S"\} \d/m);
   }, 300_000);
 });

@@ -1,12 +1,16 @@
 import { BadResponse, BaseError, NetworkError } from 'ccxt';
+import { RateRefusal } from '../rate-gate.js';
 import { VenueCallError } from '../venue-session.js';
+import { Throttled } from './usdm-exchange.js';
 
 /**
  * Binance USDⓈ-M error codes the adapter names (https://developers.binance.com/docs/derivatives/
  * usds-margined-futures/error-code). Any other code is still a refusal; it just keeps Binance's words.
  */
 const LABELS: Readonly<Record<string, string>> = {
+  '-1003': 'too many requests',
   '-1013': 'filter failure',
+  '-1015': 'too many new orders',
   '-1021': 'timestamp outside recvWindow',
   '-1022': 'bad signature',
   '-1111': 'bad precision',
@@ -53,6 +57,9 @@ const LISTING = new Set(['-1111', '-4003', '-4004', '-4005', '-4013', '-4014', '
  */
 const UNMET_TERMS = new Set(['-5021', '-5022']);
 
+/** Codes of Binance's rate limits: the request was rejected, not executed. */
+const THROTTLED = new Set(['-1003', '-1015']);
+
 /** ccxt puts the exchange's body after the exchange id: `binanceusdm {"code":-2019,"msg":"..."}`. */
 const binanceBody = (message: string): { code: string; msg: string } | null => {
   const at = message.indexOf('{');
@@ -75,6 +82,14 @@ const describe = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.m
  * must look before it concludes. Call it only for errors from a call that went out.
  */
 export const binanceCallError = (e: unknown, expiresAt?: number): VenueCallError => {
+  // Held back by the rate budget, or answered 429/418 until the gate gave up: Binance executed nothing.
+  if (e instanceof RateRefusal)
+    return new VenueCallError('refused', `not sent: ${e.reason}`, { throttled: true, cause: e });
+  if (e instanceof Throttled)
+    return new VenueCallError('refused', `refused for the rate limits: ${e.message}`, {
+      throttled: true,
+      cause: e,
+    });
   const body = e instanceof BaseError ? binanceBody(e.message) : null;
   if (body !== null && !STATUS_UNKNOWN.has(body.code)) {
     const label = LABELS[body.code] ?? 'refused';
@@ -83,6 +98,7 @@ export const binanceCallError = (e: unknown, expiresAt?: number): VenueCallError
       unknownOrder: body.code === '-2011' || body.code === '-2013',
       ...(LISTING.has(body.code) ? { listing: true } : {}),
       ...(UNMET_TERMS.has(body.code) ? { unmetTerms: true } : {}),
+      ...(THROTTLED.has(body.code) ? { throttled: true } : {}),
       cause: e,
     });
   }

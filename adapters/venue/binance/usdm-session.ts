@@ -6,12 +6,20 @@ import type { Instrument } from '../../../domain/ledger/instrument.js';
 import { instrumentChanges } from '../../../domain/ledger/instrument-changes.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { IncomeKind, Observation } from '../observation.js';
+import {
+  binanceUsdmDefaultLimits,
+  RateBudget,
+  type RatePriority,
+  rateLimitsFromExchangeInfo,
+} from '../rate-budget.js';
+import { RateGate, type RateGateEvent } from '../rate-gate.js';
 import type { SymbolSetting } from '../venue-session.js';
 import {
   type FundingSettlement,
   type StreamHandlers,
   VenueCallError,
   type VenueSession,
+  withCallContext,
 } from '../venue-session.js';
 import { binanceCallError } from './usdm-errors.js';
 import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
@@ -38,6 +46,20 @@ export interface BinanceUsdmSessionOptions {
   readonly endpoint?: { readonly rest: string; readonly ws: string };
   /** Pause before the user stream is reopened after it broke (ccxt adds its own backoff on top). */
   readonly reconnectDelayMs?: number;
+  readonly log?: (line: string) => void;
+  /**
+   * Binance's rate limits (rate-gate.ts): every REST call waits for the exchange's budget, reduce-only
+   * orders, cancels and lookups first, and nothing is sent while Binance says stop. On unless `false`
+   * (ccxt's own limiter then paces the calls).
+   */
+  readonly rateLimits?:
+    | false
+    | {
+        /** The part of each limit calls that open positions or only read may use (default 0.8). */
+        readonly share?: number;
+        readonly maxWaitMs?: Partial<Record<RatePriority, number>>;
+        readonly onEvent?: (e: RateGateEvent) => void;
+      };
 }
 
 /** The most trades GET /fapi/v1/userTrades gives in one call ("limit: Default 500; max 1000"). */
@@ -76,6 +98,9 @@ export class BinanceUsdmSession implements VenueSession {
   private loop: Promise<void> | null = null;
   /** The instruments as this session last listed them (ccxt's markets agree with them). */
   private listed: ReadonlyMap<string, Instrument> | null = null;
+  /** Where every REST call waits for Binance's budget; null when ccxt paces them. */
+  readonly rateGate: RateGate | null;
+  private readonly log: (line: string) => void;
 
   constructor(opts: BinanceUsdmSessionOptions) {
     const options = (opts.ccxt.options ?? {}) as Record<string, unknown>;
@@ -87,11 +112,24 @@ export class BinanceUsdmSession implements VenueSession {
       ...(opts.endpoint ? { urls: binanceUsdmUrls(opts.endpoint.rest, opts.endpoint.ws) } : {}),
     });
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
+    this.log = opts.log ?? (() => {});
+    const rate = opts.rateLimits;
+    this.rateGate =
+      rate === false
+        ? null
+        : new RateGate({
+            budget: new RateBudget(binanceUsdmDefaultLimits, rate?.share),
+            now: () => this.ex.milliseconds(),
+            ...(rate?.maxWaitMs ? { maxWaitMs: rate.maxWaitMs } : {}),
+            ...(rate?.onEvent ? { onEvent: rate.onEvent } : {}),
+          });
+    if (this.rateGate !== null) this.ex.paceWith(this.rateGate);
   }
 
   async start(handlers: StreamHandlers): Promise<void> {
     // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
     await this.ex.loadHttpProxyAgent();
+    if (this.rateGate !== null) this.takeRateLimits(await this.endpoint('fapiPublicGetExchangeInfo'));
     await this.ex.loadMarkets();
     for (const m of Object.values(this.ex.markets ?? {})) {
       if (m?.linear && m.swap && typeof m.id === 'string' && typeof m.symbol === 'string')
@@ -175,13 +213,20 @@ export class BinanceUsdmSession implements VenueSession {
     } catch (e) {
       throw new VenueCallError('refused', `not sent: ${(e as Error).message}`, { cause: e });
     }
-    const expiresAt = this.ex.milliseconds() + this.recvWindow();
+    // The request can be executed until its recvWindow from when it was signed, after any wait for the
+    // rate budget; before it is signed, from now.
+    let signedAt: () => number | null = () => null;
+    const expiry = () => (signedAt() ?? this.ex.milliseconds()) + this.recvWindow();
     let reply: unknown;
     try {
-      reply = (await this.ex.createOrder(symbol, type, side, amount, price, params)).info;
+      reply = await withCallContext(async (call) => {
+        signedAt = () => call.signedAt;
+        return (await this.ex.createOrder(symbol, type, side, amount, price, params)).info;
+      });
     } catch (e) {
-      throw binanceCallError(e, expiresAt);
+      throw binanceCallError(e, expiry());
     }
+    const expiresAt = expiry();
     return readReply(
       'order',
       () => (isConditional(order.type) ? algoObservationsOf(reply).observations : orderObservations(reply)),
@@ -362,6 +407,7 @@ export class BinanceUsdmSession implements VenueSession {
     const listed = readReply('exchangeInfo and leverageBracket', () =>
       instrumentsFromBinance(info, brackets),
     );
+    if (this.rateGate !== null) this.takeRateLimits(info);
     // ccxt formats trigger prices by its markets' precision, which must be the listing's of now. Loading
     // them costs as much as the listing itself, so only when the listing is new to this session.
     if (this.listed === null || listingChanged(this.listed, listed)) await this.reloadMarkets();
@@ -460,6 +506,7 @@ export class BinanceUsdmSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.rateGate?.close();
     await this.ex.close();
     await this.loop;
   }
@@ -471,6 +518,24 @@ export class BinanceUsdmSession implements VenueSession {
       const err = binanceCallError(e);
       if (err.outcome === 'refused' && err.extra.code === '-2013') return null;
       throw err;
+    }
+  }
+
+  /**
+   * The limits exchangeInfo lists replace the ones in force. A listing that cannot be read keeps them:
+   * the limits are a courtesy to the exchange, whose headers and 429s correct the counts anyway.
+   */
+  private takeRateLimits(info: unknown): void {
+    const gate = this.rateGate;
+    if (gate === null) return;
+    try {
+      const { limits, ignored } = rateLimitsFromExchangeInfo(
+        (info as { rateLimits?: unknown } | null)?.rateLimits,
+      );
+      if (limits.length > 0) gate.budget.setLimits(limits);
+      if (ignored.length > 0) this.log(`${this.name}: rate limits not followed: ${ignored.join(', ')}`);
+    } catch (e) {
+      this.log(`${this.name}: keeping the rate limits in force: ${(e as Error).message}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { BinanceUsdmSession } from '../binance/usdm-session.js';
+import { BinanceUsdmSession, type BinanceUsdmSessionOptions } from '../binance/usdm-session.js';
 import { CcxtVenue, type CcxtVenueOptions } from '../ccxt-venue.js';
 import { FakeBinance } from './fake-binance.js';
 import { HandClock } from './venue-fixtures.js';
@@ -24,6 +24,8 @@ export interface HarnessOptions {
   readonly fake?: FakeBinance;
   readonly onCall?: CcxtVenueOptions['onCall'];
   readonly onStream?: CcxtVenueOptions['onStream'];
+  /** The session's rate gate (on by default, with Binance's limits as the fake lists them). */
+  readonly rateLimits?: BinanceUsdmSessionOptions['rateLimits'];
 }
 
 /**
@@ -42,12 +44,14 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
         apiKey: fake.apiKey,
         secret: fake.secret,
         timeout: opts.timeoutMs ?? 2000,
-        // ccxt's limiter stays on, paced for a local server rather than Binance's weights.
+        // Paced by the session's rate gate; where a test turns that off, ccxt's limiter is paced for a
+        // local server rather than Binance's weights.
         rateLimit: 5,
         options: { recvWindow: opts.recvWindowMs ?? 5000, ws: { backoff: { base: 10, max: 50 } } },
       },
       endpoint: { rest: fake.origin, ws: fake.wsOrigin },
       reconnectDelayMs: 10,
+      ...(opts.rateLimits === undefined ? {} : { rateLimits: opts.rateLimits }),
     });
     const venue = await CcxtVenue.open({
       session,
