@@ -20,6 +20,8 @@ import {
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
+import { binanceUsdmDefaultLimits, RateBudget } from '../adapters/venue/rate-budget.js';
+import { RateGate } from '../adapters/venue/rate-gate.js';
 import { SharedVenue } from '../adapters/venue/shared-venue.js';
 import { HotlistHandlers } from '../commands/hotlist/handlers.js';
 import { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
@@ -64,7 +66,7 @@ import { closeOutSuperseded, latestPaperStart, supersededPaperRuns } from './pap
 import { ParameterCanaryManager } from './parameter-canary.js';
 import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
-import { VenueHealth } from './venue-health.js';
+import { VenueHealth, venueStatusOf } from './venue-health.js';
 import { volatilityTrigger } from './volatility-trigger.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
@@ -217,9 +219,36 @@ const metrics = new ApiMetrics(
     ? { barAges: () => fleet.barAges(Date.now()), failures: () => liveBars?.failures ?? 0 }
     : undefined,
 );
+/** Real account's venue health, once LIVE_ORDERS=binance has connected the account (below). */
+let venueHealth: VenueHealth | null = null;
+// One budget for every call this node makes to Binance: the bars feed and the account share the IP's
+// weight. Binance's documented limits until the account's session reads the exchange's own.
+const binanceGate =
+  feedKind === 'binance'
+    ? new RateGate({
+        budget: new RateBudget(binanceUsdmDefaultLimits),
+        now: Date.now,
+        onEvent: (e) => {
+          metrics.observeRate(e);
+          if (venueHealth !== null) venueHealth.rate(e);
+          else if (e.kind === 'halted')
+            say(`binance: calls stopped until ${new Date(e.until).toISOString()} (${e.status}: ${e.detail})`);
+          else if (e.kind === 'resumed') say('binance: calls go through again');
+        },
+      })
+    : null;
+if (binanceGate !== null) {
+  const gate = binanceGate;
+  metrics.watchRateBudget(() =>
+    gate.budget
+      .usage(Date.now())
+      .map((u) => ({ kind: u.limit.kind, window: u.limit.label, used: u.used, limit: u.limit.limit })),
+  );
+}
 const binance =
   feedKind === 'binance'
     ? new BinanceLiveBars({
+        ...(binanceGate ? { rateGate: binanceGate } : {}),
         ...(process.env.BINANCE_FUTURES_URL
           ? {
               endpoint: {
@@ -490,8 +519,6 @@ let closeoutLane: AdoptingVenue | null = null;
 /** Each real run's lane of the account, by run id: a run handing over is settled on its own. */
 const realLanes = new Map<string, AdoptingVenue & HoldingVenue>();
 let realAccount: CcxtVenue | null = null;
-/** Its round trips and user stream, recorded as VenueHealthChanged for the alerts (design §14). */
-let venueHealth: VenueHealth | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
   const endpoint = process.env.BINANCE_FUTURES_URL
@@ -505,7 +532,6 @@ if (liveOrders === 'binance') {
     venue: binanceUsdm.venue,
     now: Date.now,
     onCall: (c) => metrics.venueCalls.observe({ call: c.call, outcome: c.outcome }, c.ms / 1000),
-    onRate: (e) => metrics.observeRate(e),
     log: say,
   });
   venueHealth = health;
@@ -514,16 +540,9 @@ if (liveOrders === 'binance') {
   const session = new BinanceUsdmSession({
     ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
     ...(endpoint ? { endpoint } : {}),
-    rateLimits: { onEvent: (e) => health.rate(e) },
+    ...(binanceGate ? { rateLimits: binanceGate } : {}),
     log: say,
   });
-  const gate = session.rateGate;
-  if (gate !== null)
-    metrics.watchRateBudget(() =>
-      gate.budget
-        .usage(Date.now())
-        .map((u) => ({ kind: u.limit.kind, window: u.limit.label, used: u.used, limit: u.limit.limit })),
-    );
   realAccount = await CcxtVenue.open({
     session,
     clock: wallClock,
@@ -739,6 +758,7 @@ const { app } = createApp({
   storeInfo: { kind: opened.kind, location: opened.location },
   projections: runner,
   paper: () => [...fleet.status(), ...(lifecycle?.realRuns().map((r) => r.status()) ?? [])],
+  ...(binanceGate ? { venue: () => venueStatusOf('binance', binanceGate!, venueHealth, Date.now()) } : {}),
   ...(scheduling
     ? {
         scheduler: () => {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryEventStore } from '../adapters/eventstore/memory-event-store.js';
 import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
-import type { RateGateEvent } from '../adapters/venue/rate-gate.js';
+import { RateBudget } from '../adapters/venue/rate-budget.js';
+import { RateGate } from '../adapters/venue/rate-gate.js';
 import { catalogue } from '../domain/catalogue.js';
 import type { VenueHealthChangedData } from '../domain/system/events.js';
-import { VenueHealth } from './venue-health.js';
+import { VenueHealth, venueStatusOf } from './venue-health.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -14,7 +15,6 @@ const setup = () => {
   const store = new MemoryEventStore({ catalogue: catalogue() });
   let t = Date.UTC(2026, 10, 28);
   const samples: VenueCallSample[] = [];
-  const rates: RateGateEvent['kind'][] = [];
   const health = new VenueHealth({
     store,
     venue: 'binance',
@@ -22,7 +22,6 @@ const setup = () => {
     latency: { window: 10, minSlow: 3, degradedMs: 1_000, recoverMs: 400 },
     streamGraceMs: 30_000,
     onCall: (s) => samples.push(s),
-    onRate: (e) => rates.push(e.kind),
   });
   const changes = async () => {
     await health.close();
@@ -32,7 +31,7 @@ const setup = () => {
       return e.data as VenueHealthChangedData;
     });
   };
-  return { health, changes, samples, rates, tick: (ms: number) => (t += ms), at: () => t };
+  return { health, changes, samples, tick: (ms: number) => (t += ms), at: () => t };
 };
 
 const place = (ms: number): VenueCallSample => ({ call: 'place', ms, outcome: 'answered' });
@@ -108,8 +107,8 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     ]);
   });
 
-  it("records the exchange's stops for its rate limits and their end; waits and refusals only reach the metrics", async () => {
-    const { health, changes, rates, at } = setup();
+  it("records the exchange's stops for its rate limits and their end; waits and refusals are not recorded", async () => {
+    const { health, changes, at } = setup();
     const since = at();
     health.rate({ kind: 'waited', priority: 'trade', ms: 1_200 });
     health.rate({
@@ -128,7 +127,6 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
       detail: 'binance -1003 banned',
     });
     health.rate({ kind: 'resumed', since, at: since + 120_001 });
-    expect(rates).toEqual(['waited', 'halted', 'refused', 'halted', 'resumed']);
     const recorded = await changes();
     expect(recorded.map((c) => [c.aspect, c.state, c.rate?.status ?? null])).toEqual([
       ['rate-limit', 'degraded', 429],
@@ -143,5 +141,57 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
       at: since + 120_001,
       detail: 'the exchange takes calls again',
     });
+  });
+
+  it('says on /api/status how much of each window is used, whether the exchange said stop, and what is degraded', async () => {
+    const { health, at } = setup();
+    const now = at();
+    const gate = new RateGate({
+      budget: new RateBudget([
+        { kind: 'weight', windowMs: 60_000, limit: 6_000, label: '1M' },
+        { kind: 'orders', windowMs: 10_000, limit: 300, label: '10S' },
+      ]),
+      now: () => now,
+    });
+    gate.budget.take({ weight: 30, orders: 2 }, now);
+    gate.budget.observe('weight', '1M', 1_200, now);
+    expect(venueStatusOf('binance', gate, health, now)).toEqual({
+      venue: 'binance',
+      rateLimits: [
+        {
+          kind: 'weight',
+          window: '1M',
+          used: 1_200,
+          limit: 6_000,
+          endsAt: new Date(now + 60_000).toISOString(),
+        },
+        { kind: 'orders', window: '10S', used: 2, limit: 300, endsAt: new Date(now + 10_000).toISOString() },
+      ],
+      stopped: null,
+      waiting: { protect: 0, trade: 0, read: 0 },
+      degraded: [],
+    });
+    gate.throttled(418, 120_000, 'binance -1003 banned');
+    health.rate({
+      kind: 'halted',
+      status: 418,
+      since: now,
+      until: now + 120_000,
+      detail: 'binance -1003 banned',
+    });
+    const stopped = venueStatusOf('binance', gate, health, now);
+    expect(stopped.stopped).toEqual({
+      until: new Date(now + 120_000).toISOString(),
+      reason: `the exchange banned this IP (418: binance -1003 banned) until ${new Date(now + 120_000).toISOString()}`,
+    });
+    expect(stopped.degraded).toEqual([
+      {
+        aspect: 'rate-limit',
+        since: new Date(now).toISOString(),
+        detail: expect.stringMatching(/^the exchange banned this IP/),
+      },
+    ]);
+    gate.close();
+    await health.close();
   });
 });

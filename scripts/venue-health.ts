@@ -1,6 +1,6 @@
 import { newEventId } from '../adapters/ids/event-id.js';
 import type { VenueCallSample } from '../adapters/venue/ccxt-venue.js';
-import type { RateGateEvent } from '../adapters/venue/rate-gate.js';
+import type { RateGate, RateGateEvent } from '../adapters/venue/rate-gate.js';
 import type { EventStore } from '../domain/events/event-store.js';
 import { defaultLatencyWatch, LatencyWatch, type LatencyWatchConfig } from '../domain/risk/venue-latency.js';
 import { type VenueHealthChangedData, venueStreamId } from '../domain/system/events.js';
@@ -17,8 +17,6 @@ export interface VenueHealthOptions {
   readonly streamGraceMs?: number;
   /** Every round trip, for the metrics. */
   readonly onCall?: (sample: VenueCallSample) => void;
-  /** Every event of the rate gate (waits, refusals), for the metrics. */
-  readonly onRate?: (e: RateGateEvent) => void;
   readonly log?: (line: string) => void;
 }
 
@@ -34,6 +32,11 @@ export class VenueHealth {
   private streamDownAt: number | null = null;
   private streamReported = false;
   private streamTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The last change recorded of each aspect. */
+  private readonly current = new Map<
+    VenueHealthChangedData['aspect'],
+    Omit<VenueHealthChangedData, 'venue'>
+  >();
   /** Appends in the order the changes happened. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -99,10 +102,9 @@ export class VenueHealth {
   /**
    * The rate gate's events (BinanceUsdmSession's `rateLimits.onEvent`). The exchange's stops are recorded,
    * a ban as loudly as it is: nothing, not even a cancel, reaches the exchange until it ends. Waits and
-   * refusals are many and short: they go to the metrics.
+   * refusals are many and short: they are the metrics' (ApiMetrics.observeRate), not recorded.
    */
   rate(e: RateGateEvent): void {
-    this.o.onRate?.(e);
     if (e.kind === 'halted') {
       const until = new Date(e.until).toISOString();
       this.record({
@@ -126,6 +128,11 @@ export class VenueHealth {
       });
   }
 
+  /** The aspects degraded now, as last recorded: since when, and why. */
+  degraded(): readonly { aspect: VenueHealthChangedData['aspect']; since: number; detail: string }[] {
+    return [...this.current.values()].filter((c) => c.state === 'degraded');
+  }
+
   /** Waits for what is being written; stops the stream's timer. */
   async close(): Promise<void> {
     if (this.streamTimer !== null) clearTimeout(this.streamTimer);
@@ -135,6 +142,7 @@ export class VenueHealth {
 
   private record(change: Omit<VenueHealthChangedData, 'venue'>): void {
     const data: VenueHealthChangedData = { venue: this.o.venue, ...change };
+    this.current.set(change.aspect, change);
     this.o.log?.(`${this.o.venue}: ${change.aspect} ${change.state}: ${change.detail}`);
     this.writing = this.writing.then(() =>
       this.o.store
@@ -163,3 +171,27 @@ export class VenueHealth {
     );
   }
 }
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** GET /api/status's `venue`: the gate's windows, stop and queue now, and what the health watch holds degraded. */
+export const venueStatusOf = (venue: string, gate: RateGate, health: VenueHealth | null, now: number) => {
+  const halted = gate.budget.halted;
+  return {
+    venue,
+    rateLimits: gate.budget.usage(now).map((u) => ({
+      kind: u.limit.kind,
+      window: u.limit.label,
+      used: u.used,
+      limit: u.limit.limit,
+      endsAt: iso(u.endsAt),
+    })),
+    stopped: halted.until > now ? { until: iso(halted.until), reason: halted.reason } : null,
+    waiting: { ...gate.waiting },
+    degraded: (health?.degraded() ?? []).map((d) => ({
+      aspect: d.aspect,
+      since: iso(d.since),
+      detail: d.detail,
+    })),
+  };
+};

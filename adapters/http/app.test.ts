@@ -49,6 +49,8 @@ describe('system routes', () => {
     expect(st.store.head).toBe(events.length);
     expect(st.projections.map((p) => p.name)).toContain('audit');
     expect(st.projections.every((p) => p.lag === 0)).toBe(true);
+    // This node calls no exchange.
+    expect(st.venue).toBeNull();
   });
 
   it('unknown routes are JSON 404s', async () => {

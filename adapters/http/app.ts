@@ -55,6 +55,8 @@ export interface ApiDeps {
   readonly paper?: () => z.input<typeof s.paperRun>[];
   /** The node's re-optimisation scheduler, when it runs one. */
   readonly scheduler?: () => NonNullable<z.input<typeof s.status>['scheduler']>;
+  /** The exchange the node calls, its rate budget and health (null or absent: none). */
+  readonly venue?: () => z.input<typeof s.venueStatus> | null;
   readonly marks: Marks;
   readonly accountContext: AccountContext;
   readonly strategies: readonly StrategyInfo[];
@@ -158,6 +160,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
         lag: p.lag,
       })),
       paper: deps.paper?.() ?? [],
+      venue: deps.venue?.() ?? null,
       scheduler: deps.scheduler?.() ?? null,
     }),
   });

@@ -96,6 +96,33 @@ export const paperRun = z.object({
     .optional(),
 });
 
+/** The exchange the node calls, as its rate gate and health watch see it now (docs/live-venue.md). */
+export const venueStatus = z.object({
+  venue: z.string(),
+  /** Each of the exchange's rate-limit windows: what this node and the exchange's headers counted in it. */
+  rateLimits: z.array(
+    z.object({
+      kind: z.enum(['weight', 'orders']),
+      window: z.string(),
+      used: z.number().nonnegative(),
+      limit: z.number().int().positive(),
+      endsAt: iso,
+    }),
+  ),
+  /** The exchange said stop (429) or banned the IP (418): nothing is sent until `until`. */
+  stopped: z.object({ until: iso, reason: z.string() }).nullable(),
+  /** Calls waiting for the budget, by priority. */
+  waiting: z.object({
+    protect: z.number().int().nonnegative(),
+    trade: z.number().int().nonnegative(),
+    read: z.number().int().nonnegative(),
+  }),
+  /** What is wrong with the real account's venue now (slow, user stream lost, stopped): empty when well. */
+  degraded: z.array(
+    z.object({ aspect: z.enum(['latency', 'user-stream', 'rate-limit']), since: iso, detail: z.string() }),
+  ),
+});
+
 export const status = z.object({
   version: z.string(),
   node: z.string(),
@@ -110,6 +137,8 @@ export const status = z.object({
     }),
   ),
   paper: z.array(paperRun),
+  /** The exchange the node trades or reads live bars from; null when it calls none. */
+  venue: venueStatus.nullable(),
   /** The re-optimisation scheduler of this node (null when it runs elsewhere or is off). */
   scheduler: z
     .object({

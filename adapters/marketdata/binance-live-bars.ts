@@ -4,7 +4,29 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import { pacedFetch2, readRateReply } from '../venue/binance/rate-tap.js';
 import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
+import type { RateGate } from '../venue/rate-gate.js';
+
+type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
+
+/** ccxt's binanceusdm paced by a RateGate shared with the account's session: one IP, one weight budget. */
+class PacedBinanceUsdm extends ccxt.binanceusdm {
+  gate: RateGate | null = null;
+
+  override async fetch2(...args: Parameters<BinanceUsdm['fetch2']>): ReturnType<BinanceUsdm['fetch2']> {
+    const gate = this.gate;
+    if (gate === null) return super.fetch2(...args);
+    return pacedFetch2(this, gate, args, () => super.fetch2(...args));
+  }
+
+  override handleErrors(
+    ...args: Parameters<BinanceUsdm['handleErrors']>
+  ): ReturnType<BinanceUsdm['handleErrors']> {
+    if (this.gate !== null) readRateReply(this, this.gate, args[0], args[4], args[5]);
+    return super.handleErrors(...args);
+  }
+}
 
 /** A reply that is not what Binance documents: the batch is refused whole, nothing of it is used. */
 export class LiveFeedError extends Error {
@@ -43,6 +65,11 @@ export interface BinanceLiveBarsOptions {
   readonly ccxt?: Readonly<Record<string, unknown>>;
   /** Sends every call here instead of Binance (a local fake in tests). */
   readonly endpoint?: { readonly rest: string; readonly ws: string };
+  /**
+   * Paces the calls by Binance's rate limits instead of ccxt's limiter: the gate the account's session
+   * uses, when the node trades one, so the IP's weight is counted once (adapters/venue/rate-gate.ts).
+   */
+  readonly rateGate?: RateGate;
 }
 
 /**
@@ -55,15 +82,19 @@ export interface BinanceLiveBarsOptions {
  */
 export class BinanceLiveBars implements LiveBars {
   readonly venue = 'binance';
-  private readonly ex: InstanceType<typeof ccxt.binanceusdm>;
+  private readonly ex: PacedBinanceUsdm;
 
   constructor(opts: BinanceLiveBarsOptions) {
     const options = (opts.ccxt?.options ?? {}) as Record<string, unknown>;
-    this.ex = new ccxt.binanceusdm({
+    this.ex = new PacedBinanceUsdm({
       ...opts.ccxt,
       options: { ...options, fetchCurrencies: false },
       ...(opts.endpoint ? { urls: binanceUsdmUrls(opts.endpoint.rest, opts.endpoint.ws) } : {}),
     });
+    if (opts.rateGate !== undefined) {
+      this.ex.gate = opts.rateGate;
+      this.ex.enableRateLimit = false;
+    }
   }
 
   async fetch(

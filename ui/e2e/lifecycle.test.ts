@@ -173,6 +173,17 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     // The dashboard tells the real run from the paper ones.
     const dash = await open('/');
     await expect.poll(() => dash.getByTestId('real-money-run').count(), settle).toBe(1);
+    // The exchange's rate-limit windows as the node counts them: the limits the fake lists, all well.
+    const venue = dash.getByTestId('venue-status');
+    expect(await venue.getAttribute('data-venue')).toBe('binance');
+    expect(
+      await venue
+        .getByTestId('venue-rate-window')
+        .evaluateAll((ws) =>
+          ws.map((w) => `${w.getAttribute('data-kind')} ${w.getAttribute('data-window')}`),
+        ),
+    ).toEqual(['weight 1M', 'orders 1M', 'orders 10S']);
+    expect(await venue.getByTestId('venue-stopped').count()).toBe(0);
     expect(await dash.getByTestId('real-money-run').textContent()).toBe('real money · canary');
     await dash.close();
 

@@ -1,7 +1,7 @@
 import { BadResponse, BaseError, NetworkError } from 'ccxt';
 import { RateRefusal } from '../rate-gate.js';
 import { VenueCallError } from '../venue-session.js';
-import { Throttled } from './usdm-exchange.js';
+import { Throttled } from './rate-tap.js';
 
 /**
  * Binance USDⓈ-M error codes the adapter names (https://developers.binance.com/docs/derivatives/

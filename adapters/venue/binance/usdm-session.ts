@@ -50,10 +50,12 @@ export interface BinanceUsdmSessionOptions {
   /**
    * Binance's rate limits (rate-gate.ts): every REST call waits for the exchange's budget, reduce-only
    * orders, cancels and lookups first, and nothing is sent while Binance says stop. On unless `false`
-   * (ccxt's own limiter then paces the calls).
+   * (ccxt's own limiter then paces the calls). A RateGate given is shared with the node's other clients of
+   * Binance on the same IP (the live bars feed).
    */
   readonly rateLimits?:
     | false
+    | RateGate
     | {
         /** The part of each limit calls that open positions or only read may use (default 0.8). */
         readonly share?: number;
@@ -100,6 +102,7 @@ export class BinanceUsdmSession implements VenueSession {
   private listed: ReadonlyMap<string, Instrument> | null = null;
   /** Where every REST call waits for Binance's budget; null when ccxt paces them. */
   readonly rateGate: RateGate | null;
+  private readonly ownsGate: boolean;
   private readonly log: (line: string) => void;
 
   constructor(opts: BinanceUsdmSessionOptions) {
@@ -117,12 +120,15 @@ export class BinanceUsdmSession implements VenueSession {
     this.rateGate =
       rate === false
         ? null
-        : new RateGate({
-            budget: new RateBudget(binanceUsdmDefaultLimits, rate?.share),
-            now: () => this.ex.milliseconds(),
-            ...(rate?.maxWaitMs ? { maxWaitMs: rate.maxWaitMs } : {}),
-            ...(rate?.onEvent ? { onEvent: rate.onEvent } : {}),
-          });
+        : rate instanceof RateGate
+          ? rate
+          : new RateGate({
+              budget: new RateBudget(binanceUsdmDefaultLimits, rate?.share),
+              now: () => this.ex.milliseconds(),
+              ...(rate?.maxWaitMs ? { maxWaitMs: rate.maxWaitMs } : {}),
+              ...(rate?.onEvent ? { onEvent: rate.onEvent } : {}),
+            });
+    this.ownsGate = !(rate instanceof RateGate);
     if (this.rateGate !== null) this.ex.paceWith(this.rateGate);
   }
 
@@ -506,7 +512,8 @@ export class BinanceUsdmSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.rateGate?.close();
+    // A gate this session made is its own; one it was given is shared with the node's other clients.
+    if (this.ownsGate) this.rateGate?.close();
     await this.ex.close();
     await this.loop;
   }

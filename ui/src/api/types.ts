@@ -65,12 +65,22 @@ export interface SchedulerStatus {
   lastError: string | null;
 }
 
+/** The exchange the node calls: its rate-limit windows, a stop it said, and what is degraded. */
+export interface VenueStatus {
+  venue: string;
+  rateLimits: { kind: 'weight' | 'orders'; window: string; used: number; limit: number; endsAt: string }[];
+  stopped: { until: string; reason: string } | null;
+  waiting: { protect: number; trade: number; read: number };
+  degraded: { aspect: 'latency' | 'user-stream' | 'rate-limit'; since: string; detail: string }[];
+}
+
 export interface SystemStatus {
   version?: string;
   node?: string;
   store: { kind: string; location: string; head: number };
   projections: ProjectionStatus[];
   paper: PaperRunStatus[];
+  venue?: VenueStatus | null;
   scheduler?: SchedulerStatus | null;
 }
 

@@ -1,8 +1,62 @@
 import { useStatus } from '@/api/hooks';
+import type { VenueStatus } from '@/api/types';
 import { QueryState } from '@/components/query-state';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { fmtPct, fmtTime } from '@/lib/format';
+
+const ASPECT: Record<VenueStatus['degraded'][number]['aspect'], string> = {
+  latency: 'slow orders',
+  'user-stream': 'user stream lost',
+  'rate-limit': 'stopped for its rate limits',
+};
+
+/**
+ * The exchange as the node calls it: how much of each rate-limit window is used (past 80 % entries and
+ * reads wait), a stop it said, and what is degraded. A trader sees the node holding back before orders do.
+ */
+function VenueLine({ venue }: { venue: VenueStatus }) {
+  const queued = venue.waiting.protect + venue.waiting.trade + venue.waiting.read;
+  return (
+    <div className="space-y-1 border-t pt-2 text-xs" data-testid="venue-status" data-venue={venue.venue}>
+      <div className="flex flex-wrap items-center gap-1">
+        <span className="font-mono">{venue.venue}</span>
+        {venue.rateLimits.map((w) => {
+          const share = w.used / w.limit;
+          return (
+            <Badge
+              key={`${w.kind}-${w.window}`}
+              variant={share >= 0.8 ? 'destructive' : share >= 0.5 ? 'warning' : 'secondary'}
+              className="px-1 py-0 text-[10px] tabular"
+              data-testid="venue-rate-window"
+              data-kind={w.kind}
+              data-window={w.window}
+              data-used={w.used}
+              title={`${w.used} of ${w.limit} ${w.kind === 'weight' ? 'request weight' : 'new orders'} in this ${w.window} window, which ends ${fmtTime(w.endsAt)}`}
+            >
+              {w.kind} {w.window} {fmtPct(share, 0)}
+            </Badge>
+          );
+        })}
+        {queued > 0 && (
+          <span className="ml-auto tabular text-muted-foreground" data-testid="venue-waiting">
+            {queued} waiting
+          </span>
+        )}
+      </div>
+      {venue.stopped && (
+        <div className="text-destructive" data-testid="venue-stopped">
+          nothing is sent until {fmtTime(venue.stopped.until)}: {venue.stopped.reason}
+        </div>
+      )}
+      {venue.degraded.map((d) => (
+        <div key={d.aspect} className="text-destructive" data-testid="venue-degraded" data-aspect={d.aspect}>
+          {ASPECT[d.aspect]} since {fmtTime(d.since)}: {d.detail}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 /** The log head and how far each read model trails it: a lagging projection means a stale screen. */
 export function SystemCard() {
@@ -36,6 +90,7 @@ export function SystemCard() {
                   </li>
                 ))}
               </ul>
+              {s.venue && <VenueLine venue={s.venue} />}
               {s.paper.length > 0 && (
                 <ul className="space-y-1 border-t pt-2">
                   {s.paper.map((r) => (
