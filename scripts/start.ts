@@ -221,13 +221,16 @@ const metrics = new ApiMetrics(
 );
 /** Real account's venue health, once LIVE_ORDERS=binance has connected the account (below). */
 let venueHealth: VenueHealth | null = null;
+/** The account's session, whose clock is the exchange's as measured (below). */
+let binanceSession: BinanceUsdmSession | null = null;
 // One budget for every call this node makes to Binance: the bars feed and the account share the IP's
 // weight. Binance's documented limits until the account's session reads the exchange's own.
 const binanceGate =
   feedKind === 'binance'
     ? new RateGate({
         budget: new RateBudget(binanceUsdmDefaultLimits),
-        now: Date.now,
+        // The exchange's windows are on its clock: this machine's, corrected once the account measured it.
+        now: () => binanceSession?.now() ?? Date.now(),
         onEvent: (e) => {
           metrics.observeRate(e);
           if (venueHealth !== null) venueHealth.rate(e);
@@ -541,8 +544,10 @@ if (liveOrders === 'binance') {
     ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
     ...(endpoint ? { endpoint } : {}),
     ...(binanceGate ? { rateLimits: binanceGate } : {}),
+    onClock: (c) => health.clock(c),
     log: say,
   });
+  binanceSession = session;
   realAccount = await CcxtVenue.open({
     session,
     clock: wallClock,

@@ -147,10 +147,14 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     const { health, at } = setup();
     const now = at();
     const gate = new RateGate({
-      budget: new RateBudget([
-        { kind: 'weight', windowMs: 60_000, limit: 6_000, label: '1M' },
-        { kind: 'orders', windowMs: 10_000, limit: 300, label: '10S' },
-      ]),
+      budget: new RateBudget(
+        [
+          { kind: 'weight', windowMs: 60_000, limit: 6_000, label: '1M' },
+          { kind: 'orders', windowMs: 10_000, limit: 300, label: '10S' },
+        ],
+        0.8,
+        0,
+      ),
       now: () => now,
     });
     gate.budget.take({ weight: 30, orders: 2 }, now);
@@ -193,5 +197,40 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     ]);
     gate.close();
     await health.close();
+  });
+
+  it("records this machine's clock a second off the exchange's once, and in step again under half a second", async () => {
+    const { health, changes, tick, at } = setup();
+    health.clock({ offsetMs: 40 });
+    health.clock({ offsetMs: -900 });
+    const off = tick(600_000);
+    health.clock({ offsetMs: -2_340 });
+    health.clock({ offsetMs: -1_200 });
+    // Between the two thresholds it holds.
+    health.clock({ offsetMs: 700 });
+    tick(600_000);
+    health.clock({ offsetMs: 120 });
+    expect(await changes()).toEqual([
+      {
+        venue: 'binance',
+        aspect: 'clock',
+        state: 'degraded',
+        since: off,
+        at: off,
+        detail:
+          "this machine's clock is 2.3 s behind the exchange's: requests are signed on the exchange's clock, but fix the host's time sync (NTP)",
+        clock: { offsetMs: -2_340 },
+      },
+      {
+        venue: 'binance',
+        aspect: 'clock',
+        state: 'normal',
+        since: off,
+        at: at(),
+        detail: "this machine's clock is within 120 ms of the exchange's again",
+        clock: { offsetMs: 120 },
+      },
+    ]);
+    expect(health.degraded()).toEqual([]);
   });
 });

@@ -128,6 +128,33 @@ export class VenueHealth {
       });
   }
 
+  /**
+   * BinanceUsdmSession's `onClock`: each measurement of this machine's clock against the exchange's.
+   * Requests are signed on the exchange's clock whatever the offset, but one of a second or more means the
+   * host's time sync is broken (bar times, logs and other services read this clock): off from 1 s, well
+   * again under 0.5 s, so an offset at the limit is reported once.
+   */
+  clock(sample: { readonly offsetMs: number }): void {
+    const off = Math.abs(sample.offsetMs);
+    const was = this.current.get('clock')?.state ?? 'normal';
+    const state = was === 'normal' ? (off >= 1_000 ? 'degraded' : null) : off < 500 ? 'normal' : null;
+    if (state === null) return;
+    const at = this.o.now();
+    const since = state === 'degraded' ? at : (this.current.get('clock')?.since ?? at);
+    const side = sample.offsetMs > 0 ? 'ahead of' : 'behind';
+    this.record({
+      aspect: 'clock',
+      state,
+      since,
+      at,
+      detail:
+        state === 'degraded'
+          ? `this machine's clock is ${(off / 1000).toFixed(1)} s ${side} the exchange's: requests are signed on the exchange's clock, but fix the host's time sync (NTP)`
+          : `this machine's clock is within ${Math.round(off)} ms of the exchange's again`,
+      clock: { offsetMs: Math.round(sample.offsetMs) },
+    });
+  }
+
   /** The aspects degraded now, as last recorded: since when, and why. */
   degraded(): readonly { aspect: VenueHealthChangedData['aspect']; since: number; detail: string }[] {
     return [...this.current.values()].filter((c) => c.state === 'degraded');

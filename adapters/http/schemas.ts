@@ -119,7 +119,11 @@ export const venueStatus = z.object({
   }),
   /** What is wrong with the real account's venue now (slow, user stream lost, stopped): empty when well. */
   degraded: z.array(
-    z.object({ aspect: z.enum(['latency', 'user-stream', 'rate-limit']), since: iso, detail: z.string() }),
+    z.object({
+      aspect: z.enum(['latency', 'user-stream', 'rate-limit', 'clock']),
+      since: iso,
+      detail: z.string(),
+    }),
   ),
 });
 

@@ -89,10 +89,10 @@ export const binanceUsdmDefaultLimits: readonly RateLimit[] = [
   { kind: 'orders', windowMs: 10_000, limit: 300, label: '10S' },
 ];
 
-interface Window {
+/** One limit's counts, by the start of the window they are in. */
+interface Counter {
   readonly limit: RateLimit;
-  start: number;
-  used: number;
+  readonly used: Map<number, number>;
 }
 
 /** Why a call cannot go now, and until when. */
@@ -106,9 +106,12 @@ const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
 /**
  * The counts of one exchange's windows, as this process used them and as the exchange reported them.
  * Pure: every method takes the time it is asked at.
+ *
+ * This machine knows the exchange's clock only to within a round trip, so a call within `guardMs` of a
+ * window's turn may land in either window there: it counts in both here, and goes only if both have room.
  */
 export class RateBudget {
-  private windows: Window[];
+  private counters: Counter[];
   private haltedUntil = Number.NEGATIVE_INFINITY;
   private haltReason = '';
 
@@ -116,22 +119,24 @@ export class RateBudget {
   constructor(
     limits: readonly RateLimit[],
     readonly share = 0.8,
+    readonly guardMs = 250,
   ) {
     if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1], got ${share}`);
-    this.windows = limits.map((limit) => ({ limit, start: Number.NEGATIVE_INFINITY, used: 0 }));
+    if (!(guardMs >= 0)) throw new RangeError(`guardMs must be ≥ 0, got ${guardMs}`);
+    this.counters = limits.map((limit) => ({ limit, used: new Map() }));
   }
 
   get limits(): readonly RateLimit[] {
-    return this.windows.map((w) => w.limit);
+    return this.counters.map((c) => c.limit);
   }
 
   /** The exchange's list replaces the one in force; counts of the windows both name carry over. */
   setLimits(limits: readonly RateLimit[]): void {
-    this.windows = limits.map((limit) => {
-      const same = this.windows.find(
-        (w) => w.limit.kind === limit.kind && w.limit.windowMs === limit.windowMs,
+    this.counters = limits.map((limit) => {
+      const same = this.counters.find(
+        (c) => c.limit.kind === limit.kind && c.limit.windowMs === limit.windowMs,
       );
-      return { limit, start: same?.start ?? Number.NEGATIVE_INFINITY, used: same?.used ?? 0 };
+      return { limit, used: same?.used ?? new Map() };
     });
   }
 
@@ -143,45 +148,48 @@ export class RateBudget {
         reason: `${this.haltReason}; waiting ${seconds(this.haltedUntil - now)}`,
       };
     let worst: RateShortfall | null = null;
-    for (const w of this.windows) {
-      const amount = w.limit.kind === 'weight' ? cost.weight : cost.orders;
+    for (const c of this.counters) {
+      const amount = c.limit.kind === 'weight' ? cost.weight : cost.orders;
       if (amount <= 0) continue;
-      this.roll(w, now);
-      const cap = this.cap(w.limit, priority);
-      // A call larger than its cap goes alone in an empty window, or it could never go.
-      if (w.used + amount <= cap || w.used === 0) continue;
-      const waitMs = w.start + w.limit.windowMs - now;
-      if (worst === null || waitMs > worst.waitMs)
-        worst = {
-          waitMs,
-          reason: `${w.limit.kind === 'weight' ? 'request weight' : 'new orders'} per ${w.limit.label} at ${w.used} of ${w.limit.limit}${cap < w.limit.limit ? ` (${priority} calls may use ${cap})` : ''}; the window ends in ${seconds(waitMs)}`,
-        };
+      this.prune(c, now);
+      const cap = this.cap(c.limit, priority);
+      for (const start of this.windowsAt(c.limit, now)) {
+        const used = c.used.get(start) ?? 0;
+        // A call larger than its cap goes alone in an empty window, or it could never go.
+        if (used + amount <= cap || used === 0) continue;
+        const waitMs = start + c.limit.windowMs + this.guardMs - now;
+        if (worst === null || waitMs > worst.waitMs)
+          worst = {
+            waitMs,
+            reason: `${c.limit.kind === 'weight' ? 'request weight' : 'new orders'} per ${c.limit.label} at ${used} of ${c.limit.limit}${cap < c.limit.limit ? ` (${priority} calls may use ${cap})` : ''}; the window ends in ${seconds(waitMs)}`,
+          };
+      }
     }
     return worst;
   }
 
   /** Counts a call that is going out now. */
   take(cost: RateCost, now: number): void {
-    for (const w of this.windows) {
-      const amount = w.limit.kind === 'weight' ? cost.weight : cost.orders;
+    for (const c of this.counters) {
+      const amount = c.limit.kind === 'weight' ? cost.weight : cost.orders;
       if (amount <= 0) continue;
-      this.roll(w, now);
-      w.used += amount;
+      this.prune(c, now);
+      for (const start of this.windowsAt(c.limit, now)) c.used.set(start, (c.used.get(start) ?? 0) + amount);
     }
   }
 
   /**
    * The exchange's own count of a window (from a reply's headers): it includes what other clients on the
-   * same IP or account used. Counts only go up within a window: a reply that left before this process's
-   * later calls were counted must not lower it. One that crossed a window's end may carry the old
-   * window's count into the new one: that errs towards waiting.
+   * same IP or account used. Counts only go up: a reply that left before this process's later calls were
+   * counted must not lower one. Near a turn it is taken for both windows: that errs towards waiting.
    */
   observe(kind: RateLimit['kind'], label: string, used: number, now: number): void {
     if (!Number.isFinite(used) || used < 0) return;
-    for (const w of this.windows) {
-      if (w.limit.kind !== kind || w.limit.label !== label) continue;
-      this.roll(w, now);
-      if (used > w.used) w.used = used;
+    for (const c of this.counters) {
+      if (c.limit.kind !== kind || c.limit.label !== label) continue;
+      this.prune(c, now);
+      for (const start of this.windowsAt(c.limit, now))
+        if (used > (c.used.get(start) ?? 0)) c.used.set(start, used);
     }
   }
 
@@ -200,9 +208,10 @@ export class RateBudget {
 
   /** Each window's count now, for the metrics and the status page. */
   usage(now: number): { readonly limit: RateLimit; readonly used: number; readonly endsAt: number }[] {
-    return this.windows.map((w) => {
-      this.roll(w, now);
-      return { limit: w.limit, used: w.used, endsAt: w.start + w.limit.windowMs };
+    return this.counters.map((c) => {
+      this.prune(c, now);
+      const start = Math.floor(now / c.limit.windowMs) * c.limit.windowMs;
+      return { limit: c.limit, used: c.used.get(start) ?? 0, endsAt: start + c.limit.windowMs };
     });
   }
 
@@ -212,11 +221,20 @@ export class RateBudget {
     return shared ? Math.floor(limit.limit * this.share) : limit.limit;
   }
 
-  private roll(w: Window, now: number): void {
-    const start = Math.floor(now / w.limit.windowMs) * w.limit.windowMs;
-    if (start > w.start) {
-      w.start = start;
-      w.used = 0;
-    }
+  /** The windows a call at `now` may land in at the exchange: its own, and a neighbour within the guard. */
+  private windowsAt(limit: RateLimit, now: number): number[] {
+    const w = limit.windowMs;
+    const start = Math.floor(now / w) * w;
+    const out = [start];
+    if (now - start < this.guardMs) out.push(start - w);
+    if (start + w - now <= this.guardMs) out.push(start + w);
+    return out;
+  }
+
+  /** Forgets windows no call can land in any more. */
+  private prune(c: Counter, now: number): void {
+    if (c.used.size < 4) return;
+    for (const start of c.used.keys())
+      if (start + c.limit.windowMs + this.guardMs <= now) c.used.delete(start);
   }
 }

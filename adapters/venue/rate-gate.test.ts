@@ -46,7 +46,7 @@ const cancel: RateCost = { weight: 1, orders: 0 };
 
 const gateOn = (t: HandTimers, events: RateGateEvent[] = [], maxWaitMs = {}) =>
   new RateGate({
-    budget: new RateBudget(limits, 0.8),
+    budget: new RateBudget(limits, 0.8, 0),
     now: () => t.now,
     timers: t,
     onEvent: (e) => events.push(e),

@@ -68,7 +68,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export class RateGate {
   readonly budget: RateBudget;
-  private readonly now: () => number;
+  /** The clock the exchange's windows are on. */
+  readonly now: () => number;
   private readonly maxWait: Record<RatePriority, number>;
   private readonly onEvent: (e: RateGateEvent) => void;
   private readonly timers: Timers;

@@ -48,8 +48,8 @@ export type FeedChangeData = z.infer<typeof feedChange>;
  * The real account's venue got slow, lost its user stream or stopped the node for its rate limits, or is
  * well again (design §14, market level: connectivity, matching latency, rate limits), in stream
  * `venue-<venue>`. Observed by the node: the round trips of the orders it places and cancels, the stream
- * its fills arrive by, and the exchange's 429 and 418 answers. v2 added the `rate-limit` aspect; a v1
- * event is a v2 one as it is.
+ * its fills arrive by, the exchange's 429 and 418 answers, and its clock. v2 added the `rate-limit` and
+ * `clock` aspects; a v1 event is a v2 one as it is.
  */
 export const VenueHealthChanged = defineEvent({
   type: 'VenueHealthChanged',
@@ -60,9 +60,11 @@ export const VenueHealthChanged = defineEvent({
       venue: z.string().min(1),
       /**
        * latency: the 90th percentile round trip of placing and cancelling; user-stream: the account's
-       * reports; rate-limit: the exchange said stop (429) or banned the IP (418), and nothing is sent.
+       * reports; rate-limit: the exchange said stop (429) or banned the IP (418), and nothing is sent;
+       * clock: this machine's clock is a second or more off the exchange's (requests are signed on the
+       * exchange's, but the host's time sync is broken).
        */
-      aspect: z.enum(['latency', 'user-stream', 'rate-limit']),
+      aspect: z.enum(['latency', 'user-stream', 'rate-limit', 'clock']),
       state: z.enum(['degraded', 'normal']),
       /** When the degradation began (ms): for `normal`, the start of the episode it ends. */
       since: z.number().int(),
@@ -78,6 +80,8 @@ export const VenueHealthChanged = defineEvent({
         })
         .strict()
         .optional(),
+      /** For clock: this machine's clock minus the exchange's (ms). */
+      clock: z.object({ offsetMs: z.number().int() }).strict().optional(),
       /** For rate-limit: the exchange's answer and when it lets calls through again (ms). */
       rate: z
         .object({ status: z.union([z.literal(429), z.literal(418)]), until: z.number().int() })

@@ -313,12 +313,14 @@ const VENUE_DOWN: Record<VenueHealthChangedData['aspect'], string> = {
   latency: 'orders are slow',
   'user-stream': 'user stream (fills, order updates) lost',
   'rate-limit': 'rate limit hit, nothing is sent',
+  clock: "this machine's clock is off the exchange's",
 };
 
 const VENUE_BACK: Record<VenueHealthChangedData['aspect'], string> = {
   latency: 'orders fast again',
   'user-stream': 'user stream back',
   'rate-limit': 'calls go through again',
+  clock: 'clock in step again',
 };
 
 /**

@@ -9,7 +9,8 @@ import { currentCall } from '../venue-session.js';
  */
 export interface PacedExchange {
   readonly id: string;
-  milliseconds(): number;
+  /** The time a request is signed with: the exchange's clock as this machine corrects it. */
+  nonce(): number;
   calculateRateLimiterCost(
     api: unknown,
     method: string,
@@ -39,12 +40,12 @@ export const pacedFetch2 = async <T>(
   );
   const priority = ratePriorityOf(api, method, path, params);
   for (let attempt = 1; ; attempt++) {
-    const asked = ex.milliseconds();
+    const asked = ex.nonce();
     await gate.admit(cost, priority);
     const call = currentCall();
     // Signed now: a request's recvWindow runs from here, however long it waited at the gate.
     if (call !== undefined) {
-      call.signedAt = ex.milliseconds();
+      call.signedAt = ex.nonce();
       call.waitedMs += call.signedAt - asked;
     }
     try {
@@ -65,7 +66,7 @@ export const readRateReply = (
   headers: unknown,
   body: unknown,
 ): void => {
-  const now = ex.milliseconds();
+  const now = gate.now();
   const h = (headers ?? {}) as Record<string, unknown>;
   for (const [name, value] of Object.entries(h)) {
     const counted = RATE_HEADER.exec(name.toLowerCase());

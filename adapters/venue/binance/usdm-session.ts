@@ -47,6 +47,10 @@ export interface BinanceUsdmSessionOptions {
   /** Pause before the user stream is reopened after it broke (ccxt adds its own backoff on top). */
   readonly reconnectDelayMs?: number;
   readonly log?: (line: string) => void;
+  /** How often the exchange's clock is measured again (default ten minutes); at once after a -1021. */
+  readonly clockSyncMs?: number;
+  /** Each measurement of this machine's clock against the exchange's, for the health watch. */
+  readonly onClock?: (sample: { readonly offsetMs: number; readonly roundTripMs: number }) => void;
   /**
    * Binance's rate limits (rate-gate.ts): every REST call waits for the exchange's budget, reduce-only
    * orders, cancels and lookups first, and nothing is sent while Binance says stop. On unless `false`
@@ -103,6 +107,11 @@ export class BinanceUsdmSession implements VenueSession {
   /** Where every REST call waits for Binance's budget; null when ccxt paces them. */
   readonly rateGate: RateGate | null;
   private readonly ownsGate: boolean;
+  /** This machine's clock minus the exchange's (ms). */
+  private offsetMs = 0;
+  private clockTimer: NodeJS.Timeout | null = null;
+  private readonly clockSyncMs: number;
+  private readonly onClock: BinanceUsdmSessionOptions['onClock'];
   private readonly log: (line: string) => void;
 
   constructor(opts: BinanceUsdmSessionOptions) {
@@ -116,6 +125,8 @@ export class BinanceUsdmSession implements VenueSession {
     });
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
     this.log = opts.log ?? (() => {});
+    this.clockSyncMs = opts.clockSyncMs ?? 600_000;
+    this.onClock = opts.onClock;
     const rate = opts.rateLimits;
     this.rateGate =
       rate === false
@@ -124,7 +135,7 @@ export class BinanceUsdmSession implements VenueSession {
           ? rate
           : new RateGate({
               budget: new RateBudget(binanceUsdmDefaultLimits, rate?.share),
-              now: () => this.ex.milliseconds(),
+              now: () => this.now(),
               ...(rate?.maxWaitMs ? { maxWaitMs: rate.maxWaitMs } : {}),
               ...(rate?.onEvent ? { onEvent: rate.onEvent } : {}),
             });
@@ -135,6 +146,20 @@ export class BinanceUsdmSession implements VenueSession {
   async start(handlers: StreamHandlers): Promise<void> {
     // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
     await this.ex.loadHttpProxyAgent();
+    // Before anything is signed. An exchange that cannot say its time now will say so on the next call.
+    try {
+      await this.syncClock();
+    } catch (e) {
+      this.log(
+        `${this.name}: the exchange's clock could not be read (${(e as Error).message}); signing on this machine's`,
+      );
+    }
+    this.clockTimer = setInterval(() => {
+      this.syncClock().catch((e: unknown) =>
+        this.log(`${this.name}: the exchange's clock could not be read (${(e as Error).message})`),
+      );
+    }, this.clockSyncMs);
+    this.clockTimer.unref();
     if (this.rateGate !== null) this.takeRateLimits(await this.endpoint('fapiPublicGetExchangeInfo'));
     await this.ex.loadMarkets();
     for (const m of Object.values(this.ex.markets ?? {})) {
@@ -198,8 +223,57 @@ export class BinanceUsdmSession implements VenueSession {
     return binanceClientId(clientOrderId);
   }
 
+  /** The exchange's clock, as this machine's corrected by the last measured offset (syncClock). */
   now(): number {
-    return this.ex.milliseconds();
+    return this.ex.milliseconds() - this.offsetMs;
+  }
+
+  /** This machine's clock minus the exchange's, as last measured (ms). */
+  get clockOffsetMs(): number {
+    return this.offsetMs;
+  }
+
+  /**
+   * Measures this machine's clock against the exchange's (GET /fapi/v1/time, taken at the middle of the
+   * round trip), and signs every request on the exchange's clock from now: Binance refuses a timestamp
+   * more than a second ahead of its own or older than the recvWindow (-1021), so a host whose clock
+   * drifts a second would have every order refused. Throws VenueCallError.
+   */
+  async syncClock(): Promise<number> {
+    const sent = this.ex.milliseconds();
+    const reply = await this.endpoint('fapiPublicGetTime');
+    const back = this.ex.milliseconds();
+    const server = readReply('time', () => {
+      const t = (reply as { serverTime?: unknown } | null)?.serverTime;
+      const n = typeof t === 'string' ? Number(t) : t;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+        throw new Error(`serverTime ${String(t)}`);
+      return n;
+    });
+    this.offsetMs = Math.round((sent + back) / 2 - server);
+    // binanceusdm signs with nonce() = milliseconds() - options.timeDifference.
+    this.ex.options.timeDifference = this.offsetMs;
+    this.onClock?.({ offsetMs: this.offsetMs, roundTripMs: back - sent });
+    return this.offsetMs;
+  }
+
+  /**
+   * Runs a signed call; one Binance refuses for its timestamp (-1021: not executed) is run once more
+   * after the clock is measured again. The host's clock jumped or drifted since the last measurement.
+   */
+  private async onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (binanceCallError(e).extra.code !== '-1021' || this.closed) throw e;
+      this.log(`${this.name}: a request's timestamp was refused (-1021); measuring the clock again`);
+      try {
+        await this.syncClock();
+      } catch {
+        throw e;
+      }
+      return call();
+    }
   }
 
   async place(order: VenueOrder): Promise<readonly Observation[]> {
@@ -222,12 +296,14 @@ export class BinanceUsdmSession implements VenueSession {
     // The request can be executed until its recvWindow from when it was signed, after any wait for the
     // rate budget; before it is signed, from now.
     let signedAt: () => number | null = () => null;
-    const expiry = () => (signedAt() ?? this.ex.milliseconds()) + this.recvWindow();
+    const expiry = () => (signedAt() ?? this.now()) + this.recvWindow();
     let reply: unknown;
     try {
       reply = await withCallContext(async (call) => {
         signedAt = () => call.signedAt;
-        return (await this.ex.createOrder(symbol, type, side, amount, price, params)).info;
+        return (
+          await this.onExchangeClock(() => this.ex.createOrder(symbol, type, side, amount, price, params))
+        ).info;
       });
     } catch (e) {
       throw binanceCallError(e, expiry());
@@ -247,11 +323,11 @@ export class BinanceUsdmSession implements VenueSession {
       : { origClientOrderId: binanceClientId(order.clientOrderId) };
     let reply: unknown;
     try {
-      reply = (await this.ex.cancelOrder('', symbol, params)).info;
+      reply = (await this.onExchangeClock(() => this.ex.cancelOrder('', symbol, params))).info;
     } catch (e) {
       throw binanceCallError(e);
     }
-    const at = this.ex.milliseconds();
+    const at = this.now();
     return readReply('cancel', () =>
       isConditional(order.type) ? algoCancelObservations(reply, at) : orderObservations(reply),
     );
@@ -295,10 +371,12 @@ export class BinanceUsdmSession implements VenueSession {
     for (;;) {
       let page: unknown[];
       try {
-        const trades = await this.ex.fetchMyTrades(ccxtSymbol, undefined, TRADES_PAGE, {
-          orderId,
-          ...(fromId === undefined ? {} : { fromId }),
-        });
+        const trades = await this.onExchangeClock(() =>
+          this.ex.fetchMyTrades(ccxtSymbol, undefined, TRADES_PAGE, {
+            orderId,
+            ...(fromId === undefined ? {} : { fromId }),
+          }),
+        );
         page = trades.map((t) => t.info as unknown);
       } catch (e) {
         throw binanceCallError(e);
@@ -366,7 +444,7 @@ export class BinanceUsdmSession implements VenueSession {
   private async endpoint(method: string, params: object = {}): Promise<unknown> {
     const ex = this.ex as unknown as Record<string, (p: object) => Promise<unknown>>;
     try {
-      return await ex[method]!.call(this.ex, params);
+      return await this.onExchangeClock(() => ex[method]!.call(this.ex, params));
     } catch (e) {
       throw binanceCallError(e);
     }
@@ -512,6 +590,8 @@ export class BinanceUsdmSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.clockTimer !== null) clearInterval(this.clockTimer);
+    this.clockTimer = null;
     // A gate this session made is its own; one it was given is shared with the node's other clients.
     if (this.ownsGate) this.rateGate?.close();
     await this.ex.close();
@@ -520,7 +600,7 @@ export class BinanceUsdmSession implements VenueSession {
 
   private async fetchOrder(symbol: string, params: Record<string, unknown>): Promise<unknown | null> {
     try {
-      return (await this.ex.fetchOrder('', symbol, params)).info;
+      return (await this.onExchangeClock(() => this.ex.fetchOrder('', symbol, params))).info;
     } catch (e) {
       const err = binanceCallError(e);
       if (err.outcome === 'refused' && err.extra.code === '-2013') return null;

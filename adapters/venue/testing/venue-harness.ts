@@ -7,6 +7,7 @@ export interface Harness {
   readonly fake: FakeBinance;
   readonly clock: HandClock;
   readonly venue: CcxtVenue;
+  readonly session: BinanceUsdmSession;
   readonly log: string[];
   close(): Promise<void>;
 }
@@ -26,6 +27,7 @@ export interface HarnessOptions {
   readonly onStream?: CcxtVenueOptions['onStream'];
   /** The session's rate gate (on by default, with Binance's limits as the fake lists them). */
   readonly rateLimits?: BinanceUsdmSessionOptions['rateLimits'];
+  readonly onClock?: BinanceUsdmSessionOptions['onClock'];
 }
 
 /**
@@ -51,7 +53,9 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       },
       endpoint: { rest: fake.origin, ws: fake.wsOrigin },
       reconnectDelayMs: 10,
+      log: (l) => log.push(l),
       ...(opts.rateLimits === undefined ? {} : { rateLimits: opts.rateLimits }),
+      ...(opts.onClock === undefined ? {} : { onClock: opts.onClock }),
     });
     const venue = await CcxtVenue.open({
       session,
@@ -69,6 +73,7 @@ export const openHarness = async (opts: HarnessOptions = {}): Promise<Harness> =
       fake,
       clock,
       venue,
+      session,
       log,
       close: async () => {
         await venue.close();

@@ -71,7 +71,7 @@ export interface VenueStatus {
   rateLimits: { kind: 'weight' | 'orders'; window: string; used: number; limit: number; endsAt: string }[];
   stopped: { until: string; reason: string } | null;
   waiting: { protect: number; trade: number; read: number };
-  degraded: { aspect: 'latency' | 'user-stream' | 'rate-limit'; since: string; detail: string }[];
+  degraded: { aspect: 'latency' | 'user-stream' | 'rate-limit' | 'clock'; since: string; detail: string }[];
 }
 
 export interface SystemStatus {

@@ -9,6 +9,7 @@ const ASPECT: Record<VenueStatus['degraded'][number]['aspect'], string> = {
   latency: 'slow orders',
   'user-stream': 'user stream lost',
   'rate-limit': 'stopped for its rate limits',
+  clock: 'clock off the exchange’s',
 };
 
 /**
