@@ -40,6 +40,7 @@ describe('npm start refuses settings that cannot be right (real money, the canar
       /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
     ],
     [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be carry, close or wait, got sell/],
+    [{ LIVE_KEY_WITHDRAWALS: 'yes' }, /LIVE_KEY_WITHDRAWALS must be refuse or allow, got yes/],
     [
       { LIVE_WALLET_SETTLE_S: '3600' },
       /LIVE_WALLET_SETTLE_S must be a number of seconds in 0\.\.3599, got 3600/,

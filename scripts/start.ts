@@ -18,6 +18,7 @@ import {
   recordedGap,
 } from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
+import { judgeApiKey } from '../adapters/venue/binance/api-key.js';
 import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { binanceUsdmDefaultLimits, RateBudget } from '../adapters/venue/rate-budget.js';
@@ -140,6 +141,10 @@ const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
 const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'carry';
 if (liveLeftovers !== 'carry' && liveLeftovers !== 'close' && liveLeftovers !== 'wait')
   throw new RangeError(`LIVE_LEFTOVERS must be carry, close or wait, got ${liveLeftovers}`);
+// A key that can withdraw trades no real money (adapters/venue/binance/api-key.ts) unless this says allow.
+const keyWithdrawals = process.env.LIVE_KEY_WITHDRAWALS ?? 'refuse';
+if (keyWithdrawals !== 'refuse' && keyWithdrawals !== 'allow')
+  throw new RangeError(`LIVE_KEY_WITHDRAWALS must be refuse or allow, got ${keyWithdrawals}`);
 // The first seconds of each hour in which the account check does not read the wallet (funding settling,
 // docs/lifecycle.md): 300 by default.
 const walletSettleS = Number(process.env.LIVE_WALLET_SETTLE_S ?? 300);
@@ -522,6 +527,8 @@ let closeoutLane: AdoptingVenue | null = null;
 /** Each real run's lane of the account, by run id: a run handing over is settled on its own. */
 const realLanes = new Map<string, AdoptingVenue & HoldingVenue>();
 let realAccount: CcxtVenue | null = null;
+/** Why the account's API key may not trade real money (judgeApiKey); null when it may, or none is set. */
+let realMoneyRefused: string | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
   const endpoint = process.env.BINANCE_FUTURES_URL
@@ -558,15 +565,31 @@ if (liveOrders === 'binance') {
     onStream: (state, detail) => health.stream(state, detail),
     log: say,
   });
-  realVenue = new SharedVenue(realAccount, say);
-  say(
-    `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
-  );
-  say(
-    backstop
-      ? `real money: each position keeps a reduce-only stop at the exchange ${backstop.bufferBps} bp beyond the engine's stop (LIVE_BACKSTOP)`
-      : 'real money: no stop is kept at the exchange (LIVE_BACKSTOP=off): a node that is down protects nothing',
-  );
+  // Least privilege (design §15): a key that can withdraw, or cannot trade futures, trades nothing here.
+  try {
+    const verdict = judgeApiKey(await session.keyRestrictions(), keyWithdrawals === 'allow');
+    for (const w of verdict.warnings) say(`real money: ${w}`);
+    realMoneyRefused = verdict.refuse;
+  } catch (err) {
+    say(
+      `real money: the API key's permissions could not be read (${err instanceof Error ? err.message : String(err)}); trading on with them unchecked`,
+    );
+  }
+  if (realMoneyRefused !== null) {
+    say(`real money: refused: ${realMoneyRefused}`);
+    await realAccount.close();
+    realAccount = null;
+  } else {
+    realVenue = new SharedVenue(realAccount, say);
+    say(
+      `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
+    );
+    say(
+      backstop
+        ? `real money: each position keeps a reduce-only stop at the exchange ${backstop.bufferBps} bp beyond the engine's stop (LIVE_BACKSTOP)`
+        : 'real money: no stop is kept at the exchange (LIVE_BACKSTOP=off): a node that is down protects nothing',
+    );
+  }
 }
 let lifecycle: LifecycleManager | null = null;
 if (process.env.LIFECYCLE !== 'off') {
@@ -763,7 +786,18 @@ const { app } = createApp({
   storeInfo: { kind: opened.kind, location: opened.location },
   projections: runner,
   paper: () => [...fleet.status(), ...(lifecycle?.realRuns().map((r) => r.status()) ?? [])],
-  ...(binanceGate ? { venue: () => venueStatusOf('binance', binanceGate!, venueHealth, Date.now()) } : {}),
+  ...(binanceGate
+    ? {
+        venue: () =>
+          venueStatusOf(
+            'binance',
+            binanceGate!,
+            venueHealth,
+            binanceGate!.now(),
+            binanceSession?.clockOffsetMs ?? null,
+          ),
+      }
+    : {}),
   ...(scheduling
     ? {
         scheduler: () => {
@@ -815,9 +849,11 @@ const { app } = createApp({
       venue: realVenue ? binanceUsdm.venue : null,
       why: realVenue
         ? null
-        : lifecycle
-          ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET'
-          : 'LIFECYCLE is off',
+        : realMoneyRefused !== null
+          ? `the Binance API key is refused: ${realMoneyRefused}`
+          : lifecycle
+            ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET'
+            : 'LIFECYCLE is off',
       capital: realVenue ? capital : null,
     }),
   },

@@ -202,7 +202,13 @@ export class VenueHealth {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** GET /api/status's `venue`: the gate's windows, stop and queue now, and what the health watch holds degraded. */
-export const venueStatusOf = (venue: string, gate: RateGate, health: VenueHealth | null, now: number) => {
+export const venueStatusOf = (
+  venue: string,
+  gate: RateGate,
+  health: VenueHealth | null,
+  now: number,
+  clockOffsetMs: number | null = null,
+) => {
   const halted = gate.budget.halted;
   return {
     venue,
@@ -214,6 +220,7 @@ export const venueStatusOf = (venue: string, gate: RateGate, health: VenueHealth
       endsAt: iso(u.endsAt),
     })),
     stopped: halted.until > now ? { until: iso(halted.until), reason: halted.reason } : null,
+    clockOffsetMs: clockOffsetMs === null ? null : Math.round(clockOffsetMs),
     waiting: { ...gate.waiting },
     degraded: (health?.degraded() ?? []).map((d) => ({
       aspect: d.aspect,

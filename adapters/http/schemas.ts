@@ -111,6 +111,8 @@ export const venueStatus = z.object({
   ),
   /** The exchange said stop (429) or banned the IP (418): nothing is sent until `until`. */
   stopped: z.object({ until: iso, reason: z.string() }).nullable(),
+  /** This machine's clock minus the exchange's as last measured (ms); null before the account measured it. */
+  clockOffsetMs: z.number().int().nullable(),
   /** Calls waiting for the budget, by priority. */
   waiting: z.object({
     protect: z.number().int().nonnegative(),

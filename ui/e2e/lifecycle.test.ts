@@ -184,6 +184,10 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
         ),
     ).toEqual(['weight 1M', 'orders 1M', 'orders 10S']);
     expect(await venue.getByTestId('venue-stopped').count()).toBe(0);
+    // The fake exchange runs on this machine's clock: the offset measured is a few ms at most.
+    expect(
+      Math.abs(Number((await venue.getByTestId('venue-clock').textContent())?.match(/-?\d+/)?.[0])),
+    ).toBeLessThan(50);
     expect(await dash.getByTestId('real-money-run').textContent()).toBe('real money · canary');
     await dash.close();
 

@@ -21,6 +21,7 @@ import {
   type VenueSession,
   withCallContext,
 } from '../venue-session.js';
+import { type ApiRestrictions, apiRestrictions } from './api-key.js';
 import { binanceCallError } from './usdm-errors.js';
 import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
 import {
@@ -536,6 +537,15 @@ export class BinanceUsdmSession implements VenueSession {
         throw new Error(`${asset} balance ${JSON.stringify(b)} is not a decimal`);
       return b;
     });
+  }
+
+  /**
+   * What the API key may do (GET /sapi/v1/account/apiRestrictions, on the spot host: the key is the
+   * account's, not the futures API's). Throws VenueCallError, on a reply that cannot be read too.
+   */
+  async keyRestrictions(): Promise<ApiRestrictions> {
+    const reply = await this.endpoint('sapiGetAccountApiRestrictions');
+    return readReply('apiRestrictions', () => apiRestrictions.parse(reply));
   }
 
   async positionMode(): Promise<'one-way' | 'hedge'> {

@@ -78,6 +78,11 @@ export interface FakeBinanceOptions extends FakeEngineOptions {
    */
   readonly exchangeInfo?: (recorded: { symbols: Record<string, unknown>[] }) => unknown;
   /**
+   * What the API key may do, as GET /sapi/v1/account/apiRestrictions answers (merged over a key that
+   * reads and trades futures from one IP, and cannot withdraw or transfer).
+   */
+  readonly apiKeyRestrictions?: Readonly<Record<string, boolean>>;
+  /**
    * False: requests are counted and reported in headers but never refused for going over the limits
    * (faults can still throttle and ban). By default Binance's limits from exchangeInfo's `rateLimits` apply.
    */
@@ -146,6 +151,28 @@ export class FakeBinance {
       ['GET /fapi/v1/ping', { security: 'NONE', handler: () => ({}) }],
       ['GET /fapi/v1/time', { security: 'NONE', handler: () => ({ serverTime: e.time() }) }],
       ['GET /fapi/v1/leverageBracket', { security: 'SIGNED', handler: () => brackets }],
+      [
+        'GET /sapi/v1/account/apiRestrictions',
+        {
+          security: 'SIGNED',
+          handler: () => ({
+            ipRestrict: true,
+            createTime: 1_698_645_219_000,
+            enableReading: true,
+            enableWithdrawals: false,
+            enableInternalTransfer: false,
+            enableMargin: false,
+            enableFutures: true,
+            permitsUniversalTransfer: false,
+            enableVanillaOptions: false,
+            enableFixApiTrade: false,
+            enableFixReadOnly: false,
+            enableSpotAndMarginTrading: false,
+            enablePortfolioMarginTrading: false,
+            ...opts.apiKeyRestrictions,
+          }),
+        },
+      ],
       ['GET /fapi/v1/positionSide/dual', { security: 'SIGNED', handler: () => e.positionSideDual() }],
       ['POST /fapi/v1/leverage', { security: 'SIGNED', handler: (p) => e.changeLeverage(p) }],
       ['POST /fapi/v1/marginType', { security: 'SIGNED', handler: (p) => e.changeMarginType(p) }],

@@ -39,6 +39,16 @@ function VenueLine({ venue }: { venue: VenueStatus }) {
             </Badge>
           );
         })}
+        {venue.clockOffsetMs !== null && (
+          <span
+            className={`tabular ${Math.abs(venue.clockOffsetMs) >= 1_000 ? 'text-destructive' : 'text-muted-foreground'}`}
+            data-testid="venue-clock"
+            title="this machine's clock minus the exchange's, as last measured: requests are signed on the exchange's"
+          >
+            clock {venue.clockOffsetMs > 0 ? '+' : ''}
+            {venue.clockOffsetMs} ms
+          </span>
+        )}
         {queued > 0 && (
           <span className="ml-auto tabular text-muted-foreground" data-testid="venue-waiting">
             {queued} waiting
