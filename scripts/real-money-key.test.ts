@@ -52,6 +52,11 @@ describe("npm start judges the Binance API key's permissions before trading real
     expect(realMoney.why).toMatch(/^the Binance API key is refused: the API key can withdraw/);
     expect(system!.output()).toMatch(/real money: the API key works from any IP/);
     expect(system!.output()).toMatch(/real money: refused: the API key can withdraw/);
+    const status = (await (await fetch(`${system!.url}/api/status`)).json()) as {
+      venue: { key: { withdrawals: boolean; ipRestricted: boolean; refused: string | null } };
+    };
+    expect(status.venue.key).toMatchObject({ withdrawals: true, ipRestricted: false });
+    expect(status.venue.key.refused).toMatch(/^the API key can withdraw/);
   }, 120_000);
 
   it('trades with it when the desk says LIVE_KEY_WITHDRAWALS=allow, and says so', async () => {

@@ -529,6 +529,13 @@ const realLanes = new Map<string, AdoptingVenue & HoldingVenue>();
 let realAccount: CcxtVenue | null = null;
 /** Why the account's API key may not trade real money (judgeApiKey); null when it may, or none is set. */
 let realMoneyRefused: string | null = null;
+/** The key's permissions as read at the start, for /api/status. */
+let keyStatus: {
+  ipRestricted: boolean;
+  withdrawals: boolean;
+  futures: boolean;
+  refused: string | null;
+} | null = null;
 const wakers = new Set<Waker>();
 if (liveOrders === 'binance') {
   const endpoint = process.env.BINANCE_FUTURES_URL
@@ -555,6 +562,7 @@ if (liveOrders === 'binance') {
     log: say,
   });
   binanceSession = session;
+  metrics.watchClockOffset(() => session.clockOffsetMs);
   realAccount = await CcxtVenue.open({
     session,
     clock: wallClock,
@@ -567,9 +575,16 @@ if (liveOrders === 'binance') {
   });
   // Least privilege (design §15): a key that can withdraw, or cannot trade futures, trades nothing here.
   try {
-    const verdict = judgeApiKey(await session.keyRestrictions(), keyWithdrawals === 'allow');
+    const key = await session.keyRestrictions();
+    const verdict = judgeApiKey(key, keyWithdrawals === 'allow');
     for (const w of verdict.warnings) say(`real money: ${w}`);
     realMoneyRefused = verdict.refuse;
+    keyStatus = {
+      ipRestricted: key.ipRestrict,
+      withdrawals: key.enableWithdrawals,
+      futures: key.enableFutures,
+      refused: verdict.refuse,
+    };
   } catch (err) {
     say(
       `real money: the API key's permissions could not be read (${err instanceof Error ? err.message : String(err)}); trading on with them unchecked`,
@@ -795,6 +810,7 @@ const { app } = createApp({
             venueHealth,
             binanceGate!.now(),
             binanceSession?.clockOffsetMs ?? null,
+            keyStatus,
           ),
       }
     : {}),

@@ -172,6 +172,7 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
         { kind: 'orders', window: '10S', used: 2, limit: 300, endsAt: new Date(now + 10_000).toISOString() },
       ],
       stopped: null,
+      key: null,
       clockOffsetMs: null,
       waiting: { protect: 0, trade: 0, read: 0 },
       degraded: [],

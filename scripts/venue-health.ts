@@ -208,6 +208,12 @@ export const venueStatusOf = (
   health: VenueHealth | null,
   now: number,
   clockOffsetMs: number | null = null,
+  key: {
+    ipRestricted: boolean;
+    withdrawals: boolean;
+    futures: boolean;
+    refused: string | null;
+  } | null = null,
 ) => {
   const halted = gate.budget.halted;
   return {
@@ -220,6 +226,7 @@ export const venueStatusOf = (
       endsAt: iso(u.endsAt),
     })),
     stopped: halted.until > now ? { until: iso(halted.until), reason: halted.reason } : null,
+    key,
     clockOffsetMs: clockOffsetMs === null ? null : Math.round(clockOffsetMs),
     waiting: { ...gate.waiting },
     degraded: (health?.degraded() ?? []).map((d) => ({

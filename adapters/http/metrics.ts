@@ -129,6 +129,19 @@ export class ApiMetrics {
     else if (e.kind === 'refused') this.rateRefused.inc({ priority: e.priority });
   }
 
+  /** This machine's clock minus the exchange's, as last measured, read at each scrape. */
+  watchClockOffset(offsetMs: () => number | null): void {
+    new Gauge({
+      name: 'perpetua_venue_clock_offset_seconds',
+      help: "This machine's clock minus the real account's exchange's, as last measured (requests are signed on the exchange's; alert beyond ±1 s: the host's time sync is broken)",
+      registers: [this.registry],
+      collect() {
+        const ms = offsetMs();
+        if (ms !== null) this.set(ms / 1000);
+      },
+    });
+  }
+
   /** How much of each of the exchange's rate-limit windows is used, read at each scrape. */
   watchRateBudget(
     usage: () => readonly {

@@ -111,6 +111,18 @@ export const venueStatus = z.object({
   ),
   /** The exchange said stop (429) or banned the IP (418): nothing is sent until `until`. */
   stopped: z.object({ until: iso, reason: z.string() }).nullable(),
+  /**
+   * The account's API key as read at the start: what it may do, and why it may not trade real money
+   * (null: it may). Null when no account is connected or its permissions could not be read.
+   */
+  key: z
+    .object({
+      ipRestricted: z.boolean(),
+      withdrawals: z.boolean(),
+      futures: z.boolean(),
+      refused: z.string().nullable(),
+    })
+    .nullable(),
   /** This machine's clock minus the exchange's as last measured (ms); null before the account measured it. */
   clockOffsetMs: z.number().int().nullable(),
   /** Calls waiting for the budget, by priority. */

@@ -17,11 +17,11 @@ import { ReportInbox, type VenueClock } from './report-inbox.js';
 import {
   type CallContext,
   type FundingSettlement,
+  openCall,
   type StreamHandlers,
   type SymbolSetting,
   VenueCallError,
   type VenueSession,
-  withCallContext,
 } from './venue-session.js';
 
 export interface CcxtVenueOptions {
@@ -451,7 +451,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     const sent = performance.now();
     let call: CallContext | null = null;
     try {
-      const obs = await withCallContext((c) => {
+      const obs = await openCall((c) => {
         call = c;
         return this.session.place(track.order);
       });
@@ -542,7 +542,7 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
     const sent = performance.now();
     let call: CallContext | null = null;
     try {
-      const obs = await withCallContext((c) => {
+      const obs = await openCall((c) => {
         call = c;
         return this.session.cancel(track.order);
       });

@@ -14,15 +14,23 @@ export interface CallContext {
 
 const callContext = new AsyncLocalStorage<CallContext>();
 
-/** The context of the call in progress, if a caller opened one (see withCallContext). */
+/** The context of the call in progress, if a caller opened one (see openCall). */
 export const currentCall = (): CallContext | undefined => callContext.getStore();
 
-/** Runs `fn` as one venue call, in the context of the call in progress if there is one. */
-export const withCallContext = <T>(fn: (ctx: CallContext) => Promise<T>): Promise<T> => {
-  const outer = callContext.getStore();
-  if (outer !== undefined) return fn(outer);
+/**
+ * Runs `fn` as a new venue call with a context of its own. Async contexts follow every promise made
+ * inside them, so an order placed from a report of another order's call would otherwise find that
+ * call's context: each call a caller starts opens its own.
+ */
+export const openCall = <T>(fn: (ctx: CallContext) => Promise<T>): Promise<T> => {
   const ctx: CallContext = { signedAt: null, waitedMs: 0 };
   return callContext.run(ctx, () => fn(ctx));
+};
+
+/** Runs `fn` in the context of the call its caller opened (openCall), or in a new one. */
+export const withCallContext = <T>(fn: (ctx: CallContext) => Promise<T>): Promise<T> => {
+  const outer = callContext.getStore();
+  return outer !== undefined ? fn(outer) : openCall(fn);
 };
 
 /** A symbol's margin settings on the account. */

@@ -184,6 +184,9 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
         ),
     ).toEqual(['weight 1M', 'orders 1M', 'orders 10S']);
     expect(await venue.getByTestId('venue-stopped').count()).toBe(0);
+    // The fake's key reads and trades futures from one IP, and cannot withdraw.
+    expect(await venue.getByTestId('venue-key').getAttribute('data-refused')).toBe('false');
+    expect(await venue.getByTestId('venue-key').textContent()).toMatch(/cannot withdraw, this IP only/);
     // The fake exchange runs on this machine's clock: the offset measured is a few ms at most.
     expect(
       Math.abs(Number((await venue.getByTestId('venue-clock').textContent())?.match(/-?\d+/)?.[0])),
@@ -222,5 +225,6 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     const metrics = await (await fetch(`${system.url}/metrics`)).text();
     expect(metrics).toMatch(/^perpetua_venue_rate_used_ratio\{kind="weight",window="1M"\} [\d.e-]+$/m);
     expect(metrics).toMatch(/^perpetua_venue_rate_used_ratio\{kind="orders",window="10S"\} \d/m);
+    expect(metrics).toMatch(/^perpetua_venue_clock_offset_seconds -?[\d.e-]+$/m);
   }, 300_000);
 });

@@ -70,6 +70,7 @@ export interface VenueStatus {
   venue: string;
   rateLimits: { kind: 'weight' | 'orders'; window: string; used: number; limit: number; endsAt: string }[];
   stopped: { until: string; reason: string } | null;
+  key: { ipRestricted: boolean; withdrawals: boolean; futures: boolean; refused: string | null } | null;
   clockOffsetMs: number | null;
   waiting: { protect: number; trade: number; read: number };
   degraded: { aspect: 'latency' | 'user-stream' | 'rate-limit' | 'clock'; since: string; detail: string }[];

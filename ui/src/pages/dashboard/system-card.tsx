@@ -55,6 +55,18 @@ function VenueLine({ venue }: { venue: VenueStatus }) {
           </span>
         )}
       </div>
+      {venue.key && (
+        <div
+          className={venue.key.refused ? 'text-destructive' : 'text-muted-foreground'}
+          data-testid="venue-key"
+          data-refused={venue.key.refused !== null}
+        >
+          API key: {venue.key.futures ? 'trades futures' : 'cannot trade futures'},{' '}
+          {venue.key.withdrawals ? 'can withdraw' : 'cannot withdraw'},{' '}
+          {venue.key.ipRestricted ? 'this IP only' : 'any IP'}
+          {venue.key.refused && <> — no real money: {venue.key.refused}</>}
+        </div>
+      )}
       {venue.stopped && (
         <div className="text-destructive" data-testid="venue-stopped">
           nothing is sent until {fmtTime(venue.stopped.until)}: {venue.stopped.reason}
