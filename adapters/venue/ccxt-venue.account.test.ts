@@ -148,7 +148,7 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the account trades by the
     ]);
   });
 
-  it('refuses an account in hedge mode, and a margin type the exchange will not change under a position, saying why', async () => {
+  it('refuses an account in hedge mode or Multi-Assets mode, and a margin type the exchange will not change under a position, saying why', async () => {
     h = await openHarness();
     const e = h.fake.engine;
     e.dualSidePosition = true;
@@ -156,6 +156,13 @@ describe('CcxtVenue on Binance USDⓈ-M (fake server): the account trades by the
       /hedge mode .*switch the account to one-way mode/,
     );
     e.dualSidePosition = false;
+    e.multiAssetsMargin = true;
+    await expect(h.venue.configure(settings(5, 'cross'))).rejects.toThrow(
+      /Multi-Assets mode .*switch the account to single-asset mode/,
+    );
+    // Nothing was set on the account while it was refused.
+    expect(h.fake.requests.filter((r) => r.path === '/fapi/v1/leverage')).toEqual([]);
+    e.multiAssetsMargin = false;
     e.setPrice('BTCUSDT', '100000');
     e.setPosition('BTCUSDT', '0.01');
     await expect(h.venue.configure(settings(5, 'isolated'))).rejects.toThrow(

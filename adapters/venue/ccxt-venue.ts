@@ -346,6 +346,13 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
         'refused',
         `the ${s.name} account is in hedge mode (a long and a short per symbol); the ledger trades one-way: switch the account to one-way mode`,
       );
+    // In Multi-Assets mode the exchange margins and liquidates on the whole wallet's collateral, not the
+    // USDT the ledger books: its margin ratio and liquidation prices would not be the ledger's.
+    if (s.assetMode !== undefined && (await this.tracked(s.assetMode.bind(s))) === 'multi')
+      throw new VenueCallError(
+        'refused',
+        `the ${s.name} account is in Multi-Assets mode (every asset margins every position); the ledger books USDT-margined positions on their own: switch the account to single-asset mode`,
+      );
     for (const [symbol, setting] of symbols) {
       try {
         await this.tracked(() => set(symbol, setting));

@@ -172,6 +172,12 @@ export interface VenueSession {
    */
   positionMode?(): Promise<'one-way' | 'hedge'>;
   /**
+   * Whether the account margins each position in its own settlement asset (`single`) or pools every asset
+   * as collateral (`multi`, Binance's Multi-Assets mode). Left out by a venue that cannot say. Throws
+   * VenueCallError.
+   */
+  assetMode?(): Promise<'single' | 'multi'>;
+  /**
    * Sets a symbol's margin type and leverage on the account, as a run's ledger books them: the exchange
    * sizes margin and liquidates by its own settings, not the ledger's. Setting what is already set is no
    * error. Throws VenueCallError (a margin type cannot change while a position is open).

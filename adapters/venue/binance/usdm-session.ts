@@ -548,6 +548,17 @@ export class BinanceUsdmSession implements VenueSession {
     return readReply('apiRestrictions', () => apiRestrictions.parse(reply));
   }
 
+  async assetMode(): Promise<'single' | 'multi'> {
+    // GET /fapi/v1/multiAssetsMargin: {"multiAssetsMargin": true} is Multi-Assets mode.
+    const reply = await this.endpoint('fapiPrivateGetMultiAssetsMargin');
+    return readReply('multiAssetsMargin', () => {
+      const multi = (reply as { multiAssetsMargin?: unknown } | null)?.multiAssetsMargin;
+      if (typeof multi !== 'boolean')
+        throw new Error(`multiAssetsMargin ${JSON.stringify(multi)} is not a boolean`);
+      return multi ? 'multi' : 'single';
+    });
+  }
+
   async positionMode(): Promise<'one-way' | 'hedge'> {
     // GET /fapi/v1/positionSide/dual: {"dualSidePosition": true} is hedge mode.
     const reply = await this.endpoint('fapiPrivateGetPositionSideDual');

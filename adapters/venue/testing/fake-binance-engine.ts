@@ -800,6 +800,8 @@ export class FakeBinanceEngine {
 
   /** Hedge mode ("dual side position") instead of one-way: what a person may have set on the account. */
   dualSidePosition = false;
+  /** Multi-Assets mode: every asset in the wallet margins every position (a person's setting too). */
+  multiAssetsMargin = false;
   /** Per symbol, as set through the API (Binance's default for a symbol nobody set: 20x, cross). */
   readonly symbolLeverage = new Map<string, number>();
   readonly symbolMarginType = new Map<string, 'CROSSED' | 'ISOLATED'>();

@@ -174,6 +174,10 @@ export class FakeBinance {
         },
       ],
       ['GET /fapi/v1/positionSide/dual', { security: 'SIGNED', handler: () => e.positionSideDual() }],
+      [
+        'GET /fapi/v1/multiAssetsMargin',
+        { security: 'SIGNED', handler: () => ({ multiAssetsMargin: e.multiAssetsMargin }) },
+      ],
       ['POST /fapi/v1/leverage', { security: 'SIGNED', handler: (p) => e.changeLeverage(p) }],
       ['POST /fapi/v1/marginType', { security: 'SIGNED', handler: (p) => e.changeMarginType(p) }],
       [
