@@ -249,7 +249,7 @@ if (binanceGate !== null) {
   const gate = binanceGate;
   metrics.watchRateBudget(() =>
     gate.budget
-      .usage(Date.now())
+      .usage(gate.now())
       .map((u) => ({ kind: u.limit.kind, window: u.limit.label, used: u.used, limit: u.limit.limit })),
   );
 }
@@ -904,6 +904,7 @@ const shutdown = async (sig: string) => {
   stop.abort();
   await fleet.stopped();
   await realAccount?.close();
+  binanceGate?.close();
   await venueHealth?.close();
   await scheduling?.done;
   await http.close();

@@ -32,8 +32,9 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
+// Unref'd: a wait at the gate is no reason for a process that is otherwise done to stay up.
 const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
