@@ -114,6 +114,7 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     health.rate({
       kind: 'halted',
       status: 429,
+      at: since,
       since,
       until: since + 3_000,
       detail: 'binance -1003 too many',
@@ -122,6 +123,7 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     health.rate({
       kind: 'halted',
       status: 418,
+      at: since + 500,
       since,
       until: since + 120_000,
       detail: 'binance -1003 banned',
@@ -133,6 +135,8 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
       ['rate-limit', 'degraded', 418],
       ['rate-limit', 'normal', null],
     ]);
+    // The ban is recorded when the exchange said so, as part of the stop that began with the 429.
+    expect(recorded[1]).toMatchObject({ since, at: since + 500 });
     expect(recorded[1]!.detail).toBe(
       `the exchange banned this IP until ${new Date(since + 120_000).toISOString()} (418: binance -1003 banned); nothing is sent, not even cancels, until then: the stops at the exchange still stand`,
     );
@@ -181,6 +185,7 @@ describe('VenueHealth (the real account’s venue as the node sees it)', () => {
     health.rate({
       kind: 'halted',
       status: 418,
+      at: now,
       since: now,
       until: now + 120_000,
       detail: 'binance -1003 banned',

@@ -111,7 +111,7 @@ export class VenueHealth {
         aspect: 'rate-limit',
         state: 'degraded',
         since: e.since,
-        at: this.o.now(),
+        at: e.at,
         detail:
           e.status === 418
             ? `the exchange banned this IP until ${until} (418: ${e.detail}); nothing is sent, not even cancels, until then: the stops at the exchange still stand`

@@ -118,7 +118,14 @@ describe('RateGate', () => {
     await t.advance(2);
     expect(out).toEqual(['cancel', 'entry']);
     expect(events.filter((e) => e.kind !== 'waited')).toEqual([
-      { kind: 'halted', status: 429, since, until: since + 3_000, detail: 'binance -1003 too many requests' },
+      {
+        kind: 'halted',
+        status: 429,
+        at: since,
+        since,
+        until: since + 3_000,
+        detail: 'binance -1003 too many requests',
+      },
       { kind: 'resumed', since, at: since + 3_001 },
     ]);
   });

@@ -16,6 +16,8 @@ export type RateGateEvent =
   | {
       readonly kind: 'halted';
       readonly status: 429 | 418;
+      /** When the exchange said so (the gate's clock), and when the stop it extends began. */
+      readonly at: number;
       readonly since: number;
       readonly until: number;
       readonly detail: string;
@@ -126,6 +128,7 @@ export class RateGate {
       this.onEvent({
         kind: 'halted',
         status,
+        at: now,
         since: this.stop!.since,
         until: this.budget.halted.until,
         detail,
