@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { sharedBars, sharedFunding } from '../adapters/marketdata/shared-data.js';
 import { FakeBinance } from '../adapters/venue/testing/fake-binance.js';
 import { type RunningSystem, startSystem } from '../ui/e2e/harness.js';
@@ -63,5 +64,26 @@ describe("npm start judges the Binance API key's permissions before trading real
     const realMoney = await startOn({ enableWithdrawals: true }, { LIVE_KEY_WITHDRAWALS: 'allow' });
     expect(realMoney).toMatchObject({ venue: 'binance', why: null });
     expect(system!.output()).toMatch(/real money: the API key can withdraw, and LIVE_KEY_WITHDRAWALS=allow/);
+    // Fed live, the WebSocket's market channel carries the venue's marks as they move (design §11).
+    const ws = new WebSocket(`${system!.url.replace(/^http/, 'ws')}/ws?channels=market&symbols=ETHUSDT`);
+    const mark = await new Promise<{
+      channel: string;
+      data: { type: string; symbol: string; markPrice: number };
+    }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no mark price within 20 s')), 20_000);
+      ws.on('message', (raw) => {
+        const m = JSON.parse(String(raw)) as {
+          channel: string;
+          data: { type: string; symbol: string; markPrice: number };
+        };
+        if (m.data.type !== 'MarkPrice') return;
+        clearTimeout(timer);
+        resolve(m);
+      });
+      ws.on('error', reject);
+    });
+    ws.close();
+    expect(mark).toMatchObject({ channel: 'market', data: { type: 'MarkPrice', symbol: 'ETHUSDT' } });
+    expect(mark.data.markPrice).toBeGreaterThan(0);
   }, 120_000);
 });

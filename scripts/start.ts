@@ -885,7 +885,13 @@ const { app } = createApp({
   uiDir: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'ui', 'dist'),
 });
 
-const http = await listen(app, { port, store: opened.store, metrics });
+const http = await listen(app, {
+  port,
+  store: opened.store,
+  metrics,
+  // Fed live, the `market` channel carries the venue's mark prices as they move.
+  ...(liveMarks ? { ws: { market: liveMarks.ticks } } : {}),
+});
 say(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 say(
   `open ${http.url}  (API under /api, OpenAPI at /openapi.json, metrics at /metrics, WebSocket at /ws); Ctrl-C stops`,

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Subject } from 'rxjs';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -9,7 +10,7 @@ import { MemoryEventStore } from '../eventstore/memory-event-store.js';
 import { ApiMetrics } from './metrics.js';
 import { listen, type RunningServer } from './server.js';
 import { testApp } from './testing.js';
-import { channelsOf } from './ws.js';
+import { channelsOf, type MarketTick } from './ws.js';
 
 interface Message {
   channel: string;
@@ -215,8 +216,65 @@ describe('WS /ws', () => {
     await slow.close();
   });
 
-  it('refuses unknown channels and bad positions with 400 before upgrading', async () => {
-    for (const q of ['channels=prices', 'channels=events&from=-1', 'channels=events&from=abc']) {
+  it("the market channel carries the venue's marks as they move and the log's closed bars, for the symbols asked", async () => {
+    const marks = new Subject<MarketTick>();
+    const market = await listen(t.app, {
+      port: 0,
+      hostname: '127.0.0.1',
+      store: t.store,
+      metrics: new ApiMetrics(),
+      ws: { market: marks },
+    });
+    const ws = open(market, 'channels=market&symbols=BTCUSDT');
+    await new Promise((r) => ws.once('open', r));
+    await new Promise((r) => setTimeout(r, 100));
+    const arrived = collect(ws, (ms) => ms.length >= 2);
+    marks.next({ symbol: 'ETHUSDT', markPrice: 1_900.5, time: 1 });
+    marks.next({ symbol: 'BTCUSDT', markPrice: 30_000.1, time: 2 });
+    const bar = (symbol: string) => ({
+      ...nodeEvent(),
+      type: 'BarClosed',
+      data: {
+        venue: 'binance',
+        symbol,
+        timeframe: '1h',
+        openTime: 0,
+        open: 1,
+        high: 2,
+        low: 1,
+        close: 2,
+        volume: 3,
+      },
+    });
+    await t.store.append('market-binance-ETHUSDT-1h', 'any', [bar('ETHUSDT')]);
+    const btc = bar('BTCUSDT');
+    await t.store.append('market-binance-BTCUSDT-1h', 'any', [btc]);
+    const got = (await arrived) as unknown as {
+      channel: string;
+      globalPosition: number | null;
+      data: Record<string, unknown>;
+    }[];
+    expect(got[0]).toEqual({
+      channel: 'market',
+      globalPosition: null,
+      data: { type: 'MarkPrice', symbol: 'BTCUSDT', markPrice: 30_000.1, time: 2 },
+    });
+    expect(got[1]).toMatchObject({ channel: 'market', data: { type: 'BarClosed', eventId: btc.eventId } });
+    expect(got).toHaveLength(2);
+    ws.close();
+    await market.close();
+    // Closed clients let go of the marks.
+    expect(marks.observed).toBe(false);
+  });
+
+  it('refuses unknown channels, bad positions and bad symbols with 400 before upgrading', async () => {
+    for (const q of [
+      'channels=prices',
+      'channels=events&from=-1',
+      'channels=events&from=abc',
+      'channels=market&symbols=btc-usdt',
+      'channels=market&symbols=',
+    ]) {
       const ws = open(srv, q);
       const status = await new Promise<number>((resolve) =>
         ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),

@@ -1,16 +1,30 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Observable } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { alertOf } from '../../projections/alerts/alert-of.js';
 import type { ApiMetrics } from './metrics.js';
 
-export const channels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'events'] as const;
+export const channels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'market', 'events'] as const;
 export type Channel = (typeof channels)[number];
+
+/**
+ * A venue's mark price as it moves (design §11 `stream/market/<symbol>`): not an event of the log, so it
+ * has no global position, and a client that resumes with `from` gets the next one, not the missed ones.
+ */
+export interface MarketTick {
+  readonly symbol: string;
+  readonly markPrice: number;
+  /** The venue's time of the mark (epoch ms). */
+  readonly time: number;
+}
 
 /** Which events each channel carries; `events` carries all of them. */
 const channelTypes: Record<Exclude<Channel, 'events' | 'alerts'>, ReadonlySet<string>> = {
+  /** The market as the log records it (a live feed's closed bars and funding); mark prices besides. */
+  market: new Set(['BarClosed', 'FundingRatePublished', 'InstrumentUpdated']),
   orders: new Set([
     'OrderRequested',
     'OrderAccepted',
@@ -57,6 +71,8 @@ export const channelsOf = (e: Routed, wanted: readonly Channel[]): Channel[] =>
   wanted.filter((c) => carries(c, e));
 
 export interface WsOptions {
+  /** The mark prices the `market` channel carries besides the log's market events (a node fed live). */
+  readonly market?: Observable<MarketTick>;
   /** Bytes a client may have unsent before it is dropped. */
   readonly maxBufferedBytes?: number;
   readonly heartbeatMs?: number;
@@ -69,7 +85,13 @@ const refuse = (socket: Duplex, status: string, message: string) => {
   socket.destroy();
 };
 
-type Subscription = { channels: Channel[]; from: number | null };
+type Subscription = { channels: Channel[]; from: number | null; symbols: readonly string[] | null };
+
+/** What `symbols=` narrows: the market's messages, whose subject is one symbol. */
+const symbolOf = (data: unknown): string | null => {
+  const s = (data as { symbol?: unknown } | null)?.symbol;
+  return typeof s === 'string' ? s : null;
+};
 
 export const parseSubscription = (url: URL): Subscription | string => {
   const raw = (url.searchParams.get('channels') ?? 'events')
@@ -81,12 +103,18 @@ export const parseSubscription = (url: URL): Subscription | string => {
     return `unknown channel(s) ${unknown.join(',')}; use ${channels.join(',')}`;
   const f = url.searchParams.get('from');
   if (f !== null && !/^\d{1,15}$/.test(f)) return '`from` must be a global position (an integer ≥ 0)';
-  return { channels: [...new Set(raw)] as Channel[], from: f === null ? null : Number(f) };
+  const s = url.searchParams.get('symbols');
+  const symbols = s === null ? null : s.split(',').map((x) => x.trim());
+  if (symbols !== null && (symbols.length === 0 || symbols.some((x) => !/^[A-Z0-9]{2,30}$/.test(x))))
+    return '`symbols` must be a comma-separated list of symbols like BTCUSDT';
+  return { channels: [...new Set(raw)] as Channel[], from: f === null ? null : Number(f), symbols };
 };
 
 /**
- * `WS /ws?channels=…&from=<globalPosition>`: one log subscription per client, from `from` inclusive
- * (catch-up, then live) or from the head. Every message is `{ channel, globalPosition, data: <the event> }`. The
+ * `WS /ws?channels=…&from=<globalPosition>&symbols=…`: one log subscription per client, from `from` inclusive
+ * (catch-up, then live) or from the head. Every message is `{ channel, globalPosition, data: <the event> }`;
+ * the `market` channel also carries the venue's mark prices as they move (`globalPosition: null`, data
+ * `{ type: 'MarkPrice', symbol, markPrice, time }`), and `symbols` narrows it to those symbols. The
  * subscription reads only as fast as it sends, and a client whose unsent bytes pass the cap is closed
  * (code 4008): the server never queues without bound for a reader that cannot keep up.
  */
@@ -119,8 +147,24 @@ export const attachWebSocket = (
     ws.on('pong', () => {
       alive = true;
     });
+    // Mark prices are sent as they come; a client too slow for them is closed like one too slow for the log.
+    const marks =
+      opts.market && sub.channels.includes('market')
+        ? opts.market.subscribe((t) => {
+            if (ws.readyState !== ws.OPEN || (sub.symbols !== null && !sub.symbols.includes(t.symbol)))
+              return;
+            ws.send(
+              JSON.stringify({ channel: 'market', globalPosition: null, data: { type: 'MarkPrice', ...t } }),
+            );
+            if (ws.bufferedAmount > maxBuffered) {
+              metrics.wsDropped.inc();
+              ws.terminate();
+            }
+          })
+        : null;
     ws.on('close', () => {
       stop.abort();
+      marks?.unsubscribe();
       clearInterval(beat);
       metrics.wsClients.dec();
     });
@@ -131,7 +175,9 @@ export const attachWebSocket = (
       const from = sub.from !== null ? Math.max(0, sub.from - 1) : await store.headPosition();
       for await (const e of store.subscribe({ from, signal: stop.signal })) {
         if (ws.readyState !== ws.OPEN) break;
-        for (const channel of channelsOf(e, sub.channels)) send(ws, channel, e);
+        for (const channel of channelsOf(e, sub.channels))
+          if (channel !== 'market' || sub.symbols === null || sub.symbols.includes(symbolOf(e.data) ?? ''))
+            send(ws, channel, e);
         if (ws.bufferedAmount > maxBuffered) {
           metrics.wsDropped.inc();
           ws.close(4008, 'too slow: unsent data passed the cap; reconnect with from=<last globalPosition>');

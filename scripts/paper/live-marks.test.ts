@@ -25,6 +25,8 @@ describe('LiveMarks', () => {
       },
     };
     const marks = new LiveMarks(source, ['BTCUSDT'], { clock, log: (m) => logs.push(m) });
+    const ticks: unknown[] = [];
+    marks.ticks.subscribe((t) => ticks.push(t));
     expect(marks.get('BTCUSDT')).toBeNull();
     await marks.run(stop.signal);
     expect(seen).toEqual([
@@ -33,6 +35,12 @@ describe('LiveMarks', () => {
       [100, 1],
       [100, 1],
       [101, 2],
+    ]);
+    // Every mark that moved, in price or in time, for the WebSocket's market channel; none in the outage.
+    expect(ticks).toEqual([
+      { symbol: 'BTCUSDT', markPrice: 100, time: 1 },
+      { symbol: 'BTCUSDT', markPrice: 100, time: 2 },
+      { symbol: 'BTCUSDT', markPrice: 101, time: 5 },
     ]);
     expect(logs).toEqual([
       'mark prices: timed out; positions keep their last marks',

@@ -1,3 +1,5 @@
+import { Subject } from 'rxjs';
+import type { MarketTick } from '../../adapters/http/ws.js';
 import type { LiveMarkPrices } from '../../domain/market/live-feed.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 
@@ -12,6 +14,8 @@ export class LiveMarks {
   private readonly marks = new Map<string, { price: number; time: number }>();
   private failing = false;
   version = 0;
+  /** Every mark that moved (a new price or a newer time), as it comes: the WebSocket's `market` channel. */
+  readonly ticks = new Subject<MarketTick>();
 
   constructor(
     private readonly source: MarkSource,
@@ -36,6 +40,8 @@ export class LiveMarks {
           const old = this.marks.get(symbol);
           this.marks.set(symbol, m);
           if (old?.price !== m.price) this.version++;
+          if (old?.price !== m.price || old.time !== m.time)
+            this.ticks.next({ symbol, markPrice: m.price, time: m.time });
         }
         if (this.failing) this.opts.log?.('mark prices: the venue answers again');
         this.failing = false;

@@ -47,6 +47,11 @@ const lifecycleEvent = (data: unknown): boolean => {
   return typeof type !== 'string' || lifecycleTypes.has(type);
 };
 
+/** A mark price moved (not an event of the log): what is valued at marks is worth re-reading. */
+const markPrice = (data: unknown): boolean => typeOf(data) === 'MarkPrice';
+/** A bar closed or a funding rate came: the charts. */
+const marketEvent = (data: unknown): boolean => typeOf(data) !== 'MarkPrice';
+
 const staleOn: Record<LiveChannel, readonly Stale[]> = {
   positions: [
     { key: queryKeys.positions.all, everyMs: quick },
@@ -63,6 +68,13 @@ const staleOn: Record<LiveChannel, readonly Stale[]> = {
     { key: queryKeys.strategies.equityAll, everyMs: slow },
   ],
   risk: [{ key: queryKeys.risk.all, everyMs: quick }],
+  // Fed live, marks move every few seconds: positions, accounts and the heatmap are valued at them.
+  market: [
+    { key: queryKeys.positions.all, everyMs: quick, when: markPrice },
+    { key: queryKeys.accounts, everyMs: quick, when: markPrice },
+    { key: queryKeys.pnl.heatmap, everyMs: quick, when: markPrice },
+    { key: queryKeys.market.all, everyMs: quick, when: marketEvent },
+  ],
   alerts: [{ key: queryKeys.alerts.all, everyMs: quick }],
   events: [
     { key: queryKeys.audit.all, everyMs: quick },

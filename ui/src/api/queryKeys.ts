@@ -43,6 +43,7 @@ export const queryKeys = {
     chain: (id: string) => ['audit', 'chain', id] as const,
   },
   market: {
+    all: ['market'] as const,
     bars: (symbol: string, timeframe: string, window: { from?: string; to?: string }) =>
       ['market', 'bars', symbol, timeframe, window] as const,
   },

@@ -377,7 +377,7 @@ export interface ApiErrorBody {
   error: { code: string; message: string; issues?: unknown[] };
 }
 
-export const liveChannels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'events'] as const;
+export const liveChannels = ['positions', 'orders', 'pnl', 'risk', 'alerts', 'market', 'events'] as const;
 export type LiveChannel = (typeof liveChannels)[number];
 
 export interface LiveMessage {
