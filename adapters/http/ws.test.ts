@@ -267,13 +267,32 @@ describe('WS /ws', () => {
     expect(marks.observed).toBe(false);
   });
 
-  it('refuses unknown channels, bad positions and bad symbols with 400 before upgrading', async () => {
+  it("narrows the log's channels to one strategy's events: its signals, risk decisions, orders and fills", async () => {
+    const ws = open(srv, 'channels=events&from=1&strategies=ema-cross');
+    const got = (await collect(ws, (ms) => ms.length >= 30)) as unknown as {
+      globalPosition: number;
+      data: { type: string; data: { strategyId?: unknown } };
+    }[];
+    ws.close();
+    expect(got.every((m) => m.data.data.strategyId === 'ema-cross')).toBe(true);
+    expect(new Set(got.map((m) => m.data.type))).toContain('SignalEmitted');
+    // The run's other events (equity marks, its start) carry no strategy id and are left out.
+    const inLog = events.slice(0, got.at(-1)!.globalPosition).filter((e) => {
+      const s = (e.data as { strategyId?: unknown }).strategyId;
+      return s === 'ema-cross';
+    });
+    expect(got.map((m) => m.globalPosition)).toHaveLength(inLog.length);
+    expect(inLog.length).toBeLessThan(got.at(-1)!.globalPosition);
+  });
+
+  it('refuses unknown channels, bad positions, symbols and strategies with 400 before upgrading', async () => {
     for (const q of [
       'channels=prices',
       'channels=events&from=-1',
       'channels=events&from=abc',
       'channels=market&symbols=btc-usdt',
       'channels=market&symbols=',
+      'channels=events&strategies=ema cross',
     ]) {
       const ws = open(srv, q);
       const status = await new Promise<number>((resolve) =>

@@ -85,13 +85,33 @@ const refuse = (socket: Duplex, status: string, message: string) => {
   socket.destroy();
 };
 
-type Subscription = { channels: Channel[]; from: number | null; symbols: readonly string[] | null };
+type Subscription = {
+  channels: Channel[];
+  from: number | null;
+  symbols: readonly string[] | null;
+  strategies: readonly string[] | null;
+};
 
 /** What `symbols=` narrows: the market's messages, whose subject is one symbol. */
 const symbolOf = (data: unknown): string | null => {
   const s = (data as { symbol?: unknown } | null)?.symbol;
   return typeof s === 'string' ? s : null;
 };
+
+/**
+ * What `strategies=` narrows (design §11 `stream/strategy/<id>`): every other channel, to the events of
+ * those strategies, by the strategy id their data carries (signals, risk decisions, orders, fills).
+ */
+const strategyOf = (data: unknown): string | null => {
+  const s = (data as { strategyId?: unknown } | null)?.strategyId;
+  return typeof s === 'string' ? s : null;
+};
+
+/** Whether the subscription's symbols and strategies let a message of `channel` through. */
+const wanted = (sub: Subscription, channel: Channel, data: unknown): boolean =>
+  channel === 'market'
+    ? sub.symbols === null || sub.symbols.includes(symbolOf(data) ?? '')
+    : sub.strategies === null || sub.strategies.includes(strategyOf(data) ?? '');
 
 export const parseSubscription = (url: URL): Subscription | string => {
   const raw = (url.searchParams.get('channels') ?? 'events')
@@ -107,14 +127,24 @@ export const parseSubscription = (url: URL): Subscription | string => {
   const symbols = s === null ? null : s.split(',').map((x) => x.trim());
   if (symbols !== null && (symbols.length === 0 || symbols.some((x) => !/^[A-Z0-9]{2,30}$/.test(x))))
     return '`symbols` must be a comma-separated list of symbols like BTCUSDT';
-  return { channels: [...new Set(raw)] as Channel[], from: f === null ? null : Number(f), symbols };
+  const st = url.searchParams.get('strategies');
+  const strategies = st === null ? null : st.split(',').map((x) => x.trim());
+  if (strategies !== null && strategies.some((x) => !/^[A-Za-z0-9._:@-]{1,128}$/.test(x)))
+    return '`strategies` must be a comma-separated list of strategy ids like ema-cross';
+  return {
+    channels: [...new Set(raw)] as Channel[],
+    from: f === null ? null : Number(f),
+    symbols,
+    strategies,
+  };
 };
 
 /**
  * `WS /ws?channels=…&from=<globalPosition>&symbols=…`: one log subscription per client, from `from` inclusive
  * (catch-up, then live) or from the head. Every message is `{ channel, globalPosition, data: <the event> }`;
  * the `market` channel also carries the venue's mark prices as they move (`globalPosition: null`, data
- * `{ type: 'MarkPrice', symbol, markPrice, time }`), and `symbols` narrows it to those symbols. The
+ * `{ type: 'MarkPrice', symbol, markPrice, time }`), and `symbols` narrows it to those symbols;
+ * `strategies` narrows the other channels to the events of those strategies. The
  * subscription reads only as fast as it sends, and a client whose unsent bytes pass the cap is closed
  * (code 4008): the server never queues without bound for a reader that cannot keep up.
  */
@@ -151,8 +181,7 @@ export const attachWebSocket = (
     const marks =
       opts.market && sub.channels.includes('market')
         ? opts.market.subscribe((t) => {
-            if (ws.readyState !== ws.OPEN || (sub.symbols !== null && !sub.symbols.includes(t.symbol)))
-              return;
+            if (ws.readyState !== ws.OPEN || !wanted(sub, 'market', t)) return;
             ws.send(
               JSON.stringify({ channel: 'market', globalPosition: null, data: { type: 'MarkPrice', ...t } }),
             );
@@ -176,8 +205,7 @@ export const attachWebSocket = (
       for await (const e of store.subscribe({ from, signal: stop.signal })) {
         if (ws.readyState !== ws.OPEN) break;
         for (const channel of channelsOf(e, sub.channels))
-          if (channel !== 'market' || sub.symbols === null || sub.symbols.includes(symbolOf(e.data) ?? ''))
-            send(ws, channel, e);
+          if (wanted(sub, channel, e.data)) send(ws, channel, e);
         if (ws.bufferedAmount > maxBuffered) {
           metrics.wsDropped.inc();
           ws.close(4008, 'too slow: unsent data passed the cap; reconnect with from=<last globalPosition>');
