@@ -550,23 +550,25 @@ export class BinanceUsdmSession implements VenueSession {
 
   async assetMode(): Promise<'single' | 'multi'> {
     // GET /fapi/v1/multiAssetsMargin: {"multiAssetsMargin": true} is Multi-Assets mode.
-    const reply = await this.endpoint('fapiPrivateGetMultiAssetsMargin');
-    return readReply('multiAssetsMargin', () => {
-      const multi = (reply as { multiAssetsMargin?: unknown } | null)?.multiAssetsMargin;
-      if (typeof multi !== 'boolean')
-        throw new Error(`multiAssetsMargin ${JSON.stringify(multi)} is not a boolean`);
-      return multi ? 'multi' : 'single';
-    });
+    return (await this.accountFlag('fapiPrivateGetMultiAssetsMargin', 'multiAssetsMargin'))
+      ? 'multi'
+      : 'single';
   }
 
   async positionMode(): Promise<'one-way' | 'hedge'> {
     // GET /fapi/v1/positionSide/dual: {"dualSidePosition": true} is hedge mode.
-    const reply = await this.endpoint('fapiPrivateGetPositionSideDual');
-    return readReply('positionSide/dual', () => {
-      const dual = (reply as { dualSidePosition?: unknown } | null)?.dualSidePosition;
-      if (typeof dual !== 'boolean')
-        throw new Error(`dualSidePosition ${JSON.stringify(dual)} is not a boolean`);
-      return dual ? 'hedge' : 'one-way';
+    return (await this.accountFlag('fapiPrivateGetPositionSideDual', 'dualSidePosition'))
+      ? 'hedge'
+      : 'one-way';
+  }
+
+  /** One of the account's settings Binance answers as `{ <field>: true | false }`. */
+  private async accountFlag(method: string, field: string): Promise<boolean> {
+    const reply = await this.endpoint(method);
+    return readReply(field, () => {
+      const flag = (reply as Record<string, unknown> | null)?.[field];
+      if (typeof flag !== 'boolean') throw new Error(`${field} ${JSON.stringify(flag)} is not a boolean`);
+      return flag;
     });
   }
 
