@@ -267,6 +267,19 @@ const binance =
           : {}),
       })
     : null;
+// A node that trades no account reads the exchange's own limits here (the account's session reads them
+// when there is one); until then, and if the listing fails, Binance's documented ones hold.
+if (binance && binanceGate && liveOrders !== 'binance')
+  binance
+    .rateLimits()
+    .then((limits) => {
+      if (limits.length > 0) binanceGate.budget.setLimits(limits);
+    })
+    .catch((err: unknown) =>
+      say(
+        `binance: rate limits not read (${err instanceof Error ? err.message : String(err)}); keeping Binance's documented ones`,
+      ),
+    );
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
 const liveBars = binance ? new RecordingLiveBars(binance, opened.store) : null;

@@ -76,4 +76,11 @@ describe('BinanceLiveBars paced by the rate gate', () => {
     expect(retried!.time - refused!.time).toBeGreaterThanOrEqual(1_000);
     expect(events.find((e) => e.kind === 'halted')).toMatchObject({ status: 429 });
   });
+
+  it("reads the exchange's own limits, for a node that trades no account", async () => {
+    fake = await start();
+    expect(await feedOn(fake).rateLimits()).toEqual([
+      { kind: 'weight', windowMs: 1_000, limit: 10, label: '1S' },
+    ]);
+  });
 });

@@ -6,6 +6,7 @@ import type { LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import { pacedFetch2, readRateReply } from '../venue/binance/rate-tap.js';
 import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
+import { type RateLimit, rateLimitsFromExchangeInfo } from '../venue/rate-budget.js';
 import type { RateGate } from '../venue/rate-gate.js';
 
 type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
@@ -129,6 +130,19 @@ export class BinanceLiveBars implements LiveBars {
       out.set(symbol, { price, time: parsed.data.time });
     }
     return out;
+  }
+
+  /**
+   * The exchange's REST rate limits as GET /fapi/v1/exchangeInfo lists them (weight 1): what a node that
+   * trades no account paces its feed by. Throws LiveFeedError when they cannot be read.
+   */
+  async rateLimits(): Promise<readonly RateLimit[]> {
+    const info = (await this.ex.fapiPublicGetExchangeInfo()) as { rateLimits?: unknown } | null;
+    try {
+      return rateLimitsFromExchangeInfo(info?.rateLimits).limits;
+    } catch (e) {
+      throw new LiveFeedError((e as Error).message);
+    }
   }
 
   private async serverTime(): Promise<number> {
