@@ -1,5 +1,5 @@
 import { ApiError } from '@/api/client';
-import { Input } from '@/components/ui/input';
+import { ApproverField } from '@/components/approver-action';
 
 /** What the person can do about a refusal, where the server's message alone does not say it. */
 const hints: Record<string, string> = {
@@ -28,6 +28,7 @@ export function ActionError({ error }: { error: unknown }) {
   );
 }
 
+/** The approver field of the hotlist's sheets (ApproverField with the hotlist's test id). */
 export function ApproverInput({
   id,
   value,
@@ -37,23 +38,5 @@ export function ApproverInput({
   value: string;
   onChange: (v: string) => void;
 }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="text-xs font-medium text-muted-foreground">
-        approver (your user id)
-      </label>
-      <Input
-        id={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        placeholder="your user id"
-        autoComplete="off"
-        className="h-8"
-        data-testid="hotlist-approver"
-      />
-      <p className="text-[11px] text-muted-foreground">
-        sent as x-perpetua-user; the server checks it against PERPETUA_APPROVERS
-      </p>
-    </div>
-  );
+  return <ApproverField id={id} value={value} onChange={onChange} testId="hotlist-approver" />;
 }

@@ -1,6 +1,6 @@
 import type { FormEvent } from 'react';
-import { ApiError } from '@/api/client';
 import { useRebalance } from '@/api/portfolio-hooks';
+import { ApiRefusal } from '@/components/approver-action';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
@@ -87,32 +87,9 @@ export function RebalanceCard({ enabled }: { enabled: boolean }) {
               {fmtTime(done.at)}, asked by {rebalance.variables}.
             </div>
           )}
-          <RebalanceError error={rebalance.error} />
+          <ApiRefusal error={rebalance.error} hints={hints} testId="rebalance-error" />
         </form>
       </CardContent>
     </Card>
-  );
-}
-
-/** The server's refusal in its own words (status, rule, message), never swallowed. */
-function RebalanceError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const api = error instanceof ApiError ? error : null;
-  const hint = api ? hints[api.code] : undefined;
-  // The domain's refusals start with their rule, which the line shows already as the code.
-  const message = api?.message.startsWith(`${api.code}: `)
-    ? api.message.slice(api.code.length + 2)
-    : api?.message;
-  return (
-    <div
-      role="alert"
-      className="space-y-1 rounded-md border border-destructive/50 px-3 py-2 text-xs text-destructive"
-      data-testid="rebalance-error"
-      data-status={api?.status}
-      data-code={api?.code}
-    >
-      <div>{api ? `${api.status} ${api.code}: ${message}` : String(error)}</div>
-      {hint && <div className="text-foreground/80">{hint}</div>}
-    </div>
   );
 }
