@@ -48,6 +48,7 @@ import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
+import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
 import { handOverCarry } from './paper/hand-over.js';
@@ -680,12 +681,15 @@ if (process.env.LIFECYCLE !== 'off') {
             const lane = realLanes.get(replacing.runId);
             if (from === null || lane === undefined)
               return `${replacing.runId} is not a real run of this process`;
-            carry = handOverCarry(
-              from,
-              lane,
-              closeOutOptions,
-              'the run of the parameter version in force takes them over',
-            );
+            carry = {
+              ...handOverCarry(
+                from,
+                lane,
+                closeOutOptions,
+                'the run of the parameter version in force takes them over',
+              ),
+              ladders: (symbols) => carriedLadders(opened.db, opened.store, from.runId, symbols, say),
+            };
           }
           const carryFrom =
             liveLeftovers === 'carry' && replacing === undefined
@@ -699,6 +703,7 @@ if (process.env.LIFECYCLE !== 'off') {
               // Its own lane: the settling runs inside the new run's start, beside other strategies'
               // close-outs, and a lane follows one run's holding for the funding split.
               settle: () => settleForCarry(carryFrom, { ...closeOutOptions, venue: realVenue!.lane() }),
+              ladders: (symbols) => carriedLadders(opened.db, opened.store, carryFrom.runId, symbols, say),
             };
           } else if (replacing === undefined) {
             const waiting = await clearLeftovers(strategyId, {

@@ -129,7 +129,7 @@ export const parseSubscription = (url: URL): Subscription | string => {
     return '`symbols` must be a comma-separated list of symbols like BTCUSDT';
   const st = url.searchParams.get('strategies');
   const strategies = st === null ? null : st.split(',').map((x) => x.trim());
-  if (strategies !== null && strategies.some((x) => !/^[A-Za-z0-9._:@-]{1,128}$/.test(x)))
+  if (strategies?.some((x) => !/^[A-Za-z0-9._:@-]{1,128}$/.test(x)))
     return '`strategies` must be a comma-separated list of strategy ids like ema-cross';
   return {
     channels: [...new Set(raw)] as Channel[],

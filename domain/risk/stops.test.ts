@@ -1,67 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Fixed, fixed, toText } from '../ledger/fixed.js';
-import { defaultAdaptiveParams, neutralInputs } from './adaptive.js';
-import { StopAdjusted, StopStatusChanged } from './events.js';
+import { neutralInputs } from './adaptive.js';
 import { toNumber } from './num.js';
 import {
-  type OpenStops,
   onBar,
   onExitFilled,
   onPrint,
   openStops,
   type StopBook,
   type StopEvent,
-  type StopParams,
   type StopStatus,
 } from './stops.js';
-
-const params: StopParams = {
-  initialAtr: 2,
-  takeProfits: [
-    { r: 1, fraction: 0.5 },
-    { r: 2, fraction: 0.25 },
-  ],
-  breakEvenR: 1,
-  breakEvenOffsetR: 0.1,
-  chandelierAtr: 3,
-  chandelierActivateR: 1.5,
-  timeStopBars: 20,
-  timeStopMinR: 0.5,
-  holding: 'engine',
-  adaptive: defaultAdaptiveParams,
-};
-
-const open = (over: Partial<OpenStops> = {}): OpenStops => ({
-  positionId: 'p1',
-  symbol: 'BTCUSDT',
-  side: 'long',
-  entryPrice: fixed('100'),
-  quantity: fixed('1'),
-  at: 0,
-  atr: 2,
-  tickSize: fixed('0.1'),
-  stepSize: fixed('0.001'),
-  conditions: neutralInputs,
-  ...over,
-});
-
-const bar = (at: number, high: number, low: number, close: number, atr = 2) => ({
-  at,
-  high,
-  low,
-  close,
-  atr,
-  conditions: neutralInputs,
-});
+import {
+  stopBar as bar,
+  openAt as open,
+  stopParams as params,
+  parseStopEvents as parse,
+} from './test-stops.js';
 
 const price = (x: Fixed | null) => (x === null ? null : toText(x));
-const parse = (events: readonly StopEvent[]) => {
-  for (const e of events) {
-    if (e.type === 'StopAdjusted') StopAdjusted.schema.parse(e.data);
-    else StopStatusChanged.schema.parse(e.data);
-  }
-};
 
 describe('multi-layer stops', () => {
   it('worked example (long): initial, take-profit ladder, break-even, chandelier, exit', () => {

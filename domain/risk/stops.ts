@@ -148,7 +148,12 @@ const withFactor = (inputs: MutableInputs, f: AdaptiveFactor, x: AdaptiveInputs)
 };
 
 /** A leg placed when the ladder opens, its keys in the order the events have always had them. */
-const placed = (o: OpenStops, holding: StopHolding, leg: StopLeg, inputs: Inputs): StopAdjustedData => ({
+export const placedLeg = (
+  o: Pick<OpenStops, 'positionId' | 'symbol' | 'side' | 'at'>,
+  holding: StopHolding,
+  leg: StopLeg,
+  inputs: Inputs,
+): StopAdjustedData => ({
   positionId: o.positionId,
   symbol: o.symbol,
   side: o.side,
@@ -212,7 +217,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
   };
   events.push({
     type: 'StopAdjusted',
-    data: placed(
+    data: placedLeg(
       o,
       p.holding,
       protective,
@@ -240,7 +245,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
     takeProfits.push(leg);
     events.push({
       type: 'StopAdjusted',
-      data: placed(o, p.holding, leg, { entry, risk, r: t.r, fraction: t.fraction }),
+      data: placedLeg(o, p.holding, leg, { entry, risk, r: t.r, fraction: t.fraction }),
     });
   });
 
@@ -257,7 +262,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
     // The time stop exits at market inside the engine: the venue has no such order.
     events.push({
       type: 'StopAdjusted',
-      data: placed(o, 'engine', timeStop, { bars: p.timeStopBars, minR: p.timeStopMinR }),
+      data: placedLeg(o, 'engine', timeStop, { bars: p.timeStopBars, minR: p.timeStopMinR }),
     });
   }
 
@@ -317,6 +322,25 @@ const statusChange = (
     inputs,
   },
 });
+
+/**
+ * Triggers an armed leg now, for a reason the ladder's own rules did not see (a carried ladder whose stop
+ * the market went through while no process followed it): the caller sends its exit.
+ */
+export const triggerLeg = (
+  book: StopBook,
+  legId: string,
+  at: number,
+  reason: string,
+  inputs: Inputs,
+): StopStep => {
+  const leg = stopLeg(book, legId) ?? null;
+  if (!isLive(leg)) throw new RangeError(`stop leg ${legId} of ${book.positionId} is not armed`);
+  return {
+    book: replaceLeg(book, { ...leg, status: 'triggered' }),
+    events: [statusChange(book, leg, 'triggered', at, reason, inputs)],
+  };
+};
 
 /** Legs of a book that are still working. */
 export const isLive = (leg: StopLeg | null): leg is StopLeg => leg !== null && leg.status === 'armed';

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
 import { type BreakerParams, defaultBreakerParams } from '../../domain/risk/breaker.js';
+import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import type { LimitChange } from '../../domain/risk/limit-changes.js';
 import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
 import { defaultSizingParams, type SizingParams } from '../../domain/risk/sizing.js';
@@ -127,6 +128,11 @@ export interface CarryOver {
     readonly symbol: string;
     readonly quantity: string;
     readonly cost: string;
+    /**
+     * The earlier run's stop ladder for it, as its events left it: kept on (its stop, targets and time
+     * stop where they stood) rather than armed afresh from the last close.
+     */
+    readonly ladder?: CarriedLadder;
   }[];
 }
 

@@ -31,6 +31,7 @@ import { type AdaptiveInputs, adaptiveFactor, neutralInputs } from '../../domain
 import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/risk/backstop.js';
 import type { BreakerMeasurements } from '../../domain/risk/breaker.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
+import { type CarriedLadder, resumeStops } from '../../domain/risk/carried-ladder.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
 import { applyLimitChange, checkLimitChange } from '../../domain/risk/limit-changes.js';
@@ -53,6 +54,8 @@ import {
   stopLeg,
   onBar as stopsOnBar,
   onPrint as stopsOnPrint,
+  triggerLeg,
+  validateStopParams,
 } from '../../domain/risk/stops.js';
 import { EquitySlope, TradeRecord } from '../../domain/risk/track-record.js';
 import type { Observation } from '../../domain/signals/events.js';
@@ -2500,15 +2503,69 @@ export class Engine implements StrategyContext {
       );
       this.refreshMirror(s);
       // A run taken off real money before it took over (benched) keeps nothing.
-      if (s.warmTarget * s.qty > 0 && this.allocation?.benched !== true)
-        this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
-      else this.closeAtMarket(s, at, correlationId, taken.last!);
+      if (s.warmTarget * s.qty > 0 && this.allocation?.benched !== true) {
+        if (p.ladder === undefined || !this.resumeLadder(s, p.ladder, at, correlationId, taken.last!))
+          this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
+      } else this.closeAtMarket(s, at, correlationId, taken.last!);
     }
     // The drawdown and the day's loss count from here: what the position lost before is the earlier run's.
     const e = this.equity();
     this.peakEquity = e;
     this.breakerPeak = e;
     this.dayStartEquity = e;
+  }
+
+  /**
+   * Keeps the earlier run's ladder on a carried position (domain/risk/carried-ladder.ts), with what the
+   * strategy's warm-up asks for as the ladder's rules from here on. Its best price is the better of what
+   * its events recorded and the bars this run replayed since it opened; its bars count from its open.
+   * A stop the market went through meanwhile triggers at once, and its exit goes out like any stop's.
+   * False when it is not this position's ladder (or was closed): the caller arms a fresh one.
+   */
+  private resumeLadder(
+    s: SymbolState,
+    ladder: CarriedLadder,
+    at: number,
+    correlationId: string,
+    causationId: string,
+  ): boolean {
+    const params = this.stopParams(s.warmProtection);
+    validateStopParams(params);
+    const long = s.qty > 0;
+    let best = ladder.best;
+    const { openTime, high, low } = s.series;
+    for (let k = s.last; k >= 0 && openTime[k]! >= ladder.openedAt; k--) {
+      const x = long ? high[k]! : low[k]!;
+      if (long ? x > best : x < best) best = x;
+    }
+    const positionId = `${this.config.runId}-${s.symbol}-${this.positionSeq + 1}`;
+    const resumed = resumeStops(params, ladder, {
+      positionId,
+      side: long ? 'long' : 'short',
+      quantity: fromNumber(Math.abs(s.qty), s.instrument.stepSize, 'half-even'),
+      at,
+      close: s.lastClose,
+      best,
+      bars: Math.max(0, Math.floor((at - ladder.openedAt) / s.tfMs)),
+      tickSize: s.instrument.tickSize,
+      stepSize: s.instrument.stepSize,
+      holding: params.holding,
+    });
+    if (resumed.kind === 'fresh') return false;
+    this.positionSeq++;
+    s.book = resumed.step.book;
+    s.ladderParams = params;
+    let last = this.emitStops(s, resumed.step.events, at, correlationId, causationId);
+    this.syncStopLevels(s, params);
+    if (resumed.breached !== null) {
+      const legId = s.book.protective.legId;
+      const step = triggerLeg(s.book, legId, at, resumed.breached, { close: s.lastClose });
+      s.book = step.book;
+      last = this.emitStops(s, step.events, at, correlationId, last);
+      this.tickExit(s, legId, at, correlationId, last);
+      if (s.book !== null) this.syncStopLevels(s, params);
+    }
+    return true;
   }
 
   /** What the adaptive stops of `s` read now: its vol percentile and regime, the run's equity curve. */

@@ -3,8 +3,11 @@ import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import type { PositionTakenOverData } from '../../domain/ledger/events.js';
 import { fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
+import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
+import type { StopAdjustedData, StopStatusChangedData } from '../../domain/risk/stops.js';
+import type { CarryOver } from './config.js';
 import { RunResults } from './results.js';
-import { HOUR, type LiveAccountRun, openLiveAccountRun, SYMBOL } from './testing/live-account.js';
+import { HOUR, type LiveAccountRun, openLiveAccountRun, SYMBOL, WARMUP } from './testing/live-account.js';
 
 /**
  * A real run started after a crash carries on with what the run before it still holds on the exchange
@@ -23,10 +26,19 @@ const backstop: BackstopPlan = { bufferBps: 50, moveBps: 20 };
 /** What the earlier run's ledger held: 0.05 BTC long, bought at 26,000 (2023-05-31's prices). */
 const LEFT = { symbol: SYMBOL, quantity: '0.05', cost: '1300' };
 
-const open = async (plan: Record<number, number>): Promise<LiveAccountRun> => {
-  const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, plan, backstop, 8, {
-    carry: { fromAccount: 'real-earlier', positions: [LEFT] },
-  });
+const open = async (
+  plan: Record<number, number>,
+  ladder?: (bars: LiveAccountRun['bars']) => CarriedLadder,
+): Promise<LiveAccountRun> => {
+  let carry: CarryOver = { fromAccount: 'real-earlier', positions: [LEFT] };
+  if (ladder !== undefined) {
+    // The ladder is made from the bars the run will warm up on (the same slice of the shared data).
+    const peek = await openLiveAccountRun({ stopAtrMultiple: 3 }, plan, backstop, 8);
+    const made = ladder(peek.bars);
+    await peek.harness.close();
+    carry = { ...carry, positions: [{ ...LEFT, ladder: made }] };
+  }
+  const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, plan, backstop, 8, { carry });
   h = run.harness;
   // The exchange account holds what the earlier run left.
   run.harness.fake.engine.setPosition(SYMBOL, LEFT.quantity);
@@ -131,4 +143,96 @@ describe('a real run that carries on what the run before it left', () => {
       expect(toText(harness.fake.engine.position(SYMBOL))).toBe('0');
     },
   );
+
+  /** The earlier run's ladder: opened six warm-up bars ago at 26,000, trailed up, its first target taken. */
+  const earlierLadder =
+    (stopBelowClose: number) =>
+    (bars: LiveAccountRun['bars']): CarriedLadder => {
+      const last = bars.close[WARMUP - 1]!;
+      return {
+        positionId: 'real-earlier-BTCUSDT-3',
+        symbol: SYMBOL,
+        side: 'long',
+        openedAt: bars.openTime[WARMUP - 6]!,
+        entry: 26_000,
+        initialStop: '25500',
+        protective: {
+          layer: 'chandelier',
+          price: String(Math.round(last - stopBelowClose)),
+          status: 'armed',
+        },
+        takeProfits: [
+          { legId: 'real-earlier-BTCUSDT-3:tp1', price: '26500', quantity: '0.025', status: 'filled' },
+          {
+            legId: 'real-earlier-BTCUSDT-3:tp2',
+            price: String(Math.round(last + 2_000)),
+            quantity: '0.02',
+            status: 'armed',
+          },
+        ],
+        timeStop: null,
+        best: 26_000,
+      };
+    };
+
+  it("keeps the earlier run's ladder where it stood: its trailed stop, its target not taken, its best since it opened", async () => {
+    const run = await open({ 0: 0.5 }, earlierLadder(150));
+    const { of, harness, bars } = run;
+    await firstBar(run, () => of('OrderAccepted').length >= 1);
+    const last = bars.close[run.warmupEnd]!;
+    const placed = of('StopAdjusted').map((e) => e.data as StopAdjusted);
+    expect(placed.map((d) => [d.legId, d.layer, d.action, d.price, d.quantity])).toEqual([
+      ['live-orders-BTCUSDT-1:stop', 'chandelier', 'placed', String(Math.round(last - 150)), '0.05'],
+      ['live-orders-BTCUSDT-1:tp2', 'take-profit', 'placed', String(Math.round(last + 2_000)), '0.02'],
+    ]);
+    // Its best is the highest high of the bars since it opened, which the run replayed in its warm-up.
+    let best = 26_000;
+    for (let k = WARMUP - 6; k < WARMUP; k++) best = Math.max(best, bars.high[k]!);
+    const openedAt = bars.openTime[WARMUP - 6]!;
+    expect(placed[0]!.inputs).toMatchObject({
+      carriedFrom: 'real-earlier-BTCUSDT-3',
+      openedAt,
+      entry: 26_000,
+      initialStop: '25500',
+      best,
+      bars: Math.floor((placed[0]!.at - openedAt) / HOUR),
+    });
+    // The backstop at the exchange rests 50 bp beyond the carried stop, not beyond a fresh one 3 ATRs down.
+    const backstopOrder = of('OrderRequested').map((e) => e.data as { type: string; stopPrice: string })[0]!;
+    expect(backstopOrder.type).toBe('STOP_MARKET');
+    expect(Number(backstopOrder.stopPrice)).toBeCloseTo((last - 150) * 0.995, -1);
+    expect(harness.fake.engine.trades()).toHaveLength(0);
+  });
+
+  it('exits at once, through the ladder, when the market went through its stop while no process followed it', async () => {
+    const run = await open({ 0: 0.5 }, earlierLadder(-100));
+    const { engine, of, harness, bars } = run;
+    await firstBar(run, () => harness.fake.engine.position(SYMBOL) === 0n && of('FillSettled').length === 1);
+    const last = bars.close[run.warmupEnd]!;
+    const triggered = of('StopStatusChanged').map((e) => e.data as StopStatusChangedData);
+    expect(triggered[0]).toMatchObject({
+      legId: 'live-orders-BTCUSDT-1:stop',
+      to: 'triggered',
+      reason: `the last close ${last} is through its chandelier stop ${Math.round(last + 100)}`,
+    });
+    const requested = of('OrderRequested').map(
+      (e) => e.data as { type: string; side: string; reduceOnly: boolean; quantity: string },
+    );
+    expect(requested).toEqual([
+      expect.objectContaining({ type: 'MARKET', side: 'SELL', reduceOnly: true, quantity: '0.05' }),
+    ]);
+    expect(engine.position(SYMBOL)).toBe(0);
+    // The ladder books its exit like any stop's: filled, every other leg cancelled.
+    const statuses = of('StopStatusChanged').map((e) => {
+      const d = e.data as StopStatusChangedData;
+      return [d.legId, d.to];
+    });
+    expect(statuses).toEqual([
+      ['live-orders-BTCUSDT-1:stop', 'triggered'],
+      ['live-orders-BTCUSDT-1:stop', 'filled'],
+      ['live-orders-BTCUSDT-1:tp2', 'cancelled'],
+    ]);
+  });
 });
+
+type StopAdjusted = StopAdjustedData;

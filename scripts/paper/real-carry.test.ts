@@ -10,6 +10,8 @@ import { accountStreamId, evolveAccount, initialAccountState } from '../../domai
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { type CarriedLadder, ladderOfEvents } from '../../domain/risk/carried-ladder.js';
+import type { StopAdjustedData, StopEvent } from '../../domain/risk/stops.js';
 import { Waker } from '../../replay/engine/live.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { connectFakeAccount, fakeBinanceOn } from '../testing/fake-account.js';
@@ -177,6 +179,7 @@ const takenOver = async (
   held: bigint,
   cost: bigint,
   tradesBefore: number,
+  ladder?: CarriedLadder,
 ) => {
   await p.drive(
     'the carried position under the new run’s backstop',
@@ -185,8 +188,12 @@ const takenOver = async (
       p.backstops().some((o) => p.placedBy(second.runId, o.clientAlgoId)) &&
       second.quiet(),
   );
+  const kept =
+    ladder === undefined
+      ? ''
+      : `, with its ladder (${ladder.protective.layer} stop ${ladder.protective.price} ${ladder.protective.status})`;
   expect(p.said).toContain(
-    `real ${second.runId}: carries on ${SYMBOL} ${toText(held)} (cost ${toText(cost)}) from ${p.first.runId}`,
+    `real ${second.runId}: carries on ${SYMBOL} ${toText(held)} (cost ${toText(cost)}) from ${p.first.runId}${kept}`,
   );
   // The exchange made no trade for it: the position is where it was, under the new run's backstop only.
   expect(p.f.engine.trades()).toHaveLength(tradesBefore);
@@ -260,13 +267,42 @@ describe('a real run carried on by the next one', () => {
     // That process is gone; the next one, an hour later, has its own connection and carries it on.
     await p.reconnect();
     const from = leftBy(p, held);
+    // The first run's ladder as the next process reads it from the main log (scripts/start.ts asks the
+    // read models which position is the latest: carriedLadders).
+    const ladder = ladderOfEvents(
+      p.store
+        .raw()
+        .filter((e) => e.streamId.startsWith(`stops-${first.runId}-`))
+        .map((e) => ({ type: e.type, data: e.data }) as StopEvent),
+    )!;
+    const asked: string[][] = [];
     const second = p.session({
-      carry: { from, settle: () => settleForCarry(from, p.closeOut(p.shared.lane())) },
+      carry: {
+        from,
+        settle: () => settleForCarry(from, p.closeOut(p.shared.lane())),
+        ladders: async (symbols) => {
+          asked.push([...symbols]);
+          return new Map([[SYMBOL, ladder]]);
+        },
+      },
     });
     await second.prepare();
     const stopSecond = new AbortController();
     const secondDone = second.run(stopSecond.signal);
-    await takenOver(p, second, held, left!.cost, tradesBefore);
+    await takenOver(p, second, held, left!.cost, tradesBefore, ladder);
+    expect(asked).toEqual([[SYMBOL]]);
+    // Its ladder goes on where the first run's stood: the same stop, not one armed afresh from the close.
+    const placed = p.store
+      .raw()
+      .filter((e) => e.type === 'StopAdjusted' && e.streamId.startsWith(`stops-${second.runId}-`))
+      .map((e) => e.data as StopAdjustedData);
+    expect(placed[0]).toMatchObject({
+      kind: 'stop',
+      action: 'placed',
+      layer: ladder.protective.layer,
+      price: ladder.protective.price,
+      inputs: expect.objectContaining({ carriedFrom: ladder.positionId, entry: ladder.entry }),
+    });
     // The next funding the exchange charges on the position is the new run's, all of it: the lane that
     // settled the earlier run follows nothing once it is settled, or the account's split would hand that
     // lane a share no run books.

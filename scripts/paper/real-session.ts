@@ -9,6 +9,7 @@ import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
+import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -87,6 +88,11 @@ export interface RealAccountSessionOptions {
       /** Symbols the exchange liquidated while no process followed the earlier run. */
       readonly liquidated?: readonly string[];
     }>;
+    /**
+     * The earlier run's stop ladders on the symbols it still holds once settled (carriedLadders): each
+     * goes on under this run where it stood. Absent, or a symbol left out: a fresh ladder from the last close.
+     */
+    readonly ladders?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, CarriedLadder>>;
   };
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
@@ -394,15 +400,24 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           );
         // Nothing held (a backstop fired meanwhile, or the earlier run closes its own): nothing to take
         // over, and the earlier run's ledger goes on counting for itself in the account check.
+        const ladders =
+          held.length > 0 && carry.ladders !== undefined
+            ? await carry.ladders(held.map((p) => p.symbol))
+            : new Map<string, CarriedLadder>();
         if (held.length > 0)
           engine.carryOn({
             fromAccount: carry.from.accountId,
-            positions: held.map(({ symbol, quantity, cost }) => ({ symbol, quantity, cost })),
+            positions: held.map(({ symbol, quantity, cost }) => {
+              const ladder = ladders.get(symbol);
+              return { symbol, quantity, cost, ...(ladder !== undefined ? { ladder } : {}) };
+            }),
           });
-        for (const p of held)
+        for (const p of held) {
+          const l = ladders.get(p.symbol);
           this.opts.log?.(
-            `real ${this.runId}: carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}`,
+            `real ${this.runId}: carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}${l === undefined ? '' : `, with its ladder (${l.protective.layer} stop ${l.protective.price} ${l.protective.status})`}`,
           );
+        }
       }
       this.attach(engine);
       // Retired while it settled the earlier run: it takes the positions over only to close them.
