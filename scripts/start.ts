@@ -48,6 +48,7 @@ import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
+import { carriedBreakers } from './paper/carried-breakers.js';
 import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
@@ -744,6 +745,7 @@ if (process.env.LIFECYCLE !== 'off') {
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(carry !== undefined ? { carry } : {}),
             ...(backstop ? { backstop } : {}),
+            breakers: () => carriedBreakers(opened.db, opened.store, strategyId, id),
           });
           try {
             await run.prepare();

@@ -93,6 +93,65 @@ describe('breaker ladder', () => {
     expect(s.level).toBe('warn');
   });
 
+  it("a new run starts its ladder where its predecessor's stood, up only, and a person steps it down as any", () => {
+    const start = initialBreakerState('strategy', 'real-b');
+    const carried = apply(start, {
+      kind: 'CarryBreaker',
+      at: 1_000,
+      level: 'reduce',
+      from: 'real-a',
+      measured: calm,
+    });
+    expect(carried.state).toMatchObject({ level: 'reduce', since: 1_000 });
+    expect(carried.events).toEqual([
+      {
+        type: 'BreakerLevelChanged',
+        data: expect.objectContaining({
+          from: 'normal',
+          to: 'reduce',
+          direction: 'up',
+          triggers: [],
+          approvedBy: null,
+          carriedFrom: 'real-a',
+        }),
+      },
+    ]);
+    // Nothing to carry at or below where it stands.
+    expect(
+      decideBreaker(carried.state, p, {
+        kind: 'CarryBreaker',
+        at: 2_000,
+        level: 'warn',
+        from: 'real-a',
+        measured: calm,
+      }),
+    ).toEqual([]);
+    // Calm numbers do not bring it down; a person does, after the cooldown.
+    expect(apply(carried.state, { kind: 'ObserveBreaker', at: 2_000, measured: calm }).events).toEqual([]);
+    const step = {
+      kind: 'ApproveStepDown' as const,
+      approver: 'user:ana',
+      to: 'normal' as const,
+      reason: 'reviewed',
+      measured: calm,
+    };
+    expect(() => decideBreaker(carried.state, p, { ...step, at: 1_000 + p.cooldownMs - 1 })).toThrow(
+      /cooldown/,
+    );
+    expect(apply(carried.state, { ...step, at: 1_000 + p.cooldownMs }).state.level).toBe('normal');
+    // The schema keeps a carried level to what it is: a step up no measurement triggered.
+    const data = carried.events[0]!.data;
+    expect(() =>
+      BreakerLevelChanged.schema.parse({ ...data, direction: 'down', approvedBy: 'user:ana' }),
+    ).toThrow(/carried level/);
+    expect(() =>
+      BreakerLevelChanged.schema.parse({
+        ...data,
+        triggers: [{ metric: 'drawdown', level: 'reduce', value: 0.09, threshold: 0.08 }],
+      }),
+    ).toThrow(/carried level/);
+  });
+
   it('history with a step down but no approval is refused on replay', () => {
     const up = decideBreaker(initialBreakerState('account', 'a'), p, {
       kind: 'ObserveBreaker',
@@ -160,6 +219,12 @@ describe('breaker ladder', () => {
       to: fc.constantFrom(...breakerLevels),
       measured: measurements,
     }),
+    fc.record({
+      kind: fc.constant('CarryBreaker' as const),
+      dt: fc.integer({ min: 0, max: 2_000_000 }),
+      level: fc.constantFrom(...breakerLevels),
+      measured: measurements,
+    }),
   );
 
   it('never steps down without an approval event by a person just before it', () => {
@@ -173,10 +238,16 @@ describe('breaker ladder', () => {
           const cmd: BreakerCommand =
             c.kind === 'ObserveBreaker'
               ? { kind: c.kind, at, measured: c.measured }
-              : { kind: c.kind, at, approver: c.approver, to: c.to, reason: 'ok', measured: c.measured };
+              : c.kind === 'CarryBreaker'
+                ? { kind: c.kind, at, level: c.level, from: 'earlier', measured: c.measured }
+                : { kind: c.kind, at, approver: c.approver, to: c.to, reason: 'ok', measured: c.measured };
           let events: readonly BreakerEvent[] = [];
           try {
             events = decideBreaker(s, p, cmd);
+            for (const e of events)
+              (e.type === 'BreakerLevelChanged' ? BreakerLevelChanged : BreakerStepDownApproved).schema.parse(
+                e.data,
+              );
           } catch (e) {
             expect(e).toBeInstanceOf(BreakerRuleError);
             continue;
@@ -189,6 +260,9 @@ describe('breaker ladder', () => {
           if (cmd.kind === 'ObserveBreaker' && events.length > 0) {
             expect(s.level).toBe(measuredLevel(p, cmd.measured).level);
           }
+          // A carried level lifts the ladder to it, never lowers it.
+          if (cmd.kind === 'CarryBreaker')
+            expect(s.level).toBe(levelIndex(cmd.level) > levelIndex(before) ? cmd.level : before);
         }
         log.forEach((e, i) => {
           if (e.type === 'BreakerLevelChanged' && e.data.direction === 'down') {

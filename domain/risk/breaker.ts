@@ -134,6 +134,11 @@ export interface BreakerLevelChangedData {
   readonly cooldownMs: number;
   /** Set exactly when the breaker steps down. */
   readonly approvedBy: string | null;
+  /**
+   * The earlier run whose ladder this one starts at (CarryBreaker): a real run started again (a restart,
+   * a parameter version's hand-over) takes the level its predecessor had reached, not `normal`.
+   */
+  readonly carriedFrom?: string;
 }
 
 export interface BreakerStepDownApprovedData {
@@ -178,7 +183,23 @@ export interface ApproveStepDown {
   readonly measured: BreakerMeasurements;
 }
 
-export type BreakerCommand = ObserveBreaker | ApproveStepDown;
+/**
+ * A new run of a strategy that trades on (a real run started again after a restart, or the run of a
+ * parameter version taking over) starts its ladder where its predecessor's stood. Measurements alone
+ * would start it at `normal`: what tripped the earlier ladder (its drawdown, its losing streak) is
+ * counted from the new run's start, so a restart would undo the protection without anyone looking.
+ * Only up: a ladder never comes down without a person.
+ */
+export interface CarryBreaker {
+  readonly kind: 'CarryBreaker';
+  readonly at: number;
+  readonly level: BreakerLevel;
+  /** The earlier ladder's scope id (its run). */
+  readonly from: string;
+  readonly measured: BreakerMeasurements;
+}
+
+export type BreakerCommand = ObserveBreaker | ApproveStepDown | CarryBreaker;
 
 const copyThresholds = (p: BreakerParams): BreakerParams['thresholds'] =>
   Object.fromEntries(breakerMetrics.map((m) => [m, { ...p.thresholds[m] }])) as BreakerParams['thresholds'];
@@ -199,6 +220,23 @@ export const decideBreaker = (
     thresholds: copyThresholds(p),
     cooldownMs: p.cooldownMs,
   };
+  if (cmd.kind === 'CarryBreaker') {
+    if (levelIndex(cmd.level) <= levelIndex(state.level)) return [];
+    return [
+      {
+        type: 'BreakerLevelChanged',
+        data: {
+          ...base,
+          from: state.level,
+          to: cmd.level,
+          direction: 'up',
+          triggers: [],
+          approvedBy: null,
+          carriedFrom: cmd.from,
+        },
+      },
+    ];
+  }
   if (cmd.kind === 'ObserveBreaker') {
     if (levelIndex(level) <= levelIndex(state.level)) return [];
     return [

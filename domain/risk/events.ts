@@ -383,9 +383,10 @@ const levelThresholds = z
  */
 export const BreakerLevelChanged = defineEvent({
   type: 'BreakerLevelChanged',
-  // v2 measures the margin ratio too; a v1 event reads as it was (its ladder had no such metric).
-  schemaVersion: 2,
-  upcasters: { 1: (d) => d },
+  // v2 measures the margin ratio too; a v1 event reads as it was (its ladder had no such metric). v3 may
+  // carry `carriedFrom` (a new run starting at its predecessor's level); older events read as they were.
+  schemaVersion: 3,
+  upcasters: { 1: (d) => d, 2: (d) => d },
   schema: z
     .object({
       scope: z.enum(['account', 'strategy']),
@@ -408,10 +409,14 @@ export const BreakerLevelChanged = defineEvent({
       thresholds: z.record(metric, levelThresholds),
       cooldownMs: z.number().int().nonnegative(),
       approvedBy: z.string().min(1).nullable(),
+      carriedFrom: id.optional(),
     })
     .strict()
     .refine((d) => (d.direction === 'down') === (d.approvedBy !== null), {
       message: 'a step down needs its approver, a step up has none',
+    })
+    .refine((d) => d.carriedFrom === undefined || (d.direction === 'up' && d.triggers.length === 0), {
+      message: 'a carried level is a step up that no measurement triggered',
     }),
 });
 

@@ -103,6 +103,23 @@ describe('alertOf: breakers', () => {
     expect(a?.title).toBe('Strategy bollinger-rsi breaker stepped down halt → warn, approved by user:alice');
   });
 
+  it("a new run starting at its predecessor's level says so, as severe as the level", () => {
+    const carried = (to: string) =>
+      alertOf(
+        ev(
+          'BreakerLevelChanged',
+          breaker({ scopeId: 'real-b', from: 'normal', to, triggers: [], carriedFrom: 'real-a' }),
+        ),
+      );
+    expect(carried('reduce')).toMatchObject({
+      severity: 'warning',
+      subject: 'real-b',
+      title:
+        'Strategy real-b breaker starts at reduce, where the run before it (real-a) stood; a person steps it down',
+    });
+    expect(carried('halt')?.severity).toBe('critical');
+  });
+
   it("a backtest's breakers and liquidations are not alerts", () => {
     expect(alertOf(ev('BreakerLevelChanged', breaker({}), { mode: 'backtest' }))).toBeNull();
     expect(

@@ -185,6 +185,14 @@ const breaker = (d: EventData<typeof BreakerLevelChanged>): Alert => {
       title: `${who} breaker stepped down ${d.from} → ${d.to}, approved by ${d.approvedBy ?? 'nobody recorded'}`,
       detail: `${effect}. Measured: ${measured}`,
     };
+  if (d.carriedFrom !== undefined)
+    return {
+      severity: d.to === 'halt' || d.to === 'flatten' ? 'critical' : 'warning',
+      scope: d.scope,
+      subject: d.scopeId,
+      title: `${who} breaker starts at ${d.to}, where the run before it (${d.carriedFrom}) stood; a person steps it down`,
+      detail: `${effect}. Measured: ${measured}`,
+    };
   // The worst first: that is the one that set the level.
   const order = ['warn', 'reduce', 'halt', 'flatten'];
   const tripped = [...d.triggers]

@@ -1,4 +1,5 @@
 import {
+  type BreakerCommand,
   type BreakerEvent,
   type BreakerMeasurements,
   type BreakerParams,
@@ -40,18 +41,44 @@ export class BreakerDesk {
 
   /** Measures both ladders; returns the last event written (null when neither moved). */
   observe(at: number, measured: BreakerMeasurements, correlationId: string): string | null {
+    const cmd: BreakerCommand = { kind: 'ObserveBreaker', at, measured };
+    return this.moveBoth(cmd, cmd, correlationId);
+  }
+
+  /**
+   * Starts each ladder at the level its predecessor's reached (CarryBreaker): the earlier run's ladders,
+   * `from` being its run. A ladder already as high stays. Returns the last event written.
+   */
+  carry(
+    at: number,
+    levels: { readonly from: string; readonly strategy: BreakerLevel; readonly account: BreakerLevel },
+    measured: BreakerMeasurements,
+    correlationId: string,
+  ): string | null {
+    const carry = (level: BreakerLevel): BreakerCommand => ({
+      kind: 'CarryBreaker',
+      at,
+      level,
+      from: levels.from,
+      measured,
+    });
+    return this.moveBoth(carry(levels.strategy), carry(levels.account), correlationId);
+  }
+
+  /** Decides and writes a system command on each ladder, the strategy's first; the last event written. */
+  private moveBoth(strategy: BreakerCommand, account: BreakerCommand, correlationId: string): string | null {
     const params = this.params;
     if (params === null) return null;
     let last: string | null = null;
-    const step = (state: BreakerState): BreakerState => {
+    const step = (state: BreakerState, cmd: BreakerCommand): BreakerState => {
       let next = state;
-      for (const e of decideBreaker(state, params, { kind: 'ObserveBreaker', at, measured })) {
+      for (const e of decideBreaker(state, params, cmd)) {
         next = evolveBreaker(next, e);
         last = this.log.emit(
           breakerStreamId(state.scope, state.scopeId),
           e.type,
           e.data,
-          at,
+          cmd.at,
           correlationId,
           last,
           'system:breaker',
@@ -59,8 +86,8 @@ export class BreakerDesk {
       }
       return next;
     };
-    this.strategy = step(this.strategy);
-    this.account = step(this.account);
+    this.strategy = step(this.strategy, strategy);
+    this.account = step(this.account, account);
     return last;
   }
 

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries, MarkSeries } from '../../domain/market/funding.js';
 import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
 import { type BreakerParams, defaultBreakerParams } from '../../domain/risk/breaker.js';
+import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import type { LimitChange } from '../../domain/risk/limit-changes.js';
 import { defaultRiskLimits, type RiskConfig } from '../../domain/risk/limits.js';
@@ -110,10 +111,15 @@ export interface EngineConfig {
      * its positions), carried on by this one instead of closed at market: the whole positions of the
      * ledger account `fromAccount`, exactly as its ledger holds them. Once the warm-up has shown what the
      * strategy wants, the engine takes each over at its cost (PositionTakenOver here, PositionHandedOver
-     * in the earlier run's account stream, written together) and keeps it under a stop ladder armed at
-     * the last close, or exits it at once when the strategy no longer wants that side.
+     * in the earlier run's account stream, written together) and keeps it under the earlier run's stop
+     * ladder (or one armed at the last close), or exits it at once when the strategy no longer wants that side.
      */
     readonly carry?: CarryOver;
+    /**
+     * The breaker levels the strategy's earlier real run had reached (`from`, its run id), which this
+     * run's ladders start at (CarryBreaker, recorded at its start): a restart does not reset them.
+     */
+    readonly breakers?: CarriedBreakers;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
@@ -122,6 +128,12 @@ export interface EngineConfig {
 }
 
 /** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */
+export interface CarriedBreakers {
+  readonly from: string;
+  readonly strategy: BreakerLevel;
+  readonly account: BreakerLevel;
+}
+
 export interface CarryOver {
   readonly fromAccount: string;
   readonly positions: readonly {

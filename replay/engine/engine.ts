@@ -606,6 +606,9 @@ export class Engine implements StrategyContext {
     this.dayStartEquity = this.walletF;
     this.peakEquity = this.walletF;
     this.breakerPeak = this.walletF;
+    const carried = c.liveOrders?.breakers;
+    if (carried !== undefined)
+      this.breakers.carry(t0, carried, this.breakerMeasurements(this.walletF), runCorrelation);
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 

@@ -5,9 +5,16 @@ import { fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import type { StopAdjustedData, StopStatusChangedData } from '../../domain/risk/stops.js';
-import type { CarryOver } from './config.js';
+import type { CarriedBreakers, CarryOver } from './config.js';
 import { RunResults } from './results.js';
-import { HOUR, type LiveAccountRun, openLiveAccountRun, SYMBOL, WARMUP } from './testing/live-account.js';
+import {
+  enterWithBackstop,
+  HOUR,
+  type LiveAccountRun,
+  openLiveAccountRun,
+  SYMBOL,
+  WARMUP,
+} from './testing/live-account.js';
 
 /**
  * A real run started after a crash carries on with what the run before it still holds on the exchange
@@ -232,6 +239,56 @@ describe('a real run that carries on what the run before it left', () => {
       ['live-orders-BTCUSDT-1:stop', 'filled'],
       ['live-orders-BTCUSDT-1:tp2', 'cancelled'],
     ]);
+  });
+
+  it("starts its breakers where the earlier run's stood, and sizes its entries by them", async () => {
+    const entered = async (breakers?: CarriedBreakers) => {
+      const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
+        ...(breakers ? { breakers } : {}),
+      });
+      h = run.harness;
+      await enterWithBackstop(run);
+      const quantity = Number(
+        run
+          .of('OrderRequested')
+          .map((e) => e.data as { type: string; quantity: string })
+          .find((d) => d.type === 'MARKET')!.quantity,
+      );
+      const moves = run.of('BreakerLevelChanged').map((e) => [e.streamId, e.data]);
+      const level = run.engine.breakerLevel;
+      await h.close();
+      h = null;
+      return { quantity, moves, level };
+    };
+    const fresh = await entered();
+    const carried = await entered({ from: 'real-earlier', strategy: 'reduce', account: 'warn' });
+    expect(fresh.level).toBe('normal');
+    expect(carried.level).toBe('reduce');
+    expect(carried.moves).toEqual([
+      [
+        'breaker-strategy-live-orders',
+        expect.objectContaining({
+          from: 'normal',
+          to: 'reduce',
+          direction: 'up',
+          triggers: [],
+          carriedFrom: 'real-earlier',
+        }),
+      ],
+      [
+        'breaker-account-live-orders',
+        expect.objectContaining({
+          from: 'normal',
+          to: 'warn',
+          direction: 'up',
+          triggers: [],
+          carriedFrom: 'real-earlier',
+        }),
+      ],
+    ]);
+    // At reduce the run enters smaller than it would at normal.
+    expect(carried.quantity).toBeGreaterThan(0);
+    expect(carried.quantity).toBeLessThan(fresh.quantity);
   });
 });
 

@@ -6,7 +6,7 @@ import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
-import type { EngineConfig } from './config.js';
+import type { CarriedBreakers, EngineConfig } from './config.js';
 import { Engine } from './engine.js';
 import { OPEN_END } from './live.js';
 import { checkRequest, engineConfig, type RunRequest, RunRequestError, toMs } from './run.js';
@@ -31,6 +31,8 @@ export interface LiveOrders {
   readonly relisting?: boolean;
   /** The account's own commission rates by symbol (EngineConfig.liveOrders.feeRates). */
   readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
+  /** The strategy's earlier real run's breaker levels (EngineConfig.liveOrders.breakers). */
+  readonly breakers?: CarriedBreakers;
 }
 
 export interface PreparedLiveRun {
@@ -135,6 +137,7 @@ export const prepareLiveRun = async (
               ...(orders.backstop ? { backstop: orders.backstop } : {}),
               ...(orders.relisting ? { relisting: true } : {}),
               ...(orders.feeRates ? { feeRates: orders.feeRates } : {}),
+              ...(orders.breakers ? { breakers: orders.breakers } : {}),
             },
           }
         : {}),

@@ -1,12 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type OpenedStore, openStore } from '../../adapters/eventstore/open-store.js';
+import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
 import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import { ladderOfEvents } from '../../domain/risk/carried-ladder.js';
 import type { StopEvent } from '../../domain/risk/stops.js';
-import { allProjections } from '../../projections/index.js';
-import { ProjectionRunner } from '../../projections/runner.js';
-import { persistRun } from '../../replay/audit/persist.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
+import { projectedRun } from '../testing/projected-run.js';
 import { carriedLadders } from './carried-ladders.js';
 
 /**
@@ -26,11 +24,7 @@ describe("an earlier real run's stop ladders, for the run that carries its posit
     const run = await openLiveAccountRun({ stopAtrMultiple: 1 }, { 1: 0.5 }, { bufferBps: 50, moveBps: 20 });
     harness = run.harness;
     await enterWithBackstop(run);
-    opened = await openStore({ dataDir: ':memory:' });
-    const runner = new ProjectionRunner(opened.store, opened.db, allProjections());
-    await runner.prepare();
-    await persistRun(run.engine.store.raw(), opened.store);
-    await runner.catchUpAll();
+    opened = (await projectedRun(run.engine.store.raw())).opened;
     const runId = run.engine.config.runId;
     const said: string[] = [];
     const ladders = await carriedLadders(opened.db, opened.store, runId, ['BTCUSDT', 'ETHUSDT'], (m) =>

@@ -10,6 +10,7 @@ import { accountStreamId, evolveAccount, initialAccountState } from '../../domai
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
+import type { BreakerLevelChangedData } from '../../domain/risk/breaker.js';
 import { type CarriedLadder, ladderOfEvents } from '../../domain/risk/carried-ladder.js';
 import type { StopAdjustedData, StopEvent } from '../../domain/risk/stops.js';
 import { Waker } from '../../replay/engine/live.js';
@@ -285,12 +286,22 @@ describe('a real run carried on by the next one', () => {
           return new Map([[SYMBOL, ladder]]);
         },
       },
+      // The first run's ladders stood at warn (scripts/start.ts reads them: carriedBreakers).
+      breakers: async () => ({ from: first.runId, strategy: 'warn', account: 'normal' }),
     });
     await second.prepare();
     const stopSecond = new AbortController();
     const secondDone = second.run(stopSecond.signal);
     await takenOver(p, second, held, left!.cost, tradesBefore, ladder);
     expect(asked).toEqual([[SYMBOL]]);
+    expect(p.said).toContain(
+      `real ${second.runId}: its breakers start where ${first.runId}'s stood (strategy warn, account normal)`,
+    );
+    expect(
+      (await p.store.readStream(`breaker-strategy-${second.runId}`)).map(
+        (e) => e.data as BreakerLevelChangedData,
+      ),
+    ).toEqual([expect.objectContaining({ from: 'normal', to: 'warn', carriedFrom: first.runId })]);
     // Its ladder goes on where the first run's stood: the same stop, not one armed afresh from the close.
     const placed = p.store
       .raw()

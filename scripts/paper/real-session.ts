@@ -10,6 +10,7 @@ import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js'
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
+import type { CarriedBreakers } from '../../replay/engine/config.js';
 import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -94,6 +95,12 @@ export interface RealAccountSessionOptions {
      */
     readonly ladders?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, CarriedLadder>>;
   };
+  /**
+   * The breaker levels of the strategy's earlier real run, which this run's ladders start at
+   * (carriedBreakers): asked when the engine is built, so a hand-over reads the earlier run's levels as they
+   * stand then. Null, or absent: the ladders start at normal.
+   */
+  readonly breakers?: () => Promise<CarriedBreakers | null>;
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -349,6 +356,11 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
       this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
       const feeRates = await this.opts.commissionRates?.(this.opts.symbols);
+      const breakers = (await this.opts.breakers?.()) ?? null;
+      if (breakers !== null)
+        this.opts.log?.(
+          `real ${this.runId}: its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
+        );
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
         wall: () => this.clock.now(),
@@ -358,6 +370,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         ...(this.opts.instruments ? { instruments: this.opts.instruments } : {}),
         ...(this.opts.listInstruments ? { relisting: true } : {}),
         ...(feeRates ? { feeRates } : {}),
+        ...(breakers !== null ? { breakers } : {}),
       });
       engine.start();
       // The ledger's settings, now booked: the account must trade by the same before the first order.
