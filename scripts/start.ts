@@ -48,7 +48,6 @@ import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
-import { carriedBreakers } from './paper/carried-breakers.js';
 import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
@@ -64,6 +63,7 @@ import {
 import { LiveMarks } from './paper/live-marks.js';
 import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
 import { endOlderEngineRuns } from './paper/older-engine.js';
+import { carriedOn } from './paper/previous-run.js';
 import { RealAccountSession, type RealAccountSessionOptions, realRunId } from './paper/real-session.js';
 import { closeOutSuperseded, latestPaperStart, supersededPaperRuns } from './paper/superseded.js';
 import { ParameterCanaryManager } from './parameter-canary.js';
@@ -745,7 +745,7 @@ if (process.env.LIFECYCLE !== 'off') {
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(carry !== undefined ? { carry } : {}),
             ...(backstop ? { backstop } : {}),
-            breakers: () => carriedBreakers(opened.db, opened.store, strategyId, id),
+            carriedOn: () => carriedOn(opened.db, opened.store, binanceUsdm.venue, strategyId, id),
           });
           try {
             await run.prepare();

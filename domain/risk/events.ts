@@ -480,6 +480,32 @@ export const RiskLimitsApplied = defineEvent({
 
 export const riskLimitsStreamId = 'risk-limits';
 
+/**
+ * A real run took the strategy's record of round trips over from its previous real run (`from`), so its
+ * sizing's Kelly limit goes on from where it stood instead of starting with no record (full risk per
+ * trade for its first `kellyMinTrades` trades). `nets` are the round trips' net results, oldest first, as
+ * many as its Kelly window keeps; `kelly` is what they make.
+ */
+export const TradeRecordCarried = defineEvent({
+  type: 'TradeRecordCarried',
+  schema: z
+    .object({
+      accountId: id,
+      from: id,
+      nets: z.array(z.number().finite()),
+      kelly: z
+        .object({
+          winRate: z.number().min(0).max(1),
+          payoff: z.number().nonnegative(),
+          trades: z.number().int().positive(),
+        })
+        .strict()
+        .nullable(),
+    })
+    .strict(),
+});
+export type TradeRecordCarriedData = z.infer<typeof TradeRecordCarried.schema>;
+
 export type RiskLimitsSetData = z.infer<typeof RiskLimitsSet.schema>;
 export type RiskLimitsAppliedData = z.infer<typeof RiskLimitsApplied.schema>;
 
@@ -492,4 +518,5 @@ export const riskEvents = [
   BreakerStepDownApproved,
   RiskLimitsSet,
   RiskLimitsApplied,
+  TradeRecordCarried,
 ] as const;

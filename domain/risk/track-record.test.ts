@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EquitySlope, TradeRecord, UNBOUNDED_PAYOFF } from './track-record.js';
+import { EquitySlope, roundTripNets, TradeRecord, UNBOUNDED_PAYOFF } from './track-record.js';
 
 const net = fc.double({ min: -1e6, max: 1e6, noNaN: true });
 
@@ -92,5 +92,51 @@ describe('EquitySlope', () => {
     const down = new EquitySlope(3);
     for (const m of [100, 101, 103, 106, 100, 95]) down.push(m);
     expect(down.value).toBeLessThan(0);
+  });
+});
+
+describe('round trips read back from a ledger account stream', () => {
+  const fill = (symbol: string, tradeId: string, realisedPnl: string, positionQuantity: string) => ({
+    type: 'FillSettled',
+    data: { symbol, tradeId, realisedPnl, positionQuantity },
+  });
+  const fee = (symbol: string, tradeId: string, amount: string) => ({
+    type: 'FeeCharged',
+    data: { symbol, tradeId, amount },
+  });
+
+  it('sums each round trip from its open to the fill that closes or flips it, fees included', () => {
+    expect(
+      roundTripNets([
+        fill('BTCUSDT', 't1', '0', '0.5'),
+        fee('BTCUSDT', 't1', '1'),
+        fill('ETHUSDT', 't2', '0', '-2'),
+        fee('ETHUSDT', 't2', '0.5'),
+        fill('BTCUSDT', 't3', '30', '0.2'),
+        fee('BTCUSDT', 't3', '0.5'),
+        // Funding is not a trade's: the engine's record leaves it out.
+        { type: 'FundingPaid', data: { symbol: 'BTCUSDT', amount: '-3' } },
+        fill('BTCUSDT', 't4', '-10', '0'),
+        fee('BTCUSDT', 't4', '0.25'),
+        // A flip closes the short and opens a long in one fill: its whole fee is the closing trip's.
+        fill('ETHUSDT', 't5', '8', '1'),
+        fee('ETHUSDT', 't5', '0.75'),
+        fill('ETHUSDT', 't6', '-2', '0'),
+        fee('ETHUSDT', 't6', '0.25'),
+      ]),
+    ).toEqual([30 - 10 - 1 - 0.5 - 0.25, 8 - 0.5 - 0.75, -2.25]);
+  });
+
+  it('starts a position taken over at zero and ends none with a position handed over', () => {
+    expect(
+      roundTripNets([
+        { type: 'PositionTakenOver', data: { symbol: 'BTCUSDT', quantity: '0.5' } },
+        fill('BTCUSDT', 't1', '20', '0'),
+        fee('BTCUSDT', 't1', '1'),
+        fill('BTCUSDT', 't2', '0', '-0.3'),
+        fee('BTCUSDT', 't2', '1'),
+        { type: 'PositionHandedOver', data: { symbol: 'BTCUSDT', quantity: '-0.3' } },
+      ]),
+    ).toEqual([19]);
   });
 });

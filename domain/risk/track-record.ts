@@ -115,3 +115,64 @@ export class EquitySlope {
     this.value = sxy / sxx;
   }
 }
+
+/** The events of a ledger account stream that `roundTripNets` reads (as the main log holds them). */
+export interface LedgerRecordEvent {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/**
+ * The net result of each round trip a run's ledger account closed, in order: what the engine pushed into
+ * its TradeRecord as it traded (realised PnL − fees of every fill from the position's open to the fill
+ * that closed or flipped it). Read back from the account stream, for the strategy's next real run to
+ * carry its record on. A position handed over to another run ends no round trip here (the run that took
+ * it over closes it); one taken over starts one at zero.
+ */
+export const roundTripNets = (events: readonly LedgerRecordEvent[]): number[] => {
+  const nets: number[] = [];
+  const net = new Map<string, number>();
+  const held = new Map<string, number>();
+  let pending: { symbol: string; tradeId: string; before: number; after: number } | null = null;
+  const flush = () => {
+    if (pending === null) return;
+    const { symbol, before, after } = pending;
+    pending = null;
+    if (before !== 0 && (after === 0 || Math.sign(after) !== Math.sign(before))) {
+      nets.push(net.get(symbol) ?? 0);
+      net.set(symbol, 0);
+    }
+  };
+  for (const e of events) {
+    const d = e.data as {
+      symbol: string;
+      tradeId?: string | null;
+      realisedPnl?: string;
+      positionQuantity?: string;
+      amount?: string;
+      quantity?: string;
+    };
+    // A fill's fee is booked right behind it and belongs to its round trip, the closing one included.
+    if (e.type === 'FeeCharged' && pending !== null && d.tradeId === pending.tradeId) {
+      net.set(d.symbol, (net.get(d.symbol) ?? 0) - Number(d.amount));
+      continue;
+    }
+    flush();
+    if (e.type === 'FillSettled') {
+      const before = held.get(d.symbol) ?? 0;
+      const after = Number(d.positionQuantity);
+      held.set(d.symbol, after);
+      net.set(d.symbol, (net.get(d.symbol) ?? 0) + Number(d.realisedPnl));
+      pending = { symbol: d.symbol, tradeId: String(d.tradeId), before, after };
+    } else if (e.type === 'FeeCharged') net.set(d.symbol, (net.get(d.symbol) ?? 0) - Number(d.amount));
+    else if (e.type === 'PositionTakenOver') {
+      held.set(d.symbol, Number(d.quantity));
+      net.set(d.symbol, 0);
+    } else if (e.type === 'PositionHandedOver') {
+      held.set(d.symbol, 0);
+      net.set(d.symbol, 0);
+    }
+  }
+  flush();
+  return nets;
+};

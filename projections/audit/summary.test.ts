@@ -121,6 +121,33 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('took limits defaults back to built-in');
   });
 
+  it("says where a new run's breaker level and Kelly record came from", () => {
+    expect(
+      summarise(
+        event('BreakerLevelChanged', {
+          scope: 'strategy',
+          scopeId: 'real-b',
+          from: 'normal',
+          to: 'reduce',
+          carriedFrom: 'real-a',
+        }),
+      ),
+    ).toBe('breaker strategy real-b normal → reduce (carried from real-a)');
+    expect(
+      summarise(
+        event('TradeRecordCarried', {
+          accountId: 'real-b',
+          from: 'real-a',
+          nets: [1, -2, 3],
+          kelly: { winRate: 0.4, payoff: 1.5, trades: 20 },
+        }),
+      ),
+    ).toBe('took 3 round trip(s) from real-a for Kelly sizing: win rate 40%, payoff 1.50');
+    expect(
+      summarise(event('TradeRecordCarried', { accountId: 'real-b', from: 'real-a', nets: [1], kelly: null })),
+    ).toBe('took 1 round trip(s) from real-a for Kelly sizing (too few for statistics)');
+  });
+
   it('falls back to the type and the first fields for a type it has no line for', () => {
     expect(summarise(event('SomethingNew', { a: 1, b: 'two', c: [3], d: 4 }))).toBe(
       'SomethingNew a=1 b="two" c=[3]',

@@ -49,7 +49,12 @@ export const summarise = (e: RecordedEvent): string => {
     case 'StopStatusChanged':
       return `${s(d.kind)} ${s(d.symbol)} ${s(d.from)} → ${s(d.to)}${d.reason ? ` (${s(d.reason)})` : ''}`;
     case 'BreakerLevelChanged':
-      return `breaker ${s(d.scope)} ${s(d.scopeId)} ${s(d.from)} → ${s(d.to)}`;
+      return `breaker ${s(d.scope)} ${s(d.scopeId)} ${s(d.from)} → ${s(d.to)}${d.carriedFrom ? ` (carried from ${s(d.carriedFrom)})` : ''}`;
+    case 'TradeRecordCarried': {
+      const k = d.kelly as { winRate: number; payoff: number } | null;
+      const n = Array.isArray(d.nets) ? d.nets.length : 0;
+      return `took ${n} round trip(s) from ${s(d.from)} for Kelly sizing${k ? `: win rate ${(k.winRate * 100).toFixed(0)}%, payoff ${k.payoff.toFixed(2)}` : ' (too few for statistics)'}`;
+    }
     case 'EquityMarked':
       return `equity ${Number(d.equity).toFixed(2)} (unrealised ${Number(d.unrealisedPnl).toFixed(2)})`;
     case 'RunStarted':

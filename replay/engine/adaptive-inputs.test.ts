@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { defaultAdaptiveParams } from '../../domain/risk/adaptive.js';
 import { defaultSizingParams, tierLeverage } from '../../domain/risk/sizing.js';
+import { roundTripNets, TradeRecord } from '../../domain/risk/track-record.js';
 import { runBacktest } from './run.js';
 
 interface Sized {
@@ -66,6 +67,29 @@ describe('the sizing and the adaptive stops are fed what they adapt to', () => {
       expect(k.trades).toBeGreaterThanOrEqual(trades);
       trades = k.trades!;
     }
+  });
+
+  it("the round trips read back from the run's account stream give each sizing's Kelly statistics", () => {
+    // What the strategy's next real run carries on (TradeRecordCarried): the record rebuilt from the log
+    // must be the one the engine sized by, at every sizing.
+    let checked = 0;
+    for (const s of sized) {
+      const before = events.slice(0, events.indexOf(s.e)).filter((e) => e.streamId.startsWith('account-'));
+      const record = new TradeRecord(defaultSizingParams.kellyWindow, defaultSizingParams.kellyMinTrades);
+      for (const n of roundTripNets(before)) record.push(n);
+      const kelly = record.kelly();
+      const recorded = s.d.inputs.kelly;
+      if (recorded === null) {
+        expect(kelly).toBeNull();
+        continue;
+      }
+      expect(kelly).not.toBeNull();
+      expect(kelly!.trades).toBe(recorded.trades);
+      expect(kelly!.winRate).toBe(recorded.winRate);
+      expect(kelly!.payoff).toBeCloseTo(recorded.payoff, 9);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 
   it('a strategy with no edge keeps trading at the floor, so its record can recover', async () => {

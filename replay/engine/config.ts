@@ -120,6 +120,11 @@ export interface EngineConfig {
      * run's ladders start at (CarryBreaker, recorded at its start): a restart does not reset them.
      */
     readonly breakers?: CarriedBreakers;
+    /**
+     * The net results of the round trips the strategy's previous real run (`from`) closed, oldest first:
+     * this run's Kelly statistics start from them (TradeRecordCarried, at its start).
+     */
+    readonly record?: CarriedRecord;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
@@ -132,6 +137,11 @@ export interface CarriedBreakers {
   readonly from: string;
   readonly strategy: BreakerLevel;
   readonly account: BreakerLevel;
+}
+
+export interface CarriedRecord {
+  readonly from: string;
+  readonly nets: readonly number[];
 }
 
 export interface CarryOver {

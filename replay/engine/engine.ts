@@ -609,6 +609,21 @@ export class Engine implements StrategyContext {
     const carried = c.liveOrders?.breakers;
     if (carried !== undefined)
       this.breakers.carry(t0, carried, this.breakerMeasurements(this.walletF), runCorrelation);
+    const record = c.liveOrders?.record;
+    if (record !== undefined && record.nets.length > 0) {
+      // Only what the window keeps: the oldest would be pushed out again at once.
+      const nets = record.nets.slice(-this.tradeRecord.window);
+      for (const n of nets) this.tradeRecord.push(n);
+      this.log.emit(
+        this.riskStream,
+        'TradeRecordCarried',
+        { accountId: c.accountId, from: record.from, nets, kelly: this.tradeRecord.kelly() },
+        t0,
+        runCorrelation,
+        null,
+        'system:sizing',
+      );
+    }
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 

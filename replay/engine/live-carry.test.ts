@@ -5,7 +5,7 @@ import { fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import type { StopAdjustedData, StopStatusChangedData } from '../../domain/risk/stops.js';
-import type { CarriedBreakers, CarryOver } from './config.js';
+import type { CarriedBreakers, CarriedRecord, CarryOver } from './config.js';
 import { RunResults } from './results.js';
 import {
   enterWithBackstop,
@@ -242,9 +242,10 @@ describe('a real run that carries on what the run before it left', () => {
   });
 
   it("starts its breakers where the earlier run's stood, and sizes its entries by them", async () => {
-    const entered = async (breakers?: CarriedBreakers) => {
+    const entered = async (breakers?: CarriedBreakers, record?: CarriedRecord) => {
       const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
         ...(breakers ? { breakers } : {}),
+        ...(record ? { record } : {}),
       });
       h = run.harness;
       await enterWithBackstop(run);
@@ -256,9 +257,10 @@ describe('a real run that carries on what the run before it left', () => {
       );
       const moves = run.of('BreakerLevelChanged').map((e) => [e.streamId, e.data]);
       const level = run.engine.breakerLevel;
+      const carried = run.of('TradeRecordCarried').map((e) => [e.streamId, e.data]);
       await h.close();
       h = null;
-      return { quantity, moves, level };
+      return { quantity, moves, level, carried };
     };
     const fresh = await entered();
     const carried = await entered({ from: 'real-earlier', strategy: 'reduce', account: 'warn' });
@@ -289,6 +291,26 @@ describe('a real run that carries on what the run before it left', () => {
     // At reduce the run enters smaller than it would at normal.
     expect(carried.quantity).toBeGreaterThan(0);
     expect(carried.quantity).toBeLessThan(fresh.quantity);
+    expect(fresh.carried).toEqual([]);
+
+    // Its Kelly record goes on too: 60 round trips, the last 50 kept, 10 of them winners paying 1.5× the
+    // losers. Full Kelly is negative, so its risk per trade is at the floor, where a run with no record
+    // would risk the whole of it.
+    const nets = Array.from({ length: 60 }, (_, i) => (i >= 10 && i % 5 === 0 ? 15 : -10));
+    const kept = await entered(undefined, { from: 'real-earlier', nets });
+    expect(kept.carried).toEqual([
+      [
+        'risk-live-orders',
+        {
+          accountId: 'live-orders',
+          from: 'real-earlier',
+          nets: nets.slice(10),
+          kelly: { winRate: 0.2, payoff: 1.5, trades: 50 },
+        },
+      ],
+    ]);
+    expect(kept.quantity).toBeGreaterThan(0);
+    expect(kept.quantity).toBeLessThan(fresh.quantity);
   });
 });
 

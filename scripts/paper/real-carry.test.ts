@@ -287,7 +287,10 @@ describe('a real run carried on by the next one', () => {
         },
       },
       // The first run's ladders stood at warn (scripts/start.ts reads them: carriedBreakers).
-      breakers: async () => ({ from: first.runId, strategy: 'warn', account: 'normal' }),
+      carriedOn: async () => ({
+        breakers: { from: first.runId, strategy: 'warn', account: 'normal' },
+        record: null,
+      }),
     });
     await second.prepare();
     const stopSecond = new AbortController();

@@ -10,7 +10,7 @@ import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js'
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
-import type { CarriedBreakers } from '../../replay/engine/config.js';
+
 import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -18,6 +18,7 @@ import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
 import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import type { RunLeftovers } from './leftovers.js';
+import type { CarriedOn } from './previous-run.js';
 import {
   type ActiveParameters,
   type PaperRun,
@@ -96,11 +97,11 @@ export interface RealAccountSessionOptions {
     readonly ladders?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, CarriedLadder>>;
   };
   /**
-   * The breaker levels of the strategy's earlier real run, which this run's ladders start at
-   * (carriedBreakers): asked when the engine is built, so a hand-over reads the earlier run's levels as they
-   * stand then. Null, or absent: the ladders start at normal.
+   * What the strategy's previous real run leaves this one (previous-run.ts): the breaker levels its ladders
+   * start at, and the round trips its Kelly sizing starts from. Asked when the engine is built, so a
+   * hand-over reads the earlier run as it stands then. Absent, or null parts: a fresh start.
    */
-  readonly breakers?: () => Promise<CarriedBreakers | null>;
+  readonly carriedOn?: () => Promise<CarriedOn>;
   /** Between two asks for the marks (default 2 s). */
   readonly markEveryMs?: number;
   readonly onAppended?: (events: readonly StoredEvent[]) => void;
@@ -356,10 +357,14 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
       this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
       const feeRates = await this.opts.commissionRates?.(this.opts.symbols);
-      const breakers = (await this.opts.breakers?.()) ?? null;
+      const { breakers, record } = (await this.opts.carriedOn?.()) ?? { breakers: null, record: null };
       if (breakers !== null)
         this.opts.log?.(
           `real ${this.runId}: its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
+        );
+      if (record !== null)
+        this.opts.log?.(
+          `real ${this.runId}: sizes by the record of ${record.from}'s ${record.nets.length} round trip(s)`,
         );
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
@@ -371,6 +376,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         ...(this.opts.listInstruments ? { relisting: true } : {}),
         ...(feeRates ? { feeRates } : {}),
         ...(breakers !== null ? { breakers } : {}),
+        ...(record !== null ? { record } : {}),
       });
       engine.start();
       // The ledger's settings, now booked: the account must trade by the same before the first order.

@@ -7,7 +7,12 @@ import { binanceUsdm } from '../../../domain/ledger/venue.js';
 import type { BarSeries } from '../../../domain/market/bars.js';
 import type { BackstopPlan } from '../../../domain/risk/backstop.js';
 import type { ProtectionRequest, StrategyDefinition } from '../../../domain/strategy/sdk.js';
-import { type CarriedBreakers, type CarryOver, defaultEngineSettings } from '../config.js';
+import {
+  type CarriedBreakers,
+  type CarriedRecord,
+  type CarryOver,
+  defaultEngineSettings,
+} from '../config.js';
 import { Engine } from '../engine.js';
 import { instrumentBookOnce } from '../run.js';
 
@@ -72,6 +77,7 @@ export const openLiveAccountRun = async (
     readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
     readonly carry?: CarryOver;
     readonly breakers?: CarriedBreakers;
+    readonly record?: CarriedRecord;
     /** Another process's connection to an account (openHarness({ fake })), and its run's id. */
     readonly harness?: Awaited<ReturnType<typeof openHarness>>;
     readonly runId?: string;
@@ -111,6 +117,7 @@ export const openLiveAccountRun = async (
         ...(extra.feeRates ? { feeRates: extra.feeRates } : {}),
         ...(extra.carry ? { carry: extra.carry } : {}),
         ...(extra.breakers ? { breakers: extra.breakers } : {}),
+        ...(extra.record ? { record: extra.record } : {}),
       },
       onEvent: (e) => events.push(e),
     },

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
+import { newEventId } from '../../adapters/ids/event-id.js';
+import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
+import { lifecycleStreamId } from '../../domain/lifecycle/events.js';
+import { RunResults } from '../../replay/engine/results.js';
+import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
+import { projectedRun } from '../testing/projected-run.js';
+import { carriedBreakers, carriedOn, carriedRecord, previousRealRun } from './previous-run.js';
+
+/**
+ * What a strategy's next real run goes on from, as the next process reads it: the latest real run's
+ * breaker ladders and round trips from the main log, unless the strategy left real money since that run
+ * started.
+ */
+let harness: Harness | null = null;
+let opened: OpenedStore | null = null;
+afterEach(async () => {
+  await harness?.close();
+  await opened?.close();
+  harness = opened = null;
+});
+
+describe('what a real run carries on from the one before it', () => {
+  it('is the latest real run’s breaker levels and round trips, while the strategy has stayed on real money since it started', async () => {
+    // An earlier real run whose ladders stood at reduce (strategy) and warn (account) when its process
+    // went, after one round trip: in at the first live bar, out at the third.
+    const run = await openLiveAccountRun(
+      { stopAtrMultiple: 3 },
+      { 1: 0.5, 3: 0 },
+      { bufferBps: 50, moveBps: 20 },
+      8,
+      {
+        breakers: { from: 'real-before', strategy: 'reduce', account: 'warn' },
+      },
+    );
+    harness = run.harness;
+    const entered = await enterWithBackstop(run);
+    run.barCloses(run.warmupEnd + 2);
+    const exit = run.barCloses(run.warmupEnd + 3);
+    for (const started = Date.now(); run.of('FillSettled').length < 2; ) {
+      if (Date.now() - started > 10_000) throw new Error('timed out waiting for the exit');
+      await run.settle(exit + 3_600_000 - 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(exit).toBeGreaterThan(entered);
+    const projected = await projectedRun(run.engine.store.raw());
+    opened = projected.opened;
+    const { runner } = projected;
+    const { db, store } = opened;
+    const strategy = run.engine.config.strategy.id;
+    const runId = run.engine.config.runId;
+
+    expect(await previousRealRun(db, strategy, 'real-next')).toBe(runId);
+    expect(await carriedBreakers(store, runId)).toEqual({ from: runId, strategy: 'reduce', account: 'warn' });
+    // Its one round trip, net of its fees, as the run's own results count it.
+    const results = new RunResults();
+    for (const e of run.events) results.apply(e);
+    const [trade] = results.trades;
+    const record = await carriedRecord(store, 'binance', runId);
+    expect(record?.from).toBe(runId);
+    expect(record?.nets).toHaveLength(1);
+    expect(record!.nets[0]).toBeCloseTo(trade!.realisedPnl - trade!.fees, 8);
+    expect(await carriedOn(db, store, 'binance', strategy, 'real-next')).toEqual({
+      breakers: { from: runId, strategy: 'reduce', account: 'warn' },
+      record,
+    });
+    // The new run itself is no predecessor (a start tried again may have recorded it), nor is another
+    // strategy's run.
+    expect(await previousRealRun(db, strategy, runId)).toBeNull();
+    expect(await carriedOn(db, store, 'binance', 'ema-cross', 'real-next')).toEqual({
+      breakers: null,
+      record: null,
+    });
+
+    // The strategy is taken off real money after that run started: coming back takes a person, afresh.
+    const started = run.events.find((e) => e.type === 'RunStarted')!.metadata.occurredAt;
+    await store.append(lifecycleStreamId(strategy), 'any', [
+      {
+        eventId: newEventId(),
+        type: 'StrategyStageChanged',
+        data: {
+          strategyId: strategy,
+          from: 'prod',
+          to: 'shadow',
+          reason: 'demoted',
+          at: Date.parse(started) + 3_600_000,
+          detail: 'drawdown 16 % > 15 %',
+          evidence: null,
+          shadow: null,
+          checks: [],
+        },
+        metadata: {
+          correlationId: `lifecycle:${strategy}:demote`,
+          causationId: null,
+          actor: 'system:lifecycle',
+          mode: 'live',
+          occurredAt: new Date(Date.parse(started) + 3_600_000).toISOString(),
+        },
+      },
+    ]);
+    await runner.catchUpAll();
+    expect(await previousRealRun(db, strategy, 'real-next')).toBeNull();
+    expect(await carriedOn(db, store, 'binance', strategy, 'real-next')).toEqual({
+      breakers: null,
+      record: null,
+    });
+  });
+});
