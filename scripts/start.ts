@@ -745,7 +745,8 @@ if (process.env.LIFECYCLE !== 'off') {
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(carry !== undefined ? { carry } : {}),
             ...(backstop ? { backstop } : {}),
-            carriedOn: () => carriedOn(opened.db, opened.store, binanceUsdm.venue, strategyId, id),
+            carriedOn: () =>
+              carriedOn(opened.db, opened.store, binanceUsdm.venue, strategyId, id, wallClock.now()),
           });
           try {
             await run.prepare();

@@ -481,10 +481,12 @@ export const RiskLimitsApplied = defineEvent({
 export const riskLimitsStreamId = 'risk-limits';
 
 /**
- * A real run took the strategy's record of round trips over from its previous real run (`from`), so its
- * sizing's Kelly limit goes on from where it stood instead of starting with no record (full risk per
- * trade for its first `kellyMinTrades` trades). `nets` are the round trips' net results, oldest first, as
- * many as its Kelly window keeps; `kelly` is what they make.
+ * A real run took the strategy's record over from its previous real run (`from`), so its risk goes on
+ * from where it stood instead of starting afresh. `nets`: the round trips' net results, oldest first, as
+ * many as its Kelly window keeps, and `kelly` what they make (its sizing's Kelly limit; with no record it
+ * would risk the whole risk per trade on its first `kellyMinTrades` trades). `dayLoss`: the share of its
+ * day-start equity the earlier run had lost that UTC day (`day`, its 00:00), which this run's daily-loss
+ * limit counts on from; null when the earlier run lost nothing that day (or recorded nothing).
  */
 export const TradeRecordCarried = defineEvent({
   type: 'TradeRecordCarried',
@@ -499,6 +501,10 @@ export const TradeRecordCarried = defineEvent({
           payoff: z.number().nonnegative(),
           trades: z.number().int().positive(),
         })
+        .strict()
+        .nullable(),
+      dayLoss: z
+        .object({ day: z.number().int().nonnegative(), loss: z.number().min(0).max(1) })
         .strict()
         .nullable(),
     })

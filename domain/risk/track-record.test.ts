@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EquitySlope, roundTripNets, TradeRecord, UNBOUNDED_PAYOFF } from './track-record.js';
+import {
+  dayLossSoFar,
+  EquitySlope,
+  roundTripNets,
+  TradeRecord,
+  UNBOUNDED_PAYOFF,
+  utcDayStart,
+} from './track-record.js';
 
 const net = fc.double({ min: -1e6, max: 1e6, noNaN: true });
 
@@ -138,5 +145,29 @@ describe('round trips read back from a ledger account stream', () => {
         { type: 'PositionHandedOver', data: { symbol: 'BTCUSDT', quantity: '-0.3' } },
       ]),
     ).toEqual([19]);
+  });
+});
+
+describe("the share of the day a run had lost, for the next run's daily-loss limit", () => {
+  const day = Date.UTC(2023, 5, 1);
+  const h = 3_600_000;
+
+  it('runs from the day-start equity its risk checks judged by to its latest record that day', () => {
+    const marks = [
+      { at: day - h, equity: 10_500 },
+      { at: day, equity: 10_000 },
+      { at: day + h, equity: 9_900 },
+      { at: day + 3 * h, equity: 9_700 },
+    ];
+    // Without a risk check that day: from its first mark of the day.
+    expect(dayLossSoFar(day, marks, [])).toBeCloseTo(0.03, 12);
+    // A check records the day start the limit used, and is the latest record when it comes last.
+    const checks = [{ at: day + 4 * h, equity: 9_600, dayStartEquity: 10_040 }];
+    expect(dayLossSoFar(day, marks, checks)).toBeCloseTo(1 - 9_600 / 10_040, 12);
+    // A day that made money has lost nothing; a day with no record says nothing.
+    expect(dayLossSoFar(day, [{ at: day, equity: 10_000 }, { at: day + h, equity: 10_200 }], [])).toBe(0);
+    expect(dayLossSoFar(day + 86_400_000, marks, checks)).toBeNull();
+    expect(dayLossSoFar(day - 86_400_000, marks, checks)).toBe(0);
+    expect(utcDayStart(day + 5 * h + 17)).toBe(day);
   });
 });

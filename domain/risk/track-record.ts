@@ -176,3 +176,35 @@ export const roundTripNets = (events: readonly LedgerRecordEvent[]): number[] =>
   flush();
   return nets;
 };
+
+/** A day in the engine's sense: UTC, counted from 00:00. */
+export const utcDayStart = (t: number): number => Math.floor(t / 86_400_000) * 86_400_000;
+
+/**
+ * The share of its day-start equity a run had lost by its last record on the UTC day starting at `day`
+ * (0 when it made money), or null when it recorded nothing that day. The day-start equity is the one its
+ * risk checks judged by (RiskDecided's context), else its first equity mark of the day; the last record is
+ * the later of its last mark and its last risk check. What the daily-loss limit of the strategy's next
+ * real run goes on from, the same day.
+ */
+export const dayLossSoFar = (
+  day: number,
+  marks: readonly { readonly at: number; readonly equity: number }[],
+  checks: readonly { readonly at: number; readonly equity: number; readonly dayStartEquity: number }[],
+): number | null => {
+  const inDay = (t: number) => t >= day && t < day + 86_400_000;
+  let start = Number.NaN;
+  let last: { at: number; equity: number } | null = null;
+  for (const m of marks) {
+    if (!inDay(m.at)) continue;
+    if (Number.isNaN(start)) start = m.equity;
+    if (last === null || m.at >= last.at) last = m;
+  }
+  for (const c of checks) {
+    if (!inDay(c.at)) continue;
+    start = c.dayStartEquity;
+    if (last === null || c.at >= last.at) last = c;
+  }
+  if (last === null || !(start > 0)) return null;
+  return Math.max(0, 1 - last.equity / start);
+};

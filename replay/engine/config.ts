@@ -121,8 +121,9 @@ export interface EngineConfig {
      */
     readonly breakers?: CarriedBreakers;
     /**
-     * The net results of the round trips the strategy's previous real run (`from`) closed, oldest first:
-     * this run's Kelly statistics start from them (TradeRecordCarried, at its start).
+     * The net results of the round trips the strategy's previous real run (`from`) closed, oldest first,
+     * and what it had lost of the day: this run's Kelly statistics start from them, and its daily-loss
+     * limit counts on from that loss on the same UTC day (TradeRecordCarried, at its start).
      */
     readonly record?: CarriedRecord;
   };
@@ -142,6 +143,8 @@ export interface CarriedBreakers {
 export interface CarriedRecord {
   readonly from: string;
   readonly nets: readonly number[];
+  /** The share of its day-start equity `from` had lost on the UTC day starting at `day` (dayLossSoFar). */
+  readonly dayLoss?: { readonly day: number; readonly loss: number };
 }
 
 export interface CarryOver {

@@ -603,21 +603,28 @@ export class Engine implements StrategyContext {
     }
     this.walletF = toNumber(this.ledger.wallet());
     this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;
-    this.dayStartEquity = this.walletF;
+    this.dayStartEquity = this.dayStartFrom(this.walletF);
     this.peakEquity = this.walletF;
     this.breakerPeak = this.walletF;
     const carried = c.liveOrders?.breakers;
     if (carried !== undefined)
       this.breakers.carry(t0, carried, this.breakerMeasurements(this.walletF), runCorrelation);
     const record = c.liveOrders?.record;
-    if (record !== undefined && record.nets.length > 0) {
+    const dayLoss = this.carriedDayLoss();
+    if (record !== undefined && (record.nets.length > 0 || dayLoss !== null)) {
       // Only what the window keeps: the oldest would be pushed out again at once.
       const nets = record.nets.slice(-this.tradeRecord.window);
       for (const n of nets) this.tradeRecord.push(n);
       this.log.emit(
         this.riskStream,
         'TradeRecordCarried',
-        { accountId: c.accountId, from: record.from, nets, kelly: this.tradeRecord.kelly() },
+        {
+          accountId: c.accountId,
+          from: record.from,
+          nets,
+          kelly: this.tradeRecord.kelly(),
+          dayLoss: dayLoss === null ? null : { day: this.dayStart, loss: dayLoss },
+        },
         t0,
         runCorrelation,
         null,
@@ -2526,11 +2533,12 @@ export class Engine implements StrategyContext {
           this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
       } else this.closeAtMarket(s, at, correlationId, taken.last!);
     }
-    // The drawdown and the day's loss count from here: what the position lost before is the earlier run's.
+    // The drawdown counts from here: what the position lost before is the earlier run's. The day's loss
+    // goes on from what the earlier run had lost today (liveOrders.record's dayLoss), as its limit is the day's.
     const e = this.equity();
     this.peakEquity = e;
     this.breakerPeak = e;
-    this.dayStartEquity = e;
+    this.dayStartEquity = this.dayStartFrom(e);
   }
 
   /**
@@ -2584,6 +2592,18 @@ export class Engine implements StrategyContext {
       if (s.book !== null) this.syncStopLevels(s, params);
     }
     return true;
+  }
+
+  /** The day's loss the previous real run had reached today (liveOrders.record), or null. */
+  private carriedDayLoss(): number | null {
+    const d = this.config.liveOrders?.record?.dayLoss;
+    return d !== undefined && d.day === this.dayStart && d.loss > 0 && d.loss < 1 ? d.loss : null;
+  }
+
+  /** The day-start equity that makes `equity` the carried loss of the day below it (equity itself without one). */
+  private dayStartFrom(equity: number): number {
+    const loss = this.carriedDayLoss();
+    return loss === null ? equity : equity / (1 - loss);
   }
 
   /** What the adaptive stops of `s` read now: its vol percentile and regime, the run's equity curve. */

@@ -4,6 +4,7 @@ import type { PositionTakenOverData } from '../../domain/ledger/events.js';
 import { fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
+import type { RiskDecidedData } from '../../domain/risk/events.js';
 import type { StopAdjustedData, StopStatusChangedData } from '../../domain/risk/stops.js';
 import type { CarriedBreakers, CarriedRecord, CarryOver } from './config.js';
 import { RunResults } from './results.js';
@@ -306,11 +307,40 @@ describe('a real run that carries on what the run before it left', () => {
           from: 'real-earlier',
           nets: nets.slice(10),
           kelly: { winRate: 0.2, payoff: 1.5, trades: 50 },
+          dayLoss: null,
         },
       ],
     ]);
     expect(kept.quantity).toBeGreaterThan(0);
     expect(kept.quantity).toBeLessThan(fresh.quantity);
+  });
+
+  it("counts the day's loss on from what the earlier run had lost that day: past the limit, it opens nothing", async () => {
+    const day = Date.UTC(2023, 5, 1);
+    const decided = async (loss: number) => {
+      const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
+        record: { from: 'real-earlier', nets: [], dayLoss: { day, loss } },
+      });
+      h = run.harness;
+      const close = run.barCloses(run.warmupEnd + 1);
+      await run.settle(close + HOUR - 1);
+      const carried = run.of('TradeRecordCarried').map((e) => e.data);
+      const risk = run.of('RiskDecided').map((e) => e.data as RiskDecidedData)[0]!;
+      await h.close();
+      h = null;
+      return { carried, risk };
+    };
+    // 2 % lost already: the limit (5 %) judges this run's equity against the day's start, 2 % above it.
+    const some = await decided(0.02);
+    expect(some.carried).toEqual([
+      { accountId: 'live-orders', from: 'real-earlier', nets: [], kelly: null, dayLoss: { day, loss: 0.02 } },
+    ]);
+    expect(Number(some.risk.context.dayStartEquity)).toBeCloseTo(Number(some.risk.context.equity) / 0.98, 2);
+    expect(some.risk.outcome).not.toBe('reject');
+    // 6 % lost already: no new entry today.
+    const past = await decided(0.06);
+    expect(past.risk.outcome).toBe('reject');
+    expect(past.risk.checks.find((c) => c.rule === 'daily-loss')?.verdict).toBe('fail');
   });
 });
 

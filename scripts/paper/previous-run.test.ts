@@ -3,6 +3,7 @@ import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
 import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import { lifecycleStreamId } from '../../domain/lifecycle/events.js';
+import type { RiskDecidedData } from '../../domain/risk/events.js';
 import { RunResults } from '../../replay/engine/results.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
 import { projectedRun } from '../testing/projected-run.js';
@@ -57,18 +58,34 @@ describe('what a real run carries on from the one before it', () => {
     const results = new RunResults();
     for (const e of run.events) results.apply(e);
     const [trade] = results.trades;
-    const record = await carriedRecord(store, 'binance', runId);
+    // The run traded on 2023-06-01; the next one starts that day.
+    const day = Date.UTC(2023, 5, 1);
+    const now = day + 5 * 3_600_000;
+    const record = await carriedRecord(store, 'binance', runId, now);
     expect(record?.from).toBe(runId);
     expect(record?.nets).toHaveLength(1);
     expect(record!.nets[0]).toBeCloseTo(trade!.realisedPnl - trade!.fees, 8);
-    expect(await carriedOn(db, store, 'binance', strategy, 'real-next')).toEqual({
+    // What it lost of the day: from the day-start equity its risk checks judged by to its latest equity.
+    const checks = run.of('RiskDecided').map((e) => (e.data as RiskDecidedData).context);
+    const marks = run.of('EquityMarked').map((e) => e.data as { at: number; equity: number });
+    const dayStart = Number(checks.at(-1)!.dayStartEquity);
+    const lossFrom = (equity: number) => Math.max(0, 1 - equity / dayStart);
+    expect(marks.at(-1)!.at).toBeGreaterThanOrEqual(day);
+    expect(record?.dayLoss?.day).toBe(day);
+    expect(record!.dayLoss!.loss).toBeCloseTo(lossFrom(marks.at(-1)!.equity), 12);
+    // The next day is a new day: only the round trips go on.
+    expect(await carriedRecord(store, 'binance', runId, day + 86_400_000)).toEqual({
+      from: runId,
+      nets: record!.nets,
+    });
+    expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: { from: runId, strategy: 'reduce', account: 'warn' },
       record,
     });
     // The new run itself is no predecessor (a start tried again may have recorded it), nor is another
     // strategy's run.
     expect(await previousRealRun(db, strategy, runId)).toBeNull();
-    expect(await carriedOn(db, store, 'binance', 'ema-cross', 'real-next')).toEqual({
+    expect(await carriedOn(db, store, 'binance', 'ema-cross', 'real-next', now)).toEqual({
       breakers: null,
       record: null,
     });
@@ -101,7 +118,7 @@ describe('what a real run carries on from the one before it', () => {
     ]);
     await runner.catchUpAll();
     expect(await previousRealRun(db, strategy, 'real-next')).toBeNull();
-    expect(await carriedOn(db, store, 'binance', strategy, 'real-next')).toEqual({
+    expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: null,
       record: null,
     });

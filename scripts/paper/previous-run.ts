@@ -6,8 +6,14 @@ import {
   evolveBreaker,
   initialBreakerState,
 } from '../../domain/risk/breaker.js';
-import { BreakerLevelChanged, BreakerStepDownApproved, breakerStreamId } from '../../domain/risk/events.js';
-import { roundTripNets } from '../../domain/risk/track-record.js';
+import {
+  BreakerLevelChanged,
+  BreakerStepDownApproved,
+  breakerStreamId,
+  type RiskDecidedData,
+  riskStreamId,
+} from '../../domain/risk/events.js';
+import { dayLossSoFar, roundTripNets, utcDayStart } from '../../domain/risk/track-record.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import type { CarriedBreakers, CarriedRecord } from '../../replay/engine/config.js';
 
@@ -78,14 +84,34 @@ export const carriedBreakers = async (
   return strategy === 'normal' && account === 'normal' ? null : { from: runId, strategy, account };
 };
 
-/** The round trips `runId`'s ledger closed (a real run's account is its run id); null when none. */
+/**
+ * The round trips `runId`'s ledger closed (a real run's account is its run id), and what it had lost of
+ * the UTC day `now` falls on, from its equity marks and risk checks; null when it has neither.
+ */
 export const carriedRecord = async (
   store: Pick<EventStore, 'readStream'>,
   venue: string,
   runId: string,
+  now: number,
 ): Promise<CarriedRecord | null> => {
   const nets = roundTripNets(await store.readStream(accountStreamId(venue, runId)));
-  return nets.length === 0 ? null : { from: runId, nets };
+  const day = utcDayStart(now);
+  const marks = (await store.readStream(`run-${runId}`))
+    .filter((e) => e.type === 'EquityMarked')
+    .map((e) => e.data as { at: number; equity: number });
+  const checks = (await store.readStream(riskStreamId(runId)))
+    .filter((e) => e.type === 'RiskDecided')
+    .map((e) => {
+      const c = (e.data as RiskDecidedData).context;
+      return {
+        at: Date.parse(e.metadata.occurredAt),
+        equity: Number(c.equity),
+        dayStartEquity: Number(c.dayStartEquity),
+      };
+    });
+  const loss = dayLossSoFar(day, marks, checks);
+  if (nets.length === 0 && loss === null) return null;
+  return { from: runId, nets, ...(loss !== null ? { dayLoss: { day, loss } } : {}) };
 };
 
 /** Both, from the strategy's previous real run (previousRealRun). */
@@ -95,8 +121,12 @@ export const carriedOn = async (
   venue: string,
   strategyId: string,
   newRunId: string,
+  now: number,
 ): Promise<CarriedOn> => {
   const from = await previousRealRun(db, strategyId, newRunId);
   if (from === null) return { breakers: null, record: null };
-  return { breakers: await carriedBreakers(store, from), record: await carriedRecord(store, venue, from) };
+  return {
+    breakers: await carriedBreakers(store, from),
+    record: await carriedRecord(store, venue, from, now),
+  };
 };

@@ -364,7 +364,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         );
       if (record !== null)
         this.opts.log?.(
-          `real ${this.runId}: sizes by the record of ${record.from}'s ${record.nets.length} round trip(s)`,
+          `real ${this.runId}: goes on from ${record.from}'s record: ${record.nets.length} round trip(s)${record.dayLoss ? `, ${(record.dayLoss.loss * 100).toFixed(2)} % of the day lost` : ''}`,
         );
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
