@@ -165,7 +165,16 @@ describe("the share of the day a run had lost, for the next run's daily-loss lim
     const checks = [{ at: day + 4 * h, equity: 9_600, dayStartEquity: 10_040 }];
     expect(dayLossSoFar(day, marks, checks)).toBeCloseTo(1 - 9_600 / 10_040, 12);
     // A day that made money has lost nothing; a day with no record says nothing.
-    expect(dayLossSoFar(day, [{ at: day, equity: 10_000 }, { at: day + h, equity: 10_200 }], [])).toBe(0);
+    expect(
+      dayLossSoFar(
+        day,
+        [
+          { at: day, equity: 10_000 },
+          { at: day + h, equity: 10_200 },
+        ],
+        [],
+      ),
+    ).toBe(0);
     expect(dayLossSoFar(day + 86_400_000, marks, checks)).toBeNull();
     expect(dayLossSoFar(day - 86_400_000, marks, checks)).toBe(0);
     expect(utcDayStart(day + 5 * h + 17)).toBe(day);
