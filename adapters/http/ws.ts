@@ -53,7 +53,7 @@ const channelTypes: Record<Exclude<Channel, 'events' | 'alerts'>, ReadonlySet<st
     'BreakerStepDownApproved',
     'RiskLimitsSet',
     'RiskLimitsApplied',
-    'TradeRecordCarried',
+    'RiskStateCarried',
   ]),
 };
 

@@ -481,15 +481,16 @@ export const RiskLimitsApplied = defineEvent({
 export const riskLimitsStreamId = 'risk-limits';
 
 /**
- * A real run took the strategy's record over from its previous real run (`from`), so its risk goes on
- * from where it stood instead of starting afresh. `nets`: the round trips' net results, oldest first, as
+ * A real run took the strategy's risk state over from its previous real run (`from`), so its risk goes on
+ * from where it stood instead of starting afresh. `drawdown` and `lossStreak`: what the earlier run's
+ * breaker measured at its end (since a person's last step-down), which this run's breaker measures on from. `nets`: the round trips' net results, oldest first, as
  * many as its Kelly window keeps, and `kelly` what they make (its sizing's Kelly limit; with no record it
  * would risk the whole risk per trade on its first `kellyMinTrades` trades). `dayLoss`: the share of its
  * day-start equity the earlier run had lost that UTC day (`day`, its 00:00), which this run's daily-loss
  * limit counts on from; null when the earlier run lost nothing that day (or recorded nothing).
  */
-export const TradeRecordCarried = defineEvent({
-  type: 'TradeRecordCarried',
+export const RiskStateCarried = defineEvent({
+  type: 'RiskStateCarried',
   schema: z
     .object({
       accountId: id,
@@ -507,10 +508,12 @@ export const TradeRecordCarried = defineEvent({
         .object({ day: z.number().int().nonnegative(), loss: z.number().min(0).max(1) })
         .strict()
         .nullable(),
+      drawdown: z.number().min(0).max(1),
+      lossStreak: z.number().int().nonnegative(),
     })
     .strict(),
 });
-export type TradeRecordCarriedData = z.infer<typeof TradeRecordCarried.schema>;
+export type RiskStateCarriedData = z.infer<typeof RiskStateCarried.schema>;
 
 export type RiskLimitsSetData = z.infer<typeof RiskLimitsSet.schema>;
 export type RiskLimitsAppliedData = z.infer<typeof RiskLimitsApplied.schema>;
@@ -524,5 +527,5 @@ export const riskEvents = [
   BreakerStepDownApproved,
   RiskLimitsSet,
   RiskLimitsApplied,
-  TradeRecordCarried,
+  RiskStateCarried,
 ] as const;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  breakerBasis,
   dayLossSoFar,
   EquitySlope,
   roundTripNets,
@@ -178,5 +179,30 @@ describe("the share of the day a run had lost, for the next run's daily-loss lim
     expect(dayLossSoFar(day + 86_400_000, marks, checks)).toBeNull();
     expect(dayLossSoFar(day - 86_400_000, marks, checks)).toBe(0);
     expect(utcDayStart(day + 5 * h + 17)).toBe(day);
+  });
+});
+
+describe("what a run's breaker measured at its end, for the next run to measure on from", () => {
+  const m = (at: number, equity: number) => ({ at, equity });
+  const t = (at: number, net: number) => ({ at, net });
+
+  it('is the drawdown from the peak and the losing streak, since the start without a step-down', () => {
+    const marks = [m(1, 10_000), m(2, 10_400), m(3, 9_880), m(4, 9_984)];
+    const trips = [t(1, 50), t(2, -10), t(3, -20), t(4, -5)];
+    const basis = breakerBasis(marks, trips, []);
+    expect(basis.drawdown).toBeCloseTo(1 - 9_984 / 10_400, 12);
+    expect(basis.lossStreak).toBe(3);
+    // A break-even trade ends a streak, as the engine counts it.
+    expect(breakerBasis(marks, [...trips, t(5, 0)], []).lossStreak).toBe(0);
+    expect(breakerBasis([], [], [])).toEqual({ drawdown: 0, lossStreak: 0 });
+  });
+
+  it("starts both again at a person's step-down, from the equity then", () => {
+    const marks = [m(1, 10_000), m(2, 10_400), m(3, 9_500), m(5, 9_300), m(6, 9_400)];
+    const trips = [t(1, -10), t(2, -20), t(4, -5), t(6, -1)];
+    // Stepped down at 4: the peak is the equity then (the mark at 3), and the streak counts from there.
+    const basis = breakerBasis(marks, trips, [4, 2]);
+    expect(basis.drawdown).toBeCloseTo(1 - 9_400 / 9_500, 12);
+    expect(basis.lossStreak).toBe(1);
   });
 });

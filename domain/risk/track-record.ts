@@ -120,6 +120,14 @@ export class EquitySlope {
 export interface LedgerRecordEvent {
   readonly type: string;
   readonly data: unknown;
+  /** When it happened (domain time): a round trip's is its closing fill's. */
+  readonly metadata?: { readonly occurredAt: string };
+}
+
+export interface RoundTrip {
+  readonly net: number;
+  /** Domain time of the fill that closed it (NaN when the events carry none). */
+  readonly at: number;
 }
 
 /**
@@ -129,17 +137,21 @@ export interface LedgerRecordEvent {
  * carry its record on. A position handed over to another run ends no round trip here (the run that took
  * it over closes it); one taken over starts one at zero.
  */
-export const roundTripNets = (events: readonly LedgerRecordEvent[]): number[] => {
-  const nets: number[] = [];
+export const roundTripNets = (events: readonly LedgerRecordEvent[]): number[] =>
+  roundTrips(events).map((t) => t.net);
+
+/** `roundTripNets` with when each round trip closed. */
+export const roundTrips = (events: readonly LedgerRecordEvent[]): RoundTrip[] => {
+  const nets: RoundTrip[] = [];
   const net = new Map<string, number>();
   const held = new Map<string, number>();
-  let pending: { symbol: string; tradeId: string; before: number; after: number } | null = null;
+  let pending: { symbol: string; tradeId: string; before: number; after: number; at: number } | null = null;
   const flush = () => {
     if (pending === null) return;
-    const { symbol, before, after } = pending;
+    const { symbol, before, after, at } = pending;
     pending = null;
     if (before !== 0 && (after === 0 || Math.sign(after) !== Math.sign(before))) {
-      nets.push(net.get(symbol) ?? 0);
+      nets.push({ net: net.get(symbol) ?? 0, at });
       net.set(symbol, 0);
     }
   };
@@ -163,7 +175,8 @@ export const roundTripNets = (events: readonly LedgerRecordEvent[]): number[] =>
       const after = Number(d.positionQuantity);
       held.set(d.symbol, after);
       net.set(d.symbol, (net.get(d.symbol) ?? 0) + Number(d.realisedPnl));
-      pending = { symbol: d.symbol, tradeId: String(d.tradeId), before, after };
+      const at = e.metadata === undefined ? Number.NaN : Date.parse(e.metadata.occurredAt);
+      pending = { symbol: d.symbol, tradeId: String(d.tradeId), before, after, at };
     } else if (e.type === 'FeeCharged') net.set(d.symbol, (net.get(d.symbol) ?? 0) - Number(d.amount));
     else if (e.type === 'PositionTakenOver') {
       held.set(d.symbol, Number(d.quantity));
@@ -207,4 +220,37 @@ export const dayLossSoFar = (
   }
   if (last === null || !(start > 0)) return null;
   return Math.max(0, 1 - last.equity / start);
+};
+
+/**
+ * What a run's breaker measured when its record ends, for the strategy's next real run to measure on
+ * from: its drawdown from the equity peak and its losing streak, both counted since the later of the
+ * run's start and a person's last step-down (`stepDowns`, their domain times), which acknowledges what
+ * tripped the ladder and starts both again (Engine.stepDownBreaker). The equity at a step-down is taken
+ * as the last mark at or before it; the peak is the highest of it and every mark after.
+ */
+export const breakerBasis = (
+  marks: readonly { readonly at: number; readonly equity: number }[],
+  trips: readonly RoundTrip[],
+  stepDowns: readonly number[],
+): { drawdown: number; lossStreak: number } => {
+  let since = Number.NEGATIVE_INFINITY;
+  for (const t of stepDowns) if (t > since) since = t;
+  let peak = Number.NEGATIVE_INFINITY;
+  let before: number | null = null;
+  let last: number | null = null;
+  for (const m of marks) {
+    if (m.at <= since) before = m.equity;
+    else if (m.equity > peak) peak = m.equity;
+    last = m.equity;
+  }
+  if (before !== null && before > peak) peak = before;
+  const drawdown = last !== null && peak > 0 ? Math.max(0, 1 - last / peak) : 0;
+  let lossStreak = 0;
+  for (let i = trips.length - 1; i >= 0; i--) {
+    const t = trips[i]!;
+    if (!(t.at > since) || t.net >= 0) break;
+    lossStreak++;
+  }
+  return { drawdown, lossStreak };
 };

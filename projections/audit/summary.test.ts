@@ -135,17 +135,32 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('breaker strategy real-b normal → reduce (carried from real-a)');
     expect(
       summarise(
-        event('TradeRecordCarried', {
+        event('RiskStateCarried', {
           accountId: 'real-b',
           from: 'real-a',
           nets: [1, -2, 3],
           kelly: { winRate: 0.4, payoff: 1.5, trades: 20 },
+          dayLoss: { day: 0, loss: 0.012 },
+          drawdown: 0.061,
+          lossStreak: 2,
         }),
       ),
-    ).toBe('took 3 round trip(s) from real-a for Kelly sizing: win rate 40%, payoff 1.50');
+    ).toBe(
+      'went on from real-a: 3 round trip(s) (win rate 40%, payoff 1.50), 1.20% of the day lost, 6.10% below its peak, 2 loss(es) in a row',
+    );
     expect(
-      summarise(event('TradeRecordCarried', { accountId: 'real-b', from: 'real-a', nets: [1], kelly: null })),
-    ).toBe('took 1 round trip(s) from real-a for Kelly sizing (too few for statistics)');
+      summarise(
+        event('RiskStateCarried', {
+          accountId: 'real-b',
+          from: 'real-a',
+          nets: [1],
+          kelly: null,
+          dayLoss: null,
+          drawdown: 0,
+          lossStreak: 0,
+        }),
+      ),
+    ).toBe('went on from real-a: 1 round trip(s)');
   });
 
   it('falls back to the type and the first fields for a type it has no line for', () => {

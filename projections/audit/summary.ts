@@ -50,10 +50,17 @@ export const summarise = (e: RecordedEvent): string => {
       return `${s(d.kind)} ${s(d.symbol)} ${s(d.from)} → ${s(d.to)}${d.reason ? ` (${s(d.reason)})` : ''}`;
     case 'BreakerLevelChanged':
       return `breaker ${s(d.scope)} ${s(d.scopeId)} ${s(d.from)} → ${s(d.to)}${d.carriedFrom ? ` (carried from ${s(d.carriedFrom)})` : ''}`;
-    case 'TradeRecordCarried': {
+    case 'RiskStateCarried': {
       const k = d.kelly as { winRate: number; payoff: number } | null;
       const n = Array.isArray(d.nets) ? d.nets.length : 0;
-      return `took ${n} round trip(s) from ${s(d.from)} for Kelly sizing${k ? `: win rate ${(k.winRate * 100).toFixed(0)}%, payoff ${k.payoff.toFixed(2)}` : ' (too few for statistics)'}`;
+      const day = d.dayLoss as { loss: number } | null | undefined;
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      return [
+        `went on from ${s(d.from)}: ${n} round trip(s)${k ? ` (win rate ${(k.winRate * 100).toFixed(0)}%, payoff ${k.payoff.toFixed(2)})` : ''}`,
+        ...(day ? [`${pct(day.loss)} of the day lost`] : []),
+        ...(Number(d.drawdown) > 0 ? [`${pct(Number(d.drawdown))} below its peak`] : []),
+        ...(Number(d.lossStreak) > 0 ? [`${s(d.lossStreak)} loss(es) in a row`] : []),
+      ].join(', ');
     }
     case 'EquityMarked':
       return `equity ${Number(d.equity).toFixed(2)} (unrealised ${Number(d.unrealisedPnl).toFixed(2)})`;

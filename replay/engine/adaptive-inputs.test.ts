@@ -70,7 +70,7 @@ describe('the sizing and the adaptive stops are fed what they adapt to', () => {
   });
 
   it("the round trips read back from the run's account stream give each sizing's Kelly statistics", () => {
-    // What the strategy's next real run carries on (TradeRecordCarried): the record rebuilt from the log
+    // What the strategy's next real run carries on (RiskStateCarried): the record rebuilt from the log
     // must be the one the engine sized by, at every sizing.
     let checked = 0;
     for (const s of sized) {

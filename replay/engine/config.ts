@@ -123,9 +123,9 @@ export interface EngineConfig {
     /**
      * The net results of the round trips the strategy's previous real run (`from`) closed, oldest first,
      * and what it had lost of the day: this run's Kelly statistics start from them, and its daily-loss
-     * limit counts on from that loss on the same UTC day (TradeRecordCarried, at its start).
+     * limit counts on from that loss on the same UTC day (RiskStateCarried, at its start).
      */
-    readonly record?: CarriedRecord;
+    readonly riskState?: CarriedRiskState;
   };
   /** Keep the run's events in memory (default true); see RunLog. */
   readonly retainEvents?: boolean;
@@ -140,11 +140,14 @@ export interface CarriedBreakers {
   readonly account: BreakerLevel;
 }
 
-export interface CarriedRecord {
+export interface CarriedRiskState {
   readonly from: string;
   readonly nets: readonly number[];
   /** The share of its day-start equity `from` had lost on the UTC day starting at `day` (dayLossSoFar). */
   readonly dayLoss?: { readonly day: number; readonly loss: number };
+  /** What its breaker measured at its end (breakerBasis): the drawdown from its peak, its losing streak. */
+  readonly drawdown?: number;
+  readonly lossStreak?: number;
 }
 
 export interface CarryOver {

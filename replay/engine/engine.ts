@@ -605,25 +605,33 @@ export class Engine implements StrategyContext {
     this.dayStart = Math.floor(t0 / 86_400_000) * 86_400_000;
     this.dayStartEquity = this.dayStartFrom(this.walletF);
     this.peakEquity = this.walletF;
-    this.breakerPeak = this.walletF;
+    this.breakerPeak = this.breakerPeakFrom(this.walletF);
+    this.lossStreak = c.liveOrders?.riskState?.lossStreak ?? 0;
     const carried = c.liveOrders?.breakers;
     if (carried !== undefined)
       this.breakers.carry(t0, carried, this.breakerMeasurements(this.walletF), runCorrelation);
-    const record = c.liveOrders?.record;
+    const record = c.liveOrders?.riskState;
     const dayLoss = this.carriedDayLoss();
-    if (record !== undefined && (record.nets.length > 0 || dayLoss !== null)) {
+    const drawdown = this.carriedDrawdown();
+    const lossStreak = record?.lossStreak ?? 0;
+    if (
+      record !== undefined &&
+      (record.nets.length > 0 || dayLoss !== null || drawdown > 0 || lossStreak > 0)
+    ) {
       // Only what the window keeps: the oldest would be pushed out again at once.
       const nets = record.nets.slice(-this.tradeRecord.window);
       for (const n of nets) this.tradeRecord.push(n);
       this.log.emit(
         this.riskStream,
-        'TradeRecordCarried',
+        'RiskStateCarried',
         {
           accountId: c.accountId,
           from: record.from,
           nets,
           kelly: this.tradeRecord.kelly(),
           dayLoss: dayLoss === null ? null : { day: this.dayStart, loss: dayLoss },
+          drawdown,
+          lossStreak,
         },
         t0,
         runCorrelation,
@@ -2533,11 +2541,11 @@ export class Engine implements StrategyContext {
           this.afterFill(s, 0, at, correlationId, taken.last, s.warmProtection, s.lastClose);
       } else this.closeAtMarket(s, at, correlationId, taken.last!);
     }
-    // The drawdown counts from here: what the position lost before is the earlier run's. The day's loss
-    // goes on from what the earlier run had lost today (liveOrders.record's dayLoss), as its limit is the day's.
+    // The equity now includes the position taken over: the breaker's drawdown and the day's loss are put
+    // back where the earlier run had them (liveOrders.riskState), below this equity, not reset to it.
     const e = this.equity();
     this.peakEquity = e;
-    this.breakerPeak = e;
+    this.breakerPeak = this.breakerPeakFrom(e);
     this.dayStartEquity = this.dayStartFrom(e);
   }
 
@@ -2596,8 +2604,19 @@ export class Engine implements StrategyContext {
 
   /** The day's loss the previous real run had reached today (liveOrders.record), or null. */
   private carriedDayLoss(): number | null {
-    const d = this.config.liveOrders?.record?.dayLoss;
+    const d = this.config.liveOrders?.riskState?.dayLoss;
     return d !== undefined && d.day === this.dayStart && d.loss > 0 && d.loss < 1 ? d.loss : null;
+  }
+
+  /** The earlier real run's drawdown as its breaker measured it (liveOrders.riskState), 0 without one. */
+  private carriedDrawdown(): number {
+    const d = this.config.liveOrders?.riskState?.drawdown ?? 0;
+    return d > 0 && d < 1 ? d : 0;
+  }
+
+  /** The breaker's peak that puts `equity` the carried drawdown below it. */
+  private breakerPeakFrom(equity: number): number {
+    return equity / (1 - this.carriedDrawdown());
   }
 
   /** The day-start equity that makes `equity` the carried loss of the day below it (equity itself without one). */

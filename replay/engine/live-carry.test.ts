@@ -3,10 +3,11 @@ import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import type { PositionTakenOverData } from '../../domain/ledger/events.js';
 import { fixed, mul, toText } from '../../domain/ledger/fixed.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
+import type { BreakerLevelChangedData } from '../../domain/risk/breaker.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
 import type { RiskDecidedData } from '../../domain/risk/events.js';
 import type { StopAdjustedData, StopStatusChangedData } from '../../domain/risk/stops.js';
-import type { CarriedBreakers, CarriedRecord, CarryOver } from './config.js';
+import type { CarriedBreakers, CarriedRiskState, CarryOver } from './config.js';
 import { RunResults } from './results.js';
 import {
   enterWithBackstop,
@@ -243,10 +244,10 @@ describe('a real run that carries on what the run before it left', () => {
   });
 
   it("starts its breakers where the earlier run's stood, and sizes its entries by them", async () => {
-    const entered = async (breakers?: CarriedBreakers, record?: CarriedRecord) => {
+    const entered = async (breakers?: CarriedBreakers, riskState?: CarriedRiskState) => {
       const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
         ...(breakers ? { breakers } : {}),
-        ...(record ? { record } : {}),
+        ...(riskState ? { riskState } : {}),
       });
       h = run.harness;
       await enterWithBackstop(run);
@@ -258,7 +259,7 @@ describe('a real run that carries on what the run before it left', () => {
       );
       const moves = run.of('BreakerLevelChanged').map((e) => [e.streamId, e.data]);
       const level = run.engine.breakerLevel;
-      const carried = run.of('TradeRecordCarried').map((e) => [e.streamId, e.data]);
+      const carried = run.of('RiskStateCarried').map((e) => [e.streamId, e.data]);
       await h.close();
       h = null;
       return { quantity, moves, level, carried };
@@ -308,6 +309,8 @@ describe('a real run that carries on what the run before it left', () => {
           nets: nets.slice(10),
           kelly: { winRate: 0.2, payoff: 1.5, trades: 50 },
           dayLoss: null,
+          drawdown: 0,
+          lossStreak: 0,
         },
       ],
     ]);
@@ -319,12 +322,12 @@ describe('a real run that carries on what the run before it left', () => {
     const day = Date.UTC(2023, 5, 1);
     const decided = async (loss: number) => {
       const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
-        record: { from: 'real-earlier', nets: [], dayLoss: { day, loss } },
+        riskState: { from: 'real-earlier', nets: [], dayLoss: { day, loss } },
       });
       h = run.harness;
       const close = run.barCloses(run.warmupEnd + 1);
       await run.settle(close + HOUR - 1);
-      const carried = run.of('TradeRecordCarried').map((e) => e.data);
+      const carried = run.of('RiskStateCarried').map((e) => e.data);
       const risk = run.of('RiskDecided').map((e) => e.data as RiskDecidedData)[0]!;
       await h.close();
       h = null;
@@ -333,7 +336,15 @@ describe('a real run that carries on what the run before it left', () => {
     // 2 % lost already: the limit (5 %) judges this run's equity against the day's start, 2 % above it.
     const some = await decided(0.02);
     expect(some.carried).toEqual([
-      { accountId: 'live-orders', from: 'real-earlier', nets: [], kelly: null, dayLoss: { day, loss: 0.02 } },
+      {
+        accountId: 'live-orders',
+        from: 'real-earlier',
+        nets: [],
+        kelly: null,
+        dayLoss: { day, loss: 0.02 },
+        drawdown: 0,
+        lossStreak: 0,
+      },
     ]);
     expect(Number(some.risk.context.dayStartEquity)).toBeCloseTo(Number(some.risk.context.equity) / 0.98, 2);
     expect(some.risk.outcome).not.toBe('reject');
@@ -341,6 +352,39 @@ describe('a real run that carries on what the run before it left', () => {
     const past = await decided(0.06);
     expect(past.risk.outcome).toBe('reject');
     expect(past.risk.checks.find((c) => c.rule === 'daily-loss')?.verdict).toBe('fail');
+  });
+
+  it("measures its breaker on from the earlier run's drawdown and losing streak", async () => {
+    // Flat all along, so its equity stays where it started: 10 % below the carried peak.
+    const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, {}, backstop, 8, {
+      riskState: { from: 'real-earlier', nets: [], drawdown: 0.1, lossStreak: 5 },
+    });
+    h = run.harness;
+    const close = run.barCloses(run.warmupEnd + 1);
+    await run.settle(close + HOUR - 1);
+    expect(run.of('RiskStateCarried').map((e) => e.data)).toEqual([
+      {
+        accountId: 'live-orders',
+        from: 'real-earlier',
+        nets: [],
+        kelly: null,
+        dayLoss: null,
+        drawdown: 0.1,
+        lossStreak: 5,
+      },
+    ]);
+    // Its first equity mark: drawdown 10 % ≥ 8 % (reduce), a streak of 5 ≥ 4 (warn).
+    const moved = run.of('BreakerLevelChanged').map((e) => e.data as BreakerLevelChangedData);
+    expect(moved.map((d) => [d.scope, d.from, d.to])).toEqual([
+      ['strategy', 'normal', 'reduce'],
+      ['account', 'normal', 'reduce'],
+    ]);
+    expect(moved[0]!.measured.drawdown).toBeCloseTo(0.1, 9);
+    expect(moved[0]!.measured.lossStreak).toBe(5);
+    expect(moved[0]!.triggers.map((t) => [t.metric, t.level])).toEqual([
+      ['drawdown', 'reduce'],
+      ['lossStreak', 'warn'],
+    ]);
   });
 });
 

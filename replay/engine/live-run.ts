@@ -6,7 +6,7 @@ import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
-import type { CarriedBreakers, CarriedRecord, EngineConfig } from './config.js';
+import type { CarriedBreakers, CarriedRiskState, EngineConfig } from './config.js';
 import { Engine } from './engine.js';
 import { OPEN_END } from './live.js';
 import { checkRequest, engineConfig, type RunRequest, RunRequestError, toMs } from './run.js';
@@ -34,7 +34,7 @@ export interface LiveOrders {
   /** The strategy's earlier real run's breaker levels (EngineConfig.liveOrders.breakers). */
   readonly breakers?: CarriedBreakers;
   /** Its round trips, for Kelly sizing (EngineConfig.liveOrders.record). */
-  readonly record?: CarriedRecord;
+  readonly riskState?: CarriedRiskState;
 }
 
 export interface PreparedLiveRun {
@@ -140,7 +140,7 @@ export const prepareLiveRun = async (
               ...(orders.relisting ? { relisting: true } : {}),
               ...(orders.feeRates ? { feeRates: orders.feeRates } : {}),
               ...(orders.breakers ? { breakers: orders.breakers } : {}),
-              ...(orders.record ? { record: orders.record } : {}),
+              ...(orders.riskState ? { riskState: orders.riskState } : {}),
             },
           }
         : {}),

@@ -7,7 +7,7 @@ import type { RiskDecidedData } from '../../domain/risk/events.js';
 import { RunResults } from '../../replay/engine/results.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
 import { projectedRun } from '../testing/projected-run.js';
-import { carriedBreakers, carriedOn, carriedRecord, previousRealRun } from './previous-run.js';
+import { carriedBreakers, carriedOn, carriedRiskState, previousRealRun } from './previous-run.js';
 
 /**
  * What a strategy's next real run goes on from, as the next process reads it: the latest real run's
@@ -52,7 +52,7 @@ describe('what a real run carries on from the one before it', () => {
     const strategy = run.engine.config.strategy.id;
     const runId = run.engine.config.runId;
 
-    expect(await previousRealRun(db, strategy, 'real-next')).toBe(runId);
+    expect(await previousRealRun(db, store, strategy, 'real-next')).toBe(runId);
     expect(await carriedBreakers(store, runId)).toEqual({ from: runId, strategy: 'reduce', account: 'warn' });
     // Its one round trip, net of its fees, as the run's own results count it.
     const results = new RunResults();
@@ -61,7 +61,7 @@ describe('what a real run carries on from the one before it', () => {
     // The run traded on 2023-06-01; the next one starts that day.
     const day = Date.UTC(2023, 5, 1);
     const now = day + 5 * 3_600_000;
-    const record = await carriedRecord(store, 'binance', runId, now);
+    const record = await carriedRiskState(store, 'binance', runId, now);
     expect(record?.from).toBe(runId);
     expect(record?.nets).toHaveLength(1);
     expect(record!.nets[0]).toBeCloseTo(trade!.realisedPnl - trade!.fees, 8);
@@ -73,21 +73,23 @@ describe('what a real run carries on from the one before it', () => {
     expect(marks.at(-1)!.at).toBeGreaterThanOrEqual(day);
     expect(record?.dayLoss?.day).toBe(day);
     expect(record!.dayLoss!.loss).toBeCloseTo(lossFrom(marks.at(-1)!.equity), 12);
-    // The next day is a new day: only the round trips go on.
-    expect(await carriedRecord(store, 'binance', runId, day + 86_400_000)).toEqual({
-      from: runId,
-      nets: record!.nets,
-    });
+    // What its breaker measured at its end: the drawdown from its highest mark, its losing streak.
+    const peak = Math.max(...marks.map((m) => m.equity));
+    expect(record!.drawdown ?? 0).toBeCloseTo(Math.max(0, 1 - marks.at(-1)!.equity / peak), 12);
+    expect(record!.lossStreak).toBe(record!.nets[0]! < 0 ? 1 : undefined);
+    // The next day is a new day: all but the day's loss goes on.
+    const { dayLoss: _today, ...rest } = record!;
+    expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: { from: runId, strategy: 'reduce', account: 'warn' },
-      record,
+      riskState: record,
     });
     // The new run itself is no predecessor (a start tried again may have recorded it), nor is another
     // strategy's run.
-    expect(await previousRealRun(db, strategy, runId)).toBeNull();
+    expect(await previousRealRun(db, store, strategy, runId)).toBeNull();
     expect(await carriedOn(db, store, 'binance', 'ema-cross', 'real-next', now)).toEqual({
       breakers: null,
-      record: null,
+      riskState: null,
     });
 
     // The strategy is taken off real money after that run started: coming back takes a person, afresh.
@@ -101,7 +103,7 @@ describe('what a real run carries on from the one before it', () => {
           from: 'prod',
           to: 'shadow',
           reason: 'demoted',
-          at: Date.parse(started) + 3_600_000,
+          at: Date.parse(started) - 30 * 86_400_000,
           detail: 'drawdown 16 % > 15 %',
           evidence: null,
           shadow: null,
@@ -112,15 +114,17 @@ describe('what a real run carries on from the one before it', () => {
           causationId: null,
           actor: 'system:lifecycle',
           mode: 'live',
-          occurredAt: new Date(Date.parse(started) + 3_600_000).toISOString(),
+          // The lifecycle's market time can be behind a real run's (paper runs on recorded bars): what counts
+          // is that the log has it after the run started.
+          occurredAt: new Date(Date.parse(started) - 30 * 86_400_000).toISOString(),
         },
       },
     ]);
     await runner.catchUpAll();
-    expect(await previousRealRun(db, strategy, 'real-next')).toBeNull();
+    expect(await previousRealRun(db, store, strategy, 'real-next')).toBeNull();
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: null,
-      record: null,
+      riskState: null,
     });
   });
 });

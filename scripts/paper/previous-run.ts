@@ -13,9 +13,9 @@ import {
   type RiskDecidedData,
   riskStreamId,
 } from '../../domain/risk/events.js';
-import { dayLossSoFar, roundTripNets, utcDayStart } from '../../domain/risk/track-record.js';
+import { breakerBasis, dayLossSoFar, roundTrips, utcDayStart } from '../../domain/risk/track-record.js';
 import type { ReadModelDb } from '../../projections/projection.js';
-import type { CarriedBreakers, CarriedRecord } from '../../replay/engine/config.js';
+import type { CarriedBreakers, CarriedRiskState } from '../../replay/engine/config.js';
 
 /**
  * What a strategy's next real run goes on from: its latest real run's breaker levels and record of round
@@ -25,16 +25,18 @@ import type { CarriedBreakers, CarriedRecord } from '../../replay/engine/config.
  */
 export interface CarriedOn {
   readonly breakers: CarriedBreakers | null;
-  readonly record: CarriedRecord | null;
+  readonly riskState: CarriedRiskState | null;
 }
 
 /**
  * The strategy's latest real run but `newRunId` (which a start tried again may already have recorded), or
  * null: none, or the strategy left real money after it started (demoted, or revoked): coming back took a
- * person's approval, which is a fresh start.
+ * person's approval, which is a fresh start. "After" is by place in the main log, not by time: the
+ * lifecycle's events carry market time, a run's its own.
  */
 export const previousRealRun = async (
   db: ReadModelDb,
+  store: Pick<EventStore, 'readStream'>,
   strategyId: string,
   newRunId: string,
 ): Promise<string | null> => {
@@ -49,13 +51,15 @@ export const previousRealRun = async (
     .limit(1)
     .executeTakeFirst()) as { run_id: string; started_at: string } | undefined;
   if (run === undefined) return null;
+  const [started] = await store.readStream(`run-${run.run_id}`, { limit: 1 });
+  if (started === undefined) return null;
   const left = await db
     .selectFrom('rm_lifecycle_history')
     .select(['global_position'])
     .where('strategy_id', '=', strategyId)
     .where('kind', '=', 'stage')
     .where('to_stage', 'not in', ['canary', 'prod'])
-    .where('at', '>', run.started_at)
+    .where('global_position', '>', started.globalPosition)
     .limit(1)
     .executeTakeFirst();
   return left === undefined ? run.run_id : null;
@@ -85,16 +89,19 @@ export const carriedBreakers = async (
 };
 
 /**
- * The round trips `runId`'s ledger closed (a real run's account is its run id), and what it had lost of
- * the UTC day `now` falls on, from its equity marks and risk checks; null when it has neither.
+ * What `runId`'s risk stood at when it ended: the round trips its ledger closed (a real run's account is
+ * its run id), what it had lost of the UTC day `now` falls on (from its equity marks and risk checks), and
+ * what its breaker measured (its drawdown and losing streak since a person's last step-down). Null when
+ * it holds none of them.
  */
-export const carriedRecord = async (
+export const carriedRiskState = async (
   store: Pick<EventStore, 'readStream'>,
   venue: string,
   runId: string,
   now: number,
-): Promise<CarriedRecord | null> => {
-  const nets = roundTripNets(await store.readStream(accountStreamId(venue, runId)));
+): Promise<CarriedRiskState | null> => {
+  const trips = roundTrips(await store.readStream(accountStreamId(venue, runId)));
+  const nets = trips.map((t) => t.net);
   const day = utcDayStart(now);
   const marks = (await store.readStream(`run-${runId}`))
     .filter((e) => e.type === 'EquityMarked')
@@ -110,9 +117,29 @@ export const carriedRecord = async (
       };
     });
   const loss = dayLossSoFar(day, marks, checks);
-  if (nets.length === 0 && loss === null) return null;
-  return { from: runId, nets, ...(loss !== null ? { dayLoss: { day, loss } } : {}) };
+  const stepDowns: number[] = [];
+  for (const scope of ['strategy', 'account'] as const)
+    for (const e of await store.readStream(breakerStreamId(scope, runId)))
+      if (e.type === 'BreakerStepDownApproved') stepDowns.push((e.data as { at: number }).at);
+  const { drawdown, lossStreak } = breakerBasis(marks, trips, stepDowns);
+  if (nets.length === 0 && loss === null && drawdown === 0 && lossStreak === 0) return null;
+  return {
+    from: runId,
+    nets,
+    ...(loss !== null ? { dayLoss: { day, loss } } : {}),
+    ...(drawdown > 0 ? { drawdown } : {}),
+    ...(lossStreak > 0 ? { lossStreak } : {}),
+  };
 };
+
+/** What a carried risk state holds, in words for the log. */
+export const carriedWords = (r: CarriedRiskState): string =>
+  [
+    `${r.nets.length} round trip(s)`,
+    ...(r.dayLoss ? [`${(r.dayLoss.loss * 100).toFixed(2)} % of the day lost`] : []),
+    ...(r.drawdown ? [`${(r.drawdown * 100).toFixed(2)} % below its peak`] : []),
+    ...(r.lossStreak ? [`${r.lossStreak} loss(es) in a row`] : []),
+  ].join(', ');
 
 /** Both, from the strategy's previous real run (previousRealRun). */
 export const carriedOn = async (
@@ -123,10 +150,10 @@ export const carriedOn = async (
   newRunId: string,
   now: number,
 ): Promise<CarriedOn> => {
-  const from = await previousRealRun(db, strategyId, newRunId);
-  if (from === null) return { breakers: null, record: null };
+  const from = await previousRealRun(db, store, strategyId, newRunId);
+  if (from === null) return { breakers: null, riskState: null };
   return {
     breakers: await carriedBreakers(store, from),
-    record: await carriedRecord(store, venue, from, now),
+    riskState: await carriedRiskState(store, venue, from, now),
   };
 };

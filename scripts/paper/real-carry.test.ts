@@ -289,7 +289,7 @@ describe('a real run carried on by the next one', () => {
       // The first run's ladders stood at warn (scripts/start.ts reads them: carriedBreakers).
       carriedOn: async () => ({
         breakers: { from: first.runId, strategy: 'warn', account: 'normal' },
-        record: null,
+        riskState: null,
       }),
     });
     await second.prepare();

@@ -18,7 +18,7 @@ import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
 import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import type { RunLeftovers } from './leftovers.js';
-import type { CarriedOn } from './previous-run.js';
+import { type CarriedOn, carriedWords } from './previous-run.js';
 import {
   type ActiveParameters,
   type PaperRun,
@@ -357,14 +357,14 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
       this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
       const feeRates = await this.opts.commissionRates?.(this.opts.symbols);
-      const { breakers, record } = (await this.opts.carriedOn?.()) ?? { breakers: null, record: null };
+      const { breakers, riskState } = (await this.opts.carriedOn?.()) ?? { breakers: null, riskState: null };
       if (breakers !== null)
         this.opts.log?.(
           `real ${this.runId}: its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
         );
-      if (record !== null)
+      if (riskState !== null)
         this.opts.log?.(
-          `real ${this.runId}: goes on from ${record.from}'s record: ${record.nets.length} round trip(s)${record.dayLoss ? `, ${(record.dayLoss.loss * 100).toFixed(2)} % of the day lost` : ''}`,
+          `real ${this.runId}: goes on from ${riskState.from}'s risk: ${carriedWords(riskState)}`,
         );
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
@@ -376,7 +376,7 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         ...(this.opts.listInstruments ? { relisting: true } : {}),
         ...(feeRates ? { feeRates } : {}),
         ...(breakers !== null ? { breakers } : {}),
-        ...(record !== null ? { record } : {}),
+        ...(riskState !== null ? { riskState } : {}),
       });
       engine.start();
       // The ledger's settings, now booked: the account must trade by the same before the first order.

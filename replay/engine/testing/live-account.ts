@@ -9,7 +9,7 @@ import type { BackstopPlan } from '../../../domain/risk/backstop.js';
 import type { ProtectionRequest, StrategyDefinition } from '../../../domain/strategy/sdk.js';
 import {
   type CarriedBreakers,
-  type CarriedRecord,
+  type CarriedRiskState,
   type CarryOver,
   defaultEngineSettings,
 } from '../config.js';
@@ -77,7 +77,7 @@ export const openLiveAccountRun = async (
     readonly feeRates?: ReadonlyMap<string, { readonly maker: string; readonly taker: string }>;
     readonly carry?: CarryOver;
     readonly breakers?: CarriedBreakers;
-    readonly record?: CarriedRecord;
+    readonly riskState?: CarriedRiskState;
     /** Another process's connection to an account (openHarness({ fake })), and its run's id. */
     readonly harness?: Awaited<ReturnType<typeof openHarness>>;
     readonly runId?: string;
@@ -117,7 +117,7 @@ export const openLiveAccountRun = async (
         ...(extra.feeRates ? { feeRates: extra.feeRates } : {}),
         ...(extra.carry ? { carry: extra.carry } : {}),
         ...(extra.breakers ? { breakers: extra.breakers } : {}),
-        ...(extra.record ? { record: extra.record } : {}),
+        ...(extra.riskState ? { riskState: extra.riskState } : {}),
       },
       onEvent: (e) => events.push(e),
     },
