@@ -50,7 +50,7 @@ import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
-import { type CanaryRunSpec, type InForceParameters, PaperFleet } from './paper/fleet.js';
+import { type CanaryRunSpec, type InForceParameters, PaperFleet, stepDownIn } from './paper/fleet.js';
 import { handOverCarry } from './paper/hand-over.js';
 import {
   carryableLeftover,
@@ -860,7 +860,10 @@ const { app } = createApp({
   marketNow: () => fleet.now(),
   universe: { configured: configuredSymbols, trading: () => paperSymbols },
   ...(portfolio ? { rebalance: (by: string) => portfolio!.rebalance(by) } : {}),
-  stepDownBreaker: (runId, cmd) => fleet.stepDownBreaker(runId, cmd),
+  // A real run's breakers too: its levels go on from one start of the node to the next (previous-run.ts),
+  // so a person is the only way down for them as for a paper run's.
+  stepDownBreaker: (runId, cmd) =>
+    fleet.stepDownBreaker(runId, cmd) ?? stepDownIn(lifecycle?.realRuns() ?? [], runId, cmd),
   applyRiskLimits: (c) => fleet.applyRiskLimits(c),
   lifecycle: {
     gates,

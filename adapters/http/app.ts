@@ -82,7 +82,7 @@ export interface ApiDeps {
    */
   readonly universe?: { readonly configured: readonly string[]; readonly trading: () => readonly string[] };
   /**
-   * A person steps a paper run's breakers down (POST /api/breakers/step-down), `approver` as `user:<id>`.
+   * A person steps a paper or real run's breakers down (POST /api/breakers/step-down), `approver` as `user:<id>`.
    * Null for a run the node does not drive; throws BreakerRuleError or RangeError when the breaker
    * refuses (having written nothing). Absent, the node drives no paper runs.
    */
@@ -305,7 +305,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     method: 'post',
     path: '/api/breakers/step-down',
     summary:
-      "Step a running paper run's breakers down to a lower level (header x-perpetua-user: an approver); refused by the breaker (cooldown, measurements that still breach, not below the current level) with a 409",
+      "Step a running paper or real run's breakers down to a lower level (header x-perpetua-user: an approver); refused by the breaker (cooldown, measurements that still breach, not below the current level) with a 409",
     body: s.breakerStepDownBody,
     response: s.breakerStepDownResult,
     errors: [403, 404, 409],

@@ -128,10 +128,11 @@ export class PaperFleet {
    * refuses, having written nothing.
    */
   stepDownBreaker(runId: string, cmd: BreakerStepDown): { eventId: string; level: BreakerLevel } | null {
-    const d = this.all().find((x) => x.run.runId === runId);
-    if (!d?.run.stepDownBreaker || d.run.status().state === 'starting') return null;
-    const eventId = d.run.stepDownBreaker(cmd);
-    return { eventId, level: d.run.breakerLevel?.() ?? cmd.to };
+    return stepDownIn(
+      this.all().map((d) => d.run),
+      runId,
+      cmd,
+    );
   }
 
   /**
@@ -403,3 +404,19 @@ export class PaperFleet {
     }
   }
 }
+
+/**
+ * A person's breaker step-down for the run `runId` among `runs` (paper runs, or the real runs the lifecycle
+ * drives), between two of its steps. Null for a run not among them, or one still starting; throws what
+ * the breaker refuses with, having written nothing.
+ */
+export const stepDownIn = (
+  runs: readonly PaperRun[],
+  runId: string,
+  cmd: BreakerStepDown,
+): { eventId: string; level: BreakerLevel } | null => {
+  const run = runs.find((r) => r.runId === runId);
+  if (!run?.stepDownBreaker || run.status().state === 'starting') return null;
+  const eventId = run.stepDownBreaker(cmd);
+  return { eventId, level: run.breakerLevel?.() ?? cmd.to };
+};

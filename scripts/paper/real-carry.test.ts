@@ -10,7 +10,7 @@ import { accountStreamId, evolveAccount, initialAccountState } from '../../domai
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
-import type { BreakerLevelChangedData } from '../../domain/risk/breaker.js';
+import { type BreakerLevelChangedData, BreakerRuleError } from '../../domain/risk/breaker.js';
 import { type CarriedLadder, ladderOfEvents } from '../../domain/risk/carried-ladder.js';
 import type { StopAdjustedData, StopEvent } from '../../domain/risk/stops.js';
 import { Waker } from '../../replay/engine/live.js';
@@ -18,6 +18,7 @@ import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { connectFakeAccount, fakeBinanceOn } from '../testing/fake-account.js';
 import { StepClock } from '../testing/step-clock.js';
 import { type CloseOutOptions, settleForCarry } from './closeout.js';
+import { stepDownIn } from './fleet.js';
 import { handOverCarry } from './hand-over.js';
 import { RealAccountSession, type RealAccountSessionOptions } from './real-session.js';
 
@@ -328,6 +329,22 @@ describe('a real run carried on by the next one', () => {
     );
     expect(second.unbooked()).toEqual([]);
     expect(second.ledgerFlows() - flowsBefore).toBe(fixed(charged));
+    // The carried warn goes down only by a person, as a paper run's does: refused within the hour's
+    // cooldown from the start, then granted (the node's POST /api/breakers/step-down routes here).
+    const ask = { to: 'normal' as const, approver: 'user:ana', reason: 'looked at the earlier run' };
+    expect(() => stepDownIn([second], second.runId, ask)).toThrow(/cooldown/);
+    let stepped: ReturnType<typeof stepDownIn> = null;
+    await p.drive('the cooldown over', () => {
+      try {
+        stepped = stepDownIn([second], second.runId, ask);
+        return true;
+      } catch (err) {
+        if (err instanceof BreakerRuleError && err.rule === 'cooldown') return false;
+        throw err;
+      }
+    });
+    expect(stepped).toMatchObject({ level: 'normal' });
+    expect(stepDownIn([second], 'real-not-here', ask)).toBeNull();
     stopSecond.abort();
     await p.stopped(secondDone);
     await movedInTheLog(p, second, held, left!.cost);
