@@ -130,7 +130,7 @@ describe('POST /api/breakers/step-down', () => {
     expect(r.status).toBe(404);
     expect(codeOf(r.body)).toEqual({
       code: 'not_found',
-      message: 'no running paper run paper-elsewhere on this node',
+      message: 'no running paper or real run paper-elsewhere on this node',
     });
   });
 

@@ -596,7 +596,7 @@ const stepDown = async (req: IncomingMessage): Promise<[number, unknown]> => {
       `approver ${JSON.stringify(body.approver)} is not the user in x-perpetua-user`,
     );
   if (!strategies.some((s) => runIdOf(s) === body.runId))
-    return refuse(404, 'not_found', `no running paper run ${body.runId} on this node`);
+    return refuse(404, 'not_found', `no running paper or real run ${body.runId} on this node`);
   try {
     const r = stepDownBreakers(body.runId, clock, {
       to: body.to,

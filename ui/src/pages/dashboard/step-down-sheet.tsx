@@ -28,7 +28,7 @@ const hints: Record<string, string> = {
   'not-a-step-down': 'The ladder is not above that level any more: the card has been re-read.',
   refused: 'The card has been re-read: look at where the run’s ladders are now.',
   not_found:
-    'This node drives no running paper run by that id: it may have finished, be still starting, or run on another node.',
+    'This node drives no running paper or real run by that id: it may have finished, be still starting, or run on another node.',
   no_paper_runs: 'This node drives no paper runs: step a run down on the node that runs it.',
 };
 
@@ -50,7 +50,7 @@ interface Props {
 }
 
 /**
- * A person's step-down of a paper run's breakers (docs/risk.md, "Down"): they never come down by
+ * A person's step-down of a paper or real run's breakers (docs/risk.md, "Down"): they never come down by
  * themselves. The targets follow the latest read, so a ladder that moved while the sheet was open
  * changes what can be picked; the breaker judges the request on what the run measures then, and its
  * refusal (the cooldown, measurements that still call for more) is shown in its own words.
