@@ -331,7 +331,8 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
         if (err instanceof RangeError) throw new ApiError(409, 'refused', err.message);
         throw err;
       }
-      if (r === null) throw new ApiError(404, 'not_found', `no running paper or real run ${body.runId} on this node`);
+      if (r === null)
+        throw new ApiError(404, 'not_found', `no running paper or real run ${body.runId} on this node`);
       return { runId: body.runId, level: r.level, eventId: r.eventId };
     },
   });
