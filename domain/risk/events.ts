@@ -483,7 +483,8 @@ export const riskLimitsStreamId = 'risk-limits';
 /**
  * A real run took the strategy's risk state over from its previous real run (`from`), so its risk goes on
  * from where it stood instead of starting afresh. `drawdown` and `lossStreak`: what the earlier run's
- * breaker measured at its end (since a person's last step-down), which this run's breaker measures on from. `nets`: the round trips' net results, oldest first, as
+ * breaker measured at its end (since a person's last step-down), which this run's breaker measures on from.
+ * Recorded when the run starts to trade, after any position taken over, with the bases it set then. `nets`: the round trips' net results, oldest first, as
  * many as its Kelly window keeps, and `kelly` what they make (its sizing's Kelly limit; with no record it
  * would risk the whole risk per trade on its first `kellyMinTrades` trades). `dayLoss`: the share of its
  * day-start equity the earlier run had lost that UTC day (`day`, its 00:00), which this run's daily-loss
@@ -510,6 +511,10 @@ export const RiskStateCarried = defineEvent({
         .nullable(),
       drawdown: z.number().min(0).max(1),
       lossStreak: z.number().int().nonnegative(),
+      /** Its equity when it took them over, and the bases it set from them: what its own successor reads. */
+      equity: z.number().finite(),
+      breakerPeak: z.number().finite(),
+      dayStartEquity: z.number().finite(),
     })
     .strict(),
 });

@@ -197,6 +197,23 @@ describe("what a run's breaker measured at its end, for the next run to measure 
     expect(breakerBasis([], [], [])).toEqual({ drawdown: 0, lossStreak: 0 });
   });
 
+  it('reaches back past what the run itself went on from, until a step-down', () => {
+    // It started at 10,000 with 5 % carried (peak 10,526.3) and a streak of 2, then lost twice more.
+    const opening = { at: 1, peak: 10_000 / 0.95, lossStreak: 2 };
+    const marks = [m(2, 10_100), m(3, 9_800)];
+    const trips = [t(2, -30), t(3, -40)];
+    const basis = breakerBasis(marks, trips, [], opening);
+    expect(basis.drawdown).toBeCloseTo(1 - (9_800 * 0.95) / 10_000, 12);
+    expect(basis.lossStreak).toBe(4);
+    // A win of its own ends the carried streak too.
+    expect(breakerBasis(marks, [t(2, 10), t(3, -40)], [], opening).lossStreak).toBe(1);
+    // A step-down after its start starts both again: the opening no longer counts.
+    expect(breakerBasis(marks, trips, [2.5], opening)).toEqual({
+      drawdown: 1 - 9_800 / 10_100,
+      lossStreak: 1,
+    });
+  });
+
   it("starts both again at a person's step-down, from the equity then", () => {
     const marks = [m(1, 10_000), m(2, 10_400), m(3, 9_500), m(5, 9_300), m(6, 9_400)];
     const trips = [t(1, -10), t(2, -20), t(4, -5), t(6, -1)];

@@ -233,10 +233,16 @@ export const breakerBasis = (
   marks: readonly { readonly at: number; readonly equity: number }[],
   trips: readonly RoundTrip[],
   stepDowns: readonly number[],
+  /**
+   * What the run itself went on from when it started to trade (its RiskStateCarried): its breaker's peak
+   * then and the streak it carried. Counted unless a step-down came after it.
+   */
+  opening: { readonly at: number; readonly peak: number; readonly lossStreak: number } | null = null,
 ): { drawdown: number; lossStreak: number } => {
   let since = Number.NEGATIVE_INFINITY;
   for (const t of stepDowns) if (t > since) since = t;
-  let peak = Number.NEGATIVE_INFINITY;
+  const open = opening !== null && opening.at > since ? opening : null;
+  let peak = open?.peak ?? Number.NEGATIVE_INFINITY;
   let before: number | null = null;
   let last: number | null = null;
   for (const m of marks) {
@@ -247,10 +253,13 @@ export const breakerBasis = (
   if (before !== null && before > peak) peak = before;
   const drawdown = last !== null && peak > 0 ? Math.max(0, 1 - last / peak) : 0;
   let lossStreak = 0;
-  for (let i = trips.length - 1; i >= 0; i--) {
+  let i = trips.length - 1;
+  for (; i >= 0; i--) {
     const t = trips[i]!;
     if (!(t.at > since) || t.net >= 0) break;
     lossStreak++;
   }
+  // Every round trip of its own a loss: the streak it started with goes on under them.
+  if (open !== null && i < 0) lossStreak += open.lossStreak;
   return { drawdown, lossStreak };
 };

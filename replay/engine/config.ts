@@ -122,8 +122,9 @@ export interface EngineConfig {
     readonly breakers?: CarriedBreakers;
     /**
      * The net results of the round trips the strategy's previous real run (`from`) closed, oldest first,
-     * and what it had lost of the day: this run's Kelly statistics start from them, and its daily-loss
-     * limit counts on from that loss on the same UTC day (RiskStateCarried, at its start).
+     * what it had lost of the day, and its breaker's drawdown and losing streak: this run's Kelly
+     * statistics start from them, its daily-loss limit counts on from that loss on the same UTC day, and
+     * its breaker measures on from them (RiskStateCarried, at its start).
      */
     readonly riskState?: CarriedRiskState;
   };
@@ -133,13 +134,14 @@ export interface EngineConfig {
   readonly onEvent?: (e: import('../../domain/events/envelope.js').StoredEvent) => void;
 }
 
-/** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */
+/** The breaker levels of the strategy's previous real run (`from`), by ladder. */
 export interface CarriedBreakers {
   readonly from: string;
   readonly strategy: BreakerLevel;
   readonly account: BreakerLevel;
 }
 
+/** What the strategy's previous real run (`from`) leaves its next run to go on from (previous-run.ts). */
 export interface CarriedRiskState {
   readonly from: string;
   readonly nets: readonly number[];
@@ -150,6 +152,7 @@ export interface CarriedRiskState {
   readonly lossStreak?: number;
 }
 
+/** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */
 export interface CarryOver {
   readonly fromAccount: string;
   readonly positions: readonly {

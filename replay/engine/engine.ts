@@ -610,35 +610,9 @@ export class Engine implements StrategyContext {
     const carried = c.liveOrders?.breakers;
     if (carried !== undefined)
       this.breakers.carry(t0, carried, this.breakerMeasurements(this.walletF), runCorrelation);
-    const record = c.liveOrders?.riskState;
-    const dayLoss = this.carriedDayLoss();
-    const drawdown = this.carriedDrawdown();
-    const lossStreak = record?.lossStreak ?? 0;
-    if (
-      record !== undefined &&
-      (record.nets.length > 0 || dayLoss !== null || drawdown > 0 || lossStreak > 0)
-    ) {
-      // Only what the window keeps: the oldest would be pushed out again at once.
-      const nets = record.nets.slice(-this.tradeRecord.window);
-      for (const n of nets) this.tradeRecord.push(n);
-      this.log.emit(
-        this.riskStream,
-        'RiskStateCarried',
-        {
-          accountId: c.accountId,
-          from: record.from,
-          nets,
-          kelly: this.tradeRecord.kelly(),
-          dayLoss: dayLoss === null ? null : { day: this.dayStart, loss: dayLoss },
-          drawdown,
-          lossStreak,
-        },
-        t0,
-        runCorrelation,
-        null,
-        'system:sizing',
-      );
-    }
+    // Only what the window keeps: the oldest would be pushed out again at once.
+    for (const n of c.liveOrders?.riskState?.nets.slice(-this.tradeRecord.window) ?? [])
+      this.tradeRecord.push(n);
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 
@@ -811,6 +785,7 @@ export class Engine implements StrategyContext {
       if (Number.isFinite(next) && (s === null || s.i >= s.liveFrom || next < t)) {
         this.pastWarmup = true;
         if (this.carry !== null) this.carryOver(next);
+        this.noteRiskState(next);
       }
     }
     if (this.desk !== null && this.desk.nextTime() < t) {
@@ -2602,7 +2577,47 @@ export class Engine implements StrategyContext {
     return true;
   }
 
-  /** The day's loss the previous real run had reached today (liveOrders.record), or null. */
+  /**
+   * Records what the run took over from the previous real run (liveOrders.riskState) once it trades, its
+   * bases as they stand after any take-over: the breaker's peak and the day's start equity it measures
+   * from, with its equity then. The strategy's next real run reads them back to go on from exactly here.
+   */
+  private noteRiskState(at: number): void {
+    const c = this.config;
+    const state = c.liveOrders?.riskState;
+    const dayLoss = this.carriedDayLoss();
+    const drawdown = this.carriedDrawdown();
+    const lossStreak = state?.lossStreak ?? 0;
+    if (
+      state === undefined ||
+      (state.nets.length === 0 && dayLoss === null && drawdown === 0 && lossStreak === 0)
+    )
+      return;
+    const nets = state.nets.slice(-this.tradeRecord.window);
+    this.log.emit(
+      this.riskStream,
+      'RiskStateCarried',
+      {
+        accountId: c.accountId,
+        from: state.from,
+        nets,
+        // Nothing traded yet: the statistics of the carried round trips alone.
+        kelly: this.tradeRecord.kelly(),
+        dayLoss: dayLoss === null ? null : { day: this.dayStart, loss: dayLoss },
+        drawdown,
+        lossStreak,
+        equity: this.equity(),
+        breakerPeak: this.breakerPeak,
+        dayStartEquity: this.dayStartEquity,
+      },
+      at,
+      `run-${c.runId}`,
+      null,
+      'system:sizing',
+    );
+  }
+
+  /** The day's loss the previous real run had reached today (liveOrders.riskState), or null. */
   private carriedDayLoss(): number | null {
     const d = this.config.liveOrders?.riskState?.dayLoss;
     return d !== undefined && d.day === this.dayStart && d.loss > 0 && d.loss < 1 ? d.loss : null;

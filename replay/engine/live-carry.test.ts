@@ -311,6 +311,10 @@ describe('a real run that carries on what the run before it left', () => {
           dayLoss: null,
           drawdown: 0,
           lossStreak: 0,
+          // Flat at its start: the bases are its equity.
+          equity: 10_000,
+          breakerPeak: 10_000,
+          dayStartEquity: 10_000,
         },
       ],
     ]);
@@ -344,6 +348,9 @@ describe('a real run that carries on what the run before it left', () => {
         dayLoss: { day, loss: 0.02 },
         drawdown: 0,
         lossStreak: 0,
+        equity: 10_000,
+        breakerPeak: 10_000,
+        dayStartEquity: 10_000 / 0.98,
       },
     ]);
     expect(Number(some.risk.context.dayStartEquity)).toBeCloseTo(Number(some.risk.context.equity) / 0.98, 2);
@@ -371,6 +378,9 @@ describe('a real run that carries on what the run before it left', () => {
         dayLoss: null,
         drawdown: 0.1,
         lossStreak: 5,
+        equity: 10_000,
+        breakerPeak: 10_000 / 0.9,
+        dayStartEquity: 10_000,
       },
     ]);
     // Its first equity mark: drawdown 10 % ≥ 8 % (reduce), a streak of 5 ≥ 4 (warn).

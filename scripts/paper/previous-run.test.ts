@@ -25,7 +25,8 @@ afterEach(async () => {
 describe('what a real run carries on from the one before it', () => {
   it('is the latest real run’s breaker levels and round trips, while the strategy has stayed on real money since it started', async () => {
     // An earlier real run whose ladders stood at reduce (strategy) and warn (account) when its process
-    // went, after one round trip: in at the first live bar, out at the third.
+    // went, after one round trip: in at the first live bar, out at the third. It had gone on itself from
+    // a run before it: two round trips, the last a loss, 1 % of the day lost and 2 % below its peak.
     const run = await openLiveAccountRun(
       { stopAtrMultiple: 3 },
       { 1: 0.5, 3: 0 },
@@ -33,6 +34,13 @@ describe('what a real run carries on from the one before it', () => {
       8,
       {
         breakers: { from: 'real-before', strategy: 'reduce', account: 'warn' },
+        riskState: {
+          from: 'real-before',
+          nets: [5, -3],
+          lossStreak: 1,
+          dayLoss: { day: Date.UTC(2023, 5, 1), loss: 0.01 },
+          drawdown: 0.02,
+        },
       },
     );
     harness = run.harness;
@@ -63,8 +71,10 @@ describe('what a real run carries on from the one before it', () => {
     const now = day + 5 * 3_600_000;
     const record = await carriedRiskState(store, 'binance', runId, now);
     expect(record?.from).toBe(runId);
-    expect(record?.nets).toHaveLength(1);
-    expect(record!.nets[0]).toBeCloseTo(trade!.realisedPnl - trade!.fees, 8);
+    // The round trips it went on from, then its own.
+    expect(record?.nets).toHaveLength(3);
+    expect(record!.nets.slice(0, 2)).toEqual([5, -3]);
+    expect(record!.nets[2]).toBeCloseTo(trade!.realisedPnl - trade!.fees, 8);
     // What it lost of the day: from the day-start equity its risk checks judged by to its latest equity.
     const checks = run.of('RiskDecided').map((e) => (e.data as RiskDecidedData).context);
     const marks = run.of('EquityMarked').map((e) => e.data as { at: number; equity: number });
@@ -73,10 +83,12 @@ describe('what a real run carries on from the one before it', () => {
     expect(marks.at(-1)!.at).toBeGreaterThanOrEqual(day);
     expect(record?.dayLoss?.day).toBe(day);
     expect(record!.dayLoss!.loss).toBeCloseTo(lossFrom(marks.at(-1)!.equity), 12);
-    // What its breaker measured at its end: the drawdown from its highest mark, its losing streak.
-    const peak = Math.max(...marks.map((m) => m.equity));
+    // What its breaker measured at its end: the drawdown from its peak (the one it went on from, or a
+    // higher mark), and its losing streak, which goes on under the one it started with while it loses.
+    const opening = run.of('RiskStateCarried')[0]!.data as { breakerPeak: number };
+    const peak = Math.max(opening.breakerPeak, ...marks.map((m) => m.equity));
     expect(record!.drawdown ?? 0).toBeCloseTo(Math.max(0, 1 - marks.at(-1)!.equity / peak), 12);
-    expect(record!.lossStreak).toBe(record!.nets[0]! < 0 ? 1 : undefined);
+    expect(record!.lossStreak).toBe(record!.nets[2]! < 0 ? 2 : undefined);
     // The next day is a new day: all but the day's loss goes on.
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);

@@ -11,6 +11,7 @@ import {
   BreakerStepDownApproved,
   breakerStreamId,
   type RiskDecidedData,
+  RiskStateCarried,
   riskStreamId,
 } from '../../domain/risk/events.js';
 import { breakerBasis, dayLossSoFar, roundTrips, utcDayStart } from '../../domain/risk/track-record.js';
@@ -101,12 +102,18 @@ export const carriedRiskState = async (
   now: number,
 ): Promise<CarriedRiskState | null> => {
   const trips = roundTrips(await store.readStream(accountStreamId(venue, runId)));
-  const nets = trips.map((t) => t.net);
   const day = utcDayStart(now);
   const marks = (await store.readStream(`run-${runId}`))
     .filter((e) => e.type === 'EquityMarked')
     .map((e) => e.data as { at: number; equity: number });
-  const checks = (await store.readStream(riskStreamId(runId)))
+  const risk = await store.readStream(riskStreamId(runId));
+  // What the run itself went on from, when it did: the chain reaches back past it.
+  const carried = risk.find((e) => e.type === 'RiskStateCarried');
+  const prior =
+    carried === undefined
+      ? null
+      : { at: Date.parse(carried.metadata.occurredAt), ...RiskStateCarried.schema.parse(carried.data) };
+  const checks = risk
     .filter((e) => e.type === 'RiskDecided')
     .map((e) => {
       const c = (e.data as RiskDecidedData).context;
@@ -116,12 +123,21 @@ export const carriedRiskState = async (
         dayStartEquity: Number(c.dayStartEquity),
       };
     });
+  // Its start counts as a check of its own: the day-start equity it set then is the day's, that day.
+  if (prior !== null)
+    checks.unshift({ at: prior.at, equity: prior.equity, dayStartEquity: prior.dayStartEquity });
   const loss = dayLossSoFar(day, marks, checks);
   const stepDowns: number[] = [];
   for (const scope of ['strategy', 'account'] as const)
     for (const e of await store.readStream(breakerStreamId(scope, runId)))
       if (e.type === 'BreakerStepDownApproved') stepDowns.push((e.data as { at: number }).at);
-  const { drawdown, lossStreak } = breakerBasis(marks, trips, stepDowns);
+  const { drawdown, lossStreak } = breakerBasis(
+    marks,
+    trips,
+    stepDowns,
+    prior === null ? null : { at: prior.at, peak: prior.breakerPeak, lossStreak: prior.lossStreak },
+  );
+  const nets = [...(prior?.nets ?? []), ...trips.map((t) => t.net)];
   if (nets.length === 0 && loss === null && drawdown === 0 && lossStreak === 0) return null;
   return {
     from: runId,

@@ -10,7 +10,6 @@ import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js'
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
 import type { BackstopPlan } from '../../domain/risk/backstop.js';
 import type { CarriedLadder } from '../../domain/risk/carried-ladder.js';
-
 import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
@@ -98,8 +97,9 @@ export interface RealAccountSessionOptions {
   };
   /**
    * What the strategy's previous real run leaves this one (previous-run.ts): the breaker levels its ladders
-   * start at, and the round trips its Kelly sizing starts from. Asked when the engine is built, so a
-   * hand-over reads the earlier run as it stands then. Absent, or null parts: a fresh start.
+   * start at, and its risk state (the round trips its Kelly sizing starts from, what it lost of the day,
+   * its breaker's drawdown and losing streak). Asked when the engine is built, so a hand-over reads the
+   * earlier run as it stands then. Absent, or null parts: a fresh start.
    */
   readonly carriedOn?: () => Promise<CarriedOn>;
   /** Between two asks for the marks (default 2 s). */
