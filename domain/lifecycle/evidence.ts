@@ -18,7 +18,12 @@ export interface EvidenceEvent {
 export class EvidenceFold {
   private firstAt = Number.NaN;
   private lastAt = Number.NaN;
+  /** The current segment's first equity (NaN until its first mark). */
   private start = Number.NaN;
+  /** The segments before this one compounded (1 for a single run). */
+  private growth = 1;
+  /** Their highest equity, as a multiple of the first segment's start (−∞: none before). */
+  private priorPeak = Number.NEGATIVE_INFINITY;
   private last = Number.NaN;
   /** The equity of the mark before the last one. */
   private beforeLast = Number.NaN;
@@ -42,9 +47,14 @@ export class EvidenceFold {
       case 'EquityMarked': {
         const at = Number(d.at);
         const equity = Number(d.equity);
-        if (Number.isNaN(this.firstAt)) {
-          this.firstAt = at;
+        if (Number.isNaN(this.start)) {
+          if (Number.isNaN(this.firstAt)) this.firstAt = at;
           this.start = equity;
+          // The peak before it, in this segment's money: its drawdown is measured from there.
+          this.peak =
+            this.priorPeak === Number.NEGATIVE_INFINITY
+              ? Number.NEGATIVE_INFINITY
+              : (this.priorPeak / this.growth) * equity;
         } else if (at === this.lastAt) {
           // A second mark at the same time (a run's last bar and its end) replaces the first, as the runs
           // read model does: a zero return between the two would bias the Sharpe and the KS test.
@@ -95,6 +105,24 @@ export class EvidenceFold {
     }
   }
 
+  /**
+   * The events that follow are another run's that goes on from this one (the strategy's next real run
+   * after a restart of the node): its first mark starts a new base, no return spans the gap between the
+   * two, and the total return and the drawdown compound over both, as one equity curve. Its money may
+   * differ (another share of the account): only its returns count.
+   */
+  segment(): void {
+    if (Number.isNaN(this.start)) return;
+    if (this.start > 0) {
+      this.priorPeak = Math.max(this.priorPeak, (this.growth * this.peak) / this.start);
+      this.growth *= this.last / this.start;
+    }
+    this.start = Number.NaN;
+    this.last = Number.NaN;
+    this.beforeLast = Number.NaN;
+    this.peak = Number.NEGATIVE_INFINITY;
+  }
+
   evidence(): Evidence {
     const n = this.returns.length;
     let sum = 0;
@@ -111,7 +139,7 @@ export class EvidenceFold {
       runId: this.runId,
       days: Number.isNaN(this.firstAt) ? 0 : (this.lastAt - this.firstAt) / DAY,
       trades: this.trades,
-      totalReturn: this.start > 0 ? this.last / this.start - 1 : 0,
+      totalReturn: this.start > 0 ? this.growth * (this.last / this.start) - 1 : this.growth - 1,
       maxDrawdown: this.maxDrawdown,
       sharpe: sharpe !== null && Number.isFinite(sharpe) ? sharpe : null,
       returns: [...this.returns],

@@ -253,13 +253,18 @@ export abstract class EngineRun {
    */
   protected evidenceFrom = Number.NEGATIVE_INFINITY;
 
+  /** Where the run's evidence starts: empty, for a run whose evidence is its own alone. */
+  protected newEvidenceFold(): EvidenceFold {
+    return new EvidenceFold(this.runId);
+  }
+
   /** What the run's own events show, for the lifecycle's gates (automation 8); null before its engine is built. */
   lifecycleEvidence(): Evidence | null {
     const store = this.engine?.store;
     if (store === undefined) return null;
     const raw = store.raw();
     const base = store.released;
-    this.lifecycleFold ??= new EvidenceFold(this.runId);
+    this.lifecycleFold ??= this.newEvidenceFold();
     for (; this.lifecycleFolded < base + raw.length; this.lifecycleFolded++) {
       const e = raw[this.lifecycleFolded - base]!;
       const at =

@@ -3,11 +3,19 @@ import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
 import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
 import { lifecycleStreamId } from '../../domain/lifecycle/events.js';
+import { evidenceOf } from '../../domain/lifecycle/evidence.js';
 import type { RiskDecidedData } from '../../domain/risk/events.js';
 import { RunResults } from '../../replay/engine/results.js';
 import { enterWithBackstop, openLiveAccountRun } from '../../replay/engine/testing/live-account.js';
 import { projectedRun } from '../testing/projected-run.js';
-import { carriedBreakers, carriedOn, carriedRiskState, previousRealRun } from './previous-run.js';
+import {
+  carriedBreakers,
+  carriedOn,
+  carriedRiskState,
+  previousRealRun,
+  priorEvidence,
+  realRunsSinceRealMoney,
+} from './previous-run.js';
 
 /**
  * What a strategy's next real run goes on from, as the next process reads it: the latest real run's
@@ -92,9 +100,17 @@ describe('what a real run carries on from the one before it', () => {
     // The next day is a new day: all but the day's loss goes on.
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);
+    // Its lifecycle evidence, read back from the main log, is what it showed itself but for the slippage
+    // of its orders (one stream each, not read): the next run's evidence goes on from it.
+    const earlier = await priorEvidence(store, 'binance', runId);
+    const own = evidenceOf(runId, run.events);
+    expect(evidenceOf(runId, earlier)).toEqual({ ...own, slippageBps: null });
+    expect(own.returns.length).toBeGreaterThan(0);
+    expect(await realRunsSinceRealMoney(db, store, strategy, 'real-next')).toEqual([runId]);
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: { from: runId, strategy: 'reduce', account: 'warn' },
       riskState: record,
+      earlierRuns: [{ runId, events: earlier }],
     });
     // The new run itself is no predecessor (a start tried again may have recorded it), nor is another
     // strategy's run.
@@ -102,6 +118,7 @@ describe('what a real run carries on from the one before it', () => {
     expect(await carriedOn(db, store, 'binance', 'ema-cross', 'real-next', now)).toEqual({
       breakers: null,
       riskState: null,
+      earlierRuns: [],
     });
 
     // The strategy is taken off real money after that run started: coming back takes a person, afresh.
@@ -137,6 +154,8 @@ describe('what a real run carries on from the one before it', () => {
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: null,
       riskState: null,
+      earlierRuns: [],
     });
+    expect(await realRunsSinceRealMoney(db, store, strategy, 'real-next')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
+import type { EvidenceEvent } from '../../domain/lifecycle/evidence.js';
 import {
   type BreakerEvent,
   type BreakerScope,
@@ -27,6 +28,17 @@ import type { CarriedBreakers, CarriedRiskState } from '../../replay/engine/conf
 export interface CarriedOn {
   readonly breakers: CarriedBreakers | null;
   readonly riskState: CarriedRiskState | null;
+  /**
+   * The lifecycle evidence of every real run of the strategy since it came to real money, oldest first
+   * (priorEvidence): the new run's evidence goes on from them, so a restart does not start the canary's
+   * seven days again. Empty when there are none.
+   */
+  readonly earlierRuns: readonly EarlierRun[];
+}
+
+export interface EarlierRun {
+  readonly runId: string;
+  readonly events: readonly EvidenceEvent[];
 }
 
 /**
@@ -166,10 +178,72 @@ export const carriedOn = async (
   newRunId: string,
   now: number,
 ): Promise<CarriedOn> => {
+  const earlierRuns: EarlierRun[] = [];
+  for (const runId of await realRunsSinceRealMoney(db, store, strategyId, newRunId))
+    earlierRuns.push({ runId, events: await priorEvidence(store, venue, runId) });
   const from = await previousRealRun(db, store, strategyId, newRunId);
-  if (from === null) return { breakers: null, riskState: null };
+  if (from === null) return { breakers: null, riskState: null, earlierRuns };
   return {
     breakers: await carriedBreakers(store, from),
     riskState: await carriedRiskState(store, venue, from, now),
+    earlierRuns,
   };
+};
+
+/**
+ * The strategy's real runs but `newRunId` that started after it last left real money (or ever), in the
+ * order they started: the runs its lifecycle evidence on real money is made of.
+ */
+export const realRunsSinceRealMoney = async (
+  db: ReadModelDb,
+  store: Pick<EventStore, 'readStream'>,
+  strategyId: string,
+  newRunId: string,
+): Promise<string[]> => {
+  const left = (await db
+    .selectFrom('rm_lifecycle_history')
+    .select(['global_position'])
+    .where('strategy_id', '=', strategyId)
+    .where('kind', '=', 'stage')
+    .where('to_stage', 'not in', ['canary', 'prod'])
+    .orderBy('global_position', 'desc')
+    .limit(1)
+    .executeTakeFirst()) as { global_position: number | string } | undefined;
+  const after = left === undefined ? 0 : Number(left.global_position);
+  const runs = (await db
+    .selectFrom('rm_runs')
+    .select(['run_id'])
+    .where('strategy_id', '=', strategyId)
+    .where('mode', 'in', ['canary', 'live'])
+    .where('run_id', '!=', newRunId)
+    .execute()) as { run_id: string }[];
+  const started: { runId: string; at: number }[] = [];
+  for (const r of runs) {
+    const [first] = await store.readStream(`run-${r.run_id}`, { limit: 1 });
+    if (first !== undefined && first.globalPosition > after)
+      started.push({ runId: r.run_id, at: first.globalPosition });
+  }
+  return started.sort((a, b) => a.at - b.at).map((r) => r.runId);
+};
+
+/**
+ * What a real run's lifecycle evidence is folded from, as the main log holds it (EvidenceFold): its equity
+ * marks, its ledger's fills and liquidations, and its breakers' moves, in log order. Not its orders, which
+ * are one stream each: an earlier run adds no slippage figure, so the gate's mean slippage is the running
+ * run's.
+ */
+export const priorEvidence = async (
+  store: Pick<EventStore, 'readStream'>,
+  venue: string,
+  runId: string,
+): Promise<EvidenceEvent[]> => {
+  const streams = [
+    `run-${runId}`,
+    accountStreamId(venue, runId),
+    breakerStreamId('strategy', runId),
+    breakerStreamId('account', runId),
+  ];
+  const events = [];
+  for (const s of streams) events.push(...(await store.readStream(s)));
+  return events.sort((a, b) => a.globalPosition - b.globalPosition);
 };

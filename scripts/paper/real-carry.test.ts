@@ -10,6 +10,7 @@ import { accountStreamId, evolveAccount, initialAccountState } from '../../domai
 import type { AccountEvent } from '../../domain/ledger/events.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { evidenceOf } from '../../domain/lifecycle/evidence.js';
 import { type BreakerLevelChangedData, BreakerRuleError } from '../../domain/risk/breaker.js';
 import { type CarriedLadder, ladderOfEvents } from '../../domain/risk/carried-ladder.js';
 import type { StopAdjustedData, StopEvent } from '../../domain/risk/stops.js';
@@ -20,6 +21,7 @@ import { StepClock } from '../testing/step-clock.js';
 import { type CloseOutOptions, settleForCarry } from './closeout.js';
 import { stepDownIn } from './fleet.js';
 import { handOverCarry } from './hand-over.js';
+import { priorEvidence } from './previous-run.js';
 import { RealAccountSession, type RealAccountSessionOptions } from './real-session.js';
 
 /**
@@ -291,6 +293,8 @@ describe('a real run carried on by the next one', () => {
       carriedOn: async () => ({
         breakers: { from: first.runId, strategy: 'warn', account: 'normal' },
         riskState: null,
+        // Its lifecycle evidence goes on from the first run's, read back from the main log.
+        earlierRuns: [{ runId: first.runId, events: await priorEvidence(p.store, 'binance', first.runId) }],
       }),
     });
     await second.prepare();
@@ -345,6 +349,20 @@ describe('a real run carried on by the next one', () => {
     });
     expect(stepped).toMatchObject({ level: 'normal' });
     expect(stepDownIn([second], 'real-not-here', ask)).toBeNull();
+    // Its lifecycle evidence is the first run's and then its own: the canary's days go on.
+    const before = evidenceOf(first.runId, await priorEvidence(p.store, 'binance', first.runId));
+    // Two marks of its own make its first return (none spans the gap between the runs).
+    await p.drive(
+      'a return of its own',
+      () => second.lifecycleEvidence()!.returns.length > before.returns.length,
+    );
+    const both = second.lifecycleEvidence()!;
+    expect(before.returns.length).toBeGreaterThan(0);
+    expect(both.returns.slice(0, before.returns.length)).toEqual(before.returns);
+    expect(both.returns.length).toBeGreaterThan(before.returns.length);
+    expect(both.trades).toBeGreaterThanOrEqual(before.trades);
+    expect(both.days).toBeGreaterThan(before.days);
+    expect(p.said).toContain(`real ${second.runId}: its lifecycle evidence goes on from ${first.runId}`);
     stopSecond.abort();
     await p.stopped(secondDone);
     await movedInTheLog(p, second, held, left!.cost);

@@ -5,6 +5,7 @@ import type { EventLookup, EventStore } from '../../domain/events/event-store.js
 import type { Fixed } from '../../domain/ledger/fixed.js';
 import type { Venue } from '../../domain/ledger/venue-port.js';
 import { ledgerFlows } from '../../domain/lifecycle/account-check.js';
+import { EvidenceFold } from '../../domain/lifecycle/evidence.js';
 import type { Evidence } from '../../domain/lifecycle/gates.js';
 import type { LiveBars, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, timeframeMs } from '../../domain/market/timeframe.js';
@@ -17,7 +18,7 @@ import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
 import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import type { RunLeftovers } from './leftovers.js';
-import { type CarriedOn, carriedWords } from './previous-run.js';
+import { type CarriedOn, carriedWords, type EarlierRun } from './previous-run.js';
 import {
   type ActiveParameters,
   type PaperRun,
@@ -295,6 +296,22 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   }
 
   /** As the engine's events show, and tripped when the run it carries on was liquidated meanwhile. */
+  /** The strategy's real runs since it came to real money, whose evidence this run's goes on from. */
+  private earlierRuns: readonly EarlierRun[] = [];
+
+  /**
+   * The strategy's evidence on real money is its real runs' since it came to it, one after another: the
+   * canary's days, trades and returns do not start again at every restart of the node.
+   */
+  protected override newEvidenceFold(): EvidenceFold {
+    const fold = new EvidenceFold(this.runId);
+    for (const r of this.earlierRuns) {
+      for (const e of r.events) fold.add(e);
+      fold.segment();
+    }
+    return fold;
+  }
+
   override lifecycleEvidence(): Evidence | null {
     const e = super.lifecycleEvidence();
     return e !== null && this.liquidatedMeanwhile.length > 0 ? { ...e, breakerTripped: true } : e;
@@ -357,7 +374,16 @@ export class RealAccountSession extends EngineRun implements PaperRun {
       // After a wait for the venue, the next bar open is later: the run never starts in the past.
       this.from = bucketStart(this.clock.now() + this.tfMs - 1, this.tfMs);
       const feeRates = await this.opts.commissionRates?.(this.opts.symbols);
-      const { breakers, riskState } = (await this.opts.carriedOn?.()) ?? { breakers: null, riskState: null };
+      const { breakers, riskState, earlierRuns } = (await this.opts.carriedOn?.()) ?? {
+        breakers: null,
+        riskState: null,
+        earlierRuns: [],
+      };
+      this.earlierRuns = earlierRuns;
+      if (earlierRuns.length > 0)
+        this.opts.log?.(
+          `real ${this.runId}: its lifecycle evidence goes on from ${earlierRuns.map((r) => r.runId).join(', ')}`,
+        );
       if (breakers !== null)
         this.opts.log?.(
           `real ${this.runId}: its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
