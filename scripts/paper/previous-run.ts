@@ -44,39 +44,14 @@ export interface EarlierRun {
 /**
  * The strategy's latest real run but `newRunId` (which a start tried again may already have recorded), or
  * null: none, or the strategy left real money after it started (demoted, or revoked): coming back took a
- * person's approval, which is a fresh start. "After" is by place in the main log, not by time: the
- * lifecycle's events carry market time, a run's its own.
+ * person's approval, which is a fresh start.
  */
 export const previousRealRun = async (
   db: ReadModelDb,
   store: Pick<EventStore, 'readStream'>,
   strategyId: string,
   newRunId: string,
-): Promise<string | null> => {
-  const run = (await db
-    .selectFrom('rm_runs')
-    .select(['run_id', 'started_at'])
-    .where('strategy_id', '=', strategyId)
-    .where('mode', 'in', ['canary', 'live'])
-    .where('run_id', '!=', newRunId)
-    .orderBy('started_at', 'desc')
-    .orderBy('run_id', 'desc')
-    .limit(1)
-    .executeTakeFirst()) as { run_id: string; started_at: string } | undefined;
-  if (run === undefined) return null;
-  const [started] = await store.readStream(`run-${run.run_id}`, { limit: 1 });
-  if (started === undefined) return null;
-  const left = await db
-    .selectFrom('rm_lifecycle_history')
-    .select(['global_position'])
-    .where('strategy_id', '=', strategyId)
-    .where('kind', '=', 'stage')
-    .where('to_stage', 'not in', ['canary', 'prod'])
-    .where('global_position', '>', started.globalPosition)
-    .limit(1)
-    .executeTakeFirst();
-  return left === undefined ? run.run_id : null;
-};
+): Promise<string | null> => (await realRunsSinceRealMoney(db, store, strategyId, newRunId)).at(-1) ?? null;
 
 /** The levels `runId`'s two ladders stood at, as its streams in the main log say; null when both normal. */
 export const carriedBreakers = async (
@@ -178,11 +153,11 @@ export const carriedOn = async (
   newRunId: string,
   now: number,
 ): Promise<CarriedOn> => {
+  const runs = await realRunsSinceRealMoney(db, store, strategyId, newRunId);
   const earlierRuns: EarlierRun[] = [];
-  for (const runId of await realRunsSinceRealMoney(db, store, strategyId, newRunId))
-    earlierRuns.push({ runId, events: await priorEvidence(store, venue, runId) });
-  const from = await previousRealRun(db, store, strategyId, newRunId);
-  if (from === null) return { breakers: null, riskState: null, earlierRuns };
+  for (const runId of runs) earlierRuns.push({ runId, events: await priorEvidence(store, venue, runId) });
+  const from = runs.at(-1);
+  if (from === undefined) return { breakers: null, riskState: null, earlierRuns };
   return {
     breakers: await carriedBreakers(store, from),
     riskState: await carriedRiskState(store, venue, from, now),
@@ -192,7 +167,8 @@ export const carriedOn = async (
 
 /**
  * The strategy's real runs but `newRunId` that started after it last left real money (or ever), in the
- * order they started: the runs its lifecycle evidence on real money is made of.
+ * order they started: the runs its lifecycle evidence on real money is made of. "After" and the order are
+ * by place in the main log, not by time: the lifecycle's events carry market time, a run's its own.
  */
 export const realRunsSinceRealMoney = async (
   db: ReadModelDb,
