@@ -38,6 +38,12 @@ export interface RealRun extends PaperRun {
    * event in the run's stream too.
    */
   unbooked(): readonly string[];
+  /**
+   * What it went on from when it started, in words: the positions and stop ladders it took over, the
+   * breaker levels, risk state and evidence of the real runs before it (previous-run.ts). Empty for a
+   * fresh start.
+   */
+  wentOnFrom?(): readonly string[];
 }
 
 /** The real account, as the reconciliation reads it. */

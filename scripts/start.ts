@@ -881,6 +881,7 @@ const { app } = createApp({
               share: run.sizing,
               error: st.error,
               unbooked: [...run.unbooked()],
+              wentOnFrom: [...(run.wentOnFrom?.() ?? [])],
             };
           },
         }

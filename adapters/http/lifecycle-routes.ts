@@ -28,6 +28,8 @@ export interface RealRunView {
   readonly error: string | null;
   /** What the exchange recorded that the run's ledger could not book, in words (see RealRun.unbooked). */
   readonly unbooked: string[];
+  /** What it went on from at its start, in words (see RealRun.wentOnFrom); empty for a fresh start. */
+  readonly wentOnFrom: string[];
 }
 
 export interface LifecycleRouteDeps {
@@ -134,6 +136,7 @@ export const lifecycleView = z.object({
           share: z.number(),
           error: z.string().nullable(),
           unbooked: z.array(z.string()),
+          wentOnFrom: z.array(z.string()),
         })
         .nullable(),
     }),

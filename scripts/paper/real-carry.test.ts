@@ -363,6 +363,12 @@ describe('a real run carried on by the next one', () => {
     expect(both.trades).toBeGreaterThanOrEqual(before.trades);
     expect(both.days).toBeGreaterThan(before.days);
     expect(p.said).toContain(`real ${second.runId}: its lifecycle evidence goes on from ${first.runId}`);
+    // What the Lifecycle page lists under the real run, in the order it happened.
+    expect(second.wentOnFrom()).toEqual([
+      `its lifecycle evidence goes on from ${first.runId}`,
+      `its breakers start where ${first.runId}'s stood (strategy warn, account normal)`,
+      expect.stringMatching(new RegExp(`^carries on ${SYMBOL} .* from ${first.runId}, with its ladder \\(`)),
+    ]);
     stopSecond.abort();
     await p.stopped(secondDone);
     await movedInTheLog(p, second, held, left!.cost);

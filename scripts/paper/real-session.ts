@@ -296,6 +296,18 @@ export class RealAccountSession extends EngineRun implements PaperRun {
   }
 
   /** As the engine's events show, and tripped when the run it carries on was liquidated meanwhile. */
+  /** What it went on from at its start, in words (wentOnFrom). */
+  private carried: string[] = [];
+
+  private wentOn(line: string): void {
+    this.carried.push(line);
+    this.opts.log?.(`real ${this.runId}: ${line}`);
+  }
+
+  wentOnFrom(): readonly string[] {
+    return this.carried;
+  }
+
   /** The strategy's real runs since it came to real money, whose evidence this run's goes on from. */
   private earlierRuns: readonly EarlierRun[] = [];
 
@@ -380,18 +392,16 @@ export class RealAccountSession extends EngineRun implements PaperRun {
         earlierRuns: [],
       };
       this.earlierRuns = earlierRuns;
+      // Asked again when a start is tried again: what it says is this start's.
+      this.carried = [];
       if (earlierRuns.length > 0)
-        this.opts.log?.(
-          `real ${this.runId}: its lifecycle evidence goes on from ${earlierRuns.map((r) => r.runId).join(', ')}`,
-        );
+        this.wentOn(`its lifecycle evidence goes on from ${earlierRuns.map((r) => r.runId).join(', ')}`);
       if (breakers !== null)
-        this.opts.log?.(
-          `real ${this.runId}: its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
+        this.wentOn(
+          `its breakers start where ${breakers.from}'s stood (strategy ${breakers.strategy}, account ${breakers.account})`,
         );
       if (riskState !== null)
-        this.opts.log?.(
-          `real ${this.runId}: goes on from ${riskState.from}'s risk: ${carriedWords(riskState)}`,
-        );
+        this.wentOn(`goes on from ${riskState.from}'s risk: ${carriedWords(riskState)}`);
       const { engine } = await prepareLiveRun(this.request, this.opts.feed, this.clock.now(), undefined, {
         venue: this.opts.venue,
         wall: () => this.clock.now(),
@@ -459,8 +469,8 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           });
         for (const p of held) {
           const l = ladders.get(p.symbol);
-          this.opts.log?.(
-            `real ${this.runId}: carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}${l === undefined ? '' : `, with its ladder (${l.protective.layer} stop ${l.protective.price} ${l.protective.status})`}`,
+          this.wentOn(
+            `carries on ${p.symbol} ${p.quantity} (cost ${p.cost}) from ${carry.from.runId}${l === undefined ? '' : `, with its ladder (${l.protective.layer} stop ${l.protective.price} ${l.protective.status})`}`,
           );
         }
       }

@@ -151,7 +151,14 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     await expect.poll(async () => (await emaCross())?.realRun?.state, settle).toBe('running');
     const canary = (await emaCross())!;
     expect(canary.approvedBy).toBe('ana');
-    expect(canary.realRun).toMatchObject({ mode: 'canary', share: 0.1, error: null, unbooked: [] });
+    // The strategy's first real run: nothing before it to go on from.
+    expect(canary.realRun).toMatchObject({
+      mode: 'canary',
+      share: 0.1,
+      error: null,
+      unbooked: [],
+      wentOnFrom: [],
+    });
     expect(canary.realRun!.runId).toMatch(new RegExp(`^real-${id}-`));
     const status = (await (await fetch(`${system.url}/api/status`)).json()) as {
       paper: { runId: string; mode: string }[];

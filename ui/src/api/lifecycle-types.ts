@@ -49,6 +49,11 @@ export interface RealRunView {
    * funding on a position it does not hold), in words: the account check settles what it means.
    */
   unbooked: string[];
+  /**
+   * What it went on from when it started, in words: the positions and stop ladders it took over, and the
+   * breaker levels, risk state and evidence of the real runs before it. Empty for a fresh start.
+   */
+  wentOnFrom: string[];
 }
 
 export interface NextGate {

@@ -44,6 +44,21 @@ export function RealRunPanel({
             {fmtShare(run.share)}
             {run.share === 0 && <span className="text-muted-foreground"> (taken off real money)</span>}
           </dd>
+          {run.wentOnFrom.length > 0 && (
+            <>
+              <dt className="text-muted-foreground">went on from</dt>
+              <dd className="whitespace-normal" data-testid="lifecycle-real-run-went-on">
+                <p className="text-muted-foreground">
+                  A restart loosens nothing: this run started where the real runs before it stood.
+                </p>
+                <ul className="list-disc pl-4">
+                  {run.wentOnFrom.map((w) => (
+                    <li key={w}>{w}</li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
           {run.unbooked.length > 0 && (
             <>
               <dt className="text-warning">not booked</dt>
