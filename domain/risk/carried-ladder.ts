@@ -11,6 +11,7 @@ import {
   type StopParams,
   type StopStatus,
   type StopStep,
+  takeProfitLeg,
 } from './stops.js';
 
 /**
@@ -201,14 +202,7 @@ export const resumeStops = (p: StopParams, earlier: CarriedLadder, o: ResumeStop
     const price = fromNumber(toNumber(fixed(t.price)), o.tickSize, long ? 'ceil' : 'floor');
     if (qty <= 0n || price <= 0n) continue;
     allotted += qty;
-    const leg: StopLeg = {
-      legId: `${o.positionId}:${t.legId.slice(t.legId.lastIndexOf(':') + 1)}`,
-      layer: 'take-profit',
-      kind: 'take-profit',
-      price,
-      quantity: qty,
-      status: 'armed',
-    };
+    const leg = takeProfitLeg(`${o.positionId}:${t.legId.slice(t.legId.lastIndexOf(':') + 1)}`, price, qty);
     takeProfits.push(leg);
     events.push(placed(leg, o.holding, { carriedFrom: t.legId, entry: earlier.entry, risk }));
   }

@@ -194,6 +194,16 @@ export const validateStopParams = (p: StopParams): void => {
   if (!ok) throw new RangeError('stop params: multipliers must be > 0 and take-profit fractions sum to ≤ 1');
 };
 
+/** An armed take-profit leg. */
+export const takeProfitLeg = (legId: string, price: Fixed, quantity: Fixed): StopLeg => ({
+  legId,
+  layer: 'take-profit',
+  kind: 'take-profit',
+  price,
+  quantity,
+  status: 'armed',
+});
+
 /** Places every layer for a freshly opened position. */
 export const openStops = (p: StopParams, o: OpenStops): StopStep => {
   validateStopParams(p);
@@ -234,14 +244,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
     allotted += qty;
     const price = targetOnGrid(o.side, entry + d * t.r * risk, o.tickSize);
     if (price <= 0n) return;
-    const leg: StopLeg = {
-      legId: `${o.positionId}:tp${i + 1}`,
-      layer: 'take-profit',
-      kind: 'take-profit',
-      price,
-      quantity: qty,
-      status: 'armed',
-    };
+    const leg = takeProfitLeg(`${o.positionId}:tp${i + 1}`, price, qty);
     takeProfits.push(leg);
     events.push({
       type: 'StopAdjusted',
