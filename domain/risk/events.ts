@@ -515,6 +515,9 @@ export const RiskStateCarried = defineEvent({
       equity: z.number().finite(),
       breakerPeak: z.number().finite(),
       dayStartEquity: z.number().finite(),
+      /** The earlier runs' last equity marks, scaled onto its equity then, and the slope they make. */
+      marks: z.array(z.number().finite()),
+      equitySlope: z.number().finite().nullable(),
     })
     .strict(),
 });

@@ -150,6 +150,8 @@ export interface CarriedRiskState {
   /** What its breaker measured at its end (breakerBasis): the drawdown from its peak, its losing streak. */
   readonly drawdown?: number;
   readonly lossStreak?: number;
+  /** Its last equity marks, oldest first, for the equity slope the adaptive stops read. */
+  readonly marks?: readonly number[];
 }
 
 /** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */

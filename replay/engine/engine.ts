@@ -2588,9 +2588,20 @@ export class Engine implements StrategyContext {
     const dayLoss = this.carriedDayLoss();
     const drawdown = this.carriedDrawdown();
     const lossStreak = state?.lossStreak ?? 0;
+    // The earlier marks, scaled onto this run's equity now: the slope goes on as one curve from them, where
+    // it would read nothing (neutral) until this run had made a day of its own marks.
+    const earlier = state?.marks?.slice(-this.equitySlope.window) ?? [];
+    const lastMark = earlier.at(-1) ?? 0;
+    const scale = lastMark > 0 ? this.equity() / lastMark : 0;
+    const marks = scale > 0 ? earlier.map((m) => m * scale) : [];
+    for (const m of marks) this.equitySlope.push(m);
     if (
       state === undefined ||
-      (state.nets.length === 0 && dayLoss === null && drawdown === 0 && lossStreak === 0)
+      (state.nets.length === 0 &&
+        dayLoss === null &&
+        drawdown === 0 &&
+        lossStreak === 0 &&
+        marks.length === 0)
     )
       return;
     const nets = state.nets.slice(-this.tradeRecord.window);
@@ -2609,6 +2620,8 @@ export class Engine implements StrategyContext {
         equity: this.equity(),
         breakerPeak: this.breakerPeak,
         dayStartEquity: this.dayStartEquity,
+        marks,
+        equitySlope: this.equitySlope.value,
       },
       at,
       `run-${c.runId}`,

@@ -315,6 +315,8 @@ describe('a real run that carries on what the run before it left', () => {
           equity: 10_000,
           breakerPeak: 10_000,
           dayStartEquity: 10_000,
+          marks: [],
+          equitySlope: null,
         },
       ],
     ]);
@@ -351,6 +353,8 @@ describe('a real run that carries on what the run before it left', () => {
         equity: 10_000,
         breakerPeak: 10_000,
         dayStartEquity: 10_000 / 0.98,
+        marks: [],
+        equitySlope: null,
       },
     ]);
     expect(Number(some.risk.context.dayStartEquity)).toBeCloseTo(Number(some.risk.context.equity) / 0.98, 2);
@@ -381,6 +385,8 @@ describe('a real run that carries on what the run before it left', () => {
         equity: 10_000,
         breakerPeak: 10_000 / 0.9,
         dayStartEquity: 10_000,
+        marks: [],
+        equitySlope: null,
       },
     ]);
     // Its first equity mark: drawdown 10 % ≥ 8 % (reduce), a streak of 5 ≥ 4 (warn).
@@ -395,6 +401,25 @@ describe('a real run that carries on what the run before it left', () => {
       ['drawdown', 'reduce'],
       ['lossStreak', 'warn'],
     ]);
+  });
+
+  it("reads its equity slope on from the earlier run's marks, scaled onto its own equity", async () => {
+    // The earlier run's last day: 24 marks sliding from 20,000 to 19,540 (another share of the account).
+    const earlier = Array.from({ length: 24 }, (_, i) => 20_000 - 20 * i);
+    const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, {}, backstop, 8, {
+      riskState: { from: 'real-earlier', nets: [], marks: earlier },
+    });
+    h = run.harness;
+    const close = run.barCloses(run.warmupEnd + 1);
+    await run.settle(close + HOUR - 1);
+    const [carried] = run
+      .of('RiskStateCarried')
+      .map((e) => e.data as { marks: number[]; equitySlope: number });
+    // Scaled so the last is this run's equity (10,000): a slope of −10 a mark, where a fresh run reads none.
+    expect(carried!.marks).toHaveLength(24);
+    expect(carried!.marks.at(-1)).toBeCloseTo(10_000, 9);
+    expect(carried!.marks[0]).toBeCloseTo(10_000 * (20_000 / 19_540), 9);
+    expect(carried!.equitySlope).toBeCloseTo(-20 * (10_000 / 19_540), 9);
   });
 });
 

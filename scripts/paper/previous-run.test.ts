@@ -97,6 +97,8 @@ describe('what a real run carries on from the one before it', () => {
     const peak = Math.max(opening.breakerPeak, ...marks.map((m) => m.equity));
     expect(record!.drawdown ?? 0).toBeCloseTo(Math.max(0, 1 - marks.at(-1)!.equity / peak), 12);
     expect(record!.lossStreak).toBe(record!.nets[2]! < 0 ? 2 : undefined);
+    // Its equity marks, for the next run's equity slope (the one before it left none).
+    expect(record!.marks).toEqual(marks.map((m) => m.equity));
     // The next day is a new day: all but the day's loss goes on.
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);

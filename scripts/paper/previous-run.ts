@@ -125,15 +125,22 @@ export const carriedRiskState = async (
     prior === null ? null : { at: prior.at, peak: prior.breakerPeak, lossStreak: prior.lossStreak },
   );
   const nets = [...(prior?.nets ?? []), ...trips.map((t) => t.net)];
-  if (nets.length === 0 && loss === null && drawdown === 0 && lossStreak === 0) return null;
+  // Its own marks follow the ones it went on from, which it recorded in its own money.
+  const equities = [...(prior?.marks ?? []), ...marks.map((m) => m.equity)].slice(-SLOPE_MARKS_KEPT);
+  if (nets.length === 0 && loss === null && drawdown === 0 && lossStreak === 0 && equities.length === 0)
+    return null;
   return {
     from: runId,
     nets,
+    ...(equities.length > 0 ? { marks: equities } : {}),
     ...(loss !== null ? { dayLoss: { day, loss } } : {}),
     ...(drawdown > 0 ? { drawdown } : {}),
     ...(lossStreak > 0 ? { lossStreak } : {}),
   };
 };
+
+/** More marks than any equity slope reads (the engine keeps the last `slopeMarks`, 24 by default). */
+const SLOPE_MARKS_KEPT = 500;
 
 /** What a carried risk state holds, in words for the log. */
 export const carriedWords = (r: CarriedRiskState): string =>
@@ -142,6 +149,7 @@ export const carriedWords = (r: CarriedRiskState): string =>
     ...(r.dayLoss ? [`${(r.dayLoss.loss * 100).toFixed(2)} % of the day lost`] : []),
     ...(r.drawdown ? [`${(r.drawdown * 100).toFixed(2)} % below its peak`] : []),
     ...(r.lossStreak ? [`${r.lossStreak} loss(es) in a row`] : []),
+    ...(r.marks?.length ? [`${r.marks.length} equity mark(s) for the slope`] : []),
   ].join(', ');
 
 /** Both, from the strategy's previous real run (previousRealRun). */
