@@ -97,10 +97,11 @@ export interface RealAccountSessionOptions {
     readonly ladders?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, CarriedLadder>>;
   };
   /**
-   * What the strategy's previous real run leaves this one (previous-run.ts): the breaker levels its ladders
-   * start at, and its risk state (the round trips its Kelly sizing starts from, what it lost of the day,
-   * its breaker's drawdown and losing streak). Asked when the engine is built, so a hand-over reads the
-   * earlier run as it stands then. Absent, or null parts: a fresh start.
+   * What the strategy's real runs before this one leave it (previous-run.ts): the breaker levels its
+   * ladders start at, its risk state (the round trips its Kelly sizing starts from, what it lost of the
+   * day, its breaker's drawdown and losing streak, its equity marks for the slope), and the evidence its
+   * lifecycle evidence goes on from. Asked when the engine is built, so a hand-over reads the earlier run
+   * as it stands then. Absent, or null parts: a fresh start.
    */
   readonly carriedOn?: () => Promise<CarriedOn>;
   /** Between two asks for the marks (default 2 s). */
