@@ -12,6 +12,7 @@ import {
   type StopStatus,
   type StopStep,
   takeProfitLeg,
+  timeStopLeg,
 } from './stops.js';
 
 /**
@@ -208,14 +209,7 @@ export const resumeStops = (p: StopParams, earlier: CarriedLadder, o: ResumeStop
   }
   let timeStop: StopLeg | null = null;
   if (earlier.timeStop !== null && live(earlier.timeStop) && p.timeStopBars > 0) {
-    timeStop = {
-      legId: `${o.positionId}:time`,
-      layer: 'time',
-      kind: 'time',
-      price: null,
-      quantity: o.quantity,
-      status: 'armed',
-    };
+    timeStop = timeStopLeg(o.positionId, o.quantity);
     events.push(
       placed(timeStop, 'engine', {
         carriedFrom: earlier.positionId,

@@ -204,6 +204,16 @@ export const takeProfitLeg = (legId: string, price: Fixed, quantity: Fixed): Sto
   status: 'armed',
 });
 
+/** An armed time stop: no level, it exits at market. */
+export const timeStopLeg = (positionId: string, quantity: Fixed): StopLeg => ({
+  legId: `${positionId}:time`,
+  layer: 'time',
+  kind: 'time',
+  price: null,
+  quantity,
+  status: 'armed',
+});
+
 /** Places every layer for a freshly opened position. */
 export const openStops = (p: StopParams, o: OpenStops): StopStep => {
   validateStopParams(p);
@@ -254,14 +264,7 @@ export const openStops = (p: StopParams, o: OpenStops): StopStep => {
 
   let timeStop: StopLeg | null = null;
   if (p.timeStopBars > 0) {
-    timeStop = {
-      legId: `${o.positionId}:time`,
-      layer: 'time',
-      kind: 'time',
-      price: null,
-      quantity: o.quantity,
-      status: 'armed',
-    };
+    timeStop = timeStopLeg(o.positionId, o.quantity);
     // The time stop exits at market inside the engine: the venue has no such order.
     events.push({
       type: 'StopAdjusted',

@@ -152,7 +152,28 @@ export const carriedWords = (r: CarriedRiskState): string =>
     ...(r.marks?.length ? [`${r.marks.length} equity mark(s) for the slope`] : []),
   ].join(', ');
 
-/** Both, from the strategy's previous real run (previousRealRun). */
+/**
+ * `store` with each stream read once: the previous run's streams feed its evidence, its breakers and its
+ * risk state alike.
+ */
+const readOnce = (store: Pick<EventStore, 'readStream'>): Pick<EventStore, 'readStream'> => {
+  const read = new Map<string, ReturnType<EventStore['readStream']>>();
+  return {
+    readStream: (streamId, options) => {
+      if (options !== undefined) return store.readStream(streamId, options);
+      const seen = read.get(streamId);
+      if (seen !== undefined) return seen;
+      const r = store.readStream(streamId);
+      read.set(streamId, r);
+      return r;
+    },
+  };
+};
+
+/**
+ * All of it, from the strategy's real runs since it came to real money: the evidence of each, and the
+ * breaker levels and risk state of the last (previousRealRun).
+ */
 export const carriedOn = async (
   db: ReadModelDb,
   store: Pick<EventStore, 'readStream'>,
@@ -161,14 +182,15 @@ export const carriedOn = async (
   newRunId: string,
   now: number,
 ): Promise<CarriedOn> => {
-  const runs = await realRunsSinceRealMoney(db, store, strategyId, newRunId);
+  const log = readOnce(store);
+  const runs = await realRunsSinceRealMoney(db, log, strategyId, newRunId);
   const earlierRuns: EarlierRun[] = [];
-  for (const runId of runs) earlierRuns.push({ runId, events: await priorEvidence(store, venue, runId) });
+  for (const runId of runs) earlierRuns.push({ runId, events: await priorEvidence(log, venue, runId) });
   const from = runs.at(-1);
   if (from === undefined) return { breakers: null, riskState: null, earlierRuns };
   return {
-    breakers: await carriedBreakers(store, from),
-    riskState: await carriedRiskState(store, venue, from, now),
+    breakers: await carriedBreakers(log, from),
+    riskState: await carriedRiskState(log, venue, from, now),
     earlierRuns,
   };
 };
