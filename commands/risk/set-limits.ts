@@ -22,7 +22,7 @@ export interface DeskLimits {
   readonly config: RiskConfig;
 }
 
-export const readDeskLimits = async (store: EventStore): Promise<DeskLimits> => {
+export const readDeskLimits = async (store: Pick<EventStore, 'readStream'>): Promise<DeskLimits> => {
   const changes: DeskLimits['changes'][number][] = [];
   let config: RiskConfig = { defaults: defaultRiskLimits };
   for (const e of await store.readStream(riskLimitsStreamId)) {

@@ -489,9 +489,13 @@ export const riskLimitsStreamId = 'risk-limits';
  * would risk the whole risk per trade on its first `kellyMinTrades` trades). `dayLoss`: the share of its
  * day-start equity the earlier run had lost that UTC day (`day`, its 00:00), which this run's daily-loss
  * limit counts on from; null when the earlier run lost nothing that day (or recorded nothing).
+ * `orderTimes` (v2): when the earlier runs sent the orders that still fall within the longest order-rate
+ * window, which this run's order-rate limit counts on with (a v1 event carried none).
  */
 export const RiskStateCarried = defineEvent({
   type: 'RiskStateCarried',
+  schemaVersion: 2,
+  upcasters: { 1: (d) => ({ ...(d as object), orderTimes: [] }) },
   schema: z
     .object({
       accountId: id,
@@ -518,6 +522,7 @@ export const RiskStateCarried = defineEvent({
       /** The earlier runs' last equity marks, scaled onto its equity then, and the slope they make. */
       marks: z.array(z.number().finite()),
       equitySlope: z.number().finite().nullable(),
+      orderTimes: z.array(z.number().int().nonnegative()),
     })
     .strict(),
 });

@@ -7,7 +7,7 @@ import {
   LimitChangeError,
   limitsPatchSchema,
 } from './limit-changes.js';
-import { defaultRiskLimits, type RiskConfig, resolveLimits } from './limits.js';
+import { defaultRiskLimits, longestOrderRateWindow, type RiskConfig, resolveLimits } from './limits.js';
 
 const base: RiskConfig = { defaults: defaultRiskLimits };
 const at = { accountId: 'acc', strategyId: 'ema-cross', symbol: 'BTCUSDT' };
@@ -93,6 +93,41 @@ describe('limit changes', () => {
             expect(resolveLimits(all, { accountId: 'a', strategyId, symbol })).toEqual(
               resolveLimits(lastOnly, { accountId: 'a', strategyId, symbol }),
             );
+      }),
+    );
+  });
+
+  it('property: the longest order-rate window is one some account, strategy and symbol is judged by, and none is judged by a longer one', () => {
+    const scopes = [
+      ['defaults', [null]],
+      ['account', ['acc', 'acc2']],
+      ['strategy', ['ema-cross', 'bollinger-rsi']],
+      ['symbol', ['BTCUSDT', 'ETHUSDT']],
+      ['strategy-symbol', ['ema-cross:BTCUSDT', 'bollinger-rsi:ETHUSDT']],
+    ] as const;
+    const change = fc.constantFrom(...scopes).chain(([scope, keys]) =>
+      fc.record({
+        scope: fc.constant(scope),
+        key: fc.constantFrom(...keys),
+        limits: fc.record(
+          { orderRateWindowMs: fc.integer({ min: 1, max: 7 * 86_400_000 }) },
+          { requiredKeys: [] },
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 20 }), (changes) => {
+        const c = changes.reduce<RiskConfig>((cfg, ch) => applyLimitChange(cfg, ch as LimitChange), base);
+        const windows = ['acc', 'acc2', 'other'].flatMap((accountId) =>
+          ['ema-cross', 'bollinger-rsi', 'other'].flatMap((strategyId) =>
+            ['BTCUSDT', 'ETHUSDT', 'XRPUSDT'].map(
+              (symbol) => resolveLimits(c, { accountId, strategyId, symbol }).limits.orderRateWindowMs,
+            ),
+          ),
+        );
+        const longest = longestOrderRateWindow(c);
+        expect(windows.every((w) => w <= longest)).toBe(true);
+        expect(windows).toContain(longest);
       }),
     );
   });

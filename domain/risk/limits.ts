@@ -129,3 +129,17 @@ export const resolveLimits = (
     source: source as Record<keyof RiskLimits, string>,
   };
 };
+
+/**
+ * The longest order-rate window any layer of `config` sets: how far back the orders sent must be kept
+ * for every account, strategy and symbol to be judged by its own window (a desk may count orders per day
+ * where the default counts them per minute).
+ */
+export const longestOrderRateWindow = (config: RiskConfig): number => {
+  let longest = config.defaults.orderRateWindowMs;
+  for (const layer of [config.accounts, config.strategies, config.symbols, config.strategySymbols])
+    for (const limits of Object.values(layer ?? {}))
+      if (limits.orderRateWindowMs !== undefined && limits.orderRateWindowMs > longest)
+        longest = limits.orderRateWindowMs;
+  return longest;
+};

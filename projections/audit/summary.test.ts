@@ -143,10 +143,11 @@ describe('the audit timeline’s one-line summaries', () => {
           dayLoss: { day: 0, loss: 0.012 },
           drawdown: 0.061,
           lossStreak: 2,
+          orderTimes: [1, 2],
         }),
       ),
     ).toBe(
-      'went on from real-a: 3 round trip(s) (win rate 40%, payoff 1.50), 1.20% of the day lost, 6.10% below its peak, 2 loss(es) in a row',
+      'went on from real-a: 3 round trip(s) (win rate 40%, payoff 1.50), 1.20% of the day lost, 6.10% below its peak, 2 loss(es) in a row, 2 order(s) within the order-rate window',
     );
     expect(
       summarise(

@@ -60,6 +60,9 @@ export const summarise = (e: RecordedEvent): string => {
         ...(day ? [`${pct(day.loss)} of the day lost`] : []),
         ...(Number(d.drawdown) > 0 ? [`${pct(Number(d.drawdown))} below its peak`] : []),
         ...(Number(d.lossStreak) > 0 ? [`${s(d.lossStreak)} loss(es) in a row`] : []),
+        ...(Array.isArray(d.orderTimes) && d.orderTimes.length > 0
+          ? [`${d.orderTimes.length} order(s) within the order-rate window`]
+          : []),
       ].join(', ');
     }
     case 'EquityMarked':

@@ -152,6 +152,12 @@ export interface CarriedRiskState {
   readonly lossStreak?: number;
   /** Its last equity marks, oldest first, for the equity slope the adaptive stops read. */
   readonly marks?: readonly number[];
+  /**
+   * When it (and the runs it went on from) sent the orders that fall within the longest order-rate window
+   * before the new run starts, oldest first: the new run's order-rate limit counts them, so a restart does
+   * not start a count per hour or per day again.
+   */
+  readonly orderTimes?: readonly number[];
 }
 
 /** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */

@@ -13,8 +13,10 @@
  * 4: the breaker measures the cross account's margin ratio at each mark (flatten at 90 %, before the
  *    venue liquidates at 100 %), and the slippage of fills from a book or an exchange (it read 0); its
  *    events are schema version 2, with the ratio among the measurements.
+ * 5: the order-rate rule counts the orders sent over its whole window: they were kept for an hour, so a
+ *    window longer than that (a count per day) counted only the last hour's.
  */
-export const engineLogVersion = 4;
+export const engineLogVersion = 5;
 
 /** The run id suffix of a run this engine writes: none for version 1, whose ids had none. */
 export const engineTag = (version = engineLogVersion): string => (version > 1 ? `-e${version}` : '');

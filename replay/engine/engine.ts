@@ -35,7 +35,7 @@ import { type CarriedLadder, resumeStops } from '../../domain/risk/carried-ladde
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
 import { applyLimitChange, checkLimitChange } from '../../domain/risk/limit-changes.js';
-import type { RiskConfig } from '../../domain/risk/limits.js';
+import { longestOrderRateWindow, type RiskConfig } from '../../domain/risk/limits.js';
 import { marginRatio } from '../../domain/risk/margin-ratio.js';
 import { fromNumber, toNumber } from '../../domain/risk/num.js';
 import { checkOrder } from '../../domain/risk/pre-trade.js';
@@ -227,6 +227,16 @@ export class Engine implements StrategyContext {
   private readonly limitChangesTaken = new Set<string>();
   private positionSeq = 0;
   private readonly recentOrderTimes: number[] = [];
+  /**
+   * How far back recentOrderTimes reaches: the longest order-rate window in force, so a desk that counts
+   * orders per day is judged by the day (it was cut at an hour, which let a daily count start again), and
+   * at least as far back as the earlier runs' orders it carried on with (carriedOrderTimes): the desk's
+   * limits that make them count reach a live run after it starts.
+   */
+  private orderTimesKeptMs: number;
+  private carriedOrderHorizonMs = 0;
+  /** The times of the earlier runs' orders it counts on with (liveOrders.riskState.orderTimes), oldest first. */
+  private carriedOrders: readonly number[] = [];
   private dayStart = 0;
   private dayStartEquity = 0;
   private peakEquity = 0;
@@ -388,6 +398,7 @@ export class Engine implements StrategyContext {
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
     this.riskConfig = config.risk.config;
+    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderHorizonMs);
     this.breakerSizes = config.risk.enabled && !config.risk.disabledRules.includes('breaker');
     this.bar.timeframe = strategy.timeframe;
     const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
@@ -613,6 +624,16 @@ export class Engine implements StrategyContext {
     // Only what the window keeps: the oldest would be pushed out again at once.
     for (const n of c.liveOrders?.riskState?.nets.slice(-this.tradeRecord.window) ?? [])
       this.tradeRecord.push(n);
+    // None from its future, which a clock set back would otherwise count. Which windows they fall in is
+    // the order-rate rule's to judge, by the limits in force when it does.
+    this.carriedOrders = (c.liveOrders?.riskState?.orderTimes ?? [])
+      .filter((t) => t <= t0)
+      .sort((a, b) => a - b);
+    if (this.carriedOrders.length > 0) {
+      this.carriedOrderHorizonMs = t0 - this.carriedOrders[0]! + 1;
+      this.orderTimesKeptMs = Math.max(this.orderTimesKeptMs, this.carriedOrderHorizonMs);
+    }
+    for (const t of this.carriedOrders) this.recentOrderTimes.push(t);
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
 
@@ -1084,7 +1105,6 @@ export class Engine implements StrategyContext {
       this.venueRefusals++;
       return null;
     }
-    this.recentOrderTimes.push(at);
     if (this.desk !== null) {
       this.submitTick(s, orderId, req.side, price, reduceOnly, at, correlationId, requested ?? causation);
       return orderId;
@@ -1360,7 +1380,7 @@ export class Engine implements StrategyContext {
       this.dayStart = Math.floor(at / 86_400_000) * 86_400_000;
       this.dayStartEquity = this.equity();
     }
-    while (this.recentOrderTimes.length > 0 && at - this.recentOrderTimes[0]! > 3_600_000)
+    while (this.recentOrderTimes.length > 0 && at - this.recentOrderTimes[0]! > this.orderTimesKeptMs)
       this.recentOrderTimes.shift();
     return {
       at,
@@ -1403,8 +1423,9 @@ export class Engine implements StrategyContext {
     correlationId: string,
     causationId: string | null,
   ): string | null | undefined {
+    let requested: string | null;
     try {
-      return this.ledger.order(
+      requested = this.ledger.order(
         orderId,
         {
           kind: 'PlaceOrder',
@@ -1425,6 +1446,10 @@ export class Engine implements StrategyContext {
       if (err instanceof LedgerRuleError) return undefined;
       throw err;
     }
+    // Every order the run sends counts towards the order-rate limit, its exits and backstops too: the
+    // count a decision records is the log's OrderRequested in the window, plus the order decided.
+    this.recentOrderTimes.push(at);
+    return requested;
   }
 
   private placeMarket(
@@ -1450,7 +1475,6 @@ export class Engine implements StrategyContext {
       this.venueRefusals++;
       return;
     }
-    this.recentOrderTimes.push(at);
     if (this.desk !== null) {
       const requestedId = requested ?? causationId;
       this.submitTick(s, orderId, side, null, reduceOnly, at, correlationId, requestedId, protection);
@@ -2027,6 +2051,7 @@ export class Engine implements StrategyContext {
     checkLimitChange(change);
     const at = Math.max(this.now, c.from);
     this.riskConfig = applyLimitChange(this.riskConfig, change);
+    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderHorizonMs);
     this.limitChangesTaken.add(change.changeId);
     return this.log.emit(
       `run-${c.runId}`,
@@ -2595,13 +2620,15 @@ export class Engine implements StrategyContext {
     const scale = lastMark > 0 ? this.equity() / lastMark : 0;
     const marks = scale > 0 ? earlier.map((m) => m * scale) : [];
     for (const m of marks) this.equitySlope.push(m);
+    const orderTimes = [...this.carriedOrders];
     if (
       state === undefined ||
       (state.nets.length === 0 &&
         dayLoss === null &&
         drawdown === 0 &&
         lossStreak === 0 &&
-        marks.length === 0)
+        marks.length === 0 &&
+        orderTimes.length === 0)
     )
       return;
     const nets = state.nets.slice(-this.tradeRecord.window);
@@ -2622,6 +2649,7 @@ export class Engine implements StrategyContext {
         dayStartEquity: this.dayStartEquity,
         marks,
         equitySlope: this.equitySlope.value,
+        orderTimes,
       },
       at,
       `run-${c.runId}`,
@@ -3000,7 +3028,6 @@ export class Engine implements StrategyContext {
     // The venue's rules refused the exit (below the minimum, say): like a bar exit, the leg stays
     // triggered and the position open, and the log shows no order.
     if (requested === undefined) return causationId;
-    this.recentOrderTimes.push(at);
     s.exitRetry.delete(legId);
     s.exitOrders.set(orderId, legId);
     this.submitTick(

@@ -317,6 +317,7 @@ describe('a real run that carries on what the run before it left', () => {
           dayStartEquity: 10_000,
           marks: [],
           equitySlope: null,
+          orderTimes: [],
         },
       ],
     ]);
@@ -355,6 +356,7 @@ describe('a real run that carries on what the run before it left', () => {
         dayStartEquity: 10_000 / 0.98,
         marks: [],
         equitySlope: null,
+        orderTimes: [],
       },
     ]);
     expect(Number(some.risk.context.dayStartEquity)).toBeCloseTo(Number(some.risk.context.equity) / 0.98, 2);
@@ -387,6 +389,7 @@ describe('a real run that carries on what the run before it left', () => {
         dayStartEquity: 10_000,
         marks: [],
         equitySlope: null,
+        orderTimes: [],
       },
     ]);
     // Its first equity mark: drawdown 10 % ≥ 8 % (reduce), a streak of 5 ≥ 4 (warn).
@@ -420,6 +423,39 @@ describe('a real run that carries on what the run before it left', () => {
     expect(carried!.marks.at(-1)).toBeCloseTo(10_000, 9);
     expect(carried!.marks[0]).toBeCloseTo(10_000 * (20_000 / 19_540), 9);
     expect(carried!.equitySlope).toBeCloseTo(-20 * (10_000 / 19_540), 9);
+  });
+
+  it("counts its order rate on with the earlier run's orders: a desk's count per day does not start again", async () => {
+    const start = Date.UTC(2023, 5, 1);
+    const decided = async (orderTimes: number[]) => {
+      const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.5 }, backstop, 8, {
+        riskState: { from: 'real-earlier', nets: [], orderTimes },
+      });
+      h = run.harness;
+      // The desk allows two orders a day; its limits reach the run once it has started.
+      run.engine.applyRiskLimits({
+        changeId: 'two-a-day',
+        scope: 'defaults',
+        key: null,
+        limits: { maxOrdersPerWindow: 2, orderRateWindowMs: 24 * HOUR },
+      });
+      const close = run.barCloses(run.warmupEnd + 1);
+      await run.settle(close + HOUR - 1);
+      const carried = run.of('RiskStateCarried').map((e) => (e.data as { orderTimes: number[] }).orderTimes);
+      const risk = run.of('RiskDecided').map((e) => e.data as RiskDecidedData)[0]!;
+      await h.close();
+      h = null;
+      return { carried, rate: risk.checks.find((c) => c.rule === 'order-rate')!, outcome: risk.outcome };
+    };
+    // Two orders sent 5 and 3 hours before it started: its first is the day's third.
+    const today = await decided([start - 5 * HOUR, start - 3 * HOUR]);
+    expect(today.carried).toEqual([[start - 5 * HOUR, start - 3 * HOUR]]);
+    expect(today.rate).toMatchObject({ verdict: 'fail', requested: 3, threshold: 2 });
+    expect(today.outcome).toBe('reject');
+    // Sent the day before: out of the window, its first order passes.
+    const yesterday = await decided([start - 30 * HOUR, start - 26 * HOUR]);
+    expect(yesterday.rate).toMatchObject({ verdict: 'pass', requested: 1 });
+    expect(yesterday.outcome).not.toBe('reject');
   });
 });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedStore } from '../../adapters/eventstore/open-store.js';
 import { newEventId } from '../../adapters/ids/event-id.js';
 import type { Harness } from '../../adapters/venue/testing/venue-harness.js';
+import { setRiskLimits } from '../../commands/risk/set-limits.js';
 import { lifecycleStreamId } from '../../domain/lifecycle/events.js';
 import { evidenceOf } from '../../domain/lifecycle/evidence.js';
 import type { RiskDecidedData } from '../../domain/risk/events.js';
@@ -12,6 +13,7 @@ import {
   carriedBreakers,
   carriedOn,
   carriedRiskState,
+  ordersSentSince,
   previousRealRun,
   priorEvidence,
   realRunsSinceRealMoney,
@@ -48,6 +50,8 @@ describe('what a real run carries on from the one before it', () => {
           lossStreak: 1,
           dayLoss: { day: Date.UTC(2023, 5, 1), loss: 0.01 },
           drawdown: 0.02,
+          // An order the run before it sent two hours before it started.
+          orderTimes: [Date.UTC(2023, 5, 1) - 2 * 3_600_000],
         },
       },
     );
@@ -99,7 +103,20 @@ describe('what a real run carries on from the one before it', () => {
     expect(record!.lossStreak).toBe(record!.nets[2]! < 0 ? 2 : undefined);
     // Its equity marks, for the next run's equity slope (the one before it left none).
     expect(record!.marks).toEqual(marks.map((m) => m.equity));
-    // The next day is a new day: all but the day's loss goes on.
+    // The orders it sent (entry, exit and the backstops at the exchange), as the orders read model has them;
+    // none count for the next run while the order-rate window is a minute.
+    const sent = run.of('OrderRequested').map((e) => Date.parse(e.metadata.occurredAt));
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect((await ordersSentSince(db, strategy, runId, day - 1)).sort((a, b) => a - b)).toEqual(sent);
+    expect(await ordersSentSince(db, strategy, 'another-run', day - 1)).toEqual([]);
+    expect(record!.orderTimes).toBeUndefined();
+    // Counted over the day, they go on after the one it went on from.
+    const counted = await carriedRiskState(store, 'binance', runId, now, {
+      times: sent,
+      windowMs: 86_400_000,
+    });
+    expect(counted).toEqual({ ...record, orderTimes: [day - 2 * 3_600_000, ...sent] });
+    // The next day is a new day: all but the day's loss goes on (and no order of a day before).
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);
     // Its lifecycle evidence, read back from the main log, is what it showed itself but for the slippage
@@ -114,6 +131,20 @@ describe('what a real run carries on from the one before it', () => {
       riskState: record,
       earlierRuns: [{ runId, events: earlier }],
     });
+    // Once the desk counts orders per day, the next run counts them on.
+    await setRiskLimits(
+      store,
+      {
+        scope: 'defaults',
+        key: null,
+        limits: { maxOrdersPerWindow: 10, orderRateWindowMs: 86_400_000 },
+        approver: 'user:risk',
+        reason: 'ten orders a day',
+        at: now,
+      },
+      newEventId(),
+    );
+    expect((await carriedOn(db, store, 'binance', strategy, 'real-next', now)).riskState).toEqual(counted);
     // The new run itself is no predecessor (a start tried again may have recorded it), nor is another
     // strategy's run.
     expect(await previousRealRun(db, store, strategy, runId)).toBeNull();

@@ -1,3 +1,4 @@
+import { readDeskLimits } from '../../commands/risk/set-limits.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { accountStreamId } from '../../domain/ledger/account.js';
 import type { EvidenceEvent } from '../../domain/lifecycle/evidence.js';
@@ -15,6 +16,7 @@ import {
   RiskStateCarried,
   riskStreamId,
 } from '../../domain/risk/events.js';
+import { longestOrderRateWindow } from '../../domain/risk/limits.js';
 import { breakerBasis, dayLossSoFar, roundTrips, utcDayStart } from '../../domain/risk/track-record.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import type { CarriedBreakers, CarriedRiskState } from '../../replay/engine/config.js';
@@ -76,17 +78,26 @@ export const carriedBreakers = async (
   return strategy === 'normal' && account === 'normal' ? null : { from: runId, strategy, account };
 };
 
+/** The orders a run sent, for the order-rate limit its successor counts on with (ordersSentSince). */
+export interface SentOrders {
+  /** When it sent them (epoch ms), any order. */
+  readonly times: readonly number[];
+  /** The longest order-rate window in force: older ones count for no limit. */
+  readonly windowMs: number;
+}
+
 /**
  * What `runId`'s risk stood at when it ended: the round trips its ledger closed (a real run's account is
- * its run id), what it had lost of the UTC day `now` falls on (from its equity marks and risk checks), and
- * what its breaker measured (its drawdown and losing streak since a person's last step-down). Null when
- * it holds none of them.
+ * its run id), what it had lost of the UTC day `now` falls on (from its equity marks and risk checks),
+ * what its breaker measured (its drawdown and losing streak since a person's last step-down), and the
+ * orders it sent within the order-rate window (`sent`). Null when it holds none of them.
  */
 export const carriedRiskState = async (
   store: Pick<EventStore, 'readStream'>,
   venue: string,
   runId: string,
   now: number,
+  sent: SentOrders = { times: [], windowMs: 0 },
 ): Promise<CarriedRiskState | null> => {
   const trips = roundTrips(await store.readStream(accountStreamId(venue, runId)));
   const day = utcDayStart(now);
@@ -127,7 +138,18 @@ export const carriedRiskState = async (
   const nets = [...(prior?.nets ?? []), ...trips.map((t) => t.net)];
   // Its own marks follow the ones it went on from, which it recorded in its own money.
   const equities = [...(prior?.marks ?? []), ...marks.map((m) => m.equity)].slice(-SLOPE_MARKS_KEPT);
-  if (nets.length === 0 && loss === null && drawdown === 0 && lossStreak === 0 && equities.length === 0)
+  // The orders of the runs it went on from first: a count per day reaches back over restarts within it.
+  const orderTimes = [...(prior?.orderTimes ?? []), ...sent.times]
+    .filter((t) => t > now - sent.windowMs && t <= now)
+    .sort((a, b) => a - b);
+  if (
+    nets.length === 0 &&
+    loss === null &&
+    drawdown === 0 &&
+    lossStreak === 0 &&
+    equities.length === 0 &&
+    orderTimes.length === 0
+  )
     return null;
   return {
     from: runId,
@@ -136,7 +158,29 @@ export const carriedRiskState = async (
     ...(loss !== null ? { dayLoss: { day, loss } } : {}),
     ...(drawdown > 0 ? { drawdown } : {}),
     ...(lossStreak > 0 ? { lossStreak } : {}),
+    ...(orderTimes.length > 0 ? { orderTimes } : {}),
   };
+};
+
+/**
+ * When `runId` (trading `strategyId`) sent its orders since `since`, from the orders read model, which
+ * the node has caught up with the main log before its runs start: every order, its exits and the
+ * exchange-side stops too, as the engine counts them.
+ */
+export const ordersSentSince = async (
+  db: ReadModelDb,
+  strategyId: string,
+  runId: string,
+  since: number,
+): Promise<number[]> => {
+  const rows = (await db
+    .selectFrom('rm_orders')
+    .select(['created_at'])
+    .where('strategy_id', '=', strategyId)
+    .where('account_id', '=', runId)
+    .where('created_at', '>', new Date(since).toISOString())
+    .execute()) as { created_at: string }[];
+  return rows.map((r) => Date.parse(r.created_at));
 };
 
 /** More marks than any equity slope reads (the engine keeps the last `slopeMarks`, 24 by default). */
@@ -150,6 +194,7 @@ export const carriedWords = (r: CarriedRiskState): string =>
     ...(r.drawdown ? [`${(r.drawdown * 100).toFixed(2)} % below its peak`] : []),
     ...(r.lossStreak ? [`${r.lossStreak} loss(es) in a row`] : []),
     ...(r.marks?.length ? [`${r.marks.length} equity mark(s) for the slope`] : []),
+    ...(r.orderTimes?.length ? [`${r.orderTimes.length} order(s) within the order-rate window`] : []),
   ].join(', ');
 
 /**
@@ -188,9 +233,11 @@ export const carriedOn = async (
   for (const runId of runs) earlierRuns.push({ runId, events: await priorEvidence(log, venue, runId) });
   const from = runs.at(-1);
   if (from === undefined) return { breakers: null, riskState: null, earlierRuns };
+  const windowMs = longestOrderRateWindow((await readDeskLimits(log)).config);
+  const times = await ordersSentSince(db, strategyId, from, now - windowMs);
   return {
     breakers: await carriedBreakers(log, from),
-    riskState: await carriedRiskState(log, venue, from, now),
+    riskState: await carriedRiskState(log, venue, from, now, { times, windowMs }),
     earlierRuns,
   };
 };
