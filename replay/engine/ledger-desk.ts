@@ -22,6 +22,12 @@ import {
 import type { RunLog } from './run-log.js';
 
 /**
+ * The stream of one of a run's orders. Run order ids are unique across runs (they carry the run id), so
+ * the stream needs no account in its name, unlike the command handlers' (orderStreamId).
+ */
+export const runOrderStreamId = (orderId: string): string => `order-${orderId}`;
+
+/**
  * The engine's books: the ledger's order and account deciders, folded as the run goes and written to
  * the run's log with their causal links. Every amount the run reports comes from here, exactly.
  */
@@ -53,7 +59,7 @@ export class LedgerDesk {
   ): string | null {
     const state = this.orders.get(orderId) ?? initialOrderState;
     const events: OrderEvent[] = decideOrder(command, state, this.orderCtx);
-    const stream = `order-${orderId}`;
+    const stream = runOrderStreamId(orderId);
     let next = state;
     let last = causationId;
     for (const e of events) {

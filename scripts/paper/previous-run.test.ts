@@ -13,7 +13,7 @@ import {
   carriedBreakers,
   carriedOn,
   carriedRiskState,
-  ordersSentSince,
+  ordersSent,
   previousRealRun,
   priorEvidence,
   realRunsSinceRealMoney,
@@ -107,8 +107,13 @@ describe('what a real run carries on from the one before it', () => {
     // none count for the next run while the order-rate window is a minute.
     const sent = run.of('OrderRequested').map((e) => Date.parse(e.metadata.occurredAt));
     expect(sent.length).toBeGreaterThanOrEqual(3);
-    expect((await ordersSentSince(db, strategy, runId, day - 1)).sort((a, b) => a - b)).toEqual(sent);
-    expect(await ordersSentSince(db, strategy, 'another-run', day - 1)).toEqual([]);
+    const orders = await ordersSent(db, strategy, runId);
+    expect(orders.map((o) => o.at)).toEqual(sent);
+    expect(orders.map((o) => o.orderId)).toEqual(
+      run.of('OrderRequested').map((e) => (e.data as { orderId: string }).orderId),
+    );
+    expect((await ordersSent(db, strategy, runId, sent[1]!)).map((o) => o.at)).toEqual(sent.slice(2));
+    expect(await ordersSent(db, strategy, 'another-run')).toEqual([]);
     expect(record!.orderTimes).toBeUndefined();
     // Counted over the day, they go on after the one it went on from.
     const counted = await carriedRiskState(store, 'binance', runId, now, {
@@ -119,12 +124,15 @@ describe('what a real run carries on from the one before it', () => {
     // The next day is a new day: all but the day's loss goes on (and no order of a day before).
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);
-    // Its lifecycle evidence, read back from the main log, is what it showed itself but for the slippage
-    // of its orders (one stream each, not read): the next run's evidence goes on from it.
-    const earlier = await priorEvidence(store, 'binance', runId);
+    // Its lifecycle evidence, read back from the main log, is what it showed itself, the slippage of its
+    // sized fills too: the next run's evidence goes on from it.
+    const earlier = await priorEvidence(store, 'binance', runId, orders);
     const own = evidenceOf(runId, run.events);
-    expect(evidenceOf(runId, earlier)).toEqual({ ...own, slippageBps: null });
+    expect(evidenceOf(runId, earlier)).toEqual(own);
     expect(own.returns.length).toBeGreaterThan(0);
+    expect(own.slippageBps).not.toBeNull();
+    // Without its orders, no slippage figure.
+    expect(evidenceOf(runId, await priorEvidence(store, 'binance', runId, [])).slippageBps).toBeNull();
     expect(await realRunsSinceRealMoney(db, store, strategy, 'real-next')).toEqual([runId]);
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: { from: runId, strategy: 'reduce', account: 'warn' },

@@ -20,6 +20,7 @@ import { longestOrderRateWindow } from '../../domain/risk/limits.js';
 import { breakerBasis, dayLossSoFar, roundTrips, utcDayStart } from '../../domain/risk/track-record.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import type { CarriedBreakers, CarriedRiskState } from '../../replay/engine/config.js';
+import { runOrderStreamId } from '../../replay/engine/ledger-desk.js';
 
 /**
  * What a strategy's next real run goes on from: its latest real run's breaker levels and record of round
@@ -162,25 +163,31 @@ export const carriedRiskState = async (
   };
 };
 
+/** One order a run sent: its client order id (its stream's key) and when. */
+export interface SentOrder {
+  readonly orderId: string;
+  readonly at: number;
+}
+
 /**
- * When `runId` (trading `strategyId`) sent its orders since `since`, from the orders read model, which
- * the node has caught up with the main log before its runs start: every order, its exits and the
+ * The orders `runId` (trading `strategyId`) sent after `since`, oldest first, from the orders read model,
+ * which the node has caught up with the main log before its runs start: every order, its exits and the
  * exchange-side stops too, as the engine counts them.
  */
-export const ordersSentSince = async (
+export const ordersSent = async (
   db: ReadModelDb,
   strategyId: string,
   runId: string,
-  since: number,
-): Promise<number[]> => {
-  const rows = (await db
+  since = Number.NEGATIVE_INFINITY,
+): Promise<SentOrder[]> => {
+  let q = db
     .selectFrom('rm_orders')
-    .select(['created_at'])
+    .select(['order_id', 'created_at', 'global_position'])
     .where('strategy_id', '=', strategyId)
-    .where('account_id', '=', runId)
-    .where('created_at', '>', new Date(since).toISOString())
-    .execute()) as { created_at: string }[];
-  return rows.map((r) => Date.parse(r.created_at));
+    .where('account_id', '=', runId);
+  if (Number.isFinite(since)) q = q.where('created_at', '>', new Date(since).toISOString());
+  const rows = (await q.orderBy('global_position').execute()) as { order_id: string; created_at: string }[];
+  return rows.map((r) => ({ orderId: r.order_id, at: Date.parse(r.created_at) }));
 };
 
 /** More marks than any equity slope reads (the engine keeps the last `slopeMarks`, 24 by default). */
@@ -230,11 +237,16 @@ export const carriedOn = async (
   const log = readOnce(store);
   const runs = await realRunsSinceRealMoney(db, log, strategyId, newRunId);
   const earlierRuns: EarlierRun[] = [];
-  for (const runId of runs) earlierRuns.push({ runId, events: await priorEvidence(log, venue, runId) });
+  const sent = new Map<string, SentOrder[]>();
+  for (const runId of runs) {
+    const orders = await ordersSent(db, strategyId, runId);
+    sent.set(runId, orders);
+    earlierRuns.push({ runId, events: await priorEvidence(log, venue, runId, orders) });
+  }
   const from = runs.at(-1);
   if (from === undefined) return { breakers: null, riskState: null, earlierRuns };
   const windowMs = longestOrderRateWindow((await readDeskLimits(log)).config);
-  const times = await ordersSentSince(db, strategyId, from, now - windowMs);
+  const times = (sent.get(from) ?? []).map((o) => o.at).filter((t) => t > now - windowMs);
   return {
     breakers: await carriedBreakers(log, from),
     riskState: await carriedRiskState(log, venue, from, now, { times, windowMs }),
@@ -281,20 +293,23 @@ export const realRunsSinceRealMoney = async (
 
 /**
  * What a real run's lifecycle evidence is folded from, as the main log holds it (EvidenceFold): its equity
- * marks, its ledger's fills and liquidations, and its breakers' moves, in log order. Not its orders, which
- * are one stream each: an earlier run adds no slippage figure, so the gate's mean slippage is the running
- * run's.
+ * marks, its ledger's fills and liquidations, its breakers' moves, and for the slippage of its fills the
+ * price each order was sized at (its risk stream) and its `orders` (ordersSent; one stream each), in log
+ * order.
  */
 export const priorEvidence = async (
   store: Pick<EventStore, 'readStream'>,
   venue: string,
   runId: string,
+  orders: readonly SentOrder[],
 ): Promise<EvidenceEvent[]> => {
   const streams = [
     `run-${runId}`,
     accountStreamId(venue, runId),
     breakerStreamId('strategy', runId),
     breakerStreamId('account', runId),
+    riskStreamId(runId),
+    ...orders.map((o) => runOrderStreamId(o.orderId)),
   ];
   const events = [];
   for (const s of streams) events.push(...(await store.readStream(s)));

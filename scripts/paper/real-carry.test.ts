@@ -21,7 +21,7 @@ import { StepClock } from '../testing/step-clock.js';
 import { type CloseOutOptions, settleForCarry } from './closeout.js';
 import { stepDownIn } from './fleet.js';
 import { handOverCarry } from './hand-over.js';
-import { priorEvidence } from './previous-run.js';
+import { priorEvidence, type SentOrder } from './previous-run.js';
 import { RealAccountSession, type RealAccountSessionOptions } from './real-session.js';
 
 /**
@@ -49,6 +49,15 @@ afterEach(async () => {
  * The fake exchange, one process's connection to it and a first real run of ema-cross, driven until it
  * holds a position with its backstop resting at the exchange.
  */
+/** The orders `runId` sent, as the orders read model would list them (the test keeps no read models). */
+const sentBy = async (store: MemoryEventStore, runId: string): Promise<SentOrder[]> =>
+  (await store.readAll(0, 1_000_000))
+    .filter((e) => e.type === 'OrderRequested' && (e.data as { accountId: string }).accountId === runId)
+    .map((e) => ({
+      orderId: (e.data as { orderId: string }).orderId,
+      at: Date.parse(e.metadata.occurredAt),
+    }));
+
 const runHoldingAPosition = async () => {
   const clock = new StepClock(FROM - 60_000);
   const started = await fakeBinanceOn(clock, SYMBOL);
@@ -294,7 +303,12 @@ describe('a real run carried on by the next one', () => {
         breakers: { from: first.runId, strategy: 'warn', account: 'normal' },
         riskState: null,
         // Its lifecycle evidence goes on from the first run's, read back from the main log.
-        earlierRuns: [{ runId: first.runId, events: await priorEvidence(p.store, 'binance', first.runId) }],
+        earlierRuns: [
+          {
+            runId: first.runId,
+            events: await priorEvidence(p.store, 'binance', first.runId, await sentBy(p.store, first.runId)),
+          },
+        ],
       }),
     });
     await second.prepare();
@@ -350,7 +364,10 @@ describe('a real run carried on by the next one', () => {
     expect(stepped).toMatchObject({ level: 'normal' });
     expect(stepDownIn([second], 'real-not-here', ask)).toBeNull();
     // Its lifecycle evidence is the first run's and then its own: the canary's days go on.
-    const before = evidenceOf(first.runId, await priorEvidence(p.store, 'binance', first.runId));
+    const before = evidenceOf(
+      first.runId,
+      await priorEvidence(p.store, 'binance', first.runId, await sentBy(p.store, first.runId)),
+    );
     // Two marks of its own make its first return (none spans the gap between the runs).
     await p.drive(
       'a return of its own',
@@ -362,6 +379,10 @@ describe('a real run carried on by the next one', () => {
     expect(both.returns.length).toBeGreaterThan(before.returns.length);
     expect(both.trades).toBeGreaterThanOrEqual(before.trades);
     expect(both.days).toBeGreaterThan(before.days);
+    // The slippage gate reads the first run's sized fills too (the second took its position over with no
+    // trade of its own: without them it would have no figure).
+    expect(before.slippageBps).not.toBeNull();
+    expect(both.slippageBps).not.toBeNull();
     expect(p.said).toContain(`real ${second.runId}: its lifecycle evidence goes on from ${first.runId}`);
     // What the Lifecycle page lists under the real run, in the order it happened.
     expect(second.wentOnFrom()).toEqual([
