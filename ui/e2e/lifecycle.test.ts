@@ -21,7 +21,8 @@ import {
  * exchange's live bars (the real 2023 bars moved to today), trades real money through its orders API,
  * and the Lifecycle page is where one person lets a strategy trade it. With gates a few days of data can
  * pass, ema-cross reaches shadow by itself; ana (the only approver) allows real money on the page, and the
- * node starts its canary run on the exchange account at once; she revokes it, and the run is taken off.
+ * node starts its canary run on the exchange account at once; the node is restarted (a deploy) and the
+ * next real run goes on from the first, as the page shows; she revokes it, and the run is taken off.
  * Skips without chromium locally, fails without it under CI.
  */
 const ci = process.env.CI === 'true';
@@ -39,6 +40,7 @@ const lenient = { minDays: 1, minTrades: 1, minSharpe: -100, maxDrawdown: 1 };
 
 describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fake Binance exchange)', () => {
   let fake: FakeBinance;
+  let env: Record<string, string>;
   let system: RunningSystem;
   let browser: Browser;
   const errors: string[] = [];
@@ -54,7 +56,7 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
       followMarket: SYMBOLS,
     });
     buildUi();
-    system = await startSystem({
+    env = {
       PAPER_FEED: 'binance',
       PAPER_SYMBOLS: SYMBOLS.join(','),
       PAPER_FROM: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10),
@@ -71,7 +73,8 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
       PERPETUA_APPROVERS: 'ana',
       HOTLIST: 'off',
       PORTFOLIO: 'off',
-    });
+    };
+    system = await startSystem(env);
     browser = await launchBrowser();
   }, 180_000);
 
@@ -95,7 +98,7 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     return page;
   };
 
-  it('a strategy reaches shadow by itself; ana lets it trade real money on the page; the canary runs on the account; revoked, it is taken off', async () => {
+  it('a strategy reaches shadow by itself; ana lets it trade real money on the page; the canary runs on the account; restarted, the node’s next real run goes on from it; revoked, it is taken off', async () => {
     // The first strategy whose live run passes the lenient shadow gate is the one this test takes on.
     let id = '';
     const deadline = Date.now() + 150_000;
@@ -131,9 +134,9 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     expect((await post('approve', { strategyId: id, approver: 'eve' }, 'eve')).status).toBe(403);
     expect((await post('approve', { strategyId: 'Bad Id', approver: 'ana' }, 'ana')).status).toBe(400);
 
-    const page = await open('/');
+    let page = await open('/');
     await page.getByRole('link', { name: 'Lifecycle' }).click();
-    const row = page.getByTestId(`lifecycle-row-${id}`);
+    let row = page.getByTestId(`lifecycle-row-${id}`);
     await expect
       .poll(() => page.getByTestId(`lifecycle-stage-${id}`).getAttribute('data-stage'), settle)
       .toBe('shadow');
@@ -201,6 +204,34 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     ).toBeLessThan(1_000);
     expect(await dash.getByTestId('real-money-run').textContent()).toBe('real money · canary');
     await dash.close();
+
+    // A deploy: the node restarts on the same store. The strategy's next real run goes on from the first
+    // (its evidence on real money, and what else it left), and the page says so under the run.
+    const first = canary.realRun!.runId;
+    await page.close();
+    await system.stop({ keepData: true });
+    system = await startSystem(env, undefined, system.dataDir);
+    await expect
+      .poll(
+        async () => {
+          const run = (await emaCross())?.realRun;
+          return run?.runId !== first && run?.state === 'running';
+        },
+        { timeout: 120_000, interval: 500 },
+      )
+      .toBe(true);
+    const next = (await emaCross())!;
+    expect(next.stage).toBe('canary');
+    expect(next.realRun!.runId).toMatch(new RegExp(`^real-${id}-`));
+    expect(next.realRun!.wentOnFrom).toContain(`its lifecycle evidence goes on from ${first}`);
+    page = await open('/');
+    await page.getByRole('link', { name: 'Lifecycle' }).click();
+    row = page.getByTestId(`lifecycle-row-${id}`);
+    await page.getByTestId('lifecycle-approver').fill('ana');
+    const wentOn = row.getByTestId('lifecycle-real-run-went-on');
+    await expect.poll(() => wentOn.count(), settle).toBe(1);
+    expect(await wentOn.locator('li').allTextContents()).toEqual(next.realRun!.wentOnFrom);
+    await shoot(page, 'lifecycle-restarted', false);
 
     // Revoked on the page (a reason is required): off real money at once.
     await row.getByTestId(`lifecycle-revoke-${id}`).click();
