@@ -133,6 +133,25 @@ describe('what a real run carries on from the one before it', () => {
     expect(own.slippageBps).not.toBeNull();
     // Without its orders, no slippage figure.
     expect(evidenceOf(runId, await priorEvidence(store, 'binance', runId, [])).slippageBps).toBeNull();
+    // Of its orders, only the streams of those sized at a price are read (its entry): its exit and the
+    // backstops carry no slippage figure.
+    const readOrders: string[] = [];
+    await priorEvidence(
+      {
+        readStream: (id, o) => {
+          if (id.startsWith('order-')) readOrders.push(id);
+          return store.readStream(id, o);
+        },
+      },
+      'binance',
+      runId,
+      orders,
+    );
+    const sizedAt = new Set(run.of('PositionSized').map((e) => e.metadata.correlationId));
+    const entries = orders.filter((o) => sizedAt.has(o.correlationId)).map((o) => `order-${o.orderId}`);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.length).toBeLessThan(orders.length);
+    expect(readOrders).toEqual(entries);
     expect(await realRunsSinceRealMoney(db, store, strategy, 'real-next')).toEqual([runId]);
     expect(await carriedOn(db, store, 'binance', strategy, 'real-next', now)).toEqual({
       breakers: { from: runId, strategy: 'reduce', account: 'warn' },

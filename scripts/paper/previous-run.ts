@@ -79,7 +79,7 @@ export const carriedBreakers = async (
   return strategy === 'normal' && account === 'normal' ? null : { from: runId, strategy, account };
 };
 
-/** The orders a run sent, for the order-rate limit its successor counts on with (ordersSentSince). */
+/** The orders a run sent, for the order-rate limit its successor counts on with (ordersSent). */
 export interface SentOrders {
   /** When it sent them (epoch ms), any order. */
   readonly times: readonly number[];
@@ -163,10 +163,11 @@ export const carriedRiskState = async (
   };
 };
 
-/** One order a run sent: its client order id (its stream's key) and when. */
+/** One order a run sent: its id (its stream's key), when, and the decision it followed (its correlation). */
 export interface SentOrder {
   readonly orderId: string;
   readonly at: number;
+  readonly correlationId: string;
 }
 
 /**
@@ -182,12 +183,20 @@ export const ordersSent = async (
 ): Promise<SentOrder[]> => {
   let q = db
     .selectFrom('rm_orders')
-    .select(['order_id', 'created_at', 'global_position'])
+    .select(['order_id', 'created_at', 'correlation_id', 'global_position'])
     .where('strategy_id', '=', strategyId)
     .where('account_id', '=', runId);
   if (Number.isFinite(since)) q = q.where('created_at', '>', new Date(since).toISOString());
-  const rows = (await q.orderBy('global_position').execute()) as { order_id: string; created_at: string }[];
-  return rows.map((r) => ({ orderId: r.order_id, at: Date.parse(r.created_at) }));
+  const rows = (await q.orderBy('global_position').execute()) as {
+    order_id: string;
+    created_at: string;
+    correlation_id: string;
+  }[];
+  return rows.map((r) => ({
+    orderId: r.order_id,
+    at: Date.parse(r.created_at),
+    correlationId: r.correlation_id,
+  }));
 };
 
 /** More marks than any equity slope reads (the engine keeps the last `slopeMarks`, 24 by default). */
@@ -294,8 +303,9 @@ export const realRunsSinceRealMoney = async (
 /**
  * What a real run's lifecycle evidence is folded from, as the main log holds it (EvidenceFold): its equity
  * marks, its ledger's fills and liquidations, its breakers' moves, and for the slippage of its fills the
- * price each order was sized at (its risk stream) and its `orders` (ordersSent; one stream each), in log
- * order.
+ * price each order was sized at (its risk stream) and those of its `orders` (ordersSent) that followed a
+ * sizing, in log order. Only those: an order stream is one read each, and its exits and backstops, most
+ * of a run's orders, were sized at no price and carry no slippage figure.
  */
 export const priorEvidence = async (
   store: Pick<EventStore, 'readStream'>,
@@ -303,15 +313,16 @@ export const priorEvidence = async (
   runId: string,
   orders: readonly SentOrder[],
 ): Promise<EvidenceEvent[]> => {
+  const risk = await store.readStream(riskStreamId(runId));
+  const sized = new Set(risk.filter((e) => e.type === 'PositionSized').map((e) => e.metadata.correlationId));
   const streams = [
     `run-${runId}`,
     accountStreamId(venue, runId),
     breakerStreamId('strategy', runId),
     breakerStreamId('account', runId),
-    riskStreamId(runId),
-    ...orders.map((o) => runOrderStreamId(o.orderId)),
+    ...orders.filter((o) => sized.has(o.correlationId)).map((o) => runOrderStreamId(o.orderId)),
   ];
-  const events = [];
+  const events = [...risk];
   for (const s of streams) events.push(...(await store.readStream(s)));
   return events.sort((a, b) => a.globalPosition - b.globalPosition);
 };

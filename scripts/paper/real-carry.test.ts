@@ -45,10 +45,6 @@ afterEach(async () => {
   fake = null;
 });
 
-/**
- * The fake exchange, one process's connection to it and a first real run of ema-cross, driven until it
- * holds a position with its backstop resting at the exchange.
- */
 /** The orders `runId` sent, as the orders read model would list them (the test keeps no read models). */
 const sentBy = async (store: MemoryEventStore, runId: string): Promise<SentOrder[]> =>
   (await store.readAll(0, 1_000_000))
@@ -56,8 +52,13 @@ const sentBy = async (store: MemoryEventStore, runId: string): Promise<SentOrder
     .map((e) => ({
       orderId: (e.data as { orderId: string }).orderId,
       at: Date.parse(e.metadata.occurredAt),
+      correlationId: e.metadata.correlationId,
     }));
 
+/**
+ * The fake exchange, one process's connection to it and a first real run of ema-cross, driven until it
+ * holds a position with its backstop resting at the exchange.
+ */
 const runHoldingAPosition = async () => {
   const clock = new StepClock(FROM - 60_000);
   const started = await fakeBinanceOn(clock, SYMBOL);
