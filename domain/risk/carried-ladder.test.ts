@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixed, toText } from '../ledger/fixed.js';
-import { type CarriedLadder, ladderOfEvents, resumeStops } from './carried-ladder.js';
+import { bestSince, type CarriedLadder, ladderOfEvents, resumeStops } from './carried-ladder.js';
 import {
   type OpenStops,
   onBar,
@@ -176,7 +176,7 @@ describe('a stop ladder carried to the next run', () => {
             s = onExitFilled(s.book, l.legId, now.quantity, 10_000 * (i + 1));
             all.push(...s.events);
           }
-          return { book: s.book, events: all, close: next };
+          return { book: s.book, events: all, close: next, high, low, at: 10_000 * (i + 1) };
         };
         const shape = (events: readonly StopEvent[]) =>
           events.map((e) => [
@@ -190,15 +190,28 @@ describe('a stop ladder carried to the next run', () => {
         let book = openStops(params, open({ side })).book;
         const before: StopEvent[] = [...openStops(params, open({ side })).events];
         let px = 100;
+        // The bars as the next run reads them from the exchange: its best price comes from them and the
+        // ladder's events (bestSince), not from the book it never had.
+        const seen = { openTime: [] as number[], high: [] as number[], low: [] as number[] };
         for (let i = 0; i < k; i++) {
           const s = feed(book, i, px);
           before.push(...s.events);
           book = s.book;
           px = s.close;
+          seen.openTime.push(s.at);
+          seen.high.push(s.high);
+          seen.low.push(s.low);
         }
         if (book.open <= 0n) return;
-        const r = resumeStops(params, ladderOfEvents(before)!, {
+        const ladder = ladderOfEvents(before)!;
+        const best = bestSince(ladder, seen);
+        expect(best).toBe(book.best);
+        // The ladder's own record alone falls short of it where a new extreme moved no stop.
+        if (side === 'long') expect(ladder.best).toBeLessThanOrEqual(best);
+        else expect(ladder.best).toBeGreaterThanOrEqual(best);
+        const r = resumeStops(params, ladder, {
           ...resumeArgs(book),
+          best,
           side,
           close: px,
         });

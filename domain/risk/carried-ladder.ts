@@ -36,9 +36,39 @@ export interface CarriedLadder {
   readonly takeProfits: readonly CarriedTarget[];
   /** The time stop's status; null when the ladder had none. */
   readonly timeStop: StopStatus | null;
-  /** The best price its events recorded (a chandelier move's, or a carried ladder's), else the entry. */
+  /**
+   * The best price its events recorded (a chandelier move's, or a carried ladder's), else the entry; taken
+   * further by the exchange's bars since it opened where the new run read them (bestSince).
+   */
   readonly best: number;
 }
+
+/** A symbol's closed bars, oldest first: what bestSince reads of them. */
+export interface BarExtremes {
+  readonly openTime: ArrayLike<number>;
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+}
+
+/**
+ * The ladder's best price taken further by `bars` up to index `last`: the highest high (long) or lowest
+ * low (short) of those that opened at or after the ladder did, which the ladder never interrupted would
+ * have seen.
+ */
+export const bestSince = (
+  ladder: CarriedLadder,
+  bars: BarExtremes,
+  last = bars.openTime.length - 1,
+): number => {
+  const long = ladder.side === 'long';
+  const extreme = long ? bars.high : bars.low;
+  let best = ladder.best;
+  for (let k = last; k >= 0 && bars.openTime[k]! >= ladder.openedAt; k--) {
+    const x = extreme[k]!;
+    if (long ? x > best : x < best) best = x;
+  }
+  return best;
+};
 
 export interface CarriedTarget {
   readonly legId: string;

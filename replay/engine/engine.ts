@@ -31,7 +31,7 @@ import { type AdaptiveInputs, adaptiveFactor, neutralInputs } from '../../domain
 import { type BackstopPlan, backstopMoves, backstopTrigger } from '../../domain/risk/backstop.js';
 import type { BreakerMeasurements } from '../../domain/risk/breaker.js';
 import { type BreakerLevel, stricterLevel } from '../../domain/risk/breaker-levels.js';
-import { type CarriedLadder, resumeStops } from '../../domain/risk/carried-ladder.js';
+import { bestSince, type CarriedLadder, resumeStops } from '../../domain/risk/carried-ladder.js';
 import { correlationMatrix } from '../../domain/risk/correlations.js';
 import { positionSizedData, riskDecidedData, riskStreamId, stopsStreamId } from '../../domain/risk/events.js';
 import { applyLimitChange, checkLimitChange } from '../../domain/risk/limit-changes.js';
@@ -2566,12 +2566,7 @@ export class Engine implements StrategyContext {
     const params = this.stopParams(s.warmProtection);
     validateStopParams(params);
     const long = s.qty > 0;
-    let best = ladder.best;
-    const { openTime, high, low } = s.series;
-    for (let k = s.last; k >= 0 && openTime[k]! >= ladder.openedAt; k--) {
-      const x = long ? high[k]! : low[k]!;
-      if (long ? x > best : x < best) best = x;
-    }
+    const best = bestSince(ladder, s.series, s.last);
     const positionId = `${this.config.runId}-${s.symbol}-${this.positionSeq + 1}`;
     const resumed = resumeStops(params, ladder, {
       positionId,

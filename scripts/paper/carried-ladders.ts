@@ -1,5 +1,10 @@
 import type { EventStore } from '../../domain/events/event-store.js';
-import { type CarriedLadder, ladderOfEvents } from '../../domain/risk/carried-ladder.js';
+import {
+  type BarExtremes,
+  bestSince,
+  type CarriedLadder,
+  ladderOfEvents,
+} from '../../domain/risk/carried-ladder.js';
 import { StopAdjusted, StopStatusChanged, stopsStreamId } from '../../domain/risk/events.js';
 import type { StopEvent } from '../../domain/risk/stops.js';
 import type { ReadModelDb } from '../../projections/projection.js';
@@ -46,6 +51,31 @@ export const carriedLadders = async (
     }
     const ladder = ladderOfEvents(events);
     if (ladder !== null && ladder.symbol === symbol) out.set(symbol, ladder);
+  }
+  return out;
+};
+
+/**
+ * The ladders with their best price taken further by the exchange's bars since each opened (bestSince):
+ * the new run replays only its warm-up, so an excursion older than that was known only as far as a
+ * recorded chandelier move said, and the stop would trail from a worse price than the ladder never
+ * interrupted. A symbol whose bars cannot be read keeps its recorded best, with a word.
+ */
+export const bestFromBars = async (
+  ladders: ReadonlyMap<string, CarriedLadder>,
+  barsSince: (symbol: string, afterOpen: number) => Promise<BarExtremes>,
+  log: (m: string) => void,
+): Promise<Map<string, CarriedLadder>> => {
+  const out = new Map<string, CarriedLadder>();
+  for (const [symbol, ladder] of ladders) {
+    try {
+      out.set(symbol, { ...ladder, best: bestSince(ladder, await barsSince(symbol, ladder.openedAt - 1)) });
+    } catch (err) {
+      log(
+        `${ladder.positionId}: the bars since its ladder opened cannot be read (${err instanceof Error ? err.message : String(err)}): its best price is what its events and the warm-up show`,
+      );
+      out.set(symbol, ladder);
+    }
   }
   return out;
 };

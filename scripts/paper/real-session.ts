@@ -15,6 +15,7 @@ import { runLive, type Waker } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { type RunRequest, resolveStrategy } from '../../replay/engine/run.js';
+import { bestFromBars } from './carried-ladders.js';
 import type { HeldPosition } from './closeout.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import type { RunLeftovers } from './leftovers.js';
@@ -456,9 +457,15 @@ export class RealAccountSession extends EngineRun implements PaperRun {
           );
         // Nothing held (a backstop fired meanwhile, or the earlier run closes its own): nothing to take
         // over, and the earlier run's ledger goes on counting for itself in the account check.
+        const timeframe = resolveStrategy(this.opts.strategyId).timeframe;
         const ladders =
           held.length > 0 && carry.ladders !== undefined
-            ? await carry.ladders(held.map((p) => p.symbol))
+            ? await bestFromBars(
+                await carry.ladders(held.map((p) => p.symbol)),
+                async (symbol, afterOpen) =>
+                  (await this.opts.feed.fetch(symbol, timeframe, afterOpen, this.clock.now())).bars,
+                (m) => this.opts.log?.(`real ${this.runId}: ${m}`),
+              )
             : new Map<string, CarriedLadder>();
         if (held.length > 0)
           engine.carryOn({
