@@ -628,7 +628,9 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     wall: () => number,
     positions: () => Promise<ReadonlyMap<string, string>>,
     leftovers?: LifecycleManagerOptions['leftovers'],
-    wallet?: Pick<LifecycleManagerOptions, 'otherLedgerFlows'> & { balance: () => Promise<string> },
+    wallet?: Pick<LifecycleManagerOptions, 'otherLedgerFlows' | 'capital'> & {
+      balance: () => Promise<string>;
+    },
   ) => {
     const said: string[] = [];
     const store = new MemoryEventStore({ catalogue: catalogue() });
@@ -650,6 +652,7 @@ describe('the manager’s hold on real runs (stub runs)', () => {
       },
       ...(leftovers ? { leftovers } : {}),
       ...(wallet?.otherLedgerFlows ? { otherLedgerFlows: wallet.otherLedgerFlows } : {}),
+      ...(wallet?.capital !== undefined ? { capital: wallet.capital } : {}),
       log: (m) => said.push(m),
     });
     await manager.turn();
@@ -748,6 +751,65 @@ describe('the manager’s hold on real runs (stub runs)', () => {
     expect(said.some((l) => l.includes('holds -500 USDT the real runs'))).toBe(true);
     // It is reported, not acted on: a transfer is the owner's to make.
     expect((await handlers.state('ema-cross')).stage).toBe('canary');
+  });
+
+  it('sizes the real runs on what the wallet backs: money transferred out scales them down at once, money back scales them up again', async () => {
+    let wall = 1_000_000;
+    let flows = fixed('0');
+    const sizes: [number, string][] = [];
+    let sizing = gates.canaryShare;
+    const run = stubRun('ema-cross', {
+      lifecycleEvidence: () => ({ ...good, runId: 'real-ema-cross' }),
+      ledgerFlows: () => flows,
+      get sizing() {
+        return sizing;
+      },
+      resize: (share: number, reason: string) => {
+        sizes.push([share, reason]);
+        sizing = share;
+      },
+    });
+    // A canary on 10 % of 10,000 USDT commits 1,000; the wallet holds 1,200.
+    let onExchange = '1200';
+    const { manager, said } = await reconciling(
+      run,
+      () => wall,
+      async () => new Map(),
+      undefined,
+      { balance: async () => onExchange, capital: 10_000 },
+    );
+    expect(manager.backing).toBe(1);
+    expect(sizes).toEqual([]);
+    // 580 transferred out: 620 left of the 1,000 committed. The next turn sizes the run on 62 % of its share.
+    onExchange = '620';
+    const step = async () => {
+      wall += 60_000;
+      await manager.turn();
+    };
+    await step();
+    expect(manager.backing).toBe(0.62);
+    expect(said).toContain(
+      'lifecycle: the USDT wallet holds 620.00 of the 1000.00 the real runs commit: they size on 62 % of their share',
+    );
+    await step();
+    expect(sizes).toEqual([[0.1 * 0.62, 'canary: 10 % of the capital, of which the wallet backs 62 %']]);
+    // Its losses are the wallet's too: 20 lost by the run, on both sides, leave 600 of 980 (61 %).
+    flows = fixed('-20');
+    onExchange = '600';
+    await step();
+    await step();
+    expect(manager.backing).toBe(0.61);
+    expect(sizes.at(-1)).toEqual([0.1 * 0.61, 'canary: 10 % of the capital, of which the wallet backs 61 %']);
+    // A deposit of 20 (63 %): not worth a resize yet. Another 380: all of it is backed again.
+    onExchange = '620';
+    await step();
+    expect(manager.backing).toBe(0.61);
+    expect(sizes).toHaveLength(2);
+    onExchange = '1000';
+    await step();
+    await step();
+    expect(manager.backing).toBe(1);
+    expect(sizes.at(-1)).toEqual([0.1, 'canary: 10 % of the capital']);
   });
 
   it('does not read the wallet while funding settles: funding charged on the hour and booked a minute later is no difference', async () => {

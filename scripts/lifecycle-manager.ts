@@ -1,8 +1,10 @@
 import type { LifecycleHandlers } from '../commands/lifecycle/handlers.js';
 import { type Fixed, fixed } from '../domain/ledger/fixed.js';
 import { checkAccount, checkWallet, type WalletCheck } from '../domain/lifecycle/account-check.js';
+import { nextBacking } from '../domain/lifecycle/backing.js';
 import type { GateConfig, Stage } from '../domain/lifecycle/gates.js';
 import { LifecycleError, type LifecycleState, type StageEvidence } from '../domain/lifecycle/lifecycle.js';
+import { toNumber } from '../domain/risk/num.js';
 import type { PaperClock } from '../replay/engine/paper.js';
 import { MarketCadence, runTurns } from './market-cadence.js';
 import type { PaperRun } from './paper/session.js';
@@ -118,6 +120,11 @@ export interface LifecycleManagerOptions {
   readonly checkEveryMs?: number;
   /** The first minutes of each hour in which the wallet is not read (default FUNDING_SETTLE_MS). */
   readonly fundingSettleMs?: number;
+  /**
+   * The USDT each strategy trades in prod (LIVE_CAPITAL): with it, the real runs size on no more than the
+   * wallet backs (domain/lifecycle/backing.ts), read at each wallet check. Absent: on their shares alone.
+   */
+  readonly capital?: number;
   readonly log: (m: string) => void;
 }
 
@@ -166,6 +173,10 @@ export class LifecycleManager {
    * the last one read: a difference seen once must be confirmed by a fresh reading.
    */
   private lastWallet: WalletCheck | null = null;
+  /** The share of what the real runs commit that the wallet backs (1: all of it); each sizes on it × its share. */
+  private backingNow = 1;
+  /** Each strategy's share of the capital by its stage, before the backing. */
+  private readonly stageShares = new Map<string, number>();
   private stopping = false;
   /** Each strategy's stage and approval when last judged: a change (a person's decision) is judged at once. */
   private readonly seen = new Map<string, string>();
@@ -332,7 +343,36 @@ export class LifecycleManager {
     const flows = runs.reduce((sum, r) => sum + r.ledgerFlows!(), others);
     const check = checkWallet(WALLET_ASSET, fixed(balance), flows, this.walletBaseline, readAt);
     this.walletBaseline ??= fixed(check.baseline);
+    this.followWallet(toNumber(fixed(balance)));
     return check;
+  }
+
+  /** The share of what the real runs commit that the wallet backs now (1 without LIVE_CAPITAL's check). */
+  get backing(): number {
+    return this.backingNow;
+  }
+
+  /**
+   * The backing after a wallet reading: what the real runs commit is each one's stage share of the capital
+   * and what its ledger has moved since, whole (its gains and losses were made at its size, and are the
+   * wallet's too). The next turn resizes the runs by it.
+   */
+  private followWallet(wallet: number): void {
+    const capital = this.o.capital;
+    if (capital === undefined) return;
+    let committed = 0;
+    for (const [id, run] of this.real) {
+      const flows = run.ledgerFlows?.();
+      committed += (this.stageShares.get(id) ?? 0) * capital + (flows === undefined ? 0 : toNumber(flows));
+    }
+    const next = nextBacking(wallet, committed, this.backingNow);
+    if (next === this.backingNow) return;
+    this.o.log(
+      next < this.backingNow
+        ? `lifecycle: the ${WALLET_ASSET} wallet holds ${wallet.toFixed(2)} of the ${committed.toFixed(2)} the real runs commit: they size on ${pct(next)} of their share`
+        : `lifecycle: the ${WALLET_ASSET} wallet holds ${wallet.toFixed(2)} for the ${committed.toFixed(2)} the real runs commit: they size on ${pct(next)} of their share again`,
+    );
+    this.backingNow = next;
   }
 
   /** The strategy's real run tripped its breaker or drew down past the demotion limit. */
@@ -406,7 +446,10 @@ export class LifecycleManager {
     if (this.stopping) return;
     for (const id of this.o.strategies.keys()) {
       const stage = stages.get(id) ?? null;
-      const want = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
+      const share = stage === 'canary' ? this.o.gates.canaryShare : stage === 'prod' ? 1 : 0;
+      this.stageShares.set(id, share);
+      const want = share * this.backingNow;
+      const sized = `${stage}: ${share * 100} % of the capital${this.backingNow < 1 ? `, of which the wallet backs ${Math.round(this.backingNow * 100)} %` : ''}`;
       this.followHandOver(id, want);
       const run = this.real.get(id);
       if (run !== undefined) {
@@ -432,8 +475,8 @@ export class LifecycleManager {
             `lifecycle: ${run.runId} trades parameter version ${run.paramsVersion}, version ${version} is in force: closing its positions, then a new run`,
           );
         } else if (run.sizing !== want) {
-          run.resize(want, `${stage}: ${want * 100} % of the capital`);
-          this.o.log(`lifecycle: ${run.runId} now sizes on ${want * 100} % of the capital (${stage})`);
+          run.resize(want, sized);
+          this.o.log(`lifecycle: ${run.runId} now sizes on ${pct(want)} of the capital (${sized})`);
         }
         continue;
       }
@@ -452,7 +495,9 @@ export class LifecycleManager {
       }
       this.refused.delete(id);
       this.real.set(id, started);
-      this.o.log(`lifecycle: ${id} trades real money in ${started.runId} (${want * 100} % of the capital)`);
+      this.o.log(
+        `lifecycle: ${id} trades real money in ${started.runId} (${pct(want)} of the capital; ${sized})`,
+      );
       if (signal) void started.run(signal);
     }
   }
@@ -525,3 +570,5 @@ export class LifecycleManager {
     this.o.log(`lifecycle: ${why}`);
   }
 }
+
+const pct = (x: number): string => `${Math.round(x * 10_000) / 100} %`;

@@ -800,6 +800,8 @@ if (process.env.LIFECYCLE !== 'off') {
               return { runId: l.runId, positions };
             }),
           otherLedgerFlows: (driven) => realLedgerFlows(opened.db, binanceUsdm.venue, driven),
+          // The runs size on no more than the wallet backs of what they commit (automation 4).
+          capital: Number(capital),
         }
       : {}),
     log: say,
@@ -896,6 +898,7 @@ const { app } = createApp({
             ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET'
             : 'LIFECYCLE is off',
       capital: realVenue ? capital : null,
+      backing: realVenue && lifecycle ? lifecycle.backing : null,
     }),
   },
   // Answers valued at marks change with the marks too: fed live, the version also counts new marks.

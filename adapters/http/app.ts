@@ -566,7 +566,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
     ...(deps.lifecycle ?? {
       gates: defaultGateConfig,
-      realMoney: () => ({ venue: null, why: 'this server runs no strategies', capital: null }),
+      realMoney: () => ({ venue: null, why: 'this server runs no strategies', capital: null, backing: null }),
     }),
   });
 

@@ -45,6 +45,11 @@ export interface LifecycleRouteDeps {
     readonly venue: string | null;
     readonly why: string | null;
     readonly capital: string | null;
+    /**
+     * The share of what the real runs commit that the account's wallet backs (1: all of it): each sizes on
+     * it × its stage's share. Null without real money.
+     */
+    readonly backing: number | null;
   };
   /**
    * The runs' market clock: a person's decision is stamped on it, as the evaluations are, so the
@@ -86,6 +91,7 @@ export const lifecycleView = z.object({
     venue: z.string().nullable(),
     why: z.string().nullable(),
     capital: z.string().nullable(),
+    backing: z.number().min(0).max(1).nullable(),
   }),
   canaryShare: z.number(),
   /** The latest reconciliation of each real account with the real runs' ledgers (recorded when it changes). */

@@ -117,7 +117,8 @@ describe.skipIf(!haveChromium && !ci)('Lifecycle page on a real account (the fak
     }
     const emaCross = async () => (await read()).strategies.find((s) => s.strategyId === id);
     const before = await read();
-    expect(before.realMoney).toEqual({ venue: 'binance', why: null, capital: '50000' });
+    // The fake's wallet (1,000,000 USDT) backs all the strategies commit.
+    expect(before.realMoney).toEqual({ venue: 'binance', why: null, capital: '50000', backing: 1 });
     expect(before.strategies.map((s) => s.strategyId)).toContain('funding-carry');
     const shadow = before.strategies.find((s) => s.strategyId === id)!;
     expect(shadow.evidence.shadow?.runId).toMatch(new RegExp(`^live-${id}-`));

@@ -132,6 +132,11 @@ export interface Lifecycle {
     why: string | null;
     /** The capital each strategy trades on real money, as the node states it. */
     capital: string | null;
+    /**
+     * The share of what the real runs commit that the account's wallet backs (1: all of it): each sizes on
+     * it × its stage's share. Null without real money.
+     */
+    backing: number | null;
   };
   /** The canary's share of the capital (0.1 is 10 %). */
   canaryShare: number;

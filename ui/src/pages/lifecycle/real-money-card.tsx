@@ -38,6 +38,13 @@ export function RealMoneyCard({
           <dt className="text-xs text-muted-foreground">capital per strategy</dt>
           <dd className="tabular" data-testid="lifecycle-capital">
             {realMoney.capital ?? <span className="text-muted-foreground">not stated by the node</span>}
+            {realMoney.backing !== null && realMoney.backing < 1 && (
+              <span className="text-warning" data-testid="lifecycle-backing" data-backing={realMoney.backing}>
+                {' '}
+                the wallet backs {fmtShare(realMoney.backing)} of what the real runs commit: they size on that
+                share of theirs
+              </span>
+            )}
           </dd>
           {accounts.map((a) => (
             <AccountLine key={a.venue} check={a} />
