@@ -41,6 +41,8 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly log: (message: string) => void;
+  /** How many `run` loops keep the projections caught up now. */
+  private running = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -82,6 +84,22 @@ export class ProjectionRunner {
         this.log(`projection ${p.name}: version ${row.version} → ${p.version}, rebuilding`);
         await this.reset(p);
       }
+    }
+  }
+
+  /**
+   * Whether projection `name` has folded the log up to `position` within `timeoutMs` (polling its
+   * checkpoint): a command's handler waits on it so that its caller's next read shows what it wrote.
+   * Only while `run` keeps the projections caught up: nothing else moves the checkpoint on its own.
+   */
+  async reached(name: string, position: number, timeoutMs = 5_000, pollMs = 20): Promise<boolean> {
+    this.get(name);
+    const until = Date.now() + timeoutMs;
+    if (this.running === 0) return ((await this.checkpointRow(name))?.position ?? 0) >= position;
+    for (;;) {
+      if (((await this.checkpointRow(name))?.position ?? 0) >= position) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 
@@ -159,6 +177,15 @@ export class ProjectionRunner {
 
   /** Keeps every projection caught up until `signal` aborts; an error stops the loop and is rethrown. */
   async run(signal: AbortSignal): Promise<void> {
+    this.running++;
+    try {
+      await this.follow(signal);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const counts = await this.catchUpAll();
       if (Object.values(counts).every((n) => n === 0)) {

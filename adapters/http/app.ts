@@ -51,6 +51,8 @@ export interface ApiDeps {
     status(): Promise<
       readonly { name: string; version: number; position: number; head: number; lag: number }[]
     >;
+    /** Whether projection `name` has folded the log up to `position` within `timeoutMs` (ProjectionRunner). */
+    reached?(name: string, position: number, timeoutMs?: number): Promise<boolean>;
   };
   readonly paper?: () => z.input<typeof s.paperRun>[];
   /** The node's re-optimisation scheduler, when it runs one. */
@@ -549,6 +551,9 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     approvers: deps.approvers ?? approversFromEnv,
     configured: deps.universe?.configured ?? [],
     trading: deps.universe?.trading ?? (() => []),
+    ...(deps.projections.reached
+      ? { projected: (position: number) => deps.projections.reached!('hotlist', position) }
+      : {}),
   });
 
   // --- portfolio (strategy bandit) ------------------------------------------------------------------------

@@ -20,6 +20,12 @@ export interface HotlistRouteDeps {
   /** Symbols the node's runs trade now (configured ∪ the whitelist as it stood at start). */
   readonly trading: () => readonly string[];
   readonly now?: () => number;
+  /**
+   * Waits until the hotlist read model has folded the log up to `position` (bounded): a decision answers
+   * once `GET /api/hotlist` shows it, so the page's next read is not the state before it (the read model
+   * follows the log a moment behind, longer on a loaded machine). Absent: it answers at once.
+   */
+  readonly projected?: (position: number) => Promise<boolean>;
 }
 
 const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT');
@@ -181,6 +187,8 @@ export const addHotlistRoutes = (routes: RouteTable, deps: HotlistRouteDeps): vo
     authorise(deps.approvers(), approver, user);
     try {
       const d = await handlers.decide(command, (deps.now ?? Date.now)());
+      // The log's head covers the decision just appended: once the read model is there, it shows it.
+      if (d.events.length > 0 && deps.projected) await deps.projected(await deps.store.headPosition());
       return { symbol: command.symbol, event: d.events[0]?.type ?? 'none' };
     } catch (err) {
       // The decider's refusals are the client's to fix: a stale scan, a missing acknowledgement, ...

@@ -151,6 +151,31 @@ describe('hotlist routes', () => {
     expect(v.scan!.candidates.find((c) => c.symbol === 'ETHUSDT')!.status).toBe('declined');
   });
 
+  it('a decision answers once the read model has it: the next read shows it with no catch-up of its own', async () => {
+    approvers = ['alice'];
+    const before = await get();
+    const c = before.scan!.candidates.find(
+      (x) => x.status === 'candidate' && !before.configured.includes(x.symbol),
+    )!;
+    // The node's runner follows the log in the background, a poll behind it.
+    const following = new AbortController();
+    const loop = t.runner.run(following.signal);
+    try {
+      const r = await post(
+        '/api/hotlist/decline',
+        { symbol: c.symbol, scanId: before.scan!.scanId, approver: 'alice', reason: 'later' },
+        'alice',
+      );
+      expect(r.status).toBe(200);
+      const res = await t.app.request('/api/hotlist');
+      const v = hotlistView.parse(await res.json());
+      expect(v.scan!.candidates.find((x) => x.symbol === c.symbol)!.status).toBe('declined');
+    } finally {
+      following.abort();
+      await loop;
+    }
+  });
+
   it('the routes are in the OpenAPI document', async () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     for (const p of ['/api/hotlist', '/api/hotlist/approve', '/api/hotlist/decline', '/api/hotlist/remove'])

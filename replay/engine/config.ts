@@ -158,6 +158,8 @@ export interface CarriedRiskState {
    * not start a count per hour or per day again.
    */
   readonly orderTimes?: readonly number[];
+  /** The longest order-rate window they were picked by: the new run keeps order times at least this long. */
+  readonly orderWindowMs?: number;
 }
 
 /** The positions an earlier real run's ledger account holds, exactly, for a new run to take over. */

@@ -230,11 +230,11 @@ export class Engine implements StrategyContext {
   /**
    * How far back recentOrderTimes reaches: the longest order-rate window in force, so a desk that counts
    * orders per day is judged by the day (it was cut at an hour, which let a daily count start again), and
-   * at least as far back as the earlier runs' orders it carried on with (carriedOrderTimes): the desk's
-   * limits that make them count reach a live run after it starts.
+   * at least the window the earlier runs' orders it carries on with were counted by
+   * (liveOrders.riskState.orderWindowMs): the desk's limits reach a live run only after it starts.
    */
   private orderTimesKeptMs: number;
-  private carriedOrderHorizonMs = 0;
+  private readonly carriedOrderWindowMs: number;
   /** The times of the earlier runs' orders it counts on with (liveOrders.riskState.orderTimes), oldest first. */
   private carriedOrders: readonly number[] = [];
   private dayStart = 0;
@@ -398,7 +398,8 @@ export class Engine implements StrategyContext {
     this.handlers = strategy.create(config.params as never, { symbols: names, barMs: tfMs });
     this.breakers = new BreakerDesk(this.log, config.breaker, config.runId, config.accountId);
     this.riskConfig = config.risk.config;
-    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderHorizonMs);
+    this.carriedOrderWindowMs = config.liveOrders?.riskState?.orderWindowMs ?? 0;
+    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderWindowMs);
     this.breakerSizes = config.risk.enabled && !config.risk.disabledRules.includes('breaker');
     this.bar.timeframe = strategy.timeframe;
     const asked = { trades: strategy.feeds?.trades === true, book: strategy.feeds?.book === true };
@@ -629,10 +630,6 @@ export class Engine implements StrategyContext {
     this.carriedOrders = (c.liveOrders?.riskState?.orderTimes ?? [])
       .filter((t) => t <= t0)
       .sort((a, b) => a - b);
-    if (this.carriedOrders.length > 0) {
-      this.carriedOrderHorizonMs = t0 - this.carriedOrders[0]! + 1;
-      this.orderTimesKeptMs = Math.max(this.orderTimesKeptMs, this.carriedOrderHorizonMs);
-    }
     for (const t of this.carriedOrders) this.recentOrderTimes.push(t);
     this.nextMarkAt = Math.floor(t0 / c.equityMarkMs) * c.equityMarkMs + c.equityMarkMs;
   }
@@ -2051,7 +2048,7 @@ export class Engine implements StrategyContext {
     checkLimitChange(change);
     const at = Math.max(this.now, c.from);
     this.riskConfig = applyLimitChange(this.riskConfig, change);
-    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderHorizonMs);
+    this.orderTimesKeptMs = Math.max(longestOrderRateWindow(this.riskConfig), this.carriedOrderWindowMs);
     this.limitChangesTaken.add(change.changeId);
     return this.log.emit(
       `run-${c.runId}`,

@@ -457,6 +457,39 @@ describe('a real run that carries on what the run before it left', () => {
     expect(yesterday.rate).toMatchObject({ verdict: 'pass', requested: 1 });
     expect(yesterday.outcome).not.toBe('reject');
   });
+
+  it('keeps the carried orders for the window they were counted by, though the desk’s limits reach it after its first decision', async () => {
+    const start = Date.UTC(2023, 5, 1);
+    // In at the first live bar, more at the second.
+    const run = await openLiveAccountRun({ stopAtrMultiple: 3 }, { 1: 0.25, 2: 0.5 }, backstop, 8, {
+      riskState: {
+        from: 'real-earlier',
+        nets: [],
+        orderTimes: [start - 5 * HOUR, start - 3 * HOUR],
+        orderWindowMs: 24 * HOUR,
+      },
+    });
+    h = run.harness;
+    const rates = () =>
+      run
+        .of('RiskDecided')
+        .map((e) => (e.data as RiskDecidedData).checks.find((c) => c.rule === 'order-rate')!);
+    await enterWithBackstop(run);
+    // Judged by the built-in minute: the earlier orders count for nothing yet, but are kept.
+    expect(rates()).toEqual([expect.objectContaining({ verdict: 'pass', requested: 1 })]);
+    run.engine.applyRiskLimits({
+      changeId: 'two-a-day',
+      scope: 'defaults',
+      key: null,
+      limits: { maxOrdersPerWindow: 2, orderRateWindowMs: 24 * HOUR },
+    });
+    const more = run.barCloses(run.warmupEnd + 2);
+    await run.settle(more + HOUR - 1);
+    // Its second entry is the day's fifth at least: the two carried, the entry, its backstop, and itself.
+    const [, second] = rates();
+    expect(second).toMatchObject({ verdict: 'fail', threshold: 2 });
+    expect(Number(second!.requested)).toBeGreaterThanOrEqual(4);
+  });
 });
 
 type StopAdjusted = StopAdjustedData;

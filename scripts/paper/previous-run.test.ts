@@ -120,7 +120,11 @@ describe('what a real run carries on from the one before it', () => {
       times: sent,
       windowMs: 86_400_000,
     });
-    expect(counted).toEqual({ ...record, orderTimes: [day - 2 * 3_600_000, ...sent] });
+    expect(counted).toEqual({
+      ...record,
+      orderTimes: [day - 2 * 3_600_000, ...sent],
+      orderWindowMs: 86_400_000,
+    });
     // The next day is a new day: all but the day's loss goes on (and no order of a day before).
     const { dayLoss: _today, ...rest } = record!;
     expect(await carriedRiskState(store, 'binance', runId, day + 86_400_000)).toEqual(rest);

@@ -159,7 +159,7 @@ export const carriedRiskState = async (
     ...(loss !== null ? { dayLoss: { day, loss } } : {}),
     ...(drawdown > 0 ? { drawdown } : {}),
     ...(lossStreak > 0 ? { lossStreak } : {}),
-    ...(orderTimes.length > 0 ? { orderTimes } : {}),
+    ...(orderTimes.length > 0 ? { orderTimes, orderWindowMs: sent.windowMs } : {}),
   };
 };
 
