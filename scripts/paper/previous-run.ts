@@ -313,8 +313,9 @@ export const priorEvidence = async (
   runId: string,
   orders: readonly SentOrder[],
 ): Promise<EvidenceEvent[]> => {
-  const risk = await store.readStream(riskStreamId(runId));
-  const sized = new Set(risk.filter((e) => e.type === 'PositionSized').map((e) => e.metadata.correlationId));
+  // Of its risk stream, the sizings only: its risk decisions are most of it, and the evidence reads none.
+  const sizings = (await store.readStream(riskStreamId(runId))).filter((e) => e.type === 'PositionSized');
+  const sized = new Set(sizings.map((e) => e.metadata.correlationId));
   const streams = [
     `run-${runId}`,
     accountStreamId(venue, runId),
@@ -322,7 +323,7 @@ export const priorEvidence = async (
     breakerStreamId('account', runId),
     ...orders.filter((o) => sized.has(o.correlationId)).map((o) => runOrderStreamId(o.orderId)),
   ];
-  const events = [...risk];
+  const events = [...sizings];
   for (const s of streams) events.push(...(await store.readStream(s)));
   return events.sort((a, b) => a.globalPosition - b.globalPosition);
 };
