@@ -425,6 +425,15 @@ describe('a real run that carries on what the run before it left', () => {
     expect(carried!.equitySlope).toBeCloseTo(-20 * (10_000 / 19_540), 9);
   });
 
+  /** The desk's limit of two orders a day, as it reaches a running engine (EngineRun.readDeskLimits). */
+  const twoADay = (run: LiveAccountRun) =>
+    run.engine.applyRiskLimits({
+      changeId: 'two-a-day',
+      scope: 'defaults',
+      key: null,
+      limits: { maxOrdersPerWindow: 2, orderRateWindowMs: 24 * HOUR },
+    });
+
   it("counts its order rate on with the earlier run's orders: a desk's count per day does not start again", async () => {
     const start = Date.UTC(2023, 5, 1);
     const decided = async (orderTimes: number[]) => {
@@ -433,12 +442,7 @@ describe('a real run that carries on what the run before it left', () => {
       });
       h = run.harness;
       // The desk allows two orders a day; its limits reach the run once it has started.
-      run.engine.applyRiskLimits({
-        changeId: 'two-a-day',
-        scope: 'defaults',
-        key: null,
-        limits: { maxOrdersPerWindow: 2, orderRateWindowMs: 24 * HOUR },
-      });
+      twoADay(run);
       const close = run.barCloses(run.warmupEnd + 1);
       await run.settle(close + HOUR - 1);
       const carried = run.of('RiskStateCarried').map((e) => (e.data as { orderTimes: number[] }).orderTimes);
@@ -477,15 +481,11 @@ describe('a real run that carries on what the run before it left', () => {
     await enterWithBackstop(run);
     // Judged by the built-in minute: the earlier orders count for nothing yet, but are kept.
     expect(rates()).toEqual([expect.objectContaining({ verdict: 'pass', requested: 1 })]);
-    run.engine.applyRiskLimits({
-      changeId: 'two-a-day',
-      scope: 'defaults',
-      key: null,
-      limits: { maxOrdersPerWindow: 2, orderRateWindowMs: 24 * HOUR },
-    });
+    twoADay(run);
     const more = run.barCloses(run.warmupEnd + 2);
     await run.settle(more + HOUR - 1);
-    // Its second entry is the day's fifth at least: the two carried, the entry, its backstop, and itself.
+    // Its second entry is the day's fourth order at least: the two carried, the entry, and itself (and the
+    // entry's backstop at the exchange, when it rests there).
     const [, second] = rates();
     expect(second).toMatchObject({ verdict: 'fail', threshold: 2 });
     expect(Number(second!.requested)).toBeGreaterThanOrEqual(4);
