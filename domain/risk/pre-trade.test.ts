@@ -77,6 +77,23 @@ describe('pre-trade risk check', () => {
     expect(check(sell, 'daily-loss').verdict).toBe('pass');
   });
 
+  it('past the order-rate limit refuses new exposure but lets a position be cut', () => {
+    // Twenty orders in the last minute already: the default limit.
+    const snap = baseSnapshot({
+      positions: [{ symbol: 'BTCUSDT', strategyId: 'trend', qty: fixed('0.5'), cost: fixed('32000') }],
+      recentOrderTimes: Array.from({ length: 20 }, (_, i) => 1_700_000_000_000 - i * 1_000),
+    });
+    const buy = checkOrder(intent(), snap, config());
+    expect(buy.outcome).toBe('reject');
+    expect(check(buy, 'order-rate')).toMatchObject({ verdict: 'fail', requested: 21, threshold: 20 });
+    const sell = checkOrder(intent({ side: 'SELL', quantity: fixed('0.2') }), snap, config());
+    expect(sell.outcome).toBe('approve');
+    expect(check(sell, 'order-rate')).toMatchObject({ verdict: 'pass', requested: 21 });
+    // Selling past flat opens a short: new exposure, refused.
+    const flip = checkOrder(intent({ side: 'SELL', quantity: fixed('0.8') }), snap, config());
+    expect(check(flip, 'order-rate').verdict).toBe('fail');
+  });
+
   it('a disabled rule is listed as disabled and no longer blocks; unknown names are refused', () => {
     const cfg = config({ maxPositionNotional: 1000 });
     const d = checkOrder(intent(), baseSnapshot(), cfg, { disabledRules: ['max-position-notional'] });

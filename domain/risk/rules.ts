@@ -242,15 +242,17 @@ export const rules: readonly Rule[] = [
     kind: 'gate',
     unit: 'orders per window',
     limit: 'maxOrdersPerWindow',
-    evaluate: (ctx) => {
+    evaluate: (ctx, q) => {
       const from = ctx.snap.at - ctx.limits.orderRateWindowMs;
       const n = ctx.snap.recentOrderTimes.filter((t) => t > from && t <= ctx.snap.at).length + 1;
       return {
         threshold: ctx.limits.maxOrdersPerWindow,
         value: n,
-        ok: n <= ctx.limits.maxOrdersPerWindow,
+        // A cap on how often the desk trades, not a reason to stay in: past it, an order that only reduces
+        // a position still goes, as past the breaker's halt and the day's loss.
+        ok: n <= ctx.limits.maxOrdersPerWindow || reducesPosition(ctx, q),
         applicable: true,
-        detail: `orders in the last ${ctx.limits.orderRateWindowMs} ms including this one`,
+        detail: `orders in the last ${ctx.limits.orderRateWindowMs} ms including this one; past the limit only orders that reduce a position pass`,
       };
     },
   },

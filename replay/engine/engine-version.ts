@@ -14,7 +14,9 @@
  *    venue liquidates at 100 %), and the slippage of fills from a book or an exchange (it read 0); its
  *    events are schema version 2, with the ratio among the measurements.
  * 5: the order-rate rule counts the orders sent over its whole window: they were kept for an hour, so a
- *    window longer than that (a count per day) counted only the last hour's.
+ *    window longer than that (a count per day) counted only the last hour's; it counts every order sent
+ *    (exits resolved inside a bar and backstops were left out); past its limit an order that reduces a
+ *    position passes, as past the breaker's halt and the day's loss.
  */
 export const engineLogVersion = 5;
 
