@@ -12,7 +12,7 @@ import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
        [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
-       [--leverage 5] [--fee-tier VIP0] [--impact 5e-6[,BTCUSDT=2e-6]] [--latency 20-250 (ms, or one figure)]
+       [--leverage 5] [--venue binance|bybit (whose fees and rounding)] [--fee-tier VIP0] [--impact 5e-6[,BTCUSDT=2e-6]] [--latency 20-250 (ms, or one figure)]
        [--out report.json] [--persist (write the run's events to the main store for replay/audit)]
 strategies: ${Object.keys(allStrategies).sort().join(', ')}`;
 
@@ -23,8 +23,11 @@ const number = (name: string, text: string): number => {
 };
 
 /** The cost and leverage flags as a run request's fields; the engine's config checks their ranges. */
-const parseCosts = (one: (k: string) => string | undefined): Pick<RunRequest, 'leverage' | 'engine'> => {
+const parseCosts = (
+  one: (k: string) => string | undefined,
+): Pick<RunRequest, 'leverage' | 'venue' | 'engine'> => {
   const leverage = one('leverage');
+  const venue = one('venue');
   const feeTier = one('fee-tier');
   const impact = one('impact');
   const latency = one('latency');
@@ -53,6 +56,7 @@ const parseCosts = (one: (k: string) => string | undefined): Pick<RunRequest, 'l
   }
   return {
     ...(leverage !== undefined ? { leverage: number('leverage', leverage) } : {}),
+    ...(venue !== undefined ? { venue } : {}),
     engine: {
       ...(feeTier !== undefined ? { feeTier } : {}),
       ...(impactModel ? { impact: impactModel } : {}),
@@ -78,6 +82,7 @@ const main = async (): Promise<number> => {
         'out',
         'run-id',
         'leverage',
+        'venue',
         'fee-tier',
         'impact',
         'latency',
@@ -160,7 +165,7 @@ const main = async (): Promise<number> => {
     const pct = (f: Fixed) => `${Number((Number(toText(f)) * 100).toFixed(4))} %`;
     const perSymbol = Object.entries(c.impact.symbols ?? {}).map(([k, v]) => `${k} ${v}`);
     console.log(
-      `costs ${c.feeTier} fees (maker ${pct(tier.maker)}, taker ${pct(tier.taker)}), leverage ${c.leverage}, ` +
+      `costs ${c.venueRules.venue === 'binance' ? '' : `${c.venueRules.venue} `}${c.feeTier} fees (maker ${pct(tier.maker)}, taker ${pct(tier.taker)}), leverage ${c.leverage}, ` +
         `impact λ ${c.impact.default}${perSymbol.length ? ` (${perSymbol.join(', ')})` : ''}, ` +
         `latency ${c.latencyMs.min}-${c.latencyMs.max} ms, balance ${c.initialBalance}` +
         `${c.risk.enabled ? (c.risk.disabledRules.length ? `, risk rules off: ${c.risk.disabledRules.join(', ')}` : '') : ', risk off'}`,
@@ -189,6 +194,7 @@ const main = async (): Promise<number> => {
           settings: {
             initialBalance: c.initialBalance,
             leverage: c.leverage,
+            venue: c.venueRules.venue,
             feeTier: c.feeTier,
             impact: c.impact,
             latencyMs: c.latencyMs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { venueRules } from '../../domain/ledger/venue.js';
 import { breakerLevels } from '../../domain/risk/breaker-levels.js';
 import { riskDecidedSchema } from '../../domain/risk/events.js';
 import { limitScopes, limitsPatchSchema } from '../../domain/risk/limit-changes.js';
@@ -505,6 +506,13 @@ export const backtestRequest = z
       .optional(),
     /** Leverage set on every symbol, capped by its first bracket (default 5). */
     leverage: z.number().int().min(1).max(125).optional(),
+    /** Whose rules the ledger books by: fee tiers and rounding (default binance). */
+    venue: z
+      .string()
+      .refine((v) => Object.hasOwn(venueRules, v), {
+        message: `one of the venues whose rules the ledger knows: ${Object.keys(venueRules).join(', ')}`,
+      })
+      .optional(),
     /** The venue's fee tier the fills are charged at (default VIP0). */
     feeTier: z
       .string()

@@ -60,4 +60,30 @@ export const binanceUsdm: VenueRules = {
   feeAssetDiscounts: { BNB: fixed('0.1') },
 };
 
-export const venueRules: Readonly<Record<string, VenueRules>> = { binance: binanceUsdm };
+/**
+ * Bybit USDT perpetuals (unified trading account). Fee tiers: Bybit's "Trading Fee Structure"
+ * (https://www.bybit.com/en/help-center/article/Trading-Fee-Structure) lists Non-VIP ("VIP 0") Perpetual &
+ * Futures at 0.0200 % maker and 0.0550 % taker; only that tier is here. The VIP tiers could not be
+ * confirmed from Bybit's own page (the page also says actual rates vary by region), so none is guessed:
+ * an account on one books its own rates, which the live venue reads from /v5/account/fee-rate.
+ *
+ * Money: Bybit's records print USDT to 8 decimal places (the transaction log's cashBalance "5086.55825002",
+ * its fees "0.01908720", https://bybit-exchange.github.io/docs/v5/account/transaction-log), hence 8. How it
+ * rounds fees, realised PnL and funding to them is not documented; half-up is assumed, as for Binance, and
+ * the documented examples (fee 88 × 0.3615 × 0.0006 = 0.0190872, funding 100 × 0.3676 × 0.0001 =
+ * 0.003676) are exact at 8 places whichever way. Isolated margin rounds up, as for Binance. Bybit takes
+ * fees in the settlement asset only: no fee-asset discount.
+ */
+export const bybitLinear: VenueRules = {
+  venue: 'bybit',
+  moneyDecimals: 8,
+  feeRounding: 'half-up',
+  pnlRounding: 'half-up',
+  fundingRounding: 'half-up',
+  marginRounding: 'ceil',
+  feeTiers: {
+    VIP0: { maker: fixed('0.0002'), taker: fixed('0.00055') },
+  },
+};
+
+export const venueRules: Readonly<Record<string, VenueRules>> = { binance: binanceUsdm, bybit: bybitLinear };

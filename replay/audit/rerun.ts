@@ -49,6 +49,7 @@ export interface Change {
 /** The request that reproduces a recorded run from its RunStarted inputs, optionally with one change. */
 export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRequest => {
   const c = inputs.config as {
+    venue?: string;
     feeTier?: string;
     leverage?: number;
     impact?: EngineConfig['impact'];
@@ -76,6 +77,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     riskEnabled: c.risk?.enabled ?? true,
     disabledRules: [...(c.risk?.disabledRules ?? []), ...(change.disableRules ?? [])],
     ...(c.leverage !== undefined ? { leverage: c.leverage } : {}),
+    ...(c.venue !== undefined ? { venue: c.venue } : {}),
     warmupBars: c.warmupBars ?? 0,
     engine: {
       ...(c.feeTier ? { feeTier: c.feeTier } : {}),

@@ -15,6 +15,7 @@ import { forcedCorrelationId, forcedOrderId, forcedSettleFill } from '../../doma
 import { type Instrument, maintenanceMargin, onFillGrid } from '../../domain/ledger/instrument.js';
 import { instrumentChanges, instrumentListing } from '../../domain/ledger/instrument-changes.js';
 import type { PlaceOrder } from '../../domain/ledger/order.js';
+import { binanceUsdm } from '../../domain/ledger/venue.js';
 import {
   type ForcedCloseReason,
   reportsFunding,
@@ -545,6 +546,8 @@ export class Engine implements StrategyContext {
         initialBalance: c.initialBalance,
         config: {
           ...(c.feedSource ? { feed: c.feedSource } : {}),
+          // Binance's runs say nothing, as they did before other venues' rules existed: their logs stay the same.
+          ...(c.venueRules.venue !== binanceUsdm.venue ? { venue: c.venueRules.venue } : {}),
           feeTier: c.feeTier,
           leverage: c.leverage,
           impact: c.impact,

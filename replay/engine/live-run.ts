@@ -114,7 +114,8 @@ export const prepareLiveRun = async (
       '',
     );
   const config = engineConfig(
-    { ...req, runId, mode: orders?.mode ?? 'paper', warmupBars },
+    // The ledger books by the rules of the venue the market comes from (its fees, its rounding).
+    { ...req, runId, mode: orders?.mode ?? 'paper', warmupBars, venue: req.venue ?? feed.venue },
     strategy,
     symbols,
     params,

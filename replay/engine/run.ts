@@ -3,7 +3,7 @@ import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { toText } from '../../domain/ledger/fixed.js';
-import { binanceUsdm } from '../../domain/ledger/venue.js';
+import { binanceUsdm, type VenueRules, venueRules } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import { isRuleName, type RiskConfig, resolveLimits, ruleNames } from '../../domain/risk/limits.js';
 import { tickScale } from '../../domain/sim/scale.js';
@@ -39,6 +39,11 @@ export interface RunRequest {
   readonly riskEnabled?: boolean;
   readonly disabledRules?: readonly string[];
   readonly leverage?: number;
+  /**
+   * Whose rules the ledger books by: fee tiers, rounding (domain/ledger/venue.ts). Default binance; a run
+   * fed live takes its feed's venue.
+   */
+  readonly venue?: string;
   readonly strategyVersion?: string;
   /** Bars before `from` that warm the strategy up (default 300, fewer when the data starts later). */
   readonly warmupBars?: number;
@@ -107,6 +112,17 @@ export const resolveStrategy = (id: string, timeframe?: string): StrategyDefinit
   return { ...def, timeframe };
 };
 
+/** The ledger rules of a venue by name (default binance), or an error that lists the ones there are. */
+export const venueRulesOf = (venue: string | undefined): VenueRules => {
+  const name = venue ?? binanceUsdm.venue;
+  const rules = Object.hasOwn(venueRules, name) ? venueRules[name] : undefined;
+  if (rules === undefined)
+    throw new RunRequestError(
+      `venue ${JSON.stringify(name)} is not one whose rules the ledger knows: ${Object.keys(venueRules).join(', ')}`,
+    );
+  return rules;
+};
+
 /**
  * The engine configuration of a checked request: defaults filled in, the run id derived when not given.
  * Shared by runs on recorded data (prepareRun) and runs fed live (replay/engine/live-run.ts).
@@ -142,7 +158,7 @@ export const engineConfig = (
     from,
     to,
     instrument: book.get,
-    venueRules: binanceUsdm,
+    venueRules: venueRulesOf(req.venue),
     initialBalance: req.initialBalance ?? defaultEngineSettings.initialBalance,
     leverage: req.leverage ?? defaultEngineSettings.leverage,
     risk: {

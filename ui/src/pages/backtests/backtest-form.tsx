@@ -22,12 +22,19 @@ interface FormState {
   seed: string;
   balance: string;
   leverage: string;
+  venue: 'binance' | 'bybit';
   feeTier: string;
   params: Record<string, string>;
 }
 
-/** Binance USDⓈ-M's regular tiers (domain/ledger/venue.ts); the server refuses any other. */
-const feeTiers = Array.from({ length: 10 }, (_, i) => `VIP${i}`);
+/**
+ * Each venue's fee tiers the ledger knows (domain/ledger/venue.ts): Binance USDⓈ-M's regular tiers, and
+ * Bybit's Non-VIP tier (its VIP rates are not published for every region). The server refuses any other.
+ */
+const feeTiers: Record<FormState['venue'], string[]> = {
+  binance: Array.from({ length: 10 }, (_, i) => `VIP${i}`),
+  bybit: ['VIP0'],
+};
 
 const initial: FormState = {
   strategyId: '',
@@ -38,6 +45,7 @@ const initial: FormState = {
   seed: '1',
   balance: '10000',
   leverage: '5',
+  venue: 'binance',
   feeTier: 'VIP0',
   params: {},
 };
@@ -63,6 +71,7 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
     seed: f.seed.trim() === '' ? undefined : Number(f.seed),
     initialBalance: f.balance.trim() === '' ? undefined : f.balance.trim(),
     leverage: f.leverage.trim() === '' ? undefined : Number(f.leverage),
+    venue: f.venue === 'binance' ? undefined : f.venue,
     feeTier: f.feeTier || undefined,
     params: Object.keys(params).length > 0 ? params : undefined,
   };
@@ -197,9 +206,23 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
             onChange={(e) => set({ leverage: e.target.value })}
           />
         </Field>
+        <Field id="bt-venue" label="venue's fees" error={errors.venue}>
+          <Select
+            id="bt-venue"
+            value={form.venue}
+            onChange={(e) => {
+              const venue = e.target.value === 'bybit' ? 'bybit' : 'binance';
+              // A tier the other venue does not have would be refused: its first tier instead.
+              set({ venue, feeTier: feeTiers[venue].includes(form.feeTier) ? form.feeTier : 'VIP0' });
+            }}
+          >
+            <option value="binance">Binance</option>
+            <option value="bybit">Bybit</option>
+          </Select>
+        </Field>
         <Field id="bt-fee-tier" label="fee tier" error={errors.feeTier}>
           <Select id="bt-fee-tier" value={form.feeTier} onChange={(e) => set({ feeTier: e.target.value })}>
-            {feeTiers.map((t) => (
+            {feeTiers[form.venue].map((t) => (
               <option key={t}>{t}</option>
             ))}
           </Select>
