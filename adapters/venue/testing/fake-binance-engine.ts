@@ -71,6 +71,15 @@ export interface FakeTrade {
   readonly time: number;
 }
 
+/** An amount booked to the wallet outside a trade: a funding fee, a liquidation's clearance fee. */
+export interface IncomeRecord {
+  readonly symbol: string;
+  readonly incomeType: 'FUNDING_FEE' | 'INSURANCE_CLEAR';
+  readonly income: Fixed;
+  readonly time: number;
+  readonly tranId: number;
+}
+
 /** A user-data stream event as Binance pushes it (ORDER_TRADE_UPDATE or ALGO_UPDATE). */
 export type UserEvent = Readonly<Record<string, unknown>>;
 
@@ -104,13 +113,7 @@ export class FakeBinanceEngine {
   private readonly algos = new Map<number, FakeAlgo>();
   private readonly tradeLog: FakeTrade[] = [];
   /** The account's income records (GET /fapi/v1/income): funding fees, oldest first. */
-  private readonly incomeLog: {
-    symbol: string;
-    incomeType: 'FUNDING_FEE' | 'INSURANCE_CLEAR';
-    income: Fixed;
-    time: number;
-    tranId: number;
-  }[] = [];
+  private readonly incomeLog: IncomeRecord[] = [];
   private nextTranId = 9_689_322_000;
   /** The funding settlements made (GET /fapi/v1/fundingRate), oldest first, with the mark each was priced at. */
   private readonly fundingLog: {
@@ -375,6 +378,23 @@ export class FakeBinanceEngine {
 
   orderCount(): number {
     return this.orders.size + this.algos.size;
+  }
+
+  // --- read-only views for other venues' front-ends over this engine (FakeBybit) ----------------------
+
+  /** The symbol's price as the test last set it; undefined until one is set. */
+  priceOf(symbol: string): Fixed | undefined {
+    return this.prices.get(symbol);
+  }
+
+  /** The position's cost basis (signed quantity × average entry): an entry price is cost ÷ quantity. */
+  positionCost(symbol: string): Fixed {
+    return this.costs.get(symbol) ?? 0n;
+  }
+
+  /** Every income record booked, oldest first; the last one is the one an ACCOUNT_UPDATE just reported. */
+  incomes(): readonly IncomeRecord[] {
+    return this.incomeLog;
   }
 
   // --- REST ---------------------------------------------------------------------------------------
