@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeMarket } from '../venue/testing/fake-binance-market.js';
+import { FakeBybit } from '../venue/testing/fake-bybit.js';
+import { LiveFeedError } from './binance-live-bars.js';
+import { BybitLiveBars } from './bybit-live-bars.js';
+import { sharedBars, sharedFunding } from './shared-data.js';
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+const bars1h = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '1h')]));
+const bars5m = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '5m')]));
+const funding = new Map(SYMBOLS.map((s) => [s, sharedFunding(s)]));
+const FROM = Date.UTC(2023, 2, 1);
+const HOUR = 3_600_000;
+
+/** The real recorded market, served as Bybit's. */
+const market: FakeMarket = {
+  bars: (s, tf) => (tf === '1h' ? bars1h.get(s) : tf === '5m' ? bars5m.get(s) : undefined),
+  funding: (s) => funding.get(s),
+};
+
+interface Server {
+  readonly feed: BybitLiveBars;
+  /** Every market-data request, as the fake got it. */
+  asked(): { path: string; params: Readonly<Record<string, string>> }[];
+  /** The next reply to `path`, whatever was asked. */
+  garbage(path: string, body: string): void;
+}
+
+let fake: FakeBybit | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+/** A fake Bybit over the recorded market, its clock at `now()`. */
+const serve = async (now: () => number): Promise<Server> => {
+  const f = await FakeBybit.start({ now, market });
+  fake = f;
+  const feed = new BybitLiveBars({ endpoint: { rest: f.origin }, ccxt: { timeout: 2_000, rateLimit: 1 } });
+  return {
+    feed,
+    asked: () => f.requests.filter((r) => r.path.startsWith('/v5/market/')),
+    garbage: (path, body) => f.fault({ path, action: 'garbage', status: 200, body }),
+  };
+};
+
+describe('BybitLiveBars', () => {
+  it('hands over the closed bars, oldest first, and holds back the one still forming at the venue’s time', async () => {
+    const now = FROM + 5 * HOUR + 20 * 60_000;
+    const { feed } = await serve(() => now);
+    const batch = await feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1);
+    expect([...batch.bars.openTime]).toEqual([0, 1, 2, 3, 4].map((k) => FROM + k * HOUR));
+    const real = bars1h.get('BTCUSDT')!;
+    const k = real.openTime.indexOf(FROM + 4 * HOUR);
+    expect([batch.bars.open[4], batch.bars.high[4], batch.bars.low[4], batch.bars.close[4]]).toEqual([
+      real.open[k],
+      real.high[k],
+      real.low[k],
+      real.close[k],
+    ]);
+    // The recorded funding times are Binance's, a few ms past the hour.
+    const f = funding.get('BTCUSDT')!;
+    expect([...batch.funding.time]).toEqual([...f.time.filter((t) => t > FROM - 1 && t <= now)]);
+    expect(batch.funding.time.length).toBe(1);
+  });
+
+  it('reads more than a page of bars and of funding records, each exactly once, as the recorded market has them', async () => {
+    // 40 days of 5m bars (11,520: twelve pages of 1,000) and their 120 funding records (8 h apart).
+    const now = FROM + 40 * 24 * HOUR;
+    const { feed, asked } = await serve(() => now);
+    const batch = await feed.fetch('ETHUSDT', '5m', FROM - 1, FROM - 1);
+    const real = bars5m.get('ETHUSDT')!;
+    const i = real.openTime.indexOf(FROM);
+    const j = real.openTime.indexOf(now);
+    expect(batch.bars.openTime.length).toBe(j - i);
+    expect([...batch.bars.openTime]).toEqual([...real.openTime.subarray(i, j)]);
+    expect([...batch.bars.close]).toEqual([...real.close.subarray(i, j)]);
+    const f = funding.get('ETHUSDT')!;
+    const fi = f.time.findIndex((t) => t >= FROM);
+    const fj = f.time.findIndex((t) => t > now);
+    expect([...batch.funding.time]).toEqual([...f.time.subarray(fi, fj)]);
+    expect([...batch.funding.rate]).toEqual([...f.rate.subarray(fi, fj)]);
+    // Every page asks for a range of at most a page, with both ends set.
+    const pages = asked().filter((u) => u.path === '/v5/market/kline');
+    expect(pages.length).toBe(12);
+    for (const u of pages) {
+      const span = Number(u.params.end) - Number(u.params.start) + 1;
+      expect(span).toBeLessThanOrEqual(1000 * 300_000);
+    }
+    for (const u of asked().filter((x) => x.path === '/v5/market/funding/history'))
+      expect(u.params.endTime).toBeDefined();
+  });
+
+  it('goes on after the last bar it handed over, with nothing twice', async () => {
+    let now = FROM + 3 * HOUR + 1;
+    const { feed } = await serve(() => now);
+    const first = await feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1);
+    now = FROM + 9 * HOUR + 5;
+    const next = await feed.fetch('BTCUSDT', '1h', first.bars.openTime.at(-1)!, first.funding.time.at(-1)!);
+    expect([...next.bars.openTime]).toEqual([3, 4, 5, 6, 7, 8].map((k) => FROM + k * HOUR));
+    const f = funding.get('BTCUSDT')!;
+    expect([...next.funding.time]).toEqual([
+      ...f.time.filter((t) => t > first.funding.time.at(-1)! && t <= now),
+    ]);
+    expect(next.funding.time.length).toBe(1);
+  });
+
+  it('reads the venue’s mark price, and refuses one it cannot trust', async () => {
+    const now = FROM + 5 * HOUR + 20 * 60_000;
+    const { feed, garbage } = await serve(() => now);
+    const real = bars1h.get('ETHUSDT')!;
+    expect((await feed.markPrices(['ETHUSDT'])).get('ETHUSDT')).toEqual({
+      price: real.open[real.openTime.indexOf(FROM + 5 * HOUR)],
+      time: now,
+    });
+    garbage(
+      '/v5/market/tickers',
+      '{"retCode":0,"retMsg":"OK","result":{"list":[{"symbol":"BTCUSDT","markPrice":"1"}]},"time":1}',
+    );
+    await expect(feed.markPrices(['ETHUSDT'])).rejects.toThrow(
+      /ETHUSDT mark price: unexpected reply \(for BTCUSDT\)/,
+    );
+    garbage(
+      '/v5/market/tickers',
+      '{"retCode":0,"retMsg":"OK","result":{"list":[{"symbol":"ETHUSDT","markPrice":"-1"}]},"time":1}',
+    );
+    await expect(feed.markPrices(['ETHUSDT'])).rejects.toThrow(/ETHUSDT mark price: unexpected reply/);
+  });
+
+  it('refuses a reply it cannot trust with an error that says what was wrong', async () => {
+    const now = FROM + 5 * HOUR;
+    const { feed, garbage } = await serve(() => now);
+    const reply = (list: unknown[]) =>
+      JSON.stringify({ retCode: 0, retMsg: 'OK', result: { symbol: 'BTCUSDT', list }, time: now });
+    const cases: [string, RegExp][] = [
+      ['{"retCode":0,"result":{}}', /klines: unexpected reply/],
+      [reply([[String(FROM), '1', '2', '0.5', 'NaN', '3', '0']]), /klines: unexpected reply .*decimal/],
+      [reply([[String(FROM + 60_000), '1', '2', '0.5', '1.5', '3', '0']]), /off the 1h grid/],
+      [reply([[String(FROM), '1', '0.9', '0.5', '1.5', '3', '0']]), /has low 0.5, high 0.9/],
+      [
+        reply([
+          [String(FROM), '1', '2', '0.5', '1.5', '3', '0'],
+          [String(FROM + HOUR), '1', '2', '0.5', '1.5', '3', '0'],
+        ]),
+        /not newest first/,
+      ],
+      [
+        JSON.stringify({ retCode: 0, retMsg: 'OK', result: { symbol: 'ETHUSDT', list: [] }, time: now }),
+        /a reply for ETHUSDT/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      garbage('/v5/market/kline', body);
+      const err = await feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    garbage(
+      '/v5/market/funding/history',
+      JSON.stringify({
+        retCode: 0,
+        retMsg: 'OK',
+        result: { list: [{ symbol: 'BTCUSDT', fundingRate: '9', fundingRateTimestamp: String(FROM) }] },
+        time: now,
+      }),
+    );
+    await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(
+      /funding rate 9 at \d+ is not a rate/,
+    );
+    await expect(feed.fetch('NOPEUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/Not supported symbols/);
+    await expect(feed.fetch('BTCUSDT', '2m', FROM - 1, FROM - 1)).rejects.toThrow(/not one Bybit publishes/);
+  });
+});
