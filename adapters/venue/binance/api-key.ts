@@ -27,12 +27,13 @@ export interface KeyVerdict {
  * Least privilege for the key a node trades with (design §15). It must read and trade futures, or every
  * order fails. It must not withdraw: a key that leaks from the node's environment would then empty the
  * account, and trading never needs it; a desk that accepts the risk says so (`allowWithdrawals`). Moving
- * money between wallets, and a key usable from any IP, are allowed but said.
+ * money between wallets, and a key usable from any IP, are allowed but said. Other venues' keys are read
+ * into the same terms (bybit/api-key.ts); `venue` names the exchange where the key is set up.
  */
-export const judgeApiKey = (r: ApiRestrictions, allowWithdrawals = false): KeyVerdict => {
+export const judgeApiKey = (r: ApiRestrictions, allowWithdrawals = false, venue = 'Binance'): KeyVerdict => {
   const warnings: string[] = [];
   if (!r.ipRestrict)
-    warnings.push('the API key works from any IP: restrict it to this machine’s address on Binance');
+    warnings.push(`the API key works from any IP: restrict it to this machine’s address on ${venue}`);
   if (r.enableInternalTransfer || r.permitsUniversalTransfer)
     warnings.push('the API key can move money between wallets: trading does not need it');
   if (r.enableWithdrawals && allowWithdrawals)

@@ -1,5 +1,6 @@
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
+import type { ApiRestrictions } from '../binance/api-key.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import { RateBudget, type RatePriority } from '../rate-budget.js';
 import { RateGate, type RateGateEvent } from '../rate-gate.js';
@@ -11,6 +12,7 @@ import {
   type VenueSession,
   withCallContext,
 } from '../venue-session.js';
+import { bybitKeyRestrictions } from './api-key.js';
 import { feeRatesOf, marginModeOf, positionsOf, serverTimeOf, walletBalanceOf } from './linear-account.js';
 import { bybitCallError } from './linear-errors.js';
 import { bybitLinearUrls, TappedBybitLinear } from './linear-exchange.js';
@@ -90,6 +92,7 @@ type Endpoint =
   | 'privateGetV5AccountFeeRate'
   | 'privateGetV5AccountTransactionLog'
   | 'privateGetV5AccountInfo'
+  | 'privateGetV5UserQueryApi'
   | 'privatePostV5PositionSetLeverage';
 
 /** Bybit's longest span of one execution-list or transaction-log query ("endTime - startTime <= 7 days"). */
@@ -546,6 +549,15 @@ export class BybitLinearSession implements VenueSession {
       coin: asset,
     });
     return readReply('wallet-balance', () => walletBalanceOf(reply, asset));
+  }
+
+  /**
+   * What the API key may do (GET /v5/user/query-api), in the terms the node judges every venue's key by
+   * (judgeApiKey). Throws VenueCallError, on a reply that cannot be read too.
+   */
+  async keyRestrictions(): Promise<ApiRestrictions> {
+    const reply = await this.endpoint('privateGetV5UserQueryApi');
+    return readReply('query-api', () => bybitKeyRestrictions(reply));
   }
 
   async commissionRates(symbol: string): Promise<{ maker: string; taker: string }> {
