@@ -65,8 +65,9 @@ describe('BybitLiveBars', () => {
   });
 
   it('reads more than a page of bars and of funding records, each exactly once, as the recorded market has them', async () => {
-    // 40 days of 5m bars (11,520: twelve pages of 1,000) and their 120 funding records (8 h apart).
-    const now = FROM + 40 * 24 * HOUR;
+    // 70 days of 5m bars (20,160: twenty-one pages of 1,000) and their 210 funding records (8 h apart: two
+    // pages of 200, read back from now).
+    const now = FROM + 70 * 24 * HOUR;
     const { feed, asked } = await serve(() => now);
     const batch = await feed.fetch('ETHUSDT', '5m', FROM - 1, FROM - 1);
     const real = bars5m.get('ETHUSDT')!;
@@ -78,17 +79,17 @@ describe('BybitLiveBars', () => {
     const f = funding.get('ETHUSDT')!;
     const fi = f.time.findIndex((t) => t >= FROM);
     const fj = f.time.findIndex((t) => t > now);
+    expect(fj - fi).toBeGreaterThan(200);
     expect([...batch.funding.time]).toEqual([...f.time.subarray(fi, fj)]);
     expect([...batch.funding.rate]).toEqual([...f.rate.subarray(fi, fj)]);
-    // Every page asks for a range of at most a page, with both ends set.
+    // Every page of klines asks for a range of at most a page, with both ends set.
     const pages = asked().filter((u) => u.path === '/v5/market/kline');
-    expect(pages.length).toBe(12);
+    expect(pages.length).toBe(21);
     for (const u of pages) {
       const span = Number(u.params.end) - Number(u.params.start) + 1;
       expect(span).toBeLessThanOrEqual(1000 * 300_000);
     }
-    for (const u of asked().filter((x) => x.path === '/v5/market/funding/history'))
-      expect(u.params.endTime).toBeDefined();
+    expect(asked().filter((x) => x.path === '/v5/market/funding/history')).toHaveLength(2);
   });
 
   it('goes on after the last bar it handed over, with nothing twice', async () => {
@@ -167,6 +168,21 @@ describe('BybitLiveBars', () => {
     await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(
       /funding rate 9 at \d+ is not a rate/,
     );
+    const fundingList = (list: unknown[]) =>
+      JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list }, time: now });
+    garbage(
+      '/v5/market/funding/history',
+      fundingList([
+        { symbol: 'BTCUSDT', fundingRate: '0.0001', fundingRateTimestamp: String(FROM) },
+        { symbol: 'BTCUSDT', fundingRate: '0.0001', fundingRateTimestamp: String(FROM + 8 * HOUR) },
+      ]),
+    );
+    await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/not newest first/);
+    garbage(
+      '/v5/market/funding/history',
+      fundingList([{ symbol: 'ETHUSDT', fundingRate: '0.0001', fundingRateTimestamp: String(FROM) }]),
+    );
+    await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/a record of ETHUSDT/);
     await expect(feed.fetch('NOPEUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/Not supported symbols/);
     await expect(feed.fetch('BTCUSDT', '2m', FROM - 1, FROM - 1)).rejects.toThrow(/not one Bybit publishes/);
   });

@@ -24,8 +24,6 @@ const INTERVAL: Readonly<Record<string, string>> = {
 
 const KLINE_LIMIT = 1000;
 const FUNDING_LIMIT = 200;
-/** Bybit's shortest funding interval: 200 records can never span less than 200 of them. */
-const SHORTEST_FUNDING_MS = 3_600_000;
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string');
 const msText = z
@@ -84,8 +82,8 @@ export interface BybitLiveBarsOptions {
  * is dropped here, judged on the exchange's clock (GET /v5/market/time): a bar reaches the engine only
  * once it has closed.
  *
- * Each page asks for a range that holds at most a page of records (start and end both set), so what a
- * page holds does not depend on which end of an over-full range Bybit counts from.
+ * Each page of klines asks for a range that holds at most a page (start and end both set), so what a page
+ * holds does not depend on which end of an over-full range Bybit counts from.
  */
 export class BybitLiveBars implements LiveBars, LiveMarkPrices {
   readonly venue = 'bybit';
@@ -214,17 +212,19 @@ export class BybitLiveBars implements LiveBars, LiveMarkPrices {
     };
   }
 
+  /**
+   * Funding records after `after`, read back from now: a page ending at `endTime` (Bybit's newest 200 up to
+   * it), then the page before its oldest, until a page reaches `after` or runs out. One call in the usual
+   * case, however long ago `after` was: records come at most hourly, and most runs ask for the last few.
+   */
   private async funding(symbol: string, after: number, now: number): Promise<FundingSeries> {
     const time: number[] = [];
     const rate: number[] = [];
-    const span = FUNDING_LIMIT * SHORTEST_FUNDING_MS;
-    let start = Number.isFinite(after) ? after + 1 : now - span + 1;
-    while (start <= now) {
-      const end = Math.min(start + span - 1, now);
+    let end = now;
+    for (;;) {
       const reply: unknown = await this.ex.publicGetV5MarketFundingHistory({
         category: 'linear',
         symbol,
-        startTime: start,
         endTime: end,
         limit: FUNDING_LIMIT,
       });
@@ -232,20 +232,30 @@ export class BybitLiveBars implements LiveBars, LiveMarkPrices {
       if (!parsed.success)
         throw new LiveFeedError(`${symbol} funding rates: unexpected reply (${describe(parsed.error)})`);
       const rows = parsed.data.result.list;
-      for (let k = rows.length - 1; k >= 0; k--) {
-        const r = rows[k]!;
+      let reached = false;
+      for (const r of rows) {
         const t = r.fundingRateTimestamp;
         if (r.symbol !== symbol) throw new LiveFeedError(`${symbol} funding rates: a record of ${r.symbol}`);
-        if (t < start || t > end) continue;
-        if (time.length > 0 && t <= time.at(-1)!) continue;
+        if (time.length > 0 && t >= time.at(-1)!)
+          throw new LiveFeedError(`${symbol} funding rates are not newest first at ${t}`);
+        if (t > end) continue;
+        if (t <= after) {
+          reached = true;
+          break;
+        }
         const value = Number(r.fundingRate);
         if (!Number.isFinite(value) || Math.abs(value) > 0.1)
           throw new LiveFeedError(`${symbol} funding rate ${r.fundingRate} at ${t} is not a rate`);
         time.push(t);
         rate.push(value);
       }
-      start = end + 1;
+      if (reached || rows.length < FUNDING_LIMIT || time.length === 0) break;
+      end = time.at(-1)! - 1;
     }
-    return { symbol, time: Float64Array.from(time), rate: Float64Array.from(rate) };
+    return {
+      symbol,
+      time: Float64Array.from(time.reverse()),
+      rate: Float64Array.from(rate.reverse()),
+    };
   }
 }
