@@ -31,6 +31,13 @@ describe('npm start refuses settings that cannot be right (real money, the canar
   it.concurrent.each([
     [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
     [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
+    // A key set for one exchange is never read for another.
+    [
+      { LIVE_ORDERS: 'bybit', PAPER_FEED: 'bybit', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' },
+      /LIVE_ORDERS=bybit needs BYBIT_API_KEY and BYBIT_API_SECRET/,
+    ],
+    [{ LIVE_ORDERS: 'bybit', PAPER_FEED: 'binance' }, /LIVE_ORDERS=bybit needs PAPER_FEED=bybit/],
+    [{ PAPER_FEED: 'okx' }, /PAPER_FEED must be recorded, binance or bybit, got okx/],
     [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
     [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
     [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],

@@ -11,6 +11,7 @@ import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import type { InstrumentBook } from '../adapters/instruments/binance-files.js';
 import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
+import { BybitLiveBars } from '../adapters/marketdata/bybit-live-bars.js';
 import {
   binanceListings,
   LiveHotlistSource,
@@ -20,6 +21,7 @@ import {
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { judgeApiKey } from '../adapters/venue/binance/api-key.js';
 import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
+import { BybitLinearSession } from '../adapters/venue/bybit/linear-session.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { binanceUsdmDefaultLimits, RateBudget } from '../adapters/venue/rate-budget.js';
 import { RateGate } from '../adapters/venue/rate-gate.js';
@@ -32,7 +34,7 @@ import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { toText } from '../domain/ledger/fixed.js';
 import { instrumentChanges } from '../domain/ledger/instrument-changes.js';
-import { binanceUsdm } from '../domain/ledger/venue.js';
+import { binanceUsdm, bybitLinear } from '../domain/ledger/venue.js';
 import type { AdoptingVenue, HoldingVenue } from '../domain/ledger/venue-port.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { readWhitelist } from '../projections/hotlist/projection.js';
@@ -87,15 +89,17 @@ if (!(speed > 0))
   throw new RangeError(`PAPER_SPEED must be a positive number, got ${process.env.PAPER_SPEED}`);
 /*
  * PAPER_FEED=binance paper-trades Binance USDⓈ-M's live bars instead (market data only: fills are
- * simulated on the bars, as in a backtest), from PAPER_FROM (default: today, UTC). A restart with the
- * same start resumes each run. BINANCE_FUTURES_URL / BINANCE_FUTURES_WS send the calls elsewhere (a proxy,
- * or the local fake the tests use).
+ * simulated on the bars, as in a backtest), from PAPER_FROM (default: today, UTC); PAPER_FEED=bybit
+ * Bybit's USDT perpetuals, its runs booked by Bybit's fees. A restart with the same start resumes each run.
+ * BINANCE_FUTURES_URL / BINANCE_FUTURES_WS, and BYBIT_URL / BYBIT_WS, send the calls elsewhere (a proxy, or
+ * the local fakes the tests use).
  */
 const feedKind = process.env.PAPER_FEED ?? 'recorded';
-if (feedKind !== 'recorded' && feedKind !== 'binance')
-  throw new RangeError(`PAPER_FEED must be recorded or binance, got ${feedKind}`);
-const paperFrom =
-  process.env.PAPER_FROM ?? (feedKind === 'binance' ? new Date().toISOString().slice(0, 10) : '2023-06-01');
+if (feedKind !== 'recorded' && feedKind !== 'binance' && feedKind !== 'bybit')
+  throw new RangeError(`PAPER_FEED must be recorded, binance or bybit, got ${feedKind}`);
+/** Fed a venue's live market (not the recorded files). */
+const fedLive = feedKind !== 'recorded';
+const paperFrom = process.env.PAPER_FROM ?? (fedLive ? new Date().toISOString().slice(0, 10) : '2023-06-01');
 const warmupDays = Number(process.env.PAPER_WARMUP_DAYS ?? 10);
 /** The symbols the operator configured; symbols a person put on the hotlist's whitelist join them below. */
 const configuredSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT')
@@ -107,7 +111,7 @@ const port = Number(process.env.PORT ?? 8080);
  * right stops the node here with the reason, not halfway through its start.
  */
 const gates = gatesFromEnv(process.env.LIFECYCLE_GATES);
-const lifecycleMinWallS = Number(process.env.LIFECYCLE_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+const lifecycleMinWallS = Number(process.env.LIFECYCLE_MIN_WALL_S ?? (fedLive ? 0 : 60));
 if (!(lifecycleMinWallS >= 0))
   throw new RangeError(
     `LIFECYCLE_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.LIFECYCLE_MIN_WALL_S}`,
@@ -118,16 +122,24 @@ if (!(lifecycleEveryS >= 1))
     `LIFECYCLE_EVERY_S must be a number of seconds ≥ 1, got ${process.env.LIFECYCLE_EVERY_S}`,
   );
 const liveOrders = process.env.LIVE_ORDERS ?? 'off';
-if (liveOrders !== 'off' && liveOrders !== 'binance')
-  throw new RangeError(`LIVE_ORDERS must be off or binance, got ${liveOrders}`);
-if (liveOrders === 'binance' && feedKind !== 'binance')
-  throw new RangeError('LIVE_ORDERS=binance needs PAPER_FEED=binance: real orders follow the live market');
-const apiKey = process.env.BINANCE_API_KEY;
-const secret = process.env.BINANCE_API_SECRET;
-if (liveOrders === 'binance' && (!apiKey || !secret))
+if (liveOrders !== 'off' && liveOrders !== 'binance' && liveOrders !== 'bybit')
+  throw new RangeError(`LIVE_ORDERS must be off, binance or bybit, got ${liveOrders}`);
+if (liveOrders !== 'off' && feedKind !== liveOrders)
   throw new RangeError(
-    'LIVE_ORDERS=binance needs BINANCE_API_KEY and BINANCE_API_SECRET (a futures trading key)',
+    `LIVE_ORDERS=${liveOrders} needs PAPER_FEED=${liveOrders}: real orders follow the live market of their venue`,
   );
+// Each venue's key in its own variables: a key set for one exchange is never sent to another.
+const keyVars =
+  liveOrders === 'bybit' ? ['BYBIT_API_KEY', 'BYBIT_API_SECRET'] : ['BINANCE_API_KEY', 'BINANCE_API_SECRET'];
+const apiKey = process.env[keyVars[0]!];
+const secret = process.env[keyVars[1]!];
+if (liveOrders !== 'off' && (!apiKey || !secret))
+  throw new RangeError(
+    `LIVE_ORDERS=${liveOrders} needs ${keyVars[0]} and ${keyVars[1]} (a key that trades its USDT perpetuals)`,
+  );
+/** The rules the real account's ledgers book by (domain/ledger/venue.ts). */
+const liveRules = liveOrders === 'bybit' ? bybitLinear : binanceUsdm;
+const venueLabel = liveOrders === 'bybit' ? 'Bybit' : 'Binance';
 // On a graceful stop, `flatten` closes every real run's positions first; `keep` (default) leaves them on the
 // account, and the strategy trades real money again only once they are closed.
 const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
@@ -161,7 +173,7 @@ if (!(walletSettleS >= 0 && walletSettleS < 3600))
  */
 const canaryOn = process.env.PARAMETER_CANARY !== 'off';
 const canaryPlan = canaryPlanFromEnv(canaryOn ? process.env.PARAMETER_CANARY : undefined);
-const canaryMinWallS = Number(process.env.PARAMETER_CANARY_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+const canaryMinWallS = Number(process.env.PARAMETER_CANARY_MIN_WALL_S ?? (fedLive ? 0 : 60));
 if (!(canaryMinWallS >= 0))
   throw new RangeError(
     `PARAMETER_CANARY_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.PARAMETER_CANARY_MIN_WALL_S}`,
@@ -222,14 +234,12 @@ const projecting = runner.run(stop.signal).catch((err: unknown) => {
 // Fed live, /metrics also says how old each symbol's newest bar is and how many fetches failed.
 const metrics = new ApiMetrics(
   runner,
-  feedKind === 'binance'
-    ? { barAges: () => fleet.barAges(Date.now()), failures: () => liveBars?.failures ?? 0 }
-    : undefined,
+  fedLive ? { barAges: () => fleet.barAges(Date.now()), failures: () => liveBars?.failures ?? 0 } : undefined,
 );
-/** Real account's venue health, once LIVE_ORDERS=binance has connected the account (below). */
+/** Real account's venue health, once LIVE_ORDERS has connected the account (below). */
 let venueHealth: VenueHealth | null = null;
 /** The account's session, whose clock is the exchange's as measured (below). */
-let binanceSession: BinanceUsdmSession | null = null;
+let liveSession: BinanceUsdmSession | BybitLinearSession | null = null;
 // One budget for every call this node makes to Binance: the bars feed and the account share the IP's
 // weight. Binance's documented limits until the account's session reads the exchange's own.
 const binanceGate =
@@ -237,7 +247,7 @@ const binanceGate =
     ? new RateGate({
         budget: new RateBudget(binanceUsdmDefaultLimits),
         // The exchange's windows are on its clock: this machine's, corrected once the account measured it.
-        now: () => binanceSession?.now() ?? Date.now(),
+        now: () => liveSession?.now() ?? Date.now(),
         onEvent: (e) => {
           metrics.observeRate(e);
           if (venueHealth !== null) venueHealth.rate(e);
@@ -282,11 +292,19 @@ if (binance && binanceGate && liveOrders !== 'binance')
         `binance: rate limits not read (${err instanceof Error ? err.message : String(err)}); keeping Binance's documented ones`,
       ),
     );
+// Bybit's market data: its calls are paced by ccxt, apart from the account's (Bybit counts an account's
+// private calls per account, the market's per IP).
+const bybit =
+  feedKind === 'bybit'
+    ? new BybitLiveBars(process.env.BYBIT_URL ? { endpoint: { rest: process.env.BYBIT_URL } } : {})
+    : null;
+/** The venue's live market, when the runs are fed one. */
+const liveFeed = binance ?? bybit;
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
-const liveBars = binance ? new RecordingLiveBars(binance, opened.store) : null;
+const liveBars = liveFeed ? new RecordingLiveBars(liveFeed, opened.store) : null;
 // Fed live, open positions are valued at the venue's mark price between bar closes.
-const liveMarks = binance ? new LiveMarks(binance, paperSymbols, { clock: wallClock, log: say }) : null;
+const liveMarks = liveFeed ? new LiveMarks(liveFeed, paperSymbols, { clock: wallClock, log: say }) : null;
 liveMarks?.run(stop.signal).catch((err: unknown) => {
   say(`mark prices stopped: ${err instanceof Error ? err.message : String(err)}`);
 });
@@ -332,7 +350,7 @@ for (const r of await endOlderEngineRuns(opened.db, opened.store, say))
 // Fed live without PAPER_FROM, each strategy carries on its latest live run on these symbols (a restart
 // on a later day resumes it) and starts today only when there is none.
 const liveStarts = new Map<string, string>();
-if (binance)
+if (liveFeed)
   for (const strategyId of Object.keys(builtInStrategies)) {
     const start =
       process.env.PAPER_FROM ??
@@ -341,6 +359,7 @@ if (binance)
         strategyId,
         paperSymbols,
         activeParameters.get(strategyId)?.version,
+        liveFeed.venue,
       )) ??
       paperFrom;
     liveStarts.set(strategyId, start);
@@ -354,7 +373,7 @@ if (binance)
  * where the superseded one was, so the market clock never goes back, and the next start resumes it.
  */
 const starts = new Map<string, { from: string; catchUpTo?: number }>();
-if (!binance)
+if (!liveFeed)
   for (const strategyId of Object.keys(builtInStrategies)) {
     const version = activeParameters.get(strategyId)?.version ?? 0;
     const resumed = await latestPaperStart(opened.db, strategyId, paperSymbols, paperFrom, version);
@@ -409,7 +428,7 @@ const fleet = new PaperFleet({
 await fleet.prepare();
 fleet.start(stop.signal);
 say(
-  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveBars ? "on Binance's live bars" : `at ${speed}×`}`,
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${feedKind === 'bybit' ? "Bybit's" : "Binance's"} live bars` : `at ${speed}×`}`,
 );
 
 /*
@@ -421,8 +440,8 @@ say(
 let scheduling: RunningScheduler | null = null;
 // The optimizer backtests on the recorded data set, which ends in 2023: fed live bars, the runs' market
 // clock is today, and every re-optimisation it asked for would fail on a window outside the data. So with
-// PAPER_FEED=binance the scheduler is off unless SCHEDULER says otherwise.
-const schedulerDefault = feedKind === 'binance' ? 'off' : 'on';
+// a live PAPER_FEED the scheduler is off unless SCHEDULER says otherwise.
+const schedulerDefault = fedLive ? 'off' : 'on';
 if (process.env.SCHEDULER === undefined && schedulerDefault === 'off')
   say(
     're-optimisation scheduler off: the optimizer backtests on the recorded data, which live runs have left behind',
@@ -476,14 +495,14 @@ const hotlistSymbols = process.env.HOTLIST_SYMBOLS
   : RecordedHotlistSource.available();
 if (process.env.HOTLIST !== 'off') {
   const meta = { instrument: (symbol: string) => book.all.get(symbol), listings: await binanceListings() };
-  const minWallS = Number(process.env.HOTLIST_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 300));
+  const minWallS = Number(process.env.HOTLIST_MIN_WALL_S ?? (fedLive ? 0 : 300));
   if (!(minWallS >= 0))
     throw new RangeError(
       `HOTLIST_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.HOTLIST_MIN_WALL_S}`,
     );
   const scanner = new HotlistScanner({
     handlers: new HotlistHandlers(opened.store, newEventId),
-    source: binance ? new LiveHotlistSource(binance, meta) : new RecordedHotlistSource(meta),
+    source: liveFeed ? new LiveHotlistSource(liveFeed, meta) : new RecordedHotlistSource(meta),
     symbols: hotlistSymbols,
     marketNow: () => fleet.now(),
     clock: wallClock,
@@ -510,7 +529,7 @@ if (process.env.HOTLIST !== 'off') {
  */
 let portfolio: PortfolioManager | null = null;
 if (process.env.PORTFOLIO !== 'off') {
-  const minWallS = Number(process.env.PORTFOLIO_MIN_WALL_S ?? (feedKind === 'binance' ? 0 : 60));
+  const minWallS = Number(process.env.PORTFOLIO_MIN_WALL_S ?? (fedLive ? 0 : 60));
   if (!(minWallS >= 0))
     throw new RangeError(
       `PORTFOLIO_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.PORTFOLIO_MIN_WALL_S}`,
@@ -533,7 +552,8 @@ if (process.env.PORTFOLIO !== 'off') {
  * Automation 8: every strategy's way to real money, paper → shadow → canary → prod, judged every market
  * hour on its runs' evidence (docs/lifecycle.md). Real money needs one person's approval
  * (POST /api/lifecycle/approve) and a node that can trade it: LIVE_ORDERS=binance with PAPER_FEED=binance,
- * BINANCE_API_KEY and BINANCE_API_SECRET. A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
+ * BINANCE_API_KEY and BINANCE_API_SECRET, or LIVE_ORDERS=bybit with PAPER_FEED=bybit, BYBIT_API_KEY and
+ * BYBIT_API_SECRET (a unified trading account in one-way mode). A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
  * strategy), prod all of it. LIFECYCLE=off leaves it out; LIFECYCLE_GATES (JSON) changes the gates.
  */
 let realVenue: SharedVenue | null = null;
@@ -552,31 +572,52 @@ let keyStatus: {
   refused: string | null;
 } | null = null;
 const wakers = new Set<Waker>();
-if (liveOrders === 'binance') {
-  const endpoint = process.env.BINANCE_FUTURES_URL
-    ? {
-        rest: process.env.BINANCE_FUTURES_URL,
-        ws: process.env.BINANCE_FUTURES_WS ?? process.env.BINANCE_FUTURES_URL.replace(/^http/, 'ws'),
-      }
-    : undefined;
+if (liveOrders !== 'off') {
+  const [restVar, wsVar] =
+    liveOrders === 'bybit' ? ['BYBIT_URL', 'BYBIT_WS'] : ['BINANCE_FUTURES_URL', 'BINANCE_FUTURES_WS'];
+  const rest = process.env[restVar];
+  const endpoint = rest ? { rest, ws: process.env[wsVar] ?? rest.replace(/^http/, 'ws') } : undefined;
   const health = new VenueHealth({
     store: opened.store,
-    venue: binanceUsdm.venue,
+    venue: liveRules.venue,
     now: Date.now,
     onCall: (c) => metrics.venueCalls.observe({ call: c.call, outcome: c.outcome }, c.ms / 1000),
     log: say,
   });
   venueHealth = health;
-  // Binance's rate limits (exchangeInfo's, synced from its headers): reduce-only orders, cancels and
-  // lookups first; nothing is sent while Binance says stop, and a ban is an alert (docs/live-venue.md).
-  const session = new BinanceUsdmSession({
-    ccxt: { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } },
-    ...(endpoint ? { endpoint } : {}),
-    ...(binanceGate ? { rateLimits: binanceGate } : {}),
-    onClock: (c) => health.clock(c),
-    log: say,
-  });
-  binanceSession = session;
+  // The venue's rate limits (Binance's from exchangeInfo, synced from its headers; Bybit's documented ones):
+  // reduce-only orders, cancels and lookups first; nothing is sent while the exchange says stop, and a ban
+  // is an alert (docs/live-venue.md).
+  const ccxtConfig = { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } };
+  const session =
+    liveOrders === 'bybit'
+      ? new BybitLinearSession({
+          ccxt: ccxtConfig,
+          ...(endpoint ? { endpoint } : {}),
+          rateLimits: {
+            onEvent: (e) => {
+              metrics.observeRate(e);
+              health.rate(e);
+            },
+          },
+          onClock: (c) => health.clock(c),
+          log: say,
+        })
+      : new BinanceUsdmSession({
+          ccxt: ccxtConfig,
+          ...(endpoint ? { endpoint } : {}),
+          ...(binanceGate ? { rateLimits: binanceGate } : {}),
+          onClock: (c) => health.clock(c),
+          log: say,
+        });
+  liveSession = session;
+  const ownGate = session instanceof BybitLinearSession ? session.rateGate : null;
+  if (ownGate !== null)
+    metrics.watchRateBudget(() =>
+      ownGate.budget
+        .usage(ownGate.now())
+        .map((u) => ({ kind: u.limit.kind, window: u.limit.label, used: u.used, limit: u.limit.limit })),
+    );
   metrics.watchClockOffset(() => session.clockOffsetMs);
   realAccount = await CcxtVenue.open({
     session,
@@ -591,7 +632,7 @@ if (liveOrders === 'binance') {
   // Least privilege (design §15): a key that can withdraw, or cannot trade futures, trades nothing here.
   try {
     const key = await session.keyRestrictions();
-    const verdict = judgeApiKey(key, keyWithdrawals === 'allow');
+    const verdict = judgeApiKey(key, keyWithdrawals === 'allow', venueLabel);
     for (const w of verdict.warnings) say(`real money: ${w}`);
     realMoneyRefused = verdict.refuse;
     keyStatus = {
@@ -612,7 +653,7 @@ if (liveOrders === 'binance') {
   } else {
     realVenue = new SharedVenue(realAccount, say);
     say(
-      `real money: Binance USDⓈ-M account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
+      `real money: ${liveOrders === 'bybit' ? 'Bybit USDT perpetuals' : 'Binance USDⓈ-M'} account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
     );
     say(
       backstop
@@ -624,7 +665,7 @@ if (liveOrders === 'binance') {
 let lifecycle: LifecycleManager | null = null;
 if (process.env.LIFECYCLE !== 'off') {
   const startReal: StartRealRun | null =
-    realVenue && binance && liveBars
+    realVenue && liveFeed && liveBars
       ? async (strategyId, mode, share, replacing) => {
           closeoutLane ??= realVenue!.lane();
           const closeoutVenue = closeoutLane;
@@ -640,7 +681,8 @@ if (process.env.LIFECYCLE !== 'off') {
             const now = instruments.all.get(symbol);
             if (now === undefined)
               return `${strategyId} cannot trade real money: the exchange no longer lists ${symbol}`;
-            const recorded = book.all.get(symbol);
+            // The recorded metadata is Binance's: another exchange's listing differs from it by nature.
+            const recorded = liveRules === binanceUsdm ? book.all.get(symbol) : undefined;
             if (recorded === undefined) continue;
             for (const line of instrumentChanges(recorded, now))
               say(
@@ -650,7 +692,7 @@ if (process.env.LIFECYCLE !== 'off') {
           const closeOutOptions: CloseOutOptions = {
             store: opened.store,
             venue: closeoutVenue,
-            rules: binanceUsdm,
+            rules: liveRules,
             instrument: instruments.get,
             clock: wallClock,
             newEventId,
@@ -662,7 +704,7 @@ if (process.env.LIFECYCLE !== 'off') {
             positionsAt: async (symbol, time) =>
               realPositionsAt(
                 opened.store,
-                await realAccountStreams(opened.db, binanceUsdm.venue),
+                await realAccountStreams(opened.db, liveRules.venue),
                 symbol,
                 time,
               ),
@@ -673,7 +715,7 @@ if (process.env.LIFECYCLE !== 'off') {
                 .filter((r) => r.status().state === 'running' || r.status().state === 'starting')
                 .map((r) => r.runId),
             );
-          const leftovers = { db: opened.db, venueName: binanceUsdm.venue, activeHere };
+          const leftovers = { db: opened.db, venueName: liveRules.venue, activeHere };
           let carry: RealAccountSessionOptions['carry'];
           if (replacing !== undefined) {
             // A run of this process whose parameter version is no longer in force: it trades on until this
@@ -732,9 +774,9 @@ if (process.env.LIFECYCLE !== 'off') {
             share,
             capital,
             feed: liveBars,
-            marks: binance,
+            marks: liveFeed,
             venue: lane,
-            venueName: binanceUsdm.venue,
+            venueName: liveRules.venue,
             waker,
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
@@ -746,7 +788,7 @@ if (process.env.LIFECYCLE !== 'off') {
             ...(carry !== undefined ? { carry } : {}),
             ...(backstop ? { backstop } : {}),
             carriedOn: () =>
-              carriedOn(opened.db, opened.store, binanceUsdm.venue, strategyId, id, wallClock.now()),
+              carriedOn(opened.db, opened.store, liveRules.venue, strategyId, id, wallClock.now()),
           });
           try {
             await run.prepare();
@@ -763,7 +805,7 @@ if (process.env.LIFECYCLE !== 'off') {
     gates,
     strategies: new Map(Object.values(builtInStrategies).map((d) => [d.id, d.version])),
     runs: () => fleet.runs(),
-    feed: binance ? 'live' : 'recorded',
+    feed: liveFeed ? 'live' : 'recorded',
     // A run still starting has no market time yet (its clock reads the wall's): the lifecycle waits for all.
     marketNow: () => (fleet.runs().some((r) => r.status().state === 'starting') ? null : fleet.now()),
     clock: wallClock,
@@ -784,7 +826,7 @@ if (process.env.LIFECYCLE !== 'off') {
     ...(realAccount
       ? {
           account: {
-            venue: binanceUsdm.venue,
+            venue: liveRules.venue,
             positions: () => realAccount!.positions(),
             walletBalance: (asset) => realAccount!.walletBalance(asset),
             get quiet() {
@@ -793,13 +835,13 @@ if (process.env.LIFECYCLE !== 'off') {
           },
           // What earlier processes' real runs left (waiting, or being closed out) is on the account too.
           leftovers: async () =>
-            (await leftoversOf(opened.db, null, binanceUsdm.venue)).map((l) => {
+            (await leftoversOf(opened.db, null, liveRules.venue)).map((l) => {
               const positions = new Map<string, bigint>();
               for (const p of l.positions)
                 positions.set(p.symbol, (positions.get(p.symbol) ?? 0n) + p.quantity);
               return { runId: l.runId, positions };
             }),
-          otherLedgerFlows: (driven) => realLedgerFlows(opened.db, binanceUsdm.venue, driven),
+          otherLedgerFlows: (driven) => realLedgerFlows(opened.db, liveRules.venue, driven),
           // The runs size on no more than the wallet backs of what they commit (automation 4).
           capital: Number(capital),
         }
@@ -832,11 +874,23 @@ const { app } = createApp({
             binanceGate!,
             venueHealth,
             binanceGate!.now(),
-            binanceSession?.clockOffsetMs ?? null,
+            liveSession?.clockOffsetMs ?? null,
             keyStatus,
           ),
       }
-    : {}),
+    : liveSession?.rateGate
+      ? {
+          venue: () =>
+            venueStatusOf(
+              liveRules.venue,
+              liveSession!.rateGate!,
+              venueHealth,
+              liveSession!.now(),
+              liveSession!.clockOffsetMs,
+              keyStatus,
+            ),
+        }
+      : {}),
   ...(scheduling
     ? {
         scheduler: () => {
@@ -889,13 +943,13 @@ const { app } = createApp({
         }
       : {}),
     realMoney: () => ({
-      venue: realVenue ? binanceUsdm.venue : null,
+      venue: realVenue ? liveRules.venue : null,
       why: realVenue
         ? null
         : realMoneyRefused !== null
-          ? `the Binance API key is refused: ${realMoneyRefused}`
+          ? `the ${venueLabel} API key is refused: ${realMoneyRefused}`
           : lifecycle
-            ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET'
+            ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET (or the same for bybit, with BYBIT_API_KEY and BYBIT_API_SECRET)'
             : 'LIFECYCLE is off',
       capital: realVenue ? capital : null,
       backing: realVenue && lifecycle ? lifecycle.backing : null,

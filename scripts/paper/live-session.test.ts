@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.js';
 import { BinanceLiveBars } from '../../adapters/marketdata/binance-live-bars.js';
+import { BybitLiveBars } from '../../adapters/marketdata/bybit-live-bars.js';
 import { RecordingLiveBars } from '../../adapters/marketdata/recording-live-bars.js';
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
+import { FakeBybit } from '../../adapters/venue/testing/fake-bybit.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { explainChain, formatChain } from '../../replay/audit/explain.js';
@@ -113,6 +115,42 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
         .raw()
         .some((e) => e.type === 'RunCompleted' && (e.data as { reason: string }).reason === 'stopped'),
     ).toBe(false);
+  }, 60_000);
+
+  it('on Bybit’s market, a run of its own: its id names the venue, its account is a Bybit one and its fees are Bybit’s', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const fake = await FakeBybit.start({
+      now: () => clock.t,
+      market: {
+        bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+        funding: (s) => funding.get(s),
+      },
+    });
+    try {
+      const feed = new BybitLiveBars({
+        endpoint: { rest: fake.origin },
+        ccxt: { timeout: 1_000, rateLimit: 1 },
+      });
+      const store = newStore();
+      const run = session(store, feed);
+      await run.prepare();
+      await run.fastForward();
+      await run.run(new AbortController().signal);
+      expect(run.status()).toMatchObject({ state: 'finished', feed: 'live' });
+      // Not the Binance-fed run's id: a node switched to another venue's market does not carry that run on.
+      expect(run.runId).toMatch(/^live-bybit-ema-cross-20230301-/);
+      const fees = store.raw().filter((e) => e.type === 'FeeCharged');
+      expect(fees.length).toBeGreaterThan(0);
+      expect(new Set(fees.map((e) => e.streamId))).toEqual(new Set([`account-bybit:${run.runId}`]));
+      for (const e of fees) expect(['0.00055', '0.0002']).toContain((e.data as { rate: string }).rate);
+      const started = store.raw().find((e) => e.type === 'RunStarted')!;
+      expect((started.data as { config: object }).config).toMatchObject({
+        venue: 'bybit',
+        feed: { kind: 'live', venue: 'bybit' },
+      });
+    } finally {
+      await fake.close();
+    }
   }, 60_000);
 
   it('a venue that does not answer at start delays the run, not the node: it waits, then trades as usual', async () => {

@@ -23,16 +23,25 @@ import {
 } from './session.js';
 
 /**
- * The start day (YYYY-MM-DD) of the latest live run of a strategy on these symbols that the log holds, or
- * null: a node restarted on a later day carries its runs on rather than opening new accounts.
+ * How a live run's id begins: `live-` on Binance's market, as before other venues' feeds existed, and
+ * `live-<venue>-` on another's, so that a node fed another venue's market starts runs of its own rather
+ * than carrying on a run of bars from two exchanges.
+ */
+const livePrefix = (venue: string): string => (venue === 'binance' ? 'live-' : `live-${venue}-`);
+
+/**
+ * The start day (YYYY-MM-DD) of the latest live run of a strategy on these symbols and this venue's market
+ * that the log holds, or null: a node restarted on a later day carries its runs on rather than opening new
+ * accounts.
  */
 export const latestLiveStart = async (
   db: ReadModelDb,
   strategyId: string,
   symbols: readonly string[],
   paramsVersion = 0,
+  venue = 'binance',
 ): Promise<string | null> => {
-  const head = `live-${strategyId}-`;
+  const head = `${livePrefix(venue)}${strategyId}-`;
   const tail = `-${symbolsTag(symbols)}${versionTag(paramsVersion)}${engineTag()}`;
   const rows = await db
     .selectFrom('rm_runs')
@@ -83,7 +92,7 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     super(
       paperRunId(opts.strategyId, opts.from, opts.symbols, opts.parameters?.version).replace(
         /^paper-/,
-        'live-',
+        livePrefix(opts.feed.venue),
       ),
       opts.store,
       opts,
