@@ -86,4 +86,36 @@ export const bybitLinear: VenueRules = {
   },
 };
 
-export const venueRules: Readonly<Record<string, VenueRules>> = { binance: binanceUsdm, bybit: bybitLinear };
+/**
+ * OKX USDT-margined perpetual swaps. Fee tiers: OKX's fee schedule (https://www.okx.com/fees, "Futures and
+ * perpetual" / USDT-margined contracts) lists regular users (Lv1) at 0.020 % maker and 0.050 % taker; only
+ * that tier is here, named VIP0 like the other venues' entry tiers. The VIP tiers depend on the asset
+ * balance and 30-day volume, and change too often to pin down here: an account on one books its own rates,
+ * which the live venue reads from /api/v5/account/trade-fee. OKX's own rates are signed the other way
+ * (negative = commission charged); these are what is charged.
+ *
+ * Money: OKX does not round its USDT amounts to 8 places. Its documentation prints balances to 16
+ * ("bal": "8694.2179403378290202", "balChg": "0.0219338232210000",
+ * https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-bills-details-last-7-days) and fees as exact
+ * products (the same bill's fee "-0.000021955779" is 0.021955779 × 0.1 %, to its 12th place), hence 16:
+ * every fee, PnL and funding amount the ledger books at 16 places is what OKX books, as far as its examples
+ * show. How it rounds beyond that is not documented; half-up is assumed, as for Binance and Bybit. Isolated
+ * margin rounds up, as for Binance. OKX takes swap fees in the settlement asset only: no fee-asset discount.
+ */
+export const okxSwap: VenueRules = {
+  venue: 'okx',
+  moneyDecimals: 16,
+  feeRounding: 'half-up',
+  pnlRounding: 'half-up',
+  fundingRounding: 'half-up',
+  marginRounding: 'ceil',
+  feeTiers: {
+    VIP0: { maker: fixed('0.0002'), taker: fixed('0.0005') },
+  },
+};
+
+export const venueRules: Readonly<Record<string, VenueRules>> = {
+  binance: binanceUsdm,
+  bybit: bybitLinear,
+  okx: okxSwap,
+};

@@ -75,8 +75,8 @@ describe('a backtest on another venue’s rules', () => {
   });
 
   it('refuses a venue whose rules the ledger does not know, and a tier the venue does not have', async () => {
-    await expect(prepareRun({ ...request, venue: 'okx' })).rejects.toThrow(
-      /venue "okx" is not one whose rules the ledger knows: binance, bybit/,
+    await expect(prepareRun({ ...request, venue: 'kraken' })).rejects.toThrow(
+      /venue "kraken" is not one whose rules the ledger knows: binance, bybit, okx/,
     );
     await expect(prepareRun({ ...request, venue: 'constructor' })).rejects.toThrow(RunRequestError);
     await expect(prepareRun({ ...request, venue: 'bybit', engine: { feeTier: 'VIP3' } })).rejects.toThrow(

@@ -68,7 +68,7 @@ export const backtestRequestSchema = z
       .min(1, 'at least 1')
       .max(125, 'at most 125')
       .optional(),
-    venue: z.enum(['binance', 'bybit']).optional(),
+    venue: z.enum(['binance', 'bybit', 'okx']).optional(),
     feeTier: z
       .string()
       .regex(/^[A-Za-z0-9]{1,16}$/, 'a fee tier like VIP0')

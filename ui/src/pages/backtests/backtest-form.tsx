@@ -22,19 +22,22 @@ interface FormState {
   seed: string;
   balance: string;
   leverage: string;
-  venue: 'binance' | 'bybit';
+  venue: 'binance' | 'bybit' | 'okx';
   feeTier: string;
   params: Record<string, string>;
 }
 
 /**
  * Each venue's fee tiers the ledger knows (domain/ledger/venue.ts): Binance USDⓈ-M's regular tiers, and
- * Bybit's Non-VIP tier (its VIP rates are not published for every region). The server refuses any other.
+ * Bybit's and OKX's regular-user tier (their VIP rates could not be confirmed). The server refuses any other.
  */
 const feeTiers: Record<FormState['venue'], string[]> = {
   binance: Array.from({ length: 10 }, (_, i) => `VIP${i}`),
   bybit: ['VIP0'],
+  okx: ['VIP0'],
 };
+const venues = ['binance', 'bybit', 'okx'] as const;
+const venueNames: Record<FormState['venue'], string> = { binance: 'Binance', bybit: 'Bybit', okx: 'OKX' };
 
 const initial: FormState = {
   strategyId: '',
@@ -211,13 +214,16 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
             id="bt-venue"
             value={form.venue}
             onChange={(e) => {
-              const venue = e.target.value === 'bybit' ? 'bybit' : 'binance';
+              const venue = venues.find((v) => v === e.target.value) ?? 'binance';
               // A tier the other venue does not have would be refused: its first tier instead.
               set({ venue, feeTier: feeTiers[venue].includes(form.feeTier) ? form.feeTier : 'VIP0' });
             }}
           >
-            <option value="binance">Binance</option>
-            <option value="bybit">Bybit</option>
+            {venues.map((v) => (
+              <option key={v} value={v}>
+                {venueNames[v]}
+              </option>
+            ))}
           </Select>
         </Field>
         <Field id="bt-fee-tier" label="fee tier" error={errors.feeTier}>

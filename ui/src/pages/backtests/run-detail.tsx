@@ -118,7 +118,7 @@ function Header({ run }: { run: BacktestRun }) {
         ))}
         <span className="text-xs text-muted-foreground" data-testid="backtest-settings">
           {run.request.initialBalance ?? '10000'} USDT · {run.request.leverage ?? 5}× ·{' '}
-          {run.request.venue === 'bybit' ? 'Bybit ' : ''}
+          {run.request.venue === 'bybit' ? 'Bybit ' : run.request.venue === 'okx' ? 'OKX ' : ''}
           {run.request.feeTier ?? 'VIP0'}
         </span>
         <Badge
