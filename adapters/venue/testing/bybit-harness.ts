@@ -1,16 +1,8 @@
 import { BybitLinearSession, type BybitLinearSessionOptions } from '../bybit/linear-session.js';
-import { CcxtVenue } from '../ccxt-venue.js';
 import { FakeBybit, type FakeBybitOptions } from './fake-bybit.js';
-import { HandClock } from './venue-fixtures.js';
+import { openSessionHarness, type SessionHarness } from './session-harness.js';
 
-export interface BybitHarness {
-  readonly fake: FakeBybit;
-  readonly clock: HandClock;
-  readonly venue: CcxtVenue;
-  readonly session: BybitLinearSession;
-  readonly log: string[];
-  close(): Promise<void>;
-}
+export type BybitHarness = SessionHarness<FakeBybit, BybitLinearSession>;
 
 export interface BybitHarnessOptions {
   /** ccxt's REST timeout. */
@@ -23,50 +15,27 @@ export interface BybitHarnessOptions {
 }
 
 /**
- * A CcxtVenue on ccxt's bybit (BybitLinearSession) pointed at a fresh FakeBybit, with short timeouts so
- * failure paths run in milliseconds: the Bybit counterpart of venue-harness.ts. Every URL ccxt knows is
- * moved to the fake, so nothing can reach Bybit.
+ * A CcxtVenue on ccxt's bybit (BybitLinearSession) pointed at a fresh FakeBybit: the Bybit counterpart of
+ * venue-harness.ts. Every URL ccxt knows is moved to the fake, so nothing can reach Bybit.
  */
 export const openBybitHarness = async (opts: BybitHarnessOptions = {}): Promise<BybitHarness> => {
   const fake = await FakeBybit.start(opts.fake ?? {});
-  const clock = new HandClock();
-  const log: string[] = [];
-  try {
-    const session = new BybitLinearSession({
-      ccxt: {
-        apiKey: fake.apiKey,
-        secret: fake.secret,
-        timeout: opts.timeoutMs ?? 2000,
-        rateLimit: 5,
-        options: { recvWindow: 5000, ws: { backoff: { base: 10, max: 50 } } },
-      },
-      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
-      reconnectDelayMs: 10,
-      rateLimits: opts.rateLimits ?? false,
-      log: (l) => log.push(l),
-    });
-    const venue = await CcxtVenue.open({
-      session,
-      clock,
-      fillGraceMs: opts.fillGraceMs ?? 300,
-      lookupRetryMs: 50,
-      expiryMarginMs: 100,
-      incomeRetryMs: 50,
-      log: (l) => log.push(l),
-    });
-    return {
-      fake,
-      clock,
-      venue,
-      session,
-      log,
-      close: async () => {
-        await venue.close();
-        await fake.close();
-      },
-    };
-  } catch (e) {
-    await fake.close();
-    throw e;
-  }
+  return openSessionHarness(
+    fake,
+    (log) =>
+      new BybitLinearSession({
+        ccxt: {
+          apiKey: fake.apiKey,
+          secret: fake.secret,
+          timeout: opts.timeoutMs ?? 2000,
+          rateLimit: 5,
+          options: { recvWindow: 5000, ws: { backoff: { base: 10, max: 50 } } },
+        },
+        endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+        reconnectDelayMs: 10,
+        rateLimits: opts.rateLimits ?? false,
+        log,
+      }),
+    opts.fillGraceMs === undefined ? {} : { fillGraceMs: opts.fillGraceMs },
+  );
 };
