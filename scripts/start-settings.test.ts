@@ -37,7 +37,11 @@ describe('npm start refuses settings that cannot be right (real money, the canar
       /LIVE_ORDERS=bybit needs BYBIT_API_KEY and BYBIT_API_SECRET/,
     ],
     [{ LIVE_ORDERS: 'bybit', PAPER_FEED: 'binance' }, /LIVE_ORDERS=bybit needs PAPER_FEED=bybit/],
-    [{ PAPER_FEED: 'okx' }, /PAPER_FEED must be recorded, binance or bybit, got okx/],
+    [
+      { LIVE_ORDERS: 'okx', PAPER_FEED: 'okx', OKX_API_KEY: 'k', OKX_API_SECRET: 's' },
+      /LIVE_ORDERS=okx needs OKX_API_KEY, OKX_API_SECRET and OKX_API_PASSPHRASE .*missing: OKX_API_PASSPHRASE/,
+    ],
+    [{ PAPER_FEED: 'kraken' }, /PAPER_FEED must be recorded, binance, bybit, okx, got kraken/],
     [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
     [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
     [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],

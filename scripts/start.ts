@@ -11,7 +11,6 @@ import { strategyInfoOf } from '../adapters/http/views.js';
 import { newEventId } from '../adapters/ids/event-id.js';
 import type { InstrumentBook } from '../adapters/instruments/binance-files.js';
 import { BinanceLiveBars } from '../adapters/marketdata/binance-live-bars.js';
-import { BybitLiveBars } from '../adapters/marketdata/bybit-live-bars.js';
 import {
   binanceListings,
   LiveHotlistSource,
@@ -20,8 +19,6 @@ import {
 } from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
 import { judgeApiKey } from '../adapters/venue/binance/api-key.js';
-import { BinanceUsdmSession } from '../adapters/venue/binance/usdm-session.js';
-import { BybitLinearSession } from '../adapters/venue/bybit/linear-session.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { binanceUsdmDefaultLimits, RateBudget } from '../adapters/venue/rate-budget.js';
 import { RateGate } from '../adapters/venue/rate-gate.js';
@@ -34,7 +31,7 @@ import { ReoptimizationTriggers } from '../commands/optimizer/triggers.js';
 import { PortfolioHandlers } from '../commands/portfolio/handlers.js';
 import { toText } from '../domain/ledger/fixed.js';
 import { instrumentChanges } from '../domain/ledger/instrument-changes.js';
-import { binanceUsdm, bybitLinear } from '../domain/ledger/venue.js';
+import { binanceUsdm } from '../domain/ledger/venue.js';
 import type { AdoptingVenue, HoldingVenue } from '../domain/ledger/venue-port.js';
 import { allStrategies, builtInStrategies } from '../domain/strategies/index.js';
 import { readWhitelist } from '../projections/hotlist/projection.js';
@@ -49,6 +46,17 @@ import { canaryPlanFromEnv } from './canary-plan.js';
 import { HotlistScanner } from './hotlist-scanner.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
+import {
+  type AccountSession,
+  accountSessionOf,
+  credentialsFromEnv,
+  endpointFromEnv,
+  isLiveVenue,
+  type LiveVenue,
+  liveVenueNames,
+  liveVenues,
+  marketFeedOf,
+} from './live-venues.js';
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
@@ -89,14 +97,14 @@ if (!(speed > 0))
   throw new RangeError(`PAPER_SPEED must be a positive number, got ${process.env.PAPER_SPEED}`);
 /*
  * PAPER_FEED=binance paper-trades Binance USDⓈ-M's live bars instead (market data only: fills are
- * simulated on the bars, as in a backtest), from PAPER_FROM (default: today, UTC); PAPER_FEED=bybit
- * Bybit's USDT perpetuals, its runs booked by Bybit's fees. A restart with the same start resumes each run.
- * BINANCE_FUTURES_URL / BINANCE_FUTURES_WS, and BYBIT_URL / BYBIT_WS, send the calls elsewhere (a proxy, or
- * the local fakes the tests use).
+ * simulated on the bars, as in a backtest), from PAPER_FROM (default: today, UTC); PAPER_FEED=bybit and
+ * PAPER_FEED=okx those venues' USDT perpetuals, their runs booked by the venue's fees. A restart with the
+ * same start resumes each run. BINANCE_FUTURES_URL / BINANCE_FUTURES_WS, BYBIT_URL / BYBIT_WS and OKX_URL /
+ * OKX_WS send the calls elsewhere (a proxy, or the local fakes the tests use).
  */
 const feedKind = process.env.PAPER_FEED ?? 'recorded';
-if (feedKind !== 'recorded' && feedKind !== 'binance' && feedKind !== 'bybit')
-  throw new RangeError(`PAPER_FEED must be recorded, binance or bybit, got ${feedKind}`);
+if (feedKind !== 'recorded' && !isLiveVenue(feedKind))
+  throw new RangeError(`PAPER_FEED must be recorded, ${liveVenueNames.join(', ')}, got ${feedKind}`);
 /** Fed a venue's live market (not the recorded files). */
 const fedLive = feedKind !== 'recorded';
 const paperFrom = process.env.PAPER_FROM ?? (fedLive ? new Date().toISOString().slice(0, 10) : '2023-06-01');
@@ -122,24 +130,19 @@ if (!(lifecycleEveryS >= 1))
     `LIFECYCLE_EVERY_S must be a number of seconds ≥ 1, got ${process.env.LIFECYCLE_EVERY_S}`,
   );
 const liveOrders = process.env.LIVE_ORDERS ?? 'off';
-if (liveOrders !== 'off' && liveOrders !== 'binance' && liveOrders !== 'bybit')
-  throw new RangeError(`LIVE_ORDERS must be off, binance or bybit, got ${liveOrders}`);
+if (liveOrders !== 'off' && !isLiveVenue(liveOrders))
+  throw new RangeError(`LIVE_ORDERS must be off, ${liveVenueNames.join(', ')}, got ${liveOrders}`);
 if (liveOrders !== 'off' && feedKind !== liveOrders)
   throw new RangeError(
     `LIVE_ORDERS=${liveOrders} needs PAPER_FEED=${liveOrders}: real orders follow the live market of their venue`,
   );
+/** The venue of the real account, when the node trades one (scripts/live-venues.ts). */
+const accountVenue = liveOrders === 'off' ? null : liveVenues[liveOrders];
 // Each venue's key in its own variables: a key set for one exchange is never sent to another.
-const keyVars =
-  liveOrders === 'bybit' ? ['BYBIT_API_KEY', 'BYBIT_API_SECRET'] : ['BINANCE_API_KEY', 'BINANCE_API_SECRET'];
-const apiKey = process.env[keyVars[0]!];
-const secret = process.env[keyVars[1]!];
-if (liveOrders !== 'off' && (!apiKey || !secret))
-  throw new RangeError(
-    `LIVE_ORDERS=${liveOrders} needs ${keyVars[0]} and ${keyVars[1]} (a key that trades its USDT perpetuals)`,
-  );
+const credentials = accountVenue ? credentialsFromEnv(accountVenue, process.env) : [];
 /** The rules the real account's ledgers book by (domain/ledger/venue.ts). */
-const liveRules = liveOrders === 'bybit' ? bybitLinear : binanceUsdm;
-const venueLabel = liveOrders === 'bybit' ? 'Bybit' : 'Binance';
+const liveRules = accountVenue?.rules ?? binanceUsdm;
+const venueLabel = accountVenue?.exchange ?? 'Binance';
 // On a graceful stop, `flatten` closes every real run's positions first; `keep` (default) leaves them on the
 // account, and the strategy trades real money again only once they are closed.
 const liveOnStop = process.env.LIVE_ON_STOP ?? 'keep';
@@ -239,7 +242,7 @@ const metrics = new ApiMetrics(
 /** Real account's venue health, once LIVE_ORDERS has connected the account (below). */
 let venueHealth: VenueHealth | null = null;
 /** The account's session, whose clock is the exchange's as measured (below). */
-let liveSession: BinanceUsdmSession | BybitLinearSession | null = null;
+let liveSession: AccountSession | null = null;
 // One budget for every call this node makes to Binance: the bars feed and the account share the IP's
 // weight. Binance's documented limits until the account's session reads the exchange's own.
 const binanceGate =
@@ -292,14 +295,11 @@ if (binance && binanceGate && liveOrders !== 'binance')
         `binance: rate limits not read (${err instanceof Error ? err.message : String(err)}); keeping Binance's documented ones`,
       ),
     );
-// Bybit's market data: its calls are paced by ccxt, apart from the account's (Bybit counts an account's
-// private calls per account, the market's per IP).
-const bybit =
-  feedKind === 'bybit'
-    ? new BybitLiveBars(process.env.BYBIT_URL ? { endpoint: { rest: process.env.BYBIT_URL } } : {})
-    : null;
+// Bybit's and OKX's market data: their calls are paced by ccxt, apart from the account's (they count an
+// account's private calls per account, the market's per IP).
+const otherFeed = feedKind === 'bybit' || feedKind === 'okx' ? marketFeedOf(feedKind, process.env) : null;
 /** The venue's live market, when the runs are fed one. */
-const liveFeed = binance ?? bybit;
+const liveFeed = binance ?? otherFeed;
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
 const liveBars = liveFeed ? new RecordingLiveBars(liveFeed, opened.store) : null;
@@ -428,7 +428,7 @@ const fleet = new PaperFleet({
 await fleet.prepare();
 fleet.start(stop.signal);
 say(
-  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${feedKind === 'bybit' ? "Bybit's" : "Binance's"} live bars` : `at ${speed}×`}`,
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${liveVenues[liveFeed.venue as LiveVenue]?.market ?? liveFeed.venue}'s live bars` : `at ${speed}×`}`,
 );
 
 /*
@@ -552,8 +552,9 @@ if (process.env.PORTFOLIO !== 'off') {
  * Automation 8: every strategy's way to real money, paper → shadow → canary → prod, judged every market
  * hour on its runs' evidence (docs/lifecycle.md). Real money needs one person's approval
  * (POST /api/lifecycle/approve) and a node that can trade it: LIVE_ORDERS=binance with PAPER_FEED=binance,
- * BINANCE_API_KEY and BINANCE_API_SECRET, or LIVE_ORDERS=bybit with PAPER_FEED=bybit, BYBIT_API_KEY and
- * BYBIT_API_SECRET (a unified trading account in one-way mode). A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
+ * BINANCE_API_KEY and BINANCE_API_SECRET; LIVE_ORDERS=bybit with PAPER_FEED=bybit, BYBIT_API_KEY and
+ * BYBIT_API_SECRET (a unified trading account in one-way mode); or LIVE_ORDERS=okx with PAPER_FEED=okx,
+ * OKX_API_KEY, OKX_API_SECRET and OKX_API_PASSPHRASE (net position mode). A canary trades LIFECYCLE's canary share of LIVE_CAPITAL (USDT per
  * strategy), prod all of it. LIFECYCLE=off leaves it out; LIFECYCLE_GATES (JSON) changes the gates.
  */
 let realVenue: SharedVenue | null = null;
@@ -572,11 +573,8 @@ let keyStatus: {
   refused: string | null;
 } | null = null;
 const wakers = new Set<Waker>();
-if (liveOrders !== 'off') {
-  const [restVar, wsVar] =
-    liveOrders === 'bybit' ? ['BYBIT_URL', 'BYBIT_WS'] : ['BINANCE_FUTURES_URL', 'BINANCE_FUTURES_WS'];
-  const rest = process.env[restVar];
-  const endpoint = rest ? { rest, ws: process.env[wsVar] ?? rest.replace(/^http/, 'ws') } : undefined;
+if (accountVenue !== null) {
+  const endpoint = endpointFromEnv(accountVenue, process.env);
   const health = new VenueHealth({
     store: opened.store,
     venue: liveRules.venue,
@@ -585,33 +583,22 @@ if (liveOrders !== 'off') {
     log: say,
   });
   venueHealth = health;
-  // The venue's rate limits (Binance's from exchangeInfo, synced from its headers; Bybit's documented ones):
-  // reduce-only orders, cancels and lookups first; nothing is sent while the exchange says stop, and a ban
-  // is an alert (docs/live-venue.md).
-  const ccxtConfig = { apiKey: apiKey!, secret: secret!, timeout: 10_000, options: { recvWindow: 5_000 } };
-  const session =
-    liveOrders === 'bybit'
-      ? new BybitLinearSession({
-          ccxt: ccxtConfig,
-          ...(endpoint ? { endpoint } : {}),
-          rateLimits: {
-            onEvent: (e) => {
-              metrics.observeRate(e);
-              health.rate(e);
-            },
-          },
-          onClock: (c) => health.clock(c),
-          log: say,
-        })
-      : new BinanceUsdmSession({
-          ccxt: ccxtConfig,
-          ...(endpoint ? { endpoint } : {}),
-          ...(binanceGate ? { rateLimits: binanceGate } : {}),
-          onClock: (c) => health.clock(c),
-          log: say,
-        });
+  // The venue's rate limits (Binance's from exchangeInfo, synced from its headers; Bybit's and OKX's
+  // documented ones): reduce-only orders, cancels and lookups first; nothing is sent while the exchange
+  // says stop, and a ban is an alert (docs/live-venue.md).
+  const session = accountSessionOf(accountVenue.name, {
+    credentials,
+    endpoint,
+    binanceGate,
+    onRate: (e) => {
+      metrics.observeRate(e);
+      health.rate(e);
+    },
+    onClock: (c) => health.clock(c),
+    log: say,
+  });
   liveSession = session;
-  const ownGate = session instanceof BybitLinearSession ? session.rateGate : null;
+  const ownGate = binanceGate === null ? session.rateGate : null;
   if (ownGate !== null)
     metrics.watchRateBudget(() =>
       ownGate.budget
@@ -653,7 +640,7 @@ if (liveOrders !== 'off') {
   } else {
     realVenue = new SharedVenue(realAccount, say);
     say(
-      `real money: ${liveOrders === 'bybit' ? 'Bybit USDT perpetuals' : 'Binance USDⓈ-M'} account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
+      `real money: ${accountVenue.market} account connected; ${capital} USDT per strategy in prod, ${gates.canaryShare * 100} % of it as a canary`,
     );
     say(
       backstop
@@ -949,7 +936,7 @@ const { app } = createApp({
         : realMoneyRefused !== null
           ? `the ${venueLabel} API key is refused: ${realMoneyRefused}`
           : lifecycle
-            ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET (or the same for bybit, with BYBIT_API_KEY and BYBIT_API_SECRET)'
+            ? 'LIVE_ORDERS is off: set LIVE_ORDERS=binance, PAPER_FEED=binance, BINANCE_API_KEY and BINANCE_API_SECRET (or the same for bybit or okx, with their own keys)'
             : 'LIFECYCLE is off',
       capital: realVenue ? capital : null,
       backing: realVenue && lifecycle ? lifecycle.backing : null,
