@@ -428,7 +428,7 @@ const fleet = new PaperFleet({
 await fleet.prepare();
 fleet.start(stop.signal);
 say(
-  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${liveVenues[liveFeed.venue as LiveVenue]?.market ?? liveFeed.venue}'s live bars` : `at ${speed}×`}`,
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${liveVenues[liveFeed.venue as LiveVenue]?.exchange ?? liveFeed.venue}'s live bars` : `at ${speed}×`}`,
 );
 
 /*
@@ -660,7 +660,7 @@ if (process.env.LIFECYCLE !== 'off') {
           // start; the recorded metadata may be out of date (Binance changes ticks and brackets).
           let instruments: InstrumentBook;
           try {
-            instruments = await realAccount!.instrumentBook();
+            instruments = await realAccount!.instrumentBook(paperSymbols);
           } catch (err) {
             return `${strategyId} cannot trade real money: the exchange's instruments could not be listed (${err instanceof Error ? err.message : String(err)})`;
           }
@@ -769,7 +769,7 @@ if (process.env.LIFECYCLE !== 'off') {
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
             instruments,
-            listInstruments: () => realAccount!.instrumentBook(),
+            listInstruments: () => realAccount!.instrumentBook(paperSymbols),
             commissionRates: (symbols) => realAccount!.commissionRates(symbols),
             configureAccount: (settings) => realAccount!.configure(settings),
             ...(carry !== undefined ? { carry } : {}),

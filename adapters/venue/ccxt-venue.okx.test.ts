@@ -190,9 +190,21 @@ describe('CcxtVenue on OKX USDT-margined swaps (fake server)', () => {
     });
     const wallet = Number(await x.venue.walletBalance('USDT'));
     expect(wallet).toBeGreaterThan(0);
+    x.fake.engine.setPrice('ETHUSDT', '2000');
+    const tiers = () => x.fake.requests.filter((r) => r.path === '/api/v5/public/position-tiers').length;
     const book = await x.venue.instrumentBook();
     expect(book.get('BTCUSDT')).toMatchObject({ symbol: 'BTCUSDT' });
     expect(book.get('BTCUSDT').brackets.length).toBeGreaterThan(1);
+    // 0.01 BTC a contract, in lots of a tenth: the ledger's step is 0.001 BTC.
+    expect(book.get('BTCUSDT').stepSize).toBe(fixed('0.001'));
+    // A run's own symbols take one call for their brackets, where the whole listing takes one per five
+    // families; the others are not handed out without theirs.
+    const before = tiers();
+    const mine = await x.venue.instrumentBook(['BTCUSDT', 'ETHUSDT']);
+    expect(tiers() - before).toBe(1);
+    expect([...mine.all.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(mine.get('ETHUSDT').brackets.length).toBeGreaterThan(1);
+    expect(mine.get('ETHUSDT').brackets).toEqual(book.get('ETHUSDT').brackets);
   });
 
   it('reports the funding OKX charged, from its bills, once', async () => {

@@ -291,13 +291,14 @@ export class CcxtVenue implements AdoptingVenue, FundingReportingVenue {
 
   /**
    * The instruments as the exchange lists them now, as a book (a symbol it does not list is refused by
-   * rule, as the recorded book refuses it). Throws VenueCallError when the listing fails or cannot be read.
+   * rule, as the recorded book refuses it): every one, or at least `symbols` (VenueSession.instruments).
+   * Throws VenueCallError when the listing fails or cannot be read.
    */
-  async instrumentBook(): Promise<InstrumentBook> {
+  async instrumentBook(symbols?: readonly string[]): Promise<InstrumentBook> {
     if (this.session.instruments === undefined)
       throw new VenueCallError('unknown', `${this.session.name} cannot list its instruments`);
     const list = this.session.instruments.bind(this.session);
-    return instrumentBook(await this.tracked(list));
+    return instrumentBook(await this.tracked(() => list(symbols)));
   }
 
   /**

@@ -151,10 +151,11 @@ export interface VenueSession {
   fundingSettlements?(symbol: string, from: number, to: number): Promise<readonly FundingSettlement[]>;
   /**
    * Every instrument as the exchange lists it now (tick and lot grids, limits, leverage brackets), by
-   * symbol: what a real account's orders and fills are on. Left out by a venue that cannot list them.
-   * Throws VenueCallError, on a reply that cannot be read too.
+   * symbol: what a real account's orders and fills are on. Given `symbols`, at least those: a venue whose
+   * whole listing takes many calls (OKX's brackets come five instrument families a call) lists only them.
+   * Left out by a venue that cannot list them. Throws VenueCallError, on a reply that cannot be read too.
    */
-  instruments?(): Promise<ReadonlyMap<string, Instrument>>;
+  instruments?(symbols?: readonly string[]): Promise<ReadonlyMap<string, Instrument>>;
   /**
    * The account's wallet balance in `asset` (decimal text; what it holds before unrealised profit): what the
    * ledgers' money is reconciled with. Left out by a venue that cannot say. Throws VenueCallError.

@@ -663,14 +663,26 @@ export class OkxSwapSession implements VenueSession {
    * tiers (cross; five families a call) and the mark prices the tiers are put in notional at
    * (swap-instruments.ts says why).
    */
-  async instruments(): Promise<ReadonlyMap<string, Instrument>> {
+  /**
+   * Every swap OKX lists, or given `symbols` only those: its brackets come from the position tiers, five
+   * instrument families a call at ten calls in two seconds, so the whole listing (some 250 swaps) takes
+   * tens of seconds where a run's few symbols take one call. A symbol OKX does not list is left out.
+   */
+  async instruments(symbols?: readonly string[]): Promise<ReadonlyMap<string, Instrument>> {
     const [listing, marks] = await Promise.all([
       this.endpoint('publicGetPublicInstruments', { instType: 'SWAP' }),
       this.endpoint('publicGetPublicMarkPrice', { instType: 'SWAP' }),
     ]);
     const infos = readReply('instruments', () => dataOf(listing));
     const contracts = readReply('instruments', () => swapContracts(infos));
-    const families = [...new Set([...contracts.values()].map((c) => c.family))];
+    const wanted = symbols === undefined ? null : new Set(symbols);
+    const families = [
+      ...new Set(
+        [...contracts.values()]
+          .filter((c) => wanted === null || wanted.has(okxSymbol(c.instId) ?? ''))
+          .map((c) => c.family),
+      ),
+    ];
     const chunks: string[][] = [];
     for (let i = 0; i < families.length; i += TIER_FAMILIES)
       chunks.push(families.slice(i, i + TIER_FAMILIES));
@@ -683,7 +695,7 @@ export class OkxSwapSession implements VenueSession {
         }),
       ),
     );
-    const listed = readReply('instruments, position tiers and mark prices', () =>
+    const all = readReply('instruments, position tiers and mark prices', () =>
       okxInstruments(
         infos,
         tierReplies.flatMap((r) => dataOf(r)),
@@ -692,7 +704,8 @@ export class OkxSwapSession implements VenueSession {
     );
     // A swap listed since the session started trades from now; one no longer listed is OKX's to refuse.
     this.learn(contracts);
-    return listed;
+    // The others were read without their tiers: not handed out bracketless.
+    return wanted === null ? all : new Map([...all].filter(([symbol]) => wanted.has(symbol)));
   }
 
   async walletBalance(asset: string): Promise<string> {
