@@ -28,7 +28,11 @@ export const openBybitHarness = async (opts: BybitHarnessOptions = {}): Promise<
           apiKey: fake.apiKey,
           secret: fake.secret,
           timeout: opts.timeoutMs ?? 2000,
-          rateLimit: 5,
+          // Nothing paces the calls here but the session's gate, when a test turns it on. ccxt's own limiter
+          // also throttles websocket subscriptions, and a subscription it sends on a socket already closing
+          // (a stream the fake drops) rejects a promise nobody handles (ccxt's Exchange.watch); with the
+          // limiter off, as the session's gate turns it off in a node, that send's rejection is handled.
+          enableRateLimit: false,
           options: { recvWindow: 5000, ws: { backoff: { base: 10, max: 50 } } },
         },
         endpoint: { rest: fake.origin, ws: fake.wsOrigin },
