@@ -1,61 +1,29 @@
+import { type Fetch2Args, fetch2Call, type PacedExchange, pacedCall } from '../paced-call.js';
 import type { RateCost, RatePriority } from '../rate-budget.js';
 import type { RateGate } from '../rate-gate.js';
-import { currentCall } from '../venue-session.js';
 
 /**
- * What ccxt's binanceusdm (pro or not) needs to be paced by a RateGate instead of its own limiter: its
- * `fetch2` waits at the gate, and its `handleErrors`, which sees every reply's status and headers, feeds
- * the exchange's counts and stops back to it. One gate is shared by every ccxt instance on the IP.
+ * ccxt's binanceusdm (pro or not) paced by a RateGate instead of its own limiter: its `fetch2` waits at the
+ * gate (this), and its `handleErrors`, which sees every reply's status and headers, feeds the exchange's
+ * counts and stops back to it (readRateReply). One gate is shared by every ccxt instance on the IP.
  */
-export interface PacedExchange {
-  readonly id: string;
-  /** The time a request is signed with: the exchange's clock as this machine corrects it. */
-  nonce(): number;
-  calculateRateLimiterCost(
-    api: unknown,
-    method: string,
-    path: string,
-    params: object,
-    config?: object,
-  ): unknown;
-}
-
-/** ccxt's `fetch2(path, api, method, params, headers, body, config)`. */
-type Fetch2Args = readonly [string, unknown?, string?, object?, unknown?, unknown?, object?];
-
-/** Sends one REST call when the gate lets it: `send` is the exchange's own fetch2. */
-export const pacedFetch2 = async <T>(
+export const pacedFetch2 = <T>(
   ex: PacedExchange,
   gate: RateGate,
   args: Fetch2Args,
   send: () => Promise<T>,
 ): Promise<T> => {
-  const [path, api = 'public', method = 'GET', params = {}, , , config = {}] = args;
-  const cost = rateCostOf(
-    api,
-    method,
-    path,
-    params,
-    Number(ex.calculateRateLimiterCost(api, method, path, params, config)),
+  const c = fetch2Call(ex, args);
+  const cost = rateCostOf(c.api, c.method, c.path, c.params, c.ccxtCost);
+  // A 429 or 418 was not acted on (Binance rejects before it executes).
+  return pacedCall(
+    ex,
+    gate,
+    cost,
+    ratePriorityOf(c.api, c.method, c.path, c.params),
+    (e) => e instanceof Throttled,
+    send,
   );
-  const priority = ratePriorityOf(api, method, path, params);
-  for (let attempt = 1; ; attempt++) {
-    const asked = ex.nonce();
-    await gate.admit(cost, priority);
-    const call = currentCall();
-    // Signed now: a request's recvWindow runs from here, however long it waited at the gate.
-    if (call !== undefined) {
-      call.signedAt = ex.nonce();
-      call.waitedMs += call.signedAt - asked;
-    }
-    try {
-      return await send();
-    } catch (e) {
-      // A 429 or 418 was not acted on (Binance rejects before it executes): the call waits for the
-      // gate again, which holds until Retry-After or refuses it unsent.
-      if (!(e instanceof Throttled) || attempt >= MAX_THROTTLED_ATTEMPTS) throw e;
-    }
-  }
 };
 
 /** Every reply: the exchange's counts raise the gate's; a 429 or 418 stops it and throws Throttled. */
@@ -93,9 +61,6 @@ export class Throttled extends Error {
     this.name = 'Throttled';
   }
 }
-
-/** A call answered 429 this many times is given up as refused. */
-const MAX_THROTTLED_ATTEMPTS = 3;
 
 /** X-MBX-USED-WEIGHT-1M (per IP), X-MBX-ORDER-COUNT-10S (per account), as ccxt spells them or not. */
 const RATE_HEADER = /^x-mbx-(used-weight|order-count)-(\d+)([smhd])$/;

@@ -1,6 +1,6 @@
+import { type Fetch2Args, fetch2Call, type PacedExchange, pacedCall } from '../paced-call.js';
 import type { RateCost, RateLimit, RatePriority } from '../rate-budget.js';
 import type { RateGate } from '../rate-gate.js';
-import { currentCall } from '../venue-session.js';
 
 /**
  * Bybit's rate limits (https://bybit-exchange.github.io/docs/v5/rate-limit) in RateBudget's terms.
@@ -67,57 +67,24 @@ export class BybitThrottled extends Error {
   }
 }
 
-/** The part of ccxt's bybit the gate needs. */
-export interface PacedBybit {
-  readonly id: string;
-  /** The time a request is signed with: the exchange's clock as this machine corrects it. */
-  nonce(): number;
-  calculateRateLimiterCost(
-    api: unknown,
-    method: string,
-    path: string,
-    params: object,
-    config?: object,
-  ): unknown;
-}
-
-/** ccxt's `fetch2(path, api, method, params, headers, body, config)`. */
-type Fetch2Args = readonly [string, unknown?, string?, object?, unknown?, unknown?, object?];
-
-/** A call refused for the rate limits this many times is given up as refused. */
-const MAX_THROTTLED_ATTEMPTS = 3;
-
 /** Sends one REST call when the gate lets it: `send` is ccxt's own fetch2. */
-export const pacedBybitFetch2 = async <T>(
-  ex: PacedBybit,
+export const pacedBybitFetch2 = <T>(
+  ex: PacedExchange,
   gate: RateGate,
   args: Fetch2Args,
   send: () => Promise<T>,
 ): Promise<T> => {
-  const [path, api = 'public', method = 'GET', params = {}, , , config = {}] = args;
-  const cost = bybitRateCost(
-    api,
-    method,
-    path,
-    Number(ex.calculateRateLimiterCost(api, method, path, params, config)),
+  const c = fetch2Call(ex, args);
+  const cost = bybitRateCost(c.api, c.method, c.path, c.ccxtCost);
+  // Not executed: the call waits for the gate again, which holds until Bybit's stop is over.
+  return pacedCall(
+    ex,
+    gate,
+    cost,
+    bybitRatePriority(c.method, c.path, c.params),
+    (e) => e instanceof BybitThrottled,
+    send,
   );
-  const priority = bybitRatePriority(method, path, params);
-  for (let attempt = 1; ; attempt++) {
-    const asked = ex.nonce();
-    await gate.admit(cost, priority);
-    const call = currentCall();
-    // Signed now: a request's recvWindow runs from here, however long it waited at the gate.
-    if (call !== undefined) {
-      call.signedAt = ex.nonce();
-      call.waitedMs += call.signedAt - asked;
-    }
-    try {
-      return await send();
-    } catch (e) {
-      // Not executed: the call waits for the gate again, which holds until Bybit's stop is over.
-      if (!(e instanceof BybitThrottled) || attempt >= MAX_THROTTLED_ATTEMPTS) throw e;
-    }
-  }
 };
 
 /** Bybit bans an IP "for a set period of time (usually 30 minutes)" (rate-limit page, IP Rate Limit). */
