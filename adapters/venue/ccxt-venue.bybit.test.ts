@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixed } from '../../domain/ledger/fixed.js';
 import type { VenueReport } from '../../domain/ledger/venue-port.js';
 import { type BybitHarness, type BybitHarnessOptions, openBybitHarness } from './testing/bybit-harness.js';
-import { brief, until, venueOrder } from './testing/venue-fixtures.js';
+import { brief, byOrder, settleReports, until, venueOrder } from './testing/venue-fixtures.js';
 
 /**
  * The venue-neutral live adapter (CcxtVenue) on Bybit's USDT perpetuals (BybitLinearSession, ccxt's bybit)
@@ -21,24 +21,7 @@ const open = async (opts: BybitHarnessOptions = {}): Promise<BybitHarness> => {
   return h;
 };
 
-const settle = async (x: BybitHarness, n: number): Promise<readonly VenueReport[]> => {
-  await until(
-    () => x.venue.received >= n,
-    () => `${n} reports (have ${x.venue.received}); log: ${x.log.slice(-5).join(' | ')}`,
-  );
-  await x.venue.idle();
-  return x.venue.poll(x.clock.t);
-};
-
-/** Reports grouped by order: orders run concurrently, each order's own reports keep their order. */
-const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {
-  const out: Record<string, string[]> = {};
-  for (const line of brief(rs)) {
-    const id = line.split(' ')[0]!;
-    out[id] = [...(out[id] ?? []), line];
-  }
-  return out;
-};
+const settle = (x: BybitHarness, n: number): Promise<readonly VenueReport[]> => settleReports(x, n);
 
 const creates = (x: BybitHarness) =>
   x.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v5/order/create');

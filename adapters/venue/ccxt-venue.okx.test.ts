@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fixed } from '../../domain/ledger/fixed.js';
 import type { VenueReport } from '../../domain/ledger/venue-port.js';
 import { type OkxHarness, type OkxHarnessOptions, openOkxHarness } from './testing/okx-harness.js';
-import { brief, until, venueOrder } from './testing/venue-fixtures.js';
+import { brief, byOrder, settleReports, until, venueOrder } from './testing/venue-fixtures.js';
 
 /**
  * The venue-neutral live adapter (CcxtVenue) on OKX's USDT-margined swaps (OkxSwapSession, ccxt's okx)
@@ -22,24 +22,7 @@ const open = async (opts: OkxHarnessOptions = {}): Promise<OkxHarness> => {
   return h;
 };
 
-const settle = async (x: OkxHarness, n: number): Promise<readonly VenueReport[]> => {
-  await until(
-    () => x.venue.received >= n,
-    () => `${n} reports (have ${x.venue.received}); log: ${x.log.slice(-5).join(' | ')}`,
-  );
-  await x.venue.idle();
-  return x.venue.poll(x.clock.t);
-};
-
-/** Reports grouped by order: orders run concurrently, each order's own reports keep their order. */
-const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {
-  const out: Record<string, string[]> = {};
-  for (const line of brief(rs)) {
-    const id = line.split(' ')[0]!;
-    out[id] = [...(out[id] ?? []), line];
-  }
-  return out;
-};
+const settle = (x: OkxHarness, n: number): Promise<readonly VenueReport[]> => settleReports(x, n);
 
 const creates = (x: OkxHarness) =>
   x.fake.requests.filter(

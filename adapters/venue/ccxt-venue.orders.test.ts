@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toText } from '../../domain/ledger/fixed.js';
 import type { VenueReport } from '../../domain/ledger/venue-port.js';
 import { binanceClientId } from './binance/usdm-session.js';
-import { brief, settleReports, venueOrder } from './testing/venue-fixtures.js';
+import { brief, byOrder, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';
 
 let h: Harness;
@@ -16,16 +16,6 @@ afterEach(async () => {
 
 /** Waits for `n` reports in all, lets the calls finish, and hands everything out. */
 const settle = (n: number) => settleReports(h, n);
-
-/** Reports grouped by order: orders run concurrently, each order's own reports keep their order. */
-const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {
-  const out: Record<string, string[]> = {};
-  for (const line of brief(rs)) {
-    const id = line.split(' ')[0]!;
-    out[id] = [...(out[id] ?? []), line];
-  }
-  return out;
-};
 
 /** A request's Binance parameters without the signing ones, which differ on every call. */
 const sent = (method: string, path: string, id: string): Record<string, string> => {

@@ -14,12 +14,12 @@ export class HandClock {
  * received by the harness clock's time.
  */
 export const settleReports = async (
-  h: { readonly venue: CcxtVenue; readonly clock: HandClock },
+  h: { readonly venue: CcxtVenue; readonly clock: HandClock; readonly log?: readonly string[] },
   n: number,
 ): Promise<readonly VenueReport[]> => {
   await until(
     () => h.venue.received >= n,
-    () => `${n} reports (have ${h.venue.received})`,
+    () => `${n} reports (have ${h.venue.received})${h.log ? `; log: ${h.log.slice(-5).join(' | ')}` : ''}`,
   );
   await h.venue.idle();
   return h.venue.poll(h.clock.t);
@@ -48,6 +48,16 @@ export const venueOrder = (
   postOnly: false,
   ...o,
 });
+
+/** Reports grouped by order, as brief lines: orders run concurrently, each order's own reports keep their order. */
+export const byOrder = (rs: readonly VenueReport[]): Record<string, string[]> => {
+  const out: Record<string, string[]> = {};
+  for (const line of brief(rs)) {
+    const id = line.split(' ')[0]!;
+    out[id] = [...(out[id] ?? []), line];
+  }
+  return out;
+};
 
 /** One line per report, for assertions that read like the exchange's story. */
 export const brief = (rs: readonly VenueReport[]): string[] =>
