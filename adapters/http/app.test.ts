@@ -416,7 +416,20 @@ describe('backtests', () => {
       'invalid_backtest',
     );
     expect(tiers.error.message).toContain('VIP0, VIP1');
+    // Another venue's rules: its tiers, not Binance's.
+    const bybitTiers = expectError(
+      await post('/api/backtests', JSON.stringify({ ...body, venue: 'bybit', feeTier: 'VIP9' })),
+      422,
+      'invalid_backtest',
+    );
+    expect(bybitTiers.error.message).toContain("is not one of bybit's: VIP0");
+    expect(
+      (await post('/api/backtests', JSON.stringify({ ...body, venue: 'okx', feeTier: 'VIP0' }))).status,
+    ).toBe(202);
+    await t.backtests.idle();
     for (const bad of [
+      { venue: 'kraken' },
+      { venue: 'constructor' },
       { leverage: 0 },
       { leverage: 1.5 },
       { initialBalance: '-1' },
