@@ -5,6 +5,7 @@ import { fixed } from '../../../domain/ledger/fixed.js';
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import { instrumentChanges } from '../../../domain/ledger/instrument-changes.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
+import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import {
   binanceUsdmDefaultLimits,
@@ -108,11 +109,8 @@ export class BinanceUsdmSession implements VenueSession {
   /** Where every REST call waits for Binance's budget; null when ccxt paces them. */
   readonly rateGate: RateGate | null;
   private readonly ownsGate: boolean;
-  /** This machine's clock minus the exchange's (ms). */
-  private offsetMs = 0;
-  private clockTimer: NodeJS.Timeout | null = null;
-  private readonly clockSyncMs: number;
-  private readonly onClock: BinanceUsdmSessionOptions['onClock'];
+  /** The exchange's clock, as this machine measures it against its own. */
+  private readonly clock: ExchangeClock;
   private readonly log: (line: string) => void;
 
   constructor(opts: BinanceUsdmSessionOptions) {
@@ -126,8 +124,17 @@ export class BinanceUsdmSession implements VenueSession {
     });
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
     this.log = opts.log ?? (() => {});
-    this.clockSyncMs = opts.clockSyncMs ?? 600_000;
-    this.onClock = opts.onClock;
+    this.clock = new ExchangeClock({
+      name: this.name,
+      local: () => this.ex.milliseconds(),
+      serverTime: () => this.serverTime(),
+      apply: (offsetMs) => {
+        this.ex.options.timeDifference = offsetMs;
+      },
+      onSample: opts.onClock,
+      everyMs: opts.clockSyncMs ?? 600_000,
+      log: this.log,
+    });
     const rate = opts.rateLimits;
     this.rateGate =
       rate === false
@@ -147,20 +154,8 @@ export class BinanceUsdmSession implements VenueSession {
   async start(handlers: StreamHandlers): Promise<void> {
     // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
     await this.ex.loadHttpProxyAgent();
-    // Before anything is signed. An exchange that cannot say its time now will say so on the next call.
-    try {
-      await this.syncClock();
-    } catch (e) {
-      this.log(
-        `${this.name}: the exchange's clock could not be read (${(e as Error).message}); signing on this machine's`,
-      );
-    }
-    this.clockTimer = setInterval(() => {
-      this.syncClock().catch((e: unknown) =>
-        this.log(`${this.name}: the exchange's clock could not be read (${(e as Error).message})`),
-      );
-    }, this.clockSyncMs);
-    this.clockTimer.unref();
+    // Before anything is signed.
+    await this.clock.keep();
     if (this.rateGate !== null) this.takeRateLimits(await this.endpoint('fapiPublicGetExchangeInfo'));
     await this.ex.loadMarkets();
     for (const m of Object.values(this.ex.markets ?? {})) {
@@ -224,57 +219,42 @@ export class BinanceUsdmSession implements VenueSession {
     return binanceClientId(clientOrderId);
   }
 
-  /** The exchange's clock, as this machine's corrected by the last measured offset (syncClock). */
+  /** The exchange's clock, as this machine's corrected by the last measured offset. */
   now(): number {
-    return this.ex.milliseconds() - this.offsetMs;
+    return this.clock.now();
   }
 
   /** This machine's clock minus the exchange's, as last measured (ms). */
   get clockOffsetMs(): number {
-    return this.offsetMs;
+    return this.clock.offsetMs;
   }
 
   /**
-   * Measures this machine's clock against the exchange's (GET /fapi/v1/time, taken at the middle of the
-   * round trip), and signs every request on the exchange's clock from now: Binance refuses a timestamp
-   * more than a second ahead of its own or older than the recvWindow (-1021), so a host whose clock
-   * drifts a second would have every order refused. Throws VenueCallError.
+   * Binance's time now (GET /fapi/v1/time), which the session's clock is measured against: Binance refuses
+   * a timestamp more than a second ahead of its own or older than the recvWindow (-1021), so a host whose
+   * clock drifts a second would have every order refused. Throws VenueCallError.
    */
-  async syncClock(): Promise<number> {
-    const sent = this.ex.milliseconds();
+  private async serverTime(): Promise<number> {
     const reply = await this.endpoint('fapiPublicGetTime');
-    const back = this.ex.milliseconds();
-    const server = readReply('time', () => {
+    return readReply('time', () => {
       const t = (reply as { serverTime?: unknown } | null)?.serverTime;
       const n = typeof t === 'string' ? Number(t) : t;
       if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
         throw new Error(`serverTime ${String(t)}`);
       return n;
     });
-    this.offsetMs = Math.round((sent + back) / 2 - server);
-    // binanceusdm signs with nonce() = milliseconds() - options.timeDifference.
-    this.ex.options.timeDifference = this.offsetMs;
-    this.onClock?.({ offsetMs: this.offsetMs, roundTripMs: back - sent });
-    return this.offsetMs;
   }
 
   /**
    * Runs a signed call; one Binance refuses for its timestamp (-1021: not executed) is run once more
    * after the clock is measured again. The host's clock jumped or drifted since the last measurement.
    */
-  private async onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      if (binanceCallError(e).extra.code !== '-1021' || this.closed) throw e;
-      this.log(`${this.name}: a request's timestamp was refused (-1021); measuring the clock again`);
-      try {
-        await this.syncClock();
-      } catch {
-        throw e;
-      }
-      return call();
-    }
+  private onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
+    return this.clock.retried(
+      call,
+      (e) => (binanceCallError(e).extra.code === '-1021' ? '-1021' : null),
+      () => this.closed,
+    );
   }
 
   async place(order: VenueOrder): Promise<readonly Observation[]> {
@@ -613,8 +593,7 @@ export class BinanceUsdmSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.clockTimer !== null) clearInterval(this.clockTimer);
-    this.clockTimer = null;
+    this.clock.stop();
     // A gate this session made is its own; one it was given is shared with the node's other clients.
     if (this.ownsGate) this.rateGate?.close();
     await this.ex.close();

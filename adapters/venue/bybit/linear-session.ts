@@ -1,6 +1,7 @@
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { ApiRestrictions } from '../binance/api-key.js';
+import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import { RateBudget, type RatePriority } from '../rate-budget.js';
 import { RateGate, type RateGateEvent } from '../rate-gate.js';
@@ -95,6 +96,13 @@ type Endpoint =
   | 'privateGetV5UserQueryApi'
   | 'privatePostV5PositionSetLeverage';
 
+/**
+ * How far past the exchange's time as measured a listing of what it just booked reaches: a record Bybit
+ * stamped just now must not fall after the window for the measurement's error (one missed would wait for
+ * the next listing, hours away).
+ */
+const LISTING_MARGIN_MS = 60_000;
+
 /** Bybit's longest span of one execution-list or transaction-log query ("endTime - startTime <= 7 days"). */
 const WEEK_MS = 7 * 86_400_000;
 /** The most rows Bybit gives in one page of each listing. */
@@ -148,11 +156,8 @@ export class BybitLinearSession implements VenueSession {
   /** Where every REST call waits for Bybit's budget; null when ccxt paces them. */
   readonly rateGate: RateGate | null;
   private readonly ownsGate: boolean;
-  /** This machine's clock minus the exchange's (ms). */
-  private offsetMs = 0;
-  private clockTimer: NodeJS.Timeout | null = null;
-  private readonly clockSyncMs: number;
-  private readonly onClock: BybitLinearSessionOptions['onClock'];
+  /** The exchange's clock, as this machine measures it against its own. */
+  private readonly clock: ExchangeClock;
   private readonly log: (line: string) => void;
 
   constructor(opts: BybitLinearSessionOptions) {
@@ -166,8 +171,17 @@ export class BybitLinearSession implements VenueSession {
     });
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
     this.log = opts.log ?? (() => {});
-    this.clockSyncMs = opts.clockSyncMs ?? 600_000;
-    this.onClock = opts.onClock;
+    this.clock = new ExchangeClock({
+      name: this.name,
+      local: () => this.ex.milliseconds(),
+      serverTime: () => this.serverTime(),
+      apply: (offsetMs) => {
+        this.ex.options.timeDifference = offsetMs;
+      },
+      onSample: opts.onClock,
+      everyMs: opts.clockSyncMs ?? 600_000,
+      log: this.log,
+    });
     const rate = opts.rateLimits;
     this.rateGate =
       rate === false
@@ -192,20 +206,8 @@ export class BybitLinearSession implements VenueSession {
   async start(handlers: StreamHandlers): Promise<void> {
     // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
     await this.ex.loadHttpProxyAgent();
-    // Before anything is signed. An exchange that cannot say its time now will say so on the next call.
-    try {
-      await this.syncClock();
-    } catch (e) {
-      this.log(
-        `${this.name}: the exchange's clock could not be read (${(e as Error).message}); signing on this machine's`,
-      );
-    }
-    this.clockTimer = setInterval(() => {
-      this.syncClock().catch((e: unknown) =>
-        this.log(`${this.name}: the exchange's clock could not be read (${(e as Error).message})`),
-      );
-    }, this.clockSyncMs);
-    this.clockTimer.unref();
+    // Before anything is signed.
+    await this.clock.keep();
     try {
       await this.ex.loadMarkets();
     } catch (e) {
@@ -276,51 +278,37 @@ export class BybitLinearSession implements VenueSession {
     return bybitOrderLinkId(clientOrderId);
   }
 
-  /** The exchange's clock, as this machine's corrected by the last measured offset (syncClock). */
+  /** The exchange's clock, as this machine's corrected by the last measured offset. */
   now(): number {
-    return this.ex.milliseconds() - this.offsetMs;
+    return this.clock.now();
   }
 
   /** This machine's clock minus the exchange's, as last measured (ms). */
   get clockOffsetMs(): number {
-    return this.offsetMs;
+    return this.clock.offsetMs;
   }
 
   /**
-   * Measures this machine's clock against Bybit's (GET /v5/market/time, taken at the middle of the round
-   * trip), and signs every request on Bybit's clock from now: Bybit refuses a request whose timestamp is
-   * not within "server_time - recv_window <= timestamp < server_time + 1000" (10002), so a host whose clock
-   * runs a second ahead would have every order refused. Throws VenueCallError.
+   * Bybit's time now (GET /v5/market/time), which the session's clock is measured against: Bybit refuses a
+   * request whose timestamp is not within "server_time - recv_window <= timestamp < server_time + 1000"
+   * (10002), so a host whose clock runs a second ahead would have every order refused. Throws
+   * VenueCallError.
    */
-  async syncClock(): Promise<number> {
-    const sent = this.ex.milliseconds();
+  private async serverTime(): Promise<number> {
     const reply = await this.endpoint('publicGetV5MarketTime');
-    const back = this.ex.milliseconds();
-    const server = readReply('time', () => serverTimeOf(reply));
-    this.offsetMs = Math.round((sent + back) / 2 - server);
-    // ccxt's bybit signs with nonce() = milliseconds() - options.timeDifference.
-    this.ex.options.timeDifference = this.offsetMs;
-    this.onClock?.({ offsetMs: this.offsetMs, roundTripMs: back - sent });
-    return this.offsetMs;
+    return readReply('time', () => serverTimeOf(reply));
   }
 
   /**
    * Runs a signed call; one Bybit refuses for its timestamp (10002: not executed) is run once more after
    * the clock is measured again. The host's clock jumped or drifted since the last measurement.
    */
-  private async onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      if (bybitCallError(e).extra.code !== '10002' || this.closed) throw e;
-      this.log(`${this.name}: a request's timestamp was refused (10002); measuring the clock again`);
-      try {
-        await this.syncClock();
-      } catch {
-        throw e;
-      }
-      return call();
-    }
+  private onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
+    return this.clock.retried(
+      call,
+      (e) => (bybitCallError(e).extra.code === '10002' ? '10002' : null),
+      () => this.closed,
+    );
   }
 
   /**
@@ -452,7 +440,7 @@ export class BybitLinearSession implements VenueSession {
   async forcedFills(symbol: string, since: number): Promise<readonly Observation[]> {
     this.requireSymbol(symbol);
     const found: Observation[] = [];
-    const until = this.now();
+    const until = this.now() + LISTING_MARGIN_MS;
     for (let from = since; from < until; from += WEEK_MS) {
       const rows = await this.pagedRows(
         'privateGetV5ExecutionList',
@@ -482,7 +470,7 @@ export class BybitLinearSession implements VenueSession {
   async incomeSince(kind: IncomeKind, since: number): Promise<readonly Observation[]> {
     if (kind === 'clearance-fee') return [];
     const found: Observation[] = [];
-    const until = this.now();
+    const until = this.now() + LISTING_MARGIN_MS;
     for (let from = since; from < until; from += WEEK_MS) {
       const rows = await this.pagedRows(
         'privateGetV5AccountTransactionLog',
@@ -621,8 +609,7 @@ export class BybitLinearSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.clockTimer !== null) clearInterval(this.clockTimer);
-    this.clockTimer = null;
+    this.clock.stop();
     // A gate this session made is its own; one it was given is shared with the node's other clients.
     if (this.ownsGate) this.rateGate?.close();
     await this.ex.close();

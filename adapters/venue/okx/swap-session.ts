@@ -3,6 +3,7 @@ import { type Fixed, fixed, toText, ZERO } from '../../../domain/ledger/fixed.js
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
 import type { ApiRestrictions } from '../binance/api-key.js';
+import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import { RateBudget, type RatePriority } from '../rate-budget.js';
 import { RateGate, type RateGateEvent } from '../rate-gate.js';
@@ -188,11 +189,8 @@ export class OkxSwapSession implements VenueSession {
   /** Where every REST call waits for OKX's budget; null when ccxt paces them. */
   readonly rateGate: RateGate | null;
   private readonly ownsGate: boolean;
-  /** This machine's clock minus the exchange's (ms). */
-  private offsetMs = 0;
-  private clockTimer: NodeJS.Timeout | null = null;
-  private readonly clockSyncMs: number;
-  private readonly onClock: OkxSwapSessionOptions['onClock'];
+  /** The exchange's clock, as this machine measures it against its own. */
+  private readonly clock: ExchangeClock;
   private readonly log: (line: string) => void;
   private readonly sizes: ContractSizes = (instId) => {
     const c = this.contracts.get(instId);
@@ -211,8 +209,17 @@ export class OkxSwapSession implements VenueSession {
     });
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 1000;
     this.log = opts.log ?? (() => {});
-    this.clockSyncMs = opts.clockSyncMs ?? 600_000;
-    this.onClock = opts.onClock;
+    this.clock = new ExchangeClock({
+      name: this.name,
+      local: () => this.ex.milliseconds(),
+      serverTime: () => this.serverTime(),
+      apply: (offsetMs) => {
+        this.ex.options.timeDifference = offsetMs;
+      },
+      onSample: opts.onClock,
+      everyMs: opts.clockSyncMs ?? 600_000,
+      log: this.log,
+    });
     const rate = opts.rateLimits;
     this.rateGate =
       rate === false
@@ -237,20 +244,8 @@ export class OkxSwapSession implements VenueSession {
   async start(handlers: StreamHandlers): Promise<void> {
     // ccxt refuses plain ws:// (a local endpoint) until its http agent is loaded.
     await this.ex.loadHttpProxyAgent();
-    // Before anything is signed. An exchange that cannot say its time now will say so on the next call.
-    try {
-      await this.syncClock();
-    } catch (e) {
-      this.log(
-        `${this.name}: the exchange's clock could not be read (${(e as Error).message}); signing on this machine's`,
-      );
-    }
-    this.clockTimer = setInterval(() => {
-      this.syncClock().catch((e: unknown) =>
-        this.log(`${this.name}: the exchange's clock could not be read (${(e as Error).message})`),
-      );
-    }, this.clockSyncMs);
-    this.clockTimer.unref();
+    // Before anything is signed.
+    await this.clock.keep();
     try {
       await this.ex.loadMarkets();
     } catch (e) {
@@ -343,50 +338,36 @@ export class OkxSwapSession implements VenueSession {
     return okxClOrdId(clientOrderId);
   }
 
-  /** The exchange's clock, as this machine's corrected by the last measured offset (syncClock). */
+  /** The exchange's clock, as this machine's corrected by the last measured offset. */
   now(): number {
-    return this.ex.milliseconds() - this.offsetMs;
+    return this.clock.now();
   }
 
   /** This machine's clock minus the exchange's, as last measured (ms). */
   get clockOffsetMs(): number {
-    return this.offsetMs;
+    return this.clock.offsetMs;
   }
 
   /**
-   * Measures this machine's clock against OKX's (GET /api/v5/public/time, taken at the middle of the round
-   * trip), and signs every request, REST and websocket login, on OKX's clock from now: OKX refuses a request
-   * whose timestamp is 30 seconds off (50102). Throws VenueCallError.
+   * OKX's time now (GET /api/v5/public/time), which the session's clock is measured against: every request,
+   * REST and websocket login, is signed on OKX's clock, and OKX refuses one whose timestamp is 30 seconds
+   * off (50102). Throws VenueCallError.
    */
-  async syncClock(): Promise<number> {
-    const sent = this.ex.milliseconds();
+  private async serverTime(): Promise<number> {
     const reply = await this.endpoint('publicGetPublicTime');
-    const back = this.ex.milliseconds();
-    const server = readReply('time', () => serverTimeOf(reply));
-    this.offsetMs = Math.round((sent + back) / 2 - server);
-    // ccxt's okx signs with nonce() = milliseconds() - options.timeDifference.
-    this.ex.options.timeDifference = this.offsetMs;
-    this.onClock?.({ offsetMs: this.offsetMs, roundTripMs: back - sent });
-    return this.offsetMs;
+    return readReply('time', () => serverTimeOf(reply));
   }
 
   /**
    * Runs a signed call; one OKX refuses for its timestamp (50102 "Timestamp request expired": not executed)
    * is run once more after the clock is measured again. The host's clock jumped or drifted since.
    */
-  private async onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (e) {
-      if (okxCallError(e).extra.code !== '50102' || this.closed) throw e;
-      this.log(`${this.name}: a request's timestamp was refused (50102); measuring the clock again`);
-      try {
-        await this.syncClock();
-      } catch {
-        throw e;
-      }
-      return call();
-    }
+  private onExchangeClock<T>(call: () => Promise<T>): Promise<T> {
+    return this.clock.retried(
+      call,
+      (e) => (okxCallError(e).extra.code === '50102' ? '50102' : null),
+      () => this.closed,
+    );
   }
 
   /**
@@ -593,7 +574,8 @@ export class OkxSwapSession implements VenueSession {
       since >= now - FILLS_DAYS * DAY_MS ? 'privateGetTradeFills' : 'privateGetTradeFillsHistory';
     const rows = await this.billPaged(
       method,
-      { instType: 'SWAP', instId: okxInstId(symbol), begin: String(since), end: String(now) },
+      // No end, as for the funding bills: a fill stamped just now is not left out for the clock's error.
+      { instType: 'SWAP', instId: okxInstId(symbol), begin: String(since) },
       PAGE.fills,
       'fills',
     );
@@ -620,9 +602,11 @@ export class OkxSwapSession implements VenueSession {
     const now = this.now();
     const method =
       since >= now - BILLS_DAYS * DAY_MS ? 'privateGetAccountBills' : 'privateGetAccountBillsArchive';
+    // No end: a bill OKX stamped just now must not fall after it for the clock measurement's error (one
+    // missed here would wait for the next listing, hours away).
     const rows = await this.billPaged(
       method,
-      { instType: 'SWAP', ccy: SWAP_SETTLE, type: '8', begin: String(since), end: String(now) },
+      { instType: 'SWAP', ccy: SWAP_SETTLE, type: '8', begin: String(since) },
       PAGE.bills,
       'bills',
     );
@@ -782,8 +766,7 @@ export class OkxSwapSession implements VenueSession {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.clockTimer !== null) clearInterval(this.clockTimer);
-    this.clockTimer = null;
+    this.clock.stop();
     // A gate this session made is its own; one it was given is shared with the node's other clients.
     if (this.ownsGate) this.rateGate?.close();
     await this.ex.close();
