@@ -18,7 +18,7 @@ import {
   recordedGap,
 } from '../adapters/marketdata/hotlist-inputs.js';
 import { RecordingLiveBars } from '../adapters/marketdata/recording-live-bars.js';
-import { judgeApiKey } from '../adapters/venue/binance/api-key.js';
+import { judgeApiKey } from '../adapters/venue/api-key.js';
 import { CcxtVenue } from '../adapters/venue/ccxt-venue.js';
 import { binanceUsdmDefaultLimits, RateBudget } from '../adapters/venue/rate-budget.js';
 import { RateGate } from '../adapters/venue/rate-gate.js';
@@ -52,7 +52,6 @@ import {
   credentialsFromEnv,
   endpointFromEnv,
   isLiveVenue,
-  type LiveVenue,
   liveVenueNames,
   liveVenues,
   marketFeedOf,
@@ -158,7 +157,7 @@ const backstop = backstopPlanFromEnv(process.env.LIVE_BACKSTOP);
 const liveLeftovers = process.env.LIVE_LEFTOVERS ?? 'carry';
 if (liveLeftovers !== 'carry' && liveLeftovers !== 'close' && liveLeftovers !== 'wait')
   throw new RangeError(`LIVE_LEFTOVERS must be carry, close or wait, got ${liveLeftovers}`);
-// A key that can withdraw trades no real money (adapters/venue/binance/api-key.ts) unless this says allow.
+// A key that can withdraw trades no real money (adapters/venue/api-key.ts) unless this says allow.
 const keyWithdrawals = process.env.LIVE_KEY_WITHDRAWALS ?? 'refuse';
 if (keyWithdrawals !== 'refuse' && keyWithdrawals !== 'allow')
   throw new RangeError(`LIVE_KEY_WITHDRAWALS must be refuse or allow, got ${keyWithdrawals}`);
@@ -428,7 +427,7 @@ const fleet = new PaperFleet({
 await fleet.prepare();
 fleet.start(stop.signal);
 say(
-  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${liveVenues[liveFeed.venue as LiveVenue]?.exchange ?? liveFeed.venue}'s live bars` : `at ${speed}×`}`,
+  `paper trading ${Object.keys(builtInStrategies).join(', ')} on ${paperSymbols.join(',')} from ${paperFrom} ${liveFeed ? `on ${isLiveVenue(liveFeed.venue) ? liveVenues[liveFeed.venue].exchange : liveFeed.venue}'s live bars` : `at ${speed}×`}`,
 );
 
 /*

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type { LiveBars, LiveBatch, LiveMarkPrices } from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import { bybitLinearUrls } from '../venue/bybit/linear-exchange.js';
 import { LiveFeedError } from './binance-live-bars.js';
 
 /** Bybit's kline `interval` for each timeframe it publishes (GET /v5/market/kline). */
@@ -63,11 +64,6 @@ const describe = (e: z.ZodError): string =>
     .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
     .join('; ');
 
-/** Every REST base ccxt's bybit knows, moved to `rest`: nothing can reach Bybit. */
-const bybitRestUrls = (rest: string) => ({
-  api: { spot: rest, futures: rest, v2: rest, public: rest, private: rest },
-});
-
 export interface BybitLiveBarsOptions {
   /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */
   readonly ccxt?: Readonly<Record<string, unknown>>;
@@ -95,7 +91,8 @@ export class BybitLiveBars implements LiveBars, LiveMarkPrices {
       ...opts.ccxt,
       // Public market data only: no market list, currency list or account type is ever needed.
       options: { ...options, fetchCurrencies: false, fetchMarkets: { types: ['linear'] } },
-      ...(opts.endpoint ? { urls: bybitRestUrls(opts.endpoint.rest) } : {}),
+      // Every URL ccxt's bybit knows, links and websockets too, so that nothing can reach Bybit.
+      ...(opts.endpoint ? { urls: bybitLinearUrls(opts.endpoint.rest, opts.endpoint.rest) } : {}),
     });
   }
 

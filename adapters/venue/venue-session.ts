@@ -33,6 +33,28 @@ export const withCallContext = <T>(fn: (ctx: CallContext) => Promise<T>): Promis
   return outer !== undefined ? fn(outer) : openCall(fn);
 };
 
+/**
+ * Holds a venue's stream open: `watch` (ccxt's pending watch calls, which fail when the socket drops) is
+ * awaited again and again, each failure said (`failed`) and followed by a pause, until `closed()`. What is
+ * the same in every venue session's reconnect loop; what they watch differs.
+ */
+export const keepWatching = async (o: {
+  readonly watch: () => Promise<unknown>;
+  readonly closed: () => boolean;
+  readonly failed: (e: unknown) => void;
+  readonly delayMs: number;
+}): Promise<void> => {
+  while (!o.closed()) {
+    try {
+      await o.watch();
+    } catch (e) {
+      if (o.closed()) return;
+      o.failed(e);
+      await new Promise((r) => setTimeout(r, o.delayMs));
+    }
+  }
+};
+
 /** A symbol's margin settings on the account. */
 export interface SymbolSetting {
   readonly leverage: number;

@@ -5,6 +5,7 @@ import { fixed } from '../../../domain/ledger/fixed.js';
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import { instrumentChanges } from '../../../domain/ledger/instrument-changes.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
+import type { ApiRestrictions } from '../api-key.js';
 import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import {
@@ -17,12 +18,13 @@ import { RateGate, type RateGateEvent } from '../rate-gate.js';
 import type { SymbolSetting } from '../venue-session.js';
 import {
   type FundingSettlement,
+  keepWatching,
   type StreamHandlers,
   VenueCallError,
   type VenueSession,
   withCallContext,
 } from '../venue-session.js';
-import { type ApiRestrictions, apiRestrictions } from './api-key.js';
+import { apiRestrictions } from './api-key.js';
 import { binanceCallError } from './usdm-errors.js';
 import { binanceUsdmUrls, TappedBinanceUsdm } from './usdm-exchange.js';
 import {
@@ -198,17 +200,16 @@ export class BinanceUsdmSession implements VenueSession {
    * Keeps watchOrders pending so ccxt holds the stream open (and its listenKey alive) and reopens it after
    * a drop. Its results are not used: the messages come through rawUserEvent.
    */
-  private async watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
-    while (!this.closed) {
-      try {
-        await this.ex.watchOrders();
-      } catch (e) {
-        if (this.closed) return;
+  private watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
+    return keepWatching({
+      watch: () => this.ex.watchOrders(),
+      closed: () => this.closed,
+      failed: (e) => {
         failedBeforeConnecting(e);
         handlers.disconnected(e);
-        await new Promise((r) => setTimeout(r, this.reconnectDelayMs));
-      }
-    }
+      },
+      delayMs: this.reconnectDelayMs,
+    });
   }
 
   trades(symbol: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeApiKey } from '../binance/api-key.js';
+import { judgeApiKey } from '../api-key.js';
 import { bybitKeyRestrictions } from './api-key.js';
 
 /** GET /v5/user/query-api's reply, shaped as the docs' example (https://bybit-exchange.github.io/docs/v5/user/apikey-info). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiRestrictions } from '../binance/api-key.js';
+import type { ApiRestrictions } from '../api-key.js';
 
 /**
  * GET /v5/user/query-api as Bybit documents it (https://bybit-exchange.github.io/docs/v5/user/apikey-info):

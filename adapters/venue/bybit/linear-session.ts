@@ -1,12 +1,13 @@
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
-import type { ApiRestrictions } from '../binance/api-key.js';
+import type { ApiRestrictions } from '../api-key.js';
 import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import { RateBudget, type RatePriority } from '../rate-budget.js';
 import { RateGate, type RateGateEvent } from '../rate-gate.js';
 import {
   type FundingSettlement,
+  keepWatching,
   type StreamHandlers,
   type SymbolSetting,
   VenueCallError,
@@ -256,18 +257,17 @@ export class BybitLinearSession implements VenueSession {
    * made while the other is pending returns ccxt's pending future, so the race re-subscribes only what
    * failed.
    */
-  private async watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
-    while (!this.closed) {
-      try {
-        await Promise.race([this.ex.watchOrders(), this.ex.watchMyTrades()]);
-      } catch (e) {
-        if (this.closed) return;
+  private watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
+    return keepWatching({
+      watch: () => Promise.race([this.ex.watchOrders(), this.ex.watchMyTrades()]),
+      closed: () => this.closed,
+      failed: (e) => {
         this.ex.streamInterrupted();
         failedBeforeConnecting(e);
         handlers.disconnected(e);
-        await new Promise((r) => setTimeout(r, this.reconnectDelayMs));
-      }
-    }
+      },
+      delayMs: this.reconnectDelayMs,
+    });
   }
 
   trades(symbol: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeApiKey } from '../binance/api-key.js';
+import { judgeApiKey } from '../api-key.js';
 import { okxKeyRestrictions } from './api-key.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiRestrictions } from '../binance/api-key.js';
+import type { ApiRestrictions } from '../api-key.js';
 
 /**
  * GET /api/v5/account/config as OKX documents it

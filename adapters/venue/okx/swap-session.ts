@@ -2,13 +2,14 @@ import { isConditional } from '../../../domain/ledger/events.js';
 import { type Fixed, fixed, toText, ZERO } from '../../../domain/ledger/fixed.js';
 import type { Instrument } from '../../../domain/ledger/instrument.js';
 import type { VenueOrder } from '../../../domain/ledger/venue-port.js';
-import type { ApiRestrictions } from '../binance/api-key.js';
+import type { ApiRestrictions } from '../api-key.js';
 import { ExchangeClock } from '../exchange-clock.js';
 import type { IncomeKind, Observation } from '../observation.js';
 import { RateBudget, type RatePriority } from '../rate-budget.js';
 import { RateGate, type RateGateEvent } from '../rate-gate.js';
 import {
   type FundingSettlement,
+  keepWatching,
   type StreamHandlers,
   type SymbolSetting,
   VenueCallError,
@@ -311,23 +312,23 @@ export class OkxSwapSession implements VenueSession {
    * ccxt's handlers run; a call made while the other is pending returns ccxt's pending future, so the race
    * re-subscribes only what failed.
    */
-  private async watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
-    while (!this.closed) {
-      try {
-        await Promise.race([
+  private watch(handlers: StreamHandlers, failedBeforeConnecting: (e: unknown) => void): Promise<void> {
+    return keepWatching({
+      watch: () =>
+        Promise.race([
           this.ex.watchOrders(undefined, undefined, undefined, { type: 'swap' }),
           this.ex.watchOrders(undefined, undefined, undefined, { type: 'swap', trigger: true }),
           // ccxt's subscription to balance_and_position: the stream's word that funding was settled.
           this.ex.watchMyLiquidationsForSymbols(undefined as unknown as string[]),
-        ]);
-      } catch (e) {
-        if (this.closed) return;
+        ]),
+      closed: () => this.closed,
+      failed: (e) => {
         this.ex.streamInterrupted();
         failedBeforeConnecting(e);
         handlers.disconnected(e);
-        await new Promise((r) => setTimeout(r, this.reconnectDelayMs));
-      }
-    }
+      },
+      delayMs: this.reconnectDelayMs,
+    });
   }
 
   trades(symbol: string): boolean {

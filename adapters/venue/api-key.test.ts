@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeBinance } from '../testing/fake-binance.js';
-import { type Harness, openHarness } from '../testing/venue-harness.js';
 import { type ApiRestrictions, judgeApiKey } from './api-key.js';
+import { FakeBinance } from './testing/fake-binance.js';
+import { type Harness, openHarness } from './testing/venue-harness.js';
 
 const tradingKey: ApiRestrictions = {
   ipRestrict: true,
