@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixed } from '../../domain/ledger/fixed.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
+import { BybitLinearSession } from '../venue/bybit/linear-session.js';
+import { exchangeInfoPath } from '../venue/testing/fake-binance.js';
 import type { FakeMarket } from '../venue/testing/fake-binance-market.js';
-import { FakeBybit } from '../venue/testing/fake-bybit.js';
+import { FakeBybit, type FakeBybitOptions } from '../venue/testing/fake-bybit.js';
+import type { Instrument as BybitRow } from '../venue/testing/fake-bybit-wire.js';
 import { LiveFeedError } from './binance-live-bars.js';
 import { BybitLiveBars } from './bybit-live-bars.js';
 import { sharedBars, sharedFunding } from './shared-data.js';
@@ -26,18 +32,21 @@ interface Server {
   garbage(path: string, body: string): void;
 }
 
-let fake: FakeBybit | null = null;
+const fakes: FakeBybit[] = [];
 afterEach(async () => {
-  await fake?.close();
-  fake = null;
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
 
 /** A fake Bybit over the recorded market, its clock at `now()`. */
-const serve = async (now: () => number): Promise<Server> => {
-  const f = await FakeBybit.start({ now, market });
-  fake = f;
+const serve = async (
+  now: () => number,
+  opts: FakeBybitOptions = {},
+): Promise<Server & { fake: FakeBybit }> => {
+  const f = await FakeBybit.start({ ...opts, now, market });
+  fakes.push(f);
   const feed = new BybitLiveBars({ endpoint: { rest: f.origin }, ccxt: { timeout: 2_000, rateLimit: 1 } });
   return {
+    fake: f,
     feed,
     asked: () => f.requests.filter((r) => r.path.startsWith('/v5/market/')),
     garbage: (path, body) => f.fault({ path, action: 'garbage', status: 200, body }),
@@ -185,5 +194,152 @@ describe('BybitLiveBars', () => {
     await expect(feed.fetch('BTCUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/a record of ETHUSDT/);
     await expect(feed.fetch('NOPEUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/Not supported symbols/);
     await expect(feed.fetch('BTCUSDT', '2m', FROM - 1, FROM - 1)).rejects.toThrow(/not one Bybit publishes/);
+  });
+});
+
+/** Binance's recorded onboardDate of `symbol`: the listing time the fakes re-spell as Bybit's launchTime. */
+const onboardDate = (symbol: string): number => {
+  const info = JSON.parse(readFileSync(exchangeInfoPath, 'utf8')) as {
+    symbols: { symbol: string; onboardDate: number }[];
+  };
+  return info.symbols.find((x) => x.symbol === symbol)!.onboardDate;
+};
+
+/** Every instrument the authenticated session lists from `fake`, read without a stream. */
+const sessionInstruments = async (fake: FakeBybit): Promise<ReadonlyMap<string, Instrument>> => {
+  const session = new BybitLinearSession({
+    ccxt: { apiKey: fake.apiKey, secret: fake.secret, timeout: 2_000, enableRateLimit: false },
+    endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+    rateLimits: false,
+  });
+  try {
+    return await session.instruments();
+  } finally {
+    await session.close();
+  }
+};
+
+describe('BybitLiveBars listing', () => {
+  const now = FROM + 5 * HOUR;
+
+  it('lists the asked symbols as the authenticated session does, each with its launch time', async () => {
+    const { fake, feed, asked } = await serve(() => now);
+    const listing = await feed.listing(['BTCUSDT', 'ETHUSDT', 'NOPEUSDT']);
+    expect([...listing.instruments.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(Object.fromEntries(listing.listedAt)).toEqual({
+      BTCUSDT: onboardDate('BTCUSDT'),
+      ETHUSDT: onboardDate('ETHUSDT'),
+    });
+    // Two symbols' tiers are two calls, not the whole listing's 15 symbols a page; none for one not listed.
+    const tiers = asked().filter((r) => r.path === '/v5/market/risk-limit');
+    expect(tiers.map((r) => r.params.symbol).sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    const all = await sessionInstruments(fake);
+    expect(listing.instruments.get('BTCUSDT')).toEqual(all.get('BTCUSDT'));
+    expect(listing.instruments.get('ETHUSDT')).toEqual(all.get('ETHUSDT'));
+    // Binance's recorded BTCUSDT, as the fake re-spells it.
+    const btc = listing.instruments.get('BTCUSDT')!;
+    expect(btc).toMatchObject({
+      venue: 'bybit',
+      tickSize: fixed('0.1'),
+      stepSize: fixed('0.001'),
+      minQty: fixed('0.001'),
+      maxQty: fixed('1000'),
+    });
+    expect(btc.brackets[0]).toEqual({
+      bracket: 1,
+      initialLeverage: 125,
+      notionalFloor: fixed('0'),
+      notionalCap: fixed('50000'),
+      maintMarginRatio: fixed('0.004'),
+      cum: fixed('0'),
+    });
+    expect(btc.brackets[1]).toMatchObject({ maintMarginRatio: fixed('0.005'), cum: fixed('50') });
+  });
+
+  it('reads the venue’s own listing where it differs from Binance’s, and only there', async () => {
+    const launched = Date.UTC(2024, 0, 2);
+    const relist = (i: BybitRow): BybitRow =>
+      i.symbol !== 'BTCUSDT'
+        ? i
+        : {
+            ...i,
+            tickSize: fixed('0.5'),
+            launchTime: launched,
+            tiers: i.tiers.map((t, k) => (k === 0 ? { ...t, mmr: fixed('0.006') } : t)),
+          };
+    const plain = await (await serve(() => now)).feed.listing(['BTCUSDT', 'ETHUSDT']);
+    const own = await (await serve(() => now, { relist })).feed.listing(['BTCUSDT', 'ETHUSDT']);
+    const btc = own.instruments.get('BTCUSDT')!;
+    expect(btc.tickSize).toBe(fixed('0.5'));
+    expect(btc.brackets[0]!.maintMarginRatio).toBe(fixed('0.006'));
+    const recorded = plain.instruments.get('BTCUSDT')!;
+    expect({
+      ...btc,
+      tickSize: recorded.tickSize,
+      brackets: [
+        { ...btc.brackets[0]!, maintMarginRatio: recorded.brackets[0]!.maintMarginRatio },
+        ...btc.brackets.slice(1),
+      ],
+    }).toEqual(recorded);
+    expect(own.instruments.get('ETHUSDT')).toEqual(plain.instruments.get('ETHUSDT'));
+    expect(Object.fromEntries(own.listedAt)).toEqual({ BTCUSDT: launched, ETHUSDT: onboardDate('ETHUSDT') });
+  });
+
+  it('refuses a listing it cannot trust with an error that names the endpoint', async () => {
+    const { fake, feed, garbage } = await serve(() => now);
+    const row = (
+      (await (
+        await fetch(`${fake.origin}/v5/market/instruments-info?category=linear&symbol=BTCUSDT`)
+      ).json()) as {
+        result: { list: Record<string, unknown>[] };
+      }
+    ).result.list[0]!;
+    const page = (list: unknown[]) =>
+      JSON.stringify({
+        retCode: 0,
+        retMsg: 'OK',
+        result: { category: 'linear', list, nextPageCursor: '' },
+        time: now,
+      });
+    const cases: [string, string, RegExp][] = [
+      [
+        '/v5/market/instruments-info',
+        '{"retCode":0,"result":{}}',
+        /unexpected instruments-info reply \(list/,
+      ],
+      [
+        '/v5/market/instruments-info',
+        page([{ ...row, priceFilter: { ...(row.priceFilter as object), tickSize: 'a tenth' } }]),
+        /unexpected instruments-info and risk-limit reply .*tickSize/,
+      ],
+      [
+        '/v5/market/instruments-info',
+        page([{ ...row, launchTime: 'yesterday' }]),
+        /unexpected instruments-info reply \(launchTime: epoch milliseconds/,
+      ],
+      ['/v5/market/risk-limit', '{"retCode":0,"result":{"list":"none"}}', /unexpected risk-limit reply/],
+      [
+        '/v5/market/risk-limit',
+        page([
+          {
+            id: 1,
+            symbol: 'BTCUSDT',
+            riskLimitValue: '50000',
+            maintenanceMargin: '-1',
+            initialMargin: '0.008',
+            maxLeverage: '125',
+          },
+        ]),
+        /unexpected instruments-info and risk-limit reply .*maintenanceMargin/,
+      ],
+    ];
+    for (const [path, body, message] of cases) {
+      garbage(path, body);
+      const err = await feed.listing(['BTCUSDT']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    // Untouched, the same call reads.
+    expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
   });
 });

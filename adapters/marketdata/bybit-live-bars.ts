@@ -2,9 +2,17 @@ import ccxt from 'ccxt';
 import { z } from 'zod';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
-import type { LiveBars, LiveBatch, LiveMarkPrices } from '../../domain/market/live-feed.js';
+import type {
+  ListsInstruments,
+  LiveBars,
+  LiveBatch,
+  LiveMarkPrices,
+  VenueListing,
+} from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import { bybitLinearUrls } from '../venue/bybit/linear-exchange.js';
+import { bybitLaunchTimes } from '../venue/bybit/linear-instruments.js';
+import { linearListing } from '../venue/bybit/linear-listing.js';
 import { LiveFeedError } from './binance-live-bars.js';
 
 /** Bybit's kline `interval` for each timeframe it publishes (GET /v5/market/kline). */
@@ -64,6 +72,16 @@ const describe = (e: z.ZodError): string =>
     .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
     .join('; ');
 
+/** A listing reply it cannot read fails the whole call, naming the endpoint and what was wrong. */
+function readListing<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    const why = e instanceof z.ZodError ? describe(e) : (e as Error).message;
+    throw new LiveFeedError(`listing: unexpected ${what} reply (${why.slice(0, 300)})`);
+  }
+}
+
 export interface BybitLiveBarsOptions {
   /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */
   readonly ccxt?: Readonly<Record<string, unknown>>;
@@ -81,7 +99,7 @@ export interface BybitLiveBarsOptions {
  * Each page of klines asks for a range that holds at most a page (start and end both set), so what a page
  * holds does not depend on which end of an over-full range Bybit counts from.
  */
-export class BybitLiveBars implements LiveBars, LiveMarkPrices {
+export class BybitLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments {
   readonly venue = 'bybit';
   private readonly ex: InstanceType<typeof ccxt.bybit>;
 
@@ -131,6 +149,16 @@ export class BybitLiveBars implements LiveBars, LiveMarkPrices {
       out.set(symbol, { price, time: typeof time === 'number' ? time : await this.serverTime() });
     }
     return out;
+  }
+
+  /**
+   * Bybit's own listing of `symbols`, read as the authenticated session reads it (linear-listing.ts:
+   * instruments-info and the symbols' risk tiers), and each one's instruments-info `launchTime`.
+   */
+  async listing(symbols: readonly string[]): Promise<VenueListing> {
+    const { infos, instruments } = await linearListing((m, p) => this.ex[m](p), readListing, symbols);
+    const launched = readListing('instruments-info', () => bybitLaunchTimes(infos));
+    return { instruments, listedAt: new Map([...launched].filter(([s]) => instruments.has(s))) };
   }
 
   private async serverTime(): Promise<number> {

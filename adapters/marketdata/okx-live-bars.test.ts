@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixed } from '../../domain/ledger/fixed.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
+import { OkxSwapSession } from '../venue/okx/swap-session.js';
+import { exchangeInfoPath } from '../venue/testing/fake-binance.js';
 import type { FakeMarket } from '../venue/testing/fake-binance-market.js';
-import { FakeOkx } from '../venue/testing/fake-okx.js';
+import { FakeOkx, type FakeOkxOptions } from '../venue/testing/fake-okx.js';
+import type { Instrument as OkxRow } from '../venue/testing/fake-okx-wire.js';
 import { LiveFeedError } from './binance-live-bars.js';
 import { OkxLiveBars } from './okx-live-bars.js';
 import { sharedBars, sharedFunding } from './shared-data.js';
@@ -26,18 +32,18 @@ interface Server {
   garbage(path: string, body: string): void;
 }
 
-let fake: FakeOkx | null = null;
+const fakes: FakeOkx[] = [];
 afterEach(async () => {
-  await fake?.close();
-  fake = null;
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
 
 /** A fake OKX over the recorded market, its clock at `now()`; its rate limits are not what is tested here. */
-const serve = async (now: () => number): Promise<Server> => {
-  const f = await FakeOkx.start({ now, market, rateLimits: false });
-  fake = f;
+const serve = async (now: () => number, opts: FakeOkxOptions = {}): Promise<Server & { fake: FakeOkx }> => {
+  const f = await FakeOkx.start({ ...opts, now, market, rateLimits: false });
+  fakes.push(f);
   const feed = new OkxLiveBars({ endpoint: { rest: f.origin }, ccxt: { timeout: 2_000, rateLimit: 1 } });
   return {
+    fake: f,
     feed,
     asked: () =>
       f.requests.filter((r) => r.path.startsWith('/api/v5/market/') || r.path.startsWith('/api/v5/public/f')),
@@ -202,5 +208,148 @@ describe('OkxLiveBars', () => {
     await expect(feed.fetch('NOPEUSDT', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/51001/);
     await expect(feed.fetch('BTCUSDC', '1h', FROM - 1, FROM - 1)).rejects.toThrow(/not a USDT perpetual/);
     await expect(feed.fetch('BTCUSDT', '2m', FROM - 1, FROM - 1)).rejects.toThrow(/not one OKX publishes/);
+  });
+});
+
+/** Binance's recorded onboardDate of `symbol`: the listing time the fakes re-spell as OKX's listTime. */
+const onboardDate = (symbol: string): number => {
+  const info = JSON.parse(readFileSync(exchangeInfoPath, 'utf8')) as {
+    symbols: { symbol: string; onboardDate: number }[];
+  };
+  return info.symbols.find((x) => x.symbol === symbol)!.onboardDate;
+};
+
+/** Every instrument the authenticated session lists from `fake` (all of them), read without a stream. */
+const sessionInstruments = async (fake: FakeOkx): Promise<ReadonlyMap<string, Instrument>> => {
+  const session = new OkxSwapSession({
+    ccxt: {
+      apiKey: fake.apiKey,
+      secret: fake.secret,
+      password: fake.passphrase,
+      timeout: 2_000,
+      enableRateLimit: false,
+    },
+    endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+    rateLimits: false,
+  });
+  try {
+    return await session.instruments();
+  } finally {
+    await session.close();
+  }
+};
+
+describe('OkxLiveBars listing', () => {
+  const now = FROM + 5 * HOUR;
+  const tierCalls = (f: FakeOkx) => f.requests.filter((r) => r.path === '/api/v5/public/position-tiers');
+
+  it('lists the asked symbols as the authenticated session does, each with its listing time', async () => {
+    const { fake, feed } = await serve(() => now);
+    const listing = await feed.listing(['BTCUSDT', 'ETHUSDT', 'NOPEUSDT', 'BTCUSDC']);
+    expect([...listing.instruments.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    expect(Object.fromEntries(listing.listedAt)).toEqual({
+      BTCUSDT: onboardDate('BTCUSDT'),
+      ETHUSDT: onboardDate('ETHUSDT'),
+    });
+    // Only the asked symbols' families are asked for their tiers: one call, where the listing takes ~100.
+    expect(tierCalls(fake).map((r) => r.params.instFamily)).toEqual(['BTC-USDT,ETH-USDT']);
+    const all = await sessionInstruments(fake);
+    expect(tierCalls(fake).length).toBeGreaterThan(50);
+    expect(listing.instruments.get('BTCUSDT')).toEqual(all.get('BTCUSDT'));
+    expect(listing.instruments.get('ETHUSDT')).toEqual(all.get('ETHUSDT'));
+    // Binance's recorded BTCUSDT, as the fake re-spells it: 0.01 BTC a contract in lots of a tenth.
+    const btc = listing.instruments.get('BTCUSDT')!;
+    expect(btc).toMatchObject({
+      venue: 'okx',
+      tickSize: fixed('0.1'),
+      stepSize: fixed('0.001'),
+      minQty: fixed('0.001'),
+      maxQty: fixed('1000'),
+    });
+    expect(btc.brackets[0]).toMatchObject({
+      bracket: 1,
+      initialLeverage: 125,
+      maintMarginRatio: fixed('0.004'),
+      cum: fixed('0'),
+    });
+    expect(btc.brackets[1]).toMatchObject({ initialLeverage: 100, maintMarginRatio: fixed('0.005') });
+  });
+
+  it('reads the venue’s own listing where it differs from Binance’s, and only there', async () => {
+    const listed = Date.UTC(2024, 0, 2);
+    const relist = (i: OkxRow): OkxRow =>
+      i.symbol !== 'BTCUSDT'
+        ? i
+        : {
+            ...i,
+            tickSz: fixed('0.5'),
+            listTime: listed,
+            tiers: i.tiers.map((t, k) => (k === 0 ? { ...t, maxLever: 50, imr: fixed('0.02') } : t)),
+          };
+    const plain = await (await serve(() => now)).feed.listing(['BTCUSDT', 'ETHUSDT']);
+    const own = await (await serve(() => now, { relist })).feed.listing(['BTCUSDT', 'ETHUSDT']);
+    const btc = own.instruments.get('BTCUSDT')!;
+    expect(btc.tickSize).toBe(fixed('0.5'));
+    expect(btc.brackets[0]!.initialLeverage).toBe(50);
+    const recorded = plain.instruments.get('BTCUSDT')!;
+    expect({ ...btc, tickSize: recorded.tickSize, brackets: [] }).toEqual({ ...recorded, brackets: [] });
+    // The tiers are in contracts, put in notional at the mark, which is on the (coarser) tick now: their caps
+    // move with it; their rates and leverage do not, but where the listing says.
+    const terms = (x: Instrument) => x.brackets.map((b) => [b.initialLeverage, b.maintMarginRatio]);
+    expect(terms(btc)).toEqual([[50, recorded.brackets[0]!.maintMarginRatio], ...terms(recorded).slice(1)]);
+    expect(own.instruments.get('ETHUSDT')).toEqual(plain.instruments.get('ETHUSDT'));
+    expect(Object.fromEntries(own.listedAt)).toEqual({ BTCUSDT: listed, ETHUSDT: onboardDate('ETHUSDT') });
+  });
+
+  it('refuses a listing it cannot trust with an error that names the endpoint', async () => {
+    const { fake, feed, garbage } = await serve(() => now);
+    const row = (
+      (await (
+        await fetch(`${fake.origin}/api/v5/public/instruments?instType=SWAP&instId=BTC-USDT-SWAP`)
+      ).json()) as {
+        data: Record<string, unknown>[];
+      }
+    ).data[0]!;
+    const data = (rows: unknown[]) => JSON.stringify({ code: '0', msg: '', data: rows });
+    const tier = {
+      tier: '1',
+      instFamily: 'BTC-USDT',
+      minSz: '0',
+      maxSz: '100',
+      mmr: '0.004',
+      imr: '0.008',
+      maxLever: '125',
+    };
+    const cases: [string, string, RegExp][] = [
+      ['/api/v5/public/instruments', '{"code":"0","data":{}}', /unexpected instruments reply \(data/],
+      [
+        '/api/v5/public/instruments',
+        data([{ ...row, tickSz: 'a tenth' }]),
+        /unexpected instruments reply .*tickSz/,
+      ],
+      [
+        '/api/v5/public/instruments',
+        data([{ ...row, listTime: 'soon' }]),
+        /unexpected instruments reply \(listTime: epoch milliseconds/,
+      ],
+      [
+        '/api/v5/public/position-tiers',
+        data([{ ...tier, mmr: 'some' }]),
+        /unexpected instruments, position tiers and mark prices reply .*mmr/,
+      ],
+      [
+        '/api/v5/public/mark-price',
+        data([{ instId: 'BTC-USDT-SWAP', markPx: 'high' }]),
+        /unexpected instruments, position tiers and mark prices reply .*markPx/,
+      ],
+    ];
+    for (const [path, body, message] of cases) {
+      garbage(path, body);
+      const err = await feed.listing(['BTCUSDT']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    // Untouched, the same call reads.
+    expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
   });
 });

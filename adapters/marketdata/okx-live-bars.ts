@@ -2,9 +2,17 @@ import ccxt from 'ccxt';
 import { z } from 'zod';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
-import type { LiveBars, LiveBatch, LiveMarkPrices } from '../../domain/market/live-feed.js';
+import type {
+  ListsInstruments,
+  LiveBars,
+  LiveBatch,
+  LiveMarkPrices,
+  VenueListing,
+} from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import { okxSwapUrls } from '../venue/okx/swap-exchange.js';
+import { okxListTimes } from '../venue/okx/swap-instruments.js';
+import { swapListing } from '../venue/okx/swap-listing.js';
 import { okxInstId } from '../venue/okx/swap-messages.js';
 import { LiveFeedError } from './binance-live-bars.js';
 
@@ -77,6 +85,16 @@ const describe = (e: z.ZodError): string =>
     .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
     .join('; ');
 
+/** A listing reply it cannot read fails the whole call, naming the endpoint and what was wrong. */
+function readListing<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    const why = e instanceof z.ZodError ? describe(e) : (e as Error).message;
+    throw new LiveFeedError(`listing: unexpected ${what} reply (${why.slice(0, 300)})`);
+  }
+}
+
 export interface OkxLiveBarsOptions {
   /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */
   readonly ccxt?: Readonly<Record<string, unknown>>;
@@ -96,7 +114,7 @@ export interface OkxLiveBarsOptions {
  * "records earlier than the requested ts") and `before` the last bar already handed over, from
  * /market/candles while the page lies within its latest 1,440 bars, from /market/history-candles beyond.
  */
-export class OkxLiveBars implements LiveBars, LiveMarkPrices {
+export class OkxLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments {
   readonly venue = 'okx';
   private readonly ex: InstanceType<typeof ccxt.okx>;
 
@@ -154,6 +172,16 @@ export class OkxLiveBars implements LiveBars, LiveMarkPrices {
       out.set(symbol, { price, time: mark.ts });
     }
     return out;
+  }
+
+  /**
+   * OKX's own listing of `symbols`, read as the authenticated session reads it (swap-listing.ts: the swaps,
+   * their mark prices and the asked symbols' position tiers), and each one's instruments `listTime`.
+   */
+  async listing(symbols: readonly string[]): Promise<VenueListing> {
+    const { infos, instruments } = await swapListing((m, p) => this.ex[m](p), readListing, symbols);
+    const listed = readListing('instruments', () => okxListTimes(infos));
+    return { instruments, listedAt: new Map([...listed].filter(([s]) => instruments.has(s))) };
   }
 
   private instId(symbol: string): string {

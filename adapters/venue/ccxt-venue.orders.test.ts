@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toText } from '../../domain/ledger/fixed.js';
-import type { VenueReport } from '../../domain/ledger/venue-port.js';
 import { binanceClientId } from './binance/usdm-session.js';
 import { brief, byOrder, settleReports, venueOrder } from './testing/venue-fixtures.js';
 import { type Harness, openHarness } from './testing/venue-harness.js';

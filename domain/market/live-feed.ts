@@ -1,3 +1,4 @@
+import type { Instrument } from '../ledger/instrument.js';
 import type { BarSeries } from './bars.js';
 import type { FundingSeries } from './funding.js';
 
@@ -28,4 +29,21 @@ export interface LiveBars {
 export interface LiveMarkPrices {
   /** Each symbol's mark price and the venue's time of it; a reply it cannot trust fails the whole call. */
   markPrices(symbols: readonly string[]): Promise<Map<string, { price: number; time: number }>>;
+}
+
+/** A venue's own listing of its perpetuals, read from its public market data. */
+export interface VenueListing {
+  /** Each listed symbol's instrument as the venue lists it now (only the symbols asked for). */
+  readonly instruments: ReadonlyMap<string, Instrument>;
+  /** Each symbol's listing time, epoch ms, where the venue gives one. */
+  readonly listedAt: ReadonlyMap<string, number>;
+}
+
+/**
+ * The venue's own instruments, without an account: what a paper run fed by that venue's market sizes and
+ * books on, and what the hotlist dates a listing by. A symbol the venue does not list is absent from both
+ * maps (the caller says so); a reply it cannot trust fails the whole call.
+ */
+export interface ListsInstruments {
+  listing(symbols: readonly string[]): Promise<VenueListing>;
 }

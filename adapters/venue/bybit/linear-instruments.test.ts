@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fixed } from '../../../domain/ledger/fixed.js';
+import type { Instrument } from '../../../domain/ledger/instrument.js';
 import { maintenanceMargin } from '../../../domain/ledger/instrument.js';
-import { bybitInstrument, bybitInstruments } from './linear-instruments.js';
+import { decideOrder, initialOrderState } from '../../../domain/ledger/order.js';
+import { bybitInstrument, bybitInstruments, bybitLaunchTimes } from './linear-instruments.js';
 
 // https://bybit-exchange.github.io/docs/v5/market/instrument (Response Example, linear).
 const btcusdt = {
@@ -60,14 +62,43 @@ const tiers = [
   tier(1, '2000000', '0.005', '0.01', '100.00', ''),
 ];
 
+/** A market buy on the instrument, as the ledger decides it (domain/ledger/order.ts). */
+const placeOn = (inst: Instrument) =>
+  decideOrder(
+    {
+      kind: 'PlaceOrder',
+      orderId: 'o-1',
+      clientOrderId: 'c-1',
+      accountId: 'a',
+      venue: inst.venue,
+      strategyId: null,
+      symbol: inst.symbol,
+      side: 'BUY',
+      positionSide: 'BOTH',
+      type: 'MARKET',
+      quantity: '0.01',
+    },
+    initialOrderState,
+    { instrument: () => inst },
+  );
+
 describe('bybitInstrument', () => {
+  it('is one the ledger trades while the venue says "Trading", and refuses in the venue’s words otherwise', () => {
+    const listed = bybitInstrument(btcusdt, tiers);
+    expect(listed.status).toBe('TRADING');
+    expect(placeOn(listed).map((e) => e.type)).toEqual(['OrderRequested']);
+    const other = bybitInstrument({ ...btcusdt, status: 'PreLaunch' }, tiers);
+    expect(other.status).toBe('PreLaunch');
+    expect(() => placeOn(other)).toThrow(/BTCUSDT status is PreLaunch/);
+  });
+
   it('reads the grids, limits and risk tiers of a USDT perpetual', () => {
     const inst = bybitInstrument(btcusdt, tiers);
     expect(inst).toMatchObject({
       venue: 'bybit',
       symbol: 'BTCUSDT',
       contractType: 'LinearPerpetual',
-      status: 'Trading',
+      status: 'TRADING',
       baseAsset: 'BTC',
       quoteAsset: 'USDT',
       marginAsset: 'USDT',
@@ -137,5 +168,17 @@ describe('bybitInstrument', () => {
     expect([...listed.keys()]).toEqual(['BTCUSDT', 'ETHUSDT']);
     expect(listed.get('BTCUSDT')!.brackets).toHaveLength(2);
     expect(listed.get('ETHUSDT')!.brackets).toEqual([]);
+  });
+});
+
+describe('bybitLaunchTimes', () => {
+  it('dates each USDT perpetual by its launchTime, leaves out one without, and refuses one not in ms', () => {
+    const eth = { ...btcusdt, symbol: 'ETHUSDT', launchTime: '' };
+    const sol = { ...btcusdt, symbol: 'SOLUSDT', launchTime: '0' };
+    const usdcPerp = { ...btcusdt, symbol: 'BTCPERP', settleCoin: 'USDC', launchTime: 'never' };
+    expect(Object.fromEntries(bybitLaunchTimes([btcusdt, eth, sol, usdcPerp]))).toEqual({
+      BTCUSDT: 1585526400000,
+    });
+    expect(() => bybitLaunchTimes([{ ...btcusdt, launchTime: '2020-03-30' }])).toThrow(/epoch milliseconds/);
   });
 });

@@ -122,7 +122,9 @@ export const bybitInstrument = (info: unknown, riskTiers: readonly unknown[]): I
     venue: 'bybit',
     symbol: s.symbol,
     contractType: s.contractType,
-    status: s.status,
+    // The ledger trades a symbol whose status is Binance's TRADING: Bybit's word for it is "Trading".
+    // Any other state (PreLaunch, Settling, Delivering, Closed) is kept in Bybit's words and refused.
+    status: s.status === 'Trading' ? 'TRADING' : s.status,
     baseAsset: s.baseCoin,
     quoteAsset: s.quoteCoin,
     marginAsset: s.settleCoin,
@@ -144,6 +146,15 @@ export const bybitInstrument = (info: unknown, riskTiers: readonly unknown[]): I
 };
 
 /**
+ * Whether an instruments-info row is a USDT perpetual, judged before it is read strictly: a linear listing
+ * also holds USDC perpetuals and dated futures, whose rows need not keep this adapter's schema.
+ */
+export const isUsdtPerpetual = (info: unknown): boolean => {
+  const head = info as { contractType?: unknown; settleCoin?: unknown } | null;
+  return head?.contractType === 'LinearPerpetual' && head.settleCoin === 'USDT';
+};
+
+/**
  * Every USDT perpetual of an instruments-info listing with its risk tiers, by symbol. Other linear
  * contracts (USDC perpetuals, dated futures) are left out: this adapter trades USDT perpetuals. A symbol
  * without tiers gets no brackets (and cannot hold positions), as on Binance.
@@ -161,10 +172,34 @@ export const bybitInstruments = (
   }
   const out = new Map<string, Instrument>();
   for (const info of infos) {
-    const head = info as { contractType?: unknown; settleCoin?: unknown; symbol?: unknown } | null;
-    if (head?.contractType !== 'LinearPerpetual' || head.settleCoin !== 'USDT') continue;
-    const inst = bybitInstrument(info, bySymbol.get(String(head.symbol)) ?? []);
+    if (!isUsdtPerpetual(info)) continue;
+    const inst = bybitInstrument(info, bySymbol.get(String((info as { symbol?: unknown }).symbol)) ?? []);
     out.set(inst.symbol, inst);
+  }
+  return out;
+};
+
+const launchSchema = z
+  .object({
+    symbol: z.string().min(1),
+    launchTime: z
+      .union([z.literal(''), z.string().regex(/^\d{1,16}$/, 'epoch milliseconds as text')])
+      .optional(),
+  })
+  .passthrough();
+
+/**
+ * Each USDT perpetual's launch time (instruments-info `launchTime`, "Launch timestamp (ms)"), by symbol. A
+ * row that gives none ("", "0" or no field) is left out: the listing has no date for it, which is not an
+ * error; one that gives something else than milliseconds is.
+ */
+export const bybitLaunchTimes = (infos: readonly unknown[]): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const info of infos) {
+    if (!isUsdtPerpetual(info)) continue;
+    const { symbol, launchTime } = launchSchema.parse(info);
+    const ms = Number(launchTime || '0');
+    if (ms > 0) out.set(symbol, ms);
   }
   return out;
 };

@@ -18,7 +18,7 @@ import { bybitKeyRestrictions } from './api-key.js';
 import { feeRatesOf, marginModeOf, positionsOf, serverTimeOf, walletBalanceOf } from './linear-account.js';
 import { bybitCallError } from './linear-errors.js';
 import { bybitLinearUrls, TappedBybitLinear } from './linear-exchange.js';
-import { bybitInstruments } from './linear-instruments.js';
+import { linearListing, pagedRows } from './linear-listing.js';
 import {
   executionListObservations,
   fundingObservations,
@@ -107,7 +107,7 @@ const LISTING_MARGIN_MS = 60_000;
 /** Bybit's longest span of one execution-list or transaction-log query ("endTime - startTime <= 7 days"). */
 const WEEK_MS = 7 * 86_400_000;
 /** The most rows Bybit gives in one page of each listing. */
-const PAGE = { executions: 100, transactions: 50, positions: 200, instruments: 1000, funding: 200 } as const;
+const PAGE = { executions: 100, transactions: 50, positions: 200, funding: 200 } as const;
 
 /** Turns a parse failure of a reply into "no verdict": the request went out and may have been executed. */
 const readReply = <T>(what: string, read: () => T, expiresAt?: number): T => {
@@ -323,23 +323,9 @@ export class BybitLinearSession implements VenueSession {
     }
   }
 
-  /** Every row of a paged listing, following Bybit's nextPageCursor until a page brings nothing new. */
-  private async pagedRows(
-    method: Endpoint,
-    params: Record<string, unknown>,
-    what: string,
-  ): Promise<unknown[]> {
-    const rows: unknown[] = [];
-    const seen = new Set<string>();
-    let cursor: string | null = null;
-    for (;;) {
-      const reply = await this.endpoint(method, cursor === null ? params : { ...params, cursor });
-      const page = readReply(what, () => pageOf(reply));
-      rows.push(...page.rows);
-      if (page.cursor === null || page.rows.length === 0 || seen.has(page.cursor)) return rows;
-      seen.add(page.cursor);
-      cursor = page.cursor;
-    }
+  /** Every row of a paged listing (linear-listing.ts), each page read as a reply of this session. */
+  private pagedRows(method: Endpoint, params: Record<string, unknown>, what: string): Promise<unknown[]> {
+    return pagedRows((m, p) => this.endpoint(m, p), method, params, what, readReply);
   }
 
   async place(order: VenueOrder): Promise<readonly Observation[]> {
@@ -516,16 +502,7 @@ export class BybitLinearSession implements VenueSession {
   }
 
   async instruments(): Promise<ReadonlyMap<string, Instrument>> {
-    const [infos, tiers] = await Promise.all([
-      this.pagedRows(
-        'publicGetV5MarketInstrumentsInfo',
-        { category: 'linear', limit: PAGE.instruments },
-        'instruments-info',
-      ),
-      // "category=linear returns data set of 15 symbols each request, please use cursor".
-      this.pagedRows('publicGetV5MarketRiskLimit', { category: 'linear' }, 'risk-limit'),
-    ]);
-    const listed = readReply('instruments-info and risk-limit', () => bybitInstruments(infos, tiers));
+    const { instruments: listed } = await linearListing((m, p) => this.endpoint(m, p), readReply);
     // A symbol listed since the session started trades from now; one no longer listed is Bybit's to refuse.
     for (const symbol of listed.keys()) this.symbols.add(symbol);
     return listed;

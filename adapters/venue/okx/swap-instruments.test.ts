@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fixed, mul } from '../../../domain/ledger/fixed.js';
+import type { Instrument } from '../../../domain/ledger/instrument.js';
 import { maintenanceMargin } from '../../../domain/ledger/instrument.js';
-import { okxInstrument, okxInstruments, swapContracts } from './swap-instruments.js';
+import { decideOrder, initialOrderState } from '../../../domain/ledger/order.js';
+import { okxInstrument, okxInstruments, okxListTimes, swapContracts } from './swap-instruments.js';
 
 // https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments (response fields), a USDT swap as
 // OKX lists BTC-USDT-SWAP: one contract is 0.01 BTC, a lot 0.01 contract.
@@ -61,14 +63,43 @@ const tiers = [
   tier(1, '0', '2000', '0.004', '0.008', '125'),
 ];
 
+/** A market buy on the instrument, as the ledger decides it (domain/ledger/order.ts). */
+const placeOn = (inst: Instrument) =>
+  decideOrder(
+    {
+      kind: 'PlaceOrder',
+      orderId: 'o-1',
+      clientOrderId: 'c-1',
+      accountId: 'a',
+      venue: inst.venue,
+      strategyId: null,
+      symbol: inst.symbol,
+      side: 'BUY',
+      positionSide: 'BOTH',
+      type: 'MARKET',
+      quantity: '0.01',
+    },
+    initialOrderState,
+    { instrument: () => inst },
+  );
+
 describe('okxInstrument', () => {
+  it('is one the ledger trades while the venue says "live", and refuses in the venue’s words otherwise', () => {
+    const listed = okxInstrument(btc, tiers, '100000');
+    expect(listed.status).toBe('TRADING');
+    expect(placeOn(listed).map((e) => e.type)).toEqual(['OrderRequested']);
+    const other = okxInstrument({ ...btc, state: 'suspend' }, tiers, '100000');
+    expect(other.status).toBe('suspend');
+    expect(() => placeOn(other)).toThrow(/BTCUSDT status is suspend/);
+  });
+
   it('reads a swap’s grids and limits in the base asset: contracts × contract value', () => {
     const inst = okxInstrument(btc, tiers, '100000');
     expect(inst).toMatchObject({
       venue: 'okx',
       symbol: 'BTCUSDT',
       contractType: 'SWAP',
-      status: 'live',
+      status: 'TRADING',
       baseAsset: 'BTC',
       quoteAsset: 'USDT',
       marginAsset: 'USDT',
@@ -172,5 +203,21 @@ describe('okxInstrument', () => {
       { instId: 'BTC-USDT-SWAP', contractSize: fixed('0.01'), lotSz: fixed('0.01'), family: 'BTC-USDT' },
       { instId: 'ETH-USDT-SWAP', contractSize: fixed('0.1'), lotSz: fixed('0.01'), family: 'ETH-USDT' },
     ]);
+  });
+});
+
+describe('okxListTimes', () => {
+  it('dates each linear USDT swap by its listTime, leaves out one without, and refuses one not in ms', () => {
+    const eth = { ...btc, instId: 'ETH-USDT-SWAP', listTime: '' };
+    const sol = { ...btc, instId: 'SOL-USDT-SWAP', listTime: '0' };
+    const inverse = {
+      ...btc,
+      instId: 'BTC-USD-SWAP',
+      ctType: 'inverse',
+      settleCcy: 'BTC',
+      listTime: 'never',
+    };
+    expect(Object.fromEntries(okxListTimes([btc, eth, sol, inverse]))).toEqual({ BTCUSDT: 1611916828000 });
+    expect(() => okxListTimes([{ ...btc, listTime: '2021-01-29' }])).toThrow(/epoch milliseconds/);
   });
 });

@@ -162,7 +162,9 @@ export const okxInstrument = (
     venue: 'okx',
     symbol,
     contractType: 'SWAP',
-    status: s.state,
+    // The ledger trades a symbol whose status is Binance's TRADING: OKX's word for it is "live". Any
+    // other state (suspend, preopen, test) is kept in OKX's words and refused.
+    status: s.state === 'live' ? 'TRADING' : s.state,
     baseAsset: s.ctValCcy,
     quoteAsset: SWAP_SETTLE,
     marginAsset: s.settleCcy,
@@ -225,6 +227,32 @@ export const swapContracts = (
       lotSz: fixed(s.lotSz),
       family: familyOf(s),
     });
+  }
+  return out;
+};
+
+const listTimeSchema = z
+  .object({
+    instId: z.string().min(1),
+    listTime: z
+      .union([z.literal(''), z.string().regex(/^\d{1,16}$/, 'epoch milliseconds as text')])
+      .optional(),
+  })
+  .passthrough();
+
+/**
+ * Each linear USDT swap's listing time (instruments `listTime`, "Listing time, Unix timestamp format in
+ * milliseconds"), by our symbol. A row that gives none ("", "0" or no field) is left out: the listing has
+ * no date for it, which is not an error; one that gives something else than milliseconds is.
+ */
+export const okxListTimes = (infos: readonly unknown[]): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const info of infos) {
+    if (!isLinearUsdtSwap(info)) continue;
+    const { instId, listTime } = listTimeSchema.parse(info);
+    const symbol = okxSymbol(instId);
+    const ms = Number(listTime || '0');
+    if (symbol !== null && ms > 0) out.set(symbol, ms);
   }
   return out;
 };

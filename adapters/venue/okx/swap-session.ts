@@ -18,17 +18,11 @@ import {
 } from '../venue-session.js';
 import { okxKeyRestrictions } from './api-key.js';
 import { okxClOrdId } from './cl-ord-id.js';
-import {
-  accountConfigOf,
-  feeRatesOf,
-  markPricesOf,
-  positionsOf,
-  serverTimeOf,
-  walletBalanceOf,
-} from './swap-account.js';
+import { accountConfigOf, feeRatesOf, positionsOf, serverTimeOf, walletBalanceOf } from './swap-account.js';
 import { okxCallError } from './swap-errors.js';
 import { okxSwapUrls, TappedOkxSwap } from './swap-exchange.js';
-import { okxInstruments, swapContracts } from './swap-instruments.js';
+import { swapContracts } from './swap-instruments.js';
+import { type SwapContract, swapListing } from './swap-listing.js';
 import {
   algoAckObservations,
   algoChildOf,
@@ -126,8 +120,6 @@ const FILLS_DAYS = 3;
 const BILLS_DAYS = 7;
 /** The most rows OKX gives in one page of each listing. */
 const PAGE = { fills: 100, bills: 100, funding: 400 } as const;
-/** /public/position-tiers takes at most five instrument families a call. */
-const TIER_FAMILIES = 5;
 
 /** Turns a parse failure of a reply into "no verdict": the request went out and may have been executed. */
 const readReply = <T>(what: string, read: () => T, expiresAt?: number): T => {
@@ -155,13 +147,6 @@ const uniqueByTime = (
   return [...out.values()].sort((a, b) => a.time - b.time);
 };
 
-interface Contract {
-  readonly instId: string;
-  readonly contractSize: Fixed;
-  readonly lotSz: Fixed;
-  readonly family: string;
-}
-
 /**
  * OKX USDT-margined perpetual swaps (v5, instType SWAP, net position mode) through ccxt's okx. Every call is
  * one of OKX's own endpoints with its documented parameters (ccxt's implicit methods), read by
@@ -181,7 +166,7 @@ export class OkxSwapSession implements VenueSession {
   /** The USDT swaps OKX lists, by our symbol (BTCUSDT). */
   private readonly symbols = new Set<string>();
   /** Each USDT swap's contract, by OKX's instId (BTC-USDT-SWAP). */
-  private readonly contracts = new Map<string, Contract>();
+  private readonly contracts = new Map<string, SwapContract>();
   /** The margin mode each symbol's orders are sent with, as configureSymbol last set it. */
   private readonly tdModes = new Map<string, TdMode>();
   private readonly reconnectDelayMs: number;
@@ -297,7 +282,7 @@ export class OkxSwapSession implements VenueSession {
   }
 
   /** The USDT swaps of a listing, as the session sizes orders and reads fills by. */
-  private learn(contracts: ReadonlyMap<string, Contract>): void {
+  private learn(contracts: ReadonlyMap<string, SwapContract>): void {
     for (const [instId, c] of contracts) {
       this.contracts.set(instId, c);
       const symbol = okxSymbol(instId);
@@ -411,7 +396,7 @@ export class OkxSwapSession implements VenueSession {
     }
   }
 
-  private contractOf(symbol: string): Contract {
+  private contractOf(symbol: string): SwapContract {
     const instId = okxInstId(symbol);
     const c = this.contracts.get(instId);
     if (c === undefined) throw new RangeError(`okx does not trade ${symbol}`);
@@ -644,53 +629,14 @@ export class OkxSwapSession implements VenueSession {
   }
 
   /**
-   * Every USDT swap as the ledger's instrument: GET /public/instruments?instType=SWAP, each family's position
-   * tiers (cross; five families a call) and the mark prices the tiers are put in notional at
-   * (swap-instruments.ts says why).
-   */
-  /**
-   * Every swap OKX lists, or given `symbols` only those: its brackets come from the position tiers, five
-   * instrument families a call at ten calls in two seconds, so the whole listing (some 250 swaps) takes
-   * tens of seconds where a run's few symbols take one call. A symbol OKX does not list is left out.
+   * Every swap OKX lists, or given `symbols` only those, with their brackets (swap-listing.ts). A symbol OKX
+   * does not list is left out.
    */
   async instruments(symbols?: readonly string[]): Promise<ReadonlyMap<string, Instrument>> {
-    const [listing, marks] = await Promise.all([
-      this.endpoint('publicGetPublicInstruments', { instType: 'SWAP' }),
-      this.endpoint('publicGetPublicMarkPrice', { instType: 'SWAP' }),
-    ]);
-    const infos = readReply('instruments', () => dataOf(listing));
-    const contracts = readReply('instruments', () => swapContracts(infos));
-    const wanted = symbols === undefined ? null : new Set(symbols);
-    const families = [
-      ...new Set(
-        [...contracts.values()]
-          .filter((c) => wanted === null || wanted.has(okxSymbol(c.instId) ?? ''))
-          .map((c) => c.family),
-      ),
-    ];
-    const chunks: string[][] = [];
-    for (let i = 0; i < families.length; i += TIER_FAMILIES)
-      chunks.push(families.slice(i, i + TIER_FAMILIES));
-    const tierReplies = await Promise.all(
-      chunks.map((chunk) =>
-        this.endpoint('publicGetPublicPositionTiers', {
-          instType: 'SWAP',
-          tdMode: 'cross',
-          instFamily: chunk.join(','),
-        }),
-      ),
-    );
-    const all = readReply('instruments, position tiers and mark prices', () =>
-      okxInstruments(
-        infos,
-        tierReplies.flatMap((r) => dataOf(r)),
-        markPricesOf(marks),
-      ),
-    );
+    const { contracts, instruments } = await swapListing((m, p) => this.endpoint(m, p), readReply, symbols);
     // A swap listed since the session started trades from now; one no longer listed is OKX's to refuse.
     this.learn(contracts);
-    // The others were read without their tiers: not handed out bracketless.
-    return wanted === null ? all : new Map([...all].filter(([symbol]) => wanted.has(symbol)));
+    return instruments;
   }
 
   async walletBalance(asset: string): Promise<string> {

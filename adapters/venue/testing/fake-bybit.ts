@@ -117,6 +117,14 @@ export interface FakeBybitOptions extends FakeEngineOptions {
   readonly market?: FakeMarket;
   /** Symbols the exchange trades at the market's mark as its clock passes, as FakeBinance's followMarket. */
   readonly followMarket?: readonly string[];
+  /**
+   * Bybit's own listing of a symbol where it is not Binance's recorded one: every symbol's row (re-spelled
+   * from Binance's, launchTime its onboardDate) passes through and the row returned is what Bybit lists,
+   * same symbol (`(i) => i.symbol === 'BTCUSDT' ? { ...i, tickSize: fixed('0.5') } : i`). The whole fake
+   * answers by it (instruments-info, risk-limit, its own order checks and tiers); the engine underneath
+   * keeps Binance's rules, so a tick or step changed should be a multiple of Binance's.
+   */
+  readonly relist?: (i: Instrument) => Instrument;
 }
 
 /** A private-stream message as Bybit sends it: `{id, topic, creationTime, data: [...]}`. */
@@ -694,7 +702,8 @@ export class FakeBybit {
     this.secret = opts.secret ?? 'FakeBybitSecret9876543210abcdefghijkl';
     const info: unknown = JSON.parse(readFileSync(exchangeInfoPath, 'utf8'));
     const brackets: unknown = JSON.parse(readFileSync(leverageBracketsPath, 'utf8'));
-    this.listing = listingFromBinance(info, brackets);
+    const relist = opts.relist ?? ((i: Instrument) => i);
+    this.listing = new Map([...listingFromBinance(info, brackets)].map(([s, i]) => [s, relist(i)]));
     this.engine = new FakeBinanceEngine(
       rulesFromExchangeInfo(info as Parameters<typeof rulesFromExchangeInfo>[0]),
       opts,

@@ -127,6 +127,14 @@ export interface FakeOkxOptions extends FakeEngineOptions {
   readonly market?: FakeMarket;
   /** Instruments (BTC-USDT-SWAP) the exchange trades at the market's mark as its clock passes. */
   readonly followMarket?: readonly string[];
+  /**
+   * OKX's own listing of a swap where it is not Binance's recorded one: every swap's row (re-spelled from
+   * Binance's, listTime its onboardDate) passes through and the row returned is what OKX lists, same instId
+   * and symbol (`(i) => i.symbol === 'BTCUSDT' ? { ...i, tickSz: fixed('0.5') } : i`). The whole fake
+   * answers by it (instruments, position-tiers, its own order checks and tiers); the engine underneath
+   * keeps Binance's rules, so a tick or lot changed should be a multiple of Binance's.
+   */
+  readonly relist?: (i: Instrument) => Instrument;
 }
 
 /** A private-stream push as the exchange produced it, before it was fanned out to the subscriptions. */
@@ -849,7 +857,8 @@ export class FakeOkx {
     this.passphrase = opts.passphrase ?? 'Fake-Okx-Passphrase-1';
     const info: unknown = JSON.parse(readFileSync(exchangeInfoPath, 'utf8'));
     const brackets: unknown = JSON.parse(readFileSync(leverageBracketsPath, 'utf8'));
-    this.listing = listingFromBinance(info, brackets);
+    const relist = opts.relist ?? ((i: Instrument) => i);
+    this.listing = new Map([...listingFromBinance(info, brackets)].map(([id, i]) => [id, relist(i)]));
     this.bySymbol = new Map([...this.listing.values()].map((i) => [i.symbol, i]));
     this.engine = new FakeBinanceEngine(
       rulesFromExchangeInfo(info as Parameters<typeof rulesFromExchangeInfo>[0]),
