@@ -10,6 +10,7 @@ import { portfolioProjection } from './portfolio/projection.js';
 import type { Projection } from './projection.js';
 import { riskProjection } from './risk/projection.js';
 import { riskLimitsProjection } from './risk-limits/projection.js';
+import { runInstrumentsProjection } from './run-instruments/projection.js';
 import { runsProjection } from './runs/projection.js';
 import { stopsProjection } from './stops/projection.js';
 
@@ -19,6 +20,7 @@ export const allProjections = (): Projection[] => [
   ledgerProjection,
   ordersProjection,
   runsProjection,
+  runInstrumentsProjection,
   riskProjection,
   riskLimitsProjection,
   stopsProjection,

@@ -417,6 +417,11 @@ const fleet = new PaperFleet({
             ...(variant.parameters ? { parameters: variant.parameters } : {}),
             ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
             feed: liveBars,
+            // Bybit's and OKX's runs trade by the venue's own grids and tiers, taken at a run's first start
+            // and recorded with it; Binance's public data has no brackets, so its runs keep the recorded.
+            ...(otherFeed
+              ? { listing: async (symbols) => (await otherFeed.listing(symbols)).instruments }
+              : {}),
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
             log: say,

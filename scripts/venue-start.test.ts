@@ -158,6 +158,20 @@ describe.each(venues)('npm start with PAPER_FEED=$venue and LIVE_ORDERS=$venue (
       return f.length > 0 ? f : undefined;
     });
     expect(fees.every((s) => s.startsWith(`account-${v.venue}:`))).toBe(true);
+    // The runs trade by the venue's own listing, recorded with each (not Binance's recorded metadata), and
+    // the account views margin their accounts by it.
+    const starts = (
+      (await (await fetch(`${system.url}/api/audit/timeline?type=RunStarted&limit=50`)).json()) as {
+        items: { summary: string }[];
+      }
+    ).items.filter((i) => / paper /.test(i.summary));
+    expect(starts.length).toBeGreaterThan(0);
+    for (const i of starts) expect(i.summary).toContain(`by ${v.venue}'s listing`);
+    const accounts = (await (await fetch(`${system.url}/api/accounts`)).json()) as {
+      venue: string;
+      walletBalance: string;
+    }[];
+    expect(accounts.some((a) => a.venue === v.venue && Number(a.walletBalance) > 0)).toBe(true);
     // Nothing ccxt asked of the fake was a path it does not serve.
     expect(fake.unknownRequests()).toEqual([]);
   }, 150_000);

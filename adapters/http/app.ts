@@ -60,6 +60,11 @@ export interface ApiDeps {
   /** The exchange the node calls, its rate budget and health (null or absent: none). */
   readonly venue?: () => z.input<typeof s.venueStatus> | null;
   readonly marks: Marks;
+  /**
+   * What the account views margin by where an account's run says nothing else: the recorded instruments,
+   * and rules for a venue the ledger does not know. A run that recorded its venue's listing is margined by
+   * it (rm_run_instruments), and every account by its own venue's rules.
+   */
   readonly accountContext: AccountContext;
   readonly strategies: readonly StrategyInfo[];
   readonly backtests: BacktestManager;

@@ -2,13 +2,16 @@ import type { z } from 'zod';
 import type { AccountContext } from '../../domain/ledger/account.js';
 import { openPositionsOf } from '../../domain/ledger/account-state.js';
 import { type Fixed, fixed, mul, roundTo, toText } from '../../domain/ledger/fixed.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
 import { marginReport } from '../../domain/ledger/margin-report.js';
 import { entryPrice } from '../../domain/ledger/position.js';
+import { venueRules } from '../../domain/ledger/venue.js';
 import type { StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { readLedgerAccountState } from '../../projections/ledger/projection.js';
 import { readBackstops } from '../../projections/orders/projection.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { readBreakers } from '../../projections/risk/projection.js';
+import { readRunInstruments } from '../../projections/run-instruments/projection.js';
 import { readStrategyStats } from '../../projections/runs/projection.js';
 import { latestRun, runKpis } from '../../projections/runs/read.js';
 import { readLadders, readStops } from '../../projections/stops/projection.js';
@@ -68,6 +71,17 @@ const accountRows = async (db: ReadModelDb, accountId?: string): Promise<Account
     .filter((r) => !ended.has(r.accountId));
 };
 
+/** The context an account's margin is reported in: its venue's rules, its run's listing where it recorded one. */
+const accountContextOf = (
+  a: AccountRow,
+  ctx: AccountContext,
+  listed: ReadonlyMap<string, Instrument> | undefined,
+): AccountContext => {
+  const rules = Object.hasOwn(venueRules, a.venue) ? venueRules[a.venue]! : ctx.rules;
+  if (listed === undefined) return rules === ctx.rules ? ctx : { ...ctx, rules };
+  return { rules, instrument: (symbol) => listed.get(symbol) ?? ctx.instrument(symbol) };
+};
+
 /**
  * Each account with its margin report at the latest marks. A position whose symbol has no mark yet (a
  * run that has not priced it since the node started) is valued at its entry price, so it shows no
@@ -76,7 +90,14 @@ const accountRows = async (db: ReadModelDb, accountId?: string): Promise<Account
  */
 const marked = async (db: ReadModelDb, ctx: AccountContext, marks: Marks, accountId?: string) => {
   const out = [];
-  for (const a of await accountRows(db, accountId)) {
+  const rows = await accountRows(db, accountId);
+  // A paper or real run's account id is its run id: its positions are margined by the listing it trades
+  // by (a Bybit or OKX run's is its venue's) and booked by its venue's rules.
+  const listings = await readRunInstruments(
+    db,
+    rows.map((r) => r.accountId),
+  );
+  for (const a of rows) {
     const state = await readLedgerAccountState(db, a.stream);
     if (!state) continue;
     const m: Record<string, string> = {};
@@ -85,7 +106,7 @@ const marked = async (db: ReadModelDb, ctx: AccountContext, marks: Marks, accoun
       const mark = marks(a.accountId, p.symbol);
       m[p.symbol] = mark !== null ? decimalOf(mark) : toText(entryPrice(p));
     }
-    out.push({ row: a, report: marginReport(state, m, ctx) });
+    out.push({ row: a, report: marginReport(state, m, accountContextOf(a, ctx, listings.get(a.accountId))) });
   }
   return out;
 };

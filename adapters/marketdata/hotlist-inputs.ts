@@ -7,7 +7,7 @@ import type { HotlistSource } from '../../domain/hotlist/source.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
-import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { ListsInstruments, LiveBars } from '../../domain/market/live-feed.js';
 import { toNumber } from '../../domain/risk/num.js';
 import { defaultMetaDir } from '../instruments/binance-files.js';
 import { sharedBars, sharedDataDir, sharedFunding } from './shared-data.js';
@@ -110,21 +110,46 @@ export class RecordedHotlistSource implements HotlistSource {
 export class LiveHotlistSource implements HotlistSource {
   readonly source: string;
 
+  /**
+   * `meta` labels the symbols of a feed that does not list its instruments (Binance's public market data
+   * has no leverage brackets: the recorded metadata stands in). A feed that does (Bybit's, OKX's) is asked
+   * at every scan, so listing ages and the first tier's leverage and maintenance rate are the venue's own.
+   */
   constructor(
-    private readonly feed: LiveBars,
+    private readonly feed: LiveBars & Partial<ListsInstruments>,
     private readonly meta: Meta,
   ) {
     this.source = feed.venue;
+  }
+
+  /** The venue's listing of the symbols as meta, or why it could not be had. */
+  private async listedMeta(symbols: readonly string[]): Promise<Meta | string> {
+    if (this.feed.listing === undefined) return this.meta;
+    try {
+      const l = await this.feed.listing(symbols);
+      return { instrument: (s) => l.instruments.get(s), listings: l.listedAt };
+    } catch (err) {
+      return `its listing could not be read (${err instanceof Error ? err.message : String(err)})`;
+    }
   }
 
   async inputs(symbols: readonly string[], at: number) {
     const inputs: HotlistInput[] = [];
     const skipped: Skipped[] = [];
     const since = at - HOTLIST_HISTORY_MS;
+    const meta = await this.listedMeta(symbols);
+    // Without the venue's listing the risk labels would be guesses: a person approves on them, so the
+    // scan leaves the symbols out and says why rather than label them by another exchange's.
+    if (typeof meta === 'string')
+      return { inputs, skipped: symbols.map((symbol) => ({ symbol, reason: `${this.source}: ${meta}` })) };
     for (const symbol of symbols) {
+      if (this.feed.listing !== undefined && meta.instrument(symbol) === undefined) {
+        skipped.push({ symbol, reason: `${this.source}: not listed` });
+        continue;
+      }
       try {
         const b = await this.feed.fetch(symbol, '1h', since - 3_600_000, since);
-        inputs.push(inputOf(symbol, b.bars, b.funding, this.meta));
+        inputs.push(inputOf(symbol, b.bars, b.funding, meta));
       } catch (err) {
         skipped.push({
           symbol,

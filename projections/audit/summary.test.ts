@@ -33,6 +33,21 @@ describe('the audit timeline’s one-line summaries', () => {
     ).toBe('listing changed (fill-off-grid): BTCUSDT tickSize 0.1 → 0.01; BTCUSDT minPrice 261.1 → 261.11');
   });
 
+  it('says whose listing a run trades by when it recorded one, and nothing when it did not', () => {
+    const started = (config: Record<string, unknown>) =>
+      event('RunStarted', {
+        runId: 'live-bybit-x',
+        mode: 'paper',
+        strategyId: 'ema-cross',
+        symbols: ['BTCUSDT'],
+        config,
+      });
+    expect(summarise(started({ instruments: { BTCUSDT: { venue: 'bybit', symbol: 'BTCUSDT' } } }))).toBe(
+      "run live-bybit-x paper ema-cross on BTCUSDT, by bybit's listing",
+    );
+    expect(summarise(started({ feeTier: 'VIP0' }))).toBe('run live-bybit-x paper ema-cross on BTCUSDT');
+  });
+
   it('says which symbol a run set aside, what it held in it, and why', () => {
     expect(
       summarise(

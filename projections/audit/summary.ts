@@ -3,6 +3,13 @@ import { dataOf, rec } from '../support.js';
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
+/** `, by bybit's listing` for a run that recorded its venue's instruments: a reviewer sees whose grids it traded on. */
+const listedBy = (config: unknown): string => {
+  const inst = (config as { instruments?: Record<string, { venue?: unknown }> } | null)?.instruments;
+  const venue = inst ? Object.values(inst)[0]?.venue : undefined;
+  return typeof venue === 'string' ? `, by ${venue}'s listing` : '';
+};
+
 /** `symbol BTCUSDT maxLeverage 3`: the layer a limit change replaced and what it holds now. */
 const limitsLine = (d: Record<string, unknown>): string => {
   const named = Object.entries(rec(d.limits)).map(
@@ -68,7 +75,7 @@ export const summarise = (e: RecordedEvent): string => {
     case 'EquityMarked':
       return `equity ${Number(d.equity).toFixed(2)} (unrealised ${Number(d.unrealisedPnl).toFixed(2)})`;
     case 'RunStarted':
-      return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}`;
+      return `run ${s(d.runId)} ${s(d.mode)} ${s(d.strategyId)} on ${Array.isArray(d.symbols) ? d.symbols.join(',') : ''}${listedBy(d.config)}`;
     case 'RunCompleted':
       return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
     case 'FeeRatesSet':

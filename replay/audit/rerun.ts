@@ -1,5 +1,7 @@
 import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
+import { instrumentBook } from '../../adapters/instruments/binance-files.js';
 import type { RunInputs } from '../../domain/backtest/events.js';
+import { recordedInstruments } from '../../domain/backtest/instrument-record.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from '../../domain/events/event-store.js';
 import { type BarSeries, seriesFromBars } from '../../domain/market/bars.js';
@@ -61,6 +63,13 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     warmupBars?: number;
     breaker?: EngineConfig['breaker'];
   };
+  // The venue's listing the run traded by, when it recorded one (config.instruments).
+  let listed: ReturnType<typeof recordedInstruments>;
+  try {
+    listed = recordedInstruments(inputs.config, inputs.runId);
+  } catch (err) {
+    throw new RunRequestError(err instanceof Error ? err.message : String(err));
+  }
   return {
     strategyId: inputs.strategyId,
     strategyVersion: change.strategyVersion ?? inputs.strategyVersion,
@@ -78,6 +87,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     disabledRules: [...(c.risk?.disabledRules ?? []), ...(change.disableRules ?? [])],
     ...(c.leverage !== undefined ? { leverage: c.leverage } : {}),
     ...(c.venue !== undefined ? { venue: c.venue } : {}),
+    ...(listed !== null ? { instruments: instrumentBook(listed) } : {}),
     warmupBars: c.warmupBars ?? 0,
     engine: {
       ...(c.feeTier ? { feeTier: c.feeTier } : {}),

@@ -31,6 +31,11 @@ export interface EngineConfig {
   readonly from: number;
   readonly to: number;
   readonly instrument: (symbol: string) => Instrument;
+  /**
+   * The run trades by a venue's own listing rather than the recorded (Binance) metadata: RunStarted records
+   * each symbol's instrument (`config.instruments`), so a re-run and the account views use the same.
+   */
+  readonly recordInstruments?: boolean;
   readonly venueRules: VenueRules;
   readonly feeTier: string;
   /** Leverage set on every symbol at the start (capped by its first bracket). */

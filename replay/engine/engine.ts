@@ -5,6 +5,7 @@ import type {
   SymbolRejoinedData,
   SymbolSetAsideData,
 } from '../../domain/backtest/events.js';
+import { instrumentRecord } from '../../domain/backtest/instrument-record.js';
 import { catalogue as fullCatalogue } from '../../domain/catalogue.js';
 import type { EventCatalogue } from '../../domain/events/catalogue.js';
 import { type AccountState, accountStreamId } from '../../domain/ledger/account.js';
@@ -548,6 +549,13 @@ export class Engine implements StrategyContext {
           ...(c.feedSource ? { feed: c.feedSource } : {}),
           // Binance's runs say nothing, as they did before other venues' rules existed: their logs stay the same.
           ...(c.venueRules.venue !== binanceUsdm.venue ? { venue: c.venueRules.venue } : {}),
+          ...(c.recordInstruments
+            ? {
+                instruments: Object.fromEntries(
+                  this.symbols.map((s) => [s.symbol, instrumentRecord(c.instrument(s.symbol))]),
+                ),
+              }
+            : {}),
           feeTier: c.feeTier,
           leverage: c.leverage,
           impact: c.impact,

@@ -115,7 +115,15 @@ export const prepareLiveRun = async (
     );
   const config = engineConfig(
     // The ledger books by the rules of the venue the market comes from (its fees, its rounding).
-    { ...req, runId, mode: orders?.mode ?? 'paper', warmupBars, venue: req.venue ?? feed.venue },
+    {
+      ...req,
+      runId,
+      mode: orders?.mode ?? 'paper',
+      warmupBars,
+      venue: req.venue ?? feed.venue,
+      // A real account's listing of today is what its orders and margin go by: recorded with the run.
+      ...(orders?.instruments && !req.instruments ? { instruments: orders.instruments } : {}),
+    },
     strategy,
     symbols,
     params,

@@ -44,6 +44,11 @@ export interface RunRequest {
    * fed live takes its feed's venue.
    */
   readonly venue?: string;
+  /**
+   * The venue's own listing the run trades by (a feed's of today, or the one a recorded run started with),
+   * recorded in its RunStarted. Default: the recorded Binance metadata, which a run does not record.
+   */
+  readonly instruments?: InstrumentBook;
   readonly strategyVersion?: string;
   /** Bars before `from` that warm the strategy up (default 300, fewer when the data starts later). */
   readonly warmupBars?: number;
@@ -158,6 +163,7 @@ export const engineConfig = (
     from,
     to,
     instrument: book.get,
+    ...(req.instruments ? { recordInstruments: true } : {}),
     venueRules: venueRulesOf(req.venue),
     initialBalance: req.initialBalance ?? defaultEngineSettings.initialBalance,
     leverage: req.leverage ?? defaultEngineSettings.leverage,
@@ -295,7 +301,7 @@ export const checkRequest = async (
   const symbols = [...new Set(req.symbols.map((s) => s.trim().toUpperCase()).filter(Boolean))];
   if (symbols.length === 0)
     throw new RunRequestError('give at least one symbol, e.g. --symbols BTCUSDT,ETHUSDT');
-  const book = instruments ?? (await instrumentBookOnce());
+  const book = instruments ?? req.instruments ?? (await instrumentBookOnce());
   for (const s of symbols)
     if (!book.all.has(s)) throw new RunRequestError(`unknown symbol ${s}: not in the venue metadata`);
   const parsed = strategy.params.safeParse(req.params ?? {});

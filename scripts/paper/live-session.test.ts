@@ -7,11 +7,13 @@ import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { FakeBybit } from '../../adapters/venue/testing/fake-bybit.js';
 import { catalogue } from '../../domain/catalogue.js';
+import { fixed, isMultipleOf, toText } from '../../domain/ledger/fixed.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { explainChain, formatChain } from '../../replay/audit/explain.js';
 import { rerun } from '../../replay/audit/rerun.js';
 import { whatIf } from '../../replay/audit/whatif.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
+import { instrumentBookOnce } from '../../replay/engine/run.js';
 import { LivePaperSession } from './live-session.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
@@ -151,6 +153,118 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     } finally {
       await fake.close();
     }
+  }, 60_000);
+
+  it('trades by its venue’s own listing, recorded at its start; a restart keeps to the recorded one', async () => {
+    const recorded = await instrumentBookOnce();
+    /** The venue's listing, with BTCUSDT on a coarser tick than Binance's recorded one. */
+    const listingWith = (tick: string) => async (symbols: readonly string[]) =>
+      new Map(
+        symbols.map((s) => {
+          const i = recorded.get(s);
+          return [
+            s,
+            { ...i, venue: 'bybit', ...(s === 'BTCUSDT' ? { tickSize: fixed(tick) } : {}) },
+          ] as const;
+        }),
+      );
+    const listed: string[][] = [];
+    const sessionOn = (store: MemoryEventStore, feed: LiveBars, tick: string) =>
+      new LivePaperSession({
+        log: (m) => logs.push(m),
+        strategyId: 'ema-cross',
+        symbols: SYMBOLS,
+        from: '2023-03-01',
+        to: '2023-03-10',
+        parameters: { version: 1, params: { fast: 5, slow: 20 } },
+        feed,
+        listing: (symbols) => {
+          listed.push([...symbols]);
+          return listingWith(tick)(symbols);
+        },
+        store,
+        clock,
+        flushMs: 5,
+      });
+    clock = new VirtualClock(FROM + 2_000);
+    const fake = await FakeBybit.start({
+      now: () => clock.t,
+      market: {
+        bars: (s, interval) => (interval === '1h' ? bars.get(s) : undefined),
+        funding: (s) => funding.get(s),
+      },
+    });
+    try {
+      const store = newStore();
+      // The bars as the node records them, so the run re-runs from the log alone.
+      const feed = new RecordingLiveBars(
+        new BybitLiveBars({ endpoint: { rest: fake.origin }, ccxt: { timeout: 1_000, rateLimit: 1 } }),
+        store,
+      );
+      const first = sessionOn(store, feed, '0.5');
+      await first.prepare();
+      const stop = new AbortController();
+      clock.onSleep = (t) => {
+        if (t >= FROM + 24 * HOUR) stop.abort();
+      };
+      await first.run(stop.signal);
+      clock.onSleep = () => {};
+      expect(listed).toEqual([SYMBOLS]);
+      const started = store.raw().find((e) => e.type === 'RunStarted')!;
+      const inst = (started.data as { config: { instruments: Record<string, { tickSize: string }> } }).config
+        .instruments;
+      expect(Object.keys(inst).sort()).toEqual([...SYMBOLS].sort());
+      expect(inst.BTCUSDT!.tickSize).toBe('0.5');
+      expect(inst.ETHUSDT!.tickSize).toBe(toText(recorded.get('ETHUSDT').tickSize));
+
+      // The venue moves BTCUSDT to another tick while the node is down: the run goes on by the one it took.
+      clock.t += 6 * HOUR;
+      const before = store.raw().length;
+      const second = sessionOn(store, feed, '0.1');
+      await second.prepare();
+      await second.run(new AbortController().signal);
+      expect(second.status()).toMatchObject({ state: 'finished' });
+      expect(listed).toHaveLength(1);
+      // Fills after the restart are still on the 0.5 grid: on the finer one some would fall off it.
+      const btcFills = store
+        .raw()
+        .slice(before)
+        .filter((e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === 'BTCUSDT')
+        .map((e) => fixed((e.data as { price: string }).price));
+      expect(btcFills.length).toBeGreaterThan(2);
+      for (const p of btcFills) expect(isMultipleOf(p, fixed('0.5'))).toBe(true);
+      // And the log re-runs on it alone.
+      expect(await rerun(store, second.runId)).toMatchObject({ identical: true });
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
+
+  it('waits for a venue whose listing lacks one of its symbols, saying which', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const store = newStore();
+    const run = new LivePaperSession({
+      log: (m) => logs.push(m),
+      strategyId: 'ema-cross',
+      symbols: SYMBOLS,
+      from: '2023-03-01',
+      to: '2023-03-05',
+      feed: await venue(),
+      listing: async () => new Map([['BTCUSDT', (await instrumentBookOnce()).get('BTCUSDT')]]),
+      store,
+      clock,
+      flushMs: 5,
+    });
+    await run.prepare();
+    const stop = new AbortController();
+    logs.length = 0;
+    clock.onSleep = (t) => {
+      if (t >= FROM + HOUR) stop.abort();
+    };
+    await run.run(stop.signal);
+    clock.onSleep = () => {};
+    expect(logs.some((m) => m.includes("the venue's listing has no ETHUSDT"))).toBe(true);
+    expect(store.raw().filter((e) => e.type === 'RunStarted')).toHaveLength(0);
   }, 60_000);
 
   it('a venue that does not answer at start delays the run, not the node: it waits, then trades as usual', async () => {

@@ -1,5 +1,9 @@
+import { type InstrumentBook, instrumentBook } from '../../adapters/instruments/binance-files.js';
+import type { RunInputs } from '../../domain/backtest/events.js';
+import { recordedInstruments } from '../../domain/backtest/instrument-record.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
@@ -69,6 +73,11 @@ export interface LivePaperSessionOptions {
   /** Applied before the run's first step when its log holds no allocation yet (a canary's share). */
   readonly initialAllocation?: Allocation;
   readonly feed: LiveBars;
+  /**
+   * The venue's own listing of the run's symbols (Bybit's, OKX's), taken when the run first starts and
+   * recorded with it; a restart trades by the one recorded. Absent: the recorded (Binance) metadata.
+   */
+  readonly listing?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, Instrument>>;
   readonly store: EventStore & EventLookup;
   readonly clock?: PaperClock;
   readonly flushMs?: number;
@@ -143,14 +152,35 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     );
   }
 
+  /**
+   * The listing the run trades by: the one its RunStarted recorded when it has started before (its log
+   * must come out the same), else the venue's of now when there is one to take. Undefined: the recorded
+   * metadata, as for a run that started before it recorded any.
+   */
+  private async instruments(): Promise<InstrumentBook | undefined> {
+    const [started] = await this.opts.store.readStream(`run-${this.runId}`, { limit: 1 });
+    if (started !== undefined) {
+      const listed = recordedInstruments((started.data as RunInputs).config, this.runId);
+      return listed === null ? undefined : instrumentBook(listed);
+    }
+    if (this.opts.listing === undefined) return undefined;
+    const listed = await this.opts.listing(this.opts.symbols);
+    const missing = this.opts.symbols.filter((s) => !listed.has(s));
+    if (missing.length > 0)
+      throw new Error(`the venue's listing has no ${missing.join(', ')}: the run waits for it`);
+    return instrumentBook(new Map(this.opts.symbols.map((s) => [s, listed.get(s)!])));
+  }
+
   /** The engine with the venue's bars so far, replayed as far as is safe, and the copier past the log's part. */
   private async open(): Promise<void> {
     const allocations = await recordedAllocations(this.opts.store, this.runId);
     const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
     const limitChanges = await recordedLimitChanges(this.opts.store, this.runId);
+    const instruments = await this.instruments();
     const { engine } = await prepareLiveRun(
       {
         ...this.request,
+        ...(instruments ? { instruments } : {}),
         ...(allocations.length ? { allocations } : {}),
         ...(stepDowns.length ? { stepDowns } : {}),
         ...(limitChanges.length ? { limitChanges } : {}),
