@@ -176,7 +176,7 @@ describe('parameter canary in the node', () => {
     await propose('p2', { fast: 10, slow: 40 });
     await until('the second canary', () => fleet.canaryRun('ema-cross') !== undefined, turn);
     const second = fleet.canaryRun('ema-cross')!;
-    expect(second.runId).toMatch(/-v2-e5$/);
+    expect(second.runId).toMatch(/-v2-e6$/);
     await h.handle(
       'ema-cross',
       { kind: 'RejectParameterSet', proposalId: 'p2', reason: 'not now' },

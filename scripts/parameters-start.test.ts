@@ -33,7 +33,7 @@ describe('npm start: promoted parameters', () => {
       paper: { runId: string; strategyId: string }[];
     };
     const ema = status.paper.find((p) => p.strategyId === 'ema-cross')!;
-    expect(ema.runId).toMatch(/^paper-ema-cross-20230601-[0-9a-f]{6}-v1-e5$/);
+    expect(ema.runId).toMatch(/^paper-ema-cross-20230601-[0-9a-f]{6}-v1-e6$/);
     for (const p of status.paper.filter((x) => x.strategyId !== 'ema-cross'))
       expect(p.runId).not.toMatch(/-v\d+(-e\d+)?$/);
     expect(system.output()).toMatch(/paper ema-cross: trades parameter version 1 \(\{/);

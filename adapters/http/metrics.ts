@@ -45,7 +45,7 @@ export class ApiMetrics {
     });
     this.rejects = new Counter({
       name: 'perpetua_rejects_total',
-      help: 'Orders refused: by the risk engine (reject) or by the venue',
+      help: 'Orders refused: by the risk engine (reject), by the venue, or by its listed rules before sending',
       labelNames: ['source'],
       registers,
     });
@@ -169,6 +169,8 @@ export class ApiMetrics {
       this.appended.inc({ type: e.type });
       if (e.type.startsWith('Order')) this.orders.inc({ type: e.type });
       if (e.type === 'OrderRejected') this.rejects.inc({ source: 'venue' });
+      // Refused by the venue's listed rules before it was sent: the venue's rules, the ledger's check.
+      if (e.type === 'OrderRefused') this.rejects.inc({ source: 'rules' });
       if (e.type === 'RiskDecided' && (e.data as { outcome?: string }).outcome === 'reject')
         this.rejects.inc({ source: 'risk' });
     }

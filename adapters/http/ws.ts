@@ -29,6 +29,7 @@ const channelTypes: Record<Exclude<Channel, 'events' | 'alerts'>, ReadonlySet<st
     'OrderRequested',
     'OrderAccepted',
     'OrderRejected',
+    'OrderRefused',
     'OrderTriggered',
     'OrderFilled',
     'OrderCancelled',

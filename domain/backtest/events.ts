@@ -212,6 +212,34 @@ export const SymbolRejoined = defineEvent({
 
 export type SymbolRejoinedData = EventData<typeof SymbolRejoined>;
 
+/**
+ * The engine decided an order and the ledger refused it by the venue's listed rules before it was sent
+ * (a quantity below the minimum once rounded to the step, a symbol the venue does not trade, a notional
+ * beyond the last tier): nothing reached the order stream. Recorded in the run's stream, caused by the
+ * decision it followed, so the chain that ends in no order says why, and a breaker that counts these
+ * refusals as venue errors can be read back to them.
+ */
+export const OrderRefused = defineEvent({
+  type: 'OrderRefused',
+  schema: z
+    .object({
+      orderId: z.string().min(1),
+      symbol: z.string().min(1),
+      side: z.enum(['BUY', 'SELL']),
+      type: z.string().min(1),
+      quantity: z.string().min(1),
+      price: z.string().min(1).nullable(),
+      stopPrice: z.string().min(1).nullable(),
+      reduceOnly: z.boolean(),
+      /** The ledger's rule (domain/ledger/errors.ts), and its words. */
+      rule: z.string().min(1),
+      reason: z.string().min(1),
+    })
+    .strict(),
+});
+
+export type OrderRefusedData = EventData<typeof OrderRefused>;
+
 export const backtestEvents = [
   RunStarted,
   EquityMarked,
@@ -220,4 +248,5 @@ export const backtestEvents = [
   InstrumentUpdated,
   SymbolSetAside,
   SymbolRejoined,
+  OrderRefused,
 ] as const;

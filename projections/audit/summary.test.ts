@@ -48,6 +48,20 @@ describe('the audit timeline’s one-line summaries', () => {
     expect(summarise(started({ feeTier: 'VIP0' }))).toBe('run live-bybit-x paper ema-cross on BTCUSDT');
   });
 
+  it('says which order was not sent, and the rule that refused it', () => {
+    expect(
+      summarise(
+        event('OrderRefused', {
+          side: 'BUY',
+          type: 'MARKET',
+          quantity: '0.05',
+          symbol: 'BTCUSDT',
+          reason: 'symbol-not-trading: BTCUSDT status is Settling',
+        }),
+      ),
+    ).toBe('order not sent: BUY MARKET 0.05 BTCUSDT: symbol-not-trading: BTCUSDT status is Settling');
+  });
+
   it('says which symbol a run set aside, what it held in it, and why', () => {
     expect(
       summarise(

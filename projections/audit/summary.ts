@@ -80,6 +80,8 @@ export const summarise = (e: RecordedEvent): string => {
       return `run ${s(d.runId)} ${s(d.reason)}, final equity ${s(d.finalEquity)}`;
     case 'FeeRatesSet':
       return `fee rates ${s(d.symbol)}: maker ${s(d.makerRate)}, taker ${s(d.takerRate)}`;
+    case 'OrderRefused':
+      return `order not sent: ${s(d.side)} ${s(d.type)} ${s(d.quantity)} ${s(d.symbol)}: ${s(d.reason)}`;
     case 'InstrumentUpdated':
       return `listing changed (${s(d.prompt)}): ${Array.isArray(d.changes) ? d.changes.join('; ') : ''}`;
     case 'PositionTakenOver':

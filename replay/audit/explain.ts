@@ -104,6 +104,8 @@ export const summarise = (e: RecordedEvent): string => {
     }
     case 'OrderRequested':
       return `order ${d.orderId}: ${d.side} ${d.type} ${d.quantity} ${d.symbol}${d.price ? ` @ ${d.price}` : ''}${d.stopPrice ? ` stop ${d.stopPrice}` : ''}${d.reduceOnly ? ' reduce-only' : ''}`;
+    case 'OrderRefused':
+      return `NOT SENT: ${d.side} ${d.type} ${d.quantity} ${d.symbol}${d.price ? ` @ ${d.price}` : ''}${d.stopPrice ? ` stop ${d.stopPrice}` : ''}${d.reduceOnly ? ' reduce-only' : ''} refused by the venue's listed rules before it was sent (${d.reason})`;
     case 'OrderAccepted':
       return `venue accepted ${d.orderId} as ${d.venueOrderId}`;
     case 'OrderRejected':

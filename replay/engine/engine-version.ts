@@ -17,8 +17,11 @@
  *    window longer than that (a count per day) counted only the last hour's; it counts every order sent
  *    (exits resolved inside a bar and backstops were left out); past its limit an order that reduces a
  *    position passes, as past the breaker's halt and the day's loss.
+ * 6: an order the ledger refuses by the venue's listed rules before it is sent is recorded (OrderRefused, in
+ *    the run's stream, with the rule): before, nothing was written, and a breaker that counted the refusals
+ *    as venue errors halted the run with nothing in its log to say why.
  */
-export const engineLogVersion = 5;
+export const engineLogVersion = 6;
 
 /** The run id suffix of a run this engine writes: none for version 1, whose ids had none. */
 export const engineTag = (version = engineLogVersion): string => (version > 1 ? `-e${version}` : '');

@@ -2,6 +2,7 @@ import { MemoryEventStore } from '../../adapters/eventstore/memory-event-store.j
 import type {
   ExchangeRecordUnbookedData,
   InstrumentUpdatedData,
+  OrderRefusedData,
   SymbolRejoinedData,
   SymbolSetAsideData,
 } from '../../domain/backtest/events.js';
@@ -1451,8 +1452,29 @@ export class Engine implements StrategyContext {
         causationId,
       );
     } catch (err) {
-      if (err instanceof LedgerRuleError) return undefined;
-      throw err;
+      if (!(err instanceof LedgerRuleError)) throw err;
+      const refused: OrderRefusedData = {
+        orderId,
+        symbol: s.symbol,
+        side: fields.side,
+        type: fields.type,
+        quantity: fields.quantity,
+        price: fields.price ?? null,
+        stopPrice: fields.stopPrice ?? null,
+        reduceOnly: fields.reduceOnly ?? false,
+        rule: err.rule,
+        reason: err.message,
+      };
+      this.log.emit(
+        `run-${this.config.runId}`,
+        'OrderRefused',
+        refused,
+        at,
+        correlationId,
+        causationId,
+        'system:engine',
+      );
+      return undefined;
     }
     // Every order the run sends counts towards the order-rate limit, its exits and backstops too: the
     // count a decision records is the log's OrderRequested in the window, plus the order decided.

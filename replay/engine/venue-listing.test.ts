@@ -92,4 +92,31 @@ describe('a run on a venue’s own listing', () => {
       /config.instruments.BTCUSDT: not an instrument listing: stepSize/,
     );
   });
+
+  it('records an order the listing refuses, with its rule, in the chain of the decision it followed', async () => {
+    const btc = (await venueListing()).get('BTCUSDT')!;
+    const halted = instrumentBook(new Map([['BTCUSDT', { ...btc, status: 'Settling' }]]));
+    const out = await runBacktest({ ...request, instruments: halted });
+    const events = out.engine.store.raw();
+    const refused = events.filter((e) => e.type === 'OrderRefused');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === 'OrderRequested')).toEqual([]);
+    const first = refused[0]!;
+    expect(first.streamId).toBe(`run-${out.engine.config.runId}`);
+    expect(first.data).toMatchObject({
+      symbol: 'BTCUSDT',
+      type: 'MARKET',
+      reduceOnly: false,
+      rule: 'symbol-not-trading',
+      reason: 'symbol-not-trading: BTCUSDT status is Settling',
+    });
+    // Caused by the risk decision that approved it, in the same chain.
+    const cause = events.find((e) => e.eventId === first.metadata.causationId)!;
+    expect(cause.type).toBe('RiskDecided');
+    expect(cause.metadata.correlationId).toBe(first.metadata.correlationId);
+    // The breaker counts them as venue errors: what halted the run is in its log.
+    const breaker = events.find((e) => e.type === 'BreakerLevelChanged')!;
+    expect((breaker.data as { measured: { errorRate: number } }).measured.errorRate).toBeGreaterThan(0);
+    expect(breaker.globalPosition).toBeGreaterThan(first.globalPosition);
+  });
 });

@@ -157,10 +157,10 @@ describe('PaperSession', () => {
     );
     // The engine's log version ends the id: a run an earlier engine wrote is another run.
     expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'])).toMatch(
-      /^paper-ema-cross-20230601-[0-9a-f]{6}-e5$/,
+      /^paper-ema-cross-20230601-[0-9a-f]{6}-e6$/,
     );
     expect(paperRunId('ema-cross', '2023-06-01', ['BTCUSDT'], 3)).toBe(
-      `${paperRunId('ema-cross', '2023-06-01', ['BTCUSDT']).replace(/-e5$/, '')}-v3-e5`,
+      `${paperRunId('ema-cross', '2023-06-01', ['BTCUSDT']).replace(/-e6$/, '')}-v3-e6`,
     );
   });
 
