@@ -124,6 +124,17 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   const app = new Hono();
   const log = deps.log ?? ((m: string) => console.error(m));
   const routes = new RouteTable(app, log, deps.readVersion ? new ResponseCache(deps.readVersion) : null);
+  /**
+   * Read your writes: a route that appends a person's decision answers once the read model its page
+   * reads has folded the log up to its head (bounded by the runner's wait), so the page's next GET shows
+   * the decision rather than the state before it.
+   */
+  const settledIn = (projection: string): { settled?: () => Promise<unknown> } => {
+    const reached = deps.projections.reached;
+    return reached
+      ? { settled: async () => reached.call(deps.projections, projection, await deps.store.headPosition()) }
+      : {};
+  };
 
   app.use('*', async (c, next) => {
     const t0 = performance.now();
@@ -316,7 +327,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     body: s.breakerStepDownBody,
     response: s.breakerStepDownResult,
     errors: [403, 404, 409],
-    handler: ({ body }, c) => {
+    handler: async ({ body }, c) => {
       const user = c.req.header('x-perpetua-user');
       authorise((deps.approvers ?? approversFromEnv)(), body.approver ?? user ?? '', user);
       if (!deps.stepDownBreaker)
@@ -340,6 +351,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
       }
       if (r === null)
         throw new ApiError(404, 'not_found', `no running paper or real run ${body.runId} on this node`);
+      await settledIn('risk').settled?.();
       return { runId: body.runId, level: r.level, eventId: r.eventId };
     },
   });
@@ -411,6 +423,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
         throw err;
       }
       deps.applyRiskLimits?.(data);
+      await settledIn('risk-limits').settled?.();
       return { changeId: data.changeId, scope: data.scope, key: data.key, limits: data.limits };
     },
   });
@@ -544,6 +557,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   addOptimizerRoutes(routes, {
     db: deps.db,
     store: deps.store,
+    ...settledIn('optimizer'),
     strategyIds: deps.strategies.map((x) => x.id),
     approvers: deps.approvers ?? approversFromEnv,
     ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
@@ -556,14 +570,13 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
     approvers: deps.approvers ?? approversFromEnv,
     configured: deps.universe?.configured ?? [],
     trading: deps.universe?.trading ?? (() => []),
-    ...(deps.projections.reached
-      ? { projected: (position: number) => deps.projections.reached!('hotlist', position) }
-      : {}),
+    ...settledIn('hotlist'),
   });
 
   // --- portfolio (strategy bandit) ------------------------------------------------------------------------
   addPortfolioRoutes(routes, {
     db: deps.db,
+    ...settledIn('portfolio'),
     approvers: deps.approvers ?? approversFromEnv,
     ...(deps.rebalance ? { rebalance: deps.rebalance } : {}),
   });
@@ -572,6 +585,7 @@ export const createApp = (deps: ApiDeps): { app: Hono; routes: RouteTable } => {
   addLifecycleRoutes(routes, {
     db: deps.db,
     store: deps.store,
+    ...settledIn('lifecycle'),
     approvers: deps.approvers ?? approversFromEnv,
     ...(deps.marketNow ? { marketNow: deps.marketNow } : {}),
     ...(deps.lifecycle ?? {

@@ -21,11 +21,11 @@ export interface HotlistRouteDeps {
   readonly trading: () => readonly string[];
   readonly now?: () => number;
   /**
-   * Waits until the hotlist read model has folded the log up to `position` (bounded): a decision answers
-   * once `GET /api/hotlist` shows it, so the page's next read is not the state before it (the read model
-   * follows the log a moment behind, longer on a loaded machine). Absent: it answers at once.
+   * Waits (bounded) until the read model this page reads has folded everything the log holds now: a
+   * decision answers once the next GET shows it, not the state before it (the read models follow the log
+   * a moment behind, longer on a loaded machine). Absent: it answers at once.
    */
-  readonly projected?: (position: number) => Promise<boolean>;
+  readonly settled?: () => Promise<unknown>;
 }
 
 const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'a symbol like BTCUSDT');
@@ -187,8 +187,7 @@ export const addHotlistRoutes = (routes: RouteTable, deps: HotlistRouteDeps): vo
     authorise(deps.approvers(), approver, user);
     try {
       const d = await handlers.decide(command, (deps.now ?? Date.now)());
-      // The log's head covers the decision just appended: once the read model is there, it shows it.
-      if (d.events.length > 0 && deps.projected) await deps.projected(await deps.store.headPosition());
+      if (d.events.length > 0) await deps.settled?.();
       return { symbol: command.symbol, event: d.events[0]?.type ?? 'none' };
     } catch (err) {
       // The decider's refusals are the client's to fix: a stale scan, a missing acknowledgement, ...

@@ -35,6 +35,12 @@ export interface RealRunView {
 export interface LifecycleRouteDeps {
   readonly db: ReadModelDb;
   readonly store: EventStore;
+  /**
+   * Waits (bounded) until the read model this page reads has folded everything the log holds now: a
+   * decision answers once the next GET shows it, not the state before it (the read models follow the log
+   * a moment behind, longer on a loaded machine). Absent: it answers at once.
+   */
+  readonly settled?: () => Promise<unknown>;
   readonly approvers: () => readonly string[] | null;
   readonly gates: GateConfig;
   /** What each strategy's runs show now (the node's fleet and real runs); absent: nothing runs here. */
@@ -244,6 +250,7 @@ export const addLifecycleRoutes = (routes: RouteTable, deps: LifecycleRouteDeps)
       const shadow = deps.evidence?.(id).shadow ?? null;
       const at = deps.marketNow?.() ?? (deps.now ?? Date.now)();
       const d = await handlers.decide(id, command, at, shadow);
+      if (d.events.length > 0) await deps.settled?.();
       return { strategyId: id, events: d.events.map((e) => e.type) };
     } catch (err) {
       if (err instanceof LifecycleError) throw new ApiError(422, err.rule, err.message);

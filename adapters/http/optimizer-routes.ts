@@ -21,6 +21,12 @@ import type { RouteTable } from './routes.js';
 export interface OptimizerRouteDeps {
   readonly db: ReadModelDb;
   readonly store: EventStore;
+  /**
+   * Waits (bounded) until the read model this page reads has folded everything the log holds now: a
+   * decision answers once the next GET shows it, not the state before it (the read models follow the log
+   * a moment behind, longer on a loaded machine). Absent: it answers at once.
+   */
+  readonly settled?: () => Promise<unknown>;
   readonly strategyIds: readonly string[];
   /** Who may promote and roll back; null: nobody (the variable is unset). Read per request. */
   readonly approvers: () => readonly string[] | null;
@@ -149,6 +155,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
         occurredAt: iso(at),
       });
       const state = await handlers.state(strategyId);
+      if (d.events.length > 0) await deps.settled?.();
       return {
         strategyId,
         events: d.events.map((e) => ({
@@ -237,6 +244,7 @@ export const addOptimizerRoutes = (routes: RouteTable, deps: OptimizerRouteDeps)
       knownStrategy(params.id);
       const at = deps.marketNow?.() ?? (deps.now ?? Date.now)();
       const r = await triggers.manual(params.id, body.approver, at);
+      await deps.settled?.();
       return { strategyId: params.id, requestId: r.requestId, at: iso(at) };
     },
   });

@@ -10,6 +10,12 @@ import type { RouteTable } from './routes.js';
 
 export interface PortfolioRouteDeps {
   readonly db: ReadModelDb;
+  /**
+   * Waits (bounded) until the read model this page reads has folded everything the log holds now: a
+   * decision answers once the next GET shows it, not the state before it (the read models follow the log
+   * a moment behind, longer on a loaded machine). Absent: it answers at once.
+   */
+  readonly settled?: () => Promise<unknown>;
   readonly approvers: () => readonly string[] | null;
   /** A round now at the runs' market clock, asked by `user:<id>`; absent when the node runs no bandit. */
   readonly rebalance?: (by: string) => Promise<{ roundId: string; at: number }>;
@@ -109,6 +115,7 @@ export const addPortfolioRoutes = (routes: RouteTable, deps: PortfolioRouteDeps)
         );
       try {
         const r = await deps.rebalance(`user:${body.approver}`);
+        await deps.settled?.();
         return { roundId: r.roundId, at: iso(r.at) };
       } catch (err) {
         if (err instanceof PortfolioError) throw new ApiError(422, err.rule, err.message);
