@@ -2,12 +2,14 @@ import ccxt from 'ccxt';
 import { z } from 'zod';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
-import type { LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
+import type { ListsMostTraded, LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
 import { pacedFetch2, readRateReply } from '../venue/binance/rate-tap.js';
 import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
 import { type RateLimit, rateLimitsFromExchangeInfo } from '../venue/rate-budget.js';
 import type { RateGate } from '../venue/rate-gate.js';
+import { LiveFeedError } from './live-feed-error.js';
+import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
 
@@ -29,13 +31,8 @@ class PacedBinanceUsdm extends ccxt.binanceusdm {
   }
 }
 
-/** A reply that is not what Binance documents: the batch is refused whole, nothing of it is used. */
-export class LiveFeedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LiveFeedError';
-  }
-}
+// Where every feed has always imported it from; it lives apart so that most-traded.ts can throw it too.
+export { LiveFeedError };
 
 const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string');
 const ms = z.number().int().nonnegative();
@@ -57,6 +54,10 @@ const premiumIndex = z.object({
   markPrice: z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string'),
   time: ms,
 });
+
+const TICKER_24HR = 'GET /fapi/v1/ticker/24hr';
+/** What of a 24 h ticker row is read: the turnover in USDT and the number of trades it is of. */
+const ticker24hr = z.object({ quoteVolume: decimal, count: z.number().int().nonnegative() });
 
 const KLINE_LIMIT = 1500;
 const FUNDING_LIMIT = 1000;
@@ -81,7 +82,7 @@ export interface BinanceLiveBarsOptions {
  * judged on the exchange's clock (GET /fapi/v1/time before the klines), not this machine's: a local clock
  * running ahead would otherwise take the forming bar for a closed one.
  */
-export class BinanceLiveBars implements LiveBars {
+export class BinanceLiveBars implements LiveBars, ListsMostTraded {
   readonly venue = 'binance';
   private readonly ex: PacedBinanceUsdm;
 
@@ -130,6 +131,26 @@ export class BinanceLiveBars implements LiveBars {
       out.set(symbol, { price, time: parsed.data.time });
     }
     return out;
+  }
+
+  /**
+   * The `n` USDT perpetuals with the most 24 h turnover (GET /fapi/v1/ticker/24hr for every symbol, weight
+   * 40: ccxt's cost table has it as `noSymbol: 40`, which the rate gate charges, rateCostOf). `quoteVolume`
+   * is the turnover in USDT. A symbol with no trade in the 24 h (`count` 0: settled, delisted or not yet
+   * open) is left out, as are delivery (`BTCUSDT_250926`) and USDC contracts, by their names.
+   */
+  async mostTraded(n: number): Promise<string[]> {
+    checkCount(n);
+    const reply: unknown = await this.ex.fapiPublicGetTicker24hr();
+    const rows = readRow(TICKER_24HR, z.array(z.object({ symbol: z.string() })), 'list', reply);
+    if (rows.length === 0) throw tickersError(TICKER_24HR, 'no symbols');
+    const turnovers = (reply as unknown[]).flatMap((row, k) => {
+      const symbol = rows[k]!.symbol;
+      if (!USDT_PERPETUAL.test(symbol)) return [];
+      const t = readRow(TICKER_24HR, ticker24hr, symbol, row);
+      return [{ symbol, turnover: t.count === 0 ? 0 : Number(t.quoteVolume) }];
+    });
+    return mostTradedOf(TICKER_24HR, turnovers, n);
   }
 
   /**

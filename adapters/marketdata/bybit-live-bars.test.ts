@@ -343,3 +343,105 @@ describe('BybitLiveBars listing', () => {
     expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
   });
 });
+
+describe('BybitLiveBars.mostTraded', () => {
+  const three = ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'];
+  const day = new Map(three.map((s) => [s, s === 'LTCUSDT' ? sharedBars(s, '1h') : bars1h.get(s)!]));
+  const threeMarket: FakeMarket = {
+    bars: (s, tf) => (tf === '1h' ? day.get(s) : undefined),
+    funding: () => undefined,
+  };
+  const now = FROM + 20 * 60_000;
+  /** close × volume over the 1h bars that closed in the 24 h up to `now`. */
+  const recordedTurnover = (s: string): number => {
+    const b = day.get(s)!;
+    let sum = 0;
+    for (let i = 0; i < b.openTime.length; i++) {
+      const close = b.openTime[i]! + HOUR;
+      if (close > now - 24 * HOUR && close <= now) sum += b.close[i]! * b.volume[i]!;
+    }
+    return sum;
+  };
+  const ranked = () => [...three].sort((a, b) => recordedTurnover(b) - recordedTurnover(a));
+  const start = async () => {
+    const fake = await FakeBybit.start({ now: () => now, market: threeMarket });
+    fakes.push(fake);
+    const feed = new BybitLiveBars({
+      endpoint: { rest: fake.origin },
+      ccxt: { timeout: 2_000, rateLimit: 1 },
+    });
+    const garbage = (body: string) =>
+      fake.fault({ path: '/v5/market/tickers', action: 'garbage', status: 200, body });
+    return { fake, feed, garbage };
+  };
+  const tickers = async (fake: FakeBybit) =>
+    (
+      (await (await fetch(`${fake.origin}/v5/market/tickers?category=linear`)).json()) as {
+        result: { list: Record<string, unknown>[] };
+      }
+    ).result.list;
+  const reply = (list: unknown[]) =>
+    JSON.stringify({ retCode: 0, retMsg: 'OK', result: { category: 'linear', list }, time: now });
+
+  it('names the USDT perpetuals with the most recorded turnover of the last 24 h, most first', async () => {
+    const { fake, feed } = await start();
+    expect(three.every((s) => recordedTurnover(s) > 0)).toBe(true);
+    expect(await feed.mostTraded(2)).toEqual(ranked().slice(0, 2));
+    // Every listed symbol has a row; only those with bars traded.
+    expect(await feed.mostTraded(1000)).toEqual(ranked());
+    const rows = await tickers(fake);
+    expect(rows.length).toBeGreaterThan(100);
+    expect(Number(rows.find((r) => r.symbol === 'ETHUSDT')!.turnover24h)).toBeCloseTo(
+      recordedTurnover('ETHUSDT'),
+      2,
+    );
+    expect(rows.find((r) => r.symbol === 'SOLUSDT')).toMatchObject({ turnover24h: '0', volume24h: '0' });
+    // A symbol's own ticker carries its day too, and its mark as before.
+    expect((await feed.markPrices(['LTCUSDT'])).get('LTCUSDT')?.price).toBeGreaterThan(0);
+    const one = (await (
+      await fetch(`${fake.origin}/v5/market/tickers?category=linear&symbol=LTCUSDT`)
+    ).json()) as {
+      result: { list: Record<string, unknown>[] };
+    };
+    expect(Number(one.result.list[0]!.turnover24h)).toBeCloseTo(recordedTurnover('LTCUSDT'), 2);
+  });
+
+  it('leaves out USDC perpetuals and dated futures however much they traded', async () => {
+    const { fake, feed, garbage } = await start();
+    const rows = await tickers(fake);
+    const btc = rows.find((r) => r.symbol === 'BTCUSDT')!;
+    const huge = { turnover24h: '99999999999999' };
+    garbage(
+      reply([
+        ...rows,
+        { ...btc, ...huge, symbol: 'BTCPERP' },
+        { ...btc, ...huge, symbol: 'BTCUSDT-27DEC24' },
+        { ...btc, ...huge, symbol: 'ETH-27DEC24' },
+        // The rows of what is left out are not read beyond the name.
+        { symbol: 'ETHPERP', turnover24h: 'n/a' },
+      ]),
+    );
+    expect(await feed.mostTraded(3)).toEqual(ranked());
+  });
+
+  it('refuses a reply it cannot trust with an error naming the endpoint, and a count that is not one', async () => {
+    const { feed, garbage } = await start();
+    const cases: [string, RegExp][] = [
+      ['{"retCode":0,"result":{}}', /GET \/v5\/market\/tickers\?category=linear reply \(list result\.list/],
+      [reply([]), /GET \/v5\/market\/tickers\?category=linear reply \(no symbols\)/],
+      [
+        reply([{ symbol: 'BTCUSDT', turnover24h: '-1' }]),
+        /tickers\?category=linear reply \(BTCUSDT turnover24h/,
+      ],
+      [reply([{ symbol: 'BTCUSDT' }]), /reply \(BTCUSDT turnover24h/],
+    ];
+    for (const [body, message] of cases) {
+      garbage(body);
+      const err = await feed.mostTraded(2).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    await expect(feed.mostTraded(0)).rejects.toThrow(RangeError);
+    await expect(feed.mostTraded(1.5)).rejects.toThrow(RangeError);
+  });
+});

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type {
   ListsInstruments,
+  ListsMostTraded,
   LiveBars,
   LiveBatch,
   LiveMarkPrices,
@@ -14,6 +15,7 @@ import { bybitLinearUrls } from '../venue/bybit/linear-exchange.js';
 import { bybitLaunchTimes } from '../venue/bybit/linear-instruments.js';
 import { linearListing } from '../venue/bybit/linear-listing.js';
 import { LiveFeedError } from './binance-live-bars.js';
+import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 /** Bybit's kline `interval` for each timeframe it publishes (GET /v5/market/kline). */
 const INTERVAL: Readonly<Record<string, string>> = {
@@ -61,6 +63,11 @@ const fundingReply = envelope(
 const tickerReply = envelope(
   z.object({ list: z.array(z.object({ symbol: z.string(), markPrice: decimal })) }),
 );
+const TICKERS = 'GET /v5/market/tickers?category=linear';
+/** Every linear contract's ticker; only the name is read of those that are not USDT perpetuals. */
+const allTickersReply = envelope(z.object({ list: z.array(z.object({ symbol: z.string() })) }));
+/** `turnover24h` is the 24 h turnover in the quote currency: USDT, for a USDT perpetual. */
+const turnoverRow = z.object({ turnover24h: decimal });
 const timeReply = z.object({
   retCode: z.literal(0),
   result: z.object({ timeNano: z.string().regex(/^\d{10,22}$/) }),
@@ -99,7 +106,7 @@ export interface BybitLiveBarsOptions {
  * Each page of klines asks for a range that holds at most a page (start and end both set), so what a page
  * holds does not depend on which end of an over-full range Bybit counts from.
  */
-export class BybitLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments {
+export class BybitLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments, ListsMostTraded {
   readonly venue = 'bybit';
   private readonly ex: InstanceType<typeof ccxt.bybit>;
 
@@ -149,6 +156,25 @@ export class BybitLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments
       out.set(symbol, { price, time: typeof time === 'number' ? time : await this.serverTime() });
     }
     return out;
+  }
+
+  /**
+   * The `n` USDT perpetuals with the most 24 h turnover (GET /v5/market/tickers, category linear: every
+   * contract in one reply). Linear also holds USDC perpetuals (BTCPERP) and dated futures
+   * (BTCUSDT-27DEC24), left out by their names (USDT_PERPETUAL), as is a symbol that did not trade.
+   */
+  async mostTraded(n: number): Promise<string[]> {
+    checkCount(n);
+    const reply: unknown = await this.ex.publicGetV5MarketTickers({ category: 'linear' });
+    const rows = readRow(TICKERS, allTickersReply, 'list', reply).result.list;
+    if (rows.length === 0) throw tickersError(TICKERS, 'no symbols');
+    const raw = (reply as { result: { list: unknown[] } }).result.list;
+    const turnovers = rows.flatMap(({ symbol }, k) =>
+      USDT_PERPETUAL.test(symbol)
+        ? [{ symbol, turnover: Number(readRow(TICKERS, turnoverRow, symbol, raw[k]).turnover24h) }]
+        : [],
+    );
+    return mostTradedOf(TICKERS, turnovers, n);
   }
 
   /**

@@ -353,3 +353,102 @@ describe('OkxLiveBars listing', () => {
     expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
   });
 });
+
+describe('OkxLiveBars.mostTraded', () => {
+  const three = ['BTCUSDT', 'ETHUSDT', 'LTCUSDT'];
+  const day = new Map(three.map((s) => [s, s === 'LTCUSDT' ? sharedBars(s, '1h') : bars1h.get(s)!]));
+  const threeMarket: FakeMarket = {
+    bars: (s, tf) => (tf === '1h' ? day.get(s) : undefined),
+    funding: () => undefined,
+  };
+  const now = FROM + 20 * 60_000;
+  /** close × volume over the 1h bars that closed in the 24 h up to `now`. */
+  const recordedTurnover = (s: string): number => {
+    const b = day.get(s)!;
+    let sum = 0;
+    for (let i = 0; i < b.openTime.length; i++) {
+      const close = b.openTime[i]! + HOUR;
+      if (close > now - 24 * HOUR && close <= now) sum += b.close[i]! * b.volume[i]!;
+    }
+    return sum;
+  };
+  const ranked = () => [...three].sort((a, b) => recordedTurnover(b) - recordedTurnover(a));
+  const start = async () => {
+    const fake = await FakeOkx.start({ now: () => now, market: threeMarket, rateLimits: false });
+    fakes.push(fake);
+    const feed = new OkxLiveBars({ endpoint: { rest: fake.origin }, ccxt: { timeout: 2_000, rateLimit: 1 } });
+    const garbage = (body: string) =>
+      fake.fault({ path: '/api/v5/market/tickers', action: 'garbage', status: 200, body });
+    return { fake, feed, garbage };
+  };
+  const tickers = async (fake: FakeOkx) =>
+    ((await (await fetch(`${fake.origin}/api/v5/market/tickers?instType=SWAP`)).json()) as { data: Row[] })
+      .data;
+  const reply = (rows: unknown[]) => JSON.stringify({ code: '0', msg: '', data: rows });
+  type Row = Record<string, string>;
+
+  it('names the USDT perpetuals with the most recorded turnover of the last 24 h, most first', async () => {
+    const { fake, feed } = await start();
+    // OKX's turnover is volCcy24h × last (the mark now, in the fake): far enough apart to rank the same.
+    const sorted = ranked().map(recordedTurnover);
+    expect(sorted[2]!).toBeGreaterThan(0);
+    expect(sorted[1]! / sorted[2]!).toBeGreaterThan(1.2);
+    expect(sorted[0]! / sorted[1]!).toBeGreaterThan(1.2);
+    expect(await feed.mostTraded(2)).toEqual(ranked().slice(0, 2));
+    // Every listed swap has a row; only those with bars traded.
+    expect(await feed.mostTraded(1000)).toEqual(ranked());
+    const rows = await tickers(fake);
+    expect(rows.length).toBeGreaterThan(100);
+    const eth = rows.find((r) => r.instId === 'ETH-USDT-SWAP')!;
+    const ethBars = day.get('ETHUSDT')!;
+    const closed = [...ethBars.openTime.keys()].filter((i) => {
+      const close = ethBars.openTime[i]! + HOUR;
+      return close > now - 24 * HOUR && close <= now;
+    });
+    expect(closed).toHaveLength(24);
+    expect(Number(eth.volCcy24h)).toBeCloseTo(
+      closed.reduce((sum, i) => sum + ethBars.volume[i]!, 0),
+      6,
+    );
+    expect(rows.find((r) => r.instId === 'SOL-USDT-SWAP')).toMatchObject({ volCcy24h: '0', vol24h: '0' });
+  });
+
+  it('leaves out coin- and USDC-margined swaps however much they traded', async () => {
+    const { fake, feed, garbage } = await start();
+    const rows = await tickers(fake);
+    const btc = rows.find((r) => r.instId === 'BTC-USDT-SWAP')!;
+    const huge = { volCcy24h: '99999999999' };
+    garbage(
+      reply([
+        ...rows,
+        { ...btc, ...huge, instId: 'BTC-USD-SWAP' },
+        { ...btc, ...huge, instId: 'BTC-USDC-SWAP' },
+        { ...btc, ...huge, instId: 'BTC-USDT-250926' },
+        // The rows of what is left out are not read beyond the instId.
+        { instId: 'ETH-USD-SWAP', last: 'n/a' },
+      ]),
+    );
+    expect(await feed.mostTraded(3)).toEqual(ranked());
+    // A swap that never traded shows no last price: it is left out, not refused.
+    garbage(reply([{ ...btc, instId: 'NEW-USDT-SWAP', last: '', volCcy24h: '0' }, btc]));
+    expect(await feed.mostTraded(3)).toEqual(['BTCUSDT']);
+  });
+
+  it('refuses a reply it cannot trust with an error naming the endpoint, and a count that is not one', async () => {
+    const { feed, garbage } = await start();
+    const cases: [string, RegExp][] = [
+      ['{"code":"0","data":{}}', /GET \/api\/v5\/market\/tickers\?instType=SWAP reply \(data data/],
+      [reply([]), /tickers\?instType=SWAP reply \(no swaps\)/],
+      [reply([{ instId: 'BTC-USDT-SWAP', last: '1', volCcy24h: '-1' }]), /reply \(BTC-USDT-SWAP volCcy24h/],
+      [reply([{ instId: 'BTC-USDT-SWAP', last: 'x', volCcy24h: '1' }]), /reply \(BTC-USDT-SWAP last/],
+    ];
+    for (const [body, message] of cases) {
+      garbage(body);
+      const err = await feed.mostTraded(2).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    await expect(feed.mostTraded(0)).rejects.toThrow(RangeError);
+    await expect(feed.mostTraded(1.5)).rejects.toThrow(RangeError);
+  });
+});

@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
 import type {
   ListsInstruments,
+  ListsMostTraded,
   LiveBars,
   LiveBatch,
   LiveMarkPrices,
@@ -13,8 +14,9 @@ import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timef
 import { okxSwapUrls } from '../venue/okx/swap-exchange.js';
 import { okxListTimes } from '../venue/okx/swap-instruments.js';
 import { swapListing } from '../venue/okx/swap-listing.js';
-import { okxInstId } from '../venue/okx/swap-messages.js';
+import { okxInstId, okxSymbol } from '../venue/okx/swap-messages.js';
 import { LiveFeedError } from './binance-live-bars.js';
+import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 /**
  * OKX's candle `bar` for each timeframe it publishes (GET /api/v5/market/candles,
@@ -77,6 +79,16 @@ const fundingReply = envelope(
   ),
 );
 const markReply = envelope(z.array(z.object({ instId: z.string(), markPx: decimal, ts: msText })));
+const TICKERS = 'GET /api/v5/market/tickers?instType=SWAP';
+/** Every swap's ticker (USD- and USDC-margined too); only the instId is read of those not X-USDT-SWAP. */
+const allTickersReply = envelope(z.array(z.object({ instId: z.string() })));
+/**
+ * OKX's GET /api/v5/market/tickers documents `volCcy24h` as "24h trading volume, with a unit of currency.
+ * If it is a derivatives contract, the value is the number of base currency" (and `vol24h` as contracts),
+ * so a swap's turnover in USDT is volCcy24h × last; ccxt's okx.parseTicker reads it the same way (quote
+ * volume from volCcy24h for spot only). `last` is empty for a swap that never traded.
+ */
+const turnoverRow = z.object({ last: z.union([decimal, z.literal('')]), volCcy24h: decimal });
 const timeReply = envelope(z.array(z.object({ ts: msText })).length(1));
 
 const describe = (e: z.ZodError): string =>
@@ -114,7 +126,7 @@ export interface OkxLiveBarsOptions {
  * "records earlier than the requested ts") and `before` the last bar already handed over, from
  * /market/candles while the page lies within its latest 1,440 bars, from /market/history-candles beyond.
  */
-export class OkxLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments {
+export class OkxLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments, ListsMostTraded {
   readonly venue = 'okx';
   private readonly ex: InstanceType<typeof ccxt.okx>;
 
@@ -172,6 +184,26 @@ export class OkxLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments {
       out.set(symbol, { price, time: mark.ts });
     }
     return out;
+  }
+
+  /**
+   * The `n` USDT perpetuals with the most 24 h turnover (GET /api/v5/market/tickers, instType SWAP: every
+   * swap in one reply), by their USDT turnover (turnoverRow). Coin- and USDC-margined swaps are left out by
+   * their instIds, as is a swap that did not trade.
+   */
+  async mostTraded(n: number): Promise<string[]> {
+    checkCount(n);
+    const reply: unknown = await this.ex.publicGetMarketTickers({ instType: 'SWAP' });
+    const rows = readRow(TICKERS, allTickersReply, 'data', reply).data;
+    if (rows.length === 0) throw tickersError(TICKERS, 'no swaps');
+    const raw = (reply as { data: unknown[] }).data;
+    const turnovers = rows.flatMap(({ instId }, k) => {
+      const symbol = okxSymbol(instId);
+      if (symbol === null || !USDT_PERPETUAL.test(symbol)) return [];
+      const t = readRow(TICKERS, turnoverRow, instId, raw[k]);
+      return [{ symbol, turnover: t.last === '' ? 0 : Number(t.volCcy24h) * Number(t.last) }];
+    });
+    return mostTradedOf(TICKERS, turnovers, n);
   }
 
   /**

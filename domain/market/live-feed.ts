@@ -47,3 +47,16 @@ export interface VenueListing {
 export interface ListsInstruments {
   listing(symbols: readonly string[]): Promise<VenueListing>;
 }
+
+/**
+ * A venue's most traded USDT perpetuals, from its public 24-hour tickers: what the hotlist scans on a node
+ * fed that venue's market, instead of a fixed list.
+ */
+export interface ListsMostTraded {
+  /**
+   * The `n` USDT-margined perpetuals with the most 24 h turnover (in USDT), most first, ties by symbol;
+   * symbols as the engine names them (BTCUSDT). Fewer when the venue trades fewer. `n` must be a positive
+   * integer (RangeError); a reply it cannot trust fails the whole call.
+   */
+  mostTraded(n: number): Promise<string[]>;
+}

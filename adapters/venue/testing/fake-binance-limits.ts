@@ -89,6 +89,7 @@ export const requestWeights: ReadonlyMap<string, Weight> = new Map<string, Weigh
   ['GET /fapi/v1/klines', klineWeight],
   ['GET /fapi/v1/fundingRate', 1],
   ['GET /fapi/v1/premiumIndex', bySymbol(1, 10)],
+  ['GET /fapi/v1/ticker/24hr', bySymbol(1, 40)],
   ['GET /fapi/v1/leverageBracket', 1],
   ['GET /fapi/v1/positionSide/dual', 30],
   ['POST /fapi/v1/leverage', 1],

@@ -14,7 +14,7 @@ import {
   type RequestSeen,
   rateLimitsOf,
 } from './fake-binance-limits.js';
-import { type FakeMarket, fundingRates, klines, premiumIndex } from './fake-binance-market.js';
+import { type FakeMarket, fundingRates, klines, premiumIndex, ticker24hr } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
 
 /** The real GET /fapi/v1/exchangeInfo answer checked in beside the repository. */
@@ -64,7 +64,10 @@ export interface LoggedRequest {
 export interface FakeBinanceOptions extends FakeEngineOptions {
   readonly apiKey?: string;
   readonly secret?: string;
-  /** Market data for GET /fapi/v1/klines, /fapi/v1/fundingRate and /fapi/v1/premiumIndex, released as the clock (`now`) passes it. */
+  /**
+   * Market data for GET /fapi/v1/klines, /fapi/v1/fundingRate, /fapi/v1/premiumIndex and /fapi/v1/ticker/24hr,
+   * released as the clock (`now`) passes it.
+   */
   readonly market?: FakeMarket;
   /**
    * Symbols the exchange trades at the market's price as its clock passes (its premiumIndex mark, on the
@@ -119,6 +122,8 @@ export class FakeBinance {
   private readonly listenKeys = new Set<string>();
   private readonly faults: { fault: Fault; left: number }[] = [];
   private exchangeInfo: Buffer;
+  /** Every symbol GET /fapi/v1/exchangeInfo lists now, in its order: the rows of the 24 h tickers. */
+  private listed: readonly string[] = [];
   private readonly routes: Map<string, { security: Security; handler: Handler }>;
   private readonly limits: FakeRateLimits;
   private readonly market: FakeMarket | undefined;
@@ -139,6 +144,7 @@ export class FakeBinance {
         : Buffer.from(JSON.stringify(opts.exchangeInfo(JSON.parse(recorded.toString('utf8')))));
     const brackets = JSON.parse(readFileSync(leverageBracketsPath, 'utf8')) as unknown;
     const info = JSON.parse(this.exchangeInfo.toString('utf8'));
+    this.listed = listedSymbols(info);
     this.engine = new FakeBinanceEngine(rulesFromExchangeInfo(info), opts);
     this.limits = new FakeRateLimits(rateLimitsOf(info), () => this.engine.time(), {
       enforce: opts.rateLimits !== false,
@@ -261,6 +267,10 @@ export class FakeBinance {
         security: 'NONE',
         handler: (p) => fundingRates(market, e.time(), p),
       });
+      this.routes.set('GET /fapi/v1/ticker/24hr', {
+        security: 'NONE',
+        handler: (p) => ticker24hr(market, e.time(), this.listed, p),
+      });
     } else {
       // Without a market, the settlements the test made (chargeFunding), each with its mark.
       this.routes.set('GET /fapi/v1/fundingRate', { security: 'NONE', handler: (p) => e.fundingRates(p) });
@@ -317,6 +327,7 @@ export class FakeBinance {
   relist(change: (listed: { symbols: Record<string, unknown>[] }) => unknown): void {
     this.exchangeInfo = Buffer.from(JSON.stringify(change(JSON.parse(this.exchangeInfo.toString('utf8')))));
     const info = JSON.parse(this.exchangeInfo.toString('utf8'));
+    this.listed = listedSymbols(info);
     this.engine.relist(rulesFromExchangeInfo(info));
     this.limits.reconfigure(rateLimitsOf(info));
   }
@@ -614,3 +625,14 @@ export class FakeBinance {
     this.silenced.length = 0;
   }
 }
+
+/** The symbols an exchangeInfo answer lists; one a test made without a symbol list lists none. */
+const listedSymbols = (info: unknown): string[] => {
+  const symbols = (info as { symbols?: unknown } | null)?.symbols;
+  return Array.isArray(symbols)
+    ? symbols.flatMap((x) => {
+        const symbol = (x as { symbol?: unknown } | null)?.symbol;
+        return typeof symbol === 'string' ? [symbol] : [];
+      })
+    : [];
+};

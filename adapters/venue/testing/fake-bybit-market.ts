@@ -1,7 +1,8 @@
 import { firstAtOrAfter } from '../../../domain/market/bars.js';
 import { timeframeMs } from '../../../domain/market/timeframe.js';
-import type { FakeMarket } from './fake-binance-market.js';
+import { type FakeMarket, traded24h } from './fake-binance-market.js';
 import { BybitApiError } from './fake-bybit-wire.js';
+import { plain } from './fake-okx-market.js';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -102,20 +103,55 @@ export const bybitFundingHistory = (market: FakeMarket, now: number, p: Params):
 };
 
 /**
- * GET /v5/market/tickers for one linear symbol: its mark (by default the open of the bar forming at the
- * server's time, as the Binance fake marks) as markPrice, and as lastPrice and indexPrice too.
+ * The market's mark of `symbol` at the server's time: its own `mark` when it has one, else the open of the
+ * bar forming then (as the Binance fake marks). undefined without bars, or before the first.
+ */
+export const bybitMark = (market: FakeMarket, now: number, symbol: string): number | undefined => {
+  const s = market.bars(symbol, '1h') ?? market.bars(symbol, '1m');
+  const i = s === undefined ? -1 : firstAtOrAfter(s.openTime, now + 1) - 1;
+  if (s === undefined || i < 0) return undefined;
+  return market.mark?.(symbol, now) ?? s.open[i]!;
+};
+
+/**
+ * A linear ticker's 24 h figures from the recorded bars (traded24h): turnover24h (USDT) and volume24h (base)
+ * "0" for a symbol the market has no bars of; the day's prices only where it traded.
+ */
+export const bybitDay = (market: FakeMarket, now: number, symbol: string): Record<string, string> => {
+  const t = traded24h(market, symbol, now);
+  const day = { turnover24h: plain(t?.turnover ?? 0), volume24h: plain(t?.volume ?? 0) };
+  if (t === undefined || t.bars === 0) return day;
+  return {
+    ...day,
+    prevPrice24h: plain(t.open),
+    highPrice24h: plain(t.high),
+    lowPrice24h: plain(t.low),
+    price24hPcnt: plain(Math.round(((t.last - t.open) / t.open) * 1e6) / 1e6),
+  };
+};
+
+/**
+ * GET /v5/market/tickers for one linear symbol: its mark (bybitMark) as markPrice, and as lastPrice and
+ * indexPrice too, and its 24 h figures (bybitDay).
  */
 export const bybitTicker = (market: FakeMarket, now: number, p: Params): unknown => {
   linearOnly(p);
   const symbol = p.symbol ?? '';
-  const s = market.bars(symbol, '1h') ?? market.bars(symbol, '1m');
-  const i = s === undefined ? -1 : firstAtOrAfter(s.openTime, now + 1) - 1;
-  if (s === undefined || i < 0) throw new BybitApiError(10001, 'Not supported symbols');
-  const mark = String(market.mark?.(symbol, now) ?? s.open[i]!);
+  const m = bybitMark(market, now, symbol);
+  if (m === undefined) throw new BybitApiError(10001, 'Not supported symbols');
+  const mark = String(m);
   return {
     category: 'linear',
     list: [
-      { symbol, lastPrice: mark, markPrice: mark, indexPrice: mark, fundingRate: '0', nextFundingTime: '0' },
+      {
+        symbol,
+        lastPrice: mark,
+        markPrice: mark,
+        indexPrice: mark,
+        fundingRate: '0',
+        nextFundingTime: '0',
+        ...bybitDay(market, now, symbol),
+      },
     ],
   };
 };

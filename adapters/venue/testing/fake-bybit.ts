@@ -25,7 +25,7 @@ import {
 import type { FakeMarket } from './fake-binance-market.js';
 import { premiumIndex } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
-import { bybitFundingHistory, bybitKlines, bybitTicker } from './fake-bybit-market.js';
+import { bybitDay, bybitFundingHistory, bybitKlines, bybitMark, bybitTicker } from './fake-bybit-market.js';
 import {
   BybitApiError,
   BybitRateLimiter,
@@ -112,7 +112,8 @@ export interface FakeBybitOptions extends FakeEngineOptions {
   readonly feeRates?: { readonly maker: string; readonly taker: string };
   /**
    * Market data for GET /v5/market/kline, /v5/market/funding/history and /v5/market/tickers (a symbol's
-   * mark), released as the clock passes it (fake-bybit-market.ts): the recorded market served as Bybit's.
+   * mark; every symbol's 24 h turnover without one), released as the clock passes it
+   * (fake-bybit-market.ts): the recorded market served as Bybit's.
    */
   readonly market?: FakeMarket;
   /** Symbols the exchange trades at the market's mark as its clock passes, as FakeBinance's followMarket. */
@@ -830,7 +831,8 @@ export class FakeBybit {
       [
         'GET /v5/market/tickers',
         market(
-          (m, p) => (p.symbol === undefined ? this.tickers(p) : bybitTicker(m, this.engine.time(), p)),
+          (m, p) =>
+            p.symbol === undefined ? this.marketTickers(m, p) : bybitTicker(m, this.engine.time(), p),
           (p) => this.tickers(p),
         ),
       ],
@@ -925,6 +927,26 @@ export class FakeBybit {
         ? [...this.listing.values()].filter((i) => this.engine.priceOf(i.symbol) !== undefined)
         : [this.instrument(p.symbol)];
     return { category: 'linear', list: rows.map((i) => this.ticker(i)) };
+  }
+
+  /**
+   * With a recorded market, every listed symbol (Bybit lists each contract it trades): the engine's price,
+   * else the market's mark, and the 24 h figures of the recorded bars (bybitDay: turnover24h "0" for a
+   * symbol the market has no bars of).
+   */
+  private marketTickers(m: FakeMarket, p: Params): Record<string, unknown> {
+    linearOnly(p);
+    const now = this.engine.time();
+    const list = [...this.listing.values()].map((i) => {
+      const row = this.ticker(i);
+      const mark = this.engine.priceOf(i.symbol) === undefined ? bybitMark(m, now, i.symbol) : undefined;
+      const shown =
+        mark === undefined
+          ? {}
+          : { lastPrice: String(mark), markPrice: String(mark), indexPrice: String(mark) };
+      return { ...row, ...shown, ...bybitDay(m, now, i.symbol) };
+    });
+    return { category: 'linear', list };
   }
 
   private ticker(i: Instrument): Record<string, unknown> {

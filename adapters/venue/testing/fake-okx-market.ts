@@ -1,7 +1,7 @@
-import { divRound, type Fixed, fixed } from '../../../domain/ledger/fixed.js';
+import { divRound, type Fixed, fixed, toText } from '../../../domain/ledger/fixed.js';
 import { firstAtOrAfter } from '../../../domain/market/bars.js';
 import { timeframeMs } from '../../../domain/market/timeframe.js';
-import type { FakeMarket } from './fake-binance-market.js';
+import { type FakeMarket, traded24h } from './fake-binance-market.js';
 import {
   amount,
   contractsOf,
@@ -152,3 +152,39 @@ export const marketMark = (market: FakeMarket, now: number, i: Instrument): numb
 /** A price from the market, as an exact decimal on the instrument's tick (what followMarket trades at). */
 export const onTick = (i: Instrument, price: number): Fixed =>
   divRound(decimal(price), i.tickSz, 'half-even') * i.tickSz;
+
+/**
+ * One swap's row of GET /api/v5/market/tickers: `last` (and the book around it) the contract's price now
+ * (`price`: the engine's, else the market's mark; "" without one, as OKX shows a swap that never traded),
+ * the day's figures from the recorded bars (traded24h): volCcy24h in the base currency and vol24h in
+ * contracts, as OKX counts a derivative's, "0" for a swap the market has no bars of.
+ */
+export const okxTicker = (
+  market: FakeMarket | undefined,
+  now: number,
+  i: Instrument,
+  price: Fixed | undefined,
+): Record<string, string> => {
+  const t = market === undefined ? undefined : traded24h(market, i.symbol, now);
+  const px = price === undefined ? '' : toText(price);
+  const day = t !== undefined && t.bars > 0;
+  const volume = t?.volume ?? 0;
+  return {
+    instType: 'SWAP',
+    instId: i.instId,
+    last: px,
+    lastSz: '0',
+    askPx: px,
+    askSz: '0',
+    bidPx: px,
+    bidSz: '0',
+    open24h: day ? plain(t.open) : px,
+    high24h: day ? plain(t.high) : px,
+    low24h: day ? plain(t.low) : px,
+    volCcy24h: amount(decimal(volume)),
+    vol24h: amount(contractsOf(i, decimal(volume))),
+    sodUtc0: px,
+    sodUtc8: px,
+    ts: String(now),
+  };
+};

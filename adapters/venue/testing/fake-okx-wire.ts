@@ -1089,6 +1089,7 @@ export const LIMITS: Readonly<Record<string, EndpointLimit>> = {
   'GET /api/v5/public/mark-price': per2s(10, 'instrument'),
   'GET /api/v5/market/candles': per2s(40),
   'GET /api/v5/market/history-candles': per2s(20),
+  'GET /api/v5/market/tickers': per2s(20),
   'POST /api/v5/trade/order': per2s(60, 'instrument'),
   'POST /api/v5/trade/batch-orders': per2s(300, 'instrument'),
   'POST /api/v5/trade/cancel-order': per2s(60, 'instrument'),

@@ -13,7 +13,14 @@ import {
 } from './fake-binance-engine.js';
 import type { FakeMarket } from './fake-binance-market.js';
 import { BinanceApiError, rulesFromExchangeInfo } from './fake-binance-rules.js';
-import { fundingRow, marketMark, okxCandles, okxFundingHistory, onTick } from './fake-okx-market.js';
+import {
+  fundingRow,
+  marketMark,
+  okxCandles,
+  okxFundingHistory,
+  okxTicker,
+  onTick,
+} from './fake-okx-market.js';
 import {
   type AlgoOrdType,
   type AlgoRecord,
@@ -120,9 +127,9 @@ export interface FakeOkxOptions extends FakeEngineOptions {
    */
   readonly feeRates?: { readonly maker: string; readonly taker: string };
   /**
-   * Market data for GET /api/v5/market/candles and /market/history-candles, /public/funding-rate-history
-   * and /public/mark-price, released as the clock passes it (fake-okx-market.ts): the recorded market
-   * (keyed by Binance's symbol names, BTCUSDT) served as OKX's.
+   * Market data for GET /api/v5/market/candles and /market/history-candles, /public/funding-rate-history,
+   * /public/mark-price and /market/tickers, released as the clock passes it (fake-okx-market.ts): the
+   * recorded market (keyed by Binance's symbol names, BTCUSDT) served as OKX's.
    */
   readonly market?: FakeMarket;
   /** Instruments (BTC-USDT-SWAP) the exchange trades at the market's mark as its clock passes. */
@@ -992,6 +999,7 @@ export class FakeOkx {
       ['GET /api/v5/public/mark-price', open((p) => this.markPrice(p))],
       ['GET /api/v5/market/candles', open((p) => this.candles(p, false))],
       ['GET /api/v5/market/history-candles', open((p) => this.candles(p, true))],
+      ['GET /api/v5/market/tickers', open((p) => this.tickers(p))],
       ['POST /api/v5/trade/order', perOrder((p) => this.placeItem(p), null)],
       ['POST /api/v5/trade/batch-orders', perOrder((p) => this.placeItem(p), 20)],
       ['POST /api/v5/trade/cancel-order', perOrder((p) => this.cancelItem(p), null)],
@@ -1093,6 +1101,13 @@ export class FakeOkx {
       const price = this.priceOf(i);
       return price === undefined ? [] : [{ instId: i.instId, instType: 'SWAP', markPx: toText(price), ts }];
     });
+  }
+
+  /** Every swap (or a family's), at its price now, with its day from the recorded market (okxTicker). */
+  private tickers(p: Params): unknown[] {
+    if (swapOnly(p, true) === false) return [];
+    const now = this.engine.time();
+    return this.selected(p).map((i) => okxTicker(this.market, now, i, this.priceOf(i)));
   }
 
   private candles(p: Params, history: boolean): unknown[] {
