@@ -92,6 +92,32 @@ describe('hotlist scanner', () => {
     expect(await scans(live)).toEqual([0, 1, 2, 3, 4, 5].map((k) => T0 + k * HOUR));
   });
 
+  it('asks a changing universe afresh at each scan, and ranks what it says then', async () => {
+    const store = new MemoryEventStore({ catalogue: catalogue() });
+    let wall = 30 * 60_000;
+    const stop = new AbortController();
+    const universes = [['BTCUSDT', 'SOLUSDT'], ['WIFUSDT']];
+    await new HotlistScanner({
+      handlers: new HotlistHandlers(store, newEventId),
+      source: emptySource(),
+      symbols: async () => universes[Math.min(1, Math.floor(wall / HOUR))]!,
+      marketNow: () => T0 + wall,
+      clock: {
+        now: () => wall,
+        sleep: async (ms) => {
+          wall += ms;
+          if (wall >= HOUR + 30 * 60_000) stop.abort();
+        },
+      },
+      minWallMs: 0,
+      log: () => {},
+    }).run(stop.signal);
+    const scanned = (await store.readStream(hotlistStreamId)).map((e) =>
+      (e.data as HotlistScannedData).skipped.map((x) => x.symbol),
+    );
+    expect(scanned).toEqual(universes);
+  });
+
   it('a store that cannot be read at start delays the scans, and stops nothing', async () => {
     const store = new MemoryEventStore({ catalogue: catalogue() });
     const real = new HotlistHandlers(store, newEventId);

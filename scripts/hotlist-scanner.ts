@@ -6,7 +6,11 @@ import type { PaperClock } from '../replay/engine/paper.js';
 export interface HotlistScannerOptions {
   readonly handlers: HotlistHandlers;
   readonly source: HotlistSource;
-  readonly symbols: readonly string[];
+  /**
+   * The universe each scan ranks: fixed, or asked afresh at each scan (a live market's most traded
+   * perpetuals move from day to day).
+   */
+  readonly symbols: readonly string[] | (() => Promise<readonly string[]>);
   /** The market clock the runs follow (null before they start): scans look at the market as of it. */
   readonly marketNow: () => number | null;
   readonly clock: PaperClock;
@@ -62,7 +66,8 @@ export class HotlistScanner {
         if (at > lastAt) {
           this.lastWall = wall;
           try {
-            const d = await this.o.handlers.scan(this.o.source, this.o.symbols, at);
+            const symbols = typeof this.o.symbols === 'function' ? await this.o.symbols() : this.o.symbols;
+            const d = await this.o.handlers.scan(this.o.source, symbols, at);
             lastAt = at;
             this.scans++;
             const scanned = d.events[0]?.type === 'HotlistScanned' ? d.events[0].data : null;

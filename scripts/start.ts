@@ -44,6 +44,7 @@ import { instrumentBookOnce } from '../replay/engine/run.js';
 import { backstopPlanFromEnv } from './backstop-plan.js';
 import { canaryPlanFromEnv } from './canary-plan.js';
 import { HotlistScanner } from './hotlist-scanner.js';
+import { hotlistUniverse } from './hotlist-universe.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { LifecycleManager, type StartRealRun } from './lifecycle-manager.js';
 import {
@@ -216,10 +217,17 @@ say(
  */
 const whitelisted = (await readWhitelist(opened.db)).map((w) => w.symbol);
 const paperSymbols = [...configuredSymbols];
+// A live market's hotlist ranks whatever the venue trades most; a run checks its symbols against the
+// recorded metadata before it asks the venue for anything, so one it lacks would fail every run.
+const metadata = await instrumentBookOnce();
 for (const symbol of whitelisted) {
   if (paperSymbols.includes(symbol)) continue;
   const why =
-    feedKind === 'recorded' ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000) : null;
+    feedKind === 'recorded'
+      ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000)
+      : metadata.all.has(symbol)
+        ? null
+        : 'the recorded instrument metadata the runs check their symbols against does not list it';
   if (why) say(`whitelisted ${symbol} not traded: ${why}`);
   else paperSymbols.push(symbol);
 }
@@ -491,13 +499,21 @@ if (canaryOn) {
  * Automation 10: the hotlist scans the market hourly on the runs' clock (on recorded data at most every
  * HOTLIST_MIN_WALL_S seconds of wall time, default 300) and records a ranking with risk labels. Only a
  * person puts a symbol on the whitelist (POST /api/hotlist/approve). HOTLIST=off leaves it out;
- * HOTLIST_SYMBOLS sets the universe (default: the symbols with recorded 1h bars).
+ * HOTLIST_SYMBOLS sets the universe (default: on a live feed the venue's HOTLIST_TOP most traded USDT
+ * perpetuals, 30 unless set, with the runs' symbols; on recorded data the symbols with recorded 1h bars).
  */
-const book = await instrumentBookOnce();
-const hotlistSymbols = process.env.HOTLIST_SYMBOLS
-  ? process.env.HOTLIST_SYMBOLS.split(',').map((s) => s.trim())
-  : RecordedHotlistSource.available();
+const book = metadata;
 if (process.env.HOTLIST !== 'off') {
+  const universe = hotlistUniverse({
+    configured: process.env.HOTLIST_SYMBOLS
+      ? process.env.HOTLIST_SYMBOLS.split(',').map((s) => s.trim())
+      : null,
+    market: liveFeed,
+    top: Number(process.env.HOTLIST_TOP ?? 30),
+    traded: () => paperSymbols,
+    recorded: RecordedHotlistSource.available(),
+    log: say,
+  });
   const meta = { instrument: (symbol: string) => book.all.get(symbol), listings: await binanceListings() };
   const minWallS = Number(process.env.HOTLIST_MIN_WALL_S ?? (fedLive ? 0 : 300));
   if (!(minWallS >= 0))
@@ -507,7 +523,7 @@ if (process.env.HOTLIST !== 'off') {
   const scanner = new HotlistScanner({
     handlers: new HotlistHandlers(opened.store, newEventId),
     source: liveFeed ? new LiveHotlistSource(liveFeed, meta) : new RecordedHotlistSource(meta),
-    symbols: hotlistSymbols,
+    symbols: universe.symbols,
     marketNow: () => fleet.now(),
     clock: wallClock,
     minWallMs: minWallS * 1000,
@@ -524,7 +540,7 @@ if (process.env.HOTLIST !== 'off') {
   scanner.run(stop.signal).catch((err: unknown) => {
     say(`hotlist scanner stopped: ${err instanceof Error ? err.message : String(err)}`);
   });
-  say(`hotlist: scanning ${hotlistSymbols.join(',')} hourly on the runs' clock`);
+  say(`hotlist: scanning ${universe.describe} hourly on the runs' clock`);
 }
 /*
  * Automation 7: the strategy bandit allocates capital between the paper runs and benches the weakest for

@@ -52,7 +52,13 @@ describe('decisions read back at once', () => {
     const waited: string[] = [];
     const t = await testApp([], {
       approvers: () => ['ana'],
-      projections: { status: async () => [], reached: async (name) => (waited.push(name), true) },
+      projections: {
+        status: async () => [],
+        reached: async (name) => {
+          waited.push(name);
+          return true;
+        },
+      },
     });
     close = t.close;
     const res = await t.app.request('/api/lifecycle/approve', {
