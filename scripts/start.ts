@@ -219,13 +219,13 @@ const whitelisted = (await readWhitelist(opened.db)).map((w) => w.symbol);
 const paperSymbols = [...configuredSymbols];
 // A live market's hotlist ranks whatever the venue trades most; a run checks its symbols against the
 // recorded metadata before it asks the venue for anything, so one it lacks would fail every run.
-const metadata = await instrumentBookOnce();
+const book = await instrumentBookOnce();
 for (const symbol of whitelisted) {
   if (paperSymbols.includes(symbol)) continue;
   const why =
     feedKind === 'recorded'
       ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000)
-      : metadata.all.has(symbol)
+      : book.all.has(symbol)
         ? null
         : 'the recorded instrument metadata the runs check their symbols against does not list it';
   if (why) say(`whitelisted ${symbol} not traded: ${why}`);
@@ -502,7 +502,6 @@ if (canaryOn) {
  * HOTLIST_SYMBOLS sets the universe (default: on a live feed the venue's HOTLIST_TOP most traded USDT
  * perpetuals, 30 unless set, with the runs' symbols; on recorded data the symbols with recorded 1h bars).
  */
-const book = metadata;
 if (process.env.HOTLIST !== 'off') {
   const universe = hotlistUniverse({
     configured: process.env.HOTLIST_SYMBOLS

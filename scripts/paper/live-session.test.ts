@@ -267,6 +267,44 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     expect(store.raw().filter((e) => e.type === 'RunStarted')).toHaveLength(0);
   }, 60_000);
 
+  it('fails, saying which, a run whose recorded listing cannot be read back', async () => {
+    clock = new VirtualClock(FROM + 2_000);
+    const store = newStore();
+    const run = session(store, await venue());
+    await run.prepare();
+    await store.append(`run-${run.runId}`, 'no_stream', [
+      {
+        eventId: '0190f5e2-0000-7000-8000-0000000000aa',
+        type: 'RunStarted',
+        data: {
+          runId: run.runId,
+          mode: 'paper',
+          strategyId: 'ema-cross',
+          strategyVersion: '1.0.0',
+          params: {},
+          paramsVersion: 0,
+          symbols: SYMBOLS,
+          timeframe: '1h',
+          from: FROM,
+          to: Date.UTC(2023, 2, 5),
+          seed: 1,
+          initialBalance: '10000',
+          config: { instruments: { BTCUSDT: { symbol: 'BTCUSDT', tickSize: 'fine' } } },
+        },
+        metadata: {
+          correlationId: `run-${run.runId}`,
+          causationId: null,
+          actor: 'system:engine',
+          mode: 'paper',
+          occurredAt: new Date(FROM).toISOString(),
+        },
+      },
+    ]);
+    await run.run(new AbortController().signal);
+    expect(run.status().state).toBe('failed');
+    expect(run.status().error).toMatch(/config.instruments.BTCUSDT: not an instrument listing/);
+  }, 60_000);
+
   it('a venue that does not answer at start delays the run, not the node: it waits, then trades as usual', async () => {
     clock = new VirtualClock(FROM + 2_000);
     const reference = newStore();

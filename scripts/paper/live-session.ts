@@ -14,7 +14,7 @@ import { OPEN_END, runLive, steppableUntil } from '../../replay/engine/live.js';
 import { checkLiveRequest, prepareLiveRun } from '../../replay/engine/live-run.js';
 import { type PaperClock, wallClock } from '../../replay/engine/paper.js';
 import { recordedLimitChanges } from '../../replay/engine/recorded-limits.js';
-import type { RunRequest } from '../../replay/engine/run.js';
+import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
 import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
 import {
@@ -159,8 +159,14 @@ export class LivePaperSession extends EngineRun implements PaperRun {
    */
   private async instruments(): Promise<InstrumentBook | undefined> {
     const [started] = await this.opts.store.readStream(`run-${this.runId}`, { limit: 1 });
-    if (started !== undefined) {
-      const listed = recordedInstruments((started.data as RunInputs).config, this.runId);
+    if (started?.type === 'RunStarted') {
+      let listed: ReturnType<typeof recordedInstruments>;
+      try {
+        listed = recordedInstruments((started.data as RunInputs).config, this.runId);
+      } catch (err) {
+        // A recorded listing that cannot be read will not read better later: the run fails, saying why.
+        throw new RunRequestError(err instanceof Error ? err.message : String(err));
+      }
       return listed === null ? undefined : instrumentBook(listed);
     }
     if (this.opts.listing === undefined) return undefined;
