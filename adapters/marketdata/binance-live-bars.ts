@@ -8,7 +8,7 @@ import { pacedFetch2, readRateReply } from '../venue/binance/rate-tap.js';
 import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
 import { type RateLimit, rateLimitsFromExchangeInfo } from '../venue/rate-budget.js';
 import type { RateGate } from '../venue/rate-gate.js';
-import { LiveFeedError } from './live-feed-error.js';
+import { describeIssues as describe, LiveFeedError } from './live-feed-error.js';
 import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
@@ -42,12 +42,6 @@ const fundingRow = z.object({
   fundingTime: ms,
   fundingRate: z.string().regex(/^-?\d+(\.\d+)?(e-?\d+)?$/i, 'a decimal rate'),
 });
-
-const describe = (e: z.ZodError): string =>
-  e.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
-    .join('; ');
 
 const premiumIndex = z.object({
   symbol: z.string(),

@@ -14,7 +14,7 @@ import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timef
 import { bybitLinearUrls } from '../venue/bybit/linear-exchange.js';
 import { bybitLaunchTimes } from '../venue/bybit/linear-instruments.js';
 import { linearListing } from '../venue/bybit/linear-listing.js';
-import { LiveFeedError } from './binance-live-bars.js';
+import { describeIssues as describe, LiveFeedError, readListing } from './live-feed-error.js';
 import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 /** Bybit's kline `interval` for each timeframe it publishes (GET /v5/market/kline). */
@@ -72,22 +72,6 @@ const timeReply = z.object({
   retCode: z.literal(0),
   result: z.object({ timeNano: z.string().regex(/^\d{10,22}$/) }),
 });
-
-const describe = (e: z.ZodError): string =>
-  e.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
-    .join('; ');
-
-/** A listing reply it cannot read fails the whole call, naming the endpoint and what was wrong. */
-function readListing<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    const why = e instanceof z.ZodError ? describe(e) : (e as Error).message;
-    throw new LiveFeedError(`listing: unexpected ${what} reply (${why.slice(0, 300)})`);
-  }
-}
 
 export interface BybitLiveBarsOptions {
   /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LiveFeedError } from './live-feed-error.js';
+import { describeIssues, LiveFeedError } from './live-feed-error.js';
 
 /**
  * A USDT-margined perpetual's symbol as the engine can name it (its events take /^[A-Z0-9]{2,30}$/): a base
@@ -27,12 +27,6 @@ export const checkCount = (n: number): void => {
 export const tickersError = (endpoint: string, why: string): LiveFeedError =>
   new LiveFeedError(`most traded: unexpected ${endpoint} reply (${why.slice(0, 300)})`);
 
-export const describeZod = (e: z.ZodError): string =>
-  e.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
-    .join('; ');
-
 /** Reads one ticker row with `schema`, or fails the call naming the endpoint and the row. */
 export const readRow = <T extends z.ZodTypeAny>(
   endpoint: string,
@@ -41,7 +35,7 @@ export const readRow = <T extends z.ZodTypeAny>(
   row: unknown,
 ): z.infer<T> => {
   const parsed = schema.safeParse(row);
-  if (!parsed.success) throw tickersError(endpoint, `${name} ${describeZod(parsed.error)}`);
+  if (!parsed.success) throw tickersError(endpoint, `${name} ${describeIssues(parsed.error)}`);
   return parsed.data;
 };
 

@@ -15,7 +15,7 @@ import { okxSwapUrls } from '../venue/okx/swap-exchange.js';
 import { okxListTimes } from '../venue/okx/swap-instruments.js';
 import { swapListing } from '../venue/okx/swap-listing.js';
 import { okxInstId, okxSymbol } from '../venue/okx/swap-messages.js';
-import { LiveFeedError } from './binance-live-bars.js';
+import { describeIssues as describe, LiveFeedError, readListing } from './live-feed-error.js';
 import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 /**
@@ -90,22 +90,6 @@ const allTickersReply = envelope(z.array(z.object({ instId: z.string() })));
  */
 const turnoverRow = z.object({ last: z.union([decimal, z.literal('')]), volCcy24h: decimal });
 const timeReply = envelope(z.array(z.object({ ts: msText })).length(1));
-
-const describe = (e: z.ZodError): string =>
-  e.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(reply)'}: ${i.message}`)
-    .join('; ');
-
-/** A listing reply it cannot read fails the whole call, naming the endpoint and what was wrong. */
-function readListing<T>(what: string, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    const why = e instanceof z.ZodError ? describe(e) : (e as Error).message;
-    throw new LiveFeedError(`listing: unexpected ${what} reply (${why.slice(0, 300)})`);
-  }
-}
 
 export interface OkxLiveBarsOptions {
   /** ccxt constructor config (timeout, rateLimit, ...); market data needs no key. */
