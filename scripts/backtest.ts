@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Fixed, toText } from '../domain/ledger/fixed.js';
+import { type Fixed, fixed, toText } from '../domain/ledger/fixed.js';
 import { allStrategies } from '../domain/strategies/index.js';
 import { persistRun } from '../replay/audit/persist.js';
 import { ArgError, decimalNumber, parseArgs, parseAssignments } from '../replay/cli/args.js';
@@ -12,7 +12,7 @@ import { openConfiguredStore } from './node-context.js';
 
 const usage = `usage: npm run backtest -- --strategy <id> --symbols BTCUSDT,ETHUSDT [--from 2023-01-01] [--to 2023-07-01]
        [--params k=v ...] [--timeframe 1h] [--seed 1] [--balance 10000] [--disable-rule <rule> ...] [--no-risk]
-       [--leverage 5] [--venue binance|bybit (whose fees and rounding)] [--fee-tier VIP0] [--impact 5e-6[,BTCUSDT=2e-6]] [--latency 20-250 (ms, or one figure)]
+       [--leverage 5] [--venue binance|bybit (whose fees and rounding)] [--fee-tier VIP0] [--fee-rates -0.00005,0.0003 (maker,taker: your own, a negative maker a rebate)] [--impact 5e-6[,BTCUSDT=2e-6]] [--latency 20-250 (ms, or one figure)]
        [--out report.json] [--persist (write the run's events to the main store for replay/audit)]
 strategies: ${Object.keys(allStrategies).sort().join(', ')}`;
 
@@ -29,6 +29,7 @@ const parseCosts = (
   const leverage = one('leverage');
   const venue = one('venue');
   const feeTier = one('fee-tier');
+  const feeRatesText = one('fee-rates');
   const impact = one('impact');
   const latency = one('latency');
   let impactModel: { default: number; symbols?: Record<string, number> } | undefined;
@@ -54,11 +55,21 @@ const parseCosts = (
     const min = number('latency', m[1]!);
     latencyMs = { min, max: m[2] === undefined ? min : number('latency', m[2]) };
   }
+  let feeRates: { maker: string; taker: string } | undefined;
+  if (feeRatesText !== undefined) {
+    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(feeRatesText);
+    if (!m)
+      throw new ArgError(
+        `--fee-rates wants maker,taker as decimal fractions (-0.00005,0.0003), got ${feeRatesText}`,
+      );
+    feeRates = { maker: m[1]!, taker: m[2]! };
+  }
   return {
     ...(leverage !== undefined ? { leverage: number('leverage', leverage) } : {}),
     ...(venue !== undefined ? { venue } : {}),
     engine: {
       ...(feeTier !== undefined ? { feeTier } : {}),
+      ...(feeRates ? { feeRates } : {}),
       ...(impactModel ? { impact: impactModel } : {}),
       ...(latencyMs ? { latencyMs } : {}),
     },
@@ -84,6 +95,7 @@ const main = async (): Promise<number> => {
         'leverage',
         'venue',
         'fee-tier',
+        'fee-rates',
         'impact',
         'latency',
       ],
@@ -161,11 +173,13 @@ const main = async (): Promise<number> => {
         `${new Date(c.from).toISOString()} .. ${new Date(c.to).toISOString()}, seed ${c.seed}`,
     );
     console.log(`params ${JSON.stringify(c.params)}`);
-    const tier = c.venueRules.feeTiers[c.feeTier]!;
+    const tier = c.feeRates
+      ? { maker: fixed(c.feeRates.maker), taker: fixed(c.feeRates.taker) }
+      : c.venueRules.feeTiers[c.feeTier]!;
     const pct = (f: Fixed) => `${Number((Number(toText(f)) * 100).toFixed(4))} %`;
     const perSymbol = Object.entries(c.impact.symbols ?? {}).map(([k, v]) => `${k} ${v}`);
     console.log(
-      `costs ${c.venueRules.venue === 'binance' ? '' : `${c.venueRules.venue} `}${c.feeTier} fees (maker ${pct(tier.maker)}, taker ${pct(tier.taker)}), leverage ${c.leverage}, ` +
+      `costs ${c.venueRules.venue === 'binance' ? '' : `${c.venueRules.venue} `}${c.feeRates ? 'own' : c.feeTier} fees (maker ${pct(tier.maker)}, taker ${pct(tier.taker)}), leverage ${c.leverage}, ` +
         `impact λ ${c.impact.default}${perSymbol.length ? ` (${perSymbol.join(', ')})` : ''}, ` +
         `latency ${c.latencyMs.min}-${c.latencyMs.max} ms, balance ${c.initialBalance}` +
         `${c.risk.enabled ? (c.risk.disabledRules.length ? `, risk rules off: ${c.risk.disabledRules.join(', ')}` : '') : ', risk off'}`,
@@ -196,6 +210,7 @@ const main = async (): Promise<number> => {
             leverage: c.leverage,
             venue: c.venueRules.venue,
             feeTier: c.feeTier,
+            ...(c.feeRates ? { feeRates: c.feeRates } : {}),
             impact: c.impact,
             latencyMs: c.latencyMs,
             risk: { enabled: c.risk.enabled, disabledRules: c.risk.disabledRules },

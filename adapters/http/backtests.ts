@@ -74,13 +74,14 @@ export class BacktestManager {
     const runId = `bt-${newEventId()}`;
     let prepared: PreparedRun;
     try {
-      const { feeTier, impact, latencyMs, ...rest } = request;
+      const { feeTier, feeRates, impact, latencyMs, ...rest } = request;
       prepared = await prepareRun({
         ...rest,
         runId,
         mode: 'backtest',
         engine: {
           ...(feeTier !== undefined ? { feeTier } : {}),
+          ...(feeRates !== undefined ? { feeRates } : {}),
           ...(impact !== undefined ? { impact: { default: impact } } : {}),
           ...(latencyMs !== undefined ? { latencyMs } : {}),
         },

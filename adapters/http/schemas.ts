@@ -518,6 +518,17 @@ export const backtestRequest = z
       .string()
       .regex(/^[A-Za-z0-9]{1,16}$/, 'a fee tier like VIP0')
       .optional(),
+    /**
+     * The account's own rates on every symbol in place of the tier's (a VIP schedule, or a rebate tier:
+     * a negative maker rate pays the maker). The run's check refuses a rebate above the taker rate.
+     */
+    feeRates: z
+      .object({
+        maker: z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal fraction like -0.00005'),
+        taker: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal fraction ≥ 0 like 0.0003'),
+      })
+      .strict()
+      .optional(),
     /** λ of the square-root impact model for every symbol (default 5e-6). */
     impact: z.number().min(0).max(0.01).optional(),
     /** Submit→ack latency of bar fills, uniform in [min, max] ms (default 20–250). */

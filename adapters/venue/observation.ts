@@ -31,6 +31,7 @@ export type Observation =
       readonly price: string;
       readonly quantity: string;
       readonly liquidity: Liquidity;
+      /** What the exchange took, as the ledger signs it: below zero a maker's rebate, paid to the account. */
       readonly fee: { readonly amount: string; readonly asset: string } | null;
       /** The order's filled total after this trade, when the message says it. */
       readonly cumFilled: string | null;

@@ -13,7 +13,7 @@ const trade = (tradeId: string, quantity: string, cum: string | null, time = 5):
   price: '100000.10',
   quantity,
   liquidity: 'maker',
-  fee: { amount: '-0.04000002', asset: 'USDT' },
+  fee: { amount: '0.04000002', asset: 'USDT' },
   cumFilled: cum,
 });
 const snapshot = (cum: string, time = 9): Observation => ({

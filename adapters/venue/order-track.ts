@@ -202,8 +202,8 @@ export class OrderTrack {
   }
 }
 
-/** Venues pad decimals to the symbol's precision ("100000.10"); the ledger's text has no trailing zeros. */
-const canonical = (text: string): string => {
-  const v = fixed(text);
-  return toText(v < 0n ? -v : v);
-};
+/**
+ * Venues pad decimals to the symbol's precision ("100000.10"); the ledger's text has no trailing zeros.
+ * The sign is kept: a fee below zero is a maker's rebate, and a negative price is the ledger's to refuse.
+ */
+const canonical = (text: string): string => toText(fixed(text));

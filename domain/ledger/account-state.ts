@@ -225,10 +225,14 @@ export const parsePositive = (text: string, what: string): Fixed => {
   return v;
 };
 
-/** An amount ≥ 0 on the venue's money grid (a fee the venue reports may be zero). */
-export const parseFee = (text: string, rules: VenueRules): Fixed => {
+/**
+ * A fee the venue reports, on its money grid; it may be zero. `rebate`: negative is allowed (a maker's
+ * fill on a rebate tier); otherwise a negative fee is refused (a taker's fill, a clearance fee).
+ */
+export const parseFee = (text: string, rules: VenueRules, rebate = false): Fixed => {
   const v = parse(text, 'fee');
-  if (v < 0n) refuse('fee-negative', `fee ${text} is negative (a rebate is not a fee)`);
+  if (v < 0n && !rebate)
+    refuse('fee-negative', `fee ${text} is negative: only a maker's fill is paid a rebate`);
   if (roundTo(v, rules.moneyDecimals, 'down') !== v)
     refuse('amount-precision', `fee ${text} has more than ${rules.moneyDecimals} decimal places`);
   return v;

@@ -189,11 +189,68 @@ describe('account: fees, PnL, funding (worked examples)', () => {
     expect(ruleOf(() => decideAccount({ ...vip1, takerRate: '0.05' }, st, ctx))).toBe(
       'fee-rate-out-of-range',
     );
-    expect(ruleOf(() => decideAccount({ ...vip1, makerRate: '-0.0001' }, st, ctx))).toBe(
+    expect(ruleOf(() => decideAccount({ ...vip1, takerRate: '-0.0001' }, st, ctx))).toBe(
       'fee-rate-out-of-range',
+    );
+    expect(ruleOf(() => decideAccount({ ...vip1, makerRate: '-0.01' }, st, ctx))).toBe(
+      'fee-rate-out-of-range',
+    );
+    expect(ruleOf(() => decideAccount({ ...vip1, makerRate: '-0.0005' }, st, ctx))).toBe(
+      'fee-rate-rebate-above-taker',
     );
     expect(ruleOf(() => decideAccount({ ...vip1, makerRate: 'cheap' }, st, ctx))).toBe('fee-rate-format');
     expect(ruleOf(() => decideAccount({ ...vip1, symbol: 'NOPEUSDT' }, st, ctx))).toBe('unknown-symbol');
+  });
+
+  /*
+   * A rebate tier pays the maker: Bybit "fees are positive and rebates are negative"
+   * (https://bybit-exchange.github.io/docs/v5/account/transaction-log), OKX "Positive number represents
+   * rebate" (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-transaction-details-last-3-days);
+   * both list such a tier's maker rate below zero (/v5/account/fee-rate, /api/v5/account/trade-fee). The
+   * ledger's fee is what was taken, so a rebate is a negative fee, paid into the wallet.
+   */
+  it('pays a maker rebate into the wallet, priced by the rates or as the venue reported it', () => {
+    const rebateTier = {
+      kind: 'SetFeeRates',
+      symbol: 'BTCUSDT',
+      makerRate: '-0.00005',
+      takerRate: '0.0003',
+    } as const;
+    const { s, events } = run([
+      ...open(),
+      rebateTier,
+      // A resting order filled: 0.01 × 30,000 = 300 at −0.005 % = a rebate of 0.015.
+      fill('BUY', '0.01', '30000', { liquidity: 'maker' }),
+      // The venue's own figure for a maker fill (a live account): −0.0155 on 310.
+      fill('SELL', '0.01', '31000', { liquidity: 'maker', fee: '-0.0155' }),
+      // The taker still pays: 0.01 × 30,000 × 0.03 % = 0.09.
+      fill('BUY', '0.01', '30000'),
+    ]);
+    expect(dataOf(events, 'FeeRatesSet')).toEqual([
+      { symbol: 'BTCUSDT', makerRate: '-0.00005', takerRate: '0.0003' },
+    ]);
+    expect(dataOf(events, 'FeeCharged')).toEqual([
+      expect.objectContaining({ notional: '300', rate: '-0.00005', amount: '-0.015' }),
+      expect.objectContaining({ notional: '310', rate: '-0.00005', amount: '-0.0155', source: 'venue' }),
+      expect.objectContaining({ notional: '300', rate: '0.0003', amount: '0.09' }),
+    ]);
+    // Net fees 0.09 − 0.015 − 0.0155; the round trip realised 10: wallet 10,000 + 10 − 0.0595.
+    expect(toText(s.totals.fees)).toBe('0.0595');
+    expect(toText(walletBalance(s))).toBe('10009.9405');
+    // A taker is never paid; a rebate in another asset is a misreading.
+    const st = run([...open(), rebateTier]).s;
+    expect(ruleOf(() => decideAccount(fill('BUY', '0.01', '30000', { fee: '-0.015' }), st, ctx))).toBe(
+      'fee-negative',
+    );
+    expect(
+      ruleOf(() =>
+        decideAccount(
+          fill('BUY', '0.01', '30000', { liquidity: 'maker', fee: '-0.0001', feeAsset: 'BNB' }),
+          st,
+          ctx,
+        ),
+      ),
+    ).toBe('fee-rebate-in-other-asset');
   });
 
   it('books realised PnL on close and reconciles the wallet exactly', () => {

@@ -59,6 +59,43 @@ export {
 /** A commission rate this large is a mistake (Binance's are a few basis points). */
 const MAX_FEE_RATE = fixed('0.01');
 
+/**
+ * An account's own commission rates, as SetFeeRates takes them (a caller checking a run's settings
+ * before it starts asks the same). Throws LedgerRuleError naming what is wrong.
+ */
+export const parseFeeRates = (
+  symbol: string,
+  makerText: string,
+  takerText: string,
+): { maker: Fixed; taker: Fixed } => {
+  const rate = (text: string, which: 'maker' | 'taker'): Fixed => {
+    let r: Fixed;
+    try {
+      r = fixed(text);
+    } catch {
+      return refuse('fee-rate-format', `${symbol} ${which} rate ${JSON.stringify(text)} is not a decimal`);
+    }
+    // Venues' rates are a few basis points. Only a maker is paid a rebate (a negative rate).
+    const least = which === 'maker' ? -MAX_FEE_RATE : 0n;
+    if (r <= least || r >= MAX_FEE_RATE)
+      refuse(
+        'fee-rate-out-of-range',
+        `${symbol} ${which} rate ${text} must be in ${which === 'maker' ? '(-0.01' : '[0'}, 0.01)`,
+      );
+    return r;
+  };
+  const maker = rate(makerText, 'maker');
+  const taker = rate(takerText, 'taker');
+  // Every venue's rebate tier pays a maker less than it takes from the taker of the same trade; a
+  // schedule that did not would let an account earn by trading with itself, so it is a misreading.
+  if (maker + taker < 0n)
+    refuse(
+      'fee-rate-rebate-above-taker',
+      `${symbol} maker rebate ${makerText} is larger than the taker rate ${takerText}`,
+    );
+  return { maker, taker };
+};
+
 export const decideAccount = (
   command: AccountCommand,
   s: AccountState,
@@ -143,23 +180,7 @@ export const decideAccount = (
     }
     case 'SetFeeRates': {
       ctx.instrument(command.symbol);
-      const rate = (text: string, which: string): Fixed => {
-        let r: Fixed;
-        try {
-          r = fixed(text);
-        } catch {
-          return refuse(
-            'fee-rate-format',
-            `${command.symbol} ${which} rate ${JSON.stringify(text)} is not a decimal`,
-          );
-        }
-        // Binance's rates are a few basis points. A rebate (< 0) is not booked as a fee: out of range too.
-        if (r < 0n || r >= MAX_FEE_RATE)
-          refuse('fee-rate-out-of-range', `${command.symbol} ${which} rate ${text} must be in [0, 0.01)`);
-        return r;
-      };
-      const maker = rate(command.makerRate, 'maker');
-      const taker = rate(command.takerRate, 'taker');
+      const { maker, taker } = parseFeeRates(command.symbol, command.makerRate, command.takerRate);
       const cur = s.feeRates.get(command.symbol);
       if (cur !== undefined && cur.maker === maker && cur.taker === taker) return [];
       return [

@@ -4,7 +4,7 @@ import { defineEvent } from '../events/define-event.js';
 /**
  * Ledger events. Every amount is a canonical decimal string (see fixed.ts): JSON numbers are floats and
  * would lose the last unit. Signs: amounts credited to the account are positive, debits negative, except
- * FeeCharged.amount which is the (non-negative) fee taken.
+ * FeeCharged.amount which is the fee taken: negative only for a maker's rebate (paid to the account).
  *
  * Streams: `order-<accountId>:<clientOrderId>` holds the order lifecycle; `account-<venue>:<accountId>`
  * holds everything that moves money or positions (the ledger proper).
@@ -114,13 +114,15 @@ export const leverageSetSchema = z
 export const marginTypeSetSchema = z.object({ symbol, marginType: z.enum(marginTypes) }).strict();
 /** A commission rate as a fraction of the notional (0.0004 is 4 bp). */
 const feeRate = z.string().regex(/^\d+(\.\d+)?$/);
+/** A maker's rate may be negative: a rebate tier pays the maker (Bybit, OKX and Binance list it signed). */
+const makerFeeRate = z.string().regex(/^-?\d+(\.\d+)?$/);
 /**
  * The account's own commission rates on a symbol, as the venue lists them (Binance: GET
  * /fapi/v1/commissionRate): a VIP tier, a promotion. From then on the ledger
  * charges the symbol's simulated fees, and prices a fee paid in another asset (BNB), at these rates
  * instead of its fee tier's.
  */
-export const feeRatesSetSchema = z.object({ symbol, makerRate: feeRate, takerRate: feeRate }).strict();
+export const feeRatesSetSchema = z.object({ symbol, makerRate: makerFeeRate, takerRate: feeRate }).strict();
 
 export const fillSettledSchema = z
   .object({
@@ -161,8 +163,13 @@ export const feeChargedSchema = z
     tradeId: id.nullable(),
     strategyId: id.nullable(),
     notional: nonNegativeDecimal,
-    rate: nonNegativeDecimal,
-    amount: nonNegativeDecimal,
+    /**
+     * Signed as `amount`: negative is a maker's rebate, which the venue pays into the wallet the fee
+     * would have come from. Widened from ≥ 0, so every earlier FeeCharged stays valid; the ledger refuses
+     * a negative fee on a taker's fill, a clearance fee and a fee paid in another asset (see settle-fill.ts).
+     */
+    rate: decimal,
+    amount: decimal,
     /** Where the fee was taken from: the cross wallet or the position's isolated wallet. */
     wallet: z.enum(marginTypes),
     /**

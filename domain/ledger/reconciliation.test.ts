@@ -20,7 +20,7 @@ import { binanceUsdm } from './venue.js';
 /*
  * The ledger invariant (ARCHITECTURE.md "Numbers", issue 4): over any span of events,
  *   Δ wallet balance = realised PnL − fees ± funding (+ deposits − withdrawals),
- * exactly, to the last unit. Checked after every command of random order/fill/funding/mark sequences in
+ * exactly, to the last unit (fees net of makers' rebates, which are negative fees). Checked after every command of random order/fill/funding/mark sequences in
  * both position modes and both margin types, plus: refused commands change nothing, positions re-derived
  * from the fills equal the aggregate's, and a replay from the first event gives the same state.
  */
@@ -72,8 +72,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       maker: fc.boolean(),
       long: fc.boolean(),
       reduce: fc.boolean(),
-      // The fee a live venue reports, in 10⁻⁸ USDT (absent: the tier prices it).
-      fee: fc.option(fc.integer({ min: 0, max: 2_000_000_000 }), { nil: undefined }),
+      // The fee a live venue reports, in 10⁻⁸ USDT (absent: the tier prices it); below 0 a maker's rebate
+      // (refused on a taker's fill or in BNB, which the property then checks changes nothing).
+      fee: fc.option(
+        fc.oneof(fc.integer({ min: -20_000_000, max: -1 }), fc.integer({ min: 0, max: 2_000_000_000 })),
+        { nil: undefined },
+      ),
       // That fee paid in BNB (Binance's BNB deduction): the wallet does not pay it.
       bnb: fc.boolean(),
     }),
@@ -98,7 +102,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('rates' as const),
       sym,
-      maker: fc.integer({ min: 0, max: 500 }),
+      // Below 0 a rebate tier (refused when it pays more than the taker rate takes).
+      maker: fc.integer({ min: -300, max: 500 }),
       taker: fc.integer({ min: 0, max: 800 }),
     }),
   },
@@ -280,7 +285,11 @@ describe('ledger reconciliation (property)', () => {
             // A liquidation takes at most the margin at stake: what a bankrupt position lost past it is
             // the insurance fund's (liquidation.ts), not the trader's.
             if (c.kind === 'CheckLiquidation') expect(before - walletBalance(s) <= stake).toBe(true);
-            for (const e of out) coverage.set(e.type, (coverage.get(e.type) ?? 0) + 1);
+            for (const e of out) {
+              coverage.set(e.type, (coverage.get(e.type) ?? 0) + 1);
+              if (e.type === 'FeeCharged' && e.data.amount.startsWith('-'))
+                coverage.set('rebate', (coverage.get('rebate') ?? 0) + 1);
+            }
           };
           apply({
             kind: 'OpenAccount',
@@ -331,6 +340,7 @@ describe('ledger reconciliation (property)', () => {
       MarginTypeSet: 10,
       FundsWithdrawn: 10,
       PositionLiquidated: 3,
+      rebate: 20,
     };
     for (const [t, n] of Object.entries(atLeast)) expect(coverage.get(t) ?? 0, t).toBeGreaterThanOrEqual(n);
     console.info('reconciliation coverage', Object.fromEntries(coverage));

@@ -111,13 +111,16 @@ export const settleFill = (c: SettleFill, s: AccountState, ctx: AccountContext):
         ? tier.maker
         : tier.taker;
   // The venue's own figure when it reports one; its rate is then what it works out to (8 places).
-  const reported = c.fee === undefined ? null : parseFee(c.fee, rules);
+  const reported = c.fee === undefined ? null : parseFee(c.fee, rules, c.liquidity === 'maker');
   // A commission in another asset (BNB) is not the wallet's: it is recorded as paid in that asset, and
   // costs what the venue priced it at before converting: the tier's rate less the asset's discount.
   const elsewhere =
     reported !== null && c.feeAsset !== undefined && c.feeAsset !== s.marginAsset ? c.feeAsset : null;
   if (elsewhere !== null && !ASSET.test(elsewhere))
     refuse('fee-asset-format', `fee asset ${JSON.stringify(elsewhere)} is not an asset code like BNB`);
+  // A rebate is paid in the margin asset; one reported in another is a misreading of the venue's reply.
+  if (elsewhere !== null && reported !== null && reported < 0n)
+    refuse('fee-rebate-in-other-asset', `rebate ${c.fee} ${elsewhere} is not in the margin asset`);
   let rate: Fixed;
   if (elsewhere !== null) rate = mul(tierRate, ONE - (rules.feeAssetDiscounts?.[elsewhere] ?? 0n));
   else if (reported === null) rate = tierRate;

@@ -77,8 +77,9 @@ export interface VenueFill extends ReportBase {
   /** Quantity still open after this fill. */
   readonly remaining: string;
   /**
-   * The venue's own fee figure when it reports one (live: commission and its asset). The ledger charges
-   * the fee from the account's tier; a difference between the two is a reconciliation finding.
+   * The venue's own fee figure when it reports one (live: commission and its asset), signed as the
+   * ledger books it: what was taken, below zero a maker's rebate. The ledger books it as reported (its
+   * rate is what it works out to); without one it charges the account's own rates or its tier's.
    */
   readonly fee?: { readonly amount: string; readonly asset: string };
 }

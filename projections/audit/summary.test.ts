@@ -21,6 +21,12 @@ const event = (type: string, data: Record<string, unknown>): RecordedEvent => ({
 });
 
 describe('the audit timeline’s one-line summaries', () => {
+  it('says a negative fee is a maker rebate, a positive one a fee', () => {
+    const fee = (amount: string) => summarise(event('FeeCharged', { amount, symbol: 'BTCUSDT' }));
+    expect(fee('0.12')).toBe('fee 0.12 on BTCUSDT');
+    expect(fee('-0.015')).toBe('maker rebate 0.015 on BTCUSDT');
+  });
+
   it('says what the exchange changed in a run’s listing, and why the run looked', () => {
     expect(
       summarise(

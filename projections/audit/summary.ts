@@ -47,7 +47,9 @@ export const summarise = (e: RecordedEvent): string => {
       return `${s(d.side)} ${s(d.quantity)} ${s(d.symbol)} @ ${s(d.price)}, realised ${s(d.realisedPnl)}, position ${s(d.positionQuantity)}`;
     case 'FeeCharged':
       return d.paidIn === undefined
-        ? `fee ${s(d.amount)} on ${s(d.symbol)}`
+        ? s(d.amount).startsWith('-')
+          ? `maker rebate ${s(d.amount).slice(1)} on ${s(d.symbol)}`
+          : `fee ${s(d.amount)} on ${s(d.symbol)}`
         : `fee ${s((d.paidIn as { amount: string }).amount)} ${s((d.paidIn as { asset: string }).asset)} (worth ${s(d.amount)}) on ${s(d.symbol)}`;
     case 'FundingPaid':
       return `funding ${s(d.amount)} on ${s(d.symbol)} at rate ${s(d.rate)}`;

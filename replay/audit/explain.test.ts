@@ -223,5 +223,9 @@ describe('the audit timeline’s one-line summaries', () => {
     expect(fee({ paidIn: { asset: 'BNB', amount: '0.00045' } })).toBe(
       'fee paid in BNB: 0.00045 BNB, worth 0.135 (trade, rate 0.00045 on 300); the wallet did not pay it',
     );
+    // A rebate tier pays the maker: a negative fee, said as what it is.
+    expect(fee({ rate: '-0.00005', amount: '-0.015' })).toBe(
+      'maker rebate 0.015 paid to the account (rate -0.00005 on 300)',
+    );
   });
 });

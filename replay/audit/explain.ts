@@ -120,6 +120,8 @@ export const summarise = (e: RecordedEvent): string => {
         : `CLOSED BY THE EXCHANGE (${FORCED[String(d.forced)] ?? d.forced}): ${d.side} ${d.quantity} ${d.symbol} @ ${d.price}; position now ${d.positionQuantity}, realised PnL ${d.realisedPnl}`;
     case 'FeeCharged': {
       const paid = d.paidIn as { asset: string; amount: string } | undefined;
+      if (paid === undefined && String(d.amount).startsWith('-'))
+        return `maker rebate ${String(d.amount).slice(1)} paid to the account (rate ${d.rate} on ${d.notional})`;
       return paid === undefined
         ? `fee ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional})`
         : `fee paid in ${paid.asset}: ${paid.amount} ${paid.asset}, worth ${d.amount} (${d.reason}, rate ${d.rate} on ${d.notional}); the wallet did not pay it`;

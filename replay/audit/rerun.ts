@@ -53,6 +53,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
   const c = inputs.config as {
     venue?: string;
     feeTier?: string;
+    feeRates?: { maker: string; taker: string };
     leverage?: number;
     impact?: EngineConfig['impact'];
     latencyMs?: EngineConfig['latencyMs'];
@@ -91,6 +92,7 @@ export const requestFromInputs = (inputs: RunInputs, change: Change = {}): RunRe
     warmupBars: c.warmupBars ?? 0,
     engine: {
       ...(c.feeTier ? { feeTier: c.feeTier } : {}),
+      ...(c.feeRates ? { feeRates: c.feeRates } : {}),
       ...(c.impact ? { impact: c.impact } : {}),
       ...(c.latencyMs ? { latencyMs: c.latencyMs } : {}),
       // A run recorded by an earlier engine lacks the settings added since (the Kelly window, the equity

@@ -38,6 +38,13 @@ export interface EngineConfig {
   readonly recordInstruments?: boolean;
   readonly venueRules: VenueRules;
   readonly feeTier: string;
+  /**
+   * The account's own commission rates on every symbol (decimal text), in place of the tier's: a VIP
+   * schedule the venue's tiers do not list, or a rebate tier (a negative maker rate, which pays the maker).
+   * Booked at the start (SetFeeRates) and recorded in RunStarted. A real run's listed rates
+   * (liveOrders.feeRates) win for their symbols. Absent: the tier's.
+   */
+  readonly feeRates?: { readonly maker: string; readonly taker: string };
   /** Leverage set on every symbol at the start (capped by its first bracket). */
   readonly leverage: number;
   /** λ of the square-root impact model, per symbol (default for the rest). */

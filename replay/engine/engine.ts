@@ -558,6 +558,8 @@ export class Engine implements StrategyContext {
               }
             : {}),
           feeTier: c.feeTier,
+          // Only when set: the logs of runs at their tier's rates stay as they were.
+          ...(c.feeRates ? { feeRates: { maker: c.feeRates.maker, taker: c.feeRates.taker } } : {}),
           leverage: c.leverage,
           impact: c.impact,
           latencyMs: c.latencyMs,
@@ -616,7 +618,7 @@ export class Engine implements StrategyContext {
         runCorrelation,
         null,
       );
-      const rates = c.liveOrders?.feeRates?.get(s.symbol);
+      const rates = c.liveOrders?.feeRates?.get(s.symbol) ?? c.feeRates;
       if (rates !== undefined)
         this.ledger.book(
           { kind: 'SetFeeRates', symbol: s.symbol, makerRate: rates.maker, takerRate: rates.taker },

@@ -99,6 +99,16 @@ describe('run requests at random', () => {
       /fee tier "VIP10" is not one of binance's: VIP0, .*VIP9/,
     );
     await expect(refused({ engine: { feeTier: 'constructor' } })).rejects.toThrow(RunRequestError);
+    // The account's own rates: a maker may be paid (a rebate tier), never more than the taker pays.
+    await expect(refused({ engine: { feeRates: { maker: '-0.001', taker: '0.0003' } } })).rejects.toThrow(
+      /fee rates: the maker rebate -0.001 is larger than the taker rate 0.0003/,
+    );
+    await expect(refused({ engine: { feeRates: { maker: 'cheap', taker: '0.0003' } } })).rejects.toThrow(
+      /fee rates: the maker rate "cheap" is not a decimal/,
+    );
+    await expect(refused({ engine: { feeRates: { maker: '0', taker: '0.02' } } })).rejects.toThrow(
+      /fee rates: the taker rate 0.02 must be in \[0, 0.01\)/,
+    );
     await expect(refused({ leverage: 0 })).rejects.toThrow(/leverage 0 must be a whole number from 1 to 125/);
     await expect(refused({ engine: { impact: { default: Number.NaN } } })).rejects.toThrow(/impact λ/);
     await expect(refused({ engine: { impact: { default: 0, symbols: { ETHUSDT: 1e-6 } } } })).rejects.toThrow(
@@ -144,6 +154,7 @@ describe('run requests at random', () => {
       { riskEnabled: false },
       { disabledRules: ['order-rate'] },
       { engine: { feeTier: 'VIP3' } },
+      { engine: { feeRates: { maker: '-0.00005', taker: '0.0003' } } },
       { engine: { impact: { default: 0 } } },
       { engine: { latencyMs: { min: 0, max: 0 } } },
     ];

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../adapters/eventstore/canonical-json.js';
 import { type InstrumentBook, loadBinanceInstruments } from '../../adapters/instruments/binance-files.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
+import { parseFeeRates } from '../../domain/ledger/account.js';
+import { LedgerRuleError } from '../../domain/ledger/errors.js';
 import { toText } from '../../domain/ledger/fixed.js';
 import { binanceUsdm, type VenueRules, venueRules } from '../../domain/ledger/venue.js';
 import { isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
@@ -71,7 +73,10 @@ export interface RunRequest {
   readonly limitChanges?: readonly RecordedLimitChange[];
   /** Engine settings beyond the defaults (a re-run passes what the recorded run used). */
   readonly engine?: Partial<
-    Pick<EngineConfig, 'feeTier' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'>
+    Pick<
+      EngineConfig,
+      'feeTier' | 'feeRates' | 'impact' | 'latencyMs' | 'sizing' | 'stops' | 'equityMarkMs' | 'breaker'
+    >
   > & { readonly riskConfig?: RiskConfig };
 }
 
@@ -178,6 +183,7 @@ export const engineConfig = (
     equityMarkMs: tickFed ? tf : Math.max(tf, defaultEngineSettings.equityMarkMs),
     warmupBars: req.warmupBars ?? 300,
     ...(req.engine?.feeTier !== undefined ? { feeTier: req.engine.feeTier } : {}),
+    ...(req.engine?.feeRates !== undefined ? { feeRates: req.engine.feeRates } : {}),
     ...(req.engine?.impact ? { impact: req.engine.impact } : {}),
     ...(req.engine?.latencyMs ? { latencyMs: req.engine.latencyMs } : {}),
     ...(req.engine?.sizing ? { sizing: req.engine.sizing } : {}),
@@ -227,6 +233,15 @@ const checkSettings = (c: EngineConfig): void => {
     throw new RunRequestError(
       `fee tier ${JSON.stringify(c.feeTier)} is not one of ${c.venueRules.venue}'s: ${tiers.join(', ')}`,
     );
+  if (c.feeRates !== undefined) {
+    try {
+      // Each symbol's SetFeeRates at the start would refuse them: said now, in the ledger's words.
+      parseFeeRates('the', c.feeRates.maker, c.feeRates.taker);
+    } catch (err) {
+      if (!(err instanceof LedgerRuleError)) throw err;
+      throw new RunRequestError(`fee rates: ${err.message.slice(err.rule.length + 2)}`);
+    }
+  }
   const lambda = (v: unknown, what: string) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 0.01)
       throw new RunRequestError(`impact λ ${what} must be a number from 0 to 0.01, got ${String(v)}`);

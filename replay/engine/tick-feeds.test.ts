@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { RunInputs } from '../../domain/backtest/events.js';
 import { catalogue } from '../../domain/catalogue.js';
 import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, toText } from '../../domain/ledger/fixed.js';
@@ -9,11 +10,13 @@ import { L2Book } from '../../domain/sim/l2-book.js';
 import { lotsToText, priceToTicks, type TickScale, tickScale, ticksToText } from '../../domain/sim/scale.js';
 import type { SignalRecord, StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { explainChain, formatChain } from '../audit/explain.js';
+import { requestFromInputs } from '../audit/rerun.js';
 import { defaultEngineSettings, type EngineConfig, type MarketFeeds, type TickCapture } from './config.js';
 import { Engine } from './engine.js';
 import { FeedError, loadFeeds } from './feeds.js';
 import { logHash } from './log-hash.js';
 import { runPaper } from './paper.js';
+import { foldRun } from './results.js';
 import { instrumentBookOnce } from './run.js';
 
 /**
@@ -410,5 +413,46 @@ describe('a strategy asking for trades or books where there are none', () => {
     const scale = tickScale('0.01', '0.001');
     expect(() => loadFeeds(['ETHUSDT'], '10s', { ticks: () => scale })).toThrow(FeedError);
     expect(() => loadFeeds(['ETHUSDT'], '10s', { ticks: () => scale })).toThrow(/no ETHUSDT trade\/L2 data/);
+  });
+});
+
+describe('a run on the account’s own rates: a rebate tier pays its maker fills', () => {
+  it('books the rates at the start, records them, and pays each maker fill its rebate', () => {
+    const probe: Probe = { seen: [], ids: {} };
+    const rates = { maker: '-0.00005', taker: '0.0003' };
+    const engine = new Engine(config(prober(probe), { runId: 'tick-rebate', feeRates: rates }), feeds);
+    engine.runToEnd();
+    const events = engine.store.raw();
+    const started = events.find((e) => e.type === 'RunStarted')!.data as RunInputs;
+    expect(started.config.feeRates).toEqual(rates);
+    // A re-run asks for the same rates.
+    expect(requestFromInputs(started).engine?.feeRates).toEqual(rates);
+    expect(events.filter((e) => e.type === 'FeeRatesSet').map((e) => e.data)).toEqual([
+      { symbol: SYMBOL, makerRate: '-0.00005', takerRate: '0.0003' },
+    ]);
+    const byCause = new Map(events.map((e) => [e.metadata.causationId, e]));
+    let makers = 0;
+    let net = 0n;
+    for (const f of events.filter((e) => e.type === 'FillSettled')) {
+      const d = f.data as { quantity: string; price: string; liquidity: string };
+      const fee = byCause.get(f.eventId)!;
+      expect(fee.type).toBe('FeeCharged');
+      const rate = fixed(d.liquidity === 'maker' ? rates.maker : rates.taker);
+      // Half-up to 8 places, symmetric about zero: a rebate rounds as a fee does.
+      const exact = fixed(d.quantity) * fixed(d.price) * rate;
+      const unit = 10n ** 46n;
+      const half = (exact < 0n ? -exact : exact) + unit / 2n;
+      const rounded = ((half / unit) * unit) / 10n ** 36n;
+      const amount = fixed((fee.data as { amount: string }).amount);
+      expect(amount).toBe(exact < 0n ? -rounded : rounded);
+      if (d.liquidity === 'maker') {
+        makers++;
+        expect(amount < 0n).toBe(true);
+      }
+      net += amount;
+    }
+    expect(makers, 'the joined bid fills as maker').toBeGreaterThan(0);
+    // The results' fees are the net of fees and rebates, as the wallet moved.
+    expect(foldRun(events).kpis().fees).toBeCloseTo(Number(toText(net)), 8);
   });
 });

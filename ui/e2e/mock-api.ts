@@ -1092,15 +1092,16 @@ const routes: [
       {
         items: orders
           .filter((o) => o.status === 'filled')
-          .map((o) => ({
+          // Every other fill a maker's on a rebate tier: its fee is negative, paid to the account.
+          .map((o, i) => ({
             orderId: o.orderId,
             symbol: o.symbol,
             side: o.side,
             quantity: '0.010',
             price: '16543.2',
-            fee: '0.066',
+            fee: i % 2 === 1 ? '-0.0165' : '0.066',
             realisedPnl: '1.20',
-            liquidity: 'taker',
+            liquidity: i % 2 === 1 ? 'maker' : 'taker',
             at: o.updatedAt,
             correlationId: o.correlationId,
           })),

@@ -34,11 +34,14 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await system?.stop();
   }, 30_000);
 
-  /** Uncaught errors, and console errors (a view's error boundary logs what it caught, a failed fetch too). */
-  const watch = (page: Page, path: string) => {
+  /**
+   * Uncaught errors, and console errors (a view's error boundary logs what it caught, a failed fetch too);
+   * `expected` is a console error the test provokes on purpose (a refused request).
+   */
+  const watch = (page: Page, path: string, expected?: RegExp) => {
     page.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${path}: console: ${m.text()}`);
+      if (m.type() === 'error' && !expected?.test(m.text())) pageErrors.push(`${path}: console: ${m.text()}`);
     });
   };
 
@@ -261,6 +264,8 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
       leverage: 5,
       feeTier: 'VIP3',
     });
+    // Own rates left empty: none sent, the tier's apply.
+    expect(JSON.parse(posts[0] ?? '{}')).not.toHaveProperty('feeRates');
     await page.getByTestId('backtest-progress').waitFor();
     expect(await page.getByTestId('backtest-settings').textContent()).toBe('2500 USDT · 5× · VIP3');
     const status = page.getByTestId('backtest-status');
@@ -274,6 +279,118 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
     await shoot(page, 'backtest');
     await page.close();
   }, 180_000);
+
+  it('own fee rates on the form: both or neither, a refused rebate said, the run names them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    // The rebate the server refuses below is a 422 on purpose; chromium logs it as a failed resource.
+    watch(page, '/backtests (own rates)', /status of 422/);
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${system.url}/backtests`);
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/backtests')) posts.push(r.postData() ?? '');
+    });
+    const form = page.getByTestId('backtest-form');
+    await page.locator('#bt-strategy option[value=donchian-breakout]').waitFor({ state: 'attached' });
+    await form.locator('#bt-strategy').selectOption('donchian-breakout');
+    await form.locator('#bt-from').fill('2023-01-01');
+    await form.locator('#bt-to').fill('2023-01-15');
+    const maker = form.locator('#bt-fee-maker');
+    const taker = form.locator('#bt-fee-taker');
+    const start = page.getByTestId('start-backtest');
+    // The message sits under the pair of inputs, not at the foot of the form.
+    const pairError = form.locator('[data-testid=bt-fee-rates] ~ [data-testid=field-error]');
+
+    // One rate alone: the browser says which one is missing and sends nothing.
+    await maker.fill('-0.0001');
+    await start.click();
+    await pairError.waitFor();
+    expect(await pairError.textContent()).toBe('the taker rate too, or neither');
+    expect(await taker.getAttribute('aria-invalid')).toBe('true');
+    await maker.fill('');
+    await taker.fill('0.0004');
+    await start.click();
+    await expect.poll(() => pairError.textContent()).toBe('the maker rate too, or neither');
+    await maker.fill('-0.0001x');
+    await start.click();
+    await expect.poll(() => pairError.textContent()).toBe('a decimal fraction like -0.00005');
+    expect(posts).toHaveLength(0);
+    await shoot(page, 'backtest-fee-rates-invalid', false);
+
+    // A rebate above the taker rate passes the syntax; the server's 422 says why, as the form shows its errors.
+    await maker.fill('-0.0005');
+    await start.click();
+    await expect.poll(() => posts.length).toBe(1);
+    await expect
+      .poll(() => form.getByRole('alert').allTextContents())
+      .toContainEqual(
+        expect.stringMatching(/^fee rates: .*rebate -0\.0005 is larger than the taker rate 0\.0004$/),
+      );
+    expect(await pairError.count()).toBe(0);
+
+    // A rebate tier: sent as feeRates, and the run shows its own rates in place of the tier.
+    await maker.fill('-0.0001');
+    await start.click();
+    await expect.poll(() => posts.length).toBe(2);
+    expect(JSON.parse(posts[1] ?? '{}')).toMatchObject({
+      strategyId: 'donchian-breakout',
+      feeRates: { maker: '-0.0001', taker: '0.0004' },
+    });
+    await page.getByTestId('backtest-progress').waitFor();
+    expect(await page.getByTestId('backtest-settings').textContent()).toBe(
+      '10000 USDT · 5× · own rates: maker -0.0001, taker 0.0004',
+    );
+    const status = page.getByTestId('backtest-status');
+    await expect.poll(() => status.textContent(), { timeout: 120_000, interval: 500 }).toMatch(/done|failed/);
+    expect(await status.textContent()).toBe('done');
+    // The fees KPI is the net of commissions and rebates, and says so.
+    const fees = page.getByTestId('kpis').last().locator('div', { hasText: 'Fees (net)' });
+    expect(await fees.getAttribute('title')).toMatch(/less maker rebates/);
+    await shoot(page, 'backtest-fee-rates');
+    await page.close();
+  }, 180_000);
+
+  it('a negative fee in the fills table reads as a maker rebate', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    watch(page, '/orders?tab=fills');
+    page.setDefaultTimeout(30_000);
+    // The paper runs pay their tier's fees: a rebate account's fills stand in here, in the contract's shape.
+    const fill = (fee: string, liquidity: string, at: string) => ({
+      orderId: `ord-rebate-${liquidity}`,
+      symbol: 'BTCUSDT',
+      side: 'BUY',
+      quantity: '0.010',
+      price: '16543.2',
+      fee,
+      realisedPnl: '0',
+      liquidity,
+      forced: null,
+      at,
+      correlationId: `corr-${liquidity}`,
+    });
+    await page.route(/\/api\/fills(\?|$)/, (route) =>
+      route.fulfill({
+        json: {
+          items: [
+            fill('-0.0165', 'maker', '2023-01-02T00:00:00.000Z'),
+            fill('0.0661', 'taker', '2023-01-01T00:00:00.000Z'),
+          ],
+          nextCursor: null,
+        },
+      }),
+    );
+    await page.goto(`${system.url}/orders?tab=fills`);
+    const fees = page.getByTestId('fill-fee');
+    await expect.poll(() => fees.count()).toBe(2);
+    expect(await fees.nth(0).textContent()).toBe('-0.0165 rebate');
+    expect(await fees.nth(0).getByTestId('rebate').getAttribute('title')).toMatch(
+      /rebate: paid to the account/,
+    );
+    expect(await fees.nth(1).textContent()).toBe('0.0661');
+    expect(await fees.nth(1).getByTestId('rebate').count()).toBe(0);
+    await shoot(page, 'fills-rebate', false);
+    await page.close();
+  });
 
   it('runs the tick strategy over the trade/L2 capture: its own timeframe, the capture as the span', async () => {
     const page = await open('/backtests');

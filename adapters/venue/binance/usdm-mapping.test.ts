@@ -1,7 +1,7 @@
 import { ExchangeError, InsufficientFunds, OrderNotFound, RequestTimeout } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import { binanceCallError } from './usdm-errors.js';
-import { incomeObservationsOf, streamObservations } from './usdm-messages.js';
+import { incomeObservationsOf, streamObservations, tradeObservations } from './usdm-messages.js';
 
 describe('Binance USDⓈ-M mapping', () => {
   it("reads Binance's code as a verdict, except the codes that say the outcome is unknown", () => {
@@ -93,6 +93,65 @@ describe('Binance USDⓈ-M mapping', () => {
     ]);
     expect(streamObservations({ e: 'ACCOUNT_UPDATE', a: {} })).toEqual([]);
     expect(() => streamObservations({ ...expired, o: { ...expired.o, T: 'yesterday' } })).toThrow();
+  });
+
+  /*
+   * Binance prints a charged commission with either sign (GET /fapi/v1/userTrades' example: "commission":
+   * "-0.07819010"), so the sign says nothing: a maker's commission is a rebate where the account's listed
+   * maker rate on the symbol is negative (GET /fapi/v1/commissionRate), and a charge everywhere else.
+   */
+  it("books a maker's commission on a rebate symbol as paid to the account, whatever its sign", () => {
+    const update = (m: boolean, n: string, s = 'BTCUSDT') => ({
+      e: 'ORDER_TRADE_UPDATE',
+      E: 2,
+      T: 1,
+      o: {
+        s,
+        c: 'i-1',
+        o: 'LIMIT',
+        f: 'GTC',
+        x: 'TRADE',
+        X: 'FILLED',
+        i: 9,
+        l: '0.001',
+        z: '0.001',
+        L: '30000',
+        T: 1,
+        t: 7,
+        m,
+        n,
+        N: 'USDT',
+      },
+    });
+    const rebates = new Set(['BTCUSDT']);
+    const feeOf = (msg: unknown) => (streamObservations(msg, rebates)[0] as { fee: unknown }).fee;
+    expect(feeOf(update(true, '0.0015'))).toEqual({ amount: '-0.0015', asset: 'USDT' });
+    expect(feeOf(update(true, '-0.0015'))).toEqual({ amount: '-0.0015', asset: 'USDT' });
+    expect(feeOf(update(true, '0'))).toEqual({ amount: '0', asset: 'USDT' });
+    expect(feeOf(update(false, '-0.012'))).toEqual({ amount: '0.012', asset: 'USDT' });
+    expect(feeOf(update(true, '0.0015', 'ETHUSDT'))).toEqual({ amount: '0.0015', asset: 'USDT' });
+    expect((streamObservations(update(true, '0.0015'))[0] as { fee: unknown }).fee).toEqual({
+      amount: '0.0015',
+      asset: 'USDT',
+    });
+    const row = (maker: boolean, commission: string) => ({
+      id: 7,
+      orderId: 9,
+      price: '30000',
+      qty: '0.001',
+      commission,
+      commissionAsset: 'USDT',
+      maker,
+      time: 1,
+    });
+    expect(
+      tradeObservations([row(true, '-0.0015'), row(false, '0.012')], 'BTCUSDT', rebates).map(
+        (o) => (o as { fee: unknown }).fee,
+      ),
+    ).toEqual([
+      { amount: '-0.0015', asset: 'USDT' },
+      { amount: '0.012', asset: 'USDT' },
+    ]);
   });
 });
 

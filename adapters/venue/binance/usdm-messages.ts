@@ -97,6 +97,28 @@ const expiryReason = (type: string, tif: string): string => {
 const abs = (d: string): string => (d.startsWith('-') ? d.slice(1) : d);
 
 /**
+ * The symbols on which the account's listed maker rate (GET /fapi/v1/commissionRate) is negative: a
+ * rebate tier. Binance's documentation prints a charged commission with either sign (the userTrades
+ * example's "-0.07819010" beside positive figures elsewhere), so the sign of a commission is not read: a
+ * maker's commission on such a symbol was paid to the account, every other one was taken from it.
+ */
+export type RebateSymbols = ReadonlySet<string>;
+const noRebates: RebateSymbols = new Set();
+
+/** The fee of one trade as the ledger books it: what was taken, negative for a maker's rebate. */
+const feeOf = (
+  commission: string,
+  asset: string,
+  symbol: string | undefined,
+  maker: boolean,
+  rebates: RebateSymbols,
+): { amount: string; asset: string } => {
+  const taken = abs(commission);
+  const rebate = maker && symbol !== undefined && rebates.has(symbol) && !/^0*(\.0*)?$/.test(taken);
+  return { amount: rebate ? `-${taken}` : taken, asset };
+};
+
+/**
  * The exchange's own closing orders, by the client order id Binance gives them (user-data stream docs,
  * "Liquidation and ADL"): "autoclose-…" a liquidation, "adl_autoclose" an auto-deleveraging,
  * "settlement_autoclose-…" a delisting or delivery settlement.
@@ -155,7 +177,7 @@ export const incomeTypeOf: Readonly<Record<IncomeKind, string>> = {
  * carries the balance change only, not the symbol, so it says "fetch the income records" rather than what
  * was charged.
  */
-export const streamObservations = (message: unknown): Observation[] => {
+export const streamObservations = (message: unknown, rebates: RebateSymbols = noRebates): Observation[] => {
   const kind = (message as { e?: unknown } | null)?.e;
   if (kind === 'ACCOUNT_UPDATE') {
     // Balance and position updates for other reasons (orders, deposits) say nothing the order reports and
@@ -190,7 +212,7 @@ export const streamObservations = (message: unknown): Observation[] => {
             price: o.L,
             quantity: o.l,
             liquidity: o.m ? 'maker' : 'taker',
-            fee: o.n === undefined || o.N === undefined ? null : { amount: abs(o.n), asset: o.N },
+            fee: o.n === undefined || o.N === undefined ? null : feeOf(o.n, o.N, o.s, o.m, rebates),
             cumFilled: o.z,
           },
         ];
@@ -374,8 +396,12 @@ export const forceOrdersOf = (rows: unknown): ForceOrder[] => {
   });
 };
 
-/** /fapi/v1/userTrades rows, oldest first. */
-export const tradeObservations = (rows: readonly unknown[]): Observation[] =>
+/** /fapi/v1/userTrades rows of `symbol`, oldest first. */
+export const tradeObservations = (
+  rows: readonly unknown[],
+  symbol?: string,
+  rebates: RebateSymbols = noRebates,
+): Observation[] =>
   rows
     .map((row) => tradeReply.parse(row))
     .sort((a, b) => a.time - b.time || Number(BigInt(a.id) - BigInt(b.id)))
@@ -388,7 +414,7 @@ export const tradeObservations = (rows: readonly unknown[]): Observation[] =>
       price: t.price,
       quantity: t.qty,
       liquidity: t.maker ? ('maker' as const) : ('taker' as const),
-      fee: { amount: abs(t.commission), asset: t.commissionAsset },
+      fee: feeOf(t.commission, t.commissionAsset, symbol, t.maker, rebates),
       cumFilled: null,
     }));
 

@@ -103,6 +103,11 @@ export class BinanceUsdmSession implements VenueSession {
   private readonly ex: TappedBinanceUsdm;
   /** Binance symbol (BTCUSDT) → ccxt symbol (BTC/USDT:USDT), linear perpetuals only. */
   private readonly symbols = new Map<string, string>();
+  /**
+   * Symbols whose listed maker rate is a rebate (commissionRates): their makers' commissions are booked
+   * as paid to the account (usdm-messages.ts says why the sign of a commission is not read).
+   */
+  private readonly rebates = new Set<string>();
   private readonly reconnectDelayMs: number;
   private closed = false;
   private loop: Promise<void> | null = null;
@@ -171,7 +176,7 @@ export class BinanceUsdmSession implements VenueSession {
     this.ex.rawUserEvent = (message) => {
       let observations: Observation[];
       try {
-        observations = streamObservations(message);
+        observations = streamObservations(message, this.rebates);
       } catch (e) {
         handlers.gap(`unreadable stream message: ${(e as Error).message.slice(0, 200)}`);
         return;
@@ -338,7 +343,7 @@ export class BinanceUsdmSession implements VenueSession {
 
   async fills(order: VenueOrder, fillsOrderId: string): Promise<readonly Observation[]> {
     const rows = await this.orderTrades(order.symbol, fillsOrderId);
-    return readReply('trades', () => tradeObservations(rows));
+    return readReply('trades', () => tradeObservations(rows, order.symbol, this.rebates));
   }
 
   /**
@@ -398,7 +403,7 @@ export class BinanceUsdmSession implements VenueSession {
     for (const o of orders.values()) {
       if (!o.traded) continue;
       const trades = await this.orderTrades(symbol, o.orderId);
-      for (const t of readReply('trades', () => tradeObservations(trades))) {
+      for (const t of readReply('trades', () => tradeObservations(trades, symbol, this.rebates))) {
         if (t.kind !== 'trade') continue;
         out.push({
           kind: 'forced',
@@ -483,18 +488,26 @@ export class BinanceUsdmSession implements VenueSession {
 
   async commissionRates(symbol: string): Promise<{ maker: string; taker: string }> {
     // GET /fapi/v1/commissionRate: {"symbol", "makerCommissionRate": "0.0002", "takerCommissionRate": "0.0004"}.
+    // A rebate tier lists its maker rate below zero; a taker is never paid.
     const reply = await this.endpoint('fapiPrivateGetCommissionRate', { symbol });
-    return readReply('commissionRate', () => {
+    const rates = readReply('commissionRate', () => {
       const r = reply as Record<string, unknown>;
       if (r === null || typeof r !== 'object' || r.symbol !== symbol)
         throw new Error(`not ${symbol}'s rates`);
-      const rate = (v: unknown, which: string): string => {
-        if (typeof v !== 'string' || !/^\d+(\.\d+)?$/.test(v))
-          throw new Error(`${which} ${JSON.stringify(v)} is not a decimal rate`);
+      const rate = (v: unknown, which: string, signed: boolean): string => {
+        if (typeof v !== 'string' || !(signed ? /^-?\d+(\.\d+)?$/ : /^\d+(\.\d+)?$/).test(v))
+          throw new Error(`${which} ${JSON.stringify(v)} is not a decimal rate${signed ? '' : ' ≥ 0'}`);
         return v;
       };
-      return { maker: rate(r.makerCommissionRate, 'maker'), taker: rate(r.takerCommissionRate, 'taker') };
+      return {
+        maker: rate(r.makerCommissionRate, 'maker', true),
+        taker: rate(r.takerCommissionRate, 'taker', false),
+      };
     });
+    const rebate = rates.maker.startsWith('-') && !/^-0*(\.0*)?$/.test(rates.maker);
+    if (rebate) this.rebates.add(symbol);
+    else this.rebates.delete(symbol);
+    return rates;
   }
 
   private async reloadMarkets(): Promise<void> {

@@ -79,7 +79,13 @@ describe('Bybit unified account replies', () => {
       ...reply,
       result: { list: [{ symbol: 'ETHUSDT', takerFeeRate: '0.0006', makerFeeRate: '-0.0001' }] },
     };
-    expect(() => feeRatesOf(rebate, 'ETHUSDT')).toThrow(/rebate/);
+    // A rebate tier's maker rate is negative, as the ledger's is; a taker is never paid.
+    expect(feeRatesOf(rebate, 'ETHUSDT')).toEqual({ maker: '-0.0001', taker: '0.0006' });
+    const paidTaker = {
+      ...reply,
+      result: { list: [{ symbol: 'ETHUSDT', takerFeeRate: '-0.0001', makerFeeRate: '0.0001' }] },
+    };
+    expect(() => feeRatesOf(paidTaker, 'ETHUSDT')).toThrow(/only a maker/);
   });
 
   it('reads the account’s margin mode and the server’s clock', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fixed } from '../../../domain/ledger/fixed.js';
 
 /**
  * Bybit v5 replies about the unified trading account, read strictly: positions, wallet balance, fee rates,
@@ -72,18 +73,15 @@ const feeReply = result(
 
 /**
  * The account's rates on `symbol` (/v5/account/fee-rate?category=linear,
- * https://bybit-exchange.github.io/docs/v5/account/fee-rate). A negative maker rate is a rebate: the
- * ledger's rates are non-negative fractions, so it is refused here rather than booked as a charge.
+ * https://bybit-exchange.github.io/docs/v5/account/fee-rate), signed as the ledger's: a negative maker rate
+ * is a rebate tier's, which the ledger books as a negative fee. A negative taker rate is refused: no venue
+ * pays the taker, so it would be a misreading.
  */
 export const feeRatesOf = (reply: unknown, symbol: string): { maker: string; taker: string } => {
   const row = feeReply.parse(reply).result.list.find((r) => r.symbol === symbol);
   if (row === undefined) throw new Error(`no rates for ${symbol}`);
-  for (const [which, v] of [
-    ['maker', row.makerFeeRate],
-    ['taker', row.takerFeeRate],
-  ] as const)
-    if (v.startsWith('-'))
-      throw new Error(`${symbol} ${which} rate ${v} is a rebate, which the ledger does not book`);
+  if (row.takerFeeRate.startsWith('-') && fixed(row.takerFeeRate) !== 0n)
+    throw new Error(`${symbol} taker rate ${row.takerFeeRate} is negative: only a maker is paid a rebate`);
   return { maker: row.makerFeeRate, taker: row.takerFeeRate };
 };
 

@@ -314,8 +314,10 @@ describe('Bybit linear executions', () => {
       clientOrderId: null,
       liquidity: 'maker',
     });
-    // A rebate is not a fee the ledger books.
-    expect(executionObservations({ ...execution, execFee: '-0.0001' })[0]).toMatchObject({ fee: null });
+    // A rebate ("rebates are negative") is the ledger's negative fee, as signed.
+    expect(executionObservations({ ...execution, isMaker: true, execFee: '-0.0001' })[0]).toMatchObject({
+      fee: { amount: '-0.0001', asset: 'USDT' },
+    });
   });
 
   it('reads the exchange’s closing executions as forced, by execType or by the order’s createType', () => {

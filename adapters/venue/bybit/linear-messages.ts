@@ -245,11 +245,11 @@ type Execution = z.infer<typeof execution>;
 
 /**
  * The fee of an execution as Bybit charged it: execFee in the settlement asset, "fees are positive and
- * rebates are negative" (…/v5/account/transaction-log). A rebate is left out (null): the ledger books no
- * negative fee, and charges the account's own rates instead; the difference is a reconciliation finding.
+ * rebates are negative" (…/v5/account/transaction-log), the ledger's sign: a maker's rebate is booked as
+ * the negative fee it is.
  */
 const feeOf = (x: Execution): { amount: string; asset: string } | null =>
-  x.execFee === undefined || x.execFee === '' || x.execFee.startsWith('-')
+  x.execFee === undefined || x.execFee === ''
     ? null
     : { amount: x.execFee, asset: x.feeCurrency ? x.feeCurrency : LINEAR_SETTLE };
 

@@ -82,7 +82,7 @@ describe('OKX account replies', () => {
   });
 
   // https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-fee-rates: negative is commission.
-  it('reads OKX’s signed fee rates as the rates charged, and refuses a rebate', () => {
+  it('reads OKX’s signed fee rates as the rates charged, a maker’s rebate below zero', () => {
     const row = (fields: Record<string, unknown>) => ({
       code: '0',
       data: [
@@ -123,7 +123,8 @@ describe('OKX account replies', () => {
     });
     expect(feeRatesOf(two, '2')).toEqual({ maker: '0.0001', taker: '0.0003' });
     expect(() => feeRatesOf(two)).toThrow(/2 fee groups/);
-    expect(() => feeRatesOf(row({ makerU: '0.00005' }))).toThrow(/rebate/);
+    expect(feeRatesOf(row({ makerU: '0.00005' }))).toEqual({ maker: '-0.00005', taker: '0.0005' });
+    expect(() => feeRatesOf(row({ takerU: '0.00005' }))).toThrow(/only a maker/);
   });
 
   it('reads the account configuration, the server clock and the marks', () => {

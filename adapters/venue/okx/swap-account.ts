@@ -83,12 +83,13 @@ const feeReply = z.object({
 
 /**
  * OKX's rate as the ledger's: "The fee rate like maker and taker: positive number, which means the rate of
- * rebate; negative number, which means the rate of commission." The ledger's rates are what is charged, so a
- * commission is negated; a rebate is refused (as Bybit's session refuses one) rather than booked as a charge.
+ * rebate; negative number, which means the rate of commission." The ledger's rates are what is charged, so
+ * each is negated: a maker's rebate becomes a negative rate, which the ledger books as a negative fee. A
+ * taker's rebate is refused: no venue pays the taker, so it would be a misreading.
  */
-const charged = (which: string, v: string): string => {
+const charged = (which: 'maker' | 'taker', v: string): string => {
   const r = fixed(v);
-  if (r > ZERO) throw new Error(`${which} rate ${v} is a rebate, which the ledger does not book`);
+  if (which === 'taker' && r > ZERO) throw new Error(`taker rate ${v} is a rebate: only a maker is paid one`);
   return toText(-r);
 };
 

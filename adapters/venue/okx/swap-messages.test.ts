@@ -97,9 +97,9 @@ describe('OKX symbols and sizes', () => {
     expect(() => contractsToBase('1', 'XRP-USDT-SWAP', sizes)).toThrow(/unknown/);
   });
 
-  it('reads OKX’s fee sign: negative is charged, positive a rebate the ledger leaves out', () => {
+  it('reads OKX’s fee sign: negative is charged, positive a rebate (the ledger’s negative fee)', () => {
     expect(feeOf('-0.02522168', 'USDT')).toEqual({ amount: '0.02522168', asset: 'USDT' });
-    expect(feeOf('0.001', 'USDT')).toBeNull();
+    expect(feeOf('0.001', 'USDT')).toEqual({ amount: '-0.001', asset: 'USDT' });
     expect(feeOf('0', '')).toEqual({ amount: '0', asset: 'USDT' });
     expect(feeOf('', 'USDT')).toBeNull();
   });

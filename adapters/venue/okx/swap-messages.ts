@@ -172,18 +172,15 @@ const isZero = (d: string): boolean => /^-?0*(\.0*)?$/.test(d);
 /**
  * The fee of a fill as OKX charged it. OKX signs it as the balance moved: "Negative number represents the
  * user transaction fee charged by the platform; Positive number represents rebate" (fillFee of the orders
- * channel, fee of /trade/fills). The ledger's fee is what was taken, so a charge is negated; a rebate is left
- * out (null), as Bybit's session does: the ledger books no negative fee, and charges the account's own rates
- * instead; the difference is a reconciliation finding.
+ * channel, fee of /trade/fills). The ledger's fee is what was taken, so it is negated: a maker's rebate
+ * becomes the negative fee it is.
  */
 export const feeOf = (
   fee: string | undefined,
   ccy: string | undefined,
 ): { amount: string; asset: string } | null => {
   if (fee === undefined || fee === '') return null;
-  const v = fixed(fee);
-  if (v > ZERO) return null;
-  return { amount: toText(-v), asset: ccy ? ccy : SWAP_SETTLE };
+  return { amount: toText(-fixed(fee)), asset: ccy ? ccy : SWAP_SETTLE };
 };
 
 /** The fill an orders-channel message carries, if any: "If a tradeId is present, it means a fill." */

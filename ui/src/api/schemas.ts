@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * The body of `POST /api/backtests` as docs/api.md states it:
- * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed?, initialBalance?, leverage?, feeTier?, … }`
- * (the form sends neither impact nor latency). Times are an ISO time or a YYYY-MM-DD
+ * `{ strategyId, symbols, from?, to?, params?, timeframe?, seed?, initialBalance?, leverage?, feeTier?,
+ * feeRates?, … }` (the form sends neither impact nor latency). Times are an ISO time or a YYYY-MM-DD
  * date (UTC), as the server's query filters take them; parameter values are what a run's inputs accept
  * (domain/backtest/events.ts). The server's copy lives in adapters/http/schemas.ts, which ui/ may not import.
  * The form validates with this schema before sending, so the user sees the same messages the server's
@@ -72,6 +72,22 @@ export const backtestRequestSchema = z
     feeTier: z
       .string()
       .regex(/^[A-Za-z0-9]{1,16}$/, 'a fee tier like VIP0')
+      .optional(),
+    /**
+     * The account's own rates on every symbol in place of the tier's; a negative maker rate is a rebate.
+     * Both or neither: the form sends the one filled in alone, and the missing one's message says so. The
+     * server's run check refuses the rest (a rebate above the taker rate, a rate out of range) with a 422.
+     */
+    feeRates: z
+      .object({
+        maker: z
+          .string({ required_error: 'the maker rate too, or neither' })
+          .regex(/^-?\d+(\.\d+)?$/, 'a decimal fraction like -0.00005'),
+        taker: z
+          .string({ required_error: 'the taker rate too, or neither' })
+          .regex(/^\d+(\.\d+)?$/, 'a decimal fraction ≥ 0 like 0.0003'),
+      })
+      .strict()
       .optional(),
   })
   .strict()

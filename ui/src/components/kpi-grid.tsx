@@ -2,7 +2,7 @@ import type { Kpis } from '@/api/types';
 import { fmtMoney, fmtNum, fmtPct } from '@/lib/format';
 
 /** How each known KPI reads; anything else the server adds is shown as a plain number. */
-const kpiFormat: Record<string, { label: string; fmt: (v: number | null) => string }> = {
+const kpiFormat: Record<string, { label: string; hint?: string; fmt: (v: number | null) => string }> = {
   equity: { label: 'Equity', fmt: (v) => fmtMoney(v) },
   totalReturn: { label: 'Return', fmt: (v) => fmtPct(v) },
   cagr: { label: 'CAGR', fmt: (v) => fmtPct(v) },
@@ -29,7 +29,11 @@ const kpiFormat: Record<string, { label: string; fmt: (v: number | null) => stri
   finalEquity: { label: 'Final equity', fmt: (v) => fmtMoney(v) },
   startEquity: { label: 'Start equity', fmt: (v) => fmtMoney(v) },
   realisedPnl: { label: 'Realised', fmt: (v) => fmtMoney(v) },
-  fees: { label: 'Fees', fmt: (v) => fmtMoney(v) },
+  fees: {
+    label: 'Fees (net)',
+    hint: 'commissions paid less maker rebates received: negative when the rebates were larger',
+    fmt: (v) => fmtMoney(v),
+  },
   funding: { label: 'Funding', fmt: (v) => fmtMoney(v) },
 };
 
@@ -45,7 +49,7 @@ export function KpiGrid({ kpis, limit }: { kpis: Kpis | null | undefined; limit?
       {shown.map(([k, v]) => {
         const f = kpiFormat[k];
         return (
-          <div key={k} className="min-w-0">
+          <div key={k} className="min-w-0" title={f?.hint}>
             <dt className="truncate text-[11px] text-muted-foreground">{f?.label ?? k}</dt>
             <dd className="tabular text-sm font-medium">{f ? f.fmt(v) : fmtNum(v, 3)}</dd>
           </div>

@@ -24,6 +24,9 @@ interface FormState {
   leverage: string;
   venue: 'binance' | 'bybit' | 'okx';
   feeTier: string;
+  /** The account's own rates in place of the tier's; both empty sends none. */
+  makerRate: string;
+  takerRate: string;
   params: Record<string, string>;
 }
 
@@ -50,6 +53,8 @@ const initial: FormState = {
   leverage: '5',
   venue: 'binance',
   feeTier: 'VIP0',
+  makerRate: '',
+  takerRate: '',
   params: {},
 };
 
@@ -62,6 +67,9 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
     else if (typeof def === 'boolean') params[k] = raw === 'true';
     else params[k] = raw;
   }
+  // One rate without the other goes out as it is, so the schema says which one is missing.
+  const maker = f.makerRate.trim();
+  const taker = f.takerRate.trim();
   return {
     strategyId: f.strategyId,
     symbols: f.symbols
@@ -76,6 +84,8 @@ function toRequest(f: FormState, defaults: Record<string, unknown>): unknown {
     leverage: f.leverage.trim() === '' ? undefined : Number(f.leverage),
     venue: f.venue === 'binance' ? undefined : f.venue,
     feeTier: f.feeTier || undefined,
+    feeRates:
+      maker === '' && taker === '' ? undefined : { maker: maker || undefined, taker: taker || undefined },
     params: Object.keys(params).length > 0 ? params : undefined,
   };
 }
@@ -232,6 +242,30 @@ export function BacktestForm({ onStarted }: { onStarted: (runId: string) => void
               <option key={t}>{t}</option>
             ))}
           </Select>
+        </Field>
+        <Field id="bt-fee-maker" label="own fee rates (optional)" error={errors.feeRates}>
+          <div className="flex gap-2" data-testid="bt-fee-rates">
+            <Input
+              id="bt-fee-maker"
+              aria-label="own maker rate"
+              placeholder="maker, e.g. -0.0001"
+              value={form.makerRate}
+              aria-invalid={Boolean(errors.feeRates)}
+              onChange={(e) => set({ makerRate: e.target.value })}
+            />
+            <Input
+              id="bt-fee-taker"
+              aria-label="own taker rate"
+              inputMode="decimal"
+              placeholder="taker, e.g. 0.0004"
+              value={form.takerRate}
+              aria-invalid={Boolean(errors.feeRates)}
+              onChange={(e) => set({ takerRate: e.target.value })}
+            />
+          </div>
+          <p className="text-[11px] text-muted-foreground">
+            fractions of the notional, in place of the tier's rates; a negative maker rate is a rebate
+          </p>
         </Field>
       </div>
       <ParamsEditor

@@ -3,6 +3,7 @@ import { isFinished, useBacktest } from '@/api/hooks';
 import type { BacktestReport, BacktestRun, BacktestTrade } from '@/api/types';
 import { toSeries } from '@/components/charts/chart-base';
 import { LineChart } from '@/components/charts/line-chart';
+import { Fee } from '@/components/fee';
 import { KpiGrid } from '@/components/kpi-grid';
 import { Pnl } from '@/components/pnl';
 import { QueryState } from '@/components/query-state';
@@ -38,7 +39,12 @@ function Trades({ trades }: { trades: BacktestTrade[] }) {
           <TableHead>closed</TableHead>
           <TableHead className="text-right">entry</TableHead>
           <TableHead className="text-right">exit</TableHead>
-          <TableHead className="text-right">fees</TableHead>
+          <TableHead
+            className="text-right"
+            title="commissions less maker rebates: negative when the rebates were larger"
+          >
+            fees
+          </TableHead>
           <TableHead className="text-right">net PnL</TableHead>
         </TableRow>
       </TableHeader>
@@ -54,7 +60,9 @@ function Trades({ trades }: { trades: BacktestTrade[] }) {
             <TableCell className="text-xs">{t.closedAt === null ? 'open' : fmtTime(t.closedAt)}</TableCell>
             <TableCell className="text-right">{fmtDecimal(t.entryPrice)}</TableCell>
             <TableCell className="text-right">{fmtDecimal(t.exitPrice)}</TableCell>
-            <TableCell className="text-right">{fmtNum(toNumber(t.fees ?? null), 4)}</TableCell>
+            <TableCell className="text-right">
+              <Fee value={t.fees} text={fmtNum(toNumber(t.fees ?? null), 4)} />
+            </TableCell>
             <TableCell className="text-right">
               <Pnl value={t.netPnl ?? t.realisedPnl ?? null} />
             </TableCell>
@@ -106,6 +114,8 @@ function Report({ report }: { report: BacktestReport }) {
 
 function Header({ run }: { run: BacktestRun }) {
   const failed = run.status === 'failed';
+  const { venue, feeTier, feeRates } = run.request;
+  const venueName = venue === 'bybit' ? 'Bybit' : venue === 'okx' ? 'OKX' : null;
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap items-center gap-2 text-sm">
@@ -118,8 +128,10 @@ function Header({ run }: { run: BacktestRun }) {
         ))}
         <span className="text-xs text-muted-foreground" data-testid="backtest-settings">
           {run.request.initialBalance ?? '10000'} USDT · {run.request.leverage ?? 5}× ·{' '}
-          {run.request.venue === 'bybit' ? 'Bybit ' : run.request.venue === 'okx' ? 'OKX ' : ''}
-          {run.request.feeTier ?? 'VIP0'}
+          {/* Own rates replace the tier's on every symbol: the tier no longer says what a fill pays. */}
+          {feeRates
+            ? `${venueName ? `${venueName} · ` : ''}own rates: maker ${feeRates.maker}, taker ${feeRates.taker}`
+            : `${venueName ? `${venueName} ` : ''}${feeTier ?? 'VIP0'}`}
         </span>
         <Badge
           variant={failed ? 'destructive' : isFinished(run.status) ? 'positive' : 'default'}

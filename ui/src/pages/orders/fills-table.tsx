@@ -1,4 +1,5 @@
 import { useFills } from '@/api/hooks';
+import { Fee } from '@/components/fee';
 import { Pager } from '@/components/pager';
 import { Pnl } from '@/components/pnl';
 import { QueryState } from '@/components/query-state';
@@ -28,7 +29,12 @@ export function FillsTable({ filters, onOpen }: Props) {
                 <TableHead>side</TableHead>
                 <TableHead className="text-right">qty</TableHead>
                 <TableHead className="text-right">price</TableHead>
-                <TableHead className="text-right">fee</TableHead>
+                <TableHead
+                  className="text-right"
+                  title="a negative fee is a maker's rebate, paid to the account"
+                >
+                  fee
+                </TableHead>
                 <TableHead className="text-right">realised</TableHead>
                 <TableHead>liquidity</TableHead>
               </TableRow>
@@ -50,7 +56,9 @@ export function FillsTable({ filters, onOpen }: Props) {
                   </TableCell>
                   <TableCell className="text-right">{fmtDecimal(f.quantity)}</TableCell>
                   <TableCell className="text-right">{fmtDecimal(f.price)}</TableCell>
-                  <TableCell className="text-right">{fmtDecimal(f.fee)}</TableCell>
+                  <TableCell className="text-right" data-testid="fill-fee">
+                    <Fee value={f.fee} text={fmtDecimal(f.fee)} />
+                  </TableCell>
                   <TableCell className="text-right">
                     <Pnl value={f.realisedPnl} />
                   </TableCell>
