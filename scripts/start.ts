@@ -71,7 +71,7 @@ import {
   realPositionsAt,
 } from './paper/leftovers.js';
 import { LiveMarks } from './paper/live-marks.js';
-import { LivePaperSession, latestLiveStart } from './paper/live-session.js';
+import { LivePaperSession, latestLiveStart, venueListingOf } from './paper/live-session.js';
 import { endOlderEngineRuns } from './paper/older-engine.js';
 import { carriedOn } from './paper/previous-run.js';
 import { RealAccountSession, type RealAccountSessionOptions, realRunId } from './paper/real-session.js';
@@ -218,16 +218,19 @@ say(
 const whitelisted = (await readWhitelist(opened.db)).map((w) => w.symbol);
 const paperSymbols = [...configuredSymbols];
 // A live market's hotlist ranks whatever the venue trades most; a run checks its symbols against the
-// recorded metadata before it asks the venue for anything, so one it lacks would fail every run.
+// recorded metadata before it asks the venue for anything, so one it lacks would fail every run, as would
+// one it has no brackets for on Binance's market (the only brackets Binance's listing has without a key).
 const book = await instrumentBookOnce();
 for (const symbol of whitelisted) {
   if (paperSymbols.includes(symbol)) continue;
   const why =
     feedKind === 'recorded'
       ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000)
-      : book.all.has(symbol)
-        ? null
-        : 'the recorded instrument metadata the runs check their symbols against does not list it';
+      : !book.all.has(symbol)
+        ? 'the recorded instrument metadata the runs check their symbols against does not list it'
+        : feedKind === 'binance' && book.all.get(symbol)!.brackets.length === 0
+          ? "the recorded metadata has no leverage brackets for it, and Binance's listing takes them from there"
+          : null;
   if (why) say(`whitelisted ${symbol} not traded: ${why}`);
   else paperSymbols.push(symbol);
 }
@@ -279,6 +282,7 @@ const binance =
   feedKind === 'binance'
     ? new BinanceLiveBars({
         ...(binanceGate ? { rateGate: binanceGate } : {}),
+        recorded: async () => book.all,
         ...(process.env.BINANCE_FUTURES_URL
           ? {
               endpoint: {
@@ -310,6 +314,9 @@ const liveFeed = binance ?? otherFeed;
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
 const liveBars = liveFeed ? new RecordingLiveBars(liveFeed, opened.store) : null;
+// The runs trade by the venue's own grids and tiers, taken at a run's first start and recorded with it
+// (Binance's with the recorded brackets: its public data has none).
+const paperListing = liveFeed ? venueListingOf(liveFeed, book.all) : null;
 // Fed live, open positions are valued at the venue's mark price between bar closes.
 const liveMarks = liveFeed ? new LiveMarks(liveFeed, paperSymbols, { clock: wallClock, log: say }) : null;
 liveMarks?.run(stop.signal).catch((err: unknown) => {
@@ -425,11 +432,7 @@ const fleet = new PaperFleet({
             ...(variant.parameters ? { parameters: variant.parameters } : {}),
             ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
             feed: liveBars,
-            // Bybit's and OKX's runs trade by the venue's own grids and tiers, taken at a run's first start
-            // and recorded with it; Binance's public data has no brackets, so its runs keep the recorded.
-            ...(otherFeed
-              ? { listing: async (symbols) => (await otherFeed.listing(symbols)).instruments }
-              : {}),
+            ...(paperListing ? { listing: paperListing } : {}),
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
             log: say,

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixed } from '../../domain/ledger/fixed.js';
 import type { BarSeries } from '../../domain/market/bars.js';
+import { instrumentBookOnce } from '../../replay/engine/run.js';
 import type { RateCost } from '../venue/rate-budget.js';
 import { RateBudget } from '../venue/rate-budget.js';
 import { RateGate } from '../venue/rate-gate.js';
-import { FakeBinance } from '../venue/testing/fake-binance.js';
+import { exchangeInfoPath, FakeBinance } from '../venue/testing/fake-binance.js';
 import type { FakeMarket } from '../venue/testing/fake-binance-market.js';
+import { withFilters } from '../venue/testing/listing.js';
 import { BinanceLiveBars, LiveFeedError } from './binance-live-bars.js';
 import { sharedBars } from './shared-data.js';
 
@@ -133,5 +137,125 @@ describe('BinanceLiveBars.mostTraded', () => {
     expect(costs).toEqual([{ weight: 40, orders: 0 }]);
     // The fake weighs it the same: what it reports back is what the gate counted.
     expect(fake.usage().weight['1M']).toBe(40);
+  });
+});
+
+/** The recorded exchangeInfo the fake serves, row by symbol. */
+const recordedRows = new Map(
+  (JSON.parse(readFileSync(exchangeInfoPath, 'utf8')) as { symbols: Record<string, unknown>[] }).symbols.map(
+    (r) => [r.symbol as string, r],
+  ),
+);
+const onboardDate = (symbol: string) => recordedRows.get(symbol)!.onboardDate as number;
+/** A coin Binance lists in the recorded exchangeInfo, that the recorded brackets do not cover. */
+const BRACKETLESS = 'GOATUSDT';
+
+describe('BinanceLiveBars.listing', () => {
+  it('lists the asked symbols by exchangeInfo as it is now, with the recorded brackets, in one call', async () => {
+    const book = await instrumentBookOnce();
+    expect(book.get(BRACKETLESS).brackets).toEqual([]);
+    const { fake, feed } = await serve();
+    // Binance has since moved BTCUSDT to a coarser tick, a lower minimum notional and a lower fee.
+    fake.relist((info) => {
+      const moved = withFilters('BTCUSDT', {
+        PRICE_FILTER: { tickSize: '0.5' },
+        MIN_NOTIONAL: { notional: '50' },
+      })(info);
+      return {
+        ...moved,
+        symbols: moved.symbols.map((r) => (r.symbol === 'BTCUSDT' ? { ...r, liquidationFee: '0.0125' } : r)),
+      };
+    });
+    const listing = await feed.listing(['BTCUSDT', 'ETHUSDT', BRACKETLESS, 'NOPEUSDT']);
+    expect([...listing.instruments.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+    const btc = book.get('BTCUSDT');
+    expect(listing.instruments.get('BTCUSDT')).toEqual({
+      ...btc,
+      tickSize: fixed('0.5'),
+      minNotional: fixed('50'),
+      liquidationFeeRate: fixed('0.0125'),
+    });
+    expect(listing.instruments.get('BTCUSDT')!.brackets.length).toBeGreaterThan(1);
+    // Where Binance has changed nothing, its listing is the recorded metadata.
+    expect(listing.instruments.get('ETHUSDT')).toEqual(book.get('ETHUSDT'));
+    // The coin without brackets is still dated: the hotlist labels a new listing by it.
+    expect(Object.fromEntries(listing.listedAt)).toEqual({
+      BTCUSDT: onboardDate('BTCUSDT'),
+      ETHUSDT: onboardDate('ETHUSDT'),
+      [BRACKETLESS]: onboardDate(BRACKETLESS),
+    });
+    expect(fake.requests.filter((r) => r.path === '/fapi/v1/exchangeInfo')).toHaveLength(1);
+    expect(fake.requests.some((r) => r.path === '/fapi/v1/leverageBracket')).toBe(false);
+  });
+
+  it('takes the brackets of the recorded metadata it is given, leaving out a symbol it has none for', async () => {
+    fake = await FakeBinance.start({ now: () => NOW, market });
+    const book = await instrumentBookOnce();
+    const btc = book.get('BTCUSDT');
+    const first = { ...btc.brackets[0]!, initialLeverage: 20 };
+    const feed = new BinanceLiveBars({
+      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+      ccxt: { timeout: 2_000, rateLimit: 1 },
+      recorded: async () => new Map([['BTCUSDT', { ...btc, brackets: [first] }]]),
+    });
+    const listing = await feed.listing(['BTCUSDT', 'ETHUSDT']);
+    expect([...listing.instruments.keys()]).toEqual(['BTCUSDT']);
+    expect(listing.instruments.get('BTCUSDT')!.brackets).toEqual([first]);
+    expect([...listing.listedAt.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
+  });
+
+  it('refuses a listing it cannot trust with an error naming the field', async () => {
+    const { fake, feed } = await serve();
+    const btc = recordedRows.get('BTCUSDT')!;
+    const filters = btc.filters as Record<string, unknown>[];
+    const body = (...rows: unknown[]) => JSON.stringify({ symbols: rows });
+    const cases: [string, RegExp][] = [
+      ['{}', /^listing: unexpected exchangeInfo reply \(symbols: Required/],
+      [
+        body({ ...btc, onboardDate: 'soon' }),
+        /exchangeInfo reply \(symbols\.0\.onboardDate: Expected number/,
+      ],
+      [body({ ...btc, filters: undefined }), /exchangeInfo reply \(BTCUSDT filters: Required/],
+      [
+        body({
+          ...btc,
+          filters: filters.map((f) => (f.filterType === 'PRICE_FILTER' ? { ...f, tickSize: null } : f)),
+        }),
+        /exchangeInfo reply \(BTCUSDT PRICE_FILTER\.tickSize: expected a decimal string, got null/,
+      ],
+    ];
+    for (const [reply, message] of cases) {
+      fake.fault({ path: '/fapi/v1/exchangeInfo', action: 'garbage', status: 200, body: reply });
+      const err = await feed.listing(['BTCUSDT']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LiveFeedError);
+      expect((err as Error).message).toMatch(message);
+    }
+    // A contract nobody asked for is not read beyond its name: its fault fails no one's listing.
+    const odd = { ...recordedRows.get('ETHUSDT')!, filters: 'none' };
+    fake.fault({ path: '/fapi/v1/exchangeInfo', action: 'garbage', status: 200, body: body(btc, odd) });
+    expect([...(await feed.listing(['BTCUSDT'])).instruments.keys()]).toEqual(['BTCUSDT']);
+  });
+
+  it('is one call of weight 1 at the rate gate the feed is paced by', async () => {
+    fake = await FakeBinance.start({ now: () => NOW, market });
+    const gate = new RateGate({
+      budget: new RateBudget([{ kind: 'weight', windowMs: 60_000, limit: 2400, label: '1M' }]),
+      now: Date.now,
+    });
+    gates.push(gate);
+    const costs: RateCost[] = [];
+    const admit = gate.admit.bind(gate);
+    gate.admit = (cost, priority) => {
+      costs.push(cost);
+      return admit(cost, priority);
+    };
+    const feed = new BinanceLiveBars({
+      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+      ccxt: { timeout: 2_000 },
+      rateGate: gate,
+    });
+    expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
+    expect(costs).toEqual([{ weight: 1, orders: 0 }]);
+    expect(fake.usage().weight['1M']).toBe(1);
   });
 });

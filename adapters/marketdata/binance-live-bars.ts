@@ -1,14 +1,24 @@
 import ccxt from 'ccxt';
 import { z } from 'zod';
+import { instrumentsFromBinance } from '../../domain/ledger/binance-metadata.js';
+import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
 import type { FundingSeries } from '../../domain/market/funding.js';
-import type { ListsMostTraded, LiveBars, LiveBatch } from '../../domain/market/live-feed.js';
+import type {
+  ListsInstruments,
+  ListsMostTraded,
+  LiveBars,
+  LiveBatch,
+  LiveMarkPrices,
+  VenueListing,
+} from '../../domain/market/live-feed.js';
 import { bucketStart, isTimeframe, timeframeMs } from '../../domain/market/timeframe.js';
+import { loadBinanceInstruments } from '../instruments/binance-files.js';
 import { pacedFetch2, readRateReply } from '../venue/binance/rate-tap.js';
 import { binanceUsdmUrls } from '../venue/binance/usdm-exchange.js';
 import { type RateLimit, rateLimitsFromExchangeInfo } from '../venue/rate-budget.js';
 import type { RateGate } from '../venue/rate-gate.js';
-import { describeIssues as describe, LiveFeedError } from './live-feed-error.js';
+import { describeIssues as describe, LiveFeedError, readListing } from './live-feed-error.js';
 import { checkCount, mostTradedOf, readRow, tickersError, USDT_PERPETUAL } from './most-traded.js';
 
 type BinanceUsdm = InstanceType<typeof ccxt.binanceusdm>;
@@ -53,6 +63,33 @@ const TICKER_24HR = 'GET /fapi/v1/ticker/24hr';
 /** What of a 24 h ticker row is read: the turnover in USDT and the number of trades it is of. */
 const ticker24hr = z.object({ quoteVolume: decimal, count: z.number().int().nonnegative() });
 
+const EXCHANGE_INFO = 'exchangeInfo';
+/** What of every exchangeInfo row is read before the asked ones are mapped: its name and listing time. */
+const exchangeInfoRows = z.object({
+  symbols: z.array(z.object({ symbol: z.string().min(1), onboardDate: ms.optional() }).passthrough()),
+});
+
+/**
+ * One exchangeInfo row as the ledger's instrument, without brackets (exchangeInfo has none), mapped as the
+ * authenticated session maps the whole listing (instrumentsFromBinance). Mapped row by row so that what
+ * is wrong names the symbol, and a row of a contract nobody asked for cannot fail the listing.
+ */
+const listedInstrument = (row: { symbol: string }): Instrument => {
+  try {
+    return instrumentsFromBinance({ symbols: [row] }, []).get(row.symbol)!;
+  } catch (e) {
+    // The mapping's paths start at its own one-row reply (`symbols.0.`): the row's are what locate the fault.
+    const why =
+      e instanceof z.ZodError
+        ? e.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.slice(2).join('.') || '(row)'}: ${i.message}`)
+            .join('; ')
+        : (e as Error).message;
+    throw new Error(why.startsWith(`${row.symbol} `) ? why : `${row.symbol} ${why}`);
+  }
+};
+
 const KLINE_LIMIT = 1500;
 const FUNDING_LIMIT = 1000;
 
@@ -66,6 +103,11 @@ export interface BinanceLiveBarsOptions {
    * uses, when the node trades one, so the IP's weight is counted once (adapters/venue/rate-gate.ts).
    */
   readonly rateGate?: RateGate;
+  /**
+   * The recorded metadata whose leverage brackets the listing takes (default ../shared/data/meta, read
+   * once): Binance gives brackets only to an account.
+   */
+  readonly recorded?: () => Promise<ReadonlyMap<string, Instrument>>;
 }
 
 /**
@@ -76,9 +118,10 @@ export interface BinanceLiveBarsOptions {
  * judged on the exchange's clock (GET /fapi/v1/time before the klines), not this machine's: a local clock
  * running ahead would otherwise take the forming bar for a closed one.
  */
-export class BinanceLiveBars implements LiveBars, ListsMostTraded {
+export class BinanceLiveBars implements LiveBars, LiveMarkPrices, ListsInstruments, ListsMostTraded {
   readonly venue = 'binance';
   private readonly ex: PacedBinanceUsdm;
+  private readonly recorded: () => Promise<ReadonlyMap<string, Instrument>>;
 
   constructor(opts: BinanceLiveBarsOptions) {
     const options = (opts.ccxt?.options ?? {}) as Record<string, unknown>;
@@ -91,6 +134,13 @@ export class BinanceLiveBars implements LiveBars, ListsMostTraded {
       this.ex.gate = opts.rateGate;
       this.ex.enableRateLimit = false;
     }
+    let recorded: Promise<ReadonlyMap<string, Instrument>> | null = null;
+    this.recorded =
+      opts.recorded ??
+      (() => {
+        recorded ??= loadBinanceInstruments().then((book) => book.all);
+        return recorded;
+      });
   }
 
   async fetch(
@@ -145,6 +195,31 @@ export class BinanceLiveBars implements LiveBars, ListsMostTraded {
       return [{ symbol, turnover: t.count === 0 ? 0 : Number(t.quoteVolume) }];
     });
     return mostTradedOf(TICKER_24HR, turnovers, n);
+  }
+
+  /**
+   * Binance's own listing of `symbols`: each one's filters (tick, lot and market-lot sizes, min notional,
+   * price band) and liquidation fee as GET /fapi/v1/exchangeInfo lists them now (public, weight 1, one
+   * call), with the leverage brackets of the recorded metadata, since GET /fapi/v1/leverageBracket needs a
+   * key. A symbol the recorded metadata has no brackets for is left out of the instruments: it could hold no
+   * position, and a run on it is refused anyway, its symbols being checked against the recorded metadata
+   * (scripts/paper/live-session.ts, venueListingOf). Its `onboardDate` is still given: the hotlist dates
+   * coins newer than the recorded metadata by it.
+   */
+  async listing(symbols: readonly string[]): Promise<VenueListing> {
+    const [reply, recorded] = await Promise.all([this.ex.fapiPublicGetExchangeInfo(), this.recorded()]);
+    const rows = readListing(EXCHANGE_INFO, () => exchangeInfoRows.parse(reply).symbols);
+    const asked = new Set(symbols);
+    const instruments = new Map<string, Instrument>();
+    const listedAt = new Map<string, number>();
+    for (const row of rows) {
+      if (!asked.has(row.symbol)) continue;
+      const listed = readListing(EXCHANGE_INFO, () => listedInstrument(row));
+      if (row.onboardDate !== undefined && row.onboardDate > 0) listedAt.set(row.symbol, row.onboardDate);
+      const brackets = recorded.get(row.symbol)?.brackets ?? [];
+      if (brackets.length > 0) instruments.set(row.symbol, { ...listed, brackets });
+    }
+    return { instruments, listedAt };
   }
 
   /**

@@ -111,9 +111,9 @@ export class LiveHotlistSource implements HotlistSource {
   readonly source: string;
 
   /**
-   * `meta` labels the symbols of a feed that does not list its instruments (Binance's public market data
-   * has no leverage brackets: the recorded metadata stands in). A feed that does (Bybit's, OKX's) is asked
-   * at every scan, so listing ages and the first tier's leverage and maintenance rate are the venue's own.
+   * `meta` labels the symbols of a feed that does not list its instruments. A feed that does is asked at
+   * every scan, so listing ages and the first tier's leverage and maintenance rate are the venue's own
+   * (on Binance's the recorded metadata's brackets: its public data has none).
    */
   constructor(
     private readonly feed: LiveBars & Partial<ListsInstruments>,
@@ -143,7 +143,14 @@ export class LiveHotlistSource implements HotlistSource {
     if (typeof meta === 'string')
       return { inputs, skipped: symbols.map((symbol) => ({ symbol, reason: `${this.source}: ${meta}` })) };
     for (const symbol of symbols) {
-      if (this.feed.listing !== undefined && meta.instrument(symbol) === undefined) {
+      // Listed without an instrument (on Binance's market, a coin newer than the recorded brackets): it is
+      // scanned, dated by its listing, and unlabelled by tiers the node does not have, as it was before
+      // Binance's feed listed anything.
+      if (
+        this.feed.listing !== undefined &&
+        meta.instrument(symbol) === undefined &&
+        !meta.listings.has(symbol)
+      ) {
         skipped.push({ symbol, reason: `${this.source}: not listed` });
         continue;
       }

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixed } from '../../domain/ledger/fixed.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
+import { FakeBinance } from '../venue/testing/fake-binance.js';
 import { FakeBybit } from '../venue/testing/fake-bybit.js';
 import type { Instrument as BybitRow } from '../venue/testing/fake-bybit-wire.js';
+import { BinanceLiveBars } from './binance-live-bars.js';
 import { BybitLiveBars } from './bybit-live-bars.js';
 import { binanceListings, LiveHotlistSource } from './hotlist-inputs.js';
 import { sharedBars, sharedFunding } from './shared-data.js';
@@ -17,7 +19,7 @@ const bars = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '1h')]));
 const funding = new Map(SYMBOLS.map((s) => [s, sharedFunding(s)]));
 const AT = Date.UTC(2023, 5, 1);
 
-const fakes: FakeBybit[] = [];
+const fakes: (FakeBybit | FakeBinance)[] = [];
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
@@ -79,5 +81,49 @@ describe('LiveHotlistSource on a venue that lists its instruments', () => {
     expect(skipped.map((s) => s.symbol)).toEqual(SYMBOLS);
     for (const s of skipped)
       expect(s.reason).toMatch(/^bybit: its listing could not be read \(.*instruments-info/);
+  });
+});
+
+describe('LiveHotlistSource on Binance’s market', () => {
+  it('dates each symbol by exchangeInfo now, labels it by the recorded brackets, and scans a coin newer than them unlabelled', async () => {
+    /** Listed by Binance, not covered by the recorded brackets (ETHUSDT's market stands in for its own). */
+    const newer = 'GOATUSDT';
+    const as = (s: string) => (s === newer ? 'ETHUSDT' : s);
+    const fake = await FakeBinance.start({
+      now: () => AT,
+      market: {
+        bars: (s, tf) => (tf === '1h' ? bars.get(as(s)) : undefined),
+        funding: (s) => funding.get(as(s)),
+      },
+    });
+    fakes.push(fake);
+    fake.relist((info) => ({
+      ...info,
+      symbols: info.symbols.map((r) => (r.symbol === 'BTCUSDT' ? { ...r, onboardDate: launched } : r)),
+    }));
+    const feed = new BinanceLiveBars({
+      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+      ccxt: { timeout: 2_000, rateLimit: 1 },
+    });
+    const book = await instrumentBookOnce();
+    const recorded = { instrument: (s: string) => book.all.get(s), listings: await binanceListings() };
+    const { inputs, skipped } = await new LiveHotlistSource(feed, recorded).inputs(
+      [...SYMBOLS, newer, 'NOPEUSDT'],
+      AT,
+    );
+    expect(skipped).toEqual([{ symbol: 'NOPEUSDT', reason: 'binance: not listed' }]);
+    const first = book.get('BTCUSDT').brackets[0]!;
+    expect(inputs.find((i) => i.symbol === 'BTCUSDT')).toMatchObject({
+      listedAt: launched,
+      maxLeverage: first.initialLeverage,
+    });
+    const coin = inputs.find((i) => i.symbol === newer)!;
+    expect(coin).toMatchObject({
+      listedAt: recorded.listings.get(newer),
+      maintenanceRate: null,
+      maxLeverage: null,
+      bracketCap: null,
+    });
+    expect(coin.bars.openTime.length).toBeGreaterThan(24 * 30);
   });
 });

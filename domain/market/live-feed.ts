@@ -35,7 +35,10 @@ export interface LiveMarkPrices {
 export interface VenueListing {
   /** Each listed symbol's instrument as the venue lists it now (only the symbols asked for). */
   readonly instruments: ReadonlyMap<string, Instrument>;
-  /** Each symbol's listing time, epoch ms, where the venue gives one. */
+  /**
+   * Each symbol's listing time, epoch ms, where the venue gives one: also of a symbol it lists without an
+   * instrument to hand out (on Binance's market, one the recorded metadata has no brackets for).
+   */
   readonly listedAt: ReadonlyMap<string, number>;
 }
 

@@ -6,6 +6,7 @@ import { RecordingLiveBars } from '../../adapters/marketdata/recording-live-bars
 import { sharedBars, sharedFunding } from '../../adapters/marketdata/shared-data.js';
 import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { FakeBybit } from '../../adapters/venue/testing/fake-bybit.js';
+import { withFilters } from '../../adapters/venue/testing/listing.js';
 import { catalogue } from '../../domain/catalogue.js';
 import { fixed, isMultipleOf, toText } from '../../domain/ledger/fixed.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
@@ -14,7 +15,7 @@ import { rerun } from '../../replay/audit/rerun.js';
 import { whatIf } from '../../replay/audit/whatif.js';
 import type { PaperClock } from '../../replay/engine/paper.js';
 import { instrumentBookOnce } from '../../replay/engine/run.js';
-import { LivePaperSession } from './live-session.js';
+import { LivePaperSession, venueListingOf } from './live-session.js';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 const bars = new Map(SYMBOLS.map((s) => [s, sharedBars(s, '1h')]));
@@ -265,6 +266,100 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     clock.onSleep = () => {};
     expect(logs.some((m) => m.includes("the venue's listing has no ETHUSDT"))).toBe(true);
     expect(store.raw().filter((e) => e.type === 'RunStarted')).toHaveLength(0);
+  }, 60_000);
+
+  it('on Binance’s market, trades by exchangeInfo’s grids with the recorded brackets, taken at its start; a restart keeps them', async () => {
+    const recorded = await instrumentBookOnce();
+    clock = new VirtualClock(FROM + 2_000);
+    let fake: FakeBinance | null = null;
+    const binance = await venue((f) => {
+      fake = f;
+      // Binance has moved BTCUSDT to a coarser tick since the metadata was recorded.
+      f.relist(withFilters('BTCUSDT', { PRICE_FILTER: { tickSize: '0.5' } }));
+    });
+    const listings: string[][] = [];
+    const store = newStore();
+    const feed = new RecordingLiveBars(binance, store);
+    const sessionOn = () =>
+      new LivePaperSession({
+        log: (m) => logs.push(m),
+        strategyId: 'ema-cross',
+        symbols: SYMBOLS,
+        from: '2023-03-01',
+        to: '2023-03-10',
+        parameters: { version: 1, params: { fast: 5, slow: 20 } },
+        feed,
+        listing: (symbols) => {
+          listings.push([...symbols]);
+          return venueListingOf(binance, recorded.all)(symbols);
+        },
+        store,
+        clock,
+        flushMs: 5,
+      });
+    const first = sessionOn();
+    await first.prepare();
+    const stop = new AbortController();
+    clock.onSleep = (t) => {
+      if (t >= FROM + 24 * HOUR) stop.abort();
+    };
+    await first.run(stop.signal);
+    clock.onSleep = () => {};
+    expect(first.runId).toMatch(/^live-ema-cross-20230301-/);
+    expect(listings).toEqual([SYMBOLS]);
+    const started = store.raw().find((e) => e.type === 'RunStarted')!;
+    const inst = (
+      started.data as {
+        config: { instruments: Record<string, { venue: string; tickSize: string; brackets: unknown[] }> };
+      }
+    ).config.instruments;
+    expect(Object.keys(inst).sort()).toEqual([...SYMBOLS].sort());
+    expect(inst.BTCUSDT).toMatchObject({ venue: 'binance', tickSize: '0.5' });
+    expect(inst.BTCUSDT!.brackets).toHaveLength(recorded.get('BTCUSDT').brackets.length);
+    expect(inst.ETHUSDT!.tickSize).toBe(toText(recorded.get('ETHUSDT').tickSize));
+
+    // Binance moves BTCUSDT to a finer tick while the node is down: the run goes on by the one it took.
+    fake!.relist(withFilters('BTCUSDT', { PRICE_FILTER: { tickSize: '0.01' } }));
+    expect((await binance.listing(['BTCUSDT'])).instruments.get('BTCUSDT')!.tickSize).toBe(fixed('0.01'));
+    clock.t += 6 * HOUR;
+    const before = store.raw().length;
+    const second = sessionOn();
+    await second.prepare();
+    await second.run(new AbortController().signal);
+    expect(second.status()).toMatchObject({ state: 'finished' });
+    expect(listings).toHaveLength(1);
+    const btcFills = store
+      .raw()
+      .slice(before)
+      .filter((e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === 'BTCUSDT')
+      .map((e) => fixed((e.data as { price: string }).price));
+    expect(btcFills.length).toBeGreaterThan(2);
+    for (const p of btcFills) expect(isMultipleOf(p, fixed('0.5'))).toBe(true);
+    expect(await rerun(store, second.runId)).toMatchObject({ identical: true });
+  }, 60_000);
+
+  it('on Binance’s market, refuses a run on a symbol the recorded metadata has no brackets for, saying so', async () => {
+    const recorded = await instrumentBookOnce();
+    clock = new VirtualClock(FROM + 2_000);
+    const feed = await venue();
+    const run = new LivePaperSession({
+      log: (m) => logs.push(m),
+      strategyId: 'ema-cross',
+      symbols: ['BTCUSDT', 'GOATUSDT'],
+      from: '2023-03-01',
+      to: '2023-03-05',
+      feed,
+      listing: venueListingOf(feed, recorded.all),
+      store: newStore(),
+      clock,
+      flushMs: 5,
+    });
+    await run.prepare();
+    await run.run(new AbortController().signal);
+    expect(run.status().state).toBe('failed');
+    expect(run.status().error).toMatch(
+      /GOATUSDT: no leverage brackets in the recorded metadata, and Binance gives them only to an account/,
+    );
   }, 60_000);
 
   it('fails, saying which, a run whose recorded listing cannot be read back', async () => {

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../../domain/events/envelope.js';
 import type { EventLookup, EventStore } from '../../domain/events/event-store.js';
 import type { Instrument } from '../../domain/ledger/instrument.js';
 import type { BarSeries } from '../../domain/market/bars.js';
-import type { LiveBars } from '../../domain/market/live-feed.js';
+import type { ListsInstruments, LiveBars } from '../../domain/market/live-feed.js';
 import type { ReadModelDb } from '../../projections/projection.js';
 import { recordedAllocations } from '../../replay/engine/allocations.js';
 import type { Allocation } from '../../replay/engine/config.js';
@@ -61,6 +61,25 @@ export const latestLiveStart = async (
   return null;
 };
 
+/**
+ * The venue's listing a paper run fed `feed` takes at its first start (LivePaperSessionOptions.listing).
+ * Binance's lists only the symbols the recorded metadata (`recorded`) has brackets for, and always will:
+ * its public data has no brackets. So a run on another is refused, saying so, where another venue's run
+ * waits for a symbol its venue does not list yet.
+ */
+export const venueListingOf =
+  (feed: LiveBars & ListsInstruments, recorded: ReadonlyMap<string, Instrument>) =>
+  async (symbols: readonly string[]): Promise<ReadonlyMap<string, Instrument>> => {
+    if (feed.venue === 'binance') {
+      const bare = symbols.filter((s) => (recorded.get(s)?.brackets.length ?? 0) === 0);
+      if (bare.length > 0)
+        throw new RunRequestError(
+          `${bare.join(', ')}: no leverage brackets in the recorded metadata, and Binance gives them only to an account`,
+        );
+    }
+    return (await feed.listing(symbols)).instruments;
+  };
+
 export interface LivePaperSessionOptions {
   readonly strategyId: string;
   readonly symbols: readonly string[];
@@ -74,7 +93,7 @@ export interface LivePaperSessionOptions {
   readonly initialAllocation?: Allocation;
   readonly feed: LiveBars;
   /**
-   * The venue's own listing of the run's symbols (Bybit's, OKX's), taken when the run first starts and
+   * The venue's own listing of the run's symbols (venueListingOf), taken when the run first starts and
    * recorded with it; a restart trades by the one recorded. Absent: the recorded (Binance) metadata.
    */
   readonly listing?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, Instrument>>;

@@ -140,6 +140,16 @@ describe('npm start with PAPER_FEED=binance', () => {
     );
     expect(fake.requests.some((r) => r.path === '/fapi/v1/ticker/24hr')).toBe(true);
 
+    // The runs trade by Binance's listing of now (exchangeInfo's grids, the recorded brackets), recorded
+    // with each so that a restart trades by the same.
+    const starts = (
+      (await (await fetch(`${system.url}/api/audit/timeline?type=RunStarted&limit=50`)).json()) as {
+        items: { summary: string }[];
+      }
+    ).items.filter((i) => / paper /.test(i.summary));
+    expect(starts.length).toBeGreaterThan(0);
+    for (const i of starts) expect(i.summary).toContain("by binance's listing");
+
     // Restarted without PAPER_FROM (as on a later day): each strategy carries on its run, same ids.
     const before = paper.map((p) => p.runId).sort();
     const dataDir = system.dataDir;
