@@ -698,6 +698,14 @@ if (process.env.LIFECYCLE !== 'off') {
                 `instruments: ${line} on the exchange since the recorded metadata; real runs use the exchange's`,
               );
           }
+          // The account's rates are asked before anything an earlier run left is followed or closed: on
+          // Binance a maker's commission takes its sign (a rebate or a fee) from the listed maker rate,
+          // which the session learns by asking (adapters/venue/binance/usdm-messages.ts).
+          try {
+            await realAccount!.commissionRates(paperSymbols);
+          } catch (err) {
+            return `${strategyId} cannot trade real money: the account's commission rates could not be listed (${err instanceof Error ? err.message : String(err)})`;
+          }
           const closeOutOptions: CloseOutOptions = {
             store: opened.store,
             venue: closeoutVenue,
