@@ -81,6 +81,7 @@ import { PortfolioManager } from './portfolio-manager.js';
 import { type RunningScheduler, startScheduler } from './reoptimization.js';
 import { VenueHealth, venueStatusOf } from './venue-health.js';
 import { volatilityTrigger } from './volatility-trigger.js';
+import { whitelistedToTrade } from './whitelist-symbols.js';
 
 const say = (m: string) => console.log(`[perpetua] ${m}`);
 const t0 = performance.now();
@@ -217,25 +218,7 @@ say(
  */
 const whitelisted = (await readWhitelist(opened.db)).map((w) => w.symbol);
 const paperSymbols = [...configuredSymbols];
-// A live market's hotlist ranks whatever the venue trades most; a run checks its symbols against the
-// recorded metadata before it asks the venue for anything, so one it lacks would fail every run, as would
-// one it has no brackets for on Binance's market (the only brackets Binance's listing has without a key).
 const book = await instrumentBookOnce();
-for (const symbol of whitelisted) {
-  if (paperSymbols.includes(symbol)) continue;
-  const why =
-    feedKind === 'recorded'
-      ? recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000)
-      : !book.all.has(symbol)
-        ? 'the recorded instrument metadata the runs check their symbols against does not list it'
-        : feedKind === 'binance' && book.all.get(symbol)!.brackets.length === 0
-          ? "the recorded metadata has no leverage brackets for it, and Binance's listing takes them from there"
-          : null;
-  if (why) say(`whitelisted ${symbol} not traded: ${why}`);
-  else paperSymbols.push(symbol);
-}
-if (paperSymbols.length > configuredSymbols.length)
-  say(`whitelisted by the hotlist and traded: ${paperSymbols.slice(configuredSymbols.length).join(', ')}`);
 
 const stop = new AbortController();
 // Every paper run, its clock and the projection runner wait on this one signal.
@@ -311,6 +294,20 @@ if (binance && binanceGate && liveOrders !== 'binance')
 const otherFeed = feedKind === 'bybit' || feedKind === 'okx' ? marketFeedOf(feedKind, process.env) : null;
 /** The venue's live market, when the runs are fed one. */
 const liveFeed = binance ?? otherFeed;
+{
+  // Which of them the runs trade (scripts/whitelist-symbols.ts): on Bybit's and OKX's market, asked of the
+  // venue's listing once, here, before any run starts on its symbols.
+  const { traded, left } = await whitelistedToTrade(whitelisted, {
+    configured: configuredSymbols,
+    feed: feedKind as 'recorded' | 'binance' | 'bybit' | 'okx',
+    recorded: book.all,
+    recordedGap: (symbol) => recordedGap(symbol, Date.parse(paperFrom) - warmupDays * 86_400_000),
+    ...(otherFeed ? { listing: (symbols: readonly string[]) => otherFeed.listing(symbols) } : {}),
+  });
+  for (const { symbol, why } of left) say(`whitelisted ${symbol} not traded: ${why}`);
+  paperSymbols.push(...traded);
+  if (traded.length > 0) say(`whitelisted by the hotlist and traded: ${traded.join(', ')}`);
+}
 // Every bar and funding record the runs are given is recorded in the log first (BarClosed,
 // FundingRatePublished), so a live run can be re-executed from the log: `npm run replay -- rerun <runId>`.
 const liveBars = liveFeed ? new RecordingLiveBars(liveFeed, opened.store) : null;
