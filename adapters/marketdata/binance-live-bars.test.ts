@@ -36,6 +36,28 @@ const byTurnover = SYMBOLS.map((s) => ({ s, t: recordedTurnover(bars1h.get(s)!, 
 
 let fake: FakeBinance | null = null;
 const gates: RateGate[] = [];
+
+/** A feed on a fresh fake, paced by a gate of Binance's weight limit that notes what each call cost. */
+const gatedFeed = async (): Promise<{ feed: BinanceLiveBars; costs: RateCost[] }> => {
+  fake = await FakeBinance.start({ now: () => NOW, market });
+  const gate = new RateGate({
+    budget: new RateBudget([{ kind: 'weight', windowMs: 60_000, limit: 2400, label: '1M' }]),
+    now: Date.now,
+  });
+  gates.push(gate);
+  const costs: RateCost[] = [];
+  const admit = gate.admit.bind(gate);
+  gate.admit = (cost, priority) => {
+    costs.push(cost);
+    return admit(cost, priority);
+  };
+  const feed = new BinanceLiveBars({
+    endpoint: { rest: fake.origin, ws: fake.wsOrigin },
+    ccxt: { timeout: 2_000 },
+    rateGate: gate,
+  });
+  return { feed, costs };
+};
 afterEach(async () => {
   for (const g of gates.splice(0)) g.close();
   await fake?.close();
@@ -116,27 +138,11 @@ describe('BinanceLiveBars.mostTraded', () => {
   });
 
   it('is weighed 40 at the rate gate, as Binance weighs every symbol’s ticker', async () => {
-    fake = await FakeBinance.start({ now: () => NOW, market });
-    const gate = new RateGate({
-      budget: new RateBudget([{ kind: 'weight', windowMs: 60_000, limit: 2400, label: '1M' }]),
-      now: Date.now,
-    });
-    gates.push(gate);
-    const costs: RateCost[] = [];
-    const admit = gate.admit.bind(gate);
-    gate.admit = (cost, priority) => {
-      costs.push(cost);
-      return admit(cost, priority);
-    };
-    const feed = new BinanceLiveBars({
-      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
-      ccxt: { timeout: 2_000 },
-      rateGate: gate,
-    });
+    const { feed, costs } = await gatedFeed();
     expect(await feed.mostTraded(1)).toEqual([byTurnover[0]!.s]);
     expect(costs).toEqual([{ weight: 40, orders: 0 }]);
     // The fake weighs it the same: what it reports back is what the gate counted.
-    expect(fake.usage().weight['1M']).toBe(40);
+    expect(fake!.usage().weight['1M']).toBe(40);
   });
 });
 
@@ -237,25 +243,9 @@ describe('BinanceLiveBars.listing', () => {
   });
 
   it('is one call of weight 1 at the rate gate the feed is paced by', async () => {
-    fake = await FakeBinance.start({ now: () => NOW, market });
-    const gate = new RateGate({
-      budget: new RateBudget([{ kind: 'weight', windowMs: 60_000, limit: 2400, label: '1M' }]),
-      now: Date.now,
-    });
-    gates.push(gate);
-    const costs: RateCost[] = [];
-    const admit = gate.admit.bind(gate);
-    gate.admit = (cost, priority) => {
-      costs.push(cost);
-      return admit(cost, priority);
-    };
-    const feed = new BinanceLiveBars({
-      endpoint: { rest: fake.origin, ws: fake.wsOrigin },
-      ccxt: { timeout: 2_000 },
-      rateGate: gate,
-    });
+    const { feed, costs } = await gatedFeed();
     expect((await feed.listing(['BTCUSDT'])).instruments.has('BTCUSDT')).toBe(true);
     expect(costs).toEqual([{ weight: 1, orders: 0 }]);
-    expect(fake.usage().weight['1M']).toBe(1);
+    expect(fake!.usage().weight['1M']).toBe(1);
   });
 });

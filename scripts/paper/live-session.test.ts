@@ -8,6 +8,7 @@ import { FakeBinance } from '../../adapters/venue/testing/fake-binance.js';
 import { FakeBybit } from '../../adapters/venue/testing/fake-bybit.js';
 import { withFilters } from '../../adapters/venue/testing/listing.js';
 import { catalogue } from '../../domain/catalogue.js';
+import type { StoredEvent } from '../../domain/events/envelope.js';
 import { fixed, isMultipleOf, toText } from '../../domain/ledger/fixed.js';
 import type { LiveBars } from '../../domain/market/live-feed.js';
 import { explainChain, formatChain } from '../../replay/audit/explain.js';
@@ -74,6 +75,15 @@ const session = (store: MemoryEventStore, feed: LiveBars) =>
     clock,
     flushMs: 5,
   });
+
+/** The BTCUSDT fills among `events` (more than two) are all on the `tick` grid. */
+const expectBtcFillsOnTick = (events: readonly StoredEvent[], tick: string): void => {
+  const prices = events
+    .filter((e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === 'BTCUSDT')
+    .map((e) => fixed((e.data as { price: string }).price));
+  expect(prices.length).toBeGreaterThan(2);
+  for (const p of prices) expect(isMultipleOf(p, fixed(tick))).toBe(true);
+};
 
 describe('LivePaperSession (paper trading on a venue’s live bars, the fake Binance serving the real 2023 bars)', () => {
   it('a restart continues the same run from the venue’s bars: the log ends identical to an uninterrupted run', async () => {
@@ -227,13 +237,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
       expect(second.status()).toMatchObject({ state: 'finished' });
       expect(listed).toHaveLength(1);
       // Fills after the restart are still on the 0.5 grid: on the finer one some would fall off it.
-      const btcFills = store
-        .raw()
-        .slice(before)
-        .filter((e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === 'BTCUSDT')
-        .map((e) => fixed((e.data as { price: string }).price));
-      expect(btcFills.length).toBeGreaterThan(2);
-      for (const p of btcFills) expect(isMultipleOf(p, fixed('0.5'))).toBe(true);
+      expectBtcFillsOnTick(store.raw().slice(before), '0.5');
       // And the log re-runs on it alone.
       expect(await rerun(store, second.runId)).toMatchObject({ identical: true });
     } finally {
@@ -328,13 +332,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     await second.run(new AbortController().signal);
     expect(second.status()).toMatchObject({ state: 'finished' });
     expect(listings).toHaveLength(1);
-    const btcFills = store
-      .raw()
-      .slice(before)
-      .filter((e) => e.type === 'FillSettled' && (e.data as { symbol: string }).symbol === 'BTCUSDT')
-      .map((e) => fixed((e.data as { price: string }).price));
-    expect(btcFills.length).toBeGreaterThan(2);
-    for (const p of btcFills) expect(isMultipleOf(p, fixed('0.5'))).toBe(true);
+    expectBtcFillsOnTick(store.raw().slice(before), '0.5');
     expect(await rerun(store, second.runId)).toMatchObject({ identical: true });
   }, 60_000);
 
