@@ -6,7 +6,15 @@ const num = (x: number, dp = 2) =>
 const days = (ms: number) => `${(ms / 86_400_000).toFixed(1)} d`;
 
 /** The KPI table a person reads after a run; every line is a figure from the run's events. */
-export const kpiRows = (k: Kpis): [string, string][] => [
+export const kpiRows = (k: Kpis): [string, string][] => {
+  const rows = table(k);
+  // Only a run on a rebate tier has any: the others' tables stay as they were.
+  if (k.rebates > 0)
+    rows.splice(rows.findIndex(([name]) => name === 'fees') + 1, 0, ['maker rebates', num(k.rebates)]);
+  return rows;
+};
+
+const table = (k: Kpis): [string, string][] => [
   ['start equity', num(k.startEquity)],
   ['final equity', num(k.finalEquity)],
   ['total return', pct(k.totalReturn)],

@@ -35,7 +35,10 @@ export interface Kpis {
   readonly exposure: number;
   /** Traded notional ÷ average equity. */
   readonly turnover: number;
+  /** Commissions net of makers' rebates, as the wallet paid them. */
   readonly fees: number;
+  /** What a rebate tier paid the run's maker fills (≥ 0; `fees` is already net of it). */
+  readonly rebates: number;
   readonly funding: number;
   readonly realisedPnl: number;
   readonly trades: number;
@@ -101,6 +104,7 @@ export class RunResults {
   private readonly reversalByOrder = new Map<string, { opened: OpenTrade; closedShare: number }>();
   private lastCharged: { readonly orderId: string; readonly trade: OpenTrade } | null = null;
   private fees = 0;
+  private rebates = 0;
   private funding = 0;
   private realised = 0;
   private tradedNotional = 0;
@@ -125,6 +129,7 @@ export class RunResults {
       case 'FeeCharged': {
         const amount = num(d.amount);
         this.fees += amount;
+        if (amount < 0) this.rebates -= amount;
         const orderId = d.orderId ? String(d.orderId) : null;
         // A second fee on an order already charged (a liquidation's clearance fee, reported after the
         // fill's own) belongs to the trade that order closed: the last order charged is remembered.
@@ -289,6 +294,7 @@ export class RunResults {
       exposure: this.curve.length ? this.curve.filter((p) => p.exposure > 0).length / this.curve.length : 0,
       turnover: avgEquity > 0 ? this.tradedNotional / avgEquity : 0,
       fees: this.fees,
+      rebates: this.rebates,
       funding: this.funding,
       realisedPnl: this.realised,
       trades: trades.length,

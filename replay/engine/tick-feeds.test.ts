@@ -11,6 +11,7 @@ import { lotsToText, priceToTicks, type TickScale, tickScale, ticksToText } from
 import type { SignalRecord, StrategyDefinition } from '../../domain/strategy/sdk.js';
 import { explainChain, formatChain } from '../audit/explain.js';
 import { requestFromInputs } from '../audit/rerun.js';
+import { kpiRows } from '../cli/kpi-table.js';
 import { defaultEngineSettings, type EngineConfig, type MarketFeeds, type TickCapture } from './config.js';
 import { Engine } from './engine.js';
 import { FeedError, loadFeeds } from './feeds.js';
@@ -433,6 +434,7 @@ describe('a run on the account’s own rates: a rebate tier pays its maker fills
     const byCause = new Map(events.map((e) => [e.metadata.causationId, e]));
     let makers = 0;
     let net = 0n;
+    let paid = 0n;
     for (const f of events.filter((e) => e.type === 'FillSettled')) {
       const d = f.data as { quantity: string; price: string; liquidity: string };
       const fee = byCause.get(f.eventId)!;
@@ -448,11 +450,21 @@ describe('a run on the account’s own rates: a rebate tier pays its maker fills
       if (d.liquidity === 'maker') {
         makers++;
         expect(amount < 0n).toBe(true);
+        paid -= amount;
       }
       net += amount;
     }
     expect(makers, 'the joined bid fills as maker').toBeGreaterThan(0);
     // The results' fees are the net of fees and rebates, as the wallet moved.
-    expect(foldRun(events).kpis().fees).toBeCloseTo(Number(toText(net)), 8);
+    const kpis = foldRun(events).kpis();
+    expect(kpis.fees).toBeCloseTo(Number(toText(net)), 8);
+    // What the maker fills were paid, said apart, and in the KPI table a person reads.
+    expect(kpis.rebates).toBeCloseTo(Number(toText(paid)), 8);
+    const rows = kpiRows(kpis);
+    expect(rows[rows.findIndex(([k]) => k === 'fees') + 1]).toEqual([
+      'maker rebates',
+      kpis.rebates.toFixed(2),
+    ]);
+    expect(kpiRows({ ...kpis, rebates: 0 }).some(([k]) => k === 'maker rebates')).toBe(false);
   });
 });

@@ -2,7 +2,16 @@ import type { Kpis } from '@/api/types';
 import { fmtMoney, fmtNum, fmtPct } from '@/lib/format';
 
 /** How each known KPI reads; anything else the server adds is shown as a plain number. */
-const kpiFormat: Record<string, { label: string; hint?: string; fmt: (v: number | null) => string }> = {
+const kpiFormat: Record<
+  string,
+  {
+    label: string;
+    hint?: string;
+    fmt: (v: number | null) => string;
+    /** Shown only when it is not 0: most runs have none, and a row of zeros says nothing. */
+    unlessZero?: true;
+  }
+> = {
   equity: { label: 'Equity', fmt: (v) => fmtMoney(v) },
   totalReturn: { label: 'Return', fmt: (v) => fmtPct(v) },
   cagr: { label: 'CAGR', fmt: (v) => fmtPct(v) },
@@ -34,13 +43,21 @@ const kpiFormat: Record<string, { label: string; hint?: string; fmt: (v: number 
     hint: 'commissions paid less maker rebates received: negative when the rebates were larger',
     fmt: (v) => fmtMoney(v),
   },
+  rebates: {
+    label: 'Maker rebates',
+    hint: 'what a rebate tier paid the maker fills: already taken off the net fees',
+    fmt: (v) => fmtMoney(v),
+    unlessZero: true,
+  },
   funding: { label: 'Funding', fmt: (v) => fmtMoney(v) },
 };
 
 const order = Object.keys(kpiFormat);
 
 export function KpiGrid({ kpis, limit }: { kpis: Kpis | null | undefined; limit?: number }) {
-  const entries = Object.entries(kpis ?? {}).filter(([, v]) => v === null || typeof v === 'number');
+  const entries = Object.entries(kpis ?? {}).filter(
+    ([k, v]) => (v === null || typeof v === 'number') && !(v === 0 && kpiFormat[k]?.unlessZero),
+  );
   entries.sort((a, b) => rank(a[0]) - rank(b[0]));
   const shown = limit ? entries.slice(0, limit) : entries;
   if (shown.length === 0) return <div className="text-xs text-muted-foreground">no KPIs yet</div>;
