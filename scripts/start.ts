@@ -60,6 +60,7 @@ import {
 import { nodeId, openConfiguredStore, packageVersion } from './node-context.js';
 import { carriedLadders } from './paper/carried-ladders.js';
 import { type CloseOutOptions, closeOutRun, settleForCarry } from './paper/closeout.js';
+import { paperFeeRates } from './paper/fee-settings.js';
 import { type CanaryRunSpec, type InForceParameters, PaperFleet, stepDownIn } from './paper/fleet.js';
 import { handOverCarry } from './paper/hand-over.js';
 import {
@@ -115,6 +116,8 @@ const configuredSymbols = (process.env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT
   .split(',')
   .map((s) => s.trim());
 const port = Number(process.env.PORT ?? 8080);
+/** The account's own commission rates the paper runs book at (PAPER_FEE_RATES; scripts/paper/fee-settings.ts). */
+const feeRates = paperFeeRates(process.env.PAPER_FEE_RATES);
 /*
  * The lifecycle and real money (docs/lifecycle.md), read before anything starts: a setting that cannot be
  * right stops the node here with the reason, not halfway through its start.
@@ -419,6 +422,7 @@ const fleet = new PaperFleet({
   store: opened.store,
   onAppended: (events) => metrics.observeAppended(events),
   log: say,
+  ...(feeRates ? { feeRates } : {}),
   ...(liveBars
     ? {
         session: (strategyId, variant) =>
@@ -430,6 +434,7 @@ const fleet = new PaperFleet({
             ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
             feed: liveBars,
             ...(paperListing ? { listing: paperListing } : {}),
+            ...(feeRates ? { feeRates } : {}),
             store: opened.store,
             onAppended: (events) => metrics.observeAppended(events),
             log: say,
@@ -437,6 +442,10 @@ const fleet = new PaperFleet({
       }
     : {}),
 });
+if (feeRates)
+  say(
+    `paper runs book fees at maker ${feeRates.maker}, taker ${feeRates.taker} (PAPER_FEE_RATES); a run that started before keeps the rates it started with`,
+  );
 await fleet.prepare();
 fleet.start(stop.signal);
 say(

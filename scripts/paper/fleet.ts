@@ -4,6 +4,7 @@ import type { BarSeries } from '../../domain/market/bars.js';
 import type { BreakerLevel } from '../../domain/risk/breaker-levels.js';
 import type { RiskLimitsSetData } from '../../domain/risk/events.js';
 import type { Allocation, BreakerStepDown } from '../../replay/engine/config.js';
+import type { FeeRates } from './fee-settings.js';
 import { type ActiveParameters, type PaperRun, type PaperRunStatus, PaperSession } from './session.js';
 
 /** What tells one run of a strategy from another: the parameters, where it starts, and how it is sized. */
@@ -59,6 +60,8 @@ export interface FleetOptions {
   readonly starts?: ReadonlyMap<string, { readonly from: string; readonly catchUpTo?: number }>;
   /** Builds a run; default: a PaperSession replaying the recorded data at `speed`. */
   readonly session?: (strategyId: string, variant: RunVariant) => PaperRun;
+  /** The account's own commission rates every run's fills are booked at (PAPER_FEE_RATES). */
+  readonly feeRates?: FeeRates;
 }
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -384,6 +387,7 @@ export class PaperFleet {
         ...(variant.parameters ? { parameters: variant.parameters } : {}),
         ...(variant.initialAllocation ? { initialAllocation: variant.initialAllocation } : {}),
         ...(variant.catchUpTo ? { catchUpTo: variant.catchUpTo } : {}),
+        ...(this.opts.feeRates ? { feeRates: this.opts.feeRates } : {}),
         store: this.opts.store,
         log: this.opts.log,
         ...(this.opts.onAppended ? { onAppended: this.opts.onAppended } : {}),

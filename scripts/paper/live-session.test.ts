@@ -63,7 +63,11 @@ afterAll(async () => {
 const newStore = () => new MemoryEventStore({ catalogue: catalogue() });
 const ids = (s: MemoryEventStore) => s.raw().map((e) => e.eventId);
 const logs: string[] = [];
-const session = (store: MemoryEventStore, feed: LiveBars) =>
+const session = (
+  store: MemoryEventStore,
+  feed: LiveBars,
+  over: Partial<ConstructorParameters<typeof LivePaperSession>[0]> = {},
+) =>
   new LivePaperSession({
     log: (m) => logs.push(m),
     strategyId: 'ema-cross',
@@ -74,6 +78,7 @@ const session = (store: MemoryEventStore, feed: LiveBars) =>
     store,
     clock,
     flushMs: 5,
+    ...over,
   });
 
 /** The BTCUSDT fills among `events` (more than two) are all on the `tick` grid. */
@@ -89,7 +94,9 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
   it('a restart continues the same run from the venue’s bars: the log ends identical to an uninterrupted run', async () => {
     clock = new VirtualClock(FROM + 2_000);
     const reference = newStore();
-    const whole = session(reference, await venue());
+    // At the account's own rates (PAPER_FEE_RATES), which the restart below is not given: it keeps them.
+    const own = { feeRates: { maker: '0.00016', taker: '0.0004' } };
+    const whole = session(reference, await venue(), own);
     await whole.prepare();
     expect(await whole.fastForward()).toBe(0);
     await whole.run(new AbortController().signal);
@@ -101,7 +108,7 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     clock = new VirtualClock(FROM + 2_000);
     const feed = await venue();
     const target = newStore();
-    const first = session(target, feed);
+    const first = session(target, feed, own);
     await first.prepare();
     await first.fastForward();
     const stop = new AbortController();
@@ -122,6 +129,13 @@ describe('LivePaperSession (paper trading on a venue’s live bars, the fake Bin
     await second.run(new AbortController().signal);
     expect(logs).toContain(`paper ${second.runId}: resumed after ${before} events already in the log`);
     expect(ids(target)).toEqual(ids(reference));
+    const fees = (s: MemoryEventStore) =>
+      s
+        .raw()
+        .filter((e) => e.type === 'FeeCharged')
+        .map((e) => e.data);
+    expect(fees(target)).toEqual(fees(reference));
+    expect(fees(reference).map((d) => (d as { rate: string }).rate)).toContain('0.0004');
     expect(new Set(ids(target)).size).toBe(target.raw().length);
     expect(
       target

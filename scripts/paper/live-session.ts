@@ -17,6 +17,7 @@ import { recordedLimitChanges } from '../../replay/engine/recorded-limits.js';
 import { type RunRequest, RunRequestError } from '../../replay/engine/run.js';
 import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun, FUNDING_WAIT_MS } from './engine-run.js';
+import { type FeeRates, runFeeRates } from './fee-settings.js';
 import {
   type ActiveParameters,
   type PaperRun,
@@ -97,6 +98,8 @@ export interface LivePaperSessionOptions {
    * recorded with it; a restart trades by the one recorded. Absent: the recorded (Binance) metadata.
    */
   readonly listing?: (symbols: readonly string[]) => Promise<ReadonlyMap<string, Instrument>>;
+  /** The account's own commission rates (PAPER_FEE_RATES), as PaperSessionOptions.feeRates. */
+  readonly feeRates?: FeeRates;
   readonly store: EventStore & EventLookup;
   readonly clock?: PaperClock;
   readonly flushMs?: number;
@@ -202,10 +205,12 @@ export class LivePaperSession extends EngineRun implements PaperRun {
     const stepDowns = await recordedStepDowns(this.opts.store, this.runId, this.runId);
     const limitChanges = await recordedLimitChanges(this.opts.store, this.runId);
     const instruments = await this.instruments();
+    const feeRates = await runFeeRates(this.opts.store, this.runId, this.opts.feeRates ?? null);
     const { engine } = await prepareLiveRun(
       {
         ...this.request,
         ...(instruments ? { instruments } : {}),
+        ...(feeRates ? { engine: { feeRates } } : {}),
         ...(allocations.length ? { allocations } : {}),
         ...(stepDowns.length ? { stepDowns } : {}),
         ...(limitChanges.length ? { limitChanges } : {}),

@@ -200,6 +200,55 @@ describe('PaperSession', () => {
     ).toBe(false);
   });
 
+  it('books the account’s own rates it started with, and keeps them across a restart whatever is set then', async () => {
+    const rebate = { maker: '-0.00005', taker: '0.0003' };
+    const reference = newStore();
+    const whole = new PaperSession({ ...opts, speed: 1e12, store: reference, feeRates: rebate });
+    await whole.prepare();
+    await whole.fastForward();
+    await whole.run(new AbortController().signal);
+    const rates = (s: MemoryEventStore) =>
+      s
+        .raw()
+        .filter((e) => e.type === 'FeeRatesSet')
+        .map((e) => e.data);
+    expect(rates(reference)).toEqual(
+      opts.symbols.map((symbol) => ({ symbol, makerRate: '-0.00005', takerRate: '0.0003' })),
+    );
+    const taker = reference
+      .raw()
+      .find((e) => e.type === 'FeeCharged' && (e.data as { amount: string }).amount !== '0')!.data as {
+      rate: string;
+    };
+    expect(taker.rate).toBe('0.0003');
+
+    const target = newStore();
+    const first = new PaperSession({
+      ...opts,
+      speed: 3_600 * 40,
+      store: target,
+      flushMs: 20,
+      feeRates: rebate,
+    });
+    await first.prepare();
+    await first.fastForward();
+    const stop = new AbortController();
+    const running = first.run(stop.signal);
+    await new Promise((r) => setTimeout(r, 600));
+    stop.abort();
+    await running;
+    const before = target.raw().length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(reference.raw().length);
+    // Restarted with other rates set (or none): the run goes on by the ones it recorded.
+    const second = new PaperSession({ ...opts, speed: 1e12, store: target });
+    await second.prepare();
+    expect(await second.fastForward()).toBe(before);
+    await second.run(new AbortController().signal);
+    expect(ids(target)).toEqual(ids(reference));
+    expect(await rerun(target, second.runId)).toMatchObject({ identical: true });
+  });
+
   it('takes the desk’s limit changes: those recorded before it trades, and one handed over mid-run, each once across a restart', async () => {
     const target = newStore();
     const before = uuidv7();

@@ -14,6 +14,7 @@ import { recordedLimitChanges } from '../../replay/engine/recorded-limits.js';
 import { prepareRun } from '../../replay/engine/run.js';
 import { recordedStepDowns } from '../../replay/engine/step-downs.js';
 import { EngineRun } from './engine-run.js';
+import { type FeeRates, runFeeRates } from './fee-settings.js';
 
 export interface PaperRunStatus {
   runId: string;
@@ -91,6 +92,11 @@ export interface PaperSessionOptions {
   readonly warmupDays?: number;
   /** Applied before the run's first step when its log holds no allocation yet (a canary's share). */
   readonly initialAllocation?: Allocation;
+  /**
+   * The account's own commission rates the run books its fills at (PAPER_FEE_RATES), taken at its first
+   * start and recorded; a restart keeps the recorded ones (fee-settings.ts). Absent: the venue's tier.
+   */
+  readonly feeRates?: FeeRates;
   /** Market time a run started late (a canary) catches up to at full speed before it is paced. */
   readonly catchUpTo?: () => number;
   readonly store: EventStore & EventLookup;
@@ -152,6 +158,7 @@ export class PaperSession extends EngineRun implements PaperRun {
     this.pacedFrom = Date.parse(`${this.opts.from}T00:00:00Z`);
     // The lead-in before `from` is traded but is not paper trading: the lifecycle's gates count from `from`.
     this.evidenceFrom = this.pacedFrom;
+    const feeRates = await runFeeRates(this.opts.store, this.runId, this.opts.feeRates ?? null);
     const { config } = await prepareRun({
       strategyId: this.opts.strategyId,
       symbols: this.opts.symbols,
@@ -161,6 +168,7 @@ export class PaperSession extends EngineRun implements PaperRun {
       ...(this.opts.parameters
         ? { params: this.opts.parameters.params, paramsVersion: this.opts.parameters.version }
         : {}),
+      ...(feeRates ? { engine: { feeRates } } : {}),
     });
     const { feeds } = loadFeeds(config.symbols, config.strategy.timeframe);
     // A restart applies the portfolio's allocations where the run applied them, so it replays to the same log.
