@@ -96,8 +96,8 @@ describe('Binance USDⓈ-M mapping', () => {
   });
 
   /*
-   * Binance prints a charged commission with either sign (GET /fapi/v1/userTrades' example: "commission":
-   * "-0.07819010"), so the sign says nothing: a maker's commission is a rebate where the account's listed
+   * Binance's docs do not say which sign a charged commission has (GET /fapi/v1/userTrades' example prints
+   * "commission": "-0.07819010"), so the sign says nothing: a maker's commission is a rebate where the account's listed
    * maker rate on the symbol is negative (GET /fapi/v1/commissionRate), and a charge everywhere else.
    */
   it("books a maker's commission on a rebate symbol as paid to the account, whatever its sign", () => {

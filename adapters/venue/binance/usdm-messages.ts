@@ -98,8 +98,8 @@ const abs = (d: string): string => (d.startsWith('-') ? d.slice(1) : d);
 
 /**
  * The symbols on which the account's listed maker rate (GET /fapi/v1/commissionRate) is negative: a
- * rebate tier. Binance's documentation prints a charged commission with either sign (the userTrades
- * example's "-0.07819010" beside positive figures elsewhere), so the sign of a commission is not read: a
+ * rebate tier. Binance's documentation does not say which sign a charged commission has (the userTrades
+ * example prints "-0.07819010" for one), so the sign of a commission is not read: a
  * maker's commission on such a symbol was paid to the account, every other one was taken from it.
  */
 export type RebateSymbols = ReadonlySet<string>;
