@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../adapters/marketdata/shared-data.js';
+import { nodeSettings } from './node-settings.js';
 
 /** `npm start` with settings that cannot be right: it stops before it starts anything, saying why. */
 const start = async (env: Record<string, string>) => {
@@ -26,42 +27,65 @@ const start = async (env: Record<string, string>) => {
   }
 };
 
+/** Settings that cannot be right, and what the node says of each. */
+const refused: readonly (readonly [Record<string, string>, RegExp])[] = [
+  [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
+  [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
+  // A key set for one exchange is never read for another.
+  [
+    { LIVE_ORDERS: 'bybit', PAPER_FEED: 'bybit', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' },
+    /LIVE_ORDERS=bybit needs BYBIT_API_KEY and BYBIT_API_SECRET/,
+  ],
+  [{ LIVE_ORDERS: 'bybit', PAPER_FEED: 'binance' }, /LIVE_ORDERS=bybit needs PAPER_FEED=bybit/],
+  [
+    { LIVE_ORDERS: 'okx', PAPER_FEED: 'okx', OKX_API_KEY: 'k', OKX_API_SECRET: 's' },
+    /LIVE_ORDERS=okx needs OKX_API_KEY, OKX_API_SECRET and OKX_API_PASSPHRASE .*missing: OKX_API_PASSPHRASE/,
+  ],
+  [{ PAPER_FEED: 'kraken' }, /PAPER_FEED must be recorded, binance, bybit, okx, got kraken/],
+  [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
+  [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
+  [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],
+  [{ PARAMETER_CANARY_MIN_WALL_S: 'soon' }, /PARAMETER_CANARY_MIN_WALL_S must be a number of seconds/],
+  [
+    { LIVE_BACKSTOP: '{"bufferBps":5}' },
+    /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
+  ],
+  [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be carry, close or wait, got sell/],
+  [{ LIVE_KEY_WITHDRAWALS: 'yes' }, /LIVE_KEY_WITHDRAWALS must be refuse or allow, got yes/],
+  [
+    { LIVE_WALLET_SETTLE_S: '3600' },
+    /LIVE_WALLET_SETTLE_S must be a number of seconds in 0\.\.3599, got 3600/,
+  ],
+  [
+    { PAPER_FEE_RATES: '-0.001,0.0003' },
+    /PAPER_FEE_RATES: the maker rebate -0.001 is larger than the taker rate/,
+  ],
+  [{ PAPER_SPEED: '0' }, /PAPER_SPEED must be a positive number, got 0/],
+];
+
 describe('npm start refuses settings that cannot be right (real money, the canaries)', () => {
-  // Each case is a process of its own that spends its seconds loading modules: they run side by side.
-  it.concurrent.each([
-    [{ LIVE_ORDERS: 'binance' }, /LIVE_ORDERS=binance needs PAPER_FEED=binance/],
-    [{ LIVE_ORDERS: 'binance', PAPER_FEED: 'binance' }, /needs BINANCE_API_KEY and BINANCE_API_SECRET/],
-    // A key set for one exchange is never read for another.
-    [
-      { LIVE_ORDERS: 'bybit', PAPER_FEED: 'bybit', BINANCE_API_KEY: 'k', BINANCE_API_SECRET: 's' },
-      /LIVE_ORDERS=bybit needs BYBIT_API_KEY and BYBIT_API_SECRET/,
-    ],
-    [{ LIVE_ORDERS: 'bybit', PAPER_FEED: 'binance' }, /LIVE_ORDERS=bybit needs PAPER_FEED=bybit/],
-    [
-      { LIVE_ORDERS: 'okx', PAPER_FEED: 'okx', OKX_API_KEY: 'k', OKX_API_SECRET: 's' },
-      /LIVE_ORDERS=okx needs OKX_API_KEY, OKX_API_SECRET and OKX_API_PASSPHRASE .*missing: OKX_API_PASSPHRASE/,
-    ],
-    [{ PAPER_FEED: 'kraken' }, /PAPER_FEED must be recorded, binance, bybit, okx, got kraken/],
-    [{ LIVE_CAPITAL: '-5' }, /LIVE_CAPITAL must be a positive amount of USDT, got -5/],
-    [{ LIFECYCLE_GATES: '{"canaryShare":0.5}' }, /LIFECYCLE_GATES: canaryShare/],
-    [{ PARAMETER_CANARY: '{"share":0.5}' }, /PARAMETER_CANARY: share/],
-    [{ PARAMETER_CANARY_MIN_WALL_S: 'soon' }, /PARAMETER_CANARY_MIN_WALL_S must be a number of seconds/],
-    [
-      { LIVE_BACKSTOP: '{"bufferBps":5}' },
-      /LIVE_BACKSTOP: backstop moveBps \(20\) must be below bufferBps \(5\)/,
-    ],
-    [{ LIVE_LEFTOVERS: 'sell' }, /LIVE_LEFTOVERS must be carry, close or wait, got sell/],
-    [{ LIVE_KEY_WITHDRAWALS: 'yes' }, /LIVE_KEY_WITHDRAWALS must be refuse or allow, got yes/],
-    [
-      { LIVE_WALLET_SETTLE_S: '3600' },
-      /LIVE_WALLET_SETTLE_S must be a number of seconds in 0\.\.3599, got 3600/,
-    ],
-  ])('%o', async (env, message) => {
+  // Read as the node reads them (scripts/node-settings.ts), in this process: a node started per case spent
+  // its seconds loading modules, and these are all refused before anything else happens.
+  it.each(refused)('%o', (env, message) => {
+    expect(() => nodeSettings({ ...env })).toThrow(message);
+  });
+
+  it('stops before it opens anything: the process exits saying why, and no store was created', async () => {
+    const [env, message] = refused.find(([e]) => e.LIVE_ORDERS === 'bybit' && e.PAPER_FEED === 'bybit')!;
     const r = await start(env);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
-    // Nothing was opened: the store was never created.
     expect(r.created).toEqual([]);
+  });
+
+  it('takes what is right', () => {
+    const s = nodeSettings({ PAPER_FEED: 'okx', PAPER_FEE_RATES: '-0.00005,0.0003', LIVE_CAPITAL: '500' });
+    expect([s.feedKind, s.fedLive, s.feeRates, s.capital]).toEqual([
+      'okx',
+      true,
+      { maker: '-0.00005', taker: '0.0003' },
+      '500',
+    ]);
   });
 });
 
