@@ -166,6 +166,8 @@ const component = (
     value += w * r.measure;
     score += w * r.score;
   }
+  // Weights that sum to 1 in floats can carry a mean of scores at 100 an ulp past it (100.00000000000001).
+  score = clamp(score, 0, 100);
   return {
     name,
     value,
