@@ -34,6 +34,31 @@ export const storeConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): StoreC
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
+/**
+ * Every in-memory store of a process starts as a copy of one empty, migrated cluster made at its first
+ * open: initdb and the migrations take about 3 s a store, loading the copy about 0.6 s, and a test run
+ * opens hundreds. The migrations still run on each copy, so a copy made before a new migration is
+ * brought up to date like any store.
+ */
+let memoryTemplate: Promise<Blob> | undefined;
+const emptyMigratedCluster = (): Promise<Blob> => {
+  memoryTemplate ??= (async () => {
+    const client = await createPgliteClient();
+    const db = kyselyFor(client);
+    try {
+      await migrate(db);
+      return await client.dump();
+    } finally {
+      await db.destroy();
+      await client.close();
+    }
+  })().catch((err: unknown) => {
+    memoryTemplate = undefined;
+    throw err;
+  });
+  return memoryTemplate;
+};
+
 /** Opens the log (server or embedded), applies migrations, and returns it with a kysely handle. */
 export const openStore = async (config: StoreConfig): Promise<OpenedStore> => {
   const client = config.databaseUrl
@@ -41,9 +66,9 @@ export const openStore = async (config: StoreConfig): Promise<OpenedStore> => {
         connectionString: config.databaseUrl,
         ...(config.schema ? { schema: config.schema } : {}),
       })
-    : await createPgliteClient(
-        config.dataDir === ':memory:' ? {} : { dataDir: join(config.dataDir ?? '.data', 'pglite') },
-      );
+    : config.dataDir === ':memory:'
+      ? await createPgliteClient({ from: await emptyMigratedCluster() })
+      : await createPgliteClient({ dataDir: join(config.dataDir ?? '.data', 'pglite') });
   const db = kyselyFor(client);
   try {
     const migrations = await migrate(db, config.databaseUrl ? config.schema : undefined);

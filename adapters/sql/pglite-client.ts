@@ -7,6 +7,15 @@ import type { PoolLike, SqlClient, SqlConnection } from './sql-client.js';
 export interface PgliteClientOptions {
   /** A directory for a durable store; omitted = in memory (tests). */
   readonly dataDir?: string;
+  /** A cluster `dumpDataDir` wrote, to start from instead of a fresh initdb (in-memory stores only). */
+  readonly from?: Blob;
+}
+
+/** The PGlite client, which can also copy its whole cluster (to start other in-memory stores from). */
+export interface PgliteClient extends SqlClient {
+  readonly kind: 'pglite';
+  /** The cluster as an uncompressed tarball; `from` of another client starts there. */
+  dump(): Promise<Blob>;
 }
 
 type Command = 'COMMIT' | 'DELETE' | 'INSERT' | 'MERGE' | 'ROLLBACK' | 'SELECT' | 'UPDATE';
@@ -17,10 +26,16 @@ const commandOf = (sql: string): Command =>
  * PGlite is a single PostgreSQL backend in this process. A connection here is exclusive use of it,
  * handed out in FIFO order, so a transaction never interleaves with another caller's statements.
  */
-export const createPgliteClient = async (opts: PgliteClientOptions = {}): Promise<SqlClient> => {
+export const createPgliteClient = async (opts: PgliteClientOptions = {}): Promise<PgliteClient> => {
+  if (opts.dataDir && opts.from) throw new Error('a PGlite store starts from a dump only in memory');
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   // int8 as a JS string, as pg does: adapters convert explicitly, so both drivers behave the same.
-  const db = await PGlite.create(opts.dataDir, { parsers: { [types.INT8]: (v: string) => v } });
+  const parsers = { [types.INT8]: (v: string) => v };
+  const db = await PGlite.create({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.from ? { loadDataDir: opts.from } : {}),
+    parsers,
+  });
   const mutex = new Mutex();
   // 10 ms: a request waits at most about that long behind a catch-up, and a turn every 10 ms costs
   // the catch-up nothing measurable.
@@ -53,6 +68,14 @@ export const createPgliteClient = async (opts: PgliteClientOptions = {}): Promis
 
   return {
     kind: 'pglite',
+    dump: async () => {
+      const release = await mutex.acquire();
+      try {
+        return await db.dumpDataDir('none');
+      } finally {
+        release();
+      }
+    },
     query: async (sql, params) => {
       const conn = await connect();
       try {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +82,41 @@ export function buildUi(): void {
   if (r.status !== 0) throw new Error(`building the UI failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/**
+ * An empty embedded store with every migration applied, made once per migration set and PGlite release
+ * (by `npm run migrate`) and shared by the test processes. A node's first start on an empty directory
+ * spends about 5 s in initdb and the migrations, and the suite starts many nodes; each starts on a copy
+ * of this instead, unless a test asks for the first run itself (`StartOptions.emptyDir`).
+ */
+function migratedStore(): string {
+  const key = createHash('sha256')
+    .update(readFileSync(join(repoRoot, 'adapters', 'eventstore', 'migrations.ts')))
+    .update(readFileSync(join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json')))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(tmpdir(), `perpetua-e2e-store-${key}`);
+  if (existsSync(join(dir, 'pglite'))) return dir;
+  const building = mkdtempSync(join(tmpdir(), 'perpetua-e2e-store-building-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, DATA_DIR: building, DATABASE_URL: '', REDIS_URL: '' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`making the migrated store failed:\n${r.stdout}\n${r.stderr}`);
+  try {
+    // Atomic: another test process that made it meanwhile has won, and this copy is dropped.
+    renameSync(building, dir);
+  } catch {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+export interface StartOptions {
+  /** Starts on an empty data directory, as a fresh clone's first `npm start` does (initdb, migrations). */
+  readonly emptyDir?: boolean;
+}
+
 export interface RunningSystem {
   url: string;
   dataDir: string;
@@ -91,8 +127,9 @@ export interface RunningSystem {
 
 /**
  * Starts the system as `npm start` does (scripts/start.ts under tsx) on a fresh embedded store in a temp
- * directory and an ephemeral port. DATABASE_URL and REDIS_URL are removed so the run never touches the
- * PostgreSQL schema other tests use: this is the first-run experience of a fresh clone.
+ * directory (an empty, migrated one: `migratedStore`; `opts.emptyDir` for an empty directory) and an
+ * ephemeral port. DATABASE_URL and REDIS_URL are removed so the run never touches the PostgreSQL schema
+ * other tests use.
  */
 export async function startSystem(
   env: Record<string, string> = {},
@@ -100,12 +137,15 @@ export async function startSystem(
   prepare?: (dataDir: string) => void,
   /** A data directory a stopped system kept (`stop({ keepData: true })`): a restart on the same store. */
   reuseDataDir?: string,
+  opts: StartOptions = {},
 ): Promise<RunningSystem> {
   // For working on the tests: point them at a server already running (`npm start`, or mock-api.ts).
   const external = process.env.E2E_BASE_URL;
   if (external) return { url: external, dataDir: '', output: () => '', stop: async () => {} };
   const port = await freePort();
   const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'perpetua-e2e-'));
+  if (!reuseDataDir && !opts.emptyDir)
+    cpSync(join(migratedStore(), 'pglite'), join(dataDir, 'pglite'), { recursive: true });
   prepare?.(dataDir);
   // The re-optimisation scheduler is off unless a test asks for it: its optimizer runs would compete
   // with the browser for the CI machine's two cores.

@@ -25,7 +25,9 @@ describe.skipIf(!haveChromium && !ci)('web UI against the running system', () =>
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`no chromium at ${chromiumPath}: apt-get install -y chromium`);
     buildUi();
-    system = await startSystem({ PERPETUA_APPROVERS: 'alice' });
+    // A fresh clone's first run: the node makes its store in an empty directory.
+    system = await startSystem({ PERPETUA_APPROVERS: 'alice' }, undefined, undefined, { emptyDir: true });
+    expect(system.output()).toMatch(/store: open at .*; migrations applied 0001_event_log/);
     browser = await launchBrowser();
   }, 240_000);
 
