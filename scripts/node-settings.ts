@@ -1,9 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { type SchedulerPlan, schedulerPlan } from '../commands/optimizer/scheduler-config.js';
 import { binanceUsdm } from '../domain/ledger/venue.js';
 import { backstopPlanFromEnv } from './backstop-plan.js';
 import { canaryPlanFromEnv } from './canary-plan.js';
 import { gatesFromEnv } from './lifecycle-gates.js';
 import { credentialsFromEnv, isLiveVenue, liveVenueNames, liveVenues } from './live-venues.js';
 import { paperFeeRates } from './paper/fee-settings.js';
+
+/** The scheduler's file (the one `npm run scheduler -- --config` reads), checked whole at start. */
+const schedulerConfigFile = (path: string): SchedulerPlan => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new RangeError(
+      `SCHEDULER_CONFIG: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  try {
+    return schedulerPlan(JSON.parse(text));
+  } catch (err) {
+    throw new RangeError(`SCHEDULER_CONFIG ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+};
 
 /**
  * The node's settings from its environment, read before anything starts: a setting that cannot be right
@@ -33,9 +52,49 @@ export const nodeSettings = (env: NodeJS.ProcessEnv, now: () => Date = () => new
   const fedLive = feedKind !== 'recorded';
   const paperFrom = env.PAPER_FROM ?? (fedLive ? now().toISOString().slice(0, 10) : '2023-06-01');
   const warmupDays = Number(env.PAPER_WARMUP_DAYS ?? 10);
+  if (!(warmupDays >= 0 && Number.isFinite(warmupDays)))
+    throw new RangeError(`PAPER_WARMUP_DAYS must be a number of days ≥ 0, got ${env.PAPER_WARMUP_DAYS}`);
   /** The symbols the operator configured; symbols a person put on the hotlist's whitelist join them below. */
   const configuredSymbols = (env.PAPER_SYMBOLS ?? 'BTCUSDT,ETHUSDT,LTCUSDT').split(',').map((s) => s.trim());
+  if (configuredSymbols.some((s) => s === ''))
+    throw new RangeError(`PAPER_SYMBOLS must be symbols separated by commas, got ${env.PAPER_SYMBOLS}`);
+  // 0 lets the OS pick a free port (the log says which).
   const port = Number(env.PORT ?? 8080);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535) || env.PORT?.trim() === '')
+    throw new RangeError(`PORT must be a port number in 0..65535, got ${env.PORT}`);
+  /*
+   * The node's parts that can be left out, each on unless set to off: the re-optimisation scheduler
+   * (off by default on a live feed: it backtests on the recorded data), the hotlist, the strategy
+   * bandit and the lifecycle. Anything but on or off is refused, so a typo never leaves one running.
+   */
+  const switchOf = (name: string, fallback: 'on' | 'off'): boolean => {
+    const v = env[name] ?? fallback;
+    if (v !== 'on' && v !== 'off') throw new RangeError(`${name} must be on or off, got ${v}`);
+    return v === 'on';
+  };
+  const scheduler = switchOf('SCHEDULER', fedLive ? 'off' : 'on');
+  const hotlist = switchOf('HOTLIST', 'on');
+  const portfolio = switchOf('PORTFOLIO', 'on');
+  const lifecycle = switchOf('LIFECYCLE', 'on');
+  // The scheduler's trial workers (default 1, leaving a core to the paper runs and the API), and what it
+  // watches: SCHEDULER_CONFIG names the file `npm run scheduler -- --config` reads, else every built-in
+  // strategy on the paper symbols with the defaults (commands/optimizer/scheduler-config.ts).
+  const schedulerWorkers = Number(env.SCHEDULER_WORKERS ?? 1);
+  if (!(Number.isInteger(schedulerWorkers) && schedulerWorkers >= 1))
+    throw new RangeError(`SCHEDULER_WORKERS must be a positive integer, got ${env.SCHEDULER_WORKERS}`);
+  const schedulerFile = env.SCHEDULER_CONFIG ? schedulerConfigFile(env.SCHEDULER_CONFIG) : null;
+  // The hotlist's universe on a live feed (the venue's most traded), and its wall-time pace on recorded data.
+  const hotlistTop = Number(env.HOTLIST_TOP ?? 30);
+  if (!(Number.isInteger(hotlistTop) && hotlistTop >= 1))
+    throw new RangeError(`HOTLIST_TOP must be a positive integer, got ${env.HOTLIST_TOP}`);
+  const hotlistMinWallS = Number(env.HOTLIST_MIN_WALL_S ?? (fedLive ? 0 : 300));
+  if (!(hotlistMinWallS >= 0))
+    throw new RangeError(`HOTLIST_MIN_WALL_S must be a number of seconds ≥ 0, got ${env.HOTLIST_MIN_WALL_S}`);
+  const portfolioMinWallS = Number(env.PORTFOLIO_MIN_WALL_S ?? (fedLive ? 0 : 60));
+  if (!(portfolioMinWallS >= 0))
+    throw new RangeError(
+      `PORTFOLIO_MIN_WALL_S must be a number of seconds ≥ 0, got ${env.PORTFOLIO_MIN_WALL_S}`,
+    );
   /** The account's own commission rates the paper runs book at (PAPER_FEE_RATES; scripts/paper/fee-settings.ts). */
   const feeRates = paperFeeRates(env.PAPER_FEE_RATES);
   /*
@@ -114,6 +173,15 @@ export const nodeSettings = (env: NodeJS.ProcessEnv, now: () => Date = () => new
     warmupDays,
     configuredSymbols,
     port,
+    scheduler,
+    schedulerWorkers,
+    schedulerFile,
+    hotlist,
+    hotlistTop,
+    hotlistMinWallS,
+    portfolio,
+    portfolioMinWallS,
+    lifecycle,
     feeRates,
     gates,
     lifecycleMinWallS,

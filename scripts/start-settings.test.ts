@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,22 @@ const refused: readonly (readonly [Record<string, string>, RegExp])[] = [
     /PAPER_FEE_RATES: the maker rebate -0.001 is larger than the taker rate/,
   ],
   [{ PAPER_SPEED: '0' }, /PAPER_SPEED must be a positive number, got 0/],
+  // Each of these was once read only where its part started, with the store open and the runs trading;
+  // PORT and PAPER_WARMUP_DAYS were not checked at all (a PORT of abc failed at listen, after the start).
+  [{ PORT: 'abc' }, /PORT must be a port number in 0\.\.65535, got abc/],
+  [{ PORT: '70000' }, /PORT must be a port number in 0\.\.65535, got 70000/],
+  [{ PORT: '' }, /PORT must be a port number in 0\.\.65535, got $/],
+  [{ PAPER_WARMUP_DAYS: 'ten' }, /PAPER_WARMUP_DAYS must be a number of days ≥ 0, got ten/],
+  [{ PAPER_SYMBOLS: 'BTCUSDT,,ETHUSDT' }, /PAPER_SYMBOLS must be symbols separated by commas/],
+  [{ SCHEDULER: 'of' }, /SCHEDULER must be on or off, got of/],
+  [{ HOTLIST: 'yes' }, /HOTLIST must be on or off, got yes/],
+  [{ PORTFOLIO: '0' }, /PORTFOLIO must be on or off, got 0/],
+  [{ LIFECYCLE: 'false' }, /LIFECYCLE must be on or off, got false/],
+  [{ SCHEDULER_WORKERS: '0' }, /SCHEDULER_WORKERS must be a positive integer, got 0/],
+  [{ HOTLIST_TOP: '1.5' }, /HOTLIST_TOP must be a positive integer, got 1\.5/],
+  [{ HOTLIST_MIN_WALL_S: '-1' }, /HOTLIST_MIN_WALL_S must be a number of seconds ≥ 0, got -1/],
+  [{ PORTFOLIO_MIN_WALL_S: 'soon' }, /PORTFOLIO_MIN_WALL_S must be a number of seconds ≥ 0, got soon/],
+  [{ SCHEDULER_CONFIG: '/nonexistent/scheduler.json' }, /SCHEDULER_CONFIG: cannot read \/nonexistent/],
 ];
 
 describe('npm start refuses settings that cannot be right (real money, the canaries)', () => {
@@ -78,7 +94,49 @@ describe('npm start refuses settings that cannot be right (real money, the canar
     expect(r.created).toEqual([]);
   });
 
+  it('checks the scheduler file a person names whole, as `npm run scheduler -- --config` does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perpetua-settings-'));
+    try {
+      const file = join(dir, 'scheduler.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ strategies: [{ strategyId: 'ema-cross', symbols: ['BTCUSDT'], budget: 2 }] }),
+      );
+      expect(() => nodeSettings({ SCHEDULER_CONFIG: file })).toThrow(
+        /SCHEDULER_CONFIG .*scheduler\.json: scheduler configuration: strategies\.0\.budget/,
+      );
+      writeFileSync(file, '{"strategies": [');
+      expect(() => nodeSettings({ SCHEDULER_CONFIG: file })).toThrow(
+        /SCHEDULER_CONFIG .*scheduler\.json: .*JSON/,
+      );
+      writeFileSync(
+        file,
+        JSON.stringify({ strategies: [{ strategyId: 'ema-cross', symbols: ['BTCUSDT'], budget: 4 }] }),
+      );
+      const plan = nodeSettings({ SCHEDULER_CONFIG: file }).schedulerFile!;
+      expect(plan.strategies.map((s) => s.strategyId)).toEqual(['ema-cross']);
+      expect(plan.templates.get('ema-cross')).toMatchObject({ symbols: ['BTCUSDT'], budget: 4 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes what is right', () => {
+    // The parts default to on, the scheduler to off on a live feed; PORT=0 lets the OS pick one.
+    const recorded = nodeSettings({ PORT: '0' });
+    expect([
+      recorded.port,
+      recorded.scheduler,
+      recorded.hotlist,
+      recorded.portfolio,
+      recorded.lifecycle,
+    ]).toEqual([0, true, true, true, true]);
+    expect(recorded.schedulerFile).toBeNull();
+    expect(nodeSettings({ PAPER_FEED: 'bybit', HOTLIST: 'off' })).toMatchObject({
+      scheduler: false,
+      hotlist: false,
+    });
+    expect(nodeSettings({ PAPER_FEED: 'bybit', SCHEDULER: 'on' }).scheduler).toBe(true);
     const s = nodeSettings({ PAPER_FEED: 'okx', PAPER_FEE_RATES: '-0.00005,0.0003', LIVE_CAPITAL: '500' });
     expect([s.feedKind, s.fedLive, s.feeRates, s.capital]).toEqual([
       'okx',

@@ -91,6 +91,15 @@ const {
   warmupDays,
   configuredSymbols,
   port,
+  scheduler,
+  schedulerWorkers,
+  schedulerFile,
+  hotlist,
+  hotlistTop,
+  hotlistMinWallS,
+  portfolio: portfolioOn,
+  portfolioMinWallS,
+  lifecycle: lifecycleOn,
   feeRates,
   gates,
   lifecycleMinWallS,
@@ -378,34 +387,31 @@ say(
  * Automation 1 in the same process (an embedded store has one): the re-optimisation scheduler follows
  * the paper runs' market clock and KPIs and runs the optimizer when they call for it. SCHEDULER=off
  * leaves it out (e.g. when `npm run scheduler` watches a shared PostgreSQL log); SCHEDULER_WORKERS sets
- * its trial workers (default 1, leaving a core to the paper runs and the API).
+ * its trial workers and SCHEDULER_CONFIG what it watches (scripts/node-settings.ts).
  */
 let scheduling: RunningScheduler | null = null;
 // The optimizer backtests on the recorded data set, which ends in 2023: fed live bars, the runs' market
 // clock is today, and every re-optimisation it asked for would fail on a window outside the data. So with
 // a live PAPER_FEED the scheduler is off unless SCHEDULER says otherwise.
-const schedulerDefault = fedLive ? 'off' : 'on';
-if (process.env.SCHEDULER === undefined && schedulerDefault === 'off')
+if (process.env.SCHEDULER === undefined && fedLive)
   say(
     're-optimisation scheduler off: the optimizer backtests on the recorded data, which live runs have left behind',
   );
-if ((process.env.SCHEDULER ?? schedulerDefault) !== 'off') {
-  const workers = Number(process.env.SCHEDULER_WORKERS ?? 1);
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new RangeError(
-      `SCHEDULER_WORKERS must be a positive integer, got ${process.env.SCHEDULER_WORKERS}`,
-    );
+if (scheduler) {
   scheduling = await startScheduler({
     store: opened.store,
-    plan: defaultSchedulerPlan(Object.keys(builtInStrategies), paperSymbols),
+    plan: schedulerFile ?? defaultSchedulerPlan(Object.keys(builtInStrategies), paperSymbols),
     // Local workers even when REDIS_URL is set: a node that trades should not wait on queue workers
     // that may not exist. `npm run scheduler` is the one that sends trials to BullMQ.
-    workers,
+    workers: schedulerWorkers,
     signal: stop.signal,
     log: say,
     autoPromote: !canaryOn,
   });
-  say(`re-optimisation scheduler: weekly and on KPI decay per strategy, trials on ${scheduling.where}`);
+  const plan = schedulerFile
+    ? `${schedulerFile.strategies.map((s) => `${s.strategyId} (${[s.cron && `cron ${s.cron}`, s.kpi && 'KPIs'].filter(Boolean).join(', ')})`).join('; ')} from ${process.env.SCHEDULER_CONFIG}`
+    : 'weekly and on KPI decay per strategy';
+  say(`re-optimisation scheduler: ${plan}, trials on ${scheduling.where}`);
 }
 if (canaryOn) {
   const canary = new ParameterCanaryManager({
@@ -433,30 +439,25 @@ if (canaryOn) {
  * HOTLIST_SYMBOLS sets the universe (default: on a live feed the venue's HOTLIST_TOP most traded USDT
  * perpetuals, 30 unless set, with the runs' symbols; on recorded data the symbols with recorded 1h bars).
  */
-if (process.env.HOTLIST !== 'off') {
+if (hotlist) {
   const universe = hotlistUniverse({
     configured: process.env.HOTLIST_SYMBOLS
       ? process.env.HOTLIST_SYMBOLS.split(',').map((s) => s.trim())
       : null,
     market: liveFeed,
-    top: Number(process.env.HOTLIST_TOP ?? 30),
+    top: hotlistTop,
     traded: () => paperSymbols,
     recorded: RecordedHotlistSource.available(),
     log: say,
   });
   const meta = { instrument: (symbol: string) => book.all.get(symbol), listings: await binanceListings() };
-  const minWallS = Number(process.env.HOTLIST_MIN_WALL_S ?? (fedLive ? 0 : 300));
-  if (!(minWallS >= 0))
-    throw new RangeError(
-      `HOTLIST_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.HOTLIST_MIN_WALL_S}`,
-    );
   const scanner = new HotlistScanner({
     handlers: new HotlistHandlers(opened.store, newEventId),
     source: liveFeed ? new LiveHotlistSource(liveFeed, meta) : new RecordedHotlistSource(meta),
     symbols: universe.symbols,
     marketNow: () => fleet.now(),
     clock: wallClock,
-    minWallMs: minWallS * 1000,
+    minWallMs: hotlistMinWallS * 1000,
     log: say,
     // Automation 7's volatility trigger reads each scan: a traded symbol at the top of its volatility
     // range asks every strategy to re-optimise (the scheduler runs the requests when it is on).
@@ -478,18 +479,13 @@ if (process.env.HOTLIST !== 'off') {
  * PORTFOLIO_MIN_WALL_S seconds of wall time (default 60). PORTFOLIO=off leaves it out. docs/portfolio.md.
  */
 let portfolio: PortfolioManager | null = null;
-if (process.env.PORTFOLIO !== 'off') {
-  const minWallS = Number(process.env.PORTFOLIO_MIN_WALL_S ?? (fedLive ? 0 : 60));
-  if (!(minWallS >= 0))
-    throw new RangeError(
-      `PORTFOLIO_MIN_WALL_S must be a number of seconds ≥ 0, got ${process.env.PORTFOLIO_MIN_WALL_S}`,
-    );
+if (portfolioOn) {
   portfolio = new PortfolioManager({
     handlers: new PortfolioHandlers(opened.store, newEventId),
     arms: () => fleet.runs().map((run) => ({ strategyId: run.status().strategyId, run })),
     marketNow: () => fleet.now(),
     clock: wallClock,
-    minWallMs: minWallS * 1000,
+    minWallMs: portfolioMinWallS * 1000,
     log: say,
   });
   const manager = portfolio;
@@ -600,7 +596,7 @@ if (accountVenue !== null) {
   }
 }
 let lifecycle: LifecycleManager | null = null;
-if (process.env.LIFECYCLE !== 'off') {
+if (lifecycleOn) {
   const startReal: StartRealRun | null =
     realVenue && liveFeed && liveBars
       ? async (strategyId, mode, share, replacing) => {

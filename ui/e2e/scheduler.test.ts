@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildUi,
@@ -11,25 +14,39 @@ import {
 /**
  * Automation 1 end to end, without a browser: `npm start` with the scheduler on and the paper clock at
  * 50,000× (a market week in about 12 s). The paper runs' marks reach the first Monday, the scheduler
- * requests a re-optimisation of each strategy, runs the optimizer on real data, and the run appears in
- * the optimizer API with its gates' verdict.
+ * requests a re-optimisation of the strategy it watches, runs the optimizer on real data, and the run
+ * appears in the optimizer API with its gates' verdict.
  */
 let sys: RunningSystem;
+let configDir = '';
 
 const ci = process.env.CI === 'true';
 
 beforeAll(async () => {
   if (haveChromium) buildUi();
+  // One strategy at the least budget (SCHEDULER_CONFIG, the file `npm run scheduler` reads): every
+  // built-in at the default budget queued five runs of 24 trials, and the person's request waited for them.
+  configDir = mkdtempSync(join(tmpdir(), 'perpetua-scheduler-'));
+  const config = join(configDir, 'scheduler.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ strategies: [{ strategyId: 'ema-cross', symbols: ['BTCUSDT', 'ETHUSDT'], budget: 4 }] }),
+  );
   sys = await startSystem({
     SCHEDULER: 'on',
+    SCHEDULER_CONFIG: config,
     PAPER_SPEED: '50000',
     PAPER_SYMBOLS: 'BTCUSDT,ETHUSDT',
     PERPETUA_APPROVERS: 'alice',
   });
+  expect(sys.output()).toMatch(
+    /re-optimisation scheduler: ema-cross \(cron 0 0 \* \* 1, KPIs\) from .*scheduler\.json/,
+  );
 }, 120_000);
 
 afterAll(async () => {
   await sys?.stop();
+  rmSync(configDir, { recursive: true, force: true });
 });
 
 const json = async <T>(path: string): Promise<T> => {
